@@ -1,0 +1,39 @@
+# The two commands of the README, and their parts.
+#   make run   install what is missing, build, start the server on the embedded default
+#   make test  install what is missing, build with sanitizers, run every test and the fuzzers briefly
+
+JOBS ?= 2
+RELEASE_DIR ?= build-release
+TEST_DIR ?= build-test
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 20
+DATA ?= data
+
+export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
+
+.PHONY: run test setup build build-test unit fuzz clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	@cmake -G Ninja -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release -DESTAFETA_TESTS=OFF >/dev/null
+	@ninja -C $(RELEASE_DIR) -j$(JOBS) estafeta
+
+run: build
+	./$(RELEASE_DIR)/estafeta quickstart --dir $(DATA)
+
+build-test: setup
+	@cmake -G Ninja -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DESTAFETA_SANITIZE=ON >/dev/null
+	@ninja -C $(TEST_DIR) -j$(JOBS)
+
+unit: build-test
+	ctest --test-dir $(TEST_DIR) --output-on-failure -j$(JOBS)
+
+fuzz: setup
+	@scripts/fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+test: unit fuzz
+
+clean:
+	rm -rf $(RELEASE_DIR) $(TEST_DIR) $(FUZZ_DIR)

@@ -1,0 +1,313 @@
+// `estafeta admin NOUN VERB …`: the operator's management commands, a thin
+// layer over manage::Manager. Human output by default, --json for scripts.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/context.hpp"
+#include "cli/table.hpp"
+
+namespace estafeta::cli {
+
+namespace {
+
+using nlohmann::json;
+using manage::Actor;
+
+struct Ctx {
+  net::Services& services;
+  manage::Manager& m;
+  const AdminArgs& args;
+  Actor actor = Actor::operator_cli();
+};
+
+int report(const Error& e) {
+  print_error(e);
+  return kExitFailed;
+}
+
+// Prints JSON or the human text of a finished action.
+int done(const Ctx& c, const json& j, const std::string& human) {
+  if (c.args.json) std::printf("%s\n", j.dump(2).c_str());
+  else std::printf("%s\n", human.c_str());
+  return kExitOk;
+}
+
+json to_json(const store::Organisation& o) { return {{"id", o.id}, {"name", o.name}, {"created", o.created}}; }
+json to_json(const store::User& u) {
+  return {{"id", u.id}, {"org_id", u.org_id}, {"login", u.login}, {"name", u.display_name},
+          {"role", to_string(u.role)}, {"has_password", !u.password_hash.empty()}, {"created", u.created}};
+}
+json to_json(const store::MailService& s) {
+  return {{"id", s.id}, {"org_id", s.org_id}, {"name", s.name}, {"locked", s.locked}, {"created", s.created}};
+}
+json to_json(const store::Domain& d) { return {{"id", d.id}, {"service_id", d.service_id}, {"name", d.name}}; }
+json to_json(const store::Address& a) {
+  return {{"id", a.id}, {"address", a.address}, {"org_id", a.org_id}, {"service_id", a.service_id}, {"created", a.created}};
+}
+json to_json(const store::DevicePassword& d) {
+  json j = {{"id", d.id}, {"label", d.label}, {"created", d.created}, {"last_ip", d.last_ip}};
+  j["last_used"] = d.last_used ? json(*d.last_used) : json(nullptr);
+  j["revoked"] = d.revoked ? json(*d.revoked) : json(nullptr);
+  return j;
+}
+
+template <class T>
+json to_json_list(const std::vector<T>& items) {
+  json arr = json::array();
+  for (auto& i : items) arr.push_back(to_json(i));
+  return arr;
+}
+
+// --- org
+int org_create(Ctx& c) {
+  auto o = c.m.create_organisation(c.actor, c.args.name);
+  if (!o) return report(o.error());
+  return done(c, to_json(*o), fmt::format("organisation '{}' created (id {})", o->name, o->id));
+}
+int org_list(Ctx& c) {
+  auto list = c.m.list_organisations(c.actor);
+  if (!list) return report(list.error());
+  if (c.args.json) return done(c, to_json_list(*list), "");
+  std::vector<std::vector<std::string>> rows;
+  for (auto& o : *list) rows.push_back({std::to_string(o.id), o.name, format_time(o.created)});
+  print_table({"ID", "NAME", "CREATED"}, rows, "no organisations");
+  return kExitOk;
+}
+int org_delete(Ctx& c) {
+  if (auto r = c.m.delete_organisation(c.actor, c.args.name); !r) return report(r.error());
+  return done(c, {{"deleted", c.args.name}}, fmt::format("organisation '{}' deleted with everything it owned", c.args.name));
+}
+
+// --- user
+std::optional<std::string> read_password_stdin() {
+  if (isatty(STDIN_FILENO)) std::fprintf(stderr, "password: ");
+  std::string line;
+  if (!std::getline(std::cin, line)) return std::nullopt;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+int user_create(Ctx& c) {
+  auto role = store::parse_role(c.args.role);
+  if (!role) {
+    std::fprintf(stderr, "estafeta: --role must be admin, legal or member\n");
+    return kExitUsage;
+  }
+  std::string password;
+  if (c.args.password_stdin) {
+    auto p = read_password_stdin();
+    if (!p) {
+      std::fprintf(stderr, "estafeta: no password on standard input\n");
+      return kExitFailed;
+    }
+    password = *p;
+  }
+  auto u = c.m.create_user(c.actor, c.args.org, c.args.login, c.args.name, *role, password);
+  if (!u) return report(u.error());
+  return done(c, to_json(*u), fmt::format("user '{}' created in '{}' as {}{}", u->login, c.args.org, to_string(u->role),
+                                          password.empty() ? " (no password set)" : ""));
+}
+int user_list(Ctx& c) {
+  auto list = c.m.list_users(c.actor, c.args.filter);
+  if (!list) return report(list.error());
+  if (c.args.json) return done(c, to_json_list(*list), "");
+  std::vector<std::vector<std::string>> rows;
+  for (auto& u : *list)
+    rows.push_back({std::to_string(u.id), u.login, u.display_name, to_string(u.role), std::to_string(u.org_id)});
+  print_table({"ID", "LOGIN", "NAME", "ROLE", "ORG"}, rows, "no users");
+  return kExitOk;
+}
+int user_delete(Ctx& c) {
+  if (auto r = c.m.delete_user(c.actor, c.args.login); !r) return report(r.error());
+  return done(c, {{"deleted", c.args.login}}, fmt::format("user '{}' deleted", c.args.login));
+}
+
+// --- service
+int service_create(Ctx& c) {
+  auto s = c.m.create_service(c.actor, c.args.org, c.args.name);
+  if (!s) return report(s.error());
+  return done(c, to_json(*s), fmt::format("mail service '{}' created (id {})", s->name, s->id));
+}
+int service_list(Ctx& c) {
+  auto list = c.m.list_services(c.actor, c.args.filter);
+  if (!list) return report(list.error());
+  if (c.args.json) return done(c, to_json_list(*list), "");
+  std::vector<std::vector<std::string>> rows;
+  for (auto& s : *list) rows.push_back({std::to_string(s.id), s.name, s.locked ? "locked" : "active", std::to_string(s.org_id)});
+  print_table({"ID", "NAME", "STATE", "ORG"}, rows, "no mail services");
+  return kExitOk;
+}
+int service_lock(Ctx& c, bool locked) {
+  if (auto r = c.m.set_service_locked(c.actor, c.args.name, locked); !r) return report(r.error());
+  return done(c, {{"service", c.args.name}, {"locked", locked}},
+              fmt::format("mail service '{}' {}", c.args.name, locked ? "locked: no mail session is accepted for its addresses" : "unlocked"));
+}
+
+// --- domain
+int domain_add(Ctx& c) {
+  auto d = c.m.add_domain(c.actor, c.args.service, c.args.domain);
+  if (!d) return report(d.error());
+  return done(c, to_json(*d), fmt::format("domain '{}' added to '{}'", d->name, c.args.service));
+}
+int domain_list(Ctx& c) {
+  auto list = c.m.list_domains(c.actor, c.args.filter);
+  if (!list) return report(list.error());
+  if (c.args.json) return done(c, to_json_list(*list), "");
+  std::vector<std::vector<std::string>> rows;
+  for (auto& d : *list) rows.push_back({std::to_string(d.id), d.name, std::to_string(d.service_id)});
+  print_table({"ID", "DOMAIN", "SERVICE"}, rows, "no domains");
+  return kExitOk;
+}
+int domain_remove(Ctx& c) {
+  if (auto r = c.m.remove_domain(c.actor, c.args.domain); !r) return report(r.error());
+  return done(c, {{"removed", c.args.domain}}, fmt::format("domain '{}' removed", c.args.domain));
+}
+
+// --- address
+int address_create(Ctx& c) {
+  auto a = c.m.create_address(c.actor, c.args.address);
+  if (!a) return report(a.error());
+  return done(c, to_json(*a), fmt::format("address '{}' created with INBOX, Drafts, Sent, Trash, Archive, Junk", a->address));
+}
+int address_list(Ctx& c) {
+  auto list = c.m.list_addresses(c.actor, c.args.filter);
+  if (!list) return report(list.error());
+  if (c.args.json) return done(c, to_json_list(*list), "");
+  std::vector<std::vector<std::string>> rows;
+  for (auto& a : *list) rows.push_back({std::to_string(a.id), a.address, std::to_string(a.org_id), format_time(a.created)});
+  print_table({"ID", "ADDRESS", "ORG", "CREATED"}, rows, "no addresses");
+  return kExitOk;
+}
+int address_delete(Ctx& c) {
+  if (auto r = c.m.delete_address(c.actor, c.args.address); !r) return report(r.error());
+  return done(c, {{"deleted", c.args.address}}, fmt::format("address '{}' deleted with its folders and messages", c.args.address));
+}
+
+// --- access
+int access_grant(Ctx& c) {
+  auto x = c.m.grant_access(c.actor, c.args.address, c.args.login, c.args.may_change_special_folders);
+  if (!x) return report(x.error());
+  return done(c, {{"id", x->id}, {"address", c.args.address}, {"login", c.args.login},
+                  {"may_change_special_folders", x->may_change_special_folders}},
+              fmt::format("'{}' now has access to '{}'{}", c.args.login, c.args.address,
+                          x->may_change_special_folders ? " (may change special folders)" : ""));
+}
+int access_revoke(Ctx& c) {
+  auto n = c.m.revoke_access(c.actor, c.args.address, c.args.login, c.args.devices_only);
+  if (!n) return report(n.error());
+  return done(c, {{"address", c.args.address}, {"login", c.args.login}, {"devices_only", c.args.devices_only}, {"devices_revoked", *n}},
+              c.args.devices_only
+                  ? fmt::format("{} device password(s) of '{}' on '{}' revoked; the access itself is kept", *n, c.args.login, c.args.address)
+                  : fmt::format("access of '{}' to '{}' removed ({} device password(s) revoked)", c.args.login, c.args.address, *n));
+}
+int access_list(Ctx& c) {
+  auto list = c.m.list_access(c.actor, c.args.address);
+  if (!list) return report(list.error());
+  if (c.args.json) {
+    json arr = json::array();
+    for (auto& v : *list)
+      arr.push_back({{"id", v.access.id}, {"login", v.user.login}, {"name", v.user.display_name},
+                     {"may_change_special_folders", v.access.may_change_special_folders}, {"devices", v.live_devices}});
+    return done(c, arr, "");
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (auto& v : *list)
+    rows.push_back({std::to_string(v.access.id), v.user.login, v.user.display_name,
+                    v.access.may_change_special_folders ? "yes" : "no", std::to_string(v.live_devices)});
+  print_table({"ID", "LOGIN", "NAME", "SPECIAL-FOLDERS", "DEVICES"}, rows, "nobody has access to this address");
+  return kExitOk;
+}
+
+// --- device-password
+int device_create(Ctx& c) {
+  auto d = c.m.create_device_password(c.actor, c.args.address, c.args.login, c.args.label);
+  if (!d) return report(d.error());
+  json j = to_json(d->device);
+  j["password"] = d->password;
+  j["address"] = c.args.address;
+  j["login"] = c.args.login;
+  return done(c, j,
+              fmt::format("device password for '{}' on '{}' (id {}, label '{}'):\n\n    {}\n\n"
+                          "It is shown this once and never again. Use the full address as the username.",
+                          c.args.login, c.args.address, d->device.id, d->device.label, d->password));
+}
+int device_list(Ctx& c) {
+  auto list = c.m.list_device_passwords(c.actor, c.args.address, c.args.filter);
+  if (!list) return report(list.error());
+  if (c.args.json) {
+    json arr = json::array();
+    for (auto& v : *list) {
+      auto j = to_json(v.device);
+      j["login"] = v.login;
+      arr.push_back(j);
+    }
+    return done(c, arr, "");
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (auto& v : *list)
+    rows.push_back({std::to_string(v.device.id), v.login, v.device.label, format_time(v.device.created),
+                    v.device.last_used ? format_time(*v.device.last_used) : "never",
+                    v.device.last_ip.empty() ? "-" : v.device.last_ip,
+                    v.device.revoked ? "revoked " + format_time(*v.device.revoked) : "active"});
+  print_table({"ID", "LOGIN", "LABEL", "CREATED", "LAST USED", "LAST IP", "STATE"}, rows, "no device passwords");
+  return kExitOk;
+}
+int device_revoke(Ctx& c) {
+  if (auto r = c.m.revoke_device_password(c.actor, c.args.id); !r) return report(r.error());
+  return done(c, {{"revoked", c.args.id}}, fmt::format("device password {} revoked", c.args.id));
+}
+
+struct Verb {
+  const char* noun;
+  const char* verb;
+  int (*fn)(Ctx&);
+};
+
+constexpr Verb kVerbs[] = {
+    {"org", "create", org_create},
+    {"org", "list", org_list},
+    {"org", "delete", org_delete},
+    {"user", "create", user_create},
+    {"user", "list", user_list},
+    {"user", "delete", user_delete},
+    {"service", "create", service_create},
+    {"service", "list", service_list},
+    {"service", "lock", [](Ctx& c) { return service_lock(c, true); }},
+    {"service", "unlock", [](Ctx& c) { return service_lock(c, false); }},
+    {"domain", "add", domain_add},
+    {"domain", "list", domain_list},
+    {"domain", "remove", domain_remove},
+    {"address", "create", address_create},
+    {"address", "list", address_list},
+    {"address", "delete", address_delete},
+    {"access", "grant", access_grant},
+    {"access", "revoke", access_revoke},
+    {"access", "list", access_list},
+    {"device-password", "create", device_create},
+    {"device-password", "list", device_list},
+    {"device-password", "revoke", device_revoke},
+};
+
+}  // namespace
+
+int run_admin(const std::string& noun, const std::string& verb, const AdminArgs& args) {
+  const Verb* found = nullptr;
+  for (auto& v : kVerbs)
+    if (noun == v.noun && verb == v.verb) found = &v;
+  if (!found) {
+    std::fprintf(stderr, "estafeta: unknown admin command '%s %s'\n", noun.c_str(), verb.c_str());
+    return kExitUsage;
+  }
+  int code = kExitOk;
+  auto services = open_from_config(args.config, code);
+  if (!services) return code;
+  Ctx c{*services, *services->manager, args};
+  return found->fn(c);
+}
+
+}  // namespace estafeta::cli

@@ -1,0 +1,52 @@
+// The subcommands, as plain functions over typed arguments. main.cpp (the
+// only file that includes CLI11) parses the command line into these structs.
+//
+// Exit codes: 0 done; 1 the operation was refused or failed (the message
+// says why); 2 bad usage or a bad config file.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace estafeta::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+inline constexpr const char* kDefaultConfig = "data/estafeta.toml";
+
+struct AdminArgs {
+  std::string config = kDefaultConfig;
+  bool json = false;
+
+  std::string org;
+  std::string login;
+  std::string name;
+  std::string role = "member";
+  bool password_stdin = false;
+  std::string service;
+  std::string domain;
+  std::string address;
+  std::string label;
+  long long id = 0;
+  bool may_change_special_folders = false;
+  bool devices_only = false;
+  std::optional<std::string> filter;  // --org / --service / --login on list verbs
+};
+
+// "org create", "user list", … as two words.
+int run_admin(const std::string& noun, const std::string& verb, const AdminArgs& args);
+
+struct ServeArgs {
+  std::string config = kDefaultConfig;
+};
+int run_serve(const ServeArgs& args);
+
+struct QuickstartArgs {
+  std::string dir = "data";
+  bool no_serve = false;  // set up and print, but do not start serving
+};
+int run_quickstart(const QuickstartArgs& args);
+
+}  // namespace estafeta::cli

@@ -1,0 +1,33 @@
+#include "cli/context.hpp"
+
+#include <cstdio>
+
+#include "cli/commands.hpp"
+#include "mime/parsed_message.hpp"
+
+namespace estafeta::cli {
+
+void print_error(const Error& e) {
+  std::fprintf(stderr, "estafeta: %s\n", e.message.c_str());
+  if (!e.detail.empty() && std::getenv("ESTAFETA_DEBUG")) std::fprintf(stderr, "  detail: %s\n", e.detail.c_str());
+}
+
+std::unique_ptr<net::Services> open_from_config(const std::string& path, int& exit_code) {
+  auto config = load_config(path);
+  if (!config) {
+    print_error(config.error());
+    exit_code = kExitUsage;
+    return nullptr;
+  }
+  mime::init();
+  auto services = net::open_services(std::make_shared<const Config>(std::move(*config)));
+  if (!services) {
+    print_error(services.error());
+    exit_code = kExitFailed;
+    return nullptr;
+  }
+  exit_code = kExitOk;
+  return std::move(*services);
+}
+
+}  // namespace estafeta::cli

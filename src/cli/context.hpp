@@ -1,0 +1,19 @@
+// Loading the config and opening the services, with errors printed once.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/result.hpp"
+#include "net/services.hpp"
+
+namespace estafeta::cli {
+
+// Prints "estafeta: <message>" to stderr.
+void print_error(const Error& e);
+
+// Loads the config (a config error → exit code 2 for the caller) and opens
+// the services. On error prints it and returns nullptr with `exit_code` set.
+std::unique_ptr<net::Services> open_from_config(const std::string& path, int& exit_code);
+
+}  // namespace estafeta::cli

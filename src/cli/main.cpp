@@ -1,0 +1,124 @@
+// estafeta: the one binary. The command line is parsed here (the only file
+// that includes CLI11); each subcommand is a plain function in commands.hpp.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+
+using namespace estafeta::cli;
+
+namespace {
+
+struct Admin {
+  AdminArgs args;
+  std::string noun, verb;
+};
+
+CLI::App* verb(CLI::App* noun, Admin& a, const char* name, const char* help) {
+  auto* v = noun->add_subcommand(name, help);
+  v->fallthrough();
+  v->callback([&a, noun, name] {
+    a.noun = noun->get_name();
+    a.verb = name;
+  });
+  return v;
+}
+
+void add_admin(CLI::App& app, Admin& a) {
+  auto* admin = app.add_subcommand("admin", "Manage organisations, users, addresses and device passwords");
+  admin->add_option("--config", a.args.config, "Config file")->capture_default_str();
+  admin->add_flag("--json", a.args.json, "Machine-readable output");
+  admin->require_subcommand(1);
+  admin->fallthrough();
+  auto& x = a.args;
+
+  auto* org = admin->add_subcommand("org", "Organisations")->require_subcommand(1)->fallthrough();
+  verb(org, a, "create", "Create an organisation")->add_option("NAME", x.name)->required();
+  verb(org, a, "list", "List organisations");
+  verb(org, a, "delete", "Delete an organisation and everything it owns")->add_option("NAME", x.name)->required();
+
+  auto* user = admin->add_subcommand("user", "User accounts")->require_subcommand(1)->fallthrough();
+  auto* uc = verb(user, a, "create", "Create a user account");
+  uc->add_option("--org", x.org, "Organisation")->required();
+  uc->add_option("--login", x.login, "Login identifier")->required();
+  uc->add_option("--name", x.name, "Display name")->required();
+  uc->add_option("--role", x.role, "admin, legal or member")->capture_default_str();
+  uc->add_flag("--password-stdin", x.password_stdin, "Read the account password from standard input");
+  verb(user, a, "list", "List users")->add_option("--org", x.filter, "Only this organisation");
+  verb(user, a, "delete", "Delete a user account")->add_option("LOGIN", x.login)->required();
+
+  auto* service = admin->add_subcommand("service", "Mail services")->require_subcommand(1)->fallthrough();
+  auto* sc = verb(service, a, "create", "Create a mail service");
+  sc->add_option("--org", x.org, "Organisation")->required();
+  sc->add_option("NAME", x.name)->required();
+  verb(service, a, "list", "List mail services")->add_option("--org", x.filter, "Only this organisation");
+  verb(service, a, "lock", "Lock a mail service for all its users")->add_option("NAME", x.name)->required();
+  verb(service, a, "unlock", "Unlock a mail service")->add_option("NAME", x.name)->required();
+
+  auto* domain = admin->add_subcommand("domain", "Domains of mail services")->require_subcommand(1)->fallthrough();
+  auto* da = verb(domain, a, "add", "Add a domain to a mail service");
+  da->add_option("--service", x.service, "Mail service")->required();
+  da->add_option("DOMAIN", x.domain)->required();
+  verb(domain, a, "list", "List domains")->add_option("--service", x.filter, "Only this mail service");
+  verb(domain, a, "remove", "Remove a domain (it must have no addresses)")->add_option("DOMAIN", x.domain)->required();
+
+  auto* address = admin->add_subcommand("address", "Mail addresses")->require_subcommand(1)->fallthrough();
+  verb(address, a, "create", "Create an address (with its default folders)")->add_option("ADDRESS", x.address)->required();
+  verb(address, a, "list", "List addresses")->add_option("--org", x.filter, "Only this organisation");
+  verb(address, a, "delete", "Delete an address with its mail")->add_option("ADDRESS", x.address)->required();
+
+  auto* access = admin->add_subcommand("access", "Who may use an address")->require_subcommand(1)->fallthrough();
+  auto* ag = verb(access, a, "grant", "Give a user access to an address");
+  ag->add_option("ADDRESS", x.address)->required();
+  ag->add_option("LOGIN", x.login)->required();
+  ag->add_flag("--may-change-special-folders", x.may_change_special_folders,
+               "Allow the user to choose which folders are Drafts, Sent, Trash, …");
+  auto* ar = verb(access, a, "revoke", "Remove a user's access (or only disconnect their devices)");
+  ar->add_option("ADDRESS", x.address)->required();
+  ar->add_option("LOGIN", x.login)->required();
+  ar->add_flag("--devices-only", x.devices_only, "Revoke every device password but keep the access (web app)");
+  verb(access, a, "list", "List the users of an address")->add_option("ADDRESS", x.address)->required();
+
+  auto* device = admin->add_subcommand("device-password", "Per-device passwords for IMAP, POP3 and SMTP")
+                     ->require_subcommand(1)->fallthrough();
+  auto* dc = verb(device, a, "create", "Generate a device password (shown once)");
+  dc->add_option("ADDRESS", x.address)->required();
+  dc->add_option("LOGIN", x.login)->required();
+  dc->add_option("--label", x.label, "The device, e.g. \"phone\"")->required();
+  auto* dl = verb(device, a, "list", "List device passwords (never the passwords)");
+  dl->add_option("ADDRESS", x.address)->required();
+  dl->add_option("--login", x.filter, "Only this user's");
+  verb(device, a, "revoke", "Revoke one device password")->add_option("ID", x.id)->required();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Estafeta: a complete, self-hostable mail service"};
+  app.require_subcommand(1);
+
+  ServeArgs serve;
+  auto* s = app.add_subcommand("serve", "Run the server");
+  s->add_option("--config", serve.config, "Config file")->capture_default_str();
+
+  QuickstartArgs quick;
+  auto* q = app.add_subcommand("quickstart", "Set up a local demo on first run, print its credentials and ports, serve");
+  q->add_option("--dir", quick.dir, "Data folder")->capture_default_str();
+  q->add_flag("--no-serve", quick.no_serve, "Set up and print, but do not serve");
+
+  Admin admin;
+  add_admin(app, admin);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  if (app.got_subcommand(s)) return run_serve(serve);
+  if (app.got_subcommand(q)) return run_quickstart(quick);
+  return run_admin(admin.noun, admin.verb, admin.args);
+}

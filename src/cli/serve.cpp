@@ -1,0 +1,35 @@
+// `estafeta serve --config PATH`.
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/context.hpp"
+#include "core/log.hpp"
+#include "net/certificate.hpp"
+#include "net/server.hpp"
+
+namespace estafeta::cli {
+
+int run_serve(const ServeArgs& args) {
+  int code = kExitOk;
+  auto services = open_from_config(args.config, code);
+  if (!services) return code;
+  auto& config = *services->config;
+  log::setup(config.log);
+  auto cert = net::ensure_certificate(config.tls.cert, config.tls.key, config.data_dir / "tls", config.hostname);
+  if (!cert) {
+    print_error(cert.error());
+    return kExitFailed;
+  }
+  if (cert->generated) log::info("tls.self_signed_created", {{"cert", cert->cert.string()}});
+  net::ServeOptions options;
+  options.certificate = *cert;
+  if (auto r = net::run_server(*services, options); !r) {
+    print_error(r.error());
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace estafeta::cli

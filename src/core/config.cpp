@@ -1,0 +1,264 @@
+// Strict TOML → Config. Each table lists its keys; anything else is an error.
+#include "core/config.hpp"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+namespace estafeta {
+
+namespace {
+
+constexpr std::pair<Protocol, const char*> kProtocolNames[] = {
+    {Protocol::imap, "imap"},         {Protocol::imaps, "imaps"},
+    {Protocol::pop3, "pop3"},         {Protocol::pop3s, "pop3s"},
+    {Protocol::smtp, "smtp"},         {Protocol::submission, "submission"},
+    {Protocol::submissions, "submissions"}, {Protocol::http, "http"},
+    {Protocol::https, "https"},       {Protocol::dns, "dns"},
+};
+
+// Walks one parsed document, remembering where each error is.
+class Reader {
+ public:
+  Reader(std::string_view source, std::filesystem::path base)
+      : m_source(source), m_base(std::move(base)) {}
+
+  std::unexpected<Error> error(const toml::node* node, std::string_view key, std::string_view what) {
+    std::string where(m_source);
+    if (node && node->source().begin.line) where += fmt::format(":{}", node->source().begin.line);
+    return fail(ErrorKind::invalid, fmt::format("{}: {}: {}", where, key, what));
+  }
+
+  Status only_keys(const toml::table& table, std::string_view prefix,
+                   std::initializer_list<std::string_view> allowed) {
+    for (auto&& [key, node] : table) {
+      bool ok = false;
+      for (auto a : allowed) ok = ok || a == key.str();
+      if (!ok) {
+        std::string list;
+        for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        return error(&node, join(prefix, key.str()),
+                     fmt::format("unknown key (expected one of: {})", list));
+      }
+    }
+    return {};
+  }
+
+  static std::string join(std::string_view prefix, std::string_view key) {
+    return prefix.empty() ? std::string(key) : fmt::format("{}.{}", prefix, key);
+  }
+
+  Status read_string(const toml::table& t, std::string_view prefix, std::string_view key, std::string& out) {
+    auto* node = t.get(key);
+    if (!node) return {};
+    auto* v = node->as_string();
+    if (!v) return error(node, join(prefix, key), "expected a string");
+    out = v->get();
+    return {};
+  }
+
+  Status read_path(const toml::table& t, std::string_view prefix, std::string_view key, std::filesystem::path& out) {
+    std::string s;
+    if (!t.get(key)) return {};
+    TRY(read_string(t, prefix, key, s));
+    if (s.empty()) return error(t.get(key), join(prefix, key), "expected a non-empty path");
+    std::filesystem::path p(s);
+    out = p.is_absolute() ? p : (m_base / p).lexically_normal();
+    return {};
+  }
+
+  Status read_bool(const toml::table& t, std::string_view prefix, std::string_view key, bool& out) {
+    auto* node = t.get(key);
+    if (!node) return {};
+    auto* v = node->as_boolean();
+    if (!v) return error(node, join(prefix, key), "expected true or false");
+    out = v->get();
+    return {};
+  }
+
+  template <class Int>
+  Status read_uint(const toml::table& t, std::string_view prefix, std::string_view key, Int& out,
+                   std::int64_t min, std::int64_t max) {
+    auto* node = t.get(key);
+    if (!node) return {};
+    auto* v = node->as_integer();
+    if (!v) return error(node, join(prefix, key), "expected an integer");
+    if (v->get() < min || v->get() > max)
+      return error(node, join(prefix, key), fmt::format("expected an integer from {} to {}", min, max));
+    out = static_cast<Int>(v->get());
+    return {};
+  }
+
+  const toml::table* table(const toml::table& t, std::string_view key, Status& status) {
+    auto* node = t.get(key);
+    if (!node) return nullptr;
+    auto* tab = node->as_table();
+    if (!tab) status = error(node, key, "expected a table");
+    return tab;
+  }
+
+ private:
+  std::string_view m_source;
+  std::filesystem::path m_base;
+};
+
+bool is_loopback(const std::string& host) {
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  return host == "::1";
+}
+
+Status read_listener(Reader& r, const toml::node& node, std::size_t index, Config& config) {
+  auto prefix = fmt::format("listener[{}]", index);
+  auto* t = node.as_table();
+  if (!t) return r.error(&node, prefix, "expected a table ([[listener]])");
+  TRY(r.only_keys(*t, prefix, {"protocol", "address", "plaintext_auth"}));
+
+  auto* proto_node = t->get("protocol");
+  if (!proto_node) return r.error(&node, prefix + ".protocol", "missing (one of: imap, imaps, pop3, pop3s, smtp, submission, submissions, http, https, dns)");
+  std::string proto;
+  TRY(r.read_string(*t, prefix, "protocol", proto));
+  const Protocol* found = nullptr;
+  for (auto& [p, name] : kProtocolNames)
+    if (proto == name) found = &p;
+  if (!found)
+    return r.error(proto_node, prefix + ".protocol",
+                   fmt::format("unknown protocol '{}' (expected one of: imap, imaps, pop3, pop3s, smtp, submission, submissions, http, https, dns)", proto));
+
+  auto* addr_node = t->get("address");
+  if (!addr_node) return r.error(&node, prefix + ".address", "missing (expected \"host:port\", e.g. \"127.0.0.1:1143\")");
+  std::string address;
+  TRY(r.read_string(*t, prefix, "address", address));
+  auto listener = parse_listen_address(address);
+  if (!listener) return r.error(addr_node, prefix + ".address", listener.error().message);
+  listener->protocol = *found;
+  TRY(r.read_bool(*t, prefix, "plaintext_auth", listener->plaintext_auth));
+  if (listener->plaintext_auth && !is_loopback(listener->host))
+    return r.error(t->get("plaintext_auth"), prefix + ".plaintext_auth",
+                   "only allowed on a loopback address (127.0.0.0/8 or ::1)");
+  for (auto& other : config.listeners)
+    if (other.host == listener->host && other.port == listener->port)
+      return r.error(addr_node, prefix + ".address", fmt::format("{} is already used by another listener", address));
+  config.listeners.push_back(*listener);
+  return {};
+}
+
+Status read_document(Reader& r, const toml::table& root, Config& config) {
+  TRY(r.only_keys(root, "", {"data_dir", "hostname", "threads", "tls", "log", "limits", "listener"}));
+  TRY(r.read_path(root, "", "data_dir", config.data_dir));
+  TRY(r.read_string(root, "", "hostname", config.hostname));
+  if (config.hostname.empty() || config.hostname.size() > 253 ||
+      config.hostname.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+          std::string::npos)
+    return r.error(root.get("hostname"), "hostname", "expected a host name such as \"mail.example.com\"");
+  TRY(r.read_uint(root, "", "threads", config.threads, 0, 256));
+
+  Status status;
+  if (auto* tls = r.table(root, "tls", status)) {
+    TRY(r.only_keys(*tls, "tls", {"cert", "key"}));
+    TRY(r.read_path(*tls, "tls", "cert", config.tls.cert));
+    TRY(r.read_path(*tls, "tls", "key", config.tls.key));
+    if (config.tls.cert.empty() != config.tls.key.empty())
+      return r.error(tls, "tls", "set both cert and key, or neither (a self-signed pair is then generated)");
+  }
+  TRY(status);
+  if (auto* log = r.table(root, "log", status)) {
+    TRY(r.only_keys(*log, "log", {"level", "format"}));
+    TRY(r.read_string(*log, "log", "level", config.log.level));
+    static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error"};
+    if (!levels.contains(config.log.level))
+      return r.error(log->get("level"), "log.level", "expected one of: trace, debug, info, warn, error");
+    std::string format = "text";
+    TRY(r.read_string(*log, "log", "format", format));
+    if (format == "text") config.log.format = LogFormat::text;
+    else if (format == "json") config.log.format = LogFormat::json;
+    else return r.error(log->get("format"), "log.format", "expected \"text\" or \"json\"");
+  }
+  TRY(status);
+  if (auto* limits = r.table(root, "limits", status)) {
+    TRY(r.only_keys(*limits, "limits", {"max_message_size"}));
+    TRY(r.read_uint(*limits, "limits", "max_message_size", config.limits.max_message_size, 1024,
+                    std::int64_t{4} * 1024 * 1024 * 1024));
+  }
+  TRY(status);
+  if (auto* node = root.get("listener")) {
+    auto* arr = node->as_array();
+    if (!arr) return r.error(node, "listener", "expected an array of tables ([[listener]])");
+    for (std::size_t i = 0; i < arr->size(); ++i) TRY(read_listener(r, *arr->get(i), i, config));
+  }
+  return {};
+}
+
+}  // namespace
+
+const char* to_string(Protocol protocol) {
+  for (auto& [p, name] : kProtocolNames)
+    if (p == protocol) return name;
+  return "?";
+}
+
+bool implicit_tls(Protocol p) {
+  return p == Protocol::imaps || p == Protocol::pop3s || p == Protocol::submissions || p == Protocol::https;
+}
+
+Result<ListenerConfig> parse_listen_address(std::string_view text) {
+  ListenerConfig out;
+  std::string_view host, port;
+  if (text.starts_with('[')) {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return fail(ErrorKind::invalid, "expected \"[v6-address]:port\"");
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || text.find(':') != colon)
+      return fail(ErrorKind::invalid, "expected \"host:port\", e.g. \"127.0.0.1:1143\"");
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  out.host = std::string(host);
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, out.host.c_str(), buf) != 1 && inet_pton(AF_INET6, out.host.c_str(), buf) != 1)
+    return fail(ErrorKind::invalid, fmt::format("'{}' is not a numeric IP address", host));
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535)
+    return fail(ErrorKind::invalid, fmt::format("'{}' is not a port number (1-65535)", port));
+  out.port = static_cast<std::uint16_t>(value);
+  return out;
+}
+
+Result<Config> parse_config(std::string_view text, std::string_view source_name,
+                            const std::filesystem::path& base_dir) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source_name);
+  } catch (const toml::parse_error& e) {
+    return fail(ErrorKind::invalid, fmt::format("{}:{}: {}", source_name, e.source().begin.line, e.description()));
+  }
+  Config config;
+  config.data_dir = (base_dir / config.data_dir).lexically_normal();
+  Reader reader(source_name, base_dir);
+  TRY(read_document(reader, root, config));
+  return config;
+}
+
+Result<Config> load_config(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(ErrorKind::not_found, fmt::format("{}: cannot read the config file", path.string()));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  auto abs = std::filesystem::absolute(path);
+  auto config = parse_config(buffer.str(), path.string(), abs.parent_path());
+  if (config) config->source = abs;
+  return config;
+}
+
+}  // namespace estafeta

@@ -1,0 +1,77 @@
+// The configuration: one TOML file, parsed once into typed structs.
+//
+// Every setting and its default lives here; nothing else reads the file.
+// Parsing is strict: an unknown key, a wrong type or a bad value is an error
+// that names the key (with its line) and what is expected — never a silent
+// default for a misspelt key. `estafeta serve --config PATH` and every admin
+// command read the same file.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace estafeta {
+
+// The names operators and scripts use in `[[listener]] protocol = "…"`.
+enum class Protocol { imap, imaps, pop3, pop3s, smtp, submission, submissions, http, https, dns };
+
+const char* to_string(Protocol protocol);
+// True for the protocols whose listener starts TLS at once (993, 995, 465, 443).
+bool implicit_tls(Protocol protocol);
+
+struct ListenerConfig {
+  Protocol protocol = Protocol::imap;
+  std::string host;            // numeric IPv4 or IPv6 address to bind
+  std::uint16_t port = 0;
+  // Allow plaintext authentication before TLS. Only accepted for loopback
+  // addresses (`plaintext_auth = true`), for tests and local tooling.
+  bool plaintext_auth = false;
+};
+
+struct TlsConfig {
+  // PEM files. Both empty: a self-signed certificate for `hostname` is made
+  // on first start under `<data_dir>/tls/` and reused afterwards.
+  std::filesystem::path cert;
+  std::filesystem::path key;
+};
+
+enum class LogFormat { text, json };
+
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warn, error
+  LogFormat format = LogFormat::text;  // "text": key=value lines; "json": one object per line
+};
+
+struct LimitsConfig {
+  std::uint64_t max_message_size = 50ull * 1024 * 1024;  // bytes, any way mail comes in
+};
+
+struct Config {
+  std::filesystem::path data_dir = "data";  // relative paths are relative to the config file
+  std::string hostname = "localhost";       // the name in greetings, Received: and the certificate
+  unsigned threads = 0;                     // io threads; 0 = one per core
+  TlsConfig tls;
+  LogConfig log;
+  LimitsConfig limits;
+  std::vector<ListenerConfig> listeners;
+
+  std::filesystem::path source;  // the file this came from (for messages)
+};
+
+// Parses TOML text; `source_name` prefixes error messages ("estafeta.toml:3: …").
+// Relative paths are resolved against `base_dir`.
+Result<Config> parse_config(std::string_view text, std::string_view source_name,
+                            const std::filesystem::path& base_dir);
+
+// Reads and parses a config file.
+Result<Config> load_config(const std::filesystem::path& path);
+
+// Parses "host:port" / "[v6]:port"; the host must be a numeric address.
+Result<ListenerConfig> parse_listen_address(std::string_view text);
+
+}  // namespace estafeta

@@ -1,0 +1,71 @@
+// The in-process event bus: new mail, flag changes, expunges and revocations.
+//
+// Deliveries and management actions publish; protocol sessions (IMAP IDLE,
+// POP3, web push) subscribe. Callbacks run on the publisher's thread and must
+// be short and thread-safe: a session posts to its own executor and returns.
+// Across nodes the same events will travel over PostgreSQL LISTEN/NOTIFY.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace estafeta {
+
+enum class EventKind {
+  message_appended,   // mailbox, uid, modseq
+  flags_changed,      // mailbox, uid, modseq
+  message_expunged,   // mailbox, uid, modseq
+  mailbox_changed,    // mailbox created, renamed or deleted; address
+  device_revoked,     // device password id, address
+  access_revoked,     // access id (all devices of it), address
+  service_locked,     // service id: every session of its addresses ends
+};
+
+struct Event {
+  EventKind kind;
+  std::int64_t address_id = 0;
+  std::int64_t mailbox_id = 0;
+  std::int64_t service_id = 0;
+  std::int64_t access_id = 0;
+  std::int64_t device_password_id = 0;
+  std::uint32_t uid = 0;
+  std::uint64_t modseq = 0;
+};
+
+class EventBus {
+ public:
+  using Callback = std::function<void(const Event&)>;
+
+  // Unsubscribes when destroyed. Must not outlive the bus.
+  class Subscription {
+   public:
+    Subscription() = default;
+    Subscription(EventBus* bus, std::uint64_t id) : m_bus(bus), m_id(id) {}
+    Subscription(Subscription&& other) noexcept { *this = std::move(other); }
+    Subscription& operator=(Subscription&& other) noexcept;
+    Subscription(const Subscription&) = delete;
+    Subscription& operator=(const Subscription&) = delete;
+    ~Subscription() { reset(); }
+    void reset();
+
+   private:
+    EventBus* m_bus = nullptr;
+    std::uint64_t m_id = 0;
+  };
+
+  // Receive every event; filter in the callback.
+  [[nodiscard]] Subscription subscribe(Callback callback);
+  void publish(const Event& event);
+
+ private:
+  void unsubscribe(std::uint64_t id);
+
+  std::mutex m_mutex;
+  std::uint64_t m_next_id = 1;  // GUARDED_BY(m_mutex)
+  std::map<std::uint64_t, std::shared_ptr<Callback>> m_subscribers;  // GUARDED_BY(m_mutex)
+};
+
+}  // namespace estafeta

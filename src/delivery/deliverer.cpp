@@ -1,0 +1,54 @@
+#include "delivery/deliverer.hpp"
+
+#include <fmt/format.h>
+
+namespace estafeta::delivery {
+
+store::BlobInfo blob_info_from(const mime::ParsedMessage& p, std::string hash, std::uint64_t size) {
+  store::BlobInfo b;
+  b.hash = std::move(hash);
+  b.size = size;
+  b.envelope_json = p.envelope_json;
+  b.bodystructure_json = p.bodystructure_json;
+  b.subject = p.summary.subject;
+  b.from_name = p.summary.from_name;
+  b.from_address = p.summary.from_address;
+  for (auto& to : p.summary.to) {
+    if (!b.to.empty()) b.to += ", ";
+    b.to += to;
+  }
+  b.date = p.summary.date;
+  b.message_id = p.summary.message_id;
+  b.has_attachments = p.summary.has_attachments;
+  b.preview = p.summary.preview;
+  b.text_headers = p.text.headers;
+  b.text_body = p.text.body;
+  b.text_attachments = p.text.attachments;
+  return b;
+}
+
+Result<std::vector<store::Appended>> Deliverer::deliver(std::string_view bytes,
+                                                        const std::vector<store::AppendTarget>& targets) {
+  if (targets.empty()) return fail(ErrorKind::invalid, "no folder to deliver to");
+  if (bytes.size() > m_limits.max_size)
+    return fail(ErrorKind::limit, fmt::format("the message is larger than the limit of {} bytes", m_limits.max_size));
+  auto parsed = TRY(mime::parse_message(bytes, m_limits));
+  auto hash = TRY(m_blobs.put(bytes));
+  auto appended = TRY(m_store.append_messages(blob_info_from(parsed, hash, bytes.size()), targets));
+  for (auto& a : appended) {
+    Event e{EventKind::message_appended};
+    e.address_id = a.address_id;
+    e.mailbox_id = a.mailbox_id;
+    e.uid = a.uid;
+    e.modseq = a.modseq;
+    m_bus.publish(e);
+  }
+  return appended;
+}
+
+Result<store::Id> Deliverer::inbox_of(store::Id address_id) {
+  auto box = TRY(m_store.find_mailbox(address_id, "INBOX"));
+  return box.id;
+}
+
+}  // namespace estafeta::delivery

@@ -1,0 +1,46 @@
+// The delivery path: the one function every way mail comes in goes through
+// (SMTP, IMAP APPEND, import, the web app's drafts and sent copies).
+//
+// deliver(): parse the bytes once (mime::parse_message), store the blob once
+// (fsync'd), append one message per target folder in one SQLite transaction
+// (synchronous=FULL), then publish message_appended on the event bus. When it
+// returns success the message is durable in every target (DESIGN §5); when it
+// fails, in none. A crash in between leaves at most an unreferenced blob file.
+//
+// Thread-safe; blocking (parse, fsync, commit): call from a worker thread.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "core/event_bus.hpp"
+#include "core/result.hpp"
+#include "mime/parsed_message.hpp"
+#include "store/blob_store.hpp"
+#include "store/store.hpp"
+
+namespace estafeta::delivery {
+
+class Deliverer {
+ public:
+  // The store, blob store and bus must outlive the Deliverer.
+  Deliverer(store::Store& store, store::BlobStore& blobs, EventBus& bus, mime::Limits limits = {})
+      : m_store(store), m_blobs(blobs), m_bus(bus), m_limits(limits) {}
+
+  Result<std::vector<store::Appended>> deliver(std::string_view bytes,
+                                               const std::vector<store::AppendTarget>& targets);
+
+  // The INBOX of an address, for deliveries addressed to it.
+  Result<store::Id> inbox_of(store::Id address_id);
+
+ private:
+  store::Store& m_store;
+  store::BlobStore& m_blobs;
+  EventBus& m_bus;
+  mime::Limits m_limits;
+};
+
+// What the store keeps of a parsed message (pure; exposed for tests).
+store::BlobInfo blob_info_from(const mime::ParsedMessage& parsed, std::string hash, std::uint64_t size);
+
+}  // namespace estafeta::delivery

@@ -1,0 +1,118 @@
+// Management operations: the rules of the account model (DESIGN §2.1, §2.2),
+// shared by the admin CLI and (later) the web console.
+//
+// Every operation takes the Actor doing it, checks that the actor may (an
+// organisation's admins and legal representatives manage their organisation
+// only; the operator — the CLI on the server — manages everything), applies
+// the rules the store cannot know, writes an audit entry and publishes the
+// events sessions must react to (revocations, locks).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/device_password.hpp"
+#include "core/clock.hpp"
+#include "core/event_bus.hpp"
+#include "core/result.hpp"
+#include "store/store.hpp"
+
+namespace estafeta::manage {
+
+struct Actor {
+  std::optional<store::User> user;  // empty: the operator
+  std::string ip;                   // where the request came from; empty for the CLI
+  std::string product = "cli";      // "cli", "console", …
+
+  static Actor operator_cli() { return Actor{}; }
+  bool is_operator() const { return !user.has_value(); }
+  std::string label() const { return user ? user->login : "operator"; }
+};
+
+struct AccessView {
+  store::Access access;
+  store::User user;
+  int live_devices = 0;
+};
+
+struct DeviceView {
+  store::DevicePassword device;
+  std::string login;    // the user whose access it belongs to
+  std::string address;
+};
+
+struct CreatedDevicePassword {
+  store::DevicePassword device;
+  std::string password;  // in clear: shown once, never stored
+};
+
+class Manager {
+ public:
+  // All references must outlive the Manager.
+  Manager(store::Store& store, const auth::DeviceKeyring& keyring, EventBus& bus, const Clock& clock)
+      : m_store(store), m_keyring(keyring), m_bus(bus), m_clock(clock) {}
+
+  // Organisations (operator only, except listing one's own).
+  Result<store::Organisation> create_organisation(const Actor& actor, const std::string& name);
+  Result<std::vector<store::Organisation>> list_organisations(const Actor& actor);
+  Status delete_organisation(const Actor& actor, const std::string& name);
+
+  // Users. `password` empty: the account has no password until one is set.
+  Result<store::User> create_user(const Actor& actor, const std::string& org, const std::string& login,
+                                  const std::string& display_name, store::Role role, const std::string& password);
+  Result<std::vector<store::User>> list_users(const Actor& actor, const std::optional<std::string>& org);
+  Status delete_user(const Actor& actor, const std::string& login);
+
+  // Mail services and domains.
+  Result<store::MailService> create_service(const Actor& actor, const std::string& org, const std::string& name);
+  Result<std::vector<store::MailService>> list_services(const Actor& actor, const std::optional<std::string>& org);
+  Status set_service_locked(const Actor& actor, const std::string& name, bool locked);
+  Result<store::Domain> add_domain(const Actor& actor, const std::string& service, const std::string& domain);
+  Result<std::vector<store::Domain>> list_domains(const Actor& actor, const std::optional<std::string>& service);
+  Status remove_domain(const Actor& actor, const std::string& domain);
+
+  // Addresses: `address` is local@domain with the domain already added.
+  Result<store::Address> create_address(const Actor& actor, const std::string& address);
+  Result<std::vector<store::Address>> list_addresses(const Actor& actor, const std::optional<std::string>& org);
+  Status delete_address(const Actor& actor, const std::string& address);
+
+  // Accesses.
+  Result<store::Access> grant_access(const Actor& actor, const std::string& address, const std::string& login,
+                                     bool may_change_special_folders);
+  // devices_only: every device password of the access is revoked, the access
+  // (web app) stays. Otherwise the access itself is removed. Both end the
+  // device's open sessions at once (events on the bus).
+  Result<int> revoke_access(const Actor& actor, const std::string& address, const std::string& login,
+                            bool devices_only);
+  Result<std::vector<AccessView>> list_access(const Actor& actor, const std::string& address);
+
+  // Device passwords.
+  Result<CreatedDevicePassword> create_device_password(const Actor& actor, const std::string& address,
+                                                       const std::string& login, const std::string& label);
+  Result<std::vector<DeviceView>> list_device_passwords(const Actor& actor, const std::string& address,
+                                                        const std::optional<std::string>& login);
+  Status revoke_device_password(const Actor& actor, store::Id id);
+
+ private:
+  Status may_manage_org(const Actor& actor, store::Id org_id);
+  Status operator_only(const Actor& actor);
+  Result<store::Organisation> visible_org(const Actor& actor, const std::string& name);
+  Result<store::Address> visible_address(const Actor& actor, const std::string& address);
+  Result<store::User> visible_user(const Actor& actor, const std::string& login);
+  void audit(const Actor& actor, store::Id org_id, const std::string& action, const std::string& target,
+             const std::string& detail = {});
+
+  store::Store& m_store;
+  const auth::DeviceKeyring& m_keyring;
+  EventBus& m_bus;
+  const Clock& m_clock;
+};
+
+// Syntax checks (RFC 5321 §4.1.2, RFC 1035 §2.3.1), pure and exposed for tests.
+Status check_domain_name(const std::string& domain);
+Status check_local_part(const std::string& local);
+Status check_login(const std::string& login);
+Status check_label(const std::string& what, const std::string& text, std::size_t max);
+
+}  // namespace estafeta::manage

@@ -1,0 +1,207 @@
+// The listeners, the session registry and the graceful shutdown.
+#include "net/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/log.hpp"
+#include "net/session.hpp"
+#include "web/http_session.hpp"
+
+namespace estafeta::net {
+
+namespace {
+
+using tcp = asio::ip::tcp;
+
+// The dispatch table: which session coroutine serves which listener kind.
+// Protocols absent here are not served by this build.
+constexpr std::pair<Protocol, SessionFn> kSessions[] = {
+    {Protocol::http, &web::http_session},
+    {Protocol::https, &web::http_session},
+};
+
+SessionFn session_for(Protocol p) {
+  for (auto& [proto, fn] : kSessions)
+    if (proto == p) return fn;
+  return nullptr;
+}
+
+// Live sessions, so a shutdown can ask each to stop.
+class SessionRegistry {
+ public:
+  struct Entry {
+    asio::any_io_executor executor;
+    std::shared_ptr<asio::cancellation_signal> signal;
+  };
+
+  std::uint64_t add(Entry e) {
+    std::lock_guard lock(m_mutex);
+    auto id = m_next++;
+    m_live.emplace(id, std::move(e));
+    return id;
+  }
+  void remove(std::uint64_t id) {
+    std::lock_guard lock(m_mutex);
+    m_live.erase(id);
+  }
+  std::size_t size() {
+    std::lock_guard lock(m_mutex);
+    return m_live.size();
+  }
+  void stop_all() {
+    std::lock_guard lock(m_mutex);
+    for (auto& [id, e] : m_live)
+      asio::post(e.executor, [sig = e.signal] { sig->emit(asio::cancellation_type::terminal); });
+  }
+
+ private:
+  std::mutex m_mutex;
+  std::uint64_t m_next = 1;                 // GUARDED_BY(m_mutex)
+  std::map<std::uint64_t, Entry> m_live;    // GUARDED_BY(m_mutex)
+};
+
+struct Runtime {
+  Services* services;
+  asio::io_context* ioc;
+  asio::ssl::context* tls;
+  SessionRegistry sessions;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::atomic<bool> stopping{false};
+};
+
+void start_session(Runtime& rt, const ListenerConfig& listener, SessionFn fn, tcp::socket socket) {
+  SessionEnv env;
+  env.services = rt.services;
+  env.listener = &listener;
+  env.tls = rt.tls;
+  boost::system::error_code ec;
+  auto peer = socket.remote_endpoint(ec);
+  env.peer_ip = ec ? std::string("?") : peer.address().to_string();
+  auto strand = asio::make_strand(*rt.ioc);
+  auto signal = std::make_shared<asio::cancellation_signal>();
+  auto id = rt.sessions.add({strand, signal});
+  asio::co_spawn(strand, fn(std::move(socket), std::move(env)),
+                 asio::bind_cancellation_slot(signal->slot(), [&rt, id, signal, proto = listener.protocol](std::exception_ptr e) {
+                   rt.sessions.remove(id);
+                   if (!e) return;
+                   try {
+                     std::rethrow_exception(e);
+                   } catch (const std::exception& ex) {
+                     log::error("session.crashed", {{"protocol", to_string(proto)}, {"what", ex.what()}});
+                   }
+                 }));
+}
+
+asio::awaitable<void> accept_loop(Runtime& rt, tcp::acceptor& acceptor, const ListenerConfig& listener, SessionFn fn) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (rt.stopping || ec == asio::error::operation_aborted) co_return;
+      // EMFILE and friends: back off briefly rather than spin.
+      log::warn("listener.accept_failed", {{"protocol", to_string(listener.protocol)}, {"error", ec.message()}});
+      asio::steady_timer t(acceptor.get_executor(), std::chrono::milliseconds(100));
+      co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    start_session(rt, listener, fn, std::move(socket));
+  }
+}
+
+asio::awaitable<void> shutdown_on_signal(Runtime& rt, asio::signal_set& signals, std::chrono::seconds grace) {
+  auto [ec, signo] = co_await signals.async_wait(asio::as_tuple(asio::use_awaitable));
+  if (ec) co_return;
+  log::info("serve.stopping", {{"signal", signo}, {"sessions", rt.sessions.size()}});
+  rt.stopping = true;
+  for (auto& a : rt.acceptors) {
+    boost::system::error_code ignored;
+    a->close(ignored);
+  }
+  rt.sessions.stop_all();
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  asio::steady_timer timer(*rt.ioc);
+  while (rt.sessions.size() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(50));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  if (auto left = rt.sessions.size()) log::warn("serve.sessions_abandoned", {{"count", left}});
+  rt.ioc->stop();
+}
+
+Result<tcp::endpoint> endpoint_of(const ListenerConfig& l) {
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(l.host, ec);
+  if (ec) return fail(ErrorKind::invalid, fmt::format("listener {}: bad address {}", to_string(l.protocol), l.host));
+  return tcp::endpoint(addr, l.port);
+}
+
+}  // namespace
+
+bool serves(Protocol protocol) { return session_for(protocol) != nullptr; }
+
+Status run_server(Services& services, const ServeOptions& options) {
+  const Config& config = *services.config;
+  unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  asio::io_context ioc(static_cast<int>(threads));
+
+  asio::ssl::context tls(asio::ssl::context::tls_server);
+  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                  asio::ssl::context::single_dh_use);
+  boost::system::error_code ec;
+  tls.use_certificate_chain_file(options.certificate.cert.string(), ec);
+  if (!ec) tls.use_private_key_file(options.certificate.key.string(), asio::ssl::context::pem, ec);
+  if (ec) return fail(ErrorKind::invalid, fmt::format("tls: cannot load {} / {}: {}", options.certificate.cert.string(),
+                                                      options.certificate.key.string(), ec.message()));
+
+  // Signals are caught from here on, before any listener is announced.
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  Runtime rt{&services, &ioc, &tls, {}, {}, {}};
+  for (auto& l : config.listeners) {
+    auto fn = session_for(l.protocol);
+    if (!fn) {
+      log::warn("listener.skipped", {{"protocol", to_string(l.protocol)},
+                                     {"address", fmt::format("{}:{}", l.host, l.port)},
+                                     {"reason", "this version does not serve this protocol"}});
+      continue;
+    }
+    auto ep = TRY(endpoint_of(l));
+    auto acceptor = std::make_unique<tcp::acceptor>(ioc);
+    acceptor->open(ep.protocol(), ec);
+    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor->bind(ep, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+      return fail(ErrorKind::in_use, fmt::format("listener {} on {}:{}: {}", to_string(l.protocol), l.host, l.port, ec.message()));
+    log::info("listener.ready", {{"protocol", to_string(l.protocol)}, {"address", fmt::format("{}:{}", l.host, l.port)}});
+    asio::co_spawn(ioc, accept_loop(rt, *acceptor, l, fn), asio::detached);
+    rt.acceptors.push_back(std::move(acceptor));
+  }
+  asio::co_spawn(ioc, shutdown_on_signal(rt, signals, options.grace), asio::detached);
+  if (options.on_ready) options.on_ready();
+  log::info("serve.started", {{"threads", threads}, {"listeners", rt.acceptors.size()}});
+
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  log::info("serve.stopped");
+  return {};
+}
+
+}  // namespace estafeta::net

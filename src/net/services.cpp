@@ -1,0 +1,24 @@
+#include "net/services.hpp"
+
+#include "core/fs.hpp"
+#include "mime/parsed_message.hpp"
+
+namespace estafeta::net {
+
+Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> config) {
+  auto s = std::make_unique<Services>();
+  s->config = config;
+  TRY(make_directories(config->data_dir, 0700));
+  s->store = TRY(store::open_sqlite_store({config->data_dir / "estafeta.db", true}));
+  s->blobs = TRY(store::BlobStore::open(config->data_dir / "blobs"));
+  s->keyring = std::make_unique<auth::DeviceKeyring>(TRY(auth::DeviceKeyring::load_or_create(config->data_dir / "device-key")));
+  s->clock = std::make_unique<SystemClock>();
+  s->bus = std::make_unique<EventBus>();
+  mime::Limits limits;
+  limits.max_size = config->limits.max_message_size;
+  s->deliverer = std::make_unique<delivery::Deliverer>(*s->store, *s->blobs, *s->bus, limits);
+  s->manager = std::make_unique<manage::Manager>(*s->store, *s->keyring, *s->bus, *s->clock);
+  return s;
+}
+
+}  // namespace estafeta::net

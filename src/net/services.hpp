@@ -1,0 +1,33 @@
+// What protocol sessions may use: the process-wide services, built once by
+// `estafeta serve` and alive until every session has ended.
+#pragma once
+
+#include <memory>
+
+#include "auth/device_password.hpp"
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/event_bus.hpp"
+#include "delivery/deliverer.hpp"
+#include "manage/manager.hpp"
+#include "store/blob_store.hpp"
+#include "store/store.hpp"
+
+namespace estafeta::net {
+
+struct Services {
+  std::shared_ptr<const Config> config;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<store::BlobStore> blobs;
+  std::unique_ptr<auth::DeviceKeyring> keyring;
+  std::unique_ptr<Clock> clock;
+  std::unique_ptr<EventBus> bus;
+  std::unique_ptr<delivery::Deliverer> deliverer;
+  std::unique_ptr<manage::Manager> manager;
+};
+
+// Opens everything under config.data_dir (creating the folder, the database,
+// the blob folder and the device key on first use).
+Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> config);
+
+}  // namespace estafeta::net

@@ -1,0 +1,32 @@
+// The contract between the server and a protocol's session coroutine.
+// Includes Asio: only transport files include this header.
+//
+// A session coroutine owns its socket. It must end soon after `stop` is
+// signalled (shutdown or revocation) — the server cancels its pending
+// operations through the coroutine's cancellation slot — and should finish
+// any in-flight delivery first, since a delivery is never cancelled midway.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include <string>
+
+#include "core/config.hpp"
+#include "net/services.hpp"
+
+namespace estafeta::net {
+
+namespace asio = boost::asio;
+
+struct SessionEnv {
+  Services* services = nullptr;          // outlives every session
+  const ListenerConfig* listener = nullptr;
+  asio::ssl::context* tls = nullptr;     // for implicit TLS and STARTTLS
+  std::string peer_ip;
+};
+
+using SessionFn = asio::awaitable<void> (*)(asio::ip::tcp::socket socket, SessionEnv env);
+
+}  // namespace estafeta::net

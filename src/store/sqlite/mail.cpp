@@ -1,0 +1,267 @@
+// Mailboxes, messages and the full-text index.
+//
+// Invariants kept here (RFC 9051 §2.3.1.1, RFC 7162 §3.1): a mailbox's UIDs
+// strictly ascend and are never reused within its UIDVALIDITY (uidnext only
+// grows); every change takes a fresh MODSEQ from highestmodseq.
+#include <fmt/format.h>
+
+#include "store/sqlite/rows.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace estafeta::store::sqlite {
+
+namespace {
+
+constexpr const char* kMessageColumns =
+    "m.id, m.mailbox_id, m.uid, m.blob_id, b.hash, m.flags, m.keywords, m.internal_date, m.size, m.modseq";
+
+std::vector<std::string> split_keywords(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < s.size()) {
+    auto end = s.find(' ', start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string join_keywords(const std::vector<std::string>& keywords) {
+  std::string out;
+  for (auto& k : keywords) {
+    if (!out.empty()) out += ' ';
+    out += k;
+  }
+  return out;
+}
+
+Message read_message(const Statement& s) {
+  Message m;
+  m.id = s.int64(0);
+  m.mailbox_id = s.int64(1);
+  m.uid = static_cast<std::uint32_t>(s.int64(2));
+  m.blob_id = s.int64(3);
+  m.blob_hash = s.text(4);
+  m.flags = static_cast<std::uint32_t>(s.int64(5));
+  m.keywords = split_keywords(s.text(6));
+  m.internal_date = s.int64(7);
+  m.size = static_cast<std::uint64_t>(s.int64(8));
+  m.modseq = static_cast<std::uint64_t>(s.int64(9));
+  return m;
+}
+
+// A LIKE pattern that matches `needle` literally anywhere ('\' escapes).
+std::string like_pattern(const std::string& needle) {
+  std::string out = "%";
+  for (char c : needle) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "%";
+}
+
+// An FTS5 phrase: the needle in double quotes, inner quotes doubled.
+std::string fts_phrase(const std::string& needle) {
+  std::string out = "\"";
+  for (char c : needle) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// Number of UTF-8 code points (the trigram tokenizer works on characters).
+std::size_t utf8_length(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace
+
+Result<Mailbox> SqliteStore::create_mailbox_locked(Id address_id, const std::string& name, SpecialUse use, Time now) {
+  // UIDVALIDITY: the creation time, bumped past any value handed out before,
+  // so a mailbox deleted and created again never repeats one.
+  auto uv = TRY(m_db->prepare(
+      "UPDATE counter SET value = max(value + 1, ?) WHERE name = 'uidvalidity' RETURNING value"));
+  uv.bind_all(now);
+  if (!TRY(uv.step())) return fail(ErrorKind::internal, "store error", "uidvalidity counter missing");
+  auto uidvalidity = uv.int64(0) & 0xffffffff;
+  TRY(uv.run());
+  auto st = TRY(m_db->prepare(
+      "INSERT INTO mailbox (address_id, name, special_use, uidvalidity, created) VALUES (?, ?, ?, ?, ?)"));
+  auto r = st.bind_all(address_id, name, std::string(to_string(use)), uidvalidity, now).run();
+  if (!r && r.error().kind == ErrorKind::exists) return fail(ErrorKind::exists, fmt::format("a folder named '{}' already exists", name));
+  if (!r && r.error().kind == ErrorKind::invalid) return fail(ErrorKind::not_found, "no such address", r.error().detail);
+  TRY(r);
+  Mailbox m;
+  m.id = m_db->last_insert_id();
+  m.address_id = address_id;
+  m.name = name;
+  m.special_use = use;
+  m.uidvalidity = static_cast<std::uint32_t>(uidvalidity);
+  m.created = now;
+  return m;
+}
+
+Result<Mailbox> SqliteStore::create_mailbox(Id address_id, const std::string& name, SpecialUse use) {
+  std::lock_guard lock(m_mutex);
+  auto tx = TRY(Transaction::begin(*m_db));
+  auto m = TRY(create_mailbox_locked(address_id, name, use, unix_now()));
+  TRY(tx.commit());
+  return m;
+}
+
+Result<Mailbox> SqliteStore::mailbox(Id id) {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare(fmt::format("SELECT {} FROM mailbox WHERE id = ?", kMailboxColumns)));
+  st.bind_all(id);
+  return one<Mailbox>(std::move(st), read_mailbox, "no such folder");
+}
+
+Result<Mailbox> SqliteStore::find_mailbox(Id address_id, const std::string& name) {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare(fmt::format("SELECT {} FROM mailbox WHERE address_id = ? AND name = ?", kMailboxColumns)));
+  st.bind_all(address_id, name);
+  return one<Mailbox>(std::move(st), read_mailbox, "no such folder");
+}
+
+Result<Mailbox> SqliteStore::find_special_mailbox(Id address_id, SpecialUse use) {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare(fmt::format(
+      "SELECT {} FROM mailbox WHERE address_id = ? AND special_use = ? ORDER BY id LIMIT 1", kMailboxColumns)));
+  st.bind_all(address_id, std::string(to_string(use)));
+  return one<Mailbox>(std::move(st), read_mailbox, "no folder has that role");
+}
+
+Result<std::vector<Mailbox>> SqliteStore::list_mailboxes(Id address_id) {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare(fmt::format("SELECT {} FROM mailbox WHERE address_id = ? ORDER BY name", kMailboxColumns)));
+  st.bind_all(address_id);
+  return all<Mailbox>(std::move(st), read_mailbox);
+}
+
+Result<std::vector<Appended>> SqliteStore::append_messages(const BlobInfo& b, const std::vector<AppendTarget>& targets) {
+  if (targets.empty()) return std::vector<Appended>{};
+  std::lock_guard lock(m_mutex);
+  auto tx = TRY(Transaction::begin(*m_db));
+
+  auto ins = TRY(m_db->prepare(
+      "INSERT INTO blob (hash, size, envelope, bodystructure, subject, from_name, from_address, recipients, date, "
+      "message_id, has_attachments, preview) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (hash) DO NOTHING"));
+  TRY(ins.bind_all(b.hash, static_cast<std::int64_t>(b.size), b.envelope_json, b.bodystructure_json, b.subject,
+                   b.from_name, b.from_address, b.to, b.date, b.message_id, std::int64_t{b.has_attachments},
+                   b.preview)
+          .run());
+  bool new_blob = m_db->changes() > 0;
+  auto sel = TRY(m_db->prepare("SELECT id FROM blob WHERE hash = ?"));
+  sel.bind_all(b.hash);
+  if (!TRY(sel.step())) return fail(ErrorKind::internal, "store error", "blob row vanished");
+  Id blob_id = sel.int64(0);
+  if (new_blob) {
+    auto fts = TRY(m_db->prepare("INSERT INTO blob_text (rowid, headers, body, attachments) VALUES (?, ?, ?, ?)"));
+    TRY(fts.bind_all(blob_id, b.text_headers, b.text_body, b.text_attachments).run());
+  }
+
+  std::vector<Appended> out;
+  out.reserve(targets.size());
+  auto bump = TRY(m_db->prepare(
+      "UPDATE mailbox SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 WHERE id = ? "
+      "RETURNING uidnext - 1, highestmodseq, uidvalidity, address_id"));
+  auto msg = TRY(m_db->prepare(
+      "INSERT INTO message (mailbox_id, uid, blob_id, flags, keywords, internal_date, size, modseq) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  for (auto& t : targets) {
+    bump.bind_all(t.mailbox_id);
+    if (!TRY(bump.step())) return fail(ErrorKind::not_found, "no such folder");
+    Appended a;
+    a.mailbox_id = t.mailbox_id;
+    a.uid = static_cast<std::uint32_t>(bump.int64(0));
+    a.modseq = static_cast<std::uint64_t>(bump.int64(1));
+    a.uidvalidity = static_cast<std::uint32_t>(bump.int64(2));
+    a.address_id = bump.int64(3);
+    TRY(bump.run());
+    if (a.uid == 0xffffffffu) return fail(ErrorKind::limit, "the folder has run out of UIDs");
+    msg.bind_all(t.mailbox_id, std::int64_t{a.uid}, blob_id, std::int64_t{t.flags}, join_keywords(t.keywords),
+                 t.internal_date, static_cast<std::int64_t>(b.size), static_cast<std::int64_t>(a.modseq));
+    TRY(msg.run());
+    a.message_id = m_db->last_insert_id();
+    out.push_back(a);
+    bump.reset();
+    msg.reset();
+  }
+  TRY(tx.commit());
+  return out;
+}
+
+Result<std::vector<Message>> SqliteStore::list_messages(Id mailbox_id) {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare(fmt::format(
+      "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = ? ORDER BY m.uid",
+      kMessageColumns)));
+  st.bind_all(mailbox_id);
+  return all<Message>(std::move(st), read_message);
+}
+
+Result<Message> SqliteStore::message(Id mailbox_id, std::uint32_t uid) {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare(fmt::format(
+      "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = ? AND m.uid = ?",
+      kMessageColumns)));
+  st.bind_all(mailbox_id, std::int64_t{uid});
+  return one<Message>(std::move(st), read_message, "no such message");
+}
+
+Result<BlobInfo> SqliteStore::blob_info(Id blob_id) {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare(
+      "SELECT hash, size, envelope, bodystructure, subject, from_name, from_address, recipients, date, message_id, "
+      "has_attachments, preview FROM blob WHERE id = ?"));
+  st.bind_all(blob_id);
+  return one<BlobInfo>(std::move(st), [](const Statement& s) {
+    BlobInfo b;
+    b.hash = s.text(0);
+    b.size = static_cast<std::uint64_t>(s.int64(1));
+    b.envelope_json = s.text(2);
+    b.bodystructure_json = s.text(3);
+    b.subject = s.text(4);
+    b.from_name = s.text(5);
+    b.from_address = s.text(6);
+    b.to = s.text(7);
+    b.date = s.int64(8);
+    b.message_id = s.text(9);
+    b.has_attachments = s.int64(10) != 0;
+    b.preview = s.text(11);
+    return b;
+  }, "no such message content");
+}
+
+Result<std::vector<Message>> SqliteStore::find_messages_by_message_id(Id mailbox_id, const std::string& message_id) {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare(fmt::format(
+      "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = ? AND b.message_id = ? "
+      "ORDER BY m.uid",
+      kMessageColumns)));
+  st.bind_all(mailbox_id, message_id);
+  return all<Message>(std::move(st), read_message);
+}
+
+Result<std::vector<std::uint32_t>> SqliteStore::search_text(Id mailbox_id, const std::string& needle) {
+  std::lock_guard lock(m_mutex);
+  // Trigrams answer needles of three characters or more from the index;
+  // shorter ones need a scan of the indexed text (LIKE is case-insensitive
+  // for ASCII, as the trigram tokenizer is).
+  bool indexed = utf8_length(needle) >= 3;
+  auto st = TRY(m_db->prepare(
+      indexed ? "SELECT m.uid FROM blob_text t JOIN message m ON m.blob_id = t.rowid "
+                "WHERE blob_text MATCH ? AND m.mailbox_id = ? ORDER BY m.uid"
+              : "SELECT m.uid FROM message m JOIN blob_text t ON t.rowid = m.blob_id WHERE m.mailbox_id = ?2 AND "
+                "(t.headers LIKE ?1 ESCAPE '\\' OR t.body LIKE ?1 ESCAPE '\\' OR t.attachments LIKE ?1 ESCAPE '\\') "
+                "ORDER BY m.uid"));
+  st.bind_all(indexed ? fts_phrase(needle) : like_pattern(needle), mailbox_id);
+  return all<std::uint32_t>(std::move(st), [](const Statement& s) { return static_cast<std::uint32_t>(s.int64(0)); });
+}
+
+}  // namespace estafeta::store::sqlite

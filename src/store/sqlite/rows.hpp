@@ -1,0 +1,86 @@
+// Row → entity readers shared by the SQLite backend's files. Each reader
+// matches the column list in the constant beside it.
+#pragma once
+
+#include <ctime>
+
+#include "store/sqlite/db.hpp"
+#include "store/types.hpp"
+
+namespace estafeta::store::sqlite {
+
+inline Time unix_now() { return static_cast<Time>(std::time(nullptr)); }
+
+inline constexpr const char* kOrgColumns = "id, name, created";
+inline Organisation read_org(const Statement& s) { return {s.int64(0), s.text(1), s.int64(2)}; }
+
+inline constexpr const char* kUserColumns = "id, org_id, login, display_name, role, password_hash, created";
+inline User read_user(const Statement& s) {
+  return {s.int64(0), s.int64(1), s.text(2), s.text(3), parse_role(s.text(4)).value_or(Role::member),
+          s.text(5), s.int64(6)};
+}
+
+inline constexpr const char* kServiceColumns = "id, org_id, name, locked, created";
+inline MailService read_service(const Statement& s) {
+  return {s.int64(0), s.int64(1), s.text(2), s.int64(3) != 0, s.int64(4)};
+}
+
+inline constexpr const char* kDomainColumns = "id, service_id, name, created";
+inline Domain read_domain(const Statement& s) { return {s.int64(0), s.int64(1), s.text(2), s.int64(3)}; }
+
+// Needs: FROM address a JOIN domain d ON d.id = a.domain_id JOIN mail_service s ON s.id = d.service_id
+inline constexpr const char* kAddressColumns = "a.id, a.domain_id, d.service_id, s.org_id, a.address, a.created";
+inline Address read_address(const Statement& s, int c = 0) {
+  return {s.int64(c), s.int64(c + 1), s.int64(c + 2), s.int64(c + 3), s.text(c + 4), s.int64(c + 5)};
+}
+
+inline constexpr const char* kAccessColumns = "id, address_id, user_id, may_change_special_folders, created";
+inline Access read_access(const Statement& s, int c = 0) {
+  return {s.int64(c), s.int64(c + 1), s.int64(c + 2), s.int64(c + 3) != 0, s.int64(c + 4)};
+}
+
+inline constexpr const char* kDeviceColumns = "id, access_id, label, hash, created, last_used, last_ip, revoked";
+inline DevicePassword read_device(const Statement& s, int c = 0) {
+  return {s.int64(c), s.int64(c + 1), s.text(c + 2), s.text(c + 3), s.int64(c + 4),
+          s.opt_int64(c + 5), s.text(c + 6), s.opt_int64(c + 7)};
+}
+
+inline constexpr const char* kMailboxColumns =
+    "id, address_id, name, special_use, uidvalidity, uidnext, highestmodseq, subscribed, created";
+inline Mailbox read_mailbox(const Statement& s) {
+  Mailbox m;
+  m.id = s.int64(0);
+  m.address_id = s.int64(1);
+  m.name = s.text(2);
+  m.special_use = parse_special_use(s.text(3)).value_or(SpecialUse::none);
+  m.uidvalidity = static_cast<std::uint32_t>(s.int64(4));
+  m.uidnext = static_cast<std::uint32_t>(s.int64(5));
+  m.highestmodseq = static_cast<std::uint64_t>(s.int64(6));
+  m.subscribed = s.int64(7) != 0;
+  m.created = s.int64(8);
+  return m;
+}
+
+// Runs a query expected to return one row; not_found with `what` otherwise.
+template <class T, class Reader>
+Result<T> one(Result<Statement> stmt, Reader read, const char* what) {
+  if (!stmt) return std::unexpected(stmt.error());
+  auto has = stmt->step();
+  if (!has) return std::unexpected(has.error());
+  if (!*has) return fail(ErrorKind::not_found, what);
+  return read(*stmt);
+}
+
+template <class T, class Reader>
+Result<std::vector<T>> all(Result<Statement> stmt, Reader read) {
+  if (!stmt) return std::unexpected(stmt.error());
+  std::vector<T> out;
+  for (;;) {
+    auto has = stmt->step();
+    if (!has) return std::unexpected(has.error());
+    if (!*has) return out;
+    out.push_back(read(*stmt));
+  }
+}
+
+}  // namespace estafeta::store::sqlite

@@ -1,0 +1,183 @@
+#include "store/sqlite/schema.hpp"
+
+#include <fmt/format.h>
+
+#include <iterator>
+
+namespace estafeta::store::sqlite {
+
+namespace {
+
+// Never edit a migration that has shipped: add a new one.
+constexpr const char* kMigrations[] = {
+    // 1: accounts, mail, audit.
+    R"sql(
+CREATE TABLE counter (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) STRICT;
+INSERT INTO counter VALUES ('uidvalidity', 0);
+
+CREATE TABLE organisation (
+  id      INTEGER PRIMARY KEY,
+  name    TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  created INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE user (
+  id            INTEGER PRIMARY KEY,
+  org_id        INTEGER NOT NULL REFERENCES organisation(id) ON DELETE CASCADE,
+  login         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  display_name  TEXT NOT NULL,
+  role          TEXT NOT NULL CHECK (role IN ('admin', 'legal', 'member')),
+  password_hash TEXT NOT NULL DEFAULT '',
+  created       INTEGER NOT NULL
+) STRICT;
+CREATE INDEX user_org ON user(org_id);
+
+CREATE TABLE mail_service (
+  id      INTEGER PRIMARY KEY,
+  org_id  INTEGER NOT NULL REFERENCES organisation(id) ON DELETE CASCADE,
+  name    TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  locked  INTEGER NOT NULL DEFAULT 0,
+  created INTEGER NOT NULL
+) STRICT;
+CREATE INDEX mail_service_org ON mail_service(org_id);
+
+CREATE TABLE domain (
+  id         INTEGER PRIMARY KEY,
+  service_id INTEGER NOT NULL REFERENCES mail_service(id) ON DELETE CASCADE,
+  name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  created    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX domain_service ON domain(service_id);
+
+CREATE TABLE address (
+  id        INTEGER PRIMARY KEY,
+  domain_id INTEGER NOT NULL REFERENCES domain(id) ON DELETE CASCADE,
+  address   TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  created   INTEGER NOT NULL
+) STRICT;
+CREATE INDEX address_domain ON address(domain_id);
+
+CREATE TABLE access (
+  id         INTEGER PRIMARY KEY,
+  address_id INTEGER NOT NULL REFERENCES address(id) ON DELETE CASCADE,
+  user_id    INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+  may_change_special_folders INTEGER NOT NULL DEFAULT 1,
+  created    INTEGER NOT NULL,
+  UNIQUE (address_id, user_id)
+) STRICT;
+CREATE INDEX access_user ON access(user_id);
+
+CREATE TABLE device_password (
+  id        INTEGER PRIMARY KEY,
+  access_id INTEGER NOT NULL REFERENCES access(id) ON DELETE CASCADE,
+  label     TEXT NOT NULL,
+  hash      BLOB NOT NULL,
+  created   INTEGER NOT NULL,
+  last_used INTEGER,
+  last_ip   TEXT NOT NULL DEFAULT '',
+  revoked   INTEGER
+) STRICT;
+CREATE INDEX device_password_access ON device_password(access_id);
+
+CREATE TABLE mailbox (
+  id            INTEGER PRIMARY KEY,
+  address_id    INTEGER NOT NULL REFERENCES address(id) ON DELETE CASCADE,
+  name          TEXT NOT NULL,
+  special_use   TEXT NOT NULL DEFAULT '',
+  uidvalidity   INTEGER NOT NULL,
+  uidnext       INTEGER NOT NULL DEFAULT 1,
+  highestmodseq INTEGER NOT NULL DEFAULT 1,
+  subscribed    INTEGER NOT NULL DEFAULT 1,
+  created       INTEGER NOT NULL,
+  UNIQUE (address_id, name)
+) STRICT;
+
+-- One row per distinct message content; the file is blobs/<hash>.
+CREATE TABLE blob (
+  id            INTEGER PRIMARY KEY,
+  hash          TEXT NOT NULL UNIQUE,
+  size          INTEGER NOT NULL,
+  refs          INTEGER NOT NULL DEFAULT 0,
+  envelope      TEXT NOT NULL,
+  bodystructure TEXT NOT NULL,
+  subject       TEXT NOT NULL DEFAULT '',
+  from_name     TEXT NOT NULL DEFAULT '',
+  from_address  TEXT NOT NULL DEFAULT '',
+  recipients    TEXT NOT NULL DEFAULT '',
+  date          INTEGER NOT NULL DEFAULT 0,
+  message_id    TEXT NOT NULL DEFAULT '',
+  has_attachments INTEGER NOT NULL DEFAULT 0,
+  preview       TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX blob_unreferenced ON blob(refs) WHERE refs = 0;
+
+CREATE TABLE message (
+  id            INTEGER PRIMARY KEY,
+  mailbox_id    INTEGER NOT NULL REFERENCES mailbox(id) ON DELETE CASCADE,
+  uid           INTEGER NOT NULL,
+  blob_id       INTEGER NOT NULL REFERENCES blob(id),
+  flags         INTEGER NOT NULL DEFAULT 0,
+  keywords      TEXT NOT NULL DEFAULT '',
+  internal_date INTEGER NOT NULL,
+  size          INTEGER NOT NULL,
+  modseq        INTEGER NOT NULL,
+  UNIQUE (mailbox_id, uid)
+) STRICT;
+CREATE INDEX message_blob ON message(blob_id);
+CREATE INDEX message_modseq ON message(mailbox_id, modseq);
+
+CREATE TRIGGER message_ref AFTER INSERT ON message BEGIN
+  UPDATE blob SET refs = refs + 1 WHERE id = NEW.blob_id;
+END;
+CREATE TRIGGER message_unref AFTER DELETE ON message BEGIN
+  UPDATE blob SET refs = refs - 1 WHERE id = OLD.blob_id;
+END;
+
+-- Full-text index, one row per blob (rowid = blob.id); trigram: substring
+-- and case-insensitive matching as IMAP SEARCH wants.
+CREATE VIRTUAL TABLE blob_text USING fts5(headers, body, attachments, tokenize = 'trigram');
+
+CREATE TABLE audit (
+  id            INTEGER PRIMARY KEY,
+  org_id        INTEGER NOT NULL DEFAULT 0,
+  actor_user_id INTEGER,
+  actor         TEXT NOT NULL,
+  action        TEXT NOT NULL,
+  target        TEXT NOT NULL DEFAULT '',
+  product       TEXT NOT NULL DEFAULT '',
+  ip            TEXT NOT NULL DEFAULT '',
+  detail        TEXT NOT NULL DEFAULT '',
+  time          INTEGER NOT NULL
+) STRICT;
+CREATE INDEX audit_org_time ON audit(org_id, time);
+CREATE INDEX audit_actor_time ON audit(actor_user_id, time);
+)sql",
+};
+
+}  // namespace
+
+int current_schema_version() { return static_cast<int>(std::size(kMigrations)); }
+
+Status migrate(Database& db) {
+  auto stmt = TRY(db.prepare("PRAGMA user_version"));
+  TRY(stmt.step());
+  int version = static_cast<int>(stmt.int64(0));
+  int latest = current_schema_version();
+  if (version > latest)
+    return fail(ErrorKind::invalid,
+                fmt::format("this data folder was written by a newer Estafeta (schema {}, this build knows up to {}); "
+                            "upgrade Estafeta or restore a backup",
+                            version, latest));
+  for (int v = version; v < latest; ++v) {
+    auto tx = TRY(Transaction::begin(db));
+    TRY(db.exec(kMigrations[v]));
+    TRY(db.exec(fmt::format("PRAGMA user_version = {}", v + 1).c_str()));
+    TRY(tx.commit());
+  }
+  return {};
+}
+
+}  // namespace estafeta::store::sqlite

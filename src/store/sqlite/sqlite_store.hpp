@@ -1,0 +1,97 @@
+// The embedded SQLite backend of the Store.
+//
+// One connection in WAL mode with synchronous=FULL: a commit is on disk when
+// it returns. Every public call takes m_mutex, so calls are serialised; the
+// connection is never used from two threads at once.
+#pragma once
+
+#include <mutex>
+
+#include "store/sqlite/db.hpp"
+#include "store/store.hpp"
+
+namespace estafeta::store::sqlite {
+
+class SqliteStore final : public Store {
+ public:
+  static Result<std::unique_ptr<SqliteStore>> open(const SqliteOptions& options);
+
+  Result<Organisation> create_organisation(const std::string& name) override;
+  Result<Organisation> organisation(Id id) override;
+  Result<Organisation> find_organisation(const std::string& name) override;
+  Result<std::vector<Organisation>> list_organisations() override;
+  Status delete_organisation(Id id) override;
+
+  Result<User> create_user(const User& user) override;
+  Result<User> user(Id id) override;
+  Result<User> find_user(const std::string& login) override;
+  Result<std::vector<User>> list_users(std::optional<Id> org_id) override;
+  Status set_user_password_hash(Id user_id, const std::string& hash) override;
+  Status delete_user(Id id) override;
+
+  Result<MailService> create_service(Id org_id, const std::string& name) override;
+  Result<MailService> service(Id id) override;
+  Result<MailService> find_service(const std::string& name) override;
+  Result<std::vector<MailService>> list_services(std::optional<Id> org_id) override;
+  Status set_service_locked(Id id, bool locked) override;
+  Status delete_service(Id id) override;
+
+  Result<Domain> add_domain(Id service_id, const std::string& name) override;
+  Result<Domain> find_domain(const std::string& name) override;
+  Result<std::vector<Domain>> list_domains(std::optional<Id> service_id) override;
+  Status remove_domain(Id id) override;
+
+  Result<Address> create_address(Id domain_id, const std::string& local_part) override;
+  Result<Address> address(Id id) override;
+  Result<Address> find_address(const std::string& address) override;
+  Result<std::vector<Address>> list_addresses(std::optional<Id> org_id) override;
+  Status delete_address(Id id) override;
+
+  Result<Access> grant_access(Id address_id, Id user_id, bool may_change_special_folders) override;
+  Result<Access> find_access(Id address_id, Id user_id) override;
+  Result<Access> access(Id id) override;
+  Result<std::vector<Access>> list_accesses(Id address_id) override;
+  Result<std::vector<Access>> list_user_accesses(Id user_id) override;
+  Status set_access_permissions(Id access_id, bool may_change_special_folders) override;
+  Status remove_access(Id access_id) override;
+
+  Result<DevicePassword> create_device_password(Id access_id, const std::string& label,
+                                                const std::string& hash) override;
+  Result<DevicePassword> device_password(Id id) override;
+  Result<std::vector<DevicePassword>> list_device_passwords(Id access_id) override;
+  Status revoke_device_password(Id id) override;
+  Result<int> revoke_access_devices(Id access_id) override;
+  Result<std::vector<LoginCandidate>> login_candidates(const std::string& address) override;
+  Status touch_device_password(Id id, Time when, const std::string& ip) override;
+
+  Result<Mailbox> create_mailbox(Id address_id, const std::string& name, SpecialUse use) override;
+  Result<Mailbox> mailbox(Id id) override;
+  Result<Mailbox> find_mailbox(Id address_id, const std::string& name) override;
+  Result<Mailbox> find_special_mailbox(Id address_id, SpecialUse use) override;
+  Result<std::vector<Mailbox>> list_mailboxes(Id address_id) override;
+
+  Result<std::vector<Appended>> append_messages(const BlobInfo& blob,
+                                                const std::vector<AppendTarget>& targets) override;
+  Result<std::vector<Message>> list_messages(Id mailbox_id) override;
+  Result<Message> message(Id mailbox_id, std::uint32_t uid) override;
+  Result<BlobInfo> blob_info(Id blob_id) override;
+  Result<std::vector<Message>> find_messages_by_message_id(Id mailbox_id, const std::string& message_id) override;
+  Result<std::vector<std::uint32_t>> search_text(Id mailbox_id, const std::string& needle) override;
+
+  Status append_audit(const AuditEntry& entry) override;
+  Result<std::vector<AuditEntry>> query_audit(const AuditQuery& query) override;
+
+  Result<std::string> integrity_check() override;
+
+ private:
+  explicit SqliteStore(std::unique_ptr<Database> db) : m_db(std::move(db)) {}
+
+  // Helpers that expect m_mutex held.
+  Result<Mailbox> create_mailbox_locked(Id address_id, const std::string& name, SpecialUse use, Time now);
+  Result<Address> address_where(std::string_view where, std::int64_t id, const std::string* text);
+
+  std::mutex m_mutex;
+  std::unique_ptr<Database> m_db;  // GUARDED_BY(m_mutex)
+};
+
+}  // namespace estafeta::store::sqlite

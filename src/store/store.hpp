@@ -1,0 +1,135 @@
+// The Store: Estafeta's persistent state, in mail terms.
+//
+// One interface for every backend (SQLite embedded, PostgreSQL later); SQL
+// lives only in the backend folders. Calls are blocking and thread-safe:
+// network code runs them on a worker pool, never on an io_context thread.
+//
+// Errors: not_found when an id or name does not exist, exists on a unique
+// name taken, in_use when something still depends on the target, invalid on
+// a rule broken. Authorization is not checked here (see manage/); the store
+// trusts its caller.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "store/types.hpp"
+
+namespace estafeta::store {
+
+// The folders every new address gets, with their RFC 6154 roles.
+struct DefaultMailbox {
+  const char* name;
+  SpecialUse use;
+};
+inline constexpr DefaultMailbox kDefaultMailboxes[] = {
+    {"INBOX", SpecialUse::none},     {"Drafts", SpecialUse::drafts},
+    {"Sent", SpecialUse::sent},      {"Trash", SpecialUse::trash},
+    {"Archive", SpecialUse::archive}, {"Junk", SpecialUse::junk},
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- organisations
+  virtual Result<Organisation> create_organisation(const std::string& name) = 0;
+  virtual Result<Organisation> organisation(Id id) = 0;
+  virtual Result<Organisation> find_organisation(const std::string& name) = 0;
+  virtual Result<std::vector<Organisation>> list_organisations() = 0;
+  // Deletes the organisation and everything it owns (users, services,
+  // domains, addresses, mailboxes, messages).
+  virtual Status delete_organisation(Id id) = 0;
+
+  // --- users
+  virtual Result<User> create_user(const User& user) = 0;  // id and created are assigned
+  virtual Result<User> user(Id id) = 0;
+  virtual Result<User> find_user(const std::string& login) = 0;  // case-insensitive
+  virtual Result<std::vector<User>> list_users(std::optional<Id> org_id) = 0;
+  virtual Status set_user_password_hash(Id user_id, const std::string& hash) = 0;
+  virtual Status delete_user(Id id) = 0;
+
+  // --- mail services
+  virtual Result<MailService> create_service(Id org_id, const std::string& name) = 0;
+  virtual Result<MailService> service(Id id) = 0;
+  virtual Result<MailService> find_service(const std::string& name) = 0;  // names are unique
+  virtual Result<std::vector<MailService>> list_services(std::optional<Id> org_id) = 0;
+  virtual Status set_service_locked(Id id, bool locked) = 0;
+  virtual Status delete_service(Id id) = 0;  // in_use while it has domains
+
+  // --- domains
+  virtual Result<Domain> add_domain(Id service_id, const std::string& name) = 0;
+  virtual Result<Domain> find_domain(const std::string& name) = 0;
+  virtual Result<std::vector<Domain>> list_domains(std::optional<Id> service_id) = 0;
+  virtual Status remove_domain(Id id) = 0;  // in_use while it has addresses
+
+  // --- addresses
+  // Creates the address and its default mailboxes (kDefaultMailboxes) at once.
+  virtual Result<Address> create_address(Id domain_id, const std::string& local_part) = 0;
+  virtual Result<Address> address(Id id) = 0;
+  virtual Result<Address> find_address(const std::string& address) = 0;  // case-insensitive
+  virtual Result<std::vector<Address>> list_addresses(std::optional<Id> org_id) = 0;
+  virtual Status delete_address(Id id) = 0;
+
+  // --- accesses (user ↔ address)
+  virtual Result<Access> grant_access(Id address_id, Id user_id, bool may_change_special_folders) = 0;
+  virtual Result<Access> find_access(Id address_id, Id user_id) = 0;
+  virtual Result<Access> access(Id id) = 0;
+  virtual Result<std::vector<Access>> list_accesses(Id address_id) = 0;
+  virtual Result<std::vector<Access>> list_user_accesses(Id user_id) = 0;
+  virtual Status set_access_permissions(Id access_id, bool may_change_special_folders) = 0;
+  virtual Status remove_access(Id access_id) = 0;  // deletes its device passwords too
+
+  // --- device passwords
+  virtual Result<DevicePassword> create_device_password(Id access_id, const std::string& label,
+                                                        const std::string& hash) = 0;
+  virtual Result<DevicePassword> device_password(Id id) = 0;
+  virtual Result<std::vector<DevicePassword>> list_device_passwords(Id access_id) = 0;
+  virtual Status revoke_device_password(Id id) = 0;           // not_found if absent or revoked
+  virtual Result<int> revoke_access_devices(Id access_id) = 0;  // count revoked
+  // Every non-revoked device password of every access to the address.
+  virtual Result<std::vector<LoginCandidate>> login_candidates(const std::string& address) = 0;
+  virtual Status touch_device_password(Id id, Time when, const std::string& ip) = 0;
+
+  // --- mailboxes
+  virtual Result<Mailbox> create_mailbox(Id address_id, const std::string& name, SpecialUse use) = 0;
+  virtual Result<Mailbox> mailbox(Id id) = 0;
+  virtual Result<Mailbox> find_mailbox(Id address_id, const std::string& name) = 0;
+  virtual Result<Mailbox> find_special_mailbox(Id address_id, SpecialUse use) = 0;
+  virtual Result<std::vector<Mailbox>> list_mailboxes(Id address_id) = 0;
+
+  // --- messages
+  // Records the blob (if new) and appends one message per target, all in one
+  // durable transaction: on success every target holds the message exactly
+  // once with a fresh UID and MODSEQ; on failure none does.
+  virtual Result<std::vector<Appended>> append_messages(const BlobInfo& blob,
+                                                        const std::vector<AppendTarget>& targets) = 0;
+  virtual Result<std::vector<Message>> list_messages(Id mailbox_id) = 0;
+  virtual Result<Message> message(Id mailbox_id, std::uint32_t uid) = 0;
+  virtual Result<BlobInfo> blob_info(Id blob_id) = 0;  // without the text fields
+  virtual Result<std::vector<Message>> find_messages_by_message_id(Id mailbox_id, const std::string& message_id) = 0;
+  // Full-text search (substring, case-insensitive) over headers, body and attachment names.
+  virtual Result<std::vector<std::uint32_t>> search_text(Id mailbox_id, const std::string& needle) = 0;
+
+  // --- audit log
+  virtual Status append_audit(const AuditEntry& entry) = 0;
+  virtual Result<std::vector<AuditEntry>> query_audit(const AuditQuery& query) = 0;
+
+  // Checks the database's consistency (PRAGMA integrity_check). Empty: fine.
+  virtual Result<std::string> integrity_check() = 0;
+};
+
+struct SqliteOptions {
+  std::filesystem::path path;  // the database file
+  bool create = true;          // create when absent
+};
+
+// Opens (and migrates) an SQLite store. Refuses a database written by a newer
+// version with ErrorKind::invalid and a message that says so.
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options);
+
+}  // namespace estafeta::store

@@ -1,0 +1,184 @@
+// The entities of the store, as plain values. Ids are SQLite rowids.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace estafeta::store {
+
+using Id = std::int64_t;
+using Time = std::int64_t;  // Unix seconds
+
+enum class Role { admin, legal, member };
+const char* to_string(Role role);
+std::optional<Role> parse_role(std::string_view text);  // "admin" | "legal" | "member"
+
+struct Organisation {
+  Id id = 0;
+  std::string name;
+  Time created = 0;
+};
+
+struct User {
+  Id id = 0;
+  Id org_id = 0;
+  std::string login;         // the login identifier (often an e-mail address); unique
+  std::string display_name;
+  Role role = Role::member;
+  std::string password_hash; // Argon2id string; empty: no password set yet
+  Time created = 0;
+};
+
+struct MailService {
+  Id id = 0;
+  Id org_id = 0;
+  std::string name;
+  bool locked = false;  // locked: no IMAP/POP3/SMTP session for any of its addresses
+  Time created = 0;
+};
+
+struct Domain {
+  Id id = 0;
+  Id service_id = 0;
+  std::string name;  // lower case
+  Time created = 0;
+};
+
+struct Address {
+  Id id = 0;
+  Id domain_id = 0;
+  Id service_id = 0;
+  Id org_id = 0;
+  std::string address;  // local@domain, domain lower case
+  Time created = 0;
+};
+
+struct Access {
+  Id id = 0;
+  Id address_id = 0;
+  Id user_id = 0;
+  bool may_change_special_folders = true;
+  Time created = 0;
+};
+
+struct DevicePassword {
+  Id id = 0;
+  Id access_id = 0;
+  std::string label;
+  std::string hash;  // keyed hash of the password (binary), never the password
+  Time created = 0;
+  std::optional<Time> last_used;
+  std::string last_ip;
+  std::optional<Time> revoked;
+};
+
+// A device password as the login path sees it: enough to decide and to log.
+struct LoginCandidate {
+  DevicePassword device;
+  Access access;
+  Address address;
+  User user;
+  bool service_locked = false;
+};
+
+// RFC 6154 special-use roles.
+enum class SpecialUse { none, drafts, sent, trash, archive, junk, all, flagged };
+const char* to_string(SpecialUse use);           // "\\Drafts" … ; "" for none
+std::optional<SpecialUse> parse_special_use(std::string_view text);  // accepts "\\Drafts" or "drafts"
+
+struct Mailbox {
+  Id id = 0;
+  Id address_id = 0;
+  std::string name;  // hierarchy separator '/', UTF-8 (IMAP converts)
+  SpecialUse special_use = SpecialUse::none;
+  std::uint32_t uidvalidity = 0;
+  std::uint32_t uidnext = 1;
+  std::uint64_t highestmodseq = 1;
+  bool subscribed = true;
+  Time created = 0;
+};
+
+// System flags as bits; keywords are kept apart as strings.
+enum Flag : std::uint32_t {
+  flag_seen = 1,
+  flag_answered = 2,
+  flag_flagged = 4,
+  flag_deleted = 8,
+  flag_draft = 16,
+};
+
+struct Message {
+  Id id = 0;
+  Id mailbox_id = 0;
+  std::uint32_t uid = 0;
+  Id blob_id = 0;
+  std::string blob_hash;  // hex SHA-256 of the bytes: the blob store key
+  std::uint32_t flags = 0;
+  std::vector<std::string> keywords;
+  Time internal_date = 0;
+  std::uint64_t size = 0;
+  std::uint64_t modseq = 0;
+};
+
+// Everything computed from a message's bytes, once, whatever mailbox holds it.
+struct BlobInfo {
+  std::string hash;  // hex SHA-256
+  std::uint64_t size = 0;
+  std::string envelope_json;
+  std::string bodystructure_json;
+  std::string subject;
+  std::string from_name;
+  std::string from_address;
+  std::string to;          // comma-separated addr-specs
+  Time date = 0;
+  std::string message_id;
+  bool has_attachments = false;
+  std::string preview;
+  // Full-text index input.
+  std::string text_headers;
+  std::string text_body;
+  std::string text_attachments;
+};
+
+struct AppendTarget {
+  Id mailbox_id = 0;
+  std::uint32_t flags = 0;
+  std::vector<std::string> keywords;
+  Time internal_date = 0;
+};
+
+struct Appended {
+  Id mailbox_id = 0;
+  Id address_id = 0;
+  Id message_id = 0;
+  std::uint32_t uid = 0;
+  std::uint32_t uidvalidity = 0;
+  std::uint64_t modseq = 0;
+};
+
+struct AuditEntry {
+  Id id = 0;
+  Id org_id = 0;                 // 0: operator-level action outside any organisation
+  std::optional<Id> actor_user_id;
+  std::string actor;             // login, "operator", or "address/device"
+  std::string action;            // e.g. "access.grant", "imap.login"
+  std::string target;
+  std::string product;           // "mail", "console", "cli", "imap", …
+  std::string ip;
+  std::string detail;
+  Time time = 0;
+};
+
+struct AuditQuery {
+  std::optional<Id> org_id;
+  std::optional<Id> actor_user_id;
+  std::optional<Time> since;
+  std::optional<Time> until;
+  std::string product;  // empty: any
+  std::string action_prefix;
+  std::size_t limit = 100;
+};
+
+}  // namespace estafeta::store
