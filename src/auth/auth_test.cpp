@@ -1,0 +1,139 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "auth/device_password.hpp"
+#include "auth/login.hpp"
+#include "auth/password.hpp"
+#include "core/testing.hpp"
+
+namespace estafeta::auth {
+namespace {
+
+TEST(Password, HashAndVerify) {
+  auto h = hash_password("correct horse battery");
+  ASSERT_TRUE(h);
+  EXPECT_TRUE(h->starts_with("$argon2id$"));
+  EXPECT_TRUE(verify_password(*h, "correct horse battery"));
+  EXPECT_FALSE(verify_password(*h, "correct horse batterY"));
+  EXPECT_FALSE(verify_password("", "x"));
+  EXPECT_FALSE(verify_password("garbage", "x"));
+  EXPECT_NE(hash_password("correct horse battery").value(), *h) << "salted";
+}
+
+TEST(Password, Policy) {
+  EXPECT_FALSE(check_password_policy("short"));
+  EXPECT_TRUE(check_password_policy("long enough!"));
+  EXPECT_FALSE(check_password_policy(std::string(2000, 'x')));
+  EXPECT_FALSE(check_password_policy("with\nnewline!!"));
+}
+
+TEST(DevicePassword, GeneratedPasswordsAreLongAndDistinct) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 200; ++i) {
+    auto p = DeviceKeyring::generate();
+    EXPECT_EQ(p.size(), 39u);  // 32 characters in 8 groups of 4
+    EXPECT_EQ(normalise_device_password(p).size(), 32u);
+    for (char c : normalise_device_password(p)) EXPECT_EQ(std::string("01il").find(c), std::string::npos);
+    seen.insert(p);
+  }
+  EXPECT_EQ(seen.size(), 200u);
+}
+
+TEST(DevicePassword, KeyedHash) {
+  auto k1 = DeviceKeyring::from_key(std::string(32, 'a'));
+  auto k2 = DeviceKeyring::from_key(std::string(32, 'b'));
+  auto p = DeviceKeyring::generate();
+  auto h = k1.hash(p);
+  EXPECT_EQ(h.size(), 32u);
+  EXPECT_NE(h, k2.hash(p)) << "the key matters";
+  EXPECT_TRUE(k1.matches(h, p));
+  std::string upper = p;
+  for (auto& c : upper) c = static_cast<char>(std::toupper(c));
+  EXPECT_TRUE(k1.matches(h, upper)) << "case and dashes do not matter";
+  EXPECT_TRUE(k1.matches(h, normalise_device_password(p)));
+  EXPECT_FALSE(k1.matches(h, p.substr(1)));
+  EXPECT_FALSE(k2.matches(h, p));
+  EXPECT_FALSE(k1.matches("short", p));
+}
+
+TEST(DevicePassword, KeyFileIsMadeOnceAndReused) {
+  testing::TempDir dir("keyring");
+  auto a = DeviceKeyring::load_or_create(dir / "device-key").value();
+  auto b = DeviceKeyring::load_or_create(dir / "device-key").value();
+  EXPECT_EQ(a.hash("same"), b.hash("same"));
+  EXPECT_EQ(std::filesystem::file_size(dir / "device-key"), 32u);
+  EXPECT_EQ(std::filesystem::status(dir / "device-key").permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::resize_file(dir / "device-key", 5);
+  EXPECT_FALSE(DeviceKeyring::load_or_create(dir / "device-key"));
+}
+
+class LoginTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    m_store = store::open_sqlite_store({m_dir / "db", true}).value();
+    auto org = m_store->create_organisation("O").value();
+    m_user = m_store->create_user({0, org.id, "ana", "Ana", store::Role::member, "", 0}).value();
+    m_service = m_store->create_service(org.id, "s").value();
+    auto dom = m_store->add_domain(m_service.id, "o.example").value();
+    m_addr = m_store->create_address(dom.id, "team").value();
+    m_access = m_store->grant_access(m_addr.id, m_user.id, true).value();
+  }
+  store::DevicePassword add_device(const std::string& label, std::string& password) {
+    password = DeviceKeyring::generate();
+    return m_store->create_device_password(m_access.id, label, m_keyring.hash(password)).value();
+  }
+  testing::TempDir m_dir{"login"};
+  std::unique_ptr<store::Store> m_store;
+  DeviceKeyring m_keyring = DeviceKeyring::from_key(std::string(32, 'k'));
+  store::User m_user;
+  store::MailService m_service;
+  store::Address m_addr;
+  store::Access m_access;
+};
+
+TEST_F(LoginTest, EachDeviceLogsInAloneAndIsRecorded) {
+  std::string phone, laptop;
+  auto dp = add_device("phone", phone);
+  auto dl = add_device("laptop", laptop);
+  auto who = authenticate_device(*m_store, m_keyring, "Team@o.example", laptop, "198.51.100.4", 1234);
+  ASSERT_TRUE(who) << who.error().message;
+  EXPECT_EQ(who->device.id, dl.id);
+  EXPECT_EQ(who->user.login, "ana");
+  EXPECT_EQ(m_store->device_password(dl.id).value().last_ip, "198.51.100.4");
+  EXPECT_EQ(m_store->device_password(dl.id).value().last_used, 1234);
+  EXPECT_FALSE(m_store->device_password(dp.id).value().last_used);
+
+  ASSERT_TRUE(m_store->revoke_device_password(dp.id));
+  auto revoked = authenticate_device(*m_store, m_keyring, "team@o.example", phone, "ip", 1);
+  ASSERT_FALSE(revoked);
+  EXPECT_EQ(revoked.error().message, kLoginFailed);
+  EXPECT_TRUE(authenticate_device(*m_store, m_keyring, "team@o.example", laptop, "ip", 2)) << "others unaffected";
+}
+
+TEST_F(LoginTest, FailuresLookAlike) {
+  std::string pw;
+  add_device("phone", pw);
+  auto wrong = authenticate_device(*m_store, m_keyring, "team@o.example", "nope", "ip", 1);
+  auto unknown = authenticate_device(*m_store, m_keyring, "nobody@o.example", pw, "ip", 1);
+  ASSERT_FALSE(wrong);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(wrong.error().kind, unknown.error().kind);
+  EXPECT_EQ(wrong.error().message, unknown.error().message);
+  auto other_key = DeviceKeyring::from_key(std::string(32, 'z'));
+  EXPECT_FALSE(authenticate_device(*m_store, other_key, "team@o.example", pw, "ip", 1));
+}
+
+TEST_F(LoginTest, LockedServiceRefuses) {
+  std::string pw;
+  add_device("phone", pw);
+  ASSERT_TRUE(m_store->set_service_locked(m_service.id, true));
+  auto r = authenticate_device(*m_store, m_keyring, "team@o.example", pw, "ip", 1);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::in_use);
+  EXPECT_NE(r.error().message.find("locked"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace estafeta::auth

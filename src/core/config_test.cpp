@@ -1,0 +1,132 @@
+#include "core/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace estafeta {
+namespace {
+
+Result<Config> parse(std::string_view text) { return parse_config(text, "t.toml", "/etc/estafeta"); }
+
+TEST(Config, DefaultsWhenEmpty) {
+  auto c = parse("");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->data_dir, "/etc/estafeta/data");
+  EXPECT_EQ(c->hostname, "localhost");
+  EXPECT_EQ(c->log.level, "info");
+  EXPECT_EQ(c->limits.max_message_size, 50u * 1024 * 1024);
+  EXPECT_TRUE(c->listeners.empty());
+}
+
+TEST(Config, FullFile) {
+  auto c = parse(R"(
+data_dir = "/var/lib/estafeta"
+hostname = "mail.example.com"
+threads = 4
+[tls]
+cert = "tls/c.pem"
+key = "/k.pem"
+[log]
+level = "debug"
+format = "json"
+[limits]
+max_message_size = 1048576
+[[listener]]
+protocol = "imaps"
+address = "0.0.0.0:993"
+[[listener]]
+protocol = "imap"
+address = "127.0.0.1:1143"
+plaintext_auth = true
+[[listener]]
+protocol = "smtp"
+address = "[::1]:25"
+)");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->data_dir, "/var/lib/estafeta");
+  EXPECT_EQ(c->hostname, "mail.example.com");
+  EXPECT_EQ(c->threads, 4u);
+  EXPECT_EQ(c->tls.cert, "/etc/estafeta/tls/c.pem");
+  EXPECT_EQ(c->tls.key, "/k.pem");
+  EXPECT_EQ(c->log.format, LogFormat::json);
+  EXPECT_EQ(c->limits.max_message_size, 1048576u);
+  ASSERT_EQ(c->listeners.size(), 3u);
+  EXPECT_EQ(c->listeners[0].protocol, Protocol::imaps);
+  EXPECT_EQ(c->listeners[0].host, "0.0.0.0");
+  EXPECT_EQ(c->listeners[0].port, 993);
+  EXPECT_TRUE(c->listeners[1].plaintext_auth);
+  EXPECT_EQ(c->listeners[2].host, "::1");
+  EXPECT_EQ(c->listeners[2].port, 25);
+}
+
+struct BadCase {
+  const char* text;
+  const char* expect;  // a piece of the message
+};
+
+class ConfigErrors : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(ConfigErrors, NamesTheKey) {
+  auto c = parse(GetParam().text);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().kind, ErrorKind::invalid);
+  EXPECT_NE(c.error().message.find(GetParam().expect), std::string::npos) << c.error().message;
+  EXPECT_EQ(c.error().message.find('\n'), std::string::npos) << "one line";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, ConfigErrors,
+    ::testing::Values(
+        BadCase{"datadir = \"x\"", "t.toml:1: datadir: unknown key"},
+        BadCase{"hostname = 5", "hostname: expected a string"},
+        BadCase{"hostname = \"bad host\"", "hostname: expected a host name"},
+        BadCase{"threads = -1", "threads: expected an integer from 0 to 256"},
+        BadCase{"threads = \"two\"", "threads: expected an integer"},
+        BadCase{"[tls]\ncert = \"a\"", "set both cert and key"},
+        BadCase{"[tls]\ncrt = \"a\"", "tls.crt: unknown key"},
+        BadCase{"[log]\nlevel = \"loud\"", "log.level: expected one of"},
+        BadCase{"[log]\nformat = \"xml\"", "log.format"},
+        BadCase{"[limits]\nmax_message_size = 10", "limits.max_message_size"},
+        BadCase{"tls = 3", "tls: expected a table"},
+        BadCase{"listener = 3", "listener: expected an array of tables"},
+        BadCase{"[[listener]]\naddress = \"127.0.0.1:1\"", "listener[0].protocol: missing"},
+        BadCase{"[[listener]]\nprotocol = \"imap4\"\naddress = \"127.0.0.1:1\"", "unknown protocol 'imap4'"},
+        BadCase{"[[listener]]\nprotocol = \"imap\"", "listener[0].address: missing"},
+        BadCase{"[[listener]]\nprotocol = \"imap\"\naddress = \"localhost:143\"", "not a numeric IP address"},
+        BadCase{"[[listener]]\nprotocol = \"imap\"\naddress = \"127.0.0.1:99999\"", "not a port number"},
+        BadCase{"[[listener]]\nprotocol = \"imap\"\naddress = \"127.0.0.1\"", "expected \"host:port\""},
+        BadCase{"[[listener]]\nprotocol = \"imap\"\naddress = \"10.0.0.1:143\"\nplaintext_auth = true",
+                "only allowed on a loopback address"},
+        BadCase{"[[listener]]\nprotocol = \"imap\"\naddress = \"127.0.0.1:143\"\nport = 1",
+                "listener[0].port: unknown key"},
+        BadCase{"[[listener]]\nprotocol = \"imap\"\naddress = \"127.0.0.1:143\"\n"
+                "[[listener]]\nprotocol = \"pop3\"\naddress = \"127.0.0.1:143\"",
+                "already used by another listener"},
+        BadCase{"hostname = \"x\nfoo", "t.toml:1"}));
+
+TEST(Config, ListenAddress) {
+  auto v6 = parse_listen_address("[2001:db8::1]:587");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->host, "2001:db8::1");
+  EXPECT_EQ(v6->port, 587);
+  EXPECT_FALSE(parse_listen_address("[::1]587"));
+  EXPECT_FALSE(parse_listen_address("::1:25"));
+  EXPECT_FALSE(parse_listen_address("127.0.0.1:0"));
+  EXPECT_FALSE(parse_listen_address("127.0.0.1:25x"));
+}
+
+TEST(Config, MissingFile) {
+  auto c = load_config("/nonexistent/estafeta.toml");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("/nonexistent/estafeta.toml"), std::string::npos);
+}
+
+TEST(Config, ProtocolNames) {
+  EXPECT_STREQ(to_string(Protocol::submissions), "submissions");
+  EXPECT_TRUE(implicit_tls(Protocol::imaps));
+  EXPECT_TRUE(implicit_tls(Protocol::submissions));
+  EXPECT_FALSE(implicit_tls(Protocol::submission));
+  EXPECT_FALSE(implicit_tls(Protocol::imap));
+}
+
+}  // namespace
+}  // namespace estafeta

@@ -1,0 +1,193 @@
+#include "manage/manager.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/testing.hpp"
+
+namespace estafeta::manage {
+namespace {
+
+class ManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    m_store = store::open_sqlite_store({m_dir / "db", true}).value();
+    m_mgr = std::make_unique<Manager>(*m_store, m_keyring, m_bus, m_clock);
+    m_sub = m_bus.subscribe([this](const Event& e) { m_events.push_back(e); });
+    // Two organisations, each with an admin, a service, a domain and an address.
+    for (auto [org, dom] : {std::pair{"Acme", "acme.example"}, std::pair{"Beta", "beta.example"}}) {
+      ASSERT_TRUE(m_mgr->create_organisation(op, org));
+      auto admin = std::string("admin@") + dom;
+      ASSERT_TRUE(m_mgr->create_user(op, org, admin, "Admin", store::Role::admin, ""));
+      ASSERT_TRUE(m_mgr->create_service(op, org, std::string("svc-") + org));
+      ASSERT_TRUE(m_mgr->add_domain(op, std::string("svc-") + org, dom));
+      ASSERT_TRUE(m_mgr->create_address(op, std::string("info@") + dom));
+    }
+  }
+  Actor as(const std::string& login) {
+    Actor a;
+    a.user = m_store->find_user(login).value();
+    a.product = "console";
+    a.ip = "203.0.113.9";
+    return a;
+  }
+
+  const Actor op = Actor::operator_cli();
+  testing::TempDir m_dir{"manage"};
+  auth::DeviceKeyring m_keyring = auth::DeviceKeyring::from_key(std::string(32, 'k'));
+  EventBus m_bus;
+  ManualClock m_clock{1800000000};
+  std::unique_ptr<store::Store> m_store;
+  std::unique_ptr<Manager> m_mgr;
+  std::vector<Event> m_events;
+  EventBus::Subscription m_sub;
+};
+
+TEST_F(ManagerTest, OperatorOnlyForOrganisations) {
+  auto admin = as("admin@acme.example");
+  EXPECT_EQ(m_mgr->create_organisation(admin, "Mine").error().kind, ErrorKind::permission);
+  EXPECT_EQ(m_mgr->delete_organisation(admin, "Beta").error().kind, ErrorKind::permission);
+  auto visible = m_mgr->list_organisations(admin).value();
+  ASSERT_EQ(visible.size(), 1u);
+  EXPECT_EQ(visible[0].name, "Acme");
+  EXPECT_EQ(m_mgr->list_organisations(op).value().size(), 2u);
+}
+
+TEST_F(ManagerTest, AnOrganisationNeverSeesAnother) {
+  auto acme = as("admin@acme.example");
+  EXPECT_EQ(m_mgr->create_user(acme, "Beta", "x", "X", store::Role::member, "").error().kind, ErrorKind::not_found);
+  EXPECT_EQ(m_mgr->create_address(acme, "sales@beta.example").error().kind, ErrorKind::not_found);
+  EXPECT_EQ(m_mgr->list_access(acme, "info@beta.example").error().kind, ErrorKind::not_found);
+  EXPECT_EQ(m_mgr->delete_address(acme, "info@beta.example").error().kind, ErrorKind::not_found);
+  EXPECT_EQ(m_mgr->delete_user(acme, "admin@beta.example").error().kind, ErrorKind::not_found);
+  EXPECT_EQ(m_mgr->set_service_locked(acme, "svc-Beta", true).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(m_mgr->remove_domain(acme, "beta.example").error().kind, ErrorKind::not_found);
+  auto users = m_mgr->list_users(acme, std::nullopt).value();
+  for (auto& u : users) EXPECT_EQ(u.login.find("beta"), std::string::npos);
+  auto addresses = m_mgr->list_addresses(acme, std::nullopt).value();
+  ASSERT_EQ(addresses.size(), 1u);
+  EXPECT_EQ(addresses[0].address, "info@acme.example");
+  EXPECT_EQ(m_mgr->list_domains(acme, std::nullopt).value().size(), 1u);
+  // Even the operator cannot link a user to another organisation's address.
+  auto cross = m_mgr->grant_access(op, "info@beta.example", "admin@acme.example", true);
+  ASSERT_FALSE(cross);
+  EXPECT_EQ(cross.error().kind, ErrorKind::invalid);
+}
+
+TEST_F(ManagerTest, MembersCannotManage) {
+  ASSERT_TRUE(m_mgr->create_user(op, "Acme", "bob", "Bob", store::Role::member, ""));
+  auto bob = as("bob");
+  EXPECT_EQ(m_mgr->create_address(bob, "x@acme.example").error().kind, ErrorKind::permission);
+  EXPECT_EQ(m_mgr->grant_access(bob, "info@acme.example", "bob", true).error().kind, ErrorKind::permission);
+  auto legal = m_mgr->create_user(op, "Acme", "lea", "Lea", store::Role::legal, "");
+  ASSERT_TRUE(legal);
+  EXPECT_TRUE(m_mgr->create_address(as("lea"), "x@acme.example")) << "legal representatives manage too";
+}
+
+TEST_F(ManagerTest, LoginAddressesAreNotShared) {
+  // admin@acme.example is a login; make it an address too.
+  ASSERT_TRUE(m_mgr->create_address(op, "admin@acme.example"));
+  ASSERT_TRUE(m_mgr->create_user(op, "Acme", "bob", "Bob", store::Role::member, ""));
+  ASSERT_TRUE(m_mgr->grant_access(op, "admin@acme.example", "admin@acme.example", true)) << "its owner may use it";
+  auto shared = m_mgr->grant_access(op, "admin@acme.example", "bob", true);
+  ASSERT_FALSE(shared);
+  EXPECT_NE(shared.error().message.find("login identifier"), std::string::npos);
+  // And the other way: a shared address cannot become someone's login.
+  ASSERT_TRUE(m_mgr->grant_access(op, "info@acme.example", "bob", true));
+  auto login = m_mgr->create_user(op, "Acme", "info@acme.example", "Info", store::Role::member, "");
+  ASSERT_FALSE(login);
+  EXPECT_NE(login.error().message.find("shared"), std::string::npos);
+}
+
+TEST_F(ManagerTest, DevicePasswordsAndRevocation) {
+  ASSERT_TRUE(m_mgr->create_user(op, "Acme", "bob", "Bob", store::Role::member, ""));
+  EXPECT_EQ(m_mgr->create_device_password(op, "info@acme.example", "bob", "phone").error().kind, ErrorKind::not_found)
+      << "no access yet";
+  ASSERT_TRUE(m_mgr->grant_access(op, "info@acme.example", "bob", false));
+  auto phone = m_mgr->create_device_password(op, "info@acme.example", "bob", "phone").value();
+  auto laptop = m_mgr->create_device_password(as("bob"), "info@acme.example", "bob", "laptop").value();
+  EXPECT_NE(phone.password, laptop.password);
+  EXPECT_TRUE(m_keyring.matches(phone.device.hash, phone.password));
+  EXPECT_EQ(phone.device.hash.find(phone.password), std::string::npos);
+  EXPECT_EQ(m_mgr->create_device_password(op, "info@acme.example", "bob", "").error().kind, ErrorKind::invalid);
+
+  m_events.clear();
+  ASSERT_TRUE(m_mgr->revoke_device_password(as("bob"), phone.device.id)) << "users revoke their own";
+  ASSERT_EQ(m_events.size(), 1u);
+  EXPECT_EQ(m_events[0].kind, EventKind::device_revoked);
+  EXPECT_EQ(m_events[0].device_password_id, phone.device.id);
+  EXPECT_EQ(m_mgr->revoke_device_password(as("admin@beta.example"), laptop.device.id).error().kind,
+            ErrorKind::not_found);
+
+  auto views = m_mgr->list_device_passwords(op, "info@acme.example", std::string("bob")).value();
+  ASSERT_EQ(views.size(), 2u);
+  EXPECT_TRUE(views[0].device.revoked);
+  EXPECT_FALSE(views[1].device.revoked);
+
+  // Disconnect all devices: the access stays.
+  m_events.clear();
+  EXPECT_EQ(m_mgr->revoke_access(op, "info@acme.example", "bob", true).value(), 1);
+  ASSERT_EQ(m_events.size(), 1u);
+  EXPECT_EQ(m_events[0].kind, EventKind::access_revoked);
+  auto list = m_mgr->list_access(op, "info@acme.example").value();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].live_devices, 0);
+  // Remove all access: the link is gone.
+  ASSERT_TRUE(m_mgr->revoke_access(op, "info@acme.example", "bob", false));
+  EXPECT_TRUE(m_mgr->list_access(op, "info@acme.example").value().empty());
+  EXPECT_EQ(m_mgr->revoke_access(op, "info@acme.example", "bob", false).error().kind, ErrorKind::not_found);
+}
+
+TEST_F(ManagerTest, LastAccountAndLastAdminStay) {
+  EXPECT_EQ(m_mgr->delete_user(op, "admin@acme.example").error().kind, ErrorKind::in_use);
+  ASSERT_TRUE(m_mgr->create_user(op, "Acme", "bob", "Bob", store::Role::member, ""));
+  auto last_admin = m_mgr->delete_user(op, "admin@acme.example");
+  ASSERT_FALSE(last_admin);
+  EXPECT_NE(last_admin.error().message.find("administrator"), std::string::npos);
+  ASSERT_TRUE(m_mgr->delete_user(op, "bob"));
+  ASSERT_TRUE(m_mgr->create_user(op, "Acme", "lea", "Lea", store::Role::admin, ""));
+  EXPECT_TRUE(m_mgr->delete_user(op, "admin@acme.example"));
+}
+
+TEST_F(ManagerTest, Validation) {
+  EXPECT_FALSE(m_mgr->add_domain(op, "svc-Acme", "no_underscore.example"));
+  EXPECT_FALSE(m_mgr->add_domain(op, "svc-Acme", "single"));
+  EXPECT_FALSE(m_mgr->add_domain(op, "svc-Acme", "-dash.example"));
+  EXPECT_FALSE(m_mgr->add_domain(op, "svc-Acme", std::string(64, 'a') + ".example"));
+  auto upper = m_mgr->add_domain(op, "svc-Acme", "Second.Example.");
+  ASSERT_TRUE(upper);
+  EXPECT_EQ(upper->name, "second.example");
+  EXPECT_FALSE(m_mgr->create_address(op, "no-at-sign"));
+  EXPECT_FALSE(m_mgr->create_address(op, "two..dots@acme.example"));
+  EXPECT_FALSE(m_mgr->create_address(op, "sp ace@acme.example"));
+  EXPECT_FALSE(m_mgr->create_address(op, std::string(65, 'a') + "@acme.example"));
+  auto nodomain = m_mgr->create_address(op, "a@unknown.example");
+  ASSERT_FALSE(nodomain);
+  EXPECT_NE(nodomain.error().message.find("add it first"), std::string::npos);
+  EXPECT_TRUE(m_mgr->create_address(op, "first.last+tag@acme.example"));
+  EXPECT_FALSE(m_mgr->create_user(op, "Acme", "has space", "X", store::Role::member, ""));
+  EXPECT_FALSE(m_mgr->create_user(op, "Acme", "short-pw", "X", store::Role::member, "short"));
+  auto withpw = m_mgr->create_user(op, "Acme", "pw", "X", store::Role::member, "long enough password");
+  ASSERT_TRUE(withpw);
+  EXPECT_TRUE(withpw->password_hash.starts_with("$argon2id$"));
+}
+
+TEST_F(ManagerTest, EveryActionIsAudited) {
+  ASSERT_TRUE(m_mgr->set_service_locked(as("admin@acme.example"), "svc-Acme", true));
+  store::AuditQuery q;
+  q.action_prefix = "service.lock";
+  auto entries = m_store->query_audit(q).value();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].actor, "admin@acme.example");
+  EXPECT_EQ(entries[0].ip, "203.0.113.9");
+  EXPECT_EQ(entries[0].product, "console");
+  EXPECT_EQ(entries[0].time, 1800000000);
+  EXPECT_EQ(entries[0].target, "svc-Acme");
+  ASSERT_FALSE(m_events.empty());
+  EXPECT_EQ(m_events.back().kind, EventKind::service_locked);
+  store::AuditQuery all;
+  all.limit = 1000;
+  EXPECT_GE(m_store->query_audit(all).value().size(), 11u);  // the set-up: 2 × 5 actions, plus the lock
+}
+
+}  // namespace
+}  // namespace estafeta::manage

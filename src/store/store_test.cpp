@@ -1,0 +1,341 @@
+#include "store/store.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <set>
+
+#include "core/testing.hpp"
+
+namespace estafeta::store {
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { reopen(); }
+  void reopen() {
+    m_store.reset();
+    auto s = open_sqlite_store({m_dir / "db.sqlite", true});
+    ASSERT_TRUE(s) << s.error().message << " " << s.error().detail;
+    m_store = std::move(*s);
+  }
+  Store& s() { return *m_store; }
+
+  // org → user → service → domain → address, the usual chain.
+  struct Chain {
+    Organisation org;
+    User user;
+    MailService service;
+    Domain domain;
+    Address address;
+  };
+  Chain chain(const std::string& tag) {
+    Chain c;
+    c.org = s().create_organisation("Org " + tag).value();
+    User u;
+    u.org_id = c.org.id;
+    u.login = "owner@" + tag + ".example";
+    u.display_name = "Owner";
+    u.role = Role::admin;
+    c.user = s().create_user(u).value();
+    c.service = s().create_service(c.org.id, "svc-" + tag).value();
+    c.domain = s().add_domain(c.service.id, tag + ".example").value();
+    c.address = s().create_address(c.domain.id, "info").value();
+    return c;
+  }
+
+  BlobInfo blob(const std::string& hash, const std::string& body = "hello world") {
+    BlobInfo b;
+    b.hash = hash;
+    b.size = 100;
+    b.envelope_json = "{}";
+    b.bodystructure_json = "{}";
+    b.subject = "Subject " + hash;
+    b.message_id = "id-" + hash + "@x";
+    b.text_headers = "Subject " + hash;
+    b.text_body = body;
+    return b;
+  }
+
+  testing::TempDir m_dir{"store"};
+  std::unique_ptr<Store> m_store;
+};
+
+TEST_F(StoreTest, Organisations) {
+  auto a = s().create_organisation("Acme");
+  ASSERT_TRUE(a);
+  EXPECT_GT(a->id, 0);
+  auto dup = s().create_organisation("acme");
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().kind, ErrorKind::exists);
+  EXPECT_NE(dup.error().message.find("acme"), std::string::npos);
+  EXPECT_EQ(s().find_organisation("ACME").value().id, a->id);
+  EXPECT_EQ(s().organisation(a->id).value().name, "Acme");
+  ASSERT_TRUE(s().create_organisation("Beta"));
+  EXPECT_EQ(s().list_organisations().value().size(), 2u);
+  ASSERT_TRUE(s().delete_organisation(a->id));
+  EXPECT_EQ(s().delete_organisation(a->id).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(s().find_organisation("Acme").error().kind, ErrorKind::not_found);
+}
+
+TEST_F(StoreTest, Users) {
+  auto org = s().create_organisation("Acme").value();
+  User u{0, org.id, "Ana@Acme.example", "Ana", Role::legal, "", 0};
+  auto created = s().create_user(u);
+  ASSERT_TRUE(created);
+  EXPECT_EQ(s().find_user("ana@acme.example").value().id, created->id);
+  EXPECT_EQ(s().user(created->id).value().role, Role::legal);
+  EXPECT_EQ(s().create_user(u).error().kind, ErrorKind::exists);
+  User orphan{0, 9999, "x", "X", Role::member, "", 0};
+  EXPECT_FALSE(s().create_user(orphan));
+  ASSERT_TRUE(s().set_user_password_hash(created->id, "$argon2id$fake"));
+  EXPECT_EQ(s().user(created->id).value().password_hash, "$argon2id$fake");
+  EXPECT_EQ(s().list_users(org.id).value().size(), 1u);
+  EXPECT_EQ(s().list_users(org.id + 1).value().size(), 0u);
+  ASSERT_TRUE(s().delete_user(created->id));
+  EXPECT_EQ(s().user(created->id).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(s().set_user_password_hash(created->id, "x").error().kind, ErrorKind::not_found);
+}
+
+TEST_F(StoreTest, ServicesDomainsAddresses) {
+  auto c = chain("one");
+  EXPECT_EQ(c.address.address, "info@one.example");
+  EXPECT_EQ(c.address.org_id, c.org.id);
+  EXPECT_EQ(c.address.service_id, c.service.id);
+  EXPECT_EQ(s().create_service(c.org.id, "SVC-one").error().kind, ErrorKind::exists);
+  EXPECT_EQ(s().add_domain(c.service.id, "ONE.example").error().kind, ErrorKind::exists);
+  EXPECT_EQ(s().create_address(c.domain.id, "INFO").error().kind, ErrorKind::exists);
+  EXPECT_EQ(s().create_address(9999, "x").error().kind, ErrorKind::not_found);
+  EXPECT_EQ(s().find_address("INFO@One.Example").value().id, c.address.id);
+
+  ASSERT_TRUE(s().set_service_locked(c.service.id, true));
+  EXPECT_TRUE(s().find_service("svc-one").value().locked);
+  ASSERT_TRUE(s().set_service_locked(c.service.id, false));
+  EXPECT_FALSE(s().service(c.service.id).value().locked);
+
+  // Dependents keep their parents.
+  EXPECT_EQ(s().remove_domain(c.domain.id).error().kind, ErrorKind::in_use);
+  EXPECT_EQ(s().delete_service(c.service.id).error().kind, ErrorKind::in_use);
+  ASSERT_TRUE(s().delete_address(c.address.id));
+  ASSERT_TRUE(s().remove_domain(c.domain.id));
+  ASSERT_TRUE(s().delete_service(c.service.id));
+  EXPECT_TRUE(s().list_services(c.org.id).value().empty());
+}
+
+TEST_F(StoreTest, NewAddressHasDefaultFolders) {
+  auto c = chain("f");
+  auto boxes = s().list_mailboxes(c.address.id).value();
+  std::map<std::string, SpecialUse> got;
+  std::set<std::uint32_t> validities;
+  for (auto& b : boxes) {
+    got[b.name] = b.special_use;
+    validities.insert(b.uidvalidity);
+    EXPECT_EQ(b.uidnext, 1u);
+    EXPECT_GT(b.uidvalidity, 0u);
+  }
+  std::map<std::string, SpecialUse> want{{"INBOX", SpecialUse::none},     {"Drafts", SpecialUse::drafts},
+                                         {"Sent", SpecialUse::sent},       {"Trash", SpecialUse::trash},
+                                         {"Archive", SpecialUse::archive}, {"Junk", SpecialUse::junk}};
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(validities.size(), boxes.size()) << "every folder has its own UIDVALIDITY";
+  EXPECT_EQ(s().find_special_mailbox(c.address.id, SpecialUse::junk).value().name, "Junk");
+  EXPECT_EQ(s().create_mailbox(c.address.id, "Sent", SpecialUse::none).error().kind, ErrorKind::exists);
+  auto extra = s().create_mailbox(c.address.id, "Projects/2026", SpecialUse::none);
+  ASSERT_TRUE(extra);
+  EXPECT_GT(extra->uidvalidity, *validities.rbegin());
+}
+
+TEST_F(StoreTest, AccessesAndDevicePasswords) {
+  auto c = chain("a");
+  auto x = s().grant_access(c.address.id, c.user.id, false);
+  ASSERT_TRUE(x);
+  EXPECT_FALSE(x->may_change_special_folders);
+  EXPECT_EQ(s().grant_access(c.address.id, c.user.id, true).error().kind, ErrorKind::exists);
+  EXPECT_EQ(s().grant_access(c.address.id, 9999, true).error().kind, ErrorKind::not_found);
+  ASSERT_TRUE(s().set_access_permissions(x->id, true));
+  EXPECT_TRUE(s().access(x->id).value().may_change_special_folders);
+  EXPECT_EQ(s().list_user_accesses(c.user.id).value().size(), 1u);
+
+  auto d1 = s().create_device_password(x->id, "phone", std::string("\x01\x00\x02", 3));
+  auto d2 = s().create_device_password(x->id, "laptop", "hash2");
+  ASSERT_TRUE(d1 && d2);
+  EXPECT_EQ(s().device_password(d1->id).value().hash, std::string("\x01\x00\x02", 3)) << "binary-safe";
+  EXPECT_EQ(s().login_candidates("INFO@a.example").value().size(), 2u);
+
+  ASSERT_TRUE(s().touch_device_password(d2->id, 1700000000, "192.0.2.7"));
+  auto touched = s().device_password(d2->id).value();
+  EXPECT_EQ(touched.last_used, 1700000000);
+  EXPECT_EQ(touched.last_ip, "192.0.2.7");
+
+  ASSERT_TRUE(s().revoke_device_password(d1->id));
+  EXPECT_EQ(s().revoke_device_password(d1->id).error().kind, ErrorKind::not_found);
+  auto left = s().login_candidates("info@a.example").value();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].device.id, d2->id);
+  EXPECT_EQ(left[0].user.login, c.user.login);
+  EXPECT_EQ(left[0].address.id, c.address.id);
+  EXPECT_FALSE(left[0].service_locked);
+  ASSERT_TRUE(s().set_service_locked(c.service.id, true));
+  EXPECT_TRUE(s().login_candidates("info@a.example").value()[0].service_locked);
+
+  EXPECT_EQ(s().revoke_access_devices(x->id).value(), 1);
+  EXPECT_TRUE(s().login_candidates("info@a.example").value().empty());
+  EXPECT_EQ(s().list_device_passwords(x->id).value().size(), 2u) << "revoked ones stay listed";
+
+  ASSERT_TRUE(s().remove_access(x->id));
+  EXPECT_EQ(s().find_access(c.address.id, c.user.id).error().kind, ErrorKind::not_found);
+  EXPECT_TRUE(s().list_device_passwords(x->id).value().empty()) << "device passwords go with the access";
+  EXPECT_EQ(s().create_device_password(x->id, "x", "y").error().kind, ErrorKind::not_found);
+}
+
+TEST_F(StoreTest, AppendAssignsAscendingUidsAndModseqs) {
+  auto c = chain("m");
+  auto inbox = s().find_mailbox(c.address.id, "INBOX").value();
+  auto sent = s().find_mailbox(c.address.id, "Sent").value();
+  std::uint32_t last_uid = 0;
+  std::uint64_t last_modseq = 0;
+  for (int i = 0; i < 20; ++i) {
+    auto r = s().append_messages(blob("h" + std::to_string(i)), {{inbox.id, flag_seen, {"$Work"}, 1000 + i}});
+    ASSERT_TRUE(r) << r.error().detail;
+    ASSERT_EQ(r->size(), 1u);
+    EXPECT_GT((*r)[0].uid, last_uid);
+    EXPECT_GT((*r)[0].modseq, last_modseq);
+    EXPECT_EQ((*r)[0].uidvalidity, inbox.uidvalidity);
+    EXPECT_EQ((*r)[0].address_id, c.address.id);
+    last_uid = (*r)[0].uid;
+    last_modseq = (*r)[0].modseq;
+  }
+  auto msgs = s().list_messages(inbox.id).value();
+  ASSERT_EQ(msgs.size(), 20u);
+  EXPECT_EQ(msgs[3].keywords, std::vector<std::string>{"$Work"});
+  EXPECT_EQ(msgs[3].flags, flag_seen);
+  EXPECT_EQ(msgs[3].internal_date, 1003);
+  auto box = s().mailbox(inbox.id).value();
+  EXPECT_EQ(box.uidnext, 21u);
+  EXPECT_EQ(box.highestmodseq, last_modseq);
+
+  // One blob, two folders: stored once, two messages.
+  auto both = s().append_messages(blob("shared"), {{inbox.id, 0, {}, 1}, {sent.id, flag_seen, {}, 1}});
+  ASSERT_TRUE(both);
+  ASSERT_EQ(both->size(), 2u);
+  auto in_inbox = s().message(inbox.id, (*both)[0].uid).value();
+  auto in_sent = s().message(sent.id, (*both)[1].uid).value();
+  EXPECT_EQ(in_inbox.blob_id, in_sent.blob_id);
+  EXPECT_EQ(in_inbox.blob_hash, "shared");
+  EXPECT_EQ(s().blob_info(in_inbox.blob_id).value().subject, "Subject shared");
+
+  // A bad target fails the whole append: nothing lands anywhere.
+  auto bad = s().append_messages(blob("bad"), {{inbox.id, 0, {}, 1}, {99999, 0, {}, 1}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(s().list_messages(inbox.id).value().size(), 21u);
+  EXPECT_EQ(s().mailbox(inbox.id).value().uidnext, 22u);
+}
+
+TEST_F(StoreTest, FullTextSearch) {
+  auto c = chain("s");
+  auto inbox = s().find_mailbox(c.address.id, "INBOX").value();
+  auto junk = s().find_mailbox(c.address.id, "Junk").value();
+  auto a = s().append_messages(blob("a", "Quarterly Report attached, ñandú inside"), {{inbox.id, 0, {}, 1}}).value();
+  auto b = s().append_messages(blob("b", "lunch on friday?"), {{inbox.id, 0, {}, 1}}).value();
+  s().append_messages(blob("c", "quarterly report for the spam folder"), {{junk.id, 0, {}, 1}}).value();
+  EXPECT_EQ(s().search_text(inbox.id, "quarterly").value(), std::vector<std::uint32_t>{a[0].uid});
+  EXPECT_EQ(s().search_text(inbox.id, "REPORT att").value(), std::vector<std::uint32_t>{a[0].uid});
+  EXPECT_EQ(s().search_text(inbox.id, "ñandú").value(), std::vector<std::uint32_t>{a[0].uid});
+  EXPECT_EQ(s().search_text(inbox.id, "Fri").value(), std::vector<std::uint32_t>{b[0].uid});
+  EXPECT_EQ(s().search_text(inbox.id, "on").value().size(), 1u) << "two-letter needle scans";
+  EXPECT_TRUE(s().search_text(inbox.id, "nothing like this").value().empty());
+  EXPECT_TRUE(s().search_text(inbox.id, "\"quoted\" AND OR NOT *").value().empty()) << "query syntax is literal";
+  EXPECT_TRUE(s().search_text(inbox.id, "100%_").value().empty());
+  EXPECT_EQ(s().search_text(inbox.id, "Subject a").value(), std::vector<std::uint32_t>{a[0].uid}) << "headers too";
+  EXPECT_EQ(s().find_messages_by_message_id(inbox.id, "id-b@x").value().size(), 1u);
+}
+
+TEST_F(StoreTest, DeletingAnOrganisationRemovesEverything) {
+  auto c = chain("d");
+  auto other = chain("keep");
+  auto inbox = s().find_mailbox(c.address.id, "INBOX").value();
+  ASSERT_TRUE(s().append_messages(blob("d1"), {{inbox.id, 0, {}, 1}}));
+  auto x = s().grant_access(c.address.id, c.user.id, true).value();
+  ASSERT_TRUE(s().create_device_password(x.id, "p", "h"));
+  ASSERT_TRUE(s().delete_organisation(c.org.id));
+  EXPECT_EQ(s().find_address("info@d.example").error().kind, ErrorKind::not_found);
+  EXPECT_EQ(s().find_user(c.user.login).error().kind, ErrorKind::not_found);
+  EXPECT_TRUE(s().list_messages(inbox.id).value().empty());
+  EXPECT_TRUE(s().find_address("info@keep.example"));
+  EXPECT_EQ(s().integrity_check().value(), "");
+}
+
+TEST_F(StoreTest, AuditLog) {
+  for (int i = 0; i < 5; ++i) {
+    AuditEntry e;
+    e.org_id = i % 2 ? 1 : 2;
+    e.actor = "ana";
+    e.actor_user_id = 7;
+    e.action = i < 3 ? "access.grant" : "imap.login";
+    e.product = i < 3 ? "cli" : "imap";
+    e.target = "t" + std::to_string(i);
+    e.time = 1000 + i;
+    ASSERT_TRUE(s().append_audit(e));
+  }
+  AuditQuery all;
+  EXPECT_EQ(s().query_audit(all).value().size(), 5u);
+  EXPECT_EQ(s().query_audit(all).value().front().target, "t4") << "newest first";
+  AuditQuery q;
+  q.org_id = 1;
+  EXPECT_EQ(s().query_audit(q).value().size(), 2u);
+  q = {};
+  q.product = "imap";
+  EXPECT_EQ(s().query_audit(q).value().size(), 2u);
+  q = {};
+  q.action_prefix = "access.";
+  q.since = 1001;
+  q.until = 1003;
+  auto r = s().query_audit(q).value();
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].target, "t2");
+  EXPECT_EQ(r[0].actor_user_id, 7);
+  q = {};
+  q.limit = 1;
+  EXPECT_EQ(s().query_audit(q).value().size(), 1u);
+}
+
+TEST_F(StoreTest, ReopenKeepsEverything) {
+  auto c = chain("r");
+  auto inbox = s().find_mailbox(c.address.id, "INBOX").value();
+  ASSERT_TRUE(s().append_messages(blob("r1"), {{inbox.id, 0, {}, 1}}));
+  reopen();
+  EXPECT_EQ(s().list_messages(inbox.id).value().size(), 1u);
+  EXPECT_EQ(s().mailbox(inbox.id).value().uidnext, 2u);
+  EXPECT_EQ(s().integrity_check().value(), "");
+}
+
+TEST_F(StoreTest, RefusesANewerSchema) {
+  m_store.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((m_dir / "db.sqlite").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto s = open_sqlite_store({m_dir / "db.sqlite", true});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().kind, ErrorKind::invalid);
+  EXPECT_NE(s.error().message.find("newer"), std::string::npos);
+}
+
+TEST_F(StoreTest, MissingDatabaseWithoutCreate) {
+  auto s = open_sqlite_store({m_dir / "absent.sqlite", false});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().kind, ErrorKind::not_found);
+}
+
+TEST(SpecialUse, Names) {
+  EXPECT_EQ(parse_special_use("\\Sent"), SpecialUse::sent);
+  EXPECT_EQ(parse_special_use("junk"), SpecialUse::junk);
+  EXPECT_EQ(parse_special_use(""), SpecialUse::none);
+  EXPECT_FALSE(parse_special_use("\\Spam"));
+  EXPECT_STREQ(to_string(SpecialUse::archive), "\\Archive");
+  EXPECT_EQ(parse_role("legal"), Role::legal);
+  EXPECT_FALSE(parse_role("owner"));
+}
+
+}  // namespace
+}  // namespace estafeta::store

@@ -1,0 +1,36 @@
+#include "web/router.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/testing.hpp"
+#include "mime/parsed_message.hpp"
+
+namespace estafeta::web {
+namespace {
+
+class RouterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    mime::init();
+    auto config = std::make_shared<Config>();
+    config->data_dir = m_dir.path();
+    config->hostname = "mail.example.org";
+    m_services = net::open_services(config).value();
+  }
+  testing::TempDir m_dir{"router"};
+  std::unique_ptr<net::Services> m_services;
+};
+
+TEST_F(RouterTest, Health) {
+  auto r = handle(*m_services, Request{"GET", "/healthz?x=1", {}, "", "127.0.0.1", false});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "application/json");
+  EXPECT_EQ(r.body, "{\"status\":\"ok\",\"hostname\":\"mail.example.org\"}\n");
+  auto post = handle(*m_services, Request{"POST", "/healthz", {}, "", "127.0.0.1", false});
+  EXPECT_EQ(post.status, 405);
+  EXPECT_EQ(post.headers["allow"], "GET, HEAD");
+  EXPECT_EQ(handle(*m_services, Request{"GET", "/nothing", {}, "", "127.0.0.1", false}).status, 404);
+}
+
+}  // namespace
+}  // namespace estafeta::web
