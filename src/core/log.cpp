@@ -1,7 +1,9 @@
 #include "core/log.hpp"
 
 #include <atomic>
+#include <chrono>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -114,7 +116,13 @@ std::string format_json(Level level, std::string_view event, Fields fields) {
 void write(Level level, std::string_view event, Fields fields) {
   auto logger = spdlog::default_logger_raw();
   if (!logger->should_log(to_spd(level))) return;
-  if (g_json) logger->log(to_spd(level), format_json(level, event, fields));
+  if (g_json) {
+    // {"time":…, then the rest of the object.
+    auto now = std::chrono::system_clock::now();
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    auto body = format_json(level, event, fields);
+    logger->log(to_spd(level), fmt::format("{{\"time\":\"{:%Y-%m-%dT%H:%M:%S}.{:03}Z\",{}", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms, body.substr(1)));
+  }
   else logger->log(to_spd(level), format_text(event, fields));
 }
 

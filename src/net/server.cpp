@@ -29,6 +29,8 @@ namespace {
 
 using tcp = asio::ip::tcp;
 
+constexpr std::size_t kWorkerThreads = 4;
+
 // The dispatch table: which session coroutine serves which listener kind.
 // Protocols absent here are not served by this build.
 constexpr std::pair<Protocol, SessionFn> kSessions[] = {
@@ -80,6 +82,7 @@ struct Runtime {
   Services* services;
   asio::io_context* ioc;
   asio::ssl::context* tls;
+  asio::thread_pool* workers;
   SessionRegistry sessions;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::atomic<bool> stopping{false};
@@ -90,6 +93,7 @@ void start_session(Runtime& rt, const ListenerConfig& listener, SessionFn fn, tc
   env.services = rt.services;
   env.listener = &listener;
   env.tls = rt.tls;
+  env.workers = rt.workers;
   boost::system::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   env.peer_ip = ec ? std::string("?") : peer.address().to_string();
@@ -171,7 +175,9 @@ Status run_server(Services& services, const ServeOptions& options) {
 
   // Signals are caught from here on, before any listener is announced.
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  Runtime rt{&services, &ioc, &tls, {}, {}, {}};
+  // Blocking work (store, fsync, Argon2) runs here, never on io threads.
+  asio::thread_pool workers(kWorkerThreads);
+  Runtime rt{&services, &ioc, &tls, &workers, {}, {}, {}};
   for (auto& l : config.listeners) {
     auto fn = session_for(l.protocol);
     if (!fn) {
@@ -200,6 +206,8 @@ Status run_server(Services& services, const ServeOptions& options) {
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : pool) t.join();
+  // In-flight deliveries on the pool finish before the store closes.
+  workers.join();
   log::info("serve.stopped");
   return {};
 }

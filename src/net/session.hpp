@@ -10,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <string>
 
@@ -24,6 +25,7 @@ struct SessionEnv {
   Services* services = nullptr;          // outlives every session
   const ListenerConfig* listener = nullptr;
   asio::ssl::context* tls = nullptr;     // for implicit TLS and STARTTLS
+  asio::thread_pool* workers = nullptr;  // for blocking work: see net/offload.hpp
   std::string peer_ip;
 };
 

@@ -11,6 +11,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "core/log.hpp"
+#include "net/offload.hpp"
 #include "web/router.hpp"
 
 namespace estafeta::web {
@@ -59,8 +60,8 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
     in.body = std::move(req.body());
     in.peer_ip = env.peer_ip;
     in.tls = tls;
-    // The router may touch the store (blocking); the calls are short here.
-    Response out = handle(*env.services, in);
+    // The router touches the store: blocking, so on the worker pool.
+    Response out = co_await net::offload(*env.workers, [&] { return handle(*env.services, in); });
 
     http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
     res.set(http::field::server, "Estafeta");

@@ -1,0 +1,165 @@
+// Summary and search text: RFC 2047 decoded headers, RFC 5322 §3.3 date,
+// §3.6.4 message identifiers, and body text decoded per RFC 2045 §6
+// (transfer encoding) and the charset parameter, HTML reduced to text.
+//
+// Which text counts as the body: text/plain and text/html leaves that are
+// not Content-Disposition: attachment; in a multipart/alternative only the
+// first alternative holding text/plain is read (else the last one), so the
+// same text is not indexed twice.
+//
+// Security: decoding is capped by Limits::max_search_text (a few times that
+// in encoded input), so a huge text part costs bounded work.
+#include "mime/summary.hpp"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "mime/address.hpp"
+#include "mime/decode.hpp"
+#include "mime/text.hpp"
+
+namespace estafeta::mime::detail {
+namespace {
+
+constexpr std::size_t kPreviewChars = 200;
+
+std::string field_text(const std::vector<HeaderField>& fields, std::string_view name) {
+  const HeaderField* f = find_field(fields, name);
+  return f ? to_valid_utf8(unfold(f->value)) : std::string();
+}
+
+// The first "<id>" without its brackets; a bare id when there is no bracket.
+std::string first_msg_id(std::string_view v) {
+  const std::size_t open = v.find('<');
+  if (open != std::string_view::npos) {
+    const std::size_t close = v.find('>', open + 1);
+    if (close != std::string_view::npos) return std::string(trim(v.substr(open + 1, close - open - 1)));
+  }
+  v = trim(v);
+  return std::string(v.substr(0, std::min(v.find_first_of(" \t"), v.size())));
+}
+
+// "Name <addr>, addr, …" with names decoded; group markers left out.
+std::string decoded_addresses(GMimeParserOptions* options, const std::vector<Address>& list) {
+  std::string out;
+  for (const Address& a : list) {
+    if (!a.is_mailbox()) continue;
+    if (!out.empty()) out += ", ";
+    const std::string name = a.name ? decode_header_text(options, *a.name) : std::string();
+    out += name.empty() ? a.addr_spec() : name + " <" + a.addr_spec() + ">";
+  }
+  return out;
+}
+
+bool is_attachment(const Part& p) {
+  if (p.kind == Part::Kind::multipart) return false;
+  if (p.disposition == "attachment") return true;
+  if (p.filename().empty()) return false;
+  const bool inline_text = p.type == "text" && (!p.disposition || *p.disposition == "inline");
+  return !inline_text;
+}
+
+template <class F>
+void for_each_part(const Part& p, const F& f) {
+  f(p);
+  for (const Part& c : p.children) for_each_part(c, f);
+  if (p.message) for_each_part(*p.message, f);
+}
+
+bool is_body_text(const Part& p) {
+  return p.kind == Part::Kind::leaf && !p.opaque && p.type == "text" &&
+         (p.subtype == "plain" || p.subtype == "html") && p.disposition != "attachment";
+}
+
+bool contains_plain(const Part& p) {
+  bool found = false;
+  for_each_part(p, [&](const Part& q) { found = found || (is_body_text(q) && q.subtype == "plain"); });
+  return found;
+}
+
+void collect_text_parts(const Part& p, std::vector<const Part*>& out) {
+  if (p.kind == Part::Kind::message) {
+    collect_text_parts(*p.message, out);
+  } else if (p.kind == Part::Kind::multipart && p.subtype == "alternative") {
+    const Part* pick = &p.children.back();
+    for (const Part& c : p.children)
+      if (contains_plain(c)) {
+        pick = &c;
+        break;
+      }
+    collect_text_parts(*pick, out);
+  } else if (p.kind == Part::Kind::multipart) {
+    for (const Part& c : p.children) collect_text_parts(c, out);
+  } else if (is_body_text(p)) {
+    out.push_back(&p);
+  }
+}
+
+// Decoded UTF-8 text of a text part, roughly `budget` bytes at most.
+std::string part_text(std::string_view raw, const Part& p, std::size_t budget) {
+  const bool html = p.subtype == "html";
+  // Charsets and markup shrink text; decode a few times the budget.
+  const std::size_t cap = budget > SIZE_MAX / 8 ? SIZE_MAX : budget * (html ? 4 : 2) + 16;
+  const std::string decoded =
+      transfer_decode(raw.substr(p.body_start, p.body_end - p.body_start), p.encoding, cap);
+  const Param* charset = p.param("charset");
+  std::string text = charset_to_utf8(decoded, charset ? charset->value : "");
+  if (html) text = html_to_text(text);
+  sanitize_controls(text);
+  truncate_utf8(text, budget);
+  return text;
+}
+
+}  // namespace
+
+void summarize(std::string_view raw, const Part& root, const Limits& limits, GMimeParserOptions* options,
+               Summary& summary, SearchText& text) {
+  const std::vector<HeaderField>& fields = root.fields;
+  summary.subject = decode_header_text(options, field_text(fields, "Subject"));
+
+  std::string headers = summary.subject;
+  for (std::string_view name : {"From", "To", "Cc", "Bcc", "Reply-To"}) {
+    const std::vector<Address> list = parse_address_list(field_text(fields, name));
+    const std::string line = decoded_addresses(options, list);
+    if (!line.empty()) headers += (headers.empty() ? "" : "\n") + line;
+    if (name == "From") {
+      for (const Address& a : list) {
+        if (!a.is_mailbox()) continue;
+        summary.from_name = a.name ? decode_header_text(options, *a.name) : std::string();
+        summary.from_address = a.addr_spec();
+        break;
+      }
+    }
+    if (name == "To" || name == "Cc") {
+      for (const Address& a : list)
+        if (a.is_mailbox() && !a.addr_spec().empty()) summary.to.push_back(a.addr_spec());
+    }
+  }
+  text.headers = std::move(headers);
+
+  summary.date = decode_date(field_text(fields, "Date"));
+  summary.message_id = first_msg_id(field_text(fields, "Message-ID"));
+  summary.in_reply_to = first_msg_id(field_text(fields, "In-Reply-To"));
+  summary.references = collapse_whitespace(field_text(fields, "References"));
+
+  for_each_part(root, [&](const Part& p) {
+    summary.has_attachments = summary.has_attachments || is_attachment(p);
+    if (std::string name = p.filename(); !name.empty()) {
+      if (!text.attachments.empty()) text.attachments += '\n';
+      text.attachments += name;
+    }
+  });
+
+  std::vector<const Part*> parts;
+  collect_text_parts(root, parts);
+  std::string& body = text.body;
+  for (const Part* p : parts) {
+    if (body.size() + 1 >= limits.max_search_text) break;
+    if (!body.empty()) body += '\n';
+    body += part_text(raw, *p, limits.max_search_text - body.size());
+  }
+  truncate_utf8(body, limits.max_search_text);
+  summary.preview = collapse_whitespace(body, kPreviewChars);
+}
+
+}  // namespace estafeta::mime::detail
