@@ -5,7 +5,7 @@ set -euo pipefail
 dir=${1:-build-fuzz}
 seconds=${2:-20}
 root=$(cd "$(dirname "$0")/.." && pwd)
-CC=clang CXX=clang++ cmake -G Ninja -S "$root" -B "$root/$dir" -DCMAKE_BUILD_TYPE=Debug \
+CC=clang-19 CXX=clang++-19 cmake -G Ninja -S "$root" -B "$root/$dir" -DCMAKE_BUILD_TYPE=Debug \
   -DESTAFETA_FUZZ=ON -DESTAFETA_TESTS=OFF >/dev/null
 targets=$(sed -n 's/^estafeta_fuzz_target(\([a-z0-9_]*\).*/\1/p' "$root/fuzz/CMakeLists.txt")
 ninja -C "$root/$dir" -j2 $(for t in $targets; do echo "${t}_fuzz"; done)

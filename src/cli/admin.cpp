@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "auth/password.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/table.hpp"
@@ -106,6 +107,8 @@ int user_create(Ctx& c) {
       return kExitFailed;
     }
     password = *p;
+    // An empty line is a password too short, not "no password".
+    if (auto policy = auth::check_password_policy(password); !policy) return report(policy.error());
   }
   auto u = c.m.create_user(c.actor, c.args.org, c.args.login, c.args.name, *role, password);
   if (!u) return report(u.error());

@@ -3,7 +3,9 @@
 
 #include <arpa/inet.h>
 
+#include <cctype>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -108,6 +110,29 @@ class Reader {
   std::filesystem::path m_base;
 };
 
+// Two spellings of one numeric address ("::1" and "0:0:0:0:0:0:0:1") are the same.
+bool same_address(const std::string& a, const std::string& b) {
+  unsigned char x[16] = {}, y[16] = {};
+  int fa = inet_pton(AF_INET, a.c_str(), x) == 1 ? AF_INET : inet_pton(AF_INET6, a.c_str(), x) == 1 ? AF_INET6 : 0;
+  int fb = inet_pton(AF_INET, b.c_str(), y) == 1 ? AF_INET : inet_pton(AF_INET6, b.c_str(), y) == 1 ? AF_INET6 : 0;
+  return fa == fb && std::memcmp(x, y, sizeof x) == 0;
+}
+
+// RFC 1123 host name: LDH labels of 1-63 characters, not starting or ending with '-'.
+bool valid_hostname(const std::string& h) {
+  if (h.empty() || h.size() > 253) return false;
+  std::size_t start = 0;
+  for (;;) {
+    auto dot = h.find('.', start);
+    auto label = std::string_view(h).substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+    for (char c : label)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+    if (dot == std::string::npos) return true;
+    start = dot + 1;
+  }
+}
+
 bool is_loopback(const std::string& host) {
   in_addr v4{};
   if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
@@ -143,7 +168,7 @@ Status read_listener(Reader& r, const toml::node& node, std::size_t index, Confi
     return r.error(t->get("plaintext_auth"), prefix + ".plaintext_auth",
                    "only allowed on a loopback address (127.0.0.0/8 or ::1)");
   for (auto& other : config.listeners)
-    if (other.host == listener->host && other.port == listener->port)
+    if (same_address(other.host, listener->host) && other.port == listener->port)
       return r.error(addr_node, prefix + ".address", fmt::format("{} is already used by another listener", address));
   config.listeners.push_back(*listener);
   return {};
@@ -153,9 +178,7 @@ Status read_document(Reader& r, const toml::table& root, Config& config) {
   TRY(r.only_keys(root, "", {"data_dir", "hostname", "threads", "tls", "log", "limits", "listener"}));
   TRY(r.read_path(root, "", "data_dir", config.data_dir));
   TRY(r.read_string(root, "", "hostname", config.hostname));
-  if (config.hostname.empty() || config.hostname.size() > 253 ||
-      config.hostname.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
-          std::string::npos)
+  if (!valid_hostname(config.hostname))
     return r.error(root.get("hostname"), "hostname", "expected a host name such as \"mail.example.com\"");
   TRY(r.read_uint(root, "", "threads", config.threads, 0, 256));
 
@@ -251,6 +274,9 @@ Result<Config> parse_config(std::string_view text, std::string_view source_name,
 }
 
 Result<Config> load_config(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return fail(ErrorKind::invalid, fmt::format("{}: cannot read the config file: it is a folder", path.string()));
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(ErrorKind::not_found, fmt::format("{}: cannot read the config file", path.string()));
   std::stringstream buffer;

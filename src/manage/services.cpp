@@ -71,7 +71,9 @@ Result<std::vector<store::Domain>> Manager::list_domains(const Actor& actor, con
 }
 
 Status Manager::remove_domain(const Actor& actor, const std::string& domain) {
-  auto d = TRY(m_store.find_domain(lower(domain)));
+  auto name = lower(domain);
+  if (name.ends_with('.')) name.pop_back();
+  auto d = TRY(m_store.find_domain(name));
   auto s = TRY(m_store.service(d.service_id));
   if (!actor.is_operator() && actor.user->org_id != s.org_id) return fail(ErrorKind::not_found, "no such domain");
   TRY(may_manage_org(actor, s.org_id));

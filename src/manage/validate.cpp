@@ -40,9 +40,18 @@ Status check_local_part(const std::string& local) {
   if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string::npos)
     return bad("dots may not start, end or repeat");
   static constexpr std::string_view kSpecials = "!#$%&'*+-/=?^_`{|}~.";
-  for (char c : local)
-    if (!is_alnum(c) && kSpecials.find(c) == std::string_view::npos)
-      return bad(fmt::format("the character '{}' is not allowed", c));
+  for (std::size_t i = 0; i < local.size(); ++i) {
+    char c = local[i];
+    if (is_alnum(c) || kSpecials.find(c) != std::string_view::npos) continue;
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      // Name the whole UTF-8 character, not one byte of it.
+      std::size_t end = i + 1;
+      while (end < local.size() && (static_cast<unsigned char>(local[end]) & 0xC0) == 0x80) ++end;
+      return bad(fmt::format("the character '{}' is not allowed (only ASCII letters, digits and !#$%&'*+-/=?^_`{{|}}~.)",
+                             local.substr(i, end - i)));
+    }
+    return bad(fmt::format("the character '{}' is not allowed", c));
+  }
   return {};
 }
 

@@ -1,6 +1,6 @@
-// Decoding through GMime: RFC 2047 header text, RFC 5322 dates, RFC 2045 §6
-// transfer encodings (base64, quoted-printable, uuencode) and charset
-// conversion with GMime's iconv cache and charset-name aliases.
+// Decoding through GMime: RFC 5322 dates, RFC 2045 §6 transfer encodings
+// (base64, quoted-printable, uuencode) and charset conversion with GMime's
+// iconv cache and charset-name aliases.
 //
 // Security: all input is untrusted; decoding is chunked and capped by the
 // caller's byte budget so a huge part cannot blow up memory.
@@ -11,16 +11,10 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "mime/rfc2047.hpp"
 #include "mime/text.hpp"
 
 namespace estafeta::mime::detail {
 namespace {
-
-struct GFree {
-  void operator()(char* p) const { g_free(p); }
-};
-using GString_ = std::unique_ptr<char, GFree>;
 
 bool is_utf8_or_ascii(std::string_view cs) {
   return cs.empty() || cs == "us-ascii" || cs == "ascii" || cs == "utf-8" || cs == "utf8" ||
@@ -35,18 +29,9 @@ void ParserOptionsDeleter::operator()(GMimeParserOptions* options) const {
 
 ParserOptionsPtr make_parser_options() { return ParserOptionsPtr(g_mime_parser_options_new()); }
 
-std::string decode_header_text(GMimeParserOptions* options, std::string_view text) {
-  if (text.empty()) return {};
-  // Raw 8-bit bytes are made UTF-8 first (windows-1252 where not UTF-8), so
-  // headers and the envelope agree; encoded words are then decoded by GMime.
-  const std::string input = merge_encoded_words(to_valid_utf8(text));
-  GString_ decoded(g_mime_utils_header_decode_text(options, input.c_str()));
-  if (!decoded) return input;
-  return to_valid_utf8(decoded.get());
-}
-
 std::int64_t decode_date(std::string_view text) {
-  const std::string input(trim(text));
+  // Real dates are short; GMime's parser need not see megabytes of junk.
+  const std::string input(trim(text.substr(0, 1024)));
   if (input.empty()) return 0;
   GDateTime* date = g_mime_utils_header_decode_date(input.c_str());
   if (!date) return 0;

@@ -1,5 +1,5 @@
-// GMime-backed decoding: RFC 2047 encoded words, RFC 5322 dates, RFC 2045
-// §6 content-transfer-encodings and charset conversion to UTF-8.
+// GMime-backed decoding: RFC 5322 dates, RFC 2045 §6 content-transfer-
+// encodings and charset conversion to UTF-8.
 //
 // GMime objects are not thread-safe; each parse owns its ParserOptions.
 // mime::init() must have run before any of these is called.
@@ -22,10 +22,6 @@ using ParserOptionsPtr = std::unique_ptr<GMimeParserOptions, ParserOptionsDelete
 
 // Fresh options (loose RFC compliance, fallback charsets UTF-8 then latin-1).
 ParserOptionsPtr make_parser_options();
-
-// Unstructured text with encoded words (RFC 2047 §6) → UTF-8. Raw 8-bit
-// bytes are read as UTF-8 or, failing that, latin-1. `text` is unfolded.
-std::string decode_header_text(GMimeParserOptions* options, std::string_view text);
 
 // RFC 5322 §3.3 date-time → Unix time; 0 when unparsable.
 std::int64_t decode_date(std::string_view text);

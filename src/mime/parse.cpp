@@ -35,7 +35,7 @@ Result<ParsedMessage> parse_message(std::string_view raw, const Limits& limits) 
   ParsedMessage out;
   out.envelope_json = detail::envelope_json(root.fields).dump(-1, ' ', false, kReplace);
   out.bodystructure_json = detail::bodystructure_json(root).dump(-1, ' ', false, kReplace);
-  detail::summarize(raw, root, limits, options.get(), out.summary, out.text);
+  detail::summarize(raw, root, limits, out.summary, out.text);
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -315,6 +316,28 @@ TEST(MimeBroken, EveryTruncationKeepsOffsetsConsistent) {
     check(p.body, 0, raw.size(), raw.size());
     if (::testing::Test::HasFatalFailure()) FAIL() << "prefix of " << n << " bytes";
   }
+}
+
+// GMime objects are per parse; several threads parsing at once agree.
+TEST(MimeStructure, ConcurrentParsesAgree) {
+  init();
+  init();  // idempotent
+  const std::string raw = crlf(kNested);
+  const auto expected = parse_ok(raw);
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&raw, &expected, &mismatches, t] {
+      for (int i = 0; i < 50; ++i) {
+        const auto r = parse_message(raw);
+        if (!r || r->bodystructure_json != expected.msg.bodystructure_json ||
+            r->envelope_json != expected.msg.envelope_json || r->text.body != expected.msg.text.body)
+          ++mismatches[t];
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
 
 }  // namespace

@@ -1,12 +1,14 @@
 // What the store keeps about a message's content, computed once at delivery.
 //
-// `parse_message` reads the raw RFC 5322 bytes with GMime and returns:
+// `parse_message` reads the raw RFC 5322 bytes (our own boundary scanner for
+// exact offsets, GMime for field values, charsets and transfer encodings)
+// and returns:
 //  - the IMAP ENVELOPE fields as JSON (raw header strings, RFC 9051 §7.5.2),
 //  - the MIME body structure as JSON with each part's byte offsets in the raw
 //    message, so BODY[section] and BODYSTRUCTURE never re-parse the message,
 //  - decoded text for the full-text index and for message lists.
 // It never fails on malformed MIME: broken input yields the best structure
-// GMime can recover (as every real MUA does); only a hard limit is an error.
+// that can be recovered (as every real MUA does); only max_size is an error.
 //
 // No I/O, no Asio: plain C++ callable from any worker thread, provided
 // `mime::init()` ran once on the main thread before other threads started.
@@ -23,8 +25,8 @@ namespace estafeta::mime {
 
 struct Limits {
   std::size_t max_size = 64u * 1024 * 1024;  // bytes
-  std::size_t max_depth = 32;                // nesting of multiparts / message/rfc822
-  std::size_t max_parts = 2000;              // parts in the whole tree
+  std::size_t max_depth = 32;                // nesting of multiparts / message/rfc822; deeper is opaque
+  std::size_t max_parts = 2000;              // part objects in the whole tree, at most
   std::size_t max_search_text = 4u * 1024 * 1024;  // bytes of body text indexed
 };
 
@@ -61,6 +63,11 @@ struct ParsedMessage {
 //   string or null, A is null or a list of {"name":S,"adl":S,"mailbox":S,"host":S}
 //   with RFC 9051 group syntax ({"mailbox":"group",host:null} … {mailbox:null,host:null}).
 //   Sender and Reply-To default to From as RFC 9051 §7.5.2 requires.
+//   Raw means: the first field of that name, unfolded, trimmed, encoded words
+//   left for the client; 8-bit bytes that are not UTF-8 are read as
+//   windows-1252 so the JSON stays valid UTF-8. Names are unquoted; a
+//   mailbox without a domain has host "" (null would read as a group marker);
+//   "user@host (Name)" yields name "Name". A is null when nothing parses.
 //
 // bodystructure_json, one object per part:
 //   {"type":"text","subtype":"plain","params":[["charset","utf-8"],…],
@@ -70,10 +77,46 @@ struct ParsedMessage {
 //    "header_start":N,"body_start":N,"body_end":N,   // byte offsets in the raw message
 //    "parts":[…] (multipart/*), "message":{"envelope":{…},"body":{…}} (message/rfc822)}
 //   For multipart the type is "multipart" and size/lines/encoding are absent.
+//
+//   Offsets: BODY[n] = raw[body_start, body_end), BODY[n.MIME] =
+//   raw[header_start, body_start); the line break before a boundary
+//   delimiter is not part of the body (RFC 2046 §5.1.1). The root object is
+//   the message itself (header_start 0). For message/rfc822, "body" is the
+//   encapsulated message: its header_start is the part's body_start, so its
+//   MIME range is BODY[n.HEADER] and its body range BODY[n.TEXT].
+//   size = body_end - body_start; lines counts line breaks, plus one for a
+//   final line without one.
+//
+//   Values: type, subtype, encoding, disposition type and parameter names
+//   are lower-case; parameter values are decoded to UTF-8 (RFC 2231
+//   continuations and charsets, RFC 2047 words); text/* without a charset
+//   gets ["charset","us-ascii"]. A missing or unparsable Content-Type, and a
+//   multipart without a boundary or without any part, read as text/plain;
+//   charset=us-ascii (RFC 2045 §5.2); multipart/digest parts default to
+//   message/rfc822.
+//
+//   Limits: a part that is not descended into is reported as
+//   application/octet-stream with "opaque":true and no parameters — a
+//   multipart or message/rfc822 nested deeper than max_depth, a
+//   message/rfc822 with a base64 or quoted-printable encoding, and, when
+//   max_parts is reached, the remaining parts of a multipart taken together
+//   (that one has no header: header_start == body_start).
+//
+// summary: from_name and the addresses come from the first From mailbox;
+//   references has its whitespace runs collapsed to single spaces.
+// text: headers holds one line per header (Subject, then "Name <addr>, …"
+//   for From, To, Cc, Bcc, Reply-To); attachments one file name per line.
+//   body: in a multipart/alternative only the first alternative that holds
+//   text/plain is read (else the last); parts with Content-Disposition
+//   attachment are not body text. Cut at max_search_text bytes on a UTF-8
+//   boundary; preview is the first 200 characters of it.
 
 // Must be called once on the main thread before any thread parses.
+// Idempotent (std::call_once); parse_message also calls it.
 void init();
 
+// Fails only with ErrorKind::limit when raw.size() > limits.max_size.
+// `raw` need not outlive the call. Thread-safe after init().
 Result<ParsedMessage> parse_message(std::string_view raw, const Limits& limits = {});
 
 }  // namespace estafeta::mime

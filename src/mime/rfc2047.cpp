@@ -1,12 +1,15 @@
-// RFC 2047 §2-§4 encoded-word recognition and B/Q decoding, used to merge
-// runs of adjacent words (see rfc2047.hpp for why). Lenient like GMime's
-// loose mode: words need not be separated from surrounding text.
+// RFC 2047 §2-§6 encoded words: recognition, B/Q decoding, decoding header
+// text to UTF-8, and merging runs of adjacent words for GMime (see
+// rfc2047.hpp for why). Lenient like GMime's loose mode: words need not be
+// separated from surrounding text.
 //
-// Security: linear in the input; each word is bounded by the input.
+// Security: linear in the input (GMime's own decoder is quadratic on
+// "=?x?Q?A=?x?Q?A…", which is why header text is decoded here).
 #include "mime/rfc2047.hpp"
 
 #include <optional>
 
+#include "mime/decode.hpp"
 #include "mime/text.hpp"
 
 namespace estafeta::mime::detail {
@@ -148,14 +151,15 @@ bool same_charset(std::string_view a, std::string_view b) {
   return iequals(a.substr(0, a.find('*')), b.substr(0, b.find('*')));
 }
 
-}  // namespace
-
-std::string merge_encoded_words(std::string_view s) {
-  if (s.find("=?") == std::string_view::npos) return std::string(s);
-  std::string out;
-  out.reserve(s.size());
+// Walks `s`, calling on_literal(text, between_words) for text outside
+// encoded words and on_run(charset, octets, raw, count) for each run of
+// `count` adjacent same-charset words spanning `raw`. between_words: the text is only blanks separating two
+// encoded words, which RFC 2047 §6.2 says to drop.
+template <class OnLiteral, class OnRun>
+void scan(std::string_view s, const OnLiteral& on_literal, const OnRun& on_run) {
   WordScanner scanner(s);
   NextFinder next_start(s, "=?");
+  bool after_word = false;
   std::size_t i = 0;
   while (i < s.size()) {
     std::optional<Word> word;
@@ -163,10 +167,13 @@ std::string merge_encoded_words(std::string_view s) {
     for (; p != std::string_view::npos; p = next_start(p + 1))
       if ((word = scanner.parse(p))) break;
     if (!word) {
-      out.append(s.substr(i));
-      break;
+      on_literal(s.substr(i), false);
+      return;
     }
-    out.append(s.substr(i, p - i));
+    if (p > i) {
+      const std::string_view gap = s.substr(i, p - i);
+      on_literal(gap, after_word && gap.find_first_not_of(" \t") == std::string_view::npos);
+    }
     std::string octets = std::move(word->octets);
     std::size_t end = word->end;
     std::size_t count = 1;
@@ -179,17 +186,47 @@ std::string merge_encoded_words(std::string_view s) {
       end = next->end;
       ++count;
     }
-    if (count == 1) {
-      out.append(s.substr(p, end - p));
-    } else {
-      out += "=?";
-      out += word->charset;
-      out += "?B?";
-      out += base64_encode(octets);
-      out += "?=";
-    }
+    on_run(word->charset, octets, s.substr(p, end - p), count);
+    after_word = true;
     i = end;
   }
+}
+
+}  // namespace
+
+std::string merge_encoded_words(std::string_view s) {
+  if (s.find("=?") == std::string_view::npos) return std::string(s);
+  std::string out;
+  out.reserve(s.size());
+  scan(
+      s, [&](std::string_view text, bool) { out += text; },
+      [&](std::string_view charset, const std::string& octets, std::string_view raw, std::size_t count) {
+        if (count == 1) {
+          out += raw;
+          return;
+        }
+        out += "=?";
+        out += charset;
+        out += "?B?";
+        out += base64_encode(octets);
+        out += "?=";
+      });
+  return out;
+}
+
+std::string decode_header_text(std::string_view text) {
+  const std::string input = to_valid_utf8(text);
+  if (input.find("=?") == std::string::npos) return input;
+  std::string out;
+  out.reserve(input.size());
+  scan(
+      input,
+      [&](std::string_view literal, bool between_words) {
+        if (!between_words) out += literal;
+      },
+      [&](std::string_view charset, const std::string& octets, std::string_view, std::size_t) {
+        out += charset_to_utf8(octets, charset.substr(0, charset.find('*')));  // RFC 2231 §5 language
+      });
   return out;
 }
 

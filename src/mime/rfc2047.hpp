@@ -1,5 +1,5 @@
-// RFC 2047 encoded-word pre-pass run before GMime decodes header text or
-// parameter values.
+// RFC 2047 encoded words: decoding unstructured header text ourselves, and a
+// pre-pass run before GMime decodes parameter values.
 //
 // GMime 3.2.13 (Debian 12) loses text when adjacent base64 encoded words of
 // one charset carry '=' padding ("=?UTF-8?B?SGVsbG8=?= =?UTF-8?B?IHdvcmxk?="
@@ -19,5 +19,10 @@ namespace estafeta::mime::detail {
 // which also joins multi-byte characters split across words. All other
 // text is copied unchanged. `s` is an unfolded header value.
 std::string merge_encoded_words(std::string_view s);
+
+// Unstructured text (Subject, display names) → UTF-8: encoded words decoded
+// (RFC 2047 §6, adjacent words joined, blanks between them dropped), raw
+// 8-bit bytes read as UTF-8 or else windows-1252. `text` is unfolded.
+std::string decode_header_text(std::string_view text);
 
 }  // namespace estafeta::mime::detail

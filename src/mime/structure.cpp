@@ -66,6 +66,16 @@ std::vector<Param> params_of(GMimeParamList* list) {
   return out;
 }
 
+// GMime's structured-field parser slows down badly on some long inputs;
+// real Content-Type and Content-Disposition values are far shorter.
+constexpr std::size_t kMaxStructuredValue = 16 * 1024;
+
+std::string structured_value(const HeaderField& f) {
+  std::string v = strip_comments(unfold(f.value.substr(0, 4 * kMaxStructuredValue)));
+  if (v.size() > kMaxStructuredValue) v.resize(kMaxStructuredValue);
+  return merge_encoded_words(v);
+}
+
 std::optional<std::string> raw_field(const Part& part, std::string_view name) {
   const HeaderField* f = find_field(part.fields, name);
   if (!f) return std::nullopt;
@@ -90,10 +100,9 @@ void set_opaque(Part& part) {
 // Reads Content-* fields into `part`. `digest_child`: default message/rfc822.
 void read_content_fields(Part& part, bool digest_child, GMimeParserOptions* options) {
   const HeaderField* ct = find_field(part.fields, "Content-Type");
-  const std::string ct_value = ct ? strip_comments(unfold(ct->value)) : std::string();
+  const std::string ct_value = ct ? structured_value(*ct) : std::string();
   if (ct && split_media_type(ct_value, part.type, part.subtype)) {
-    const std::string merged = merge_encoded_words(ct_value);
-    GMimeContentType* parsed = g_mime_content_type_parse(options, merged.c_str());
+    GMimeContentType* parsed = g_mime_content_type_parse(options, ct_value.c_str());
     part.params = params_of(g_mime_content_type_get_parameters(parsed));
     g_object_unref(parsed);
   } else if (!ct && digest_child) {
@@ -114,7 +123,7 @@ void read_content_fields(Part& part, bool digest_child, GMimeParserOptions* opti
   part.location = raw_field(part, "Content-Location");
 
   if (const HeaderField* f = find_field(part.fields, "Content-Disposition")) {
-    const std::string v = merge_encoded_words(strip_comments(unfold(f->value)));
+    const std::string v = structured_value(*f);
     GMimeContentDisposition* d = g_mime_content_disposition_parse(options, v.c_str());
     const char* type = g_mime_content_disposition_get_disposition(d);
     const std::string t = to_lower(trim(to_valid_utf8(type ? type : "")));

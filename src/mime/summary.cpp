@@ -16,6 +16,7 @@
 
 #include "mime/address.hpp"
 #include "mime/decode.hpp"
+#include "mime/rfc2047.hpp"
 #include "mime/text.hpp"
 
 namespace estafeta::mime::detail {
@@ -40,12 +41,12 @@ std::string first_msg_id(std::string_view v) {
 }
 
 // "Name <addr>, addr, …" with names decoded; group markers left out.
-std::string decoded_addresses(GMimeParserOptions* options, const std::vector<Address>& list) {
+std::string decoded_addresses(const std::vector<Address>& list) {
   std::string out;
   for (const Address& a : list) {
     if (!a.is_mailbox()) continue;
     if (!out.empty()) out += ", ";
-    const std::string name = a.name ? decode_header_text(options, *a.name) : std::string();
+    const std::string name = a.name ? decode_header_text(*a.name) : std::string();
     out += name.empty() ? a.addr_spec() : name + " <" + a.addr_spec() + ">";
   }
   return out;
@@ -112,20 +113,19 @@ std::string part_text(std::string_view raw, const Part& p, std::size_t budget) {
 
 }  // namespace
 
-void summarize(std::string_view raw, const Part& root, const Limits& limits, GMimeParserOptions* options,
-               Summary& summary, SearchText& text) {
+void summarize(std::string_view raw, const Part& root, const Limits& limits, Summary& summary, SearchText& text) {
   const std::vector<HeaderField>& fields = root.fields;
-  summary.subject = decode_header_text(options, field_text(fields, "Subject"));
+  summary.subject = decode_header_text(field_text(fields, "Subject"));
 
   std::string headers = summary.subject;
   for (std::string_view name : {"From", "To", "Cc", "Bcc", "Reply-To"}) {
     const std::vector<Address> list = parse_address_list(field_text(fields, name));
-    const std::string line = decoded_addresses(options, list);
+    const std::string line = decoded_addresses(list);
     if (!line.empty()) headers += (headers.empty() ? "" : "\n") + line;
     if (name == "From") {
       for (const Address& a : list) {
         if (!a.is_mailbox()) continue;
-        summary.from_name = a.name ? decode_header_text(options, *a.name) : std::string();
+        summary.from_name = a.name ? decode_header_text(*a.name) : std::string();
         summary.from_address = a.addr_spec();
         break;
       }

@@ -10,7 +10,6 @@
 namespace estafeta::mime::detail {
 
 // Fills `summary` and `text` from the message `raw` whose tree is `root`.
-void summarize(std::string_view raw, const Part& root, const Limits& limits, GMimeParserOptions* options,
-               Summary& summary, SearchText& text);
+void summarize(std::string_view raw, const Part& root, const Limits& limits, Summary& summary, SearchText& text);
 
 }  // namespace estafeta::mime::detail

@@ -21,6 +21,7 @@
 
 #include "core/log.hpp"
 #include "net/session.hpp"
+#include "imap/connection.hpp"
 #include "web/http_session.hpp"
 
 namespace estafeta::net {
@@ -34,6 +35,8 @@ constexpr std::size_t kWorkerThreads = 4;
 // The dispatch table: which session coroutine serves which listener kind.
 // Protocols absent here are not served by this build.
 constexpr std::pair<Protocol, SessionFn> kSessions[] = {
+    {Protocol::imap, &imap::imap_session},
+    {Protocol::imaps, &imap::imap_session},
     {Protocol::http, &web::http_session},
     {Protocol::https, &web::http_session},
 };
@@ -147,6 +150,10 @@ asio::awaitable<void> shutdown_on_signal(Runtime& rt, asio::signal_set& signals,
   rt.ioc->stop();
 }
 
+std::string listen_label(const ListenerConfig& l) {
+  return l.host.find(':') != std::string::npos ? fmt::format("[{}]:{}", l.host, l.port) : fmt::format("{}:{}", l.host, l.port);
+}
+
 Result<tcp::endpoint> endpoint_of(const ListenerConfig& l) {
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(l.host, ec);
@@ -182,7 +189,7 @@ Status run_server(Services& services, const ServeOptions& options) {
     auto fn = session_for(l.protocol);
     if (!fn) {
       log::warn("listener.skipped", {{"protocol", to_string(l.protocol)},
-                                     {"address", fmt::format("{}:{}", l.host, l.port)},
+                                     {"address", listen_label(l)},
                                      {"reason", "this version does not serve this protocol"}});
       continue;
     }
@@ -193,8 +200,8 @@ Status run_server(Services& services, const ServeOptions& options) {
     if (!ec) acceptor->bind(ep, ec);
     if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
     if (ec)
-      return fail(ErrorKind::in_use, fmt::format("listener {} on {}:{}: {}", to_string(l.protocol), l.host, l.port, ec.message()));
-    log::info("listener.ready", {{"protocol", to_string(l.protocol)}, {"address", fmt::format("{}:{}", l.host, l.port)}});
+      return fail(ErrorKind::in_use, fmt::format("listener {} on {}: {}", to_string(l.protocol), listen_label(l), ec.message()));
+    log::info("listener.ready", {{"protocol", to_string(l.protocol)}, {"address", listen_label(l)}});
     asio::co_spawn(ioc, accept_loop(rt, *acceptor, l, fn), asio::detached);
     rt.acceptors.push_back(std::move(acceptor));
   }

@@ -115,6 +115,46 @@ class Store {
   // Full-text search (substring, case-insensitive) over headers, body and attachment names.
   virtual Result<std::vector<std::uint32_t>> search_text(Id mailbox_id, const std::string& needle) = 0;
 
+  // --- mailbox changes (IMAP, the web app). Every change takes a fresh
+  // MODSEQ from the mailbox's highestmodseq (RFC 7162 §3.1).
+
+  // Sets, adds or removes flags and keywords on the given UIDs (absent UIDs
+  // are skipped). With `unchanged_since`, messages whose modseq is greater
+  // are not changed and come back in `FlagChange::failed` (RFC 7162 §3.1.3).
+  // Messages whose flags do not actually change keep their modseq and are
+  // not reported in `changed`.
+  virtual Result<FlagChange> store_flags(Id mailbox_id, const std::vector<std::uint32_t>& uids, FlagOp op,
+                                         std::uint32_t flags, const std::vector<std::string>& keywords,
+                                         std::optional<std::uint64_t> unchanged_since) = 0;
+  // Removes the messages (absent UIDs are skipped); remembers each removed
+  // UID with the new modseq for QRESYNC (VANISHED). Returns the removed UIDs.
+  virtual Result<Expunged> expunge(Id mailbox_id, const std::vector<std::uint32_t>& uids) = 0;
+  // UIDs expunged after `modseq` (RFC 7162 §3.2.5.1), ascending.
+  virtual Result<std::vector<std::uint32_t>> expunged_since(Id mailbox_id, std::uint64_t modseq) = 0;
+  // Messages whose modseq is greater than `modseq`, ascending by UID.
+  virtual Result<std::vector<Message>> changed_since(Id mailbox_id, std::uint64_t modseq) = 0;
+  // Copies the messages (same blobs, flags, keywords, internal dates) into
+  // another mailbox of any address, in one transaction; with `move`, removes
+  // them from the source in the same transaction (RFC 6851). UIDs map in
+  // ascending source order. Absent UIDs are skipped.
+  virtual Result<CopyResult> copy_messages(Id from_mailbox, const std::vector<std::uint32_t>& uids, Id to_mailbox,
+                                           bool move) = 0;
+  // Counts for STATUS and the web app's folder list.
+  virtual Result<MailboxCounts> mailbox_counts(Id mailbox_id) = 0;
+  // Renames the mailbox and its children ("a" → "b" renames "a/x" to "b/x").
+  // Renaming INBOX moves its messages to a new mailbox of the new name and
+  // leaves INBOX empty (RFC 9051 §6.3.6). exists if the target name is taken.
+  virtual Status rename_mailbox(Id mailbox_id, const std::string& new_name) = 0;
+  // Deletes the mailbox and its messages. Its children stay.
+  virtual Status delete_mailbox(Id mailbox_id) = 0;
+  virtual Status set_subscribed(Id mailbox_id, bool subscribed) = 0;
+  // Gives the role to this mailbox (taking it from any other mailbox of the
+  // address that had it); SpecialUse::none clears it.
+  virtual Status set_special_use(Id mailbox_id, SpecialUse use) = 0;
+  // Blobs no message refers to any more: their rows and index entries are
+  // removed and their hashes returned, so the caller can delete the files.
+  virtual Result<std::vector<std::string>> collect_unreferenced_blobs(std::size_t limit) = 0;
+
   // --- audit log
   virtual Status append_audit(const AuditEntry& entry) = 0;
   virtual Result<std::vector<AuditEntry>> query_audit(const AuditQuery& query) = 0;

@@ -158,6 +158,34 @@ struct Appended {
   std::uint64_t modseq = 0;
 };
 
+enum class FlagOp { replace, add, remove };
+
+struct FlagChange {
+  std::vector<Message> changed;         // after the change, with their new modseq
+  std::vector<std::uint32_t> failed;    // UIDs refused by UNCHANGEDSINCE
+  std::uint64_t highestmodseq = 0;      // the mailbox's, after the change
+};
+
+struct Expunged {
+  std::vector<std::uint32_t> uids;  // removed, ascending
+  std::uint64_t modseq = 0;         // the modseq of this expunge (0 if nothing was removed)
+};
+
+struct CopyResult {
+  std::uint32_t uidvalidity = 0;  // of the target mailbox
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> uids;  // source UID → new UID
+  std::vector<std::uint32_t> removed;  // with move: UIDs removed from the source
+  std::uint64_t source_modseq = 0;     // with move: the source's new highestmodseq
+  std::uint64_t target_modseq = 0;
+};
+
+struct MailboxCounts {
+  std::uint32_t messages = 0;
+  std::uint32_t unseen = 0;
+  std::uint32_t deleted = 0;
+  std::uint64_t size = 0;  // octets of all messages
+};
+
 struct AuditEntry {
   Id id = 0;
   Id org_id = 0;                 // 0: operator-level action outside any organisation

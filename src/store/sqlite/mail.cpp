@@ -12,45 +12,6 @@ namespace estafeta::store::sqlite {
 
 namespace {
 
-constexpr const char* kMessageColumns =
-    "m.id, m.mailbox_id, m.uid, m.blob_id, b.hash, m.flags, m.keywords, m.internal_date, m.size, m.modseq";
-
-std::vector<std::string> split_keywords(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < s.size()) {
-    auto end = s.find(' ', start);
-    if (end == std::string::npos) end = s.size();
-    if (end > start) out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
-std::string join_keywords(const std::vector<std::string>& keywords) {
-  std::string out;
-  for (auto& k : keywords) {
-    if (!out.empty()) out += ' ';
-    out += k;
-  }
-  return out;
-}
-
-Message read_message(const Statement& s) {
-  Message m;
-  m.id = s.int64(0);
-  m.mailbox_id = s.int64(1);
-  m.uid = static_cast<std::uint32_t>(s.int64(2));
-  m.blob_id = s.int64(3);
-  m.blob_hash = s.text(4);
-  m.flags = static_cast<std::uint32_t>(s.int64(5));
-  m.keywords = split_keywords(s.text(6));
-  m.internal_date = s.int64(7);
-  m.size = static_cast<std::uint64_t>(s.int64(8));
-  m.modseq = static_cast<std::uint64_t>(s.int64(9));
-  return m;
-}
-
 // A LIKE pattern that matches `needle` literally anywhere ('\' escapes).
 std::string like_pattern(const std::string& needle) {
   std::string out = "%";

@@ -155,6 +155,17 @@ CREATE TABLE audit (
 CREATE INDEX audit_org_time ON audit(org_id, time);
 CREATE INDEX audit_actor_time ON audit(actor_user_id, time);
 )sql",
+
+    // 2: expunged UIDs, kept for QRESYNC's VANISHED (RFC 7162 §3.2.5.1).
+    R"sql(
+CREATE TABLE expunged (
+  mailbox_id INTEGER NOT NULL REFERENCES mailbox(id) ON DELETE CASCADE,
+  uid        INTEGER NOT NULL,
+  modseq     INTEGER NOT NULL,
+  PRIMARY KEY (mailbox_id, uid)
+) STRICT;
+CREATE INDEX expunged_modseq ON expunged(mailbox_id, modseq);
+)sql",
 };
 
 }  // namespace

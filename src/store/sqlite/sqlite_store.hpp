@@ -78,6 +78,21 @@ class SqliteStore final : public Store {
   Result<std::vector<Message>> find_messages_by_message_id(Id mailbox_id, const std::string& message_id) override;
   Result<std::vector<std::uint32_t>> search_text(Id mailbox_id, const std::string& needle) override;
 
+  Result<FlagChange> store_flags(Id mailbox_id, const std::vector<std::uint32_t>& uids, FlagOp op,
+                                 std::uint32_t flags, const std::vector<std::string>& keywords,
+                                 std::optional<std::uint64_t> unchanged_since) override;
+  Result<Expunged> expunge(Id mailbox_id, const std::vector<std::uint32_t>& uids) override;
+  Result<std::vector<std::uint32_t>> expunged_since(Id mailbox_id, std::uint64_t modseq) override;
+  Result<std::vector<Message>> changed_since(Id mailbox_id, std::uint64_t modseq) override;
+  Result<CopyResult> copy_messages(Id from_mailbox, const std::vector<std::uint32_t>& uids, Id to_mailbox,
+                                   bool move) override;
+  Result<MailboxCounts> mailbox_counts(Id mailbox_id) override;
+  Status rename_mailbox(Id mailbox_id, const std::string& new_name) override;
+  Status delete_mailbox(Id mailbox_id) override;
+  Status set_subscribed(Id mailbox_id, bool subscribed) override;
+  Status set_special_use(Id mailbox_id, SpecialUse use) override;
+  Result<std::vector<std::string>> collect_unreferenced_blobs(std::size_t limit) override;
+
   Status append_audit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> query_audit(const AuditQuery& query) override;
 

@@ -1,0 +1,36 @@
+// Fuzzes the IMAP command path a client controls: the framer (lines,
+// literals, limits) fed in pieces, then the parser on every command it
+// completes. Neither may crash, hang or read out of bounds.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "imap/framer.hpp"
+#include "imap/parser.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace estafeta::imap;
+  FramerLimits limits;
+  limits.max_line = 4096;
+  limits.max_literal = 65536;
+  limits.max_command = 70000;
+  CommandFramer framer(limits);
+  std::string_view all(reinterpret_cast<const char*>(data), size);
+  // The first byte picks the chunk size, so splits are explored too.
+  std::size_t step = size ? (static_cast<unsigned char>(all[0]) % 17) + 1 : 1;
+  for (std::size_t at = 0; at < all.size(); at += step) {
+    auto chunk = all.substr(at, step);
+    while (!chunk.empty()) {
+      auto event = framer.feed(chunk);
+      if (event == CommandFramer::Event::command) {
+        auto text = framer.take_command();
+        (void)parse_command(text);
+      } else if (event == CommandFramer::Event::fatal) {
+        return 0;
+      } else if (event == CommandFramer::Event::error) {
+        (void)framer.tag();
+      }
+    }
+  }
+  return 0;
+}

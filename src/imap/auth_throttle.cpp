@@ -1,0 +1,60 @@
+#include "imap/auth_throttle.hpp"
+
+#include <algorithm>
+
+namespace estafeta::imap {
+
+namespace {
+constexpr auto kForget = std::chrono::minutes(15);
+std::string lower(std::string s) {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+}  // namespace
+
+std::chrono::milliseconds AuthThrottle::delay_for(int failures) {
+  if (failures <= 0) return std::chrono::milliseconds(0);
+  auto ms = 250LL << std::min(failures - 1, 5);
+  return std::chrono::milliseconds(std::min<long long>(ms, 8000));
+}
+
+void AuthThrottle::expire(Clock::time_point now) {
+  if (now - m_last_expiry < std::chrono::minutes(1)) return;
+  m_last_expiry = now;
+  for (auto* map : {&m_by_ip, &m_by_address})
+    std::erase_if(*map, [&](auto& kv) { return now - kv.second.last > kForget; });
+}
+
+std::chrono::milliseconds AuthThrottle::failed(const std::string& ip, const std::string& address) {
+  std::lock_guard lock(m_mutex);
+  auto now = Clock::now();
+  expire(now);
+  auto& a = m_by_ip[ip];
+  auto& b = m_by_address[lower(address)];
+  for (auto* e : {&a, &b}) {
+    if (now - e->last > kForget) e->failures = 0;
+    e->failures++;
+    e->last = now;
+  }
+  return std::max(delay_for(a.failures), delay_for(b.failures));
+}
+
+void AuthThrottle::succeeded(const std::string& address) {
+  std::lock_guard lock(m_mutex);
+  m_by_address.erase(lower(address));
+}
+
+std::chrono::milliseconds AuthThrottle::pending(const std::string& ip, const std::string& address) {
+  std::lock_guard lock(m_mutex);
+  auto now = Clock::now();
+  std::chrono::milliseconds d{0};
+  for (auto* e : {m_by_ip.count(ip) ? &m_by_ip[ip] : nullptr,
+                  m_by_address.count(lower(address)) ? &m_by_address[lower(address)] : nullptr}) {
+    if (!e || now - e->last > kForget) continue;
+    d = std::max(d, delay_for(e->failures - 2));  // a couple of typos cost nothing extra
+  }
+  return d;
+}
+
+}  // namespace estafeta::imap

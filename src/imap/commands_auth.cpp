@@ -1,0 +1,249 @@
+// Commands of any state and of the not-authenticated state: CAPABILITY,
+// NOOP, LOGOUT, ID (RFC 2971), ENABLE (RFC 5161), STARTTLS, LOGIN,
+// AUTHENTICATE PLAIN / LOGIN (RFC 4616, SASL-IR RFC 4959), IDLE (RFC 2177).
+//
+// Security: LOGIN and AUTHENTICATE are refused before TLS unless the
+// listener is a loopback test listener (DESIGN §5). Every failure gets the
+// same answer and a delay that grows with failures per IP and per address.
+#include <sodium.h>
+
+#include <fmt/format.h>
+
+#include "auth/login.hpp"
+#include "core/log.hpp"
+#include "imap/handlers.hpp"
+#include "imap/session.hpp"
+
+namespace estafeta::imap {
+
+namespace {
+
+bool may_authenticate(const Context& ctx) { return ctx.options.tls_active || ctx.options.plaintext_auth; }
+
+std::optional<std::string> base64_decode(std::string_view in) {
+  std::string out(in.size(), '\0');
+  std::size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), in.data(), in.size(), nullptr,
+                        &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
+    return std::nullopt;
+  out.resize(len);
+  return out;
+}
+
+std::string base64_encode(std::string_view in) {
+  std::string out(sodium_base64_encoded_len(in.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(in.data()), in.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
+void audit(Context& ctx, const std::string& action, const std::string& address, const std::string& detail) {
+  store::AuditEntry e;
+  if (ctx.who) {
+    e.org_id = ctx.who->user.org_id;
+    e.actor_user_id = ctx.who->user.id;
+    e.actor = ctx.who->user.login;
+  } else {
+    e.actor = "anonymous";
+  }
+  e.action = action;
+  e.target = address;
+  e.product = "imap";
+  e.ip = ctx.options.peer_ip;
+  e.detail = detail;
+  e.time = ctx.services.clock->now();
+  (void)ctx.services.store->append_audit(e);
+}
+
+// RFC 4616: [authzid] NUL authcid NUL passwd
+Reply plain_response(Context& ctx, const std::string& tag, std::string_view b64) {
+  auto decoded = base64_decode(b64);
+  if (!decoded) return tagged_bad(tag, "invalid base64");
+  auto first = decoded->find('\0');
+  auto second = first == std::string::npos ? first : decoded->find('\0', first + 1);
+  if (second == std::string::npos) return tagged_bad(tag, "malformed PLAIN response");
+  auto authzid = decoded->substr(0, first);
+  auto authcid = decoded->substr(first + 1, second - first - 1);
+  auto password = decoded->substr(second + 1);
+  if (!authzid.empty() && authzid != authcid)
+    return tagged_no(tag, "logging in as someone else is not supported", "AUTHORIZATIONFAILED");
+  return finish_login(ctx, tag, authcid, password, "imap");
+}
+
+}  // namespace
+
+Reply cmd_capability(Context& ctx, Command& c) {
+  Reply r;
+  r.out = "* CAPABILITY " + capabilities(ctx) + "\r\n";
+  append_updates(ctx, r, true);
+  append_tagged(r, c.tag, "OK", "CAPABILITY completed");
+  return r;
+}
+
+Reply cmd_noop(Context& ctx, Command& c) {
+  Reply r;
+  append_updates(ctx, r, true);
+  append_tagged(r, c.tag, "OK", "NOOP completed");
+  return r;
+}
+
+Reply cmd_logout(Context& ctx, Command& c) {
+  Reply r;
+  r.out = "* BYE logging out\r\n";
+  append_tagged(r, c.tag, "OK", "LOGOUT completed");
+  r.next = Reply::Next::close;
+  ctx.state = State::logout;
+  return r;
+}
+
+Reply cmd_id(Context& ctx, Command& c) {
+  auto& id = std::get<cmd::Id>(c.args);
+  if (!id.params.empty()) {
+    std::string desc;
+    for (auto& [k, v] : id.params)
+      if (k.size() < 64 && v && v->size() < 256) desc += fmt::format("{}={} ", k, *v);
+    log::debug("imap.client_id", {{"ip", ctx.options.peer_ip}, {"id", desc}});
+  }
+  Reply r;
+  r.out = "* ID (\"name\" \"Estafeta\" \"vendor\" \"Estafeta\")\r\n";
+  append_tagged(r, c.tag, "OK", "ID completed");
+  return r;
+}
+
+Reply cmd_enable(Context& ctx, Command& c) {
+  auto& e = std::get<cmd::Enable>(c.args);
+  std::string enabled;
+  // Only what this server implements; other names are ignored (RFC 5161 §3.1).
+  for (auto& cap : e.capabilities) {
+    if (cap == "UTF8=ACCEPT" && !ctx.enabled.utf8) {
+      ctx.enabled.utf8 = true;
+      enabled += " UTF8=ACCEPT";
+    }
+  }
+  Reply r;
+  r.out = "* ENABLED" + enabled + "\r\n";
+  append_tagged(r, c.tag, "OK", "ENABLE completed");
+  return r;
+}
+
+Reply cmd_starttls(Context& ctx, Command& c) {
+  if (ctx.options.tls_active) return tagged_bad(c.tag, "TLS is already active");
+  if (!ctx.options.starttls_available) return tagged_no(c.tag, "TLS is not available here");
+  Reply r = tagged_ok(c.tag, "begin TLS negotiation now");
+  r.next = Reply::Next::start_tls;
+  return r;
+}
+
+Reply cmd_login(Context& ctx, Command& c) {
+  if (!may_authenticate(ctx))
+    return tagged_no(c.tag, "use STARTTLS (or port 993) before logging in", "PRIVACYREQUIRED");
+  auto& l = std::get<cmd::Login>(c.args);
+  return finish_login(ctx, c.tag, l.user, l.password, "imap");
+}
+
+Reply cmd_authenticate(Context& ctx, Command& c) {
+  auto& a = std::get<cmd::Authenticate>(c.args);
+  if (!may_authenticate(ctx))
+    return tagged_no(c.tag, "use STARTTLS (or port 993) before logging in", "PRIVACYREQUIRED");
+  if (a.mechanism != "PLAIN" && a.mechanism != "LOGIN")
+    return tagged_no(c.tag, "unsupported authentication mechanism", "CANNOT");
+  if (a.mechanism == "PLAIN" && a.initial) return plain_response(ctx, c.tag, *a.initial == "=" ? "" : *a.initial);
+  ctx.sasl = SaslExchange{c.tag, a.mechanism, std::nullopt};
+  Reply r;
+  if (a.mechanism == "LOGIN" && a.initial && *a.initial != "=") {
+    auto user = base64_decode(*a.initial);
+    if (!user) {
+      ctx.sasl.reset();
+      return tagged_bad(c.tag, "invalid base64");
+    }
+    ctx.sasl->user = *user;
+    r.out = "+ " + base64_encode("Password:") + "\r\n";
+  } else {
+    r.out = a.mechanism == "LOGIN" ? "+ " + base64_encode("Username:") + "\r\n" : "+ \r\n";
+  }
+  r.next = Reply::Next::authenticate;
+  return r;
+}
+
+Reply Session::authenticate_step(std::string_view line) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (!m_ctx.sasl) return tagged_bad("*", "no authentication in progress");
+  auto exchange = *m_ctx.sasl;
+  if (line == "*") {
+    m_ctx.sasl.reset();
+    return tagged_bad(exchange.tag, "authentication cancelled");
+  }
+  if (exchange.mechanism == "PLAIN") {
+    m_ctx.sasl.reset();
+    return plain_response(m_ctx, exchange.tag, line);
+  }
+  auto decoded = base64_decode(line);
+  if (!decoded) {
+    m_ctx.sasl.reset();
+    return tagged_bad(exchange.tag, "invalid base64");
+  }
+  if (!exchange.user) {
+    m_ctx.sasl->user = *decoded;
+    Reply r;
+    r.out = "+ " + base64_encode("Password:") + "\r\n";
+    r.next = Reply::Next::authenticate;
+    return r;
+  }
+  m_ctx.sasl.reset();
+  return finish_login(m_ctx, exchange.tag, *exchange.user, *decoded, "imap");
+}
+
+Reply finish_login(Context& ctx, const std::string& tag, const std::string& address, const std::string& password,
+                   const char* product) {
+  auto& ip = ctx.options.peer_ip;
+  auto wait = ctx.throttle.pending(ip, address);
+  auto who = auth::authenticate_device(*ctx.services.store, *ctx.services.keyring, address, password, ip,
+                                       ctx.services.clock->now());
+  if (!who) {
+    Reply r;
+    if (who.error().kind == ErrorKind::in_use) {
+      r = tagged_no(tag, who.error().message, "UNAVAILABLE");
+    } else if (who.error().kind == ErrorKind::permission) {
+      r = tagged_no(tag, auth::kLoginFailed, "AUTHENTICATIONFAILED");
+    } else {
+      r = from_error(tag, who.error());
+    }
+    r.delay = std::max(wait, ctx.throttle.failed(ip, address));
+    log::info("imap.login_failed", {{"address", address}, {"ip", ip}, {"reason", who.error().message}});
+    audit(ctx, "imap.login_failed", address, who.error().message);
+    return r;
+  }
+  ctx.throttle.succeeded(address);
+  ctx.who = *who;
+  ctx.state = State::authenticated;
+  log::info("imap.login", {{"address", who->address.address}, {"user", who->user.login},
+                           {"device", who->device.label}, {"ip", ip}});
+  audit(ctx, fmt::format("{}.login", product), who->address.address, fmt::format("device={}", who->device.label));
+  Reply r = tagged_ok(tag, "logged in", "CAPABILITY " + capabilities(ctx));
+  r.delay = wait;
+  return r;
+}
+
+Reply cmd_idle(Context& ctx, Command& c) {
+  ctx.idle_tag = c.tag;
+  Reply r;
+  r.out = "+ idling\r\n";
+  append_updates(ctx, r, true);
+  r.next = Reply::Next::idle;
+  return r;
+}
+
+Reply Session::idle_end(std::string_view line) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  auto tag = std::exchange(m_ctx.idle_tag, {});
+  if (line.size() != 4 || (line[0] | 0x20) != 'd' || (line[1] | 0x20) != 'o' || (line[2] | 0x20) != 'n' ||
+      (line[3] | 0x20) != 'e')
+    return tagged_bad(tag, "expected DONE");
+  Reply r;
+  append_updates(m_ctx, r, true);
+  append_tagged(r, tag, "OK", "IDLE terminated");
+  return r;
+}
+
+}  // namespace estafeta::imap

@@ -1,0 +1,270 @@
+// Mailbox commands: NAMESPACE (RFC 2342), SELECT/EXAMINE, CREATE (with USE,
+// RFC 6154 §3), DELETE, RENAME, SUBSCRIBE/UNSUBSCRIBE, LIST/LSUB (with
+// CHILDREN and SPECIAL-USE attributes), STATUS (with SIZE, RFC 8438),
+// GETQUOTA/GETQUOTAROOT (RFC 9208), CHECK, CLOSE, UNSELECT (RFC 3691).
+//
+// Security: every mailbox is looked up under the logged-in address, so a
+// session can only name its own address's folders. Changing which folder
+// holds a special-use role needs the access's "may change special folders"
+// permission (DESIGN §2.1).
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "imap/handlers.hpp"
+#include "imap/mailbox_names.hpp"
+#include "imap/response.hpp"
+#include "imap/utf7.hpp"
+
+namespace estafeta::imap {
+
+namespace {
+
+store::Id address_id(const Context& ctx) { return ctx.who->address.id; }
+
+Result<store::Mailbox> find(Context& ctx, const std::string& wire) {
+  auto name = stored_name(ctx, wire);
+  if (!name) return fail(ErrorKind::invalid, "invalid mailbox name");
+  auto box = ctx.services.store->find_mailbox(address_id(ctx), *name);
+  if (!box && box.error().kind == ErrorKind::not_found) return fail(ErrorKind::not_found, "no such mailbox");
+  return box;
+}
+
+bool may_change_special(const Context& ctx) { return ctx.who->access.may_change_special_folders; }
+
+std::string_view special_attr(store::SpecialUse u) { return store::to_string(u); }
+
+std::string status_items(Context& ctx, const store::Mailbox& box, const std::vector<StatusItem>& items) {
+  std::string out;
+  store::MailboxCounts counts;
+  bool need_counts = std::any_of(items.begin(), items.end(), [](auto& i) {
+    return i.kind == StatusItem::Kind::messages || i.kind == StatusItem::Kind::unseen ||
+           i.kind == StatusItem::Kind::deleted || i.kind == StatusItem::Kind::size;
+  });
+  if (need_counts) counts = ctx.services.store->mailbox_counts(box.id).value_or(store::MailboxCounts{});
+  for (auto& i : items) {
+    if (!out.empty()) out += ' ';
+    switch (i.kind) {
+      case StatusItem::Kind::messages: out += fmt::format("MESSAGES {}", counts.messages); break;
+      case StatusItem::Kind::uidnext: out += fmt::format("UIDNEXT {}", box.uidnext); break;
+      case StatusItem::Kind::uidvalidity: out += fmt::format("UIDVALIDITY {}", box.uidvalidity); break;
+      case StatusItem::Kind::unseen: out += fmt::format("UNSEEN {}", counts.unseen); break;
+      case StatusItem::Kind::deleted: out += fmt::format("DELETED {}", counts.deleted); break;
+      case StatusItem::Kind::size: out += fmt::format("SIZE {}", counts.size); break;
+      case StatusItem::Kind::highestmodseq: out += fmt::format("HIGHESTMODSEQ {}", box.highestmodseq); break;
+      case StatusItem::Kind::recent: out += "RECENT 0"; break;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Reply cmd_namespace(Context& ctx, Command& c) {
+  Reply r;
+  r.out = "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n";
+  append_updates(ctx, r, true);
+  append_tagged(r, c.tag, "OK", "NAMESPACE completed");
+  return r;
+}
+
+Reply cmd_select(Context& ctx, Command& c) {
+  auto& s = std::get<cmd::Select>(c.args);
+  // Selecting (even failing to) leaves the selected state (RFC 9051 §6.3.2).
+  ctx.selected.reset();
+  ctx.saved_uids.reset();
+  ctx.state = State::authenticated;
+  auto box = find(ctx, s.mailbox);
+  if (!box) return from_error(c.tag, box.error());
+  auto view = SelectedMailbox::open(*ctx.services.store, *box, s.read_only);
+  if (!view) return from_error(c.tag, view.error());
+  auto& v = **view;
+  Reply r;
+  r.out += fmt::format("* {} EXISTS\r\n", v.exists());
+  if (!ctx.enabled.rev2) r.out += "* 0 RECENT\r\n";
+  r.out += fmt::format("* OK [UIDVALIDITY {}] UIDs valid\r\n", v.mailbox().uidvalidity);
+  r.out += fmt::format("* OK [UIDNEXT {}] predicted next UID\r\n", v.mailbox().uidnext);
+  r.out += "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n";
+  if (s.read_only) r.out += "* OK [PERMANENTFLAGS ()] read-only mailbox\r\n";
+  else r.out += "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] flags permitted\r\n";
+  ctx.selected = std::move(*view);
+  ctx.state = State::selected;
+  append_tagged(r, c.tag, "OK", s.read_only ? "EXAMINE completed" : "SELECT completed",
+                s.read_only ? "READ-ONLY" : "READ-WRITE");
+  return r;
+}
+
+Reply cmd_create(Context& ctx, Command& c) {
+  auto& a = std::get<cmd::Create>(c.args);
+  auto name = stored_name(ctx, a.mailbox);
+  if (!name) return tagged_no(c.tag, "invalid mailbox name", "CANNOT");
+  if (*name == "INBOX") return tagged_no(c.tag, "INBOX already exists", "ALREADYEXISTS");
+  store::SpecialUse use = store::SpecialUse::none;
+  if (a.special_use.size() > 1) return tagged_no(c.tag, "one special use per mailbox", "USEATTR");
+  if (!a.special_use.empty()) {
+    auto parsed = store::parse_special_use(a.special_use[0]);
+    if (!parsed || *parsed == store::SpecialUse::none) return tagged_no(c.tag, "unsupported special use", "USEATTR");
+    if (!may_change_special(ctx))
+      return tagged_no(c.tag, "you may not change this address's special folders", "NOPERM");
+    use = *parsed;
+  }
+  auto& store = *ctx.services.store;
+  auto created = store.create_mailbox(address_id(ctx), *name, store::SpecialUse::none);
+  if (!created) return from_error(c.tag, created.error());
+  if (use != store::SpecialUse::none) {
+    if (auto st = store.set_special_use(created->id, use); !st) return from_error(c.tag, st.error());
+  }
+  Reply r;
+  append_updates(ctx, r, true);
+  append_tagged(r, c.tag, "OK", "CREATE completed");
+  return r;
+}
+
+Reply cmd_delete(Context& ctx, Command& c) {
+  auto& d = std::get<cmd::Delete>(c.args);
+  auto box = find(ctx, d.mailbox);
+  if (!box) return from_error(c.tag, box.error());
+  if (box->name == "INBOX") return tagged_no(c.tag, "INBOX cannot be deleted", "CANNOT");
+  if (box->special_use != store::SpecialUse::none && !may_change_special(ctx))
+    return tagged_no(c.tag, "you may not change this address's special folders", "NOPERM");
+  if (ctx.selected && ctx.selected->id() == box->id) {
+    ctx.selected.reset();
+    ctx.state = State::authenticated;
+  }
+  if (auto st = ctx.services.store->delete_mailbox(box->id); !st) return from_error(c.tag, st.error());
+  return tagged_ok(c.tag, "DELETE completed");
+}
+
+Reply cmd_rename(Context& ctx, Command& c) {
+  auto& n = std::get<cmd::Rename>(c.args);
+  auto box = find(ctx, n.from);
+  if (!box) return from_error(c.tag, box.error());
+  auto to = stored_name(ctx, n.to);
+  if (!to) return tagged_no(c.tag, "invalid mailbox name", "CANNOT");
+  if (*to == "INBOX") return tagged_no(c.tag, "INBOX already exists", "ALREADYEXISTS");
+  if (box->special_use != store::SpecialUse::none && !may_change_special(ctx))
+    return tagged_no(c.tag, "you may not change this address's special folders", "NOPERM");
+  if (auto st = ctx.services.store->rename_mailbox(box->id, *to); !st) return from_error(c.tag, st.error());
+  Reply r;
+  append_updates(ctx, r, true);
+  append_tagged(r, c.tag, "OK", "RENAME completed");
+  return r;
+}
+
+Reply cmd_subscribe(Context& ctx, Command& c) {
+  auto& s = std::get<cmd::Subscribe>(c.args);
+  auto box = find(ctx, s.mailbox);
+  if (!box) {
+    // Unsubscribing from a name that no longer exists is fine.
+    if (!s.subscribe && box.error().kind == ErrorKind::not_found) return tagged_ok(c.tag, "UNSUBSCRIBE completed");
+    return from_error(c.tag, box.error());
+  }
+  if (auto st = ctx.services.store->set_subscribed(box->id, s.subscribe); !st) return from_error(c.tag, st.error());
+  return tagged_ok(c.tag, s.subscribe ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed");
+}
+
+Reply cmd_list(Context& ctx, Command& c) {
+  auto& l = std::get<cmd::List>(c.args);
+  Reply r;
+  const char* verb = l.lsub ? "LSUB" : "LIST";
+  if (l.patterns.size() == 1 && l.patterns[0].empty()) {
+    // The hierarchy delimiter and root (RFC 9051 §6.3.9).
+    r.out = fmt::format("* {} (\\Noselect) \"/\" \"\"\r\n", verb);
+    append_tagged(r, c.tag, "OK", fmt::format("{} completed", verb));
+    return r;
+  }
+  auto boxes = ctx.services.store->list_mailboxes(address_id(ctx));
+  if (!boxes) return from_error(c.tag, boxes.error());
+  std::map<std::string, const store::Mailbox*> by_name;
+  for (auto& b : *boxes) by_name[b.name] = &b;
+  // Every name, with the parents that exist only as a path ("a" of "a/b").
+  std::set<std::string> names;
+  for (auto& b : *boxes) {
+    names.insert(b.name);
+    for (auto slash = b.name.find('/'); slash != std::string::npos; slash = b.name.find('/', slash + 1))
+      names.insert(b.name.substr(0, slash));
+  }
+  auto has_children = [&](const std::string& name) {
+    auto it = names.upper_bound(name);
+    return it != names.end() && it->size() > name.size() && it->starts_with(name) && (*it)[name.size()] == '/';
+  };
+  std::vector<std::string> patterns;
+  for (auto& p : l.patterns) {
+    auto ref = stored_name(ctx, l.reference).value_or(l.reference);
+    std::string full = l.reference.empty() ? p : ref + (ref.ends_with('/') || p.starts_with('/') ? "" : "/") + p;
+    auto decoded = ctx.utf8_names() ? std::optional<std::string>(full) : mutf7_to_utf8(full);
+    if (!decoded) continue;
+    if (decoded->size() >= 5 && stored_name(ctx, decoded->substr(0, 5)) == std::optional<std::string>("INBOX") &&
+        (decoded->size() == 5 || (*decoded)[5] == '/'))
+      decoded->replace(0, 5, "INBOX");
+    patterns.push_back(*decoded);
+  }
+  for (auto& name : names) {
+    bool match = std::any_of(patterns.begin(), patterns.end(), [&](auto& p) { return list_match(name, p); });
+    if (!match) continue;
+    auto it = by_name.find(name);
+    const store::Mailbox* box = it == by_name.end() ? nullptr : it->second;
+    if (l.lsub && (!box || !box->subscribed)) continue;
+    std::string attrs;
+    auto add = [&](std::string_view a) {
+      if (!attrs.empty()) attrs += ' ';
+      attrs += a;
+    };
+    if (!box) add("\\Noselect");
+    if (!l.lsub) add(has_children(name) ? "\\HasChildren" : "\\HasNoChildren");
+    if (box && box->special_use != store::SpecialUse::none) add(special_attr(box->special_use));
+    r.out += fmt::format("* {} ({}) \"/\" ", verb, attrs);
+    append_astring(r.out, wire_name(ctx, name), ctx.utf8_names());
+    r.out += "\r\n";
+  }
+  append_updates(ctx, r, true);
+  append_tagged(r, c.tag, "OK", fmt::format("{} completed", verb));
+  return r;
+}
+
+Reply cmd_status(Context& ctx, Command& c) {
+  auto& s = std::get<cmd::Status>(c.args);
+  auto box = find(ctx, s.mailbox);
+  if (!box) return from_error(c.tag, box.error());
+  Reply r;
+  r.out = "* STATUS ";
+  append_astring(r.out, wire_name(ctx, box->name), ctx.utf8_names());
+  r.out += " (" + status_items(ctx, *box, s.items) + ")\r\n";
+  append_updates(ctx, r, true);
+  append_tagged(r, c.tag, "OK", "STATUS completed");
+  return r;
+}
+
+Reply cmd_getquota(Context& ctx, Command& c) {
+  // No quota is set on addresses yet: no quota root exists (RFC 9208 §4.3).
+  if (c.name == "GETQUOTAROOT") {
+    auto& g = std::get<cmd::GetQuotaRoot>(c.args);
+    auto box = find(ctx, g.mailbox);
+    if (!box) return from_error(c.tag, box.error());
+    Reply r;
+    r.out = "* QUOTAROOT ";
+    append_astring(r.out, wire_name(ctx, box->name), ctx.utf8_names());
+    r.out += "\r\n";
+    append_tagged(r, c.tag, "OK", "GETQUOTAROOT completed");
+    return r;
+  }
+  return tagged_no(c.tag, "no such quota root", "NONEXISTENT");
+}
+
+Reply cmd_check(Context& ctx, Command& c) {
+  Reply r;
+  append_updates(ctx, r, true);
+  append_tagged(r, c.tag, "OK", "CHECK completed");
+  return r;
+}
+
+Reply cmd_unselect(Context& ctx, Command& c) {
+  ctx.selected.reset();
+  ctx.saved_uids.reset();
+  ctx.state = State::authenticated;
+  return tagged_ok(c.tag, "UNSELECT completed");
+}
+
+}  // namespace estafeta::imap

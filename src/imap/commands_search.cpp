@@ -1,0 +1,157 @@
+// SEARCH and UID SEARCH (RFC 9051 §6.4.4), with ESEARCH results (RFC 4731)
+// and the saved result "$" (SEARCHRES, RFC 5182); SORT and UID SORT
+// (RFC 5256 §3, with DISPLAYFROM/DISPLAYTO from RFC 5957).
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "imap/handlers.hpp"
+#include "imap/response.hpp"
+#include "imap/search.hpp"
+
+namespace estafeta::imap {
+
+namespace {
+
+bool charset_ok(const std::optional<std::string>& cs) { return !cs || *cs == "UTF-8" || *cs == "US-ASCII"; }
+
+bool has(unsigned bits, SearchReturn r) { return bits & static_cast<unsigned>(r); }
+
+// RFC 5256 §2.1 base subject, simplified: strip leading "Re:", "Fwd:",
+// "Fw:" (any case, with optional [blob]) and trailing "(fwd)", fold case.
+std::string base_subject(std::string s) {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  for (bool changed = true; changed;) {
+    changed = false;
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.erase(0, 1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.pop_back();
+    if (s.ends_with("(fwd)")) {
+      s.resize(s.size() - 5);
+      changed = true;
+      continue;
+    }
+    for (std::string_view p : {"re:", "fwd:", "fw:"})
+      if (s.starts_with(p)) {
+        s.erase(0, p.size());
+        changed = true;
+        break;
+      }
+  }
+  return s;
+}
+
+std::string mailbox_part(const std::string& addr) {
+  auto at = addr.find('@');
+  auto local = at == std::string::npos ? addr : addr.substr(0, at);
+  for (auto& c : local)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return local;
+}
+
+}  // namespace
+
+Reply cmd_search(Context& ctx, Command& c) {
+  auto& s = std::get<cmd::Search>(c.args);
+  if (!charset_ok(s.args.charset)) return tagged_no(c.tag, "unsupported charset", "BADCHARSET (US-ASCII UTF-8)");
+  auto found = run_search(ctx, s.args.key);
+  if (!found) return from_error(c.tag, found.error());
+  Reply r;
+  unsigned ret = s.args.returns;
+  if (s.args.esearch && ret == 0) ret = static_cast<unsigned>(SearchReturn::all);
+  std::vector<std::uint32_t> numbers;
+  for (auto& [seq, uid] : *found) numbers.push_back(s.uid ? uid : seq);
+  if (has(ret, SearchReturn::save)) {
+    std::vector<std::uint32_t> uids;
+    for (auto& [seq, uid] : *found) uids.push_back(uid);
+    // RFC 5182 §2.1: SAVE with MIN or MAX saves only those.
+    if (has(ret, SearchReturn::min) || has(ret, SearchReturn::max)) {
+      std::vector<std::uint32_t> kept;
+      if (!uids.empty() && has(ret, SearchReturn::min)) kept.push_back(uids.front());
+      if (!uids.empty() && has(ret, SearchReturn::max) && (kept.empty() || kept.back() != uids.back()))
+        kept.push_back(uids.back());
+      uids = kept;
+    }
+    ctx.saved_uids = std::move(uids);
+  }
+  if (!s.args.esearch) {
+    r.out = "* SEARCH";
+    for (auto n : numbers) r.out += fmt::format(" {}", n);
+    r.out += "\r\n";
+  } else if (ret != static_cast<unsigned>(SearchReturn::save)) {
+    r.out = fmt::format("* ESEARCH (TAG \"{}\")", c.tag);
+    if (s.uid) r.out += " UID";
+    if (!numbers.empty()) {
+      if (has(ret, SearchReturn::min)) r.out += fmt::format(" MIN {}", numbers.front());
+      if (has(ret, SearchReturn::max)) r.out += fmt::format(" MAX {}", numbers.back());
+      if (has(ret, SearchReturn::all)) r.out += " ALL " + compress_set(numbers);
+    }
+    if (has(ret, SearchReturn::count)) r.out += fmt::format(" COUNT {}", numbers.size());
+    r.out += "\r\n";
+  }
+  append_updates(ctx, r, s.uid);
+  append_tagged(r, c.tag, "OK", "SEARCH completed");
+  return r;
+}
+
+Reply cmd_sort(Context& ctx, Command& c) {
+  auto& s = std::get<cmd::Sort>(c.args);
+  if (s.charset != "UTF-8" && s.charset != "US-ASCII")
+    return tagged_no(c.tag, "unsupported charset", "BADCHARSET (US-ASCII UTF-8)");
+  auto found = run_search(ctx, s.search.key);
+  if (!found) return from_error(c.tag, found.error());
+  struct Row {
+    std::uint32_t seq, uid;
+    store::Message m;
+    store::BlobInfo info;
+    std::string cc;  // addr-spec of the first Cc, only when sorting by CC
+  };
+  bool by_cc = std::any_of(s.criteria.begin(), s.criteria.end(), [](auto& k) { return k.key == SortKey::cc; });
+  std::vector<Row> rows;
+  auto& store = *ctx.services.store;
+  for (auto& [seq, uid] : *found) {
+    auto m = store.message(ctx.selected->id(), uid);
+    if (!m) continue;
+    Row row{seq, uid, *m, store.blob_info(m->blob_id).value_or(store::BlobInfo{}), {}};
+    if (by_cc) {
+      auto cc = header_values(raw_header(ctx.services.blobs->get(m->blob_hash).value_or("")), "Cc");
+      if (!cc.empty()) row.cc = first_address(cc[0]);
+    }
+    rows.push_back(std::move(row));
+  }
+  auto first_to = [](const store::BlobInfo& b) { return b.to.substr(0, b.to.find(',')); };
+  auto compare = [&](const Row& a, const Row& b, SortKey key) -> int {
+    auto cmp = [](const auto& x, const auto& y) { return x < y ? -1 : y < x ? 1 : 0; };
+    switch (key) {
+      case SortKey::arrival: return cmp(a.m.internal_date, b.m.internal_date);
+      case SortKey::date:
+        return cmp(a.info.date ? a.info.date : a.m.internal_date, b.info.date ? b.info.date : b.m.internal_date);
+      case SortKey::size: return cmp(a.m.size, b.m.size);
+      case SortKey::subject: return cmp(base_subject(a.info.subject), base_subject(b.info.subject));
+      case SortKey::from: return cmp(mailbox_part(a.info.from_address), mailbox_part(b.info.from_address));
+      case SortKey::to: return cmp(mailbox_part(first_to(a.info)), mailbox_part(first_to(b.info)));
+      case SortKey::cc: return cmp(mailbox_part(a.cc), mailbox_part(b.cc));
+      case SortKey::display_from:
+        return cmp(a.info.from_name.empty() ? a.info.from_address : a.info.from_name,
+                   b.info.from_name.empty() ? b.info.from_address : b.info.from_name);
+      case SortKey::display_to: return cmp(first_to(a.info), first_to(b.info));
+    }
+    return 0;
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
+    for (auto& crit : s.criteria) {
+      int r = compare(a, b, crit.key);
+      if (r != 0) return crit.reverse ? r > 0 : r < 0;
+    }
+    return a.seq < b.seq;  // RFC 5256: ties by sequence number
+  });
+  Reply r;
+  r.out = "* SORT";
+  for (auto& row : rows) r.out += fmt::format(" {}", s.uid ? row.uid : row.seq);
+  r.out += "\r\n";
+  append_updates(ctx, r, s.uid);
+  append_tagged(r, c.tag, "OK", "SORT completed");
+  return r;
+}
+
+}  // namespace estafeta::imap

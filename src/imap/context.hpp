@@ -1,0 +1,73 @@
+// The state of one IMAP session, as the command handlers see it.
+//
+// Plain C++: the handlers run on the worker pool (they call the store, which
+// blocks); the transport (imap/connection.cpp) owns the Context, runs one
+// handler at a time and never touches the Context while a handler runs.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "imap/auth_throttle.hpp"
+#include "imap/command.hpp"
+#include "imap/selected.hpp"
+#include "net/services.hpp"
+
+namespace estafeta::imap {
+
+enum class State { not_authenticated, authenticated, selected, logout };
+
+struct SessionOptions {
+  std::string hostname;
+  std::string peer_ip;
+  bool tls_active = false;          // implicit TLS, or after STARTTLS
+  bool starttls_available = false;  // a TLS context exists and TLS is not active yet
+  bool plaintext_auth = false;      // listener allows LOGIN before TLS (loopback test listeners)
+  std::uint64_t append_limit = 50ull * 1024 * 1024;
+};
+
+// What the transport does once a handler returns.
+struct Reply {
+  std::string out;  // bytes to write, untagged responses first, then the tagged one
+  enum class Next { read, start_tls, idle, authenticate, close } next = Next::read;
+  std::chrono::milliseconds delay{0};  // wait this long before writing (failed logins)
+};
+
+// Extensions the client turned on with ENABLE (RFC 5161) or implicitly.
+struct Enabled {
+  bool condstore = false;  // also implied by SELECT (CONDSTORE), FETCH MODSEQ, … (RFC 7162 §3.1)
+  bool qresync = false;
+  bool utf8 = false;       // UTF8=ACCEPT (RFC 6855)
+  bool rev2 = false;       // IMAP4rev2 (RFC 9051)
+};
+
+// A SASL exchange in progress (AUTHENTICATE without a complete initial response).
+struct SaslExchange {
+  std::string tag;
+  std::string mechanism;         // PLAIN or LOGIN
+  std::optional<std::string> user;  // LOGIN: after the first step
+};
+
+struct Context {
+  Context(net::Services& s, AuthThrottle& t, SessionOptions o) : services(s), throttle(t), options(std::move(o)) {}
+
+  net::Services& services;
+  AuthThrottle& throttle;
+  SessionOptions options;
+
+  State state = State::not_authenticated;
+  std::optional<store::LoginCandidate> who;     // after authentication
+  std::unique_ptr<SelectedMailbox> selected;
+  Enabled enabled;
+  std::optional<std::vector<std::uint32_t>> saved_uids;  // SEARCHRES "$" (RFC 5182), as UIDs
+  std::optional<SaslExchange> sasl;
+  std::string idle_tag;
+
+  // Names cross the wire in modified UTF-7 unless UTF-8 is on (RFC 9051 §5.1).
+  bool utf8_names() const { return enabled.utf8 || enabled.rev2; }
+};
+
+}  // namespace estafeta::imap

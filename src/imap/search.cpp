@@ -1,0 +1,202 @@
+#include "imap/search.hpp"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+namespace estafeta::imap {
+
+namespace {
+
+using K = SearchKey::Kind;
+
+std::string fold(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+bool contains(std::string_view hay, std::string_view needle) {
+  return fold(hay).find(fold(needle)) != std::string::npos;
+}
+
+// Everything a key may ask of one message, loaded on first use.
+class Facts {
+ public:
+  Facts(Context& ctx, const store::Message& m, std::uint32_t seq) : m_ctx(ctx), m_msg(m), m_seq(seq) {}
+  const store::Message& msg() const { return m_msg; }
+  std::uint32_t seq() const { return m_seq; }
+  const store::BlobInfo& info() {
+    if (!m_info) m_info = m_ctx.services.store->blob_info(m_msg.blob_id).value_or(store::BlobInfo{});
+    return *m_info;
+  }
+  // The raw header, for HEADER, TO, CC and BCC.
+  const std::string& header() {
+    if (!m_header) m_header = raw_header(m_ctx.services.blobs->get(m_msg.blob_hash).value_or(""));
+    return *m_header;
+  }
+  std::vector<std::string> field(std::string_view name) { return header_values(header(), name); }
+
+ private:
+  Context& m_ctx;
+  const store::Message& m_msg;
+  std::uint32_t m_seq;
+  std::optional<store::BlobInfo> m_info;
+  std::optional<std::string> m_header;
+};
+
+// Text keys answered by the index are computed once for the whole mailbox.
+class Evaluator {
+ public:
+  Evaluator(Context& ctx) : m_ctx(ctx) {}
+
+  Result<bool> match(const SearchKey& k, Facts& f) {
+    auto& m = f.msg();
+    auto day = [](std::int64_t t) { return t >= 0 ? t / 86400 : (t - 86399) / 86400; };
+    switch (k.kind) {
+      case K::all: return true;
+      case K::answered: return (m.flags & store::flag_answered) != 0;
+      case K::deleted: return (m.flags & store::flag_deleted) != 0;
+      case K::draft: return (m.flags & store::flag_draft) != 0;
+      case K::flagged: return (m.flags & store::flag_flagged) != 0;
+      case K::seen: return (m.flags & store::flag_seen) != 0;
+      case K::unanswered: return (m.flags & store::flag_answered) == 0;
+      case K::undeleted: return (m.flags & store::flag_deleted) == 0;
+      case K::undraft: return (m.flags & store::flag_draft) == 0;
+      case K::unflagged: return (m.flags & store::flag_flagged) == 0;
+      case K::unseen: return (m.flags & store::flag_seen) == 0;
+      case K::recent: return false;  // no message is \Recent here
+      case K::new_: return false;    // NEW = RECENT UNSEEN
+      case K::old: return true;      // OLD = NOT RECENT
+      case K::keyword:
+      case K::unkeyword: {
+        bool has = std::any_of(m.keywords.begin(), m.keywords.end(), [&](auto& kw) { return fold(kw) == fold(k.text); });
+        return k.kind == K::keyword ? has : !has;
+      }
+      case K::subject: return contains(f.info().subject, k.text);
+      case K::from: return contains(f.info().from_name + " " + f.info().from_address, k.text) || header_has(f, "From", k.text);
+      case K::to: return header_has(f, "To", k.text);
+      case K::cc: return header_has(f, "Cc", k.text);
+      case K::bcc: return header_has(f, "Bcc", k.text);
+      case K::header:
+        if (k.text.empty()) return !f.field(k.field).empty();
+        return header_has(f, k.field, k.text);
+      case K::body:
+      case K::text: return TRY(indexed(k.text))->contains(m.uid);
+      case K::before: return day(m.internal_date) < k.date;
+      case K::on: return day(m.internal_date) == k.date;
+      case K::since: return day(m.internal_date) >= k.date;
+      case K::sentbefore: return f.info().date != 0 && day(f.info().date) < k.date;
+      case K::senton: return f.info().date != 0 && day(f.info().date) == k.date;
+      case K::sentsince: return f.info().date != 0 && day(f.info().date) >= k.date;
+      case K::larger: return m.size > k.number;
+      case K::smaller: return m.size < k.number;
+      case K::modseq: return m.modseq >= k.number;
+      case K::uid: return in_set(k.set, true, f);
+      case K::seqset: return in_set(k.set, false, f);
+      case K::not_: return !TRY(match(k.children[0], f));
+      case K::or_: return TRY(match(k.children[0], f)) || TRY(match(k.children[1], f));
+      case K::and_:
+        for (auto& child : k.children)
+          if (!TRY(match(child, f))) return false;
+        return true;
+    }
+    return false;
+  }
+
+ private:
+  bool header_has(Facts& f, std::string_view name, const std::string& text) {
+    for (auto& v : f.field(name))
+      if (contains(v, text)) return true;
+    return false;
+  }
+  bool in_set(const SequenceSet& set, bool by_uid, Facts& f) {
+    auto key = std::make_pair(&set, by_uid);
+    auto it = m_sets.find(key);
+    if (it == m_sets.end()) {
+      std::set<std::uint32_t> uids;
+      for (auto& [seq, uid] : m_ctx.selected->resolve(set, by_uid, m_ctx.saved_uids ? &*m_ctx.saved_uids : nullptr))
+        uids.insert(uid);
+      it = m_sets.emplace(key, std::move(uids)).first;
+    }
+    return it->second.contains(f.msg().uid);
+  }
+  Result<const std::set<std::uint32_t>*> indexed(const std::string& text) {
+    auto it = m_text.find(text);
+    if (it == m_text.end()) {
+      auto uids = TRY(m_ctx.services.store->search_text(m_ctx.selected->id(), text));
+      it = m_text.emplace(text, std::set<std::uint32_t>(uids.begin(), uids.end())).first;
+    }
+    return &it->second;
+  }
+
+  Context& m_ctx;
+  std::map<std::string, std::set<std::uint32_t>> m_text;
+  std::map<std::pair<const SequenceSet*, bool>, std::set<std::uint32_t>> m_sets;
+};
+
+}  // namespace
+
+std::string raw_header(std::string_view raw) {
+  auto end = raw.find("\r\n\r\n");
+  if (end == std::string_view::npos) end = raw.find("\n\n");
+  return std::string(raw.substr(0, end == std::string_view::npos ? raw.size() : end));
+}
+
+std::vector<std::string> header_values(std::string_view h, std::string_view name) {
+  std::vector<std::string> out;
+  auto lname = fold(name);
+  std::size_t pos = 0;
+  std::string current;
+  bool in_field = false;
+  while (pos <= h.size()) {
+    auto eol = h.find('\n', pos);
+    if (eol == std::string_view::npos) eol = h.size();
+    std::string_view line = h.substr(pos, eol - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) {
+      if (in_field) current += line;
+    } else {
+      if (in_field) out.push_back(current);
+      in_field = false;
+      auto colon = line.find(':');
+      if (colon != std::string_view::npos && fold(line.substr(0, colon)) == lname) {
+        in_field = true;
+        current = std::string(line.substr(colon + 1));
+      }
+    }
+    pos = eol + 1;
+  }
+  if (in_field) out.push_back(current);
+  return out;
+}
+
+std::string first_address(std::string_view v) {
+  auto first = v.substr(0, v.find(','));
+  auto lt = first.find('<');
+  if (lt != std::string_view::npos) {
+    auto gt = first.find('>', lt);
+    return std::string(first.substr(lt + 1, gt == std::string_view::npos ? std::string_view::npos : gt - lt - 1));
+  }
+  while (!first.empty() && (first.front() == ' ' || first.front() == '\t')) first.remove_prefix(1);
+  while (!first.empty() && (first.back() == ' ' || first.back() == '\t')) first.remove_suffix(1);
+  return std::string(first);
+}
+
+Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> run_search(Context& ctx, const SearchKey& key) {
+  auto& view = *ctx.selected;
+  auto messages = TRY(ctx.services.store->list_messages(view.id()));
+  Evaluator eval(ctx);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+  for (auto& m : messages) {
+    auto seq = view.seq_of(m.uid);
+    if (!seq) continue;  // arrived after the last report: not visible yet
+    Facts facts(ctx, m, *seq);
+    if (TRY(eval.match(key, facts))) out.emplace_back(*seq, m.uid);
+  }
+  return out;
+}
+
+}  // namespace estafeta::imap

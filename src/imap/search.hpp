@@ -1,0 +1,32 @@
+// Evaluating SEARCH keys (RFC 9051 §6.4.4) against the selected mailbox.
+//
+// Flag, size, date, UID and sequence keys are answered from the message
+// rows; SUBJECT/FROM/TO/CC from the decoded summary kept at delivery; BODY
+// and TEXT from the full-text index (substring, case-insensitive, RFC 9051
+// §6.4.4: "case-insensitive substring"); HEADER, BCC and anything the summary
+// lacks from the raw header of the message.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.hpp"
+#include "imap/context.hpp"
+
+namespace estafeta::imap {
+
+// The values of a header field (case-insensitive name), unfolded, from a raw
+// message header.
+std::vector<std::string> header_values(std::string_view header, std::string_view name);
+// The raw header of a message (up to the blank line).
+std::string raw_header(std::string_view message);
+// The addr-spec of the first address in a header value ("A <a@b>, c@d" → "a@b").
+std::string first_address(std::string_view value);
+
+// The (seq, uid) pairs of the selected mailbox that match, ascending.
+Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> run_search(Context& ctx, const SearchKey& key);
+
+}  // namespace estafeta::imap

@@ -1,0 +1,137 @@
+#include "imap/selected.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "imap/response.hpp"
+
+namespace estafeta::imap {
+
+Result<std::unique_ptr<SelectedMailbox>> SelectedMailbox::open(store::Store& store, const store::Mailbox& box,
+                                                                bool read_only) {
+  std::unique_ptr<SelectedMailbox> s(new SelectedMailbox(box, read_only));
+  // Read the modseq first: anything that changes after it is reported later.
+  auto fresh = TRY(store.mailbox(box.id));
+  s->m_box = fresh;
+  s->m_known_modseq = fresh.highestmodseq;
+  for (auto& m : TRY(store.list_messages(box.id))) s->m_uids.push_back(m.uid);
+  return s;
+}
+
+std::optional<std::uint32_t> SelectedMailbox::seq_of(std::uint32_t uid) const {
+  auto it = std::lower_bound(m_uids.begin(), m_uids.end(), uid);
+  if (it == m_uids.end() || *it != uid) return std::nullopt;
+  return static_cast<std::uint32_t>(it - m_uids.begin() + 1);
+}
+
+bool SelectedMailbox::out_of_range(const SequenceSet& set) const {
+  if (set.saved) return false;
+  for (auto& r : set.ranges)
+    for (auto n : {r.first, r.last})
+      if (n != kStar && n > exists()) return true;
+  return false;
+}
+
+std::vector<std::pair<std::uint32_t, std::uint32_t>> SelectedMailbox::resolve(
+    const SequenceSet& set, bool by_uid, const std::vector<std::uint32_t>* saved) const {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+  if (m_uids.empty()) return out;
+  if (set.saved) {
+    if (!saved) return out;
+    for (auto uid : *saved)
+      if (auto seq = seq_of(uid)) out.emplace_back(*seq, uid);
+    return out;
+  }
+  std::vector<bool> hit;  // by index, only allocated for large sets
+  std::vector<std::uint32_t> seqs;
+  for (auto& r : set.ranges) {
+    if (by_uid) {
+      std::uint32_t a = r.first == kStar ? max_uid() : r.first;
+      std::uint32_t b = r.last == kStar ? max_uid() : r.last;
+      if (a > b) std::swap(a, b);
+      auto lo = std::lower_bound(m_uids.begin(), m_uids.end(), a);
+      auto hi = std::upper_bound(m_uids.begin(), m_uids.end(), b);
+      for (auto it = lo; it < hi; ++it) seqs.push_back(static_cast<std::uint32_t>(it - m_uids.begin() + 1));
+    } else {
+      std::uint32_t a = r.first == kStar ? exists() : r.first;
+      std::uint32_t b = r.last == kStar ? exists() : r.last;
+      if (a > b) std::swap(a, b);
+      b = std::min(b, exists());
+      for (std::uint32_t s = a; s <= b && s >= 1; ++s) seqs.push_back(s);
+    }
+  }
+  std::sort(seqs.begin(), seqs.end());
+  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
+  out.reserve(seqs.size());
+  for (auto s : seqs) out.emplace_back(s, m_uids[s - 1]);
+  return out;
+}
+
+std::string SelectedMailbox::forget(const std::vector<std::uint32_t>& uids, bool vanished) {
+  std::string out;
+  std::vector<std::uint32_t> gone_seqs;
+  std::vector<std::uint32_t> gone_uids;
+  for (auto uid : uids)
+    if (auto seq = seq_of(uid)) {
+      gone_seqs.push_back(*seq);
+      gone_uids.push_back(uid);
+    }
+  if (gone_uids.empty()) return out;
+  std::sort(gone_uids.begin(), gone_uids.end());
+  if (vanished) {
+    out += fmt::format("* VANISHED {}\r\n", compress_set(gone_uids));
+  } else {
+    // Highest first: each EXPUNGE shifts only the numbers above it.
+    std::sort(gone_seqs.rbegin(), gone_seqs.rend());
+    for (auto s : gone_seqs) out += fmt::format("* {} EXPUNGE\r\n", s);
+  }
+  std::vector<std::uint32_t> kept;
+  kept.reserve(m_uids.size());
+  std::set_difference(m_uids.begin(), m_uids.end(), gone_uids.begin(), gone_uids.end(), std::back_inserter(kept));
+  m_uids = std::move(kept);
+  return out;
+}
+
+Result<std::string> SelectedMailbox::poll(store::Store& store, const PollOptions& o) {
+  auto box = TRY(store.mailbox(m_box.id));
+  if (box.highestmodseq <= m_known_modseq) return std::string();
+  std::string out;
+  bool withheld = false;
+  auto gone = TRY(store.expunged_since(m_box.id, m_known_modseq));
+  std::vector<std::uint32_t> gone_here;
+  for (auto uid : gone)
+    if (seq_of(uid)) gone_here.push_back(uid);
+  if (!gone_here.empty()) {
+    if (o.allow_expunge) out += forget(gone_here, o.vanished);
+    else withheld = true;
+  }
+  auto changed = TRY(store.changed_since(m_box.id, m_known_modseq));
+  std::uint32_t before = exists();
+  std::string fetches;
+  for (auto& m : changed) {
+    if (m.modseq > box.highestmodseq) continue;  // newer than our snapshot: next time
+    if (m.uid > max_uid()) {
+      m_uids.push_back(m.uid);  // changed_since is ascending by UID
+      continue;
+    }
+    auto seq = seq_of(m.uid);
+    if (!seq) continue;
+    if (auto r = m_reported.find(m.uid); r != m_reported.end() && r->second == m.modseq) continue;
+    fetches += fmt::format("* {} FETCH (", *seq);
+    if (o.uid_in_fetch) fetches += fmt::format("UID {} ", m.uid);
+    fetches += "FLAGS " + flag_list(m.flags, m.keywords);
+    if (o.modseq) fetches += fmt::format(" MODSEQ ({})", m.modseq);
+    fetches += ")\r\n";
+  }
+  if (exists() != before) out += fmt::format("* {} EXISTS\r\n", exists());
+  out += fetches;
+  if (!withheld) {
+    m_known_modseq = box.highestmodseq;
+    std::erase_if(m_reported, [&](auto& kv) { return kv.second <= m_known_modseq; });
+  }
+  m_box = box;
+  return out;
+}
+
+}  // namespace estafeta::imap

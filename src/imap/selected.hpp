@@ -1,0 +1,75 @@
+// The selected mailbox as this session knows it: the message sequence
+// numbers it has announced (seq ↔ UID), and the changes by others still to
+// announce (RFC 9051 §7.4.1 EXPUNGE, §7.3.1 EXISTS, §7.5.2 FETCH FLAGS;
+// RFC 7162 §3.2.10 VANISHED).
+//
+// Changes are found by asking the store what changed after the last modseq
+// this session reported (changed_since / expunged_since), so a session never
+// misses a change whatever its source (another session, SMTP, the web app).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/result.hpp"
+#include "imap/command.hpp"
+#include "store/store.hpp"
+
+namespace estafeta::imap {
+
+struct PollOptions {
+  bool allow_expunge = true;  // false while answering FETCH, STORE, SEARCH (RFC 9051 §7.5.1)
+  bool vanished = false;      // QRESYNC enabled: VANISHED instead of EXPUNGE
+  bool modseq = false;        // CONDSTORE enabled: MODSEQ in unsolicited FETCH
+  bool uid_in_fetch = true;   // include UID in unsolicited FETCH (always allowed)
+};
+
+class SelectedMailbox {
+ public:
+  static Result<std::unique_ptr<SelectedMailbox>> open(store::Store& store, const store::Mailbox& box, bool read_only);
+
+  const store::Mailbox& mailbox() const { return m_box; }
+  store::Id id() const { return m_box.id; }
+  bool read_only() const { return m_read_only; }
+  std::uint32_t exists() const { return static_cast<std::uint32_t>(m_uids.size()); }
+  std::uint32_t max_uid() const { return m_uids.empty() ? 0 : m_uids.back(); }
+  std::uint64_t known_modseq() const { return m_known_modseq; }
+  const std::vector<std::uint32_t>& uids() const { return m_uids; }
+
+  std::uint32_t uid_at(std::uint32_t seq) const { return m_uids.at(seq - 1); }
+  std::optional<std::uint32_t> seq_of(std::uint32_t uid) const;
+
+  // The (seq, uid) pairs a sequence set names, ascending, only those present.
+  // "*" is the last message (or, for UIDs, the highest UID; RFC 9051 §6.4.8:
+  // with UIDs, n:* matches the last message even when n is greater).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> resolve(const SequenceSet& set, bool by_uid,
+                                                               const std::vector<std::uint32_t>* saved) const;
+  // True when a message sequence number in the set is beyond EXISTS (BAD for non-UID commands).
+  bool out_of_range(const SequenceSet& set) const;
+
+  // The untagged responses for what changed since the last report.
+  Result<std::string> poll(store::Store& store, const PollOptions& options);
+
+  // This session expunged these UIDs itself: drop them and return the
+  // EXPUNGE (descending sequence numbers) or VANISHED responses.
+  std::string forget(const std::vector<std::uint32_t>& uids, bool vanished);
+  // This session changed a message's flags and told its client already: the
+  // next poll does not repeat that FETCH.
+  void reported(std::uint32_t uid, std::uint64_t modseq) { m_reported[uid] = modseq; }
+
+ private:
+  SelectedMailbox(store::Mailbox box, bool read_only) : m_box(std::move(box)), m_read_only(read_only) {}
+
+  store::Mailbox m_box;
+  bool m_read_only;
+  std::vector<std::uint32_t> m_uids;   // ascending; index = seq - 1
+  std::uint64_t m_known_modseq = 0;    // every change up to here has been reported
+  std::map<std::uint32_t, std::uint64_t> m_reported;  // own changes past m_known_modseq, already told
+};
+
+}  // namespace estafeta::imap

@@ -1,0 +1,55 @@
+// One IMAP session's protocol logic, without I/O: commands in, responses out.
+//
+// The transport (connection.cpp) reads and frames bytes, parses a command,
+// runs `execute` on the worker pool (handlers call the store) and writes the
+// Reply. Commands are dispatched from a table: name, handler, the states it
+// is allowed in (RFC 9051 §3), and flags. Pre-authentication commands are
+// kept apart from the rest (commands_auth.cpp).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/event_bus.hpp"
+#include "imap/context.hpp"
+#include "imap/parser.hpp"
+
+namespace estafeta::imap {
+
+class Session {
+ public:
+  Session(net::Services& services, AuthThrottle& throttle, SessionOptions options)
+      : m_ctx(services, throttle, std::move(options)) {}
+
+  std::string greeting() const;
+
+  // Runs one parsed command. Blocking (store calls): run on the worker pool.
+  Reply execute(Command command);
+  // A command the parser refused: "tag BAD message".
+  Reply bad_syntax(const ParseFailure& failure);
+  // The next client line of an AUTHENTICATE exchange (Reply::Next::authenticate).
+  Reply authenticate_step(std::string_view line);
+  // The line that ends IDLE ("DONE", or anything else: BAD).
+  Reply idle_end(std::string_view line);
+  // Untagged updates for the selected mailbox, sent during IDLE or when the
+  // transport is between commands… only during IDLE (RFC 9051 §7: unsolicited
+  // responses are allowed at any time, but clients expect them at command
+  // completion or in IDLE). Blocking.
+  std::string idle_updates();
+  // After STARTTLS succeeded.
+  void tls_started();
+
+  // Whether this event ends the session (its device or access revoked, its
+  // service locked); the BYE text to send if so.
+  std::optional<std::string> ended_by(const Event& event) const;
+  // Whether the event concerns the selected mailbox (worth an idle_updates()).
+  bool concerns(const Event& event) const;
+
+  State state() const { return m_ctx.state; }
+  const Context& context() const { return m_ctx; }
+
+ private:
+  Context m_ctx;
+};
+
+}  // namespace estafeta::imap

@@ -1,0 +1,299 @@
+// Transcript tests of the IMAP session logic: client lines in, server lines
+// out, without sockets (the transport is tested through real clients).
+#include "imap/session.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/testing.hpp"
+#include "mime/parsed_message.hpp"
+
+namespace estafeta::imap {
+namespace {
+
+class SessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    mime::init();
+    auto config = std::make_shared<Config>();
+    config->data_dir = m_dir.path();
+    m_services = net::open_services(config).value();
+    auto op = manage::Actor::operator_cli();
+    auto& m = *m_services->manager;
+    ASSERT_TRUE(m.create_organisation(op, "O"));
+    ASSERT_TRUE(m.create_user(op, "O", "ana", "Ana", store::Role::admin, ""));
+    ASSERT_TRUE(m.create_user(op, "O", "bob", "Bob", store::Role::member, ""));
+    ASSERT_TRUE(m.create_service(op, "O", "s"));
+    ASSERT_TRUE(m.add_domain(op, "s", "o.example"));
+    ASSERT_TRUE(m.create_address(op, "team@o.example"));
+    ASSERT_TRUE(m.grant_access(op, "team@o.example", "ana", true));
+    ASSERT_TRUE(m.grant_access(op, "team@o.example", "bob", false));
+    m_password = m.create_device_password(op, "team@o.example", "ana", "laptop").value().password;
+    m_bob_password = m.create_device_password(op, "team@o.example", "bob", "phone").value().password;
+  }
+
+  std::unique_ptr<Session> open(bool tls = true, bool plaintext = false) {
+    SessionOptions o;
+    o.hostname = "mail.o.example";
+    o.peer_ip = "192.0.2.1";
+    o.tls_active = tls;
+    o.starttls_available = !tls;
+    o.plaintext_auth = plaintext;
+    return std::make_unique<Session>(*m_services, m_throttle, o);
+  }
+
+  // Sends one command; returns everything the server answered.
+  std::string run(Session& s, std::string line) {
+    if (!line.ends_with("\r\n")) line += "\r\n";
+    auto cmd = parse_command(line);
+    if (!cmd) return s.bad_syntax(cmd.error()).out;
+    m_last = s.execute(std::move(*cmd));
+    return m_last.out;
+  }
+
+  std::unique_ptr<Session> logged_in(const std::string& who = "ana") {
+    auto s = open();
+    auto out = run(*s, "a LOGIN team@o.example " + (who == "ana" ? m_password : m_bob_password));
+    EXPECT_TRUE(out.starts_with("a OK [CAPABILITY ")) << out;
+    return s;
+  }
+
+  void deliver(const std::string& subject, const std::string& body = "hello") {
+    auto addr = m_services->store->find_address("team@o.example").value();
+    auto inbox = m_services->deliverer->inbox_of(addr.id).value();
+    auto msg = "From: Carla <carla@example.org>\r\nTo: team@o.example\r\nSubject: " + subject +
+               "\r\nDate: Wed, 25 Nov 2026 09:00:00 +0000\r\nMessage-ID: <" + subject + "@example.org>\r\n\r\n" + body +
+               "\r\n";
+    ASSERT_TRUE(m_services->deliverer->deliver(msg, {{inbox, 0, {}, 1795770000}}));
+  }
+
+  testing::TempDir m_dir{"imap-session"};
+  std::unique_ptr<net::Services> m_services;
+  AuthThrottle m_throttle;
+  std::string m_password, m_bob_password;
+  Reply m_last;
+};
+
+TEST_F(SessionTest, GreetingAndCapabilitiesBeforeTls) {
+  auto s = open(false);
+  EXPECT_TRUE(s->greeting().starts_with("* OK [CAPABILITY IMAP4rev1 "));
+  auto caps = run(*s, "a CAPABILITY");
+  EXPECT_NE(caps.find("STARTTLS"), std::string::npos);
+  EXPECT_NE(caps.find("LOGINDISABLED"), std::string::npos);
+  EXPECT_EQ(caps.find("AUTH=PLAIN"), std::string::npos);
+  EXPECT_NE(caps.find("a OK"), std::string::npos);
+  EXPECT_EQ(run(*s, "b LOGIN team@o.example " + m_password),
+            "b NO [PRIVACYREQUIRED] use STARTTLS (or port 993) before logging in\r\n");
+  EXPECT_EQ(run(*s, "c SELECT INBOX"), "c BAD log in first\r\n");
+  auto tls = run(*s, "d STARTTLS");
+  EXPECT_EQ(tls, "d OK begin TLS negotiation now\r\n");
+  EXPECT_EQ(m_last.next, Reply::Next::start_tls);
+  s->tls_started();
+  EXPECT_NE(run(*s, "e CAPABILITY").find("AUTH=PLAIN"), std::string::npos);
+  EXPECT_TRUE(run(*s, "f LOGIN team@o.example " + m_password).starts_with("f OK"));
+}
+
+TEST_F(SessionTest, LoginFailuresLookAlikeAndSlowDown) {
+  auto s = open();
+  auto wrong = run(*s, "a LOGIN team@o.example nope");
+  EXPECT_EQ(wrong, "a NO [AUTHENTICATIONFAILED] invalid address or device password\r\n");
+  auto d1 = m_last.delay;
+  auto unknown = run(*s, "b LOGIN nobody@o.example " + m_password);
+  EXPECT_EQ(unknown, "b NO [AUTHENTICATIONFAILED] invalid address or device password\r\n");
+  run(*s, "c LOGIN team@o.example nope");
+  EXPECT_GT(m_last.delay, d1) << "failures from one IP slow the next answers";
+  EXPECT_EQ(s->state(), State::not_authenticated);
+}
+
+TEST_F(SessionTest, AuthenticatePlainAndLogin) {
+  auto s = open();
+  // PLAIN with an initial response (SASL-IR): "\0team@o.example\0<password>"
+  std::string plain = std::string("\0team@o.example\0", 16) + m_password;
+  std::string b64 = [&] {
+    static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    std::size_t i = 0;
+    for (; i + 2 < plain.size(); i += 3) {
+      unsigned v = (unsigned char)plain[i] << 16 | (unsigned char)plain[i + 1] << 8 | (unsigned char)plain[i + 2];
+      out += {t[v >> 18], t[v >> 12 & 63], t[v >> 6 & 63], t[v & 63]};
+    }
+    if (plain.size() - i == 1) {
+      unsigned v = (unsigned char)plain[i] << 16;
+      out += {t[v >> 18], t[v >> 12 & 63], '=', '='};
+    } else if (plain.size() - i == 2) {
+      unsigned v = (unsigned char)plain[i] << 16 | (unsigned char)plain[i + 1] << 8;
+      out += {t[v >> 18], t[v >> 12 & 63], t[v >> 6 & 63], '='};
+    }
+    return out;
+  }();
+  EXPECT_TRUE(run(*s, "a AUTHENTICATE PLAIN " + b64).starts_with("a OK [CAPABILITY"));
+
+  auto t = open();
+  EXPECT_EQ(run(*t, "b AUTHENTICATE PLAIN"), "+ \r\n");
+  EXPECT_EQ(m_last.next, Reply::Next::authenticate);
+  EXPECT_EQ(t->authenticate_step("*\r\n").out, "b BAD authentication cancelled\r\n");
+  run(*t, "c AUTHENTICATE PLAIN");
+  EXPECT_TRUE(t->authenticate_step(b64 + "\r\n").out.starts_with("c OK"));
+
+  auto u = open();
+  EXPECT_EQ(run(*u, "d AUTHENTICATE LOGIN"), "+ VXNlcm5hbWU6\r\n");
+  EXPECT_EQ(u->authenticate_step("dGVhbUBvLmV4YW1wbGU=").out, "+ UGFzc3dvcmQ6\r\n");  // team@o.example
+  EXPECT_EQ(u->authenticate_step("!!!").out, "d BAD invalid base64\r\n");
+  EXPECT_EQ(run(*u, "e AUTHENTICATE CRAM-MD5"), "e NO [CANNOT] unsupported authentication mechanism\r\n");
+}
+
+TEST_F(SessionTest, SelectListStatus) {
+  deliver("one");
+  deliver("two");
+  auto s = logged_in();
+  auto sel = run(*s, "a SELECT inbox");
+  EXPECT_NE(sel.find("* 2 EXISTS\r\n"), std::string::npos) << sel;
+  EXPECT_NE(sel.find("* OK [UIDNEXT 3]"), std::string::npos);
+  EXPECT_NE(sel.find("a OK [READ-WRITE] SELECT completed"), std::string::npos);
+  auto list = run(*s, "b LIST \"\" *");
+  EXPECT_NE(list.find("* LIST (\\HasNoChildren \\Sent) \"/\" Sent\r\n"), std::string::npos) << list;
+  EXPECT_NE(list.find("* LIST (\\HasNoChildren) \"/\" INBOX\r\n"), std::string::npos);
+  EXPECT_NE(list.find("\\Junk) \"/\" Junk"), std::string::npos);
+  EXPECT_EQ(run(*s, "c LIST \"\" \"\""), "* LIST (\\Noselect) \"/\" \"\"\r\nc OK LIST completed\r\n");
+  EXPECT_EQ(run(*s, "d STATUS INBOX (MESSAGES UNSEEN UIDNEXT)"),
+            "* STATUS INBOX (MESSAGES 2 UNSEEN 2 UIDNEXT 3)\r\nd OK STATUS completed\r\n");
+  EXPECT_TRUE(run(*s, "e SELECT Nowhere").starts_with("e NO [NONEXISTENT]"));
+  EXPECT_EQ(s->state(), State::authenticated) << "a failed SELECT leaves the selected state";
+  auto ex = run(*s, "f EXAMINE INBOX");
+  EXPECT_NE(ex.find("f OK [READ-ONLY]"), std::string::npos);
+  EXPECT_TRUE(run(*s, "g STORE 1 +FLAGS (\\Seen)").starts_with("g NO [READ-ONLY]"));
+}
+
+TEST_F(SessionTest, CreateRenameDeleteAndSpecialFolders) {
+  auto s = logged_in();
+  EXPECT_EQ(run(*s, "a CREATE Projects/2026"), "a OK CREATE completed\r\n");
+  auto list = run(*s, "b LIST \"\" Projects%");
+  EXPECT_NE(list.find("* LIST (\\Noselect \\HasChildren) \"/\" Projects\r\n"), std::string::npos) << list;
+  EXPECT_EQ(run(*s, "c RENAME Projects/2026 Archive/2026"), "c OK RENAME completed\r\n");
+  EXPECT_TRUE(run(*s, "d CREATE Sent").starts_with("d NO [ALREADYEXISTS]"));
+  EXPECT_EQ(run(*s, "e CREATE Spam (USE (\\Junk))"), "e OK CREATE completed\r\n");
+  EXPECT_NE(run(*s, "f LIST \"\" Spam").find("\\Junk"), std::string::npos);
+  EXPECT_EQ(run(*s, "g LIST \"\" Junk").find("\\Junk"), std::string::npos) << "the role moved";
+  EXPECT_TRUE(run(*s, "h DELETE INBOX").starts_with("h NO"));
+  EXPECT_EQ(run(*s, "i DELETE Archive/2026"), "i OK DELETE completed\r\n");
+
+  // Bob may not change special folders.
+  auto b = logged_in("bob");
+  EXPECT_TRUE(run(*b, "a CREATE Rubbish (USE (\\Trash))").starts_with("a NO [NOPERM]"));
+  EXPECT_TRUE(run(*b, "b DELETE Spam").starts_with("b NO [NOPERM]"));
+  EXPECT_TRUE(run(*b, "c RENAME Sent Old").starts_with("c NO [NOPERM]"));
+  EXPECT_EQ(run(*b, "d CREATE Bob"), "d OK CREATE completed\r\n") << "ordinary folders are fine";
+}
+
+TEST_F(SessionTest, InternationalNames) {
+  auto s = logged_in();
+  EXPECT_EQ(run(*s, "a CREATE &AOk-t&AOk-"), "a OK CREATE completed\r\n");  // "été" in modified UTF-7
+  EXPECT_NE(run(*s, "b LIST \"\" *").find("&AOk-t&AOk-"), std::string::npos);
+  EXPECT_TRUE(run(*s, "c ENABLE UTF8=ACCEPT").starts_with("* ENABLED UTF8=ACCEPT\r\n"));
+  EXPECT_NE(run(*s, "d LIST \"\" *").find("\"\xc3\xa9t\xc3\xa9\""), std::string::npos);
+  EXPECT_TRUE(run(*open(), "x NOOP").starts_with("x OK"));
+}
+
+TEST_F(SessionTest, AppendFetchStoreSearchExpunge) {
+  auto s = logged_in();
+  auto app = run(*s, "a APPEND INBOX (\\Flagged) {65}\r\nFrom: x@y.example\r\nSubject: appended\r\nX-Tag: blue\r\n\r\nfirst body\r\n\r\n");
+  EXPECT_TRUE(app.starts_with("a OK [APPENDUID ")) << app;
+  deliver("second", "pelican in the body");
+  run(*s, "b SELECT INBOX");
+  auto f = run(*s, "c FETCH 1:* (UID FLAGS RFC822.SIZE)");
+  EXPECT_NE(f.find("* 1 FETCH (UID 1 FLAGS (\\Flagged) RFC822.SIZE 65)"), std::string::npos) << f;
+  EXPECT_NE(f.find("* 2 FETCH (UID 2 FLAGS () RFC822.SIZE"), std::string::npos);
+  auto body = run(*s, "d FETCH 1 BODY[TEXT]");
+  EXPECT_NE(body.find("BODY[TEXT] {12}\r\nfirst body\r\n"), std::string::npos) << body;
+  EXPECT_NE(body.find("FLAGS (\\Seen \\Flagged)"), std::string::npos) << "implicit \\Seen reported";
+  auto peek = run(*s, "e FETCH 2 (BODY.PEEK[HEADER.FIELDS (SUBJECT)] ENVELOPE)");
+  EXPECT_NE(peek.find("BODY[HEADER.FIELDS (SUBJECT)] {19}\r\nSubject: second\r\n\r\n"), std::string::npos) << peek;
+  EXPECT_NE(peek.find("ENVELOPE (\"Wed, 25 Nov 2026 09:00:00 +0000\" \"second\""), std::string::npos);
+  EXPECT_EQ(run(*s, "f SEARCH UNSEEN"), "* SEARCH 2\r\nf OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "g UID SEARCH BODY pelican"), "* SEARCH 2\r\ng OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "h SEARCH HEADER X-Tag blue"), "* SEARCH 1\r\nh OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "i SEARCH RETURN (COUNT MIN) ALL"), "* ESEARCH (TAG \"i\") MIN 1 COUNT 2\r\ni OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "j SEARCH SUBJECT SECOND FROM carla"), "* SEARCH 2\r\nj OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "k STORE 1 +FLAGS (\\Deleted $Work)"), "* 1 FETCH (FLAGS (\\Seen \\Flagged \\Deleted $Work))\r\nk OK STORE completed\r\n");
+  EXPECT_EQ(run(*s, "l STORE 5 +FLAGS (\\Deleted)"), "l BAD message sequence number out of range\r\n");
+  EXPECT_EQ(run(*s, "m EXPUNGE"), "* 1 EXPUNGE\r\nm OK EXPUNGE completed\r\n");
+  EXPECT_EQ(run(*s, "n FETCH 1 UID"), "* 1 FETCH (UID 2)\r\nn OK FETCH completed\r\n");
+  EXPECT_TRUE(run(*s, "o APPEND Nowhere {1}\r\nx").starts_with("o NO [TRYCREATE]"));
+}
+
+TEST_F(SessionTest, CopyMoveAndUidPlus) {
+  deliver("a1");
+  deliver("a2");
+  deliver("a3");
+  auto s = logged_in();
+  run(*s, "a SELECT INBOX");
+  auto copy = run(*s, "b COPY 1:2 Archive");
+  EXPECT_TRUE(copy.find("b OK [COPYUID ") != std::string::npos && copy.find(" 1:2 1:2] COPY completed") != std::string::npos) << copy;
+  auto move = run(*s, "c UID MOVE 3 Trash");
+  EXPECT_NE(move.find("* OK [COPYUID "), std::string::npos) << move;
+  EXPECT_NE(move.find("* 3 EXPUNGE\r\n"), std::string::npos);
+  EXPECT_NE(move.find("c OK MOVE completed"), std::string::npos);
+  EXPECT_TRUE(run(*s, "d COPY 1 Nowhere").starts_with("d NO [TRYCREATE]"));
+  EXPECT_EQ(run(*s, "e STATUS Archive (MESSAGES)"), "* STATUS Archive (MESSAGES 2)\r\ne OK STATUS completed\r\n");
+  EXPECT_EQ(run(*s, "f STATUS Trash (MESSAGES)"), "* STATUS Trash (MESSAGES 1)\r\nf OK STATUS completed\r\n");
+}
+
+TEST_F(SessionTest, OtherSessionsSeeChanges) {
+  deliver("first");
+  auto a = logged_in();
+  auto b = logged_in("bob");
+  run(*a, "a SELECT INBOX");
+  run(*b, "a SELECT INBOX");
+  deliver("second");
+  EXPECT_EQ(run(*a, "b NOOP"), "* 2 EXISTS\r\nb OK NOOP completed\r\n");
+  run(*b, "b STORE 1 +FLAGS (\\Answered)");
+  EXPECT_EQ(run(*a, "c NOOP"), "* 1 FETCH (UID 1 FLAGS (\\Answered))\r\nc OK NOOP completed\r\n");
+  run(*b, "c STORE 1 +FLAGS (\\Deleted)");
+  run(*b, "d EXPUNGE");
+  // No EXPUNGE while answering FETCH (RFC 9051 §7.5.1) …
+  auto during_fetch = run(*a, "d FETCH 1 FLAGS");
+  EXPECT_EQ(during_fetch.find("EXPUNGE"), std::string::npos) << during_fetch;
+  // … but at NOOP.
+  EXPECT_NE(run(*a, "e NOOP").find("* 1 EXPUNGE\r\n"), std::string::npos);
+  EXPECT_EQ(run(*a, "f FETCH 1 UID"), "* 1 FETCH (UID 2)\r\nf OK FETCH completed\r\n");
+}
+
+TEST_F(SessionTest, RevocationEndsTheRightSession) {
+  auto s = logged_in();
+  auto& who = *s->context().who;
+  Event other{EventKind::device_revoked};
+  other.device_password_id = who.device.id + 1000;
+  EXPECT_FALSE(s->ended_by(other));
+  Event mine{EventKind::device_revoked};
+  mine.device_password_id = who.device.id;
+  EXPECT_EQ(s->ended_by(mine), "this device password was revoked");
+  Event locked{EventKind::service_locked};
+  locked.service_id = who.address.service_id;
+  EXPECT_TRUE(s->ended_by(locked));
+  Event access{EventKind::access_revoked};
+  access.access_id = who.access.id;
+  EXPECT_TRUE(s->ended_by(access));
+}
+
+TEST_F(SessionTest, IdleReportsAndEnds) {
+  auto s = logged_in();
+  run(*s, "a SELECT INBOX");
+  EXPECT_EQ(run(*s, "b IDLE"), "+ idling\r\n");
+  EXPECT_EQ(m_last.next, Reply::Next::idle);
+  deliver("during idle");
+  EXPECT_EQ(s->idle_updates(), "* 1 EXISTS\r\n");
+  EXPECT_EQ(s->idle_end("DONE\r\n").out, "b OK IDLE terminated\r\n");
+  run(*s, "c IDLE");
+  EXPECT_EQ(s->idle_end("NOPE\r\n").out, "c BAD expected DONE\r\n");
+}
+
+TEST_F(SessionTest, StateRules) {
+  auto s = logged_in();
+  EXPECT_EQ(run(*s, "a FETCH 1 FLAGS"), "a BAD select a mailbox first\r\n");
+  EXPECT_EQ(run(*s, "b LOGIN x y"), "b BAD not allowed in this state\r\n");
+  EXPECT_EQ(run(*s, "c FROB"), "c BAD unknown command\r\n");
+  EXPECT_EQ(run(*s, "d LOGOUT"), "* BYE logging out\r\nd OK LOGOUT completed\r\n");
+  EXPECT_EQ(m_last.next, Reply::Next::close);
+}
+
+}  // namespace
+}  // namespace estafeta::imap

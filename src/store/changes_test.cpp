@@ -1,0 +1,666 @@
+// Tests of the Store's mailbox changes: flags (RFC 7162 UNCHANGEDSINCE),
+// expunge and VANISHED bookkeeping, copy and move (RFC 6851), rename and
+// delete (RFC 9051 §6.3.5, §6.3.6), roles, counts, blob collection, and the
+// schema migration that brought the expunged table.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <set>
+
+#include "core/testing.hpp"
+#include "store/store.hpp"
+
+namespace estafeta::store {
+namespace {
+
+using Uids = std::vector<std::uint32_t>;
+using Words = std::vector<std::string>;
+
+class ChangesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    reopen();
+    auto org = s().create_organisation("Org").value();
+    auto service = s().create_service(org.id, "svc").value();
+    m_domain = s().add_domain(service.id, "example.org").value();
+    m_address = s().create_address(m_domain.id, "info").value();
+    m_inbox = box("INBOX");
+  }
+  void reopen() {
+    m_store.reset();
+    auto s = open_sqlite_store({path(), true});
+    ASSERT_TRUE(s) << s.error().message << " " << s.error().detail;
+    m_store = std::move(*s);
+  }
+  Store& s() { return *m_store; }
+  std::string path() const { return (m_dir / "db.sqlite").string(); }
+
+  Id box(const std::string& name, Id address_id = 0) {
+    return s().find_mailbox(address_id ? address_id : m_address.id, name).value().id;
+  }
+  Id create(const std::string& name) { return s().create_mailbox(m_address.id, name, SpecialUse::none).value().id; }
+  Mailbox info(Id mailbox) { return s().mailbox(mailbox).value(); }
+
+  BlobInfo blob(const std::string& hash) {
+    BlobInfo b;
+    b.hash = hash;
+    b.size = 100 + hash.size();
+    b.envelope_json = "{}";
+    b.bodystructure_json = "{}";
+    b.text_headers = "Subject " + hash;
+    b.text_body = "body of " + hash;
+    return b;
+  }
+
+  // Appends `n` messages, each with its own blob; returns their UIDs.
+  Uids append(Id mailbox, int n, std::uint32_t flags = 0, const Words& keywords = {}) {
+    Uids out;
+    for (int i = 0; i < n; ++i) {
+      auto r = s().append_messages(blob("h" + std::to_string(m_next_blob++)), {{mailbox, flags, keywords, 1000 + i}});
+      EXPECT_TRUE(r) << r.error().detail;
+      if (r) out.push_back((*r)[0].uid);
+    }
+    return out;
+  }
+
+  Uids uids(Id mailbox) {
+    Uids out;
+    auto messages = s().list_messages(mailbox).value();  // a range-for over .value() of a temporary dangles
+    for (auto& m : messages) out.push_back(m.uid);
+    return out;
+  }
+
+  // Runs SQL on the database file directly (the store closed first).
+  void raw(const std::string& sql) {
+    m_store.reset();
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
+    char* err = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    std::string message = err ? err : "";
+    sqlite3_free(err);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK) << message;
+  }
+  std::int64_t raw_int(const std::string& sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    std::int64_t v = -1;
+    if (st && sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+  }
+
+  testing::TempDir m_dir{"changes"};
+  std::unique_ptr<Store> m_store;
+  Domain m_domain;
+  Address m_address;
+  Id m_inbox = 0;
+  int m_next_blob = 0;
+};
+
+// --- store_flags
+
+TEST_F(ChangesTest, StoreFlagsAddRemoveReplace) {
+  auto u = append(m_inbox, 3);
+  auto before = info(m_inbox).highestmodseq;
+
+  auto r = s().store_flags(m_inbox, {u[0], u[2]}, FlagOp::add, flag_seen | flag_flagged, {}, std::nullopt);
+  ASSERT_TRUE(r) << r.error().detail;
+  ASSERT_EQ(r->changed.size(), 2u);
+  EXPECT_EQ(r->changed[0].uid, u[0]);
+  EXPECT_EQ(r->changed[1].uid, u[2]);
+  EXPECT_EQ(r->highestmodseq, before + 1);
+  EXPECT_EQ(r->changed[0].modseq, before + 1) << "one call, one shared modseq";
+  EXPECT_EQ(r->changed[1].modseq, before + 1);
+  EXPECT_EQ(r->changed[0].flags, flag_seen | flag_flagged);
+  EXPECT_TRUE(r->failed.empty());
+  EXPECT_EQ(info(m_inbox).highestmodseq, before + 1);
+  EXPECT_EQ(s().message(m_inbox, u[1]).value().flags, 0u) << "not named, not touched";
+
+  r = s().store_flags(m_inbox, {u[0]}, FlagOp::remove, flag_seen, {}, std::nullopt);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->changed.size(), 1u);
+  EXPECT_EQ(r->changed[0].flags, std::uint32_t{flag_flagged});
+  EXPECT_EQ(r->highestmodseq, before + 2);
+
+  r = s().store_flags(m_inbox, {u[0], u[1]}, FlagOp::replace, flag_answered, {"$Work"}, std::nullopt);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->changed.size(), 2u);
+  for (auto uid : {u[0], u[1]}) {
+    auto m = s().message(m_inbox, uid).value();
+    EXPECT_EQ(m.flags, std::uint32_t{flag_answered});
+    EXPECT_EQ(m.keywords, Words{"$Work"});
+    EXPECT_EQ(m.modseq, before + 3);
+  }
+}
+
+TEST_F(ChangesTest, StoreFlagsLeavesUnchangedMessagesAlone) {
+  auto u = append(m_inbox, 2, flag_seen);
+  auto m0 = s().message(m_inbox, u[0]).value();
+  auto before = info(m_inbox).highestmodseq;
+
+  auto r = s().store_flags(m_inbox, u, FlagOp::add, flag_seen, {}, std::nullopt);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->changed.empty());
+  EXPECT_EQ(r->highestmodseq, before) << "nothing changed, no new modseq";
+  EXPECT_EQ(info(m_inbox).highestmodseq, before);
+  EXPECT_EQ(s().message(m_inbox, u[0]).value().modseq, m0.modseq);
+
+  // Only the message that really changes is reported.
+  ASSERT_TRUE(s().store_flags(m_inbox, {u[1]}, FlagOp::remove, flag_seen, {}, std::nullopt));
+  r = s().store_flags(m_inbox, u, FlagOp::replace, flag_seen, {}, std::nullopt);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->changed.size(), 1u);
+  EXPECT_EQ(r->changed[0].uid, u[1]);
+  EXPECT_EQ(s().message(m_inbox, u[0]).value().modseq, m0.modseq);
+}
+
+TEST_F(ChangesTest, KeywordsAreCaseInsensitiveAndKeepTheirFirstSpelling) {
+  auto u = append(m_inbox, 1, 0, {"$Work"});
+  auto r = s().store_flags(m_inbox, u, FlagOp::add, 0, {"$work", "Urgent", "URGENT"}, std::nullopt);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->changed.size(), 1u);
+  EXPECT_EQ(r->changed[0].keywords, (Words{"$Work", "Urgent"}));
+  EXPECT_EQ(s().message(m_inbox, u[0]).value().keywords, (Words{"$Work", "Urgent"}));
+
+  r = s().store_flags(m_inbox, u, FlagOp::add, 0, {"$WORK"}, std::nullopt);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->changed.empty()) << "already there in another spelling";
+
+  r = s().store_flags(m_inbox, u, FlagOp::replace, 0, {"urgent", "$WORK"}, std::nullopt);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->changed.empty()) << "the same set in another order and spelling";
+
+  r = s().store_flags(m_inbox, u, FlagOp::remove, 0, {"URGENT"}, std::nullopt);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->changed.size(), 1u);
+  EXPECT_EQ(s().message(m_inbox, u[0]).value().keywords, Words{"$Work"});
+
+  r = s().store_flags(m_inbox, u, FlagOp::replace, 0, {"$WORK", "Later", "later"}, std::nullopt);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(s().message(m_inbox, u[0]).value().keywords, (Words{"$Work", "Later"}));
+
+  r = s().store_flags(m_inbox, u, FlagOp::replace, 0, {}, std::nullopt);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(s().message(m_inbox, u[0]).value().keywords.empty());
+}
+
+TEST_F(ChangesTest, StoreFlagsErrors) {
+  auto u = append(m_inbox, 1);
+  auto r = s().store_flags(99999, u, FlagOp::add, flag_seen, {}, std::nullopt);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::not_found);
+  for (auto bad : {"", "two words", "tab\there"}) {
+    r = s().store_flags(m_inbox, u, FlagOp::add, 0, {bad}, std::nullopt);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().kind, ErrorKind::invalid);
+  }
+  EXPECT_TRUE(s().message(m_inbox, u[0]).value().keywords.empty());
+
+  // Absent UIDs are skipped.
+  r = s().store_flags(m_inbox, {u[0] + 10, u[0], u[0] + 20}, FlagOp::add, flag_seen, {}, std::nullopt);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->changed.size(), 1u);
+  EXPECT_EQ(r->changed[0].uid, u[0]);
+  r = s().store_flags(m_inbox, {}, FlagOp::add, flag_seen, {}, std::nullopt);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->changed.empty());
+}
+
+TEST_F(ChangesTest, UnchangedSinceRefusesNewerMessages) {
+  auto u = append(m_inbox, 3);
+  auto mark = s().message(m_inbox, u[2]).value().modseq;  // all three are at or below
+  ASSERT_TRUE(s().store_flags(m_inbox, {u[1]}, FlagOp::add, flag_flagged, {}, std::nullopt));
+  auto newer = s().message(m_inbox, u[1]).value().modseq;
+  ASSERT_GT(newer, mark);
+
+  auto r = s().store_flags(m_inbox, u, FlagOp::add, flag_seen, {}, mark);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->failed, Uids{u[1]});
+  ASSERT_EQ(r->changed.size(), 2u);
+  EXPECT_EQ(r->changed[0].uid, u[0]);
+  EXPECT_EQ(r->changed[1].uid, u[2]);
+  EXPECT_EQ(s().message(m_inbox, u[1]).value().flags, std::uint32_t{flag_flagged}) << "refused, left as it was";
+  EXPECT_EQ(s().message(m_inbox, u[1]).value().modseq, newer);
+
+  // Refused even when the store would not change it (RFC 7162 §3.1.3).
+  r = s().store_flags(m_inbox, {u[1]}, FlagOp::add, flag_flagged, {}, mark);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->failed, Uids{u[1]});
+  // UNCHANGEDSINCE equal to the message's modseq passes.
+  r = s().store_flags(m_inbox, {u[1]}, FlagOp::add, flag_seen, {}, newer);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->failed.empty());
+  EXPECT_EQ(r->changed.size(), 1u);
+  // UNCHANGEDSINCE 0 fails every message.
+  r = s().store_flags(m_inbox, u, FlagOp::add, flag_draft, {}, 0);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->failed, u);
+  EXPECT_TRUE(r->changed.empty());
+}
+
+// --- expunge
+
+TEST_F(ChangesTest, ExpungeRemembersUidsAndNeverReusesThem) {
+  auto u = append(m_inbox, 4);
+  auto before = info(m_inbox).highestmodseq;
+  auto e = s().expunge(m_inbox, {u[3], u[1], u[3] + 7});
+  ASSERT_TRUE(e) << e.error().detail;
+  EXPECT_EQ(e->uids, (Uids{u[1], u[3]}));
+  EXPECT_EQ(e->modseq, before + 1);
+  EXPECT_EQ(info(m_inbox).highestmodseq, before + 1);
+  EXPECT_EQ(uids(m_inbox), (Uids{u[0], u[2]}));
+  EXPECT_EQ(s().message(m_inbox, u[1]).error().kind, ErrorKind::not_found);
+
+  EXPECT_EQ(s().expunged_since(m_inbox, before).value(), (Uids{u[1], u[3]}));
+  EXPECT_TRUE(s().expunged_since(m_inbox, before + 1).value().empty());
+
+  // Nothing to remove: no new modseq.
+  e = s().expunge(m_inbox, {u[1], 9999});
+  ASSERT_TRUE(e);
+  EXPECT_TRUE(e->uids.empty());
+  EXPECT_EQ(e->modseq, 0u);
+  EXPECT_EQ(info(m_inbox).highestmodseq, before + 1);
+
+  // The highest UID went; a new message still gets a fresh one, after a
+  // reopen too.
+  reopen();
+  auto next = append(m_inbox, 1);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_GT(next[0], u[3]);
+  EXPECT_EQ(s().expunged_since(m_inbox, 0).value(), (Uids{u[1], u[3]})) << "kept on disk";
+
+  auto e2 = s().expunge(m_inbox, {u[0]});
+  ASSERT_TRUE(e2);
+  EXPECT_GT(e2->modseq, before + 1);
+  EXPECT_EQ(s().expunged_since(m_inbox, before + 1).value(), Uids{u[0]});
+}
+
+TEST_F(ChangesTest, ExpungeErrors) {
+  EXPECT_EQ(s().expunge(99999, {1}).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(s().expunged_since(99999, 0).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(s().changed_since(99999, 0).error().kind, ErrorKind::not_found);
+  EXPECT_TRUE(s().expunged_since(m_inbox, 0).value().empty());
+}
+
+TEST_F(ChangesTest, ChangedSince) {
+  auto u = append(m_inbox, 4);
+  auto mark = info(m_inbox).highestmodseq;
+  EXPECT_TRUE(s().changed_since(m_inbox, mark).value().empty());
+  ASSERT_TRUE(s().store_flags(m_inbox, {u[2]}, FlagOp::add, flag_seen, {}, std::nullopt));
+  ASSERT_TRUE(s().store_flags(m_inbox, {u[0]}, FlagOp::add, flag_seen, {}, std::nullopt));
+  auto later = append(m_inbox, 1);
+  auto changed = s().changed_since(m_inbox, mark).value();
+  ASSERT_EQ(changed.size(), 3u);
+  EXPECT_EQ(changed[0].uid, u[0]) << "ascending by UID, not by modseq";
+  EXPECT_EQ(changed[1].uid, u[2]);
+  EXPECT_EQ(changed[2].uid, later[0]);
+  EXPECT_EQ(changed[0].flags, std::uint32_t{flag_seen});
+  EXPECT_EQ(s().changed_since(m_inbox, 0).value().size(), 5u);
+}
+
+TEST_F(ChangesTest, ModseqStrictlyIncreasesAcrossCalls) {
+  auto archive = box("Archive");
+  auto u = append(m_inbox, 5);
+  std::vector<std::uint64_t> seen{info(m_inbox).highestmodseq};
+  auto step = [&](std::uint64_t reported) {
+    auto now = info(m_inbox).highestmodseq;
+    EXPECT_EQ(now, seen.back() + 1) << "one bump per call";
+    EXPECT_EQ(reported, now);
+    seen.push_back(now);
+  };
+  step(s().store_flags(m_inbox, u, FlagOp::add, flag_seen, {}, std::nullopt).value().highestmodseq);
+  step(s().store_flags(m_inbox, {u[0]}, FlagOp::add, 0, {"a"}, std::nullopt).value().highestmodseq);
+  step(s().expunge(m_inbox, {u[1], u[2]}).value().modseq);
+  step(s().copy_messages(m_inbox, {u[3]}, m_inbox, false).value().target_modseq);
+  step(s().copy_messages(m_inbox, {u[4]}, archive, true).value().source_modseq);
+  step(s().append_messages(blob("late"), {{m_inbox, 0, {}, 1}}).value()[0].modseq);
+  auto messages = s().list_messages(m_inbox).value();
+  for (auto& m : messages) EXPECT_LE(m.modseq, seen.back());
+}
+
+// --- copy and move
+
+TEST_F(ChangesTest, CopyToAnotherAddress) {
+  auto other = s().create_address(m_domain.id, "sales").value();
+  auto target = box("INBOX", other.id);
+  append(target, 2);  // the target's UIDs start past these
+  auto u = append(m_inbox, 3, flag_seen, {"$Work"});
+  ASSERT_TRUE(s().store_flags(m_inbox, {u[1]}, FlagOp::add, flag_flagged, {}, std::nullopt));
+  auto source_before = info(m_inbox);
+  auto target_before = info(target);
+
+  auto r = s().copy_messages(m_inbox, {u[2], u[0], u[1], 777}, target, false);
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(r->uidvalidity, target_before.uidvalidity);
+  using Pair = std::pair<std::uint32_t, std::uint32_t>;
+  EXPECT_EQ(r->uids, (std::vector<Pair>{{u[0], 3}, {u[1], 4}, {u[2], 5}})) << "ascending source order";
+  EXPECT_TRUE(r->removed.empty());
+  EXPECT_EQ(r->source_modseq, 0u);
+  EXPECT_EQ(r->target_modseq, target_before.highestmodseq + 1);
+
+  auto after = info(target);
+  EXPECT_EQ(after.uidnext, 6u);
+  EXPECT_EQ(after.highestmodseq, target_before.highestmodseq + 1);
+  EXPECT_EQ(info(m_inbox).highestmodseq, source_before.highestmodseq) << "a copy leaves the source alone";
+  EXPECT_EQ(uids(m_inbox), u);
+
+  auto original = s().message(m_inbox, u[1]).value();
+  auto copy = s().message(target, 4).value();
+  EXPECT_EQ(copy.flags, flag_seen | flag_flagged);
+  EXPECT_EQ(copy.keywords, Words{"$Work"});
+  EXPECT_EQ(copy.internal_date, original.internal_date);
+  EXPECT_EQ(copy.blob_id, original.blob_id) << "same content, stored once";
+  EXPECT_EQ(copy.size, original.size);
+  EXPECT_EQ(copy.modseq, r->target_modseq);
+  EXPECT_EQ(s().search_text(target, "body of").value().size(), 5u);
+}
+
+TEST_F(ChangesTest, CopyIntoTheSameMailbox) {
+  auto u = append(m_inbox, 2);
+  auto r = s().copy_messages(m_inbox, u, m_inbox, false);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->uids.size(), 2u);
+  EXPECT_EQ(r->uids[0].second, u[1] + 1);
+  EXPECT_EQ(r->uids[1].second, u[1] + 2);
+  EXPECT_EQ(uids(m_inbox), (Uids{u[0], u[1], u[1] + 1, u[1] + 2}));
+}
+
+TEST_F(ChangesTest, CopyNothingAndErrors) {
+  auto u = append(m_inbox, 1);
+  auto junk = box("Junk");
+  auto before = info(junk);
+  auto r = s().copy_messages(m_inbox, {u[0] + 5}, junk, true);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->uids.empty());
+  EXPECT_TRUE(r->removed.empty());
+  EXPECT_EQ(r->uidvalidity, before.uidvalidity);
+  EXPECT_EQ(r->target_modseq, 0u);
+  EXPECT_EQ(info(junk).highestmodseq, before.highestmodseq);
+  EXPECT_EQ(info(junk).uidnext, before.uidnext);
+
+  EXPECT_EQ(s().copy_messages(99999, u, junk, false).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(s().copy_messages(m_inbox, u, 99999, true).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(uids(m_inbox), u) << "a failed move removes nothing";
+}
+
+TEST_F(ChangesTest, CopyFailsWholeWhenTheTargetRunsOutOfUids) {
+  auto u = append(m_inbox, 2);
+  auto junk = box("Junk");
+  raw("UPDATE mailbox SET uidnext = 4294967294 WHERE id = " + std::to_string(junk));
+  reopen();
+  auto r = s().copy_messages(m_inbox, u, junk, true);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::limit);
+  EXPECT_EQ(uids(m_inbox), u);
+  EXPECT_TRUE(uids(junk).empty());
+  EXPECT_EQ(info(junk).uidnext, 4294967294u);
+  // One still fits: UID 4294967294 is the last a message may have.
+  r = s().copy_messages(m_inbox, {u[0]}, junk, false);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->uids[0].second, 4294967294u);
+}
+
+TEST_F(ChangesTest, MoveRecordsExpungedUids) {
+  auto archive = box("Archive");
+  auto u = append(m_inbox, 3);
+  auto source_before = info(m_inbox).highestmodseq;
+  auto r = s().copy_messages(m_inbox, {u[0], u[2]}, archive, true);
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(r->removed, (Uids{u[0], u[2]}));
+  EXPECT_EQ(r->source_modseq, source_before + 1);
+  EXPECT_EQ(info(m_inbox).highestmodseq, source_before + 1);
+  EXPECT_EQ(uids(m_inbox), Uids{u[1]});
+  EXPECT_EQ(uids(archive), (Uids{1, 2}));
+  EXPECT_EQ(s().expunged_since(m_inbox, source_before).value(), (Uids{u[0], u[2]}));
+  EXPECT_TRUE(s().expunged_since(archive, 0).value().empty());
+  EXPECT_EQ(s().integrity_check().value(), "");
+}
+
+TEST_F(ChangesTest, MoveWithinTheSameMailbox) {
+  auto u = append(m_inbox, 2);
+  auto before = info(m_inbox).highestmodseq;
+  auto r = s().copy_messages(m_inbox, {u[0]}, m_inbox, true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->source_modseq, before + 1);
+  EXPECT_EQ(r->target_modseq, before + 1);
+  EXPECT_EQ(info(m_inbox).highestmodseq, before + 1) << "one call, one bump";
+  EXPECT_EQ(uids(m_inbox), (Uids{u[1], u[1] + 1}));
+  EXPECT_EQ(s().expunged_since(m_inbox, before).value(), Uids{u[0]});
+}
+
+// --- counts
+
+TEST_F(ChangesTest, MailboxCounts) {
+  auto empty = s().mailbox_counts(box("Drafts"));
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->messages, 0u);
+  EXPECT_EQ(empty->unseen, 0u);
+  EXPECT_EQ(empty->deleted, 0u);
+  EXPECT_EQ(empty->size, 0u);
+
+  auto u = append(m_inbox, 2);                 // unseen
+  append(m_inbox, 1, flag_seen);               // seen
+  append(m_inbox, 1, flag_seen | flag_deleted);
+  ASSERT_TRUE(s().store_flags(m_inbox, {u[0]}, FlagOp::add, flag_deleted, {}, std::nullopt));
+  auto c = s().mailbox_counts(m_inbox).value();
+  EXPECT_EQ(c.messages, 4u);
+  EXPECT_EQ(c.unseen, 2u);
+  EXPECT_EQ(c.deleted, 2u);
+  std::uint64_t size = 0;
+  auto messages = s().list_messages(m_inbox).value();
+  for (auto& m : messages) size += m.size;
+  EXPECT_EQ(c.size, size);
+  EXPECT_GT(c.size, 400u);
+
+  EXPECT_EQ(s().mailbox_counts(99999).error().kind, ErrorKind::not_found);
+}
+
+// --- rename
+
+TEST_F(ChangesTest, RenameMovesChildren) {
+  auto a = create("a");
+  auto ax = create("a/x");
+  auto axy = create("a/x/y");
+  auto ab = create("ab");  // shares a prefix, is no child
+  append(ax, 2);
+  auto validity = info(a).uidvalidity;
+  auto child_validity = info(ax).uidvalidity;
+
+  ASSERT_TRUE(s().rename_mailbox(a, "b"));
+  EXPECT_EQ(info(a).name, "b");
+  EXPECT_EQ(info(ax).name, "b/x");
+  EXPECT_EQ(info(axy).name, "b/x/y");
+  EXPECT_EQ(info(ab).name, "ab");
+  EXPECT_EQ(info(a).uidvalidity, validity);
+  EXPECT_EQ(info(ax).uidvalidity, child_validity);
+  EXPECT_EQ(uids(ax), (Uids{1, 2})) << "messages stay with their folder";
+  EXPECT_EQ(s().find_mailbox(m_address.id, "a").error().kind, ErrorKind::not_found);
+
+  // A child renamed alone takes its own children.
+  ASSERT_TRUE(s().rename_mailbox(ax, "top"));
+  EXPECT_EQ(info(ax).name, "top");
+  EXPECT_EQ(info(axy).name, "top/y");
+  EXPECT_EQ(info(a).name, "b");
+}
+
+TEST_F(ChangesTest, RenameErrors) {
+  auto c = create("c");
+  auto d = create("d");
+  auto dx = create("d/x");
+  create("e/x");
+
+  auto r = s().rename_mailbox(c, "Sent");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::exists);
+  EXPECT_EQ(r.error().message, "a folder named 'Sent' already exists");
+
+  // A child's new name taken: nothing is renamed.
+  r = s().rename_mailbox(d, "e");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::exists);
+  EXPECT_NE(r.error().message.find("'e/x'"), std::string::npos);
+  EXPECT_EQ(info(d).name, "d");
+  EXPECT_EQ(info(dx).name, "d/x");
+
+  EXPECT_EQ(s().rename_mailbox(c, "c").error().kind, ErrorKind::exists);
+  EXPECT_EQ(s().rename_mailbox(c, "inbox").error().kind, ErrorKind::exists);
+  EXPECT_EQ(s().rename_mailbox(d, "d/x/deeper").error().kind, ErrorKind::invalid);
+  EXPECT_EQ(s().rename_mailbox(c, "").error().kind, ErrorKind::invalid);
+  EXPECT_EQ(s().rename_mailbox(99999, "z").error().kind, ErrorKind::not_found);
+  EXPECT_EQ(info(c).name, "c");
+
+  // Names are per address: another address's "c" does not block.
+  auto other = s().create_address(m_domain.id, "sales").value();
+  ASSERT_TRUE(s().create_mailbox(other.id, "free", SpecialUse::none));
+  EXPECT_TRUE(s().rename_mailbox(c, "free"));
+}
+
+TEST_F(ChangesTest, RenamingInboxMovesItsMessages) {
+  auto u = append(m_inbox, 3, flag_seen);
+  ASSERT_TRUE(s().expunge(m_inbox, {u[0]}));
+  auto sub = create("INBOX/sub");
+  auto before = info(m_inbox);
+
+  ASSERT_TRUE(s().rename_mailbox(m_inbox, "Old"));
+  auto old = s().find_mailbox(m_address.id, "Old");
+  ASSERT_TRUE(old);
+  EXPECT_NE(old->id, m_inbox);
+  EXPECT_NE(old->uidvalidity, before.uidvalidity);
+  EXPECT_EQ(uids(old->id), (Uids{1, 2})) << "new UIDs in the new folder";
+  EXPECT_EQ(s().message(old->id, 1).value().flags, std::uint32_t{flag_seen});
+
+  auto inbox = info(m_inbox);
+  EXPECT_EQ(inbox.name, "INBOX");
+  EXPECT_EQ(inbox.uidvalidity, before.uidvalidity);
+  EXPECT_EQ(inbox.uidnext, before.uidnext) << "UIDs are not handed out again";
+  EXPECT_EQ(inbox.highestmodseq, before.highestmodseq + 1);
+  EXPECT_TRUE(uids(m_inbox).empty());
+  EXPECT_EQ(s().expunged_since(m_inbox, before.highestmodseq).value(), (Uids{u[1], u[2]}));
+  EXPECT_EQ(info(sub).name, "INBOX/sub") << "INBOX's children are not renamed";
+
+  // Again, to a taken name: refused, INBOX keeps its messages.
+  auto fresh = append(m_inbox, 1);
+  auto r = s().rename_mailbox(m_inbox, "Old");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::exists);
+  EXPECT_EQ(uids(m_inbox), fresh);
+  EXPECT_EQ(s().integrity_check().value(), "");
+}
+
+// --- delete, subscription, roles
+
+TEST_F(ChangesTest, DeleteMailbox) {
+  auto p = create("p");
+  auto child = create("p/child");
+  auto u = append(p, 2);
+  ASSERT_TRUE(s().expunge(p, {u[1]}));
+  // One blob also in INBOX: it stays referenced.
+  auto shared = s().append_messages(blob("shared"), {{p, 0, {}, 1}, {m_inbox, 0, {}, 1}});
+  ASSERT_TRUE(shared);
+
+  ASSERT_TRUE(s().delete_mailbox(p));
+  EXPECT_EQ(s().mailbox(p).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(info(child).name, "p/child") << "children stay";
+  EXPECT_EQ(uids(m_inbox).size(), 1u);
+  EXPECT_EQ(s().delete_mailbox(p).error().kind, ErrorKind::not_found);
+
+  auto collected = s().collect_unreferenced_blobs(100).value();
+  std::set<std::string> got(collected.begin(), collected.end());
+  EXPECT_EQ(got, (std::set<std::string>{"h0", "h1"})) << "the deleted folder's blobs, not the shared one";
+  m_store.reset();
+  EXPECT_EQ(raw_int("SELECT count(*) FROM expunged"), 0) << "expunged rows go with their folder";
+  reopen();
+
+  auto r = s().delete_mailbox(m_inbox);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::invalid);
+  EXPECT_EQ(r.error().message, "INBOX cannot be deleted");
+  EXPECT_TRUE(s().mailbox(m_inbox));
+  EXPECT_EQ(s().integrity_check().value(), "");
+}
+
+TEST_F(ChangesTest, Subscription) {
+  auto sent = box("Sent");
+  EXPECT_TRUE(info(sent).subscribed);
+  ASSERT_TRUE(s().set_subscribed(sent, false));
+  EXPECT_FALSE(info(sent).subscribed);
+  ASSERT_TRUE(s().set_subscribed(sent, false)) << "idempotent";
+  ASSERT_TRUE(s().set_subscribed(sent, true));
+  EXPECT_TRUE(info(sent).subscribed);
+  EXPECT_EQ(s().set_subscribed(99999, true).error().kind, ErrorKind::not_found);
+}
+
+TEST_F(ChangesTest, SpecialUseMovesBetweenMailboxes) {
+  auto other = s().create_address(m_domain.id, "sales").value();
+  auto projects = create("Projects");
+  auto archive = box("Archive");
+  ASSERT_TRUE(s().set_special_use(projects, SpecialUse::archive));
+  EXPECT_EQ(info(projects).special_use, SpecialUse::archive);
+  EXPECT_EQ(info(archive).special_use, SpecialUse::none) << "the role moved";
+  EXPECT_EQ(s().find_special_mailbox(m_address.id, SpecialUse::archive).value().id, projects);
+  EXPECT_EQ(s().find_special_mailbox(other.id, SpecialUse::archive).value().name, "Archive")
+      << "other addresses keep theirs";
+
+  ASSERT_TRUE(s().set_special_use(projects, SpecialUse::flagged));
+  EXPECT_EQ(info(projects).special_use, SpecialUse::flagged);
+  EXPECT_EQ(s().find_special_mailbox(m_address.id, SpecialUse::archive).error().kind, ErrorKind::not_found);
+
+  ASSERT_TRUE(s().set_special_use(projects, SpecialUse::none));
+  EXPECT_EQ(info(projects).special_use, SpecialUse::none);
+  EXPECT_EQ(info(box("Junk")).special_use, SpecialUse::junk) << "none takes nothing from others";
+  EXPECT_EQ(s().set_special_use(99999, SpecialUse::junk).error().kind, ErrorKind::not_found);
+}
+
+// --- blobs
+
+TEST_F(ChangesTest, CollectUnreferencedBlobs) {
+  auto u = append(m_inbox, 4);  // blobs h0 … h3
+  EXPECT_TRUE(s().collect_unreferenced_blobs(100).value().empty()) << "all in use";
+  ASSERT_TRUE(s().expunge(m_inbox, {u[0], u[1], u[2]}));
+
+  auto first = s().collect_unreferenced_blobs(2).value();
+  EXPECT_EQ(first, (std::vector<std::string>{"h0", "h1"})) << "limit honoured";
+  auto second = s().collect_unreferenced_blobs(2).value();
+  EXPECT_EQ(second, std::vector<std::string>{"h2"});
+  EXPECT_TRUE(s().collect_unreferenced_blobs(2).value().empty());
+  EXPECT_TRUE(s().collect_unreferenced_blobs(0).value().empty());
+
+  m_store.reset();
+  EXPECT_EQ(raw_int("SELECT count(*) FROM blob"), 1);
+  EXPECT_EQ(raw_int("SELECT count(*) FROM blob_text"), 1) << "index entries go too";
+  reopen();
+  // The same content arriving again is stored and indexed afresh.
+  auto again = s().append_messages(blob("h0"), {{m_inbox, 0, {}, 1}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(s().search_text(m_inbox, "body of h0").value(), Uids{(*again)[0].uid});
+  EXPECT_EQ(s().integrity_check().value(), "");
+}
+
+// --- schema
+
+TEST_F(ChangesTest, MigratesFromSchemaOne) {
+  auto u = append(m_inbox, 2);
+  raw("DROP TABLE expunged; PRAGMA user_version = 1;");
+  EXPECT_EQ(raw_int("PRAGMA user_version"), 1);
+  EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE name = 'expunged'"), 0);
+
+  reopen();
+  m_store.reset();
+  EXPECT_EQ(raw_int("PRAGMA user_version"), 2);
+  EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE name IN ('expunged', 'expunged_modseq')"), 2);
+
+  reopen();
+  EXPECT_EQ(uids(m_inbox), u) << "data survives the migration";
+  ASSERT_TRUE(s().expunge(m_inbox, {u[0]}));
+  EXPECT_EQ(s().expunged_since(m_inbox, 0).value(), Uids{u[0]});
+  EXPECT_EQ(s().integrity_check().value(), "");
+}
+
+}  // namespace
+}  // namespace estafeta::store
