@@ -35,7 +35,15 @@ struct Event {
   std::uint64_t modseq = 0;
 };
 
-class EventBus {
+// Where events go. The in-process bus is one; the store's event log (seen by
+// every process and node) is another.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void publish(const Event& event) = 0;
+};
+
+class EventBus final : public EventSink {
  public:
   using Callback = std::function<void(const Event&)>;
 
@@ -58,7 +66,7 @@ class EventBus {
 
   // Receive every event; filter in the callback.
   [[nodiscard]] Subscription subscribe(Callback callback);
-  void publish(const Event& event);
+  void publish(const Event& event) override;
 
  private:
   void unsubscribe(std::uint64_t id);

@@ -112,8 +112,7 @@ asio::awaitable<void> run(std::shared_ptr<Conn> c, net::SessionEnv env) {
   options.starttls_available = !c->tls && env.tls != nullptr;
   options.plaintext_auth = env.listener->plaintext_auth;
   options.append_limit = services.config->limits.max_message_size;
-  static AuthThrottle throttle;  // shared by every IMAP session of the process
-  Session session(services, throttle, options);
+  Session session(services, *services.throttle, options);
 
   // Bus events: only those for our address are worth a wake-up.
   std::weak_ptr<Conn> weak = c;

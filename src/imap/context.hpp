@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "imap/auth_throttle.hpp"
+#include "auth/throttle.hpp"
 #include "imap/command.hpp"
 #include "imap/selected.hpp"
 #include "net/services.hpp"
@@ -52,10 +52,10 @@ struct SaslExchange {
 };
 
 struct Context {
-  Context(net::Services& s, AuthThrottle& t, SessionOptions o) : services(s), throttle(t), options(std::move(o)) {}
+  Context(net::Services& s, auth::Throttle& t, SessionOptions o) : services(s), throttle(t), options(std::move(o)) {}
 
   net::Services& services;
-  AuthThrottle& throttle;
+  auth::Throttle& throttle;
   SessionOptions options;
 
   State state = State::not_authenticated;

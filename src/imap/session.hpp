@@ -18,7 +18,7 @@ namespace estafeta::imap {
 
 class Session {
  public:
-  Session(net::Services& services, AuthThrottle& throttle, SessionOptions options)
+  Session(net::Services& services, auth::Throttle& throttle, SessionOptions options)
       : m_ctx(services, throttle, std::move(options)) {}
 
   std::string greeting() const;

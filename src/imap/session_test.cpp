@@ -68,7 +68,7 @@ class SessionTest : public ::testing::Test {
 
   testing::TempDir m_dir{"imap-session"};
   std::unique_ptr<net::Services> m_services;
-  AuthThrottle m_throttle;
+  auth::Throttle m_throttle;
   std::string m_password, m_bob_password;
   Reply m_last;
 };

@@ -49,8 +49,10 @@ struct CreatedDevicePassword {
 
 class Manager {
  public:
-  // All references must outlive the Manager.
-  Manager(store::Store& store, const auth::DeviceKeyring& keyring, EventBus& bus, const Clock& clock)
+  // All references must outlive the Manager. Events (revocations, locks) go
+  // to `bus`; in the server and the CLI that is the store's event log, which
+  // the server relays to its sessions.
+  Manager(store::Store& store, const auth::DeviceKeyring& keyring, EventSink& bus, const Clock& clock)
       : m_store(store), m_keyring(keyring), m_bus(bus), m_clock(clock) {}
 
   // Organisations (operator only, except listing one's own).
@@ -105,7 +107,7 @@ class Manager {
 
   store::Store& m_store;
   const auth::DeviceKeyring& m_keyring;
-  EventBus& m_bus;
+  EventSink& m_bus;  // the store's event log in a server or CLI: reaches every process
   const Clock& m_clock;
 };
 

@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "core/log.hpp"
+#include "net/offload.hpp"
 #include "net/session.hpp"
 #include "imap/connection.hpp"
 #include "web/http_session.hpp"
@@ -154,6 +155,30 @@ std::string listen_label(const ListenerConfig& l) {
   return l.host.find(':') != std::string::npos ? fmt::format("[{}]:{}", l.host, l.port) : fmt::format("{}:{}", l.host, l.port);
 }
 
+// Relays the store's event log (revocations and locks made by the CLI or
+// another node) to this process's bus, every 200 ms; old entries are pruned.
+asio::awaitable<void> relay_event_log(Runtime& rt, std::int64_t last) {
+  asio::steady_timer timer(*rt.ioc);
+  auto& services = *rt.services;
+  int rounds = 0;
+  while (!rt.stopping) {
+    timer.expires_after(std::chrono::milliseconds(200));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec || rt.stopping) co_return;
+    auto batch = co_await offload(*rt.workers, [&] { return services.store->events_after(last, 1000); });
+    if (!batch) {
+      log::warn("event_log.read_failed", {{"detail", batch.error().detail}});
+      continue;
+    }
+    for (auto& [id, event] : *batch) {
+      last = id;
+      services.bus->publish(event);
+    }
+    if (++rounds % 3000 == 0)  // about every ten minutes: keep a day
+      co_await offload(*rt.workers, [&] { return services.store->prune_events(services.clock->now() - 86400); });
+  }
+}
+
 Result<tcp::endpoint> endpoint_of(const ListenerConfig& l) {
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(l.host, ec);
@@ -206,6 +231,7 @@ Status run_server(Services& services, const ServeOptions& options) {
     rt.acceptors.push_back(std::move(acceptor));
   }
   asio::co_spawn(ioc, shutdown_on_signal(rt, signals, options.grace), asio::detached);
+  asio::co_spawn(ioc, relay_event_log(rt, TRY(services.store->last_event_id())), asio::detached);
   if (options.on_ready) options.on_ready();
   log::info("serve.started", {{"threads", threads}, {"listeners", rt.acceptors.size()}});
 

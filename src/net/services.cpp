@@ -17,7 +17,9 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
   mime::Limits limits;
   limits.max_size = config->limits.max_message_size;
   s->deliverer = std::make_unique<delivery::Deliverer>(*s->store, *s->blobs, *s->bus, limits);
-  s->manager = std::make_unique<manage::Manager>(*s->store, *s->keyring, *s->bus, *s->clock);
+  s->event_log = std::make_unique<store::EventLogSink>(*s->store);
+  s->manager = std::make_unique<manage::Manager>(*s->store, *s->keyring, *s->event_log, *s->clock);
+  s->throttle = std::make_unique<auth::Throttle>();
   return s;
 }
 

@@ -5,12 +5,14 @@
 #include <memory>
 
 #include "auth/device_password.hpp"
+#include "auth/throttle.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/event_bus.hpp"
 #include "delivery/deliverer.hpp"
 #include "manage/manager.hpp"
 #include "store/blob_store.hpp"
+#include "store/event_log.hpp"
 #include "store/store.hpp"
 
 namespace estafeta::net {
@@ -21,9 +23,11 @@ struct Services {
   std::unique_ptr<store::BlobStore> blobs;
   std::unique_ptr<auth::DeviceKeyring> keyring;
   std::unique_ptr<Clock> clock;
-  std::unique_ptr<EventBus> bus;
+  std::unique_ptr<EventBus> bus;                     // in-process: sessions subscribe here
+  std::unique_ptr<store::EventLogSink> event_log;    // across processes: relayed to `bus` by the server
   std::unique_ptr<delivery::Deliverer> deliverer;
   std::unique_ptr<manage::Manager> manager;
+  std::unique_ptr<auth::Throttle> throttle;  // failed logins, shared by IMAP, POP3 and SMTP sessions
 };
 
 // Opens everything under config.data_dir (creating the folder, the database,

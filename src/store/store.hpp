@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/event_bus.hpp"
 #include "core/result.hpp"
 #include "store/types.hpp"
 
@@ -154,6 +155,14 @@ class Store {
   // Blobs no message refers to any more: their rows and index entries are
   // removed and their hashes returned, so the caller can delete the files.
   virtual Result<std::vector<std::string>> collect_unreferenced_blobs(std::size_t limit) = 0;
+
+  // --- event log: events that must reach every process and node (revocations,
+  // locks). Ids ascend; readers remember the last id they saw.
+  virtual Result<std::int64_t> append_event(const Event& event) = 0;
+  virtual Result<std::vector<std::pair<std::int64_t, Event>>> events_after(std::int64_t id, std::size_t limit) = 0;
+  virtual Result<std::int64_t> last_event_id() = 0;
+  // Forgets events older than `before` (Unix seconds).
+  virtual Status prune_events(Time before) = 0;
 
   // --- audit log
   virtual Status append_audit(const AuditEntry& entry) = 0;

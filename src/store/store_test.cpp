@@ -339,3 +339,34 @@ TEST(SpecialUse, Names) {
 
 }  // namespace
 }  // namespace estafeta::store
+
+namespace estafeta::store {
+namespace {
+
+TEST_F(StoreTest, EventLogCarriesEventsAcrossProcesses) {
+  EXPECT_EQ(s().last_event_id().value(), 0);
+  Event revoked{EventKind::device_revoked};
+  revoked.device_password_id = 42;
+  revoked.address_id = 7;
+  auto first = s().append_event(revoked).value();
+  Event locked{EventKind::service_locked};
+  locked.service_id = 3;
+  auto second = s().append_event(locked).value();
+  EXPECT_GT(second, first);
+  EXPECT_EQ(s().last_event_id().value(), second);
+  reopen();  // another process reading the same file sees the same log
+  auto all = s().events_after(0, 10).value();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].second.kind, EventKind::device_revoked);
+  EXPECT_EQ(all[0].second.device_password_id, 42);
+  EXPECT_EQ(all[0].second.address_id, 7);
+  EXPECT_EQ(all[1].second.service_id, 3);
+  EXPECT_EQ(s().events_after(first, 10).value().size(), 1u);
+  EXPECT_EQ(s().events_after(0, 1).value().size(), 1u);
+  ASSERT_TRUE(s().prune_events(std::numeric_limits<Time>::max()));
+  EXPECT_TRUE(s().events_after(0, 10).value().empty());
+  EXPECT_EQ(s().append_event(revoked).value(), second + 1) << "ids keep ascending after pruning";
+}
+
+}  // namespace
+}  // namespace estafeta::store

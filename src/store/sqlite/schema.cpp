@@ -166,6 +166,23 @@ CREATE TABLE expunged (
 ) STRICT;
 CREATE INDEX expunged_modseq ON expunged(mailbox_id, modseq);
 )sql",
+    // 3: the event log, so that a management action in one process (the CLI)
+    // reaches the sessions of another (the server), and later other nodes.
+    R"sql(
+CREATE TABLE event_log (
+  id                 INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: readers remember the last id
+  kind               INTEGER NOT NULL,
+  address_id         INTEGER NOT NULL DEFAULT 0,
+  mailbox_id         INTEGER NOT NULL DEFAULT 0,
+  service_id         INTEGER NOT NULL DEFAULT 0,
+  access_id          INTEGER NOT NULL DEFAULT 0,
+  device_password_id INTEGER NOT NULL DEFAULT 0,
+  uid                INTEGER NOT NULL DEFAULT 0,
+  modseq             INTEGER NOT NULL DEFAULT 0,
+  time               INTEGER NOT NULL
+) STRICT;
+CREATE INDEX event_log_time ON event_log(time);
+)sql",
 };
 
 }  // namespace

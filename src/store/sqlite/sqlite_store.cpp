@@ -29,6 +29,49 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db)));
 }
 
+Result<std::int64_t> SqliteStore::append_event(const Event& e) {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare(
+      "INSERT INTO event_log (kind, address_id, mailbox_id, service_id, access_id, device_password_id, uid, modseq, "
+      "time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  TRY(st.bind_all(static_cast<std::int64_t>(e.kind), e.address_id, e.mailbox_id, e.service_id, e.access_id,
+                  e.device_password_id, std::int64_t{e.uid}, static_cast<std::int64_t>(e.modseq), unix_now())
+          .run());
+  return m_db->last_insert_id();
+}
+
+Result<std::vector<std::pair<std::int64_t, Event>>> SqliteStore::events_after(std::int64_t id, std::size_t limit) {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare(
+      "SELECT id, kind, address_id, mailbox_id, service_id, access_id, device_password_id, uid, modseq "
+      "FROM event_log WHERE id > ? ORDER BY id LIMIT ?"));
+  st.bind_all(id, static_cast<std::int64_t>(limit));
+  return all<std::pair<std::int64_t, Event>>(std::move(st), [](const Statement& s) {
+    Event e{static_cast<EventKind>(s.int64(1))};
+    e.address_id = s.int64(2);
+    e.mailbox_id = s.int64(3);
+    e.service_id = s.int64(4);
+    e.access_id = s.int64(5);
+    e.device_password_id = s.int64(6);
+    e.uid = static_cast<std::uint32_t>(s.int64(7));
+    e.modseq = static_cast<std::uint64_t>(s.int64(8));
+    return std::pair{s.int64(0), e};
+  });
+}
+
+Result<std::int64_t> SqliteStore::last_event_id() {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare("SELECT coalesce(max(id), 0) FROM event_log"));
+  TRY(st.step());
+  return st.int64(0);
+}
+
+Status SqliteStore::prune_events(Time before) {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare("DELETE FROM event_log WHERE time < ?"));
+  return st.bind_all(before).run();
+}
+
 Status SqliteStore::append_audit(const AuditEntry& e) {
   std::lock_guard lock(m_mutex);
   auto st = TRY(m_db->prepare(

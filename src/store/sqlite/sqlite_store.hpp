@@ -93,6 +93,11 @@ class SqliteStore final : public Store {
   Status set_special_use(Id mailbox_id, SpecialUse use) override;
   Result<std::vector<std::string>> collect_unreferenced_blobs(std::size_t limit) override;
 
+  Result<std::int64_t> append_event(const Event& event) override;
+  Result<std::vector<std::pair<std::int64_t, Event>>> events_after(std::int64_t id, std::size_t limit) override;
+  Result<std::int64_t> last_event_id() override;
+  Status prune_events(Time before) override;
+
   Status append_audit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> query_audit(const AuditQuery& query) override;
 

@@ -9,9 +9,9 @@
 #include <mutex>
 #include <string>
 
-namespace estafeta::imap {
+namespace estafeta::auth {
 
-class AuthThrottle {
+class Throttle {
  public:
   using Clock = std::chrono::steady_clock;
 
@@ -36,4 +36,4 @@ class AuthThrottle {
   Clock::time_point m_last_expiry;            // GUARDED_BY(m_mutex)
 };
 
-}  // namespace estafeta::imap
+}  // namespace estafeta::auth

@@ -1,8 +1,8 @@
-#include "imap/auth_throttle.hpp"
+#include "auth/throttle.hpp"
 
 #include <algorithm>
 
-namespace estafeta::imap {
+namespace estafeta::auth {
 
 namespace {
 constexpr auto kForget = std::chrono::minutes(15);
@@ -13,20 +13,20 @@ std::string lower(std::string s) {
 }
 }  // namespace
 
-std::chrono::milliseconds AuthThrottle::delay_for(int failures) {
+std::chrono::milliseconds Throttle::delay_for(int failures) {
   if (failures <= 0) return std::chrono::milliseconds(0);
   auto ms = 250LL << std::min(failures - 1, 5);
   return std::chrono::milliseconds(std::min<long long>(ms, 8000));
 }
 
-void AuthThrottle::expire(Clock::time_point now) {
+void Throttle::expire(Clock::time_point now) {
   if (now - m_last_expiry < std::chrono::minutes(1)) return;
   m_last_expiry = now;
   for (auto* map : {&m_by_ip, &m_by_address})
     std::erase_if(*map, [&](auto& kv) { return now - kv.second.last > kForget; });
 }
 
-std::chrono::milliseconds AuthThrottle::failed(const std::string& ip, const std::string& address) {
+std::chrono::milliseconds Throttle::failed(const std::string& ip, const std::string& address) {
   std::lock_guard lock(m_mutex);
   auto now = Clock::now();
   expire(now);
@@ -40,12 +40,12 @@ std::chrono::milliseconds AuthThrottle::failed(const std::string& ip, const std:
   return std::max(delay_for(a.failures), delay_for(b.failures));
 }
 
-void AuthThrottle::succeeded(const std::string& address) {
+void Throttle::succeeded(const std::string& address) {
   std::lock_guard lock(m_mutex);
   m_by_address.erase(lower(address));
 }
 
-std::chrono::milliseconds AuthThrottle::pending(const std::string& ip, const std::string& address) {
+std::chrono::milliseconds Throttle::pending(const std::string& ip, const std::string& address) {
   std::lock_guard lock(m_mutex);
   auto now = Clock::now();
   std::chrono::milliseconds d{0};
@@ -57,4 +57,4 @@ std::chrono::milliseconds AuthThrottle::pending(const std::string& ip, const std
   return d;
 }
 
-}  // namespace estafeta::imap
+}  // namespace estafeta::auth
