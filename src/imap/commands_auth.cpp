@@ -119,6 +119,13 @@ Reply cmd_enable(Context& ctx, Command& c) {
     if (cap == "UTF8=ACCEPT" && !ctx.enabled.utf8) {
       ctx.enabled.utf8 = true;
       enabled += " UTF8=ACCEPT";
+    } else if (cap == "CONDSTORE" && !ctx.enabled.condstore) {
+      ctx.enabled.condstore = true;
+      enabled += " CONDSTORE";
+    } else if (cap == "QRESYNC" && !ctx.enabled.qresync) {
+      ctx.enabled.qresync = true;  // implies CONDSTORE (RFC 7162 §3.2.3)
+      ctx.enabled.condstore = true;
+      enabled += " QRESYNC";
     }
   }
   Reply r;

@@ -83,6 +83,15 @@ Reply cmd_fetch(Context& ctx, Command& c) {
   }
 
   Reply r;
+  if (f.vanished) {
+    // RFC 7162 §3.2.6: UIDs of the set expunged since CHANGEDSINCE.
+    auto gone = store.expunged_since(view.id(), *f.changed_since);
+    if (!gone) return from_error(c.tag, gone.error());
+    std::vector<std::uint32_t> in_set;
+    for (auto uid : *gone)
+      if (set_contains(f.set, uid, view.mailbox().uidnext - 1)) in_set.push_back(uid);
+    if (!in_set.empty()) r.out += "* VANISHED (EARLIER) " + compress_set(in_set) + "\r\n";
+  }
   bool failed = false;
   for (auto& [seq, uid] : pairs) {
     auto it = by_uid.find(uid);

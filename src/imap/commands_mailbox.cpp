@@ -60,6 +60,28 @@ std::string status_items(Context& ctx, const store::Mailbox& box, const std::vec
   return out;
 }
 
+// RFC 7162 §3.2.5.1: what changed since the client's modseq, limited to the
+// UIDs it knows; expunges as VANISHED (EARLIER), flags as FETCH with UID and
+// MODSEQ. The sequence-match data only lets a server send less; it is not
+// needed for a correct answer, so the full answer is sent.
+Result<std::string> qresync_responses(Context& ctx, SelectedMailbox& v, const cmd::Select::Qresync& q) {
+  auto& store = *ctx.services.store;
+  std::uint32_t max_uid = v.mailbox().uidnext - 1;
+  auto known = [&](std::uint32_t uid) { return q.known_uids ? set_contains(*q.known_uids, uid, max_uid) : uid <= max_uid; };
+  std::string out;
+  std::vector<std::uint32_t> vanished;
+  for (auto uid : TRY(store.expunged_since(v.id(), q.modseq)))
+    if (known(uid)) vanished.push_back(uid);
+  if (!vanished.empty()) out += "* VANISHED (EARLIER) " + compress_set(vanished) + "\r\n";
+  for (auto& m : TRY(store.changed_since(v.id(), q.modseq))) {
+    auto seq = v.seq_of(m.uid);
+    if (!seq || !known(m.uid) || m.modseq > v.known_modseq()) continue;
+    out += fmt::format("* {} FETCH (UID {} FLAGS {} MODSEQ ({}))\r\n", *seq, m.uid, flag_list(m.flags, m.keywords),
+                       m.modseq);
+  }
+  return out;
+}
+
 }  // namespace
 
 Reply cmd_namespace(Context& ctx, Command& c) {
@@ -72,16 +94,24 @@ Reply cmd_namespace(Context& ctx, Command& c) {
 
 Reply cmd_select(Context& ctx, Command& c) {
   auto& s = std::get<cmd::Select>(c.args);
-  // Selecting (even failing to) leaves the selected state (RFC 9051 §6.3.2).
+  if (s.qresync && !ctx.enabled.qresync) return tagged_bad(c.tag, "QRESYNC needs ENABLE QRESYNC first");
+  Reply r;
+  // Selecting (even failing to) leaves the selected state (RFC 9051 §6.3.2),
+  // announced with [CLOSED] to clients that know it (RFC 7162 §3.2.11).
+  if (ctx.selected && (ctx.enabled.qresync || ctx.enabled.rev2)) r.out += "* OK [CLOSED] previous mailbox closed\r\n";
+  if (s.condstore) ctx.enabled.condstore = true;
   ctx.selected.reset();
   ctx.saved_uids.reset();
   ctx.state = State::authenticated;
   auto box = find(ctx, s.mailbox);
-  if (!box) return from_error(c.tag, box.error());
+  if (!box) {
+    auto no = from_error(c.tag, box.error());
+    no.out = r.out + no.out;
+    return no;
+  }
   auto view = SelectedMailbox::open(*ctx.services.store, *box, s.read_only);
   if (!view) return from_error(c.tag, view.error());
   auto& v = **view;
-  Reply r;
   r.out += fmt::format("* {} EXISTS\r\n", v.exists());
   if (!ctx.enabled.rev2) r.out += "* 0 RECENT\r\n";
   r.out += fmt::format("* OK [UIDVALIDITY {}] UIDs valid\r\n", v.mailbox().uidvalidity);
@@ -89,6 +119,12 @@ Reply cmd_select(Context& ctx, Command& c) {
   r.out += "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n";
   if (s.read_only) r.out += "* OK [PERMANENTFLAGS ()] read-only mailbox\r\n";
   else r.out += "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] flags permitted\r\n";
+  if (ctx.enabled.condstore) r.out += fmt::format("* OK [HIGHESTMODSEQ {}] highest\r\n", v.mailbox().highestmodseq);
+  if (s.qresync && s.qresync->uidvalidity == v.mailbox().uidvalidity) {
+    auto resync = qresync_responses(ctx, v, *s.qresync);
+    if (!resync) return from_error(c.tag, resync.error());
+    r.out += *resync;
+  }
   ctx.selected = std::move(*view);
   ctx.state = State::selected;
   append_tagged(r, c.tag, "OK", s.read_only ? "EXAMINE completed" : "SELECT completed",
@@ -167,9 +203,24 @@ Reply cmd_subscribe(Context& ctx, Command& c) {
 
 Reply cmd_list(Context& ctx, Command& c) {
   auto& l = std::get<cmd::List>(c.args);
-  Reply r;
   const char* verb = l.lsub ? "LSUB" : "LIST";
-  if (l.patterns.size() == 1 && l.patterns[0].empty()) {
+  // LIST-EXTENDED options (RFC 5258 §3, RFC 6154 §5.1, RFC 5819).
+  bool sel_subscribed = false, sel_special = false, recursive = false;
+  for (auto& o : l.select_opts) {
+    if (o == "SUBSCRIBED") sel_subscribed = true;
+    else if (o == "SPECIAL-USE") sel_special = true;
+    else if (o == "RECURSIVEMATCH") recursive = true;
+    else if (o != "REMOTE") return tagged_bad(c.tag, "unknown LIST selection option " + o);
+  }
+  if (recursive && !sel_subscribed) return tagged_bad(c.tag, "RECURSIVEMATCH needs another selection option");
+  bool ret_subscribed = sel_subscribed, ret_status = false;
+  for (auto& o : l.return_opts) {
+    if (o == "SUBSCRIBED") ret_subscribed = true;
+    else if (o == "STATUS") ret_status = true;
+    else if (o != "CHILDREN" && o != "SPECIAL-USE") return tagged_bad(c.tag, "unknown LIST return option " + o);
+  }
+  Reply r;
+  if (l.patterns.size() == 1 && l.patterns[0].empty() && !l.extended) {
     // The hierarchy delimiter and root (RFC 9051 §6.3.9).
     r.out = fmt::format("* {} (\\Noselect) \"/\" \"\"\r\n", verb);
     append_tagged(r, c.tag, "OK", fmt::format("{} completed", verb));
@@ -186,9 +237,15 @@ Reply cmd_list(Context& ctx, Command& c) {
     for (auto slash = b.name.find('/'); slash != std::string::npos; slash = b.name.find('/', slash + 1))
       names.insert(b.name.substr(0, slash));
   }
-  auto has_children = [&](const std::string& name) {
-    auto it = names.upper_bound(name);
-    return it != names.end() && it->size() > name.size() && it->starts_with(name) && (*it)[name.size()] == '/';
+  auto descendants = [&](const std::string& name) {
+    std::vector<std::string> out;
+    for (auto it = names.upper_bound(name); it != names.end() && it->starts_with(name); ++it)
+      if (it->size() > name.size() && (*it)[name.size()] == '/') out.push_back(*it);
+    return out;
+  };
+  auto subscribed = [&](const std::string& name) {
+    auto it = by_name.find(name);
+    return it != by_name.end() && it->second->subscribed;
   };
   std::vector<std::string> patterns;
   for (auto& p : l.patterns) {
@@ -206,18 +263,32 @@ Reply cmd_list(Context& ctx, Command& c) {
     if (!match) continue;
     auto it = by_name.find(name);
     const store::Mailbox* box = it == by_name.end() ? nullptr : it->second;
-    if (l.lsub && (!box || !box->subscribed)) continue;
+    auto kids = descendants(name);
+    std::string childinfo;
+    if (l.lsub && !subscribed(name)) continue;
+    if (sel_subscribed && !subscribed(name)) {
+      // RECURSIVEMATCH: a parent of subscribed mailboxes is listed with CHILDINFO.
+      if (!recursive || std::none_of(kids.begin(), kids.end(), subscribed)) continue;
+      childinfo = " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
+    }
+    if (sel_special && (!box || box->special_use == store::SpecialUse::none)) continue;
     std::string attrs;
     auto add = [&](std::string_view a) {
       if (!attrs.empty()) attrs += ' ';
       attrs += a;
     };
-    if (!box) add("\\Noselect");
-    if (!l.lsub) add(has_children(name) ? "\\HasChildren" : "\\HasNoChildren");
+    if (!box) add(l.extended ? "\\NonExistent" : "\\Noselect");
+    if (!l.lsub) add(kids.empty() ? "\\HasNoChildren" : "\\HasChildren");
+    if (ret_subscribed && subscribed(name)) add("\\Subscribed");
     if (box && box->special_use != store::SpecialUse::none) add(special_attr(box->special_use));
     r.out += fmt::format("* {} ({}) \"/\" ", verb, attrs);
     append_astring(r.out, wire_name(ctx, name), ctx.utf8_names());
-    r.out += "\r\n";
+    r.out += childinfo + "\r\n";
+    if (ret_status && box) {
+      r.out += "* STATUS ";
+      append_astring(r.out, wire_name(ctx, name), ctx.utf8_names());
+      r.out += " (" + status_items(ctx, *box, l.status_items) + ")\r\n";
+    }
   }
   append_updates(ctx, r, true);
   append_tagged(r, c.tag, "OK", fmt::format("{} completed", verb));

@@ -49,11 +49,17 @@ std::string mailbox_part(const std::string& addr) {
   return local;
 }
 
+bool uses_modseq(const SearchKey& k) {
+  if (k.kind == SearchKey::Kind::modseq) return true;
+  return std::any_of(k.children.begin(), k.children.end(), uses_modseq);
+}
+
 }  // namespace
 
 Reply cmd_search(Context& ctx, Command& c) {
   auto& s = std::get<cmd::Search>(c.args);
   if (!charset_ok(s.args.charset)) return tagged_no(c.tag, "unsupported charset", "BADCHARSET (US-ASCII UTF-8)");
+  if (uses_modseq(s.args.key)) ctx.enabled.condstore = true;  // RFC 7162 §3.1
   auto found = run_search(ctx, s.args.key);
   if (!found) return from_error(c.tag, found.error());
   Reply r;
@@ -74,9 +80,16 @@ Reply cmd_search(Context& ctx, Command& c) {
     }
     ctx.saved_uids = std::move(uids);
   }
+  // RFC 7162 §3.1.5: with a MODSEQ key, the highest modseq of the results.
+  std::uint64_t highest = 0;
+  if (uses_modseq(s.args.key) && !found->empty()) {
+    for (auto& [seq, uid] : *found)
+      if (auto m = ctx.services.store->message(ctx.selected->id(), uid)) highest = std::max(highest, m->modseq);
+  }
   if (!s.args.esearch) {
     r.out = "* SEARCH";
     for (auto n : numbers) r.out += fmt::format(" {}", n);
+    if (highest) r.out += fmt::format(" (MODSEQ {})", highest);
     r.out += "\r\n";
   } else if (ret != static_cast<unsigned>(SearchReturn::save)) {
     r.out = fmt::format("* ESEARCH (TAG \"{}\")", c.tag);
@@ -87,6 +100,7 @@ Reply cmd_search(Context& ctx, Command& c) {
       if (has(ret, SearchReturn::all)) r.out += " ALL " + compress_set(numbers);
     }
     if (has(ret, SearchReturn::count)) r.out += fmt::format(" COUNT {}", numbers.size());
+    if (highest) r.out += fmt::format(" MODSEQ {}", highest);
     r.out += "\r\n";
   }
   append_updates(ctx, r, s.uid);

@@ -8,6 +8,16 @@
 
 namespace estafeta::imap {
 
+bool set_contains(const SequenceSet& set, std::uint32_t uid, std::uint32_t max_uid) {
+  for (auto& r : set.ranges) {
+    std::uint32_t a = r.first == kStar ? max_uid : r.first;
+    std::uint32_t b = r.last == kStar ? max_uid : r.last;
+    if (a > b) std::swap(a, b);
+    if (uid >= a && uid <= b) return true;
+  }
+  return false;
+}
+
 Result<std::unique_ptr<SelectedMailbox>> SelectedMailbox::open(store::Store& store, const store::Mailbox& box,
                                                                 bool read_only) {
   std::unique_ptr<SelectedMailbox> s(new SelectedMailbox(box, read_only));

@@ -29,6 +29,9 @@ struct PollOptions {
   bool uid_in_fetch = true;   // include UID in unsolicited FETCH (always allowed)
 };
 
+// Whether a UID is in a UID set ("*" standing for `max_uid`).
+bool set_contains(const SequenceSet& set, std::uint32_t uid, std::uint32_t max_uid);
+
 class SelectedMailbox {
  public:
   static Result<std::unique_ptr<SelectedMailbox>> open(store::Store& store, const store::Mailbox& box, bool read_only);

@@ -153,8 +153,10 @@ std::string capabilities(const Context& ctx) {
     else caps += " LOGINDISABLED";
     return caps;
   }
-  caps += fmt::format(" NAMESPACE UNSELECT UIDPLUS MOVE SPECIAL-USE CHILDREN STATUS=SIZE UTF8=ACCEPT APPENDLIMIT={}",
-                      ctx.options.append_limit);
+  caps += fmt::format(
+      " NAMESPACE UNSELECT UIDPLUS MOVE SPECIAL-USE CREATE-SPECIAL-USE CHILDREN LIST-EXTENDED LIST-STATUS"
+      " STATUS=SIZE CONDSTORE QRESYNC ESEARCH SEARCHRES SORT SORT=DISPLAY BINARY UTF8=ACCEPT APPENDLIMIT={}",
+      ctx.options.append_limit);
   return caps;
 }
 

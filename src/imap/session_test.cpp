@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "core/testing.hpp"
+#include <fmt/format.h>
+
 #include "mime/parsed_message.hpp"
 
 namespace estafeta::imap {
@@ -293,6 +295,70 @@ TEST_F(SessionTest, StateRules) {
   EXPECT_EQ(run(*s, "c FROB"), "c BAD unknown command\r\n");
   EXPECT_EQ(run(*s, "d LOGOUT"), "* BYE logging out\r\nd OK LOGOUT completed\r\n");
   EXPECT_EQ(m_last.next, Reply::Next::close);
+}
+
+}  // namespace
+}  // namespace estafeta::imap
+
+namespace estafeta::imap {
+namespace {
+
+TEST_F(SessionTest, ListExtendedAndListStatus) {
+  auto s = logged_in();
+  run(*s, "a CREATE Work/Reports");
+  run(*s, "b UNSUBSCRIBE Work/Reports");
+  run(*s, "c CREATE Lists/Announce");
+  run(*s, "d UNSUBSCRIBE Lists");
+  deliver("one");
+  auto sp = run(*s, "e LIST (SPECIAL-USE) \"\" *");
+  EXPECT_NE(sp.find("\\Sent) \"/\" Sent"), std::string::npos) << sp;
+  EXPECT_EQ(sp.find("INBOX"), std::string::npos) << "only special-use mailboxes";
+  auto st = run(*s, "f LIST \"\" (INBOX Trash) RETURN (STATUS (MESSAGES UNSEEN))");
+  EXPECT_NE(st.find("* LIST (\\HasNoChildren) \"/\" INBOX\r\n* STATUS INBOX (MESSAGES 1 UNSEEN 1)\r\n"), std::string::npos) << st;
+  EXPECT_NE(st.find("* STATUS Trash (MESSAGES 0 UNSEEN 0)"), std::string::npos);
+  auto sub = run(*s, "g LIST (SUBSCRIBED RECURSIVEMATCH) \"\" %");
+  EXPECT_NE(sub.find("* LIST (\\HasNoChildren \\Subscribed) \"/\" INBOX"), std::string::npos) << sub;
+  EXPECT_NE(sub.find("* LIST (\\NonExistent \\HasChildren) \"/\" Lists (\"CHILDINFO\" (\"SUBSCRIBED\"))"), std::string::npos) << sub;
+  EXPECT_EQ(sub.find("Work"), std::string::npos) << "nothing under Work is subscribed";
+  EXPECT_EQ(run(*s, "h LIST (RECURSIVEMATCH) \"\" *"), "h BAD RECURSIVEMATCH needs another selection option\r\n");
+  EXPECT_EQ(run(*s, "i LIST (BOGUS) \"\" *"), "i BAD unknown LIST selection option BOGUS\r\n");
+}
+
+TEST_F(SessionTest, CondstoreAndQresync) {
+  deliver("m1");
+  deliver("m2");
+  deliver("m3");
+  auto s = logged_in();
+  EXPECT_EQ(run(*s, "a SELECT INBOX (QRESYNC (1 1))"), "a BAD QRESYNC needs ENABLE QRESYNC first\r\n");
+  EXPECT_EQ(run(*s, "b ENABLE QRESYNC CONDSTORE"), "* ENABLED QRESYNC\r\nb OK ENABLE completed\r\n");
+  auto sel = run(*s, "c SELECT INBOX");
+  auto hm = sel.find("[HIGHESTMODSEQ ");
+  ASSERT_NE(hm, std::string::npos) << sel;
+  std::uint64_t modseq = std::stoull(sel.substr(hm + 15));
+  auto uv_at = sel.find("[UIDVALIDITY ");
+  std::uint32_t uidvalidity = static_cast<std::uint32_t>(std::stoul(sel.substr(uv_at + 13)));
+  auto st = run(*s, "d STORE 1 +FLAGS (\\Seen)");
+  EXPECT_NE(st.find(fmt::format("* 1 FETCH (FLAGS (\\Seen) MODSEQ ({}))", modseq + 1)), std::string::npos) << st;
+  auto cond = run(*s, fmt::format("e STORE 1:2 (UNCHANGEDSINCE {}) +FLAGS (\\Flagged)", modseq));
+  EXPECT_NE(cond.find("e OK [MODIFIED 1] conditional STORE failed"), std::string::npos) << cond;
+  run(*s, "f STORE 3 +FLAGS (\\Deleted)");
+  EXPECT_EQ(run(*s, "g EXPUNGE").substr(0, 14), "* VANISHED 3\r\n");
+  auto changed = run(*s, fmt::format("h UID FETCH 1:* (FLAGS) (CHANGEDSINCE {} VANISHED)", modseq));
+  EXPECT_NE(changed.find("* VANISHED (EARLIER) 3\r\n"), std::string::npos) << changed;
+  EXPECT_NE(changed.find("* 1 FETCH (UID 1 FLAGS (\\Seen) MODSEQ"), std::string::npos);
+  EXPECT_NE(changed.find("* 2 FETCH (UID 2 FLAGS (\\Flagged) MODSEQ"), std::string::npos);
+  auto search = run(*s, fmt::format("i SEARCH MODSEQ {}", modseq + 1));
+  EXPECT_TRUE(search.starts_with("* SEARCH 1 2 (MODSEQ ")) << search;
+
+  // Another session resynchronises quickly from the old modseq.
+  auto t = logged_in();
+  run(*t, "a ENABLE QRESYNC");
+  auto resync = run(*t, fmt::format("b SELECT INBOX (QRESYNC ({} {} 1:3))", uidvalidity, modseq));
+  EXPECT_NE(resync.find("* VANISHED (EARLIER) 3\r\n"), std::string::npos) << resync;
+  EXPECT_NE(resync.find("* 1 FETCH (UID 1 FLAGS (\\Seen) MODSEQ"), std::string::npos);
+  auto other = run(*t, fmt::format("c SELECT INBOX (QRESYNC ({} {} 1:3))", uidvalidity + 1, modseq));
+  EXPECT_TRUE(other.starts_with("* OK [CLOSED]")) << other;
+  EXPECT_EQ(other.find("VANISHED"), std::string::npos) << "a different UIDVALIDITY: no resync data";
 }
 
 }  // namespace
