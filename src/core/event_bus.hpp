@@ -58,6 +58,7 @@ class EventBus final : public EventSink {
     Subscription& operator=(const Subscription&) = delete;
     ~Subscription() { reset(); }
     void reset();
+    bool active() const { return m_bus != nullptr; }
 
    private:
     EventBus* m_bus = nullptr;

@@ -8,6 +8,7 @@ failure, not a stall.
 Environment: as tests/cli/estafeta_test.py (ESTAFETA_BIN, ESTAFETA_TEST_TMP).
 """
 
+import base64
 import imaplib
 import os
 import re
@@ -17,6 +18,7 @@ import ssl
 import sys
 import tempfile
 import time
+import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
 
@@ -166,6 +168,13 @@ class RawClient:
         except OSError:
             pass
 
+    def starttls(self, context, server_hostname="localhost"):
+        """After a tagged OK to STARTTLS: the TLS handshake. Bytes the server
+        sent in clear after the OK would be a bug; they are returned."""
+        leftover, self.buf = self.buf, b""
+        self.sock = context.wrap_socket(self.sock, server_hostname=server_hostname)
+        return leftover
+
     def send(self, data):
         self.sock.sendall(data if isinstance(data, bytes) else data.encode())
 
@@ -264,7 +273,6 @@ def mutf7_encode(name):
     def flush():
         if run_:
             b64 = "".join(run_).encode("utf-16-be")
-            import base64
             out.append("&" + base64.b64encode(b64).decode().rstrip("=").replace("/", ",") + "-")
             run_.clear()
 
@@ -279,8 +287,6 @@ def mutf7_encode(name):
 
 
 def mutf7_decode(name):
-    import base64
-
     def repl(m):
         if m.group(1) == "":
             return "&"
@@ -421,3 +427,44 @@ def make_message(subject, body="Hello.\r\n", msgid=None, sender="Ana <ana@exampl
     return ("From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: %s\r\n%s"
             "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s"
             % (sender, to, subject, date, msgid, extra, body)).encode()
+
+
+class ServerTestCase(unittest.TestCase):
+    """One served data folder for all the tests of a class (each test uses
+    its own folders, so tests do not see each other's messages)."""
+
+    limits = ""
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.mail = MailServer(cls.limits)
+        cls.addClassCleanup(cls.mail.remove)
+        cls.mail.start()
+
+    def setUp(self):
+        self.assertTrue(self.mail.alive(), "the server died:\n" + self.mail.log())
+
+    def connect(self, **kw):
+        m = self.mail.imap(**kw)
+        self.addCleanup(logout, m)
+        return m
+
+    def raw(self, port=None, login=False):
+        c = self.mail.raw(port)
+        self.addCleanup(c.close)
+        if login:
+            c.login(DEMO_ADDRESS, self.mail.password)
+        return c
+
+    def folder(self, m, suffix=""):
+        """A new folder named after the test; created through `m`."""
+        name = "t-" + self.id().rsplit(".", 1)[-1].replace("_", "-") + suffix
+        typ, data = m.create(name)
+        self.assertEqual(typ, "OK", data)
+        return name
+
+    def ok(self, resp):
+        typ, data = resp
+        self.assertEqual(typ, "OK", data)
+        return data

@@ -1,0 +1,84 @@
+// A client connection for the line-based protocols (IMAP, POP3, SMTP): TLS
+// (implicit or STARTTLS), reading on request, writing with deadlines, and the
+// bus events that concern the connection's address — all delivered through
+// one inbox the session coroutine waits on.
+//
+// Shape: a reader coroutine reads one chunk of bytes only when asked
+// (request_read) and posts it to the inbox; bus events for the followed
+// address are posted to the same inbox. Reads are never cancelled, so a
+// STARTTLS handshake starts from a quiet stream and TLS state is never torn.
+// Everything runs on the session's strand; the bus callback only posts.
+// Includes Asio: for transport files only.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/experimental/channel.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/event_bus.hpp"
+
+namespace estafeta::net {
+
+namespace asio = boost::asio;
+
+struct Input {
+  enum class Kind { data, event, closed } kind = Kind::data;
+  std::string bytes;          // data: may be empty only with an error
+  boost::system::error_code error;  // data: EOF, timeout, reset …
+  Event event{EventKind::message_appended};
+  bool timed_out() const;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  // Must be created on the session's strand.
+  static std::shared_ptr<Connection> create(asio::any_io_executor strand, asio::ip::tcp::socket socket,
+                                            asio::ssl::context& tls);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  // Server-side TLS handshake (implicit TLS, or after a STARTTLS reply).
+  asio::awaitable<bool> start_tls();
+  bool tls() const { return m_tls; }
+
+  asio::awaitable<bool> write(std::string_view bytes);
+  // Asks the reader for the next chunk (no effect while one is pending).
+  void request_read();
+  // The next input: a chunk of bytes, an event, or closed (shutdown).
+  asio::awaitable<Input> next();
+
+  void set_read_timeout(std::chrono::seconds t) { m_read_timeout = t; }
+  // Events for this address (and service-wide ones) are delivered from now on.
+  void follow(EventBus& bus, std::int64_t address_id);
+  // Ends the reader and the subscription; then shuts TLS and the socket down.
+  asio::awaitable<void> close();
+
+ private:
+  Connection(asio::any_io_executor strand, asio::ip::tcp::socket socket, asio::ssl::context& tls);
+  static asio::awaitable<void> reader(std::shared_ptr<Connection> self);
+
+  using Inbox = asio::experimental::channel<void(boost::system::error_code, Input)>;
+  using Want = asio::experimental::channel<void(boost::system::error_code)>;
+
+  asio::any_io_executor m_strand;
+  boost::beast::ssl_stream<boost::beast::tcp_stream> m_stream;
+  bool m_tls = false;
+  bool m_read_pending = false;
+  std::chrono::seconds m_read_timeout{120};
+  Inbox m_inbox;
+  Want m_want;
+  std::atomic<std::int64_t> m_address{0};
+  EventBus::Subscription m_subscription;
+};
+
+}  // namespace estafeta::net
