@@ -5,11 +5,10 @@
 // Security: LOGIN and AUTHENTICATE are refused before TLS unless the
 // listener is a loopback test listener (DESIGN §5). Every failure gets the
 // same answer and a delay that grows with failures per IP and per address.
-#include <sodium.h>
-
 #include <fmt/format.h>
 
 #include "auth/login.hpp"
+#include "auth/sasl.hpp"
 #include "core/log.hpp"
 #include "imap/handlers.hpp"
 #include "imap/session.hpp"
@@ -19,24 +18,6 @@ namespace estafeta::imap {
 namespace {
 
 bool may_authenticate(const Context& ctx) { return ctx.options.tls_active || ctx.options.plaintext_auth; }
-
-std::optional<std::string> base64_decode(std::string_view in) {
-  std::string out(in.size(), '\0');
-  std::size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), in.data(), in.size(), nullptr,
-                        &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
-    return std::nullopt;
-  out.resize(len);
-  return out;
-}
-
-std::string base64_encode(std::string_view in) {
-  std::string out(sodium_base64_encoded_len(in.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(in.data()), in.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);  // the terminating NUL
-  return out;
-}
 
 void audit(Context& ctx, const std::string& action, const std::string& address, const std::string& detail) {
   store::AuditEntry e;
@@ -58,17 +39,11 @@ void audit(Context& ctx, const std::string& action, const std::string& address, 
 
 // RFC 4616: [authzid] NUL authcid NUL passwd
 Reply plain_response(Context& ctx, const std::string& tag, std::string_view b64) {
-  auto decoded = base64_decode(b64);
-  if (!decoded) return tagged_bad(tag, "invalid base64");
-  auto first = decoded->find('\0');
-  auto second = first == std::string::npos ? first : decoded->find('\0', first + 1);
-  if (second == std::string::npos) return tagged_bad(tag, "malformed PLAIN response");
-  auto authzid = decoded->substr(0, first);
-  auto authcid = decoded->substr(first + 1, second - first - 1);
-  auto password = decoded->substr(second + 1);
-  if (!authzid.empty() && authzid != authcid)
+  auto creds = auth::decode_plain(b64);
+  if (!creds) return tagged_bad(tag, "malformed PLAIN response");
+  if (!creds->authzid.empty() && creds->authzid != creds->authcid)
     return tagged_no(tag, "logging in as someone else is not supported", "AUTHORIZATIONFAILED");
-  return finish_login(ctx, tag, authcid, password, "imap");
+  return finish_login(ctx, tag, creds->authcid, creds->password, "imap");
 }
 
 }  // namespace
@@ -159,15 +134,15 @@ Reply cmd_authenticate(Context& ctx, Command& c) {
   ctx.sasl = SaslExchange{c.tag, a.mechanism, std::nullopt};
   Reply r;
   if (a.mechanism == "LOGIN" && a.initial && *a.initial != "=") {
-    auto user = base64_decode(*a.initial);
+    auto user = auth::base64_decode(*a.initial);
     if (!user) {
       ctx.sasl.reset();
       return tagged_bad(c.tag, "invalid base64");
     }
     ctx.sasl->user = *user;
-    r.out = "+ " + base64_encode("Password:") + "\r\n";
+    r.out = "+ " + std::string(auth::kLoginPasswordPrompt) + "\r\n";
   } else {
-    r.out = a.mechanism == "LOGIN" ? "+ " + base64_encode("Username:") + "\r\n" : "+ \r\n";
+    r.out = a.mechanism == "LOGIN" ? "+ " + std::string(auth::kLoginUserPrompt) + "\r\n" : "+ \r\n";
   }
   r.next = Reply::Next::authenticate;
   return r;
@@ -185,7 +160,7 @@ Reply Session::authenticate_step(std::string_view line) {
     m_ctx.sasl.reset();
     return plain_response(m_ctx, exchange.tag, line);
   }
-  auto decoded = base64_decode(line);
+  auto decoded = auth::base64_decode(line);
   if (!decoded) {
     m_ctx.sasl.reset();
     return tagged_bad(exchange.tag, "invalid base64");
@@ -193,7 +168,7 @@ Reply Session::authenticate_step(std::string_view line) {
   if (!exchange.user) {
     m_ctx.sasl->user = *decoded;
     Reply r;
-    r.out = "+ " + base64_encode("Password:") + "\r\n";
+    r.out = "+ " + std::string(auth::kLoginPasswordPrompt) + "\r\n";
     r.next = Reply::Next::authenticate;
     return r;
   }

@@ -23,6 +23,7 @@
 #include "net/offload.hpp"
 #include "net/session.hpp"
 #include "imap/connection.hpp"
+#include "pop3/connection.hpp"
 #include "web/http_session.hpp"
 
 namespace estafeta::net {
@@ -38,6 +39,8 @@ constexpr std::size_t kWorkerThreads = 4;
 constexpr std::pair<Protocol, SessionFn> kSessions[] = {
     {Protocol::imap, &imap::imap_session},
     {Protocol::imaps, &imap::imap_session},
+    {Protocol::pop3, &pop3::pop3_session},
+    {Protocol::pop3s, &pop3::pop3_session},
     {Protocol::http, &web::http_session},
     {Protocol::https, &web::http_session},
 };

@@ -20,6 +20,7 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
   s->event_log = std::make_unique<store::EventLogSink>(*s->store);
   s->manager = std::make_unique<manage::Manager>(*s->store, *s->keyring, *s->event_log, *s->clock);
   s->throttle = std::make_unique<auth::Throttle>();
+  s->maildrop_locks = std::make_unique<IdLocks>();
   return s;
 }
 

@@ -9,6 +9,7 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/event_bus.hpp"
+#include "core/id_locks.hpp"
 #include "delivery/deliverer.hpp"
 #include "manage/manager.hpp"
 #include "store/blob_store.hpp"
@@ -28,6 +29,7 @@ struct Services {
   std::unique_ptr<delivery::Deliverer> deliverer;
   std::unique_ptr<manage::Manager> manager;
   std::unique_ptr<auth::Throttle> throttle;  // failed logins, shared by IMAP, POP3 and SMTP sessions
+  std::unique_ptr<IdLocks> maildrop_locks;   // POP3: one session per address (RFC 1939 §8)
 };
 
 // Opens everything under config.data_dir (creating the folder, the database,

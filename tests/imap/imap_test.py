@@ -22,7 +22,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
 
-from estafeta_test import (DEMO_ADDRESS, DEMO_ADMIN, DEMO_ORG, EXIT_OK, TMP_ROOT, Server,  # noqa: E402,F401
+from estafeta_test import (DEMO_ADDRESS, DEMO_ADMIN, DEMO_ORG, DEMO_SERVICE, EXIT_OK, TMP_ROOT, Server,  # noqa: E402,F401
                            free_port, run)
 
 TIMEOUT = 10  # seconds for any one socket exchange
@@ -468,3 +468,31 @@ class ServerTestCase(unittest.TestCase):
         typ, data = resp
         self.assertEqual(typ, "OK", data)
         return data
+
+
+def bulk_append(mail, folder, messages, flags=None, chunk=100):
+    """APPENDs `messages` (bytes) to `folder` pipelined with non-synchronizing
+    literals (RFC 7888), `chunk` commands per round trip; returns their UIDs
+    in order. imaplib waits for a continuation and a tagged answer per
+    message; this is how a bulk importer talks to a server."""
+    c = RawClient(mail.plain)
+    try:
+        c.login(DEMO_ADDRESS, mail.password)
+        flag_text = (" (%s)" % flags) if flags else ""
+        uids = []
+        for start in range(0, len(messages), chunk):
+            batch = messages[start:start + chunk]
+            out = b"".join(b"b%d APPEND %s%s {%d+}\r\n%s\r\n" % (start + i, folder.encode(), flag_text.encode(),
+                                                                  len(msg), msg)
+                           for i, msg in enumerate(batch))
+            c.send(out)
+            for i in range(len(batch)):
+                _, tagged = c.until_tagged("b%d" % (start + i), timeout=60)
+                m = re.search(rb" OK \[APPENDUID \d+ (\d+)\]", tagged)
+                if not m:
+                    raise AssertionError("APPEND %d failed: %r" % (start + i, tagged))
+                uids.append(int(m.group(1)))
+        c.command("LOGOUT")
+        return uids
+    finally:
+        c.close()

@@ -1,0 +1,85 @@
+// One POP3 connection on a net::Connection: lines in, Session replies out,
+// each command on the worker pool. Autologout after 10 minutes without a
+// command (RFC 1939 §3); bytes pipelined after STLS are dropped; a revoked
+// device ends the session at once.
+#include "pop3/connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/log.hpp"
+#include "net/connection.hpp"
+#include "net/offload.hpp"
+#include "pop3/session.hpp"
+
+namespace estafeta::pop3 {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto kTimeout = std::chrono::minutes(10);
+
+asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
+  auto& services = *env.services;
+  SessionOptions options;
+  options.hostname = services.config->hostname;
+  options.peer_ip = env.peer_ip;
+  options.tls_active = c.tls();
+  options.starttls_available = !c.tls() && env.tls != nullptr;
+  options.plaintext_auth = env.listener->plaintext_auth;
+  Session session(services, options);
+  c.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(kTimeout));
+  LineReader lines;
+
+  if (!co_await c.write(session.greeting())) co_return;
+  c.request_read();
+  for (;;) {
+    auto in = co_await c.next();
+    if (in.kind == net::Input::Kind::closed) co_return;
+    if (in.kind == net::Input::Kind::event) {
+      if (auto why = session.ended_by(in.event)) {
+        co_await c.write("-ERR [SYS/PERM] " + *why + "\r\n");
+        log::info("pop3.session_ended", {{"ip", env.peer_ip}, {"reason", *why}});
+        co_return;
+      }
+      continue;
+    }
+    if (in.bytes.empty()) co_return;  // EOF, error or timeout: no UPDATE state, nothing deleted
+    lines.buffer += in.bytes;
+    bool too_long = false;
+    // SASL responses may be longer than a command line (RFC 5034 §4).
+    while (auto line = lines.next(too_long, session.in_sasl() ? 16384 : kMaxLine)) {
+      if (too_long) {
+        if (!co_await c.write("-ERR command line too long\r\n")) co_return;
+        continue;
+      }
+      auto reply = co_await net::offload(*env.workers, [&] { return session.execute(*line); });
+      if (reply.delay.count() > 0) {
+        asio::steady_timer t(co_await asio::this_coro::executor, reply.delay);
+        co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+      }
+      if (!co_await c.write(reply.out)) co_return;
+      if (auto id = session.address_id()) c.follow(*services.bus, *id);
+      if (reply.next == Reply::Next::close) co_return;
+      if (reply.next == Reply::Next::start_tls) {
+        lines.buffer.clear();  // pipelined in clear: dropped
+        if (!co_await c.start_tls()) co_return;
+        session.tls_started();
+      }
+    }
+    if (lines.buffer.size() > 64 * 1024) co_return;  // bounded even for a client that never sends LF
+    c.request_read();
+  }
+}
+
+}  // namespace
+
+asio::awaitable<void> pop3_session(asio::ip::tcp::socket socket, net::SessionEnv env) {
+  auto c = net::Connection::create(co_await asio::this_coro::executor, std::move(socket), *env.tls);
+  if (!implicit_tls(env.listener->protocol) || co_await c->start_tls()) co_await run(*c, env);
+  co_await c->close();
+}
+
+}  // namespace estafeta::pop3

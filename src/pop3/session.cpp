@@ -1,0 +1,311 @@
+#include "pop3/session.hpp"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "auth/login.hpp"
+#include "auth/sasl.hpp"
+#include "core/log.hpp"
+
+namespace estafeta::pop3 {
+
+namespace {
+
+Reply ok(std::string text) { return Reply{"+OK " + text + "\r\n"}; }
+Reply err(std::string text) { return Reply{"-ERR " + text + "\r\n"}; }
+
+std::optional<std::uint64_t> number(const std::string& s) {
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+  return n;
+}
+
+}  // namespace
+
+std::string dot_stuff(std::string_view m) {
+  std::string out;
+  out.reserve(m.size() + m.size() / 50 + 8);
+  bool line_start = true;
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    char c = m[i];
+    if (line_start && c == '.') out += '.';
+    if (c == '\n' && (i == 0 || m[i - 1] != '\r')) out += '\r';
+    out += c;
+    line_start = c == '\n';
+  }
+  if (!line_start) out += "\r\n";
+  out += ".\r\n";
+  return out;
+}
+
+std::string Session::greeting() const { return fmt::format("+OK {} Estafeta POP3 ready\r\n", m_options.hostname); }
+
+void Session::tls_started() {
+  m_options.tls_active = true;
+  m_options.starttls_available = false;
+}
+
+std::optional<std::int64_t> Session::address_id() const {
+  if (!m_who) return std::nullopt;
+  return m_who->address.id;
+}
+
+std::optional<std::string> Session::ended_by(const Event& e) const {
+  if (!m_who) return std::nullopt;
+  if (e.kind == EventKind::device_revoked && e.device_password_id == m_who->device.id)
+    return "this device password was revoked";
+  if (e.kind == EventKind::access_revoked && e.access_id == m_who->access.id) return "access to this address was revoked";
+  if (e.kind == EventKind::service_locked && e.service_id == m_who->address.service_id)
+    return "the mail service of this address is locked";
+  return std::nullopt;
+}
+
+Reply Session::capa() const {
+  std::string out = "+OK capabilities follow\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n";
+  if (m_state == State::authorization) {
+    if (m_options.starttls_available) out += "STLS\r\n";
+    if (m_options.tls_active || m_options.plaintext_auth) out += "USER\r\nSASL PLAIN LOGIN\r\n";
+  }
+  out += "IMPLEMENTATION Estafeta\r\n.\r\n";
+  return Reply{out};
+}
+
+Reply Session::execute(std::string_view line) {
+  if (m_sasl) return sasl_step(line);
+  auto c = parse_command(line);
+  if (!c) return err(c.error().message);
+  if (c->keyword == "CAPA") return capa();
+  if (c->keyword == "QUIT") return quit();
+  if (c->keyword == "NOOP" && m_state == State::transaction) return ok("");
+  if (m_state == State::authorization) return authorization(*c);
+  return transaction(*c);
+}
+
+Reply Session::quit() {
+  Reply r = ok("bye");
+  r.next = Reply::Next::close;
+  if (m_state != State::transaction) return r;
+  m_state = State::update;
+  std::vector<std::uint32_t> doomed;
+  for (auto& e : m_drop)
+    if (e.deleted) doomed.push_back(e.uid);
+  if (!doomed.empty()) {
+    auto gone = m_services.store->expunge(m_inbox, doomed);
+    if (!gone) {
+      r = err("[SYS/TEMP] some deleted messages were not removed");
+      r.next = Reply::Next::close;
+      log::error("pop3.expunge_failed", {{"detail", gone.error().detail}});
+    } else {
+      Event e{EventKind::message_expunged};
+      e.address_id = m_who->address.id;
+      e.mailbox_id = m_inbox;
+      e.modseq = gone->modseq;
+      m_services.bus->publish(e);
+      r = ok(fmt::format("bye, {} message(s) deleted", gone->uids.size()));
+      r.next = Reply::Next::close;
+    }
+  }
+  m_lock.release();
+  return r;
+}
+
+Reply Session::authorization(const Command& c) {
+  bool may = m_options.tls_active || m_options.plaintext_auth;
+  if (c.keyword == "STLS") {
+    if (!m_options.starttls_available) return err("TLS is not available or already active");
+    Reply r = ok("begin TLS negotiation");
+    r.next = Reply::Next::start_tls;
+    return r;
+  }
+  if (c.keyword == "USER" || c.keyword == "PASS" || c.keyword == "AUTH") {
+    if (!may) return err("[SYS/PERM] use STLS (or port 995) before logging in");
+  }
+  if (c.keyword == "USER") {
+    if (c.args.size() != 1) return err("USER takes the full address");
+    m_user = c.args[0];
+    return ok("send the device password");  // the same answer whether or not the address exists
+  }
+  if (c.keyword == "PASS") {
+    if (!m_user) return err("send USER first");
+    if (c.args.empty()) return err("PASS takes the device password");
+    auto user = *std::exchange(m_user, std::nullopt);
+    return login(user, c.args[0]);
+  }
+  if (c.keyword == "AUTH") {
+    if (c.args.empty()) return Reply{"+OK\r\nPLAIN\r\nLOGIN\r\n.\r\n"};
+    std::string mech = c.args[0];
+    for (auto& ch : mech) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (mech != "PLAIN" && mech != "LOGIN") return err("unsupported mechanism");
+    if (mech == "PLAIN" && c.args.size() > 1) {
+      auto creds = auth::decode_plain(c.args[1] == "=" ? "" : c.args[1]);
+      if (!creds) return err("malformed PLAIN response");
+      if (!creds->authzid.empty() && creds->authzid != creds->authcid) return err("[AUTH] cannot log in as another");
+      return login(creds->authcid, creds->password);
+    }
+    m_sasl = Sasl{mech, std::nullopt};
+    Reply r{mech == "PLAIN" ? std::string("+ \r\n") : "+ " + std::string(auth::kLoginUserPrompt) + "\r\n"};
+    r.next = Reply::Next::sasl;
+    return r;
+  }
+  return err("log in first (USER/PASS or AUTH)");
+}
+
+Reply Session::sasl_step(std::string_view line) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  auto sasl = *m_sasl;
+  if (line == "*") {
+    m_sasl.reset();
+    return err("authentication cancelled");
+  }
+  if (sasl.mechanism == "PLAIN") {
+    m_sasl.reset();
+    auto creds = auth::decode_plain(line);
+    if (!creds) return err("malformed PLAIN response");
+    return login(creds->authcid, creds->password);
+  }
+  auto decoded = auth::base64_decode(line);
+  if (!decoded) {
+    m_sasl.reset();
+    return err("invalid base64");
+  }
+  if (!sasl.user) {
+    m_sasl->user = *decoded;
+    Reply r{"+ " + std::string(auth::kLoginPasswordPrompt) + "\r\n"};
+    r.next = Reply::Next::sasl;
+    return r;
+  }
+  m_sasl.reset();
+  return login(*sasl.user, *decoded);
+}
+
+Reply Session::login(const std::string& address, const std::string& password) {
+  auto& throttle = *m_services.throttle;
+  auto& ip = m_options.peer_ip;
+  auto wait = throttle.pending(ip, address);
+  auto who = auth::authenticate_device(*m_services.store, *m_services.keyring, address, password, ip,
+                                       m_services.clock->now());
+  store::AuditEntry audit;
+  audit.product = "pop3";
+  audit.ip = ip;
+  audit.target = address;
+  audit.time = m_services.clock->now();
+  if (!who) {
+    Reply r = who.error().kind == ErrorKind::in_use ? err("[SYS/PERM] " + who.error().message)
+                                                     : err(std::string("[AUTH] ") + auth::kLoginFailed);
+    r.delay = std::max(wait, throttle.failed(ip, address));
+    audit.actor = "anonymous";
+    audit.action = "pop3.login_failed";
+    audit.detail = who.error().message;
+    (void)m_services.store->append_audit(audit);
+    log::info("pop3.login_failed", {{"address", address}, {"ip", ip}});
+    return r;
+  }
+  throttle.succeeded(address);
+  auto lock = m_services.maildrop_locks->try_lock(who->address.id);
+  if (!lock) return err("[IN-USE] the mailbox is in use by another POP3 session");
+  auto inbox = m_services.store->find_mailbox(who->address.id, "INBOX");
+  if (!inbox) return err("[SYS/TEMP] the mailbox cannot be opened");
+  auto messages = m_services.store->list_messages(inbox->id);
+  if (!messages) return err("[SYS/TEMP] the mailbox cannot be read");
+  m_lock = std::move(lock);
+  m_who = *who;
+  m_inbox = inbox->id;
+  m_uidvalidity = inbox->uidvalidity;
+  for (auto& m : *messages) m_drop.push_back({m.uid, m.size, m.blob_hash, false});
+  m_state = State::transaction;
+  audit.org_id = who->user.org_id;
+  audit.actor_user_id = who->user.id;
+  audit.actor = who->user.login;
+  audit.action = "pop3.login";
+  audit.detail = "device=" + who->device.label;
+  (void)m_services.store->append_audit(audit);
+  log::info("pop3.login", {{"address", who->address.address}, {"user", who->user.login},
+                           {"device", who->device.label}, {"ip", ip}});
+  Reply r = ok(fmt::format("{} message(s)", m_drop.size()));
+  r.delay = wait;
+  return r;
+}
+
+Session::Entry* Session::message(const std::string& arg) {
+  auto n = number(arg);
+  if (!n || *n == 0 || *n > m_drop.size()) return nullptr;
+  auto& e = m_drop[*n - 1];
+  return e.deleted ? nullptr : &e;
+}
+
+Result<std::string> Session::content(const Entry& e) { return m_services.blobs->get(e.blob_hash); }
+
+Reply Session::transaction(const Command& c) {
+  auto& k = c.keyword;
+  if (k == "STAT") {
+    std::size_t count = 0;
+    std::uint64_t size = 0;
+    for (auto& e : m_drop)
+      if (!e.deleted) {
+        ++count;
+        size += e.size;
+      }
+    return ok(fmt::format("{} {}", count, size));
+  }
+  if (k == "LIST" || k == "UIDL") {
+    auto line = [&](std::size_t n, const Entry& e) {
+      return k == "LIST" ? fmt::format("{} {}", n, e.size) : fmt::format("{} {}.{}", n, m_uidvalidity, e.uid);
+    };
+    if (!c.args.empty()) {
+      auto* e = message(c.args[0]);
+      if (!e) return err("no such message");
+      return ok(line(*number(c.args[0]), *e));
+    }
+    std::string out = "+OK listing follows\r\n";
+    for (std::size_t i = 0; i < m_drop.size(); ++i)
+      if (!m_drop[i].deleted) out += line(i + 1, m_drop[i]) + "\r\n";
+    out += ".\r\n";
+    return Reply{out};
+  }
+  if (k == "RETR" || k == "TOP") {
+    if (c.args.empty() || (k == "TOP" && c.args.size() != 2)) return err(k == "TOP" ? "TOP msg n" : "RETR msg");
+    auto* e = message(c.args[0]);
+    if (!e) return err("no such message");
+    std::optional<std::uint64_t> lines;
+    if (k == "TOP") {
+      lines = number(c.args[1]);
+      if (!lines) return err("TOP takes a number of lines");
+    }
+    auto bytes = content(*e);
+    if (!bytes) return err("[SYS/TEMP] the message cannot be read");
+    std::string_view text = *bytes;
+    if (lines) {
+      // The header, the blank line, then at most n lines of the body.
+      auto end = text.find("\r\n\r\n");
+      std::size_t body = end == std::string_view::npos ? text.size() : end + 4;
+      if (end == std::string_view::npos) {
+        auto lf = text.find("\n\n");
+        body = lf == std::string_view::npos ? text.size() : lf + 2;
+      }
+      std::size_t cut = body;
+      for (std::uint64_t i = 0; i < *lines && cut < text.size(); ++i) {
+        auto nl = text.find('\n', cut);
+        cut = nl == std::string_view::npos ? text.size() : nl + 1;
+      }
+      text = text.substr(0, cut);
+    }
+    return Reply{fmt::format("+OK {} octets\r\n", e->size) + dot_stuff(text)};
+  }
+  if (k == "DELE") {
+    if (c.args.size() != 1) return err("DELE msg");
+    auto* e = message(c.args[0]);
+    if (!e) return err("no such message");
+    e->deleted = true;
+    return ok("marked for deletion");
+  }
+  if (k == "RSET") {
+    for (auto& e : m_drop) e.deleted = false;
+    return ok("deletion marks removed");
+  }
+  if (k == "USER" || k == "PASS" || k == "AUTH" || k == "STLS") return err("already logged in");
+  return err("unknown command");
+}
+
+}  // namespace estafeta::pop3

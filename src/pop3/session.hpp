@@ -1,0 +1,89 @@
+// One POP3 session's logic, without I/O (RFC 1939; CAPA RFC 2449; STLS
+// RFC 2595; AUTH RFC 5034 with PLAIN and LOGIN; RESP-CODES RFC 2449 §8 and
+// AUTH-RESP-CODE RFC 3206).
+//
+// The maildrop is the address's INBOX as it was at login; DELE only marks,
+// and the marked messages are expunged at QUIT (the UPDATE state); a
+// connection that drops without QUIT deletes nothing. One session per
+// address at a time: the next gets "-ERR [IN-USE]".
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/event_bus.hpp"
+#include "core/id_locks.hpp"
+#include "net/services.hpp"
+#include "pop3/parser.hpp"
+
+namespace estafeta::pop3 {
+
+struct SessionOptions {
+  std::string hostname;
+  std::string peer_ip;
+  bool tls_active = false;
+  bool starttls_available = false;
+  bool plaintext_auth = false;  // loopback test listeners only
+};
+
+struct Reply {
+  std::string out;
+  enum class Next { read, start_tls, sasl, close } next = Next::read;
+  std::chrono::milliseconds delay{0};
+};
+
+class Session {
+ public:
+  Session(net::Services& services, SessionOptions options) : m_services(services), m_options(std::move(options)) {}
+
+  std::string greeting() const;
+  // One client line (CRLF optional). Blocking (store): run on the worker pool.
+  Reply execute(std::string_view line);
+  void tls_started();
+  bool in_sasl() const { return m_sasl.has_value(); }
+  bool authenticated() const { return m_state == State::transaction; }
+  std::optional<std::int64_t> address_id() const;
+  std::optional<std::string> ended_by(const Event& event) const;
+
+ private:
+  enum class State { authorization, transaction, update };
+  struct Entry {
+    std::uint32_t uid = 0;
+    std::uint64_t size = 0;
+    std::string blob_hash;
+    bool deleted = false;
+  };
+  struct Sasl {
+    std::string mechanism;
+    std::optional<std::string> user;
+  };
+
+  Reply authorization(const Command& c);
+  Reply transaction(const Command& c);
+  Reply sasl_step(std::string_view line);
+  Reply login(const std::string& address, const std::string& password);
+  Reply capa() const;
+  Reply quit();
+  // The message named by a 1-based argument, if it exists and is not deleted.
+  Entry* message(const std::string& arg);
+  Result<std::string> content(const Entry& e);
+
+  net::Services& m_services;
+  SessionOptions m_options;
+  State m_state = State::authorization;
+  std::optional<std::string> m_user;  // after USER
+  std::optional<Sasl> m_sasl;
+  std::optional<store::LoginCandidate> m_who;
+  IdLocks::Guard m_lock;
+  store::Id m_inbox = 0;
+  std::uint32_t m_uidvalidity = 0;
+  std::vector<Entry> m_drop;
+};
+
+// "." at a line start doubled, bare LF made CRLF, ".\r\n" at the end (RFC 1939 §3).
+std::string dot_stuff(std::string_view message);
+
+}  // namespace estafeta::pop3
