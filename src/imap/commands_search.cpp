@@ -1,6 +1,7 @@
 // SEARCH and UID SEARCH (RFC 9051 §6.4.4), with ESEARCH results (RFC 4731)
 // and the saved result "$" (SEARCHRES, RFC 5182); SORT and UID SORT
-// (RFC 5256 §3, with DISPLAYFROM/DISPLAYTO from RFC 5957).
+// (RFC 5256 §3, with DISPLAYFROM/DISPLAYTO from RFC 5957); THREAD and UID
+// THREAD with ORDEREDSUBJECT and REFERENCES (RFC 5256 §3).
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include "imap/handlers.hpp"
 #include "imap/response.hpp"
 #include "imap/search.hpp"
+#include "imap/thread.hpp"
 
 namespace estafeta::imap {
 
@@ -16,30 +18,6 @@ namespace {
 bool charset_ok(const std::optional<std::string>& cs) { return !cs || *cs == "UTF-8" || *cs == "US-ASCII"; }
 
 bool has(unsigned bits, SearchReturn r) { return bits & static_cast<unsigned>(r); }
-
-// RFC 5256 §2.1 base subject, simplified: strip leading "Re:", "Fwd:",
-// "Fw:" (any case, with optional [blob]) and trailing "(fwd)", fold case.
-std::string base_subject(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  for (bool changed = true; changed;) {
-    changed = false;
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.erase(0, 1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.pop_back();
-    if (s.ends_with("(fwd)")) {
-      s.resize(s.size() - 5);
-      changed = true;
-      continue;
-    }
-    for (std::string_view p : {"re:", "fwd:", "fw:"})
-      if (s.starts_with(p)) {
-        s.erase(0, p.size());
-        changed = true;
-        break;
-      }
-  }
-  return s;
-}
 
 std::string mailbox_part(const std::string& addr) {
   auto at = addr.find('@');
@@ -141,7 +119,7 @@ Reply cmd_sort(Context& ctx, Command& c) {
       case SortKey::date:
         return cmp(a.info.date ? a.info.date : a.m.internal_date, b.info.date ? b.info.date : b.m.internal_date);
       case SortKey::size: return cmp(a.m.size, b.m.size);
-      case SortKey::subject: return cmp(base_subject(a.info.subject), base_subject(b.info.subject));
+      case SortKey::subject: return cmp(base_subject(a.info.subject).text, base_subject(b.info.subject).text);
       case SortKey::from: return cmp(mailbox_part(a.info.from_address), mailbox_part(b.info.from_address));
       case SortKey::to: return cmp(mailbox_part(first_to(a.info)), mailbox_part(first_to(b.info)));
       case SortKey::cc: return cmp(mailbox_part(a.cc), mailbox_part(b.cc));
@@ -165,6 +143,54 @@ Reply cmd_sort(Context& ctx, Command& c) {
   r.out += "\r\n";
   append_updates(ctx, r, s.uid);
   append_tagged(r, c.tag, "OK", "SORT completed");
+  return r;
+}
+
+}  // namespace estafeta::imap
+
+namespace estafeta::imap {
+
+Reply cmd_thread(Context& ctx, Command& c) {
+  auto& t = std::get<cmd::Thread>(c.args);
+  if (t.algorithm != "REFERENCES" && t.algorithm != "ORDEREDSUBJECT")
+    return tagged_no(c.tag, "unsupported threading algorithm", "CANNOT");
+  if (t.charset != "UTF-8" && t.charset != "US-ASCII")
+    return tagged_no(c.tag, "unsupported charset", "BADCHARSET (US-ASCII UTF-8)");
+  auto found = run_search(ctx, t.search.key);
+  if (!found) return from_error(c.tag, found.error());
+  auto& store = *ctx.services.store;
+  std::vector<ThreadMessage> messages;
+  for (auto& [seq, uid] : *found) {
+    auto m = store.message(ctx.selected->id(), uid);
+    if (!m) continue;
+    auto info = store.blob_info(m->blob_id).value_or(store::BlobInfo{});
+    ThreadMessage tm;
+    tm.number = t.uid ? uid : seq;
+    tm.subject = info.subject;
+    tm.date = info.date ? info.date : m->internal_date;
+    if (t.algorithm == "REFERENCES") {
+      auto header = raw_header(ctx.services.blobs->get(m->blob_hash).value_or(""));
+      auto ids = parse_msg_ids(info.message_id.empty() ? "" : "<" + info.message_id + ">");
+      tm.message_id = ids.empty() ? "" : ids.front();
+      for (auto& v : header_values(header, "References"))
+        for (auto& id : parse_msg_ids(v)) tm.references.push_back(id);
+      if (tm.references.empty())
+        for (auto& v : header_values(header, "In-Reply-To")) {
+          auto ids2 = parse_msg_ids(v);
+          if (!ids2.empty()) {
+            tm.references.push_back(ids2.front());
+            break;
+          }
+        }
+    }
+    messages.push_back(std::move(tm));
+  }
+  Reply r;
+  r.out = "* THREAD " + (t.algorithm == "REFERENCES" ? thread_references(messages) : thread_orderedsubject(messages));
+  if (r.out.back() == ' ') r.out.pop_back();
+  r.out += "\r\n";
+  append_updates(ctx, r, t.uid);
+  append_tagged(r, c.tag, "OK", "THREAD completed");
   return r;
 }
 

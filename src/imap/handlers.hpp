@@ -61,6 +61,7 @@ Reply cmd_store(Context&, Command&);
 Reply cmd_copy(Context&, Command&);
 Reply cmd_getquota(Context&, Command&);
 Reply cmd_sort(Context&, Command&);
+Reply cmd_thread(Context&, Command&);
 
 // The second half of AUTHENTICATE and of LOGIN: check the device password.
 Reply finish_login(Context& ctx, const std::string& tag, const std::string& address, const std::string& password,

@@ -48,7 +48,8 @@ constexpr CommandSpec kCommands[] = {
     {"UID STORE", cmd_store, kSelected},    {"COPY", cmd_copy, kSelected},
     {"UID COPY", cmd_copy, kSelected},      {"MOVE", cmd_copy, kSelected},
     {"UID MOVE", cmd_copy, kSelected},      {"SORT", cmd_sort, kSelected},
-    {"UID SORT", cmd_sort, kSelected},
+    {"UID SORT", cmd_sort, kSelected},      {"THREAD", cmd_thread, kSelected},
+    {"UID THREAD", cmd_thread, kSelected},
 };
 
 bool is_inbox(std::string_view name) {
@@ -155,7 +156,8 @@ std::string capabilities(const Context& ctx) {
   }
   caps += fmt::format(
       " NAMESPACE UNSELECT UIDPLUS MOVE SPECIAL-USE CREATE-SPECIAL-USE CHILDREN LIST-EXTENDED LIST-STATUS"
-      " STATUS=SIZE CONDSTORE QRESYNC ESEARCH SEARCHRES SORT SORT=DISPLAY BINARY UTF8=ACCEPT APPENDLIMIT={}",
+      " STATUS=SIZE CONDSTORE QRESYNC ESEARCH SEARCHRES SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES"
+      " BINARY UTF8=ACCEPT APPENDLIMIT={}",
       ctx.options.append_limit);
   return caps;
 }

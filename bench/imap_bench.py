@@ -1,0 +1,1128 @@
+#!/usr/bin/env python3
+"""IMAP benchmark: Estafeta against Dovecot 2.3, same messages, same client, one run.
+
+Workloads (each one on both servers, one after the other, never at the same time):
+
+  mixed   Per client, sessions of: LOGIN, SELECT INBOX, then rounds of
+          UID FETCH (10 messages, BODY.PEEK[HEADER]), UID FETCH (1 message,
+          BODY.PEEK[]), UID STORE +/-FLAGS (\\Seen) on 5 messages,
+          UID SEARCH SUBJECT <word>, UID SEARCH UNSEEN, APPEND (~4 KB),
+          UID STORE +FLAGS.SILENT (\\Deleted) on it, UID EXPUNGE of it; LOGOUT.
+          Counted: tagged OK completions per second over a fixed duration, with
+          1 client and with 20 concurrent clients (all on the same account and
+          the same INBOX, pre-filled with 500 messages of ~4 KB).
+  idle    N connections each LOGIN, SELECT INBOX, IDLE (until "+ "), held open;
+          the server's memory is then read as PSS from /proc/PID/smaps_rollup,
+          summed over all its processes (Dovecot: master and every child).
+          Also: the time for one APPEND to reach every IDLE connection as
+          "* n EXISTS". Dovecot runs one process per connection, so it gets a
+          smaller N (default 1,000) and its figure at Estafeta's N is
+          extrapolated: baseline + N x (per-connection cost).
+
+Only 127.0.0.1. Every wait has a deadline; the whole run has one too
+(--max-seconds). The servers are started by this script (Estafeta with its own
+data folder from `estafeta quickstart`, Dovecot as root with its own config,
+passwd-file user, Maildir, a non-standard port) and stopped by PID at the end;
+fs.inotify.max_user_instances is raised for the Dovecot IDLE run and restored.
+
+Usage:  python3 bench/imap_bench.py                 # full run (about 6 minutes)
+        python3 bench/imap_bench.py --duration 5 --idle 2000 --idle-dovecot 300   # short run
+        python3 bench/imap_bench.py --skip-dovecot
+"""
+
+import argparse
+import asyncio
+import datetime
+import json
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import signal
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+USER = "hello@demo.example"  # what `estafeta quickstart` creates; Dovecot gets the same name
+HOST = "127.0.0.1"
+INOTIFY_SYSCTL = "/proc/sys/fs/inotify/max_user_instances"
+MAIL_UID = MAIL_GID = 65534  # nobody/nogroup: Dovecot's mail files
+CMD_TIMEOUT = 60.0  # seconds for any one IMAP command
+
+
+class BenchError(Exception):
+    pass
+
+
+def log(msg):
+    print("[%s] %s" % (time.strftime("%H:%M:%S"), msg), file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise BenchError("server exited with %s before listening on %d" % (proc.returncode, port))
+        try:
+            with socket.create_connection((HOST, port), timeout=1) as s:
+                s.settimeout(5)
+                if s.recv(100).startswith(b"* OK"):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise BenchError("nothing answered on port %d within %.0f s" % (port, timeout))
+
+
+# --------------------------------------------------------------------------- processes and memory
+
+def proc_children():
+    """pid -> list of child pids, from /proc."""
+    kids = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d, "rb") as f:
+                st = f.read()
+        except OSError:
+            continue
+        ppid = int(st[st.rindex(b")") + 2:].split()[1])
+        kids.setdefault(ppid, []).append(int(d))
+    return kids
+
+
+def proc_tree(pid):
+    kids = proc_children()
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(kids.get(p, []))
+    return out
+
+
+def start_time(pid):
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            st = f.read()
+        return int(st[st.rindex(b")") + 2:].split()[19])
+    except OSError:
+        return None
+
+
+def tree_memory(pid):
+    """PSS and RSS (bytes) summed over the process tree of `pid`, and the process count."""
+    pss = rss = n = 0
+    for p in proc_tree(pid):
+        try:
+            with open("/proc/%d/smaps_rollup" % p) as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
+                    elif line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+            n += 1
+        except OSError:
+            pass
+    return {"pss": pss, "rss": rss, "processes": n}
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(pid):
+    """CPU seconds of the tree: own + reaped children's times of every live process."""
+    total = 0
+    for p in proc_tree(pid):
+        try:
+            with open("/proc/%d/stat" % p, "rb") as f:
+                st = f.read()
+            fields = st[st.rindex(b")") + 2:].split()
+            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+        except OSError:
+            pass
+    return total / CLK_TCK
+
+
+def threads_of(pid):
+    try:
+        return len(os.listdir("/proc/%d/task" % pid))
+    except OSError:
+        return None
+
+
+def raise_nofile(n):
+    """Raises this process's RLIMIT_NOFILE to n (as far as allowed)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= n:
+        return soft
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (n, max(n, hard)))
+    except (ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def nofile_preexec(n):
+    def f():
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
+        except (ValueError, OSError):
+            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return f
+
+
+class Child:
+    """A server process started here; stop() ends it and, by PID, any descendant left behind."""
+
+    def __init__(self, name, argv, log_path, nofile, env=None):
+        self.name = name
+        self._log = open(log_path, "ab")
+        self.log_path = log_path
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
+                                     preexec_fn=nofile_preexec(nofile), env=env)
+        self.pid = self.proc.pid
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, timeout=15.0):
+        tree = [(p, start_time(p)) for p in proc_tree(self.pid)] if self.alive() else []
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            log("%s did not stop within %.0f s after SIGTERM: SIGKILL" % (self.name, timeout))
+            self.proc.kill()
+            self.proc.wait()
+        # Anything of its tree still there (same pid and start time): killed by PID.
+        deadline = time.monotonic() + 5
+        left = [(p, t) for p, t in tree if p != self.pid and t is not None and start_time(p) == t]
+        while left and time.monotonic() < deadline:
+            time.sleep(0.1)
+            left = [(p, t) for p, t in left if start_time(p) == t]
+        for p, t in left:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+        if left:
+            log("%s: killed %d leftover processes" % (self.name, len(left)))
+        if not self._log.closed:
+            self._log.close()
+        return self.proc.returncode
+
+
+# --------------------------------------------------------------------------- messages
+
+WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa "
+         "quebec romeo sierra tango uniform victor whiskey xray yankee zulu invoice report meeting budget "
+         "project schedule release server client network update review draft contract payment shipment "
+         "order account password backup storage archive calendar holiday travel conference agenda minutes "
+         "quarterly annual monthly weekly daily summary analysis proposal request approval feedback survey "
+         "training workshop seminar webinar newsletter announcement reminder invitation confirmation "
+         "cancellation receipt statement balance transfer deposit withdrawal loan mortgage insurance policy "
+         "claim refund discount coupon promotion campaign launch product feature roadmap milestone deadline "
+         "estimate forecast target metric dashboard ticket incident outage maintenance upgrade migration "
+         "deployment rollback hotfix patch security audit compliance privacy license renewal subscription "
+         "trial demo pricing quote tender bid vendor supplier partner customer employee manager director").split()
+
+
+def make_message(rng, i, size):
+    subject = " ".join(rng.choice(WORDS) for _ in range(4)) + " #%d" % i
+    day = 1 + i % 28
+    head = ("From: Sender %d <sender%d@example.org>\r\n"
+            "To: Hello <%s>\r\n"
+            "Subject: %s\r\n"
+            "Date: Mon, %d Nov 2026 10:%02d:%02d +0000\r\n"
+            "Message-ID: <bench-%d-%d@example.org>\r\n"
+            "MIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=us-ascii\r\n"
+            "Content-Transfer-Encoding: 7bit\r\n\r\n") % (i % 37, i % 37, USER, subject, day, i % 60, (i * 7) % 60,
+                                                         i, rng.randrange(10 ** 9))
+    lines, line = [], []
+    total = len(head)
+    while total < size:
+        w = rng.choice(WORDS)
+        line.append(w)
+        if sum(len(x) + 1 for x in line) > 70:
+            s = " ".join(line) + "\r\n"
+            lines.append(s)
+            total += len(s)
+            line = []
+    return (head + "".join(lines)).encode("ascii")
+
+
+# --------------------------------------------------------------------------- a minimal asyncio IMAP client
+
+LITERAL_RE = re.compile(rb"\{(\d+)\+?\}\r\n$")
+
+
+class ImapError(Exception):
+    pass
+
+
+class Imap:
+    def __init__(self, reader, writer):
+        self.r, self.w = reader, writer
+        self.n = 0
+
+    @classmethod
+    async def connect(cls, port, ssl_ctx=None, timeout=CMD_TIMEOUT):
+        r, w = await asyncio.wait_for(
+            asyncio.open_connection(HOST, port, ssl=ssl_ctx, limit=1 << 20,
+                                    server_hostname="localhost" if ssl_ctx else None), timeout)
+        c = cls(r, w)
+        line = await asyncio.wait_for(r.readline(), timeout)
+        if not line.startswith(b"* OK"):
+            w.close()
+            raise ImapError("greeting: %r" % line[:200])
+        return c
+
+    async def read_response_line(self):
+        """One response line with its literals inlined."""
+        line = await self.r.readline()
+        if not line:
+            raise ImapError("connection closed by server")
+        parts = [line]
+        while True:
+            m = LITERAL_RE.search(line)
+            if not m:
+                break
+            parts.append(await self.r.readexactly(int(m.group(1))))
+            line = await self.r.readline()
+            if not line:
+                raise ImapError("connection closed inside a response")
+            parts.append(line)
+        return b"".join(parts)
+
+    async def _until_tagged(self, tag):
+        lines = []
+        while True:
+            line = await self.read_response_line()
+            if line.startswith(tag + b" "):
+                return line, lines
+            lines.append(line)
+
+    async def command(self, text, literal=None, timeout=CMD_TIMEOUT):
+        """Sends a command (with one synchronizing literal if given); returns (tagged line, untagged lines)."""
+        self.n += 1
+        tag = b"a%d" % self.n
+        if literal is None:
+            self.w.write(tag + b" " + text + b"\r\n")
+            return await asyncio.wait_for(self._until_tagged(tag), timeout)
+
+        async def go():
+            self.w.write(tag + b" " + text + b" {%d}\r\n" % len(literal))
+            while True:
+                line = await self.read_response_line()
+                if line.startswith(b"+"):
+                    break
+                if line.startswith(tag + b" "):
+                    return line, []
+            self.w.write(literal + b"\r\n")
+            return await self._until_tagged(tag)
+        return await asyncio.wait_for(go(), timeout)
+
+    async def ok(self, text, literal=None):
+        tagged, lines = await self.command(text, literal)
+        if tagged.split(b" ", 2)[1:2] != [b"OK"]:
+            raise ImapError("%s -> %s" % (text[:60].decode(errors="replace"), tagged.strip()[:200].decode(errors="replace")))
+        return tagged, lines
+
+    def close(self):
+        try:
+            self.w.close()
+        except Exception:
+            pass
+
+
+def quote(s):
+    return b'"' + s.replace("\\", "\\\\").replace('"', '\\"').encode() + b'"'
+
+
+def login_cmd(password):
+    return b"LOGIN " + quote(USER) + b" " + quote(password)
+
+
+# --------------------------------------------------------------------------- prefill and tidy
+
+async def prefill(port, password, messages):
+    c = await Imap.connect(port)
+    await c.ok(login_cmd(password))
+    await c.ok(b"SELECT INBOX")
+    t0 = time.monotonic()
+    for i, m in enumerate(messages):
+        flags = b"(\\Seen) " if i % 2 == 0 else b""
+        await c.ok(b"APPEND INBOX " + flags, literal=m)
+    elapsed = time.monotonic() - t0
+    _, lines = await c.ok(b"UID SEARCH ALL")
+    uids = []
+    for line in lines:
+        if line.startswith(b"* SEARCH"):
+            uids += [int(x) for x in line.split()[2:]]
+    await c.command(b"LOGOUT")
+    c.close()
+    if len(uids) != len(messages):
+        raise BenchError("prefill: %d messages in INBOX after %d APPENDs" % (len(uids), len(messages)))
+    return sorted(uids), elapsed
+
+
+async def tidy(port, password, keep_uids):
+    """Removes messages the workload appended and left behind; resets \\Seen to the prefill state."""
+    c = await Imap.connect(port)
+    await c.ok(login_cmd(password))
+    await c.ok(b"SELECT INBOX")
+    top = max(keep_uids)
+    await c.ok(b"UID STORE %d:* +FLAGS.SILENT (\\Deleted)" % (top + 1))
+    await c.ok(b"EXPUNGE")
+    await c.ok(b"UID STORE 1:* -FLAGS.SILENT (\\Seen \\Deleted \\Flagged)")
+    even = [u for i, u in enumerate(keep_uids) if i % 2 == 0]
+    for k in range(0, len(even), 100):
+        await c.ok(b"UID STORE " + b",".join(b"%d" % u for u in even[k:k + 100]) + b" +FLAGS.SILENT (\\Seen)")
+    _, lines = await c.ok(b"UID SEARCH ALL")
+    n = sum(len(line.split()) - 2 for line in lines if line.startswith(b"* SEARCH"))
+    await c.command(b"LOGOUT")
+    c.close()
+    return n
+
+
+# --------------------------------------------------------------------------- workload (a): mixed
+
+ROUNDS_PER_SESSION = 5
+
+
+class Stats:
+    def __init__(self):
+        self.ok = {}         # command name -> count (completed OK before the deadline)
+        self.lat = {}        # command name -> [seconds]
+        self.errors = {}     # "name: message" -> count
+        self.sessions = 0
+
+    def record(self, name, seconds):
+        self.ok[name] = self.ok.get(name, 0) + 1
+        self.lat.setdefault(name, []).append(seconds)
+
+    def error(self, key):
+        self.errors[key] = self.errors.get(key, 0) + 1
+
+
+async def mixed_client(cid, port, password, ssl_ctx, uids, messages, deadline, stats, rng):
+    n_uids = len(uids)
+
+    async def run(c, name, text, literal=None):
+        t0 = time.monotonic()
+        try:
+            tagged, lines = await c.command(text, literal, timeout=max(5.0, deadline - t0 + CMD_TIMEOUT))
+        except (asyncio.TimeoutError, ImapError, OSError, asyncio.IncompleteReadError) as e:
+            stats.error("%s: %s" % (name, type(e).__name__ + (" " + str(e) if str(e) else "")))
+            raise
+        t1 = time.monotonic()
+        status = tagged.split(b" ", 2)[1:2]
+        if status != [b"OK"]:
+            stats.error("%s: %s" % (name, tagged.strip()[len(tagged.split(b" ")[0]) + 1:][:120].decode(errors="replace")))
+            return None, lines
+        if t1 <= deadline:
+            stats.record(name, t1 - t0)
+        return tagged, lines
+
+    while time.monotonic() < deadline:
+        c = None
+        try:
+            t0 = time.monotonic()
+            c = await Imap.connect(port, ssl_ctx)
+            if time.monotonic() <= deadline:
+                stats.record("connect", time.monotonic() - t0)
+            if (await run(c, "LOGIN", login_cmd(password)))[0] is None:
+                raise ImapError("login refused")
+            await run(c, "SELECT", b"SELECT INBOX")
+            for _ in range(ROUNDS_PER_SESSION):
+                if time.monotonic() >= deadline:
+                    break
+                a = uids[rng.randrange(n_uids - 10)]
+                await run(c, "FETCH header", b"UID FETCH %d:%d (UID FLAGS BODY.PEEK[HEADER])" % (a, a + 9))
+                if time.monotonic() >= deadline:
+                    break
+                u = uids[rng.randrange(n_uids)]
+                await run(c, "FETCH body", b"UID FETCH %d (UID BODY.PEEK[])" % u)
+                if time.monotonic() >= deadline:
+                    break
+                a = uids[rng.randrange(n_uids - 5)]
+                sign = b"+" if rng.random() < 0.5 else b"-"
+                await run(c, "STORE", b"UID STORE %d:%d %sFLAGS (\\Seen)" % (a, a + 4, sign))
+                if time.monotonic() >= deadline:
+                    break
+                await run(c, "SEARCH subject", b"UID SEARCH SUBJECT " + rng.choice(WORDS).encode())
+                if time.monotonic() >= deadline:
+                    break
+                await run(c, "SEARCH unseen", b"UID SEARCH UNSEEN")
+                if time.monotonic() >= deadline:
+                    break
+                tagged, _ = await run(c, "APPEND", b"APPEND INBOX", literal=messages[rng.randrange(len(messages))])
+                m = re.search(rb"\[APPENDUID \d+ (\d+)\]", tagged or b"")
+                if not m:
+                    if tagged is not None:
+                        stats.error("APPEND: no APPENDUID")
+                    continue
+                new = int(m.group(1))
+                if time.monotonic() >= deadline:
+                    break
+                await run(c, "STORE deleted", b"UID STORE %d +FLAGS.SILENT (\\Deleted)" % new)
+                if time.monotonic() >= deadline:
+                    break
+                await run(c, "UID EXPUNGE", b"UID EXPUNGE %d" % new)
+            if time.monotonic() < deadline:
+                await run(c, "LOGOUT", b"LOGOUT")
+                stats.sessions += 1
+        except (asyncio.TimeoutError, ImapError, OSError, asyncio.IncompleteReadError) as e:
+            if c is None:
+                stats.error("connect: %s %s" % (type(e).__name__, e))
+            await asyncio.sleep(0.05)
+        finally:
+            if c is not None:
+                c.close()
+
+
+def percentile(xs, p):
+    if not xs:
+        return None
+    xs = sorted(xs)
+    k = min(len(xs) - 1, max(0, int(round(p / 100.0 * (len(xs) - 1)))))
+    return xs[k]
+
+
+async def run_mixed(server, clients, duration, uids, messages, seed, ssl_ctx=None):
+    port = server.tls_port if ssl_ctx else server.port
+    stats = Stats()
+    cpu0, ru0, w0 = tree_cpu(server.pid), resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
+    deadline = w0 + duration
+    tasks = [asyncio.create_task(mixed_client(i, port, server.password, ssl_ctx, uids, messages, deadline, stats,
+                                              random.Random(seed * 1000 + i))) for i in range(clients)]
+    done, pending = await asyncio.wait(tasks, timeout=duration + CMD_TIMEOUT + 30)
+    for t in pending:
+        t.cancel()
+    if pending:
+        stats.error("client still busy %d s after the end: cancelled" % (CMD_TIMEOUT + 30))
+        await asyncio.wait(pending, timeout=5)
+    for t in done:
+        if t.exception():
+            stats.error("client crashed: %r" % t.exception())
+    wall = time.monotonic() - w0
+    cpu1, ru1 = tree_cpu(server.pid), resource.getrusage(resource.RUSAGE_SELF)
+    total = sum(stats.ok.values()) - stats.ok.get("connect", 0)
+    client_cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+    result = {
+        "clients": clients, "duration_s": duration, "tls": bool(ssl_ctx),
+        "commands": total, "commands_per_s": total / duration, "sessions": stats.sessions,
+        "errors": dict(sorted(stats.errors.items(), key=lambda kv: -kv[1])),
+        "error_count": sum(stats.errors.values()),
+        "server_cpu_s": round(cpu1 - cpu0, 2), "client_cpu_s": round(client_cpu, 2), "wall_s": round(wall, 2),
+        "server_cpu_ms_per_command": round(1000 * (cpu1 - cpu0) / total, 3) if total else None,
+        "per_command": {
+            name: {"count": stats.ok[name],
+                   "p50_ms": round(1000 * statistics.median(stats.lat[name]), 2),
+                   "p99_ms": round(1000 * percentile(stats.lat[name], 99), 2),
+                   "max_ms": round(1000 * max(stats.lat[name]), 2)}
+            for name in sorted(stats.ok)},
+    }
+    return result
+
+
+# --------------------------------------------------------------------------- workload (b): idle
+
+async def open_idle(port, password, ssl_ctx, sem, conns, failures):
+    async with sem:
+        c = None
+        try:
+            c = await Imap.connect(port, ssl_ctx, timeout=60)
+            await c.ok(login_cmd(password))
+            await c.ok(b"SELECT INBOX")
+            c.n += 1
+            c.w.write(b"a%d IDLE\r\n" % c.n)
+            while True:
+                line = await asyncio.wait_for(c.read_response_line(), 60)
+                if line.startswith(b"+"):
+                    break
+                if line.startswith(b"a"):
+                    raise ImapError("IDLE refused: %r" % line.strip())
+            conns.append(c)
+        except (asyncio.TimeoutError, ImapError, OSError, asyncio.IncompleteReadError) as e:
+            failures.append("%s %s" % (type(e).__name__, e))
+            if c is not None:
+                c.close()
+
+
+async def wait_exists(c, timeout):
+    t0 = time.monotonic()
+    try:
+        while True:
+            line = await asyncio.wait_for(c.read_response_line(), max(0.01, timeout - (time.monotonic() - t0)))
+            if b"EXISTS" in line:
+                return time.monotonic()
+    except (asyncio.TimeoutError, ImapError, OSError, asyncio.IncompleteReadError):
+        return None
+
+
+async def run_idle(server, n, messages, ssl_ctx=None, concurrency=100, settle=3.0, notify_timeout=60.0):
+    port = server.tls_port if ssl_ctx else server.port
+    raise_nofile(n + 2000)
+    base = tree_memory(server.pid)
+    conns, failures = [], []
+    sem = asyncio.Semaphore(concurrency)
+    t0 = time.monotonic()
+    tasks = [asyncio.create_task(open_idle(port, server.password, ssl_ctx, sem, conns, failures)) for _ in range(n)]
+    done, pending = await asyncio.wait(tasks, timeout=max(120.0, n / 20.0))
+    for t in pending:
+        t.cancel()
+    if pending:
+        failures += ["still opening at the deadline"] * len(pending)
+        await asyncio.wait(pending, timeout=5)
+    open_s = time.monotonic() - t0
+    await asyncio.sleep(settle)
+    mem = tree_memory(server.pid)
+    alive = server.alive()
+    result = {
+        "connections": n, "in_idle": len(conns), "failed": len(failures),
+        "failure_samples": sorted(set(failures))[:5], "tls": bool(ssl_ctx),
+        "open_s": round(open_s, 2), "opened_per_s": round(len(conns) / open_s, 1) if open_s else None,
+        "baseline_pss": base["pss"], "pss": mem["pss"], "rss_sum": mem["rss"], "processes": mem["processes"],
+        "server_threads": threads_of(server.pid), "server_alive": alive,
+        "pss_per_connection": (mem["pss"] - base["pss"]) / len(conns) if conns else None,
+    }
+    # One APPEND from another connection: how long until every IDLE connection hears "* n EXISTS".
+    if conns and alive:
+        try:
+            c = await Imap.connect(port, ssl_ctx)
+            await c.ok(login_cmd(server.password))
+            t_a = time.monotonic()
+            waits = [asyncio.create_task(wait_exists(x, notify_timeout)) for x in conns]
+            await c.ok(b"APPEND INBOX", literal=messages[0])
+            append_s = time.monotonic() - t_a
+            t_sel = time.monotonic()
+            await c.ok(b"SELECT INBOX")
+            select_s = time.monotonic() - t_sel
+            await c.command(b"LOGOUT")
+            c.close()
+            got = await asyncio.gather(*waits)
+            lat = sorted(t - t_a for t in got if t is not None)
+            result.update({
+                "append_while_idle_ms": round(1000 * append_s, 1),
+                "select_while_idle_ms": round(1000 * select_s, 1),
+                "notified": len(lat),
+                "notify_p50_ms": round(1000 * lat[len(lat) // 2], 1) if lat else None,
+                "notify_p99_ms": round(1000 * percentile(lat, 99), 1) if lat else None,
+                "notify_all_ms": round(1000 * lat[-1], 1) if len(lat) == len(conns) else None,
+            })
+        except (asyncio.TimeoutError, ImapError, OSError, asyncio.IncompleteReadError) as e:
+            result["notify_error"] = "%s %s" % (type(e).__name__, e)
+    t_c = time.monotonic()
+    for c in conns:
+        c.close()
+    await asyncio.sleep(1.0)
+    result["close_s"] = round(time.monotonic() - t_c, 2)
+    # Memory after the connections are gone (does it come back?).
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        after = tree_memory(server.pid)
+        if after["processes"] <= base["processes"] + 2:
+            break
+        await asyncio.sleep(0.5)
+    result["pss_after_close"] = tree_memory(server.pid)["pss"]
+    return result
+
+
+# --------------------------------------------------------------------------- the servers
+
+class Estafeta:
+    name = "Estafeta"
+
+    def __init__(self, binary, workdir, tls, nofile):
+        self.dir = os.path.join(workdir, "estafeta")
+        data = os.path.join(self.dir, "data")
+        r = subprocess.run([binary, "quickstart", "--dir", data, "--no-serve"], capture_output=True, text=True,
+                           timeout=60)
+        if r.returncode != 0:
+            raise BenchError("estafeta quickstart failed (%d): %s %s" % (r.returncode, r.stdout, r.stderr))
+        m = re.search(r"device password\s+(\S+)", r.stdout)
+        if not m:
+            raise BenchError("no device password in the quickstart output:\n" + r.stdout)
+        self.password = m.group(1)
+        self.config = os.path.join(data, "estafeta.toml")
+        self.cert = os.path.join(data, "tls", "cert.pem")
+        self.port, self.tls_port = free_port(), free_port()
+        with open(self.config, encoding="utf-8") as f:
+            head = f.read().split("[[listener]]")[0]
+        head = re.sub(r'(?m)^level\s*=.*$', 'level = "warn"', head)
+        text = head + '\n[[listener]]\nprotocol = "imap"\naddress = "127.0.0.1:%d"\nplaintext_auth = true\n' % self.port
+        if tls:
+            text += '\n[[listener]]\nprotocol = "imaps"\naddress = "127.0.0.1:%d"\n' % self.tls_port
+        with open(self.config, "w", encoding="utf-8") as f:
+            f.write(text)
+        self.log_path = os.path.join(self.dir, "serve.log")
+        self.child = Child("estafeta", [binary, "serve", "--config", self.config], self.log_path, nofile)
+        self.pid = self.child.pid
+        wait_port(self.port, self.child.proc)
+        if tls:
+            wait_port_tls(self.tls_port, self.child.proc)
+
+    def alive(self):
+        return self.child.alive()
+
+    def version(self):
+        return None
+
+    def log_tail(self, n=40):
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as f:
+                return f.read().splitlines()[-n:]
+        except OSError:
+            return []
+
+    def stop(self):
+        return self.child.stop()
+
+
+def wait_port_tls(port, proc, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise BenchError("server exited before listening on %d" % port)
+        try:
+            with socket.create_connection((HOST, port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise BenchError("nothing listened on port %d within %.0f s" % (port, timeout))
+
+
+DOVECOT_CONF = """# written by bench/imap_bench.py
+base_dir = {base}/run
+state_dir = {base}/state
+instance_name = imapbench
+protocols = imap
+listen = 127.0.0.1
+log_path = {base}/dovecot.log
+info_log_path = {base}/dovecot.log
+ssl = {ssl}
+{ssl_files}
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = 1
+mail_location = maildir:~/Maildir
+mail_uid = {uid}
+mail_gid = {gid}
+default_process_limit = {procs}
+default_client_limit = {clients}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {base}/users
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={base}/mail/%u
+}}
+protocol imap {{
+  mail_max_userip_connections = {clients}
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {tls_port}
+    ssl = yes
+  }}
+  process_limit = {procs}
+}}
+service imap {{
+  process_limit = {procs}
+}}
+service auth {{
+  client_limit = {clients}
+}}
+service anvil {{
+  client_limit = {clients}
+}}
+"""
+
+
+class Dovecot:
+    name = "Dovecot"
+
+    def __init__(self, workdir, password, tls, cert_pem, key_pem, max_conns, nofile):
+        self.dir = os.path.join(workdir, "dovecot")
+        os.makedirs(os.path.join(self.dir, "mail"))
+        os.chmod(workdir, 0o755)
+        os.chmod(self.dir, 0o755)
+        os.chown(os.path.join(self.dir, "mail"), MAIL_UID, MAIL_GID)
+        self.password = password
+        self.port, self.tls_port = free_port(), (free_port() if tls else 0)
+        with open(os.path.join(self.dir, "users"), "w") as f:
+            f.write("%s:{PLAIN}%s::::::\n" % (USER, password))
+        ssl_files = ""
+        if tls:
+            ssl_files = "ssl_cert = <%s\nssl_key = <%s\n" % (cert_pem, key_pem)
+        self.config = os.path.join(self.dir, "dovecot.conf")
+        with open(self.config, "w") as f:
+            f.write(DOVECOT_CONF.format(base=self.dir, ssl="yes" if tls else "no", ssl_files=ssl_files,
+                                        uid=MAIL_UID, gid=MAIL_GID, port=self.port, tls_port=self.tls_port,
+                                        procs=max_conns + 200, clients=max(2000, 2 * max_conns + 200)))
+        self.log_path = os.path.join(self.dir, "dovecot.log")
+        self.child = Child("dovecot", ["/usr/sbin/dovecot", "-F", "-c", self.config],
+                           os.path.join(self.dir, "master.out"), nofile)
+        self.pid = self.child.pid
+        wait_port(self.port, self.child.proc)
+        if tls:
+            wait_port_tls(self.tls_port, self.child.proc)
+
+    def alive(self):
+        return self.child.alive()
+
+    def version(self):
+        try:
+            return subprocess.run(["/usr/sbin/dovecot", "--version"], capture_output=True, text=True,
+                                  timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    def log_tail(self, n=40):
+        out = []
+        for p in (self.log_path, os.path.join(self.dir, "master.out")):
+            try:
+                with open(p, encoding="utf-8", errors="replace") as f:
+                    out += f.read().splitlines()[-n:]
+            except OSError:
+                pass
+        return out
+
+    def stop(self):
+        return self.child.stop()
+
+
+class Sysctl:
+    """Raises a /proc/sys value for a while; restore() puts the old one back."""
+
+    def __init__(self, path):
+        self.path, self.old = path, None
+
+    def at_least(self, value):
+        with open(self.path) as f:
+            cur = int(f.read().strip())
+        if cur >= value:
+            return cur
+        if self.old is None:
+            self.old = cur
+        with open(self.path, "w") as f:
+            f.write(str(value))
+        log("%s: %d -> %d (restored at the end)" % (self.path, cur, value))
+        return value
+
+    def restore(self):
+        if self.old is not None:
+            with open(self.path, "w") as f:
+                f.write(str(self.old))
+            log("%s restored to %d" % (self.path, self.old))
+            self.old = None
+
+
+# --------------------------------------------------------------------------- the run
+
+def log_problems(lines):
+    return [l for l in lines if re.search(r"(?i)\b(warn|warning|error|fatal|panic|crit)\b|level=(warn|error)", l)]
+
+
+async def bench_server(server, args, messages, uids_holder, tls_ctx, sysctl=None):
+    res = {"server": server.name, "pid": server.pid}
+    log("%s: prefill %d messages" % (server.name, len(messages)))
+    uids, t = await prefill(server.port, server.password, messages)
+    res["prefill_s"] = round(t, 2)
+    res["prefill_appends_per_s"] = round(len(messages) / t, 1)
+    res["pss_after_prefill"] = tree_memory(server.pid)["pss"]
+    res["mixed"] = {}
+    for mode_tls in ([False, True] if tls_ctx else [False]):
+        for n in args.clients:
+            key = "%d%s" % (n, "-tls" if mode_tls else "")
+            log("%s: mixed workload, %d client(s)%s, %g s" % (server.name, n, ", TLS" if mode_tls else "",
+                                                              args.duration))
+            r = await run_mixed(server, n, args.duration, uids, messages, args.seed,
+                                tls_ctx if mode_tls else None)
+            left = await tidy(server.port, server.password, uids)
+            r["messages_after"] = left
+            res["mixed"][key] = r
+            log("  %.1f commands/s, %d errors, server CPU %.1f s, client CPU %.1f s" % (
+                r["commands_per_s"], r["error_count"], r["server_cpu_s"], r["client_cpu_s"]))
+            if not server.alive():
+                raise BenchError("%s died during the mixed workload" % server.name)
+    res["idle"] = {}
+    if not args.skip_idle:
+        n = args.idle if server.name == "Estafeta" else args.idle_dovecot
+        for mode_tls in ([False, True] if tls_ctx else [False]):
+            nn = n if not mode_tls else (args.idle_tls if server.name == "Estafeta" else args.idle_tls_dovecot)
+            if nn <= 0:
+                continue
+            if sysctl is not None:
+                sysctl.at_least(nn + 1024)
+            log("%s: %d connections in IDLE%s" % (server.name, nn, " (TLS)" if mode_tls else ""))
+            r = await run_idle(server, nn, messages, tls_ctx if mode_tls else None, concurrency=args.open_concurrency)
+            res["idle"]["tls" if mode_tls else "plain"] = r
+            log("  %d in IDLE (%d failed) in %.1f s; PSS %.1f MiB (baseline %.1f MiB), %s processes; notify p50 %s ms, all %s ms"
+                % (r["in_idle"], r["failed"], r["open_s"], r["pss"] / 2 ** 20, r["baseline_pss"] / 2 ** 20,
+                   r["processes"], r.get("notify_p50_ms"), r.get("notify_all_ms")))
+            if not server.alive():
+                raise BenchError("%s died during the IDLE run" % server.name)
+    return res
+
+
+def fmt_ratio(a, b):
+    if a is None or b is None or not b:
+        return "-"
+    return "%.2f×" % (a / b)
+
+
+def mib(x):
+    return None if x is None else x / 2 ** 20
+
+
+def summary_rows(est, dov, args):
+    rows = []
+    for key in (est or {}).get("mixed", {}):
+        e = est["mixed"][key]
+        d = (dov or {}).get("mixed", {}).get(key)
+        label = "mixed, %s client%s%s, %g s: commands/s (higher is better)" % (
+            e["clients"], "" if e["clients"] == 1 else "s", ", TLS" if e["tls"] else "", e["duration_s"])
+        rows.append({"workload": label, "unit": "commands/s", "estafeta": round(e["commands_per_s"], 1),
+                     "dovecot": round(d["commands_per_s"], 1) if d else None,
+                     "ratio": round(e["commands_per_s"] / d["commands_per_s"], 2) if d and d["commands_per_s"] else None})
+        rows.append({"workload": "   server CPU per command, ms (lower is better)", "unit": "ms",
+                     "estafeta": e["server_cpu_ms_per_command"], "dovecot": d["server_cpu_ms_per_command"] if d else None,
+                     "ratio": round(e["server_cpu_ms_per_command"] / d["server_cpu_ms_per_command"], 2)
+                     if d and d["server_cpu_ms_per_command"] and e["server_cpu_ms_per_command"] else None})
+    for kind in ("plain", "tls"):
+        e = (est or {}).get("idle", {}).get(kind)
+        if not e:
+            continue
+        d = (dov or {}).get("idle", {}).get(kind)
+        n = e["connections"]
+        sfx = ", TLS" if kind == "tls" else ""
+        rows.append({"workload": "idle%s: PSS with %d connections in IDLE, MiB (lower is better)%s" % (
+            sfx, n, "; Dovecot extrapolated from %d" % d["connections"] if d and d["connections"] != n else ""),
+            "unit": "MiB", "estafeta": round(mib(e["pss"]), 1),
+            "dovecot": None, "ratio": None})
+        if d and d["pss_per_connection"] is not None:
+            dv = d["baseline_pss"] + d["pss_per_connection"] * n if d["connections"] != n else d["pss"]
+            rows[-1]["dovecot"] = round(mib(dv), 1)
+            rows[-1]["ratio"] = round(e["pss"] / dv, 3)
+        rows.append({"workload": "idle%s: PSS per IDLE connection, KiB (lower is better)" % sfx, "unit": "KiB",
+                     "estafeta": round(e["pss_per_connection"] / 1024, 1) if e["pss_per_connection"] else None,
+                     "dovecot": round(d["pss_per_connection"] / 1024, 1) if d and d["pss_per_connection"] else None,
+                     "ratio": round(e["pss_per_connection"] / d["pss_per_connection"], 3)
+                     if d and d["pss_per_connection"] and e["pss_per_connection"] else None})
+        if d:
+            rows.append({"workload": "idle%s: measured (Estafeta %d, Dovecot %d connections), MiB" % (
+                sfx, n, d["connections"]), "unit": "MiB", "estafeta": round(mib(e["pss"]), 1),
+                "dovecot": round(mib(d["pss"]), 1), "ratio": None})
+        rows.append({"workload": "idle%s: one APPEND -> EXISTS on every IDLE connection, ms" % sfx, "unit": "ms",
+                     "estafeta": e.get("notify_all_ms"), "dovecot": d.get("notify_all_ms") if d else None,
+                     "ratio": round(e["notify_all_ms"] / d["notify_all_ms"], 2)
+                     if d and e.get("notify_all_ms") and d.get("notify_all_ms") else None})
+    return rows
+
+
+def print_table(rows):
+    def s(x):
+        return "-" if x is None else ("%g" % x if isinstance(x, float) else str(x))
+    w = max(len(r["workload"]) for r in rows) if rows else 20
+    print()
+    print("%-*s  %12s  %12s  %8s" % (w, "workload", "Estafeta", "Dovecot", "E/D"))
+    print("-" * (w + 40))
+    for r in rows:
+        print("%-*s  %12s  %12s  %8s" % (w, r["workload"], s(r["estafeta"]), s(r["dovecot"]),
+                                           "-" if r["ratio"] is None else "%.2f×" % r["ratio"]))
+
+
+def print_details(results):
+    for srv in results:
+        if not srv:
+            continue
+        print("\n%s: per-command latency (p50 / p99 / max, ms) and errors" % srv["server"])
+        for key, m in srv["mixed"].items():
+            print("  mixed %s client(s): %.1f commands/s, %d sessions, %d errors, server CPU %.1f s, client CPU %.1f s"
+                  % (m["clients"] if not m["tls"] else "%s TLS" % m["clients"], m["commands_per_s"], m["sessions"],
+                     m["error_count"], m["server_cpu_s"], m["client_cpu_s"]))
+            for name, c in m["per_command"].items():
+                print("    %-16s %7d  %8.2f %8.2f %8.2f" % (name, c["count"], c["p50_ms"], c["p99_ms"], c["max_ms"]))
+            for e, k in list(m["errors"].items())[:10]:
+                print("    error x%d: %s" % (k, e))
+        for kind, r in srv["idle"].items():
+            print("  idle %s: %d/%d in IDLE in %.1f s (%.0f/s), PSS %.1f MiB (baseline %.1f, %.1f KiB each), "
+                  "RSS sum %.1f MiB, %d processes, %s threads; APPEND %s ms, SELECT %s ms while idle; "
+                  "EXISTS p50 %s / p99 %s / all %s ms (%s notified); PSS after close %.1f MiB"
+                  % (kind, r["in_idle"], r["connections"], r["open_s"], r["opened_per_s"] or 0, mib(r["pss"]),
+                     mib(r["baseline_pss"]), (r["pss_per_connection"] or 0) / 1024, mib(r["rss_sum"]),
+                     r["processes"], r["server_threads"], r.get("append_while_idle_ms"), r.get("select_while_idle_ms"),
+                     r.get("notify_p50_ms"), r.get("notify_p99_ms"), r.get("notify_all_ms"), r.get("notified"),
+                     mib(r["pss_after_close"])))
+            for f in r["failure_samples"]:
+                print("    failure: %s" % f)
+        if srv.get("log_problems"):
+            print("  server log (warnings/errors, last %d):" % len(srv["log_problems"]))
+            for l in srv["log_problems"]:
+                print("    " + l[:300])
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--estafeta-bin", default=os.path.join(ROOT, "build-release", "estafeta"))
+    p.add_argument("--duration", type=float, default=20.0, help="seconds per mixed-workload run (default 20)")
+    p.add_argument("--clients", default="1,20", help="client counts for the mixed workload (default 1,20)")
+    p.add_argument("--messages", type=int, default=500, help="messages pre-filled in INBOX (default 500)")
+    p.add_argument("--message-size", type=int, default=4096, help="approximate message size, bytes (default 4096)")
+    p.add_argument("--idle", type=int, default=10000, help="IDLE connections to Estafeta (default 10000)")
+    p.add_argument("--idle-dovecot", type=int, default=1000, help="IDLE connections to Dovecot (default 1000)")
+    p.add_argument("--tls", action="store_true", help="also run both workloads over implicit TLS (imaps)")
+    p.add_argument("--idle-tls", type=int, default=10000, help="TLS IDLE connections to Estafeta (with --tls)")
+    p.add_argument("--idle-tls-dovecot", type=int, default=300, help="TLS IDLE connections to Dovecot (with --tls)")
+    p.add_argument("--open-concurrency", type=int, default=100, help="connections being opened at once (default 100)")
+    p.add_argument("--skip-dovecot", action="store_true")
+    p.add_argument("--skip-idle", action="store_true")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--json", default=os.path.join(HERE, "results", "imap_bench.json"), help="where to write results")
+    p.add_argument("--keep", action="store_true", help="keep the temporary data folders")
+    p.add_argument("--max-seconds", type=float, default=1800, help="the whole run's deadline (default 1800)")
+    a = p.parse_args(argv)
+    a.clients = [int(x) for x in a.clients.split(",") if x.strip()]
+    if not a.clients or min(a.clients) < 1 or a.duration <= 0 or a.messages < 20:
+        p.error("bad --clients, --duration or --messages")
+    return a
+
+
+class Deadline(Exception):
+    pass
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not os.path.exists(args.estafeta_bin):
+        sys.exit("no Estafeta binary at %s: build it first (see bench/README.md)" % args.estafeta_bin)
+    if not args.skip_dovecot and os.geteuid() != 0:
+        sys.exit("Dovecot is started as root with its own config: run as root, or use --skip-dovecot")
+    biggest = max(args.idle, args.idle_dovecot, args.idle_tls if args.tls else 0)
+    nofile = biggest + 4096
+    got = raise_nofile(nofile)
+    if got < biggest + 100:
+        log("warning: RLIMIT_NOFILE is %d, not enough for %d connections" % (got, biggest))
+
+    def on_signal(signum, frame):
+        raise Deadline("signal %d" % signum)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGALRM, on_signal)
+    signal.alarm(int(args.max_seconds))
+
+    rng = random.Random(args.seed)
+    messages = [make_message(rng, i, args.message_size) for i in range(args.messages)]
+    workdir = tempfile.mkdtemp(prefix="imapbench-")
+    log("work folder %s" % workdir)
+    sysctl = Sysctl(INOTIFY_SYSCTL)
+    servers = []
+    results = {"estafeta": None, "dovecot": None}
+    tls_ctx = None
+    aborted = None
+    try:
+        est = Estafeta(args.estafeta_bin, workdir, args.tls, nofile)
+        servers.append(est)
+        log("Estafeta pid %d on 127.0.0.1:%d" % (est.pid, est.port))
+        if args.tls:
+            tls_ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=est.cert)
+        try:
+            results["estafeta"] = asyncio.run(bench_server(est, args, messages, None, tls_ctx))
+        finally:
+            lines = est.log_tail(4000)
+            if results["estafeta"] is not None:
+                results["estafeta"]["log_problems"] = log_problems(lines)[-30:]
+                results["estafeta"]["server_alive_at_end"] = est.alive()
+            est.stop()
+            servers.remove(est)
+        if not args.skip_dovecot:
+            key = os.path.join(os.path.dirname(est.cert), "key.pem")
+            dov = Dovecot(workdir, est.password, args.tls, est.cert, key,
+                          max(args.idle_dovecot, args.idle_tls_dovecot if args.tls else 0) + max(args.clients) + 50,
+                          nofile)
+            servers.append(dov)
+            log("Dovecot (master pid %d) on 127.0.0.1:%d" % (dov.pid, dov.port))
+            try:
+                results["dovecot"] = asyncio.run(bench_server(dov, args, messages, None, tls_ctx, sysctl))
+                results["dovecot"]["version"] = dov.version()
+            finally:
+                if results["dovecot"] is not None:
+                    results["dovecot"]["log_problems"] = log_problems(dov.log_tail(4000))[-30:]
+                dov.stop()
+                servers.remove(dov)
+    except (Deadline, KeyboardInterrupt) as e:
+        aborted = "stopped: %s" % (e or "interrupted")
+        log(aborted)
+    except BenchError as e:
+        aborted = str(e)
+        log("error: %s" % e)
+    finally:
+        signal.alarm(0)
+        for s in servers:
+            try:
+                s.stop()
+            except Exception as e:  # keep cleaning up
+                log("stopping %s: %s" % (s.name, e))
+        sysctl.restore()
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    rows = summary_rows(results["estafeta"], results["dovecot"], args)
+    print_table(rows)
+    print_details([results["estafeta"], results["dovecot"]])
+    out = {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "machine": {"cores": os.cpu_count(), "kernel": platform.release(), "python": platform.python_version(),
+                    "cpu": cpu_model()},
+        "args": {k: v for k, v in vars(args).items()},
+        "summary": rows,
+        "estafeta": results["estafeta"],
+        "dovecot": results["dovecot"],
+        "aborted": aborted,
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+    with open(args.json, "w") as f:
+        json.dump(out, f, indent=2)
+    print("\nresults written to %s" % args.json)
+    return 1 if aborted else 0
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())
