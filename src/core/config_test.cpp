@@ -30,6 +30,7 @@ level = "debug"
 format = "json"
 [limits]
 max_message_size = 1048576
+max_connections_per_ip = 7
 [[listener]]
 protocol = "imaps"
 address = "0.0.0.0:993"
@@ -49,6 +50,7 @@ address = "[::1]:25"
   EXPECT_EQ(c->tls.key, "/k.pem");
   EXPECT_EQ(c->log.format, LogFormat::json);
   EXPECT_EQ(c->limits.max_message_size, 1048576u);
+  EXPECT_EQ(c->limits.max_connections_per_ip, 7u);
   ASSERT_EQ(c->listeners.size(), 3u);
   EXPECT_EQ(c->listeners[0].protocol, Protocol::imaps);
   EXPECT_EQ(c->listeners[0].host, "0.0.0.0");
@@ -86,6 +88,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[log]\nlevel = \"loud\"", "log.level: expected one of"},
         BadCase{"[log]\nformat = \"xml\"", "log.format"},
         BadCase{"[limits]\nmax_message_size = 10", "limits.max_message_size"},
+        BadCase{"[limits]\nmax_connections_per_ip = -5", "limits.max_connections_per_ip"},
         BadCase{"tls = 3", "tls: expected a table"},
         BadCase{"listener = 3", "listener: expected an array of tables"},
         BadCase{"[[listener]]\naddress = \"127.0.0.1:1\"", "listener[0].protocol: missing"},

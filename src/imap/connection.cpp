@@ -134,7 +134,10 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
 
 asio::awaitable<void> imap_session(asio::ip::tcp::socket socket, net::SessionEnv env) {
   auto c = net::Connection::create(co_await asio::this_coro::executor, std::move(socket), *env.tls);
-  if (!implicit_tls(env.listener->protocol) || co_await c->start_tls()) co_await run(*c, env);
+  if (!implicit_tls(env.listener->protocol) || co_await c->start_tls()) {
+    if (env.over_limit) co_await c->write("* BYE too many connections from your address\r\n");
+    else co_await run(*c, env);
+  }
   co_await c->close();
 }
 

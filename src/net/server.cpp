@@ -85,12 +85,37 @@ class SessionRegistry {
   std::map<std::uint64_t, Entry> m_live;    // GUARDED_BY(m_mutex)
 };
 
+// Connections per peer address, for limits.max_connections_per_ip.
+class PeerCounts {
+ public:
+  // Counts the connection; false when the peer is over the limit (then not counted).
+  bool add(const std::string& ip, unsigned limit) {
+    std::lock_guard lock(m_mutex);
+    auto& n = m_counts[ip];
+    if (limit && n >= limit) {
+      if (n == 0) m_counts.erase(ip);
+      return false;
+    }
+    ++n;
+    return true;
+  }
+  void remove(const std::string& ip) {
+    std::lock_guard lock(m_mutex);
+    if (auto it = m_counts.find(ip); it != m_counts.end() && --it->second == 0) m_counts.erase(it);
+  }
+
+ private:
+  std::mutex m_mutex;
+  std::map<std::string, unsigned> m_counts;  // GUARDED_BY(m_mutex)
+};
+
 struct Runtime {
   Services* services;
   asio::io_context* ioc;
   asio::ssl::context* tls;
   asio::thread_pool* workers;
   SessionRegistry sessions;
+  PeerCounts peers;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::atomic<bool> stopping{false};
 };
@@ -104,12 +129,22 @@ void start_session(Runtime& rt, const ListenerConfig& listener, SessionFn fn, tc
   boost::system::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   env.peer_ip = ec ? std::string("?") : peer.address().to_string();
+  // Mail protocols count against the per-address limit; HTTP does not.
+  bool counted = listener.protocol != Protocol::http && listener.protocol != Protocol::https;
+  if (counted && !rt.peers.add(env.peer_ip, rt.services->config->limits.max_connections_per_ip)) {
+    env.over_limit = true;
+    counted = false;
+    log::warn("listener.too_many_connections", {{"ip", env.peer_ip}, {"protocol", to_string(listener.protocol)}});
+  }
   auto strand = asio::make_strand(*rt.ioc);
   auto signal = std::make_shared<asio::cancellation_signal>();
   auto id = rt.sessions.add({strand, signal});
+  auto ip = env.peer_ip;  // copied before env moves into the session
   asio::co_spawn(strand, fn(std::move(socket), std::move(env)),
-                 asio::bind_cancellation_slot(signal->slot(), [&rt, id, signal, proto = listener.protocol](std::exception_ptr e) {
+                 asio::bind_cancellation_slot(signal->slot(), [&rt, id, signal, proto = listener.protocol, counted,
+                                                               ip](std::exception_ptr e) {
                    rt.sessions.remove(id);
+                   if (counted) rt.peers.remove(ip);
                    if (!e) return;
                    try {
                      std::rethrow_exception(e);

@@ -27,6 +27,9 @@ struct SessionEnv {
   asio::ssl::context* tls = nullptr;     // for implicit TLS and STARTTLS
   asio::thread_pool* workers = nullptr;  // for blocking work: see net/offload.hpp
   std::string peer_ip;
+  // The peer already has the most connections allowed: the session answers
+  // with its protocol's refusal and closes (RFC 9051 §7.1.5 BYE, POP3 -ERR).
+  bool over_limit = false;
 };
 
 using SessionFn = asio::awaitable<void> (*)(asio::ip::tcp::socket socket, SessionEnv env);

@@ -1,0 +1,55 @@
+"""Connection limits per peer address, through the real server: the
+connection over the limit gets its protocol's refusal, HTTP is not counted,
+and a closed connection frees its slot."""
+
+import os
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
+import estafeta_test as et  # noqa: E402
+
+
+class LimitsTest(et.DemoTestCase):
+    def setUp(self):
+        super().setUp()
+        self.imap, self.pop3, self.http = et.free_port(), et.free_port(), et.free_port()
+        with open(self.config, "w") as f:
+            f.write('data_dir = "."\n[limits]\nmax_connections_per_ip = 3\n'
+                    '[[listener]]\nprotocol = "imap"\naddress = "127.0.0.1:%d"\n'
+                    '[[listener]]\nprotocol = "pop3"\naddress = "127.0.0.1:%d"\n'
+                    '[[listener]]\nprotocol = "http"\naddress = "127.0.0.1:%d"\n' % (self.imap, self.pop3, self.http))
+        self.server = et.Server(self.config, os.path.join(self.dir, "serve.log"))
+        self.addCleanup(self.server.close)
+        self.server.wait_http(self.http)
+
+    def greet(self, port):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.addCleanup(s.close)
+        return s, s.recv(300)
+
+    def test_fourth_connection_is_refused_per_protocol(self):
+        held = [self.greet(self.imap), self.greet(self.imap), self.greet(self.pop3)]
+        for s, greeting in held:
+            self.assertTrue(greeting.startswith(b"* OK") or greeting.startswith(b"+OK"), greeting)
+        _, imap = self.greet(self.imap)
+        self.assertEqual(imap, b"* BYE too many connections from your address\r\n")
+        _, pop = self.greet(self.pop3)
+        self.assertEqual(pop, b"-ERR [SYS/TEMP] too many connections from your address\r\n")
+        self.server.wait_http(self.http)  # HTTP does not count
+        held[0][0].close()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            s, greeting = self.greet(self.imap)
+            if greeting.startswith(b"* OK"):
+                break
+            s.close()
+            time.sleep(0.1)
+        self.assertTrue(greeting.startswith(b"* OK"), "a closed connection frees its slot")
+        self.assertIn("listener.too_many_connections", self.server.log())
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
