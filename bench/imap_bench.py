@@ -370,8 +370,7 @@ async def prefill(port, password, messages):
     await c.ok(b"SELECT INBOX")
     t0 = time.monotonic()
     for i, m in enumerate(messages):
-        flags = b"(\\Seen) " if i % 2 == 0 else b""
-        await c.ok(b"APPEND INBOX " + flags, literal=m)
+        await c.ok(b"APPEND INBOX (\\Seen)" if i % 2 == 0 else b"APPEND INBOX", literal=m)
     elapsed = time.monotonic() - t0
     _, lines = await c.ok(b"UID SEARCH ALL")
     uids = []
@@ -1079,8 +1078,8 @@ def main(argv=None):
     except (Deadline, KeyboardInterrupt) as e:
         aborted = "stopped: %s" % (e or "interrupted")
         log(aborted)
-    except BenchError as e:
-        aborted = str(e)
+    except (BenchError, ImapError, OSError, asyncio.TimeoutError, asyncio.IncompleteReadError) as e:
+        aborted = "%s: %s" % (type(e).__name__, e)
         log("error: %s" % e)
     finally:
         signal.alarm(0)
@@ -1101,6 +1100,7 @@ def main(argv=None):
         "machine": {"cores": os.cpu_count(), "kernel": platform.release(), "python": platform.python_version(),
                     "cpu": cpu_model()},
         "args": {k: v for k, v in vars(args).items()},
+        "estafeta_source": git_state(),
         "summary": rows,
         "estafeta": results["estafeta"],
         "dovecot": results["dovecot"],
@@ -1111,6 +1111,16 @@ def main(argv=None):
         json.dump(out, f, indent=2)
     print("\nresults written to %s" % args.json)
     return 1 if aborted else 0
+
+
+def git_state():
+    """The commit the binary was (probably) built from, read-only git commands."""
+    def git(*a):
+        try:
+            return subprocess.run(["git", "-C", ROOT, *a], capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return None
+    return {"commit": git("rev-parse", "HEAD"), "modified_files": (git("status", "--porcelain") or "").splitlines()}
 
 
 def cpu_model():

@@ -97,6 +97,11 @@ Reply cmd_enable(Context& ctx, Command& c) {
     } else if (cap == "CONDSTORE" && !ctx.enabled.condstore) {
       ctx.enabled.condstore = true;
       enabled += " CONDSTORE";
+    } else if (cap == "IMAP4REV2" && !ctx.enabled.rev2) {
+      // RFC 9051 behaviour from here on: ESEARCH for SEARCH, UTF-8 names,
+      // no \Recent, a LIST response in SELECT, [CLOSED].
+      ctx.enabled.rev2 = true;
+      enabled += " IMAP4rev2";
     } else if (cap == "QRESYNC" && !ctx.enabled.qresync) {
       ctx.enabled.qresync = true;  // implies CONDSTORE (RFC 7162 §3.2.3)
       ctx.enabled.condstore = true;

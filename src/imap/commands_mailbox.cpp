@@ -120,6 +120,14 @@ Reply cmd_select(Context& ctx, Command& c) {
   if (s.read_only) r.out += "* OK [PERMANENTFLAGS ()] read-only mailbox\r\n";
   else r.out += "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] flags permitted\r\n";
   if (ctx.enabled.condstore) r.out += fmt::format("* OK [HIGHESTMODSEQ {}] highest\r\n", v.mailbox().highestmodseq);
+  if (ctx.enabled.rev2) {
+    // RFC 9051 §6.3.2: the mailbox's LIST response, with its canonical name.
+    r.out += "* LIST (";
+    if (v.mailbox().special_use != store::SpecialUse::none) r.out += special_attr(v.mailbox().special_use);
+    r.out += ") \"/\" ";
+    append_astring(r.out, wire_name(ctx, v.mailbox().name), true);
+    r.out += "\r\n";
+  }
   if (s.qresync && s.qresync->uidvalidity == v.mailbox().uidvalidity) {
     auto resync = qresync_responses(ctx, v, *s.qresync);
     if (!resync) return from_error(c.tag, resync.error());

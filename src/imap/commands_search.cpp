@@ -42,7 +42,9 @@ Reply cmd_search(Context& ctx, Command& c) {
   if (!found) return from_error(c.tag, found.error());
   Reply r;
   unsigned ret = s.args.returns;
-  if (s.args.esearch && ret == 0) ret = static_cast<unsigned>(SearchReturn::all);
+  // IMAP4rev2 answers every SEARCH with ESEARCH (RFC 9051 §6.4.4).
+  bool esearch = s.args.esearch || ctx.enabled.rev2;
+  if (esearch && ret == 0) ret = static_cast<unsigned>(SearchReturn::all);
   std::vector<std::uint32_t> numbers;
   for (auto& [seq, uid] : *found) numbers.push_back(s.uid ? uid : seq);
   if (has(ret, SearchReturn::save)) {
@@ -64,7 +66,7 @@ Reply cmd_search(Context& ctx, Command& c) {
     for (auto& [seq, uid] : *found)
       if (auto m = ctx.services.store->message(ctx.selected->id(), uid)) highest = std::max(highest, m->modseq);
   }
-  if (!s.args.esearch) {
+  if (!esearch) {
     r.out = "* SEARCH";
     for (auto n : numbers) r.out += fmt::format(" {}", n);
     if (highest) r.out += fmt::format(" (MODSEQ {})", highest);

@@ -363,3 +363,23 @@ TEST_F(SessionTest, CondstoreAndQresync) {
 
 }  // namespace
 }  // namespace estafeta::imap
+
+namespace estafeta::imap {
+namespace {
+
+TEST_F(SessionTest, Imap4rev2Behaviour) {
+  deliver("r1");
+  auto s = logged_in();
+  EXPECT_NE(run(*s, "a CAPABILITY").find("IMAP4rev2"), std::string::npos);
+  EXPECT_EQ(run(*s, "b ENABLE IMAP4rev2"), "* ENABLED IMAP4rev2\r\nb OK ENABLE completed\r\n");
+  auto sel = run(*s, "c SELECT Sent");
+  EXPECT_EQ(sel.find("RECENT"), std::string::npos) << "no \\Recent in IMAP4rev2";
+  EXPECT_NE(sel.find("* LIST (\\Sent) \"/\" Sent\r\n"), std::string::npos) << sel;
+  run(*s, "d SELECT INBOX");
+  EXPECT_EQ(run(*s, "e SEARCH ALL"), "* ESEARCH (TAG \"e\") ALL 1\r\ne OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "f UID SEARCH UNSEEN"), "* ESEARCH (TAG \"f\") UID ALL 1\r\nf OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "g CREATE \xc3\xa9t\xc3\xa9"), "g OK CREATE completed\r\n") << "UTF-8 names in IMAP4rev2";
+}
+
+}  // namespace
+}  // namespace estafeta::imap

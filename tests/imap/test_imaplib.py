@@ -662,6 +662,41 @@ class MessageTest(ServerTestCase):
         uid = uid_of_append(m.append(name, None, None, make_message("after expunge")))
         self.assertEqual(uid, uids[-1] + 1)
 
+    def test_commands_on_messages_another_session_expunged(self):
+        # RFC 2180 §4.1: FETCH of a message expunged by another session (not
+        # yet announced by EXPUNGE) either returns its data (§4.1.1) or fails
+        # with NO (§4.1.2; RFC 5530 [EXPUNGEISSUED]) — a plain OK that leaves
+        # the message out cannot be told from "no such data".
+        m = self.connect()
+        name = self.folder(m)
+        uids = [uid_of_append(m.append(name, None, None, make_message("ghost %d" % i))) for i in range(3)]
+        c = self.raw(login=True)
+        untagged, _ = c.command("SELECT %s" % name)
+        self.assertIn(b"* 3 EXISTS", untagged)
+        self.ok(m.select(name))
+        self.ok(m.uid("STORE", str(uids[1]), "+FLAGS.SILENT", "(\\Deleted)"))
+        self.ok(m.expunge())
+
+        # COPY: if COPYUID is sent, it is well-formed (RFC 4315 §3).
+        _, tagged = c.command("COPY 2 INBOX")
+        if b"COPYUID" in tagged:
+            self.assertRegex(tagged, rb"\[COPYUID \d+ [\d:,]+ [\d:,]+\]")
+        _, tagged = c.command("COPY 1:3 INBOX")
+        self.assertRegex(tagged, rb"^r\d+ (OK|NO)")
+        if b"COPYUID" in tagged:
+            self.assertRegex(tagged, rb"\[COPYUID \d+ [\d:,]+ [\d:,]+\]")
+
+        untagged, tagged = c.command("FETCH 1:3 (UID)")
+        self.assertNotIn(b"EXPUNGE", b" ".join(untagged))  # never during FETCH (RFC 9051 §7.5.1)
+        answered = [l for l in untagged if re.match(rb"^\* \d+ FETCH", l)]
+        if len(answered) < 3:
+            self.assertRegex(tagged, rb"^r\d+ NO", "FETCH left out message 2 but answered OK: %r" % (untagged,))
+        # After NOOP the view catches up.
+        untagged, tagged = c.command("NOOP")
+        self.assertIn(b"* 2 EXPUNGE", untagged)
+        untagged, tagged = c.command("FETCH 1:* (UID)")
+        self.assertEqual(untagged, [b"* 1 FETCH (UID %d)" % uids[0], b"* 2 FETCH (UID %d)" % uids[2]])
+
     def test_large_message_round_trip(self):
         m = self.connect()
         name = self.folder(m)
