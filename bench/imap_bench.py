@@ -159,6 +159,14 @@ def tree_cpu(pid):
     return total / CLK_TCK
 
 
+def system_busy_cpu():
+    """CPU seconds spent by everything on the machine (all cores), from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / CLK_TCK
+
+
 def threads_of(pid):
     try:
         return len(os.listdir("/proc/%d/task" % pid))
@@ -203,6 +211,8 @@ class Child:
         return self.proc.poll() is None
 
     def stop(self, timeout=15.0):
+        if self._log.closed:
+            return self.proc.returncode
         tree = [(p, start_time(p)) for p in proc_tree(self.pid)] if self.alive() else []
         if self.alive():
             self.proc.send_signal(signal.SIGTERM)
@@ -369,8 +379,11 @@ async def prefill(port, password, messages):
     await c.ok(login_cmd(password))
     await c.ok(b"SELECT INBOX")
     t0 = time.monotonic()
+    lat = []
     for i, m in enumerate(messages):
+        t1 = time.monotonic()
         await c.ok(b"APPEND INBOX (\\Seen)" if i % 2 == 0 else b"APPEND INBOX", literal=m)
+        lat.append(time.monotonic() - t1)
     elapsed = time.monotonic() - t0
     _, lines = await c.ok(b"UID SEARCH ALL")
     uids = []
@@ -381,7 +394,9 @@ async def prefill(port, password, messages):
     c.close()
     if len(uids) != len(messages):
         raise BenchError("prefill: %d messages in INBOX after %d APPENDs" % (len(uids), len(messages)))
-    return sorted(uids), elapsed
+    return sorted(uids), elapsed, {"p50_ms": round(1000 * statistics.median(lat), 2),
+                                   "p99_ms": round(1000 * percentile(lat, 99), 2),
+                                   "max_ms": round(1000 * max(lat), 2)}
 
 
 async def tidy(port, password, keep_uids):
@@ -401,6 +416,17 @@ async def tidy(port, password, keep_uids):
     await c.command(b"LOGOUT")
     c.close()
     return n
+
+
+async def warm_up(port, password):
+    c = await Imap.connect(port)
+    await c.ok(login_cmd(password))
+    await c.ok(b"SELECT INBOX")
+    await c.ok(b"UID FETCH 1:* (UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    await c.ok(b"UID SEARCH UNSEEN")
+    await c.command(b"LOGOUT")
+    c.close()
+    await asyncio.sleep(1.0)
 
 
 # --------------------------------------------------------------------------- workload (a): mixed
@@ -510,6 +536,7 @@ def percentile(xs, p):
 async def run_mixed(server, clients, duration, uids, messages, seed, ssl_ctx=None):
     port = server.tls_port if ssl_ctx else server.port
     stats = Stats()
+    sys0 = system_busy_cpu()
     cpu0, ru0, w0 = tree_cpu(server.pid), resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
     deadline = w0 + duration
     tasks = [asyncio.create_task(mixed_client(i, port, server.password, ssl_ctx, uids, messages, deadline, stats,
@@ -525,6 +552,7 @@ async def run_mixed(server, clients, duration, uids, messages, seed, ssl_ctx=Non
             stats.error("client crashed: %r" % t.exception())
     wall = time.monotonic() - w0
     cpu1, ru1 = tree_cpu(server.pid), resource.getrusage(resource.RUSAGE_SELF)
+    sys1 = system_busy_cpu()
     total = sum(stats.ok.values()) - stats.ok.get("connect", 0)
     client_cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     result = {
@@ -533,6 +561,9 @@ async def run_mixed(server, clients, duration, uids, messages, seed, ssl_ctx=Non
         "errors": dict(sorted(stats.errors.items(), key=lambda kv: -kv[1])),
         "error_count": sum(stats.errors.values()),
         "server_cpu_s": round(cpu1 - cpu0, 2), "client_cpu_s": round(client_cpu, 2), "wall_s": round(wall, 2),
+        # CPU used meanwhile by anything else on the machine (other work skews the figure).
+        "other_cpu_s": round(max(0.0, (sys1 - sys0) - (cpu1 - cpu0) - client_cpu), 2),
+        "loadavg_after": os.getloadavg()[0],
         "server_cpu_ms_per_command": round(1000 * (cpu1 - cpu0) / total, 3) if total else None,
         "per_command": {
             name: {"count": stats.ok[name],
@@ -669,17 +700,31 @@ class Estafeta:
         with open(self.config, encoding="utf-8") as f:
             head = f.read().split("[[listener]]")[0]
         head = re.sub(r'(?m)^level\s*=.*$', 'level = "warn"', head)
+        # Every benchmark connection comes from 127.0.0.1: no per-address cap (as for Dovecot below).
+        if re.search(r"(?m)^\[limits\]", head):
+            head = re.sub(r"(?m)^max_connections_per_ip\s*=.*\n", "", head)
+            head = re.sub(r"(?m)^\[limits\]\s*$", "[limits]\nmax_connections_per_ip = 0", head, count=1)
+        else:
+            head += "\n[limits]\nmax_connections_per_ip = 0\n"
         text = head + '\n[[listener]]\nprotocol = "imap"\naddress = "127.0.0.1:%d"\nplaintext_auth = true\n' % self.port
         if tls:
             text += '\n[[listener]]\nprotocol = "imaps"\naddress = "127.0.0.1:%d"\n' % self.tls_port
         with open(self.config, "w", encoding="utf-8") as f:
             f.write(text)
         self.log_path = os.path.join(self.dir, "serve.log")
-        self.child = Child("estafeta", [binary, "serve", "--config", self.config], self.log_path, nofile)
+        self.argv, self.nofile, self.tls = [binary, "serve", "--config", self.config], nofile, tls
+        self.start()
+
+    def start(self):
+        self.child = Child("estafeta", self.argv, self.log_path, self.nofile)
         self.pid = self.child.pid
         wait_port(self.port, self.child.proc)
-        if tls:
+        if self.tls:
             wait_port_tls(self.tls_port, self.child.proc)
+
+    def restart(self):
+        self.stop()
+        self.start()
 
     def alive(self):
         return self.child.alive()
@@ -786,12 +831,19 @@ class Dovecot:
                                         uid=MAIL_UID, gid=MAIL_GID, port=self.port, tls_port=self.tls_port,
                                         procs=max_conns + 200, clients=max(2000, 2 * max_conns + 200)))
         self.log_path = os.path.join(self.dir, "dovecot.log")
-        self.child = Child("dovecot", ["/usr/sbin/dovecot", "-F", "-c", self.config],
-                           os.path.join(self.dir, "master.out"), nofile)
+        self.argv, self.nofile, self.tls = ["/usr/sbin/dovecot", "-F", "-c", self.config], nofile, tls
+        self.start()
+
+    def start(self):
+        self.child = Child("dovecot", self.argv, os.path.join(self.dir, "master.out"), self.nofile)
         self.pid = self.child.pid
         wait_port(self.port, self.child.proc)
-        if tls:
+        if self.tls:
             wait_port_tls(self.tls_port, self.child.proc)
+
+    def restart(self):
+        self.stop()
+        self.start()
 
     def alive(self):
         return self.child.alive()
@@ -852,8 +904,9 @@ def log_problems(lines):
 async def bench_server(server, args, messages, uids_holder, tls_ctx, sysctl=None):
     res = {"server": server.name, "pid": server.pid}
     log("%s: prefill %d messages" % (server.name, len(messages)))
-    uids, t = await prefill(server.port, server.password, messages)
+    uids, t, lat = await prefill(server.port, server.password, messages)
     res["prefill_s"] = round(t, 2)
+    res["prefill_append_latency"] = lat
     res["prefill_appends_per_s"] = round(len(messages) / t, 1)
     res["pss_after_prefill"] = tree_memory(server.pid)["pss"]
     res["mixed"] = {}
@@ -867,8 +920,8 @@ async def bench_server(server, args, messages, uids_holder, tls_ctx, sysctl=None
             left = await tidy(server.port, server.password, uids)
             r["messages_after"] = left
             res["mixed"][key] = r
-            log("  %.1f commands/s, %d errors, server CPU %.1f s, client CPU %.1f s" % (
-                r["commands_per_s"], r["error_count"], r["server_cpu_s"], r["client_cpu_s"]))
+            log("  %.1f commands/s, %d errors, server CPU %.1f s, client CPU %.1f s, other CPU %.1f s" % (
+                r["commands_per_s"], r["error_count"], r["server_cpu_s"], r["client_cpu_s"], r["other_cpu_s"]))
             if not server.alive():
                 raise BenchError("%s died during the mixed workload" % server.name)
     res["idle"] = {}
@@ -880,7 +933,12 @@ async def bench_server(server, args, messages, uids_holder, tls_ctx, sysctl=None
                 continue
             if sysctl is not None:
                 sysctl.at_least(nn + 1024)
-            log("%s: %d connections in IDLE%s" % (server.name, nn, " (TLS)" if mode_tls else ""))
+            # A fresh server process for each IDLE measurement (memory freed by earlier phases is not
+            # reused to hide the cost), warmed by one session so start-up caches are in the baseline.
+            server.restart()
+            await warm_up(server.port, server.password)
+            log("%s (restarted, pid %d): %d connections in IDLE%s" % (server.name, server.pid, nn,
+                                                                   " (TLS)" if mode_tls else ""))
             r = await run_idle(server, nn, messages, tls_ctx if mode_tls else None, concurrency=args.open_concurrency)
             res["idle"]["tls" if mode_tls else "plain"] = r
             log("  %d in IDLE (%d failed) in %.1f s; PSS %.1f MiB (baseline %.1f MiB), %s processes; notify p50 %s ms, all %s ms"
@@ -963,10 +1021,15 @@ def print_details(results):
         if not srv:
             continue
         print("\n%s: per-command latency (p50 / p99 / max, ms) and errors" % srv["server"])
+        pl = srv["prefill_append_latency"]
+        print("  prefill: %d APPENDs on one connection in %.2f s (%.1f/s; p50 %.2f, p99 %.2f, max %.2f ms)"
+              % (round(srv["prefill_s"] * srv["prefill_appends_per_s"]), srv["prefill_s"], srv["prefill_appends_per_s"],
+                 pl["p50_ms"], pl["p99_ms"], pl["max_ms"]))
         for key, m in srv["mixed"].items():
-            print("  mixed %s client(s): %.1f commands/s, %d sessions, %d errors, server CPU %.1f s, client CPU %.1f s"
-                  % (m["clients"] if not m["tls"] else "%s TLS" % m["clients"], m["commands_per_s"], m["sessions"],
-                     m["error_count"], m["server_cpu_s"], m["client_cpu_s"]))
+            print("  mixed %s client(s): %.1f commands/s, %d sessions, %d errors, CPU s: server %.1f, client %.1f, "
+                  "other processes %.1f" % (m["clients"] if not m["tls"] else "%s TLS" % m["clients"],
+                                            m["commands_per_s"], m["sessions"], m["error_count"], m["server_cpu_s"],
+                                            m["client_cpu_s"], m["other_cpu_s"]))
             for name, c in m["per_command"].items():
                 print("    %-16s %7d  %8.2f %8.2f %8.2f" % (name, c["count"], c["p50_ms"], c["p99_ms"], c["max_ms"]))
             for e, k in list(m["errors"].items())[:10]:
@@ -999,7 +1062,7 @@ def parse_args(argv=None):
     p.add_argument("--idle-dovecot", type=int, default=1000, help="IDLE connections to Dovecot (default 1000)")
     p.add_argument("--tls", action="store_true", help="also run both workloads over implicit TLS (imaps)")
     p.add_argument("--idle-tls", type=int, default=10000, help="TLS IDLE connections to Estafeta (with --tls)")
-    p.add_argument("--idle-tls-dovecot", type=int, default=300, help="TLS IDLE connections to Dovecot (with --tls)")
+    p.add_argument("--idle-tls-dovecot", type=int, default=1000, help="TLS IDLE connections to Dovecot (with --tls)")
     p.add_argument("--open-concurrency", type=int, default=100, help="connections being opened at once (default 100)")
     p.add_argument("--skip-dovecot", action="store_true")
     p.add_argument("--skip-idle", action="store_true")

@@ -18,7 +18,6 @@ was appended.
 """
 
 import collections
-import imaplib
 import random
 import re
 import socket

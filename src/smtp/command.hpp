@@ -1,0 +1,59 @@
+// SMTP commands as typed values (RFC 5321 §4.1.1, §4.1.2; SIZE RFC 1870,
+// 8BITMIME RFC 6152, SMTPUTF8 RFC 6531, DSN RFC 3461, CHUNKING RFC 3030,
+// AUTH RFC 4954, STARTTLS RFC 3207). No I/O.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace estafeta::smtp {
+
+// A mailbox of a path: local@domain. Domain lower-cased; the local part as
+// sent (quoted forms unquoted, RFC 5321 §4.1.2: they are the same mailbox).
+struct Mailbox {
+  std::string local;
+  std::string domain;        // a domain name, or an address literal "[…]" as sent
+  bool quoted = false;       // the local part was a Quoted-string
+  bool utf8 = false;         // 8-bit characters (needs SMTPUTF8)
+  bool source_route = false; // an A-d-l was given (ignored, RFC 5321 §4.1.1.3)
+  std::string address() const { return local + "@" + domain; }
+  bool operator==(const Mailbox&) const = default;
+};
+
+enum class Body { unspecified, seven_bit, eight_bit_mime, binary_mime };
+enum class Ret { unspecified, full, headers };
+
+struct MailFrom {
+  std::optional<Mailbox> sender;  // nullopt: the null reverse-path "<>"
+  std::optional<std::uint64_t> size;
+  Body body = Body::unspecified;
+  bool smtputf8 = false;
+  Ret ret = Ret::unspecified;
+  std::string envid;   // xtext-decoded
+  std::string auth;    // AUTH= (RFC 4954 §5), xtext-decoded
+};
+
+struct RcptTo {
+  Mailbox recipient;
+  bool postmaster = false;  // "<Postmaster>" without a domain (RFC 5321 §4.1.1.3)
+  // DSN (RFC 3461 §4.1): NOTIFY=NEVER or a set of SUCCESS, FAILURE, DELAY.
+  bool notify_never = false, notify_success = false, notify_failure = false, notify_delay = false;
+  bool notify_given = false;
+  std::string orcpt;  // "rfc822;addr", xtext-decoded
+};
+
+struct Command {
+  enum class Verb { helo, ehlo, mail, rcpt, data, bdat, rset, noop, quit, vrfy, help, starttls, auth } verb;
+  std::string domain;               // HELO/EHLO
+  MailFrom mail;                    // MAIL
+  RcptTo rcpt;                      // RCPT
+  std::uint64_t chunk_size = 0;     // BDAT
+  bool last = false;                // BDAT … LAST
+  std::string mechanism;            // AUTH
+  std::optional<std::string> initial;  // AUTH initial response ("=" for empty)
+  std::string argument;             // VRFY/HELP/NOOP text
+};
+
+}  // namespace estafeta::smtp

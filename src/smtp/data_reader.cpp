@@ -1,0 +1,56 @@
+#include "smtp/data_reader.hpp"
+
+namespace estafeta::smtp {
+
+DataReader::Status DataReader::feed(std::string_view& in) {
+  while (!in.empty()) {
+    char c = in.front();
+    in.remove_prefix(1);
+    ++m_received;
+    if (m_cr) {
+      m_cr = false;
+      if (c == '\n') {
+        // A complete line.
+        if (m_line == ".") {
+          if (m_problem != Problem::none) m_message.clear();
+          return Status::done;
+        }
+        if (m_problem == Problem::none) {
+          std::string_view line = m_line;
+          if (line.starts_with('.')) line.remove_prefix(1);  // dot-stuffing (§4.5.2)
+          if (m_message.size() + line.size() + 2 > m_max_size) {
+            m_problem = Problem::too_large;
+            m_message.clear();
+            m_message.shrink_to_fit();
+          } else {
+            m_message.append(line);
+            m_message.append("\r\n");
+          }
+        }
+        m_line.clear();
+        continue;
+      }
+      // A CR not followed by LF.
+      if (m_problem == Problem::none) m_problem = Problem::bare_line_ending;
+      m_line += '\r';
+    }
+    if (c == '\r') {
+      m_cr = true;
+      continue;
+    }
+    if (c == '\n') {
+      if (m_problem == Problem::none) m_problem = Problem::bare_line_ending;
+      // Not an end of line: keep scanning (the client will send CRLF.CRLF).
+      m_line += '\n';
+    } else {
+      m_line += c;
+    }
+    if (m_line.size() > m_max_line) {
+      if (m_problem == Problem::none) m_problem = Problem::line_too_long;
+      m_line.resize(2);  // keep enough to recognise "." at a line start; content is lost anyway
+    }
+  }
+  return Status::need_more;
+}
+
+}  // namespace estafeta::smtp

@@ -1,0 +1,45 @@
+// Reading a message after DATA (RFC 5321 §4.1.1.4, §4.5.2): lines up to
+// "<CRLF>.<CRLF>", dot-unstuffed, bounded by the message size limit.
+//
+// SMTP smuggling: only CRLF "." CRLF ends the data. A bare LF or a bare CR
+// anywhere in the data makes the message refused (after its end, so the
+// connection stays in step) rather than normalised: a receiver that guessed
+// differently from the next hop is what smuggling exploits, and refusing
+// is what current practice settled on (Postfix smtpd_forbid_bare_newline,
+// Exim, Sendmail's 2023 fixes). Clients that follow RFC 5321 never send them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace estafeta::smtp {
+
+class DataReader {
+ public:
+  enum class Status { need_more, done };
+  enum class Problem { none, too_large, bare_line_ending, line_too_long };
+
+  explicit DataReader(std::uint64_t max_size, std::size_t max_line = 1000 * 64)
+      : m_max_size(max_size), m_max_line(max_line) {}
+
+  // Consumes bytes from the front of `in` up to the end of the data.
+  Status feed(std::string_view& in);
+
+  // After done: the message (unstuffed, CRLF line ends) unless a problem
+  // was found; then the message is empty and problem() says why.
+  std::string take_message() { return std::move(m_message); }
+  Problem problem() const { return m_problem; }
+  std::uint64_t received() const { return m_received; }
+
+ private:
+  std::uint64_t m_max_size;
+  std::size_t m_max_line;
+  std::string m_message;
+  std::string m_line;          // the current line so far (without its CRLF)
+  bool m_cr = false;           // the previous octet was a CR
+  std::uint64_t m_received = 0;
+  Problem m_problem = Problem::none;
+};
+
+}  // namespace estafeta::smtp

@@ -1,0 +1,34 @@
+// Parsing SMTP command lines into Commands, with the RFC 5321 §4.5.3.1
+// limits. A failure carries the reply to send (code, enhanced code, text),
+// so the session answers bad input with the protocol's own error.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "smtp/command.hpp"
+
+namespace estafeta::smtp {
+
+inline constexpr std::size_t kMaxCommandLine = 512;   // RFC 5321 §4.5.3.1.4, CRLF included
+inline constexpr std::size_t kMaxLocalPart = 64;      // §4.5.3.1.1
+inline constexpr std::size_t kMaxDomain = 255;        // §4.5.3.1.2
+inline constexpr std::size_t kMaxPath = 256;          // §4.5.3.1.3
+
+struct ParseError {
+  int code;            // 500, 501, 502, 504, 555
+  std::string status;  // "5.5.2"
+  std::string text;
+};
+
+// One line, with or without its CRLF (which must not hold a bare CR or LF).
+std::expected<Command, ParseError> parse_command(std::string_view line);
+
+// The path parser, exposed for tests: "<a@b>", "<>", "<@x,@y:a@b>".
+std::expected<std::optional<Mailbox>, ParseError> parse_path(std::string_view text, bool allow_null);
+
+// RFC 3461 §4: xtext ("+2B" for "+") decoding; nullopt when malformed.
+std::optional<std::string> xtext_decode(std::string_view s);
+
+}  // namespace estafeta::smtp

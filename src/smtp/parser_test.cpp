@@ -1,0 +1,107 @@
+#include "smtp/parser.hpp"
+
+#include <gtest/gtest.h>
+
+#include "smtp/reply.hpp"
+
+namespace estafeta::smtp {
+namespace {
+
+Command ok(std::string_view line) {
+  auto c = parse_command(line);
+  EXPECT_TRUE(c) << line << " → " << (c ? "" : c.error().text);
+  return c ? *c : Command{};
+}
+
+ParseError bad(std::string_view line) {
+  auto c = parse_command(line);
+  EXPECT_FALSE(c) << line;
+  return c ? ParseError{} : c.error();
+}
+
+TEST(SmtpParser, Greetings) {
+  auto e = ok("EHLO client.example.org\r\n");
+  EXPECT_EQ(e.verb, Command::Verb::ehlo);
+  EXPECT_EQ(e.domain, "client.example.org");
+  EXPECT_EQ(ok("helo [192.0.2.1]\r\n").domain, "[192.0.2.1]");
+  EXPECT_EQ(bad("EHLO\r\n").code, 501);
+  EXPECT_EQ(bad("EHLO\r\n").status, "5.5.4");
+}
+
+TEST(SmtpParser, MailFrom) {
+  auto m = ok("MAIL FROM:<Ana.Lopez@Example.ORG> SIZE=12345 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=QQ+2B1\r\n");
+  ASSERT_TRUE(m.mail.sender);
+  EXPECT_EQ(m.mail.sender->local, "Ana.Lopez");
+  EXPECT_EQ(m.mail.sender->domain, "example.org");
+  EXPECT_EQ(m.mail.size, 12345u);
+  EXPECT_EQ(m.mail.body, Body::eight_bit_mime);
+  EXPECT_TRUE(m.mail.smtputf8);
+  EXPECT_EQ(m.mail.ret, Ret::headers);
+  EXPECT_EQ(m.mail.envid, "QQ+1");
+  EXPECT_FALSE(ok("MAIL FROM:<>\r\n").mail.sender) << "the null reverse-path";
+  EXPECT_EQ(ok("mail from: <a@b.example>\r\n").mail.sender->address(), "a@b.example") << "a space after the colon is tolerated";
+  auto quoted = ok("MAIL FROM:<\"john doe\\\"x\"@example.org>\r\n");
+  EXPECT_EQ(quoted.mail.sender->local, "john doe\"x");
+  EXPECT_TRUE(quoted.mail.sender->quoted);
+  auto utf8 = ok("MAIL FROM:<jos\xc3\xa9@ejemplo.es> SMTPUTF8\r\n");
+  EXPECT_TRUE(utf8.mail.sender->utf8);
+  EXPECT_EQ(bad("MAIL FROM:a@b.example\r\n").code, 501);
+  EXPECT_EQ(bad("MAIL FROM:<a@b.example> FROB=1\r\n").code, 555);
+  EXPECT_EQ(bad("MAIL FROM:<a@b.example> SIZE=x\r\n").code, 501);
+  EXPECT_EQ(bad("MAIL FROM:<a@-b.example>\r\n").status, "5.1.3");
+  EXPECT_EQ(bad("MAIL FROM:<" + std::string(65, 'a') + "@b.example>\r\n").status, "5.1.3");
+  EXPECT_EQ(bad("MAIL FROM:<a..b@c.example>\r\n").code, 501);
+}
+
+TEST(SmtpParser, RcptTo) {
+  auto r = ok("RCPT TO:<team@o.example> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;team+2Bx@o.example\r\n");
+  EXPECT_EQ(r.rcpt.recipient.address(), "team@o.example");
+  EXPECT_TRUE(r.rcpt.notify_success && r.rcpt.notify_failure && !r.rcpt.notify_delay);
+  EXPECT_EQ(r.rcpt.orcpt, "rfc822;team+x@o.example");
+  auto route = ok("RCPT TO:<@relay.example,@hop.example:user@o.example>\r\n");
+  EXPECT_TRUE(route.rcpt.recipient.source_route);
+  EXPECT_EQ(route.rcpt.recipient.address(), "user@o.example");
+  auto percent = ok("RCPT TO:<user%other.example@o.example>\r\n");
+  EXPECT_EQ(percent.rcpt.recipient.local, "user%other.example") << "a % hack is just a local part here";
+  EXPECT_TRUE(ok("RCPT TO:<Postmaster>\r\n").rcpt.postmaster);
+  EXPECT_EQ(bad("RCPT TO:<>\r\n").code, 501);
+  EXPECT_EQ(bad("RCPT TO:<a@b.example> NOTIFY=NEVER,SUCCESS\r\n").code, 501);
+  EXPECT_EQ(bad("RCPT TO:<a@b.example> NOTIFY=SOMETIMES\r\n").code, 501);
+}
+
+TEST(SmtpParser, OtherCommandsAndLimits) {
+  EXPECT_EQ(ok("DATA\r\n").verb, Command::Verb::data);
+  EXPECT_EQ(bad("DATA now\r\n").code, 501);
+  auto b = ok("BDAT 1000 LAST\r\n");
+  EXPECT_EQ(b.chunk_size, 1000u);
+  EXPECT_TRUE(b.last);
+  EXPECT_FALSE(ok("BDAT 5\r\n").last);
+  EXPECT_EQ(bad("BDAT many\r\n").code, 501);
+  auto a = ok("AUTH PLAIN AGFAYgBj\r\n");
+  EXPECT_EQ(a.mechanism, "PLAIN");
+  EXPECT_EQ(a.initial, "AGFAYgBj");
+  EXPECT_EQ(ok("noop whatever\r\n").verb, Command::Verb::noop);
+  EXPECT_EQ(ok("QUIT\r\n").verb, Command::Verb::quit);
+  EXPECT_EQ(bad("FROB\r\n").code, 500);
+  EXPECT_EQ(bad("NOOP " + std::string(600, 'x') + "\r\n").status, "5.5.6");
+  EXPECT_EQ(bad("NOOP\n").status, "5.5.2") << "a bare LF does not end a command";
+  EXPECT_EQ(bad(std::string("NOOP a\rb\r\n")).status, "5.5.2");
+}
+
+TEST(SmtpParser, Xtext) {
+  EXPECT_EQ(xtext_decode("abc+2Bdef+3D"), "abc+def=");
+  EXPECT_FALSE(xtext_decode("abc+2"));
+  EXPECT_FALSE(xtext_decode("abc+zz"));
+  EXPECT_FALSE(xtext_decode("a=b"));
+}
+
+TEST(SmtpReply, Format) {
+  EXPECT_EQ(reply(250, "2.1.0", "sender ok"), "250 2.1.0 sender ok\r\n");
+  EXPECT_EQ(reply(220, "", "mail.example ESMTP"), "220 mail.example ESMTP\r\n");
+  EXPECT_EQ(multiline(250, {"mail.example", "PIPELINING", "SIZE 1000"}),
+            "250-mail.example\r\n250-PIPELINING\r\n250 SIZE 1000\r\n");
+  EXPECT_EQ(reply(550, "5.7.1", "no\r\nrelay"), "550 5.7.1 no  relay\r\n");
+}
+
+}  // namespace
+}  // namespace estafeta::smtp
