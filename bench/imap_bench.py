@@ -898,55 +898,75 @@ class Sysctl:
 # --------------------------------------------------------------------------- the run
 
 def log_problems(lines):
+    lines = [l for l in lines if "Killed with signal 15" not in l]
     return [l for l in lines if re.search(r"(?i)\b(warn|warning|error|fatal|panic|crit)\b|level=(warn|error)", l)]
 
 
-async def bench_server(server, args, messages, uids_holder, tls_ctx, sysctl=None):
-    res = {"server": server.name, "pid": server.pid}
-    log("%s: prefill %d messages" % (server.name, len(messages)))
-    uids, t, lat = await prefill(server.port, server.password, messages)
-    res["prefill_s"] = round(t, 2)
-    res["prefill_append_latency"] = lat
-    res["prefill_appends_per_s"] = round(len(messages) / t, 1)
-    res["pss_after_prefill"] = tree_memory(server.pid)["pss"]
-    res["mixed"] = {}
+async def run_all(servers, args, messages, tls_ctx, results, sysctl):
+    """Both servers are up; every workload runs on one server at a time, alternating between them
+    (E, D, then D, E on the next repetition) so background load on the machine hits both alike."""
+    uids = {}
+    for srv in servers:
+        res = results[srv.name.lower()] = {"server": srv.name, "pid": srv.pid, "mixed": {}, "idle": {}}
+        log("%s: prefill %d messages" % (srv.name, len(messages)))
+        uids[srv.name], t, lat = await prefill(srv.port, srv.password, messages)
+        res.update({"prefill_messages": len(messages), "prefill_s": round(t, 2),
+                    "prefill_appends_per_s": round(len(messages) / t, 1), "prefill_append_latency": lat,
+                    "pss_after_prefill": tree_memory(srv.pid)["pss"]})
     for mode_tls in ([False, True] if tls_ctx else [False]):
         for n in args.clients:
             key = "%d%s" % (n, "-tls" if mode_tls else "")
-            log("%s: mixed workload, %d client(s)%s, %g s" % (server.name, n, ", TLS" if mode_tls else "",
-                                                              args.duration))
-            r = await run_mixed(server, n, args.duration, uids, messages, args.seed,
-                                tls_ctx if mode_tls else None)
-            left = await tidy(server.port, server.password, uids)
-            r["messages_after"] = left
-            res["mixed"][key] = r
-            log("  %.1f commands/s, %d errors, server CPU %.1f s, client CPU %.1f s, other CPU %.1f s" % (
-                r["commands_per_s"], r["error_count"], r["server_cpu_s"], r["client_cpu_s"], r["other_cpu_s"]))
-            if not server.alive():
-                raise BenchError("%s died during the mixed workload" % server.name)
-    res["idle"] = {}
-    if not args.skip_idle:
-        n = args.idle if server.name == "Estafeta" else args.idle_dovecot
+            runs = {srv.name: [] for srv in servers}
+            for rep in range(args.repeat):
+                for srv in (servers if rep % 2 == 0 else servers[::-1]):
+                    log("%s: mixed workload, %d client(s)%s, %g s%s" % (
+                        srv.name, n, ", TLS" if mode_tls else "", args.duration,
+                        " (run %d of %d)" % (rep + 1, args.repeat) if args.repeat > 1 else ""))
+                    r = await run_mixed(srv, n, args.duration, uids[srv.name], messages, args.seed + rep,
+                                        tls_ctx if mode_tls else None)
+                    r["messages_after"] = await tidy(srv.port, srv.password, uids[srv.name])
+                    runs[srv.name].append(r)
+                    log("  %.1f commands/s, %d errors, server CPU %.1f s, client CPU %.1f s, other CPU %.1f s" % (
+                        r["commands_per_s"], r["error_count"], r["server_cpu_s"], r["client_cpu_s"],
+                        r["other_cpu_s"]))
+                    if not srv.alive():
+                        raise BenchError("%s died during the mixed workload; log:\n%s" % (
+                            srv.name, "\n".join(srv.log_tail(20))))
+            for srv in servers:
+                rs = sorted(runs[srv.name], key=lambda r: r["commands_per_s"])
+                med = dict(rs[len(rs) // 2])  # the median run (its latencies and errors)
+                med["runs_commands_per_s"] = [round(r["commands_per_s"], 1) for r in runs[srv.name]]
+                med["runs_server_cpu_ms_per_command"] = [r["server_cpu_ms_per_command"] for r in runs[srv.name]]
+                med["errors_all_runs"] = sum(r["error_count"] for r in runs[srv.name])
+                results[srv.name.lower()]["mixed"][key] = med
+    if args.skip_idle:
+        return
+    for srv in servers:
+        res = results[srv.name.lower()]
         for mode_tls in ([False, True] if tls_ctx else [False]):
-            nn = n if not mode_tls else (args.idle_tls if server.name == "Estafeta" else args.idle_tls_dovecot)
+            if srv.name == "Estafeta":
+                nn = args.idle_tls if mode_tls else args.idle
+            else:
+                nn = args.idle_tls_dovecot if mode_tls else args.idle_dovecot
             if nn <= 0:
                 continue
-            if sysctl is not None:
-                sysctl.at_least(nn + 1024)
+            if isinstance(srv, Dovecot):
+                sysctl.at_least(nn + 1024)  # one inotify instance per IDLE imap process
             # A fresh server process for each IDLE measurement (memory freed by earlier phases is not
             # reused to hide the cost), warmed by one session so start-up caches are in the baseline.
-            server.restart()
-            await warm_up(server.port, server.password)
-            log("%s (restarted, pid %d): %d connections in IDLE%s" % (server.name, server.pid, nn,
+            srv.restart()
+            res.setdefault("pids", []).append(srv.pid)
+            await warm_up(srv.port, srv.password)
+            log("%s (restarted, pid %d): %d connections in IDLE%s" % (srv.name, srv.pid, nn,
                                                                    " (TLS)" if mode_tls else ""))
-            r = await run_idle(server, nn, messages, tls_ctx if mode_tls else None, concurrency=args.open_concurrency)
+            r = await run_idle(srv, nn, messages, tls_ctx if mode_tls else None, concurrency=args.open_concurrency)
             res["idle"]["tls" if mode_tls else "plain"] = r
-            log("  %d in IDLE (%d failed) in %.1f s; PSS %.1f MiB (baseline %.1f MiB), %s processes; notify p50 %s ms, all %s ms"
-                % (r["in_idle"], r["failed"], r["open_s"], r["pss"] / 2 ** 20, r["baseline_pss"] / 2 ** 20,
-                   r["processes"], r.get("notify_p50_ms"), r.get("notify_all_ms")))
-            if not server.alive():
-                raise BenchError("%s died during the IDLE run" % server.name)
-    return res
+            log("  %d in IDLE (%d failed) in %.1f s; PSS %.1f MiB (baseline %.1f MiB), %s processes; "
+                "notify p50 %s ms, all %s ms" % (r["in_idle"], r["failed"], r["open_s"], r["pss"] / 2 ** 20,
+                                                  r["baseline_pss"] / 2 ** 20, r["processes"], r.get("notify_p50_ms"),
+                                                  r.get("notify_all_ms")))
+            if not srv.alive():
+                raise BenchError("%s died during the IDLE run; log:\n%s" % (srv.name, "\n".join(srv.log_tail(20))))
 
 
 def fmt_ratio(a, b):
@@ -964,8 +984,9 @@ def summary_rows(est, dov, args):
     for key in (est or {}).get("mixed", {}):
         e = est["mixed"][key]
         d = (dov or {}).get("mixed", {}).get(key)
-        label = "mixed, %s client%s%s, %g s: commands/s (higher is better)" % (
-            e["clients"], "" if e["clients"] == 1 else "s", ", TLS" if e["tls"] else "", e["duration_s"])
+        label = "mixed, %s client%s%s, %g s%s: commands/s (higher is better)" % (
+            e["clients"], "" if e["clients"] == 1 else "s", ", TLS" if e["tls"] else "", e["duration_s"],
+            ", median of %d" % len(e["runs_commands_per_s"]) if len(e["runs_commands_per_s"]) > 1 else "")
         rows.append({"workload": label, "unit": "commands/s", "estafeta": round(e["commands_per_s"], 1),
                      "dovecot": round(d["commands_per_s"], 1) if d else None,
                      "ratio": round(e["commands_per_s"] / d["commands_per_s"], 2) if d and d["commands_per_s"] else None})
@@ -1017,36 +1038,53 @@ def print_table(rows):
 
 
 def print_details(results):
+    results = [r for r in results if r]
+    if not results:
+        return
     for srv in results:
-        if not srv:
-            continue
-        print("\n%s: per-command latency (p50 / p99 / max, ms) and errors" % srv["server"])
         pl = srv["prefill_append_latency"]
-        print("  prefill: %d APPENDs on one connection in %.2f s (%.1f/s; p50 %.2f, p99 %.2f, max %.2f ms)"
-              % (round(srv["prefill_s"] * srv["prefill_appends_per_s"]), srv["prefill_s"], srv["prefill_appends_per_s"],
+        print("\n%s prefill: %d APPENDs on one connection in %.2f s (%.1f/s; p50 %.2f, p99 %.2f, max %.2f ms)"
+              % (srv["server"], srv["prefill_messages"], srv["prefill_s"], srv["prefill_appends_per_s"],
                  pl["p50_ms"], pl["p99_ms"], pl["max_ms"]))
-        for key, m in srv["mixed"].items():
-            print("  mixed %s client(s): %.1f commands/s, %d sessions, %d errors, CPU s: server %.1f, client %.1f, "
-                  "other processes %.1f" % (m["clients"] if not m["tls"] else "%s TLS" % m["clients"],
-                                            m["commands_per_s"], m["sessions"], m["error_count"], m["server_cpu_s"],
-                                            m["client_cpu_s"], m["other_cpu_s"]))
-            for name, c in m["per_command"].items():
-                print("    %-16s %7d  %8.2f %8.2f %8.2f" % (name, c["count"], c["p50_ms"], c["p99_ms"], c["max_ms"]))
-            for e, k in list(m["errors"].items())[:10]:
-                print("    error x%d: %s" % (k, e))
+    for key in results[0]["mixed"]:
+        ms = [(srv["server"], srv["mixed"].get(key)) for srv in results]
+        m0 = ms[0][1]
+        print("\nmixed workload, %d client(s)%s: latency per command, ms (the median run)"
+              % (m0["clients"], ", TLS" if m0["tls"] else ""))
+        for name, m in ms:
+            if m:
+                print("  %-9s %.1f commands/s (runs: %s), %d sessions, %d errors (all runs %d); CPU s: server %.1f, "
+                      "client %.1f, other processes %.1f" % (
+                          name, m["commands_per_s"], ", ".join("%g" % x for x in m["runs_commands_per_s"]),
+                          m["sessions"], m["error_count"], m["errors_all_runs"], m["server_cpu_s"],
+                          m["client_cpu_s"], m["other_cpu_s"]))
+        names = sorted({c for _, m in ms if m for c in m["per_command"]})
+        print("  %-16s" % "command" + "".join("  %9s %8s %8s %8s" % (n[:9], "count", "p50", "p99") for n, _ in ms))
+        for c in names:
+            line = "  %-16s" % c
+            for _, m in ms:
+                x = (m or {}).get("per_command", {}).get(c)
+                line += "  %9s %8s %8s %8s" % ("", x["count"], "%.2f" % x["p50_ms"], "%.2f" % x["p99_ms"]) if x \
+                    else "  %9s %8s %8s %8s" % ("", "-", "-", "-")
+            print(line)
+        for name, m in ms:
+            for e, k in list((m or {}).get("errors", {}).items())[:10]:
+                print("  %s error x%d: %s" % (name, k, e))
+    for srv in results:
         for kind, r in srv["idle"].items():
-            print("  idle %s: %d/%d in IDLE in %.1f s (%.0f/s), PSS %.1f MiB (baseline %.1f, %.1f KiB each), "
-                  "RSS sum %.1f MiB, %d processes, %s threads; APPEND %s ms, SELECT %s ms while idle; "
-                  "EXISTS p50 %s / p99 %s / all %s ms (%s notified); PSS after close %.1f MiB"
-                  % (kind, r["in_idle"], r["connections"], r["open_s"], r["opened_per_s"] or 0, mib(r["pss"]),
-                     mib(r["baseline_pss"]), (r["pss_per_connection"] or 0) / 1024, mib(r["rss_sum"]),
-                     r["processes"], r["server_threads"], r.get("append_while_idle_ms"), r.get("select_while_idle_ms"),
-                     r.get("notify_p50_ms"), r.get("notify_p99_ms"), r.get("notify_all_ms"), r.get("notified"),
-                     mib(r["pss_after_close"])))
+            print("\n%s idle %s: %d/%d in IDLE in %.1f s (%.0f/s), PSS %.1f MiB (baseline %.1f, %.1f KiB each), "
+                  "RSS sum %.1f MiB, %d processes, %s threads;\n   while idle: APPEND %s ms, SELECT %s ms; "
+                  "EXISTS reached IDLE clients p50 %s / p99 %s / all %s ms (%s notified); PSS after close %.1f MiB"
+                  % (srv["server"], kind, r["in_idle"], r["connections"], r["open_s"], r["opened_per_s"] or 0,
+                     mib(r["pss"]), mib(r["baseline_pss"]), (r["pss_per_connection"] or 0) / 1024, mib(r["rss_sum"]),
+                     r["processes"], r["server_threads"], r.get("append_while_idle_ms"),
+                     r.get("select_while_idle_ms"), r.get("notify_p50_ms"), r.get("notify_p99_ms"),
+                     r.get("notify_all_ms"), r.get("notified"), mib(r["pss_after_close"])))
             for f in r["failure_samples"]:
                 print("    failure: %s" % f)
+    for srv in results:
         if srv.get("log_problems"):
-            print("  server log (warnings/errors, last %d):" % len(srv["log_problems"]))
+            print("\n%s log (warnings/errors, last %d):" % (srv["server"], len(srv["log_problems"])))
             for l in srv["log_problems"]:
                 print("    " + l[:300])
 
@@ -1066,13 +1104,15 @@ def parse_args(argv=None):
     p.add_argument("--open-concurrency", type=int, default=100, help="connections being opened at once (default 100)")
     p.add_argument("--skip-dovecot", action="store_true")
     p.add_argument("--skip-idle", action="store_true")
+    p.add_argument("--repeat", type=int, default=3,
+                   help="runs of each mixed workload per server, alternating servers; the median is reported")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", default=os.path.join(HERE, "results", "imap_bench.json"), help="where to write results")
     p.add_argument("--keep", action="store_true", help="keep the temporary data folders")
     p.add_argument("--max-seconds", type=float, default=1800, help="the whole run's deadline (default 1800)")
     a = p.parse_args(argv)
     a.clients = [int(x) for x in a.clients.split(",") if x.strip()]
-    if not a.clients or min(a.clients) < 1 or a.duration <= 0 or a.messages < 20:
+    if not a.clients or min(a.clients) < 1 or a.duration <= 0 or a.messages < 20 or a.repeat < 1:
         p.error("bad --clients, --duration or --messages")
     return a
 
@@ -1114,30 +1154,13 @@ def main(argv=None):
         log("Estafeta pid %d on 127.0.0.1:%d" % (est.pid, est.port))
         if args.tls:
             tls_ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=est.cert)
-        try:
-            results["estafeta"] = asyncio.run(bench_server(est, args, messages, None, tls_ctx))
-        finally:
-            lines = est.log_tail(4000)
-            if results["estafeta"] is not None:
-                results["estafeta"]["log_problems"] = log_problems(lines)[-30:]
-                results["estafeta"]["server_alive_at_end"] = est.alive()
-            est.stop()
-            servers.remove(est)
         if not args.skip_dovecot:
             key = os.path.join(os.path.dirname(est.cert), "key.pem")
-            dov = Dovecot(workdir, est.password, args.tls, est.cert, key,
-                          max(args.idle_dovecot, args.idle_tls_dovecot if args.tls else 0) + max(args.clients) + 50,
-                          nofile)
+            most = max(args.idle_dovecot, args.idle_tls_dovecot if args.tls else 0, max(args.clients))
+            dov = Dovecot(workdir, est.password, args.tls, est.cert, key, most + 50, nofile)
             servers.append(dov)
-            log("Dovecot (master pid %d) on 127.0.0.1:%d" % (dov.pid, dov.port))
-            try:
-                results["dovecot"] = asyncio.run(bench_server(dov, args, messages, None, tls_ctx, sysctl))
-                results["dovecot"]["version"] = dov.version()
-            finally:
-                if results["dovecot"] is not None:
-                    results["dovecot"]["log_problems"] = log_problems(dov.log_tail(4000))[-30:]
-                dov.stop()
-                servers.remove(dov)
+            log("Dovecot (master pid %d) on 127.0.0.1:%d: %s" % (dov.pid, dov.port, dov.version()))
+        asyncio.run(run_all(list(servers), args, messages, tls_ctx, results, sysctl))
     except (Deadline, KeyboardInterrupt) as e:
         aborted = "stopped: %s" % (e or "interrupted")
         log(aborted)
@@ -1146,6 +1169,13 @@ def main(argv=None):
         log("error: %s" % e)
     finally:
         signal.alarm(0)
+        for srv in servers:
+            res = results.get(srv.name.lower())
+            if res is not None:
+                res["log_problems"] = log_problems(srv.log_tail(4000))[-30:]
+                res["server_alive_at_end"] = srv.alive()
+                if isinstance(srv, Dovecot):
+                    res["version"] = srv.version()
         for s in servers:
             try:
                 s.stop()

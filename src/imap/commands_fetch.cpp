@@ -93,9 +93,14 @@ Reply cmd_fetch(Context& ctx, Command& c) {
     if (!in_set.empty()) r.out += "* VANISHED (EARLIER) " + compress_set(in_set) + "\r\n";
   }
   bool failed = false;
+  bool expunged = false;
   for (auto& [seq, uid] : pairs) {
     auto it = by_uid.find(uid);
-    if (it == by_uid.end()) continue;  // expunged by someone else since the last report
+    if (it == by_uid.end()) {
+      // Expunged by another session since the last report (RFC 2180 §4.1.2).
+      expunged = true;
+      continue;
+    }
     const store::Message& m = updated.contains(uid) ? updated[uid] : *it->second;
     if (f.changed_since && m.modseq <= *f.changed_since) continue;
     nlohmann::json envelope, body;
@@ -194,7 +199,9 @@ Reply cmd_fetch(Context& ctx, Command& c) {
     r.out += fmt::format("* {} FETCH ({})\r\n", seq, items);
   }
   append_updates(ctx, r, f.uid);
-  if (failed) append_tagged(r, c.tag, "NO", "some of the requested body sections do not exist");
+  if (expunged)
+    append_tagged(r, c.tag, "NO", "some of the requested messages no longer exist", "EXPUNGEISSUED");
+  else if (failed) append_tagged(r, c.tag, "NO", "some of the requested body sections do not exist");
   else append_tagged(r, c.tag, "OK", "FETCH completed");
   return r;
 }

@@ -155,6 +155,14 @@ Reply cmd_create(Context& ctx, Command& c) {
     use = *parsed;
   }
   auto& store = *ctx.services.store;
+  // Superior names are created too (RFC 9051 §6.3.4): "a/b/c" makes "a" and "a/b".
+  for (auto slash = name->find('/'); slash != std::string::npos; slash = name->find('/', slash + 1)) {
+    auto parent = name->substr(0, slash);
+    if (!store.find_mailbox(address_id(ctx), parent)) {
+      auto made = store.create_mailbox(address_id(ctx), parent, store::SpecialUse::none);
+      if (!made && made.error().kind != ErrorKind::exists) return from_error(c.tag, made.error());
+    }
+  }
   auto created = store.create_mailbox(address_id(ctx), *name, store::SpecialUse::none);
   if (!created) return from_error(c.tag, created.error());
   if (use != store::SpecialUse::none) {

@@ -128,7 +128,8 @@ Reply cmd_store(Context& ctx, Command& c) {
   Reply r;
   for (auto& m : changed->changed) {
     auto seq = view.seq_of(m.uid);
-    if (seq && !s.silent) view.reported(m.uid, m.modseq);
+    // Own changes are never reported back by the next poll (.SILENT asked for none at all).
+    if (seq) view.reported(m.uid, m.modseq);
     // .SILENT still reports the MODSEQ to CONDSTORE clients (RFC 7162 §3.1.3).
     if (!seq || (s.silent && !ctx.enabled.condstore)) continue;
     r.out += fmt::format("* {} FETCH (", *seq);
@@ -177,6 +178,13 @@ Reply cmd_copy(Context& ctx, Command& c) {
   }
   auto done = ctx.services.store->copy_messages(view.id(), uids, box->id, cp.move);
   if (!done) return from_error(c.tag, done.error());
+  if (done->uids.empty()) {
+    // Every named message was expunged by another session meanwhile (RFC 2180 §4.4.1).
+    Reply r;
+    append_updates(ctx, r, cp.uid);
+    append_tagged(r, c.tag, "NO", "the messages no longer exist", "EXPUNGEISSUED");
+    return r;
+  }
   publish(ctx, EventKind::message_appended, box->id, done->target_modseq);
   std::vector<std::uint32_t> from, to;
   for (auto& [a, b] : done->uids) {

@@ -447,7 +447,8 @@ std::expected<Command, ParseFailure> parse_command(std::string_view text, const 
   Command c;
   c.tag = *tag;
   auto failure = [&](const Error& e) { return std::unexpected(ParseFailure{c.tag, e.message}); };
-  if (auto s = r.sp(); !s) return failure(Error{ErrorKind::invalid, "expected a space after the tag"});
+  // A tag not followed by a space was not a valid tag at all ("a*b"): answer untagged.
+  if (auto s = r.sp(); !s) return std::unexpected(ParseFailure{"*", "invalid tag"});
   auto name = r.atom();
   if (!name) return failure(Error{ErrorKind::invalid, "expected a command name"});
   c.name = upper(*name);

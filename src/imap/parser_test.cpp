@@ -45,6 +45,7 @@ TEST(Parser, Login) {
   EXPECT_EQ(lit.user, "fr d");
   EXPECT_EQ(lit.password, "{}x");
   EXPECT_EQ(bad("a LOGIN fred\r\n").message, "expected a space");
+  EXPECT_EQ(bad("a LOGIN fred\r\n").tag, "a");
   EXPECT_EQ(bad("a LOGIN fred pw extra\r\n").message, "unexpected characters at the end of the command");
   EXPECT_EQ(bad("a LOGIN \"unterminated\r\n").tag, "a");
 }
@@ -255,7 +256,8 @@ TEST(Parser, BadInputGetsTheTag) {
   EXPECT_EQ(bad("a1 FROB\r\n").message, "unknown command");
   EXPECT_EQ(bad("\r\n").tag, "*");
   EXPECT_EQ(bad("+x NOOP\r\n").tag, "*");
-  EXPECT_EQ(bad("tag\r\n").tag, "tag");
+  EXPECT_EQ(bad("tag\r\n").tag, "*") << "no space after it: not a valid tag";
+  EXPECT_EQ(bad("a*b NOOP\r\n").tag, "*");
   EXPECT_EQ(bad("a NOOP").message, "unexpected characters at the end of the command");
 }
 

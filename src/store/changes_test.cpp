@@ -646,13 +646,14 @@ TEST_F(ChangesTest, CollectUnreferencedBlobs) {
 
 TEST_F(ChangesTest, MigratesFromSchemaOne) {
   auto u = append(m_inbox, 2);
-  raw("DROP TABLE expunged; DROP TABLE event_log; PRAGMA user_version = 1;");
+  raw("DROP TABLE expunged; DROP TABLE event_log; DROP TABLE queue_rcpt; DROP TABLE queue; DROP TABLE trace; "
+      "PRAGMA user_version = 1;");
   EXPECT_EQ(raw_int("PRAGMA user_version"), 1);
   EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE name = 'expunged'"), 0);
 
   reopen();
   m_store.reset();
-  EXPECT_EQ(raw_int("PRAGMA user_version"), 3);
+  EXPECT_EQ(raw_int("PRAGMA user_version"), 4);
   EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE name IN ('expunged', 'expunged_modseq', 'event_log')"), 3);
 
   reopen();

@@ -156,6 +156,25 @@ class Store {
   // removed and their hashes returned, so the caller can delete the files.
   virtual Result<std::vector<std::string>> collect_unreferenced_blobs(std::size_t limit) = 0;
 
+  // --- mail accepted by SMTP: local copies, the outbound queue, the trace.
+  // In one durable transaction: the blob row (if new), one message per
+  // local target, the queue entry with its recipients (if any), and the
+  // trace lines. Either all of it is there after a crash, or none.
+  virtual Result<Accepted> accept_message(const BlobInfo& blob, const std::vector<AppendTarget>& local,
+                                          const std::optional<OutboundMessage>& outbound,
+                                          const std::vector<TraceEntry>& trace) = 0;
+  // Pending recipients whose next attempt is due, oldest first.
+  virtual Result<std::vector<QueuedRecipient>> due_recipients(Time now, std::size_t limit) = 0;
+  // When the next pending recipient is due (nullopt: nothing pending).
+  virtual Result<std::optional<Time>> next_due() = 0;
+  // Records one delivery attempt's outcome. A message whose recipients are
+  // all delivered or failed leaves the queue (its blob reference goes).
+  virtual Status record_attempt(Id recipient_id, RecipientState state, Time next_attempt, const std::string& reply,
+                                const std::string& remote_host) = 0;
+  virtual Result<std::vector<QueuedRecipient>> queued(std::size_t limit) = 0;  // every recipient still queued
+  virtual Status append_trace(const TraceEntry& entry) = 0;
+  virtual Result<std::vector<TraceEntry>> trace(Id address_id, Time since, std::size_t limit) = 0;
+
   // --- event log: events that must reach every process and node (revocations,
   // locks). Ids ascend; readers remember the last id they saw.
   virtual Result<std::int64_t> append_event(const Event& event) = 0;

@@ -370,3 +370,68 @@ TEST_F(StoreTest, EventLogCarriesEventsAcrossProcesses) {
 
 }  // namespace
 }  // namespace estafeta::store
+
+namespace estafeta::store {
+namespace {
+
+TEST_F(StoreTest, AcceptedMailQueueAndTrace) {
+  auto c = chain("q");
+  auto inbox = s().find_mailbox(c.address.id, "INBOX").value();
+  auto sent = s().find_mailbox(c.address.id, "Sent").value();
+  OutboundMessage out;
+  out.sender = "info@q.example";
+  out.sender_address_id = c.address.id;
+  out.recipients = {{"bob@far.example", "far.example", "rfc822;bob@far.example", false, true, true, true},
+                    {"carol@other.example", "other.example", "", true, false, false, false}};
+  TraceEntry t{0, c.address.id, "Q1", "out", "info@q.example", "bob@far.example", "accepted", "", "", 0};
+  auto acc = s().accept_message(blob("queued"), {{inbox.id, 0, {}, 1}, {sent.id, flag_seen, {}, 1}}, out, {t});
+  ASSERT_TRUE(acc) << acc.error().detail;
+  EXPECT_EQ(acc->local.size(), 2u);
+  EXPECT_GT(acc->queue_id, 0);
+  auto due = s().due_recipients(std::numeric_limits<Time>::max(), 10).value();
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due[0].recipient, "bob@far.example");
+  EXPECT_EQ(due[0].domain, "far.example");
+  EXPECT_EQ(due[0].orcpt, "rfc822;bob@far.example");
+  EXPECT_TRUE(due[0].notify_failure);
+  EXPECT_FALSE(due[0].notify_never);
+  EXPECT_TRUE(due[1].notify_never);
+  EXPECT_EQ(due[0].sender, "info@q.example");
+  EXPECT_EQ(due[0].blob_hash, "queued");
+  EXPECT_EQ(s().due_recipients(0, 10).value().size(), 0u) << "not due before now";
+  // A deferral moves the next attempt; delivery and failure end the recipient.
+  Time later = std::time(nullptr) + 3600;
+  ASSERT_TRUE(s().record_attempt(due[0].id, RecipientState::pending, later, "451 4.3.0 later", "mx.far.example"));
+  auto again = s().due_recipients(later - 1, 10).value();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].recipient, "carol@other.example");
+  EXPECT_EQ(s().next_due().value(), std::optional<Time>(again[0].next_attempt));
+  ASSERT_TRUE(s().record_attempt(again[0].id, RecipientState::delivered, 0, "250 ok", "mx.other.example"));
+  EXPECT_EQ(s().queued(10).value().size(), 2u) << "the message stays while bob is pending";
+  ASSERT_TRUE(s().record_attempt(due[0].id, RecipientState::failed, 0, "550 5.1.1 no such user", "mx.far.example"));
+  EXPECT_TRUE(s().queued(10).value().empty()) << "nobody left: the message leaves the queue";
+  EXPECT_FALSE(s().next_due().value());
+  EXPECT_EQ(s().record_attempt(424242, RecipientState::delivered, 0, "", "").error().kind, ErrorKind::not_found);
+  auto lines = s().trace(c.address.id, 0, 10).value();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].queue_id, "Q1");
+  EXPECT_EQ(lines[0].status, "accepted");
+  EXPECT_GT(lines[0].time, 0);
+  EXPECT_TRUE(s().trace(c.address.id + 1, 0, 10).value().empty());
+  EXPECT_EQ(s().integrity_check().value(), "");
+}
+
+TEST_F(StoreTest, AcceptIsAllOrNothing) {
+  auto c = chain("aon");
+  auto inbox = s().find_mailbox(c.address.id, "INBOX").value();
+  OutboundMessage out;
+  out.sender = "x@aon.example";
+  out.recipients = {{"y@far.example", "far.example", "", false, true, true, false}};
+  auto bad = s().accept_message(blob("aon"), {{inbox.id, 0, {}, 1}, {999999, 0, {}, 1}}, out, {});
+  ASSERT_FALSE(bad);
+  EXPECT_TRUE(s().list_messages(inbox.id).value().empty());
+  EXPECT_TRUE(s().queued(10).value().empty());
+}
+
+}  // namespace
+}  // namespace estafeta::store

@@ -186,6 +186,66 @@ struct MailboxCounts {
   std::uint64_t size = 0;  // octets of all messages
 };
 
+// --- the outbound queue and the message trace (RFC 5321 §4.5.4, RFC 3461)
+
+struct OutboundRecipient {
+  std::string address;  // local@domain
+  std::string domain;   // lower case: what MX lookups and routes key on
+  std::string orcpt;    // DSN ORCPT ("rfc822;…"), may be empty
+  bool notify_never = false, notify_success = false, notify_failure = true, notify_delay = true;
+};
+
+struct OutboundMessage {
+  std::string sender;    // the envelope sender; empty: the null reverse-path (no bounce)
+  std::string envid;     // DSN ENVID
+  bool ret_full = true;  // DSN RET: full message (true) or headers only
+  Id sender_address_id = 0;  // the local address that submitted it (0: none), for the trace and bounces
+  std::vector<OutboundRecipient> recipients;
+};
+
+enum class RecipientState { pending, delivered, failed };
+
+// One recipient of a queued message, as the delivery worker sees it.
+struct QueuedRecipient {
+  Id id = 0;
+  Id queue_id = 0;
+  std::string recipient;
+  std::string domain;
+  std::string orcpt;
+  bool notify_never = false, notify_success = false, notify_failure = true, notify_delay = true;
+  RecipientState state = RecipientState::pending;
+  int attempts = 0;
+  Time next_attempt = 0;
+  std::string last_reply;
+  std::string remote_host;
+  // From the message:
+  std::string sender;
+  std::string envid;
+  bool ret_full = true;
+  Id sender_address_id = 0;
+  std::string blob_hash;
+  std::uint64_t size = 0;
+  Time created = 0;
+};
+
+struct TraceEntry {
+  Id id = 0;
+  Id address_id = 0;        // the address this line is visible to (sender or recipient side)
+  std::string queue_id;     // the id given in "250 … queued as X"
+  std::string direction;    // "in" or "out"
+  std::string sender;
+  std::string recipient;
+  std::string status;       // "accepted", "delivered", "deferred", "bounced", "rejected"
+  std::string remote_host;
+  std::string reply;        // the remote (or our) reply text
+  Time time = 0;
+};
+
+struct Accepted {
+  std::vector<Appended> local;  // one per local target
+  Id queue_id = 0;              // 0 when nothing was queued
+};
+
 struct AuditEntry {
   Id id = 0;
   Id org_id = 0;                 // 0: operator-level action outside any organisation

@@ -103,11 +103,7 @@ Result<std::vector<Mailbox>> SqliteStore::list_mailboxes(Id address_id) {
   return all<Mailbox>(std::move(st), read_mailbox);
 }
 
-Result<std::vector<Appended>> SqliteStore::append_messages(const BlobInfo& b, const std::vector<AppendTarget>& targets) {
-  if (targets.empty()) return std::vector<Appended>{};
-  std::lock_guard lock(m_mutex);
-  auto tx = TRY(Transaction::begin(*m_db));
-
+Result<Id> SqliteStore::insert_blob(const BlobInfo& b) {
   auto ins = TRY(m_db->prepare(
       "INSERT INTO blob (hash, size, envelope, bodystructure, subject, from_name, from_address, recipients, date, "
       "message_id, has_attachments, preview) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -125,7 +121,11 @@ Result<std::vector<Appended>> SqliteStore::append_messages(const BlobInfo& b, co
     auto fts = TRY(m_db->prepare("INSERT INTO blob_text (rowid, headers, body, attachments) VALUES (?, ?, ?, ?)"));
     TRY(fts.bind_all(blob_id, b.text_headers, b.text_body, b.text_attachments).run());
   }
+  return blob_id;
+}
 
+Result<std::vector<Appended>> SqliteStore::append_locked(Id blob_id, std::uint64_t size,
+                                                         const std::vector<AppendTarget>& targets) {
   std::vector<Appended> out;
   out.reserve(targets.size());
   auto bump = TRY(m_db->prepare(
@@ -146,13 +146,22 @@ Result<std::vector<Appended>> SqliteStore::append_messages(const BlobInfo& b, co
     TRY(bump.run());
     if (a.uid == 0xffffffffu) return fail(ErrorKind::limit, "the folder has run out of UIDs");
     msg.bind_all(t.mailbox_id, std::int64_t{a.uid}, blob_id, std::int64_t{t.flags}, join_keywords(t.keywords),
-                 t.internal_date, static_cast<std::int64_t>(b.size), static_cast<std::int64_t>(a.modseq));
+                 t.internal_date, static_cast<std::int64_t>(size), static_cast<std::int64_t>(a.modseq));
     TRY(msg.run());
     a.message_id = m_db->last_insert_id();
     out.push_back(a);
     bump.reset();
     msg.reset();
   }
+  return out;
+}
+
+Result<std::vector<Appended>> SqliteStore::append_messages(const BlobInfo& b, const std::vector<AppendTarget>& targets) {
+  if (targets.empty()) return std::vector<Appended>{};
+  std::lock_guard lock(m_mutex);
+  auto tx = TRY(Transaction::begin(*m_db));
+  auto blob_id = TRY(insert_blob(b));
+  auto out = TRY(append_locked(blob_id, b.size, targets));
   TRY(tx.commit());
   return out;
 }

@@ -183,6 +183,54 @@ CREATE TABLE event_log (
 ) STRICT;
 CREATE INDEX event_log_time ON event_log(time);
 )sql",
+    // 4: the outbound queue and the message trace.
+    R"sql(
+CREATE TABLE queue (
+  id                INTEGER PRIMARY KEY,
+  blob_id           INTEGER NOT NULL REFERENCES blob(id),
+  sender            TEXT NOT NULL,
+  envid             TEXT NOT NULL DEFAULT '',
+  ret_full          INTEGER NOT NULL DEFAULT 1,
+  sender_address_id INTEGER NOT NULL DEFAULT 0,
+  created           INTEGER NOT NULL
+) STRICT;
+CREATE TRIGGER queue_ref AFTER INSERT ON queue BEGIN
+  UPDATE blob SET refs = refs + 1 WHERE id = NEW.blob_id;
+END;
+CREATE TRIGGER queue_unref AFTER DELETE ON queue BEGIN
+  UPDATE blob SET refs = refs - 1 WHERE id = OLD.blob_id;
+END;
+
+CREATE TABLE queue_rcpt (
+  id             INTEGER PRIMARY KEY,
+  queue_id       INTEGER NOT NULL REFERENCES queue(id) ON DELETE CASCADE,
+  recipient      TEXT NOT NULL,
+  domain         TEXT NOT NULL,
+  orcpt          TEXT NOT NULL DEFAULT '',
+  notify         INTEGER NOT NULL DEFAULT 6,  -- bits: 1 success, 2 failure, 4 delay, 8 never
+  state          INTEGER NOT NULL DEFAULT 0,  -- 0 pending, 1 delivered, 2 failed
+  attempts       INTEGER NOT NULL DEFAULT 0,
+  next_attempt   INTEGER NOT NULL,
+  last_reply     TEXT NOT NULL DEFAULT '',
+  remote_host    TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX queue_rcpt_due ON queue_rcpt(next_attempt) WHERE state = 0;
+CREATE INDEX queue_rcpt_queue ON queue_rcpt(queue_id);
+
+CREATE TABLE trace (
+  id          INTEGER PRIMARY KEY,
+  address_id  INTEGER NOT NULL,
+  queue_id    TEXT NOT NULL DEFAULT '',
+  direction   TEXT NOT NULL,
+  sender      TEXT NOT NULL DEFAULT '',
+  recipient   TEXT NOT NULL DEFAULT '',
+  status      TEXT NOT NULL,
+  remote_host TEXT NOT NULL DEFAULT '',
+  reply       TEXT NOT NULL DEFAULT '',
+  time        INTEGER NOT NULL
+) STRICT;
+CREATE INDEX trace_address_time ON trace(address_id, time);
+)sql",
 };
 
 }  // namespace

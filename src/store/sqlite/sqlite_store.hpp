@@ -93,6 +93,17 @@ class SqliteStore final : public Store {
   Status set_special_use(Id mailbox_id, SpecialUse use) override;
   Result<std::vector<std::string>> collect_unreferenced_blobs(std::size_t limit) override;
 
+  Result<Accepted> accept_message(const BlobInfo& blob, const std::vector<AppendTarget>& local,
+                                  const std::optional<OutboundMessage>& outbound,
+                                  const std::vector<TraceEntry>& trace) override;
+  Result<std::vector<QueuedRecipient>> due_recipients(Time now, std::size_t limit) override;
+  Result<std::optional<Time>> next_due() override;
+  Status record_attempt(Id recipient_id, RecipientState state, Time next_attempt, const std::string& reply,
+                        const std::string& remote_host) override;
+  Result<std::vector<QueuedRecipient>> queued(std::size_t limit) override;
+  Status append_trace(const TraceEntry& entry) override;
+  Result<std::vector<TraceEntry>> trace(Id address_id, Time since, std::size_t limit) override;
+
   Result<std::int64_t> append_event(const Event& event) override;
   Result<std::vector<std::pair<std::int64_t, Event>>> events_after(std::int64_t id, std::size_t limit) override;
   Result<std::int64_t> last_event_id() override;
@@ -106,7 +117,10 @@ class SqliteStore final : public Store {
  private:
   explicit SqliteStore(std::unique_ptr<Database> db) : m_db(std::move(db)) {}
 
-  // Helpers that expect m_mutex held.
+  // Helpers that expect m_mutex held (and, for the writes, a transaction open).
+  Result<Id> insert_blob(const BlobInfo& blob);
+  Result<std::vector<Appended>> append_locked(Id blob_id, std::uint64_t size, const std::vector<AppendTarget>& targets);
+  Status trace_locked(const TraceEntry& entry);
   Result<Mailbox> create_mailbox_locked(Id address_id, const std::string& name, SpecialUse use, Time now);
   Result<Address> address_where(std::string_view where, std::int64_t id, const std::string* text);
 
