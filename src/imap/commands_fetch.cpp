@@ -97,8 +97,10 @@ Reply cmd_fetch(Context& ctx, Command& c) {
   for (auto& [seq, uid] : pairs) {
     auto it = by_uid.find(uid);
     if (it == by_uid.end()) {
-      // Expunged by another session since the last report (RFC 2180 §4.1.2).
-      expunged = true;
+      // Expunged by another session since the last report: UID FETCH ignores
+      // UIDs that no longer exist (RFC 9051 §6.4.8); FETCH by sequence number
+      // says so (RFC 2180 §4.1.2, RFC 5530 EXPUNGEISSUED).
+      expunged = !f.uid;
       continue;
     }
     const store::Message& m = updated.contains(uid) ? updated[uid] : *it->second;

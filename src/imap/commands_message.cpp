@@ -70,7 +70,7 @@ Reply cmd_append(Context& ctx, Command& c) {
   if (a.message.empty()) return tagged_no(c.tag, "empty message", "CANNOT");
   store::AppendTarget t;
   t.mailbox_id = box->id;
-  if (!split_flags(a.flags, t.flags, t.keywords)) return tagged_bad(c.tag, "that flag cannot be set");
+  if (!split_flags(a.flags, t.flags, t.keywords)) return tagged_no(c.tag, "that flag cannot be set", "CANNOT");
   t.internal_date = a.internal_date.value_or(ctx.services.clock->now());
   auto done = ctx.services.deliverer->deliver(a.message, {t});
   if (!done) {
@@ -117,7 +117,7 @@ Reply cmd_store(Context& ctx, Command& c) {
   if (!s.uid && view.out_of_range(s.set)) return tagged_bad(c.tag, "message sequence number out of range");
   std::uint32_t flags = 0;
   std::vector<std::string> keywords;
-  if (!split_flags(s.flags, flags, keywords)) return tagged_bad(c.tag, "that flag cannot be set");
+  if (!split_flags(s.flags, flags, keywords)) return tagged_no(c.tag, "that flag cannot be set", "CANNOT");
   auto pairs = view.resolve(s.set, s.uid, ctx.saved_uids ? &*ctx.saved_uids : nullptr);
   auto op = s.mode == StoreMode::add ? store::FlagOp::add
             : s.mode == StoreMode::remove ? store::FlagOp::remove : store::FlagOp::replace;
@@ -179,10 +179,12 @@ Reply cmd_copy(Context& ctx, Command& c) {
   auto done = ctx.services.store->copy_messages(view.id(), uids, box->id, cp.move);
   if (!done) return from_error(c.tag, done.error());
   if (done->uids.empty()) {
-    // Every named message was expunged by another session meanwhile (RFC 2180 §4.4.1).
+    // Every named message was expunged by another session meanwhile: UID
+    // COPY ignores vanished UIDs (RFC 4315 §3), COPY says so (RFC 2180 §4.4.1).
     Reply r;
     append_updates(ctx, r, cp.uid);
-    append_tagged(r, c.tag, "NO", "the messages no longer exist", "EXPUNGEISSUED");
+    if (cp.uid) append_tagged(r, c.tag, "OK", fmt::format("{} completed (no messages)", verb));
+    else append_tagged(r, c.tag, "NO", "the messages no longer exist", "EXPUNGEISSUED");
     return r;
   }
   publish(ctx, EventKind::message_appended, box->id, done->target_modseq);

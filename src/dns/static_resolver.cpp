@@ -1,0 +1,125 @@
+// StaticResolver: an in-memory zone answering the Resolver interface, with
+// CNAME chains (RFC 1034 §3.6.2: followed, loops are an error) and injected
+// timeouts. Used by the SPF tests and the conformance suite.
+#include <charconv>
+
+#include "dns/resolver.hpp"
+
+namespace estafeta::dns {
+
+namespace {
+
+constexpr int kMaxCnameHops = 8;
+
+std::string normalize(std::string_view name) {
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  std::string out(name);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+}  // namespace
+
+const char* to_string(RecordType type) {
+  switch (type) {
+    case RecordType::a: return "A";
+    case RecordType::aaaa: return "AAAA";
+    case RecordType::mx: return "MX";
+    case RecordType::txt: return "TXT";
+    case RecordType::ptr: return "PTR";
+    case RecordType::cname: return "CNAME";
+  }
+  return "?";
+}
+
+StaticResolver::Node& StaticResolver::node(std::string_view name) {
+  std::string key = normalize(name);
+  auto it = m_nodes.find(key);
+  if (it == m_nodes.end()) it = m_nodes.emplace(std::move(key), Node{}).first;
+  return it->second;
+}
+
+Status StaticResolver::add(std::string_view name, RecordType type, std::string_view value) {
+  switch (type) {
+    case RecordType::a:
+    case RecordType::aaaa: {
+      auto ip = IpAddress::parse(value);
+      if (!ip || ip->is_v4() != (type == RecordType::a))
+        return fail(ErrorKind::invalid, "bad address for " + std::string(to_string(type)), std::string(value));
+      add_address(name, *ip);
+      return {};
+    }
+    case RecordType::mx: {
+      auto space = value.find(' ');
+      if (space == std::string_view::npos) {
+        add_mx(name, 0, std::string(value));
+        return {};
+      }
+      unsigned preference = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + space, preference);
+      if (ec != std::errc{} || end != value.data() + space || preference > 65535)
+        return fail(ErrorKind::invalid, "bad MX preference", std::string(value));
+      add_mx(name, static_cast<std::uint16_t>(preference), std::string(value.substr(space + 1)));
+      return {};
+    }
+    case RecordType::txt: add_txt(name, std::string(value)); return {};
+    case RecordType::ptr: node(name).ptr.emplace_back(value); return {};
+    case RecordType::cname: node(name).cname = std::string(value); return {};
+  }
+  return fail(ErrorKind::invalid, "unknown record type");
+}
+
+void StaticResolver::add_txt(std::string_view name, std::string text) { node(name).txt.push_back(std::move(text)); }
+
+void StaticResolver::add_address(std::string_view name, const IpAddress& ip) {
+  auto& n = node(name);
+  (ip.is_v4() ? n.a : n.aaaa).push_back(ip);
+}
+
+void StaticResolver::add_mx(std::string_view name, std::uint16_t preference, std::string host) {
+  node(name).mx.push_back(MxRecord{preference, std::move(host)});
+}
+
+void StaticResolver::add_ptr(const IpAddress& ip, std::string host) { node(ip.reverse_name()).ptr.push_back(std::move(host)); }
+
+void StaticResolver::add_timeout(std::string_view name, std::optional<RecordType> type) {
+  auto& n = node(name);
+  if (type)
+    n.timeouts.insert(*type);
+  else
+    n.all_timeout = true;
+}
+
+Result<const StaticResolver::Node*> StaticResolver::find(std::string_view name, RecordType type) {
+  ++m_queries;
+  std::string key = normalize(name);
+  for (int hop = 0; hop <= kMaxCnameHops; ++hop) {
+    auto it = m_nodes.find(key);
+    if (it == m_nodes.end()) return fail(ErrorKind::not_found, "no such name", key);
+    const Node& n = it->second;
+    if (n.all_timeout || n.timeouts.contains(type))
+      return fail(ErrorKind::temporary, "DNS timeout", key + " " + to_string(type));
+    if (!n.cname) return &n;
+    key = normalize(*n.cname);
+  }
+  return fail(ErrorKind::temporary, "CNAME chain too long or looping", std::string(name));
+}
+
+Result<std::vector<std::string>> StaticResolver::txt(std::string_view name) {
+  return TRY(find(name, RecordType::txt))->txt;
+}
+
+Result<std::vector<IpAddress>> StaticResolver::a(std::string_view name) { return TRY(find(name, RecordType::a))->a; }
+
+Result<std::vector<IpAddress>> StaticResolver::aaaa(std::string_view name) {
+  return TRY(find(name, RecordType::aaaa))->aaaa;
+}
+
+Result<std::vector<MxRecord>> StaticResolver::mx(std::string_view name) { return TRY(find(name, RecordType::mx))->mx; }
+
+Result<std::vector<std::string>> StaticResolver::ptr(const IpAddress& ip) {
+  return TRY(find(ip.reverse_name(), RecordType::ptr))->ptr;
+}
+
+}  // namespace estafeta::dns
