@@ -30,11 +30,25 @@ store::BlobInfo blob_info_from(const mime::ParsedMessage& p, std::string hash, s
 Result<std::vector<store::Appended>> Deliverer::deliver(std::string_view bytes,
                                                         const std::vector<store::AppendTarget>& targets) {
   if (targets.empty()) return fail(ErrorKind::invalid, "no folder to deliver to");
+  auto accepted = TRY(accept(bytes, targets, std::nullopt, {}));
+  return std::move(accepted.local);
+}
+
+Result<store::Accepted> Deliverer::accept(std::string_view bytes, const std::vector<store::AppendTarget>& local,
+                                          const std::optional<store::OutboundMessage>& outbound,
+                                          const std::vector<store::TraceEntry>& trace) {
+  if (local.empty() && (!outbound || outbound->recipients.empty()))
+    return fail(ErrorKind::invalid, "no folder or recipient to deliver to");
   if (bytes.size() > m_limits.max_size)
     return fail(ErrorKind::limit, fmt::format("the message is larger than the limit of {} bytes", m_limits.max_size));
   auto parsed = TRY(mime::parse_message(bytes, m_limits));
   auto hash = TRY(m_blobs.put(bytes));
-  auto appended = TRY(m_store.append_messages(blob_info_from(parsed, hash, bytes.size()), targets));
+  auto accepted = TRY(m_store.accept_message(blob_info_from(parsed, hash, bytes.size()), local, outbound, trace));
+  announce(accepted.local);
+  return accepted;
+}
+
+void Deliverer::announce(const std::vector<store::Appended>& appended) {
   for (auto& a : appended) {
     Event e{EventKind::message_appended};
     e.address_id = a.address_id;
@@ -43,7 +57,6 @@ Result<std::vector<store::Appended>> Deliverer::deliver(std::string_view bytes,
     e.modseq = a.modseq;
     m_bus.publish(e);
   }
-  return appended;
 }
 
 Result<store::Id> Deliverer::inbox_of(store::Id address_id) {

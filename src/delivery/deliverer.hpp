@@ -10,6 +10,7 @@
 // Thread-safe; blocking (parse, fsync, commit): call from a worker thread.
 #pragma once
 
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -27,13 +28,23 @@ class Deliverer {
   Deliverer(store::Store& store, store::BlobStore& blobs, EventBus& bus, mime::Limits limits = {})
       : m_store(store), m_blobs(blobs), m_bus(bus), m_limits(limits) {}
 
+  // Only local targets (IMAP APPEND, import, the web app).
   Result<std::vector<store::Appended>> deliver(std::string_view bytes,
                                                const std::vector<store::AppendTarget>& targets);
+
+  // Mail accepted by SMTP: local copies, the outbound queue entry and the
+  // trace lines, durable together (store::Store::accept_message) — the 250
+  // after DATA is sent only once this returns.
+  Result<store::Accepted> accept(std::string_view bytes, const std::vector<store::AppendTarget>& local,
+                                 const std::optional<store::OutboundMessage>& outbound,
+                                 const std::vector<store::TraceEntry>& trace);
 
   // The INBOX of an address, for deliveries addressed to it.
   Result<store::Id> inbox_of(store::Id address_id);
 
  private:
+  void announce(const std::vector<store::Appended>& appended);
+
   store::Store& m_store;
   store::BlobStore& m_blobs;
   EventBus& m_bus;

@@ -119,4 +119,9 @@ void init();
 // `raw` need not outlive the call. Thread-safe after init().
 Result<ParsedMessage> parse_message(std::string_view raw, const Limits& limits = {});
 
+// The addr-specs of every mailbox in the named header fields of the
+// message's top-level header (e.g. "From"), in order; groups flattened.
+// Cheap: reads the header only, no MIME parse.
+std::vector<std::string> header_addresses(std::string_view raw, std::string_view field);
+
 }  // namespace estafeta::mime

@@ -1,0 +1,125 @@
+// Finishing a mail transaction: the checks that need the message, the
+// trace header (RFC 5321 §4.4 Received), where each recipient's copy goes
+// (local folders, the outbound queue, the sender's Sent folder), and the
+// one durable step that makes the 250 true (Deliverer::accept).
+#include <ctime>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "core/log.hpp"
+#include "mime/parsed_message.hpp"
+#include "smtp/reply.hpp"
+#include "smtp/session.hpp"
+
+namespace estafeta::smtp {
+
+namespace {
+
+std::string new_queue_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return fmt::format("{:012X}", rng() & 0xFFFFFFFFFFFFull);
+}
+
+// RFC 5322 date-time for the Received header, UTC.
+std::string rfc5322_now(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buf;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+}  // namespace
+
+Reply Session::accept_message(std::string message) {
+  auto sender = m_mail->sender ? m_mail->sender->address() : std::string();
+  auto recipients = std::move(m_recipients);
+  auto mail = *m_mail;
+  reset_transaction();
+  auto& store = *m_services.store;
+  auto now = m_services.clock->now();
+
+  if (m_options.role == Role::submission) {
+    // DESIGN §2.1: From: too must be one of the user's addresses.
+    for (auto& from : mime::header_addresses(message, "From"))
+      if (!sender_allowed(from))
+        return error(550, "5.7.1", fmt::format("you may not send as <{}> (From:): it is not one of your addresses", from));
+  }
+
+  auto qid = new_queue_id();
+  std::string with = m_options.role == Role::submission ? "ESMTPSA" : (m_options.tls_active ? "ESMTPS" : "ESMTP");
+  if (mail.smtputf8) with = "UTF8" + with.substr(1);  // RFC 6531 §3.7.3: UTF8SMTP…
+  std::string received = fmt::format("Received: from {} ([{}])\r\n\tby {} (Estafeta) with {} id {}{};\r\n\t{}\r\n",
+                                     m_helo.value_or("unknown"), m_options.peer_ip, m_options.hostname, with, qid,
+                                     recipients.size() == 1 ? fmt::format("\r\n\tfor <{}>", recipients[0].rcpt.recipient.address()) : "",
+                                     rfc5322_now(static_cast<std::time_t>(now)));
+  std::string full = received + message;
+  if (full.size() > m_options.max_message_size)
+    return error(552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
+
+  std::vector<store::AppendTarget> local;
+  std::vector<store::TraceEntry> trace;
+  std::optional<store::OutboundMessage> outbound;
+  std::vector<store::Id> seen_addresses;
+  auto remote_label = fmt::format("{} [{}]", m_helo.value_or("unknown"), m_options.peer_ip);
+  for (auto& r : recipients) {
+    if (r.local) {
+      if (std::find(seen_addresses.begin(), seen_addresses.end(), r.local->id) != seen_addresses.end()) continue;
+      seen_addresses.push_back(r.local->id);
+      auto inbox = store.find_mailbox(r.local->id, "INBOX");
+      if (!inbox) return Reply{reply(451, "4.3.0", "temporary failure, try again later")};
+      local.push_back({inbox->id, 0, {}, now});
+      trace.push_back({0, r.local->id, qid, "in", sender, r.local->address, "delivered", remote_label, "", now});
+    } else {
+      if (!outbound) {
+        outbound.emplace();
+        outbound->sender = sender;
+        outbound->envid = mail.envid;
+        outbound->ret_full = mail.ret != Ret::headers;
+        outbound->sender_address_id = m_who ? m_who->address.id : 0;
+      }
+      store::OutboundRecipient o;
+      o.address = r.rcpt.recipient.address();
+      o.domain = lower(r.rcpt.recipient.domain);
+      o.orcpt = r.rcpt.orcpt;
+      if (r.rcpt.notify_given) {
+        o.notify_never = r.rcpt.notify_never;
+        o.notify_success = r.rcpt.notify_success;
+        o.notify_failure = r.rcpt.notify_failure;
+        o.notify_delay = r.rcpt.notify_delay;
+      }
+      outbound->recipients.push_back(o);
+    }
+  }
+  // Submission: the sender's own copy in its Sent folder, and its trace.
+  if (m_options.role == Role::submission) {
+    auto from_address = store.find_address(sender);
+    if (from_address) {
+      if (auto sent = store.find_special_mailbox(from_address->id, store::SpecialUse::sent))
+        local.push_back({sent->id, store::flag_seen, {}, now});
+      for (auto& r : recipients)
+        trace.push_back({0, from_address->id, qid, "out", sender, r.rcpt.recipient.address(),
+                         r.local ? "delivered" : "queued", r.local ? m_options.hostname : "", "", now});
+    }
+  }
+  auto accepted = m_services.deliverer->accept(full, local, outbound, trace);
+  if (!accepted) {
+    auto& e = accepted.error();
+    if (e.kind == ErrorKind::limit) return error(552, "5.3.4", e.message);
+    log::error("smtp.accept_failed", {{"queue_id", qid}, {"detail", e.detail}});
+    return Reply{reply(451, "4.3.0", "temporary failure storing the message, try again later")};
+  }
+  log::info("smtp.accepted", {{"queue_id", qid}, {"from", sender}, {"recipients", recipients.size()},
+                              {"size", full.size()}, {"ip", m_options.peer_ip},
+                              {"role", m_options.role == Role::mx ? "mx" : "submission"}});
+  return Reply{reply(250, "2.0.0", fmt::format("ok: queued as {}", qid))};
+}
+
+}  // namespace estafeta::smtp

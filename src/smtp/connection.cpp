@@ -1,0 +1,190 @@
+// One SMTP connection on a net::Connection: command lines (pipelined replies
+// in order), DATA through a DataReader, BDAT chunks read raw, STARTTLS,
+// AUTH continuations. Timeouts per RFC 5321 §4.5.3.2: 5 minutes for a
+// command, 10 minutes for data; commands run on the worker pool.
+//
+// Security: bytes pipelined after STARTTLS are dropped (they came in clear);
+// a revoked device ends an authenticated submission session at once.
+#include "smtp/connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/log.hpp"
+#include "net/connection.hpp"
+#include "net/offload.hpp"
+#include "smtp/parser.hpp"
+#include "smtp/reply.hpp"
+#include "smtp/session.hpp"
+
+namespace estafeta::smtp {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto kCommandTimeout = std::chrono::minutes(5);
+constexpr auto kDataTimeout = std::chrono::minutes(10);
+constexpr std::size_t kMaxAuthLine = 12288;  // RFC 4954 §4: 12288 octets for an AUTH response
+
+enum class Mode { command, data, bdat };
+
+// The per-connection state; its member coroutines take no lambda captures
+// (coroutine lambdas with captures are unsafe, notes/cpp-stack.md).
+class Driver {
+ public:
+  Driver(net::Connection& c, net::SessionEnv& env, const SessionOptions& options)
+      : m_c(c), m_env(env), m_session(*env.services, options) {}
+
+  asio::awaitable<void> run();
+
+ private:
+  asio::awaitable<bool> handle(Reply reply);
+  void set_timeout(std::chrono::minutes t) { m_c.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(t)); }
+
+  net::Connection& m_c;
+  net::SessionEnv& m_env;
+  Session m_session;
+  std::string m_buffer;  // bytes received and not yet used
+  Mode m_mode = Mode::command;
+  bool m_in_auth = false;
+  std::optional<DataReader> m_data;
+  std::uint64_t m_bdat_left = 0;
+  bool m_bdat_last = false;
+  std::string m_chunk;
+};
+
+// Runs one reply's consequences; false: the session ends.
+asio::awaitable<bool> Driver::handle(Reply reply) {
+  if (reply.delay.count() > 0) {
+    asio::steady_timer t(co_await asio::this_coro::executor, reply.delay);
+    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  if (!co_await m_c.write(reply.out)) co_return false;
+  if (auto id = m_session.address_id()) m_c.follow(*m_env.services->bus, *id);
+  m_in_auth = reply.next == Reply::Next::auth;
+  switch (reply.next) {
+    case Reply::Next::close: co_return false;
+    case Reply::Next::data:
+      m_mode = Mode::data;
+      m_data.emplace(m_session.max_message_size());
+      set_timeout(kDataTimeout);
+      break;
+    case Reply::Next::bdat:
+      m_mode = Mode::bdat;
+      m_bdat_left = reply.bdat_size;
+      m_bdat_last = reply.bdat_last;
+      m_chunk.clear();
+      set_timeout(kDataTimeout);
+      break;
+    case Reply::Next::start_tls:
+      m_buffer.clear();  // pipelined in clear: dropped
+      if (!co_await m_c.start_tls()) co_return false;
+      m_session.tls_started();
+      break;
+    default:
+      break;
+  }
+  co_return true;
+}
+
+asio::awaitable<void> Driver::run() {
+  auto& workers = *m_env.workers;
+  set_timeout(kCommandTimeout);
+  if (!co_await m_c.write(m_session.greeting())) co_return;
+  m_c.request_read();
+  for (;;) {
+    auto in = co_await m_c.next();
+    if (in.kind == net::Input::Kind::closed) co_return;
+    if (in.kind == net::Input::Kind::event) {
+      if (auto why = m_session.ended_by(in.event)) {
+        co_await m_c.write(reply(421, "4.7.0", *why));
+        log::info("smtp.session_ended", {{"ip", m_env.peer_ip}, {"reason", *why}});
+        co_return;
+      }
+      continue;
+    }
+    if (in.bytes.empty()) {
+      if (in.timed_out()) co_await m_c.write(reply(421, "4.4.2", "timeout, closing the connection"));
+      co_return;
+    }
+    m_buffer += in.bytes;
+    for (bool progress = true; progress;) {
+      progress = false;
+      if (m_mode == Mode::data) {
+        std::string_view view = m_buffer;
+        auto status = m_data->feed(view);
+        m_buffer.erase(0, m_buffer.size() - view.size());
+        if (status == DataReader::Status::need_more) break;
+        auto r = co_await net::offload(workers, [this] { return m_session.finish_data(*m_data); });
+        m_data.reset();
+        m_mode = Mode::command;
+        set_timeout(kCommandTimeout);
+        if (!co_await handle(std::move(r))) co_return;
+        progress = true;
+        continue;
+      }
+      if (m_mode == Mode::bdat) {
+        auto take = static_cast<std::size_t>(std::min<std::uint64_t>(m_bdat_left, m_buffer.size()));
+        m_chunk.append(m_buffer, 0, take);
+        m_buffer.erase(0, take);
+        m_bdat_left -= take;
+        if (m_bdat_left > 0) break;
+        auto r = co_await net::offload(workers, [this] { return m_session.bdat_chunk(std::move(m_chunk), m_bdat_last); });
+        m_chunk.clear();
+        m_mode = Mode::command;
+        set_timeout(kCommandTimeout);
+        if (!co_await handle(std::move(r))) co_return;
+        progress = true;
+        continue;
+      }
+      auto lf = m_buffer.find('\n');
+      std::size_t limit = m_in_auth ? kMaxAuthLine : kMaxCommandLine;
+      if (lf == std::string::npos) {
+        if (m_buffer.size() > limit) {
+          co_await m_c.write(reply(500, "5.5.6", "command line too long"));
+          co_return;  // no way to find the next command boundary safely
+        }
+        break;
+      }
+      std::string line = m_buffer.substr(0, lf + 1);
+      m_buffer.erase(0, lf + 1);
+      Reply r;
+      if (line.size() > limit) r = Reply{reply(500, "5.5.6", "command line too long")};
+      else r = co_await net::offload(workers, [this, &line] { return m_session.command(line); });
+      if (!co_await handle(std::move(r))) co_return;
+      progress = true;
+    }
+    m_c.request_read();
+  }
+}
+
+SessionOptions options_for(const net::Connection& c, const net::SessionEnv& env) {
+  auto& config = *env.services->config;
+  SessionOptions o;
+  o.role = env.listener->protocol == Protocol::smtp ? Role::mx : Role::submission;
+  o.hostname = config.hostname;
+  o.peer_ip = env.peer_ip;
+  o.tls_active = c.tls();
+  o.starttls_available = !c.tls() && env.tls != nullptr;
+  o.plaintext_auth = env.listener->plaintext_auth;
+  o.max_message_size = config.limits.max_message_size;
+  return o;
+}
+
+}  // namespace
+
+asio::awaitable<void> smtp_session(asio::ip::tcp::socket socket, net::SessionEnv env) {
+  auto c = net::Connection::create(co_await asio::this_coro::executor, std::move(socket), *env.tls);
+  if (!implicit_tls(env.listener->protocol) || co_await c->start_tls()) {
+    if (env.over_limit) co_await c->write(reply(421, "4.7.0", "too many connections from your address"));
+    else {
+      Driver driver(*c, env, options_for(*c, env));
+      co_await driver.run();
+    }
+  }
+  co_await c->close();
+}
+
+}  // namespace estafeta::smtp

@@ -1,0 +1,341 @@
+// The SMTP state machine: greeting, EHLO, AUTH, MAIL, RCPT, DATA/BDAT,
+// RSET, NOOP, VRFY, HELP, STARTTLS, QUIT (RFC 5321 §4.1.4 ordering).
+#include "smtp/session.hpp"
+
+#include <fmt/format.h>
+
+#include "auth/login.hpp"
+#include "auth/sasl.hpp"
+#include "core/log.hpp"
+#include "smtp/parser.hpp"
+#include "smtp/reply.hpp"
+
+namespace estafeta::smtp {
+
+namespace {
+std::string lower(std::string s) {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+}  // namespace
+
+Session::Session(net::Services& services, SessionOptions options)
+    : m_services(services), m_options(std::move(options)) {}
+
+std::string Session::greeting() const {
+  return reply(220, "", fmt::format("{} ESMTP Estafeta", m_options.hostname));
+}
+
+void Session::tls_started() {
+  // RFC 3207 §4.2: forget everything learnt before TLS; the client EHLOs again.
+  m_options.tls_active = true;
+  m_options.starttls_available = false;
+  m_helo.reset();
+  m_extended = false;
+  reset_transaction();
+}
+
+std::optional<std::int64_t> Session::address_id() const {
+  if (!m_who) return std::nullopt;
+  return m_who->address.id;
+}
+
+std::optional<std::string> Session::ended_by(const Event& e) const {
+  if (!m_who) return std::nullopt;
+  if (e.kind == EventKind::device_revoked && e.device_password_id == m_who->device.id)
+    return "this device password was revoked";
+  if (e.kind == EventKind::access_revoked && e.access_id == m_who->access.id) return "access to this address was revoked";
+  if (e.kind == EventKind::service_locked && e.service_id == m_who->address.service_id)
+    return "the mail service of this address is locked";
+  return std::nullopt;
+}
+
+void Session::reset_transaction() {
+  m_mail.reset();
+  m_recipients.clear();
+  m_chunks.clear();
+  m_chunks.shrink_to_fit();
+  m_chunk_error = false;
+}
+
+Reply Session::error(int code, std::string_view status, std::string_view text) {
+  Reply r{reply(code, status, text)};
+  // Too many errors: the client is lost or probing (RFC 5321 §4.5.3.2 allows closing).
+  if (code >= 500 && ++m_errors >= m_options.max_errors) {
+    r.out += reply(421, "4.7.0", "too many errors, closing the connection");
+    r.next = Reply::Next::close;
+  }
+  return r;
+}
+
+Reply Session::command(std::string_view line) {
+  if (m_sasl) return auth_step(line);
+  auto parsed = parse_command(line);
+  if (!parsed) return error(parsed.error().code, parsed.error().status, parsed.error().text);
+  auto& c = *parsed;
+  using V = Command::Verb;
+  switch (c.verb) {
+    case V::ehlo: return ehlo(c, true);
+    case V::helo: return ehlo(c, false);
+    case V::quit: {
+      Reply r{reply(221, "2.0.0", "bye")};
+      r.next = Reply::Next::close;
+      return r;
+    }
+    case V::noop: return Reply{reply(250, "2.0.0", "ok")};
+    case V::rset:
+      reset_transaction();
+      return Reply{reply(250, "2.0.0", "ok")};
+    case V::vrfy: return Reply{reply(252, "2.5.0", "cannot verify addresses; send mail and see")};
+    case V::help: return Reply{reply(214, "2.0.0", "see RFC 5321")};
+    case V::starttls: {
+      if (m_options.tls_active) return error(503, "5.5.1", "TLS is already active");
+      if (!m_options.starttls_available) return error(502, "5.5.1", "TLS is not available");
+      Reply r{reply(220, "2.0.0", "ready to start TLS")};
+      r.next = Reply::Next::start_tls;
+      return r;
+    }
+    case V::auth: return auth(c);
+    case V::mail: return mail(c);
+    case V::rcpt: return rcpt(c);
+    case V::data: return data();
+    case V::bdat: {
+      if (!m_mail || m_recipients.empty()) {
+        // The chunk still has to be read and thrown away to stay in step.
+        Reply r = error(503, "5.5.1", m_mail ? "no valid recipients" : "send MAIL FROM first");
+        if (r.next != Reply::Next::close) {
+          r.next = Reply::Next::bdat;
+          r.bdat_size = c.chunk_size;
+          r.bdat_last = c.last;
+          m_chunk_error = true;
+        }
+        return r;
+      }
+      Reply r;
+      r.next = Reply::Next::bdat;
+      r.bdat_size = c.chunk_size;
+      r.bdat_last = c.last;
+      return r;
+    }
+  }
+  return error(500, "5.5.1", "unknown command");
+}
+
+Reply Session::ehlo(const Command& c, bool extended) {
+  reset_transaction();
+  m_helo = c.domain;
+  m_extended = extended;
+  if (!extended) return Reply{reply(250, "", m_options.hostname)};
+  std::vector<std::string> lines{fmt::format("{} greets {}", m_options.hostname, c.domain), "PIPELINING",
+                                 fmt::format("SIZE {}", m_options.max_message_size), "8BITMIME", "SMTPUTF8",
+                                 "ENHANCEDSTATUSCODES", "DSN", "CHUNKING"};
+  if (m_options.starttls_available) lines.push_back("STARTTLS");
+  if (m_options.role == Role::submission && (m_options.tls_active || m_options.plaintext_auth) && !m_who)
+    lines.push_back("AUTH PLAIN LOGIN");
+  return Reply{multiline(250, lines)};
+}
+
+Reply Session::auth(const Command& c) {
+  if (m_options.role != Role::submission) return error(503, "5.5.1", "AUTH is for the submission port");
+  if (!m_helo) return error(503, "5.5.1", "send EHLO first");
+  if (m_who) return error(503, "5.5.1", "already authenticated");
+  if (m_mail) return error(503, "5.5.1", "AUTH is not allowed during a mail transaction");
+  if (!m_options.tls_active && !m_options.plaintext_auth)
+    return error(538, "5.7.11", "encryption required: use STARTTLS first");
+  if (c.mechanism != "PLAIN" && c.mechanism != "LOGIN") return error(504, "5.5.4", "unsupported mechanism");
+  if (c.mechanism == "PLAIN" && c.initial) {
+    auto creds = auth::decode_plain(*c.initial == "=" ? "" : *c.initial);
+    if (!creds) return error(501, "5.5.2", "malformed PLAIN response");
+    if (!creds->authzid.empty() && creds->authzid != creds->authcid)
+      return error(535, "5.7.8", "cannot authenticate as someone else");
+    return login(creds->authcid, creds->password);
+  }
+  m_sasl = Sasl{c.mechanism, std::nullopt};
+  Reply r;
+  if (c.mechanism == "LOGIN" && c.initial && *c.initial != "=") {
+    auto user = auth::base64_decode(*c.initial);
+    if (!user) {
+      m_sasl.reset();
+      return error(501, "5.5.2", "invalid base64");
+    }
+    m_sasl->user = *user;
+    r.out = "334 " + std::string(auth::kLoginPasswordPrompt) + "\r\n";
+  } else {
+    r.out = c.mechanism == "LOGIN" ? "334 " + std::string(auth::kLoginUserPrompt) + "\r\n" : std::string("334 \r\n");
+  }
+  r.next = Reply::Next::auth;
+  return r;
+}
+
+Reply Session::auth_step(std::string_view line) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  auto sasl = *m_sasl;
+  if (line == "*") {
+    m_sasl.reset();
+    return error(501, "5.0.0", "authentication cancelled");
+  }
+  if (sasl.mechanism == "PLAIN") {
+    m_sasl.reset();
+    auto creds = auth::decode_plain(line);
+    if (!creds) return error(501, "5.5.2", "malformed PLAIN response");
+    return login(creds->authcid, creds->password);
+  }
+  auto decoded = auth::base64_decode(line);
+  if (!decoded) {
+    m_sasl.reset();
+    return error(501, "5.5.2", "invalid base64");
+  }
+  if (!sasl.user) {
+    m_sasl->user = *decoded;
+    Reply r{"334 " + std::string(auth::kLoginPasswordPrompt) + "\r\n"};
+    r.next = Reply::Next::auth;
+    return r;
+  }
+  m_sasl.reset();
+  return login(*sasl.user, *decoded);
+}
+
+Reply Session::login(const std::string& address, const std::string& password) {
+  auto& throttle = *m_services.throttle;
+  auto& ip = m_options.peer_ip;
+  auto wait = throttle.pending(ip, address);
+  auto who = auth::authenticate_device(*m_services.store, *m_services.keyring, address, password, ip,
+                                       m_services.clock->now());
+  store::AuditEntry audit;
+  audit.product = "smtp";
+  audit.ip = ip;
+  audit.target = address;
+  audit.time = m_services.clock->now();
+  if (!who) {
+    Reply r = who.error().kind == ErrorKind::in_use ? error(535, "5.7.8", who.error().message)
+                                                     : error(535, "5.7.8", auth::kLoginFailed);
+    r.delay = std::max(wait, throttle.failed(ip, address));
+    audit.actor = "anonymous";
+    audit.action = "smtp.login_failed";
+    audit.detail = who.error().message;
+    (void)m_services.store->append_audit(audit);
+    log::info("smtp.login_failed", {{"address", address}, {"ip", ip}});
+    return r;
+  }
+  throttle.succeeded(address);
+  m_who = *who;
+  m_allowed_senders.clear();
+  if (auto accesses = m_services.store->list_user_accesses(who->user.id))
+    for (auto& a : *accesses)
+      if (auto addr = m_services.store->address(a.address_id)) m_allowed_senders.push_back(lower(addr->address));
+  audit.org_id = who->user.org_id;
+  audit.actor_user_id = who->user.id;
+  audit.actor = who->user.login;
+  audit.action = "smtp.login";
+  audit.detail = "device=" + who->device.label;
+  (void)m_services.store->append_audit(audit);
+  log::info("smtp.login", {{"address", who->address.address}, {"user", who->user.login},
+                           {"device", who->device.label}, {"ip", ip}});
+  Reply r{reply(235, "2.7.0", "authentication successful")};
+  r.delay = wait;
+  return r;
+}
+
+bool Session::sender_allowed(const std::string& address) const {
+  auto a = lower(address);
+  for (auto& s : m_allowed_senders)
+    if (s == a) return true;
+  return false;
+}
+
+Reply Session::mail(const Command& c) {
+  if (!m_helo) return error(503, "5.5.1", "send EHLO first");
+  if (m_mail) return error(503, "5.5.1", "a transaction is already open; send RSET first");
+  auto& m = c.mail;
+  if (m_options.role == Role::submission) {
+    if (!m_who) return error(530, "5.7.0", "authentication required");
+    if (!m.sender) return error(550, "5.7.1", "the null sender is not allowed here");
+    if (!sender_allowed(m.sender->address()))
+      return error(550, "5.7.1", fmt::format("you may not send as <{}>: it is not one of your addresses",
+                                             m.sender->address()));
+  }
+  if ((m.smtputf8 || m.body != Body::unspecified || m.size) && !m_extended)
+    return error(555, "5.5.4", "parameters need EHLO");
+  if (m.size && *m.size > m_options.max_message_size)
+    return error(552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
+  if (m.sender && m.sender->utf8 && !m.smtputf8) return error(553, "5.6.7", "an 8-bit address needs SMTPUTF8");
+  m_mail = m;
+  return Reply{reply(250, "2.1.0", "sender ok")};
+}
+
+Reply Session::rcpt(const Command& c) {
+  if (!m_mail) return error(503, "5.5.1", "send MAIL FROM first");
+  if (m_recipients.size() >= m_options.max_recipients)
+    return Reply{reply(452, "4.5.3", "too many recipients; send the rest in another message")};
+  auto r = c.rcpt;
+  if (r.recipient.utf8 && !m_mail->smtputf8) return error(553, "5.6.7", "an 8-bit address needs SMTPUTF8");
+  auto& store = *m_services.store;
+  std::string domain = r.recipient.domain;
+  if (r.postmaster) domain = lower(m_options.hostname);
+  auto local_domain = domain.starts_with('[') ? Result<store::Domain>(fail(ErrorKind::not_found, ""))
+                                              : store.find_domain(domain);
+  if (!local_domain) {
+    if (local_domain.error().kind != ErrorKind::not_found)
+      return Reply{reply(451, "4.3.0", "temporary failure, try again later")};
+    // Not ours: only an authenticated submission may send it on (no open relay).
+    if (m_options.role != Role::submission) return error(550, "5.7.1", "relaying denied: that domain is not served here");
+    if (r.postmaster) return error(550, "5.1.1", "no postmaster here");
+    m_recipients.push_back({r, std::nullopt});
+    return Reply{reply(250, "2.1.5", "recipient ok")};
+  }
+  auto local = r.postmaster ? store.find_address("postmaster@" + domain)
+                            : store.find_address(r.recipient.local + "@" + domain);
+  if (!local) {
+    if (local.error().kind != ErrorKind::not_found) return Reply{reply(451, "4.3.0", "temporary failure, try again later")};
+    return error(550, "5.1.1", fmt::format("<{}>: no such mailbox here", r.recipient.address()));
+  }
+  m_recipients.push_back({r, *local});
+  return Reply{reply(250, "2.1.5", "recipient ok")};
+}
+
+Reply Session::data() {
+  if (!m_mail) return error(503, "5.5.1", "send MAIL FROM first");
+  if (m_recipients.empty()) return error(554, "5.5.1", "no valid recipients");
+  if (!m_chunks.empty()) return error(503, "5.5.1", "DATA cannot follow BDAT");
+  Reply r{reply(354, "", "end data with <CR><LF>.<CR><LF>")};
+  r.next = Reply::Next::data;
+  return r;
+}
+
+Reply Session::finish_data(DataReader& reader) {
+  switch (reader.problem()) {
+    case DataReader::Problem::none: break;
+    case DataReader::Problem::too_large:
+      reset_transaction();
+      return error(552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
+    case DataReader::Problem::bare_line_ending:
+      reset_transaction();
+      return error(550, "5.6.11", "bare CR or LF in the message: lines must end with CRLF");
+    case DataReader::Problem::line_too_long:
+      reset_transaction();
+      return error(550, "5.6.0", "a line of the message is too long");
+  }
+  return accept_message(reader.take_message());
+}
+
+Reply Session::bdat_chunk(std::string chunk, bool last) {
+  if (m_chunk_error) {
+    if (last) reset_transaction();
+    m_chunk_error = !last && m_chunk_error;
+    return Reply{};  // the error was answered when BDAT came
+  }
+  if (m_chunks.size() + chunk.size() > m_options.max_message_size) {
+    m_chunk_error = !last;
+    m_chunks.clear();
+    if (last) reset_transaction();
+    return error(552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
+  }
+  m_chunks += chunk;
+  if (!last) return Reply{reply(250, "2.0.0", fmt::format("{} octets received", chunk.size()))};
+  auto message = std::move(m_chunks);
+  m_chunks.clear();
+  return accept_message(std::move(message));
+}
+
+}  // namespace estafeta::smtp

@@ -1,0 +1,103 @@
+// One SMTP session's logic, without I/O (RFC 5321; ESMTP extensions SIZE,
+// PIPELINING, 8BITMIME, SMTPUTF8, ENHANCEDSTATUSCODES, DSN, CHUNKING,
+// STARTTLS, AUTH).
+//
+// Two roles, from the listener: the MX (`smtp`, port 25) accepts mail only
+// for addresses of local domains and never relays; submission
+// (`submission`, `submissions`, ports 587/465) requires AUTH with a device
+// password and sends anywhere, with the envelope sender and From: limited
+// to addresses the user has access to. Accepted mail goes through
+// delivery::Deliverer::accept, durable before the 250.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/event_bus.hpp"
+#include "net/services.hpp"
+#include "smtp/command.hpp"
+#include "smtp/data_reader.hpp"
+
+namespace estafeta::smtp {
+
+enum class Role { mx, submission };
+
+struct SessionOptions {
+  Role role = Role::mx;
+  std::string hostname;
+  std::string peer_ip;
+  bool tls_active = false;
+  bool starttls_available = false;
+  bool plaintext_auth = false;  // loopback test listeners only
+  std::uint64_t max_message_size = 50ull * 1024 * 1024;
+  std::size_t max_recipients = 100;
+  int max_errors = 10;
+};
+
+struct Reply {
+  std::string out;
+  enum class Next { read, data, bdat, auth, start_tls, close } next = Next::read;
+  std::uint64_t bdat_size = 0;  // with Next::bdat: the octets to read raw
+  bool bdat_last = false;
+  std::chrono::milliseconds delay{0};
+};
+
+class Session {
+ public:
+  Session(net::Services& services, SessionOptions options);
+
+  std::string greeting() const;
+  // One command line (with its CRLF). Blocking (store): run on the worker pool.
+  Reply command(std::string_view line);
+  // After Next::data: the transport fed the DATA reader to its end.
+  Reply finish_data(DataReader& reader);
+  // After Next::bdat: the chunk's octets.
+  Reply bdat_chunk(std::string chunk, bool last);
+  // After Next::auth: the client's next line.
+  Reply auth_step(std::string_view line);
+  void tls_started();
+
+  std::uint64_t max_message_size() const { return m_options.max_message_size; }
+  std::optional<std::string> ended_by(const Event& event) const;
+  std::optional<std::int64_t> address_id() const;
+
+ private:
+  struct Recipient {
+    RcptTo rcpt;
+    std::optional<store::Address> local;  // a local address, or remote (submission only)
+  };
+
+  Reply ehlo(const Command& c, bool extended);
+  Reply mail(const Command& c);
+  Reply rcpt(const Command& c);
+  Reply data();
+  Reply auth(const Command& c);
+  Reply login(const std::string& address, const std::string& password);
+  Reply accept_message(std::string message);
+  Reply error(int code, std::string_view status, std::string_view text);
+  void reset_transaction();
+  bool sender_allowed(const std::string& address) const;
+
+  net::Services& m_services;
+  SessionOptions m_options;
+  std::optional<std::string> m_helo;
+  bool m_extended = false;
+  std::optional<MailFrom> m_mail;
+  std::vector<Recipient> m_recipients;
+  std::string m_chunks;              // BDAT so far
+  bool m_chunk_error = false;
+  std::optional<store::LoginCandidate> m_who;
+  std::vector<std::string> m_allowed_senders;  // lower-cased addresses the user may send as
+  struct Sasl {
+    std::string mechanism;
+    std::optional<std::string> user;
+  };
+  std::optional<Sasl> m_sasl;
+  int m_errors = 0;
+};
+
+}  // namespace estafeta::smtp

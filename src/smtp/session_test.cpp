@@ -1,0 +1,223 @@
+// SMTP transcripts against the session logic (no sockets): MX and
+// submission roles, the relay rules, limits, DATA and BDAT, AUTH.
+#include "smtp/session.hpp"
+
+#include <gtest/gtest.h>
+
+#include "auth/sasl.hpp"
+#include "core/testing.hpp"
+#include "mime/parsed_message.hpp"
+#include "smtp/data_reader.hpp"
+
+namespace estafeta::smtp {
+namespace {
+
+class SmtpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    mime::init();
+    auto config = std::make_shared<Config>();
+    config->data_dir = m_dir.path();
+    config->hostname = "mx.o.example";
+    m_services = net::open_services(config).value();
+    auto op = manage::Actor::operator_cli();
+    auto& m = *m_services->manager;
+    ASSERT_TRUE(m.create_organisation(op, "O"));
+    ASSERT_TRUE(m.create_user(op, "O", "ana", "Ana", store::Role::admin, ""));
+    ASSERT_TRUE(m.create_service(op, "O", "s"));
+    ASSERT_TRUE(m.add_domain(op, "s", "o.example"));
+    ASSERT_TRUE(m.create_address(op, "team@o.example"));
+    ASSERT_TRUE(m.create_address(op, "ana.box@o.example"));
+    ASSERT_TRUE(m.grant_access(op, "team@o.example", "ana", true));
+    m_password = m.create_device_password(op, "team@o.example", "ana", "laptop").value().password;
+  }
+  std::unique_ptr<Session> open(Role role, bool tls = true) {
+    SessionOptions o;
+    o.role = role;
+    o.hostname = "mx.o.example";
+    o.peer_ip = "198.51.100.7";
+    o.tls_active = tls;
+    o.starttls_available = !tls;
+    o.max_message_size = 10000;
+    o.max_recipients = 3;
+    return std::make_unique<Session>(*m_services, o);
+  }
+  // Runs DATA: the command, then the body through a DataReader.
+  std::string send_data(Session& s, const std::string& body) {
+    auto go = s.command("DATA\r\n");
+    if (go.next != Reply::Next::data) return go.out;
+    DataReader reader(s.max_message_size());
+    std::string_view in = body;
+    EXPECT_EQ(reader.feed(in), DataReader::Status::done);
+    return go.out + s.finish_data(reader).out;
+  }
+  std::size_t inbox_count(const std::string& address) {
+    auto a = m_services->store->find_address(address).value();
+    auto box = m_services->store->find_mailbox(a.id, "INBOX").value();
+    return m_services->store->list_messages(box.id).value().size();
+  }
+  std::unique_ptr<Session> authed() {
+    auto s = open(Role::submission);
+    s->command("EHLO laptop\r\n");
+    auto r = s->command("AUTH PLAIN " + auth::base64_encode(std::string("\0team@o.example\0", 16) + m_password) + "\r\n");
+    EXPECT_EQ(r.out, "235 2.7.0 authentication successful\r\n");
+    return s;
+  }
+
+  testing::TempDir m_dir{"smtp-session"};
+  std::unique_ptr<net::Services> m_services;
+  std::string m_password;
+};
+
+TEST_F(SmtpTest, MxDeliversLocallyWithReceived) {
+  auto s = open(Role::mx, false);
+  EXPECT_EQ(s->greeting(), "220 mx.o.example ESMTP Estafeta\r\n");
+  auto ehlo = s->command("EHLO sender.example\r\n").out;
+  EXPECT_NE(ehlo.find("250-SIZE 10000\r\n"), std::string::npos) << ehlo;
+  EXPECT_NE(ehlo.find("250 STARTTLS\r\n"), std::string::npos) << "the last line";
+  EXPECT_EQ(ehlo.find("AUTH"), std::string::npos) << "no AUTH on the MX";
+  EXPECT_EQ(s->command("MAIL FROM:<carla@far.example> SIZE=500\r\n").out, "250 2.1.0 sender ok\r\n");
+  EXPECT_EQ(s->command("RCPT TO:<TEAM@o.example>\r\n").out, "250 2.1.5 recipient ok\r\n");
+  EXPECT_EQ(s->command("RCPT TO:<ana.box@O.EXAMPLE>\r\n").out, "250 2.1.5 recipient ok\r\n");
+  auto out = send_data(*s, "Subject: hi\r\n\r\nhello\r\n.\r\n");
+  EXPECT_TRUE(out.starts_with("354 ")) << out;
+  EXPECT_NE(out.find("250 2.0.0 ok: queued as "), std::string::npos) << out;
+  EXPECT_EQ(inbox_count("team@o.example"), 1u);
+  EXPECT_EQ(inbox_count("ana.box@o.example"), 1u);
+  auto a = m_services->store->find_address("team@o.example").value();
+  auto box = m_services->store->find_mailbox(a.id, "INBOX").value();
+  auto msg = m_services->store->list_messages(box.id).value()[0];
+  auto raw = m_services->blobs->get(msg.blob_hash).value();
+  EXPECT_TRUE(raw.starts_with("Received: from sender.example ([198.51.100.7])\r\n\tby mx.o.example (Estafeta) with ESMTP id "));
+  EXPECT_TRUE(raw.ends_with("Subject: hi\r\n\r\nhello\r\n"));
+  auto trace = m_services->store->trace(a.id, 0, 10).value();
+  ASSERT_EQ(trace.size(), 1u);
+  EXPECT_EQ(trace[0].status, "delivered");
+  EXPECT_EQ(trace[0].sender, "carla@far.example");
+}
+
+TEST_F(SmtpTest, MxIsNoOpenRelay) {
+  auto s = open(Role::mx);
+  s->command("EHLO x.example\r\n");
+  s->command("MAIL FROM:<a@far.example>\r\n");
+  for (std::string trick : {"RCPT TO:<victim@elsewhere.example>\r\n", "RCPT TO:<victim%elsewhere.example@o.example>\r\n",
+                            "RCPT TO:<@o.example:victim@elsewhere.example>\r\n", "RCPT TO:<\"victim@elsewhere.example\"@o.example>\r\n",
+                            "RCPT TO:<victim@[192.0.2.1]>\r\n", "RCPT TO:<victim@o.example.elsewhere.example>\r\n"}) {
+    auto r = s->command(trick).out;
+    EXPECT_EQ(r[0], '5') << trick << " → " << r;
+  }
+  EXPECT_EQ(s->command("RCPT TO:<nobody@o.example>\r\n").out, "550 5.1.1 <nobody@o.example>: no such mailbox here\r\n");
+}
+
+TEST_F(SmtpTest, OrderAndLimits) {
+  auto s = open(Role::mx);
+  EXPECT_EQ(s->command("MAIL FROM:<a@b.example>\r\n").out, "503 5.5.1 send EHLO first\r\n");
+  s->command("EHLO x.example\r\n");
+  EXPECT_EQ(s->command("RCPT TO:<team@o.example>\r\n").out, "503 5.5.1 send MAIL FROM first\r\n");
+  EXPECT_EQ(s->command("DATA\r\n").out, "503 5.5.1 send MAIL FROM first\r\n");
+  EXPECT_EQ(s->command("MAIL FROM:<a@b.example> SIZE=20000\r\n").out,
+            "552 5.3.4 the message is larger than the limit of 10000 bytes\r\n");
+  s->command("MAIL FROM:<a@b.example>\r\n");
+  EXPECT_EQ(s->command("DATA\r\n").out, "554 5.5.1 no valid recipients\r\n");
+  for (int i = 0; i < 3; ++i) s->command("RCPT TO:<team@o.example>\r\n");
+  EXPECT_EQ(s->command("RCPT TO:<team@o.example>\r\n").out, "452 4.5.3 too many recipients; send the rest in another message\r\n");
+  auto big = send_data(*s, std::string(20000, 'x') + "\r\n.\r\n");
+  EXPECT_NE(big.find("552 5.3.4"), std::string::npos) << big;
+  EXPECT_EQ(inbox_count("team@o.example"), 0u);
+  s->command("MAIL FROM:<a@b.example>\r\n");
+  s->command("RCPT TO:<team@o.example>\r\n");
+  auto bare = send_data(*s, "Subject: x\n\nsmuggled\n.\nMAIL FROM:<evil@x>\r\n.\r\n");
+  EXPECT_NE(bare.find("550 5.6.11"), std::string::npos) << bare;
+  EXPECT_EQ(inbox_count("team@o.example"), 0u);
+  EXPECT_EQ(s->command("QUIT\r\n").next, Reply::Next::close);
+}
+
+TEST_F(SmtpTest, TooManyErrorsCloses) {
+  auto s = open(Role::mx);
+  Reply r;
+  for (int i = 0; i < 10; ++i) r = s->command("FROB\r\n");
+  EXPECT_NE(r.out.find("421 4.7.0"), std::string::npos);
+  EXPECT_EQ(r.next, Reply::Next::close);
+}
+
+TEST_F(SmtpTest, SubmissionRequiresAuthAndOwnAddresses) {
+  auto plain = open(Role::submission, false);
+  auto ehlo = plain->command("EHLO laptop\r\n").out;
+  EXPECT_EQ(ehlo.find("AUTH"), std::string::npos) << "no AUTH offered before TLS";
+  EXPECT_EQ(plain->command("AUTH PLAIN AGFAYgBj\r\n").out, "538 5.7.11 encryption required: use STARTTLS first\r\n");
+  EXPECT_EQ(plain->command("MAIL FROM:<team@o.example>\r\n").out, "530 5.7.0 authentication required\r\n");
+
+  auto wrong = open(Role::submission);
+  wrong->command("EHLO laptop\r\n");
+  auto bad = wrong->command("AUTH PLAIN " + auth::base64_encode(std::string("\0team@o.example\0nope", 20)) + "\r\n");
+  EXPECT_EQ(bad.out, "535 5.7.8 invalid address or device password\r\n");
+  EXPECT_GT(bad.delay.count(), 0);
+
+  auto s = authed();
+  EXPECT_EQ(s->command("MAIL FROM:<ana.box@o.example>\r\n").out,
+            "550 5.7.1 you may not send as <ana.box@o.example>: it is not one of your addresses\r\n");
+  EXPECT_EQ(s->command("MAIL FROM:<team@o.example>\r\n").out, "250 2.1.0 sender ok\r\n");
+  EXPECT_EQ(s->command("RCPT TO:<someone@far.example>\r\n").out, "250 2.1.5 recipient ok\r\n") << "submission may send on";
+  EXPECT_EQ(s->command("RCPT TO:<ana.box@o.example>\r\n").out, "250 2.1.5 recipient ok\r\n");
+  auto forged = send_data(*s, "From: boss@o.example\r\nSubject: x\r\n\r\nhi\r\n.\r\n");
+  EXPECT_NE(forged.find("550 5.7.1 you may not send as <boss@o.example> (From:)"), std::string::npos) << forged;
+  s->command("MAIL FROM:<team@o.example>\r\n");
+  s->command("RCPT TO:<someone@far.example> NOTIFY=FAILURE,DELAY ORCPT=rfc822;someone@far.example\r\n");
+  s->command("RCPT TO:<ana.box@o.example>\r\n");
+  auto ok = send_data(*s, "From: Team <team@o.example>\r\nSubject: out\r\n\r\nhi\r\n.\r\n");
+  EXPECT_NE(ok.find("250 2.0.0 ok: queued as"), std::string::npos) << ok;
+  EXPECT_EQ(inbox_count("ana.box@o.example"), 1u) << "local recipients directly";
+  auto queued = m_services->store->queued(10).value();
+  ASSERT_EQ(queued.size(), 1u) << "remote recipients to the queue";
+  EXPECT_EQ(queued[0].recipient, "someone@far.example");
+  EXPECT_EQ(queued[0].sender, "team@o.example");
+  EXPECT_TRUE(queued[0].notify_failure && queued[0].notify_delay && !queued[0].notify_success);
+  EXPECT_EQ(queued[0].orcpt, "rfc822;someone@far.example");
+  auto team = m_services->store->find_address("team@o.example").value();
+  auto sent = m_services->store->find_special_mailbox(team.id, store::SpecialUse::sent).value();
+  auto copies = m_services->store->list_messages(sent.id).value();
+  ASSERT_EQ(copies.size(), 1u) << "a copy in Sent";
+  EXPECT_EQ(copies[0].flags, store::flag_seen);
+  auto trace = m_services->store->trace(team.id, 0, 10).value();
+  ASSERT_EQ(trace.size(), 2u);
+  EXPECT_EQ(trace[0].status, "queued");
+  EXPECT_EQ(trace[1].status, "delivered");
+}
+
+TEST_F(SmtpTest, AuthLoginAndBdat) {
+  auto s = open(Role::submission);
+  s->command("EHLO laptop\r\n");
+  EXPECT_EQ(s->command("AUTH LOGIN\r\n").out, "334 VXNlcm5hbWU6\r\n");
+  EXPECT_EQ(s->command(auth::base64_encode("team@o.example") + "\r\n").out, "334 UGFzc3dvcmQ6\r\n");
+  EXPECT_EQ(s->command(auth::base64_encode(m_password) + "\r\n").out, "235 2.7.0 authentication successful\r\n");
+  EXPECT_EQ(s->command("AUTH PLAIN =\r\n").out, "503 5.5.1 already authenticated\r\n");
+  s->command("MAIL FROM:<team@o.example> BODY=BINARYMIME\r\n");
+  s->command("RCPT TO:<ana.box@o.example>\r\n");
+  auto b1 = s->command("BDAT 14\r\n");
+  EXPECT_EQ(b1.next, Reply::Next::bdat);
+  EXPECT_EQ(b1.bdat_size, 14u);
+  EXPECT_EQ(s->bdat_chunk("Subject: b\r\n\r\n", false).out, "250 2.0.0 14 octets received\r\n");
+  auto b2 = s->command("BDAT 6 LAST\r\n");
+  EXPECT_TRUE(b2.bdat_last);
+  EXPECT_NE(s->bdat_chunk("body\r\n", true).out.find("250 2.0.0 ok: queued as"), std::string::npos);
+  EXPECT_EQ(inbox_count("ana.box@o.example"), 1u);
+  auto lost = s->command("BDAT 5 LAST\r\n");
+  EXPECT_TRUE(lost.out.starts_with("503 5.5.1 send MAIL FROM first")) << lost.out;
+  EXPECT_EQ(lost.next, Reply::Next::bdat) << "the chunk is still read, to stay in step";
+  EXPECT_EQ(s->bdat_chunk("xxxxx", true).out, "");
+}
+
+TEST_F(SmtpTest, StartTlsForgetsTheSession) {
+  auto s = open(Role::submission, false);
+  s->command("EHLO laptop\r\n");
+  auto r = s->command("STARTTLS\r\n");
+  EXPECT_EQ(r.out, "220 2.0.0 ready to start TLS\r\n");
+  EXPECT_EQ(r.next, Reply::Next::start_tls);
+  s->tls_started();
+  EXPECT_EQ(s->command("MAIL FROM:<team@o.example>\r\n").out, "503 5.5.1 send EHLO first\r\n");
+  EXPECT_NE(s->command("EHLO laptop\r\n").out.find("AUTH PLAIN LOGIN"), std::string::npos);
+  EXPECT_EQ(s->command("STARTTLS\r\n").out, "503 5.5.1 TLS is already active\r\n");
+}
+
+}  // namespace
+}  // namespace estafeta::smtp
