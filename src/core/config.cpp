@@ -175,7 +175,8 @@ Status read_listener(Reader& r, const toml::node& node, std::size_t index, Confi
 }
 
 Status read_document(Reader& r, const toml::table& root, Config& config) {
-  TRY(r.only_keys(root, "", {"data_dir", "hostname", "threads", "tls", "log", "limits", "listener"}));
+  TRY(r.only_keys(root, "", {"data_dir", "hostname", "threads", "tls", "log", "limits", "listener", "dns", "route",
+                             "queue"}));
   TRY(r.read_path(root, "", "data_dir", config.data_dir));
   TRY(r.read_string(root, "", "hostname", config.hostname));
   if (!valid_hostname(config.hostname))
@@ -211,6 +212,45 @@ Status read_document(Reader& r, const toml::table& root, Config& config) {
                     std::int64_t{4} * 1024 * 1024 * 1024));
   }
   TRY(status);
+  if (auto* dns = r.table(root, "dns", status)) {
+    TRY(r.only_keys(*dns, "dns", {"servers"}));
+    if (auto* node = dns->get("servers")) {
+      auto* arr = node->as_array();
+      if (!arr) return r.error(node, "dns.servers", "expected a list of \"host\" or \"host:port\" strings");
+      for (auto& item : *arr) {
+        auto* v = item.as_string();
+        if (!v || v->get().empty()) return r.error(&item, "dns.servers", "expected \"host\" or \"host:port\" strings");
+        config.dns.servers.push_back(v->get());
+      }
+    }
+  }
+  TRY(status);
+  if (auto* queue = r.table(root, "queue", status)) {
+    TRY(r.only_keys(*queue, "queue", {"max_age_hours", "first_retry_seconds"}));
+    TRY(r.read_uint(*queue, "queue", "max_age_hours", config.queue.max_age_hours, 1, 24 * 30));
+    TRY(r.read_uint(*queue, "queue", "first_retry_seconds", config.queue.first_retry_seconds, 1, 86400));
+  }
+  TRY(status);
+  if (auto* node = root.get("route")) {
+    auto* arr = node->as_array();
+    if (!arr) return r.error(node, "route", "expected an array of tables ([[route]])");
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      auto prefix = fmt::format("route[{}]", i);
+      auto* t = arr->get(i)->as_table();
+      if (!t) return r.error(arr->get(i), prefix, "expected a table ([[route]])");
+      TRY(r.only_keys(*t, prefix, {"domain", "host", "port"}));
+      RouteConfig route;
+      TRY(r.read_string(*t, prefix, "domain", route.domain));
+      TRY(r.read_string(*t, prefix, "host", route.host));
+      TRY(r.read_uint(*t, prefix, "port", route.port, 1, 65535));
+      if (route.domain.empty()) return r.error(t, prefix + ".domain", "missing (a domain, or \"*\")");
+      for (auto& ch : route.domain) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      unsigned char buf[16];
+      if (inet_pton(AF_INET, route.host.c_str(), buf) != 1 && inet_pton(AF_INET6, route.host.c_str(), buf) != 1)
+        return r.error(t->get("host") ? t->get("host") : t, prefix + ".host", "expected a numeric IP address");
+      config.routes.push_back(route);
+    }
+  }
   if (auto* node = root.get("listener")) {
     auto* arr = node->as_array();
     if (!arr) return r.error(node, "listener", "expected an array of tables ([[listener]])");

@@ -52,6 +52,23 @@ struct LimitsConfig {
   unsigned max_connections_per_ip = 50;  // IMAP, POP3 and SMTP connections at once from one address; 0 = no limit
 };
 
+struct DnsConfig {
+  std::vector<std::string> servers;  // "host" or "host:port"; empty: /etc/resolv.conf
+};
+
+// A static route, like a transport map entry: mail for `domain` goes to
+// host:port instead of the domain's MX (tests, smart hosts, internal relays).
+struct RouteConfig {
+  std::string domain;  // lower case; "*" for every domain without a route of its own
+  std::string host;    // a numeric IP address
+  std::uint16_t port = 25;
+};
+
+struct QueueConfig {
+  unsigned max_age_hours = 120;       // temporary failures are retried this long (5 days), then bounced
+  unsigned first_retry_seconds = 60;  // the first retry; each later one waits twice as long, at most an hour
+};
+
 struct Config {
   std::filesystem::path data_dir = "data";  // relative paths are relative to the config file
   std::string hostname = "localhost";       // the name in greetings, Received: and the certificate
@@ -60,6 +77,9 @@ struct Config {
   LogConfig log;
   LimitsConfig limits;
   std::vector<ListenerConfig> listeners;
+  DnsConfig dns;
+  std::vector<RouteConfig> routes;
+  QueueConfig queue;
 
   std::filesystem::path source;  // the file this came from (for messages)
 };

@@ -31,6 +31,14 @@ format = "json"
 [limits]
 max_message_size = 1048576
 max_connections_per_ip = 7
+[dns]
+servers = ["127.0.0.1:5353", "192.0.2.53"]
+[queue]
+max_age_hours = 48
+[[route]]
+domain = "Far.Example"
+host = "127.0.0.1"
+port = 2526
 [[listener]]
 protocol = "imaps"
 address = "0.0.0.0:993"
@@ -58,6 +66,12 @@ address = "[::1]:25"
   EXPECT_TRUE(c->listeners[1].plaintext_auth);
   EXPECT_EQ(c->listeners[2].host, "::1");
   EXPECT_EQ(c->listeners[2].port, 25);
+  EXPECT_EQ(c->dns.servers, (std::vector<std::string>{"127.0.0.1:5353", "192.0.2.53"}));
+  EXPECT_EQ(c->queue.max_age_hours, 48u);
+  EXPECT_EQ(c->queue.first_retry_seconds, 60u);
+  ASSERT_EQ(c->routes.size(), 1u);
+  EXPECT_EQ(c->routes[0].domain, "far.example");
+  EXPECT_EQ(c->routes[0].port, 2526);
 }
 
 struct BadCase {
@@ -104,6 +118,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[[listener]]\nprotocol = \"imap\"\naddress = \"127.0.0.1:143\"\n"
                 "[[listener]]\nprotocol = \"pop3\"\naddress = \"127.0.0.1:143\"",
                 "already used by another listener"},
+        BadCase{"[dns]\nservers = \"1.2.3.4\"", "dns.servers: expected a list"},
+        BadCase{"[[route]]\ndomain = \"a.example\"\nhost = \"mx.a.example\"", "route[0].host: expected a numeric IP"},
+        BadCase{"[[route]]\nhost = \"127.0.0.1\"", "route[0].domain: missing"},
+        BadCase{"[queue]\nmax_age_hours = 0", "queue.max_age_hours"},
         BadCase{"hostname = \"x\nfoo", "t.toml:1"}));
 
 TEST(Config, ListenAddress) {

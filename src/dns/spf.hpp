@@ -128,7 +128,7 @@ struct SpfResult {
   // The directive that decided, as written ("-all", "ip4:192.0.2.0/24",
   // "include:_spf.example.com"); empty when none matched.
   std::string mechanism;
-  int dns_lookups = 0;   // DNS-querying terms evaluated (§4.6.4, at most 10)
+  int dns_lookups = 0;   // DNS-querying terms evaluated (§4.6.4; 11 = over the limit)
   int void_lookups = 0;  // lookups that found nothing (§4.6.4)
   // permerror, temperror: what went wrong (Received-SPF "problem=", §9.1).
   std::string problem;

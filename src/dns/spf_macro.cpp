@@ -78,7 +78,7 @@ Status scan(std::string_view text, MacroUse use, OnToken&& on_token) {
     Token token;
     token.letter = lower(text[at]);
     token.escape = text[at] != token.letter;
-    if (letters_for(use).find(token.letter) == std::string_view::npos || token.letter == 0)
+    if (letters_for(use).find(token.letter) == std::string_view::npos)
       return fail(ErrorKind::invalid, std::string("macro letter '") + text[at] + "' not allowed in " + quote(text));
     ++at;
     bool digits = false;

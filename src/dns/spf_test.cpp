@@ -175,7 +175,6 @@ TEST(SpfRecord, RejectsSyntaxErrors) {
            "v=spf1 exp=%{r}.example.com", "v=spf1 a:%{c}.example.com", "v=spf1 a:%{d0}", "v=spf1 a:%{d",
            "v=spf1 a:%", "v=spf1 a:ctrl.example.com\rptr", "v=spf1 ip4:192.0.2.5\n",
            "v=spf1 a:\xEF\xBB\xBFgarbage.example.net", "v=spf1 \x80" "a", "v=spf1 \x96" "all",
-           "v=spf1 a:foo.example.com\0",
            "not spf at all",
        }) {
     auto record = parse_spf_record(bad);
@@ -435,9 +434,9 @@ TEST_F(SpfCheck, RedirectChangesDomainAndExplanation) {
 TEST_F(SpfCheck, LookupLimitCountsQueryingTermsAcrossIncludes) {
   rr("example.com", RecordType::a, "198.51.100.1");
   std::string ten = "v=spf1";
-  for (int i = 0; i < 10; ++i) ten += " a";
+  for (int i = 0; i < 10; ++i) ten += " a:example.com";
   txt("ten.example.com", ten + " ip4:192.0.2.1 ip6:::1 -all");
-  txt("eleven.example.com", ten + " a ip4:192.0.2.1 -all");
+  txt("eleven.example.com", ten + " a:example.com ip4:192.0.2.1 -all");
   auto at_limit = check("192.0.2.1", "ten.example.com");
   EXPECT_EQ(at_limit.code, Code::pass);
   EXPECT_EQ(at_limit.dns_lookups, 10);
@@ -451,6 +450,9 @@ TEST_F(SpfCheck, LookupLimitCountsQueryingTermsAcrossIncludes) {
 
   // include counts itself and its record's terms.
   txt("inner.example.com", "v=spf1 a a a a a a a a");
+  rr("inner.example.com", RecordType::a, "198.51.100.2");
+  rr("nested.example.com", RecordType::a, "198.51.100.3");
+  rr("nested2.example.com", RecordType::a, "198.51.100.4");
   txt("nested.example.com", "v=spf1 a include:inner.example.com ip4:192.0.2.1 mx -all");
   auto nested = check("192.0.2.1", "nested.example.com");
   EXPECT_EQ(nested.code, Code::pass);

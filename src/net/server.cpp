@@ -24,6 +24,8 @@
 #include "net/session.hpp"
 #include "imap/connection.hpp"
 #include "pop3/connection.hpp"
+#include "smtp/connection.hpp"
+#include "smtp/outbound.hpp"
 #include "web/http_session.hpp"
 
 namespace estafeta::net {
@@ -41,6 +43,9 @@ constexpr std::pair<Protocol, SessionFn> kSessions[] = {
     {Protocol::imaps, &imap::imap_session},
     {Protocol::pop3, &pop3::pop3_session},
     {Protocol::pop3s, &pop3::pop3_session},
+    {Protocol::smtp, &smtp::smtp_session},
+    {Protocol::submission, &smtp::smtp_session},
+    {Protocol::submissions, &smtp::smtp_session},
     {Protocol::http, &web::http_session},
     {Protocol::https, &web::http_session},
 };
@@ -270,6 +275,7 @@ Status run_server(Services& services, const ServeOptions& options) {
   }
   asio::co_spawn(ioc, shutdown_on_signal(rt, signals, options.grace), asio::detached);
   asio::co_spawn(ioc, relay_event_log(rt, TRY(services.store->last_event_id())), asio::detached);
+  asio::co_spawn(ioc, smtp::run_queue(services, workers, rt.stopping), asio::detached);
   if (options.on_ready) options.on_ready();
   log::info("serve.started", {{"threads", threads}, {"listeners", rt.acceptors.size()}});
 

@@ -1,6 +1,7 @@
 #include "net/services.hpp"
 
 #include "core/fs.hpp"
+#include "dns/cares/cares_resolver.hpp"
 #include "mime/parsed_message.hpp"
 
 namespace estafeta::net {
@@ -21,6 +22,9 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
   s->manager = std::make_unique<manage::Manager>(*s->store, *s->keyring, *s->event_log, *s->clock);
   s->throttle = std::make_unique<auth::Throttle>();
   s->maildrop_locks = std::make_unique<IdLocks>();
+  dns::CaresOptions dns_options;
+  dns_options.servers = config->dns.servers;
+  s->resolver = TRY(dns::CaresResolver::create(dns_options));
   return s;
 }
 

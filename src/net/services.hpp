@@ -11,6 +11,7 @@
 #include "core/event_bus.hpp"
 #include "core/id_locks.hpp"
 #include "delivery/deliverer.hpp"
+#include "dns/resolver.hpp"
 #include "manage/manager.hpp"
 #include "store/blob_store.hpp"
 #include "store/event_log.hpp"
@@ -30,6 +31,7 @@ struct Services {
   std::unique_ptr<manage::Manager> manager;
   std::unique_ptr<auth::Throttle> throttle;  // failed logins, shared by IMAP, POP3 and SMTP sessions
   std::unique_ptr<IdLocks> maildrop_locks;   // POP3: one session per address (RFC 1939 §8)
+  std::unique_ptr<dns::Resolver> resolver;   // MX lookups and SPF; blocking: use from the worker pool
 };
 
 // Opens everything under config.data_dir (creating the folder, the database,

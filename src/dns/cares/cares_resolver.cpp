@@ -1,0 +1,189 @@
+#include "dns/cares/cares_resolver.hpp"
+
+#include <ares.h>
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <poll.h>
+
+#include <cstring>
+#include <mutex>
+
+#include <fmt/format.h>
+
+namespace estafeta::dns {
+
+namespace {
+
+struct QueryState {
+  bool done = false;
+  int status = ARES_SUCCESS;
+  std::vector<unsigned char> answer;
+};
+
+void on_answer(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
+  auto* s = static_cast<QueryState*>(arg);
+  s->done = true;
+  s->status = status;
+  if (status == ARES_SUCCESS && abuf && alen > 0) s->answer.assign(abuf, abuf + alen);
+}
+
+std::unexpected<Error> temporary(std::string_view name, int status) {
+  return fail(ErrorKind::temporary, "DNS lookup failed", fmt::format("{}: {}", name, ares_strerror(status)));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<CaresResolver>> CaresResolver::create(CaresOptions options) {
+  static std::once_flag once;
+  static int init_status = ARES_SUCCESS;
+  std::call_once(once, [] { init_status = ares_library_init(ARES_LIB_INIT_ALL); });
+  if (init_status != ARES_SUCCESS) return fail(ErrorKind::internal, "DNS resolver failed to start", ares_strerror(init_status));
+  std::unique_ptr<CaresResolver> r(new CaresResolver(std::move(options)));
+  for (auto& s : r->m_options.servers) {
+    if (!r->m_servers_csv.empty()) r->m_servers_csv += ',';
+    r->m_servers_csv += s;
+  }
+  // Check the configuration once, so a bad server list fails at start.
+  ares_channel channel = nullptr;
+  if (int st = ares_init(&channel); st != ARES_SUCCESS) return fail(ErrorKind::internal, "DNS resolver failed to start", ares_strerror(st));
+  int st = r->m_servers_csv.empty() ? ARES_SUCCESS : ares_set_servers_ports_csv(channel, r->m_servers_csv.c_str());
+  ares_destroy(channel);
+  if (st != ARES_SUCCESS) return fail(ErrorKind::invalid, fmt::format("bad DNS server list '{}'", r->m_servers_csv));
+  return r;
+}
+
+Result<std::vector<unsigned char>> CaresResolver::query(std::string_view name, int type) {
+  ares_options opts{};
+  opts.timeout = static_cast<int>(m_options.timeout.count());
+  opts.tries = m_options.tries;
+  opts.flags = ARES_FLAG_NOCHECKRESP;  // REFUSED/SERVFAIL come back as errors, not silently retried elsewhere
+  ares_channel channel = nullptr;
+  if (int st = ares_init_options(&channel, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS); st != ARES_SUCCESS)
+    return temporary(name, st);
+  struct Destroy {
+    ares_channel c;
+    ~Destroy() { ares_destroy(c); }
+  } destroy{channel};
+  if (!m_servers_csv.empty()) {
+    if (int st = ares_set_servers_ports_csv(channel, m_servers_csv.c_str()); st != ARES_SUCCESS) return temporary(name, st);
+  }
+  std::string n(name);
+  if (n.ends_with('.')) n.pop_back();
+  QueryState state;
+  ares_query(channel, n.c_str(), ns_c_in, type, on_answer, &state);
+  // Bounded: c-ares gives up after tries × timeout and calls back.
+  while (!state.done) {
+    ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+    int mask = ares_getsock(channel, socks, ARES_GETSOCK_MAXNUM);
+    std::vector<pollfd> fds;
+    for (int i = 0; i < ARES_GETSOCK_MAXNUM; ++i) {
+      short events = 0;
+      if (ARES_GETSOCK_READABLE(mask, i)) events |= POLLIN;
+      if (ARES_GETSOCK_WRITABLE(mask, i)) events |= POLLOUT;
+      if (events) fds.push_back({socks[i], events, 0});
+    }
+    timeval tv{}, max{1, 0};
+    ares_timeout(channel, &max, &tv);
+    int ms = static_cast<int>(tv.tv_sec * 1000 + tv.tv_usec / 1000);
+    if (fds.empty()) {
+      ares_process_fd(channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+      if (!state.done) poll(nullptr, 0, ms);
+      continue;
+    }
+    int n_ready = poll(fds.data(), fds.size(), ms);
+    if (n_ready <= 0) {
+      ares_process_fd(channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);  // timeouts
+      continue;
+    }
+    for (auto& p : fds)
+      ares_process_fd(channel, (p.revents & (POLLIN | POLLERR | POLLHUP)) ? p.fd : ARES_SOCKET_BAD,
+                      (p.revents & POLLOUT) ? p.fd : ARES_SOCKET_BAD);
+  }
+  switch (state.status) {
+    case ARES_SUCCESS: return std::move(state.answer);
+    case ARES_ENODATA: return std::vector<unsigned char>{};
+    case ARES_ENOTFOUND: return fail(ErrorKind::not_found, "no such domain", n);
+    default: return temporary(n, state.status);
+  }
+}
+
+Result<std::vector<IpAddress>> CaresResolver::a(std::string_view name) {
+  auto answer = TRY(query(name, ns_t_a));
+  std::vector<IpAddress> out;
+  if (answer.empty()) return out;
+  ares_addrttl ttls[64];
+  int n = 64;
+  int st = ares_parse_a_reply(answer.data(), static_cast<int>(answer.size()), nullptr, ttls, &n);
+  if (st == ARES_ENODATA) return out;
+  if (st != ARES_SUCCESS) return temporary(name, st);
+  for (int i = 0; i < n; ++i) {
+    std::array<std::uint8_t, 4> b{};
+    std::memcpy(b.data(), &ttls[i].ipaddr, 4);
+    out.push_back(IpAddress::v4(b));
+  }
+  return out;
+}
+
+Result<std::vector<IpAddress>> CaresResolver::aaaa(std::string_view name) {
+  auto answer = TRY(query(name, ns_t_aaaa));
+  std::vector<IpAddress> out;
+  if (answer.empty()) return out;
+  ares_addr6ttl ttls[64];
+  int n = 64;
+  int st = ares_parse_aaaa_reply(answer.data(), static_cast<int>(answer.size()), nullptr, ttls, &n);
+  if (st == ARES_ENODATA) return out;
+  if (st != ARES_SUCCESS) return temporary(name, st);
+  for (int i = 0; i < n; ++i) {
+    std::array<std::uint8_t, 16> b{};
+    std::memcpy(b.data(), &ttls[i].ip6addr, 16);
+    out.push_back(IpAddress::v6(b));
+  }
+  return out;
+}
+
+Result<std::vector<MxRecord>> CaresResolver::mx(std::string_view name) {
+  auto answer = TRY(query(name, ns_t_mx));
+  std::vector<MxRecord> out;
+  if (answer.empty()) return out;
+  ares_mx_reply* reply = nullptr;
+  int st = ares_parse_mx_reply(answer.data(), static_cast<int>(answer.size()), &reply);
+  if (st == ARES_ENODATA) return out;
+  if (st != ARES_SUCCESS) return temporary(name, st);
+  for (auto* r = reply; r; r = r->next) out.push_back({r->priority, r->host ? r->host : ""});
+  ares_free_data(reply);
+  return out;
+}
+
+Result<std::vector<std::string>> CaresResolver::txt(std::string_view name) {
+  auto answer = TRY(query(name, ns_t_txt));
+  std::vector<std::string> out;
+  if (answer.empty()) return out;
+  ares_txt_ext* reply = nullptr;
+  int st = ares_parse_txt_reply_ext(answer.data(), static_cast<int>(answer.size()), &reply);
+  if (st == ARES_ENODATA) return out;
+  if (st != ARES_SUCCESS) return temporary(name, st);
+  // A record's character-strings are concatenated (RFC 7208 §3.3).
+  for (auto* r = reply; r; r = r->next) {
+    if (r->record_start || out.empty()) out.emplace_back();
+    out.back().append(reinterpret_cast<const char*>(r->txt), r->length);
+  }
+  ares_free_data(reply);
+  return out;
+}
+
+Result<std::vector<std::string>> CaresResolver::ptr(const IpAddress& ip) {
+  auto rname = ip.reverse_name();
+  auto answer = TRY(query(rname, ns_t_ptr));
+  std::vector<std::string> out;
+  if (answer.empty()) return out;
+  hostent* host = nullptr;
+  int st = ares_parse_ptr_reply(answer.data(), static_cast<int>(answer.size()), nullptr, 0, AF_INET, &host);
+  if (st == ARES_ENODATA) return out;
+  if (st != ARES_SUCCESS) return temporary(rname, st);
+  if (host->h_name) out.emplace_back(host->h_name);
+  for (char** alias = host->h_aliases; alias && *alias; ++alias) out.emplace_back(*alias);
+  ares_free_hostent(host);
+  return out;
+}
+
+}  // namespace estafeta::dns

@@ -1,0 +1,44 @@
+// dns::Resolver over the network, with c-ares (1.18: ares_query and the
+// ares_parse_* functions). Blocking: each lookup waits for its answer (at
+// most `timeout` × `tries`) — call from the worker pool, never from an
+// io_context thread. Thread-safe: every lookup uses its own channel.
+//
+// The upstream servers are configurable ("127.0.0.1:5353"), so tests point
+// the resolver at a local server; empty: the system's resolv.conf.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dns/resolver.hpp"
+
+namespace estafeta::dns {
+
+struct CaresOptions {
+  std::vector<std::string> servers;  // "host" or "host:port"; empty: /etc/resolv.conf
+  std::chrono::milliseconds timeout{3000};
+  int tries = 2;
+};
+
+class CaresResolver final : public Resolver {
+ public:
+  static Result<std::unique_ptr<CaresResolver>> create(CaresOptions options);
+
+  Result<std::vector<std::string>> txt(std::string_view name) override;
+  Result<std::vector<IpAddress>> a(std::string_view name) override;
+  Result<std::vector<IpAddress>> aaaa(std::string_view name) override;
+  Result<std::vector<MxRecord>> mx(std::string_view name) override;
+  Result<std::vector<std::string>> ptr(const IpAddress& ip) override;
+
+ private:
+  explicit CaresResolver(CaresOptions options) : m_options(std::move(options)) {}
+  // The raw answer of one query; an empty buffer for NOERROR/NODATA.
+  Result<std::vector<unsigned char>> query(std::string_view name, int type);
+
+  CaresOptions m_options;
+  std::string m_servers_csv;
+};
+
+}  // namespace estafeta::dns

@@ -1,0 +1,95 @@
+#include "smtp/dsn.hpp"
+
+#include <ctime>
+#include <random>
+
+#include <fmt/format.h>
+
+namespace estafeta::smtp {
+
+namespace {
+
+std::string date(std::int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buf;
+}
+
+std::string header_of(std::string_view message) {
+  auto end = message.find("\r\n\r\n");
+  return std::string(message.substr(0, end == std::string_view::npos ? message.size() : end + 2));
+}
+
+// Header text may not break lines (a diagnostic comes from a remote server).
+std::string one_line(std::string_view s) {
+  std::string out;
+  for (char c : s) out += (c == '\r' || c == '\n') ? ' ' : c;
+  return out;
+}
+
+}  // namespace
+
+std::string status_of(std::string_view reply) {
+  if (reply.size() >= 9 && reply[3] == ' ' && (reply[4] == '2' || reply[4] == '4' || reply[4] == '5') &&
+      reply[5] == '.') {
+    auto end = reply.find(' ', 4);
+    auto code = reply.substr(4, end == std::string_view::npos ? std::string_view::npos : end - 4);
+    bool ok = code.size() >= 5 && code.size() <= 9;
+    for (char c : code) ok = ok && ((c >= '0' && c <= '9') || c == '.');
+    if (ok) return std::string(code);
+  }
+  if (!reply.empty() && (reply[0] == '4' || reply[0] == '5')) return fmt::format("{}.0.0", reply[0]);
+  return "5.0.0";
+}
+
+std::string make_bounce(const BounceInput& in) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  auto boundary = fmt::format("estafeta-report-{:016x}", rng());
+  std::string out;
+  out += fmt::format("From: Mail Delivery System <MAILER-DAEMON@{}>\r\n", in.reporting_mta);
+  out += fmt::format("To: <{}>\r\n", in.sender);
+  out += "Subject: Undelivered Mail Returned to Sender\r\n";
+  out += fmt::format("Date: {}\r\n", date(in.now));
+  out += fmt::format("Message-ID: <{:016x}@{}>\r\n", rng(), in.reporting_mta);
+  out += "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n";
+  out += fmt::format("Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{}\"\r\n\r\n", boundary);
+  out += "This is a MIME-encapsulated message.\r\n\r\n";
+  // 1. For people.
+  out += fmt::format("--{}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n", boundary);
+  out += "Your message could not be delivered to these recipients:\r\n\r\n";
+  for (auto& f : in.failed)
+    out += fmt::format("  <{}>: {}\r\n", f.recipient, one_line(f.diagnostic.empty() ? f.status : f.diagnostic));
+  out += "\r\n";
+  // 2. For programs (RFC 3464 §2.2, §2.3).
+  out += fmt::format("--{}\r\nContent-Type: message/delivery-status\r\n\r\n", boundary);
+  out += fmt::format("Reporting-MTA: dns; {}\r\n", in.reporting_mta);
+  if (!in.envid.empty()) out += fmt::format("Original-Envelope-Id: {}\r\n", one_line(in.envid));
+  out += fmt::format("Arrival-Date: {}\r\n", date(in.arrival));
+  for (auto& f : in.failed) {
+    out += "\r\n";
+    if (!f.orcpt.empty()) out += fmt::format("Original-Recipient: {}\r\n", one_line(f.orcpt));
+    out += fmt::format("Final-Recipient: rfc822; {}\r\n", f.recipient);
+    out += "Action: failed\r\n";
+    out += fmt::format("Status: {}\r\n", f.status);
+    if (!f.remote_mta.empty()) out += fmt::format("Remote-MTA: dns; {}\r\n", one_line(f.remote_mta));
+    if (!f.diagnostic.empty()) out += fmt::format("Diagnostic-Code: smtp; {}\r\n", one_line(f.diagnostic));
+    out += fmt::format("Last-Attempt-Date: {}\r\n", date(in.now));
+  }
+  out += "\r\n";
+  // 3. The message, or its header (RET=HDRS).
+  if (in.full_message) {
+    out += fmt::format("--{}\r\nContent-Type: message/rfc822\r\n\r\n", boundary);
+    out += in.original;
+    if (!in.original.ends_with("\r\n")) out += "\r\n";
+  } else {
+    out += fmt::format("--{}\r\nContent-Type: text/rfc822-headers\r\n\r\n", boundary);
+    out += header_of(in.original);
+  }
+  out += fmt::format("\r\n--{}--\r\n", boundary);
+  return out;
+}
+
+}  // namespace estafeta::smtp

@@ -1,0 +1,352 @@
+#include "smtp/outbound.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <map>
+
+#include <fmt/format.h>
+
+#include "core/log.hpp"
+#include "net/offload.hpp"
+#include "smtp/dsn.hpp"
+#include "smtp/reply.hpp"
+#include "smtp/routing.hpp"
+
+namespace estafeta::smtp {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::as_tuple;
+using asio::use_awaitable;
+
+namespace {
+
+constexpr auto kConnectTimeout = std::chrono::seconds(30);
+constexpr auto kCommandTimeout = std::chrono::minutes(5);  // RFC 5321 §4.5.3.2
+constexpr auto kDataTimeout = std::chrono::minutes(10);
+
+struct ServerReply {
+  int code = 0;       // 0: no reply (connection trouble)
+  std::string text;   // all lines, joined with " / "
+  std::string line;   // "550 5.1.1 …": the last line as sent
+};
+
+// One SMTP client conversation over a plain or TLS stream.
+class Client {
+ public:
+  Client(asio::any_io_executor ex, asio::ssl::context& tls) : m_tcp(ex), m_tls_ctx(tls) {}
+
+  asio::awaitable<bool> connect(const Hop& hop) {
+    boost::system::error_code ec;
+    auto addr = asio::ip::make_address(hop.ip, ec);
+    if (ec) co_return false;
+    m_tcp.expires_after(kConnectTimeout);
+    auto [cec] = co_await m_tcp.async_connect(asio::ip::tcp::endpoint(addr, hop.port), as_tuple(use_awaitable));
+    co_return !cec;
+  }
+
+  asio::awaitable<ServerReply> read_reply(std::chrono::seconds timeout) {
+    ServerReply r;
+    for (int lines = 0; lines < 100; ++lines) {
+      m_tcp.expires_after(timeout);
+      boost::system::error_code ec;
+      std::size_t n = 0;
+      if (m_ssl) std::tie(ec, n) = co_await asio::async_read_until(*m_ssl, asio::dynamic_buffer(m_in, 65536), "\r\n", as_tuple(use_awaitable));
+      else std::tie(ec, n) = co_await asio::async_read_until(m_tcp, asio::dynamic_buffer(m_in, 65536), "\r\n", as_tuple(use_awaitable));
+      if (ec) co_return ServerReply{};
+      std::string line = m_in.substr(0, n - 2);
+      m_in.erase(0, n);
+      if (line.size() < 3) co_return ServerReply{};
+      int code = std::atoi(line.substr(0, 3).c_str());
+      if (code < 200 || code > 599) co_return ServerReply{};
+      if (!r.text.empty()) r.text += " / ";
+      r.text += line;
+      r.line = line;
+      r.code = code;
+      if (line.size() == 3 || line[3] == ' ') co_return r;
+    }
+    co_return ServerReply{};
+  }
+
+  asio::awaitable<bool> send(std::string_view bytes, std::chrono::seconds timeout = std::chrono::duration_cast<std::chrono::seconds>(kCommandTimeout)) {
+    m_tcp.expires_after(timeout);
+    boost::system::error_code ec;
+    if (m_ssl) std::tie(ec, std::ignore) = co_await asio::async_write(*m_ssl, asio::buffer(bytes), as_tuple(use_awaitable));
+    else std::tie(ec, std::ignore) = co_await asio::async_write(m_tcp, asio::buffer(bytes), as_tuple(use_awaitable));
+    co_return !ec;
+  }
+
+  // `line` must stay alive until the reply is read. g++ 12 mishandles
+  // temporaries inside co_await expressions: callers pass named strings.
+  asio::awaitable<ServerReply> command(std::string_view line) {
+    std::string wire(line);
+    wire += "\r\n";
+    bool sent = co_await send(wire);
+    if (!sent) co_return ServerReply{};
+    auto reply = co_await read_reply(std::chrono::duration_cast<std::chrono::seconds>(kCommandTimeout));
+    co_return reply;
+  }
+
+  // Opportunistic TLS: no certificate check (RFC 7435); a failed handshake
+  // means the connection is unusable.
+  asio::awaitable<bool> start_tls(const std::string& server_name) {
+    m_ssl.emplace(m_tcp, m_tls_ctx);
+    if (!server_name.empty()) SSL_set_tlsext_host_name(m_ssl->native_handle(), server_name.c_str());
+    m_tcp.expires_after(std::chrono::seconds(30));
+    auto [ec] = co_await m_ssl->async_handshake(asio::ssl::stream_base::client, as_tuple(use_awaitable));
+    co_return !ec;
+  }
+
+  void close() {
+    boost::system::error_code ignored;
+    m_tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    m_tcp.close();
+  }
+
+ private:
+  beast::tcp_stream m_tcp;
+  asio::ssl::context& m_tls_ctx;
+  std::optional<beast::ssl_stream<beast::tcp_stream&>> m_ssl;
+  std::string m_in;
+};
+
+std::string dot_stuffed(std::string_view m) {
+  std::string out;
+  out.reserve(m.size() + 64);
+  bool start = true;
+  for (char c : m) {
+    if (start && c == '.') out += '.';
+    out += c;
+    start = c == '\n';
+  }
+  if (!m.ends_with("\r\n")) out += "\r\n";
+  out += ".\r\n";
+  return out;
+}
+
+struct Outcome {
+  int code = 0;         // the reply that decided this recipient (0: no answer)
+  std::string reply;    // its text
+  std::string host;     // who answered
+};
+
+// One delivery attempt of one message to one domain's recipients.
+struct Group {
+  std::vector<store::QueuedRecipient> recipients;
+  std::string message;
+};
+
+asio::awaitable<std::vector<Outcome>> deliver_to(Client& c, const Hop& hop, const std::string& helo, const Group& g,
+                                                 bool& usable) {
+  std::vector<Outcome> out(g.recipients.size(), Outcome{0, "", hop.name});
+  usable = false;
+  auto fail_all = [&](const ServerReply& r, std::string why) {
+    for (auto& o : out) {
+      o.code = r.code;
+      o.reply = r.code ? r.line : why;
+    }
+  };
+  auto greeting = co_await c.read_reply(std::chrono::duration_cast<std::chrono::seconds>(kCommandTimeout));
+  if (greeting.code != 220) {
+    fail_all(greeting, "no greeting");
+    co_return out;
+  }
+  const std::string ehlo_line = "EHLO " + helo, helo_line = "HELO " + helo;
+  auto ehlo = co_await c.command(ehlo_line);
+  bool esmtp = ehlo.code == 250;
+  if (!esmtp) ehlo = co_await c.command(helo_line);
+  if (ehlo.code != 250) {
+    fail_all(ehlo, "no answer to EHLO");
+    co_return out;
+  }
+  if (esmtp && ehlo.text.find("STARTTLS") != std::string::npos) {
+    auto st = co_await c.command("STARTTLS");
+    if (st.code == 220) {
+      bool tls_ok = co_await c.start_tls(hop.name);
+      if (!tls_ok) {
+        fail_all({}, "TLS handshake failed");
+        co_return out;
+      }
+      ehlo = co_await c.command(ehlo_line);
+      if (ehlo.code != 250) {
+        fail_all(ehlo, "no answer to EHLO after STARTTLS");
+        co_return out;
+      }
+    }
+  }
+  usable = true;
+  auto& first = g.recipients.front();
+  std::string mail = fmt::format("MAIL FROM:<{}>", first.sender);
+  if (esmtp && ehlo.text.find("SIZE") != std::string::npos) mail += fmt::format(" SIZE={}", g.message.size());
+  bool eight_bit = std::any_of(g.message.begin(), g.message.end(), [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; });
+  if (eight_bit && ehlo.text.find("8BITMIME") != std::string::npos) mail += " BODY=8BITMIME";
+  auto from = co_await c.command(mail);
+  if (from.code / 100 != 2) {
+    fail_all(from, "no answer to MAIL FROM");
+    co_return out;
+  }
+  std::vector<std::size_t> accepted;
+  for (std::size_t i = 0; i < g.recipients.size(); ++i) {
+    const std::string rcpt_line = fmt::format("RCPT TO:<{}>", g.recipients[i].recipient);
+    auto rc = co_await c.command(rcpt_line);
+    out[i].code = rc.code;
+    out[i].reply = rc.code ? rc.line : "no answer to RCPT TO";
+    if (rc.code / 100 == 2) accepted.push_back(i);
+    if (rc.code == 0) co_return out;
+  }
+  if (accepted.empty()) {
+    (void)co_await c.command("QUIT");
+    co_return out;
+  }
+  auto data = co_await c.command("DATA");
+  if (data.code != 354) {
+    for (auto i : accepted) {
+      out[i].code = data.code;
+      out[i].reply = data.code ? data.line : "no answer to DATA";
+    }
+    co_return out;
+  }
+  ServerReply done;
+  const std::string body = dot_stuffed(g.message);
+  bool sent = co_await c.send(body, std::chrono::duration_cast<std::chrono::seconds>(kDataTimeout));
+  if (sent) done = co_await c.read_reply(std::chrono::duration_cast<std::chrono::seconds>(kDataTimeout));
+  for (auto i : accepted) {
+    out[i].code = done.code;
+    out[i].reply = done.code ? done.line : "no answer after the message data";
+  }
+  (void)co_await c.command("QUIT");
+  co_return out;
+}
+
+std::int64_t next_retry(const QueueConfig& q, int attempts, std::int64_t now) {
+  std::int64_t wait = q.first_retry_seconds;
+  for (int i = 0; i < attempts && wait < 3600; ++i) wait *= 2;
+  return now + std::min<std::int64_t>(wait, 3600);
+}
+
+// Records outcomes, writes the trace, and sends bounces for final failures.
+void settle(net::Services& s, const Group& g, const std::vector<Outcome>& outcomes) {
+  auto& store = *s.store;
+  auto now = s.clock->now();
+  auto& q = s.config->queue;
+  std::vector<FailedRecipient> failed;
+  for (std::size_t i = 0; i < g.recipients.size(); ++i) {
+    auto& r = g.recipients[i];
+    auto& o = outcomes[i];
+    bool expired = now - r.created > static_cast<std::int64_t>(q.max_age_hours) * 3600;
+    store::RecipientState state = store::RecipientState::pending;
+    std::string status = "deferred";
+    if (o.code / 100 == 2) {
+      state = store::RecipientState::delivered;
+      status = "delivered";
+    } else if (o.code / 100 == 5 || expired) {
+      state = store::RecipientState::failed;
+      status = "bounced";
+      failed.push_back({r.recipient, r.orcpt, expired && o.code / 100 != 5 ? "4.4.7" : status_of(o.reply), o.host,
+                        expired && o.code / 100 != 5 ? "the message could not be delivered in time: " + o.reply : o.reply});
+    }
+    if (auto st = store.record_attempt(r.id, state, next_retry(q, r.attempts, now), o.reply, o.host); !st)
+      log::error("queue.record_failed", {{"detail", st.error().detail}});
+    if (r.sender_address_id)
+      (void)store.append_trace({0, r.sender_address_id, fmt::format("Q{}", r.queue_id), "out", r.sender, r.recipient,
+                                status, o.host, o.reply, now});
+    log::info("queue.attempt", {{"queue", r.queue_id}, {"to", r.recipient}, {"status", status}, {"host", o.host},
+                                {"reply", o.reply}});
+  }
+  // One bounce per message and attempt, to a local sender, never for the null sender.
+  auto& first = g.recipients.front();
+  if (failed.empty() || first.sender.empty()) return;
+  auto sender = store.find_address(first.sender);
+  if (!sender) return;
+  std::vector<FailedRecipient> notify;
+  for (std::size_t i = 0, k = 0; i < g.recipients.size(); ++i) {
+    if (k < failed.size() && failed[k].recipient == g.recipients[i].recipient) {
+      if (!g.recipients[i].notify_never && g.recipients[i].notify_failure) notify.push_back(failed[k]);
+      ++k;
+    }
+  }
+  if (notify.empty()) return;
+  BounceInput b;
+  b.reporting_mta = s.config->hostname;
+  b.sender = first.sender;
+  b.envid = first.envid;
+  b.arrival = first.created;
+  b.now = now;
+  b.full_message = first.ret_full;
+  b.original = g.message;
+  b.failed = notify;
+  auto inbox = store.find_mailbox(sender->id, "INBOX");
+  if (!inbox) return;
+  auto bounce = make_bounce(b);
+  store::TraceEntry t{0, sender->id, fmt::format("Q{}", first.queue_id), "in", "", first.sender, "delivered",
+                      s.config->hostname, "delivery status notification", now};
+  if (auto r = s.deliverer->accept(bounce, {{inbox->id, 0, {}, now}}, std::nullopt, {t}); !r)
+    log::error("queue.bounce_failed", {{"detail", r.error().detail}});
+}
+
+}  // namespace
+
+asio::awaitable<void> run_queue(net::Services& services, asio::thread_pool& workers, const std::atomic<bool>& stopping) {
+  auto ex = co_await asio::this_coro::executor;
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  tls.set_verify_mode(asio::ssl::verify_none);  // opportunistic (RFC 7435)
+  asio::steady_timer timer(ex);
+  while (!stopping) {
+    timer.expires_after(std::chrono::milliseconds(500));
+    co_await timer.async_wait(as_tuple(use_awaitable));
+    if (stopping) co_return;
+    auto due = co_await net::offload(workers, [&] { return services.store->due_recipients(services.clock->now(), 200); });
+    if (!due) {
+      log::warn("queue.read_failed", {{"detail", due.error().detail}});
+      continue;
+    }
+    // One SMTP transaction per message and domain.
+    std::map<std::pair<store::Id, std::string>, Group> groups;
+    for (auto& r : *due) groups[{r.queue_id, r.domain}].recipients.push_back(r);
+    for (auto& [key, group] : groups) {
+      if (stopping) co_return;
+      auto& domain = key.second;
+      auto bytes = co_await net::offload(workers, [&] { return services.blobs->get(group.recipients.front().blob_hash); });
+      if (!bytes) {
+        log::error("queue.blob_missing", {{"queue", key.first}, {"detail", bytes.error().detail}});
+        continue;
+      }
+      group.message = std::move(*bytes);
+      auto hops = co_await net::offload(workers, [&] { return route(services.config->routes, *services.resolver, domain); });
+      std::vector<Outcome> outcomes(group.recipients.size());
+      if (!hops) {
+        int code = hops.error().kind == ErrorKind::invalid ? 550 : 451;
+        for (auto& o : outcomes) o = {code, fmt::format("{} {} {}", code, code == 550 ? "5.1.2" : "4.4.3", hops.error().message), ""};
+      } else {
+        for (auto& hop : *hops) {
+          Client client(ex, tls);
+          if (!co_await client.connect(hop)) {
+            for (auto& o : outcomes) o = {0, fmt::format("cannot connect to {} port {}", hop.name, hop.port), hop.name};
+            continue;
+          }
+          bool usable = false;
+          outcomes = co_await deliver_to(client, hop, services.config->hostname, group, usable);
+          client.close();
+          // Another host is worth trying only when this one could not take part (RFC 5321 §5.1).
+          bool any_final = std::any_of(outcomes.begin(), outcomes.end(), [](auto& o) { return o.code / 100 == 2 || o.code / 100 == 5; });
+          if (usable || any_final) break;
+        }
+      }
+      co_await net::offload(workers, [&] {
+        settle(services, group, outcomes);
+        return 0;
+      });
+    }
+  }
+}
+
+}  // namespace estafeta::smtp
