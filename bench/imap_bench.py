@@ -829,7 +829,7 @@ class Dovecot:
         with open(self.config, "w") as f:
             f.write(DOVECOT_CONF.format(base=self.dir, ssl="yes" if tls else "no", ssl_files=ssl_files,
                                         uid=MAIL_UID, gid=MAIL_GID, port=self.port, tls_port=self.tls_port,
-                                        procs=max_conns + 200, clients=max(2000, 2 * max_conns + 200)))
+                                        procs=max_conns + 200, clients=max(2000, 2 * (max_conns + 200) + 100)))
         self.log_path = os.path.join(self.dir, "dovecot.log")
         self.argv, self.nofile, self.tls = ["/usr/sbin/dovecot", "-F", "-c", self.config], nofile, tls
         self.start()

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -265,6 +266,49 @@ int device_revoke(Ctx& c) {
   return done(c, {{"revoked", c.args.id}}, fmt::format("device password {} revoked", c.args.id));
 }
 
+// "24h", "7d", "30m", "2026-11-01" or Unix seconds → Unix seconds.
+std::optional<store::Time> parse_since(const std::string& s, store::Time now) {
+  if (s.empty()) return now - 7 * 86400;
+  char unit = s.back();
+  if (unit == 'h' || unit == 'd' || unit == 'm') {
+    try {
+      auto n = std::stoll(s.substr(0, s.size() - 1));
+      if (n < 0) return std::nullopt;
+      return now - n * (unit == 'h' ? 3600 : unit == 'd' ? 86400 : 60);
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+  std::tm tm{};
+  if (s.size() == 10 && strptime(s.c_str(), "%Y-%m-%d", &tm)) return static_cast<store::Time>(timegm(&tm));
+  if (s.find_first_not_of("0123456789") == std::string::npos && s.size() < 12) return std::stoll(s);
+  return std::nullopt;
+}
+
+int trace_show(Ctx& c) {
+  auto since = parse_since(c.args.since, c.services.clock->now());
+  if (!since) {
+    std::fprintf(stderr, "estafeta: --since takes 24h, 7d, 30m, a date (2026-11-01) or Unix seconds\n");
+    return kExitUsage;
+  }
+  auto lines = c.m.trace(c.actor, c.args.address, *since, 1000);
+  if (!lines) return report(lines.error());
+  if (c.args.json) {
+    json arr = json::array();
+    for (auto& t : *lines)
+      arr.push_back({{"time", t.time}, {"queue_id", t.queue_id}, {"direction", t.direction}, {"sender", t.sender},
+                     {"recipient", t.recipient}, {"status", t.status}, {"remote_host", t.remote_host}, {"reply", t.reply}});
+    return done(c, arr, "");
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (auto& t : *lines)
+    rows.push_back({format_time(t.time), t.queue_id, t.direction, t.sender.empty() ? "<>" : t.sender, t.recipient,
+                    t.status, t.remote_host.empty() ? "-" : t.remote_host, t.reply.empty() ? "-" : t.reply});
+  print_table({"TIME", "QUEUE ID", "DIR", "SENDER", "RECIPIENT", "STATUS", "REMOTE", "REPLY"}, rows,
+              "no messages in this period");
+  return kExitOk;
+}
+
 struct Verb {
   const char* noun;
   const char* verb;
@@ -294,6 +338,7 @@ constexpr Verb kVerbs[] = {
     {"device-password", "create", device_create},
     {"device-password", "list", device_list},
     {"device-password", "revoke", device_revoke},
+    {"trace", "show", trace_show},
 };
 
 }  // namespace

@@ -33,6 +33,7 @@ struct AdminArgs {
   bool may_change_special_folders = false;
   bool devices_only = false;
   std::optional<std::string> filter;  // --org / --service / --login on list verbs
+  std::string since;                  // trace: "24h", "7d", "2026-11-01" or Unix seconds; empty: 7 days
 };
 
 // "org create", "user list", … as two words.

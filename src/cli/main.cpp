@@ -88,6 +88,15 @@ void add_admin(CLI::App& app, Admin& a) {
   dl->add_option("ADDRESS", x.address)->required();
   dl->add_option("--login", x.filter, "Only this user's");
   verb(device, a, "revoke", "Revoke one device password")->add_option("ID", x.id)->required();
+
+  auto* trace = admin->add_subcommand("trace", "The message trace of an address (accepted, delivered, deferred, bounced)");
+  trace->fallthrough();
+  trace->add_option("ADDRESS", x.address)->required();
+  trace->add_option("--since", x.since, "24h, 7d, 30m, a date (2026-11-01) or Unix seconds; default 7d");
+  trace->callback([&a] {
+    a.noun = "trace";
+    a.verb = "show";
+  });
 }
 
 }  // namespace

@@ -96,6 +96,12 @@ class Manager {
                                                         const std::optional<std::string>& login);
   Status revoke_device_password(const Actor& actor, store::Id id);
 
+  // The message trace of an address (queue id, sender, recipient, status,
+  // remote host, reply, time): for its organisation's admins and for the
+  // users who have access to it.
+  Result<std::vector<store::TraceEntry>> trace(const Actor& actor, const std::string& address, store::Time since,
+                                               std::size_t limit);
+
  private:
   Status may_manage_org(const Actor& actor, store::Id org_id);
   Status operator_only(const Actor& actor);

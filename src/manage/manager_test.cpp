@@ -191,3 +191,22 @@ TEST_F(ManagerTest, EveryActionIsAudited) {
 
 }  // namespace
 }  // namespace estafeta::manage
+
+namespace estafeta::manage {
+namespace {
+
+TEST_F(ManagerTest, TraceIsForAdminsAndUsersOfTheAddress) {
+  auto a = m_store->find_address("info@acme.example").value();
+  ASSERT_TRUE(m_store->append_trace({0, a.id, "Q1", "in", "x@far.example", "info@acme.example", "delivered", "mx", "", 1000}));
+  ASSERT_TRUE(m_mgr->create_user(op, "Acme", "bob", "Bob", store::Role::member, ""));
+  ASSERT_TRUE(m_mgr->create_user(op, "Acme", "eve", "Eve", store::Role::member, ""));
+  ASSERT_TRUE(m_mgr->grant_access(op, "info@acme.example", "bob", false));
+  EXPECT_EQ(m_mgr->trace(as("admin@acme.example"), "info@acme.example", 0, 10).value().size(), 1u);
+  EXPECT_EQ(m_mgr->trace(as("bob"), "info@acme.example", 0, 10).value().size(), 1u) << "a user of the address";
+  EXPECT_EQ(m_mgr->trace(as("eve"), "info@acme.example", 0, 10).error().kind, ErrorKind::permission);
+  EXPECT_EQ(m_mgr->trace(as("admin@beta.example"), "info@acme.example", 0, 10).error().kind, ErrorKind::not_found);
+  EXPECT_TRUE(m_mgr->trace(op, "info@acme.example", 2000, 10).value().empty()) << "since";
+}
+
+}  // namespace
+}  // namespace estafeta::manage

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/log.hpp"
+#include "dns/spf.hpp"
 #include "mime/parsed_message.hpp"
 #include "smtp/reply.hpp"
 #include "smtp/session.hpp"
@@ -36,6 +37,46 @@ std::string lower(std::string s) {
   return s;
 }
 
+const char* spf_name(dns::SpfResult::Code c) {
+  switch (c) {
+    case dns::SpfResult::none: return "none";
+    case dns::SpfResult::neutral: return "neutral";
+    case dns::SpfResult::pass: return "pass";
+    case dns::SpfResult::fail: return "fail";
+    case dns::SpfResult::softfail: return "softfail";
+    case dns::SpfResult::temperror: return "temperror";
+    case dns::SpfResult::permerror: return "permerror";
+  }
+  return "none";
+}
+
+// Text from the sender or from DNS, made safe for a header line.
+std::string header_safe(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 200)) {
+    auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u >= 0x7f || c == '"' || c == ';' || c == '(' || c == ')') ? '?' : c;
+  }
+  return out;
+}
+
+std::string spf_comment(const dns::SpfResult& r, const std::string& identity, const std::string& ip) {
+  auto domain = identity.substr(identity.rfind('@') + 1);
+  switch (r.code) {
+    case dns::SpfResult::pass:
+      return fmt::format("domain of {} designates {} as permitted sender", header_safe(identity), ip);
+    case dns::SpfResult::fail:
+      return fmt::format("domain of {} does not designate {} as permitted sender", header_safe(identity), ip);
+    case dns::SpfResult::softfail:
+      return fmt::format("domain of transitioning {} does not designate {} as permitted sender", header_safe(identity), ip);
+    case dns::SpfResult::neutral: return fmt::format("{} is neither permitted nor denied by {}", ip, header_safe(domain));
+    case dns::SpfResult::none: return fmt::format("{} does not publish an SPF record", header_safe(domain));
+    case dns::SpfResult::temperror: return "the SPF check could not be completed";
+    case dns::SpfResult::permerror: return fmt::format("the SPF record of {} is broken", header_safe(domain));
+  }
+  return "";
+}
+
 }  // namespace
 
 Reply Session::accept_message(std::string message) {
@@ -60,7 +101,26 @@ Reply Session::accept_message(std::string message) {
                                      m_helo.value_or("unknown"), m_options.peer_ip, m_options.hostname, with, qid,
                                      recipients.size() == 1 ? fmt::format("\r\n\tfor <{}>", recipients[0].rcpt.recipient.address()) : "",
                                      rfc5322_now(static_cast<std::time_t>(now)));
-  std::string full = received + message;
+  // MX: the SPF verdict on the MAIL FROM identity (RFC 7208 §9.1 Received-SPF,
+  // RFC 8601 Authentication-Results); fail and softfail go to Junk.
+  bool junk = false;
+  std::string spf_headers;
+  if (m_options.role == Role::mx) {
+    dns::SpfOptions spf_options;
+    spf_options.receiver = m_options.hostname;
+    auto spf = dns::check_mail_from(*m_services.resolver, m_options.peer_ip, sender, m_helo.value_or(""), spf_options);
+    auto result = spf_name(spf.code);
+    junk = spf.code == dns::SpfResult::fail || spf.code == dns::SpfResult::softfail;
+    std::string identity = sender.empty() ? "postmaster@" + m_helo.value_or("") : sender;
+    spf_headers = fmt::format("Authentication-Results: {}; spf={} smtp.mailfrom={}\r\n", m_options.hostname, result,
+                              identity);
+    spf_headers += fmt::format("Received-SPF: {} ({}: {}) client-ip={}; envelope-from=\"{}\"; helo={};{}\r\n", result,
+                               m_options.hostname, spf_comment(spf, identity, m_options.peer_ip), m_options.peer_ip,
+                               identity, header_safe(m_helo.value_or("unknown")),
+                               spf.problem.empty() ? "" : " problem=\"" + header_safe(spf.problem) + "\";");
+    log::info("smtp.spf", {{"queue_id", qid}, {"result", result}, {"ip", m_options.peer_ip}, {"from", identity}});
+  }
+  std::string full = spf_headers + received + message;
   if (full.size() > m_options.max_message_size)
     return error(552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
 
@@ -73,13 +133,16 @@ Reply Session::accept_message(std::string message) {
     if (r.local) {
       if (std::find(seen_addresses.begin(), seen_addresses.end(), r.local->id) != seen_addresses.end()) continue;
       seen_addresses.push_back(r.local->id);
-      auto inbox = store.find_mailbox(r.local->id, "INBOX");
-      if (!inbox) return Reply{reply(451, "4.3.0", "temporary failure, try again later")};
-      local.push_back({inbox->id, 0, {}, now});
+      auto folder = junk ? store.find_special_mailbox(r.local->id, store::SpecialUse::junk)
+                         : store.find_mailbox(r.local->id, "INBOX");
+      if (!folder && junk) folder = store.find_mailbox(r.local->id, "INBOX");
+      if (!folder) return Reply{reply(451, "4.3.0", "temporary failure, try again later")};
+      local.push_back({folder->id, 0, {}, now});
       trace.push_back({0, r.local->id, qid, "in", sender, r.local->address, "delivered", remote_label, "", now});
     } else {
       if (!outbound) {
         outbound.emplace();
+        outbound->public_id = qid;
         outbound->sender = sender;
         outbound->envid = mail.envid;
         outbound->ret_full = mail.ret != Ret::headers;

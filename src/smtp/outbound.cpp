@@ -257,7 +257,7 @@ void settle(net::Services& s, const Group& g, const std::vector<Outcome>& outcom
     if (auto st = store.record_attempt(r.id, state, next_retry(q, r.attempts, now), o.reply, o.host); !st)
       log::error("queue.record_failed", {{"detail", st.error().detail}});
     if (r.sender_address_id)
-      (void)store.append_trace({0, r.sender_address_id, fmt::format("Q{}", r.queue_id), "out", r.sender, r.recipient,
+      (void)store.append_trace({0, r.sender_address_id, r.public_id, "out", r.sender, r.recipient,
                                 status, o.host, o.reply, now});
     log::info("queue.attempt", {{"queue", r.queue_id}, {"to", r.recipient}, {"status", status}, {"host", o.host},
                                 {"reply", o.reply}});
@@ -287,7 +287,7 @@ void settle(net::Services& s, const Group& g, const std::vector<Outcome>& outcom
   auto inbox = store.find_mailbox(sender->id, "INBOX");
   if (!inbox) return;
   auto bounce = make_bounce(b);
-  store::TraceEntry t{0, sender->id, fmt::format("Q{}", first.queue_id), "in", "", first.sender, "delivered",
+  store::TraceEntry t{0, sender->id, first.public_id, "in", "", first.sender, "delivered",
                       s.config->hostname, "delivery status notification", now};
   if (auto r = s.deliverer->accept(bounce, {{inbox->id, 0, {}, now}}, std::nullopt, {t}); !r)
     log::error("queue.bounce_failed", {{"detail", r.error().detail}});

@@ -6,6 +6,7 @@
 
 #include "auth/sasl.hpp"
 #include "core/testing.hpp"
+#include "dns/resolver.hpp"
 #include "mime/parsed_message.hpp"
 #include "smtp/data_reader.hpp"
 
@@ -30,6 +31,12 @@ class SmtpTest : public ::testing::Test {
     ASSERT_TRUE(m.create_address(op, "ana.box@o.example"));
     ASSERT_TRUE(m.grant_access(op, "team@o.example", "ana", true));
     m_password = m.create_device_password(op, "team@o.example", "ana", "laptop").value().password;
+    // DNS for SPF: an in-memory zone, never the network.
+    auto zone = std::make_unique<dns::StaticResolver>();
+    zone->add_txt("far.example", "v=spf1 ip4:198.51.100.0/24 -all");
+    zone->add_txt("forged.example", "v=spf1 ip4:203.0.113.1 -all");
+    zone->add_txt("soft.example", "v=spf1 ~all");
+    m_services->resolver = std::move(zone);
   }
   std::unique_ptr<Session> open(Role role, bool tls = true) {
     SessionOptions o;
@@ -88,12 +95,40 @@ TEST_F(SmtpTest, MxDeliversLocallyWithReceived) {
   auto box = m_services->store->find_mailbox(a.id, "INBOX").value();
   auto msg = m_services->store->list_messages(box.id).value()[0];
   auto raw = m_services->blobs->get(msg.blob_hash).value();
-  EXPECT_TRUE(raw.starts_with("Received: from sender.example ([198.51.100.7])\r\n\tby mx.o.example (Estafeta) with ESMTP id "));
+  EXPECT_TRUE(raw.starts_with("Authentication-Results: mx.o.example; spf=pass smtp.mailfrom=carla@far.example\r\n"
+                              "Received-SPF: pass (mx.o.example: domain of carla@far.example designates 198.51.100.7 as "
+                              "permitted sender) client-ip=198.51.100.7; envelope-from=\"carla@far.example\"; "
+                              "helo=sender.example;\r\n"
+                              "Received: from sender.example ([198.51.100.7])\r\n\tby mx.o.example (Estafeta) with ESMTP id "))
+      << raw.substr(0, 400);
   EXPECT_TRUE(raw.ends_with("Subject: hi\r\n\r\nhello\r\n"));
   auto trace = m_services->store->trace(a.id, 0, 10).value();
   ASSERT_EQ(trace.size(), 1u);
   EXPECT_EQ(trace[0].status, "delivered");
   EXPECT_EQ(trace[0].sender, "carla@far.example");
+}
+
+TEST_F(SmtpTest, SpfFailAndSoftfailGoToJunk) {
+  auto junk_count = [&] {
+    auto a = m_services->store->find_address("team@o.example").value();
+    auto box = m_services->store->find_special_mailbox(a.id, store::SpecialUse::junk).value();
+    return m_services->store->list_messages(box.id).value().size();
+  };
+  for (std::string sender : {"boss@forged.example", "x@soft.example"}) {
+    auto s = open(Role::mx);
+    s->command("EHLO h.example\r\n");
+    s->command("MAIL FROM:<" + sender + ">\r\n");
+    s->command("RCPT TO:<team@o.example>\r\n");
+    EXPECT_NE(send_data(*s, "Subject: x\r\n\r\nx\r\n.\r\n").find("250 2.0.0"), std::string::npos);
+  }
+  EXPECT_EQ(junk_count(), 2u);
+  EXPECT_EQ(inbox_count("team@o.example"), 0u);
+  auto s = open(Role::mx);
+  s->command("EHLO h.example\r\n");
+  s->command("MAIL FROM:<>\r\n");  // a bounce: SPF on the HELO identity, none here
+  s->command("RCPT TO:<team@o.example>\r\n");
+  EXPECT_NE(send_data(*s, "Subject: bounce\r\n\r\nx\r\n.\r\n").find("250 2.0.0"), std::string::npos);
+  EXPECT_EQ(inbox_count("team@o.example"), 1u) << "spf=none is delivered normally";
 }
 
 TEST_F(SmtpTest, MxIsNoOpenRelay) {

@@ -196,6 +196,7 @@ struct OutboundRecipient {
 };
 
 struct OutboundMessage {
+  std::string public_id;  // the id the client was told ("queued as …")
   std::string sender;    // the envelope sender; empty: the null reverse-path (no bounce)
   std::string envid;     // DSN ENVID
   bool ret_full = true;  // DSN RET: full message (true) or headers only
@@ -219,6 +220,7 @@ struct QueuedRecipient {
   std::string last_reply;
   std::string remote_host;
   // From the message:
+  std::string public_id;
   std::string sender;
   std::string envid;
   bool ret_full = true;

@@ -13,7 +13,7 @@ constexpr int kNotifySuccess = 1, kNotifyFailure = 2, kNotifyDelay = 4, kNotifyN
 
 constexpr const char* kQueuedColumns =
     "r.id, r.queue_id, r.recipient, r.domain, r.orcpt, r.notify, r.state, r.attempts, r.next_attempt, "
-    "r.last_reply, r.remote_host, q.sender, q.envid, q.ret_full, q.sender_address_id, b.hash, b.size, q.created";
+    "r.last_reply, r.remote_host, q.sender, q.envid, q.ret_full, q.sender_address_id, b.hash, b.size, q.created, q.public_id";
 
 QueuedRecipient read_queued(const Statement& s) {
   QueuedRecipient r;
@@ -39,6 +39,7 @@ QueuedRecipient read_queued(const Statement& s) {
   r.blob_hash = s.text(15);
   r.size = static_cast<std::uint64_t>(s.int64(16));
   r.created = s.int64(17);
+  r.public_id = s.text(18);
   return r;
 }
 
@@ -64,8 +65,9 @@ Result<Accepted> SqliteStore::accept_message(const BlobInfo& blob, const std::ve
   if (outbound && !outbound->recipients.empty()) {
     auto now = unix_now();
     auto q = TRY(m_db->prepare(
-        "INSERT INTO queue (blob_id, sender, envid, ret_full, sender_address_id, created) VALUES (?, ?, ?, ?, ?, ?)"));
-    TRY(q.bind_all(blob_id, outbound->sender, outbound->envid, std::int64_t{outbound->ret_full},
+        "INSERT INTO queue (public_id, blob_id, sender, envid, ret_full, sender_address_id, created) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    TRY(q.bind_all(outbound->public_id, blob_id, outbound->sender, outbound->envid, std::int64_t{outbound->ret_full},
                    outbound->sender_address_id, now)
             .run());
     out.queue_id = m_db->last_insert_id();

@@ -187,6 +187,7 @@ CREATE INDEX event_log_time ON event_log(time);
     R"sql(
 CREATE TABLE queue (
   id                INTEGER PRIMARY KEY,
+  public_id         TEXT NOT NULL DEFAULT '',  -- the id in "250 … queued as X" and in the trace
   blob_id           INTEGER NOT NULL REFERENCES blob(id),
   sender            TEXT NOT NULL,
   envid             TEXT NOT NULL DEFAULT '',

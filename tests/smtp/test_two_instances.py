@@ -1,0 +1,208 @@
+"""Two Estafeta instances exchanging mail over loopback, each with its own
+data folder:
+
+  A  a.test, from quickstart (demo.example, hello@demo.example): submission
+     and IMAP; [[route]] far.example → B's MX; [queue] first retry after 1 s.
+  B  b.test, set up with the admin CLI only (org Far, user, service, domain
+     far.example, address bob@far.example, access, device password): an MX
+     and IMAP.
+
+A message submitted to A for bob@far.example goes through A's outbound
+queue to B's MX (opportunistic STARTTLS) and into bob's INBOX; a message for
+a mailbox B does not have comes back to the sender at A as an RFC 3464
+bounce; while B is down the queue keeps the message and delivers it, once,
+when B is back.
+"""
+
+import email
+import email.policy
+import re
+import smtplib
+import time
+import unittest
+
+from smtp_test import DEMO_ADDRESS, TIMEOUT, Instance, make_message, new_msgid, strip_received
+
+BOB = "bob@far.example"
+ARRIVAL_TIMEOUT = 10  # seconds for a message to cross from A to B
+
+
+class TwoInstancesTest(unittest.TestCase):
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.b = Instance("b", "b.test", ["mx", "imap", "http"], quickstart=False)
+        cls.addClassCleanup(cls.b.remove)
+        b = cls.b
+        for args in (["org", "create", "Far"],
+                     ["user", "create", "--org", "Far", "--login", BOB, "--name", "Bob", "--role", "admin"],
+                     ["service", "create", "--org", "Far", "far-mail"],
+                     ["domain", "add", "--service", "far-mail", "far.example"],
+                     ["address", "create", BOB],
+                     ["access", "grant", BOB, BOB]):
+            b.admin_json(*args)
+        cls.bob_password = b.device_password(BOB, BOB, "e2e")
+        cls.a = Instance("a", "a.test", ["submission_plain", "imap", "http"], extra=f"""
+[queue]
+first_retry_seconds = 1
+
+[[route]]
+domain = "far.example"
+host = "127.0.0.1"
+port = {b.ports["mx"]}
+""")
+        cls.addClassCleanup(cls.a.remove)
+        cls.b.start()
+        cls.a.start()
+
+    def setUp(self):
+        self.assertTrue(self.a.alive(), "A died:\n" + self.a.log())
+        if not self.b.alive():
+            self.b.start()  # a test that stopped B and failed before restarting it
+
+    def submit(self, rcpt, subject, mail_options=(), rcpt_options=(), body="Hello.\r\n"):
+        """Submits a message from hello@demo.example to `rcpt` at A; its Message-ID."""
+        msgid = new_msgid(subject)
+        s = smtplib.SMTP("127.0.0.1", self.a.ports["submission_plain"], local_hostname="client.e2e.test",
+                         timeout=TIMEOUT)
+        try:
+            s.ehlo()
+            s.login(DEMO_ADDRESS, self.a.password)
+            msg = make_message(subject, msgid, sender="Hello <%s>" % DEMO_ADDRESS, to=rcpt, body=body)
+            self.assertEqual(s.sendmail(DEMO_ADDRESS, [rcpt], msg, list(mail_options), list(rcpt_options)), {})
+            s.quit()
+        finally:
+            s.close()
+        self.submitted = msg
+        return msgid
+
+    def bob_inbox(self, msgid, timeout=0.0):
+        if timeout:
+            return self.b.wait_for(msgid, user=BOB, password=self.bob_password, timeout=timeout)
+        return self.b.with_id(msgid, user=BOB, password=self.bob_password)
+
+    def logs(self):
+        return "\n--- A\n%s\n--- B\n%s" % (self.a.log()[-4000:], self.b.log()[-4000:])
+
+    def test_message_crosses_to_the_other_instance(self):
+        # Lines that need dot-stuffing on the way out, and 8-bit text (BODY=8BITMIME).
+        msgid = self.submit(BOB, "to bob", body="one\r\n.\r\n.leading dot\r\n..two\r\nGrüße, Bob — ¡hola!\r\n")
+        start = time.monotonic()
+        found = self.bob_inbox(msgid, timeout=ARRIVAL_TIMEOUT)
+        self.assertEqual(len(found), 1, "not in bob's INBOX after %d s%s" % (ARRIVAL_TIMEOUT, self.logs()))
+        self.assertLess(time.monotonic() - start, ARRIVAL_TIMEOUT)
+        stored = found[0]
+        self.assertEqual(strip_received(stored.raw), self.submitted)
+        received = stored.received()
+        self.assertEqual(len(received), 2, received)
+        # Top: B's, from A (which said EHLO a.test) over STARTTLS; below: A's, from the client, authenticated.
+        self.assertRegex(received[0], r"^from a\.test \(\[127\.0\.0\.1\]\) by b\.test \(Estafeta\) with ESMTPS id \w+ "
+                                      r"for <bob@far\.example>;")
+        self.assertRegex(received[1], r"^from client\.e2e\.test \(\[127\.0\.0\.1\]\) by a\.test \(Estafeta\) "
+                                      r"with ESMTPSA id \w+ for <bob@far\.example>;")
+        # The sender keeps a copy in Sent; A's queue records the delivery.
+        self.assertEqual(len(self.a.with_id(msgid, folder="Sent")), 1)
+        self.assertIsNotNone(self.a.wait_log(r"event=queue\.attempt[^\n]*to=bob@far\.example[^\n]*status=delivered",
+                                             timeout=5), self.logs())
+        # Delivered once: nothing more arrives.
+        time.sleep(1.5)
+        self.assertEqual(len(self.bob_inbox(msgid)), 1)
+
+    def test_unknown_remote_mailbox_bounces_to_the_sender(self):
+        msgid = self.submit("nobody@far.example", "to nobody")
+        deadline = time.monotonic() + ARRIVAL_TIMEOUT
+        bounces = []
+        while not bounces and time.monotonic() < deadline:
+            bounces = [s for s in self.a.messages() if b"multipart/report" in s.raw and msgid.encode() in s.raw]
+            time.sleep(0.2)
+        self.assertEqual(len(bounces), 1, "no bounce in A's INBOX%s" % self.logs())
+        bounce = email.message_from_bytes(bounces[0].raw, policy=email.policy.default)
+        self.assertEqual(bounce.get_content_type(), "multipart/report")
+        self.assertEqual(bounce.get_param("report-type"), "delivery-status")
+        self.assertEqual(bounce["To"].addresses[0].addr_spec, DEMO_ADDRESS)
+        self.assertIn("MAILER-DAEMON@a.test", str(bounce["From"]))
+        parts = {p.get_content_type(): p for p in bounce.iter_parts()}
+        self.assertEqual(list(parts), ["text/plain", "message/delivery-status", "message/rfc822"])
+        self.assertIn("nobody@far.example", parts["text/plain"].get_content())
+        # message/delivery-status: the per-message fields, then one block per recipient.
+        blocks = parts["message/delivery-status"].get_payload()
+        fields = {}
+        for block in blocks:
+            fields.update({k.lower(): str(v) for k, v in block.items()})
+        self.assertEqual(fields.get("reporting-mta"), "dns; a.test")
+        self.assertEqual(fields.get("final-recipient"), "rfc822; nobody@far.example")
+        self.assertEqual(fields.get("action"), "failed")
+        self.assertEqual(fields.get("status"), "5.1.1")
+        self.assertIn("550 5.1.1", fields.get("diagnostic-code", ""))
+        # The original message is returned whole.
+        original = parts["message/rfc822"].get_payload()[0]
+        self.assertEqual(original["Message-ID"], msgid)
+        # Nothing for nobody reached bob, and no retry follows a permanent failure.
+        self.assertEqual(self.bob_inbox(msgid), [])
+        time.sleep(2.5)
+        attempts = [line for line in self.a.log().splitlines()
+                    if "event=queue.attempt" in line and "to=nobody@far.example" in line]
+        self.assertEqual(len(attempts), 1, attempts)
+        self.assertIn("status=bounced", attempts[0])
+
+    def bounces_for(self, msgid):
+        return [s for s in self.a.messages() if b"multipart/report" in s.raw and msgid.encode() in s.raw]
+
+    def wait_attempt(self, rcpt, status, timeout=ARRIVAL_TIMEOUT):
+        return self.a.wait_log(r"event=queue\.attempt[^\n]*to=%s[^\n]*status=%s" % (re.escape(rcpt), status),
+                               timeout=timeout)
+
+    def test_bounce_with_ret_hdrs_and_envid(self):
+        # RFC 3461: RET=HDRS returns only the header; ENVID comes back as Original-Envelope-Id.
+        msgid = self.submit("nobody-hdrs@far.example", "ret hdrs", mail_options=["RET=HDRS", "ENVID=e2e+2Benv42"])
+        self.assertIsNotNone(self.wait_attempt("nobody-hdrs@far.example", "bounced"), self.logs())
+        bounces = []
+        deadline = time.monotonic() + 5
+        while not bounces and time.monotonic() < deadline:
+            bounces = self.bounces_for(msgid)
+            time.sleep(0.2)
+        self.assertEqual(len(bounces), 1, self.logs())
+        bounce = email.message_from_bytes(bounces[0].raw, policy=email.policy.default)
+        parts = [p.get_content_type() for p in bounce.iter_parts()]
+        self.assertEqual(parts, ["text/plain", "message/delivery-status", "text/rfc822-headers"])
+        self.assertIn(b"Original-Envelope-Id: e2e+env42\r\n", bounces[0].raw)
+        self.assertNotIn(b"Hello.\r\n", bounces[0].raw.split(b"text/rfc822-headers", 1)[1])
+
+    def test_notify_never_suppresses_the_bounce(self):
+        msgid = self.submit("nobody-quiet@far.example", "notify never", rcpt_options=["NOTIFY=NEVER"])
+        self.assertIsNotNone(self.wait_attempt("nobody-quiet@far.example", "bounced"), self.logs())
+        time.sleep(1)
+        self.assertEqual(self.bounces_for(msgid), [])
+
+    def test_queue_holds_the_message_while_the_other_instance_is_down(self):
+        self.assertEqual(self.b.stop(), 0, self.b.log()[-2000:])
+        try:
+            log_mark = len(self.a.log())
+            msgid = self.submit(BOB, "while B is down")
+            # A tries, cannot connect, and keeps the message.
+            deferred = None
+            deadline = time.monotonic() + 10
+            while deferred is None and time.monotonic() < deadline:
+                tail = self.a.log()[log_mark:]
+                if "to=bob@far.example" in tail and "status=deferred" in tail:
+                    deferred = tail
+                time.sleep(0.1)
+            self.assertIsNotNone(deferred, "no deferred attempt while B was down%s" % self.logs())
+            self.assertNotIn("status=delivered", self.a.log()[log_mark:])
+            self.assertEqual(len(self.a.with_id(msgid, folder="Sent")), 1)
+        finally:
+            self.b.start()
+        found = self.bob_inbox(msgid, timeout=20)  # retries back off: 1, 2, 4, 8 s
+        self.assertEqual(len(found), 1, "not delivered after B came back%s" % self.logs())
+        self.assertEqual(strip_received(found[0].raw), self.submitted)
+        # Exactly once, however many attempts it took; and no bounce for it.
+        time.sleep(2)
+        self.assertEqual(len(self.bob_inbox(msgid)), 1)
+        self.assertEqual([s for s in self.a.messages() if b"multipart/report" in s.raw and msgid.encode() in s.raw], [])
+        tail = self.a.log()[log_mark:]
+        self.assertEqual(tail.count("status=delivered"), 1, tail)
+
+
+if __name__ == "__main__":
+    unittest.main()
