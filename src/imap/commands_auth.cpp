@@ -9,6 +9,7 @@
 
 #include "auth/login.hpp"
 #include "auth/sasl.hpp"
+#include "net/mail_login.hpp"
 #include "core/log.hpp"
 #include "imap/handlers.hpp"
 #include "imap/session.hpp"
@@ -18,24 +19,6 @@ namespace estafeta::imap {
 namespace {
 
 bool may_authenticate(const Context& ctx) { return ctx.options.tls_active || ctx.options.plaintext_auth; }
-
-void audit(Context& ctx, const std::string& action, const std::string& address, const std::string& detail) {
-  store::AuditEntry e;
-  if (ctx.who) {
-    e.org_id = ctx.who->user.org_id;
-    e.actor_user_id = ctx.who->user.id;
-    e.actor = ctx.who->user.login;
-  } else {
-    e.actor = "anonymous";
-  }
-  e.action = action;
-  e.target = address;
-  e.product = "imap";
-  e.ip = ctx.options.peer_ip;
-  e.detail = detail;
-  e.time = ctx.services.clock->now();
-  (void)ctx.services.store->append_audit(e);
-}
 
 // RFC 4616: [authzid] NUL authcid NUL passwd
 Reply plain_response(Context& ctx, const std::string& tag, std::string_view b64) {
@@ -183,32 +166,19 @@ Reply Session::authenticate_step(std::string_view line) {
 
 Reply finish_login(Context& ctx, const std::string& tag, const std::string& address, const std::string& password,
                    const char* product) {
-  auto& ip = ctx.options.peer_ip;
-  auto wait = ctx.throttle.pending(ip, address);
-  auto who = auth::authenticate_device(*ctx.services.store, *ctx.services.keyring, address, password, ip,
-                                       ctx.services.clock->now());
-  if (!who) {
+  auto login = net::mail_login(ctx.services, product, address, password, ctx.options.peer_ip);
+  if (!login.who) {
     Reply r;
-    if (who.error().kind == ErrorKind::in_use) {
-      r = tagged_no(tag, who.error().message, "UNAVAILABLE");
-    } else if (who.error().kind == ErrorKind::permission) {
-      r = tagged_no(tag, auth::kLoginFailed, "AUTHENTICATIONFAILED");
-    } else {
-      r = from_error(tag, who.error());
-    }
-    r.delay = std::max(wait, ctx.throttle.failed(ip, address));
-    log::info("imap.login_failed", {{"address", address}, {"ip", ip}, {"reason", who.error().message}});
-    audit(ctx, "imap.login_failed", address, who.error().message);
+    if (login.error.kind == ErrorKind::in_use) r = tagged_no(tag, login.error.message, "UNAVAILABLE");
+    else if (login.error.kind == ErrorKind::permission) r = tagged_no(tag, auth::kLoginFailed, "AUTHENTICATIONFAILED");
+    else r = from_error(tag, login.error);
+    r.delay = login.delay;
     return r;
   }
-  ctx.throttle.succeeded(address);
-  ctx.who = *who;
+  ctx.who = std::move(login.who);
   ctx.state = State::authenticated;
-  log::info("imap.login", {{"address", who->address.address}, {"user", who->user.login},
-                           {"device", who->device.label}, {"ip", ip}});
-  audit(ctx, fmt::format("{}.login", product), who->address.address, fmt::format("device={}", who->device.label));
   Reply r = tagged_ok(tag, "logged in", "CAPABILITY " + capabilities(ctx));
-  r.delay = wait;
+  r.delay = login.delay;
   return r;
 }
 

@@ -7,6 +7,7 @@
 #include "core/log.hpp"
 #include "imap/handlers.hpp"
 #include "imap/utf7.hpp"
+#include "net/mail_login.hpp"
 
 namespace estafeta::imap {
 
@@ -193,21 +194,7 @@ void Session::tls_started() {
 
 std::optional<std::string> Session::ended_by(const Event& e) const {
   if (!m_ctx.who) return std::nullopt;
-  auto& w = *m_ctx.who;
-  switch (e.kind) {
-    case EventKind::device_revoked:
-      if (e.device_password_id == w.device.id) return "this device password was revoked";
-      break;
-    case EventKind::access_revoked:
-      if (e.access_id == w.access.id) return "access to this address was revoked";
-      break;
-    case EventKind::service_locked:
-      if (e.service_id == w.address.service_id) return "the mail service of this address is locked";
-      break;
-    default:
-      break;
-  }
-  return std::nullopt;
+  return net::ends_session(*m_ctx.who, e);
 }
 
 bool Session::concerns(const Event& e) const {

@@ -7,6 +7,7 @@
 #include "auth/login.hpp"
 #include "auth/sasl.hpp"
 #include "core/log.hpp"
+#include "net/mail_login.hpp"
 
 namespace estafeta::pop3 {
 
@@ -54,12 +55,7 @@ std::optional<std::int64_t> Session::address_id() const {
 
 std::optional<std::string> Session::ended_by(const Event& e) const {
   if (!m_who) return std::nullopt;
-  if (e.kind == EventKind::device_revoked && e.device_password_id == m_who->device.id)
-    return "this device password was revoked";
-  if (e.kind == EventKind::access_revoked && e.access_id == m_who->access.id) return "access to this address was revoked";
-  if (e.kind == EventKind::service_locked && e.service_id == m_who->address.service_id)
-    return "the mail service of this address is locked";
-  return std::nullopt;
+  return net::ends_session(*m_who, e);
 }
 
 Reply Session::capa() const {
@@ -181,28 +177,14 @@ Reply Session::sasl_step(std::string_view line) {
 }
 
 Reply Session::login(const std::string& address, const std::string& password) {
-  auto& throttle = *m_services.throttle;
-  auto& ip = m_options.peer_ip;
-  auto wait = throttle.pending(ip, address);
-  auto who = auth::authenticate_device(*m_services.store, *m_services.keyring, address, password, ip,
-                                       m_services.clock->now());
-  store::AuditEntry audit;
-  audit.product = "pop3";
-  audit.ip = ip;
-  audit.target = address;
-  audit.time = m_services.clock->now();
-  if (!who) {
-    Reply r = who.error().kind == ErrorKind::in_use ? err("[SYS/PERM] " + who.error().message)
+  auto login = net::mail_login(m_services, "pop3", address, password, m_options.peer_ip);
+  if (!login.who) {
+    Reply r = login.error.kind == ErrorKind::in_use ? err("[SYS/PERM] " + login.error.message)
                                                      : err(std::string("[AUTH] ") + auth::kLoginFailed);
-    r.delay = std::max(wait, throttle.failed(ip, address));
-    audit.actor = "anonymous";
-    audit.action = "pop3.login_failed";
-    audit.detail = who.error().message;
-    (void)m_services.store->append_audit(audit);
-    log::info("pop3.login_failed", {{"address", address}, {"ip", ip}});
+    r.delay = login.delay;
     return r;
   }
-  throttle.succeeded(address);
+  auto& who = login.who;
   auto lock = m_services.maildrop_locks->try_lock(who->address.id);
   if (!lock) return err("[IN-USE] the mailbox is in use by another POP3 session");
   auto inbox = m_services.store->find_mailbox(who->address.id, "INBOX");
@@ -215,16 +197,8 @@ Reply Session::login(const std::string& address, const std::string& password) {
   m_uidvalidity = inbox->uidvalidity;
   for (auto& m : *messages) m_drop.push_back({m.uid, m.size, m.blob_hash, false});
   m_state = State::transaction;
-  audit.org_id = who->user.org_id;
-  audit.actor_user_id = who->user.id;
-  audit.actor = who->user.login;
-  audit.action = "pop3.login";
-  audit.detail = "device=" + who->device.label;
-  (void)m_services.store->append_audit(audit);
-  log::info("pop3.login", {{"address", who->address.address}, {"user", who->user.login},
-                           {"device", who->device.label}, {"ip", ip}});
   Reply r = ok(fmt::format("{} message(s)", m_drop.size()));
-  r.delay = wait;
+  r.delay = login.delay;
   return r;
 }
 

@@ -7,6 +7,7 @@
 #include "auth/login.hpp"
 #include "auth/sasl.hpp"
 #include "core/log.hpp"
+#include "net/mail_login.hpp"
 #include "smtp/parser.hpp"
 #include "smtp/reply.hpp"
 
@@ -43,12 +44,7 @@ std::optional<std::int64_t> Session::address_id() const {
 
 std::optional<std::string> Session::ended_by(const Event& e) const {
   if (!m_who) return std::nullopt;
-  if (e.kind == EventKind::device_revoked && e.device_password_id == m_who->device.id)
-    return "this device password was revoked";
-  if (e.kind == EventKind::access_revoked && e.access_id == m_who->access.id) return "access to this address was revoked";
-  if (e.kind == EventKind::service_locked && e.service_id == m_who->address.service_id)
-    return "the mail service of this address is locked";
-  return std::nullopt;
+  return net::ends_session(*m_who, e);
 }
 
 void Session::reset_transaction() {
@@ -197,43 +193,19 @@ Reply Session::auth_step(std::string_view line) {
 }
 
 Reply Session::login(const std::string& address, const std::string& password) {
-  auto& throttle = *m_services.throttle;
-  auto& ip = m_options.peer_ip;
-  auto wait = throttle.pending(ip, address);
-  auto who = auth::authenticate_device(*m_services.store, *m_services.keyring, address, password, ip,
-                                       m_services.clock->now());
-  store::AuditEntry audit;
-  audit.product = "smtp";
-  audit.ip = ip;
-  audit.target = address;
-  audit.time = m_services.clock->now();
-  if (!who) {
-    Reply r = who.error().kind == ErrorKind::in_use ? error(535, "5.7.8", who.error().message)
-                                                     : error(535, "5.7.8", auth::kLoginFailed);
-    r.delay = std::max(wait, throttle.failed(ip, address));
-    audit.actor = "anonymous";
-    audit.action = "smtp.login_failed";
-    audit.detail = who.error().message;
-    (void)m_services.store->append_audit(audit);
-    log::info("smtp.login_failed", {{"address", address}, {"ip", ip}});
+  auto login = net::mail_login(m_services, "smtp", address, password, m_options.peer_ip);
+  if (!login.who) {
+    Reply r = error(535, "5.7.8", login.error.kind == ErrorKind::in_use ? login.error.message : auth::kLoginFailed);
+    r.delay = login.delay;
     return r;
   }
-  throttle.succeeded(address);
-  m_who = *who;
+  m_who = std::move(login.who);
   m_allowed_senders.clear();
-  if (auto accesses = m_services.store->list_user_accesses(who->user.id))
+  if (auto accesses = m_services.store->list_user_accesses(m_who->user.id))
     for (auto& a : *accesses)
       if (auto addr = m_services.store->address(a.address_id)) m_allowed_senders.push_back(lower(addr->address));
-  audit.org_id = who->user.org_id;
-  audit.actor_user_id = who->user.id;
-  audit.actor = who->user.login;
-  audit.action = "smtp.login";
-  audit.detail = "device=" + who->device.label;
-  (void)m_services.store->append_audit(audit);
-  log::info("smtp.login", {{"address", who->address.address}, {"user", who->user.login},
-                           {"device", who->device.label}, {"ip", ip}});
   Reply r{reply(235, "2.7.0", "authentication successful")};
-  r.delay = wait;
+  r.delay = login.delay;
   return r;
 }
 

@@ -1,0 +1,61 @@
+#include "net/mail_login.hpp"
+
+#include <fmt/format.h>
+
+#include "auth/login.hpp"
+#include "core/log.hpp"
+
+namespace estafeta::net {
+
+MailLogin mail_login(Services& s, const char* product, const std::string& address, const std::string& password,
+                     const std::string& ip) {
+  MailLogin out;
+  auto wait = s.throttle->pending(ip, address);
+  auto who = auth::authenticate_device(*s.store, *s.keyring, address, password, ip, s.clock->now());
+  store::AuditEntry audit;
+  audit.product = product;
+  audit.ip = ip;
+  audit.target = address;
+  audit.time = s.clock->now();
+  if (!who) {
+    out.error = who.error();
+    out.delay = std::max(wait, s.throttle->failed(ip, address));
+    audit.actor = "anonymous";
+    audit.action = fmt::format("{}.login_failed", product);
+    audit.detail = who.error().message;
+    (void)s.store->append_audit(audit);
+    log::info(fmt::format("{}.login_failed", product), {{"address", address}, {"ip", ip}, {"reason", who.error().message}});
+    return out;
+  }
+  s.throttle->succeeded(address);
+  audit.org_id = who->user.org_id;
+  audit.actor_user_id = who->user.id;
+  audit.actor = who->user.login;
+  audit.action = fmt::format("{}.login", product);
+  audit.detail = "device=" + who->device.label;
+  (void)s.store->append_audit(audit);
+  log::info(fmt::format("{}.login", product),
+            {{"address", who->address.address}, {"user", who->user.login}, {"device", who->device.label}, {"ip", ip}});
+  out.who = std::move(*who);
+  out.delay = wait;
+  return out;
+}
+
+std::optional<std::string> ends_session(const store::LoginCandidate& who, const Event& e) {
+  switch (e.kind) {
+    case EventKind::device_revoked:
+      if (e.device_password_id == who.device.id) return "this device password was revoked";
+      break;
+    case EventKind::access_revoked:
+      if (e.access_id == who.access.id) return "access to this address was revoked";
+      break;
+    case EventKind::service_locked:
+      if (e.service_id == who.address.service_id) return "the mail service of this address is locked";
+      break;
+    default:
+      break;
+  }
+  return std::nullopt;
+}
+
+}  // namespace estafeta::net
