@@ -209,6 +209,21 @@ Reply Session::login(const std::string& address, const std::string& password) {
   return r;
 }
 
+Result<store::Address> Session::postmaster_of(const store::Domain& domain) {
+  auto& store = *m_services.store;
+  auto service = TRY(store.service(domain.service_id));
+  auto suffix = "@" + domain.name;
+  std::optional<store::Address> first;
+  for (auto& a : TRY(store.list_addresses(service.org_id))) {
+    if (!a.address.ends_with(suffix)) continue;
+    if (!first) first = a;
+    // An address that is the login of one of the organisation's administrators.
+    if (auto user = store.find_user(a.address); user && user->role != store::Role::member) return a;
+  }
+  if (first) return *first;
+  return fail(ErrorKind::not_found, "no postmaster");
+}
+
 bool Session::sender_allowed(const std::string& address) const {
   auto a = lower(address);
   for (auto& s : m_allowed_senders)
@@ -244,22 +259,35 @@ Reply Session::rcpt(const Command& c) {
   if (r.recipient.utf8 && !m_mail->smtputf8) return error(553, "5.6.7", "an 8-bit address needs SMTPUTF8");
   auto& store = *m_services.store;
   std::string domain = r.recipient.domain;
-  if (r.postmaster) domain = lower(m_options.hostname);
+  if (r.postmaster) {
+    // "<Postmaster>" without a domain (RFC 5321 §4.1.1.3): our host name if
+    // we serve it, otherwise the first domain we serve.
+    domain = lower(m_options.hostname);
+    if (!store.find_domain(domain))
+      if (auto all = store.list_domains(std::nullopt); all && !all->empty()) domain = all->front().name;
+  }
   auto local_domain = domain.starts_with('[') ? Result<store::Domain>(fail(ErrorKind::not_found, ""))
                                               : store.find_domain(domain);
   if (!local_domain) {
     if (local_domain.error().kind != ErrorKind::not_found)
       return Reply{reply(451, "4.3.0", "temporary failure, try again later")};
     // Not ours: only an authenticated submission may send it on (no open relay).
-    if (m_options.role != Role::submission) return error(550, "5.7.1", "relaying denied: that domain is not served here");
+    if (m_options.role != Role::submission) {
+      log::info("smtp.rcpt_refused", {{"ip", m_options.peer_ip}, {"to", r.recipient.address()}, {"reason", "relay"}});
+      return error(550, "5.7.1", "relaying denied: that domain is not served here");
+    }
     if (r.postmaster) return error(550, "5.1.1", "no postmaster here");
     m_recipients.push_back({r, std::nullopt});
     return Reply{reply(250, "2.1.5", "recipient ok")};
   }
-  auto local = r.postmaster ? store.find_address("postmaster@" + domain)
-                            : store.find_address(r.recipient.local + "@" + domain);
+  bool postmaster = r.postmaster || lower(r.recipient.local) == "postmaster";
+  auto local = store.find_address((postmaster ? std::string("postmaster") : r.recipient.local) + "@" + domain);
+  // Every served domain takes mail for postmaster (RFC 5321 §4.5.1): without
+  // such an address it goes to the domain's administrators.
+  if (!local && postmaster && local_domain) local = postmaster_of(*local_domain);
   if (!local) {
     if (local.error().kind != ErrorKind::not_found) return Reply{reply(451, "4.3.0", "temporary failure, try again later")};
+    log::info("smtp.rcpt_refused", {{"ip", m_options.peer_ip}, {"to", r.recipient.address()}, {"reason", "unknown"}});
     return error(550, "5.1.1", fmt::format("<{}>: no such mailbox here", r.recipient.address()));
   }
   m_recipients.push_back({r, *local});

@@ -81,6 +81,8 @@ class Session {
   Reply error(int code, std::string_view status, std::string_view text);
   void reset_transaction();
   bool sender_allowed(const std::string& address) const;
+  // Where postmaster@domain goes when no such address exists.
+  Result<store::Address> postmaster_of(const store::Domain& domain);
 
   net::Services& m_services;
   SessionOptions m_options;

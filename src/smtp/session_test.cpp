@@ -144,6 +144,16 @@ TEST_F(SmtpTest, MxIsNoOpenRelay) {
   EXPECT_EQ(s->command("RCPT TO:<nobody@o.example>\r\n").out, "550 5.1.1 <nobody@o.example>: no such mailbox here\r\n");
 }
 
+TEST_F(SmtpTest, PostmasterIsAlwaysAccepted) {
+  auto s = open(Role::mx);
+  s->command("EHLO x.example\r\n");
+  s->command("MAIL FROM:<a@far.example>\r\n");
+  EXPECT_EQ(s->command("RCPT TO:<Postmaster>\r\n").out, "250 2.1.5 recipient ok\r\n");
+  EXPECT_EQ(s->command("RCPT TO:<POSTMASTER@o.example>\r\n").out, "250 2.1.5 recipient ok\r\n");
+  EXPECT_NE(send_data(*s, "Subject: abuse report\r\n\r\nx\r\n.\r\n").find("250 2.0.0"), std::string::npos);
+  EXPECT_EQ(inbox_count("ana.box@o.example") + inbox_count("team@o.example"), 1u) << "one copy, to an address of the domain";
+}
+
 TEST_F(SmtpTest, OrderAndLimits) {
   auto s = open(Role::mx);
   EXPECT_EQ(s->command("MAIL FROM:<a@b.example>\r\n").out, "503 5.5.1 send EHLO first\r\n");

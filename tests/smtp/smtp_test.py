@@ -26,7 +26,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
 
-from estafeta_test import (DEMO_ADDRESS, DEMO_ADMIN, DEMO_ORG, EXIT_OK, TMP_ROOT, Server,  # noqa: E402,F401
+from estafeta_test import (DEMO_ADDRESS, DEMO_ADMIN, EXIT_OK, TMP_ROOT, Server,  # noqa: E402,F401
                            free_port, run)
 
 TIMEOUT = 10  # seconds for any one socket exchange

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import unittest
 
-from smtp_test import DEMO_ADDRESS, DEMO_ADMIN, Instance, make_message, new_msgid, strip_received, tmp_root
+from smtp_test import DEMO_ADDRESS, DEMO_ADMIN, Instance, make_message, new_msgid, strip_received
 
 CLIENT_TIMEOUT = 30
 TEAM = "team@demo.example"

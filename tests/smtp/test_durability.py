@@ -11,7 +11,6 @@ Three rounds on the same data folder, each killed at a random moment.
 
 import random
 import smtplib
-import socket
 import threading
 import time
 import unittest
