@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """IMAP benchmark: Estafeta against Dovecot 2.3, same messages, same client, one run.
 
-Workloads (each one on both servers, one after the other, never at the same time):
+Workloads (both servers are up; only one is loaded at a time, alternating
+E, D / D, E between repetitions so background load hits both alike):
 
   mixed   Per client, sessions of: LOGIN, SELECT INBOX, then rounds of
           UID FETCH (10 messages, BODY.PEEK[HEADER]), UID FETCH (1 message,
@@ -25,8 +26,10 @@ data folder from `estafeta quickstart`, Dovecot as root with its own config,
 passwd-file user, Maildir, a non-standard port) and stopped by PID at the end;
 fs.inotify.max_user_instances is raised for the Dovecot IDLE run and restored.
 
-Usage:  python3 bench/imap_bench.py                 # full run (about 6 minutes)
-        python3 bench/imap_bench.py --duration 5 --idle 2000 --idle-dovecot 300   # short run
+Usage (as root, for Dovecot; see bench/README.md):
+        python3 bench/imap_bench.py                 # full run, plain (about 7 minutes)
+        python3 bench/imap_bench.py --tls           # and over implicit TLS too (about 14 minutes)
+        python3 bench/imap_bench.py --duration 3 --repeat 1 --idle 1000 --idle-dovecot 100   # short run
         python3 bench/imap_bench.py --skip-dovecot
 """
 
@@ -1139,6 +1142,10 @@ def main(argv=None):
     signal.signal(signal.SIGALRM, on_signal)
     signal.alarm(int(args.max_seconds))
 
+    source = git_state()  # before the run: the tree may move while it runs
+    source["binary"] = args.estafeta_bin
+    source["binary_built"] = datetime.datetime.fromtimestamp(os.path.getmtime(args.estafeta_bin)).astimezone() \
+        .isoformat(timespec="seconds")
     rng = random.Random(args.seed)
     messages = [make_message(rng, i, args.message_size) for i in range(args.messages)]
     workdir = tempfile.mkdtemp(prefix="imapbench-")
@@ -1193,7 +1200,7 @@ def main(argv=None):
         "machine": {"cores": os.cpu_count(), "kernel": platform.release(), "python": platform.python_version(),
                     "cpu": cpu_model()},
         "args": {k: v for k, v in vars(args).items()},
-        "estafeta_source": git_state(),
+        "estafeta_source": source,
         "summary": rows,
         "estafeta": results["estafeta"],
         "dovecot": results["dovecot"],
@@ -1207,7 +1214,7 @@ def main(argv=None):
 
 
 def git_state():
-    """The commit the binary was (probably) built from, read-only git commands."""
+    """The source tree's commit when the run started (read-only git commands); the binary may be older."""
     def git(*a):
         try:
             return subprocess.run(["git", "-C", ROOT, *a], capture_output=True, text=True, timeout=10).stdout.strip()

@@ -170,6 +170,10 @@ asio::awaitable<void> accept_loop(Runtime& rt, tcp::acceptor& acceptor, const Li
       co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
+    // Replies are small and answer a request: send them at once (no Nagle
+    // delay waiting for an ACK the client delays too).
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     start_session(rt, listener, fn, std::move(socket));
   }
 }

@@ -51,6 +51,7 @@ class Client {
     if (ec) co_return false;
     m_tcp.expires_after(kConnectTimeout);
     auto [cec] = co_await m_tcp.async_connect(asio::ip::tcp::endpoint(addr, hop.port), as_tuple(use_awaitable));
+    if (!cec) m_tcp.socket().set_option(asio::ip::tcp::no_delay(true), ec);
     co_return !cec;
   }
 
