@@ -55,10 +55,21 @@ Reply cmd_fetch(Context& ctx, Command& c) {
   bool utf8 = ctx.enabled.utf8;
 
   auto pairs = view.resolve(f.set, f.uid, ctx.saved_uids ? &*ctx.saved_uids : nullptr);
-  auto rows = store.list_messages(view.id());
-  if (!rows) return from_error(c.tag, rows.error());
+  // A few messages: one lookup each; many: the whole folder in one query.
+  std::vector<store::Message> rows;
+  if (pairs.size() <= 32) {
+    for (auto& [seq, uid] : pairs) {
+      auto m = store.message(view.id(), uid);
+      if (m) rows.push_back(std::move(*m));
+      else if (m.error().kind != ErrorKind::not_found) return from_error(c.tag, m.error());
+    }
+  } else {
+    auto all = store.list_messages(view.id());
+    if (!all) return from_error(c.tag, all.error());
+    rows = std::move(*all);
+  }
   std::unordered_map<std::uint32_t, const store::Message*> by_uid;
-  for (auto& m : *rows) by_uid[m.uid] = &m;
+  for (auto& m : rows) by_uid[m.uid] = &m;
 
   // Implicit \Seen first, so the FLAGS we report are the new ones.
   std::unordered_map<std::uint32_t, store::Message> updated;
