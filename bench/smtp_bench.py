@@ -15,7 +15,9 @@ What is measured, per server and per concurrency (default 1 and 20 senders):
             is renamed into new/). Durable = the time until all N files are in
             the Maildir (new/ and cur/ polled every 50 ms, with a deadline).
 
-  The clock starts before the first connection. Each sender holds ONE
+  Each figure is the median of --repeat runs (default 3; the servers take
+  turns, E P / P E, so background load hits both alike). The clock starts
+  before the first connection. Each sender holds ONE
   connection (EHLO once) and sends messages one after the other on it, taking
   the next from a shared list; between two messages it sends RSET
   (MAIL, RCPT, DATA, message, then RSET before the next MAIL; no pipelining).
@@ -51,8 +53,8 @@ reported. Only 127.0.0.1. Every wait has a deadline; the whole run has one
 temporary folder removed (unless --keep).
 
 Usage (as root: Postfix and Dovecot are started with their own config):
-        python3 bench/smtp_bench.py                     # 2,000 messages, 1 and 20 senders (a few minutes)
-        python3 bench/smtp_bench.py --messages 500 --senders 1,20 --quiet-wait 0    # quick
+        python3 bench/smtp_bench.py                     # 2,000 messages, 1 and 20 senders, 3 runs (3-8 minutes)
+        python3 bench/smtp_bench.py --messages 500 --repeat 1 --quiet-wait 0     # quick
         python3 bench/smtp_bench.py --skip-postfix      # Estafeta only (no root needed)
 """
 
@@ -885,6 +887,21 @@ def run_phase(server, messages, senders, per_connection, deliver_timeout, phase_
     return res
 
 
+def median_run(rs):
+    """The run with the median durable rate (a run that did not reach the mailbox counts as 0), with every run's
+    figures alongside."""
+    def key(r):
+        return r["durable_per_s"] or 0.0
+    ordered = sorted(rs, key=key)
+    m = dict(ordered[(len(ordered) - 1) // 2]) if len(ordered) % 2 == 0 else dict(ordered[len(ordered) // 2])
+    m["runs"] = len(rs)
+    m["runs_durable_per_s"] = [r["durable_per_s"] for r in rs]
+    m["runs_accepted_per_s"] = [r["accepted_per_s"] for r in rs]
+    m["failed_all_runs"] = sum(r["failed"] for r in rs)
+    m["other_cores_all_runs"] = [r["other_cores"] for r in rs]
+    return m
+
+
 def fmt_rate(x):
     return "-" if x is None else "%.1f" % x
 
@@ -902,8 +919,9 @@ def summary_rows(results, senders_list):
                          "estafeta": ev, "postfix": pv, "ratio": round(ev / pv, 2) if ev and pv else None})
         ev = e.get("server_cpu_ms_per_message") if e else None
         pv = p.get("server_cpu_ms_per_message") if p else None
-        rows.append({"senders": c, "what": "cpu", "label": "%2d sender%s: server CPU per message, ms" % (
-            c, " " if c == 1 else "s"), "estafeta": ev, "postfix": pv, "ratio": round(ev / pv, 2) if ev and pv else None})
+        rows.append({"senders": c, "what": "cpu",
+                     "label": "%2d sender%s: server CPU per message, ms (lower is better)" % (c, " " if c == 1 else "s"),
+                     "estafeta": ev, "postfix": pv, "ratio": round(ev / pv, 2) if ev and pv else None})
     return rows
 
 
@@ -928,6 +946,9 @@ def parse_args(argv=None):
     p.add_argument("--senders", default="1,20", help="concurrent senders, comma-separated (default 1,20)")
     p.add_argument("--per-connection", type=int, default=0,
                    help="messages per connection; 0 (default) = one connection per sender for all its messages")
+    p.add_argument("--repeat", type=int, default=3,
+                   help="runs per server and concurrency (default 3), alternating the servers' order; the median "
+                        "is reported (of an even number, the lower middle one)")
     p.add_argument("--skip-postfix", action="store_true")
     p.add_argument("--quiet-load", type=float, default=1.5, help="wait for a 1-min load average below this")
     p.add_argument("--quiet-wait", type=float, default=120, help="at most this long, s (default 120)")
@@ -946,8 +967,9 @@ def parse_args(argv=None):
         a.senders = [int(x) for x in a.senders.split(",") if x.strip()]
     except ValueError:
         p.error("bad --senders")
-    if not a.senders or min(a.senders) < 1 or max(a.senders) > 45 or a.messages < 1 or a.message_size < 600:
-        p.error("bad --senders (1..45), --messages or --message-size")
+    if not a.senders or min(a.senders) < 1 or max(a.senders) > 45 or a.messages < 1 or a.message_size < 600 \
+            or a.repeat < 1:
+        p.error("bad --senders (1..45), --messages, --message-size or --repeat")
     return a
 
 
@@ -1032,33 +1054,36 @@ def main(argv=None):
         log("load average %.2f%s" % (quiet["start"]["load_average"], "" if quiet["start"]["quiet"] else
                                      " (still at or above %.1f after %.0f s: measuring anyway)"
                                      % (args.quiet_load, args.quiet_wait)))
-        phase = 0
+        phase, runs = 0, {"estafeta": {}, "postfix": {}}
         for c in args.senders:
-            order = servers if phase % 2 == 0 or len(servers) == 1 else servers[::-1]
-            for srv in order:
-                if phase > 0:
-                    q = wait_quiet_cpu(all_pids, args.quiet_cores, args.phase_quiet_wait)
-                    quiet["before %s, %d senders" % (srv.name, c)] = q
-                    if not q["quiet"]:
-                        log("other processes still use %.2f cores: measuring anyway" % q["other_cores"])
-                log("%s: %d messages of %d bytes, %d sender(s)" % (srv.name, args.messages, args.message_size, c))
-                r = run_phase(srv, messages, c, args.per_connection, args.deliver_timeout, args.phase_timeout)
-                results[srv.key][str(c)] = r
-                log("  accepted %s msg/s (%.2f s), durable %s msg/s (%.2f s); %d failed; p50 %s ms, p99 %s ms; "
-                    "CPU s: server %.1f, client %.1f, other processes %.1f; load %.2f"
-                    % (fmt_rate(r["accepted_per_s"]), r["accept_s"], fmt_rate(r["durable_per_s"]), r["durable_s"],
-                       r["failed"], r["latency_ms"]["p50"], r["latency_ms"]["p99"], r["server_cpu_s"],
-                       r["client_cpu_s"], r["other_cpu_s"], r["load_average_end"]))
-                for f in r["failures"][:5]:
-                    log("  failure: %s" % f)
-                if not r["all_durable"]:
-                    log("  only %d of %d accepted messages reached the mailbox within %.0f s"
-                        % (r["in_mailbox_after"] - r["in_mailbox_before"], r["accepted"], args.deliver_timeout))
-                if not srv.alive():
-                    raise BenchError("%s is no longer running" % srv.name)
-            phase += 1
+            for rep in range(args.repeat):
+                order = servers if phase % 2 == 0 or len(servers) == 1 else servers[::-1]
+                phase += 1
+                for srv in order:
+                    if phase > 1 or srv is not order[0]:
+                        q = wait_quiet_cpu(all_pids, args.quiet_cores, args.phase_quiet_wait)
+                        quiet["before %s, %d senders, run %d" % (srv.name, c, rep + 1)] = q
+                        if not q["quiet"]:
+                            log("other processes still use %.2f cores: measuring anyway" % q["other_cores"])
+                    log("%s: %d messages of %d bytes, %d sender(s) (run %d of %d)"
+                        % (srv.name, args.messages, args.message_size, c, rep + 1, args.repeat))
+                    r = run_phase(srv, messages, c, args.per_connection, args.deliver_timeout, args.phase_timeout)
+                    runs[srv.key].setdefault(str(c), []).append(r)
+                    results[srv.key][str(c)] = median_run(runs[srv.key][str(c)])
+                    log("  accepted %s msg/s (%.2f s), durable %s msg/s (%.2f s); %d failed; p50 %s ms, p99 %s ms; "
+                        "CPU s: server %.1f, client %.1f, other processes %.1f; load %.2f"
+                        % (fmt_rate(r["accepted_per_s"]), r["accept_s"], fmt_rate(r["durable_per_s"]), r["durable_s"],
+                           r["failed"], r["latency_ms"]["p50"], r["latency_ms"]["p99"], r["server_cpu_s"],
+                           r["client_cpu_s"], r["other_cpu_s"], r["load_average_end"]))
+                    for f in r["failures"][:5]:
+                        log("  failure: %s" % f)
+                    if not r["all_durable"]:
+                        log("  only %d of %d accepted messages reached the mailbox within %.0f s"
+                            % (r["in_mailbox_after"] - r["in_mailbox_before"], r["accepted"], args.deliver_timeout))
+                    if not srv.alive():
+                        raise BenchError("%s is no longer running" % srv.name)
         for srv in servers:
-            checks[srv.key] = verify(srv, messages, len(args.senders))
+            checks[srv.key] = verify(srv, messages, len(args.senders) * args.repeat)
             log("%s check: %s" % (srv.name, checks[srv.key]))
     except (Deadline, KeyboardInterrupt) as e:
         aborted = "stopped: %s" % (e or "interrupted")
@@ -1096,6 +1121,11 @@ def main(argv=None):
                      r["latency_ms"]["p99"], r["latency_ms"]["max"], r["failed"], r["server_cpu_s"],
                      r["client_cpu_s"], r["other_cpu_s"], r["other_cores"] or 0, r["load_average_start"],
                      r["load_average_end"]))
+            if r["runs"] > 1:
+                print("  %-15s %2s sender(s): median of %d runs; durable msg/s per run %s; accepted %s; "
+                      "other processes' cores %s; failed in all runs %d"
+                      % ("", c, r["runs"], r["runs_durable_per_s"], r["runs_accepted_per_s"],
+                         r["other_cores_all_runs"], r["failed_all_runs"]))
     for key, ch in checks.items():
         print("  check %-8s %s" % (key, "ok" if ch["ok"] else "FAILED") + ": %d/%d sent messages found by IMAP "
               "(INBOX %d), mailbox count %d" % (ch["bench_messages_found"], ch["expected_bench_messages"],

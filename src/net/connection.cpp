@@ -2,6 +2,8 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -23,7 +25,7 @@ constexpr auto kWriteTimeout = std::chrono::minutes(2);
 bool Input::timed_out() const { return error == beast::error::timeout; }
 
 Connection::Connection(asio::any_io_executor strand, asio::ip::tcp::socket socket, asio::ssl::context& tls)
-    : m_strand(strand), m_stream(beast::tcp_stream(std::move(socket)), tls), m_inbox(strand, 64), m_want(strand, 1) {}
+    : m_strand(strand), m_tcp(std::move(socket)), m_tls_context(tls), m_inbox(strand, 64), m_want(strand, 1) {}
 
 Connection::~Connection() = default;
 
@@ -35,19 +37,34 @@ std::shared_ptr<Connection> Connection::create(asio::any_io_executor strand, asi
 }
 
 asio::awaitable<void> Connection::reader(std::shared_ptr<Connection> self) {
-  std::string buf(kReadChunk, '\0');
   for (;;) {
     auto [wec] = co_await self->m_want.async_receive(as_tuple(use_awaitable));
     if (wec) co_return;
-    beast::get_lowest_layer(self->m_stream).expires_after(self->m_read_timeout);
     error_code ec;
     std::size_t n = 0;
-    if (self->m_tls)
-      std::tie(ec, n) = co_await self->m_stream.async_read_some(asio::buffer(buf), as_tuple(use_awaitable));
-    else
-      std::tie(ec, n) = co_await self->m_stream.next_layer().async_read_some(asio::buffer(buf), as_tuple(use_awaitable));
+    std::string buf;
+    // Plain connections wait for bytes without holding a buffer (most are
+    // idle). Not TLS: the TLS layer may already hold bytes read from the
+    // socket that only a read can return.
+    if (!self->m_ssl) {
+      asio::steady_timer timer(self->m_strand, self->m_read_timeout);
+      using namespace asio::experimental::awaitable_operators;
+      auto ready = co_await (self->m_tcp.socket().async_wait(asio::ip::tcp::socket::wait_read, as_tuple(use_awaitable)) ||
+                             timer.async_wait(as_tuple(use_awaitable)));
+      if (ready.index() == 1) ec = beast::error::timeout;
+      else ec = std::get<0>(std::get<0>(ready));
+    }
+    if (!ec) {
+      buf.resize(kReadChunk);
+      self->m_tcp.expires_after(self->m_read_timeout);
+      if (self->m_ssl)
+        std::tie(ec, n) = co_await self->m_ssl->async_read_some(asio::buffer(buf), as_tuple(use_awaitable));
+      else
+        std::tie(ec, n) = co_await self->m_tcp.async_read_some(asio::buffer(buf), as_tuple(use_awaitable));
+      buf.resize(n);
+    }
     Input in;
-    in.bytes.assign(buf.data(), n);
+    in.bytes = std::move(buf);
     in.error = ec;
     auto [sec] = co_await self->m_inbox.async_send(error_code{}, std::move(in), as_tuple(use_awaitable));
     if (sec || ec) co_return;
@@ -71,22 +88,24 @@ asio::awaitable<Input> Connection::next() {
 }
 
 asio::awaitable<bool> Connection::start_tls() {
-  beast::get_lowest_layer(m_stream).expires_after(std::chrono::seconds(30));
-  auto [ec] = co_await m_stream.async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
-  if (ec) co_return false;
-  m_tls = true;
+  m_ssl.emplace(m_tcp, m_tls_context);
+  m_tcp.expires_after(std::chrono::seconds(30));
+  auto [ec] = co_await m_ssl->async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
+  if (ec) {
+    m_ssl.reset();
+    co_return false;
+  }
   co_return true;
 }
 
 asio::awaitable<bool> Connection::write(std::string_view bytes) {
   if (bytes.empty()) co_return true;
-  beast::get_lowest_layer(m_stream).expires_after(kWriteTimeout);
+  m_tcp.expires_after(kWriteTimeout);
   error_code ec;
-  if (m_tls)
-    std::tie(ec, std::ignore) = co_await asio::async_write(m_stream, asio::buffer(bytes), as_tuple(use_awaitable));
+  if (m_ssl)
+    std::tie(ec, std::ignore) = co_await asio::async_write(*m_ssl, asio::buffer(bytes), as_tuple(use_awaitable));
   else
-    std::tie(ec, std::ignore) =
-        co_await asio::async_write(m_stream.next_layer(), asio::buffer(bytes), as_tuple(use_awaitable));
+    std::tie(ec, std::ignore) = co_await asio::async_write(m_tcp, asio::buffer(bytes), as_tuple(use_awaitable));
   co_return !ec;
 }
 
@@ -115,13 +134,13 @@ asio::awaitable<void> Connection::close() {
   m_subscription.reset();
   m_want.close();
   m_inbox.close();
-  if (m_tls) {
-    beast::get_lowest_layer(m_stream).expires_after(std::chrono::seconds(5));
-    co_await m_stream.async_shutdown(as_tuple(use_awaitable));
+  if (m_ssl) {
+    m_tcp.expires_after(std::chrono::seconds(5));
+    co_await m_ssl->async_shutdown(as_tuple(use_awaitable));
   }
   error_code ignored;
-  beast::get_lowest_layer(m_stream).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  beast::get_lowest_layer(m_stream).close();
+  m_tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  m_tcp.close();
 }
 
 }  // namespace estafeta::net

@@ -7,6 +7,8 @@
 // (request_read) and posts it to the inbox; bus events for the followed
 // address are posted to the same inbox. Reads are never cancelled, so a
 // STARTTLS handshake starts from a quiet stream and TLS state is never torn.
+// An idle plain connection waits for readability without a read buffer;
+// the buffer exists only while bytes are being taken.
 // Everything runs on the session's strand; the bus callback only posts.
 // Includes Asio: for transport files only.
 #pragma once
@@ -21,6 +23,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -49,7 +52,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Server-side TLS handshake (implicit TLS, or after a STARTTLS reply).
   asio::awaitable<bool> start_tls();
-  bool tls() const { return m_tls; }
+  bool tls() const { return m_ssl.has_value(); }
 
   asio::awaitable<bool> write(std::string_view bytes);
   // Asks the reader for the next chunk (no effect while one is pending).
@@ -71,8 +74,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   using Want = asio::experimental::channel<void(boost::system::error_code)>;
 
   asio::any_io_executor m_strand;
-  boost::beast::ssl_stream<boost::beast::tcp_stream> m_stream;
-  bool m_tls = false;
+  // The TLS layer exists only once TLS starts: an idle plain connection
+  // holds no OpenSSL state (memory per connection, DESIGN §6).
+  boost::beast::tcp_stream m_tcp;
+  asio::ssl::context& m_tls_context;
+  std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream&>> m_ssl;
   bool m_read_pending = false;
   std::chrono::seconds m_read_timeout{120};
   Inbox m_inbox;
