@@ -75,17 +75,46 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, bool c
   return std::unique_ptr<Database>(new Database(db));
 }
 
-Database::~Database() { sqlite3_close_v2(m_db); }
+Database::~Database() {
+  for (auto& [sql, stmt] : m_cache) sqlite3_finalize(stmt);
+  sqlite3_close_v2(m_db);
+}
 
 Error Database::error(const char* what) const {
   return sqlite_error(m_db, sqlite3_extended_errcode(m_db), what);
 }
 
+namespace {
+constexpr std::size_t kMaxCachedStatements = 512;
+}  // namespace
+
+Statement::~Statement() {
+  if (!m_stmt) return;
+  if (m_cache) m_cache->give_back(std::move(m_sql), m_stmt);
+  else sqlite3_finalize(m_stmt);
+}
+
+void Database::give_back(std::string sql, sqlite3_stmt* stmt) {
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  if (m_cache.size() >= kMaxCachedStatements) {
+    sqlite3_finalize(stmt);
+    return;
+  }
+  m_cache.emplace(std::move(sql), stmt);
+}
+
 Result<Statement> Database::prepare(std::string_view sql) {
+  std::string key(sql);
+  if (auto it = m_cache.find(key); it != m_cache.end()) {
+    auto* stmt = it->second;
+    m_cache.erase(it);
+    return Statement(m_db, stmt, this, std::move(key));
+  }
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
   if (rc != SQLITE_OK) return std::unexpected(sqlite_error(m_db, rc, sql));
-  return Statement(m_db, stmt);
+  return Statement(m_db, stmt, this, std::move(key));
 }
 
 Status Database::exec(const char* sql) {

@@ -10,18 +10,26 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/result.hpp"
 
 namespace estafeta::store::sqlite {
 
+class Database;
+
+// A prepared statement. One that came from Database::prepare goes back to
+// the database's cache when destroyed (reset, bindings cleared), so the same
+// SQL is compiled once per connection.
 class Statement {
  public:
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : m_db(db), m_stmt(stmt) {}
-  Statement(Statement&& o) noexcept : m_db(o.m_db), m_stmt(std::exchange(o.m_stmt, nullptr)) {}
+  Statement(sqlite3* db, sqlite3_stmt* stmt, Database* cache = nullptr, std::string sql = {})
+      : m_db(db), m_stmt(stmt), m_cache(cache), m_sql(std::move(sql)) {}
+  Statement(Statement&& o) noexcept
+      : m_db(o.m_db), m_stmt(std::exchange(o.m_stmt, nullptr)), m_cache(o.m_cache), m_sql(std::move(o.m_sql)) {}
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
-  ~Statement() { if (m_stmt) sqlite3_finalize(m_stmt); }
+  ~Statement();
 
   // Binding, 1-based like SQLite. Text/blob are copied (SQLITE_TRANSIENT).
   Statement& bind(int i, std::int64_t v);
@@ -57,6 +65,8 @@ class Statement {
   Statement& check(int rc);
   sqlite3* m_db;
   sqlite3_stmt* m_stmt;
+  Database* m_cache;
+  std::string m_sql;
   int m_bind_error = SQLITE_OK;
 };
 
@@ -76,8 +86,14 @@ class Database {
   Error error(const char* what) const;
 
  private:
+  friend class Statement;
   explicit Database(sqlite3* db) : m_db(db) {}
+  void give_back(std::string sql, sqlite3_stmt* stmt);
+
   sqlite3* m_db;
+  // Compiled statements ready for reuse, by SQL text. Like the connection,
+  // used by one thread at a time (the store's mutex).
+  std::unordered_multimap<std::string, sqlite3_stmt*> m_cache;
 };
 
 // Maps an SQLite result code to an Error.

@@ -25,6 +25,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   TRY(db->exec("PRAGMA synchronous = FULL"));
   TRY(db->exec("PRAGMA foreign_keys = ON"));
   TRY(db->exec("PRAGMA secure_delete = OFF"));
+  TRY(db->exec("PRAGMA cache_size = -32768"));  // 32 MiB of pages
+  TRY(db->exec("PRAGMA temp_store = MEMORY"));
   TRY(migrate(*db));
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db)));
 }
