@@ -540,7 +540,10 @@ plaintext_auth = true
             raise BenchError("device-password create failed (%d): %s %s" % (r.returncode, r.stdout, r.stderr))
         self.password = self._password_from_json(r.stdout)
         self.log_path = os.path.join(self.dir, "serve.log")
-        self.child = Child("estafeta", [binary, "serve", "--config", self.config], self.log_path)
+        self.child = None
+
+    def start(self):
+        self.child = Child("estafeta", [self.binary, "serve", "--config", self.config], self.log_path)
         self.pid = self.child.pid
         wait_banner(self.port, b"220", self.child.alive)
         wait_banner(self.imap_port, b"* OK", self.child.alive)
@@ -587,7 +590,7 @@ plaintext_auth = true
         return [l for l in read_lines(self.log_path) if re.search(r"(?i)level=(warn|error)|\b(warn|error|fatal)\b", l)]
 
     def stop(self):
-        return self.child.stop()
+        return self.child.stop() if self.child else None
 
 
 def read_lines(path, limit=20000):
@@ -726,6 +729,11 @@ class PostfixDovecot:
         self.dconfig = os.path.join(self.dbase, "dovecot.conf")
         with open(self.dconfig, "w") as f:
             f.write(DOVECOT_CONF.format(base=self.dbase, imap_port=self.imap_port))
+        self.port = free_port()
+        self.maillog = os.path.join(self.pbase, "maillog")
+        self.pout = os.path.join(self.pbase, "postfix-commands.out")
+
+    def start(self):
         self.dovecot = Child("dovecot", ["/usr/sbin/dovecot", "-F", "-c", self.dconfig],
                              os.path.join(self.dbase, "master.out"))
         wait_banner(self.imap_port, b"* OK", self.dovecot.alive)
@@ -736,14 +744,11 @@ class PostfixDovecot:
                 raise BenchError("no Dovecot LMTP socket at %s" % lmtp_socket)
             time.sleep(0.05)
         # Postfix, with its own config and queue directories.
-        self.port = free_port()
         with open(os.path.join(self.pconf, "main.cf"), "w") as f:
             f.write(POSTFIX_MAIN.format(base=self.pbase, rcpt=RCPT, lmtp_socket=lmtp_socket))
         with open(os.path.join(self.pconf, "master.cf"), "w") as f:
             f.write(POSTFIX_MASTER.format(port=self.port))
         os.makedirs(os.path.join(self.pbase, "spool"))
-        self.maillog = os.path.join(self.pbase, "maillog")
-        self.pout = os.path.join(self.pbase, "postfix-commands.out")
         self._postfix("check", timeout=60)
         self.postfix_up = True  # from here on, stop() runs `postfix stop`
         self._postfix("start", timeout=60)
@@ -772,7 +777,7 @@ class PostfixDovecot:
         return [self.master_pid, self.dovecot.pid if self.dovecot else None]
 
     def alive(self):
-        return self.dovecot.alive() and self.master_pid is not None and start_time(self.master_pid) is not None
+        return self.dovecot is not None and self.dovecot.alive() and self.master_pid is not None and start_time(self.master_pid) is not None
 
     def count(self):
         """Messages durable in the Maildir: files in new/ and cur/ (Dovecot renames them there after fsync)."""
@@ -839,15 +844,30 @@ class PostfixDovecot:
 
 # --------------------------------------------------------------------------- one phase
 
+# The task sending right now: a signal (deadline, SIGTERM, ^C) cancels it instead of raising in the middle of
+# a socket write, so the connections close cleanly; run_phase then raises Deadline.
+SENDING = {"loop": None, "task": None, "stop": None}
+
+
+async def sending(coro, timeout):
+    SENDING["loop"], SENDING["task"] = asyncio.get_running_loop(), asyncio.current_task()
+    try:
+        return await asyncio.wait_for(coro, timeout)
+    finally:
+        SENDING["loop"] = SENDING["task"] = None
+
+
 def run_phase(server, messages, senders, per_connection, deliver_timeout, phase_timeout):
     n = len(messages)
     before = server.count()
     pids = server.pids()
     cpu0, m0, self0, la0 = tree_cpu(pids), machine_busy_cpu(), self_cpu(), loadavg()
     try:
-        sent = asyncio.run(asyncio.wait_for(send_all(server.port, messages, senders, per_connection), phase_timeout))
+        sent = asyncio.run(sending(send_all(server.port, messages, senders, per_connection), phase_timeout))
     except asyncio.TimeoutError:
         raise BenchError("%s: sending did not finish within %.0f s" % (server.name, phase_timeout))
+    except asyncio.CancelledError:
+        raise Deadline(SENDING["stop"] or "cancelled")
     t_accept = sent["elapsed"]
     accepted = len(sent["accepted_ids"])
     # Durable in the mailbox: poll until every accepted message is there (bounded).
@@ -1020,7 +1040,13 @@ def main(argv=None):
     json_path = args.json or os.path.join(HERE, "results", "smtp_bench-%s.json" % started.strftime("%Y-%m-%d-%H%M%S"))
 
     def on_signal(signum, frame):
-        raise Deadline("signal %d" % signum)
+        why = "signal %d%s" % (signum, " (--max-seconds reached)" if signum == signal.SIGALRM else "")
+        loop, task = SENDING["loop"], SENDING["task"]
+        if loop is not None and task is not None and not task.done():
+            SENDING["stop"] = why
+            loop.call_soon_threadsafe(task.cancel)
+            return
+        raise Deadline(why)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGALRM, on_signal)
@@ -1040,12 +1066,14 @@ def main(argv=None):
     aborted = None
     try:
         est = Estafeta(args.estafeta_bin, workdir)
-        servers.append(est)
+        servers.append(est)  # before start(): stopped at the end even if starting fails
+        est.start()
         setup["estafeta"] = est.describe()
         log("Estafeta pid %d: SMTP 127.0.0.1:%d, IMAP 127.0.0.1:%d" % (est.pid, est.port, est.imap_port))
         if not args.skip_postfix:
             peer = PostfixDovecot(workdir)
             servers.append(peer)
+            peer.start()
             setup["postfix"] = peer.describe()
             log("%s: SMTP 127.0.0.1:%d (master pid %d), Dovecot pid %d (IMAP 127.0.0.1:%d)"
                 % (setup["postfix"], peer.port, peer.master_pid, peer.dovecot.pid, peer.imap_port))
@@ -1106,9 +1134,9 @@ def main(argv=None):
             shutil.rmtree(workdir, ignore_errors=True)
 
     rows = summary_rows(results, args.senders)
-    print("\nSMTP inbound, %d messages of %d bytes to %s per run; each sender: one connection, %s"
-          % (args.messages, args.message_size, RCPT, "messages one after the other with RSET between"
-             if not args.per_connection else "%d message(s) per connection" % args.per_connection))
+    print("\nSMTP inbound, %d messages of %d bytes to %s per run; each sender: %s"
+          % (args.messages, args.message_size, RCPT, "one connection, messages one after the other with RSET between"
+             if not args.per_connection else "a new connection for every %d message(s)" % args.per_connection))
     print("Estafeta: %s" % setup.get("estafeta", "-"))
     print("Peer:     %s" % setup.get("postfix", "not run"))
     print_table(rows)
