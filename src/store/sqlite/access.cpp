@@ -110,8 +110,8 @@ Result<int> SqliteStore::revoke_access_devices(Id access_id) {
 }
 
 Result<std::vector<LoginCandidate>> SqliteStore::login_candidates(const std::string& address) {
-  std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(fmt::format(
+  auto db = read();
+  auto st = TRY(db->prepare(fmt::format(
       "SELECT p.id, p.access_id, p.label, p.hash, p.created, p.last_used, p.last_ip, p.revoked, "
       "x.id, x.address_id, x.user_id, x.may_change_special_folders, x.created, "
       "{}, "

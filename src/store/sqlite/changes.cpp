@@ -260,17 +260,17 @@ Result<Expunged> SqliteStore::expunge(Id mailbox_id, const std::vector<std::uint
 }
 
 Result<std::vector<std::uint32_t>> SqliteStore::expunged_since(Id mailbox_id, std::uint64_t modseq) {
-  std::lock_guard lock(m_mutex);
-  TRY(load_mailbox(*m_db, mailbox_id));
-  auto st = TRY(m_db->prepare("SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid"));
+  auto db = read();
+  TRY(load_mailbox(*db, mailbox_id));
+  auto st = TRY(db->prepare("SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid"));
   st.bind_all(mailbox_id, static_cast<std::int64_t>(modseq));
   return all<std::uint32_t>(std::move(st), read_uid);
 }
 
 Result<std::vector<Message>> SqliteStore::changed_since(Id mailbox_id, std::uint64_t modseq) {
-  std::lock_guard lock(m_mutex);
-  TRY(load_mailbox(*m_db, mailbox_id));
-  auto st = TRY(m_db->prepare(fmt::format(
+  auto db = read();
+  TRY(load_mailbox(*db, mailbox_id));
+  auto st = TRY(db->prepare(fmt::format(
       "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = ? AND m.modseq > ? "
       "ORDER BY m.uid",
       kMessageColumns)));
@@ -291,9 +291,9 @@ Result<CopyResult> SqliteStore::copy_messages(Id from_mailbox, const std::vector
 }
 
 Result<MailboxCounts> SqliteStore::mailbox_counts(Id mailbox_id) {
-  std::lock_guard lock(m_mutex);
+  auto db = read();
   // Grouped by the mailbox, so an absent one yields no row at all.
-  auto st = TRY(m_db->prepare(
+  auto st = TRY(db->prepare(
       "SELECT count(m.id), coalesce(sum((m.flags & ?2) = 0), 0), coalesce(sum((m.flags & ?3) != 0), 0), "
       "coalesce(sum(m.size), 0) FROM mailbox x LEFT JOIN message m ON m.mailbox_id = x.id WHERE x.id = ?1 "
       "GROUP BY x.id"));

@@ -75,30 +75,30 @@ Result<Mailbox> SqliteStore::create_mailbox(Id address_id, const std::string& na
 }
 
 Result<Mailbox> SqliteStore::mailbox(Id id) {
-  std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(fmt::format("SELECT {} FROM mailbox WHERE id = ?", kMailboxColumns)));
+  auto db = read();
+  auto st = TRY(db->prepare(fmt::format("SELECT {} FROM mailbox WHERE id = ?", kMailboxColumns)));
   st.bind_all(id);
   return one<Mailbox>(std::move(st), read_mailbox, "no such folder");
 }
 
 Result<Mailbox> SqliteStore::find_mailbox(Id address_id, const std::string& name) {
-  std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(fmt::format("SELECT {} FROM mailbox WHERE address_id = ? AND name = ?", kMailboxColumns)));
+  auto db = read();
+  auto st = TRY(db->prepare(fmt::format("SELECT {} FROM mailbox WHERE address_id = ? AND name = ?", kMailboxColumns)));
   st.bind_all(address_id, name);
   return one<Mailbox>(std::move(st), read_mailbox, "no such folder");
 }
 
 Result<Mailbox> SqliteStore::find_special_mailbox(Id address_id, SpecialUse use) {
-  std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(fmt::format(
+  auto db = read();
+  auto st = TRY(db->prepare(fmt::format(
       "SELECT {} FROM mailbox WHERE address_id = ? AND special_use = ? ORDER BY id LIMIT 1", kMailboxColumns)));
   st.bind_all(address_id, std::string(to_string(use)));
   return one<Mailbox>(std::move(st), read_mailbox, "no folder has that role");
 }
 
 Result<std::vector<Mailbox>> SqliteStore::list_mailboxes(Id address_id) {
-  std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(fmt::format("SELECT {} FROM mailbox WHERE address_id = ? ORDER BY name", kMailboxColumns)));
+  auto db = read();
+  auto st = TRY(db->prepare(fmt::format("SELECT {} FROM mailbox WHERE address_id = ? ORDER BY name", kMailboxColumns)));
   st.bind_all(address_id);
   return all<Mailbox>(std::move(st), read_mailbox);
 }
@@ -167,8 +167,8 @@ Result<std::vector<Appended>> SqliteStore::append_messages(const BlobInfo& b, co
 }
 
 Result<std::vector<Message>> SqliteStore::list_messages(Id mailbox_id) {
-  std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(fmt::format(
+  auto db = read();
+  auto st = TRY(db->prepare(fmt::format(
       "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = ? ORDER BY m.uid",
       kMessageColumns)));
   st.bind_all(mailbox_id);
@@ -176,8 +176,8 @@ Result<std::vector<Message>> SqliteStore::list_messages(Id mailbox_id) {
 }
 
 Result<Message> SqliteStore::message(Id mailbox_id, std::uint32_t uid) {
-  std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(fmt::format(
+  auto db = read();
+  auto st = TRY(db->prepare(fmt::format(
       "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = ? AND m.uid = ?",
       kMessageColumns)));
   st.bind_all(mailbox_id, std::int64_t{uid});
@@ -185,8 +185,8 @@ Result<Message> SqliteStore::message(Id mailbox_id, std::uint32_t uid) {
 }
 
 Result<BlobInfo> SqliteStore::blob_info(Id blob_id) {
-  std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(
+  auto db = read();
+  auto st = TRY(db->prepare(
       "SELECT hash, size, envelope, bodystructure, subject, from_name, from_address, recipients, date, message_id, "
       "has_attachments, preview FROM blob WHERE id = ?"));
   st.bind_all(blob_id);
@@ -219,12 +219,12 @@ Result<std::vector<Message>> SqliteStore::find_messages_by_message_id(Id mailbox
 }
 
 Result<std::vector<std::uint32_t>> SqliteStore::search_text(Id mailbox_id, const std::string& needle) {
-  std::lock_guard lock(m_mutex);
+  auto db = read();
   // Trigrams answer needles of three characters or more from the index;
   // shorter ones need a scan of the indexed text (LIKE is case-insensitive
   // for ASCII, as the trigram tokenizer is).
   bool indexed = utf8_length(needle) >= 3;
-  auto st = TRY(m_db->prepare(
+  auto st = TRY(db->prepare(
       indexed ? "SELECT m.uid FROM blob_text t JOIN message m ON m.blob_id = t.rowid "
                 "WHERE blob_text MATCH ? AND m.mailbox_id = ? ORDER BY m.uid"
               : "SELECT m.uid FROM message m JOIN blob_text t ON t.rowid = m.blob_id WHERE m.mailbox_id = ?2 AND "

@@ -17,6 +17,10 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
 
 namespace estafeta::store::sqlite {
 
+namespace {
+constexpr int kReaders = 3;  // reads in parallel beside the writer (2 cores, 4 worker threads)
+}  // namespace
+
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& options) {
   auto db = TRY(Database::open(options.path.string(), options.create));
   // WAL: readers never block the writer. synchronous=FULL: a commit is
@@ -28,7 +32,28 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   TRY(db->exec("PRAGMA cache_size = -32768"));  // 32 MiB of pages
   TRY(db->exec("PRAGMA temp_store = MEMORY"));
   TRY(migrate(*db));
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db)));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db)));
+  for (int i = 0; i < kReaders; ++i) {
+    auto reader = std::make_unique<Reader>();
+    reader->db = TRY(Database::open(options.path.string(), false));
+    TRY(reader->db->exec("PRAGMA query_only = ON"));
+    TRY(reader->db->exec("PRAGMA cache_size = -16384"));
+    store->m_readers.push_back(std::move(reader));
+  }
+  return store;
+}
+
+SqliteStore::ReadLease SqliteStore::read() {
+  if (m_readers.empty()) return ReadLease{std::unique_lock<std::mutex>(m_mutex), m_db.get()};
+  auto n = m_readers.size();
+  auto start = m_next_reader.fetch_add(1, std::memory_order_relaxed);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& r = *m_readers[(start + i) % n];
+    std::unique_lock<std::mutex> lock(r.mutex, std::try_to_lock);
+    if (lock.owns_lock()) return ReadLease{std::move(lock), r.db.get()};
+  }
+  auto& r = *m_readers[start % n];
+  return ReadLease{std::unique_lock<std::mutex>(r.mutex), r.db.get()};
 }
 
 Result<std::int64_t> SqliteStore::append_event(const Event& e) {

@@ -5,7 +5,9 @@
 // connection is never used from two threads at once.
 #pragma once
 
+#include <atomic>
 #include <mutex>
+#include <vector>
 
 #include "store/sqlite/db.hpp"
 #include "store/store.hpp"
@@ -124,8 +126,25 @@ class SqliteStore final : public Store {
   Result<Mailbox> create_mailbox_locked(Id address_id, const std::string& name, SpecialUse use, Time now);
   Result<Address> address_where(std::string_view where, std::int64_t id, const std::string* text);
 
+  // A connection for reads: WAL lets readers run beside the writer and each
+  // other, so read-only calls from several sessions use both cores.
+  struct Reader {
+    std::mutex mutex;
+    std::unique_ptr<Database> db;  // GUARDED_BY(mutex)
+  };
+  struct ReadLease {
+    std::unique_lock<std::mutex> lock;
+    Database* db;
+    Database* operator->() const { return db; }
+    Database& operator*() const { return *db; }
+  };
+  // A free reader (or waits for one); the writer when there are none.
+  ReadLease read();
+
   std::mutex m_mutex;
-  std::unique_ptr<Database> m_db;  // GUARDED_BY(m_mutex)
+  std::unique_ptr<Database> m_db;  // GUARDED_BY(m_mutex): every write, and reads that need the latest state
+  std::vector<std::unique_ptr<Reader>> m_readers;
+  std::atomic<unsigned> m_next_reader{0};
 };
 
 }  // namespace estafeta::store::sqlite
