@@ -1,3 +1,4 @@
+#include "core/ascii.hpp"
 #include "auth/throttle.hpp"
 
 #include <algorithm>
@@ -6,11 +7,6 @@ namespace estafeta::auth {
 
 namespace {
 constexpr auto kForget = std::chrono::minutes(15);
-std::string lower(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
 }  // namespace
 
 std::chrono::milliseconds Throttle::delay_for(int failures) {
@@ -31,7 +27,7 @@ std::chrono::milliseconds Throttle::failed(const std::string& ip, const std::str
   auto now = Clock::now();
   expire(now);
   auto& a = m_by_ip[ip];
-  auto& b = m_by_address[lower(address)];
+  auto& b = m_by_address[ascii_lower(address)];
   for (auto* e : {&a, &b}) {
     if (now - e->last > kForget) e->failures = 0;
     e->failures++;
@@ -42,7 +38,7 @@ std::chrono::milliseconds Throttle::failed(const std::string& ip, const std::str
 
 void Throttle::succeeded(const std::string& address) {
   std::lock_guard lock(m_mutex);
-  m_by_address.erase(lower(address));
+  m_by_address.erase(ascii_lower(address));
 }
 
 std::chrono::milliseconds Throttle::pending(const std::string& ip, const std::string& address) {
@@ -50,7 +46,7 @@ std::chrono::milliseconds Throttle::pending(const std::string& ip, const std::st
   auto now = Clock::now();
   std::chrono::milliseconds d{0};
   for (auto* e : {m_by_ip.count(ip) ? &m_by_ip[ip] : nullptr,
-                  m_by_address.count(lower(address)) ? &m_by_address[lower(address)] : nullptr}) {
+                  m_by_address.count(ascii_lower(address)) ? &m_by_address[ascii_lower(address)] : nullptr}) {
     if (!e || now - e->last > kForget) continue;
     d = std::max(d, delay_for(e->failures - 2));  // a couple of typos cost nothing extra
   }

@@ -42,6 +42,9 @@ enum class RecordType { a, aaaa, mx, txt, ptr, cname };
 
 const char* to_string(RecordType type);
 
+// A DNS name as lookups compare it: lower case, without a trailing dot.
+std::string normalize_name(std::string_view name);
+
 class Resolver {
  public:
   virtual ~Resolver() = default;

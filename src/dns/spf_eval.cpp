@@ -35,17 +35,10 @@ Code code_for(SpfQualifier qualifier) {
   return Code::neutral;
 }
 
-std::string normalized(std::string_view name) {
-  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-  std::string out(name);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 // `name` is `domain` or one of its subdomains (case-insensitive).
 bool within(std::string_view name, std::string_view domain) {
-  std::string n = normalized(name), d = normalized(domain);
+  std::string n = normalize_name(name), d = normalize_name(domain);
   if (n == d) return true;
   return n.size() > d.size() && n.ends_with(d) && n[n.size() - d.size() - 1] == '.';
 }
@@ -208,7 +201,7 @@ class Evaluation {
     }
     if (hosts->size() > kMaxMxNames) return fail(ErrorKind::limit, "more than 10 MX names for " + printable(target));
     for (const auto& host : *hosts) {
-      std::string name = normalized(host.host);
+      std::string name = normalize_name(host.host);
       if (!is_queryable_name(name)) continue;  // null MX (RFC 7505) or unusable
       if (any_in_network(TRY(addresses(name)), m)) return true;
     }
@@ -243,7 +236,7 @@ class Evaluation {
     }
     m_ptr_void = names->empty();
     for (std::size_t i = 0; i < names->size() && i < kMaxPtrNames; ++i) {
-      std::string name = normalized((*names)[i]);
+      std::string name = normalize_name((*names)[i]);
       if (!is_queryable_name(name)) continue;
       auto ips = addresses(name);
       if (!ips) continue;  // §5.5: a DNS error skips this name
@@ -262,7 +255,7 @@ class Evaluation {
     const auto& names = validated_names();
     if (names.empty()) return "unknown";
     for (const auto& name : names)
-      if (normalized(name) == normalized(domain)) return name;
+      if (normalize_name(name) == normalize_name(domain)) return name;
     for (const auto& name : names)
       if (within(name, domain)) return name;
     return names.front();

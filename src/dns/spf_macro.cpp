@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <string>
 
+#include "core/ascii.hpp"
 #include "dns/spf.hpp"
 
 namespace estafeta::dns {
@@ -38,7 +39,6 @@ std::string_view letters_for(MacroUse use) {
   return use == MacroUse::domain_spec ? "slodipvh" : "slodipvhcrt";
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::string quote(std::string_view text) {
   std::string out(text.substr(0, 40));
@@ -76,7 +76,7 @@ Status scan(std::string_view text, MacroUse use, OnToken&& on_token) {
     at += 2;
     if (at >= text.size()) return fail(ErrorKind::invalid, "unterminated macro in " + quote(text));
     Token token;
-    token.letter = lower(text[at]);
+    token.letter = ascii_lower(text[at]);
     token.escape = text[at] != token.letter;
     if (letters_for(use).find(token.letter) == std::string_view::npos)
       return fail(ErrorKind::invalid, std::string("macro letter '") + text[at] + "' not allowed in " + quote(text));
@@ -90,7 +90,7 @@ Status scan(std::string_view text, MacroUse use, OnToken&& on_token) {
     }
     if (digits && value == 0) return fail(ErrorKind::invalid, "macro keeps zero parts in " + quote(text));
     token.keep = value;
-    if (at < text.size() && lower(text[at]) == 'r') {
+    if (at < text.size() && ascii_lower(text[at]) == 'r') {
       token.reverse = true;
       ++at;
     }

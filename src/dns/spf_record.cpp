@@ -16,6 +16,7 @@
 // match their own grammar and appear at most once (§6); so "exp=" with an
 // empty domain-spec is a permerror (the reading the RFC 7208 test suite and
 // the erratum on §6.2 settled on).
+#include "core/ascii.hpp"
 #include "dns/spf.hpp"
 
 namespace estafeta::dns {
@@ -26,12 +27,6 @@ bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
 
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 // The term for an error message: printable, bounded.
 std::string quote(std::string_view text) {
@@ -131,7 +126,7 @@ Result<SpfMechanism> parse_mechanism(std::string_view term) {
   }
   std::size_t n = 0;
   while (n < body.size() && is_alnum(body[n])) ++n;
-  std::string name = lowercase(body.substr(0, n));
+  std::string name = ascii_lower(body.substr(0, n));
   std::string_view rest = body.substr(n);
 
   using K = SpfMechanismKind;
@@ -213,7 +208,7 @@ std::size_t modifier_name_length(std::string_view term) {
 }
 
 Status add_modifier(SpfRecord& record, std::string_view term, std::size_t name_length) {
-  std::string name = lowercase(term.substr(0, name_length));
+  std::string name = ascii_lower(term.substr(0, name_length));
   std::string_view value = term.substr(name_length + 1);
   if (name == "redirect" || name == "exp") {
     auto& slot = name == "redirect" ? record.redirect : record.explanation;
@@ -258,7 +253,7 @@ std::string SpfRecord::to_string() const {
 
 bool is_spf_record(std::string_view txt) {
   static constexpr std::string_view kVersion = "v=spf1";
-  if (txt.size() < kVersion.size() || lowercase(txt.substr(0, kVersion.size())) != kVersion) return false;
+  if (txt.size() < kVersion.size() || ascii_lower(txt.substr(0, kVersion.size())) != kVersion) return false;
   return txt.size() == kVersion.size() || txt[kVersion.size()] == ' ';
 }
 

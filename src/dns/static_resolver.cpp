@@ -3,6 +3,7 @@
 // timeouts. Used by the SPF tests and the conformance suite.
 #include <charconv>
 
+#include "core/ascii.hpp"
 #include "dns/resolver.hpp"
 
 namespace estafeta::dns {
@@ -11,13 +12,6 @@ namespace {
 
 constexpr int kMaxCnameHops = 8;
 
-std::string normalize(std::string_view name) {
-  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-  std::string out(name);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 }  // namespace
 
@@ -34,7 +28,7 @@ const char* to_string(RecordType type) {
 }
 
 StaticResolver::Node& StaticResolver::node(std::string_view name) {
-  std::string key = normalize(name);
+  std::string key = normalize_name(name);
   auto it = m_nodes.find(key);
   if (it == m_nodes.end()) it = m_nodes.emplace(std::move(key), Node{}).first;
   return it->second;
@@ -93,7 +87,7 @@ void StaticResolver::add_timeout(std::string_view name, std::optional<RecordType
 
 Result<const StaticResolver::Node*> StaticResolver::find(std::string_view name, RecordType type) {
   ++m_queries;
-  std::string key = normalize(name);
+  std::string key = normalize_name(name);
   for (int hop = 0; hop <= kMaxCnameHops; ++hop) {
     auto it = m_nodes.find(key);
     if (it == m_nodes.end()) return fail(ErrorKind::not_found, "no such name", key);
@@ -101,7 +95,7 @@ Result<const StaticResolver::Node*> StaticResolver::find(std::string_view name, 
     if (n.all_timeout || n.timeouts.contains(type))
       return fail(ErrorKind::temporary, "DNS timeout", key + " " + to_string(type));
     if (!n.cname) return &n;
-    key = normalize(*n.cname);
+    key = normalize_name(*n.cname);
   }
   return fail(ErrorKind::temporary, "CNAME chain too long or looping", std::string(name));
 }
@@ -120,6 +114,11 @@ Result<std::vector<MxRecord>> StaticResolver::mx(std::string_view name) { return
 
 Result<std::vector<std::string>> StaticResolver::ptr(const IpAddress& ip) {
   return TRY(find(ip.reverse_name(), RecordType::ptr))->ptr;
+}
+
+std::string normalize_name(std::string_view name) {
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  return ascii_lower(name);
 }
 
 }  // namespace estafeta::dns

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "imap/handlers.hpp"
 #include "imap/response.hpp"
 #include "imap/search.hpp"
@@ -21,10 +22,7 @@ bool has(unsigned bits, SearchReturn r) { return bits & static_cast<unsigned>(r)
 
 std::string mailbox_part(const std::string& addr) {
   auto at = addr.find('@');
-  auto local = at == std::string::npos ? addr : addr.substr(0, at);
-  for (auto& c : local)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return local;
+  return ascii_lower(at == std::string::npos ? addr : addr.substr(0, at));
 }
 
 bool uses_modseq(const SearchKey& k) {

@@ -5,6 +5,7 @@
 // Input is the JSON stored at delivery (mime/parsed_message.hpp). Missing or
 // mistyped members are rendered as NIL / defaults rather than trusted, so a
 // record written by an older parser still yields valid syntax.
+#include "core/ascii.hpp"
 #include "imap/fetch_render.hpp"
 
 #include <nlohmann/json.hpp>
@@ -16,12 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return out;
-}
 
 std::optional<std::string> member_string(const json& j, const char* key) {
   if (!j.is_object()) return std::nullopt;
@@ -89,7 +84,7 @@ void append_params(std::string& out, const json& part, const char* key, bool utf
     for (const json& p : *it) {
       if (!p.is_array() || p.size() != 2 || !p[0].is_string() || !p[1].is_string()) continue;
       out += any ? ' ' : '(';
-      append_string(out, upper(p[0].get<std::string>()), utf8);
+      append_string(out, ascii_upper(p[0].get<std::string>()), utf8);
       out += ' ';
       append_string(out, p[1].get<std::string>(), utf8);
       any = true;
@@ -104,7 +99,7 @@ void append_dsp_lang_loc(std::string& out, const json& part, bool utf8) {
   const auto dsp = part.find("disposition");
   if (dsp != part.end() && dsp->is_object() && member_string(*dsp, "type")) {
     out += '(';
-    append_string(out, upper(*member_string(*dsp, "type")), utf8);
+    append_string(out, ascii_upper(*member_string(*dsp, "type")), utf8);
     out += ' ';
     append_params(out, *dsp, "params", utf8);
     out += ')';
@@ -144,7 +139,7 @@ void append_body(std::string& out, const json& part, bool ext, bool utf8) {
     // body-type-mpart = 1*body SP media-subtype [SP body-ext-mpart]
     for (const json& child : *parts) append_body(out, child, ext, utf8);
     out += ' ';
-    append_string(out, upper(member_string(part, "subtype").value_or("mixed")), utf8);
+    append_string(out, ascii_upper(member_string(part, "subtype").value_or("mixed")), utf8);
     if (ext) {
       out += ' ';
       append_params(out, part, "params", utf8);
@@ -155,8 +150,8 @@ void append_body(std::string& out, const json& part, bool ext, bool utf8) {
     return;
   }
 
-  std::string type = upper(member_string(part, "type").value_or("text"));
-  std::string subtype = upper(member_string(part, "subtype").value_or("plain"));
+  std::string type = ascii_upper(member_string(part, "type").value_or("text"));
+  std::string subtype = ascii_upper(member_string(part, "subtype").value_or("plain"));
   const auto message = part.is_object() ? part.find("message") : part.end();
   const bool has_message = message != part.end() && message->is_object() && !is_opaque(part);
   const bool message_type = type == "MESSAGE" && (subtype == "RFC822" || subtype == "GLOBAL");
@@ -179,7 +174,7 @@ void append_body(std::string& out, const json& part, bool ext, bool utf8) {
   out += ' ';
   append_nstring(out, member_string(part, "description"), utf8);
   out += ' ';
-  std::string encoding = upper(member_string(part, "encoding").value_or(""));
+  std::string encoding = ascii_upper(member_string(part, "encoding").value_or(""));
   append_string(out, encoding.empty() ? "7BIT" : encoding, utf8);
   out += ' ';
   const std::uint64_t start = member_number(part, "body_start"), end = member_number(part, "body_end");

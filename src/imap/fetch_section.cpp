@@ -19,6 +19,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "core/ascii.hpp"
 #include "imap/fetch_render.hpp"
 
 namespace estafeta::imap {
@@ -85,16 +86,6 @@ Result<std::string_view> slice(std::string_view raw, const json& part, const cha
   return raw.substr(begin, end - begin);
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
-    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // HEADER.FIELDS[.NOT] (§6.4.5.1): the fields whose name matches (ASCII case
 // insensitive, otherwise exact) one of `names` — or, with `negate`, matches
@@ -122,7 +113,7 @@ std::string header_fields(std::string_view header, const std::vector<std::string
       const std::size_t colon = content.find(':');
       std::string_view name = content.substr(0, colon == std::string_view::npos ? 0 : colon);
       while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
-      const bool listed = std::any_of(names.begin(), names.end(), [&](const std::string& n) { return iequals(n, name); });
+      const bool listed = std::any_of(names.begin(), names.end(), [&](const std::string& n) { return ascii_iequals(n, name); });
       keep = !name.empty() && listed != negate;
     }
     // A continuation line before any field belongs to none and is dropped.
@@ -134,12 +125,6 @@ std::string header_fields(std::string_view header, const std::vector<std::string
   return out;
 }
 
-std::string to_upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return out;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -245,10 +230,10 @@ Result<LeafContent> leaf_content(std::string_view raw, const json& body, const s
   LeafContent leaf;
   leaf.bytes = TRY(slice(raw, *p, "body_start", "body_end"));
   const auto enc = p->find("encoding");
-  leaf.encoding = enc != p->end() && enc->is_string() ? to_upper(enc->get<std::string>()) : std::string();
+  leaf.encoding = enc != p->end() && enc->is_string() ? ascii_upper(enc->get<std::string>()) : std::string();
   if (leaf.encoding.empty()) leaf.encoding = "7BIT";
   const auto type = p->find("type");
-  leaf.text = !flag(*p, "opaque") && type != p->end() && type->is_string() && iequals(type->get<std::string>(), "text");
+  leaf.text = !flag(*p, "opaque") && type != p->end() && type->is_string() && ascii_iequals(type->get<std::string>(), "text");
   return leaf;
 }
 

@@ -1,6 +1,7 @@
 // FETCH attributes (RFC 9051 §6.4.5, RFC 3516 BINARY, RFC 7162 MODSEQ).
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "imap/parser.hpp"
 
 namespace estafeta::imap {
@@ -44,7 +45,7 @@ Result<Section> section(Reader& r, bool binary) {
     TRY(r.expect('(', "'(' before the header field names"));
     for (;;) {
       if (s.fields.size() >= r.limits().max_items) return r.bad("too many header fields");
-      s.fields.push_back(upper(TRY(r.astring())));
+      s.fields.push_back(ascii_upper(TRY(r.astring())));
       if (r.consume(')')) break;
       TRY(r.sp());
     }

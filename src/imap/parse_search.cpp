@@ -1,5 +1,6 @@
 // SEARCH keys (RFC 9051 §6.4.4, RFC 3501 §6.4.4, RFC 7162 §3.1.5 MODSEQ,
 // RFC 5182 "$", RFC 4731 RETURN options).
+#include "core/ascii.hpp"
 #include "imap/parser.hpp"
 
 namespace estafeta::imap {
@@ -44,7 +45,7 @@ Result<SearchKey> parse_modseq(Reader& r) {
   if (r.peek() == '"') {
     TRY(r.string());  // entry name (per-flag modseq): we keep one modseq per message
     TRY(r.sp());
-    auto type = upper(TRY(r.atom()));
+    auto type = ascii_upper(TRY(r.atom()));
     if (type != "PRIV" && type != "SHARED" && type != "ALL") return r.bad("expected priv, shared or all");
     TRY(r.sp());
   }
@@ -143,7 +144,7 @@ Result<SearchArgs> parse_search_program(Reader& r, bool allow_return) {
     TRY(r.expect('(', "'(' after RETURN"));
     while (!r.consume(')')) {
       if (args.returns && !r.consume(' ')) return r.bad("expected a space between RETURN options");
-      auto opt = upper(TRY(r.atom()));
+      auto opt = ascii_upper(TRY(r.atom()));
       if (opt == "MIN") args.returns |= static_cast<unsigned>(SearchReturn::min);
       else if (opt == "MAX") args.returns |= static_cast<unsigned>(SearchReturn::max);
       else if (opt == "ALL") args.returns |= static_cast<unsigned>(SearchReturn::all);
@@ -155,7 +156,7 @@ Result<SearchArgs> parse_search_program(Reader& r, bool allow_return) {
   }
   if (r.consume_word("CHARSET")) {
     TRY(r.sp());
-    args.charset = upper(TRY(r.astring()));
+    args.charset = ascii_upper(TRY(r.astring()));
     TRY(r.sp());
   }
   args.key = TRY(parse_search_keys(r));

@@ -1,5 +1,6 @@
 // tag SP command CRLF → Command (RFC 9051 §9 "command"), dispatched from a
 // table of command names; one small function per command's arguments.
+#include "core/ascii.hpp"
 #include "imap/parser.hpp"
 
 #include <fmt/format.h>
@@ -18,7 +19,7 @@ Result<Args> none(Reader&) {
 Result<Args> p_authenticate(Reader& r) {
   cmd::Authenticate a;
   TRY(r.sp());
-  a.mechanism = upper(TRY(r.atom()));
+  a.mechanism = ascii_upper(TRY(r.atom()));
   if (r.consume(' ')) {
     if (r.consume('=')) a.initial = "=";
     else a.initial = TRY(r.atom());
@@ -40,7 +41,7 @@ Result<Args> p_enable(Reader& r) {
   do {
     TRY(r.sp());
     if (e.capabilities.size() >= r.limits().max_items) return r.bad("too many capabilities");
-    e.capabilities.push_back(upper(TRY(r.atom())));
+    e.capabilities.push_back(ascii_upper(TRY(r.atom())));
   } while (r.peek() == ' ');
   return Args{e};
 }
@@ -174,7 +175,7 @@ Result<Args> list_like(Reader& r, bool lsub) {
     while (!r.consume(')')) {
       if (!l.select_opts.empty()) TRY(r.sp());
       if (l.select_opts.size() >= 16) return r.bad("too many LIST selection options");
-      l.select_opts.push_back(upper(TRY(r.atom())));
+      l.select_opts.push_back(ascii_upper(TRY(r.atom())));
     }
     TRY(r.sp());
   }
@@ -199,7 +200,7 @@ Result<Args> list_like(Reader& r, bool lsub) {
     while (!r.consume(')')) {
       if (!l.return_opts.empty()) TRY(r.sp());
       if (l.return_opts.size() >= 16) return r.bad("too many RETURN options");
-      auto opt = upper(TRY(r.atom()));
+      auto opt = ascii_upper(TRY(r.atom()));
       if (opt == "STATUS") {
         TRY(r.sp());
         l.status_items = TRY(status_items(r));
@@ -386,7 +387,7 @@ Result<Args> sort(Reader& r, bool uid) {
     TRY(r.sp());
   }
   TRY(r.sp());
-  s.charset = upper(TRY(r.astring()));
+  s.charset = ascii_upper(TRY(r.astring()));
   TRY(r.sp());
   s.search.key = TRY(parse_search_keys(r));
   return Args{s};
@@ -398,9 +399,9 @@ Result<Args> thread(Reader& r, bool uid) {
   cmd::Thread t;
   t.uid = uid;
   TRY(r.sp());
-  t.algorithm = upper(TRY(r.atom()));
+  t.algorithm = ascii_upper(TRY(r.atom()));
   TRY(r.sp());
-  t.charset = upper(TRY(r.astring()));
+  t.charset = ascii_upper(TRY(r.astring()));
   TRY(r.sp());
   t.search.key = TRY(parse_search_keys(r));
   return Args{t};
@@ -451,13 +452,13 @@ std::expected<Command, ParseFailure> parse_command(std::string_view text, const 
   if (auto s = r.sp(); !s) return std::unexpected(ParseFailure{"*", "invalid tag"});
   auto name = r.atom();
   if (!name) return failure(Error{ErrorKind::invalid, "expected a command name"});
-  c.name = upper(*name);
+  c.name = ascii_upper(*name);
   const Entry* found = nullptr;
   if (c.name == "UID") {
     if (!r.consume(' ')) return failure(Error{ErrorKind::invalid, "expected a command after UID"});
     auto sub = r.atom();
     if (!sub) return failure(Error{ErrorKind::invalid, "expected a command after UID"});
-    auto u = upper(*sub);
+    auto u = ascii_upper(*sub);
     for (auto& e : kUidCommands)
       if (u == e.name) found = &e;
     if (!found) return failure(Error{ErrorKind::invalid, fmt::format("UID {} is not a command", u)});

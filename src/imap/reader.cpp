@@ -1,3 +1,4 @@
+#include "core/ascii.hpp"
 #include "imap/reader.hpp"
 
 #include <fmt/format.h>
@@ -35,7 +36,7 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
 int month_of(std::string_view m) {
   static constexpr const char* kMonths[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
                                             "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
-  auto u = upper(m);
+  auto u = ascii_upper(m);
   for (int i = 0; i < 12; ++i)
     if (u == kMonths[i]) return i + 1;
   return 0;
@@ -49,12 +50,6 @@ unsigned days_in_month(std::int64_t y, unsigned m) {
 
 }  // namespace
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return out;
-}
 
 std::unexpected<Error> Reader::bad(std::string message) const {
   return fail(ErrorKind::invalid, std::move(message));
@@ -242,9 +237,9 @@ Result<std::string> Reader::flag() {
     if (consume('*')) return std::string("\\*");
     auto name = TRY(atom());
     static constexpr const char* kSystem[] = {"\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"};
-    auto u = upper(name);
+    auto u = ascii_upper(name);
     for (auto* canonical : kSystem)
-      if (u == upper(canonical + 1)) return std::string(canonical);
+      if (u == ascii_upper(canonical + 1)) return std::string(canonical);
     return "\\" + name;  // an extension flag, kept as given
   }
   return atom();

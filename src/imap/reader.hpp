@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ascii.hpp"
 #include "core/result.hpp"
 #include "imap/command.hpp"
 
@@ -68,7 +69,5 @@ class Reader {
   const ParserLimits& m_limits;
 };
 
-// Upper-cases ASCII letters.
-std::string upper(std::string_view s);
 
 }  // namespace estafeta::imap

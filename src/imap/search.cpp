@@ -1,3 +1,4 @@
+#include "core/ascii.hpp"
 #include "imap/search.hpp"
 
 #include <algorithm>
@@ -11,15 +12,9 @@ namespace {
 
 using K = SearchKey::Kind;
 
-std::string fold(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 bool contains(std::string_view hay, std::string_view needle) {
-  return fold(hay).find(fold(needle)) != std::string::npos;
+  return ascii_lower(hay).find(ascii_lower(needle)) != std::string::npos;
 }
 
 // Everything a key may ask of one message, loaded on first use.
@@ -72,7 +67,7 @@ class Evaluator {
       case K::old: return true;      // OLD = NOT RECENT
       case K::keyword:
       case K::unkeyword: {
-        bool has = std::any_of(m.keywords.begin(), m.keywords.end(), [&](auto& kw) { return fold(kw) == fold(k.text); });
+        bool has = std::any_of(m.keywords.begin(), m.keywords.end(), [&](auto& kw) { return ascii_lower(kw) == ascii_lower(k.text); });
         return k.kind == K::keyword ? has : !has;
       }
       case K::subject: return contains(f.info().subject, k.text);
@@ -147,7 +142,7 @@ std::string raw_header(std::string_view raw) {
 
 std::vector<std::string> header_values(std::string_view h, std::string_view name) {
   std::vector<std::string> out;
-  auto lname = fold(name);
+  auto lname = ascii_lower(name);
   std::size_t pos = 0;
   std::string current;
   bool in_field = false;
@@ -162,7 +157,7 @@ std::vector<std::string> header_values(std::string_view h, std::string_view name
       if (in_field) out.push_back(current);
       in_field = false;
       auto colon = line.find(':');
-      if (colon != std::string_view::npos && fold(line.substr(0, colon)) == lname) {
+      if (colon != std::string_view::npos && ascii_lower(line.substr(0, colon)) == lname) {
         in_field = true;
         current = std::string(line.substr(colon + 1));
       }

@@ -1,3 +1,4 @@
+#include "core/ascii.hpp"
 #include "imap/thread.hpp"
 
 #include <algorithm>
@@ -12,12 +13,6 @@ namespace {
 
 bool wsp(char c) { return c == ' ' || c == '\t'; }
 
-std::string fold(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 // subj-blob: "[" *BLOBCHAR "]" *WSP — returns its length at `s`, or 0.
 std::size_t blob_at(std::string_view s) {
@@ -52,7 +47,7 @@ BaseSubject base_subject(std::string_view decoded) {
     if (c == ' ' && !s.empty() && s.back() == ' ') continue;
     s += c;
   }
-  s = fold(s);
+  s = ascii_lower(s);
   bool reply = false;
   for (;;) {
     // (2) trailers: "(fwd)" and white space.

@@ -1,16 +1,12 @@
 // Mail services, their domains and addresses.
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "manage/manager.hpp"
 
 namespace estafeta::manage {
 
 namespace {
-std::string lower(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
 }  // namespace
 
 Result<store::MailService> Manager::create_service(const Actor& actor, const std::string& org_name,
@@ -49,7 +45,7 @@ Result<store::Domain> Manager::add_domain(const Actor& actor, const std::string&
   auto s = TRY(m_store.find_service(service));
   if (!actor.is_operator() && actor.user->org_id != s.org_id) return fail(ErrorKind::not_found, "no such mail service");
   TRY(may_manage_org(actor, s.org_id));
-  auto name = lower(domain);
+  auto name = ascii_lower(domain);
   if (name.ends_with('.')) name.pop_back();
   TRY(check_domain_name(name));
   auto d = TRY(m_store.add_domain(s.id, name));
@@ -71,7 +67,7 @@ Result<std::vector<store::Domain>> Manager::list_domains(const Actor& actor, con
 }
 
 Status Manager::remove_domain(const Actor& actor, const std::string& domain) {
-  auto name = lower(domain);
+  auto name = ascii_lower(domain);
   if (name.ends_with('.')) name.pop_back();
   auto d = TRY(m_store.find_domain(name));
   auto s = TRY(m_store.service(d.service_id));
@@ -87,7 +83,7 @@ Result<store::Address> Manager::create_address(const Actor& actor, const std::st
   if (at == std::string::npos || at == 0 || at + 1 == address.size())
     return fail(ErrorKind::invalid, fmt::format("'{}' is not an address of the form name@domain", address));
   auto local = address.substr(0, at);
-  auto domain_name = lower(address.substr(at + 1));
+  auto domain_name = ascii_lower(address.substr(at + 1));
   TRY(check_local_part(local));
   auto domain = m_store.find_domain(domain_name);
   if (!domain)

@@ -4,6 +4,7 @@
 //
 // Security: all input is untrusted; decoding is chunked and capped by the
 // caller's byte budget so a huge part cannot blow up memory.
+#include "core/ascii.hpp"
 #include "mime/decode.hpp"
 
 #include <gmime/gmime.h>
@@ -64,7 +65,7 @@ std::string transfer_decode(std::string_view body, std::string_view encoding, st
 }
 
 std::string charset_to_utf8(std::string_view bytes, std::string_view charset) {
-  std::string cs = to_lower(trim(charset));
+  std::string cs = ascii_lower(trim(charset));
   if (is_utf8_or_ascii(cs)) return to_valid_utf8(bytes);
   // Mail labelled latin-1 is routinely windows-1252 (as browsers assume).
   if (cs == "iso-8859-1" || cs == "iso8859-1" || cs == "latin1") cs = "windows-1252";

@@ -3,6 +3,7 @@
 //
 // Security: input is untrusted; every scan is bounded by the range given and
 // runs in linear time.
+#include "core/ascii.hpp"
 #include "mime/header.hpp"
 
 #include <cstring>
@@ -77,7 +78,7 @@ HeaderBlock scan_header(std::string_view raw, std::size_t begin, std::size_t end
 
 const HeaderField* find_field(const std::vector<HeaderField>& fields, std::string_view name) {
   for (const HeaderField& f : fields)
-    if (iequals(f.name, name)) return &f;
+    if (ascii_iequals(f.name, name)) return &f;
   return nullptr;
 }
 

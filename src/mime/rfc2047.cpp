@@ -5,6 +5,7 @@
 //
 // Security: linear in the input (GMime's own decoder is quadratic on
 // "=?x?Q?A=?x?Q?A…", which is why header text is decoded here).
+#include "core/ascii.hpp"
 #include "mime/rfc2047.hpp"
 
 #include <optional>
@@ -148,7 +149,7 @@ class WordScanner {
 };
 
 bool same_charset(std::string_view a, std::string_view b) {
-  return iequals(a.substr(0, a.find('*')), b.substr(0, b.find('*')));
+  return ascii_iequals(a.substr(0, a.find('*')), b.substr(0, b.find('*')));
 }
 
 // Walks `s`, calling on_literal(text, between_words) for text outside

@@ -17,6 +17,7 @@
 //
 // Security: untrusted input. Recursion is bounded by Limits::max_depth, the
 // number of parts by Limits::max_parts; each scan is linear in its range.
+#include "core/ascii.hpp"
 #include "mime/structure.hpp"
 
 #include <gmime/gmime.h>
@@ -41,7 +42,7 @@ bool split_media_type(std::string_view v, std::string& type, std::string& subtyp
   std::size_t i = 0;
   while (i < v.size() && is_token_char(v[i])) ++i;
   if (i == 0) return false;
-  type = to_lower(v.substr(0, i));
+  type = ascii_lower(v.substr(0, i));
   while (i < v.size() && (v[i] == ' ' || v[i] == '\t')) ++i;
   if (i >= v.size() || v[i] != '/') return false;
   ++i;
@@ -49,7 +50,7 @@ bool split_media_type(std::string_view v, std::string& type, std::string& subtyp
   const std::size_t s = i;
   while (i < v.size() && is_token_char(v[i])) ++i;
   if (i == s) return false;
-  subtype = to_lower(v.substr(s, i - s));
+  subtype = ascii_lower(v.substr(s, i - s));
   return true;
 }
 
@@ -61,7 +62,7 @@ std::vector<Param> params_of(GMimeParamList* list) {
     const char* name = g_mime_param_get_name(p);
     const char* value = g_mime_param_get_value(p);
     if (!name || !*name) continue;
-    out.push_back({to_lower(to_valid_utf8(name)), to_valid_utf8(value ? value : "")});
+    out.push_back({ascii_lower(to_valid_utf8(name)), to_valid_utf8(value ? value : "")});
   }
   return out;
 }
@@ -114,7 +115,7 @@ void read_content_fields(Part& part, bool digest_child, GMimeParserOptions* opti
   if (part.type == "text" && !part.param("charset")) part.params.push_back({"charset", "us-ascii"});  // RFC 2046 §4.1.2
 
   if (const HeaderField* f = find_field(part.fields, "Content-Transfer-Encoding")) {
-    part.encoding = to_lower(to_valid_utf8(strip_comments(unfold(f->value))));
+    part.encoding = ascii_lower(to_valid_utf8(strip_comments(unfold(f->value))));
     if (part.encoding.empty()) part.encoding = "7bit";
   }
   part.id = raw_field(part, "Content-ID");
@@ -126,7 +127,7 @@ void read_content_fields(Part& part, bool digest_child, GMimeParserOptions* opti
     const std::string v = structured_value(*f);
     GMimeContentDisposition* d = g_mime_content_disposition_parse(options, v.c_str());
     const char* type = g_mime_content_disposition_get_disposition(d);
-    const std::string t = to_lower(trim(to_valid_utf8(type ? type : "")));
+    const std::string t = ascii_lower(trim(to_valid_utf8(type ? type : "")));
     if (!t.empty()) {
       part.disposition = t;
       part.disposition_params = params_of(g_mime_content_disposition_get_parameters(d));

@@ -1,6 +1,7 @@
 // Text helpers: UTF-8 validation and repair (RFC 3629 §3-4), windows-1252
 // fallback for stray 8-bit bytes, truncation on code-point boundaries,
 // whitespace collapsing and a small HTML-to-text converter for indexing.
+#include "core/ascii.hpp"
 #include "mime/text.hpp"
 
 #include <array>
@@ -226,7 +227,7 @@ std::string html_to_text(std::string_view html) {
     if (closing) ++j;
     const std::size_t name_start = j;
     while (j < html.size() && std::isalnum(static_cast<unsigned char>(html[j]))) ++j;
-    const std::string name = to_lower(html.substr(name_start, j - name_start));
+    const std::string name = ascii_lower(html.substr(name_start, j - name_start));
     const bool markup = !name.empty() || (j < html.size() && (html[j] == '!' || html[j] == '?'));
     if (!markup) {  // a literal '<' in text, as in "a < b"
       out += '<';
@@ -246,7 +247,7 @@ std::string html_to_text(std::string_view html) {
       const std::string end_tag = "</" + name;
       std::size_t k = i;
       for (; k + end_tag.size() <= html.size(); ++k)
-        if (iequals(html.substr(k, end_tag.size()), end_tag)) break;
+        if (ascii_iequals(html.substr(k, end_tag.size()), end_tag)) break;
       if (k + end_tag.size() > html.size()) {
         i = html.size();
       } else {
@@ -273,23 +274,7 @@ void sanitize_controls(std::string& s) {
   s.resize(w);
 }
 
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 std::string_view trim(std::string_view s) {
   const auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/ascii.hpp"
+
 namespace estafeta::mime::detail {
 
 // True when `s` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF).
@@ -42,8 +44,6 @@ std::string html_to_text(std::string_view html);
 void sanitize_controls(std::string& s);
 
 // ASCII helpers.
-std::string to_lower(std::string_view s);
-bool iequals(std::string_view a, std::string_view b);
 std::string_view trim(std::string_view s);  // SP, HTAB, CR, LF
 
 }  // namespace estafeta::mime::detail

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "core/log.hpp"
 #include "dns/spf.hpp"
 #include "mime/parsed_message.hpp"
@@ -31,11 +32,6 @@ std::string rfc5322_now(std::time_t t) {
   return buf;
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
 
 const char* spf_name(dns::SpfResult::Code c) {
   switch (c) {
@@ -150,7 +146,7 @@ Reply Session::accept_message(std::string message) {
       }
       store::OutboundRecipient o;
       o.address = r.rcpt.recipient.address();
-      o.domain = lower(r.rcpt.recipient.domain);
+      o.domain = ascii_lower(r.rcpt.recipient.domain);
       o.orcpt = r.rcpt.orcpt;
       if (r.rcpt.notify_given) {
         o.notify_never = r.rcpt.notify_never;

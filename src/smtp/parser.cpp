@@ -1,3 +1,4 @@
+#include "core/ascii.hpp"
 #include "smtp/parser.hpp"
 
 #include <charconv>
@@ -19,19 +20,7 @@ bool atext(unsigned char c) {
   return std::string_view("!#$%&'*+-/=?^_`{|}~").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return out;
-}
 
 // Domain = sub-domain *("." sub-domain); sub-domain = Let-dig [Ldh-str];
 // U-labels allowed with SMTPUTF8 (8-bit octets accepted as letters).
@@ -102,7 +91,7 @@ std::expected<Mailbox, ParseError> parse_mailbox(std::string_view s) {
     if (!valid_domain(domain)) return Unexpected(ParseError{501, "5.1.3", "bad domain in the address"});
     for (unsigned char c : domain)
       if (c >= 0x80) m.utf8 = true;
-    m.domain = lower(domain);
+    m.domain = ascii_lower(domain);
   }
   return m;
 }
@@ -147,7 +136,7 @@ std::vector<std::pair<std::string, std::string>> params(std::string_view s, bool
           }
         }
     }
-    out.emplace_back(upper(key), value);
+    out.emplace_back(ascii_upper(key), value);
     if (out.size() > 16) {
       ok = false;
       return out;
@@ -167,7 +156,7 @@ std::optional<std::uint64_t> number(std::string_view s) {
 // "FROM:" / "TO:" then the path and the parameters.
 std::expected<std::pair<std::string_view, std::string_view>, ParseError> split_path(std::string_view rest,
                                                                                     std::string_view keyword) {
-  if (rest.size() < keyword.size() || upper(rest.substr(0, keyword.size())) != keyword)
+  if (rest.size() < keyword.size() || ascii_upper(rest.substr(0, keyword.size())) != keyword)
     return syntax(std::string("expected ") + std::string(keyword));
   rest.remove_prefix(keyword.size());
   if (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);  // tolerated: "MAIL FROM: <a@b>"
@@ -256,7 +245,7 @@ std::expected<Command, ParseError> parse_command(std::string_view line) {
   for (unsigned char c : line)
     if (c == '\r' || c == '\n' || c == 0) return Unexpected(ParseError{500, "5.5.2", "bad characters in the command"});
   auto sp = line.find(' ');
-  auto verb = upper(line.substr(0, sp));
+  auto verb = ascii_upper(line.substr(0, sp));
   auto rest = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
   Command c{};
   auto no_args = [&](Command::Verb v) -> std::expected<Command, ParseError> {
@@ -290,7 +279,7 @@ std::expected<Command, ParseError> parse_command(std::string_view line) {
         if (!n) return syntax("SIZE needs a number");
         c.mail.size = *n;
       } else if (k == "BODY") {
-        auto u = upper(v);
+        auto u = ascii_upper(v);
         if (u == "7BIT") c.mail.body = Body::seven_bit;
         else if (u == "8BITMIME") c.mail.body = Body::eight_bit_mime;
         else if (u == "BINARYMIME") c.mail.body = Body::binary_mime;
@@ -299,7 +288,7 @@ std::expected<Command, ParseError> parse_command(std::string_view line) {
         if (!v.empty()) return syntax("SMTPUTF8 takes no value");
         c.mail.smtputf8 = true;
       } else if (k == "RET") {
-        auto u = upper(v);
+        auto u = ascii_upper(v);
         if (u == "FULL") c.mail.ret = Ret::full;
         else if (u == "HDRS") c.mail.ret = Ret::headers;
         else return syntax("RET must be FULL or HDRS");
@@ -323,7 +312,7 @@ std::expected<Command, ParseError> parse_command(std::string_view line) {
     auto split = split_path(rest, "TO:");
     if (!split) return Unexpected(split.error());
     auto inner = split->first.substr(1, split->first.size() - 2);
-    if (upper(inner) == "POSTMASTER") {
+    if (ascii_upper(inner) == "POSTMASTER") {
       c.rcpt.postmaster = true;
       c.rcpt.recipient = Mailbox{"postmaster", "", false, false, false};
     } else {
@@ -336,7 +325,7 @@ std::expected<Command, ParseError> parse_command(std::string_view line) {
       if (k == "NOTIFY") {
         c.rcpt.notify_given = true;
         std::size_t pos = 0;
-        auto u = upper(v);
+        auto u = ascii_upper(v);
         while (pos <= u.size()) {
           auto comma = u.find(',', pos);
           auto item = u.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
@@ -378,7 +367,7 @@ std::expected<Command, ParseError> parse_command(std::string_view line) {
     if (!n) return syntax("BDAT needs a chunk size");
     c.chunk_size = *n;
     if (space != std::string_view::npos) {
-      if (upper(rest.substr(space + 1)) != "LAST") return syntax("expected LAST after the chunk size");
+      if (ascii_upper(rest.substr(space + 1)) != "LAST") return syntax("expected LAST after the chunk size");
       c.last = true;
     }
     return c;
@@ -386,7 +375,7 @@ std::expected<Command, ParseError> parse_command(std::string_view line) {
   if (verb == "AUTH") {
     c.verb = Command::Verb::auth;
     auto space = rest.find(' ');
-    c.mechanism = upper(rest.substr(0, space));
+    c.mechanism = ascii_upper(rest.substr(0, space));
     if (c.mechanism.empty()) return syntax("AUTH needs a mechanism");
     if (space != std::string_view::npos) c.initial = std::string(rest.substr(space + 1));
     return c;

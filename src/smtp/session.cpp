@@ -1,5 +1,6 @@
 // The SMTP state machine: greeting, EHLO, AUTH, MAIL, RCPT, DATA/BDAT,
 // RSET, NOOP, VRFY, HELP, STARTTLS, QUIT (RFC 5321 §4.1.4 ordering).
+#include "core/ascii.hpp"
 #include "smtp/session.hpp"
 
 #include <fmt/format.h>
@@ -14,11 +15,6 @@
 namespace estafeta::smtp {
 
 namespace {
-std::string lower(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
 }  // namespace
 
 Session::Session(net::Services& services, SessionOptions options)
@@ -203,7 +199,7 @@ Reply Session::login(const std::string& address, const std::string& password) {
   m_allowed_senders.clear();
   if (auto accesses = m_services.store->list_user_accesses(m_who->user.id))
     for (auto& a : *accesses)
-      if (auto addr = m_services.store->address(a.address_id)) m_allowed_senders.push_back(lower(addr->address));
+      if (auto addr = m_services.store->address(a.address_id)) m_allowed_senders.push_back(ascii_lower(addr->address));
   Reply r{reply(235, "2.7.0", "authentication successful")};
   r.delay = login.delay;
   return r;
@@ -225,7 +221,7 @@ Result<store::Address> Session::postmaster_of(const store::Domain& domain) {
 }
 
 bool Session::sender_allowed(const std::string& address) const {
-  auto a = lower(address);
+  auto a = ascii_lower(address);
   for (auto& s : m_allowed_senders)
     if (s == a) return true;
   return false;
@@ -262,7 +258,7 @@ Reply Session::rcpt(const Command& c) {
   if (r.postmaster) {
     // "<Postmaster>" without a domain (RFC 5321 §4.1.1.3): our host name if
     // we serve it, otherwise the first domain we serve.
-    domain = lower(m_options.hostname);
+    domain = ascii_lower(m_options.hostname);
     if (!store.find_domain(domain))
       if (auto all = store.list_domains(std::nullopt); all && !all->empty()) domain = all->front().name;
   }
@@ -280,7 +276,7 @@ Reply Session::rcpt(const Command& c) {
     m_recipients.push_back({r, std::nullopt});
     return Reply{reply(250, "2.1.5", "recipient ok")};
   }
-  bool postmaster = r.postmaster || lower(r.recipient.local) == "postmaster";
+  bool postmaster = r.postmaster || ascii_lower(r.recipient.local) == "postmaster";
   auto local = store.find_address((postmaster ? std::string("postmaster") : r.recipient.local) + "@" + domain);
   // Every served domain takes mail for postmaster (RFC 5321 §4.5.1): without
   // such an address it goes to the domain's administrators.

@@ -1,3 +1,4 @@
+#include "core/ascii.hpp"
 #include "store/types.hpp"
 
 #include <string_view>
@@ -27,16 +28,6 @@ constexpr std::pair<SpecialUse, const char*> kUses[] = {
     {SpecialUse::flagged, "\\Flagged"},
 };
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 }  // namespace
 
 const char* to_string(SpecialUse use) {
@@ -46,10 +37,10 @@ const char* to_string(SpecialUse use) {
 }
 
 std::optional<SpecialUse> parse_special_use(std::string_view text) {
-  if (text.empty() || iequals(text, "none")) return SpecialUse::none;
+  if (text.empty() || ascii_iequals(text, "none")) return SpecialUse::none;
   std::string_view bare = text.starts_with('\\') ? text.substr(1) : text;
   for (auto& [u, name] : kUses)
-    if (iequals(bare, std::string_view(name).substr(1))) return u;
+    if (ascii_iequals(bare, std::string_view(name).substr(1))) return u;
   return std::nullopt;
 }
 

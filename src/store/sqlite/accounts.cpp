@@ -1,6 +1,7 @@
 // Organisations, users, mail services, domains and addresses.
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "store/sqlite/rows.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -21,11 +22,6 @@ Status name_conflict(Status r, std::string message) {
   return r;
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
 
 }  // namespace
 
@@ -180,7 +176,7 @@ Result<Domain> SqliteStore::add_domain(Id service_id, const std::string& name) {
   std::lock_guard lock(m_mutex);
   auto st = TRY(m_db->prepare("INSERT INTO domain (service_id, name, created) VALUES (?, ?, ?)"));
   auto now = unix_now();
-  auto normal = lower(name);
+  auto normal = ascii_lower(name);
   TRY(name_conflict(st.bind_all(service_id, normal, now).run(),
                     fmt::format("the domain '{}' is already in use", normal)));
   return Domain{m_db->last_insert_id(), service_id, normal, now};

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/ascii.hpp"
 #include "store/sqlite/rows.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -24,19 +25,14 @@ namespace {
 // The last UID a message may get (append_messages refuses 0xffffffff too).
 constexpr std::uint64_t kMaxUid = 0xfffffffe;
 
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
-}
 
-bool is_inbox(std::string_view name) { return iequals(name, "INBOX"); }
+bool is_inbox(std::string_view name) { return ascii_iequals(name, "INBOX"); }
 
 // --- keywords
 
 bool has_keyword(const std::vector<std::string>& set, std::string_view keyword) {
-  return std::any_of(set.begin(), set.end(), [&](const std::string& k) { return iequals(k, keyword); });
+  return std::any_of(set.begin(), set.end(), [&](const std::string& k) { return ascii_iequals(k, keyword); });
 }
 
 // Drops case-insensitive duplicates, keeping the first spelling.
@@ -78,7 +74,7 @@ std::vector<std::string> apply_keywords(const std::vector<std::string>& current,
       break;
     case FlagOp::replace:
       for (auto& k : given) {
-        auto it = std::find_if(current.begin(), current.end(), [&](const std::string& c) { return iequals(c, k); });
+        auto it = std::find_if(current.begin(), current.end(), [&](const std::string& c) { return ascii_iequals(c, k); });
         out.push_back(it != current.end() ? *it : k);
       }
       break;
