@@ -133,12 +133,7 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
 }  // namespace
 
 asio::awaitable<void> imap_session(asio::ip::tcp::socket socket, net::SessionEnv env) {
-  auto c = net::Connection::create(co_await asio::this_coro::executor, std::move(socket), *env.tls);
-  if (!implicit_tls(env.listener->protocol) || co_await c->start_tls()) {
-    if (env.over_limit) co_await c->write("* BYE too many connections from your address\r\n");
-    else co_await run(*c, env);
-  }
-  co_await c->close();
+  return net::serve_connection(std::move(socket), std::move(env), "* BYE too many connections from your address\r\n", run);
 }
 
 }  // namespace estafeta::imap

@@ -2,6 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/detached.hpp>
@@ -141,6 +142,16 @@ asio::awaitable<void> Connection::close() {
   error_code ignored;
   m_tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   m_tcp.close();
+}
+
+asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, SessionEnv env, std::string_view over_limit_reply,
+                                       LineSession run) {
+  auto c = Connection::create(co_await asio::this_coro::executor, std::move(socket), *env.tls);
+  if (!implicit_tls(env.listener->protocol) || co_await c->start_tls()) {
+    if (env.over_limit) co_await c->write(over_limit_reply);
+    else co_await run(*c, env);
+  }
+  co_await c->close();
 }
 
 }  // namespace estafeta::net

@@ -28,6 +28,7 @@
 #include <string_view>
 
 #include "core/event_bus.hpp"
+#include "net/session.hpp"
 
 namespace estafeta::net {
 
@@ -86,5 +87,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::atomic<std::int64_t> m_address{0};
   EventBus::Subscription m_subscription;
 };
+
+// The life of a line-protocol connection: the TLS handshake first on an
+// implicit-TLS listener; the protocol's refusal (a complete reply line) when
+// the peer is over its connection limit, otherwise `run`; then an orderly
+// close. `over_limit_reply` must outlive the call (a string literal).
+using LineSession = asio::awaitable<void> (*)(Connection& connection, SessionEnv& env);
+asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, SessionEnv env, std::string_view over_limit_reply,
+                                       LineSession run);
 
 }  // namespace estafeta::net

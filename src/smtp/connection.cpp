@@ -173,18 +173,16 @@ SessionOptions options_for(const net::Connection& c, const net::SessionEnv& env)
   return o;
 }
 
+asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
+  Driver driver(c, env, options_for(c, env));
+  co_await driver.run();
+}
+
 }  // namespace
 
 asio::awaitable<void> smtp_session(asio::ip::tcp::socket socket, net::SessionEnv env) {
-  auto c = net::Connection::create(co_await asio::this_coro::executor, std::move(socket), *env.tls);
-  if (!implicit_tls(env.listener->protocol) || co_await c->start_tls()) {
-    if (env.over_limit) co_await c->write(reply(421, "4.7.0", "too many connections from your address"));
-    else {
-      Driver driver(*c, env, options_for(*c, env));
-      co_await driver.run();
-    }
-  }
-  co_await c->close();
+  return net::serve_connection(std::move(socket), std::move(env), "421 4.7.0 too many connections from your address\r\n",
+                               run);
 }
 
 }  // namespace estafeta::smtp
