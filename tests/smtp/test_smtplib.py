@@ -410,10 +410,20 @@ class ConnectionLimitTest(unittest.TestCase):
                        extra="[limits]\nmax_connections_per_ip = 3\n")
         self.addCleanup(srv.remove)
         srv.start()
-        held = [srv.raw("mx"), srv.raw("mx"), srv.raw("submission_plain")]
-        for c in held:
-            self.addCleanup(c.close)
+        # The readiness probes of start() hold their slots until the server
+        # has seen them close: take the three slots as they come free.
+        held = []
+        deadline = time.monotonic() + 5
+        for kind in ("mx", "mx", "submission_plain"):
+            while True:
+                c = srv.raw(kind)
+                self.addCleanup(c.close)
+                if c.greeting[0] == 220 or time.monotonic() > deadline:
+                    break
+                c.close()
+                time.sleep(0.05)
             self.assertEqual(c.greeting[0], 220)
+            held.append(c)
         over = srv.raw("mx")
         self.addCleanup(over.close)
         self.assertEqual(over.greeting, (421, ["4.7.0 too many connections from your address"]))
