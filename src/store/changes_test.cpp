@@ -647,14 +647,19 @@ TEST_F(ChangesTest, CollectUnreferencedBlobs) {
 TEST_F(ChangesTest, MigratesFromSchemaOne) {
   auto u = append(m_inbox, 2);
   raw("DROP TABLE expunged; DROP TABLE event_log; DROP TABLE queue_rcpt; DROP TABLE queue; DROP TABLE trace; "
-      "PRAGMA user_version = 1;");
+      "DROP TRIGGER message_used; DROP TRIGGER message_unused; DROP TRIGGER message_moved; "
+      "DROP TRIGGER mailbox_unused; ALTER TABLE address DROP COLUMN quota_bytes; "
+      "ALTER TABLE address DROP COLUMN quota_messages; ALTER TABLE address DROP COLUMN save_sent; "
+      "ALTER TABLE address DROP COLUMN used_bytes; ALTER TABLE address DROP COLUMN used_messages; "
+      "ALTER TABLE domain DROP COLUMN spf_fail; PRAGMA user_version = 1;");
   EXPECT_EQ(raw_int("PRAGMA user_version"), 1);
   EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE name = 'expunged'"), 0);
 
   reopen();
   m_store.reset();
-  EXPECT_EQ(raw_int("PRAGMA user_version"), 4);
+  EXPECT_EQ(raw_int("PRAGMA user_version"), 5);
   EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE name IN ('expunged', 'expunged_modseq', 'event_log')"), 3);
+  EXPECT_EQ(raw_int("SELECT sum(used_messages) FROM address"), 2) << "usage counted from the messages there";
 
   reopen();
   EXPECT_EQ(uids(m_inbox), u) << "data survives the migration";

@@ -67,6 +67,7 @@ class Store {
   virtual Result<Domain> find_domain(const std::string& name) = 0;
   virtual Result<std::vector<Domain>> list_domains(std::optional<Id> service_id) = 0;
   virtual Status remove_domain(Id id) = 0;  // in_use while it has addresses
+  virtual Status set_domain_spf_fail(Id id, SpfFailPolicy policy) = 0;
 
   // --- addresses
   // Creates the address and its default mailboxes (kDefaultMailboxes) at once.
@@ -75,6 +76,12 @@ class Store {
   virtual Result<Address> find_address(const std::string& address) = 0;  // case-insensitive
   virtual Result<std::vector<Address>> list_addresses(std::optional<Id> org_id) = 0;
   virtual Status delete_address(Id id) = 0;
+  // Replaces the address's settings (quota, Sent copy) with `settings`.
+  virtual Status set_address_settings(Id id, const AddressSettings& settings) = 0;
+  // The address's quota and current usage over all its folders. Cheap (one
+  // row): appends, copies, expunges and folder deletions keep the counts
+  // up to date in their own transactions.
+  virtual Result<QuotaUsage> address_usage(Id id) = 0;
 
   // --- accesses (user ↔ address)
   virtual Result<Access> grant_access(Id address_id, Id user_id, bool may_change_special_folders) = 0;

@@ -21,6 +21,27 @@ std::optional<Role> parse_role(std::string_view text) {
   return std::nullopt;
 }
 
+const char* to_string(SpfFailPolicy policy) {
+  switch (policy) {
+    case SpfFailPolicy::junk: return "junk";
+    case SpfFailPolicy::reject: return "reject";
+  }
+  return "junk";
+}
+
+std::optional<SpfFailPolicy> parse_spf_fail_policy(std::string_view text) {
+  if (ascii_iequals(text, "junk")) return SpfFailPolicy::junk;
+  if (ascii_iequals(text, "reject")) return SpfFailPolicy::reject;
+  return std::nullopt;
+}
+
+bool QuotaUsage::fits(std::uint64_t add_bytes, std::uint64_t add_messages) const {
+  // Written so that no sum can overflow.
+  if (limit_bytes && (bytes > *limit_bytes || add_bytes > *limit_bytes - bytes)) return false;
+  if (limit_messages && (messages > *limit_messages || add_messages > *limit_messages - messages)) return false;
+  return true;
+}
+
 namespace {
 constexpr std::pair<SpecialUse, const char*> kUses[] = {
     {SpecialUse::drafts, "\\Drafts"}, {SpecialUse::sent, "\\Sent"},       {SpecialUse::trash, "\\Trash"},

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace estafeta::store {
@@ -39,11 +40,28 @@ struct MailService {
   Time created = 0;
 };
 
+// What the MX does with a message whose SPF check fails (RFC 7208 §8.4):
+// file it in the recipient's Junk folder, or refuse it at RCPT with
+// 550 5.7.23 (RFC 7372 §3.2). A softfail always goes to Junk.
+enum class SpfFailPolicy { junk, reject };
+const char* to_string(SpfFailPolicy policy);
+std::optional<SpfFailPolicy> parse_spf_fail_policy(std::string_view text);  // "junk" | "reject"
+
 struct Domain {
   Id id = 0;
   Id service_id = 0;
   std::string name;  // lower case
   Time created = 0;
+  SpfFailPolicy spf_fail = SpfFailPolicy::junk;
+};
+
+// What an administrator sets per address (estafeta admin address set).
+struct AddressSettings {
+  // Over every folder of the address; nullopt: no limit.
+  std::optional<std::uint64_t> quota_bytes;
+  std::optional<std::uint64_t> quota_messages;
+  bool save_sent = true;  // submission keeps a copy of what is sent in the Sent folder
+  bool operator==(const AddressSettings&) const = default;
 };
 
 struct Address {
@@ -53,6 +71,24 @@ struct Address {
   Id org_id = 0;
   std::string address;  // local@domain, domain lower case
   Time created = 0;
+  AddressSettings settings;
+};
+
+// An address's quota and what counts against it: every message in every
+// folder, by its size (a blob shared by two folders counts twice, as each
+// copy is a message the user can see and delete).
+struct QuotaUsage {
+  std::optional<std::uint64_t> limit_bytes;
+  std::optional<std::uint64_t> limit_messages;
+  std::uint64_t bytes = 0;
+  std::uint64_t messages = 0;
+
+  bool limited() const { return limit_bytes || limit_messages; }
+  // Whether adding `add_messages` messages of `add_bytes` octets in all
+  // stays within every limit.
+  bool fits(std::uint64_t add_bytes, std::uint64_t add_messages) const;
+  // Whether `add_bytes` octets could ever fit, even in an empty mailbox.
+  bool could_ever_fit(std::uint64_t add_bytes) const { return !limit_bytes || add_bytes <= *limit_bytes; }
 };
 
 struct Access {
@@ -183,7 +219,8 @@ struct MailboxCounts {
   std::uint32_t messages = 0;
   std::uint32_t unseen = 0;
   std::uint32_t deleted = 0;
-  std::uint64_t size = 0;  // octets of all messages
+  std::uint64_t size = 0;          // octets of all messages
+  std::uint64_t deleted_size = 0;  // octets of the messages flagged \Deleted
 };
 
 // --- the outbound queue and the message trace (RFC 5321 §4.5.4, RFC 3461)

@@ -127,9 +127,10 @@ Result<std::vector<LoginCandidate>> SqliteStore::login_candidates(const std::str
     c.device = read_device(s, 0);
     c.access = read_access(s, 8);
     c.address = read_address(s, 13);
-    c.user = User{s.int64(19), s.int64(20), s.text(21), s.text(22),
-                  parse_role(s.text(23)).value_or(Role::member), s.text(24), s.int64(25)};
-    c.service_locked = s.int64(26) != 0;
+    int u = 13 + kAddressColumnCount;  // the user's columns, then s.locked
+    c.user = User{s.int64(u), s.int64(u + 1), s.text(u + 2), s.text(u + 3),
+                  parse_role(s.text(u + 4)).value_or(Role::member), s.text(u + 5), s.int64(u + 6)};
+    c.service_locked = s.int64(u + 7) != 0;
     return c;
   });
 }

@@ -1,5 +1,9 @@
-// Organisations, users, mail services, domains and addresses.
+// Organisations, users, mail services, domains and addresses (with their
+// settings, and an address's quota usage).
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdint>
 
 #include "core/ascii.hpp"
 #include "store/sqlite/rows.hpp"
@@ -209,6 +213,14 @@ Status SqliteStore::remove_domain(Id id) {
   return {};
 }
 
+Status SqliteStore::set_domain_spf_fail(Id id, SpfFailPolicy policy) {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare("UPDATE domain SET spf_fail = ? WHERE id = ?"));
+  TRY(st.bind_all(std::string(to_string(policy)), id).run());
+  if (m_db->changes() == 0) return fail(ErrorKind::not_found, "no such domain");
+  return {};
+}
+
 // --- addresses
 
 Result<Address> SqliteStore::address_where(std::string_view where, std::int64_t id, const std::string* text) {
@@ -264,6 +276,35 @@ Status SqliteStore::delete_address(Id id) {
   TRY(st.bind_all(id).run());
   if (m_db->changes() == 0) return fail(ErrorKind::not_found, "no such address");
   return {};
+}
+
+Status SqliteStore::set_address_settings(Id id, const AddressSettings& settings) {
+  auto limit = [](std::optional<std::uint64_t> v) -> std::optional<std::int64_t> {
+    if (!v) return std::nullopt;
+    return static_cast<std::int64_t>(std::min<std::uint64_t>(*v, INT64_MAX));
+  };
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare("UPDATE address SET quota_bytes = ?, quota_messages = ?, save_sent = ? WHERE id = ?"));
+  st.bind(1, limit(settings.quota_bytes));
+  st.bind(2, limit(settings.quota_messages));
+  st.bind(3, std::int64_t{settings.save_sent});
+  st.bind(4, id);
+  TRY(st.run());
+  if (m_db->changes() == 0) return fail(ErrorKind::not_found, "no such address");
+  return {};
+}
+
+Result<QuotaUsage> SqliteStore::address_usage(Id id) {
+  // The counts are kept by triggers (schema migration 5), so this reads one row.
+  auto db = read();
+  auto st = TRY(db->prepare("SELECT quota_bytes, quota_messages, used_bytes, used_messages FROM address WHERE id = ?"));
+  st.bind_all(id);
+  auto count = [](const Statement& s, int col) {
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(s.int64(col), 0));
+  };
+  return one<QuotaUsage>(std::move(st), [&](const Statement& s) {
+    return QuotaUsage{opt_uint64(s, 0), opt_uint64(s, 1), count(s, 2), count(s, 3)};
+  }, "no such address");
 }
 
 }  // namespace estafeta::store::sqlite

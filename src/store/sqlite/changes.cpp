@@ -291,12 +291,14 @@ Result<MailboxCounts> SqliteStore::mailbox_counts(Id mailbox_id) {
   // Grouped by the mailbox, so an absent one yields no row at all.
   auto st = TRY(db->prepare(
       "SELECT count(m.id), coalesce(sum((m.flags & ?2) = 0), 0), coalesce(sum((m.flags & ?3) != 0), 0), "
-      "coalesce(sum(m.size), 0) FROM mailbox x LEFT JOIN message m ON m.mailbox_id = x.id WHERE x.id = ?1 "
+      "coalesce(sum(m.size), 0), coalesce(sum(CASE WHEN (m.flags & ?3) != 0 THEN m.size ELSE 0 END), 0) "
+      "FROM mailbox x LEFT JOIN message m ON m.mailbox_id = x.id WHERE x.id = ?1 "
       "GROUP BY x.id"));
   st.bind_all(mailbox_id, std::int64_t{flag_seen}, std::int64_t{flag_deleted});
   return one<MailboxCounts>(std::move(st), [](const Statement& s) {
     return MailboxCounts{static_cast<std::uint32_t>(s.int64(0)), static_cast<std::uint32_t>(s.int64(1)),
-                         static_cast<std::uint32_t>(s.int64(2)), static_cast<std::uint64_t>(s.int64(3))};
+                         static_cast<std::uint32_t>(s.int64(2)), static_cast<std::uint64_t>(s.int64(3)),
+                         static_cast<std::uint64_t>(s.int64(4))};
   }, "no such folder");
 }
 

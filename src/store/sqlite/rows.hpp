@@ -27,13 +27,24 @@ inline MailService read_service(const Statement& s) {
   return {s.int64(0), s.int64(1), s.text(2), s.int64(3) != 0, s.int64(4)};
 }
 
-inline constexpr const char* kDomainColumns = "id, service_id, name, created";
-inline Domain read_domain(const Statement& s) { return {s.int64(0), s.int64(1), s.text(2), s.int64(3)}; }
+inline constexpr const char* kDomainColumns = "id, service_id, name, created, spf_fail";
+inline Domain read_domain(const Statement& s) {
+  return {s.int64(0), s.int64(1), s.text(2), s.int64(3),
+          parse_spf_fail_policy(s.text(4)).value_or(SpfFailPolicy::junk)};
+}
+
+inline std::optional<std::uint64_t> opt_uint64(const Statement& s, int col) {
+  auto v = s.opt_int64(col);
+  return v ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(*v)) : std::nullopt;
+}
 
 // Needs: FROM address a JOIN domain d ON d.id = a.domain_id JOIN mail_service s ON s.id = d.service_id
-inline constexpr const char* kAddressColumns = "a.id, a.domain_id, d.service_id, s.org_id, a.address, a.created";
+inline constexpr const char* kAddressColumns =
+    "a.id, a.domain_id, d.service_id, s.org_id, a.address, a.created, a.quota_bytes, a.quota_messages, a.save_sent";
+inline constexpr int kAddressColumnCount = 9;
 inline Address read_address(const Statement& s, int c = 0) {
-  return {s.int64(c), s.int64(c + 1), s.int64(c + 2), s.int64(c + 3), s.text(c + 4), s.int64(c + 5)};
+  return {s.int64(c),    s.int64(c + 1), s.int64(c + 2), s.int64(c + 3), s.text(c + 4), s.int64(c + 5),
+          AddressSettings{opt_uint64(s, c + 6), opt_uint64(s, c + 7), s.int64(c + 8) != 0}};
 }
 
 inline constexpr const char* kAccessColumns = "id, address_id, user_id, may_change_special_folders, created";

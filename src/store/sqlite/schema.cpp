@@ -232,6 +232,51 @@ CREATE TABLE trace (
 ) STRICT;
 CREATE INDEX trace_address_time ON trace(address_id, time);
 )sql",
+    // 5: per-address quota and Sent copy, per-domain SPF policy.
+    //
+    // An address's usage is kept in its row (used_bytes, used_messages) by
+    // triggers, so a quota check reads one row instead of summing every
+    // message of every folder. The triggers run inside the statement that
+    // changes the messages, hence in its transaction: the counts commit or
+    // roll back with the messages. A folder deleted with its messages is
+    // taken off before it goes (BEFORE DELETE): the cascade deletes the
+    // messages after the folder row, when message_unused can no longer find
+    // the folder's address and so counts nothing twice.
+    R"sql(
+ALTER TABLE address ADD COLUMN quota_bytes INTEGER;        -- NULL: no limit
+ALTER TABLE address ADD COLUMN quota_messages INTEGER;     -- NULL: no limit
+ALTER TABLE address ADD COLUMN save_sent INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE address ADD COLUMN used_bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE address ADD COLUMN used_messages INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE domain ADD COLUMN spf_fail TEXT NOT NULL DEFAULT 'junk' CHECK (spf_fail IN ('junk', 'reject'));
+
+UPDATE address SET
+  used_bytes = (SELECT coalesce(sum(m.size), 0) FROM mailbox x JOIN message m ON m.mailbox_id = x.id
+                WHERE x.address_id = address.id),
+  used_messages = (SELECT count(*) FROM mailbox x JOIN message m ON m.mailbox_id = x.id
+                   WHERE x.address_id = address.id);
+
+CREATE TRIGGER message_used AFTER INSERT ON message BEGIN
+  UPDATE address SET used_bytes = used_bytes + NEW.size, used_messages = used_messages + 1
+  WHERE id = (SELECT address_id FROM mailbox WHERE id = NEW.mailbox_id);
+END;
+CREATE TRIGGER message_unused AFTER DELETE ON message BEGIN
+  UPDATE address SET used_bytes = used_bytes - OLD.size, used_messages = used_messages - 1
+  WHERE id = (SELECT address_id FROM mailbox WHERE id = OLD.mailbox_id);
+END;
+CREATE TRIGGER message_moved AFTER UPDATE OF mailbox_id, size ON message BEGIN
+  UPDATE address SET used_bytes = used_bytes - OLD.size, used_messages = used_messages - 1
+  WHERE id = (SELECT address_id FROM mailbox WHERE id = OLD.mailbox_id);
+  UPDATE address SET used_bytes = used_bytes + NEW.size, used_messages = used_messages + 1
+  WHERE id = (SELECT address_id FROM mailbox WHERE id = NEW.mailbox_id);
+END;
+CREATE TRIGGER mailbox_unused BEFORE DELETE ON mailbox BEGIN
+  UPDATE address SET
+    used_bytes = used_bytes - (SELECT coalesce(sum(size), 0) FROM message WHERE mailbox_id = OLD.id),
+    used_messages = used_messages - (SELECT count(*) FROM message WHERE mailbox_id = OLD.id)
+  WHERE id = OLD.address_id;
+END;
+)sql",
 };
 
 }  // namespace

@@ -42,12 +42,15 @@ class SqliteStore final : public Store {
   Result<Domain> find_domain(const std::string& name) override;
   Result<std::vector<Domain>> list_domains(std::optional<Id> service_id) override;
   Status remove_domain(Id id) override;
+  Status set_domain_spf_fail(Id id, SpfFailPolicy policy) override;
 
   Result<Address> create_address(Id domain_id, const std::string& local_part) override;
   Result<Address> address(Id id) override;
   Result<Address> find_address(const std::string& address) override;
   Result<std::vector<Address>> list_addresses(std::optional<Id> org_id) override;
   Status delete_address(Id id) override;
+  Status set_address_settings(Id id, const AddressSettings& settings) override;
+  Result<QuotaUsage> address_usage(Id id) override;
 
   Result<Access> grant_access(Id address_id, Id user_id, bool may_change_special_folders) override;
   Result<Access> find_access(Id address_id, Id user_id) override;
