@@ -48,10 +48,17 @@ json to_json(const store::User& u) {
 json to_json(const store::MailService& s) {
   return {{"id", s.id}, {"org_id", s.org_id}, {"name", s.name}, {"locked", s.locked}, {"created", s.created}};
 }
-json to_json(const store::Domain& d) { return {{"id", d.id}, {"service_id", d.service_id}, {"name", d.name}}; }
-json to_json(const store::Address& a) {
-  return {{"id", a.id}, {"address", a.address}, {"org_id", a.org_id}, {"service_id", a.service_id}, {"created", a.created}};
+json to_json(const store::Domain& d) {
+  return {{"id", d.id}, {"service_id", d.service_id}, {"name", d.name}, {"spf_fail", to_string(d.spf_fail)}};
 }
+json limit_json(const std::optional<std::uint64_t>& v) { return v ? json(*v) : json(nullptr); }
+json to_json(const store::Address& a) {
+  return {{"id", a.id}, {"address", a.address}, {"org_id", a.org_id}, {"service_id", a.service_id}, {"created", a.created},
+          {"quota_bytes", limit_json(a.settings.quota_bytes)}, {"quota_messages", limit_json(a.settings.quota_messages)},
+          {"save_sent", a.settings.save_sent}};
+}
+std::string size_limit_text(const std::optional<std::uint64_t>& v) { return v ? manage::format_size(*v) : "none"; }
+std::string count_limit_text(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : "none"; }
 json to_json(const store::DevicePassword& d) {
   json j = {{"id", d.id}, {"label", d.label}, {"created", d.created}, {"last_ip", d.last_ip}};
   j["last_used"] = d.last_used ? json(*d.last_used) : json(nullptr);
@@ -163,13 +170,25 @@ int domain_list(Ctx& c) {
   if (!list) return report(list.error());
   if (c.args.json) return done(c, to_json_list(*list), "");
   std::vector<std::vector<std::string>> rows;
-  for (auto& d : *list) rows.push_back({std::to_string(d.id), d.name, std::to_string(d.service_id)});
-  print_table({"ID", "DOMAIN", "SERVICE"}, rows, "no domains");
+  for (auto& d : *list) rows.push_back({std::to_string(d.id), d.name, std::to_string(d.service_id), to_string(d.spf_fail)});
+  print_table({"ID", "DOMAIN", "SERVICE", "SPF-FAIL"}, rows, "no domains");
   return kExitOk;
 }
 int domain_remove(Ctx& c) {
   if (auto r = c.m.remove_domain(c.actor, c.args.domain); !r) return report(r.error());
   return done(c, {{"removed", c.args.domain}}, fmt::format("domain '{}' removed", c.args.domain));
+}
+int domain_set(Ctx& c) {
+  auto policy = store::parse_spf_fail_policy(c.args.spf_fail);
+  if (!policy) {
+    std::fprintf(stderr, "estafeta: --spf-fail must be junk or reject\n");
+    return kExitUsage;
+  }
+  auto d = c.m.set_domain_spf_fail(c.actor, c.args.domain, *policy);
+  if (!d) return report(d.error());
+  return done(c, to_json(*d),
+              fmt::format("domain '{}': mail failing SPF is {}", d->name,
+                          *policy == store::SpfFailPolicy::reject ? "refused (550 5.7.23)" : "filed in Junk"));
 }
 
 // --- address
@@ -183,10 +202,63 @@ int address_list(Ctx& c) {
   if (!list) return report(list.error());
   if (c.args.json) return done(c, to_json_list(*list), "");
   std::vector<std::vector<std::string>> rows;
-  for (auto& a : *list) rows.push_back({std::to_string(a.id), a.address, std::to_string(a.org_id), format_time(a.created)});
-  print_table({"ID", "ADDRESS", "ORG", "CREATED"}, rows, "no addresses");
+  for (auto& a : *list)
+    rows.push_back({std::to_string(a.id), a.address, std::to_string(a.org_id), format_time(a.created),
+                    size_limit_text(a.settings.quota_bytes), count_limit_text(a.settings.quota_messages),
+                    a.settings.save_sent ? "yes" : "no"});
+  print_table({"ID", "ADDRESS", "ORG", "CREATED", "QUOTA", "MESSAGES", "SENT-COPY"}, rows, "no addresses");
   return kExitOk;
 }
+int address_show(Ctx& c) {
+  auto v = c.m.show_address(c.actor, c.args.address);
+  if (!v) return report(v.error());
+  auto& a = v->address;
+  auto& u = v->usage;
+  json j = to_json(a);
+  j["used_bytes"] = u.bytes;
+  j["used_messages"] = u.messages;
+  auto share = [](std::uint64_t used, const std::optional<std::uint64_t>& limit) {
+    if (!limit) return std::string();
+    if (*limit == 0) return std::string(used ? ", over the limit" : "");
+    return fmt::format(", {}%", used * 100 / *limit);
+  };
+  return done(c, j,
+              fmt::format("address    {}\nquota      {} ({} used{})\nmessages   {} ({} stored{})\nsent copy  {}",
+                          a.address, size_limit_text(a.settings.quota_bytes), manage::format_size(u.bytes),
+                          share(u.bytes, u.limit_bytes), count_limit_text(a.settings.quota_messages), u.messages,
+                          share(u.messages, u.limit_messages), a.settings.save_sent ? "yes" : "no"));
+}
+
+int address_set(Ctx& c) {
+  auto usage = [](const std::string& text) {
+    std::fprintf(stderr, "estafeta: %s\n", text.c_str());
+    return kExitUsage;
+  };
+  manage::AddressChange change;
+  if (c.args.quota) {
+    auto q = manage::parse_size_limit(*c.args.quota);
+    if (!q) return usage("--quota: " + q.error().message);
+    change.quota_bytes = *q;
+  }
+  if (c.args.quota_messages) {
+    auto q = manage::parse_count_limit(*c.args.quota_messages);
+    if (!q) return usage("--quota-messages: " + q.error().message);
+    change.quota_messages = *q;
+  }
+  if (c.args.save_sent) {
+    if (*c.args.save_sent == "yes") change.save_sent = true;
+    else if (*c.args.save_sent == "no") change.save_sent = false;
+    else return usage("--save-sent must be yes or no");
+  }
+  if (change.empty()) return usage("address set needs --quota, --quota-messages or --save-sent");
+  auto a = c.m.update_address(c.actor, c.args.address, change);
+  if (!a) return report(a.error());
+  return done(c, to_json(*a),
+              fmt::format("address '{}': quota {}, messages {}, sent copy {}", a->address,
+                          size_limit_text(a->settings.quota_bytes), count_limit_text(a->settings.quota_messages),
+                          a->settings.save_sent ? "kept" : "not kept"));
+}
+
 int address_delete(Ctx& c) {
   if (auto r = c.m.delete_address(c.actor, c.args.address); !r) return report(r.error());
   return done(c, {{"deleted", c.args.address}}, fmt::format("address '{}' deleted with its folders and messages", c.args.address));
@@ -329,9 +401,12 @@ constexpr Verb kVerbs[] = {
     {"domain", "add", domain_add},
     {"domain", "list", domain_list},
     {"domain", "remove", domain_remove},
+    {"domain", "set", domain_set},
     {"address", "create", address_create},
     {"address", "list", address_list},
     {"address", "delete", address_delete},
+    {"address", "show", address_show},
+    {"address", "set", address_set},
     {"access", "grant", access_grant},
     {"access", "revoke", access_revoke},
     {"access", "list", access_list},

@@ -34,6 +34,11 @@ struct AdminArgs {
   bool devices_only = false;
   std::optional<std::string> filter;  // --org / --service / --login on list verbs
   std::string since;                  // trace: "24h", "7d", "2026-11-01" or Unix seconds; empty: 7 days
+  // address set: as typed, checked by the verb ("500M" / "none", a count / "none", "yes" / "no").
+  std::optional<std::string> quota;
+  std::optional<std::string> quota_messages;
+  std::optional<std::string> save_sent;
+  std::string spf_fail;               // domain set: "junk" or "reject"
 };
 
 // "org create", "user list", … as two words.

@@ -60,11 +60,21 @@ void add_admin(CLI::App& app, Admin& a) {
   da->add_option("DOMAIN", x.domain)->required();
   verb(domain, a, "list", "List domains")->add_option("--service", x.filter, "Only this mail service");
   verb(domain, a, "remove", "Remove a domain (it must have no addresses)")->add_option("DOMAIN", x.domain)->required();
+  auto* ds = verb(domain, a, "set", "Change a domain's settings");
+  ds->add_option("DOMAIN", x.domain)->required();
+  ds->add_option("--spf-fail", x.spf_fail, "Mail whose SPF check fails: junk (the default) or reject")->required();
 
   auto* address = admin->add_subcommand("address", "Mail addresses")->require_subcommand(1)->fallthrough();
   verb(address, a, "create", "Create an address (with its default folders)")->add_option("ADDRESS", x.address)->required();
   verb(address, a, "list", "List addresses")->add_option("--org", x.filter, "Only this organisation");
   verb(address, a, "delete", "Delete an address with its mail")->add_option("ADDRESS", x.address)->required();
+  verb(address, a, "show", "An address's settings and how much of its quota is used")
+      ->add_option("ADDRESS", x.address)->required();
+  auto* as = verb(address, a, "set", "Change an address's quota and Sent copy");
+  as->add_option("ADDRESS", x.address)->required();
+  as->add_option("--quota", x.quota, "Storage over all folders: octets, 500M, 2G … or none");
+  as->add_option("--quota-messages", x.quota_messages, "Messages over all folders, or none");
+  as->add_option("--save-sent", x.save_sent, "Keep a copy of submitted mail in Sent: yes or no");
 
   auto* access = admin->add_subcommand("access", "Who may use an address")->require_subcommand(1)->fallthrough();
   auto* ag = verb(access, a, "grant", "Give a user access to an address");

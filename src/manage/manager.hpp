@@ -8,8 +8,10 @@
 // events sessions must react to (revocations, locks).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "auth/device_password.hpp"
@@ -40,6 +42,21 @@ struct DeviceView {
   store::DevicePassword device;
   std::string login;    // the user whose access it belongs to
   std::string address;
+};
+
+// What `address set` changes; fields left empty stay as they are. In the
+// quota fields an empty inner value means "no limit".
+struct AddressChange {
+  std::optional<std::optional<std::uint64_t>> quota_bytes;
+  std::optional<std::optional<std::uint64_t>> quota_messages;
+  std::optional<bool> save_sent;
+  bool empty() const { return !quota_bytes && !quota_messages && !save_sent; }
+};
+
+// An address with what counts against its quota.
+struct AddressView {
+  store::Address address;
+  store::QuotaUsage usage;
 };
 
 struct CreatedDevicePassword {
@@ -78,6 +95,17 @@ class Manager {
   Result<store::Address> create_address(const Actor& actor, const std::string& address);
   Result<std::vector<store::Address>> list_addresses(const Actor& actor, const std::optional<std::string>& org);
   Status delete_address(const Actor& actor, const std::string& address);
+  // Quota and Sent copy of an address: for its organisation's admins. The
+  // new quota applies to the next delivery; mail already stored stays even
+  // when it is now over the limit.
+  Result<store::Address> update_address(const Actor& actor, const std::string& address, const AddressChange& change);
+  // The address with its settings and usage: for its organisation's admins
+  // and for the users who have access to it.
+  Result<AddressView> show_address(const Actor& actor, const std::string& address);
+  // What the MX does with mail to the domain's addresses whose SPF check
+  // fails: Junk (the default) or refuse it.
+  Result<store::Domain> set_domain_spf_fail(const Actor& actor, const std::string& domain,
+                                            store::SpfFailPolicy policy);
 
   // Accesses.
   Result<store::Access> grant_access(const Actor& actor, const std::string& address, const std::string& login,
@@ -122,5 +150,13 @@ Status check_domain_name(const std::string& domain);
 Status check_local_part(const std::string& local);
 Status check_login(const std::string& login);
 Status check_label(const std::string& what, const std::string& text, std::size_t max);
+
+// Quota limits as an operator types them. Sizes: octets, or a number with
+// K, M, G or T (powers of 1024, "500M", "2GiB", "10kb"); counts: a number.
+// "none" (or "unlimited"): no limit, nullopt.
+Result<std::optional<std::uint64_t>> parse_size_limit(std::string_view text);
+Result<std::optional<std::uint64_t>> parse_count_limit(std::string_view text);
+// "500 MiB", "1.5 GiB", "812 bytes": for people, not for parsing back.
+std::string format_size(std::uint64_t octets);
 
 }  // namespace estafeta::manage

@@ -1,5 +1,7 @@
 #include "manage/manager.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "core/testing.hpp"
@@ -206,6 +208,93 @@ TEST_F(ManagerTest, TraceIsForAdminsAndUsersOfTheAddress) {
   EXPECT_EQ(m_mgr->trace(as("eve"), "info@acme.example", 0, 10).error().kind, ErrorKind::permission);
   EXPECT_EQ(m_mgr->trace(as("admin@beta.example"), "info@acme.example", 0, 10).error().kind, ErrorKind::not_found);
   EXPECT_TRUE(m_mgr->trace(op, "info@acme.example", 2000, 10).value().empty()) << "since";
+}
+
+}  // namespace
+}  // namespace estafeta::manage
+
+namespace estafeta::manage {
+namespace {
+
+TEST_F(ManagerTest, AddressSettingsAreForAdminsAndAudited) {
+  ASSERT_TRUE(m_mgr->create_user(op, "Acme", "bob", "Bob", store::Role::member, ""));
+  ASSERT_TRUE(m_mgr->grant_access(op, "info@acme.example", "bob", false));
+  AddressChange quota;
+  quota.quota_bytes = std::optional<std::uint64_t>(500u << 20);
+  quota.quota_messages = std::optional<std::uint64_t>(1000);
+  EXPECT_EQ(m_mgr->update_address(as("bob"), "info@acme.example", quota).error().kind, ErrorKind::permission)
+      << "a user of the address is not its administrator";
+  EXPECT_EQ(m_mgr->update_address(as("admin@beta.example"), "info@acme.example", quota).error().kind,
+            ErrorKind::not_found);
+  auto a = m_mgr->update_address(as("admin@acme.example"), "info@acme.example", quota);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->settings.quota_bytes, std::optional<std::uint64_t>(500u << 20));
+  EXPECT_TRUE(a->settings.save_sent);
+  // Fields left out stay; an empty inner value lifts a limit.
+  AddressChange more;
+  more.save_sent = false;
+  more.quota_messages = std::optional<std::uint64_t>();
+  ASSERT_TRUE(m_mgr->update_address(op, "INFO@acme.example", more));
+  auto shown = m_mgr->show_address(as("bob"), "info@acme.example");
+  ASSERT_TRUE(shown) << "users of the address see its quota";
+  EXPECT_EQ(shown->address.settings, (store::AddressSettings{500u << 20, std::nullopt, false}));
+  EXPECT_EQ(shown->usage.limit_bytes, std::optional<std::uint64_t>(500u << 20));
+  EXPECT_EQ(shown->usage.bytes, 0u);
+  EXPECT_EQ(m_mgr->show_address(as("admin@beta.example"), "info@acme.example").error().kind, ErrorKind::not_found);
+  ASSERT_TRUE(m_mgr->create_user(op, "Acme", "eve", "Eve", store::Role::member, ""));
+  EXPECT_EQ(m_mgr->show_address(as("eve"), "info@acme.example").error().kind, ErrorKind::permission);
+  EXPECT_EQ(m_mgr->update_address(op, "info@acme.example", AddressChange{}).error().kind, ErrorKind::invalid);
+
+  store::AuditQuery q;
+  q.action_prefix = "address.update";
+  auto entries = m_store->query_audit(q).value();
+  ASSERT_EQ(entries.size(), 2u);
+  std::vector<std::string> details{entries[0].detail, entries[1].detail};
+  std::sort(details.begin(), details.end());
+  EXPECT_EQ(details[0], "quota_bytes=524288000 quota_messages=1000 save_sent=true");
+  EXPECT_EQ(details[1], "quota_bytes=524288000 quota_messages=none save_sent=false");
+}
+
+TEST_F(ManagerTest, DomainSpfPolicyIsForAdminsAndAudited) {
+  ASSERT_TRUE(m_mgr->create_user(op, "Acme", "bob", "Bob", store::Role::member, ""));
+  EXPECT_EQ(m_mgr->set_domain_spf_fail(as("bob"), "acme.example", store::SpfFailPolicy::reject).error().kind,
+            ErrorKind::permission);
+  EXPECT_EQ(m_mgr->set_domain_spf_fail(as("admin@beta.example"), "acme.example", store::SpfFailPolicy::reject)
+                .error().kind,
+            ErrorKind::not_found);
+  auto d = m_mgr->set_domain_spf_fail(as("admin@acme.example"), "ACME.example.", store::SpfFailPolicy::reject);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->spf_fail, store::SpfFailPolicy::reject);
+  EXPECT_EQ(m_store->find_domain("acme.example").value().spf_fail, store::SpfFailPolicy::reject);
+  EXPECT_EQ(m_store->find_domain("beta.example").value().spf_fail, store::SpfFailPolicy::junk);
+  store::AuditQuery q;
+  q.action_prefix = "domain.update";
+  auto entries = m_store->query_audit(q).value();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].target, "acme.example");
+  EXPECT_EQ(entries[0].detail, "spf_fail=reject");
+}
+
+TEST(QuotaText, SizesCountsAndNone) {
+  using L = std::optional<std::uint64_t>;
+  EXPECT_EQ(parse_size_limit("1000").value(), L(1000));
+  EXPECT_EQ(parse_size_limit("500M").value(), L(500ull << 20));
+  EXPECT_EQ(parse_size_limit("500m").value(), L(500ull << 20));
+  EXPECT_EQ(parse_size_limit("2GiB").value(), L(2ull << 30));
+  EXPECT_EQ(parse_size_limit("10kb").value(), L(10240));
+  EXPECT_EQ(parse_size_limit("1T").value(), L(1ull << 40));
+  EXPECT_EQ(parse_size_limit("0").value(), L(0));
+  EXPECT_EQ(parse_size_limit("none").value(), L());
+  EXPECT_EQ(parse_size_limit("Unlimited").value(), L());
+  for (auto bad : {"", "M", "-1", "1.5G", "5X", "5MBs", "10 M", "99999999999999999999", "9999999999T"})
+    EXPECT_EQ(parse_size_limit(bad).error().kind, ErrorKind::invalid) << bad;
+  EXPECT_EQ(parse_count_limit("25").value(), L(25));
+  EXPECT_EQ(parse_count_limit("none").value(), L());
+  for (auto bad : {"", "5k", "-3", "x"}) EXPECT_EQ(parse_count_limit(bad).error().kind, ErrorKind::invalid) << bad;
+  EXPECT_EQ(format_size(812), "812 bytes");
+  EXPECT_EQ(format_size(500ull << 20), "500 MiB");
+  EXPECT_EQ(format_size(3ull << 29), "1.5 GiB");
+  EXPECT_EQ(format_size(20480), "20 KiB");
 }
 
 }  // namespace

@@ -1,6 +1,10 @@
-// Syntax of the names an operator types: domains, local parts, logins, labels.
+// Syntax of what an operator types: domains, local parts, logins, labels,
+// quota limits.
 #include <fmt/format.h>
 
+#include <limits>
+
+#include "core/ascii.hpp"
 #include "manage/manager.hpp"
 
 namespace estafeta::manage {
@@ -70,6 +74,80 @@ Status check_label(const std::string& what, const std::string& text, std::size_t
   for (unsigned char c : text)
     if (c < 0x20 || c == 0x7f) return fail(ErrorKind::invalid, fmt::format("{} may not contain control characters", what));
   return {};
+}
+
+namespace {
+
+bool is_none(std::string_view text) { return ascii_iequals(text, "none") || ascii_iequals(text, "unlimited"); }
+
+// Leading decimal digits → value; nullopt on no digits or overflow.
+std::optional<std::uint64_t> leading_number(std::string_view& text) {
+  std::uint64_t v = 0;
+  std::size_t i = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    unsigned digit = static_cast<unsigned>(text[i] - '0');
+    if (v > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) return std::nullopt;
+    v = v * 10 + digit;
+  }
+  if (i == 0) return std::nullopt;
+  text.remove_prefix(i);
+  return v;
+}
+
+}  // namespace
+
+Result<std::optional<std::uint64_t>> parse_size_limit(std::string_view text) {
+  if (is_none(text)) return std::optional<std::uint64_t>();
+  auto bad = [&] {
+    return fail(ErrorKind::invalid,
+                fmt::format("'{}' is not a size: use octets or a number with K, M, G or T (like 500M), or none", text));
+  };
+  auto rest = text;
+  auto n = leading_number(rest);
+  if (!n) return bad();
+  int shift = 0;
+  if (!rest.empty()) {
+    switch (ascii_lower(rest.front())) {
+      case 'k': shift = 10; break;
+      case 'm': shift = 20; break;
+      case 'g': shift = 30; break;
+      case 't': shift = 40; break;
+      default: return bad();
+    }
+    rest.remove_prefix(1);
+    if (!rest.empty() && ascii_lower(rest.front()) == 'i') rest.remove_prefix(1);
+    if (!rest.empty() && ascii_lower(rest.front()) == 'b') rest.remove_prefix(1);
+    if (!rest.empty()) return bad();
+  }
+  if (shift && *n > (std::numeric_limits<std::uint64_t>::max() >> shift)) return bad();
+  // SQLite keeps the limit as a signed 64-bit integer.
+  auto octets = *n << shift;
+  if (octets > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return bad();
+  return std::optional<std::uint64_t>(octets);
+}
+
+Result<std::optional<std::uint64_t>> parse_count_limit(std::string_view text) {
+  if (is_none(text)) return std::optional<std::uint64_t>();
+  auto rest = text;
+  auto n = leading_number(rest);
+  if (!n || !rest.empty() || *n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    return fail(ErrorKind::invalid, fmt::format("'{}' is not a number of messages (or none)", text));
+  return std::optional<std::uint64_t>(*n);
+}
+
+std::string format_size(std::uint64_t octets) {
+  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
+  if (octets < 1024) return fmt::format("{} bytes", octets);
+  int unit = 0;
+  double value = static_cast<double>(octets) / 1024;
+  while (value >= 1024 && unit < 3) {
+    value /= 1024;
+    ++unit;
+  }
+  // Whole numbers without decimals ("500 MiB"), others to one decimal ("1.5 GiB").
+  auto whole = static_cast<std::uint64_t>(value);
+  if (value == static_cast<double>(whole)) return fmt::format("{} {}", whole, kUnits[unit]);
+  return fmt::format("{:.1f} {}", value, kUnits[unit]);
 }
 
 }  // namespace estafeta::manage

@@ -483,8 +483,9 @@ class AddressTest(DemoTestCase):
         self.assertEqual(list(self.addresses(org=DEMO_ORG)), [DEMO_ADDRESS])
         self.assertRefused(self.admin("address", "list", "--org", "Nope"), "no such organisation")
         lines = self.assertOk(self.admin("address", "list", "--org", "Acme")).out.splitlines()
-        self.assertEqual(lines[0].split(), ["ID", "ADDRESS", "ORG", "CREATED"])
+        self.assertEqual(lines[0].split(), ["ID", "ADDRESS", "ORG", "CREATED", "QUOTA", "MESSAGES", "SENT-COPY"])
         self.assertIn("info@acme.example", lines[1])
+        self.assertEqual(lines[1].split()[-3:], ["none", "none", "yes"])
 
     def test_delete(self):
         self.assertEqual(self.admin_json("address", "delete", DEMO_ADDRESS), {"deleted": DEMO_ADDRESS})
@@ -494,6 +495,69 @@ class AddressTest(DemoTestCase):
         # The name can be used again, with no accesses from before.
         self.admin_json("address", "create", DEMO_ADDRESS)
         self.assertEqual(self.accesses(DEMO_ADDRESS), {})
+
+
+class AddressSettingsTest(DemoTestCase):
+    def test_defaults(self):
+        a = self.addresses()[DEMO_ADDRESS]
+        self.assertEqual((a["quota_bytes"], a["quota_messages"], a["save_sent"]), (None, None, True))
+        shown = self.admin_json("address", "show", DEMO_ADDRESS)
+        self.assertEqual((shown["used_bytes"], shown["used_messages"], shown["quota_bytes"]), (0, 0, None))
+
+    def test_set_quota_and_sent_copy(self):
+        a = self.admin_json("address", "set", DEMO_ADDRESS, "--quota", "500M", "--quota-messages", "1000",
+                            "--save-sent", "no")
+        self.assertEqual((a["quota_bytes"], a["quota_messages"], a["save_sent"]), (500 << 20, 1000, False))
+        self.assertEqual(self.addresses()[DEMO_ADDRESS]["quota_bytes"], 500 << 20)
+        # Options left out keep their value.
+        a = self.admin_json("address", "set", "HELLO@demo.example", "--quota-messages", "none")
+        self.assertEqual((a["quota_bytes"], a["quota_messages"], a["save_sent"]), (500 << 20, None, False))
+        a = self.admin_json("address", "set", DEMO_ADDRESS, "--quota", "none", "--save-sent", "yes")
+        self.assertEqual((a["quota_bytes"], a["quota_messages"], a["save_sent"]), (None, None, True))
+
+    def test_text_output(self):
+        r = self.assertOk(self.admin("address", "set", DEMO_ADDRESS, "--quota", "2G", "--save-sent", "no"))
+        self.assertEqual(r.out.strip(), "address 'hello@demo.example': quota 2 GiB, messages none, sent copy not kept")
+        out = self.assertOk(self.admin("address", "show", DEMO_ADDRESS)).out
+        self.assertIn("quota      2 GiB (0 bytes used, 0%)", out)
+        self.assertIn("messages   none (0 stored)", out)
+        self.assertIn("sent copy  no", out)
+        line = self.assertOk(self.admin("address", "list")).out.splitlines()[1]
+        self.assertEqual(line.split()[-4:], ["2", "GiB", "none", "no"])
+
+    def test_bad_values_are_usage_errors(self):
+        for args, fragment in ((["--quota", "lots"], "--quota"), (["--quota", "5X"], "not a size"),
+                               (["--quota-messages", "5k"], "--quota-messages"),
+                               (["--save-sent", "maybe"], "yes or no"), ([], "needs --quota")):
+            with self.subTest(args=args):
+                self.assertUsage(self.admin("address", "set", DEMO_ADDRESS, *args), fragment)
+        self.assertEqual(self.addresses()[DEMO_ADDRESS]["quota_bytes"], None)
+
+    def test_unknown_address_refused(self):
+        self.assertRefused(self.admin("address", "set", "nobody@demo.example", "--quota", "1M"), "no such address")
+        self.assertRefused(self.admin("address", "show", "nobody@demo.example"), "no such address")
+
+
+class DomainSettingsTest(DemoTestCase):
+    def test_spf_fail_policy(self):
+        self.assertEqual(self.domains()[DEMO_DOMAIN]["spf_fail"], "junk")
+        d = self.admin_json("domain", "set", "DEMO.example.", "--spf-fail", "reject")
+        self.assertEqual((d["name"], d["spf_fail"]), (DEMO_DOMAIN, "reject"))
+        self.assertEqual(self.domains()[DEMO_DOMAIN]["spf_fail"], "reject")
+        lines = self.assertOk(self.admin("domain", "list")).out.splitlines()
+        self.assertEqual(lines[0].split(), ["ID", "DOMAIN", "SERVICE", "SPF-FAIL"])
+        self.assertEqual(lines[1].split()[-1], "reject")
+        r = self.assertOk(self.admin("domain", "set", DEMO_DOMAIN, "--spf-fail", "junk"))
+        self.assertIn("filed in Junk", r.out)
+        self.assertEqual(self.domains()[DEMO_DOMAIN]["spf_fail"], "junk")
+
+    def test_bad_policy_is_a_usage_error(self):
+        self.assertUsage(self.admin("domain", "set", DEMO_DOMAIN, "--spf-fail", "drop"), "junk or reject")
+        self.assertExit(self.admin("domain", "set", DEMO_DOMAIN), EXIT_USAGE)
+        self.assertEqual(self.domains()[DEMO_DOMAIN]["spf_fail"], "junk")
+
+    def test_unknown_domain_refused(self):
+        self.assertRefused(self.admin("domain", "set", "nowhere.example", "--spf-fail", "reject"), "no such domain")
 
 
 class AccessTest(DemoTestCase):
