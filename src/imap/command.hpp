@@ -102,7 +102,7 @@ struct SortCriterion {
 enum class StoreMode { replace, add, remove };
 
 struct StatusItem {
-  enum class Kind { messages, uidnext, uidvalidity, unseen, deleted, size, highestmodseq, recent };
+  enum class Kind { messages, uidnext, uidvalidity, unseen, deleted, deleted_storage, size, highestmodseq, recent };
   Kind kind;
 };
 
@@ -175,6 +175,10 @@ struct Copy { bool uid = false; bool move = false; SequenceSet set; std::string 
 struct Id { std::vector<std::pair<std::string, std::optional<std::string>>> params; };  // empty: NIL
 struct GetQuota { std::string root; };
 struct GetQuotaRoot { std::string mailbox; };
+struct SetQuota {  // RFC 9208 §4.1.3
+  std::string root;
+  std::vector<std::pair<std::string, std::uint64_t>> limits;  // resource name (upper-cased), limit
+};
 struct Sort { bool uid = false; std::vector<SortCriterion> criteria; std::string charset; SearchArgs search; };
 struct Thread { bool uid = false; std::string algorithm; std::string charset; SearchArgs search; };
 }  // namespace cmd
@@ -183,7 +187,7 @@ using Args = std::variant<cmd::Capability, cmd::Noop, cmd::Logout, cmd::StartTls
                           cmd::Enable, cmd::Select, cmd::Create, cmd::Delete, cmd::Rename, cmd::Subscribe, cmd::List,
                           cmd::Namespace, cmd::Status, cmd::Append, cmd::Idle, cmd::Check, cmd::Close, cmd::Unselect,
                           cmd::Expunge, cmd::Search, cmd::Fetch, cmd::Store, cmd::Copy, cmd::Id, cmd::GetQuota,
-                          cmd::GetQuotaRoot, cmd::Sort, cmd::Thread>;
+                          cmd::GetQuotaRoot, cmd::SetQuota, cmd::Sort, cmd::Thread>;
 
 struct Command {
   std::string tag;

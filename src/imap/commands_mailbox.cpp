@@ -1,7 +1,7 @@
 // Mailbox commands: NAMESPACE (RFC 2342), SELECT/EXAMINE, CREATE (with USE,
 // RFC 6154 §3), DELETE, RENAME, SUBSCRIBE/UNSUBSCRIBE, LIST/LSUB (with
-// CHILDREN and SPECIAL-USE attributes), STATUS (with SIZE, RFC 8438),
-// GETQUOTA/GETQUOTAROOT (RFC 9208), CHECK, CLOSE, UNSELECT (RFC 3691).
+// CHILDREN and SPECIAL-USE attributes), STATUS (with SIZE, RFC 8438, and
+// DELETED-STORAGE, RFC 9208 §4.1.4), CHECK, CLOSE, UNSELECT (RFC 3691).
 //
 // Security: every mailbox is looked up under the logged-in address, so a
 // session can only name its own address's folders. Changing which folder
@@ -41,7 +41,8 @@ std::string status_items(Context& ctx, const store::Mailbox& box, const std::vec
   store::MailboxCounts counts;
   bool need_counts = std::any_of(items.begin(), items.end(), [](auto& i) {
     return i.kind == StatusItem::Kind::messages || i.kind == StatusItem::Kind::unseen ||
-           i.kind == StatusItem::Kind::deleted || i.kind == StatusItem::Kind::size;
+           i.kind == StatusItem::Kind::deleted || i.kind == StatusItem::Kind::deleted_storage ||
+           i.kind == StatusItem::Kind::size;
   });
   if (need_counts) counts = ctx.services.store->mailbox_counts(box.id).value_or(store::MailboxCounts{});
   for (auto& i : items) {
@@ -52,6 +53,8 @@ std::string status_items(Context& ctx, const store::Mailbox& box, const std::vec
       case StatusItem::Kind::uidvalidity: out += fmt::format("UIDVALIDITY {}", box.uidvalidity); break;
       case StatusItem::Kind::unseen: out += fmt::format("UNSEEN {}", counts.unseen); break;
       case StatusItem::Kind::deleted: out += fmt::format("DELETED {}", counts.deleted); break;
+      // RFC 9208 §4.1.4: the octets an EXPUNGE would free, exactly.
+      case StatusItem::Kind::deleted_storage: out += fmt::format("DELETED-STORAGE {}", counts.deleted_size); break;
       case StatusItem::Kind::size: out += fmt::format("SIZE {}", counts.size); break;
       case StatusItem::Kind::highestmodseq: out += fmt::format("HIGHESTMODSEQ {}", box.highestmodseq); break;
       case StatusItem::Kind::recent: out += "RECENT 0"; break;
@@ -322,22 +325,6 @@ Reply cmd_status(Context& ctx, Command& c) {
   append_updates(ctx, r, true);
   append_tagged(r, c.tag, "OK", "STATUS completed");
   return r;
-}
-
-Reply cmd_getquota(Context& ctx, Command& c) {
-  // No quota is set on addresses yet: no quota root exists (RFC 9208 §4.3).
-  if (c.name == "GETQUOTAROOT") {
-    auto& g = std::get<cmd::GetQuotaRoot>(c.args);
-    auto box = find(ctx, g.mailbox);
-    if (!box) return from_error(c.tag, box.error());
-    Reply r;
-    r.out = "* QUOTAROOT ";
-    append_astring(r.out, wire_name(ctx, box->name), ctx.utf8_names());
-    r.out += "\r\n";
-    append_tagged(r, c.tag, "OK", "GETQUOTAROOT completed");
-    return r;
-  }
-  return tagged_no(c.tag, "no such quota root", "NONEXISTENT");
 }
 
 Reply cmd_check(Context& ctx, Command& c) {

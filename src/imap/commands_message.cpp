@@ -1,6 +1,7 @@
 // Commands that change messages: APPEND (with APPENDUID, RFC 4315),
 // EXPUNGE and UID EXPUNGE, CLOSE, STORE (with UNCHANGEDSINCE, RFC 7162
-// §3.1.3), COPY and MOVE (RFC 6851, with COPYUID).
+// §3.1.3), COPY and MOVE (RFC 6851, with COPYUID). APPEND and COPY respect
+// the address's quota (RFC 9208 §4.3.1, commands_quota.cpp).
 //
 // Every change is published on the event bus so other sessions on the same
 // mailbox (other devices, other users of the address) learn of it at once.
@@ -68,6 +69,8 @@ Reply cmd_append(Context& ctx, Command& c) {
   }
   if (a.message.size() > ctx.options.append_limit) return tagged_no(c.tag, "message too large", "TOOBIG");
   if (a.message.empty()) return tagged_no(c.tag, "empty message", "CANNOT");
+  // RFC 9208 §4.3.1: refused whole when it would put the address over its quota.
+  if (auto refused = refuse_over_quota(ctx, c.tag, a.message.size(), 1)) return *refused;
   store::AppendTarget t;
   t.mailbox_id = box->id;
   if (!split_flags(a.flags, t.flags, t.keywords)) return tagged_no(c.tag, "that flag cannot be set", "CANNOT");
@@ -176,6 +179,11 @@ Reply cmd_copy(Context& ctx, Command& c) {
     append_tagged(r, c.tag, "OK", fmt::format("{} completed (no messages)", verb));
     return r;
   }
+  // RFC 9208 §4.3.1: a COPY that would put the address over its quota is
+  // refused whole. A MOVE stays within the address's one quota root and
+  // adds nothing to it, so it is never refused for quota.
+  if (!cp.move)
+    if (auto refused = refuse_copy_over_quota(ctx, c.tag, uids)) return *refused;
   auto done = ctx.services.store->copy_messages(view.id(), uids, box->id, cp.move);
   if (!done) return from_error(c.tag, done.error());
   if (done->uids.empty()) {

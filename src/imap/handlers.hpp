@@ -3,8 +3,11 @@
 // and the helpers they share for the tagged response and mailbox names.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 #include "imap/context.hpp"
@@ -31,6 +34,16 @@ std::string wire_name(const Context& ctx, std::string_view stored);
 void append_updates(Context& ctx, Reply& r, bool allow_expunge);
 
 std::string capabilities(const Context& ctx);
+
+// Quota (commands_quota.cpp, RFC 9208). Whether the logged-in address has a
+// quota (QUOTA is announced then). The NO [OVERQUOTA] reply when adding
+// `messages` messages of `bytes` octets in all would exceed it; for COPY,
+// of the selected mailbox's messages with these UIDs.
+bool has_quota(const Context& ctx);
+std::optional<Reply> refuse_over_quota(Context& ctx, const std::string& tag, std::uint64_t bytes,
+                                       std::uint64_t messages);
+std::optional<Reply> refuse_copy_over_quota(Context& ctx, const std::string& tag,
+                                            const std::vector<std::uint32_t>& uids);
 
 // Handlers (commands_*.cpp).
 Reply cmd_capability(Context&, Command&);
@@ -60,6 +73,7 @@ Reply cmd_fetch(Context&, Command&);
 Reply cmd_store(Context&, Command&);
 Reply cmd_copy(Context&, Command&);
 Reply cmd_getquota(Context&, Command&);
+Reply cmd_setquota(Context&, Command&);
 Reply cmd_sort(Context&, Command&);
 Reply cmd_thread(Context&, Command&);
 

@@ -137,7 +137,8 @@ Result<std::vector<StatusItem>> status_items(Reader& r) {
   using SK = StatusItem::Kind;
   static constexpr std::pair<const char*, SK> kItems[] = {
       {"MESSAGES", SK::messages}, {"UIDNEXT", SK::uidnext}, {"UIDVALIDITY", SK::uidvalidity},
-      {"UNSEEN", SK::unseen},     {"DELETED", SK::deleted}, {"SIZE", SK::size},
+      {"UNSEEN", SK::unseen},     {"DELETED-STORAGE", SK::deleted_storage},
+      {"DELETED", SK::deleted},   {"SIZE", SK::size},
       {"HIGHESTMODSEQ", SK::highestmodseq}, {"RECENT", SK::recent},
   };
   std::vector<StatusItem> out;
@@ -356,6 +357,25 @@ Result<Args> p_getquotaroot(Reader& r) {
   return Args{cmd::GetQuotaRoot{TRY(r.astring())}};
 }
 
+// RFC 9208 §7: "SETQUOTA" SP quota-root-name SP
+//   "(" [resource-name SP resource-limit *(SP resource-name SP resource-limit)] ")"
+Result<Args> p_setquota(Reader& r) {
+  cmd::SetQuota q;
+  TRY(r.sp());
+  q.root = TRY(r.astring());
+  TRY(r.sp());
+  TRY(r.expect('(', "'(' before the resource limits"));
+  if (r.consume(')')) return Args{q};
+  for (;;) {
+    if (q.limits.size() >= 16) return r.bad("too many resource limits");
+    auto name = ascii_upper(TRY(r.atom()));
+    TRY(r.sp());
+    q.limits.emplace_back(std::move(name), TRY(r.number64()));
+    if (r.consume(')')) return Args{q};
+    TRY(r.sp());
+  }
+}
+
 Result<Args> sort(Reader& r, bool uid) {
   // RFC 5256 §3: SORT SP sort-criteria SP search-criteria
   cmd::Sort s;
@@ -431,6 +451,7 @@ constexpr Entry kCommands[] = {
     {"STORE", p_store},                    {"COPY", p_copy},
     {"MOVE", p_move},                      {"ID", p_id},
     {"GETQUOTA", p_getquota},              {"GETQUOTAROOT", p_getquotaroot},
+    {"SETQUOTA", p_setquota},
     {"SORT", p_sort},                      {"THREAD", p_thread},
 };
 

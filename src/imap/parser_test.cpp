@@ -251,6 +251,28 @@ TEST(Parser, SortAndThread) {
   EXPECT_TRUE(t.uid);
 }
 
+TEST(Parser, Quota) {
+  // RFC 9208 §4.1 examples.
+  EXPECT_EQ(as<cmd::GetQuota>(ok("G0001 GETQUOTA \"!partition/sda4\"\r\n")).root, "!partition/sda4");
+  EXPECT_EQ(as<cmd::GetQuota>(ok("G0001 GETQUOTA \"\"\r\n")).root, "");
+  EXPECT_EQ(as<cmd::GetQuotaRoot>(ok("G0002 GETQUOTAROOT INBOX\r\n")).mailbox, "INBOX");
+  auto q = as<cmd::SetQuota>(ok("S0001 SETQUOTA \"#user/alice\" (STORAGE 510 message 1000)\r\n"));
+  EXPECT_EQ(q.root, "#user/alice");
+  ASSERT_EQ(q.limits.size(), 2u);
+  EXPECT_EQ(q.limits[0], (std::pair<std::string, std::uint64_t>{"STORAGE", 510}));
+  EXPECT_EQ(q.limits[1], (std::pair<std::string, std::uint64_t>{"MESSAGE", 1000}));
+  EXPECT_TRUE(as<cmd::SetQuota>(ok("S1 SETQUOTA \"\" ()\r\n")).limits.empty()) << "no limits at all";
+  bad("S2 SETQUOTA \"\" (STORAGE)\r\n");
+  bad("S3 SETQUOTA \"\" (STORAGE -1)\r\n");
+  bad("S4 SETQUOTA \"\" STORAGE 5\r\n");
+  bad("S5 SETQUOTA \"\" (STORAGE 9223372036854775808)\r\n");  // over number64
+  bad("S6 GETQUOTA\r\n");
+  auto st = as<cmd::Status>(ok("S0003 STATUS INBOX (MESSAGES DELETED DELETED-STORAGE)\r\n"));
+  ASSERT_EQ(st.items.size(), 3u);
+  EXPECT_EQ(st.items[1].kind, StatusItem::Kind::deleted);
+  EXPECT_EQ(st.items[2].kind, StatusItem::Kind::deleted_storage);
+}
+
 TEST(Parser, BadInputGetsTheTag) {
   EXPECT_EQ(bad("a1 FROB\r\n").tag, "a1");
   EXPECT_EQ(bad("a1 FROB\r\n").message, "unknown command");

@@ -41,6 +41,7 @@ constexpr CommandSpec kCommands[] = {
     {"LSUB", cmd_list, kAfterAuth},         {"STATUS", cmd_status, kAfterAuth},
     {"APPEND", cmd_append, kAfterAuth},     {"IDLE", cmd_idle, kAfterAuth},
     {"GETQUOTA", cmd_getquota, kAfterAuth}, {"GETQUOTAROOT", cmd_getquota, kAfterAuth},
+    {"SETQUOTA", cmd_setquota, kAfterAuth},
     {"CHECK", cmd_check, kSelected},        {"CLOSE", cmd_close, kSelected},
     {"UNSELECT", cmd_unselect, kSelected},  {"EXPUNGE", cmd_expunge, kSelected},
     {"UID EXPUNGE", cmd_expunge, kSelected}, {"SEARCH", cmd_search, kSelected},
@@ -160,6 +161,10 @@ std::string capabilities(const Context& ctx) {
       " STATUS=SIZE CONDSTORE QRESYNC ESEARCH SEARCHRES SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES"
       " BINARY UTF8=ACCEPT APPENDLIMIT={}",
       ctx.options.append_limit);
+  // RFC 9208 §3.1, §5: announced for addresses that have a quota, with the
+  // resources Estafeta counts. Read at each call: an administrator may set
+  // or lift the quota while the session is open.
+  if (has_quota(ctx)) caps += " QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE";
   return caps;
 }
 

@@ -239,6 +239,62 @@ TEST_F(SessionTest, CopyMoveAndUidPlus) {
   EXPECT_EQ(run(*s, "f STATUS Trash (MESSAGES)"), "* STATUS Trash (MESSAGES 1)\r\nf OK STATUS completed\r\n");
 }
 
+TEST_F(SessionTest, QuotaRootsLimitsAndOverquota) {
+  deliver("q1", std::string(3000, 'x'));
+  deliver("q2", "short");
+  auto addr = m_services->store->find_address("team@o.example").value();
+  auto op = manage::Actor::operator_cli();
+  auto s = logged_in();
+  // No limit: no QUOTA capability, and no root for any mailbox (RFC 9208 §4.2.2).
+  EXPECT_EQ(run(*s, "a CAPABILITY").find("QUOTA"), std::string::npos);
+  EXPECT_EQ(run(*s, "b GETQUOTAROOT INBOX"), "* QUOTAROOT INBOX\r\nb OK GETQUOTAROOT completed\r\n");
+  EXPECT_TRUE(run(*s, "c GETQUOTA \"\"").starts_with("c NO [NONEXISTENT]"));
+
+  // The administrator sets a quota while the session is open: room for one more message.
+  auto used = m_services->store->address_usage(addr.id).value();
+  ASSERT_EQ(used.messages, 2u);
+  manage::AddressChange change;
+  change.quota_bytes = std::optional<std::uint64_t>(used.bytes + 4096);
+  change.quota_messages = std::optional<std::uint64_t>(3);
+  ASSERT_TRUE(m_services->manager->update_address(op, "team@o.example", change));
+  EXPECT_NE(run(*s, "d CAPABILITY").find(" QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE"), std::string::npos);
+  auto storage = fmt::format("STORAGE {} {}", (used.bytes + 1023) / 1024, (used.bytes + 4096) / 1024);
+  EXPECT_EQ(run(*s, "e GETQUOTAROOT Archive/New"),
+            "* QUOTAROOT Archive/New \"\"\r\n* QUOTA \"\" (" + storage + " MESSAGE 2 3)\r\n"
+            "e OK GETQUOTAROOT completed\r\n") << "the mailbox need not exist (§4.1.2)";
+  EXPECT_EQ(run(*s, "f GETQUOTA \"\""), "* QUOTA \"\" (" + storage + " MESSAGE 2 3)\r\nf OK GETQUOTA completed\r\n");
+  EXPECT_TRUE(run(*s, "g GETQUOTA \"#user/team\"").starts_with("g NO [NONEXISTENT]"));
+  auto set = run(*s, "h SETQUOTA \"\" (STORAGE 999999)");
+  EXPECT_TRUE(set.starts_with("* QUOTA \"\" (")) << set;
+  EXPECT_NE(set.find("h NO [NOPERM] "), std::string::npos) << set;
+  EXPECT_EQ(m_services->store->address_usage(addr.id).value().limit_bytes, change.quota_bytes.value());
+
+  run(*s, "i SELECT INBOX");
+  EXPECT_TRUE(run(*s, "j COPY 1:2 Archive").starts_with("j NO [OVERQUOTA] ")) << "two more would make four";
+  EXPECT_TRUE(run(*s, "k COPY 2 Archive").starts_with("k OK [COPYUID ")) << "one more makes three";
+  EXPECT_TRUE(run(*s, "l APPEND Drafts {1}\r\nx").starts_with("l NO [OVERQUOTA] "));
+  EXPECT_TRUE(run(*s, "m MOVE 1 Trash").find("m OK MOVE completed") != std::string::npos)
+      << "a move adds nothing to the address";
+  EXPECT_EQ(m_services->store->address_usage(addr.id).value().messages, 3u);
+
+  // Without the message limit, storage decides: 4096 octets of room, less the copy of "short".
+  change.quota_messages = std::optional<std::uint64_t>();
+  change.quota_bytes.reset();
+  ASSERT_TRUE(m_services->manager->update_address(op, "team@o.example", change));
+  EXPECT_EQ(run(*s, "n GETQUOTA \"\"").find("MESSAGE"), std::string::npos);
+  std::string big(4096, 'y');
+  EXPECT_TRUE(run(*s, fmt::format("o APPEND Drafts {{{}}}\r\n{}", big.size(), big)).starts_with("o NO [OVERQUOTA] "));
+  EXPECT_TRUE(run(*s, "p APPEND Drafts {5}\r\nsmall").starts_with("p OK [APPENDUID "));
+
+  // STATUS DELETED-STORAGE (§4.1.4): what an EXPUNGE would free.
+  run(*s, "q SELECT Trash");
+  run(*s, "r STORE 1 +FLAGS.SILENT (\\Deleted)");
+  auto trash = m_services->store->list_messages(m_services->store->find_mailbox(addr.id, "Trash").value().id).value();
+  ASSERT_EQ(trash.size(), 1u);
+  EXPECT_EQ(run(*s, "s STATUS Trash (DELETED DELETED-STORAGE)"),
+            fmt::format("* STATUS Trash (DELETED 1 DELETED-STORAGE {})\r\ns OK STATUS completed\r\n", trash[0].size));
+}
+
 TEST_F(SessionTest, OtherSessionsSeeChanges) {
   deliver("first");
   auto a = logged_in();
