@@ -1,7 +1,8 @@
 // Finishing a mail transaction: the checks that need the message, the
 // trace header (RFC 5321 §4.4 Received), where each recipient's copy goes
-// (local folders, the outbound queue, the sender's Sent folder), and the
-// one durable step that makes the 250 true (Deliverer::accept).
+// (local folders, the outbound queue, the sender's Sent folder when the
+// address keeps one), and the one durable step that makes the 250 true
+// (Deliverer::accept).
 #include <ctime>
 #include <random>
 
@@ -32,19 +33,6 @@ std::string rfc5322_now(std::time_t t) {
   return buf;
 }
 
-
-const char* spf_name(dns::SpfResult::Code c) {
-  switch (c) {
-    case dns::SpfResult::none: return "none";
-    case dns::SpfResult::neutral: return "neutral";
-    case dns::SpfResult::pass: return "pass";
-    case dns::SpfResult::fail: return "fail";
-    case dns::SpfResult::softfail: return "softfail";
-    case dns::SpfResult::temperror: return "temperror";
-    case dns::SpfResult::permerror: return "permerror";
-  }
-  return "none";
-}
 
 // Text from the sender or from DNS, made safe for a header line.
 std::string header_safe(std::string_view s) {
@@ -77,6 +65,9 @@ std::string spf_comment(const dns::SpfResult& r, const std::string& identity, co
 
 Reply Session::accept_message(std::string message) {
   auto sender = m_mail->sender ? m_mail->sender->address() : std::string();
+  // MX: the SPF verdict (evaluated at RCPT already when a recipient's domain rejects SPF failures).
+  std::optional<dns::SpfResult> spf;
+  if (m_options.role == Role::mx) spf = spf_verdict();
   auto recipients = std::move(m_recipients);
   auto mail = *m_mail;
   reset_transaction();
@@ -98,27 +89,26 @@ Reply Session::accept_message(std::string message) {
                                      recipients.size() == 1 ? fmt::format("\r\n\tfor <{}>", recipients[0].rcpt.recipient.address()) : "",
                                      rfc5322_now(static_cast<std::time_t>(now)));
   // MX: the SPF verdict on the MAIL FROM identity (RFC 7208 §9.1 Received-SPF,
-  // RFC 8601 Authentication-Results); fail and softfail go to Junk.
+  // RFC 8601 Authentication-Results); fail and softfail go to Junk (the
+  // recipients whose domain rejects a fail were refused at RCPT).
   bool junk = false;
   std::string spf_headers;
-  if (m_options.role == Role::mx) {
-    dns::SpfOptions spf_options;
-    spf_options.receiver = m_options.hostname;
-    auto spf = dns::check_mail_from(*m_services.resolver, m_options.peer_ip, sender, m_helo.value_or(""), spf_options);
-    auto result = spf_name(spf.code);
-    junk = spf.code == dns::SpfResult::fail || spf.code == dns::SpfResult::softfail;
+  if (spf) {
+    auto result = dns::to_string(spf->code);
+    junk = spf->code == dns::SpfResult::fail || spf->code == dns::SpfResult::softfail;
     std::string identity = sender.empty() ? "postmaster@" + m_helo.value_or("") : sender;
     spf_headers = fmt::format("Authentication-Results: {}; spf={} smtp.mailfrom={}\r\n", m_options.hostname, result,
                               identity);
     spf_headers += fmt::format("Received-SPF: {} ({}: {}) client-ip={}; envelope-from=\"{}\"; helo={};{}\r\n", result,
-                               m_options.hostname, spf_comment(spf, identity, m_options.peer_ip), m_options.peer_ip,
+                               m_options.hostname, spf_comment(*spf, identity, m_options.peer_ip), m_options.peer_ip,
                                identity, header_safe(m_helo.value_or("unknown")),
-                               spf.problem.empty() ? "" : " problem=\"" + header_safe(spf.problem) + "\";");
+                               spf->problem.empty() ? "" : " problem=\"" + header_safe(spf->problem) + "\";");
     log::info("smtp.spf", {{"queue_id", qid}, {"result", result}, {"ip", m_options.peer_ip}, {"from", identity}});
   }
   std::string full = spf_headers + received + message;
   if (full.size() > m_options.max_message_size)
     return error(552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
+  if (auto refused = refuse_over_quota(recipients, full.size())) return *refused;
 
   std::vector<store::AppendTarget> local;
   std::vector<store::TraceEntry> trace;
@@ -157,12 +147,19 @@ Reply Session::accept_message(std::string message) {
       outbound->recipients.push_back(o);
     }
   }
-  // Submission: the sender's own copy in its Sent folder, and its trace.
+  // Submission: the sender's own copy in its Sent folder (unless the
+  // address is set not to keep one), and its trace. A sender whose quota
+  // has no room still sends: the copy is left out and the log says so.
   if (m_options.role == Role::submission) {
     auto from_address = store.find_address(sender);
     if (from_address) {
-      if (auto sent = store.find_special_mailbox(from_address->id, store::SpecialUse::sent))
-        local.push_back({sent->id, store::flag_seen, {}, now});
+      auto usage = store.address_usage(from_address->id);
+      bool room = !usage || usage->fits(full.size(), 1);  // a store error shows in accept() below
+      if (from_address->settings.save_sent && !room)
+        log::warn("smtp.sent_copy_skipped", {{"queue_id", qid}, {"address", from_address->address}, {"reason", "over_quota"}});
+      if (from_address->settings.save_sent && room)
+        if (auto sent = store.find_special_mailbox(from_address->id, store::SpecialUse::sent))
+          local.push_back({sent->id, store::flag_seen, {}, now});
       for (auto& r : recipients)
         trace.push_back({0, from_address->id, qid, "out", sender, r.rcpt.recipient.address(),
                          r.local ? "delivered" : "queued", r.local ? m_options.hostname : "", "", now});

@@ -46,6 +46,7 @@ std::optional<std::string> Session::ended_by(const Event& e) const {
 void Session::reset_transaction() {
   m_mail.reset();
   m_recipients.clear();
+  m_spf.reset();
   m_chunks.clear();
   m_chunks.shrink_to_fit();
   m_chunk_error = false;
@@ -286,6 +287,7 @@ Reply Session::rcpt(const Command& c) {
     log::info("smtp.rcpt_refused", {{"ip", m_options.peer_ip}, {"to", r.recipient.address()}, {"reason", "unknown"}});
     return error(550, "5.1.1", fmt::format("<{}>: no such mailbox here", r.recipient.address()));
   }
+  if (auto refused = refuse_local_recipient(*local_domain, *local, r.recipient.address())) return *refused;
   m_recipients.push_back({r, *local});
   return Reply{reply(250, "2.1.5", "recipient ok")};
 }

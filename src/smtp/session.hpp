@@ -8,6 +8,10 @@
 // password and sends anywhere, with the envelope sender and From: limited
 // to addresses the user has access to. Accepted mail goes through
 // delivery::Deliverer::accept, durable before the 250.
+//
+// Local recipients are refused when their quota leaves no room (RFC 3463
+// X.2.2) and, on the MX, when their domain refuses mail that fails SPF
+// (RFC 7372 §3.2); both are decided per recipient at RCPT (policy.cpp).
 #pragma once
 
 #include <chrono>
@@ -18,6 +22,7 @@
 #include <vector>
 
 #include "core/event_bus.hpp"
+#include "dns/spf.hpp"
 #include "net/services.hpp"
 #include "smtp/command.hpp"
 #include "smtp/data_reader.hpp"
@@ -83,6 +88,15 @@ class Session {
   bool sender_allowed(const std::string& address) const;
   // Where postmaster@domain goes when no such address exists.
   Result<store::Address> postmaster_of(const store::Domain& domain);
+  // MX: the SPF verdict on this transaction's MAIL FROM identity (RFC 7208
+  // §2.4), evaluated once, when first needed.
+  const dns::SpfResult& spf_verdict();
+  // RCPT of a local address: the refusal when its domain refuses mail that
+  // fails SPF, or when its quota leaves no room.
+  std::optional<Reply> refuse_local_recipient(const store::Domain& domain, const store::Address& local,
+                                              const std::string& rcpt);
+  // After DATA: the refusal when a local recipient has no room for `size` octets.
+  std::optional<Reply> refuse_over_quota(const std::vector<Recipient>& recipients, std::uint64_t size);
 
   net::Services& m_services;
   SessionOptions m_options;
@@ -90,6 +104,7 @@ class Session {
   bool m_extended = false;
   std::optional<MailFrom> m_mail;
   std::vector<Recipient> m_recipients;
+  std::optional<dns::SpfResult> m_spf;  // this transaction's verdict, once evaluated
   std::string m_chunks;              // BDAT so far
   bool m_chunk_error = false;
   std::optional<store::LoginCandidate> m_who;

@@ -264,5 +264,126 @@ TEST_F(SmtpTest, StartTlsForgetsTheSession) {
   EXPECT_EQ(s->command("STARTTLS\r\n").out, "503 5.5.1 TLS is already active\r\n");
 }
 
+TEST_F(SmtpTest, SpfRejectIsPerRecipientDomain) {
+  auto op = manage::Actor::operator_cli();
+  auto& m = *m_services->manager;
+  ASSERT_TRUE(m.add_domain(op, "s", "strict.example"));
+  ASSERT_TRUE(m.create_address(op, "boss@strict.example"));
+  ASSERT_TRUE(m.set_domain_spf_fail(op, "strict.example", store::SpfFailPolicy::reject));
+  auto junk_count = [&](const std::string& address) {
+    auto a = m_services->store->find_address(address).value();
+    auto box = m_services->store->find_special_mailbox(a.id, store::SpecialUse::junk).value();
+    return m_services->store->list_messages(box.id).value().size();
+  };
+  // A fail: refused for the rejecting domain, Junk for the other one.
+  auto s = open(Role::mx);
+  s->command("EHLO h.example\r\n");
+  s->command("MAIL FROM:<boss@forged.example>\r\n");
+  EXPECT_EQ(s->command("RCPT TO:<boss@strict.example>\r\n").out,
+            "550 5.7.23 SPF check failed (spf=fail): 198.51.100.7 may not send mail for the domain of "
+            "<boss@forged.example>\r\n");
+  EXPECT_EQ(s->command("RCPT TO:<team@o.example>\r\n").out, "250 2.1.5 recipient ok\r\n");
+  EXPECT_NE(send_data(*s, "Subject: x\r\n\r\nx\r\n.\r\n").find("250 2.0.0"), std::string::npos);
+  EXPECT_EQ(junk_count("team@o.example"), 1u);
+  EXPECT_EQ(junk_count("boss@strict.example") + inbox_count("boss@strict.example"), 0u);
+  // A softfail and a pass are not refused.
+  for (std::string sender : {"x@soft.example", "carla@far.example"}) {
+    auto t = open(Role::mx);
+    t->command("EHLO h.example\r\n");
+    t->command("MAIL FROM:<" + sender + ">\r\n");
+    EXPECT_EQ(t->command("RCPT TO:<boss@strict.example>\r\n").out, "250 2.1.5 recipient ok\r\n") << sender;
+    EXPECT_NE(send_data(*t, "Subject: y\r\n\r\ny\r\n.\r\n").find("250 2.0.0"), std::string::npos);
+  }
+  EXPECT_EQ(junk_count("boss@strict.example"), 1u);
+  EXPECT_EQ(inbox_count("boss@strict.example"), 1u);
+  // Submission is authenticated, not SPF-checked.
+  auto sub = authed();
+  sub->command("MAIL FROM:<team@o.example>\r\n");
+  EXPECT_EQ(sub->command("RCPT TO:<boss@strict.example>\r\n").out, "250 2.1.5 recipient ok\r\n");
+}
+
+TEST_F(SmtpTest, QuotaAtRcptAndAfterData) {
+  auto op = manage::Actor::operator_cli();
+  auto& m = *m_services->manager;
+  auto deliver = [&](const std::string& rcpt, const std::string& body, const std::string& size = "") {
+    auto s = open(Role::mx);
+    s->command("EHLO h.example\r\n");
+    s->command("MAIL FROM:<carla@far.example>" + size + "\r\n");
+    auto out = s->command("RCPT TO:<" + rcpt + ">\r\n").out;
+    if (!out.starts_with("250 ")) return out;
+    return send_data(*s, "Subject: q\r\n\r\n" + body + "\r\n.\r\n");
+  };
+  manage::AddressChange quota;
+  quota.quota_bytes = std::optional<std::uint64_t>(2000);
+  quota.quota_messages = std::optional<std::uint64_t>(2);
+  ASSERT_TRUE(m.update_address(op, "ana.box@o.example", quota));
+  EXPECT_NE(deliver("ana.box@o.example", std::string(600, 'a')).find("250 2.0.0"), std::string::npos);
+  // Declared larger than the whole quota: 552 at RCPT (RFC 1870 §6.4).
+  EXPECT_EQ(deliver("ana.box@o.example", "x", " SIZE=2001"),
+            "552 5.2.2 <ana.box@o.example>: the message is larger than the mailbox's quota\r\n");
+  // Declared larger than the room left: 452.
+  EXPECT_TRUE(deliver("ana.box@o.example", "x", " SIZE=1500").starts_with("452 4.2.2 Mailbox full"));
+  // Known only after DATA: 452 when it would overflow, 552 when it could never fit.
+  auto over = deliver("ana.box@o.example", std::string(1500, 'b'));
+  EXPECT_NE(over.find("452 4.2.2 Mailbox full: <ana.box@o.example> has no room for this message\r\n"),
+            std::string::npos) << over;
+  auto never = deliver("ana.box@o.example", std::string(2500, 'c'));
+  EXPECT_NE(never.find("552 5.2.2 "), std::string::npos) << never;
+  EXPECT_EQ(inbox_count("ana.box@o.example"), 1u);
+  // Two recipients after DATA: one reply for both, temporary, stored for neither.
+  {
+    auto s = open(Role::mx);
+    s->command("EHLO h.example\r\n");
+    s->command("MAIL FROM:<carla@far.example>\r\n");
+    s->command("RCPT TO:<ana.box@o.example>\r\n");
+    s->command("RCPT TO:<team@o.example>\r\n");
+    auto out = send_data(*s, "Subject: q\r\n\r\n" + std::string(2500, 'd') + "\r\n.\r\n");
+    EXPECT_NE(out.find("452 4.2.2 "), std::string::npos) << out;
+    EXPECT_EQ(inbox_count("team@o.example"), 0u);
+  }
+  // The message limit: a second small one fits, a third does not even reach DATA.
+  EXPECT_NE(deliver("ana.box@o.example", "small").find("250 2.0.0"), std::string::npos);
+  EXPECT_EQ(deliver("ana.box@o.example", "small"), "452 4.2.2 Mailbox full: <ana.box@o.example> is over its quota\r\n");
+  // Lifted: accepted again.
+  ASSERT_TRUE(m.update_address(op, "ana.box@o.example", manage::AddressChange{std::optional<std::uint64_t>(),
+                                                                             std::optional<std::uint64_t>(), {}}));
+  EXPECT_NE(deliver("ana.box@o.example", std::string(2500, 'e')).find("250 2.0.0"), std::string::npos);
+  EXPECT_EQ(inbox_count("ana.box@o.example"), 3u);
+}
+
+TEST_F(SmtpTest, SentCopyFollowsTheAddressSetting) {
+  auto op = manage::Actor::operator_cli();
+  auto team = m_services->store->find_address("team@o.example").value();
+  auto sent_count = [&] {
+    auto sent = m_services->store->find_special_mailbox(team.id, store::SpecialUse::sent).value();
+    return m_services->store->list_messages(sent.id).value().size();
+  };
+  auto submit = [&] {
+    auto s = authed();
+    s->command("MAIL FROM:<team@o.example>\r\n");
+    s->command("RCPT TO:<ana.box@o.example>\r\n");
+    return send_data(*s, "From: team@o.example\r\nSubject: s\r\n\r\nhi\r\n.\r\n");
+  };
+  manage::AddressChange off;
+  off.save_sent = false;
+  ASSERT_TRUE(m_services->manager->update_address(op, "team@o.example", off));
+  EXPECT_NE(submit().find("250 2.0.0"), std::string::npos);
+  EXPECT_EQ(sent_count(), 0u);
+  EXPECT_EQ(inbox_count("ana.box@o.example"), 1u);
+  EXPECT_EQ(m_services->store->trace(team.id, 0, 10).value().size(), 1u) << "the trace is kept all the same";
+  // On, but no room left in the sender's quota: the mail goes, the copy does not.
+  manage::AddressChange full;
+  full.save_sent = true;
+  full.quota_messages = std::optional<std::uint64_t>(0);
+  ASSERT_TRUE(m_services->manager->update_address(op, "team@o.example", full));
+  EXPECT_NE(submit().find("250 2.0.0"), std::string::npos);
+  EXPECT_EQ(sent_count(), 0u);
+  EXPECT_EQ(inbox_count("ana.box@o.example"), 2u);
+  full.quota_messages = std::optional<std::uint64_t>();
+  ASSERT_TRUE(m_services->manager->update_address(op, "team@o.example", full));
+  EXPECT_NE(submit().find("250 2.0.0"), std::string::npos);
+  EXPECT_EQ(sent_count(), 1u);
+}
+
 }  // namespace
 }  // namespace estafeta::smtp

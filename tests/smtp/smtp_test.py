@@ -52,9 +52,11 @@ class Instance:
     """One data folder served by `estafeta serve` on free loopback ports.
 
     `ports` maps each listener kind of LISTENERS to its port; `extra` is
-    TOML placed before the listeners ([limits], [queue], [[route]] …)."""
+    TOML placed before the listeners ([limits], [queue], [[route]] …);
+    `dns_port` is a loopback DNS server to ask (tests/cli/dns_stub.py),
+    by default a closed port."""
 
-    def __init__(self, name, hostname, listeners, extra="", quickstart=True):
+    def __init__(self, name, hostname, listeners, extra="", quickstart=True, dns_port=None):
         self.dir = tempfile.mkdtemp(prefix="estafeta-smtp-%s-" % name, dir=tmp_root())
         self.data = os.path.join(self.dir, "data")
         self.config = os.path.join(self.data, "estafeta.toml")
@@ -83,7 +85,7 @@ class Instance:
         self.dead_port = free_port()
         text = head + "\n" + extra + f"""
 [dns]
-servers = ["127.0.0.1:{free_port()}"]
+servers = ["127.0.0.1:{dns_port or free_port()}"]
 
 [[route]]
 domain = "*"
