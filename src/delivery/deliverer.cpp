@@ -42,8 +42,12 @@ Result<store::Accepted> Deliverer::accept(std::string_view bytes, const std::vec
   if (bytes.size() > m_limits.max_size)
     return fail(ErrorKind::limit, fmt::format("the message is larger than the limit of {} bytes", m_limits.max_size));
   auto parsed = TRY(mime::parse_message(bytes, m_limits));
-  auto hash = TRY(m_blobs.put(bytes));
-  auto accepted = TRY(m_store.accept_message(blob_info_from(parsed, hash, bytes.size()), local, outbound, trace));
+  // Small messages go into the database with their rows; others into a file first.
+  bool small = !bytes.empty() && bytes.size() <= store::BlobStore::kInlineLimit;
+  auto hash = small ? store::BlobStore::hash_of(bytes) : TRY(m_blobs.put(bytes));
+  auto info = blob_info_from(parsed, hash, bytes.size());
+  if (small) info.inline_bytes = bytes;
+  auto accepted = TRY(m_store.accept_message(info, local, outbound, trace));
   announce(accepted.local);
   return accepted;
 }

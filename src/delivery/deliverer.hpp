@@ -1,11 +1,14 @@
 // The delivery path: the one function every way mail comes in goes through
 // (SMTP, IMAP APPEND, import, the web app's drafts and sent copies).
 //
-// deliver(): parse the bytes once (mime::parse_message), store the blob once
-// (fsync'd), append one message per target folder in one SQLite transaction
-// (synchronous=FULL), then publish message_appended on the event bus. When it
-// returns success the message is durable in every target (DESIGN §5); when it
-// fails, in none. A crash in between leaves at most an unreferenced blob file.
+// deliver(): parse the bytes once (mime::parse_message), store the bytes
+// once — a large message in an fsync'd file first, a small one in the same
+// transaction as its rows (store/blob_store.hpp) — append one message per
+// target folder in one SQLite transaction (synchronous=FULL, committed with
+// whatever other deliveries wait at that moment), then publish
+// message_appended on the event bus. When it returns success the message is
+// durable in every target (DESIGN §5); when it fails, in none. A crash in
+// between leaves at most an unreferenced blob file.
 //
 // Thread-safe; blocking (parse, fsync, commit): call from a worker thread.
 #pragma once

@@ -24,7 +24,7 @@ class DelivererTest : public ::testing::Test {
   void open() {
     m_deliverer.reset();
     m_store = store::open_sqlite_store({m_dir / "db", true}).value();
-    m_blobs = store::BlobStore::open(m_dir / "blobs").value();
+    m_blobs = store::BlobStore::open(m_dir / "blobs", m_store.get()).value();
     mime::Limits limits;
     limits.max_size = 1024 * 1024;
     m_deliverer = std::make_unique<Deliverer>(*m_store, *m_blobs, m_bus, limits);
@@ -76,17 +76,31 @@ TEST_F(DelivererTest, StoresIndexesAndNotifies) {
 TEST_F(DelivererTest, OneBlobForManyRecipients) {
   auto a = address("a");
   auto b = address("b");
-  auto r = m_deliverer->deliver(message(2), {{m_deliverer->inbox_of(a.id).value(), 0, {}, 1},
-                                            {m_deliverer->inbox_of(b.id).value(), 0, {}, 1}});
-  ASSERT_TRUE(r);
-  ASSERT_EQ(r->size(), 2u);
-  auto ma = m_store->message((*r)[0].mailbox_id, (*r)[0].uid).value();
-  auto mb = m_store->message((*r)[1].mailbox_id, (*r)[1].uid).value();
-  EXPECT_EQ(ma.blob_id, mb.blob_id);
-  int files = 0;
-  for (auto& e : std::filesystem::recursive_directory_iterator(m_dir / "blobs"))
-    if (e.is_regular_file()) ++files;
-  EXPECT_EQ(files, 1);
+  auto count_files = [&] {
+    int files = 0;
+    for (auto& e : std::filesystem::recursive_directory_iterator(m_dir / "blobs"))
+      if (e.is_regular_file()) ++files;
+    return files;
+  };
+  // A small message lives in the database, a large one in one file; either
+  // way one copy serves both recipients.
+  auto large = message(3) + std::string(store::BlobStore::kInlineLimit, 'y') + "\r\n";
+  int expected_files = 0;
+  for (const auto& bytes : {message(2), large}) {
+    auto r = m_deliverer->deliver(bytes, {{m_deliverer->inbox_of(a.id).value(), 0, {}, 1},
+                                          {m_deliverer->inbox_of(b.id).value(), 0, {}, 1}});
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_EQ(r->size(), 2u);
+    auto ma = m_store->message((*r)[0].mailbox_id, (*r)[0].uid).value();
+    auto mb = m_store->message((*r)[1].mailbox_id, (*r)[1].uid).value();
+    EXPECT_EQ(ma.blob_id, mb.blob_id);
+    bool in_file = bytes.size() > store::BlobStore::kInlineLimit;
+    expected_files += in_file;
+    EXPECT_EQ(count_files(), expected_files);
+    EXPECT_EQ(m_blobs->contains(ma.blob_hash), in_file);
+    EXPECT_EQ(m_store->blob_data(ma.blob_hash).value().has_value(), !in_file);
+    EXPECT_EQ(m_blobs->get(ma.blob_hash).value(), bytes) << "bytes kept exactly, wherever they are";
+  }
 }
 
 TEST_F(DelivererTest, RefusesWithoutLanding) {

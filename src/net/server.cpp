@@ -21,6 +21,7 @@
 
 #include "core/log.hpp"
 #include "net/offload.hpp"
+#include "store/text_indexer.hpp"
 #include "net/session.hpp"
 #include "imap/connection.hpp"
 #include "pop3/connection.hpp"
@@ -34,7 +35,11 @@ namespace {
 
 using tcp = asio::ip::tcp;
 
-constexpr std::size_t kWorkerThreads = 4;
+// Blocking work waits mostly on the disk (fsync), not on the CPU: enough
+// threads that concurrent deliveries reach the store together and share a
+// commit (store/sqlite/accept.cpp), and that a slow fsync does not hold up
+// the IMAP reads queued behind it.
+constexpr std::size_t kWorkerThreads = 16;
 
 // The dispatch table: which session coroutine serves which listener kind.
 // Protocols absent here are not served by this build.
@@ -256,6 +261,8 @@ Status run_server(Services& services, const ServeOptions& options) {
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   // Blocking work (store, fsync, Argon2) runs here, never on io threads.
   asio::thread_pool workers(kWorkerThreads);
+  // Accepted mail's text goes into the full-text index from here, in batches.
+  store::TextIndexer indexer(*services.store, services.bus.get());
   Runtime rt{&services, &ioc, &tls, &workers, {}, {}, {}};
   for (auto& l : config.listeners) {
     auto fn = session_for(l.protocol);

@@ -11,7 +11,7 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
   s->config = config;
   TRY(make_directories(config->data_dir, 0700));
   s->store = TRY(store::open_sqlite_store({config->data_dir / "estafeta.db", true}));
-  s->blobs = TRY(store::BlobStore::open(config->data_dir / "blobs"));
+  s->blobs = TRY(store::BlobStore::open(config->data_dir / "blobs", s->store.get()));
   s->keyring = std::make_unique<auth::DeviceKeyring>(TRY(auth::DeviceKeyring::load_or_create(config->data_dir / "device-key")));
   s->clock = std::make_unique<SystemClock>();
   s->bus = std::make_unique<EventBus>();

@@ -152,6 +152,7 @@ asio::awaitable<void> Driver::run() {
       m_buffer.erase(0, lf + 1);
       Reply r;
       if (line.size() > limit) r = Reply{reply(500, "5.5.6", "command line too long")};
+      else if (!m_session.may_block(line)) r = m_session.command(line);
       else r = co_await net::offload(workers, [this, &line] { return m_session.command(line); });
       if (!co_await handle(std::move(r))) co_return;
       progress = true;

@@ -62,6 +62,12 @@ Reply Session::error(int code, std::string_view status, std::string_view text) {
   return r;
 }
 
+bool Session::may_block(std::string_view line) const {
+  if (m_sasl) return true;
+  auto verb = line.substr(0, line.find_first_of(" \r\n"));
+  return ascii_iequals(verb, "MAIL") || ascii_iequals(verb, "RCPT") || ascii_iequals(verb, "AUTH");
+}
+
 Reply Session::command(std::string_view line) {
   if (m_sasl) return auth_step(line);
   auto parsed = parse_command(line);

@@ -231,13 +231,21 @@ TEST_F(SmtpTest, SubmissionRequiresAuthAndOwnAddresses) {
 
 TEST_F(SmtpTest, AuthLoginAndBdat) {
   auto s = open(Role::submission);
+  EXPECT_FALSE(s->may_block("EHLO laptop\r\n"));
   s->command("EHLO laptop\r\n");
+  EXPECT_TRUE(s->may_block("auth LOGIN\r\n"));
   EXPECT_EQ(s->command("AUTH LOGIN\r\n").out, "334 VXNlcm5hbWU6\r\n");
+  EXPECT_TRUE(s->may_block("dGVhbUBvLmV4YW1wbGU=\r\n")) << "the SASL exchange checks a password";
   EXPECT_EQ(s->command(auth::base64_encode("team@o.example") + "\r\n").out, "334 UGFzc3dvcmQ6\r\n");
   EXPECT_EQ(s->command(auth::base64_encode(m_password) + "\r\n").out, "235 2.7.0 authentication successful\r\n");
   EXPECT_EQ(s->command("AUTH PLAIN =\r\n").out, "503 5.5.1 already authenticated\r\n");
+  EXPECT_TRUE(s->may_block("MAIL FROM:<team@o.example> BODY=BINARYMIME\r\n"));
   s->command("MAIL FROM:<team@o.example> BODY=BINARYMIME\r\n");
+  EXPECT_TRUE(s->may_block("Rcpt TO:<ana.box@o.example>\r\n"));
   s->command("RCPT TO:<ana.box@o.example>\r\n");
+  EXPECT_FALSE(s->may_block("BDAT 14\r\n"));
+  EXPECT_FALSE(s->may_block("RSET\r\n"));
+  EXPECT_FALSE(s->may_block("DATA\r\n"));
   auto b1 = s->command("BDAT 14\r\n");
   EXPECT_EQ(b1.next, Reply::Next::bdat);
   EXPECT_EQ(b1.bdat_size, 14u);

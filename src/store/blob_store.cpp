@@ -1,12 +1,17 @@
 #include "store/blob_store.hpp"
 
 #include <sodium.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <fmt/format.h>
 
 #include "core/fs.hpp"
 #include "core/hex.hpp"
+#include "store/store.hpp"
 
 namespace estafeta::store {
 
@@ -16,10 +21,18 @@ bool valid_hash(const std::string& hash) {
 }
 }  // namespace
 
-Result<std::unique_ptr<BlobStore>> BlobStore::open(const std::filesystem::path& root) {
+Result<std::unique_ptr<BlobStore>> BlobStore::open(const std::filesystem::path& root, Store* store) {
   if (sodium_init() < 0) return fail(ErrorKind::internal, "crypto library failed to start");
   TRY(make_directories(root));
-  return std::unique_ptr<BlobStore>(new BlobStore(root));
+  // The folders, then one fsync of the root that holds their entries.
+  bool made = false;
+  for (int i = 0; i < 256; ++i) {
+    auto dir = root / fmt::format("{:02x}", i);
+    if (::mkdir(dir.c_str(), 0700) == 0) made = true;
+    else if (errno != EEXIST) return fail(ErrorKind::temporary, "storage error", fmt::format("mkdir {}: {}", dir.string(), std::strerror(errno)));
+  }
+  if (made) TRY(fsync_directory(root));
+  return std::unique_ptr<BlobStore>(new BlobStore(root, store));
 }
 
 std::string BlobStore::hash_of(std::string_view bytes) {
@@ -29,7 +42,7 @@ std::string BlobStore::hash_of(std::string_view bytes) {
 }
 
 std::filesystem::path BlobStore::path_of(const std::string& hash) const {
-  return m_root / hash.substr(0, 2) / hash.substr(2, 2) / hash;
+  return m_root / hash.substr(0, 2) / hash;
 }
 
 Result<std::string> BlobStore::put(std::string_view bytes) {
@@ -37,13 +50,16 @@ Result<std::string> BlobStore::put(std::string_view bytes) {
   auto path = path_of(hash);
   // Present already: a complete file, since files appear only by rename.
   if (::access(path.c_str(), F_OK) == 0) return hash;
-  TRY(make_directories(path.parent_path()));
   TRY(write_file_durably(path, bytes, 0600));
   return hash;
 }
 
 Result<std::string> BlobStore::get(const std::string& hash) const {
   if (!valid_hash(hash)) return fail(ErrorKind::invalid, "bad blob id", hash);
+  if (m_store) {
+    auto small = TRY(m_store->blob_data(hash));
+    if (small) return std::move(*small);
+  }
   return read_file(path_of(hash));
 }
 

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/testing.hpp"
+#include "store/sqlite/schema.hpp"
 #include "store/store.hpp"
 
 namespace estafeta::store {
@@ -621,6 +622,7 @@ TEST_F(ChangesTest, SpecialUseMovesBetweenMailboxes) {
 
 TEST_F(ChangesTest, CollectUnreferencedBlobs) {
   auto u = append(m_inbox, 4);  // blobs h0 … h3
+  EXPECT_EQ(s().index_pending_text(2).value(), 2u) << "h0 and h1 indexed, h2 and h3 still waiting";
   EXPECT_TRUE(s().collect_unreferenced_blobs(100).value().empty()) << "all in use";
   ASSERT_TRUE(s().expunge(m_inbox, {u[0], u[1], u[2]}));
 
@@ -633,7 +635,8 @@ TEST_F(ChangesTest, CollectUnreferencedBlobs) {
 
   m_store.reset();
   EXPECT_EQ(raw_int("SELECT count(*) FROM blob"), 1);
-  EXPECT_EQ(raw_int("SELECT count(*) FROM blob_text"), 1) << "index entries go too";
+  EXPECT_EQ(raw_int("SELECT count(*) FROM blob_text"), 0) << "index entries go too";
+  EXPECT_EQ(raw_int("SELECT count(*) FROM blob_text_pending"), 1) << "text waiting for the index goes too (h3 stays)";
   reopen();
   // The same content arriving again is stored and indexed afresh.
   auto again = s().append_messages(blob("h0"), {{m_inbox, 0, {}, 1}});
@@ -651,14 +654,16 @@ TEST_F(ChangesTest, MigratesFromSchemaOne) {
       "DROP TRIGGER mailbox_unused; ALTER TABLE address DROP COLUMN quota_bytes; "
       "ALTER TABLE address DROP COLUMN quota_messages; ALTER TABLE address DROP COLUMN save_sent; "
       "ALTER TABLE address DROP COLUMN used_bytes; ALTER TABLE address DROP COLUMN used_messages; "
-      "ALTER TABLE domain DROP COLUMN spf_fail; PRAGMA user_version = 1;");
+      "ALTER TABLE domain DROP COLUMN spf_fail; DROP TABLE blob_text_pending; DROP TABLE blob_data; "
+      "PRAGMA user_version = 1;");
   EXPECT_EQ(raw_int("PRAGMA user_version"), 1);
   EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE name = 'expunged'"), 0);
 
   reopen();
   m_store.reset();
-  EXPECT_EQ(raw_int("PRAGMA user_version"), 5);
-  EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE name IN ('expunged', 'expunged_modseq', 'event_log')"), 3);
+  EXPECT_EQ(raw_int("PRAGMA user_version"), sqlite::current_schema_version());
+  EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE name IN ('expunged', 'expunged_modseq', 'event_log', "
+                    "'blob_text_pending', 'blob_data')"), 5);
   EXPECT_EQ(raw_int("SELECT sum(used_messages) FROM address"), 2) << "usage counted from the messages there";
 
   reopen();

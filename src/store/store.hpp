@@ -119,9 +119,16 @@ class Store {
   virtual Result<std::vector<Message>> list_messages(Id mailbox_id) = 0;
   virtual Result<Message> message(Id mailbox_id, std::uint32_t uid) = 0;
   virtual Result<BlobInfo> blob_info(Id blob_id) = 0;  // without the text fields
+  // The bytes of a message kept in the database; nullopt when it is not
+  // (a file holds it, or no such blob). Used by BlobStore::get.
+  virtual Result<std::optional<std::string>> blob_data(const std::string& hash) = 0;
   virtual Result<std::vector<Message>> find_messages_by_message_id(Id mailbox_id, const std::string& message_id) = 0;
   // Full-text search (substring, case-insensitive) over headers, body and attachment names.
   virtual Result<std::vector<std::uint32_t>> search_text(Id mailbox_id, const std::string& needle) = 0;
+  // Moves up to `limit` messages' text into the full-text index (accepted
+  // mail waits outside it, see store/text_indexer.hpp); returns how many.
+  virtual Result<std::size_t> index_pending_text(std::size_t limit) = 0;
+  virtual Result<std::size_t> pending_text_count() = 0;  // messages whose text waits
 
   // --- mailbox changes (IMAP, the web app). Every change takes a fresh
   // MODSEQ from the mailbox's highestmodseq (RFC 7162 §3.1).

@@ -1,11 +1,17 @@
 #include "store/store.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "core/testing.hpp"
+#include "store/text_indexer.hpp"
 
 namespace estafeta::store {
 namespace {
@@ -231,6 +237,51 @@ TEST_F(StoreTest, AppendAssignsAscendingUidsAndModseqs) {
   EXPECT_EQ(s().mailbox(inbox.id).value().uidnext, 22u);
 }
 
+// Deliveries from many threads at once are committed in groups; each caller
+// still gets its own result, and a failing one takes no other with it.
+TEST_F(StoreTest, ConcurrentAcceptsAreCommittedInGroupsEachWithItsOwnResult) {
+  auto c = chain("g");
+  auto inbox = s().find_mailbox(c.address.id, "INBOX").value();
+  constexpr int kThreads = 8, kEach = 25;
+  std::vector<std::vector<std::uint32_t>> uids(kThreads);
+  std::atomic<int> failures{0}, wrong_errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto name = fmt::format("g{}-{}", t, i);
+        // Every fifth delivery of thread 0 names a folder that does not exist.
+        bool bad = t == 0 && i % 5 == 0;
+        std::vector<store::AppendTarget> targets{{inbox.id, 0, {}, 1}};
+        if (bad) targets.push_back({987654, 0, {}, 1});
+        auto r = s().accept_message(blob(name), targets, std::nullopt, {});
+        if (bad) {
+          failures += !r;
+          wrong_errors += !r && r.error().kind != ErrorKind::not_found;
+        } else if (r) {
+          uids[t].push_back(r->local.at(0).uid);
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 5);
+  EXPECT_EQ(wrong_errors.load(), 0);
+  std::set<std::uint32_t> all;
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(uids[t].size(), t == 0 ? kEach - 5u : std::size_t{kEach});
+    EXPECT_TRUE(std::is_sorted(uids[t].begin(), uids[t].end())) << "one caller's deliveries keep their order";
+    all.insert(uids[t].begin(), uids[t].end());
+  }
+  auto msgs = s().list_messages(inbox.id).value();
+  EXPECT_EQ(all.size(), msgs.size()) << "every UID handed out is a stored message, none twice";
+  EXPECT_EQ(msgs.size(), std::size_t{kThreads * kEach - 5});
+  for (auto& m : msgs) {
+    bool from_failed = m.blob_hash.starts_with("g0-") && std::stoi(m.blob_hash.substr(3)) % 5 == 0;
+    EXPECT_FALSE(from_failed) << "a failed delivery left " << m.blob_hash;
+  }
+}
+
 TEST_F(StoreTest, FullTextSearch) {
   auto c = chain("s");
   auto inbox = s().find_mailbox(c.address.id, "INBOX").value();
@@ -248,6 +299,50 @@ TEST_F(StoreTest, FullTextSearch) {
   EXPECT_TRUE(s().search_text(inbox.id, "100%_").value().empty());
   EXPECT_EQ(s().search_text(inbox.id, "Subject a").value(), std::vector<std::uint32_t>{a[0].uid}) << "headers too";
   EXPECT_EQ(s().find_messages_by_message_id(inbox.id, "id-b@x").value().size(), 1u);
+}
+
+// Accepted text waits outside the index; a search in a folder indexes that
+// folder's waiting text first, and the background indexer does the rest.
+TEST_F(StoreTest, TextWaitingForTheIndexIsFoundAndIndexedInTheBackground) {
+  auto c = chain("w");
+  auto inbox = s().find_mailbox(c.address.id, "INBOX").value();
+  auto junk = s().find_mailbox(c.address.id, "Junk").value();
+  auto in = s().append_messages(blob("w1", "the zebra crossing"), {{inbox.id, 0, {}, 1}}).value();
+  s().append_messages(blob("w2", "another zebra, in junk"), {{junk.id, 0, {}, 1}}).value();
+  EXPECT_EQ(s().search_text(inbox.id, "ZEBRA").value(), std::vector<std::uint32_t>{in[0].uid});
+  // The inbox's text went in with the search; Junk's is still waiting.
+  EXPECT_EQ(s().index_pending_text(100).value(), 1u);
+  EXPECT_EQ(s().index_pending_text(100).value(), 0u) << "nothing left";
+
+  for (int i = 0; i < 70; ++i) s().append_messages(blob(fmt::format("bg{}", i), fmt::format("lot {} of okapi", i)), {{junk.id, 0, {}, 1}}).value();
+  {
+    store::TextIndexer indexer(s(), nullptr, {.batch = 16, .idle_poll = std::chrono::milliseconds(20)});
+    for (int i = 0; i < 500 && indexer.indexed() < 70; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_EQ(indexer.indexed(), 70u);
+  }
+  EXPECT_EQ(s().index_pending_text(100).value(), 0u) << "the indexer left nothing behind";
+  EXPECT_EQ(s().search_text(junk.id, "okapi").value().size(), 70u);
+
+  // While mail arrives the indexer waits, unless the backlog is large.
+  for (int i = 0; i < 10; ++i) s().append_messages(blob(fmt::format("busy{}", i), "tapir"), {{junk.id, 0, {}, 1}}).value();
+  EXPECT_EQ(s().pending_text_count().value(), 10u);
+  EventBus bus;
+  for (std::size_t backlog : {100, 5}) {
+    store::TextIndexer indexer(s(), &bus, {.batch = 4, .idle_poll = std::chrono::milliseconds(10),
+                                           .quiet = std::chrono::seconds(30), .max_backlog = backlog});
+    if (backlog == 100) {
+      for (int i = 0; i < 30; ++i) {
+        bus.publish(Event{EventKind::message_appended});
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      EXPECT_EQ(indexer.indexed(), 0u) << "ten waiting, mail arriving: not yet";
+    } else {
+      for (int i = 0; i < 500 && s().pending_text_count().value() >= 5; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      EXPECT_LT(s().pending_text_count().value(), 5u) << "a backlog over the limit is indexed anyway";
+    }
+  }
+  EXPECT_EQ(s().search_text(junk.id, "lot 42 of").value().size(), 1u);
 }
 
 TEST_F(StoreTest, DeletingAnOrganisationRemovesEverything) {

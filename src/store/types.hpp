@@ -176,6 +176,9 @@ struct BlobInfo {
   std::string text_headers;
   std::string text_body;
   std::string text_attachments;
+  // Store::accept_message only: the message itself when it is kept in the
+  // database (BlobStore::kInlineLimit); empty when a file holds it.
+  std::string_view inline_bytes;
 };
 
 struct AppendTarget {

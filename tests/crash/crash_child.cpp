@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
   long first = std::atol(argv[2]);
   mime::init();
   auto store = store::open_sqlite_store({dir / "db", true});
-  auto blobs = store::BlobStore::open(dir / "blobs");
+  auto blobs = store::BlobStore::open(dir / "blobs", store ? store->get() : nullptr);
   if (!store || !blobs) return 3;
   auto addr = (*store)->find_address("crash@test.example");
   if (!addr) {
@@ -38,7 +38,9 @@ int main(int argc, char** argv) {
     auto body = fmt::format(
         "From: a@b.example\r\nTo: crash@test.example\r\nSubject: crash {}\r\nMessage-ID: <crash-{}@test>\r\n\r\n"
         "{}\r\n",
-        n, n, std::string(static_cast<std::size_t>(200 + n % 3000), 'x'));
+        // Mostly small messages (kept in the database), every tenth one large
+        // enough for a file of its own.
+        n, n, std::string(static_cast<std::size_t>((n % 10 == 0 ? 70000 : 200) + n % 3000), 'x'));
     auto r = deliverer.deliver(body, {{inbox.id, 0, {}, 1}});
     if (!r) {
       std::fprintf(stderr, "deliver %ld: %s %s\n", n, r.error().message.c_str(), r.error().detail.c_str());

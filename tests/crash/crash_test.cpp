@@ -82,7 +82,7 @@ TEST(Crash, KilledDeliveriesLoseAndDuplicateNothing) {
     auto msgs = (*store)->list_messages(inbox.id).value();
     std::map<long, int> seen;
     std::uint32_t last_uid = 0;
-    auto blobs = store::BlobStore::open(dir / "blobs").value();
+    auto blobs = store::BlobStore::open(dir / "blobs", store->get()).value();
     for (auto& m : msgs) {
       ASSERT_GT(m.uid, last_uid);
       last_uid = m.uid;

@@ -52,21 +52,49 @@ Result<std::unique_ptr<CaresResolver>> CaresResolver::create(CaresOptions option
   return r;
 }
 
-Result<std::vector<unsigned char>> CaresResolver::query(std::string_view name, int type) {
+CaresResolver::~CaresResolver() {
+  for (auto* c : m_pool) ares_destroy(c);
+}
+
+Result<CaresResolver::Channel> CaresResolver::take_channel() {
+  {
+    std::lock_guard lock(m_pool_mutex);
+    if (!m_pool.empty()) {
+      auto* c = m_pool.back();
+      m_pool.pop_back();
+      return c;
+    }
+  }
   ares_options opts{};
   opts.timeout = static_cast<int>(m_options.timeout.count());
   opts.tries = m_options.tries;
   opts.flags = ARES_FLAG_NOCHECKRESP;  // REFUSED/SERVFAIL come back as errors, not silently retried elsewhere
   ares_channel channel = nullptr;
   if (int st = ares_init_options(&channel, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS); st != ARES_SUCCESS)
-    return temporary(name, st);
-  struct Destroy {
-    ares_channel c;
-    ~Destroy() { ares_destroy(c); }
-  } destroy{channel};
+    return temporary("channel", st);
   if (!m_servers_csv.empty()) {
-    if (int st = ares_set_servers_ports_csv(channel, m_servers_csv.c_str()); st != ARES_SUCCESS) return temporary(name, st);
+    if (int st = ares_set_servers_ports_csv(channel, m_servers_csv.c_str()); st != ARES_SUCCESS) {
+      ares_destroy(channel);
+      return temporary("channel", st);
+    }
   }
+  return channel;
+}
+
+void CaresResolver::give_back(Channel channel) {
+  std::lock_guard lock(m_pool_mutex);
+  m_pool.push_back(channel);
+}
+
+Result<std::vector<unsigned char>> CaresResolver::query(std::string_view name, int type) {
+  auto* channel = TRY(take_channel());
+  // Back to the pool once the query is over (it always is when this returns:
+  // the loop below runs until c-ares has called back).
+  struct GiveBack {
+    CaresResolver* r;
+    Channel c;
+    ~GiveBack() { r->give_back(c); }
+  } give_back_later{this, channel};
   std::string n(name);
   if (n.ends_with('.')) n.pop_back();
   QueryState state;

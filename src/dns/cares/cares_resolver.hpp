@@ -1,7 +1,9 @@
 // dns::Resolver over the network, with c-ares (1.18: ares_query and the
 // ares_parse_* functions). Blocking: each lookup waits for its answer (at
 // most `timeout` × `tries`) — call from the worker pool, never from an
-// io_context thread. Thread-safe: every lookup uses its own channel.
+// io_context thread. Thread-safe: a lookup takes a channel of its own from a
+// pool (a channel is not thread-safe; making one reads resolv.conf and costs
+// more than the lookup itself), and gives it back when done.
 //
 // The upstream servers are configurable ("127.0.0.1:5353"), so tests point
 // the resolver at a local server; empty: the system's resolv.conf.
@@ -9,10 +11,13 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "dns/resolver.hpp"
+
+struct ares_channeldata;  // c-ares' channel (ares.h stays out of this header)
 
 namespace estafeta::dns {
 
@@ -25,6 +30,7 @@ struct CaresOptions {
 class CaresResolver final : public Resolver {
  public:
   static Result<std::unique_ptr<CaresResolver>> create(CaresOptions options);
+  ~CaresResolver() override;
 
   Result<std::vector<std::string>> txt(std::string_view name) override;
   Result<std::vector<IpAddress>> a(std::string_view name) override;
@@ -37,8 +43,14 @@ class CaresResolver final : public Resolver {
   // The raw answer of one query; an empty buffer for NOERROR/NODATA.
   Result<std::vector<unsigned char>> query(std::string_view name, int type);
 
+  using Channel = ::ares_channeldata*;
+  Result<Channel> take_channel();
+  void give_back(Channel channel);
+
   CaresOptions m_options;
   std::string m_servers_csv;
+  std::mutex m_pool_mutex;
+  std::vector<Channel> m_pool;  // GUARDED_BY(m_pool_mutex): idle channels
 };
 
 }  // namespace estafeta::dns

@@ -397,11 +397,17 @@ Result<std::vector<std::string>> SqliteStore::collect_unreferenced_blobs(std::si
     return IdAndText(s.int64(0), s.text(1));
   }));
   auto text = TRY(m_db->prepare("DELETE FROM blob_text WHERE rowid = ?"));
+  auto pending = TRY(m_db->prepare("DELETE FROM blob_text_pending WHERE blob_id = ?"));
+  auto data = TRY(m_db->prepare("DELETE FROM blob_data WHERE blob_id = ?"));
   auto row = TRY(m_db->prepare("DELETE FROM blob WHERE id = ?"));
   std::vector<std::string> hashes;
   hashes.reserve(blobs.size());
   for (auto& [id, hash] : blobs) {
     TRY(text.bind_all(id).run());
+    TRY(pending.bind_all(id).run());
+    pending.reset();
+    TRY(data.bind_all(id).run());
+    data.reset();
     TRY(row.bind_all(id).run());
     text.reset();
     row.reset();

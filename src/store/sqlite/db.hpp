@@ -55,7 +55,7 @@ class Statement {
   Status run();
 
   std::int64_t int64(int col) const { return sqlite3_column_int64(m_stmt, col); }
-  std::string text(int col) const;
+  std::string text(int col) const;  // TEXT or BLOB, embedded NULs kept
   bool is_null(int col) const { return sqlite3_column_type(m_stmt, col) == SQLITE_NULL; }
   std::optional<std::int64_t> opt_int64(int col) const {
     return is_null(col) ? std::nullopt : std::optional<std::int64_t>(int64(col));

@@ -1,4 +1,4 @@
-// Mailboxes, messages and the full-text index.
+// Mailboxes and messages. (The full-text index: text_index.cpp.)
 //
 // Invariants kept here (RFC 9051 §2.3.1.1, RFC 7162 §3.1): a mailbox's UIDs
 // strictly ascend and are never reused within its UIDVALIDITY (uidnext only
@@ -10,36 +10,6 @@
 
 namespace estafeta::store::sqlite {
 
-namespace {
-
-// A LIKE pattern that matches `needle` literally anywhere ('\' escapes).
-std::string like_pattern(const std::string& needle) {
-  std::string out = "%";
-  for (char c : needle) {
-    if (c == '%' || c == '_' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "%";
-}
-
-// An FTS5 phrase: the needle in double quotes, inner quotes doubled.
-std::string fts_phrase(const std::string& needle) {
-  std::string out = "\"";
-  for (char c : needle) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-// Number of UTF-8 code points (the trigram tokenizer works on characters).
-std::size_t utf8_length(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-}  // namespace
 
 Result<Mailbox> SqliteStore::create_mailbox_locked(Id address_id, const std::string& name, SpecialUse use, Time now) {
   // UIDVALIDITY: the creation time, bumped past any value handed out before,
@@ -117,9 +87,16 @@ Result<Id> SqliteStore::insert_blob(const BlobInfo& b) {
   sel.bind_all(b.hash);
   if (!TRY(sel.step())) return fail(ErrorKind::internal, "store error", "blob row vanished");
   Id blob_id = sel.int64(0);
+  if (new_blob && !b.inline_bytes.empty()) {
+    auto data = TRY(m_db->prepare("INSERT INTO blob_data (blob_id, data) VALUES (?, ?)"));
+    TRY(data.bind(1, blob_id).bind_blob(2, b.inline_bytes).run());
+  }
   if (new_blob) {
-    auto fts = TRY(m_db->prepare("INSERT INTO blob_text (rowid, headers, body, attachments) VALUES (?, ?, ?, ?)"));
-    TRY(fts.bind_all(blob_id, b.text_headers, b.text_body, b.text_attachments).run());
+    // Indexed later, in batches (index_pending_text): an FTS insert per
+    // message would cost more than the rest of the delivery together.
+    auto text = TRY(m_db->prepare(
+        "INSERT INTO blob_text_pending (blob_id, headers, body, attachments) VALUES (?, ?, ?, ?)"));
+    TRY(text.bind_all(blob_id, b.text_headers, b.text_body, b.text_attachments).run());
   }
   return blob_id;
 }
@@ -158,12 +135,8 @@ Result<std::vector<Appended>> SqliteStore::append_locked(Id blob_id, std::uint64
 
 Result<std::vector<Appended>> SqliteStore::append_messages(const BlobInfo& b, const std::vector<AppendTarget>& targets) {
   if (targets.empty()) return std::vector<Appended>{};
-  std::lock_guard lock(m_mutex);
-  auto tx = TRY(Transaction::begin(*m_db));
-  auto blob_id = TRY(insert_blob(b));
-  auto out = TRY(append_locked(blob_id, b.size, targets));
-  TRY(tx.commit());
-  return out;
+  auto accepted = TRY(accept_message(b, targets, std::nullopt, {}));
+  return std::move(accepted.local);
 }
 
 Result<std::vector<Message>> SqliteStore::list_messages(Id mailbox_id) {
@@ -208,6 +181,14 @@ Result<BlobInfo> SqliteStore::blob_info(Id blob_id) {
   }, "no such message content");
 }
 
+Result<std::optional<std::string>> SqliteStore::blob_data(const std::string& hash) {
+  auto db = read();
+  auto st = TRY(db->prepare("SELECT d.data FROM blob b JOIN blob_data d ON d.blob_id = b.id WHERE b.hash = ?"));
+  st.bind_all(hash);
+  if (!TRY(st.step())) return std::optional<std::string>{};
+  return std::optional<std::string>{st.text(0)};
+}
+
 Result<std::vector<Message>> SqliteStore::find_messages_by_message_id(Id mailbox_id, const std::string& message_id) {
   std::lock_guard lock(m_mutex);
   auto st = TRY(m_db->prepare(fmt::format(
@@ -216,22 +197,6 @@ Result<std::vector<Message>> SqliteStore::find_messages_by_message_id(Id mailbox
       kMessageColumns)));
   st.bind_all(mailbox_id, message_id);
   return all<Message>(std::move(st), read_message);
-}
-
-Result<std::vector<std::uint32_t>> SqliteStore::search_text(Id mailbox_id, const std::string& needle) {
-  auto db = read();
-  // Trigrams answer needles of three characters or more from the index;
-  // shorter ones need a scan of the indexed text (LIKE is case-insensitive
-  // for ASCII, as the trigram tokenizer is).
-  bool indexed = utf8_length(needle) >= 3;
-  auto st = TRY(db->prepare(
-      indexed ? "SELECT m.uid FROM blob_text t JOIN message m ON m.blob_id = t.rowid "
-                "WHERE blob_text MATCH ? AND m.mailbox_id = ? ORDER BY m.uid"
-              : "SELECT m.uid FROM message m JOIN blob_text t ON t.rowid = m.blob_id WHERE m.mailbox_id = ?2 AND "
-                "(t.headers LIKE ?1 ESCAPE '\\' OR t.body LIKE ?1 ESCAPE '\\' OR t.attachments LIKE ?1 ESCAPE '\\') "
-                "ORDER BY m.uid"));
-  st.bind_all(indexed ? fts_phrase(needle) : like_pattern(needle), mailbox_id);
-  return all<std::uint32_t>(std::move(st), [](const Statement& s) { return static_cast<std::uint32_t>(s.int64(0)); });
 }
 
 }  // namespace estafeta::store::sqlite

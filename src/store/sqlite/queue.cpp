@@ -1,5 +1,5 @@
-// Mail accepted by SMTP (local copies + outbound queue + trace in one
-// transaction), the delivery worker's view of the queue, and the trace.
+// The delivery worker's view of the outbound queue, and the message trace.
+// (Accepting mail into the queue: accept.cpp.)
 #include <fmt/format.h>
 
 #include "store/sqlite/rows.hpp"
@@ -8,8 +8,6 @@
 namespace estafeta::store::sqlite {
 
 namespace {
-
-constexpr int kNotifySuccess = 1, kNotifyFailure = 2, kNotifyDelay = 4, kNotifyNever = 8;
 
 constexpr const char* kQueuedColumns =
     "r.id, r.queue_id, r.recipient, r.domain, r.orcpt, r.notify, r.state, r.attempts, r.next_attempt, "
@@ -52,37 +50,6 @@ Status SqliteStore::trace_locked(const TraceEntry& e) {
   return st.bind_all(e.address_id, e.queue_id, e.direction, e.sender, e.recipient, e.status, e.remote_host, e.reply,
                      e.time ? e.time : unix_now())
       .run();
-}
-
-Result<Accepted> SqliteStore::accept_message(const BlobInfo& blob, const std::vector<AppendTarget>& local,
-                                             const std::optional<OutboundMessage>& outbound,
-                                             const std::vector<TraceEntry>& trace) {
-  std::lock_guard lock(m_mutex);
-  auto tx = TRY(Transaction::begin(*m_db));
-  auto blob_id = TRY(insert_blob(blob));
-  Accepted out;
-  out.local = TRY(append_locked(blob_id, blob.size, local));
-  if (outbound && !outbound->recipients.empty()) {
-    auto now = unix_now();
-    auto q = TRY(m_db->prepare(
-        "INSERT INTO queue (public_id, blob_id, sender, envid, ret_full, sender_address_id, created) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)"));
-    TRY(q.bind_all(outbound->public_id, blob_id, outbound->sender, outbound->envid, std::int64_t{outbound->ret_full},
-                   outbound->sender_address_id, now)
-            .run());
-    out.queue_id = m_db->last_insert_id();
-    auto r = TRY(m_db->prepare(
-        "INSERT INTO queue_rcpt (queue_id, recipient, domain, orcpt, notify, next_attempt) VALUES (?, ?, ?, ?, ?, ?)"));
-    for (auto& rc : outbound->recipients) {
-      std::int64_t notify = (rc.notify_success ? kNotifySuccess : 0) | (rc.notify_failure ? kNotifyFailure : 0) |
-                            (rc.notify_delay ? kNotifyDelay : 0) | (rc.notify_never ? kNotifyNever : 0);
-      TRY(r.bind_all(out.queue_id, rc.address, rc.domain, rc.orcpt, notify, now).run());
-      r.reset();
-    }
-  }
-  for (auto& t : trace) TRY(trace_locked(t));
-  TRY(tx.commit());
-  return out;
 }
 
 Result<std::vector<QueuedRecipient>> SqliteStore::due_recipients(Time now, std::size_t limit) {

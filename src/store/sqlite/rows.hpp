@@ -13,6 +13,9 @@ namespace estafeta::store::sqlite {
 
 inline Time unix_now() { return static_cast<Time>(std::time(nullptr)); }
 
+// queue_rcpt.notify: the DSN NOTIFY keywords as bits.
+inline constexpr int kNotifySuccess = 1, kNotifyFailure = 2, kNotifyDelay = 4, kNotifyNever = 8;
+
 inline constexpr const char* kOrgColumns = "id, name, created";
 inline Organisation read_org(const Statement& s) { return {s.int64(0), s.text(1), s.int64(2)}; }
 

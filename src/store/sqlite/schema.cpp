@@ -277,6 +277,24 @@ CREATE TRIGGER mailbox_unused BEFORE DELETE ON mailbox BEGIN
   WHERE id = OLD.address_id;
 END;
 )sql",
+    // 6: text waiting for the full-text index (accepting mail writes the
+    // text here, a plain row; the indexer moves it into blob_text in
+    // batches, and a search first indexes what is waiting in its folder);
+    // small messages' bytes in the database.
+    R"sql(
+CREATE TABLE blob_text_pending (
+  blob_id     INTEGER PRIMARY KEY,
+  headers     TEXT NOT NULL,
+  body        TEXT NOT NULL,
+  attachments TEXT NOT NULL
+) STRICT;
+
+-- The bytes of small messages, kept in the database (store/blob_store.hpp).
+CREATE TABLE blob_data (
+  blob_id INTEGER PRIMARY KEY,
+  data    BLOB NOT NULL
+) STRICT;
+)sql",
 };
 
 }  // namespace

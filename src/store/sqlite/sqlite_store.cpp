@@ -18,7 +18,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
 namespace estafeta::store::sqlite {
 
 namespace {
-constexpr int kReaders = 3;  // reads in parallel beside the writer (2 cores, 4 worker threads)
+constexpr int kReaders = 3;  // reads in parallel beside the writer (2 cores: more would wait for the CPU)
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& options) {

@@ -1,11 +1,13 @@
 // The embedded SQLite backend of the Store.
 //
-// One connection in WAL mode with synchronous=FULL: a commit is on disk when
-// it returns. Every public call takes m_mutex, so calls are serialised; the
-// connection is never used from two threads at once.
+// One writer connection in WAL mode with synchronous=FULL: a commit is on
+// disk when it returns. Every write takes m_mutex, so writes are serialised
+// and the connection is never used from two threads at once; accepted mail
+// is committed in groups (accept.cpp). Reads use their own connections.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <vector>
 
@@ -80,8 +82,11 @@ class SqliteStore final : public Store {
   Result<std::vector<Message>> list_messages(Id mailbox_id) override;
   Result<Message> message(Id mailbox_id, std::uint32_t uid) override;
   Result<BlobInfo> blob_info(Id blob_id) override;
+  Result<std::optional<std::string>> blob_data(const std::string& hash) override;
   Result<std::vector<Message>> find_messages_by_message_id(Id mailbox_id, const std::string& message_id) override;
   Result<std::vector<std::uint32_t>> search_text(Id mailbox_id, const std::string& needle) override;
+  Result<std::size_t> index_pending_text(std::size_t limit) override;
+  Result<std::size_t> pending_text_count() override;
 
   Result<FlagChange> store_flags(Id mailbox_id, const std::vector<std::uint32_t>& uids, FlagOp op,
                                  std::uint32_t flags, const std::vector<std::string>& keywords,
@@ -122,8 +127,16 @@ class SqliteStore final : public Store {
  private:
   explicit SqliteStore(std::unique_ptr<Database> db) : m_db(std::move(db)) {}
 
+  // Group commit of accepted mail (accept.cpp).
+  struct PendingAccept;
+  void commit_group(const std::vector<PendingAccept*>& batch);
+
   // Helpers that expect m_mutex held (and, for the writes, a transaction open).
+  Result<Accepted> accept_locked(const BlobInfo& blob, const std::vector<AppendTarget>& local,
+                                 const std::optional<OutboundMessage>& outbound, const std::vector<TraceEntry>& trace);
   Result<Id> insert_blob(const BlobInfo& blob);
+  // The waiting text of one folder's messages into the index (text_index.cpp).
+  Status index_pending_text_of(Id mailbox_id);
   Result<std::vector<Appended>> append_locked(Id blob_id, std::uint64_t size, const std::vector<AppendTarget>& targets);
   Status trace_locked(const TraceEntry& entry);
   Result<Mailbox> create_mailbox_locked(Id address_id, const std::string& name, SpecialUse use, Time now);
@@ -147,6 +160,11 @@ class SqliteStore final : public Store {
   std::mutex m_mutex;
   std::unique_ptr<Database> m_db;  // GUARDED_BY(m_mutex): every write, and reads that need the latest state
   std::vector<std::unique_ptr<Reader>> m_readers;
+
+  std::mutex m_group_mutex;
+  std::condition_variable m_group_cv;
+  std::vector<PendingAccept*> m_group;  // GUARDED_BY(m_group_mutex): waiting for the next group
+  bool m_group_leader = false;          // GUARDED_BY(m_group_mutex): a group is being committed
   std::atomic<unsigned> m_next_reader{0};
 };
 

@@ -1,0 +1,116 @@
+// The full-text index: FTS5 with the trigram tokenizer over each blob's
+// headers, body and attachment names (one row per blob, rowid = blob.id),
+// which gives IMAP SEARCH its case-insensitive substring matching.
+//
+// Accepting mail only writes the text into blob_text_pending; rows move into
+// the index in batches (index_pending_text, run by a background thread), and
+// a search first indexes whatever of its folder is still waiting — so the
+// answer is the same as if every message had been indexed on arrival.
+#include <fmt/format.h>
+
+#include "store/sqlite/rows.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace estafeta::store::sqlite {
+
+namespace {
+
+// A LIKE pattern that matches `needle` literally anywhere ('\' escapes).
+std::string like_pattern(const std::string& needle) {
+  std::string out = "%";
+  for (char c : needle) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "%";
+}
+
+// An FTS5 phrase: the needle in double quotes, inner quotes doubled.
+std::string fts_phrase(const std::string& needle) {
+  std::string out = "\"";
+  for (char c : needle) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// Number of UTF-8 code points (the trigram tokenizer works on characters).
+std::size_t utf8_length(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace
+
+Result<std::size_t> SqliteStore::index_pending_text(std::size_t limit) {
+  {
+    // Most calls find nothing waiting: ask a reader, leave the writer alone.
+    auto db = read();
+    auto any = TRY(db->prepare("SELECT 1 FROM blob_text_pending LIMIT 1"));
+    if (!TRY(any.step())) return 0;
+  }
+  std::lock_guard lock(m_mutex);
+  auto tx = TRY(Transaction::begin(*m_db));
+  auto move = TRY(m_db->prepare(
+      "INSERT INTO blob_text (rowid, headers, body, attachments) "
+      "SELECT blob_id, headers, body, attachments FROM blob_text_pending ORDER BY blob_id LIMIT ?"));
+  TRY(move.bind_all(static_cast<std::int64_t>(limit)).run());
+  auto moved = static_cast<std::size_t>(m_db->changes());
+  auto drop = TRY(m_db->prepare(
+      "DELETE FROM blob_text_pending WHERE blob_id IN "
+      "(SELECT blob_id FROM blob_text_pending ORDER BY blob_id LIMIT ?)"));
+  TRY(drop.bind_all(static_cast<std::int64_t>(limit)).run());
+  TRY(tx.commit());
+  return moved;
+}
+
+Result<std::size_t> SqliteStore::pending_text_count() {
+  auto db = read();
+  auto st = TRY(db->prepare("SELECT count(*) FROM blob_text_pending"));
+  TRY(st.step());
+  return static_cast<std::size_t>(st.int64(0));
+}
+
+Status SqliteStore::index_pending_text_of(Id mailbox_id) {
+  {
+    auto db = read();
+    auto any = TRY(db->prepare(
+        "SELECT 1 FROM blob_text_pending p WHERE EXISTS "
+        "(SELECT 1 FROM message m WHERE m.blob_id = p.blob_id AND m.mailbox_id = ?) LIMIT 1"));
+    any.bind_all(mailbox_id);
+    if (!TRY(any.step())) return {};
+  }
+  std::lock_guard lock(m_mutex);
+  auto tx = TRY(Transaction::begin(*m_db));
+  auto move = TRY(m_db->prepare(
+      "INSERT INTO blob_text (rowid, headers, body, attachments) "
+      "SELECT blob_id, headers, body, attachments FROM blob_text_pending p WHERE EXISTS "
+      "(SELECT 1 FROM message m WHERE m.blob_id = p.blob_id AND m.mailbox_id = ?)"));
+  TRY(move.bind_all(mailbox_id).run());
+  auto drop = TRY(m_db->prepare(
+      "DELETE FROM blob_text_pending WHERE EXISTS "
+      "(SELECT 1 FROM message m WHERE m.blob_id = blob_text_pending.blob_id AND m.mailbox_id = ?)"));
+  TRY(drop.bind_all(mailbox_id).run());
+  return tx.commit();
+}
+
+Result<std::vector<std::uint32_t>> SqliteStore::search_text(Id mailbox_id, const std::string& needle) {
+  TRY(index_pending_text_of(mailbox_id));
+  auto db = read();
+  // Trigrams answer needles of three characters or more from the index;
+  // shorter ones need a scan of the indexed text (LIKE is case-insensitive
+  // for ASCII, as the trigram tokenizer is).
+  bool indexed = utf8_length(needle) >= 3;
+  auto st = TRY(db->prepare(
+      indexed ? "SELECT m.uid FROM blob_text t JOIN message m ON m.blob_id = t.rowid "
+                "WHERE blob_text MATCH ? AND m.mailbox_id = ? ORDER BY m.uid"
+              : "SELECT m.uid FROM message m JOIN blob_text t ON t.rowid = m.blob_id WHERE m.mailbox_id = ?2 AND "
+                "(t.headers LIKE ?1 ESCAPE '\\' OR t.body LIKE ?1 ESCAPE '\\' OR t.attachments LIKE ?1 ESCAPE '\\') "
+                "ORDER BY m.uid"));
+  st.bind_all(indexed ? fts_phrase(needle) : like_pattern(needle), mailbox_id);
+  return all<std::uint32_t>(std::move(st), [](const Statement& s) { return static_cast<std::uint32_t>(s.int64(0)); });
+}
+
+}  // namespace estafeta::store::sqlite
