@@ -119,6 +119,8 @@ class Store {
   virtual Result<std::vector<Message>> list_messages(Id mailbox_id) = 0;
   virtual Result<Message> message(Id mailbox_id, std::uint32_t uid) = 0;
   virtual Result<BlobInfo> blob_info(Id blob_id) = 0;  // without the text fields
+  // Every message's headline, ascending UIDs: one query for a whole folder.
+  virtual Result<std::vector<Headline>> list_headlines(Id mailbox_id) = 0;
   // The bytes of a message kept in the database; nullopt when it is not
   // (a file holds it, or no such blob). Used by BlobStore::get.
   virtual Result<std::optional<std::string>> blob_data(const std::string& hash) = 0;

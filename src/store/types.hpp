@@ -158,6 +158,16 @@ struct Message {
   std::uint64_t modseq = 0;
 };
 
+// What a search or a message list needs of a message besides its flags:
+// a few summary fields, without the envelope and body structure.
+struct Headline {
+  std::uint32_t uid = 0;
+  std::string subject;
+  std::string from_name;
+  std::string from_address;
+  Time date = 0;  // the Date: header; 0 when absent or unreadable
+};
+
 // Everything computed from a message's bytes, once, whatever mailbox holds it.
 struct BlobInfo {
   std::string hash;  // hex SHA-256

@@ -181,6 +181,17 @@ Result<BlobInfo> SqliteStore::blob_info(Id blob_id) {
   }, "no such message content");
 }
 
+Result<std::vector<Headline>> SqliteStore::list_headlines(Id mailbox_id) {
+  auto db = read();
+  auto st = TRY(db->prepare(
+      "SELECT m.uid, b.subject, b.from_name, b.from_address, b.date FROM message m JOIN blob b ON b.id = m.blob_id "
+      "WHERE m.mailbox_id = ? ORDER BY m.uid"));
+  st.bind_all(mailbox_id);
+  return all<Headline>(std::move(st), [](const Statement& s) {
+    return Headline{static_cast<std::uint32_t>(s.int64(0)), s.text(1), s.text(2), s.text(3), s.int64(4)};
+  });
+}
+
 Result<std::optional<std::string>> SqliteStore::blob_data(const std::string& hash) {
   auto db = read();
   auto st = TRY(db->prepare("SELECT d.data FROM blob b JOIN blob_data d ON d.blob_id = b.id WHERE b.hash = ?"));

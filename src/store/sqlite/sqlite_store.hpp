@@ -82,6 +82,7 @@ class SqliteStore final : public Store {
   Result<std::vector<Message>> list_messages(Id mailbox_id) override;
   Result<Message> message(Id mailbox_id, std::uint32_t uid) override;
   Result<BlobInfo> blob_info(Id blob_id) override;
+  Result<std::vector<Headline>> list_headlines(Id mailbox_id) override;
   Result<std::optional<std::string>> blob_data(const std::string& hash) override;
   Result<std::vector<Message>> find_messages_by_message_id(Id mailbox_id, const std::string& message_id) override;
   Result<std::vector<std::uint32_t>> search_text(Id mailbox_id, const std::string& needle) override;
