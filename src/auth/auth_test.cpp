@@ -5,6 +5,7 @@
 #include "auth/device_password.hpp"
 #include "auth/login.hpp"
 #include "auth/password.hpp"
+#include "auth/sasl.hpp"
 #include "core/testing.hpp"
 
 namespace estafeta::auth {
@@ -133,6 +134,83 @@ TEST_F(LoginTest, LockedServiceRefuses) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, ErrorKind::in_use);
   EXPECT_NE(r.error().message.find("locked"), std::string::npos);
+}
+
+// --- SASL
+
+TEST(Sasl, Base64AndPlainMessages) {
+  using namespace std::string_literals;
+  EXPECT_EQ(base64_encode("\0ana@x\0pw"s), "AGFuYUB4AHB3");
+  EXPECT_EQ(base64_decode("AGFuYUB4AHB3").value(), "\0ana@x\0pw"s);
+  EXPECT_FALSE(base64_decode("AGFuYUB4AHB3!")) << "trailing garbage";
+  EXPECT_FALSE(base64_decode("A")) << "truncated";
+  auto c = decode_plain(base64_encode("boss\0ana@x\0pw"s)).value();
+  EXPECT_EQ(c.authzid, "boss");
+  EXPECT_EQ(c.authcid, "ana@x");
+  EXPECT_EQ(c.password, "pw");
+  EXPECT_FALSE(decode_plain(base64_encode("no separators")));
+  EXPECT_FALSE(decode_plain(base64_encode("a\0b\0c\0d"s))) << "three NULs";
+}
+
+TEST(Sasl, PlainWithAndWithoutInitialResponse) {
+  using namespace std::string_literals;
+  using K = SaslExchange::Step::Kind;
+  EXPECT_EQ(SaslExchange::named("plain"), SaslExchange::Mechanism::plain);
+  EXPECT_EQ(SaslExchange::named("LoGiN"), SaslExchange::Mechanism::login);
+  EXPECT_FALSE(SaslExchange::named("CRAM-MD5"));
+
+  auto good = base64_encode("\0ana@x\0secret"s);
+  SaslExchange ir(SaslExchange::Mechanism::plain);
+  auto done = ir.start(good);
+  EXPECT_EQ(done.kind, K::credentials);
+  EXPECT_EQ(done.address, "ana@x");
+  EXPECT_EQ(done.password, "secret");
+
+  SaslExchange asked(SaslExchange::Mechanism::plain);
+  auto first = asked.start(std::nullopt);
+  EXPECT_EQ(first.kind, K::challenge);
+  EXPECT_EQ(first.challenge, "") << "PLAIN's challenge is empty";
+  EXPECT_EQ(asked.next(good + "\r\n").kind, K::credentials);
+
+  // The identity check applies however the message arrives.
+  auto as_other = base64_encode("boss@x\0ana@x\0secret"s);
+  EXPECT_EQ(SaslExchange(SaslExchange::Mechanism::plain).start(as_other).kind, K::other_identity);
+  SaslExchange later(SaslExchange::Mechanism::plain);
+  later.start(std::nullopt);
+  EXPECT_EQ(later.next(as_other).kind, K::other_identity);
+  auto same = base64_encode("ana@x\0ana@x\0secret"s);
+  EXPECT_EQ(SaslExchange(SaslExchange::Mechanism::plain).start(same).kind, K::credentials);
+
+  EXPECT_EQ(SaslExchange(SaslExchange::Mechanism::plain).start("=").kind, K::malformed) << "empty is not a message";
+  SaslExchange cancel(SaslExchange::Mechanism::plain);
+  cancel.start(std::nullopt);
+  EXPECT_EQ(cancel.next("*\r\n").kind, K::cancelled);
+}
+
+TEST(Sasl, LoginAsksForUserThenPassword) {
+  using K = SaslExchange::Step::Kind;
+  SaslExchange x(SaslExchange::Mechanism::login);
+  auto s1 = x.start(std::nullopt);
+  EXPECT_EQ(s1.kind, K::challenge);
+  EXPECT_EQ(s1.challenge, kLoginUserPrompt);
+  auto s2 = x.next(base64_encode("ana@x") + "\r\n");
+  EXPECT_EQ(s2.kind, K::challenge);
+  EXPECT_EQ(s2.challenge, kLoginPasswordPrompt);
+  auto s3 = x.next(base64_encode("secret"));
+  EXPECT_EQ(s3.kind, K::credentials);
+  EXPECT_EQ(s3.address, "ana@x");
+  EXPECT_EQ(s3.password, "secret");
+
+  SaslExchange ir(SaslExchange::Mechanism::login);
+  auto p = ir.start(base64_encode("ana@x"));
+  EXPECT_EQ(p.challenge, kLoginPasswordPrompt) << "an initial response is the user name";
+  EXPECT_EQ(ir.next(base64_encode("pw")).address, "ana@x");
+
+  SaslExchange bad(SaslExchange::Mechanism::login);
+  bad.start(std::nullopt);
+  auto b = bad.next("not base64!");
+  EXPECT_EQ(b.kind, K::malformed);
+  EXPECT_EQ(b.error, "invalid base64");
 }
 
 }  // namespace

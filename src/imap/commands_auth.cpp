@@ -21,12 +21,25 @@ namespace {
 bool may_authenticate(const Context& ctx) { return ctx.options.tls_active || ctx.options.plaintext_auth; }
 
 // RFC 4616: [authzid] NUL authcid NUL passwd
-Reply plain_response(Context& ctx, const std::string& tag, std::string_view b64) {
-  auto creds = auth::decode_plain(b64);
-  if (!creds) return tagged_bad(tag, "malformed PLAIN response");
-  if (!creds->authzid.empty() && creds->authzid != creds->authcid)
-    return tagged_no(tag, "logging in as someone else is not supported", "AUTHORIZATIONFAILED");
-  return finish_login(ctx, tag, creds->authcid, creds->password, "imap");
+// What an AUTHENTICATE step means for the client: a continuation, the login,
+// or the command's end.
+Reply sasl_reply(Context& ctx, const std::string& tag, auth::SaslExchange::Step step) {
+  using K = auth::SaslExchange::Step::Kind;
+  if (step.kind == K::challenge) {
+    Reply r;
+    r.out = "+ " + step.challenge + "\r\n";
+    r.next = Reply::Next::authenticate;
+    return r;
+  }
+  ctx.sasl.reset();
+  switch (step.kind) {
+    case K::credentials: return finish_login(ctx, tag, step.address, step.password, "imap");
+    case K::other_identity: return tagged_no(tag, step.error, "AUTHORIZATIONFAILED");
+    case K::challenge:
+    case K::cancelled:
+    case K::malformed: break;
+  }
+  return tagged_bad(tag, step.error);
 }
 
 }  // namespace
@@ -116,52 +129,17 @@ Reply cmd_authenticate(Context& ctx, Command& c) {
   auto& a = std::get<cmd::Authenticate>(c.args);
   if (!may_authenticate(ctx))
     return tagged_no(c.tag, "use STARTTLS (or port 993) before logging in", "PRIVACYREQUIRED");
-  if (a.mechanism != "PLAIN" && a.mechanism != "LOGIN")
-    return tagged_no(c.tag, "unsupported authentication mechanism", "CANNOT");
-  if (a.mechanism == "PLAIN" && a.initial) return plain_response(ctx, c.tag, *a.initial == "=" ? "" : *a.initial);
-  ctx.sasl = SaslExchange{c.tag, a.mechanism, std::nullopt};
-  Reply r;
-  if (a.mechanism == "LOGIN" && a.initial && *a.initial != "=") {
-    auto user = auth::base64_decode(*a.initial);
-    if (!user) {
-      ctx.sasl.reset();
-      return tagged_bad(c.tag, "invalid base64");
-    }
-    ctx.sasl->user = *user;
-    r.out = "+ " + std::string(auth::kLoginPasswordPrompt) + "\r\n";
-  } else {
-    r.out = a.mechanism == "LOGIN" ? "+ " + std::string(auth::kLoginUserPrompt) + "\r\n" : "+ \r\n";
-  }
-  r.next = Reply::Next::authenticate;
-  return r;
+  auto mechanism = auth::SaslExchange::named(a.mechanism);
+  if (!mechanism) return tagged_no(c.tag, "unsupported authentication mechanism", "CANNOT");
+  ctx.sasl = PendingAuthenticate{c.tag, auth::SaslExchange(*mechanism)};
+  return sasl_reply(ctx, c.tag, ctx.sasl->exchange.start(a.initial ? std::optional<std::string_view>(*a.initial)
+                                                                     : std::nullopt));
 }
 
 Reply Session::authenticate_step(std::string_view line) {
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   if (!m_ctx.sasl) return tagged_bad("*", "no authentication in progress");
-  auto exchange = *m_ctx.sasl;
-  if (line == "*") {
-    m_ctx.sasl.reset();
-    return tagged_bad(exchange.tag, "authentication cancelled");
-  }
-  if (exchange.mechanism == "PLAIN") {
-    m_ctx.sasl.reset();
-    return plain_response(m_ctx, exchange.tag, line);
-  }
-  auto decoded = auth::base64_decode(line);
-  if (!decoded) {
-    m_ctx.sasl.reset();
-    return tagged_bad(exchange.tag, "invalid base64");
-  }
-  if (!exchange.user) {
-    m_ctx.sasl->user = *decoded;
-    Reply r;
-    r.out = "+ " + std::string(auth::kLoginPasswordPrompt) + "\r\n";
-    r.next = Reply::Next::authenticate;
-    return r;
-  }
-  m_ctx.sasl.reset();
-  return finish_login(m_ctx, exchange.tag, *exchange.user, *decoded, "imap");
+  auto tag = m_ctx.sasl->tag;
+  return sasl_reply(m_ctx, tag, m_ctx.sasl->exchange.next(line));
 }
 
 Reply finish_login(Context& ctx, const std::string& tag, const std::string& address, const std::string& password,

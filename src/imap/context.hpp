@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/sasl.hpp"
 #include "auth/throttle.hpp"
 #include "imap/command.hpp"
 #include "imap/selected.hpp"
@@ -45,10 +46,9 @@ struct Enabled {
 };
 
 // A SASL exchange in progress (AUTHENTICATE without a complete initial response).
-struct SaslExchange {
+struct PendingAuthenticate {
   std::string tag;
-  std::string mechanism;         // PLAIN or LOGIN
-  std::optional<std::string> user;  // LOGIN: after the first step
+  auth::SaslExchange exchange;
 };
 
 struct Context {
@@ -63,7 +63,7 @@ struct Context {
   std::unique_ptr<SelectedMailbox> selected;
   Enabled enabled;
   std::optional<std::vector<std::uint32_t>> saved_uids;  // SEARCHRES "$" (RFC 5182), as UIDs
-  std::optional<SaslExchange> sasl;
+  std::optional<PendingAuthenticate> sasl;
   std::string idle_tag;
 
   // Names cross the wire in modified UTF-7 unless UTF-8 is on (RFC 9051 §5.1).

@@ -69,7 +69,7 @@ Reply Session::capa() const {
 }
 
 Reply Session::execute(std::string_view line) {
-  if (m_sasl) return sasl_step(line);
+  if (m_sasl) return sasl_reply(m_sasl->next(line));
   auto c = parse_command(line);
   if (!c) return err(c.error().message);
   if (c->keyword == "CAPA") return capa();
@@ -131,49 +131,25 @@ Reply Session::authorization(const Command& c) {
   }
   if (c.keyword == "AUTH") {
     if (c.args.empty()) return Reply{"+OK\r\nPLAIN\r\nLOGIN\r\n.\r\n"};
-    std::string mech = c.args[0];
-    for (auto& ch : mech) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    if (mech != "PLAIN" && mech != "LOGIN") return err("unsupported mechanism");
-    if (mech == "PLAIN" && c.args.size() > 1) {
-      auto creds = auth::decode_plain(c.args[1] == "=" ? "" : c.args[1]);
-      if (!creds) return err("malformed PLAIN response");
-      if (!creds->authzid.empty() && creds->authzid != creds->authcid) return err("[AUTH] cannot log in as another");
-      return login(creds->authcid, creds->password);
-    }
-    m_sasl = Sasl{mech, std::nullopt};
-    Reply r{mech == "PLAIN" ? std::string("+ \r\n") : "+ " + std::string(auth::kLoginUserPrompt) + "\r\n"};
-    r.next = Reply::Next::sasl;
-    return r;
+    auto mechanism = auth::SaslExchange::named(c.args[0]);
+    if (!mechanism) return err("unsupported mechanism");
+    m_sasl.emplace(*mechanism);
+    return sasl_reply(m_sasl->start(c.args.size() > 1 ? std::optional<std::string_view>(c.args[1]) : std::nullopt));
   }
   return err("log in first (USER/PASS or AUTH)");
 }
 
-Reply Session::sasl_step(std::string_view line) {
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-  auto sasl = *m_sasl;
-  if (line == "*") {
-    m_sasl.reset();
-    return err("authentication cancelled");
-  }
-  if (sasl.mechanism == "PLAIN") {
-    m_sasl.reset();
-    auto creds = auth::decode_plain(line);
-    if (!creds) return err("malformed PLAIN response");
-    return login(creds->authcid, creds->password);
-  }
-  auto decoded = auth::base64_decode(line);
-  if (!decoded) {
-    m_sasl.reset();
-    return err("invalid base64");
-  }
-  if (!sasl.user) {
-    m_sasl->user = *decoded;
-    Reply r{"+ " + std::string(auth::kLoginPasswordPrompt) + "\r\n"};
+Reply Session::sasl_reply(auth::SaslExchange::Step step) {
+  using K = auth::SaslExchange::Step::Kind;
+  if (step.kind == K::challenge) {
+    Reply r{"+ " + step.challenge + "\r\n"};
     r.next = Reply::Next::sasl;
     return r;
   }
   m_sasl.reset();
-  return login(*sasl.user, *decoded);
+  if (step.kind == K::credentials) return login(step.address, step.password);
+  if (step.kind == K::other_identity) return err("[AUTH] " + step.error);
+  return err(step.error);
 }
 
 Reply Session::login(const std::string& address, const std::string& password) {

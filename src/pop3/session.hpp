@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/sasl.hpp"
 #include "core/event_bus.hpp"
 #include "core/id_locks.hpp"
 #include "net/services.hpp"
@@ -56,14 +57,9 @@ class Session {
     std::string blob_hash;
     bool deleted = false;
   };
-  struct Sasl {
-    std::string mechanism;
-    std::optional<std::string> user;
-  };
-
   Reply authorization(const Command& c);
   Reply transaction(const Command& c);
-  Reply sasl_step(std::string_view line);
+  Reply sasl_reply(auth::SaslExchange::Step step);
   Reply login(const std::string& address, const std::string& password);
   Reply capa() const;
   Reply quit();
@@ -75,7 +71,7 @@ class Session {
   SessionOptions m_options;
   State m_state = State::authorization;
   std::optional<std::string> m_user;  // after USER
-  std::optional<Sasl> m_sasl;
+  std::optional<auth::SaslExchange> m_sasl;  // AUTH in progress
   std::optional<store::LoginCandidate> m_who;
   IdLocks::Guard m_lock;
   store::Id m_inbox = 0;

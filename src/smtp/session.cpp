@@ -142,57 +142,30 @@ Reply Session::auth(const Command& c) {
   if (m_mail) return error(503, "5.5.1", "AUTH is not allowed during a mail transaction");
   if (!m_options.tls_active && !m_options.plaintext_auth)
     return error(538, "5.7.11", "encryption required: use STARTTLS first");
-  if (c.mechanism != "PLAIN" && c.mechanism != "LOGIN") return error(504, "5.5.4", "unsupported mechanism");
-  if (c.mechanism == "PLAIN" && c.initial) {
-    auto creds = auth::decode_plain(*c.initial == "=" ? "" : *c.initial);
-    if (!creds) return error(501, "5.5.2", "malformed PLAIN response");
-    if (!creds->authzid.empty() && creds->authzid != creds->authcid)
-      return error(535, "5.7.8", "cannot authenticate as someone else");
-    return login(creds->authcid, creds->password);
-  }
-  m_sasl = Sasl{c.mechanism, std::nullopt};
-  Reply r;
-  if (c.mechanism == "LOGIN" && c.initial && *c.initial != "=") {
-    auto user = auth::base64_decode(*c.initial);
-    if (!user) {
-      m_sasl.reset();
-      return error(501, "5.5.2", "invalid base64");
-    }
-    m_sasl->user = *user;
-    r.out = "334 " + std::string(auth::kLoginPasswordPrompt) + "\r\n";
-  } else {
-    r.out = c.mechanism == "LOGIN" ? "334 " + std::string(auth::kLoginUserPrompt) + "\r\n" : std::string("334 \r\n");
-  }
-  r.next = Reply::Next::auth;
-  return r;
+  auto mechanism = auth::SaslExchange::named(c.mechanism);
+  if (!mechanism) return error(504, "5.5.4", "unsupported mechanism");
+  m_sasl.emplace(*mechanism);
+  return sasl_reply(m_sasl->start(c.initial ? std::optional<std::string_view>(*c.initial) : std::nullopt));
 }
 
-Reply Session::auth_step(std::string_view line) {
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-  auto sasl = *m_sasl;
-  if (line == "*") {
-    m_sasl.reset();
-    return error(501, "5.0.0", "authentication cancelled");
-  }
-  if (sasl.mechanism == "PLAIN") {
-    m_sasl.reset();
-    auto creds = auth::decode_plain(line);
-    if (!creds) return error(501, "5.5.2", "malformed PLAIN response");
-    return login(creds->authcid, creds->password);
-  }
-  auto decoded = auth::base64_decode(line);
-  if (!decoded) {
-    m_sasl.reset();
-    return error(501, "5.5.2", "invalid base64");
-  }
-  if (!sasl.user) {
-    m_sasl->user = *decoded;
-    Reply r{"334 " + std::string(auth::kLoginPasswordPrompt) + "\r\n"};
+Reply Session::auth_step(std::string_view line) { return sasl_reply(m_sasl->next(line)); }
+
+Reply Session::sasl_reply(auth::SaslExchange::Step step) {
+  using K = auth::SaslExchange::Step::Kind;
+  if (step.kind == K::challenge) {
+    Reply r{"334 " + step.challenge + "\r\n"};
     r.next = Reply::Next::auth;
     return r;
   }
   m_sasl.reset();
-  return login(*sasl.user, *decoded);
+  switch (step.kind) {
+    case K::credentials: return login(step.address, step.password);
+    case K::cancelled: return error(501, "5.0.0", step.error);
+    case K::other_identity: return error(535, "5.7.8", step.error);
+    case K::challenge:
+    case K::malformed: break;
+  }
+  return error(501, "5.5.2", step.error);
 }
 
 Reply Session::login(const std::string& address, const std::string& password) {

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/sasl.hpp"
 #include "core/event_bus.hpp"
 #include "dns/spf.hpp"
 #include "net/services.hpp"
@@ -86,6 +87,7 @@ class Session {
   Reply data();
   Reply auth(const Command& c);
   Reply login(const std::string& address, const std::string& password);
+  Reply sasl_reply(auth::SaslExchange::Step step);
   Reply accept_message(std::string message);
   Reply error(int code, std::string_view status, std::string_view text);
   void reset_transaction();
@@ -113,11 +115,7 @@ class Session {
   bool m_chunk_error = false;
   std::optional<store::LoginCandidate> m_who;
   std::vector<std::string> m_allowed_senders;  // lower-cased addresses the user may send as
-  struct Sasl {
-    std::string mechanism;
-    std::optional<std::string> user;
-  };
-  std::optional<Sasl> m_sasl;
+  std::optional<auth::SaslExchange> m_sasl;  // AUTH in progress
   int m_errors = 0;
 };
 
