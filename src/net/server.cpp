@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
+#include <malloc.h>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -213,6 +214,8 @@ asio::awaitable<void> relay_event_log(Runtime& rt, std::int64_t last) {
   asio::steady_timer timer(*rt.ioc);
   auto& services = *rt.services;
   int rounds = 0;
+  std::size_t peak_sessions = 0;
+  constexpr std::size_t kTrimAfterClosed = 1000;
   while (!rt.stopping) {
     timer.expires_after(std::chrono::milliseconds(200));
     auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -228,6 +231,15 @@ asio::awaitable<void> relay_event_log(Runtime& rt, std::int64_t last) {
     }
     if (++rounds % 3000 == 0)  // about every ten minutes: keep a day
       co_await offload(*rt.workers, [&] { return services.store->prune_events(services.clock->now() - 86400); });
+    // Many sessions gone since the last look (a burst of clients left):
+    // give the memory they freed back to the system, or it stays counted
+    // against this process until reused.
+    auto live = rt.sessions.size();
+    if (live + kTrimAfterClosed < peak_sessions) {
+      co_await offload(*rt.workers, [] { return ::malloc_trim(0); });
+      peak_sessions = live;
+    }
+    peak_sessions = std::max(peak_sessions, live);
   }
 }
 
@@ -246,6 +258,11 @@ Status run_server(Services& services, const ServeOptions& options) {
   const Config& config = *services.config;
   unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context ioc(static_cast<int>(threads));
+
+  // Two malloc arenas instead of one per thread (up to 8 × cores): the
+  // worker pool's threads would otherwise each keep an arena of freed memory
+  // (measured: 10,000 IDLE sessions 197 → 184 MiB). Set before the threads start.
+  ::mallopt(M_ARENA_MAX, 2);
 
   asio::ssl::context tls(asio::ssl::context::tls_server);
   tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
