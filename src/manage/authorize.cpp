@@ -1,6 +1,7 @@
 // Who may do what, and the audit trail of what was done.
 #include "manage/manager.hpp"
 
+#include "core/ascii.hpp"
 #include "core/log.hpp"
 
 namespace estafeta::manage {
@@ -30,6 +31,16 @@ Result<store::Address> Manager::visible_address(const Actor& actor, const std::s
   if (!a) return a;
   if (!actor.is_operator() && actor.user->org_id != a->org_id) return fail(ErrorKind::not_found, "no such address");
   return a;
+}
+
+Result<std::pair<store::Domain, store::Id>> Manager::managed_domain(const Actor& actor, const std::string& domain) {
+  auto name = ascii_lower(domain);
+  if (name.ends_with('.')) name.pop_back();
+  auto d = TRY(m_store.find_domain(name));
+  auto s = TRY(m_store.service(d.service_id));
+  if (!actor.is_operator() && actor.user->org_id != s.org_id) return fail(ErrorKind::not_found, "no such domain");
+  TRY(may_manage_org(actor, s.org_id));
+  return std::pair{std::move(d), s.org_id};
 }
 
 Result<store::User> Manager::visible_user(const Actor& actor, const std::string& login) {

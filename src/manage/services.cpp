@@ -67,14 +67,9 @@ Result<std::vector<store::Domain>> Manager::list_domains(const Actor& actor, con
 }
 
 Status Manager::remove_domain(const Actor& actor, const std::string& domain) {
-  auto name = ascii_lower(domain);
-  if (name.ends_with('.')) name.pop_back();
-  auto d = TRY(m_store.find_domain(name));
-  auto s = TRY(m_store.service(d.service_id));
-  if (!actor.is_operator() && actor.user->org_id != s.org_id) return fail(ErrorKind::not_found, "no such domain");
-  TRY(may_manage_org(actor, s.org_id));
+  auto [d, org_id] = TRY(managed_domain(actor, domain));
   TRY(m_store.remove_domain(d.id));
-  audit(actor, s.org_id, "domain.remove", d.name);
+  audit(actor, org_id, "domain.remove", d.name);
   return {};
 }
 

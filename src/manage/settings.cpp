@@ -39,15 +39,10 @@ Result<AddressView> Manager::show_address(const Actor& actor, const std::string&
 
 Result<store::Domain> Manager::set_domain_spf_fail(const Actor& actor, const std::string& domain,
                                                    store::SpfFailPolicy policy) {
-  auto name = ascii_lower(domain);
-  if (name.ends_with('.')) name.pop_back();
-  auto d = TRY(m_store.find_domain(name));
-  auto s = TRY(m_store.service(d.service_id));
-  if (!actor.is_operator() && actor.user->org_id != s.org_id) return fail(ErrorKind::not_found, "no such domain");
-  TRY(may_manage_org(actor, s.org_id));
+  auto [d, org_id] = TRY(managed_domain(actor, domain));
   TRY(m_store.set_domain_spf_fail(d.id, policy));
   d.spf_fail = policy;
-  audit(actor, s.org_id, "domain.update", d.name, fmt::format("spf_fail={}", store::to_string(policy)));
+  audit(actor, org_id, "domain.update", d.name, fmt::format("spf_fail={}", store::to_string(policy)));
   return d;
 }
 

@@ -18,6 +18,7 @@ import imaplib
 import os
 import re
 import shutil
+import smtplib
 import socket
 import ssl
 import sys
@@ -30,6 +31,21 @@ from estafeta_test import (DEMO_ADDRESS, DEMO_ADMIN, EXIT_OK, TMP_ROOT, Server, 
                            free_port, run)
 
 TIMEOUT = 10  # seconds for any one socket exchange
+
+
+def quit_smtp(client):
+    """Ends an smtplib session politely, or just closes it when that fails."""
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
+
+
+def open_smtp(test, port):
+    """An smtplib client of 127.0.0.1:port, ended when `test` ends."""
+    client = smtplib.SMTP("127.0.0.1", port, local_hostname="client.e2e.test", timeout=TIMEOUT)
+    test.addCleanup(quit_smtp, client)
+    return client
 
 # Listener kinds a test can ask for: name → (protocol, plaintext_auth).
 LISTENERS = {

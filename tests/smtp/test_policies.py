@@ -15,11 +15,10 @@ nothing leaves the machine.
 """
 
 import os
-import smtplib
 import sys
 import unittest
 
-from smtp_test import DEMO_ADDRESS, DEMO_ADMIN, TIMEOUT, Instance, make_message, new_msgid
+from smtp_test import DEMO_ADDRESS, DEMO_ADMIN, Instance, make_message, new_msgid, open_smtp
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
 from dns_stub import DnsStub  # noqa: E402
@@ -61,17 +60,9 @@ class PolicyTest(unittest.TestCase):
         self.assertTrue(self.srv.alive(), "the server died:\n" + self.srv.log())
 
     def smtp(self, kind="mx"):
-        s = smtplib.SMTP("127.0.0.1", self.srv.ports[kind], local_hostname="client.e2e.test", timeout=TIMEOUT)
-        self.addCleanup(self._quit, s)
+        s = open_smtp(self, self.srv.ports[kind])
         s.ehlo()
         return s
-
-    @staticmethod
-    def _quit(s):
-        try:
-            s.quit()
-        except (smtplib.SMTPException, OSError):
-            s.close()
 
     def stored(self, msgid, address, folder="INBOX"):
         return self.srv.with_id(msgid, folder, user=address, password=self.passwords[address])

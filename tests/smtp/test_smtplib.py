@@ -17,7 +17,8 @@ import ssl
 import time
 import unittest
 
-from smtp_test import DEMO_ADDRESS, DEMO_ADMIN, TIMEOUT, Instance, make_message, new_msgid, strip_received
+from smtp_test import (DEMO_ADDRESS, DEMO_ADMIN, TIMEOUT, Instance, make_message, new_msgid, open_smtp, quit_smtp,
+                       strip_received)
 
 LIMIT = 100_000  # [limits] max_message_size for this file's server
 TEAM = "team@demo.example"
@@ -46,16 +47,7 @@ class SmtpTestCase(unittest.TestCase):
         self.assertTrue(self.srv.alive(), "the server died:\n" + self.srv.log())
 
     def smtp(self, kind="mx"):
-        s = smtplib.SMTP("127.0.0.1", self.srv.ports[kind], local_hostname="client.e2e.test", timeout=TIMEOUT)
-        self.addCleanup(self._quit, s)
-        return s
-
-    @staticmethod
-    def _quit(s):
-        try:
-            s.quit()
-        except (smtplib.SMTPException, OSError):
-            s.close()
+        return open_smtp(self, self.srv.ports[kind])
 
     def raw(self, kind="mx", tls=False):
         c = self.srv.raw(kind, tls)
@@ -631,7 +623,7 @@ class SubmissionTest(SmtpTestCase):
     def test_implicit_tls_submission(self):
         s = smtplib.SMTP_SSL("127.0.0.1", self.srv.ports["submissions"], local_hostname="client.e2e.test",
                              context=self.srv.tls_context(), timeout=TIMEOUT)
-        self.addCleanup(self._quit, s)
+        self.addCleanup(quit_smtp, s)
         s.ehlo()
         self.assertFalse(s.has_extn("starttls"))
         self.assertTrue(s.has_extn("auth"))
