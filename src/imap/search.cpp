@@ -33,7 +33,7 @@ class Headlines {
     if (it != m_by_uid.end()) return it->second;
     // Not in the folder's list (it changed meanwhile, or the query failed): its own lookup.
     auto info = m_ctx.services.store->blob_info(m.blob_id).value_or(store::BlobInfo{});
-    store::Headline h{m.uid, info.subject, info.from_name, info.from_address, info.date};
+    store::Headline h{m.uid, info.hash, info.subject, info.from_name, info.from_address, info.date};
     return m_by_uid.emplace(m.uid, std::move(h)).first->second;
   }
 
@@ -53,7 +53,7 @@ class Facts {
   const store::Headline& info() { return m_headlines.of(m_msg); }
   // The raw header, for HEADER, TO, CC and BCC.
   const std::string& header() {
-    if (!m_header) m_header = raw_header(m_ctx.services.blobs->get(m_msg.blob_hash).value_or(""));
+    if (!m_header) m_header = raw_header(m_ctx.services.blobs->get(info().blob_hash).value_or(""));
     return *m_header;
   }
   std::vector<std::string> field(std::string_view name) { return header_values(header(), name); }
@@ -206,7 +206,7 @@ std::string first_address(std::string_view v) {
 
 Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> run_search(Context& ctx, const SearchKey& key) {
   auto& view = *ctx.selected;
-  auto messages = TRY(ctx.services.store->list_messages(view.id()));
+  auto messages = TRY(ctx.services.store->list_messages_brief(view.id()));
   Evaluator eval(ctx);
   Headlines headlines(ctx);
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;

@@ -117,6 +117,9 @@ class Store {
   virtual Result<std::vector<Appended>> append_messages(const BlobInfo& blob,
                                                         const std::vector<AppendTarget>& targets) = 0;
   virtual Result<std::vector<Message>> list_messages(Id mailbox_id) = 0;
+  // The same without blob_hash (left empty): no join, for scans of flags
+  // and dates such as SEARCH.
+  virtual Result<std::vector<Message>> list_messages_brief(Id mailbox_id) = 0;
   virtual Result<Message> message(Id mailbox_id, std::uint32_t uid) = 0;
   virtual Result<BlobInfo> blob_info(Id blob_id) = 0;  // without the text fields
   // Every message's headline, ascending UIDs: one query for a whole folder.

@@ -162,6 +162,7 @@ struct Message {
 // a few summary fields, without the envelope and body structure.
 struct Headline {
   std::uint32_t uid = 0;
+  std::string blob_hash;
   std::string subject;
   std::string from_name;
   std::string from_address;

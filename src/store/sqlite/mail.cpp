@@ -148,6 +148,15 @@ Result<std::vector<Message>> SqliteStore::list_messages(Id mailbox_id) {
   return all<Message>(std::move(st), read_message);
 }
 
+Result<std::vector<Message>> SqliteStore::list_messages_brief(Id mailbox_id) {
+  auto db = read();
+  auto st = TRY(db->prepare(
+      "SELECT m.id, m.mailbox_id, m.uid, m.blob_id, '', m.flags, m.keywords, m.internal_date, m.size, m.modseq "
+      "FROM message m WHERE m.mailbox_id = ? ORDER BY m.uid"));
+  st.bind_all(mailbox_id);
+  return all<Message>(std::move(st), read_message);
+}
+
 Result<Message> SqliteStore::message(Id mailbox_id, std::uint32_t uid) {
   auto db = read();
   auto st = TRY(db->prepare(fmt::format(
@@ -184,11 +193,11 @@ Result<BlobInfo> SqliteStore::blob_info(Id blob_id) {
 Result<std::vector<Headline>> SqliteStore::list_headlines(Id mailbox_id) {
   auto db = read();
   auto st = TRY(db->prepare(
-      "SELECT m.uid, b.subject, b.from_name, b.from_address, b.date FROM message m JOIN blob b ON b.id = m.blob_id "
+      "SELECT m.uid, b.hash, b.subject, b.from_name, b.from_address, b.date FROM message m JOIN blob b ON b.id = m.blob_id "
       "WHERE m.mailbox_id = ? ORDER BY m.uid"));
   st.bind_all(mailbox_id);
   return all<Headline>(std::move(st), [](const Statement& s) {
-    return Headline{static_cast<std::uint32_t>(s.int64(0)), s.text(1), s.text(2), s.text(3), s.int64(4)};
+    return Headline{static_cast<std::uint32_t>(s.int64(0)), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5)};
   });
 }
 

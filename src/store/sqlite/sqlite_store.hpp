@@ -80,6 +80,7 @@ class SqliteStore final : public Store {
   Result<std::vector<Appended>> append_messages(const BlobInfo& blob,
                                                 const std::vector<AppendTarget>& targets) override;
   Result<std::vector<Message>> list_messages(Id mailbox_id) override;
+  Result<std::vector<Message>> list_messages_brief(Id mailbox_id) override;
   Result<Message> message(Id mailbox_id, std::uint32_t uid) override;
   Result<BlobInfo> blob_info(Id blob_id) override;
   Result<std::vector<Headline>> list_headlines(Id mailbox_id) override;
