@@ -38,7 +38,14 @@ Result<Accepted> SqliteStore::accept_message(const BlobInfo& blob, const std::ve
     m_group_leader = true;
     auto batch = std::exchange(m_group, {});
     group.unlock();
-    commit_group(batch);
+    try {
+      commit_group(batch);
+    } catch (const std::exception& e) {
+      // Out of memory, most likely. Whatever got done is rolled back (the
+      // transaction's destructor); every request of the group fails, and
+      // leadership passes on as usual.
+      for (auto* p : batch) p->result = fail(ErrorKind::internal, "store error", e.what());
+    }
     group.lock();
     m_group_leader = false;
     for (auto* p : batch) p->done = true;
