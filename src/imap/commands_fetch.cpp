@@ -55,9 +55,15 @@ Reply cmd_fetch(Context& ctx, Command& c) {
   bool utf8 = ctx.enabled.utf8;
 
   auto pairs = view.resolve(f.set, f.uid, ctx.saved_uids ? &*ctx.saved_uids : nullptr);
-  // A few messages: one lookup each; many: the whole folder in one query.
+  // Close together (the usual "next page"): the UID range in one query; a
+  // few scattered: one lookup each; many scattered: the whole folder.
   std::vector<store::Message> rows;
-  if (pairs.size() <= 32) {
+  std::uint32_t first = pairs.empty() ? 0 : pairs.front().second, last = pairs.empty() ? 0 : pairs.back().second;
+  if (!pairs.empty() && last - first < std::max<std::size_t>(64, 4 * pairs.size())) {
+    auto some = store.list_messages_between(view.id(), first, last);
+    if (!some) return from_error(c.tag, some.error());
+    rows = std::move(*some);
+  } else if (pairs.size() <= 32) {
     for (auto& [seq, uid] : pairs) {
       auto m = store.message(view.id(), uid);
       if (m) rows.push_back(std::move(*m));

@@ -120,6 +120,9 @@ class Store {
   // The same without blob_hash (left empty): no join, for scans of flags
   // and dates such as SEARCH.
   virtual Result<std::vector<Message>> list_messages_brief(Id mailbox_id) = 0;
+  // The messages with first_uid <= uid <= last_uid, ascending.
+  virtual Result<std::vector<Message>> list_messages_between(Id mailbox_id, std::uint32_t first_uid,
+                                                             std::uint32_t last_uid) = 0;
   virtual Result<Message> message(Id mailbox_id, std::uint32_t uid) = 0;
   virtual Result<BlobInfo> blob_info(Id blob_id) = 0;  // without the text fields
   // Every message's headline, ascending UIDs: one query for a whole folder.

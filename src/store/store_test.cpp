@@ -213,6 +213,17 @@ TEST_F(StoreTest, AppendAssignsAscendingUidsAndModseqs) {
   }
   auto msgs = s().list_messages(inbox.id).value();
   ASSERT_EQ(msgs.size(), 20u);
+  auto middle = s().list_messages_between(inbox.id, msgs[3].uid, msgs[6].uid).value();
+  ASSERT_EQ(middle.size(), 4u);
+  EXPECT_EQ(middle.front().uid, msgs[3].uid);
+  EXPECT_EQ(middle.back().uid, msgs[6].uid);
+  EXPECT_EQ(middle[1].blob_hash, msgs[4].blob_hash);
+  EXPECT_TRUE(s().list_messages_between(inbox.id, 1000, 2000).value().empty());
+  auto brief = s().list_messages_brief(inbox.id).value();
+  ASSERT_EQ(brief.size(), 20u);
+  EXPECT_EQ(brief[3].flags, msgs[3].flags);
+  EXPECT_EQ(brief[3].keywords, msgs[3].keywords);
+  EXPECT_TRUE(brief[3].blob_hash.empty()) << "no join for the brief list";
   EXPECT_EQ(msgs[3].keywords, std::vector<std::string>{"$Work"});
   EXPECT_EQ(msgs[3].flags, flag_seen);
   EXPECT_EQ(msgs[3].internal_date, 1003);

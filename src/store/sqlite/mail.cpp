@@ -157,6 +157,17 @@ Result<std::vector<Message>> SqliteStore::list_messages_brief(Id mailbox_id) {
   return all<Message>(std::move(st), read_message);
 }
 
+Result<std::vector<Message>> SqliteStore::list_messages_between(Id mailbox_id, std::uint32_t first_uid,
+                                                                std::uint32_t last_uid) {
+  auto db = read();
+  auto st = TRY(db->prepare(fmt::format(
+      "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ? "
+      "ORDER BY m.uid",
+      kMessageColumns)));
+  st.bind_all(mailbox_id, std::int64_t{first_uid}, std::int64_t{last_uid});
+  return all<Message>(std::move(st), read_message);
+}
+
 Result<Message> SqliteStore::message(Id mailbox_id, std::uint32_t uid) {
   auto db = read();
   auto st = TRY(db->prepare(fmt::format(

@@ -81,6 +81,8 @@ class SqliteStore final : public Store {
                                                 const std::vector<AppendTarget>& targets) override;
   Result<std::vector<Message>> list_messages(Id mailbox_id) override;
   Result<std::vector<Message>> list_messages_brief(Id mailbox_id) override;
+  Result<std::vector<Message>> list_messages_between(Id mailbox_id, std::uint32_t first_uid,
+                                                     std::uint32_t last_uid) override;
   Result<Message> message(Id mailbox_id, std::uint32_t uid) override;
   Result<BlobInfo> blob_info(Id blob_id) override;
   Result<std::vector<Headline>> list_headlines(Id mailbox_id) override;
