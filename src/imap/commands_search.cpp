@@ -30,6 +30,13 @@ bool uses_modseq(const SearchKey& k) {
   return std::any_of(k.children.begin(), k.children.end(), uses_modseq);
 }
 
+// The selected folder's messages by UID, in one query (SORT, THREAD).
+Result<std::unordered_map<std::uint32_t, store::Message>> folder_messages(Context& ctx) {
+  std::unordered_map<std::uint32_t, store::Message> out;
+  for (auto& m : TRY(ctx.services.store->list_messages_brief(ctx.selected->id()))) out.emplace(m.uid, std::move(m));
+  return out;
+}
+
 }  // namespace
 
 Reply cmd_search(Context& ctx, Command& c) {
@@ -94,38 +101,40 @@ Reply cmd_sort(Context& ctx, Command& c) {
   if (!found) return from_error(c.tag, found.error());
   struct Row {
     std::uint32_t seq, uid;
-    store::Message m;
-    store::BlobInfo info;
+    const store::Message* m;
+    const store::Headline* info;
     std::string cc;  // addr-spec of the first Cc, only when sorting by CC
   };
   bool by_cc = std::any_of(s.criteria.begin(), s.criteria.end(), [](auto& k) { return k.key == SortKey::cc; });
+  auto messages = folder_messages(ctx);
+  if (!messages) return from_error(c.tag, messages.error());
+  FolderHeadlines headlines(ctx);
   std::vector<Row> rows;
-  auto& store = *ctx.services.store;
   for (auto& [seq, uid] : *found) {
-    auto m = store.message(ctx.selected->id(), uid);
-    if (!m) continue;
-    Row row{seq, uid, *m, store.blob_info(m->blob_id).value_or(store::BlobInfo{}), {}};
+    auto it = messages->find(uid);
+    if (it == messages->end()) continue;
+    Row row{seq, uid, &it->second, &headlines.of(it->second), {}};
     if (by_cc) {
-      auto cc = header_values(raw_header(ctx.services.blobs->get(m->blob_hash).value_or("")), "Cc");
+      auto cc = header_values(raw_header(ctx.services.blobs->get(row.info->blob_hash).value_or("")), "Cc");
       if (!cc.empty()) row.cc = first_address(cc[0]);
     }
     rows.push_back(std::move(row));
   }
-  auto first_to = [](const store::BlobInfo& b) { return b.to.substr(0, b.to.find(',')); };
+  auto first_to = [](const store::Headline* h) { return h->to.substr(0, h->to.find(',')); };
   auto compare = [&](const Row& a, const Row& b, SortKey key) -> int {
     auto cmp = [](const auto& x, const auto& y) { return x < y ? -1 : y < x ? 1 : 0; };
     switch (key) {
-      case SortKey::arrival: return cmp(a.m.internal_date, b.m.internal_date);
+      case SortKey::arrival: return cmp(a.m->internal_date, b.m->internal_date);
       case SortKey::date:
-        return cmp(a.info.date ? a.info.date : a.m.internal_date, b.info.date ? b.info.date : b.m.internal_date);
-      case SortKey::size: return cmp(a.m.size, b.m.size);
-      case SortKey::subject: return cmp(base_subject(a.info.subject).text, base_subject(b.info.subject).text);
-      case SortKey::from: return cmp(mailbox_part(a.info.from_address), mailbox_part(b.info.from_address));
+        return cmp(a.info->date ? a.info->date : a.m->internal_date, b.info->date ? b.info->date : b.m->internal_date);
+      case SortKey::size: return cmp(a.m->size, b.m->size);
+      case SortKey::subject: return cmp(base_subject(a.info->subject).text, base_subject(b.info->subject).text);
+      case SortKey::from: return cmp(mailbox_part(a.info->from_address), mailbox_part(b.info->from_address));
       case SortKey::to: return cmp(mailbox_part(first_to(a.info)), mailbox_part(first_to(b.info)));
       case SortKey::cc: return cmp(mailbox_part(a.cc), mailbox_part(b.cc));
       case SortKey::display_from:
-        return cmp(a.info.from_name.empty() ? a.info.from_address : a.info.from_name,
-                   b.info.from_name.empty() ? b.info.from_address : b.info.from_name);
+        return cmp(a.info->from_name.empty() ? a.info->from_address : a.info->from_name,
+                   b.info->from_name.empty() ? b.info->from_address : b.info->from_name);
       case SortKey::display_to: return cmp(first_to(a.info), first_to(b.info));
     }
     return 0;
@@ -158,18 +167,21 @@ Reply cmd_thread(Context& ctx, Command& c) {
     return tagged_no(c.tag, "unsupported charset", "BADCHARSET (US-ASCII UTF-8)");
   auto found = run_search(ctx, t.search.key);
   if (!found) return from_error(c.tag, found.error());
-  auto& store = *ctx.services.store;
+  auto rows = folder_messages(ctx);
+  if (!rows) return from_error(c.tag, rows.error());
+  FolderHeadlines headlines(ctx);
   std::vector<ThreadMessage> messages;
   for (auto& [seq, uid] : *found) {
-    auto m = store.message(ctx.selected->id(), uid);
-    if (!m) continue;
-    auto info = store.blob_info(m->blob_id).value_or(store::BlobInfo{});
+    auto it = rows->find(uid);
+    if (it == rows->end()) continue;
+    auto* m = &it->second;
+    auto& info = headlines.of(*m);
     ThreadMessage tm;
     tm.number = t.uid ? uid : seq;
     tm.subject = info.subject;
     tm.date = info.date ? info.date : m->internal_date;
     if (t.algorithm == "REFERENCES") {
-      auto header = raw_header(ctx.services.blobs->get(m->blob_hash).value_or(""));
+      auto header = raw_header(ctx.services.blobs->get(info.blob_hash).value_or(""));
       auto ids = parse_msg_ids(info.message_id.empty() ? "" : "<" + info.message_id + ">");
       tm.message_id = ids.empty() ? "" : ids.front();
       for (auto& v : header_values(header, "References"))

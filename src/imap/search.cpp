@@ -5,7 +5,6 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <unordered_map>
 
 namespace estafeta::imap {
 
@@ -18,35 +17,10 @@ bool contains(std::string_view hay, std::string_view needle) {
   return ascii_lower(hay).find(ascii_lower(needle)) != std::string::npos;
 }
 
-// Subjects, senders and dates of the whole folder, read in one query the
-// first time a key asks for one (not one lookup per message).
-class Headlines {
- public:
-  explicit Headlines(Context& ctx) : m_ctx(ctx) {}
-  const store::Headline& of(const store::Message& m) {
-    if (!m_loaded) {
-      m_loaded = true;
-      for (auto& h : m_ctx.services.store->list_headlines(m.mailbox_id).value_or(std::vector<store::Headline>{}))
-        m_by_uid.emplace(h.uid, std::move(h));
-    }
-    auto it = m_by_uid.find(m.uid);
-    if (it != m_by_uid.end()) return it->second;
-    // Not in the folder's list (it changed meanwhile, or the query failed): its own lookup.
-    auto info = m_ctx.services.store->blob_info(m.blob_id).value_or(store::BlobInfo{});
-    store::Headline h{m.uid, info.hash, info.subject, info.from_name, info.from_address, info.date};
-    return m_by_uid.emplace(m.uid, std::move(h)).first->second;
-  }
-
- private:
-  Context& m_ctx;
-  bool m_loaded = false;
-  std::unordered_map<std::uint32_t, store::Headline> m_by_uid;
-};
-
 // Everything a key may ask of one message, loaded on first use.
 class Facts {
  public:
-  Facts(Context& ctx, Headlines& headlines, const store::Message& m, std::uint32_t seq)
+  Facts(Context& ctx, FolderHeadlines& headlines, const store::Message& m, std::uint32_t seq)
       : m_ctx(ctx), m_headlines(headlines), m_msg(m), m_seq(seq) {}
   const store::Message& msg() const { return m_msg; }
   std::uint32_t seq() const { return m_seq; }
@@ -60,7 +34,7 @@ class Facts {
 
  private:
   Context& m_ctx;
-  Headlines& m_headlines;
+  FolderHeadlines& m_headlines;
   const store::Message& m_msg;
   std::uint32_t m_seq;
   std::optional<std::string> m_header;
@@ -158,6 +132,21 @@ class Evaluator {
 
 }  // namespace
 
+const store::Headline& FolderHeadlines::of(const store::Message& m) {
+  if (!m_loaded) {
+    m_loaded = true;
+    for (auto& h : m_ctx.services.store->list_headlines(m.mailbox_id).value_or(std::vector<store::Headline>{}))
+      m_by_uid.emplace(h.uid, std::move(h));
+  }
+  auto it = m_by_uid.find(m.uid);
+  if (it != m_by_uid.end()) return it->second;
+  // Not in the folder's list (it changed meanwhile, or the query failed): its own lookup.
+  auto info = m_ctx.services.store->blob_info(m.blob_id).value_or(store::BlobInfo{});
+  store::Headline h{m.uid,        info.hash, info.subject,    info.from_name,
+                    info.from_address, info.to, info.message_id, info.date};
+  return m_by_uid.emplace(m.uid, std::move(h)).first->second;
+}
+
 std::string raw_header(std::string_view raw) {
   auto end = raw.find("\r\n\r\n");
   if (end == std::string_view::npos) end = raw.find("\n\n");
@@ -208,7 +197,7 @@ Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> run_search(Context&
   auto& view = *ctx.selected;
   auto messages = TRY(ctx.services.store->list_messages_brief(view.id()));
   Evaluator eval(ctx);
-  Headlines headlines(ctx);
+  FolderHeadlines headlines(ctx);
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
   for (auto& m : messages) {
     auto seq = view.seq_of(m.uid);

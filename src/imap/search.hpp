@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -25,6 +26,20 @@ std::vector<std::string> header_values(std::string_view header, std::string_view
 std::string raw_header(std::string_view message);
 // The addr-spec of the first address in a header value ("A <a@b>, c@d" → "a@b").
 std::string first_address(std::string_view value);
+
+// Subjects, senders, recipients and dates of the selected folder's
+// messages, read in one query the first time one is asked for (not one
+// lookup per message), for SEARCH, SORT and THREAD.
+class FolderHeadlines {
+ public:
+  explicit FolderHeadlines(Context& ctx) : m_ctx(ctx) {}
+  const store::Headline& of(const store::Message& m);
+
+ private:
+  Context& m_ctx;
+  bool m_loaded = false;
+  std::unordered_map<std::uint32_t, store::Headline> m_by_uid;
+};
 
 // The (seq, uid) pairs of the selected mailbox that match, ascending.
 Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> run_search(Context& ctx, const SearchKey& key);

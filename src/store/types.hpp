@@ -166,6 +166,8 @@ struct Headline {
   std::string subject;
   std::string from_name;
   std::string from_address;
+  std::string to;          // comma-separated addr-specs
+  std::string message_id;  // without angle brackets
   Time date = 0;  // the Date: header; 0 when absent or unreadable
 };
 

@@ -589,6 +589,44 @@ class MessageTest(ServerTestCase):
         typ, data = m.sort("(REVERSE SUBJECT)", "UTF-8", "ALL")
         self.assertEqual(data[0].split(), [b"3", b"1", b"2"])
 
+    def test_sort_keys_and_thread(self):
+        m = self.connect()
+        name = self.folder(m, "-sortkeys")
+        # 1: zed, late, small; 2: amy, early, large, Cc; 3: bob, middle, reply to 1.
+        m.append(name, None, None, make_message("Plans", sender="Zed <zed@example.org>", to="c@example.org",
+                                                date="Wed, 03 Feb 2021 10:00:00 +0000", msgid="<p1@e2e.test>"))
+        m.append(name, None, None, make_message("Other", body="x" * 5000 + "\r\n", sender="Amy <amy@example.org>",
+                                                to="a@example.org", date="Mon, 01 Feb 2021 10:00:00 +0000",
+                                                msgid="<o1@e2e.test>", extra="Cc: Kim <kim@example.org>\r\n"))
+        m.append(name, None, None, make_message("Re: Plans", sender="Bob <bob@example.org>", to="b@example.org",
+                                                date="Tue, 02 Feb 2021 10:00:00 +0000", msgid="<p2@e2e.test>",
+                                                extra="In-Reply-To: <p1@e2e.test>\r\nReferences: <p1@e2e.test>\r\n"))
+        self.ok(m.select(name))
+        expect = {
+            "(FROM)": [b"2", b"3", b"1"],
+            "(REVERSE FROM)": [b"1", b"3", b"2"],
+            "(DATE)": [b"2", b"3", b"1"],
+            "(SIZE)": [b"1", b"3", b"2"],
+            "(TO)": [b"2", b"3", b"1"],
+            "(CC)": [b"1", b"3", b"2"],  # no Cc sorts first (empty string)
+            "(SUBJECT DATE)": [b"2", b"3", b"1"],  # "Re: Plans" and "Plans" share a base subject
+        }
+        for criteria, order in expect.items():
+            typ, data = m.sort(criteria, "UTF-8", "ALL")
+            self.assertEqual(typ, "OK", data)
+            self.assertEqual(data[0].split(), order, criteria)
+        typ, data = m.uid("SORT", "(FROM)", "UTF-8", "ALL")
+        self.assertEqual(len(data[0].split()), 3)
+
+        typ, data = m.thread("REFERENCES", "UTF-8", "ALL")
+        self.assertEqual(typ, "OK", data)
+        self.assertEqual(data[0], b"(2)(1 3)")
+        typ, data = m.thread("ORDEREDSUBJECT", "UTF-8", "ALL")
+        self.assertEqual(typ, "OK", data)
+        # RFC 5256: one thread per base subject, its messages by date, the
+        # threads by the date of their first message.
+        self.assertEqual(data[0], b"(2)(3 1)")
+
     def test_uid_copy_and_move(self):
         m = self.connect()
         src = self.folder(m, "-src")

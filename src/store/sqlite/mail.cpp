@@ -204,11 +204,13 @@ Result<BlobInfo> SqliteStore::blob_info(Id blob_id) {
 Result<std::vector<Headline>> SqliteStore::list_headlines(Id mailbox_id) {
   auto db = read();
   auto st = TRY(db->prepare(
-      "SELECT m.uid, b.hash, b.subject, b.from_name, b.from_address, b.date FROM message m JOIN blob b ON b.id = m.blob_id "
+      "SELECT m.uid, b.hash, b.subject, b.from_name, b.from_address, b.recipients, b.message_id, b.date "
+      "FROM message m JOIN blob b ON b.id = m.blob_id "
       "WHERE m.mailbox_id = ? ORDER BY m.uid"));
   st.bind_all(mailbox_id);
   return all<Headline>(std::move(st), [](const Statement& s) {
-    return Headline{static_cast<std::uint32_t>(s.int64(0)), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5)};
+    return Headline{static_cast<std::uint32_t>(s.int64(0)), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5),
+                    s.text(6), s.int64(7)};
   });
 }
 
