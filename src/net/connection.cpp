@@ -21,6 +21,15 @@ using error_code = boost::system::error_code;
 namespace {
 constexpr std::size_t kReadChunk = 8192;
 constexpr auto kWriteTimeout = std::chrono::minutes(2);
+constexpr auto kHandshakeTimeout = std::chrono::seconds(30);
+
+// What the socket must become before a TLS step that could not finish is
+// tried again; nullopt when the step cannot be retried.
+std::optional<asio::socket_base::wait_type> retry_when(TlsSession::Status s) {
+  if (s == TlsSession::Status::want_read) return asio::socket_base::wait_read;
+  if (s == TlsSession::Status::want_write) return asio::socket_base::wait_write;
+  return std::nullopt;
+}
 }  // namespace
 
 bool Input::timed_out() const { return error == beast::error::timeout; }
@@ -37,32 +46,64 @@ std::shared_ptr<Connection> Connection::create(asio::any_io_executor strand, asi
   return c;
 }
 
+asio::awaitable<error_code> Connection::wait(asio::socket_base::wait_type what,
+                                             std::chrono::steady_clock::duration timeout) {
+  asio::steady_timer timer(m_strand, timeout);
+  using namespace asio::experimental::awaitable_operators;
+  auto ready = co_await (m_tcp.socket().async_wait(what, as_tuple(use_awaitable)) ||
+                         timer.async_wait(as_tuple(use_awaitable)));
+  if (ready.index() == 1) co_return error_code(beast::error::timeout);
+  co_return std::get<0>(std::get<0>(ready));
+}
+
+asio::awaitable<std::pair<error_code, std::string>> Connection::read_tls() {
+  auto deadline = std::chrono::steady_clock::now() + m_read_timeout;
+  // Bytes already inside the session need no wait; after a read that asked
+  // for more, only the socket can bring them.
+  bool must_wait = !m_tls->has_pending();
+  for (;;) {
+    if (must_wait) {
+      auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) co_return std::pair{error_code(beast::error::timeout), std::string()};
+      if (auto ec = co_await wait(asio::socket_base::wait_read, left)) co_return std::pair{ec, std::string()};
+    }
+    std::string buf(kReadChunk, '\0');
+    auto io = m_tls->read(buf.data(), buf.size());
+    switch (io.status) {
+      case TlsSession::Status::done:
+        buf.resize(io.n);
+        co_return std::pair{error_code(), std::move(buf)};
+      case TlsSession::Status::want_read: must_wait = true; break;
+      case TlsSession::Status::want_write: {
+        // A post-handshake message to send first (a TLS 1.3 KeyUpdate reply).
+        if (auto ec = co_await wait(asio::socket_base::wait_write, kWriteTimeout)) co_return std::pair{ec, std::string()};
+        must_wait = false;
+        break;
+      }
+      case TlsSession::Status::closed: co_return std::pair{error_code(asio::error::eof), std::string()};
+      case TlsSession::Status::failed: co_return std::pair{error_code(asio::error::connection_reset), std::string()};
+    }
+  }
+}
+
 asio::awaitable<void> Connection::reader(std::shared_ptr<Connection> self) {
   for (;;) {
     auto [wec] = co_await self->m_want.async_receive(as_tuple(use_awaitable));
     if (wec) co_return;
     error_code ec;
-    std::size_t n = 0;
     std::string buf;
-    // Plain connections wait for bytes without holding a buffer (most are
-    // idle). Not TLS: the TLS layer may already hold bytes read from the
-    // socket that only a read can return.
-    if (!self->m_ssl) {
-      asio::steady_timer timer(self->m_strand, self->m_read_timeout);
-      using namespace asio::experimental::awaitable_operators;
-      auto ready = co_await (self->m_tcp.socket().async_wait(asio::ip::tcp::socket::wait_read, as_tuple(use_awaitable)) ||
-                             timer.async_wait(as_tuple(use_awaitable)));
-      if (ready.index() == 1) ec = beast::error::timeout;
-      else ec = std::get<0>(std::get<0>(ready));
-    }
-    if (!ec) {
-      buf.resize(kReadChunk);
-      self->m_tcp.expires_after(self->m_read_timeout);
-      if (self->m_ssl)
-        std::tie(ec, n) = co_await self->m_ssl->async_read_some(asio::buffer(buf), as_tuple(use_awaitable));
-      else
+    if (self->m_tls) {
+      std::tie(ec, buf) = co_await self->read_tls();
+    } else {
+      // Wait for bytes without holding a buffer (most connections are idle).
+      ec = co_await self->wait(asio::socket_base::wait_read, self->m_read_timeout);
+      if (!ec) {
+        buf.resize(kReadChunk);
+        std::size_t n = 0;
+        self->m_tcp.expires_after(self->m_read_timeout);
         std::tie(ec, n) = co_await self->m_tcp.async_read_some(asio::buffer(buf), as_tuple(use_awaitable));
-      buf.resize(n);
+        buf.resize(n);
+      }
     }
     Input in;
     in.bytes = std::move(buf);
@@ -89,24 +130,43 @@ asio::awaitable<Input> Connection::next() {
 }
 
 asio::awaitable<bool> Connection::start_tls() {
-  m_ssl.emplace(m_tcp, m_tls_context);
-  m_tcp.expires_after(std::chrono::seconds(30));
-  auto [ec] = co_await m_ssl->async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
-  if (ec) {
-    m_ssl.reset();
-    co_return false;
+  error_code ec;
+  m_tcp.socket().non_blocking(true, ec);
+  if (ec) co_return false;
+  auto tls = std::make_unique<TlsSession>(m_tls_context.native_handle(), m_tcp.socket().native_handle());
+  if (!tls->valid()) co_return false;
+  auto deadline = std::chrono::steady_clock::now() + kHandshakeTimeout;
+  for (;;) {
+    auto st = tls->handshake();
+    if (st == TlsSession::Status::done) break;
+    auto left = deadline - std::chrono::steady_clock::now();
+    auto when = retry_when(st);
+    if (!when || left <= std::chrono::steady_clock::duration::zero()) co_return false;
+    if (co_await wait(*when, left)) co_return false;
   }
+  m_tls = std::move(tls);
   co_return true;
 }
 
 asio::awaitable<bool> Connection::write(std::string_view bytes) {
   if (bytes.empty()) co_return true;
   m_tcp.expires_after(kWriteTimeout);
-  error_code ec;
-  if (m_ssl)
-    std::tie(ec, std::ignore) = co_await asio::async_write(*m_ssl, asio::buffer(bytes), as_tuple(use_awaitable));
-  else
-    std::tie(ec, std::ignore) = co_await asio::async_write(m_tcp, asio::buffer(bytes), as_tuple(use_awaitable));
+  if (m_tls) {
+    auto deadline = std::chrono::steady_clock::now() + kWriteTimeout;
+    while (!bytes.empty()) {
+      auto io = m_tls->write(bytes);
+      if (io.status == TlsSession::Status::done) {
+        bytes.remove_prefix(io.n);
+        continue;
+      }
+      auto left = deadline - std::chrono::steady_clock::now();
+      auto when = retry_when(io.status);
+      if (!when || left <= std::chrono::steady_clock::duration::zero()) co_return false;
+      if (co_await wait(*when, left)) co_return false;
+    }
+    co_return true;
+  }
+  auto [ec, n] = co_await asio::async_write(m_tcp, asio::buffer(bytes), as_tuple(use_awaitable));
   co_return !ec;
 }
 
@@ -135,9 +195,11 @@ asio::awaitable<void> Connection::close() {
   m_subscription.reset();
   m_want.close();
   m_inbox.close();
-  if (m_ssl) {
-    m_tcp.expires_after(std::chrono::seconds(5));
-    co_await m_ssl->async_shutdown(as_tuple(use_awaitable));
+  if (m_tls) {
+    // close_notify, waiting a little for room in the socket if need be.
+    if (m_tls->shutdown() == TlsSession::Status::want_write &&
+        !co_await wait(asio::socket_base::wait_write, std::chrono::seconds(5)))
+      (void)m_tls->shutdown();
   }
   error_code ignored;
   m_tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);

@@ -7,8 +7,9 @@
 // (request_read) and posts it to the inbox; bus events for the followed
 // address are posted to the same inbox. Reads are never cancelled, so a
 // STARTTLS handshake starts from a quiet stream and TLS state is never torn.
-// An idle plain connection waits for readability without a read buffer;
-// the buffer exists only while bytes are being taken.
+// An idle connection, plain or TLS, waits for readability without a read
+// buffer; the buffer exists only while bytes are being taken. TLS is
+// net::TlsSession on the socket itself (see there for why not asio::ssl).
 // Everything runs on the session's strand; the bus callback only posts.
 // Includes Asio: for transport files only.
 #pragma once
@@ -18,7 +19,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -29,6 +29,7 @@
 
 #include "core/event_bus.hpp"
 #include "net/session.hpp"
+#include "net/tls_session.hpp"
 
 namespace estafeta::net {
 
@@ -53,7 +54,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Server-side TLS handshake (implicit TLS, or after a STARTTLS reply).
   asio::awaitable<bool> start_tls();
-  bool tls() const { return m_ssl.has_value(); }
+  bool tls() const { return m_tls != nullptr; }
 
   asio::awaitable<bool> write(std::string_view bytes);
   // Asks the reader for the next chunk (no effect while one is pending).
@@ -69,6 +70,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   Connection(asio::any_io_executor strand, asio::ip::tcp::socket socket, asio::ssl::context& tls);
+  // Waits until the socket is readable or writable, or `timeout` passes
+  // (beast::error::timeout).
+  asio::awaitable<boost::system::error_code> wait(asio::socket_base::wait_type what,
+                                                  std::chrono::steady_clock::duration timeout);
+  // One chunk of decrypted bytes (empty with an error); waits as needed.
+  asio::awaitable<std::pair<boost::system::error_code, std::string>> read_tls();
   static asio::awaitable<void> reader(std::shared_ptr<Connection> self);
 
   using Inbox = asio::experimental::channel<void(boost::system::error_code, Input)>;
@@ -79,7 +86,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // holds no OpenSSL state (memory per connection, DESIGN §6).
   boost::beast::tcp_stream m_tcp;
   asio::ssl::context& m_tls_context;
-  std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream&>> m_ssl;
+  std::unique_ptr<TlsSession> m_tls;  // once TLS has started
   bool m_read_pending = false;
   std::chrono::seconds m_read_timeout{120};
   Inbox m_inbox;

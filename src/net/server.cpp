@@ -22,6 +22,7 @@
 
 #include "core/log.hpp"
 #include "net/offload.hpp"
+#include "net/tls_session.hpp"
 #include "store/text_indexer.hpp"
 #include "net/session.hpp"
 #include "imap/connection.hpp"
@@ -268,6 +269,7 @@ Status run_server(Services& services, const ServeOptions& options) {
   tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
                   asio::ssl::context::single_dh_use);
+  TlsSession::prepare_context(tls.native_handle());
   boost::system::error_code ec;
   tls.use_certificate_chain_file(options.certificate.cert.string(), ec);
   if (!ec) tls.use_private_key_file(options.certificate.key.string(), asio::ssl::context::pem, ec);
