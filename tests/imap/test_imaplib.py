@@ -15,6 +15,7 @@ import imaplib
 import os
 import re
 import ssl
+import struct
 import time
 import unittest
 
@@ -588,6 +589,31 @@ class MessageTest(ServerTestCase):
         self.assertEqual(data[0].split(), [b"2", b"1", b"3"])
         typ, data = m.sort("(REVERSE SUBJECT)", "UTF-8", "ALL")
         self.assertEqual(data[0].split(), [b"3", b"1", b"2"])
+
+    def test_tls_client_gone_in_the_middle_of_a_reply(self):
+        """A TLS client that resets its connection while a large reply is
+        being written costs the server that connection and nothing else."""
+        m = self.connect()
+        name = self.folder(m)
+        self.ok(m.append(name, None, None, make_message("big", body=("y" * 998 + "\r\n") * 3000)))
+        for _ in range(3):
+            raw = socket.create_connection(("127.0.0.1", self.mail.imaps), timeout=10)
+            tls = self.mail.tls_context().wrap_socket(raw, server_hostname="localhost")
+            got = b""
+            deadline = time.monotonic() + 10
+            tls.sendall(b"a LOGIN %s %s\r\nb SELECT %s\r\nc FETCH 1 BODY[]\r\n"
+                        % (DEMO_ADDRESS.encode(), self.mail.password.encode(), name.encode()))
+            while b"* 1 FETCH" not in got and time.monotonic() < deadline:
+                got += tls.recv(65536)
+            self.assertIn(b"* 1 FETCH", got)
+            tls.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            tls.close()  # RST with most of the reply unsent
+        time.sleep(0.5)
+        self.assertTrue(self.mail.alive(), "the server died:\n" + self.mail.log())
+        again = self.mail.imap_ssl()
+        again.login(DEMO_ADDRESS, self.mail.password)
+        self.assertEqual(again.select(name)[0], "OK")
+        again.logout()
 
     def test_sort_keys_and_thread(self):
         m = self.connect()
