@@ -226,9 +226,10 @@ Status read_document(Reader& r, const toml::table& root, Config& config) {
   }
   TRY(status);
   if (auto* queue = r.table(root, "queue", status)) {
-    TRY(r.only_keys(*queue, "queue", {"max_age_hours", "first_retry_seconds"}));
+    TRY(r.only_keys(*queue, "queue", {"max_age_hours", "first_retry_seconds", "delay_warning_seconds"}));
     TRY(r.read_uint(*queue, "queue", "max_age_hours", config.queue.max_age_hours, 1, 24 * 30));
     TRY(r.read_uint(*queue, "queue", "first_retry_seconds", config.queue.first_retry_seconds, 1, 86400));
+    TRY(r.read_uint(*queue, "queue", "delay_warning_seconds", config.queue.delay_warning_seconds, 0, 86400 * 30));
   }
   TRY(status);
   if (auto* node = root.get("route")) {

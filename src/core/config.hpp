@@ -67,6 +67,7 @@ struct RouteConfig {
 struct QueueConfig {
   unsigned max_age_hours = 120;       // temporary failures are retried this long (5 days), then bounced
   unsigned first_retry_seconds = 60;  // the first retry; each later one waits twice as long, at most an hour
+  unsigned delay_warning_seconds = 4 * 3600;  // still not delivered after this long: tell the sender once (0: never)
 };
 
 struct Config {

@@ -35,6 +35,7 @@ max_connections_per_ip = 7
 servers = ["127.0.0.1:5353", "192.0.2.53"]
 [queue]
 max_age_hours = 48
+delay_warning_seconds = 0
 [[route]]
 domain = "Far.Example"
 host = "127.0.0.1"
@@ -69,6 +70,7 @@ address = "[::1]:25"
   EXPECT_EQ(c->dns.servers, (std::vector<std::string>{"127.0.0.1:5353", "192.0.2.53"}));
   EXPECT_EQ(c->queue.max_age_hours, 48u);
   EXPECT_EQ(c->queue.first_retry_seconds, 60u);
+  EXPECT_EQ(c->queue.delay_warning_seconds, 0u) << "0: never warn";
   ASSERT_EQ(c->routes.size(), 1u);
   EXPECT_EQ(c->routes[0].domain, "far.example");
   EXPECT_EQ(c->routes[0].port, 2526);
@@ -122,6 +124,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[[route]]\ndomain = \"a.example\"\nhost = \"mx.a.example\"", "route[0].host: expected a numeric IP"},
         BadCase{"[[route]]\nhost = \"127.0.0.1\"", "route[0].domain: missing"},
         BadCase{"[queue]\nmax_age_hours = 0", "queue.max_age_hours"},
+        BadCase{"[queue]\ndelay_warning_seconds = -5", "queue.delay_warning_seconds"},
         BadCase{"hostname = \"x\nfoo", "t.toml:1"}));
 
 TEST(Config, ListenAddress) {

@@ -51,7 +51,7 @@ std::string make_bounce(const BounceInput& in) {
   std::string out;
   out += fmt::format("From: Mail Delivery System <MAILER-DAEMON@{}>\r\n", in.reporting_mta);
   out += fmt::format("To: <{}>\r\n", in.sender);
-  out += "Subject: Undelivered Mail Returned to Sender\r\n";
+  out += in.delayed ? "Subject: Delayed Mail (still being retried)\r\n" : "Subject: Undelivered Mail Returned to Sender\r\n";
   out += fmt::format("Date: {}\r\n", date(in.now));
   out += fmt::format("Message-ID: <{:016x}@{}>\r\n", rng(), in.reporting_mta);
   out += "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n";
@@ -59,7 +59,12 @@ std::string make_bounce(const BounceInput& in) {
   out += "This is a MIME-encapsulated message.\r\n\r\n";
   // 1. For people.
   out += fmt::format("--{}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n", boundary);
-  out += "Your message could not be delivered to these recipients:\r\n\r\n";
+  if (in.delayed)
+    out += fmt::format("Your message has not been delivered yet to these recipients. The mail system\r\n"
+                       "keeps trying until {}; you do not need to send it again.\r\n\r\n",
+                       date(in.retry_until));
+  else
+    out += "Your message could not be delivered to these recipients:\r\n\r\n";
   for (auto& f : in.failed)
     out += fmt::format("  <{}>: {}\r\n", f.recipient, one_line(f.diagnostic.empty() ? f.status : f.diagnostic));
   out += "\r\n";
@@ -72,15 +77,16 @@ std::string make_bounce(const BounceInput& in) {
     out += "\r\n";
     if (!f.orcpt.empty()) out += fmt::format("Original-Recipient: {}\r\n", one_line(f.orcpt));
     out += fmt::format("Final-Recipient: rfc822; {}\r\n", f.recipient);
-    out += "Action: failed\r\n";
+    out += in.delayed ? "Action: delayed\r\n" : "Action: failed\r\n";
     out += fmt::format("Status: {}\r\n", f.status);
     if (!f.remote_mta.empty()) out += fmt::format("Remote-MTA: dns; {}\r\n", one_line(f.remote_mta));
     if (!f.diagnostic.empty()) out += fmt::format("Diagnostic-Code: smtp; {}\r\n", one_line(f.diagnostic));
     out += fmt::format("Last-Attempt-Date: {}\r\n", date(in.now));
+    if (in.delayed) out += fmt::format("Will-Retry-Until: {}\r\n", date(in.retry_until));
   }
   out += "\r\n";
   // 3. The message, or its header (RET=HDRS).
-  if (in.full_message) {
+  if (in.full_message && !in.delayed) {
     out += fmt::format("--{}\r\nContent-Type: message/rfc822\r\n\r\n", boundary);
     out += in.original;
     if (!in.original.ends_with("\r\n")) out += "\r\n";

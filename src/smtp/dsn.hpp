@@ -1,5 +1,6 @@
 // Delivery status notifications (RFC 3464, RFC 3462 multipart/report): the
-// bounce a sender gets when a recipient failed for good.
+// bounce a sender gets when a recipient failed for good, and the warning
+// when one is still not delivered after a while (Action: delayed).
 #pragma once
 
 #include <cstdint>
@@ -25,10 +26,15 @@ struct BounceInput {
   std::int64_t now = 0;
   bool full_message = true;   // RET=FULL: include the message; otherwise its header only
   std::string_view original;  // the message as we accepted it
-  std::vector<FailedRecipient> failed;
+  std::vector<FailedRecipient> failed;  // the recipients the report is about
+  // A delay warning instead of a bounce: the recipients are still being
+  // tried until then. Carries the message's header only (RET concerns
+  // failures, RFC 3461 §4.3).
+  bool delayed = false;
+  std::int64_t retry_until = 0;
 };
 
-// The complete bounce message (From: the mail system, To: the sender).
+// The complete report (From: the mail system, To: the sender).
 std::string make_bounce(const BounceInput& in);
 
 // The enhanced status code in a reply ("550 5.1.1 …" → "5.1.1"), or one made

@@ -234,12 +234,44 @@ std::int64_t next_retry(const QueueConfig& q, int attempts, std::int64_t now) {
   return now + std::min<std::int64_t>(wait, 3600);
 }
 
-// Records outcomes, writes the trace, and sends bounces for final failures.
+// Sends the sender a report about some recipients of the group's message:
+// a bounce (failed for good) or a delay warning. Only to a local sender,
+// never for the null sender; delivered to its INBOX like any mail.
+void report(net::Services& s, const Group& g, std::vector<FailedRecipient> about, bool delayed) {
+  auto& first = g.recipients.front();
+  if (about.empty() || first.sender.empty()) return;
+  auto& store = *s.store;
+  auto sender = store.find_address(first.sender);
+  if (!sender) return;
+  auto inbox = store.find_mailbox(sender->id, "INBOX");
+  if (!inbox) return;
+  auto now = s.clock->now();
+  BounceInput b;
+  b.reporting_mta = s.config->hostname;
+  b.sender = first.sender;
+  b.envid = first.envid;
+  b.arrival = first.created;
+  b.now = now;
+  b.full_message = first.ret_full;
+  b.original = g.message;
+  b.failed = std::move(about);
+  b.delayed = delayed;
+  b.retry_until = first.created + static_cast<std::int64_t>(s.config->queue.max_age_hours) * 3600;
+  auto bounce = make_bounce(b);
+  store::TraceEntry t{0, sender->id, first.public_id, "in", "", first.sender, "delivered",
+                      s.config->hostname, delayed ? "delay notification" : "delivery status notification", now};
+  if (auto r = s.deliverer->accept(bounce, {{inbox->id, 0, {}, now}}, std::nullopt, {t}); !r)
+    log::error("queue.bounce_failed", {{"detail", r.error().detail}});
+}
+
+// Records outcomes, writes the trace, sends bounces for final failures and,
+// once per recipient, a delay warning for one still not delivered after
+// [queue] delay_warning_seconds (RFC 3461 NOTIFY=DELAY, the default).
 void settle(net::Services& s, const Group& g, const std::vector<Outcome>& outcomes) {
   auto& store = *s.store;
   auto now = s.clock->now();
   auto& q = s.config->queue;
-  std::vector<FailedRecipient> failed;
+  std::vector<FailedRecipient> failed, delayed;
   for (std::size_t i = 0; i < g.recipients.size(); ++i) {
     auto& r = g.recipients[i];
     auto& o = outcomes[i];
@@ -252,8 +284,18 @@ void settle(net::Services& s, const Group& g, const std::vector<Outcome>& outcom
     } else if (o.code / 100 == 5 || expired) {
       state = store::RecipientState::failed;
       status = "bounced";
-      failed.push_back({r.recipient, r.orcpt, expired && o.code / 100 != 5 ? "4.4.7" : status_of(o.reply), o.host,
-                        expired && o.code / 100 != 5 ? "the message could not be delivered in time: " + o.reply : o.reply});
+      if (!r.notify_never && r.notify_failure)
+        failed.push_back({r.recipient, r.orcpt, expired && o.code / 100 != 5 ? "4.4.7" : status_of(o.reply), o.host,
+                          expired && o.code / 100 != 5 ? "the message could not be delivered in time: " + o.reply
+                                                       : o.reply});
+    } else if (q.delay_warning_seconds > 0 && now - r.created >= static_cast<std::int64_t>(q.delay_warning_seconds) &&
+               !r.delay_warned) {
+      if (!r.notify_never && r.notify_delay) {
+        auto code = status_of(o.reply);
+        delayed.push_back({r.recipient, r.orcpt, code.starts_with('4') ? code : "4.4.1", o.host, o.reply});
+      }
+      if (auto st = store.mark_delay_warned(r.id); !st)
+        log::error("queue.record_failed", {{"detail", st.error().detail}});
     }
     if (auto st = store.record_attempt(r.id, state, next_retry(q, r.attempts, now), o.reply, o.host); !st)
       log::error("queue.record_failed", {{"detail", st.error().detail}});
@@ -263,35 +305,8 @@ void settle(net::Services& s, const Group& g, const std::vector<Outcome>& outcom
     log::info("queue.attempt", {{"queue", r.queue_id}, {"to", r.recipient}, {"status", status}, {"host", o.host},
                                 {"reply", o.reply}});
   }
-  // One bounce per message and attempt, to a local sender, never for the null sender.
-  auto& first = g.recipients.front();
-  if (failed.empty() || first.sender.empty()) return;
-  auto sender = store.find_address(first.sender);
-  if (!sender) return;
-  std::vector<FailedRecipient> notify;
-  for (std::size_t i = 0, k = 0; i < g.recipients.size(); ++i) {
-    if (k < failed.size() && failed[k].recipient == g.recipients[i].recipient) {
-      if (!g.recipients[i].notify_never && g.recipients[i].notify_failure) notify.push_back(failed[k]);
-      ++k;
-    }
-  }
-  if (notify.empty()) return;
-  BounceInput b;
-  b.reporting_mta = s.config->hostname;
-  b.sender = first.sender;
-  b.envid = first.envid;
-  b.arrival = first.created;
-  b.now = now;
-  b.full_message = first.ret_full;
-  b.original = g.message;
-  b.failed = notify;
-  auto inbox = store.find_mailbox(sender->id, "INBOX");
-  if (!inbox) return;
-  auto bounce = make_bounce(b);
-  store::TraceEntry t{0, sender->id, first.public_id, "in", "", first.sender, "delivered",
-                      s.config->hostname, "delivery status notification", now};
-  if (auto r = s.deliverer->accept(bounce, {{inbox->id, 0, {}, now}}, std::nullopt, {t}); !r)
-    log::error("queue.bounce_failed", {{"detail", r.error().detail}});
+  report(s, g, std::move(failed), false);
+  report(s, g, std::move(delayed), true);
 }
 
 }  // namespace

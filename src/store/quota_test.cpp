@@ -154,6 +154,7 @@ TEST_F(QuotaStoreTest, MigrationCountsExistingMessages) {
       "ALTER TABLE address DROP COLUMN save_sent; ALTER TABLE address DROP COLUMN used_bytes;"
       "ALTER TABLE address DROP COLUMN used_messages; ALTER TABLE domain DROP COLUMN spf_fail;"
       "DROP TABLE blob_text_pending; DROP TABLE blob_data;"  // schema 6
+      "ALTER TABLE queue_rcpt DROP COLUMN delay_warned;"     // schema 7
       "PRAGMA user_version = 4;";
   char* err = nullptr;
   EXPECT_EQ(sqlite3_exec(db, downgrade, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");

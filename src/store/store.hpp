@@ -191,6 +191,8 @@ class Store {
   virtual Result<std::optional<Time>> next_due() = 0;
   // Records one delivery attempt's outcome. A message whose recipients are
   // all delivered or failed leaves the queue (its blob reference goes).
+  // The sender has been told (once) that this recipient is delayed.
+  virtual Status mark_delay_warned(Id recipient_id) = 0;
   virtual Status record_attempt(Id recipient_id, RecipientState state, Time next_attempt, const std::string& reply,
                                 const std::string& remote_host) = 0;
   virtual Result<std::vector<QueuedRecipient>> queued(std::size_t limit) = 0;  // every recipient still queued

@@ -267,6 +267,7 @@ struct QueuedRecipient {
   std::string domain;
   std::string orcpt;
   bool notify_never = false, notify_success = false, notify_failure = true, notify_delay = true;
+  bool delay_warned = false;  // the sender has been told the recipient is delayed
   RecipientState state = RecipientState::pending;
   int attempts = 0;
   Time next_attempt = 0;

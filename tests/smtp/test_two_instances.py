@@ -11,7 +11,8 @@ A message submitted to A for bob@far.example goes through A's outbound
 queue to B's MX (opportunistic STARTTLS) and into bob's INBOX; a message for
 a mailbox B does not have comes back to the sender at A as an RFC 3464
 bounce; while B is down the queue keeps the message and delivers it, once,
-when B is back.
+when B is back. A third instance, alone, reports a delay to the sender when
+a recipient stays undelivered ([queue] delay_warning_seconds).
 """
 
 import email
@@ -202,6 +203,69 @@ port = {b.ports["mx"]}
         self.assertEqual([s for s in self.a.messages() if b"multipart/report" in s.raw and msgid.encode() in s.raw], [])
         tail = self.a.log()[log_mark:]
         self.assertEqual(tail.count("status=delivered"), 1, tail)
+
+
+class DelayWarningTest(unittest.TestCase):
+    """Mail that cannot be delivered for a while earns the sender one delay
+    warning (RFC 3464 Action: delayed), not one per retry, and none when the
+    sender asked for failures only (RFC 3461 NOTIFY)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.c = Instance("c", "c.test", ["submission_plain", "imap", "http"], extra="""
+[queue]
+first_retry_seconds = 1
+delay_warning_seconds = 2
+""")
+        cls.addClassCleanup(cls.c.remove)
+        cls.c.start()
+
+    def submit(self, rcpt, subject, rcpt_options=()):
+        msgid = new_msgid(subject)
+        s = smtplib.SMTP("127.0.0.1", self.c.ports["submission_plain"], local_hostname="client.e2e.test",
+                         timeout=TIMEOUT)
+        try:
+            s.ehlo()
+            s.login(DEMO_ADDRESS, self.c.password)
+            msg = make_message(subject, msgid, sender="Hello <%s>" % DEMO_ADDRESS, to=rcpt, body="Secret body.\r\n")
+            self.assertEqual(s.sendmail(DEMO_ADDRESS, [rcpt], msg, [], list(rcpt_options)), {})
+            s.quit()
+        finally:
+            s.close()
+        return msgid
+
+    def reports_for(self, msgid):
+        return [m for m in self.c.messages() if b"multipart/report" in m.raw and msgid.encode() in m.raw]
+
+    def test_one_delay_warning_while_retrying(self):
+        # Every domain but demo.example is routed to a closed loopback port.
+        msgid = self.submit("carol@nowhere.example", "delayed", rcpt_options=["NOTIFY=FAILURE,DELAY"])
+        quiet = self.submit("dave@nowhere.example", "failures only", rcpt_options=["NOTIFY=FAILURE"])
+        reports = []
+        deadline = time.monotonic() + 20
+        while not reports and time.monotonic() < deadline:
+            reports = self.reports_for(msgid)
+            time.sleep(0.3)
+        self.assertEqual(len(reports), 1, self.c.log()[-3000:])
+        raw = reports[0].raw
+        dsn = email.message_from_bytes(raw, policy=email.policy.default)
+        self.assertEqual(dsn["Subject"], "Delayed Mail (still being retried)")
+        self.assertEqual([p.get_content_type() for p in dsn.iter_parts()],
+                         ["text/plain", "message/delivery-status", "text/rfc822-headers"])
+        self.assertIn(b"Final-Recipient: rfc822; carol@nowhere.example\r\n", raw)
+        self.assertIn(b"Action: delayed\r\nStatus: 4.", raw)
+        self.assertIn(b"Will-Retry-Until: ", raw)
+        self.assertNotIn(b"Secret body.", raw, "a delay warning carries the header only")
+        # Retries go on (1, 2, 4 s …) without a second warning, and the
+        # recipient that asked for failures only gets none.
+        self.assertIsNotNone(self.c.wait_log(r"event=queue\.attempt[^\n]*to=carol@nowhere\.example[^\n]*"
+                                             r"status=deferred(?:.|\n)*event=queue\.attempt[^\n]*"
+                                             r"to=carol@nowhere\.example[^\n]*status=deferred", timeout=15))
+        time.sleep(4)
+        self.assertEqual(len(self.reports_for(msgid)), 1)
+        self.assertEqual(self.reports_for(quiet), [])
+        self.assertIn("delay notification",
+                      self.c.admin("trace", DEMO_ADDRESS, "--since", "1h").out)
 
 
 if __name__ == "__main__":

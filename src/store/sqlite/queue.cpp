@@ -11,7 +11,8 @@ namespace {
 
 constexpr const char* kQueuedColumns =
     "r.id, r.queue_id, r.recipient, r.domain, r.orcpt, r.notify, r.state, r.attempts, r.next_attempt, "
-    "r.last_reply, r.remote_host, q.sender, q.envid, q.ret_full, q.sender_address_id, b.hash, b.size, q.created, q.public_id";
+    "r.last_reply, r.remote_host, q.sender, q.envid, q.ret_full, q.sender_address_id, b.hash, b.size, q.created, q.public_id, "
+    "r.delay_warned";
 
 QueuedRecipient read_queued(const Statement& s) {
   QueuedRecipient r;
@@ -38,6 +39,7 @@ QueuedRecipient read_queued(const Statement& s) {
   r.size = static_cast<std::uint64_t>(s.int64(16));
   r.created = s.int64(17);
   r.public_id = s.text(18);
+  r.delay_warned = s.int64(19) != 0;
   return r;
 }
 
@@ -77,6 +79,12 @@ Result<std::vector<QueuedRecipient>> SqliteStore::queued(std::size_t limit) {
       kQueuedColumns)));
   st.bind_all(static_cast<std::int64_t>(limit));
   return all<QueuedRecipient>(std::move(st), read_queued);
+}
+
+Status SqliteStore::mark_delay_warned(Id recipient_id) {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare("UPDATE queue_rcpt SET delay_warned = 1 WHERE id = ?"));
+  return st.bind_all(recipient_id).run();
 }
 
 Status SqliteStore::record_attempt(Id recipient_id, RecipientState state, Time next_attempt, const std::string& reply,

@@ -295,6 +295,11 @@ CREATE TABLE blob_data (
   data    BLOB NOT NULL
 ) STRICT;
 )sql",
+    // 7: whether the sender has been told that a recipient is delayed
+    // (RFC 3464 Action: delayed, sent once).
+    R"sql(
+ALTER TABLE queue_rcpt ADD COLUMN delay_warned INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 }  // namespace

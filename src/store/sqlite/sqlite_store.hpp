@@ -112,6 +112,7 @@ class SqliteStore final : public Store {
                                   const std::vector<TraceEntry>& trace) override;
   Result<std::vector<QueuedRecipient>> due_recipients(Time now, std::size_t limit) override;
   Result<std::optional<Time>> next_due() override;
+  Status mark_delay_warned(Id recipient_id) override;
   Status record_attempt(Id recipient_id, RecipientState state, Time next_attempt, const std::string& reply,
                         const std::string& remote_host) override;
   Result<std::vector<QueuedRecipient>> queued(std::size_t limit) override;

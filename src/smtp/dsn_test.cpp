@@ -1,0 +1,57 @@
+#include "smtp/dsn.hpp"
+
+#include <gtest/gtest.h>
+
+namespace estafeta::smtp {
+namespace {
+
+const char* kOriginal = "From: ana@demo.example\r\nSubject: plans\r\nMessage-ID: <p1@demo.example>\r\n\r\nsecret body\r\n";
+
+BounceInput input() {
+  BounceInput in;
+  in.reporting_mta = "mx.demo.example";
+  in.sender = "ana@demo.example";
+  in.envid = "env-1";
+  in.arrival = 1700000000;
+  in.now = 1700003600;
+  in.original = kOriginal;
+  in.failed = {{"bob@far.example", "rfc822;bob@far.example", "4.4.1", "mx.far.example", "421 4.4.1 try later"}};
+  return in;
+}
+
+TEST(Dsn, BounceCarriesTheFailureAndTheMessage) {
+  auto in = input();
+  in.failed[0].status = "5.1.1";
+  in.failed[0].diagnostic = "550 5.1.1 no such user";
+  auto out = make_bounce(in);
+  EXPECT_NE(out.find("Subject: Undelivered Mail Returned to Sender\r\n"), std::string::npos);
+  EXPECT_NE(out.find("Action: failed\r\nStatus: 5.1.1\r\n"), std::string::npos);
+  EXPECT_NE(out.find("Diagnostic-Code: smtp; 550 5.1.1 no such user\r\n"), std::string::npos);
+  EXPECT_NE(out.find("Content-Type: message/rfc822"), std::string::npos);
+  EXPECT_NE(out.find("secret body"), std::string::npos) << "RET=FULL returns the message";
+  EXPECT_EQ(out.find("Will-Retry-Until"), std::string::npos);
+}
+
+TEST(Dsn, DelayWarningSaysWhenRetriesEndAndCarriesOnlyTheHeader) {
+  auto in = input();
+  in.delayed = true;
+  in.retry_until = 1700432000;
+  auto out = make_bounce(in);
+  EXPECT_NE(out.find("Subject: Delayed Mail (still being retried)\r\n"), std::string::npos);
+  EXPECT_NE(out.find("Action: delayed\r\nStatus: 4.4.1\r\n"), std::string::npos);
+  EXPECT_NE(out.find("Will-Retry-Until: Sun, 19 Nov 2023 22:13:20 +0000\r\n"), std::string::npos);
+  EXPECT_NE(out.find("Original-Envelope-Id: env-1\r\n"), std::string::npos);
+  EXPECT_NE(out.find("Content-Type: text/rfc822-headers"), std::string::npos);
+  EXPECT_NE(out.find("Subject: plans"), std::string::npos) << "the original header is there";
+  EXPECT_EQ(out.find("secret body"), std::string::npos) << "a delay warning never returns the body";
+}
+
+TEST(Dsn, StatusFromReplies) {
+  EXPECT_EQ(status_of("550 5.1.1 no such user"), "5.1.1");
+  EXPECT_EQ(status_of("451 try again"), "4.0.0");
+  EXPECT_EQ(status_of("554"), "5.0.0");
+  EXPECT_EQ(status_of(""), "5.0.0");
+}
+
+}  // namespace
+}  // namespace estafeta::smtp
