@@ -65,7 +65,10 @@ Reply Session::error(int code, std::string_view status, std::string_view text) {
 bool Session::may_block(std::string_view line) const {
   if (m_sasl) return true;
   auto verb = line.substr(0, line.find_first_of(" \r\n"));
-  return ascii_iequals(verb, "MAIL") || ascii_iequals(verb, "RCPT") || ascii_iequals(verb, "AUTH");
+  // MAIL only checks its parameters and the authenticated user's addresses
+  // (held in memory); RCPT asks the store (and DNS for SPF), AUTH checks a
+  // password.
+  return ascii_iequals(verb, "RCPT") || ascii_iequals(verb, "AUTH");
 }
 
 Reply Session::command(std::string_view line) {

@@ -60,8 +60,8 @@ class Session {
   // One command line (with its CRLF). Blocking (store): run on the worker pool.
   Reply command(std::string_view line);
   // Whether command(line) may block (store, DNS, password check): those run
-  // on the worker pool; the rest (RSET, DATA, NOOP, EHLO, …) need no trip
-  // there and back, which costs more than they do.
+  // on the worker pool; the rest (MAIL, RSET, DATA, NOOP, EHLO, …) need no
+  // trip there and back, which costs more than they do.
   bool may_block(std::string_view line) const;
   // After Next::data: the transport fed the DATA reader to its end.
   Reply finish_data(DataReader& reader);
