@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace estafeta {
 
@@ -11,6 +12,10 @@ class Clock {
   // Seconds since the Unix epoch.
   virtual std::int64_t now() const = 0;
 };
+
+// RFC 5322 §3.3 date-time in UTC ("Fri, 27 Nov 2026 04:40:35 +0000"), for
+// Date:, Received: and DSN fields.
+std::string rfc5322_date(std::int64_t unix_seconds);
 
 class SystemClock final : public Clock {
  public:

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/ascii.hpp"
+#include "core/clock.hpp"
 #include "core/log.hpp"
 #include "dns/spf.hpp"
 #include "mime/parsed_message.hpp"
@@ -22,15 +23,6 @@ namespace {
 std::string new_queue_id() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return fmt::format("{:012X}", rng() & 0xFFFFFFFFFFFFull);
-}
-
-// RFC 5322 date-time for the Received header, UTC.
-std::string rfc5322_now(std::time_t t) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-  return buf;
 }
 
 
@@ -87,7 +79,7 @@ Reply Session::accept_message(std::string message) {
   std::string received = fmt::format("Received: from {} ([{}])\r\n\tby {} (Estafeta) with {} id {}{};\r\n\t{}\r\n",
                                      m_helo.value_or("unknown"), m_options.peer_ip, m_options.hostname, with, qid,
                                      recipients.size() == 1 ? fmt::format("\r\n\tfor <{}>", recipients[0].rcpt.recipient.address()) : "",
-                                     rfc5322_now(static_cast<std::time_t>(now)));
+                                     rfc5322_date(now));
   // MX: the SPF verdict on the MAIL FROM identity (RFC 7208 §9.1 Received-SPF,
   // RFC 8601 Authentication-Results); fail and softfail go to Junk (the
   // recipients whose domain rejects a fail were refused at RCPT).

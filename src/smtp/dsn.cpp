@@ -1,22 +1,14 @@
 #include "smtp/dsn.hpp"
 
-#include <ctime>
 #include <random>
 
 #include <fmt/format.h>
 
+#include "core/clock.hpp"
+
 namespace estafeta::smtp {
 
 namespace {
-
-std::string date(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-  return buf;
-}
 
 std::string header_of(std::string_view message) {
   auto end = message.find("\r\n\r\n");
@@ -52,7 +44,7 @@ std::string make_bounce(const BounceInput& in) {
   out += fmt::format("From: Mail Delivery System <MAILER-DAEMON@{}>\r\n", in.reporting_mta);
   out += fmt::format("To: <{}>\r\n", in.sender);
   out += in.delayed ? "Subject: Delayed Mail (still being retried)\r\n" : "Subject: Undelivered Mail Returned to Sender\r\n";
-  out += fmt::format("Date: {}\r\n", date(in.now));
+  out += fmt::format("Date: {}\r\n", rfc5322_date(in.now));
   out += fmt::format("Message-ID: <{:016x}@{}>\r\n", rng(), in.reporting_mta);
   out += "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n";
   out += fmt::format("Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{}\"\r\n\r\n", boundary);
@@ -62,7 +54,7 @@ std::string make_bounce(const BounceInput& in) {
   if (in.delayed)
     out += fmt::format("Your message has not been delivered yet to these recipients. The mail system\r\n"
                        "keeps trying until {}; you do not need to send it again.\r\n\r\n",
-                       date(in.retry_until));
+                       rfc5322_date(in.retry_until));
   else
     out += "Your message could not be delivered to these recipients:\r\n\r\n";
   for (auto& f : in.failed)
@@ -72,7 +64,7 @@ std::string make_bounce(const BounceInput& in) {
   out += fmt::format("--{}\r\nContent-Type: message/delivery-status\r\n\r\n", boundary);
   out += fmt::format("Reporting-MTA: dns; {}\r\n", in.reporting_mta);
   if (!in.envid.empty()) out += fmt::format("Original-Envelope-Id: {}\r\n", one_line(in.envid));
-  out += fmt::format("Arrival-Date: {}\r\n", date(in.arrival));
+  out += fmt::format("Arrival-Date: {}\r\n", rfc5322_date(in.arrival));
   for (auto& f : in.failed) {
     out += "\r\n";
     if (!f.orcpt.empty()) out += fmt::format("Original-Recipient: {}\r\n", one_line(f.orcpt));
@@ -81,8 +73,8 @@ std::string make_bounce(const BounceInput& in) {
     out += fmt::format("Status: {}\r\n", f.status);
     if (!f.remote_mta.empty()) out += fmt::format("Remote-MTA: dns; {}\r\n", one_line(f.remote_mta));
     if (!f.diagnostic.empty()) out += fmt::format("Diagnostic-Code: smtp; {}\r\n", one_line(f.diagnostic));
-    out += fmt::format("Last-Attempt-Date: {}\r\n", date(in.now));
-    if (in.delayed) out += fmt::format("Will-Retry-Until: {}\r\n", date(in.retry_until));
+    out += fmt::format("Last-Attempt-Date: {}\r\n", rfc5322_date(in.now));
+    if (in.delayed) out += fmt::format("Will-Retry-Until: {}\r\n", rfc5322_date(in.retry_until));
   }
   out += "\r\n";
   // 3. The message, or its header (RET=HDRS).

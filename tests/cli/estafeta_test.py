@@ -200,6 +200,65 @@ class DemoTestCase(EstafetaTestCase):
         self.admin_json("address", "create", address)
 
 
+class LineSocket:
+    """CRLF lines over a socket (TLS when `context` is given), the base of the
+    tests' raw protocol clients: exact lines, pipelining, malformed input —
+    what client libraries hide."""
+
+    def __init__(self, port, host="127.0.0.1", context=None, timeout=10.0):
+        self.timeout = timeout
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        if context:
+            self.sock = context.wrap_socket(self.sock, server_hostname=host)
+        self.buf = b""
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def send(self, data):
+        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
+
+    def line(self, timeout=None):
+        """One line without its CRLF. Raises TimeoutError at the deadline
+        and EOFError when the server closed."""
+        timeout = timeout or self.timeout
+        deadline = time.monotonic() + timeout
+        while b"\r\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("no line within %.1f s (have %r)" % (timeout, self.buf[:200]))
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                raise TimeoutError("no line within %.1f s (have %r)" % (timeout, self.buf[:200]))
+            if not chunk:
+                raise EOFError("connection closed (have %r)" % self.buf[:200])
+            self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\r\n")
+        return line
+
+    def closed(self, timeout=None):
+        """True when the server closes the connection within `timeout`
+        (what it still sends is kept in the buffer)."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while time.monotonic() < deadline:
+            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                return False
+            except (ConnectionResetError, BrokenPipeError):
+                return True
+            if not chunk:
+                return True
+            self.buf += chunk
+        return False
+
+
 class Server:
     """`estafeta serve` as a child process; its stderr (the log) goes to a file.
 

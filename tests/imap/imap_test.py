@@ -22,7 +22,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
 
-from estafeta_test import (DEMO_ADDRESS, DEMO_ADMIN, DEMO_ORG, DEMO_SERVICE, EXIT_OK, TMP_ROOT, Server,  # noqa: E402,F401
+from estafeta_test import (LineSocket, DEMO_ADDRESS, DEMO_ADMIN, DEMO_ORG, DEMO_SERVICE, EXIT_OK, TMP_ROOT, Server,  # noqa: E402,F401
                            free_port, run)
 
 TIMEOUT = 10  # seconds for any one socket exchange
@@ -152,21 +152,14 @@ def logout(m):
         pass
 
 
-class RawClient:
+class RawClient(LineSocket):
     """A line-level IMAP client over a plain socket, for what imaplib hides:
     exact response lines, pipelining, malformed commands, IDLE timing."""
 
     def __init__(self, port, host="127.0.0.1"):
-        self.sock = socket.create_connection((host, port), timeout=TIMEOUT)
-        self.buf = b""
+        super().__init__(port, host, timeout=TIMEOUT)
         self.greeting = self.line()
         self._tag = 0
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
 
     def starttls(self, context, server_hostname="localhost"):
         """After a tagged OK to STARTTLS: the TLS handshake. Bytes the server
@@ -174,29 +167,6 @@ class RawClient:
         leftover, self.buf = self.buf, b""
         self.sock = context.wrap_socket(self.sock, server_hostname=server_hostname)
         return leftover
-
-    def send(self, data):
-        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
-
-    def line(self, timeout=TIMEOUT):
-        """One response line without CRLF (literal octets are not special
-        here: use `until_tagged` for responses with literals). Raises
-        TimeoutError at the deadline and EOFError when the server closed."""
-        deadline = time.monotonic() + timeout
-        while b"\r\n" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("no line within %.1f s (have %r)" % (timeout, self.buf[:200]))
-            self.sock.settimeout(left)
-            try:
-                chunk = self.sock.recv(65536)
-            except socket.timeout:
-                raise TimeoutError("no line within %.1f s (have %r)" % (timeout, self.buf[:200]))
-            if not chunk:
-                raise EOFError("connection closed (have %r)" % self.buf[:200])
-            self.buf += chunk
-        line, _, self.buf = self.buf.partition(b"\r\n")
-        return line
 
     def read_bytes(self, n, timeout=TIMEOUT):
         deadline = time.monotonic() + timeout
@@ -242,23 +212,6 @@ class RawClient:
         _, tagged = self.command("LOGIN %s %s" % (quote(user), quote(password)))
         if b" OK " not in tagged:
             raise AssertionError("login failed: %r" % tagged)
-
-    def closed(self, timeout=TIMEOUT):
-        """True when the server closes the connection within `timeout`
-        (whatever else it still sends is read and dropped)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
-            try:
-                chunk = self.sock.recv(65536)
-            except socket.timeout:
-                return False
-            except (ConnectionResetError, BrokenPipeError):
-                return True
-            if not chunk:
-                return True
-            self.buf += chunk
-        return False
 
 
 def quote(s):

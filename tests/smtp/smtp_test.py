@@ -27,7 +27,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
 
-from estafeta_test import (DEMO_ADDRESS, DEMO_ADMIN, EXIT_OK, TMP_ROOT, Server,  # noqa: E402,F401
+from estafeta_test import (LineSocket, DEMO_ADDRESS, DEMO_ADMIN, EXIT_OK, TMP_ROOT, Server,  # noqa: E402,F401
                            free_port, run)
 
 TIMEOUT = 10  # seconds for any one socket exchange
@@ -271,46 +271,13 @@ def wait_greeting(port, server, timeout=10.0):
     raise AssertionError("no SMTP greeting on port %d within %.0f s (%s):\n%s" % (port, timeout, last, server.log()))
 
 
-class RawSmtp:
+class RawSmtp(LineSocket):
     """A line-level SMTP client over a socket (TLS when `context` is given,
     as on the implicit-TLS port)."""
 
     def __init__(self, port, host="127.0.0.1", context=None, timeout=TIMEOUT):
-        self.timeout = timeout
-        self.sock = socket.create_connection((host, port), timeout=timeout)
-        if context:
-            self.sock = context.wrap_socket(self.sock, server_hostname=host)
-        self.buf = b""
+        super().__init__(port, host, context, timeout)
         self.greeting = self.reply()
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def send(self, data):
-        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
-
-    def _fill(self, deadline):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("no reply within %.1f s (have %r)" % (self.timeout, self.buf[:200]))
-        self.sock.settimeout(left)
-        try:
-            chunk = self.sock.recv(65536)
-        except socket.timeout:
-            raise TimeoutError("no reply within %.1f s (have %r)" % (self.timeout, self.buf[:200]))
-        if not chunk:
-            raise EOFError("connection closed (have %r)" % self.buf[:200])
-        self.buf += chunk
-
-    def line(self):
-        deadline = time.monotonic() + self.timeout
-        while b"\r\n" not in self.buf:
-            self._fill(deadline)
-        line, _, self.buf = self.buf.partition(b"\r\n")
-        return line
 
     def reply(self):
         """One reply: (code, [text of each line])."""
@@ -326,23 +293,6 @@ class RawSmtp:
     def cmd(self, text):
         self.send(text + "\r\n")
         return self.reply()
-
-    def closed(self, timeout=TIMEOUT):
-        """True when the server closes the connection within `timeout`
-        (what it still sends is kept in the buffer)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
-            try:
-                chunk = self.sock.recv(65536)
-            except socket.timeout:
-                return False
-            except (ConnectionResetError, BrokenPipeError):
-                return True
-            if not chunk:
-                return True
-            self.buf += chunk
-        return False
 
 
 _counter = [0]

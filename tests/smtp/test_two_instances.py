@@ -28,6 +28,24 @@ BOB = "bob@far.example"
 ARRIVAL_TIMEOUT = 10  # seconds for a message to cross from A to B
 
 
+def submit(instance, rcpt, subject, mail_options=(), rcpt_options=(), body="Hello.\r\n"):
+    """Submits a message from hello@demo.example to `rcpt` at `instance`:
+    (its Message-ID, the message)."""
+    msgid = new_msgid(subject)
+    s = smtplib.SMTP("127.0.0.1", instance.ports["submission_plain"], local_hostname="client.e2e.test",
+                     timeout=TIMEOUT)
+    try:
+        s.ehlo()
+        s.login(DEMO_ADDRESS, instance.password)
+        msg = make_message(subject, msgid, sender="Hello <%s>" % DEMO_ADDRESS, to=rcpt, body=body)
+        if s.sendmail(DEMO_ADDRESS, [rcpt], msg, list(mail_options), list(rcpt_options)) != {}:
+            raise AssertionError("a recipient was refused")
+        s.quit()
+    finally:
+        s.close()
+    return msgid, msg
+
+
 class TwoInstancesTest(unittest.TestCase):
     maxDiff = None
 
@@ -64,18 +82,7 @@ port = {b.ports["mx"]}
 
     def submit(self, rcpt, subject, mail_options=(), rcpt_options=(), body="Hello.\r\n"):
         """Submits a message from hello@demo.example to `rcpt` at A; its Message-ID."""
-        msgid = new_msgid(subject)
-        s = smtplib.SMTP("127.0.0.1", self.a.ports["submission_plain"], local_hostname="client.e2e.test",
-                         timeout=TIMEOUT)
-        try:
-            s.ehlo()
-            s.login(DEMO_ADDRESS, self.a.password)
-            msg = make_message(subject, msgid, sender="Hello <%s>" % DEMO_ADDRESS, to=rcpt, body=body)
-            self.assertEqual(s.sendmail(DEMO_ADDRESS, [rcpt], msg, list(mail_options), list(rcpt_options)), {})
-            s.quit()
-        finally:
-            s.close()
-        self.submitted = msg
+        msgid, self.submitted = submit(self.a, rcpt, subject, mail_options, rcpt_options, body)
         return msgid
 
     def bob_inbox(self, msgid, timeout=0.0):
@@ -221,18 +228,7 @@ delay_warning_seconds = 2
         cls.c.start()
 
     def submit(self, rcpt, subject, rcpt_options=()):
-        msgid = new_msgid(subject)
-        s = smtplib.SMTP("127.0.0.1", self.c.ports["submission_plain"], local_hostname="client.e2e.test",
-                         timeout=TIMEOUT)
-        try:
-            s.ehlo()
-            s.login(DEMO_ADDRESS, self.c.password)
-            msg = make_message(subject, msgid, sender="Hello <%s>" % DEMO_ADDRESS, to=rcpt, body="Secret body.\r\n")
-            self.assertEqual(s.sendmail(DEMO_ADDRESS, [rcpt], msg, [], list(rcpt_options)), {})
-            s.quit()
-        finally:
-            s.close()
-        return msgid
+        return submit(self.c, rcpt, subject, rcpt_options=rcpt_options, body="Secret body.\r\n")[0]
 
     def reports_for(self, msgid):
         return [m for m in self.c.messages() if b"multipart/report" in m.raw and msgid.encode() in m.raw]
