@@ -52,27 +52,16 @@ import sys
 import tempfile
 import time
 
+from common import HOST, BenchError, free_port, log, percentile, proc_tree, start_time
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 USER = "hello@demo.example"  # what `estafeta quickstart` creates; Dovecot gets the same name
-HOST = "127.0.0.1"
 INOTIFY_SYSCTL = "/proc/sys/fs/inotify/max_user_instances"
 MAIL_UID = MAIL_GID = 65534  # nobody/nogroup: Dovecot's mail files
 CMD_TIMEOUT = 60.0  # seconds for any one IMAP command
 
 
-class BenchError(Exception):
-    pass
-
-
-def log(msg):
-    print("[%s] %s" % (time.strftime("%H:%M:%S"), msg), file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def wait_port(port, proc, timeout=15.0):
@@ -93,39 +82,7 @@ def wait_port(port, proc, timeout=15.0):
 
 # --------------------------------------------------------------------------- processes and memory
 
-def proc_children():
-    """pid -> list of child pids, from /proc."""
-    kids = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d, "rb") as f:
-                st = f.read()
-        except OSError:
-            continue
-        ppid = int(st[st.rindex(b")") + 2:].split()[1])
-        kids.setdefault(ppid, []).append(int(d))
-    return kids
 
-
-def proc_tree(pid):
-    kids = proc_children()
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(kids.get(p, []))
-    return out
-
-
-def start_time(pid):
-    try:
-        with open("/proc/%d/stat" % pid, "rb") as f:
-            st = f.read()
-        return int(st[st.rindex(b")") + 2:].split()[19])
-    except OSError:
-        return None
 
 
 def tree_memory(pid):
@@ -527,13 +484,6 @@ async def mixed_client(cid, port, password, ssl_ctx, uids, messages, deadline, s
             if c is not None:
                 c.close()
 
-
-def percentile(xs, p):
-    if not xs:
-        return None
-    xs = sorted(xs)
-    k = min(len(xs) - 1, max(0, int(round(p / 100.0 * (len(xs) - 1)))))
-    return xs[k]
 
 
 async def run_mixed(server, clients, duration, uids, messages, seed, ssl_ctx=None):

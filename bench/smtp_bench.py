@@ -77,9 +77,10 @@ import sys
 import tempfile
 import time
 
+from common import HOST, BenchError, free_port, log, percentile, proc_tree, start_time
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-HOST = "127.0.0.1"
 RCPT = "hello@demo.example"          # what `estafeta quickstart` creates; Dovecot gets the same user
 ADMIN = "admin@demo.example"
 SENDER = "sender@client.example"
@@ -89,22 +90,10 @@ IO_TIMEOUT = 60.0                    # seconds for any one SMTP exchange
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-class BenchError(Exception):
-    pass
-
 
 class Deadline(Exception):
     pass
 
-
-def log(msg):
-    print("[%s] %s" % (time.strftime("%H:%M:%S"), msg), file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def wait_banner(port, prefix, proc_alive, timeout=20.0):
@@ -129,38 +118,7 @@ def wait_banner(port, prefix, proc_alive, timeout=20.0):
 
 # --------------------------------------------------------------------------- processes, CPU, load
 
-def proc_children():
-    kids = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d, "rb") as f:
-                st = f.read()
-        except OSError:
-            continue
-        ppid = int(st[st.rindex(b")") + 2:].split()[1])
-        kids.setdefault(ppid, []).append(int(d))
-    return kids
 
-
-def proc_tree(pid):
-    kids = proc_children()
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(kids.get(p, []))
-    return out
-
-
-def start_time(pid):
-    try:
-        with open("/proc/%d/stat" % pid, "rb") as f:
-            st = f.read()
-        return int(st[st.rindex(b")") + 2:].split()[19])
-    except OSError:
-        return None
 
 
 def tree_cpu(pids):
@@ -384,12 +342,6 @@ class Smtp:
         except Exception:
             pass
 
-
-def percentile(xs, p):
-    if not xs:
-        return None
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100.0 * (len(xs) - 1))))]
 
 
 async def send_all(port, messages, senders, per_connection):

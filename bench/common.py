@@ -1,0 +1,69 @@
+"""What bench/imap_bench.py and bench/smtp_bench.py share: logging, free
+loopback ports, the /proc walk that finds a server's process tree (Postfix
+and Dovecot fork; their children count in the figures), percentiles."""
+
+import os
+import socket
+import sys
+import time
+
+HOST = "127.0.0.1"  # everything the benchmarks start listens here only
+
+
+class BenchError(Exception):
+    pass
+
+
+def log(msg):
+    print("[%s] %s" % (time.strftime("%H:%M:%S"), msg), file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def proc_children():
+    """pid -> list of child pids, from /proc."""
+    kids = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d, "rb") as f:
+                st = f.read()
+        except OSError:
+            continue
+        ppid = int(st[st.rindex(b")") + 2:].split()[1])
+        kids.setdefault(ppid, []).append(int(d))
+    return kids
+
+
+def proc_tree(pid):
+    """`pid` and all its descendants."""
+    kids = proc_children()
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(kids.get(p, []))
+    return out
+
+
+def start_time(pid):
+    """The process's start time in clock ticks (tells a pid reused), or None."""
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            st = f.read()
+        return int(st[st.rindex(b")") + 2:].split()[19])
+    except OSError:
+        return None
+
+
+def percentile(xs, p):
+    if not xs:
+        return None
+    xs = sorted(xs)
+    k = min(len(xs) - 1, max(0, int(round(p / 100.0 * (len(xs) - 1)))))
+    return xs[k]
