@@ -615,6 +615,29 @@ class MessageTest(ServerTestCase):
         self.assertEqual(again.select(name)[0], "OK")
         again.logout()
 
+    def test_plain_text_on_the_tls_port_ends_only_that_connection(self):
+        """Bytes that are not a TLS handshake on the implicit-TLS port: the
+        handshake fails, the connection is closed, the server goes on."""
+        for junk in (b"a LOGIN hello@demo.example secret\r\n", b"\x16\x03\x01\x00\x05hello", b"\x00" * 4096):
+            raw = socket.create_connection(("127.0.0.1", self.mail.imaps), timeout=10)
+            raw.sendall(junk)
+            raw.settimeout(10)
+            got = b""
+            try:
+                while True:
+                    chunk = raw.recv(4096)
+                    if not chunk:
+                        break
+                    got += chunk
+            except ConnectionResetError:
+                pass
+            raw.close()
+            self.assertNotIn(b"* OK", got, "no IMAP greeting in clear on the TLS port")
+        self.assertTrue(self.mail.alive(), "the server died:\n" + self.mail.log())
+        again = self.mail.imap_ssl()
+        again.login(DEMO_ADDRESS, self.mail.password)
+        again.logout()
+
     def test_sort_keys_and_thread(self):
         m = self.connect()
         name = self.folder(m, "-sortkeys")
