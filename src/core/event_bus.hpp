@@ -22,6 +22,7 @@ enum class EventKind {
   device_revoked,     // device password id, address
   access_revoked,     // access id (all devices of it), address
   service_locked,     // service id: every session of its addresses ends
+  mailbox_deleted,    // mailbox, address: sessions that have it selected end
 };
 
 struct Event {

@@ -63,9 +63,9 @@ void Deliverer::announce(const std::vector<store::Appended>& appended) {
   }
 }
 
-Result<store::Id> Deliverer::inbox_of(store::Id address_id) {
+Result<store::MailboxRef> Deliverer::inbox_of(store::Id address_id) {
   auto box = TRY(m_store.find_mailbox(address_id, "INBOX"));
-  return box.id;
+  return box.ref();
 }
 
 }  // namespace estafeta::delivery

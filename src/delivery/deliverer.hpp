@@ -43,7 +43,7 @@ class Deliverer {
                                  const std::vector<store::TraceEntry>& trace);
 
   // The INBOX of an address, for deliveries addressed to it.
-  Result<store::Id> inbox_of(store::Id address_id);
+  Result<store::MailboxRef> inbox_of(store::Id address_id);
 
  private:
   void announce(const std::vector<store::Appended>& appended);

@@ -56,7 +56,7 @@ TEST_F(DelivererTest, StoresIndexesAndNotifies) {
   ASSERT_EQ(r->size(), 1u);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].kind, EventKind::message_appended);
-  EXPECT_EQ(events[0].mailbox_id, inbox);
+  EXPECT_EQ(events[0].mailbox_id, inbox.id);
   EXPECT_EQ(events[0].address_id, a.id);
   EXPECT_EQ(events[0].uid, (*r)[0].uid);
 
@@ -91,8 +91,8 @@ TEST_F(DelivererTest, OneBlobForManyRecipients) {
                                           {m_deliverer->inbox_of(b.id).value(), 0, {}, 1}});
     ASSERT_TRUE(r) << r.error().message;
     ASSERT_EQ(r->size(), 2u);
-    auto ma = m_store->message((*r)[0].mailbox_id, (*r)[0].uid).value();
-    auto mb = m_store->message((*r)[1].mailbox_id, (*r)[1].uid).value();
+    auto ma = m_store->message({a.id, (*r)[0].mailbox_id}, (*r)[0].uid).value();
+    auto mb = m_store->message({b.id, (*r)[1].mailbox_id}, (*r)[1].uid).value();
     EXPECT_EQ(ma.blob_id, mb.blob_id);
     bool in_file = bytes.size() > store::BlobStore::kInlineLimit;
     expected_files += in_file;
@@ -112,7 +112,7 @@ TEST_F(DelivererTest, RefusesWithoutLanding) {
   auto none = m_deliverer->deliver(message(3), {});
   ASSERT_FALSE(none);
   EXPECT_EQ(none.error().kind, ErrorKind::invalid);
-  auto bad = m_deliverer->deliver(message(4), {{inbox, 0, {}, 1}, {424242, 0, {}, 1}});
+  auto bad = m_deliverer->deliver(message(4), {{inbox, 0, {}, 1}, {{a.id, 424242}, 0, {}, 1}});
   ASSERT_FALSE(bad);
   EXPECT_TRUE(m_store->list_messages(inbox).value().empty());
 }

@@ -60,17 +60,17 @@ Reply cmd_fetch(Context& ctx, Command& c) {
   std::vector<store::Message> rows;
   std::uint32_t first = pairs.empty() ? 0 : pairs.front().second, last = pairs.empty() ? 0 : pairs.back().second;
   if (!pairs.empty() && last - first < std::max<std::size_t>(64, 4 * pairs.size())) {
-    auto some = store.list_messages_between(view.id(), first, last);
+    auto some = store.list_messages_between(view.ref(), first, last);
     if (!some) return from_error(c.tag, some.error());
     rows = std::move(*some);
   } else if (pairs.size() <= 32) {
     for (auto& [seq, uid] : pairs) {
-      auto m = store.message(view.id(), uid);
+      auto m = store.message(view.ref(), uid);
       if (m) rows.push_back(std::move(*m));
       else if (m.error().kind != ErrorKind::not_found) return from_error(c.tag, m.error());
     }
   } else {
-    auto all = store.list_messages(view.id());
+    auto all = store.list_messages(view.ref());
     if (!all) return from_error(c.tag, all.error());
     rows = std::move(*all);
   }
@@ -85,7 +85,7 @@ Reply cmd_fetch(Context& ctx, Command& c) {
       if (auto it = by_uid.find(uid); it != by_uid.end() && !(it->second->flags & store::flag_seen))
         unseen.push_back(uid);
     if (!unseen.empty()) {
-      auto changed = store.store_flags(view.id(), unseen, store::FlagOp::add, store::flag_seen, {}, std::nullopt);
+      auto changed = store.store_flags(view.ref(), unseen, store::FlagOp::add, store::flag_seen, {}, std::nullopt);
       if (!changed) return from_error(c.tag, changed.error());
       for (auto& m : changed->changed) {
         updated[m.uid] = m;
@@ -102,7 +102,7 @@ Reply cmd_fetch(Context& ctx, Command& c) {
   Reply r;
   if (f.vanished) {
     // RFC 7162 §3.2.6: UIDs of the set expunged since CHANGEDSINCE.
-    auto gone = store.expunged_since(view.id(), *f.changed_since);
+    auto gone = store.expunged_since(view.ref(), *f.changed_since);
     if (!gone) return from_error(c.tag, gone.error());
     std::vector<std::uint32_t> in_set;
     for (auto uid : *gone)

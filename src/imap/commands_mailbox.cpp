@@ -44,7 +44,7 @@ std::string status_items(Context& ctx, const store::Mailbox& box, const std::vec
            i.kind == StatusItem::Kind::deleted || i.kind == StatusItem::Kind::deleted_storage ||
            i.kind == StatusItem::Kind::size;
   });
-  if (need_counts) counts = ctx.services.store->mailbox_counts(box.id).value_or(store::MailboxCounts{});
+  if (need_counts) counts = ctx.services.store->mailbox_counts(box.ref()).value_or(store::MailboxCounts{});
   for (auto& i : items) {
     if (!out.empty()) out += ' ';
     switch (i.kind) {
@@ -73,10 +73,10 @@ Result<std::string> qresync_responses(Context& ctx, SelectedMailbox& v, const cm
   auto known = [&](std::uint32_t uid) { return q.known_uids ? set_contains(*q.known_uids, uid, max_uid) : uid <= max_uid; };
   std::string out;
   std::vector<std::uint32_t> vanished;
-  for (auto uid : TRY(store.expunged_since(v.id(), q.modseq)))
+  for (auto uid : TRY(store.expunged_since(v.ref(), q.modseq)))
     if (known(uid)) vanished.push_back(uid);
   if (!vanished.empty()) out += "* VANISHED (EARLIER) " + compress_set(vanished) + "\r\n";
-  for (auto& m : TRY(store.changed_since(v.id(), q.modseq))) {
+  for (auto& m : TRY(store.changed_since(v.ref(), q.modseq))) {
     auto seq = v.seq_of(m.uid);
     if (!seq || !known(m.uid) || m.modseq > v.known_modseq()) continue;
     out += fmt::format("* {} FETCH (UID {} FLAGS {} MODSEQ ({}))\r\n", *seq, m.uid, flag_list(m.flags, m.keywords),
@@ -169,7 +169,7 @@ Reply cmd_create(Context& ctx, Command& c) {
   auto created = store.create_mailbox(address_id(ctx), *name, store::SpecialUse::none);
   if (!created) return from_error(c.tag, created.error());
   if (use != store::SpecialUse::none) {
-    if (auto st = store.set_special_use(created->id, use); !st) return from_error(c.tag, st.error());
+    if (auto st = store.set_special_use(created->ref(), use); !st) return from_error(c.tag, st.error());
   }
   Reply r;
   append_updates(ctx, r, true);
@@ -188,7 +188,12 @@ Reply cmd_delete(Context& ctx, Command& c) {
     ctx.selected.reset();
     ctx.state = State::authenticated;
   }
-  if (auto st = ctx.services.store->delete_mailbox(box->id); !st) return from_error(c.tag, st.error());
+  if (auto st = ctx.services.store->delete_mailbox(box->ref()); !st) return from_error(c.tag, st.error());
+  // Other sessions that have the folder selected end (Session::ended_by).
+  Event e{EventKind::mailbox_deleted};
+  e.address_id = address_id(ctx);
+  e.mailbox_id = box->id;
+  ctx.services.bus->publish(e);
   return tagged_ok(c.tag, "DELETE completed");
 }
 
@@ -201,7 +206,7 @@ Reply cmd_rename(Context& ctx, Command& c) {
   if (*to == "INBOX") return tagged_no(c.tag, "INBOX already exists", "ALREADYEXISTS");
   if (box->special_use != store::SpecialUse::none && !may_change_special(ctx))
     return tagged_no(c.tag, "you may not change this address's special folders", "NOPERM");
-  if (auto st = ctx.services.store->rename_mailbox(box->id, *to); !st) return from_error(c.tag, st.error());
+  if (auto st = ctx.services.store->rename_mailbox(box->ref(), *to); !st) return from_error(c.tag, st.error());
   Reply r;
   append_updates(ctx, r, true);
   append_tagged(r, c.tag, "OK", "RENAME completed");
@@ -216,7 +221,7 @@ Reply cmd_subscribe(Context& ctx, Command& c) {
     if (!s.subscribe && box.error().kind == ErrorKind::not_found) return tagged_ok(c.tag, "UNSUBSCRIBE completed");
     return from_error(c.tag, box.error());
   }
-  if (auto st = ctx.services.store->set_subscribed(box->id, s.subscribe); !st) return from_error(c.tag, st.error());
+  if (auto st = ctx.services.store->set_subscribed(box->ref(), s.subscribe); !st) return from_error(c.tag, st.error());
   return tagged_ok(c.tag, s.subscribe ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed");
 }
 

@@ -46,13 +46,13 @@ Result<std::string> expunge_deleted(Context& ctx, const std::vector<std::uint32_
   auto& store = *ctx.services.store;
   auto& view = *ctx.selected;
   std::vector<std::uint32_t> doomed;
-  for (auto& m : TRY(store.list_messages(view.id()))) {
+  for (auto& m : TRY(store.list_messages(view.ref()))) {
     if (!(m.flags & store::flag_deleted) || !view.seq_of(m.uid)) continue;
     if (only && !std::binary_search(only->begin(), only->end(), m.uid)) continue;
     doomed.push_back(m.uid);
   }
   if (doomed.empty()) return std::string();
-  auto gone = TRY(store.expunge(view.id(), doomed));
+  auto gone = TRY(store.expunge(view.ref(), doomed));
   publish(ctx, EventKind::message_expunged, view.id(), gone.modseq);
   return view.forget(gone.uids, ctx.enabled.qresync);
 }
@@ -72,7 +72,7 @@ Reply cmd_append(Context& ctx, Command& c) {
   // RFC 9208 §4.3.1: refused whole when it would put the address over its quota.
   if (auto refused = refuse_over_quota(ctx, c.tag, a.message.size(), 1)) return *refused;
   store::AppendTarget t;
-  t.mailbox_id = box->id;
+  t.mailbox = box->ref();
   if (!split_flags(a.flags, t.flags, t.keywords)) return tagged_no(c.tag, "that flag cannot be set", "CANNOT");
   t.internal_date = a.internal_date.value_or(ctx.services.clock->now());
   auto done = ctx.services.deliverer->deliver(a.message, {t});
@@ -125,7 +125,7 @@ Reply cmd_store(Context& ctx, Command& c) {
   auto op = s.mode == StoreMode::add ? store::FlagOp::add
             : s.mode == StoreMode::remove ? store::FlagOp::remove : store::FlagOp::replace;
   if (s.unchanged_since) ctx.enabled.condstore = true;  // RFC 7162 §3.1: implicit CONDSTORE enabling
-  auto changed = ctx.services.store->store_flags(view.id(), uids_of(pairs), op, flags, keywords, s.unchanged_since);
+  auto changed = ctx.services.store->store_flags(view.ref(), uids_of(pairs), op, flags, keywords, s.unchanged_since);
   if (!changed) return from_error(c.tag, changed.error());
   if (!changed->changed.empty()) publish(ctx, EventKind::flags_changed, view.id(), changed->highestmodseq);
   Reply r;
@@ -184,7 +184,7 @@ Reply cmd_copy(Context& ctx, Command& c) {
   // adds nothing to it, so it is never refused for quota.
   if (!cp.move)
     if (auto refused = refuse_copy_over_quota(ctx, c.tag, uids)) return *refused;
-  auto done = ctx.services.store->copy_messages(view.id(), uids, box->id, cp.move);
+  auto done = ctx.services.store->copy_messages(view.ref(), uids, box->ref(), cp.move);
   if (!done) return from_error(c.tag, done.error());
   if (done->uids.empty()) {
     // Every named message was expunged by another session meanwhile: UID

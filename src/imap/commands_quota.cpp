@@ -65,7 +65,7 @@ std::optional<Reply> refuse_copy_over_quota(Context& ctx, const std::string& tag
   if (!u->limited()) return std::nullopt;  // no need to size the messages
   auto sorted = uids;
   std::sort(sorted.begin(), sorted.end());
-  auto messages = ctx.services.store->list_messages(ctx.selected->id());
+  auto messages = ctx.services.store->list_messages(ctx.selected->ref());
   if (!messages) return from_error(tag, messages.error());
   std::uint64_t bytes = 0, count = 0;
   for (auto& m : *messages)

@@ -33,7 +33,7 @@ bool uses_modseq(const SearchKey& k) {
 // The selected folder's messages by UID, in one query (SORT, THREAD).
 Result<std::unordered_map<std::uint32_t, store::Message>> folder_messages(Context& ctx) {
   std::unordered_map<std::uint32_t, store::Message> out;
-  for (auto& m : TRY(ctx.services.store->list_messages_brief(ctx.selected->id()))) out.emplace(m.uid, std::move(m));
+  for (auto& m : TRY(ctx.services.store->list_messages_brief(ctx.selected->ref()))) out.emplace(m.uid, std::move(m));
   return out;
 }
 
@@ -69,7 +69,7 @@ Reply cmd_search(Context& ctx, Command& c) {
   std::uint64_t highest = 0;
   if (uses_modseq(s.args.key) && !found->empty()) {
     for (auto& [seq, uid] : *found)
-      if (auto m = ctx.services.store->message(ctx.selected->id(), uid)) highest = std::max(highest, m->modseq);
+      if (auto m = ctx.services.store->message(ctx.selected->ref(), uid)) highest = std::max(highest, m->modseq);
   }
   if (!esearch) {
     r.out = "* SEARCH";

@@ -66,7 +66,7 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
       }
       if (mode == Mode::idle && session.concerns(in.event)) {
         auto updates = co_await net::offload(*env.workers, [&] { return session.idle_updates(); });
-        if (!co_await c.write(updates)) co_return;
+        if (!co_await c.write(updates.out) || updates.next == Reply::Next::close) co_return;
       }
       continue;
     }

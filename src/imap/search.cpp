@@ -119,7 +119,7 @@ class Evaluator {
   Result<const std::set<std::uint32_t>*> indexed(const std::string& text) {
     auto it = m_text.find(text);
     if (it == m_text.end()) {
-      auto uids = TRY(m_ctx.services.store->search_text(m_ctx.selected->id(), text));
+      auto uids = TRY(m_ctx.services.store->search_text(m_ctx.selected->ref(), text));
       it = m_text.emplace(text, std::set<std::uint32_t>(uids.begin(), uids.end())).first;
     }
     return &it->second;
@@ -135,7 +135,7 @@ class Evaluator {
 const store::Headline& FolderHeadlines::of(const store::Message& m) {
   if (!m_loaded) {
     m_loaded = true;
-    for (auto& h : m_ctx.services.store->list_headlines(m.mailbox_id).value_or(std::vector<store::Headline>{}))
+    for (auto& h : m_ctx.services.store->list_headlines(m_ctx.selected->ref()).value_or(std::vector<store::Headline>{}))
       m_by_uid.emplace(h.uid, std::move(h));
   }
   auto it = m_by_uid.find(m.uid);
@@ -195,7 +195,7 @@ std::string first_address(std::string_view v) {
 
 Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> run_search(Context& ctx, const SearchKey& key) {
   auto& view = *ctx.selected;
-  auto messages = TRY(ctx.services.store->list_messages_brief(view.id()));
+  auto messages = TRY(ctx.services.store->list_messages_brief(view.ref()));
   Evaluator eval(ctx);
   FolderHeadlines headlines(ctx);
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;

@@ -22,10 +22,10 @@ Result<std::unique_ptr<SelectedMailbox>> SelectedMailbox::open(store::Store& sto
                                                                 bool read_only) {
   std::unique_ptr<SelectedMailbox> s(new SelectedMailbox(box, read_only));
   // Read the modseq first: anything that changes after it is reported later.
-  auto fresh = TRY(store.mailbox(box.id));
+  auto fresh = TRY(store.mailbox(box.ref()));
   s->m_box = fresh;
   s->m_known_modseq = fresh.highestmodseq;
-  for (auto& m : TRY(store.list_messages(box.id))) s->m_uids.push_back(m.uid);
+  for (auto& m : TRY(store.list_messages(box.ref()))) s->m_uids.push_back(m.uid);
   return s;
 }
 
@@ -103,12 +103,28 @@ std::string SelectedMailbox::forget(const std::vector<std::uint32_t>& uids, bool
   return out;
 }
 
+Result<store::Mailbox> SelectedMailbox::reread(store::Store& store) {
+  if (m_lost) return fail(ErrorKind::not_found, "the selected folder no longer exists");
+  auto box = store.mailbox(m_box.ref());
+  if (!box && box.error().kind != ErrorKind::not_found) return box;  // a store fault: try again later
+  if (!box || box->uidvalidity != m_box.uidvalidity) {
+    m_lost = true;
+    return fail(ErrorKind::not_found, "the selected folder no longer exists");
+  }
+  return box;
+}
+
+Status SelectedMailbox::check(store::Store& store) {
+  TRY(reread(store));
+  return {};
+}
+
 Result<std::string> SelectedMailbox::poll(store::Store& store, const PollOptions& o) {
-  auto box = TRY(store.mailbox(m_box.id));
+  auto box = TRY(reread(store));
   if (box.highestmodseq <= m_known_modseq) return std::string();
   std::string out;
   bool withheld = false;
-  auto gone = TRY(store.expunged_since(m_box.id, m_known_modseq));
+  auto gone = TRY(store.expunged_since(m_box.ref(), m_known_modseq));
   std::vector<std::uint32_t> gone_here;
   for (auto uid : gone)
     if (seq_of(uid)) gone_here.push_back(uid);
@@ -116,7 +132,7 @@ Result<std::string> SelectedMailbox::poll(store::Store& store, const PollOptions
     if (o.allow_expunge) out += forget(gone_here, o.vanished);
     else withheld = true;
   }
-  auto changed = TRY(store.changed_since(m_box.id, m_known_modseq));
+  auto changed = TRY(store.changed_since(m_box.ref(), m_known_modseq));
   std::uint32_t before = exists();
   std::string fetches;
   for (auto& m : changed) {

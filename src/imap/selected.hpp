@@ -38,6 +38,7 @@ class SelectedMailbox {
 
   const store::Mailbox& mailbox() const { return m_box; }
   store::Id id() const { return m_box.id; }
+  store::MailboxRef ref() const { return m_box.ref(); }
   bool read_only() const { return m_read_only; }
   std::uint32_t exists() const { return static_cast<std::uint32_t>(m_uids.size()); }
   std::uint32_t max_uid() const { return m_uids.empty() ? 0 : m_uids.back(); }
@@ -58,6 +59,14 @@ class SelectedMailbox {
   // The untagged responses for what changed since the last report.
   Result<std::string> poll(store::Store& store, const PollOptions& options);
 
+  // Whether the folder is still the one this session selected: it exists
+  // under the session's address with the same UIDVALIDITY. When it is not
+  // (another session deleted it), the selection is lost for good (lost()),
+  // and the session must end: its sequence numbers and UIDs name nothing
+  // any more (RFC 9051 §2.3.1.1). poll() checks the same.
+  Status check(store::Store& store);
+  bool lost() const { return m_lost; }
+
   // This session expunged these UIDs itself: drop them and return the
   // EXPUNGE (descending sequence numbers) or VANISHED responses.
   std::string forget(const std::vector<std::uint32_t>& uids, bool vanished);
@@ -67,9 +76,13 @@ class SelectedMailbox {
 
  private:
   SelectedMailbox(store::Mailbox box, bool read_only) : m_box(std::move(box)), m_read_only(read_only) {}
+  // The folder as the store has it now; not_found (and lost()) once it is gone.
+  Result<store::Mailbox> reread(store::Store& store);
 
+  // The folder as last read; m_box.ref() scopes every store call.
   store::Mailbox m_box;
   bool m_read_only;
+  bool m_lost = false;
   std::vector<std::uint32_t> m_uids;   // ascending; index = seq - 1
   std::uint64_t m_known_modseq = 0;    // every change up to here has been reported
   std::map<std::uint32_t, std::uint64_t> m_reported;  // own changes past m_known_modseq, already told

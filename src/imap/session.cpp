@@ -189,7 +189,24 @@ Reply Session::execute(Command command) {
     if (spec->states & kSelected) return tagged_bad(command.tag, "select a mailbox first");
     return tagged_bad(command.tag, "not allowed in this state");
   }
-  return spec->handler(m_ctx, command);
+  // A folder deleted by another session (or another process) ends this
+  // one: its sequence numbers and UIDs name nothing any more. Checked
+  // before the command, so nothing runs on a stale selection, and after
+  // (the command's own poll may find it gone).
+  if (m_ctx.selected && !m_ctx.selected->check(*m_ctx.services.store) && m_ctx.selected->lost())
+    return selection_lost({});
+  auto reply = spec->handler(m_ctx, command);
+  if (m_ctx.selected && m_ctx.selected->lost()) return selection_lost(std::move(reply));
+  return reply;
+}
+
+Reply Session::selection_lost(Reply reply) {
+  m_ctx.selected.reset();
+  m_ctx.saved_uids.reset();
+  m_ctx.state = State::logout;
+  reply.out += std::string("* BYE ") + kSelectionLost + "\r\n";
+  reply.next = Reply::Next::close;
+  return reply;
 }
 
 void Session::tls_started() {
@@ -199,6 +216,9 @@ void Session::tls_started() {
 
 std::optional<std::string> Session::ended_by(const Event& e) const {
   if (!m_ctx.who) return std::nullopt;
+  if (e.kind == EventKind::mailbox_deleted && m_ctx.selected && e.mailbox_id == m_ctx.selected->id() &&
+      e.address_id == m_ctx.who->address.id)
+    return std::string(kSelectionLost);
   return net::ends_session(*m_ctx.who, e);
 }
 
@@ -214,10 +234,11 @@ bool Session::concerns(const Event& e) const {
   }
 }
 
-std::string Session::idle_updates() {
+Reply Session::idle_updates() {
   Reply r;
   append_updates(m_ctx, r, true);
-  return r.out;
+  if (m_ctx.selected && m_ctx.selected->lost()) return selection_lost(std::move(r));
+  return r;
 }
 
 }  // namespace estafeta::imap

@@ -31,11 +31,11 @@ class Session {
   Reply authenticate_step(std::string_view line);
   // The line that ends IDLE ("DONE", or anything else: BAD).
   Reply idle_end(std::string_view line);
-  // Untagged updates for the selected mailbox, sent during IDLE or when the
-  // transport is between commands… only during IDLE (RFC 9051 §7: unsolicited
-  // responses are allowed at any time, but clients expect them at command
-  // completion or in IDLE). Blocking.
-  std::string idle_updates();
+  // Untagged updates for the selected mailbox, sent during IDLE (RFC 9051
+  // §7: unsolicited responses are allowed at any time, but clients expect
+  // them at command completion or in IDLE). Blocking. Next::close (after a
+  // BYE) when the selected folder is gone.
+  Reply idle_updates();
   // After STARTTLS succeeded.
   void tls_started();
 
@@ -48,7 +48,13 @@ class Session {
   State state() const { return m_ctx.state; }
   const Context& context() const { return m_ctx; }
 
+  // The BYE text when the selected folder was deleted under the session.
+  static constexpr const char* kSelectionLost = "the selected folder was deleted by another session";
+
  private:
+  // Ends the session after `reply`: the selected folder is gone.
+  Reply selection_lost(Reply reply);
+
   Context m_ctx;
 };
 

@@ -289,7 +289,7 @@ TEST_F(SessionTest, QuotaRootsLimitsAndOverquota) {
   // STATUS DELETED-STORAGE (§4.1.4): what an EXPUNGE would free.
   run(*s, "q SELECT Trash");
   run(*s, "r STORE 1 +FLAGS.SILENT (\\Deleted)");
-  auto trash = m_services->store->list_messages(m_services->store->find_mailbox(addr.id, "Trash").value().id).value();
+  auto trash = m_services->store->list_messages(m_services->store->find_mailbox(addr.id, "Trash").value().ref()).value();
   ASSERT_EQ(trash.size(), 1u);
   EXPECT_EQ(run(*s, "s STATUS Trash (DELETED DELETED-STORAGE)"),
             fmt::format("* STATUS Trash (DELETED 1 DELETED-STORAGE {})\r\ns OK STATUS completed\r\n", trash[0].size));
@@ -338,7 +338,7 @@ TEST_F(SessionTest, IdleReportsAndEnds) {
   EXPECT_EQ(run(*s, "b IDLE"), "+ idling\r\n");
   EXPECT_EQ(m_last.next, Reply::Next::idle);
   deliver("during idle");
-  EXPECT_EQ(s->idle_updates(), "* 1 EXISTS\r\n");
+  EXPECT_EQ(s->idle_updates().out, "* 1 EXISTS\r\n");
   EXPECT_EQ(s->idle_end("DONE\r\n").out, "b OK IDLE terminated\r\n");
   run(*s, "c IDLE");
   EXPECT_EQ(s->idle_end("NOPE\r\n").out, "c BAD expected DONE\r\n");

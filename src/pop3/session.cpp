@@ -96,7 +96,7 @@ Reply Session::quit() {
     } else {
       Event e{EventKind::message_expunged};
       e.address_id = m_who->address.id;
-      e.mailbox_id = m_inbox;
+      e.mailbox_id = m_inbox.id;
       e.modseq = gone->modseq;
       m_services.bus->publish(e);
       r = ok(fmt::format("bye, {} message(s) deleted", gone->uids.size()));
@@ -165,11 +165,11 @@ Reply Session::login(const std::string& address, const std::string& password) {
   if (!lock) return err("[IN-USE] the mailbox is in use by another POP3 session");
   auto inbox = m_services.store->find_mailbox(who->address.id, "INBOX");
   if (!inbox) return err("[SYS/TEMP] the mailbox cannot be opened");
-  auto messages = m_services.store->list_messages(inbox->id);
+  auto messages = m_services.store->list_messages(inbox->ref());
   if (!messages) return err("[SYS/TEMP] the mailbox cannot be read");
   m_lock = std::move(lock);
   m_who = *who;
-  m_inbox = inbox->id;
+  m_inbox = inbox->ref();
   m_uidvalidity = inbox->uidvalidity;
   for (auto& m : *messages) m_drop.push_back({m.uid, m.size, m.blob_hash, false});
   m_state = State::transaction;

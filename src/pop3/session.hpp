@@ -74,7 +74,7 @@ class Session {
   std::optional<auth::SaslExchange> m_sasl;  // AUTH in progress
   std::optional<store::LoginCandidate> m_who;
   IdLocks::Guard m_lock;
-  store::Id m_inbox = 0;
+  store::MailboxRef m_inbox;
   std::uint32_t m_uidvalidity = 0;
   std::vector<Entry> m_drop;
 };

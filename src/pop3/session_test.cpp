@@ -50,7 +50,7 @@ class Pop3Test : public ::testing::Test {
   testing::TempDir m_dir{"pop3"};
   std::unique_ptr<net::Services> m_services;
   std::string m_password;
-  store::Id m_inbox = 0;
+  store::MailboxRef m_inbox;
 };
 
 TEST_F(Pop3Test, CapaAndTlsRules) {

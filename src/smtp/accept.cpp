@@ -115,7 +115,7 @@ Reply Session::accept_message(std::string message) {
                          : store.find_mailbox(r.local->id, "INBOX");
       if (!folder && junk) folder = store.find_mailbox(r.local->id, "INBOX");
       if (!folder) return Reply{reply(451, "4.3.0", "temporary failure, try again later")};
-      local.push_back({folder->id, 0, {}, now});
+      local.push_back({folder->ref(), 0, {}, now});
       trace.push_back({0, r.local->id, qid, "in", sender, r.local->address, "delivered", remote_label, "", now});
     } else {
       if (!outbound) {
@@ -151,7 +151,7 @@ Reply Session::accept_message(std::string message) {
         log::warn("smtp.sent_copy_skipped", {{"queue_id", qid}, {"address", from_address->address}, {"reason", "over_quota"}});
       if (from_address->settings.save_sent && room)
         if (auto sent = store.find_special_mailbox(from_address->id, store::SpecialUse::sent))
-          local.push_back({sent->id, store::flag_seen, {}, now});
+          local.push_back({sent->ref(), store::flag_seen, {}, now});
       for (auto& r : recipients)
         trace.push_back({0, from_address->id, qid, "out", sender, r.rcpt.recipient.address(),
                          r.local ? "delivered" : "queued", r.local ? m_options.hostname : "", "", now});

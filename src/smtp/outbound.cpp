@@ -260,7 +260,7 @@ void report(net::Services& s, const Group& g, std::vector<FailedRecipient> about
   auto bounce = make_bounce(b);
   store::TraceEntry t{0, sender->id, first.public_id, "in", "", first.sender, "delivered",
                       s.config->hostname, delayed ? "delay notification" : "delivery status notification", now};
-  if (auto r = s.deliverer->accept(bounce, {{inbox->id, 0, {}, now}}, std::nullopt, {t}); !r)
+  if (auto r = s.deliverer->accept(bounce, {{inbox->ref(), 0, {}, now}}, std::nullopt, {t}); !r)
     log::error("queue.bounce_failed", {{"detail", r.error().detail}});
 }
 

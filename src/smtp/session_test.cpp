@@ -61,7 +61,7 @@ class SmtpTest : public ::testing::Test {
   std::size_t inbox_count(const std::string& address) {
     auto a = m_services->store->find_address(address).value();
     auto box = m_services->store->find_mailbox(a.id, "INBOX").value();
-    return m_services->store->list_messages(box.id).value().size();
+    return m_services->store->list_messages(box.ref()).value().size();
   }
   std::unique_ptr<Session> authed() {
     auto s = open(Role::submission);
@@ -93,7 +93,7 @@ TEST_F(SmtpTest, MxDeliversLocallyWithReceived) {
   EXPECT_EQ(inbox_count("ana.box@o.example"), 1u);
   auto a = m_services->store->find_address("team@o.example").value();
   auto box = m_services->store->find_mailbox(a.id, "INBOX").value();
-  auto msg = m_services->store->list_messages(box.id).value()[0];
+  auto msg = m_services->store->list_messages(box.ref()).value()[0];
   auto raw = m_services->blobs->get(msg.blob_hash).value();
   EXPECT_TRUE(raw.starts_with("Authentication-Results: mx.o.example; spf=pass smtp.mailfrom=carla@far.example\r\n"
                               "Received-SPF: pass (mx.o.example: domain of carla@far.example designates 198.51.100.7 as "
@@ -112,7 +112,7 @@ TEST_F(SmtpTest, SpfFailAndSoftfailGoToJunk) {
   auto junk_count = [&] {
     auto a = m_services->store->find_address("team@o.example").value();
     auto box = m_services->store->find_special_mailbox(a.id, store::SpecialUse::junk).value();
-    return m_services->store->list_messages(box.id).value().size();
+    return m_services->store->list_messages(box.ref()).value().size();
   };
   for (std::string sender : {"boss@forged.example", "x@soft.example"}) {
     auto s = open(Role::mx);
@@ -220,7 +220,7 @@ TEST_F(SmtpTest, SubmissionRequiresAuthAndOwnAddresses) {
   EXPECT_EQ(queued[0].orcpt, "rfc822;someone@far.example");
   auto team = m_services->store->find_address("team@o.example").value();
   auto sent = m_services->store->find_special_mailbox(team.id, store::SpecialUse::sent).value();
-  auto copies = m_services->store->list_messages(sent.id).value();
+  auto copies = m_services->store->list_messages(sent.ref()).value();
   ASSERT_EQ(copies.size(), 1u) << "a copy in Sent";
   EXPECT_EQ(copies[0].flags, store::flag_seen);
   auto trace = m_services->store->trace(team.id, 0, 10).value();
@@ -281,7 +281,7 @@ TEST_F(SmtpTest, SpfRejectIsPerRecipientDomain) {
   auto junk_count = [&](const std::string& address) {
     auto a = m_services->store->find_address(address).value();
     auto box = m_services->store->find_special_mailbox(a.id, store::SpecialUse::junk).value();
-    return m_services->store->list_messages(box.id).value().size();
+    return m_services->store->list_messages(box.ref()).value().size();
   };
   // A fail: refused for the rejecting domain, Junk for the other one.
   auto s = open(Role::mx);
@@ -364,7 +364,7 @@ TEST_F(SmtpTest, SentCopyFollowsTheAddressSetting) {
   auto team = m_services->store->find_address("team@o.example").value();
   auto sent_count = [&] {
     auto sent = m_services->store->find_special_mailbox(team.id, store::SpecialUse::sent).value();
-    return m_services->store->list_messages(sent.id).value().size();
+    return m_services->store->list_messages(sent.ref()).value().size();
   };
   auto submit = [&] {
     auto s = authed();

@@ -37,11 +37,13 @@ class ChangesTest : public ::testing::Test {
   Store& s() { return *m_store; }
   std::string path() const { return (m_dir / "db.sqlite").string(); }
 
-  Id box(const std::string& name, Id address_id = 0) {
-    return s().find_mailbox(address_id ? address_id : m_address.id, name).value().id;
+  MailboxRef box(const std::string& name, Id address_id = 0) {
+    return s().find_mailbox(address_id ? address_id : m_address.id, name).value().ref();
   }
-  Id create(const std::string& name) { return s().create_mailbox(m_address.id, name, SpecialUse::none).value().id; }
-  Mailbox info(Id mailbox) { return s().mailbox(mailbox).value(); }
+  MailboxRef create(const std::string& name) {
+    return s().create_mailbox(m_address.id, name, SpecialUse::none).value().ref();
+  }
+  Mailbox info(MailboxRef mailbox) { return s().mailbox(mailbox).value(); }
 
   BlobInfo blob(const std::string& hash) {
     BlobInfo b;
@@ -55,7 +57,7 @@ class ChangesTest : public ::testing::Test {
   }
 
   // Appends `n` messages, each with its own blob; returns their UIDs.
-  Uids append(Id mailbox, int n, std::uint32_t flags = 0, const Words& keywords = {}) {
+  Uids append(MailboxRef mailbox, int n, std::uint32_t flags = 0, const Words& keywords = {}) {
     Uids out;
     for (int i = 0; i < n; ++i) {
       auto r = s().append_messages(blob("h" + std::to_string(m_next_blob++)), {{mailbox, flags, keywords, 1000 + i}});
@@ -65,7 +67,7 @@ class ChangesTest : public ::testing::Test {
     return out;
   }
 
-  Uids uids(Id mailbox) {
+  Uids uids(MailboxRef mailbox) {
     Uids out;
     auto messages = s().list_messages(mailbox).value();  // a range-for over .value() of a temporary dangles
     for (auto& m : messages) out.push_back(m.uid);
@@ -96,11 +98,44 @@ class ChangesTest : public ::testing::Test {
     return v;
   }
 
+  std::string raw_text(const std::string& sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    std::string v;
+    if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+      v = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+  }
+  // Makes `table` what schema 7 had: ids without AUTOINCREMENT (the store closed first).
+  void without_autoincrement(const std::string& table) {
+    m_store.reset();
+    auto create = raw_text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '" + table + "'");
+    auto at = create.find(" AUTOINCREMENT");
+    ASSERT_NE(at, std::string::npos) << create;
+    create.erase(at, std::string(" AUTOINCREMENT").size());
+    std::string dependents;
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, ("SELECT sql FROM sqlite_master WHERE type != 'table' AND sql IS NOT NULL AND tbl_name = '" +
+                            table + "'").c_str(), -1, &st, nullptr);
+    while (sqlite3_step(st) == SQLITE_ROW) dependents += std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) + ";";
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    raw("PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = ON; BEGIN; ALTER TABLE " + table + " RENAME TO old_" +
+        table + "; " + create + "; INSERT INTO " + table + " SELECT * FROM old_" + table + "; DROP TABLE old_" + table +
+        "; " + dependents + " DELETE FROM sqlite_sequence WHERE name = '" + table + "'; COMMIT;");
+  }
+
   testing::TempDir m_dir{"changes"};
   std::unique_ptr<Store> m_store;
   Domain m_domain;
   Address m_address;
-  Id m_inbox = 0;
+  MailboxRef m_inbox;
   int m_next_blob = 0;
 };
 
@@ -193,7 +228,7 @@ TEST_F(ChangesTest, KeywordsAreCaseInsensitiveAndKeepTheirFirstSpelling) {
 
 TEST_F(ChangesTest, StoreFlagsErrors) {
   auto u = append(m_inbox, 1);
-  auto r = s().store_flags(99999, u, FlagOp::add, flag_seen, {}, std::nullopt);
+  auto r = s().store_flags(MailboxRef{m_address.id, 99999}, u, FlagOp::add, flag_seen, {}, std::nullopt);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, ErrorKind::not_found);
   for (auto bad : {"", "two words", "tab\there"}) {
@@ -282,10 +317,63 @@ TEST_F(ChangesTest, ExpungeRemembersUidsAndNeverReusesThem) {
   EXPECT_EQ(s().expunged_since(m_inbox, before + 1).value(), Uids{u[0]});
 }
 
+// A session holds folder ids: a deleted folder's id must never name another
+// folder, of this address or any other.
+TEST_F(ChangesTest, IdsAreNeverReused) {
+  auto x = create("X");
+  append(x, 1);
+  ASSERT_TRUE(s().delete_mailbox(x));  // the newest folder: SQLite alone would hand its id out again
+  auto victim = s().create_address(m_domain.id, "victim").value();
+  auto boxes = s().list_mailboxes(victim.id).value();
+  for (auto& b : boxes) EXPECT_GT(b.id, x.id) << b.name;
+  EXPECT_GT(create("Y").id, x.id);
+  // Addresses too (and with them everything the address owned).
+  ASSERT_TRUE(s().delete_address(victim.id));
+  EXPECT_GT(s().create_address(m_domain.id, "next").value().id, victim.id);
+}
+
+// Every call on a folder matches the address in its query: a folder id with
+// another address reaches nothing of the folder's owner.
+TEST_F(ChangesTest, CallsOnAFolderAreScopedByItsAddress) {
+  auto other = s().create_address(m_domain.id, "other").value();
+  auto theirs = box("INBOX", other.id);
+  auto u = append(theirs, 2, flag_seen);
+  MailboxRef forged{m_address.id, theirs.id};
+  auto missing = [](const auto& r) { return !r && r.error().kind == ErrorKind::not_found; };
+
+  EXPECT_TRUE(missing(s().mailbox(forged)));
+  EXPECT_TRUE(s().list_messages(forged).value().empty());
+  EXPECT_TRUE(s().list_messages_brief(forged).value().empty());
+  EXPECT_TRUE(s().list_messages_between(forged, 1, 100).value().empty());
+  EXPECT_TRUE(missing(s().message(forged, u[0])));
+  EXPECT_TRUE(s().list_headlines(forged).value().empty());
+  EXPECT_TRUE(s().find_messages_by_message_id(forged, "").value().empty());
+  EXPECT_TRUE(missing(s().search_text(forged, "body")));
+  EXPECT_TRUE(missing(s().store_flags(forged, u, FlagOp::remove, flag_seen, {}, std::nullopt)));
+  EXPECT_TRUE(missing(s().expunge(forged, u)));
+  EXPECT_TRUE(missing(s().expunged_since(forged, 0)));
+  EXPECT_TRUE(missing(s().changed_since(forged, 0)));
+  EXPECT_TRUE(missing(s().copy_messages(forged, u, m_inbox, false)));
+  EXPECT_TRUE(missing(s().copy_messages(forged, u, m_inbox, true)));
+  EXPECT_TRUE(missing(s().copy_messages(m_inbox, append(m_inbox, 1), forged, false)));
+  EXPECT_TRUE(missing(s().mailbox_counts(forged)));
+  EXPECT_TRUE(missing(s().rename_mailbox(forged, "Mine")));
+  EXPECT_TRUE(missing(s().delete_mailbox(forged)));
+  EXPECT_TRUE(missing(s().set_subscribed(forged, false)));
+  EXPECT_TRUE(missing(s().set_special_use(forged, SpecialUse::archive)));
+  EXPECT_FALSE(s().append_messages(blob("forged"), {{forged, 0, {}, 1}}));
+
+  auto left = s().list_messages(theirs).value();
+  ASSERT_EQ(left.size(), 2u) << "nothing copied out, moved or expunged";
+  EXPECT_EQ(left[0].flags, std::uint32_t{flag_seen}) << "flags untouched";
+  EXPECT_EQ(info(theirs).name, "INBOX");
+  EXPECT_TRUE(info(theirs).subscribed);
+}
+
 TEST_F(ChangesTest, ExpungeErrors) {
-  EXPECT_EQ(s().expunge(99999, {1}).error().kind, ErrorKind::not_found);
-  EXPECT_EQ(s().expunged_since(99999, 0).error().kind, ErrorKind::not_found);
-  EXPECT_EQ(s().changed_since(99999, 0).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(s().expunge(MailboxRef{m_address.id, 99999}, {1}).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(s().expunged_since(MailboxRef{m_address.id, 99999}, 0).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(s().changed_since(MailboxRef{m_address.id, 99999}, 0).error().kind, ErrorKind::not_found);
   EXPECT_TRUE(s().expunged_since(m_inbox, 0).value().empty());
 }
 
@@ -385,15 +473,15 @@ TEST_F(ChangesTest, CopyNothingAndErrors) {
   EXPECT_EQ(info(junk).highestmodseq, before.highestmodseq);
   EXPECT_EQ(info(junk).uidnext, before.uidnext);
 
-  EXPECT_EQ(s().copy_messages(99999, u, junk, false).error().kind, ErrorKind::not_found);
-  EXPECT_EQ(s().copy_messages(m_inbox, u, 99999, true).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(s().copy_messages(MailboxRef{m_address.id, 99999}, u, junk, false).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(s().copy_messages(m_inbox, u, MailboxRef{m_address.id, 99999}, true).error().kind, ErrorKind::not_found);
   EXPECT_EQ(uids(m_inbox), u) << "a failed move removes nothing";
 }
 
 TEST_F(ChangesTest, CopyFailsWholeWhenTheTargetRunsOutOfUids) {
   auto u = append(m_inbox, 2);
   auto junk = box("Junk");
-  raw("UPDATE mailbox SET uidnext = 4294967294 WHERE id = " + std::to_string(junk));
+  raw("UPDATE mailbox SET uidnext = 4294967294 WHERE id = " + std::to_string(junk.id));
   reopen();
   auto r = s().copy_messages(m_inbox, u, junk, true);
   ASSERT_FALSE(r);
@@ -459,7 +547,7 @@ TEST_F(ChangesTest, MailboxCounts) {
   EXPECT_EQ(c.size, size);
   EXPECT_GT(c.size, 400u);
 
-  EXPECT_EQ(s().mailbox_counts(99999).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(s().mailbox_counts(MailboxRef{m_address.id, 99999}).error().kind, ErrorKind::not_found);
 }
 
 // --- rename
@@ -513,7 +601,7 @@ TEST_F(ChangesTest, RenameErrors) {
   EXPECT_EQ(s().rename_mailbox(c, "inbox").error().kind, ErrorKind::exists);
   EXPECT_EQ(s().rename_mailbox(d, "d/x/deeper").error().kind, ErrorKind::invalid);
   EXPECT_EQ(s().rename_mailbox(c, "").error().kind, ErrorKind::invalid);
-  EXPECT_EQ(s().rename_mailbox(99999, "z").error().kind, ErrorKind::not_found);
+  EXPECT_EQ(s().rename_mailbox(MailboxRef{m_address.id, 99999}, "z").error().kind, ErrorKind::not_found);
   EXPECT_EQ(info(c).name, "c");
 
   // Names are per address: another address's "c" does not block.
@@ -531,10 +619,10 @@ TEST_F(ChangesTest, RenamingInboxMovesItsMessages) {
   ASSERT_TRUE(s().rename_mailbox(m_inbox, "Old"));
   auto old = s().find_mailbox(m_address.id, "Old");
   ASSERT_TRUE(old);
-  EXPECT_NE(old->id, m_inbox);
+  EXPECT_NE(old->id, m_inbox.id);
   EXPECT_NE(old->uidvalidity, before.uidvalidity);
-  EXPECT_EQ(uids(old->id), (Uids{1, 2})) << "new UIDs in the new folder";
-  EXPECT_EQ(s().message(old->id, 1).value().flags, std::uint32_t{flag_seen});
+  EXPECT_EQ(uids(old->ref()), (Uids{1, 2})) << "new UIDs in the new folder";
+  EXPECT_EQ(s().message(old->ref(), 1).value().flags, std::uint32_t{flag_seen});
 
   auto inbox = info(m_inbox);
   EXPECT_EQ(inbox.name, "INBOX");
@@ -594,7 +682,7 @@ TEST_F(ChangesTest, Subscription) {
   ASSERT_TRUE(s().set_subscribed(sent, false)) << "idempotent";
   ASSERT_TRUE(s().set_subscribed(sent, true));
   EXPECT_TRUE(info(sent).subscribed);
-  EXPECT_EQ(s().set_subscribed(99999, true).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(s().set_subscribed(MailboxRef{m_address.id, 99999}, true).error().kind, ErrorKind::not_found);
 }
 
 TEST_F(ChangesTest, SpecialUseMovesBetweenMailboxes) {
@@ -604,7 +692,7 @@ TEST_F(ChangesTest, SpecialUseMovesBetweenMailboxes) {
   ASSERT_TRUE(s().set_special_use(projects, SpecialUse::archive));
   EXPECT_EQ(info(projects).special_use, SpecialUse::archive);
   EXPECT_EQ(info(archive).special_use, SpecialUse::none) << "the role moved";
-  EXPECT_EQ(s().find_special_mailbox(m_address.id, SpecialUse::archive).value().id, projects);
+  EXPECT_EQ(s().find_special_mailbox(m_address.id, SpecialUse::archive).value().id, projects.id);
   EXPECT_EQ(s().find_special_mailbox(other.id, SpecialUse::archive).value().name, "Archive")
       << "other addresses keep theirs";
 
@@ -615,7 +703,7 @@ TEST_F(ChangesTest, SpecialUseMovesBetweenMailboxes) {
   ASSERT_TRUE(s().set_special_use(projects, SpecialUse::none));
   EXPECT_EQ(info(projects).special_use, SpecialUse::none);
   EXPECT_EQ(info(box("Junk")).special_use, SpecialUse::junk) << "none takes nothing from others";
-  EXPECT_EQ(s().set_special_use(99999, SpecialUse::junk).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(s().set_special_use(MailboxRef{m_address.id, 99999}, SpecialUse::junk).error().kind, ErrorKind::not_found);
 }
 
 // --- blobs
@@ -646,6 +734,33 @@ TEST_F(ChangesTest, CollectUnreferencedBlobs) {
 }
 
 // --- schema
+
+// Schema 8: tables of schema 7 get AUTOINCREMENT, with their rows, indexes,
+// triggers and foreign keys intact.
+TEST_F(ChangesTest, MigratesToIdsNeverReused) {
+  auto x = create("X");
+  auto u = append(x, 2);
+  auto fresh_schema = raw_int("SELECT count(*) FROM sqlite_master");
+  for (auto* t : {"mailbox", "message", "address", "blob"}) without_autoincrement(t);
+  raw("PRAGMA user_version = 7");
+  EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE sql LIKE '%AUTOINCREMENT%' AND name = 'mailbox'"), 0);
+
+  reopen();
+  m_store.reset();
+  EXPECT_EQ(raw_int("PRAGMA user_version"), sqlite::current_schema_version());
+  EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('mailbox', 'message', "
+                    "'address', 'blob') AND sql LIKE '%INTEGER PRIMARY KEY AUTOINCREMENT%'"), 4);
+  EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master"), fresh_schema) << "every index and trigger is back";
+  EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE name LIKE '%before_8%'"), 0);
+
+  reopen();
+  EXPECT_EQ(uids(x), u) << "rows survive";
+  EXPECT_EQ(s().address_usage(m_address.id).value().messages, 2u) << "the usage triggers still count";
+  ASSERT_TRUE(s().delete_mailbox(x));
+  EXPECT_EQ(s().address_usage(m_address.id).value().messages, 0u) << "the cascade and its trigger still run";
+  EXPECT_GT(create("Z").id, x.id) << "the deleted newest id is not handed out again";
+  EXPECT_EQ(s().integrity_check().value(), "");
+}
 
 TEST_F(ChangesTest, MigratesFromSchemaOne) {
   auto u = append(m_inbox, 2);

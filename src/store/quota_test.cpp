@@ -39,7 +39,7 @@ class QuotaStoreTest : public ::testing::Test {
     b.bodystructure_json = "{}";
     return b;
   }
-  Id box(Id address_id, const std::string& name) { return s().find_mailbox(address_id, name).value().id; }
+  MailboxRef box(Id address_id, const std::string& name) { return s().find_mailbox(address_id, name).value().ref(); }
   std::pair<std::uint64_t, std::uint64_t> used(Id address_id) {
     auto u = s().address_usage(address_id).value();
     return {u.bytes, u.messages};
@@ -135,7 +135,7 @@ TEST_F(QuotaStoreTest, UsageFollowsEveryChange) {
 
 TEST_F(QuotaStoreTest, AFailedAppendCountsNothing) {
   auto inbox = box(m_address.id, "INBOX");
-  ASSERT_FALSE(s().append_messages(blob("x", 70), {{inbox, 0, {}, 1}, {987654, 0, {}, 1}}));
+  ASSERT_FALSE(s().append_messages(blob("x", 70), {{inbox, 0, {}, 1}, {{m_address.id, 987654}, 0, {}, 1}}));
   EXPECT_EQ(used(m_address.id), (Used{0, 0}));
 }
 

@@ -105,7 +105,7 @@ class Store {
 
   // --- mailboxes
   virtual Result<Mailbox> create_mailbox(Id address_id, const std::string& name, SpecialUse use) = 0;
-  virtual Result<Mailbox> mailbox(Id id) = 0;
+  virtual Result<Mailbox> mailbox(MailboxRef ref) = 0;
   virtual Result<Mailbox> find_mailbox(Id address_id, const std::string& name) = 0;
   virtual Result<Mailbox> find_special_mailbox(Id address_id, SpecialUse use) = 0;
   virtual Result<std::vector<Mailbox>> list_mailboxes(Id address_id) = 0;
@@ -116,23 +116,23 @@ class Store {
   // once with a fresh UID and MODSEQ; on failure none does.
   virtual Result<std::vector<Appended>> append_messages(const BlobInfo& blob,
                                                         const std::vector<AppendTarget>& targets) = 0;
-  virtual Result<std::vector<Message>> list_messages(Id mailbox_id) = 0;
+  virtual Result<std::vector<Message>> list_messages(MailboxRef mailbox) = 0;
   // The same without blob_hash (left empty): no join, for scans of flags
   // and dates such as SEARCH.
-  virtual Result<std::vector<Message>> list_messages_brief(Id mailbox_id) = 0;
+  virtual Result<std::vector<Message>> list_messages_brief(MailboxRef mailbox) = 0;
   // The messages with first_uid <= uid <= last_uid, ascending.
-  virtual Result<std::vector<Message>> list_messages_between(Id mailbox_id, std::uint32_t first_uid,
+  virtual Result<std::vector<Message>> list_messages_between(MailboxRef mailbox, std::uint32_t first_uid,
                                                              std::uint32_t last_uid) = 0;
-  virtual Result<Message> message(Id mailbox_id, std::uint32_t uid) = 0;
+  virtual Result<Message> message(MailboxRef mailbox, std::uint32_t uid) = 0;
   virtual Result<BlobInfo> blob_info(Id blob_id) = 0;  // without the text fields
   // Every message's headline, ascending UIDs: one query for a whole folder.
-  virtual Result<std::vector<Headline>> list_headlines(Id mailbox_id) = 0;
+  virtual Result<std::vector<Headline>> list_headlines(MailboxRef mailbox) = 0;
   // The bytes of a message kept in the database; nullopt when it is not
   // (a file holds it, or no such blob). Used by BlobStore::get.
   virtual Result<std::optional<std::string>> blob_data(const std::string& hash) = 0;
-  virtual Result<std::vector<Message>> find_messages_by_message_id(Id mailbox_id, const std::string& message_id) = 0;
+  virtual Result<std::vector<Message>> find_messages_by_message_id(MailboxRef mailbox, const std::string& message_id) = 0;
   // Full-text search (substring, case-insensitive) over headers, body and attachment names.
-  virtual Result<std::vector<std::uint32_t>> search_text(Id mailbox_id, const std::string& needle) = 0;
+  virtual Result<std::vector<std::uint32_t>> search_text(MailboxRef mailbox, const std::string& needle) = 0;
   // Moves up to `limit` messages' text into the full-text index (accepted
   // mail waits outside it, see store/text_indexer.hpp); returns how many.
   virtual Result<std::size_t> index_pending_text(std::size_t limit) = 0;
@@ -146,34 +146,34 @@ class Store {
   // are not changed and come back in `FlagChange::failed` (RFC 7162 §3.1.3).
   // Messages whose flags do not actually change keep their modseq and are
   // not reported in `changed`.
-  virtual Result<FlagChange> store_flags(Id mailbox_id, const std::vector<std::uint32_t>& uids, FlagOp op,
+  virtual Result<FlagChange> store_flags(MailboxRef mailbox, const std::vector<std::uint32_t>& uids, FlagOp op,
                                          std::uint32_t flags, const std::vector<std::string>& keywords,
                                          std::optional<std::uint64_t> unchanged_since) = 0;
   // Removes the messages (absent UIDs are skipped); remembers each removed
   // UID with the new modseq for QRESYNC (VANISHED). Returns the removed UIDs.
-  virtual Result<Expunged> expunge(Id mailbox_id, const std::vector<std::uint32_t>& uids) = 0;
+  virtual Result<Expunged> expunge(MailboxRef mailbox, const std::vector<std::uint32_t>& uids) = 0;
   // UIDs expunged after `modseq` (RFC 7162 §3.2.5.1), ascending.
-  virtual Result<std::vector<std::uint32_t>> expunged_since(Id mailbox_id, std::uint64_t modseq) = 0;
+  virtual Result<std::vector<std::uint32_t>> expunged_since(MailboxRef mailbox, std::uint64_t modseq) = 0;
   // Messages whose modseq is greater than `modseq`, ascending by UID.
-  virtual Result<std::vector<Message>> changed_since(Id mailbox_id, std::uint64_t modseq) = 0;
+  virtual Result<std::vector<Message>> changed_since(MailboxRef mailbox, std::uint64_t modseq) = 0;
   // Copies the messages (same blobs, flags, keywords, internal dates) into
   // another mailbox of any address, in one transaction; with `move`, removes
   // them from the source in the same transaction (RFC 6851). UIDs map in
   // ascending source order. Absent UIDs are skipped.
-  virtual Result<CopyResult> copy_messages(Id from_mailbox, const std::vector<std::uint32_t>& uids, Id to_mailbox,
+  virtual Result<CopyResult> copy_messages(MailboxRef from, const std::vector<std::uint32_t>& uids, MailboxRef to,
                                            bool move) = 0;
   // Counts for STATUS and the web app's folder list.
-  virtual Result<MailboxCounts> mailbox_counts(Id mailbox_id) = 0;
+  virtual Result<MailboxCounts> mailbox_counts(MailboxRef mailbox) = 0;
   // Renames the mailbox and its children ("a" → "b" renames "a/x" to "b/x").
   // Renaming INBOX moves its messages to a new mailbox of the new name and
   // leaves INBOX empty (RFC 9051 §6.3.6). exists if the target name is taken.
-  virtual Status rename_mailbox(Id mailbox_id, const std::string& new_name) = 0;
+  virtual Status rename_mailbox(MailboxRef mailbox, const std::string& new_name) = 0;
   // Deletes the mailbox and its messages. Its children stay.
-  virtual Status delete_mailbox(Id mailbox_id) = 0;
-  virtual Status set_subscribed(Id mailbox_id, bool subscribed) = 0;
+  virtual Status delete_mailbox(MailboxRef mailbox) = 0;
+  virtual Status set_subscribed(MailboxRef mailbox, bool subscribed) = 0;
   // Gives the role to this mailbox (taking it from any other mailbox of the
   // address that had it); SpecialUse::none clears it.
-  virtual Status set_special_use(Id mailbox_id, SpecialUse use) = 0;
+  virtual Status set_special_use(MailboxRef mailbox, SpecialUse use) = 0;
   // Blobs no message refers to any more: their rows and index entries are
   // removed and their hashes returned, so the caller can delete the files.
   virtual Result<std::vector<std::string>> collect_unreferenced_blobs(std::size_t limit) = 0;

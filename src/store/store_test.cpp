@@ -201,7 +201,7 @@ TEST_F(StoreTest, AppendAssignsAscendingUidsAndModseqs) {
   std::uint32_t last_uid = 0;
   std::uint64_t last_modseq = 0;
   for (int i = 0; i < 20; ++i) {
-    auto r = s().append_messages(blob("h" + std::to_string(i)), {{inbox.id, flag_seen, {"$Work"}, 1000 + i}});
+    auto r = s().append_messages(blob("h" + std::to_string(i)), {{inbox.ref(), flag_seen, {"$Work"}, 1000 + i}});
     ASSERT_TRUE(r) << r.error().detail;
     ASSERT_EQ(r->size(), 1u);
     EXPECT_GT((*r)[0].uid, last_uid);
@@ -211,15 +211,15 @@ TEST_F(StoreTest, AppendAssignsAscendingUidsAndModseqs) {
     last_uid = (*r)[0].uid;
     last_modseq = (*r)[0].modseq;
   }
-  auto msgs = s().list_messages(inbox.id).value();
+  auto msgs = s().list_messages(inbox.ref()).value();
   ASSERT_EQ(msgs.size(), 20u);
-  auto middle = s().list_messages_between(inbox.id, msgs[3].uid, msgs[6].uid).value();
+  auto middle = s().list_messages_between(inbox.ref(), msgs[3].uid, msgs[6].uid).value();
   ASSERT_EQ(middle.size(), 4u);
   EXPECT_EQ(middle.front().uid, msgs[3].uid);
   EXPECT_EQ(middle.back().uid, msgs[6].uid);
   EXPECT_EQ(middle[1].blob_hash, msgs[4].blob_hash);
-  EXPECT_TRUE(s().list_messages_between(inbox.id, 1000, 2000).value().empty());
-  auto brief = s().list_messages_brief(inbox.id).value();
+  EXPECT_TRUE(s().list_messages_between(inbox.ref(), 1000, 2000).value().empty());
+  auto brief = s().list_messages_brief(inbox.ref()).value();
   ASSERT_EQ(brief.size(), 20u);
   EXPECT_EQ(brief[3].flags, msgs[3].flags);
   EXPECT_EQ(brief[3].keywords, msgs[3].keywords);
@@ -227,25 +227,25 @@ TEST_F(StoreTest, AppendAssignsAscendingUidsAndModseqs) {
   EXPECT_EQ(msgs[3].keywords, std::vector<std::string>{"$Work"});
   EXPECT_EQ(msgs[3].flags, flag_seen);
   EXPECT_EQ(msgs[3].internal_date, 1003);
-  auto box = s().mailbox(inbox.id).value();
+  auto box = s().mailbox(inbox.ref()).value();
   EXPECT_EQ(box.uidnext, 21u);
   EXPECT_EQ(box.highestmodseq, last_modseq);
 
   // One blob, two folders: stored once, two messages.
-  auto both = s().append_messages(blob("shared"), {{inbox.id, 0, {}, 1}, {sent.id, flag_seen, {}, 1}});
+  auto both = s().append_messages(blob("shared"), {{inbox.ref(), 0, {}, 1}, {sent.ref(), flag_seen, {}, 1}});
   ASSERT_TRUE(both);
   ASSERT_EQ(both->size(), 2u);
-  auto in_inbox = s().message(inbox.id, (*both)[0].uid).value();
-  auto in_sent = s().message(sent.id, (*both)[1].uid).value();
+  auto in_inbox = s().message(inbox.ref(), (*both)[0].uid).value();
+  auto in_sent = s().message(sent.ref(), (*both)[1].uid).value();
   EXPECT_EQ(in_inbox.blob_id, in_sent.blob_id);
   EXPECT_EQ(in_inbox.blob_hash, "shared");
   EXPECT_EQ(s().blob_info(in_inbox.blob_id).value().subject, "Subject shared");
 
   // A bad target fails the whole append: nothing lands anywhere.
-  auto bad = s().append_messages(blob("bad"), {{inbox.id, 0, {}, 1}, {99999, 0, {}, 1}});
+  auto bad = s().append_messages(blob("bad"), {{inbox.ref(), 0, {}, 1}, {{inbox.address_id, 99999}, 0, {}, 1}});
   ASSERT_FALSE(bad);
-  EXPECT_EQ(s().list_messages(inbox.id).value().size(), 21u);
-  EXPECT_EQ(s().mailbox(inbox.id).value().uidnext, 22u);
+  EXPECT_EQ(s().list_messages(inbox.ref()).value().size(), 21u);
+  EXPECT_EQ(s().mailbox(inbox.ref()).value().uidnext, 22u);
 }
 
 // Deliveries from many threads at once are committed in groups; each caller
@@ -263,8 +263,8 @@ TEST_F(StoreTest, ConcurrentAcceptsAreCommittedInGroupsEachWithItsOwnResult) {
         auto name = fmt::format("g{}-{}", t, i);
         // Every fifth delivery of thread 0 names a folder that does not exist.
         bool bad = t == 0 && i % 5 == 0;
-        std::vector<store::AppendTarget> targets{{inbox.id, 0, {}, 1}};
-        if (bad) targets.push_back({987654, 0, {}, 1});
+        std::vector<store::AppendTarget> targets{{inbox.ref(), 0, {}, 1}};
+        if (bad) targets.push_back({{inbox.address_id, 987654}, 0, {}, 1});
         auto r = s().accept_message(blob(name), targets, std::nullopt, {});
         if (bad) {
           failures += !r;
@@ -284,7 +284,7 @@ TEST_F(StoreTest, ConcurrentAcceptsAreCommittedInGroupsEachWithItsOwnResult) {
     EXPECT_TRUE(std::is_sorted(uids[t].begin(), uids[t].end())) << "one caller's deliveries keep their order";
     all.insert(uids[t].begin(), uids[t].end());
   }
-  auto msgs = s().list_messages(inbox.id).value();
+  auto msgs = s().list_messages(inbox.ref()).value();
   EXPECT_EQ(all.size(), msgs.size()) << "every UID handed out is a stored message, none twice";
   EXPECT_EQ(msgs.size(), std::size_t{kThreads * kEach - 5});
   for (auto& m : msgs) {
@@ -297,19 +297,19 @@ TEST_F(StoreTest, FullTextSearch) {
   auto c = chain("s");
   auto inbox = s().find_mailbox(c.address.id, "INBOX").value();
   auto junk = s().find_mailbox(c.address.id, "Junk").value();
-  auto a = s().append_messages(blob("a", "Quarterly Report attached, ñandú inside"), {{inbox.id, 0, {}, 1}}).value();
-  auto b = s().append_messages(blob("b", "lunch on friday?"), {{inbox.id, 0, {}, 1}}).value();
-  s().append_messages(blob("c", "quarterly report for the spam folder"), {{junk.id, 0, {}, 1}}).value();
-  EXPECT_EQ(s().search_text(inbox.id, "quarterly").value(), std::vector<std::uint32_t>{a[0].uid});
-  EXPECT_EQ(s().search_text(inbox.id, "REPORT att").value(), std::vector<std::uint32_t>{a[0].uid});
-  EXPECT_EQ(s().search_text(inbox.id, "ñandú").value(), std::vector<std::uint32_t>{a[0].uid});
-  EXPECT_EQ(s().search_text(inbox.id, "Fri").value(), std::vector<std::uint32_t>{b[0].uid});
-  EXPECT_EQ(s().search_text(inbox.id, "on").value().size(), 1u) << "two-letter needle scans";
-  EXPECT_TRUE(s().search_text(inbox.id, "nothing like this").value().empty());
-  EXPECT_TRUE(s().search_text(inbox.id, "\"quoted\" AND OR NOT *").value().empty()) << "query syntax is literal";
-  EXPECT_TRUE(s().search_text(inbox.id, "100%_").value().empty());
-  EXPECT_EQ(s().search_text(inbox.id, "Subject a").value(), std::vector<std::uint32_t>{a[0].uid}) << "headers too";
-  EXPECT_EQ(s().find_messages_by_message_id(inbox.id, "id-b@x").value().size(), 1u);
+  auto a = s().append_messages(blob("a", "Quarterly Report attached, ñandú inside"), {{inbox.ref(), 0, {}, 1}}).value();
+  auto b = s().append_messages(blob("b", "lunch on friday?"), {{inbox.ref(), 0, {}, 1}}).value();
+  s().append_messages(blob("c", "quarterly report for the spam folder"), {{junk.ref(), 0, {}, 1}}).value();
+  EXPECT_EQ(s().search_text(inbox.ref(), "quarterly").value(), std::vector<std::uint32_t>{a[0].uid});
+  EXPECT_EQ(s().search_text(inbox.ref(), "REPORT att").value(), std::vector<std::uint32_t>{a[0].uid});
+  EXPECT_EQ(s().search_text(inbox.ref(), "ñandú").value(), std::vector<std::uint32_t>{a[0].uid});
+  EXPECT_EQ(s().search_text(inbox.ref(), "Fri").value(), std::vector<std::uint32_t>{b[0].uid});
+  EXPECT_EQ(s().search_text(inbox.ref(), "on").value().size(), 1u) << "two-letter needle scans";
+  EXPECT_TRUE(s().search_text(inbox.ref(), "nothing like this").value().empty());
+  EXPECT_TRUE(s().search_text(inbox.ref(), "\"quoted\" AND OR NOT *").value().empty()) << "query syntax is literal";
+  EXPECT_TRUE(s().search_text(inbox.ref(), "100%_").value().empty());
+  EXPECT_EQ(s().search_text(inbox.ref(), "Subject a").value(), std::vector<std::uint32_t>{a[0].uid}) << "headers too";
+  EXPECT_EQ(s().find_messages_by_message_id(inbox.ref(), "id-b@x").value().size(), 1u);
 }
 
 // Accepted text waits outside the index; a search in a folder indexes that
@@ -318,24 +318,24 @@ TEST_F(StoreTest, TextWaitingForTheIndexIsFoundAndIndexedInTheBackground) {
   auto c = chain("w");
   auto inbox = s().find_mailbox(c.address.id, "INBOX").value();
   auto junk = s().find_mailbox(c.address.id, "Junk").value();
-  auto in = s().append_messages(blob("w1", "the zebra crossing"), {{inbox.id, 0, {}, 1}}).value();
-  s().append_messages(blob("w2", "another zebra, in junk"), {{junk.id, 0, {}, 1}}).value();
-  EXPECT_EQ(s().search_text(inbox.id, "ZEBRA").value(), std::vector<std::uint32_t>{in[0].uid});
+  auto in = s().append_messages(blob("w1", "the zebra crossing"), {{inbox.ref(), 0, {}, 1}}).value();
+  s().append_messages(blob("w2", "another zebra, in junk"), {{junk.ref(), 0, {}, 1}}).value();
+  EXPECT_EQ(s().search_text(inbox.ref(), "ZEBRA").value(), std::vector<std::uint32_t>{in[0].uid});
   // The inbox's text went in with the search; Junk's is still waiting.
   EXPECT_EQ(s().index_pending_text(100).value(), 1u);
   EXPECT_EQ(s().index_pending_text(100).value(), 0u) << "nothing left";
 
-  for (int i = 0; i < 70; ++i) s().append_messages(blob(fmt::format("bg{}", i), fmt::format("lot {} of okapi", i)), {{junk.id, 0, {}, 1}}).value();
+  for (int i = 0; i < 70; ++i) s().append_messages(blob(fmt::format("bg{}", i), fmt::format("lot {} of okapi", i)), {{junk.ref(), 0, {}, 1}}).value();
   {
     store::TextIndexer indexer(s(), nullptr, {.batch = 16, .idle_poll = std::chrono::milliseconds(20)});
     for (int i = 0; i < 500 && indexer.indexed() < 70; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     EXPECT_EQ(indexer.indexed(), 70u);
   }
   EXPECT_EQ(s().index_pending_text(100).value(), 0u) << "the indexer left nothing behind";
-  EXPECT_EQ(s().search_text(junk.id, "okapi").value().size(), 70u);
+  EXPECT_EQ(s().search_text(junk.ref(), "okapi").value().size(), 70u);
 
   // While mail arrives the indexer waits, unless the backlog is large.
-  for (int i = 0; i < 10; ++i) s().append_messages(blob(fmt::format("busy{}", i), "tapir"), {{junk.id, 0, {}, 1}}).value();
+  for (int i = 0; i < 10; ++i) s().append_messages(blob(fmt::format("busy{}", i), "tapir"), {{junk.ref(), 0, {}, 1}}).value();
   EXPECT_EQ(s().pending_text_count().value(), 10u);
   EventBus bus;
   for (std::size_t backlog : {100, 5}) {
@@ -353,20 +353,20 @@ TEST_F(StoreTest, TextWaitingForTheIndexIsFoundAndIndexedInTheBackground) {
       EXPECT_LT(s().pending_text_count().value(), 5u) << "a backlog over the limit is indexed anyway";
     }
   }
-  EXPECT_EQ(s().search_text(junk.id, "lot 42 of").value().size(), 1u);
+  EXPECT_EQ(s().search_text(junk.ref(), "lot 42 of").value().size(), 1u);
 }
 
 TEST_F(StoreTest, DeletingAnOrganisationRemovesEverything) {
   auto c = chain("d");
   auto other = chain("keep");
   auto inbox = s().find_mailbox(c.address.id, "INBOX").value();
-  ASSERT_TRUE(s().append_messages(blob("d1"), {{inbox.id, 0, {}, 1}}));
+  ASSERT_TRUE(s().append_messages(blob("d1"), {{inbox.ref(), 0, {}, 1}}));
   auto x = s().grant_access(c.address.id, c.user.id, true).value();
   ASSERT_TRUE(s().create_device_password(x.id, "p", "h"));
   ASSERT_TRUE(s().delete_organisation(c.org.id));
   EXPECT_EQ(s().find_address("info@d.example").error().kind, ErrorKind::not_found);
   EXPECT_EQ(s().find_user(c.user.login).error().kind, ErrorKind::not_found);
-  EXPECT_TRUE(s().list_messages(inbox.id).value().empty());
+  EXPECT_TRUE(s().list_messages(inbox.ref()).value().empty());
   EXPECT_TRUE(s().find_address("info@keep.example"));
   EXPECT_EQ(s().integrity_check().value(), "");
 }
@@ -408,10 +408,10 @@ TEST_F(StoreTest, AuditLog) {
 TEST_F(StoreTest, ReopenKeepsEverything) {
   auto c = chain("r");
   auto inbox = s().find_mailbox(c.address.id, "INBOX").value();
-  ASSERT_TRUE(s().append_messages(blob("r1"), {{inbox.id, 0, {}, 1}}));
+  ASSERT_TRUE(s().append_messages(blob("r1"), {{inbox.ref(), 0, {}, 1}}));
   reopen();
-  EXPECT_EQ(s().list_messages(inbox.id).value().size(), 1u);
-  EXPECT_EQ(s().mailbox(inbox.id).value().uidnext, 2u);
+  EXPECT_EQ(s().list_messages(inbox.ref()).value().size(), 1u);
+  EXPECT_EQ(s().mailbox(inbox.ref()).value().uidnext, 2u);
   EXPECT_EQ(s().integrity_check().value(), "");
 }
 
@@ -490,7 +490,7 @@ TEST_F(StoreTest, AcceptedMailQueueAndTrace) {
   out.recipients = {{"bob@far.example", "far.example", "rfc822;bob@far.example", false, true, true, true},
                     {"carol@other.example", "other.example", "", true, false, false, false}};
   TraceEntry t{0, c.address.id, "Q1", "out", "info@q.example", "bob@far.example", "accepted", "", "", 0};
-  auto acc = s().accept_message(blob("queued"), {{inbox.id, 0, {}, 1}, {sent.id, flag_seen, {}, 1}}, out, {t});
+  auto acc = s().accept_message(blob("queued"), {{inbox.ref(), 0, {}, 1}, {sent.ref(), flag_seen, {}, 1}}, out, {t});
   ASSERT_TRUE(acc) << acc.error().detail;
   EXPECT_EQ(acc->local.size(), 2u);
   EXPECT_GT(acc->queue_id, 0);
@@ -533,9 +533,9 @@ TEST_F(StoreTest, AcceptIsAllOrNothing) {
   OutboundMessage out;
   out.sender = "x@aon.example";
   out.recipients = {{"y@far.example", "far.example", "", false, true, true, false}};
-  auto bad = s().accept_message(blob("aon"), {{inbox.id, 0, {}, 1}, {999999, 0, {}, 1}}, out, {});
+  auto bad = s().accept_message(blob("aon"), {{inbox.ref(), 0, {}, 1}, {{inbox.address_id, 999999}, 0, {}, 1}}, out, {});
   ASSERT_FALSE(bad);
-  EXPECT_TRUE(s().list_messages(inbox.id).value().empty());
+  EXPECT_TRUE(s().list_messages(inbox.ref()).value().empty());
   EXPECT_TRUE(s().queued(10).value().empty());
 }
 

@@ -124,6 +124,16 @@ enum class SpecialUse { none, drafts, sent, trash, archive, junk, all, flagged }
 const char* to_string(SpecialUse use);           // "\\Drafts" … ; "" for none
 std::optional<SpecialUse> parse_special_use(std::string_view text);  // accepts "\\Drafts" or "drafts"
 
+// A folder as sessions hold it: its id and the address that owns it. Every
+// Store call on a folder matches both in its query, so an id that went
+// stale (the folder was deleted) can never reach another address's rows;
+// ids are never reused either (schema 8).
+struct MailboxRef {
+  Id address_id = 0;
+  Id id = 0;
+  bool operator==(const MailboxRef&) const = default;
+};
+
 struct Mailbox {
   Id id = 0;
   Id address_id = 0;
@@ -134,6 +144,8 @@ struct Mailbox {
   std::uint64_t highestmodseq = 1;
   bool subscribed = true;
   Time created = 0;
+
+  MailboxRef ref() const { return {address_id, id}; }
 };
 
 // System flags as bits; keywords are kept apart as strings.
@@ -195,7 +207,7 @@ struct BlobInfo {
 };
 
 struct AppendTarget {
-  Id mailbox_id = 0;
+  MailboxRef mailbox;
   std::uint32_t flags = 0;
   std::vector<std::string> keywords;
   Time internal_date = 0;

@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
         // Mostly small messages (kept in the database), every tenth one large
         // enough for a file of its own.
         n, n, std::string(static_cast<std::size_t>((n % 10 == 0 ? 70000 : 200) + n % 3000), 'x'));
-    auto r = deliverer.deliver(body, {{inbox.id, 0, {}, 1}});
+    auto r = deliverer.deliver(body, {{inbox.ref(), 0, {}, 1}});
     if (!r) {
       std::fprintf(stderr, "deliver %ld: %s %s\n", n, r.error().message.c_str(), r.error().detail.c_str());
       return 4;

@@ -79,7 +79,7 @@ TEST(Crash, KilledDeliveriesLoseAndDuplicateNothing) {
       continue;
     }
     auto inbox = (*store)->find_mailbox(addr->id, "INBOX").value();
-    auto msgs = (*store)->list_messages(inbox.id).value();
+    auto msgs = (*store)->list_messages(inbox.ref()).value();
     std::map<long, int> seen;
     std::uint32_t last_uid = 0;
     auto blobs = store::BlobStore::open(dir / "blobs", store->get()).value();

@@ -95,9 +95,11 @@ std::uint32_t apply_flags(std::uint32_t current, FlagOp op, std::uint32_t flags)
 
 std::uint32_t read_uid(const Statement& s) { return static_cast<std::uint32_t>(s.int64(0)); }
 
-Result<Mailbox> load_mailbox(Database& db, Id id) {
-  auto st = TRY(db.prepare(fmt::format("SELECT {} FROM mailbox WHERE id = ?", kMailboxColumns)));
-  st.bind_all(id);
+// The folder, if the address owns it (not_found otherwise). In a write
+// transaction, the calls that follow may then use its id alone.
+Result<Mailbox> load_mailbox(Database& db, MailboxRef ref) {
+  auto st = TRY(db.prepare(fmt::format("SELECT {} FROM mailbox WHERE id = ? AND address_id = ?", kMailboxColumns)));
+  st.bind_all(ref.id, ref.address_id);
   return one<Mailbox>(std::move(st), read_mailbox, "no such folder");
 }
 
@@ -199,15 +201,15 @@ std::string taken(const std::string& name) { return fmt::format("a folder named 
 
 }  // namespace
 
-Result<FlagChange> SqliteStore::store_flags(Id mailbox_id, const std::vector<std::uint32_t>& uids, FlagOp op,
+Result<FlagChange> SqliteStore::store_flags(MailboxRef mailbox, const std::vector<std::uint32_t>& uids, FlagOp op,
                                             std::uint32_t flags, const std::vector<std::string>& keywords,
                                             std::optional<std::uint64_t> unchanged_since) {
   TRY(check_keywords(keywords));
   auto given = unique_keywords(keywords);
   std::lock_guard lock(m_mutex);
   auto tx = TRY(Transaction::begin(*m_db));
-  auto box = TRY(load_mailbox(*m_db, mailbox_id));
-  auto messages = TRY(load_messages(*m_db, mailbox_id, &uids));
+  auto box = TRY(load_mailbox(*m_db, mailbox));
+  auto messages = TRY(load_messages(*m_db, box.id, &uids));
 
   FlagChange out;
   for (auto& m : messages) {
@@ -227,7 +229,7 @@ Result<FlagChange> SqliteStore::store_flags(Id mailbox_id, const std::vector<std
 
   out.highestmodseq = box.highestmodseq;
   if (!out.changed.empty()) {
-    out.highestmodseq = TRY(next_modseq(*m_db, mailbox_id));
+    out.highestmodseq = TRY(next_modseq(*m_db, box.id));
     auto upd = TRY(m_db->prepare("UPDATE message SET flags = ?, keywords = ?, modseq = ? WHERE id = ?"));
     for (auto& m : out.changed) {
       m.modseq = out.highestmodseq;
@@ -240,61 +242,62 @@ Result<FlagChange> SqliteStore::store_flags(Id mailbox_id, const std::vector<std
   return out;
 }
 
-Result<Expunged> SqliteStore::expunge(Id mailbox_id, const std::vector<std::uint32_t>& uids) {
+Result<Expunged> SqliteStore::expunge(MailboxRef mailbox, const std::vector<std::uint32_t>& uids) {
   std::lock_guard lock(m_mutex);
   auto tx = TRY(Transaction::begin(*m_db));
-  TRY(load_mailbox(*m_db, mailbox_id));
-  auto messages = TRY(load_messages(*m_db, mailbox_id, &uids));
+  auto box = TRY(load_mailbox(*m_db, mailbox));
+  auto messages = TRY(load_messages(*m_db, box.id, &uids));
   Expunged out;
   if (!messages.empty()) {
-    out.modseq = TRY(next_modseq(*m_db, mailbox_id));
-    TRY(remove_messages(*m_db, mailbox_id, messages, out.modseq));
+    out.modseq = TRY(next_modseq(*m_db, box.id));
+    TRY(remove_messages(*m_db, box.id, messages, out.modseq));
     for (auto& m : messages) out.uids.push_back(m.uid);
   }
   TRY(tx.commit());
   return out;
 }
 
-Result<std::vector<std::uint32_t>> SqliteStore::expunged_since(Id mailbox_id, std::uint64_t modseq) {
+Result<std::vector<std::uint32_t>> SqliteStore::expunged_since(MailboxRef mailbox, std::uint64_t modseq) {
   auto db = read();
-  TRY(load_mailbox(*db, mailbox_id));
-  auto st = TRY(db->prepare("SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid"));
-  st.bind_all(mailbox_id, static_cast<std::int64_t>(modseq));
+  TRY(load_mailbox(*db, mailbox));
+  auto st = TRY(db->prepare(
+      fmt::format("SELECT uid FROM expunged WHERE mailbox_id = {} AND modseq > ? ORDER BY uid", kOwnedMailbox)));
+  st.bind_all(mailbox.id, mailbox.address_id, static_cast<std::int64_t>(modseq));
   return all<std::uint32_t>(std::move(st), read_uid);
 }
 
-Result<std::vector<Message>> SqliteStore::changed_since(Id mailbox_id, std::uint64_t modseq) {
+Result<std::vector<Message>> SqliteStore::changed_since(MailboxRef mailbox, std::uint64_t modseq) {
   auto db = read();
-  TRY(load_mailbox(*db, mailbox_id));
+  TRY(load_mailbox(*db, mailbox));
   auto st = TRY(db->prepare(fmt::format(
-      "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = ? AND m.modseq > ? "
+      "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = {} AND m.modseq > ? "
       "ORDER BY m.uid",
-      kMessageColumns)));
-  st.bind_all(mailbox_id, static_cast<std::int64_t>(modseq));
+      kMessageColumns, kOwnedMailbox)));
+  st.bind_all(mailbox.id, mailbox.address_id, static_cast<std::int64_t>(modseq));
   return all<Message>(std::move(st), read_message);
 }
 
-Result<CopyResult> SqliteStore::copy_messages(Id from_mailbox, const std::vector<std::uint32_t>& uids, Id to_mailbox,
-                                              bool move) {
+Result<CopyResult> SqliteStore::copy_messages(MailboxRef from_mailbox, const std::vector<std::uint32_t>& uids,
+                                              MailboxRef to_mailbox, bool move) {
   std::lock_guard lock(m_mutex);
   auto tx = TRY(Transaction::begin(*m_db));
   auto from = TRY(load_mailbox(*m_db, from_mailbox));
   auto to = TRY(load_mailbox(*m_db, to_mailbox));
-  auto messages = TRY(load_messages(*m_db, from_mailbox, &uids));
+  auto messages = TRY(load_messages(*m_db, from.id, &uids));
   auto out = TRY(transfer(*m_db, from, messages, to, move));
   TRY(tx.commit());
   return out;
 }
 
-Result<MailboxCounts> SqliteStore::mailbox_counts(Id mailbox_id) {
+Result<MailboxCounts> SqliteStore::mailbox_counts(MailboxRef mailbox) {
   auto db = read();
   // Grouped by the mailbox, so an absent one yields no row at all.
   auto st = TRY(db->prepare(
       "SELECT count(m.id), coalesce(sum((m.flags & ?2) = 0), 0), coalesce(sum((m.flags & ?3) != 0), 0), "
       "coalesce(sum(m.size), 0), coalesce(sum(CASE WHEN (m.flags & ?3) != 0 THEN m.size ELSE 0 END), 0) "
-      "FROM mailbox x LEFT JOIN message m ON m.mailbox_id = x.id WHERE x.id = ?1 "
+      "FROM mailbox x LEFT JOIN message m ON m.mailbox_id = x.id WHERE x.id = ?1 AND x.address_id = ?4 "
       "GROUP BY x.id"));
-  st.bind_all(mailbox_id, std::int64_t{flag_seen}, std::int64_t{flag_deleted});
+  st.bind_all(mailbox.id, std::int64_t{flag_seen}, std::int64_t{flag_deleted}, mailbox.address_id);
   return one<MailboxCounts>(std::move(st), [](const Statement& s) {
     return MailboxCounts{static_cast<std::uint32_t>(s.int64(0)), static_cast<std::uint32_t>(s.int64(1)),
                          static_cast<std::uint32_t>(s.int64(2)), static_cast<std::uint64_t>(s.int64(3)),
@@ -302,13 +305,13 @@ Result<MailboxCounts> SqliteStore::mailbox_counts(Id mailbox_id) {
   }, "no such folder");
 }
 
-Status SqliteStore::rename_mailbox(Id mailbox_id, const std::string& new_name) {
+Status SqliteStore::rename_mailbox(MailboxRef mailbox, const std::string& new_name) {
   if (new_name.empty()) return fail(ErrorKind::invalid, "a folder needs a name");
   // INBOX always exists, in any spelling (RFC 9051 §5.1).
   if (is_inbox(new_name)) return fail(ErrorKind::exists, taken(new_name));
   std::lock_guard lock(m_mutex);
   auto tx = TRY(Transaction::begin(*m_db));
-  auto box = TRY(load_mailbox(*m_db, mailbox_id));
+  auto box = TRY(load_mailbox(*m_db, mailbox));
 
   if (is_inbox(box.name)) {
     // RFC 9051 §6.3.6: the messages move to a new folder, INBOX stays
@@ -345,40 +348,40 @@ Status SqliteStore::rename_mailbox(Id mailbox_id, const std::string& new_name) {
   return {};
 }
 
-Status SqliteStore::delete_mailbox(Id mailbox_id) {
+Status SqliteStore::delete_mailbox(MailboxRef mailbox) {
   std::lock_guard lock(m_mutex);
   auto tx = TRY(Transaction::begin(*m_db));
-  auto box = TRY(load_mailbox(*m_db, mailbox_id));
+  auto box = TRY(load_mailbox(*m_db, mailbox));
   if (is_inbox(box.name)) return fail(ErrorKind::invalid, "INBOX cannot be deleted");
   // Messages and expunged UIDs go by ON DELETE CASCADE; the message_unref
   // trigger drops the blob references.
   auto del = TRY(m_db->prepare("DELETE FROM mailbox WHERE id = ?"));
-  TRY(del.bind_all(mailbox_id).run());
+  TRY(del.bind_all(box.id).run());
   TRY(tx.commit());
   return {};
 }
 
-Status SqliteStore::set_subscribed(Id mailbox_id, bool subscribed) {
+Status SqliteStore::set_subscribed(MailboxRef mailbox, bool subscribed) {
   std::lock_guard lock(m_mutex);
   auto tx = TRY(Transaction::begin(*m_db));
-  auto st = TRY(m_db->prepare("UPDATE mailbox SET subscribed = ? WHERE id = ?"));
-  TRY(st.bind_all(std::int64_t{subscribed}, mailbox_id).run());
+  auto st = TRY(m_db->prepare("UPDATE mailbox SET subscribed = ? WHERE id = ? AND address_id = ?"));
+  TRY(st.bind_all(std::int64_t{subscribed}, mailbox.id, mailbox.address_id).run());
   if (m_db->changes() == 0) return fail(ErrorKind::not_found, "no such folder");
   TRY(tx.commit());
   return {};
 }
 
-Status SqliteStore::set_special_use(Id mailbox_id, SpecialUse use) {
+Status SqliteStore::set_special_use(MailboxRef mailbox, SpecialUse use) {
   std::lock_guard lock(m_mutex);
   auto tx = TRY(Transaction::begin(*m_db));
-  auto box = TRY(load_mailbox(*m_db, mailbox_id));
+  auto box = TRY(load_mailbox(*m_db, mailbox));
   std::string role = to_string(use);
   if (use != SpecialUse::none) {
     auto take = TRY(m_db->prepare("UPDATE mailbox SET special_use = '' WHERE address_id = ? AND special_use = ? AND id != ?"));
-    TRY(take.bind_all(box.address_id, role, mailbox_id).run());
+    TRY(take.bind_all(box.address_id, role, box.id).run());
   }
   auto give = TRY(m_db->prepare("UPDATE mailbox SET special_use = ? WHERE id = ?"));
-  TRY(give.bind_all(role, mailbox_id).run());
+  TRY(give.bind_all(role, box.id).run());
   TRY(tx.commit());
   return {};
 }

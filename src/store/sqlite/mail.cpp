@@ -44,10 +44,10 @@ Result<Mailbox> SqliteStore::create_mailbox(Id address_id, const std::string& na
   return m;
 }
 
-Result<Mailbox> SqliteStore::mailbox(Id id) {
+Result<Mailbox> SqliteStore::mailbox(MailboxRef ref) {
   auto db = read();
-  auto st = TRY(db->prepare(fmt::format("SELECT {} FROM mailbox WHERE id = ?", kMailboxColumns)));
-  st.bind_all(id);
+  auto st = TRY(db->prepare(fmt::format("SELECT {} FROM mailbox WHERE id = ? AND address_id = ?", kMailboxColumns)));
+  st.bind_all(ref.id, ref.address_id);
   return one<Mailbox>(std::move(st), read_mailbox, "no such folder");
 }
 
@@ -106,23 +106,23 @@ Result<std::vector<Appended>> SqliteStore::append_locked(Id blob_id, std::uint64
   std::vector<Appended> out;
   out.reserve(targets.size());
   auto bump = TRY(m_db->prepare(
-      "UPDATE mailbox SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 WHERE id = ? "
+      "UPDATE mailbox SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 WHERE id = ? AND address_id = ? "
       "RETURNING uidnext - 1, highestmodseq, uidvalidity, address_id"));
   auto msg = TRY(m_db->prepare(
       "INSERT INTO message (mailbox_id, uid, blob_id, flags, keywords, internal_date, size, modseq) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
   for (auto& t : targets) {
-    bump.bind_all(t.mailbox_id);
+    bump.bind_all(t.mailbox.id, t.mailbox.address_id);
     if (!TRY(bump.step())) return fail(ErrorKind::not_found, "no such folder");
     Appended a;
-    a.mailbox_id = t.mailbox_id;
+    a.mailbox_id = t.mailbox.id;
     a.uid = static_cast<std::uint32_t>(bump.int64(0));
     a.modseq = static_cast<std::uint64_t>(bump.int64(1));
     a.uidvalidity = static_cast<std::uint32_t>(bump.int64(2));
     a.address_id = bump.int64(3);
     TRY(bump.run());
     if (a.uid == 0xffffffffu) return fail(ErrorKind::limit, "the folder has run out of UIDs");
-    msg.bind_all(t.mailbox_id, std::int64_t{a.uid}, blob_id, std::int64_t{t.flags}, join_keywords(t.keywords),
+    msg.bind_all(t.mailbox.id, std::int64_t{a.uid}, blob_id, std::int64_t{t.flags}, join_keywords(t.keywords),
                  t.internal_date, static_cast<std::int64_t>(size), static_cast<std::int64_t>(a.modseq));
     TRY(msg.run());
     a.message_id = m_db->last_insert_id();
@@ -139,41 +139,42 @@ Result<std::vector<Appended>> SqliteStore::append_messages(const BlobInfo& b, co
   return std::move(accepted.local);
 }
 
-Result<std::vector<Message>> SqliteStore::list_messages(Id mailbox_id) {
+Result<std::vector<Message>> SqliteStore::list_messages(MailboxRef mailbox) {
   auto db = read();
   auto st = TRY(db->prepare(fmt::format(
-      "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = ? ORDER BY m.uid",
-      kMessageColumns)));
-  st.bind_all(mailbox_id);
+      "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = {} ORDER BY m.uid",
+      kMessageColumns, kOwnedMailbox)));
+  st.bind_all(mailbox.id, mailbox.address_id);
   return all<Message>(std::move(st), read_message);
 }
 
-Result<std::vector<Message>> SqliteStore::list_messages_brief(Id mailbox_id) {
+Result<std::vector<Message>> SqliteStore::list_messages_brief(MailboxRef mailbox) {
   auto db = read();
-  auto st = TRY(db->prepare(
+  auto st = TRY(db->prepare(fmt::format(
       "SELECT m.id, m.mailbox_id, m.uid, m.blob_id, '', m.flags, m.keywords, m.internal_date, m.size, m.modseq "
-      "FROM message m WHERE m.mailbox_id = ? ORDER BY m.uid"));
-  st.bind_all(mailbox_id);
+      "FROM message m WHERE m.mailbox_id = {} ORDER BY m.uid",
+      kOwnedMailbox)));
+  st.bind_all(mailbox.id, mailbox.address_id);
   return all<Message>(std::move(st), read_message);
 }
 
-Result<std::vector<Message>> SqliteStore::list_messages_between(Id mailbox_id, std::uint32_t first_uid,
+Result<std::vector<Message>> SqliteStore::list_messages_between(MailboxRef mailbox, std::uint32_t first_uid,
                                                                 std::uint32_t last_uid) {
   auto db = read();
   auto st = TRY(db->prepare(fmt::format(
-      "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ? "
+      "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = {} AND m.uid BETWEEN ? AND ? "
       "ORDER BY m.uid",
-      kMessageColumns)));
-  st.bind_all(mailbox_id, std::int64_t{first_uid}, std::int64_t{last_uid});
+      kMessageColumns, kOwnedMailbox)));
+  st.bind_all(mailbox.id, mailbox.address_id, std::int64_t{first_uid}, std::int64_t{last_uid});
   return all<Message>(std::move(st), read_message);
 }
 
-Result<Message> SqliteStore::message(Id mailbox_id, std::uint32_t uid) {
+Result<Message> SqliteStore::message(MailboxRef mailbox, std::uint32_t uid) {
   auto db = read();
   auto st = TRY(db->prepare(fmt::format(
-      "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = ? AND m.uid = ?",
-      kMessageColumns)));
-  st.bind_all(mailbox_id, std::int64_t{uid});
+      "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = {} AND m.uid = ?",
+      kMessageColumns, kOwnedMailbox)));
+  st.bind_all(mailbox.id, mailbox.address_id, std::int64_t{uid});
   return one<Message>(std::move(st), read_message, "no such message");
 }
 
@@ -201,13 +202,14 @@ Result<BlobInfo> SqliteStore::blob_info(Id blob_id) {
   }, "no such message content");
 }
 
-Result<std::vector<Headline>> SqliteStore::list_headlines(Id mailbox_id) {
+Result<std::vector<Headline>> SqliteStore::list_headlines(MailboxRef mailbox) {
   auto db = read();
-  auto st = TRY(db->prepare(
+  auto st = TRY(db->prepare(fmt::format(
       "SELECT m.uid, b.hash, b.subject, b.from_name, b.from_address, b.recipients, b.message_id, b.date "
       "FROM message m JOIN blob b ON b.id = m.blob_id "
-      "WHERE m.mailbox_id = ? ORDER BY m.uid"));
-  st.bind_all(mailbox_id);
+      "WHERE m.mailbox_id = {} ORDER BY m.uid",
+      kOwnedMailbox)));
+  st.bind_all(mailbox.id, mailbox.address_id);
   return all<Headline>(std::move(st), [](const Statement& s) {
     return Headline{static_cast<std::uint32_t>(s.int64(0)), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5),
                     s.text(6), s.int64(7)};
@@ -222,13 +224,14 @@ Result<std::optional<std::string>> SqliteStore::blob_data(const std::string& has
   return std::optional<std::string>{st.text(0)};
 }
 
-Result<std::vector<Message>> SqliteStore::find_messages_by_message_id(Id mailbox_id, const std::string& message_id) {
+Result<std::vector<Message>> SqliteStore::find_messages_by_message_id(MailboxRef mailbox,
+                                                                      const std::string& message_id) {
   std::lock_guard lock(m_mutex);
   auto st = TRY(m_db->prepare(fmt::format(
-      "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = ? AND b.message_id = ? "
+      "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = {} AND b.message_id = ? "
       "ORDER BY m.uid",
-      kMessageColumns)));
-  st.bind_all(mailbox_id, message_id);
+      kMessageColumns, kOwnedMailbox)));
+  st.bind_all(mailbox.id, mailbox.address_id, message_id);
   return all<Message>(std::move(st), read_message);
 }
 

@@ -99,6 +99,12 @@ inline std::string join_keywords(const std::vector<std::string>& keywords) {
   return out;
 }
 
+// A folder's id when the address owns it, NULL otherwise: for
+// `m.mailbox_id = {kOwnedMailbox}`, binding the MailboxRef's id, then its
+// address_id. The ownership is part of the query itself, never a separate
+// check that could go stale between two statements.
+inline constexpr const char* kOwnedMailbox = "(SELECT x.id FROM mailbox x WHERE x.id = ? AND x.address_id = ?)";
+
 // Needs: FROM message m JOIN blob b ON b.id = m.blob_id
 inline constexpr const char* kMessageColumns =
     "m.id, m.mailbox_id, m.uid, m.blob_id, b.hash, m.flags, m.keywords, m.internal_date, m.size, m.modseq";

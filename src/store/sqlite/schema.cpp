@@ -3,13 +3,16 @@
 #include <fmt/format.h>
 
 #include <iterator>
+#include <regex>
+#include <string>
+#include <vector>
 
 namespace estafeta::store::sqlite {
 
 namespace {
 
 // Never edit a migration that has shipped: add a new one.
-constexpr const char* kMigrations[] = {
+constexpr const char* kSqlMigrations[] = {
     // 1: accounts, mail, audit.
     R"sql(
 CREATE TABLE counter (
@@ -302,27 +305,116 @@ ALTER TABLE queue_rcpt ADD COLUMN delay_warned INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 
+// The tables whose ids leave the store: sessions, the CLI, the event log,
+// trace and queue ids, and later the web API hold them. Their ids must never
+// be handed out twice: without AUTOINCREMENT, SQLite gives a new row
+// max(rowid) + 1, so deleting the newest folder would let the next folder
+// created (another organisation's, say) take its id, and a session still
+// holding the old id would reach the new folder's mail.
+constexpr const char* kNeverReusedIds[] = {
+    "organisation", "user",  "mail_service", "domain", "address", "access", "device_password",
+    "mailbox",      "blob",  "message",      "queue",  "queue_rcpt", "trace", "audit",
+};
+
+// Schema 8: rebuilds each table of kNeverReusedIds with
+// `id INTEGER PRIMARY KEY AUTOINCREMENT`, keeping its rows, indexes and
+// triggers (SQLite cannot add AUTOINCREMENT to a table in place). The copy
+// seeds sqlite_sequence with the highest id each table has now.
+//
+// SQLite's own procedure for changing a table's definition: with foreign
+// keys off (migrate() turns them off around every migration) and the legacy
+// ALTER TABLE behaviour (a rename does not rewrite the REFERENCES clauses of
+// other tables, which keep naming the table and so point at the new one),
+// rename the old table away, create the new one under the name, copy, drop
+// the old one, recreate its indexes and triggers, then check every foreign
+// key before the commit.
+Status rebuild_with_autoincrement(Database& db) {
+  static const std::regex kPrimaryKey(R"(\bid\s+INTEGER\s+PRIMARY\s+KEY\b)");
+  for (const char* table : kNeverReusedIds) {
+    std::string create;
+    std::vector<std::string> dependents;  // indexes and triggers on the table
+    {
+      auto defs = TRY(db.prepare("SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL"));
+      defs.bind_all(std::string(table));
+      while (TRY(defs.step())) {
+        if (defs.text(0) == "table") create = defs.text(1);
+        else dependents.push_back(defs.text(1));
+      }
+    }
+    std::smatch key;
+    if (create.empty() || !std::regex_search(create, key, kPrimaryKey))
+      return fail(ErrorKind::internal, "store error", fmt::format("schema 8: no id column in table {}", table));
+    if (create.find("AUTOINCREMENT") != std::string::npos) continue;
+    create.insert(static_cast<std::size_t>(key.position(0) + key.length(0)), " AUTOINCREMENT");
+    TRY(db.exec(fmt::format("ALTER TABLE \"{0}\" RENAME TO \"{0}_before_8\"", table).c_str()));
+    TRY(db.exec(create.c_str()));
+    TRY(db.exec(fmt::format("INSERT INTO \"{0}\" SELECT * FROM \"{0}_before_8\"; DROP TABLE \"{0}_before_8\"", table)
+                    .c_str()));
+    for (auto& sql : dependents) TRY(db.exec(sql.c_str()));
+  }
+  return {};
+}
+
+struct Migration {
+  const char* sql = nullptr;        // either SQL text
+  Status (*run)(Database&) = nullptr;  // or a step that needs code
+};
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> all = [] {
+    std::vector<Migration> m;
+    for (const char* sql : kSqlMigrations) m.push_back({sql, nullptr});
+    m.push_back({nullptr, rebuild_with_autoincrement});  // 8
+    return m;
+  }();
+  return all;
+}
+
+Status foreign_keys_hold(Database& db) {
+  auto check = TRY(db.prepare("PRAGMA foreign_key_check"));
+  if (TRY(check.step()))
+    return fail(ErrorKind::internal, "store error",
+                fmt::format("migration left a dangling reference in table {}", check.text(0)));
+  return {};
+}
+
 }  // namespace
 
-int current_schema_version() { return static_cast<int>(std::size(kMigrations)); }
+int current_schema_version() { return static_cast<int>(migrations().size()); }
 
 Status migrate(Database& db) {
-  auto stmt = TRY(db.prepare("PRAGMA user_version"));
-  TRY(stmt.step());
-  int version = static_cast<int>(stmt.int64(0));
+  int version = 0;
+  {
+    // Finished before the migrations run: an open statement would keep
+    // DROP TABLE from running ("database table is locked").
+    auto stmt = TRY(db.prepare("PRAGMA user_version"));
+    TRY(stmt.step());
+    version = static_cast<int>(stmt.int64(0));
+  }
   int latest = current_schema_version();
   if (version > latest)
     return fail(ErrorKind::invalid,
                 fmt::format("this data folder was written by a newer Estafeta (schema {}, this build knows up to {}); "
                             "upgrade Estafeta or restore a backup",
                             version, latest));
-  for (int v = version; v < latest; ++v) {
-    auto tx = TRY(Transaction::begin(db));
-    TRY(db.exec(kMigrations[v]));
-    TRY(db.exec(fmt::format("PRAGMA user_version = {}", v + 1).c_str()));
-    TRY(tx.commit());
-  }
-  return {};
+  if (version == latest) return {};
+  // Both pragmas are no-ops inside a transaction: set them around all the
+  // migrations (see rebuild_with_autoincrement), checked before each commit.
+  TRY(db.exec("PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = ON"));
+  auto migrated = [&]() -> Status {
+    for (int v = version; v < latest; ++v) {
+      auto tx = TRY(Transaction::begin(db));
+      auto& step = migrations()[static_cast<std::size_t>(v)];
+      if (step.sql) TRY(db.exec(step.sql));
+      else TRY(step.run(db));
+      TRY(foreign_keys_hold(db));
+      TRY(db.exec(fmt::format("PRAGMA user_version = {}", v + 1).c_str()));
+      TRY(tx.commit());
+    }
+    return {};
+  }();
+  TRY(db.exec("PRAGMA legacy_alter_table = OFF; PRAGMA foreign_keys = ON"));
+  return migrated;
 }
 
 }  // namespace estafeta::store::sqlite

@@ -72,39 +72,39 @@ class SqliteStore final : public Store {
   Status touch_device_password(Id id, Time when, const std::string& ip) override;
 
   Result<Mailbox> create_mailbox(Id address_id, const std::string& name, SpecialUse use) override;
-  Result<Mailbox> mailbox(Id id) override;
+  Result<Mailbox> mailbox(MailboxRef ref) override;
   Result<Mailbox> find_mailbox(Id address_id, const std::string& name) override;
   Result<Mailbox> find_special_mailbox(Id address_id, SpecialUse use) override;
   Result<std::vector<Mailbox>> list_mailboxes(Id address_id) override;
 
   Result<std::vector<Appended>> append_messages(const BlobInfo& blob,
                                                 const std::vector<AppendTarget>& targets) override;
-  Result<std::vector<Message>> list_messages(Id mailbox_id) override;
-  Result<std::vector<Message>> list_messages_brief(Id mailbox_id) override;
-  Result<std::vector<Message>> list_messages_between(Id mailbox_id, std::uint32_t first_uid,
+  Result<std::vector<Message>> list_messages(MailboxRef mailbox) override;
+  Result<std::vector<Message>> list_messages_brief(MailboxRef mailbox) override;
+  Result<std::vector<Message>> list_messages_between(MailboxRef mailbox, std::uint32_t first_uid,
                                                      std::uint32_t last_uid) override;
-  Result<Message> message(Id mailbox_id, std::uint32_t uid) override;
+  Result<Message> message(MailboxRef mailbox, std::uint32_t uid) override;
   Result<BlobInfo> blob_info(Id blob_id) override;
-  Result<std::vector<Headline>> list_headlines(Id mailbox_id) override;
+  Result<std::vector<Headline>> list_headlines(MailboxRef mailbox) override;
   Result<std::optional<std::string>> blob_data(const std::string& hash) override;
-  Result<std::vector<Message>> find_messages_by_message_id(Id mailbox_id, const std::string& message_id) override;
-  Result<std::vector<std::uint32_t>> search_text(Id mailbox_id, const std::string& needle) override;
+  Result<std::vector<Message>> find_messages_by_message_id(MailboxRef mailbox, const std::string& message_id) override;
+  Result<std::vector<std::uint32_t>> search_text(MailboxRef mailbox, const std::string& needle) override;
   Result<std::size_t> index_pending_text(std::size_t limit) override;
   Result<std::size_t> pending_text_count() override;
 
-  Result<FlagChange> store_flags(Id mailbox_id, const std::vector<std::uint32_t>& uids, FlagOp op,
+  Result<FlagChange> store_flags(MailboxRef mailbox, const std::vector<std::uint32_t>& uids, FlagOp op,
                                  std::uint32_t flags, const std::vector<std::string>& keywords,
                                  std::optional<std::uint64_t> unchanged_since) override;
-  Result<Expunged> expunge(Id mailbox_id, const std::vector<std::uint32_t>& uids) override;
-  Result<std::vector<std::uint32_t>> expunged_since(Id mailbox_id, std::uint64_t modseq) override;
-  Result<std::vector<Message>> changed_since(Id mailbox_id, std::uint64_t modseq) override;
-  Result<CopyResult> copy_messages(Id from_mailbox, const std::vector<std::uint32_t>& uids, Id to_mailbox,
+  Result<Expunged> expunge(MailboxRef mailbox, const std::vector<std::uint32_t>& uids) override;
+  Result<std::vector<std::uint32_t>> expunged_since(MailboxRef mailbox, std::uint64_t modseq) override;
+  Result<std::vector<Message>> changed_since(MailboxRef mailbox, std::uint64_t modseq) override;
+  Result<CopyResult> copy_messages(MailboxRef from, const std::vector<std::uint32_t>& uids, MailboxRef to,
                                    bool move) override;
-  Result<MailboxCounts> mailbox_counts(Id mailbox_id) override;
-  Status rename_mailbox(Id mailbox_id, const std::string& new_name) override;
-  Status delete_mailbox(Id mailbox_id) override;
-  Status set_subscribed(Id mailbox_id, bool subscribed) override;
-  Status set_special_use(Id mailbox_id, SpecialUse use) override;
+  Result<MailboxCounts> mailbox_counts(MailboxRef mailbox) override;
+  Status rename_mailbox(MailboxRef mailbox, const std::string& new_name) override;
+  Status delete_mailbox(MailboxRef mailbox) override;
+  Status set_subscribed(MailboxRef mailbox, bool subscribed) override;
+  Status set_special_use(MailboxRef mailbox, SpecialUse use) override;
   Result<std::vector<std::string>> collect_unreferenced_blobs(std::size_t limit) override;
 
   Result<Accepted> accept_message(const BlobInfo& blob, const std::vector<AppendTarget>& local,
@@ -141,7 +141,7 @@ class SqliteStore final : public Store {
                                  const std::optional<OutboundMessage>& outbound, const std::vector<TraceEntry>& trace);
   Result<Id> insert_blob(const BlobInfo& blob);
   // The waiting text of one folder's messages into the index (text_index.cpp).
-  Status index_pending_text_of(Id mailbox_id);
+  Status index_pending_text_of(MailboxRef mailbox);
   Result<std::vector<Appended>> append_locked(Id blob_id, std::uint64_t size, const std::vector<AppendTarget>& targets);
   Status trace_locked(const TraceEntry& entry);
   Result<Mailbox> create_mailbox_locked(Id address_id, const std::string& name, SpecialUse use, Time now);

@@ -73,7 +73,8 @@ Result<std::size_t> SqliteStore::pending_text_count() {
   return static_cast<std::size_t>(st.int64(0));
 }
 
-Status SqliteStore::index_pending_text_of(Id mailbox_id) {
+Status SqliteStore::index_pending_text_of(MailboxRef mailbox) {
+  auto mailbox_id = mailbox.id;  // owned: search_text checked it
   {
     auto db = read();
     auto any = TRY(db->prepare(
@@ -96,8 +97,14 @@ Status SqliteStore::index_pending_text_of(Id mailbox_id) {
   return tx.commit();
 }
 
-Result<std::vector<std::uint32_t>> SqliteStore::search_text(Id mailbox_id, const std::string& needle) {
-  TRY(index_pending_text_of(mailbox_id));
+Result<std::vector<std::uint32_t>> SqliteStore::search_text(MailboxRef mailbox, const std::string& needle) {
+  {
+    auto db = read();
+    auto owned = TRY(db->prepare(fmt::format("SELECT 1 WHERE {} IS NOT NULL", kOwnedMailbox)));
+    owned.bind_all(mailbox.id, mailbox.address_id);
+    if (!TRY(owned.step())) return fail(ErrorKind::not_found, "no such folder");
+  }
+  TRY(index_pending_text_of(mailbox));
   auto db = read();
   // Trigrams answer needles of three characters or more from the index;
   // shorter ones need a scan of the indexed text (LIKE is case-insensitive
@@ -105,11 +112,13 @@ Result<std::vector<std::uint32_t>> SqliteStore::search_text(Id mailbox_id, const
   bool indexed = utf8_length(needle) >= 3;
   auto st = TRY(db->prepare(
       indexed ? "SELECT m.uid FROM blob_text t JOIN message m ON m.blob_id = t.rowid "
-                "WHERE blob_text MATCH ? AND m.mailbox_id = ? ORDER BY m.uid"
-              : "SELECT m.uid FROM message m JOIN blob_text t ON t.rowid = m.blob_id WHERE m.mailbox_id = ?2 AND "
+                "WHERE blob_text MATCH ?1 AND m.mailbox_id = (SELECT x.id FROM mailbox x WHERE x.id = ?2 AND "
+                "x.address_id = ?3) ORDER BY m.uid"
+              : "SELECT m.uid FROM message m JOIN blob_text t ON t.rowid = m.blob_id WHERE m.mailbox_id = "
+                "(SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3) AND "
                 "(t.headers LIKE ?1 ESCAPE '\\' OR t.body LIKE ?1 ESCAPE '\\' OR t.attachments LIKE ?1 ESCAPE '\\') "
                 "ORDER BY m.uid"));
-  st.bind_all(indexed ? fts_phrase(needle) : like_pattern(needle), mailbox_id);
+  st.bind_all(indexed ? fts_phrase(needle) : like_pattern(needle), mailbox.id, mailbox.address_id);
   return all<std::uint32_t>(std::move(st), [](const Statement& s) { return static_cast<std::uint32_t>(s.int64(0)); });
 }
 
