@@ -77,7 +77,7 @@ class LoginTest : public ::testing::Test {
     auto org = m_store->create_organisation("O").value();
     m_user = m_store->create_user({0, org.id, "ana", "Ana", store::Role::member, "", 0}).value();
     m_service = m_store->create_service(org.id, "s").value();
-    auto dom = m_store->add_domain(m_service.id, "o.example").value();
+    auto dom = m_store->add_domain(m_service.id, "o.example", "").value();
     m_addr = m_store->create_address(dom.id, "team").value();
     m_access = m_store->grant_access(m_addr.id, m_user.id, true).value();
   }

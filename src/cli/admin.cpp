@@ -49,7 +49,13 @@ json to_json(const store::MailService& s) {
   return {{"id", s.id}, {"org_id", s.org_id}, {"name", s.name}, {"locked", s.locked}, {"created", s.created}};
 }
 json to_json(const store::Domain& d) {
-  return {{"id", d.id}, {"service_id", d.service_id}, {"name", d.name}, {"spf_fail", to_string(d.spf_fail)}};
+  json j = {{"id", d.id},           {"service_id", d.service_id},       {"name", d.name},
+            {"spf_fail", to_string(d.spf_fail)}, {"verified", d.verified}};
+  if (!d.verified) {
+    j["verification_name"] = manage::verification_name(d.name);
+    j["verification_value"] = manage::verification_value(d.verify_token);
+  }
+  return j;
 }
 json limit_json(const std::optional<std::uint64_t>& v) { return v ? json(*v) : json(nullptr); }
 json to_json(const store::Address& a) {
@@ -163,15 +169,32 @@ int service_lock(Ctx& c, bool locked) {
 int domain_add(Ctx& c) {
   auto d = c.m.add_domain(c.actor, c.args.service, c.args.domain);
   if (!d) return report(d.error());
-  return done(c, to_json(*d), fmt::format("domain '{}' added to '{}'", d->name, c.args.service));
+  if (d->verified) return done(c, to_json(*d), fmt::format("domain '{}' added to '{}'", d->name, c.args.service));
+  return done(c, to_json(*d),
+              fmt::format("domain '{}' claimed for '{}'; it takes mail once verified: publish the DNS record\n"
+                          "  {} TXT \"{}\"\nthen run 'estafeta admin domain verify {}'",
+                          d->name, c.args.service, manage::verification_name(d->name),
+                          manage::verification_value(d->verify_token), d->name));
+}
+int domain_verify(Ctx& c) {
+  auto d = c.m.verify_domain(c.actor, c.args.domain, *c.services.resolver);
+  if (!d) return report(d.error());
+  return done(c, to_json(*d), fmt::format("domain '{}' verified", d->name));
+}
+int domain_approve(Ctx& c) {
+  auto d = c.m.approve_domain(c.actor, c.args.domain);
+  if (!d) return report(d.error());
+  return done(c, to_json(*d), fmt::format("domain '{}' approved", d->name));
 }
 int domain_list(Ctx& c) {
   auto list = c.m.list_domains(c.actor, c.args.filter);
   if (!list) return report(list.error());
   if (c.args.json) return done(c, to_json_list(*list), "");
   std::vector<std::vector<std::string>> rows;
-  for (auto& d : *list) rows.push_back({std::to_string(d.id), d.name, std::to_string(d.service_id), to_string(d.spf_fail)});
-  print_table({"ID", "DOMAIN", "SERVICE", "SPF-FAIL"}, rows, "no domains");
+  for (auto& d : *list)
+    rows.push_back({std::to_string(d.id), d.name, std::to_string(d.service_id), to_string(d.spf_fail),
+                    d.verified ? "verified" : "pending"});
+  print_table({"ID", "DOMAIN", "SERVICE", "SPF-FAIL", "STATUS"}, rows, "no domains");
   return kExitOk;
 }
 int domain_remove(Ctx& c) {
@@ -402,6 +425,8 @@ constexpr Verb kVerbs[] = {
     {"domain", "list", domain_list},
     {"domain", "remove", domain_remove},
     {"domain", "set", domain_set},
+    {"domain", "verify", domain_verify},
+    {"domain", "approve", domain_approve},
     {"address", "create", address_create},
     {"address", "list", address_list},
     {"address", "delete", address_delete},
@@ -430,6 +455,14 @@ int run_admin(const std::string& noun, const std::string& verb, const AdminArgs&
   auto services = open_from_config(args.config, code);
   if (!services) return code;
   Ctx c{*services, *services->manager, args};
+  if (!args.as_login.empty()) {
+    // The user's own rights, as the web console will give them.
+    auto user = services->store->find_user(args.as_login);
+    if (!user) return report(user.error().kind == ErrorKind::not_found
+                                 ? Error{ErrorKind::not_found, fmt::format("no user '{}'", args.as_login), ""}
+                                 : user.error());
+    c.actor.user = *user;
+  }
   return found->fn(c);
 }
 

@@ -19,6 +19,7 @@ inline constexpr const char* kDefaultConfig = "data/estafeta.toml";
 struct AdminArgs {
   std::string config = kDefaultConfig;
   bool json = false;
+  std::string as_login;  // --as: act as this user; empty: the operator
 
   std::string org;
   std::string login;

@@ -27,6 +27,8 @@ void add_admin(CLI::App& app, Admin& a) {
   auto* admin = app.add_subcommand("admin", "Manage organisations, users, addresses and device passwords");
   admin->add_option("--config", a.args.config, "Config file")->capture_default_str();
   admin->add_flag("--json", a.args.json, "Machine-readable output");
+  admin->add_option("--as", a.args.as_login,
+                    "Act with the rights of this user (an organisation's admin) instead of the operator's");
   admin->require_subcommand(1);
   admin->fallthrough();
   auto& x = a.args;
@@ -60,6 +62,12 @@ void add_admin(CLI::App& app, Admin& a) {
   da->add_option("DOMAIN", x.domain)->required();
   verb(domain, a, "list", "List domains")->add_option("--service", x.filter, "Only this mail service");
   verb(domain, a, "remove", "Remove a domain (it must have no addresses)")->add_option("DOMAIN", x.domain)->required();
+  verb(domain, a, "verify", "Check DNS for a pending domain's verification record")
+      ->add_option("DOMAIN", x.domain)
+      ->required();
+  verb(domain, a, "approve", "Approve a pending domain without DNS proof (operator)")
+      ->add_option("DOMAIN", x.domain)
+      ->required();
   auto* ds = verb(domain, a, "set", "Change a domain's settings");
   ds->add_option("DOMAIN", x.domain)->required();
   ds->add_option("--spf-fail", x.spf_fail, "Mail whose SPF check fails: junk (the default) or reject")->required();

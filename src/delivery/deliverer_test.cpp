@@ -33,7 +33,7 @@ class DelivererTest : public ::testing::Test {
     if (m_domain.id == 0) {
       auto org = m_store->create_organisation("O").value();
       auto svc = m_store->create_service(org.id, "s").value();
-      m_domain = m_store->add_domain(svc.id, "o.example").value();
+      m_domain = m_store->add_domain(svc.id, "o.example", "").value();
     }
     return m_store->create_address(m_domain.id, local).value();
   }

@@ -169,8 +169,13 @@ void run_case(Resolver& zone, const std::string& id, const YAML::Node& test, Out
 
 TEST(SpfConformance, Rfc7208Suite) {
   std::string path = suite_path();
-  ASSERT_TRUE(std::filesystem::exists(path)) << "SPF test suite not found at " << path
-                                             << " (set ESTAFETA_SPF_SUITE)";
+  if (!std::filesystem::exists(path)) {
+    // A clone on its own has no shared/ beside it: skipped, with the reason.
+    // CI always has the suite, so there its absence is a failure.
+    const char* ci = std::getenv("CI");
+    if (!ci || !*ci) GTEST_SKIP() << "SPF test suite not found at " << path << " (set ESTAFETA_SPF_SUITE)";
+    FAIL() << "SPF test suite not found at " << path << " (set ESTAFETA_SPF_SUITE); CI needs it";
+  }
   std::vector<YAML::Node> documents = YAML::LoadAllFromFile(path);
   ASSERT_GT(documents.size(), 10u) << path;
 

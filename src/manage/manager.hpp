@@ -18,6 +18,7 @@
 #include "core/clock.hpp"
 #include "core/event_bus.hpp"
 #include "core/result.hpp"
+#include "dns/resolver.hpp"
 #include "store/store.hpp"
 
 namespace estafeta::manage {
@@ -87,7 +88,18 @@ class Manager {
   Result<store::MailService> create_service(const Actor& actor, const std::string& org, const std::string& name);
   Result<std::vector<store::MailService>> list_services(const Actor& actor, const std::optional<std::string>& org);
   Status set_service_locked(const Actor& actor, const std::string& name, bool locked);
+  // A domain added by an operator is verified at once (the operator's
+  // approval). Added by an organisation's admin, the claim is pending: the
+  // domain is not local (the MX refuses its mail, submission sends it on
+  // to the real owner's servers, no address can be created in it) until
+  // verify_domain finds the token in DNS, or an operator approves it. A
+  // pending claim older than kClaimLifetime gives way to a new claim.
   Result<store::Domain> add_domain(const Actor& actor, const std::string& service, const std::string& domain);
+  // Looks up TXT records at verification_name(domain) through `resolver`;
+  // one equal to verification_value(token) verifies the claim. Blocking.
+  Result<store::Domain> verify_domain(const Actor& actor, const std::string& domain, dns::Resolver& resolver);
+  // An operator vouches for the claim.
+  Result<store::Domain> approve_domain(const Actor& actor, const std::string& domain);
   Result<std::vector<store::Domain>> list_domains(const Actor& actor, const std::optional<std::string>& service);
   Status remove_domain(const Actor& actor, const std::string& domain);
 
@@ -146,6 +158,11 @@ class Manager {
   EventSink& m_bus;  // the store's event log in a server or CLI: reaches every process
   const Clock& m_clock;
 };
+
+// Domain claims: where the token goes and what the record says.
+inline constexpr store::Time kClaimLifetime = 7 * 24 * 3600;
+std::string verification_name(const std::string& domain);  // "_estafeta.<domain>"
+std::string verification_value(const std::string& token);  // "estafeta-verify=<token>"
 
 // Syntax checks (RFC 5321 §4.1.2, RFC 1035 §2.3.1), pure and exposed for tests.
 Status check_domain_name(const std::string& domain);

@@ -1,6 +1,7 @@
 #include "manage/manager.hpp"
 
 #include <algorithm>
+#include <ctime>
 
 #include <gtest/gtest.h>
 
@@ -295,6 +296,73 @@ TEST(QuotaText, SizesCountsAndNone) {
   EXPECT_EQ(format_size(500ull << 20), "500 MiB");
   EXPECT_EQ(format_size(3ull << 29), "1.5 GiB");
   EXPECT_EQ(format_size(20480), "20 KiB");
+}
+
+}  // namespace
+}  // namespace estafeta::manage
+
+namespace estafeta::manage {
+namespace {
+
+// A domain claimed by an organisation's admin is pending until its DNS shows
+// the token (or an operator approves it); a pending domain has no addresses.
+TEST_F(ManagerTest, DomainClaimsNeedProofOfControl) {
+  auto evil = as("admin@beta.example");
+  auto claim = m_mgr->add_domain(evil, "svc-Beta", "Partner.Test.");
+  ASSERT_TRUE(claim) << claim.error().message;
+  EXPECT_FALSE(claim->verified);
+  EXPECT_EQ(claim->verify_token.size(), 32u) << "128 random bits, hex";
+  EXPECT_FALSE(m_store->find_domain("partner.test").value().verified);
+  auto refused = m_mgr->create_address(evil, "bob@partner.test");
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("_estafeta.partner.test"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(m_mgr->approve_domain(evil, "partner.test").error().kind, ErrorKind::permission) << "operators only";
+
+  dns::StaticResolver dns;
+  auto not_yet = m_mgr->verify_domain(evil, "partner.test", dns);
+  ASSERT_FALSE(not_yet);
+  EXPECT_EQ(not_yet.error().kind, ErrorKind::invalid);
+  dns.add_txt("_estafeta.partner.test", "estafeta-verify=" + std::string(32, '0'));
+  EXPECT_FALSE(m_mgr->verify_domain(evil, "partner.test", dns)) << "another token proves nothing";
+  dns.add_txt("_estafeta.partner.test", verification_value(claim->verify_token));
+  EXPECT_EQ(m_mgr->verify_domain(as("admin@acme.example"), "partner.test", dns).error().kind, ErrorKind::not_found)
+      << "only the claiming organisation verifies its claim";
+  auto verified = m_mgr->verify_domain(evil, "partner.test", dns);
+  ASSERT_TRUE(verified) << verified.error().message;
+  EXPECT_TRUE(verified->verified);
+  EXPECT_TRUE(m_store->find_domain("partner.test").value().verified);
+  EXPECT_TRUE(m_mgr->create_address(evil, "bob@partner.test"));
+}
+
+TEST_F(ManagerTest, OperatorsAddOrApproveDomains) {
+  EXPECT_TRUE(m_mgr->add_domain(op, "svc-Acme", "second.example").value().verified);
+  ASSERT_TRUE(m_mgr->add_domain(as("admin@acme.example"), "svc-Acme", "third.example"));
+  ASSERT_TRUE(m_mgr->approve_domain(op, "third.example"));
+  EXPECT_TRUE(m_store->find_domain("third.example").value().verified);
+}
+
+TEST_F(ManagerTest, AStalePendingClaimGivesWay) {
+  // The store stamps rows with the system's time: a clock that starts there.
+  ManualClock clock{static_cast<std::int64_t>(std::time(nullptr))};
+  Manager mgr(*m_store, m_keyring, m_bus, clock);
+  ASSERT_TRUE(mgr.add_domain(as("admin@beta.example"), "svc-Beta", "squat.example"));
+  auto early = mgr.add_domain(as("admin@acme.example"), "svc-Acme", "squat.example");
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().kind, ErrorKind::exists);
+  clock.advance(kClaimLifetime + 60);
+  auto taken = mgr.add_domain(as("admin@acme.example"), "svc-Acme", "squat.example");
+  ASSERT_TRUE(taken) << taken.error().message;
+  auto acme = m_store->find_service("svc-Acme").value();
+  EXPECT_EQ(m_store->find_domain("squat.example").value().service_id, acme.id);
+}
+
+TEST_F(ManagerTest, NoLoginInsideAnotherOrganisationsDomain) {
+  auto r = m_mgr->create_user(as("admin@acme.example"), "Acme", "ceo@beta.example", "CEO", store::Role::member, "");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::invalid);
+  EXPECT_FALSE(m_mgr->create_user(op, "Acme", "x@beta.example", "X", store::Role::member, ""));
+  EXPECT_TRUE(m_mgr->create_user(op, "Acme", "ceo@acme.example", "CEO", store::Role::member, ""));
+  EXPECT_TRUE(m_mgr->create_user(op, "Acme", "ana@gmail.example", "Ana", store::Role::member, ""));
 }
 
 }  // namespace

@@ -6,9 +6,6 @@
 
 namespace estafeta::manage {
 
-namespace {
-}  // namespace
-
 Result<store::MailService> Manager::create_service(const Actor& actor, const std::string& org_name,
                                                    const std::string& name) {
   auto org = TRY(visible_org(actor, org_name));
@@ -39,18 +36,6 @@ Status Manager::set_service_locked(const Actor& actor, const std::string& name, 
   }
   audit(actor, s.org_id, locked ? "service.lock" : "service.unlock", name);
   return {};
-}
-
-Result<store::Domain> Manager::add_domain(const Actor& actor, const std::string& service, const std::string& domain) {
-  auto s = TRY(m_store.find_service(service));
-  if (!actor.is_operator() && actor.user->org_id != s.org_id) return fail(ErrorKind::not_found, "no such mail service");
-  TRY(may_manage_org(actor, s.org_id));
-  auto name = ascii_lower(domain);
-  if (name.ends_with('.')) name.pop_back();
-  TRY(check_domain_name(name));
-  auto d = TRY(m_store.add_domain(s.id, name));
-  audit(actor, s.org_id, "domain.add", name, fmt::format("service={}", service));
-  return d;
 }
 
 Result<std::vector<store::Domain>> Manager::list_domains(const Actor& actor, const std::optional<std::string>& service) {
@@ -88,6 +73,12 @@ Result<store::Address> Manager::create_address(const Actor& actor, const std::st
   if (!actor.is_operator() && actor.user->org_id != s.org_id)
     return fail(ErrorKind::not_found, fmt::format("the domain '{}' is not in any of your mail services", domain_name));
   TRY(may_manage_org(actor, s.org_id));
+  if (!domain->verified)
+    return fail(ErrorKind::invalid,
+                fmt::format("the domain '{}' is not verified yet: publish a TXT record {} with \"{}\" and run "
+                            "'estafeta admin domain verify {}'",
+                            domain_name, verification_name(domain_name), verification_value(domain->verify_token),
+                            domain_name));
   auto a = TRY(m_store.create_address(domain->id, local));
   audit(actor, s.org_id, "address.create", a.address);
   return a;

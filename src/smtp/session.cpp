@@ -3,6 +3,8 @@
 #include "core/ascii.hpp"
 #include "smtp/session.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "auth/login.hpp"
@@ -242,11 +244,16 @@ Reply Session::rcpt(const Command& c) {
     // "<Postmaster>" without a domain (RFC 5321 §4.1.1.3): our host name if
     // we serve it, otherwise the first domain we serve.
     domain = ascii_lower(m_options.hostname);
-    if (!store.find_domain(domain))
-      if (auto all = store.list_domains(std::nullopt); all && !all->empty()) domain = all->front().name;
+    if (auto ours = store.find_domain(domain); !ours || !ours->verified)
+      if (auto all = store.list_domains(std::nullopt))
+        if (auto d = std::find_if(all->begin(), all->end(), [](auto& x) { return x.verified; }); d != all->end())
+          domain = d->name;
   }
   auto local_domain = domain.starts_with('[') ? Result<store::Domain>(fail(ErrorKind::not_found, ""))
                                               : store.find_domain(domain);
+  // A claim not yet proven (manage/domains.cpp) is not ours: its mail is
+  // the real owner's.
+  if (local_domain && !local_domain->verified) local_domain = fail(ErrorKind::not_found, "");
   if (!local_domain) {
     if (local_domain.error().kind != ErrorKind::not_found)
       return Reply{reply(451, "4.3.0", "temporary failure, try again later")};

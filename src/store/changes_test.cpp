@@ -24,7 +24,7 @@ class ChangesTest : public ::testing::Test {
     reopen();
     auto org = s().create_organisation("Org").value();
     auto service = s().create_service(org.id, "svc").value();
-    m_domain = s().add_domain(service.id, "example.org").value();
+    m_domain = s().add_domain(service.id, "example.org", "").value();
     m_address = s().create_address(m_domain.id, "info").value();
     m_inbox = box("INBOX");
   }
@@ -742,7 +742,7 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
   auto u = append(x, 2);
   auto fresh_schema = raw_int("SELECT count(*) FROM sqlite_master");
   for (auto* t : {"mailbox", "message", "address", "blob"}) without_autoincrement(t);
-  raw("PRAGMA user_version = 7");
+  raw("ALTER TABLE domain DROP COLUMN verified; ALTER TABLE domain DROP COLUMN verify_token; PRAGMA user_version = 7");
   EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE sql LIKE '%AUTOINCREMENT%' AND name = 'mailbox'"), 0);
 
   reopen();
@@ -770,6 +770,7 @@ TEST_F(ChangesTest, MigratesFromSchemaOne) {
       "ALTER TABLE address DROP COLUMN quota_messages; ALTER TABLE address DROP COLUMN save_sent; "
       "ALTER TABLE address DROP COLUMN used_bytes; ALTER TABLE address DROP COLUMN used_messages; "
       "ALTER TABLE domain DROP COLUMN spf_fail; DROP TABLE blob_text_pending; DROP TABLE blob_data; "
+      "ALTER TABLE domain DROP COLUMN verified; ALTER TABLE domain DROP COLUMN verify_token; "
       "PRAGMA user_version = 1;");
   EXPECT_EQ(raw_int("PRAGMA user_version"), 1);
   EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE name = 'expunged'"), 0);

@@ -20,7 +20,7 @@ class QuotaStoreTest : public ::testing::Test {
     reopen();
     auto org = s().create_organisation("Org").value();
     auto svc = s().create_service(org.id, "svc").value();
-    m_domain = s().add_domain(svc.id, "q.example").value();
+    m_domain = s().add_domain(svc.id, "q.example", "").value();
     m_address = s().create_address(m_domain.id, "info").value();
     m_other = s().create_address(m_domain.id, "other").value();
   }
@@ -155,6 +155,7 @@ TEST_F(QuotaStoreTest, MigrationCountsExistingMessages) {
       "ALTER TABLE address DROP COLUMN used_messages; ALTER TABLE domain DROP COLUMN spf_fail;"
       "DROP TABLE blob_text_pending; DROP TABLE blob_data;"  // schema 6
       "ALTER TABLE queue_rcpt DROP COLUMN delay_warned;"     // schema 7
+      "ALTER TABLE domain DROP COLUMN verified; ALTER TABLE domain DROP COLUMN verify_token;"  // schema 9
       "PRAGMA user_version = 4;";
   char* err = nullptr;
   EXPECT_EQ(sqlite3_exec(db, downgrade, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");

@@ -63,11 +63,14 @@ class Store {
   virtual Status delete_service(Id id) = 0;  // in_use while it has domains
 
   // --- domains
-  virtual Result<Domain> add_domain(Id service_id, const std::string& name) = 0;
+  // `verify_token` empty: the domain is verified at once (an operator's
+  // approval); otherwise the claim is pending until set_domain_verified.
+  virtual Result<Domain> add_domain(Id service_id, const std::string& name, const std::string& verify_token) = 0;
   virtual Result<Domain> find_domain(const std::string& name) = 0;
   virtual Result<std::vector<Domain>> list_domains(std::optional<Id> service_id) = 0;
   virtual Status remove_domain(Id id) = 0;  // in_use while it has addresses
   virtual Status set_domain_spf_fail(Id id, SpfFailPolicy policy) = 0;
+  virtual Status set_domain_verified(Id id) = 0;
 
   // --- addresses
   // Creates the address and its default mailboxes (kDefaultMailboxes) at once.

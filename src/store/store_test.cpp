@@ -45,7 +45,7 @@ class StoreTest : public ::testing::Test {
     u.role = Role::admin;
     c.user = s().create_user(u).value();
     c.service = s().create_service(c.org.id, "svc-" + tag).value();
-    c.domain = s().add_domain(c.service.id, tag + ".example").value();
+    c.domain = s().add_domain(c.service.id, tag + ".example", "").value();
     c.address = s().create_address(c.domain.id, "info").value();
     return c;
   }
@@ -109,7 +109,7 @@ TEST_F(StoreTest, ServicesDomainsAddresses) {
   EXPECT_EQ(c.address.org_id, c.org.id);
   EXPECT_EQ(c.address.service_id, c.service.id);
   EXPECT_EQ(s().create_service(c.org.id, "SVC-one").error().kind, ErrorKind::exists);
-  EXPECT_EQ(s().add_domain(c.service.id, "ONE.example").error().kind, ErrorKind::exists);
+  EXPECT_EQ(s().add_domain(c.service.id, "ONE.example", "").error().kind, ErrorKind::exists);
   EXPECT_EQ(s().create_address(c.domain.id, "INFO").error().kind, ErrorKind::exists);
   EXPECT_EQ(s().create_address(9999, "x").error().kind, ErrorKind::not_found);
   EXPECT_EQ(s().find_address("INFO@One.Example").value().id, c.address.id);

@@ -47,12 +47,19 @@ enum class SpfFailPolicy { junk, reject };
 const char* to_string(SpfFailPolicy policy);
 std::optional<SpfFailPolicy> parse_spf_fail_policy(std::string_view text);  // "junk" | "reject"
 
+// A domain is local (the MX takes its mail, submission delivers to it at
+// once, addresses may be created in it) only once its organisation has
+// proven control of it: a DNS TXT record with the claim's token, or an
+// operator's approval. Until then the claim is pending and the domain is,
+// for mail, someone else's.
 struct Domain {
   Id id = 0;
   Id service_id = 0;
   std::string name;  // lower case
   Time created = 0;
   SpfFailPolicy spf_fail = SpfFailPolicy::junk;
+  bool verified = true;
+  std::string verify_token;  // pending claims: the value to publish (public, not a secret)
 };
 
 // What an administrator sets per address (estafeta admin address set).

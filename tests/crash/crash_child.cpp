@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   if (!addr) {
     auto org = (*store)->create_organisation("Crash").value();
     auto svc = (*store)->create_service(org.id, "crash").value();
-    auto dom = (*store)->add_domain(svc.id, "test.example").value();
+    auto dom = (*store)->add_domain(svc.id, "test.example", "").value();
     addr = (*store)->create_address(dom.id, "crash").value();
   }
   auto inbox = (*store)->find_mailbox(addr->id, "INBOX").value();

@@ -176,14 +176,21 @@ Status SqliteStore::delete_service(Id id) {
 
 // --- domains
 
-Result<Domain> SqliteStore::add_domain(Id service_id, const std::string& name) {
+Result<Domain> SqliteStore::add_domain(Id service_id, const std::string& name, const std::string& verify_token) {
   std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare("INSERT INTO domain (service_id, name, created) VALUES (?, ?, ?)"));
+  auto st = TRY(m_db->prepare(
+      "INSERT INTO domain (service_id, name, created, verified, verify_token) VALUES (?, ?, ?, ?, ?)"));
   auto now = unix_now();
   auto normal = ascii_lower(name);
-  TRY(name_conflict(st.bind_all(service_id, normal, now).run(),
+  bool verified = verify_token.empty();
+  TRY(name_conflict(st.bind_all(service_id, normal, now, std::int64_t{verified}, verify_token).run(),
                     fmt::format("the domain '{}' is already in use", normal)));
-  return Domain{m_db->last_insert_id(), service_id, normal, now};
+  return Domain{.id = m_db->last_insert_id(),
+                .service_id = service_id,
+                .name = normal,
+                .created = now,
+                .verified = verified,
+                .verify_token = verify_token};
 }
 
 Result<Domain> SqliteStore::find_domain(const std::string& name) {
@@ -208,6 +215,14 @@ Status SqliteStore::remove_domain(Id id) {
   TRY(count.step());
   if (count.int64(0) > 0) return fail(ErrorKind::in_use, "the domain still has addresses; delete them first");
   auto st = TRY(m_db->prepare("DELETE FROM domain WHERE id = ?"));
+  TRY(st.bind_all(id).run());
+  if (m_db->changes() == 0) return fail(ErrorKind::not_found, "no such domain");
+  return {};
+}
+
+Status SqliteStore::set_domain_verified(Id id) {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare("UPDATE domain SET verified = 1, verify_token = '' WHERE id = ?"));
   TRY(st.bind_all(id).run());
   if (m_db->changes() == 0) return fail(ErrorKind::not_found, "no such domain");
   return {};

@@ -40,11 +40,12 @@ class SqliteStore final : public Store {
   Status set_service_locked(Id id, bool locked) override;
   Status delete_service(Id id) override;
 
-  Result<Domain> add_domain(Id service_id, const std::string& name) override;
+  Result<Domain> add_domain(Id service_id, const std::string& name, const std::string& verify_token) override;
   Result<Domain> find_domain(const std::string& name) override;
   Result<std::vector<Domain>> list_domains(std::optional<Id> service_id) override;
   Status remove_domain(Id id) override;
   Status set_domain_spf_fail(Id id, SpfFailPolicy policy) override;
+  Status set_domain_verified(Id id) override;
 
   Result<Address> create_address(Id domain_id, const std::string& local_part) override;
   Result<Address> address(Id id) override;
