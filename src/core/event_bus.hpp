@@ -23,6 +23,7 @@ enum class EventKind {
   access_revoked,     // access id (all devices of it), address
   service_locked,     // service id: every session of its addresses ends
   mailbox_deleted,    // mailbox, address: sessions that have it selected end
+  mailbox_renamed,    // mailbox (and its children), address: sessions that have one selected end
 };
 
 struct Event {

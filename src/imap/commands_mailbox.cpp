@@ -207,6 +207,20 @@ Reply cmd_rename(Context& ctx, Command& c) {
   if (box->special_use != store::SpecialUse::none && !may_change_special(ctx))
     return tagged_no(c.tag, "you may not change this address's special folders", "NOPERM");
   if (auto st = ctx.services.store->rename_mailbox(box->ref(), *to); !st) return from_error(c.tag, st.error());
+  // This session's selection follows its own rename (of the folder or of a
+  // parent); other sessions that have one of them selected end. (Renaming
+  // INBOX moves its messages out: others see them expunged, INBOX stays.)
+  if (box->name != "INBOX") {
+    if (ctx.selected) {
+      auto& name = ctx.selected->mailbox().name;
+      if (name == box->name) ctx.selected->renamed(*to);
+      else if (name.starts_with(box->name + "/")) ctx.selected->renamed(*to + name.substr(box->name.size()));
+    }
+    Event e{EventKind::mailbox_renamed};
+    e.address_id = address_id(ctx);
+    e.mailbox_id = box->id;
+    ctx.services.bus->publish(e);
+  }
   Reply r;
   append_updates(ctx, r, true);
   append_tagged(r, c.tag, "OK", "RENAME completed");

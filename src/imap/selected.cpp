@@ -107,7 +107,7 @@ Result<store::Mailbox> SelectedMailbox::reread(store::Store& store) {
   if (m_lost) return fail(ErrorKind::not_found, "the selected folder no longer exists");
   auto box = store.mailbox(m_box.ref());
   if (!box && box.error().kind != ErrorKind::not_found) return box;  // a store fault: try again later
-  if (!box || box->uidvalidity != m_box.uidvalidity) {
+  if (!box || box->uidvalidity != m_box.uidvalidity || box->name != m_box.name) {
     m_lost = true;
     return fail(ErrorKind::not_found, "the selected folder no longer exists");
   }

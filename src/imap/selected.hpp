@@ -60,12 +60,15 @@ class SelectedMailbox {
   Result<std::string> poll(store::Store& store, const PollOptions& options);
 
   // Whether the folder is still the one this session selected: it exists
-  // under the session's address with the same UIDVALIDITY. When it is not
-  // (another session deleted it), the selection is lost for good (lost()),
-  // and the session must end: its sequence numbers and UIDs name nothing
-  // any more (RFC 9051 §2.3.1.1). poll() checks the same.
+  // under the session's address with the same name and UIDVALIDITY. When
+  // it is not (another session deleted or renamed it), the selection is
+  // lost for good (lost()), and the session must end: what the client
+  // holds (name, sequence numbers, UIDs) no longer names what it did (RFC
+  // 9051 §2.3.1.1). poll() checks the same.
   Status check(store::Store& store);
   bool lost() const { return m_lost; }
+  // This session renamed the folder (or a parent of it) itself: it stays selected.
+  void renamed(std::string name) { m_box.name = std::move(name); }
 
   // This session expunged these UIDs itself: drop them and return the
   // EXPUNGE (descending sequence numbers) or VANISHED responses.

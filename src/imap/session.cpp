@@ -216,8 +216,8 @@ void Session::tls_started() {
 
 std::optional<std::string> Session::ended_by(const Event& e) const {
   if (!m_ctx.who) return std::nullopt;
-  if (e.kind == EventKind::mailbox_deleted && m_ctx.selected && e.mailbox_id == m_ctx.selected->id() &&
-      e.address_id == m_ctx.who->address.id)
+  if ((e.kind == EventKind::mailbox_deleted || e.kind == EventKind::mailbox_renamed) && m_ctx.selected &&
+      e.mailbox_id == m_ctx.selected->id() && e.address_id == m_ctx.who->address.id)
     return std::string(kSelectionLost);
   return net::ends_session(*m_ctx.who, e);
 }
@@ -229,6 +229,8 @@ bool Session::concerns(const Event& e) const {
     case EventKind::flags_changed:
     case EventKind::message_expunged:
       return e.mailbox_id == m_ctx.selected->id();
+    case EventKind::mailbox_renamed:  // a parent of the selected folder, perhaps: poll() finds out
+      return m_ctx.who && e.address_id == m_ctx.who->address.id;
     default:
       return false;
   }

@@ -49,7 +49,7 @@ class Session {
   const Context& context() const { return m_ctx; }
 
   // The BYE text when the selected folder was deleted under the session.
-  static constexpr const char* kSelectionLost = "the selected folder was deleted by another session";
+  static constexpr const char* kSelectionLost = "the selected folder was deleted or renamed by another session";
 
  private:
   // Ends the session after `reply`: the selected folder is gone.

@@ -129,6 +129,31 @@ class IsolationTest(unittest.TestCase):
         self.assertEqual([l for l in untagged if l.startswith(b"* SEARCH")], [b"* SEARCH"], "nothing copied out")
         self.assertTrue(self.mail.alive())
 
+    def test_a_folder_renamed_by_another_session_ends_its_selection(self):
+        s1 = self.session(DEMO_ADDRESS, self.mail.password)
+        s2 = self.session(DEMO_ADDRESS, self.mail.password)
+        idle = self.session(DEMO_ADDRESS, self.mail.password)
+        self.ok(s1, "CREATE Old/Child")
+        self.append(s1, "Old/Child", DEMO_ADDRESS, 1)
+        self.ok(s1, "SELECT Old")
+        self.ok(idle, "SELECT Old/Child")
+        idle.send("i IDLE\r\n")
+        self.assertTrue(idle.line().startswith(b"+ "))
+        self.ok(s2, "RENAME Old New")
+        self.assertBye(s1)
+        self.assertBye(idle)  # the child was renamed with its parent
+
+    def test_a_session_keeps_the_folder_it_renames_itself(self):
+        s = self.session(DEMO_ADDRESS, self.mail.password)
+        self.ok(s, "CREATE Mine/Sub")
+        self.append(s, "Mine/Sub", DEMO_ADDRESS, 2)
+        self.ok(s, "SELECT Mine/Sub")
+        self.ok(s, "RENAME Mine Ours")
+        untagged = self.ok(s, "UID FETCH 1:* (FLAGS)")
+        self.assertEqual(len([l for l in untagged if b" FETCH " in l]), 2, untagged)
+        self.ok(s, "RENAME INBOX Saved")  # INBOX stays; the selection is elsewhere
+        self.ok(s, "NOOP")
+
     def test_sessions_never_see_another_address_while_folders_and_addresses_come_and_go(self):
         """Random CREATE/DELETE of folders and create/delete of addresses in two
         organisations while sessions stay selected; after every step, every
