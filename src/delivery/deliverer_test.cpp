@@ -70,7 +70,7 @@ TEST_F(DelivererTest, StoresIndexesAndNotifies) {
   EXPECT_EQ(info.message_id, "m1@example.org");
   EXPECT_NE(info.envelope_json.find("Hello 1"), std::string::npos);
   EXPECT_NE(info.bodystructure_json.find("plain"), std::string::npos);
-  EXPECT_EQ(m_store->search_text(inbox, "pelícano").value(), std::vector<std::uint32_t>{(*r)[0].uid});
+  EXPECT_EQ(m_store->search_text(inbox, "pelícano", store::TextScope::whole).value(), std::vector<std::uint32_t>{(*r)[0].uid});
 }
 
 TEST_F(DelivererTest, OneBlobForManyRecipients) {

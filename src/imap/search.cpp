@@ -76,8 +76,8 @@ class Evaluator {
       case K::header:
         if (k.text.empty()) return !f.field(k.field).empty();
         return header_has(f, k.field, k.text);
-      case K::body:
-      case K::text: return TRY(indexed(k.text))->contains(m.uid);
+      case K::body: return TRY(indexed(k.text, store::TextScope::body))->contains(m.uid);
+      case K::text: return TRY(indexed(k.text, store::TextScope::whole))->contains(m.uid);
       case K::before: return day(m.internal_date) < k.date;
       case K::on: return day(m.internal_date) == k.date;
       case K::since: return day(m.internal_date) >= k.date;
@@ -116,17 +116,18 @@ class Evaluator {
     }
     return it->second.contains(f.msg().uid);
   }
-  Result<const std::set<std::uint32_t>*> indexed(const std::string& text) {
-    auto it = m_text.find(text);
+  Result<const std::set<std::uint32_t>*> indexed(const std::string& text, store::TextScope scope) {
+    auto key = std::make_pair(text, scope);
+    auto it = m_text.find(key);
     if (it == m_text.end()) {
-      auto uids = TRY(m_ctx.services.store->search_text(m_ctx.selected->ref(), text));
-      it = m_text.emplace(text, std::set<std::uint32_t>(uids.begin(), uids.end())).first;
+      auto uids = TRY(m_ctx.services.store->search_text(m_ctx.selected->ref(), text, scope));
+      it = m_text.emplace(std::move(key), std::set<std::uint32_t>(uids.begin(), uids.end())).first;
     }
     return &it->second;
   }
 
   Context& m_ctx;
-  std::map<std::string, std::set<std::uint32_t>> m_text;
+  std::map<std::pair<std::string, store::TextScope>, std::set<std::uint32_t>> m_text;
   std::map<std::pair<const SequenceSet*, bool>, std::set<std::uint32_t>> m_sets;
 };
 

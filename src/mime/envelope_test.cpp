@@ -177,3 +177,20 @@ References: <p0@example.org>
 
 }  // namespace
 }  // namespace estafeta::mime
+
+namespace estafeta::mime {
+namespace {
+
+// IMAP TEXT looks at the whole header (RFC 9051 §6.4.4): every field goes
+// into the search text, name and decoded value.
+TEST(MimeSearchText, EveryHeaderFieldIsSearchable) {
+  const auto p = parse_ok(
+      "Subject: hi\r\nX-Header: qwertyuiop\r\nX-Encoded: =?utf-8?q?caf=C3=A9?=\r\nX-Folded: one\r\n two\r\n\r\nbody\r\n");
+  EXPECT_NE(p.msg.text.headers.find("X-Header: qwertyuiop"), std::string::npos) << p.msg.text.headers;
+  EXPECT_NE(p.msg.text.headers.find("X-Encoded: café"), std::string::npos) << p.msg.text.headers;
+  EXPECT_NE(p.msg.text.headers.find("X-Folded: one two"), std::string::npos) << p.msg.text.headers;
+  EXPECT_EQ(p.msg.text.body.find("qwertyuiop"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace estafeta::mime

@@ -23,6 +23,7 @@ namespace estafeta::mime::detail {
 namespace {
 
 constexpr std::size_t kPreviewChars = 200;
+constexpr std::size_t kMaxHeaderText = 64 * 1024;  // bytes of header text indexed (all fields, decoded)
 
 std::string field_text(const std::vector<HeaderField>& fields, std::string_view name) {
   const HeaderField* f = find_field(fields, name);
@@ -135,6 +136,17 @@ void summarize(std::string_view raw, const Part& root, const Limits& limits, Sum
         if (a.is_mailbox() && !a.addr_spec().empty()) summary.to.push_back(a.addr_spec());
     }
   }
+  // Every other field too, name and value (RFC 9051 §6.4.4: TEXT looks
+  // at the whole header), bounded like the body text.
+  for (const HeaderField& f : fields) {
+    bool listed = false;
+    for (std::string_view name : {"Subject", "From", "To", "Cc", "Bcc", "Reply-To"})
+      listed = listed || ascii_iequals(f.name, name);
+    if (listed) continue;
+    if (headers.size() >= kMaxHeaderText) break;
+    headers += (headers.empty() ? "" : "\n") + std::string(f.name) + ": " + decode_header_text(to_valid_utf8(unfold(f.value)));
+  }
+  truncate_utf8(headers, kMaxHeaderText);
   text.headers = std::move(headers);
 
   summary.date = decode_date(field_text(fields, "Date"));

@@ -348,7 +348,7 @@ TEST_F(ChangesTest, CallsOnAFolderAreScopedByItsAddress) {
   EXPECT_TRUE(missing(s().message(forged, u[0])));
   EXPECT_TRUE(s().list_headlines(forged).value().empty());
   EXPECT_TRUE(s().find_messages_by_message_id(forged, "").value().empty());
-  EXPECT_TRUE(missing(s().search_text(forged, "body")));
+  EXPECT_TRUE(missing(s().search_text(forged, "body", TextScope::whole)));
   EXPECT_TRUE(missing(s().store_flags(forged, u, FlagOp::remove, flag_seen, {}, std::nullopt)));
   EXPECT_TRUE(missing(s().expunge(forged, u)));
   EXPECT_TRUE(missing(s().expunged_since(forged, 0)));
@@ -447,7 +447,7 @@ TEST_F(ChangesTest, CopyToAnotherAddress) {
   EXPECT_EQ(copy.blob_id, original.blob_id) << "same content, stored once";
   EXPECT_EQ(copy.size, original.size);
   EXPECT_EQ(copy.modseq, r->target_modseq);
-  EXPECT_EQ(s().search_text(target, "body of").value().size(), 5u);
+  EXPECT_EQ(s().search_text(target, "body of", TextScope::whole).value().size(), 5u);
 }
 
 TEST_F(ChangesTest, CopyIntoTheSameMailbox) {
@@ -729,7 +729,7 @@ TEST_F(ChangesTest, CollectUnreferencedBlobs) {
   // The same content arriving again is stored and indexed afresh.
   auto again = s().append_messages(blob("h0"), {{m_inbox, 0, {}, 1}});
   ASSERT_TRUE(again);
-  EXPECT_EQ(s().search_text(m_inbox, "body of h0").value(), Uids{(*again)[0].uid});
+  EXPECT_EQ(s().search_text(m_inbox, "body of h0", TextScope::whole).value(), Uids{(*again)[0].uid});
   EXPECT_EQ(s().integrity_check().value(), "");
 }
 

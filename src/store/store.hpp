@@ -134,8 +134,11 @@ class Store {
   // (a file holds it, or no such blob). Used by BlobStore::get.
   virtual Result<std::optional<std::string>> blob_data(const std::string& hash) = 0;
   virtual Result<std::vector<Message>> find_messages_by_message_id(MailboxRef mailbox, const std::string& message_id) = 0;
-  // Full-text search (substring, case-insensitive) over headers, body and attachment names.
-  virtual Result<std::vector<std::uint32_t>> search_text(MailboxRef mailbox, const std::string& needle) = 0;
+  // Full-text search (substring, case-insensitive) over headers, body and
+  // attachment names, or the body only; ascending UIDs. Answered from the
+  // index: the cost follows the matches, not the folder's size.
+  virtual Result<std::vector<std::uint32_t>> search_text(MailboxRef mailbox, const std::string& needle,
+                                                         TextScope scope) = 0;
   // Moves up to `limit` messages' text into the full-text index (accepted
   // mail waits outside it, see store/text_indexer.hpp); returns how many.
   virtual Result<std::size_t> index_pending_text(std::size_t limit) = 0;

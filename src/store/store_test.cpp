@@ -300,15 +300,19 @@ TEST_F(StoreTest, FullTextSearch) {
   auto a = s().append_messages(blob("a", "Quarterly Report attached, ñandú inside"), {{inbox.ref(), 0, {}, 1}}).value();
   auto b = s().append_messages(blob("b", "lunch on friday?"), {{inbox.ref(), 0, {}, 1}}).value();
   s().append_messages(blob("c", "quarterly report for the spam folder"), {{junk.ref(), 0, {}, 1}}).value();
-  EXPECT_EQ(s().search_text(inbox.ref(), "quarterly").value(), std::vector<std::uint32_t>{a[0].uid});
-  EXPECT_EQ(s().search_text(inbox.ref(), "REPORT att").value(), std::vector<std::uint32_t>{a[0].uid});
-  EXPECT_EQ(s().search_text(inbox.ref(), "ñandú").value(), std::vector<std::uint32_t>{a[0].uid});
-  EXPECT_EQ(s().search_text(inbox.ref(), "Fri").value(), std::vector<std::uint32_t>{b[0].uid});
-  EXPECT_EQ(s().search_text(inbox.ref(), "on").value().size(), 1u) << "two-letter needle scans";
-  EXPECT_TRUE(s().search_text(inbox.ref(), "nothing like this").value().empty());
-  EXPECT_TRUE(s().search_text(inbox.ref(), "\"quoted\" AND OR NOT *").value().empty()) << "query syntax is literal";
-  EXPECT_TRUE(s().search_text(inbox.ref(), "100%_").value().empty());
-  EXPECT_EQ(s().search_text(inbox.ref(), "Subject a").value(), std::vector<std::uint32_t>{a[0].uid}) << "headers too";
+  EXPECT_EQ(s().search_text(inbox.ref(), "quarterly", TextScope::whole).value(), std::vector<std::uint32_t>{a[0].uid});
+  EXPECT_EQ(s().search_text(inbox.ref(), "REPORT att", TextScope::whole).value(), std::vector<std::uint32_t>{a[0].uid});
+  EXPECT_EQ(s().search_text(inbox.ref(), "ñandú", TextScope::whole).value(), std::vector<std::uint32_t>{a[0].uid});
+  EXPECT_EQ(s().search_text(inbox.ref(), "Fri", TextScope::whole).value(), std::vector<std::uint32_t>{b[0].uid});
+  EXPECT_EQ(s().search_text(inbox.ref(), "on", TextScope::whole).value().size(), 1u) << "two-letter needle scans";
+  EXPECT_TRUE(s().search_text(inbox.ref(), "nothing like this", TextScope::whole).value().empty());
+  EXPECT_TRUE(s().search_text(inbox.ref(), "\"quoted\" AND OR NOT *", TextScope::whole).value().empty()) << "query syntax is literal";
+  EXPECT_TRUE(s().search_text(inbox.ref(), "100%_", TextScope::whole).value().empty());
+  EXPECT_EQ(s().search_text(inbox.ref(), "Subject a", TextScope::whole).value(), std::vector<std::uint32_t>{a[0].uid}) << "headers too";
+  EXPECT_TRUE(s().search_text(inbox.ref(), "Subject a", TextScope::body).value().empty()) << "BODY: not the headers";
+  EXPECT_TRUE(s().search_text(inbox.ref(), "Su", TextScope::body).value().empty()) << "short needles too";
+  EXPECT_EQ(s().search_text(inbox.ref(), "REPORT att", TextScope::body).value(), std::vector<std::uint32_t>{a[0].uid});
+  EXPECT_EQ(s().search_text(inbox.ref(), "on", TextScope::body).value().size(), 1u);
   EXPECT_EQ(s().find_messages_by_message_id(inbox.ref(), "id-b@x").value().size(), 1u);
 }
 
@@ -320,7 +324,7 @@ TEST_F(StoreTest, TextWaitingForTheIndexIsFoundAndIndexedInTheBackground) {
   auto junk = s().find_mailbox(c.address.id, "Junk").value();
   auto in = s().append_messages(blob("w1", "the zebra crossing"), {{inbox.ref(), 0, {}, 1}}).value();
   s().append_messages(blob("w2", "another zebra, in junk"), {{junk.ref(), 0, {}, 1}}).value();
-  EXPECT_EQ(s().search_text(inbox.ref(), "ZEBRA").value(), std::vector<std::uint32_t>{in[0].uid});
+  EXPECT_EQ(s().search_text(inbox.ref(), "ZEBRA", TextScope::whole).value(), std::vector<std::uint32_t>{in[0].uid});
   // The inbox's text went in with the search; Junk's is still waiting.
   EXPECT_EQ(s().index_pending_text(100).value(), 1u);
   EXPECT_EQ(s().index_pending_text(100).value(), 0u) << "nothing left";
@@ -332,7 +336,7 @@ TEST_F(StoreTest, TextWaitingForTheIndexIsFoundAndIndexedInTheBackground) {
     EXPECT_EQ(indexer.indexed(), 70u);
   }
   EXPECT_EQ(s().index_pending_text(100).value(), 0u) << "the indexer left nothing behind";
-  EXPECT_EQ(s().search_text(junk.ref(), "okapi").value().size(), 70u);
+  EXPECT_EQ(s().search_text(junk.ref(), "okapi", TextScope::whole).value().size(), 70u);
 
   // While mail arrives the indexer waits, unless the backlog is large.
   for (int i = 0; i < 10; ++i) s().append_messages(blob(fmt::format("busy{}", i), "tapir"), {{junk.ref(), 0, {}, 1}}).value();
@@ -353,7 +357,7 @@ TEST_F(StoreTest, TextWaitingForTheIndexIsFoundAndIndexedInTheBackground) {
       EXPECT_LT(s().pending_text_count().value(), 5u) << "a backlog over the limit is indexed anyway";
     }
   }
-  EXPECT_EQ(s().search_text(junk.ref(), "lot 42 of").value().size(), 1u);
+  EXPECT_EQ(s().search_text(junk.ref(), "lot 42 of", TextScope::whole).value().size(), 1u);
 }
 
 TEST_F(StoreTest, DeletingAnOrganisationRemovesEverything) {

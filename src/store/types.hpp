@@ -131,6 +131,10 @@ enum class SpecialUse { none, drafts, sent, trash, archive, junk, all, flagged }
 const char* to_string(SpecialUse use);           // "\\Drafts" … ; "" for none
 std::optional<SpecialUse> parse_special_use(std::string_view text);  // accepts "\\Drafts" or "drafts"
 
+// What a full-text search looks at: the whole message (headers, body,
+// attachment names: IMAP TEXT) or the body only (IMAP BODY, RFC 9051 §6.4.4).
+enum class TextScope { whole, body };
+
 // A folder as sessions hold it: its id and the address that owns it. Every
 // Store call on a folder matches both in its query, so an id that went
 // stale (the folder was deleted) can never reach another address's rows;

@@ -89,7 +89,8 @@ class SqliteStore final : public Store {
   Result<std::vector<Headline>> list_headlines(MailboxRef mailbox) override;
   Result<std::optional<std::string>> blob_data(const std::string& hash) override;
   Result<std::vector<Message>> find_messages_by_message_id(MailboxRef mailbox, const std::string& message_id) override;
-  Result<std::vector<std::uint32_t>> search_text(MailboxRef mailbox, const std::string& needle) override;
+  Result<std::vector<std::uint32_t>> search_text(MailboxRef mailbox, const std::string& needle,
+                                                 TextScope scope) override;
   Result<std::size_t> index_pending_text(std::size_t limit) override;
   Result<std::size_t> pending_text_count() override;
 
