@@ -18,6 +18,7 @@
 #include "core/log.hpp"
 #include "net/offload.hpp"
 #include "smtp/dsn.hpp"
+#include "smtp/parser.hpp"
 #include "smtp/reply.hpp"
 #include "smtp/routing.hpp"
 
@@ -186,7 +187,9 @@ asio::awaitable<std::vector<Outcome>> deliver_to(Client& c, const Hop& hop, cons
   }
   usable = true;
   auto& first = g.recipients.front();
-  std::string mail = fmt::format("MAIL FROM:<{}>", first.sender);
+  // Envelope addresses as RFC 5321 §4.1.2 writes them: a local part that is
+  // no Dot-string goes as a Quoted-string ("a b"@x, never a b@x).
+  std::string mail = fmt::format("MAIL FROM:<{}>", format_envelope_address(first.sender));
   if (esmtp && ehlo.text.find("SIZE") != std::string::npos) mail += fmt::format(" SIZE={}", g.message.size());
   bool eight_bit = std::any_of(g.message.begin(), g.message.end(), [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; });
   if (eight_bit && ehlo.text.find("8BITMIME") != std::string::npos) mail += " BODY=8BITMIME";
@@ -197,7 +200,7 @@ asio::awaitable<std::vector<Outcome>> deliver_to(Client& c, const Hop& hop, cons
   }
   std::vector<std::size_t> accepted;
   for (std::size_t i = 0; i < g.recipients.size(); ++i) {
-    const std::string rcpt_line = fmt::format("RCPT TO:<{}>", g.recipients[i].recipient);
+    const std::string rcpt_line = fmt::format("RCPT TO:<{}>", format_envelope_address(g.recipients[i].recipient));
     auto rc = co_await c.command(rcpt_line);
     out[i].code = rc.code;
     out[i].reply = rc.code ? rc.line : "no answer to RCPT TO";
