@@ -33,7 +33,7 @@ struct Services {
   std::unique_ptr<auth::Throttle> throttle;  // failed logins, shared by IMAP, POP3 and SMTP sessions
   std::unique_ptr<IdLocks> maildrop_locks;   // POP3: one session per address (RFC 1939 §8)
   std::unique_ptr<dns::Resolver> resolver;   // MX lookups and SPF; blocking: use from the worker pool
-  std::unique_ptr<dns::SpfRunner> spf;       // SPF checks of the MX, on threads of their own ([dns])
+  std::unique_ptr<dns::SpfRunner> spf;       // SPF checks of the MX on threads of their own ([dns]); asks `resolver`
 };
 
 // Opens everything under config.data_dir (creating the folder, the database,

@@ -20,6 +20,7 @@
 #include "dns/spf.hpp"
 #include "mime/parsed_message.hpp"
 #include "smtp/header_text.hpp"
+#include "smtp/parser.hpp"
 #include "smtp/reply.hpp"
 #include "smtp/session.hpp"
 
@@ -35,7 +36,7 @@ std::string new_queue_id() {
 // The Received-SPF comment (RFC 7208 §9.1), as comment text.
 std::string spf_comment(const dns::SpfResult& r, const std::string& identity, const std::string& ip) {
   if (identity.empty()) return comment_text(fmt::format("no identity to check for {}", ip));
-  auto domain = identity.substr(identity.rfind('@') + 1);
+  auto domain = identity.substr(address_at(identity) + 1);
   switch (r.code) {
     case dns::SpfResult::pass:
       return comment_text(fmt::format("domain of {} designates {} as permitted sender", identity, ip), 400);

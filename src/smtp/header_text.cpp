@@ -114,7 +114,7 @@ std::string quoted_string(std::string_view text) {
 }
 
 std::string result_value(std::string_view address) {
-  auto at = address.rfind('@');
+  auto at = address_at(address);
   if (at != std::string_view::npos) {
     auto local = address.substr(0, at), domain = address.substr(at + 1);
     // domain-name (RFC 6376 §3.5): more than one label, no address literal.

@@ -224,8 +224,16 @@ std::string format_local_part(std::string_view local) {
 
 std::string Mailbox::address() const { return format_local_part(local) + "@" + domain; }
 
+std::size_t address_at(std::string_view address) {
+  if (address.ends_with(']')) {
+    auto open = address.rfind('[');
+    if (open != std::string_view::npos && open > 0 && address[open - 1] == '@') return open - 1;
+  }
+  return address.rfind('@');
+}
+
 std::string format_envelope_address(std::string_view address) {
-  auto at = address.rfind('@');
+  auto at = address_at(address);
   if (at == std::string_view::npos) return address.empty() ? std::string() : format_local_part(address);
   auto local = address.substr(0, at);
   if (dot_string(local) || quoted_string(local)) return std::string(address);

@@ -38,8 +38,14 @@ bool is_address_literal(std::string_view text);
 // LF or other controls (the parser refuses them).
 std::string format_local_part(std::string_view local);
 
+// Where the '@' between local part and domain is in an address as
+// address() writes it: the last '@', unless the domain is an address
+// literal, whose General-address-literal may hold '@' but never '['
+// (RFC 5321 §4.1.3 dcontent). npos when there is none.
+std::size_t address_at(std::string_view address);
+
 // An envelope address for the wire (MAIL FROM, RCPT TO, DSN fields), from
-// the form the store keeps: split at the last '@', the local part left as
+// the form the store keeps: split by address_at(), the local part left as
 // it is when already a Dot-string or a valid Quoted-string, otherwise
 // quoted. "" (the null reverse-path) stays "".
 std::string format_envelope_address(std::string_view address);

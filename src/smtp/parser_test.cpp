@@ -74,6 +74,13 @@ TEST(SmtpParser, EnvelopeAddressesForTheWire) {
   EXPECT_EQ(format_envelope_address("a@b@far.example"), "\"a@b\"@far.example") << "split at the last @";
   EXPECT_EQ(format_envelope_address(""), "") << "the null reverse-path";
   EXPECT_EQ(format_envelope_address("postmaster"), "postmaster");
+  // A General-address-literal may hold '@' (RFC 5321 §4.1.3 dcontent).
+  EXPECT_EQ(address_at("\"a\\\\\"@[tag:x@y]"), 5u);
+  EXPECT_EQ(format_envelope_address("a b@[tag:x@y]"), "\"a b\"@[tag:x@y]");
+  EXPECT_EQ(format_envelope_address("\"v\\\\\"@[192.@.2.%1]"), "\"v\\\\\"@[192.@.2.%1]");
+  auto literal = ok("RCPT TO:<\"a b\"@[tag:x@y]>\r\n").rcpt.recipient;
+  EXPECT_EQ(literal.domain, "[tag:x@y]");
+  EXPECT_EQ(format_envelope_address(literal.address()), "\"a b\"@[tag:x@y]");
 }
 
 TEST(SmtpParser, HeloForms) {
