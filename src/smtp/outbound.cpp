@@ -34,6 +34,12 @@ namespace {
 constexpr auto kConnectTimeout = std::chrono::seconds(30);
 constexpr auto kCommandTimeout = std::chrono::minutes(5);  // RFC 5321 §4.5.3.2
 constexpr auto kDataTimeout = std::chrono::minutes(10);
+// What is kept of a remote server's reply: lines are read up to 64 KiB each
+// and 100 of them, but RFC 5321 §4.5.3.1.5 allows 512 octets a line; the
+// joined text (EHLO keywords are looked up in it) and the last line (kept in
+// the queue and quoted in bounces) are cut at these sizes.
+constexpr std::size_t kMaxReplyText = 16384;
+constexpr std::size_t kMaxReplyLine = 1000;
 
 struct ServerReply {
   int code = 0;       // 0: no reply (connection trouble)
@@ -70,8 +76,11 @@ class Client {
       if (line.size() < 3) co_return ServerReply{};
       int code = std::atoi(line.substr(0, 3).c_str());
       if (code < 200 || code > 599) co_return ServerReply{};
-      if (!r.text.empty()) r.text += " / ";
-      r.text += line;
+      if (line.size() > kMaxReplyLine) line.resize(kMaxReplyLine);
+      if (r.text.size() + line.size() + 3 <= kMaxReplyText) {
+        if (!r.text.empty()) r.text += " / ";
+        r.text += line;
+      }
       r.line = line;
       r.code = code;
       if (line.size() == 3 || line[3] == ' ') co_return r;
