@@ -213,7 +213,10 @@ Status read_document(Reader& r, const toml::table& root, Config& config) {
   }
   TRY(status);
   if (auto* dns = r.table(root, "dns", status)) {
-    TRY(r.only_keys(*dns, "dns", {"servers"}));
+    TRY(r.only_keys(*dns, "dns", {"servers", "spf_timeout_seconds", "max_spf_checks", "max_spf_checks_per_ip"}));
+    TRY(r.read_uint(*dns, "dns", "spf_timeout_seconds", config.dns.spf_timeout_seconds, 1, 20));
+    TRY(r.read_uint(*dns, "dns", "max_spf_checks", config.dns.max_spf_checks, 1, 256));
+    TRY(r.read_uint(*dns, "dns", "max_spf_checks_per_ip", config.dns.max_spf_checks_per_ip, 1, 256));
     if (auto* node = dns->get("servers")) {
       auto* arr = node->as_array();
       if (!arr) return r.error(node, "dns.servers", "expected a list of \"host\" or \"host:port\" strings");

@@ -54,6 +54,12 @@ struct LimitsConfig {
 
 struct DnsConfig {
   std::vector<std::string> servers;  // "host" or "host:port"; empty: /etc/resolv.conf
+  // SPF checks of inbound mail (RFC 7208) run on threads of their own
+  // (dns/spf_runner.hpp). A check gets this long, waiting included; then
+  // its verdict is temperror (RFC 7208 §4.6.4 allows at most 20 s).
+  unsigned spf_timeout_seconds = 10;
+  unsigned max_spf_checks = 8;         // checks running at once, all clients together
+  unsigned max_spf_checks_per_ip = 2;  // of which from one client (IPv6: one /64); its others wait
 };
 
 // A static route, like a transport map entry: mail for `domain` goes to

@@ -33,6 +33,8 @@ max_message_size = 1048576
 max_connections_per_ip = 7
 [dns]
 servers = ["127.0.0.1:5353", "192.0.2.53"]
+spf_timeout_seconds = 5
+max_spf_checks_per_ip = 3
 [queue]
 max_age_hours = 48
 delay_warning_seconds = 0
@@ -68,6 +70,9 @@ address = "[::1]:25"
   EXPECT_EQ(c->listeners[2].host, "::1");
   EXPECT_EQ(c->listeners[2].port, 25);
   EXPECT_EQ(c->dns.servers, (std::vector<std::string>{"127.0.0.1:5353", "192.0.2.53"}));
+  EXPECT_EQ(c->dns.spf_timeout_seconds, 5u);
+  EXPECT_EQ(c->dns.max_spf_checks, 8u) << "the default";
+  EXPECT_EQ(c->dns.max_spf_checks_per_ip, 3u);
   EXPECT_EQ(c->queue.max_age_hours, 48u);
   EXPECT_EQ(c->queue.first_retry_seconds, 60u);
   EXPECT_EQ(c->queue.delay_warning_seconds, 0u) << "0: never warn";
@@ -121,6 +126,9 @@ INSTANTIATE_TEST_SUITE_P(
                 "[[listener]]\nprotocol = \"pop3\"\naddress = \"127.0.0.1:143\"",
                 "already used by another listener"},
         BadCase{"[dns]\nservers = \"1.2.3.4\"", "dns.servers: expected a list"},
+        BadCase{"[dns]\nspf_timeout_seconds = 30", "dns.spf_timeout_seconds: expected an integer from 1 to 20"},
+        BadCase{"[dns]\nmax_spf_checks = 0", "dns.max_spf_checks"},
+        BadCase{"[dns]\nmax_spf_checks_per_ip = 0", "dns.max_spf_checks_per_ip"},
         BadCase{"[[route]]\ndomain = \"a.example\"\nhost = \"mx.a.example\"", "route[0].host: expected a numeric IP"},
         BadCase{"[[route]]\nhost = \"127.0.0.1\"", "route[0].domain: missing"},
         BadCase{"[queue]\nmax_age_hours = 0", "queue.max_age_hours"},

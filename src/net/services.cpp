@@ -25,6 +25,11 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
   dns::CaresOptions dns_options;
   dns_options.servers = config->dns.servers;
   s->resolver = TRY(dns::CaresResolver::create(dns_options));
+  dns::SpfRunnerOptions spf;
+  spf.threads = config->dns.max_spf_checks;
+  spf.per_client = config->dns.max_spf_checks_per_ip;
+  spf.timeout = std::chrono::seconds(config->dns.spf_timeout_seconds);
+  s->spf = std::make_unique<dns::SpfRunner>(*s->resolver, spf);
   return s;
 }
 

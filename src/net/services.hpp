@@ -12,6 +12,7 @@
 #include "core/id_locks.hpp"
 #include "delivery/deliverer.hpp"
 #include "dns/resolver.hpp"
+#include "dns/spf_runner.hpp"
 #include "manage/manager.hpp"
 #include "store/blob_store.hpp"
 #include "store/event_log.hpp"
@@ -32,6 +33,7 @@ struct Services {
   std::unique_ptr<auth::Throttle> throttle;  // failed logins, shared by IMAP, POP3 and SMTP sessions
   std::unique_ptr<IdLocks> maildrop_locks;   // POP3: one session per address (RFC 1939 §8)
   std::unique_ptr<dns::Resolver> resolver;   // MX lookups and SPF; blocking: use from the worker pool
+  std::unique_ptr<dns::SpfRunner> spf;       // SPF checks of the MX on threads of their own ([dns]); asks `resolver`
 };
 
 // Opens everything under config.data_dir (creating the folder, the database,

@@ -3,6 +3,12 @@
 // (local folders, the outbound queue, the sender's Sent folder when the
 // address keeps one), and the one durable step that makes the 250 true
 // (Deliverer::accept).
+//
+// Security: everything placed in a header here comes from the client or
+// from DNS: only a HELO that is a domain or an address literal is used, and
+// values go through smtp/header_text.hpp (quoted per RFC 8601 §2.2 and
+// RFC 7208 §9.1). Authentication-Results fields that claim to be ours are
+// removed from the message first (RFC 8601 §5).
 #include <ctime>
 #include <random>
 
@@ -13,6 +19,8 @@
 #include "core/log.hpp"
 #include "dns/spf.hpp"
 #include "mime/parsed_message.hpp"
+#include "smtp/header_text.hpp"
+#include "smtp/parser.hpp"
 #include "smtp/reply.hpp"
 #include "smtp/session.hpp"
 
@@ -25,41 +33,45 @@ std::string new_queue_id() {
   return fmt::format("{:012X}", rng() & 0xFFFFFFFFFFFFull);
 }
 
-
-// Text from the sender or from DNS, made safe for a header line.
-std::string header_safe(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 200)) {
-    auto u = static_cast<unsigned char>(c);
-    out += (u < 0x20 || u >= 0x7f || c == '"' || c == ';' || c == '(' || c == ')') ? '?' : c;
-  }
-  return out;
-}
-
+// The Received-SPF comment (RFC 7208 §9.1), as comment text.
 std::string spf_comment(const dns::SpfResult& r, const std::string& identity, const std::string& ip) {
-  auto domain = identity.substr(identity.rfind('@') + 1);
+  if (identity.empty()) return comment_text(fmt::format("no identity to check for {}", ip));
+  auto domain = identity.substr(address_at(identity) + 1);
   switch (r.code) {
     case dns::SpfResult::pass:
-      return fmt::format("domain of {} designates {} as permitted sender", header_safe(identity), ip);
+      return comment_text(fmt::format("domain of {} designates {} as permitted sender", identity, ip), 400);
     case dns::SpfResult::fail:
-      return fmt::format("domain of {} does not designate {} as permitted sender", header_safe(identity), ip);
+      return comment_text(fmt::format("domain of {} does not designate {} as permitted sender", identity, ip), 400);
     case dns::SpfResult::softfail:
-      return fmt::format("domain of transitioning {} does not designate {} as permitted sender", header_safe(identity), ip);
-    case dns::SpfResult::neutral: return fmt::format("{} is neither permitted nor denied by {}", ip, header_safe(domain));
-    case dns::SpfResult::none: return fmt::format("{} does not publish an SPF record", header_safe(domain));
+      return comment_text(fmt::format("domain of transitioning {} does not designate {} as permitted sender", identity, ip), 400);
+    case dns::SpfResult::neutral: return comment_text(fmt::format("{} is neither permitted nor denied by {}", ip, domain), 400);
+    case dns::SpfResult::none: return comment_text(fmt::format("{} does not publish an SPF record", domain), 400);
     case dns::SpfResult::temperror: return "the SPF check could not be completed";
-    case dns::SpfResult::permerror: return fmt::format("the SPF record of {} is broken", header_safe(domain));
+    case dns::SpfResult::permerror: return comment_text(fmt::format("the SPF record of {} is broken", domain), 400);
   }
   return "";
+}
+
+// RFC 5321 §4.1.3 address-literal of the client's address.
+std::string address_literal(const std::string& ip) {
+  return ip.find(':') != std::string::npos ? "[IPv6:" + ip + "]" : "[" + ip + "]";
 }
 
 }  // namespace
 
 Reply Session::accept_message(std::string message) {
   auto sender = m_mail->sender ? m_mail->sender->address() : std::string();
-  // MX: the SPF verdict (evaluated at RCPT already when a recipient's domain rejects SPF failures).
+  // MX: the SPF verdict (evaluated at RCPT already when a recipient's domain
+  // rejects SPF failures; otherwise handed in by the transport just now).
   std::optional<dns::SpfResult> spf;
-  if (m_options.role == Role::mx) spf = spf_verdict();
+  if (m_options.role == Role::mx) {
+    const auto* verdict = spf_verdict();
+    if (!verdict) {
+      reset_transaction();
+      return spf_unavailable();
+    }
+    spf = *verdict;
+  }
   auto recipients = std::move(m_recipients);
   auto mail = *m_mail;
   reset_transaction();
@@ -67,17 +79,32 @@ Reply Session::accept_message(std::string message) {
   auto now = m_services.clock->now();
 
   if (m_options.role == Role::submission) {
+    // The sender once more: an access revoked since MAIL stops the message.
+    if (auto refused = refuse_sender(sender, "")) return *refused;
+    // A header block that parsers could read differently (a line that is
+    // no field ends it for some, is skipped by others) would let a From:
+    // hide from the check below: refused (RFC 5322 §2.2).
+    if (auto bad = malformed_header_line(message))
+      return error(550, "5.6.0", fmt::format("malformed header: line {} is neither a field (Name: value), a "
+                                             "continuation nor the empty line before the body", *bad));
     // DESIGN §2.1: From: too must be one of the user's addresses.
     for (auto& from : mime::header_addresses(message, "From"))
-      if (!sender_allowed(from))
-        return error(550, "5.7.1", fmt::format("you may not send as <{}> (From:): it is not one of your addresses", from));
+      if (auto refused = refuse_sender(from, " (From:)")) return *refused;
   }
+  // RFC 8601 §5: results that claim to come from us but were in the
+  // message already are forged; ours is added below.
+  if (auto removed = remove_authentication_results(message, m_options.hostname))
+    log::info("smtp.forged_results_removed", {{"ip", m_options.peer_ip}, {"count", removed}});
+  auto helo = valid_helo();
 
   auto qid = new_queue_id();
   std::string with = m_options.role == Role::submission ? "ESMTPSA" : (m_options.tls_active ? "ESMTPS" : "ESMTP");
   if (mail.smtputf8) with = "UTF8" + with.substr(1);  // RFC 6531 §3.7.3: UTF8SMTP…
-  std::string received = fmt::format("Received: from {} ([{}])\r\n\tby {} (Estafeta) with {} id {}{};\r\n\t{}\r\n",
-                                     m_helo.value_or("unknown"), m_options.peer_ip, m_options.hostname, with, qid,
+  // RFC 5321 §4.4 From-domain: the HELO when it is a domain or an address
+  // literal, otherwise the client's address literal.
+  std::string received = fmt::format("Received: from {} ({})\r\n\tby {} (Estafeta) with {} id {}{};\r\n\t{}\r\n",
+                                     helo.value_or(address_literal(m_options.peer_ip)),
+                                     address_literal(m_options.peer_ip), m_options.hostname, with, qid,
                                      recipients.size() == 1 ? fmt::format("\r\n\tfor <{}>", recipients[0].rcpt.recipient.address()) : "",
                                      rfc5322_date(now));
   // MX: the SPF verdict on the MAIL FROM identity (RFC 7208 §9.1 Received-SPF,
@@ -88,13 +115,16 @@ Reply Session::accept_message(std::string message) {
   if (spf) {
     auto result = dns::to_string(spf->code);
     junk = spf->code == dns::SpfResult::fail || spf->code == dns::SpfResult::softfail;
-    std::string identity = sender.empty() ? "postmaster@" + m_helo.value_or("") : sender;
-    spf_headers = fmt::format("Authentication-Results: {}; spf={} smtp.mailfrom={}\r\n", m_options.hostname, result,
-                              identity);
-    spf_headers += fmt::format("Received-SPF: {} ({}: {}) client-ip={}; envelope-from=\"{}\"; helo={};{}\r\n", result,
-                               m_options.hostname, spf_comment(*spf, identity, m_options.peer_ip), m_options.peer_ip,
-                               identity, header_safe(m_helo.value_or("unknown")),
-                               spf->problem.empty() ? "" : " problem=\"" + header_safe(spf->problem) + "\";");
+    // The MAIL FROM identity (RFC 7208 §2.4): postmaster@HELO for the null
+    // reverse-path, none when the HELO is no domain or literal.
+    std::string identity = !sender.empty() ? sender : helo ? "postmaster@" + *helo : "";
+    spf_headers = fmt::format("Authentication-Results: {}; spf={}{}\r\n", m_options.hostname, result,
+                              identity.empty() ? "" : " smtp.mailfrom=" + result_value(identity));
+    spf_headers += fmt::format("Received-SPF: {} ({}: {}) client-ip={};{}{}{}\r\n", result, m_options.hostname,
+                               spf_comment(*spf, identity, m_options.peer_ip), spf_value(m_options.peer_ip),
+                               identity.empty() ? "" : " envelope-from=" + quoted_string(identity) + ";",
+                               helo ? " helo=" + spf_value(*helo) + ";" : "",
+                               spf->problem.empty() ? "" : " problem=" + quoted_string(spf->problem.substr(0, 200)) + ";");
     log::info("smtp.spf", {{"queue_id", qid}, {"result", result}, {"ip", m_options.peer_ip}, {"from", identity}});
   }
   std::string full = spf_headers + received + message;
@@ -106,7 +136,7 @@ Reply Session::accept_message(std::string message) {
   std::vector<store::TraceEntry> trace;
   std::optional<store::OutboundMessage> outbound;
   std::vector<store::Id> seen_addresses;
-  auto remote_label = fmt::format("{} [{}]", m_helo.value_or("unknown"), m_options.peer_ip);
+  auto remote_label = fmt::format("{} [{}]", helo.value_or("unknown"), m_options.peer_ip);
   for (auto& r : recipients) {
     if (r.local) {
       if (std::find(seen_addresses.begin(), seen_addresses.end(), r.local->id) != seen_addresses.end()) continue;

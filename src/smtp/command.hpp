@@ -18,7 +18,10 @@ struct Mailbox {
   bool quoted = false;       // the local part was a Quoted-string
   bool utf8 = false;         // 8-bit characters (needs SMTPUTF8)
   bool source_route = false; // an A-d-l was given (ignored, RFC 5321 §4.1.1.3)
-  std::string address() const { return local + "@" + domain; }
+  // "local@domain", the local part as a Quoted-string when it is no
+  // Dot-string (RFC 5321 §4.1.2: "a b"@x stays "a b"@x, "ana"@x is ana@x):
+  // the form for the wire, headers, the store and the logs.
+  std::string address() const;
   bool operator==(const Mailbox&) const = default;
 };
 

@@ -1,10 +1,15 @@
 // One SMTP connection on a net::Connection: command lines (pipelined replies
 // in order), DATA through a DataReader, BDAT chunks read raw, STARTTLS,
 // AUTH continuations. Timeouts per RFC 5321 §4.5.3.2: 5 minutes for a
-// command, 10 minutes for data; commands run on the worker pool.
+// command, 10 minutes for data; commands run on the worker pool, SPF checks
+// on the SPF runner's threads (never the pool: DNS may be slow).
 //
 // Security: bytes pipelined after STARTTLS are dropped (they came in clear);
-// a revoked device ends an authenticated submission session at once.
+// a revoked device ends an authenticated submission session at once. Every
+// buffer is bounded before it is filled: command lines by RFC 5321
+// §4.5.3.1.4 (AUTH lines by RFC 4954 §4), DATA by the DataReader's limits,
+// a BDAT chunk by the size the session accepted for it (the message limit
+// less what came before); a refused chunk is read and dropped.
 #include "smtp/connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -17,6 +22,7 @@
 #include "smtp/parser.hpp"
 #include "smtp/reply.hpp"
 #include "smtp/session.hpp"
+#include "smtp/spf_wait.hpp"
 
 namespace estafeta::smtp {
 
@@ -41,6 +47,11 @@ class Driver {
 
  private:
   asio::awaitable<bool> handle(Reply reply);
+  // Runs the SPF check the session still needs (Session::spf_job), if any,
+  // and hands it the verdict.
+  asio::awaitable<void> supply_spf();
+  // One command line, with the SPF check between two tries when RCPT asks for it.
+  asio::awaitable<Reply> run_command(const std::string& line);
   void set_timeout(std::chrono::minutes t) { m_c.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(t)); }
 
   net::Connection& m_c;
@@ -52,8 +63,28 @@ class Driver {
   std::optional<DataReader> m_data;
   std::uint64_t m_bdat_left = 0;
   bool m_bdat_last = false;
-  std::string m_chunk;
+  bool m_bdat_discard = false;  // the chunk was refused: drop its octets, then send m_bdat_reply
+  std::string m_bdat_reply;
+  std::string m_chunk;          // at most the accepted chunk size
 };
+
+asio::awaitable<void> Driver::supply_spf() {
+  auto job = m_session.spf_job();
+  if (!job || !m_env.services->spf) co_return;
+  auto verdict = co_await await_spf(*m_env.services->spf, std::move(*job));
+  m_session.set_spf(std::move(verdict));
+}
+
+asio::awaitable<Reply> Driver::run_command(const std::string& line) {
+  auto& workers = *m_env.workers;
+  if (!m_session.may_block(line)) co_return m_session.command(line);
+  auto r = co_await net::offload(workers, [this, &line] { return m_session.command(line); });
+  if (r.next != Reply::Next::spf) co_return r;
+  co_await supply_spf();
+  r = co_await net::offload(workers, [this, &line] { return m_session.command(line); });
+  if (r.next == Reply::Next::spf) r = spf_unavailable();  // cannot happen: the verdict is in
+  co_return r;
+}
 
 // Runs one reply's consequences; false: the session ends.
 asio::awaitable<bool> Driver::handle(Reply reply) {
@@ -61,7 +92,11 @@ asio::awaitable<bool> Driver::handle(Reply reply) {
     asio::steady_timer t(co_await asio::this_coro::executor, reply.delay);
     co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
   }
-  if (!co_await m_c.write(reply.out)) co_return false;
+  if (reply.next == Reply::Next::bdat && reply.bdat_discard) {
+    m_bdat_reply = std::move(reply.out);  // answered once the chunk's octets are dropped
+  } else if (!co_await m_c.write(reply.out)) {
+    co_return false;
+  }
   if (auto id = m_session.address_id()) m_c.follow(*m_env.services->bus, *id);
   m_in_auth = reply.next == Reply::Next::auth;
   switch (reply.next) {
@@ -75,6 +110,7 @@ asio::awaitable<bool> Driver::handle(Reply reply) {
       m_mode = Mode::bdat;
       m_bdat_left = reply.bdat_size;
       m_bdat_last = reply.bdat_last;
+      m_bdat_discard = reply.bdat_discard;
       m_chunk.clear();
       set_timeout(kDataTimeout);
       break;
@@ -117,6 +153,7 @@ asio::awaitable<void> Driver::run() {
         auto status = m_data->feed(view);
         m_buffer.erase(0, m_buffer.size() - view.size());
         if (status == DataReader::Status::need_more) break;
+        if (m_data->problem() == DataReader::Problem::none) co_await supply_spf();
         auto r = co_await net::offload(workers, [this] { return m_session.finish_data(*m_data); });
         m_data.reset();
         m_mode = Mode::command;
@@ -127,12 +164,20 @@ asio::awaitable<void> Driver::run() {
       }
       if (m_mode == Mode::bdat) {
         auto take = static_cast<std::size_t>(std::min<std::uint64_t>(m_bdat_left, m_buffer.size()));
-        m_chunk.append(m_buffer, 0, take);
+        if (!m_bdat_discard) m_chunk.append(m_buffer, 0, take);  // bounded: the session accepted this size
         m_buffer.erase(0, take);
         m_bdat_left -= take;
         if (m_bdat_left > 0) break;
-        auto r = co_await net::offload(workers, [this] { return m_session.bdat_chunk(std::move(m_chunk), m_bdat_last); });
+        Reply r;
+        if (m_bdat_discard) {
+          r.out = std::move(m_bdat_reply);
+        } else {
+          if (m_bdat_last) co_await supply_spf();
+          r = co_await net::offload(workers, [this] { return m_session.bdat_chunk(std::move(m_chunk), m_bdat_last); });
+        }
         m_chunk.clear();
+        m_chunk.shrink_to_fit();
+        m_bdat_discard = false;
         m_mode = Mode::command;
         set_timeout(kCommandTimeout);
         if (!co_await handle(std::move(r))) co_return;
@@ -152,8 +197,7 @@ asio::awaitable<void> Driver::run() {
       m_buffer.erase(0, lf + 1);
       Reply r;
       if (line.size() > limit) r = Reply{reply(500, "5.5.6", "command line too long")};
-      else if (!m_session.may_block(line)) r = m_session.command(line);
-      else r = co_await net::offload(workers, [this, &line] { return m_session.command(line); });
+      else r = co_await run_command(line);
       if (!co_await handle(std::move(r))) co_return;
       progress = true;
     }
@@ -171,6 +215,7 @@ SessionOptions options_for(const net::Connection& c, const net::SessionEnv& env)
   o.starttls_available = !c.tls() && env.tls != nullptr;
   o.plaintext_auth = env.listener->plaintext_auth;
   o.max_message_size = config.limits.max_message_size;
+  o.spf_by_transport = env.services->spf != nullptr;
   return o;
 }
 

@@ -53,4 +53,21 @@ DataReader::Status DataReader::feed(std::string_view& in) {
   return Status::need_more;
 }
 
+DataReader::Problem check_lines(std::string_view message, std::size_t max_line) {
+  std::size_t line_start = 0;
+  for (std::size_t i = 0; i < message.size(); ++i) {
+    char c = message[i];
+    if (c == '\r') {
+      if (i + 1 >= message.size() || message[i + 1] != '\n') return DataReader::Problem::bare_line_ending;
+      if (i - line_start > max_line) return DataReader::Problem::line_too_long;
+      line_start = i + 2;
+      ++i;
+    } else if (c == '\n') {
+      return DataReader::Problem::bare_line_ending;
+    }
+  }
+  if (message.size() - line_start > max_line) return DataReader::Problem::line_too_long;
+  return DataReader::Problem::none;
+}
+
 }  // namespace estafeta::smtp

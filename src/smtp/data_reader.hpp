@@ -15,12 +15,17 @@
 
 namespace estafeta::smtp {
 
+// The longest line of message data taken (octets, without CRLF). RFC 5321
+// §4.5.3.1.6 asks for 1000; real mail (long base64 or HTML lines) exceeds
+// that, so the limit is generous and only guards against abuse.
+inline constexpr std::size_t kMaxDataLine = 1000 * 64;
+
 class DataReader {
  public:
   enum class Status { need_more, done };
   enum class Problem { none, too_large, bare_line_ending, line_too_long };
 
-  explicit DataReader(std::uint64_t max_size, std::size_t max_line = 1000 * 64)
+  explicit DataReader(std::uint64_t max_size, std::size_t max_line = kMaxDataLine)
       : m_max_size(max_size), m_max_line(max_line) {}
 
   // Consumes bytes from the front of `in` up to the end of the data.
@@ -41,5 +46,11 @@ class DataReader {
   std::uint64_t m_received = 0;
   Problem m_problem = Problem::none;
 };
+
+// The checks DataReader makes on the way, for a message that came whole
+// (BDAT, RFC 3030): a bare CR or LF (bare_line_ending), a line longer than
+// `max_line` (line_too_long), or none. A last line without CRLF is allowed
+// (the caller ends it); a CR at the very end is bare.
+DataReader::Problem check_lines(std::string_view message, std::size_t max_line = kMaxDataLine);
 
 }  // namespace estafeta::smtp

@@ -66,5 +66,19 @@ TEST(DataReader, OverlongLineIsAProblemButBounded) {
   EXPECT_EQ(o.problem, DataReader::Problem::line_too_long);
 }
 
+TEST(DataReader, CheckLinesAppliesTheSameRulesToWholeMessages) {
+  using P = DataReader::Problem;
+  EXPECT_EQ(check_lines("Subject: x\r\n\r\nbody\r\n"), P::none);
+  EXPECT_EQ(check_lines(""), P::none);
+  EXPECT_EQ(check_lines("last line without CRLF"), P::none);
+  EXPECT_EQ(check_lines("Subject: x\rFrom: boss@o.example\r\n\r\n"), P::bare_line_ending);
+  EXPECT_EQ(check_lines("Subject: x\nFrom: boss@o.example\r\n\r\n"), P::bare_line_ending);
+  EXPECT_EQ(check_lines("x\r"), P::bare_line_ending) << "a CR at the very end";
+  EXPECT_EQ(check_lines("a\r\n.\n\r\n"), P::bare_line_ending);
+  EXPECT_EQ(check_lines(std::string(100, 'x') + "\r\n", 100), P::none);
+  EXPECT_EQ(check_lines(std::string(101, 'x') + "\r\n", 100), P::line_too_long);
+  EXPECT_EQ(check_lines("a\r\n" + std::string(101, 'x'), 100), P::line_too_long);
+}
+
 }  // namespace
 }  // namespace estafeta::smtp

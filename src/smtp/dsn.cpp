@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
+#include "smtp/parser.hpp"
 
 namespace estafeta::smtp {
 
@@ -15,10 +16,15 @@ std::string header_of(std::string_view message) {
   return std::string(message.substr(0, end == std::string_view::npos ? message.size() : end + 2));
 }
 
-// Header text may not break lines (a diagnostic comes from a remote server).
+// Header text may not break lines or carry controls (a diagnostic comes
+// from a remote server; ENVID and ORCPT are xtext the client decoded to
+// any octets, RFC 3461 §4).
 std::string one_line(std::string_view s) {
   std::string out;
-  for (char c : s) out += (c == '\r' || c == '\n') ? ' ' : c;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    out += c == '\r' || c == '\n' || c == '\t' ? ' ' : (u < 0x20 || u == 0x7f) ? '?' : c;
+  }
   return out;
 }
 
@@ -42,7 +48,7 @@ std::string make_bounce(const BounceInput& in) {
   auto boundary = fmt::format("estafeta-report-{:016x}", rng());
   std::string out;
   out += fmt::format("From: Mail Delivery System <MAILER-DAEMON@{}>\r\n", in.reporting_mta);
-  out += fmt::format("To: <{}>\r\n", in.sender);
+  out += fmt::format("To: <{}>\r\n", format_envelope_address(in.sender));
   out += in.delayed ? "Subject: Delayed Mail (still being retried)\r\n" : "Subject: Undelivered Mail Returned to Sender\r\n";
   out += fmt::format("Date: {}\r\n", rfc5322_date(in.now));
   out += fmt::format("Message-ID: <{:016x}@{}>\r\n", rng(), in.reporting_mta);
@@ -58,7 +64,8 @@ std::string make_bounce(const BounceInput& in) {
   else
     out += "Your message could not be delivered to these recipients:\r\n\r\n";
   for (auto& f : in.failed)
-    out += fmt::format("  <{}>: {}\r\n", f.recipient, one_line(f.diagnostic.empty() ? f.status : f.diagnostic));
+    out += fmt::format("  <{}>: {}\r\n", format_envelope_address(f.recipient),
+                       one_line(f.diagnostic.empty() ? f.status : f.diagnostic));
   out += "\r\n";
   // 2. For programs (RFC 3464 §2.2, §2.3).
   out += fmt::format("--{}\r\nContent-Type: message/delivery-status\r\n\r\n", boundary);
@@ -68,7 +75,7 @@ std::string make_bounce(const BounceInput& in) {
   for (auto& f : in.failed) {
     out += "\r\n";
     if (!f.orcpt.empty()) out += fmt::format("Original-Recipient: {}\r\n", one_line(f.orcpt));
-    out += fmt::format("Final-Recipient: rfc822; {}\r\n", f.recipient);
+    out += fmt::format("Final-Recipient: rfc822; {}\r\n", format_envelope_address(f.recipient));
     out += in.delayed ? "Action: delayed\r\n" : "Action: failed\r\n";
     out += fmt::format("Status: {}\r\n", f.status);
     if (!f.remote_mta.empty()) out += fmt::format("Remote-MTA: dns; {}\r\n", one_line(f.remote_mta));

@@ -53,5 +53,18 @@ TEST(Dsn, StatusFromReplies) {
   EXPECT_EQ(status_of(""), "5.0.0");
 }
 
+TEST(Dsn, AddressesAreQuotedAndFieldsStayOnOneLine) {
+  auto in = input();
+  in.failed[0].recipient = "a b@far.example";  // as an older queue kept it
+  in.failed[0].orcpt = std::string("rfc822;x\r\nBcc: y\x01@far.example");  // xtext decodes to any octet
+  in.envid = "e\r\nX-Injected: 1";
+  auto out = make_bounce(in);
+  EXPECT_NE(out.find("Final-Recipient: rfc822; \"a b\"@far.example\r\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("  <\"a b\"@far.example>: "), std::string::npos);
+  EXPECT_NE(out.find("Original-Recipient: rfc822;x  Bcc: y?@far.example\r\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("\nX-Injected"), std::string::npos);
+  EXPECT_EQ(out.find("\nBcc:"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace estafeta::smtp

@@ -18,6 +18,7 @@
 #include "core/log.hpp"
 #include "net/offload.hpp"
 #include "smtp/dsn.hpp"
+#include "smtp/parser.hpp"
 #include "smtp/reply.hpp"
 #include "smtp/routing.hpp"
 
@@ -33,6 +34,12 @@ namespace {
 constexpr auto kConnectTimeout = std::chrono::seconds(30);
 constexpr auto kCommandTimeout = std::chrono::minutes(5);  // RFC 5321 §4.5.3.2
 constexpr auto kDataTimeout = std::chrono::minutes(10);
+// What is kept of a remote server's reply: lines are read up to 64 KiB each
+// and 100 of them, but RFC 5321 §4.5.3.1.5 allows 512 octets a line; the
+// joined text (EHLO keywords are looked up in it) and the last line (kept in
+// the queue and quoted in bounces) are cut at these sizes.
+constexpr std::size_t kMaxReplyText = 16384;
+constexpr std::size_t kMaxReplyLine = 1000;
 
 struct ServerReply {
   int code = 0;       // 0: no reply (connection trouble)
@@ -69,8 +76,11 @@ class Client {
       if (line.size() < 3) co_return ServerReply{};
       int code = std::atoi(line.substr(0, 3).c_str());
       if (code < 200 || code > 599) co_return ServerReply{};
-      if (!r.text.empty()) r.text += " / ";
-      r.text += line;
+      if (line.size() > kMaxReplyLine) line.resize(kMaxReplyLine);
+      if (r.text.size() + line.size() + 3 <= kMaxReplyText) {
+        if (!r.text.empty()) r.text += " / ";
+        r.text += line;
+      }
       r.line = line;
       r.code = code;
       if (line.size() == 3 || line[3] == ' ') co_return r;
@@ -186,7 +196,9 @@ asio::awaitable<std::vector<Outcome>> deliver_to(Client& c, const Hop& hop, cons
   }
   usable = true;
   auto& first = g.recipients.front();
-  std::string mail = fmt::format("MAIL FROM:<{}>", first.sender);
+  // Envelope addresses as RFC 5321 §4.1.2 writes them: a local part that is
+  // no Dot-string goes as a Quoted-string ("a b"@x, never a b@x).
+  std::string mail = fmt::format("MAIL FROM:<{}>", format_envelope_address(first.sender));
   if (esmtp && ehlo.text.find("SIZE") != std::string::npos) mail += fmt::format(" SIZE={}", g.message.size());
   bool eight_bit = std::any_of(g.message.begin(), g.message.end(), [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; });
   if (eight_bit && ehlo.text.find("8BITMIME") != std::string::npos) mail += " BODY=8BITMIME";
@@ -197,7 +209,7 @@ asio::awaitable<std::vector<Outcome>> deliver_to(Client& c, const Hop& hop, cons
   }
   std::vector<std::size_t> accepted;
   for (std::size_t i = 0; i < g.recipients.size(); ++i) {
-    const std::string rcpt_line = fmt::format("RCPT TO:<{}>", g.recipients[i].recipient);
+    const std::string rcpt_line = fmt::format("RCPT TO:<{}>", format_envelope_address(g.recipients[i].recipient));
     auto rc = co_await c.command(rcpt_line);
     out[i].code = rc.code;
     out[i].reply = rc.code ? rc.line : "no answer to RCPT TO";

@@ -182,7 +182,63 @@ std::expected<std::pair<std::string_view, std::string_view>, ParseError> split_p
   return std::pair{path, tail};
 }
 
+// Dot-string = Atom *("." Atom) (RFC 5321 §4.1.2; 8-bit atext per RFC 6531).
+bool dot_string(std::string_view s) {
+  if (s.empty() || s.front() == '.' || s.back() == '.' || s.find("..") != std::string_view::npos) return false;
+  for (unsigned char c : s)
+    if (c != '.' && !atext(c)) return false;
+  return true;
+}
+
+// Quoted-string = DQUOTE *QcontentSMTP DQUOTE (RFC 5321 §4.1.2, RFC 6531 §3.3).
+bool quoted_string(std::string_view s) {
+  if (s.size() < 2 || s.front() != '"' || s.back() != '"') return false;
+  for (std::size_t i = 1; i + 1 < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c == '\\') {
+      if (++i >= s.size() - 1) return false;  // "\" would escape the closing quote
+      auto q = static_cast<unsigned char>(s[i]);
+      if (q < 32 || q > 126) return false;
+      continue;
+    }
+    if (c == '"' || c < 32 || c == 127) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+bool is_domain(std::string_view text) { return valid_domain(text); }
+bool is_address_literal(std::string_view text) { return valid_address_literal(text); }
+
+std::string format_local_part(std::string_view local) {
+  if (dot_string(local)) return std::string(local);
+  std::string out = "\"";
+  for (char c : local) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string Mailbox::address() const { return format_local_part(local) + "@" + domain; }
+
+std::size_t address_at(std::string_view address) {
+  if (address.ends_with(']')) {
+    auto open = address.rfind('[');
+    if (open != std::string_view::npos && open > 0 && address[open - 1] == '@') return open - 1;
+  }
+  return address.rfind('@');
+}
+
+std::string format_envelope_address(std::string_view address) {
+  auto at = address_at(address);
+  if (at == std::string_view::npos) return address.empty() ? std::string() : format_local_part(address);
+  auto local = address.substr(0, at);
+  if (dot_string(local) || quoted_string(local)) return std::string(address);
+  return format_local_part(local) + std::string(address.substr(at));
+}
 
 std::optional<std::string> xtext_decode(std::string_view s) {
   std::string out;

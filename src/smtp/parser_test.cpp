@@ -53,6 +53,47 @@ TEST(SmtpParser, MailFrom) {
   EXPECT_EQ(bad("MAIL FROM:<a..b@c.example>\r\n").code, 501);
 }
 
+TEST(SmtpParser, AddressesKeepTheirQuotes) {
+  // RFC 5321 §4.1.2: a local part that is no Dot-string is written quoted.
+  EXPECT_EQ(ok("RCPT TO:<\"a b\"@x.example>\r\n").rcpt.recipient.address(), "\"a b\"@x.example");
+  EXPECT_EQ(ok("MAIL FROM:<\"john doe\\\"x\"@example.org>\r\n").mail.sender->address(),
+            "\"john doe\\\"x\"@example.org");
+  EXPECT_EQ(ok("MAIL FROM:<\"x;dkim=pass\"@bank.example>\r\n").mail.sender->address(), "\"x;dkim=pass\"@bank.example");
+  EXPECT_EQ(ok("MAIL FROM:<\"ana\"@example.org>\r\n").mail.sender->address(), "ana@example.org")
+      << "a quoted Dot-string is the same mailbox, written plainly";
+  EXPECT_EQ(ok("MAIL FROM:<\"\"@example.org>\r\n").mail.sender->address(), "\"\"@example.org");
+  EXPECT_EQ(ok("MAIL FROM:<\".a\"@example.org>\r\n").mail.sender->address(), "\".a\"@example.org");
+  EXPECT_EQ(format_local_part("a\\b"), "\"a\\\\b\"");
+}
+
+TEST(SmtpParser, EnvelopeAddressesForTheWire) {
+  EXPECT_EQ(format_envelope_address("bob@far.example"), "bob@far.example");
+  EXPECT_EQ(format_envelope_address("a b@far.example"), "\"a b\"@far.example") << "stored unquoted";
+  EXPECT_EQ(format_envelope_address("\"a b\"@far.example"), "\"a b\"@far.example") << "already quoted";
+  EXPECT_EQ(format_envelope_address("\"a\"b\"@x.example"), "\"\\\"a\\\"b\\\"\"@x.example") << "not a valid Quoted-string";
+  EXPECT_EQ(format_envelope_address("a@b@far.example"), "\"a@b\"@far.example") << "split at the last @";
+  EXPECT_EQ(format_envelope_address(""), "") << "the null reverse-path";
+  EXPECT_EQ(format_envelope_address("postmaster"), "postmaster");
+  // A General-address-literal may hold '@' (RFC 5321 §4.1.3 dcontent).
+  EXPECT_EQ(address_at("\"a\\\\\"@[tag:x@y]"), 5u);
+  EXPECT_EQ(format_envelope_address("a b@[tag:x@y]"), "\"a b\"@[tag:x@y]");
+  EXPECT_EQ(format_envelope_address("\"v\\\\\"@[192.@.2.%1]"), "\"v\\\\\"@[192.@.2.%1]");
+  auto literal = ok("RCPT TO:<\"a b\"@[tag:x@y]>\r\n").rcpt.recipient;
+  EXPECT_EQ(literal.domain, "[tag:x@y]");
+  EXPECT_EQ(format_envelope_address(literal.address()), "\"a b\"@[tag:x@y]");
+}
+
+TEST(SmtpParser, HeloForms) {
+  EXPECT_TRUE(is_domain("client.example.org"));
+  EXPECT_TRUE(is_address_literal("[192.0.2.1]"));
+  EXPECT_TRUE(is_address_literal("[IPv6:2001:db8::1]"));
+  // Accepted in EHLO (clients send such words), but no domain nor literal.
+  for (auto word : {"x;dkim=pass", "a=b", "(c)", "my_host", "host.", "-x.example"}) {
+    EXPECT_EQ(ok(std::string("EHLO ") + word + "\r\n").domain, word);
+    EXPECT_FALSE(is_domain(word) || is_address_literal(word)) << word;
+  }
+}
+
 TEST(SmtpParser, RcptTo) {
   auto r = ok("RCPT TO:<team@o.example> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;team+2Bx@o.example\r\n");
   EXPECT_EQ(r.rcpt.recipient.address(), "team@o.example");

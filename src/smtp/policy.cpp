@@ -20,17 +20,35 @@ Reply temporary_failure() { return Reply{reply(451, "4.3.0", "temporary failure,
 
 }  // namespace
 
+Reply spf_unavailable() {
+  return Reply{reply(451, "4.4.3", "too many SPF checks in progress; try again later")};
+}
+
 // The MAIL FROM identity is known from the MAIL command on (RFC 7208 §2.4),
 // so the verdict can serve RCPT as well as the headers after DATA; one
 // evaluation per transaction either way.
-const dns::SpfResult& Session::spf_verdict() {
-  if (!m_spf) {
-    dns::SpfOptions options;
-    options.receiver = m_options.hostname;
-    auto sender = m_mail && m_mail->sender ? m_mail->sender->address() : std::string();
-    m_spf = dns::check_mail_from(*m_services.resolver, m_options.peer_ip, sender, m_helo.value_or(""), options);
+std::optional<dns::SpfJob> Session::spf_job() const {
+  if (m_options.role != Role::mx || !m_mail || m_spf || m_spf_busy) return std::nullopt;
+  dns::SpfJob job;
+  job.client_ip = m_options.peer_ip;
+  job.mail_from = m_mail->sender ? m_mail->sender->address() : std::string();
+  job.helo = valid_helo().value_or("");
+  job.options.receiver = m_options.hostname;
+  return job;
+}
+
+void Session::set_spf(std::optional<dns::SpfResult> verdict) {
+  if (!m_mail) return;  // the transaction ended meanwhile
+  m_spf = std::move(verdict);
+  m_spf_busy = !m_spf;
+}
+
+const dns::SpfResult* Session::spf_verdict() {
+  if (!m_spf && !m_spf_busy && !m_options.spf_by_transport) {
+    auto job = spf_job();
+    if (job) m_spf = dns::check_mail_from(*m_services.resolver, job->client_ip, job->mail_from, job->helo, job->options);
   }
-  return *m_spf;
+  return m_spf ? &*m_spf : nullptr;
 }
 
 std::optional<Reply> Session::refuse_local_recipient(const store::Domain& domain, const store::Address& local,
@@ -41,9 +59,16 @@ std::optional<Reply> Session::refuse_local_recipient(const store::Domain& domain
   // the rejecting domain get 550 and the others take the message into Junk,
   // as each domain chose. The MX only: submission is authenticated instead.
   if (m_options.role == Role::mx && domain.spf_fail == store::SpfFailPolicy::reject) {
-    auto& spf = spf_verdict();
+    const auto* verdict = spf_verdict();
+    if (!verdict) {
+      if (m_spf_busy) return spf_unavailable();
+      Reply again;
+      again.next = Reply::Next::spf;  // the transport runs the check, then this RCPT again
+      return again;
+    }
+    auto& spf = *verdict;
     if (spf.code == dns::SpfResult::fail) {
-      auto sender = m_mail->sender ? m_mail->sender->address() : "postmaster@" + m_helo.value_or("");
+      auto sender = m_mail->sender ? m_mail->sender->address() : "postmaster@" + valid_helo().value_or("");
       log::info("smtp.rcpt_refused", {{"ip", m_options.peer_ip}, {"to", rcpt}, {"reason", "spf_fail"},
                                       {"from", sender}});
       auto text = fmt::format("SPF check failed (spf=fail): {} may not send mail for the domain of <{}>",

@@ -49,6 +49,7 @@ void Session::reset_transaction() {
   m_mail.reset();
   m_recipients.clear();
   m_spf.reset();
+  m_spf_busy = false;
   m_chunks.clear();
   m_chunks.shrink_to_fit();
   m_chunk_error = false;
@@ -67,9 +68,10 @@ Reply Session::error(int code, std::string_view status, std::string_view text) {
 bool Session::may_block(std::string_view line) const {
   if (m_sasl) return true;
   auto verb = line.substr(0, line.find_first_of(" \r\n"));
-  // MAIL only checks its parameters and the authenticated user's addresses
-  // (held in memory); RCPT asks the store (and DNS for SPF), AUTH checks a
-  // password.
+  // MAIL on the MX only checks its parameters; on submission it asks the
+  // store whether the user may still send as that address. RCPT asks the
+  // store, AUTH checks a password.
+  if (ascii_iequals(verb, "MAIL")) return m_options.role == Role::submission && m_who;
   return ascii_iequals(verb, "RCPT") || ascii_iequals(verb, "AUTH");
 }
 
@@ -104,24 +106,7 @@ Reply Session::command(std::string_view line) {
     case V::mail: return mail(c);
     case V::rcpt: return rcpt(c);
     case V::data: return data();
-    case V::bdat: {
-      if (!m_mail || m_recipients.empty()) {
-        // The chunk still has to be read and thrown away to stay in step.
-        Reply r = error(503, "5.5.1", m_mail ? "no valid recipients" : "send MAIL FROM first");
-        if (r.next != Reply::Next::close) {
-          r.next = Reply::Next::bdat;
-          r.bdat_size = c.chunk_size;
-          r.bdat_last = c.last;
-          m_chunk_error = true;
-        }
-        return r;
-      }
-      Reply r;
-      r.next = Reply::Next::bdat;
-      r.bdat_size = c.chunk_size;
-      r.bdat_last = c.last;
-      return r;
-    }
+    case V::bdat: return bdat(c);
   }
   return error(500, "5.5.1", "unknown command");
 }
@@ -181,10 +166,6 @@ Reply Session::login(const std::string& address, const std::string& password) {
     return r;
   }
   m_who = std::move(login.who);
-  m_allowed_senders.clear();
-  if (auto accesses = m_services.store->list_user_accesses(m_who->user.id))
-    for (auto& a : *accesses)
-      if (auto addr = m_services.store->address(a.address_id)) m_allowed_senders.push_back(ascii_lower(addr->address));
   Reply r{reply(235, "2.7.0", "authentication successful")};
   r.delay = login.delay;
   return r;
@@ -205,11 +186,36 @@ Result<store::Address> Session::postmaster_of(const store::Domain& domain) {
   return fail(ErrorKind::not_found, "no postmaster");
 }
 
-bool Session::sender_allowed(const std::string& address) const {
-  auto a = ascii_lower(address);
-  for (auto& s : m_allowed_senders)
-    if (s == a) return true;
-  return false;
+Result<bool> Session::may_send_as(const std::string& address) {
+  auto& store = *m_services.store;
+  auto a = store.find_address(ascii_lower(address));
+  if (!a) {
+    if (a.error().kind == ErrorKind::not_found) return false;
+    return std::unexpected(a.error());
+  }
+  auto access = store.find_access(a->id, m_who->user.id);
+  if (!access) {
+    if (access.error().kind == ErrorKind::not_found) return false;
+    return std::unexpected(access.error());
+  }
+  auto service = TRY(store.service(a->service_id));
+  return !service.locked;
+}
+
+std::optional<Reply> Session::refuse_sender(const std::string& address, std::string_view where) {
+  auto allowed = may_send_as(address);
+  if (!allowed) {
+    log::error("smtp.sender_check_failed", {{"detail", allowed.error().detail}});
+    return Reply{reply(451, "4.3.0", "temporary failure, try again later")};
+  }
+  if (*allowed) return std::nullopt;
+  log::info("smtp.sender_refused", {{"ip", m_options.peer_ip}, {"from", address}, {"login", m_who->user.login}});
+  return error(550, "5.7.1", fmt::format("you may not send as <{}>{}: it is not one of your addresses", address, where));
+}
+
+std::optional<std::string> Session::valid_helo() const {
+  if (m_helo && (is_domain(*m_helo) || is_address_literal(*m_helo))) return m_helo;
+  return std::nullopt;
 }
 
 Reply Session::mail(const Command& c) {
@@ -219,12 +225,13 @@ Reply Session::mail(const Command& c) {
   if (m_options.role == Role::submission) {
     if (!m_who) return error(530, "5.7.0", "authentication required");
     if (!m.sender) return error(550, "5.7.1", "the null sender is not allowed here");
-    if (!sender_allowed(m.sender->address()))
-      return error(550, "5.7.1", fmt::format("you may not send as <{}>: it is not one of your addresses",
-                                             m.sender->address()));
+    if (auto refused = refuse_sender(m.sender->address(), "")) return *refused;
   }
   if ((m.smtputf8 || m.body != Body::unspecified || m.size) && !m_extended)
     return error(555, "5.5.4", "parameters need EHLO");
+  // BINARYMIME is not offered (RFC 3030 §3): messages are lines ending in
+  // CRLF, by DATA and by BDAT alike.
+  if (m.body == Body::binary_mime) return error(555, "5.5.4", "BODY=BINARYMIME is not supported here");
   if (m.size && *m.size > m_options.max_message_size)
     return error(552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
   if (m.sender && m.sender->utf8 && !m.smtputf8) return error(553, "5.6.7", "an 8-bit address needs SMTPUTF8");
@@ -284,7 +291,7 @@ Reply Session::rcpt(const Command& c) {
 Reply Session::data() {
   if (!m_mail) return error(503, "5.5.1", "send MAIL FROM first");
   if (m_recipients.empty()) return error(554, "5.5.1", "no valid recipients");
-  if (!m_chunks.empty()) return error(503, "5.5.1", "DATA cannot follow BDAT");
+  if (!m_chunks.empty() || m_chunk_error) return error(503, "5.5.1", "DATA cannot follow BDAT");
   Reply r{reply(354, "", "end data with <CR><LF>.<CR><LF>")};
   r.next = Reply::Next::data;
   return r;
@@ -306,22 +313,60 @@ Reply Session::finish_data(DataReader& reader) {
   return accept_message(reader.take_message());
 }
 
-Reply Session::bdat_chunk(std::string chunk, bool last) {
-  if (m_chunk_error) {
-    if (last) reset_transaction();
-    m_chunk_error = !last && m_chunk_error;
-    return Reply{};  // the error was answered when BDAT came
-  }
-  if (m_chunks.size() + chunk.size() > m_options.max_message_size) {
-    m_chunk_error = !last;
+Reply Session::bdat(const Command& c) {
+  // RFC 3030 §2: the chunk's octets follow the command whatever the answer.
+  // A refused chunk is read and dropped, never kept (Reply::bdat_discard);
+  // a refusal ends the transaction, and later chunks of it are dropped too
+  // (RFC 3030 §4.2), each answered.
+  auto refuse = [&](int code, std::string_view status, std::string_view text) {
+    Reply r = error(code, status, text);
+    if (r.next == Reply::Next::close) return r;  // nothing more is read
+    r.next = Reply::Next::bdat;
+    r.bdat_size = c.chunk_size;
+    r.bdat_last = c.last;
+    r.bdat_discard = true;
     m_chunks.clear();
-    if (last) reset_transaction();
+    m_chunks.shrink_to_fit();
+    if (c.last) reset_transaction();
+    else if (m_mail) m_chunk_error = true;
+    return r;
+  };
+  if (!m_mail) return refuse(503, "5.5.1", "send MAIL FROM first");
+  if (m_recipients.empty()) return refuse(554, "5.5.1", "no valid recipients");
+  if (m_chunk_error) return refuse(503, "5.5.1", "an earlier chunk of this message was refused; send RSET");
+  // The limit is known before a single octet is read (RFC 5321
+  // §4.5.3.1.10, RFC 1870): a chunk that cannot fit is refused whole.
+  if (c.chunk_size > m_options.max_message_size - m_chunks.size())
+    return refuse(552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
+  Reply r;
+  r.next = Reply::Next::bdat;
+  r.bdat_size = c.chunk_size;
+  r.bdat_last = c.last;
+  return r;
+}
+
+Reply Session::bdat_chunk(std::string chunk, bool last) {
+  if (m_chunks.size() + chunk.size() > m_options.max_message_size) {  // bdat() saw to this; kept as a guard
+    reset_transaction();
     return error(552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
   }
   m_chunks += chunk;
   if (!last) return Reply{reply(250, "2.0.0", fmt::format("{} octets received", chunk.size()))};
   auto message = std::move(m_chunks);
   m_chunks.clear();
+  // The rules DATA applies on the way (data_reader.hpp), so that no check
+  // depends on how the message came.
+  switch (check_lines(message)) {
+    case DataReader::Problem::none: break;
+    case DataReader::Problem::bare_line_ending:
+      reset_transaction();
+      return error(550, "5.6.11", "bare CR or LF in the message: lines must end with CRLF");
+    case DataReader::Problem::line_too_long:
+      reset_transaction();
+      return error(550, "5.6.0", "a line of the message is too long");
+    case DataReader::Problem::too_large: break;
+  }
+  if (!message.empty() && !message.ends_with("\r\n")) message += "\r\n";  // as DATA delivers it
   return accept_message(std::move(message));
 }
 

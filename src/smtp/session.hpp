@@ -12,6 +12,14 @@
 // Local recipients are refused when their quota leaves no room (RFC 3463
 // X.2.2) and, on the MX, when their domain refuses mail that fails SPF
 // (RFC 7372 §3.2); both are decided per recipient at RCPT (policy.cpp).
+//
+// SPF needs DNS, which may be slow: with `spf_by_transport` the session
+// never asks the resolver itself. Where it needs the verdict it answers
+// Next::spf (RCPT: nothing changed, repeat the command once the verdict is
+// in) or expects the transport to have run spf_job() first (end of data).
+//
+// Submission checks the sender against the store at MAIL and again when the
+// message is complete, so an access revoked during the session stops it.
 #pragma once
 
 #include <chrono>
@@ -40,17 +48,26 @@ struct SessionOptions {
   bool starttls_available = false;
   bool plaintext_auth = false;  // loopback test listeners only
   std::uint64_t max_message_size = 50ull * 1024 * 1024;
+  bool spf_by_transport = false;  // SPF verdicts come through set_spf() (see above)
   std::size_t max_recipients = 100;
   int max_errors = 10;
 };
 
 struct Reply {
   std::string out;
-  enum class Next { read, data, bdat, auth, start_tls, close } next = Next::read;
+  enum class Next { read, data, bdat, auth, start_tls, close, spf } next = Next::read;
   std::uint64_t bdat_size = 0;  // with Next::bdat: the octets to read raw
   bool bdat_last = false;
+  // With Next::bdat: the chunk was refused; its octets are read and dropped
+  // (RFC 3030 §2: the session stays in step), never kept, and `out` is
+  // sent once they are.
+  bool bdat_discard = false;
   std::chrono::milliseconds delay{0};
 };
+
+// The answer where an SPF verdict is needed and its check could not run
+// now (RFC 7208 §8.6: 451 4.4.3).
+Reply spf_unavailable();
 
 class Session {
  public:
@@ -65,8 +82,15 @@ class Session {
   bool may_block(std::string_view line) const;
   // After Next::data: the transport fed the DATA reader to its end.
   Reply finish_data(DataReader& reader);
-  // After Next::bdat: the chunk's octets.
+  // After Next::bdat (not discarding): the chunk's octets, at most the
+  // chunk size the session accepted, which the message size limit bounds.
   Reply bdat_chunk(std::string chunk, bool last);
+  // With spf_by_transport: the SPF check this transaction still needs
+  // before RCPT (after Next::spf) or before the end of its data, if any.
+  std::optional<dns::SpfJob> spf_job() const;
+  // Its verdict; nullopt when the check could not run now (too many at
+  // once): the session then answers 451 4.4.3 where it needs it.
+  void set_spf(std::optional<dns::SpfResult> verdict);
   // After Next::auth: the client's next line.
   Reply auth_step(std::string_view line);
   void tls_started();
@@ -85,18 +109,27 @@ class Session {
   Reply mail(const Command& c);
   Reply rcpt(const Command& c);
   Reply data();
+  Reply bdat(const Command& c);
   Reply auth(const Command& c);
   Reply login(const std::string& address, const std::string& password);
   Reply sasl_reply(auth::SaslExchange::Step step);
   Reply accept_message(std::string message);
   Reply error(int code, std::string_view status, std::string_view text);
   void reset_transaction();
-  bool sender_allowed(const std::string& address) const;
+  // Submission: whether the logged-in user may send as `address` now (an
+  // access to it, in a mail service that is not locked). Asks the store.
+  Result<bool> may_send_as(const std::string& address);
+  // The refusal of `address` as the sender (`where`: "" or " (From:)"), if any.
+  std::optional<Reply> refuse_sender(const std::string& address, std::string_view where);
+  // The HELO/EHLO argument when it is a domain or an address literal (RFC
+  // 5321 §4.1.1.1): the only form placed in headers and given to SPF.
+  std::optional<std::string> valid_helo() const;
   // Where postmaster@domain goes when no such address exists.
   Result<store::Address> postmaster_of(const store::Domain& domain);
   // MX: the SPF verdict on this transaction's MAIL FROM identity (RFC 7208
-  // §2.4), evaluated once, when first needed.
-  const dns::SpfResult& spf_verdict();
+  // §2.4), evaluated once, when first needed; nullptr while the transport
+  // has yet to hand it in, or when it could not run (m_spf_busy).
+  const dns::SpfResult* spf_verdict();
   // RCPT of a local address: the refusal when its domain refuses mail that
   // fails SPF, or when its quota leaves no room.
   std::optional<Reply> refuse_local_recipient(const store::Domain& domain, const store::Address& local,
@@ -111,10 +144,10 @@ class Session {
   std::optional<MailFrom> m_mail;
   std::vector<Recipient> m_recipients;
   std::optional<dns::SpfResult> m_spf;  // this transaction's verdict, once evaluated
+  bool m_spf_busy = false;              // this transaction's check could not run
   std::string m_chunks;              // BDAT so far
   bool m_chunk_error = false;
   std::optional<store::LoginCandidate> m_who;
-  std::vector<std::string> m_allowed_senders;  // lower-cased addresses the user may send as
   std::optional<auth::SaslExchange> m_sasl;  // AUTH in progress
   int m_errors = 0;
 };

@@ -2,6 +2,7 @@
 // submission roles, the relay rules, limits, DATA and BDAT, AUTH.
 #include "smtp/session.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "auth/sasl.hpp"
@@ -37,6 +38,7 @@ class SmtpTest : public ::testing::Test {
     zone->add_txt("forged.example", "v=spf1 ip4:203.0.113.1 -all");
     zone->add_txt("soft.example", "v=spf1 ~all");
     m_services->resolver = std::move(zone);
+    m_services->spf = std::make_unique<dns::SpfRunner>(*m_services->resolver, dns::SpfRunnerOptions{});
   }
   std::unique_ptr<Session> open(Role role, bool tls = true) {
     SessionOptions o;
@@ -239,8 +241,10 @@ TEST_F(SmtpTest, AuthLoginAndBdat) {
   EXPECT_EQ(s->command(auth::base64_encode("team@o.example") + "\r\n").out, "334 UGFzc3dvcmQ6\r\n");
   EXPECT_EQ(s->command(auth::base64_encode(m_password) + "\r\n").out, "235 2.7.0 authentication successful\r\n");
   EXPECT_EQ(s->command("AUTH PLAIN =\r\n").out, "503 5.5.1 already authenticated\r\n");
-  EXPECT_FALSE(s->may_block("MAIL FROM:<team@o.example> BODY=BINARYMIME\r\n"));
-  s->command("MAIL FROM:<team@o.example> BODY=BINARYMIME\r\n");
+  EXPECT_TRUE(s->may_block("MAIL FROM:<team@o.example>\r\n")) << "submission asks the store who may send";
+  EXPECT_EQ(s->command("MAIL FROM:<team@o.example> BODY=BINARYMIME\r\n").out,
+            "555 5.5.4 BODY=BINARYMIME is not supported here\r\n") << "not offered (RFC 3030 §3)";
+  s->command("MAIL FROM:<team@o.example> BODY=8BITMIME\r\n");
   EXPECT_TRUE(s->may_block("Rcpt TO:<ana.box@o.example>\r\n"));
   s->command("RCPT TO:<ana.box@o.example>\r\n");
   EXPECT_FALSE(s->may_block("BDAT 14\r\n"));
@@ -257,7 +261,41 @@ TEST_F(SmtpTest, AuthLoginAndBdat) {
   auto lost = s->command("BDAT 5 LAST\r\n");
   EXPECT_TRUE(lost.out.starts_with("503 5.5.1 send MAIL FROM first")) << lost.out;
   EXPECT_EQ(lost.next, Reply::Next::bdat) << "the chunk is still read, to stay in step";
-  EXPECT_EQ(s->bdat_chunk("xxxxx", true).out, "");
+  EXPECT_TRUE(lost.bdat_discard) << "and dropped, never kept";
+}
+
+TEST_F(SmtpTest, BdatChunksAreBoundedBeforeTheyAreRead) {
+  auto s = open(Role::mx);  // max_message_size 10000
+  s->command("EHLO h.example\r\n");
+  auto huge = s->command("BDAT 100000000000 LAST\r\n");
+  EXPECT_EQ(huge.next, Reply::Next::bdat);
+  EXPECT_TRUE(huge.bdat_discard);
+  EXPECT_EQ(huge.bdat_size, 100000000000u) << "read to its end, to stay in step";
+  s->command("MAIL FROM:<carla@far.example>\r\n");
+  s->command("RCPT TO:<team@o.example>\r\n");
+  auto first = s->command("BDAT 6000\r\n");
+  EXPECT_FALSE(first.bdat_discard);
+  EXPECT_EQ(s->bdat_chunk(std::string(6000, 'a'), false).out, "250 2.0.0 6000 octets received\r\n");
+  auto over = s->command("BDAT 4001\r\n");
+  EXPECT_TRUE(over.bdat_discard) << "6000 + 4001 cannot fit: refused before a byte is read";
+  EXPECT_EQ(over.out, "552 5.3.4 the message is larger than the limit of 10000 bytes\r\n");
+  auto after = s->command("BDAT 10 LAST\r\n");
+  EXPECT_TRUE(after.bdat_discard) << "the rest of a refused message is dropped too";
+  EXPECT_TRUE(after.out.starts_with("503 5.5.1 ")) << after.out;
+  EXPECT_EQ(s->command("DATA\r\n").out, "503 5.5.1 send MAIL FROM first\r\n") << "the transaction is over";
+  EXPECT_EQ(inbox_count("team@o.example"), 0u);
+}
+
+TEST_F(SmtpTest, BdatRefusesBareLineEndingsAsDataDoes) {
+  for (std::string body : {"Subject: x\rFrom: boss@o.example\r\n\r\nhi\r\n", "Subject: x\n\r\nhi\r\n"}) {
+    auto s = open(Role::mx);
+    s->command("EHLO h.example\r\n");
+    s->command("MAIL FROM:<carla@far.example>\r\n");
+    s->command("RCPT TO:<team@o.example>\r\n");
+    s->command(fmt::format("BDAT {} LAST\r\n", body.size()));
+    EXPECT_EQ(s->bdat_chunk(body, true).out, "550 5.6.11 bare CR or LF in the message: lines must end with CRLF\r\n");
+  }
+  EXPECT_EQ(inbox_count("team@o.example"), 0u);
 }
 
 TEST_F(SmtpTest, StartTlsForgetsTheSession) {
@@ -391,6 +429,84 @@ TEST_F(SmtpTest, SentCopyFollowsTheAddressSetting) {
   ASSERT_TRUE(m_services->manager->update_address(op, "team@o.example", full));
   EXPECT_NE(submit().find("250 2.0.0"), std::string::npos);
   EXPECT_EQ(sent_count(), 1u);
+}
+
+TEST_F(SmtpTest, RevokedAccessStopsAnOpenSubmissionSession) {
+  auto op = manage::Actor::operator_cli();
+  auto& m = *m_services->manager;
+  ASSERT_TRUE(m.grant_access(op, "ana.box@o.example", "ana", true));
+  auto s = authed();  // logged in as team@o.example
+  EXPECT_EQ(s->command("MAIL FROM:<ana.box@o.example>\r\n").out, "250 2.1.0 sender ok\r\n");
+  s->command("RCPT TO:<team@o.example>\r\n");
+  ASSERT_TRUE(m.revoke_access(op, "ana.box@o.example", "ana", false));
+  // Revoked between MAIL and the end of the data: refused there.
+  auto late = send_data(*s, "From: ana.box@o.example\r\nSubject: x\r\n\r\nhi\r\n.\r\n");
+  EXPECT_NE(late.find("550 5.7.1 you may not send as <ana.box@o.example>"), std::string::npos) << late;
+  EXPECT_EQ(s->command("MAIL FROM:<ana.box@o.example>\r\n").out,
+            "550 5.7.1 you may not send as <ana.box@o.example>: it is not one of your addresses\r\n");
+  EXPECT_EQ(s->command("MAIL FROM:<team@o.example>\r\n").out, "250 2.1.0 sender ok\r\n") << "the login address still works";
+  EXPECT_EQ(inbox_count("team@o.example"), 0u);
+}
+
+TEST_F(SmtpTest, SubmissionRefusesMalformedHeaderBlocks) {
+  auto s = authed();
+  s->command("MAIL FROM:<team@o.example>\r\n");
+  s->command("RCPT TO:<ana.box@o.example>\r\n");
+  auto out = send_data(*s, "Subject: x\r\nthis is no field\r\nFrom: boss@o.example\r\n\r\nhi\r\n.\r\n");
+  EXPECT_NE(out.find("550 5.6.0 malformed header: line 2 "), std::string::npos) << out;
+  EXPECT_EQ(inbox_count("ana.box@o.example"), 0u);
+}
+
+TEST_F(SmtpTest, HeadersCarryNoInjectedText) {
+  auto s = open(Role::mx);
+  s->command("EHLO x;dkim=pass\r\n");  // accepted, but no domain: never placed in a header
+  s->command("MAIL FROM:<\"x;dkim=pass\"@far.example>\r\n");
+  s->command("RCPT TO:<team@o.example>\r\n");
+  auto out = send_data(*s, "Authentication-Results: mx.o.example; spf=pass smtp.mailfrom=ceo@o.example\r\n"
+                           "Subject: x\r\n\r\nhi\r\n.\r\n");
+  EXPECT_NE(out.find("250 2.0.0"), std::string::npos) << out;
+  auto a = m_services->store->find_address("team@o.example").value();
+  auto box = m_services->store->find_mailbox(a.id, "INBOX").value();
+  auto raw = m_services->blobs->get(m_services->store->list_messages(box.id).value().at(0).blob_hash).value();
+  auto header = raw.substr(0, raw.find("\r\n\r\n"));
+  EXPECT_TRUE(header.starts_with("Authentication-Results: mx.o.example; spf=pass "
+                                 "smtp.mailfrom=\"\\\"x;dkim=pass\\\"@far.example\"\r\n"))
+      << header;
+  EXPECT_EQ(header.find("Authentication-Results", 10), std::string::npos) << "the forged one is gone";
+  EXPECT_EQ(header.find("dkim=pass;"), std::string::npos);
+  EXPECT_NE(header.find("envelope-from=\"\\\"x;dkim=pass\\\"@far.example\";"), std::string::npos) << header;
+  EXPECT_EQ(header.find("helo="), std::string::npos) << header;
+  EXPECT_NE(header.find("Received: from [198.51.100.7] ([198.51.100.7])"), std::string::npos) << header;
+}
+
+TEST_F(SmtpTest, TransportSuppliesTheSpfVerdict) {
+  SessionOptions o;
+  o.role = Role::mx;
+  o.hostname = "mx.o.example";
+  o.peer_ip = "198.51.100.7";
+  o.spf_by_transport = true;
+  auto op = manage::Actor::operator_cli();
+  ASSERT_TRUE(m_services->manager->set_domain_spf_fail(op, "o.example", store::SpfFailPolicy::reject));
+  Session s(*m_services, o);
+  s.command("EHLO h.example\r\n");
+  EXPECT_FALSE(s.spf_job()) << "no transaction yet";
+  s.command("MAIL FROM:<boss@forged.example>\r\n");
+  auto job = s.spf_job();
+  ASSERT_TRUE(job);
+  EXPECT_EQ(job->mail_from, "boss@forged.example");
+  EXPECT_EQ(job->helo, "h.example");
+  auto again = s.command("RCPT TO:<team@o.example>\r\n");
+  EXPECT_EQ(again.next, Reply::Next::spf) << "the session never asks DNS itself";
+  EXPECT_EQ(again.out, "");
+  s.set_spf(dns::check_mail_from(*m_services->resolver, job->client_ip, job->mail_from, job->helo, job->options));
+  EXPECT_TRUE(s.command("RCPT TO:<team@o.example>\r\n").out.starts_with("550 5.7.23 ")) << "the same RCPT, decided";
+  // A check that could not run: 451 4.4.3, not a verdict.
+  Session busy(*m_services, o);
+  busy.command("EHLO h.example\r\n");
+  busy.command("MAIL FROM:<boss@forged.example>\r\n");
+  busy.set_spf(std::nullopt);
+  EXPECT_EQ(busy.command("RCPT TO:<team@o.example>\r\n").out,
+            "451 4.4.3 too many SPF checks in progress; try again later\r\n");
 }
 
 }  // namespace

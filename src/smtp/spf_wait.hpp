@@ -1,0 +1,21 @@
+// Waiting for an SPF check of the dns::SpfRunner from a session coroutine,
+// without holding a thread: the runner's callback wakes the coroutine on
+// its own executor. Includes Asio: for transport files only.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+
+#include "dns/spf_runner.hpp"
+
+namespace estafeta::smtp {
+
+// The verdict of `job`; temperror when it takes longer than the runner's
+// timeout (the resolver may still be busy with it: its thread is the
+// runner's, not ours); nullopt when it could not run (too many checks).
+// Lifetime: safe when the session ends or the io_context is torn down
+// while the check runs — the callback then finds no one to wake.
+boost::asio::awaitable<std::optional<dns::SpfResult>> await_spf(dns::SpfRunner& runner, dns::SpfJob job);
+
+}  // namespace estafeta::smtp
