@@ -1,4 +1,5 @@
-// The listeners, the session registry and the graceful shutdown.
+// The listeners, the connection limits (per peer and in all, counted at
+// accept), the session registry and the graceful shutdown.
 #include "net/server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
