@@ -10,11 +10,17 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace estafeta::imap;
+  // Small literals until the first command completes (as before login),
+  // then the larger limits (as after it).
+  FramerLimits before;
+  before.max_line = 4096;
+  before.max_literal = 1024;
+  before.max_command = 4096;
   FramerLimits limits;
   limits.max_line = 4096;
   limits.max_literal = 65536;
   limits.max_command = 70000;
-  CommandFramer framer(limits);
+  CommandFramer framer(before);
   std::string_view all(reinterpret_cast<const char*>(data), size);
   // The first byte picks the chunk size, so splits are explored too.
   std::size_t step = size ? (static_cast<unsigned char>(all[0]) % 17) + 1 : 1;
@@ -25,6 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (event == CommandFramer::Event::command) {
         auto text = framer.take_command();
         (void)parse_command(text);
+        framer.set_limits(limits);
       } else if (event == CommandFramer::Event::fatal) {
         return 0;
       } else if (event == CommandFramer::Event::error) {

@@ -1,39 +1,71 @@
-// Failed-login throttling, shared by every IMAP/POP3/SMTP session: each
-// failure from an IP or against an address adds delay to the next answers
-// (doubling from 250 ms, at most 8 s), forgotten after 15 minutes without
-// failures. The delay is the same whether or not the address exists.
+// Failed-login throttling, shared by every IMAP/POP3/SMTP session. Failures
+// add delay (doubling from 250 ms, at most 8 s), forgotten after 15 minutes
+// without failures. The delay is the same whether or not the address exists.
+//
+// Who waits: an attempt from a client that has failed — the same IP (its
+// IPv6 /64), or the same IP and address — waits before it is checked, so a
+// guesser cannot learn a right answer sooner than a wrong one. Failures
+// against one address from anywhere slow further FAILURES on that address
+// (the answer to a wrong password is held back), never a success: others
+// cannot slow the real user's correct login by failing on purpose.
+//
+// Bounded: each table holds at most kMaxEntries keys, addresses are cut
+// to 256 octets (RFC 5321 §4.5.3.1.3, the longest path) — a flood of
+// failures from many addresses costs a fixed amount of memory.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace estafeta::auth {
+
+// The unit limits apply to: the address itself for IPv4, the /64 prefix for
+// IPv6 (one host usually has a whole /64); text that is no IP address is
+// returned unchanged.
+std::string peer_group(std::string_view ip);
 
 class Throttle {
  public:
   using Clock = std::chrono::steady_clock;
+  static constexpr std::size_t kMaxEntries = 65536;
 
-  // The delay to apply before answering a failed attempt, after recording it.
-  std::chrono::milliseconds failed(const std::string& ip, const std::string& address);
-  // A success forgets the address's failures (not the IP's).
-  void succeeded(const std::string& address);
-  // The delay an attempt from here must wait before being checked (0 when fine).
+  explicit Throttle(std::function<Clock::time_point()> now = Clock::now) : m_now(std::move(now)) {}
+
+  // The delay an attempt from `ip` for `address` must wait before being
+  // checked (0 when that IP has not failed more than a couple of times).
   std::chrono::milliseconds pending(const std::string& ip, const std::string& address);
+  // Records a failure; the delay to hold its answer back (the caller waits
+  // the larger of this and `pending`).
+  std::chrono::milliseconds failed(const std::string& ip, const std::string& address);
+  // A success forgets the failures of this IP with this address (not the
+  // IP's others, nor the address's from elsewhere).
+  void succeeded(const std::string& ip, const std::string& address);
+  // Entries in all tables (for tests).
+  std::size_t size();
 
  private:
   struct Entry {
     int failures = 0;
     Clock::time_point last;
   };
+  using Table = std::map<std::string, Entry>;
   static std::chrono::milliseconds delay_for(int failures);
-  void expire(Clock::time_point now);
+  void expire(Clock::time_point now, bool force);
+  // The live entry for `key` (0 failures when none), without creating one.
+  int failures(const Table& table, const std::string& key, Clock::time_point now) const;
+  Entry& record(Table& table, const std::string& key, Clock::time_point now);
 
+  std::function<Clock::time_point()> m_now;
   std::mutex m_mutex;
-  std::map<std::string, Entry> m_by_ip;       // GUARDED_BY(m_mutex)
-  std::map<std::string, Entry> m_by_address;  // GUARDED_BY(m_mutex)
-  Clock::time_point m_last_expiry;            // GUARDED_BY(m_mutex)
+  Table m_by_ip;       // GUARDED_BY(m_mutex) peer_group(ip)
+  Table m_by_pair;     // GUARDED_BY(m_mutex) peer_group(ip) + '\0' + address
+  Table m_by_address;  // GUARDED_BY(m_mutex)
+  Clock::time_point m_last_expiry;  // GUARDED_BY(m_mutex)
 };
 
 }  // namespace estafeta::auth

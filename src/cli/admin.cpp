@@ -1,7 +1,10 @@
 // `estafeta admin NOUN VERB …`: the operator's management commands, a thin
 // layer over manage::Manager. Human output by default, --json for scripts.
+#include <termios.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -100,8 +103,64 @@ int org_delete(Ctx& c) {
 }
 
 // --- user
+
+// Echo off on the terminal while a password is typed, and back on however
+// the reading ends: a return, an error (the destructor), or a signal that
+// stops or ends the process (the handler restores the terminal first, then
+// lets the signal act; after a stop and continue, echo goes off again).
+// The handler uses only async-signal-safe calls (tcsetattr, signal,
+// sigprocmask, raise).
+namespace no_echo {
+termios g_saved{};
+termios g_quiet{};
+constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU};
+
+extern "C" void on_signal(int sig) {
+  int saved_errno = errno;
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &g_saved);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  ::sigprocmask(SIG_UNBLOCK, &set, nullptr);  // the default action happens here
+  // Still alive: it was a stop, and we were continued.
+  ::signal(sig, on_signal);
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &g_quiet);
+  errno = saved_errno;
+}
+
+class Guard {
+ public:
+  Guard() {
+    if (!::isatty(STDIN_FILENO) || ::tcgetattr(STDIN_FILENO, &g_saved) != 0) return;
+    g_quiet = g_saved;
+    g_quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHOE | ECHOK | ECHONL);
+    struct sigaction sa{};
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;  // a read interrupted by a stop goes on after continue
+    sigemptyset(&sa.sa_mask);
+    for (std::size_t i = 0; i < std::size(kSignals); ++i) ::sigaction(kSignals[i], &sa, &m_old[i]);
+    m_active = ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_quiet) == 0;
+  }
+  ~Guard() {
+    if (!m_active) return;
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_saved);
+    for (std::size_t i = 0; i < std::size(kSignals); ++i) ::sigaction(kSignals[i], &m_old[i], nullptr);
+    std::fputc('\n', stderr);  // the Enter the user typed was not echoed
+  }
+  Guard(const Guard&) = delete;
+  Guard& operator=(const Guard&) = delete;
+
+ private:
+  bool m_active = false;
+  struct sigaction m_old[std::size(kSignals)] {};
+};
+}  // namespace no_echo
+
 std::optional<std::string> read_password_stdin() {
-  if (isatty(STDIN_FILENO)) std::fprintf(stderr, "password: ");
+  no_echo::Guard quiet;  // before the prompt: nothing typed after it is echoed
+  if (::isatty(STDIN_FILENO)) std::fprintf(stderr, "password: ");
   std::string line;
   if (!std::getline(std::cin, line)) return std::nullopt;
   if (!line.empty() && line.back() == '\r') line.pop_back();

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/commands.hpp"
+#include "core/fs.hpp"
 #include "mime/parsed_message.hpp"
 
 namespace estafeta::cli {
@@ -19,6 +20,15 @@ std::unique_ptr<net::Services> open_from_config(const std::string& path, int& ex
     exit_code = kExitUsage;
     return nullptr;
   }
+  auto folder = check_private_folder(config->data_dir);
+  if (!folder) {
+    print_error(folder.error());
+    exit_code = kExitFailed;
+    return nullptr;
+  }
+  static bool warned = false;  // once per process (quickstart opens twice)
+  if (*folder && !warned) std::fprintf(stderr, "estafeta: warning: %s\n", (*folder)->c_str());
+  warned = warned || *folder;
   mime::init();
   auto services = net::open_services(std::make_shared<const Config>(std::move(*config)));
   if (!services) {

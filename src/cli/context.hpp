@@ -14,6 +14,8 @@ void print_error(const Error& e);
 
 // Loads the config (a config error → exit code 2 for the caller) and opens
 // the services. On error prints it and returns nullptr with `exit_code` set.
+// A data folder open to other users is warned about on stderr; one that
+// others may write in is refused (core/fs.hpp check_private_folder).
 std::unique_ptr<net::Services> open_from_config(const std::string& path, int& exit_code);
 
 }  // namespace estafeta::cli

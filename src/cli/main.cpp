@@ -1,5 +1,7 @@
 // estafeta: the one binary. The command line is parsed here (the only file
 // that includes CLI11); each subcommand is a plain function in commands.hpp.
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
@@ -120,6 +122,9 @@ void add_admin(CLI::App& app, Admin& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Every file this process makes — the database with its -wal and -shm,
+  // blobs, keys, certificates, the config — is its owner's alone.
+  ::umask(077);
   CLI::App app{"Estafeta: a complete, self-hostable mail service"};
   app.require_subcommand(1);
 

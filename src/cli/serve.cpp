@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
+#include "core/fs.hpp"
 #include "core/log.hpp"
 #include "net/certificate.hpp"
 #include "net/server.hpp"
@@ -17,6 +18,8 @@ int run_serve(const ServeArgs& args) {
   if (!services) return code;
   auto& config = *services->config;
   log::setup(config.log);
+  if (auto folder = check_private_folder(config.data_dir); folder && *folder)
+    log::warn("data_dir.open_to_others", {{"warning", **folder}});
   auto cert = net::ensure_certificate(config.tls.cert, config.tls.key, config.data_dir / "tls", config.hostname);
   if (!cert) {
     print_error(cert.error());

@@ -206,8 +206,11 @@ Status read_document(Reader& r, const toml::table& root, Config& config) {
   }
   TRY(status);
   if (auto* limits = r.table(root, "limits", status)) {
-    TRY(r.only_keys(*limits, "limits", {"max_message_size", "max_connections_per_ip"}));
+    TRY(r.only_keys(*limits, "limits",
+                    {"max_message_size", "max_connections_per_ip", "max_connections", "login_timeout_seconds"}));
     TRY(r.read_uint(*limits, "limits", "max_connections_per_ip", config.limits.max_connections_per_ip, 0, 1000000));
+    TRY(r.read_uint(*limits, "limits", "max_connections", config.limits.max_connections, 0, 10000000));
+    TRY(r.read_uint(*limits, "limits", "login_timeout_seconds", config.limits.login_timeout_seconds, 1, 3600));
     TRY(r.read_uint(*limits, "limits", "max_message_size", config.limits.max_message_size, 1024,
                     std::int64_t{4} * 1024 * 1024 * 1024));
   }

@@ -49,7 +49,17 @@ struct LogConfig {
 
 struct LimitsConfig {
   std::uint64_t max_message_size = 50ull * 1024 * 1024;  // bytes, any way mail comes in
-  unsigned max_connections_per_ip = 50;  // IMAP, POP3 and SMTP connections at once from one address; 0 = no limit
+  // Connections at once from one address (an IPv6 /64 counts as one), over
+  // every listener (IMAP, POP3, SMTP, HTTP); 0 = no limit. One over the
+  // limit is refused before anything else (on TLS listeners: before the
+  // handshake, closed at once).
+  unsigned max_connections_per_ip = 50;
+  // Connections at once over all listeners; past it new ones are closed at
+  // once. 0 = no limit (then only file descriptors bound them).
+  unsigned max_connections = 20000;
+  // From accept until a successful login (IMAP, POP3), however many bytes
+  // trickle in meanwhile: past it the connection ends.
+  unsigned login_timeout_seconds = 60;
 };
 
 struct DnsConfig {

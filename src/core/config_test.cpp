@@ -14,6 +14,9 @@ TEST(Config, DefaultsWhenEmpty) {
   EXPECT_EQ(c->hostname, "localhost");
   EXPECT_EQ(c->log.level, "info");
   EXPECT_EQ(c->limits.max_message_size, 50u * 1024 * 1024);
+  EXPECT_EQ(c->limits.max_connections_per_ip, 50u);
+  EXPECT_EQ(c->limits.max_connections, 20000u);
+  EXPECT_EQ(c->limits.login_timeout_seconds, 60u);
   EXPECT_TRUE(c->listeners.empty());
 }
 
@@ -31,6 +34,8 @@ format = "json"
 [limits]
 max_message_size = 1048576
 max_connections_per_ip = 7
+max_connections = 900
+login_timeout_seconds = 5
 [dns]
 servers = ["127.0.0.1:5353", "192.0.2.53"]
 spf_timeout_seconds = 5
@@ -62,6 +67,8 @@ address = "[::1]:25"
   EXPECT_EQ(c->log.format, LogFormat::json);
   EXPECT_EQ(c->limits.max_message_size, 1048576u);
   EXPECT_EQ(c->limits.max_connections_per_ip, 7u);
+  EXPECT_EQ(c->limits.max_connections, 900u);
+  EXPECT_EQ(c->limits.login_timeout_seconds, 5u);
   ASSERT_EQ(c->listeners.size(), 3u);
   EXPECT_EQ(c->listeners[0].protocol, Protocol::imaps);
   EXPECT_EQ(c->listeners[0].host, "0.0.0.0");
@@ -110,6 +117,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[log]\nformat = \"xml\"", "log.format"},
         BadCase{"[limits]\nmax_message_size = 10", "limits.max_message_size"},
         BadCase{"[limits]\nmax_connections_per_ip = -5", "limits.max_connections_per_ip"},
+        BadCase{"[limits]\nmax_connections = -1", "limits.max_connections"},
+        BadCase{"[limits]\nlogin_timeout_seconds = 0", "limits.login_timeout_seconds: expected an integer from 1 to 3600"},
         BadCase{"tls = 3", "tls: expected a table"},
         BadCase{"listener = 3", "listener: expected an array of tables"},
         BadCase{"[[listener]]\naddress = \"127.0.0.1:1\"", "listener[0].protocol: missing"},

@@ -113,4 +113,23 @@ Status make_directories(const std::filesystem::path& dir, unsigned mode) {
   return fsync_directory(parent.empty() ? "." : parent);
 }
 
+Result<std::optional<std::string>> check_private_folder(const std::filesystem::path& dir) {
+  struct stat st{};
+  if (::stat(dir.c_str(), &st) != 0) {
+    if (errno == ENOENT) return std::optional<std::string>();
+    return io_error("stat", dir);
+  }
+  unsigned mode = st.st_mode & 07777;
+  auto fix = fmt::format("run: chmod 700 {}", dir.string());
+  if (mode & S_IWOTH)
+    return fail(ErrorKind::permission,
+                fmt::format("data folder {} is writable by every user (mode {:04o}); refusing to use it — {}",
+                            dir.string(), mode, fix));
+  if (mode & 077)
+    return std::optional<std::string>(fmt::format(
+        "data folder {} is open to other users (mode {:04o}): mail and keys should be the owner's alone — {}",
+        dir.string(), mode, fix));
+  return std::optional<std::string>();
+}
+
 }  // namespace estafeta

@@ -51,5 +51,26 @@ TEST(Fs, Errors) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Fs, CheckPrivateFolder) {
+  auto dir = temp_dir("fs-private");
+  EXPECT_EQ(check_private_folder(dir).value(), std::nullopt) << "absent: made 0700 later";
+  ASSERT_TRUE(make_directories(dir));
+  EXPECT_EQ(check_private_folder(dir).value(), std::nullopt);
+  ASSERT_EQ(::chmod(dir.c_str(), 0755), 0);
+  auto warning = check_private_folder(dir).value();
+  ASSERT_TRUE(warning);
+  EXPECT_NE(warning->find(dir.string()), std::string::npos);
+  EXPECT_NE(warning->find("0755"), std::string::npos);
+  EXPECT_NE(warning->find("chmod 700 " + dir.string()), std::string::npos);
+  ASSERT_EQ(::chmod(dir.c_str(), 0750), 0);
+  EXPECT_TRUE(check_private_folder(dir).value());
+  ASSERT_EQ(::chmod(dir.c_str(), 0777), 0);
+  auto refused = check_private_folder(dir);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::permission);
+  EXPECT_NE(refused.error().message.find("chmod 700"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace estafeta

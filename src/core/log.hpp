@@ -2,7 +2,12 @@
 //
 //   log::info("imap.login", {{"address", addr}, {"device", label}, {"ip", ip}});
 //
-// Values are quoted when they hold spaces or quotes. The sink is spdlog,
+// Values are quoted when they hold spaces, quotes or anything escaped. No
+// value reaches the sink with a raw control character or invalid UTF-8 (a
+// LOGIN name with ESC must not drive the terminal that shows the log): text
+// escapes C0, DEL, C1 and U+2028/9 (\n \r \t, \xNN, \u0085) and each bad
+// byte as \xNN; JSON escapes the same as \uNNNN and writes U+FFFD for each
+// bad byte (RFC 8259 §7, §8.1). The sink is spdlog,
 // configured once at start (`log::setup`); until then lines go to stderr.
 #pragma once
 

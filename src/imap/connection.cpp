@@ -5,7 +5,11 @@
 //
 // Security: bytes pipelined after STARTTLS are discarded (they came in
 // clear); idle clients are logged out (30 minutes once authenticated, RFC
-// 9051 §5.4; 2 minutes before); revocation ends the session with BYE.
+// 9051 §5.4; 2 minutes before); a client must log in within
+// [limits] login_timeout_seconds of connecting, however it trickles bytes;
+// before login only small literals are taken (a user name, a password), so
+// a client that has not logged in cannot make us hold megabytes; revocation
+// ends the session with BYE.
 #include "imap/connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -27,6 +31,17 @@ namespace {
 constexpr auto kPreAuthTimeout = std::chrono::minutes(2);
 constexpr auto kAutologout = std::chrono::minutes(30);
 
+// Before login: literals of up to 8 KiB (more than any user name, password
+// or SASL response needs) and commands of up to one line's length. A bigger
+// synchronizing literal gets NO [TOOBIG] without a continuation; a bigger
+// non-synchronizing one BAD and BYE (RFC 7888 §4: its octets are coming).
+FramerLimits pre_login_limits() {
+  FramerLimits l;
+  l.max_literal = 8 * 1024;
+  l.max_command = l.max_line;
+  return l;
+}
+
 asio::awaitable<void> pause(std::chrono::milliseconds d) {
   if (d.count() <= 0) co_return;
   asio::steady_timer t(co_await asio::this_coro::executor, d);
@@ -46,12 +61,14 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
   options.append_limit = services.config->limits.max_message_size;
   Session session(services, *services.throttle, options);
 
-  FramerLimits limits;
+  FramerLimits limits;  // once logged in: APPEND up to APPENDLIMIT
   limits.max_literal = options.append_limit;
   limits.max_command = options.append_limit + 64 * 1024;
-  CommandFramer framer(limits);
+  CommandFramer framer(pre_login_limits());
+  bool logged_in = false;
   Mode mode = Mode::command;
   c.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(kPreAuthTimeout));
+  c.set_deadline(c.accepted_at() + std::chrono::seconds(services.config->limits.login_timeout_seconds));
 
   if (!co_await c.write(session.greeting())) co_return;
   c.request_read();
@@ -72,7 +89,8 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
     }
     if (in.bytes.empty()) {
       // EOF, error or timeout (RFC 9051 §5.4 autologout).
-      if (in.timed_out()) co_await c.write("* BYE autologout: idle for too long\r\n");
+      if (in.timed_out() && c.past_deadline()) co_await c.write("* BYE no login in time\r\n");
+      else if (in.timed_out()) co_await c.write("* BYE autologout: idle for too long\r\n");
       co_return;
     }
     std::string_view pending = in.bytes;
@@ -84,7 +102,10 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
         continue;
       }
       if (event == CommandFramer::Event::fatal) {
-        co_await c.write("* BYE " + framer.error() + "\r\n");
+        // RFC 7888 §4, §5: reject the command (BAD [TOOBIG]), then close,
+        // since the literal's octets are on their way regardless.
+        co_await c.write(framer.tag() + " BAD [TOOBIG] " + framer.error() + "\r\n* BYE [TOOBIG] " + framer.error() +
+                         "\r\n");
         co_return;
       }
       if (event == CommandFramer::Event::error) {
@@ -108,8 +129,11 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
       }
       co_await pause(reply.delay);
       if (!co_await c.write(reply.out)) co_return;
-      if (auto& who = session.context().who) {
+      if (auto& who = session.context().who; who && !logged_in) {
+        logged_in = true;
         c.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(kAutologout));
+        c.set_deadline(std::nullopt);
+        framer.set_limits(limits);
         c.follow(*services.bus, who->address.id);
       }
       switch (reply.next) {
@@ -120,7 +144,7 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
         case Reply::Next::start_tls:
           // Anything the client pipelined after STARTTLS came in clear: drop it.
           pending = {};
-          framer = CommandFramer(limits);
+          framer = CommandFramer(logged_in ? limits : pre_login_limits());
           if (!co_await c.start_tls()) co_return;
           session.tls_started();
           break;

@@ -39,6 +39,10 @@ class CommandFramer {
 
   explicit CommandFramer(FramerLimits limits = {}) : m_limits(limits) {}
 
+  // New limits, for the lines and literals announced from now on (a
+  // session raises them once the client has logged in).
+  void set_limits(FramerLimits limits) { m_limits = limits; }
+
   // Consumes bytes from the front of `in` up to the first event.
   Event feed(std::string_view& in);
 

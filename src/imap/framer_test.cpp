@@ -114,6 +114,24 @@ TEST(Framer, WholeCommandLimit) {
   EXPECT_EQ(f.feed(r), Event::error) << "two literals exceed the command limit";
 }
 
+TEST(Framer, LimitsRaisedAfterLoginApplyToTheNextLiteral) {
+  FramerLimits before;
+  before.max_literal = 8 * 1024;
+  before.max_command = before.max_line;
+  FramerLimits after;
+  CommandFramer f(before);
+  std::string_view big = "a LOGIN {52428790}\r\n";
+  EXPECT_EQ(f.feed(big), Event::error) << "no continuation for a big literal before login";
+  EXPECT_TRUE(f.error_is_too_big());
+  std::string_view login = "b LOGIN {4}\r\n";
+  EXPECT_EQ(f.feed(login), Event::continuation);
+  std::string_view rest = "user pass\r\nc APPEND INBOX {52428790}\r\n";
+  EXPECT_EQ(f.feed(rest), Event::command);
+  EXPECT_EQ(f.take_command(), "b LOGIN {4}\r\nuser pass\r\n");
+  f.set_limits(after);  // the login succeeded; the pipelined APPEND is read with the new limits
+  EXPECT_EQ(f.feed(rest), Event::continuation);
+}
+
 TEST(Framer, BadTagsAnswerWithStar) {
   CommandFramer f;
   std::string_view in = std::string_view("+bad {99999999999}\r\n");

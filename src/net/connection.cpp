@@ -11,6 +11,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 
+#include <algorithm>
+
 namespace estafeta::net {
 
 namespace beast = boost::beast;
@@ -21,7 +23,9 @@ using error_code = boost::system::error_code;
 namespace {
 constexpr std::size_t kReadChunk = 8192;
 constexpr auto kWriteTimeout = std::chrono::minutes(2);
-constexpr auto kHandshakeTimeout = std::chrono::seconds(30);
+// A TLS handshake is a few round trips: a client that takes longer is
+// holding the connection, not negotiating.
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 
 // What the socket must become before a TLS step that could not finish is
 // tried again; nullopt when the step cannot be retried.
@@ -56,8 +60,13 @@ asio::awaitable<error_code> Connection::wait(asio::socket_base::wait_type what,
   co_return std::get<0>(std::get<0>(ready));
 }
 
+std::chrono::steady_clock::duration Connection::bounded(std::chrono::steady_clock::duration timeout) const {
+  if (!m_deadline) return timeout;
+  return std::min(timeout, *m_deadline - std::chrono::steady_clock::now());
+}
+
 asio::awaitable<std::pair<error_code, std::string>> Connection::read_tls() {
-  auto deadline = std::chrono::steady_clock::now() + m_read_timeout;
+  auto deadline = std::chrono::steady_clock::now() + bounded(m_read_timeout);
   // Bytes already inside the session need no wait; after a read that asked
   // for more, only the socket can bring them.
   bool must_wait = !m_tls->has_pending();
@@ -96,11 +105,13 @@ asio::awaitable<void> Connection::reader(std::shared_ptr<Connection> self) {
       std::tie(ec, buf) = co_await self->read_tls();
     } else {
       // Wait for bytes without holding a buffer (most connections are idle).
-      ec = co_await self->wait(asio::socket_base::wait_read, self->m_read_timeout);
+      auto timeout = self->bounded(self->m_read_timeout);
+      if (timeout <= std::chrono::steady_clock::duration::zero()) ec = beast::error::timeout;
+      else ec = co_await self->wait(asio::socket_base::wait_read, timeout);
       if (!ec) {
         buf.resize(kReadChunk);
         std::size_t n = 0;
-        self->m_tcp.expires_after(self->m_read_timeout);
+        self->m_tcp.expires_after(timeout);
         std::tie(ec, n) = co_await self->m_tcp.async_read_some(asio::buffer(buf), as_tuple(use_awaitable));
         buf.resize(n);
       }
@@ -135,7 +146,7 @@ asio::awaitable<bool> Connection::start_tls() {
   if (ec) co_return false;
   auto tls = std::make_unique<TlsSession>(m_tls_context.native_handle(), m_tcp.socket().native_handle());
   if (!tls->valid()) co_return false;
-  auto deadline = std::chrono::steady_clock::now() + kHandshakeTimeout;
+  auto deadline = std::chrono::steady_clock::now() + bounded(kHandshakeTimeout);
   for (;;) {
     auto st = tls->handshake();
     if (st == TlsSession::Status::done) break;
@@ -209,9 +220,13 @@ asio::awaitable<void> Connection::close() {
 asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, SessionEnv env, std::string_view over_limit_reply,
                                        LineSession run) {
   auto c = Connection::create(co_await asio::this_coro::executor, std::move(socket), *env.tls);
-  if (!implicit_tls(env.listener->protocol) || co_await c->start_tls()) {
-    if (env.over_limit) co_await c->write(over_limit_reply);
-    else co_await run(*c, env);
+  bool tls = implicit_tls(env.listener->protocol);
+  if (env.over_limit) {
+    // No handshake for a connection over the limit: it would hold the
+    // socket (and OpenSSL state) for as long as the peer takes.
+    if (!tls) co_await c->write(over_limit_reply);
+  } else if (!tls || co_await c->start_tls()) {
+    co_await run(*c, env);
   }
   co_await c->close();
 }

@@ -62,7 +62,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The next input: a chunk of bytes, an event, or closed (shutdown).
   asio::awaitable<Input> next();
 
+  // The longest wait for the next bytes (reset by every chunk that arrives).
   void set_read_timeout(std::chrono::seconds t) { m_read_timeout = t; }
+  // An absolute deadline for reads and TLS handshakes that no trickle of
+  // bytes moves: once past, every read ends with a timeout. Sessions set it
+  // from accepted_at() until a login succeeds (a client sending one byte
+  // every minute must not hold a connection forever), then clear it.
+  using TimePoint = std::chrono::steady_clock::time_point;
+  void set_deadline(std::optional<TimePoint> deadline) { m_deadline = deadline; }
+  bool past_deadline() const { return m_deadline && std::chrono::steady_clock::now() >= *m_deadline; }
+  TimePoint accepted_at() const { return m_accepted; }
   // Events for this address (and service-wide ones) are delivered from now on.
   void follow(EventBus& bus, std::int64_t address_id);
   // Ends the reader and the subscription; then shuts TLS and the socket down.
@@ -77,6 +86,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // One chunk of decrypted bytes (empty with an error); waits as needed.
   asio::awaitable<std::pair<boost::system::error_code, std::string>> read_tls();
   static asio::awaitable<void> reader(std::shared_ptr<Connection> self);
+  // `timeout` from now, or less when the deadline comes first.
+  std::chrono::steady_clock::duration bounded(std::chrono::steady_clock::duration timeout) const;
 
   using Inbox = asio::experimental::channel<void(boost::system::error_code, Input)>;
   using Want = asio::experimental::channel<void(boost::system::error_code)>;
@@ -89,16 +100,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::unique_ptr<TlsSession> m_tls;  // once TLS has started
   bool m_read_pending = false;
   std::chrono::seconds m_read_timeout{120};
+  TimePoint m_accepted = std::chrono::steady_clock::now();
+  std::optional<TimePoint> m_deadline;
   Inbox m_inbox;
   Want m_want;
   std::atomic<std::int64_t> m_address{0};
   EventBus::Subscription m_subscription;
 };
 
-// The life of a line-protocol connection: the TLS handshake first on an
-// implicit-TLS listener; the protocol's refusal (a complete reply line) when
-// the peer is over its connection limit, otherwise `run`; then an orderly
-// close. `over_limit_reply` must outlive the call (a string literal).
+// The life of a line-protocol connection: when the peer is over its
+// connection limit, the protocol's refusal (a complete reply line) on a
+// plain listener, nothing on an implicit-TLS one (no handshake is started
+// for it: a TLS client could not read a plain line anyway); otherwise the
+// TLS handshake first on an implicit-TLS listener, then `run`; then an
+// orderly close. `over_limit_reply` must outlive the call (a string literal).
 using LineSession = asio::awaitable<void> (*)(Connection& connection, SessionEnv& env);
 asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, SessionEnv env, std::string_view over_limit_reply,
                                        LineSession run);

@@ -27,7 +27,7 @@ MailLogin mail_login(Services& s, const char* product, const std::string& addres
     log::info(fmt::format("{}.login_failed", product), {{"address", address}, {"ip", ip}, {"reason", who.error().message}});
     return out;
   }
-  s.throttle->succeeded(address);
+  s.throttle->succeeded(ip, address);
   audit.org_id = who->user.org_id;
   audit.actor_user_id = who->user.id;
   audit.actor = who->user.login;
@@ -37,7 +37,7 @@ MailLogin mail_login(Services& s, const char* product, const std::string& addres
   log::info(fmt::format("{}.login", product),
             {{"address", who->address.address}, {"user", who->user.login}, {"device", who->device.label}, {"ip", ip}});
   out.who = std::move(*who);
-  out.delay = wait;
+  out.delay = wait;  // 0 unless this IP has failed: others' failures never slow a success
   return out;
 }
 

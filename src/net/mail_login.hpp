@@ -1,7 +1,8 @@
 // Mail-protocol logins (IMAP, POP3, SMTP AUTH) in one place: the throttle
-// for failures (per IP and per address), the device-password check, the
-// audit entry and the log line. Each protocol maps the outcome to its own
-// reply. Also: which bus events end a logged-in session.
+// (auth/throttle.hpp: a client that failed waits; failures on an address
+// slow further failures, never the real user's success), the device-password
+// check, the audit entry and the log line. Each protocol maps the outcome to
+// its own reply. Also: which bus events end a logged-in session.
 #pragma once
 
 #include <chrono>

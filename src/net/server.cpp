@@ -1,4 +1,5 @@
-// The listeners, the session registry and the graceful shutdown.
+// The listeners, the connection limits (per peer and in all, counted at
+// accept), the session registry and the graceful shutdown.
 #include "net/server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -9,6 +10,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <csignal>
 #include <boost/asio/steady_timer.hpp>
@@ -22,6 +24,7 @@
 
 #include <fmt/format.h>
 
+#include "auth/throttle.hpp"
 #include "core/log.hpp"
 #include "net/offload.hpp"
 #include "net/tls_session.hpp"
@@ -99,28 +102,57 @@ class SessionRegistry {
   std::map<std::uint64_t, Entry> m_live;    // GUARDED_BY(m_mutex)
 };
 
-// Connections per peer address, for limits.max_connections_per_ip.
-class PeerCounts {
+// Connections at once per peer (auth::peer_group: an IPv4 address or an
+// IPv6 /64) and in all, for [limits] max_connections_per_ip and
+// max_connections. Every listener kind counts, HTTP included.
+class ConnectionCounts {
  public:
-  // Counts the connection; false when the peer is over the limit (then not counted).
-  bool add(const std::string& ip, unsigned limit) {
+  enum class Admit { ok, peer_over, total_over };
+
+  // Counts the connection when it is admitted (a limit of 0: none).
+  Admit add(const std::string& group, unsigned per_peer, unsigned total) {
     std::lock_guard lock(m_mutex);
-    auto& n = m_counts[ip];
-    if (limit && n >= limit) {
-      if (n == 0) m_counts.erase(ip);
-      return false;
-    }
-    ++n;
-    return true;
+    if (total && m_total >= total) return Admit::total_over;
+    auto it = m_counts.find(group);
+    if (per_peer && it != m_counts.end() && it->second >= per_peer) return Admit::peer_over;
+    ++m_counts[group];
+    ++m_total;
+    return Admit::ok;
   }
-  void remove(const std::string& ip) {
+  void remove(const std::string& group) {
     std::lock_guard lock(m_mutex);
-    if (auto it = m_counts.find(ip); it != m_counts.end() && --it->second == 0) m_counts.erase(it);
+    if (auto it = m_counts.find(group); it != m_counts.end() && --it->second == 0) m_counts.erase(it);
+    --m_total;
   }
 
  private:
   std::mutex m_mutex;
   std::map<std::string, unsigned> m_counts;  // GUARDED_BY(m_mutex)
+  std::size_t m_total = 0;                   // GUARDED_BY(m_mutex)
+};
+
+// Refused connections are logged at most once a second, with how many more
+// were refused meanwhile: a flood of connections must not flood the log.
+class RefusalLog {
+ public:
+  void note(const char* event, const std::string& ip, Protocol protocol) {
+    std::lock_guard lock(m_mutex);
+    auto now = std::chrono::steady_clock::now();
+    if (m_logged && now - m_last < std::chrono::seconds(1)) {
+      ++m_unlogged;
+      return;
+    }
+    log::warn(event, {{"ip", ip}, {"protocol", to_string(protocol)}, {"also_refused", m_unlogged}});
+    m_logged = true;
+    m_last = now;
+    m_unlogged = 0;
+  }
+
+ private:
+  std::mutex m_mutex;
+  bool m_logged = false;                         // GUARDED_BY(m_mutex)
+  std::chrono::steady_clock::time_point m_last;  // GUARDED_BY(m_mutex)
+  std::uint64_t m_unlogged = 0;                  // GUARDED_BY(m_mutex)
 };
 
 struct Runtime {
@@ -129,9 +161,11 @@ struct Runtime {
   asio::ssl::context* tls;
   asio::thread_pool* workers;
   SessionRegistry sessions;
-  PeerCounts peers;
+  ConnectionCounts connections;
+  RefusalLog refusals;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::atomic<bool> stopping{false};
+  unsigned max_connections = 0;  // limits.max_connections, within the file descriptor limit
 };
 
 void start_session(Runtime& rt, const ListenerConfig& listener, SessionFn fn, tcp::socket socket) {
@@ -143,22 +177,33 @@ void start_session(Runtime& rt, const ListenerConfig& listener, SessionFn fn, tc
   boost::system::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   env.peer_ip = ec ? std::string("?") : peer.address().to_string();
-  // Mail protocols count against the per-address limit; HTTP does not.
-  bool counted = listener.protocol != Protocol::http && listener.protocol != Protocol::https;
-  if (counted && !rt.peers.add(env.peer_ip, rt.services->config->limits.max_connections_per_ip)) {
+  // Counted before anything is read or a TLS handshake is started: a peer
+  // over its limit never holds a connection for long.
+  auto& limits = rt.services->config->limits;
+  auto group = auth::peer_group(env.peer_ip);
+  auto admit = rt.connections.add(group, limits.max_connections_per_ip, rt.max_connections);
+  if (admit != ConnectionCounts::Admit::ok) {
+    bool total = admit == ConnectionCounts::Admit::total_over;
+    rt.refusals.note(total ? "listener.server_full" : "listener.too_many_connections", env.peer_ip, listener.protocol);
+    // A plain mail listener answers with its protocol's refusal line (no
+    // read, one short write); TLS listeners, HTTP and a full server close
+    // at once.
+    bool line = !total && !implicit_tls(listener.protocol) && listener.protocol != Protocol::http;
+    if (!line) {
+      socket.close(ec);
+      return;
+    }
     env.over_limit = true;
-    counted = false;
-    log::warn("listener.too_many_connections", {{"ip", env.peer_ip}, {"protocol", to_string(listener.protocol)}});
   }
+  bool counted = admit == ConnectionCounts::Admit::ok;
   auto strand = asio::make_strand(*rt.ioc);
   auto signal = std::make_shared<asio::cancellation_signal>();
   auto id = rt.sessions.add({strand, signal});
-  auto ip = env.peer_ip;  // copied before env moves into the session
   asio::co_spawn(strand, fn(std::move(socket), std::move(env)),
                  asio::bind_cancellation_slot(signal->slot(), [&rt, id, signal, proto = listener.protocol, counted,
-                                                               ip](std::exception_ptr e) {
+                                                               group](std::exception_ptr e) {
                    rt.sessions.remove(id);
-                   if (counted) rt.peers.remove(ip);
+                   if (counted) rt.connections.remove(group);
                    if (!e) return;
                    try {
                      std::rethrow_exception(e);
@@ -246,6 +291,31 @@ asio::awaitable<void> relay_event_log(Runtime& rt, std::int64_t last) {
   }
 }
 
+// Each connection is a file descriptor. The soft limit is raised to the
+// hard one (a soft limit of 1024 would refuse clients long before
+// max_connections); if even that is too low, the cap is lowered to fit, with
+// room for the store, blobs, DNS and outbound SMTP, so that new clients are
+// refused cleanly rather than by failing accepts.
+unsigned connection_cap(unsigned configured) {
+  constexpr rlim_t kReserve = 256;
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return configured;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit raised = rl;
+    raised.rlim_cur = rl.rlim_max == RLIM_INFINITY ? std::max<rlim_t>(rl.rlim_cur, 1 << 20) : rl.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
+  }
+  if (rl.rlim_cur == RLIM_INFINITY) return configured;
+  auto fit = rl.rlim_cur > 2 * kReserve ? static_cast<unsigned>(rl.rlim_cur - kReserve) : static_cast<unsigned>(rl.rlim_cur / 2);
+  if (configured == 0) return fit;
+  if (configured <= fit) return configured;
+  log::warn("serve.connection_cap_lowered", {{"max_connections", configured},
+                                             {"now", fit},
+                                             {"reason", "the file descriptor limit (ulimit -n) is "
+                                                        + std::to_string(rl.rlim_cur)}});
+  return fit;
+}
+
 Result<tcp::endpoint> endpoint_of(const ListenerConfig& l) {
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(l.host, ec);
@@ -287,7 +357,8 @@ Status run_server(Services& services, const ServeOptions& options) {
   asio::thread_pool workers(kWorkerThreads);
   // Accepted mail's text goes into the full-text index from here, in batches.
   store::TextIndexer indexer(*services.store, services.bus.get());
-  Runtime rt{&services, &ioc, &tls, &workers, {}, {}, {}};
+  Runtime rt{&services, &ioc, &tls, &workers};
+  rt.max_connections = connection_cap(config.limits.max_connections);
   for (auto& l : config.listeners) {
     auto fn = session_for(l.protocol);
     if (!fn) {

@@ -29,6 +29,8 @@ struct SessionEnv {
   std::string peer_ip;
   // The peer already has the most connections allowed: the session answers
   // with its protocol's refusal and closes (RFC 9051 §7.1.5 BYE, POP3 -ERR).
+  // Only on plain mail listeners: the server closes such connections on TLS
+  // and HTTP listeners itself, before any session starts.
   bool over_limit = false;
 };
 

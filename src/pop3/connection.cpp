@@ -1,7 +1,9 @@
 // One POP3 connection on a net::Connection: lines in, Session replies out,
 // each command on the worker pool. Autologout after 10 minutes without a
-// command (RFC 1939 §3); bytes pipelined after STLS are dropped; a revoked
-// device ends the session at once.
+// command (RFC 1939 §3); a client must log in within [limits]
+// login_timeout_seconds of connecting, however it trickles bytes; bytes
+// pipelined after STLS are dropped; a revoked device ends the session at
+// once.
 #include "pop3/connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -31,6 +33,7 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
   options.plaintext_auth = env.listener->plaintext_auth;
   Session session(services, options);
   c.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(kTimeout));
+  c.set_deadline(c.accepted_at() + std::chrono::seconds(services.config->limits.login_timeout_seconds));
   LineReader lines;
 
   if (!co_await c.write(session.greeting())) co_return;
@@ -46,7 +49,11 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
       }
       continue;
     }
-    if (in.bytes.empty()) co_return;  // EOF, error or timeout: no UPDATE state, nothing deleted
+    if (in.bytes.empty()) {
+      // EOF, error or timeout: no UPDATE state, nothing deleted.
+      if (in.timed_out() && c.past_deadline()) co_await c.write("-ERR no login in time\r\n");
+      co_return;
+    }
     lines.buffer += in.bytes;
     bool too_long = false;
     // SASL responses may be longer than a command line (RFC 5034 §4).
@@ -61,7 +68,10 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
         co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
       }
       if (!co_await c.write(reply.out)) co_return;
-      if (auto id = session.address_id()) c.follow(*services.bus, *id);
+      if (auto id = session.address_id()) {
+        c.set_deadline(std::nullopt);
+        c.follow(*services.bus, *id);
+      }
       if (reply.next == Reply::Next::close) co_return;
       if (reply.next == Reply::Next::start_tls) {
         lines.buffer.clear();  // pipelined in clear: dropped

@@ -22,7 +22,10 @@ namespace http = beast::http;
 
 namespace {
 
+// For a whole request (headers and body), and for each answer: one
+// deadline that a trickle of bytes does not move.
 constexpr auto kTimeout = std::chrono::seconds(30);
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);  // a few round trips
 constexpr std::size_t kHeaderLimit = 16 * 1024;
 constexpr std::size_t kBodyLimit = 1024 * 1024;
 
@@ -82,7 +85,7 @@ asio::awaitable<void> http_session(asio::ip::tcp::socket socket, net::SessionEnv
   beast::tcp_stream tcp(std::move(socket));
   if (implicit_tls(env.listener->protocol)) {
     beast::ssl_stream<beast::tcp_stream&> tls(tcp, *env.tls);
-    tcp.expires_after(kTimeout);
+    tcp.expires_after(kHandshakeTimeout);
     auto [ec] = co_await tls.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
     if (ec) {
       log::debug("http.tls_failed", {{"ip", env.peer_ip}, {"error", ec.message()}});

@@ -205,9 +205,12 @@ class LineSocket:
     tests' raw protocol clients: exact lines, pipelining, malformed input —
     what client libraries hide."""
 
-    def __init__(self, port, host="127.0.0.1", context=None, timeout=10.0):
+    def __init__(self, port, host="127.0.0.1", context=None, timeout=10.0, source=None):
+        """`source`: the local address to connect from (loopback has all of
+        127.0.0.0/8, so a test can be several clients)."""
         self.timeout = timeout
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock = socket.create_connection((host, port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         if context:
             self.sock = context.wrap_socket(self.sock, server_hostname=host)
         self.buf = b""

@@ -851,9 +851,10 @@ class MessageTest(ServerTestCase):
         self.assertEqual(int(fetch_one(m, uid, "(RFC822.SIZE)")["RFC822.SIZE"]), 6 * MIB)
 
     def test_nonsynchronizing_literal_over_limit_ends_connection(self):
-        # RFC 7888 §4: the octets are already on their way; BYE is allowed.
+        # RFC 7888 §4: the octets are already on their way: BAD, then BYE.
         c = self.raw(login=True)
         c.send("big APPEND INBOX {%d+}\r\n" % (6 * MIB + 1))
+        self.assertRegex(c.line(5), rb"^big BAD \[TOOBIG\] ")
         self.assertRegex(c.line(5), rb"^\* BYE ")
         self.assertTrue(c.closed(5))
 

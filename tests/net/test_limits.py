@@ -1,6 +1,6 @@
 """Connection limits per peer address, through the real server: the
-connection over the limit gets its protocol's refusal, HTTP is not counted,
-and a closed connection frees its slot."""
+connection over the limit gets its protocol's refusal (HTTP, which counts
+too, is closed), and a closed connection frees its slot."""
 
 import os
 import socket
@@ -37,7 +37,13 @@ class LimitsTest(et.DemoTestCase):
         self.assertEqual(imap, b"* BYE too many connections from your address\r\n")
         _, pop = self.greet(self.pop3)
         self.assertEqual(pop, b"-ERR [SYS/TEMP] too many connections from your address\r\n")
-        self.server.wait_http(self.http)  # HTTP does not count
+        # HTTP counts too: closed at once, no answer.
+        with socket.create_connection(("127.0.0.1", self.http), timeout=5) as s:
+            self.assertEqual(s.recv(100), b"")
+        # Another address is not affected.
+        with socket.create_connection(("127.0.0.1", self.http), timeout=5, source_address=("127.0.0.2", 0)) as s:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            self.assertTrue(s.recv(12).startswith(b"HTTP/1.1 200"))
         held[0][0].close()
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:

@@ -1,5 +1,11 @@
 #include "store/sqlite/db.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <fmt/format.h>
 
 namespace estafeta::store::sqlite {
@@ -61,6 +67,15 @@ std::string Statement::text(int col) const {
 }
 
 Result<std::unique_ptr<Database>> Database::open(const std::string& path, bool create) {
+  if (create) {
+    // The database is the owner's alone: made here 0600 before SQLite would
+    // make it 0644, and SQLite gives the -wal and -shm files the database
+    // file's mode (os_unix.c findCreateFileMode).
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+    else if (errno != EEXIST)
+      return fail(ErrorKind::temporary, "storage error", fmt::format("create {}: {}", path, std::strerror(errno)));
+  }
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);

@@ -1,0 +1,90 @@
+#include "auth/throttle.hpp"
+
+#include <gtest/gtest.h>
+
+namespace estafeta::auth {
+namespace {
+
+using namespace std::chrono_literals;
+using ms = std::chrono::milliseconds;
+
+struct FakeClock {
+  Throttle::Clock::time_point t = Throttle::Clock::time_point() + 1h;
+};
+
+TEST(Throttle, FailuresFromOtherIpsNeverDelayASuccess) {
+  FakeClock clock;
+  Throttle t([&] { return clock.t; });
+  for (int i = 2; i <= 11; ++i) t.failed("127.0.0." + std::to_string(i), "hello@demo.example");
+  // The real user, from an address that has not failed: checked at once.
+  EXPECT_EQ(t.pending("127.0.0.1", "hello@demo.example"), ms(0));
+  EXPECT_EQ(t.pending("127.0.0.1", "HELLO@demo.example"), ms(0));
+  // A further failure on that address is held back (per-account protection).
+  EXPECT_EQ(t.failed("127.0.0.12", "hello@demo.example"), ms(8000));
+}
+
+TEST(Throttle, FailuresFromOneIpDelayItsNextAttempts) {
+  FakeClock clock;
+  Throttle t([&] { return clock.t; });
+  EXPECT_EQ(t.failed("192.0.2.1", "a@x"), ms(250));
+  EXPECT_EQ(t.failed("192.0.2.1", "b@x"), ms(500));
+  EXPECT_EQ(t.pending("192.0.2.1", "c@x"), ms(0));  // a couple of typos are free
+  EXPECT_EQ(t.failed("192.0.2.1", "c@x"), ms(1000));
+  EXPECT_EQ(t.pending("192.0.2.1", "d@x"), ms(250));
+  for (int i = 0; i < 10; ++i) t.failed("192.0.2.1", "e@x");
+  EXPECT_EQ(t.pending("192.0.2.1", "a@x"), ms(8000)) << "at most 8 s";
+  EXPECT_EQ(t.pending("192.0.2.2", "a@x"), ms(0)) << "another IP is not slowed";
+}
+
+TEST(Throttle, SuccessForgetsOnlyThatIpAndAddress) {
+  FakeClock clock;
+  Throttle t([&] { return clock.t; });
+  for (int i = 0; i < 4; ++i) t.failed("192.0.2.1", "a@x");
+  t.succeeded("192.0.2.1", "a@x");
+  // The IP's failures still count (it may be guessing other accounts).
+  EXPECT_EQ(t.pending("192.0.2.1", "b@x"), ms(500));
+  EXPECT_EQ(t.pending("192.0.2.1", "a@x"), ms(500));
+}
+
+TEST(Throttle, ForgottenAfterFifteenMinutes) {
+  FakeClock clock;
+  Throttle t([&] { return clock.t; });
+  for (int i = 0; i < 6; ++i) t.failed("192.0.2.1", "a@x");
+  EXPECT_GT(t.pending("192.0.2.1", "a@x"), ms(0));
+  clock.t += 16min;
+  EXPECT_EQ(t.pending("192.0.2.1", "a@x"), ms(0));
+  EXPECT_EQ(t.failed("192.0.2.1", "a@x"), ms(250));
+}
+
+TEST(Throttle, Ipv6CountsPerSlash64) {
+  EXPECT_EQ(peer_group("2001:db8:1:2:aaaa::1"), "2001:0db8:0001:0002::/64");
+  EXPECT_EQ(peer_group("2001:db8:1:2:bbbb::2"), "2001:0db8:0001:0002::/64");
+  EXPECT_EQ(peer_group("::ffff:192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(peer_group("192.0.2.7"), "192.0.2.7");
+  FakeClock clock;
+  Throttle t([&] { return clock.t; });
+  for (int i = 0; i < 5; ++i) t.failed("2001:db8:1:2::" + std::to_string(i + 1), "a@x");
+  EXPECT_EQ(t.pending("2001:db8:1:2::99", "b@x"), ms(1000));
+}
+
+TEST(Throttle, TablesAreBounded) {
+  FakeClock clock;
+  Throttle t([&] { return clock.t; });
+  std::string long_address(100000, 'x');
+  for (std::size_t i = 0; i < Throttle::kMaxEntries + 10; ++i) {
+    clock.t += 1ms;
+    t.failed("10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255),
+             i % 2 ? long_address : "a@x");
+  }
+  EXPECT_LE(t.size(), 3 * Throttle::kMaxEntries);
+  // Keys hold at most the 256 octets an address can have.
+  std::string other_tail = long_address.substr(0, 256) + "y";
+  EXPECT_EQ(t.pending("10.9.9.9", other_tail), ms(0));
+  EXPECT_EQ(t.failed("10.9.9.9", other_tail), ms(8000)) << "counted with the long address's failures";
+  // The newest failures are still known.
+  EXPECT_EQ(t.pending("10.1.0.9", "a@x"), ms(0));
+  EXPECT_GT(t.failed("10.1.0.9", "a@x"), ms(250));
+}
+
+}  // namespace
+}  // namespace estafeta::auth
