@@ -21,6 +21,6 @@ for t in $targets; do
     echo "fuzz: $t FAILED (input saved by libFuzzer in the current folder)"
     exit 1
   fi
-  grep -E '^stat::number_of_executed_units' "$log" || true
+  grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' "$log" || true
 done
 echo "fuzz: all targets clean"

@@ -213,5 +213,23 @@ TEST(Sasl, LoginAsksForUserThenPassword) {
   EXPECT_EQ(b.error, "invalid base64");
 }
 
+// No address or device password holds a NUL or a line end (found by the
+// SASL fuzzer: LOGIN passed a NUL in the user name on to the lookup).
+TEST(Sasl, CredentialsWithNulOrLineEndsAreMalformed) {
+  using K = SaslExchange::Step::Kind;
+  for (std::string user : {std::string("ana\0x", 5), std::string("ana\r\nx")}) {
+    SaslExchange login(SaslExchange::Mechanism::login);
+    login.start(std::nullopt);
+    EXPECT_EQ(login.next(base64_encode(user)).kind, K::malformed);
+    SaslExchange pw(SaslExchange::Mechanism::login);
+    pw.start(base64_encode("ana@x"));
+    EXPECT_EQ(pw.next(base64_encode("pa\nss")).kind, K::malformed);
+  }
+  EXPECT_EQ(SaslExchange(SaslExchange::Mechanism::plain).start(base64_encode(std::string("\0ana\r\n@x\0pw", 11))).kind,
+            K::malformed);
+  EXPECT_EQ(SaslExchange(SaslExchange::Mechanism::plain).start(base64_encode(std::string("\0ana@x\0pw", 9))).kind,
+            K::credentials);
+}
+
 }  // namespace
 }  // namespace estafeta::auth

@@ -37,6 +37,14 @@ std::optional<PlainCredentials> decode_plain(std::string_view base64) {
                           decoded->substr(second + 1)};
 }
 
+namespace {
+
+// No address and no device password holds a NUL or a line end: credentials
+// that do are malformed (they would otherwise reach lookups and logs).
+bool plausible(std::string_view s) { return s.find_first_of(std::string_view("\0\r\n", 3)) == std::string_view::npos; }
+
+}  // namespace
+
 std::optional<SaslExchange::Mechanism> SaslExchange::named(std::string_view name) {
   if (ascii_iequals(name, "PLAIN")) return Mechanism::plain;
   if (ascii_iequals(name, "LOGIN")) return Mechanism::login;
@@ -50,6 +58,8 @@ SaslExchange::Step SaslExchange::plain(std::string_view base64) const {
   // else; no one may here.
   if (!creds->authzid.empty() && creds->authzid != creds->authcid)
     return Step{Step::Kind::other_identity, {}, {}, {}, "logging in as someone else is not supported"};
+  if (!plausible(creds->authcid) || !plausible(creds->password))
+    return Step{Step::Kind::malformed, {}, {}, {}, "malformed PLAIN response"};
   return Step{Step::Kind::credentials, {}, std::move(creds->authcid), std::move(creds->password), {}};
 }
 
@@ -68,6 +78,7 @@ SaslExchange::Step SaslExchange::next(std::string_view line) {
   if (m_mechanism == Mechanism::plain) return plain(line);
   auto decoded = base64_decode(line);
   if (!decoded) return Step{Step::Kind::malformed, {}, {}, {}, "invalid base64"};
+  if (!plausible(*decoded)) return Step{Step::Kind::malformed, {}, {}, {}, "a user name or password cannot hold a NUL or a line end"};
   if (!m_user) {
     m_user = std::move(*decoded);
     return Step{Step::Kind::challenge, std::string(kLoginPasswordPrompt), {}, {}, {}};

@@ -19,7 +19,15 @@ std::string header_of(std::string_view message) {
 // Header text may not break lines or carry controls (a diagnostic comes
 // from a remote server; ENVID and ORCPT are xtext the client decoded to
 // any octets, RFC 3461 §4).
+// Cut to 900 octets (on a UTF-8 boundary), so that a field with its name
+// stays within RFC 5322's 998 (a remote reply may be as long as 1,000).
 std::string one_line(std::string_view s) {
+  constexpr std::size_t kMax = 900;
+  if (s.size() > kMax) {
+    std::size_t cut = kMax;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    s = s.substr(0, cut);
+  }
   std::string out;
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
@@ -30,14 +38,27 @@ std::string one_line(std::string_view s) {
 
 }  // namespace
 
+namespace {
+
+// RFC 3463 §2: class "." subject "." detail, subject and detail of one to
+// three digits.
+bool is_enhanced_status(std::string_view code) {
+  if (code.size() < 5 || (code[0] != '2' && code[0] != '4' && code[0] != '5') || code[1] != '.') return false;
+  auto dot = code.find('.', 2);
+  if (dot == std::string_view::npos) return false;
+  auto digits = [](std::string_view d) {
+    return !d.empty() && d.size() <= 3 && d.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  return digits(code.substr(2, dot - 2)) && digits(code.substr(dot + 1));
+}
+
+}  // namespace
+
 std::string status_of(std::string_view reply) {
-  if (reply.size() >= 9 && reply[3] == ' ' && (reply[4] == '2' || reply[4] == '4' || reply[4] == '5') &&
-      reply[5] == '.') {
+  if (reply.size() >= 9 && reply[3] == ' ') {
     auto end = reply.find(' ', 4);
     auto code = reply.substr(4, end == std::string_view::npos ? std::string_view::npos : end - 4);
-    bool ok = code.size() >= 5 && code.size() <= 9;
-    for (char c : code) ok = ok && ((c >= '0' && c <= '9') || c == '.');
-    if (ok) return std::string(code);
+    if (is_enhanced_status(code)) return std::string(code);
   }
   if (!reply.empty() && (reply[0] == '4' || reply[0] == '5')) return fmt::format("{}.0.0", reply[0]);
   return "5.0.0";

@@ -51,6 +51,11 @@ TEST(Dsn, StatusFromReplies) {
   EXPECT_EQ(status_of("451 try again"), "4.0.0");
   EXPECT_EQ(status_of("554"), "5.0.0");
   EXPECT_EQ(status_of(""), "5.0.0");
+  // Only a well-formed code is taken (found by the DSN fuzzer: "5.11." was).
+  EXPECT_EQ(status_of("550 5.11. <x@far.example>"), "5.0.0");
+  EXPECT_EQ(status_of("450 4.2.1234 busy"), "4.0.0");
+  EXPECT_EQ(status_of("550 5.123.456 odd"), "5.123.456");
+  EXPECT_EQ(status_of("250 2.0.0 ok"), "2.0.0");
 }
 
 TEST(Dsn, AddressesAreQuotedAndFieldsStayOnOneLine) {
