@@ -53,28 +53,35 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> SelectedMailbox::resolve(
       if (auto seq = seq_of(uid)) out.emplace_back(*seq, uid);
     return out;
   }
-  std::vector<bool> hit;  // by index, only allocated for large sets
-  std::vector<std::uint32_t> seqs;
+  // The ranges normalised (low, high), sorted and merged first: then each
+  // message is named once, and the work is bounded by the folder's size
+  // however many overlapping ranges the client repeats ("1:*,1:*,…").
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
+  ranges.reserve(set.ranges.size());
+  std::uint32_t top = by_uid ? max_uid() : exists();
   for (auto& r : set.ranges) {
+    std::uint32_t a = r.first == kStar ? top : r.first;
+    std::uint32_t b = r.last == kStar ? top : r.last;
+    if (a > b) std::swap(a, b);
+    ranges.emplace_back(a, b);
+  }
+  std::sort(ranges.begin(), ranges.end());
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> merged;
+  for (auto& r : ranges) {
+    if (!merged.empty() && r.first <= merged.back().second + std::uint64_t{1})
+      merged.back().second = std::max(merged.back().second, r.second);
+    else merged.push_back(r);
+  }
+  for (auto [a, b] : merged) {
     if (by_uid) {
-      std::uint32_t a = r.first == kStar ? max_uid() : r.first;
-      std::uint32_t b = r.last == kStar ? max_uid() : r.last;
-      if (a > b) std::swap(a, b);
       auto lo = std::lower_bound(m_uids.begin(), m_uids.end(), a);
       auto hi = std::upper_bound(m_uids.begin(), m_uids.end(), b);
-      for (auto it = lo; it < hi; ++it) seqs.push_back(static_cast<std::uint32_t>(it - m_uids.begin() + 1));
+      for (auto it = lo; it < hi; ++it) out.emplace_back(static_cast<std::uint32_t>(it - m_uids.begin() + 1), *it);
     } else {
-      std::uint32_t a = r.first == kStar ? exists() : r.first;
-      std::uint32_t b = r.last == kStar ? exists() : r.last;
-      if (a > b) std::swap(a, b);
       b = std::min(b, exists());
-      for (std::uint32_t s = a; s <= b && s >= 1; ++s) seqs.push_back(s);
+      for (std::uint32_t seq = std::max<std::uint32_t>(a, 1); seq <= b; ++seq) out.emplace_back(seq, m_uids[seq - 1]);
     }
   }
-  std::sort(seqs.begin(), seqs.end());
-  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
-  out.reserve(seqs.size());
-  for (auto s : seqs) out.emplace_back(s, m_uids[s - 1]);
   return out;
 }
 

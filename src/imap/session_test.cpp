@@ -222,6 +222,21 @@ TEST_F(SessionTest, AppendFetchStoreSearchExpunge) {
   EXPECT_TRUE(run(*s, "o APPEND Nowhere {1}\r\nx").starts_with("o NO [TRYCREATE]"));
 }
 
+// Ranges are merged before they are expanded: repeating "1:*" costs the
+// folder's size once, and each message is answered once.
+TEST_F(SessionTest, RepeatedAndOverlappingRangesNameEachMessageOnce) {
+  auto s = logged_in();
+  for (auto subject : {"r1", "r2", "r3", "r4"}) deliver(subject);
+  run(*s, "a SELECT INBOX");
+  std::string set = "1:*";
+  for (int i = 0; i < 2400; ++i) set += ",1:*,2,4:3,3:1";  // 9,601 ranges: under the parser's 10,000
+  EXPECT_EQ(run(*s, "b FETCH " + set + " UID"),
+            "* 1 FETCH (UID 1)\r\n* 2 FETCH (UID 2)\r\n* 3 FETCH (UID 3)\r\n* 4 FETCH (UID 4)\r\nb OK FETCH completed\r\n");
+  EXPECT_EQ(run(*s, "c UID FETCH 4,2:3,9:3,* UID"),
+            "* 2 FETCH (UID 2)\r\n* 3 FETCH (UID 3)\r\n* 4 FETCH (UID 4)\r\nc OK FETCH completed\r\n");
+  EXPECT_EQ(run(*s, "d SEARCH 2:3,1:2"), "* SEARCH 1 2 3\r\nd OK SEARCH completed\r\n");
+}
+
 TEST_F(SessionTest, CopyMoveAndUidPlus) {
   deliver("a1");
   deliver("a2");
