@@ -467,7 +467,7 @@ TEST_F(SmtpTest, HeadersCarryNoInjectedText) {
   EXPECT_NE(out.find("250 2.0.0"), std::string::npos) << out;
   auto a = m_services->store->find_address("team@o.example").value();
   auto box = m_services->store->find_mailbox(a.id, "INBOX").value();
-  auto raw = m_services->blobs->get(m_services->store->list_messages(box.id).value().at(0).blob_hash).value();
+  auto raw = m_services->blobs->get(m_services->store->list_messages(box.ref()).value().at(0).blob_hash).value();
   auto header = raw.substr(0, raw.find("\r\n\r\n"));
   EXPECT_TRUE(header.starts_with("Authentication-Results: mx.o.example; spf=pass "
                                  "smtp.mailfrom=\"\\\"x;dkim=pass\\\"@far.example\"\r\n"))
