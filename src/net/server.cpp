@@ -207,6 +207,14 @@ void start_session(Runtime& rt, const ListenerConfig& listener, SessionFn fn, tc
                    if (!e) return;
                    try {
                      std::rethrow_exception(e);
+                   } catch (const boost::system::system_error& ex) {
+                     // At shutdown the session's pending operation is
+                     // cancelled (stop_all) and the coroutine ends with
+                     // operation_aborted: the end asked for, not a fault.
+                     if (rt.stopping && ex.code() == asio::error::operation_aborted)
+                       log::debug("session.closed", {{"protocol", to_string(proto)}, {"reason", "shutdown"}});
+                     else
+                       log::error("session.crashed", {{"protocol", to_string(proto)}, {"what", ex.what()}});
                    } catch (const std::exception& ex) {
                      log::error("session.crashed", {{"protocol", to_string(proto)}, {"what", ex.what()}});
                    }
