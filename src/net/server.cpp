@@ -389,7 +389,7 @@ Status run_server(Services& services, const ServeOptions& options) {
   }
   asio::co_spawn(ioc, shutdown_on_signal(rt, signals, options.grace), asio::detached);
   asio::co_spawn(ioc, relay_event_log(rt, TRY(services.store->last_event_id())), asio::detached);
-  asio::co_spawn(ioc, smtp::run_queue(services, workers, rt.stopping), asio::detached);
+  asio::co_spawn(asio::make_strand(ioc), smtp::run_queue(services, workers, rt.stopping), asio::detached);
   if (options.on_ready) options.on_ready();
   log::info("serve.started", {{"threads", threads}, {"listeners", rt.acceptors.size()}});
 
