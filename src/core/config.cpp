@@ -207,16 +207,28 @@ Status read_document(Reader& r, const toml::table& root, Config& config) {
   TRY(status);
   if (auto* limits = r.table(root, "limits", status)) {
     TRY(r.only_keys(*limits, "limits",
-                    {"max_message_size", "max_connections_per_ip", "max_connections", "login_timeout_seconds"}));
+                    {"max_message_size", "max_connections_per_ip", "max_connections", "login_timeout_seconds",
+                     "mx_command_deadline_seconds", "mx_data_deadline_seconds", "mx_data_min_rate",
+                     "write_timeout_seconds", "write_min_rate"}));
     TRY(r.read_uint(*limits, "limits", "max_connections_per_ip", config.limits.max_connections_per_ip, 0, 1000000));
     TRY(r.read_uint(*limits, "limits", "max_connections", config.limits.max_connections, 0, 10000000));
     TRY(r.read_uint(*limits, "limits", "login_timeout_seconds", config.limits.login_timeout_seconds, 1, 3600));
+    TRY(r.read_uint(*limits, "limits", "mx_command_deadline_seconds", config.limits.mx_command_deadline_seconds, 1,
+                    3600));
+    TRY(r.read_uint(*limits, "limits", "mx_data_deadline_seconds", config.limits.mx_data_deadline_seconds, 1, 86400));
+    TRY(r.read_uint(*limits, "limits", "mx_data_min_rate", config.limits.mx_data_min_rate, 1,
+                    std::int64_t{1} << 30));
+    TRY(r.read_uint(*limits, "limits", "write_timeout_seconds", config.limits.write_timeout_seconds, 1, 3600));
+    TRY(r.read_uint(*limits, "limits", "write_min_rate", config.limits.write_min_rate, 1, std::int64_t{1} << 30));
     TRY(r.read_uint(*limits, "limits", "max_message_size", config.limits.max_message_size, 1024,
                     std::int64_t{4} * 1024 * 1024 * 1024));
   }
   TRY(status);
   if (auto* dns = r.table(root, "dns", status)) {
-    TRY(r.only_keys(*dns, "dns", {"servers", "spf_timeout_seconds", "max_spf_checks", "max_spf_checks_per_ip"}));
+    TRY(r.only_keys(*dns, "dns", {"servers", "spf_timeout_seconds", "max_spf_checks", "max_spf_checks_per_ip",
+                                  "route_timeout_seconds", "max_route_lookups"}));
+    TRY(r.read_uint(*dns, "dns", "route_timeout_seconds", config.dns.route_timeout_seconds, 1, 300));
+    TRY(r.read_uint(*dns, "dns", "max_route_lookups", config.dns.max_route_lookups, 1, 256));
     TRY(r.read_uint(*dns, "dns", "spf_timeout_seconds", config.dns.spf_timeout_seconds, 1, 20));
     TRY(r.read_uint(*dns, "dns", "max_spf_checks", config.dns.max_spf_checks, 1, 256));
     TRY(r.read_uint(*dns, "dns", "max_spf_checks_per_ip", config.dns.max_spf_checks_per_ip, 1, 256));

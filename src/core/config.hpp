@@ -57,9 +57,28 @@ struct LimitsConfig {
   // Connections at once over all listeners; past it new ones are closed at
   // once. 0 = no limit (then only file descriptors bound them).
   unsigned max_connections = 20000;
-  // From accept until a successful login (IMAP, POP3), however many bytes
-  // trickle in meanwhile: past it the connection ends.
+  // From accept until a successful login (IMAP, POP3, SMTP submission and
+  // submissions), however many bytes trickle in meanwhile: past it the
+  // connection ends.
   unsigned login_timeout_seconds = 60;
+  // The MX (port 25) has no login; each phase of its sessions has a
+  // deadline instead that no trickle of bytes moves. Commands: from the
+  // greeting, or the end of the previous message, until DATA or BDAT
+  // (RFC 5321 §4.5.3.2 asks at least 5 minutes of each command; these 5
+  // minutes are for all of them together).
+  unsigned mx_command_deadline_seconds = 300;
+  // Message data (DATA or every BDAT chunk of one message): it must all
+  // arrive within this many seconds (RFC 5321 §4.5.3.2: 10 minutes), or
+  // within one second per `mx_data_min_rate` bytes received, whichever is
+  // longer: a client sending at least that fast is never cut off.
+  unsigned mx_data_deadline_seconds = 600;
+  std::uint64_t mx_data_min_rate = 16384;  // bytes per second
+  // Replies to slow readers (IMAP, POP3, SMTP, plain and TLS): a write is
+  // cut off when the client takes none of it for this long, or when it
+  // takes longer in all than this plus one second per `write_min_rate`
+  // bytes taken (a client reading one byte a minute does not hold it).
+  unsigned write_timeout_seconds = 60;
+  std::uint64_t write_min_rate = 1024;  // bytes per second
 };
 
 struct DnsConfig {
@@ -70,6 +89,12 @@ struct DnsConfig {
   unsigned spf_timeout_seconds = 10;
   unsigned max_spf_checks = 8;         // checks running at once, all clients together
   unsigned max_spf_checks_per_ip = 2;  // of which from one client (IPv6: one /64); its others wait
+  // The outbound queue's MX and address lookups (RFC 5321 §5.1) run on
+  // threads of their own too (dns/lookup_runner.hpp), one domain at a
+  // time each. A domain's lookups get this long, waiting included; then
+  // its recipients are deferred (a temporary failure, retried later).
+  unsigned route_timeout_seconds = 30;
+  unsigned max_route_lookups = 8;  // domains looked up at once
 };
 
 // A static route, like a transport map entry: mail for `domain` goes to

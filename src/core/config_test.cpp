@@ -17,6 +17,13 @@ TEST(Config, DefaultsWhenEmpty) {
   EXPECT_EQ(c->limits.max_connections_per_ip, 50u);
   EXPECT_EQ(c->limits.max_connections, 20000u);
   EXPECT_EQ(c->limits.login_timeout_seconds, 60u);
+  EXPECT_EQ(c->limits.mx_command_deadline_seconds, 300u);
+  EXPECT_EQ(c->limits.mx_data_deadline_seconds, 600u);
+  EXPECT_EQ(c->limits.mx_data_min_rate, 16384u);
+  EXPECT_EQ(c->limits.write_timeout_seconds, 60u);
+  EXPECT_EQ(c->limits.write_min_rate, 1024u);
+  EXPECT_EQ(c->dns.route_timeout_seconds, 30u);
+  EXPECT_EQ(c->dns.max_route_lookups, 8u);
   EXPECT_TRUE(c->listeners.empty());
 }
 
@@ -36,9 +43,16 @@ max_message_size = 1048576
 max_connections_per_ip = 7
 max_connections = 900
 login_timeout_seconds = 5
+mx_command_deadline_seconds = 3
+mx_data_deadline_seconds = 4
+mx_data_min_rate = 1000
+write_timeout_seconds = 2
+write_min_rate = 10
 [dns]
 servers = ["127.0.0.1:5353", "192.0.2.53"]
 spf_timeout_seconds = 5
+route_timeout_seconds = 7
+max_route_lookups = 2
 max_spf_checks_per_ip = 3
 [queue]
 max_age_hours = 48
@@ -69,6 +83,13 @@ address = "[::1]:25"
   EXPECT_EQ(c->limits.max_connections_per_ip, 7u);
   EXPECT_EQ(c->limits.max_connections, 900u);
   EXPECT_EQ(c->limits.login_timeout_seconds, 5u);
+  EXPECT_EQ(c->limits.mx_command_deadline_seconds, 3u);
+  EXPECT_EQ(c->limits.mx_data_deadline_seconds, 4u);
+  EXPECT_EQ(c->limits.mx_data_min_rate, 1000u);
+  EXPECT_EQ(c->limits.write_timeout_seconds, 2u);
+  EXPECT_EQ(c->limits.write_min_rate, 10u);
+  EXPECT_EQ(c->dns.route_timeout_seconds, 7u);
+  EXPECT_EQ(c->dns.max_route_lookups, 2u);
   ASSERT_EQ(c->listeners.size(), 3u);
   EXPECT_EQ(c->listeners[0].protocol, Protocol::imaps);
   EXPECT_EQ(c->listeners[0].host, "0.0.0.0");
@@ -119,6 +140,15 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[limits]\nmax_connections_per_ip = -5", "limits.max_connections_per_ip"},
         BadCase{"[limits]\nmax_connections = -1", "limits.max_connections"},
         BadCase{"[limits]\nlogin_timeout_seconds = 0", "limits.login_timeout_seconds: expected an integer from 1 to 3600"},
+        BadCase{"[limits]\nmx_command_deadline_seconds = 0",
+                "limits.mx_command_deadline_seconds: expected an integer from 1 to 3600"},
+        BadCase{"[limits]\nmx_data_deadline_seconds = \"10m\"", "limits.mx_data_deadline_seconds: expected an integer"},
+        BadCase{"[limits]\nmx_data_min_rate = 0", "limits.mx_data_min_rate"},
+        BadCase{"[limits]\nwrite_timeout_seconds = 3601", "limits.write_timeout_seconds"},
+        BadCase{"[limits]\nwrite_min_rate = -1", "limits.write_min_rate"},
+        BadCase{"[limits]\nwrite_timeout = 5", "limits.write_timeout: unknown key"},
+        BadCase{"[dns]\nroute_timeout_seconds = 0", "dns.route_timeout_seconds: expected an integer from 1 to 300"},
+        BadCase{"[dns]\nmax_route_lookups = 0", "dns.max_route_lookups"},
         BadCase{"tls = 3", "tls: expected a table"},
         BadCase{"listener = 3", "listener: expected an array of tables"},
         BadCase{"[[listener]]\naddress = \"127.0.0.1:1\"", "listener[0].protocol: missing"},

@@ -13,8 +13,9 @@
 // Names are given without a trailing dot (one is tolerated) and compared
 // case-insensitively. CNAMEs are followed by the resolver, never by callers.
 // Calls may block (a network resolver waits for the answer): never on an
-// io_context thread; SPF checks of inbound mail run on dns::SpfRunner's own
-// threads, so that slow DNS cannot hold the shared worker pool. An
+// io_context thread; the server's lookups (SPF checks of inbound mail, the
+// outbound queue's MX lookups) run on dns::LookupRunner threads of their
+// own, so that slow DNS cannot hold the shared worker pool. An
 // implementation bounds the time of each query itself.
 //
 // Later: a c-ares implementation (src/dns/cares/) of the same interface.

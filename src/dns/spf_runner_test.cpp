@@ -1,5 +1,6 @@
-// SpfRunner: the caps (per client, waiting), the deadline, and
-// DeadlineResolver, against resolvers that answer when the test says so.
+// SpfRunner and the LookupRunner under it: the caps (per client or key,
+// waiting), the deadline, and DeadlineResolver, against resolvers that
+// answer when the test says so.
 #include "dns/spf_runner.hpp"
 
 #include <gtest/gtest.h>
@@ -201,6 +202,52 @@ TEST(SpfRunner, ShutdownReportsWaitingChecksAsNotRun) {
   }
   ASSERT_EQ(results.size(), 2u) << "every callback ran before the runner was gone";
   EXPECT_FALSE(results.at(1));
+}
+
+TEST(LookupRunner, ASlowKeyHoldsOneThreadAndDelaysOnlyItsOwnJobs) {
+  // The outbound queue's use: one lookup per domain at a time.
+  GateResolver dns("silent");
+  LookupRunnerOptions o;
+  o.threads = 3;
+  o.per_key = 1;
+  o.timeout = 30s;
+  std::atomic<int> slow_done{0}, fast_done{0}, never_ran{0};
+  {
+    LookupRunner runner(dns, o);
+    auto slow = [&](Resolver* r) {
+      if (!r) ++never_ran;
+      else if (r->txt("slow.example")) ++slow_done;
+    };
+    ASSERT_TRUE(runner.submit("slow.example", slow));
+    ASSERT_TRUE(runner.submit("slow.example", slow));
+    ASSERT_TRUE(eventually([&] { return dns.in_flight() == 1; }));
+    for (int i = 0; i < 10; ++i)
+      ASSERT_TRUE(runner.submit("good" + std::to_string(i) + ".example", [&](Resolver* r) {
+        if (r && r->mx("good.example")) ++fast_done;
+      }));
+    ASSERT_TRUE(eventually([&] { return fast_done == 10; })) << "the other domains went past the silent one";
+    std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(dns.in_flight(), 1) << "the silent domain's second lookup waits for its first";
+    EXPECT_EQ(slow_done, 0);
+    dns.open();
+    ASSERT_TRUE(eventually([&] { return slow_done == 2; }));
+  }
+  EXPECT_EQ(dns.max_in_flight(), 1);
+  EXPECT_EQ(never_ran, 0);
+}
+
+TEST(LookupRunner, AJobPastItsDeadlineRunsWithoutAResolver) {
+  GateResolver dns("x", 300ms);
+  LookupRunnerOptions o;
+  o.threads = 1;
+  o.per_key = 1;
+  o.timeout = 100ms;
+  std::promise<bool> first, second;
+  LookupRunner runner(dns, o);
+  ASSERT_TRUE(runner.submit("a", [&](Resolver* r) { first.set_value(r && r->txt("a").has_value()); }));
+  ASSERT_TRUE(runner.submit("b", [&](Resolver* r) { second.set_value(r != nullptr); }));
+  EXPECT_TRUE(first.get_future().get()) << "a lookup under way ends by the resolver's own bound";
+  EXPECT_FALSE(second.get_future().get()) << "its time ran out while it waited";
 }
 
 }  // namespace

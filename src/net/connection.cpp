@@ -8,10 +8,11 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 
 #include <algorithm>
+
+#include "net/pace.hpp"
 
 namespace estafeta::net {
 
@@ -22,7 +23,6 @@ using error_code = boost::system::error_code;
 
 namespace {
 constexpr std::size_t kReadChunk = 8192;
-constexpr auto kWriteTimeout = std::chrono::minutes(2);
 // A TLS handshake is a few round trips: a client that takes longer is
 // holding the connection, not negotiating.
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
@@ -85,7 +85,7 @@ asio::awaitable<std::pair<error_code, std::string>> Connection::read_tls() {
       case TlsSession::Status::want_read: must_wait = true; break;
       case TlsSession::Status::want_write: {
         // A post-handshake message to send first (a TLS 1.3 KeyUpdate reply).
-        if (auto ec = co_await wait(asio::socket_base::wait_write, kWriteTimeout)) co_return std::pair{ec, std::string()};
+        if (auto ec = co_await wait(asio::socket_base::wait_write, m_write_stall)) co_return std::pair{ec, std::string()};
         must_wait = false;
         break;
       }
@@ -160,25 +160,35 @@ asio::awaitable<bool> Connection::start_tls() {
 }
 
 asio::awaitable<bool> Connection::write(std::string_view bytes) {
-  if (bytes.empty()) co_return true;
-  m_tcp.expires_after(kWriteTimeout);
-  if (m_tls) {
-    auto deadline = std::chrono::steady_clock::now() + kWriteTimeout;
-    while (!bytes.empty()) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  std::uint64_t taken = 0;
+  // Progress moves the deadline, but no faster than the minimum rate.
+  auto due = [&] { return write_progress_deadline(start, Clock::now(), m_write_stall, taken, m_write_min_rate); };
+  while (!bytes.empty()) {
+    auto deadline = due();
+    if (deadline <= Clock::now()) co_return false;
+    if (m_tls) {
       auto io = m_tls->write(bytes);
       if (io.status == TlsSession::Status::done) {
         bytes.remove_prefix(io.n);
+        taken += io.n;
         continue;
       }
-      auto left = deadline - std::chrono::steady_clock::now();
       auto when = retry_when(io.status);
-      if (!when || left <= std::chrono::steady_clock::duration::zero()) co_return false;
-      if (co_await wait(*when, left)) co_return false;
+      if (!when) co_return false;
+      if (co_await wait(*when, deadline - Clock::now())) co_return false;
+      continue;
     }
-    co_return true;
+    // As much as the socket takes now; the stream closes the socket when
+    // the deadline passes first.
+    m_tcp.expires_at(deadline);
+    auto [ec, n] = co_await m_tcp.async_write_some(asio::buffer(bytes), as_tuple(use_awaitable));
+    if (ec) co_return false;
+    bytes.remove_prefix(n);
+    taken += n;
   }
-  auto [ec, n] = co_await asio::async_write(m_tcp, asio::buffer(bytes), as_tuple(use_awaitable));
-  co_return !ec;
+  co_return true;
 }
 
 void Connection::follow(EventBus& bus, std::int64_t address_id) {
@@ -220,6 +230,8 @@ asio::awaitable<void> Connection::close() {
 asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, SessionEnv env, std::string_view over_limit_reply,
                                        LineSession run) {
   auto c = Connection::create(co_await asio::this_coro::executor, std::move(socket), *env.tls);
+  auto& limits = env.services->config->limits;
+  c->set_write_limits(std::chrono::seconds(limits.write_timeout_seconds), limits.write_min_rate);
   bool tls = implicit_tls(env.listener->protocol);
   if (env.over_limit) {
     // No handshake for a connection over the limit: it would hold the

@@ -3,6 +3,13 @@
 // bus events that concern the connection's address — all delivered through
 // one inbox the session coroutine waits on.
 //
+// Writes to a slow reader are bounded by progress, not by one deadline for
+// the whole reply (a big FETCH to a slow but steady client must get
+// through): each wait for the peer to take more bytes has the write stall
+// timeout, and the whole write no more than that or one second per
+// minimum-rate bytes taken, whichever is longer (net/pace.hpp). A client
+// that reads one byte a minute is cut off; plain and TLS alike.
+//
 // Shape: a reader coroutine reads one chunk of bytes only when asked
 // (request_read) and posts it to the inbox; bus events for the followed
 // address are posted to the same inbox. Reads are never cancelled, so a
@@ -20,8 +27,10 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,7 +65,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<bool> start_tls();
   bool tls() const { return m_tls != nullptr; }
 
+  // All of `bytes`, or false (the peer went, or was too slow: see above).
   asio::awaitable<bool> write(std::string_view bytes);
+  // [limits] write_timeout_seconds and write_min_rate (serve_connection sets them).
+  void set_write_limits(std::chrono::seconds stall, std::uint64_t min_rate) {
+    m_write_stall = stall;
+    m_write_min_rate = std::max<std::uint64_t>(1, min_rate);
+  }
   // Asks the reader for the next chunk (no effect while one is pending).
   void request_read();
   // The next input: a chunk of bytes, an event, or closed (shutdown).
@@ -100,6 +115,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::unique_ptr<TlsSession> m_tls;  // once TLS has started
   bool m_read_pending = false;
   std::chrono::seconds m_read_timeout{120};
+  std::chrono::seconds m_write_stall{60};
+  std::uint64_t m_write_min_rate = 1024;  // bytes per second
   TimePoint m_accepted = std::chrono::steady_clock::now();
   std::optional<TimePoint> m_deadline;
   Inbox m_inbox;

@@ -207,6 +207,14 @@ void start_session(Runtime& rt, const ListenerConfig& listener, SessionFn fn, tc
                    if (!e) return;
                    try {
                      std::rethrow_exception(e);
+                   } catch (const boost::system::system_error& ex) {
+                     // At shutdown the session's pending operation is
+                     // cancelled (stop_all) and the coroutine ends with
+                     // operation_aborted: the end asked for, not a fault.
+                     if (rt.stopping && ex.code() == asio::error::operation_aborted)
+                       log::debug("session.closed", {{"protocol", to_string(proto)}, {"reason", "shutdown"}});
+                     else
+                       log::error("session.crashed", {{"protocol", to_string(proto)}, {"what", ex.what()}});
                    } catch (const std::exception& ex) {
                      log::error("session.crashed", {{"protocol", to_string(proto)}, {"what", ex.what()}});
                    }
@@ -381,7 +389,7 @@ Status run_server(Services& services, const ServeOptions& options) {
   }
   asio::co_spawn(ioc, shutdown_on_signal(rt, signals, options.grace), asio::detached);
   asio::co_spawn(ioc, relay_event_log(rt, TRY(services.store->last_event_id())), asio::detached);
-  asio::co_spawn(ioc, smtp::run_queue(services, workers, rt.stopping), asio::detached);
+  asio::co_spawn(asio::make_strand(ioc), smtp::run_queue(services, workers, rt.stopping), asio::detached);
   if (options.on_ready) options.on_ready();
   log::info("serve.started", {{"threads", threads}, {"listeners", rt.acceptors.size()}});
 

@@ -30,6 +30,12 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
   spf.per_client = config->dns.max_spf_checks_per_ip;
   spf.timeout = std::chrono::seconds(config->dns.spf_timeout_seconds);
   s->spf = std::make_unique<dns::SpfRunner>(*s->resolver, spf);
+  dns::LookupRunnerOptions routes;
+  routes.threads = config->dns.max_route_lookups;
+  routes.per_key = 1;          // one lookup of a domain at a time: a silent domain holds one thread
+  routes.max_waiting = 4096;   // the queue has at most a few hundred groups under way
+  routes.timeout = std::chrono::seconds(config->dns.route_timeout_seconds);
+  s->route_lookups = std::make_unique<dns::LookupRunner>(*s->resolver, routes);
   return s;
 }
 

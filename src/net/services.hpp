@@ -11,6 +11,7 @@
 #include "core/event_bus.hpp"
 #include "core/id_locks.hpp"
 #include "delivery/deliverer.hpp"
+#include "dns/lookup_runner.hpp"
 #include "dns/resolver.hpp"
 #include "dns/spf_runner.hpp"
 #include "manage/manager.hpp"
@@ -32,8 +33,11 @@ struct Services {
   std::unique_ptr<manage::Manager> manager;
   std::unique_ptr<auth::Throttle> throttle;  // failed logins, shared by IMAP, POP3 and SMTP sessions
   std::unique_ptr<IdLocks> maildrop_locks;   // POP3: one session per address (RFC 1939 §8)
-  std::unique_ptr<dns::Resolver> resolver;   // MX lookups and SPF; blocking: use from the worker pool
+  // Blocking, and DNS may be slow: the server asks it only through `spf` and
+  // `route_lookups` (threads of their own), never from the worker pool.
+  std::unique_ptr<dns::Resolver> resolver;
   std::unique_ptr<dns::SpfRunner> spf;       // SPF checks of the MX on threads of their own ([dns]); asks `resolver`
+  std::unique_ptr<dns::LookupRunner> route_lookups;  // the outbound queue's MX/address lookups, own threads ([dns])
 };
 
 // Opens everything under config.data_dir (creating the folder, the database,

@@ -4,6 +4,14 @@
 // command, 10 minutes for data; commands run on the worker pool, SPF checks
 // on the SPF runner's threads (never the pool: DNS may be slow).
 //
+// Deadlines that no trickle of bytes moves ([limits]): submission (587,
+// 465) must log in (RFC 4954 AUTH) within login_timeout_seconds of the
+// connection, as IMAP and POP3; after that only the timeouts above apply.
+// The MX (25) has no login: its command phase (from the greeting or the end
+// of a message until DATA or the first BDAT) has mx_command_deadline_seconds
+// in all, and the message data mx_data_deadline_seconds, longer at
+// mx_data_min_rate (net/pace.hpp). Past a deadline: 421 4.4.2, then close.
+//
 // Security: bytes pipelined after STARTTLS are dropped (they came in clear);
 // a revoked device ends an authenticated submission session at once. Every
 // buffer is bounded before it is filled: command lines by RFC 5321
@@ -19,6 +27,7 @@
 #include "core/log.hpp"
 #include "net/connection.hpp"
 #include "net/offload.hpp"
+#include "net/pace.hpp"
 #include "smtp/parser.hpp"
 #include "smtp/reply.hpp"
 #include "smtp/session.hpp"
@@ -41,7 +50,8 @@ enum class Mode { command, data, bdat };
 class Driver {
  public:
   Driver(net::Connection& c, net::SessionEnv& env, const SessionOptions& options)
-      : m_c(c), m_env(env), m_session(*env.services, options) {}
+      : m_c(c), m_env(env), m_session(*env.services, options), m_limits(env.services->config->limits),
+        m_mx(options.role == Role::mx) {}
 
   asio::awaitable<void> run();
 
@@ -53,6 +63,14 @@ class Driver {
   // One command line, with the SPF check between two tries when RCPT asks for it.
   asio::awaitable<Reply> run_command(const std::string& line);
   void set_timeout(std::chrono::minutes t) { m_c.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(t)); }
+  // The MX's phase deadlines (see the top of the file).
+  void start_command_phase();
+  void start_data_phase();
+  void data_arrived(std::size_t n);
+  // Submission: the login deadline ends once a login succeeded.
+  void note_login();
+
+  enum class Phase { command, data };
 
   net::Connection& m_c;
   net::SessionEnv& m_env;
@@ -66,7 +84,43 @@ class Driver {
   bool m_bdat_discard = false;  // the chunk was refused: drop its octets, then send m_bdat_reply
   std::string m_bdat_reply;
   std::string m_chunk;          // at most the accepted chunk size
+  const LimitsConfig& m_limits;
+  const bool m_mx;
+  bool m_logged_in = false;
+  Phase m_phase = Phase::command;
+  net::SteadyTime m_data_start;
+  std::uint64_t m_data_bytes = 0;  // received in this data phase (for the minimum rate)
 };
+
+void Driver::start_command_phase() {
+  m_phase = Phase::command;
+  if (m_mx) m_c.set_deadline(std::chrono::steady_clock::now() + std::chrono::seconds(m_limits.mx_command_deadline_seconds));
+}
+
+void Driver::start_data_phase() {
+  if (!m_mx || m_phase == Phase::data) return;  // BDAT: one phase for all the chunks of a message
+  m_phase = Phase::data;
+  m_data_start = std::chrono::steady_clock::now();
+  m_data_bytes = 0;
+  data_arrived(0);
+}
+
+void Driver::data_arrived(std::size_t n) {
+  if (!m_mx || m_phase != Phase::data) return;
+  // What counts towards the rate is bounded by what a message may be (and
+  // a little for BDAT command lines): the phase ends by
+  // max(mx_data_deadline_seconds, max_message_size / mx_data_min_rate) at the latest.
+  auto cap = m_session.max_message_size() + 64 * 1024;
+  m_data_bytes = std::min<std::uint64_t>(cap, m_data_bytes + n);
+  m_c.set_deadline(net::paced_deadline(m_data_start, std::chrono::seconds(m_limits.mx_data_deadline_seconds),
+                                       m_data_bytes, m_limits.mx_data_min_rate));
+}
+
+void Driver::note_login() {
+  if (m_mx || m_logged_in || !m_session.address_id()) return;
+  m_logged_in = true;
+  m_c.set_deadline(std::nullopt);  // RFC 4954 AUTH done: the idle timeouts alone from now on
+}
 
 asio::awaitable<void> Driver::supply_spf() {
   auto job = m_session.spf_job();
@@ -98,6 +152,7 @@ asio::awaitable<bool> Driver::handle(Reply reply) {
     co_return false;
   }
   if (auto id = m_session.address_id()) m_c.follow(*m_env.services->bus, *id);
+  note_login();
   m_in_auth = reply.next == Reply::Next::auth;
   switch (reply.next) {
     case Reply::Next::close: co_return false;
@@ -105,8 +160,10 @@ asio::awaitable<bool> Driver::handle(Reply reply) {
       m_mode = Mode::data;
       m_data.emplace(m_session.max_message_size());
       set_timeout(kDataTimeout);
+      start_data_phase();
       break;
     case Reply::Next::bdat:
+      start_data_phase();
       m_mode = Mode::bdat;
       m_bdat_left = reply.bdat_size;
       m_bdat_last = reply.bdat_last;
@@ -128,6 +185,8 @@ asio::awaitable<bool> Driver::handle(Reply reply) {
 asio::awaitable<void> Driver::run() {
   auto& workers = *m_env.workers;
   set_timeout(kCommandTimeout);
+  if (!m_mx) m_c.set_deadline(m_c.accepted_at() + std::chrono::seconds(m_limits.login_timeout_seconds));
+  start_command_phase();
   if (!co_await m_c.write(m_session.greeting())) co_return;
   m_c.request_read();
   for (;;) {
@@ -142,9 +201,16 @@ asio::awaitable<void> Driver::run() {
       continue;
     }
     if (in.bytes.empty()) {
-      if (in.timed_out()) co_await m_c.write(reply(421, "4.4.2", "timeout, closing the connection"));
+      // RFC 5321 §4.2: 421 <domain>, closing the transmission channel.
+      if (in.timed_out()) {
+        co_await m_c.write(reply(421, "4.4.2", m_env.services->config->hostname + " timeout"));
+        if (m_c.past_deadline())
+          log::info("smtp.deadline", {{"ip", m_env.peer_ip},
+                                      {"phase", !m_mx ? "login" : m_phase == Phase::data ? "data" : "command"}});
+      }
       co_return;
     }
+    data_arrived(in.bytes.size());
     m_buffer += in.bytes;
     for (bool progress = true; progress;) {
       progress = false;
@@ -158,6 +224,7 @@ asio::awaitable<void> Driver::run() {
         m_data.reset();
         m_mode = Mode::command;
         set_timeout(kCommandTimeout);
+        start_command_phase();
         if (!co_await handle(std::move(r))) co_return;
         progress = true;
         continue;
@@ -180,6 +247,7 @@ asio::awaitable<void> Driver::run() {
         m_bdat_discard = false;
         m_mode = Mode::command;
         set_timeout(kCommandTimeout);
+        if (m_bdat_last) start_command_phase();  // the message is complete (or refused)
         if (!co_await handle(std::move(r))) co_return;
         progress = true;
         continue;

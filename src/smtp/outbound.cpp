@@ -1,7 +1,9 @@
 #include "smtp/outbound.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -11,12 +13,16 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <functional>
 #include <map>
+#include <memory>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "core/log.hpp"
 #include "net/offload.hpp"
+#include "net/thread_wait.hpp"
 #include "smtp/dsn.hpp"
 #include "smtp/parser.hpp"
 #include "smtp/reply.hpp"
@@ -321,58 +327,122 @@ void settle(net::Services& s, const Group& g, const std::vector<Outcome>& outcom
   report(s, g, std::move(delayed), true);
 }
 
+// The queue's bookkeeping, shared by its deliveries. Used on the queue's
+// strand only; each delivery holds it, so it outlives them all.
+struct QueueState {
+  QueueState(net::Services& s, asio::thread_pool& w) : services(s), workers(w) {
+    tls.set_verify_mode(asio::ssl::verify_none);  // opportunistic (RFC 7435)
+  }
+  net::Services& services;
+  asio::thread_pool& workers;
+  asio::ssl::context tls{asio::ssl::context::tls_client};
+  std::set<store::Id> in_flight;  // recipients under delivery: later rounds leave them alone
+  unsigned running = 0;           // deliveries under way
+};
+
+// Deliveries (one message to one domain) under way at once: a slow domain
+// (silent DNS, a tarpit MX) holds only its own.
+constexpr unsigned kMaxDeliveries = 16;
+
+// Gives a delivery's recipients back to the queue however it ends.
+struct Release {
+  std::shared_ptr<QueueState> q;
+  std::vector<store::Id> ids;
+  ~Release() {
+    for (auto id : ids) q->in_flight.erase(id);
+    --q->running;
+  }
+};
+
+// Where mail for `domain` goes: a static route at once; otherwise the MX
+// lookups, on the route runner's threads (not the worker pool: DNS may
+// never answer), bounded by [dns] route_timeout_seconds.
+asio::awaitable<Result<std::vector<Hop>>> find_route(net::Services& services, std::string domain) {
+  using Found = Result<std::vector<Hop>>;
+  if (auto hops = static_route(services.config->routes, domain)) co_return std::move(*hops);
+  auto& runner = *services.route_lookups;
+  std::chrono::steady_clock::duration timeout = runner.options().timeout + std::chrono::milliseconds(500);
+  auto submit = [&runner, &domain](std::function<void(Found)> deliver) {
+    return runner.submit(domain, [domain, deliver](dns::Resolver* resolver) {
+      if (!resolver) deliver(fail(ErrorKind::temporary, fmt::format("DNS lookups for {} took too long", domain)));
+      else deliver(mx_route(*resolver, domain));
+    });
+  };
+  auto waited = co_await net::wait_for_thread<Found>(timeout, std::move(submit));
+  using End = net::ThreadResult<Found>::End;
+  if (waited.end == End::done) co_return std::move(*waited.value);
+  if (waited.end == End::refused) co_return fail(ErrorKind::temporary, "too many DNS lookups waiting");
+  co_return fail(ErrorKind::temporary, fmt::format("DNS lookups for {} took too long", domain));
+}
+
+// One delivery attempt of `group` (one message, one domain), then its outcomes recorded.
+asio::awaitable<void> deliver_group(std::shared_ptr<QueueState> q, Group group, std::string domain) {
+  Release release{q, {}};
+  for (auto& r : group.recipients) release.ids.push_back(r.id);
+  auto& services = q->services;
+  auto& workers = q->workers;
+  auto hash = group.recipients.front().blob_hash;
+  auto bytes = co_await net::offload(workers, [&] { return services.blobs->get(hash); });
+  if (!bytes) {
+    log::error("queue.blob_missing", {{"queue", group.recipients.front().queue_id}, {"detail", bytes.error().detail}});
+    co_return;
+  }
+  group.message = std::move(*bytes);
+  auto hops = co_await find_route(services, domain);
+  std::vector<Outcome> outcomes(group.recipients.size());
+  if (!hops) {
+    int code = hops.error().kind == ErrorKind::invalid ? 550 : 451;
+    for (auto& o : outcomes) o = {code, fmt::format("{} {} {}", code, code == 550 ? "5.1.2" : "4.4.3", hops.error().message), ""};
+  } else {
+    auto ex = co_await asio::this_coro::executor;
+    for (auto& hop : *hops) {
+      Client client(ex, q->tls);
+      if (!co_await client.connect(hop)) {
+        for (auto& o : outcomes) o = {0, fmt::format("cannot connect to {} port {}", hop.name, hop.port), hop.name};
+        continue;
+      }
+      bool usable = false;
+      outcomes = co_await deliver_to(client, hop, services.config->hostname, group, usable);
+      client.close();
+      // Another host is worth trying only when this one could not take part (RFC 5321 §5.1).
+      bool any_final = std::any_of(outcomes.begin(), outcomes.end(), [](auto& o) { return o.code / 100 == 2 || o.code / 100 == 5; });
+      if (usable || any_final) break;
+    }
+  }
+  co_await net::offload(workers, [&] {
+    settle(services, group, outcomes);
+    return 0;
+  });
+}
+
 }  // namespace
 
 asio::awaitable<void> run_queue(net::Services& services, asio::thread_pool& workers, const std::atomic<bool>& stopping) {
   auto ex = co_await asio::this_coro::executor;
-  asio::ssl::context tls(asio::ssl::context::tls_client);
-  tls.set_verify_mode(asio::ssl::verify_none);  // opportunistic (RFC 7435)
+  auto q = std::make_shared<QueueState>(services, workers);
   asio::steady_timer timer(ex);
   while (!stopping) {
     timer.expires_after(std::chrono::milliseconds(500));
     co_await timer.async_wait(as_tuple(use_awaitable));
     if (stopping) co_return;
-    auto due = co_await net::offload(workers, [&] { return services.store->due_recipients(services.clock->now(), 200); });
+    if (q->running >= kMaxDeliveries) continue;
+    // Recipients under delivery are still due until their attempt is
+    // recorded: ask for enough beyond them.
+    auto limit = 200 + q->in_flight.size();
+    auto due = co_await net::offload(workers, [&] { return services.store->due_recipients(services.clock->now(), limit); });
     if (!due) {
       log::warn("queue.read_failed", {{"detail", due.error().detail}});
       continue;
     }
     // One SMTP transaction per message and domain.
     std::map<std::pair<store::Id, std::string>, Group> groups;
-    for (auto& r : *due) groups[{r.queue_id, r.domain}].recipients.push_back(r);
+    for (auto& r : *due)
+      if (!q->in_flight.contains(r.id)) groups[{r.queue_id, r.domain}].recipients.push_back(r);
     for (auto& [key, group] : groups) {
-      if (stopping) co_return;
-      auto& domain = key.second;
-      auto bytes = co_await net::offload(workers, [&] { return services.blobs->get(group.recipients.front().blob_hash); });
-      if (!bytes) {
-        log::error("queue.blob_missing", {{"queue", key.first}, {"detail", bytes.error().detail}});
-        continue;
-      }
-      group.message = std::move(*bytes);
-      auto hops = co_await net::offload(workers, [&] { return route(services.config->routes, *services.resolver, domain); });
-      std::vector<Outcome> outcomes(group.recipients.size());
-      if (!hops) {
-        int code = hops.error().kind == ErrorKind::invalid ? 550 : 451;
-        for (auto& o : outcomes) o = {code, fmt::format("{} {} {}", code, code == 550 ? "5.1.2" : "4.4.3", hops.error().message), ""};
-      } else {
-        for (auto& hop : *hops) {
-          Client client(ex, tls);
-          if (!co_await client.connect(hop)) {
-            for (auto& o : outcomes) o = {0, fmt::format("cannot connect to {} port {}", hop.name, hop.port), hop.name};
-            continue;
-          }
-          bool usable = false;
-          outcomes = co_await deliver_to(client, hop, services.config->hostname, group, usable);
-          client.close();
-          // Another host is worth trying only when this one could not take part (RFC 5321 §5.1).
-          bool any_final = std::any_of(outcomes.begin(), outcomes.end(), [](auto& o) { return o.code / 100 == 2 || o.code / 100 == 5; });
-          if (usable || any_final) break;
-        }
-      }
-      co_await net::offload(workers, [&] {
-        settle(services, group, outcomes);
-        return 0;
-      });
+      if (stopping || q->running >= kMaxDeliveries) break;
+      for (auto& r : group.recipients) q->in_flight.insert(r.id);
+      ++q->running;
+      asio::co_spawn(ex, deliver_group(q, std::move(group), key.second), asio::detached);
     }
   }
 }

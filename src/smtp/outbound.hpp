@@ -11,7 +11,10 @@
 
 namespace estafeta::smtp {
 
-// Runs until `stopping` is set. Blocking work goes to `workers`.
+// Runs until `stopping` is set, on a strand: up to 16 deliveries (one
+// message to one domain each) at once, each on that strand too, so that a
+// slow domain delays only its own recipients. Blocking work goes to
+// `workers`; MX lookups to services.route_lookups (DNS may never answer).
 net::asio::awaitable<void> run_queue(net::Services& services, net::asio::thread_pool& workers,
                                      const std::atomic<bool>& stopping);
 

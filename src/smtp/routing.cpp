@@ -29,13 +29,22 @@ Status add_addresses(dns::Resolver& resolver, const std::string& host, std::vect
 
 }  // namespace
 
-Result<std::vector<Hop>> route(const std::vector<RouteConfig>& routes, dns::Resolver& resolver,
-                               const std::string& domain) {
+std::optional<std::vector<Hop>> static_route(const std::vector<RouteConfig>& routes, const std::string& domain) {
   for (auto* wanted : {&domain, static_cast<const std::string*>(nullptr)}) {
     for (auto& r : routes)
       if ((wanted && r.domain == *wanted) || (!wanted && r.domain == "*"))
         return std::vector<Hop>{{r.host, r.port, r.host}};
   }
+  return std::nullopt;
+}
+
+Result<std::vector<Hop>> route(const std::vector<RouteConfig>& routes, dns::Resolver& resolver,
+                               const std::string& domain) {
+  if (auto hops = static_route(routes, domain)) return std::move(*hops);
+  return mx_route(resolver, domain);
+}
+
+Result<std::vector<Hop>> mx_route(dns::Resolver& resolver, const std::string& domain) {
   auto mx = resolver.mx(domain);
   if (!mx && mx.error().kind == ErrorKind::not_found)
     return fail(ErrorKind::invalid, fmt::format("the domain {} does not exist", domain));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,17 @@ struct Hop {
   std::string name;  // the MX host name (for logs and the trace), or the IP
 };
 
+// The static route for `domain` (its own [[route]], else "*"), if any: no
+// DNS needed.
+std::optional<std::vector<Hop>> static_route(const std::vector<RouteConfig>& routes, const std::string& domain);
+
+// The domain's MX hosts' addresses, or its own (the implicit MX).
 // Errors: invalid — permanent (no such domain, null MX); temporary — DNS
-// trouble, try later. Blocking when it asks the resolver.
+// trouble, try later. Blocking: it asks the resolver (the outbound queue
+// runs it on a dns::LookupRunner, never on the worker pool).
+Result<std::vector<Hop>> mx_route(dns::Resolver& resolver, const std::string& domain);
+
+// static_route, else mx_route.
 Result<std::vector<Hop>> route(const std::vector<RouteConfig>& routes, dns::Resolver& resolver,
                                const std::string& domain);
 

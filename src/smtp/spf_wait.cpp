@@ -1,70 +1,24 @@
 #include "smtp/spf_wait.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
-#include <functional>
-#include <memory>
-#include <mutex>
+#include "net/thread_wait.hpp"
 
 namespace estafeta::smtp {
 
 namespace asio = boost::asio;
 
-namespace {
-
-// What the runner's thread and the waiting coroutine share. Holds no Asio
-// object: the runner may keep it after the io_context is gone.
-struct Shared {
-  std::mutex mutex;
-  bool listening = true;                      // GUARDED_BY(mutex)
-  bool done = false;                          // GUARDED_BY(mutex)
-  std::optional<dns::SpfResult> result;       // GUARDED_BY(mutex)
-  std::function<void()> wake;                 // GUARDED_BY(mutex): posts to the session's executor
-};
-
-// Ends the coroutine's interest however its frame goes (return, or
-// destruction with the io_context): from then on the callback touches
-// nothing of Asio's.
-struct StopListening {
-  std::shared_ptr<Shared> shared;
-  ~StopListening() {
-    std::lock_guard lock(shared->mutex);
-    shared->listening = false;
-    shared->wake = nullptr;
-  }
-};
-
-}  // namespace
-
 asio::awaitable<std::optional<dns::SpfResult>> await_spf(dns::SpfRunner& runner, dns::SpfJob job) {
-  auto executor = co_await asio::this_coro::executor;
+  using Verdict = std::optional<dns::SpfResult>;
   // A little past the runner's own deadline, which DNS lookups already
   // respect between queries.
-  auto timer = std::make_shared<asio::steady_timer>(executor, runner.options().timeout + std::chrono::milliseconds(500));
-  auto shared = std::make_shared<Shared>();
-  shared->wake = [executor, timer] { asio::post(executor, [timer] { timer->cancel(); }); };
-  StopListening guard{shared};
-  bool queued = runner.submit(std::move(job), [shared](std::optional<dns::SpfResult> r) {
-    std::lock_guard lock(shared->mutex);
-    if (!shared->listening) return;
-    shared->result = std::move(r);
-    shared->done = true;
-    shared->wake();
-  });
-  if (!queued) co_return std::nullopt;
-  {
-    // The session runs on a strand: a wake-up posted now runs only once
-    // the wait below has started, and cancels it.
-    std::lock_guard lock(shared->mutex);
-    if (shared->done) co_return std::move(shared->result);
-  }
-  co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-  std::lock_guard lock(shared->mutex);
-  if (shared->done) co_return std::move(shared->result);
+  // Named, not temporaries in the co_await expression (g++ 12).
+  std::chrono::steady_clock::duration timeout = runner.options().timeout + std::chrono::milliseconds(500);
+  auto submit = [&runner, &job](std::function<void(Verdict)> deliver) {
+    return runner.submit(std::move(job), std::move(deliver));
+  };
+  auto waited = co_await net::wait_for_thread<Verdict>(timeout, std::move(submit));
+  using End = net::ThreadResult<Verdict>::End;
+  if (waited.end == End::refused) co_return std::nullopt;
+  if (waited.end == End::done) co_return std::move(*waited.value);
   dns::SpfResult late;
   late.code = dns::SpfResult::temperror;
   late.problem = "DNS lookups took too long";

@@ -1,6 +1,7 @@
 // Waiting for an SPF check of the dns::SpfRunner from a session coroutine,
 // without holding a thread: the runner's callback wakes the coroutine on
-// its own executor. Includes Asio: for transport files only.
+// its own executor (net/thread_wait.hpp). Includes Asio: for transport
+// files only.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

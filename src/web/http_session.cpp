@@ -1,5 +1,13 @@
 // One HTTP connection: read a request (bounded), route it, write the answer,
 // repeat while keep-alive; a deadline before every read and write.
+//
+// Bounds before anything is buffered: the header to kHeaderLimit octets and
+// kMaxFields fields (431, RFC 6585 §5); the body to what the route declares
+// (web/router.hpp: nothing for GET /healthz), checked against Content-Length
+// once the header is in and before a body octet is read (413, RFC 9110
+// §15.5.14), and against chunked bodies as they come. A refused request's
+// body is read and dropped for a moment before the connection closes, so
+// that the client sees the answer rather than a reset.
 #include "web/http_session.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -9,6 +17,9 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <array>
+#include <iterator>
 
 #include "core/log.hpp"
 #include "net/offload.hpp"
@@ -26,8 +37,42 @@ namespace {
 // deadline that a trickle of bytes does not move.
 constexpr auto kTimeout = std::chrono::seconds(30);
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);  // a few round trips
-constexpr std::size_t kHeaderLimit = 16 * 1024;
-constexpr std::size_t kBodyLimit = 1024 * 1024;
+constexpr std::size_t kHeaderLimit = 16 * 1024;  // request line and fields together
+constexpr std::size_t kMaxFields = 100;
+// After a refusal: how long and how much of the rest of the request is
+// read (into a fixed buffer) and dropped before closing.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytes = 4 * 1024 * 1024;
+
+// The answer to a request that is refused before it is routed; the
+// connection closes after it.
+http::response<http::string_body> refusal(http::status status, std::string_view body) {
+  http::response<http::string_body> r{status, 11};
+  r.set(http::field::server, "Estafeta");
+  r.set(http::field::content_type, "text/plain; charset=utf-8");
+  r.set(http::field::connection, "close");
+  r.body() = std::string(body);
+  r.prepare_payload();
+  return r;
+}
+
+template <class Stream>
+asio::awaitable<void> refuse(Stream& stream, beast::tcp_stream& tcp, http::status status, std::string_view body) {
+  auto res = refusal(status, body);
+  tcp.expires_after(kTimeout);
+  auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+  if (wec) co_return;
+  // Drop what the client is still sending, a little while: closing with
+  // unread bytes would reset the connection before it reads the answer.
+  std::array<char, 8192> sink;
+  std::size_t dropped = 0;
+  tcp.expires_after(kLingerTime);
+  while (dropped < kLingerBytes) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+    if (ec) break;
+    dropped += n;
+  }
+}
 
 template <class Stream>
 asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net::SessionEnv& env, bool tls) {
@@ -35,20 +80,31 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(kHeaderLimit);
-    parser.body_limit(kBodyLimit);
+    // Until the route is known: a Content-Length past it fails as soon as
+    // the header is in, before any body octet is read.
+    parser.body_limit(kDefaultBodyLimit);
     tcp.expires_after(kTimeout);
-    auto [ec, n] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    if (!ec) {
+      auto& head = parser.get();
+      auto limit = body_limit(head.method_string(), head.target());
+      if (static_cast<std::size_t>(std::distance(head.begin(), head.end())) > kMaxFields) {
+        ec = http::error::header_limit;
+      } else if (auto length = parser.content_length(); length && *length > limit) {
+        ec = http::error::body_limit;
+      } else if (!parser.is_done()) {
+        parser.body_limit(limit);  // chunked bodies: checked as the chunks come
+        std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      }
+    }
     if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout) co_return;
     if (ec) {
-      // Malformed or over-limit: answer 400/413 once and close.
-      http::response<http::string_body> bad{ec == http::error::body_limit ? http::status::payload_too_large
-                                                                           : http::status::bad_request, 11};
-      bad.set(http::field::content_type, "text/plain; charset=utf-8");
-      bad.set(http::field::connection, "close");
-      bad.body() = ec == http::error::body_limit ? "request body too large\n" : "bad request\n";
-      bad.prepare_payload();
-      tcp.expires_after(kTimeout);
-      co_await http::async_write(stream, bad, asio::as_tuple(asio::use_awaitable));
+      if (ec == http::error::body_limit)
+        co_await refuse(stream, tcp, http::status::payload_too_large, "request body too large\n");
+      else if (ec == http::error::header_limit)
+        co_await refuse(stream, tcp, http::status::request_header_fields_too_large, "request header too large\n");
+      else
+        co_await refuse(stream, tcp, http::status::bad_request, "bad request\n");
       co_return;
     }
     auto& req = parser.get();

@@ -32,5 +32,14 @@ TEST_F(RouterTest, Health) {
   EXPECT_EQ(handle(*m_services, Request{"GET", "/nothing", {}, "", "127.0.0.1", false}).status, 404);
 }
 
+TEST_F(RouterTest, BodyLimits) {
+  EXPECT_EQ(body_limit("GET", "/healthz"), 0u);
+  EXPECT_EQ(body_limit("POST", "/healthz?x"), 0u) << "a route that takes no body takes none for any method";
+  EXPECT_EQ(body_limit("POST", "/anything"), kDefaultBodyLimit);
+  EXPECT_EQ(body_limit("GET", ""), kDefaultBodyLimit);
+  EXPECT_EQ(handle(*m_services, Request{"HEAD", "/healthz", {}, "", "127.0.0.1", false}).status, 200);
+  EXPECT_EQ(handle(*m_services, Request{"GETX", "/healthz", {}, "", "127.0.0.1", false}).status, 405);
+}
+
 }  // namespace
 }  // namespace estafeta::web

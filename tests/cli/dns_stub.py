@@ -5,6 +5,9 @@ other name, so a server under test never asks a real resolver:
 
     zone = DnsStub({("far.example", "TXT"): ["v=spf1 ip4:127.0.0.1 -all"]})
     zone.start(); ... config: [dns] servers = ["127.0.0.1:%d" % zone.port]; ... zone.stop()
+
+Names in `silent` (and the names under them) get no answer at all, as
+from a DNS server that never replies.
 """
 
 import socket
@@ -47,9 +50,10 @@ def _rdata(rtype, value):
 
 
 class DnsStub:
-    def __init__(self, records=None):
+    def __init__(self, records=None, silent=()):
         # {(name, type): [values]}; names lower case, without a final dot.
         self.records = {(n.lower().rstrip("."), t): v for (n, t), v in (records or {}).items()}
+        self.silent = [n.lower().rstrip(".") for n in silent]
         self.queries = []
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
@@ -74,6 +78,8 @@ class DnsStub:
         question = query[12:pos + 4]
         tname = next((t for t, n in TYPES.items() if n == qtype), None)
         self.queries.append((name, tname))
+        if any(name == s or name.endswith("." + s) for s in self.silent):
+            return None
         values = self.records.get((name, tname), []) if tname else []
         exists = any(n == name for (n, _t) in self.records)
         rcode = 0 if exists else 3  # NOERROR (maybe no data) or NXDOMAIN
@@ -93,6 +99,8 @@ class DnsStub:
             except OSError:
                 return
             try:
-                self.sock.sendto(self._answer(data), peer)
+                answer = self._answer(data)
+                if answer is not None:
+                    self.sock.sendto(answer, peer)
             except Exception:  # a malformed query gets no answer
                 pass

@@ -70,9 +70,10 @@ class Instance:
     `ports` maps each listener kind of LISTENERS to its port; `extra` is
     TOML placed before the listeners ([limits], [queue], [[route]] …);
     `dns_port` is a loopback DNS server to ask (tests/cli/dns_stub.py),
-    by default a closed port."""
+    by default a closed port. With `route_all` false there is no catch-all
+    route: remote domains are looked up in DNS (then give `dns_port`)."""
 
-    def __init__(self, name, hostname, listeners, extra="", quickstart=True, dns_port=None):
+    def __init__(self, name, hostname, listeners, extra="", quickstart=True, dns_port=None, route_all=True):
         self.dir = tempfile.mkdtemp(prefix="estafeta-smtp-%s-" % name, dir=tmp_root())
         self.data = os.path.join(self.dir, "data")
         self.config = os.path.join(self.data, "estafeta.toml")
@@ -102,7 +103,9 @@ class Instance:
         text = head + "\n" + extra + f"""
 [dns]
 servers = ["127.0.0.1:{dns_port or free_port()}"]
-
+"""
+        if route_all:
+            text += f"""
 [[route]]
 domain = "*"
 host = "127.0.0.1"
