@@ -206,8 +206,10 @@ Status read_document(Reader& r, const toml::table& root, Config& config) {
   }
   TRY(status);
   if (auto* limits = r.table(root, "limits", status)) {
-    TRY(r.only_keys(*limits, "limits", {"max_message_size", "max_connections_per_ip"}));
+    TRY(r.only_keys(*limits, "limits", {"max_message_size", "max_connections_per_ip", "max_folders_per_address"}));
     TRY(r.read_uint(*limits, "limits", "max_connections_per_ip", config.limits.max_connections_per_ip, 0, 1000000));
+    TRY(r.read_uint(*limits, "limits", "max_folders_per_address", config.limits.max_folders_per_address, 10,
+                    1000000));
     TRY(r.read_uint(*limits, "limits", "max_message_size", config.limits.max_message_size, 1024,
                     std::int64_t{4} * 1024 * 1024 * 1024));
   }

@@ -50,6 +50,9 @@ struct LogConfig {
 struct LimitsConfig {
   std::uint64_t max_message_size = 50ull * 1024 * 1024;  // bytes, any way mail comes in
   unsigned max_connections_per_ip = 50;  // IMAP, POP3 and SMTP connections at once from one address; 0 = no limit
+  // Folders one address may have (IMAP CREATE, parents included, answers NO
+  // [LIMIT] past it): every LIST and STATUS walks them all.
+  unsigned max_folders_per_address = 1000;
 };
 
 struct DnsConfig {

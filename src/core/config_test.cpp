@@ -14,6 +14,7 @@ TEST(Config, DefaultsWhenEmpty) {
   EXPECT_EQ(c->hostname, "localhost");
   EXPECT_EQ(c->log.level, "info");
   EXPECT_EQ(c->limits.max_message_size, 50u * 1024 * 1024);
+  EXPECT_EQ(c->limits.max_folders_per_address, 1000u);
   EXPECT_TRUE(c->listeners.empty());
 }
 
@@ -31,6 +32,7 @@ format = "json"
 [limits]
 max_message_size = 1048576
 max_connections_per_ip = 7
+max_folders_per_address = 200
 [dns]
 servers = ["127.0.0.1:5353", "192.0.2.53"]
 [queue]
@@ -60,6 +62,7 @@ address = "[::1]:25"
   EXPECT_EQ(c->log.format, LogFormat::json);
   EXPECT_EQ(c->limits.max_message_size, 1048576u);
   EXPECT_EQ(c->limits.max_connections_per_ip, 7u);
+  EXPECT_EQ(c->limits.max_folders_per_address, 200u);
   ASSERT_EQ(c->listeners.size(), 3u);
   EXPECT_EQ(c->listeners[0].protocol, Protocol::imaps);
   EXPECT_EQ(c->listeners[0].host, "0.0.0.0");
@@ -105,6 +108,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[log]\nformat = \"xml\"", "log.format"},
         BadCase{"[limits]\nmax_message_size = 10", "limits.max_message_size"},
         BadCase{"[limits]\nmax_connections_per_ip = -5", "limits.max_connections_per_ip"},
+        BadCase{"[limits]\nmax_folders_per_address = 0", "limits.max_folders_per_address"},
         BadCase{"tls = 3", "tls: expected a table"},
         BadCase{"listener = 3", "listener: expected an array of tables"},
         BadCase{"[[listener]]\naddress = \"127.0.0.1:1\"", "listener[0].protocol: missing"},

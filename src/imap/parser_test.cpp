@@ -219,7 +219,7 @@ TEST(Parser, SequenceSetLimit) {
   for (int i = 1; i <= 20000; ++i) many += std::to_string(i) + ",";
   many.back() = ' ';
   many += "FLAGS\r\n";
-  EXPECT_EQ(bad(many).message, "too many ranges in the sequence set");
+  EXPECT_EQ(bad(many).message, "too many ranges in the sequence sets (at most 10000)");
 }
 
 TEST(Parser, CopyMoveExpungeEnableId) {

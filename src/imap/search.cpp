@@ -105,16 +105,21 @@ class Evaluator {
       if (contains(v, text)) return true;
     return false;
   }
+  // UID and sequence-number keys: the set coalesced once per key (memory
+  // as the set's ranges, not as the folder), then a binary search per message.
   bool in_set(const SequenceSet& set, bool by_uid, Facts& f) {
+    if (set.saved) {
+      // "$" (RFC 5182): the saved UIDs, ascending.
+      auto& saved = m_ctx.saved_uids;
+      return saved && std::binary_search(saved->begin(), saved->end(), f.msg().uid);
+    }
     auto key = std::make_pair(&set, by_uid);
     auto it = m_sets.find(key);
     if (it == m_sets.end()) {
-      std::set<std::uint32_t> uids;
-      for (auto& [seq, uid] : m_ctx.selected->resolve(set, by_uid, m_ctx.saved_uids ? &*m_ctx.saved_uids : nullptr))
-        uids.insert(uid);
-      it = m_sets.emplace(key, std::move(uids)).first;
+      auto& view = *m_ctx.selected;
+      it = m_sets.emplace(key, SeqIntervals(set, by_uid ? view.max_uid() : view.exists())).first;
     }
-    return it->second.contains(f.msg().uid);
+    return it->second.contains(by_uid ? f.msg().uid : f.seq());
   }
   Result<const std::set<std::uint32_t>*> indexed(const std::string& text) {
     auto it = m_text.find(text);
@@ -127,7 +132,7 @@ class Evaluator {
 
   Context& m_ctx;
   std::map<std::string, std::set<std::uint32_t>> m_text;
-  std::map<std::pair<const SequenceSet*, bool>, std::set<std::uint32_t>> m_sets;
+  std::map<std::pair<const SequenceSet*, bool>, SeqIntervals> m_sets;
 };
 
 }  // namespace

@@ -8,16 +8,6 @@
 
 namespace estafeta::imap {
 
-bool set_contains(const SequenceSet& set, std::uint32_t uid, std::uint32_t max_uid) {
-  for (auto& r : set.ranges) {
-    std::uint32_t a = r.first == kStar ? max_uid : r.first;
-    std::uint32_t b = r.last == kStar ? max_uid : r.last;
-    if (a > b) std::swap(a, b);
-    if (uid >= a && uid <= b) return true;
-  }
-  return false;
-}
-
 Result<std::unique_ptr<SelectedMailbox>> SelectedMailbox::open(store::Store& store, const store::Mailbox& box,
                                                                 bool read_only) {
   std::unique_ptr<SelectedMailbox> s(new SelectedMailbox(box, read_only));
@@ -53,28 +43,20 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> SelectedMailbox::resolve(
       if (auto seq = seq_of(uid)) out.emplace_back(*seq, uid);
     return out;
   }
-  std::vector<bool> hit;  // by index, only allocated for large sets
-  std::vector<std::uint32_t> seqs;
-  for (auto& r : set.ranges) {
-    if (by_uid) {
-      std::uint32_t a = r.first == kStar ? max_uid() : r.first;
-      std::uint32_t b = r.last == kStar ? max_uid() : r.last;
-      if (a > b) std::swap(a, b);
+  // Disjoint ascending intervals: the pairs come out ascending and unique.
+  SeqIntervals intervals(set, by_uid ? max_uid() : exists());
+  if (by_uid) {
+    for (auto [a, b] : intervals.intervals()) {
       auto lo = std::lower_bound(m_uids.begin(), m_uids.end(), a);
-      auto hi = std::upper_bound(m_uids.begin(), m_uids.end(), b);
-      for (auto it = lo; it < hi; ++it) seqs.push_back(static_cast<std::uint32_t>(it - m_uids.begin() + 1));
-    } else {
-      std::uint32_t a = r.first == kStar ? exists() : r.first;
-      std::uint32_t b = r.last == kStar ? exists() : r.last;
-      if (a > b) std::swap(a, b);
+      auto hi = std::upper_bound(lo, m_uids.end(), b);
+      for (auto it = lo; it < hi; ++it) out.emplace_back(static_cast<std::uint32_t>(it - m_uids.begin() + 1), *it);
+    }
+  } else {
+    for (auto [a, b] : intervals.intervals()) {
       b = std::min(b, exists());
-      for (std::uint32_t s = a; s <= b && s >= 1; ++s) seqs.push_back(s);
+      for (std::uint32_t s = std::max<std::uint32_t>(a, 1); s <= b; ++s) out.emplace_back(s, m_uids[s - 1]);
     }
   }
-  std::sort(seqs.begin(), seqs.end());
-  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
-  out.reserve(seqs.size());
-  for (auto s : seqs) out.emplace_back(s, m_uids[s - 1]);
   return out;
 }
 

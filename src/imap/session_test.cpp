@@ -49,7 +49,14 @@ class SessionTest : public ::testing::Test {
     auto cmd = parse_command(line);
     if (!cmd) return s.bad_syntax(cmd.error()).out;
     m_last = s.execute(std::move(*cmd));
-    return m_last.out;
+    // A reply in parts (Reply::more): all of it, as the transport would write it.
+    std::string out = m_last.out;
+    while (m_last.more) {
+      auto next = s.resume(m_last);
+      m_last = std::move(next);
+      out += m_last.out;
+    }
+    return out;
   }
 
   std::unique_ptr<Session> logged_in(const std::string& who = "ana") {
