@@ -209,7 +209,7 @@ Status read_document(Reader& r, const toml::table& root, Config& config) {
     TRY(r.only_keys(*limits, "limits",
                     {"max_message_size", "max_connections_per_ip", "max_connections", "login_timeout_seconds",
                      "mx_command_deadline_seconds", "mx_data_deadline_seconds", "mx_data_min_rate",
-                     "write_timeout_seconds", "write_min_rate"}));
+                     "write_timeout_seconds", "write_min_rate", "max_folders_per_address"}));
     TRY(r.read_uint(*limits, "limits", "max_connections_per_ip", config.limits.max_connections_per_ip, 0, 1000000));
     TRY(r.read_uint(*limits, "limits", "max_connections", config.limits.max_connections, 0, 10000000));
     TRY(r.read_uint(*limits, "limits", "login_timeout_seconds", config.limits.login_timeout_seconds, 1, 3600));
@@ -220,6 +220,8 @@ Status read_document(Reader& r, const toml::table& root, Config& config) {
                     std::int64_t{1} << 30));
     TRY(r.read_uint(*limits, "limits", "write_timeout_seconds", config.limits.write_timeout_seconds, 1, 3600));
     TRY(r.read_uint(*limits, "limits", "write_min_rate", config.limits.write_min_rate, 1, std::int64_t{1} << 30));
+    TRY(r.read_uint(*limits, "limits", "max_folders_per_address", config.limits.max_folders_per_address, 10,
+                    1000000));
     TRY(r.read_uint(*limits, "limits", "max_message_size", config.limits.max_message_size, 1024,
                     std::int64_t{4} * 1024 * 1024 * 1024));
   }

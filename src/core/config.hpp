@@ -79,6 +79,9 @@ struct LimitsConfig {
   // bytes taken (a client reading one byte a minute does not hold it).
   unsigned write_timeout_seconds = 60;
   std::uint64_t write_min_rate = 1024;  // bytes per second
+  // Folders one address may have (IMAP CREATE, parents included, answers NO
+  // [LIMIT] past it): every LIST and STATUS walks them all.
+  unsigned max_folders_per_address = 1000;
 };
 
 struct DnsConfig {

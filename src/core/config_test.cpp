@@ -24,6 +24,7 @@ TEST(Config, DefaultsWhenEmpty) {
   EXPECT_EQ(c->limits.write_min_rate, 1024u);
   EXPECT_EQ(c->dns.route_timeout_seconds, 30u);
   EXPECT_EQ(c->dns.max_route_lookups, 8u);
+  EXPECT_EQ(c->limits.max_folders_per_address, 1000u);
   EXPECT_TRUE(c->listeners.empty());
 }
 
@@ -48,6 +49,7 @@ mx_data_deadline_seconds = 4
 mx_data_min_rate = 1000
 write_timeout_seconds = 2
 write_min_rate = 10
+max_folders_per_address = 200
 [dns]
 servers = ["127.0.0.1:5353", "192.0.2.53"]
 spf_timeout_seconds = 5
@@ -90,6 +92,7 @@ address = "[::1]:25"
   EXPECT_EQ(c->limits.write_min_rate, 10u);
   EXPECT_EQ(c->dns.route_timeout_seconds, 7u);
   EXPECT_EQ(c->dns.max_route_lookups, 2u);
+  EXPECT_EQ(c->limits.max_folders_per_address, 200u);
   ASSERT_EQ(c->listeners.size(), 3u);
   EXPECT_EQ(c->listeners[0].protocol, Protocol::imaps);
   EXPECT_EQ(c->listeners[0].host, "0.0.0.0");
@@ -149,6 +152,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[limits]\nwrite_timeout = 5", "limits.write_timeout: unknown key"},
         BadCase{"[dns]\nroute_timeout_seconds = 0", "dns.route_timeout_seconds: expected an integer from 1 to 300"},
         BadCase{"[dns]\nmax_route_lookups = 0", "dns.max_route_lookups"},
+        BadCase{"[limits]\nmax_folders_per_address = 0", "limits.max_folders_per_address"},
         BadCase{"tls = 3", "tls: expected a table"},
         BadCase{"listener = 3", "listener: expected an array of tables"},
         BadCase{"[[listener]]\naddress = \"127.0.0.1:1\"", "listener[0].protocol: missing"},

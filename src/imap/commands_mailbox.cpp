@@ -34,6 +34,15 @@ Result<store::Mailbox> find(Context& ctx, const std::string& wire) {
 
 bool may_change_special(const Context& ctx) { return ctx.who->access.may_change_special_folders; }
 
+// NO [LIMIT] (RFC 5530) when `adding` more folders than the address's
+// `existing` would pass limits.max_folders_per_address.
+std::optional<Reply> refuse_over_folder_limit(const Context& ctx, const std::string& tag, std::size_t existing,
+                                              std::size_t adding) {
+  auto limit = ctx.services.config->limits.max_folders_per_address;
+  if (existing + adding <= limit) return std::nullopt;
+  return tagged_no(tag, fmt::format("too many folders (at most {} per address)", limit), "LIMIT");
+}
+
 std::string_view special_attr(store::SpecialUse u) { return store::to_string(u); }
 
 std::string status_items(Context& ctx, const store::Mailbox& box, const std::vector<StatusItem>& items) {
@@ -70,7 +79,9 @@ std::string status_items(Context& ctx, const store::Mailbox& box, const std::vec
 Result<std::string> qresync_responses(Context& ctx, SelectedMailbox& v, const cmd::Select::Qresync& q) {
   auto& store = *ctx.services.store;
   std::uint32_t max_uid = v.mailbox().uidnext - 1;
-  auto known = [&](std::uint32_t uid) { return q.known_uids ? set_contains(*q.known_uids, uid, max_uid) : uid <= max_uid; };
+  std::optional<SeqIntervals> known_set;
+  if (q.known_uids) known_set.emplace(*q.known_uids, max_uid);
+  auto known = [&](std::uint32_t uid) { return known_set ? known_set->contains(uid) : uid <= max_uid; };
   std::string out;
   std::vector<std::uint32_t> vanished;
   for (auto uid : TRY(store.expunged_since(v.ref(), q.modseq)))
@@ -157,14 +168,24 @@ Reply cmd_create(Context& ctx, Command& c) {
       return tagged_no(c.tag, "you may not change this address's special folders", "NOPERM");
     use = *parsed;
   }
+  if (auto problem = folder_name_problem(*name)) return tagged_no(c.tag, *problem, "LIMIT");
   auto& store = *ctx.services.store;
-  // Superior names are created too (RFC 9051 §6.3.4): "a/b/c" makes "a" and "a/b".
-  for (auto slash = name->find('/'); slash != std::string::npos; slash = name->find('/', slash + 1)) {
-    auto parent = name->substr(0, slash);
-    if (!store.find_mailbox(address_id(ctx), parent)) {
-      auto made = store.create_mailbox(address_id(ctx), parent, store::SpecialUse::none);
-      if (!made && made.error().kind != ErrorKind::exists) return from_error(c.tag, made.error());
-    }
+  auto boxes = store.list_mailboxes(address_id(ctx));
+  if (!boxes) return from_error(c.tag, boxes.error());
+  std::set<std::string> existing;
+  for (auto& b : *boxes) existing.insert(b.name);
+  // Superior names are created too (RFC 9051 §6.3.4): "a/b/c" makes "a" and
+  // "a/b". They count against the address's folders like the folder itself:
+  // a CREATE that would pass the limit creates nothing (RFC 5530 LIMIT).
+  std::vector<std::string> parents;
+  for (auto slash = name->find('/'); slash != std::string::npos; slash = name->find('/', slash + 1))
+    if (!existing.contains(name->substr(0, slash))) parents.push_back(name->substr(0, slash));
+  // (A name that exists already is refused by the store below, ALREADYEXISTS.)
+  std::size_t adding = existing.contains(*name) ? 0 : parents.size() + 1;
+  if (auto refused = refuse_over_folder_limit(ctx, c.tag, existing.size(), adding)) return *refused;
+  for (auto& parent : parents) {
+    auto made = store.create_mailbox(address_id(ctx), parent, store::SpecialUse::none);
+    if (!made && made.error().kind != ErrorKind::exists) return from_error(c.tag, made.error());
   }
   auto created = store.create_mailbox(address_id(ctx), *name, store::SpecialUse::none);
   if (!created) return from_error(c.tag, created.error());
@@ -206,6 +227,18 @@ Reply cmd_rename(Context& ctx, Command& c) {
   if (*to == "INBOX") return tagged_no(c.tag, "INBOX already exists", "ALREADYEXISTS");
   if (box->special_use != store::SpecialUse::none && !may_change_special(ctx))
     return tagged_no(c.tag, "you may not change this address's special folders", "NOPERM");
+  // The folder's children move with it ("a/x" becomes "to/x"): each new
+  // name keeps to the limits on names. Renaming INBOX makes a new folder.
+  auto boxes = ctx.services.store->list_mailboxes(address_id(ctx));
+  if (!boxes) return from_error(c.tag, boxes.error());
+  for (auto& b : *boxes) {
+    bool moves = b.name == box->name || (box->name != "INBOX" && b.name.starts_with(box->name + "/"));
+    if (!moves) continue;
+    if (auto problem = folder_name_problem(*to + b.name.substr(box->name.size())))
+      return tagged_no(c.tag, *problem, "LIMIT");
+  }
+  if (box->name == "INBOX")
+    if (auto refused = refuse_over_folder_limit(ctx, c.tag, boxes->size(), 1)) return *refused;
   if (auto st = ctx.services.store->rename_mailbox(box->ref(), *to); !st) return from_error(c.tag, st.error());
   // This session's selection follows its own rename (of the folder or of a
   // parent); other sessions that have one of them selected end. (Renaming
@@ -275,11 +308,18 @@ Reply cmd_list(Context& ctx, Command& c) {
     for (auto slash = b.name.find('/'); slash != std::string::npos; slash = b.name.find('/', slash + 1))
       names.insert(b.name.substr(0, slash));
   }
-  auto descendants = [&](const std::string& name) {
-    std::vector<std::string> out;
-    for (auto it = names.upper_bound(name); it != names.end() && it->starts_with(name); ++it)
-      if (it->size() > name.size() && (*it)[name.size()] == '/') out.push_back(*it);
-    return out;
+  // The names under "name/" are one contiguous run of the sorted set.
+  auto children = [&](const std::string& name) {
+    auto prefix = name + "/";
+    auto first = names.lower_bound(prefix);
+    auto last = first;
+    while (last != names.end() && last->starts_with(prefix)) ++last;
+    return std::pair{first, last};
+  };
+  auto has_children = [&](const std::string& name) {
+    auto prefix = name + "/";
+    auto it = names.lower_bound(prefix);
+    return it != names.end() && it->starts_with(prefix);
   };
   auto subscribed = [&](const std::string& name) {
     auto it = by_name.find(name);
@@ -296,17 +336,18 @@ Reply cmd_list(Context& ctx, Command& c) {
       decoded->replace(0, 5, "INBOX");
     patterns.push_back(*decoded);
   }
+  // In sorted order, so the matcher shares the work on common prefixes.
+  ListMatcher matcher(patterns);
   for (auto& name : names) {
-    bool match = std::any_of(patterns.begin(), patterns.end(), [&](auto& p) { return list_match(name, p); });
-    if (!match) continue;
+    if (!matcher.matches(name)) continue;
     auto it = by_name.find(name);
     const store::Mailbox* box = it == by_name.end() ? nullptr : it->second;
-    auto kids = descendants(name);
     std::string childinfo;
     if (l.lsub && !subscribed(name)) continue;
     if (sel_subscribed && !subscribed(name)) {
       // RECURSIVEMATCH: a parent of subscribed mailboxes is listed with CHILDINFO.
-      if (!recursive || std::none_of(kids.begin(), kids.end(), subscribed)) continue;
+      auto [first, last] = children(name);
+      if (!recursive || std::none_of(first, last, subscribed)) continue;
       childinfo = " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
     }
     if (sel_special && (!box || box->special_use == store::SpecialUse::none)) continue;
@@ -316,7 +357,7 @@ Reply cmd_list(Context& ctx, Command& c) {
       attrs += a;
     };
     if (!box) add(l.extended ? "\\NonExistent" : "\\Noselect");
-    if (!l.lsub) add(kids.empty() ? "\\HasNoChildren" : "\\HasChildren");
+    if (!l.lsub) add(has_children(name) ? "\\HasChildren" : "\\HasNoChildren");
     if (ret_subscribed && subscribed(name)) add("\\Subscribed");
     if (box && box->special_use != store::SpecialUse::none) add(special_attr(box->special_use));
     r.out += fmt::format("* {} ({}) \"/\" ", verb, attrs);

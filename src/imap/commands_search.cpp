@@ -139,8 +139,14 @@ Reply cmd_sort(Context& ctx, Command& c) {
     }
     return 0;
   };
+  // A key given twice decides nothing the second time (RFC 5256 §3: later
+  // keys only break ties of earlier ones): each is compared once.
+  std::vector<SortCriterion> criteria;
+  for (auto& crit : s.criteria)
+    if (std::none_of(criteria.begin(), criteria.end(), [&](auto& k) { return k.key == crit.key; }))
+      criteria.push_back(crit);
   std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
-    for (auto& crit : s.criteria) {
+    for (auto& crit : criteria) {
       int r = compare(a, b, crit.key);
       if (r != 0) return crit.reverse ? r > 0 : r < 0;
     }

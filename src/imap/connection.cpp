@@ -129,6 +129,11 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
       }
       co_await pause(reply.delay);
       if (!co_await c.write(reply.out)) co_return;
+      // A long reply in parts (FETCH): each written before the next is made.
+      while (reply.more) {
+        reply = co_await net::offload(*env.workers, [&] { return session.resume(reply); });
+        if (!co_await c.write(reply.out)) co_return;
+      }
       if (auto& who = session.context().who; who && !logged_in) {
         logged_in = true;
         c.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(kAutologout));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,14 @@ struct Reply {
   std::string out;  // bytes to write, untagged responses first, then the tagged one
   enum class Next { read, start_tls, idle, authenticate, close } next = Next::read;
   std::chrono::milliseconds delay{0};  // wait this long before writing (failed logins)
+  // A long answer (FETCH) comes in parts: when set, `out` is only the first
+  // part; the transport writes it, then calls Session::resume on the worker
+  // pool for the next part (which may have `more` again), and so on. Each
+  // part is written before the next is made, so the session holds one part
+  // at a time however much the command returns. Only the last part ends
+  // with the tagged response and says what comes `next`. May use the
+  // Context, like a handler.
+  std::function<Reply()> more;
 };
 
 // Extensions the client turned on with ENABLE (RFC 5161) or implicitly.

@@ -8,6 +8,8 @@
 #include "core/ascii.hpp"
 #include "imap/fetch_render.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "imap/response.hpp"
@@ -247,6 +249,13 @@ std::string render_body(const json& body, bool extensible, bool utf8) {
   std::string out;
   append_body(out, body.is_object() ? body : json::object(), extensible, utf8);
   return out;
+}
+
+std::string_view partial_view(std::string_view bytes, std::optional<Partial> partial) {
+  if (!partial) return bytes;
+  if (partial->offset >= bytes.size()) return {};
+  return bytes.substr(static_cast<std::size_t>(partial->offset),
+                      static_cast<std::size_t>(std::min<std::uint64_t>(partial->length, bytes.size())));
 }
 
 std::string apply_partial(std::string bytes, std::optional<Partial> partial) {

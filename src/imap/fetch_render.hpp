@@ -66,6 +66,9 @@ Result<std::uint64_t> binary_size(std::string_view raw, const nlohmann::json& bo
 // The <origin.length> substring (RFC 9051 §6.4.5): empty when the origin is
 // at or past the end, truncated at the end. Without a partial, unchanged.
 std::string apply_partial(std::string bytes, std::optional<Partial> partial);
+// The same substring as a view of `bytes` (no copy: a FETCH may ask for many
+// small partials of one large section).
+std::string_view partial_view(std::string_view bytes, std::optional<Partial> partial);
 
 // The data item name of a FETCH response (RFC 9051 §7.5.2, §9 msg-att):
 // BODY.PEEK[…] answers as BODY[…], a partial as its origin only

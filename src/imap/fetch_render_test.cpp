@@ -237,6 +237,11 @@ TEST_F(FetchRender, PartialSubstrings) {
   EXPECT_EQ(apply_partial("hello world", Partial{11, 1}), "");  // origin at the end
   EXPECT_EQ(apply_partial("hello world", Partial{1000, 5}), "");  // origin beyond the end
   EXPECT_EQ(apply_partial("", Partial{0, 5}), "");
+  EXPECT_EQ(partial_view("hello world", std::nullopt), "hello world");
+  EXPECT_EQ(partial_view("hello world", Partial{6, 100}), "world");
+  EXPECT_EQ(partial_view("hello world", Partial{10, 1}), "d");
+  EXPECT_EQ(partial_view("hello world", Partial{11, 1}), "");
+  EXPECT_EQ(partial_view("hello world", Partial{0xffffffffull, 0xffffffffull}), "");
 }
 
 TEST_F(FetchRender, ItemNames) {

@@ -44,7 +44,7 @@ Result<Section> section(Reader& r, bool binary) {
     TRY(r.sp());
     TRY(r.expect('(', "'(' before the header field names"));
     for (;;) {
-      if (s.fields.size() >= r.limits().max_items) return r.bad("too many header fields");
+      TRY(r.take_header_fields(1));
       s.fields.push_back(ascii_upper(TRY(r.astring())));
       if (r.consume(')')) break;
       TRY(r.sp());

@@ -1,5 +1,7 @@
 // SEARCH keys (RFC 9051 §6.4.4, RFC 3501 §6.4.4, RFC 7162 §3.1.5 MODSEQ,
 // RFC 5182 "$", RFC 4731 RETURN options).
+#include <fmt/format.h>
+
 #include "core/ascii.hpp"
 #include "imap/parser.hpp"
 
@@ -53,7 +55,19 @@ Result<SearchKey> parse_modseq(Reader& r) {
   return k;
 }
 
+// A SEARCH string: each is compared with every message (RFC 9051 §6.4.4),
+// so its length is bounded before the search starts.
+Result<std::string> search_string(Reader& r) {
+  auto s = TRY(r.astring());
+  if (s.size() > r.limits().max_search_string)
+    return r.bad(fmt::format("search string too long (at most {} octets)", r.limits().max_search_string));
+  return s;
+}
+
 Result<SearchKey> parse_key(Reader& r) {
+  // Every key is evaluated against every message: the whole program is
+  // bounded, not only each list (ParserLimits::max_search_keys).
+  TRY(r.take_search_key());
   SearchKey k;
   if (r.consume('(')) {
     TRY(r.enter());
@@ -93,7 +107,7 @@ Result<SearchKey> parse_key(Reader& r) {
       case KeyWord::none: break;
       case KeyWord::text:
         TRY(r.sp());
-        k.text = TRY(r.astring());
+        k.text = TRY(search_string(r));
         break;
       case KeyWord::date:
         TRY(r.sp());
@@ -105,9 +119,9 @@ Result<SearchKey> parse_key(Reader& r) {
         break;
       case KeyWord::header:
         TRY(r.sp());
-        k.field = TRY(r.astring());
+        k.field = TRY(search_string(r));
         TRY(r.sp());
-        k.text = TRY(r.astring());
+        k.text = TRY(search_string(r));
         break;
       case KeyWord::set:
         TRY(r.sp());

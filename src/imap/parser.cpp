@@ -1,6 +1,7 @@
 // tag SP command CRLF → Command (RFC 9051 §9 "command"), dispatched from a
 // table of command names; one small function per command's arguments.
 #include "core/ascii.hpp"
+#include "imap/mailbox_names.hpp"
 #include "imap/parser.hpp"
 
 #include <fmt/format.h>
@@ -181,17 +182,34 @@ Result<Args> list_like(Reader& r, bool lsub) {
     TRY(r.sp());
   }
   l.reference = TRY(r.astring());
+  if (l.reference.size() > r.limits().max_pattern)
+    return r.bad(fmt::format("LIST reference too long (at most {} octets)", r.limits().max_pattern));
   TRY(r.sp());
+  std::size_t pattern_bytes = 0;
+  auto pattern = [&]() -> Status {
+    l.patterns.push_back(TRY(r.list_mailbox()));
+    // Matching costs the pattern's length for every character of every
+    // folder name (mailbox_names.hpp): bounded before any matching.
+    auto& p = l.patterns.back();
+    if (p.size() > r.limits().max_pattern)
+      return r.bad(fmt::format("LIST pattern too long (at most {} octets)", r.limits().max_pattern));
+    if (wildcard_runs(p) > r.limits().max_wildcards)
+      return r.bad(fmt::format("too many wildcards in a LIST pattern (at most {})", r.limits().max_wildcards));
+    pattern_bytes += p.size();
+    if (pattern_bytes > r.limits().max_patterns)
+      return r.bad(fmt::format("LIST patterns too long (at most {} octets in all)", r.limits().max_patterns));
+    return {};
+  };
   if (!lsub && r.consume('(')) {
     l.extended = true;
     for (;;) {
       if (l.patterns.size() >= r.limits().max_items) return r.bad("too many patterns");
-      l.patterns.push_back(TRY(r.list_mailbox()));
+      TRY(pattern());
       if (r.consume(')')) break;
       TRY(r.sp());
     }
   } else {
-    l.patterns.push_back(TRY(r.list_mailbox()));
+    TRY(pattern());
   }
   if (!lsub && r.consume(' ')) {
     if (!r.consume_word("RETURN")) return r.bad("expected RETURN");
@@ -307,7 +325,8 @@ Result<Args> store(Reader& r, bool uid) {
     s.flags = TRY(r.flag_list());
   } else {
     do {
-      if (s.flags.size() >= r.limits().max_items) return r.bad("too many flags");
+      if (s.flags.size() >= r.limits().max_flags)
+        return r.bad(fmt::format("too many flags (at most {})", r.limits().max_flags));
       s.flags.push_back(TRY(r.flag()));
     } while (r.consume(' '));
   }
@@ -338,10 +357,14 @@ Result<Args> p_id(Reader& r) {
   TRY(r.expect('(', "'(' or NIL"));
   if (r.consume(')')) return Args{id};
   for (;;) {
-    if (id.params.size() >= 30) return r.bad("too many ID parameters");  // RFC 2971 §3.3
+    // RFC 2971 §3.3: at most 30 pairs, field names of at most 30 octets,
+    // values of at most 1024.
+    if (id.params.size() >= 30) return r.bad("too many ID parameters");
     auto key = TRY(r.string());
+    if (key.size() > 30) return r.bad("ID field name too long (at most 30 octets)");
     TRY(r.sp());
     auto value = TRY(r.nstring());
+    if (value && value->size() > 1024) return r.bad("ID value too long (at most 1024 octets)");
     id.params.emplace_back(std::move(key), std::move(value));
     if (r.consume(')')) return Args{id};
     TRY(r.sp());

@@ -219,7 +219,65 @@ TEST(Parser, SequenceSetLimit) {
   for (int i = 1; i <= 20000; ++i) many += std::to_string(i) + ",";
   many.back() = ' ';
   many += "FLAGS\r\n";
-  EXPECT_EQ(bad(many).message, "too many ranges in the sequence set");
+  EXPECT_EQ(bad(many).message, "too many ranges in the sequence sets (at most 10000)");
+}
+
+std::string repeat(std::string_view item, int n, std::string_view sep = " ") {
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    if (i) out += sep;
+    out += item;
+  }
+  return out;
+}
+
+TEST(Parser, RepeatsThatMultiplyWorkAreBounded) {
+  // Search keys, over the whole program (nested lists too).
+  ok("a SEARCH " + repeat("SEEN", 256) + "\r\n");
+  EXPECT_EQ(bad("a SEARCH " + repeat("SEEN", 257) + "\r\n").message, "too many search keys (at most 256)");
+  EXPECT_EQ(bad("a SEARCH " + repeat("(" + repeat("SEEN", 100) + ")", 3) + "\r\n").message,
+            "too many search keys (at most 256)");
+  EXPECT_EQ(bad("a SEARCH " + repeat("OR SEEN", 200) + " SEEN\r\n").message, "too deeply nested");
+  EXPECT_EQ(bad("a UID SORT (DATE) UTF-8 " + repeat("SEEN", 300) + "\r\n").message,
+            "too many search keys (at most 256)");
+  // Search strings.
+  ok("a SEARCH SUBJECT " + std::string(1024, 'x') + "\r\n");
+  EXPECT_EQ(bad("a SEARCH SUBJECT " + std::string(1025, 'x') + "\r\n").message,
+            "search string too long (at most 1024 octets)");
+  EXPECT_EQ(bad("a SEARCH HEADER {1025}\r\n" + std::string(1025, 'x') + " y\r\n").message,
+            "search string too long (at most 1024 octets)");
+  // Header field names over all the sections of a FETCH.
+  ok("a FETCH 1 (" + repeat("BODY.PEEK[HEADER.FIELDS (" + repeat("X", 100) + ")]", 10) + ")\r\n");
+  EXPECT_EQ(bad("a FETCH 1 (" + repeat("BODY.PEEK[HEADER.FIELDS (" + repeat("X", 100) + ")]", 11) + ")\r\n").message,
+            "too many header field names (at most 1000)");
+  // Flags and keywords.
+  ok("a STORE 1 +FLAGS (" + repeat("k", 100) + ")\r\n");
+  EXPECT_EQ(bad("a STORE 1 +FLAGS (" + repeat("k", 101) + ")\r\n").message, "too many flags (at most 100)");
+  EXPECT_EQ(bad("a STORE 1 +FLAGS " + repeat("k", 101) + "\r\n").message, "too many flags (at most 100)");
+  EXPECT_EQ(bad("a APPEND INBOX (" + repeat("k", 101) + ") {1}\r\nx\r\n").message, "too many flags (at most 100)");
+  EXPECT_EQ(bad("a STORE 1 +FLAGS (" + std::string(129, 'k') + ")\r\n").message,
+            "keyword too long (at most 128 octets)");
+  // ID (RFC 2971 §3.3).
+  EXPECT_EQ(bad("a ID (\"" + std::string(31, 'f') + "\" \"v\")\r\n").message,
+            "ID field name too long (at most 30 octets)");
+  EXPECT_EQ(bad("a ID (\"f\" \"" + std::string(1025, 'v') + "\")\r\n").message,
+            "ID value too long (at most 1024 octets)");
+}
+
+TEST(Parser, ListPatternsAreBounded) {
+  ok("a LIST \"\" " + std::string(1024, '*') + "\r\n");
+  EXPECT_EQ(bad("a LIST \"\" " + std::string(15000, '*') + "\r\n").message,
+            "LIST pattern too long (at most 1024 octets)");
+  EXPECT_EQ(bad("a LIST \"\" {1025}\r\n" + std::string(1025, 'x') + "\r\n").message,
+            "LIST pattern too long (at most 1024 octets)");
+  EXPECT_EQ(bad("a LIST {1025}\r\n" + std::string(1025, 'x') + " *\r\n").message,
+            "LIST reference too long (at most 1024 octets)");
+  ok("a LIST \"\" " + repeat("a*%", 32, "") + "\r\n");
+  EXPECT_EQ(bad("a LIST \"\" " + repeat("a*%", 33, "") + "\r\n").message,
+            "too many wildcards in a LIST pattern (at most 32)");
+  ok("a LIST \"\" (" + repeat(std::string(1000, 'x'), 4) + ")\r\n");
+  EXPECT_EQ(bad("a LIST \"\" (" + repeat(std::string(1000, 'x'), 5) + ")\r\n").message,
+            "LIST patterns too long (at most 4096 octets in all)");
 }
 
 TEST(Parser, CopyMoveExpungeEnableId) {

@@ -95,6 +95,19 @@ Status Reader::enter() {
   return {};
 }
 
+Status Reader::take_search_key() {
+  if (++m_search_keys > m_limits.max_search_keys)
+    return bad(fmt::format("too many search keys (at most {})", m_limits.max_search_keys));
+  return {};
+}
+
+Status Reader::take_header_fields(std::size_t n) {
+  m_header_fields += n;
+  if (m_header_fields > m_limits.max_header_fields)
+    return bad(fmt::format("too many header field names (at most {})", m_limits.max_header_fields));
+  return {};
+}
+
 Result<std::string> Reader::atom() {
   auto start = m_pos;
   while (!at_end() && is_atom_char(static_cast<unsigned char>(m_text[m_pos]))) ++m_pos;
@@ -218,7 +231,8 @@ Result<SequenceSet> Reader::sequence_set() {
     return nz_number();
   };
   do {
-    if (set.ranges.size() >= m_limits.max_ranges) return bad("too many ranges in the sequence set");
+    if (++m_ranges > m_limits.max_ranges)
+      return bad(fmt::format("too many ranges in the sequence sets (at most {})", m_limits.max_ranges));
     auto first = seq_number();
     if (!first) return bad("expected a sequence set");
     SeqRange r{*first, *first};
@@ -242,7 +256,11 @@ Result<std::string> Reader::flag() {
       if (u == ascii_upper(canonical + 1)) return std::string(canonical);
     return "\\" + name;  // an extension flag, kept as given
   }
-  return atom();
+  auto keyword = TRY(atom());
+  // Keywords are stored with each message and sent back in every FLAGS.
+  if (keyword.size() > m_limits.max_keyword)
+    return bad(fmt::format("keyword too long (at most {} octets)", m_limits.max_keyword));
+  return keyword;
 }
 
 Result<std::vector<std::string>> Reader::flag_list() {
@@ -250,7 +268,7 @@ Result<std::vector<std::string>> Reader::flag_list() {
   std::vector<std::string> out;
   if (consume(')')) return out;
   for (;;) {
-    if (out.size() >= m_limits.max_items) return bad("too many flags");
+    if (out.size() >= m_limits.max_flags) return bad(fmt::format("too many flags (at most {})", m_limits.max_flags));
     out.push_back(TRY(flag()));
     if (consume(')')) return out;
     TRY(sp());

@@ -16,10 +16,21 @@
 
 namespace estafeta::imap {
 
+// Limits on one command, known before any work: the handlers' cost grows
+// with what the client repeats, so each repeatable element is bounded here,
+// per list and (for those that multiply) over the whole command.
 struct ParserLimits {
   std::size_t max_depth = 32;          // nesting of parentheses (search keys, lists)
-  std::size_t max_ranges = 10000;      // ranges in one sequence set
+  std::size_t max_ranges = 10000;      // ranges in all the sequence sets of one command
   std::size_t max_items = 1000;        // items in one list
+  std::size_t max_search_keys = 256;   // search keys in one program, NOT/OR/() included
+  std::size_t max_search_string = 1024;  // one SEARCH string (text, header name or value)
+  std::size_t max_header_fields = 1000;  // HEADER.FIELDS names in all the sections of one FETCH
+  std::size_t max_flags = 100;         // flags and keywords in one STORE or APPEND
+  std::size_t max_keyword = 128;       // octets of one keyword
+  std::size_t max_pattern = 1024;      // octets of a LIST reference or pattern
+  std::size_t max_patterns = 4096;     // octets of all the patterns of one LIST
+  std::size_t max_wildcards = 32;      // wildcard runs in one LIST pattern ("**%" is one)
 };
 
 class Reader {
@@ -56,6 +67,9 @@ class Reader {
   // Nesting guard for recursive productions.
   Status enter();
   void leave() { --m_depth; }
+  // Per-command budgets: one more search key, `n` more header field names.
+  Status take_search_key();
+  Status take_header_fields(std::size_t n);
 
   std::unexpected<Error> bad(std::string message) const;
   std::size_t position() const { return m_pos; }
@@ -66,6 +80,9 @@ class Reader {
   std::string_view m_text;
   std::size_t m_pos = 0;
   std::size_t m_depth = 0;
+  std::size_t m_ranges = 0;         // in every sequence set so far
+  std::size_t m_search_keys = 0;
+  std::size_t m_header_fields = 0;
   const ParserLimits& m_limits;
 };
 

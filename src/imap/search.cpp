@@ -13,8 +13,9 @@ namespace {
 using K = SearchKey::Kind;
 
 
+// `needle` already lower-cased (once per key, not once per message).
 bool contains(std::string_view hay, std::string_view needle) {
-  return ascii_lower(hay).find(ascii_lower(needle)) != std::string::npos;
+  return ascii_lower(hay).find(needle) != std::string::npos;
 }
 
 // Everything a key may ask of one message, loaded on first use.
@@ -68,8 +69,10 @@ class Evaluator {
         bool has = std::any_of(m.keywords.begin(), m.keywords.end(), [&](auto& kw) { return ascii_lower(kw) == ascii_lower(k.text); });
         return k.kind == K::keyword ? has : !has;
       }
-      case K::subject: return contains(f.info().subject, k.text);
-      case K::from: return contains(f.info().from_name + " " + f.info().from_address, k.text) || header_has(f, "From", k.text);
+      case K::subject: return contains(f.info().subject, lowered(k.text));
+      case K::from:
+        return contains(f.info().from_name + " " + f.info().from_address, lowered(k.text)) ||
+               header_has(f, "From", k.text);
       case K::to: return header_has(f, "To", k.text);
       case K::cc: return header_has(f, "Cc", k.text);
       case K::bcc: return header_has(f, "Bcc", k.text);
@@ -101,20 +104,32 @@ class Evaluator {
 
  private:
   bool header_has(Facts& f, std::string_view name, const std::string& text) {
+    auto& needle = lowered(text);
     for (auto& v : f.field(name))
-      if (contains(v, text)) return true;
+      if (contains(v, needle)) return true;
     return false;
   }
+  // A key's text lower-cased, computed once for the whole search.
+  const std::string& lowered(const std::string& text) {
+    auto it = m_lowered.find(&text);
+    if (it == m_lowered.end()) it = m_lowered.emplace(&text, ascii_lower(text)).first;
+    return it->second;
+  }
+  // UID and sequence-number keys: the set coalesced once per key (memory
+  // as the set's ranges, not as the folder), then a binary search per message.
   bool in_set(const SequenceSet& set, bool by_uid, Facts& f) {
+    if (set.saved) {
+      // "$" (RFC 5182): the saved UIDs, ascending.
+      auto& saved = m_ctx.saved_uids;
+      return saved && std::binary_search(saved->begin(), saved->end(), f.msg().uid);
+    }
     auto key = std::make_pair(&set, by_uid);
     auto it = m_sets.find(key);
     if (it == m_sets.end()) {
-      std::set<std::uint32_t> uids;
-      for (auto& [seq, uid] : m_ctx.selected->resolve(set, by_uid, m_ctx.saved_uids ? &*m_ctx.saved_uids : nullptr))
-        uids.insert(uid);
-      it = m_sets.emplace(key, std::move(uids)).first;
+      auto& view = *m_ctx.selected;
+      it = m_sets.emplace(key, SeqIntervals(set, by_uid ? view.max_uid() : view.exists())).first;
     }
-    return it->second.contains(f.msg().uid);
+    return it->second.contains(by_uid ? f.msg().uid : f.seq());
   }
   Result<const std::set<std::uint32_t>*> indexed(const std::string& text, store::TextScope scope) {
     auto key = std::make_pair(text, scope);
@@ -128,7 +143,8 @@ class Evaluator {
 
   Context& m_ctx;
   std::map<std::pair<std::string, store::TextScope>, std::set<std::uint32_t>> m_text;
-  std::map<std::pair<const SequenceSet*, bool>, std::set<std::uint32_t>> m_sets;
+  std::map<const std::string*, std::string> m_lowered;
+  std::map<std::pair<const SequenceSet*, bool>, SeqIntervals> m_sets;
 };
 
 }  // namespace

@@ -8,16 +8,6 @@
 
 namespace estafeta::imap {
 
-bool set_contains(const SequenceSet& set, std::uint32_t uid, std::uint32_t max_uid) {
-  for (auto& r : set.ranges) {
-    std::uint32_t a = r.first == kStar ? max_uid : r.first;
-    std::uint32_t b = r.last == kStar ? max_uid : r.last;
-    if (a > b) std::swap(a, b);
-    if (uid >= a && uid <= b) return true;
-  }
-  return false;
-}
-
 Result<std::unique_ptr<SelectedMailbox>> SelectedMailbox::open(store::Store& store, const store::Mailbox& box,
                                                                 bool read_only) {
   std::unique_ptr<SelectedMailbox> s(new SelectedMailbox(box, read_only));
@@ -53,33 +43,18 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> SelectedMailbox::resolve(
       if (auto seq = seq_of(uid)) out.emplace_back(*seq, uid);
     return out;
   }
-  // The ranges normalised (low, high), sorted and merged first: then each
-  // message is named once, and the work is bounded by the folder's size
-  // however many overlapping ranges the client repeats ("1:*,1:*,…").
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
-  ranges.reserve(set.ranges.size());
-  std::uint32_t top = by_uid ? max_uid() : exists();
-  for (auto& r : set.ranges) {
-    std::uint32_t a = r.first == kStar ? top : r.first;
-    std::uint32_t b = r.last == kStar ? top : r.last;
-    if (a > b) std::swap(a, b);
-    ranges.emplace_back(a, b);
-  }
-  std::sort(ranges.begin(), ranges.end());
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> merged;
-  for (auto& r : ranges) {
-    if (!merged.empty() && r.first <= merged.back().second + std::uint64_t{1})
-      merged.back().second = std::max(merged.back().second, r.second);
-    else merged.push_back(r);
-  }
-  for (auto [a, b] : merged) {
-    if (by_uid) {
+  // Disjoint ascending intervals: the pairs come out ascending and unique.
+  SeqIntervals intervals(set, by_uid ? max_uid() : exists());
+  if (by_uid) {
+    for (auto [a, b] : intervals.intervals()) {
       auto lo = std::lower_bound(m_uids.begin(), m_uids.end(), a);
-      auto hi = std::upper_bound(m_uids.begin(), m_uids.end(), b);
+      auto hi = std::upper_bound(lo, m_uids.end(), b);
       for (auto it = lo; it < hi; ++it) out.emplace_back(static_cast<std::uint32_t>(it - m_uids.begin() + 1), *it);
-    } else {
+    }
+  } else {
+    for (auto [a, b] : intervals.intervals()) {
       b = std::min(b, exists());
-      for (std::uint32_t seq = std::max<std::uint32_t>(a, 1); seq <= b; ++seq) out.emplace_back(seq, m_uids[seq - 1]);
+      for (std::uint32_t s = std::max<std::uint32_t>(a, 1); s <= b; ++s) out.emplace_back(s, m_uids[s - 1]);
     }
   }
   return out;

@@ -18,6 +18,7 @@
 
 #include "core/result.hpp"
 #include "imap/command.hpp"
+#include "imap/sequence_set.hpp"
 #include "store/store.hpp"
 
 namespace estafeta::imap {
@@ -28,9 +29,6 @@ struct PollOptions {
   bool modseq = false;        // CONDSTORE enabled: MODSEQ in unsolicited FETCH
   bool uid_in_fetch = true;   // include UID in unsolicited FETCH (always allowed)
 };
-
-// Whether a UID is in a UID set ("*" standing for `max_uid`).
-bool set_contains(const SequenceSet& set, std::uint32_t uid, std::uint32_t max_uid);
 
 class SelectedMailbox {
  public:
@@ -51,6 +49,8 @@ class SelectedMailbox {
   // The (seq, uid) pairs a sequence set names, ascending, only those present.
   // "*" is the last message (or, for UIDs, the highest UID; RFC 9051 §6.4.8:
   // with UIDs, n:* matches the last message even when n is greater).
+  // The ranges are coalesced first (SeqIntervals): O(ranges log ranges +
+  // the messages named), however often the client repeats a range.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> resolve(const SequenceSet& set, bool by_uid,
                                                                const std::vector<std::uint32_t>* saved) const;
   // True when a message sequence number in the set is beyond EXISTS (BAD for non-UID commands).

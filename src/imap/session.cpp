@@ -196,11 +196,19 @@ Reply Session::execute(Command command) {
   if (m_ctx.selected && !m_ctx.selected->check(*m_ctx.services.store) && m_ctx.selected->lost())
     return selection_lost({});
   auto reply = spec->handler(m_ctx, command);
-  if (m_ctx.selected && m_ctx.selected->lost()) return selection_lost(std::move(reply));
+  // (A reply in parts checks in resume(), after its last part.)
+  if (!reply.more && m_ctx.selected && m_ctx.selected->lost()) return selection_lost(std::move(reply));
   return reply;
 }
 
+Reply Session::resume(Reply& reply) {
+  auto next = reply.more();
+  if (!next.more && m_ctx.selected && m_ctx.selected->lost()) return selection_lost(std::move(next));
+  return next;
+}
+
 Reply Session::selection_lost(Reply reply) {
+  reply.more = nullptr;
   m_ctx.selected.reset();
   m_ctx.saved_uids.reset();
   m_ctx.state = State::logout;

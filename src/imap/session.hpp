@@ -25,6 +25,9 @@ class Session {
 
   // Runs one parsed command. Blocking (store calls): run on the worker pool.
   Reply execute(Command command);
+  // The next part of a reply that has `more` (Reply::more). Blocking: run
+  // on the worker pool.
+  Reply resume(Reply& reply);
   // A command the parser refused: "tag BAD message".
   Reply bad_syntax(const ParseFailure& failure);
   // The next client line of an AUTHENTICATE exchange (Reply::Next::authenticate).

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/testing.hpp"
 #include <fmt/format.h>
 
@@ -49,7 +51,14 @@ class SessionTest : public ::testing::Test {
     auto cmd = parse_command(line);
     if (!cmd) return s.bad_syntax(cmd.error()).out;
     m_last = s.execute(std::move(*cmd));
-    return m_last.out;
+    // A reply in parts (Reply::more): all of it, as the transport would write it.
+    std::string out = m_last.out;
+    while (m_last.more) {
+      auto next = s.resume(m_last);
+      m_last = std::move(next);
+      out += m_last.out;
+    }
+    return out;
   }
 
   std::unique_ptr<Session> logged_in(const std::string& who = "ana") {
@@ -235,6 +244,72 @@ TEST_F(SessionTest, RepeatedAndOverlappingRangesNameEachMessageOnce) {
   EXPECT_EQ(run(*s, "c UID FETCH 4,2:3,9:3,* UID"),
             "* 2 FETCH (UID 2)\r\n* 3 FETCH (UID 3)\r\n* 4 FETCH (UID 4)\r\nc OK FETCH completed\r\n");
   EXPECT_EQ(run(*s, "d SEARCH 2:3,1:2"), "* SEARCH 1 2 3\r\nd OK SEARCH completed\r\n");
+}
+
+TEST_F(SessionTest, FetchStreamsLargeAnswersInParts) {
+  std::string body;
+  while (body.size() < 600 * 1024) body += std::string(76, 'x') + "\r\n";
+  for (int i = 0; i < 4; ++i) deliver(fmt::format("big{}", i), body);
+  auto s = logged_in();
+  run(*s, "a SELECT INBOX");
+  // By hand, part by part, as the transport does: no part holds much more
+  // than the window (1 MiB) and one message.
+  auto first = s->execute(parse_command("b FETCH 1:* (UID BODY[])\r\n").value());
+  ASSERT_TRUE(first.more) << "2.4 MiB of answer comes in parts";
+  std::string all = first.out;
+  std::size_t parts = 1, largest = first.out.size();
+  for (Reply part = std::move(first); part.more;) {
+    part = s->resume(part);
+    all += part.out;
+    largest = std::max(largest, part.out.size());
+    ++parts;
+  }
+  EXPECT_GE(parts, 2u);
+  EXPECT_LT(largest, 1024u * 1024 + 700 * 1024);
+  for (int i = 1; i <= 4; ++i)
+    EXPECT_NE(all.find(fmt::format("* {} FETCH (UID {} BODY[] {{", i, i)), std::string::npos) << i;
+  EXPECT_TRUE(all.ends_with(")\r\nb OK FETCH completed\r\n")) << all.substr(all.size() - 200);
+  // The implicit \Seen is in each response, not repeated by the next poll.
+  EXPECT_EQ(std::count(all.begin(), all.end() - 1, '\\'), 4);  // "FLAGS (\Seen)" four times
+  EXPECT_EQ(run(*s, "c NOOP"), "c OK NOOP completed\r\n");
+  EXPECT_EQ(run(*s, "d SEARCH UNSEEN"), "* SEARCH\r\nd OK SEARCH completed\r\n");
+}
+
+TEST_F(SessionTest, FetchAnswersRepeatedItemsOnceAndBoundsSections) {
+  deliver("dup", "0123456789");
+  auto s = logged_in();
+  run(*s, "a SELECT INBOX");
+  auto f = run(*s, "b FETCH 1 (BODY.PEEK[TEXT] UID BODY.PEEK[TEXT] FLAGS BODY[TEXT] UID FLAGS)");
+  EXPECT_EQ(f, "* 1 FETCH (BODY[TEXT] {12}\r\n0123456789\r\n UID 1 FLAGS (\\Seen))\r\nb OK FETCH completed\r\n");
+  auto p = run(*s, "c FETCH 1 (BODY.PEEK[TEXT]<0.4> BODY.PEEK[HEADER.FIELDS (SUBJECT)] BODY.PEEK[TEXT]<4.4>)");
+  EXPECT_NE(p.find("BODY[TEXT]<0> {4}\r\n0123 BODY[TEXT]<4> {4}\r\n4567"), std::string::npos) << p;
+  EXPECT_NE(p.find("BODY[HEADER.FIELDS (SUBJECT)] {16}\r\nSubject: dup\r\n\r\n"), std::string::npos) << p;
+  std::string many = "d FETCH 1 (";
+  for (int i = 0; i < 64; ++i) many += fmt::format("BODY.PEEK[HEADER.FIELDS (X-{})] ", i);
+  EXPECT_TRUE(run(*s, many + "BODY.PEEK[HEADER.FIELDS (X-0)])").ends_with("d OK FETCH completed\r\n"));
+  EXPECT_EQ(run(*s, many + "BODY.PEEK[TEXT])"), "d BAD too many body sections in one FETCH (at most 64)\r\n");
+  // "1:*" ten thousand times names the message once.
+  std::string ranges = "1:*";
+  for (int i = 1; i < 10000; ++i) ranges += ",1:*";
+  EXPECT_EQ(run(*s, "e FETCH " + ranges + " UID"), "* 1 FETCH (UID 1)\r\ne OK FETCH completed\r\n");
+  EXPECT_EQ(run(*s, "f SEARCH UID " + ranges), "* SEARCH 1\r\nf OK SEARCH completed\r\n");
+}
+
+TEST_F(SessionTest, FolderNamesAreBounded) {
+  auto s = logged_in();
+  std::string deep = "a";
+  for (int i = 1; i < 32; ++i) deep += "/a";
+  EXPECT_EQ(run(*s, "a CREATE " + deep + "/a"), "a NO [LIMIT] folders nest too deep (at most 32 levels)\r\n");
+  EXPECT_EQ(run(*s, "b LIST \"\" a"), "b OK LIST completed\r\n") << "a CREATE refused creates no parent";
+  EXPECT_EQ(run(*s, "c CREATE " + std::string(256, 'n')),
+            "c NO [LIMIT] folder name too long (at most 255 octets between '/')\r\n");
+  EXPECT_EQ(run(*s, "d CREATE p/q"), "d OK CREATE completed\r\n");
+  EXPECT_EQ(run(*s, "e RENAME p " + deep), "e NO [LIMIT] folders nest too deep (at most 32 levels)\r\n")
+      << "p/q would become 33 levels deep";
+  EXPECT_EQ(run(*s, "f RENAME p x/p"), "f OK RENAME completed\r\n");
+  auto list = run(*s, "g LIST \"\" " + std::string(1000, '*'));
+  EXPECT_NE(list.find("\"/\" x/p/q\r\n"), std::string::npos) << list;
+  EXPECT_EQ(run(*s, "h LIST \"\" " + std::string(1025, '%')), "h BAD LIST pattern too long (at most 1024 octets)\r\n");
 }
 
 TEST_F(SessionTest, CopyMoveAndUidPlus) {

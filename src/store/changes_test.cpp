@@ -2,6 +2,7 @@
 // expunge and VANISHED bookkeeping, copy and move (RFC 6851), rename and
 // delete (RFC 9051 §6.3.5, §6.3.6), roles, counts, blob collection, and the
 // schema migration that brought the expunged table.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -194,6 +195,24 @@ TEST_F(ChangesTest, StoreFlagsLeavesUnchangedMessagesAlone) {
   ASSERT_EQ(r->changed.size(), 1u);
   EXPECT_EQ(r->changed[0].uid, u[1]);
   EXPECT_EQ(s().message(m_inbox, u[0]).value().modseq, m0.modseq);
+}
+
+TEST_F(ChangesTest, KeywordsPerMessageAreBounded) {
+  auto u = append(m_inbox, 2);
+  Words first, more;
+  for (std::size_t i = 0; i < kMaxKeywordsPerMessage; ++i) first.push_back(fmt::format("k{}", i));
+  ASSERT_TRUE(s().store_flags(m_inbox, {u[0]}, FlagOp::add, 0, first, std::nullopt));
+  auto before = info(m_inbox).highestmodseq;
+  // One more on the first message fails the whole call: the second one is not changed either.
+  auto r = s().store_flags(m_inbox, {u[1], u[0]}, FlagOp::add, 0, {"extra"}, std::nullopt);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::limit);
+  EXPECT_TRUE(s().message(m_inbox, u[1]).value().keywords.empty());
+  EXPECT_EQ(info(m_inbox).highestmodseq, before);
+  // Keywords it has already, a replace within the limit, removing: fine.
+  EXPECT_TRUE(s().store_flags(m_inbox, {u[0]}, FlagOp::add, 0, {"K1"}, std::nullopt));
+  EXPECT_TRUE(s().store_flags(m_inbox, {u[0]}, FlagOp::remove, 0, {"k1"}, std::nullopt));
+  EXPECT_TRUE(s().store_flags(m_inbox, {u[0]}, FlagOp::replace, 0, {"only"}, std::nullopt));
 }
 
 TEST_F(ChangesTest, KeywordsAreCaseInsensitiveAndKeepTheirFirstSpelling) {

@@ -151,7 +151,8 @@ class Store {
   // are skipped). With `unchanged_since`, messages whose modseq is greater
   // are not changed and come back in `FlagChange::failed` (RFC 7162 §3.1.3).
   // Messages whose flags do not actually change keep their modseq and are
-  // not reported in `changed`.
+  // not reported in `changed`. A change that would leave a message with
+  // more than kMaxKeywordsPerMessage keywords fails whole (limit).
   virtual Result<FlagChange> store_flags(MailboxRef mailbox, const std::vector<std::uint32_t>& uids, FlagOp op,
                                          std::uint32_t flags, const std::vector<std::string>& keywords,
                                          std::optional<std::uint64_t> unchanged_since) = 0;

@@ -168,6 +168,10 @@ enum Flag : std::uint32_t {
   flag_draft = 16,
 };
 
+// Keywords one message may hold: they are read with every message row and
+// sent in every FLAGS response, so adding more is refused (ErrorKind::limit).
+inline constexpr std::size_t kMaxKeywordsPerMessage = 100;
+
 struct Message {
   Id id = 0;
   Id mailbox_id = 0;

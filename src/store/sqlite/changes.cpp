@@ -222,6 +222,8 @@ Result<FlagChange> SqliteStore::store_flags(MailboxRef mailbox, const std::vecto
     auto new_flags = apply_flags(m.flags, op, flags);
     auto new_keywords = apply_keywords(current, op, given);
     if (new_flags == m.flags && same_keywords(current, new_keywords)) continue;
+    if (new_keywords.size() > kMaxKeywordsPerMessage && new_keywords.size() > current.size())
+      return fail(ErrorKind::limit, fmt::format("a message may have at most {} keywords", kMaxKeywordsPerMessage));
     m.flags = new_flags;
     m.keywords = std::move(new_keywords);
     out.changed.push_back(std::move(m));
