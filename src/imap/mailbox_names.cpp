@@ -117,18 +117,16 @@ bool list_match(std::string_view name, std::string_view pattern) {
 }
 
 std::optional<std::string> folder_name_problem(std::string_view name) {
-  if (name.size() > kMaxFolderName) return fmt::format("folder name too long (at most {} octets)", kMaxFolderName);
-  std::size_t depth = 1, element = 0;
+  std::size_t depth = 1, element = 0, longest = 0;
   for (char c : name) {
-    if (c == '/') {
-      ++depth;
-      element = 0;
-      continue;
-    }
-    if (++element > kMaxFolderElement)
-      return fmt::format("folder name too long (at most {} octets between '/')", kMaxFolderElement);
+    element = c == '/' ? 0 : element + 1;
+    depth += c == '/';
+    longest = std::max(longest, element);
   }
   if (depth > kMaxFolderDepth) return fmt::format("folders nest too deep (at most {} levels)", kMaxFolderDepth);
+  if (longest > kMaxFolderElement)
+    return fmt::format("folder name too long (at most {} octets between '/')", kMaxFolderElement);
+  if (name.size() > kMaxFolderName) return fmt::format("folder name too long (at most {} octets)", kMaxFolderName);
   return std::nullopt;
 }
 
