@@ -188,6 +188,20 @@ port = {self.dead_port}
         m.login(user, password or self.password)
         return m
 
+    def imap_round(self):
+        """Seconds for one user's LOGIN, SELECT INBOX, UID FETCH 1:* (FLAGS) and
+        LOGOUT: what a slowed server would make every user wait."""
+        start = time.monotonic()
+        m = self.imap()
+        try:
+            typ, data = m.select("INBOX")
+            if typ != "OK":
+                raise AssertionError("SELECT INBOX: %r" % data)
+            m.uid("FETCH", "1:*", "(FLAGS)")
+        finally:
+            m.logout()
+        return time.monotonic() - start
+
     def messages(self, folder="INBOX", user=DEMO_ADDRESS, password=None):
         """Every message of `folder` as Stored(uid, flags, raw), in UID order."""
         m = self.imap(user, password)

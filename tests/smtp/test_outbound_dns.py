@@ -59,24 +59,13 @@ class OutboundDnsTest(unittest.TestCase):
             f.write(text)
         cls.srv.start()
 
-    def imap_round(self):
-        start = time.monotonic()
-        m = self.srv.imap()
-        try:
-            typ, _ = m.select("INBOX")
-            self.assertEqual(typ, "OK")
-            self.assertEqual(m.status("INBOX", "(MESSAGES)")[0], "OK")
-        finally:
-            m.logout()
-        return time.monotonic() - start
-
     def attempt(self, rcpt):
         """The queue.attempt log line for `rcpt`, if any."""
         m = re.search(r"^.*event=queue\.attempt [^\n]*to=%s [^\n]*$" % re.escape(rcpt), self.srv.log(), re.M)
         return m.group(0) if m else None
 
     def test_a_silent_domain_delays_only_its_own_recipients(self):
-        baseline = min(self.imap_round() for _ in range(3))
+        baseline = min(self.srv.imap_round() for _ in range(3))
         c = RawSmtp(self.srv.ports["submission_plain"])
         self.addCleanup(c.close)
         c.cmd("EHLO client.e2e.test")
@@ -95,7 +84,7 @@ class OutboundDnsTest(unittest.TestCase):
         good = None
         latencies = []
         while good is None and time.monotonic() - queued < 30:
-            latencies.append(self.imap_round())
+            latencies.append(self.srv.imap_round())
             good = self.attempt("ok@" + GOOD)
         self.assertIsNotNone(good, "no attempt for the good domain:\n" + self.srv.log()[-3000:])
         self.assertIn("host=mx.%s" % GOOD, good)
@@ -111,7 +100,7 @@ class OutboundDnsTest(unittest.TestCase):
         # The silent domains: deferred, a temporary failure, after the deadline.
         deadline = time.monotonic() + ROUTE_TIMEOUT + 25
         while time.monotonic() < deadline and not all(self.attempt("user@" + d) for d in SLOW):
-            latencies.append(self.imap_round())
+            latencies.append(self.srv.imap_round())
             time.sleep(0.2)
         for d in SLOW:
             line = self.attempt("user@" + d)
