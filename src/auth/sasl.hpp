@@ -9,10 +9,12 @@
 #include <string>
 #include <string_view>
 
+#include "core/base64.hpp"
+
 namespace estafeta::auth {
 
-std::optional<std::string> base64_decode(std::string_view in);
-std::string base64_encode(std::string_view in);
+using ::estafeta::base64_decode;
+using ::estafeta::base64_encode;
 
 struct PlainCredentials {
   std::string authzid;  // empty: act as authcid
