@@ -1,0 +1,141 @@
+#include "dns/dmarc.hpp"
+
+#include <gtest/gtest.h>
+
+namespace estafeta::dns::dmarc {
+namespace {
+
+TEST(DmarcRecord, ParsesTheTags) {
+  auto r = parse_record("v=DMARC1; p=reject; sp=quarantine; adkim=s; aspf=r; pct=50; rua=mailto:a@x.example,mailto:b@y.example!10m")
+               .value();
+  EXPECT_EQ(r.policy, Policy::reject);
+  EXPECT_EQ(r.subdomain_policy, Policy::quarantine);
+  EXPECT_TRUE(r.strict_dkim);
+  EXPECT_FALSE(r.strict_spf);
+  EXPECT_EQ(r.percent, 50);
+  ASSERT_EQ(r.aggregate_reports.size(), 2u);
+  EXPECT_EQ(r.aggregate_reports[1], "mailto:b@y.example!10m");
+  EXPECT_TRUE(parse_record("v=DMARC1; p=none; future=tag")) << "unknown tags are ignored";
+}
+
+TEST(DmarcRecord, RefusesBadRecords) {
+  EXPECT_FALSE(parse_record("p=reject; v=DMARC1")) << "v= must be first";
+  EXPECT_FALSE(parse_record("v=DMARC2; p=reject"));
+  EXPECT_FALSE(parse_record("v=DMARC1")) << "no p= and no rua=";
+  EXPECT_FALSE(parse_record("v=DMARC1; p=block"));
+  EXPECT_FALSE(parse_record("v=DMARC1; p=none; sp=maybe"));
+  EXPECT_FALSE(parse_record("v=DMARC1; p=none; pct=101"));
+  EXPECT_FALSE(parse_record("v=DMARC1; p=none; adkim=x"));
+  EXPECT_FALSE(parse_record("v=DMARC1; p=none; rua=nocolon"));
+  // §6.6.3: a bad p= with a valid rua= acts as p=none.
+  EXPECT_EQ(parse_record("v=DMARC1; p=bogus; rua=mailto:r@x.example").value().policy, Policy::none);
+}
+
+TEST(DmarcDomains, OrganizationalDomainsComeFromThePublicSuffixList) {
+  EXPECT_EQ(organizational_domain("mail.example.com"), "example.com");
+  EXPECT_EQ(organizational_domain("a.b.example.co.uk"), "example.co.uk");
+  EXPECT_EQ(organizational_domain("Example.COM."), "example.com");
+  EXPECT_EQ(organizational_domain("co.uk"), "co.uk") << "a public suffix is its own";
+  EXPECT_TRUE(aligned("news.example.com", "example.com", false));
+  EXPECT_FALSE(aligned("news.example.com", "example.com", true));
+  EXPECT_TRUE(aligned("EXAMPLE.com", "example.COM", true));
+  EXPECT_FALSE(aligned("example.co.uk", "other.co.uk", false)) << "a shared public suffix is no alignment";
+  EXPECT_FALSE(aligned("", "", false));
+}
+
+dkim::Verification dkim_result(dkim::Verdict verdict, std::string domain) {
+  dkim::Verification v;
+  v.verdict = verdict;
+  v.domain = std::move(domain);
+  return v;
+}
+
+struct DmarcEvaluate : ::testing::Test {
+  StaticResolver zone;
+  void SetUp() override {
+    zone.add_txt("_dmarc.example.com", "v=DMARC1; p=reject; sp=quarantine");
+    zone.add_txt("_dmarc.strict.example", "v=DMARC1; p=reject; adkim=s; aspf=s");
+    zone.add_txt("_dmarc.half.example", "v=DMARC1; p=reject; pct=50");
+    zone.add_txt("_dmarc.two.example", "v=DMARC1; p=reject");
+    zone.add_txt("_dmarc.two.example", "v=DMARC1; p=none");
+    zone.add_txt("_dmarc.watch.example", "v=DMARC1; p=none");
+    zone.add_timeout("_dmarc.slow.example");
+  }
+  Input input(std::string from) {
+    Input in;
+    in.from_domains = {std::move(from)};
+    return in;
+  }
+};
+
+TEST_F(DmarcEvaluate, AlignedSpfOrDkimPasses) {
+  auto in = input("example.com");
+  in.spf = SpfResult::pass;
+  in.spf_domain = "bounces.example.com";  // relaxed: same organisational domain
+  auto e = evaluate(in, zone);
+  EXPECT_EQ(e.verdict, Verdict::pass);
+  EXPECT_TRUE(e.spf_aligned);
+  EXPECT_FALSE(e.dkim_aligned);
+  in = input("example.com");
+  in.dkim = {dkim_result(dkim::Verdict::fail, "example.com"), dkim_result(dkim::Verdict::pass, "example.com")};
+  e = evaluate(in, zone);
+  EXPECT_EQ(e.verdict, Verdict::pass);
+  EXPECT_TRUE(e.dkim_aligned);
+}
+
+TEST_F(DmarcEvaluate, UnalignedPassesFailWithTheRecordsPolicy) {
+  auto in = input("example.com");
+  in.spf = SpfResult::pass;
+  in.spf_domain = "mailer.example.net";
+  in.dkim = {dkim_result(dkim::Verdict::pass, "mailer.example.net"), dkim_result(dkim::Verdict::policy, "example.com")};
+  auto e = evaluate(in, zone);
+  EXPECT_EQ(e.verdict, Verdict::fail);
+  EXPECT_EQ(e.requested, Policy::reject);
+  EXPECT_EQ(e.applied, Policy::reject);
+  EXPECT_EQ(e.policy_domain, "example.com");
+}
+
+TEST_F(DmarcEvaluate, SubdomainsUseTheOrganisationalRecordAndItsSp) {
+  auto e = evaluate(input("news.example.com"), zone);
+  EXPECT_EQ(e.verdict, Verdict::fail);
+  EXPECT_EQ(e.policy_domain, "example.com");
+  EXPECT_EQ(e.requested, Policy::quarantine);
+}
+
+TEST_F(DmarcEvaluate, StrictAlignmentNeedsTheSameDomain) {
+  auto in = input("strict.example");
+  in.dkim = {dkim_result(dkim::Verdict::pass, "mail.strict.example")};
+  in.spf = SpfResult::pass;
+  in.spf_domain = "mail.strict.example";
+  EXPECT_EQ(evaluate(in, zone).verdict, Verdict::fail);
+  in.dkim = {dkim_result(dkim::Verdict::pass, "STRICT.example")};
+  EXPECT_EQ(evaluate(in, zone).verdict, Verdict::pass);
+}
+
+TEST_F(DmarcEvaluate, PercentSamplingStepsThePolicyDown) {
+  auto in = input("half.example");
+  in.sample = 10;
+  EXPECT_EQ(evaluate(in, zone).applied, Policy::reject);
+  in.sample = 75;
+  auto e = evaluate(in, zone);
+  EXPECT_EQ(e.requested, Policy::reject);
+  EXPECT_EQ(e.applied, Policy::quarantine);
+}
+
+TEST_F(DmarcEvaluate, NoRecordSeveralRecordsErrorsAndFromProblems) {
+  EXPECT_EQ(evaluate(input("nowhere.example"), zone).verdict, Verdict::none);
+  auto two = evaluate(input("two.example"), zone);
+  EXPECT_EQ(two.verdict, Verdict::none) << "several records: no policy (§6.6.3)";
+  EXPECT_NE(two.reason.find("several"), std::string::npos);
+  EXPECT_EQ(evaluate(input("slow.example"), zone).verdict, Verdict::temperror);
+  auto watch = evaluate(input("watch.example"), zone);
+  EXPECT_EQ(watch.verdict, Verdict::fail);
+  EXPECT_EQ(watch.applied, Policy::none);
+  Input several;
+  several.from_domains = {"a.example", "b.example"};
+  EXPECT_EQ(evaluate(several, zone).verdict, Verdict::permerror);
+  EXPECT_EQ(evaluate(Input{}, zone).verdict, Verdict::none);
+}
+
+}  // namespace
+}  // namespace estafeta::dns::dmarc
