@@ -1,0 +1,239 @@
+// Answering one query from a zone: RFC 1034 §4.3.2's algorithm without
+// recursion, negative answers with the SOA (RFC 2308 §3, §5), wildcards
+// (RFC 4592 §3.3.1), empty non-terminals (RFC 8020: NODATA, not NXDOMAIN),
+// referrals at delegations with glue, and additional addresses for MX, SRV
+// and NS targets inside the zone.
+#include "dns/authority.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "core/ascii.hpp"
+#include "dns/wire.hpp"
+
+namespace estafeta::dns {
+
+namespace {
+
+using wire::Response;
+using Section = Response::Section;
+
+constexpr int kMaxChain = 8;  // CNAMEs followed inside one zone
+
+Response::Rdata rdata_of(const ZoneRecord& r) {
+  Response::Rdata d;
+  switch (r.type) {
+    case RrType::a:
+    case RrType::aaaa: {
+      auto bytes = std::get<IpAddress>(r.data).bytes();
+      d.bytes.assign(bytes.begin(), bytes.end());
+      break;
+    }
+    case RrType::ns:
+    case RrType::cname: d.names.push_back({0, std::get<NameData>(r.data).target, true}); break;
+    case RrType::soa: {
+      auto& s = std::get<SoaData>(r.data);
+      d.names.push_back({0, s.mname, true});
+      d.names.push_back({0, s.rname, true});
+      for (auto v : {s.serial, s.refresh, s.retry, s.expire, s.minimum}) wire::put32(d.bytes, v);
+      break;
+    }
+    case RrType::mx: {
+      auto& mx = std::get<MxData>(r.data);
+      wire::put16(d.bytes, mx.preference);
+      d.names.push_back({2, mx.exchange, true});
+      break;
+    }
+    case RrType::txt:
+      for (auto& s : std::get<TxtData>(r.data).strings) {
+        d.bytes.push_back(static_cast<char>(s.size()));
+        d.bytes += s;
+      }
+      break;
+    case RrType::srv: {
+      auto& srv = std::get<SrvData>(r.data);
+      wire::put16(d.bytes, srv.priority);
+      wire::put16(d.bytes, srv.weight);
+      wire::put16(d.bytes, srv.port);
+      d.names.push_back({6, srv.target, false});  // RFC 2782: never compressed
+      break;
+    }
+    case RrType::caa: {
+      auto& caa = std::get<CaaData>(r.data);
+      d.bytes.push_back(static_cast<char>(caa.flags));
+      d.bytes.push_back(static_cast<char>(caa.tag.size()));
+      d.bytes += caa.tag + caa.value;
+      break;
+    }
+  }
+  return d;
+}
+
+class Answerer {
+ public:
+  Answerer(const Zone& zone, Response& response) : m_zone(zone), m_response(response) {}
+
+  void run(const std::string& qname, std::uint16_t qtype) {
+    std::string name = qname;
+    std::set<std::string> seen;
+    for (int hop = 0; hop <= kMaxChain; ++hop) {
+      if (!seen.insert(name).second) return;  // a CNAME loop: what was found so far
+      if (auto cut = delegation(name)) {
+        if (hop == 0) referral(*cut);
+        return;
+      }
+      auto owner = hop == 0 ? qname : name;
+      auto records = at(name);
+      if (records.empty() && !has_descendants(name)) records = wildcard(name);
+      if (records.empty()) {
+        if (!has_descendants(name)) m_response.set_rcode(wire::Rcode::nxdomain);
+        negative();
+        return;
+      }
+      auto cname = std::find_if(records.begin(), records.end(), [](auto* r) { return r->type == RrType::cname; });
+      if (cname != records.end() && qtype != static_cast<std::uint16_t>(RrType::cname) && qtype != wire::kTypeAny) {
+        add(Section::answer, owner, **cname);
+        auto& target = std::get<NameData>((*cname)->data).target;
+        if (!in_zone(target, m_zone.apex)) return;  // the resolver follows it elsewhere
+        name = target;
+        continue;
+      }
+      std::vector<const ZoneRecord*> matching;
+      for (auto* r : records)
+        if (qtype == wire::kTypeAny || static_cast<std::uint16_t>(r->type) == qtype) matching.push_back(r);
+      if (matching.empty()) {
+        negative();
+        return;
+      }
+      for (auto* r : matching) add(Section::answer, owner, *r);
+      for (auto* r : matching) add_addresses_of_target(*r);
+      return;
+    }
+  }
+
+ private:
+  std::vector<const ZoneRecord*> at(const std::string& name) const {
+    std::vector<const ZoneRecord*> out;
+    for (auto& r : m_zone.records)
+      if (r.name == name) out.push_back(&r);
+    return out;
+  }
+
+  bool has_descendants(const std::string& name) const {
+    for (auto& r : m_zone.records)
+      if (r.name.size() > name.size() && in_zone(r.name, name)) return true;
+    return false;
+  }
+
+  bool exists(const std::string& name) const { return !at(name).empty() || has_descendants(name); }
+
+  static std::string parent(const std::string& name) {
+    auto dot = name.find('.');
+    return dot == std::string::npos ? std::string() : name.substr(dot + 1);
+  }
+
+  // RFC 4592 §3.3.1: the closest encloser is the longest existing ancestor;
+  // its "*" child answers, if there is one.
+  std::vector<const ZoneRecord*> wildcard(const std::string& name) const {
+    for (auto encloser = parent(name); in_zone(encloser, m_zone.apex); encloser = parent(encloser)) {
+      if (!exists(encloser)) {
+        if (encloser == m_zone.apex) break;
+        continue;
+      }
+      return at("*." + encloser);
+    }
+    return {};
+  }
+
+  // The delegation point (NS records below the apex) at or above `name`.
+  std::optional<std::string> delegation(const std::string& name) const {
+    std::optional<std::string> cut;
+    for (auto n = name; n != m_zone.apex && in_zone(n, m_zone.apex); n = parent(n)) {
+      for (auto& r : m_zone.records)
+        if (r.name == n && r.type == RrType::ns) cut = n;  // the highest cut wins
+      if (n.empty()) break;
+    }
+    return cut;
+  }
+
+  void referral(const std::string& cut) {
+    m_response.set_authoritative(false);
+    std::vector<const ZoneRecord*> ns;
+    for (auto& r : m_zone.records)
+      if (r.name == cut && r.type == RrType::ns) ns.push_back(&r);
+    for (auto* r : ns) add(Section::authority, cut, *r);
+    for (auto* r : ns) add_addresses(std::get<NameData>(r->data).target);  // glue
+  }
+
+  void negative() {
+    for (auto& r : m_zone.records)
+      if (r.type == RrType::soa && r.name == m_zone.apex) {
+        // RFC 2308 §5: the negative TTL is the smaller of the SOA's TTL and MINIMUM.
+        auto copy = r;
+        copy.ttl = std::min(r.ttl, std::get<SoaData>(r.data).minimum);
+        add(Section::authority, r.name, copy);
+        return;
+      }
+  }
+
+  void add_addresses_of_target(const ZoneRecord& r) {
+    if (r.type == RrType::mx) add_addresses(std::get<MxData>(r.data).exchange);
+    if (r.type == RrType::srv) add_addresses(std::get<SrvData>(r.data).target);
+    if (r.type == RrType::ns) add_addresses(std::get<NameData>(r.data).target);
+  }
+
+  void add_addresses(const std::string& host) {
+    if (host.empty() || !in_zone(host, m_zone.apex) || !m_additional.insert(host).second) return;
+    for (auto& r : m_zone.records)
+      if (r.name == host && (r.type == RrType::a || r.type == RrType::aaaa)) add(Section::additional, host, r);
+  }
+
+  void add(Section section, const std::string& owner, const ZoneRecord& r) {
+    m_response.add(section, owner, static_cast<std::uint16_t>(r.type), r.ttl, rdata_of(r));
+  }
+
+  const Zone& m_zone;
+  Response& m_response;
+  std::set<std::string> m_additional;
+};
+
+}  // namespace
+
+std::optional<Zone> StaticZones::zone_for(std::string_view name) {
+  const Zone* best = nullptr;
+  for (auto& z : m_zones)
+    if (in_zone(name, z.apex) && (!best || z.apex.size() > best->apex.size())) best = &z;
+  if (!best) return std::nullopt;
+  return *best;
+}
+
+std::optional<std::string> answer_query(std::string_view packet, ZoneSource& zones, DnsTransport transport) {
+  auto query = wire::parse_query(packet);
+  std::size_t max_size = transport == DnsTransport::tcp ? 65535 : 512;
+  if (!query) {
+    if (!query.error().answerable) return std::nullopt;
+    return Response(query.error()).finish(max_size);
+  }
+  if (transport == DnsTransport::udp && query->edns) max_size = std::min<std::size_t>(query->udp_size, kMaxUdpPayload);
+  Response response(*query);
+  if (query->edns && query->edns_version > 0) {
+    response.set_rcode(wire::Rcode::badvers);  // RFC 6891 §6.1.3
+    return response.finish(max_size, kMaxUdpPayload);
+  }
+  auto name = ascii_lower(query->name);
+  if ((query->klass != wire::kClassIn && query->klass != wire::kClassAny) || query->type == wire::kTypeAxfr ||
+      query->type == wire::kTypeIxfr || query->type == wire::kTypeOpt) {
+    response.set_rcode(query->type == wire::kTypeOpt ? wire::Rcode::formerr : wire::Rcode::refused);
+    return response.finish(max_size, kMaxUdpPayload);
+  }
+  auto zone = name.find('\\') == std::string::npos ? zones.zone_for(name) : std::nullopt;
+  if (!zone) {
+    response.set_rcode(wire::Rcode::refused);
+    return response.finish(max_size, kMaxUdpPayload);
+  }
+  response.set_authoritative(true);
+  Answerer(*zone, response).run(name, query->type);
+  return response.finish(max_size, kMaxUdpPayload);
+}
+
+}  // namespace estafeta::dns
