@@ -19,6 +19,7 @@
 #include "core/event_bus.hpp"
 #include "core/result.hpp"
 #include "store/types.hpp"
+#include "store/zones.hpp"
 
 namespace estafeta::store {
 
@@ -33,9 +34,11 @@ inline constexpr DefaultMailbox kDefaultMailboxes[] = {
     {"Archive", SpecialUse::archive}, {"Junk", SpecialUse::junk},
 };
 
-class Store {
+// The whole store. Its parts in their own headers: ZoneStore (DNS zones,
+// DKIM keys).
+class Store : public ZoneStore {
  public:
-  virtual ~Store() = default;
+  ~Store() override = default;
 
   // --- organisations
   virtual Result<Organisation> create_organisation(const std::string& name) = 0;

@@ -1,5 +1,6 @@
 #include "core/ascii.hpp"
 #include "store/types.hpp"
+#include "store/zones.hpp"
 
 #include <string_view>
 
@@ -62,6 +63,22 @@ std::optional<SpecialUse> parse_special_use(std::string_view text) {
   std::string_view bare = text.starts_with('\\') ? text.substr(1) : text;
   for (auto& [u, name] : kUses)
     if (ascii_iequals(bare, std::string_view(name).substr(1))) return u;
+  return std::nullopt;
+}
+
+const char* to_string(DkimKeyState state) {
+  switch (state) {
+    case DkimKeyState::published: return "published";
+    case DkimKeyState::active: return "active";
+    case DkimKeyState::retiring: return "retiring";
+    case DkimKeyState::retired: return "retired";
+  }
+  return "retired";
+}
+
+std::optional<DkimKeyState> parse_dkim_key_state(std::string_view text) {
+  for (auto s : {DkimKeyState::published, DkimKeyState::active, DkimKeyState::retiring, DkimKeyState::retired})
+    if (text == to_string(s)) return s;
   return std::nullopt;
 }
 

@@ -371,6 +371,55 @@ const std::vector<Migration>& migrations() {
 ALTER TABLE domain ADD COLUMN verified INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE domain ADD COLUMN verify_token TEXT NOT NULL DEFAULT '';
 )sql", nullptr});
+    // 10: DNS zones (one per domain, records in presentation form) and DKIM
+    // keys (the private key sealed with the server key). The 'zones'
+    // counter grows with every zone change: caches of zones compare it.
+    m.push_back({R"sql(
+CREATE TABLE dns_zone (
+  id        INTEGER PRIMARY KEY AUTOINCREMENT,
+  domain_id INTEGER NOT NULL UNIQUE REFERENCES domain(id) ON DELETE CASCADE,
+  serial    INTEGER NOT NULL,
+  created   INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE dns_record (
+  id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  zone_id INTEGER NOT NULL REFERENCES dns_zone(id) ON DELETE CASCADE,
+  name    TEXT NOT NULL,
+  type    TEXT NOT NULL,
+  ttl     INTEGER NOT NULL CHECK (ttl >= 0 AND ttl <= 2147483647),
+  data    TEXT NOT NULL,
+  created INTEGER NOT NULL
+) STRICT;
+CREATE INDEX dns_record_zone ON dns_record(zone_id, name);
+
+CREATE TABLE dkim_key (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  domain_id      INTEGER NOT NULL REFERENCES domain(id) ON DELETE CASCADE,
+  selector       TEXT NOT NULL,
+  algorithm      TEXT NOT NULL CHECK (algorithm IN ('ed25519-sha256', 'rsa-sha256')),
+  sealed_private BLOB NOT NULL,
+  public_record  TEXT NOT NULL,
+  state          TEXT NOT NULL CHECK (state IN ('published', 'active', 'retiring', 'retired')),
+  created        INTEGER NOT NULL,
+  changed        INTEGER NOT NULL,
+  UNIQUE (domain_id, selector)
+) STRICT;
+
+INSERT INTO counter VALUES ('zones', 1);
+CREATE TRIGGER dns_record_changed AFTER INSERT ON dns_record BEGIN
+  UPDATE counter SET value = value + 1 WHERE name = 'zones';
+END;
+CREATE TRIGGER dns_record_updated AFTER UPDATE ON dns_record BEGIN
+  UPDATE counter SET value = value + 1 WHERE name = 'zones';
+END;
+CREATE TRIGGER dns_record_deleted AFTER DELETE ON dns_record BEGIN
+  UPDATE counter SET value = value + 1 WHERE name = 'zones';
+END;
+CREATE TRIGGER dns_zone_deleted AFTER DELETE ON dns_zone BEGIN
+  UPDATE counter SET value = value + 1 WHERE name = 'zones';
+END;
+)sql", nullptr});
     return m;
   }();
   return all;

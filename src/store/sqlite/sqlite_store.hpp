@@ -131,6 +131,19 @@ class SqliteStore final : public Store {
 
   Result<std::string> integrity_check() override;
 
+  Result<DnsZone> create_zone(Id domain_id, std::uint32_t serial, const std::vector<DnsRecord>& records) override;
+  Result<DnsZone> zone_of_domain(Id domain_id) override;
+  Result<DnsZone> find_zone(const std::vector<std::string>& apexes) override;
+  Result<std::vector<DnsZone>> list_zones(std::optional<Id> org_id) override;
+  Result<std::vector<DnsRecord>> zone_records(Id zone_id) override;
+  Result<std::vector<DnsRecord>> edit_zone(Id zone_id, const ZonePlan& plan) override;
+  Status delete_zone(Id zone_id) override;
+  Result<std::uint64_t> zones_generation() override;
+  Result<DkimKey> add_dkim_key(const DkimKey& key) override;
+  Result<std::vector<DkimKey>> dkim_keys(Id domain_id) override;
+  Status set_dkim_key_state(Id key_id, DkimKeyState state, Time when) override;
+  Result<std::vector<DkimKey>> signing_keys(const std::string& domain) override;
+
  private:
   explicit SqliteStore(std::unique_ptr<Database> db) : m_db(std::move(db)) {}
 
