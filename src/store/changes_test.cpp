@@ -761,7 +761,8 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
   auto u = append(x, 2);
   auto fresh_schema = raw_int("SELECT count(*) FROM sqlite_master");
   for (auto* t : {"mailbox", "message", "address", "blob"}) without_autoincrement(t);
-  raw("ALTER TABLE domain DROP COLUMN verified; ALTER TABLE domain DROP COLUMN verify_token; PRAGMA user_version = 7");
+  raw("DROP TABLE dkim_key; DROP TABLE dns_record; DROP TABLE dns_zone; DELETE FROM counter WHERE name = 'zones'; "
+      "ALTER TABLE domain DROP COLUMN verified; ALTER TABLE domain DROP COLUMN verify_token; PRAGMA user_version = 7");
   EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE sql LIKE '%AUTOINCREMENT%' AND name = 'mailbox'"), 0);
 
   reopen();
@@ -783,7 +784,8 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
 
 TEST_F(ChangesTest, MigratesFromSchemaOne) {
   auto u = append(m_inbox, 2);
-  raw("DROP TABLE expunged; DROP TABLE event_log; DROP TABLE queue_rcpt; DROP TABLE queue; DROP TABLE trace; "
+  raw("DROP TABLE dkim_key; DROP TABLE dns_record; DROP TABLE dns_zone; DELETE FROM counter WHERE name = 'zones'; "
+      "DROP TABLE expunged; DROP TABLE event_log; DROP TABLE queue_rcpt; DROP TABLE queue; DROP TABLE trace; "
       "DROP TRIGGER message_used; DROP TRIGGER message_unused; DROP TRIGGER message_moved; "
       "DROP TRIGGER mailbox_unused; ALTER TABLE address DROP COLUMN quota_bytes; "
       "ALTER TABLE address DROP COLUMN quota_messages; ALTER TABLE address DROP COLUMN save_sent; "

@@ -156,6 +156,8 @@ TEST_F(QuotaStoreTest, MigrationCountsExistingMessages) {
       "DROP TABLE blob_text_pending; DROP TABLE blob_data;"  // schema 6
       "ALTER TABLE queue_rcpt DROP COLUMN delay_warned;"     // schema 7
       "ALTER TABLE domain DROP COLUMN verified; ALTER TABLE domain DROP COLUMN verify_token;"  // schema 9
+      "DROP TABLE dkim_key; DROP TABLE dns_record; DROP TABLE dns_zone;"                       // schema 10
+      "DELETE FROM counter WHERE name = 'zones';"
       "PRAGMA user_version = 4;";
   char* err = nullptr;
   EXPECT_EQ(sqlite3_exec(db, downgrade, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
