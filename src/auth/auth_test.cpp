@@ -70,6 +70,24 @@ TEST(DevicePassword, KeyFileIsMadeOnceAndReused) {
   EXPECT_FALSE(DeviceKeyring::load_or_create(dir / "device-key"));
 }
 
+TEST(DevicePassword, SealedSecretsOpenOnlyForTheirPurposeAndKey) {
+  auto k1 = DeviceKeyring::from_key(std::string(32, 'a'));
+  auto k2 = DeviceKeyring::from_key(std::string(32, 'b'));
+  std::string secret = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI...\n";
+  auto sealed = k1.seal(secret, "dkim");
+  EXPECT_EQ(sealed.find("PRIVATE KEY"), std::string::npos);
+  EXPECT_NE(k1.seal(secret, "dkim"), sealed);  // a fresh nonce each time
+  EXPECT_EQ(k1.open(sealed, "dkim").value(), secret);
+  EXPECT_FALSE(k1.open(sealed, "other"));
+  EXPECT_FALSE(k2.open(sealed, "dkim"));
+  auto changed = sealed;
+  changed[changed.size() / 2] ^= 1;
+  EXPECT_FALSE(k1.open(changed, "dkim"));
+  EXPECT_FALSE(k1.open(sealed.substr(0, 20), "dkim"));
+  EXPECT_FALSE(k1.open("", "dkim"));
+  EXPECT_EQ(k1.open(k1.seal("", "dkim"), "dkim").value(), "");
+}
+
 class LoginTest : public ::testing::Test {
  protected:
   void SetUp() override {

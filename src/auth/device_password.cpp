@@ -70,6 +70,51 @@ std::string DeviceKeyring::hash(std::string_view password) const {
   return std::string(reinterpret_cast<const char*>(mac), sizeof mac);
 }
 
+namespace {
+
+constexpr unsigned char kSealVersion = 1;
+
+// BLAKE2b keyed with the server key over the purpose: one independent key
+// per purpose, so a value sealed for one use never opens for another.
+std::array<unsigned char, crypto_secretbox_KEYBYTES> purpose_key(const std::array<unsigned char, 32>& master,
+                                                                 std::string_view purpose) {
+  std::array<unsigned char, crypto_secretbox_KEYBYTES> key{};
+  std::string input = "estafeta-seal:";
+  input += purpose;
+  crypto_generichash(key.data(), key.size(), reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+                     master.data(), master.size());
+  return key;
+}
+
+}  // namespace
+
+std::string DeviceKeyring::seal(std::string_view plaintext, std::string_view purpose) const {
+  if (sodium_init() < 0) std::abort();
+  auto key = purpose_key(m_key, purpose);
+  std::string out(1 + crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plaintext.size(), '\0');
+  auto* p = reinterpret_cast<unsigned char*>(out.data());
+  p[0] = kSealVersion;
+  randombytes_buf(p + 1, crypto_secretbox_NONCEBYTES);
+  crypto_secretbox_easy(p + 1 + crypto_secretbox_NONCEBYTES, reinterpret_cast<const unsigned char*>(plaintext.data()),
+                        plaintext.size(), p + 1, key.data());
+  sodium_memzero(key.data(), key.size());
+  return out;
+}
+
+Result<std::string> DeviceKeyring::open(std::string_view sealed, std::string_view purpose) const {
+  constexpr std::size_t overhead = 1 + crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES;
+  if (sealed.size() < overhead || static_cast<unsigned char>(sealed[0]) != kSealVersion)
+    return fail(ErrorKind::invalid, "a sealed secret is damaged");
+  auto key = purpose_key(m_key, purpose);
+  std::string out(sealed.size() - overhead, '\0');
+  auto* in = reinterpret_cast<const unsigned char*>(sealed.data());
+  int rc = crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()), in + 1 + crypto_secretbox_NONCEBYTES,
+                                      sealed.size() - 1 - crypto_secretbox_NONCEBYTES, in + 1, key.data());
+  sodium_memzero(key.data(), key.size());
+  if (rc != 0) return fail(ErrorKind::invalid, "a sealed secret does not open with this server's key");
+  return out;
+}
+
 bool DeviceKeyring::matches(std::string_view stored_hash, std::string_view password) const {
   auto h = hash(password);
   if (stored_hash.size() != h.size()) return false;

@@ -33,6 +33,14 @@ class DeviceKeyring {
   // Constant-time comparison of hash(password) with a stored hash.
   bool matches(std::string_view stored_hash, std::string_view password) const;
 
+  // Secrets the server must read back (DKIM private keys), sealed for the
+  // store: XSalsa20-Poly1305 with a random nonce, under a key derived from
+  // the server key for `purpose`. A database copied without the key file
+  // gives none of them away. open fails (invalid) when the value was
+  // changed, or sealed for another purpose or under another server key.
+  std::string seal(std::string_view plaintext, std::string_view purpose) const;
+  Result<std::string> open(std::string_view sealed, std::string_view purpose) const;
+
  private:
   DeviceKeyring() = default;
   std::array<unsigned char, 32> m_key{};

@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "core/ascii.hpp"
+
 namespace estafeta {
 
 namespace {
@@ -174,9 +176,61 @@ Status read_listener(Reader& r, const toml::node& node, std::size_t index, Confi
   return {};
 }
 
+// A list of strings, each checked by `valid`; `what` describes one item.
+Status read_string_list(Reader& r, const toml::table& t, std::string_view key, std::string_view name,
+                        std::string_view what, bool (*valid)(const std::string&), std::vector<std::string>& out) {
+  auto* node = t.get(key);
+  if (!node) return {};
+  auto* arr = node->as_array();
+  if (!arr) return r.error(node, name, fmt::format("expected a list of {}", what));
+  for (auto& item : *arr) {
+    auto* v = item.as_string();
+    if (!v || !valid(v->get())) return r.error(&item, name, fmt::format("expected {}", what));
+    out.push_back(ascii_lower(v->get()));
+  }
+  return {};
+}
+
+bool valid_numeric_address(const std::string& host) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+bool valid_mailbox(const std::string& m) {
+  auto at = m.find('@');
+  return at != std::string::npos && at > 0 && m.find('@', at + 1) == std::string::npos &&
+         valid_hostname(m.substr(at + 1)) && m.find_first_of(" \t\"()<>,;:\\[]") == std::string::npos;
+}
+
+Status read_zones(Reader& r, const toml::table& t, Config& config) {
+  TRY(r.only_keys(t, "zones", {"nameservers", "hostmaster", "spf_host", "addresses", "responses_per_second"}));
+  TRY(read_string_list(r, t, "nameservers", "zones.nameservers", "host names such as \"ns1.example.com\"",
+                       valid_hostname, config.zones.nameservers));
+  TRY(read_string_list(r, t, "addresses", "zones.addresses", "numeric IP addresses", valid_numeric_address,
+                       config.zones.addresses));
+  TRY(r.read_string(t, "zones", "hostmaster", config.zones.hostmaster));
+  if (!config.zones.hostmaster.empty() && !valid_mailbox(config.zones.hostmaster))
+    return r.error(t.get("hostmaster"), "zones.hostmaster", "expected an address such as \"hostmaster@example.com\"");
+  TRY(r.read_string(t, "zones", "spf_host", config.zones.spf_host));
+  // An SPF host may start with an underscore label ("_spf.example.com").
+  if (!config.zones.spf_host.empty() &&
+      !valid_hostname(config.zones.spf_host.starts_with('_') ? config.zones.spf_host.substr(1) : config.zones.spf_host))
+    return r.error(t.get("spf_host"), "zones.spf_host", "expected a host name such as \"_spf.example.com\"");
+  TRY(r.read_uint(t, "zones", "responses_per_second", config.zones.responses_per_second, 0, 1000000));
+  return {};
+}
+
+void fill_zone_defaults(Config& config) {
+  auto host = ascii_lower(config.hostname);
+  if (config.zones.nameservers.empty()) config.zones.nameservers.push_back(host);
+  if (config.zones.hostmaster.empty()) config.zones.hostmaster = "hostmaster@" + host;
+  if (config.zones.spf_host.empty()) config.zones.spf_host = "spf." + host;
+  config.zones.spf_host = ascii_lower(config.zones.spf_host);
+}
+
 Status read_document(Reader& r, const toml::table& root, Config& config) {
   TRY(r.only_keys(root, "", {"data_dir", "hostname", "threads", "tls", "log", "limits", "listener", "dns", "route",
-                             "queue"}));
+                             "queue", "zones"}));
   TRY(r.read_path(root, "", "data_dir", config.data_dir));
   TRY(r.read_string(root, "", "hostname", config.hostname));
   if (!valid_hostname(config.hostname))
@@ -252,6 +306,9 @@ Status read_document(Reader& r, const toml::table& root, Config& config) {
     TRY(r.read_uint(*queue, "queue", "delay_warning_seconds", config.queue.delay_warning_seconds, 0, 86400 * 30));
   }
   TRY(status);
+  if (auto* zones = r.table(root, "zones", status)) TRY(read_zones(r, *zones, config));
+  TRY(status);
+  fill_zone_defaults(config);
   if (auto* node = root.get("route")) {
     auto* arr = node->as_array();
     if (!arr) return r.error(node, "route", "expected an array of tables ([[route]])");

@@ -114,6 +114,30 @@ struct QueueConfig {
   unsigned delay_warning_seconds = 4 * 3600;  // still not delivered after this long: tell the sender once (0: never)
 };
 
+// The DNS zones this server serves for its domains (DESIGN §2.4) and what
+// a new zone starts with. Empty values take the defaults derived from
+// `hostname`, filled in by parse_config.
+struct ZonesConfig {
+  // The name servers of every zone (its NS records; the first is the SOA's
+  // MNAME). Default: [hostname].
+  std::vector<std::string> nameservers;
+  // The zones' contact (the SOA's RNAME, RFC 1035 §3.3.13). Default:
+  // "hostmaster@<hostname>".
+  std::string hostmaster;
+  // The name whose SPF record lists this server's addresses; every domain's
+  // SPF includes it (`v=spf1 include:<spf_host> -all`). Default:
+  // "spf.<hostname>".
+  std::string spf_host;
+  // The public addresses of this server (numeric IPv4/IPv6): the SPF host's
+  // record and the A/AAAA of `hostname` when a served zone holds those names.
+  std::vector<std::string> addresses;
+  // Answers per second the `dns` listener sends to one source (an IPv4 /24
+  // or IPv6 /56, RFC-less but the usual response-rate-limiting unit): past
+  // it UDP queries are dropped, so that forged sources cannot use the
+  // server to flood a victim. 0 = no limit.
+  unsigned responses_per_second = 200;
+};
+
 struct Config {
   std::filesystem::path data_dir = "data";  // relative paths are relative to the config file
   std::string hostname = "localhost";       // the name in greetings, Received: and the certificate
@@ -125,6 +149,7 @@ struct Config {
   DnsConfig dns;
   std::vector<RouteConfig> routes;
   QueueConfig queue;
+  ZonesConfig zones;
 
   std::filesystem::path source;  // the file this came from (for messages)
 };

@@ -69,49 +69,13 @@ Response::Rdata rdata_of(const ZoneRecord& r) {
   return d;
 }
 
-class Answerer {
+// The names of one zone as RFC 1034 §4.3.2 and RFC 4592 see them.
+class ZoneIndex {
  public:
-  Answerer(const Zone& zone, Response& response) : m_zone(zone), m_response(response) {}
+  explicit ZoneIndex(const Zone& zone) : m_zone(zone) {}
 
-  void run(const std::string& qname, std::uint16_t qtype) {
-    std::string name = qname;
-    std::set<std::string> seen;
-    for (int hop = 0; hop <= kMaxChain; ++hop) {
-      if (!seen.insert(name).second) return;  // a CNAME loop: what was found so far
-      if (auto cut = delegation(name)) {
-        if (hop == 0) referral(*cut);
-        return;
-      }
-      auto owner = hop == 0 ? qname : name;
-      auto records = at(name);
-      if (records.empty() && !has_descendants(name)) records = wildcard(name);
-      if (records.empty()) {
-        if (!has_descendants(name)) m_response.set_rcode(wire::Rcode::nxdomain);
-        negative();
-        return;
-      }
-      auto cname = std::find_if(records.begin(), records.end(), [](auto* r) { return r->type == RrType::cname; });
-      if (cname != records.end() && qtype != static_cast<std::uint16_t>(RrType::cname) && qtype != wire::kTypeAny) {
-        add(Section::answer, owner, **cname);
-        auto& target = std::get<NameData>((*cname)->data).target;
-        if (!in_zone(target, m_zone.apex)) return;  // the resolver follows it elsewhere
-        name = target;
-        continue;
-      }
-      std::vector<const ZoneRecord*> matching;
-      for (auto* r : records)
-        if (qtype == wire::kTypeAny || static_cast<std::uint16_t>(r->type) == qtype) matching.push_back(r);
-      if (matching.empty()) {
-        negative();
-        return;
-      }
-      for (auto* r : matching) add(Section::answer, owner, *r);
-      for (auto* r : matching) add_addresses_of_target(*r);
-      return;
-    }
-  }
+  const Zone& zone() const { return m_zone; }
 
- private:
   std::vector<const ZoneRecord*> at(const std::string& name) const {
     std::vector<const ZoneRecord*> out;
     for (auto& r : m_zone.records)
@@ -156,6 +120,60 @@ class Answerer {
     return cut;
   }
 
+  // The records at `name`, or at the wildcard that stands for it; empty
+  // when neither exists (then the name exists only if it has descendants).
+  std::vector<const ZoneRecord*> records_for(const std::string& name) const {
+    auto records = at(name);
+    if (records.empty() && !has_descendants(name)) records = wildcard(name);
+    return records;
+  }
+
+ private:
+  const Zone& m_zone;
+};
+
+class Answerer {
+ public:
+  Answerer(const Zone& zone, Response& response) : m_index(zone), m_zone(zone), m_response(response) {}
+
+  void run(const std::string& qname, std::uint16_t qtype) {
+    std::string name = qname;
+    std::set<std::string> seen;
+    for (int hop = 0; hop <= kMaxChain; ++hop) {
+      if (!seen.insert(name).second) return;  // a CNAME loop: what was found so far
+      if (auto cut = m_index.delegation(name)) {
+        if (hop == 0) referral(*cut);
+        return;
+      }
+      auto owner = hop == 0 ? qname : name;
+      auto records = m_index.records_for(name);
+      if (records.empty()) {
+        if (!m_index.has_descendants(name)) m_response.set_rcode(wire::Rcode::nxdomain);
+        negative();
+        return;
+      }
+      auto cname = std::find_if(records.begin(), records.end(), [](auto* r) { return r->type == RrType::cname; });
+      if (cname != records.end() && qtype != static_cast<std::uint16_t>(RrType::cname) && qtype != wire::kTypeAny) {
+        add(Section::answer, owner, **cname);
+        auto& target = std::get<NameData>((*cname)->data).target;
+        if (!in_zone(target, m_zone.apex)) return;  // the resolver follows it elsewhere
+        name = target;
+        continue;
+      }
+      std::vector<const ZoneRecord*> matching;
+      for (auto* r : records)
+        if (qtype == wire::kTypeAny || static_cast<std::uint16_t>(r->type) == qtype) matching.push_back(r);
+      if (matching.empty()) {
+        negative();
+        return;
+      }
+      for (auto* r : matching) add(Section::answer, owner, *r);
+      for (auto* r : matching) add_addresses_of_target(*r);
+      return;
+    }
+  }
+
+ private:
   void referral(const std::string& cut) {
     m_response.set_authoritative(false);
     std::vector<const ZoneRecord*> ns;
@@ -192,6 +210,7 @@ class Answerer {
     m_response.add(section, owner, static_cast<std::uint16_t>(r.type), r.ttl, rdata_of(r));
   }
 
+  ZoneIndex m_index;
   const Zone& m_zone;
   Response& m_response;
   std::set<std::string> m_additional;
@@ -199,12 +218,36 @@ class Answerer {
 
 }  // namespace
 
-std::optional<Zone> StaticZones::zone_for(std::string_view name) {
-  const Zone* best = nullptr;
+std::shared_ptr<const Zone> StaticZones::zone_for(std::string_view name) {
+  std::shared_ptr<const Zone> best;
   for (auto& z : m_zones)
-    if (in_zone(name, z.apex) && (!best || z.apex.size() > best->apex.size())) best = &z;
-  if (!best) return std::nullopt;
-  return *best;
+    if (in_zone(name, z->apex) && (!best || z->apex.size() > best->apex.size())) best = z;
+  return best;
+}
+
+ZoneLookup lookup_in_zone(const Zone& zone, std::string_view name, RrType type) {
+  ZoneIndex index(zone);
+  auto n = ascii_lower(name);
+  ZoneLookup out;
+  if (index.delegation(n)) {
+    out.status = ZoneLookup::Status::delegated;
+    return out;
+  }
+  auto records = index.records_for(n);
+  if (records.empty()) {
+    out.status = index.has_descendants(n) ? ZoneLookup::Status::nodata : ZoneLookup::Status::nxdomain;
+    return out;
+  }
+  for (auto* r : records)
+    if (r->type == RrType::cname && type != RrType::cname) {
+      out.status = ZoneLookup::Status::cname;
+      out.records.push_back(*r);
+      return out;
+    }
+  for (auto* r : records)
+    if (r->type == type) out.records.push_back(*r);
+  out.status = out.records.empty() ? ZoneLookup::Status::nodata : ZoneLookup::Status::data;
+  return out;
 }
 
 std::optional<std::string> answer_query(std::string_view packet, ZoneSource& zones, DnsTransport transport) {
@@ -226,7 +269,7 @@ std::optional<std::string> answer_query(std::string_view packet, ZoneSource& zon
     response.set_rcode(query->type == wire::kTypeOpt ? wire::Rcode::formerr : wire::Rcode::refused);
     return response.finish(max_size, kMaxUdpPayload);
   }
-  auto zone = name.find('\\') == std::string::npos ? zones.zone_for(name) : std::nullopt;
+  auto zone = name.find('\\') == std::string::npos ? zones.zone_for(name) : nullptr;
   if (!zone) {
     response.set_rcode(wire::Rcode::refused);
     return response.finish(max_size, kMaxUdpPayload);

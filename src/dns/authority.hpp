@@ -7,6 +7,7 @@
 // Zone transfers are refused too.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,19 +28,34 @@ class ZoneSource {
  public:
   virtual ~ZoneSource() = default;
   // The zone whose apex is the longest suffix of `name` (normalised), or
-  // nullopt. The zone is a snapshot: changes show in the next call.
-  virtual std::optional<Zone> zone_for(std::string_view name) = 0;
+  // null. The zone is an immutable snapshot: changes show in the next call.
+  virtual std::shared_ptr<const Zone> zone_for(std::string_view name) = 0;
 };
 
 // A fixed set of zones (tests; a cache's contents).
 class StaticZones final : public ZoneSource {
  public:
-  void add(Zone zone) { m_zones.push_back(std::move(zone)); }
-  std::optional<Zone> zone_for(std::string_view name) override;
+  void add(Zone zone) { m_zones.push_back(std::make_shared<const Zone>(std::move(zone))); }
+  std::shared_ptr<const Zone> zone_for(std::string_view name) override;
 
  private:
-  std::vector<Zone> m_zones;
+  std::vector<std::shared_ptr<const Zone>> m_zones;
 };
+
+// One step of a lookup inside a zone, as an authoritative server sees it
+// (for the zone-first resolver; no CNAME is followed).
+struct ZoneLookup {
+  enum class Status {
+    data,       // records: the records of the type asked for
+    cname,      // records: the name's CNAME (asked for another type)
+    nodata,     // the name exists without that type (RFC 2308 §2.2)
+    nxdomain,   // the name does not exist
+    delegated,  // the name is below a delegation: another server answers
+  };
+  Status status = Status::nxdomain;
+  std::vector<ZoneRecord> records;
+};
+ZoneLookup lookup_in_zone(const Zone& zone, std::string_view name, RrType type);
 
 enum class DnsTransport { udp, tcp };
 

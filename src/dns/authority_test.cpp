@@ -4,6 +4,7 @@
 
 #include "core/ascii.hpp"
 #include "dns/wire.hpp"
+#include "dns/zone_resolver.hpp"
 
 namespace estafeta::dns {
 namespace {
@@ -234,6 +235,36 @@ TEST_F(Authority, BadPacketsAreAnsweredOrDropped) {
   auto notify = q;
   notify[2] = static_cast<char>(0x20);  // opcode 4
   EXPECT_EQ(parse(*answer_query(notify, zones, DnsTransport::udp)).rcode(), 4) << "NOTIMP";
+}
+
+TEST_F(Authority, ZoneResolverAnswersFromTheZonesFirst) {
+  StaticResolver network;
+  network.add_txt("elsewhere.example.net", "from the network");
+  network.add_txt("example.com", "stale cached copy");
+  ZoneResolver resolver(zones, &network);
+  EXPECT_EQ(resolver.txt("example.com").value(), std::vector<std::string>{"v=spf1 mx -all"});
+  EXPECT_EQ(resolver.txt("EXAMPLE.com.").value(), std::vector<std::string>{"v=spf1 mx -all"});
+  EXPECT_EQ(resolver.a("www.example.com").value().at(0).to_string(), "192.0.2.80");  // CNAME inside the zone
+  EXPECT_EQ(resolver.txt("out.example.com").value(), std::vector<std::string>{"from the network"});  // CNAME out
+  EXPECT_EQ(resolver.txt("x.wild.example.com").value(), std::vector<std::string>{"wildcard"});
+  auto mx = resolver.mx("example.com").value();
+  ASSERT_EQ(mx.size(), 1u);
+  EXPECT_EQ(mx[0].preference, 10);
+  EXPECT_EQ(mx[0].host, "mail.example.com");
+  EXPECT_TRUE(resolver.aaaa("example.com").value().empty());  // NODATA
+  EXPECT_TRUE(resolver.txt("deep.example.com").value().empty());  // an empty non-terminal
+  auto missing = resolver.txt("nothing.example.com");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, ErrorKind::not_found);
+  EXPECT_EQ(resolver.txt("dangling.example.com").error().kind, ErrorKind::not_found);
+  EXPECT_EQ(resolver.txt("loop1.example.com").error().kind, ErrorKind::temporary);
+  // Below a delegation and outside every zone: the network.
+  network.add_txt("x.sub.example.com", "delegated");
+  EXPECT_EQ(resolver.txt("x.sub.example.com").value(), std::vector<std::string>{"delegated"});
+  EXPECT_EQ(resolver.txt("elsewhere.example.net").value(), std::vector<std::string>{"from the network"});
+  ZoneResolver alone(zones, nullptr);
+  EXPECT_EQ(alone.txt("elsewhere.example.net").error().kind, ErrorKind::temporary);
+  EXPECT_EQ(alone.txt("example.com").value(), std::vector<std::string>{"v=spf1 mx -all"});
 }
 
 }  // namespace
