@@ -196,10 +196,14 @@ bool valid_numeric_address(const std::string& host) {
   return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
+// The SOA's RNAME writes the local part as one DNS label (RFC 1035 §8):
+// letters, digits, '-', '_' and '+' only, no dot.
 bool valid_mailbox(const std::string& m) {
   auto at = m.find('@');
-  return at != std::string::npos && at > 0 && m.find('@', at + 1) == std::string::npos &&
-         valid_hostname(m.substr(at + 1)) && m.find_first_of(" \t\"()<>,;:\\[]") == std::string::npos;
+  if (at == std::string::npos || at == 0 || at > 63 || !valid_hostname(m.substr(at + 1))) return false;
+  for (char c : m.substr(0, at))
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '+') return false;
+  return true;
 }
 
 Status read_zones(Reader& r, const toml::table& t, Config& config) {

@@ -122,7 +122,7 @@ struct ZonesConfig {
   // MNAME). Default: [hostname].
   std::vector<std::string> nameservers;
   // The zones' contact (the SOA's RNAME, RFC 1035 §3.3.13). Default:
-  // "hostmaster@<hostname>".
+  // "hostmaster@<hostname>". The local part is one label: no dot.
   std::string hostmaster;
   // The name whose SPF record lists this server's addresses; every domain's
   // SPF includes it (`v=spf1 include:<spf_host> -all`). Default:

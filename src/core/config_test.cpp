@@ -26,6 +26,32 @@ TEST(Config, DefaultsWhenEmpty) {
   EXPECT_EQ(c->dns.max_route_lookups, 8u);
   EXPECT_EQ(c->limits.max_folders_per_address, 1000u);
   EXPECT_TRUE(c->listeners.empty());
+  EXPECT_EQ(c->zones.nameservers, std::vector<std::string>{"localhost"});
+  EXPECT_EQ(c->zones.hostmaster, "hostmaster@localhost");
+  EXPECT_EQ(c->zones.spf_host, "spf.localhost");
+  EXPECT_TRUE(c->zones.addresses.empty());
+  EXPECT_EQ(c->zones.responses_per_second, 200u);
+}
+
+TEST(Config, Zones) {
+  auto c = parse(R"(
+hostname = "Mail.Example.com"
+[zones]
+nameservers = ["NS1.example.net", "ns2.example.net"]
+hostmaster = "dns@example.net"
+spf_host = "_spf.example.net"
+addresses = ["192.0.2.25", "2001:db8::25"]
+responses_per_second = 0
+)");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->zones.nameservers, (std::vector<std::string>{"ns1.example.net", "ns2.example.net"}));
+  EXPECT_EQ(c->zones.hostmaster, "dns@example.net");
+  EXPECT_EQ(c->zones.spf_host, "_spf.example.net");
+  EXPECT_EQ(c->zones.addresses, (std::vector<std::string>{"192.0.2.25", "2001:db8::25"}));
+  EXPECT_EQ(c->zones.responses_per_second, 0u);
+  auto d = parse("hostname = \"Mail.Example.com\"");
+  EXPECT_EQ(d->zones.nameservers, std::vector<std::string>{"mail.example.com"});
+  EXPECT_EQ(d->zones.spf_host, "spf.mail.example.com");
 }
 
 TEST(Config, FullFile) {
@@ -176,6 +202,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[[route]]\nhost = \"127.0.0.1\"", "route[0].domain: missing"},
         BadCase{"[queue]\nmax_age_hours = 0", "queue.max_age_hours"},
         BadCase{"[queue]\ndelay_warning_seconds = -5", "queue.delay_warning_seconds"},
+        BadCase{"[zones]\nnameservers = \"ns1.example.com\"", "zones.nameservers: expected a list"},
+        BadCase{"[zones]\nnameservers = [\"ns 1\"]", "zones.nameservers: expected host names"},
+        BadCase{"[zones]\naddresses = [\"mail.example.com\"]", "zones.addresses: expected numeric IP addresses"},
+        BadCase{"[zones]\nhostmaster = \"nobody\"", "zones.hostmaster: expected an address"},
+        BadCase{"[zones]\nspf_host = \"spf example\"", "zones.spf_host: expected a host name"},
+        BadCase{"[zones]\nserial = 1", "zones.serial: unknown key"},
         BadCase{"hostname = \"x\nfoo", "t.toml:1"}));
 
 TEST(Config, ListenAddress) {

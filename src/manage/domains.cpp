@@ -54,6 +54,7 @@ Result<store::Domain> Manager::add_domain(const Actor& actor, const std::string&
   auto token = actor.is_operator() ? std::string() : new_token();
   auto d = TRY(m_store.add_domain(s.id, name, token));
   audit(actor, s.org_id, d.verified ? "domain.add" : "domain.claim", name, fmt::format("service={}", service));
+  install_zone(actor, d, s.org_id);
   return d;
 }
 
@@ -75,6 +76,7 @@ Result<store::Domain> Manager::verify_domain(const Actor& actor, const std::stri
   audit(actor, org_id, "domain.verify", d.name);
   d.verified = true;
   d.verify_token.clear();
+  install_zone(actor, d, org_id);
   return d;
 }
 
@@ -86,6 +88,7 @@ Result<store::Domain> Manager::approve_domain(const Actor& actor, const std::str
     audit(actor, org_id, "domain.approve", d.name);
     d.verified = true;
     d.verify_token.clear();
+    install_zone(actor, d, org_id);
   }
   return d;
 }

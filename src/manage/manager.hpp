@@ -16,9 +16,11 @@
 
 #include "auth/device_password.hpp"
 #include "core/clock.hpp"
+#include "core/config.hpp"
 #include "core/event_bus.hpp"
 #include "core/result.hpp"
 #include "dns/resolver.hpp"
+#include "dns/spf_tools.hpp"
 #include "store/store.hpp"
 
 namespace estafeta::manage {
@@ -63,6 +65,46 @@ struct AddressView {
 struct CreatedDevicePassword {
   store::DevicePassword device;
   std::string password;  // in clear: shown once, never stored
+};
+
+// What a new DNS zone starts with: the server's names and addresses
+// (config: hostname and [zones]).
+struct ZoneDefaults {
+  std::string mail_host = "localhost";  // MX, SRV and autoconfig targets
+  std::vector<std::string> nameservers{"localhost"};  // NS; the first is the SOA's MNAME
+  std::string hostmaster = "hostmaster@localhost";
+  std::string spf_host = "spf.localhost";
+  std::vector<std::string> addresses;  // numeric; may be empty
+
+  static ZoneDefaults from_config(const Config& config);
+};
+
+struct ZoneView {
+  store::DnsZone zone;
+  std::vector<store::DnsRecord> records;  // by name, then type
+};
+
+// A record as a user types it. `name`: "@" or "" for the apex, a name
+// relative to the zone ("www"), or an absolute one (ending with a dot, or
+// with the zone's own name). `ttl` empty: the default (3600), or the
+// record's current TTL when editing.
+struct RecordInput {
+  std::string name;
+  std::string type;
+  std::optional<std::uint32_t> ttl;
+  std::string data;
+};
+
+// DKIM key life (DESIGN §2.4): a rotation publishes new keys, which start
+// signing once resolvers have had time to see them; the keys they replace
+// keep their records while mail signed with them may still be checked.
+inline constexpr store::Time kDkimPublishGrace = 2 * 24 * 3600;  // published → active
+inline constexpr store::Time kDkimRetireGrace = 7 * 24 * 3600;   // retiring → retired (record withdrawn)
+
+// A DKIM key without its private part, for listing.
+struct DkimKeyView {
+  store::DkimKey key;  // sealed_private cleared
+  std::string record_name;  // SELECTOR._domainkey.DOMAIN
 };
 
 class Manager {
@@ -136,6 +178,41 @@ class Manager {
                                                         const std::optional<std::string>& login);
   Status revoke_device_password(const Actor& actor, store::Id id);
 
+  // DNS zones (DESIGN §2.4). The operator's defaults apply to zones made
+  // from then on.
+  void set_zone_defaults(ZoneDefaults defaults) { m_zone_defaults = std::move(defaults); }
+  const ZoneDefaults& zone_defaults() const { return m_zone_defaults; }
+  // A zone for a verified domain with what a mail service needs: SOA, NS,
+  // MX, a strict SPF, DMARC p=none, the RFC 6186 SRV records, autoconfig
+  // and autodiscover names, and DKIM keys (Ed25519 and RSA-2048) with
+  // their records. exists when the domain has one.
+  Result<ZoneView> create_zone(const Actor& actor, const std::string& domain);
+  Result<ZoneView> show_zone(const Actor& actor, const std::string& domain);
+  Result<std::vector<store::DnsZone>> list_zones(const Actor& actor);
+  // Record changes, checked against the whole zone (dns::check_zone_change);
+  // each one moves the SOA serial on. Errors name what is wrong.
+  Result<store::DnsRecord> add_record(const Actor& actor, const std::string& domain, const RecordInput& input);
+  Result<store::DnsRecord> update_record(const Actor& actor, const std::string& domain, store::Id id,
+                                         const RecordInput& input);
+  Status delete_record(const Actor& actor, const std::string& domain, store::Id id);
+  // The SPF analysis of `record`, or of the domain's own SPF record when
+  // `record` is empty; `resolver` should answer from the zones first.
+  Result<dns::SpfAnalysis> analyze_spf(const Actor& actor, const std::string& domain, const std::string& record,
+                                       dns::Resolver& resolver);
+
+  // DKIM keys of a domain, newest first.
+  Result<std::vector<DkimKeyView>> dkim_keys(const Actor& actor, const std::string& domain);
+  // Publishes a new key of each algorithm. `now`: they sign at once and the
+  // old ones start retiring; otherwise advance_dkim switches them after
+  // kDkimPublishGrace.
+  Result<std::vector<DkimKeyView>> rotate_dkim(const Actor& actor, const std::string& domain, bool now);
+  // Moves every domain's keys along their life as time says (the server
+  // calls it periodically): published keys older than kDkimPublishGrace
+  // become active (the active ones they replace, retiring); retiring keys
+  // older than kDkimRetireGrace are withdrawn from the zone. Operator only.
+  // Returns the number of keys changed.
+  Result<int> advance_dkim(const Actor& actor);
+
   // The message trace of an address (queue id, sender, recipient, status,
   // remote host, reply, time): for its organisation's admins and for the
   // users who have access to it.
@@ -152,11 +229,20 @@ class Manager {
   Result<std::pair<store::Domain, store::Id>> managed_domain(const Actor& actor, const std::string& domain);
   void audit(const Actor& actor, store::Id org_id, const std::string& action, const std::string& target,
              const std::string& detail = {});
+  // The zone of a managed domain; not_found with how to make one.
+  Result<store::DnsZone> managed_zone(const Actor& actor, const std::string& domain, store::Id* org_id = nullptr);
+  // A zone for `domain` when it has none and is verified (domain add,
+  // verify, approve); failures are logged, the domain stays.
+  void install_zone(const Actor& actor, const store::Domain& domain, store::Id org_id);
+  Result<std::vector<store::DkimKey>> new_dkim_keys(const store::Domain& domain, store::DkimKeyState state);
+  // Moves the keys of one domain along (see advance_dkim).
+  Result<int> advance_domain_dkim(const Actor& actor, const store::Domain& domain, store::Id org_id, bool now);
 
   store::Store& m_store;
   const auth::DeviceKeyring& m_keyring;
   EventSink& m_bus;  // the store's event log in a server or CLI: reaches every process
   const Clock& m_clock;
+  ZoneDefaults m_zone_defaults;
 };
 
 // Domain claims: where the token goes and what the record says.

@@ -94,7 +94,8 @@ class ZoneStore {
   // primary-key read.
   virtual Result<std::uint64_t> zones_generation() = 0;
 
-  // DKIM keys. exists when the domain has the selector already.
+  // DKIM keys. exists when the domain has the selector already. `created`
+  // (and `changed`) is the key's; 0: now.
   virtual Result<DkimKey> add_dkim_key(const DkimKey& key) = 0;
   virtual Result<std::vector<DkimKey>> dkim_keys(Id domain_id) = 0;
   virtual Status set_dkim_key_state(Id key_id, DkimKeyState state, Time when) = 0;

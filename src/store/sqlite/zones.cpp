@@ -162,7 +162,7 @@ Result<std::uint64_t> SqliteStore::zones_generation() {
 
 Result<DkimKey> SqliteStore::add_dkim_key(const DkimKey& key) {
   std::lock_guard lock(m_mutex);
-  auto now = unix_now();
+  auto now = key.created ? key.created : unix_now();
   auto st = TRY(m_db->prepare(
       "INSERT INTO dkim_key (domain_id, selector, algorithm, sealed_private, public_record, state, created, changed) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
