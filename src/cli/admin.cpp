@@ -514,14 +514,10 @@ int run_admin(const std::string& noun, const std::string& verb, const AdminArgs&
   auto services = open_from_config(args.config, code);
   if (!services) return code;
   Ctx c{*services, *services->manager, args};
-  if (!args.as_login.empty()) {
-    // The user's own rights, as the web console will give them.
-    auto user = services->store->find_user(args.as_login);
-    if (!user) return report(user.error().kind == ErrorKind::not_found
-                                 ? Error{ErrorKind::not_found, fmt::format("no user '{}'", args.as_login), ""}
-                                 : user.error());
-    c.actor.user = *user;
-  }
+  // --as: the user's own rights, as the web console will give them.
+  auto actor = actor_for(*services, args.as_login);
+  if (!actor) return report(actor.error());
+  c.actor = *actor;
   return found->fn(c);
 }
 

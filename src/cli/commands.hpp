@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace estafeta::cli {
 
@@ -44,6 +45,25 @@ struct AdminArgs {
 
 // "org create", "user list", … as two words.
 int run_admin(const std::string& noun, const std::string& verb, const AdminArgs& args);
+
+struct DnsArgs {
+  std::string config = kDefaultConfig;
+  bool json = false;
+  std::string as_login;
+
+  std::string domain;
+  std::string name;   // a record's name as typed ("@", "www", "host.example.com.")
+  std::string type;
+  std::string data;
+  std::optional<unsigned> ttl;
+  long long id = 0;
+  std::string record;                 // spf check: a proposed record (empty: the zone's)
+  std::vector<std::string> records;   // spf merge
+  bool now = false;                   // dkim rotate: switch at once
+};
+
+// "zone show", "record add", "spf check", "dkim rotate", … as two words.
+int run_dns(const std::string& noun, const std::string& verb, const DnsArgs& args);
 
 struct ServeArgs {
   std::string config = kDefaultConfig;

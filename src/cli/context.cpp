@@ -1,5 +1,7 @@
 #include "cli/context.hpp"
 
+#include <fmt/format.h>
+
 #include <cstdio>
 
 #include "cli/commands.hpp"
@@ -38,6 +40,19 @@ std::unique_ptr<net::Services> open_from_config(const std::string& path, int& ex
   }
   exit_code = kExitOk;
   return std::move(*services);
+}
+
+Result<manage::Actor> actor_for(net::Services& services, const std::string& as_login) {
+  auto actor = manage::Actor::operator_cli();
+  if (as_login.empty()) return actor;
+  auto user = services.store->find_user(as_login);
+  if (!user) {
+    if (user.error().kind == ErrorKind::not_found)
+      return fail(ErrorKind::not_found, fmt::format("no user '{}'", as_login));
+    return std::unexpected(user.error());
+  }
+  actor.user = *user;
+  return actor;
 }
 
 }  // namespace estafeta::cli

@@ -18,4 +18,8 @@ void print_error(const Error& e);
 // others may write in is refused (core/fs.hpp check_private_folder).
 std::unique_ptr<net::Services> open_from_config(const std::string& path, int& exit_code);
 
+// The operator, or the user `as_login` with their own rights (--as).
+// Errors: not_found, printed by the caller.
+Result<manage::Actor> actor_for(net::Services& services, const std::string& as_login);
+
 }  // namespace estafeta::cli

@@ -15,7 +15,13 @@ struct Admin {
   std::string noun, verb;
 };
 
-CLI::App* verb(CLI::App* noun, Admin& a, const char* name, const char* help) {
+struct Dns {
+  DnsArgs args;
+  std::string noun, verb;
+};
+
+template <class Command>
+CLI::App* verb(CLI::App* noun, Command& a, const char* name, const char* help) {
   auto* v = noun->add_subcommand(name, help);
   v->fallthrough();
   v->callback([&a, noun, name] {
@@ -119,6 +125,56 @@ void add_admin(CLI::App& app, Admin& a) {
   });
 }
 
+void add_dns(CLI::App& app, Dns& d) {
+  auto* dns = app.add_subcommand("dns", "DNS zones of the served domains, SPF tools and DKIM keys");
+  dns->add_option("--config", d.args.config, "Config file")->capture_default_str();
+  dns->add_flag("--json", d.args.json, "Machine-readable output");
+  dns->add_option("--as", d.args.as_login, "Act with the rights of this user (an organisation's admin)");
+  dns->require_subcommand(1);
+  dns->fallthrough();
+  auto& x = d.args;
+
+  auto* zone = dns->add_subcommand("zone", "Zones")->require_subcommand(1)->fallthrough();
+  verb(zone, d, "list", "List zones");
+  verb(zone, d, "show", "A zone's records")->add_option("DOMAIN", x.domain)->required();
+  verb(zone, d, "create", "Make the zone of a domain added before zones existed")
+      ->add_option("DOMAIN", x.domain)->required();
+
+  auto* record = dns->add_subcommand("record", "Records of a zone")->require_subcommand(1)->fallthrough();
+  auto record_fields = [&x](CLI::App* v) {
+    v->add_option("NAME", x.name, "@ for the domain itself, a name in it (www), or an absolute name ending with a dot")
+        ->required();
+    v->add_option("TYPE", x.type, "A, AAAA, CAA, CNAME, MX, NS, SOA, SRV or TXT")->required();
+    v->add_option("DATA", x.data, "The record's data, e.g. \"10 mx.example.com\" for MX")->required();
+    v->add_option("--ttl", x.ttl, "Seconds (default 3600)");
+  };
+  auto* ra = verb(record, d, "add", "Add a record");
+  ra->add_option("DOMAIN", x.domain)->required();
+  record_fields(ra);
+  auto* re = verb(record, d, "edit", "Replace a record (by id, as zone show lists it)");
+  re->add_option("DOMAIN", x.domain)->required();
+  re->add_option("ID", x.id)->required();
+  record_fields(re);
+  auto* rd = verb(record, d, "delete", "Delete a record");
+  rd->add_option("DOMAIN", x.domain)->required();
+  rd->add_option("ID", x.id)->required();
+
+  auto* spf = dns->add_subcommand("spf", "SPF tools")->require_subcommand(1)->fallthrough();
+  auto* sc = verb(spf, d, "check", "Analyse the domain's SPF record, or a proposed one: syntax, lookups, warnings");
+  sc->add_option("DOMAIN", x.domain)->required();
+  sc->add_option("RECORD", x.record, "A record to check instead of the zone's");
+  auto* sm = verb(spf, d, "merge", "Merge several SPF policies into one record");
+  sm->add_option("RECORDS", x.records, "The policies, each quoted")->required();
+  sm->add_option("--domain", x.domain, "The domain the record is for (for counting lookups)");
+
+  auto* dkim = dns->add_subcommand("dkim", "DKIM keys")->require_subcommand(1)->fallthrough();
+  verb(dkim, d, "list", "A domain's DKIM keys")->add_option("DOMAIN", x.domain)->required();
+  auto* dr = verb(dkim, d, "rotate", "Publish new DKIM keys; they replace the current ones after 2 days");
+  dr->add_option("DOMAIN", x.domain)->required();
+  dr->add_flag("--now", x.now, "Sign with the new keys at once");
+  verb(dkim, d, "advance", "Move every domain's keys along their rotation now (the server does it hourly)");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -139,6 +195,8 @@ int main(int argc, char** argv) {
 
   Admin admin;
   add_admin(app, admin);
+  Dns dns;
+  add_dns(app, dns);
 
   try {
     app.parse(argc, argv);
@@ -152,5 +210,6 @@ int main(int argc, char** argv) {
   }
   if (app.got_subcommand(s)) return run_serve(serve);
   if (app.got_subcommand(q)) return run_quickstart(quick);
+  if (!dns.noun.empty()) return run_dns(dns.noun, dns.verb, dns.args);
   return run_admin(admin.noun, admin.verb, admin.args);
 }

@@ -4,6 +4,7 @@
 
 #include "core/ascii.hpp"
 #include "dns/wire.hpp"
+#include "dns/response_limiter.hpp"
 #include "dns/zone_resolver.hpp"
 
 namespace estafeta::dns {
@@ -265,6 +266,43 @@ TEST_F(Authority, ZoneResolverAnswersFromTheZonesFirst) {
   ZoneResolver alone(zones, nullptr);
   EXPECT_EQ(alone.txt("elsewhere.example.net").error().kind, ErrorKind::temporary);
   EXPECT_EQ(alone.txt("example.com").value(), std::vector<std::string>{"v=spf1 mx -all"});
+}
+
+TEST(ResponseLimiter, ABurstThenTheRatePerSourceNetwork) {
+  ResponseLimiter limiter(10);
+  auto t = ResponseLimiter::Clock::time_point{} + std::chrono::hours(1);
+  auto a = *IpAddress::parse("192.0.2.1");
+  auto same_net = *IpAddress::parse("192.0.2.200");
+  auto other = *IpAddress::parse("198.51.100.1");
+  int allowed = 0;
+  for (int i = 0; i < 30; ++i) allowed += limiter.allow(i % 2 ? a : same_net, t);
+  EXPECT_EQ(allowed, 10) << "one bucket for the /24";
+  EXPECT_TRUE(limiter.allow(other, t));
+  EXPECT_FALSE(limiter.allow(a, t));
+  EXPECT_TRUE(limiter.allow(a, t + std::chrono::milliseconds(150))) << "refilled at 10/s";
+  EXPECT_FALSE(limiter.allow(a, t + std::chrono::milliseconds(150)));
+  // IPv6: a /56 is one source; IPv4-mapped addresses count as IPv4.
+  auto v6 = *IpAddress::parse("2001:db8:0:1::1");
+  auto v6_same = *IpAddress::parse("2001:db8:0:ff::2");
+  auto v6_other = *IpAddress::parse("2001:db8:0:100::1");
+  allowed = 0;
+  for (int i = 0; i < 20; ++i) allowed += limiter.allow(i % 2 ? v6 : v6_same, t);
+  EXPECT_EQ(allowed, 10);
+  EXPECT_TRUE(limiter.allow(v6_other, t));
+  EXPECT_FALSE(limiter.allow(*IpAddress::parse("::ffff:192.0.2.9"), t));
+  ResponseLimiter none(0);
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(none.allow(a, t));
+}
+
+TEST(ResponseLimiter, MemoryStaysBounded) {
+  ResponseLimiter limiter(5);
+  auto t = ResponseLimiter::Clock::time_point{} + std::chrono::hours(1);
+  for (std::uint32_t i = 0; i < ResponseLimiter::kMaxSources + 5000; ++i) {
+    std::array<std::uint8_t, 4> b{static_cast<std::uint8_t>(i >> 16), static_cast<std::uint8_t>(i >> 8),
+                                  static_cast<std::uint8_t>(i), 1};
+    limiter.allow(IpAddress::v4(b), t);
+  }
+  EXPECT_LE(limiter.sources(), ResponseLimiter::kMaxSources);
 }
 
 }  // namespace

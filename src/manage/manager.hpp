@@ -87,7 +87,8 @@ struct ZoneView {
 // A record as a user types it. `name`: "@" or "" for the apex, a name
 // relative to the zone ("www"), or an absolute one (ending with a dot, or
 // with the zone's own name). `ttl` empty: the default (3600), or the
-// record's current TTL when editing.
+// record's current TTL when editing. In `data`, a target name of one label
+// (CNAME "www", MX "10 mail") is in the zone; one with dots is absolute.
 struct RecordInput {
   std::string name;
   std::string type;

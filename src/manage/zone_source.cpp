@@ -11,19 +11,21 @@ void StoreZones::invalidate() {
   m_dirty = true;
 }
 
+// A snapshot of every zone; null when the store fails (the caller keeps
+// answering from what it loaded before).
 std::shared_ptr<const StoreZones::Snapshot> StoreZones::load(std::uint64_t generation) {
   auto snap = std::make_shared<Snapshot>();
   snap->generation = generation;
   auto zones = m_store.list_zones(std::nullopt);
   if (!zones) {
     log::error("dns.zones_load_failed", {{"error", zones.error().message}, {"detail", zones.error().detail}});
-    return m_snapshot;  // keep answering from what was loaded before
+    return nullptr;
   }
   for (auto& z : *zones) {
     auto zone = std::make_shared<dns::Zone>();
     zone->apex = z.apex;
     auto records = m_store.zone_records(z.id);
-    if (!records) return m_snapshot;
+    if (!records) return nullptr;
     for (auto& r : *records) {
       auto parsed = zone_record(r);
       if (parsed) zone->records.push_back(std::move(*parsed));
@@ -34,17 +36,36 @@ std::shared_ptr<const StoreZones::Snapshot> StoreZones::load(std::uint64_t gener
   return snap;
 }
 
-std::shared_ptr<const StoreZones::Snapshot> StoreZones::current() {
-  std::lock_guard lock(m_mutex);
-  auto now = std::chrono::steady_clock::now();
-  if (m_snapshot && !m_dirty && now - m_checked < m_recheck) return m_snapshot;
-  m_checked = now;
-  auto generation = m_store.zones_generation();
-  if (!generation) return m_snapshot;
-  if (!m_snapshot || m_dirty || *generation != m_snapshot->generation) {
+void StoreZones::refresh() {
+  std::lock_guard reload(m_refresh_mutex);
+  std::shared_ptr<const Snapshot> snap;
+  bool dirty;
+  {
+    std::lock_guard lock(m_mutex);
+    snap = m_snapshot;
+    dirty = m_dirty;
     m_dirty = false;
-    if (auto loaded = load(*generation)) m_snapshot = std::move(loaded);
+    m_checked = std::chrono::steady_clock::now();
   }
+  auto generation = m_store.zones_generation();
+  if (!generation) return;
+  if (snap && !dirty && *generation == snap->generation) return;
+  auto loaded = load(*generation);
+  if (!loaded) return;
+  std::lock_guard lock(m_mutex);
+  m_snapshot = std::move(loaded);
+}
+
+std::shared_ptr<const StoreZones::Snapshot> StoreZones::current() {
+  if (!m_background) {
+    bool due;
+    {
+      std::lock_guard lock(m_mutex);
+      due = !m_snapshot || m_dirty || std::chrono::steady_clock::now() - m_checked >= m_recheck;
+    }
+    if (due) refresh();
+  }
+  std::lock_guard lock(m_mutex);
   return m_snapshot;
 }
 

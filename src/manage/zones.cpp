@@ -234,6 +234,14 @@ Result<dns::ZoneRecord> parse_input(const RecordInput& input, std::string_view a
   auto data = dns::parse_record_data(*type, input.data);
   if (!data)
     return fail(ErrorKind::invalid, fmt::format("{} record for {}: {}", dns::to_string(*type), name, data.error().message));
+  // A target of one label ("www") is a name in this zone, as in a zone
+  // file; one with dots is taken as written (a host elsewhere).
+  auto qualify = [&](std::string& target) {
+    if (!target.empty() && target.find('.') == std::string::npos) target += "." + std::string(apex);
+  };
+  if (auto* n = std::get_if<dns::NameData>(&*data)) qualify(n->target);
+  if (auto* mx = std::get_if<dns::MxData>(&*data)) qualify(mx->exchange);
+  if (auto* srv = std::get_if<dns::SrvData>(&*data)) qualify(srv->target);
   return dns::ZoneRecord{0, std::move(name), *type, input.ttl.value_or(default_ttl), std::move(*data)};
 }
 

@@ -17,6 +17,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -26,6 +27,7 @@
 
 #include "auth/throttle.hpp"
 #include "core/log.hpp"
+#include "net/dns_listener.hpp"
 #include "net/offload.hpp"
 #include "net/tls_session.hpp"
 #include "store/text_indexer.hpp"
@@ -60,6 +62,7 @@ constexpr std::pair<Protocol, SessionFn> kSessions[] = {
     {Protocol::submissions, &smtp::smtp_session},
     {Protocol::http, &web::http_session},
     {Protocol::https, &web::http_session},
+    {Protocol::dns, &dns_tcp_session},  // and UDP beside it: see start_dns_udp
 };
 
 SessionFn session_for(Protocol p) {
@@ -164,6 +167,12 @@ struct Runtime {
   ConnectionCounts connections;
   RefusalLog refusals;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  // The dns listeners' UDP sockets, each with the strand its loop runs on.
+  struct UdpSocket {
+    asio::strand<asio::io_context::executor_type> strand;
+    asio::ip::udp::socket socket;
+  };
+  std::vector<std::unique_ptr<UdpSocket>> udp_sockets;
   std::atomic<bool> stopping{false};
   unsigned max_connections = 0;  // limits.max_connections, within the file descriptor limit
 };
@@ -249,6 +258,11 @@ asio::awaitable<void> shutdown_on_signal(Runtime& rt, asio::signal_set& signals,
     boost::system::error_code ignored;
     a->close(ignored);
   }
+  for (auto& u : rt.udp_sockets)
+    asio::post(u->strand, [&socket = u->socket] {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+    });
   rt.sessions.stop_all();
   auto deadline = std::chrono::steady_clock::now() + grace;
   asio::steady_timer timer(*rt.ioc);
@@ -287,6 +301,15 @@ asio::awaitable<void> relay_event_log(Runtime& rt, std::int64_t last) {
     }
     if (++rounds % 3000 == 0)  // about every ten minutes: keep a day
       co_await offload(*rt.workers, [&] { return services.store->prune_events(services.clock->now() - 86400); });
+    if (rounds % 18000 == 1) {  // soon after the start, then hourly: DKIM rotations move on
+      auto moved = co_await offload(*rt.workers, [&] {
+        auto actor = manage::Actor::operator_cli();
+        actor.product = "server";
+        return services.manager->advance_dkim(actor);
+      });
+      if (!moved) log::warn("dkim.advance_failed", {{"detail", moved.error().message}});
+      else if (*moved) log::info("dkim.advanced", {{"keys", *moved}});
+    }
     // Many sessions gone since the last look (a burst of clients left):
     // give the memory they freed back to the system, or it stays counted
     // against this process until reused.
@@ -331,6 +354,43 @@ Result<tcp::endpoint> endpoint_of(const ListenerConfig& l) {
   return tcp::endpoint(addr, l.port);
 }
 
+// The UDP side of a dns listener: one socket per io thread on the same
+// address (SO_REUSEPORT: the kernel spreads the datagrams), each read by
+// one loop on its own strand.
+Status start_dns_udp(Runtime& rt, const ListenerConfig& l, unsigned threads, dns::ResponseLimiter& limiter) {
+  auto ep = TRY(endpoint_of(l));
+  asio::ip::udp::endpoint udp_ep(ep.address(), ep.port());
+  using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+  for (unsigned i = 0; i < threads; ++i) {
+    auto strand = asio::make_strand(*rt.ioc);
+    auto u = std::make_unique<Runtime::UdpSocket>(Runtime::UdpSocket{strand, asio::ip::udp::socket(strand)});
+    boost::system::error_code ec;
+    u->socket.open(udp_ep.protocol(), ec);
+    if (!ec) u->socket.set_option(reuse_port(true), ec);
+    if (!ec) u->socket.bind(udp_ep, ec);
+    if (ec)
+      return fail(ErrorKind::in_use, fmt::format("listener dns (udp) on {}: {}", listen_label(l), ec.message()));
+    asio::co_spawn(u->strand, dns_udp_loop(u->socket, *rt.services->dns_zones, limiter, rt.stopping), asio::detached);
+    rt.udp_sockets.push_back(std::move(u));
+  }
+  return {};
+}
+
+// Keeps the DNS listener's zones in step with the store (any process's
+// changes) from a worker, so that answering never waits on the store.
+asio::awaitable<void> refresh_dns_zones(Runtime& rt) {
+  asio::steady_timer timer(*rt.ioc);
+  while (!rt.stopping) {
+    timer.expires_after(std::chrono::milliseconds(250));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec || rt.stopping) co_return;
+    co_await offload(*rt.workers, [&] {
+      rt.services->dns_zones->refresh();
+      return 0;
+    });
+  }
+}
+
 }  // namespace
 
 bool serves(Protocol protocol) { return session_for(protocol) != nullptr; }
@@ -367,6 +427,13 @@ Status run_server(Services& services, const ServeOptions& options) {
   store::TextIndexer indexer(*services.store, services.bus.get());
   Runtime rt{&services, &ioc, &tls, &workers};
   rt.max_connections = connection_cap(config.limits.max_connections);
+  dns::ResponseLimiter dns_limiter(config.zones.responses_per_second);
+  bool dns = std::any_of(config.listeners.begin(), config.listeners.end(),
+                         [](auto& l) { return l.protocol == Protocol::dns; });
+  if (dns) {
+    services.dns_zones = std::make_unique<manage::StoreZones>(*services.store, manage::StoreZones::Background{});
+    services.dns_zones->refresh();
+  }
   for (auto& l : config.listeners) {
     auto fn = session_for(l.protocol);
     if (!fn) {
@@ -383,12 +450,14 @@ Status run_server(Services& services, const ServeOptions& options) {
     if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
     if (ec)
       return fail(ErrorKind::in_use, fmt::format("listener {} on {}: {}", to_string(l.protocol), listen_label(l), ec.message()));
+    if (l.protocol == Protocol::dns) TRY(start_dns_udp(rt, l, threads, dns_limiter));
     log::info("listener.ready", {{"protocol", to_string(l.protocol)}, {"address", listen_label(l)}});
     asio::co_spawn(ioc, accept_loop(rt, *acceptor, l, fn), asio::detached);
     rt.acceptors.push_back(std::move(acceptor));
   }
   asio::co_spawn(ioc, shutdown_on_signal(rt, signals, options.grace), asio::detached);
   asio::co_spawn(ioc, relay_event_log(rt, TRY(services.store->last_event_id())), asio::detached);
+  if (dns) asio::co_spawn(ioc, refresh_dns_zones(rt), asio::detached);
   asio::co_spawn(asio::make_strand(ioc), smtp::run_queue(services, workers, rt.stopping), asio::detached);
   if (options.on_ready) options.on_ready();
   log::info("serve.started", {{"threads", threads}, {"listeners", rt.acceptors.size()}});

@@ -20,6 +20,7 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
   s->deliverer = std::make_unique<delivery::Deliverer>(*s->store, *s->blobs, *s->bus, limits);
   s->event_log = std::make_unique<store::EventLogSink>(*s->store);
   s->manager = std::make_unique<manage::Manager>(*s->store, *s->keyring, *s->event_log, *s->clock);
+  s->manager->set_zone_defaults(manage::ZoneDefaults::from_config(*config));
   s->throttle = std::make_unique<auth::Throttle>();
   s->maildrop_locks = std::make_unique<IdLocks>();
   dns::CaresOptions dns_options;
@@ -36,6 +37,8 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
   routes.max_waiting = 4096;   // the queue has at most a few hundred groups under way
   routes.timeout = std::chrono::seconds(config->dns.route_timeout_seconds);
   s->route_lookups = std::make_unique<dns::LookupRunner>(*s->resolver, routes);
+  s->zones = std::make_unique<manage::StoreZones>(*s->store);
+  s->zone_resolver = std::make_unique<dns::ZoneResolver>(*s->zones, s->resolver.get());
   return s;
 }
 

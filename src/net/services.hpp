@@ -14,7 +14,9 @@
 #include "dns/lookup_runner.hpp"
 #include "dns/resolver.hpp"
 #include "dns/spf_runner.hpp"
+#include "dns/zone_resolver.hpp"
 #include "manage/manager.hpp"
+#include "manage/zone_source.hpp"
 #include "store/blob_store.hpp"
 #include "store/event_log.hpp"
 #include "store/store.hpp"
@@ -38,6 +40,13 @@ struct Services {
   std::unique_ptr<dns::Resolver> resolver;
   std::unique_ptr<dns::SpfRunner> spf;       // SPF checks of the MX on threads of their own ([dns]); asks `resolver`
   std::unique_ptr<dns::LookupRunner> route_lookups;  // the outbound queue's MX/address lookups, own threads ([dns])
+  std::unique_ptr<manage::StoreZones> zones;         // the served zones, checked on demand (CLI, management)
+  // The served zones as the DNS listener answers them: never touches the
+  // store when asked; the server refreshes it from a worker (set by serve).
+  std::unique_ptr<manage::StoreZones> dns_zones;
+  // The served zones first, then `resolver`: for the zone editor's SPF
+  // analysis. Blocking like `resolver`.
+  std::unique_ptr<dns::ZoneResolver> zone_resolver;
 };
 
 // Opens everything under config.data_dir (creating the folder, the database,
