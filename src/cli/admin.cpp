@@ -53,7 +53,8 @@ json to_json(const store::MailService& s) {
 }
 json to_json(const store::Domain& d) {
   json j = {{"id", d.id},           {"service_id", d.service_id},       {"name", d.name},
-            {"spf_fail", to_string(d.spf_fail)}, {"verified", d.verified}};
+            {"spf_fail", to_string(d.spf_fail)}, {"dmarc_reject", to_string(d.dmarc_reject)},
+            {"verified", d.verified}};
   if (!d.verified) {
     j["verification_name"] = manage::verification_name(d.name);
     j["verification_value"] = manage::verification_value(d.verify_token);
@@ -261,16 +262,35 @@ int domain_remove(Ctx& c) {
   return done(c, {{"removed", c.args.domain}}, fmt::format("domain '{}' removed", c.args.domain));
 }
 int domain_set(Ctx& c) {
-  auto policy = store::parse_spf_fail_policy(c.args.spf_fail);
-  if (!policy) {
+  if (c.args.spf_fail.empty() && c.args.dmarc_reject.empty()) {
+    std::fprintf(stderr, "estafeta: give --spf-fail or --dmarc-reject\n");
+    return kExitUsage;
+  }
+  auto spf = store::parse_spf_fail_policy(c.args.spf_fail);
+  if (!c.args.spf_fail.empty() && !spf) {
     std::fprintf(stderr, "estafeta: --spf-fail must be junk or reject\n");
     return kExitUsage;
   }
-  auto d = c.m.set_domain_spf_fail(c.actor, c.args.domain, *policy);
-  if (!d) return report(d.error());
-  return done(c, to_json(*d),
-              fmt::format("domain '{}': mail failing SPF is {}", d->name,
-                          *policy == store::SpfFailPolicy::reject ? "refused (550 5.7.23)" : "filed in Junk"));
+  auto dmarc = store::parse_dmarc_reject_policy(c.args.dmarc_reject);
+  if (!c.args.dmarc_reject.empty() && !dmarc) {
+    std::fprintf(stderr, "estafeta: --dmarc-reject must be reject or quarantine\n");
+    return kExitUsage;
+  }
+  std::string human;
+  Result<store::Domain> d = fail(ErrorKind::internal, "nothing changed");
+  if (spf) {
+    d = c.m.set_domain_spf_fail(c.actor, c.args.domain, *spf);
+    if (!d) return report(d.error());
+    human = fmt::format("domain '{}': mail failing SPF is {}", d->name,
+                        *spf == store::SpfFailPolicy::reject ? "refused (550 5.7.23)" : "filed in Junk");
+  }
+  if (dmarc) {
+    d = c.m.set_domain_dmarc_reject(c.actor, c.args.domain, *dmarc);
+    if (!d) return report(d.error());
+    human += fmt::format("{}domain '{}': mail failing DMARC under p=reject is {}", human.empty() ? "" : "\n", d->name,
+                         *dmarc == store::DmarcRejectPolicy::reject ? "refused (550 5.7.1)" : "filed in Junk");
+  }
+  return done(c, to_json(*d), human);
 }
 
 // --- address

@@ -41,6 +41,7 @@ struct AdminArgs {
   std::optional<std::string> quota_messages;
   std::optional<std::string> save_sent;
   std::string spf_fail;               // domain set: "junk" or "reject"
+  std::string dmarc_reject;           // domain set: "reject" or "quarantine"
 };
 
 // "org create", "user list", … as two words.

@@ -78,7 +78,9 @@ void add_admin(CLI::App& app, Admin& a) {
       ->required();
   auto* ds = verb(domain, a, "set", "Change a domain's settings");
   ds->add_option("DOMAIN", x.domain)->required();
-  ds->add_option("--spf-fail", x.spf_fail, "Mail whose SPF check fails: junk (the default) or reject")->required();
+  ds->add_option("--spf-fail", x.spf_fail, "Mail whose SPF check fails: junk (the default) or reject");
+  ds->add_option("--dmarc-reject", x.dmarc_reject,
+                 "Mail failing DMARC whose sender asks p=reject: reject (the default) or quarantine (Junk)");
 
   auto* address = admin->add_subcommand("address", "Mail addresses")->require_subcommand(1)->fallthrough();
   verb(address, a, "create", "Create an address (with its default folders)")->add_option("ADDRESS", x.address)->required();

@@ -161,6 +161,11 @@ class Manager {
   // fails: Junk (the default) or refuse it.
   Result<store::Domain> set_domain_spf_fail(const Actor& actor, const std::string& domain,
                                             store::SpfFailPolicy policy);
+  // What the MX does with mail to the domain's addresses that fails DMARC
+  // where the sender's policy is p=reject: refuse it (the default), or
+  // file it in Junk only.
+  Result<store::Domain> set_domain_dmarc_reject(const Actor& actor, const std::string& domain,
+                                                store::DmarcRejectPolicy policy);
 
   // Accesses.
   Result<store::Access> grant_access(const Actor& actor, const std::string& address, const std::string& login,

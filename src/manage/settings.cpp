@@ -46,4 +46,13 @@ Result<store::Domain> Manager::set_domain_spf_fail(const Actor& actor, const std
   return d;
 }
 
+Result<store::Domain> Manager::set_domain_dmarc_reject(const Actor& actor, const std::string& domain,
+                                                       store::DmarcRejectPolicy policy) {
+  auto [d, org_id] = TRY(managed_domain(actor, domain));
+  TRY(m_store.set_domain_dmarc_reject(d.id, policy));
+  d.dmarc_reject = policy;
+  audit(actor, org_id, "domain.update", d.name, fmt::format("dmarc_reject={}", store::to_string(policy)));
+  return d;
+}
+
 }  // namespace estafeta::manage

@@ -37,6 +37,12 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
   routes.max_waiting = 4096;   // the queue has at most a few hundred groups under way
   routes.timeout = std::chrono::seconds(config->dns.route_timeout_seconds);
   s->route_lookups = std::make_unique<dns::LookupRunner>(*s->resolver, routes);
+  dns::LookupRunnerOptions auth;
+  auth.threads = config->dns.max_spf_checks;
+  auth.per_key = config->dns.max_spf_checks_per_ip;
+  auth.timeout = std::chrono::seconds(config->dns.spf_timeout_seconds);
+  s->auth_lookups = std::make_unique<dns::LookupRunner>(*s->resolver, auth);
+  s->dkim_signer = std::make_unique<manage::DkimSigner>(*s->store, *s->keyring);
   s->zones = std::make_unique<manage::StoreZones>(*s->store);
   s->zone_resolver = std::make_unique<dns::ZoneResolver>(*s->zones, s->resolver.get());
   return s;

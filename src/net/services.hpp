@@ -15,6 +15,7 @@
 #include "dns/resolver.hpp"
 #include "dns/spf_runner.hpp"
 #include "dns/zone_resolver.hpp"
+#include "manage/dkim_signer.hpp"
 #include "manage/manager.hpp"
 #include "manage/zone_source.hpp"
 #include "store/blob_store.hpp"
@@ -40,6 +41,9 @@ struct Services {
   std::unique_ptr<dns::Resolver> resolver;
   std::unique_ptr<dns::SpfRunner> spf;       // SPF checks of the MX on threads of their own ([dns]); asks `resolver`
   std::unique_ptr<dns::LookupRunner> route_lookups;  // the outbound queue's MX/address lookups, own threads ([dns])
+  // The MX's DKIM and DMARC checks, on threads of their own ([dns] SPF limits).
+  std::unique_ptr<dns::LookupRunner> auth_lookups;
+  std::unique_ptr<manage::DkimSigner> dkim_signer;   // submission: DKIM signatures of served domains
   std::unique_ptr<manage::StoreZones> zones;         // the served zones, checked on demand (CLI, management)
   // The served zones as the DNS listener answers them: never touches the
   // store when asked; the server refreshes it from a worker (set by serve).

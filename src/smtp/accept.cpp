@@ -72,6 +72,19 @@ Reply Session::accept_message(std::string message) {
     }
     spf = *verdict;
   }
+  // MX: DKIM and DMARC (smtp/message_auth.hpp), run by the transport on a
+  // DNS thread while the message waits, or here when there is no transport.
+  std::optional<MessageAuth> auth;
+  if (m_options.role == Role::mx) {
+    if (!m_auth) {
+      m_pending_message = std::make_shared<std::string>(std::move(message));
+      if (m_options.message_auth_by_transport) return Reply{"", Reply::Next::message_auth};
+      m_auth = authenticate_message(*message_auth_job(), *m_services.resolver);
+      message = std::move(*m_pending_message);
+      m_pending_message.reset();
+    }
+    auth = std::move(m_auth);
+  }
   auto recipients = std::move(m_recipients);
   auto mail = *m_mail;
   reset_transaction();
@@ -97,6 +110,41 @@ Reply Session::accept_message(std::string message) {
     log::info("smtp.forged_results_removed", {{"ip", m_options.peer_ip}, {"count", removed}});
   auto helo = valid_helo();
 
+  // Submission: signed for the From domain when it is served here (its
+  // active DKIM keys). A key that cannot be used leaves the message
+  // unsigned rather than unsent; the log says why.
+  if (m_options.role == Role::submission && m_services.dkim_signer) {
+    auto froms = mime::header_addresses(message, "From");
+    if (!froms.empty()) {
+      auto domain = ascii_lower(froms[0].substr(address_at(froms[0]) + 1));
+      auto signatures = m_services.dkim_signer->signatures(message, domain, now);
+      if (signatures) message = *signatures + message;
+      else log::error("smtp.dkim_sign_failed", {{"domain", domain}, {"detail", signatures.error().detail}});
+    }
+  }
+
+  // MX: the DMARC policy of the From domain (RFC 7489 §6.6.4, §6.7):
+  // p=reject refuses the message unless a recipient's domain only files
+  // such mail in Junk; p=quarantine files it in Junk.
+  bool dmarc_junk = false;
+  if (auth && auth->ran && auth->dmarc.verdict == dns::dmarc::Verdict::fail) {
+    if (auth->dmarc.applied == dns::dmarc::Policy::reject) {
+      bool quarantine_only = false;
+      for (auto& r : recipients)
+        if (r.local) {
+          auto d = store.find_domain(r.local->address.substr(address_at(r.local->address) + 1));
+          quarantine_only = quarantine_only || (d && d->dmarc_reject == store::DmarcRejectPolicy::quarantine);
+        }
+      if (!quarantine_only) {
+        log::info("smtp.dmarc_rejected", {{"ip", m_options.peer_ip}, {"from", auth->dmarc.from_domain},
+                                          {"reason", auth->dmarc.reason}});
+        return error(550, "5.7.1", fmt::format("message refused: it fails the DMARC policy (p=reject) of {}",
+                                               auth->dmarc.from_domain));
+      }
+    }
+    if (auth->dmarc.applied != dns::dmarc::Policy::none) dmarc_junk = true;
+  }
+
   auto qid = new_queue_id();
   std::string with = m_options.role == Role::submission ? "ESMTPSA" : (m_options.tls_active ? "ESMTPS" : "ESMTP");
   if (mail.smtputf8) with = "UTF8" + with.substr(1);  // RFC 6531 §3.7.3: UTF8SMTP…
@@ -118,8 +166,9 @@ Reply Session::accept_message(std::string message) {
     // The MAIL FROM identity (RFC 7208 §2.4): postmaster@HELO for the null
     // reverse-path, none when the HELO is no domain or literal.
     std::string identity = !sender.empty() ? sender : helo ? "postmaster@" + *helo : "";
-    spf_headers = fmt::format("Authentication-Results: {}; spf={}{}\r\n", m_options.hostname, result,
-                              identity.empty() ? "" : " smtp.mailfrom=" + result_value(identity));
+    spf_headers = fmt::format("Authentication-Results: {}; spf={}{}{}\r\n", m_options.hostname, result,
+                              identity.empty() ? "" : " smtp.mailfrom=" + result_value(identity),
+                              auth ? dkim_dmarc_results(*auth) : "");
     spf_headers += fmt::format("Received-SPF: {} ({}: {}) client-ip={};{}{}{}\r\n", result, m_options.hostname,
                                spf_comment(*spf, identity, m_options.peer_ip), spf_value(m_options.peer_ip),
                                identity.empty() ? "" : " envelope-from=" + quoted_string(identity) + ";",
@@ -127,6 +176,7 @@ Reply Session::accept_message(std::string message) {
                                spf->problem.empty() ? "" : " problem=" + quoted_string(spf->problem.substr(0, 200)) + ";");
     log::info("smtp.spf", {{"queue_id", qid}, {"result", result}, {"ip", m_options.peer_ip}, {"from", identity}});
   }
+  junk = junk || dmarc_junk;
   std::string full = spf_headers + received + message;
   if (full.size() > m_options.max_message_size)
     return error(552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));

@@ -24,6 +24,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "auth/throttle.hpp"
 #include "core/log.hpp"
 #include "net/connection.hpp"
 #include "net/offload.hpp"
@@ -60,6 +61,9 @@ class Driver {
   // Runs the SPF check the session still needs (Session::spf_job), if any,
   // and hands it the verdict.
   asio::awaitable<void> supply_spf();
+  // After Next::message_auth: runs the waiting message's DKIM and DMARC
+  // checks on the DNS threads and returns the session's real reply.
+  asio::awaitable<Reply> finish_message(Reply reply);
   // One command line, with the SPF check between two tries when RCPT asks for it.
   asio::awaitable<Reply> run_command(const std::string& line);
   void set_timeout(std::chrono::minutes t) { m_c.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(t)); }
@@ -127,6 +131,15 @@ asio::awaitable<void> Driver::supply_spf() {
   if (!job || !m_env.services->spf) co_return;
   auto verdict = co_await await_spf(*m_env.services->spf, std::move(*job));
   m_session.set_spf(std::move(verdict));
+}
+
+asio::awaitable<Reply> Driver::finish_message(Reply r) {
+  if (r.next != Reply::Next::message_auth) co_return r;
+  std::optional<MessageAuth> result;
+  if (auto job = m_session.message_auth_job(); job && m_env.services->auth_lookups)
+    result = co_await await_message_auth(*m_env.services->auth_lookups, auth::peer_group(m_env.peer_ip), std::move(*job));
+  m_session.set_message_auth(std::move(result));
+  co_return co_await net::offload(*m_env.workers, [this] { return m_session.resume_message(); });
 }
 
 asio::awaitable<Reply> Driver::run_command(const std::string& line) {
@@ -221,6 +234,7 @@ asio::awaitable<void> Driver::run() {
         if (status == DataReader::Status::need_more) break;
         if (m_data->problem() == DataReader::Problem::none) co_await supply_spf();
         auto r = co_await net::offload(workers, [this] { return m_session.finish_data(*m_data); });
+        r = co_await finish_message(std::move(r));
         m_data.reset();
         m_mode = Mode::command;
         set_timeout(kCommandTimeout);
@@ -241,6 +255,7 @@ asio::awaitable<void> Driver::run() {
         } else {
           if (m_bdat_last) co_await supply_spf();
           r = co_await net::offload(workers, [this] { return m_session.bdat_chunk(std::move(m_chunk), m_bdat_last); });
+          r = co_await finish_message(std::move(r));
         }
         m_chunk.clear();
         m_chunk.shrink_to_fit();
@@ -284,6 +299,7 @@ SessionOptions options_for(const net::Connection& c, const net::SessionEnv& env)
   o.plaintext_auth = env.listener->plaintext_auth;
   o.max_message_size = config.limits.max_message_size;
   o.spf_by_transport = env.services->spf != nullptr;
+  o.message_auth_by_transport = env.services->auth_lookups != nullptr;
   return o;
 }
 

@@ -6,7 +6,13 @@
 // own. After DATA there is one reply for the whole message ("The SMTP model
 // does not allow for partial failures at this point", RFC 5321 §4.1.1.4), so
 // a decision there would impose one recipient's policy on the others.
+#include <random>
+
 #include <fmt/format.h>
+
+#include "core/ascii.hpp"
+#include "mime/parsed_message.hpp"
+#include "smtp/parser.hpp"
 
 #include "core/log.hpp"
 #include "smtp/reply.hpp"
@@ -41,6 +47,34 @@ void Session::set_spf(std::optional<dns::SpfResult> verdict) {
   if (!m_mail) return;  // the transaction ended meanwhile
   m_spf = std::move(verdict);
   m_spf_busy = !m_spf;
+}
+
+std::optional<MessageAuthJob> Session::message_auth_job() const {
+  if (m_options.role != Role::mx || !m_pending_message || m_auth) return std::nullopt;
+  MessageAuthJob job;
+  job.message = m_pending_message;
+  for (auto& from : mime::header_addresses(*m_pending_message, "From"))
+    job.from_domains.push_back(ascii_lower(from.substr(address_at(from) + 1)));
+  job.spf = m_spf ? m_spf->code : dns::SpfResult::temperror;
+  auto sender = m_mail && m_mail->sender ? m_mail->sender->address() : std::string();
+  job.spf_domain = !sender.empty() ? ascii_lower(sender.substr(address_at(sender) + 1)) : valid_helo().value_or("");
+  job.now = m_services.clock->now();
+  thread_local std::mt19937 rng{std::random_device{}()};
+  job.sample = static_cast<int>(rng() % 100);
+  return job;
+}
+
+void Session::set_message_auth(std::optional<MessageAuth> result) {
+  if (!m_pending_message) return;  // the transaction ended meanwhile
+  m_auth = result ? std::move(*result) : checks_not_run();
+}
+
+Reply Session::resume_message() {
+  if (!m_pending_message) return error(503, "5.5.1", "no message waiting");
+  // The checks' thread may still hold the message when their time ran out.
+  auto message = m_pending_message.use_count() == 1 ? std::move(*m_pending_message) : *m_pending_message;
+  m_pending_message.reset();
+  return accept_message(std::move(message));
 }
 
 const dns::SpfResult* Session::spf_verdict() {

@@ -50,6 +50,8 @@ void Session::reset_transaction() {
   m_recipients.clear();
   m_spf.reset();
   m_spf_busy = false;
+  m_pending_message.reset();
+  m_auth.reset();
   m_chunks.clear();
   m_chunks.shrink_to_fit();
   m_chunk_error = false;

@@ -35,6 +35,7 @@
 #include "net/services.hpp"
 #include "smtp/command.hpp"
 #include "smtp/data_reader.hpp"
+#include "smtp/message_auth.hpp"
 
 namespace estafeta::smtp {
 
@@ -49,13 +50,18 @@ struct SessionOptions {
   bool plaintext_auth = false;  // loopback test listeners only
   std::uint64_t max_message_size = 50ull * 1024 * 1024;
   bool spf_by_transport = false;  // SPF verdicts come through set_spf() (see above)
+  // DKIM and DMARC results come through set_message_auth() (Next::message_auth).
+  bool message_auth_by_transport = false;
   std::size_t max_recipients = 100;
   int max_errors = 10;
 };
 
 struct Reply {
   std::string out;
-  enum class Next { read, data, bdat, auth, start_tls, close, spf } next = Next::read;
+  // message_auth: the message is complete and waits for its DKIM and DMARC
+  // checks (message_auth_job); run them, hand the result in
+  // (set_message_auth), then call resume_message for the real reply.
+  enum class Next { read, data, bdat, auth, start_tls, close, spf, message_auth } next = Next::read;
   std::uint64_t bdat_size = 0;  // with Next::bdat: the octets to read raw
   bool bdat_last = false;
   // With Next::bdat: the chunk was refused; its octets are read and dropped
@@ -91,6 +97,11 @@ class Session {
   // Its verdict; nullopt when the check could not run now (too many at
   // once): the session then answers 451 4.4.3 where it needs it.
   void set_spf(std::optional<dns::SpfResult> verdict);
+  // After Next::message_auth: the checks the waiting message needs, their
+  // result (nullopt: they could not run now), and the reply to the message.
+  std::optional<MessageAuthJob> message_auth_job() const;
+  void set_message_auth(std::optional<MessageAuth> result);
+  Reply resume_message();
   // After Next::auth: the client's next line.
   Reply auth_step(std::string_view line);
   void tls_started();
@@ -145,6 +156,8 @@ class Session {
   std::vector<Recipient> m_recipients;
   std::optional<dns::SpfResult> m_spf;  // this transaction's verdict, once evaluated
   bool m_spf_busy = false;              // this transaction's check could not run
+  std::shared_ptr<std::string> m_pending_message;  // complete, waiting for its DKIM/DMARC checks
+  std::optional<MessageAuth> m_auth;               // their result
   std::string m_chunks;              // BDAT so far
   bool m_chunk_error = false;
   std::optional<store::LoginCandidate> m_who;

@@ -8,7 +8,9 @@
 
 #include <optional>
 
+#include "dns/lookup_runner.hpp"
 #include "dns/spf_runner.hpp"
+#include "smtp/message_auth.hpp"
 
 namespace estafeta::smtp {
 
@@ -18,5 +20,11 @@ namespace estafeta::smtp {
 // Lifetime: safe when the session ends or the io_context is torn down
 // while the check runs — the callback then finds no one to wake.
 boost::asio::awaitable<std::optional<dns::SpfResult>> await_spf(dns::SpfRunner& runner, dns::SpfJob job);
+
+// The DKIM and DMARC checks of `job` on `runner`, keyed by `client` (the
+// peer's group); nullopt when they could not run (too many at once) or
+// took longer than the runner's timeout. Same lifetime rules.
+boost::asio::awaitable<std::optional<MessageAuth>> await_message_auth(dns::LookupRunner& runner, std::string client,
+                                                                      MessageAuthJob job);
 
 }  // namespace estafeta::smtp

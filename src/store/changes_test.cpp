@@ -762,6 +762,7 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
   auto fresh_schema = raw_int("SELECT count(*) FROM sqlite_master");
   for (auto* t : {"mailbox", "message", "address", "blob"}) without_autoincrement(t);
   raw("DROP TABLE dkim_key; DROP TABLE dns_record; DROP TABLE dns_zone; DELETE FROM counter WHERE name = 'zones'; "
+      "ALTER TABLE domain DROP COLUMN dmarc_reject; "
       "ALTER TABLE domain DROP COLUMN verified; ALTER TABLE domain DROP COLUMN verify_token; PRAGMA user_version = 7");
   EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE sql LIKE '%AUTOINCREMENT%' AND name = 'mailbox'"), 0);
 
@@ -785,6 +786,7 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
 TEST_F(ChangesTest, MigratesFromSchemaOne) {
   auto u = append(m_inbox, 2);
   raw("DROP TABLE dkim_key; DROP TABLE dns_record; DROP TABLE dns_zone; DELETE FROM counter WHERE name = 'zones'; "
+      "ALTER TABLE domain DROP COLUMN dmarc_reject; "
       "DROP TABLE expunged; DROP TABLE event_log; DROP TABLE queue_rcpt; DROP TABLE queue; DROP TABLE trace; "
       "DROP TRIGGER message_used; DROP TRIGGER message_unused; DROP TRIGGER message_moved; "
       "DROP TRIGGER mailbox_unused; ALTER TABLE address DROP COLUMN quota_bytes; "

@@ -73,6 +73,7 @@ class Store : public ZoneStore {
   virtual Result<std::vector<Domain>> list_domains(std::optional<Id> service_id) = 0;
   virtual Status remove_domain(Id id) = 0;  // in_use while it has addresses
   virtual Status set_domain_spf_fail(Id id, SpfFailPolicy policy) = 0;
+  virtual Status set_domain_dmarc_reject(Id id, DmarcRejectPolicy policy) = 0;
   virtual Status set_domain_verified(Id id) = 0;
 
   // --- addresses

@@ -36,6 +36,16 @@ std::optional<SpfFailPolicy> parse_spf_fail_policy(std::string_view text) {
   return std::nullopt;
 }
 
+const char* to_string(DmarcRejectPolicy policy) {
+  return policy == DmarcRejectPolicy::quarantine ? "quarantine" : "reject";
+}
+
+std::optional<DmarcRejectPolicy> parse_dmarc_reject_policy(std::string_view text) {
+  if (ascii_iequals(text, "reject")) return DmarcRejectPolicy::reject;
+  if (ascii_iequals(text, "quarantine")) return DmarcRejectPolicy::quarantine;
+  return std::nullopt;
+}
+
 bool QuotaUsage::fits(std::uint64_t add_bytes, std::uint64_t add_messages) const {
   // Written so that no sum can overflow.
   if (limit_bytes && (bytes > *limit_bytes || add_bytes > *limit_bytes - bytes)) return false;

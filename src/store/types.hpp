@@ -47,6 +47,12 @@ enum class SpfFailPolicy { junk, reject };
 const char* to_string(SpfFailPolicy policy);
 std::optional<SpfFailPolicy> parse_spf_fail_policy(std::string_view text);  // "junk" | "reject"
 
+// What the MX does with mail whose From domain's DMARC policy is p=reject
+// and which fails DMARC: refuse it (550 5.7.1), or only file it in Junk.
+enum class DmarcRejectPolicy { reject, quarantine };
+const char* to_string(DmarcRejectPolicy policy);
+std::optional<DmarcRejectPolicy> parse_dmarc_reject_policy(std::string_view text);  // "reject" | "quarantine"
+
 // A domain is local (the MX takes its mail, submission delivers to it at
 // once, addresses may be created in it) only once its organisation has
 // proven control of it: a DNS TXT record with the claim's token, or an
@@ -60,6 +66,7 @@ struct Domain {
   SpfFailPolicy spf_fail = SpfFailPolicy::junk;
   bool verified = true;
   std::string verify_token;  // pending claims: the value to publish (public, not a secret)
+  DmarcRejectPolicy dmarc_reject = DmarcRejectPolicy::reject;
 };
 
 // What an administrator sets per address (estafeta admin address set).

@@ -327,13 +327,14 @@ def make_message(subject, msgid, sender="Ana <ana@example.org>", to=DEMO_ADDRESS
             % (sender, to, subject, msgid, extra, body)).encode()
 
 
-TRACE_FIELDS = (b"received:", b"received-spf:", b"authentication-results:")
+TRACE_FIELDS = (b"received:", b"received-spf:", b"authentication-results:", b"dkim-signature:")
 
 
 def strip_received(raw):
-    """The message as the client sent it: without the trace fields the
-    server prepended (Received:, and on the MX Received-SPF: and
-    Authentication-Results:)."""
+    """The message as the client sent it: without the fields the server
+    prepended (Received:, on the MX Received-SPF: and
+    Authentication-Results:, on submission from a served domain its
+    DKIM-Signature: fields)."""
     while raw[:24].lower().startswith(TRACE_FIELDS):
         m = re.match(rb"[^:]+:.*?\r\n(?![ \t])", raw, re.S)
         raw = raw[m.end():]

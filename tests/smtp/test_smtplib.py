@@ -12,6 +12,7 @@ Every delivery is checked by reading the mailbox back over IMAP.
 """
 
 import base64
+import re
 import smtplib
 import ssl
 import time
@@ -554,6 +555,10 @@ class SubmissionTest(SmtpTestCase):
         self.assertEqual(s.sendmail(DEMO_ADDRESS, [TEAM], msg), {})
         delivered = self.assertStoredOnce(msgid, user=TEAM, password=self.team_password)
         self.assertEqual(strip_received(delivered.raw), msg)
+        # Signed for demo.example with both of its keys (Ed25519 and RSA).
+        unfolded = re.sub(rb"\r\n[ \t]+", b" ", delivered.raw)
+        signatures = re.findall(rb"(?im)^DKIM-Signature:[^\r]*\ba=([a-z0-9-]+);[^\r]*\bd=([a-z.]+);", unfolded)
+        self.assertEqual(sorted(signatures), [(b"ed25519-sha256", b"demo.example"), (b"rsa-sha256", b"demo.example")])
         self.assertNotIn("\\Seen", delivered.flags)
         sent = self.assertStoredOnce(msgid, folder="Sent")
         self.assertIn("\\Seen", sent.flags)

@@ -236,6 +236,14 @@ Status SqliteStore::set_domain_spf_fail(Id id, SpfFailPolicy policy) {
   return {};
 }
 
+Status SqliteStore::set_domain_dmarc_reject(Id id, DmarcRejectPolicy policy) {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare("UPDATE domain SET dmarc_reject = ? WHERE id = ?"));
+  TRY(st.bind_all(std::string(to_string(policy)), id).run());
+  if (m_db->changes() == 0) return fail(ErrorKind::not_found, "no such domain");
+  return {};
+}
+
 // --- addresses
 
 Result<Address> SqliteStore::address_where(std::string_view where, std::int64_t id, const std::string* text) {

@@ -30,7 +30,7 @@ inline MailService read_service(const Statement& s) {
   return {s.int64(0), s.int64(1), s.text(2), s.int64(3) != 0, s.int64(4)};
 }
 
-inline constexpr const char* kDomainColumns = "id, service_id, name, created, spf_fail, verified, verify_token";
+inline constexpr const char* kDomainColumns = "id, service_id, name, created, spf_fail, verified, verify_token, dmarc_reject";
 inline Domain read_domain(const Statement& s) {
   return {.id = s.int64(0),
           .service_id = s.int64(1),
@@ -38,7 +38,8 @@ inline Domain read_domain(const Statement& s) {
           .created = s.int64(3),
           .spf_fail = parse_spf_fail_policy(s.text(4)).value_or(SpfFailPolicy::junk),
           .verified = s.int64(5) != 0,
-          .verify_token = s.text(6)};
+          .verify_token = s.text(6),
+          .dmarc_reject = parse_dmarc_reject_policy(s.text(7)).value_or(DmarcRejectPolicy::reject)};
 }
 
 inline std::optional<std::uint64_t> opt_uint64(const Statement& s, int col) {

@@ -374,7 +374,11 @@ ALTER TABLE domain ADD COLUMN verify_token TEXT NOT NULL DEFAULT '';
     // 10: DNS zones (one per domain, records in presentation form) and DKIM
     // keys (the private key sealed with the server key). The 'zones'
     // counter grows with every zone change: caches of zones compare it.
+    // Each domain's answer to a failed DMARC p=reject.
     m.push_back({R"sql(
+ALTER TABLE domain ADD COLUMN dmarc_reject TEXT NOT NULL DEFAULT 'reject'
+  CHECK (dmarc_reject IN ('reject', 'quarantine'));
+
 CREATE TABLE dns_zone (
   id        INTEGER PRIMARY KEY AUTOINCREMENT,
   domain_id INTEGER NOT NULL UNIQUE REFERENCES domain(id) ON DELETE CASCADE,

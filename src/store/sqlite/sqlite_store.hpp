@@ -45,6 +45,7 @@ class SqliteStore final : public Store {
   Result<std::vector<Domain>> list_domains(std::optional<Id> service_id) override;
   Status remove_domain(Id id) override;
   Status set_domain_spf_fail(Id id, SpfFailPolicy policy) override;
+  Status set_domain_dmarc_reject(Id id, DmarcRejectPolicy policy) override;
   Status set_domain_verified(Id id) override;
 
   Result<Address> create_address(Id domain_id, const std::string& local_part) override;
