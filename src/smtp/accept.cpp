@@ -176,6 +176,9 @@ Reply Session::accept_message(std::string message) {
                                spf->problem.empty() ? "" : " problem=" + quoted_string(spf->problem.substr(0, 200)) + ";");
     log::info("smtp.spf", {{"queue_id", qid}, {"result", result}, {"ip", m_options.peer_ip}, {"from", identity}});
   }
+  // A DKIM signature aligned with From (DMARC pass) vouches for mail that
+  // failed SPF on its way (forwarded mail): not Junk for SPF alone.
+  if (junk && auth && auth->ran && auth->dmarc.verdict == dns::dmarc::Verdict::pass) junk = false;
   junk = junk || dmarc_junk;
   std::string full = spf_headers + received + message;
   if (full.size() > m_options.max_message_size)
