@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/password.hpp"
+#include "manage/autoconfig.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/table.hpp"
@@ -311,6 +312,31 @@ int address_list(Ctx& c) {
   print_table({"ID", "ADDRESS", "ORG", "CREATED", "QUOTA", "MESSAGES", "SENT-COPY"}, rows, "no addresses");
   return kExitOk;
 }
+// An Apple configuration profile for the address on standard output; with
+// --login and --label, a new device password for that user's access
+// (labelled with the device) goes inside it.
+int address_profile(Ctx& c) {
+  auto v = c.m.show_address(c.actor, c.args.address);
+  if (!v) return report(v.error());
+  manage::ProfileOptions o;
+  o.address = v->address.address;
+  if (!c.args.label.empty()) {
+    if (c.args.login.empty()) {
+      std::fprintf(stderr, "estafeta: --label needs --login: whose access the device password belongs to\n");
+      return kExitUsage;
+    }
+    auto created = c.m.create_device_password(c.actor, o.address, c.args.login, c.args.label);
+    if (!created) return report(created.error());
+    o.password = created->password;
+    if (auto user = c.services.store->find_user(c.args.login)) o.display_name = user->display_name;
+  }
+  if (auto org = c.services.store->organisation(v->address.org_id)) o.organisation = org->name;
+  manage::MailEndpoints e;
+  e.host = c.services.config->hostname;
+  std::fputs(manage::apple_profile(o, e).c_str(), stdout);
+  return kExitOk;
+}
+
 int address_show(Ctx& c) {
   auto v = c.m.show_address(c.actor, c.args.address);
   if (!v) return report(v.error());
@@ -511,6 +537,7 @@ constexpr Verb kVerbs[] = {
     {"address", "delete", address_delete},
     {"address", "show", address_show},
     {"address", "set", address_set},
+    {"address", "profile", address_profile},
     {"access", "grant", access_grant},
     {"access", "revoke", access_revoke},
     {"access", "list", access_list},

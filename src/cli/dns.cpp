@@ -10,6 +10,7 @@
 #include "cli/context.hpp"
 #include "cli/table.hpp"
 #include "dns/spf_tools.hpp"
+#include "net/certificate.hpp"
 
 namespace estafeta::cli {
 
@@ -197,6 +198,32 @@ int dkim_advance(Ctx& c) {
   return done(c, {{"changed", *n}}, fmt::format("{} DKIM keys moved on", *n));
 }
 
+// --- the diagnostic
+int check(Ctx& c) {
+  auto& config = *c.services.config;
+  auto cert_path = config.tls.cert.empty() ? config.data_dir / "tls" / "cert.pem" : config.tls.cert;
+  manage::CertificateView cert;
+  if (auto info = net::certificate_info(cert_path)) {
+    cert.dns_names = info->dns_names;
+    cert.not_after = info->not_after;
+    cert.self_signed = info->self_signed;
+  }
+  auto d = c.m.diagnose_domain(c.actor, c.args.domain, *c.services.resolver, cert);
+  if (!d) return report(d.error());
+  if (c.args.json) {
+    json j = {{"domain", d->domain}, {"ok", d->ok()}, {"items", json::array()}};
+    for (auto& i : d->items)
+      j["items"].push_back({{"name", i.name}, {"level", to_string(i.level)}, {"message", i.message}, {"fix", i.fix}});
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    for (auto& i : d->items) {
+      std::printf("%-8s %-11s %s\n", to_string(i.level), i.name.c_str(), i.message.c_str());
+      if (!i.fix.empty()) std::printf("%-20s fix: %s\n", "", i.fix.c_str());
+    }
+  }
+  return d->ok() ? kExitOk : kExitFailed;
+}
+
 struct Verb {
   const char* noun;
   const char* verb;
@@ -207,7 +234,7 @@ constexpr Verb kVerbs[] = {
     {"zone", "list", zone_list},       {"zone", "show", zone_show},         {"zone", "create", zone_create},
     {"record", "add", record_add},     {"record", "edit", record_edit},     {"record", "delete", record_delete},
     {"spf", "check", spf_check},       {"spf", "merge", spf_merge},         {"dkim", "list", dkim_list},
-    {"dkim", "rotate", dkim_rotate},   {"dkim", "advance", dkim_advance},
+    {"dkim", "rotate", dkim_rotate},   {"dkim", "advance", dkim_advance},   {"check", "run", check},
 };
 
 }  // namespace

@@ -88,6 +88,10 @@ void add_admin(CLI::App& app, Admin& a) {
   verb(address, a, "delete", "Delete an address with its mail")->add_option("ADDRESS", x.address)->required();
   verb(address, a, "show", "An address's settings and how much of its quota is used")
       ->add_option("ADDRESS", x.address)->required();
+  auto* ap = verb(address, a, "profile", "An Apple .mobileconfig profile for the address, on standard output");
+  ap->add_option("ADDRESS", x.address)->required();
+  ap->add_option("--login", x.login, "The user whose device it is (with --label)");
+  ap->add_option("--label", x.label, "The device's name: a new device password for it goes into the profile");
   auto* as = verb(address, a, "set", "Change an address's quota and Sent copy");
   as->add_option("ADDRESS", x.address)->required();
   as->add_option("--quota", x.quota, "Storage over all folders: octets, 500M, 2G … or none");
@@ -175,6 +179,14 @@ void add_dns(CLI::App& app, Dns& d) {
   dr->add_option("DOMAIN", x.domain)->required();
   dr->add_flag("--now", x.now, "Sign with the new keys at once");
   verb(dkim, d, "advance", "Move every domain's keys along their rotation now (the server does it hourly)");
+
+  auto* check = dns->add_subcommand("check", "Diagnose a domain's public DNS and the certificate, with fixes");
+  check->fallthrough();
+  check->add_option("DOMAIN", x.domain)->required();
+  check->callback([&d] {
+    d.noun = "check";
+    d.verb = "run";
+  });
 }
 
 }  // namespace

@@ -32,6 +32,11 @@ Result<std::vector<MxRecord>> DeadlineResolver::mx(std::string_view name) {
   return m_inner.mx(name);
 }
 
+Result<std::vector<SrvRecord>> DeadlineResolver::srv(std::string_view name) {
+  TRY(check());
+  return m_inner.srv(name);
+}
+
 Result<std::vector<std::string>> DeadlineResolver::ptr(const IpAddress& ip) {
   TRY(check());
   return m_inner.ptr(ip);

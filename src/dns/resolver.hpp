@@ -40,7 +40,15 @@ struct MxRecord {
   std::string host;  // as published; "" or "." is a null MX (RFC 7505)
 };
 
-enum class RecordType { a, aaaa, mx, txt, ptr, cname };
+// RFC 2782: where a service of a domain is (RFC 6186 for mail clients).
+struct SrvRecord {
+  std::uint16_t priority = 0;
+  std::uint16_t weight = 0;
+  std::uint16_t port = 0;
+  std::string target;  // "" or "." : the service is not offered
+};
+
+enum class RecordType { a, aaaa, mx, txt, ptr, cname, srv };
 
 const char* to_string(RecordType type);
 
@@ -62,6 +70,8 @@ class Resolver {
   virtual Result<std::vector<MxRecord>> mx(std::string_view name) = 0;
   // Names of `ip` (PTR records under in-addr.arpa or ip6.arpa).
   virtual Result<std::vector<std::string>> ptr(const IpAddress& ip) = 0;
+  // Service locations (SRV records) of `name`, e.g. "_imaps._tcp.example.com".
+  virtual Result<std::vector<SrvRecord>> srv(std::string_view name) = 0;
 };
 
 // An in-memory zone. Records are added before use; lookups never change it,
@@ -75,7 +85,8 @@ class StaticResolver final : public Resolver {
   //   A "192.0.2.1"; AAAA "2001:db8::1"; MX "10 mx.example.com" (or just a
   //   host, preference 0); TXT any text (one record, already concatenated);
   //   PTR a host name, under `name` = the reverse name ("1.2.0.192.in-addr.arpa");
-  //   CNAME the target name (a name with a CNAME has no other records).
+  //   CNAME the target name (a name with a CNAME has no other records);
+  //   SRV "priority weight port target".
   // Errors: invalid (bad address, bad preference).
   Status add(std::string_view name, RecordType type, std::string_view value);
   void add_txt(std::string_view name, std::string text);
@@ -95,6 +106,8 @@ class StaticResolver final : public Resolver {
   Result<std::vector<IpAddress>> aaaa(std::string_view name) override;
   Result<std::vector<MxRecord>> mx(std::string_view name) override;
   Result<std::vector<std::string>> ptr(const IpAddress& ip) override;
+  Result<std::vector<SrvRecord>> srv(std::string_view name) override;
+  void add_srv(std::string_view name, SrvRecord record);
 
  private:
   struct Node {
@@ -103,6 +116,7 @@ class StaticResolver final : public Resolver {
     std::vector<IpAddress> aaaa;
     std::vector<MxRecord> mx;
     std::vector<std::string> ptr;
+    std::vector<SrvRecord> srv;
     std::optional<std::string> cname;
     std::set<RecordType> timeouts;
     bool all_timeout = false;

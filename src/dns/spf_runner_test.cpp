@@ -43,6 +43,7 @@ class GateResolver final : public Resolver {
   Result<std::vector<IpAddress>> a(std::string_view) override { return std::vector<IpAddress>{}; }
   Result<std::vector<IpAddress>> aaaa(std::string_view) override { return std::vector<IpAddress>{}; }
   Result<std::vector<MxRecord>> mx(std::string_view) override { return std::vector<MxRecord>{}; }
+  Result<std::vector<SrvRecord>> srv(std::string_view) override { return std::vector<SrvRecord>{}; }
   Result<std::vector<std::string>> ptr(const IpAddress&) override { return std::vector<std::string>{}; }
 
  private:

@@ -23,6 +23,7 @@ const char* to_string(RecordType type) {
     case RecordType::txt: return "TXT";
     case RecordType::ptr: return "PTR";
     case RecordType::cname: return "CNAME";
+    case RecordType::srv: return "SRV";
   }
   return "?";
 }
@@ -60,6 +61,21 @@ Status StaticResolver::add(std::string_view name, RecordType type, std::string_v
     case RecordType::txt: add_txt(name, std::string(value)); return {};
     case RecordType::ptr: node(name).ptr.emplace_back(value); return {};
     case RecordType::cname: node(name).cname = std::string(value); return {};
+    case RecordType::srv: {
+      // "priority weight port target"
+      unsigned v[3] = {};
+      std::string_view rest = value;
+      for (auto& x : v) {
+        auto space = rest.find(' ');
+        auto [end, ec] = std::from_chars(rest.data(), rest.data() + std::min(space, rest.size()), x);
+        if (space == std::string_view::npos || ec != std::errc{} || end != rest.data() + space || x > 65535)
+          return fail(ErrorKind::invalid, "bad SRV record (priority weight port target)", std::string(value));
+        rest.remove_prefix(space + 1);
+      }
+      add_srv(name, {static_cast<std::uint16_t>(v[0]), static_cast<std::uint16_t>(v[1]),
+                     static_cast<std::uint16_t>(v[2]), std::string(rest)});
+      return {};
+    }
   }
   return fail(ErrorKind::invalid, "unknown record type");
 }
@@ -111,6 +127,12 @@ Result<std::vector<IpAddress>> StaticResolver::aaaa(std::string_view name) {
 }
 
 Result<std::vector<MxRecord>> StaticResolver::mx(std::string_view name) { return TRY(find(name, RecordType::mx))->mx; }
+
+Result<std::vector<SrvRecord>> StaticResolver::srv(std::string_view name) {
+  return TRY(find(name, RecordType::srv))->srv;
+}
+
+void StaticResolver::add_srv(std::string_view name, SrvRecord record) { node(name).srv.push_back(std::move(record)); }
 
 Result<std::vector<std::string>> StaticResolver::ptr(const IpAddress& ip) {
   return TRY(find(ip.reverse_name(), RecordType::ptr))->ptr;

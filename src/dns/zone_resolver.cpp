@@ -12,6 +12,7 @@ class NoResolver final : public Resolver {
   Result<std::vector<IpAddress>> aaaa(std::string_view) override { return none(); }
   Result<std::vector<MxRecord>> mx(std::string_view) override { return none(); }
   Result<std::vector<std::string>> ptr(const IpAddress&) override { return none(); }
+  Result<std::vector<SrvRecord>> srv(std::string_view) override { return none(); }
 
  private:
   static std::unexpected<Error> none() {
@@ -78,6 +79,16 @@ Result<std::vector<MxRecord>> ZoneResolver::mx(std::string_view query) {
   return from_zone<MxRecord>(*found, [](const ZoneRecord& r) {
     auto& mx = std::get<MxData>(r.data);
     return MxRecord{mx.preference, mx.exchange};
+  });
+}
+
+Result<std::vector<SrvRecord>> ZoneResolver::srv(std::string_view query) {
+  std::string name(query);
+  auto found = TRY(local(name, RrType::srv));
+  if (!found) return fallback().srv(name);
+  return from_zone<SrvRecord>(*found, [](const ZoneRecord& r) {
+    auto& s = std::get<SrvData>(r.data);
+    return SrvRecord{s.priority, s.weight, s.port, s.target};
   });
 }
 

@@ -27,6 +27,7 @@ class ZoneResolver final : public Resolver {
   Result<std::vector<IpAddress>> aaaa(std::string_view name) override;
   Result<std::vector<MxRecord>> mx(std::string_view name) override;
   Result<std::vector<std::string>> ptr(const IpAddress& ip) override;
+  Result<std::vector<SrvRecord>> srv(std::string_view name) override;
 
  private:
   // The records of `type` at `name` after CNAMEs inside the zones; nullopt

@@ -21,6 +21,7 @@
 #include "core/result.hpp"
 #include "dns/resolver.hpp"
 #include "dns/spf_tools.hpp"
+#include "manage/diagnostic.hpp"
 #include "store/store.hpp"
 
 namespace estafeta::manage {
@@ -205,6 +206,11 @@ class Manager {
   // `record` is empty; `resolver` should answer from the zones first.
   Result<dns::SpfAnalysis> analyze_spf(const Actor& actor, const std::string& domain, const std::string& record,
                                        dns::Resolver& resolver);
+
+  // The domain diagnostic (manage/diagnostic.hpp): MX, SPF, DKIM, DMARC,
+  // SRV, autoconfig and the certificate. `resolver` should be the network's.
+  Result<Diagnosis> diagnose_domain(const Actor& actor, const std::string& domain, dns::Resolver& resolver,
+                                    const CertificateView& certificate);
 
   // DKIM keys of a domain, newest first.
   Result<std::vector<DkimKeyView>> dkim_keys(const Actor& actor, const std::string& domain);

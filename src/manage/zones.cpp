@@ -22,8 +22,9 @@ ZoneDefaults ZoneDefaults::from_config(const Config& config) {
   d.mail_host = ascii_lower(config.hostname);
   d.nameservers = config.zones.nameservers;
   if (d.nameservers.empty()) d.nameservers = {d.mail_host};
-  d.hostmaster = config.zones.hostmaster;
-  d.spf_host = config.zones.spf_host;
+  // parse_config fills these in; a Config made in code may leave them empty.
+  d.hostmaster = config.zones.hostmaster.empty() ? "hostmaster@" + d.mail_host : config.zones.hostmaster;
+  d.spf_host = config.zones.spf_host.empty() ? "spf." + d.mail_host : config.zones.spf_host;
   d.addresses = config.zones.addresses;
   return d;
 }

@@ -8,6 +8,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <cctype>
+#include <ctime>
 #include <memory>
 
 #include <fmt/format.h>
@@ -117,6 +119,28 @@ Result<std::string> certificate_fingerprint(const std::filesystem::path& cert_pa
   std::string out;
   for (unsigned i = 0; i < n; ++i) out += fmt::format("{}{:02X}", i ? ":" : "", md[i]);
   return out;
+}
+
+Result<CertificateInfo> certificate_info(const std::filesystem::path& cert_path) {
+  auto pem = TRY(read_file(cert_path));
+  Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  Cert cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  if (!cert) return fail(ErrorKind::invalid, fmt::format("{} is not a PEM certificate", cert_path.string()));
+  CertificateInfo info;
+  auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; names && i < sk_GENERAL_NAME_num(names); ++i) {
+    auto* n = sk_GENERAL_NAME_value(names, i);
+    if (n->type != GEN_DNS) continue;
+    auto* s = n->d.dNSName;
+    std::string name(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), static_cast<std::size_t>(ASN1_STRING_length(s)));
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    info.dns_names.push_back(std::move(name));
+  }
+  GENERAL_NAMES_free(names);
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &tm) == 1) info.not_after = timegm(&tm);
+  info.self_signed = X509_NAME_cmp(X509_get_subject_name(cert.get()), X509_get_issuer_name(cert.get())) == 0;
+  return info;
 }
 
 }  // namespace estafeta::net

@@ -6,8 +6,10 @@
 // local clients can pin it. Plain OpenSSL; no Asio here.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -24,6 +26,14 @@ struct CertificateFiles {
 Result<CertificateFiles> ensure_certificate(const std::filesystem::path& configured_cert,
                                             const std::filesystem::path& configured_key,
                                             const std::filesystem::path& tls_dir, const std::string& hostname);
+
+// What the domain diagnostic checks of a certificate.
+struct CertificateInfo {
+  std::vector<std::string> dns_names;  // subject alternative names of type DNS, lower case
+  std::int64_t not_after = 0;          // Unix seconds
+  bool self_signed = false;            // issuer and subject the same
+};
+Result<CertificateInfo> certificate_info(const std::filesystem::path& cert);
 
 // SHA-256 fingerprint of a PEM certificate file, "AB:CD:…" (printed at start
 // so a user can check what their client shows).

@@ -1,6 +1,12 @@
 #include "web/router.hpp"
 
+#include <cctype>
+#include <optional>
+
 #include <fmt/format.h>
+
+#include "core/ascii.hpp"
+#include "manage/autoconfig.hpp"
 
 namespace estafeta::web {
 
@@ -25,6 +31,81 @@ Response healthz(net::Services& services, const Request&) {
   return r;
 }
 
+// The value of `name` in the query of `target`, percent-decoded
+// (RFC 3986 §2.1; '+' as a space, as forms send it); nullopt when absent.
+std::optional<std::string> query_param(std::string_view target, std::string_view name) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  for (auto rest = target.substr(q + 1); !rest.empty();) {
+    auto amp = rest.find('&');
+    auto pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) != name) continue;
+    std::string out;
+    auto value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+      if (value[i] == '%' && i + 2 < value.size() && hex(value[i + 1]) && hex(value[i + 2])) {
+        out += static_cast<char>(std::stoi(std::string(value.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+      } else {
+        out += value[i] == '+' ? ' ' : value[i];
+      }
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+manage::MailEndpoints endpoints(const net::Services& services) {
+  manage::MailEndpoints e;
+  e.host = ascii_lower(services.config->hostname);
+  return e;
+}
+
+// A verified domain served here, by name; nullopt otherwise.
+std::optional<std::string> served_domain(net::Services& services, std::string name) {
+  name = ascii_lower(name);
+  if (name.empty() || name.size() > 253) return std::nullopt;
+  auto d = services.store->find_domain(name);
+  if (!d || !d->verified) return std::nullopt;
+  return d->name;
+}
+
+Response xml(std::string body) {
+  Response r;
+  r.content_type = "application/xml; charset=utf-8";
+  r.body = std::move(body);
+  return r;
+}
+
+// Thunderbird (https://wiki.mozilla.org/Thunderbird:Autoconfiguration):
+// the domain from ?emailaddress=, or from the autoconfig.<domain> host.
+Response thunderbird(net::Services& services, const Request& req) {
+  std::string domain;
+  if (auto address = query_param(req.target, "emailaddress"); address && address->find('@') != std::string::npos) {
+    domain = address->substr(address->rfind('@') + 1);
+  } else if (auto host = req.headers.find("host"); host != req.headers.end()) {
+    domain = host->second.substr(0, host->second.rfind(':') == std::string::npos || host->second.back() == ']'
+                                        ? host->second.size()
+                                        : host->second.rfind(':'));
+    if (ascii_lower(domain).starts_with("autoconfig.")) domain = domain.substr(11);
+  }
+  auto served = served_domain(services, domain);
+  if (!served) return text(404, "no mail service for this domain\n");
+  return xml(manage::thunderbird_config(*served, endpoints(services)));
+}
+
+// Outlook's autodiscover (POX): the address in the request body.
+Response autodiscover(net::Services& services, const Request& req) {
+  auto address = manage::autodiscover_email(req.body);
+  if (!address) return xml(manage::autodiscover_error("no EMailAddress in the request"));
+  auto served = served_domain(services, address->substr(address->rfind('@') + 1));
+  if (!served) return xml(manage::autodiscover_error("this server has no mail service for that address"));
+  return xml(manage::autodiscover_response(*address, endpoints(services)));
+}
+
 struct Route {
   std::string_view path;
   std::string_view methods;  // as the Allow field lists them (RFC 9110 §10.2.1)
@@ -34,6 +115,10 @@ struct Route {
 
 constexpr Route kRoutes[] = {
     {"/healthz", "GET, HEAD", 0, &healthz},
+    {"/.well-known/autoconfig/mail/config-v1.1.xml", "GET, HEAD", 0, &thunderbird},
+    {"/mail/config-v1.1.xml", "GET, HEAD", 0, &thunderbird},
+    {"/autodiscover/autodiscover.xml", "POST", manage::kMaxAutodiscoverRequest, &autodiscover},
+    {"/Autodiscover/Autodiscover.xml", "POST", manage::kMaxAutodiscoverRequest, &autodiscover},
 };
 
 const Route* find_route(std::string_view target) {

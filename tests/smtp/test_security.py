@@ -383,9 +383,12 @@ class HeadersAndEnvelopesTest(Base):
                 ours = [r for r in results if r.lower().startswith("mx.e2e.test")]
                 self.assertEqual(len(ours), 1, results)
                 self.assertIn("other.example; spf=pass", results, "another server's results are kept")
-                # Our one field: "spf=…" and at most smtp.mailfrom, whose value
-                # is a plain address or one quoted-string.
-                m = re.fullmatch(r'mx\.e2e\.test; spf=(none|temperror)( smtp\.mailfrom=([^\s";()]+|"(?:[^"\\]|\\.)*"))?',
+                # Our one field: "spf=…" with at most smtp.mailfrom, whose value
+                # is a plain address or one quoted-string; then our own dkim
+                # (none: the message has no signature) and dmarc verdicts, with
+                # a comment of ours and the From domain.
+                m = re.fullmatch(r'mx\.e2e\.test; spf=(none|temperror)( smtp\.mailfrom=([^\s";()]+|"(?:[^"\\]|\\.)*"))?'
+                                 r'; dkim=none; dmarc=(none|temperror)( \([^()]*\))? header\.from=bank\.example',
                                  ours[0])
                 self.assertIsNotNone(m, ours[0])
                 head = stored.raw.split(b"\r\n\r\n")[0]

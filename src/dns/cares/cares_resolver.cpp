@@ -182,6 +182,19 @@ Result<std::vector<MxRecord>> CaresResolver::mx(std::string_view name) {
   return out;
 }
 
+Result<std::vector<SrvRecord>> CaresResolver::srv(std::string_view name) {
+  auto answer = TRY(query(name, ns_t_srv));
+  std::vector<SrvRecord> out;
+  if (answer.empty()) return out;
+  ares_srv_reply* reply = nullptr;
+  int st = ares_parse_srv_reply(answer.data(), static_cast<int>(answer.size()), &reply);
+  if (st == ARES_ENODATA) return out;
+  if (st != ARES_SUCCESS) return temporary(name, st);
+  for (auto* r = reply; r; r = r->next) out.push_back({r->priority, r->weight, r->port, r->host ? r->host : ""});
+  ares_free_data(reply);
+  return out;
+}
+
 Result<std::vector<std::string>> CaresResolver::txt(std::string_view name) {
   auto answer = TRY(query(name, ns_t_txt));
   std::vector<std::string> out;

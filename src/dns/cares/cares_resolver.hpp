@@ -37,6 +37,7 @@ class CaresResolver final : public Resolver {
   Result<std::vector<IpAddress>> aaaa(std::string_view name) override;
   Result<std::vector<MxRecord>> mx(std::string_view name) override;
   Result<std::vector<std::string>> ptr(const IpAddress& ip) override;
+  Result<std::vector<SrvRecord>> srv(std::string_view name) override;
 
  private:
   explicit CaresResolver(CaresOptions options) : m_options(std::move(options)) {}
