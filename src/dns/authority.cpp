@@ -72,19 +72,19 @@ Response::Rdata rdata_of(const ZoneRecord& r) {
 // The names of one zone as RFC 1034 §4.3.2 and RFC 4592 see them.
 class ZoneIndex {
  public:
-  explicit ZoneIndex(const Zone& zone) : m_zone(zone) {}
+  explicit ZoneIndex(const Zone& zone) : m_zone(&zone) {}
 
-  const Zone& zone() const { return m_zone; }
+  const Zone& zone() const { return *m_zone; }
 
   std::vector<const ZoneRecord*> at(const std::string& name) const {
     std::vector<const ZoneRecord*> out;
-    for (auto& r : m_zone.records)
+    for (auto& r : m_zone->records)
       if (r.name == name) out.push_back(&r);
     return out;
   }
 
   bool has_descendants(const std::string& name) const {
-    for (auto& r : m_zone.records)
+    for (auto& r : m_zone->records)
       if (r.name.size() > name.size() && in_zone(r.name, name)) return true;
     return false;
   }
@@ -99,9 +99,9 @@ class ZoneIndex {
   // RFC 4592 §3.3.1: the closest encloser is the longest existing ancestor;
   // its "*" child answers, if there is one.
   std::vector<const ZoneRecord*> wildcard(const std::string& name) const {
-    for (auto encloser = parent(name); in_zone(encloser, m_zone.apex); encloser = parent(encloser)) {
+    for (auto encloser = parent(name); in_zone(encloser, m_zone->apex); encloser = parent(encloser)) {
       if (!exists(encloser)) {
-        if (encloser == m_zone.apex) break;
+        if (encloser == m_zone->apex) break;
         continue;
       }
       return at("*." + encloser);
@@ -112,8 +112,8 @@ class ZoneIndex {
   // The delegation point (NS records below the apex) at or above `name`.
   std::optional<std::string> delegation(const std::string& name) const {
     std::optional<std::string> cut;
-    for (auto n = name; n != m_zone.apex && in_zone(n, m_zone.apex); n = parent(n)) {
-      for (auto& r : m_zone.records)
+    for (auto n = name; n != m_zone->apex && in_zone(n, m_zone->apex); n = parent(n)) {
+      for (auto& r : m_zone->records)
         if (r.name == n && r.type == RrType::ns) cut = n;  // the highest cut wins
       if (n.empty()) break;
     }
@@ -129,12 +129,13 @@ class ZoneIndex {
   }
 
  private:
-  const Zone& m_zone;
+  const Zone* m_zone;
 };
 
 class Answerer {
  public:
-  Answerer(const Zone& zone, Response& response) : m_index(zone), m_zone(zone), m_response(response) {}
+  Answerer(ZoneSource& zones, std::shared_ptr<const Zone> zone, Response& response)
+      : m_zones(zones), m_zone_ptr(std::move(zone)), m_index(*m_zone_ptr), m_response(response) {}
 
   void run(const std::string& qname, std::uint16_t qtype) {
     std::string name = qname;
@@ -156,7 +157,15 @@ class Answerer {
       if (cname != records.end() && qtype != static_cast<std::uint16_t>(RrType::cname) && qtype != wire::kTypeAny) {
         add(Section::answer, owner, **cname);
         auto& target = std::get<NameData>((*cname)->data).target;
-        if (!in_zone(target, m_zone.apex)) return;  // the resolver follows it elsewhere
+        if (!in_zone(target, zone().apex)) {
+          // RFC 1034 §4.3.2 step 3a: go on from the zone of the canonical
+          // name when this server holds it too; otherwise the resolver
+          // follows it elsewhere.
+          auto next = m_zones.zone_for(target);
+          if (!next) return;
+          m_zone_ptr = std::move(next);
+          m_index = ZoneIndex(*m_zone_ptr);
+        }
         name = target;
         continue;
       }
@@ -177,15 +186,15 @@ class Answerer {
   void referral(const std::string& cut) {
     m_response.set_authoritative(false);
     std::vector<const ZoneRecord*> ns;
-    for (auto& r : m_zone.records)
+    for (auto& r : zone().records)
       if (r.name == cut && r.type == RrType::ns) ns.push_back(&r);
     for (auto* r : ns) add(Section::authority, cut, *r);
     for (auto* r : ns) add_addresses(std::get<NameData>(r->data).target);  // glue
   }
 
   void negative() {
-    for (auto& r : m_zone.records)
-      if (r.type == RrType::soa && r.name == m_zone.apex) {
+    for (auto& r : zone().records)
+      if (r.type == RrType::soa && r.name == zone().apex) {
         // RFC 2308 §5: the negative TTL is the smaller of the SOA's TTL and MINIMUM.
         auto copy = r;
         copy.ttl = std::min(r.ttl, std::get<SoaData>(r.data).minimum);
@@ -201,8 +210,8 @@ class Answerer {
   }
 
   void add_addresses(const std::string& host) {
-    if (host.empty() || !in_zone(host, m_zone.apex) || !m_additional.insert(host).second) return;
-    for (auto& r : m_zone.records)
+    if (host.empty() || !in_zone(host, zone().apex) || !m_additional.insert(host).second) return;
+    for (auto& r : zone().records)
       if (r.name == host && (r.type == RrType::a || r.type == RrType::aaaa)) add(Section::additional, host, r);
   }
 
@@ -210,8 +219,11 @@ class Answerer {
     m_response.add(section, owner, static_cast<std::uint16_t>(r.type), r.ttl, rdata_of(r));
   }
 
+  const Zone& zone() const { return *m_zone_ptr; }
+
+  ZoneSource& m_zones;
+  std::shared_ptr<const Zone> m_zone_ptr;  // the zone answering now (a CNAME may lead to another)
   ZoneIndex m_index;
-  const Zone& m_zone;
   Response& m_response;
   std::set<std::string> m_additional;
 };
@@ -275,7 +287,7 @@ std::optional<std::string> answer_query(std::string_view packet, ZoneSource& zon
     return response.finish(max_size, kMaxUdpPayload);
   }
   response.set_authoritative(true);
-  Answerer(*zone, response).run(name, query->type);
+  Answerer(zones, zone, response).run(name, query->type);
   return response.finish(max_size, kMaxUdpPayload);
 }
 

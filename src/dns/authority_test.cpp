@@ -184,6 +184,25 @@ TEST_F(Authority, CnamesAreFollowedInsideTheZone) {
   ASSERT_EQ(cname.answer.size(), 1u);
 }
 
+TEST_F(Authority, CnamesGoOnIntoOtherZonesServedHere) {
+  zones.add({"example.org",
+             {rec("example.org", RrType::soa, "ns1.example.org h.example.org 1 7200 3600 1209600 60"),
+              rec("host.example.org", RrType::a, "192.0.2.77"),
+              rec("back.example.org", RrType::cname, "www.example.com")}});
+  std::string q = query("back.example.org", 1);
+  auto r = parse(*answer_query(q, zones, DnsTransport::udp));
+  ASSERT_EQ(r.answer.size(), 3u) << "back.example.org → www.example.com → web.example.com";
+  EXPECT_EQ(r.answer[2].name, "web.example.com");
+  EXPECT_TRUE(r.aa());
+  // A chain ending in a missing name of the other zone: its NXDOMAIN and SOA.
+  zones.add({"example.net", {rec("example.net", RrType::soa, "ns.example.net h.example.net 1 1 1 1 30")}});
+  auto out = ask("out.example.com", RrType::a);
+  EXPECT_EQ(out.answer.size(), 1u);
+  EXPECT_EQ(out.rcode(), 3);
+  ASSERT_EQ(out.authority.size(), 1u);
+  EXPECT_EQ(out.authority[0].name, "example.net");
+}
+
 TEST_F(Authority, WildcardsAndDelegations) {
   auto w = ask("anything.wild.example.com", RrType::txt);
   ASSERT_EQ(w.answer.size(), 1u);
