@@ -11,8 +11,10 @@
 
 namespace estafeta::imap {
 
-// "*" in a sequence set.
-inline constexpr std::uint32_t kStar = 0xffffffffu;
+// "*" in a sequence set. 0, which no sequence number or UID can be
+// (nz-number): an explicit 4294967295 is a number like any other, and
+// only "*" means the last message or the highest UID (RFC 9051 §9).
+inline constexpr std::uint32_t kStar = 0;
 
 struct SeqRange {
   std::uint32_t first = 0;  // kStar for "*"

@@ -176,7 +176,7 @@ Reply FetchCursor::start() {
   m_attrs = plan(std::move(attrs));
   if (distinct_sections(m_attrs) > kMaxFetchSections)
     return tagged_bad(m_tag, fmt::format("too many body sections in one FETCH (at most {})", kMaxFetchSections));
-  if (m_want_modseq) m_ctx.enabled.condstore = true;  // RFC 7162 §3.1: implicit enabling
+  if (m_want_modseq) m_prefix = enable_condstore(m_ctx) + m_prefix;  // RFC 7162 §3.1: implicit enabling
 
   m_pairs = view.resolve(m_f.set, m_f.uid, m_ctx.saved_uids ? &*m_ctx.saved_uids : nullptr);
   // Close together (the usual "next page"): the UID range in one query; a
@@ -229,7 +229,7 @@ Reply FetchCursor::start() {
     std::vector<std::uint32_t> in_set;
     for (auto uid : *gone)
       if (set.contains(uid)) in_set.push_back(uid);
-    if (!in_set.empty()) m_prefix = "* VANISHED (EARLIER) " + compress_set(in_set) + "\r\n";
+    if (!in_set.empty()) m_prefix += "* VANISHED (EARLIER) " + compress_set(in_set) + "\r\n";
   }
   return next();
 }

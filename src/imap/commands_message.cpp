@@ -124,11 +124,12 @@ Reply cmd_store(Context& ctx, Command& c) {
   auto pairs = view.resolve(s.set, s.uid, ctx.saved_uids ? &*ctx.saved_uids : nullptr);
   auto op = s.mode == StoreMode::add ? store::FlagOp::add
             : s.mode == StoreMode::remove ? store::FlagOp::remove : store::FlagOp::replace;
-  if (s.unchanged_since) ctx.enabled.condstore = true;  // RFC 7162 §3.1: implicit CONDSTORE enabling
+  std::string enabled = s.unchanged_since ? enable_condstore(ctx) : std::string();  // RFC 7162 §3.1
   auto changed = ctx.services.store->store_flags(view.ref(), uids_of(pairs), op, flags, keywords, s.unchanged_since);
   if (!changed) return from_error(c.tag, changed.error());
   if (!changed->changed.empty()) publish(ctx, EventKind::flags_changed, view.id(), changed->highestmodseq);
   Reply r;
+  r.out = std::move(enabled);
   for (auto& m : changed->changed) {
     auto seq = view.seq_of(m.uid);
     // Own changes are never reported back by the next poll (.SILENT asked for none at all).

@@ -42,7 +42,7 @@ Result<std::unordered_map<std::uint32_t, store::Message>> folder_messages(Contex
 Reply cmd_search(Context& ctx, Command& c) {
   auto& s = std::get<cmd::Search>(c.args);
   if (!charset_ok(s.args.charset)) return tagged_no(c.tag, "unsupported charset", "BADCHARSET (US-ASCII UTF-8)");
-  if (uses_modseq(s.args.key)) ctx.enabled.condstore = true;  // RFC 7162 §3.1
+  std::string enabled = uses_modseq(s.args.key) ? enable_condstore(ctx) : std::string();  // RFC 7162 §3.1
   auto found = run_search(ctx, s.args.key);
   if (!found) return from_error(c.tag, found.error());
   Reply r;
@@ -72,12 +72,12 @@ Reply cmd_search(Context& ctx, Command& c) {
       if (auto m = ctx.services.store->message(ctx.selected->ref(), uid)) highest = std::max(highest, m->modseq);
   }
   if (!esearch) {
-    r.out = "* SEARCH";
+    r.out = enabled + "* SEARCH";
     for (auto n : numbers) r.out += fmt::format(" {}", n);
     if (highest) r.out += fmt::format(" (MODSEQ {})", highest);
     r.out += "\r\n";
   } else if (ret != static_cast<unsigned>(SearchReturn::save)) {
-    r.out = fmt::format("* ESEARCH (TAG \"{}\")", c.tag);
+    r.out = enabled + fmt::format("* ESEARCH (TAG \"{}\")", c.tag);
     if (s.uid) r.out += " UID";
     if (!numbers.empty()) {
       if (has(ret, SearchReturn::min)) r.out += fmt::format(" MIN {}", numbers.front());
@@ -87,6 +87,8 @@ Reply cmd_search(Context& ctx, Command& c) {
     if (has(ret, SearchReturn::count)) r.out += fmt::format(" COUNT {}", numbers.size());
     if (highest) r.out += fmt::format(" MODSEQ {}", highest);
     r.out += "\r\n";
+  } else {
+    r.out = std::move(enabled);  // SAVE alone: no result, the enabling still said
   }
   append_updates(ctx, r, s.uid);
   append_tagged(r, c.tag, "OK", "SEARCH completed");

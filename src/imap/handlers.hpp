@@ -32,6 +32,11 @@ std::string wire_name(const Context& ctx, std::string_view stored);
 
 // Untagged updates for the selected mailbox at the end of a command.
 void append_updates(Context& ctx, Reply& r, bool allow_expunge);
+// A CONDSTORE enabling command (FETCH MODSEQ or CHANGEDSINCE, STORE
+// UNCHANGEDSINCE, SEARCH MODSEQ) turns CONDSTORE on; the first one with a
+// mailbox selected answers "* OK [HIGHESTMODSEQ n]" (RFC 7162 §3.1),
+// which this returns ("" when CONDSTORE was on already).
+std::string enable_condstore(Context& ctx);
 
 std::string capabilities(const Context& ctx);
 

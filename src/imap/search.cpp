@@ -18,6 +18,41 @@ bool contains(std::string_view hay, std::string_view needle) {
   return ascii_lower(hay).find(needle) != std::string::npos;
 }
 
+}  // namespace
+
+int date_zone_offset(std::string_view date) {
+  // The last word, comments (RFC 5322 CFWS) left out.
+  std::string text;
+  int depth = 0;
+  for (char c : date) {
+    if (c == '(') ++depth;
+    else if (c == ')' && depth > 0) --depth;
+    else if (depth == 0) text += c;
+  }
+  auto end = text.find_last_not_of(" \t\r\n");
+  if (end == std::string::npos) return 0;
+  auto start = text.find_last_of(" \t\r\n", end);
+  auto zone = std::string_view(text).substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+  if (zone.size() == 5 && (zone[0] == '+' || zone[0] == '-') &&
+      std::all_of(zone.begin() + 1, zone.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    int hours = (zone[1] - '0') * 10 + (zone[2] - '0');
+    int minutes = (zone[3] - '0') * 10 + (zone[4] - '0');
+    if (hours > 23 || minutes > 59) return 0;
+    int offset = hours * 3600 + minutes * 60;
+    return zone[0] == '-' ? -offset : offset;
+  }
+  // RFC 5322 §4.3 obs-zone.
+  static constexpr std::pair<std::string_view, int> kObsolete[] = {
+      {"ut", 0}, {"gmt", 0}, {"est", -5}, {"edt", -4}, {"cst", -6}, {"cdt", -5},
+      {"mst", -7}, {"mdt", -6}, {"pst", -8}, {"pdt", -7}};
+  auto lower = ascii_lower(zone);
+  for (auto& [name, hours] : kObsolete)
+    if (lower == name) return hours * 3600;
+  return 0;
+}
+
+namespace {
+
 // Everything a key may ask of one message, loaded on first use.
 class Facts {
  public:
@@ -32,6 +67,15 @@ class Facts {
     return *m_header;
   }
   std::vector<std::string> field(std::string_view name) { return header_values(header(), name); }
+  // The Date field's time as the writer's clock showed it (UTC time plus
+  // the field's own zone offset).
+  std::int64_t sent_local() {
+    if (!m_sent_local) {
+      auto dates = field("Date");
+      m_sent_local = info().date + (dates.empty() ? 0 : date_zone_offset(dates.front()));
+    }
+    return *m_sent_local;
+  }
 
  private:
   Context& m_ctx;
@@ -39,6 +83,7 @@ class Facts {
   const store::Message& m_msg;
   std::uint32_t m_seq;
   std::optional<std::string> m_header;
+  std::optional<std::int64_t> m_sent_local;
 };
 
 // Text keys answered by the index are computed once for the whole mailbox.
@@ -84,9 +129,11 @@ class Evaluator {
       case K::before: return day(m.internal_date) < k.date;
       case K::on: return day(m.internal_date) == k.date;
       case K::since: return day(m.internal_date) >= k.date;
-      case K::sentbefore: return f.info().date != 0 && day(f.info().date) < k.date;
-      case K::senton: return f.info().date != 0 && day(f.info().date) == k.date;
-      case K::sentsince: return f.info().date != 0 && day(f.info().date) >= k.date;
+      // RFC 3501 §6.4.4, RFC 9051 §6.4.4: the date of the Date field
+      // "disregarding time and timezone": its day where it was written.
+      case K::sentbefore: return f.info().date != 0 && day(f.sent_local()) < k.date;
+      case K::senton: return f.info().date != 0 && day(f.sent_local()) == k.date;
+      case K::sentsince: return f.info().date != 0 && day(f.sent_local()) >= k.date;
       case K::larger: return m.size > k.number;
       case K::smaller: return m.size < k.number;
       case K::modseq: return m.modseq >= k.number;

@@ -26,6 +26,10 @@ std::vector<std::string> header_values(std::string_view header, std::string_view
 std::string raw_header(std::string_view message);
 // The addr-spec of the first address in a header value ("A <a@b>, c@d" → "a@b").
 std::string first_address(std::string_view value);
+// The offset from UTC, in seconds, of an RFC 5322 §3.3 date-time ("Sat, 24
+// Mar 2007 23:00:00 +0200" → 7200), obsolete zones (§4.3: "EST", "GMT", …)
+// included; 0 for "-0000", military letters and anything unreadable.
+int date_zone_offset(std::string_view date);
 
 // Subjects, senders, recipients and dates of the selected folder's
 // messages, read in one query the first time one is asked for (not one

@@ -23,6 +23,11 @@ TEST(SeqIntervals, CoalescesSortsAndReplacesStar) {
   EXPECT_EQ(SeqIntervals(parse_set("20:*"), 7).intervals(), (std::vector<IV>{{7, 20}}));
   EXPECT_EQ(SeqIntervals(parse_set("1,3,5"), 7).intervals(), (std::vector<IV>{{1, 1}, {3, 3}, {5, 5}}));
   EXPECT_EQ(SeqIntervals(parse_set("4294967294,1:4294967293"), 7).intervals(), (std::vector<IV>{{1, 4294967294u}}));
+  // Only "*" is the highest: an explicit 4294967295 is that number (RFC 9051 §9).
+  EXPECT_EQ(SeqIntervals(parse_set("7:4294967295"), 6).intervals(), (std::vector<IV>{{7, 4294967295u}}));
+  EXPECT_FALSE(SeqIntervals(parse_set("7:4294967295"), 6).contains(6));
+  EXPECT_EQ(SeqIntervals(parse_set("4294967295"), 6).intervals(), (std::vector<IV>{{4294967295u, 4294967295u}}));
+  EXPECT_EQ(SeqIntervals(parse_set("7:*"), 6).intervals(), (std::vector<IV>{{6, 7}}));
 }
 
 TEST(SeqIntervals, Contains) {

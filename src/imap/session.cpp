@@ -138,6 +138,15 @@ std::string wire_name(const Context& ctx, std::string_view stored) {
   return ctx.utf8_names() ? std::string(stored) : utf8_to_mutf7(stored);
 }
 
+std::string enable_condstore(Context& ctx) {
+  if (ctx.enabled.condstore) return {};
+  ctx.enabled.condstore = true;
+  if (!ctx.selected) return {};
+  auto box = ctx.services.store->mailbox(ctx.selected->ref());
+  auto highest = box ? box->highestmodseq : ctx.selected->mailbox().highestmodseq;
+  return fmt::format("* OK [HIGHESTMODSEQ {}] CONDSTORE is on\r\n", highest);
+}
+
 void append_updates(Context& ctx, Reply& r, bool allow_expunge) {
   if (!ctx.selected) return;
   PollOptions o;
