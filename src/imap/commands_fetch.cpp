@@ -245,6 +245,7 @@ Reply FetchCursor::next() {
         ++m_next;
         continue;
       }
+      r.out += m_ctx.selected->announce(m_msg->keywords);  // RFC 9051 §7.3.5: FLAGS before use
     }
     while (m_attr < m_attrs.size()) {
       if (auto done = item(m_attrs[m_attr++], r.out); !done) {
@@ -321,7 +322,8 @@ Result<void> FetchCursor::item(const FetchAttr& a, std::string& out) {
       m_uid_done = true;
       break;
     case K::flags:
-      if (!m_flags_done) name(out, "FLAGS") += " " + flag_list(m.flags, m.keywords);
+      if (!m_flags_done)
+        name(out, "FLAGS") += " " + m_ctx.selected->flags_of(m.uid, m.flags, m.keywords, !m_ctx.enabled.rev2);
       m_flags_done = true;
       break;
     case K::internaldate: name(out, "INTERNALDATE") += " \"" + internal_date(m.internal_date) + "\""; break;

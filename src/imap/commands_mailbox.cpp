@@ -66,7 +66,7 @@ std::string status_items(Context& ctx, const store::Mailbox& box, const std::vec
       case StatusItem::Kind::deleted_storage: out += fmt::format("DELETED-STORAGE {}", counts.deleted_size); break;
       case StatusItem::Kind::size: out += fmt::format("SIZE {}", counts.size); break;
       case StatusItem::Kind::highestmodseq: out += fmt::format("HIGHESTMODSEQ {}", box.highestmodseq); break;
-      case StatusItem::Kind::recent: out += "RECENT 0"; break;
+      case StatusItem::Kind::recent: out += fmt::format("RECENT {}", counts.recent); break;
     }
   }
   return out;
@@ -90,8 +90,8 @@ Result<std::string> qresync_responses(Context& ctx, SelectedMailbox& v, const cm
   for (auto& m : TRY(store.changed_since(v.ref(), q.modseq))) {
     auto seq = v.seq_of(m.uid);
     if (!seq || !known(m.uid) || m.modseq > v.known_modseq()) continue;
-    out += fmt::format("* {} FETCH (UID {} FLAGS {} MODSEQ ({}))\r\n", *seq, m.uid, flag_list(m.flags, m.keywords),
-                       m.modseq);
+    out += fmt::format("* {} FETCH (UID {} FLAGS {} MODSEQ ({}))\r\n", *seq, m.uid,
+                       v.flags_of(m.uid, m.flags, m.keywords, !ctx.enabled.rev2), m.modseq);
   }
   return out;
 }
@@ -127,12 +127,13 @@ Reply cmd_select(Context& ctx, Command& c) {
   if (!view) return from_error(c.tag, view.error());
   auto& v = **view;
   r.out += fmt::format("* {} EXISTS\r\n", v.exists());
-  if (!ctx.enabled.rev2) r.out += "* 0 RECENT\r\n";
+  if (!ctx.enabled.rev2) {
+    if (auto claimed = v.claim_recent(*ctx.services.store); !claimed) return from_error(c.tag, claimed.error());
+    r.out += fmt::format("* {} RECENT\r\n", v.recent_count());
+  }
   r.out += fmt::format("* OK [UIDVALIDITY {}] UIDs valid\r\n", v.mailbox().uidvalidity);
   r.out += fmt::format("* OK [UIDNEXT {}] predicted next UID\r\n", v.mailbox().uidnext);
-  r.out += "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n";
-  if (s.read_only) r.out += "* OK [PERMANENTFLAGS ()] read-only mailbox\r\n";
-  else r.out += "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] flags permitted\r\n";
+  r.out += v.flags_responses();
   if (ctx.enabled.condstore) r.out += fmt::format("* OK [HIGHESTMODSEQ {}] highest\r\n", v.mailbox().highestmodseq);
   if (ctx.enabled.rev2) {
     // RFC 9051 §6.3.2: the mailbox's LIST response, with its canonical name.

@@ -130,6 +130,7 @@ Reply cmd_store(Context& ctx, Command& c) {
   if (!changed->changed.empty()) publish(ctx, EventKind::flags_changed, view.id(), changed->highestmodseq);
   Reply r;
   r.out = std::move(enabled);
+  for (auto& m : changed->changed) r.out += view.announce(m.keywords);  // before the FETCH that shows it
   for (auto& m : changed->changed) {
     auto seq = view.seq_of(m.uid);
     // Own changes are never reported back by the next poll (.SILENT asked for none at all).
@@ -139,7 +140,9 @@ Reply cmd_store(Context& ctx, Command& c) {
     r.out += fmt::format("* {} FETCH (", *seq);
     std::string items;
     if (s.uid) items += fmt::format("UID {}", m.uid);
-    if (!s.silent) items += (items.empty() ? "" : " ") + std::string("FLAGS ") + flag_list(m.flags, m.keywords);
+    if (!s.silent)
+      items += (items.empty() ? "" : " ") + std::string("FLAGS ") +
+               view.flags_of(m.uid, m.flags, m.keywords, !ctx.enabled.rev2);
     if (ctx.enabled.condstore) items += (items.empty() ? "" : " ") + fmt::format("MODSEQ ({})", m.modseq);
     r.out += items + ")\r\n";
   }

@@ -10,6 +10,7 @@
 #include "imap/handlers.hpp"
 #include "imap/response.hpp"
 #include "imap/search.hpp"
+#include "imap/sort_key.hpp"
 #include "imap/thread.hpp"
 
 namespace estafeta::imap {
@@ -19,11 +20,6 @@ namespace {
 bool charset_ok(const std::optional<std::string>& cs) { return !cs || *cs == "UTF-8" || *cs == "US-ASCII"; }
 
 bool has(unsigned bits, SearchReturn r) { return bits & static_cast<unsigned>(r); }
-
-std::string mailbox_part(const std::string& addr) {
-  auto at = addr.find('@');
-  return ascii_lower(at == std::string::npos ? addr : addr.substr(0, at));
-}
 
 bool uses_modseq(const SearchKey& k) {
   if (k.kind == SearchKey::Kind::modseq) return true;
@@ -105,9 +101,15 @@ Reply cmd_sort(Context& ctx, Command& c) {
     std::uint32_t seq, uid;
     const store::Message* m;
     const store::Headline* info;
-    std::string cc;  // addr-spec of the first Cc, only when sorting by CC
+    std::string subject;        // collation form, only when sorting by SUBJECT
+    AddressSortKeys addresses;  // only when sorting by an address
   };
-  bool by_cc = std::any_of(s.criteria.begin(), s.criteria.end(), [](auto& k) { return k.key == SortKey::cc; });
+  auto uses = [&](std::initializer_list<SortKey> keys) {
+    return std::any_of(s.criteria.begin(), s.criteria.end(),
+                       [&](auto& k) { return std::find(keys.begin(), keys.end(), k.key) != keys.end(); });
+  };
+  bool by_subject = uses({SortKey::subject});
+  bool by_address = uses({SortKey::from, SortKey::to, SortKey::cc, SortKey::display_from, SortKey::display_to});
   auto messages = folder_messages(ctx);
   if (!messages) return from_error(c.tag, messages.error());
   FolderHeadlines headlines(ctx);
@@ -115,29 +117,29 @@ Reply cmd_sort(Context& ctx, Command& c) {
   for (auto& [seq, uid] : *found) {
     auto it = messages->find(uid);
     if (it == messages->end()) continue;
-    Row row{seq, uid, &it->second, &headlines.of(it->second), {}};
-    if (by_cc) {
-      auto cc = header_values(raw_header(ctx.services.blobs->get(row.info->blob_hash).value_or("")), "Cc");
-      if (!cc.empty()) row.cc = first_address(cc[0]);
+    Row row{seq, uid, &it->second, &headlines.of(it->second), {}, {}};
+    if (by_subject) row.subject = subject_sort_key(row.info->subject);
+    if (by_address) {
+      auto blob = ctx.services.store->blob_info(it->second.blob_id);
+      if (!blob) return from_error(c.tag, blob.error());
+      row.addresses = address_sort_keys(blob->envelope_json);
     }
     rows.push_back(std::move(row));
   }
-  auto first_to = [](const store::Headline* h) { return h->to.substr(0, h->to.find(',')); };
   auto compare = [&](const Row& a, const Row& b, SortKey key) -> int {
     auto cmp = [](const auto& x, const auto& y) { return x < y ? -1 : y < x ? 1 : 0; };
     switch (key) {
       case SortKey::arrival: return cmp(a.m->internal_date, b.m->internal_date);
+      // RFC 5256 §2.2: without a usable Date, the internal date.
       case SortKey::date:
         return cmp(a.info->date ? a.info->date : a.m->internal_date, b.info->date ? b.info->date : b.m->internal_date);
       case SortKey::size: return cmp(a.m->size, b.m->size);
-      case SortKey::subject: return cmp(base_subject(a.info->subject).text, base_subject(b.info->subject).text);
-      case SortKey::from: return cmp(mailbox_part(a.info->from_address), mailbox_part(b.info->from_address));
-      case SortKey::to: return cmp(mailbox_part(first_to(a.info)), mailbox_part(first_to(b.info)));
-      case SortKey::cc: return cmp(mailbox_part(a.cc), mailbox_part(b.cc));
-      case SortKey::display_from:
-        return cmp(a.info->from_name.empty() ? a.info->from_address : a.info->from_name,
-                   b.info->from_name.empty() ? b.info->from_address : b.info->from_name);
-      case SortKey::display_to: return cmp(first_to(a.info), first_to(b.info));
+      case SortKey::subject: return cmp(a.subject, b.subject);
+      case SortKey::from: return cmp(a.addresses.from, b.addresses.from);
+      case SortKey::to: return cmp(a.addresses.to, b.addresses.to);
+      case SortKey::cc: return cmp(a.addresses.cc, b.addresses.cc);
+      case SortKey::display_from: return cmp(a.addresses.display_from, b.addresses.display_from);
+      case SortKey::display_to: return cmp(a.addresses.display_to, b.addresses.display_to);
     }
     return 0;
   };

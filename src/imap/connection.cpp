@@ -96,7 +96,10 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
     std::string_view pending = in.bytes;
     while (!pending.empty()) {
       auto event = framer.feed(pending);
-      if (event == CommandFramer::Event::need_more) break;
+      if (event == CommandFramer::Event::need_more) {
+        if (framer.after_literal()) c.quick_ack();
+        break;
+      }
       if (event == CommandFramer::Event::continuation) {
         if (!co_await c.write("+ go ahead\r\n")) co_return;
         continue;

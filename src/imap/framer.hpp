@@ -57,6 +57,11 @@ class CommandFramer {
   // "*" when none could be read.
   std::string tag() const;
 
+  // A literal has just been read whole and nothing of the line after it
+  // yet: the client's next bytes are the rest of the command, often a bare
+  // CRLF that its Nagle algorithm holds until our ACK (Connection::quick_ack).
+  bool after_literal() const { return m_state == State::line && m_literals > 0 && m_command.size() == m_line_start; }
+
   // Literals announced so far in the current command (for tests).
   std::size_t literal_count() const { return m_literals; }
 

@@ -139,5 +139,27 @@ TEST(Framer, BadTagsAnswerWithStar) {
   EXPECT_EQ(f.tag(), "*");
 }
 
+TEST(Framer, KnowsWhenOnlyTheLineEndAfterALiteralIsMissing) {
+  CommandFramer f;
+  std::string_view in = "a1 APPEND INBOX {5}\r\n";
+  EXPECT_EQ(f.feed(in), Event::continuation);
+  EXPECT_FALSE(f.after_literal());
+  in = "hel";
+  EXPECT_EQ(f.feed(in), Event::need_more);
+  EXPECT_FALSE(f.after_literal()) << "the literal is not whole yet";
+  in = "lo";
+  EXPECT_EQ(f.feed(in), Event::need_more);
+  EXPECT_TRUE(f.after_literal()) << "the client's CRLF is all that is missing";
+  in = " ";
+  EXPECT_EQ(f.feed(in), Event::need_more);
+  EXPECT_FALSE(f.after_literal());
+  in = "\r\n";
+  EXPECT_EQ(f.feed(in), Event::command);
+  EXPECT_FALSE(f.after_literal());
+  in = "a2 NOOP";
+  EXPECT_EQ(f.feed(in), Event::need_more);
+  EXPECT_FALSE(f.after_literal()) << "no literal in this command";
+}
+
 }  // namespace
 }  // namespace estafeta::imap

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "imap/response.hpp"
 
 namespace estafeta::imap {
@@ -15,8 +16,63 @@ Result<std::unique_ptr<SelectedMailbox>> SelectedMailbox::open(store::Store& sto
   auto fresh = TRY(store.mailbox(box.ref()));
   s->m_box = fresh;
   s->m_known_modseq = fresh.highestmodseq;
-  for (auto& m : TRY(store.list_messages(box.ref()))) s->m_uids.push_back(m.uid);
+  for (auto& m : TRY(store.list_messages(box.ref()))) {
+    s->m_uids.push_back(m.uid);
+    for (auto& k : m.keywords)
+      if (!s->known_keyword(k)) s->m_keywords.push_back(k);
+  }
   return s;
+}
+
+bool SelectedMailbox::known_keyword(std::string_view keyword) const {
+  return std::any_of(m_keywords.begin(), m_keywords.end(), [&](auto& k) { return ascii_iequals(k, keyword); });
+}
+
+std::string SelectedMailbox::flags_responses() const {
+  std::string keywords;
+  for (auto& k : m_keywords) keywords += " " + k;
+  std::string out = fmt::format("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft{})\r\n", keywords);
+  if (m_read_only) out += "* OK [PERMANENTFLAGS ()] read-only mailbox\r\n";
+  else out += fmt::format("* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft{} \\*)] flags permitted\r\n", keywords);
+  return out;
+}
+
+Status SelectedMailbox::claim_recent(store::Store& store) {
+  if (m_read_only) return {};
+  auto [first, last] = TRY(store.claim_recent(m_box.ref()));
+  if (first == last) return {};
+  if (!m_recent.empty() && m_recent.back().second == first) m_recent.back().second = last;
+  else m_recent.emplace_back(first, last);
+  return {};
+}
+
+bool SelectedMailbox::is_recent(std::uint32_t uid) const {
+  return std::any_of(m_recent.begin(), m_recent.end(), [&](auto& r) { return uid > r.first && uid <= r.second; });
+}
+
+std::uint32_t SelectedMailbox::recent_count() const {
+  auto above = [&](std::uint32_t uid) { return std::upper_bound(m_uids.begin(), m_uids.end(), uid); };
+  if (m_read_only) return static_cast<std::uint32_t>(m_uids.end() - above(m_box.recent_uid));
+  std::ptrdiff_t n = 0;
+  for (auto& [first, last] : m_recent) n += above(last) - above(first);
+  return static_cast<std::uint32_t>(n);
+}
+
+std::string SelectedMailbox::flags_of(std::uint32_t uid, std::uint32_t flags, const std::vector<std::string>& keywords,
+                                      bool recent) const {
+  auto list = flag_list(flags, keywords);
+  if (!recent || !is_recent(uid)) return list;
+  return list.size() > 2 ? "(\\Recent " + list.substr(1) : "(\\Recent)";
+}
+
+std::string SelectedMailbox::announce(const std::vector<std::string>& keywords) {
+  bool added = false;
+  for (auto& k : keywords)
+    if (!known_keyword(k)) {
+      m_keywords.push_back(k);
+      added = true;
+    }
+  return added ? flags_responses() : std::string();
 }
 
 std::optional<std::uint32_t> SelectedMailbox::seq_of(std::uint32_t uid) const {
@@ -119,6 +175,7 @@ Result<std::string> SelectedMailbox::poll(store::Store& store, const PollOptions
   std::string fetches;
   for (auto& m : changed) {
     if (m.modseq > box.highestmodseq) continue;  // newer than our snapshot: next time
+    out += announce(m.keywords);  // before EXISTS and any FETCH that shows them
     if (m.uid > max_uid()) {
       m_uids.push_back(m.uid);  // changed_since is ascending by UID
       continue;
@@ -128,11 +185,19 @@ Result<std::string> SelectedMailbox::poll(store::Store& store, const PollOptions
     if (auto r = m_reported.find(m.uid); r != m_reported.end() && r->second == m.modseq) continue;
     fetches += fmt::format("* {} FETCH (", *seq);
     if (o.uid_in_fetch) fetches += fmt::format("UID {} ", m.uid);
-    fetches += "FLAGS " + flag_list(m.flags, m.keywords);
+    fetches += "FLAGS " + flags_of(m.uid, m.flags, m.keywords, o.recent);
     if (o.modseq) fetches += fmt::format(" MODSEQ ({})", m.modseq);
     fetches += ")\r\n";
   }
-  if (exists() != before) out += fmt::format("* {} EXISTS\r\n", exists());
+  if (exists() != before) {
+    out += fmt::format("* {} EXISTS\r\n", exists());
+    if (o.recent) {
+      std::uint32_t recent_before = recent_count();
+      if (!m_read_only) TRY(claim_recent(store));
+      else m_box.recent_uid = box.recent_uid;
+      if (recent_count() != recent_before || !m_read_only) out += fmt::format("* {} RECENT\r\n", recent_count());
+    }
+  }
   out += fetches;
   if (!withheld) {
     m_known_modseq = box.highestmodseq;

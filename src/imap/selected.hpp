@@ -28,6 +28,7 @@ struct PollOptions {
   bool vanished = false;      // QRESYNC enabled: VANISHED instead of EXPUNGE
   bool modseq = false;        // CONDSTORE enabled: MODSEQ in unsolicited FETCH
   bool uid_in_fetch = true;   // include UID in unsolicited FETCH (always allowed)
+  bool recent = false;        // IMAP4rev1: \Recent and RECENT (RFC 9051 removed them)
 };
 
 class SelectedMailbox {
@@ -77,6 +78,27 @@ class SelectedMailbox {
   // next poll does not repeat that FETCH.
   void reported(std::uint32_t uid, std::uint64_t modseq) { m_reported[uid] = modseq; }
 
+  // Keywords (RFC 9051 §2.3.2) are announced before use: a client keeps the
+  // list of FLAGS and must never meet one outside it (RFC 3501 §7.2.6,
+  // RFC 9051 §7.3.5). The FLAGS and PERMANENTFLAGS responses of SELECT,
+  // listing the system flags and every keyword the folder holds:
+  std::string flags_responses() const;
+  // The same again when `keywords` holds one not announced yet (then it
+  // is), "" otherwise. Keywords compare without case.
+  std::string announce(const std::vector<std::string>& keywords);
+
+  // \Recent (IMAP4rev1, RFC 3501 §2.3.2): a read-write selection claims
+  // the messages no session has claimed (Store::claim_recent) and they are
+  // recent here alone; new mail is claimed as the session learns of it.
+  Status claim_recent(store::Store& store);
+  bool is_recent(std::uint32_t uid) const;
+  // The RECENT count: the messages claimed here; for a read-only selection,
+  // those nobody has claimed.
+  std::uint32_t recent_count() const;
+  // A flag list with \Recent first when the message is recent here.
+  std::string flags_of(std::uint32_t uid, std::uint32_t flags, const std::vector<std::string>& keywords,
+                       bool recent) const;
+
  private:
   SelectedMailbox(store::Mailbox box, bool read_only) : m_box(std::move(box)), m_read_only(read_only) {}
   // The folder as the store has it now; not_found (and lost()) once it is gone.
@@ -89,6 +111,11 @@ class SelectedMailbox {
   std::vector<std::uint32_t> m_uids;   // ascending; index = seq - 1
   std::uint64_t m_known_modseq = 0;    // every change up to here has been reported
   std::map<std::uint32_t, std::uint64_t> m_reported;  // own changes past m_known_modseq, already told
+  std::vector<std::string> m_keywords;  // announced, in the order first seen
+  // The UID ranges (first, last] claimed here, ascending; consecutive
+  // claims merge, so a session usually holds one range however large.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> m_recent;
+  bool known_keyword(std::string_view keyword) const;
 };
 
 }  // namespace estafeta::imap

@@ -153,6 +153,7 @@ void append_updates(Context& ctx, Reply& r, bool allow_expunge) {
   o.allow_expunge = allow_expunge;
   o.vanished = ctx.enabled.qresync;
   o.modseq = ctx.enabled.condstore;
+  o.recent = !ctx.enabled.rev2;
   auto updates = ctx.selected->poll(*ctx.services.store, o);
   if (updates) r.out += *updates;
 }

@@ -119,6 +119,16 @@ void init();
 // `raw` need not outlive the call. Thread-safe after init().
 Result<ParsedMessage> parse_message(std::string_view raw, const Limits& limits = {});
 
+// Unstructured header text (a Subject, a display name from envelope_json)
+// → UTF-8, RFC 2047 encoded words decoded as summary.subject is.
+std::string decode_header_text(std::string_view text);
+
+// i;unicode-casemap (RFC 5051 §2), the collation IMAP SORT and THREAD use
+// (RFC 5256 §7): each character titlecased, then the string in
+// normalisation form KD; two strings collate as the octets of their
+// results. Bytes that are not UTF-8 are kept as they are.
+std::string unicode_casemap(std::string_view text);
+
 // The addr-specs of every mailbox in the named header fields of the
 // message's top-level header (e.g. "From"), in order; groups flattened.
 // Cheap: reads the header only, no MIME parse.

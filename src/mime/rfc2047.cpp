@@ -7,6 +7,7 @@
 // "=?x?Q?A=?x?Q?A…", which is why header text is decoded here).
 #include "core/ascii.hpp"
 #include "mime/rfc2047.hpp"
+#include "mime/parsed_message.hpp"
 
 #include <optional>
 
@@ -232,3 +233,9 @@ std::string decode_header_text(std::string_view text) {
 }
 
 }  // namespace estafeta::mime::detail
+
+namespace estafeta::mime {
+
+std::string decode_header_text(std::string_view text) { return detail::decode_header_text(text); }
+
+}  // namespace estafeta::mime

@@ -16,6 +16,17 @@ namespace {
 using testing::crlf;
 using testing::parse_ok;
 
+// RFC 5051 §2: titlecase, then NFKD; compared as octets.
+TEST(MimeText, UnicodeCasemap) {
+  EXPECT_EQ(unicode_casemap("hello World"), "HELLO WORLD");
+  EXPECT_EQ(unicode_casemap("caf\xc3\xa9"), unicode_casemap("CAF\xc3\x89")) << "é and É";
+  EXPECT_EQ(unicode_casemap("\xc3\xa9"), "E\xcc\x81") << "decomposed: E and the combining acute";
+  EXPECT_EQ(unicode_casemap("\xc7\x86"), "Dz\xcc\x8c") << "U+01C6 dž titlecases to U+01C5, not U+01C4";
+  EXPECT_EQ(unicode_casemap("\xef\xac\x81"), "fi") << "the ligature decomposes (compatibility)";
+  EXPECT_LT(unicode_casemap("apple"), unicode_casemap("_apple")) << "letters map up, below the underscore";
+  EXPECT_EQ(unicode_casemap("\xff\xfe x"), "\xff\xfe x") << "bytes that are not UTF-8 stay";
+}
+
 TEST(MimeText, Utf8RepairKeepsValidSequences) {
   EXPECT_EQ(detail::to_valid_utf8("plain"), "plain");
   EXPECT_EQ(detail::to_valid_utf8("caf\xc3\xa9"), "café");

@@ -10,6 +10,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 
 #include "net/pace.hpp"
@@ -122,6 +126,14 @@ asio::awaitable<void> Connection::reader(std::shared_ptr<Connection> self) {
     auto [sec] = co_await self->m_inbox.async_send(error_code{}, std::move(in), as_tuple(use_awaitable));
     if (sec || ec) co_return;
   }
+}
+
+void Connection::quick_ack() {
+  // TCP_QUICKACK is not sticky: it sends the pending ACK now and leaves the
+  // socket in quick-ACK mode only until the kernel's heuristics change it
+  // back, which is what one late acknowledgement needs (tcp(7)).
+  int on = 1;
+  ::setsockopt(m_tcp.socket().native_handle(), IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
 }
 
 void Connection::request_read() {

@@ -74,6 +74,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
   // Asks the reader for the next chunk (no effect while one is pending).
   void request_read();
+  // Acknowledges what has arrived at once instead of after the kernel's
+  // delayed-ACK timer (up to 40 ms on Linux). For the moment a session
+  // waits for a client's few last bytes that the client's Nagle algorithm
+  // holds back until its previous segment is acknowledged: an IMAP literal
+  // sent in one write and its closing CRLF in another.
+  void quick_ack();
   // The next input: a chunk of bytes, an event, or closed (shutdown).
   asio::awaitable<Input> next();
 

@@ -479,6 +479,21 @@ TEST_F(ChangesTest, CopyIntoTheSameMailbox) {
   EXPECT_EQ(uids(m_inbox), (Uids{u[0], u[1], u[1] + 1, u[1] + 2}));
 }
 
+TEST_F(ChangesTest, RecentMessagesAreClaimedOnce) {
+  auto first = append(m_inbox, 3);
+  EXPECT_EQ(s().mailbox_counts(m_inbox).value().recent, 3u);
+  auto claim = s().claim_recent(m_inbox).value();
+  EXPECT_EQ(claim, (std::pair<std::uint32_t, std::uint32_t>{first[0] - 1, first[2]}));
+  EXPECT_EQ(s().mailbox_counts(m_inbox).value().recent, 0u);
+  auto again = s().claim_recent(m_inbox).value();
+  EXPECT_EQ(again.first, again.second) << "nothing left to claim";
+  auto more = append(m_inbox, 2);
+  EXPECT_EQ(s().mailbox_counts(m_inbox).value().recent, 2u);
+  EXPECT_EQ(s().claim_recent(m_inbox).value(), (std::pair<std::uint32_t, std::uint32_t>{first[2], more[1]}));
+  EXPECT_EQ(info(m_inbox).recent_uid, more[1]);
+  EXPECT_EQ(s().claim_recent(MailboxRef{m_inbox.address_id + 1000, m_inbox.id}).error().kind, ErrorKind::not_found);
+}
+
 TEST_F(ChangesTest, CopyNothingAndErrors) {
   auto u = append(m_inbox, 1);
   auto junk = box("Junk");
@@ -762,7 +777,7 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
   auto fresh_schema = raw_int("SELECT count(*) FROM sqlite_master");
   for (auto* t : {"mailbox", "message", "address", "blob"}) without_autoincrement(t);
   raw("DROP TABLE dkim_key; DROP TABLE dns_record; DROP TABLE dns_zone; DELETE FROM counter WHERE name = 'zones'; "
-      "ALTER TABLE domain DROP COLUMN dmarc_reject; "
+      "ALTER TABLE domain DROP COLUMN dmarc_reject; ALTER TABLE mailbox DROP COLUMN recent_uid; "
       "ALTER TABLE domain DROP COLUMN verified; ALTER TABLE domain DROP COLUMN verify_token; PRAGMA user_version = 7");
   EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE sql LIKE '%AUTOINCREMENT%' AND name = 'mailbox'"), 0);
 
@@ -786,7 +801,7 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
 TEST_F(ChangesTest, MigratesFromSchemaOne) {
   auto u = append(m_inbox, 2);
   raw("DROP TABLE dkim_key; DROP TABLE dns_record; DROP TABLE dns_zone; DELETE FROM counter WHERE name = 'zones'; "
-      "ALTER TABLE domain DROP COLUMN dmarc_reject; "
+      "ALTER TABLE domain DROP COLUMN dmarc_reject; ALTER TABLE mailbox DROP COLUMN recent_uid; "
       "DROP TABLE expunged; DROP TABLE event_log; DROP TABLE queue_rcpt; DROP TABLE queue; DROP TABLE trace; "
       "DROP TRIGGER message_used; DROP TRIGGER message_unused; DROP TRIGGER message_moved; "
       "DROP TRIGGER mailbox_unused; ALTER TABLE address DROP COLUMN quota_bytes; "

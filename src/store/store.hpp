@@ -175,6 +175,11 @@ class Store : public ZoneStore {
                                            bool move) = 0;
   // Counts for STATUS and the web app's folder list.
   virtual Result<MailboxCounts> mailbox_counts(MailboxRef mailbox) = 0;
+  // \Recent (RFC 3501 §2.3.2): claims every message of the folder not
+  // claimed yet for the caller's session, atomically across sessions and
+  // processes, so each message is recent in one session only. Returns the
+  // claimed UID range (first, last]: empty when first == last.
+  virtual Result<std::pair<std::uint32_t, std::uint32_t>> claim_recent(MailboxRef mailbox) = 0;
   // Renames the mailbox and its children ("a" → "b" renames "a/x" to "b/x").
   // Renaming INBOX moves its messages to a new mailbox of the new name and
   // leaves INBOX empty (RFC 9051 §6.3.6). exists if the target name is taken.

@@ -162,6 +162,9 @@ struct Mailbox {
   std::uint64_t highestmodseq = 1;
   bool subscribed = true;
   Time created = 0;
+  // \Recent (RFC 3501 §2.3.2): the messages up to this UID have been
+  // claimed by a session (Store::claim_recent); those above, by none yet.
+  std::uint32_t recent_uid = 0;
 
   MailboxRef ref() const { return {address_id, id}; }
 };
@@ -271,6 +274,7 @@ struct MailboxCounts {
   std::uint32_t deleted = 0;
   std::uint64_t size = 0;          // octets of all messages
   std::uint64_t deleted_size = 0;  // octets of the messages flagged \Deleted
+  std::uint32_t recent = 0;        // above Mailbox::recent_uid: no session has claimed them yet
 };
 
 // --- the outbound queue and the message trace (RFC 5321 §4.5.4, RFC 3461)

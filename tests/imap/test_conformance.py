@@ -7,7 +7,16 @@ through the real binary (raw commands: the untagged responses matter):
   (RFC 9051 §9), so UID n:4294967295 past the last message is empty;
 - the first CONDSTORE enabling command of a session (FETCH MODSEQ or
   CHANGEDSINCE, SEARCH MODSEQ, STORE UNCHANGEDSINCE) answers
-  "* OK [HIGHESTMODSEQ n]" once (RFC 7162 §3.1)."""
+  "* OK [HIGHESTMODSEQ n]" once (RFC 7162 §3.1);
+- keywords are announced in FLAGS (and PERMANENTFLAGS) before any FETCH
+  shows them, however they arrive: STORE here or in another session,
+  APPEND, COPY (RFC 3501 §7.2.6, RFC 9051 §7.3.5);
+- \\Recent for IMAP4rev1 sessions (RFC 3501 §2.3.2, §7.3.2): RECENT on
+  SELECT and when mail arrives, STATUS (RECENT), \\Recent in FLAGS for the
+  one session that claimed a message, SEARCH RECENT/NEW/OLD; nothing of it
+  for IMAP4rev2 sessions;
+- mail COPYed into the selected folder by another session shows at the
+  next NOOP as EXISTS and RECENT."""
 
 import re
 import unittest
@@ -96,6 +105,138 @@ class ConformanceTest(ServerTestCase):
                 self.assertFalse(any(b"HIGHESTMODSEQ" in l for l in untagged), "once per session")
                 self.assertTrue(any(b"MODSEQ" in l for l in untagged), untagged)
                 c.command("LOGOUT")
+
+
+class KeywordsTest(ServerTestCase):
+    def check_announced(self, untagged, known):
+        """Every keyword a FETCH shows was in a FLAGS response before it;
+        returns the keywords known after these lines."""
+        known = set(known)
+        for line in untagged:
+            m = re.match(rb"\* FLAGS \(([^)]*)\)", line)
+            if m:
+                known = {k.lower() for k in m.group(1).split()}
+                continue
+            m = re.match(rb"\* \d+ FETCH .*FLAGS \(([^)]*)\)", line)
+            if m:
+                # \\Recent is set by the server alone; FLAGS need not list it.
+                for k in m.group(1).split():
+                    if k.lower() == b"\\recent":
+                        continue
+                    self.assertIn(k.lower(), known, "%r shown before FLAGS listed it: %r" % (k, untagged))
+        return known
+
+    def test_keywords_are_announced_before_use(self):
+        folder = "t-keywords"
+        a, b = self.raw(login=True), self.raw(login=True)
+        a.command('CREATE "%s"' % folder)
+        bulk_append(self.mail, folder, [make_message("k%d" % i) for i in range(3)])
+        untagged, _ = a.command('SELECT "%s"' % folder)
+        known = self.check_announced(untagged, set())
+        b.command('SELECT "%s"' % folder)
+        # Another session sets a new keyword: A's NOOP says FLAGS first.
+        b.command("STORE 1 +FLAGS ($Label1)")
+        untagged, _ = a.command("NOOP")
+        self.assertTrue(any(l.startswith(b"* FLAGS") and b"$Label1" in l for l in untagged), untagged)
+        self.assertTrue(any(re.match(rb"\* OK \[PERMANENTFLAGS \(.*\$Label1.*\\\*\)\]", l) for l in untagged), untagged)
+        known = self.check_announced(untagged, known)
+        # This session sets one: FLAGS before its own FETCH.
+        untagged, _ = a.command("STORE 2 +FLAGS (\\Flagged Own-Word)")
+        known = self.check_announced(untagged, known)
+        self.assertIn(b"own-word", known)
+        # APPEND and COPY with keywords from the other session, then FETCH.
+        b.command('APPEND "%s" (NewOnAppend) {%d+}\r\n%s' % (folder, len(make_message("x")), make_message("x").decode()))
+        b.command("STORE 3 +FLAGS (Copied)")
+        b.command('COPY 3 "%s"' % folder)
+        untagged, _ = a.command("NOOP")
+        known = self.check_announced(untagged, known)
+        untagged, _ = a.command("FETCH 1:* (FLAGS)")
+        known = self.check_announced(untagged, known)
+        for k in (b"newonappend", b"copied", b"$label1"):
+            self.assertIn(k, known)
+        # A new selection lists every keyword in the folder.
+        c = self.raw(login=True)
+        untagged, _ = c.command('EXAMINE "%s"' % folder)
+        flags = [l for l in untagged if l.startswith(b"* FLAGS")][0].lower()
+        for k in (b"$label1", b"own-word", b"newonappend", b"copied", b"\\seen"):
+            self.assertIn(k, flags)
+        self.assertTrue(any(l.startswith(b"* OK [PERMANENTFLAGS ()]") for l in untagged), "read-only")
+
+
+def recent_of(untagged):
+    for line in untagged:
+        m = re.match(rb"\* (\d+) RECENT", line)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+class RecentTest(ServerTestCase):
+    def search(self, c, criteria):
+        untagged, tagged = c.command("UID SEARCH " + criteria)
+        self.assertIn(b" OK ", tagged)
+        return numbers(untagged)
+
+    def test_recent_belongs_to_one_session(self):
+        folder = "t-recent"
+        setup = self.raw(login=True)
+        setup.command('CREATE "%s"' % folder)
+        uids = bulk_append(self.mail, folder, [make_message("r%d" % i) for i in range(2)])
+        untagged, _ = setup.command('STATUS "%s" (RECENT MESSAGES)' % folder)
+        self.assertTrue(any(b"RECENT 2" in l for l in untagged), untagged)
+        a = self.raw(login=True)
+        untagged, _ = a.command('SELECT "%s"' % folder)
+        self.assertEqual(recent_of(untagged), 2)
+        untagged, _ = a.command("FETCH 1:* (FLAGS)")
+        self.assertEqual(sum(b"\\Recent" in l for l in untagged), 2, untagged)
+        self.assertEqual(self.search(a, "RECENT"), uids)
+        a.command("STORE 1 +FLAGS (\\Seen)")
+        self.assertEqual(self.search(a, "NEW"), uids[1:])
+        self.assertEqual(self.search(a, "OLD"), [])
+        # A second session: nothing is recent for it; STATUS counts none unclaimed.
+        b = self.raw(login=True)
+        untagged, _ = b.command('SELECT "%s"' % folder)
+        self.assertEqual(recent_of(untagged), 0)
+        untagged, _ = b.command("FETCH 1:* (FLAGS)")
+        self.assertFalse(any(b"\\Recent" in l for l in untagged), untagged)
+        self.assertEqual(self.search(b, "OLD"), uids)
+        untagged, _ = setup.command('STATUS "%s" (RECENT)' % folder)
+        self.assertTrue(any(b"RECENT 0" in l for l in untagged), untagged)
+        # New mail COPYed in by another session (from another folder): the
+        # first session to look claims it.
+        setup.command('CREATE "%s-src"' % folder)
+        bulk_append(self.mail, folder + "-src", [make_message("r-src")])
+        setup.command('SELECT "%s-src"' % folder)
+        _, tagged = setup.command("COPY 1 \"%s\"" % folder)
+        self.assertIn(b" OK ", tagged)
+        untagged, _ = a.command("NOOP")
+        self.assertIn(b"* 3 EXISTS", untagged)
+        self.assertEqual(recent_of(untagged), 3, untagged)
+        untagged, _ = b.command("NOOP")
+        self.assertIn(b"* 3 EXISTS", untagged)
+        self.assertEqual(recent_of(untagged), 0)
+        untagged, _ = a.command("FETCH 3 (FLAGS)")
+        self.assertIn(b"\\Recent", untagged[-1])
+        # Read-only: counts what nobody claimed, shows no \\Recent.
+        bulk_append(self.mail, folder, [make_message("r-late")])
+        e = self.raw(login=True)
+        untagged, _ = e.command('EXAMINE "%s"' % folder)
+        self.assertEqual(recent_of(untagged), 1)
+        untagged, _ = e.command("FETCH 1:* (FLAGS)")
+        self.assertFalse(any(b"\\Recent" in l for l in untagged), untagged)
+        # IMAP4rev2: no RECENT, no \\Recent.
+        r2 = self.raw(login=True)
+        r2.command("ENABLE IMAP4rev2")
+        untagged, _ = r2.command('SELECT "%s"' % folder)
+        self.assertIsNone(recent_of(untagged))
+        untagged, _ = r2.command("FETCH 1:* (FLAGS)")
+        self.assertFalse(any(b"\\Recent" in l for l in untagged), untagged)
+        # RFC 9051 answers ESEARCH; nothing is recent, so no ALL.
+        untagged, tagged = r2.command("UID SEARCH RECENT")
+        self.assertIn(b" OK ", tagged)
+        esearch = [l for l in untagged if l.startswith(b"* ESEARCH")]
+        self.assertEqual(len(esearch), 1, untagged)
+        self.assertNotIn(b" ALL ", esearch[0] + b" ")
 
 
 if __name__ == "__main__":

@@ -263,7 +263,8 @@ class MailboxTest(ServerTestCase):
 
         self.ok(m.select('"%s"' % wire))
         uid = uid_of_append(m.append('"%s"' % wire, "(\\Seen)", None, make_message("in a non-ASCII folder")))
-        self.assertEqual(fetch_one(m, uid, "(FLAGS)")["FLAGS"], [b"\\Seen"])
+        # Selected before the APPEND: this session claimed it (IMAP4rev1 \\Recent).
+        self.assertEqual(fetch_one(m, uid, "(FLAGS)")["FLAGS"], [b"\\Recent", b"\\Seen"])
         m.close()
 
         target = mutf7_encode("Ünïcödé ✓")
@@ -377,7 +378,7 @@ class MessageTest(ServerTestCase):
         typ, data = m.select(name)
         self.assertEqual(m.untagged_responses.get("UIDVALIDITY"), [str(uidvalidity).encode()])
         d = fetch_one(m, uid, "(FLAGS INTERNALDATE)")
-        self.assertEqual(set(d["FLAGS"]), {b"\\Flagged", b"$Work"})
+        self.assertEqual(set(d["FLAGS"]), {b"\\Recent", b"\\Flagged", b"$Work"})
         got = datetime.datetime.strptime(d["INTERNALDATE"].decode(), "%d-%b-%Y %H:%M:%S %z")
         self.assertEqual(got, datetime.datetime(2021, 2, 1, 8, 11, 12, tzinfo=datetime.timezone.utc))
         # Keywords may be created (RFC 9051 §7.1: PERMANENTFLAGS with \*).
@@ -501,17 +502,22 @@ class MessageTest(ServerTestCase):
         uid = uid_of_append(m.append(name, None, None, make_message("flags")))
         self.ok(m.select(name))
         data = self.ok(m.uid("STORE", str(uid), "+FLAGS", "(\\Seen \\Flagged $Label1)"))
-        self.assertEqual(set(parse_fetch(data)[0][1]["FLAGS"]), {b"\\Seen", b"\\Flagged", b"$Label1"})
+        self.assertEqual(set(parse_fetch(data)[0][1]["FLAGS"]), {b"\\Recent", b"\\Seen", b"\\Flagged", b"$Label1"})
         data = self.ok(m.uid("STORE", str(uid), "-FLAGS", "(\\Flagged)"))
-        self.assertEqual(set(parse_fetch(data)[0][1]["FLAGS"]), {b"\\Seen", b"$Label1"})
+        self.assertEqual(set(parse_fetch(data)[0][1]["FLAGS"]), {b"\\Recent", b"\\Seen", b"$Label1"})
+        # \\Recent is the server's: replacing the flags keeps it (RFC 3501 §2.3.2).
         data = self.ok(m.uid("STORE", str(uid), "FLAGS", "(\\Answered)"))
-        self.assertEqual(parse_fetch(data)[0][1]["FLAGS"], [b"\\Answered"])
+        self.assertEqual(parse_fetch(data)[0][1]["FLAGS"], [b"\\Recent", b"\\Answered"])
         data = self.ok(m.uid("STORE", str(uid), "+FLAGS.SILENT", "(\\Draft)"))
         self.assertEqual([d for d in data if d], [])  # silent: no FETCH for our own change
-        self.assertEqual(set(fetch_one(m, uid, "(FLAGS)")["FLAGS"]), {b"\\Answered", b"\\Draft"})
+        self.assertEqual(set(fetch_one(m, uid, "(FLAGS)")["FLAGS"]), {b"\\Recent", b"\\Answered", b"\\Draft"})
         typ, data = m.uid("STORE", str(uid), "+FLAGS", "(\\Recent)")
         self.assertIn(typ, ("NO", "BAD"))  # \Recent cannot be stored (RFC 3501 §2.3.2)
-        self.assertNotIn(b"\\Recent", fetch_one(m, uid, "(FLAGS)")["FLAGS"])
+        self.assertEqual(set(fetch_one(m, uid, "(FLAGS)")["FLAGS"]), {b"\\Recent", b"\\Answered", b"\\Draft"})
+        # Another session sees the flags, never this session's \\Recent.
+        other = self.connect()
+        self.ok(other.select(name))
+        self.assertEqual(set(fetch_one(other, uid, "(FLAGS)")["FLAGS"]), {b"\\Answered", b"\\Draft"})
 
     def test_search(self):
         m = self.connect()
@@ -957,7 +963,8 @@ class MessageTest(ServerTestCase):
         seen = admin.untagged_responses.pop("FETCH", [])
         self.assertTrue(any(b"\\Answered" in x and b"$Done" in x for x in seen), seen)
         self.assertEqual(set(fetch_one(admin, uid, "(FLAGS)")["FLAGS"]), {b"\\Flagged", b"\\Answered", b"$Done"})
-        self.assertEqual(set(fetch_one(bob, uid, "(FLAGS)")["FLAGS"]), {b"\\Flagged", b"\\Answered", b"$Done"})
+        # \\Recent is the one session's that claimed the message.
+        self.assertEqual(set(fetch_one(bob, uid, "(FLAGS)")["FLAGS"]), {b"\\Recent", b"\\Flagged", b"\\Answered", b"$Done"})
 
         # A message appended by one is seen by the other.
         uid2 = uid_of_append(bob.append(name, None, None, make_message("from bob")))

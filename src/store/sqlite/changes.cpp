@@ -296,15 +296,28 @@ Result<MailboxCounts> SqliteStore::mailbox_counts(MailboxRef mailbox) {
   // Grouped by the mailbox, so an absent one yields no row at all.
   auto st = TRY(db->prepare(
       "SELECT count(m.id), coalesce(sum((m.flags & ?2) = 0), 0), coalesce(sum((m.flags & ?3) != 0), 0), "
-      "coalesce(sum(m.size), 0), coalesce(sum(CASE WHEN (m.flags & ?3) != 0 THEN m.size ELSE 0 END), 0) "
+      "coalesce(sum(m.size), 0), coalesce(sum(CASE WHEN (m.flags & ?3) != 0 THEN m.size ELSE 0 END), 0), "
+      "coalesce(sum(m.uid > x.recent_uid), 0) "
       "FROM mailbox x LEFT JOIN message m ON m.mailbox_id = x.id WHERE x.id = ?1 AND x.address_id = ?4 "
       "GROUP BY x.id"));
   st.bind_all(mailbox.id, std::int64_t{flag_seen}, std::int64_t{flag_deleted}, mailbox.address_id);
   return one<MailboxCounts>(std::move(st), [](const Statement& s) {
     return MailboxCounts{static_cast<std::uint32_t>(s.int64(0)), static_cast<std::uint32_t>(s.int64(1)),
                          static_cast<std::uint32_t>(s.int64(2)), static_cast<std::uint64_t>(s.int64(3)),
-                         static_cast<std::uint64_t>(s.int64(4))};
+                         static_cast<std::uint64_t>(s.int64(4)), static_cast<std::uint32_t>(s.int64(5))};
   }, "no such folder");
+}
+
+Result<std::pair<std::uint32_t, std::uint32_t>> SqliteStore::claim_recent(MailboxRef mailbox) {
+  std::lock_guard lock(m_mutex);
+  auto tx = TRY(Transaction::begin(*m_db));
+  auto box = TRY(load_mailbox(*m_db, mailbox));
+  std::uint32_t last = box.uidnext - 1;
+  if (last <= box.recent_uid) return std::pair{box.recent_uid, box.recent_uid};
+  auto st = TRY(m_db->prepare("UPDATE mailbox SET recent_uid = ? WHERE id = ? AND address_id = ?"));
+  TRY(st.bind_all(std::int64_t{last}, mailbox.id, mailbox.address_id).run());
+  TRY(tx.commit());
+  return std::pair{box.recent_uid, last};
 }
 
 Status SqliteStore::rename_mailbox(MailboxRef mailbox, const std::string& new_name) {

@@ -68,7 +68,7 @@ inline DevicePassword read_device(const Statement& s, int c = 0) {
 }
 
 inline constexpr const char* kMailboxColumns =
-    "id, address_id, name, special_use, uidvalidity, uidnext, highestmodseq, subscribed, created";
+    "id, address_id, name, special_use, uidvalidity, uidnext, highestmodseq, subscribed, created, recent_uid";
 inline Mailbox read_mailbox(const Statement& s) {
   Mailbox m;
   m.id = s.int64(0);
@@ -80,6 +80,7 @@ inline Mailbox read_mailbox(const Statement& s) {
   m.highestmodseq = static_cast<std::uint64_t>(s.int64(6));
   m.subscribed = s.int64(7) != 0;
   m.created = s.int64(8);
+  m.recent_uid = static_cast<std::uint32_t>(s.int64(9));
   return m;
 }
 

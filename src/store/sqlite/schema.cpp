@@ -375,9 +375,13 @@ ALTER TABLE domain ADD COLUMN verify_token TEXT NOT NULL DEFAULT '';
     // keys (the private key sealed with the server key). The 'zones'
     // counter grows with every zone change: caches of zones compare it.
     // Each domain's answer to a failed DMARC p=reject.
+    // And \Recent: the highest UID some IMAP session has claimed (mail
+    // already there when this runs is claimed: it is not new).
     m.push_back({R"sql(
 ALTER TABLE domain ADD COLUMN dmarc_reject TEXT NOT NULL DEFAULT 'reject'
   CHECK (dmarc_reject IN ('reject', 'quarantine'));
+ALTER TABLE mailbox ADD COLUMN recent_uid INTEGER NOT NULL DEFAULT 0;
+UPDATE mailbox SET recent_uid = uidnext - 1;
 
 CREATE TABLE dns_zone (
   id        INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -104,6 +104,7 @@ class SqliteStore final : public Store {
   Result<CopyResult> copy_messages(MailboxRef from, const std::vector<std::uint32_t>& uids, MailboxRef to,
                                    bool move) override;
   Result<MailboxCounts> mailbox_counts(MailboxRef mailbox) override;
+  Result<std::pair<std::uint32_t, std::uint32_t>> claim_recent(MailboxRef mailbox) override;
   Status rename_mailbox(MailboxRef mailbox, const std::string& new_name) override;
   Status delete_mailbox(MailboxRef mailbox) override;
   Status set_subscribed(MailboxRef mailbox, bool subscribed) override;

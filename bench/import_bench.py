@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Import benchmark: Python's imaplib APPENDs N mixed-size messages, one at a
+time, into Estafeta and into Dovecot 2.3, in the same run.
+
+imaplib is how many migration scripts talk to a server: one synchronising
+literal per APPEND, the literal and its closing CRLF in two writes, Nagle
+left on. A server that delays its ACK of the literal stalls each APPEND for
+the client's delayed-ACK timeout (~40 ms on Linux); this measures what such
+a client sees. Sizes are mixed like real mail: most messages a few KB, some
+tens of KB, a few hundreds of KB (default 2,000 messages, about 45 MB).
+
+Only 127.0.0.1. Both servers are started by this script (see imap_bench.py:
+Estafeta from `estafeta quickstart`, Dovecot as root with its own config) and
+stopped at the end; every wait has a deadline.
+
+Usage (as root, for Dovecot):
+        python3 bench/import_bench.py                  # 2,000 messages
+        python3 bench/import_bench.py --messages 300   # short run
+        python3 bench/import_bench.py --skip-dovecot
+"""
+
+import argparse
+import datetime
+import imaplib
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+
+from common import BenchError, log, percentile
+import imap_bench
+from imap_bench import USER, Dovecot, Estafeta, raise_nofile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def message_sizes(rng, n):
+    """About 80 % 2-12 KB, 17 % 12-100 KB, 3 % 100-600 KB."""
+    out = []
+    for _ in range(n):
+        r = rng.random()
+        if r < 0.80:
+            out.append(rng.randint(2_000, 12_000))
+        elif r < 0.97:
+            out.append(rng.randint(12_000, 100_000))
+        else:
+            out.append(rng.randint(100_000, 600_000))
+    return out
+
+
+def run_import(server, messages, deadline):
+    """APPENDs every message with imaplib; returns the per-APPEND times (s)."""
+    m = imaplib.IMAP4("127.0.0.1", server.port, timeout=60)
+    try:
+        m.login(USER, server.password)
+        typ, _ = m.create("Import")
+        if typ != "OK":
+            raise BenchError("%s: CREATE Import failed" % server.name)
+        times = []
+        for msg in messages:
+            if time.monotonic() > deadline:
+                raise BenchError("%s: past the deadline after %d messages" % (server.name, len(times)))
+            t = time.perf_counter()
+            typ, data = m.append("Import", None, None, msg)
+            times.append(time.perf_counter() - t)
+            if typ != "OK":
+                raise BenchError("%s: APPEND answered %s %r" % (server.name, typ, data))
+        typ, data = m.select("Import", readonly=True)
+        if typ != "OK" or int(data[0]) != len(messages):
+            raise BenchError("%s: %r messages after the import, not %d" % (server.name, data, len(messages)))
+        return times
+    finally:
+        try:
+            m.logout()
+        except (imaplib.IMAP4.error, OSError):
+            pass
+
+
+def summary(times, total_bytes):
+    total = sum(times)
+    return {"seconds": round(total, 3), "messages": len(times), "mb": round(total_bytes / 1e6, 1),
+            "ms_p50": round(statistics.median(times) * 1000, 2),
+            "ms_p99": round(percentile(times, 99) * 1000, 2),
+            "messages_per_s": round(len(times) / total, 1)}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--estafeta-bin", default=os.path.join(ROOT, "build-release", "estafeta"))
+    p.add_argument("--messages", type=int, default=2000)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--skip-dovecot", action="store_true")
+    p.add_argument("--max-seconds", type=float, default=900)
+    p.add_argument("--json", default=os.path.join(HERE, "results", "import_bench.json"))
+    args = p.parse_args(argv)
+    if not os.path.exists(args.estafeta_bin):
+        sys.exit("no Estafeta binary at %s: build it first (see bench/README.md)" % args.estafeta_bin)
+    if not args.skip_dovecot and os.geteuid() != 0:
+        sys.exit("Dovecot is started as root with its own config: run as root, or use --skip-dovecot")
+    raise_nofile(4096)
+
+    rng = random.Random(args.seed)
+    messages = [imap_bench.make_message(rng, i, size) for i, size in enumerate(message_sizes(rng, args.messages))]
+    total_bytes = sum(len(m) for m in messages)
+    log("%d messages, %.1f MB" % (len(messages), total_bytes / 1e6))
+    deadline = time.monotonic() + args.max_seconds
+    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(BenchError("whole-run deadline")))
+    signal.alarm(int(args.max_seconds) + 60)
+    workdir = tempfile.mkdtemp(prefix="importbench-")
+    servers, results, aborted = [], {}, None
+    try:
+        est = Estafeta(args.estafeta_bin, workdir, False, 4096)
+        servers.append(est)
+        if not args.skip_dovecot:
+            key = os.path.join(os.path.dirname(est.cert), "key.pem")
+            servers.append(Dovecot(workdir, est.password, False, est.cert, key, 50, 4096))
+        for srv in servers:
+            log("%s: importing" % srv.name)
+            results[srv.name] = summary(run_import(srv, messages, deadline), total_bytes)
+            log("%s: %r" % (srv.name, results[srv.name]))
+    except (BenchError, OSError, imaplib.IMAP4.error) as e:
+        aborted = "%s: %s" % (type(e).__name__, e)
+        log("error: %s" % aborted)
+    finally:
+        signal.alarm(0)
+        for s in servers:
+            try:
+                s.stop()
+            except Exception as e:  # keep cleaning up
+                log("stopping %s: %s" % (s.name, e))
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    e, d = results.get("Estafeta"), results.get("Dovecot")
+    print("\n%-10s %10s %12s %10s %10s" % ("server", "seconds", "messages/s", "p50 ms", "p99 ms"))
+    for name, r in results.items():
+        print("%-10s %10.2f %12.1f %10.2f %10.2f" % (name, r["seconds"], r["messages_per_s"], r["ms_p50"], r["ms_p99"]))
+    if e and d:
+        print("Estafeta's time is %.2fx Dovecot's (lower is better)" % (e["seconds"] / d["seconds"]))
+    out = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+           "machine": {"cores": os.cpu_count(), "kernel": platform.release(), "python": platform.python_version()},
+           "args": vars(args), "results": results, "aborted": aborted,
+           "ratio_time": round(e["seconds"] / d["seconds"], 3) if e and d else None}
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+    with open(args.json, "w") as f:
+        json.dump(out, f, indent=2)
+    print("results written to %s" % args.json)
+    return 1 if aborted else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
