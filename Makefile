@@ -9,6 +9,10 @@ FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 20
 DATA ?= data
 
+# The random multi-session IMAP stress test (tests/imap/test_stress.py) runs
+# this long within `make test`.
+export ESTAFETA_STRESS_SECONDS ?= 60
+
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 
 .PHONY: run test setup build build-test unit fuzz clean

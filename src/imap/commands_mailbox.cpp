@@ -51,7 +51,7 @@ std::string status_items(Context& ctx, const store::Mailbox& box, const std::vec
   bool need_counts = std::any_of(items.begin(), items.end(), [](auto& i) {
     return i.kind == StatusItem::Kind::messages || i.kind == StatusItem::Kind::unseen ||
            i.kind == StatusItem::Kind::deleted || i.kind == StatusItem::Kind::deleted_storage ||
-           i.kind == StatusItem::Kind::size;
+           i.kind == StatusItem::Kind::size || i.kind == StatusItem::Kind::recent;
   });
   if (need_counts) counts = ctx.services.store->mailbox_counts(box.ref()).value_or(store::MailboxCounts{});
   for (auto& i : items) {
@@ -263,13 +263,22 @@ Reply cmd_rename(Context& ctx, Command& c) {
 
 Reply cmd_subscribe(Context& ctx, Command& c) {
   auto& s = std::get<cmd::Subscribe>(c.args);
-  auto box = find(ctx, s.mailbox);
-  if (!box) {
-    // Unsubscribing from a name that no longer exists is fine.
-    if (!s.subscribe && box.error().kind == ErrorKind::not_found) return tagged_ok(c.tag, "UNSUBSCRIBE completed");
-    return from_error(c.tag, box.error());
+  // SUBSCRIBE takes existing folders only (RFC 9051 §6.3.7 allows the
+  // check); UNSUBSCRIBE any name, since a deleted folder stays subscribed.
+  std::string name;
+  if (s.subscribe) {
+    auto box = find(ctx, s.mailbox);
+    if (!box) return from_error(c.tag, box.error());
+    name = box->name;
+  } else {
+    auto stored = stored_name(ctx, s.mailbox);
+    if (!stored) return tagged_no(c.tag, "invalid mailbox name");
+    name = *stored;
   }
-  if (auto st = ctx.services.store->set_subscribed(box->ref(), s.subscribe); !st) return from_error(c.tag, st.error());
+  if (auto st = ctx.services.store->set_subscribed(address_id(ctx), name, s.subscribe); !st) {
+    if (st.error().kind == ErrorKind::limit) return tagged_no(c.tag, st.error().message, "LIMIT");
+    return from_error(c.tag, st.error());
+  }
   return tagged_ok(c.tag, s.subscribe ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed");
 }
 
@@ -302,30 +311,48 @@ Reply cmd_list(Context& ctx, Command& c) {
   if (!boxes) return from_error(c.tag, boxes.error());
   std::map<std::string, const store::Mailbox*> by_name;
   for (auto& b : *boxes) by_name[b.name] = &b;
-  // Every name, with the parents that exist only as a path ("a" of "a/b").
-  std::set<std::string> names;
-  for (auto& b : *boxes) {
-    names.insert(b.name);
-    for (auto slash = b.name.find('/'); slash != std::string::npos; slash = b.name.find('/', slash + 1))
-      names.insert(b.name.substr(0, slash));
+  // Names with the parents that exist only as a path ("a" of "a/b").
+  auto with_parents = [](std::set<std::string>& into, const std::string& name) {
+    into.insert(name);
+    for (auto slash = name.find('/'); slash != std::string::npos; slash = name.find('/', slash + 1))
+      into.insert(name.substr(0, slash));
+  };
+  std::set<std::string> existing;
+  for (auto& b : *boxes) with_parents(existing, b.name);
+  // Subscriptions are names that may outlive their folder (RFC 9051
+  // §6.3.7): LSUB and LIST (SUBSCRIBED) go through them instead.
+  bool by_subscription = l.lsub || sel_subscribed;
+  std::set<std::string> subscriptions, names;
+  if (by_subscription || ret_subscribed) {
+    auto subs = ctx.services.store->subscriptions(address_id(ctx));
+    if (!subs) return from_error(c.tag, subs.error());
+    subscriptions.insert(subs->begin(), subs->end());
   }
-  // The names under "name/" are one contiguous run of the sorted set.
-  auto children = [&](const std::string& name) {
+  if (by_subscription)
+    for (auto& name : subscriptions) with_parents(names, name);
+  else
+    names = existing;
+  // The names under "name/" are one contiguous run of a sorted set.
+  auto under = [](const std::set<std::string>& set, const std::string& name) {
     auto prefix = name + "/";
-    auto first = names.lower_bound(prefix);
+    auto first = set.lower_bound(prefix);
     auto last = first;
-    while (last != names.end() && last->starts_with(prefix)) ++last;
+    while (last != set.end() && last->starts_with(prefix)) ++last;
     return std::pair{first, last};
   };
   auto has_children = [&](const std::string& name) {
-    auto prefix = name + "/";
-    auto it = names.lower_bound(prefix);
-    return it != names.end() && it->starts_with(prefix);
+    auto [first, last] = under(existing, name);
+    return first != last;
   };
-  auto subscribed = [&](const std::string& name) {
-    auto it = by_name.find(name);
-    return it != by_name.end() && it->second->subscribed;
+  auto subscribed = [&](const std::string& name) { return subscriptions.contains(name); };
+  auto subscribed_below = [&](const std::string& name) {
+    auto [first, last] = under(names, name);
+    return std::any_of(first, last, subscribed);
   };
+  // RFC 3501 §6.3.9: LSUB with a pattern ending in "%" also returns the
+  // levels it matches that only hold subscribed names, as \Noselect.
+  bool lsub_levels = l.lsub && std::any_of(l.patterns.begin(), l.patterns.end(),
+                                           [](auto& p) { return p.ends_with('%'); });
   std::vector<std::string> patterns;
   for (auto& p : l.patterns) {
     auto ref = stored_name(ctx, l.reference).value_or(l.reference);
@@ -344,11 +371,15 @@ Reply cmd_list(Context& ctx, Command& c) {
     auto it = by_name.find(name);
     const store::Mailbox* box = it == by_name.end() ? nullptr : it->second;
     std::string childinfo;
-    if (l.lsub && !subscribed(name)) continue;
+    bool lsub_level = false;
+    if (l.lsub && !subscribed(name)) {
+      if (!lsub_levels || !subscribed_below(name)) continue;
+      lsub_level = true;
+    }
     if (sel_subscribed && !subscribed(name)) {
-      // RECURSIVEMATCH: a parent of subscribed mailboxes is listed with CHILDINFO.
-      auto [first, last] = children(name);
-      if (!recursive || std::none_of(first, last, subscribed)) continue;
+      // RECURSIVEMATCH: a parent of subscribed names is listed with CHILDINFO
+      // (RFC 5258 §3.5).
+      if (!recursive || !subscribed_below(name)) continue;
       childinfo = " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
     }
     if (sel_special && (!box || box->special_use == store::SpecialUse::none)) continue;
@@ -357,8 +388,11 @@ Reply cmd_list(Context& ctx, Command& c) {
       if (!attrs.empty()) attrs += ' ';
       attrs += a;
     };
-    if (!box) add(l.extended ? "\\NonExistent" : "\\Noselect");
-    if (!l.lsub) add(has_children(name) ? "\\HasChildren" : "\\HasNoChildren");
+    if (!box || lsub_level) add(l.extended ? "\\NonExistent" : "\\Noselect");
+    // A name with no folder and none below (a subscription left by a
+    // deleted folder) has no children attribute to tell.
+    bool children = has_children(name);
+    if (!l.lsub && (box || children)) add(children ? "\\HasChildren" : "\\HasNoChildren");
     if (ret_subscribed && subscribed(name)) add("\\Subscribed");
     if (box && box->special_use != store::SpecialUse::none) add(special_attr(box->special_use));
     r.out += fmt::format("* {} ({}) \"/\" ", verb, attrs);

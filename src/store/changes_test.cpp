@@ -378,7 +378,6 @@ TEST_F(ChangesTest, CallsOnAFolderAreScopedByItsAddress) {
   EXPECT_TRUE(missing(s().mailbox_counts(forged)));
   EXPECT_TRUE(missing(s().rename_mailbox(forged, "Mine")));
   EXPECT_TRUE(missing(s().delete_mailbox(forged)));
-  EXPECT_TRUE(missing(s().set_subscribed(forged, false)));
   EXPECT_TRUE(missing(s().set_special_use(forged, SpecialUse::archive)));
   EXPECT_FALSE(s().append_messages(blob("forged"), {{forged, 0, {}, 1}}));
 
@@ -386,7 +385,7 @@ TEST_F(ChangesTest, CallsOnAFolderAreScopedByItsAddress) {
   ASSERT_EQ(left.size(), 2u) << "nothing copied out, moved or expunged";
   EXPECT_EQ(left[0].flags, std::uint32_t{flag_seen}) << "flags untouched";
   EXPECT_EQ(info(theirs).name, "INBOX");
-  EXPECT_TRUE(info(theirs).subscribed);
+  EXPECT_EQ(s().subscriptions(other.id).value(), s().subscriptions(m_address.id).value()) << "the same folders";
 }
 
 TEST_F(ChangesTest, ExpungeErrors) {
@@ -708,15 +707,45 @@ TEST_F(ChangesTest, DeleteMailbox) {
   EXPECT_EQ(s().integrity_check().value(), "");
 }
 
+// Subscriptions are names (RFC 9051 §6.3.7): they outlive their folder,
+// follow a rename, and belong to one address.
 TEST_F(ChangesTest, Subscription) {
-  auto sent = box("Sent");
-  EXPECT_TRUE(info(sent).subscribed);
-  ASSERT_TRUE(s().set_subscribed(sent, false));
-  EXPECT_FALSE(info(sent).subscribed);
-  ASSERT_TRUE(s().set_subscribed(sent, false)) << "idempotent";
-  ASSERT_TRUE(s().set_subscribed(sent, true));
-  EXPECT_TRUE(info(sent).subscribed);
-  EXPECT_EQ(s().set_subscribed(MailboxRef{m_address.id, 99999}, true).error().kind, ErrorKind::not_found);
+  using Names = std::vector<std::string>;
+  // Beside the folders every address starts with (INBOX, Sent, …):
+  const auto initial = s().subscriptions(m_address.id).value();
+  ASSERT_NE(std::find(initial.begin(), initial.end(), "INBOX"), initial.end());
+  auto subs = [&](Id address) {
+    auto v = s().subscriptions(address).value();
+    std::erase_if(v, [&](auto& n) { return n != "INBOX" && std::find(initial.begin(), initial.end(), n) != initial.end(); });
+    return v;
+  };
+  auto work = create("Work");
+  create("Work/2026");
+  EXPECT_EQ(subs(m_address.id), (Names{"INBOX", "Work", "Work/2026"})) << "a new folder is subscribed";
+  ASSERT_TRUE(s().set_subscribed(m_address.id, "Work", false));
+  ASSERT_TRUE(s().set_subscribed(m_address.id, "Work", false)) << "idempotent";
+  EXPECT_EQ(subs(m_address.id), (Names{"INBOX", "Work/2026"}));
+  ASSERT_TRUE(s().set_subscribed(m_address.id, "Work", true));
+  ASSERT_TRUE(s().set_subscribed(m_address.id, "Work", true)) << "idempotent";
+  ASSERT_TRUE(s().set_subscribed(m_address.id, "Gone/Later", true)) << "any name";
+  ASSERT_TRUE(s().rename_mailbox(work, "Jobs"));
+  EXPECT_EQ(subs(m_address.id), (Names{"Gone/Later", "INBOX", "Jobs", "Jobs/2026"})) << "a rename takes them along";
+  ASSERT_TRUE(s().delete_mailbox(s().find_mailbox(m_address.id, "Jobs/2026").value().ref()));
+  EXPECT_EQ(subs(m_address.id), (Names{"Gone/Later", "INBOX", "Jobs", "Jobs/2026"})) << "deleting keeps the name";
+  auto other = s().create_address(m_domain.id, "other").value();
+  EXPECT_EQ(subs(other.id), Names{"INBOX"}) << "another address's are its own";
+  EXPECT_EQ(s().set_subscribed(99999, "X", true).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(s().set_subscribed(m_address.id, "", true).error().kind, ErrorKind::invalid);
+  // Bounded: past the ceiling SUBSCRIBE fails, CREATE still works, unsubscribed.
+  raw(fmt::format("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {}) "
+                  "INSERT INTO subscription SELECT {}, 'filler-' || i FROM n",
+                  store::Store::kMaxSubscriptions - s().subscriptions(m_address.id).value().size(), m_address.id));
+  reopen();
+  EXPECT_EQ(s().subscriptions(m_address.id).value().size(), store::Store::kMaxSubscriptions);
+  EXPECT_EQ(s().set_subscribed(m_address.id, "One more", true).error().kind, ErrorKind::limit);
+  ASSERT_TRUE(s().set_subscribed(m_address.id, "Jobs", true)) << "one already there is fine";
+  ASSERT_TRUE(create("Past the ceiling").id);
+  EXPECT_EQ(s().subscriptions(m_address.id).value().size(), store::Store::kMaxSubscriptions);
 }
 
 TEST_F(ChangesTest, SpecialUseMovesBetweenMailboxes) {
@@ -777,7 +806,7 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
   auto fresh_schema = raw_int("SELECT count(*) FROM sqlite_master");
   for (auto* t : {"mailbox", "message", "address", "blob"}) without_autoincrement(t);
   raw("DROP TABLE dkim_key; DROP TABLE dns_record; DROP TABLE dns_zone; DELETE FROM counter WHERE name = 'zones'; "
-      "ALTER TABLE domain DROP COLUMN dmarc_reject; ALTER TABLE mailbox DROP COLUMN recent_uid; "
+      "ALTER TABLE domain DROP COLUMN dmarc_reject; ALTER TABLE mailbox DROP COLUMN recent_uid; DROP TABLE subscription; ALTER TABLE mailbox ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 1; "
       "ALTER TABLE domain DROP COLUMN verified; ALTER TABLE domain DROP COLUMN verify_token; PRAGMA user_version = 7");
   EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE sql LIKE '%AUTOINCREMENT%' AND name = 'mailbox'"), 0);
 
@@ -801,7 +830,7 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
 TEST_F(ChangesTest, MigratesFromSchemaOne) {
   auto u = append(m_inbox, 2);
   raw("DROP TABLE dkim_key; DROP TABLE dns_record; DROP TABLE dns_zone; DELETE FROM counter WHERE name = 'zones'; "
-      "ALTER TABLE domain DROP COLUMN dmarc_reject; ALTER TABLE mailbox DROP COLUMN recent_uid; "
+      "ALTER TABLE domain DROP COLUMN dmarc_reject; ALTER TABLE mailbox DROP COLUMN recent_uid; DROP TABLE subscription; ALTER TABLE mailbox ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 1; "
       "DROP TABLE expunged; DROP TABLE event_log; DROP TABLE queue_rcpt; DROP TABLE queue; DROP TABLE trace; "
       "DROP TRIGGER message_used; DROP TRIGGER message_unused; DROP TRIGGER message_moved; "
       "DROP TRIGGER mailbox_unused; ALTER TABLE address DROP COLUMN quota_bytes; "

@@ -157,7 +157,7 @@ TEST_F(QuotaStoreTest, MigrationCountsExistingMessages) {
       "ALTER TABLE queue_rcpt DROP COLUMN delay_warned;"     // schema 7
       "ALTER TABLE domain DROP COLUMN verified; ALTER TABLE domain DROP COLUMN verify_token;"  // schema 9
       "DROP TABLE dkim_key; DROP TABLE dns_record; DROP TABLE dns_zone;"                       // schema 10
-      "ALTER TABLE domain DROP COLUMN dmarc_reject; ALTER TABLE mailbox DROP COLUMN recent_uid;"
+      "ALTER TABLE domain DROP COLUMN dmarc_reject; ALTER TABLE mailbox DROP COLUMN recent_uid; DROP TABLE subscription; ALTER TABLE mailbox ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 1;"
       "DELETE FROM counter WHERE name = 'zones';"
       "PRAGMA user_version = 4;";
   char* err = nullptr;

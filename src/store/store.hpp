@@ -186,7 +186,16 @@ class Store : public ZoneStore {
   virtual Status rename_mailbox(MailboxRef mailbox, const std::string& new_name) = 0;
   // Deletes the mailbox and its messages. Its children stay.
   virtual Status delete_mailbox(MailboxRef mailbox) = 0;
-  virtual Status set_subscribed(MailboxRef mailbox, bool subscribed) = 0;
+  // Subscriptions are names, not folders (RFC 9051 §6.3.7, §6.3.8; RFC
+  // 3501 §6.3.6): a new folder is subscribed, a renamed one takes its
+  // subscriptions (and its children's) along, a deleted one stays
+  // subscribed until unsubscribed. Names are as stored ('/', UTF-8),
+  // sorted; each address has its own, at most kMaxSubscriptions (past it,
+  // SUBSCRIBE fails with ErrorKind::limit and a new folder is created
+  // unsubscribed), so names left by deleted folders cannot pile up.
+  static constexpr std::size_t kMaxSubscriptions = 10000;
+  virtual Result<std::vector<std::string>> subscriptions(Id address_id) = 0;
+  virtual Status set_subscribed(Id address_id, const std::string& name, bool subscribed) = 0;
   // Gives the role to this mailbox (taking it from any other mailbox of the
   // address that had it); SpecialUse::none clears it.
   virtual Status set_special_use(MailboxRef mailbox, SpecialUse use) = 0;

@@ -160,7 +160,6 @@ struct Mailbox {
   std::uint32_t uidvalidity = 0;
   std::uint32_t uidnext = 1;
   std::uint64_t highestmodseq = 1;
-  bool subscribed = true;
   Time created = 0;
   // \Recent (RFC 3501 §2.3.2): the messages up to this UID have been
   // claimed by a session (Store::claim_recent); those above, by none yet.

@@ -16,7 +16,11 @@ through the real binary (raw commands: the untagged responses matter):
   one session that claimed a message, SEARCH RECENT/NEW/OLD; nothing of it
   for IMAP4rev2 sessions;
 - mail COPYed into the selected folder by another session shows at the
-  next NOOP as EXISTS and RECENT."""
+  next NOOP as EXISTS and RECENT;
+- subscriptions are names that outlive their folder: LIST (SUBSCRIBED)
+  shows a deleted one as \\NonExistent, LSUB with a trailing "%" shows a
+  level that only holds subscribed names as \\Noselect, RECURSIVEMATCH
+  gives CHILDINFO (RFC 9051 §6.3.7, RFC 3501 §6.3.9, RFC 5258 §3)."""
 
 import re
 import unittest
@@ -202,6 +206,10 @@ class RecentTest(ServerTestCase):
         self.assertEqual(self.search(b, "OLD"), uids)
         untagged, _ = setup.command('STATUS "%s" (RECENT)' % folder)
         self.assertTrue(any(b"RECENT 0" in l for l in untagged), untagged)
+        bulk_append(self.mail, folder, [make_message("r-status")])
+        untagged, _ = setup.command('STATUS "%s" (RECENT)' % folder)
+        self.assertTrue(any(b"(RECENT 1)" in l for l in untagged), "RECENT alone counts too: %r" % untagged)
+        a.command("NOOP")  # claims it; the rest of the test counts from here
         # New mail COPYed in by another session (from another folder): the
         # first session to look claims it.
         setup.command('CREATE "%s-src"' % folder)
@@ -210,12 +218,12 @@ class RecentTest(ServerTestCase):
         _, tagged = setup.command("COPY 1 \"%s\"" % folder)
         self.assertIn(b" OK ", tagged)
         untagged, _ = a.command("NOOP")
-        self.assertIn(b"* 3 EXISTS", untagged)
-        self.assertEqual(recent_of(untagged), 3, untagged)
+        self.assertIn(b"* 4 EXISTS", untagged)
+        self.assertEqual(recent_of(untagged), 4, untagged)
         untagged, _ = b.command("NOOP")
-        self.assertIn(b"* 3 EXISTS", untagged)
+        self.assertIn(b"* 4 EXISTS", untagged)
         self.assertEqual(recent_of(untagged), 0)
-        untagged, _ = a.command("FETCH 3 (FLAGS)")
+        untagged, _ = a.command("FETCH 4 (FLAGS)")
         self.assertIn(b"\\Recent", untagged[-1])
         # Read-only: counts what nobody claimed, shows no \\Recent.
         bulk_append(self.mail, folder, [make_message("r-late")])
@@ -237,6 +245,58 @@ class RecentTest(ServerTestCase):
         esearch = [l for l in untagged if l.startswith(b"* ESEARCH")]
         self.assertEqual(len(esearch), 1, untagged)
         self.assertNotIn(b" ALL ", esearch[0] + b" ")
+
+
+def listed(untagged, verb=b"LIST"):
+    """{name: (attributes, extended data)} of LIST or LSUB lines."""
+    out = {}
+    for line in untagged:
+        m = re.match(rb"\* " + verb + rb" \(([^)]*)\) \"/\" (\"[^\"]*\"|\S+)(.*)$", line)
+        if m:
+            out[m.group(2).strip(b'"').decode()] = (set(m.group(1).split()), m.group(3).strip())
+    return out
+
+
+class SubscriptionTest(ServerTestCase):
+    def test_subscriptions_outlive_their_folder(self):
+        c = self.raw(login=True)
+        for name in ("Sub", "Sub/Kept", "Sub/Gone", "Sub/Deep", "Sub/Deep/Child"):
+            self.assertIn(b" OK ", c.command('CREATE "%s"' % name)[1])
+        for name in ("Sub", "Sub/Deep"):
+            self.assertIn(b" OK ", c.command('UNSUBSCRIBE "%s"' % name)[1])
+        self.assertIn(b" OK ", c.command('DELETE "Sub/Gone"')[1])
+
+        subs = listed(c.command('LIST (SUBSCRIBED) "" "Sub/*"')[0])
+        self.assertEqual(set(subs), {"Sub/Kept", "Sub/Gone", "Sub/Deep/Child"})
+        self.assertEqual(subs["Sub/Gone"][0], {b"\\Subscribed", b"\\NonExistent"})
+        self.assertIn(b"\\Subscribed", subs["Sub/Kept"][0])
+        self.assertNotIn(b"\\NonExistent", subs["Sub/Kept"][0])
+        # Plain LIST shows folders only.
+        self.assertNotIn("Sub/Gone", listed(c.command('LIST "" "Sub/*"')[0]))
+
+        lsub = listed(c.command('LSUB "" "Sub/%"')[0], b"LSUB")
+        self.assertEqual(set(lsub), {"Sub/Kept", "Sub/Gone", "Sub/Deep"})
+        self.assertIn(b"\\Noselect", lsub["Sub/Deep"][0], "a level holding only a subscribed child")
+        self.assertNotIn(b"\\Noselect", lsub["Sub/Kept"][0])
+        lsub = listed(c.command('LSUB "" "%"')[0], b"LSUB")
+        self.assertIn(b"\\Noselect", lsub["Sub"][0])
+        lsub = listed(c.command('LSUB "" "Sub/*"')[0], b"LSUB")
+        self.assertEqual(set(lsub), {"Sub/Kept", "Sub/Gone", "Sub/Deep/Child"}, "no levels for *")
+
+        rec = listed(c.command('LIST (SUBSCRIBED RECURSIVEMATCH) "" "Sub/%"')[0])
+        self.assertEqual(rec["Sub/Deep"][1], b'("CHILDINFO" ("SUBSCRIBED"))')
+        self.assertNotIn(b"\\Subscribed", rec["Sub/Deep"][0])
+
+        # The name stays subscribed until UNSUBSCRIBE, which takes any name.
+        self.assertIn(b" OK ", c.command('UNSUBSCRIBE "Sub/Gone"')[1])
+        self.assertNotIn("Sub/Gone", listed(c.command('LIST (SUBSCRIBED) "" "Sub/*"')[0]))
+        self.assertIn(b" NO ", c.command('SUBSCRIBE "Sub/Never"')[1], "SUBSCRIBE checks the folder exists")
+        # A rename takes the subscriptions along.
+        self.assertIn(b" OK ", c.command('RENAME "Sub" "Moved"')[1])
+        subs = listed(c.command('LIST (SUBSCRIBED) "" "*"')[0])
+        self.assertIn("Moved/Kept", subs)
+        self.assertIn("Moved/Deep/Child", subs)
+        self.assertNotIn("Sub/Kept", subs)
 
 
 if __name__ == "__main__":

@@ -359,6 +359,12 @@ Status SqliteStore::rename_mailbox(MailboxRef mailbox, const std::string& new_na
     TRY(upd.bind_all(name, id).run());
     upd.reset();
   }
+  // The subscriptions of the names moved go along (a name subscribed under
+  // the new one already stays subscribed once).
+  auto sub = TRY(m_db->prepare(
+      "UPDATE OR REPLACE subscription SET name = ?3 || substr(name, length(?2) + 1) "
+      "WHERE address_id = ?1 AND (name = ?2 OR substr(name, 1, length(?2) + 1) = ?2 || '/')"));
+  TRY(sub.bind_all(box.address_id, box.name, new_name).run());
   TRY(tx.commit());
   return {};
 }
@@ -376,14 +382,38 @@ Status SqliteStore::delete_mailbox(MailboxRef mailbox) {
   return {};
 }
 
-Status SqliteStore::set_subscribed(MailboxRef mailbox, bool subscribed) {
+Result<std::vector<std::string>> SqliteStore::subscriptions(Id address_id) {
+  auto db = read();
+  auto st = db->prepare("SELECT name FROM subscription WHERE address_id = ? ORDER BY name");
+  if (st) st->bind_all(address_id);
+  return all<std::string>(std::move(st), [](const Statement& s) { return s.text(0); });
+}
+
+Status SqliteStore::set_subscribed(Id address_id, const std::string& name, bool subscribed) {
+  if (name.empty()) return fail(ErrorKind::invalid, "a folder needs a name");
   std::lock_guard lock(m_mutex);
+  if (!subscribed) {
+    auto st = TRY(m_db->prepare("DELETE FROM subscription WHERE address_id = ? AND name = ?"));
+    return st.bind_all(address_id, name).run();
+  }
   auto tx = TRY(Transaction::begin(*m_db));
-  auto st = TRY(m_db->prepare("UPDATE mailbox SET subscribed = ? WHERE id = ? AND address_id = ?"));
-  TRY(st.bind_all(std::int64_t{subscribed}, mailbox.id, mailbox.address_id).run());
-  if (m_db->changes() == 0) return fail(ErrorKind::not_found, "no such folder");
+  auto r = subscribe_locked(address_id, name);
+  if (!r && r.error().kind == ErrorKind::invalid) return fail(ErrorKind::not_found, "no such address", r.error().detail);
+  if (!TRY(r)) {
+    auto has = TRY(m_db->prepare("SELECT 1 FROM subscription WHERE address_id = ? AND name = ?"));
+    if (!TRY(has.bind_all(address_id, name).step()))
+      return fail(ErrorKind::limit, fmt::format("too many subscriptions (at most {})", kMaxSubscriptions));
+  }
   TRY(tx.commit());
   return {};
+}
+
+Result<bool> SqliteStore::subscribe_locked(Id address_id, const std::string& name) {
+  auto st = TRY(m_db->prepare(
+      "INSERT OR IGNORE INTO subscription (address_id, name) SELECT ?1, ?2 "
+      "WHERE (SELECT count(*) FROM subscription WHERE address_id = ?1) < ?3"));
+  TRY(st.bind_all(address_id, name, static_cast<std::int64_t>(kMaxSubscriptions)).run());
+  return m_db->changes() > 0;
 }
 
 Status SqliteStore::set_special_use(MailboxRef mailbox, SpecialUse use) {

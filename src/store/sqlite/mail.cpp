@@ -26,8 +26,10 @@ Result<Mailbox> SqliteStore::create_mailbox_locked(Id address_id, const std::str
   if (!r && r.error().kind == ErrorKind::exists) return fail(ErrorKind::exists, fmt::format("a folder named '{}' already exists", name));
   if (!r && r.error().kind == ErrorKind::invalid) return fail(ErrorKind::not_found, "no such address", r.error().detail);
   TRY(r);
+  auto id = m_db->last_insert_id();
+  TRY(subscribe_locked(address_id, name));
   Mailbox m;
-  m.id = m_db->last_insert_id();
+  m.id = id;
   m.address_id = address_id;
   m.name = name;
   m.special_use = use;

@@ -68,7 +68,7 @@ inline DevicePassword read_device(const Statement& s, int c = 0) {
 }
 
 inline constexpr const char* kMailboxColumns =
-    "id, address_id, name, special_use, uidvalidity, uidnext, highestmodseq, subscribed, created, recent_uid";
+    "id, address_id, name, special_use, uidvalidity, uidnext, highestmodseq, created, recent_uid";
 inline Mailbox read_mailbox(const Statement& s) {
   Mailbox m;
   m.id = s.int64(0);
@@ -78,9 +78,8 @@ inline Mailbox read_mailbox(const Statement& s) {
   m.uidvalidity = static_cast<std::uint32_t>(s.int64(4));
   m.uidnext = static_cast<std::uint32_t>(s.int64(5));
   m.highestmodseq = static_cast<std::uint64_t>(s.int64(6));
-  m.subscribed = s.int64(7) != 0;
-  m.created = s.int64(8);
-  m.recent_uid = static_cast<std::uint32_t>(s.int64(9));
+  m.created = s.int64(7);
+  m.recent_uid = static_cast<std::uint32_t>(s.int64(8));
   return m;
 }
 

@@ -377,11 +377,21 @@ ALTER TABLE domain ADD COLUMN verify_token TEXT NOT NULL DEFAULT '';
     // Each domain's answer to a failed DMARC p=reject.
     // And \Recent: the highest UID some IMAP session has claimed (mail
     // already there when this runs is claimed: it is not new).
+    // Subscriptions become names of their own (RFC 9051 §6.3.7): deleting
+    // a folder no longer unsubscribes it.
     m.push_back({R"sql(
 ALTER TABLE domain ADD COLUMN dmarc_reject TEXT NOT NULL DEFAULT 'reject'
   CHECK (dmarc_reject IN ('reject', 'quarantine'));
 ALTER TABLE mailbox ADD COLUMN recent_uid INTEGER NOT NULL DEFAULT 0;
 UPDATE mailbox SET recent_uid = uidnext - 1;
+
+CREATE TABLE subscription (
+  address_id INTEGER NOT NULL REFERENCES address(id) ON DELETE CASCADE,
+  name       TEXT NOT NULL,
+  PRIMARY KEY (address_id, name)
+) STRICT, WITHOUT ROWID;
+INSERT INTO subscription SELECT address_id, name FROM mailbox WHERE subscribed = 1;
+ALTER TABLE mailbox DROP COLUMN subscribed;
 
 CREATE TABLE dns_zone (
   id        INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -107,7 +107,8 @@ class SqliteStore final : public Store {
   Result<std::pair<std::uint32_t, std::uint32_t>> claim_recent(MailboxRef mailbox) override;
   Status rename_mailbox(MailboxRef mailbox, const std::string& new_name) override;
   Status delete_mailbox(MailboxRef mailbox) override;
-  Status set_subscribed(MailboxRef mailbox, bool subscribed) override;
+  Result<std::vector<std::string>> subscriptions(Id address_id) override;
+  Status set_subscribed(Id address_id, const std::string& name, bool subscribed) override;
   Status set_special_use(MailboxRef mailbox, SpecialUse use) override;
   Result<std::vector<std::string>> collect_unreferenced_blobs(std::size_t limit) override;
 
@@ -162,6 +163,9 @@ class SqliteStore final : public Store {
   Result<std::vector<Appended>> append_locked(Id blob_id, std::uint64_t size, const std::vector<AppendTarget>& targets);
   Status trace_locked(const TraceEntry& entry);
   Result<Mailbox> create_mailbox_locked(Id address_id, const std::string& name, SpecialUse use, Time now);
+  // Subscribes `name` unless the address holds kMaxSubscriptions already;
+  // whether a row was added (false also when it was there).
+  Result<bool> subscribe_locked(Id address_id, const std::string& name);
   Result<Address> address_where(std::string_view where, std::int64_t id, const std::string* text);
 
   // A connection for reads: WAL lets readers run beside the writer and each
