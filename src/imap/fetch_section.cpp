@@ -223,12 +223,16 @@ struct LeafContent {
   bool text = false;       // text/*: sent with CRLF
 };
 
-Result<LeafContent> leaf_content(std::string_view raw, const json& body, const std::vector<std::uint32_t>& part) {
+// A multipart or message/rfc822 part can only have an identity encoding
+// (RFC 2045 §6.4): its BINARY is its body as stored, like BODY[part].
+Result<LeafContent> part_content(std::string_view raw, const json& body, const std::vector<std::uint32_t>& part) {
   const json* p = TRY(find_part(body, part));
-  if (is_multipart(*p) || embedded_body(*p))
-    return fail(ErrorKind::invalid, "BINARY is only for parts that are not multipart or message/rfc822");
   LeafContent leaf;
   leaf.bytes = TRY(slice(raw, *p, "body_start", "body_end"));
+  if (is_multipart(*p) || embedded_body(*p)) {
+    leaf.encoding = "BINARY";
+    return leaf;
+  }
   const auto enc = p->find("encoding");
   leaf.encoding = enc != p->end() && enc->is_string() ? ascii_upper(enc->get<std::string>()) : std::string();
   if (leaf.encoding.empty()) leaf.encoding = "7BIT";
@@ -247,7 +251,10 @@ Result<std::string> decode(const LeafContent& leaf) {
   else if (leaf.encoding == "BASE64") out = decode_base64(leaf.bytes);
   else if (leaf.encoding == "QUOTED-PRINTABLE") out = decode_quoted_printable(leaf.bytes);
   else return fail(ErrorKind::invalid, "cannot decode the Content-Transfer-Encoding of this part", std::string(kUnknownCte));
-  if (leaf.text) out = to_crlf(std::move(out));
+  // RFC 3516 §6: textual sections go with CRLF whatever the storage has;
+  // base64 carries the sender's own octets, which are returned as they are
+  // (as BINARY.SIZE counts them).
+  if (leaf.text && leaf.encoding != "BASE64") out = to_crlf(std::move(out));
   return out;
 }
 
@@ -281,12 +288,12 @@ Result<std::string> section_bytes(std::string_view raw, const json& body, const 
 
 Result<std::string> binary_bytes(std::string_view raw, const json& body, const std::vector<std::uint32_t>& part) {
   if (part.empty()) return std::string(raw);
-  return decode(TRY(leaf_content(raw, body, part)));
+  return decode(TRY(part_content(raw, body, part)));
 }
 
 Result<std::uint64_t> binary_size(std::string_view raw, const json& body, const std::vector<std::uint32_t>& part) {
   if (part.empty()) return raw.size();
-  const LeafContent leaf = TRY(leaf_content(raw, body, part));
+  const LeafContent leaf = TRY(part_content(raw, body, part));
   if (identity(leaf.encoding) && !leaf.text) return leaf.bytes.size();
   return TRY(decode(leaf)).size();
 }

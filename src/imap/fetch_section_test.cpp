@@ -302,7 +302,7 @@ begin 644 x
 --q--
 )"));
   EXPECT_EQ(bin({1}), std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\xff", 17));  // bare LF and NUL kept
-  EXPECT_EQ(bin({2}), "line one\r\nline two\r\n");  // text goes with CRLF
+  EXPECT_EQ(bin({2}), "line one\nline two\n");  // base64 text: the sender's octets, bare LF kept
   EXPECT_EQ(bin({3}), "café costs = 3€\r\nsoft line continues \r\nloweré\r\nbad=ZZ and =4\r\nend");
   EXPECT_EQ(bin({}), m_raw);  // BINARY[]: the message as stored
 
@@ -328,13 +328,14 @@ TEST_F(FetchBinary, IdentityEncodingsAndLineEnds) {
   EXPECT_EQ(bin({2}), "a\nb");            // not text: untouched
 }
 
-TEST_F(FetchBinary, OnlyLeafParts) {
+// A multipart or message/rfc822 part has an identity encoding (RFC 2045
+// §6.4): its BINARY is its body, as BODY[part] gives it.
+TEST_F(FetchBinary, MultipartAndMessagePartsAreTheirBodies) {
   load(crlf(kComplex));
   for (const std::vector<std::uint32_t>& part : {std::vector<std::uint32_t>{3}, {4}, {4, 2}, {4, 2, 2}}) {
-    const auto r = binary_bytes(m_raw, m_body, part);
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().kind, ErrorKind::invalid);
-    EXPECT_FALSE(is_unknown_cte(r.error()));
+    const auto body = ok(part);
+    EXPECT_FALSE(body.empty());
+    EXPECT_EQ(bin(part), body);
   }
   EXPECT_EQ(bin({2}), "part 2");
   EXPECT_EQ(bin({4, 1}), "GIF89a");

@@ -20,8 +20,12 @@ through the real binary (raw commands: the untagged responses matter):
 - subscriptions are names that outlive their folder: LIST (SUBSCRIBED)
   shows a deleted one as \\NonExistent, LSUB with a trailing "%" shows a
   level that only holds subscribed names as \\Noselect, RECURSIVEMATCH
-  gives CHILDINFO (RFC 9051 §6.3.7, RFC 3501 §6.3.9, RFC 5258 §3)."""
+  gives CHILDINFO (RFC 9051 §6.3.7, RFC 3501 §6.3.9, RFC 5258 §3);
+- BINARY (RFC 3516): BINARY.SIZE is the decoded size, octet for octet
+  (base64 text keeps its own line ends); a multipart or message/rfc822
+  part answers with its body; an unknown encoding is NO [UNKNOWN-CTE]."""
 
+import base64
 import re
 import unittest
 
@@ -297,6 +301,41 @@ class SubscriptionTest(ServerTestCase):
         self.assertIn("Moved/Kept", subs)
         self.assertIn("Moved/Deep/Child", subs)
         self.assertNotIn("Sub/Kept", subs)
+
+
+BINARY_MESSAGE = (
+    b"From: a@x.example\r\nSubject: parts\r\nMIME-Version: 1.0\r\n"
+    b"Content-Type: multipart/mixed; boundary=\"B1\"\r\n\r\n"
+    b"--B1\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    + base64.b64encode(b"twenty-nine octets of text\nx\n") + b"\r\n"
+    b"--B1\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\ninner body\r\n"
+    b"--B1\r\nContent-Type: multipart/alternative; boundary=\"B2\"\r\n\r\n"
+    b"--B2\r\nContent-Type: text/plain\r\n\r\nalt one\r\n--B2--\r\n"
+    b"--B1\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: x-unknown\r\n\r\nweird\r\n"
+    b"--B1--\r\n")
+
+
+class BinaryTest(ServerTestCase):
+    def test_binary_sections(self):
+        folder = "t-binary"
+        c = self.raw(login=True)
+        c.command('CREATE "%s"' % folder)
+        bulk_append(self.mail, folder, [BINARY_MESSAGE])
+        c.command('EXAMINE "%s"' % folder)
+        untagged, tagged = c.command("FETCH 1 (BINARY.SIZE[1] BINARY.PEEK[1])")
+        self.assertIn(b" OK ", tagged)
+        self.assertIn(b"BINARY.SIZE[1] 29", untagged[0])
+        self.assertIn(b"BINARY[1] {29}\r\ntwenty-nine octets of text\nx\n)", untagged[0])
+        untagged, tagged = c.command("FETCH 1 (BINARY.PEEK[2] BINARY.SIZE[2] BODY.PEEK[2])")
+        self.assertIn(b" OK ", tagged)
+        body = b"Subject: inner\r\n\r\ninner body"
+        self.assertIn(b"BINARY[2] {%d}\r\n%s" % (len(body), body), untagged[0])
+        self.assertIn(b"BINARY.SIZE[2] %d" % len(body), untagged[0])
+        untagged, tagged = c.command("FETCH 1 (BINARY.PEEK[3])")
+        self.assertIn(b" OK ", tagged)
+        self.assertIn(b"--B2\r\nContent-Type: text/plain\r\n\r\nalt one\r\n--B2--", untagged[0])
+        untagged, tagged = c.command("FETCH 1 (BINARY.SIZE[4])")
+        self.assertIn(b" NO [UNKNOWN-CTE] ", tagged)
 
 
 if __name__ == "__main__":
