@@ -822,6 +822,81 @@ class Dovecot:
         return self.child.stop()
 
 
+def pair_arguments(doc, messages, seed, max_seconds, json_name):
+    """The options the Estafeta-next-to-Dovecot benchmarks share; add more, then parse_pair_arguments."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--estafeta-bin", default=os.path.join(ROOT, "build-release", "estafeta"))
+    p.add_argument("--messages", type=int, default=messages)
+    p.add_argument("--seed", type=int, default=seed)
+    p.add_argument("--skip-dovecot", action="store_true")
+    p.add_argument("--max-seconds", type=float, default=max_seconds)
+    p.add_argument("--json", default=os.path.join(HERE, "results", json_name))
+    return p
+
+
+def parse_pair_arguments(parser, argv=None, nofile=4096):
+    """Parses, checks that the binary exists and that Dovecot can be started, raises RLIMIT_NOFILE."""
+    args = parser.parse_args(argv)
+    if not os.path.exists(args.estafeta_bin):
+        sys.exit("no Estafeta binary at %s: build it first (see bench/README.md)" % args.estafeta_bin)
+    if not args.skip_dovecot and os.geteuid() != 0:
+        sys.exit("Dovecot is started as root with its own config: run as root, or use --skip-dovecot")
+    raise_nofile(nofile)
+    return args
+
+
+def run_on_pair(args, prefix, measure, errors=()):
+    """Starts Estafeta (and Dovecot unless --skip-dovecot) in a new work
+    folder, runs measure(server) on each in turn, stops them; returns
+    ({server name: what measure returned}, why the run stopped or None)."""
+    workdir = tempfile.mkdtemp(prefix=prefix)
+    servers, results, aborted = [], {}, None
+    try:
+        start_plain_pair(args.estafeta_bin, workdir, servers, not args.skip_dovecot)
+        for srv in servers:
+            results[srv.name] = measure(srv)
+    except (BenchError, OSError) + tuple(errors) as e:
+        aborted = "%s: %s" % (type(e).__name__, e)
+        log("error: %s" % aborted)
+    finally:
+        signal.alarm(0)
+        stop_all(servers, workdir)
+    return results, aborted
+
+
+def write_results(args, results, aborted, **extra):
+    """The run as JSON at args.json: date, machine, arguments, results; returns the exit status."""
+    out = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+           "machine": {"cores": os.cpu_count(), "kernel": platform.release(), "python": platform.python_version()},
+           "args": vars(args), "results": results, "aborted": aborted, **extra}
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+    with open(args.json, "w") as f:
+        json.dump(out, f, indent=2)
+    print("results written to %s" % args.json)
+    return 1 if aborted else 0
+
+
+def start_plain_pair(binary, workdir, servers, with_dovecot=True, nofile=4096):
+    """Estafeta, then Dovecot with the same password, both plain on loopback;
+    appended to `servers` as they start (so a failure still stops the first)."""
+    est = Estafeta(binary, workdir, False, nofile)
+    servers.append(est)
+    if with_dovecot:
+        key = os.path.join(os.path.dirname(est.cert), "key.pem")
+        servers.append(Dovecot(workdir, est.password, False, est.cert, key, 50, nofile))
+    return servers
+
+
+def stop_all(servers, workdir):
+    """Stops every server, whatever fails, and removes the work folder."""
+    for s in servers:
+        try:
+            s.stop()
+        except Exception as e:  # keep cleaning up
+            log("stopping %s: %s" % (s.name, e))
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
 class Sysctl:
     """Raises a /proc/sys value for a while; restore() puts the old one back."""
 

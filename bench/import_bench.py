@@ -19,26 +19,18 @@ Usage (as root, for Dovecot):
         python3 bench/import_bench.py --skip-dovecot
 """
 
-import argparse
-import datetime
 import imaplib
-import json
 import os
-import platform
 import random
-import shutil
 import signal
 import statistics
 import sys
-import tempfile
 import time
 
 from common import BenchError, log, percentile
 import imap_bench
-from imap_bench import USER, Dovecot, Estafeta, raise_nofile
+from imap_bench import USER, pair_arguments, parse_pair_arguments, run_on_pair, write_results
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 
 
 def message_sizes(rng, n):
@@ -92,19 +84,7 @@ def summary(times, total_bytes):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--estafeta-bin", default=os.path.join(ROOT, "build-release", "estafeta"))
-    p.add_argument("--messages", type=int, default=2000)
-    p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--skip-dovecot", action="store_true")
-    p.add_argument("--max-seconds", type=float, default=900)
-    p.add_argument("--json", default=os.path.join(HERE, "results", "import_bench.json"))
-    args = p.parse_args(argv)
-    if not os.path.exists(args.estafeta_bin):
-        sys.exit("no Estafeta binary at %s: build it first (see bench/README.md)" % args.estafeta_bin)
-    if not args.skip_dovecot and os.geteuid() != 0:
-        sys.exit("Dovecot is started as root with its own config: run as root, or use --skip-dovecot")
-    raise_nofile(4096)
+    args = parse_pair_arguments(pair_arguments(__doc__, 2000, 7, 900, "import_bench.json"), argv)
 
     rng = random.Random(args.seed)
     messages = [imap_bench.make_message(rng, i, size) for i, size in enumerate(message_sizes(rng, args.messages))]
@@ -113,29 +93,13 @@ def main(argv=None):
     deadline = time.monotonic() + args.max_seconds
     signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(BenchError("whole-run deadline")))
     signal.alarm(int(args.max_seconds) + 60)
-    workdir = tempfile.mkdtemp(prefix="importbench-")
-    servers, results, aborted = [], {}, None
-    try:
-        est = Estafeta(args.estafeta_bin, workdir, False, 4096)
-        servers.append(est)
-        if not args.skip_dovecot:
-            key = os.path.join(os.path.dirname(est.cert), "key.pem")
-            servers.append(Dovecot(workdir, est.password, False, est.cert, key, 50, 4096))
-        for srv in servers:
-            log("%s: importing" % srv.name)
-            results[srv.name] = summary(run_import(srv, messages, deadline), total_bytes)
-            log("%s: %r" % (srv.name, results[srv.name]))
-    except (BenchError, OSError, imaplib.IMAP4.error) as e:
-        aborted = "%s: %s" % (type(e).__name__, e)
-        log("error: %s" % aborted)
-    finally:
-        signal.alarm(0)
-        for s in servers:
-            try:
-                s.stop()
-            except Exception as e:  # keep cleaning up
-                log("stopping %s: %s" % (s.name, e))
-        shutil.rmtree(workdir, ignore_errors=True)
+
+    def measure(srv):
+        log("%s: importing" % srv.name)
+        result = summary(run_import(srv, messages, deadline), total_bytes)
+        log("%s: %r" % (srv.name, result))
+        return result
+    results, aborted = run_on_pair(args, "importbench-", measure, (imaplib.IMAP4.error,))
 
     e, d = results.get("Estafeta"), results.get("Dovecot")
     print("\n%-10s %10s %12s %10s %10s" % ("server", "seconds", "messages/s", "p50 ms", "p99 ms"))
@@ -143,15 +107,8 @@ def main(argv=None):
         print("%-10s %10.2f %12.1f %10.2f %10.2f" % (name, r["seconds"], r["messages_per_s"], r["ms_p50"], r["ms_p99"]))
     if e and d:
         print("Estafeta's time is %.2fx Dovecot's (lower is better)" % (e["seconds"] / d["seconds"]))
-    out = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-           "machine": {"cores": os.cpu_count(), "kernel": platform.release(), "python": platform.python_version()},
-           "args": vars(args), "results": results, "aborted": aborted,
-           "ratio_time": round(e["seconds"] / d["seconds"], 3) if e and d else None}
-    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-    with open(args.json, "w") as f:
-        json.dump(out, f, indent=2)
-    print("results written to %s" % args.json)
-    return 1 if aborted else 0
+    return write_results(args, results, aborted,
+                         ratio_time=round(e["seconds"] / d["seconds"], 3) if e and d else None)
 
 
 if __name__ == "__main__":

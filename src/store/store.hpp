@@ -145,6 +145,10 @@ class Store : public ZoneStore {
                                                          TextScope scope) = 0;
   // Moves up to `limit` messages' text into the full-text index (accepted
   // mail waits outside it, see store/text_indexer.hpp); returns how many.
+  // The wait is bounded: past a ceiling (SqliteOptions::max_pending_text),
+  // each new message's delivery indexes two waiting ones itself, so mail
+  // arriving faster than the background indexer keeps up slows down instead
+  // of leaving a search a backlog of any size to index first.
   virtual Result<std::size_t> index_pending_text(std::size_t limit) = 0;
   virtual Result<std::size_t> pending_text_count() = 0;  // messages whose text waits
 
@@ -243,6 +247,10 @@ class Store : public ZoneStore {
 struct SqliteOptions {
   std::filesystem::path path;  // the database file
   bool create = true;          // create when absent
+  // Messages whose text may wait outside the full-text index before
+  // deliveries index it themselves (Store::index_pending_text); a search
+  // indexes its folder's waiting text first, about 1,500 messages a second.
+  std::size_t max_pending_text = 2000;
 };
 
 // Opens (and migrates) an SQLite store. Refuses a database written by a newer

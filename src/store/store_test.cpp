@@ -360,6 +360,23 @@ TEST_F(StoreTest, TextWaitingForTheIndexIsFoundAndIndexedInTheBackground) {
   EXPECT_EQ(s().search_text(junk.ref(), "lot 42 of", TextScope::whole).value().size(), 1u);
 }
 
+// Mail arriving faster than the indexer: past the ceiling each delivery
+// indexes two waiting texts, so the backlog a search may meet stays bounded.
+TEST_F(StoreTest, TextWaitingForTheIndexIsBounded) {
+  m_store.reset();
+  m_store = open_sqlite_store({m_dir / "db.sqlite", true, 10}).value();
+  auto c = chain("b");
+  auto inbox = s().find_mailbox(c.address.id, "INBOX").value();
+  std::size_t most = 0;
+  for (int i = 0; i < 40; ++i) {
+    s().append_messages(blob(fmt::format("b{}", i), fmt::format("capybara {}", i)), {{inbox.ref(), 0, {}, 1}}).value();
+    most = std::max(most, s().pending_text_count().value());
+  }
+  EXPECT_EQ(most, 10u) << "never past the ceiling: over it, a delivery indexes two";
+  EXPECT_EQ(s().search_text(inbox.ref(), "capybara", TextScope::whole).value().size(), 40u);
+  EXPECT_EQ(s().pending_text_count().value(), 0u);
+}
+
 TEST_F(StoreTest, DeletingAnOrganisationRemovesEverything) {
   auto c = chain("d");
   auto other = chain("keep");

@@ -27,9 +27,10 @@ class TextIndexer {
     std::chrono::milliseconds idle_poll{500};      // how often to look when nothing was waiting
     std::chrono::milliseconds between_batches{5};  // lets deliveries take the writer in between
     std::chrono::milliseconds quiet{250};          // no delivery for this long: mail is not arriving
-    std::size_t max_backlog = 5000;                // waiting messages indexed even while mail arrives
+    std::size_t max_backlog = 1000;                // waiting messages indexed even while mail arrives
                                                    // (a search of a folder holding them all would
-                                                   // index them first: a few seconds at most)
+                                                   // index them first: about a second); past
+                                                   // SqliteOptions::max_pending_text deliveries index too
     int nice = 10;                                 // CPU priority of the thread (Linux, per thread)
   };
 

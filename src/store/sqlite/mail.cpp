@@ -99,6 +99,8 @@ Result<Id> SqliteStore::insert_blob(const BlobInfo& b) {
     auto text = TRY(m_db->prepare(
         "INSERT INTO blob_text_pending (blob_id, headers, body, attachments) VALUES (?, ?, ?, ?)"));
     TRY(text.bind_all(blob_id, b.text_headers, b.text_body, b.text_attachments).run());
+    // Past the ceiling, this delivery pays for two waiting ones (SqliteOptions::max_pending_text).
+    if (++m_pending_text > m_max_pending_text) TRY(index_oldest_locked(2));
   }
   return blob_id;
 }

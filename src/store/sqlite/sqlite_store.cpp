@@ -33,6 +33,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   TRY(db->exec("PRAGMA temp_store = MEMORY"));
   TRY(migrate(*db));
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db)));
+  store->m_max_pending_text = options.max_pending_text;
+  TRY(store->pending_text_count());
   for (int i = 0; i < kReaders; ++i) {
     auto reader = std::make_unique<Reader>();
     reader->db = TRY(Database::open(options.path.string(), false));

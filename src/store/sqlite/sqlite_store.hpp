@@ -160,6 +160,9 @@ class SqliteStore final : public Store {
   Result<Id> insert_blob(const BlobInfo& blob);
   // The waiting text of one folder's messages into the index (text_index.cpp).
   Status index_pending_text_of(MailboxRef mailbox);
+  // Moves the `limit` oldest waiting texts into the index (m_mutex held, a
+  // transaction open); how many moved.
+  Result<std::size_t> index_oldest_locked(std::size_t limit);
   Result<std::vector<Appended>> append_locked(Id blob_id, std::uint64_t size, const std::vector<AppendTarget>& targets);
   Status trace_locked(const TraceEntry& entry);
   Result<Mailbox> create_mailbox_locked(Id address_id, const std::string& name, SpecialUse use, Time now);
@@ -185,6 +188,10 @@ class SqliteStore final : public Store {
 
   std::mutex m_mutex;
   std::unique_ptr<Database> m_db;  // GUARDED_BY(m_mutex): every write, and reads that need the latest state
+  // Messages whose text waits outside the index, as this process last
+  // counted (other processes may add some; every count sets it again).
+  std::atomic<std::size_t> m_pending_text{0};
+  std::size_t m_max_pending_text = SqliteOptions{}.max_pending_text;
   std::vector<std::unique_ptr<Reader>> m_readers;
 
   std::mutex m_group_mutex;

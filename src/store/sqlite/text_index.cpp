@@ -53,6 +53,12 @@ Result<std::size_t> SqliteStore::index_pending_text(std::size_t limit) {
   }
   std::lock_guard lock(m_mutex);
   auto tx = TRY(Transaction::begin(*m_db));
+  auto moved = TRY(index_oldest_locked(limit));
+  TRY(tx.commit());
+  return moved;
+}
+
+Result<std::size_t> SqliteStore::index_oldest_locked(std::size_t limit) {
   auto move = TRY(m_db->prepare(
       "INSERT INTO blob_text (rowid, headers, body, attachments) "
       "SELECT blob_id, headers, body, attachments FROM blob_text_pending ORDER BY blob_id LIMIT ?"));
@@ -62,7 +68,8 @@ Result<std::size_t> SqliteStore::index_pending_text(std::size_t limit) {
       "DELETE FROM blob_text_pending WHERE blob_id IN "
       "(SELECT blob_id FROM blob_text_pending ORDER BY blob_id LIMIT ?)"));
   TRY(drop.bind_all(static_cast<std::int64_t>(limit)).run());
-  TRY(tx.commit());
+  auto left = m_pending_text.load();
+  m_pending_text = left > moved ? left - moved : 0;
   return moved;
 }
 
@@ -70,16 +77,21 @@ Result<std::size_t> SqliteStore::pending_text_count() {
   auto db = read();
   auto st = TRY(db->prepare("SELECT count(*) FROM blob_text_pending"));
   TRY(st.step());
-  return static_cast<std::size_t>(st.int64(0));
+  auto n = static_cast<std::size_t>(st.int64(0));
+  m_pending_text = n;
+  return n;
 }
 
 Status SqliteStore::index_pending_text_of(MailboxRef mailbox) {
   auto mailbox_id = mailbox.id;  // owned: search_text checked it
+  // Each waiting text is looked up by its blob (message_blob); "+" keeps
+  // the planner off the folder's index, which would scan the whole folder
+  // once per waiting text (100,000 messages × 1,000 waiting: 25 s).
   {
     auto db = read();
     auto any = TRY(db->prepare(
         "SELECT 1 FROM blob_text_pending p WHERE EXISTS "
-        "(SELECT 1 FROM message m WHERE m.blob_id = p.blob_id AND m.mailbox_id = ?) LIMIT 1"));
+        "(SELECT 1 FROM message m WHERE m.blob_id = p.blob_id AND +m.mailbox_id = ?) LIMIT 1"));
     any.bind_all(mailbox_id);
     if (!TRY(any.step())) return {};
   }
@@ -88,11 +100,14 @@ Status SqliteStore::index_pending_text_of(MailboxRef mailbox) {
   auto move = TRY(m_db->prepare(
       "INSERT INTO blob_text (rowid, headers, body, attachments) "
       "SELECT blob_id, headers, body, attachments FROM blob_text_pending p WHERE EXISTS "
-      "(SELECT 1 FROM message m WHERE m.blob_id = p.blob_id AND m.mailbox_id = ?)"));
+      "(SELECT 1 FROM message m WHERE m.blob_id = p.blob_id AND +m.mailbox_id = ?)"));
   TRY(move.bind_all(mailbox_id).run());
+  auto moved = static_cast<std::size_t>(m_db->changes());
+  auto left = m_pending_text.load();
+  m_pending_text = left > moved ? left - moved : 0;
   auto drop = TRY(m_db->prepare(
       "DELETE FROM blob_text_pending WHERE EXISTS "
-      "(SELECT 1 FROM message m WHERE m.blob_id = blob_text_pending.blob_id AND m.mailbox_id = ?)"));
+      "(SELECT 1 FROM message m WHERE m.blob_id = blob_text_pending.blob_id AND +m.mailbox_id = ?)"));
   TRY(drop.bind_all(mailbox_id).run());
   return tx.commit();
 }

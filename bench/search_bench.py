@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""Full-text search benchmark: UID SEARCH over one large INBOX, Estafeta next
+to Dovecot 2.3 with its default configuration (no FTS plugin: what a user
+gets out of the package), same messages, same client, one run.
+
+Each server gets N messages of about 4 KB (default 100,000). Estafeta by
+pipelined APPEND (LITERAL+, 200 per round trip): what it measures includes
+the full-text indexer keeping up with that delivery. Dovecot's Maildir is
+written directly (its APPEND, one fsync per message, takes ~30 minutes for
+100,000 here) and indexed at its first SELECT, before any search is timed. Planted words: one in 10 messages'
+bodies ("rare"), one in every body ("common"), one in no message
+("absent"). Then, for each query, the first answer (Estafeta may still be
+indexing what just arrived: the search indexes its folder's waiting text
+first) and the p50/p99 of the following repetitions:
+
+  TEXT rare, BODY rare, TEXT common, BODY absent, SUBJECT common-subject-word
+
+The results are checked: every server must find exactly the planted
+messages. Only 127.0.0.1; every wait has a deadline.
+
+Usage (as root, for Dovecot; see bench/README.md):
+        python3 bench/search_bench.py                      # 100,000 messages
+        python3 bench/search_bench.py --messages 20000 --repeat 3
+        python3 bench/search_bench.py --skip-dovecot
+"""
+
+import os
+import random
+import signal
+import socket
+import statistics
+import sys
+import time
+
+from common import HOST, BenchError, log, percentile
+import imap_bench
+from imap_bench import USER, Dovecot, pair_arguments, parse_pair_arguments, run_on_pair, write_results
+
+RARE, COMMON, ABSENT = "zyxquorbit", "estafetacommonword", "qwertzuiopabsent"
+SUBJECT_WORD = "bravo"  # in imap_bench.WORDS: most subjects hold it
+TIMEOUT = 600.0
+
+
+class Client:
+    """A blocking IMAP client for pipelined APPENDs and timed SEARCHes."""
+
+    def __init__(self, port):
+        self.s = socket.create_connection((HOST, port), timeout=TIMEOUT)
+        self.buf = b""
+        self.n = 0
+        self.line()
+
+    def fill(self):
+        data = self.s.recv(1 << 20)
+        if not data:
+            raise BenchError("connection closed by the server")
+        self.buf += data
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            self.fill()
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def until(self, tag):
+        lines = []
+        while True:
+            line = self.line()
+            if line.startswith(tag + b" "):
+                if line.split(b" ", 2)[1] != b"OK":
+                    raise BenchError("%r" % line[:200])
+                return lines
+            lines.append(line)
+
+    def command(self, text):
+        self.n += 1
+        tag = b"s%d" % self.n
+        self.s.sendall(tag + b" " + text + b"\r\n")
+        return self.until(tag)
+
+    def append_all(self, messages, chunk=200):
+        for start in range(0, len(messages), chunk):
+            tags = []
+            out = []
+            for m in messages[start:start + chunk]:
+                self.n += 1
+                tags.append(b"s%d" % self.n)
+                out.append(b"s%d APPEND INBOX {%d+}\r\n%s\r\n" % (self.n, len(m), m))
+            self.s.sendall(b"".join(out))
+            for tag in tags:
+                self.until(tag)
+
+
+def uids_of(lines):
+    out = []
+    for line in lines:
+        if line.startswith(b"* SEARCH"):
+            out += [int(x) for x in line.split()[2:]]
+    return sorted(out)
+
+
+def make_messages(n, seed):
+    rng = random.Random(seed)
+    rare = set(rng.sample(range(n), 10))
+    out = []
+    for i in range(n):
+        m = imap_bench.make_message(rng, i, 4000)
+        extra = COMMON + (" " + RARE if i in rare else "")
+        out.append(m + extra.encode() + b"\r\n")
+    return out, sorted(rare)
+
+
+QUERIES = [("TEXT rare", "TEXT " + RARE), ("BODY rare", "BODY " + RARE), ("TEXT common", "TEXT " + COMMON),
+           ("BODY absent", "BODY " + ABSENT), ("SUBJECT common", "SUBJECT " + SUBJECT_WORD)]
+
+
+def write_maildir(dovecot, messages):
+    """The messages as Dovecot's own Maildir files, owned by its mail user."""
+    cur = os.path.join(dovecot.dir, "mail", USER, "Maildir", "cur")
+    os.makedirs(cur, exist_ok=True)
+    for sub in ("new", "tmp"):
+        os.makedirs(os.path.join(os.path.dirname(cur), sub), exist_ok=True)
+    now = int(time.time())
+    for i, m in enumerate(messages):
+        path = os.path.join(cur, "%d.M%dP1.bench,S=%d:2," % (now, i, len(m)))
+        with open(path, "wb") as f:
+            f.write(m)
+    for root, dirs, files in os.walk(os.path.join(dovecot.dir, "mail")):
+        for name in dirs + files:
+            os.chown(os.path.join(root, name), imap_bench.MAIL_UID, imap_bench.MAIL_GID)
+        os.chown(root, imap_bench.MAIL_UID, imap_bench.MAIL_GID)
+
+
+def run_server(srv, messages, rare, repeat):
+    t = time.monotonic()
+    if isinstance(srv, Dovecot):
+        write_maildir(srv, messages)
+    c = Client(srv.port)
+    c.command(b'LOGIN "%s" "%s"' % (USER.encode(), srv.password.encode()))
+    if not isinstance(srv, Dovecot):
+        c.append_all(messages)
+    c.command(b"SELECT INBOX")
+    fill = time.monotonic() - t
+    log("%s: %d messages in %.1f s (%s)" % (srv.name, len(messages), fill,
+                                           "Maildir files, first SELECT" if isinstance(srv, Dovecot) else "APPEND"))
+    all_uids = uids_of(c.command(b"UID SEARCH ALL"))
+    if len(all_uids) != len(messages):
+        raise BenchError("%s: %d messages, not %d" % (srv.name, len(all_uids), len(messages)))
+    expect = {"TEXT rare": [all_uids[i] for i in rare], "BODY rare": [all_uids[i] for i in rare],
+              "TEXT common": all_uids, "BODY absent": []}
+    result = {"fill_seconds": round(fill, 1), "queries": {}}
+    for name, query in QUERIES:
+        times = []
+        for r in range(repeat + 1):
+            t = time.perf_counter()
+            found = uids_of(c.command(b"UID SEARCH " + query.encode()))
+            times.append(time.perf_counter() - t)
+            # Maildir files get their UIDs in directory order: Dovecot's are counted.
+            exact = not isinstance(srv, Dovecot)
+            if name in expect and (found != expect[name] if exact else len(found) != len(expect[name])):
+                raise BenchError("%s: %s found %d messages, not %d" % (srv.name, name, len(found), len(expect[name])))
+        then = times[1:]
+        result["queries"][name] = {"first_ms": round(times[0] * 1000, 1),
+                                   "p50_ms": round(statistics.median(then) * 1000, 1),
+                                   "p99_ms": round(percentile(then, 99) * 1000, 1), "found": len(found)}
+        log("%s: %s %r" % (srv.name, name, result["queries"][name]))
+    c.command(b"LOGOUT")
+    return result
+
+
+def main(argv=None):
+    p = pair_arguments(__doc__, 100000, 11, 3600, "search_bench.json")
+    p.add_argument("--repeat", type=int, default=5, help="timed repetitions after the first search")
+    args = parse_pair_arguments(p, argv)
+
+    def on_alarm(*_):
+        raise BenchError("past --max-seconds")
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(int(args.max_seconds))
+    messages, rare = make_messages(args.messages, args.seed)
+    log("%d messages, %.0f MB" % (len(messages), sum(map(len, messages)) / 1e6))
+    results, aborted = run_on_pair(args, "searchbench-", lambda srv: run_server(srv, messages, rare, args.repeat))
+
+    e, d = results.get("Estafeta"), results.get("Dovecot")
+    print("\n%d messages; milliseconds: first search, then p50 / p99 of %d" % (args.messages, args.repeat))
+    print("%-16s %28s %28s %8s" % ("query", "Estafeta first p50 p99", "Dovecot first p50 p99", "p50 x"))
+    for name, _ in QUERIES:
+        row = "%-16s" % name
+        for r in (e, d):
+            q = r["queries"][name] if r else None
+            row += " %28s" % ("%.1f %.1f %.1f" % (q["first_ms"], q["p50_ms"], q["p99_ms"]) if q else "-")
+        if e and d:
+            row += " %8.1f" % (d["queries"][name]["p50_ms"] / max(e["queries"][name]["p50_ms"], 0.01))
+        print(row)
+    return write_results(args, results, aborted)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
