@@ -309,7 +309,21 @@ Result<MailboxCounts> SqliteStore::mailbox_counts(MailboxRef mailbox) {
 }
 
 Result<std::pair<std::uint32_t, std::uint32_t>> SqliteStore::claim_recent(MailboxRef mailbox) {
+  {
+    // Usually nothing is new: a reader says so without the writer.
+    auto db = read();
+    auto box = TRY(load_mailbox(*db, mailbox));
+    if (box.uidnext - 1 <= box.recent_uid) return std::pair{box.recent_uid, box.recent_uid};
+  }
   std::lock_guard lock(m_mutex);
+  // A claim need not survive a crash (the mail would be recent once more,
+  // RFC 3501 §2.3.2 allows it): committed atomically but without waiting
+  // for the disk, which the next durable commit syncs anyway (WAL).
+  TRY(m_db->exec("PRAGMA synchronous = NORMAL"));
+  struct Durable {
+    Database& db;
+    ~Durable() { (void)db.exec("PRAGMA synchronous = FULL"); }
+  } durable{*m_db};
   auto tx = TRY(Transaction::begin(*m_db));
   auto box = TRY(load_mailbox(*m_db, mailbox));
   std::uint32_t last = box.uidnext - 1;
