@@ -193,7 +193,9 @@ Result<std::string> SelectedMailbox::poll(store::Store& store, const PollOptions
     out += fmt::format("* {} EXISTS\r\n", exists());
     if (o.recent) {
       std::uint32_t recent_before = recent_count();
-      if (!m_read_only) TRY(claim_recent(store));
+      // Best effort: a failed claim leaves the new mail unclaimed (another
+      // session may claim it), never the EXISTS above unsaid.
+      if (!m_read_only) (void)claim_recent(store);
       else m_box.recent_uid = box.recent_uid;
       if (recent_count() != recent_before || !m_read_only) out += fmt::format("* {} RECENT\r\n", recent_count());
     }
