@@ -21,6 +21,8 @@ through the real binary (raw commands: the untagged responses matter):
   shows a deleted one as \\NonExistent, LSUB with a trailing "%" shows a
   level that only holds subscribed names as \\Noselect, RECURSIVEMATCH
   gives CHILDINFO (RFC 9051 §6.3.7, RFC 3501 §6.3.9, RFC 5258 §3);
+- SORT (RFC 5256, RFC 5957): SUBJECT by base subject, CC/TO by the first
+  address's local part, DISPLAYTO by display name, in i;unicode-casemap;
 - BINARY (RFC 3516): BINARY.SIZE is the decoded size, octet for octet
   (base64 text keeps its own line ends); a multipart or message/rfc822
   part answers with its body; an unknown encoding is NO [UNKNOWN-CTE]."""
@@ -301,6 +303,42 @@ class SubscriptionTest(ServerTestCase):
         self.assertIn("Moved/Kept", subs)
         self.assertIn("Moved/Deep/Child", subs)
         self.assertNotIn("Sub/Kept", subs)
+
+
+def sort_message(subject, to, cc=None):
+    head = "From: a@x.example\r\nTo: %s\r\nSubject: %s\r\n" % (to, subject)
+    if cc:
+        head += "Cc: %s\r\n" % cc
+    return (head + "Date: Mon, 2 Nov 2026 10:00:00 +0000\r\n\r\nbody\r\n").encode()
+
+
+class SortTest(ServerTestCase):
+    def test_sort_keys(self):
+        folder = "t-sort"
+        c = self.raw(login=True)
+        c.command('CREATE "%s"' % folder)
+        bulk_append(self.mail, folder, [
+            sort_message("Re: [list] banana", '"Zed, Anna" <zed@x.example>', "\"Doe, J\" <mike@x.example>"),
+            sort_message("apple (fwd)", "bob@x.example", "carl@x.example, aaron@x.example"),
+            sort_message("_cherry", "=?utf-8?q?=C3=81lvaro?= <z@x.example>"),
+            sort_message("Fwd: Banana", "Carla <ann@x.example>", "Zoe <Zoe@x.example>"),
+        ])
+        c.command('EXAMINE "%s"' % folder)
+
+        def sort(keys):
+            untagged, tagged = c.command("SORT (%s) UTF-8 ALL" % keys)
+            self.assertIn(b" OK ", tagged)
+            return [int(n) for n in [l for l in untagged if l.startswith(b"* SORT")][0].split()[2:]]
+        # Base subjects apple, banana, _cherry, banana: letters before "_" (titlecase
+        # "A" < "_"), ties by sequence number.
+        self.assertEqual(sort("SUBJECT"), [2, 1, 4, 3])
+        # CC: local parts "" (none), carl, mike, zoe; REVERSE keeps ties ascending.
+        self.assertEqual(sort("CC"), [3, 2, 1, 4])
+        self.assertEqual(sort("REVERSE CC"), [4, 1, 2, 3])
+        # TO: ann, bob, z, zed.
+        self.assertEqual(sort("TO"), [4, 2, 3, 1])
+        # DISPLAYTO: "Álvaro" (decoded, then NFKD: A + accent), bob@x.example, Carla, "Zed, Anna".
+        self.assertEqual(sort("DISPLAYTO"), [3, 2, 4, 1])
 
 
 BINARY_MESSAGE = (
