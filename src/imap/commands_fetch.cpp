@@ -37,9 +37,12 @@ constexpr std::size_t kFetchWindow = 1024 * 1024;
 // Distinct body sections in one FETCH: each may cost a pass over a message.
 constexpr std::size_t kMaxFetchSections = 64;
 
+// The structure (blob_info's JSON) is needed for the envelope, the body
+// structure and the sections of parts; the whole message and the
+// top-level header and text are found in the bytes alone.
 bool needs_info(const FetchAttr& a) {
-  return a.kind == K::envelope || a.kind == K::body || a.kind == K::bodystructure || a.kind == K::body_section ||
-         a.kind == K::binary || a.kind == K::binary_size || a.kind == K::rfc822_header || a.kind == K::rfc822_text;
+  if (a.kind == K::body_section || a.kind == K::binary || a.kind == K::binary_size) return !a.section.part.empty();
+  return a.kind == K::envelope || a.kind == K::body || a.kind == K::bodystructure;
 }
 bool needs_bytes(const FetchAttr& a) {
   return a.kind == K::body_section || a.kind == K::binary || a.kind == K::binary_size || a.kind == K::rfc822 ||

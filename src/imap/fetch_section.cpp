@@ -1,7 +1,8 @@
 // BODY[section] and BINARY[section] octets (RFC 9051 §6.4.5, §6.4.5.1,
 // §7.5.2; RFC 3516 §4), cut from the raw message with the offsets of the
-// body-structure JSON, and the two content-transfer-encodings BINARY
-// decodes: base64 (RFC 2045 §6.8) and quoted-printable (RFC 2045 §6.7).
+// body-structure JSON (the top-level header and text by scanning the raw
+// header, mime::top_level_body_start), and the two content-transfer-encodings
+// BINARY decodes: base64 (RFC 2045 §6.8) and quoted-printable (RFC 2045 §6.7).
 //
 // Part numbering (§6.4.5.1): the top-level message and every
 // message/rfc822 (or message/global) part are "messages"; a number picks a
@@ -21,6 +22,7 @@
 
 #include "core/ascii.hpp"
 #include "imap/fetch_render.hpp"
+#include "mime/parsed_message.hpp"
 
 namespace estafeta::imap {
 namespace {
@@ -270,18 +272,21 @@ Result<std::string> section_bytes(std::string_view raw, const json& body, const 
   if (section.text == T::none) return std::string(TRY(slice(raw, *part, "body_start", "body_end")));
   if (section.text == T::mime) return std::string(TRY(slice(raw, *part, "header_start", "body_start")));
 
-  // HEADER, HEADER.FIELDS[.NOT], TEXT: of the top-level message, or of the
-  // message a message/rfc822 part holds.
-  const json* message = part ? embedded_body(*part) : &body;
-  if (!message) return std::unexpected(no_section());
-  if (!message->is_object()) return fail(ErrorKind::internal, "damaged message record", "body structure is not an object");
-  if (section.text == T::text) {
-    if (part) return std::string(TRY(slice(raw, *message, "body_start", "body_end")));
-    // The top-level text runs to the end of the message.
-    const std::string_view header = TRY(slice(raw, *message, "header_start", "body_start"));
-    return std::string(raw.substr(header.data() - raw.data() + header.size()));
+  // HEADER, HEADER.FIELDS[.NOT], TEXT: of the top-level message (found in
+  // `raw` itself: no structure needed), or of the message a message/rfc822
+  // part holds.
+  std::string_view header;
+  if (!part) {
+    const std::size_t body_start = mime::top_level_body_start(raw);
+    if (section.text == T::text) return std::string(raw.substr(body_start));  // to the end of the message
+    header = raw.substr(0, body_start);
+  } else {
+    const json* message = embedded_body(*part);
+    if (!message) return std::unexpected(no_section());
+    if (!message->is_object()) return fail(ErrorKind::internal, "damaged message record", "body structure is not an object");
+    if (section.text == T::text) return std::string(TRY(slice(raw, *message, "body_start", "body_end")));
+    header = TRY(slice(raw, *message, "header_start", "body_start"));
   }
-  const std::string_view header = TRY(slice(raw, *message, "header_start", "body_start"));
   if (section.text == T::header) return std::string(header);
   return header_fields(header, section.fields, section.text == T::header_fields_not);
 }

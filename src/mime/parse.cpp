@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mime/decode.hpp"
+#include "mime/header.hpp"
 #include "mime/json.hpp"
 #include "mime/parsed_message.hpp"
 #include "mime/structure.hpp"
@@ -37,6 +38,11 @@ Result<ParsedMessage> parse_message(std::string_view raw, const Limits& limits) 
   out.bodystructure_json = detail::bodystructure_json(root).dump(-1, ' ', false, kReplace);
   detail::summarize(raw, root, limits, out.summary, out.text);
   return out;
+}
+
+std::size_t top_level_body_start(std::string_view raw) {
+  // As Structure::parse_part reads the root part (structure.cpp).
+  return detail::scan_header(raw, 0, raw.size()).body_start;
 }
 
 }  // namespace estafeta::mime

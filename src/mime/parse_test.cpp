@@ -162,6 +162,18 @@ void check_nested(bool use_crlf) {
 TEST(MimeStructure, NestedMultipartOffsetsCrlf) { check_nested(true); }
 TEST(MimeStructure, NestedMultipartOffsetsLfOnly) { check_nested(false); }
 
+// IMAP answers BODY[HEADER]/BODY[TEXT] of the top-level message from
+// top_level_body_start: it must agree with the structure's root offset.
+TEST(MimeStructure, TopLevelBodyStartMatchesTheStructure) {
+  for (std::string raw : {std::string("Subject: a\r\n\r\nbody\r\n"), std::string("Subject: a\n\nbody\n"),
+                          std::string("Subject: a\r\nX: folded\r\n continued\r\n\r\n"), std::string("Subject: no body"),
+                          std::string("Subject: a\r\nnot a field line\r\nbody\r\n"), std::string("\r\nbody only\r\n"),
+                          std::string(""), std::string("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n")}) {
+    const std::size_t expected = parse_ok(raw).body.at("body_start");
+    EXPECT_EQ(top_level_body_start(raw), expected) << raw;
+  }
+}
+
 TEST(MimeStructure, SinglePartMessage) {
   const std::string raw = crlf("Subject: hi\nContent-Type: text/plain; charset=utf-8\n\nline one\nline two\n");
   const auto p = parse_ok(raw);

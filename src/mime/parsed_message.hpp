@@ -119,6 +119,11 @@ void init();
 // `raw` need not outlive the call. Thread-safe after init().
 Result<ParsedMessage> parse_message(std::string_view raw, const Limits& limits = {});
 
+// Where the top-level body starts in `raw` (after the header's blank line,
+// or where a lenient reading ends the header): the root part's body_start
+// in bodystructure_json, found without parsing the rest.
+std::size_t top_level_body_start(std::string_view raw);
+
 // Unstructured header text (a Subject, a display name from envelope_json)
 // → UTF-8, RFC 2047 encoded words decoded as summary.subject is.
 std::string decode_header_text(std::string_view text);
