@@ -326,7 +326,7 @@ Result<void> FetchCursor::item(const FetchAttr& a, std::string& out) {
       break;
     case K::flags:
       if (!m_flags_done)
-        name(out, "FLAGS") += " " + m_ctx.selected->flags_of(m.uid, m.flags, m.keywords, !m_ctx.enabled.rev2);
+        name(out, "FLAGS") += " " + m_ctx.selected->flags_of(m.uid, m.flags, m.keywords);
       m_flags_done = true;
       break;
     case K::internaldate: name(out, "INTERNALDATE") += " \"" + internal_date(m.internal_date) + "\""; break;

@@ -32,6 +32,15 @@ Result<store::Mailbox> find(Context& ctx, const std::string& wire) {
   return box;
 }
 
+// SUBSCRIBE takes existing folders only (RFC 9051 §6.3.7 allows the
+// check); UNSUBSCRIBE any valid name, since a deleted folder stays subscribed.
+Result<std::string> subscription_name(Context& ctx, const cmd::Subscribe& s) {
+  if (s.subscribe) return TRY(find(ctx, s.mailbox)).name;
+  auto name = stored_name(ctx, s.mailbox);
+  if (!name) return fail(ErrorKind::invalid, "invalid mailbox name");
+  return *name;
+}
+
 bool may_change_special(const Context& ctx) { return ctx.who->access.may_change_special_folders; }
 
 // NO [LIMIT] (RFC 5530) when `adding` more folders than the address's
@@ -91,7 +100,7 @@ Result<std::string> qresync_responses(Context& ctx, SelectedMailbox& v, const cm
     auto seq = v.seq_of(m.uid);
     if (!seq || !known(m.uid) || m.modseq > v.known_modseq()) continue;
     out += fmt::format("* {} FETCH (UID {} FLAGS {} MODSEQ ({}))\r\n", *seq, m.uid,
-                       v.flags_of(m.uid, m.flags, m.keywords, !ctx.enabled.rev2), m.modseq);
+                       v.flags_of(m.uid, m.flags, m.keywords), m.modseq);
   }
   return out;
 }
@@ -263,22 +272,10 @@ Reply cmd_rename(Context& ctx, Command& c) {
 
 Reply cmd_subscribe(Context& ctx, Command& c) {
   auto& s = std::get<cmd::Subscribe>(c.args);
-  // SUBSCRIBE takes existing folders only (RFC 9051 §6.3.7 allows the
-  // check); UNSUBSCRIBE any name, since a deleted folder stays subscribed.
-  std::string name;
-  if (s.subscribe) {
-    auto box = find(ctx, s.mailbox);
-    if (!box) return from_error(c.tag, box.error());
-    name = box->name;
-  } else {
-    auto stored = stored_name(ctx, s.mailbox);
-    if (!stored) return tagged_no(c.tag, "invalid mailbox name");
-    name = *stored;
-  }
-  if (auto st = ctx.services.store->set_subscribed(address_id(ctx), name, s.subscribe); !st) {
-    if (st.error().kind == ErrorKind::limit) return tagged_no(c.tag, st.error().message, "LIMIT");
-    return from_error(c.tag, st.error());
-  }
+  auto name = subscription_name(ctx, s);
+  if (!name) return from_error(c.tag, name.error());
+  if (auto st = ctx.services.store->set_subscribed(address_id(ctx), *name, s.subscribe); !st)
+    return from_error(c.tag, st.error());  // NO [LIMIT] past Store::kMaxSubscriptions
   return tagged_ok(c.tag, s.subscribe ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed");
 }
 

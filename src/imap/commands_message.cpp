@@ -142,7 +142,7 @@ Reply cmd_store(Context& ctx, Command& c) {
     if (s.uid) items += fmt::format("UID {}", m.uid);
     if (!s.silent)
       items += (items.empty() ? "" : " ") + std::string("FLAGS ") +
-               view.flags_of(m.uid, m.flags, m.keywords, !ctx.enabled.rev2);
+               view.flags_of(m.uid, m.flags, m.keywords);
     if (ctx.enabled.condstore) items += (items.empty() ? "" : " ") + fmt::format("MODSEQ ({})", m.modseq);
     r.out += items + ")\r\n";
   }

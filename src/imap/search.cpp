@@ -106,10 +106,10 @@ class Evaluator {
       case K::undraft: return (m.flags & store::flag_draft) == 0;
       case K::unflagged: return (m.flags & store::flag_flagged) == 0;
       case K::unseen: return (m.flags & store::flag_seen) == 0;
-      // \Recent is IMAP4rev1's: nothing is recent in an IMAP4rev2 session.
-      case K::recent: return recent(m.uid);
-      case K::new_: return recent(m.uid) && (m.flags & store::flag_seen) == 0;  // RECENT UNSEEN
-      case K::old: return !recent(m.uid);                                          // NOT RECENT
+      // \Recent is IMAP4rev1's: an IMAP4rev2 session claims nothing.
+      case K::recent: return m_ctx.selected->is_recent(m.uid);
+      case K::new_: return m_ctx.selected->is_recent(m.uid) && (m.flags & store::flag_seen) == 0;  // RECENT UNSEEN
+      case K::old: return !m_ctx.selected->is_recent(m.uid);                                          // NOT RECENT
       case K::keyword:
       case K::unkeyword: {
         bool has = std::any_of(m.keywords.begin(), m.keywords.end(), [&](auto& kw) { return ascii_lower(kw) == ascii_lower(k.text); });
@@ -151,8 +151,6 @@ class Evaluator {
   }
 
  private:
-  bool recent(std::uint32_t uid) const { return !m_ctx.enabled.rev2 && m_ctx.selected->is_recent(uid); }
-
   bool header_has(Facts& f, std::string_view name, const std::string& text) {
     auto& needle = lowered(text);
     for (auto& v : f.field(name))

@@ -16,16 +16,17 @@ Result<std::unique_ptr<SelectedMailbox>> SelectedMailbox::open(store::Store& sto
   auto fresh = TRY(store.mailbox(box.ref()));
   s->m_box = fresh;
   s->m_known_modseq = fresh.highestmodseq;
-  for (auto& m : TRY(store.list_messages(box.ref()))) {
+  for (auto& m : TRY(store.list_messages_brief(box.ref()))) {
     s->m_uids.push_back(m.uid);
-    for (auto& k : m.keywords)
-      if (!s->known_keyword(k)) s->m_keywords.push_back(k);
+    for (auto& k : m.keywords) s->learn_keyword(k);
   }
   return s;
 }
 
-bool SelectedMailbox::known_keyword(std::string_view keyword) const {
-  return std::any_of(m_keywords.begin(), m_keywords.end(), [&](auto& k) { return ascii_iequals(k, keyword); });
+bool SelectedMailbox::learn_keyword(const std::string& keyword) {
+  if (!m_known.insert(ascii_lower(keyword)).second) return false;
+  m_keywords.push_back(keyword);
+  return true;
 }
 
 std::string SelectedMailbox::flags_responses() const {
@@ -58,20 +59,16 @@ std::uint32_t SelectedMailbox::recent_count() const {
   return static_cast<std::uint32_t>(n);
 }
 
-std::string SelectedMailbox::flags_of(std::uint32_t uid, std::uint32_t flags, const std::vector<std::string>& keywords,
-                                      bool recent) const {
+std::string SelectedMailbox::flags_of(std::uint32_t uid, std::uint32_t flags,
+                                      const std::vector<std::string>& keywords) const {
   auto list = flag_list(flags, keywords);
-  if (!recent || !is_recent(uid)) return list;
+  if (!is_recent(uid)) return list;
   return list.size() > 2 ? "(\\Recent " + list.substr(1) : "(\\Recent)";
 }
 
 std::string SelectedMailbox::announce(const std::vector<std::string>& keywords) {
   bool added = false;
-  for (auto& k : keywords)
-    if (!known_keyword(k)) {
-      m_keywords.push_back(k);
-      added = true;
-    }
+  for (auto& k : keywords) added |= learn_keyword(k);
   return added ? flags_responses() : std::string();
 }
 
@@ -185,7 +182,7 @@ Result<std::string> SelectedMailbox::poll(store::Store& store, const PollOptions
     if (auto r = m_reported.find(m.uid); r != m_reported.end() && r->second == m.modseq) continue;
     fetches += fmt::format("* {} FETCH (", *seq);
     if (o.uid_in_fetch) fetches += fmt::format("UID {} ", m.uid);
-    fetches += "FLAGS " + flags_of(m.uid, m.flags, m.keywords, o.recent);
+    fetches += "FLAGS " + flags_of(m.uid, m.flags, m.keywords);
     if (o.modseq) fetches += fmt::format(" MODSEQ ({})", m.modseq);
     fetches += ")\r\n";
   }

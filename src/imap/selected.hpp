@@ -12,6 +12,7 @@
 #include <memory>
 #include <map>
 #include <optional>
+#include <unordered_set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -95,9 +96,10 @@ class SelectedMailbox {
   // The RECENT count: the messages claimed here; for a read-only selection,
   // those nobody has claimed.
   std::uint32_t recent_count() const;
-  // A flag list with \Recent first when the message is recent here.
-  std::string flags_of(std::uint32_t uid, std::uint32_t flags, const std::vector<std::string>& keywords,
-                       bool recent) const;
+  // A flag list with \Recent first when the message is recent here (never
+  // in an IMAP4rev2 session: it claims nothing, and ENABLE comes before
+  // any selection).
+  std::string flags_of(std::uint32_t uid, std::uint32_t flags, const std::vector<std::string>& keywords) const;
 
  private:
   SelectedMailbox(store::Mailbox box, bool read_only) : m_box(std::move(box)), m_read_only(read_only) {}
@@ -112,10 +114,12 @@ class SelectedMailbox {
   std::uint64_t m_known_modseq = 0;    // every change up to here has been reported
   std::map<std::uint32_t, std::uint64_t> m_reported;  // own changes past m_known_modseq, already told
   std::vector<std::string> m_keywords;  // announced, in the order first seen
+  std::unordered_set<std::string> m_known;  // the same, lower-cased: keywords compare without case
   // The UID ranges (first, last] claimed here, ascending; consecutive
   // claims merge, so a session usually holds one range however large.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> m_recent;
-  bool known_keyword(std::string_view keyword) const;
+  // Adds the keyword to those announced; whether it was new.
+  bool learn_keyword(const std::string& keyword);
 };
 
 }  // namespace estafeta::imap

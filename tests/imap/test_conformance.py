@@ -297,6 +297,10 @@ class SubscriptionTest(ServerTestCase):
         self.assertIn(b" OK ", c.command('UNSUBSCRIBE "Sub/Gone"')[1])
         self.assertNotIn("Sub/Gone", listed(c.command('LIST (SUBSCRIBED) "" "Sub/*"')[0]))
         self.assertIn(b" NO ", c.command('SUBSCRIBE "Sub/Never"')[1], "SUBSCRIBE checks the folder exists")
+        self.assertIn(b" OK ", c.command('UNSUBSCRIBE "Sub/Never"')[1], "a name not subscribed: nothing to do")
+        for bad in ('"Sub//Gone"', '"/Sub"', '""'):
+            tagged = c.command("UNSUBSCRIBE %s" % bad)[1]
+            self.assertIn(b" NO [CANNOT] ", tagged, bad)
         # A rename takes the subscriptions along.
         self.assertIn(b" OK ", c.command('RENAME "Sub" "Moved"')[1])
         subs = listed(c.command('LIST (SUBSCRIBED) "" "*"')[0])

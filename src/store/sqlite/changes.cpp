@@ -398,8 +398,8 @@ Status SqliteStore::delete_mailbox(MailboxRef mailbox) {
 
 Result<std::vector<std::string>> SqliteStore::subscriptions(Id address_id) {
   auto db = read();
-  auto st = db->prepare("SELECT name FROM subscription WHERE address_id = ? ORDER BY name");
-  if (st) st->bind_all(address_id);
+  auto st = TRY(db->prepare("SELECT name FROM subscription WHERE address_id = ? ORDER BY name"));
+  st.bind_all(address_id);
   return all<std::string>(std::move(st), [](const Statement& s) { return s.text(0); });
 }
 

@@ -163,6 +163,8 @@ class SqliteStore final : public Store {
   // Moves the `limit` oldest waiting texts into the index (m_mutex held, a
   // transaction open); how many moved.
   Result<std::size_t> index_oldest_locked(std::size_t limit);
+  // `moved` waiting texts went into the index: m_pending_text follows.
+  void indexed_pending(std::size_t moved);
   Result<std::vector<Appended>> append_locked(Id blob_id, std::uint64_t size, const std::vector<AppendTarget>& targets);
   Status trace_locked(const TraceEntry& entry);
   Result<Mailbox> create_mailbox_locked(Id address_id, const std::string& name, SpecialUse use, Time now);

@@ -68,9 +68,13 @@ Result<std::size_t> SqliteStore::index_oldest_locked(std::size_t limit) {
       "DELETE FROM blob_text_pending WHERE blob_id IN "
       "(SELECT blob_id FROM blob_text_pending ORDER BY blob_id LIMIT ?)"));
   TRY(drop.bind_all(static_cast<std::int64_t>(limit)).run());
+  indexed_pending(moved);
+  return moved;
+}
+
+void SqliteStore::indexed_pending(std::size_t moved) {
   auto left = m_pending_text.load();
   m_pending_text = left > moved ? left - moved : 0;
-  return moved;
 }
 
 Result<std::size_t> SqliteStore::pending_text_count() {
@@ -103,8 +107,7 @@ Status SqliteStore::index_pending_text_of(MailboxRef mailbox) {
       "(SELECT 1 FROM message m WHERE m.blob_id = p.blob_id AND +m.mailbox_id = ?)"));
   TRY(move.bind_all(mailbox_id).run());
   auto moved = static_cast<std::size_t>(m_db->changes());
-  auto left = m_pending_text.load();
-  m_pending_text = left > moved ? left - moved : 0;
+  indexed_pending(moved);
   auto drop = TRY(m_db->prepare(
       "DELETE FROM blob_text_pending WHERE EXISTS "
       "(SELECT 1 FROM message m WHERE m.blob_id = blob_text_pending.blob_id AND +m.mailbox_id = ?)"));
