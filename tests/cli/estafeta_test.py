@@ -84,11 +84,22 @@ def make_tmpdir(test):
     return path
 
 
+_handed_out = set()
+
+
 def free_port():
-    """A loopback port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nobody listens on right now and that this process
+    has not handed out before: the kernel may give the same ephemeral port
+    to two binds in a row once the first socket is closed, and one config
+    with two listeners on one port is refused."""
+    for _ in range(1000):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
+    raise AssertionError("no unused loopback port after 1000 tries")
 
 
 def error_lines(text):
