@@ -26,7 +26,7 @@ using nlohmann::json;
 using manage::Actor;
 
 struct Ctx {
-  net::Services& services;
+  server::Services& services;
   manage::Manager& m;
   const AdminArgs& args;
   Actor actor = Actor::operator_cli();

@@ -15,7 +15,7 @@ void print_error(const Error& e) {
   if (!e.detail.empty() && std::getenv("ESTAFETA_DEBUG")) std::fprintf(stderr, "  detail: %s\n", e.detail.c_str());
 }
 
-std::unique_ptr<net::Services> open_from_config(const std::string& path, int& exit_code) {
+std::unique_ptr<server::Services> open_from_config(const std::string& path, int& exit_code) {
   auto config = load_config(path);
   if (!config) {
     print_error(config.error());
@@ -32,7 +32,7 @@ std::unique_ptr<net::Services> open_from_config(const std::string& path, int& ex
   if (*folder && !warned) std::fprintf(stderr, "estafeta: warning: %s\n", (*folder)->c_str());
   warned = warned || *folder;
   mime::init();
-  auto services = net::open_services(std::make_shared<const Config>(std::move(*config)));
+  auto services = server::open_services(std::make_shared<const Config>(std::move(*config)));
   if (!services) {
     print_error(services.error());
     exit_code = kExitFailed;
@@ -42,7 +42,7 @@ std::unique_ptr<net::Services> open_from_config(const std::string& path, int& ex
   return std::move(*services);
 }
 
-Result<manage::Actor> actor_for(net::Services& services, const std::string& as_login) {
+Result<manage::Actor> actor_for(server::Services& services, const std::string& as_login) {
   auto actor = manage::Actor::operator_cli();
   if (as_login.empty()) return actor;
   auto user = services.store->find_user(as_login);

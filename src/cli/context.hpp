@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/result.hpp"
-#include "net/services.hpp"
+#include "server/services.hpp"
 
 namespace estafeta::cli {
 
@@ -16,10 +16,10 @@ void print_error(const Error& e);
 // the services. On error prints it and returns nullptr with `exit_code` set.
 // A data folder open to other users is warned about on stderr; one that
 // others may write in is refused (core/fs.hpp check_private_folder).
-std::unique_ptr<net::Services> open_from_config(const std::string& path, int& exit_code);
+std::unique_ptr<server::Services> open_from_config(const std::string& path, int& exit_code);
 
 // The operator, or the user `as_login` with their own rights (--as).
 // Errors: not_found, printed by the caller.
-Result<manage::Actor> actor_for(net::Services& services, const std::string& as_login);
+Result<manage::Actor> actor_for(server::Services& services, const std::string& as_login);
 
 }  // namespace estafeta::cli

@@ -19,7 +19,7 @@ namespace {
 using nlohmann::json;
 
 struct Ctx {
-  net::Services& services;
+  server::Services& services;
   manage::Manager& m;
   const DnsArgs& args;
   manage::Actor actor;

@@ -12,7 +12,7 @@
 #include "cli/context.hpp"
 #include "core/fs.hpp"
 #include "net/certificate.hpp"
-#include "net/server.hpp"
+#include "server/serve.hpp"
 
 namespace estafeta::cli {
 
@@ -84,7 +84,7 @@ struct Demo {
   std::string device_password;
 };
 
-Result<Demo> create_demo(net::Services& s) {
+Result<Demo> create_demo(server::Services& s) {
   auto& m = *s.manager;
   auto actor = manage::Actor::operator_cli();
   actor.product = "quickstart";
@@ -104,7 +104,7 @@ void print_ports(const Config& config) {
   std::printf("\nListeners (config: %s):\n", config.source.string().c_str());
   for (auto& l : config.listeners)
     std::printf("  %-12s %s:%u%s\n", to_string(l.protocol), l.host.c_str(), l.port,
-                net::serves(l.protocol) ? "" : "   (not served by this version yet)");
+                server::serves(l.protocol) ? "" : "   (not served by this version yet)");
 }
 
 }  // namespace

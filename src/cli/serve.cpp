@@ -8,7 +8,7 @@
 #include "core/fs.hpp"
 #include "core/log.hpp"
 #include "net/certificate.hpp"
-#include "net/server.hpp"
+#include "server/serve.hpp"
 
 namespace estafeta::cli {
 
@@ -26,9 +26,9 @@ int run_serve(const ServeArgs& args) {
     return kExitFailed;
   }
   if (cert->generated) log::info("tls.self_signed_created", {{"cert", cert->cert.string()}});
-  net::ServeOptions options;
+  server::ServeOptions options;
   options.certificate = *cert;
-  if (auto r = net::run_server(*services, options); !r) {
+  if (auto r = server::serve(*services, options); !r) {
     print_error(r.error());
     return kExitFailed;
   }

@@ -9,7 +9,6 @@
 
 #include "auth/login.hpp"
 #include "auth/sasl.hpp"
-#include "net/mail_login.hpp"
 #include "core/log.hpp"
 #include "imap/handlers.hpp"
 #include "imap/session.hpp"
@@ -144,7 +143,7 @@ Reply Session::authenticate_step(std::string_view line) {
 
 Reply finish_login(Context& ctx, const std::string& tag, const std::string& address, const std::string& password,
                    const char* product) {
-  auto login = net::mail_login(ctx.services, product, address, password, ctx.options.peer_ip);
+  auto login = ctx.deps.logins.login(product, address, password, ctx.options.peer_ip);
   if (!login.who) {
     Reply r;
     if (login.error.kind == ErrorKind::in_use) r = tagged_no(tag, login.error.message, "UNAVAILABLE");

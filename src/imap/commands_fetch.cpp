@@ -166,7 +166,7 @@ class FetchCursor : public std::enable_shared_from_this<FetchCursor> {
 
 Reply FetchCursor::start() {
   auto& view = *m_ctx.selected;
-  auto& store = *m_ctx.services.store;
+  auto& store = m_ctx.deps.store;
   if (!m_f.uid && view.out_of_range(m_f.set)) return tagged_bad(m_tag, "message sequence number out of range");
   if (m_f.vanished && !m_ctx.enabled.qresync) return tagged_bad(m_tag, "VANISHED needs QRESYNC to be enabled");
   auto& attrs = m_f.attrs;
@@ -220,7 +220,7 @@ Reply FetchCursor::start() {
       e.address_id = m_ctx.who->address.id;
       e.mailbox_id = view.id();
       e.modseq = changed->highestmodseq;
-      m_ctx.services.bus->publish(e);
+      m_ctx.deps.bus.publish(e);
     }
   }
 
@@ -284,11 +284,11 @@ Result<bool> FetchCursor::begin_message() {
   m_msg = updated != m_updated.end() ? &updated->second : it->second;
   if (m_f.changed_since && m_msg->modseq <= *m_f.changed_since) return false;
   if (m_info) {
-    auto blob = TRY(m_ctx.services.store->blob_info(m_msg->blob_id));
+    auto blob = TRY(m_ctx.deps.store.blob_info(m_msg->blob_id));
     m_envelope = nlohmann::json::parse(blob.envelope_json, nullptr, false);
     m_body = nlohmann::json::parse(blob.bodystructure_json, nullptr, false);
   }
-  if (m_bytes) m_raw = TRY(m_ctx.services.blobs->get(m_msg->blob_hash));
+  if (m_bytes) m_raw = TRY(m_ctx.deps.blobs.get(m_msg->blob_hash));
   m_open = true;
   m_attr = 0;
   m_any_item = m_flags_done = m_uid_done = m_modseq_done = false;

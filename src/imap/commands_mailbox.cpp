@@ -27,7 +27,7 @@ store::Id address_id(const Context& ctx) { return ctx.who->address.id; }
 Result<store::Mailbox> find(Context& ctx, const std::string& wire) {
   auto name = stored_name(ctx, wire);
   if (!name) return fail(ErrorKind::invalid, "invalid mailbox name");
-  auto box = ctx.services.store->find_mailbox(address_id(ctx), *name);
+  auto box = ctx.deps.store.find_mailbox(address_id(ctx), *name);
   if (!box && box.error().kind == ErrorKind::not_found) return fail(ErrorKind::not_found, "no such mailbox");
   return box;
 }
@@ -47,7 +47,7 @@ bool may_change_special(const Context& ctx) { return ctx.who->access.may_change_
 // `existing` would pass limits.max_folders_per_address.
 std::optional<Reply> refuse_over_folder_limit(const Context& ctx, const std::string& tag, std::size_t existing,
                                               std::size_t adding) {
-  auto limit = ctx.services.config->limits.max_folders_per_address;
+  auto limit = ctx.deps.limits.max_folders_per_address;
   if (existing + adding <= limit) return std::nullopt;
   return tagged_no(tag, fmt::format("too many folders (at most {} per address)", limit), "LIMIT");
 }
@@ -62,7 +62,7 @@ std::string status_items(Context& ctx, const store::Mailbox& box, const std::vec
            i.kind == StatusItem::Kind::deleted || i.kind == StatusItem::Kind::deleted_storage ||
            i.kind == StatusItem::Kind::size || i.kind == StatusItem::Kind::recent;
   });
-  if (need_counts) counts = ctx.services.store->mailbox_counts(box.ref()).value_or(store::MailboxCounts{});
+  if (need_counts) counts = ctx.deps.store.mailbox_counts(box.ref()).value_or(store::MailboxCounts{});
   for (auto& i : items) {
     if (!out.empty()) out += ' ';
     switch (i.kind) {
@@ -86,7 +86,7 @@ std::string status_items(Context& ctx, const store::Mailbox& box, const std::vec
 // MODSEQ. The sequence-match data only lets a server send less; it is not
 // needed for a correct answer, so the full answer is sent.
 Result<std::string> qresync_responses(Context& ctx, SelectedMailbox& v, const cmd::Select::Qresync& q) {
-  auto& store = *ctx.services.store;
+  auto& store = ctx.deps.store;
   std::uint32_t max_uid = v.mailbox().uidnext - 1;
   std::optional<SeqIntervals> known_set;
   if (q.known_uids) known_set.emplace(*q.known_uids, max_uid);
@@ -132,12 +132,12 @@ Reply cmd_select(Context& ctx, Command& c) {
     no.out = r.out + no.out;
     return no;
   }
-  auto view = SelectedMailbox::open(*ctx.services.store, *box, s.read_only);
+  auto view = SelectedMailbox::open(ctx.deps.store, *box, s.read_only);
   if (!view) return from_error(c.tag, view.error());
   auto& v = **view;
   r.out += fmt::format("* {} EXISTS\r\n", v.exists());
   if (!ctx.enabled.rev2) {
-    if (auto claimed = v.claim_recent(*ctx.services.store); !claimed) return from_error(c.tag, claimed.error());
+    if (auto claimed = v.claim_recent(ctx.deps.store); !claimed) return from_error(c.tag, claimed.error());
     r.out += fmt::format("* {} RECENT\r\n", v.recent_count());
   }
   r.out += fmt::format("* OK [UIDVALIDITY {}] UIDs valid\r\n", v.mailbox().uidvalidity);
@@ -179,7 +179,7 @@ Reply cmd_create(Context& ctx, Command& c) {
     use = *parsed;
   }
   if (auto problem = folder_name_problem(*name)) return tagged_no(c.tag, *problem, "LIMIT");
-  auto& store = *ctx.services.store;
+  auto& store = ctx.deps.store;
   auto boxes = store.list_mailboxes(address_id(ctx));
   if (!boxes) return from_error(c.tag, boxes.error());
   std::set<std::string> existing;
@@ -219,12 +219,12 @@ Reply cmd_delete(Context& ctx, Command& c) {
     ctx.selected.reset();
     ctx.state = State::authenticated;
   }
-  if (auto st = ctx.services.store->delete_mailbox(box->ref()); !st) return from_error(c.tag, st.error());
+  if (auto st = ctx.deps.store.delete_mailbox(box->ref()); !st) return from_error(c.tag, st.error());
   // Other sessions that have the folder selected end (Session::ended_by).
   Event e{EventKind::mailbox_deleted};
   e.address_id = address_id(ctx);
   e.mailbox_id = box->id;
-  ctx.services.bus->publish(e);
+  ctx.deps.bus.publish(e);
   return tagged_ok(c.tag, "DELETE completed");
 }
 
@@ -239,7 +239,7 @@ Reply cmd_rename(Context& ctx, Command& c) {
     return tagged_no(c.tag, "you may not change this address's special folders", "NOPERM");
   // The folder's children move with it ("a/x" becomes "to/x"): each new
   // name keeps to the limits on names. Renaming INBOX makes a new folder.
-  auto boxes = ctx.services.store->list_mailboxes(address_id(ctx));
+  auto boxes = ctx.deps.store.list_mailboxes(address_id(ctx));
   if (!boxes) return from_error(c.tag, boxes.error());
   for (auto& b : *boxes) {
     bool moves = b.name == box->name || (box->name != "INBOX" && b.name.starts_with(box->name + "/"));
@@ -249,7 +249,7 @@ Reply cmd_rename(Context& ctx, Command& c) {
   }
   if (box->name == "INBOX")
     if (auto refused = refuse_over_folder_limit(ctx, c.tag, boxes->size(), 1)) return *refused;
-  if (auto st = ctx.services.store->rename_mailbox(box->ref(), *to); !st) return from_error(c.tag, st.error());
+  if (auto st = ctx.deps.store.rename_mailbox(box->ref(), *to); !st) return from_error(c.tag, st.error());
   // This session's selection follows its own rename (of the folder or of a
   // parent); other sessions that have one of them selected end. (Renaming
   // INBOX moves its messages out: others see them expunged, INBOX stays.)
@@ -262,7 +262,7 @@ Reply cmd_rename(Context& ctx, Command& c) {
     Event e{EventKind::mailbox_renamed};
     e.address_id = address_id(ctx);
     e.mailbox_id = box->id;
-    ctx.services.bus->publish(e);
+    ctx.deps.bus.publish(e);
   }
   Reply r;
   append_updates(ctx, r, true);
@@ -274,7 +274,7 @@ Reply cmd_subscribe(Context& ctx, Command& c) {
   auto& s = std::get<cmd::Subscribe>(c.args);
   auto name = subscription_name(ctx, s);
   if (!name) return from_error(c.tag, name.error());
-  if (auto st = ctx.services.store->set_subscribed(address_id(ctx), *name, s.subscribe); !st)
+  if (auto st = ctx.deps.store.set_subscribed(address_id(ctx), *name, s.subscribe); !st)
     return from_error(c.tag, st.error());  // NO [LIMIT] past Store::kMaxSubscriptions
   return tagged_ok(c.tag, s.subscribe ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed");
 }
@@ -304,7 +304,7 @@ Reply cmd_list(Context& ctx, Command& c) {
     append_tagged(r, c.tag, "OK", fmt::format("{} completed", verb));
     return r;
   }
-  auto boxes = ctx.services.store->list_mailboxes(address_id(ctx));
+  auto boxes = ctx.deps.store.list_mailboxes(address_id(ctx));
   if (!boxes) return from_error(c.tag, boxes.error());
   std::map<std::string, const store::Mailbox*> by_name;
   for (auto& b : *boxes) by_name[b.name] = &b;
@@ -321,7 +321,7 @@ Reply cmd_list(Context& ctx, Command& c) {
   bool by_subscription = l.lsub || sel_subscribed;
   std::set<std::string> subscriptions, names;
   if (by_subscription || ret_subscribed) {
-    auto subs = ctx.services.store->subscriptions(address_id(ctx));
+    auto subs = ctx.deps.store.subscriptions(address_id(ctx));
     if (!subs) return from_error(c.tag, subs.error());
     subscriptions.insert(subs->begin(), subs->end());
   }

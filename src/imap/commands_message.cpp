@@ -21,13 +21,13 @@ void publish(Context& ctx, EventKind kind, store::Id mailbox, std::uint64_t mods
   e.address_id = ctx.who->address.id;
   e.mailbox_id = mailbox;
   e.modseq = modseq;
-  ctx.services.bus->publish(e);
+  ctx.deps.bus.publish(e);
 }
 
 Result<store::Mailbox> target(Context& ctx, const std::string& wire) {
   auto name = stored_name(ctx, wire);
   if (!name) return fail(ErrorKind::invalid, "invalid mailbox name");
-  auto box = ctx.services.store->find_mailbox(ctx.who->address.id, *name);
+  auto box = ctx.deps.store.find_mailbox(ctx.who->address.id, *name);
   if (!box && box.error().kind == ErrorKind::not_found)
     return fail(ErrorKind::not_found, "no such mailbox: create it first");
   return box;
@@ -43,7 +43,7 @@ std::vector<std::uint32_t> uids_of(const std::vector<std::pair<std::uint32_t, st
 // Removes the given messages (those flagged \Deleted among them only) and
 // returns the EXPUNGE/VANISHED responses.
 Result<std::string> expunge_deleted(Context& ctx, const std::vector<std::uint32_t>* only) {
-  auto& store = *ctx.services.store;
+  auto& store = ctx.deps.store;
   auto& view = *ctx.selected;
   std::vector<std::uint32_t> doomed;
   for (auto& m : TRY(store.list_messages(view.ref()))) {
@@ -74,8 +74,8 @@ Reply cmd_append(Context& ctx, Command& c) {
   store::AppendTarget t;
   t.mailbox = box->ref();
   if (!split_flags(a.flags, t.flags, t.keywords)) return tagged_no(c.tag, "that flag cannot be set", "CANNOT");
-  t.internal_date = a.internal_date.value_or(ctx.services.clock->now());
-  auto done = ctx.services.deliverer->deliver(a.message, {t});
+  t.internal_date = a.internal_date.value_or(ctx.deps.clock.now());
+  auto done = ctx.deps.deliverer.deliver(a.message, {t});
   if (!done) {
     if (done.error().kind == ErrorKind::limit) return tagged_no(c.tag, done.error().message, "TOOBIG");
     return from_error(c.tag, done.error());
@@ -125,7 +125,7 @@ Reply cmd_store(Context& ctx, Command& c) {
   auto op = s.mode == StoreMode::add ? store::FlagOp::add
             : s.mode == StoreMode::remove ? store::FlagOp::remove : store::FlagOp::replace;
   std::string enabled = s.unchanged_since ? enable_condstore(ctx) : std::string();  // RFC 7162 §3.1
-  auto changed = ctx.services.store->store_flags(view.ref(), uids_of(pairs), op, flags, keywords, s.unchanged_since);
+  auto changed = ctx.deps.store.store_flags(view.ref(), uids_of(pairs), op, flags, keywords, s.unchanged_since);
   if (!changed) return from_error(c.tag, changed.error());
   if (!changed->changed.empty()) publish(ctx, EventKind::flags_changed, view.id(), changed->highestmodseq);
   Reply r;
@@ -188,7 +188,7 @@ Reply cmd_copy(Context& ctx, Command& c) {
   // adds nothing to it, so it is never refused for quota.
   if (!cp.move)
     if (auto refused = refuse_copy_over_quota(ctx, c.tag, uids)) return *refused;
-  auto done = ctx.services.store->copy_messages(view.ref(), uids, box->ref(), cp.move);
+  auto done = ctx.deps.store.copy_messages(view.ref(), uids, box->ref(), cp.move);
   if (!done) return from_error(c.tag, done.error());
   if (done->uids.empty()) {
     // Every named message was expunged by another session meanwhile: UID

@@ -29,7 +29,7 @@ bool uses_modseq(const SearchKey& k) {
 // The selected folder's messages by UID, in one query (SORT, THREAD).
 Result<std::unordered_map<std::uint32_t, store::Message>> folder_messages(Context& ctx) {
   std::unordered_map<std::uint32_t, store::Message> out;
-  for (auto& m : TRY(ctx.services.store->list_messages_brief(ctx.selected->ref()))) out.emplace(m.uid, std::move(m));
+  for (auto& m : TRY(ctx.deps.store.list_messages_brief(ctx.selected->ref()))) out.emplace(m.uid, std::move(m));
   return out;
 }
 
@@ -65,7 +65,7 @@ Reply cmd_search(Context& ctx, Command& c) {
   std::uint64_t highest = 0;
   if (uses_modseq(s.args.key) && !found->empty()) {
     for (auto& [seq, uid] : *found)
-      if (auto m = ctx.services.store->message(ctx.selected->ref(), uid)) highest = std::max(highest, m->modseq);
+      if (auto m = ctx.deps.store.message(ctx.selected->ref(), uid)) highest = std::max(highest, m->modseq);
   }
   if (!esearch) {
     r.out = enabled + "* SEARCH";
@@ -120,7 +120,7 @@ Reply cmd_sort(Context& ctx, Command& c) {
     Row row{seq, uid, &it->second, &headlines.of(it->second), {}, {}};
     if (by_subject) row.subject = subject_sort_key(row.info->subject);
     if (by_address) {
-      auto blob = ctx.services.store->blob_info(it->second.blob_id);
+      auto blob = ctx.deps.store.blob_info(it->second.blob_id);
       if (!blob) return from_error(c.tag, blob.error());
       row.addresses = address_sort_keys(blob->envelope_json);
     }
@@ -191,7 +191,7 @@ Reply cmd_thread(Context& ctx, Command& c) {
     tm.subject = info.subject;
     tm.date = info.date ? info.date : m->internal_date;
     if (t.algorithm == "REFERENCES") {
-      auto header = raw_header(ctx.services.blobs->get(info.blob_hash).value_or(""));
+      auto header = raw_header(ctx.deps.blobs.get(info.blob_hash).value_or(""));
       auto ids = parse_msg_ids(info.message_id.empty() ? "" : "<" + info.message_id + ">");
       tm.message_id = ids.empty() ? "" : ids.front();
       for (auto& v : header_values(header, "References"))

@@ -50,16 +50,15 @@ asio::awaitable<void> pause(std::chrono::milliseconds d) {
 
 enum class Mode { command, authenticate, idle };
 
-asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
-  auto& services = *env.services;
+asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& deps) {
   SessionOptions options;
-  options.hostname = services.config->hostname;
+  options.hostname = deps.hostname;
   options.peer_ip = env.peer_ip;
   options.tls_active = c.tls();
   options.starttls_available = !c.tls() && env.tls != nullptr;
   options.plaintext_auth = env.listener->plaintext_auth;
-  options.append_limit = services.config->limits.max_message_size;
-  Session session(services, *services.throttle, options);
+  options.append_limit = deps.limits.max_message_size;
+  Session session(deps, options);
 
   FramerLimits limits;  // once logged in: APPEND up to APPENDLIMIT
   limits.max_literal = options.append_limit;
@@ -68,7 +67,7 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
   bool logged_in = false;
   Mode mode = Mode::command;
   c.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(kPreAuthTimeout));
-  c.set_deadline(c.accepted_at() + std::chrono::seconds(services.config->limits.login_timeout_seconds));
+  c.set_deadline(c.accepted_at() + std::chrono::seconds(deps.limits.login_timeout_seconds));
 
   if (!co_await c.write(session.greeting())) co_return;
   c.request_read();
@@ -142,7 +141,7 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
         c.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(kAutologout));
         c.set_deadline(std::nullopt);
         framer.set_limits(limits);
-        c.follow(*services.bus, who->address.id);
+        c.follow(deps.bus, who->address.id);
       }
       switch (reply.next) {
         case Reply::Next::read: break;
@@ -164,8 +163,9 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
 
 }  // namespace
 
-asio::awaitable<void> imap_session(asio::ip::tcp::socket socket, net::SessionEnv env) {
-  return net::serve_connection(std::move(socket), std::move(env), "* BYE too many connections from your address\r\n", run);
+asio::awaitable<void> imap_session(asio::ip::tcp::socket socket, net::SessionEnv env, const Deps& deps) {
+  return net::serve_connection(std::move(socket), std::move(env), "* BYE too many connections from your address\r\n",
+                               [&deps](net::Connection& c, net::SessionEnv& e) { return run(c, e, deps); });
 }
 
 }  // namespace estafeta::imap

@@ -3,10 +3,12 @@
 // replies, IDLE, and ending at once when the device is revoked.
 #pragma once
 
+#include "imap/deps.hpp"
 #include "net/session.hpp"
 
 namespace estafeta::imap {
 
-net::asio::awaitable<void> imap_session(net::asio::ip::tcp::socket socket, net::SessionEnv env);
+// `deps` outlives the session.
+net::asio::awaitable<void> imap_session(net::asio::ip::tcp::socket socket, net::SessionEnv env, const Deps& deps);
 
 }  // namespace estafeta::imap

@@ -13,10 +13,9 @@
 #include <vector>
 
 #include "auth/sasl.hpp"
-#include "auth/throttle.hpp"
 #include "imap/command.hpp"
 #include "imap/selected.hpp"
-#include "net/services.hpp"
+#include "imap/deps.hpp"
 
 namespace estafeta::imap {
 
@@ -61,10 +60,9 @@ struct PendingAuthenticate {
 };
 
 struct Context {
-  Context(net::Services& s, auth::Throttle& t, SessionOptions o) : services(s), throttle(t), options(std::move(o)) {}
+  Context(const Deps& d, SessionOptions o) : deps(d), options(std::move(o)) {}
 
-  net::Services& services;
-  auth::Throttle& throttle;
+  const Deps& deps;
   SessionOptions options;
 
   State state = State::not_authenticated;

@@ -7,7 +7,7 @@
 #include "core/log.hpp"
 #include "imap/handlers.hpp"
 #include "imap/utf7.hpp"
-#include "net/mail_login.hpp"
+#include "auth/mail_login.hpp"
 
 namespace estafeta::imap {
 
@@ -142,7 +142,7 @@ std::string enable_condstore(Context& ctx) {
   if (ctx.enabled.condstore) return {};
   ctx.enabled.condstore = true;
   if (!ctx.selected) return {};
-  auto box = ctx.services.store->mailbox(ctx.selected->ref());
+  auto box = ctx.deps.store.mailbox(ctx.selected->ref());
   auto highest = box ? box->highestmodseq : ctx.selected->mailbox().highestmodseq;
   return fmt::format("* OK [HIGHESTMODSEQ {}] CONDSTORE is on\r\n", highest);
 }
@@ -154,7 +154,7 @@ void append_updates(Context& ctx, Reply& r, bool allow_expunge) {
   o.vanished = ctx.enabled.qresync;
   o.modseq = ctx.enabled.condstore;
   o.recent = !ctx.enabled.rev2;
-  auto updates = ctx.selected->poll(*ctx.services.store, o);
+  auto updates = ctx.selected->poll(ctx.deps.store, o);
   if (updates) r.out += *updates;
 }
 
@@ -203,7 +203,7 @@ Reply Session::execute(Command command) {
   // one: its sequence numbers and UIDs name nothing any more. Checked
   // before the command, so nothing runs on a stale selection, and after
   // (the command's own poll may find it gone).
-  if (m_ctx.selected && !m_ctx.selected->check(*m_ctx.services.store) && m_ctx.selected->lost())
+  if (m_ctx.selected && !m_ctx.selected->check(m_ctx.deps.store) && m_ctx.selected->lost())
     return selection_lost({});
   auto reply = spec->handler(m_ctx, command);
   // (A reply in parts checks in resume(), after its last part.)
@@ -237,7 +237,7 @@ std::optional<std::string> Session::ended_by(const Event& e) const {
   if ((e.kind == EventKind::mailbox_deleted || e.kind == EventKind::mailbox_renamed) && m_ctx.selected &&
       e.mailbox_id == m_ctx.selected->id() && e.address_id == m_ctx.who->address.id)
     return std::string(kSelectionLost);
-  return net::ends_session(*m_ctx.who, e);
+  return auth::ends_session(*m_ctx.who, e);
 }
 
 bool Session::concerns(const Event& e) const {

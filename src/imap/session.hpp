@@ -18,8 +18,7 @@ namespace estafeta::imap {
 
 class Session {
  public:
-  Session(net::Services& services, auth::Throttle& throttle, SessionOptions options)
-      : m_ctx(services, throttle, std::move(options)) {}
+  Session(const Deps& deps, SessionOptions options) : m_ctx(deps, std::move(options)) {}
 
   std::string greeting() const;
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "mime/parsed_message.hpp"
+#include "server/services.hpp"
 
 namespace estafeta::imap {
 namespace {
@@ -20,7 +21,16 @@ class SessionTest : public ::testing::Test {
     mime::init();
     auto config = std::make_shared<Config>();
     config->data_dir = m_dir.path();
-    m_services = net::open_services(config).value();
+    m_services = server::open_services(config).value();
+    auto& sv = *m_services;
+    m_deps.emplace(Deps{.hostname = "mail.o.example",
+                        .limits = sv.config->limits,
+                        .store = *sv.store,
+                        .blobs = *sv.blobs,
+                        .bus = *sv.bus,
+                        .clock = *sv.clock,
+                        .logins = *sv.logins,
+                        .deliverer = *sv.deliverer});
     auto op = manage::Actor::operator_cli();
     auto& m = *m_services->manager;
     ASSERT_TRUE(m.create_organisation(op, "O"));
@@ -42,7 +52,7 @@ class SessionTest : public ::testing::Test {
     o.tls_active = tls;
     o.starttls_available = !tls;
     o.plaintext_auth = plaintext;
-    return std::make_unique<Session>(*m_services, m_throttle, o);
+    return std::make_unique<Session>(*m_deps, o);
   }
 
   // Sends one command; returns everything the server answered.
@@ -78,8 +88,8 @@ class SessionTest : public ::testing::Test {
   }
 
   testing::TempDir m_dir{"imap-session"};
-  std::unique_ptr<net::Services> m_services;
-  auth::Throttle m_throttle;
+  std::unique_ptr<server::Services> m_services;
+  std::optional<Deps> m_deps;
   std::string m_password, m_bob_password;
   Reply m_last;
 };

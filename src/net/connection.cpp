@@ -242,8 +242,7 @@ asio::awaitable<void> Connection::close() {
 asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, SessionEnv env, std::string_view over_limit_reply,
                                        LineSession run) {
   auto c = Connection::create(co_await asio::this_coro::executor, std::move(socket), *env.tls);
-  auto& limits = env.services->config->limits;
-  c->set_write_limits(std::chrono::seconds(limits.write_timeout_seconds), limits.write_min_rate);
+  c->set_write_limits(std::chrono::seconds(env.limits->write_timeout_seconds), env.limits->write_min_rate);
   bool tls = implicit_tls(env.listener->protocol);
   if (env.over_limit) {
     // No handshake for a connection over the limit: it would hold the

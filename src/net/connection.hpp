@@ -30,6 +30,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -137,7 +138,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 // for it: a TLS client could not read a plain line anyway); otherwise the
 // TLS handshake first on an implicit-TLS listener, then `run`; then an
 // orderly close. `over_limit_reply` must outlive the call (a string literal).
-using LineSession = asio::awaitable<void> (*)(Connection& connection, SessionEnv& env);
+using LineSession = std::function<asio::awaitable<void>(Connection& connection, SessionEnv& env)>;
 asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, SessionEnv env, std::string_view over_limit_reply,
                                        LineSession run);
 

@@ -1,10 +1,14 @@
-// The contract between the server and a protocol's session coroutine.
-// Includes Asio: only transport files include this header.
+// The contract between the listeners (net/listeners.hpp) and a protocol's
+// session coroutine. Includes Asio: only transport files include this header.
 //
 // A session coroutine owns its socket. It must end soon after `stop` is
-// signalled (shutdown or revocation) — the server cancels its pending
+// signalled (shutdown or revocation) — the listeners cancel its pending
 // operations through the coroutine's cancellation slot — and should finish
 // any in-flight delivery first, since a delivery is never cancelled midway.
+//
+// What a session may touch beyond its connection is its protocol's own
+// dependency struct, bound into its SessionFn by the composition root
+// (server/serve.cpp); the transport hands it nothing else.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -12,28 +16,28 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <functional>
 #include <string>
 
 #include "core/config.hpp"
-#include "net/services.hpp"
 
 namespace estafeta::net {
 
 namespace asio = boost::asio;
 
 struct SessionEnv {
-  Services* services = nullptr;          // outlives every session
   const ListenerConfig* listener = nullptr;
+  const LimitsConfig* limits = nullptr;  // write timeouts, login deadline, sizes
   asio::ssl::context* tls = nullptr;     // for implicit TLS and STARTTLS
   asio::thread_pool* workers = nullptr;  // for blocking work: see net/offload.hpp
   std::string peer_ip;
   // The peer already has the most connections allowed: the session answers
   // with its protocol's refusal and closes (RFC 9051 §7.1.5 BYE, POP3 -ERR).
-  // Only on plain mail listeners: the server closes such connections on TLS
-  // and HTTP listeners itself, before any session starts.
+  // Only on plain mail listeners: the listeners close such connections on
+  // TLS and HTTP listeners themselves, before any session starts.
   bool over_limit = false;
 };
 
-using SessionFn = asio::awaitable<void> (*)(asio::ip::tcp::socket socket, SessionEnv env);
+using SessionFn = std::function<asio::awaitable<void>(asio::ip::tcp::socket socket, SessionEnv env)>;
 
 }  // namespace estafeta::net

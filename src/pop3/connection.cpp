@@ -23,17 +23,16 @@ namespace {
 
 constexpr auto kTimeout = std::chrono::minutes(10);
 
-asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
-  auto& services = *env.services;
+asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& deps) {
   SessionOptions options;
-  options.hostname = services.config->hostname;
+  options.hostname = deps.hostname;
   options.peer_ip = env.peer_ip;
   options.tls_active = c.tls();
   options.starttls_available = !c.tls() && env.tls != nullptr;
   options.plaintext_auth = env.listener->plaintext_auth;
-  Session session(services, options);
+  Session session(deps, options);
   c.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(kTimeout));
-  c.set_deadline(c.accepted_at() + std::chrono::seconds(services.config->limits.login_timeout_seconds));
+  c.set_deadline(c.accepted_at() + std::chrono::seconds(deps.limits.login_timeout_seconds));
   LineReader lines;
 
   if (!co_await c.write(session.greeting())) co_return;
@@ -70,7 +69,7 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
       if (!co_await c.write(reply.out)) co_return;
       if (auto id = session.address_id()) {
         c.set_deadline(std::nullopt);
-        c.follow(*services.bus, *id);
+        c.follow(deps.bus, *id);
       }
       if (reply.next == Reply::Next::close) co_return;
       if (reply.next == Reply::Next::start_tls) {
@@ -86,9 +85,10 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
 
 }  // namespace
 
-asio::awaitable<void> pop3_session(asio::ip::tcp::socket socket, net::SessionEnv env) {
+asio::awaitable<void> pop3_session(asio::ip::tcp::socket socket, net::SessionEnv env, const Deps& deps) {
   return net::serve_connection(std::move(socket), std::move(env),
-                               "-ERR [SYS/TEMP] too many connections from your address\r\n", run);
+                               "-ERR [SYS/TEMP] too many connections from your address\r\n",
+                               [&deps](net::Connection& c, net::SessionEnv& e) { return run(c, e, deps); });
 }
 
 }  // namespace estafeta::pop3

@@ -2,9 +2,11 @@
 #pragma once
 
 #include "net/session.hpp"
+#include "pop3/deps.hpp"
 
 namespace estafeta::pop3 {
 
-net::asio::awaitable<void> pop3_session(net::asio::ip::tcp::socket socket, net::SessionEnv env);
+// `deps` outlives the session.
+net::asio::awaitable<void> pop3_session(net::asio::ip::tcp::socket socket, net::SessionEnv env, const Deps& deps);
 
 }  // namespace estafeta::pop3

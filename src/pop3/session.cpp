@@ -7,7 +7,7 @@
 #include "auth/login.hpp"
 #include "auth/sasl.hpp"
 #include "core/log.hpp"
-#include "net/mail_login.hpp"
+#include "auth/mail_login.hpp"
 
 namespace estafeta::pop3 {
 
@@ -55,7 +55,7 @@ std::optional<std::int64_t> Session::address_id() const {
 
 std::optional<std::string> Session::ended_by(const Event& e) const {
   if (!m_who) return std::nullopt;
-  return net::ends_session(*m_who, e);
+  return auth::ends_session(*m_who, e);
 }
 
 Reply Session::capa() const {
@@ -88,7 +88,7 @@ Reply Session::quit() {
   for (auto& e : m_drop)
     if (e.deleted) doomed.push_back(e.uid);
   if (!doomed.empty()) {
-    auto gone = m_services.store->expunge(m_inbox, doomed);
+    auto gone = m_deps.store.expunge(m_inbox, doomed);
     if (!gone) {
       r = err("[SYS/TEMP] some deleted messages were not removed");
       r.next = Reply::Next::close;
@@ -98,7 +98,7 @@ Reply Session::quit() {
       e.address_id = m_who->address.id;
       e.mailbox_id = m_inbox.id;
       e.modseq = gone->modseq;
-      m_services.bus->publish(e);
+      m_deps.bus.publish(e);
       r = ok(fmt::format("bye, {} message(s) deleted", gone->uids.size()));
       r.next = Reply::Next::close;
     }
@@ -153,7 +153,7 @@ Reply Session::sasl_reply(auth::SaslExchange::Step step) {
 }
 
 Reply Session::login(const std::string& address, const std::string& password) {
-  auto login = net::mail_login(m_services, "pop3", address, password, m_options.peer_ip);
+  auto login = m_deps.logins.login("pop3", address, password, m_options.peer_ip);
   if (!login.who) {
     Reply r = login.error.kind == ErrorKind::in_use ? err("[SYS/PERM] " + login.error.message)
                                                      : err(std::string("[AUTH] ") + auth::kLoginFailed);
@@ -161,11 +161,11 @@ Reply Session::login(const std::string& address, const std::string& password) {
     return r;
   }
   auto& who = login.who;
-  auto lock = m_services.maildrop_locks->try_lock(who->address.id);
+  auto lock = m_deps.maildrop_locks.try_lock(who->address.id);
   if (!lock) return err("[IN-USE] the mailbox is in use by another POP3 session");
-  auto inbox = m_services.store->find_mailbox(who->address.id, "INBOX");
+  auto inbox = m_deps.store.find_mailbox(who->address.id, "INBOX");
   if (!inbox) return err("[SYS/TEMP] the mailbox cannot be opened");
-  auto messages = m_services.store->list_messages(inbox->ref());
+  auto messages = m_deps.store.list_messages(inbox->ref());
   if (!messages) return err("[SYS/TEMP] the mailbox cannot be read");
   m_lock = std::move(lock);
   m_who = *who;
@@ -185,7 +185,7 @@ Session::Entry* Session::message(const std::string& arg) {
   return e.deleted ? nullptr : &e;
 }
 
-Result<std::string> Session::content(const Entry& e) { return m_services.blobs->get(e.blob_hash); }
+Result<std::string> Session::content(const Entry& e) { return m_deps.blobs.get(e.blob_hash); }
 
 Reply Session::transaction(const Command& c) {
   auto& k = c.keyword;

@@ -17,7 +17,7 @@
 #include "auth/sasl.hpp"
 #include "core/event_bus.hpp"
 #include "core/id_locks.hpp"
-#include "net/services.hpp"
+#include "pop3/deps.hpp"
 #include "pop3/parser.hpp"
 
 namespace estafeta::pop3 {
@@ -38,7 +38,7 @@ struct Reply {
 
 class Session {
  public:
-  Session(net::Services& services, SessionOptions options) : m_services(services), m_options(std::move(options)) {}
+  Session(const Deps& deps, SessionOptions options) : m_deps(deps), m_options(std::move(options)) {}
 
   std::string greeting() const;
   // One client line (CRLF optional). Blocking (store): run on the worker pool.
@@ -67,7 +67,7 @@ class Session {
   Entry* message(const std::string& arg);
   Result<std::string> content(const Entry& e);
 
-  net::Services& m_services;
+  const Deps& m_deps;
   SessionOptions m_options;
   State m_state = State::authorization;
   std::optional<std::string> m_user;  // after USER

@@ -6,6 +6,7 @@
 #include "auth/sasl.hpp"
 #include "core/testing.hpp"
 #include "mime/parsed_message.hpp"
+#include "server/services.hpp"
 
 namespace estafeta::pop3 {
 namespace {
@@ -16,7 +17,15 @@ class Pop3Test : public ::testing::Test {
     mime::init();
     auto config = std::make_shared<Config>();
     config->data_dir = m_dir.path();
-    m_services = net::open_services(config).value();
+    m_services = server::open_services(config).value();
+    auto& sv = *m_services;
+    m_deps.emplace(Deps{.hostname = "mail.o.example",
+                        .limits = sv.config->limits,
+                        .store = *sv.store,
+                        .blobs = *sv.blobs,
+                        .bus = *sv.bus,
+                        .logins = *sv.logins,
+                        .maildrop_locks = *sv.maildrop_locks});
     auto op = manage::Actor::operator_cli();
     auto& m = *m_services->manager;
     ASSERT_TRUE(m.create_organisation(op, "O"));
@@ -38,7 +47,7 @@ class Pop3Test : public ::testing::Test {
     o.peer_ip = "192.0.2.9";
     o.tls_active = tls;
     o.starttls_available = !tls;
-    return std::make_unique<Session>(*m_services, o);
+    return std::make_unique<Session>(*m_deps, o);
   }
   std::unique_ptr<Session> logged_in() {
     auto s = open();
@@ -48,7 +57,8 @@ class Pop3Test : public ::testing::Test {
   }
 
   testing::TempDir m_dir{"pop3"};
-  std::unique_ptr<net::Services> m_services;
+  std::unique_ptr<server::Services> m_services;
+  std::optional<Deps> m_deps;
   std::string m_password;
   store::MailboxRef m_inbox;
 };

@@ -79,7 +79,7 @@ Reply Session::accept_message(std::string message) {
     if (!m_auth) {
       m_pending_message = std::make_shared<std::string>(std::move(message));
       if (m_options.message_auth_by_transport) return Reply{"", Reply::Next::message_auth};
-      m_auth = authenticate_message(*message_auth_job(), *m_services.resolver);
+      m_auth = authenticate_message(*message_auth_job(), m_deps.resolver);
       message = std::move(*m_pending_message);
       m_pending_message.reset();
     }
@@ -88,8 +88,8 @@ Reply Session::accept_message(std::string message) {
   auto recipients = std::move(m_recipients);
   auto mail = *m_mail;
   reset_transaction();
-  auto& store = *m_services.store;
-  auto now = m_services.clock->now();
+  auto& store = m_deps.store;
+  auto now = m_deps.clock.now();
 
   if (m_options.role == Role::submission) {
     // The sender once more: an access revoked since MAIL stops the message.
@@ -113,11 +113,11 @@ Reply Session::accept_message(std::string message) {
   // Submission: signed for the From domain when it is served here (its
   // active DKIM keys). A key that cannot be used leaves the message
   // unsigned rather than unsent; the log says why.
-  if (m_options.role == Role::submission && m_services.dkim_signer) {
+  if (m_options.role == Role::submission && m_deps.dkim_signer) {
     auto froms = mime::header_addresses(message, "From");
     if (!froms.empty()) {
       auto domain = ascii_lower(froms[0].substr(address_at(froms[0]) + 1));
-      auto signatures = m_services.dkim_signer->signatures(message, domain, now);
+      auto signatures = m_deps.dkim_signer->signatures(message, domain, now);
       if (signatures) message = *signatures + message;
       else log::error("smtp.dkim_sign_failed", {{"domain", domain}, {"detail", signatures.error().detail}});
     }
@@ -240,7 +240,7 @@ Reply Session::accept_message(std::string message) {
                          r.local ? "delivered" : "queued", r.local ? m_options.hostname : "", "", now});
     }
   }
-  auto accepted = m_services.deliverer->accept(full, local, outbound, trace);
+  auto accepted = m_deps.deliverer.accept(full, local, outbound, trace);
   if (!accepted) {
     auto& e = accepted.error();
     if (e.kind == ErrorKind::limit) return error(552, "5.3.4", e.message);

@@ -50,8 +50,8 @@ enum class Mode { command, data, bdat };
 // (coroutine lambdas with captures are unsafe, notes/cpp-stack.md).
 class Driver {
  public:
-  Driver(net::Connection& c, net::SessionEnv& env, const SessionOptions& options)
-      : m_c(c), m_env(env), m_session(*env.services, options), m_limits(env.services->config->limits),
+  Driver(net::Connection& c, net::SessionEnv& env, const Deps& deps, const SessionOptions& options)
+      : m_c(c), m_env(env), m_deps(deps), m_session(deps, options), m_limits(deps.limits),
         m_mx(options.role == Role::mx) {}
 
   asio::awaitable<void> run();
@@ -78,6 +78,7 @@ class Driver {
 
   net::Connection& m_c;
   net::SessionEnv& m_env;
+  const Deps& m_deps;
   Session m_session;
   std::string m_buffer;  // bytes received and not yet used
   Mode m_mode = Mode::command;
@@ -128,16 +129,16 @@ void Driver::note_login() {
 
 asio::awaitable<void> Driver::supply_spf() {
   auto job = m_session.spf_job();
-  if (!job || !m_env.services->spf) co_return;
-  auto verdict = co_await await_spf(*m_env.services->spf, std::move(*job));
+  if (!job || !m_deps.spf) co_return;
+  auto verdict = co_await await_spf(*m_deps.spf, std::move(*job));
   m_session.set_spf(std::move(verdict));
 }
 
 asio::awaitable<Reply> Driver::finish_message(Reply r) {
   if (r.next != Reply::Next::message_auth) co_return r;
   std::optional<MessageAuth> result;
-  if (auto job = m_session.message_auth_job(); job && m_env.services->auth_lookups)
-    result = co_await await_message_auth(*m_env.services->auth_lookups, auth::peer_group(m_env.peer_ip), std::move(*job));
+  if (auto job = m_session.message_auth_job(); job && m_deps.auth_lookups)
+    result = co_await await_message_auth(*m_deps.auth_lookups, auth::peer_group(m_env.peer_ip), std::move(*job));
   m_session.set_message_auth(std::move(result));
   co_return co_await net::offload(*m_env.workers, [this] { return m_session.resume_message(); });
 }
@@ -164,7 +165,7 @@ asio::awaitable<bool> Driver::handle(Reply reply) {
   } else if (!co_await m_c.write(reply.out)) {
     co_return false;
   }
-  if (auto id = m_session.address_id()) m_c.follow(*m_env.services->bus, *id);
+  if (auto id = m_session.address_id()) m_c.follow(m_deps.bus, *id);
   note_login();
   m_in_auth = reply.next == Reply::Next::auth;
   switch (reply.next) {
@@ -216,7 +217,7 @@ asio::awaitable<void> Driver::run() {
     if (in.bytes.empty()) {
       // RFC 5321 §4.2: 421 <domain>, closing the transmission channel.
       if (in.timed_out()) {
-        co_await m_c.write(reply(421, "4.4.2", m_env.services->config->hostname + " timeout"));
+        co_await m_c.write(reply(421, "4.4.2", m_deps.hostname + " timeout"));
         if (m_c.past_deadline())
           log::info("smtp.deadline", {{"ip", m_env.peer_ip},
                                       {"phase", !m_mx ? "login" : m_phase == Phase::data ? "data" : "command"}});
@@ -288,31 +289,30 @@ asio::awaitable<void> Driver::run() {
   }
 }
 
-SessionOptions options_for(const net::Connection& c, const net::SessionEnv& env) {
-  auto& config = *env.services->config;
+SessionOptions options_for(const net::Connection& c, const net::SessionEnv& env, const Deps& deps) {
   SessionOptions o;
   o.role = env.listener->protocol == Protocol::smtp ? Role::mx : Role::submission;
-  o.hostname = config.hostname;
+  o.hostname = deps.hostname;
   o.peer_ip = env.peer_ip;
   o.tls_active = c.tls();
   o.starttls_available = !c.tls() && env.tls != nullptr;
   o.plaintext_auth = env.listener->plaintext_auth;
-  o.max_message_size = config.limits.max_message_size;
-  o.spf_by_transport = env.services->spf != nullptr;
-  o.message_auth_by_transport = env.services->auth_lookups != nullptr;
+  o.max_message_size = deps.limits.max_message_size;
+  o.spf_by_transport = deps.spf != nullptr;
+  o.message_auth_by_transport = deps.auth_lookups != nullptr;
   return o;
 }
 
-asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env) {
-  Driver driver(c, env, options_for(c, env));
+asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& deps) {
+  Driver driver(c, env, deps, options_for(c, env, deps));
   co_await driver.run();
 }
 
 }  // namespace
 
-asio::awaitable<void> smtp_session(asio::ip::tcp::socket socket, net::SessionEnv env) {
+asio::awaitable<void> smtp_session(asio::ip::tcp::socket socket, net::SessionEnv env, const Deps& deps) {
   return net::serve_connection(std::move(socket), std::move(env), "421 4.7.0 too many connections from your address\r\n",
-                               run);
+                               [&deps](net::Connection& c, net::SessionEnv& e) { return run(c, e, deps); });
 }
 
 }  // namespace estafeta::smtp

@@ -255,17 +255,17 @@ std::int64_t next_retry(const QueueConfig& q, int attempts, std::int64_t now) {
 // Sends the sender a report about some recipients of the group's message:
 // a bounce (failed for good) or a delay warning. Only to a local sender,
 // never for the null sender; delivered to its INBOX like any mail.
-void report(net::Services& s, const Group& g, std::vector<FailedRecipient> about, bool delayed) {
+void report(const QueueDeps& s, const Group& g, std::vector<FailedRecipient> about, bool delayed) {
   auto& first = g.recipients.front();
   if (about.empty() || first.sender.empty()) return;
-  auto& store = *s.store;
+  auto& store = s.store;
   auto sender = store.find_address(first.sender);
   if (!sender) return;
   auto inbox = store.find_mailbox(sender->id, "INBOX");
   if (!inbox) return;
-  auto now = s.clock->now();
+  auto now = s.clock.now();
   BounceInput b;
-  b.reporting_mta = s.config->hostname;
+  b.reporting_mta = s.hostname;
   b.sender = first.sender;
   b.envid = first.envid;
   b.arrival = first.created;
@@ -274,21 +274,21 @@ void report(net::Services& s, const Group& g, std::vector<FailedRecipient> about
   b.original = g.message;
   b.failed = std::move(about);
   b.delayed = delayed;
-  b.retry_until = first.created + static_cast<std::int64_t>(s.config->queue.max_age_hours) * 3600;
+  b.retry_until = first.created + static_cast<std::int64_t>(s.queue.max_age_hours) * 3600;
   auto bounce = make_bounce(b);
   store::TraceEntry t{0, sender->id, first.public_id, "in", "", first.sender, "delivered",
-                      s.config->hostname, delayed ? "delay notification" : "delivery status notification", now};
-  if (auto r = s.deliverer->accept(bounce, {{inbox->ref(), 0, {}, now}}, std::nullopt, {t}); !r)
+                      s.hostname, delayed ? "delay notification" : "delivery status notification", now};
+  if (auto r = s.deliverer.accept(bounce, {{inbox->ref(), 0, {}, now}}, std::nullopt, {t}); !r)
     log::error("queue.bounce_failed", {{"detail", r.error().detail}});
 }
 
 // Records outcomes, writes the trace, sends bounces for final failures and,
 // once per recipient, a delay warning for one still not delivered after
 // [queue] delay_warning_seconds (RFC 3461 NOTIFY=DELAY, the default).
-void settle(net::Services& s, const Group& g, const std::vector<Outcome>& outcomes) {
-  auto& store = *s.store;
-  auto now = s.clock->now();
-  auto& q = s.config->queue;
+void settle(const QueueDeps& s, const Group& g, const std::vector<Outcome>& outcomes) {
+  auto& store = s.store;
+  auto now = s.clock.now();
+  auto& q = s.queue;
   std::vector<FailedRecipient> failed, delayed;
   for (std::size_t i = 0; i < g.recipients.size(); ++i) {
     auto& r = g.recipients[i];
@@ -330,10 +330,10 @@ void settle(net::Services& s, const Group& g, const std::vector<Outcome>& outcom
 // The queue's bookkeeping, shared by its deliveries. Used on the queue's
 // strand only; each delivery holds it, so it outlives them all.
 struct QueueState {
-  QueueState(net::Services& s, asio::thread_pool& w) : services(s), workers(w) {
+  QueueState(const QueueDeps& s, asio::thread_pool& w) : deps(s), workers(w) {
     tls.set_verify_mode(asio::ssl::verify_none);  // opportunistic (RFC 7435)
   }
-  net::Services& services;
+  const QueueDeps& deps;
   asio::thread_pool& workers;
   asio::ssl::context tls{asio::ssl::context::tls_client};
   std::set<store::Id> in_flight;  // recipients under delivery: later rounds leave them alone
@@ -357,10 +357,10 @@ struct Release {
 // Where mail for `domain` goes: a static route at once; otherwise the MX
 // lookups, on the route runner's threads (not the worker pool: DNS may
 // never answer), bounded by [dns] route_timeout_seconds.
-asio::awaitable<Result<std::vector<Hop>>> find_route(net::Services& services, std::string domain) {
+asio::awaitable<Result<std::vector<Hop>>> find_route(const QueueDeps& deps, std::string domain) {
   using Found = Result<std::vector<Hop>>;
-  if (auto hops = static_route(services.config->routes, domain)) co_return std::move(*hops);
-  auto& runner = *services.route_lookups;
+  if (auto hops = static_route(deps.routes, domain)) co_return std::move(*hops);
+  auto& runner = deps.route_lookups;
   std::chrono::steady_clock::duration timeout = runner.options().timeout + std::chrono::milliseconds(500);
   auto submit = [&runner, &domain](std::function<void(Found)> deliver) {
     return runner.submit(domain, [domain, deliver](dns::Resolver* resolver) {
@@ -379,16 +379,16 @@ asio::awaitable<Result<std::vector<Hop>>> find_route(net::Services& services, st
 asio::awaitable<void> deliver_group(std::shared_ptr<QueueState> q, Group group, std::string domain) {
   Release release{q, {}};
   for (auto& r : group.recipients) release.ids.push_back(r.id);
-  auto& services = q->services;
+  auto& deps = q->deps;
   auto& workers = q->workers;
   auto hash = group.recipients.front().blob_hash;
-  auto bytes = co_await net::offload(workers, [&] { return services.blobs->get(hash); });
+  auto bytes = co_await net::offload(workers, [&] { return deps.blobs.get(hash); });
   if (!bytes) {
     log::error("queue.blob_missing", {{"queue", group.recipients.front().queue_id}, {"detail", bytes.error().detail}});
     co_return;
   }
   group.message = std::move(*bytes);
-  auto hops = co_await find_route(services, domain);
+  auto hops = co_await find_route(deps, domain);
   std::vector<Outcome> outcomes(group.recipients.size());
   if (!hops) {
     int code = hops.error().kind == ErrorKind::invalid ? 550 : 451;
@@ -402,7 +402,7 @@ asio::awaitable<void> deliver_group(std::shared_ptr<QueueState> q, Group group, 
         continue;
       }
       bool usable = false;
-      outcomes = co_await deliver_to(client, hop, services.config->hostname, group, usable);
+      outcomes = co_await deliver_to(client, hop, deps.hostname, group, usable);
       client.close();
       // Another host is worth trying only when this one could not take part (RFC 5321 §5.1).
       bool any_final = std::any_of(outcomes.begin(), outcomes.end(), [](auto& o) { return o.code / 100 == 2 || o.code / 100 == 5; });
@@ -410,16 +410,16 @@ asio::awaitable<void> deliver_group(std::shared_ptr<QueueState> q, Group group, 
     }
   }
   co_await net::offload(workers, [&] {
-    settle(services, group, outcomes);
+    settle(deps, group, outcomes);
     return 0;
   });
 }
 
 }  // namespace
 
-asio::awaitable<void> run_queue(net::Services& services, asio::thread_pool& workers, const std::atomic<bool>& stopping) {
+asio::awaitable<void> run_queue(const QueueDeps& deps, asio::thread_pool& workers, const std::atomic<bool>& stopping) {
   auto ex = co_await asio::this_coro::executor;
-  auto q = std::make_shared<QueueState>(services, workers);
+  auto q = std::make_shared<QueueState>(deps, workers);
   asio::steady_timer timer(ex);
   while (!stopping) {
     timer.expires_after(std::chrono::milliseconds(500));
@@ -429,7 +429,7 @@ asio::awaitable<void> run_queue(net::Services& services, asio::thread_pool& work
     // Recipients under delivery are still due until their attempt is
     // recorded: ask for enough beyond them.
     auto limit = 200 + q->in_flight.size();
-    auto due = co_await net::offload(workers, [&] { return services.store->due_recipients(services.clock->now(), limit); });
+    auto due = co_await net::offload(workers, [&] { return deps.store.due_recipients(deps.clock.now(), limit); });
     if (!due) {
       log::warn("queue.read_failed", {{"detail", due.error().detail}});
       continue;

@@ -8,14 +8,15 @@
 #include <atomic>
 
 #include "net/session.hpp"
+#include "smtp/deps.hpp"
 
 namespace estafeta::smtp {
 
 // Runs until `stopping` is set, on a strand: up to 16 deliveries (one
 // message to one domain each) at once, each on that strand too, so that a
 // slow domain delays only its own recipients. Blocking work goes to
-// `workers`; MX lookups to services.route_lookups (DNS may never answer).
-net::asio::awaitable<void> run_queue(net::Services& services, net::asio::thread_pool& workers,
+// `workers`; MX lookups to deps.route_lookups (DNS may never answer).
+net::asio::awaitable<void> run_queue(const QueueDeps& deps, net::asio::thread_pool& workers,
                                      const std::atomic<bool>& stopping);
 
 }  // namespace estafeta::smtp

@@ -58,7 +58,7 @@ std::optional<MessageAuthJob> Session::message_auth_job() const {
   job.spf = m_spf ? m_spf->code : dns::SpfResult::temperror;
   auto sender = m_mail && m_mail->sender ? m_mail->sender->address() : std::string();
   job.spf_domain = !sender.empty() ? ascii_lower(sender.substr(address_at(sender) + 1)) : valid_helo().value_or("");
-  job.now = m_services.clock->now();
+  job.now = m_deps.clock.now();
   thread_local std::mt19937 rng{std::random_device{}()};
   job.sample = static_cast<int>(rng() % 100);
   return job;
@@ -80,7 +80,7 @@ Reply Session::resume_message() {
 const dns::SpfResult* Session::spf_verdict() {
   if (!m_spf && !m_spf_busy && !m_options.spf_by_transport) {
     auto job = spf_job();
-    if (job) m_spf = dns::check_mail_from(*m_services.resolver, job->client_ip, job->mail_from, job->helo, job->options);
+    if (job) m_spf = dns::check_mail_from(m_deps.resolver, job->client_ip, job->mail_from, job->helo, job->options);
   }
   return m_spf ? &*m_spf : nullptr;
 }
@@ -115,7 +115,7 @@ std::optional<Reply> Session::refuse_local_recipient(const store::Domain& domain
   // Quota. A pre-check: the append after DATA runs in its own transaction,
   // so deliveries at the same instant may overshoot the limit by a message,
   // as with other servers; the next one is refused.
-  auto usage = m_services.store->address_usage(local.id);
+  auto usage = m_deps.store.address_usage(local.id);
   if (!usage) return temporary_failure();
   std::uint64_t declared = m_mail->size.value_or(0);
   if (!usage->could_ever_fit(declared)) {
@@ -144,7 +144,7 @@ std::optional<Reply> Session::refuse_over_quota(const std::vector<Recipient>& re
   std::string full_rcpt;
   for (auto& r : recipients) {
     if (!r.local) continue;
-    auto usage = m_services.store->address_usage(r.local->id);
+    auto usage = m_deps.store.address_usage(r.local->id);
     if (!usage) return temporary_failure();
     if (usage->fits(size, 1)) continue;
     over = true;

@@ -10,7 +10,7 @@
 #include "auth/login.hpp"
 #include "auth/sasl.hpp"
 #include "core/log.hpp"
-#include "net/mail_login.hpp"
+#include "auth/mail_login.hpp"
 #include "smtp/parser.hpp"
 #include "smtp/reply.hpp"
 
@@ -19,8 +19,7 @@ namespace estafeta::smtp {
 namespace {
 }  // namespace
 
-Session::Session(net::Services& services, SessionOptions options)
-    : m_services(services), m_options(std::move(options)) {}
+Session::Session(const Deps& deps, SessionOptions options) : m_deps(deps), m_options(std::move(options)) {}
 
 std::string Session::greeting() const {
   return reply(220, "", fmt::format("{} ESMTP Estafeta", m_options.hostname));
@@ -42,7 +41,7 @@ std::optional<std::int64_t> Session::address_id() const {
 
 std::optional<std::string> Session::ended_by(const Event& e) const {
   if (!m_who) return std::nullopt;
-  return net::ends_session(*m_who, e);
+  return auth::ends_session(*m_who, e);
 }
 
 void Session::reset_transaction() {
@@ -161,7 +160,7 @@ Reply Session::sasl_reply(auth::SaslExchange::Step step) {
 }
 
 Reply Session::login(const std::string& address, const std::string& password) {
-  auto login = net::mail_login(m_services, "smtp", address, password, m_options.peer_ip);
+  auto login = m_deps.logins.login("smtp", address, password, m_options.peer_ip);
   if (!login.who) {
     Reply r = error(535, "5.7.8", login.error.kind == ErrorKind::in_use ? login.error.message : auth::kLoginFailed);
     r.delay = login.delay;
@@ -174,7 +173,7 @@ Reply Session::login(const std::string& address, const std::string& password) {
 }
 
 Result<store::Address> Session::postmaster_of(const store::Domain& domain) {
-  auto& store = *m_services.store;
+  auto& store = m_deps.store;
   auto service = TRY(store.service(domain.service_id));
   auto suffix = "@" + domain.name;
   std::optional<store::Address> first;
@@ -189,7 +188,7 @@ Result<store::Address> Session::postmaster_of(const store::Domain& domain) {
 }
 
 Result<bool> Session::may_send_as(const std::string& address) {
-  auto& store = *m_services.store;
+  auto& store = m_deps.store;
   auto a = store.find_address(ascii_lower(address));
   if (!a) {
     if (a.error().kind == ErrorKind::not_found) return false;
@@ -247,7 +246,7 @@ Reply Session::rcpt(const Command& c) {
     return Reply{reply(452, "4.5.3", "too many recipients; send the rest in another message")};
   auto r = c.rcpt;
   if (r.recipient.utf8 && !m_mail->smtputf8) return error(553, "5.6.7", "an 8-bit address needs SMTPUTF8");
-  auto& store = *m_services.store;
+  auto& store = m_deps.store;
   std::string domain = r.recipient.domain;
   if (r.postmaster) {
     // "<Postmaster>" without a domain (RFC 5321 §4.1.1.3): our host name if

@@ -32,9 +32,9 @@
 #include "auth/sasl.hpp"
 #include "core/event_bus.hpp"
 #include "dns/spf.hpp"
-#include "net/services.hpp"
 #include "smtp/command.hpp"
 #include "smtp/data_reader.hpp"
+#include "smtp/deps.hpp"
 #include "smtp/message_auth.hpp"
 
 namespace estafeta::smtp {
@@ -77,7 +77,8 @@ Reply spf_unavailable();
 
 class Session {
  public:
-  Session(net::Services& services, SessionOptions options);
+  // `deps` outlives the session.
+  Session(const Deps& deps, SessionOptions options);
 
   std::string greeting() const;
   // One command line (with its CRLF). Blocking (store): run on the worker pool.
@@ -148,7 +149,7 @@ class Session {
   // After DATA: the refusal when a local recipient has no room for `size` octets.
   std::optional<Reply> refuse_over_quota(const std::vector<Recipient>& recipients, std::uint64_t size);
 
-  net::Services& m_services;
+  const Deps& m_deps;
   SessionOptions m_options;
   std::optional<std::string> m_helo;
   bool m_extended = false;

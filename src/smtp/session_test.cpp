@@ -9,6 +9,7 @@
 #include "core/testing.hpp"
 #include "dns/resolver.hpp"
 #include "mime/parsed_message.hpp"
+#include "server/services.hpp"
 #include "smtp/data_reader.hpp"
 
 namespace estafeta::smtp {
@@ -21,7 +22,7 @@ class SmtpTest : public ::testing::Test {
     auto config = std::make_shared<Config>();
     config->data_dir = m_dir.path();
     config->hostname = "mx.o.example";
-    m_services = net::open_services(config).value();
+    m_services = server::open_services(config).value();
     auto op = manage::Actor::operator_cli();
     auto& m = *m_services->manager;
     ASSERT_TRUE(m.create_organisation(op, "O"));
@@ -39,6 +40,18 @@ class SmtpTest : public ::testing::Test {
     zone->add_txt("soft.example", "v=spf1 ~all");
     m_services->resolver = std::move(zone);
     m_services->spf = std::make_unique<dns::SpfRunner>(*m_services->resolver, dns::SpfRunnerOptions{});
+    auto& sv = *m_services;
+    m_deps.emplace(Deps{.hostname = "mx.o.example",
+                        .limits = sv.config->limits,
+                        .store = *sv.store,
+                        .bus = *sv.bus,
+                        .clock = *sv.clock,
+                        .logins = *sv.logins,
+                        .deliverer = *sv.deliverer,
+                        .resolver = *sv.resolver,
+                        .spf = sv.spf.get(),
+                        .auth_lookups = sv.auth_lookups.get(),
+                        .dkim_signer = sv.dkim_signer.get()});
   }
   std::unique_ptr<Session> open(Role role, bool tls = true) {
     SessionOptions o;
@@ -49,7 +62,7 @@ class SmtpTest : public ::testing::Test {
     o.starttls_available = !tls;
     o.max_message_size = 10000;
     o.max_recipients = 3;
-    return std::make_unique<Session>(*m_services, o);
+    return std::make_unique<Session>(*m_deps, o);
   }
   // Runs DATA: the command, then the body through a DataReader.
   std::string send_data(Session& s, const std::string& body) {
@@ -74,7 +87,8 @@ class SmtpTest : public ::testing::Test {
   }
 
   testing::TempDir m_dir{"smtp-session"};
-  std::unique_ptr<net::Services> m_services;
+  std::unique_ptr<server::Services> m_services;
+  std::optional<Deps> m_deps;
   std::string m_password;
 };
 
@@ -487,7 +501,7 @@ TEST_F(SmtpTest, TransportSuppliesTheSpfVerdict) {
   o.spf_by_transport = true;
   auto op = manage::Actor::operator_cli();
   ASSERT_TRUE(m_services->manager->set_domain_spf_fail(op, "o.example", store::SpfFailPolicy::reject));
-  Session s(*m_services, o);
+  Session s(*m_deps, o);
   s.command("EHLO h.example\r\n");
   EXPECT_FALSE(s.spf_job()) << "no transaction yet";
   s.command("MAIL FROM:<boss@forged.example>\r\n");
@@ -501,7 +515,7 @@ TEST_F(SmtpTest, TransportSuppliesTheSpfVerdict) {
   s.set_spf(dns::check_mail_from(*m_services->resolver, job->client_ip, job->mail_from, job->helo, job->options));
   EXPECT_TRUE(s.command("RCPT TO:<team@o.example>\r\n").out.starts_with("550 5.7.23 ")) << "the same RCPT, decided";
   // A check that could not run: 451 4.4.3, not a verdict.
-  Session busy(*m_services, o);
+  Session busy(*m_deps, o);
   busy.command("EHLO h.example\r\n");
   busy.command("MAIL FROM:<boss@forged.example>\r\n");
   busy.set_spf(std::nullopt);

@@ -75,7 +75,8 @@ asio::awaitable<void> refuse(Stream& stream, beast::tcp_stream& tcp, http::statu
 }
 
 template <class Stream>
-asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net::SessionEnv& env, bool tls) {
+asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net::SessionEnv& env, const Deps& deps,
+                                     bool tls) {
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::string_body> parser;
@@ -120,7 +121,7 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
     in.peer_ip = env.peer_ip;
     in.tls = tls;
     // The router touches the store: blocking, so on the worker pool.
-    Response out = co_await net::offload(*env.workers, [&] { return handle(*env.services, in); });
+    Response out = co_await net::offload(*env.workers, [&] { return handle(deps, in); });
 
     http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
     res.set(http::field::server, "Estafeta");
@@ -137,7 +138,7 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
 
 }  // namespace
 
-asio::awaitable<void> http_session(asio::ip::tcp::socket socket, net::SessionEnv env) {
+asio::awaitable<void> http_session(asio::ip::tcp::socket socket, net::SessionEnv env, const Deps& deps) {
   beast::tcp_stream tcp(std::move(socket));
   if (implicit_tls(env.listener->protocol)) {
     beast::ssl_stream<beast::tcp_stream&> tls(tcp, *env.tls);
@@ -147,11 +148,11 @@ asio::awaitable<void> http_session(asio::ip::tcp::socket socket, net::SessionEnv
       log::debug("http.tls_failed", {{"ip", env.peer_ip}, {"error", ec.message()}});
       co_return;
     }
-    co_await serve_requests(tls, tcp, env, true);
+    co_await serve_requests(tls, tcp, env, deps, true);
     tcp.expires_after(std::chrono::seconds(5));
     co_await tls.async_shutdown(asio::as_tuple(asio::use_awaitable));
   } else {
-    co_await serve_requests(tcp, tcp, env, false);
+    co_await serve_requests(tcp, tcp, env, deps, false);
     boost::system::error_code ignored;
     tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   }

@@ -3,9 +3,11 @@
 #pragma once
 
 #include "net/session.hpp"
+#include "web/deps.hpp"
 
 namespace estafeta::web {
 
-net::asio::awaitable<void> http_session(net::asio::ip::tcp::socket socket, net::SessionEnv env);
+// `deps` outlives the session.
+net::asio::awaitable<void> http_session(net::asio::ip::tcp::socket socket, net::SessionEnv env, const Deps& deps);
 
 }  // namespace estafeta::web

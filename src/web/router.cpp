@@ -22,12 +22,12 @@ Response text(int status, std::string body) {
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
 // Healthy means the store answers.
-Response healthz(net::Services& services, const Request&) {
-  auto orgs = services.store->list_organisations();
+Response healthz(const Deps& deps, const Request&) {
+  auto orgs = deps.store.list_organisations();
   if (!orgs) return text(503, "store unavailable\n");
   Response r;
   r.content_type = "application/json";
-  r.body = fmt::format("{{\"status\":\"ok\",\"hostname\":\"{}\"}}\n", services.config->hostname);
+  r.body = fmt::format("{{\"status\":\"ok\",\"hostname\":\"{}\"}}\n", deps.hostname);
   return r;
 }
 
@@ -58,17 +58,17 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
   return std::nullopt;
 }
 
-manage::MailEndpoints endpoints(const net::Services& services) {
+manage::MailEndpoints endpoints(const Deps& deps) {
   manage::MailEndpoints e;
-  e.host = ascii_lower(services.config->hostname);
+  e.host = ascii_lower(deps.hostname);
   return e;
 }
 
 // A verified domain served here, by name; nullopt otherwise.
-std::optional<std::string> served_domain(net::Services& services, std::string name) {
+std::optional<std::string> served_domain(const Deps& deps, std::string name) {
   name = ascii_lower(name);
   if (name.empty() || name.size() > 253) return std::nullopt;
-  auto d = services.store->find_domain(name);
+  auto d = deps.store.find_domain(name);
   if (!d || !d->verified) return std::nullopt;
   return d->name;
 }
@@ -82,7 +82,7 @@ Response xml(std::string body) {
 
 // Thunderbird (https://wiki.mozilla.org/Thunderbird:Autoconfiguration):
 // the domain from ?emailaddress=, or from the autoconfig.<domain> host.
-Response thunderbird(net::Services& services, const Request& req) {
+Response thunderbird(const Deps& deps, const Request& req) {
   std::string domain;
   if (auto address = query_param(req.target, "emailaddress"); address && address->find('@') != std::string::npos) {
     domain = address->substr(address->rfind('@') + 1);
@@ -92,25 +92,25 @@ Response thunderbird(net::Services& services, const Request& req) {
                                         : host->second.rfind(':'));
     if (ascii_lower(domain).starts_with("autoconfig.")) domain = domain.substr(11);
   }
-  auto served = served_domain(services, domain);
+  auto served = served_domain(deps, domain);
   if (!served) return text(404, "no mail service for this domain\n");
-  return xml(manage::thunderbird_config(*served, endpoints(services)));
+  return xml(manage::thunderbird_config(*served, endpoints(deps)));
 }
 
 // Outlook's autodiscover (POX): the address in the request body.
-Response autodiscover(net::Services& services, const Request& req) {
+Response autodiscover(const Deps& deps, const Request& req) {
   auto address = manage::autodiscover_email(req.body);
   if (!address) return xml(manage::autodiscover_error("no EMailAddress in the request"));
-  auto served = served_domain(services, address->substr(address->rfind('@') + 1));
+  auto served = served_domain(deps, address->substr(address->rfind('@') + 1));
   if (!served) return xml(manage::autodiscover_error("this server has no mail service for that address"));
-  return xml(manage::autodiscover_response(*address, endpoints(services)));
+  return xml(manage::autodiscover_response(*address, endpoints(deps)));
 }
 
 struct Route {
   std::string_view path;
   std::string_view methods;  // as the Allow field lists them (RFC 9110 §10.2.1)
   std::size_t max_body;      // octets a request may carry; larger ones get 413 before being read
-  Response (*handler)(net::Services&, const Request&);
+  Response (*handler)(const Deps&, const Request&);
 };
 
 constexpr Route kRoutes[] = {
@@ -146,7 +146,7 @@ std::size_t body_limit(std::string_view, std::string_view target) {
   return route ? route->max_body : kDefaultBodyLimit;
 }
 
-Response handle(net::Services& services, const Request& req) {
+Response handle(const Deps& deps, const Request& req) {
   auto* route = find_route(req.target);
   if (!route) return text(404, "not found\n");
   if (!allows(*route, req.method)) {
@@ -154,7 +154,7 @@ Response handle(net::Services& services, const Request& req) {
     r.headers["allow"] = std::string(route->methods);
     return r;
   }
-  return route->handler(services, req);
+  return route->handler(deps, req);
 }
 
 }  // namespace estafeta::web

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "net/services.hpp"
+#include "web/deps.hpp"
 
 namespace estafeta::web {
 
@@ -41,7 +41,7 @@ inline constexpr std::size_t kDefaultBodyLimit = 16 * 1024;
 // limit, or kDefaultBodyLimit for a path no route serves.
 std::size_t body_limit(std::string_view method, std::string_view target);
 
-// Routes one request. `services` outlives the call.
-Response handle(net::Services& services, const Request& request);
+// Routes one request. Blocking (store): from the worker pool.
+Response handle(const Deps& deps, const Request& request);
 
 }  // namespace estafeta::web

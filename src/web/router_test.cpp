@@ -4,6 +4,7 @@
 
 #include "core/testing.hpp"
 #include "mime/parsed_message.hpp"
+#include "server/services.hpp"
 
 namespace estafeta::web {
 namespace {
@@ -15,21 +16,23 @@ class RouterTest : public ::testing::Test {
     auto config = std::make_shared<Config>();
     config->data_dir = m_dir.path();
     config->hostname = "mail.example.org";
-    m_services = net::open_services(config).value();
+    m_services = server::open_services(config).value();
+    m_deps.emplace(Deps{.hostname = config->hostname, .store = *m_services->store});
   }
   testing::TempDir m_dir{"router"};
-  std::unique_ptr<net::Services> m_services;
+  std::unique_ptr<server::Services> m_services;
+  std::optional<Deps> m_deps;
 };
 
 TEST_F(RouterTest, Health) {
-  auto r = handle(*m_services, Request{"GET", "/healthz?x=1", {}, "", "127.0.0.1", false});
+  auto r = handle(*m_deps, Request{"GET", "/healthz?x=1", {}, "", "127.0.0.1", false});
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "application/json");
   EXPECT_EQ(r.body, "{\"status\":\"ok\",\"hostname\":\"mail.example.org\"}\n");
-  auto post = handle(*m_services, Request{"POST", "/healthz", {}, "", "127.0.0.1", false});
+  auto post = handle(*m_deps, Request{"POST", "/healthz", {}, "", "127.0.0.1", false});
   EXPECT_EQ(post.status, 405);
   EXPECT_EQ(post.headers["allow"], "GET, HEAD");
-  EXPECT_EQ(handle(*m_services, Request{"GET", "/nothing", {}, "", "127.0.0.1", false}).status, 404);
+  EXPECT_EQ(handle(*m_deps, Request{"GET", "/nothing", {}, "", "127.0.0.1", false}).status, 404);
 }
 
 TEST_F(RouterTest, BodyLimits) {
@@ -37,8 +40,8 @@ TEST_F(RouterTest, BodyLimits) {
   EXPECT_EQ(body_limit("POST", "/healthz?x"), 0u) << "a route that takes no body takes none for any method";
   EXPECT_EQ(body_limit("POST", "/anything"), kDefaultBodyLimit);
   EXPECT_EQ(body_limit("GET", ""), kDefaultBodyLimit);
-  EXPECT_EQ(handle(*m_services, Request{"HEAD", "/healthz", {}, "", "127.0.0.1", false}).status, 200);
-  EXPECT_EQ(handle(*m_services, Request{"GETX", "/healthz", {}, "", "127.0.0.1", false}).status, 405);
+  EXPECT_EQ(handle(*m_deps, Request{"HEAD", "/healthz", {}, "", "127.0.0.1", false}).status, 200);
+  EXPECT_EQ(handle(*m_deps, Request{"GETX", "/healthz", {}, "", "127.0.0.1", false}).status, 405);
 }
 
 }  // namespace

@@ -13,14 +13,16 @@
 #include "dns/response_limiter.hpp"
 #include "net/session.hpp"
 
-namespace estafeta::net {
+namespace estafeta::server {
+
+namespace asio = boost::asio;
 
 // One TCP connection: length-prefixed queries answered in order, several
 // per connection (RFC 7766 §6.2.1). Each query must arrive whole within
 // kDnsTcpIdleSeconds of the previous answer (RFC 7766 §6.2.3), so an idle
 // or trickling client does not hold the connection.
 inline constexpr int kDnsTcpIdleSeconds = 10;
-asio::awaitable<void> dns_tcp_session(asio::ip::tcp::socket socket, SessionEnv env);
+asio::awaitable<void> dns_tcp_session(asio::ip::tcp::socket socket, net::SessionEnv env, dns::ZoneSource& zones);
 
 // Answers datagrams on `socket` until it is closed or `stopping` is set.
 // Several may run on one socket at once (one per io thread). Answers past
@@ -28,4 +30,4 @@ asio::awaitable<void> dns_tcp_session(asio::ip::tcp::socket socket, SessionEnv e
 asio::awaitable<void> dns_udp_loop(asio::ip::udp::socket& socket, dns::ZoneSource& zones, dns::ResponseLimiter& limiter,
                                    const std::atomic<bool>& stopping);
 
-}  // namespace estafeta::net
+}  // namespace estafeta::server

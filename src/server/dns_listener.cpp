@@ -1,4 +1,4 @@
-#include "net/dns_listener.hpp"
+#include "server/dns_listener.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/read.hpp>
@@ -9,7 +9,7 @@
 #include "core/log.hpp"
 #include "dns/ip_address.hpp"
 
-namespace estafeta::net {
+namespace estafeta::server {
 
 namespace beast = boost::beast;
 
@@ -19,14 +19,11 @@ namespace {
 // FORMERR. Queries are a few dozen octets; EDNS options add little.
 constexpr std::size_t kMaxUdpQuery = 4096;
 
-dns::ZoneSource& zones_of(const SessionEnv& env) { return *env.services->dns_zones; }
-
 }  // namespace
 
-asio::awaitable<void> dns_tcp_session(asio::ip::tcp::socket socket, SessionEnv env) {
+asio::awaitable<void> dns_tcp_session(asio::ip::tcp::socket socket, net::SessionEnv env, dns::ZoneSource& zones) {
   beast::tcp_stream stream(std::move(socket));
   if (env.over_limit) co_return;  // closed at once: DNS has no refusal line
-  auto& zones = zones_of(env);
   std::string message;
   for (;;) {
     // RFC 1035 §4.2.2: a two-octet length, then the message (so at most 65535 octets).
@@ -72,4 +69,4 @@ asio::awaitable<void> dns_udp_loop(asio::ip::udp::socket& socket, dns::ZoneSourc
   }
 }
 
-}  // namespace estafeta::net
+}  // namespace estafeta::server

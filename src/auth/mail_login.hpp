@@ -9,10 +9,13 @@
 #include <optional>
 #include <string>
 
+#include "auth/device_password.hpp"
+#include "auth/throttle.hpp"
+#include "core/clock.hpp"
 #include "core/event_bus.hpp"
-#include "net/services.hpp"
+#include "store/store.hpp"
 
-namespace estafeta::net {
+namespace estafeta::auth {
 
 struct MailLogin {
   std::optional<store::LoginCandidate> who;  // set on success
@@ -20,12 +23,26 @@ struct MailLogin {
   std::chrono::milliseconds delay{0};        // wait this long before answering
 };
 
-// Blocking (store): from the worker pool. `product` names the protocol in
-// the audit log and the log ("imap", "pop3", "smtp").
-MailLogin mail_login(Services& services, const char* product, const std::string& address,
-                     const std::string& password, const std::string& ip);
+// Shared by every mail session of the process (one throttle for IMAP, POP3
+// and SMTP); thread-safe.
+class MailLogins {
+ public:
+  MailLogins(store::Store& store, const DeviceKeyring& keyring, Throttle& throttle, const Clock& clock)
+      : m_store(store), m_keyring(keyring), m_throttle(throttle), m_clock(clock) {}
+
+  // Blocking (store): from the worker pool. `product` names the protocol in
+  // the audit log and the log ("imap", "pop3", "smtp").
+  MailLogin login(const char* product, const std::string& address, const std::string& password,
+                  const std::string& ip);
+
+ private:
+  store::Store& m_store;
+  const DeviceKeyring& m_keyring;
+  Throttle& m_throttle;
+  const Clock& m_clock;
+};
 
 // Why a session logged in as `who` must end on this event, if it must.
 std::optional<std::string> ends_session(const store::LoginCandidate& who, const Event& event);
 
-}  // namespace estafeta::net
+}  // namespace estafeta::auth

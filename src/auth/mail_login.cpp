@@ -1,39 +1,39 @@
-#include "net/mail_login.hpp"
+#include "auth/mail_login.hpp"
 
 #include <fmt/format.h>
 
 #include "auth/login.hpp"
 #include "core/log.hpp"
 
-namespace estafeta::net {
+namespace estafeta::auth {
 
-MailLogin mail_login(Services& s, const char* product, const std::string& address, const std::string& password,
-                     const std::string& ip) {
+MailLogin MailLogins::login(const char* product, const std::string& address, const std::string& password,
+                             const std::string& ip) {
   MailLogin out;
-  auto wait = s.throttle->pending(ip, address);
-  auto who = auth::authenticate_device(*s.store, *s.keyring, address, password, ip, s.clock->now());
+  auto wait = m_throttle.pending(ip, address);
+  auto who = authenticate_device(m_store, m_keyring, address, password, ip, m_clock.now());
   store::AuditEntry audit;
   audit.product = product;
   audit.ip = ip;
   audit.target = address;
-  audit.time = s.clock->now();
+  audit.time = m_clock.now();
   if (!who) {
     out.error = who.error();
-    out.delay = std::max(wait, s.throttle->failed(ip, address));
+    out.delay = std::max(wait, m_throttle.failed(ip, address));
     audit.actor = "anonymous";
     audit.action = fmt::format("{}.login_failed", product);
     audit.detail = who.error().message;
-    (void)s.store->append_audit(audit);
+    (void)m_store.append_audit(audit);
     log::info(fmt::format("{}.login_failed", product), {{"address", address}, {"ip", ip}, {"reason", who.error().message}});
     return out;
   }
-  s.throttle->succeeded(ip, address);
+  m_throttle.succeeded(ip, address);
   audit.org_id = who->user.org_id;
   audit.actor_user_id = who->user.id;
   audit.actor = who->user.login;
   audit.action = fmt::format("{}.login", product);
   audit.detail = "device=" + who->device.label;
-  (void)s.store->append_audit(audit);
+  (void)m_store.append_audit(audit);
   log::info(fmt::format("{}.login", product),
             {{"address", who->address.address}, {"user", who->user.login}, {"device", who->device.label}, {"ip", ip}});
   out.who = std::move(*who);
@@ -58,4 +58,4 @@ std::optional<std::string> ends_session(const store::LoginCandidate& who, const 
   return std::nullopt;
 }
 
-}  // namespace estafeta::net
+}  // namespace estafeta::auth

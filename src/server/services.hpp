@@ -1,10 +1,13 @@
-// What protocol sessions may use: the process-wide services, built once by
-// `estafeta serve` and alive until every session has ended.
+// The process-wide services, opened once by `estafeta serve` (and by the
+// CLI's commands) and alive until every session has ended. The composition
+// root (server/serve.cpp) hands each protocol only the ones it names in its
+// own dependency struct.
 #pragma once
 
 #include <memory>
 
 #include "auth/device_password.hpp"
+#include "auth/mail_login.hpp"
 #include "auth/throttle.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
@@ -22,7 +25,7 @@
 #include "store/event_log.hpp"
 #include "store/store.hpp"
 
-namespace estafeta::net {
+namespace estafeta::server {
 
 struct Services {
   std::shared_ptr<const Config> config;
@@ -35,6 +38,7 @@ struct Services {
   std::unique_ptr<delivery::Deliverer> deliverer;
   std::unique_ptr<manage::Manager> manager;
   std::unique_ptr<auth::Throttle> throttle;  // failed logins, shared by IMAP, POP3 and SMTP sessions
+  std::unique_ptr<auth::MailLogins> logins;  // their device-password logins, through `throttle`
   std::unique_ptr<IdLocks> maildrop_locks;   // POP3: one session per address (RFC 1939 §8)
   // Blocking, and DNS may be slow: the server asks it only through `spf` and
   // `route_lookups` (threads of their own), never from the worker pool.
@@ -57,4 +61,4 @@ struct Services {
 // the blob folder and the device key on first use).
 Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> config);
 
-}  // namespace estafeta::net
+}  // namespace estafeta::server

@@ -1,10 +1,10 @@
-#include "net/services.hpp"
+#include "server/services.hpp"
 
 #include "core/fs.hpp"
 #include "dns/cares/cares_resolver.hpp"
 #include "mime/parsed_message.hpp"
 
-namespace estafeta::net {
+namespace estafeta::server {
 
 Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> config) {
   auto s = std::make_unique<Services>();
@@ -22,6 +22,7 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
   s->manager = std::make_unique<manage::Manager>(*s->store, *s->keyring, *s->event_log, *s->clock);
   s->manager->set_zone_defaults(manage::ZoneDefaults::from_config(*config));
   s->throttle = std::make_unique<auth::Throttle>();
+  s->logins = std::make_unique<auth::MailLogins>(*s->store, *s->keyring, *s->throttle, *s->clock);
   s->maildrop_locks = std::make_unique<IdLocks>();
   dns::CaresOptions dns_options;
   dns_options.servers = config->dns.servers;
@@ -48,4 +49,4 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
   return s;
 }
 
-}  // namespace estafeta::net
+}  // namespace estafeta::server

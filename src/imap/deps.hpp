@@ -1,0 +1,28 @@
+// What an IMAP session may touch besides its connection, built once by the
+// composition root (server/serve.cpp) and alive until every session ended.
+#pragma once
+
+#include <string>
+
+#include "auth/mail_login.hpp"
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/event_bus.hpp"
+#include "delivery/deliverer.hpp"
+#include "store/blob_store.hpp"
+#include "store/store.hpp"
+
+namespace estafeta::imap {
+
+struct Deps {
+  std::string hostname;            // the greeting
+  const LimitsConfig& limits;      // APPENDLIMIT, folders per address, login deadline
+  store::Store& store;
+  store::BlobStore& blobs;         // message bytes (FETCH, SEARCH of headers)
+  EventBus& bus;                   // changes to other sessions; revocations to this one
+  const Clock& clock;              // APPEND's internal date
+  auth::MailLogins& logins;        // LOGIN, AUTHENTICATE
+  delivery::Deliverer& deliverer;  // APPEND
+};
+
+}  // namespace estafeta::imap

@@ -1,0 +1,26 @@
+// What a POP3 session may touch besides its connection, built once by the
+// composition root (server/serve.cpp) and alive until every session ended.
+#pragma once
+
+#include <string>
+
+#include "auth/mail_login.hpp"
+#include "core/config.hpp"
+#include "core/event_bus.hpp"
+#include "core/id_locks.hpp"
+#include "store/blob_store.hpp"
+#include "store/store.hpp"
+
+namespace estafeta::pop3 {
+
+struct Deps {
+  std::string hostname;          // the greeting
+  const LimitsConfig& limits;    // login deadline
+  store::Store& store;
+  store::BlobStore& blobs;       // RETR, TOP
+  EventBus& bus;                 // expunges to other sessions; revocations to this one
+  auth::MailLogins& logins;      // USER/PASS, AUTH
+  IdLocks& maildrop_locks;       // one session per address (RFC 1939 §8)
+};
+
+}  // namespace estafeta::pop3

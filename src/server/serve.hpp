@@ -1,0 +1,31 @@
+// `estafeta serve`: the composition root. Builds each protocol's dependency
+// struct from the process-wide services, tells the listeners which session
+// serves which listener, and runs the background work (the outbound queue,
+// the event-log relay, DKIM rotation, the DNS zones' refresh, the full-text
+// indexer) until a signal stops it all (net/listeners.hpp: the graceful stop).
+#pragma once
+
+#include <chrono>
+#include <functional>
+
+#include "core/result.hpp"
+#include "net/certificate.hpp"
+#include "server/services.hpp"
+
+namespace estafeta::server {
+
+struct ServeOptions {
+  net::CertificateFiles certificate;
+  std::chrono::seconds grace{10};
+  // Called once every listener is bound (e.g. to print a banner).
+  std::function<void()> on_ready;
+};
+
+// Runs until a signal arrives. Errors: a listener that cannot bind, a bad
+// certificate.
+Status serve(Services& services, const ServeOptions& options);
+
+// Whether this build has a session for the protocol.
+bool serves(Protocol protocol);
+
+}  // namespace estafeta::server

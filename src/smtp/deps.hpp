@@ -1,0 +1,53 @@
+// What SMTP may touch besides its connections, built once by the
+// composition root (server/serve.cpp) and alive until every session and the
+// queue worker ended: one struct for the sessions (MX and submission), one
+// for the outbound queue.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "auth/mail_login.hpp"
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/event_bus.hpp"
+#include "delivery/deliverer.hpp"
+#include "dns/lookup_runner.hpp"
+#include "dns/resolver.hpp"
+#include "dns/spf_runner.hpp"
+#include "manage/dkim_signer.hpp"
+#include "store/blob_store.hpp"
+#include "store/store.hpp"
+
+namespace estafeta::smtp {
+
+struct Deps {
+  std::string hostname;            // greeting, Received:, replies
+  const LimitsConfig& limits;      // message size, deadlines, write limits
+  store::Store& store;
+  EventBus& bus;                   // revocations end a submission session
+  const Clock& clock;
+  auth::MailLogins& logins;        // submission's AUTH
+  delivery::Deliverer& deliverer;  // accepted mail, durable before the 250
+  // SPF, DKIM and DMARC checks the session runs itself when the transport
+  // has no runner for them (below): blocking, DNS may be slow.
+  dns::Resolver& resolver;
+  // The MX's SPF checks and its DKIM/DMARC lookups on threads of their own
+  // ([dns]); null: the session asks `resolver` itself.
+  dns::SpfRunner* spf = nullptr;
+  dns::LookupRunner* auth_lookups = nullptr;
+  manage::DkimSigner* dkim_signer = nullptr;  // submission: DKIM signatures of served domains
+};
+
+struct QueueDeps {
+  std::string hostname;                    // EHLO, bounces' Reporting-MTA
+  const QueueConfig& queue;                // retries, delay warnings, maximum age
+  const std::vector<RouteConfig>& routes;  // static routes before MX lookups
+  store::Store& store;
+  store::BlobStore& blobs;                 // the queued messages' bytes
+  const Clock& clock;
+  delivery::Deliverer& deliverer;          // bounces and delay warnings to local senders
+  dns::LookupRunner& route_lookups;        // MX and address lookups, on threads of their own
+};
+
+}  // namespace estafeta::smtp

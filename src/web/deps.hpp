@@ -1,0 +1,16 @@
+// What the HTTP routes may touch, built once by the composition root
+// (server/serve.cpp) and alive until every session ended.
+#pragma once
+
+#include <string>
+
+#include "store/store.hpp"
+
+namespace estafeta::web {
+
+struct Deps {
+  std::string hostname;  // /healthz, the mail endpoints of autoconfig and autodiscover
+  store::Store& store;
+};
+
+}  // namespace estafeta::web
