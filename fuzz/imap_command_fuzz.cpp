@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "imap/framer.hpp"
-#include "imap/parser.hpp"
+#include "imap/proto/framer.hpp"
+#include "imap/proto/parser.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace estafeta::imap;

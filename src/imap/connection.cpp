@@ -17,7 +17,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/log.hpp"
-#include "imap/framer.hpp"
+#include "imap/proto/framer.hpp"
 #include "imap/session.hpp"
 #include "net/connection.hpp"
 #include "net/offload.hpp"

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "auth/sasl.hpp"
-#include "imap/command.hpp"
+#include "imap/proto/command.hpp"
 #include "imap/selected.hpp"
 #include "imap/deps.hpp"
 

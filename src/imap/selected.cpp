@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/ascii.hpp"
-#include "imap/response.hpp"
+#include "imap/proto/response.hpp"
 
 namespace estafeta::imap {
 

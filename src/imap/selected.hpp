@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "imap/command.hpp"
-#include "imap/sequence_set.hpp"
+#include "imap/proto/command.hpp"
+#include "imap/proto/sequence_set.hpp"
 #include "store/store.hpp"
 
 namespace estafeta::imap {

@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include "core/log.hpp"
-#include "imap/handlers.hpp"
-#include "imap/utf7.hpp"
+#include "imap/commands/commands.hpp"
+#include "imap/proto/utf7.hpp"
 #include "auth/mail_login.hpp"
 
 namespace estafeta::imap {

@@ -4,7 +4,7 @@
 // runs `execute` on the worker pool (handlers call the store) and writes the
 // Reply. Commands are dispatched from a table: name, handler, the states it
 // is allowed in (RFC 9051 §3), and flags. Pre-authentication commands are
-// kept apart from the rest (commands_auth.cpp).
+// kept apart from the rest (commands/auth.cpp).
 #pragma once
 
 #include <string>
@@ -12,7 +12,7 @@
 
 #include "core/event_bus.hpp"
 #include "imap/context.hpp"
-#include "imap/parser.hpp"
+#include "imap/proto/parser.hpp"
 
 namespace estafeta::imap {
 

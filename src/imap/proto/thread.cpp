@@ -1,0 +1,335 @@
+#include "core/ascii.hpp"
+#include "imap/proto/thread.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+
+namespace estafeta::imap {
+
+namespace {
+
+bool wsp(char c) { return c == ' ' || c == '\t'; }
+
+
+// subj-blob: "[" *BLOBCHAR "]" *WSP — returns its length at `s`, or 0.
+std::size_t blob_at(std::string_view s) {
+  if (s.empty() || s[0] != '[') return 0;
+  auto close = s.find_first_of("[]", 1);
+  if (close == std::string_view::npos || s[close] != ']') return 0;
+  std::size_t n = close + 1;
+  while (n < s.size() && wsp(s[n])) ++n;
+  return n;
+}
+
+// subj-refwd: ("re" / "fw" / "fwd") *WSP [subj-blob] ":" — its length, or 0.
+std::size_t refwd_at(std::string_view s) {
+  std::size_t n = 0;
+  if (s.starts_with("re")) n = 2;
+  else if (s.starts_with("fwd")) n = 3;
+  else if (s.starts_with("fw")) n = 2;
+  else return 0;
+  while (n < s.size() && wsp(s[n])) ++n;
+  n += blob_at(s.substr(n));
+  if (n < s.size() && s[n] == ':') return n + 1;
+  return 0;
+}
+
+}  // namespace
+
+BaseSubject base_subject(std::string_view decoded) {
+  // (1) tabs and runs of spaces become one space; case is folded for comparison.
+  std::string s;
+  for (char c : decoded) {
+    if (c == '\t' || c == '\r' || c == '\n') c = ' ';
+    if (c == ' ' && !s.empty() && s.back() == ' ') continue;
+    s += c;
+  }
+  s = ascii_lower(s);
+  bool reply = false;
+  for (;;) {
+    // (2) trailers: "(fwd)" and white space.
+    for (bool again = true; again;) {
+      again = false;
+      while (!s.empty() && wsp(s.back())) {
+        s.pop_back();
+        again = true;
+      }
+      if (s.ends_with("(fwd)")) {
+        s.resize(s.size() - 5);
+        reply = again = true;
+      }
+    }
+    // (3)-(5) leaders: white space, *blob refwd; and a blob if something remains.
+    for (bool again = true; again;) {
+      again = false;
+      std::string_view v = s;
+      std::size_t n = 0;
+      while (n < v.size() && wsp(v[n])) ++n;
+      if (n) {
+        s.erase(0, n);
+        again = true;
+        continue;
+      }
+      std::size_t blobs = 0;
+      while (auto b = blob_at(v.substr(blobs))) blobs += b;
+      if (auto r = refwd_at(v.substr(blobs))) {
+        s.erase(0, blobs + r);
+        reply = again = true;
+        continue;
+      }
+      if (auto b = blob_at(v)) {
+        std::string rest = s.substr(b);
+        if (!rest.empty()) {
+          s = rest;
+          again = true;
+        }
+      }
+    }
+    // (6) "[fwd: … ]" wrapper.
+    if (s.starts_with("[fwd:") && s.ends_with("]")) {
+      s = s.substr(5, s.size() - 6);
+      reply = true;
+      continue;
+    }
+    break;
+  }
+  return {s, reply};
+}
+
+std::vector<std::string> parse_msg_ids(std::string_view v) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while ((pos = v.find('<', pos)) != std::string_view::npos) {
+    auto end = v.find('>', pos);
+    if (end == std::string_view::npos) break;
+    std::string id;
+    for (char c : v.substr(pos + 1, end - pos - 1))
+      if (c != '"' && c != ' ' && c != '\t' && c != '\r' && c != '\n') id += c;
+    if (id.find('@') != std::string::npos) out.push_back(id);
+    pos = end + 1;
+  }
+  return out;
+}
+
+namespace {
+
+struct Node {
+  const ThreadMessage* msg = nullptr;  // null: a dummy
+  Node* parent = nullptr;
+  std::vector<Node*> children;
+  std::size_t order = 0;  // sequence order for ties
+};
+
+std::int64_t node_date(const Node* n) {
+  if (n->msg) return n->msg->date;
+  return n->children.empty() ? 0 : node_date(n->children.front());
+}
+std::size_t node_order(const Node* n) {
+  if (n->msg) return n->order;
+  return n->children.empty() ? 0 : node_order(n->children.front());
+}
+bool by_date(const Node* a, const Node* b) {
+  auto da = node_date(a), db = node_date(b);
+  if (da != db) return da < db;
+  return node_order(a) < node_order(b);
+}
+
+void render(const Node* n, std::string& out) {
+  if (n->msg) out += std::to_string(n->msg->number);
+  if (n->msg && n->children.size() == 1) {
+    out += ' ';
+    render(n->children[0], out);
+    return;
+  }
+  if (n->msg && !n->children.empty()) out += ' ';
+  for (auto* c : n->children) {
+    out += '(';
+    render(c, out);
+    out += ')';
+  }
+}
+
+std::string render_roots(const std::vector<Node*>& roots) {
+  std::string out;
+  for (auto* r : roots) {
+    out += '(';
+    render(r, out);
+    out += ')';
+  }
+  return out;
+}
+
+bool is_ancestor(const Node* maybe, const Node* of) {
+  for (auto* p = of; p; p = p->parent)
+    if (p == maybe) return true;
+  return false;
+}
+
+void unlink(Node* child) {
+  if (!child->parent) return;
+  auto& kids = child->parent->children;
+  kids.erase(std::remove(kids.begin(), kids.end(), child), kids.end());
+  child->parent = nullptr;
+}
+
+void link(Node* parent, Node* child) {
+  if (parent == child || is_ancestor(child, parent)) return;  // no loops
+  child->parent = parent;
+  parent->children.push_back(child);
+}
+
+}  // namespace
+
+std::string thread_orderedsubject(const std::vector<ThreadMessage>& messages) {
+  std::vector<std::unique_ptr<Node>> nodes;
+  std::map<std::string, std::vector<Node*>> by_subject;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    nodes.push_back(std::make_unique<Node>());
+    nodes.back()->msg = &messages[i];
+    nodes.back()->order = i;
+    by_subject[base_subject(messages[i].subject).text].push_back(nodes.back().get());
+  }
+  std::vector<Node*> roots;
+  for (auto& [subject, group] : by_subject) {
+    std::stable_sort(group.begin(), group.end(), by_date);
+    Node* root = group.front();
+    for (std::size_t i = 1; i < group.size(); ++i) link(root, group[i]);  // no grandchildren
+    roots.push_back(root);
+  }
+  std::stable_sort(roots.begin(), roots.end(), by_date);
+  return render_roots(roots);
+}
+
+std::string thread_references(const std::vector<ThreadMessage>& messages) {
+  std::vector<std::unique_ptr<Node>> nodes;
+  std::map<std::string, Node*> by_id;
+  auto container = [&](const std::string& id) {
+    auto it = by_id.find(id);
+    if (it != by_id.end()) return it->second;
+    nodes.push_back(std::make_unique<Node>());
+    by_id[id] = nodes.back().get();
+    return nodes.back().get();
+  };
+  // (1) links from references, then from the message to its last reference.
+  std::size_t unique = 0;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    auto& m = messages[i];
+    std::string id = m.message_id;
+    if (id.empty() || (by_id.contains(id) && by_id[id]->msg)) id = "\x01unique-" + std::to_string(unique++);
+    Node* self = container(id);
+    self->msg = &m;
+    self->order = i;
+    Node* prev = nullptr;
+    for (auto& ref : m.references) {
+      Node* r = container(ref);
+      if (prev && !r->parent && r != self) link(prev, r);
+      prev = r;
+    }
+    if (self->parent) unlink(self);
+    if (prev && prev != self) link(prev, self);
+  }
+  // (2) the root: every node without a parent.
+  Node root;
+  for (auto& n : nodes)
+    if (!n->parent) {
+      n->parent = &root;
+      root.children.push_back(n.get());
+    }
+  // (3) prune dummies.
+  std::function<void(Node*)> prune = [&](Node* parent) {
+    std::vector<Node*> kept;
+    for (auto* c : parent->children) {
+      prune(c);
+      if (c->msg) {
+        kept.push_back(c);
+      } else if (c->children.empty()) {
+        continue;
+      } else if (parent != &root || c->children.size() == 1) {
+        for (auto* g : c->children) {
+          g->parent = parent;
+          kept.push_back(g);
+        }
+      } else {
+        kept.push_back(c);
+      }
+    }
+    parent->children = kept;
+  };
+  prune(&root);
+  // (4) sort the top level by date (dummies by their first child's).
+  for (auto* c : root.children)
+    if (!c->msg) std::stable_sort(c->children.begin(), c->children.end(), by_date);
+  std::stable_sort(root.children.begin(), root.children.end(), by_date);
+  // (5) gather threads with the same base subject.
+  auto thread_subject = [](Node* n) {
+    const ThreadMessage* m = n->msg ? n->msg : (n->children.empty() ? nullptr : n->children.front()->msg);
+    return m ? base_subject(m->subject) : BaseSubject{"", false};
+  };
+  std::map<std::string, Node*> table;
+  for (auto* c : root.children) {
+    auto subject = thread_subject(c);
+    if (subject.text.empty()) continue;
+    auto it = table.find(subject.text);
+    if (it == table.end()) {
+      table[subject.text] = c;
+    } else if (it->second->msg &&
+               (!c->msg || (base_subject(it->second->msg->subject).reply_or_forward && c->msg &&
+                            !base_subject(c->msg->subject).reply_or_forward))) {
+      it->second = c;
+    }
+  }
+  std::vector<Node*> top;
+  auto children = root.children;
+  for (auto* c : children) {
+    if (c->parent != &root) continue;  // merged into another thread already
+    auto subject = thread_subject(c);
+    if (subject.text.empty()) {
+      top.push_back(c);
+      continue;
+    }
+    Node* t = table[subject.text];
+    if (t == c) {
+      top.push_back(c);
+      continue;
+    }
+    bool current_reply = c->msg && base_subject(c->msg->subject).reply_or_forward;
+    bool table_reply = t->msg && base_subject(t->msg->subject).reply_or_forward;
+    if (!t->msg && !c->msg) {
+      for (auto* g : c->children) {
+        g->parent = t;
+        t->children.push_back(g);
+      }
+    } else if (!t->msg && c->msg) {
+      c->parent = t;
+      t->children.push_back(c);
+    } else if (current_reply && !table_reply) {
+      c->parent = t;
+      t->children.push_back(c);
+    } else {
+      nodes.push_back(std::make_unique<Node>());
+      Node* dummy = nodes.back().get();
+      // The dummy takes the table message's place at the top level.
+      auto pos = std::find(top.begin(), top.end(), t);
+      t->parent = dummy;
+      c->parent = dummy;
+      dummy->children = {t, c};
+      dummy->parent = &root;
+      if (pos != top.end()) *pos = dummy;
+      else top.push_back(dummy);
+      table[subject.text] = dummy;
+    }
+  }
+  // (6) sort every level by date.
+  std::function<void(Node*)> sort_all = [&](Node* n) {
+    for (auto* c : n->children) sort_all(c);
+    std::stable_sort(n->children.begin(), n->children.end(), by_date);
+  };
+  for (auto* c : top) sort_all(c);
+  std::stable_sort(top.begin(), top.end(), by_date);
+  return render_roots(top);
+}
+
+}  // namespace estafeta::imap
