@@ -19,8 +19,6 @@
 
 namespace estafeta::imap {
 
-enum class State { not_authenticated, authenticated, selected, logout };
-
 struct SessionOptions {
   std::string hostname;
   std::string peer_ip;

@@ -1,5 +1,5 @@
 // The command handlers, one file per command or small family, all with the same shape:
-//   Reply handler(Context&, Command&)
+//   Reply handle(Context&, const std::string& tag, cmd::Name& arguments)
 // and the helpers they share for the tagged response and mailbox names.
 #pragma once
 
@@ -13,8 +13,6 @@
 #include "imap/context.hpp"
 
 namespace estafeta::imap {
-
-using Handler = Reply (*)(Context&, Command&);
 
 // "tag OK text\r\n" etc.; `code` without brackets ("READ-WRITE"), may be empty.
 Reply tagged_ok(const std::string& tag, std::string_view text, std::string_view code = {});
@@ -50,37 +48,50 @@ std::optional<Reply> refuse_over_quota(Context& ctx, const std::string& tag, std
 std::optional<Reply> refuse_copy_over_quota(Context& ctx, const std::string& tag,
                                             const std::vector<std::uint32_t>& uids);
 
-// Handlers (commands/*.cpp).
-Reply cmd_capability(Context&, Command&);
-Reply cmd_noop(Context&, Command&);
-Reply cmd_logout(Context&, Command&);
-Reply cmd_id(Context&, Command&);
-Reply cmd_enable(Context&, Command&);
-Reply cmd_starttls(Context&, Command&);
-Reply cmd_login(Context&, Command&);
-Reply cmd_authenticate(Context&, Command&);
-Reply cmd_namespace(Context&, Command&);
-Reply cmd_select(Context&, Command&);
-Reply cmd_create(Context&, Command&);
-Reply cmd_delete(Context&, Command&);
-Reply cmd_rename(Context&, Command&);
-Reply cmd_subscribe(Context&, Command&);
-Reply cmd_list(Context&, Command&);
-Reply cmd_status(Context&, Command&);
-Reply cmd_append(Context&, Command&);
-Reply cmd_idle(Context&, Command&);
-Reply cmd_check(Context&, Command&);
-Reply cmd_close(Context&, Command&);
-Reply cmd_unselect(Context&, Command&);
-Reply cmd_expunge(Context&, Command&);
-Reply cmd_search(Context&, Command&);
-Reply cmd_fetch(Context&, Command&);
-Reply cmd_store(Context&, Command&);
-Reply cmd_copy(Context&, Command&);
-Reply cmd_getquota(Context&, Command&);
-Reply cmd_setquota(Context&, Command&);
-Reply cmd_sort(Context&, Command&);
-Reply cmd_thread(Context&, Command&);
+// The handlers (commands/*.cpp), one per argument type: Session::execute
+// picks the one for the parsed command's Args (both SELECT and EXAMINE make
+// a cmd::Select, UID FETCH and FETCH a cmd::Fetch …). Run once the
+// command is known to be allowed in the session's state.
+Reply handle(Context&, const std::string& tag, cmd::Capability&);  // auth.cpp
+Reply handle(Context&, const std::string& tag, cmd::Noop&);
+Reply handle(Context&, const std::string& tag, cmd::Logout&);
+Reply handle(Context&, const std::string& tag, cmd::Id&);
+Reply handle(Context&, const std::string& tag, cmd::Enable&);  // enable.cpp
+Reply handle(Context&, const std::string& tag, cmd::StartTls&);
+Reply handle(Context&, const std::string& tag, cmd::Login&);
+Reply handle(Context&, const std::string& tag, cmd::Authenticate&);
+Reply handle(Context&, const std::string& tag, cmd::Idle&);  // idle.cpp
+Reply handle(Context&, const std::string& tag, cmd::Namespace&);  // mailbox.cpp
+Reply handle(Context&, const std::string& tag, cmd::Select&);
+Reply handle(Context&, const std::string& tag, cmd::Create&);
+Reply handle(Context&, const std::string& tag, cmd::Delete&);
+Reply handle(Context&, const std::string& tag, cmd::Rename&);
+Reply handle(Context&, const std::string& tag, cmd::Subscribe&);
+Reply handle(Context&, const std::string& tag, cmd::List&);
+Reply handle(Context&, const std::string& tag, cmd::Status&);
+Reply handle(Context&, const std::string& tag, cmd::Check&);
+Reply handle(Context&, const std::string& tag, cmd::Unselect&);
+Reply handle(Context&, const std::string& tag, cmd::Append&);  // message.cpp
+Reply handle(Context&, const std::string& tag, cmd::Expunge&);
+Reply handle(Context&, const std::string& tag, cmd::Close&);
+Reply handle(Context&, const std::string& tag, cmd::Store&);
+Reply handle(Context&, const std::string& tag, cmd::Copy&);
+Reply handle(Context&, const std::string& tag, cmd::Search&);  // search.cpp
+Reply handle(Context&, const std::string& tag, cmd::Sort&);
+Reply handle(Context&, const std::string& tag, cmd::Thread&);
+Reply handle(Context&, const std::string& tag, cmd::Fetch&);  // fetch.cpp
+Reply handle(Context&, const std::string& tag, cmd::GetQuota&);  // quota.cpp
+Reply handle(Context&, const std::string& tag, cmd::GetQuotaRoot&);
+Reply handle(Context&, const std::string& tag, cmd::SetQuota&);
+
+// The steps of a command that takes more lines: AUTHENTICATE's next SASL
+// response (auth.cpp), the line that should end IDLE (idle.cpp).
+Reply continue_authenticate(Context& ctx, std::string_view line);
+Reply end_idle(Context& ctx, std::string_view line);
+
+// The logged-in address's mailbox by its wire name. Errors: invalid (not a
+// valid name), not_found ("no such mailbox"), store errors.
+Result<store::Mailbox> find_mailbox(Context& ctx, std::string_view wire);
 
 // The second half of AUTHENTICATE and of LOGIN: check the device password.
 Reply finish_login(Context& ctx, const std::string& tag, const std::string& address, const std::string& password,

@@ -415,8 +415,8 @@ Reply FetchCursor::fail_with(Reply r, Reply error) {
 
 }  // namespace
 
-Reply cmd_fetch(Context& ctx, Command& c) {
-  auto cursor = std::make_shared<FetchCursor>(ctx, c.tag, std::move(std::get<cmd::Fetch>(c.args)));
+Reply handle(Context& ctx, const std::string& tag, cmd::Fetch& f) {
+  auto cursor = std::make_shared<FetchCursor>(ctx, tag, std::move(f));
   return cursor->start();
 }
 

@@ -59,74 +59,71 @@ Result<std::string> expunge_deleted(Context& ctx, const std::vector<std::uint32_
 
 }  // namespace
 
-Reply cmd_append(Context& ctx, Command& c) {
-  auto& a = std::get<cmd::Append>(c.args);
+Reply handle(Context& ctx, const std::string& tag, cmd::Append& a) {
   auto box = target(ctx, a.mailbox);
   if (!box) {
-    Reply r = from_error(c.tag, box.error());
-    if (box.error().kind == ErrorKind::not_found) r = tagged_no(c.tag, box.error().message, "TRYCREATE");
+    Reply r = from_error(tag, box.error());
+    if (box.error().kind == ErrorKind::not_found) r = tagged_no(tag, box.error().message, "TRYCREATE");
     return r;
   }
-  if (a.message.size() > ctx.options.append_limit) return tagged_no(c.tag, "message too large", "TOOBIG");
-  if (a.message.empty()) return tagged_no(c.tag, "empty message", "CANNOT");
+  if (a.message.size() > ctx.options.append_limit) return tagged_no(tag, "message too large", "TOOBIG");
+  if (a.message.empty()) return tagged_no(tag, "empty message", "CANNOT");
   // RFC 9208 §4.3.1: refused whole when it would put the address over its quota.
-  if (auto refused = refuse_over_quota(ctx, c.tag, a.message.size(), 1)) return *refused;
+  if (auto refused = refuse_over_quota(ctx, tag, a.message.size(), 1)) return *refused;
   store::AppendTarget t;
   t.mailbox = box->ref();
-  if (!split_flags(a.flags, t.flags, t.keywords)) return tagged_no(c.tag, "that flag cannot be set", "CANNOT");
+  if (!split_flags(a.flags, t.flags, t.keywords)) return tagged_no(tag, "that flag cannot be set", "CANNOT");
   t.internal_date = a.internal_date.value_or(ctx.deps.clock.now());
   auto done = ctx.deps.deliverer.deliver(a.message, {t});
   if (!done) {
-    if (done.error().kind == ErrorKind::limit) return tagged_no(c.tag, done.error().message, "TOOBIG");
-    return from_error(c.tag, done.error());
+    if (done.error().kind == ErrorKind::limit) return tagged_no(tag, done.error().message, "TOOBIG");
+    return from_error(tag, done.error());
   }
   Reply r;
   append_updates(ctx, r, true);
-  append_tagged(r, c.tag, "OK", "APPEND completed",
+  append_tagged(r, tag, "OK", "APPEND completed",
                 fmt::format("APPENDUID {} {}", (*done)[0].uidvalidity, (*done)[0].uid));
   return r;
 }
 
-Reply cmd_expunge(Context& ctx, Command& c) {
-  if (ctx.selected->read_only()) return tagged_no(c.tag, "the mailbox is read-only", "READ-ONLY");
-  auto& x = std::get<cmd::Expunge>(c.args);
+Reply handle(Context& ctx, const std::string& tag, cmd::Expunge& x) {
+  if (ctx.selected->read_only()) return tagged_no(tag, "the mailbox is read-only", "READ-ONLY");
   std::optional<std::vector<std::uint32_t>> only;
   if (x.uids) only = uids_of(ctx.selected->resolve(*x.uids, true, ctx.saved_uids ? &*ctx.saved_uids : nullptr));
   auto out = expunge_deleted(ctx, only ? &*only : nullptr);
-  if (!out) return from_error(c.tag, out.error());
+  if (!out) return from_error(tag, out.error());
   Reply r;
   r.out = *out;
   append_updates(ctx, r, true);
-  append_tagged(r, c.tag, "OK", "EXPUNGE completed");
+  append_tagged(r, tag, "OK", "EXPUNGE completed");
   return r;
 }
 
-Reply cmd_close(Context& ctx, Command& c) {
+Reply handle(Context& ctx, const std::string& tag, cmd::Close&) {
   // CLOSE expunges silently, without responses (RFC 9051 §6.4.1).
   if (!ctx.selected->read_only()) {
     auto out = expunge_deleted(ctx, nullptr);
-    if (!out) return from_error(c.tag, out.error());
+    if (!out) return from_error(tag, out.error());
   }
   ctx.selected.reset();
   ctx.saved_uids.reset();
   ctx.state = State::authenticated;
-  return tagged_ok(c.tag, "CLOSE completed");
+  return tagged_ok(tag, "CLOSE completed");
 }
 
-Reply cmd_store(Context& ctx, Command& c) {
-  auto& s = std::get<cmd::Store>(c.args);
+Reply handle(Context& ctx, const std::string& tag, cmd::Store& s) {
   auto& view = *ctx.selected;
-  if (view.read_only()) return tagged_no(c.tag, "the mailbox is read-only", "READ-ONLY");
-  if (!s.uid && view.out_of_range(s.set)) return tagged_bad(c.tag, "message sequence number out of range");
+  if (view.read_only()) return tagged_no(tag, "the mailbox is read-only", "READ-ONLY");
+  if (!s.uid && view.out_of_range(s.set)) return tagged_bad(tag, "message sequence number out of range");
   std::uint32_t flags = 0;
   std::vector<std::string> keywords;
-  if (!split_flags(s.flags, flags, keywords)) return tagged_no(c.tag, "that flag cannot be set", "CANNOT");
+  if (!split_flags(s.flags, flags, keywords)) return tagged_no(tag, "that flag cannot be set", "CANNOT");
   auto pairs = view.resolve(s.set, s.uid, ctx.saved_uids ? &*ctx.saved_uids : nullptr);
   auto op = s.mode == StoreMode::add ? store::FlagOp::add
             : s.mode == StoreMode::remove ? store::FlagOp::remove : store::FlagOp::replace;
   std::string enabled = s.unchanged_since ? enable_condstore(ctx) : std::string();  // RFC 7162 §3.1
   auto changed = ctx.deps.store.store_flags(view.ref(), uids_of(pairs), op, flags, keywords, s.unchanged_since);
-  if (!changed) return from_error(c.tag, changed.error());
+  if (!changed) return from_error(tag, changed.error());
   if (!changed->changed.empty()) publish(ctx, EventKind::flags_changed, view.id(), changed->highestmodseq);
   Reply r;
   r.out = std::move(enabled);
@@ -156,47 +153,46 @@ Reply cmd_store(Context& ctx, Command& c) {
         if (auto seq = view.seq_of(uid)) failed.push_back(*seq);
       std::sort(failed.begin(), failed.end());
     }
-    append_tagged(r, c.tag, "OK", "conditional STORE failed for some messages",
+    append_tagged(r, tag, "OK", "conditional STORE failed for some messages",
                   "MODIFIED " + compress_set(failed));
   } else {
-    append_tagged(r, c.tag, "OK", "STORE completed");
+    append_tagged(r, tag, "OK", "STORE completed");
   }
   return r;
 }
 
-Reply cmd_copy(Context& ctx, Command& c) {
-  auto& cp = std::get<cmd::Copy>(c.args);
+Reply handle(Context& ctx, const std::string& tag, cmd::Copy& cp) {
   auto& view = *ctx.selected;
   const char* verb = cp.move ? "MOVE" : "COPY";
-  if (cp.move && view.read_only()) return tagged_no(c.tag, "the mailbox is read-only", "READ-ONLY");
-  if (!cp.uid && view.out_of_range(cp.set)) return tagged_bad(c.tag, "message sequence number out of range");
+  if (cp.move && view.read_only()) return tagged_no(tag, "the mailbox is read-only", "READ-ONLY");
+  if (!cp.uid && view.out_of_range(cp.set)) return tagged_bad(tag, "message sequence number out of range");
   auto box = target(ctx, cp.mailbox);
   if (!box) {
-    if (box.error().kind == ErrorKind::not_found) return tagged_no(c.tag, box.error().message, "TRYCREATE");
-    return from_error(c.tag, box.error());
+    if (box.error().kind == ErrorKind::not_found) return tagged_no(tag, box.error().message, "TRYCREATE");
+    return from_error(tag, box.error());
   }
   auto uids = uids_of(view.resolve(cp.set, cp.uid, ctx.saved_uids ? &*ctx.saved_uids : nullptr));
   if (uids.empty()) {
     // Nothing matched (e.g. UID COPY of expunged messages): OK, no COPYUID (RFC 4315 §3).
     Reply r;
     append_updates(ctx, r, cp.uid);
-    append_tagged(r, c.tag, "OK", fmt::format("{} completed (no messages)", verb));
+    append_tagged(r, tag, "OK", fmt::format("{} completed (no messages)", verb));
     return r;
   }
   // RFC 9208 §4.3.1: a COPY that would put the address over its quota is
   // refused whole. A MOVE stays within the address's one quota root and
   // adds nothing to it, so it is never refused for quota.
   if (!cp.move)
-    if (auto refused = refuse_copy_over_quota(ctx, c.tag, uids)) return *refused;
+    if (auto refused = refuse_copy_over_quota(ctx, tag, uids)) return *refused;
   auto done = ctx.deps.store.copy_messages(view.ref(), uids, box->ref(), cp.move);
-  if (!done) return from_error(c.tag, done.error());
+  if (!done) return from_error(tag, done.error());
   if (done->uids.empty()) {
     // Every named message was expunged by another session meanwhile: UID
     // COPY ignores vanished UIDs (RFC 4315 §3), COPY says so (RFC 2180 §4.4.1).
     Reply r;
     append_updates(ctx, r, cp.uid);
-    if (cp.uid) append_tagged(r, c.tag, "OK", fmt::format("{} completed (no messages)", verb));
-    else append_tagged(r, c.tag, "NO", "the messages no longer exist", "EXPUNGEISSUED");
+    if (cp.uid) append_tagged(r, tag, "OK", fmt::format("{} completed (no messages)", verb));
+    else append_tagged(r, tag, "NO", "the messages no longer exist", "EXPUNGEISSUED");
     return r;
   }
   publish(ctx, EventKind::message_appended, box->id, done->target_modseq);
@@ -213,10 +209,10 @@ Reply cmd_copy(Context& ctx, Command& c) {
     r.out += "* OK [" + copyuid + "] moved\r\n";
     r.out += view.forget(done->removed, ctx.enabled.qresync);
     append_updates(ctx, r, true);
-    append_tagged(r, c.tag, "OK", "MOVE completed");
+    append_tagged(r, tag, "OK", "MOVE completed");
   } else {
     append_updates(ctx, r, cp.uid);
-    append_tagged(r, c.tag, "OK", "COPY completed", copyuid);
+    append_tagged(r, tag, "OK", "COPY completed", copyuid);
   }
   return r;
 }

@@ -77,38 +77,39 @@ std::optional<Reply> refuse_copy_over_quota(Context& ctx, const std::string& tag
   return over_quota(tag);
 }
 
-Reply cmd_getquota(Context& ctx, Command& c) {
+Reply handle(Context& ctx, const std::string& tag, cmd::GetQuotaRoot& g) {
   auto u = usage(ctx);
-  if (!u) return from_error(c.tag, u.error());
+  if (!u) return from_error(tag, u.error());
+  // §4.1.2: the mailbox need not exist (which root would a new one get?).
+  auto name = stored_name(ctx, g.mailbox);
+  if (!name) return tagged_no(tag, "invalid mailbox name", "CANNOT");
   Reply r;
-  if (c.name == "GETQUOTAROOT") {
-    // §4.1.2: the mailbox need not exist (which root would a new one get?).
-    auto& g = std::get<cmd::GetQuotaRoot>(c.args);
-    auto name = stored_name(ctx, g.mailbox);
-    if (!name) return tagged_no(c.tag, "invalid mailbox name", "CANNOT");
-    r.out = "* QUOTAROOT ";
-    append_astring(r.out, wire_name(ctx, *name), ctx.utf8_names());
-    if (u->limited()) r.out += " \"\"\r\n" + quota_response(*u);
-    else r.out += "\r\n";  // no root: the address has no limit
-    append_updates(ctx, r, true);
-    append_tagged(r, c.tag, "OK", "GETQUOTAROOT completed");
-    return r;
-  }
-  auto& g = std::get<cmd::GetQuota>(c.args);
-  if (!g.root.empty() || !u->limited()) return tagged_no(c.tag, "no such quota root", "NONEXISTENT");
-  r.out = quota_response(*u);
+  r.out = "* QUOTAROOT ";
+  append_astring(r.out, wire_name(ctx, *name), ctx.utf8_names());
+  if (u->limited()) r.out += " \"\"\r\n" + quota_response(*u);
+  else r.out += "\r\n";  // no root: the address has no limit
   append_updates(ctx, r, true);
-  append_tagged(r, c.tag, "OK", "GETQUOTA completed");
+  append_tagged(r, tag, "OK", "GETQUOTAROOT completed");
   return r;
 }
 
-Reply cmd_setquota(Context& ctx, Command& c) {
-  auto& s = std::get<cmd::SetQuota>(c.args);
+Reply handle(Context& ctx, const std::string& tag, cmd::GetQuota& g) {
+  auto u = usage(ctx);
+  if (!u) return from_error(tag, u.error());
+  if (!g.root.empty() || !u->limited()) return tagged_no(tag, "no such quota root", "NONEXISTENT");
+  Reply r;
+  r.out = quota_response(*u);
+  append_updates(ctx, r, true);
+  append_tagged(r, tag, "OK", "GETQUOTA completed");
+  return r;
+}
+
+Reply handle(Context& ctx, const std::string& tag, cmd::SetQuota& s) {
   Reply r;
   // §4.1.3 allows the current limits beside the refusal.
   if (s.root.empty())
     if (auto u = usage(ctx); u && u->limited()) r.out = quota_response(*u);
-  append_tagged(r, c.tag, "NO", "quotas are set by the administrator of the address", "NOPERM");
+  append_tagged(r, tag, "NO", "quotas are set by the administrator of the address", "NOPERM");
   return r;
 }
 

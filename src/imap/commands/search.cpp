@@ -35,12 +35,11 @@ Result<std::unordered_map<std::uint32_t, store::Message>> folder_messages(Contex
 
 }  // namespace
 
-Reply cmd_search(Context& ctx, Command& c) {
-  auto& s = std::get<cmd::Search>(c.args);
-  if (!charset_ok(s.args.charset)) return tagged_no(c.tag, "unsupported charset", "BADCHARSET (US-ASCII UTF-8)");
+Reply handle(Context& ctx, const std::string& tag, cmd::Search& s) {
+  if (!charset_ok(s.args.charset)) return tagged_no(tag, "unsupported charset", "BADCHARSET (US-ASCII UTF-8)");
   std::string enabled = uses_modseq(s.args.key) ? enable_condstore(ctx) : std::string();  // RFC 7162 §3.1
   auto found = run_search(ctx, s.args.key);
-  if (!found) return from_error(c.tag, found.error());
+  if (!found) return from_error(tag, found.error());
   Reply r;
   unsigned ret = s.args.returns;
   // IMAP4rev2 answers every SEARCH with ESEARCH (RFC 9051 §6.4.4).
@@ -73,7 +72,7 @@ Reply cmd_search(Context& ctx, Command& c) {
     if (highest) r.out += fmt::format(" (MODSEQ {})", highest);
     r.out += "\r\n";
   } else if (ret != static_cast<unsigned>(SearchReturn::save)) {
-    r.out = enabled + fmt::format("* ESEARCH (TAG \"{}\")", c.tag);
+    r.out = enabled + fmt::format("* ESEARCH (TAG \"{}\")", tag);
     if (s.uid) r.out += " UID";
     if (!numbers.empty()) {
       if (has(ret, SearchReturn::min)) r.out += fmt::format(" MIN {}", numbers.front());
@@ -87,16 +86,15 @@ Reply cmd_search(Context& ctx, Command& c) {
     r.out = std::move(enabled);  // SAVE alone: no result, the enabling still said
   }
   append_updates(ctx, r, s.uid);
-  append_tagged(r, c.tag, "OK", "SEARCH completed");
+  append_tagged(r, tag, "OK", "SEARCH completed");
   return r;
 }
 
-Reply cmd_sort(Context& ctx, Command& c) {
-  auto& s = std::get<cmd::Sort>(c.args);
+Reply handle(Context& ctx, const std::string& tag, cmd::Sort& s) {
   if (s.charset != "UTF-8" && s.charset != "US-ASCII")
-    return tagged_no(c.tag, "unsupported charset", "BADCHARSET (US-ASCII UTF-8)");
+    return tagged_no(tag, "unsupported charset", "BADCHARSET (US-ASCII UTF-8)");
   auto found = run_search(ctx, s.search.key);
-  if (!found) return from_error(c.tag, found.error());
+  if (!found) return from_error(tag, found.error());
   struct Row {
     std::uint32_t seq, uid;
     const store::Message* m;
@@ -111,7 +109,7 @@ Reply cmd_sort(Context& ctx, Command& c) {
   bool by_subject = uses({SortKey::subject});
   bool by_address = uses({SortKey::from, SortKey::to, SortKey::cc, SortKey::display_from, SortKey::display_to});
   auto messages = folder_messages(ctx);
-  if (!messages) return from_error(c.tag, messages.error());
+  if (!messages) return from_error(tag, messages.error());
   FolderHeadlines headlines(ctx);
   std::vector<Row> rows;
   for (auto& [seq, uid] : *found) {
@@ -121,7 +119,7 @@ Reply cmd_sort(Context& ctx, Command& c) {
     if (by_subject) row.subject = subject_sort_key(row.info->subject);
     if (by_address) {
       auto blob = ctx.deps.store.blob_info(it->second.blob_id);
-      if (!blob) return from_error(c.tag, blob.error());
+      if (!blob) return from_error(tag, blob.error());
       row.addresses = address_sort_keys(blob->envelope_json);
     }
     rows.push_back(std::move(row));
@@ -161,7 +159,7 @@ Reply cmd_sort(Context& ctx, Command& c) {
   for (auto& row : rows) r.out += fmt::format(" {}", s.uid ? row.uid : row.seq);
   r.out += "\r\n";
   append_updates(ctx, r, s.uid);
-  append_tagged(r, c.tag, "OK", "SORT completed");
+  append_tagged(r, tag, "OK", "SORT completed");
   return r;
 }
 
@@ -169,16 +167,15 @@ Reply cmd_sort(Context& ctx, Command& c) {
 
 namespace estafeta::imap {
 
-Reply cmd_thread(Context& ctx, Command& c) {
-  auto& t = std::get<cmd::Thread>(c.args);
+Reply handle(Context& ctx, const std::string& tag, cmd::Thread& t) {
   if (t.algorithm != "REFERENCES" && t.algorithm != "ORDEREDSUBJECT")
-    return tagged_no(c.tag, "unsupported threading algorithm", "CANNOT");
+    return tagged_no(tag, "unsupported threading algorithm", "CANNOT");
   if (t.charset != "UTF-8" && t.charset != "US-ASCII")
-    return tagged_no(c.tag, "unsupported charset", "BADCHARSET (US-ASCII UTF-8)");
+    return tagged_no(tag, "unsupported charset", "BADCHARSET (US-ASCII UTF-8)");
   auto found = run_search(ctx, t.search.key);
-  if (!found) return from_error(c.tag, found.error());
+  if (!found) return from_error(tag, found.error());
   auto rows = folder_messages(ctx);
-  if (!rows) return from_error(c.tag, rows.error());
+  if (!rows) return from_error(tag, rows.error());
   FolderHeadlines headlines(ctx);
   std::vector<ThreadMessage> messages;
   for (auto& [seq, uid] : *found) {
@@ -212,7 +209,7 @@ Reply cmd_thread(Context& ctx, Command& c) {
   if (r.out.back() == ' ') r.out.pop_back();
   r.out += "\r\n";
   append_updates(ctx, r, t.uid);
-  append_tagged(r, c.tag, "OK", "THREAD completed");
+  append_tagged(r, tag, "OK", "THREAD completed");
   return r;
 }
 

@@ -191,10 +191,24 @@ using Args = std::variant<cmd::Capability, cmd::Noop, cmd::Logout, cmd::StartTls
                           cmd::Expunge, cmd::Search, cmd::Fetch, cmd::Store, cmd::Copy, cmd::Id, cmd::GetQuota,
                           cmd::GetQuotaRoot, cmd::SetQuota, cmd::Sort, cmd::Thread>;
 
+// The states of a connection (RFC 9051 §3).
+enum class State { not_authenticated, authenticated, selected, logout };
+
+// The states a command is allowed in (RFC 9051 §6): bits of State.
+enum StateSet : unsigned {
+  kNotAuthenticated = 1u << static_cast<unsigned>(State::not_authenticated),
+  kAuthenticated = 1u << static_cast<unsigned>(State::authenticated),
+  kSelected = 1u << static_cast<unsigned>(State::selected),
+  kAnyState = kNotAuthenticated | kAuthenticated | kSelected,
+  kAfterLogin = kAuthenticated | kSelected,
+};
+
 struct Command {
   std::string tag;
   std::string name;  // upper-cased, "UID FETCH" for UID commands
-  Args args;
+  Args args;         // its type says which handler runs it
+  StateSet allowed = kAnyState;
+  bool allowed_in(State s) const { return allowed & (1u << static_cast<unsigned>(s)); }
 };
 
 }  // namespace estafeta::imap

@@ -452,35 +452,60 @@ Result<Args> thread(Reader& r, bool uid) {
 Result<Args> p_thread(Reader& r) { return thread(r, false); }
 Result<Args> p_uid_thread(Reader& r) { return thread(r, true); }
 
+// The command table (RFC 9051 §6 and the extensions' sections): a name,
+// its argument grammar, the states it is allowed in. The handler is found
+// by the type the grammar produces (imap/commands/commands.hpp), so a
+// command is declared here once; the compiler refuses an Args type that has
+// no handler.
 struct Entry {
   const char* name;
   ParseFn parse;
+  StateSet allowed;
 };
 
 constexpr Entry kCommands[] = {
-    {"CAPABILITY", none<cmd::Capability>}, {"NOOP", none<cmd::Noop>},
-    {"LOGOUT", none<cmd::Logout>},         {"STARTTLS", none<cmd::StartTls>},
-    {"AUTHENTICATE", p_authenticate},      {"LOGIN", p_login},
-    {"ENABLE", p_enable},                  {"SELECT", p_select},
-    {"EXAMINE", p_examine},                {"CREATE", p_create},
-    {"DELETE", p_delete},                  {"RENAME", p_rename},
-    {"SUBSCRIBE", p_subscribe},            {"UNSUBSCRIBE", p_unsubscribe},
-    {"LIST", p_list},                      {"LSUB", p_lsub},
-    {"NAMESPACE", none<cmd::Namespace>},   {"STATUS", p_status},
-    {"APPEND", p_append},                  {"IDLE", none<cmd::Idle>},
-    {"CHECK", none<cmd::Check>},           {"CLOSE", none<cmd::Close>},
-    {"UNSELECT", none<cmd::Unselect>},     {"EXPUNGE", p_expunge},
-    {"SEARCH", p_search},                  {"FETCH", p_fetch},
-    {"STORE", p_store},                    {"COPY", p_copy},
-    {"MOVE", p_move},                      {"ID", p_id},
-    {"GETQUOTA", p_getquota},              {"GETQUOTAROOT", p_getquotaroot},
-    {"SETQUOTA", p_setquota},
-    {"SORT", p_sort},                      {"THREAD", p_thread},
+    {"CAPABILITY", none<cmd::Capability>, kAnyState},
+    {"NOOP", none<cmd::Noop>, kAnyState},
+    {"LOGOUT", none<cmd::Logout>, kAnyState},
+    {"ID", p_id, kAnyState},                                // RFC 2971
+    {"STARTTLS", none<cmd::StartTls>, kNotAuthenticated},
+    {"AUTHENTICATE", p_authenticate, kNotAuthenticated},
+    {"LOGIN", p_login, kNotAuthenticated},
+    {"ENABLE", p_enable, kAuthenticated},                   // RFC 5161 §3.1: not once selected
+    {"SELECT", p_select, kAfterLogin},
+    {"EXAMINE", p_examine, kAfterLogin},
+    {"CREATE", p_create, kAfterLogin},
+    {"DELETE", p_delete, kAfterLogin},
+    {"RENAME", p_rename, kAfterLogin},
+    {"SUBSCRIBE", p_subscribe, kAfterLogin},
+    {"UNSUBSCRIBE", p_unsubscribe, kAfterLogin},
+    {"LIST", p_list, kAfterLogin},
+    {"LSUB", p_lsub, kAfterLogin},
+    {"NAMESPACE", none<cmd::Namespace>, kAfterLogin},
+    {"STATUS", p_status, kAfterLogin},
+    {"APPEND", p_append, kAfterLogin},
+    {"IDLE", none<cmd::Idle>, kAfterLogin},                 // RFC 2177
+    {"GETQUOTA", p_getquota, kAfterLogin},                  // RFC 9208
+    {"GETQUOTAROOT", p_getquotaroot, kAfterLogin},
+    {"SETQUOTA", p_setquota, kAfterLogin},
+    {"CHECK", none<cmd::Check>, kSelected},
+    {"CLOSE", none<cmd::Close>, kSelected},
+    {"UNSELECT", none<cmd::Unselect>, kSelected},           // RFC 3691
+    {"EXPUNGE", p_expunge, kSelected},
+    {"SEARCH", p_search, kSelected},
+    {"FETCH", p_fetch, kSelected},
+    {"STORE", p_store, kSelected},
+    {"COPY", p_copy, kSelected},
+    {"MOVE", p_move, kSelected},                            // RFC 6851
+    {"SORT", p_sort, kSelected},                            // RFC 5256
+    {"THREAD", p_thread, kSelected},
 };
 
+// After "UID " (RFC 9051 §6.4.9; UID EXPUNGE: RFC 4315 §2.1).
 constexpr Entry kUidCommands[] = {
-    {"FETCH", p_uid_fetch}, {"SEARCH", p_uid_search}, {"STORE", p_uid_store}, {"COPY", p_uid_copy},
-    {"MOVE", p_uid_move},   {"EXPUNGE", p_uid_expunge}, {"SORT", p_uid_sort}, {"THREAD", p_uid_thread},
+    {"FETCH", p_uid_fetch, kSelected},     {"SEARCH", p_uid_search, kSelected}, {"STORE", p_uid_store, kSelected},
+    {"COPY", p_uid_copy, kSelected},       {"MOVE", p_uid_move, kSelected},     {"EXPUNGE", p_uid_expunge, kSelected},
+    {"SORT", p_uid_sort, kSelected},       {"THREAD", p_uid_thread, kSelected},
 };
 
 }  // namespace
@@ -516,6 +541,7 @@ std::expected<Command, ParseFailure> parse_command(std::string_view text, const 
   if (!args) return failure(args.error());
   if (auto end = r.end(); !end) return failure(end.error());
   c.args = std::move(*args);
+  c.allowed = found->allowed;
   return c;
 }
 

@@ -37,6 +37,26 @@ TEST(Parser, SimpleCommands) {
   as<cmd::Unselect>(ok("x UNSELECT\r\n"));
 }
 
+// RFC 9051 §6 (and RFC 5161 §3.1 for ENABLE): each command comes with the
+// states it is allowed in.
+TEST(Parser, CommandsCarryTheirStates) {
+  auto capability = ok("a CAPABILITY\r\n");
+  EXPECT_TRUE(capability.allowed_in(State::not_authenticated));
+  EXPECT_TRUE(capability.allowed_in(State::selected));
+  auto login = ok("a LOGIN u p\r\n");
+  EXPECT_TRUE(login.allowed_in(State::not_authenticated));
+  EXPECT_FALSE(login.allowed_in(State::authenticated));
+  auto enable = ok("a ENABLE CONDSTORE\r\n");
+  EXPECT_TRUE(enable.allowed_in(State::authenticated));
+  EXPECT_FALSE(enable.allowed_in(State::selected));
+  auto select = ok("a EXAMINE INBOX\r\n");
+  EXPECT_FALSE(select.allowed_in(State::not_authenticated));
+  EXPECT_TRUE(select.allowed_in(State::selected));
+  auto fetch = ok("a UID FETCH 1 FLAGS\r\n");
+  EXPECT_EQ(fetch.allowed, kSelected);
+  EXPECT_FALSE(fetch.allowed_in(State::logout));
+}
+
 TEST(Parser, Login) {
   auto l = as<cmd::Login>(ok("a LOGIN fred \"pass \\\"word\\\\\"\r\n"));
   EXPECT_EQ(l.user, "fred");
