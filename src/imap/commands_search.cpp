@@ -122,7 +122,7 @@ Reply cmd_sort(Context& ctx, Command& c) {
     if (by_address) {
       auto blob = ctx.services.store->blob_info(it->second.blob_id);
       if (!blob) return from_error(c.tag, blob.error());
-      row.addresses = address_sort_keys(blob->envelope_json);
+      row.addresses = address_sort_keys(blob->structure.envelope);
     }
     rows.push_back(std::move(row));
   }
