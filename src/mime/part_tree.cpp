@@ -198,7 +198,7 @@ class TreeBuilder {
       } else {
         parse_children(part, b->value, depth, budget_end);
         if (part.parts.empty()) set_plain_text(part);
-        else part.transfer_encoding = "7bit";  // the only one a multipart may have (RFC 2045 §6.4)
+        else part.transfer_encoding = "7bit";  // an identity one (RFC 2045 §6.4), not kept
       }
     } else if (part.type == "message" && (part.subtype == "rfc822" || part.subtype == "global")) {
       const std::string& e = part.transfer_encoding;

@@ -92,7 +92,7 @@ struct Part {
   std::vector<Param> params;                // of Content-Type
   std::optional<std::string> content_id;    // Content-ID, raw
   std::optional<std::string> description;   // Content-Description, raw
-  std::string transfer_encoding = "7bit";   // Content-Transfer-Encoding; "7bit" for a multipart
+  std::string transfer_encoding = "7bit";   // Content-Transfer-Encoding; a multipart's is not kept: "7bit"
   std::optional<std::string> md5;           // Content-MD5, raw
   std::optional<Disposition> disposition;   // when the field is present with a type
   std::vector<std::string> language;        // Content-Language tags; empty when absent

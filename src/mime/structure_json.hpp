@@ -1,8 +1,9 @@
 // The stored form of a message's structure (structure.hpp): JSON text, one
 // document for the envelope and one for the root part, as the store keeps
 // them in two columns. This file and structure_json.cpp are the only code
-// that knows the format; it is the one every release has written, so rows
-// of older databases read back unchanged.
+// that knows the format. It is the format rows already written have (the
+// writer produces the same bytes for the same message), so existing
+// databases read back unchanged.
 //
 // Envelope: {"date":S,"subject":S,"from":A,"sender":A,"reply_to":A,"to":A,
 //   "cc":A,"bcc":A,"in_reply_to":S,"message_id":S}, S a string or null, A
