@@ -25,11 +25,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (list.size() > value.size() + 1) std::abort();
   int open_groups = 0;
   for (const Address& a : list) {
-    for (const auto* part : {&a.name, &a.adl, &a.mailbox, &a.host})
+    for (const auto* part : {&a.name, &a.route, &a.mailbox, &a.host})
       if (*part && !is_valid_utf8(**part)) std::abort();
     if (a.is_mailbox() && a.addr_spec().find_first_of("\r\n") != std::string::npos) std::abort();
     if (!a.host && a.mailbox) ++open_groups;
-    if (!a.host && !a.mailbox && !a.name && !a.adl && --open_groups < 0) std::abort();
+    if (!a.host && !a.mailbox && !a.name && !a.route && --open_groups < 0) std::abort();
   }
   return 0;
 }

@@ -4,26 +4,25 @@
 
 namespace estafeta::delivery {
 
-store::BlobInfo blob_info_from(const mime::ParsedMessage& p, std::string hash, std::uint64_t size) {
+store::BlobInfo blob_info_from(mime::ParsedMessage p, std::string hash, std::uint64_t size) {
   store::BlobInfo b;
   b.hash = std::move(hash);
   b.size = size;
-  b.envelope_json = p.envelope_json;
-  b.bodystructure_json = p.bodystructure_json;
-  b.subject = p.summary.subject;
-  b.from_name = p.summary.from_name;
-  b.from_address = p.summary.from_address;
+  b.structure = std::move(p.structure);
+  b.subject = std::move(p.summary.subject);
+  b.from_name = std::move(p.summary.from_name);
+  b.from_address = std::move(p.summary.from_address);
   for (auto& to : p.summary.to) {
     if (!b.to.empty()) b.to += ", ";
     b.to += to;
   }
   b.date = p.summary.date;
-  b.message_id = p.summary.message_id;
+  b.message_id = std::move(p.summary.message_id);
   b.has_attachments = p.summary.has_attachments;
-  b.preview = p.summary.preview;
-  b.text_headers = p.text.headers;
-  b.text_body = p.text.body;
-  b.text_attachments = p.text.attachments;
+  b.preview = std::move(p.summary.preview);
+  b.text_headers = std::move(p.text.headers);
+  b.text_body = std::move(p.text.body);
+  b.text_attachments = std::move(p.text.attachments);
   return b;
 }
 
@@ -45,7 +44,7 @@ Result<store::Accepted> Deliverer::accept(std::string_view bytes, const std::vec
   // Small messages go into the database with their rows; others into a file first.
   bool small = !bytes.empty() && bytes.size() <= store::BlobStore::kInlineLimit;
   auto hash = small ? store::BlobStore::hash_of(bytes) : TRY(m_blobs.put(bytes));
-  auto info = blob_info_from(parsed, hash, bytes.size());
+  auto info = blob_info_from(std::move(parsed), hash, bytes.size());
   if (small) info.inline_bytes = bytes;
   auto accepted = TRY(m_store.accept_message(info, local, outbound, trace));
   announce(accepted.local);

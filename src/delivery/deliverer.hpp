@@ -55,6 +55,6 @@ class Deliverer {
 };
 
 // What the store keeps of a parsed message (pure; exposed for tests).
-store::BlobInfo blob_info_from(const mime::ParsedMessage& parsed, std::string hash, std::uint64_t size);
+store::BlobInfo blob_info_from(mime::ParsedMessage parsed, std::string hash, std::uint64_t size);
 
 }  // namespace estafeta::delivery

@@ -68,8 +68,8 @@ TEST_F(DelivererTest, StoresIndexesAndNotifies) {
   EXPECT_EQ(info.subject, "Hello 1");
   EXPECT_EQ(info.from_address, "ana@example.org");
   EXPECT_EQ(info.message_id, "m1@example.org");
-  EXPECT_NE(info.envelope_json.find("Hello 1"), std::string::npos);
-  EXPECT_NE(info.bodystructure_json.find("plain"), std::string::npos);
+  EXPECT_EQ(info.structure.envelope.subject, "Hello 1");
+  EXPECT_EQ(info.structure.root.subtype, "plain");
   EXPECT_EQ(m_store->search_text(inbox, "pelícano", store::TextScope::whole).value(), std::vector<std::uint32_t>{(*r)[0].uid});
 }
 

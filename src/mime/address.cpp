@@ -163,7 +163,7 @@ class Parser {
     if (local.empty() && host.empty() && name.empty()) return;
     Address a;
     if (!name.empty()) a.name = std::move(name);
-    a.adl = std::move(adl);
+    a.route = std::move(adl);
     a.mailbox = std::move(local);
     a.host = std::move(host);
     m_out.push_back(std::move(a));
@@ -239,12 +239,6 @@ class Parser {
 };
 
 }  // namespace
-
-std::string Address::addr_spec() const {
-  std::string out = mailbox.value_or("");
-  if (host && !host->empty()) out += "@" + *host;
-  return out;
-}
 
 std::vector<Address> parse_address_list(std::string_view value) {
   return Parser(tokenize(value)).parse_list();

@@ -1,5 +1,5 @@
 // RFC 5322 §3.4 address lists (with §4.4 obsolete routes), parsed into the
-// four parts an IMAP ENVELOPE address has (RFC 9051 §7.5.2), names left
+// parts an envelope keeps of each (name, route, mailbox, host), names left
 // undecoded. Lenient: whatever cannot be parsed is skipped, never an error.
 #pragma once
 
@@ -8,20 +8,12 @@
 #include <string_view>
 #include <vector>
 
+#include "mime/structure.hpp"
+
 namespace estafeta::mime::detail {
 
-struct Address {
-  // A mailbox has a mailbox and a host ("" when the address has no domain).
-  // Group start: mailbox = group name, host = nullopt. Group end: all nullopt.
-  std::optional<std::string> name;     // display name, unquoted, encoded words kept
-  std::optional<std::string> adl;      // obsolete source route, "@a,@b"
-  std::optional<std::string> mailbox;  // local part (quoted form kept)
-  std::optional<std::string> host;     // domain
-
-  bool is_mailbox() const { return host.has_value(); }
-  // "local@domain", or just the local part when there is no domain.
-  std::string addr_spec() const;
-};
+// Address is mime::Address (structure.hpp): what the envelope keeps.
+using Address = mime::Address;
 
 // Parses an unfolded header value (To, From, …) that is valid UTF-8.
 std::vector<Address> parse_address_list(std::string_view value);

@@ -1,19 +1,17 @@
-// parse_message: the MIME module's entry point. Builds the part tree with
-// offsets (structure.cpp), then the ENVELOPE and BODYSTRUCTURE JSON
-// (RFC 9051 §7.5.2) and the decoded summary and search text.
+// parse_message: the MIME module's entry point. Builds the message's
+// structure, its envelopes and part tree with offsets (part_tree.cpp), then
+// the decoded summary and search text.
 //
 // Security: the only hard failure is Limits::max_size; everything else is
 // bounded by Limits and recovered, never reported as an error.
 #include <gmime/gmime.h>
 
 #include <mutex>
-#include <nlohmann/json.hpp>
 
 #include "mime/decode.hpp"
 #include "mime/header.hpp"
-#include "mime/json.hpp"
 #include "mime/parsed_message.hpp"
-#include "mime/structure.hpp"
+#include "mime/part_tree.hpp"
 #include "mime/summary.hpp"
 
 namespace estafeta::mime {
@@ -30,18 +28,16 @@ Result<ParsedMessage> parse_message(std::string_view raw, const Limits& limits) 
   }
   init();  // cheap after the first call; keeps a forgotten init() from crashing
   const detail::ParserOptionsPtr options = detail::make_parser_options();
-  const detail::Part root = detail::build_tree(raw, limits, options.get());
+  detail::PartTree tree = detail::build_tree(raw, limits, options.get());
 
-  constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
   ParsedMessage out;
-  out.envelope_json = detail::envelope_json(root.fields).dump(-1, ' ', false, kReplace);
-  out.bodystructure_json = detail::bodystructure_json(root).dump(-1, ' ', false, kReplace);
-  detail::summarize(raw, root, limits, out.summary, out.text);
+  detail::summarize(raw, tree.header, tree.message.root, limits, out.summary, out.text);
+  out.structure = std::move(tree.message);
   return out;
 }
 
 std::size_t top_level_body_start(std::string_view raw) {
-  // As Structure::parse_part reads the root part (structure.cpp).
+  // As TreeBuilder::parse_part reads the root part (part_tree.cpp).
   return detail::scan_header(raw, 0, raw.size()).body_start;
 }
 

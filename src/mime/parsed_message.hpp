@@ -3,9 +3,9 @@
 // `parse_message` reads the raw RFC 5322 bytes (our own boundary scanner for
 // exact offsets, GMime for field values, charsets and transfer encodings)
 // and returns:
-//  - the IMAP ENVELOPE fields as JSON (raw header strings, RFC 9051 §7.5.2),
-//  - the MIME body structure as JSON with each part's byte offsets in the raw
-//    message, so BODY[section] and BODYSTRUCTURE never re-parse the message,
+//  - the message's structure (structure.hpp): its envelope (raw header
+//    strings) and its MIME part tree with each part's byte offsets in the
+//    raw message, so no protocol has to parse the message again,
 //  - decoded text for the full-text index and for message lists.
 // It never fails on malformed MIME: broken input yields the best structure
 // that can be recovered (as every real MUA does); only max_size is an error.
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "mime/structure.hpp"
 
 namespace estafeta::mime {
 
@@ -52,55 +53,24 @@ struct SearchText {
 };
 
 struct ParsedMessage {
-  std::string envelope_json;       // see docs below
-  std::string bodystructure_json;  // see docs below
+  MessageStructure structure;  // see docs below
   Summary summary;
   SearchText text;
 };
 
-// envelope_json: {"date":S,"subject":S,"from":A,"sender":A,"reply_to":A,"to":A,
-//   "cc":A,"bcc":A,"in_reply_to":S,"message_id":S} where S is a raw header
-//   string or null, A is null or a list of {"name":S,"adl":S,"mailbox":S,"host":S}
-//   with RFC 9051 group syntax ({"mailbox":"group",host:null} … {mailbox:null,host:null}).
-//   Sender and Reply-To default to From as RFC 9051 §7.5.2 requires.
-//   Raw means: the first field of that name, unfolded, trimmed, encoded words
-//   left for the client; 8-bit bytes that are not UTF-8 are read as
-//   windows-1252 so the JSON stays valid UTF-8. Names are unquoted; a
-//   mailbox without a domain has host "" (null would read as a group marker);
-//   "user@host (Name)" yields name "Name". A is null when nothing parses.
+// structure: see structure.hpp. Envelope strings are raw header values:
+//   encoded words are left for the client; 8-bit bytes that are not UTF-8
+//   are read as windows-1252 so every string is valid UTF-8. Names are
+//   unquoted; a mailbox without a domain has host "" (nullopt would read as
+//   a group marker); "user@host (Name)" yields name "Name".
 //
-// bodystructure_json, one object per part:
-//   {"type":"text","subtype":"plain","params":[["charset","utf-8"],…],
-//    "id":S,"description":S,"encoding":"7bit","size":N,"lines":N (text/* and message/rfc822),
-//    "md5":S,"disposition":null|{"type":"attachment","params":[[k,v],…]},
-//    "language":null|[S…],"location":S,
-//    "header_start":N,"body_start":N,"body_end":N,   // byte offsets in the raw message
-//    "parts":[…] (multipart/*), "message":{"envelope":{…},"body":{…}} (message/rfc822)}
-//   For multipart the type is "multipart" and size/lines/encoding are absent.
-//
-//   Offsets: BODY[n] = raw[body_start, body_end), BODY[n.MIME] =
-//   raw[header_start, body_start); the line break before a boundary
-//   delimiter is not part of the body (RFC 2046 §5.1.1). The root object is
-//   the message itself (header_start 0). For message/rfc822, "body" is the
-//   encapsulated message: its header_start is the part's body_start, so its
-//   MIME range is BODY[n.HEADER] and its body range BODY[n.TEXT].
-//   size = body_end - body_start; lines counts line breaks, plus one for a
-//   final line without one.
-//
-//   Values: type, subtype, encoding, disposition type and parameter names
-//   are lower-case; parameter values are decoded to UTF-8 (RFC 2231
-//   continuations and charsets, RFC 2047 words); text/* without a charset
-//   gets ["charset","us-ascii"]. A missing or unparsable Content-Type, and a
-//   multipart without a boundary or without any part, read as text/plain;
-//   charset=us-ascii (RFC 2045 §5.2); multipart/digest parts default to
-//   message/rfc822.
-//
-//   Limits: a part that is not descended into is reported as
-//   application/octet-stream with "opaque":true and no parameters — a
-//   multipart or message/rfc822 nested deeper than max_depth, a
-//   message/rfc822 with a base64 or quoted-printable encoding, and, when
-//   max_parts is reached, the remaining parts of a multipart taken together
-//   (that one has no header: header_start == body_start).
+//   Limits: a part that is not descended into is opaque (structure.hpp):
+//   reported as application/octet-stream without parameters — a multipart
+//   or message/rfc822 nested deeper than max_depth, a message/rfc822 with a
+//   base64 or quoted-printable encoding, and, when max_parts is reached,
+//   the remaining parts of a multipart taken together (that one has no
+//   header: header_start == body_start). The tree never holds more than
+//   max(1, max_parts) parts.
 //
 // summary: from_name and the addresses come from the first From mailbox;
 //   references has its whitespace runs collapsed to single spaces.
@@ -121,10 +91,10 @@ Result<ParsedMessage> parse_message(std::string_view raw, const Limits& limits =
 
 // Where the top-level body starts in `raw` (after the header's blank line,
 // or where a lenient reading ends the header): the root part's body_start
-// in bodystructure_json, found without parsing the rest.
+// in the structure, found without parsing the rest.
 std::size_t top_level_body_start(std::string_view raw);
 
-// Unstructured header text (a Subject, a display name from envelope_json)
+// Unstructured header text (a Subject, a display name of the envelope)
 // → UTF-8, RFC 2047 encoded words decoded as summary.subject is.
 std::string decode_header_text(std::string_view text);
 

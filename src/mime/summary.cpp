@@ -54,23 +54,23 @@ std::string decoded_addresses(const std::vector<Address>& list) {
 }
 
 bool is_attachment(const Part& p) {
-  if (p.kind == Part::Kind::multipart) return false;
-  if (p.disposition == "attachment") return true;
+  if (p.is_multipart()) return false;
+  if (p.disposition_type() == "attachment") return true;
   if (p.filename().empty()) return false;
-  const bool inline_text = p.type == "text" && (!p.disposition || *p.disposition == "inline");
+  const bool inline_text = p.type == "text" && (!p.disposition || p.disposition->type == "inline");
   return !inline_text;
 }
 
 template <class F>
 void for_each_part(const Part& p, const F& f) {
   f(p);
-  for (const Part& c : p.children) for_each_part(c, f);
-  if (p.message) for_each_part(*p.message, f);
+  for (const Part& c : p.parts) for_each_part(c, f);
+  if (p.message) for_each_part(p.message->root, f);
 }
 
 bool is_body_text(const Part& p) {
-  return p.kind == Part::Kind::leaf && !p.opaque && p.type == "text" &&
-         (p.subtype == "plain" || p.subtype == "html") && p.disposition != "attachment";
+  return p.parts.empty() && !p.message && !p.opaque && p.type == "text" &&
+         (p.subtype == "plain" || p.subtype == "html") && p.disposition_type() != "attachment";
 }
 
 bool contains_plain(const Part& p) {
@@ -80,18 +80,18 @@ bool contains_plain(const Part& p) {
 }
 
 void collect_text_parts(const Part& p, std::vector<const Part*>& out) {
-  if (p.kind == Part::Kind::message) {
-    collect_text_parts(*p.message, out);
-  } else if (p.kind == Part::Kind::multipart && p.subtype == "alternative") {
-    const Part* pick = &p.children.back();
-    for (const Part& c : p.children)
+  if (p.message) {
+    collect_text_parts(p.message->root, out);
+  } else if (!p.parts.empty() && p.subtype == "alternative") {
+    const Part* pick = &p.parts.back();
+    for (const Part& c : p.parts)
       if (contains_plain(c)) {
         pick = &c;
         break;
       }
     collect_text_parts(*pick, out);
-  } else if (p.kind == Part::Kind::multipart) {
-    for (const Part& c : p.children) collect_text_parts(c, out);
+  } else if (!p.parts.empty()) {
+    for (const Part& c : p.parts) collect_text_parts(c, out);
   } else if (is_body_text(p)) {
     out.push_back(&p);
   }
@@ -103,7 +103,7 @@ std::string part_text(std::string_view raw, const Part& p, std::size_t budget) {
   // Charsets and markup shrink text; decode a few times the budget.
   const std::size_t cap = budget > SIZE_MAX / 8 ? SIZE_MAX : budget * (html ? 4 : 2) + 16;
   const std::string decoded =
-      transfer_decode(raw.substr(p.body_start, p.body_end - p.body_start), p.encoding, cap);
+      transfer_decode(raw.substr(p.body_start, p.size()), p.transfer_encoding, cap);
   const Param* charset = p.param("charset");
   std::string text = charset_to_utf8(decoded, charset ? charset->value : "");
   if (html) text = html_to_text(text);
@@ -114,8 +114,8 @@ std::string part_text(std::string_view raw, const Part& p, std::size_t budget) {
 
 }  // namespace
 
-void summarize(std::string_view raw, const Part& root, const Limits& limits, Summary& summary, SearchText& text) {
-  const std::vector<HeaderField>& fields = root.fields;
+void summarize(std::string_view raw, const std::vector<HeaderField>& fields, const Part& root, const Limits& limits,
+               Summary& summary, SearchText& text) {
   summary.subject = decode_header_text(field_text(fields, "Subject"));
 
   std::string headers = summary.subject;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "mime/parsed_message.hpp"
+#include "mime/structure_json.hpp"
 
 namespace estafeta::mime::testing {
 
@@ -23,8 +24,8 @@ inline std::string crlf(std::string_view s) {
 
 struct Parsed {
   ParsedMessage msg;
-  nlohmann::json body;      // bodystructure_json parsed
-  nlohmann::json envelope;  // envelope_json parsed
+  nlohmann::json body;      // the stored form of msg.structure.root, parsed
+  nlohmann::json envelope;  // the stored form of msg.structure.envelope, parsed
 };
 
 inline Parsed parse_ok(std::string_view raw, const Limits& limits = {}) {
@@ -32,8 +33,8 @@ inline Parsed parse_ok(std::string_view raw, const Limits& limits = {}) {
   EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message);
   if (!r) return {};
   Parsed p{std::move(*r), {}, {}};
-  p.body = nlohmann::json::parse(p.msg.bodystructure_json);
-  p.envelope = nlohmann::json::parse(p.msg.envelope_json);
+  p.body = nlohmann::json::parse(part_to_json(p.msg.structure.root));
+  p.envelope = nlohmann::json::parse(envelope_to_json(p.msg.structure.envelope));
   return p;
 }
 

@@ -50,8 +50,6 @@ class ChangesTest : public ::testing::Test {
     BlobInfo b;
     b.hash = hash;
     b.size = 100 + hash.size();
-    b.envelope_json = "{}";
-    b.bodystructure_json = "{}";
     b.text_headers = "Subject " + hash;
     b.text_body = "body of " + hash;
     return b;

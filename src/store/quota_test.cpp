@@ -35,8 +35,6 @@ class QuotaStoreTest : public ::testing::Test {
     BlobInfo b;
     b.hash = hash;
     b.size = size;
-    b.envelope_json = "{}";
-    b.bodystructure_json = "{}";
     return b;
   }
   MailboxRef box(Id address_id, const std::string& name) { return s().find_mailbox(address_id, name).value().ref(); }

@@ -54,8 +54,6 @@ class StoreTest : public ::testing::Test {
     BlobInfo b;
     b.hash = hash;
     b.size = 100;
-    b.envelope_json = "{}";
-    b.bodystructure_json = "{}";
     b.subject = "Subject " + hash;
     b.message_id = "id-" + hash + "@x";
     b.text_headers = "Subject " + hash;

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mime/structure.hpp"
+
 namespace estafeta::store {
 
 using Id = std::int64_t;
@@ -211,8 +213,7 @@ struct Headline {
 struct BlobInfo {
   std::string hash;  // hex SHA-256
   std::uint64_t size = 0;
-  std::string envelope_json;
-  std::string bodystructure_json;
+  mime::MessageStructure structure;  // envelope and MIME parts, with offsets into the bytes
   std::string subject;
   std::string from_name;
   std::string from_address;

@@ -19,7 +19,6 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "imap/proto/fetch_render.hpp"
 #include "imap/commands/commands.hpp"
@@ -37,7 +36,7 @@ constexpr std::size_t kFetchWindow = 1024 * 1024;
 // Distinct body sections in one FETCH: each may cost a pass over a message.
 constexpr std::size_t kMaxFetchSections = 64;
 
-// The structure (blob_info's JSON) is needed for the envelope, the body
+// The structure (from blob_info) is needed for the envelope, the body
 // structure and the sections of parts; the whole message and the
 // top-level header and text are found in the bytes alone.
 bool needs_info(const FetchAttr& a) {
@@ -158,7 +157,7 @@ class FetchCursor : public std::enable_shared_from_this<FetchCursor> {
   std::size_t m_attr = 0;       // next item of m_attrs
   bool m_open = false;          // "* n FETCH (" sent, ")" not yet
   const store::Message* m_msg = nullptr;
-  nlohmann::json m_envelope, m_body;
+  mime::MessageStructure m_structure;
   std::string m_raw;
   bool m_any_item = false, m_flags_done = false, m_uid_done = false, m_modseq_done = false;
   std::optional<std::pair<SectionKey, Result<std::string>>> m_section;
@@ -284,9 +283,7 @@ Result<bool> FetchCursor::begin_message() {
   m_msg = updated != m_updated.end() ? &updated->second : it->second;
   if (m_f.changed_since && m_msg->modseq <= *m_f.changed_since) return false;
   if (m_info) {
-    auto blob = TRY(m_ctx.deps.store.blob_info(m_msg->blob_id));
-    m_envelope = nlohmann::json::parse(blob.envelope_json, nullptr, false);
-    m_body = nlohmann::json::parse(blob.bodystructure_json, nullptr, false);
+    m_structure = std::move(TRY(m_ctx.deps.store.blob_info(m_msg->blob_id)).structure);
   }
   if (m_bytes) m_raw = TRY(m_ctx.deps.blobs.get(m_msg->blob_hash));
   m_open = true;
@@ -307,8 +304,8 @@ std::string& FetchCursor::name(std::string& out, std::string_view item_name) {
 const Result<std::string>& FetchCursor::section(const SectionKey& key) {
   if (!m_section || !(m_section->first == key)) {
     m_section.reset();  // one section at a time
-    m_section.emplace(key, key.binary ? binary_bytes(m_raw, m_body, key.section.part)
-                                      : section_bytes(m_raw, m_body, key.section));
+    m_section.emplace(key, key.binary ? binary_bytes(m_raw, m_structure.root, key.section.part)
+                                      : section_bytes(m_raw, m_structure.root, key.section));
   }
   return m_section->second;
 }
@@ -335,9 +332,9 @@ Result<void> FetchCursor::item(const FetchAttr& a, std::string& out) {
       if (!m_modseq_done) name(out, "MODSEQ") += fmt::format(" ({})", m.modseq);
       m_modseq_done = true;
       break;
-    case K::envelope: name(out, "ENVELOPE") += " " + render_envelope(m_envelope, m_utf8); break;
-    case K::body: name(out, "BODY") += " " + render_body(m_body, false, m_utf8); break;
-    case K::bodystructure: name(out, "BODYSTRUCTURE") += " " + render_body(m_body, true, m_utf8); break;
+    case K::envelope: name(out, "ENVELOPE") += " " + render_envelope(m_structure.envelope, m_utf8); break;
+    case K::body: name(out, "BODY") += " " + render_body(m_structure.root, false, m_utf8); break;
+    case K::bodystructure: name(out, "BODYSTRUCTURE") += " " + render_body(m_structure.root, true, m_utf8); break;
     case K::rfc822:
       name(out, "RFC822") += " ";
       append_literal(out, m_raw);

@@ -120,7 +120,7 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Sort& s) {
     if (by_address) {
       auto blob = ctx.deps.store.blob_info(it->second.blob_id);
       if (!blob) return from_error(tag, blob.error());
-      row.addresses = address_sort_keys(blob->envelope_json);
+      row.addresses = address_sort_keys(blob->structure.envelope);
     }
     rows.push_back(std::move(row));
   }

@@ -2,118 +2,85 @@
 // address, body, body-type-1part, body-type-mpart, body-ext-1part,
 // body-ext-mpart), partial substrings (§6.4.5) and FETCH item names.
 //
-// Input is the JSON stored at delivery (mime/parsed_message.hpp). Missing or
-// mistyped members are rendered as NIL / defaults rather than trusted, so a
-// record written by an older parser still yields valid syntax.
+// Input is the structure stored at delivery (mime/structure.hpp), read
+// tolerantly from older records: whatever a record lacks is rendered as
+// NIL / defaults, so the syntax is always valid.
 #include "core/ascii.hpp"
 #include "imap/proto/fetch_render.hpp"
 
 #include <algorithm>
-
-#include <nlohmann/json.hpp>
 
 #include "imap/proto/response.hpp"
 
 namespace estafeta::imap {
 namespace {
 
-using nlohmann::json;
-
-
-std::optional<std::string> member_string(const json& j, const char* key) {
-  if (!j.is_object()) return std::nullopt;
-  const auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
-
-std::uint64_t member_number(const json& j, const char* key, std::uint64_t fallback = 0) {
-  if (!j.is_object()) return fallback;
-  const auto it = j.find(key);
-  if (it == j.end() || !it->is_number_unsigned()) return fallback;
-  return it->get<std::uint64_t>();
-}
-
 // "((name adl mailbox host)…)" or NIL; an empty list is NIL too (§9:
 // env-from = "(" 1*address ")" / nil).
-void append_addresses(std::string& out, const json& list, bool utf8) {
-  if (!list.is_array() || list.empty()) {
+void append_addresses(std::string& out, const std::vector<mime::Address>& list, bool utf8) {
+  if (list.empty()) {
     out += "NIL";
     return;
   }
   out += '(';
-  for (const json& a : list) {
+  for (const mime::Address& a : list) {
     out += '(';
-    append_nstring(out, member_string(a, "name"), utf8);
+    append_nstring(out, a.name, utf8);
     out += ' ';
-    append_nstring(out, member_string(a, "adl"), utf8);
+    append_nstring(out, a.route, utf8);
     out += ' ';
-    append_nstring(out, member_string(a, "mailbox"), utf8);
+    append_nstring(out, a.mailbox, utf8);
     out += ' ';
-    append_nstring(out, member_string(a, "host"), utf8);
+    append_nstring(out, a.host, utf8);
     out += ')';
   }
   out += ')';
 }
 
-void append_envelope(std::string& out, const json& e, bool utf8) {
-  const auto member = [&](const char* key) -> const json& {
-    static const json kNull;
-    if (!e.is_object()) return kNull;
-    const auto it = e.find(key);
-    return it == e.end() ? kNull : *it;
-  };
+void append_envelope(std::string& out, const mime::Envelope& e, bool utf8) {
   out += '(';
-  append_nstring(out, member_string(e, "date"), utf8);
+  append_nstring(out, e.date, utf8);
   out += ' ';
-  append_nstring(out, member_string(e, "subject"), utf8);
-  for (const char* key : {"from", "sender", "reply_to", "to", "cc", "bcc"}) {
+  append_nstring(out, e.subject, utf8);
+  for (const auto* list : {&e.from, &e.sender, &e.reply_to, &e.to, &e.cc, &e.bcc}) {
     out += ' ';
-    append_addresses(out, member(key), utf8);
+    append_addresses(out, *list, utf8);
   }
   out += ' ';
-  append_nstring(out, member_string(e, "in_reply_to"), utf8);
+  append_nstring(out, e.in_reply_to, utf8);
   out += ' ';
-  append_nstring(out, member_string(e, "message_id"), utf8);
+  append_nstring(out, e.message_id, utf8);
   out += ')';
 }
 
 // body-fld-param: ("NAME" "value" …) or NIL when there is none.
-void append_params(std::string& out, const json& part, const char* key, bool utf8) {
-  const auto it = part.is_object() ? part.find(key) : part.end();
+void append_params(std::string& out, const std::vector<mime::Param>& params, bool utf8) {
   bool any = false;
-  if (it != part.end() && it->is_array()) {
-    for (const json& p : *it) {
-      if (!p.is_array() || p.size() != 2 || !p[0].is_string() || !p[1].is_string()) continue;
-      out += any ? ' ' : '(';
-      append_string(out, ascii_upper(p[0].get<std::string>()), utf8);
-      out += ' ';
-      append_string(out, p[1].get<std::string>(), utf8);
-      any = true;
-    }
+  for (const mime::Param& p : params) {
+    out += any ? ' ' : '(';
+    append_string(out, ascii_upper(p.name), utf8);
+    out += ' ';
+    append_string(out, p.value, utf8);
+    any = true;
   }
   out += any ? ")" : "NIL";
 }
 
 // body-fld-dsp SP body-fld-lang SP body-fld-loc: the extension data shared by
 // single parts and multiparts.
-void append_dsp_lang_loc(std::string& out, const json& part, bool utf8) {
-  const auto dsp = part.find("disposition");
-  if (dsp != part.end() && dsp->is_object() && member_string(*dsp, "type")) {
+void append_dsp_lang_loc(std::string& out, const mime::Part& part, bool utf8) {
+  if (part.disposition) {
     out += '(';
-    append_string(out, ascii_upper(*member_string(*dsp, "type")), utf8);
+    append_string(out, ascii_upper(part.disposition->type), utf8);
     out += ' ';
-    append_params(out, *dsp, "params", utf8);
+    append_params(out, part.disposition->params, utf8);
     out += ')';
   } else {
     out += "NIL";
   }
   out += ' ';
   // body-fld-lang: one tag as a string, several as a list.
-  std::vector<std::string> tags;
-  if (const auto lang = part.find("language"); lang != part.end() && lang->is_array())
-    for (const json& t : *lang)
-      if (t.is_string()) tags.push_back(t.get<std::string>());
+  const std::vector<std::string>& tags = part.language;
   if (tags.empty()) {
     out += "NIL";
   } else if (tags.size() == 1) {
@@ -126,25 +93,19 @@ void append_dsp_lang_loc(std::string& out, const json& part, bool utf8) {
     out += ')';
   }
   out += ' ';
-  append_nstring(out, member_string(part, "location"), utf8);
+  append_nstring(out, part.location, utf8);
 }
 
-bool is_opaque(const json& part) {
-  const auto it = part.find("opaque");
-  return it != part.end() && it->is_boolean() && it->get<bool>();
-}
-
-void append_body(std::string& out, const json& part, bool ext, bool utf8) {
+void append_body(std::string& out, const mime::Part& part, bool ext, bool utf8) {
   out += '(';
-  const auto parts = part.is_object() ? part.find("parts") : part.end();
-  if (parts != part.end() && parts->is_array() && !parts->empty() && !is_opaque(part)) {
+  if (part.is_multipart()) {
     // body-type-mpart = 1*body SP media-subtype [SP body-ext-mpart]
-    for (const json& child : *parts) append_body(out, child, ext, utf8);
+    for (const mime::Part& child : part.parts) append_body(out, child, ext, utf8);
     out += ' ';
-    append_string(out, ascii_upper(member_string(part, "subtype").value_or("mixed")), utf8);
+    append_string(out, ascii_upper(part.subtype), utf8);
     if (ext) {
       out += ' ';
-      append_params(out, part, "params", utf8);
+      append_params(out, part.params, utf8);
       out += ' ';
       append_dsp_lang_loc(out, part, utf8);
     }
@@ -152,14 +113,13 @@ void append_body(std::string& out, const json& part, bool ext, bool utf8) {
     return;
   }
 
-  std::string type = ascii_upper(member_string(part, "type").value_or("text"));
-  std::string subtype = ascii_upper(member_string(part, "subtype").value_or("plain"));
-  const auto message = part.is_object() ? part.find("message") : part.end();
-  const bool has_message = message != part.end() && message->is_object() && !is_opaque(part);
+  std::string type = ascii_upper(part.type);
+  std::string subtype = ascii_upper(part.subtype);
+  const mime::MessageStructure* message = part.encapsulated();
   const bool message_type = type == "MESSAGE" && (subtype == "RFC822" || subtype == "GLOBAL");
   // Parts not descended into (limits, encoded messages) are plain octets;
   // §9 forbids MESSAGE/RFC822 in body-type-basic.
-  const bool opaque = is_opaque(part) || (message_type && !has_message);
+  const bool opaque = part.opaque || (message_type && !message);
   if (opaque) {
     type = "APPLICATION";
     subtype = "OCTET-STREAM";
@@ -170,34 +130,33 @@ void append_body(std::string& out, const json& part, bool ext, bool utf8) {
   out += ' ';
   // body-fields = body-fld-param SP body-fld-id SP body-fld-desc SP body-fld-enc SP body-fld-octets
   if (opaque) out += "NIL";
-  else append_params(out, part, "params", utf8);
+  else append_params(out, part.params, utf8);
   out += ' ';
-  append_nstring(out, member_string(part, "id"), utf8);
+  append_nstring(out, part.content_id, utf8);
   out += ' ';
-  append_nstring(out, member_string(part, "description"), utf8);
+  append_nstring(out, part.description, utf8);
   out += ' ';
-  std::string encoding = ascii_upper(member_string(part, "encoding").value_or(""));
+  const std::string encoding = ascii_upper(part.transfer_encoding);
   append_string(out, encoding.empty() ? "7BIT" : encoding, utf8);
   out += ' ';
-  const std::uint64_t start = member_number(part, "body_start"), end = member_number(part, "body_end");
-  out += std::to_string(member_number(part, "size", end > start ? end - start : 0));
+  out += std::to_string(part.size());
 
   if (!opaque && message_type) {
     // body-type-msg: … SP envelope SP body SP body-fld-lines
     out += ' ';
-    append_envelope(out, message->contains("envelope") ? (*message)["envelope"] : json(), utf8);
+    append_envelope(out, message->envelope, utf8);
     out += ' ';
-    append_body(out, message->contains("body") ? (*message)["body"] : json::object(), ext, utf8);
+    append_body(out, message->root, ext, utf8);
     out += ' ';
-    out += std::to_string(member_number(part, "lines"));
+    out += std::to_string(part.lines);
   } else if (!opaque && type == "TEXT") {
     out += ' ';
-    out += std::to_string(member_number(part, "lines"));
+    out += std::to_string(part.lines);
   }
   if (ext) {
     // body-ext-1part = body-fld-md5 SP body-fld-dsp SP body-fld-lang SP body-fld-loc
     out += ' ';
-    append_nstring(out, member_string(part, "md5"), utf8);
+    append_nstring(out, part.md5, utf8);
     out += ' ';
     append_dsp_lang_loc(out, part, utf8);
   }
@@ -239,15 +198,15 @@ std::string origin(const std::optional<Partial>& p) {
 
 }  // namespace
 
-std::string render_envelope(const json& envelope, bool utf8) {
+std::string render_envelope(const mime::Envelope& envelope, bool utf8) {
   std::string out;
   append_envelope(out, envelope, utf8);
   return out;
 }
 
-std::string render_body(const json& body, bool extensible, bool utf8) {
+std::string render_body(const mime::Part& body, bool extensible, bool utf8) {
   std::string out;
-  append_body(out, body.is_object() ? body : json::object(), extensible, utf8);
+  append_body(out, body, extensible, utf8);
   return out;
 }
 

@@ -1,16 +1,15 @@
 // FETCH data items served from what delivery stored (RFC 9051 §6.4.5,
 // §7.5.2; RFC 3516 BINARY): ENVELOPE and BODY/BODYSTRUCTURE rendered from the
-// JSON of mime::parse_message (layout in mime/parsed_message.hpp), and
-// BODY[section] / BINARY[section] cut from the raw message with the byte
-// offsets that JSON carries. The message is never parsed again here.
+// message's structure (mime/structure.hpp), and BODY[section] /
+// BINARY[section] cut from the raw message with the byte offsets the
+// structure carries. The message is never parsed again here.
 //
-// Plain string building, no I/O. `raw` must be the exact bytes the JSON was
-// computed from; offsets that do not fit it are reported as an internal
-// error, never read out of bounds.
+// Plain string building, no I/O. `raw` must be the exact bytes the
+// structure was computed from; offsets that do not fit it are reported as
+// an internal error, never read out of bounds.
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,19 +17,20 @@
 
 #include "core/result.hpp"
 #include "imap/proto/command.hpp"
+#include "mime/structure.hpp"
 
 namespace estafeta::imap {
 
-// The IMAP `envelope` production (RFC 9051 §7.5.2, §9) of an envelope JSON
-// object. `utf8`: the client enabled UTF8=ACCEPT, so 8-bit text may go in
+// The IMAP `envelope` production (RFC 9051 §7.5.2, §9) of a message's
+// envelope. `utf8`: the client enabled UTF8=ACCEPT, so 8-bit text may go in
 // quoted strings; otherwise such strings are sent as literals.
-std::string render_envelope(const nlohmann::json& envelope, bool utf8);
+std::string render_envelope(const mime::Envelope& envelope, bool utf8);
 
-// The IMAP `body` production of a body-structure JSON object: BODY when
+// The IMAP `body` production of a message's root part: BODY when
 // `extensible` is false, BODYSTRUCTURE (with extension data) when true.
 // Types, subtypes, parameter names, encodings and disposition types are
 // upper-cased, as in the RFC examples; values are sent as stored.
-std::string render_body(const nlohmann::json& body, bool extensible, bool utf8);
+std::string render_body(const mime::Part& body, bool extensible, bool utf8);
 
 // The octets of BODY[section] (RFC 9051 §6.4.5.1), byte-exact slices of
 // `raw` except HEADER.FIELDS[.NOT], which is the matching field lines (with
@@ -38,8 +38,9 @@ std::string render_body(const nlohmann::json& body, bool extensible, bool utf8);
 // Errors: not_found when the message has no such section (a part number
 // past the end, HEADER/TEXT after a part that is not message/rfc822, a
 // number below a leaf part) — the caller answers NO ("can't fetch that
-// data", §6.4.5); internal when the JSON does not fit `raw`.
-Result<std::string> section_bytes(std::string_view raw, const nlohmann::json& body, const Section& section);
+// data", §6.4.5); internal when the offsets do not fit `raw`. `body` is the
+// message's root part.
+Result<std::string> section_bytes(std::string_view raw, const mime::Part& body, const Section& section);
 
 // Error::detail of the error binary_bytes/binary_size return for a
 // Content-Transfer-Encoding they cannot decode (kind invalid): the caller
@@ -56,11 +57,11 @@ inline bool is_unknown_cte(const Error& e) { return e.kind == ErrorKind::invalid
 // Errors: not_found as for section_bytes; invalid for a multipart or
 // message/rfc822 part (BINARY is for leaf parts only, RFC 9051 §6.4.5);
 // invalid with detail kUnknownCte for an unknown encoding.
-Result<std::string> binary_bytes(std::string_view raw, const nlohmann::json& body,
+Result<std::string> binary_bytes(std::string_view raw, const mime::Part& body,
                                  const std::vector<std::uint32_t>& part);
 
 // BINARY.SIZE[part]: always the size of what binary_bytes returns.
-Result<std::uint64_t> binary_size(std::string_view raw, const nlohmann::json& body,
+Result<std::uint64_t> binary_size(std::string_view raw, const mime::Part& body,
                                   const std::vector<std::uint32_t>& part);
 
 // The <origin.length> substring (RFC 9051 §6.4.5): empty when the origin is

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mime/parsed_message.hpp"
+#include "mime/structure_json.hpp"
 #include "mime/test_util.hpp"
 
 namespace estafeta::imap {
@@ -43,7 +44,7 @@ Content-Type: TEXT/PLAIN; CHARSET=US-ASCII
 TEST_F(FetchRender, Rfc3501SampleEnvelopeAndBody) {
   const std::string raw = rfc_sample_message();
   const auto p = parse_ok(raw);
-  EXPECT_EQ(render_envelope(p.envelope, false),
+  EXPECT_EQ(render_envelope(p.msg.structure.envelope, false),
             "(\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" \"IMAP4rev1 WG mtg summary and minutes\" "
             "((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) "
             "((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) "
@@ -51,8 +52,8 @@ TEST_F(FetchRender, Rfc3501SampleEnvelopeAndBody) {
             "((NIL NIL \"imap\" \"cac.washington.edu\")) "
             "((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) NIL NIL "
             "\"<B27397-0100000@cac.washington.edu>\")");
-  EXPECT_EQ(render_body(p.body, false, false), "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 3028 92)");
-  EXPECT_EQ(render_body(p.body, true, false),
+  EXPECT_EQ(render_body(p.msg.structure.root, false, false), "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 3028 92)");
+  EXPECT_EQ(render_body(p.msg.structure.root, true, false),
             "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 3028 92 NIL NIL NIL NIL)");
 }
 
@@ -83,8 +84,8 @@ Content-Transfer-Encoding: BASE64
   const std::string part2 =
       "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\" \"NAME\" \"cc.diff\") "
       "\"<960723163407.20117h@cac.washington.edu>\" \"Compiler diff\" \"BASE64\" 4554 73";
-  EXPECT_EQ(render_body(p.body, false, false), "(" + part1 + ")" + part2 + ") \"MIXED\")");
-  EXPECT_EQ(render_body(p.body, true, false),
+  EXPECT_EQ(render_body(p.msg.structure.root, false, false), "(" + part1 + ")" + part2 + ") \"MIXED\")");
+  EXPECT_EQ(render_body(p.msg.structure.root, true, false),
             "(" + part1 + " NIL NIL NIL NIL)" + part2 + " NIL NIL NIL NIL) \"MIXED\" (\"BOUNDARY\" \"b1\") NIL NIL NIL)");
 }
 
@@ -132,7 +133,7 @@ TEST_F(FetchRender, BodyStructureExtensionDataAndNestedMessage) {
       "((\"Carol\" NIL \"carol\" \"example.net\")) ((\"Carol\" NIL \"carol\" \"example.net\")) NIL NIL NIL NIL NIL)";
   const std::string message_fields = "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" " + std::to_string(inner.size()) +
                                      " " + inner_env + " ";
-  EXPECT_EQ(render_body(p.body, true, true),
+  EXPECT_EQ(render_body(p.msg.structure.root, true, true),
             "((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"8BIT\" 9 1 NIL NIL NIL NIL)"
             "(\"APPLICATION\" \"PDF\" (\"NAME\" \"r.pdf\") \"<pdf@example.org>\" \"The report\" \"BASE64\" 12 "
             "\"Q2hlY2sgSW50ZWdyaXR5IQ==\" (\"ATTACHMENT\" (\"FILENAME\" \"résumé.pdf\")) \"de\" "
@@ -140,7 +141,7 @@ TEST_F(FetchRender, BodyStructureExtensionDataAndNestedMessage) {
                 message_fields +
                 "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 10 1 NIL NIL NIL NIL) 5 NIL NIL NIL NIL)"
                 " \"MIXED\" (\"BOUNDARY\" \"outer\") NIL (\"en\" \"fr\") NIL)");
-  EXPECT_EQ(render_body(p.body, false, true),
+  EXPECT_EQ(render_body(p.msg.structure.root, false, true),
             "((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"8BIT\" 9 1)"
             "(\"APPLICATION\" \"PDF\" (\"NAME\" \"r.pdf\") \"<pdf@example.org>\" \"The report\" \"BASE64\" 12)" +
                 message_fields + "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 10 1) 5) \"MIXED\")");
@@ -148,7 +149,7 @@ TEST_F(FetchRender, BodyStructureExtensionDataAndNestedMessage) {
 
 TEST_F(FetchRender, EightBitParameterIsALiteralWithoutUtf8) {
   const auto p = parse_ok(crlf(kMixed));
-  const std::string s = render_body(p.body, true, false);
+  const std::string s = render_body(p.msg.structure.root, true, false);
   EXPECT_NE(s.find("(\"ATTACHMENT\" (\"FILENAME\" {12}\r\nrésumé.pdf))"), std::string::npos) << s;
   EXPECT_EQ(s.find("\"résumé.pdf\""), std::string::npos);
 }
@@ -166,8 +167,8 @@ hi
       " " + joe + " " + joe + " " + joe +
       " ((NIL NIL \"Friends\" NIL)(NIL NIL \"bob\" \"example.com\")(NIL NIL \"carol\" \"example.net\")"
       "(NIL NIL NIL NIL)(NIL NIL \"dave\" \"example.org\")) NIL NIL \"<x@y>\" NIL)";
-  EXPECT_EQ(render_envelope(p.envelope, true), "(NIL \"Grüße\"" + rest);
-  EXPECT_EQ(render_envelope(p.envelope, false), "(NIL {7}\r\nGrüße" + rest);
+  EXPECT_EQ(render_envelope(p.msg.structure.envelope, true), "(NIL \"Grüße\"" + rest);
+  EXPECT_EQ(render_envelope(p.msg.structure.envelope, false), "(NIL {7}\r\nGrüße" + rest);
 }
 
 TEST_F(FetchRender, EnvelopeFieldOrder) {
@@ -183,7 +184,7 @@ In-Reply-To: <i@example.org>
 Message-ID: <m@example.org>
 
 )"));
-  EXPECT_EQ(render_envelope(p.envelope, false),
+  EXPECT_EQ(render_envelope(p.msg.structure.envelope, false),
             "(\"Tue, 2 Jan 2024 09:00:00 +0000\" \"order\" ((NIL NIL \"f\" \"example.org\")) "
             "((NIL NIL \"s\" \"example.org\")) ((NIL NIL \"r\" \"example.org\")) ((NIL NIL \"t\" \"example.org\")) "
             "((NIL NIL \"c\" \"example.org\")) ((NIL NIL \"b\" \"example.org\")) \"<i@example.org>\" "
@@ -193,7 +194,7 @@ Message-ID: <m@example.org>
 TEST_F(FetchRender, EnvelopeFromIncompleteJson) {
   // Absent members and empty address lists are NIL; present-but-empty strings stay "".
   const json e = {{"subject", ""}, {"from", json::array()}, {"to", nullptr}, {"message_id", "<a@b>"}};
-  EXPECT_EQ(render_envelope(e, true), "(NIL \"\" NIL NIL NIL NIL NIL NIL NIL \"<a@b>\")");
+  EXPECT_EQ(render_envelope(mime::envelope_from_json(e.dump()).value(), true), "(NIL \"\" NIL NIL NIL NIL NIL NIL NIL \"<a@b>\")");
 }
 
 TEST_F(FetchRender, OpaquePartsAreOctetStreams) {
@@ -222,7 +223,7 @@ U3ViamVjdDogaW5uZXINCg0KaGkNCg==
   limits.max_depth = 1;
   const auto p = parse_ok(raw, limits);
   const std::string nested = crlf("--b\nContent-Type: text/plain\n\ny\n--b--");
-  EXPECT_EQ(render_body(p.body, false, true),
+  EXPECT_EQ(render_body(p.msg.structure.root, false, true),
             "((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 1 1)"
             "(\"APPLICATION\" \"OCTET-STREAM\" NIL NIL NIL \"7BIT\" " +
                 std::to_string(nested.size()) +

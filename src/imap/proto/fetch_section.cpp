@@ -1,6 +1,6 @@
 // BODY[section] and BINARY[section] octets (RFC 9051 §6.4.5, §6.4.5.1,
 // §7.5.2; RFC 3516 §4), cut from the raw message with the offsets of the
-// body-structure JSON (the top-level header and text by scanning the raw
+// message's structure (the top-level header and text by scanning the raw
 // header, mime::top_level_body_start), and the two content-transfer-encodings
 // BINARY decodes: base64 (RFC 2045 §6.8) and quoted-printable (RFC 2045 §6.7).
 //
@@ -12,13 +12,12 @@
 // [n.MIME] of such a body is the header that carries its Content-* fields,
 // i.e. the (embedded) message's header.
 //
-// Security: `raw`, the JSON and the section come from storage or the client;
+// Security: `raw`, the structure and the section come from storage or the client;
 // every offset is checked against `raw`, decoding is linear and bounded by
 // the part's size.
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <nlohmann/json.hpp>
 
 #include "core/ascii.hpp"
 #include "imap/proto/fetch_render.hpp"
@@ -27,44 +26,30 @@
 namespace estafeta::imap {
 namespace {
 
-using nlohmann::json;
+using mime::Part;
 
-bool flag(const json& part, const char* key) {
-  const auto it = part.find(key);
-  return it != part.end() && it->is_boolean() && it->get<bool>();
-}
-
-bool is_multipart(const json& part) {
-  const auto it = part.find("parts");
-  return it != part.end() && it->is_array() && !it->empty() && !flag(part, "opaque");
-}
-
-// The embedded message's top part, or nullptr for anything else.
-const json* embedded_body(const json& part) {
-  if (flag(part, "opaque")) return nullptr;
-  const auto m = part.find("message");
-  if (m == part.end() || !m->is_object()) return nullptr;
-  const auto b = m->find("body");
-  return b != m->end() && b->is_object() ? &*b : nullptr;
+// The embedded message's root part, or nullptr for anything else.
+const Part* embedded_body(const Part& part) {
+  const mime::MessageStructure* m = part.encapsulated();
+  return m ? &m->root : nullptr;
 }
 
 Error no_section() { return Error{ErrorKind::not_found, "no such body section", {}}; }
 
 // The part a non-empty part path names; the top level is a message whose
 // top part is `root`.
-Result<const json*> find_part(const json& root, const std::vector<std::uint32_t>& path) {
-  if (!root.is_object()) return fail(ErrorKind::internal, "damaged message record", "body structure is not an object");
-  const json* cur = nullptr;  // nullptr: the top-level message
+Result<const Part*> find_part(const Part& root, const std::vector<std::uint32_t>& path) {
+  const Part* cur = nullptr;  // nullptr: the top-level message
   for (const std::uint32_t n : path) {
-    const json* container;
+    const Part* container;
     if (!cur) container = &root;
-    else if (const json* b = embedded_body(*cur)) container = b;
-    else if (is_multipart(*cur)) container = cur;
+    else if (const Part* b = embedded_body(*cur)) container = b;
+    else if (cur->is_multipart()) container = cur;
     else return std::unexpected(no_section());  // below a leaf
 
-    if (is_multipart(*container)) {
-      const json& parts = (*container)["parts"];
-      if (n == 0 || n > parts.size() || !parts[n - 1].is_object()) return std::unexpected(no_section());
+    if (container->is_multipart()) {
+      const std::vector<Part>& parts = container->parts;
+      if (n == 0 || n > parts.size()) return std::unexpected(no_section());
       cur = &parts[n - 1];
     } else if (container != cur && n == 1) {
       cur = container;  // "1" of a non-multipart message: its body
@@ -75,12 +60,8 @@ Result<const json*> find_part(const json& root, const std::vector<std::uint32_t>
   return cur;
 }
 
-// raw[part[from], part[to]), checked.
-Result<std::string_view> slice(std::string_view raw, const json& part, const char* from, const char* to) {
-  const auto a = part.find(from), b = part.find(to);
-  if (a == part.end() || b == part.end() || !a->is_number_unsigned() || !b->is_number_unsigned())
-    return fail(ErrorKind::internal, "damaged message record", std::string("missing offset ") + from + "/" + to);
-  const auto begin = a->get<std::uint64_t>(), end = b->get<std::uint64_t>();
+// raw[begin, end), checked.
+Result<std::string_view> slice(std::string_view raw, std::size_t begin, std::size_t end) {
   if (begin > end || end > raw.size())
     return fail(ErrorKind::internal, "damaged message record",
                 "offsets " + std::to_string(begin) + ".." + std::to_string(end) + " outside a message of " +
@@ -227,19 +208,17 @@ struct LeafContent {
 
 // A multipart or message/rfc822 part can only have an identity encoding
 // (RFC 2045 §6.4): its BINARY is its body as stored, like BODY[part].
-Result<LeafContent> part_content(std::string_view raw, const json& body, const std::vector<std::uint32_t>& part) {
-  const json* p = TRY(find_part(body, part));
+Result<LeafContent> part_content(std::string_view raw, const Part& body, const std::vector<std::uint32_t>& part) {
+  const Part* p = TRY(find_part(body, part));
   LeafContent leaf;
-  leaf.bytes = TRY(slice(raw, *p, "body_start", "body_end"));
-  if (is_multipart(*p) || embedded_body(*p)) {
+  leaf.bytes = TRY(slice(raw, p->body_start, p->body_end));
+  if (p->is_multipart() || embedded_body(*p)) {
     leaf.encoding = "BINARY";
     return leaf;
   }
-  const auto enc = p->find("encoding");
-  leaf.encoding = enc != p->end() && enc->is_string() ? ascii_upper(enc->get<std::string>()) : std::string();
+  leaf.encoding = ascii_upper(p->transfer_encoding);
   if (leaf.encoding.empty()) leaf.encoding = "7BIT";
-  const auto type = p->find("type");
-  leaf.text = !flag(*p, "opaque") && type != p->end() && type->is_string() && ascii_iequals(type->get<std::string>(), "text");
+  leaf.text = !p->opaque && ascii_iequals(p->type, "text");
   return leaf;
 }
 
@@ -262,15 +241,15 @@ Result<std::string> decode(const LeafContent& leaf) {
 
 }  // namespace
 
-Result<std::string> section_bytes(std::string_view raw, const json& body, const Section& section) {
+Result<std::string> section_bytes(std::string_view raw, const Part& body, const Section& section) {
   using T = Section::Text;
   if (section.part.empty() && section.text == T::none) return std::string(raw);
   if (section.part.empty() && section.text == T::mime) return std::unexpected(no_section());
 
-  const json* part = nullptr;
+  const Part* part = nullptr;
   if (!section.part.empty()) part = TRY(find_part(body, section.part));
-  if (section.text == T::none) return std::string(TRY(slice(raw, *part, "body_start", "body_end")));
-  if (section.text == T::mime) return std::string(TRY(slice(raw, *part, "header_start", "body_start")));
+  if (section.text == T::none) return std::string(TRY(slice(raw, part->body_start, part->body_end)));
+  if (section.text == T::mime) return std::string(TRY(slice(raw, part->header_start, part->body_start)));
 
   // HEADER, HEADER.FIELDS[.NOT], TEXT: of the top-level message (found in
   // `raw` itself: no structure needed), or of the message a message/rfc822
@@ -281,22 +260,21 @@ Result<std::string> section_bytes(std::string_view raw, const json& body, const 
     if (section.text == T::text) return std::string(raw.substr(body_start));  // to the end of the message
     header = raw.substr(0, body_start);
   } else {
-    const json* message = embedded_body(*part);
+    const Part* message = embedded_body(*part);
     if (!message) return std::unexpected(no_section());
-    if (!message->is_object()) return fail(ErrorKind::internal, "damaged message record", "body structure is not an object");
-    if (section.text == T::text) return std::string(TRY(slice(raw, *message, "body_start", "body_end")));
-    header = TRY(slice(raw, *message, "header_start", "body_start"));
+    if (section.text == T::text) return std::string(TRY(slice(raw, message->body_start, message->body_end)));
+    header = TRY(slice(raw, message->header_start, message->body_start));
   }
   if (section.text == T::header) return std::string(header);
   return header_fields(header, section.fields, section.text == T::header_fields_not);
 }
 
-Result<std::string> binary_bytes(std::string_view raw, const json& body, const std::vector<std::uint32_t>& part) {
+Result<std::string> binary_bytes(std::string_view raw, const Part& body, const std::vector<std::uint32_t>& part) {
   if (part.empty()) return std::string(raw);
   return decode(TRY(part_content(raw, body, part)));
 }
 
-Result<std::uint64_t> binary_size(std::string_view raw, const json& body, const std::vector<std::uint32_t>& part) {
+Result<std::uint64_t> binary_size(std::string_view raw, const Part& body, const std::vector<std::uint32_t>& part) {
   if (part.empty()) return raw.size();
   const LeafContent leaf = TRY(part_content(raw, body, part));
   if (identity(leaf.encoding) && !leaf.text) return leaf.bytes.size();

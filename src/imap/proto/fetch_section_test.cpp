@@ -6,7 +6,6 @@
 
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
 
 #include "imap/proto/fetch_render.hpp"
 #include "mime/parsed_message.hpp"
@@ -17,7 +16,6 @@ namespace {
 
 using mime::testing::crlf;
 using mime::testing::parse_ok;
-using nlohmann::json;
 using T = Section::Text;
 
 class FetchSection : public ::testing::Test {
@@ -26,7 +24,7 @@ class FetchSection : public ::testing::Test {
 
   void load(std::string raw) {
     m_raw = std::move(raw);
-    m_body = parse_ok(m_raw).body;
+    m_body = std::move(parse_ok(m_raw).msg.structure.root);
   }
   Result<std::string> get(std::vector<std::uint32_t> part, T text = T::none, std::vector<std::string> fields = {}) {
     return section_bytes(m_raw, m_body, Section{std::move(part), text, std::move(fields)});
@@ -42,7 +40,7 @@ class FetchSection : public ::testing::Test {
   }
 
   std::string m_raw;
-  json m_body;
+  mime::Part m_body;
 };
 
 // The message of the RFC 9051 §6.4.5.1 example, part for part.

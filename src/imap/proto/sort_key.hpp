@@ -1,10 +1,11 @@
-// SORT keys (RFC 5256 §3, RFC 5957) from a message's subject and from its
-// addresses, read from its ENVELOPE as the store keeps it
-// (mime::ParsedMessage::envelope_json).
+// SORT keys (RFC 5256 §3, RFC 5957) from a message's subject and from the
+// addresses of its envelope (mime/structure.hpp).
 #pragma once
 
 #include <string>
 #include <string_view>
+
+#include "mime/structure.hpp"
 
 namespace estafeta::imap {
 
@@ -20,9 +21,8 @@ struct AddressSortKeys {
 
 // Each key is in collation form already (mime::unicode_casemap, the
 // i;unicode-casemap of RFC 5256 §7): keys compare as plain octets, and the
-// empty string first. Lenient: an envelope that does not parse yields
-// empty keys.
-AddressSortKeys address_sort_keys(std::string_view envelope_json);
+// empty string first.
+AddressSortKeys address_sort_keys(const mime::Envelope& envelope);
 
 // The SUBJECT key: the base subject (RFC 5256 §2.1) in collation form.
 std::string subject_sort_key(std::string_view decoded_subject);

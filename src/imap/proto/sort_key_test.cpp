@@ -14,7 +14,7 @@ namespace {
 AddressSortKeys keys_of(const std::string& header) {
   auto parsed = mime::parse_message(header + "\r\nbody\r\n");
   EXPECT_TRUE(parsed.has_value());
-  return address_sort_keys(parsed->envelope_json);
+  return address_sort_keys(parsed->structure.envelope);
 }
 
 TEST(SortKey, AddressKeysAreTheFirstLocalPart) {

@@ -5,6 +5,7 @@
 // grows); every change takes a fresh MODSEQ from highestmodseq.
 #include <fmt/format.h>
 
+#include "mime/structure_json.hpp"
 #include "store/sqlite/rows.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -80,7 +81,10 @@ Result<Id> SqliteStore::insert_blob(const BlobInfo& b) {
       "INSERT INTO blob (hash, size, envelope, bodystructure, subject, from_name, from_address, recipients, date, "
       "message_id, has_attachments, preview) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT (hash) DO NOTHING"));
-  TRY(ins.bind_all(b.hash, static_cast<std::int64_t>(b.size), b.envelope_json, b.bodystructure_json, b.subject,
+  // The structure is kept in its JSON form (mime/structure_json.hpp).
+  const std::string envelope = mime::envelope_to_json(b.structure.envelope);
+  const std::string root = mime::part_to_json(b.structure.root);
+  TRY(ins.bind_all(b.hash, static_cast<std::int64_t>(b.size), envelope, root, b.subject,
                    b.from_name, b.from_address, b.to, b.date, b.message_id, std::int64_t{b.has_attachments},
                    b.preview)
           .run());
@@ -188,12 +192,15 @@ Result<BlobInfo> SqliteStore::blob_info(Id blob_id) {
       "SELECT hash, size, envelope, bodystructure, subject, from_name, from_address, recipients, date, message_id, "
       "has_attachments, preview FROM blob WHERE id = ?"));
   st.bind_all(blob_id);
-  return one<BlobInfo>(std::move(st), [](const Statement& s) {
+  return one<BlobInfo>(std::move(st), [blob_id](const Statement& s) -> Result<BlobInfo> {
     BlobInfo b;
     b.hash = s.text(0);
     b.size = static_cast<std::uint64_t>(s.int64(1));
-    b.envelope_json = s.text(2);
-    b.bodystructure_json = s.text(3);
+    auto envelope = mime::envelope_from_json(s.text(2));
+    auto root = mime::part_from_json(s.text(3));
+    if (!envelope || !root)
+      return fail(ErrorKind::internal, "damaged message record", fmt::format("blob {}: unreadable structure", blob_id));
+    b.structure = {std::move(*envelope), std::move(*root)};
     b.subject = s.text(4);
     b.from_name = s.text(5);
     b.from_address = s.text(6);
