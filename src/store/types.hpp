@@ -162,7 +162,7 @@ struct Mailbox {
   std::uint64_t highestmodseq = 1;
   Time created = 0;
   // \Recent (RFC 3501 §2.3.2): the messages up to this UID have been
-  // claimed by a session (Store::claim_recent); those above, by none yet.
+  // claimed by a session (Mailboxes::claim_recent); those above, by none yet.
   std::uint32_t recent_uid = 0;
 
   MailboxRef ref() const { return {address_id, id}; }
@@ -225,7 +225,7 @@ struct BlobInfo {
   std::string text_headers;
   std::string text_body;
   std::string text_attachments;
-  // Store::accept_message only: the message itself when it is kept in the
+  // Queue::accept_message only: the message itself when it is kept in the
   // database (BlobStore::kInlineLimit); empty when a file holds it.
   std::string_view inline_bytes;
 };
