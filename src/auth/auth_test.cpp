@@ -7,6 +7,7 @@
 #include "auth/password.hpp"
 #include "auth/sasl.hpp"
 #include "core/testing.hpp"
+#include "store/store.hpp"
 
 namespace estafeta::auth {
 namespace {

@@ -4,7 +4,7 @@
 
 namespace estafeta::auth {
 
-Result<store::LoginCandidate> authenticate_device(store::Store& store, const DeviceKeyring& keyring,
+Result<store::LoginCandidate> authenticate_device(store::Accounts& store, const DeviceKeyring& keyring,
                                                   const std::string& address, std::string_view password,
                                                   const std::string& ip, store::Time now) {
   auto candidates = TRY(store.login_candidates(address));

@@ -7,7 +7,7 @@
 
 #include "auth/device_password.hpp"
 #include "core/result.hpp"
-#include "store/store.hpp"
+#include "store/accounts.hpp"
 
 namespace estafeta::auth {
 
@@ -20,7 +20,7 @@ inline constexpr const char* kLoginFailed = "invalid address or device password"
 // matches). On success records last-used time and IP on the device.
 // Errors: permission (kLoginFailed) for any mismatch; in_use when the mail
 // service is locked (message says so); store errors pass through.
-Result<store::LoginCandidate> authenticate_device(store::Store& store, const DeviceKeyring& keyring,
+Result<store::LoginCandidate> authenticate_device(store::Accounts& store, const DeviceKeyring& keyring,
                                                   const std::string& address, std::string_view password,
                                                   const std::string& ip, store::Time now);
 

@@ -496,14 +496,14 @@ int trace_show(Ctx& c) {
   if (c.args.json) {
     json arr = json::array();
     for (auto& t : *lines)
-      arr.push_back({{"time", t.time}, {"queue_id", t.queue_id}, {"direction", t.direction}, {"sender", t.sender},
-                     {"recipient", t.recipient}, {"status", t.status}, {"remote_host", t.remote_host}, {"reply", t.reply}});
+      arr.push_back({{"time", t.time}, {"queue_id", t.queue_id}, {"direction", store::to_string(t.direction)}, {"sender", t.sender},
+                     {"recipient", t.recipient}, {"status", store::to_string(t.status)}, {"remote_host", t.remote_host}, {"reply", t.reply}});
     return done(c, arr, "");
   }
   std::vector<std::vector<std::string>> rows;
   for (auto& t : *lines)
-    rows.push_back({format_time(t.time), t.queue_id, t.direction, t.sender.empty() ? "<>" : t.sender, t.recipient,
-                    t.status, t.remote_host.empty() ? "-" : t.remote_host, t.reply.empty() ? "-" : t.reply});
+    rows.push_back({format_time(t.time), t.queue_id, store::to_string(t.direction), t.sender.empty() ? "<>" : t.sender, t.recipient,
+                    store::to_string(t.status), t.remote_host.empty() ? "-" : t.remote_host, t.reply.empty() ? "-" : t.reply});
   print_table({"TIME", "QUEUE ID", "DIR", "SENDER", "RECIPIENT", "STATUS", "REMOTE", "REPLY"}, rows,
               "no messages in this period");
   return kExitOk;

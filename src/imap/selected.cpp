@@ -9,7 +9,7 @@
 
 namespace estafeta::imap {
 
-Result<std::unique_ptr<SelectedMailbox>> SelectedMailbox::open(store::Store& store, const store::Mailbox& box,
+Result<std::unique_ptr<SelectedMailbox>> SelectedMailbox::open(store::Mail& store, const store::Mailbox& box,
                                                                 bool read_only) {
   std::unique_ptr<SelectedMailbox> s(new SelectedMailbox(box, read_only));
   // Read the modseq first: anything that changes after it is reported later.
@@ -38,7 +38,7 @@ std::string SelectedMailbox::flags_responses() const {
   return out;
 }
 
-Status SelectedMailbox::claim_recent(store::Store& store) {
+Status SelectedMailbox::claim_recent(store::Mail& store) {
   if (m_read_only) return {};
   auto [first, last] = TRY(store.claim_recent(m_box.ref()));
   if (first == last) return {};
@@ -138,7 +138,7 @@ std::string SelectedMailbox::forget(const std::vector<std::uint32_t>& uids, bool
   return out;
 }
 
-Result<store::Mailbox> SelectedMailbox::reread(store::Store& store) {
+Result<store::Mailbox> SelectedMailbox::reread(store::Mail& store) {
   if (m_lost) return fail(ErrorKind::not_found, "the selected folder no longer exists");
   auto box = store.mailbox(m_box.ref());
   if (!box && box.error().kind != ErrorKind::not_found) return box;  // a store fault: try again later
@@ -149,12 +149,12 @@ Result<store::Mailbox> SelectedMailbox::reread(store::Store& store) {
   return box;
 }
 
-Status SelectedMailbox::check(store::Store& store) {
+Status SelectedMailbox::check(store::Mail& store) {
   TRY(reread(store));
   return {};
 }
 
-Result<std::string> SelectedMailbox::poll(store::Store& store, const PollOptions& o) {
+Result<std::string> SelectedMailbox::poll(store::Mail& store, const PollOptions& o) {
   auto box = TRY(reread(store));
   if (box.highestmodseq <= m_known_modseq) return std::string();
   std::string out;

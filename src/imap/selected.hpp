@@ -34,7 +34,7 @@ struct PollOptions {
 
 class SelectedMailbox {
  public:
-  static Result<std::unique_ptr<SelectedMailbox>> open(store::Store& store, const store::Mailbox& box, bool read_only);
+  static Result<std::unique_ptr<SelectedMailbox>> open(store::Mail& store, const store::Mailbox& box, bool read_only);
 
   const store::Mailbox& mailbox() const { return m_box; }
   store::Id id() const { return m_box.id; }
@@ -59,7 +59,7 @@ class SelectedMailbox {
   bool out_of_range(const SequenceSet& set) const;
 
   // The untagged responses for what changed since the last report.
-  Result<std::string> poll(store::Store& store, const PollOptions& options);
+  Result<std::string> poll(store::Mail& store, const PollOptions& options);
 
   // Whether the folder is still the one this session selected: it exists
   // under the session's address with the same name and UIDVALIDITY. When
@@ -67,7 +67,7 @@ class SelectedMailbox {
   // lost for good (lost()), and the session must end: what the client
   // holds (name, sequence numbers, UIDs) no longer names what it did (RFC
   // 9051 §2.3.1.1). poll() checks the same.
-  Status check(store::Store& store);
+  Status check(store::Mail& store);
   bool lost() const { return m_lost; }
   // This session renamed the folder (or a parent of it) itself: it stays selected.
   void renamed(std::string name) { m_box.name = std::move(name); }
@@ -91,7 +91,7 @@ class SelectedMailbox {
   // \Recent (IMAP4rev1, RFC 3501 §2.3.2): a read-write selection claims
   // the messages no session has claimed (Store::claim_recent) and they are
   // recent here alone; new mail is claimed as the session learns of it.
-  Status claim_recent(store::Store& store);
+  Status claim_recent(store::Mail& store);
   bool is_recent(std::uint32_t uid) const;
   // The RECENT count: the messages claimed here; for a read-only selection,
   // those nobody has claimed.
@@ -104,7 +104,7 @@ class SelectedMailbox {
  private:
   SelectedMailbox(store::Mailbox box, bool read_only) : m_box(std::move(box)), m_read_only(read_only) {}
   // The folder as the store has it now; not_found (and lost()) once it is gone.
-  Result<store::Mailbox> reread(store::Store& store);
+  Result<store::Mailbox> reread(store::Mail& store);
 
   // The folder as last read; m_box.ref() scopes every store call.
   store::Mailbox m_box;

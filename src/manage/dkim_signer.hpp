@@ -19,7 +19,7 @@ namespace estafeta::manage {
 
 class DkimSigner {
  public:
-  DkimSigner(store::ZoneStore& store, const auth::DeviceKeyring& keyring) : m_store(store), m_keyring(keyring) {}
+  DkimSigner(store::Zones& store, const auth::DeviceKeyring& keyring) : m_store(store), m_keyring(keyring) {}
 
   // The DKIM-Signature fields to put in front of `message` (CRLF lines),
   // one per active key of `domain`; "" when the domain has none. Blocking
@@ -30,7 +30,7 @@ class DkimSigner {
   static constexpr std::size_t kMaxCachedKeys = 10000;
   Result<dns::dkim::PrivateKey> key_of(const store::DkimKey& key);
 
-  store::ZoneStore& m_store;
+  store::Zones& m_store;
   const auth::DeviceKeyring& m_keyring;
   std::mutex m_mutex;
   std::map<store::Id, dns::dkim::PrivateKey> m_keys;  // GUARDED_BY(m_mutex)

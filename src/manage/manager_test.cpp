@@ -200,7 +200,14 @@ namespace {
 
 TEST_F(ManagerTest, TraceIsForAdminsAndUsersOfTheAddress) {
   auto a = m_store->find_address("info@acme.example").value();
-  ASSERT_TRUE(m_store->append_trace({0, a.id, "Q1", "in", "x@far.example", "info@acme.example", "delivered", "mx", "", 1000}));
+  ASSERT_TRUE(m_store->append_trace({.address_id = a.id,
+                                     .queue_id = "Q1",
+                                     .direction = store::TraceDirection::in,
+                                     .sender = "x@far.example",
+                                     .recipient = "info@acme.example",
+                                     .status = store::TraceStatus::delivered,
+                                     .remote_host = "mx",
+                                     .time = 1000}));
   ASSERT_TRUE(m_mgr->create_user(op, "Acme", "bob", "Bob", store::Role::member, ""));
   ASSERT_TRUE(m_mgr->create_user(op, "Acme", "eve", "Eve", store::Role::member, ""));
   ASSERT_TRUE(m_mgr->grant_access(op, "info@acme.example", "bob", false));

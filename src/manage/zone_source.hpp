@@ -20,12 +20,12 @@ namespace estafeta::manage {
 
 class StoreZones final : public dns::ZoneSource {
  public:
-  explicit StoreZones(store::ZoneStore& store, std::chrono::milliseconds recheck = std::chrono::milliseconds(250))
+  explicit StoreZones(store::Zones& store, std::chrono::milliseconds recheck = std::chrono::milliseconds(250))
       : m_store(store), m_recheck(recheck) {}
 
   // Refreshed by refresh() alone.
   struct Background {};
-  StoreZones(store::ZoneStore& store, Background) : m_store(store), m_background(true) {}
+  StoreZones(store::Zones& store, Background) : m_store(store), m_background(true) {}
 
   std::shared_ptr<const dns::Zone> zone_for(std::string_view name) override;
   // A change was made in this process: the next check reloads.
@@ -41,7 +41,7 @@ class StoreZones final : public dns::ZoneSource {
   std::shared_ptr<const Snapshot> current();
   std::shared_ptr<const Snapshot> load(std::uint64_t generation);
 
-  store::ZoneStore& m_store;
+  store::Zones& m_store;
   std::chrono::milliseconds m_recheck{0};
   bool m_background = false;
   std::mutex m_refresh_mutex;  // one reload at a time

@@ -199,7 +199,14 @@ Reply Session::accept_message(std::string message) {
       if (!folder && junk) folder = store.find_mailbox(r.local->id, "INBOX");
       if (!folder) return Reply{reply(451, "4.3.0", "temporary failure, try again later")};
       local.push_back({folder->ref(), 0, {}, now});
-      trace.push_back({0, r.local->id, qid, "in", sender, r.local->address, "delivered", remote_label, "", now});
+      trace.push_back({.address_id = r.local->id,
+                       .queue_id = qid,
+                       .direction = store::TraceDirection::in,
+                       .sender = sender,
+                       .recipient = r.local->address,
+                       .status = store::TraceStatus::delivered,
+                       .remote_host = remote_label,
+                       .time = now});
     } else {
       if (!outbound) {
         outbound.emplace();
@@ -236,8 +243,14 @@ Reply Session::accept_message(std::string message) {
         if (auto sent = store.find_special_mailbox(from_address->id, store::SpecialUse::sent))
           local.push_back({sent->ref(), store::flag_seen, {}, now});
       for (auto& r : recipients)
-        trace.push_back({0, from_address->id, qid, "out", sender, r.rcpt.recipient.address(),
-                         r.local ? "delivered" : "queued", r.local ? m_options.hostname : "", "", now});
+        trace.push_back({.address_id = from_address->id,
+                         .queue_id = qid,
+                         .direction = store::TraceDirection::out,
+                         .sender = sender,
+                         .recipient = r.rcpt.recipient.address(),
+                         .status = r.local ? store::TraceStatus::delivered : store::TraceStatus::queued,
+                         .remote_host = r.local ? m_options.hostname : "",
+                         .time = now});
     }
   }
   auto accepted = m_deps.deliverer.accept(full, local, outbound, trace);

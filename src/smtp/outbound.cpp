@@ -276,8 +276,14 @@ void report(const QueueDeps& s, const Group& g, std::vector<FailedRecipient> abo
   b.delayed = delayed;
   b.retry_until = first.created + static_cast<std::int64_t>(s.queue.max_age_hours) * 3600;
   auto bounce = make_bounce(b);
-  store::TraceEntry t{0, sender->id, first.public_id, "in", "", first.sender, "delivered",
-                      s.hostname, delayed ? "delay notification" : "delivery status notification", now};
+  store::TraceEntry t{.address_id = sender->id,
+                      .queue_id = first.public_id,
+                      .direction = store::TraceDirection::in,
+                      .recipient = first.sender,
+                      .status = store::TraceStatus::delivered,
+                      .remote_host = s.hostname,
+                      .reply = delayed ? "delay notification" : "delivery status notification",
+                      .time = now};
   if (auto r = s.deliverer.accept(bounce, {{inbox->ref(), 0, {}, now}}, std::nullopt, {t}); !r)
     log::error("queue.bounce_failed", {{"detail", r.error().detail}});
 }
@@ -295,13 +301,13 @@ void settle(const QueueDeps& s, const Group& g, const std::vector<Outcome>& outc
     auto& o = outcomes[i];
     bool expired = now - r.created > static_cast<std::int64_t>(q.max_age_hours) * 3600;
     store::RecipientState state = store::RecipientState::pending;
-    std::string status = "deferred";
+    auto status = store::TraceStatus::deferred;
     if (o.code / 100 == 2) {
       state = store::RecipientState::delivered;
-      status = "delivered";
+      status = store::TraceStatus::delivered;
     } else if (o.code / 100 == 5 || expired) {
       state = store::RecipientState::failed;
-      status = "bounced";
+      status = store::TraceStatus::bounced;
       if (!r.notify_never && r.notify_failure)
         failed.push_back({r.recipient, r.orcpt, expired && o.code / 100 != 5 ? "4.4.7" : status_of(o.reply), o.host,
                           expired && o.code / 100 != 5 ? "the message could not be delivered in time: " + o.reply
@@ -318,10 +324,17 @@ void settle(const QueueDeps& s, const Group& g, const std::vector<Outcome>& outc
     if (auto st = store.record_attempt(r.id, state, next_retry(q, r.attempts, now), o.reply, o.host); !st)
       log::error("queue.record_failed", {{"detail", st.error().detail}});
     if (r.sender_address_id)
-      (void)store.append_trace({0, r.sender_address_id, r.public_id, "out", r.sender, r.recipient,
-                                status, o.host, o.reply, now});
-    log::info("queue.attempt", {{"queue", r.queue_id}, {"to", r.recipient}, {"status", status}, {"host", o.host},
-                                {"reply", o.reply}});
+      (void)store.append_trace({.address_id = r.sender_address_id,
+                                .queue_id = r.public_id,
+                                .direction = store::TraceDirection::out,
+                                .sender = r.sender,
+                                .recipient = r.recipient,
+                                .status = status,
+                                .remote_host = o.host,
+                                .reply = o.reply,
+                                .time = now});
+    log::info("queue.attempt", {{"queue", r.queue_id}, {"to", r.recipient}, {"status", store::to_string(status)},
+                                {"host", o.host}, {"reply", o.reply}});
   }
   report(s, g, std::move(failed), false);
   report(s, g, std::move(delayed), true);

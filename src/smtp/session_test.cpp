@@ -120,7 +120,7 @@ TEST_F(SmtpTest, MxDeliversLocallyWithReceived) {
   EXPECT_TRUE(raw.ends_with("Subject: hi\r\n\r\nhello\r\n"));
   auto trace = m_services->store->trace(a.id, 0, 10).value();
   ASSERT_EQ(trace.size(), 1u);
-  EXPECT_EQ(trace[0].status, "delivered");
+  EXPECT_EQ(trace[0].status, store::TraceStatus::delivered);
   EXPECT_EQ(trace[0].sender, "carla@far.example");
 }
 
@@ -241,8 +241,8 @@ TEST_F(SmtpTest, SubmissionRequiresAuthAndOwnAddresses) {
   EXPECT_EQ(copies[0].flags, store::flag_seen);
   auto trace = m_services->store->trace(team.id, 0, 10).value();
   ASSERT_EQ(trace.size(), 2u);
-  EXPECT_EQ(trace[0].status, "queued");
-  EXPECT_EQ(trace[1].status, "delivered");
+  EXPECT_EQ(trace[0].status, store::TraceStatus::queued);
+  EXPECT_EQ(trace[1].status, store::TraceStatus::delivered);
 }
 
 TEST_F(SmtpTest, AuthLoginAndBdat) {

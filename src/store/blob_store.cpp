@@ -11,7 +11,7 @@
 
 #include "core/fs.hpp"
 #include "core/hex.hpp"
-#include "store/store.hpp"
+#include "store/messages.hpp"
 
 namespace estafeta::store {
 
@@ -21,7 +21,7 @@ bool valid_hash(const std::string& hash) {
 }
 }  // namespace
 
-Result<std::unique_ptr<BlobStore>> BlobStore::open(const std::filesystem::path& root, Store* store) {
+Result<std::unique_ptr<BlobStore>> BlobStore::open(const std::filesystem::path& root, Messages* store) {
   if (sodium_init() < 0) return fail(ErrorKind::internal, "crypto library failed to start");
   TRY(make_directories(root));
   // The folders, then one fsync of the root that holds their entries.

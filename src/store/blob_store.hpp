@@ -1,7 +1,7 @@
 // Message bytes, addressed by their SHA-256.
 //
 // Small messages (up to kInlineLimit) are kept in the database, in the same
-// transaction as the rows that refer to them (Deliverer, Store::
+// transaction as the rows that refer to them (Deliverer, Queue::
 // accept_message): one fsync of the WAL makes a whole group of them durable,
 // where a file each costs an inode, the file's fsync and its folder's fsync —
 // on this kind of machine three quarters of a delivery. SQLite's own
@@ -27,7 +27,7 @@
 
 namespace estafeta::store {
 
-class Store;
+class Messages;
 
 class BlobStore {
  public:
@@ -36,7 +36,7 @@ class BlobStore {
 
   // `store`: where the small messages are (may be null in tools that only
   // handle files); it must outlive the BlobStore.
-  static Result<std::unique_ptr<BlobStore>> open(const std::filesystem::path& root, Store* store = nullptr);
+  static Result<std::unique_ptr<BlobStore>> open(const std::filesystem::path& root, Messages* store = nullptr);
 
   static std::string hash_of(std::string_view bytes);  // hex SHA-256
 
@@ -49,9 +49,9 @@ class BlobStore {
   std::filesystem::path path_of(const std::string& hash) const;
 
  private:
-  BlobStore(std::filesystem::path root, Store* store) : m_root(std::move(root)), m_store(store) {}
+  BlobStore(std::filesystem::path root, Messages* store) : m_root(std::move(root)), m_store(store) {}
   std::filesystem::path m_root;
-  Store* m_store;
+  Messages* m_store;
 };
 
 }  // namespace estafeta::store

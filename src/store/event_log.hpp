@@ -3,17 +3,17 @@
 #pragma once
 
 #include "core/event_bus.hpp"
-#include "store/store.hpp"
+#include "store/logs.hpp"
 
 namespace estafeta::store {
 
 class EventLogSink final : public EventSink {
  public:
-  explicit EventLogSink(Store& store) : m_store(store) {}  // the store must outlive the sink
+  explicit EventLogSink(Logs& store) : m_store(store) {}  // the store must outlive the sink
   void publish(const Event& event) override;
 
  private:
-  Store& m_store;
+  Logs& m_store;
 };
 
 }  // namespace estafeta::store

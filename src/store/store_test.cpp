@@ -508,7 +508,12 @@ TEST_F(StoreTest, AcceptedMailQueueAndTrace) {
   out.sender_address_id = c.address.id;
   out.recipients = {{"bob@far.example", "far.example", "rfc822;bob@far.example", false, true, true, true},
                     {"carol@other.example", "other.example", "", true, false, false, false}};
-  TraceEntry t{0, c.address.id, "Q1", "out", "info@q.example", "bob@far.example", "accepted", "", "", 0};
+  TraceEntry t{.address_id = c.address.id,
+               .queue_id = "Q1",
+               .direction = TraceDirection::out,
+               .sender = "info@q.example",
+               .recipient = "bob@far.example",
+               .status = TraceStatus::accepted};
   auto acc = s().accept_message(blob("queued"), {{inbox.ref(), 0, {}, 1}, {sent.ref(), flag_seen, {}, 1}}, out, {t});
   ASSERT_TRUE(acc) << acc.error().detail;
   EXPECT_EQ(acc->local.size(), 2u);
@@ -540,7 +545,7 @@ TEST_F(StoreTest, AcceptedMailQueueAndTrace) {
   auto lines = s().trace(c.address.id, 0, 10).value();
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0].queue_id, "Q1");
-  EXPECT_EQ(lines[0].status, "accepted");
+  EXPECT_EQ(lines[0].status, TraceStatus::accepted);
   EXPECT_GT(lines[0].time, 0);
   EXPECT_TRUE(s().trace(c.address.id + 1, 0, 10).value().empty());
   EXPECT_EQ(s().integrity_check().value(), "");

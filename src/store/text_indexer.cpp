@@ -8,7 +8,7 @@
 
 namespace estafeta::store {
 
-TextIndexer::TextIndexer(Store& store, EventBus* bus, Options options) : m_store(store), m_options(options) {
+TextIndexer::TextIndexer(Maintenance& store, EventBus* bus, Options options) : m_store(store), m_options(options) {
   if (bus) {
     // Starting counts as a delivery: a server that just started has clients
     // reconnecting and mail queued elsewhere coming in.

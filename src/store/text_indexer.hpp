@@ -6,7 +6,7 @@
 // mail is arriving (events on the bus) only once the backlog grows large —
 // so bursts of deliveries are not slowed by their own indexing. A search
 // never waits for it: it indexes its own folder's waiting text first
-// (Store::search_text), so the thread only decides *when* the work is done.
+// (Messages::search_text), so the thread only decides *when* the work is done.
 #pragma once
 
 #include <atomic>
@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "core/event_bus.hpp"
-#include "store/store.hpp"
+#include "store/maintenance.hpp"
 
 namespace estafeta::store {
 
@@ -36,8 +36,8 @@ class TextIndexer {
 
   // Starts the thread. The store (and the bus, if any: where deliveries are
   // announced) must outlive the indexer.
-  explicit TextIndexer(Store& store, EventBus* bus = nullptr) : TextIndexer(store, bus, Options{}) {}
-  TextIndexer(Store& store, EventBus* bus, Options options);
+  explicit TextIndexer(Maintenance& store, EventBus* bus = nullptr) : TextIndexer(store, bus, Options{}) {}
+  TextIndexer(Maintenance& store, EventBus* bus, Options options);
   ~TextIndexer();  // stops and joins: a batch in progress is finished first
   TextIndexer(const TextIndexer&) = delete;
   TextIndexer& operator=(const TextIndexer&) = delete;
@@ -48,7 +48,7 @@ class TextIndexer {
   void run();
   bool mail_arriving() const;
 
-  Store& m_store;
+  Maintenance& m_store;
   Options m_options;
   std::atomic<std::int64_t> m_last_delivery{0};  // steady_clock ticks of the last message_appended
   EventBus::Subscription m_subscription;

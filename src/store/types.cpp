@@ -46,6 +46,33 @@ std::optional<DmarcRejectPolicy> parse_dmarc_reject_policy(std::string_view text
   return std::nullopt;
 }
 
+const char* to_string(TraceDirection direction) { return direction == TraceDirection::out ? "out" : "in"; }
+
+std::optional<TraceDirection> parse_trace_direction(std::string_view text) {
+  if (text == "in") return TraceDirection::in;
+  if (text == "out") return TraceDirection::out;
+  return std::nullopt;
+}
+
+const char* to_string(TraceStatus status) {
+  switch (status) {
+    case TraceStatus::accepted: return "accepted";
+    case TraceStatus::queued: return "queued";
+    case TraceStatus::delivered: return "delivered";
+    case TraceStatus::deferred: return "deferred";
+    case TraceStatus::bounced: return "bounced";
+    case TraceStatus::rejected: return "rejected";
+  }
+  return "accepted";
+}
+
+std::optional<TraceStatus> parse_trace_status(std::string_view text) {
+  for (auto s : {TraceStatus::accepted, TraceStatus::queued, TraceStatus::delivered, TraceStatus::deferred,
+                 TraceStatus::bounced, TraceStatus::rejected})
+    if (text == to_string(s)) return s;
+  return std::nullopt;
+}
+
 bool QuotaUsage::fits(std::uint64_t add_bytes, std::uint64_t add_messages) const {
   // Written so that no sum can overflow.
   if (limit_bytes && (bytes > *limit_bytes || add_bytes > *limit_bytes - bytes)) return false;

@@ -164,7 +164,7 @@ struct Mailbox {
   std::uint64_t highestmodseq = 1;
   Time created = 0;
   // \Recent (RFC 3501 §2.3.2): the messages up to this UID have been
-  // claimed by a session (Store::claim_recent); those above, by none yet.
+  // claimed by a session (Mailboxes::claim_recent); those above, by none yet.
   std::uint32_t recent_uid = 0;
 
   MailboxRef ref() const { return {address_id, id}; }
@@ -226,7 +226,7 @@ struct BlobInfo {
   std::string text_headers;
   std::string text_body;
   std::string text_attachments;
-  // Store::accept_message only: the message itself when it is kept in the
+  // Queue::accept_message only: the message itself when it is kept in the
   // database (BlobStore::kInlineLimit); empty when a file holds it.
   std::string_view inline_bytes;
 };
@@ -322,14 +322,34 @@ struct QueuedRecipient {
   Time created = 0;
 };
 
+// Which way a traced message went for the address: received ("in") or sent
+// ("out").
+enum class TraceDirection { in, out };
+const char* to_string(TraceDirection direction);  // "in" | "out", as stored and shown
+std::optional<TraceDirection> parse_trace_direction(std::string_view text);
+
+// What became of a traced message for one recipient.
+enum class TraceStatus {
+  accepted,   // taken in by us
+  queued,     // waiting in the outbound queue
+  delivered,  // in the recipient's folder, or taken by the remote MX
+  deferred,   // a temporary failure: the queue tries again
+  bounced,    // a permanent failure (or too late): the sender is told
+  rejected,   // refused during the SMTP dialogue
+};
+// "accepted", "queued", "delivered", "deferred", "bounced", "rejected": as
+// stored and shown.
+const char* to_string(TraceStatus status);
+std::optional<TraceStatus> parse_trace_status(std::string_view text);
+
 struct TraceEntry {
   Id id = 0;
   Id address_id = 0;        // the address this line is visible to (sender or recipient side)
   std::string queue_id;     // the id given in "250 … queued as X"
-  std::string direction;    // "in" or "out"
+  TraceDirection direction = TraceDirection::in;
   std::string sender;
   std::string recipient;
-  std::string status;       // "accepted", "delivered", "deferred", "bounced", "rejected"
+  TraceStatus status = TraceStatus::accepted;
   std::string remote_host;
   std::string reply;        // the remote (or our) reply text
   Time time = 0;

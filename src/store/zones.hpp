@@ -70,9 +70,9 @@ struct DkimKey {
   Time changed = 0;  // when the state last changed
 };
 
-class ZoneStore {
+class Zones {
  public:
-  virtual ~ZoneStore() = default;
+  virtual ~Zones() = default;
 
   // A zone for the domain, with `records` and serial `serial`, in one
   // transaction. exists when the domain has one.

@@ -128,8 +128,7 @@ Result<std::vector<LoginCandidate>> SqliteStore::login_candidates(const std::str
     c.access = read_access(s, 8);
     c.address = read_address(s, 13);
     int u = 13 + kAddressColumnCount;  // the user's columns, then s.locked
-    c.user = User{s.int64(u), s.int64(u + 1), s.text(u + 2), s.text(u + 3),
-                  parse_role(s.text(u + 4)).value_or(Role::member), s.text(u + 5), s.int64(u + 6)};
+    c.user = read_user_at(s, u);
     c.service_locked = s.int64(u + 7) != 0;
     return c;
   });

@@ -302,9 +302,12 @@ Result<MailboxCounts> SqliteStore::mailbox_counts(MailboxRef mailbox) {
       "GROUP BY x.id"));
   st.bind_all(mailbox.id, std::int64_t{flag_seen}, std::int64_t{flag_deleted}, mailbox.address_id);
   return one<MailboxCounts>(std::move(st), [](const Statement& s) {
-    return MailboxCounts{static_cast<std::uint32_t>(s.int64(0)), static_cast<std::uint32_t>(s.int64(1)),
-                         static_cast<std::uint32_t>(s.int64(2)), static_cast<std::uint64_t>(s.int64(3)),
-                         static_cast<std::uint64_t>(s.int64(4)), static_cast<std::uint32_t>(s.int64(5))};
+    return MailboxCounts{.messages = static_cast<std::uint32_t>(s.int64(0)),
+                         .unseen = static_cast<std::uint32_t>(s.int64(1)),
+                         .deleted = static_cast<std::uint32_t>(s.int64(2)),
+                         .size = static_cast<std::uint64_t>(s.int64(3)),
+                         .deleted_size = static_cast<std::uint64_t>(s.int64(4)),
+                         .recent = static_cast<std::uint32_t>(s.int64(5))};
   }, "no such folder");
 }
 

@@ -222,8 +222,14 @@ Result<std::vector<Headline>> SqliteStore::list_headlines(MailboxRef mailbox) {
       kOwnedMailbox)));
   st.bind_all(mailbox.id, mailbox.address_id);
   return all<Headline>(std::move(st), [](const Statement& s) {
-    return Headline{static_cast<std::uint32_t>(s.int64(0)), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5),
-                    s.text(6), s.int64(7)};
+    return Headline{.uid = static_cast<std::uint32_t>(s.int64(0)),
+                    .blob_hash = s.text(1),
+                    .subject = s.text(2),
+                    .from_name = s.text(3),
+                    .from_address = s.text(4),
+                    .to = s.text(5),
+                    .message_id = s.text(6),
+                    .date = s.int64(7)};
   });
 }
 

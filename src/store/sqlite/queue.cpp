@@ -49,8 +49,8 @@ Status SqliteStore::trace_locked(const TraceEntry& e) {
   auto st = TRY(m_db->prepare(
       "INSERT INTO trace (address_id, queue_id, direction, sender, recipient, status, remote_host, reply, time) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  return st.bind_all(e.address_id, e.queue_id, e.direction, e.sender, e.recipient, e.status, e.remote_host, e.reply,
-                     e.time ? e.time : unix_now())
+  return st.bind_all(e.address_id, e.queue_id, std::string_view(to_string(e.direction)), e.sender, e.recipient,
+                     std::string_view(to_string(e.status)), e.remote_host, e.reply, e.time ? e.time : unix_now())
       .run();
 }
 
@@ -121,8 +121,16 @@ Result<std::vector<TraceEntry>> SqliteStore::trace(Id address_id, Time since, st
       "WHERE address_id = ? AND time >= ? ORDER BY time, id LIMIT ?"));
   st.bind_all(address_id, since, static_cast<std::int64_t>(limit));
   return all<TraceEntry>(std::move(st), [](const Statement& s) {
-    return TraceEntry{s.int64(0), s.int64(1), s.text(2), s.text(3), s.text(4), s.text(5),
-                      s.text(6), s.text(7), s.text(8), s.int64(9)};
+    return TraceEntry{.id = s.int64(0),
+                      .address_id = s.int64(1),
+                      .queue_id = s.text(2),
+                      .direction = parse_trace_direction(s.text(3)).value_or(TraceDirection::in),
+                      .sender = s.text(4),
+                      .recipient = s.text(5),
+                      .status = parse_trace_status(s.text(6)).value_or(TraceStatus::accepted),
+                      .remote_host = s.text(7),
+                      .reply = s.text(8),
+                      .time = s.int64(9)};
   });
 }
 

@@ -20,10 +20,17 @@ inline constexpr const char* kOrgColumns = "id, name, created";
 inline Organisation read_org(const Statement& s) { return {s.int64(0), s.text(1), s.int64(2)}; }
 
 inline constexpr const char* kUserColumns = "id, org_id, login, display_name, role, password_hash, created";
-inline User read_user(const Statement& s) {
-  return {s.int64(0), s.int64(1), s.text(2), s.text(3), parse_role(s.text(4)).value_or(Role::member),
-          s.text(5), s.int64(6)};
+// The user's columns from column `c` on.
+inline User read_user_at(const Statement& s, int c) {
+  return {.id = s.int64(c),
+          .org_id = s.int64(c + 1),
+          .login = s.text(c + 2),
+          .display_name = s.text(c + 3),
+          .role = parse_role(s.text(c + 4)).value_or(Role::member),
+          .password_hash = s.text(c + 5),
+          .created = s.int64(c + 6)};
 }
+inline User read_user(const Statement& s) { return read_user_at(s, 0); }
 
 inline constexpr const char* kServiceColumns = "id, org_id, name, locked, created";
 inline MailService read_service(const Statement& s) {
@@ -52,8 +59,15 @@ inline constexpr const char* kAddressColumns =
     "a.id, a.domain_id, d.service_id, s.org_id, a.address, a.created, a.quota_bytes, a.quota_messages, a.save_sent";
 inline constexpr int kAddressColumnCount = 9;
 inline Address read_address(const Statement& s, int c = 0) {
-  return {s.int64(c),    s.int64(c + 1), s.int64(c + 2), s.int64(c + 3), s.text(c + 4), s.int64(c + 5),
-          AddressSettings{opt_uint64(s, c + 6), opt_uint64(s, c + 7), s.int64(c + 8) != 0}};
+  return {.id = s.int64(c),
+          .domain_id = s.int64(c + 1),
+          .service_id = s.int64(c + 2),
+          .org_id = s.int64(c + 3),
+          .address = s.text(c + 4),
+          .created = s.int64(c + 5),
+          .settings = {.quota_bytes = opt_uint64(s, c + 6),
+                       .quota_messages = opt_uint64(s, c + 7),
+                       .save_sent = s.int64(c + 8) != 0}};
 }
 
 inline constexpr const char* kAccessColumns = "id, address_id, user_id, may_change_special_folders, created";
@@ -63,8 +77,14 @@ inline Access read_access(const Statement& s, int c = 0) {
 
 inline constexpr const char* kDeviceColumns = "id, access_id, label, hash, created, last_used, last_ip, revoked";
 inline DevicePassword read_device(const Statement& s, int c = 0) {
-  return {s.int64(c), s.int64(c + 1), s.text(c + 2), s.text(c + 3), s.int64(c + 4),
-          s.opt_int64(c + 5), s.text(c + 6), s.opt_int64(c + 7)};
+  return {.id = s.int64(c),
+          .access_id = s.int64(c + 1),
+          .label = s.text(c + 2),
+          .hash = s.text(c + 3),
+          .created = s.int64(c + 4),
+          .last_used = s.opt_int64(c + 5),
+          .last_ip = s.text(c + 6),
+          .revoked = s.opt_int64(c + 7)};
 }
 
 inline constexpr const char* kMailboxColumns =

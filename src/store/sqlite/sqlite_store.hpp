@@ -4,6 +4,10 @@
 // disk when it returns. Every write takes m_mutex, so writes are serialised
 // and the connection is never used from two threads at once; accepted mail
 // is committed in groups (accept.cpp). Reads use their own connections.
+//
+// One class implements every part of the Store (store/store.hpp), as the
+// parts share the writer, its lock, the readers and the group commit; each
+// part's methods live in the files named at its section below.
 #pragma once
 
 #include <atomic>
@@ -20,26 +24,24 @@ class SqliteStore final : public Store {
  public:
   static Result<std::unique_ptr<SqliteStore>> open(const SqliteOptions& options);
 
+  // Accounts (accounts.cpp: organisations to addresses; access.cpp: accesses, device passwords)
   Result<Organisation> create_organisation(const std::string& name) override;
   Result<Organisation> organisation(Id id) override;
   Result<Organisation> find_organisation(const std::string& name) override;
   Result<std::vector<Organisation>> list_organisations() override;
   Status delete_organisation(Id id) override;
-
   Result<User> create_user(const User& user) override;
   Result<User> user(Id id) override;
   Result<User> find_user(const std::string& login) override;
   Result<std::vector<User>> list_users(std::optional<Id> org_id) override;
   Status set_user_password_hash(Id user_id, const std::string& hash) override;
   Status delete_user(Id id) override;
-
   Result<MailService> create_service(Id org_id, const std::string& name) override;
   Result<MailService> service(Id id) override;
   Result<MailService> find_service(const std::string& name) override;
   Result<std::vector<MailService>> list_services(std::optional<Id> org_id) override;
   Status set_service_locked(Id id, bool locked) override;
   Status delete_service(Id id) override;
-
   Result<Domain> add_domain(Id service_id, const std::string& name, const std::string& verify_token) override;
   Result<Domain> find_domain(const std::string& name) override;
   Result<std::vector<Domain>> list_domains(std::optional<Id> service_id) override;
@@ -47,7 +49,6 @@ class SqliteStore final : public Store {
   Status set_domain_spf_fail(Id id, SpfFailPolicy policy) override;
   Status set_domain_dmarc_reject(Id id, DmarcRejectPolicy policy) override;
   Status set_domain_verified(Id id) override;
-
   Result<Address> create_address(Id domain_id, const std::string& local_part) override;
   Result<Address> address(Id id) override;
   Result<Address> find_address(const std::string& address) override;
@@ -55,7 +56,6 @@ class SqliteStore final : public Store {
   Status delete_address(Id id) override;
   Status set_address_settings(Id id, const AddressSettings& settings) override;
   Result<QuotaUsage> address_usage(Id id) override;
-
   Result<Access> grant_access(Id address_id, Id user_id, bool may_change_special_folders) override;
   Result<Access> find_access(Id address_id, Id user_id) override;
   Result<Access> access(Id id) override;
@@ -63,7 +63,6 @@ class SqliteStore final : public Store {
   Result<std::vector<Access>> list_user_accesses(Id user_id) override;
   Status set_access_permissions(Id access_id, bool may_change_special_folders) override;
   Status remove_access(Id access_id) override;
-
   Result<DevicePassword> create_device_password(Id access_id, const std::string& label,
                                                 const std::string& hash) override;
   Result<DevicePassword> device_password(Id id) override;
@@ -73,12 +72,21 @@ class SqliteStore final : public Store {
   Result<std::vector<LoginCandidate>> login_candidates(const std::string& address) override;
   Status touch_device_password(Id id, Time when, const std::string& ip) override;
 
+  // Mailboxes (mail.cpp; changes.cpp: rename, delete, roles, counts, \Recent, subscriptions)
   Result<Mailbox> create_mailbox(Id address_id, const std::string& name, SpecialUse use) override;
   Result<Mailbox> mailbox(MailboxRef ref) override;
   Result<Mailbox> find_mailbox(Id address_id, const std::string& name) override;
   Result<Mailbox> find_special_mailbox(Id address_id, SpecialUse use) override;
   Result<std::vector<Mailbox>> list_mailboxes(Id address_id) override;
+  Status rename_mailbox(MailboxRef mailbox, const std::string& new_name) override;
+  Status delete_mailbox(MailboxRef mailbox) override;
+  Status set_special_use(MailboxRef mailbox, SpecialUse use) override;
+  Result<MailboxCounts> mailbox_counts(MailboxRef mailbox) override;
+  Result<std::pair<std::uint32_t, std::uint32_t>> claim_recent(MailboxRef mailbox) override;
+  Result<std::vector<std::string>> subscriptions(Id address_id) override;
+  Status set_subscribed(Id address_id, const std::string& name, bool subscribed) override;
 
+  // Messages (mail.cpp; text_index.cpp: search_text; changes.cpp: the changes)
   Result<std::vector<Appended>> append_messages(const BlobInfo& blob,
                                                 const std::vector<AppendTarget>& targets) override;
   Result<std::vector<Message>> list_messages(MailboxRef mailbox) override;
@@ -92,9 +100,6 @@ class SqliteStore final : public Store {
   Result<std::vector<Message>> find_messages_by_message_id(MailboxRef mailbox, const std::string& message_id) override;
   Result<std::vector<std::uint32_t>> search_text(MailboxRef mailbox, const std::string& needle,
                                                  TextScope scope) override;
-  Result<std::size_t> index_pending_text(std::size_t limit) override;
-  Result<std::size_t> pending_text_count() override;
-
   Result<FlagChange> store_flags(MailboxRef mailbox, const std::vector<std::uint32_t>& uids, FlagOp op,
                                  std::uint32_t flags, const std::vector<std::string>& keywords,
                                  std::optional<std::uint64_t> unchanged_since) override;
@@ -103,15 +108,8 @@ class SqliteStore final : public Store {
   Result<std::vector<Message>> changed_since(MailboxRef mailbox, std::uint64_t modseq) override;
   Result<CopyResult> copy_messages(MailboxRef from, const std::vector<std::uint32_t>& uids, MailboxRef to,
                                    bool move) override;
-  Result<MailboxCounts> mailbox_counts(MailboxRef mailbox) override;
-  Result<std::pair<std::uint32_t, std::uint32_t>> claim_recent(MailboxRef mailbox) override;
-  Status rename_mailbox(MailboxRef mailbox, const std::string& new_name) override;
-  Status delete_mailbox(MailboxRef mailbox) override;
-  Result<std::vector<std::string>> subscriptions(Id address_id) override;
-  Status set_subscribed(Id address_id, const std::string& name, bool subscribed) override;
-  Status set_special_use(MailboxRef mailbox, SpecialUse use) override;
-  Result<std::vector<std::string>> collect_unreferenced_blobs(std::size_t limit) override;
 
+  // Queue (accept.cpp: accept_message; queue.cpp)
   Result<Accepted> accept_message(const BlobInfo& blob, const std::vector<AppendTarget>& local,
                                   const std::optional<OutboundMessage>& outbound,
                                   const std::vector<TraceEntry>& trace) override;
@@ -124,16 +122,21 @@ class SqliteStore final : public Store {
   Status append_trace(const TraceEntry& entry) override;
   Result<std::vector<TraceEntry>> trace(Id address_id, Time since, std::size_t limit) override;
 
+  // Logs (logs.cpp)
   Result<std::int64_t> append_event(const Event& event) override;
   Result<std::vector<std::pair<std::int64_t, Event>>> events_after(std::int64_t id, std::size_t limit) override;
   Result<std::int64_t> last_event_id() override;
   Status prune_events(Time before) override;
-
   Status append_audit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> query_audit(const AuditQuery& query) override;
 
+  // Maintenance (text_index.cpp; changes.cpp: collect_unreferenced_blobs; sqlite_store.cpp: integrity_check)
+  Result<std::size_t> index_pending_text(std::size_t limit) override;
+  Result<std::size_t> pending_text_count() override;
+  Result<std::vector<std::string>> collect_unreferenced_blobs(std::size_t limit) override;
   Result<std::string> integrity_check() override;
 
+  // Zones (zones.cpp)
   Result<DnsZone> create_zone(Id domain_id, std::uint32_t serial, const std::vector<DnsRecord>& records) override;
   Result<DnsZone> zone_of_domain(Id domain_id) override;
   Result<DnsZone> find_zone(const std::vector<std::string>& apexes) override;
@@ -146,7 +149,6 @@ class SqliteStore final : public Store {
   Result<std::vector<DkimKey>> dkim_keys(Id domain_id) override;
   Status set_dkim_key_state(Id key_id, DkimKeyState state, Time when) override;
   Result<std::vector<DkimKey>> signing_keys(const std::string& domain) override;
-
  private:
   explicit SqliteStore(std::unique_ptr<Database> db) : m_db(std::move(db)) {}
 

@@ -1,0 +1,35 @@
+// The part of the Store that background work and the operator use to keep
+// it in shape: the full-text indexer's backlog (store/text_indexer.hpp),
+// blobs no message refers to, and a consistency check.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace estafeta::store {
+
+class Maintenance {
+ public:
+  virtual ~Maintenance() = default;
+
+  // Moves up to `limit` messages' text into the full-text index (accepted
+  // mail waits outside it, see store/text_indexer.hpp); returns how many.
+  // The wait is bounded: past a ceiling (SqliteOptions::max_pending_text),
+  // each new message's delivery indexes two waiting ones itself, so mail
+  // arriving faster than the background indexer keeps up slows down instead
+  // of leaving a search a backlog of any size to index first.
+  virtual Result<std::size_t> index_pending_text(std::size_t limit) = 0;
+  virtual Result<std::size_t> pending_text_count() = 0;  // messages whose text waits
+
+  // Blobs no message refers to any more: their rows and index entries are
+  // removed and their hashes returned, so the caller can delete the files.
+  virtual Result<std::vector<std::string>> collect_unreferenced_blobs(std::size_t limit) = 0;
+
+  // Checks the database's consistency (PRAGMA integrity_check). Empty: fine.
+  virtual Result<std::string> integrity_check() = 0;
+};
+
+}  // namespace estafeta::store
