@@ -52,43 +52,32 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     all.remove_prefix(line.size());
     auto cmd = parse_command(line);
     if (!cmd) continue;
-    switch (cmd->verb) {
-      case Command::Verb::helo:
-      case Command::Verb::ehlo:
-        if (is_domain(cmd->domain) || is_address_literal(cmd->domain)) {
-          (void)result_value("postmaster@" + cmd->domain);
-          (void)spf_value(cmd->domain);
-        }
-        break;
-      case Command::Verb::mail:
-        if (cmd->mail.sender) mailbox(*cmd->mail.sender);
-        break;
-      case Command::Verb::rcpt:
-        mailbox(cmd->rcpt.recipient);
-        break;
-      case Command::Verb::bdat: {
-        auto chunk = all.substr(0, static_cast<std::size_t>(std::min<std::uint64_t>(cmd->chunk_size, all.size())));
-        all.remove_prefix(chunk.size());
-        message(std::string(chunk));
-        break;
+    if (auto* hello = std::get_if<cmd::Hello>(&cmd->args)) {
+      if (is_domain(hello->domain) || is_address_literal(hello->domain)) {
+        (void)result_value("postmaster@" + hello->domain);
+        (void)spf_value(hello->domain);
       }
-      case Command::Verb::data: {
-        DataReader reader(1 << 16, 4096);
-        std::size_t step = line.size() % 7 + 1;
-        while (!all.empty()) {
-          auto part = all.substr(0, step);
-          auto before = part.size();
-          auto status = reader.feed(part);
-          all.remove_prefix(before - part.size());
-          if (status == DataReader::Status::done) {
-            message(reader.take_message());
-            break;
-          }
+    } else if (auto* mail = std::get_if<MailFrom>(&cmd->args)) {
+      if (mail->sender) mailbox(*mail->sender);
+    } else if (auto* rcpt = std::get_if<RcptTo>(&cmd->args)) {
+      mailbox(rcpt->recipient);
+    } else if (auto* bdat = std::get_if<cmd::Bdat>(&cmd->args)) {
+      auto chunk = all.substr(0, static_cast<std::size_t>(std::min<std::uint64_t>(bdat->chunk_size, all.size())));
+      all.remove_prefix(chunk.size());
+      message(std::string(chunk));
+    } else if (std::holds_alternative<cmd::Data>(cmd->args)) {
+      DataReader reader(1 << 16, 4096);
+      std::size_t step = line.size() % 7 + 1;
+      while (!all.empty()) {
+        auto part = all.substr(0, step);
+        auto before = part.size();
+        auto status = reader.feed(part);
+        all.remove_prefix(before - part.size());
+        if (status == DataReader::Status::done) {
+          message(reader.take_message());
+          break;
         }
-        break;
       }
-      default:
-        break;
     }
   }
   return 0;

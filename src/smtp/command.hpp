@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace estafeta::smtp {
@@ -47,16 +48,49 @@ struct RcptTo {
   std::string orcpt;  // "rfc822;addr", xtext-decoded
 };
 
+// The other commands' arguments (RFC 5321 §4.1.1; BDAT RFC 3030 §2; AUTH
+// RFC 4954 §4; STARTTLS RFC 3207 §4).
+namespace cmd {
+struct Hello {
+  std::string domain;
+  bool extended = false;  // EHLO, not HELO
+};
+struct Data {};
+struct Bdat {
+  std::uint64_t chunk_size = 0;
+  bool last = false;
+};
+struct Rset {};
+struct Noop {
+  std::string argument;
+};
+struct Quit {};
+struct Vrfy {
+  std::string argument;
+};
+struct Help {
+  std::string argument;
+};
+struct StartTls {};
+struct Auth {
+  std::string mechanism;               // upper-cased
+  std::optional<std::string> initial;  // the initial response ("=" for empty)
+};
+}  // namespace cmd
+
+using Args = std::variant<cmd::Hello, MailFrom, RcptTo, cmd::Data, cmd::Bdat, cmd::Rset, cmd::Noop, cmd::Quit,
+                          cmd::Vrfy, cmd::Help, cmd::StartTls, cmd::Auth>;
+
+// What the transport needs to know of a command before it runs it.
+enum CommandFlags : unsigned {
+  kBlocks = 1u << 0,             // asks the store or checks a password: on the worker pool
+  kBlocksOnSubmission = 1u << 1, // blocks on submission once logged in (MAIL asks the store)
+};
+
 struct Command {
-  enum class Verb { helo, ehlo, mail, rcpt, data, bdat, rset, noop, quit, vrfy, help, starttls, auth } verb;
-  std::string domain;               // HELO/EHLO
-  MailFrom mail;                    // MAIL
-  RcptTo rcpt;                      // RCPT
-  std::uint64_t chunk_size = 0;     // BDAT
-  bool last = false;                // BDAT … LAST
-  std::string mechanism;            // AUTH
-  std::optional<std::string> initial;  // AUTH initial response ("=" for empty)
-  std::string argument;             // VRFY/HELP/NOOP text
+  std::string verb;  // upper-cased
+  Args args;         // its type says which handler runs it
+  unsigned flags = 0;
 };
 
 }  // namespace estafeta::smtp

@@ -294,6 +294,191 @@ std::expected<std::optional<Mailbox>, ParseError> parse_path(std::string_view te
   return std::optional<Mailbox>(*m);
 }
 
+namespace {
+
+using ArgsResult = std::expected<Args, ParseError>;
+
+// EHLO/HELO domain: a domain or an address literal (RFC 5321 §4.1.1.1);
+// some clients send junk: accept a word.
+ArgsResult hello(std::string_view verb, std::string_view rest) {
+  if (rest.empty()) return syntax(std::string(verb) + " needs your host name");
+  auto word = rest.substr(0, rest.find(' '));
+  if (!valid_domain(word) && !valid_address_literal(word)) {
+    for (unsigned char ch : word)
+      if (ch <= 32 || ch >= 127) return syntax("bad host name");
+  }
+  return cmd::Hello{std::string(word), verb == "EHLO"};
+}
+
+// MAIL FROM:<path> [SIZE= BODY= SMTPUTF8 RET= ENVID= AUTH=] (RFC 5321
+// §4.1.1.2; RFC 1870, 6152, 6531, 3461 §4.3-4.4, 4954 §5).
+ArgsResult mail(std::string_view, std::string_view rest) {
+  auto split = split_path(rest, "FROM:");
+  if (!split) return Unexpected(split.error());
+  auto path = parse_path(split->first, true);
+  if (!path) return Unexpected(path.error());
+  MailFrom m;
+  m.sender = *path;
+  bool ok = true;
+  for (auto& [k, v] : params(split->second, ok)) {
+    if (k == "SIZE") {
+      auto n = number(v);
+      if (!n) return syntax("SIZE needs a number");
+      m.size = *n;
+    } else if (k == "BODY") {
+      auto u = ascii_upper(v);
+      if (u == "7BIT") m.body = Body::seven_bit;
+      else if (u == "8BITMIME") m.body = Body::eight_bit_mime;
+      else if (u == "BINARYMIME") m.body = Body::binary_mime;
+      else return syntax("BODY must be 7BIT, 8BITMIME or BINARYMIME");
+    } else if (k == "SMTPUTF8") {
+      if (!v.empty()) return syntax("SMTPUTF8 takes no value");
+      m.smtputf8 = true;
+    } else if (k == "RET") {
+      auto u = ascii_upper(v);
+      if (u == "FULL") m.ret = Ret::full;
+      else if (u == "HDRS") m.ret = Ret::headers;
+      else return syntax("RET must be FULL or HDRS");
+    } else if (k == "ENVID") {
+      auto d = xtext_decode(v);
+      if (!d || d->size() > 100) return syntax("bad ENVID");
+      m.envid = *d;
+    } else if (k == "AUTH") {
+      auto d = xtext_decode(v);
+      if (!d) return syntax("bad AUTH parameter");
+      m.auth = *d;
+    } else {
+      return Unexpected(ParseError{555, "5.5.4", "unsupported MAIL parameter " + k});
+    }
+  }
+  if (!ok) return syntax("bad MAIL parameters");
+  return m;
+}
+
+// NOTIFY=NEVER or a list of SUCCESS, FAILURE, DELAY (RFC 3461 §4.1).
+std::optional<ParseError> notify(RcptTo& r, std::string_view value) {
+  r.notify_given = true;
+  std::size_t pos = 0;
+  auto u = ascii_upper(value);
+  while (pos <= u.size()) {
+    auto comma = u.find(',', pos);
+    auto item = u.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (item == "NEVER") r.notify_never = true;
+    else if (item == "SUCCESS") r.notify_success = true;
+    else if (item == "FAILURE") r.notify_failure = true;
+    else if (item == "DELAY") r.notify_delay = true;
+    else return ParseError{501, "5.5.4", "NOTIFY must be NEVER or SUCCESS,FAILURE,DELAY"};
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  if (r.notify_never && (r.notify_success || r.notify_failure || r.notify_delay))
+    return ParseError{501, "5.5.4", "NOTIFY=NEVER stands alone"};
+  return std::nullopt;
+}
+
+// RCPT TO:<path> or <Postmaster> [NOTIFY= ORCPT=] (RFC 5321 §4.1.1.3,
+// RFC 3461 §4.1-4.2).
+ArgsResult rcpt(std::string_view, std::string_view rest) {
+  auto split = split_path(rest, "TO:");
+  if (!split) return Unexpected(split.error());
+  RcptTo r;
+  auto inner = split->first.substr(1, split->first.size() - 2);
+  if (ascii_upper(inner) == "POSTMASTER") {
+    r.postmaster = true;
+    r.recipient = Mailbox{"postmaster", "", false, false, false};
+  } else {
+    auto path = parse_path(split->first, false);
+    if (!path) return Unexpected(path.error());
+    r.recipient = **path;
+  }
+  bool ok = true;
+  for (auto& [k, v] : params(split->second, ok)) {
+    if (k == "NOTIFY") {
+      if (auto bad = notify(r, v)) return Unexpected(*bad);
+    } else if (k == "ORCPT") {
+      auto d = xtext_decode(v);
+      if (!d || d->find(';') == std::string::npos) return syntax("bad ORCPT");
+      r.orcpt = *d;
+    } else {
+      return Unexpected(ParseError{555, "5.5.4", "unsupported RCPT parameter " + k});
+    }
+  }
+  if (!ok) return syntax("bad RCPT parameters");
+  return r;
+}
+
+// BDAT chunk-size [LAST] (RFC 3030 §2).
+ArgsResult bdat(std::string_view, std::string_view rest) {
+  auto space = rest.find(' ');
+  auto n = number(rest.substr(0, space));
+  if (!n) return syntax("BDAT needs a chunk size");
+  cmd::Bdat b{*n, false};
+  if (space != std::string_view::npos) {
+    if (ascii_upper(rest.substr(space + 1)) != "LAST") return syntax("expected LAST after the chunk size");
+    b.last = true;
+  }
+  return b;
+}
+
+// AUTH mechanism [initial-response] (RFC 4954 §4).
+ArgsResult auth(std::string_view, std::string_view rest) {
+  auto space = rest.find(' ');
+  cmd::Auth a;
+  a.mechanism = ascii_upper(rest.substr(0, space));
+  if (a.mechanism.empty()) return syntax("AUTH needs a mechanism");
+  if (space != std::string_view::npos) a.initial = std::string(rest.substr(space + 1));
+  return a;
+}
+
+template <class T>
+ArgsResult none(std::string_view verb, std::string_view rest) {
+  if (!rest.empty()) return syntax(std::string(verb) + " takes no arguments");
+  return T{};
+}
+
+template <class T>
+ArgsResult text(std::string_view, std::string_view rest) {
+  return T{std::string(rest)};
+}
+
+ArgsResult vrfy(std::string_view, std::string_view rest) {
+  if (rest.empty()) return syntax("VRFY needs an argument");
+  return cmd::Vrfy{std::string(rest)};
+}
+
+// The command table: a verb, its argument grammar, what the transport must
+// know before running it. The handler is found by the type the grammar
+// produces (smtp/session.hpp), so a command is declared here once.
+struct Entry {
+  const char* verb;
+  ArgsResult (*parse)(std::string_view verb, std::string_view rest);
+  unsigned flags;
+};
+
+constexpr Entry kCommands[] = {
+    {"EHLO", hello, 0},
+    {"HELO", hello, 0},
+    {"MAIL", mail, kBlocksOnSubmission},  // submission: may the user send as this address?
+    {"RCPT", rcpt, kBlocks},              // a local recipient, its quota and domain policy
+    {"DATA", none<cmd::Data>, 0},
+    {"BDAT", bdat, 0},
+    {"RSET", none<cmd::Rset>, 0},
+    {"NOOP", text<cmd::Noop>, 0},
+    {"QUIT", none<cmd::Quit>, 0},
+    {"VRFY", vrfy, 0},
+    {"HELP", text<cmd::Help>, 0},
+    {"STARTTLS", none<cmd::StartTls>, 0},
+    {"AUTH", auth, kBlocks},  // a password check
+};
+
+const Entry* find(std::string_view verb) {
+  for (auto& e : kCommands)
+    if (ascii_iequals(verb, e.verb)) return &e;
+  return nullptr;
+}
+
+}  // namespace
+
 std::expected<Command, ParseError> parse_command(std::string_view line) {
   if (line.ends_with("\r\n")) line.remove_suffix(2);
   else if (line.ends_with('\n')) return Unexpected(ParseError{500, "5.5.2", "a command line ends with CRLF"});
@@ -301,142 +486,17 @@ std::expected<Command, ParseError> parse_command(std::string_view line) {
   for (unsigned char c : line)
     if (c == '\r' || c == '\n' || c == 0) return Unexpected(ParseError{500, "5.5.2", "bad characters in the command"});
   auto sp = line.find(' ');
-  auto verb = ascii_upper(line.substr(0, sp));
+  auto entry = find(line.substr(0, sp));
+  if (!entry) return Unexpected(ParseError{500, "5.5.1", "unknown command"});
   auto rest = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
-  Command c{};
-  auto no_args = [&](Command::Verb v) -> std::expected<Command, ParseError> {
-    if (!rest.empty()) return syntax(verb + " takes no arguments");
-    c.verb = v;
-    return c;
-  };
-  if (verb == "EHLO" || verb == "HELO") {
-    c.verb = verb == "EHLO" ? Command::Verb::ehlo : Command::Verb::helo;
-    if (rest.empty()) return syntax(verb + " needs your host name");
-    // A domain or an address literal (RFC 5321 §4.1.1.1); some clients send junk: accept a word.
-    auto word = rest.substr(0, rest.find(' '));
-    if (!valid_domain(word) && !valid_address_literal(word)) {
-      for (unsigned char ch : word)
-        if (ch <= 32 || ch >= 127) return syntax("bad host name");
-    }
-    c.domain = std::string(word);
-    return c;
-  }
-  if (verb == "MAIL") {
-    c.verb = Command::Verb::mail;
-    auto split = split_path(rest, "FROM:");
-    if (!split) return Unexpected(split.error());
-    auto path = parse_path(split->first, true);
-    if (!path) return Unexpected(path.error());
-    c.mail.sender = *path;
-    bool ok = true;
-    for (auto& [k, v] : params(split->second, ok)) {
-      if (k == "SIZE") {
-        auto n = number(v);
-        if (!n) return syntax("SIZE needs a number");
-        c.mail.size = *n;
-      } else if (k == "BODY") {
-        auto u = ascii_upper(v);
-        if (u == "7BIT") c.mail.body = Body::seven_bit;
-        else if (u == "8BITMIME") c.mail.body = Body::eight_bit_mime;
-        else if (u == "BINARYMIME") c.mail.body = Body::binary_mime;
-        else return syntax("BODY must be 7BIT, 8BITMIME or BINARYMIME");
-      } else if (k == "SMTPUTF8") {
-        if (!v.empty()) return syntax("SMTPUTF8 takes no value");
-        c.mail.smtputf8 = true;
-      } else if (k == "RET") {
-        auto u = ascii_upper(v);
-        if (u == "FULL") c.mail.ret = Ret::full;
-        else if (u == "HDRS") c.mail.ret = Ret::headers;
-        else return syntax("RET must be FULL or HDRS");
-      } else if (k == "ENVID") {
-        auto d = xtext_decode(v);
-        if (!d || d->size() > 100) return syntax("bad ENVID");
-        c.mail.envid = *d;
-      } else if (k == "AUTH") {
-        auto d = xtext_decode(v);
-        if (!d) return syntax("bad AUTH parameter");
-        c.mail.auth = *d;
-      } else {
-        return Unexpected(ParseError{555, "5.5.4", "unsupported MAIL parameter " + k});
-      }
-    }
-    if (!ok) return syntax("bad MAIL parameters");
-    return c;
-  }
-  if (verb == "RCPT") {
-    c.verb = Command::Verb::rcpt;
-    auto split = split_path(rest, "TO:");
-    if (!split) return Unexpected(split.error());
-    auto inner = split->first.substr(1, split->first.size() - 2);
-    if (ascii_upper(inner) == "POSTMASTER") {
-      c.rcpt.postmaster = true;
-      c.rcpt.recipient = Mailbox{"postmaster", "", false, false, false};
-    } else {
-      auto path = parse_path(split->first, false);
-      if (!path) return Unexpected(path.error());
-      c.rcpt.recipient = **path;
-    }
-    bool ok = true;
-    for (auto& [k, v] : params(split->second, ok)) {
-      if (k == "NOTIFY") {
-        c.rcpt.notify_given = true;
-        std::size_t pos = 0;
-        auto u = ascii_upper(v);
-        while (pos <= u.size()) {
-          auto comma = u.find(',', pos);
-          auto item = u.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-          if (item == "NEVER") c.rcpt.notify_never = true;
-          else if (item == "SUCCESS") c.rcpt.notify_success = true;
-          else if (item == "FAILURE") c.rcpt.notify_failure = true;
-          else if (item == "DELAY") c.rcpt.notify_delay = true;
-          else return syntax("NOTIFY must be NEVER or SUCCESS,FAILURE,DELAY");
-          if (comma == std::string::npos) break;
-          pos = comma + 1;
-        }
-        if (c.rcpt.notify_never && (c.rcpt.notify_success || c.rcpt.notify_failure || c.rcpt.notify_delay))
-          return syntax("NOTIFY=NEVER stands alone");
-      } else if (k == "ORCPT") {
-        auto d = xtext_decode(v);
-        if (!d || d->find(';') == std::string::npos) return syntax("bad ORCPT");
-        c.rcpt.orcpt = *d;
-      } else {
-        return Unexpected(ParseError{555, "5.5.4", "unsupported RCPT parameter " + k});
-      }
-    }
-    if (!ok) return syntax("bad RCPT parameters");
-    return c;
-  }
-  if (verb == "DATA") return no_args(Command::Verb::data);
-  if (verb == "RSET") return no_args(Command::Verb::rset);
-  if (verb == "QUIT") return no_args(Command::Verb::quit);
-  if (verb == "STARTTLS") return no_args(Command::Verb::starttls);
-  if (verb == "NOOP" || verb == "HELP" || verb == "VRFY") {
-    c.verb = verb == "NOOP" ? Command::Verb::noop : verb == "HELP" ? Command::Verb::help : Command::Verb::vrfy;
-    if (c.verb == Command::Verb::vrfy && rest.empty()) return syntax("VRFY needs an argument");
-    c.argument = std::string(rest);
-    return c;
-  }
-  if (verb == "BDAT") {
-    c.verb = Command::Verb::bdat;
-    auto space = rest.find(' ');
-    auto n = number(rest.substr(0, space));
-    if (!n) return syntax("BDAT needs a chunk size");
-    c.chunk_size = *n;
-    if (space != std::string_view::npos) {
-      if (ascii_upper(rest.substr(space + 1)) != "LAST") return syntax("expected LAST after the chunk size");
-      c.last = true;
-    }
-    return c;
-  }
-  if (verb == "AUTH") {
-    c.verb = Command::Verb::auth;
-    auto space = rest.find(' ');
-    c.mechanism = ascii_upper(rest.substr(0, space));
-    if (c.mechanism.empty()) return syntax("AUTH needs a mechanism");
-    if (space != std::string_view::npos) c.initial = std::string(rest.substr(space + 1));
-    return c;
-  }
-  return Unexpected(ParseError{500, "5.5.1", "unknown command"});
+  auto args = entry->parse(entry->verb, rest);
+  if (!args) return Unexpected(args.error());
+  return Command{entry->verb, std::move(*args), entry->flags};
+}
+
+unsigned command_flags(std::string_view line) {
+  auto entry = find(line.substr(0, line.find_first_of(" \r\n")));
+  return entry ? entry->flags : 0;
 }
 
 }  // namespace estafeta::smtp

@@ -25,6 +25,10 @@ struct ParseError {
 // One line, with or without its CRLF (which must not hold a bare CR or LF).
 std::expected<Command, ParseError> parse_command(std::string_view line);
 
+// The command's CommandFlags from its verb alone (0 for an unknown one): what
+// the transport asks before parsing the line.
+unsigned command_flags(std::string_view line);
+
 // The path parser, exposed for tests: "<a@b>", "<>", "<@x,@y:a@b>".
 std::expected<std::optional<Mailbox>, ParseError> parse_path(std::string_view text, bool allow_null);
 

@@ -13,6 +13,19 @@ Command ok(std::string_view line) {
   return c ? *c : Command{};
 }
 
+// The arguments of a command that must parse as a T.
+template <class T>
+T args(std::string_view line) {
+  auto c = ok(line);
+  EXPECT_TRUE(std::holds_alternative<T>(c.args)) << line;
+  return std::holds_alternative<T>(c.args) ? std::get<T>(c.args) : T{};
+}
+
+template <class T>
+bool is(std::string_view line) {
+  return std::holds_alternative<T>(ok(line).args);
+}
+
 ParseError bad(std::string_view line) {
   auto c = parse_command(line);
   EXPECT_FALSE(c) << line;
@@ -20,31 +33,32 @@ ParseError bad(std::string_view line) {
 }
 
 TEST(SmtpParser, Greetings) {
-  auto e = ok("EHLO client.example.org\r\n");
-  EXPECT_EQ(e.verb, Command::Verb::ehlo);
+  auto e = args<cmd::Hello>("EHLO client.example.org\r\n");
+  EXPECT_TRUE(e.extended);
+  EXPECT_FALSE(args<cmd::Hello>("HELO client.example.org\r\n").extended);
   EXPECT_EQ(e.domain, "client.example.org");
-  EXPECT_EQ(ok("helo [192.0.2.1]\r\n").domain, "[192.0.2.1]");
+  EXPECT_EQ(args<cmd::Hello>("helo [192.0.2.1]\r\n").domain, "[192.0.2.1]");
   EXPECT_EQ(bad("EHLO\r\n").code, 501);
   EXPECT_EQ(bad("EHLO\r\n").status, "5.5.4");
 }
 
 TEST(SmtpParser, MailFrom) {
-  auto m = ok("MAIL FROM:<Ana.Lopez@Example.ORG> SIZE=12345 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=QQ+2B1\r\n");
-  ASSERT_TRUE(m.mail.sender);
-  EXPECT_EQ(m.mail.sender->local, "Ana.Lopez");
-  EXPECT_EQ(m.mail.sender->domain, "example.org");
-  EXPECT_EQ(m.mail.size, 12345u);
-  EXPECT_EQ(m.mail.body, Body::eight_bit_mime);
-  EXPECT_TRUE(m.mail.smtputf8);
-  EXPECT_EQ(m.mail.ret, Ret::headers);
-  EXPECT_EQ(m.mail.envid, "QQ+1");
-  EXPECT_FALSE(ok("MAIL FROM:<>\r\n").mail.sender) << "the null reverse-path";
-  EXPECT_EQ(ok("mail from: <a@b.example>\r\n").mail.sender->address(), "a@b.example") << "a space after the colon is tolerated";
-  auto quoted = ok("MAIL FROM:<\"john doe\\\"x\"@example.org>\r\n");
-  EXPECT_EQ(quoted.mail.sender->local, "john doe\"x");
-  EXPECT_TRUE(quoted.mail.sender->quoted);
-  auto utf8 = ok("MAIL FROM:<jos\xc3\xa9@ejemplo.es> SMTPUTF8\r\n");
-  EXPECT_TRUE(utf8.mail.sender->utf8);
+  auto m = args<MailFrom>("MAIL FROM:<Ana.Lopez@Example.ORG> SIZE=12345 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=QQ+2B1\r\n");
+  ASSERT_TRUE(m.sender);
+  EXPECT_EQ(m.sender->local, "Ana.Lopez");
+  EXPECT_EQ(m.sender->domain, "example.org");
+  EXPECT_EQ(m.size, 12345u);
+  EXPECT_EQ(m.body, Body::eight_bit_mime);
+  EXPECT_TRUE(m.smtputf8);
+  EXPECT_EQ(m.ret, Ret::headers);
+  EXPECT_EQ(m.envid, "QQ+1");
+  EXPECT_FALSE(args<MailFrom>("MAIL FROM:<>\r\n").sender) << "the null reverse-path";
+  EXPECT_EQ(args<MailFrom>("mail from: <a@b.example>\r\n").sender->address(), "a@b.example") << "a space after the colon is tolerated";
+  auto quoted = args<MailFrom>("MAIL FROM:<\"john doe\\\"x\"@example.org>\r\n");
+  EXPECT_EQ(quoted.sender->local, "john doe\"x");
+  EXPECT_TRUE(quoted.sender->quoted);
+  auto utf8 = args<MailFrom>("MAIL FROM:<jos\xc3\xa9@ejemplo.es> SMTPUTF8\r\n");
+  EXPECT_TRUE(utf8.sender->utf8);
   EXPECT_EQ(bad("MAIL FROM:a@b.example\r\n").code, 501);
   EXPECT_EQ(bad("MAIL FROM:<a@b.example> FROB=1\r\n").code, 555);
   EXPECT_EQ(bad("MAIL FROM:<a@b.example> SIZE=x\r\n").code, 501);
@@ -55,14 +69,14 @@ TEST(SmtpParser, MailFrom) {
 
 TEST(SmtpParser, AddressesKeepTheirQuotes) {
   // RFC 5321 §4.1.2: a local part that is no Dot-string is written quoted.
-  EXPECT_EQ(ok("RCPT TO:<\"a b\"@x.example>\r\n").rcpt.recipient.address(), "\"a b\"@x.example");
-  EXPECT_EQ(ok("MAIL FROM:<\"john doe\\\"x\"@example.org>\r\n").mail.sender->address(),
+  EXPECT_EQ(args<RcptTo>("RCPT TO:<\"a b\"@x.example>\r\n").recipient.address(), "\"a b\"@x.example");
+  EXPECT_EQ(args<MailFrom>("MAIL FROM:<\"john doe\\\"x\"@example.org>\r\n").sender->address(),
             "\"john doe\\\"x\"@example.org");
-  EXPECT_EQ(ok("MAIL FROM:<\"x;dkim=pass\"@bank.example>\r\n").mail.sender->address(), "\"x;dkim=pass\"@bank.example");
-  EXPECT_EQ(ok("MAIL FROM:<\"ana\"@example.org>\r\n").mail.sender->address(), "ana@example.org")
+  EXPECT_EQ(args<MailFrom>("MAIL FROM:<\"x;dkim=pass\"@bank.example>\r\n").sender->address(), "\"x;dkim=pass\"@bank.example");
+  EXPECT_EQ(args<MailFrom>("MAIL FROM:<\"ana\"@example.org>\r\n").sender->address(), "ana@example.org")
       << "a quoted Dot-string is the same mailbox, written plainly";
-  EXPECT_EQ(ok("MAIL FROM:<\"\"@example.org>\r\n").mail.sender->address(), "\"\"@example.org");
-  EXPECT_EQ(ok("MAIL FROM:<\".a\"@example.org>\r\n").mail.sender->address(), "\".a\"@example.org");
+  EXPECT_EQ(args<MailFrom>("MAIL FROM:<\"\"@example.org>\r\n").sender->address(), "\"\"@example.org");
+  EXPECT_EQ(args<MailFrom>("MAIL FROM:<\".a\"@example.org>\r\n").sender->address(), "\".a\"@example.org");
   EXPECT_EQ(format_local_part("a\\b"), "\"a\\\\b\"");
 }
 
@@ -78,7 +92,7 @@ TEST(SmtpParser, EnvelopeAddressesForTheWire) {
   EXPECT_EQ(address_at("\"a\\\\\"@[tag:x@y]"), 5u);
   EXPECT_EQ(format_envelope_address("a b@[tag:x@y]"), "\"a b\"@[tag:x@y]");
   EXPECT_EQ(format_envelope_address("\"v\\\\\"@[192.@.2.%1]"), "\"v\\\\\"@[192.@.2.%1]");
-  auto literal = ok("RCPT TO:<\"a b\"@[tag:x@y]>\r\n").rcpt.recipient;
+  auto literal = args<RcptTo>("RCPT TO:<\"a b\"@[tag:x@y]>\r\n").recipient;
   EXPECT_EQ(literal.domain, "[tag:x@y]");
   EXPECT_EQ(format_envelope_address(literal.address()), "\"a b\"@[tag:x@y]");
 }
@@ -89,40 +103,45 @@ TEST(SmtpParser, HeloForms) {
   EXPECT_TRUE(is_address_literal("[IPv6:2001:db8::1]"));
   // Accepted in EHLO (clients send such words), but no domain nor literal.
   for (auto word : {"x;dkim=pass", "a=b", "(c)", "my_host", "host.", "-x.example"}) {
-    EXPECT_EQ(ok(std::string("EHLO ") + word + "\r\n").domain, word);
+    EXPECT_EQ(args<cmd::Hello>(std::string("EHLO ") + word + "\r\n").domain, word);
     EXPECT_FALSE(is_domain(word) || is_address_literal(word)) << word;
   }
 }
 
 TEST(SmtpParser, RcptTo) {
-  auto r = ok("RCPT TO:<team@o.example> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;team+2Bx@o.example\r\n");
-  EXPECT_EQ(r.rcpt.recipient.address(), "team@o.example");
-  EXPECT_TRUE(r.rcpt.notify_success && r.rcpt.notify_failure && !r.rcpt.notify_delay);
-  EXPECT_EQ(r.rcpt.orcpt, "rfc822;team+x@o.example");
-  auto route = ok("RCPT TO:<@relay.example,@hop.example:user@o.example>\r\n");
-  EXPECT_TRUE(route.rcpt.recipient.source_route);
-  EXPECT_EQ(route.rcpt.recipient.address(), "user@o.example");
-  auto percent = ok("RCPT TO:<user%other.example@o.example>\r\n");
-  EXPECT_EQ(percent.rcpt.recipient.local, "user%other.example") << "a % hack is just a local part here";
-  EXPECT_TRUE(ok("RCPT TO:<Postmaster>\r\n").rcpt.postmaster);
+  auto r = args<RcptTo>("RCPT TO:<team@o.example> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;team+2Bx@o.example\r\n");
+  EXPECT_EQ(r.recipient.address(), "team@o.example");
+  EXPECT_TRUE(r.notify_success && r.notify_failure && !r.notify_delay);
+  EXPECT_EQ(r.orcpt, "rfc822;team+x@o.example");
+  auto route = args<RcptTo>("RCPT TO:<@relay.example,@hop.example:user@o.example>\r\n");
+  EXPECT_TRUE(route.recipient.source_route);
+  EXPECT_EQ(route.recipient.address(), "user@o.example");
+  auto percent = args<RcptTo>("RCPT TO:<user%other.example@o.example>\r\n");
+  EXPECT_EQ(percent.recipient.local, "user%other.example") << "a % hack is just a local part here";
+  EXPECT_TRUE(args<RcptTo>("RCPT TO:<Postmaster>\r\n").postmaster);
   EXPECT_EQ(bad("RCPT TO:<>\r\n").code, 501);
   EXPECT_EQ(bad("RCPT TO:<a@b.example> NOTIFY=NEVER,SUCCESS\r\n").code, 501);
   EXPECT_EQ(bad("RCPT TO:<a@b.example> NOTIFY=SOMETIMES\r\n").code, 501);
 }
 
 TEST(SmtpParser, OtherCommandsAndLimits) {
-  EXPECT_EQ(ok("DATA\r\n").verb, Command::Verb::data);
+  EXPECT_TRUE(is<cmd::Data>("DATA\r\n"));
   EXPECT_EQ(bad("DATA now\r\n").code, 501);
-  auto b = ok("BDAT 1000 LAST\r\n");
+  auto b = args<cmd::Bdat>("BDAT 1000 LAST\r\n");
   EXPECT_EQ(b.chunk_size, 1000u);
   EXPECT_TRUE(b.last);
-  EXPECT_FALSE(ok("BDAT 5\r\n").last);
+  EXPECT_FALSE(args<cmd::Bdat>("BDAT 5\r\n").last);
   EXPECT_EQ(bad("BDAT many\r\n").code, 501);
-  auto a = ok("AUTH PLAIN AGFAYgBj\r\n");
+  auto a = args<cmd::Auth>("AUTH PLAIN AGFAYgBj\r\n");
   EXPECT_EQ(a.mechanism, "PLAIN");
   EXPECT_EQ(a.initial, "AGFAYgBj");
-  EXPECT_EQ(ok("noop whatever\r\n").verb, Command::Verb::noop);
-  EXPECT_EQ(ok("QUIT\r\n").verb, Command::Verb::quit);
+  EXPECT_EQ(args<cmd::Noop>("noop whatever\r\n").argument, "whatever");
+  EXPECT_TRUE(is<cmd::Quit>("QUIT\r\n"));
+  EXPECT_EQ(ok("rcpt TO:<a@b.example>\r\n").verb, "RCPT") << "verbs are case-insensitive";
+  EXPECT_EQ(ok("RCPT TO:<a@b.example>\r\n").flags, kBlocks);
+  EXPECT_EQ(command_flags("mail FROM:<>\r\n"), kBlocksOnSubmission);
+  EXPECT_EQ(command_flags("DATA\r\n"), 0u);
+  EXPECT_EQ(command_flags("FROB\r\n"), 0u);
   EXPECT_EQ(bad("FROB\r\n").code, 500);
   EXPECT_EQ(bad("NOOP " + std::string(600, 'x') + "\r\n").status, "5.5.6");
   EXPECT_EQ(bad("NOOP\n").status, "5.5.2") << "a bare LF does not end a command";

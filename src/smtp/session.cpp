@@ -68,52 +68,48 @@ Reply Session::error(int code, std::string_view status, std::string_view text) {
 
 bool Session::may_block(std::string_view line) const {
   if (m_sasl) return true;
-  auto verb = line.substr(0, line.find_first_of(" \r\n"));
-  // MAIL on the MX only checks its parameters; on submission it asks the
-  // store whether the user may still send as that address. RCPT asks the
-  // store, AUTH checks a password.
-  if (ascii_iequals(verb, "MAIL")) return m_options.role == Role::submission && m_who;
-  return ascii_iequals(verb, "RCPT") || ascii_iequals(verb, "AUTH");
+  auto flags = command_flags(line);
+  if (flags & kBlocks) return true;
+  return (flags & kBlocksOnSubmission) && m_options.role == Role::submission && m_who;
 }
 
 Reply Session::command(std::string_view line) {
   if (m_sasl) return auth_step(line);
   auto parsed = parse_command(line);
   if (!parsed) return error(parsed.error().code, parsed.error().status, parsed.error().text);
-  auto& c = *parsed;
-  using V = Command::Verb;
-  switch (c.verb) {
-    case V::ehlo: return ehlo(c, true);
-    case V::helo: return ehlo(c, false);
-    case V::quit: {
-      Reply r{reply(221, "2.0.0", "bye")};
-      r.next = Reply::Next::close;
-      return r;
-    }
-    case V::noop: return Reply{reply(250, "2.0.0", "ok")};
-    case V::rset:
-      reset_transaction();
-      return Reply{reply(250, "2.0.0", "ok")};
-    case V::vrfy: return Reply{reply(252, "2.5.0", "cannot verify addresses; send mail and see")};
-    case V::help: return Reply{reply(214, "2.0.0", "see RFC 5321")};
-    case V::starttls: {
-      if (m_options.tls_active) return error(503, "5.5.1", "TLS is already active");
-      if (!m_options.starttls_available) return error(502, "5.5.1", "TLS is not available");
-      Reply r{reply(220, "2.0.0", "ready to start TLS")};
-      r.next = Reply::Next::start_tls;
-      return r;
-    }
-    case V::auth: return auth(c);
-    case V::mail: return mail(c);
-    case V::rcpt: return rcpt(c);
-    case V::data: return data();
-    case V::bdat: return bdat(c);
-  }
-  return error(500, "5.5.1", "unknown command");
+  return std::visit([this](const auto& args) { return handle(args); }, parsed->args);
 }
 
-Reply Session::ehlo(const Command& c, bool extended) {
+Reply Session::handle(const cmd::Quit&) {
+  Reply r{reply(221, "2.0.0", "bye")};
+  r.next = Reply::Next::close;
+  return r;
+}
+
+Reply Session::handle(const cmd::Noop&) { return Reply{reply(250, "2.0.0", "ok")}; }
+
+Reply Session::handle(const cmd::Rset&) {
   reset_transaction();
+  return Reply{reply(250, "2.0.0", "ok")};
+}
+
+Reply Session::handle(const cmd::Vrfy&) {
+  return Reply{reply(252, "2.5.0", "cannot verify addresses; send mail and see")};
+}
+
+Reply Session::handle(const cmd::Help&) { return Reply{reply(214, "2.0.0", "see RFC 5321")}; }
+
+Reply Session::handle(const cmd::StartTls&) {
+  if (m_options.tls_active) return error(503, "5.5.1", "TLS is already active");
+  if (!m_options.starttls_available) return error(502, "5.5.1", "TLS is not available");
+  Reply r{reply(220, "2.0.0", "ready to start TLS")};
+  r.next = Reply::Next::start_tls;
+  return r;
+}
+
+Reply Session::handle(const cmd::Hello& c) {
+  reset_transaction();
+  bool extended = c.extended;
   m_helo = c.domain;
   m_extended = extended;
   if (!extended) return Reply{reply(250, "", m_options.hostname)};
@@ -126,7 +122,7 @@ Reply Session::ehlo(const Command& c, bool extended) {
   return Reply{multiline(250, lines)};
 }
 
-Reply Session::auth(const Command& c) {
+Reply Session::handle(const cmd::Auth& c) {
   if (m_options.role != Role::submission) return error(503, "5.5.1", "AUTH is for the submission port");
   if (!m_helo) return error(503, "5.5.1", "send EHLO first");
   if (m_who) return error(503, "5.5.1", "already authenticated");
@@ -219,10 +215,9 @@ std::optional<std::string> Session::valid_helo() const {
   return std::nullopt;
 }
 
-Reply Session::mail(const Command& c) {
+Reply Session::handle(const MailFrom& m) {
   if (!m_helo) return error(503, "5.5.1", "send EHLO first");
   if (m_mail) return error(503, "5.5.1", "a transaction is already open; send RSET first");
-  auto& m = c.mail;
   if (m_options.role == Role::submission) {
     if (!m_who) return error(530, "5.7.0", "authentication required");
     if (!m.sender) return error(550, "5.7.1", "the null sender is not allowed here");
@@ -240,11 +235,11 @@ Reply Session::mail(const Command& c) {
   return Reply{reply(250, "2.1.0", "sender ok")};
 }
 
-Reply Session::rcpt(const Command& c) {
+Reply Session::handle(const RcptTo& rcpt) {
   if (!m_mail) return error(503, "5.5.1", "send MAIL FROM first");
   if (m_recipients.size() >= m_options.max_recipients)
     return Reply{reply(452, "4.5.3", "too many recipients; send the rest in another message")};
-  auto r = c.rcpt;
+  auto r = rcpt;
   if (r.recipient.utf8 && !m_mail->smtputf8) return error(553, "5.6.7", "an 8-bit address needs SMTPUTF8");
   auto& store = m_deps.store;
   std::string domain = r.recipient.domain;
@@ -289,7 +284,7 @@ Reply Session::rcpt(const Command& c) {
   return Reply{reply(250, "2.1.5", "recipient ok")};
 }
 
-Reply Session::data() {
+Reply Session::handle(const cmd::Data&) {
   if (!m_mail) return error(503, "5.5.1", "send MAIL FROM first");
   if (m_recipients.empty()) return error(554, "5.5.1", "no valid recipients");
   if (!m_chunks.empty() || m_chunk_error) return error(503, "5.5.1", "DATA cannot follow BDAT");
@@ -314,7 +309,7 @@ Reply Session::finish_data(DataReader& reader) {
   return accept_message(reader.take_message());
 }
 
-Reply Session::bdat(const Command& c) {
+Reply Session::handle(const cmd::Bdat& c) {
   // RFC 3030 §2: the chunk's octets follow the command whatever the answer.
   // A refused chunk is read and dropped, never kept (Reply::bdat_discard);
   // a refusal ends the transaction, and later chunks of it are dropped too
@@ -347,7 +342,7 @@ Reply Session::bdat(const Command& c) {
 }
 
 Reply Session::bdat_chunk(std::string chunk, bool last) {
-  if (m_chunks.size() + chunk.size() > m_options.max_message_size) {  // bdat() saw to this; kept as a guard
+  if (m_chunks.size() + chunk.size() > m_options.max_message_size) {  // handle(Bdat) saw to this; kept as a guard
     reset_transaction();
     return error(552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
   }

@@ -117,12 +117,20 @@ class Session {
     std::optional<store::Address> local;  // a local address, or remote (submission only)
   };
 
-  Reply ehlo(const Command& c, bool extended);
-  Reply mail(const Command& c);
-  Reply rcpt(const Command& c);
-  Reply data();
-  Reply bdat(const Command& c);
-  Reply auth(const Command& c);
+  // The handlers, one per argument type of the command table
+  // (smtp/parser.cpp): command() picks the one for the parsed command.
+  Reply handle(const cmd::Hello& c);
+  Reply handle(const MailFrom& m);
+  Reply handle(const RcptTo& r);
+  Reply handle(const cmd::Data&);
+  Reply handle(const cmd::Bdat& c);
+  Reply handle(const cmd::Rset&);
+  Reply handle(const cmd::Noop&);
+  Reply handle(const cmd::Quit&);
+  Reply handle(const cmd::Vrfy&);
+  Reply handle(const cmd::Help&);
+  Reply handle(const cmd::StartTls&);
+  Reply handle(const cmd::Auth& c);
   Reply login(const std::string& address, const std::string& password);
   Reply sasl_reply(auth::SaslExchange::Step step);
   Reply accept_message(std::string message);
