@@ -60,137 +60,172 @@ std::string address_literal(const std::string& ip) {
 }  // namespace
 
 Reply Session::accept_message(std::string message) {
-  auto sender = m_mail->sender ? m_mail->sender->address() : std::string();
-  // MX: the SPF verdict (evaluated at RCPT already when a recipient's domain
-  // rejects SPF failures; otherwise handed in by the transport just now).
   std::optional<dns::SpfResult> spf;
-  if (m_options.role == Role::mx) {
-    const auto* verdict = spf_verdict();
-    if (!verdict) {
-      reset_transaction();
-      return spf_unavailable();
-    }
-    spf = *verdict;
-  }
-  // MX: DKIM and DMARC (smtp/message_auth.hpp), run by the transport on a
-  // DNS thread while the message waits, or here when there is no transport.
   std::optional<MessageAuth> auth;
-  if (m_options.role == Role::mx) {
-    if (!m_auth) {
-      m_pending_message = std::make_shared<std::string>(std::move(message));
-      if (m_options.message_auth_by_transport) return Reply{"", Reply::Next::message_auth};
-      m_auth = authenticate_message(*message_auth_job(), m_deps.resolver);
-      message = std::move(*m_pending_message);
-      m_pending_message.reset();
-    }
-    auth = std::move(m_auth);
-  }
-  auto recipients = std::move(m_recipients);
-  auto mail = *m_mail;
+  if (m_options.role == Role::mx)
+    if (auto wait = inbound_checks(message, spf, auth)) return *wait;
+  Transaction t{m_mail->sender ? m_mail->sender->address() : std::string(), *m_mail, std::move(m_recipients)};
   reset_transaction();
-  auto& store = m_deps.store;
   auto now = m_deps.clock.now();
-
-  if (m_options.role == Role::submission) {
-    // The sender once more: an access revoked since MAIL stops the message.
-    if (auto refused = refuse_sender(sender, "")) return *refused;
-    // A header block that parsers could read differently (a line that is
-    // no field ends it for some, is skipped by others) would let a From:
-    // hide from the check below: refused (RFC 5322 §2.2).
-    if (auto bad = malformed_header_line(message))
-      return error(550, "5.6.0", fmt::format("malformed header: line {} is neither a field (Name: value), a "
-                                             "continuation nor the empty line before the body", *bad));
-    // DESIGN §2.1: From: too must be one of the user's addresses.
-    for (auto& from : mime::header_addresses(message, "From"))
-      if (auto refused = refuse_sender(from, " (From:)")) return *refused;
-  }
+  if (m_options.role == Role::submission)
+    if (auto refused = refuse_submitted(t.sender, message)) return *refused;
   // RFC 8601 §5: results that claim to come from us but were in the
-  // message already are forged; ours is added below.
+  // message already are forged; ours is added below. (Before signing: the
+  // signature covers the message as it leaves.)
   if (auto removed = remove_authentication_results(message, m_options.hostname))
     log::info("smtp.forged_results_removed", {{"ip", m_options.peer_ip}, {"count", removed}});
-  auto helo = valid_helo();
-
-  // Submission: signed for the From domain when it is served here (its
-  // active DKIM keys). A key that cannot be used leaves the message
-  // unsigned rather than unsent; the log says why.
-  if (m_options.role == Role::submission && m_deps.dkim_signer) {
-    auto froms = mime::header_addresses(message, "From");
-    if (!froms.empty()) {
-      auto domain = ascii_lower(froms[0].substr(address_at(froms[0]) + 1));
-      auto signatures = m_deps.dkim_signer->signatures(message, domain, now);
-      if (signatures) message = *signatures + message;
-      else log::error("smtp.dkim_sign_failed", {{"domain", domain}, {"detail", signatures.error().detail}});
-    }
-  }
-
-  // MX: the DMARC policy of the From domain (RFC 7489 §6.6.4, §6.7):
-  // p=reject refuses the message unless a recipient's domain only files
-  // such mail in Junk; p=quarantine files it in Junk.
+  if (m_options.role == Role::submission) sign(message, now);
   bool dmarc_junk = false;
-  if (auth && auth->ran && auth->dmarc.verdict == dns::dmarc::Verdict::fail) {
-    if (auth->dmarc.applied == dns::dmarc::Policy::reject) {
-      bool quarantine_only = false;
-      for (auto& r : recipients)
-        if (r.local) {
-          auto d = store.find_domain(r.local->address.substr(address_at(r.local->address) + 1));
-          quarantine_only = quarantine_only || (d && d->dmarc_reject == store::DmarcRejectPolicy::quarantine);
-        }
-      if (!quarantine_only) {
-        log::info("smtp.dmarc_rejected", {{"ip", m_options.peer_ip}, {"from", auth->dmarc.from_domain},
-                                          {"reason", auth->dmarc.reason}});
-        return error(550, "5.7.1", fmt::format("message refused: it fails the DMARC policy (p=reject) of {}",
-                                               auth->dmarc.from_domain));
-      }
-    }
-    if (auth->dmarc.applied != dns::dmarc::Policy::none) dmarc_junk = true;
-  }
-
+  if (auth)
+    if (auto refused = apply_dmarc(*auth, t.recipients, dmarc_junk)) return *refused;
   auto qid = new_queue_id();
-  std::string with = m_options.role == Role::submission ? "ESMTPSA" : (m_options.tls_active ? "ESMTPS" : "ESMTP");
-  if (mail.smtputf8) with = "UTF8" + with.substr(1);  // RFC 6531 §3.7.3: UTF8SMTP…
-  // RFC 5321 §4.4 From-domain: the HELO when it is a domain or an address
-  // literal, otherwise the client's address literal.
-  std::string received = fmt::format("Received: from {} ({})\r\n\tby {} (Estafeta) with {} id {}{};\r\n\t{}\r\n",
-                                     helo.value_or(address_literal(m_options.peer_ip)),
-                                     address_literal(m_options.peer_ip), m_options.hostname, with, qid,
-                                     recipients.size() == 1 ? fmt::format("\r\n\tfor <{}>", recipients[0].rcpt.recipient.address()) : "",
-                                     rfc5322_date(now));
-  // MX: the SPF verdict on the MAIL FROM identity (RFC 7208 §9.1 Received-SPF,
-  // RFC 8601 Authentication-Results); fail and softfail go to Junk (the
-  // recipients whose domain rejects a fail were refused at RCPT).
-  bool junk = false;
-  std::string spf_headers;
-  if (spf) {
-    auto result = dns::to_string(spf->code);
-    junk = spf->code == dns::SpfResult::fail || spf->code == dns::SpfResult::softfail;
-    // The MAIL FROM identity (RFC 7208 §2.4): postmaster@HELO for the null
-    // reverse-path, none when the HELO is no domain or literal.
-    std::string identity = !sender.empty() ? sender : helo ? "postmaster@" + *helo : "";
-    spf_headers = fmt::format("Authentication-Results: {}; spf={}{}{}\r\n", m_options.hostname, result,
-                              identity.empty() ? "" : " smtp.mailfrom=" + result_value(identity),
-                              auth ? dkim_dmarc_results(*auth) : "");
-    spf_headers += fmt::format("Received-SPF: {} ({}: {}) client-ip={};{}{}{}\r\n", result, m_options.hostname,
-                               spf_comment(*spf, identity, m_options.peer_ip), spf_value(m_options.peer_ip),
-                               identity.empty() ? "" : " envelope-from=" + quoted_string(identity) + ";",
-                               helo ? " helo=" + spf_value(*helo) + ";" : "",
-                               spf->problem.empty() ? "" : " problem=" + quoted_string(spf->problem.substr(0, 200)) + ";");
-    log::info("smtp.spf", {{"queue_id", qid}, {"result", result}, {"ip", m_options.peer_ip}, {"from", identity}});
-  }
-  // A DKIM signature aligned with From (DMARC pass) vouches for mail that
-  // failed SPF on its way (forwarded mail): not Junk for SPF alone.
-  if (junk && auth && auth->ran && auth->dmarc.verdict == dns::dmarc::Verdict::pass) junk = false;
-  junk = junk || dmarc_junk;
-  std::string full = spf_headers + received + message;
+  std::string full = (spf ? spf_headers(*spf, auth, t.sender, qid) : "") + received_header(t, qid, now) + message;
   if (full.size() > m_options.max_message_size)
     return error(552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
-  if (auto refused = refuse_over_quota(recipients, full.size())) return *refused;
+  if (auto refused = refuse_over_quota(t.recipients, full.size())) return *refused;
+  bool junk = (spf && spf_junk(*spf, auth)) || dmarc_junk;
+  Delivery d;
+  if (auto failed = plan_recipients(t, qid, now, junk, d)) return *failed;
+  if (m_options.role == Role::submission) plan_sent_copy(t, qid, now, full.size(), d);
+  auto accepted = m_deps.deliverer.accept(full, d.local, d.outbound, d.trace);
+  if (!accepted) {
+    auto& e = accepted.error();
+    if (e.kind == ErrorKind::limit) return error(552, "5.3.4", e.message);
+    log::error("smtp.accept_failed", {{"queue_id", qid}, {"detail", e.detail}});
+    return Reply{reply(451, "4.3.0", "temporary failure storing the message, try again later")};
+  }
+  log::info("smtp.accepted", {{"queue_id", qid}, {"from", t.sender}, {"recipients", t.recipients.size()},
+                              {"size", full.size()}, {"ip", m_options.peer_ip},
+                              {"role", m_options.role == Role::mx ? "mx" : "submission"}});
+  return Reply{reply(250, "2.0.0", fmt::format("ok: queued as {}", qid))};
+}
 
-  std::vector<store::AppendTarget> local;
-  std::vector<store::TraceEntry> trace;
-  std::optional<store::OutboundMessage> outbound;
+std::optional<Reply> Session::inbound_checks(std::string& message, std::optional<dns::SpfResult>& spf,
+                                             std::optional<MessageAuth>& auth) {
+  // The SPF verdict (evaluated at RCPT already when a recipient's domain
+  // rejects SPF failures; otherwise handed in by the transport just now).
+  const auto* verdict = spf_verdict();
+  if (!verdict) {
+    reset_transaction();
+    return spf_unavailable();
+  }
+  spf = *verdict;
+  // DKIM and DMARC (smtp/message_auth.hpp), run by the transport on a DNS
+  // thread while the message waits (the transaction stays open), or here
+  // when there is no transport.
+  if (!m_auth) {
+    m_pending_message = std::make_shared<std::string>(std::move(message));
+    if (m_options.message_auth_by_transport) return Reply{"", Reply::Next::message_auth};
+    m_auth = authenticate_message(*message_auth_job(), m_deps.resolver);
+    message = std::move(*m_pending_message);
+    m_pending_message.reset();
+  }
+  auth = std::move(m_auth);
+  return std::nullopt;
+}
+
+std::optional<Reply> Session::refuse_submitted(const std::string& sender, const std::string& message) {
+  // The sender once more: an access revoked since MAIL stops the message.
+  if (auto refused = refuse_sender(sender, "")) return *refused;
+  // A header block that parsers could read differently (a line that is
+  // no field ends it for some, is skipped by others) would let a From:
+  // hide from the check below: refused (RFC 5322 §2.2).
+  if (auto bad = malformed_header_line(message))
+    return error(550, "5.6.0", fmt::format("malformed header: line {} is neither a field (Name: value), a "
+                                           "continuation nor the empty line before the body", *bad));
+  // DESIGN §2.1: From: too must be one of the user's addresses.
+  for (auto& from : mime::header_addresses(message, "From"))
+    if (auto refused = refuse_sender(from, " (From:)")) return *refused;
+  return std::nullopt;
+}
+
+void Session::sign(std::string& message, std::int64_t now) {
+  // Signed for the From domain when it is served here (its active DKIM
+  // keys). A key that cannot be used leaves the message unsigned rather
+  // than unsent; the log says why.
+  if (!m_deps.dkim_signer) return;
+  auto froms = mime::header_addresses(message, "From");
+  if (froms.empty()) return;
+  auto domain = ascii_lower(froms[0].substr(address_at(froms[0]) + 1));
+  auto signatures = m_deps.dkim_signer->signatures(message, domain, now);
+  if (signatures) message = *signatures + message;
+  else log::error("smtp.dkim_sign_failed", {{"domain", domain}, {"detail", signatures.error().detail}});
+}
+
+std::optional<Reply> Session::apply_dmarc(const MessageAuth& auth, const std::vector<Recipient>& recipients,
+                                          bool& junk) {
+  // The DMARC policy of the From domain (RFC 7489 §6.6.4, §6.7): p=reject
+  // refuses the message unless a recipient's domain only files such mail
+  // in Junk; p=quarantine files it in Junk.
+  if (!auth.ran || auth.dmarc.verdict != dns::dmarc::Verdict::fail) return std::nullopt;
+  if (auth.dmarc.applied == dns::dmarc::Policy::reject) {
+    bool quarantine_only = false;
+    for (auto& r : recipients)
+      if (r.local) {
+        auto d = m_deps.store.find_domain(r.local->address.substr(address_at(r.local->address) + 1));
+        quarantine_only = quarantine_only || (d && d->dmarc_reject == store::DmarcRejectPolicy::quarantine);
+      }
+    if (!quarantine_only) {
+      log::info("smtp.dmarc_rejected", {{"ip", m_options.peer_ip}, {"from", auth.dmarc.from_domain},
+                                        {"reason", auth.dmarc.reason}});
+      return error(550, "5.7.1", fmt::format("message refused: it fails the DMARC policy (p=reject) of {}",
+                                             auth.dmarc.from_domain));
+    }
+  }
+  if (auth.dmarc.applied != dns::dmarc::Policy::none) junk = true;
+  return std::nullopt;
+}
+
+std::string Session::received_header(const Transaction& t, const std::string& qid, std::int64_t now) const {
+  std::string with = m_options.role == Role::submission ? "ESMTPSA" : (m_options.tls_active ? "ESMTPS" : "ESMTP");
+  if (t.mail.smtputf8) with = "UTF8" + with.substr(1);  // RFC 6531 §3.7.3: UTF8SMTP…
+  // RFC 5321 §4.4 From-domain: the HELO when it is a domain or an address
+  // literal, otherwise the client's address literal.
+  auto helo = valid_helo();
+  return fmt::format("Received: from {} ({})\r\n\tby {} (Estafeta) with {} id {}{};\r\n\t{}\r\n",
+                     helo.value_or(address_literal(m_options.peer_ip)), address_literal(m_options.peer_ip),
+                     m_options.hostname, with, qid,
+                     t.recipients.size() == 1
+                         ? fmt::format("\r\n\tfor <{}>", t.recipients[0].rcpt.recipient.address())
+                         : "",
+                     rfc5322_date(now));
+}
+
+std::string Session::spf_headers(const dns::SpfResult& spf, const std::optional<MessageAuth>& auth,
+                                 const std::string& sender, const std::string& qid) const {
+  // The SPF verdict on the MAIL FROM identity (RFC 7208 §9.1 Received-SPF,
+  // RFC 8601 Authentication-Results, with DKIM and DMARC when they ran).
+  auto result = dns::to_string(spf.code);
+  auto helo = valid_helo();
+  // The MAIL FROM identity (RFC 7208 §2.4): postmaster@HELO for the null
+  // reverse-path, none when the HELO is no domain or literal.
+  std::string identity = !sender.empty() ? sender : helo ? "postmaster@" + *helo : "";
+  auto out = fmt::format("Authentication-Results: {}; spf={}{}{}\r\n", m_options.hostname, result,
+                         identity.empty() ? "" : " smtp.mailfrom=" + result_value(identity),
+                         auth ? dkim_dmarc_results(*auth) : "");
+  out += fmt::format("Received-SPF: {} ({}: {}) client-ip={};{}{}{}\r\n", result, m_options.hostname,
+                     spf_comment(spf, identity, m_options.peer_ip), spf_value(m_options.peer_ip),
+                     identity.empty() ? "" : " envelope-from=" + quoted_string(identity) + ";",
+                     helo ? " helo=" + spf_value(*helo) + ";" : "",
+                     spf.problem.empty() ? "" : " problem=" + quoted_string(spf.problem.substr(0, 200)) + ";");
+  log::info("smtp.spf", {{"queue_id", qid}, {"result", result}, {"ip", m_options.peer_ip}, {"from", identity}});
+  return out;
+}
+
+bool Session::spf_junk(const dns::SpfResult& spf, const std::optional<MessageAuth>& auth) {
+  // Fail and softfail go to Junk (the recipients whose domain rejects a
+  // fail were refused at RCPT) — unless a DKIM signature aligned with From
+  // (DMARC pass) vouches for mail that failed SPF on its way (forwarded mail).
+  bool failed = spf.code == dns::SpfResult::fail || spf.code == dns::SpfResult::softfail;
+  return failed && !(auth && auth->ran && auth->dmarc.verdict == dns::dmarc::Verdict::pass);
+}
+
+std::optional<Reply> Session::plan_recipients(const Transaction& t, const std::string& qid, std::int64_t now,
+                                              bool junk, Delivery& d) {
+  auto& store = m_deps.store;
   std::vector<store::Id> seen_addresses;
-  auto remote_label = fmt::format("{} [{}]", helo.value_or("unknown"), m_options.peer_ip);
-  for (auto& r : recipients) {
+  auto remote_label = fmt::format("{} [{}]", valid_helo().value_or("unknown"), m_options.peer_ip);
+  for (auto& r : t.recipients) {
     if (r.local) {
       if (std::find(seen_addresses.begin(), seen_addresses.end(), r.local->id) != seen_addresses.end()) continue;
       seen_addresses.push_back(r.local->id);
@@ -198,72 +233,64 @@ Reply Session::accept_message(std::string message) {
                          : store.find_mailbox(r.local->id, "INBOX");
       if (!folder && junk) folder = store.find_mailbox(r.local->id, "INBOX");
       if (!folder) return Reply{reply(451, "4.3.0", "temporary failure, try again later")};
-      local.push_back({folder->ref(), 0, {}, now});
-      trace.push_back({.address_id = r.local->id,
-                       .queue_id = qid,
-                       .direction = store::TraceDirection::in,
-                       .sender = sender,
-                       .recipient = r.local->address,
-                       .status = store::TraceStatus::delivered,
-                       .remote_host = remote_label,
-                       .time = now});
-    } else {
-      if (!outbound) {
-        outbound.emplace();
-        outbound->public_id = qid;
-        outbound->sender = sender;
-        outbound->envid = mail.envid;
-        outbound->ret_full = mail.ret != Ret::headers;
-        outbound->sender_address_id = m_who ? m_who->address.id : 0;
-      }
-      store::OutboundRecipient o;
-      o.address = r.rcpt.recipient.address();
-      o.domain = ascii_lower(r.rcpt.recipient.domain);
-      o.orcpt = r.rcpt.orcpt;
-      if (r.rcpt.notify_given) {
-        o.notify_never = r.rcpt.notify_never;
-        o.notify_success = r.rcpt.notify_success;
-        o.notify_failure = r.rcpt.notify_failure;
-        o.notify_delay = r.rcpt.notify_delay;
-      }
-      outbound->recipients.push_back(o);
-    }
-  }
-  // Submission: the sender's own copy in its Sent folder (unless the
-  // address is set not to keep one), and its trace. A sender whose quota
-  // has no room still sends: the copy is left out and the log says so.
-  if (m_options.role == Role::submission) {
-    auto from_address = store.find_address(sender);
-    if (from_address) {
-      auto usage = store.address_usage(from_address->id);
-      bool room = !usage || usage->fits(full.size(), 1);  // a store error shows in accept() below
-      if (from_address->settings.save_sent && !room)
-        log::warn("smtp.sent_copy_skipped", {{"queue_id", qid}, {"address", from_address->address}, {"reason", "over_quota"}});
-      if (from_address->settings.save_sent && room)
-        if (auto sent = store.find_special_mailbox(from_address->id, store::SpecialUse::sent))
-          local.push_back({sent->ref(), store::flag_seen, {}, now});
-      for (auto& r : recipients)
-        trace.push_back({.address_id = from_address->id,
+      d.local.push_back({folder->ref(), 0, {}, now});
+      d.trace.push_back({.address_id = r.local->id,
                          .queue_id = qid,
-                         .direction = store::TraceDirection::out,
-                         .sender = sender,
-                         .recipient = r.rcpt.recipient.address(),
-                         .status = r.local ? store::TraceStatus::delivered : store::TraceStatus::queued,
-                         .remote_host = r.local ? m_options.hostname : "",
+                         .direction = store::TraceDirection::in,
+                         .sender = t.sender,
+                         .recipient = r.local->address,
+                         .status = store::TraceStatus::delivered,
+                         .remote_host = remote_label,
                          .time = now});
+      continue;
     }
+    if (!d.outbound) {
+      d.outbound.emplace();
+      d.outbound->public_id = qid;
+      d.outbound->sender = t.sender;
+      d.outbound->envid = t.mail.envid;
+      d.outbound->ret_full = t.mail.ret != Ret::headers;
+      d.outbound->sender_address_id = m_who ? m_who->address.id : 0;
+    }
+    store::OutboundRecipient o;
+    o.address = r.rcpt.recipient.address();
+    o.domain = ascii_lower(r.rcpt.recipient.domain);
+    o.orcpt = r.rcpt.orcpt;
+    if (r.rcpt.notify_given) {
+      o.notify_never = r.rcpt.notify_never;
+      o.notify_success = r.rcpt.notify_success;
+      o.notify_failure = r.rcpt.notify_failure;
+      o.notify_delay = r.rcpt.notify_delay;
+    }
+    d.outbound->recipients.push_back(o);
   }
-  auto accepted = m_deps.deliverer.accept(full, local, outbound, trace);
-  if (!accepted) {
-    auto& e = accepted.error();
-    if (e.kind == ErrorKind::limit) return error(552, "5.3.4", e.message);
-    log::error("smtp.accept_failed", {{"queue_id", qid}, {"detail", e.detail}});
-    return Reply{reply(451, "4.3.0", "temporary failure storing the message, try again later")};
-  }
-  log::info("smtp.accepted", {{"queue_id", qid}, {"from", sender}, {"recipients", recipients.size()},
-                              {"size", full.size()}, {"ip", m_options.peer_ip},
-                              {"role", m_options.role == Role::mx ? "mx" : "submission"}});
-  return Reply{reply(250, "2.0.0", fmt::format("ok: queued as {}", qid))};
+  return std::nullopt;
+}
+
+void Session::plan_sent_copy(const Transaction& t, const std::string& qid, std::int64_t now, std::size_t size,
+                             Delivery& d) {
+  // The sender's own copy in its Sent folder (unless the address is set
+  // not to keep one), and its trace. A sender whose quota has no room
+  // still sends: the copy is left out and the log says so.
+  auto& store = m_deps.store;
+  auto from_address = store.find_address(t.sender);
+  if (!from_address) return;
+  auto usage = store.address_usage(from_address->id);
+  bool room = !usage || usage->fits(size, 1);  // a store error shows in accept() later
+  if (from_address->settings.save_sent && !room)
+    log::warn("smtp.sent_copy_skipped", {{"queue_id", qid}, {"address", from_address->address}, {"reason", "over_quota"}});
+  if (from_address->settings.save_sent && room)
+    if (auto sent = store.find_special_mailbox(from_address->id, store::SpecialUse::sent))
+      d.local.push_back({sent->ref(), store::flag_seen, {}, now});
+  for (auto& r : t.recipients)
+    d.trace.push_back({.address_id = from_address->id,
+                       .queue_id = qid,
+                       .direction = store::TraceDirection::out,
+                       .sender = t.sender,
+                       .recipient = r.rcpt.recipient.address(),
+                       .status = r.local ? store::TraceStatus::delivered : store::TraceStatus::queued,
+                       .remote_host = r.local ? m_options.hostname : "",
+                       .time = now});
 }
 
 }  // namespace estafeta::smtp

@@ -133,7 +133,37 @@ class Session {
   Reply handle(const cmd::Auth& c);
   Reply login(const std::string& address, const std::string& password);
   Reply sasl_reply(auth::SaslExchange::Step step);
+  // The message is complete: its checks, trace headers, where each copy
+  // goes, and the durable accept (accept.cpp), in the steps below.
   Reply accept_message(std::string message);
+  struct Transaction {
+    std::string sender;  // "" for the null reverse-path
+    MailFrom mail;
+    std::vector<Recipient> recipients;
+  };
+  struct Delivery {  // what Deliverer::accept stores in one step
+    std::vector<store::AppendTarget> local;
+    std::optional<store::OutboundMessage> outbound;
+    std::vector<store::TraceEntry> trace;
+  };
+  // MX: the SPF verdict and the DKIM/DMARC results; a reply when the message
+  // must wait for them (Next::message_auth) or they cannot run now.
+  std::optional<Reply> inbound_checks(std::string& message, std::optional<dns::SpfResult>& spf,
+                                      std::optional<MessageAuth>& auth);
+  // Submission: the refusal of a sender or From: the user may not use now.
+  std::optional<Reply> refuse_submitted(const std::string& sender, const std::string& message);
+  void sign(std::string& message, std::int64_t now);  // submission: DKIM
+  // MX: the refusal a DMARC p=reject asks for; sets `junk` for p=quarantine.
+  std::optional<Reply> apply_dmarc(const MessageAuth& auth, const std::vector<Recipient>& recipients, bool& junk);
+  std::string received_header(const Transaction& t, const std::string& qid, std::int64_t now) const;
+  std::string spf_headers(const dns::SpfResult& spf, const std::optional<MessageAuth>& auth,
+                          const std::string& sender, const std::string& qid) const;
+  static bool spf_junk(const dns::SpfResult& spf, const std::optional<MessageAuth>& auth);
+  // Each recipient's copy: a local folder (INBOX or Junk) or the outbound
+  // queue, with its trace line; a reply when a folder cannot be found.
+  std::optional<Reply> plan_recipients(const Transaction& t, const std::string& qid, std::int64_t now, bool junk,
+                                       Delivery& d);
+  void plan_sent_copy(const Transaction& t, const std::string& qid, std::int64_t now, std::size_t size, Delivery& d);
   Reply error(int code, std::string_view status, std::string_view text);
   void reset_transaction();
   // Submission: whether the logged-in user may send as `address` now (an
