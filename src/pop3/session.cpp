@@ -23,6 +23,23 @@ std::optional<std::uint64_t> number(const std::string& s) {
   return n;
 }
 
+// The length of TOP's answer: the header, the blank line, then at most
+// `lines` lines of the body.
+std::size_t top_length(std::string_view text, std::uint64_t lines) {
+  auto end = text.find("\r\n\r\n");
+  std::size_t body = end == std::string_view::npos ? text.size() : end + 4;
+  if (end == std::string_view::npos) {
+    auto lf = text.find("\n\n");
+    body = lf == std::string_view::npos ? text.size() : lf + 2;
+  }
+  std::size_t cut = body;
+  for (std::uint64_t i = 0; i < lines && cut < text.size(); ++i) {
+    auto nl = text.find('\n', cut);
+    cut = nl == std::string_view::npos ? text.size() : nl + 1;
+  }
+  return cut;
+}
+
 }  // namespace
 
 std::string dot_stuff(std::string_view m) {
@@ -58,7 +75,7 @@ std::optional<std::string> Session::ended_by(const Event& e) const {
   return auth::ends_session(*m_who, e);
 }
 
-Reply Session::capa() const {
+Reply Session::capa(const Command&) {
   std::string out = "+OK capabilities follow\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n";
   if (m_state == State::authorization) {
     if (m_options.starttls_available) out += "STLS\r\n";
@@ -68,18 +85,50 @@ Reply Session::capa() const {
   return Reply{out};
 }
 
+// The command table (RFC 1939 §4-§6; CAPA RFC 2449 §5; STLS RFC 2595 §4;
+// AUTH RFC 5034): a keyword, the states it is allowed in, whether it needs
+// a private channel first, its handler.
+const Session::CommandEntry* Session::find_command(std::string_view keyword) {
+  static constexpr CommandEntry kCommands[] = {
+      {"CAPA", kAnyState, false, &Session::capa},
+      {"QUIT", kAnyState, false, &Session::quit},
+      {"STLS", kAuthorization, false, &Session::stls},
+      {"USER", kAuthorization, true, &Session::user},
+      {"PASS", kAuthorization, true, &Session::pass},
+      {"AUTH", kAuthorization, true, &Session::auth},
+      {"NOOP", kTransaction, false, &Session::noop},
+      {"STAT", kTransaction, false, &Session::stat},
+      {"LIST", kTransaction, false, &Session::list},
+      {"UIDL", kTransaction, false, &Session::list},
+      {"RETR", kTransaction, false, &Session::retr},
+      {"TOP", kTransaction, false, &Session::retr},
+      {"DELE", kTransaction, false, &Session::dele},
+      {"RSET", kTransaction, false, &Session::rset},
+  };
+  for (auto& e : kCommands)
+    if (keyword == e.keyword) return &e;
+  return nullptr;
+}
+
 Reply Session::execute(std::string_view line) {
   if (m_sasl) return sasl_reply(m_sasl->next(line));
   auto c = parse_command(line);
   if (!c) return err(c.error().message);
-  if (c->keyword == "CAPA") return capa();
-  if (c->keyword == "QUIT") return quit();
-  if (c->keyword == "NOOP" && m_state == State::transaction) return ok("");
-  if (m_state == State::authorization) return authorization(*c);
-  return transaction(*c);
+  auto* entry = find_command(c->keyword);
+  bool authorization = m_state == State::authorization;
+  if (!entry || !(entry->states & (authorization ? kAuthorization : kTransaction))) {
+    if (authorization) return err("log in first (USER/PASS or AUTH)");
+    if (entry) return err("already logged in");
+    return err("unknown command");
+  }
+  if (entry->needs_privacy && !m_options.tls_active && !m_options.plaintext_auth)
+    return err("[SYS/PERM] use STLS (or port 995) before logging in");
+  return (this->*entry->handler)(*c);
 }
 
-Reply Session::quit() {
+Reply Session::noop(const Command&) { return ok(""); }
+
+Reply Session::quit(const Command&) {
   Reply r = ok("bye");
   r.next = Reply::Next::close;
   if (m_state != State::transaction) return r;
@@ -107,36 +156,32 @@ Reply Session::quit() {
   return r;
 }
 
-Reply Session::authorization(const Command& c) {
-  bool may = m_options.tls_active || m_options.plaintext_auth;
-  if (c.keyword == "STLS") {
-    if (!m_options.starttls_available) return err("TLS is not available or already active");
-    Reply r = ok("begin TLS negotiation");
-    r.next = Reply::Next::start_tls;
-    return r;
-  }
-  if (c.keyword == "USER" || c.keyword == "PASS" || c.keyword == "AUTH") {
-    if (!may) return err("[SYS/PERM] use STLS (or port 995) before logging in");
-  }
-  if (c.keyword == "USER") {
-    if (c.args.size() != 1) return err("USER takes the full address");
-    m_user = c.args[0];
-    return ok("send the device password");  // the same answer whether or not the address exists
-  }
-  if (c.keyword == "PASS") {
-    if (!m_user) return err("send USER first");
-    if (c.args.empty()) return err("PASS takes the device password");
-    auto user = *std::exchange(m_user, std::nullopt);
-    return login(user, c.args[0]);
-  }
-  if (c.keyword == "AUTH") {
-    if (c.args.empty()) return Reply{"+OK\r\nPLAIN\r\nLOGIN\r\n.\r\n"};
-    auto mechanism = auth::SaslExchange::named(c.args[0]);
-    if (!mechanism) return err("unsupported mechanism");
-    m_sasl.emplace(*mechanism);
-    return sasl_reply(m_sasl->start(c.args.size() > 1 ? std::optional<std::string_view>(c.args[1]) : std::nullopt));
-  }
-  return err("log in first (USER/PASS or AUTH)");
+Reply Session::stls(const Command&) {
+  if (!m_options.starttls_available) return err("TLS is not available or already active");
+  Reply r = ok("begin TLS negotiation");
+  r.next = Reply::Next::start_tls;
+  return r;
+}
+
+Reply Session::user(const Command& c) {
+  if (c.args.size() != 1) return err("USER takes the full address");
+  m_user = c.args[0];
+  return ok("send the device password");  // the same answer whether or not the address exists
+}
+
+Reply Session::pass(const Command& c) {
+  if (!m_user) return err("send USER first");
+  if (c.args.empty()) return err("PASS takes the device password");
+  auto user = *std::exchange(m_user, std::nullopt);
+  return login(user, c.args[0]);
+}
+
+Reply Session::auth(const Command& c) {
+  if (c.args.empty()) return Reply{"+OK\r\nPLAIN\r\nLOGIN\r\n.\r\n"};
+  auto mechanism = auth::SaslExchange::named(c.args[0]);
+  if (!mechanism) return err("unsupported mechanism");
+  m_sasl.emplace(*mechanism);
+  return sasl_reply(m_sasl->start(c.args.size() > 1 ? std::optional<std::string_view>(c.args[1]) : std::nullopt));
 }
 
 Reply Session::sasl_reply(auth::SaslExchange::Step step) {
@@ -187,75 +232,65 @@ Session::Entry* Session::message(const std::string& arg) {
 
 Result<std::string> Session::content(const Entry& e) { return m_deps.blobs.get(e.blob_hash); }
 
-Reply Session::transaction(const Command& c) {
-  auto& k = c.keyword;
-  if (k == "STAT") {
-    std::size_t count = 0;
-    std::uint64_t size = 0;
-    for (auto& e : m_drop)
-      if (!e.deleted) {
-        ++count;
-        size += e.size;
-      }
-    return ok(fmt::format("{} {}", count, size));
-  }
-  if (k == "LIST" || k == "UIDL") {
-    auto line = [&](std::size_t n, const Entry& e) {
-      return k == "LIST" ? fmt::format("{} {}", n, e.size) : fmt::format("{} {}.{}", n, m_uidvalidity, e.uid);
-    };
-    if (!c.args.empty()) {
-      auto* e = message(c.args[0]);
-      if (!e) return err("no such message");
-      return ok(line(*number(c.args[0]), *e));
+Reply Session::stat(const Command&) {
+  std::size_t count = 0;
+  std::uint64_t size = 0;
+  for (auto& e : m_drop)
+    if (!e.deleted) {
+      ++count;
+      size += e.size;
     }
-    std::string out = "+OK listing follows\r\n";
-    for (std::size_t i = 0; i < m_drop.size(); ++i)
-      if (!m_drop[i].deleted) out += line(i + 1, m_drop[i]) + "\r\n";
-    out += ".\r\n";
-    return Reply{out};
-  }
-  if (k == "RETR" || k == "TOP") {
-    if (c.args.empty() || (k == "TOP" && c.args.size() != 2)) return err(k == "TOP" ? "TOP msg n" : "RETR msg");
+  return ok(fmt::format("{} {}", count, size));
+}
+
+// LIST and UIDL (RFC 1939 §5, §7): one message, or all that are not deleted.
+Reply Session::list(const Command& c) {
+  bool sizes = c.keyword == "LIST";
+  auto line = [&](std::size_t n, const Entry& e) {
+    return sizes ? fmt::format("{} {}", n, e.size) : fmt::format("{} {}.{}", n, m_uidvalidity, e.uid);
+  };
+  if (!c.args.empty()) {
     auto* e = message(c.args[0]);
     if (!e) return err("no such message");
-    std::optional<std::uint64_t> lines;
-    if (k == "TOP") {
-      lines = number(c.args[1]);
-      if (!lines) return err("TOP takes a number of lines");
-    }
-    auto bytes = content(*e);
-    if (!bytes) return err("[SYS/TEMP] the message cannot be read");
-    std::string_view text = *bytes;
-    if (lines) {
-      // The header, the blank line, then at most n lines of the body.
-      auto end = text.find("\r\n\r\n");
-      std::size_t body = end == std::string_view::npos ? text.size() : end + 4;
-      if (end == std::string_view::npos) {
-        auto lf = text.find("\n\n");
-        body = lf == std::string_view::npos ? text.size() : lf + 2;
-      }
-      std::size_t cut = body;
-      for (std::uint64_t i = 0; i < *lines && cut < text.size(); ++i) {
-        auto nl = text.find('\n', cut);
-        cut = nl == std::string_view::npos ? text.size() : nl + 1;
-      }
-      text = text.substr(0, cut);
-    }
-    return Reply{fmt::format("+OK {} octets\r\n", e->size) + dot_stuff(text)};
+    return ok(line(*number(c.args[0]), *e));
   }
-  if (k == "DELE") {
-    if (c.args.size() != 1) return err("DELE msg");
-    auto* e = message(c.args[0]);
-    if (!e) return err("no such message");
-    e->deleted = true;
-    return ok("marked for deletion");
+  std::string out = "+OK listing follows\r\n";
+  for (std::size_t i = 0; i < m_drop.size(); ++i)
+    if (!m_drop[i].deleted) out += line(i + 1, m_drop[i]) + "\r\n";
+  out += ".\r\n";
+  return Reply{out};
+}
+
+// RETR and TOP (RFC 1939 §5, §7): the message, or its header, the blank
+// line and at most n lines of its body; dot-stuffed.
+Reply Session::retr(const Command& c) {
+  bool top = c.keyword == "TOP";
+  if (c.args.empty() || (top && c.args.size() != 2)) return err(top ? "TOP msg n" : "RETR msg");
+  auto* e = message(c.args[0]);
+  if (!e) return err("no such message");
+  std::optional<std::uint64_t> lines;
+  if (top) {
+    lines = number(c.args[1]);
+    if (!lines) return err("TOP takes a number of lines");
   }
-  if (k == "RSET") {
-    for (auto& e : m_drop) e.deleted = false;
-    return ok("deletion marks removed");
-  }
-  if (k == "USER" || k == "PASS" || k == "AUTH" || k == "STLS") return err("already logged in");
-  return err("unknown command");
+  auto bytes = content(*e);
+  if (!bytes) return err("[SYS/TEMP] the message cannot be read");
+  std::string_view text = *bytes;
+  if (lines) text = text.substr(0, top_length(text, *lines));
+  return Reply{fmt::format("+OK {} octets\r\n", e->size) + dot_stuff(text)};
+}
+
+Reply Session::dele(const Command& c) {
+  if (c.args.size() != 1) return err("DELE msg");
+  auto* e = message(c.args[0]);
+  if (!e) return err("no such message");
+  e->deleted = true;
+  return ok("marked for deletion");
+}
+
+Reply Session::rset(const Command&) {
+  for (auto& e : m_drop) e.deleted = false;
+  return ok("deletion marks removed");
 }
 
 }  // namespace estafeta::pop3

@@ -57,12 +57,30 @@ class Session {
     std::string blob_hash;
     bool deleted = false;
   };
-  Reply authorization(const Command& c);
-  Reply transaction(const Command& c);
+  // The command table (session.cpp): one entry per keyword.
+  enum StateSet : unsigned { kAuthorization = 1, kTransaction = 2, kAnyState = 3 };
+  struct CommandEntry {
+    const char* keyword;
+    unsigned states;      // StateSet
+    bool needs_privacy;   // refused before TLS (unless the listener allows plaintext logins)
+    Reply (Session::*handler)(const Command&);
+  };
+  static const CommandEntry* find_command(std::string_view keyword);
+
+  Reply capa(const Command&);
+  Reply quit(const Command&);
+  Reply stls(const Command&);
+  Reply user(const Command& c);
+  Reply pass(const Command& c);
+  Reply auth(const Command& c);
+  Reply noop(const Command&);
+  Reply stat(const Command&);
+  Reply list(const Command& c);  // and UIDL
+  Reply retr(const Command& c);  // and TOP
+  Reply dele(const Command& c);
+  Reply rset(const Command&);
   Reply sasl_reply(auth::SaslExchange::Step step);
   Reply login(const std::string& address, const std::string& password);
-  Reply capa() const;
-  Reply quit();
   // The message named by a 1-based argument, if it exists and is not deleted.
   Entry* message(const std::string& arg);
   Result<std::string> content(const Entry& e);

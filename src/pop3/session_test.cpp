@@ -76,6 +76,21 @@ TEST_F(Pop3Test, CapaAndTlsRules) {
   EXPECT_NE(s->execute("CAPA\r\n").out.find("SASL PLAIN LOGIN\r\n"), std::string::npos);
 }
 
+// RFC 1939 §3: each command in its state, with the answer that says why not.
+TEST_F(Pop3Test, CommandsInTheWrongState) {
+  auto s = open();
+  EXPECT_EQ(s->execute("STAT\r\n").out, "-ERR log in first (USER/PASS or AUTH)\r\n");
+  EXPECT_EQ(s->execute("NOOP\r\n").out, "-ERR log in first (USER/PASS or AUTH)\r\n");
+  EXPECT_EQ(s->execute("FROB\r\n").out, "-ERR log in first (USER/PASS or AUTH)\r\n");
+  EXPECT_EQ(s->execute("PASS x\r\n").out, "-ERR send USER first\r\n");
+  auto in = logged_in();
+  EXPECT_EQ(in->execute("USER team@o.example\r\n").out, "-ERR already logged in\r\n");
+  EXPECT_EQ(in->execute("STLS\r\n").out, "-ERR already logged in\r\n");
+  EXPECT_EQ(in->execute("FROB\r\n").out, "-ERR unknown command\r\n");
+  EXPECT_EQ(in->execute("NOOP\r\n").out, "+OK \r\n");
+  EXPECT_TRUE(in->execute("CAPA\r\n").out.starts_with("+OK capabilities follow\r\n"));
+}
+
 TEST_F(Pop3Test, RetrieveListUidlTopDelete) {
   auto s = logged_in();
   EXPECT_EQ(s->execute("STAT\r\n").out, "+OK 2 107\r\n");
