@@ -12,6 +12,7 @@
 
 #include "core/log.hpp"
 #include "net/connection.hpp"
+#include "net/line_framer.hpp"
 #include "net/offload.hpp"
 #include "pop3/session.hpp"
 
@@ -33,7 +34,7 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
   Session session(deps, options);
   c.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(kTimeout));
   c.set_deadline(c.accepted_at() + std::chrono::seconds(deps.limits.login_timeout_seconds));
-  LineReader lines;
+  net::LineFramer lines;
 
   if (!co_await c.write(session.greeting())) co_return;
   c.request_read();
@@ -53,15 +54,14 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
       if (in.timed_out() && c.past_deadline()) co_await c.write("-ERR no login in time\r\n");
       co_return;
     }
-    lines.buffer += in.bytes;
-    bool too_long = false;
+    lines.append(in.bytes);
     // SASL responses may be longer than a command line (RFC 5034 §4).
-    while (auto line = lines.next(too_long, session.in_sasl() ? 16384 : kMaxLine)) {
-      if (too_long) {
+    while (auto line = lines.next(session.in_sasl() ? 16384 : kMaxLine)) {
+      if (line->too_long) {
         if (!co_await c.write("-ERR command line too long\r\n")) co_return;
         continue;
       }
-      auto reply = co_await net::offload(*env.workers, [&] { return session.execute(*line); });
+      auto reply = co_await net::offload(*env.workers, [&] { return session.execute(line->text); });
       if (reply.delay.count() > 0) {
         asio::steady_timer t(co_await asio::this_coro::executor, reply.delay);
         co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -73,12 +73,11 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
       }
       if (reply.next == Reply::Next::close) co_return;
       if (reply.next == Reply::Next::start_tls) {
-        lines.buffer.clear();  // pipelined in clear: dropped
+        lines.clear();  // pipelined in clear: dropped
         if (!co_await c.start_tls()) co_return;
         session.tls_started();
       }
     }
-    if (lines.buffer.size() > 64 * 1024) co_return;  // bounded even for a client that never sends LF
     c.request_read();
   }
 }

@@ -38,37 +38,4 @@ Result<Command> parse_command(std::string_view line) {
   return c;
 }
 
-std::optional<std::string> LineReader::next(bool& too_long, std::size_t limit) {
-  too_long = false;
-  for (;;) {
-    auto lf = buffer.find('\n');
-    if (discarding) {
-      if (lf == std::string::npos) {
-        buffer.clear();
-        return std::nullopt;
-      }
-      buffer.erase(0, lf + 1);
-      discarding = false;
-      too_long = true;
-      return std::string();
-    }
-    if (lf == std::string::npos) {
-      if (buffer.size() > limit) {
-        buffer.clear();
-        discarding = true;
-        continue;
-      }
-      return std::nullopt;
-    }
-    if (lf + 1 > limit) {
-      buffer.erase(0, lf + 1);
-      too_long = true;
-      return std::string();
-    }
-    std::string line = buffer.substr(0, lf + 1);
-    buffer.erase(0, lf + 1);
-    return line;
-  }
-}
-
 }  // namespace estafeta::pop3

@@ -22,14 +22,4 @@ struct Command {
 // One line, with or without its CRLF. Errors: invalid with a message for "-ERR".
 Result<Command> parse_command(std::string_view line);
 
-// Splits the bytes received so far into lines. Takes complete lines off the
-// front of `buffer`; a line over the limit is reported as "" + too_long.
-struct LineReader {
-  std::string buffer;
-  bool discarding = false;  // inside an over-long line: drop until its end
-  // Next complete line (without CRLF), or nullopt when more bytes are needed.
-  // `too_long` is set for a line that exceeded the limit (its content is lost).
-  std::optional<std::string> next(bool& too_long, std::size_t limit = kMaxLine);
-};
-
 }  // namespace estafeta::pop3

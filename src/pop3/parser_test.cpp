@@ -25,24 +25,5 @@ TEST(Pop3Parser, Commands) {
   EXPECT_EQ(parse_command("USER " + std::string(300, 'a')).error().kind, ErrorKind::limit);
 }
 
-TEST(Pop3Parser, LineReaderSplitsAndBounds) {
-  LineReader r;
-  bool too_long = false;
-  r.buffer = "USER a\r\nPA";
-  EXPECT_EQ(r.next(too_long), "USER a\r\n");
-  EXPECT_FALSE(r.next(too_long));
-  r.buffer += "SS b\r\n";
-  EXPECT_EQ(r.next(too_long), "PASS b\r\n");
-  r.buffer += std::string(300, 'x');
-  EXPECT_FALSE(r.next(too_long)) << "an over-long partial line is dropped";
-  EXPECT_TRUE(r.buffer.empty());
-  r.buffer += "yyy\r\nNOOP\r\n";
-  auto dropped = r.next(too_long);
-  ASSERT_TRUE(dropped);
-  EXPECT_TRUE(too_long);
-  EXPECT_EQ(r.next(too_long), "NOOP\r\n");
-  EXPECT_FALSE(too_long);
-}
-
 }  // namespace
 }  // namespace estafeta::pop3

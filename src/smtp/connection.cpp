@@ -27,6 +27,7 @@
 #include "auth/throttle.hpp"
 #include "core/log.hpp"
 #include "net/connection.hpp"
+#include "net/line_framer.hpp"
 #include "net/offload.hpp"
 #include "net/pace.hpp"
 #include "smtp/parser.hpp"
@@ -80,7 +81,7 @@ class Driver {
   net::SessionEnv& m_env;
   const Deps& m_deps;
   Session m_session;
-  std::string m_buffer;  // bytes received and not yet used
+  net::LineFramer m_in;  // bytes received and not yet used: command lines, DATA and BDAT octets
   Mode m_mode = Mode::command;
   bool m_in_auth = false;
   std::optional<DataReader> m_data;
@@ -186,7 +187,7 @@ asio::awaitable<bool> Driver::handle(Reply reply) {
       set_timeout(kDataTimeout);
       break;
     case Reply::Next::start_tls:
-      m_buffer.clear();  // pipelined in clear: dropped
+      m_in.clear();  // pipelined in clear: dropped
       if (!co_await m_c.start_tls()) co_return false;
       m_session.tls_started();
       break;
@@ -225,13 +226,14 @@ asio::awaitable<void> Driver::run() {
       co_return;
     }
     data_arrived(in.bytes.size());
-    m_buffer += in.bytes;
+    m_in.append(in.bytes);
     for (bool progress = true; progress;) {
       progress = false;
       if (m_mode == Mode::data) {
-        std::string_view view = m_buffer;
+        auto& pending = m_in.pending();
+        std::string_view view = pending;
         auto status = m_data->feed(view);
-        m_buffer.erase(0, m_buffer.size() - view.size());
+        pending.erase(0, pending.size() - view.size());
         if (status == DataReader::Status::need_more) break;
         if (m_data->problem() == DataReader::Problem::none) co_await supply_spf();
         auto r = co_await net::offload(workers, [this] { return m_session.finish_data(*m_data); });
@@ -245,9 +247,10 @@ asio::awaitable<void> Driver::run() {
         continue;
       }
       if (m_mode == Mode::bdat) {
-        auto take = static_cast<std::size_t>(std::min<std::uint64_t>(m_bdat_left, m_buffer.size()));
-        if (!m_bdat_discard) m_chunk.append(m_buffer, 0, take);  // bounded: the session accepted this size
-        m_buffer.erase(0, take);
+        auto& pending = m_in.pending();
+        auto take = static_cast<std::size_t>(std::min<std::uint64_t>(m_bdat_left, pending.size()));
+        if (!m_bdat_discard) m_chunk.append(pending, 0, take);  // bounded: the session accepted this size
+        pending.erase(0, take);
         m_bdat_left -= take;
         if (m_bdat_left > 0) break;
         Reply r;
@@ -268,20 +271,17 @@ asio::awaitable<void> Driver::run() {
         progress = true;
         continue;
       }
-      auto lf = m_buffer.find('\n');
-      std::size_t limit = m_in_auth ? kMaxAuthLine : kMaxCommandLine;
-      if (lf == std::string::npos) {
-        if (m_buffer.size() > limit) {
+      auto line = m_in.next(m_in_auth ? kMaxAuthLine : kMaxCommandLine);
+      if (!line) {
+        if (m_in.overflowing()) {
           co_await m_c.write(reply(500, "5.5.6", "command line too long"));
           co_return;  // no way to find the next command boundary safely
         }
         break;
       }
-      std::string line = m_buffer.substr(0, lf + 1);
-      m_buffer.erase(0, lf + 1);
       Reply r;
-      if (line.size() > limit) r = Reply{reply(500, "5.5.6", "command line too long")};
-      else r = co_await run_command(line);
+      if (line->too_long) r = Reply{reply(500, "5.5.6", "command line too long")};
+      else r = co_await run_command(line->text);
       if (!co_await handle(std::move(r))) co_return;
       progress = true;
     }
