@@ -207,8 +207,14 @@ const store::Headline& FolderHeadlines::of(const store::Message& m) {
   if (it != m_by_uid.end()) return it->second;
   // Not in the folder's list (it changed meanwhile, or the query failed): its own lookup.
   auto info = m_ctx.deps.store.blob_info(m.blob_id).value_or(store::BlobInfo{});
-  store::Headline h{m.uid,        info.hash, info.subject,    info.from_name,
-                    info.from_address, info.to, info.message_id, info.date};
+  store::Headline h{.uid = m.uid,
+                    .blob_hash = info.hash,
+                    .subject = info.subject,
+                    .from_name = info.from_name,
+                    .from_address = info.from_address,
+                    .to = info.to,
+                    .message_id = info.message_id,
+                    .date = info.date};
   return m_by_uid.emplace(m.uid, std::move(h)).first->second;
 }
 
