@@ -1,6 +1,7 @@
 # The two commands of the README, and their parts.
 #   make run   install what is missing, build, start the server on the embedded default
-#   make test  install what is missing, build with sanitizers, run every test and the fuzzers briefly
+#   make test  install what is missing, check the code layout, build with sanitizers, run every test
+#              and the fuzzers briefly
 
 JOBS ?= 2
 RELEASE_DIR ?= build-release
@@ -15,7 +16,7 @@ export ESTAFETA_STRESS_SECONDS ?= 60
 
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 
-.PHONY: run test setup build build-test unit fuzz clean
+.PHONY: run test setup build build-test unit fuzz format format-check clean
 
 setup:
 	@scripts/setup.sh
@@ -37,7 +38,13 @@ unit: build-test
 fuzz: setup
 	@scripts/fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
-test: unit fuzz
+format: setup
+	@scripts/format.sh
+
+format-check: setup
+	@scripts/format.sh --check
+
+test: format-check unit fuzz
 
 clean:
 	rm -rf $(RELEASE_DIR) $(TEST_DIR) $(FUZZ_DIR)
