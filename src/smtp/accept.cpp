@@ -9,6 +9,8 @@
 // values go through smtp/header_text.hpp (quoted per RFC 8601 §2.2 and
 // RFC 7208 §9.1). Authentication-Results fields that claim to be ours are
 // removed from the message first (RFC 8601 §5).
+#include "smtp/accept.hpp"
+
 #include <ctime>
 #include <random>
 
@@ -22,7 +24,6 @@
 #include "smtp/header_text.hpp"
 #include "smtp/parser.hpp"
 #include "smtp/reply.hpp"
-#include "smtp/session.hpp"
 
 namespace estafeta::smtp {
 
@@ -59,16 +60,10 @@ std::string address_literal(const std::string& ip) {
 
 }  // namespace
 
-Reply Session::accept_message(std::string message) {
-  std::optional<dns::SpfResult> spf;
-  std::optional<MessageAuth> auth;
-  if (m_options.role == Role::mx)
-    if (auto wait = inbound_checks(message, spf, auth)) return *wait;
-  Transaction t{m_mail->sender ? m_mail->sender->address() : std::string(), *m_mail, std::move(m_recipients)};
-  reset_transaction();
+std::expected<std::string, Refusal> MessageAcceptance::accept(const Transaction& t, std::string message,
+                                                             const std::optional<dns::SpfResult>& spf,
+                                                             const std::optional<MessageAuth>& auth) {
   auto now = m_deps.clock.now();
-  if (m_options.role == Role::submission)
-    if (auto refused = refuse_submitted(t.sender, message)) return *refused;
   // RFC 8601 §5: results that claim to come from us but were in the
   // message already are forged; ours is added below. (Before signing: the
   // signature covers the message as it leaves.)
@@ -77,69 +72,31 @@ Reply Session::accept_message(std::string message) {
   if (m_options.role == Role::submission) sign(message, now);
   bool dmarc_junk = false;
   if (auth)
-    if (auto refused = apply_dmarc(*auth, t.recipients, dmarc_junk)) return *refused;
+    if (auto refused = apply_dmarc(*auth, t.recipients, dmarc_junk)) return std::unexpected(*refused);
   auto qid = new_queue_id();
   std::string full = (spf ? spf_headers(*spf, auth, t.sender, qid) : "") + received_header(t, qid, now) + message;
   if (full.size() > m_options.max_message_size)
-    return error(552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
-  if (auto refused = refuse_over_quota(t.recipients, full.size())) return *refused;
+    return std::unexpected(Refusal{552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes",
+                                                             m_options.max_message_size)});
+  if (auto refused = refuse_over_quota(t.recipients, full.size())) return std::unexpected(*refused);
   bool junk = (spf && spf_junk(*spf, auth)) || dmarc_junk;
   Delivery d;
-  if (auto failed = plan_recipients(t, qid, now, junk, d)) return *failed;
+  if (auto failed = plan_recipients(t, qid, now, junk, d)) return std::unexpected(*failed);
   if (m_options.role == Role::submission) plan_sent_copy(t, qid, now, full.size(), d);
   auto accepted = m_deps.deliverer.accept(full, d.local, d.outbound, d.trace);
   if (!accepted) {
     auto& e = accepted.error();
-    if (e.kind == ErrorKind::limit) return error(552, "5.3.4", e.message);
+    if (e.kind == ErrorKind::limit) return std::unexpected(Refusal{552, "5.3.4", e.message});
     log::error("smtp.accept_failed", {{"queue_id", qid}, {"detail", e.detail}});
-    return Reply{reply(451, "4.3.0", "temporary failure storing the message, try again later")};
+    return std::unexpected(Refusal{451, "4.3.0", "temporary failure storing the message, try again later"});
   }
   log::info("smtp.accepted", {{"queue_id", qid}, {"from", t.sender}, {"recipients", t.recipients.size()},
                               {"size", full.size()}, {"ip", m_options.peer_ip},
                               {"role", m_options.role == Role::mx ? "mx" : "submission"}});
-  return Reply{reply(250, "2.0.0", fmt::format("ok: queued as {}", qid))};
+  return qid;
 }
 
-std::optional<Reply> Session::inbound_checks(std::string& message, std::optional<dns::SpfResult>& spf,
-                                             std::optional<MessageAuth>& auth) {
-  // The SPF verdict (evaluated at RCPT already when a recipient's domain
-  // rejects SPF failures; otherwise handed in by the transport just now).
-  const auto* verdict = spf_verdict();
-  if (!verdict) {
-    reset_transaction();
-    return spf_unavailable();
-  }
-  spf = *verdict;
-  // DKIM and DMARC (smtp/message_auth.hpp), run by the transport on a DNS
-  // thread while the message waits (the transaction stays open), or here
-  // when there is no transport.
-  if (!m_auth) {
-    m_pending_message = std::make_shared<std::string>(std::move(message));
-    if (m_options.message_auth_by_transport) return Reply{"", Reply::Next::message_auth};
-    m_auth = authenticate_message(*message_auth_job(), m_deps.resolver);
-    message = std::move(*m_pending_message);
-    m_pending_message.reset();
-  }
-  auth = std::move(m_auth);
-  return std::nullopt;
-}
-
-std::optional<Reply> Session::refuse_submitted(const std::string& sender, const std::string& message) {
-  // The sender once more: an access revoked since MAIL stops the message.
-  if (auto refused = refuse_sender(sender, "")) return *refused;
-  // A header block that parsers could read differently (a line that is
-  // no field ends it for some, is skipped by others) would let a From:
-  // hide from the check below: refused (RFC 5322 §2.2).
-  if (auto bad = malformed_header_line(message))
-    return error(550, "5.6.0", fmt::format("malformed header: line {} is neither a field (Name: value), a "
-                                           "continuation nor the empty line before the body", *bad));
-  // DESIGN §2.1: From: too must be one of the user's addresses.
-  for (auto& from : mime::header_addresses(message, "From"))
-    if (auto refused = refuse_sender(from, " (From:)")) return *refused;
-  return std::nullopt;
-}
-
-void Session::sign(std::string& message, std::int64_t now) {
+void MessageAcceptance::sign(std::string& message, std::int64_t now) {
   // Signed for the From domain when it is served here (its active DKIM
   // keys). A key that cannot be used leaves the message unsigned rather
   // than unsent; the log says why.
@@ -152,7 +109,7 @@ void Session::sign(std::string& message, std::int64_t now) {
   else log::error("smtp.dkim_sign_failed", {{"domain", domain}, {"detail", signatures.error().detail}});
 }
 
-std::optional<Reply> Session::apply_dmarc(const MessageAuth& auth, const std::vector<Recipient>& recipients,
+std::optional<Refusal> MessageAcceptance::apply_dmarc(const MessageAuth& auth, const std::vector<Recipient>& recipients,
                                           bool& junk) {
   // The DMARC policy of the From domain (RFC 7489 §6.6.4, §6.7): p=reject
   // refuses the message unless a recipient's domain only files such mail
@@ -168,20 +125,20 @@ std::optional<Reply> Session::apply_dmarc(const MessageAuth& auth, const std::ve
     if (!quarantine_only) {
       log::info("smtp.dmarc_rejected", {{"ip", m_options.peer_ip}, {"from", auth.dmarc.from_domain},
                                         {"reason", auth.dmarc.reason}});
-      return error(550, "5.7.1", fmt::format("message refused: it fails the DMARC policy (p=reject) of {}",
-                                             auth.dmarc.from_domain));
+      return Refusal{550, "5.7.1", fmt::format("message refused: it fails the DMARC policy (p=reject) of {}",
+                                             auth.dmarc.from_domain)};
     }
   }
   if (auth.dmarc.applied != dns::dmarc::Policy::none) junk = true;
   return std::nullopt;
 }
 
-std::string Session::received_header(const Transaction& t, const std::string& qid, std::int64_t now) const {
+std::string MessageAcceptance::received_header(const Transaction& t, const std::string& qid, std::int64_t now) const {
   std::string with = m_options.role == Role::submission ? "ESMTPSA" : (m_options.tls_active ? "ESMTPS" : "ESMTP");
   if (t.mail.smtputf8) with = "UTF8" + with.substr(1);  // RFC 6531 §3.7.3: UTF8SMTP…
   // RFC 5321 §4.4 From-domain: the HELO when it is a domain or an address
   // literal, otherwise the client's address literal.
-  auto helo = valid_helo();
+  auto helo = m_helo;
   return fmt::format("Received: from {} ({})\r\n\tby {} (Estafeta) with {} id {}{};\r\n\t{}\r\n",
                      helo.value_or(address_literal(m_options.peer_ip)), address_literal(m_options.peer_ip),
                      m_options.hostname, with, qid,
@@ -191,12 +148,12 @@ std::string Session::received_header(const Transaction& t, const std::string& qi
                      rfc5322_date(now));
 }
 
-std::string Session::spf_headers(const dns::SpfResult& spf, const std::optional<MessageAuth>& auth,
+std::string MessageAcceptance::spf_headers(const dns::SpfResult& spf, const std::optional<MessageAuth>& auth,
                                  const std::string& sender, const std::string& qid) const {
   // The SPF verdict on the MAIL FROM identity (RFC 7208 §9.1 Received-SPF,
   // RFC 8601 Authentication-Results, with DKIM and DMARC when they ran).
   auto result = dns::to_string(spf.code);
-  auto helo = valid_helo();
+  auto helo = m_helo;
   // The MAIL FROM identity (RFC 7208 §2.4): postmaster@HELO for the null
   // reverse-path, none when the HELO is no domain or literal.
   std::string identity = !sender.empty() ? sender : helo ? "postmaster@" + *helo : "";
@@ -212,7 +169,7 @@ std::string Session::spf_headers(const dns::SpfResult& spf, const std::optional<
   return out;
 }
 
-bool Session::spf_junk(const dns::SpfResult& spf, const std::optional<MessageAuth>& auth) {
+bool MessageAcceptance::spf_junk(const dns::SpfResult& spf, const std::optional<MessageAuth>& auth) {
   // Fail and softfail go to Junk (the recipients whose domain rejects a
   // fail were refused at RCPT) — unless a DKIM signature aligned with From
   // (DMARC pass) vouches for mail that failed SPF on its way (forwarded mail).
@@ -220,11 +177,11 @@ bool Session::spf_junk(const dns::SpfResult& spf, const std::optional<MessageAut
   return failed && !(auth && auth->ran && auth->dmarc.verdict == dns::dmarc::Verdict::pass);
 }
 
-std::optional<Reply> Session::plan_recipients(const Transaction& t, const std::string& qid, std::int64_t now,
+std::optional<Refusal> MessageAcceptance::plan_recipients(const Transaction& t, const std::string& qid, std::int64_t now,
                                               bool junk, Delivery& d) {
   auto& store = m_deps.store;
   std::vector<store::Id> seen_addresses;
-  auto remote_label = fmt::format("{} [{}]", valid_helo().value_or("unknown"), m_options.peer_ip);
+  auto remote_label = fmt::format("{} [{}]", m_helo.value_or("unknown"), m_options.peer_ip);
   for (auto& r : t.recipients) {
     if (r.local) {
       if (std::find(seen_addresses.begin(), seen_addresses.end(), r.local->id) != seen_addresses.end()) continue;
@@ -232,7 +189,7 @@ std::optional<Reply> Session::plan_recipients(const Transaction& t, const std::s
       auto folder = junk ? store.find_special_mailbox(r.local->id, store::SpecialUse::junk)
                          : store.find_mailbox(r.local->id, "INBOX");
       if (!folder && junk) folder = store.find_mailbox(r.local->id, "INBOX");
-      if (!folder) return Reply{reply(451, "4.3.0", "temporary failure, try again later")};
+      if (!folder) return Refusal{451, "4.3.0", "temporary failure, try again later"};
       d.local.push_back({folder->ref(), 0, {}, now});
       d.trace.push_back({.address_id = r.local->id,
                          .queue_id = qid,
@@ -250,7 +207,7 @@ std::optional<Reply> Session::plan_recipients(const Transaction& t, const std::s
       d.outbound->sender = t.sender;
       d.outbound->envid = t.mail.envid;
       d.outbound->ret_full = t.mail.ret != Ret::headers;
-      d.outbound->sender_address_id = m_who ? m_who->address.id : 0;
+      d.outbound->sender_address_id = m_sender_address_id;
     }
     store::OutboundRecipient o;
     o.address = r.rcpt.recipient.address();
@@ -267,7 +224,7 @@ std::optional<Reply> Session::plan_recipients(const Transaction& t, const std::s
   return std::nullopt;
 }
 
-void Session::plan_sent_copy(const Transaction& t, const std::string& qid, std::int64_t now, std::size_t size,
+void MessageAcceptance::plan_sent_copy(const Transaction& t, const std::string& qid, std::int64_t now, std::size_t size,
                              Delivery& d) {
   // The sender's own copy in its Sent folder (unless the address is set
   // not to keep one), and its trace. A sender whose quota has no room
@@ -291,6 +248,32 @@ void Session::plan_sent_copy(const Transaction& t, const std::string& qid, std::
                        .status = r.local ? store::TraceStatus::delivered : store::TraceStatus::queued,
                        .remote_host = r.local ? m_options.hostname : "",
                        .time = now});
+}
+
+std::optional<Refusal> MessageAcceptance::refuse_over_quota(const std::vector<Recipient>& recipients, std::uint64_t size) {
+  // The real size, which SIZE only declared (RFC 1870 §6.3). One reply for
+  // all recipients (RFC 5321 §4.1.1.4): 452 4.2.2, temporary, because a
+  // permanent 552 would bounce the message for the recipients that had
+  // room too; the client keeps it and retries. Only when the one recipient
+  // could never take it (larger than the whole quota) is it 552 5.2.2:
+  // retrying cannot help.
+  bool over = false, never = false;
+  std::string full_rcpt;
+  for (auto& r : recipients) {
+    if (!r.local) continue;
+    auto usage = m_deps.store.address_usage(r.local->id);
+    if (!usage) return Refusal{451, "4.3.0", "temporary failure, try again later"};
+    if (usage->fits(size, 1)) continue;
+    over = true;
+    never = never || !usage->could_ever_fit(size);
+    if (full_rcpt.empty()) full_rcpt = r.rcpt.recipient.address();
+  }
+  if (!over) return std::nullopt;
+  log::info("smtp.data_refused", {{"ip", m_options.peer_ip}, {"to", full_rcpt}, {"reason", "over_quota"},
+                                  {"size", size}});
+  if (never && recipients.size() == 1)
+    return Refusal{552, "5.2.2", fmt::format("<{}>: the message is larger than the mailbox's quota", full_rcpt)};
+  return Refusal{452, "4.2.2", fmt::format("Mailbox full: <{}> has no room for this message", full_rcpt)};
 }
 
 }  // namespace estafeta::smtp

@@ -11,7 +11,8 @@
 //
 // Local recipients are refused when their quota leaves no room (RFC 3463
 // X.2.2) and, on the MX, when their domain refuses mail that fails SPF
-// (RFC 7372 §3.2); both are decided per recipient at RCPT (policy.cpp).
+// (RFC 7372 §3.2); both are decided per recipient at RCPT. A complete message goes to
+// MessageAcceptance (accept.hpp).
 //
 // SPF needs DNS, which may be slow: with `spf_by_transport` the session
 // never asks the resolver itself. Where it needs the verdict it answers
@@ -32,29 +33,14 @@
 #include "auth/sasl.hpp"
 #include "core/event_bus.hpp"
 #include "dns/spf.hpp"
+#include "smtp/accept.hpp"
 #include "smtp/command.hpp"
 #include "smtp/data_reader.hpp"
 #include "smtp/deps.hpp"
+#include "smtp/options.hpp"
 #include "smtp/message_auth.hpp"
 
 namespace estafeta::smtp {
-
-enum class Role { mx, submission };
-
-struct SessionOptions {
-  Role role = Role::mx;
-  std::string hostname;
-  std::string peer_ip;
-  bool tls_active = false;
-  bool starttls_available = false;
-  bool plaintext_auth = false;  // loopback test listeners only
-  std::uint64_t max_message_size = 50ull * 1024 * 1024;
-  bool spf_by_transport = false;  // SPF verdicts come through set_spf() (see above)
-  // DKIM and DMARC results come through set_message_auth() (Next::message_auth).
-  bool message_auth_by_transport = false;
-  std::size_t max_recipients = 100;
-  int max_errors = 10;
-};
 
 struct Reply {
   std::string out;
@@ -112,11 +98,6 @@ class Session {
   std::optional<std::int64_t> address_id() const;
 
  private:
-  struct Recipient {
-    RcptTo rcpt;
-    std::optional<store::Address> local;  // a local address, or remote (submission only)
-  };
-
   // The handlers, one per argument type of the command table
   // (smtp/parser.cpp): command() picks the one for the parsed command.
   Reply handle(const cmd::Hello& c);
@@ -133,37 +114,15 @@ class Session {
   Reply handle(const cmd::Auth& c);
   Reply login(const std::string& address, const std::string& password);
   Reply sasl_reply(auth::SaslExchange::Step step);
-  // The message is complete: its checks, trace headers, where each copy
-  // goes, and the durable accept (accept.cpp), in the steps below.
+  // The message is complete: the MX's checks it waits for, the submission
+  // refusals, then MessageAcceptance (accept.hpp) takes it.
   Reply accept_message(std::string message);
-  struct Transaction {
-    std::string sender;  // "" for the null reverse-path
-    MailFrom mail;
-    std::vector<Recipient> recipients;
-  };
-  struct Delivery {  // what Deliverer::accept stores in one step
-    std::vector<store::AppendTarget> local;
-    std::optional<store::OutboundMessage> outbound;
-    std::vector<store::TraceEntry> trace;
-  };
   // MX: the SPF verdict and the DKIM/DMARC results; a reply when the message
   // must wait for them (Next::message_auth) or they cannot run now.
   std::optional<Reply> inbound_checks(std::string& message, std::optional<dns::SpfResult>& spf,
                                       std::optional<MessageAuth>& auth);
   // Submission: the refusal of a sender or From: the user may not use now.
   std::optional<Reply> refuse_submitted(const std::string& sender, const std::string& message);
-  void sign(std::string& message, std::int64_t now);  // submission: DKIM
-  // MX: the refusal a DMARC p=reject asks for; sets `junk` for p=quarantine.
-  std::optional<Reply> apply_dmarc(const MessageAuth& auth, const std::vector<Recipient>& recipients, bool& junk);
-  std::string received_header(const Transaction& t, const std::string& qid, std::int64_t now) const;
-  std::string spf_headers(const dns::SpfResult& spf, const std::optional<MessageAuth>& auth,
-                          const std::string& sender, const std::string& qid) const;
-  static bool spf_junk(const dns::SpfResult& spf, const std::optional<MessageAuth>& auth);
-  // Each recipient's copy: a local folder (INBOX or Junk) or the outbound
-  // queue, with its trace line; a reply when a folder cannot be found.
-  std::optional<Reply> plan_recipients(const Transaction& t, const std::string& qid, std::int64_t now, bool junk,
-                                       Delivery& d);
-  void plan_sent_copy(const Transaction& t, const std::string& qid, std::int64_t now, std::size_t size, Delivery& d);
   Reply error(int code, std::string_view status, std::string_view text);
   void reset_transaction();
   // Submission: whether the logged-in user may send as `address` now (an
@@ -184,8 +143,6 @@ class Session {
   // fails SPF, or when its quota leaves no room.
   std::optional<Reply> refuse_local_recipient(const store::Domain& domain, const store::Address& local,
                                               const std::string& rcpt);
-  // After DATA: the refusal when a local recipient has no room for `size` octets.
-  std::optional<Reply> refuse_over_quota(const std::vector<Recipient>& recipients, std::uint64_t size);
 
   const Deps& m_deps;
   SessionOptions m_options;
