@@ -171,9 +171,14 @@ Result<std::string> SelectedMailbox::poll(store::Mail& store, const PollOptions&
   std::uint32_t before = exists();
   std::string fetches;
   for (auto& m : changed) {
-    if (m.modseq > box.highestmodseq) continue;  // newer than our snapshot: next time
+    bool arrived = m.uid > max_uid();
+    // A change newer than our snapshot is reported next time. Not so a
+    // message that arrived: UIDs join in ascending order, and one left out
+    // here could never join after a higher one taken (its later flag change
+    // is then reported as a FETCH next time, which is harmless).
+    if (!arrived && m.modseq > box.highestmodseq) continue;
     out += announce(m.keywords);  // before EXISTS and any FETCH that shows them
-    if (m.uid > max_uid()) {
+    if (arrived) {
       m_uids.push_back(m.uid);  // changed_since is ascending by UID
       continue;
     }

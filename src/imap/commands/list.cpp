@@ -5,6 +5,7 @@
 // Security: every mailbox is looked up under the logged-in address, so a
 // session can only name its own address's folders.
 #include <algorithm>
+#include <expected>
 #include <map>
 #include <set>
 
@@ -58,76 +59,97 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Namespace&) {
   return r;
 }
 
-Reply handle(Context& ctx, const std::string& tag, cmd::List& l) {
-  const char* verb = l.lsub ? "LSUB" : "LIST";
-  // LIST-EXTENDED options (RFC 5258 §3, RFC 6154 §5.1, RFC 5819).
+namespace {
+
+// LIST-EXTENDED options (RFC 5258 §3, RFC 6154 §5.1, RFC 5819).
+struct ListOptions {
   bool sel_subscribed = false, sel_special = false, recursive = false;
-  for (auto& o : l.select_opts) {
-    if (o == "SUBSCRIBED") sel_subscribed = true;
-    else if (o == "SPECIAL-USE") sel_special = true;
-    else if (o == "RECURSIVEMATCH") recursive = true;
-    else if (o != "REMOTE") return tagged_bad(tag, "unknown LIST selection option " + o);
+  bool ret_subscribed = false, ret_status = false;
+};
+
+// The options, or the text of the BAD answer.
+std::expected<ListOptions, std::string> list_options(const cmd::List& l) {
+  ListOptions o;
+  for (auto& s : l.select_opts) {
+    if (s == "SUBSCRIBED") o.sel_subscribed = true;
+    else if (s == "SPECIAL-USE") o.sel_special = true;
+    else if (s == "RECURSIVEMATCH") o.recursive = true;
+    else if (s != "REMOTE") return std::unexpected("unknown LIST selection option " + s);
   }
-  if (recursive && !sel_subscribed) return tagged_bad(tag, "RECURSIVEMATCH needs another selection option");
-  bool ret_subscribed = sel_subscribed, ret_status = false;
-  for (auto& o : l.return_opts) {
-    if (o == "SUBSCRIBED") ret_subscribed = true;
-    else if (o == "STATUS") ret_status = true;
-    else if (o != "CHILDREN" && o != "SPECIAL-USE") return tagged_bad(tag, "unknown LIST return option " + o);
+  if (o.recursive && !o.sel_subscribed) return std::unexpected("RECURSIVEMATCH needs another selection option");
+  o.ret_subscribed = o.sel_subscribed;
+  for (auto& r : l.return_opts) {
+    if (r == "SUBSCRIBED") o.ret_subscribed = true;
+    else if (r == "STATUS") o.ret_status = true;
+    else if (r != "CHILDREN" && r != "SPECIAL-USE") return std::unexpected("unknown LIST return option " + r);
   }
-  Reply r;
-  if (l.patterns.size() == 1 && l.patterns[0].empty() && !l.extended) {
-    // The hierarchy delimiter and root (RFC 9051 §6.3.9).
-    r.out = fmt::format("* {} (\\Noselect) \"/\" \"\"\r\n", verb);
-    append_tagged(r, tag, "OK", fmt::format("{} completed", verb));
-    return r;
+  return o;
+}
+
+// The names a LIST walks: the folders (and the parents that exist only as a
+// path, "a" of "a/b"), or for LSUB and LIST (SUBSCRIBED) the subscriptions,
+// which may outlive their folder (RFC 9051 §6.3.7).
+class FolderNames {
+ public:
+  static Result<FolderNames> load(Context& ctx, bool by_subscription, bool need_subscriptions) {
+    FolderNames f;
+    f.m_boxes = TRY(ctx.deps.store.list_mailboxes(ctx.who->address.id));
+    for (auto& b : f.m_boxes) {
+      f.m_by_name[b.name] = &b;
+      with_parents(f.m_existing, b.name);
+    }
+    if (by_subscription || need_subscriptions) {
+      auto subs = TRY(ctx.deps.store.subscriptions(ctx.who->address.id));
+      f.m_subscriptions.insert(subs.begin(), subs.end());
+    }
+    if (by_subscription)
+      for (auto& name : f.m_subscriptions) with_parents(f.m_names, name);
+    else
+      f.m_names = f.m_existing;
+    return f;
   }
-  auto boxes = ctx.deps.store.list_mailboxes(ctx.who->address.id);
-  if (!boxes) return from_error(tag, boxes.error());
-  std::map<std::string, const store::Mailbox*> by_name;
-  for (auto& b : *boxes) by_name[b.name] = &b;
-  // Names with the parents that exist only as a path ("a" of "a/b").
-  auto with_parents = [](std::set<std::string>& into, const std::string& name) {
+  FolderNames(FolderNames&& other) noexcept = default;
+
+  const std::set<std::string>& names() const { return m_names; }
+  const store::Mailbox* folder(const std::string& name) const {
+    auto it = m_by_name.find(name);
+    return it == m_by_name.end() ? nullptr : it->second;
+  }
+  bool has_children(const std::string& name) const {
+    auto [first, last] = under(m_existing, name);
+    return first != last;
+  }
+  bool subscribed(const std::string& name) const { return m_subscriptions.contains(name); }
+  bool subscribed_below(const std::string& name) const {
+    auto [first, last] = under(m_names, name);
+    return std::any_of(first, last, [&](const std::string& n) { return subscribed(n); });
+  }
+
+ private:
+  FolderNames() = default;
+  static void with_parents(std::set<std::string>& into, const std::string& name) {
     into.insert(name);
     for (auto slash = name.find('/'); slash != std::string::npos; slash = name.find('/', slash + 1))
       into.insert(name.substr(0, slash));
-  };
-  std::set<std::string> existing;
-  for (auto& b : *boxes) with_parents(existing, b.name);
-  // Subscriptions are names that may outlive their folder (RFC 9051
-  // §6.3.7): LSUB and LIST (SUBSCRIBED) go through them instead.
-  bool by_subscription = l.lsub || sel_subscribed;
-  std::set<std::string> subscriptions, names;
-  if (by_subscription || ret_subscribed) {
-    auto subs = ctx.deps.store.subscriptions(ctx.who->address.id);
-    if (!subs) return from_error(tag, subs.error());
-    subscriptions.insert(subs->begin(), subs->end());
   }
-  if (by_subscription)
-    for (auto& name : subscriptions) with_parents(names, name);
-  else
-    names = existing;
+  using Run = std::pair<std::set<std::string>::const_iterator, std::set<std::string>::const_iterator>;
   // The names under "name/" are one contiguous run of a sorted set.
-  auto under = [](const std::set<std::string>& set, const std::string& name) {
+  static Run under(const std::set<std::string>& set, const std::string& name) {
     auto prefix = name + "/";
     auto first = set.lower_bound(prefix);
     auto last = first;
     while (last != set.end() && last->starts_with(prefix)) ++last;
-    return std::pair{first, last};
-  };
-  auto has_children = [&](const std::string& name) {
-    auto [first, last] = under(existing, name);
-    return first != last;
-  };
-  auto subscribed = [&](const std::string& name) { return subscriptions.contains(name); };
-  auto subscribed_below = [&](const std::string& name) {
-    auto [first, last] = under(names, name);
-    return std::any_of(first, last, subscribed);
-  };
-  // RFC 3501 §6.3.9: LSUB with a pattern ending in "%" also returns the
-  // levels it matches that only hold subscribed names, as \Noselect.
-  bool lsub_levels = l.lsub && std::any_of(l.patterns.begin(), l.patterns.end(),
-                                           [](auto& p) { return p.ends_with('%'); });
+    return Run{first, last};
+  }
+
+  std::vector<store::Mailbox> m_boxes;
+  std::map<std::string, const store::Mailbox*> m_by_name;  // into m_boxes (a moved vector keeps its elements)
+  std::set<std::string> m_existing, m_subscriptions, m_names;
+};
+
+// The patterns with the reference prepended (RFC 9051 §6.3.9), as stored
+// names: decoded from modified UTF-7, "INBOX" in any case as INBOX.
+std::vector<std::string> list_patterns(const Context& ctx, const cmd::List& l) {
   std::vector<std::string> patterns;
   for (auto& p : l.patterns) {
     auto ref = stored_name(ctx, l.reference).value_or(l.reference);
@@ -139,46 +161,72 @@ Reply handle(Context& ctx, const std::string& tag, cmd::List& l) {
       decoded->replace(0, 5, "INBOX");
     patterns.push_back(*decoded);
   }
-  // In sorted order, so the matcher shares the work on common prefixes.
-  ListMatcher matcher(patterns);
-  for (auto& name : names) {
-    if (!matcher.matches(name)) continue;
-    auto it = by_name.find(name);
-    const store::Mailbox* box = it == by_name.end() ? nullptr : it->second;
-    std::string childinfo;
-    bool lsub_level = false;
-    if (l.lsub && !subscribed(name)) {
-      if (!lsub_levels || !subscribed_below(name)) continue;
-      lsub_level = true;
-    }
-    if (sel_subscribed && !subscribed(name)) {
-      // RECURSIVEMATCH: a parent of subscribed names is listed with CHILDINFO
-      // (RFC 5258 §3.5).
-      if (!recursive || !subscribed_below(name)) continue;
-      childinfo = " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
-    }
-    if (sel_special && (!box || box->special_use == store::SpecialUse::none)) continue;
-    std::string attrs;
-    auto add = [&](std::string_view a) {
-      if (!attrs.empty()) attrs += ' ';
-      attrs += a;
-    };
-    if (!box || lsub_level) add(l.extended ? "\\NonExistent" : "\\Noselect");
-    // A name with no folder and none below (a subscription left by a
-    // deleted folder) has no children attribute to tell.
-    bool children = has_children(name);
-    if (!l.lsub && (box || children)) add(children ? "\\HasChildren" : "\\HasNoChildren");
-    if (ret_subscribed && subscribed(name)) add("\\Subscribed");
-    if (box && box->special_use != store::SpecialUse::none) add(special_attr(box->special_use));
-    r.out += fmt::format("* {} ({}) \"/\" ", verb, attrs);
-    append_astring(r.out, wire_name(ctx, name), ctx.utf8_names());
-    r.out += childinfo + "\r\n";
-    if (ret_status && box) {
-      r.out += "* STATUS ";
-      append_astring(r.out, wire_name(ctx, name), ctx.utf8_names());
-      r.out += " (" + status_items(ctx, *box, l.status_items) + ")\r\n";
-    }
+  return patterns;
+}
+
+// One name's response line(s), or nothing when the selection leaves it out.
+void append_listed(Context& ctx, Reply& r, const cmd::List& l, const ListOptions& o, const FolderNames& f,
+                   const std::string& name, bool lsub_levels) {
+  const char* verb = l.lsub ? "LSUB" : "LIST";
+  const store::Mailbox* box = f.folder(name);
+  std::string childinfo;
+  bool lsub_level = false;
+  if (l.lsub && !f.subscribed(name)) {
+    if (!lsub_levels || !f.subscribed_below(name)) return;
+    lsub_level = true;
   }
+  if (o.sel_subscribed && !f.subscribed(name)) {
+    // RECURSIVEMATCH: a parent of subscribed names is listed with CHILDINFO
+    // (RFC 5258 §3.5).
+    if (!o.recursive || !f.subscribed_below(name)) return;
+    childinfo = " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
+  }
+  if (o.sel_special && (!box || box->special_use == store::SpecialUse::none)) return;
+  std::string attrs;
+  auto add = [&](std::string_view a) {
+    if (!attrs.empty()) attrs += ' ';
+    attrs += a;
+  };
+  if (!box || lsub_level) add(l.extended ? "\\NonExistent" : "\\Noselect");
+  // A name with no folder and none below (a subscription left by a
+  // deleted folder) has no children attribute to tell.
+  bool children = f.has_children(name);
+  if (!l.lsub && (box || children)) add(children ? "\\HasChildren" : "\\HasNoChildren");
+  if (o.ret_subscribed && f.subscribed(name)) add("\\Subscribed");
+  if (box && box->special_use != store::SpecialUse::none) add(special_attr(box->special_use));
+  r.out += fmt::format("* {} ({}) \"/\" ", verb, attrs);
+  append_astring(r.out, wire_name(ctx, name), ctx.utf8_names());
+  r.out += childinfo + "\r\n";
+  if (o.ret_status && box) {
+    r.out += "* STATUS ";
+    append_astring(r.out, wire_name(ctx, name), ctx.utf8_names());
+    r.out += " (" + status_items(ctx, *box, l.status_items) + ")\r\n";
+  }
+}
+
+}  // namespace
+
+Reply handle(Context& ctx, const std::string& tag, cmd::List& l) {
+  const char* verb = l.lsub ? "LSUB" : "LIST";
+  auto options = list_options(l);
+  if (!options) return tagged_bad(tag, options.error());
+  Reply r;
+  if (l.patterns.size() == 1 && l.patterns[0].empty() && !l.extended) {
+    // The hierarchy delimiter and root (RFC 9051 §6.3.9).
+    r.out = fmt::format("* {} (\\Noselect) \"/\" \"\"\r\n", verb);
+    append_tagged(r, tag, "OK", fmt::format("{} completed", verb));
+    return r;
+  }
+  auto folders = FolderNames::load(ctx, l.lsub || options->sel_subscribed, options->ret_subscribed);
+  if (!folders) return from_error(tag, folders.error());
+  // RFC 3501 §6.3.9: LSUB with a pattern ending in "%" also returns the
+  // levels it matches that only hold subscribed names, as \Noselect.
+  bool lsub_levels =
+      l.lsub && std::any_of(l.patterns.begin(), l.patterns.end(), [](auto& p) { return p.ends_with('%'); });
+  // In sorted order, so the matcher shares the work on common prefixes.
+  ListMatcher matcher(list_patterns(ctx, l));
+  for (auto& name : folders->names())
+    if (matcher.matches(name)) append_listed(ctx, r, l, *options, *folders, name, lsub_levels);
   append_updates(ctx, r, true);
   append_tagged(r, tag, "OK", fmt::format("{} completed", verb));
   return r;
