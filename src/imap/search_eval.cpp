@@ -183,7 +183,7 @@ class Evaluator {
     auto key = std::make_pair(text, scope);
     auto it = m_text.find(key);
     if (it == m_text.end()) {
-      auto uids = TRY(m_ctx.deps.store.search_text(m_ctx.selected->ref(), text, scope));
+      auto uids = TRY(m_ctx.deps.mail.search_text(m_ctx.selected->ref(), text, scope));
       it = m_text.emplace(std::move(key), std::set<std::uint32_t>(uids.begin(), uids.end())).first;
     }
     return &it->second;
@@ -200,13 +200,13 @@ class Evaluator {
 const store::Headline& FolderHeadlines::of(const store::Message& m) {
   if (!m_loaded) {
     m_loaded = true;
-    for (auto& h : m_ctx.deps.store.list_headlines(m_ctx.selected->ref()).value_or(std::vector<store::Headline>{}))
+    for (auto& h : m_ctx.deps.mail.list_headlines(m_ctx.selected->ref()).value_or(std::vector<store::Headline>{}))
       m_by_uid.emplace(h.uid, std::move(h));
   }
   auto it = m_by_uid.find(m.uid);
   if (it != m_by_uid.end()) return it->second;
   // Not in the folder's list (it changed meanwhile, or the query failed): its own lookup.
-  auto info = m_ctx.deps.store.blob_info(m.blob_id).value_or(store::BlobInfo{});
+  auto info = m_ctx.deps.mail.blob_info(m.blob_id).value_or(store::BlobInfo{});
   store::Headline h{.uid = m.uid,
                     .blob_hash = info.hash,
                     .subject = info.subject,
@@ -266,7 +266,7 @@ std::string first_address(std::string_view v) {
 
 Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> run_search(Context& ctx, const SearchKey& key) {
   auto& view = *ctx.selected;
-  auto messages = TRY(ctx.deps.store.list_messages_brief(view.ref()));
+  auto messages = TRY(ctx.deps.mail.list_messages_brief(view.ref()));
   Evaluator eval(ctx);
   FolderHeadlines headlines(ctx);
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;

@@ -30,7 +30,7 @@ Reply Session::execute(Command command) {
   // one: its sequence numbers and UIDs name nothing any more. Checked
   // before the command, so nothing runs on a stale selection, and after
   // (the command's own poll may find it gone).
-  if (m_ctx.selected && !m_ctx.selected->check(m_ctx.deps.store) && m_ctx.selected->lost())
+  if (m_ctx.selected && !m_ctx.selected->check(m_ctx.deps.mail) && m_ctx.selected->lost())
     return selection_lost({});
   auto reply = std::visit([&](auto& args) { return handle(m_ctx, command.tag, args); }, command.args);
   // (A reply in parts checks in resume(), after its last part.)

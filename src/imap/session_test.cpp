@@ -25,7 +25,8 @@ class SessionTest : public ::testing::Test {
     auto& sv = *m_services;
     m_deps.emplace(Deps{.hostname = "mail.o.example",
                         .limits = sv.config->limits,
-                        .store = *sv.store,
+                        .mail = *sv.store,
+                        .accounts = *sv.store,
                         .blobs = *sv.blobs,
                         .bus = *sv.bus,
                         .clock = *sv.clock,

@@ -9,14 +9,14 @@
 #include "core/event_bus.hpp"
 #include "core/id_locks.hpp"
 #include "store/blob_store.hpp"
-#include "store/store.hpp"
+#include "store/mail.hpp"
 
 namespace estafeta::pop3 {
 
 struct Deps {
   std::string hostname;          // the greeting
   const LimitsConfig& limits;    // login deadline
-  store::Store& store;
+  store::Mail& mail;            // the INBOX and its messages
   store::BlobStore& blobs;       // RETR, TOP
   EventBus& bus;                 // expunges to other sessions; revocations to this one
   auth::MailLogins& logins;      // USER/PASS, AUTH

@@ -137,7 +137,7 @@ Reply Session::quit(const Command&) {
   for (auto& e : m_drop)
     if (e.deleted) doomed.push_back(e.uid);
   if (!doomed.empty()) {
-    auto gone = m_deps.store.expunge(m_inbox, doomed);
+    auto gone = m_deps.mail.expunge(m_inbox, doomed);
     if (!gone) {
       r = err("[SYS/TEMP] some deleted messages were not removed");
       r.next = Reply::Next::close;
@@ -208,9 +208,9 @@ Reply Session::login(const std::string& address, const std::string& password) {
   auto& who = login.who;
   auto lock = m_deps.maildrop_locks.try_lock(who->address.id);
   if (!lock) return err("[IN-USE] the mailbox is in use by another POP3 session");
-  auto inbox = m_deps.store.find_mailbox(who->address.id, "INBOX");
+  auto inbox = m_deps.mail.find_mailbox(who->address.id, "INBOX");
   if (!inbox) return err("[SYS/TEMP] the mailbox cannot be opened");
-  auto messages = m_deps.store.list_messages(inbox->ref());
+  auto messages = m_deps.mail.list_messages(inbox->ref());
   if (!messages) return err("[SYS/TEMP] the mailbox cannot be read");
   m_lock = std::move(lock);
   m_who = *who;

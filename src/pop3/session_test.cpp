@@ -21,7 +21,7 @@ class Pop3Test : public ::testing::Test {
     auto& sv = *m_services;
     m_deps.emplace(Deps{.hostname = "mail.o.example",
                         .limits = sv.config->limits,
-                        .store = *sv.store,
+                        .mail = *sv.store,
                         .blobs = *sv.blobs,
                         .bus = *sv.bus,
                         .logins = *sv.logins,

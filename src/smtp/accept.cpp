@@ -119,7 +119,7 @@ std::optional<Refusal> MessageAcceptance::apply_dmarc(const MessageAuth& auth, c
     bool quarantine_only = false;
     for (auto& r : recipients)
       if (r.local) {
-        auto d = m_deps.store.find_domain(r.local->address.substr(address_at(r.local->address) + 1));
+        auto d = m_deps.accounts.find_domain(r.local->address.substr(address_at(r.local->address) + 1));
         quarantine_only = quarantine_only || (d && d->dmarc_reject == store::DmarcRejectPolicy::quarantine);
       }
     if (!quarantine_only) {
@@ -179,16 +179,15 @@ bool MessageAcceptance::spf_junk(const dns::SpfResult& spf, const std::optional<
 
 std::optional<Refusal> MessageAcceptance::plan_recipients(const Transaction& t, const std::string& qid, std::int64_t now,
                                               bool junk, Delivery& d) {
-  auto& store = m_deps.store;
   std::vector<store::Id> seen_addresses;
   auto remote_label = fmt::format("{} [{}]", m_helo.value_or("unknown"), m_options.peer_ip);
   for (auto& r : t.recipients) {
     if (r.local) {
       if (std::find(seen_addresses.begin(), seen_addresses.end(), r.local->id) != seen_addresses.end()) continue;
       seen_addresses.push_back(r.local->id);
-      auto folder = junk ? store.find_special_mailbox(r.local->id, store::SpecialUse::junk)
-                         : store.find_mailbox(r.local->id, "INBOX");
-      if (!folder && junk) folder = store.find_mailbox(r.local->id, "INBOX");
+      auto folder = junk ? m_deps.mailboxes.find_special_mailbox(r.local->id, store::SpecialUse::junk)
+                         : m_deps.mailboxes.find_mailbox(r.local->id, "INBOX");
+      if (!folder && junk) folder = m_deps.mailboxes.find_mailbox(r.local->id, "INBOX");
       if (!folder) return Refusal{451, "4.3.0", "temporary failure, try again later"};
       d.local.push_back({folder->ref(), 0, {}, now});
       d.trace.push_back({.address_id = r.local->id,
@@ -229,15 +228,14 @@ void MessageAcceptance::plan_sent_copy(const Transaction& t, const std::string& 
   // The sender's own copy in its Sent folder (unless the address is set
   // not to keep one), and its trace. A sender whose quota has no room
   // still sends: the copy is left out and the log says so.
-  auto& store = m_deps.store;
-  auto from_address = store.find_address(t.sender);
+  auto from_address = m_deps.accounts.find_address(t.sender);
   if (!from_address) return;
-  auto usage = store.address_usage(from_address->id);
+  auto usage = m_deps.accounts.address_usage(from_address->id);
   bool room = !usage || usage->fits(size, 1);  // a store error shows in accept() later
   if (from_address->settings.save_sent && !room)
     log::warn("smtp.sent_copy_skipped", {{"queue_id", qid}, {"address", from_address->address}, {"reason", "over_quota"}});
   if (from_address->settings.save_sent && room)
-    if (auto sent = store.find_special_mailbox(from_address->id, store::SpecialUse::sent))
+    if (auto sent = m_deps.mailboxes.find_special_mailbox(from_address->id, store::SpecialUse::sent))
       d.local.push_back({sent->ref(), store::flag_seen, {}, now});
   for (auto& r : t.recipients)
     d.trace.push_back({.address_id = from_address->id,
@@ -261,7 +259,7 @@ std::optional<Refusal> MessageAcceptance::refuse_over_quota(const std::vector<Re
   std::string full_rcpt;
   for (auto& r : recipients) {
     if (!r.local) continue;
-    auto usage = m_deps.store.address_usage(r.local->id);
+    auto usage = m_deps.accounts.address_usage(r.local->id);
     if (!usage) return Refusal{451, "4.3.0", "temporary failure, try again later"};
     if (usage->fits(size, 1)) continue;
     over = true;

@@ -17,14 +17,17 @@
 #include "dns/spf_runner.hpp"
 #include "manage/dkim_signer.hpp"
 #include "store/blob_store.hpp"
-#include "store/store.hpp"
+#include "store/accounts.hpp"
+#include "store/mailboxes.hpp"
+#include "store/queue.hpp"
 
 namespace estafeta::smtp {
 
 struct Deps {
   std::string hostname;            // greeting, Received:, replies
   const LimitsConfig& limits;      // message size, deadlines, write limits
-  store::Store& store;
+  store::Accounts& accounts;       // domains, addresses, accesses, quotas
+  store::Mailboxes& mailboxes;     // INBOX, Junk, Sent
   EventBus& bus;                   // revocations end a submission session
   const Clock& clock;
   auth::MailLogins& logins;        // submission's AUTH
@@ -43,7 +46,9 @@ struct QueueDeps {
   std::string hostname;                    // EHLO, bounces' Reporting-MTA
   const QueueConfig& queue;                // retries, delay warnings, maximum age
   const std::vector<RouteConfig>& routes;  // static routes before MX lookups
-  store::Store& store;
+  store::Queue& outbound;                  // due recipients, attempts, the trace
+  store::Accounts& accounts;               // a local sender, for its bounce
+  store::Mailboxes& mailboxes;             // its INBOX
   store::BlobStore& blobs;                 // the queued messages' bytes
   const Clock& clock;
   delivery::Deliverer& deliverer;          // bounces and delay warnings to local senders

@@ -258,10 +258,9 @@ std::int64_t next_retry(const QueueConfig& q, int attempts, std::int64_t now) {
 void report(const QueueDeps& s, const Group& g, std::vector<FailedRecipient> about, bool delayed) {
   auto& first = g.recipients.front();
   if (about.empty() || first.sender.empty()) return;
-  auto& store = s.store;
-  auto sender = store.find_address(first.sender);
+  auto sender = s.accounts.find_address(first.sender);
   if (!sender) return;
-  auto inbox = store.find_mailbox(sender->id, "INBOX");
+  auto inbox = s.mailboxes.find_mailbox(sender->id, "INBOX");
   if (!inbox) return;
   auto now = s.clock.now();
   BounceInput b;
@@ -292,7 +291,6 @@ void report(const QueueDeps& s, const Group& g, std::vector<FailedRecipient> abo
 // once per recipient, a delay warning for one still not delivered after
 // [queue] delay_warning_seconds (RFC 3461 NOTIFY=DELAY, the default).
 void settle(const QueueDeps& s, const Group& g, const std::vector<Outcome>& outcomes) {
-  auto& store = s.store;
   auto now = s.clock.now();
   auto& q = s.queue;
   std::vector<FailedRecipient> failed, delayed;
@@ -318,13 +316,13 @@ void settle(const QueueDeps& s, const Group& g, const std::vector<Outcome>& outc
         auto code = status_of(o.reply);
         delayed.push_back({r.recipient, r.orcpt, code.starts_with('4') ? code : "4.4.1", o.host, o.reply});
       }
-      if (auto st = store.mark_delay_warned(r.id); !st)
+      if (auto st = s.outbound.mark_delay_warned(r.id); !st)
         log::error("queue.record_failed", {{"detail", st.error().detail}});
     }
-    if (auto st = store.record_attempt(r.id, state, next_retry(q, r.attempts, now), o.reply, o.host); !st)
+    if (auto st = s.outbound.record_attempt(r.id, state, next_retry(q, r.attempts, now), o.reply, o.host); !st)
       log::error("queue.record_failed", {{"detail", st.error().detail}});
     if (r.sender_address_id)
-      (void)store.append_trace({.address_id = r.sender_address_id,
+      (void)s.outbound.append_trace({.address_id = r.sender_address_id,
                                 .queue_id = r.public_id,
                                 .direction = store::TraceDirection::out,
                                 .sender = r.sender,
@@ -442,7 +440,7 @@ asio::awaitable<void> run_queue(const QueueDeps& deps, asio::thread_pool& worker
     // Recipients under delivery are still due until their attempt is
     // recorded: ask for enough beyond them.
     auto limit = 200 + q->in_flight.size();
-    auto due = co_await net::offload(workers, [&] { return deps.store.due_recipients(deps.clock.now(), limit); });
+    auto due = co_await net::offload(workers, [&] { return deps.outbound.due_recipients(deps.clock.now(), limit); });
     if (!due) {
       log::warn("queue.read_failed", {{"detail", due.error().detail}});
       continue;

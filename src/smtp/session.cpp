@@ -172,33 +172,31 @@ Reply Session::login(const std::string& address, const std::string& password) {
 }
 
 Result<store::Address> Session::postmaster_of(const store::Domain& domain) {
-  auto& store = m_deps.store;
-  auto service = TRY(store.service(domain.service_id));
+  auto service = TRY(m_deps.accounts.service(domain.service_id));
   auto suffix = "@" + domain.name;
   std::optional<store::Address> first;
-  for (auto& a : TRY(store.list_addresses(service.org_id))) {
+  for (auto& a : TRY(m_deps.accounts.list_addresses(service.org_id))) {
     if (!a.address.ends_with(suffix)) continue;
     if (!first) first = a;
     // An address that is the login of one of the organisation's administrators.
-    if (auto user = store.find_user(a.address); user && user->role != store::Role::member) return a;
+    if (auto user = m_deps.accounts.find_user(a.address); user && user->role != store::Role::member) return a;
   }
   if (first) return *first;
   return fail(ErrorKind::not_found, "no postmaster");
 }
 
 Result<bool> Session::may_send_as(const std::string& address) {
-  auto& store = m_deps.store;
-  auto a = store.find_address(ascii_lower(address));
+  auto a = m_deps.accounts.find_address(ascii_lower(address));
   if (!a) {
     if (a.error().kind == ErrorKind::not_found) return false;
     return std::unexpected(a.error());
   }
-  auto access = store.find_access(a->id, m_who->user.id);
+  auto access = m_deps.accounts.find_access(a->id, m_who->user.id);
   if (!access) {
     if (access.error().kind == ErrorKind::not_found) return false;
     return std::unexpected(access.error());
   }
-  auto service = TRY(store.service(a->service_id));
+  auto service = TRY(m_deps.accounts.service(a->service_id));
   return !service.locked;
 }
 
@@ -244,19 +242,18 @@ Reply Session::handle(const RcptTo& rcpt) {
     return Reply{reply(452, "4.5.3", "too many recipients; send the rest in another message")};
   auto r = rcpt;
   if (r.recipient.utf8 && !m_mail->smtputf8) return error(553, "5.6.7", "an 8-bit address needs SMTPUTF8");
-  auto& store = m_deps.store;
   std::string domain = r.recipient.domain;
   if (r.postmaster) {
     // "<Postmaster>" without a domain (RFC 5321 §4.1.1.3): our host name if
     // we serve it, otherwise the first domain we serve.
     domain = ascii_lower(m_options.hostname);
-    if (auto ours = store.find_domain(domain); !ours || !ours->verified)
-      if (auto all = store.list_domains(std::nullopt))
+    if (auto ours = m_deps.accounts.find_domain(domain); !ours || !ours->verified)
+      if (auto all = m_deps.accounts.list_domains(std::nullopt))
         if (auto d = std::find_if(all->begin(), all->end(), [](auto& x) { return x.verified; }); d != all->end())
           domain = d->name;
   }
   auto local_domain = domain.starts_with('[') ? Result<store::Domain>(fail(ErrorKind::not_found, ""))
-                                              : store.find_domain(domain);
+                                              : m_deps.accounts.find_domain(domain);
   // A claim not yet proven (manage/domains.cpp) is not ours: its mail is
   // the real owner's.
   if (local_domain && !local_domain->verified) local_domain = fail(ErrorKind::not_found, "");
@@ -273,7 +270,7 @@ Reply Session::handle(const RcptTo& rcpt) {
     return Reply{reply(250, "2.1.5", "recipient ok")};
   }
   bool postmaster = r.postmaster || ascii_lower(r.recipient.local) == "postmaster";
-  auto local = store.find_address((postmaster ? std::string("postmaster") : r.recipient.local) + "@" + domain);
+  auto local = m_deps.accounts.find_address((postmaster ? std::string("postmaster") : r.recipient.local) + "@" + domain);
   // Every served domain takes mail for postmaster (RFC 5321 §4.5.1): without
   // such an address it goes to the domain's administrators.
   if (!local && postmaster && local_domain) local = postmaster_of(*local_domain);
@@ -524,7 +521,7 @@ std::optional<Reply> Session::refuse_local_recipient(const store::Domain& domain
   // Quota. A pre-check: the append after DATA runs in its own transaction,
   // so deliveries at the same instant may overshoot the limit by a message,
   // as with other servers; the next one is refused.
-  auto usage = m_deps.store.address_usage(local.id);
+  auto usage = m_deps.accounts.address_usage(local.id);
   if (!usage) return Reply{reply(451, "4.3.0", "temporary failure, try again later")};
   std::uint64_t declared = m_mail->size.value_or(0);
   if (!usage->could_ever_fit(declared)) {

@@ -43,7 +43,8 @@ class SmtpTest : public ::testing::Test {
     auto& sv = *m_services;
     m_deps.emplace(Deps{.hostname = "mx.o.example",
                         .limits = sv.config->limits,
-                        .store = *sv.store,
+                        .accounts = *sv.store,
+                        .mailboxes = *sv.store,
                         .bus = *sv.bus,
                         .clock = *sv.clock,
                         .logins = *sv.logins,

@@ -4,13 +4,13 @@
 
 #include <string>
 
-#include "store/store.hpp"
+#include "store/accounts.hpp"
 
 namespace estafeta::web {
 
 struct Deps {
   std::string hostname;  // /healthz, the mail endpoints of autoconfig and autodiscover
-  store::Store& store;
+  store::Accounts& accounts;  // organisations (the health check), served domains
 };
 
 }  // namespace estafeta::web

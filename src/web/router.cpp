@@ -23,7 +23,7 @@ std::string_view path_of(std::string_view target) { return target.substr(0, targ
 
 // Healthy means the store answers.
 Response healthz(const Deps& deps, const Request&) {
-  auto orgs = deps.store.list_organisations();
+  auto orgs = deps.accounts.list_organisations();
   if (!orgs) return text(503, "store unavailable\n");
   Response r;
   r.content_type = "application/json";
@@ -68,7 +68,7 @@ manage::MailEndpoints endpoints(const Deps& deps) {
 std::optional<std::string> served_domain(const Deps& deps, std::string name) {
   name = ascii_lower(name);
   if (name.empty() || name.size() > 253) return std::nullopt;
-  auto d = deps.store.find_domain(name);
+  auto d = deps.accounts.find_domain(name);
   if (!d || !d->verified) return std::nullopt;
   return d->name;
 }

@@ -17,7 +17,7 @@ class RouterTest : public ::testing::Test {
     config->data_dir = m_dir.path();
     config->hostname = "mail.example.org";
     m_services = server::open_services(config).value();
-    m_deps.emplace(Deps{.hostname = config->hostname, .store = *m_services->store});
+    m_deps.emplace(Deps{.hostname = config->hostname, .accounts = *m_services->store});
   }
   testing::TempDir m_dir{"router"};
   std::unique_ptr<server::Services> m_services;

@@ -99,7 +99,7 @@ std::string enable_condstore(Context& ctx) {
   if (ctx.enabled.condstore) return {};
   ctx.enabled.condstore = true;
   if (!ctx.selected) return {};
-  auto box = ctx.deps.store.mailbox(ctx.selected->ref());
+  auto box = ctx.deps.mail.mailbox(ctx.selected->ref());
   auto highest = box ? box->highestmodseq : ctx.selected->mailbox().highestmodseq;
   return fmt::format("* OK [HIGHESTMODSEQ {}] CONDSTORE is on\r\n", highest);
 }
@@ -111,7 +111,7 @@ void append_updates(Context& ctx, Reply& r, bool allow_expunge) {
   o.vanished = ctx.enabled.qresync;
   o.modseq = ctx.enabled.condstore;
   o.recent = !ctx.enabled.rev2;
-  auto updates = ctx.selected->poll(ctx.deps.store, o);
+  auto updates = ctx.selected->poll(ctx.deps.mail, o);
   if (updates) r.out += *updates;
 }
 
@@ -138,7 +138,7 @@ std::string capabilities(const Context& ctx) {
 Result<store::Mailbox> find_mailbox(Context& ctx, std::string_view wire) {
   auto name = stored_name(ctx, wire);
   if (!name) return fail(ErrorKind::invalid, "invalid mailbox name");
-  auto box = ctx.deps.store.find_mailbox(ctx.who->address.id, *name);
+  auto box = ctx.deps.mail.find_mailbox(ctx.who->address.id, *name);
   if (!box && box.error().kind == ErrorKind::not_found) return fail(ErrorKind::not_found, "no such mailbox");
   return box;
 }

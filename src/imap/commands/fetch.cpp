@@ -165,7 +165,7 @@ class FetchCursor : public std::enable_shared_from_this<FetchCursor> {
 
 Reply FetchCursor::start() {
   auto& view = *m_ctx.selected;
-  auto& store = m_ctx.deps.store;
+  auto& store = m_ctx.deps.mail;
   if (!m_f.uid && view.out_of_range(m_f.set)) return tagged_bad(m_tag, "message sequence number out of range");
   if (m_f.vanished && !m_ctx.enabled.qresync) return tagged_bad(m_tag, "VANISHED needs QRESYNC to be enabled");
   auto& attrs = m_f.attrs;
@@ -283,7 +283,7 @@ Result<bool> FetchCursor::begin_message() {
   m_msg = updated != m_updated.end() ? &updated->second : it->second;
   if (m_f.changed_since && m_msg->modseq <= *m_f.changed_since) return false;
   if (m_info) {
-    m_structure = std::move(TRY(m_ctx.deps.store.blob_info(m_msg->blob_id)).structure);
+    m_structure = std::move(TRY(m_ctx.deps.mail.blob_info(m_msg->blob_id)).structure);
   }
   if (m_bytes) m_raw = TRY(m_ctx.deps.blobs.get(m_msg->blob_hash));
   m_open = true;

@@ -56,7 +56,7 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Create& a) {
     use = *parsed;
   }
   if (auto problem = folder_name_problem(*name)) return tagged_no(tag, *problem, "LIMIT");
-  auto& store = ctx.deps.store;
+  auto& store = ctx.deps.mail;
   auto boxes = store.list_mailboxes(ctx.who->address.id);
   if (!boxes) return from_error(tag, boxes.error());
   std::set<std::string> existing;
@@ -95,7 +95,7 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Delete& d) {
     ctx.selected.reset();
     ctx.state = State::authenticated;
   }
-  if (auto st = ctx.deps.store.delete_mailbox(box->ref()); !st) return from_error(tag, st.error());
+  if (auto st = ctx.deps.mail.delete_mailbox(box->ref()); !st) return from_error(tag, st.error());
   // Other sessions that have the folder selected end (Session::ended_by).
   Event e{EventKind::mailbox_deleted};
   e.address_id = ctx.who->address.id;
@@ -114,7 +114,7 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Rename& n) {
     return tagged_no(tag, "you may not change this address's special folders", "NOPERM");
   // The folder's children move with it ("a/x" becomes "to/x"): each new
   // name keeps to the limits on names. Renaming INBOX makes a new folder.
-  auto boxes = ctx.deps.store.list_mailboxes(ctx.who->address.id);
+  auto boxes = ctx.deps.mail.list_mailboxes(ctx.who->address.id);
   if (!boxes) return from_error(tag, boxes.error());
   for (auto& b : *boxes) {
     bool moves = b.name == box->name || (box->name != "INBOX" && b.name.starts_with(box->name + "/"));
@@ -124,7 +124,7 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Rename& n) {
   }
   if (box->name == "INBOX")
     if (auto refused = refuse_over_folder_limit(ctx, tag, boxes->size(), 1)) return *refused;
-  if (auto st = ctx.deps.store.rename_mailbox(box->ref(), *to); !st) return from_error(tag, st.error());
+  if (auto st = ctx.deps.mail.rename_mailbox(box->ref(), *to); !st) return from_error(tag, st.error());
   // This session's selection follows its own rename (of the folder or of a
   // parent); other sessions that have one of them selected end. (Renaming
   // INBOX moves its messages out: others see them expunged, INBOX stays.)
@@ -148,7 +148,7 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Rename& n) {
 Reply handle(Context& ctx, const std::string& tag, cmd::Subscribe& s) {
   auto name = subscription_name(ctx, s);
   if (!name) return from_error(tag, name.error());
-  if (auto st = ctx.deps.store.set_subscribed(ctx.who->address.id, *name, s.subscribe); !st)
+  if (auto st = ctx.deps.mail.set_subscribed(ctx.who->address.id, *name, s.subscribe); !st)
     return from_error(tag, st.error());  // NO [LIMIT] past Store::kMaxSubscriptions
   return tagged_ok(tag, s.subscribe ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed");
 }

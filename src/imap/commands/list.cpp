@@ -30,7 +30,7 @@ std::string status_items(Context& ctx, const store::Mailbox& box, const std::vec
            i.kind == StatusItem::Kind::deleted || i.kind == StatusItem::Kind::deleted_storage ||
            i.kind == StatusItem::Kind::size || i.kind == StatusItem::Kind::recent;
   });
-  if (need_counts) counts = ctx.deps.store.mailbox_counts(box.ref()).value_or(store::MailboxCounts{});
+  if (need_counts) counts = ctx.deps.mail.mailbox_counts(box.ref()).value_or(store::MailboxCounts{});
   for (auto& i : items) {
     if (!out.empty()) out += ' ';
     switch (i.kind) {
@@ -93,13 +93,13 @@ class FolderNames {
  public:
   static Result<FolderNames> load(Context& ctx, bool by_subscription, bool need_subscriptions) {
     FolderNames f;
-    f.m_boxes = TRY(ctx.deps.store.list_mailboxes(ctx.who->address.id));
+    f.m_boxes = TRY(ctx.deps.mail.list_mailboxes(ctx.who->address.id));
     for (auto& b : f.m_boxes) {
       f.m_by_name[b.name] = &b;
       with_parents(f.m_existing, b.name);
     }
     if (by_subscription || need_subscriptions) {
-      auto subs = TRY(ctx.deps.store.subscriptions(ctx.who->address.id));
+      auto subs = TRY(ctx.deps.mail.subscriptions(ctx.who->address.id));
       f.m_subscriptions.insert(subs.begin(), subs.end());
     }
     if (by_subscription)

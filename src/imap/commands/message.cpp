@@ -27,7 +27,7 @@ void publish(Context& ctx, EventKind kind, store::Id mailbox, std::uint64_t mods
 Result<store::Mailbox> target(Context& ctx, const std::string& wire) {
   auto name = stored_name(ctx, wire);
   if (!name) return fail(ErrorKind::invalid, "invalid mailbox name");
-  auto box = ctx.deps.store.find_mailbox(ctx.who->address.id, *name);
+  auto box = ctx.deps.mail.find_mailbox(ctx.who->address.id, *name);
   if (!box && box.error().kind == ErrorKind::not_found)
     return fail(ErrorKind::not_found, "no such mailbox: create it first");
   return box;
@@ -43,7 +43,7 @@ std::vector<std::uint32_t> uids_of(const std::vector<std::pair<std::uint32_t, st
 // Removes the given messages (those flagged \Deleted among them only) and
 // returns the EXPUNGE/VANISHED responses.
 Result<std::string> expunge_deleted(Context& ctx, const std::vector<std::uint32_t>* only) {
-  auto& store = ctx.deps.store;
+  auto& store = ctx.deps.mail;
   auto& view = *ctx.selected;
   std::vector<std::uint32_t> doomed;
   for (auto& m : TRY(store.list_messages(view.ref()))) {
@@ -122,7 +122,7 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Store& s) {
   auto op = s.mode == StoreMode::add ? store::FlagOp::add
             : s.mode == StoreMode::remove ? store::FlagOp::remove : store::FlagOp::replace;
   std::string enabled = s.unchanged_since ? enable_condstore(ctx) : std::string();  // RFC 7162 §3.1
-  auto changed = ctx.deps.store.store_flags(view.ref(), uids_of(pairs), op, flags, keywords, s.unchanged_since);
+  auto changed = ctx.deps.mail.store_flags(view.ref(), uids_of(pairs), op, flags, keywords, s.unchanged_since);
   if (!changed) return from_error(tag, changed.error());
   if (!changed->changed.empty()) publish(ctx, EventKind::flags_changed, view.id(), changed->highestmodseq);
   Reply r;
@@ -184,7 +184,7 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Copy& cp) {
   // adds nothing to it, so it is never refused for quota.
   if (!cp.move)
     if (auto refused = refuse_copy_over_quota(ctx, tag, uids)) return *refused;
-  auto done = ctx.deps.store.copy_messages(view.ref(), uids, box->ref(), cp.move);
+  auto done = ctx.deps.mail.copy_messages(view.ref(), uids, box->ref(), cp.move);
   if (!done) return from_error(tag, done.error());
   if (done->uids.empty()) {
     // Every named message was expunged by another session meanwhile: UID

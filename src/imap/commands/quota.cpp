@@ -17,7 +17,7 @@ namespace estafeta::imap {
 
 namespace {
 
-Result<store::QuotaUsage> usage(const Context& ctx) { return ctx.deps.store.address_usage(ctx.who->address.id); }
+Result<store::QuotaUsage> usage(const Context& ctx) { return ctx.deps.accounts.address_usage(ctx.who->address.id); }
 
 // "(STORAGE 10 512 MESSAGE 3 1000)": the limited resources only (§4.2.1).
 // Usage rounds up and the limit down, so a client never sees more room than
@@ -65,7 +65,7 @@ std::optional<Reply> refuse_copy_over_quota(Context& ctx, const std::string& tag
   if (!u->limited()) return std::nullopt;  // no need to size the messages
   auto sorted = uids;
   std::sort(sorted.begin(), sorted.end());
-  auto messages = ctx.deps.store.list_messages(ctx.selected->ref());
+  auto messages = ctx.deps.mail.list_messages(ctx.selected->ref());
   if (!messages) return from_error(tag, messages.error());
   std::uint64_t bytes = 0, count = 0;
   for (auto& m : *messages)

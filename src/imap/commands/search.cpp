@@ -29,7 +29,7 @@ bool uses_modseq(const SearchKey& k) {
 // The selected folder's messages by UID, in one query (SORT, THREAD).
 Result<std::unordered_map<std::uint32_t, store::Message>> folder_messages(Context& ctx) {
   std::unordered_map<std::uint32_t, store::Message> out;
-  for (auto& m : TRY(ctx.deps.store.list_messages_brief(ctx.selected->ref()))) out.emplace(m.uid, std::move(m));
+  for (auto& m : TRY(ctx.deps.mail.list_messages_brief(ctx.selected->ref()))) out.emplace(m.uid, std::move(m));
   return out;
 }
 
@@ -64,7 +64,7 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Search& s) {
   std::uint64_t highest = 0;
   if (uses_modseq(s.args.key) && !found->empty()) {
     for (auto& [seq, uid] : *found)
-      if (auto m = ctx.deps.store.message(ctx.selected->ref(), uid)) highest = std::max(highest, m->modseq);
+      if (auto m = ctx.deps.mail.message(ctx.selected->ref(), uid)) highest = std::max(highest, m->modseq);
   }
   if (!esearch) {
     r.out = enabled + "* SEARCH";
@@ -118,7 +118,7 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Sort& s) {
     Row row{seq, uid, &it->second, &headlines.of(it->second), {}, {}};
     if (by_subject) row.subject = subject_sort_key(row.info->subject);
     if (by_address) {
-      auto blob = ctx.deps.store.blob_info(it->second.blob_id);
+      auto blob = ctx.deps.mail.blob_info(it->second.blob_id);
       if (!blob) return from_error(tag, blob.error());
       row.addresses = address_sort_keys(blob->structure.envelope);
     }

@@ -25,7 +25,7 @@ std::string_view special_attr(store::SpecialUse u) { return store::to_string(u);
 // MODSEQ. The sequence-match data only lets a server send less; it is not
 // needed for a correct answer, so the full answer is sent.
 Result<std::string> qresync_responses(Context& ctx, SelectedMailbox& v, const cmd::Select::Qresync& q) {
-  auto& store = ctx.deps.store;
+  auto& store = ctx.deps.mail;
   std::uint32_t max_uid = v.mailbox().uidnext - 1;
   std::optional<SeqIntervals> known_set;
   if (q.known_uids) known_set.emplace(*q.known_uids, max_uid);
@@ -62,12 +62,12 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Select& s) {
     no.out = r.out + no.out;
     return no;
   }
-  auto view = SelectedMailbox::open(ctx.deps.store, *box, s.read_only);
+  auto view = SelectedMailbox::open(ctx.deps.mail, *box, s.read_only);
   if (!view) return from_error(tag, view.error());
   auto& v = **view;
   r.out += fmt::format("* {} EXISTS\r\n", v.exists());
   if (!ctx.enabled.rev2) {
-    if (auto claimed = v.claim_recent(ctx.deps.store); !claimed) return from_error(tag, claimed.error());
+    if (auto claimed = v.claim_recent(ctx.deps.mail); !claimed) return from_error(tag, claimed.error());
     r.out += fmt::format("* {} RECENT\r\n", v.recent_count());
   }
   r.out += fmt::format("* OK [UIDVALIDITY {}] UIDs valid\r\n", v.mailbox().uidvalidity);
