@@ -267,7 +267,10 @@ Status read_document(Reader& r, const toml::table& root, Config& config) {
     TRY(r.only_keys(*limits, "limits",
                     {"max_message_size", "max_connections_per_ip", "max_connections", "login_timeout_seconds",
                      "mx_command_deadline_seconds", "mx_data_deadline_seconds", "mx_data_min_rate",
-                     "write_timeout_seconds", "write_min_rate", "max_folders_per_address"}));
+                     "write_timeout_seconds", "write_min_rate", "max_folders_per_address",
+                     "imap_login_idle_seconds", "imap_idle_seconds", "pop3_idle_seconds", "smtp_command_idle_seconds",
+                     "smtp_data_idle_seconds", "http_idle_seconds", "dns_tcp_idle_seconds", "tls_handshake_seconds",
+                     "http_max_header_bytes"}));
     TRY(r.read_uint(*limits, "limits", "max_connections_per_ip", config.limits.max_connections_per_ip, 0, 1000000));
     TRY(r.read_uint(*limits, "limits", "max_connections", config.limits.max_connections, 0, 10000000));
     TRY(r.read_uint(*limits, "limits", "login_timeout_seconds", config.limits.login_timeout_seconds, 1, 3600));
@@ -282,6 +285,18 @@ Status read_document(Reader& r, const toml::table& root, Config& config) {
                     1000000));
     TRY(r.read_uint(*limits, "limits", "max_message_size", config.limits.max_message_size, 1024,
                     std::int64_t{4} * 1024 * 1024 * 1024));
+    auto& l = config.limits;
+    TRY(r.read_uint(*limits, "limits", "imap_login_idle_seconds", l.imap_login_idle_seconds, 10, 3600));
+    TRY(r.read_uint(*limits, "limits", "imap_idle_seconds", l.imap_idle_seconds, 1800, 86400));  // RFC 9051 §5.4
+    TRY(r.read_uint(*limits, "limits", "pop3_idle_seconds", l.pop3_idle_seconds, 600, 86400));   // RFC 1939 §3
+    TRY(r.read_uint(*limits, "limits", "smtp_command_idle_seconds", l.smtp_command_idle_seconds, 300,
+                    3600));  // RFC 5321 §4.5.3.2.7
+    TRY(r.read_uint(*limits, "limits", "smtp_data_idle_seconds", l.smtp_data_idle_seconds, 180,
+                    3600));  // RFC 5321 §4.5.3.2.5-6
+    TRY(r.read_uint(*limits, "limits", "http_idle_seconds", l.http_idle_seconds, 1, 3600));
+    TRY(r.read_uint(*limits, "limits", "dns_tcp_idle_seconds", l.dns_tcp_idle_seconds, 1, 120));
+    TRY(r.read_uint(*limits, "limits", "tls_handshake_seconds", l.tls_handshake_seconds, 1, 120));
+    TRY(r.read_uint(*limits, "limits", "http_max_header_bytes", l.http_max_header_bytes, 1024, 1024 * 1024));
   }
   TRY(status);
   if (auto* dns = r.table(root, "dns", status)) {

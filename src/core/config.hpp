@@ -82,6 +82,21 @@ struct LimitsConfig {
   // Folders one address may have (IMAP CREATE, parents included, answers NO
   // [LIMIT] past it): every LIST and STATUS walks them all.
   unsigned max_folders_per_address = 1000;
+  // Idle timeouts: a connection with nothing from the client for this long
+  // ends. IMAP before login, and once logged in (RFC 9051 §5.4: at least
+  // 30 minutes), IDLE included; POP3 (RFC 1939 §3: at least 10 minutes);
+  // SMTP between commands (RFC 5321 §4.5.3.2.7: 5 minutes at least) and
+  // within DATA (§4.5.3.2.5 and .6, taken together: at least 3 minutes).
+  unsigned imap_login_idle_seconds = 120;
+  unsigned imap_idle_seconds = 1800;
+  unsigned pop3_idle_seconds = 600;
+  unsigned smtp_command_idle_seconds = 300;
+  unsigned smtp_data_idle_seconds = 600;
+  unsigned http_idle_seconds = 30;       // per request, and between requests of a kept-alive connection
+  unsigned dns_tcp_idle_seconds = 10;    // per query on a dns TCP connection (RFC 7766 §6.2.3)
+  unsigned tls_handshake_seconds = 10;   // implicit TLS and STARTTLS: a few round trips
+  // HTTP request line and header fields together (past it: 431, RFC 6585 §5).
+  unsigned http_max_header_bytes = 16384;
 };
 
 struct DnsConfig {

@@ -25,6 +25,15 @@ TEST(Config, DefaultsWhenEmpty) {
   EXPECT_EQ(c->dns.route_timeout_seconds, 30u);
   EXPECT_EQ(c->dns.max_route_lookups, 8u);
   EXPECT_EQ(c->limits.max_folders_per_address, 1000u);
+  EXPECT_EQ(c->limits.imap_login_idle_seconds, 120u);
+  EXPECT_EQ(c->limits.imap_idle_seconds, 1800u);
+  EXPECT_EQ(c->limits.pop3_idle_seconds, 600u);
+  EXPECT_EQ(c->limits.smtp_command_idle_seconds, 300u);
+  EXPECT_EQ(c->limits.smtp_data_idle_seconds, 600u);
+  EXPECT_EQ(c->limits.http_idle_seconds, 30u);
+  EXPECT_EQ(c->limits.dns_tcp_idle_seconds, 10u);
+  EXPECT_EQ(c->limits.tls_handshake_seconds, 10u);
+  EXPECT_EQ(c->limits.http_max_header_bytes, 16384u);
   EXPECT_TRUE(c->listeners.empty());
   EXPECT_EQ(c->zones.nameservers, std::vector<std::string>{"localhost"});
   EXPECT_EQ(c->zones.hostmaster, "hostmaster@localhost");
@@ -76,6 +85,15 @@ mx_data_min_rate = 1000
 write_timeout_seconds = 2
 write_min_rate = 10
 max_folders_per_address = 200
+imap_login_idle_seconds = 30
+imap_idle_seconds = 3600
+pop3_idle_seconds = 900
+smtp_command_idle_seconds = 600
+smtp_data_idle_seconds = 300
+http_idle_seconds = 5
+dns_tcp_idle_seconds = 3
+tls_handshake_seconds = 4
+http_max_header_bytes = 8192
 [dns]
 servers = ["127.0.0.1:5353", "192.0.2.53"]
 spf_timeout_seconds = 5
@@ -119,6 +137,15 @@ address = "[::1]:25"
   EXPECT_EQ(c->dns.route_timeout_seconds, 7u);
   EXPECT_EQ(c->dns.max_route_lookups, 2u);
   EXPECT_EQ(c->limits.max_folders_per_address, 200u);
+  EXPECT_EQ(c->limits.imap_login_idle_seconds, 30u);
+  EXPECT_EQ(c->limits.imap_idle_seconds, 3600u);
+  EXPECT_EQ(c->limits.pop3_idle_seconds, 900u);
+  EXPECT_EQ(c->limits.smtp_command_idle_seconds, 600u);
+  EXPECT_EQ(c->limits.smtp_data_idle_seconds, 300u);
+  EXPECT_EQ(c->limits.http_idle_seconds, 5u);
+  EXPECT_EQ(c->limits.dns_tcp_idle_seconds, 3u);
+  EXPECT_EQ(c->limits.tls_handshake_seconds, 4u);
+  EXPECT_EQ(c->limits.http_max_header_bytes, 8192u);
   ASSERT_EQ(c->listeners.size(), 3u);
   EXPECT_EQ(c->listeners[0].protocol, Protocol::imaps);
   EXPECT_EQ(c->listeners[0].host, "0.0.0.0");
@@ -179,6 +206,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[dns]\nroute_timeout_seconds = 0", "dns.route_timeout_seconds: expected an integer from 1 to 300"},
         BadCase{"[dns]\nmax_route_lookups = 0", "dns.max_route_lookups"},
         BadCase{"[limits]\nmax_folders_per_address = 0", "limits.max_folders_per_address"},
+        // The RFCs' minimum idle times (RFC 9051 §5.4, RFC 1939 §3, RFC 5321 §4.5.3.2).
+        BadCase{"[limits]\nimap_idle_seconds = 1799", "limits.imap_idle_seconds: expected an integer from 1800"},
+        BadCase{"[limits]\npop3_idle_seconds = 599", "limits.pop3_idle_seconds"},
+        BadCase{"[limits]\nsmtp_command_idle_seconds = 60", "limits.smtp_command_idle_seconds"},
+        BadCase{"[limits]\nsmtp_data_idle_seconds = 179", "limits.smtp_data_idle_seconds"},
+        BadCase{"[limits]\nhttp_max_header_bytes = 100", "limits.http_max_header_bytes"},
+        BadCase{"[limits]\ntls_handshake_seconds = 0", "limits.tls_handshake_seconds"},
         BadCase{"tls = 3", "tls: expected a table"},
         BadCase{"listener = 3", "listener: expected an array of tables"},
         BadCase{"[[listener]]\naddress = \"127.0.0.1:1\"", "listener[0].protocol: missing"},

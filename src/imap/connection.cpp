@@ -28,8 +28,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr auto kPreAuthTimeout = std::chrono::minutes(2);
-constexpr auto kAutologout = std::chrono::minutes(30);
 
 // Before login: literals of up to 8 KiB (more than any user name, password
 // or SASL response needs) and commands of up to one line's length. A bigger
@@ -66,7 +64,7 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
   CommandFramer framer(pre_login_limits());
   bool logged_in = false;
   Mode mode = Mode::command;
-  c.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(kPreAuthTimeout));
+  c.set_read_timeout(std::chrono::seconds(deps.limits.imap_login_idle_seconds));
   c.set_deadline(c.accepted_at() + std::chrono::seconds(deps.limits.login_timeout_seconds));
 
   if (!co_await c.write(session.greeting())) co_return;
@@ -138,7 +136,7 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
       }
       if (auto& who = session.context().who; who && !logged_in) {
         logged_in = true;
-        c.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(kAutologout));
+        c.set_read_timeout(std::chrono::seconds(deps.limits.imap_idle_seconds));
         c.set_deadline(std::nullopt);
         framer.set_limits(limits);
         c.follow(deps.bus, who->address.id);

@@ -29,7 +29,6 @@ namespace {
 constexpr std::size_t kReadChunk = 8192;
 // A TLS handshake is a few round trips: a client that takes longer is
 // holding the connection, not negotiating.
-constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 
 // What the socket must become before a TLS step that could not finish is
 // tried again; nullopt when the step cannot be retried.
@@ -158,7 +157,7 @@ asio::awaitable<bool> Connection::start_tls() {
   if (ec) co_return false;
   auto tls = std::make_unique<TlsSession>(m_tls_context.native_handle(), m_tcp.socket().native_handle());
   if (!tls->valid()) co_return false;
-  auto deadline = std::chrono::steady_clock::now() + bounded(kHandshakeTimeout);
+  auto deadline = std::chrono::steady_clock::now() + bounded(m_handshake_timeout);
   for (;;) {
     auto st = tls->handshake();
     if (st == TlsSession::Status::done) break;
@@ -243,6 +242,7 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, SessionEnv 
                                        LineSession run) {
   auto c = Connection::create(co_await asio::this_coro::executor, std::move(socket), *env.tls);
   c->set_write_limits(std::chrono::seconds(env.limits->write_timeout_seconds), env.limits->write_min_rate);
+  c->set_handshake_timeout(std::chrono::seconds(env.limits->tls_handshake_seconds));
   bool tls = implicit_tls(env.listener->protocol);
   if (env.over_limit) {
     // No handshake for a connection over the limit: it would hold the

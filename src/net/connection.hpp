@@ -69,6 +69,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // All of `bytes`, or false (the peer went, or was too slow: see above).
   asio::awaitable<bool> write(std::string_view bytes);
   // [limits] write_timeout_seconds and write_min_rate (serve_connection sets them).
+  // How long a TLS handshake (implicit or STARTTLS) may take.
+  void set_handshake_timeout(std::chrono::seconds t) { m_handshake_timeout = t; }
   void set_write_limits(std::chrono::seconds stall, std::uint64_t min_rate) {
     m_write_stall = stall;
     m_write_min_rate = std::max<std::uint64_t>(1, min_rate);
@@ -124,6 +126,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::chrono::seconds m_read_timeout{120};
   std::chrono::seconds m_write_stall{60};
   std::uint64_t m_write_min_rate = 1024;  // bytes per second
+  std::chrono::seconds m_handshake_timeout{10};
   TimePoint m_accepted = std::chrono::steady_clock::now();
   std::optional<TimePoint> m_deadline;
   Inbox m_inbox;

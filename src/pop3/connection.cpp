@@ -22,7 +22,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr auto kTimeout = std::chrono::minutes(10);
 
 asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& deps) {
   SessionOptions options;
@@ -32,7 +31,7 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
   options.starttls_available = !c.tls() && env.tls != nullptr;
   options.plaintext_auth = env.listener->plaintext_auth;
   Session session(deps, options);
-  c.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(kTimeout));
+  c.set_read_timeout(std::chrono::seconds(deps.limits.pop3_idle_seconds));
   c.set_deadline(c.accepted_at() + std::chrono::seconds(deps.limits.login_timeout_seconds));
   net::LineFramer lines;
 

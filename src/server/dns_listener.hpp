@@ -19,9 +19,8 @@ namespace asio = boost::asio;
 
 // One TCP connection: length-prefixed queries answered in order, several
 // per connection (RFC 7766 §6.2.1). Each query must arrive whole within
-// kDnsTcpIdleSeconds of the previous answer (RFC 7766 §6.2.3), so an idle
-// or trickling client does not hold the connection.
-inline constexpr int kDnsTcpIdleSeconds = 10;
+// [limits] dns_tcp_idle_seconds of the previous answer (RFC 7766 §6.2.3),
+// so an idle or trickling client does not hold the connection.
 asio::awaitable<void> dns_tcp_session(asio::ip::tcp::socket socket, net::SessionEnv env, dns::ZoneSource& zones);
 
 // Answers datagrams on `socket` until it is closed or `stopping` is set.

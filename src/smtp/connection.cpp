@@ -41,8 +41,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr auto kCommandTimeout = std::chrono::minutes(5);
-constexpr auto kDataTimeout = std::chrono::minutes(10);
 constexpr std::size_t kMaxAuthLine = 12288;  // RFC 4954 §4: 12288 octets for an AUTH response
 
 enum class Mode { command, data, bdat };
@@ -67,7 +65,7 @@ class Driver {
   asio::awaitable<Reply> finish_message(Reply reply);
   // One command line, with the SPF check between two tries when RCPT asks for it.
   asio::awaitable<Reply> run_command(const std::string& line);
-  void set_timeout(std::chrono::minutes t) { m_c.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(t)); }
+  void set_timeout(std::chrono::seconds t) { m_c.set_read_timeout(t); }
   // The MX's phase deadlines (see the top of the file).
   void start_command_phase();
   void start_data_phase();
@@ -174,7 +172,7 @@ asio::awaitable<bool> Driver::handle(Reply reply) {
     case Reply::Next::data:
       m_mode = Mode::data;
       m_data.emplace(m_session.max_message_size());
-      set_timeout(kDataTimeout);
+      set_timeout(std::chrono::seconds(m_limits.smtp_data_idle_seconds));
       start_data_phase();
       break;
     case Reply::Next::bdat:
@@ -184,7 +182,7 @@ asio::awaitable<bool> Driver::handle(Reply reply) {
       m_bdat_last = reply.bdat_last;
       m_bdat_discard = reply.bdat_discard;
       m_chunk.clear();
-      set_timeout(kDataTimeout);
+      set_timeout(std::chrono::seconds(m_limits.smtp_data_idle_seconds));
       break;
     case Reply::Next::start_tls:
       m_in.clear();  // pipelined in clear: dropped
@@ -199,7 +197,7 @@ asio::awaitable<bool> Driver::handle(Reply reply) {
 
 asio::awaitable<void> Driver::run() {
   auto& workers = *m_env.workers;
-  set_timeout(kCommandTimeout);
+  set_timeout(std::chrono::seconds(m_limits.smtp_command_idle_seconds));
   if (!m_mx) m_c.set_deadline(m_c.accepted_at() + std::chrono::seconds(m_limits.login_timeout_seconds));
   start_command_phase();
   if (!co_await m_c.write(m_session.greeting())) co_return;
@@ -240,7 +238,7 @@ asio::awaitable<void> Driver::run() {
         r = co_await finish_message(std::move(r));
         m_data.reset();
         m_mode = Mode::command;
-        set_timeout(kCommandTimeout);
+        set_timeout(std::chrono::seconds(m_limits.smtp_command_idle_seconds));
         start_command_phase();
         if (!co_await handle(std::move(r))) co_return;
         progress = true;
@@ -265,7 +263,7 @@ asio::awaitable<void> Driver::run() {
         m_chunk.shrink_to_fit();
         m_bdat_discard = false;
         m_mode = Mode::command;
-        set_timeout(kCommandTimeout);
+        set_timeout(std::chrono::seconds(m_limits.smtp_command_idle_seconds));
         if (m_bdat_last) start_command_phase();  // the message is complete (or refused)
         if (!co_await handle(std::move(r))) co_return;
         progress = true;

@@ -1,8 +1,8 @@
 // One HTTP connection: read a request (bounded), route it, write the answer,
 // repeat while keep-alive; a deadline before every read and write.
 //
-// Bounds before anything is buffered: the header to kHeaderLimit octets and
-// kMaxFields fields (431, RFC 6585 §5); the body to what the route declares
+// Bounds before anything is buffered: the header to [limits]
+// http_max_header_bytes octets and kMaxFields fields (431, RFC 6585 §5); the body to what the route declares
 // (web/router.hpp: nothing for GET /healthz), checked against Content-Length
 // once the header is in and before a body octet is read (413, RFC 9110
 // §15.5.14), and against chunked bodies as they come. A refused request's
@@ -35,9 +35,6 @@ namespace {
 
 // For a whole request (headers and body), and for each answer: one
 // deadline that a trickle of bytes does not move.
-constexpr auto kTimeout = std::chrono::seconds(30);
-constexpr auto kHandshakeTimeout = std::chrono::seconds(10);  // a few round trips
-constexpr std::size_t kHeaderLimit = 16 * 1024;  // request line and fields together
 constexpr std::size_t kMaxFields = 100;
 // After a refusal: how long and how much of the rest of the request is
 // read (into a fixed buffer) and dropped before closing.
@@ -57,9 +54,10 @@ http::response<http::string_body> refusal(http::status status, std::string_view 
 }
 
 template <class Stream>
-asio::awaitable<void> refuse(Stream& stream, beast::tcp_stream& tcp, http::status status, std::string_view body) {
+asio::awaitable<void> refuse(Stream& stream, beast::tcp_stream& tcp, std::chrono::seconds idle, http::status status,
+                             std::string_view body) {
   auto res = refusal(status, body);
-  tcp.expires_after(kTimeout);
+  tcp.expires_after(idle);
   auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
   if (wec) co_return;
   // Drop what the client is still sending, a little while: closing with
@@ -78,13 +76,14 @@ template <class Stream>
 asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net::SessionEnv& env, const Deps& deps,
                                      bool tls) {
   beast::flat_buffer buffer;
+  auto idle = std::chrono::seconds(env.limits->http_idle_seconds);
   for (;;) {
     http::request_parser<http::string_body> parser;
-    parser.header_limit(kHeaderLimit);
+    parser.header_limit(env.limits->http_max_header_bytes);
     // Until the route is known: a Content-Length past it fails as soon as
     // the header is in, before any body octet is read.
     parser.body_limit(kDefaultBodyLimit);
-    tcp.expires_after(kTimeout);
+    tcp.expires_after(idle);
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (!ec) {
       auto& head = parser.get();
@@ -101,11 +100,11 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
     if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout) co_return;
     if (ec) {
       if (ec == http::error::body_limit)
-        co_await refuse(stream, tcp, http::status::payload_too_large, "request body too large\n");
+        co_await refuse(stream, tcp, idle, http::status::payload_too_large, "request body too large\n");
       else if (ec == http::error::header_limit)
-        co_await refuse(stream, tcp, http::status::request_header_fields_too_large, "request header too large\n");
+        co_await refuse(stream, tcp, idle, http::status::request_header_fields_too_large, "request header too large\n");
       else
-        co_await refuse(stream, tcp, http::status::bad_request, "bad request\n");
+        co_await refuse(stream, tcp, idle, http::status::bad_request, "bad request\n");
       co_return;
     }
     auto& req = parser.get();
@@ -130,7 +129,7 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
     res.keep_alive(req.keep_alive());
     if (in.method != "HEAD") res.body() = std::move(out.body);
     res.prepare_payload();
-    tcp.expires_after(kTimeout);
+    tcp.expires_after(idle);
     auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
     if (wec || !res.keep_alive()) co_return;
   }
@@ -142,7 +141,7 @@ asio::awaitable<void> http_session(asio::ip::tcp::socket socket, net::SessionEnv
   beast::tcp_stream tcp(std::move(socket));
   if (implicit_tls(env.listener->protocol)) {
     beast::ssl_stream<beast::tcp_stream&> tls(tcp, *env.tls);
-    tcp.expires_after(kHandshakeTimeout);
+    tcp.expires_after(std::chrono::seconds(env.limits->tls_handshake_seconds));
     auto [ec] = co_await tls.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
     if (ec) {
       log::debug("http.tls_failed", {{"ip", env.peer_ip}, {"error", ec.message()}});
