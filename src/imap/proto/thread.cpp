@@ -2,7 +2,6 @@
 #include "imap/proto/thread.hpp"
 
 #include <algorithm>
-#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -203,71 +202,106 @@ std::string thread_orderedsubject(const std::vector<ThreadMessage>& messages) {
   return render_roots(roots);
 }
 
-std::string thread_references(const std::vector<ThreadMessage>& messages) {
+namespace {
+
+// The containers of one REFERENCES run: one per message id, messages and
+// referenced ids alike (a referenced id with no message is a dummy), and
+// the dummy root of step 2. Owns every node.
+struct Forest {
   std::vector<std::unique_ptr<Node>> nodes;
   std::map<std::string, Node*> by_id;
-  auto container = [&](const std::string& id) {
+  Node root;
+
+  Node* add() {
+    nodes.push_back(std::make_unique<Node>());
+    return nodes.back().get();
+  }
+  Node* container(const std::string& id) {
     auto it = by_id.find(id);
     if (it != by_id.end()) return it->second;
-    nodes.push_back(std::make_unique<Node>());
-    by_id[id] = nodes.back().get();
-    return nodes.back().get();
-  };
-  // (1) links from references, then from the message to its last reference.
+    return by_id[id] = add();
+  }
+};
+
+// RFC 5256 §3, REFERENCES step 1: (A) link each message's references
+// parent to child, in order, where the child has no parent yet and no loop
+// results; (B) make the last reference the message's parent, in place of
+// any it had. A message without an id, or with one an earlier message
+// took, gets an id of its own.
+void link_by_references(Forest& forest, const std::vector<ThreadMessage>& messages) {
   std::size_t unique = 0;
   for (std::size_t i = 0; i < messages.size(); ++i) {
     auto& m = messages[i];
     std::string id = m.message_id;
-    if (id.empty() || (by_id.contains(id) && by_id[id]->msg)) id = "\x01unique-" + std::to_string(unique++);
-    Node* self = container(id);
+    if (id.empty() || (forest.by_id.contains(id) && forest.by_id[id]->msg))
+      id = "\x01unique-" + std::to_string(unique++);
+    Node* self = forest.container(id);
     self->msg = &m;
     self->order = i;
     Node* prev = nullptr;
     for (auto& ref : m.references) {
-      Node* r = container(ref);
+      Node* r = forest.container(ref);
       if (prev && !r->parent && r != self) link(prev, r);
       prev = r;
     }
     if (self->parent) unlink(self);
     if (prev && prev != self) link(prev, self);
   }
-  // (2) the root: every node without a parent.
-  Node root;
-  for (auto& n : nodes)
+}
+
+// Step 2: every node without a parent becomes a child of the root.
+void gather_under_root(Forest& forest) {
+  for (auto& n : forest.nodes)
     if (!n->parent) {
-      n->parent = &root;
-      root.children.push_back(n.get());
+      n->parent = &forest.root;
+      forest.root.children.push_back(n.get());
     }
-  // (3) prune dummies.
-  std::function<void(Node*)> prune = [&](Node* parent) {
-    std::vector<Node*> kept;
-    for (auto* c : parent->children) {
-      prune(c);
-      if (c->msg) {
-        kept.push_back(c);
-      } else if (c->children.empty()) {
-        continue;
-      } else if (parent != &root || c->children.size() == 1) {
-        for (auto* g : c->children) {
-          g->parent = parent;
-          kept.push_back(g);
-        }
-      } else {
-        kept.push_back(c);
+}
+
+// Step 3, below `parent`: (A) a dummy without children goes; (B) a dummy
+// with children gives way to them, except at the root's level, where only
+// a dummy with one child does.
+void prune_dummies(Node* parent, const Node* root) {
+  std::vector<Node*> kept;
+  for (auto* c : parent->children) {
+    prune_dummies(c, root);
+    if (c->msg) {
+      kept.push_back(c);
+    } else if (c->children.empty()) {
+      continue;
+    } else if (parent != root || c->children.size() == 1) {
+      for (auto* g : c->children) {
+        g->parent = parent;
+        kept.push_back(g);
       }
+    } else {
+      kept.push_back(c);
     }
-    parent->children = kept;
-  };
-  prune(&root);
-  // (4) sort the top level by date (dummies by their first child's).
+  }
+  parent->children = kept;
+}
+
+// Step 4: the root's children by sent date; a dummy's children are sorted
+// first and it takes its first child's date.
+void sort_top_level(Node& root) {
   for (auto* c : root.children)
     if (!c->msg) std::stable_sort(c->children.begin(), c->children.end(), by_date);
   std::stable_sort(root.children.begin(), root.children.end(), by_date);
-  // (5) gather threads with the same base subject.
-  auto thread_subject = [](Node* n) {
-    const ThreadMessage* m = n->msg ? n->msg : (n->children.empty() ? nullptr : n->children.front()->msg);
-    return m ? base_subject(m->subject) : BaseSubject{"", false};
-  };
+}
+
+// Step 5 (B)(i): a thread's subject is its message's, or its first child's
+// when it is a dummy.
+BaseSubject thread_subject(const Node* n) {
+  const ThreadMessage* m = n->msg ? n->msg : (n->children.empty() ? nullptr : n->children.front()->msg);
+  return m ? base_subject(m->subject) : BaseSubject{"", false};
+}
+
+bool is_reply(const Node* n) { return n->msg && base_subject(n->msg->subject).reply_or_forward; }
+
+// Step 5 (A), (B): one thread per non-empty base subject; a dummy is
+// preferred to a message, and a message that is no reply or forward to
+// one that is.
+std::map<std::string, Node*> subject_table(const Node& root) {
   std::map<std::string, Node*> table;
   for (auto* c : root.children) {
     auto subject = thread_subject(c);
@@ -275,59 +309,84 @@ std::string thread_references(const std::vector<ThreadMessage>& messages) {
     auto it = table.find(subject.text);
     if (it == table.end()) {
       table[subject.text] = c;
-    } else if (it->second->msg &&
-               (!c->msg || (base_subject(it->second->msg->subject).reply_or_forward && c->msg &&
-                            !base_subject(c->msg->subject).reply_or_forward))) {
+    } else if (it->second->msg && (!c->msg || (is_reply(it->second) && !is_reply(c)))) {
       it->second = c;
     }
   }
+  return table;
+}
+
+void adopt(Node* parent, Node* child) {
+  child->parent = parent;
+  parent->children.push_back(child);
+}
+
+// Step 5 (C) (iv)-(vii): thread `c` joins `t`, the table's thread of the
+// same subject. `top` is the new top level, `t` possibly in it already.
+// Returns what stands for the subject in the table from now on.
+Node* merge_thread(Forest& forest, Node* t, Node* c, std::vector<Node*>& top) {
+  if (!t->msg && !c->msg) {
+    for (auto* g : c->children) adopt(t, g);  // (iv) both dummies: c's children move to t
+  } else if (!t->msg && c->msg) {
+    adopt(t, c);  // (v)
+  } else if (is_reply(c) && !is_reply(t)) {
+    adopt(t, c);  // (vi)
+  } else {
+    // (vii) A new dummy holds both, and takes t's place at the top level
+    // and in the table.
+    Node* dummy = forest.add();
+    auto pos = std::find(top.begin(), top.end(), t);
+    t->parent = dummy;
+    c->parent = dummy;
+    dummy->children = {t, c};
+    dummy->parent = &forest.root;
+    if (pos != top.end()) *pos = dummy;
+    else top.push_back(dummy);
+    return dummy;
+  }
+  return t;
+}
+
+// Step 5 (C): threads of the same base subject merged; the top level that
+// remains, in the root's order.
+std::vector<Node*> merge_by_subject(Forest& forest, std::map<std::string, Node*>& table) {
   std::vector<Node*> top;
-  auto children = root.children;
+  auto children = forest.root.children;
   for (auto* c : children) {
-    if (c->parent != &root) continue;  // merged into another thread already
+    if (c->parent != &forest.root) continue;  // merged into another thread already
     auto subject = thread_subject(c);
     if (subject.text.empty()) {
       top.push_back(c);
       continue;
     }
-    Node* t = table[subject.text];
-    if (t == c) {
+    Node*& entry = table[subject.text];
+    if (entry == c) {
       top.push_back(c);
       continue;
     }
-    bool current_reply = c->msg && base_subject(c->msg->subject).reply_or_forward;
-    bool table_reply = t->msg && base_subject(t->msg->subject).reply_or_forward;
-    if (!t->msg && !c->msg) {
-      for (auto* g : c->children) {
-        g->parent = t;
-        t->children.push_back(g);
-      }
-    } else if (!t->msg && c->msg) {
-      c->parent = t;
-      t->children.push_back(c);
-    } else if (current_reply && !table_reply) {
-      c->parent = t;
-      t->children.push_back(c);
-    } else {
-      nodes.push_back(std::make_unique<Node>());
-      Node* dummy = nodes.back().get();
-      // The dummy takes the table message's place at the top level.
-      auto pos = std::find(top.begin(), top.end(), t);
-      t->parent = dummy;
-      c->parent = dummy;
-      dummy->children = {t, c};
-      dummy->parent = &root;
-      if (pos != top.end()) *pos = dummy;
-      else top.push_back(dummy);
-      table[subject.text] = dummy;
-    }
+    entry = merge_thread(forest, entry, c, top);
   }
-  // (6) sort every level by date.
-  std::function<void(Node*)> sort_all = [&](Node* n) {
-    for (auto* c : n->children) sort_all(c);
-    std::stable_sort(n->children.begin(), n->children.end(), by_date);
-  };
-  for (auto* c : top) sort_all(c);
+  return top;
+}
+
+// Step 6: every set of siblings by sent date, the deepest first.
+void sort_siblings(Node* n) {
+  for (auto* c : n->children) sort_siblings(c);
+  std::stable_sort(n->children.begin(), n->children.end(), by_date);
+}
+
+}  // namespace
+
+// RFC 5256 §3 REFERENCES: its numbered steps, in order.
+std::string thread_references(const std::vector<ThreadMessage>& messages) {
+  Forest forest;
+  link_by_references(forest, messages);
+  gather_under_root(forest);
+  prune_dummies(&forest.root, &forest.root);
+  sort_top_level(forest.root);
+  auto table = subject_table(forest.root);
+  auto top = merge_by_subject(forest, table);
+  for (auto* t : top) sort_siblings(t);
   std::stable_sort(top.begin(), top.end(), by_date);
   return render_roots(top);
 }
