@@ -116,6 +116,19 @@ std::size_t distinct_sections(const std::vector<FetchAttr>& planned) {
   return n;
 }
 
+// How the rows of the messages asked for are read. Close together (the
+// usual "next page"): the UID range in one query; a few scattered: one
+// lookup each; many scattered: the whole folder.
+enum class RowQuery { uid_range, each, whole_folder };
+
+RowQuery row_query(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs) {
+  std::uint32_t first = pairs.empty() ? 0 : pairs.front().second;
+  std::uint32_t last = pairs.empty() ? 0 : pairs.back().second;
+  if (!pairs.empty() && last - first < std::max<std::size_t>(64, 4 * pairs.size())) return RowQuery::uid_range;
+  if (pairs.size() <= 32) return RowQuery::each;
+  return RowQuery::whole_folder;
+}
+
 // One FETCH in progress: the messages and items still to answer.
 class FetchCursor : public std::enable_shared_from_this<FetchCursor> {
  public:
@@ -128,10 +141,31 @@ class FetchCursor : public std::enable_shared_from_this<FetchCursor> {
   Reply next();
 
  private:
-  // Starts the response of m_pairs[m_next]; false when it has none.
+  // start()'s steps. The command's own checks, and the items planned; a
+  // refusal (BAD) when the command cannot run.
+  std::optional<Reply> plan_items();
+  // The rows of the messages asked for (row_query), by UID in m_by_uid.
+  Status load_rows();
+  // The implicit \Seen of body fetches, set before anything is rendered so
+  // the FLAGS reported are the new ones; other sessions hear of it.
+  Status set_seen();
+  void publish_flags_changed(std::uint64_t highest_modseq);
+  // VANISHED (EARLIER) for the set (RFC 7162 §3.2.6), ahead of the FETCH responses.
+  Status report_vanished();
+
+  // next()'s steps. Starts the response of m_pairs[m_next]; false when it has none.
   Result<bool> begin_message();
+  // The current message's items, until all are written or the part is full.
+  Status write_items(std::string& out);
+  Reply item_error(const Error& e) const;
   // One item of the current message, appended to `out`. An error ends the FETCH.
-  Result<void> item(const FetchAttr& a, std::string& out);
+  Status item(const FetchAttr& a, std::string& out);
+  void uid_item(std::string& out);
+  void flags_item(std::string& out);
+  void modseq_item(std::string& out);
+  void rfc822_part_item(const FetchAttr& a, std::string& out);
+  Status body_section_item(const FetchAttr& a, std::string& out);
+  Status binary_item(const FetchAttr& a, std::string& out);
   std::string& name(std::string& out, std::string_view item_name);
   void end_message(std::string& out);
   // The content of a section of the current message, cut once for all the
@@ -144,7 +178,7 @@ class FetchCursor : public std::enable_shared_from_this<FetchCursor> {
   std::string m_tag;
   cmd::Fetch m_f;
   std::vector<FetchAttr> m_attrs;
-  bool m_want_modseq = false, m_info = false, m_bytes = false, m_utf8 = false;
+  bool m_want_modseq = false, m_info = false, m_bytes = false, m_utf8 = false, m_sets_seen = false;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> m_pairs;
   std::vector<store::Message> m_rows;
   std::unordered_map<std::uint32_t, const store::Message*> m_by_uid;
@@ -164,8 +198,17 @@ class FetchCursor : public std::enable_shared_from_this<FetchCursor> {
 };
 
 Reply FetchCursor::start() {
+  if (auto refused = plan_items()) return std::move(*refused);
+  if (auto loaded = load_rows(); !loaded) return from_error(m_tag, loaded.error());
+  if (m_sets_seen)
+    if (auto marked = set_seen(); !marked) return from_error(m_tag, marked.error());
+  if (m_f.vanished)
+    if (auto reported = report_vanished(); !reported) return from_error(m_tag, reported.error());
+  return next();
+}
+
+std::optional<Reply> FetchCursor::plan_items() {
   auto& view = *m_ctx.selected;
-  auto& store = m_ctx.deps.mail;
   if (!m_f.uid && view.out_of_range(m_f.set)) return tagged_bad(m_tag, "message sequence number out of range");
   if (m_f.vanished && !m_ctx.enabled.qresync) return tagged_bad(m_tag, "VANISHED needs QRESYNC to be enabled");
   auto& attrs = m_f.attrs;
@@ -173,67 +216,70 @@ Reply FetchCursor::start() {
                   std::any_of(attrs.begin(), attrs.end(), [](auto& a) { return a.kind == K::modseq; });
   m_info = std::any_of(attrs.begin(), attrs.end(), needs_info);
   m_bytes = std::any_of(attrs.begin(), attrs.end(), needs_bytes);
-  bool seen = !view.read_only() && std::any_of(attrs.begin(), attrs.end(), sets_seen);
+  m_sets_seen = !view.read_only() && std::any_of(attrs.begin(), attrs.end(), sets_seen);
   m_utf8 = m_ctx.enabled.utf8;
   m_attrs = plan(std::move(attrs));
   if (distinct_sections(m_attrs) > kMaxFetchSections)
     return tagged_bad(m_tag, fmt::format("too many body sections in one FETCH (at most {})", kMaxFetchSections));
   if (m_want_modseq) m_prefix = enable_condstore(m_ctx) + m_prefix;  // RFC 7162 §3.1: implicit enabling
+  return std::nullopt;
+}
 
+Status FetchCursor::load_rows() {
+  auto& view = *m_ctx.selected;
+  auto& store = m_ctx.deps.mail;
   m_pairs = view.resolve(m_f.set, m_f.uid, m_ctx.saved_uids ? &*m_ctx.saved_uids : nullptr);
-  // Close together (the usual "next page"): the UID range in one query; a
-  // few scattered: one lookup each; many scattered: the whole folder.
-  std::uint32_t first = m_pairs.empty() ? 0 : m_pairs.front().second;
-  std::uint32_t last = m_pairs.empty() ? 0 : m_pairs.back().second;
-  if (!m_pairs.empty() && last - first < std::max<std::size_t>(64, 4 * m_pairs.size())) {
-    auto some = store.list_messages_between(view.ref(), first, last);
-    if (!some) return from_error(m_tag, some.error());
-    m_rows = std::move(*some);
-  } else if (m_pairs.size() <= 32) {
-    for (auto& [seq, uid] : m_pairs) {
-      auto m = store.message(view.ref(), uid);
-      if (m) m_rows.push_back(std::move(*m));
-      else if (m.error().kind != ErrorKind::not_found) return from_error(m_tag, m.error());
-    }
-  } else {
-    auto all = store.list_messages(view.ref());
-    if (!all) return from_error(m_tag, all.error());
-    m_rows = std::move(*all);
+  switch (row_query(m_pairs)) {
+    case RowQuery::uid_range:
+      m_rows = TRY(store.list_messages_between(view.ref(), m_pairs.front().second, m_pairs.back().second));
+      break;
+    case RowQuery::each:
+      for (auto& [seq, uid] : m_pairs) {
+        auto m = store.message(view.ref(), uid);
+        if (m) m_rows.push_back(std::move(*m));
+        else if (m.error().kind != ErrorKind::not_found) return std::unexpected(m.error());
+      }
+      break;
+    case RowQuery::whole_folder: m_rows = TRY(store.list_messages(view.ref())); break;
   }
   for (auto& m : m_rows) m_by_uid[m.uid] = &m;
+  return {};
+}
 
-  // Implicit \Seen first, so the FLAGS we report are the new ones.
-  if (seen) {
-    std::vector<std::uint32_t> unseen;
-    for (auto& [seq, uid] : m_pairs)
-      if (auto it = m_by_uid.find(uid); it != m_by_uid.end() && !(it->second->flags & store::flag_seen))
-        unseen.push_back(uid);
-    if (!unseen.empty()) {
-      auto changed = store.store_flags(view.ref(), unseen, store::FlagOp::add, store::flag_seen, {}, std::nullopt);
-      if (!changed) return from_error(m_tag, changed.error());
-      for (auto& m : changed->changed) {
-        m_updated[m.uid] = m;
-        view.reported(m.uid, m.modseq);  // the FETCH below carries the new flags
-      }
-      Event e{EventKind::flags_changed};
-      e.address_id = m_ctx.who->address.id;
-      e.mailbox_id = view.id();
-      e.modseq = changed->highestmodseq;
-      m_ctx.deps.bus.publish(e);
-    }
+Status FetchCursor::set_seen() {
+  auto& view = *m_ctx.selected;
+  std::vector<std::uint32_t> unseen;
+  for (auto& [seq, uid] : m_pairs)
+    if (auto it = m_by_uid.find(uid); it != m_by_uid.end() && !(it->second->flags & store::flag_seen))
+      unseen.push_back(uid);
+  if (unseen.empty()) return {};
+  auto changed =
+      TRY(m_ctx.deps.mail.store_flags(view.ref(), unseen, store::FlagOp::add, store::flag_seen, {}, std::nullopt));
+  for (auto& m : changed.changed) {
+    m_updated[m.uid] = m;
+    view.reported(m.uid, m.modseq);  // the FETCH below carries the new flags
   }
+  publish_flags_changed(changed.highestmodseq);
+  return {};
+}
 
-  if (m_f.vanished) {
-    // RFC 7162 §3.2.6: UIDs of the set expunged since CHANGEDSINCE.
-    auto gone = store.expunged_since(view.ref(), *m_f.changed_since);
-    if (!gone) return from_error(m_tag, gone.error());
-    SeqIntervals set(m_f.set, view.mailbox().uidnext - 1);
-    std::vector<std::uint32_t> in_set;
-    for (auto uid : *gone)
-      if (set.contains(uid)) in_set.push_back(uid);
-    if (!in_set.empty()) m_prefix += "* VANISHED (EARLIER) " + compress_set(in_set) + "\r\n";
-  }
-  return next();
+void FetchCursor::publish_flags_changed(std::uint64_t highest_modseq) {
+  Event e{EventKind::flags_changed};
+  e.address_id = m_ctx.who->address.id;
+  e.mailbox_id = m_ctx.selected->id();
+  e.modseq = highest_modseq;
+  m_ctx.deps.bus.publish(e);
+}
+
+Status FetchCursor::report_vanished() {
+  auto& view = *m_ctx.selected;
+  auto gone = TRY(m_ctx.deps.mail.expunged_since(view.ref(), *m_f.changed_since));
+  SeqIntervals set(m_f.set, view.mailbox().uidnext - 1);
+  std::vector<std::uint32_t> in_set;
+  for (auto uid : gone)
+    if (set.contains(uid)) in_set.push_back(uid);
+  if (!in_set.empty()) m_prefix += "* VANISHED (EARLIER) " + compress_set(in_set) + "\r\n";
+  return {};
 }
 
 Reply FetchCursor::next() {
@@ -249,14 +295,7 @@ Reply FetchCursor::next() {
       }
       r.out += m_ctx.selected->announce(m_msg->keywords);  // RFC 9051 §7.3.5: FLAGS before use
     }
-    while (m_attr < m_attrs.size()) {
-      if (auto done = item(m_attrs[m_attr++], r.out); !done) {
-        Reply error = is_unknown_cte(done.error()) ? tagged_no(m_tag, "unknown content transfer encoding", "UNKNOWN-CTE")
-                                                   : from_error(m_tag, done.error());
-        return fail_with(std::move(r), std::move(error));
-      }
-      if (r.out.size() >= kFetchWindow) break;
-    }
+    if (auto written = write_items(r.out); !written) return fail_with(std::move(r), item_error(written.error()));
     if (m_attr == m_attrs.size()) {
       end_message(r.out);
       ++m_next;
@@ -310,28 +349,28 @@ const Result<std::string>& FetchCursor::section(const SectionKey& key) {
   return m_section->second;
 }
 
-Result<void> FetchCursor::item(const FetchAttr& a, std::string& out) {
-  const store::Message& m = *m_msg;
-  if (m_f.uid && !m_uid_done) {
-    name(out, "UID") += fmt::format(" {}", m.uid);
-    m_uid_done = true;
+Status FetchCursor::write_items(std::string& out) {
+  while (m_attr < m_attrs.size()) {
+    TRY(item(m_attrs[m_attr++], out));
+    if (out.size() >= kFetchWindow) break;
   }
+  return {};
+}
+
+Reply FetchCursor::item_error(const Error& e) const {
+  if (is_unknown_cte(e)) return tagged_no(m_tag, "unknown content transfer encoding", "UNKNOWN-CTE");
+  return from_error(m_tag, e);
+}
+
+Status FetchCursor::item(const FetchAttr& a, std::string& out) {
+  const store::Message& m = *m_msg;
+  if (m_f.uid) uid_item(out);  // UID FETCH: the UID comes first, whatever was asked
   switch (a.kind) {
-    case K::uid:
-      if (!m_uid_done) name(out, "UID") += fmt::format(" {}", m.uid);
-      m_uid_done = true;
-      break;
-    case K::flags:
-      if (!m_flags_done)
-        name(out, "FLAGS") += " " + m_ctx.selected->flags_of(m.uid, m.flags, m.keywords);
-      m_flags_done = true;
-      break;
+    case K::uid: uid_item(out); break;
+    case K::flags: flags_item(out); break;
     case K::internaldate: name(out, "INTERNALDATE") += " \"" + internal_date(m.internal_date) + "\""; break;
     case K::rfc822_size: name(out, "RFC822.SIZE") += fmt::format(" {}", m.size); break;
-    case K::modseq:
-      if (!m_modseq_done) name(out, "MODSEQ") += fmt::format(" ({})", m.modseq);
-      m_modseq_done = true;
-      break;
+    case K::modseq: modseq_item(out); break;
     case K::envelope: name(out, "ENVELOPE") += " " + render_envelope(m_structure.envelope, m_utf8); break;
     case K::body: name(out, "BODY") += " " + render_body(m_structure.root, false, m_utf8); break;
     case K::bodystructure: name(out, "BODYSTRUCTURE") += " " + render_body(m_structure.root, true, m_utf8); break;
@@ -340,41 +379,67 @@ Result<void> FetchCursor::item(const FetchAttr& a, std::string& out) {
       append_literal(out, m_raw);
       break;
     case K::rfc822_header:
-    case K::rfc822_text: {
-      auto& part = section(*section_key(a));
-      name(out, a.kind == K::rfc822_header ? "RFC822.HEADER" : "RFC822.TEXT") += " ";
-      append_literal(out, part ? std::string_view(*part) : std::string_view());
-      break;
-    }
-    case K::body_section: {
-      auto& part = section(*section_key(a));
-      if (!part && part.error().kind != ErrorKind::not_found) return std::unexpected(part.error());
-      if (!part) {
-        m_failed = true;
-        break;
-      }
-      name(out, fetch_item_name(a)) += " ";
-      append_literal(out, partial_view(*part, a.partial));
-      break;
-    }
+    case K::rfc822_text: rfc822_part_item(a, out); break;
+    case K::body_section: return body_section_item(a, out);
     case K::binary:
-    case K::binary_size: {
-      auto& part = section(*section_key(a));
-      if (!part) {
-        if (is_unknown_cte(part.error())) return std::unexpected(part.error());
-        m_failed = true;
-        break;
-      }
-      name(out, fetch_item_name(a));
-      // BINARY.SIZE is the size of what BINARY returns (RFC 3516 §4.2).
-      if (a.kind == K::binary_size) {
-        out += fmt::format(" {}", part->size());
-      } else {
-        out += " ";
-        append_literal(out, partial_view(*part, a.partial));
-      }
-      break;
-    }
+    case K::binary_size: return binary_item(a, out);
+  }
+  return {};
+}
+
+// UID, FLAGS and MODSEQ are each written once per message, however often
+// they are asked for or implied.
+void FetchCursor::uid_item(std::string& out) {
+  if (!m_uid_done) name(out, "UID") += fmt::format(" {}", m_msg->uid);
+  m_uid_done = true;
+}
+
+void FetchCursor::flags_item(std::string& out) {
+  if (!m_flags_done) name(out, "FLAGS") += " " + m_ctx.selected->flags_of(m_msg->uid, m_msg->flags, m_msg->keywords);
+  m_flags_done = true;
+}
+
+void FetchCursor::modseq_item(std::string& out) {
+  if (!m_modseq_done) name(out, "MODSEQ") += fmt::format(" ({})", m_msg->modseq);
+  m_modseq_done = true;
+}
+
+// RFC822.HEADER and RFC822.TEXT: empty when the message has none.
+void FetchCursor::rfc822_part_item(const FetchAttr& a, std::string& out) {
+  auto& part = section(*section_key(a));
+  name(out, a.kind == K::rfc822_header ? "RFC822.HEADER" : "RFC822.TEXT") += " ";
+  append_literal(out, part ? std::string_view(*part) : std::string_view());
+}
+
+// BODY[…]: a section that does not exist is left out, and the FETCH ends NO.
+Status FetchCursor::body_section_item(const FetchAttr& a, std::string& out) {
+  auto& part = section(*section_key(a));
+  if (!part && part.error().kind != ErrorKind::not_found) return std::unexpected(part.error());
+  if (!part) {
+    m_failed = true;
+    return {};
+  }
+  name(out, fetch_item_name(a)) += " ";
+  append_literal(out, partial_view(*part, a.partial));
+  return {};
+}
+
+// BINARY[…] and BINARY.SIZE[…]: an unknown transfer encoding ends the
+// FETCH (UNKNOWN-CTE); a section that does not exist is left out.
+Status FetchCursor::binary_item(const FetchAttr& a, std::string& out) {
+  auto& part = section(*section_key(a));
+  if (!part) {
+    if (is_unknown_cte(part.error())) return std::unexpected(part.error());
+    m_failed = true;
+    return {};
+  }
+  name(out, fetch_item_name(a));
+  // BINARY.SIZE is the size of what BINARY returns (RFC 3516 §4.2).
+  if (a.kind == K::binary_size) {
+    out += fmt::format(" {}", part->size());
+  } else {
+    out += " ";
+    append_literal(out, partial_view(*part, a.partial));
   }
   return {};
 }
