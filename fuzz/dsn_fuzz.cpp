@@ -8,9 +8,9 @@
 // status code "c.d.d"; the report's own header and delivery-status fields
 // (everything before the original message) have no bare CR or LF and no
 // line over 998 octets (RFC 5322 §2.1.1).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -64,16 +64,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // The report's own lines: up to its third part, the original message
   // (or its header), which is the sender's own text, kept as it was.
-  auto own_end = std::min(report.find("Content-Type: message/rfc822\r\n"),
-                          report.find("Content-Type: text/rfc822-headers\r\n"));
+  auto own_end =
+      std::min(report.find("Content-Type: message/rfc822\r\n"), report.find("Content-Type: text/rfc822-headers\r\n"));
   if (own_end == std::string::npos) std::abort();
   std::size_t line = 0;
   for (std::size_t i = 0; i < own_end; ++i) {
     char c = report[i];
     if (c == '\n' && (i == 0 || report[i - 1] != '\r')) std::abort();
     if (c == '\r' && (i + 1 >= report.size() || report[i + 1] != '\n')) std::abort();
-    if (c == '\n') line = 0;
-    else if (++line > 1000) std::abort();
+    if (c == '\n')
+      line = 0;
+    else if (++line > 1000)
+      std::abort();
   }
   return 0;
 }

@@ -37,13 +37,15 @@ Result<DeviceKeyring> DeviceKeyring::load_or_create(const std::filesystem::path&
   }
   if (existing.error().kind != ErrorKind::not_found) return std::unexpected(existing.error());
   randombytes_buf(k.m_key.data(), k.m_key.size());
-  TRY(write_file_durably(key_file, std::string_view(reinterpret_cast<const char*>(k.m_key.data()), k.m_key.size()), 0600));
+  TRY(write_file_durably(key_file, std::string_view(reinterpret_cast<const char*>(k.m_key.data()), k.m_key.size()),
+                         0600));
   return k;
 }
 
 DeviceKeyring DeviceKeyring::from_key(std::string_view key32) {
   DeviceKeyring k;
-  for (std::size_t i = 0; i < k.m_key.size() && i < key32.size(); ++i) k.m_key[i] = static_cast<unsigned char>(key32[i]);
+  for (std::size_t i = 0; i < k.m_key.size() && i < key32.size(); ++i)
+    k.m_key[i] = static_cast<unsigned char>(key32[i]);
   return k;
 }
 
@@ -108,8 +110,9 @@ Result<std::string> DeviceKeyring::open(std::string_view sealed, std::string_vie
   auto key = purpose_key(m_key, purpose);
   std::string out(sealed.size() - overhead, '\0');
   auto* in = reinterpret_cast<const unsigned char*>(sealed.data());
-  int rc = crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()), in + 1 + crypto_secretbox_NONCEBYTES,
-                                      sealed.size() - 1 - crypto_secretbox_NONCEBYTES, in + 1, key.data());
+  int rc =
+      crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()), in + 1 + crypto_secretbox_NONCEBYTES,
+                                 sealed.size() - 1 - crypto_secretbox_NONCEBYTES, in + 1, key.data());
   sodium_memzero(key.data(), key.size());
   if (rc != 0) return fail(ErrorKind::invalid, "a sealed secret does not open with this server's key");
   return out;

@@ -16,7 +16,8 @@ Result<store::LoginCandidate> authenticate_device(store::Accounts& store, const 
   }
   if (!found) return fail(ErrorKind::permission, kLoginFailed);
   auto& who = candidates[*found];
-  if (who.service_locked) return fail(ErrorKind::in_use, "the mail service of this address is locked by its administrator");
+  if (who.service_locked)
+    return fail(ErrorKind::in_use, "the mail service of this address is locked by its administrator");
   TRY(store.touch_device_password(who.device.id, now, ip));
   return who;
 }

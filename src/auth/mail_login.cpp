@@ -8,7 +8,7 @@
 namespace estafeta::auth {
 
 MailLogin MailLogins::login(const char* product, const std::string& address, const std::string& password,
-                             const std::string& ip) {
+                            const std::string& ip) {
   MailLogin out;
   auto wait = m_throttle.pending(ip, address);
   auto who = authenticate_device(m_store, m_keyring, address, password, ip, m_clock.now());
@@ -24,7 +24,8 @@ MailLogin MailLogins::login(const char* product, const std::string& address, con
     audit.action = fmt::format("{}.login_failed", product);
     audit.detail = who.error().message;
     (void)m_store.append_audit(audit);
-    log::info(fmt::format("{}.login_failed", product), {{"address", address}, {"ip", ip}, {"reason", who.error().message}});
+    log::info(fmt::format("{}.login_failed", product),
+              {{"address", address}, {"ip", ip}, {"reason", who.error().message}});
     return out;
   }
   m_throttle.succeeded(ip, address);
@@ -52,8 +53,7 @@ std::optional<std::string> ends_session(const store::LoginCandidate& who, const 
     case EventKind::service_locked:
       if (e.service_id == who.address.service_id) return "the mail service of this address is locked";
       break;
-    default:
-      break;
+    default: break;
   }
   return std::nullopt;
 }

@@ -32,8 +32,7 @@ class MailLogins {
 
   // Blocking (store): from the worker pool. `product` names the protocol in
   // the audit log and the log ("imap", "pop3", "smtp").
-  MailLogin login(const char* product, const std::string& address, const std::string& password,
-                  const std::string& ip);
+  MailLogin login(const char* product, const std::string& address, const std::string& password, const std::string& ip);
 
  private:
   store::Store& m_store;

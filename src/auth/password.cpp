@@ -8,7 +8,8 @@ namespace estafeta::auth {
 
 Status check_password_policy(std::string_view password) {
   if (password.size() < kMinPasswordLength)
-    return fail(ErrorKind::invalid, fmt::format("the password must be at least {} characters long", kMinPasswordLength));
+    return fail(ErrorKind::invalid,
+                fmt::format("the password must be at least {} characters long", kMinPasswordLength));
   if (password.size() > kMaxPasswordLength)
     return fail(ErrorKind::invalid, fmt::format("the password must be at most {} characters long", kMaxPasswordLength));
   for (unsigned char c : password)

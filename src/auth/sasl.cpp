@@ -55,7 +55,8 @@ SaslExchange::Step SaslExchange::next(std::string_view line) {
   if (m_mechanism == Mechanism::plain) return plain(line);
   auto decoded = base64_decode(line);
   if (!decoded) return Step{Step::Kind::malformed, {}, {}, {}, "invalid base64"};
-  if (!plausible(*decoded)) return Step{Step::Kind::malformed, {}, {}, {}, "a user name or password cannot hold a NUL or a line end"};
+  if (!plausible(*decoded))
+    return Step{Step::Kind::malformed, {}, {}, {}, "a user name or password cannot hold a NUL or a line end"};
   if (!m_user) {
     m_user = std::move(*decoded);
     return Step{Step::Kind::challenge, std::string(kLoginPasswordPrompt), {}, {}, {}};

@@ -26,7 +26,7 @@ struct PlainCredentials {
 // nullopt when it is not base64 or not "authzid NUL authcid NUL passwd".
 std::optional<PlainCredentials> decode_plain(std::string_view base64);
 
-inline constexpr std::string_view kLoginUserPrompt = "VXNlcm5hbWU6";  // "Username:"
+inline constexpr std::string_view kLoginUserPrompt = "VXNlcm5hbWU6";      // "Username:"
 inline constexpr std::string_view kLoginPasswordPrompt = "UGFzc3dvcmQ6";  // "Password:"
 
 // One PLAIN or LOGIN exchange, from the command that starts it to the

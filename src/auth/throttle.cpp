@@ -101,8 +101,7 @@ void Throttle::succeeded(const std::string& ip, const std::string& address) {
 std::size_t Throttle::size() {
   std::lock_guard lock(m_mutex);
   std::size_t n = 0;
-  for (auto* table : {&m_by_ip, &m_by_pair, &m_by_address})
-    n += table->size();
+  for (auto* table : {&m_by_ip, &m_by_pair, &m_by_address}) n += table->size();
   return n;
 }
 

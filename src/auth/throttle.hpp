@@ -62,9 +62,9 @@ class Throttle {
 
   std::function<Clock::time_point()> m_now;
   std::mutex m_mutex;
-  Table m_by_ip;       // GUARDED_BY(m_mutex) peer_group(ip)
-  Table m_by_pair;     // GUARDED_BY(m_mutex) peer_group(ip) + '\0' + address
-  Table m_by_address;  // GUARDED_BY(m_mutex)
+  Table m_by_ip;                    // GUARDED_BY(m_mutex) peer_group(ip)
+  Table m_by_pair;                  // GUARDED_BY(m_mutex) peer_group(ip) + '\0' + address
+  Table m_by_address;               // GUARDED_BY(m_mutex)
   Clock::time_point m_last_expiry;  // GUARDED_BY(m_mutex)
 };
 

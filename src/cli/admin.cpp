@@ -13,17 +13,17 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/password.hpp"
-#include "manage/autoconfig.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/table.hpp"
+#include "manage/autoconfig.hpp"
 
 namespace estafeta::cli {
 
 namespace {
 
-using nlohmann::json;
 using manage::Actor;
+using nlohmann::json;
 
 struct Ctx {
   server::Services& services;
@@ -39,22 +39,32 @@ int report(const Error& e) {
 
 // Prints JSON or the human text of a finished action.
 int done(const Ctx& c, const json& j, const std::string& human) {
-  if (c.args.json) std::printf("%s\n", j.dump(2).c_str());
-  else std::printf("%s\n", human.c_str());
+  if (c.args.json)
+    std::printf("%s\n", j.dump(2).c_str());
+  else
+    std::printf("%s\n", human.c_str());
   return kExitOk;
 }
 
 json to_json(const store::Organisation& o) { return {{"id", o.id}, {"name", o.name}, {"created", o.created}}; }
 json to_json(const store::User& u) {
-  return {{"id", u.id}, {"org_id", u.org_id}, {"login", u.login}, {"name", u.display_name},
-          {"role", to_string(u.role)}, {"has_password", !u.password_hash.empty()}, {"created", u.created}};
+  return {{"id", u.id},
+          {"org_id", u.org_id},
+          {"login", u.login},
+          {"name", u.display_name},
+          {"role", to_string(u.role)},
+          {"has_password", !u.password_hash.empty()},
+          {"created", u.created}};
 }
 json to_json(const store::MailService& s) {
   return {{"id", s.id}, {"org_id", s.org_id}, {"name", s.name}, {"locked", s.locked}, {"created", s.created}};
 }
 json to_json(const store::Domain& d) {
-  json j = {{"id", d.id},           {"service_id", d.service_id},       {"name", d.name},
-            {"spf_fail", to_string(d.spf_fail)}, {"dmarc_reject", to_string(d.dmarc_reject)},
+  json j = {{"id", d.id},
+            {"service_id", d.service_id},
+            {"name", d.name},
+            {"spf_fail", to_string(d.spf_fail)},
+            {"dmarc_reject", to_string(d.dmarc_reject)},
             {"verified", d.verified}};
   if (!d.verified) {
     j["verification_name"] = manage::verification_name(d.name);
@@ -64,8 +74,13 @@ json to_json(const store::Domain& d) {
 }
 json limit_json(const std::optional<std::uint64_t>& v) { return v ? json(*v) : json(nullptr); }
 json to_json(const store::Address& a) {
-  return {{"id", a.id}, {"address", a.address}, {"org_id", a.org_id}, {"service_id", a.service_id}, {"created", a.created},
-          {"quota_bytes", limit_json(a.settings.quota_bytes)}, {"quota_messages", limit_json(a.settings.quota_messages)},
+  return {{"id", a.id},
+          {"address", a.address},
+          {"org_id", a.org_id},
+          {"service_id", a.service_id},
+          {"created", a.created},
+          {"quota_bytes", limit_json(a.settings.quota_bytes)},
+          {"quota_messages", limit_json(a.settings.quota_messages)},
           {"save_sent", a.settings.save_sent}};
 }
 std::string size_limit_text(const std::optional<std::uint64_t>& v) { return v ? manage::format_size(*v) : "none"; }
@@ -101,7 +116,8 @@ int org_list(Ctx& c) {
 }
 int org_delete(Ctx& c) {
   if (auto r = c.m.delete_organisation(c.actor, c.args.name); !r) return report(r.error());
-  return done(c, {{"deleted", c.args.name}}, fmt::format("organisation '{}' deleted with everything it owned", c.args.name));
+  return done(c, {{"deleted", c.args.name}},
+              fmt::format("organisation '{}' deleted with everything it owned", c.args.name));
 }
 
 // --- user
@@ -138,7 +154,7 @@ class Guard {
     if (!::isatty(STDIN_FILENO) || ::tcgetattr(STDIN_FILENO, &g_saved) != 0) return;
     g_quiet = g_saved;
     g_quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHOE | ECHOK | ECHONL);
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = on_signal;
     sa.sa_flags = SA_RESTART;  // a read interrupted by a stop goes on after continue
     sigemptyset(&sa.sa_mask);
@@ -156,7 +172,7 @@ class Guard {
 
  private:
   bool m_active = false;
-  struct sigaction m_old[std::size(kSignals)] {};
+  struct sigaction m_old[std::size(kSignals)]{};
 };
 }  // namespace no_echo
 
@@ -187,8 +203,9 @@ int user_create(Ctx& c) {
   }
   auto u = c.m.create_user(c.actor, c.args.org, c.args.login, c.args.name, *role, password);
   if (!u) return report(u.error());
-  return done(c, to_json(*u), fmt::format("user '{}' created in '{}' as {}{}", u->login, c.args.org, to_string(u->role),
-                                          password.empty() ? " (no password set)" : ""));
+  return done(c, to_json(*u),
+              fmt::format("user '{}' created in '{}' as {}{}", u->login, c.args.org, to_string(u->role),
+                          password.empty() ? " (no password set)" : ""));
 }
 int user_list(Ctx& c) {
   auto list = c.m.list_users(c.actor, c.args.filter);
@@ -216,14 +233,16 @@ int service_list(Ctx& c) {
   if (!list) return report(list.error());
   if (c.args.json) return done(c, to_json_list(*list), "");
   std::vector<std::vector<std::string>> rows;
-  for (auto& s : *list) rows.push_back({std::to_string(s.id), s.name, s.locked ? "locked" : "active", std::to_string(s.org_id)});
+  for (auto& s : *list)
+    rows.push_back({std::to_string(s.id), s.name, s.locked ? "locked" : "active", std::to_string(s.org_id)});
   print_table({"ID", "NAME", "STATE", "ORG"}, rows, "no mail services");
   return kExitOk;
 }
 int service_lock(Ctx& c, bool locked) {
   if (auto r = c.m.set_service_locked(c.actor, c.args.name, locked); !r) return report(r.error());
   return done(c, {{"service", c.args.name}, {"locked", locked}},
-              fmt::format("mail service '{}' {}", c.args.name, locked ? "locked: no mail session is accepted for its addresses" : "unlocked"));
+              fmt::format("mail service '{}' {}", c.args.name,
+                          locked ? "locked: no mail session is accepted for its addresses" : "unlocked"));
 }
 
 // --- domain
@@ -298,7 +317,8 @@ int domain_set(Ctx& c) {
 int address_create(Ctx& c) {
   auto a = c.m.create_address(c.actor, c.args.address);
   if (!a) return report(a.error());
-  return done(c, to_json(*a), fmt::format("address '{}' created with INBOX, Drafts, Sent, Trash, Archive, Junk", a->address));
+  return done(c, to_json(*a),
+              fmt::format("address '{}' created with INBOX, Drafts, Sent, Trash, Archive, Junk", a->address));
 }
 int address_list(Ctx& c) {
   auto list = c.m.list_addresses(c.actor, c.args.filter);
@@ -374,9 +394,12 @@ int address_set(Ctx& c) {
     change.quota_messages = *q;
   }
   if (c.args.save_sent) {
-    if (*c.args.save_sent == "yes") change.save_sent = true;
-    else if (*c.args.save_sent == "no") change.save_sent = false;
-    else return usage("--save-sent must be yes or no");
+    if (*c.args.save_sent == "yes")
+      change.save_sent = true;
+    else if (*c.args.save_sent == "no")
+      change.save_sent = false;
+    else
+      return usage("--save-sent must be yes or no");
   }
   if (change.empty()) return usage("address set needs --quota, --quota-messages or --save-sent");
   auto a = c.m.update_address(c.actor, c.args.address, change);
@@ -389,25 +412,35 @@ int address_set(Ctx& c) {
 
 int address_delete(Ctx& c) {
   if (auto r = c.m.delete_address(c.actor, c.args.address); !r) return report(r.error());
-  return done(c, {{"deleted", c.args.address}}, fmt::format("address '{}' deleted with its folders and messages", c.args.address));
+  return done(c, {{"deleted", c.args.address}},
+              fmt::format("address '{}' deleted with its folders and messages", c.args.address));
 }
 
 // --- access
 int access_grant(Ctx& c) {
   auto x = c.m.grant_access(c.actor, c.args.address, c.args.login, c.args.may_change_special_folders);
   if (!x) return report(x.error());
-  return done(c, {{"id", x->id}, {"address", c.args.address}, {"login", c.args.login},
-                  {"may_change_special_folders", x->may_change_special_folders}},
+  return done(c,
+              {{"id", x->id},
+               {"address", c.args.address},
+               {"login", c.args.login},
+               {"may_change_special_folders", x->may_change_special_folders}},
               fmt::format("'{}' now has access to '{}'{}", c.args.login, c.args.address,
                           x->may_change_special_folders ? " (may change special folders)" : ""));
 }
 int access_revoke(Ctx& c) {
   auto n = c.m.revoke_access(c.actor, c.args.address, c.args.login, c.args.devices_only);
   if (!n) return report(n.error());
-  return done(c, {{"address", c.args.address}, {"login", c.args.login}, {"devices_only", c.args.devices_only}, {"devices_revoked", *n}},
+  return done(c,
+              {{"address", c.args.address},
+               {"login", c.args.login},
+               {"devices_only", c.args.devices_only},
+               {"devices_revoked", *n}},
               c.args.devices_only
-                  ? fmt::format("{} device password(s) of '{}' on '{}' revoked; the access itself is kept", *n, c.args.login, c.args.address)
-                  : fmt::format("access of '{}' to '{}' removed ({} device password(s) revoked)", c.args.login, c.args.address, *n));
+                  ? fmt::format("{} device password(s) of '{}' on '{}' revoked; the access itself is kept", *n,
+                                c.args.login, c.args.address)
+                  : fmt::format("access of '{}' to '{}' removed ({} device password(s) revoked)", c.args.login,
+                                c.args.address, *n));
 }
 int access_list(Ctx& c) {
   auto list = c.m.list_access(c.actor, c.args.address);
@@ -415,8 +448,11 @@ int access_list(Ctx& c) {
   if (c.args.json) {
     json arr = json::array();
     for (auto& v : *list)
-      arr.push_back({{"id", v.access.id}, {"login", v.user.login}, {"name", v.user.display_name},
-                     {"may_change_special_folders", v.access.may_change_special_folders}, {"devices", v.live_devices}});
+      arr.push_back({{"id", v.access.id},
+                     {"login", v.user.login},
+                     {"name", v.user.display_name},
+                     {"may_change_special_folders", v.access.may_change_special_folders},
+                     {"devices", v.live_devices}});
     return done(c, arr, "");
   }
   std::vector<std::vector<std::string>> rows;
@@ -496,14 +532,21 @@ int trace_show(Ctx& c) {
   if (c.args.json) {
     json arr = json::array();
     for (auto& t : *lines)
-      arr.push_back({{"time", t.time}, {"queue_id", t.queue_id}, {"direction", store::to_string(t.direction)}, {"sender", t.sender},
-                     {"recipient", t.recipient}, {"status", store::to_string(t.status)}, {"remote_host", t.remote_host}, {"reply", t.reply}});
+      arr.push_back({{"time", t.time},
+                     {"queue_id", t.queue_id},
+                     {"direction", store::to_string(t.direction)},
+                     {"sender", t.sender},
+                     {"recipient", t.recipient},
+                     {"status", store::to_string(t.status)},
+                     {"remote_host", t.remote_host},
+                     {"reply", t.reply}});
     return done(c, arr, "");
   }
   std::vector<std::vector<std::string>> rows;
   for (auto& t : *lines)
-    rows.push_back({format_time(t.time), t.queue_id, store::to_string(t.direction), t.sender.empty() ? "<>" : t.sender, t.recipient,
-                    store::to_string(t.status), t.remote_host.empty() ? "-" : t.remote_host, t.reply.empty() ? "-" : t.reply});
+    rows.push_back({format_time(t.time), t.queue_id, store::to_string(t.direction), t.sender.empty() ? "<>" : t.sender,
+                    t.recipient, store::to_string(t.status), t.remote_host.empty() ? "-" : t.remote_host,
+                    t.reply.empty() ? "-" : t.reply});
   print_table({"TIME", "QUEUE ID", "DIR", "SENDER", "RECIPIENT", "STATUS", "REMOTE", "REPLY"}, rows,
               "no messages in this period");
   return kExitOk;

@@ -40,8 +40,8 @@ struct AdminArgs {
   std::optional<std::string> quota;
   std::optional<std::string> quota_messages;
   std::optional<std::string> save_sent;
-  std::string spf_fail;               // domain set: "junk" or "reject"
-  std::string dmarc_reject;           // domain set: "reject" or "quarantine"
+  std::string spf_fail;      // domain set: "junk" or "reject"
+  std::string dmarc_reject;  // domain set: "reject" or "quarantine"
 };
 
 // "org create", "user list", … as two words.
@@ -53,14 +53,14 @@ struct DnsArgs {
   std::string as_login;
 
   std::string domain;
-  std::string name;   // a record's name as typed ("@", "www", "host.example.com.")
+  std::string name;  // a record's name as typed ("@", "www", "host.example.com.")
   std::string type;
   std::string data;
   std::optional<unsigned> ttl;
   long long id = 0;
-  std::string record;                 // spf check: a proposed record (empty: the zone's)
-  std::vector<std::string> records;   // spf merge
-  bool now = false;                   // dkim rotate: switch at once
+  std::string record;                // spf check: a proposed record (empty: the zone's)
+  std::vector<std::string> records;  // spf merge
+  bool now = false;                  // dkim rotate: switch at once
 };
 
 // "zone show", "record add", "spf check", "dkim rotate", … as two words.

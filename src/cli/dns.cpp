@@ -31,8 +31,10 @@ int report(const Error& e) {
 }
 
 int done(const Ctx& c, const json& j, const std::string& human) {
-  if (c.args.json) std::printf("%s\n", j.dump(2).c_str());
-  else std::printf("%s\n", human.c_str());
+  if (c.args.json)
+    std::printf("%s\n", j.dump(2).c_str());
+  else
+    std::printf("%s\n", human.c_str());
   return kExitOk;
 }
 
@@ -43,16 +45,19 @@ json to_json(const store::DnsZone& z) {
   return {{"id", z.id}, {"domain", z.apex}, {"serial", z.serial}, {"created", z.created}};
 }
 json to_json(const manage::DkimKeyView& k) {
-  return {{"id", k.key.id},           {"selector", k.key.selector}, {"algorithm", k.key.algorithm},
-          {"state", to_string(k.key.state)}, {"record_name", k.record_name}, {"record", k.key.public_record},
-          {"created", k.key.created}, {"changed", k.key.changed}};
+  return {{"id", k.key.id},
+          {"selector", k.key.selector},
+          {"algorithm", k.key.algorithm},
+          {"state", to_string(k.key.state)},
+          {"record_name", k.record_name},
+          {"record", k.key.public_record},
+          {"created", k.key.created},
+          {"changed", k.key.changed}};
 }
 
 manage::RecordInput input_of(const DnsArgs& a) { return {a.name, a.type, a.ttl, a.data}; }
 
-std::string describe(const store::DnsRecord& r) {
-  return fmt::format("{} {} {} {}", r.name, r.ttl, r.type, r.data);
-}
+std::string describe(const store::DnsRecord& r) { return fmt::format("{} {} {} {}", r.name, r.ttl, r.type, r.data); }
 
 // --- zone
 int zone_list(Ctx& c) {
@@ -127,7 +132,10 @@ int spf_check(Ctx& c) {
   auto a = c.m.analyze_spf(c.actor, c.args.domain, c.args.record, *c.services.zone_resolver);
   if (!a) return report(a.error());
   if (c.args.json) {
-    json j = {{"ok", a->ok()}, {"lookups", a->lookups}, {"void_lookups", a->void_lookups}, {"terms", json::array()},
+    json j = {{"ok", a->ok()},
+              {"lookups", a->lookups},
+              {"void_lookups", a->void_lookups},
+              {"terms", json::array()},
               {"findings", json::array()}};
     for (auto& t : a->terms) j["terms"].push_back(cost_json(t));
     for (auto& f : a->findings) {
@@ -231,10 +239,10 @@ struct Verb {
 };
 
 constexpr Verb kVerbs[] = {
-    {"zone", "list", zone_list},       {"zone", "show", zone_show},         {"zone", "create", zone_create},
-    {"record", "add", record_add},     {"record", "edit", record_edit},     {"record", "delete", record_delete},
-    {"spf", "check", spf_check},       {"spf", "merge", spf_merge},         {"dkim", "list", dkim_list},
-    {"dkim", "rotate", dkim_rotate},   {"dkim", "advance", dkim_advance},   {"check", "run", check},
+    {"zone", "list", zone_list},     {"zone", "show", zone_show},       {"zone", "create", zone_create},
+    {"record", "add", record_add},   {"record", "edit", record_edit},   {"record", "delete", record_delete},
+    {"spf", "check", spf_check},     {"spf", "merge", spf_merge},       {"dkim", "list", dkim_list},
+    {"dkim", "rotate", dkim_rotate}, {"dkim", "advance", dkim_advance}, {"check", "run", check},
 };
 
 }  // namespace

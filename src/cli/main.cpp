@@ -83,11 +83,14 @@ void add_admin(CLI::App& app, Admin& a) {
                  "Mail failing DMARC whose sender asks p=reject: reject (the default) or quarantine (Junk)");
 
   auto* address = admin->add_subcommand("address", "Mail addresses")->require_subcommand(1)->fallthrough();
-  verb(address, a, "create", "Create an address (with its default folders)")->add_option("ADDRESS", x.address)->required();
+  verb(address, a, "create", "Create an address (with its default folders)")
+      ->add_option("ADDRESS", x.address)
+      ->required();
   verb(address, a, "list", "List addresses")->add_option("--org", x.filter, "Only this organisation");
   verb(address, a, "delete", "Delete an address with its mail")->add_option("ADDRESS", x.address)->required();
   verb(address, a, "show", "An address's settings and how much of its quota is used")
-      ->add_option("ADDRESS", x.address)->required();
+      ->add_option("ADDRESS", x.address)
+      ->required();
   auto* ap = verb(address, a, "profile", "An Apple .mobileconfig profile for the address, on standard output");
   ap->add_option("ADDRESS", x.address)->required();
   ap->add_option("--login", x.login, "The user whose device it is (with --label)");
@@ -111,7 +114,8 @@ void add_admin(CLI::App& app, Admin& a) {
   verb(access, a, "list", "List the users of an address")->add_option("ADDRESS", x.address)->required();
 
   auto* device = admin->add_subcommand("device-password", "Per-device passwords for IMAP, POP3 and SMTP")
-                     ->require_subcommand(1)->fallthrough();
+                     ->require_subcommand(1)
+                     ->fallthrough();
   auto* dc = verb(device, a, "create", "Generate a device password (shown once)");
   dc->add_option("ADDRESS", x.address)->required();
   dc->add_option("LOGIN", x.login)->required();
@@ -121,7 +125,8 @@ void add_admin(CLI::App& app, Admin& a) {
   dl->add_option("--login", x.filter, "Only this user's");
   verb(device, a, "revoke", "Revoke one device password")->add_option("ID", x.id)->required();
 
-  auto* trace = admin->add_subcommand("trace", "The message trace of an address (accepted, delivered, deferred, bounced)");
+  auto* trace =
+      admin->add_subcommand("trace", "The message trace of an address (accepted, delivered, deferred, bounced)");
   trace->fallthrough();
   trace->add_option("ADDRESS", x.address)->required();
   trace->add_option("--since", x.since, "24h, 7d, 30m, a date (2026-11-01) or Unix seconds; default 7d");
@@ -144,7 +149,8 @@ void add_dns(CLI::App& app, Dns& d) {
   verb(zone, d, "list", "List zones");
   verb(zone, d, "show", "A zone's records")->add_option("DOMAIN", x.domain)->required();
   verb(zone, d, "create", "Make the zone of a domain added before zones existed")
-      ->add_option("DOMAIN", x.domain)->required();
+      ->add_option("DOMAIN", x.domain)
+      ->required();
 
   auto* record = dns->add_subcommand("record", "Records of a zone")->require_subcommand(1)->fallthrough();
   auto record_fields = [&x](CLI::App* v) {
@@ -203,7 +209,8 @@ int main(int argc, char** argv) {
   s->add_option("--config", serve.config, "Config file")->capture_default_str();
 
   QuickstartArgs quick;
-  auto* q = app.add_subcommand("quickstart", "Set up a local demo on first run, print its credentials and ports, serve");
+  auto* q =
+      app.add_subcommand("quickstart", "Set up a local demo on first run, print its credentials and ports, serve");
   q->add_option("--dir", quick.dir, "Data folder")->capture_default_str();
   q->add_flag("--no-serve", quick.no_serve, "Set up and print, but do not serve");
 

@@ -134,7 +134,8 @@ int run_quickstart(const QuickstartArgs& args) {
     return kExitFailed;
   }
   std::printf("Estafeta — data in %s\n", std::filesystem::absolute(config.data_dir).lexically_normal().c_str());
-  std::printf("TLS certificate %s (%s)\n  SHA-256 %s\n", cert->cert.c_str(), cert->generated ? "self-signed, made now" : "existing",
+  std::printf("TLS certificate %s (%s)\n  SHA-256 %s\n", cert->cert.c_str(),
+              cert->generated ? "self-signed, made now" : "existing",
               net::certificate_fingerprint(cert->cert).value_or("?").c_str());
 
   bool has_orgs = services->store->list_organisations().value_or(std::vector<store::Organisation>{}).size() > 0;
@@ -149,9 +150,10 @@ int run_quickstart(const QuickstartArgs& args) {
     std::printf("  mail address        %s\n  device password     %s   (IMAP/POP3/SMTP: username = the address)\n",
                 kDemoAddress, demo->device_password.c_str());
   } else {
-    std::printf("\nExisting data: credentials were printed at first start. A new device password:\n"
-                "  estafeta admin --config %s device-password create %s %s --label laptop\n",
-                config_path.c_str(), kDemoAddress, kDemoAdmin);
+    std::printf(
+        "\nExisting data: credentials were printed at first start. A new device password:\n"
+        "  estafeta admin --config %s device-password create %s %s --label laptop\n",
+        config_path.c_str(), kDemoAddress, kDemoAdmin);
   }
   print_ports(config);
   std::fflush(stdout);

@@ -9,8 +9,8 @@ std::optional<std::string> base64_decode(std::string_view in, const char* ignore
   std::string out(in.size(), '\0');
   std::size_t len = 0;
   const char* end = nullptr;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), in.data(), in.size(), ignore,
-                        &len, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), in.data(), in.size(), ignore, &len,
+                        &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
       end != in.data() + in.size())
     return std::nullopt;
   out.resize(len);

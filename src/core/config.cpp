@@ -20,18 +20,22 @@ namespace estafeta {
 namespace {
 
 constexpr std::pair<Protocol, const char*> kProtocolNames[] = {
-    {Protocol::imap, "imap"},         {Protocol::imaps, "imaps"},
-    {Protocol::pop3, "pop3"},         {Protocol::pop3s, "pop3s"},
-    {Protocol::smtp, "smtp"},         {Protocol::submission, "submission"},
-    {Protocol::submissions, "submissions"}, {Protocol::http, "http"},
-    {Protocol::https, "https"},       {Protocol::dns, "dns"},
+    {Protocol::imap, "imap"},
+    {Protocol::imaps, "imaps"},
+    {Protocol::pop3, "pop3"},
+    {Protocol::pop3s, "pop3s"},
+    {Protocol::smtp, "smtp"},
+    {Protocol::submission, "submission"},
+    {Protocol::submissions, "submissions"},
+    {Protocol::http, "http"},
+    {Protocol::https, "https"},
+    {Protocol::dns, "dns"},
 };
 
 // Walks one parsed document, remembering where each error is.
 class Reader {
  public:
-  Reader(std::string_view source, std::filesystem::path base)
-      : m_source(source), m_base(std::move(base)) {}
+  Reader(std::string_view source, std::filesystem::path base) : m_source(source), m_base(std::move(base)) {}
 
   std::unexpected<Error> error(const toml::node* node, std::string_view key, std::string_view what) {
     std::string where(m_source);
@@ -39,16 +43,14 @@ class Reader {
     return fail(ErrorKind::invalid, fmt::format("{}: {}: {}", where, key, what));
   }
 
-  Status only_keys(const toml::table& table, std::string_view prefix,
-                   std::initializer_list<std::string_view> allowed) {
+  Status only_keys(const toml::table& table, std::string_view prefix, std::initializer_list<std::string_view> allowed) {
     for (auto&& [key, node] : table) {
       bool ok = false;
       for (auto a : allowed) ok = ok || a == key.str();
       if (!ok) {
         std::string list;
         for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        return error(&node, join(prefix, key.str()),
-                     fmt::format("unknown key (expected one of: {})", list));
+        return error(&node, join(prefix, key.str()), fmt::format("unknown key (expected one of: {})", list));
       }
     }
     return {};
@@ -87,8 +89,8 @@ class Reader {
   }
 
   template <class Int>
-  Status read_uint(const toml::table& t, std::string_view prefix, std::string_view key, Int& out,
-                   std::int64_t min, std::int64_t max) {
+  Status read_uint(const toml::table& t, std::string_view prefix, std::string_view key, Int& out, std::int64_t min,
+                   std::int64_t max) {
     auto* node = t.get(key);
     if (!node) return {};
     auto* v = node->as_integer();
@@ -148,7 +150,9 @@ Status read_listener(Reader& r, const toml::node& node, std::size_t index, Confi
   TRY(r.only_keys(*t, prefix, {"protocol", "address", "plaintext_auth"}));
 
   auto* proto_node = t->get("protocol");
-  if (!proto_node) return r.error(&node, prefix + ".protocol", "missing (one of: imap, imaps, pop3, pop3s, smtp, submission, submissions, http, https, dns)");
+  if (!proto_node)
+    return r.error(&node, prefix + ".protocol",
+                   "missing (one of: imap, imaps, pop3, pop3s, smtp, submission, submissions, http, https, dns)");
   std::string proto;
   TRY(r.read_string(*t, prefix, "protocol", proto));
   const Protocol* found = nullptr;
@@ -156,10 +160,13 @@ Status read_listener(Reader& r, const toml::node& node, std::size_t index, Confi
     if (proto == name) found = &p;
   if (!found)
     return r.error(proto_node, prefix + ".protocol",
-                   fmt::format("unknown protocol '{}' (expected one of: imap, imaps, pop3, pop3s, smtp, submission, submissions, http, https, dns)", proto));
+                   fmt::format("unknown protocol '{}' (expected one of: imap, imaps, pop3, pop3s, smtp, submission, "
+                               "submissions, http, https, dns)",
+                               proto));
 
   auto* addr_node = t->get("address");
-  if (!addr_node) return r.error(&node, prefix + ".address", "missing (expected \"host:port\", e.g. \"127.0.0.1:1143\")");
+  if (!addr_node)
+    return r.error(&node, prefix + ".address", "missing (expected \"host:port\", e.g. \"127.0.0.1:1143\")");
   std::string address;
   TRY(r.read_string(*t, prefix, "address", address));
   auto listener = parse_listen_address(address);
@@ -233,8 +240,9 @@ void fill_zone_defaults(Config& config) {
 }
 
 Status read_document(Reader& r, const toml::table& root, Config& config) {
-  TRY(r.only_keys(root, "", {"data_dir", "hostname", "threads", "tls", "log", "limits", "listener", "dns", "route",
-                             "queue", "zones"}));
+  TRY(r.only_keys(
+      root, "",
+      {"data_dir", "hostname", "threads", "tls", "log", "limits", "listener", "dns", "route", "queue", "zones"}));
   TRY(r.read_path(root, "", "data_dir", config.data_dir));
   TRY(r.read_string(root, "", "hostname", config.hostname));
   if (!valid_hostname(config.hostname))
@@ -258,31 +266,31 @@ Status read_document(Reader& r, const toml::table& root, Config& config) {
       return r.error(log->get("level"), "log.level", "expected one of: trace, debug, info, warn, error");
     std::string format = "text";
     TRY(r.read_string(*log, "log", "format", format));
-    if (format == "text") config.log.format = LogFormat::text;
-    else if (format == "json") config.log.format = LogFormat::json;
-    else return r.error(log->get("format"), "log.format", "expected \"text\" or \"json\"");
+    if (format == "text")
+      config.log.format = LogFormat::text;
+    else if (format == "json")
+      config.log.format = LogFormat::json;
+    else
+      return r.error(log->get("format"), "log.format", "expected \"text\" or \"json\"");
   }
   TRY(status);
   if (auto* limits = r.table(root, "limits", status)) {
     TRY(r.only_keys(*limits, "limits",
                     {"max_message_size", "max_connections_per_ip", "max_connections", "login_timeout_seconds",
                      "mx_command_deadline_seconds", "mx_data_deadline_seconds", "mx_data_min_rate",
-                     "write_timeout_seconds", "write_min_rate", "max_folders_per_address",
-                     "imap_login_idle_seconds", "imap_idle_seconds", "pop3_idle_seconds", "smtp_command_idle_seconds",
-                     "smtp_data_idle_seconds", "http_idle_seconds", "dns_tcp_idle_seconds", "tls_handshake_seconds",
-                     "http_max_header_bytes"}));
+                     "write_timeout_seconds", "write_min_rate", "max_folders_per_address", "imap_login_idle_seconds",
+                     "imap_idle_seconds", "pop3_idle_seconds", "smtp_command_idle_seconds", "smtp_data_idle_seconds",
+                     "http_idle_seconds", "dns_tcp_idle_seconds", "tls_handshake_seconds", "http_max_header_bytes"}));
     TRY(r.read_uint(*limits, "limits", "max_connections_per_ip", config.limits.max_connections_per_ip, 0, 1000000));
     TRY(r.read_uint(*limits, "limits", "max_connections", config.limits.max_connections, 0, 10000000));
     TRY(r.read_uint(*limits, "limits", "login_timeout_seconds", config.limits.login_timeout_seconds, 1, 3600));
     TRY(r.read_uint(*limits, "limits", "mx_command_deadline_seconds", config.limits.mx_command_deadline_seconds, 1,
                     3600));
     TRY(r.read_uint(*limits, "limits", "mx_data_deadline_seconds", config.limits.mx_data_deadline_seconds, 1, 86400));
-    TRY(r.read_uint(*limits, "limits", "mx_data_min_rate", config.limits.mx_data_min_rate, 1,
-                    std::int64_t{1} << 30));
+    TRY(r.read_uint(*limits, "limits", "mx_data_min_rate", config.limits.mx_data_min_rate, 1, std::int64_t{1} << 30));
     TRY(r.read_uint(*limits, "limits", "write_timeout_seconds", config.limits.write_timeout_seconds, 1, 3600));
     TRY(r.read_uint(*limits, "limits", "write_min_rate", config.limits.write_min_rate, 1, std::int64_t{1} << 30));
-    TRY(r.read_uint(*limits, "limits", "max_folders_per_address", config.limits.max_folders_per_address, 10,
-                    1000000));
+    TRY(r.read_uint(*limits, "limits", "max_folders_per_address", config.limits.max_folders_per_address, 10, 1000000));
     TRY(r.read_uint(*limits, "limits", "max_message_size", config.limits.max_message_size, 1024,
                     std::int64_t{4} * 1024 * 1024 * 1024));
     auto& l = config.limits;
@@ -300,8 +308,9 @@ Status read_document(Reader& r, const toml::table& root, Config& config) {
   }
   TRY(status);
   if (auto* dns = r.table(root, "dns", status)) {
-    TRY(r.only_keys(*dns, "dns", {"servers", "spf_timeout_seconds", "max_spf_checks", "max_spf_checks_per_ip",
-                                  "route_timeout_seconds", "max_route_lookups"}));
+    TRY(r.only_keys(*dns, "dns",
+                    {"servers", "spf_timeout_seconds", "max_spf_checks", "max_spf_checks_per_ip",
+                     "route_timeout_seconds", "max_route_lookups"}));
     TRY(r.read_uint(*dns, "dns", "route_timeout_seconds", config.dns.route_timeout_seconds, 1, 300));
     TRY(r.read_uint(*dns, "dns", "max_route_lookups", config.dns.max_route_lookups, 1, 256));
     TRY(r.read_uint(*dns, "dns", "spf_timeout_seconds", config.dns.spf_timeout_seconds, 1, 20));

@@ -26,7 +26,7 @@ bool implicit_tls(Protocol protocol);
 
 struct ListenerConfig {
   Protocol protocol = Protocol::imap;
-  std::string host;            // numeric IPv4 or IPv6 address to bind
+  std::string host;  // numeric IPv4 or IPv6 address to bind
   std::uint16_t port = 0;
   // Allow plaintext authentication before TLS. Only accepted for loopback
   // addresses (`plaintext_auth = true`), for tests and local tooling.
@@ -43,7 +43,7 @@ struct TlsConfig {
 enum class LogFormat { text, json };
 
 struct LogConfig {
-  std::string level = "info";  // trace, debug, info, warn, error
+  std::string level = "info";          // trace, debug, info, warn, error
   LogFormat format = LogFormat::text;  // "text": key=value lines; "json": one object per line
 };
 
@@ -92,9 +92,9 @@ struct LimitsConfig {
   unsigned pop3_idle_seconds = 600;
   unsigned smtp_command_idle_seconds = 300;
   unsigned smtp_data_idle_seconds = 600;
-  unsigned http_idle_seconds = 30;       // per request, and between requests of a kept-alive connection
-  unsigned dns_tcp_idle_seconds = 10;    // per query on a dns TCP connection (RFC 7766 §6.2.3)
-  unsigned tls_handshake_seconds = 10;   // implicit TLS and STARTTLS: a few round trips
+  unsigned http_idle_seconds = 30;      // per request, and between requests of a kept-alive connection
+  unsigned dns_tcp_idle_seconds = 10;   // per query on a dns TCP connection (RFC 7766 §6.2.3)
+  unsigned tls_handshake_seconds = 10;  // implicit TLS and STARTTLS: a few round trips
   // HTTP request line and header fields together (past it: 431, RFC 6585 §5).
   unsigned http_max_header_bytes = 16384;
 };
@@ -124,8 +124,8 @@ struct RouteConfig {
 };
 
 struct QueueConfig {
-  unsigned max_age_hours = 120;       // temporary failures are retried this long (5 days), then bounced
-  unsigned first_retry_seconds = 60;  // the first retry; each later one waits twice as long, at most an hour
+  unsigned max_age_hours = 120;               // temporary failures are retried this long (5 days), then bounced
+  unsigned first_retry_seconds = 60;          // the first retry; each later one waits twice as long, at most an hour
   unsigned delay_warning_seconds = 4 * 3600;  // still not delivered after this long: tell the sender once (0: never)
 };
 
@@ -171,8 +171,7 @@ struct Config {
 
 // Parses TOML text; `source_name` prefixes error messages ("estafeta.toml:3: …").
 // Relative paths are resolved against `base_dir`.
-Result<Config> parse_config(std::string_view text, std::string_view source_name,
-                            const std::filesystem::path& base_dir);
+Result<Config> parse_config(std::string_view text, std::string_view source_name, const std::filesystem::path& base_dir);
 
 // Reads and parses a config file.
 Result<Config> load_config(const std::filesystem::path& path);

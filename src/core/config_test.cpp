@@ -188,14 +188,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"hostname = \"bad host\"", "hostname: expected a host name"},
         BadCase{"threads = -1", "threads: expected an integer from 0 to 256"},
         BadCase{"threads = \"two\"", "threads: expected an integer"},
-        BadCase{"[tls]\ncert = \"a\"", "set both cert and key"},
-        BadCase{"[tls]\ncrt = \"a\"", "tls.crt: unknown key"},
+        BadCase{"[tls]\ncert = \"a\"", "set both cert and key"}, BadCase{"[tls]\ncrt = \"a\"", "tls.crt: unknown key"},
         BadCase{"[log]\nlevel = \"loud\"", "log.level: expected one of"},
         BadCase{"[log]\nformat = \"xml\"", "log.format"},
         BadCase{"[limits]\nmax_message_size = 10", "limits.max_message_size"},
         BadCase{"[limits]\nmax_connections_per_ip = -5", "limits.max_connections_per_ip"},
         BadCase{"[limits]\nmax_connections = -1", "limits.max_connections"},
-        BadCase{"[limits]\nlogin_timeout_seconds = 0", "limits.login_timeout_seconds: expected an integer from 1 to 3600"},
+        BadCase{"[limits]\nlogin_timeout_seconds = 0",
+                "limits.login_timeout_seconds: expected an integer from 1 to 3600"},
         BadCase{"[limits]\nmx_command_deadline_seconds = 0",
                 "limits.mx_command_deadline_seconds: expected an integer from 1 to 3600"},
         BadCase{"[limits]\nmx_data_deadline_seconds = \"10m\"", "limits.mx_data_deadline_seconds: expected an integer"},
@@ -213,8 +213,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[limits]\nsmtp_data_idle_seconds = 179", "limits.smtp_data_idle_seconds"},
         BadCase{"[limits]\nhttp_max_header_bytes = 100", "limits.http_max_header_bytes"},
         BadCase{"[limits]\ntls_handshake_seconds = 0", "limits.tls_handshake_seconds"},
-        BadCase{"tls = 3", "tls: expected a table"},
-        BadCase{"listener = 3", "listener: expected an array of tables"},
+        BadCase{"tls = 3", "tls: expected a table"}, BadCase{"listener = 3", "listener: expected an array of tables"},
         BadCase{"[[listener]]\naddress = \"127.0.0.1:1\"", "listener[0].protocol: missing"},
         BadCase{"[[listener]]\nprotocol = \"imap4\"\naddress = \"127.0.0.1:1\"", "unknown protocol 'imap4'"},
         BadCase{"[[listener]]\nprotocol = \"imap\"", "listener[0].address: missing"},
@@ -241,8 +240,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[zones]\naddresses = [\"mail.example.com\"]", "zones.addresses: expected numeric IP addresses"},
         BadCase{"[zones]\nhostmaster = \"nobody\"", "zones.hostmaster: expected an address"},
         BadCase{"[zones]\nspf_host = \"spf example\"", "zones.spf_host: expected a host name"},
-        BadCase{"[zones]\nserial = 1", "zones.serial: unknown key"},
-        BadCase{"hostname = \"x\nfoo", "t.toml:1"}));
+        BadCase{"[zones]\nserial = 1", "zones.serial: unknown key"}, BadCase{"hostname = \"x\nfoo", "t.toml:1"}));
 
 TEST(Config, ListenAddress) {
   auto v6 = parse_listen_address("[2001:db8::1]:587");

@@ -15,15 +15,15 @@
 namespace estafeta {
 
 enum class EventKind {
-  message_appended,   // mailbox, uid, modseq
-  flags_changed,      // mailbox, uid, modseq
-  message_expunged,   // mailbox, uid, modseq
-  mailbox_changed,    // mailbox created, renamed or deleted; address
-  device_revoked,     // device password id, address
-  access_revoked,     // access id (all devices of it), address
-  service_locked,     // service id: every session of its addresses ends
-  mailbox_deleted,    // mailbox, address: sessions that have it selected end
-  mailbox_renamed,    // mailbox (and its children), address: sessions that have one selected end
+  message_appended,  // mailbox, uid, modseq
+  flags_changed,     // mailbox, uid, modseq
+  message_expunged,  // mailbox, uid, modseq
+  mailbox_changed,   // mailbox created, renamed or deleted; address
+  device_revoked,    // device password id, address
+  access_revoked,    // access id (all devices of it), address
+  service_locked,    // service id: every session of its addresses ends
+  mailbox_deleted,   // mailbox, address: sessions that have it selected end
+  mailbox_renamed,   // mailbox (and its children), address: sessions that have one selected end
 };
 
 struct Event {
@@ -75,7 +75,7 @@ class EventBus final : public EventSink {
   void unsubscribe(std::uint64_t id);
 
   std::mutex m_mutex;
-  std::uint64_t m_next_id = 1;  // GUARDED_BY(m_mutex)
+  std::uint64_t m_next_id = 1;                                       // GUARDED_BY(m_mutex)
   std::map<std::uint64_t, std::shared_ptr<Callback>> m_subscribers;  // GUARDED_BY(m_mutex)
 };
 

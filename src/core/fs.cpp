@@ -24,9 +24,15 @@ class Fd {
   explicit Fd(int fd) : m_fd(fd) {}
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
-  ~Fd() { if (m_fd >= 0) ::close(m_fd); }
+  ~Fd() {
+    if (m_fd >= 0) ::close(m_fd);
+  }
   int get() const { return m_fd; }
-  int release() { int fd = m_fd; m_fd = -1; return fd; }
+  int release() {
+    int fd = m_fd;
+    m_fd = -1;
+    return fd;
+  }
 
  private:
   int m_fd;
@@ -85,7 +91,7 @@ Result<std::string> read_file(const std::filesystem::path& path) {
     return io_error("open", path);
   }
   std::string out;
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd.get(), &st) == 0 && st.st_size > 0) out.reserve(static_cast<std::size_t>(st.st_size));
   char buf[65536];
   for (;;) {
@@ -102,7 +108,7 @@ Result<std::string> read_file(const std::filesystem::path& path) {
 
 Status make_directories(const std::filesystem::path& dir, unsigned mode) {
   if (dir.empty()) return {};
-  struct stat st{};
+  struct stat st {};
   if (::stat(dir.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode)) return {};
     return fail(ErrorKind::invalid, fmt::format("{} exists and is not a folder", dir.string()));
@@ -114,7 +120,7 @@ Status make_directories(const std::filesystem::path& dir, unsigned mode) {
 }
 
 Result<std::optional<std::string>> check_private_folder(const std::filesystem::path& dir) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) {
     if (errno == ENOENT) return std::optional<std::string>();
     return io_error("stat", dir);

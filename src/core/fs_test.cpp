@@ -25,7 +25,7 @@ TEST(Fs, WriteReadReplace) {
   EXPECT_EQ(read_file(file).value(), "one");
   ASSERT_TRUE(write_file_durably(file, std::string(100000, 'x'), 0600));
   EXPECT_EQ(read_file(file).value().size(), 100000u);
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(file.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   // No temporary files left behind.

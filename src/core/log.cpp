@@ -74,9 +74,7 @@ char32_t code_point(std::string_view s, std::size_t n) {
 // Characters a log line must not carry raw: C0 controls, DEL and C1
 // controls (ESC and CSI drive terminals that display the log), and the
 // Unicode line and paragraph separators (new lines to some viewers).
-bool must_escape(char32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029;
-}
+bool must_escape(char32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029; }
 
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
@@ -95,8 +93,10 @@ void append_json_string(std::string& out, std::string_view s) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (must_escape(cp)) out += fmt::format("\\u{:04x}", static_cast<unsigned>(cp));
-        else out.append(s.substr(0, n));
+        if (must_escape(cp))
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(cp));
+        else
+          out.append(s.substr(0, n));
     }
     s.remove_prefix(n);
   }
@@ -155,9 +155,11 @@ void setup(const LogConfig& config) {
   auto logger = spdlog::stderr_logger_mt("estafeta");
   logger->set_pattern(config.format == LogFormat::json ? "%v" : "%Y-%m-%dT%H:%M:%S.%eZ %l %v",
                       spdlog::pattern_time_type::utc);
-  static const std::pair<const char*, Level> names[] = {
-      {"trace", Level::trace}, {"debug", Level::debug}, {"info", Level::info},
-      {"warn", Level::warn}, {"error", Level::error}};
+  static const std::pair<const char*, Level> names[] = {{"trace", Level::trace},
+                                                        {"debug", Level::debug},
+                                                        {"info", Level::info},
+                                                        {"warn", Level::warn},
+                                                        {"error", Level::error}};
   for (auto& [n, l] : names)
     if (config.level == n) logger->set_level(to_spd(l));
   logger->flush_on(spdlog::level::info);
@@ -167,14 +169,18 @@ void setup(const LogConfig& config) {
 
 std::string format_text(std::string_view event, Fields fields) {
   std::string out = "event=";
-  if (needs_quotes(event)) append_text_value(out, event);
-  else out += event;
+  if (needs_quotes(event))
+    append_text_value(out, event);
+  else
+    out += event;
   for (auto& f : fields) {
     out += ' ';
     out += f.key;
     out += '=';
-    if (needs_quotes(f.value)) append_text_value(out, f.value);
-    else out += f.value;
+    if (needs_quotes(f.value))
+      append_text_value(out, f.value);
+    else
+      out += f.value;
   }
   return out;
 }
@@ -202,9 +208,10 @@ void write(Level level, std::string_view event, Fields fields) {
     auto now = std::chrono::system_clock::now();
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
     auto body = format_json(level, event, fields);
-    logger->log(to_spd(level), fmt::format("{{\"time\":\"{:%Y-%m-%dT%H:%M:%S}.{:03}Z\",{}", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms, body.substr(1)));
-  }
-  else logger->log(to_spd(level), format_text(event, fields));
+    logger->log(to_spd(level), fmt::format("{{\"time\":\"{:%Y-%m-%dT%H:%M:%S}.{:03}Z\",{}",
+                                           fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms, body.substr(1)));
+  } else
+    logger->log(to_spd(level), format_text(event, fields));
 }
 
 }  // namespace estafeta::log

@@ -31,8 +31,14 @@ TEST(Log, TextEscapesEveryControlCharacter) {
   EXPECT_EQ(format_text("x", {{"v", std::string("a\0b", 3)}}), "event=x v=\"a\\x00b\"");
   EXPECT_EQ(format_text("x", {{"v", "tab\there\x7f"}}), "event=x v=\"tab\\there\\x7f\"");
   // C1 controls (CSI is U+009B, NEL U+0085) and the line separator.
-  EXPECT_EQ(format_text("x", {{"v", "a\xc2\x9b" "2J\xc2\x85z"}}), "event=x v=\"a\\u009b2J\\u0085z\"");
-  EXPECT_EQ(format_text("x", {{"v", "a\xe2\x80\xa8" "b"}}), "event=x v=\"a\\u2028b\"");
+  EXPECT_EQ(format_text("x", {{"v",
+                               "a\xc2\x9b"
+                               "2J\xc2\x85z"}}),
+            "event=x v=\"a\\u009b2J\\u0085z\"");
+  EXPECT_EQ(format_text("x", {{"v",
+                               "a\xe2\x80\xa8"
+                               "b"}}),
+            "event=x v=\"a\\u2028b\"");
   std::string all;
   for (int c = 0; c < 0x20; ++c) all += static_cast<char>(c);
   all += "\x7f\xc2\x80\xc2\x9f";
@@ -53,7 +59,10 @@ TEST(Log, TextEscapesInvalidUtf8AndKeepsValidUtf8) {
 TEST(Log, JsonEscapesControlsAndReplacesInvalidUtf8) {
   EXPECT_EQ(format_json(Level::info, "e", {{"k", "\x1b[0m\x7f\xc2\x9b"}}),
             "{\"level\":\"info\",\"event\":\"e\",\"k\":\"\\u001b[0m\\u007f\\u009b\"}");
-  EXPECT_EQ(format_json(Level::info, "e", {{"k", "a\xff" "b\xc3\xa9"}}),
+  EXPECT_EQ(format_json(Level::info, "e",
+                        {{"k",
+                          "a\xff"
+                          "b\xc3\xa9"}}),
             "{\"level\":\"info\",\"event\":\"e\",\"k\":\"a\\ufffdb\xc3\xa9\"}");
   std::string all;
   for (int c = 0; c < 0x20; ++c) all += static_cast<char>(c);

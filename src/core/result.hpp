@@ -41,7 +41,9 @@ inline std::unexpected<Error> fail(ErrorKind kind, std::string message, std::str
 
 namespace detail {
 template <class T>
-T take(Result<T>& r) { return std::move(*r); }
+T take(Result<T>& r) {
+  return std::move(*r);
+}
 inline void take(Status&) {}
 }  // namespace detail
 
@@ -49,9 +51,9 @@ inline void take(Status&) {}
 
 // TRY(expr): evaluate a Result; on error return it from the enclosing
 // function, otherwise yield the value (nothing for Status).
-#define TRY(expr)                                                  \
-  ({                                                               \
-    auto try_result_ = (expr);                                     \
+#define TRY(expr)                                                             \
+  ({                                                                          \
+    auto try_result_ = (expr);                                                \
     if (!try_result_) return std::unexpected(std::move(try_result_.error())); \
-    ::estafeta::detail::take(try_result_);                         \
+    ::estafeta::detail::take(try_result_);                                    \
   })

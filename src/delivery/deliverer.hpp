@@ -32,8 +32,7 @@ class Deliverer {
       : m_store(store), m_blobs(blobs), m_bus(bus), m_limits(limits) {}
 
   // Only local targets (IMAP APPEND, import, the web app).
-  Result<std::vector<store::Appended>> deliver(std::string_view bytes,
-                                               const std::vector<store::AppendTarget>& targets);
+  Result<std::vector<store::Appended>> deliver(std::string_view bytes, const std::vector<store::AppendTarget>& targets);
 
   // Mail accepted by SMTP: local copies, the outbound queue entry and the
   // trace lines, durable together (store::Store::accept_message) — the 250

@@ -70,7 +70,8 @@ TEST_F(DelivererTest, StoresIndexesAndNotifies) {
   EXPECT_EQ(info.message_id, "m1@example.org");
   EXPECT_EQ(info.structure.envelope.subject, "Hello 1");
   EXPECT_EQ(info.structure.root.subtype, "plain");
-  EXPECT_EQ(m_store->search_text(inbox, "pelícano", store::TextScope::whole).value(), std::vector<std::uint32_t>{(*r)[0].uid});
+  EXPECT_EQ(m_store->search_text(inbox, "pelícano", store::TextScope::whole).value(),
+            std::vector<std::uint32_t>{(*r)[0].uid});
 }
 
 TEST_F(DelivererTest, OneBlobForManyRecipients) {
@@ -87,8 +88,8 @@ TEST_F(DelivererTest, OneBlobForManyRecipients) {
   auto large = message(3) + std::string(store::BlobStore::kInlineLimit, 'y') + "\r\n";
   int expected_files = 0;
   for (const auto& bytes : {message(2), large}) {
-    auto r = m_deliverer->deliver(bytes, {{m_deliverer->inbox_of(a.id).value(), 0, {}, 1},
-                                          {m_deliverer->inbox_of(b.id).value(), 0, {}, 1}});
+    auto r = m_deliverer->deliver(
+        bytes, {{m_deliverer->inbox_of(a.id).value(), 0, {}, 1}, {m_deliverer->inbox_of(b.id).value(), 0, {}, 1}});
     ASSERT_TRUE(r) << r.error().message;
     ASSERT_EQ(r->size(), 2u);
     auto ma = m_store->message({a.id, (*r)[0].mailbox_id}, (*r)[0].uid).value();

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "core/ascii.hpp"
-#include "dns/wire.hpp"
 #include "dns/response_limiter.hpp"
+#include "dns/wire.hpp"
 #include "dns/zone_resolver.hpp"
 
 namespace estafeta::dns {
@@ -104,27 +104,23 @@ ZoneRecord rec(std::string name, RrType type, std::string_view text, std::uint32
 struct Authority : ::testing::Test {
   StaticZones zones;
   void SetUp() override {
-    zones.add({"example.com",
-               {rec("example.com", RrType::soa, "ns1.example.com hostmaster.example.com 2026120300 7200 3600 1209600 300"),
-                rec("example.com", RrType::ns, "ns1.example.com"),
-                rec("example.com", RrType::mx, "10 mail.example.com"),
-                rec("example.com", RrType::txt, "v=spf1 mx -all"),
-                rec("ns1.example.com", RrType::a, "192.0.2.53"),
-                rec("mail.example.com", RrType::a, "192.0.2.25"),
-                rec("mail.example.com", RrType::aaaa, "2001:db8::25"),
-                rec("www.example.com", RrType::cname, "web.example.com"),
-                rec("web.example.com", RrType::a, "192.0.2.80"),
-                rec("out.example.com", RrType::cname, "elsewhere.example.net"),
-                rec("dangling.example.com", RrType::cname, "nothing.example.com"),
-                rec("loop1.example.com", RrType::cname, "loop2.example.com"),
-                rec("loop2.example.com", RrType::cname, "loop1.example.com"),
-                rec("_imaps._tcp.example.com", RrType::srv, "0 1 993 mail.example.com"),
-                rec("*.wild.example.com", RrType::txt, "wildcard"),
-                rec("sub.example.com", RrType::ns, "ns.sub.example.com"),
-                rec("ns.sub.example.com", RrType::a, "192.0.2.54"),
-                rec("a.b.deep.example.com", RrType::a, "192.0.2.9")}});
+    zones.add(
+        {"example.com",
+         {rec("example.com", RrType::soa, "ns1.example.com hostmaster.example.com 2026120300 7200 3600 1209600 300"),
+          rec("example.com", RrType::ns, "ns1.example.com"), rec("example.com", RrType::mx, "10 mail.example.com"),
+          rec("example.com", RrType::txt, "v=spf1 mx -all"), rec("ns1.example.com", RrType::a, "192.0.2.53"),
+          rec("mail.example.com", RrType::a, "192.0.2.25"), rec("mail.example.com", RrType::aaaa, "2001:db8::25"),
+          rec("www.example.com", RrType::cname, "web.example.com"), rec("web.example.com", RrType::a, "192.0.2.80"),
+          rec("out.example.com", RrType::cname, "elsewhere.example.net"),
+          rec("dangling.example.com", RrType::cname, "nothing.example.com"),
+          rec("loop1.example.com", RrType::cname, "loop2.example.com"),
+          rec("loop2.example.com", RrType::cname, "loop1.example.com"),
+          rec("_imaps._tcp.example.com", RrType::srv, "0 1 993 mail.example.com"),
+          rec("*.wild.example.com", RrType::txt, "wildcard"), rec("sub.example.com", RrType::ns, "ns.sub.example.com"),
+          rec("ns.sub.example.com", RrType::a, "192.0.2.54"), rec("a.b.deep.example.com", RrType::a, "192.0.2.9")}});
     std::vector<ZoneRecord> big = {rec("big.example", RrType::soa, "ns.big.example h.big.example 1 1 1 1 60")};
-    for (int i = 0; i < 15; ++i) big.push_back(rec("big.example", RrType::txt, "record number " + std::to_string(i) + " with some padding text"));
+    for (int i = 0; i < 15; ++i)
+      big.push_back(rec("big.example", RrType::txt, "record number " + std::to_string(i) + " with some padding text"));
     zones.add({"big.example", big});
   }
   Parsed ask(std::string_view name, RrType type, DnsTransport t = DnsTransport::udp, bool edns = false) {
@@ -185,10 +181,10 @@ TEST_F(Authority, CnamesAreFollowedInsideTheZone) {
 }
 
 TEST_F(Authority, CnamesGoOnIntoOtherZonesServedHere) {
-  zones.add({"example.org",
-             {rec("example.org", RrType::soa, "ns1.example.org h.example.org 1 7200 3600 1209600 60"),
-              rec("host.example.org", RrType::a, "192.0.2.77"),
-              rec("back.example.org", RrType::cname, "www.example.com")}});
+  zones.add(
+      {"example.org",
+       {rec("example.org", RrType::soa, "ns1.example.org h.example.org 1 7200 3600 1209600 60"),
+        rec("host.example.org", RrType::a, "192.0.2.77"), rec("back.example.org", RrType::cname, "www.example.com")}});
   std::string q = query("back.example.org", 1);
   auto r = parse(*answer_query(q, zones, DnsTransport::udp));
   ASSERT_EQ(r.answer.size(), 3u) << "back.example.org → www.example.com → web.example.com";
@@ -271,7 +267,7 @@ TEST_F(Authority, ZoneResolverAnswersFromTheZonesFirst) {
   ASSERT_EQ(mx.size(), 1u);
   EXPECT_EQ(mx[0].preference, 10);
   EXPECT_EQ(mx[0].host, "mail.example.com");
-  EXPECT_TRUE(resolver.aaaa("example.com").value().empty());  // NODATA
+  EXPECT_TRUE(resolver.aaaa("example.com").value().empty());      // NODATA
   EXPECT_TRUE(resolver.txt("deep.example.com").value().empty());  // an empty non-terminal
   auto missing = resolver.txt("nothing.example.com");
   ASSERT_FALSE(missing);

@@ -92,16 +92,16 @@ struct Signature {
   Algorithm algorithm = Algorithm::rsa_sha256;
   Canon header_canon = Canon::simple;
   Canon body_canon = Canon::simple;
-  std::string domain;                     // d=, lower case
-  std::string selector;                   // s=
-  std::vector<std::string> signed_fields; // h=, in order, as written
-  std::string identity;                   // i=; "@" + d when absent
+  std::string domain;                        // d=, lower case
+  std::string selector;                      // s=
+  std::vector<std::string> signed_fields;    // h=, in order, as written
+  std::string identity;                      // i=; "@" + d when absent
   std::optional<std::uint64_t> body_length;  // l=
   std::optional<std::int64_t> timestamp;     // t=
   std::optional<std::int64_t> expiration;    // x=
-  std::string body_hash;                  // bh=, decoded
-  std::string signature;                  // b=, decoded
-  std::string b_text;                     // b= as written, whitespace removed (Authentication-Results header.b)
+  std::string body_hash;                     // bh=, decoded
+  std::string signature;                     // b=, decoded
+  std::string b_text;                        // b= as written, whitespace removed (Authentication-Results header.b)
 };
 
 // Errors: invalid (the message says which rule), with the algorithm named
@@ -111,7 +111,7 @@ Result<Signature> parse_signature(std::string_view value);
 // A key record (§3.6.1). Empty p= means the key was revoked.
 struct KeyRecord {
   Algorithm algorithm = Algorithm::rsa_sha256;  // from k= (rsa by default)
-  std::string public_key;  // decoded p=: DER SubjectPublicKeyInfo (RSA) or 32 raw octets (Ed25519)
+  std::string public_key;                       // decoded p=: DER SubjectPublicKeyInfo (RSA) or 32 raw octets (Ed25519)
   bool revoked = false;
   bool testing = false;          // t=y
   bool strict_identity = false;  // t=s: i= must be in d= itself, not a subdomain
@@ -147,9 +147,9 @@ class PrivateKey {
 };
 
 struct SignOptions {
-  std::string domain;    // d=
-  std::string selector;  // s=
-  std::int64_t time = 0; // t= (seconds since the epoch)
+  std::string domain;     // d=
+  std::string selector;   // s=
+  std::int64_t time = 0;  // t= (seconds since the epoch)
   Canon header_canon = Canon::relaxed;
   Canon body_canon = Canon::relaxed;
 };

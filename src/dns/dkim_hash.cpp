@@ -10,7 +10,8 @@ namespace estafeta::dns::dkim {
 
 std::string sha256(std::string_view data) {
   std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), reinterpret_cast<unsigned char*>(out.data()));
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+         reinterpret_cast<unsigned char*>(out.data()));
   return out;
 }
 
@@ -26,8 +27,10 @@ std::string without_b_value(std::string_view field) {
     auto spec = field.substr(pos, end - pos);
     auto eq = spec.find('=');
     std::string_view name = eq == std::string_view::npos ? std::string_view{} : spec.substr(0, eq);
-    while (!name.empty() && std::string_view(" \t\r\n").find(name.front()) != std::string_view::npos) name.remove_prefix(1);
-    while (!name.empty() && std::string_view(" \t\r\n").find(name.back()) != std::string_view::npos) name.remove_suffix(1);
+    while (!name.empty() && std::string_view(" \t\r\n").find(name.front()) != std::string_view::npos)
+      name.remove_prefix(1);
+    while (!name.empty() && std::string_view(" \t\r\n").find(name.back()) != std::string_view::npos)
+      name.remove_suffix(1);
     if (name == "b")
       out.append(spec.substr(0, eq + 1));
     else

@@ -37,8 +37,9 @@ std::optional<Algorithm> algorithm_of(EVP_PKEY* key) {
 
 Result<PrivateKey> PrivateKey::generate(Algorithm algorithm, int rsa_bits) {
   auto impl = std::make_shared<Impl>();
-  impl->key = algorithm == Algorithm::ed25519_sha256 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
-                                                     : EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(rsa_bits));
+  impl->key = algorithm == Algorithm::ed25519_sha256
+                  ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
+                  : EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(rsa_bits));
   if (!impl->key) return fail(ErrorKind::internal, "cannot generate a DKIM key");
   return PrivateKey(std::move(impl), algorithm);
 }

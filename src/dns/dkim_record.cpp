@@ -57,7 +57,8 @@ bool identity_within(std::string_view i, std::string_view d, bool exact) {
 Result<Signature> parse_signature(std::string_view value) {
   auto tags = TRY(parse_tag_list(value));
   for (auto required : {"v", "a", "b", "bh", "d", "h", "s"})
-    if (!find_tag(tags, required)) return fail(ErrorKind::invalid, fmt::format("the required tag {}= is missing", required));
+    if (!find_tag(tags, required))
+      return fail(ErrorKind::invalid, fmt::format("the required tag {}= is missing", required));
   if (*find_tag(tags, "v") != "1") return fail(ErrorKind::invalid, "v= is not 1");
   Signature sig;
   auto a = ascii_lower(*find_tag(tags, "a"));
@@ -79,7 +80,8 @@ Result<Signature> parse_signature(std::string_view value) {
       return std::nullopt;
     };
     auto h = parse(std::string_view(canon).substr(0, slash));
-    auto b = slash == std::string::npos ? std::optional(Canon::simple) : parse(std::string_view(canon).substr(slash + 1));
+    auto b =
+        slash == std::string::npos ? std::optional(Canon::simple) : parse(std::string_view(canon).substr(slash + 1));
     if (!h || !b) return fail(ErrorKind::invalid, "unknown canonicalisation in c=");
     sig.header_canon = *h;
     sig.body_canon = *b;

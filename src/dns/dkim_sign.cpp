@@ -10,17 +10,35 @@
 namespace estafeta::dns::dkim {
 
 // §5.4.1's recommendation, minus the fields a relay may rightly change.
-const std::vector<std::string_view> kSignedFields = {
-    "From",          "Reply-To",    "Subject",        "Date",       "To",          "Cc",
-    "Resent-Date",   "Resent-From", "Resent-To",      "Resent-Cc",  "In-Reply-To", "References",
-    "List-Id",       "List-Help",   "List-Unsubscribe", "List-Subscribe", "List-Post", "List-Owner",
-    "List-Archive",  "Message-ID",  "MIME-Version",   "Content-Type", "Content-Transfer-Encoding",
-    "Disposition-Notification-To"};
+const std::vector<std::string_view> kSignedFields = {"From",
+                                                     "Reply-To",
+                                                     "Subject",
+                                                     "Date",
+                                                     "To",
+                                                     "Cc",
+                                                     "Resent-Date",
+                                                     "Resent-From",
+                                                     "Resent-To",
+                                                     "Resent-Cc",
+                                                     "In-Reply-To",
+                                                     "References",
+                                                     "List-Id",
+                                                     "List-Help",
+                                                     "List-Unsubscribe",
+                                                     "List-Subscribe",
+                                                     "List-Post",
+                                                     "List-Owner",
+                                                     "List-Archive",
+                                                     "Message-ID",
+                                                     "MIME-Version",
+                                                     "Content-Type",
+                                                     "Content-Transfer-Encoding",
+                                                     "Disposition-Notification-To"};
 
 // Fields whose addition would change what a reader sees: signed once more
 // than present (§8.15), so a second From or Subject breaks the signature.
-const std::vector<std::string_view> kOversignedFields = {"From", "Reply-To", "Subject", "Date", "To", "Cc",
-                                                          "Message-ID", "MIME-Version", "Content-Type"};
+const std::vector<std::string_view> kOversignedFields = {"From", "Reply-To",   "Subject",      "Date",        "To",
+                                                         "Cc",   "Message-ID", "MIME-Version", "Content-Type"};
 
 namespace {
 
@@ -62,9 +80,9 @@ Result<std::string> sign(std::string_view message, const PrivateKey& key, const 
   }
   auto body_hash = base64_encode(sha256(canonical_body(split.body, options.body_canon)));
 
-  std::string field = fmt::format("DKIM-Signature: v=1; a={}; c={}/{};\r\n\td={}; s={}; t={};\r\n\th=",
-                                  to_string(key.algorithm()), to_string(options.header_canon),
-                                  to_string(options.body_canon), options.domain, options.selector, options.time);
+  std::string field = fmt::format(
+      "DKIM-Signature: v=1; a={}; c={}/{};\r\n\td={}; s={}; t={};\r\n\th=", to_string(key.algorithm()),
+      to_string(options.header_canon), to_string(options.body_canon), options.domain, options.selector, options.time);
   std::size_t column = 3;  // "\th="
   append_folded(field, column, fields, ":");
   field += ";\r\n\tbh=" + body_hash + ";\r\n\tb=";

@@ -76,8 +76,9 @@ TEST(DkimCanon, Rfc6376Section346Example) {
   auto split = split_message(message);
   ASSERT_EQ(split.fields.size(), 2u);
   EXPECT_EQ(split.fields[1].name, "B");
-  EXPECT_EQ(canonical_field(split.fields[0].text, Canon::relaxed) + canonical_field(split.fields[1].text, Canon::relaxed),
-            "a:X\r\nb:Y Z\r\n");
+  EXPECT_EQ(
+      canonical_field(split.fields[0].text, Canon::relaxed) + canonical_field(split.fields[1].text, Canon::relaxed),
+      "a:X\r\nb:Y Z\r\n");
   EXPECT_EQ(canonical_body(split.body, Canon::relaxed), " C\r\nD E\r\n");
   EXPECT_EQ(canonical_field(split.fields[1].text, Canon::simple), "B : Y\t\r\n\tZ  \r\n");
   EXPECT_EQ(canonical_body(split.body, Canon::simple), " C \r\nD \t E\r\n");
@@ -228,7 +229,8 @@ TEST_P(DkimSignTest, SignedMessagesVerifyAndChangesBreakThem) {
   StaticResolver zone;
   zone.add_txt("sel._domainkey.example.com", key.public_record());
   for (auto canon : {Canon::simple, Canon::relaxed}) {
-    SignOptions options{.domain = "example.com", .selector = "sel", .time = kNow, .header_canon = canon, .body_canon = canon};
+    SignOptions options{
+        .domain = "example.com", .selector = "sel", .time = kNow, .header_canon = canon, .body_canon = canon};
     auto field = sign(kMessage, key, options).value();
     EXPECT_TRUE(field.starts_with("DKIM-Signature: v=1; a=")) << field;
     EXPECT_TRUE(field.ends_with("\r\n"));
@@ -253,7 +255,8 @@ TEST_P(DkimSignTest, SignedMessagesVerifyAndChangesBreakThem) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(BothAlgorithms, DkimSignTest, ::testing::Values(Algorithm::ed25519_sha256, Algorithm::rsa_sha256));
+INSTANTIATE_TEST_SUITE_P(BothAlgorithms, DkimSignTest,
+                         ::testing::Values(Algorithm::ed25519_sha256, Algorithm::rsa_sha256));
 
 TEST(DkimSign, TheRfc8463Ed25519KeyPublishesTheRfcRecord) {
   auto key = PrivateKey::from_pem(rfc8463_ed25519_pem()).value();
@@ -275,8 +278,10 @@ TEST(DkimVerify, PartialBodiesAndExpiryAreNotPasses) {
   // A hand-made signature with l= covering the first line only, and x=.
   auto body_start = kMessage.find("\r\n\r\n") + 4;
   auto first_line = canonical_body(kMessage.substr(body_start), Canon::relaxed).substr(0, 10);
-  auto head = "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=example.com; s=sel; t=100; x=200; l=10; h=from;"
-              " bh=" + base64_encode(sha256(first_line)) + "; b=";
+  auto head =
+      "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=example.com; s=sel; t=100; x=200; l=10; h=from;"
+      " bh=" +
+      base64_encode(sha256(first_line)) + "; b=";
   auto split = split_message(kMessage);
   auto sig = key.sign_data(signed_header_data(split, {"from"}, head, Canon::relaxed)).value();
   auto field = head + base64_encode(sig) + "\r\n";

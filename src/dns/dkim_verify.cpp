@@ -121,7 +121,8 @@ Verification verify_with_key(const SplitMessage& split, std::string_view signatu
   }
   if (sha256(body) != sig.body_hash) return outcome(v, Verdict::fail, "body hash did not verify");
   auto data = signed_header_data(split, sig.signed_fields, signature_field, sig.header_canon);
-  if (!verify_data(pkey.get(), sig.algorithm, data, sig.signature)) return outcome(v, Verdict::fail, "signature did not verify");
+  if (!verify_data(pkey.get(), sig.algorithm, data, sig.signature))
+    return outcome(v, Verdict::fail, "signature did not verify");
   // §8.2: text after l= is not covered; such a signature vouches for nothing
   // a reader can rely on.
   if (partial) return outcome(v, Verdict::policy, "the signature covers only part of the body (l=)");

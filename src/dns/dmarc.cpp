@@ -85,7 +85,8 @@ Result<Record> parse_record(std::string_view txt) {
   }
   auto p = find_tag(tags, "p");
   auto policy = p ? parse_policy(*p) : std::nullopt;
-  if (!policy && r.aggregate_reports.empty()) return fail(ErrorKind::invalid, "p= is missing or not none, quarantine or reject");
+  if (!policy && r.aggregate_reports.empty())
+    return fail(ErrorKind::invalid, "p= is missing or not none, quarantine or reject");
   r.policy = policy.value_or(Policy::none);  // §6.6.3: with a valid rua=, act as p=none
   if (auto sp = find_tag(tags, "sp")) {
     r.subdomain_policy = parse_policy(*sp);

@@ -31,13 +31,13 @@ enum class Policy { none, quarantine, reject };
 const char* to_string(Policy policy);
 
 struct Record {
-  Policy policy = Policy::none;               // p=
-  std::optional<Policy> subdomain_policy;     // sp=
-  bool strict_dkim = false;                   // adkim=s
-  bool strict_spf = false;                    // aspf=s
-  int percent = 100;                          // pct=
-  std::vector<std::string> aggregate_reports; // rua= URIs
-  std::vector<std::string> failure_reports;   // ruf= URIs
+  Policy policy = Policy::none;                // p=
+  std::optional<Policy> subdomain_policy;      // sp=
+  bool strict_dkim = false;                    // adkim=s
+  bool strict_spf = false;                     // aspf=s
+  int percent = 100;                           // pct=
+  std::vector<std::string> aggregate_reports;  // rua= URIs
+  std::vector<std::string> failure_reports;    // ruf= URIs
 };
 
 // Parses a record. §6.6.3: a record whose p= is missing or bad but which
@@ -72,8 +72,8 @@ struct Input {
 
 struct Evaluation {
   Verdict verdict = Verdict::none;
-  std::string from_domain;    // header.from
-  std::string policy_domain;  // where the record was found
+  std::string from_domain;          // header.from
+  std::string policy_domain;        // where the record was found
   Policy requested = Policy::none;  // the record's policy for this From domain (p= or sp=)
   Policy applied = Policy::none;    // after pct= sampling; none unless the verdict is fail
   bool spf_aligned = false;

@@ -6,8 +6,10 @@ namespace estafeta::dns::dmarc {
 namespace {
 
 TEST(DmarcRecord, ParsesTheTags) {
-  auto r = parse_record("v=DMARC1; p=reject; sp=quarantine; adkim=s; aspf=r; pct=50; rua=mailto:a@x.example,mailto:b@y.example!10m")
-               .value();
+  auto r =
+      parse_record(
+          "v=DMARC1; p=reject; sp=quarantine; adkim=s; aspf=r; pct=50; rua=mailto:a@x.example,mailto:b@y.example!10m")
+          .value();
   EXPECT_EQ(r.policy, Policy::reject);
   EXPECT_EQ(r.subdomain_policy, Policy::quarantine);
   EXPECT_TRUE(r.strict_dkim);

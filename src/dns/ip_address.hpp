@@ -30,9 +30,7 @@ class IpAddress {
 
   Family family() const { return m_family; }
   bool is_v4() const { return m_family == Family::v4; }
-  std::span<const std::uint8_t> bytes() const {
-    return {m_bytes.data(), is_v4() ? std::size_t{4} : std::size_t{16}};
-  }
+  std::span<const std::uint8_t> bytes() const { return {m_bytes.data(), is_v4() ? std::size_t{4} : std::size_t{16}}; }
   int bits() const { return is_v4() ? 32 : 128; }
 
   // ::ffff:a.b.c.d as the IPv4 address a.b.c.d; any other address unchanged.

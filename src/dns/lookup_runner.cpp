@@ -42,7 +42,8 @@ Result<std::vector<std::string>> DeadlineResolver::ptr(const IpAddress& ip) {
   return m_inner.ptr(ip);
 }
 
-LookupRunner::LookupRunner(Resolver& resolver, LookupRunnerOptions options) : m_resolver(resolver), m_options(options) {}
+LookupRunner::LookupRunner(Resolver& resolver, LookupRunnerOptions options)
+    : m_resolver(resolver), m_options(options) {}
 
 LookupRunner::~LookupRunner() {
   {
@@ -86,8 +87,7 @@ void LookupRunner::work() {
       for (auto& e : dropped) {
         try {
           e.job(nullptr);
-        } catch (const std::exception&) {
-        }
+        } catch (const std::exception&) {}
       }
       lock.lock();
       continue;

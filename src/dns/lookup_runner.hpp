@@ -100,10 +100,10 @@ class LookupRunner {
   const LookupRunnerOptions m_options;
   std::mutex m_mutex;
   std::condition_variable m_wake;
-  std::deque<Entry> m_waiting;                  // GUARDED_BY(m_mutex)
-  std::map<std::string, unsigned> m_running;    // GUARDED_BY(m_mutex): per key
-  std::atomic<bool> m_stopping{false};          // set under m_mutex; read by running jobs
-  std::vector<std::thread> m_threads;           // GUARDED_BY(m_mutex): started by the first submit()
+  std::deque<Entry> m_waiting;                // GUARDED_BY(m_mutex)
+  std::map<std::string, unsigned> m_running;  // GUARDED_BY(m_mutex): per key
+  std::atomic<bool> m_stopping{false};        // set under m_mutex; read by running jobs
+  std::vector<std::thread> m_threads;         // GUARDED_BY(m_mutex): started by the first submit()
 };
 
 }  // namespace estafeta::dns

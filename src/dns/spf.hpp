@@ -157,8 +157,8 @@ inline constexpr int kSpfMaxDnsLookups = 10;
 // address as text (IPv4-mapped IPv6 counts as IPv4, §5); `sender` is the
 // MAIL FROM address or "postmaster@<helo>" (§2.4); `helo` feeds %{h}.
 // An unparsable `ip` gives permerror. Blocks while the resolver does.
-SpfResult check_host(Resolver& resolver, const std::string& ip, const std::string& domain,
-                     const std::string& sender, const std::string& helo, const SpfOptions& options = {});
+SpfResult check_host(Resolver& resolver, const std::string& ip, const std::string& domain, const std::string& sender,
+                     const std::string& helo, const SpfOptions& options = {});
 
 // The MAIL FROM identity (RFC 7208 §2.4): check_host() for the domain of
 // `mail_from`, or for `helo` with sender "postmaster@<helo>" when MAIL FROM

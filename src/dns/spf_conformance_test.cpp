@@ -197,8 +197,7 @@ TEST(SpfConformance, Rfc7208Suite) {
     EXPECT_TRUE(outcome.allowances_used.contains(allowed.test))
         << "allow-list entry no longer needed (or no longer matching): " << allowed.test;
 
-  std::printf("spf conformance: %d passed, %d failed, %d allowed\n", outcome.passed, outcome.failed,
-              outcome.allowed);
+  std::printf("spf conformance: %d passed, %d failed, %d allowed\n", outcome.passed, outcome.failed, outcome.allowed);
   EXPECT_EQ(outcome.failed, 0);
   EXPECT_GT(outcome.passed, 150);
 }

@@ -35,7 +35,6 @@ Code code_for(SpfQualifier qualifier) {
   return Code::neutral;
 }
 
-
 // `name` is `domain` or one of its subdomains (case-insensitive).
 bool within(std::string_view name, std::string_view domain) {
   std::string n = normalize_name(name), d = normalize_name(domain);
@@ -142,7 +141,8 @@ class Evaluation {
     if (m.kind == K::ip4 || m.kind == K::ip6) return m_ip.in_network(m.network, m_ip.is_v4() ? m.cidr4 : m.cidr6);
 
     TRY(count_term());
-    std::string target = m.domain_spec.empty() ? std::string(domain) : TRY(expand_domain_spec(m.domain_spec, context(domain)));
+    std::string target =
+        m.domain_spec.empty() ? std::string(domain) : TRY(expand_domain_spec(m.domain_spec, context(domain)));
     switch (m.kind) {
       case K::include: return include(target);
       case K::a: {
@@ -213,8 +213,8 @@ class Evaluation {
     auto ips = m_ip.is_v4() ? m_resolver.a(name) : m_resolver.aaaa(name);
     if (ips) return std::move(*ips);
     if (ips.error().kind == ErrorKind::not_found) return std::vector<IpAddress>{};
-    return fail(ErrorKind::temporary, std::string("DNS error looking up ") + (m_ip.is_v4() ? "A" : "AAAA") + " of " +
-                                          printable(name));
+    return fail(ErrorKind::temporary,
+                std::string("DNS error looking up ") + (m_ip.is_v4() ? "A" : "AAAA") + " of " + printable(name));
   }
 
   bool any_in_network(const std::vector<IpAddress>& ips, const SpfMechanism& m) const {

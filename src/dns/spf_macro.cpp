@@ -31,14 +31,9 @@ struct Token {
   std::string_view delimiters;  // empty = "."
 };
 
-bool is_delimiter(char c) {
-  return c == '.' || c == '-' || c == '+' || c == ',' || c == '/' || c == '_' || c == '=';
-}
+bool is_delimiter(char c) { return c == '.' || c == '-' || c == '+' || c == ',' || c == '/' || c == '_' || c == '='; }
 
-std::string_view letters_for(MacroUse use) {
-  return use == MacroUse::domain_spec ? "slodipvh" : "slodipvhcrt";
-}
-
+std::string_view letters_for(MacroUse use) { return use == MacroUse::domain_spec ? "slodipvh" : "slodipvhcrt"; }
 
 std::string quote(std::string_view text) {
   std::string out(text.substr(0, 40));

@@ -27,7 +27,6 @@ bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
 
-
 // The term for an error message: printable, bounded.
 std::string quote(std::string_view text) {
   std::string out(text.substr(0, 60));
@@ -130,15 +129,24 @@ Result<SpfMechanism> parse_mechanism(std::string_view term) {
   std::string_view rest = body.substr(n);
 
   using K = SpfMechanismKind;
-  if (name == "all") m.kind = K::all;
-  else if (name == "include") m.kind = K::include;
-  else if (name == "a") m.kind = K::a;
-  else if (name == "mx") m.kind = K::mx;
-  else if (name == "ptr") m.kind = K::ptr;
-  else if (name == "ip4") m.kind = K::ip4;
-  else if (name == "ip6") m.kind = K::ip6;
-  else if (name == "exists") m.kind = K::exists;
-  else return bad_term("unknown mechanism", term);
+  if (name == "all")
+    m.kind = K::all;
+  else if (name == "include")
+    m.kind = K::include;
+  else if (name == "a")
+    m.kind = K::a;
+  else if (name == "mx")
+    m.kind = K::mx;
+  else if (name == "ptr")
+    m.kind = K::ptr;
+  else if (name == "ip4")
+    m.kind = K::ip4;
+  else if (name == "ip6")
+    m.kind = K::ip6;
+  else if (name == "exists")
+    m.kind = K::exists;
+  else
+    return bad_term("unknown mechanism", term);
 
   switch (m.kind) {
     case K::all:

@@ -18,7 +18,8 @@ std::string spf_client_key(std::string_view ip) {
 
 SpfRunner::SpfRunner(Resolver& resolver, SpfRunnerOptions options)
     : m_options(options),
-      m_runner(resolver, LookupRunnerOptions{options.threads, options.per_client, options.max_waiting, options.timeout}) {}
+      m_runner(resolver,
+               LookupRunnerOptions{options.threads, options.per_client, options.max_waiting, options.timeout}) {}
 
 bool SpfRunner::submit(SpfJob job, Done done) {
   auto key = spf_client_key(job.client_ip);

@@ -33,8 +33,7 @@ class GateResolver final : public Resolver {
 
   Result<std::vector<std::string>> txt(std::string_view) override {
     int now = ++m_in_flight;
-    for (int seen = m_max; now > seen && !m_max.compare_exchange_weak(seen, now);) {
-    }
+    for (int seen = m_max; now > seen && !m_max.compare_exchange_weak(seen, now);) {}
     std::unique_lock lock(m_mutex);
     m_cv.wait_for(lock, m_delay, [&] { return m_open; });
     --m_in_flight;
@@ -216,8 +215,10 @@ TEST(LookupRunner, ASlowKeyHoldsOneThreadAndDelaysOnlyItsOwnJobs) {
   {
     LookupRunner runner(dns, o);
     auto slow = [&](Resolver* r) {
-      if (!r) ++never_ran;
-      else if (r->txt("slow.example")) ++slow_done;
+      if (!r)
+        ++never_ran;
+      else if (r->txt("slow.example"))
+        ++slow_done;
     };
     ASSERT_TRUE(runner.submit("slow.example", slow));
     ASSERT_TRUE(runner.submit("slow.example", slow));

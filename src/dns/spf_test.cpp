@@ -27,7 +27,8 @@ IpAddress ip(const char* text) {
 TEST(IpAddress, ParsesStrictly) {
   EXPECT_TRUE(ip("192.0.2.1").is_v4());
   EXPECT_FALSE(ip("2001:db8::1").is_v4());
-  for (const char* bad : {"01.2.3.4", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4 ", "", ":", "::1/64", "a::g", "1.2.3.04"})
+  for (const char* bad :
+       {"01.2.3.4", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4 ", "", ":", "::1/64", "a::g", "1.2.3.04"})
     EXPECT_FALSE(IpAddress::parse(bad).has_value()) << bad;
 }
 
@@ -60,7 +61,7 @@ TEST(StaticResolver, DistinguishesNoNameNoDataAndTimeouts) {
 
   EXPECT_EQ(zone.a("host.example.com")->size(), 1u);
   EXPECT_EQ(zone.a("ALIAS.example.com")->front(), ip("192.0.2.1"));
-  EXPECT_TRUE(zone.txt("host.example.com")->empty());                          // no data
+  EXPECT_TRUE(zone.txt("host.example.com")->empty());                             // no data
   EXPECT_EQ(zone.txt("nowhere.example.com").error().kind, ErrorKind::not_found);  // no name
   EXPECT_EQ(zone.a("loop1.example.com").error().kind, ErrorKind::temporary);
   EXPECT_EQ(zone.txt("slow.example.com").error().kind, ErrorKind::temporary);
@@ -154,27 +155,72 @@ TEST(SpfRecord, AcceptsUnusualButValidDomainSpecs) {
 
 TEST(SpfRecord, RejectsSyntaxErrors) {
   for (const char* bad : {
-           "v=spf1 moo",                                  // unknown mechanism
-           "v=spf1 ip4:1.2.3.4 -all moo",                 // anywhere in the record
-           "v=spf1 -all.", "v=spf1 -all:foo", "v=spf1 all/8", "v=spf1 *all",
-           "v=spf1 a/33", "v=spf1 a//129", "v=spf1 a/24/64", "v=spf1 a/032", "v=spf1 mx/",
-           "v=spf1 a:", "v=spf1 a:foo-bar", "v=spf1 a:abc.123", "v=spf1 a:111.222.33.44",
-           "v=spf1 a:example.-com", "v=spf1 a:museum", "v=spf1 a:museum.", "v=spf1 a:example.com:8080",
+           "v=spf1 moo",                   // unknown mechanism
+           "v=spf1 ip4:1.2.3.4 -all moo",  // anywhere in the record
+           "v=spf1 -all.",
+           "v=spf1 -all:foo",
+           "v=spf1 all/8",
+           "v=spf1 *all",
+           "v=spf1 a/33",
+           "v=spf1 a//129",
+           "v=spf1 a/24/64",
+           "v=spf1 a/032",
+           "v=spf1 mx/",
+           "v=spf1 a:",
+           "v=spf1 a:foo-bar",
+           "v=spf1 a:abc.123",
+           "v=spf1 a:111.222.33.44",
+           "v=spf1 a:example.-com",
+           "v=spf1 a:museum",
+           "v=spf1 a:museum.",
+           "v=spf1 a:example.com:8080",
            "v=spf1 a:foo.example.com/24/64",
-           "v=spf1 ip4", "v=spf1 ip4:1.2.3", "v=spf1 ip4:1.2.3.4/33", "v=spf1 ip4:1.2.3.4/032",
-           "v=spf1 ip4:1.2.3.4//32", "v=spf1 ip4:1.2.3.4:8080", "v=spf1 ip4:2001:db8::1",
-           "v=spf1 ip6", "v=spf1 ip6::CAFE::BABE", "v=spf1 ip6:::1/129", "v=spf1 ip6:::1//33", "v=spf1 ip6:1.2.3.4",
-           "v=spf1 include", "v=spf1 include:", "v=spf1 include:ip5.example.com/24",
-           "v=spf1 exists", "v=spf1 exists:", "v=spf1 exists:mail.example.com/24",
-           "v=spf1 ptr/0", "v=spf1 ptr:",
-           "v=spf1 redirect=", "v=spf1 redirect=-all", "v=spf1 redirect=a.com redirect=b.com",
-           "v=spf1 redirect:example.com",                // a mechanism, unknown
-           "v=spf1 exp=", "v=spf1 exp=-all", "v=spf1 exp=a.com EXP=b.com",
-           "v=spf1 1up=foo", "v=spf1 =all", "v=spf1 moo.cow/far_out=man:dog/cat", "v=spf1 foo=%abc",
-           "v=spf1 a:%{a}.example.com", "v=spf1 exists:%(ir).sbl.example.com", "v=spf1 exists:foo%.example.com",
-           "v=spf1 exp=%{r}.example.com", "v=spf1 a:%{c}.example.com", "v=spf1 a:%{d0}", "v=spf1 a:%{d",
-           "v=spf1 a:%", "v=spf1 a:ctrl.example.com\rptr", "v=spf1 ip4:192.0.2.5\n",
-           "v=spf1 a:\xEF\xBB\xBFgarbage.example.net", "v=spf1 \x80" "a", "v=spf1 \x96" "all",
+           "v=spf1 ip4",
+           "v=spf1 ip4:1.2.3",
+           "v=spf1 ip4:1.2.3.4/33",
+           "v=spf1 ip4:1.2.3.4/032",
+           "v=spf1 ip4:1.2.3.4//32",
+           "v=spf1 ip4:1.2.3.4:8080",
+           "v=spf1 ip4:2001:db8::1",
+           "v=spf1 ip6",
+           "v=spf1 ip6::CAFE::BABE",
+           "v=spf1 ip6:::1/129",
+           "v=spf1 ip6:::1//33",
+           "v=spf1 ip6:1.2.3.4",
+           "v=spf1 include",
+           "v=spf1 include:",
+           "v=spf1 include:ip5.example.com/24",
+           "v=spf1 exists",
+           "v=spf1 exists:",
+           "v=spf1 exists:mail.example.com/24",
+           "v=spf1 ptr/0",
+           "v=spf1 ptr:",
+           "v=spf1 redirect=",
+           "v=spf1 redirect=-all",
+           "v=spf1 redirect=a.com redirect=b.com",
+           "v=spf1 redirect:example.com",  // a mechanism, unknown
+           "v=spf1 exp=",
+           "v=spf1 exp=-all",
+           "v=spf1 exp=a.com EXP=b.com",
+           "v=spf1 1up=foo",
+           "v=spf1 =all",
+           "v=spf1 moo.cow/far_out=man:dog/cat",
+           "v=spf1 foo=%abc",
+           "v=spf1 a:%{a}.example.com",
+           "v=spf1 exists:%(ir).sbl.example.com",
+           "v=spf1 exists:foo%.example.com",
+           "v=spf1 exp=%{r}.example.com",
+           "v=spf1 a:%{c}.example.com",
+           "v=spf1 a:%{d0}",
+           "v=spf1 a:%{d",
+           "v=spf1 a:%",
+           "v=spf1 a:ctrl.example.com\rptr",
+           "v=spf1 ip4:192.0.2.5\n",
+           "v=spf1 a:\xEF\xBB\xBFgarbage.example.net",
+           "v=spf1 \x80"
+           "a",
+           "v=spf1 \x96"
+           "all",
            "not spf at all",
        }) {
     auto record = parse_spf_record(bad);
@@ -375,13 +421,13 @@ TEST_F(SpfCheck, IncludeResultsMapPerSection52) {
   txt("permerror.example.com", "v=spf1 moo");
   rr("none.example.com", RecordType::a, "192.0.2.1");
   const std::pair<const char*, Code> table[] = {
-      {"pass", Code::pass},           // match: the include's qualifier (+)
-      {"fail", Code::softfail},       // no match: on to ~all
-      {"softfail", Code::softfail},   // no match
-      {"neutral", Code::softfail},    // no match
-      {"temperror", Code::temperror}, // error passes through
-      {"permerror", Code::permerror}, // error passes through
-      {"none", Code::permerror},      // no record behind an include
+      {"pass", Code::pass},            // match: the include's qualifier (+)
+      {"fail", Code::softfail},        // no match: on to ~all
+      {"softfail", Code::softfail},    // no match
+      {"neutral", Code::softfail},     // no match
+      {"temperror", Code::temperror},  // error passes through
+      {"permerror", Code::permerror},  // error passes through
+      {"none", Code::permerror},       // no record behind an include
   };
   for (const auto& [inner, outer] : table) {
     std::string domain = std::string("outer-") + inner + ".example.com";
@@ -564,7 +610,11 @@ TEST_F(SpfCheck, ExplanationRules) {
   // Sender text is made printable.
   txt("local.example.com", "v=spf1 -all exp=local-txt.example.com");
   txt("local-txt.example.com", "%{l}");
-  EXPECT_EQ(check("192.0.2.1", "local.example.com", "a\x01\x7f" "b@local.example.com").explanation, "a??b");
+  EXPECT_EQ(check("192.0.2.1", "local.example.com",
+                  "a\x01\x7f"
+                  "b@local.example.com")
+                .explanation,
+            "a??b");
   options.explain = false;
   EXPECT_EQ(check("192.0.2.1").explanation, "default for example.com");
 }

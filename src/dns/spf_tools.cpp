@@ -140,18 +140,22 @@ class Analyzer {
   void check_all(const SpfMechanism& m, const std::string& domain, std::string_view text) {
     auto pos = position_of(text, m.text);
     if (m.qualifier == SpfQualifier::pass)
-      add(SpfFinding::Level::warning, domain, m.text, pos, "+all lets every server on the Internet send as this domain");
+      add(SpfFinding::Level::warning, domain, m.text, pos,
+          "+all lets every server on the Internet send as this domain");
     else if (m.qualifier == SpfQualifier::neutral)
       add(SpfFinding::Level::warning, domain, m.text, pos,
           "?all says nothing about other senders; -all (reject) or ~all (suspicious) protects the domain");
   }
 
-  void void_lookup(const std::string& domain, const std::string& term, std::string_view text, const std::string& target) {
+  void void_lookup(const std::string& domain, const std::string& term, std::string_view text,
+                   const std::string& target) {
     ++m_out.void_lookups;
-    add(SpfFinding::Level::warning, domain, term, position_of(text, term), target + " does not exist or has no records (a void lookup)");
+    add(SpfFinding::Level::warning, domain, term, position_of(text, term),
+        target + " does not exist or has no records (a void lookup)");
   }
 
-  void check_addresses(const std::string& target, const std::string& term, const std::string& domain, std::string_view text) {
+  void check_addresses(const std::string& target, const std::string& term, const std::string& domain,
+                       std::string_view text) {
     auto nothing = [](const auto& r) { return r ? r->empty() : r.error().kind == ErrorKind::not_found; };
     if (nothing(m_resolver.a(target)) && nothing(m_resolver.aaaa(target))) void_lookup(domain, term, text, target);
   }
@@ -169,8 +173,8 @@ class Analyzer {
   }
 
   // include: or redirect= to `target`: its record's cost.
-  int follow(const std::string& target, const std::string& term, std::vector<SpfTermCost>& nested, std::string_view text,
-             const std::string& domain, bool redirect) {
+  int follow(const std::string& target, const std::string& term, std::vector<SpfTermCost>& nested,
+             std::string_view text, const std::string& domain, bool redirect) {
     if (has_macro(target)) {
       add(SpfFinding::Level::warning, domain, term, position_of(text, term),
           "the target depends on each message (macros): its own lookups are not counted here");
@@ -186,15 +190,18 @@ class Analyzer {
     switch (fetch_record(m_resolver, name, record, is_void)) {
       case Fetch::found: break;
       case Fetch::temporary:
-        add(SpfFinding::Level::warning, domain, term, position_of(text, term), "the record of " + name + " could not be fetched now");
+        add(SpfFinding::Level::warning, domain, term, position_of(text, term),
+            "the record of " + name + " could not be fetched now");
         return 0;
       case Fetch::several:
-        add(SpfFinding::Level::error, domain, term, position_of(text, term), name + " publishes several SPF records (permerror)");
+        add(SpfFinding::Level::error, domain, term, position_of(text, term),
+            name + " publishes several SPF records (permerror)");
         return 0;
       case Fetch::none:
         if (is_void) ++m_out.void_lookups;
         add(SpfFinding::Level::error, domain, term, position_of(text, term),
-            name + " has no SPF record: " + (redirect ? "redirect=" : "include:") + " to it is a permerror (RFC 7208 §5.2, §6.1)");
+            name + " has no SPF record: " + (redirect ? "redirect=" : "include:") +
+                " to it is a permerror (RFC 7208 §5.2, §6.1)");
         return 0;
     }
     return walk(record, name, nested, false);
@@ -246,8 +253,9 @@ SpfAnalysis analyze_spf(std::string_view record, std::string_view domain, Resolv
                                         "answer permerror. Remove includes, or flatten them into ip4:/ip6: terms",
                                         out.lookups, kSpfMaxDnsLookups)});
   if (out.void_lookups > 2)
-    out.findings.push_back({SpfFinding::Level::error, normalize_name(domain), "", std::string::npos,
-                            fmt::format("{} lookups find nothing: at most 2 are allowed (RFC 7208 §4.6.4)", out.void_lookups)});
+    out.findings.push_back(
+        {SpfFinding::Level::error, normalize_name(domain), "", std::string::npos,
+         fmt::format("{} lookups find nothing: at most 2 are allowed (RFC 7208 §4.6.4)", out.void_lookups)});
   std::stable_sort(out.findings.begin(), out.findings.end(), [](auto& a, auto& b) { return a.level < b.level; });
   return out;
 }
@@ -286,7 +294,8 @@ bool flatten_term(Resolver& resolver, const SpfMechanism& m, const std::string& 
       auto mx = resolver.mx(target);
       if (!mx) return mx.error().kind == ErrorKind::not_found;
       for (auto& host : *mx)
-        if (!host.host.empty() && host.host != "." && !add_ips(normalize_name(host.host), m.cidr4, m.cidr6)) return false;
+        if (!host.host.empty() && host.host != "." && !add_ips(normalize_name(host.host), m.cidr4, m.cidr6))
+          return false;
       return true;
     }
     case SpfMechanismKind::include: {
@@ -327,7 +336,8 @@ Result<SpfMerge> merge_spf(const std::vector<std::string>& records, std::string_
                                [&](auto& k) { return without_qualifier(k) == without_qualifier(m); });
       if (same != mechanisms.end()) {
         if (mechanism_key(*same) != mechanism_key(m))
-          merge.notes.push_back(fmt::format("{} appears with two qualifiers; {} is kept", without_qualifier(m), same->text));
+          merge.notes.push_back(
+              fmt::format("{} appears with two qualifiers; {} is kept", without_qualifier(m), same->text));
         else
           merge.notes.push_back(fmt::format("{} appeared more than once; kept once", same->text));
         continue;
@@ -340,12 +350,15 @@ Result<SpfMerge> merge_spf(const std::vector<std::string>& records, std::string_
       include.domain_spec = *parsed->redirect;
       include.text = "include:" + *parsed->redirect;
       merge.notes.push_back(fmt::format("redirect={} became {}", *parsed->redirect, include.text));
-      if (std::none_of(mechanisms.begin(), mechanisms.end(), [&](auto& k) { return mechanism_key(k) == mechanism_key(include); }))
+      if (std::none_of(mechanisms.begin(), mechanisms.end(),
+                       [&](auto& k) { return mechanism_key(k) == mechanism_key(include); }))
         mechanisms.push_back(include);
     }
     if (parsed->explanation) {
-      if (!exp) exp = parsed->explanation;
-      else if (*exp != *parsed->explanation) merge.notes.push_back("exp=" + *parsed->explanation + " was dropped: one exp= is kept");
+      if (!exp)
+        exp = parsed->explanation;
+      else if (*exp != *parsed->explanation)
+        merge.notes.push_back("exp=" + *parsed->explanation + " was dropped: one exp= is kept");
     }
     for (auto& u : parsed->unknown)
       if (std::none_of(unknown.begin(), unknown.end(), [&](auto& k) { return k.name == u.name; })) unknown.push_back(u);
@@ -364,7 +377,8 @@ Result<SpfMerge> merge_spf(const std::vector<std::string>& records, std::string_
   std::vector<std::string> terms;
   for (auto& m : mechanisms) terms.push_back(m.text);
   merge.record = compose(terms);
-  if (all) merge.notes.push_back(fmt::format("the strictest all of the inputs is kept: {}all", static_cast<char>(*all)));
+  if (all)
+    merge.notes.push_back(fmt::format("the strictest all of the inputs is kept: {}all", static_cast<char>(*all)));
 
   if (!resolver) {
     auto parsed = parse_spf_record(merge.record);
@@ -387,9 +401,10 @@ Result<SpfMerge> merge_spf(const std::vector<std::string>& records, std::string_
     }
   }
   merge.flattened = compose(flat);
-  merge.notes.push_back(fmt::format("{} lookups is over the limit of {}: the flattened record lists the addresses "
-                                    "themselves; make it again whenever a provider changes its servers",
-                                    merge.lookups, kSpfMaxDnsLookups));
+  merge.notes.push_back(
+      fmt::format("{} lookups is over the limit of {}: the flattened record lists the addresses "
+                  "themselves; make it again whenever a provider changes its servers",
+                  merge.lookups, kSpfMaxDnsLookups));
   return merge;
 }
 

@@ -24,33 +24,33 @@ namespace estafeta::dns {
 struct SpfFinding {
   enum class Level { error, warning };
   Level level = Level::error;
-  std::string domain;    // whose record it is about ("" for the record given)
-  std::string term;      // the term, when it is about one
+  std::string domain;                        // whose record it is about ("" for the record given)
+  std::string term;                          // the term, when it is about one
   std::size_t position = std::string::npos;  // the term's offset in that record, when known
   std::string message;
 };
 
 // One DNS-querying term and what it costs, nested terms included.
 struct SpfTermCost {
-  std::string term;    // as written ("include:_spf.example.net", "redirect=x")
-  int lookups = 1;     // this term and everything it pulls in
+  std::string term;  // as written ("include:_spf.example.net", "redirect=x")
+  int lookups = 1;   // this term and everything it pulls in
   std::vector<SpfTermCost> nested;
 };
 
 struct SpfAnalysis {
-  int lookups = 0;       // DNS-querying terms, through includes and redirects
-  int void_lookups = 0;  // lookups that found nothing
-  std::vector<SpfTermCost> terms;     // the record's own DNS-querying terms
-  std::vector<SpfFinding> findings;   // errors first, then warnings
-  bool ok() const;                    // no error
+  int lookups = 0;                   // DNS-querying terms, through includes and redirects
+  int void_lookups = 0;              // lookups that found nothing
+  std::vector<SpfTermCost> terms;    // the record's own DNS-querying terms
+  std::vector<SpfFinding> findings;  // errors first, then warnings
+  bool ok() const;                   // no error
 };
 
 // Analyses `record` as published at `domain`.
 SpfAnalysis analyze_spf(std::string_view record, std::string_view domain, Resolver& resolver);
 
 struct SpfMerge {
-  std::string record;            // the merged policy
-  int lookups = 0;               // its DNS-querying terms (resolved through includes when a resolver was given)
+  std::string record;              // the merged policy
+  int lookups = 0;                 // its DNS-querying terms (resolved through includes when a resolver was given)
   std::vector<std::string> notes;  // what the merge changed (duplicates, redirects, qualifiers)
   // Over 10 lookups: the same policy with includes, a and mx resolved into
   // ip4:/ip6: terms. It must be made again when a provider's addresses change.

@@ -63,10 +63,12 @@ TEST_F(SpfTools, SyntaxErrorsHaveTheirPosition) {
 
 TEST_F(SpfTools, WarningsAndErrorsOfEveryKind) {
   EXPECT_TRUE(has_finding(analyze_spf("v=spf1 +all", "example.com", zone), SpfFinding::Level::warning, "every server"));
-  EXPECT_TRUE(has_finding(analyze_spf("v=spf1 mx ?all", "example.com", zone), SpfFinding::Level::warning, "nothing about"));
+  EXPECT_TRUE(
+      has_finding(analyze_spf("v=spf1 mx ?all", "example.com", zone), SpfFinding::Level::warning, "nothing about"));
   EXPECT_TRUE(has_finding(analyze_spf("v=spf1 mx", "example.com", zone), SpfFinding::Level::warning, "no all"));
   EXPECT_TRUE(has_finding(analyze_spf("v=spf1 ptr -all", "example.com", zone), SpfFinding::Level::warning, "ptr"));
-  EXPECT_TRUE(has_finding(analyze_spf("v=spf1 mx foo=bar -all", "example.com", zone), SpfFinding::Level::warning, "foo="));
+  EXPECT_TRUE(
+      has_finding(analyze_spf("v=spf1 mx foo=bar -all", "example.com", zone), SpfFinding::Level::warning, "foo="));
   auto loop = analyze_spf("v=spf1 include:loop-1.example -all", "example.com", zone);
   EXPECT_TRUE(has_finding(loop, SpfFinding::Level::error, "loop"));
   EXPECT_TRUE(has_finding(analyze_spf("v=spf1 include:two.example -all", "example.com", zone), SpfFinding::Level::error,

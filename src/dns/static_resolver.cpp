@@ -12,7 +12,6 @@ namespace {
 
 constexpr int kMaxCnameHops = 8;
 
-
 }  // namespace
 
 const char* to_string(RecordType type) {
@@ -91,7 +90,9 @@ void StaticResolver::add_mx(std::string_view name, std::uint16_t preference, std
   node(name).mx.push_back(MxRecord{preference, std::move(host)});
 }
 
-void StaticResolver::add_ptr(const IpAddress& ip, std::string host) { node(ip.reverse_name()).ptr.push_back(std::move(host)); }
+void StaticResolver::add_ptr(const IpAddress& ip, std::string host) {
+  node(ip.reverse_name()).ptr.push_back(std::move(host));
+}
 
 void StaticResolver::add_timeout(std::string_view name, std::optional<RecordType> type) {
   auto& n = node(name);

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-
 namespace estafeta::dns {
 
 namespace {
@@ -51,7 +50,8 @@ Result<std::vector<Tag>> parse_tag_list(std::string_view text) {
       return fail(ErrorKind::invalid, "empty tag-spec");
     }
     auto eq = spec.find('=');
-    if (eq == std::string_view::npos) return fail(ErrorKind::invalid, fmt::format("tag without '=' near \"{:.20}\"", spec));
+    if (eq == std::string_view::npos)
+      return fail(ErrorKind::invalid, fmt::format("tag without '=' near \"{:.20}\"", spec));
     auto name = trim(spec.substr(0, eq));
     auto value = trim(spec.substr(eq + 1));
     if (!valid_name(name)) return fail(ErrorKind::invalid, fmt::format("bad tag name \"{:.20}\"", name));

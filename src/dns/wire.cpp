@@ -24,7 +24,8 @@ class Reader {
   }
   bool u16(std::uint16_t& v) {
     if (m_pos + 2 > m_p.size()) return false;
-    v = static_cast<std::uint16_t>(static_cast<std::uint8_t>(m_p[m_pos]) << 8 | static_cast<std::uint8_t>(m_p[m_pos + 1]));
+    v = static_cast<std::uint16_t>(static_cast<std::uint8_t>(m_p[m_pos]) << 8 |
+                                   static_cast<std::uint8_t>(m_p[m_pos + 1]));
     m_pos += 2;
     return true;
   }

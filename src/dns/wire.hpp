@@ -20,7 +20,12 @@
 namespace estafeta::dns::wire {
 
 enum class Rcode : std::uint16_t {
-  noerror = 0, formerr = 1, servfail = 2, nxdomain = 3, notimp = 4, refused = 5,
+  noerror = 0,
+  formerr = 1,
+  servfail = 2,
+  nxdomain = 3,
+  notimp = 4,
+  refused = 5,
   badvers = 16,  // extended: needs an OPT (RFC 6891 §6.1.3)
 };
 
@@ -37,7 +42,7 @@ struct Query {
   std::uint8_t opcode = 0;
   bool recursion_desired = false;
   bool checking_disabled = false;
-  std::string name;        // as asked, case kept, without the final dot ("" for the root)
+  std::string name;  // as asked, case kept, without the final dot ("" for the root)
   std::uint16_t type = 0;
   std::uint16_t klass = 0;
   // EDNS(0): present when the query had an OPT record.
@@ -51,7 +56,7 @@ struct Query {
 // at all (a header to echo) or must be dropped.
 struct QueryError {
   Rcode rcode = Rcode::formerr;
-  bool answerable = false;    // the header could be read: answer with rcode
+  bool answerable = false;  // the header could be read: answer with rcode
   std::uint16_t id = 0;
   std::uint8_t opcode = 0;
   bool recursion_desired = false;

@@ -27,19 +27,27 @@
 namespace estafeta::dns {
 
 enum class RrType : std::uint16_t {
-  a = 1, ns = 2, cname = 5, soa = 6, mx = 15, txt = 16, aaaa = 28, srv = 33, caa = 257,
+  a = 1,
+  ns = 2,
+  cname = 5,
+  soa = 6,
+  mx = 15,
+  txt = 16,
+  aaaa = 28,
+  srv = 33,
+  caa = 257,
 };
 
-const char* to_string(RrType type);                      // "A", "MX", …
+const char* to_string(RrType type);                       // "A", "MX", …
 std::optional<RrType> parse_rr_type(std::string_view s);  // case-insensitive
 
 inline constexpr std::uint32_t kDefaultTtl = 3600;
-inline constexpr std::uint32_t kMaxTtl = 0x7fffffff;     // RFC 2181 §8
-inline constexpr std::size_t kMaxTxtLength = 4000;       // all strings of one TXT record together
+inline constexpr std::uint32_t kMaxTtl = 0x7fffffff;  // RFC 2181 §8
+inline constexpr std::size_t kMaxTxtLength = 4000;    // all strings of one TXT record together
 
 struct SoaData {
-  std::string mname;    // the primary name server
-  std::string rname;    // the contact mailbox as a name ("hostmaster.example.com")
+  std::string mname;  // the primary name server
+  std::string rname;  // the contact mailbox as a name ("hostmaster.example.com")
   std::uint32_t serial = 1;
   std::uint32_t refresh = 7200;
   std::uint32_t retry = 3600;
@@ -61,7 +69,7 @@ struct SrvData {
 };
 struct CaaData {
   std::uint8_t flags = 0;
-  std::string tag;    // "issue", "issuewild", "iodef", …
+  std::string tag;  // "issue", "issuewild", "iodef", …
   std::string value;
   bool operator==(const CaaData&) const = default;
 };

@@ -71,7 +71,8 @@ Result<T> number(const Token& t, const char* what) {
   T n{};
   auto [end, ec] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), n);
   if (t.quoted || t.text.empty() || ec != std::errc{} || end != t.text.data() + t.text.size())
-    return fail(ErrorKind::invalid, fmt::format("{} must be a number from 0 to {}", what, std::numeric_limits<T>::max()));
+    return fail(ErrorKind::invalid,
+                fmt::format("{} must be a number from 0 to {}", what, std::numeric_limits<T>::max()));
   return n;
 }
 
@@ -239,8 +240,7 @@ Result<RecordData> parse_record_data(RrType type, std::string_view text) {
       soa.minimum = TRY(number<std::uint32_t>(tokens[6], "minimum"));
       return RecordData(std::move(soa));
     }
-    case RrType::txt:
-      break;
+    case RrType::txt: break;
   }
   return fail(ErrorKind::invalid, "unsupported record type");
 }

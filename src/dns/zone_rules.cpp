@@ -14,9 +14,7 @@ std::string describe(const ZoneRecord& r) {
   return fmt::format("{} {} {}", r.name.empty() ? "." : r.name, to_string(r.type), value);
 }
 
-bool is_spf(const ZoneRecord& r) {
-  return r.type == RrType::txt && is_spf_record(std::get<TxtData>(r.data).joined());
-}
+bool is_spf(const ZoneRecord& r) { return r.type == RrType::txt && is_spf_record(std::get<TxtData>(r.data).joined()); }
 
 // The host name a record points to where an alias is not allowed
 // (RFC 2181 §10.3: MX and NS; RFC 2782: SRV), if it has one.
@@ -77,9 +75,10 @@ Status check_zone_change(std::string_view apex, const std::vector<ZoneRecord>& r
   if (is_spf(change))
     for (auto* r : others)
       if (r->name == change.name && is_spf(*r))
-        return refuse(fmt::format("{} has an SPF record already ({}); a name can have only one (RFC 7208 §3.2): "
-                                  "merge the two policies into one record (estafeta dns spf-merge) and edit that record",
-                                  change.name.empty() ? "." : change.name, describe(*r)));
+        return refuse(
+            fmt::format("{} has an SPF record already ({}); a name can have only one (RFC 7208 §3.2): "
+                        "merge the two policies into one record (estafeta dns spf-merge) and edit that record",
+                        change.name.empty() ? "." : change.name, describe(*r)));
   return {};
 }
 

@@ -28,7 +28,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-
 // Before login: literals of up to 8 KiB (more than any user name, password
 // or SASL response needs) and commands of up to one line's length. A bigger
 // synchronizing literal gets NO [TOOBIG] without a continuation; a bigger
@@ -86,8 +85,10 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
     }
     if (in.bytes.empty()) {
       // EOF, error or timeout (RFC 9051 §5.4 autologout).
-      if (in.timed_out() && c.past_deadline()) co_await c.write("* BYE no login in time\r\n");
-      else if (in.timed_out()) co_await c.write("* BYE autologout: idle for too long\r\n");
+      if (in.timed_out() && c.past_deadline())
+        co_await c.write("* BYE no login in time\r\n");
+      else if (in.timed_out())
+        co_await c.write("* BYE autologout: idle for too long\r\n");
       co_return;
     }
     std::string_view pending = in.bytes;
@@ -124,8 +125,10 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
         mode = Mode::command;
       } else {
         auto parsed = parse_command(text);
-        if (!parsed) reply = session.bad_syntax(parsed.error());
-        else reply = co_await net::offload(*env.workers, [&] { return session.execute(std::move(*parsed)); });
+        if (!parsed)
+          reply = session.bad_syntax(parsed.error());
+        else
+          reply = co_await net::offload(*env.workers, [&] { return session.execute(std::move(*parsed)); });
       }
       co_await pause(reply.delay);
       if (!co_await c.write(reply.out)) co_return;

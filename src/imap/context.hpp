@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "auth/sasl.hpp"
+#include "imap/deps.hpp"
 #include "imap/proto/command.hpp"
 #include "imap/selected.hpp"
-#include "imap/deps.hpp"
 
 namespace estafeta::imap {
 
@@ -47,8 +47,8 @@ struct Reply {
 struct Enabled {
   bool condstore = false;  // also implied by SELECT (CONDSTORE), FETCH MODSEQ, … (RFC 7162 §3.1)
   bool qresync = false;
-  bool utf8 = false;       // UTF8=ACCEPT (RFC 6855)
-  bool rev2 = false;       // IMAP4rev2 (RFC 9051)
+  bool utf8 = false;  // UTF8=ACCEPT (RFC 6855)
+  bool rev2 = false;  // IMAP4rev2 (RFC 9051)
 };
 
 // A SASL exchange in progress (AUTHENTICATE without a complete initial response).
@@ -64,7 +64,7 @@ struct Context {
   SessionOptions options;
 
   State state = State::not_authenticated;
-  std::optional<store::LoginCandidate> who;     // after authentication
+  std::optional<store::LoginCandidate> who;  // after authentication
   std::unique_ptr<SelectedMailbox> selected;
   Enabled enabled;
   std::optional<std::vector<std::uint32_t>> saved_uids;  // SEARCHRES "$" (RFC 5182), as UIDs

@@ -9,8 +9,8 @@
 #include "core/config.hpp"
 #include "core/event_bus.hpp"
 #include "delivery/deliverer.hpp"
-#include "store/blob_store.hpp"
 #include "store/accounts.hpp"
+#include "store/blob_store.hpp"
 #include "store/mail.hpp"
 
 namespace estafeta::imap {
@@ -18,8 +18,8 @@ namespace estafeta::imap {
 struct Deps {
   std::string hostname;            // the greeting
   const LimitsConfig& limits;      // APPENDLIMIT, folders per address, login deadline
-  store::Mail& mail;          // folders, messages, changes, search
-  store::Accounts& accounts;  // the address's quota (QUOTA, APPEND and COPY limits)
+  store::Mail& mail;               // folders, messages, changes, search
+  store::Accounts& accounts;       // the address's quota (QUOTA, APPEND and COPY limits)
   store::BlobStore& blobs;         // message bytes (FETCH, SEARCH of headers)
   EventBus& bus;                   // changes to other sessions; revocations to this one
   const Clock& clock;              // APPEND's internal date

@@ -1,5 +1,5 @@
-#include "core/ascii.hpp"
 #include "imap/search_eval.hpp"
+#include "core/ascii.hpp"
 
 #include <algorithm>
 #include <map>
@@ -11,7 +11,6 @@ namespace estafeta::imap {
 namespace {
 
 using K = SearchKey::Kind;
-
 
 // `needle` already lower-cased (once per key, not once per message).
 bool contains(std::string_view hay, std::string_view needle) {
@@ -25,14 +24,18 @@ int date_zone_offset(std::string_view date) {
   std::string text;
   int depth = 0;
   for (char c : date) {
-    if (c == '(') ++depth;
-    else if (c == ')' && depth > 0) --depth;
-    else if (depth == 0) text += c;
+    if (c == '(')
+      ++depth;
+    else if (c == ')' && depth > 0)
+      --depth;
+    else if (depth == 0)
+      text += c;
   }
   auto end = text.find_last_not_of(" \t\r\n");
   if (end == std::string::npos) return 0;
   auto start = text.find_last_of(" \t\r\n", end);
-  auto zone = std::string_view(text).substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+  auto zone = std::string_view(text).substr(start == std::string::npos ? 0 : start + 1,
+                                            end - (start == std::string::npos ? 0 : start + 1) + 1);
   if (zone.size() == 5 && (zone[0] == '+' || zone[0] == '-') &&
       std::all_of(zone.begin() + 1, zone.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     int hours = (zone[1] - '0') * 10 + (zone[2] - '0');
@@ -42,9 +45,9 @@ int date_zone_offset(std::string_view date) {
     return zone[0] == '-' ? -offset : offset;
   }
   // RFC 5322 §4.3 obs-zone.
-  static constexpr std::pair<std::string_view, int> kObsolete[] = {
-      {"ut", 0}, {"gmt", 0}, {"est", -5}, {"edt", -4}, {"cst", -6}, {"cdt", -5},
-      {"mst", -7}, {"mdt", -6}, {"pst", -8}, {"pdt", -7}};
+  static constexpr std::pair<std::string_view, int> kObsolete[] = {{"ut", 0},   {"gmt", 0},  {"est", -5}, {"edt", -4},
+                                                                   {"cst", -6}, {"cdt", -5}, {"mst", -7}, {"mdt", -6},
+                                                                   {"pst", -8}, {"pdt", -7}};
   auto lower = ascii_lower(zone);
   for (auto& [name, hours] : kObsolete)
     if (lower == name) return hours * 3600;
@@ -109,10 +112,11 @@ class Evaluator {
       // \Recent is IMAP4rev1's: an IMAP4rev2 session claims nothing.
       case K::recent: return m_ctx.selected->is_recent(m.uid);
       case K::new_: return m_ctx.selected->is_recent(m.uid) && (m.flags & store::flag_seen) == 0;  // RECENT UNSEEN
-      case K::old: return !m_ctx.selected->is_recent(m.uid);                                          // NOT RECENT
+      case K::old: return !m_ctx.selected->is_recent(m.uid);                                       // NOT RECENT
       case K::keyword:
       case K::unkeyword: {
-        bool has = std::any_of(m.keywords.begin(), m.keywords.end(), [&](auto& kw) { return ascii_lower(kw) == ascii_lower(k.text); });
+        bool has = std::any_of(m.keywords.begin(), m.keywords.end(),
+                               [&](auto& kw) { return ascii_lower(kw) == ascii_lower(k.text); });
         return k.kind == K::keyword ? has : !has;
       }
       case K::subject: return contains(f.info().subject, lowered(k.text));

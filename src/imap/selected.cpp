@@ -10,7 +10,7 @@
 namespace estafeta::imap {
 
 Result<std::unique_ptr<SelectedMailbox>> SelectedMailbox::open(store::Mail& store, const store::Mailbox& box,
-                                                                bool read_only) {
+                                                               bool read_only) {
   std::unique_ptr<SelectedMailbox> s(new SelectedMailbox(box, read_only));
   // Read the modseq first: anything that changes after it is reported later.
   auto fresh = TRY(store.mailbox(box.ref()));
@@ -33,8 +33,11 @@ std::string SelectedMailbox::flags_responses() const {
   std::string keywords;
   for (auto& k : m_keywords) keywords += " " + k;
   std::string out = fmt::format("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft{})\r\n", keywords);
-  if (m_read_only) out += "* OK [PERMANENTFLAGS ()] read-only mailbox\r\n";
-  else out += fmt::format("* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft{} \\*)] flags permitted\r\n", keywords);
+  if (m_read_only)
+    out += "* OK [PERMANENTFLAGS ()] read-only mailbox\r\n";
+  else
+    out += fmt::format(
+        "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft{} \\*)] flags permitted\r\n", keywords);
   return out;
 }
 
@@ -42,8 +45,10 @@ Status SelectedMailbox::claim_recent(store::Mail& store) {
   if (m_read_only) return {};
   auto [first, last] = TRY(store.claim_recent(m_box.ref()));
   if (first == last) return {};
-  if (!m_recent.empty() && m_recent.back().second == first) m_recent.back().second = last;
-  else m_recent.emplace_back(first, last);
+  if (!m_recent.empty() && m_recent.back().second == first)
+    m_recent.back().second = last;
+  else
+    m_recent.emplace_back(first, last);
   return {};
 }
 
@@ -164,8 +169,10 @@ Result<std::string> SelectedMailbox::poll(store::Mail& store, const PollOptions&
   for (auto uid : gone)
     if (seq_of(uid)) gone_here.push_back(uid);
   if (!gone_here.empty()) {
-    if (o.allow_expunge) out += forget(gone_here, o.vanished);
-    else withheld = true;
+    if (o.allow_expunge)
+      out += forget(gone_here, o.vanished);
+    else
+      withheld = true;
   }
   auto changed = TRY(store.changed_since(m_box.ref(), m_known_modseq));
   std::uint32_t before = exists();
@@ -197,8 +204,10 @@ Result<std::string> SelectedMailbox::poll(store::Mail& store, const PollOptions&
       std::uint32_t recent_before = recent_count();
       // Best effort: a failed claim leaves the new mail unclaimed (another
       // session may claim it), never the EXISTS above unsaid.
-      if (!m_read_only) (void)claim_recent(store);
-      else m_box.recent_uid = box.recent_uid;
+      if (!m_read_only)
+        (void)claim_recent(store);
+      else
+        m_box.recent_uid = box.recent_uid;
       if (recent_count() != recent_before || !m_read_only) out += fmt::format("* {} RECENT\r\n", recent_count());
     }
   }

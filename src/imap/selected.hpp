@@ -9,11 +9,11 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <map>
+#include <memory>
 #include <optional>
-#include <unordered_set>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -110,11 +110,11 @@ class SelectedMailbox {
   store::Mailbox m_box;
   bool m_read_only;
   bool m_lost = false;
-  std::vector<std::uint32_t> m_uids;   // ascending; index = seq - 1
-  std::uint64_t m_known_modseq = 0;    // every change up to here has been reported
+  std::vector<std::uint32_t> m_uids;                  // ascending; index = seq - 1
+  std::uint64_t m_known_modseq = 0;                   // every change up to here has been reported
   std::map<std::uint32_t, std::uint64_t> m_reported;  // own changes past m_known_modseq, already told
-  std::vector<std::string> m_keywords;  // announced, in the order first seen
-  std::unordered_set<std::string> m_known;  // the same, lower-cased: keywords compare without case
+  std::vector<std::string> m_keywords;                // announced, in the order first seen
+  std::unordered_set<std::string> m_known;            // the same, lower-cased: keywords compare without case
   // The UID ranges (first, last] claimed here, ascending; consecutive
   // claims merge, so a session usually holds one range however large.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> m_recent;

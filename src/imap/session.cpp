@@ -30,8 +30,7 @@ Reply Session::execute(Command command) {
   // one: its sequence numbers and UIDs name nothing any more. Checked
   // before the command, so nothing runs on a stale selection, and after
   // (the command's own poll may find it gone).
-  if (m_ctx.selected && !m_ctx.selected->check(m_ctx.deps.mail) && m_ctx.selected->lost())
-    return selection_lost({});
+  if (m_ctx.selected && !m_ctx.selected->check(m_ctx.deps.mail) && m_ctx.selected->lost()) return selection_lost({});
   auto reply = std::visit([&](auto& args) { return handle(m_ctx, command.tag, args); }, command.args);
   // (A reply in parts checks in resume(), after its last part.)
   if (!reply.more && m_ctx.selected && m_ctx.selected->lost()) return selection_lost(std::move(reply));
@@ -76,12 +75,10 @@ bool Session::concerns(const Event& e) const {
   switch (e.kind) {
     case EventKind::message_appended:
     case EventKind::flags_changed:
-    case EventKind::message_expunged:
-      return e.mailbox_id == m_ctx.selected->id();
+    case EventKind::message_expunged: return e.mailbox_id == m_ctx.selected->id();
     case EventKind::mailbox_renamed:  // a parent of the selected folder, perhaps: poll() finds out
       return m_ctx.who && e.address_id == m_ctx.who->address.id;
-    default:
-      return false;
+    default: return false;
   }
 }
 

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 
-#include "core/testing.hpp"
 #include <fmt/format.h>
+#include "core/testing.hpp"
 
 #include "mime/parsed_message.hpp"
 #include "server/services.hpp"
@@ -189,7 +189,8 @@ TEST_F(SessionTest, CreateRenameDeleteAndSpecialFolders) {
   auto s = logged_in();
   EXPECT_EQ(run(*s, "a CREATE Projects/2026"), "a OK CREATE completed\r\n");
   auto list = run(*s, "b LIST \"\" Projects%");
-  EXPECT_NE(list.find("* LIST (\\HasChildren) \"/\" Projects\r\n"), std::string::npos) << "parents are created: " << list;
+  EXPECT_NE(list.find("* LIST (\\HasChildren) \"/\" Projects\r\n"), std::string::npos)
+      << "parents are created: " << list;
   EXPECT_EQ(run(*s, "c RENAME Projects/2026 Archive/2026"), "c OK RENAME completed\r\n");
   EXPECT_TRUE(run(*s, "d CREATE Sent").starts_with("d NO [ALREADYEXISTS]"));
   EXPECT_EQ(run(*s, "e CREATE Spam (USE (\\Junk))"), "e OK CREATE completed\r\n");
@@ -217,7 +218,9 @@ TEST_F(SessionTest, InternationalNames) {
 
 TEST_F(SessionTest, AppendFetchStoreSearchExpunge) {
   auto s = logged_in();
-  auto app = run(*s, "a APPEND INBOX (\\Flagged) {65}\r\nFrom: x@y.example\r\nSubject: appended\r\nX-Tag: blue\r\n\r\nfirst body\r\n\r\n");
+  auto app = run(*s,
+                 "a APPEND INBOX (\\Flagged) {65}\r\nFrom: x@y.example\r\nSubject: appended\r\nX-Tag: "
+                 "blue\r\n\r\nfirst body\r\n\r\n");
   EXPECT_TRUE(app.starts_with("a OK [APPENDUID ")) << app;
   deliver("second", "pelican in the body");
   run(*s, "b SELECT INBOX");
@@ -234,7 +237,8 @@ TEST_F(SessionTest, AppendFetchStoreSearchExpunge) {
   EXPECT_EQ(run(*s, "f SEARCH UNSEEN"), "* SEARCH 2\r\nf OK SEARCH completed\r\n");
   EXPECT_EQ(run(*s, "g UID SEARCH BODY pelican"), "* SEARCH 2\r\ng OK SEARCH completed\r\n");
   EXPECT_EQ(run(*s, "h SEARCH HEADER X-Tag blue"), "* SEARCH 1\r\nh OK SEARCH completed\r\n");
-  EXPECT_EQ(run(*s, "i SEARCH RETURN (COUNT MIN) ALL"), "* ESEARCH (TAG \"i\") MIN 1 COUNT 2\r\ni OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "i SEARCH RETURN (COUNT MIN) ALL"),
+            "* ESEARCH (TAG \"i\") MIN 1 COUNT 2\r\ni OK SEARCH completed\r\n");
   EXPECT_EQ(run(*s, "j SEARCH SUBJECT SECOND FROM carla"), "* SEARCH 2\r\nj OK SEARCH completed\r\n");
   // A keyword new to the folder is announced before the FETCH that shows it.
   EXPECT_EQ(run(*s, "k STORE 1 +FLAGS (\\Deleted $Work)"),
@@ -255,8 +259,9 @@ TEST_F(SessionTest, RepeatedAndOverlappingRangesNameEachMessageOnce) {
   run(*s, "a SELECT INBOX");
   std::string set = "1:*";
   for (int i = 0; i < 2400; ++i) set += ",1:*,2,4:3,3:1";  // 9,601 ranges: under the parser's 10,000
-  EXPECT_EQ(run(*s, "b FETCH " + set + " UID"),
-            "* 1 FETCH (UID 1)\r\n* 2 FETCH (UID 2)\r\n* 3 FETCH (UID 3)\r\n* 4 FETCH (UID 4)\r\nb OK FETCH completed\r\n");
+  EXPECT_EQ(
+      run(*s, "b FETCH " + set + " UID"),
+      "* 1 FETCH (UID 1)\r\n* 2 FETCH (UID 2)\r\n* 3 FETCH (UID 3)\r\n* 4 FETCH (UID 4)\r\nb OK FETCH completed\r\n");
   EXPECT_EQ(run(*s, "c UID FETCH 4,2:3,9:3,* UID"),
             "* 2 FETCH (UID 2)\r\n* 3 FETCH (UID 3)\r\n* 4 FETCH (UID 4)\r\nc OK FETCH completed\r\n");
   EXPECT_EQ(run(*s, "d SEARCH 2:3,1:2"), "* SEARCH 1 2 3\r\nd OK SEARCH completed\r\n");
@@ -296,7 +301,8 @@ TEST_F(SessionTest, FetchAnswersRepeatedItemsOnceAndBoundsSections) {
   auto s = logged_in();
   run(*s, "a SELECT INBOX");
   auto f = run(*s, "b FETCH 1 (BODY.PEEK[TEXT] UID BODY.PEEK[TEXT] FLAGS BODY[TEXT] UID FLAGS)");
-  EXPECT_EQ(f, "* 1 FETCH (BODY[TEXT] {12}\r\n0123456789\r\n UID 1 FLAGS (\\Recent \\Seen))\r\nb OK FETCH completed\r\n");
+  EXPECT_EQ(f,
+            "* 1 FETCH (BODY[TEXT] {12}\r\n0123456789\r\n UID 1 FLAGS (\\Recent \\Seen))\r\nb OK FETCH completed\r\n");
   auto p = run(*s, "c FETCH 1 (BODY.PEEK[TEXT]<0.4> BODY.PEEK[HEADER.FIELDS (SUBJECT)] BODY.PEEK[TEXT]<4.4>)");
   EXPECT_NE(p.find("BODY[TEXT]<0> {4}\r\n0123 BODY[TEXT]<4> {4}\r\n4567"), std::string::npos) << p;
   EXPECT_NE(p.find("BODY[HEADER.FIELDS (SUBJECT)] {16}\r\nSubject: dup\r\n\r\n"), std::string::npos) << p;
@@ -335,7 +341,9 @@ TEST_F(SessionTest, CopyMoveAndUidPlus) {
   auto s = logged_in();
   run(*s, "a SELECT INBOX");
   auto copy = run(*s, "b COPY 1:2 Archive");
-  EXPECT_TRUE(copy.find("b OK [COPYUID ") != std::string::npos && copy.find(" 1:2 1:2] COPY completed") != std::string::npos) << copy;
+  EXPECT_TRUE(copy.find("b OK [COPYUID ") != std::string::npos &&
+              copy.find(" 1:2 1:2] COPY completed") != std::string::npos)
+      << copy;
   auto move = run(*s, "c UID MOVE 3 Trash");
   EXPECT_NE(move.find("* OK [COPYUID "), std::string::npos) << move;
   EXPECT_NE(move.find("* 3 EXPUNGE\r\n"), std::string::npos);
@@ -365,9 +373,10 @@ TEST_F(SessionTest, QuotaRootsLimitsAndOverquota) {
   ASSERT_TRUE(m_services->manager->update_address(op, "team@o.example", change));
   EXPECT_NE(run(*s, "d CAPABILITY").find(" QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE"), std::string::npos);
   auto storage = fmt::format("STORAGE {} {}", (used.bytes + 1023) / 1024, (used.bytes + 4096) / 1024);
-  EXPECT_EQ(run(*s, "e GETQUOTAROOT Archive/New"),
-            "* QUOTAROOT Archive/New \"\"\r\n* QUOTA \"\" (" + storage + " MESSAGE 2 3)\r\n"
-            "e OK GETQUOTAROOT completed\r\n") << "the mailbox need not exist (§4.1.2)";
+  EXPECT_EQ(run(*s, "e GETQUOTAROOT Archive/New"), "* QUOTAROOT Archive/New \"\"\r\n* QUOTA \"\" (" + storage +
+                                                       " MESSAGE 2 3)\r\n"
+                                                       "e OK GETQUOTAROOT completed\r\n")
+      << "the mailbox need not exist (§4.1.2)";
   EXPECT_EQ(run(*s, "f GETQUOTA \"\""), "* QUOTA \"\" (" + storage + " MESSAGE 2 3)\r\nf OK GETQUOTA completed\r\n");
   EXPECT_TRUE(run(*s, "g GETQUOTA \"#user/team\"").starts_with("g NO [NONEXISTENT]"));
   auto set = run(*s, "h SETQUOTA \"\" (STORAGE 999999)");
@@ -395,7 +404,8 @@ TEST_F(SessionTest, QuotaRootsLimitsAndOverquota) {
   // STATUS DELETED-STORAGE (§4.1.4): what an EXPUNGE would free.
   run(*s, "q SELECT Trash");
   run(*s, "r STORE 1 +FLAGS.SILENT (\\Deleted)");
-  auto trash = m_services->store->list_messages(m_services->store->find_mailbox(addr.id, "Trash").value().ref()).value();
+  auto trash =
+      m_services->store->list_messages(m_services->store->find_mailbox(addr.id, "Trash").value().ref()).value();
   ASSERT_EQ(trash.size(), 1u);
   EXPECT_EQ(run(*s, "s STATUS Trash (DELETED DELETED-STORAGE)"),
             fmt::format("* STATUS Trash (DELETED 1 DELETED-STORAGE {})\r\ns OK STATUS completed\r\n", trash[0].size));
@@ -478,7 +488,9 @@ TEST_F(SessionTest, ListExtendedAndListStatus) {
   EXPECT_NE(sp.find("\\Sent) \"/\" Sent"), std::string::npos) << sp;
   EXPECT_EQ(sp.find("INBOX"), std::string::npos) << "only special-use mailboxes";
   auto st = run(*s, "f LIST \"\" (INBOX Trash) RETURN (STATUS (MESSAGES UNSEEN))");
-  EXPECT_NE(st.find("* LIST (\\HasNoChildren) \"/\" INBOX\r\n* STATUS INBOX (MESSAGES 1 UNSEEN 1)\r\n"), std::string::npos) << st;
+  EXPECT_NE(st.find("* LIST (\\HasNoChildren) \"/\" INBOX\r\n* STATUS INBOX (MESSAGES 1 UNSEEN 1)\r\n"),
+            std::string::npos)
+      << st;
   EXPECT_NE(st.find("* STATUS Trash (MESSAGES 0 UNSEEN 0)"), std::string::npos);
   auto sub = run(*s, "g LIST (SUBSCRIBED RECURSIVEMATCH) \"\" %");
   EXPECT_NE(sub.find("* LIST (\\HasNoChildren \\Subscribed) \"/\" INBOX"), std::string::npos) << sub;
@@ -502,7 +514,8 @@ TEST_F(SessionTest, CondstoreAndQresync) {
   auto uv_at = sel.find("[UIDVALIDITY ");
   std::uint32_t uidvalidity = static_cast<std::uint32_t>(std::stoul(sel.substr(uv_at + 13)));
   auto st = run(*s, "d STORE 1 +FLAGS (\\Seen)");
-  EXPECT_NE(st.find(fmt::format("* 1 FETCH (FLAGS (\\Recent \\Seen) MODSEQ ({}))", modseq + 1)), std::string::npos) << st;
+  EXPECT_NE(st.find(fmt::format("* 1 FETCH (FLAGS (\\Recent \\Seen) MODSEQ ({}))", modseq + 1)), std::string::npos)
+      << st;
   auto cond = run(*s, fmt::format("e STORE 1:2 (UNCHANGEDSINCE {}) +FLAGS (\\Flagged)", modseq));
   EXPECT_NE(cond.find("e OK [MODIFIED 1] conditional STORE failed"), std::string::npos) << cond;
   run(*s, "f STORE 3 +FLAGS (\\Deleted)");

@@ -11,11 +11,13 @@ Result<store::Access> Manager::grant_access(const Actor& actor, const std::strin
   TRY(may_manage_org(actor, a.org_id));
   auto u = TRY(visible_user(actor, login));
   if (u.org_id != a.org_id)
-    return fail(ErrorKind::invalid, fmt::format("'{}' is not a member of the organisation that owns '{}'", login, a.address));
+    return fail(ErrorKind::invalid,
+                fmt::format("'{}' is not a member of the organisation that owns '{}'", login, a.address));
   // An address that is some account's own login identifier is not shared.
   if (auto owner = m_store.find_user(a.address); owner && owner->id != u.id)
-    return fail(ErrorKind::invalid,
-                fmt::format("'{}' is the login identifier of an account; it cannot be shared with other users", a.address));
+    return fail(
+        ErrorKind::invalid,
+        fmt::format("'{}' is the login identifier of an account; it cannot be shared with other users", a.address));
   auto x = TRY(m_store.grant_access(a.id, u.id, may_change_special_folders));
   audit(actor, a.org_id, "access.grant", a.address,
         fmt::format("user={} may_change_special_folders={}", login, may_change_special_folders));
@@ -67,11 +69,13 @@ Result<CreatedDevicePassword> Manager::create_device_password(const Actor& actor
   if (!self) TRY(may_manage_org(actor, a.org_id));
   TRY(check_label("a device label", label, 100));
   auto x = m_store.find_access(a.id, u.id);
-  if (!x) return fail(ErrorKind::not_found, fmt::format("'{}' has no access to '{}'; grant it first", login, a.address));
+  if (!x)
+    return fail(ErrorKind::not_found, fmt::format("'{}' has no access to '{}'; grant it first", login, a.address));
   CreatedDevicePassword out;
   out.password = auth::DeviceKeyring::generate();
   out.device = TRY(m_store.create_device_password(x->id, label, m_keyring.hash(out.password)));
-  audit(actor, a.org_id, "device_password.create", a.address, fmt::format("user={} label={} id={}", login, label, out.device.id));
+  audit(actor, a.org_id, "device_password.create", a.address,
+        fmt::format("user={} label={} id={}", login, label, out.device.id));
   return out;
 }
 
@@ -94,7 +98,8 @@ Status Manager::revoke_device_password(const Actor& actor, store::Id id) {
   auto x = TRY(m_store.access(d.access_id));
   auto a = TRY(m_store.address(x.address_id));
   bool self = actor.user && actor.user->id == x.user_id;
-  if (!actor.is_operator() && actor.user->org_id != a.org_id) return fail(ErrorKind::not_found, "no such device password");
+  if (!actor.is_operator() && actor.user->org_id != a.org_id)
+    return fail(ErrorKind::not_found, "no such device password");
   if (!self) TRY(may_manage_org(actor, a.org_id));
   TRY(m_store.revoke_device_password(id));
   Event e{EventKind::device_revoked};

@@ -55,22 +55,26 @@ std::optional<std::string> autodiscover_email(std::string_view body) {
   auto name = body.find("EMailAddress>");
   if (name == std::string_view::npos) return std::nullopt;
   auto lt = body.rfind('<', name);
-  if (lt == std::string_view::npos || body.substr(lt + 1, name - lt - 1).find_first_of("/ \t\r\n\"'=") != std::string_view::npos)
+  if (lt == std::string_view::npos ||
+      body.substr(lt + 1, name - lt - 1).find_first_of("/ \t\r\n\"'=") != std::string_view::npos)
     return std::nullopt;
   auto start = name + 13;
   auto end = body.find('<', start);
   if (end == std::string_view::npos) return std::nullopt;
   auto value = body.substr(start, end - start);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t' || value.front() == '\r' || value.front() == '\n'))
+  while (!value.empty() &&
+         (value.front() == ' ' || value.front() == '\t' || value.front() == '\r' || value.front() == '\n'))
     value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t' || value.back() == '\r' || value.back() == '\n'))
+  while (!value.empty() &&
+         (value.back() == ' ' || value.back() == '\t' || value.back() == '\r' || value.back() == '\n'))
     value.remove_suffix(1);
   // An address: one '@', printable ASCII, no markup, at most 320 octets (RFC 5321 §4.5.3.1).
   if (value.empty() || value.size() > 320 || value.find('@') == std::string_view::npos ||
       value.find('@') != value.rfind('@') || value.front() == '@' || value.back() == '@')
     return std::nullopt;
   for (char c : value)
-    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f || c == '&' || c == '>' || c == '"')
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f || c == '&' || c == '>' ||
+        c == '"')
       return std::nullopt;
   return std::string(value);
 }
@@ -112,9 +116,9 @@ std::string new_uuid() {
   randombytes_buf(b, sizeof b);
   b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
-  return fmt::format("{:02X}{:02X}{:02X}{:02X}-{:02X}{:02X}-{:02X}{:02X}-{:02X}{:02X}-{:02X}{:02X}{:02X}{:02X}{:02X}{:02X}",
-                     b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-                     b[15]);
+  return fmt::format(
+      "{:02X}{:02X}{:02X}{:02X}-{:02X}{:02X}-{:02X}{:02X}-{:02X}{:02X}-{:02X}{:02X}{:02X}{:02X}{:02X}{:02X}", b[0],
+      b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
 std::string key_string(const char* key, const std::string& value) {

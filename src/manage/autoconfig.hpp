@@ -12,11 +12,11 @@
 namespace estafeta::manage {
 
 struct MailEndpoints {
-  std::string host;         // the server's public name (config hostname)
-  int imap_port = 993;      // TLS
-  int pop3_port = 995;      // TLS
-  int submission_port = 587;  // STARTTLS
-  int submissions_port = 465; // TLS
+  std::string host;            // the server's public name (config hostname)
+  int imap_port = 993;         // TLS
+  int pop3_port = 995;         // TLS
+  int submission_port = 587;   // STARTTLS
+  int submissions_port = 465;  // TLS
 };
 
 // Thunderbird autoconfig for `domain`: the username is %EMAILADDRESS%.

@@ -9,7 +9,8 @@ TEST(Autoconfig, AutodiscoverRequestsAreReadStrictly) {
   EXPECT_EQ(autodiscover_email("<Autodiscover xmlns=\"x\"><Request><EMailAddress> ana@example.com\r\n</EMailAddress>"
                                "</Request></Autodiscover>"),
             "ana@example.com");
-  EXPECT_EQ(autodiscover_email("<a:Request><a:EMailAddress>b@example.com</a:EMailAddress></a:Request>"), "b@example.com");
+  EXPECT_EQ(autodiscover_email("<a:Request><a:EMailAddress>b@example.com</a:EMailAddress></a:Request>"),
+            "b@example.com");
   EXPECT_FALSE(autodiscover_email(""));
   EXPECT_FALSE(autodiscover_email("<EMailAddress>no-at-sign</EMailAddress>"));
   EXPECT_FALSE(autodiscover_email("<EMailAddress>a@b@c</EMailAddress>"));

@@ -107,7 +107,8 @@ class Checker {
                    fmt::format("the SPF record does not allow this server ({}): {}", ip, dns::to_string(r.code)),
                    fmt::format("add include:{} to it", m_defaults.spf_host));
     }
-    if (m_defaults.addresses.empty() && ascii_lower(records[0]).find("include:" + m_defaults.spf_host) == std::string::npos)
+    if (m_defaults.addresses.empty() &&
+        ascii_lower(records[0]).find("include:" + m_defaults.spf_host) == std::string::npos)
       return add("spf", Level::error, "the SPF record does not include this server's SPF host",
                  fmt::format("add include:{} to it", m_defaults.spf_host));
     for (auto& f : analysis.findings)
@@ -140,7 +141,8 @@ class Checker {
             fix);
         continue;
       }
-      add("dkim", Level::ok, fmt::format("the {} key {} ({}) is published", k.algorithm, k.selector, to_string(k.state)));
+      add("dkim", Level::ok,
+          fmt::format("the {} key {} ({}) is published", k.algorithm, k.selector, to_string(k.state)));
     }
     if (!any)
       add("dkim", Level::error, "the domain has no DKIM key: its mail is not signed",

@@ -17,7 +17,7 @@ namespace estafeta::manage {
 
 struct CheckItem {
   enum class Level { ok, warning, error };
-  std::string name;     // "mx", "spf", "dkim", "dmarc", "srv", "autoconfig", "tls"
+  std::string name;  // "mx", "spf", "dkim", "dmarc", "srv", "autoconfig", "tls"
   Level level = Level::ok;
   std::string message;  // what was found
   std::string fix;      // what to change, when not ok

@@ -73,21 +73,23 @@ Result<std::vector<DkimKeyView>> Manager::rotate_dkim(const Actor& actor, const 
   auto [d, _] = TRY(managed_domain(actor, domain));
   auto keys = TRY(new_dkim_keys(d, store::DkimKeyState::published));
   auto when = m_clock.now();
-  TRY(m_store.edit_zone(zone.id, [&](const store::DnsZone& z, const std::vector<store::DnsRecord>& stored)
-                                     -> Result<store::ZoneEdit> {
-    auto records = TRY(zone_records(stored));
-    store::ZoneEdit edit;
-    for (auto& k : keys) {
-      auto data = TRY(dns::parse_record_data(dns::RrType::txt, k.public_record));
-      dns::ZoneRecord r{0, dkim_record_name(k.selector, z.apex), dns::RrType::txt, dns::kDefaultTtl, std::move(data)};
-      TRY(dns::check_zone_change(z.apex, records, r));
-      records.push_back(r);
-      edit.add.push_back(stored_record(r));
-    }
-    TRY(bump_serial(z, records, when, edit));
-    return edit;
-  }));
-  for (auto& k : keys) audit(actor, org_id, "dns.dkim.publish", d.name, fmt::format("selector={} {}", k.selector, k.algorithm));
+  TRY(m_store.edit_zone(
+      zone.id, [&](const store::DnsZone& z, const std::vector<store::DnsRecord>& stored) -> Result<store::ZoneEdit> {
+        auto records = TRY(zone_records(stored));
+        store::ZoneEdit edit;
+        for (auto& k : keys) {
+          auto data = TRY(dns::parse_record_data(dns::RrType::txt, k.public_record));
+          dns::ZoneRecord r{0, dkim_record_name(k.selector, z.apex), dns::RrType::txt, dns::kDefaultTtl,
+                            std::move(data)};
+          TRY(dns::check_zone_change(z.apex, records, r));
+          records.push_back(r);
+          edit.add.push_back(stored_record(r));
+        }
+        TRY(bump_serial(z, records, when, edit));
+        return edit;
+      }));
+  for (auto& k : keys)
+    audit(actor, org_id, "dns.dkim.publish", d.name, fmt::format("selector={} {}", k.selector, k.algorithm));
   if (now) TRY(advance_domain_dkim(actor, d, org_id, true));
   return dkim_keys(actor, domain);
 }
@@ -107,8 +109,7 @@ Result<int> Manager::advance_domain_dkim(const Actor& actor, const store::Domain
     if (!next) continue;
     for (auto& k : keys) {
       if (k.algorithm != algorithm || &k == next) continue;
-      if (k.state == store::DkimKeyState::active ||
-          (k.state == store::DkimKeyState::published && k.id < next->id)) {
+      if (k.state == store::DkimKeyState::active || (k.state == store::DkimKeyState::published && k.id < next->id)) {
         TRY(m_store.set_dkim_key_state(k.id, store::DkimKeyState::retiring, t));
         k.state = store::DkimKeyState::retiring;
         k.changed = t;
@@ -130,16 +131,16 @@ Result<int> Manager::advance_domain_dkim(const Actor& actor, const store::Domain
   if (withdrawn.empty()) return changed;
   auto zone = m_store.zone_of_domain(domain.id);
   if (!zone) return changed;
-  TRY(m_store.edit_zone(zone->id, [&](const store::DnsZone& z, const std::vector<store::DnsRecord>& stored)
-                                      -> Result<store::ZoneEdit> {
-    store::ZoneEdit edit;
-    for (auto& r : stored)
-      if (r.type == "TXT" && std::find(withdrawn.begin(), withdrawn.end(), r.name) != withdrawn.end())
-        edit.remove.push_back(r.id);
-    if (edit.remove.empty()) return edit;
-    TRY(bump_serial(z, TRY(zone_records(stored)), t, edit));
-    return edit;
-  }));
+  TRY(m_store.edit_zone(
+      zone->id, [&](const store::DnsZone& z, const std::vector<store::DnsRecord>& stored) -> Result<store::ZoneEdit> {
+        store::ZoneEdit edit;
+        for (auto& r : stored)
+          if (r.type == "TXT" && std::find(withdrawn.begin(), withdrawn.end(), r.name) != withdrawn.end())
+            edit.remove.push_back(r.id);
+        if (edit.remove.empty()) return edit;
+        TRY(bump_serial(z, TRY(zone_records(stored)), t, edit));
+        return edit;
+      }));
   return changed;
 }
 

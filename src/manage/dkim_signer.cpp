@@ -10,7 +10,9 @@ Result<dns::dkim::PrivateKey> DkimSigner::key_of(const store::DkimKey& key) {
     if (auto it = m_keys.find(key.id); it != m_keys.end()) return it->second;
   }
   auto pem = m_keyring.open(key.sealed_private, dkim_seal_purpose());
-  if (!pem) return fail(ErrorKind::internal, "a DKIM key does not open", "selector " + key.selector + ": " + pem.error().message);
+  if (!pem)
+    return fail(ErrorKind::internal, "a DKIM key does not open",
+                "selector " + key.selector + ": " + pem.error().message);
   auto parsed = TRY(dns::dkim::PrivateKey::from_pem(*pem));
   std::lock_guard lock(m_mutex);
   if (m_keys.size() >= kMaxCachedKeys) m_keys.clear();

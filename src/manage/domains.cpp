@@ -63,15 +63,17 @@ Result<store::Domain> Manager::verify_domain(const Actor& actor, const std::stri
   if (d.verified) return d;
   auto records = resolver.txt(verification_name(d.name));
   if (!records && records.error().kind != ErrorKind::not_found)
-    return fail(ErrorKind::temporary, fmt::format("the DNS lookup of {} failed; try again later", verification_name(d.name)),
+    return fail(ErrorKind::temporary,
+                fmt::format("the DNS lookup of {} failed; try again later", verification_name(d.name)),
                 records.error().detail);
   auto wanted = verification_value(d.verify_token);
   bool found = false;
   if (records)
     for (auto& r : *records) found = found || r == wanted;
   if (!found)
-    return fail(ErrorKind::invalid, fmt::format("no TXT record \"{}\" at {} yet (DNS changes can take a while to appear)",
-                                                wanted, verification_name(d.name)));
+    return fail(ErrorKind::invalid,
+                fmt::format("no TXT record \"{}\" at {} yet (DNS changes can take a while to appear)", wanted,
+                            verification_name(d.name)));
   TRY(m_store.set_domain_verified(d.id));
   audit(actor, org_id, "domain.verify", d.name);
   d.verified = true;

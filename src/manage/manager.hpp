@@ -44,7 +44,7 @@ struct AccessView {
 
 struct DeviceView {
   store::DevicePassword device;
-  std::string login;    // the user whose access it belongs to
+  std::string login;  // the user whose access it belongs to
   std::string address;
 };
 
@@ -71,7 +71,7 @@ struct CreatedDevicePassword {
 // What a new DNS zone starts with: the server's names and addresses
 // (config: hostname and [zones]).
 struct ZoneDefaults {
-  std::string mail_host = "localhost";  // MX, SRV and autoconfig targets
+  std::string mail_host = "localhost";                // MX, SRV and autoconfig targets
   std::vector<std::string> nameservers{"localhost"};  // NS; the first is the SOA's MNAME
   std::string hostmaster = "hostmaster@localhost";
   std::string spf_host = "spf.localhost";
@@ -105,7 +105,7 @@ inline constexpr store::Time kDkimRetireGrace = 7 * 24 * 3600;   // retiring →
 
 // A DKIM key without its private part, for listing.
 struct DkimKeyView {
-  store::DkimKey key;  // sealed_private cleared
+  store::DkimKey key;       // sealed_private cleared
   std::string record_name;  // SELECTOR._domainkey.DOMAIN
 };
 
@@ -160,8 +160,7 @@ class Manager {
   Result<AddressView> show_address(const Actor& actor, const std::string& address);
   // What the MX does with mail to the domain's addresses whose SPF check
   // fails: Junk (the default) or refuse it.
-  Result<store::Domain> set_domain_spf_fail(const Actor& actor, const std::string& domain,
-                                            store::SpfFailPolicy policy);
+  Result<store::Domain> set_domain_spf_fail(const Actor& actor, const std::string& domain, store::SpfFailPolicy policy);
   // What the MX does with mail to the domain's addresses that fails DMARC
   // where the sender's policy is p=reject: refuse it (the default), or
   // file it in Junk only.

@@ -267,9 +267,9 @@ TEST_F(ManagerTest, DomainSpfPolicyIsForAdminsAndAudited) {
   ASSERT_TRUE(m_mgr->create_user(op, "Acme", "bob", "Bob", store::Role::member, ""));
   EXPECT_EQ(m_mgr->set_domain_spf_fail(as("bob"), "acme.example", store::SpfFailPolicy::reject).error().kind,
             ErrorKind::permission);
-  EXPECT_EQ(m_mgr->set_domain_spf_fail(as("admin@beta.example"), "acme.example", store::SpfFailPolicy::reject)
-                .error().kind,
-            ErrorKind::not_found);
+  EXPECT_EQ(
+      m_mgr->set_domain_spf_fail(as("admin@beta.example"), "acme.example", store::SpfFailPolicy::reject).error().kind,
+      ErrorKind::not_found);
   auto d = m_mgr->set_domain_spf_fail(as("admin@acme.example"), "ACME.example.", store::SpfFailPolicy::reject);
   ASSERT_TRUE(d);
   EXPECT_EQ(d->spf_fail, store::SpfFailPolicy::reject);

@@ -38,10 +38,12 @@ Status Manager::set_service_locked(const Actor& actor, const std::string& name, 
   return {};
 }
 
-Result<std::vector<store::Domain>> Manager::list_domains(const Actor& actor, const std::optional<std::string>& service) {
+Result<std::vector<store::Domain>> Manager::list_domains(const Actor& actor,
+                                                         const std::optional<std::string>& service) {
   if (service) {
     auto s = TRY(m_store.find_service(*service));
-    if (!actor.is_operator() && actor.user->org_id != s.org_id) return fail(ErrorKind::not_found, "no such mail service");
+    if (!actor.is_operator() && actor.user->org_id != s.org_id)
+      return fail(ErrorKind::not_found, "no such mail service");
     return m_store.list_domains(s.id);
   }
   if (actor.is_operator()) return m_store.list_domains(std::nullopt);
@@ -68,7 +70,8 @@ Result<store::Address> Manager::create_address(const Actor& actor, const std::st
   auto domain = m_store.find_domain(domain_name);
   if (!domain)
     return fail(ErrorKind::not_found,
-                fmt::format("the domain '{}' is not in any mail service; add it first (estafeta admin domain add)", domain_name));
+                fmt::format("the domain '{}' is not in any mail service; add it first (estafeta admin domain add)",
+                            domain_name));
   auto s = TRY(m_store.service(domain->service_id));
   if (!actor.is_operator() && actor.user->org_id != s.org_id)
     return fail(ErrorKind::not_found, fmt::format("the domain '{}' is not in any of your mail services", domain_name));

@@ -51,8 +51,9 @@ Status check_local_part(const std::string& local) {
       // Name the whole UTF-8 character, not one byte of it.
       std::size_t end = i + 1;
       while (end < local.size() && (static_cast<unsigned char>(local[end]) & 0xC0) == 0x80) ++end;
-      return bad(fmt::format("the character '{}' is not allowed (only ASCII letters, digits and !#$%&'*+-/=?^_`{{|}}~.)",
-                             local.substr(i, end - i)));
+      return bad(
+          fmt::format("the character '{}' is not allowed (only ASCII letters, digits and !#$%&'*+-/=?^_`{{|}}~.)",
+                      local.substr(i, end - i)));
     }
     return bad(fmt::format("the character '{}' is not allowed", c));
   }
@@ -60,8 +61,7 @@ Status check_local_part(const std::string& local) {
 }
 
 Status check_login(const std::string& login) {
-  if (login.empty() || login.size() > 254)
-    return fail(ErrorKind::invalid, "a login must be 1 to 254 characters long");
+  if (login.empty() || login.size() > 254) return fail(ErrorKind::invalid, "a login must be 1 to 254 characters long");
   for (unsigned char c : login)
     if (c <= 0x20 || c == 0x7f || c == '"' || c == '\\')
       return fail(ErrorKind::invalid, "a login may not contain spaces, quotes, backslashes or control characters");
@@ -72,7 +72,8 @@ Status check_label(const std::string& what, const std::string& text, std::size_t
   if (text.empty() || text.size() > max)
     return fail(ErrorKind::invalid, fmt::format("{} must be 1 to {} characters long", what, max));
   for (unsigned char c : text)
-    if (c < 0x20 || c == 0x7f) return fail(ErrorKind::invalid, fmt::format("{} may not contain control characters", what));
+    if (c < 0x20 || c == 0x7f)
+      return fail(ErrorKind::invalid, fmt::format("{} may not contain control characters", what));
   return {};
 }
 

@@ -28,8 +28,10 @@ std::shared_ptr<const StoreZones::Snapshot> StoreZones::load(std::uint64_t gener
     if (!records) return nullptr;
     for (auto& r : *records) {
       auto parsed = zone_record(r);
-      if (parsed) zone->records.push_back(std::move(*parsed));
-      else log::warn("dns.record_skipped", {{"zone", z.apex}, {"error", parsed.error().detail}});
+      if (parsed)
+        zone->records.push_back(std::move(*parsed));
+      else
+        log::warn("dns.record_skipped", {{"zone", z.apex}, {"error", parsed.error().detail}});
     }
     snap->by_apex.emplace(z.apex, std::move(zone));
   }

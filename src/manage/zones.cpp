@@ -162,11 +162,11 @@ Result<std::vector<store::DnsRecord>> default_zone_records(const std::string& ap
     TRY(z.add(fmt::format("{}.{}", service, apex), dns::RrType::srv, fmt::format("0 1 {} {}", port, host)));
   z.add_addresses(host, defaults.addresses);
   for (auto& ns : defaults.nameservers) z.add_addresses(ns, defaults.addresses);
-  for (auto name : {"autoconfig", "autodiscover"}) z.add_if_possible(fmt::format("{}.{}", name, apex), dns::RrType::cname, host);
+  for (auto name : {"autoconfig", "autodiscover"})
+    z.add_if_possible(fmt::format("{}.{}", name, apex), dns::RrType::cname, host);
   if (dns::in_zone(defaults.spf_host, apex) && !defaults.addresses.empty()) {
     std::string spf = "v=spf1";
-    for (auto& a : defaults.addresses)
-      spf += (a.find(':') == std::string::npos ? " ip4:" : " ip6:") + a;
+    for (auto& a : defaults.addresses) spf += (a.find(':') == std::string::npos ? " ip4:" : " ip6:") + a;
     z.add_if_possible(defaults.spf_host, dns::RrType::txt, spf + " -all");
   }
   for (auto& k : keys)
@@ -192,7 +192,8 @@ Result<store::DnsZone> Manager::managed_zone(const Actor& actor, const std::stri
 Result<ZoneView> Manager::create_zone(const Actor& actor, const std::string& domain) {
   auto [d, org_id] = TRY(managed_domain(actor, domain));
   if (!d.verified)
-    return fail(ErrorKind::invalid, fmt::format("the domain {} is not verified yet; its zone is made once it is", d.name));
+    return fail(ErrorKind::invalid,
+                fmt::format("the domain {} is not verified yet; its zone is made once it is", d.name));
   if (m_store.zone_of_domain(d.id)) return fail(ErrorKind::exists, fmt::format("the domain {} has a DNS zone", d.name));
   std::vector<store::DkimKey> keys;
   for (auto& k : TRY(m_store.dkim_keys(d.id)))
@@ -234,7 +235,8 @@ Result<dns::ZoneRecord> parse_input(const RecordInput& input, std::string_view a
   auto name = TRY(absolute_record_name(input.name, apex));
   auto data = dns::parse_record_data(*type, input.data);
   if (!data)
-    return fail(ErrorKind::invalid, fmt::format("{} record for {}: {}", dns::to_string(*type), name, data.error().message));
+    return fail(ErrorKind::invalid,
+                fmt::format("{} record for {}: {}", dns::to_string(*type), name, data.error().message));
   // A target of one label ("www") is a name in this zone, as in a zone
   // file; one with dots is taken as written (a host elsewhere).
   auto qualify = [&](std::string& target) {
@@ -259,15 +261,15 @@ Result<store::DnsRecord> Manager::add_record(const Actor& actor, const std::stri
   if (change.type == dns::RrType::soa)
     return fail(ErrorKind::invalid, "a zone has one SOA record, made with it: edit that one");
   auto now = m_clock.now();
-  auto added = TRY(m_store.edit_zone(zone.id, [&](const store::DnsZone& z, const std::vector<store::DnsRecord>& stored)
-                                                  -> Result<store::ZoneEdit> {
-    auto records = TRY(zone_records(stored));
-    TRY(dns::check_zone_change(z.apex, records, change));
-    store::ZoneEdit edit;
-    edit.add.push_back(stored_record(change));
-    TRY(bump_serial(z, records, now, edit));
-    return edit;
-  }));
+  auto added = TRY(m_store.edit_zone(
+      zone.id, [&](const store::DnsZone& z, const std::vector<store::DnsRecord>& stored) -> Result<store::ZoneEdit> {
+        auto records = TRY(zone_records(stored));
+        TRY(dns::check_zone_change(z.apex, records, change));
+        store::ZoneEdit edit;
+        edit.add.push_back(stored_record(change));
+        TRY(bump_serial(z, records, now, edit));
+        return edit;
+      }));
   audit(actor, org_id, "dns.record.add", zone.apex, describe(change));
   return added.at(0);
 }
@@ -278,23 +280,24 @@ Result<store::DnsRecord> Manager::update_record(const Actor& actor, const std::s
   auto zone = TRY(managed_zone(actor, domain, &org_id));
   auto now = m_clock.now();
   std::optional<dns::ZoneRecord> before, after;
-  TRY(m_store.edit_zone(zone.id, [&](const store::DnsZone& z, const std::vector<store::DnsRecord>& stored)
-                                     -> Result<store::ZoneEdit> {
-    auto records = TRY(zone_records(stored));
-    auto old = std::find_if(records.begin(), records.end(), [&](auto& r) { return r.id == id; });
-    if (old == records.end()) return fail(ErrorKind::not_found, fmt::format("no record {} in the zone {}", id, z.apex));
-    auto change = TRY(parse_input(input, z.apex, old->ttl));
-    change.id = id;
-    if ((old->type == dns::RrType::soa) != (change.type == dns::RrType::soa))
-      return fail(ErrorKind::invalid, "the SOA record stays an SOA record, and no other record becomes one");
-    TRY(dns::check_zone_change(z.apex, records, change));
-    before = *old;
-    after = change;
-    store::ZoneEdit edit;
-    edit.update.push_back(stored_record(change));
-    TRY(bump_serial(z, records, now, edit));
-    return edit;
-  }));
+  TRY(m_store.edit_zone(
+      zone.id, [&](const store::DnsZone& z, const std::vector<store::DnsRecord>& stored) -> Result<store::ZoneEdit> {
+        auto records = TRY(zone_records(stored));
+        auto old = std::find_if(records.begin(), records.end(), [&](auto& r) { return r.id == id; });
+        if (old == records.end())
+          return fail(ErrorKind::not_found, fmt::format("no record {} in the zone {}", id, z.apex));
+        auto change = TRY(parse_input(input, z.apex, old->ttl));
+        change.id = id;
+        if ((old->type == dns::RrType::soa) != (change.type == dns::RrType::soa))
+          return fail(ErrorKind::invalid, "the SOA record stays an SOA record, and no other record becomes one");
+        TRY(dns::check_zone_change(z.apex, records, change));
+        before = *old;
+        after = change;
+        store::ZoneEdit edit;
+        edit.update.push_back(stored_record(change));
+        TRY(bump_serial(z, records, now, edit));
+        return edit;
+      }));
   audit(actor, org_id, "dns.record.edit", zone.apex, fmt::format("{} → {}", describe(*before), describe(*after)));
   for (auto& r : TRY(m_store.zone_records(zone.id)))
     if (r.id == id) return r;
@@ -306,18 +309,19 @@ Status Manager::delete_record(const Actor& actor, const std::string& domain, sto
   auto zone = TRY(managed_zone(actor, domain, &org_id));
   auto now = m_clock.now();
   std::string what;
-  TRY(m_store.edit_zone(zone.id, [&](const store::DnsZone& z, const std::vector<store::DnsRecord>& stored)
-                                     -> Result<store::ZoneEdit> {
-    auto records = TRY(zone_records(stored));
-    auto old = std::find_if(records.begin(), records.end(), [&](auto& r) { return r.id == id; });
-    if (old == records.end()) return fail(ErrorKind::not_found, fmt::format("no record {} in the zone {}", id, z.apex));
-    if (old->type == dns::RrType::soa) return fail(ErrorKind::invalid, "the SOA record stays as long as the zone");
-    what = describe(*old);
-    store::ZoneEdit edit;
-    edit.remove.push_back(id);
-    TRY(bump_serial(z, records, now, edit));
-    return edit;
-  }));
+  TRY(m_store.edit_zone(
+      zone.id, [&](const store::DnsZone& z, const std::vector<store::DnsRecord>& stored) -> Result<store::ZoneEdit> {
+        auto records = TRY(zone_records(stored));
+        auto old = std::find_if(records.begin(), records.end(), [&](auto& r) { return r.id == id; });
+        if (old == records.end())
+          return fail(ErrorKind::not_found, fmt::format("no record {} in the zone {}", id, z.apex));
+        if (old->type == dns::RrType::soa) return fail(ErrorKind::invalid, "the SOA record stays as long as the zone");
+        what = describe(*old);
+        store::ZoneEdit edit;
+        edit.remove.push_back(id);
+        TRY(bump_serial(z, records, now, edit));
+        return edit;
+      }));
   audit(actor, org_id, "dns.record.delete", zone.apex, what);
   return {};
 }

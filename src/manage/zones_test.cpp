@@ -82,7 +82,8 @@ TEST_F(ZonesTest, ADomainStartsWithWhatAMailServiceNeeds) {
   EXPECT_EQ(at("acme.example", "mail.acme.example", "A").at(0).data, "192.0.2.25");
   EXPECT_EQ(at("acme.example", "mail.acme.example", "AAAA").at(0).data, "2001:db8::25");
   EXPECT_EQ(at("acme.example", "ns1.acme.example", "A").size(), 1u);
-  EXPECT_EQ(at("acme.example", "spf.acme.example", "TXT").at(0).data, "\"v=spf1 ip4:192.0.2.25 ip6:2001:db8::25 -all\"");
+  EXPECT_EQ(at("acme.example", "spf.acme.example", "TXT").at(0).data,
+            "\"v=spf1 ip4:192.0.2.25 ip6:2001:db8::25 -all\"");
   EXPECT_TRUE(at("beta.example", "mail.acme.example", "A").empty());
   EXPECT_TRUE(at("beta.example", "spf.acme.example", "TXT").empty());
   // DKIM: one Ed25519 and one RSA key, active, each with its record.
@@ -139,7 +140,8 @@ TEST_F(ZonesTest, RecordsAreCheckedAgainstTheZone) {
   EXPECT_EQ(edited.ttl, 60u);
   auto soa = at("acme.example", "acme.example", "SOA").at(0);
   EXPECT_FALSE(m_mgr->delete_record(admin, "acme.example", soa.id));
-  auto soa_edit = m_mgr->update_record(op, "acme.example", soa.id, {"@", "SOA", {}, "ns1.acme.example. dns.acme.example. 1 600 300 86400 60"});
+  auto soa_edit = m_mgr->update_record(op, "acme.example", soa.id,
+                                       {"@", "SOA", {}, "ns1.acme.example. dns.acme.example. 1 600 300 86400 60"});
   ASSERT_TRUE(soa_edit) << soa_edit.error().message;
   EXPECT_NE(soa_edit->data.find(std::to_string(m_mgr->show_zone(op, "acme.example").value().zone.serial)),
             std::string::npos)

@@ -22,11 +22,20 @@ struct Token {
 
 bool is_special(char c) {
   switch (c) {
-    case '(': case ')': case '<': case '>': case '[': case ']': case ':':
-    case ';': case '@': case '\\': case ',': case '.': case '"':
-      return true;
-    default:
-      return false;
+    case '(':
+    case ')':
+    case '<':
+    case '>':
+    case '[':
+    case ']':
+    case ':':
+    case ';':
+    case '@':
+    case '\\':
+    case ',':
+    case '.':
+    case '"': return true;
+    default: return false;
   }
 }
 
@@ -240,8 +249,6 @@ class Parser {
 
 }  // namespace
 
-std::vector<Address> parse_address_list(std::string_view value) {
-  return Parser(tokenize(value)).parse_list();
-}
+std::vector<Address> parse_address_list(std::string_view value) { return Parser(tokenize(value)).parse_list(); }
 
 }  // namespace estafeta::mime::detail

@@ -4,8 +4,8 @@
 //
 // Security: all input is untrusted; decoding is chunked and capped by the
 // caller's byte budget so a huge part cannot blow up memory.
-#include "core/ascii.hpp"
 #include "mime/decode.hpp"
+#include "core/ascii.hpp"
 
 #include <gmime/gmime.h>
 
@@ -18,15 +18,13 @@ namespace estafeta::mime::detail {
 namespace {
 
 bool is_utf8_or_ascii(std::string_view cs) {
-  return cs.empty() || cs == "us-ascii" || cs == "ascii" || cs == "utf-8" || cs == "utf8" ||
-         cs == "unknown-8bit" || cs == "x-unknown" || cs == "default";
+  return cs.empty() || cs == "us-ascii" || cs == "ascii" || cs == "utf-8" || cs == "utf8" || cs == "unknown-8bit" ||
+         cs == "x-unknown" || cs == "default";
 }
 
 }  // namespace
 
-void ParserOptionsDeleter::operator()(GMimeParserOptions* options) const {
-  g_mime_parser_options_free(options);
-}
+void ParserOptionsDeleter::operator()(GMimeParserOptions* options) const { g_mime_parser_options_free(options); }
 
 ParserOptionsPtr make_parser_options() { return ParserOptionsPtr(g_mime_parser_options_new()); }
 

@@ -62,20 +62,18 @@ Bcc: <@relay.example.org,@hop.example:eve@example.org>, frank@example.com (Frank
 
 )"));
   const json& e = p.envelope;
-  EXPECT_EQ(e["to"], json::array({addr(nullptr, nullptr, "Friends", nullptr),
-                                  addr(nullptr, nullptr, "bob", "example.com"),
-                                  addr("Smith, Carol", nullptr, "carol", "example.net"),
-                                  addr(nullptr, nullptr, nullptr, nullptr),
-                                  addr(nullptr, nullptr, "dave", "example.com")}));
+  EXPECT_EQ(e["to"],
+            json::array({addr(nullptr, nullptr, "Friends", nullptr), addr(nullptr, nullptr, "bob", "example.com"),
+                         addr("Smith, Carol", nullptr, "carol", "example.net"),
+                         addr(nullptr, nullptr, nullptr, nullptr), addr(nullptr, nullptr, "dave", "example.com")}));
   EXPECT_EQ(e["cc"], json::array({addr(nullptr, nullptr, "undisclosed-recipients", nullptr),
                                   addr(nullptr, nullptr, nullptr, nullptr)}));
-  EXPECT_EQ(e["bcc"], json::array({addr(nullptr, "@relay.example.org,@hop.example", "eve", "example.org"),
-                                   addr("Frank Castle", nullptr, "frank", "example.com"),
-                                   addr(nullptr, nullptr, "\"john doe\"", "example.com"),
-                                   addr(nullptr, nullptr, "nodomain", ""),
-                                   addr("John Q. Public", nullptr, "jqp", "example.com")}));
-  EXPECT_EQ(p.msg.summary.to,
-            (std::vector<std::string>{"bob@example.com", "carol@example.net", "dave@example.com"}));
+  EXPECT_EQ(e["bcc"],
+            json::array({addr(nullptr, "@relay.example.org,@hop.example", "eve", "example.org"),
+                         addr("Frank Castle", nullptr, "frank", "example.com"),
+                         addr(nullptr, nullptr, "\"john doe\"", "example.com"), addr(nullptr, nullptr, "nodomain", ""),
+                         addr("John Q. Public", nullptr, "jqp", "example.com")}));
+  EXPECT_EQ(p.msg.summary.to, (std::vector<std::string>{"bob@example.com", "carol@example.net", "dave@example.com"}));
   EXPECT_NE(p.msg.text.headers.find("Smith, Carol <carol@example.net>"), std::string::npos);
   EXPECT_NE(p.msg.text.headers.find("Frank Castle <frank@example.com>"), std::string::npos);
 }
@@ -118,7 +116,7 @@ TEST(MimeEncodedWords, CharsetsAndEncodings) {
       {"=?UTF-8?B?SGVsbG8=?= =?UTF-8?B?IHdvcmxk?=", "Hello world"},  // gmime#133
       {"=?utf-8?B?5pel?= =?utf-8?B?5pys?=", "日本"},
       {"=?utf-8?B?5pc=?= =?utf-8?B?pQ==?=", "日"},  // one character split across two words
-      {"=?utf-8?q?a?= b =?utf-8?q?c?=", "a b c"},  // text between words is kept
+      {"=?utf-8?q?a?= b =?utf-8?q?c?=", "a b c"},   // text between words is kept
   };
   for (const Case& c : cases) {
     const auto p = parse_ok("Subject: " + std::string(c.raw) + "\r\n\r\n");
@@ -137,7 +135,9 @@ TEST(MimeEncodedWords, DisplayNamesDecodedInSummaryOnly) {
 }
 
 TEST(MimeEightBit, RawUtf8AndLatin1Headers) {
-  const auto utf8 = parse_ok("Subject: Gr\xc3\xbc\xc3\x9f" "e\nFrom: J\xc3\xb6rg <j@example.de>\n\n");
+  const auto utf8 = parse_ok(
+      "Subject: Gr\xc3\xbc\xc3\x9f"
+      "e\nFrom: J\xc3\xb6rg <j@example.de>\n\n");
   EXPECT_EQ(utf8.msg.summary.subject, "Grüße");
   EXPECT_EQ(utf8.msg.summary.from_name, "Jörg");
   EXPECT_EQ(utf8.envelope["subject"], "Grüße");
@@ -185,7 +185,8 @@ namespace {
 // into the search text, name and decoded value.
 TEST(MimeSearchText, EveryHeaderFieldIsSearchable) {
   const auto p = parse_ok(
-      "Subject: hi\r\nX-Header: qwertyuiop\r\nX-Encoded: =?utf-8?q?caf=C3=A9?=\r\nX-Folded: one\r\n two\r\n\r\nbody\r\n");
+      "Subject: hi\r\nX-Header: qwertyuiop\r\nX-Encoded: =?utf-8?q?caf=C3=A9?=\r\nX-Folded: one\r\n "
+      "two\r\n\r\nbody\r\n");
   EXPECT_NE(p.msg.text.headers.find("X-Header: qwertyuiop"), std::string::npos) << p.msg.text.headers;
   EXPECT_NE(p.msg.text.headers.find("X-Encoded: café"), std::string::npos) << p.msg.text.headers;
   EXPECT_NE(p.msg.text.headers.find("X-Folded: one two"), std::string::npos) << p.msg.text.headers;

@@ -3,8 +3,8 @@
 //
 // Security: input is untrusted; every scan is bounded by the range given and
 // runs in linear time.
-#include "core/ascii.hpp"
 #include "mime/header.hpp"
+#include "core/ascii.hpp"
 
 #include <cstring>
 
@@ -106,11 +106,14 @@ std::string strip_comments(std::string_view s) {
       continue;
     }
     if (depth > 0) {
-      if (c == '(') ++depth;
-      else if (c == ')') --depth;
+      if (c == '(')
+        ++depth;
+      else if (c == ')')
+        --depth;
       continue;
     }
-    if (c == '"') quoted = !quoted;
+    if (c == '"')
+      quoted = !quoted;
     else if (c == '(' && !quoted) {
       depth = 1;
       continue;

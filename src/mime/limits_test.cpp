@@ -165,8 +165,7 @@ TEST(MimeLimits, PathologicalHeadersAndHtmlStayLinear) {
   std::string html;
   while (html.size() < 2'000'000) html += "&&&&<b";
   const std::string raw = "Subject: " + subject + "\nTo: " + std::string(1'000'000, '(') +
-                          "\nContent-Type: text/html; name=\"" + subject +
-                          "\"\nDate: " + subject + "\n\n" + html;
+                          "\nContent-Type: text/html; name=\"" + subject + "\"\nDate: " + subject + "\n\n" + html;
   const auto p = parse_ok(raw);
   EXPECT_EQ(p.msg.summary.subject.size(), subject.size());
   EXPECT_TRUE(p.envelope["to"].is_null());

@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <functional>
-#include <thread>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "mime/parsed_message.hpp"
 #include "mime/test_util.hpp"
@@ -107,8 +107,7 @@ void check_nested(bool use_crlf) {
   const json& html = alt["parts"][1];
   EXPECT_EQ(html["subtype"], "html");
   EXPECT_EQ(html["encoding"], "7bit");
-  EXPECT_EQ(body_of(raw, html),
-            "<html><body><p>Hello Bob,</p><p>the <b>HTML</b> text caf&eacute;.</p></body></html>");
+  EXPECT_EQ(body_of(raw, html), "<html><body><p>Hello Bob,</p><p>the <b>HTML</b> text caf&eacute;.</p></body></html>");
 
   const json& pdf = root["parts"][1];
   EXPECT_EQ(pdf["type"], "application");
@@ -165,10 +164,11 @@ TEST(MimeStructure, NestedMultipartOffsetsLfOnly) { check_nested(false); }
 // IMAP answers BODY[HEADER]/BODY[TEXT] of the top-level message from
 // top_level_body_start: it must agree with the structure's root offset.
 TEST(MimeStructure, TopLevelBodyStartMatchesTheStructure) {
-  for (std::string raw : {std::string("Subject: a\r\n\r\nbody\r\n"), std::string("Subject: a\n\nbody\n"),
-                          std::string("Subject: a\r\nX: folded\r\n continued\r\n\r\n"), std::string("Subject: no body"),
-                          std::string("Subject: a\r\nnot a field line\r\nbody\r\n"), std::string("\r\nbody only\r\n"),
-                          std::string(""), std::string("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n")}) {
+  for (std::string raw :
+       {std::string("Subject: a\r\n\r\nbody\r\n"), std::string("Subject: a\n\nbody\n"),
+        std::string("Subject: a\r\nX: folded\r\n continued\r\n\r\n"), std::string("Subject: no body"),
+        std::string("Subject: a\r\nnot a field line\r\nbody\r\n"), std::string("\r\nbody only\r\n"), std::string(""),
+        std::string("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n")}) {
     const std::size_t expected = parse_ok(raw).body.at("body_start");
     EXPECT_EQ(top_level_body_start(raw), expected) << raw;
   }
@@ -305,23 +305,23 @@ TEST(MimeBroken, EmptyInputAndHeaderOnlyPart) {
 // Every prefix of a real message parses, and offsets stay nested and in range.
 TEST(MimeBroken, EveryTruncationKeepsOffsetsConsistent) {
   const std::string full = crlf(kNested);
-  std::function<void(const json&, std::size_t, std::size_t, std::size_t)> check =
-      [&](const json& part, std::size_t lo, std::size_t hi, std::size_t len) {
-        const std::size_t h = part["header_start"], b = part["body_start"], e = part["body_end"];
-        ASSERT_LE(lo, h);
-        ASSERT_LE(h, b);
-        ASSERT_LE(b, e);
-        ASSERT_LE(e, hi);
-        ASSERT_LE(e, len);
-        if (part.contains("size")) {
-          ASSERT_EQ(std::size_t(part["size"]), e - b);
-        }
-        if (part.contains("parts")) {
-          ASSERT_FALSE(part["parts"].empty());
-          for (const json& c : part["parts"]) check(c, b, e, len);
-        }
-        if (part.contains("message")) check(part["message"]["body"], b, e, len);
-      };
+  std::function<void(const json&, std::size_t, std::size_t, std::size_t)> check = [&](const json& part, std::size_t lo,
+                                                                                      std::size_t hi, std::size_t len) {
+    const std::size_t h = part["header_start"], b = part["body_start"], e = part["body_end"];
+    ASSERT_LE(lo, h);
+    ASSERT_LE(h, b);
+    ASSERT_LE(b, e);
+    ASSERT_LE(e, hi);
+    ASSERT_LE(e, len);
+    if (part.contains("size")) {
+      ASSERT_EQ(std::size_t(part["size"]), e - b);
+    }
+    if (part.contains("parts")) {
+      ASSERT_FALSE(part["parts"].empty());
+      for (const json& c : part["parts"]) check(c, b, e, len);
+    }
+    if (part.contains("message")) check(part["message"]["body"], b, e, len);
+  };
   for (std::size_t n = 0; n <= full.size(); ++n) {
     const std::string raw = full.substr(0, n);
     const auto p = parse_ok(raw);
@@ -342,8 +342,7 @@ TEST(MimeStructure, ConcurrentParsesAgree) {
     threads.emplace_back([&raw, &expected, &mismatches, t] {
       for (int i = 0; i < 50; ++i) {
         const auto r = parse_message(raw);
-        if (!r || r->structure != expected.msg.structure || r->text.body != expected.msg.text.body)
-          ++mismatches[t];
+        if (!r || r->structure != expected.msg.structure || r->text.body != expected.msg.text.body) ++mismatches[t];
       }
     });
   }

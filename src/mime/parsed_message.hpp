@@ -25,9 +25,9 @@
 namespace estafeta::mime {
 
 struct Limits {
-  std::size_t max_size = 64u * 1024 * 1024;  // bytes
-  std::size_t max_depth = 32;                // nesting of multiparts / message/rfc822; deeper is opaque
-  std::size_t max_parts = 2000;              // part objects in the whole tree, at most
+  std::size_t max_size = 64u * 1024 * 1024;        // bytes
+  std::size_t max_depth = 32;                      // nesting of multiparts / message/rfc822; deeper is opaque
+  std::size_t max_parts = 2000;                    // part objects in the whole tree, at most
   std::size_t max_search_text = 4u * 1024 * 1024;  // bytes of body text indexed
 };
 
@@ -42,7 +42,7 @@ struct Summary {
   std::string in_reply_to;      // first msg-id, without angle brackets
   std::string references;       // raw References value, unfolded
   bool has_attachments = false;
-  std::string preview;          // first ~200 characters of the text, whitespace collapsed
+  std::string preview;  // first ~200 characters of the text, whitespace collapsed
 };
 
 // Text fed to the full-text index (UTF-8).

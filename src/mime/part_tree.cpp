@@ -18,8 +18,8 @@
 //
 // Security: untrusted input. Recursion is bounded by Limits::max_depth, the
 // number of parts by Limits::max_parts; each scan is linear in its range.
-#include "core/ascii.hpp"
 #include "mime/part_tree.hpp"
+#include "core/ascii.hpp"
 
 #include <gmime/gmime.h>
 
@@ -177,8 +177,8 @@ class TreeBuilder {
   // Parses raw[begin, end) as one part with `depth` enclosing containers;
   // the subtree may bring the part count up to `budget_end`. The part's
   // header fields go to `fields` when it is given.
-  Part parse_part(std::size_t begin, std::size_t end, std::size_t depth, std::size_t budget_end,
-                  bool digest_child, std::vector<HeaderField>* fields = nullptr) {
+  Part parse_part(std::size_t begin, std::size_t end, std::size_t depth, std::size_t budget_end, bool digest_child,
+                  std::vector<HeaderField>* fields = nullptr) {
     Part part;
     HeaderBlock header = scan_header(m_raw, begin, end);
     part.header_start = begin;
@@ -197,8 +197,10 @@ class TreeBuilder {
         set_opaque(part);
       } else {
         parse_children(part, b->value, depth, budget_end);
-        if (part.parts.empty()) set_plain_text(part);
-        else part.transfer_encoding = "7bit";  // an identity one (RFC 2045 §6.4), not kept
+        if (part.parts.empty())
+          set_plain_text(part);
+        else
+          part.transfer_encoding = "7bit";  // an identity one (RFC 2045 §6.4), not kept
       }
     } else if (part.type == "message" && (part.subtype == "rfc822" || part.subtype == "global")) {
       const std::string& e = part.transfer_encoding;

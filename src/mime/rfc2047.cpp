@@ -5,8 +5,8 @@
 //
 // Security: linear in the input (GMime's own decoder is quadratic on
 // "=?x?Q?A=?x?Q?A…", which is why header text is decoded here).
-#include "core/ascii.hpp"
 #include "mime/rfc2047.hpp"
+#include "core/ascii.hpp"
 #include "mime/parsed_message.hpp"
 
 #include <optional>

@@ -89,14 +89,14 @@ struct MessageStructure;
 struct Part {
   std::string type = "text";
   std::string subtype = "plain";
-  std::vector<Param> params;                // of Content-Type
-  std::optional<std::string> content_id;    // Content-ID, raw
-  std::optional<std::string> description;   // Content-Description, raw
-  std::string transfer_encoding = "7bit";   // Content-Transfer-Encoding; a multipart's is not kept: "7bit"
-  std::optional<std::string> md5;           // Content-MD5, raw
-  std::optional<Disposition> disposition;   // when the field is present with a type
-  std::vector<std::string> language;        // Content-Language tags; empty when absent
-  std::optional<std::string> location;      // Content-Location, raw
+  std::vector<Param> params;               // of Content-Type
+  std::optional<std::string> content_id;   // Content-ID, raw
+  std::optional<std::string> description;  // Content-Description, raw
+  std::string transfer_encoding = "7bit";  // Content-Transfer-Encoding; a multipart's is not kept: "7bit"
+  std::optional<std::string> md5;          // Content-MD5, raw
+  std::optional<Disposition> disposition;  // when the field is present with a type
+  std::vector<std::string> language;       // Content-Language tags; empty when absent
+  std::optional<std::string> location;     // Content-Location, raw
 
   std::size_t header_start = 0;
   std::size_t body_start = 0;
@@ -112,7 +112,7 @@ struct Part {
   // application/octet-stream without parameters.
   bool opaque = false;
 
-  std::vector<Part> parts;                   // multipart/*: its parts, in order, never empty
+  std::vector<Part> parts;                    // multipart/*: its parts, in order, never empty
   std::unique_ptr<MessageStructure> message;  // message/rfc822, message/global: the message it holds
 
   Part();

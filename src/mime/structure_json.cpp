@@ -185,7 +185,8 @@ Part read_part(const json& j) {
 
 Result<json> parse_object(std::string_view text) {
   json j = json::parse(text, nullptr, false);
-  if (!j.is_object()) return fail(ErrorKind::internal, "damaged message record", "stored structure is not a JSON object");
+  if (!j.is_object())
+    return fail(ErrorKind::internal, "damaged message record", "stored structure is not a JSON object");
   return j;
 }
 

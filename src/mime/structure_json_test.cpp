@@ -71,15 +71,17 @@ Content-Type: text/html; charset=iso-8859-1
 --outer--
 epilogue
 )"},
-    {"addresses", "From: \"Joe \\\"Q\\\" Public\" <joe@example.com>\n"
-                  "To: Friends: bob@example.com, carol@example.net;, dave@example.org\n"
-                  "Cc: <@relay.example,@b.example:eve@example.org>, frank (Frank Castle)\n"
-                  "Bcc: undisclosed-recipients:;\n"
-                  "Reply-To: =?utf-8?q?J=C3=B6rg?= <j@example.de>\n"
-                  "Subject: Gr\xc3\xbc\xc3\x9f" "e caf\xe9\n"
-                  "In-Reply-To: <x@y>\n"
-                  "\n"
-                  "hi\n"},
+    {"addresses",
+     "From: \"Joe \\\"Q\\\" Public\" <joe@example.com>\n"
+     "To: Friends: bob@example.com, carol@example.net;, dave@example.org\n"
+     "Cc: <@relay.example,@b.example:eve@example.org>, frank (Frank Castle)\n"
+     "Bcc: undisclosed-recipients:;\n"
+     "Reply-To: =?utf-8?q?J=C3=B6rg?= <j@example.de>\n"
+     "Subject: Gr\xc3\xbc\xc3\x9f"
+     "e caf\xe9\n"
+     "In-Reply-To: <x@y>\n"
+     "\n"
+     "hi\n"},
     {"opaque", R"(Content-Type: multipart/mixed; boundary=a
 
 --a
@@ -100,7 +102,8 @@ Content-Transfer-Encoding: base64
 
 U3ViamVjdDogaW5uZXINCg0KaGkNCg==
 --a--
-)", false, 1},
+)",
+     false, 1},
     {"parts_limit", R"(Content-Type: multipart/mixed; boundary=a
 
 --a
@@ -116,7 +119,8 @@ three
 
 four
 --a--
-)", false, 32, 3},
+)",
+     false, 32, 3},
     {"digest_bare_lf", R"(Subject: digest
 Content-Type: multipart/digest; boundary="d"
 
@@ -130,7 +134,8 @@ Content-Type: text/plain; format=flowed
 
 plain
 --d--
-)", true},
+)",
+     true},
     {"no_body", "Subject: only a header\n"},
     {"empty", ""},
 };
@@ -142,28 +147,29 @@ struct Golden {
   const char* body;
 };
 
-const Golden kGolden[] = {
-    {"mixed",
-     R"json({"bcc":null,"cc":null,"date":"Tue, 2 Jan 2024 10:00:00 +0000","from":[{"adl":null,"host":"example.org","mailbox":"alice","name":"Alice"}],"in_reply_to":null,"message_id":"<m1@example.org>","reply_to":[{"adl":null,"host":"example.org","mailbox":"alice","name":"Alice"}],"sender":[{"adl":null,"host":"example.org","mailbox":"alice","name":"Alice"}],"subject":"Report","to":[{"adl":null,"host":"example.com","mailbox":"bob","name":"Bob"}]})json",
-     R"json({"body_end":989,"body_start":241,"description":null,"disposition":null,"header_start":0,"id":null,"language":["en","fr"],"location":null,"md5":null,"params":[["boundary","outer"]],"parts":[{"body_end":345,"body_start":336,"description":null,"disposition":null,"encoding":"8bit","header_start":260,"id":null,"language":null,"lines":1,"location":null,"md5":null,"params":[["charset","utf-8"]],"size":9,"subtype":"plain","type":"text"},{"body_end":691,"body_start":679,"description":"The report","disposition":{"params":[["filename","résumé.pdf"]],"type":"attachment"},"encoding":"base64","header_start":356,"id":"<pdf@example.org>","language":["de"],"location":"http://example.org/r.pdf","md5":"Q2hlY2sgSW50ZWdyaXR5IQ==","params":[["name","r.pdf"]],"size":12,"subtype":"pdf","type":"application"},{"body_end":966,"body_start":734,"description":null,"disposition":null,"encoding":"7bit","header_start":702,"id":null,"language":null,"lines":13,"location":null,"md5":null,"message":{"body":{"body_end":966,"body_start":838,"description":null,"disposition":null,"header_start":734,"id":null,"language":null,"location":null,"md5":null,"params":[["boundary","inner"]],"parts":[{"body_end":885,"body_start":875,"description":null,"disposition":null,"encoding":"7bit","header_start":847,"id":null,"language":null,"lines":1,"location":null,"md5":null,"params":[["charset","us-ascii"]],"size":10,"subtype":"plain","type":"text"},{"body_end":955,"body_start":943,"description":null,"disposition":null,"encoding":"7bit","header_start":896,"id":null,"language":null,"lines":1,"location":null,"md5":null,"params":[["charset","iso-8859-1"]],"size":12,"subtype":"html","type":"text"}],"subtype":"alternative","type":"multipart"},"envelope":{"bcc":null,"cc":null,"date":null,"from":[{"adl":null,"host":"example.net","mailbox":"carol","name":"Carol"}],"in_reply_to":null,"message_id":null,"reply_to":[{"adl":null,"host":"example.net","mailbox":"carol","name":"Carol"}],"sender":[{"adl":null,"host":"example.net","mailbox":"carol","name":"Carol"}],"subject":"Fwd","to":null}},"params":[],"size":232,"subtype":"rfc822","type":"message"}],"subtype":"mixed","type":"multipart"})json"},
-    {"addresses",
-     R"json({"bcc":[{"adl":null,"host":null,"mailbox":"undisclosed-recipients","name":null},{"adl":null,"host":null,"mailbox":null,"name":null}],"cc":[{"adl":"@relay.example,@b.example","host":"example.org","mailbox":"eve","name":null},{"adl":null,"host":"","mailbox":"frank","name":"Frank Castle"}],"date":null,"from":[{"adl":null,"host":"example.com","mailbox":"joe","name":"Joe \"Q\" Public"}],"in_reply_to":"<x@y>","message_id":null,"reply_to":[{"adl":null,"host":"example.de","mailbox":"j","name":"=?utf-8?q?J=C3=B6rg?="}],"sender":[{"adl":null,"host":"example.com","mailbox":"joe","name":"Joe \"Q\" Public"}],"subject":"Grüße café","to":[{"adl":null,"host":null,"mailbox":"Friends","name":null},{"adl":null,"host":"example.com","mailbox":"bob","name":null},{"adl":null,"host":"example.net","mailbox":"carol","name":null},{"adl":null,"host":null,"mailbox":null,"name":null},{"adl":null,"host":"example.org","mailbox":"dave","name":null}]})json",
-     R"json({"body_end":311,"body_start":307,"description":null,"disposition":null,"encoding":"7bit","header_start":0,"id":null,"language":null,"lines":1,"location":null,"md5":null,"params":[["charset","us-ascii"]],"size":4,"subtype":"plain","type":"text"})json"},
-    {"opaque",
-     R"json({"bcc":null,"cc":null,"date":null,"from":null,"in_reply_to":null,"message_id":null,"reply_to":null,"sender":null,"subject":null,"to":null})json",
-     R"json({"body_end":293,"body_start":45,"description":null,"disposition":null,"header_start":0,"id":null,"language":null,"location":null,"md5":null,"params":[["boundary","a"]],"parts":[{"body_end":79,"body_start":78,"description":null,"disposition":null,"encoding":"7bit","header_start":50,"id":null,"language":null,"lines":1,"location":null,"md5":null,"params":[["charset","us-ascii"]],"size":1,"subtype":"plain","type":"text"},{"body_end":178,"body_start":137,"description":null,"disposition":null,"encoding":"7bit","header_start":86,"id":null,"language":null,"location":null,"md5":null,"opaque":true,"params":[],"size":41,"subtype":"octet-stream","type":"application"},{"body_end":284,"body_start":252,"description":null,"disposition":null,"encoding":"base64","header_start":185,"id":null,"language":null,"location":null,"md5":null,"opaque":true,"params":[],"size":32,"subtype":"octet-stream","type":"application"}],"subtype":"mixed","type":"multipart"})json"},
-    {"parts_limit",
-     R"json({"bcc":null,"cc":null,"date":null,"from":null,"in_reply_to":null,"message_id":null,"reply_to":null,"sender":null,"subject":null,"to":null})json",
-     R"json({"body_end":103,"body_start":45,"description":null,"disposition":null,"header_start":0,"id":null,"language":null,"location":null,"md5":null,"params":[["boundary","a"]],"parts":[{"body_end":55,"body_start":52,"description":null,"disposition":null,"encoding":"7bit","header_start":50,"id":null,"language":null,"lines":1,"location":null,"md5":null,"params":[["charset","us-ascii"]],"size":3,"subtype":"plain","type":"text"},{"body_end":94,"body_start":62,"description":null,"disposition":null,"encoding":"7bit","header_start":62,"id":null,"language":null,"location":null,"md5":null,"opaque":true,"params":[],"size":32,"subtype":"octet-stream","type":"application"}],"subtype":"mixed","type":"multipart"})json"},
-    {"digest_bare_lf",
-     R"json({"bcc":null,"cc":null,"date":null,"from":null,"in_reply_to":null,"message_id":null,"reply_to":null,"sender":null,"subject":"digest","to":null})json",
-     R"json({"body_end":142,"body_start":62,"description":null,"disposition":null,"header_start":0,"id":null,"language":null,"location":null,"md5":null,"params":[["boundary","d"]],"parts":[{"body_end":84,"body_start":67,"description":null,"disposition":null,"encoding":"7bit","header_start":66,"id":null,"language":null,"lines":3,"location":null,"md5":null,"message":{"body":{"body_end":84,"body_start":83,"description":null,"disposition":null,"encoding":"7bit","header_start":67,"id":null,"language":null,"lines":1,"location":null,"md5":null,"params":[["charset","us-ascii"]],"size":1,"subtype":"plain","type":"text"},"envelope":{"bcc":null,"cc":null,"date":null,"from":null,"in_reply_to":null,"message_id":null,"reply_to":null,"sender":null,"subject":"first","to":null}},"params":[],"size":17,"subtype":"rfc822","type":"message"},{"body_end":135,"body_start":130,"description":null,"disposition":null,"encoding":"7bit","header_start":89,"id":null,"language":null,"lines":1,"location":null,"md5":null,"params":[["format","flowed"],["charset","us-ascii"]],"size":5,"subtype":"plain","type":"text"}],"subtype":"digest","type":"multipart"})json"},
-    {"no_body",
-     R"json({"bcc":null,"cc":null,"date":null,"from":null,"in_reply_to":null,"message_id":null,"reply_to":null,"sender":null,"subject":"only a header","to":null})json",
-     R"json({"body_end":24,"body_start":24,"description":null,"disposition":null,"encoding":"7bit","header_start":0,"id":null,"language":null,"lines":0,"location":null,"md5":null,"params":[["charset","us-ascii"]],"size":0,"subtype":"plain","type":"text"})json"},
-    {"empty",
-     R"json({"bcc":null,"cc":null,"date":null,"from":null,"in_reply_to":null,"message_id":null,"reply_to":null,"sender":null,"subject":null,"to":null})json",
-     R"json({"body_end":0,"body_start":0,"description":null,"disposition":null,"encoding":"7bit","header_start":0,"id":null,"language":null,"lines":0,"location":null,"md5":null,"params":[["charset","us-ascii"]],"size":0,"subtype":"plain","type":"text"})json"},
+const Golden
+    kGolden
+        [] =
+            {
+                {"mixed",
+                 R"json({"bcc":null,"cc":null,"date":"Tue, 2 Jan 2024 10:00:00 +0000","from":[{"adl":null,"host":"example.org","mailbox":"alice","name":"Alice"}],"in_reply_to":null,"message_id":"<m1@example.org>","reply_to":[{"adl":null,"host":"example.org","mailbox":"alice","name":"Alice"}],"sender":[{"adl":null,"host":"example.org","mailbox":"alice","name":"Alice"}],"subject":"Report","to":[{"adl":null,"host":"example.com","mailbox":"bob","name":"Bob"}]})json",
+                 R"json({"body_end":989,"body_start":241,"description":null,"disposition":null,"header_start":0,"id":null,"language":["en","fr"],"location":null,"md5":null,"params":[["boundary","outer"]],"parts":[{"body_end":345,"body_start":336,"description":null,"disposition":null,"encoding":"8bit","header_start":260,"id":null,"language":null,"lines":1,"location":null,"md5":null,"params":[["charset","utf-8"]],"size":9,"subtype":"plain","type":"text"},{"body_end":691,"body_start":679,"description":"The report","disposition":{"params":[["filename","résumé.pdf"]],"type":"attachment"},"encoding":"base64","header_start":356,"id":"<pdf@example.org>","language":["de"],"location":"http://example.org/r.pdf","md5":"Q2hlY2sgSW50ZWdyaXR5IQ==","params":[["name","r.pdf"]],"size":12,"subtype":"pdf","type":"application"},{"body_end":966,"body_start":734,"description":null,"disposition":null,"encoding":"7bit","header_start":702,"id":null,"language":null,"lines":13,"location":null,"md5":null,"message":{"body":{"body_end":966,"body_start":838,"description":null,"disposition":null,"header_start":734,"id":null,"language":null,"location":null,"md5":null,"params":[["boundary","inner"]],"parts":[{"body_end":885,"body_start":875,"description":null,"disposition":null,"encoding":"7bit","header_start":847,"id":null,"language":null,"lines":1,"location":null,"md5":null,"params":[["charset","us-ascii"]],"size":10,"subtype":"plain","type":"text"},{"body_end":955,"body_start":943,"description":null,"disposition":null,"encoding":"7bit","header_start":896,"id":null,"language":null,"lines":1,"location":null,"md5":null,"params":[["charset","iso-8859-1"]],"size":12,"subtype":"html","type":"text"}],"subtype":"alternative","type":"multipart"},"envelope":{"bcc":null,"cc":null,"date":null,"from":[{"adl":null,"host":"example.net","mailbox":"carol","name":"Carol"}],"in_reply_to":null,"message_id":null,"reply_to":[{"adl":null,"host":"example.net","mailbox":"carol","name":"Carol"}],"sender":[{"adl":null,"host":"example.net","mailbox":"carol","name":"Carol"}],"subject":"Fwd","to":null}},"params":[],"size":232,"subtype":"rfc822","type":"message"}],"subtype":"mixed","type":"multipart"})json"},
+                {"addresses", R"json({"bcc":[{"adl":null,"host":null,"mailbox":"undisclosed-recipients","name":null},{"adl":null,"host":null,"mailbox":null,"name":null}],"cc":[{"adl":"@relay.example,@b.example","host":"example.org","mailbox":"eve","name":null},{"adl":null,"host":"","mailbox":"frank","name":"Frank Castle"}],"date":null,"from":[{"adl":null,"host":"example.com","mailbox":"joe","name":"Joe \"Q\" Public"}],"in_reply_to":"<x@y>","message_id":null,"reply_to":[{"adl":null,"host":"example.de","mailbox":"j","name":"=?utf-8?q?J=C3=B6rg?="}],"sender":[{"adl":null,"host":"example.com","mailbox":"joe","name":"Joe \"Q\" Public"}],"subject":"Grüße café","to":[{"adl":null,"host":null,"mailbox":"Friends","name":null},{"adl":null,"host":"example.com","mailbox":"bob","name":null},{"adl":null,"host":"example.net","mailbox":"carol","name":null},{"adl":null,"host":null,"mailbox":null,"name":null},{"adl":null,"host":"example.org","mailbox":"dave","name":null}]})json",
+                 R"json({"body_end":311,"body_start":307,"description":null,"disposition":null,"encoding":"7bit","header_start":0,"id":null,"language":null,"lines":1,"location":null,"md5":null,"params":[["charset","us-ascii"]],"size":4,"subtype":"plain","type":"text"})json"},
+                {"opaque",
+                 R"json({"bcc":null,"cc":null,"date":null,"from":null,"in_reply_to":null,"message_id":null,"reply_to":null,"sender":null,"subject":null,"to":null})json",
+                 R"json({"body_end":293,"body_start":45,"description":null,"disposition":null,"header_start":0,"id":null,"language":null,"location":null,"md5":null,"params":[["boundary","a"]],"parts":[{"body_end":79,"body_start":78,"description":null,"disposition":null,"encoding":"7bit","header_start":50,"id":null,"language":null,"lines":1,"location":null,"md5":null,"params":[["charset","us-ascii"]],"size":1,"subtype":"plain","type":"text"},{"body_end":178,"body_start":137,"description":null,"disposition":null,"encoding":"7bit","header_start":86,"id":null,"language":null,"location":null,"md5":null,"opaque":true,"params":[],"size":41,"subtype":"octet-stream","type":"application"},{"body_end":284,"body_start":252,"description":null,"disposition":null,"encoding":"base64","header_start":185,"id":null,"language":null,"location":null,"md5":null,"opaque":true,"params":[],"size":32,"subtype":"octet-stream","type":"application"}],"subtype":"mixed","type":"multipart"})json"},
+                {"parts_limit",
+                 R"json({"bcc":null,"cc":null,"date":null,"from":null,"in_reply_to":null,"message_id":null,"reply_to":null,"sender":null,"subject":null,"to":null})json",
+                 R"json({"body_end":103,"body_start":45,"description":null,"disposition":null,"header_start":0,"id":null,"language":null,"location":null,"md5":null,"params":[["boundary","a"]],"parts":[{"body_end":55,"body_start":52,"description":null,"disposition":null,"encoding":"7bit","header_start":50,"id":null,"language":null,"lines":1,"location":null,"md5":null,"params":[["charset","us-ascii"]],"size":3,"subtype":"plain","type":"text"},{"body_end":94,"body_start":62,"description":null,"disposition":null,"encoding":"7bit","header_start":62,"id":null,"language":null,"location":null,"md5":null,"opaque":true,"params":[],"size":32,"subtype":"octet-stream","type":"application"}],"subtype":"mixed","type":"multipart"})json"},
+                {"digest_bare_lf",
+                 R"json({"bcc":null,"cc":null,"date":null,"from":null,"in_reply_to":null,"message_id":null,"reply_to":null,"sender":null,"subject":"digest","to":null})json", R"json({"body_end":142,"body_start":62,"description":null,"disposition":null,"header_start":0,"id":null,"language":null,"location":null,"md5":null,"params":[["boundary","d"]],"parts":[{"body_end":84,"body_start":67,"description":null,"disposition":null,"encoding":"7bit","header_start":66,"id":null,"language":null,"lines":3,"location":null,"md5":null,"message":{"body":{"body_end":84,"body_start":83,"description":null,"disposition":null,"encoding":"7bit","header_start":67,"id":null,"language":null,"lines":1,"location":null,"md5":null,"params":[["charset","us-ascii"]],"size":1,"subtype":"plain","type":"text"},"envelope":{"bcc":null,"cc":null,"date":null,"from":null,"in_reply_to":null,"message_id":null,"reply_to":null,"sender":null,"subject":"first","to":null}},"params":[],"size":17,"subtype":"rfc822","type":"message"},{"body_end":135,"body_start":130,"description":null,"disposition":null,"encoding":"7bit","header_start":89,"id":null,"language":null,"lines":1,"location":null,"md5":null,"params":[["format","flowed"],["charset","us-ascii"]],"size":5,"subtype":"plain","type":"text"}],"subtype":"digest","type":"multipart"})json"},
+                {"no_body",
+                 R"json({"bcc":null,"cc":null,"date":null,"from":null,"in_reply_to":null,"message_id":null,"reply_to":null,"sender":null,"subject":"only a header","to":null})json",
+                 R"json({"body_end":24,"body_start":24,"description":null,"disposition":null,"encoding":"7bit","header_start":0,"id":null,"language":null,"lines":0,"location":null,"md5":null,"params":[["charset","us-ascii"]],"size":0,"subtype":"plain","type":"text"})json"},
+                {"empty",
+                 R"json({"bcc":null,"cc":null,"date":null,"from":null,"in_reply_to":null,"message_id":null,"reply_to":null,"sender":null,"subject":null,"to":null})json",
+                 R"json({"body_end":0,"body_start":0,"description":null,"disposition":null,"encoding":"7bit","header_start":0,"id":null,"language":null,"lines":0,"location":null,"md5":null,"params":[["charset","us-ascii"]],"size":0,"subtype":"plain","type":"text"})json"},
 };
 
 std::string raw_of(const GoldenCase& c) {

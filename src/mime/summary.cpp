@@ -102,8 +102,7 @@ std::string part_text(std::string_view raw, const Part& p, std::size_t budget) {
   const bool html = p.subtype == "html";
   // Charsets and markup shrink text; decode a few times the budget.
   const std::size_t cap = budget > SIZE_MAX / 8 ? SIZE_MAX : budget * (html ? 4 : 2) + 16;
-  const std::string decoded =
-      transfer_decode(raw.substr(p.body_start, p.size()), p.transfer_encoding, cap);
+  const std::string decoded = transfer_decode(raw.substr(p.body_start, p.size()), p.transfer_encoding, cap);
   const Param* charset = p.param("charset");
   std::string text = charset_to_utf8(decoded, charset ? charset->value : "");
   if (html) text = html_to_text(text);
@@ -144,7 +143,8 @@ void summarize(std::string_view raw, const std::vector<HeaderField>& fields, con
       listed = listed || ascii_iequals(f.name, name);
     if (listed) continue;
     if (headers.size() >= kMaxHeaderText) break;
-    headers += (headers.empty() ? "" : "\n") + std::string(f.name) + ": " + decode_header_text(to_valid_utf8(unfold(f.value)));
+    headers +=
+        (headers.empty() ? "" : "\n") + std::string(f.name) + ": " + decode_header_text(to_valid_utf8(unfold(f.value)));
   }
   truncate_utf8(headers, kMaxHeaderText);
   text.headers = std::move(headers);

@@ -1,8 +1,8 @@
 // Text helpers: UTF-8 validation and repair (RFC 3629 §3-4), windows-1252
 // fallback for stray 8-bit bytes, truncation on code-point boundaries,
 // whitespace collapsing and a small HTML-to-text converter for indexing.
-#include "core/ascii.hpp"
 #include "mime/text.hpp"
+#include "core/ascii.hpp"
 
 #include <array>
 #include <cctype>
@@ -12,11 +12,10 @@ namespace estafeta::mime::detail {
 namespace {
 
 // windows-1252 0x80..0x9F; 0 marks bytes the code page leaves undefined.
-constexpr std::array<char16_t, 32> kCp1252High = {
-    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
-    0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+constexpr std::array<char16_t, 32> kCp1252High = {0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+                                                  0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+                                                  0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+                                                  0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
 
 // Length of the well-formed UTF-8 sequence starting at s[i], or 0.
 std::size_t sequence_length(std::string_view s, std::size_t i) {
@@ -52,15 +51,12 @@ struct Entity {
   char32_t cp;
 };
 constexpr Entity kEntities[] = {
-    {"amp", '&'},       {"lt", '<'},        {"gt", '>'},        {"quot", '"'},
-    {"apos", '\''},     {"nbsp", ' '},      {"copy", 0xA9},     {"reg", 0xAE},
-    {"trade", 0x2122},  {"hellip", 0x2026}, {"mdash", 0x2014},  {"ndash", 0x2013},
-    {"lsquo", 0x2018},  {"rsquo", 0x2019},  {"ldquo", 0x201C},  {"rdquo", 0x201D},
-    {"laquo", 0xAB},    {"raquo", 0xBB},    {"bull", 0x2022},   {"middot", 0xB7},
-    {"euro", 0x20AC},   {"pound", 0xA3},    {"yen", 0xA5},      {"cent", 0xA2},
-    {"deg", 0xB0},      {"times", 0xD7},    {"eacute", 0xE9},   {"egrave", 0xE8},
-    {"agrave", 0xE0},   {"ccedil", 0xE7},   {"uuml", 0xFC},     {"ouml", 0xF6},
-    {"auml", 0xE4},     {"szlig", 0xDF},    {"shy", 0},         {"zwnj", 0},
+    {"amp", '&'},      {"lt", '<'},       {"gt", '>'},       {"quot", '"'},      {"apos", '\''},    {"nbsp", ' '},
+    {"copy", 0xA9},    {"reg", 0xAE},     {"trade", 0x2122}, {"hellip", 0x2026}, {"mdash", 0x2014}, {"ndash", 0x2013},
+    {"lsquo", 0x2018}, {"rsquo", 0x2019}, {"ldquo", 0x201C}, {"rdquo", 0x201D},  {"laquo", 0xAB},   {"raquo", 0xBB},
+    {"bull", 0x2022},  {"middot", 0xB7},  {"euro", 0x20AC},  {"pound", 0xA3},    {"yen", 0xA5},     {"cent", 0xA2},
+    {"deg", 0xB0},     {"times", 0xD7},   {"eacute", 0xE9},  {"egrave", 0xE8},   {"agrave", 0xE0},  {"ccedil", 0xE7},
+    {"uuml", 0xFC},    {"ouml", 0xF6},    {"auml", 0xE4},    {"szlig", 0xDF},    {"shy", 0},        {"zwnj", 0},
     {"zwj", 0},
 };
 
@@ -79,9 +75,12 @@ std::size_t decode_entity(std::string_view html, std::size_t i, std::string& out
     std::uint32_t cp = 0;
     for (char c : digits) {
       int d = -1;
-      if (c >= '0' && c <= '9') d = c - '0';
-      else if (hex && c >= 'a' && c <= 'f') d = c - 'a' + 10;
-      else if (hex && c >= 'A' && c <= 'F') d = c - 'A' + 10;
+      if (c >= '0' && c <= '9')
+        d = c - '0';
+      else if (hex && c >= 'a' && c <= 'f')
+        d = c - 'a' + 10;
+      else if (hex && c >= 'A' && c <= 'F')
+        d = c - 'A' + 10;
       if (d < 0) return 0;
       cp = cp * (hex ? 16 : 10) + static_cast<std::uint32_t>(d);
       if (cp > 0x10FFFF) cp = 0x110000;  // saturate; rejected below
@@ -102,8 +101,8 @@ std::size_t decode_entity(std::string_view html, std::size_t i, std::string& out
 
 bool is_block_tag(std::string_view name) {
   static constexpr std::string_view kBlocks[] = {
-      "br", "p", "div", "tr", "li", "ul", "ol", "table", "blockquote", "pre", "hr", "h1", "h2",
-      "h3", "h4", "h5", "h6", "dl", "dt", "dd", "section", "article", "header", "footer", "title"};
+      "br", "p",  "div", "tr", "li", "ul", "ol", "table",   "blockquote", "pre",    "hr",     "h1",   "h2",
+      "h3", "h4", "h5",  "h6", "dl", "dt", "dd", "section", "article",    "header", "footer", "title"};
   for (std::string_view b : kBlocks)
     if (name == b) return true;
   return false;
@@ -170,8 +169,8 @@ std::string collapse_whitespace(std::string_view s, std::size_t max_chars) {
   std::size_t chars = 0;
   bool pending_space = false;
   for (std::size_t i = 0; i < s.size() && chars < max_chars;) {
-    const bool nbsp = static_cast<unsigned char>(s[i]) == 0xC2 && i + 1 < s.size() &&
-                      static_cast<unsigned char>(s[i + 1]) == 0xA0;
+    const bool nbsp =
+        static_cast<unsigned char>(s[i]) == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xA0;
     if (is_space(s[i]) || nbsp) {
       pending_space = !out.empty();
       i += nbsp ? 2 : 1;
@@ -212,8 +211,10 @@ std::string html_to_text(std::string_view html) {
       continue;
     }
     if (c != '<') {
-      if (is_space(c)) space();
-      else out += c;
+      if (is_space(c))
+        space();
+      else
+        out += c;
       ++i;
       continue;
     }
@@ -237,8 +238,10 @@ std::string html_to_text(std::string_view html) {
     // Find the end of the tag, skipping quoted attribute values.
     char quote = 0;
     while (j < html.size() && (quote || html[j] != '>')) {
-      if (quote && html[j] == quote) quote = 0;
-      else if (!quote && (html[j] == '"' || html[j] == '\'')) quote = html[j];
+      if (quote && html[j] == quote)
+        quote = 0;
+      else if (!quote && (html[j] == '"' || html[j] == '\''))
+        quote = html[j];
       ++j;
     }
     i = j < html.size() ? j + 1 : html.size();
@@ -256,8 +259,10 @@ std::string html_to_text(std::string_view html) {
       }
       continue;
     }
-    if (is_block_tag(name)) newline();
-    else if (name == "td" || name == "th") space();
+    if (is_block_tag(name))
+      newline();
+    else if (name == "td" || name == "th")
+      space();
   }
   while (!out.empty() && (out.back() == ' ' || out.back() == '\n')) out.pop_back();
   return out;
@@ -273,8 +278,6 @@ void sanitize_controls(std::string& s) {
   }
   s.resize(w);
 }
-
-
 
 std::string_view trim(std::string_view s) {
   const auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };

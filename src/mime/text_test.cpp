@@ -57,11 +57,11 @@ TEST(MimeText, CollapseWhitespace) {
 }
 
 TEST(MimeText, HtmlToText) {
-  EXPECT_EQ(detail::html_to_text(
-                "<html><head><title>T</title><style>p{color:red}</style></head><body>"
-                "<p>Hello&nbsp;<b>World</b> &amp; caf&eacute;</p><!-- hidden --><script>var x = '<p>';"
-                "</script><div>a &lt; b &#8364;&#x20AC; &bogus; x < y</div>Line<br/>two</body></html>"),
-            "T\nHello World & café\na < b €€ &bogus; x < y\nLine\ntwo");
+  EXPECT_EQ(
+      detail::html_to_text("<html><head><title>T</title><style>p{color:red}</style></head><body>"
+                           "<p>Hello&nbsp;<b>World</b> &amp; caf&eacute;</p><!-- hidden --><script>var x = '<p>';"
+                           "</script><div>a &lt; b &#8364;&#x20AC; &bogus; x < y</div>Line<br/>two</body></html>"),
+      "T\nHello World & café\na < b €€ &bogus; x < y\nLine\ntwo");
   EXPECT_EQ(detail::html_to_text("<a href=\"x>y\">link</a> <td>c1</td><td>c2</td>"), "link c1 c2");
   EXPECT_EQ(detail::html_to_text("unterminated <b"), "unterminated");
   EXPECT_EQ(detail::html_to_text("<script>never closed"), "");
@@ -80,7 +80,10 @@ TEST(MimeText, TransferDecodingAndCharsets) {
   EXPECT_EQ(detail::charset_to_utf8("\x93\xfa\x96\x7b", "shift_jis"), "日本");
   EXPECT_EQ(detail::charset_to_utf8("\xb1", "iso-8859-2"), "ą");
   EXPECT_EQ(detail::charset_to_utf8("caf\xe9", "no-such-charset"), "café");
-  EXPECT_EQ(detail::charset_to_utf8("a\xff" "b", "shift_jis"), "a\uFFFDb");  // invalid input byte
+  EXPECT_EQ(detail::charset_to_utf8("a\xff"
+                                    "b",
+                                    "shift_jis"),
+            "a\uFFFDb");  // invalid input byte
 }
 
 TEST(MimeBodyText, HtmlOnlyQuotedPrintableLatin1) {
@@ -207,7 +210,9 @@ TEST(MimeBodyText, SearchTextBudgetCutsOnUtf8Boundary) {
   EXPECT_TRUE(p.msg.text.body.starts_with("日本日本"));
 
   using namespace std::literals;
-  const auto nul = parse_ok("Content-Type: text/plain\n\na\0b\x01" "c\r\nd"sv);
+  const auto nul = parse_ok(
+      "Content-Type: text/plain\n\na\0b\x01"
+      "c\r\nd"sv);
   EXPECT_EQ(nul.msg.text.body, "a b c\nd");
 }
 

@@ -67,7 +67,8 @@ Status generate(const std::filesystem::path& cert_path, const std::filesystem::p
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("Estafeta"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(hostname.c_str()), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(hostname.c_str()), -1,
+                             -1, 0);
   X509_set_issuer_name(cert.get(), name);
   std::string san = "DNS:" + hostname;
   if (hostname != "localhost") san += ",DNS:localhost";
@@ -132,7 +133,8 @@ Result<CertificateInfo> certificate_info(const std::filesystem::path& cert_path)
     auto* n = sk_GENERAL_NAME_value(names, i);
     if (n->type != GEN_DNS) continue;
     auto* s = n->d.dNSName;
-    std::string name(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), static_cast<std::size_t>(ASN1_STRING_length(s)));
+    std::string name(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                     static_cast<std::size_t>(ASN1_STRING_length(s)));
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     info.dns_names.push_back(std::move(name));
   }

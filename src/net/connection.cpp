@@ -2,11 +2,11 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 
@@ -57,8 +57,8 @@ asio::awaitable<error_code> Connection::wait(asio::socket_base::wait_type what,
                                              std::chrono::steady_clock::duration timeout) {
   asio::steady_timer timer(m_strand, timeout);
   using namespace asio::experimental::awaitable_operators;
-  auto ready = co_await (m_tcp.socket().async_wait(what, as_tuple(use_awaitable)) ||
-                         timer.async_wait(as_tuple(use_awaitable)));
+  auto ready =
+      co_await (m_tcp.socket().async_wait(what, as_tuple(use_awaitable)) || timer.async_wait(as_tuple(use_awaitable)));
   if (ready.index() == 1) co_return error_code(beast::error::timeout);
   co_return std::get<0>(std::get<0>(ready));
 }
@@ -76,19 +76,19 @@ asio::awaitable<std::pair<error_code, std::string>> Connection::read_tls() {
   for (;;) {
     if (must_wait) {
       auto left = deadline - std::chrono::steady_clock::now();
-      if (left <= std::chrono::steady_clock::duration::zero()) co_return std::pair{error_code(beast::error::timeout), std::string()};
+      if (left <= std::chrono::steady_clock::duration::zero())
+        co_return std::pair{error_code(beast::error::timeout), std::string()};
       if (auto ec = co_await wait(asio::socket_base::wait_read, left)) co_return std::pair{ec, std::string()};
     }
     std::string buf(kReadChunk, '\0');
     auto io = m_tls->read(buf.data(), buf.size());
     switch (io.status) {
-      case TlsSession::Status::done:
-        buf.resize(io.n);
-        co_return std::pair{error_code(), std::move(buf)};
+      case TlsSession::Status::done: buf.resize(io.n); co_return std::pair{error_code(), std::move(buf)};
       case TlsSession::Status::want_read: must_wait = true; break;
       case TlsSession::Status::want_write: {
         // A post-handshake message to send first (a TLS 1.3 KeyUpdate reply).
-        if (auto ec = co_await wait(asio::socket_base::wait_write, m_write_stall)) co_return std::pair{ec, std::string()};
+        if (auto ec = co_await wait(asio::socket_base::wait_write, m_write_stall))
+          co_return std::pair{ec, std::string()};
         must_wait = false;
         break;
       }
@@ -109,8 +109,10 @@ asio::awaitable<void> Connection::reader(std::shared_ptr<Connection> self) {
     } else {
       // Wait for bytes without holding a buffer (most connections are idle).
       auto timeout = self->bounded(self->m_read_timeout);
-      if (timeout <= std::chrono::steady_clock::duration::zero()) ec = beast::error::timeout;
-      else ec = co_await self->wait(asio::socket_base::wait_read, timeout);
+      if (timeout <= std::chrono::steady_clock::duration::zero())
+        ec = beast::error::timeout;
+      else
+        ec = co_await self->wait(asio::socket_base::wait_read, timeout);
       if (!ec) {
         buf.resize(kReadChunk);
         std::size_t n = 0;

@@ -30,8 +30,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,7 +47,7 @@ namespace asio = boost::asio;
 
 struct Input {
   enum class Kind { data, event, closed } kind = Kind::data;
-  std::string bytes;          // data: may be empty only with an error
+  std::string bytes;                // data: may be empty only with an error
   boost::system::error_code error;  // data: EOF, timeout, reset …
   Event event{EventKind::message_appended};
   bool timed_out() const;

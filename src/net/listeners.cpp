@@ -1,5 +1,6 @@
 #include "net/listeners.hpp"
 
+#include <sys/resource.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -7,7 +8,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <map>
@@ -55,8 +55,8 @@ class SessionRegistry {
 
  private:
   std::mutex m_mutex;
-  std::uint64_t m_next = 1;                 // GUARDED_BY(m_mutex)
-  std::map<std::uint64_t, Entry> m_live;    // GUARDED_BY(m_mutex)
+  std::uint64_t m_next = 1;               // GUARDED_BY(m_mutex)
+  std::map<std::uint64_t, Entry> m_live;  // GUARDED_BY(m_mutex)
 };
 
 // Connections at once per peer (auth::peer_group: an IPv4 address or an
@@ -127,13 +127,14 @@ unsigned connection_cap(unsigned configured) {
     if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
   }
   if (rl.rlim_cur == RLIM_INFINITY) return configured;
-  auto fit = rl.rlim_cur > 2 * kReserve ? static_cast<unsigned>(rl.rlim_cur - kReserve) : static_cast<unsigned>(rl.rlim_cur / 2);
+  auto fit = rl.rlim_cur > 2 * kReserve ? static_cast<unsigned>(rl.rlim_cur - kReserve)
+                                        : static_cast<unsigned>(rl.rlim_cur / 2);
   if (configured == 0) return fit;
   if (configured <= fit) return configured;
-  log::warn("serve.connection_cap_lowered", {{"max_connections", configured},
-                                             {"now", fit},
-                                             {"reason", "the file descriptor limit (ulimit -n) is "
-                                                        + std::to_string(rl.rlim_cur)}});
+  log::warn("serve.connection_cap_lowered",
+            {{"max_connections", configured},
+             {"now", fit},
+             {"reason", "the file descriptor limit (ulimit -n) is " + std::to_string(rl.rlim_cur)}});
   return fit;
 }
 
@@ -284,7 +285,8 @@ Status Listeners::listen(const ListenerConfig& l, SessionFn session) {
   if (!ec) acceptor->bind(ep, ec);
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
-    return fail(ErrorKind::in_use, fmt::format("listener {} on {}: {}", to_string(l.protocol), listen_label(l), ec.message()));
+    return fail(ErrorKind::in_use,
+                fmt::format("listener {} on {}: {}", to_string(l.protocol), listen_label(l), ec.message()));
   asio::co_spawn(m_state->ioc, m_state->accept_loop(*acceptor, l, std::move(session)), asio::detached);
   m_state->acceptors.push_back(std::move(acceptor));
   return {};
@@ -319,7 +321,8 @@ std::size_t Listeners::live_sessions() const { return m_state->sessions.size(); 
 std::size_t Listeners::bound() const { return m_state->acceptors.size(); }
 
 std::string listen_label(const ListenerConfig& l) {
-  return l.host.find(':') != std::string::npos ? fmt::format("[{}]:{}", l.host, l.port) : fmt::format("{}:{}", l.host, l.port);
+  return l.host.find(':') != std::string::npos ? fmt::format("[{}]:{}", l.host, l.port)
+                                               : fmt::format("{}:{}", l.host, l.port);
 }
 
 }  // namespace estafeta::net

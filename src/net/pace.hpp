@@ -22,7 +22,8 @@ inline SteadyTime paced_deadline(SteadyTime start, std::chrono::seconds base, st
   // At most about four months earned: the sum stays far from the clock's range.
   constexpr std::uint64_t kMaxEarned = 10000000;  // seconds
   std::chrono::microseconds earned(static_cast<std::int64_t>(kMaxEarned * 1000000));
-  if (moved / rate < kMaxEarned) earned = std::chrono::microseconds(moved / rate * 1000000 + moved % rate * 1000000 / rate);
+  if (moved / rate < kMaxEarned)
+    earned = std::chrono::microseconds(moved / rate * 1000000 + moved % rate * 1000000 / rate);
   return start + std::max<std::chrono::steady_clock::duration>(base, earned);
 }
 

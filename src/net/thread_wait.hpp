@@ -35,10 +35,10 @@ namespace detail {
 template <class T>
 struct ThreadShared {
   std::mutex mutex;
-  bool listening = true;          // GUARDED_BY(mutex)
-  bool done = false;              // GUARDED_BY(mutex)
-  std::optional<T> value;         // GUARDED_BY(mutex)
-  std::function<void()> wake;     // GUARDED_BY(mutex): posts to the coroutine's executor
+  bool listening = true;       // GUARDED_BY(mutex)
+  bool done = false;           // GUARDED_BY(mutex)
+  std::optional<T> value;      // GUARDED_BY(mutex)
+  std::function<void()> wake;  // GUARDED_BY(mutex): posts to the coroutine's executor
 };
 
 // Ends the coroutine's interest however its frame goes (return, or

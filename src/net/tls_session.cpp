@@ -8,8 +8,8 @@ namespace estafeta::net {
 void TlsSession::prepare_context(SSL_CTX* context) {
   // Record buffers only while a record is in flight; writes may complete in
   // parts and be retried from a different address (the caller's string).
-  SSL_CTX_set_mode(context, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
-                                SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  SSL_CTX_set_mode(context,
+                   SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 }
 
 TlsSession::TlsSession(SSL_CTX* context, int fd) : m_ssl(SSL_new(context)) {

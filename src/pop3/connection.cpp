@@ -22,7 +22,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-
 asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& deps) {
   SessionOptions options;
   options.hostname = deps.hostname;

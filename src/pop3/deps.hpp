@@ -14,13 +14,13 @@
 namespace estafeta::pop3 {
 
 struct Deps {
-  std::string hostname;          // the greeting
-  const LimitsConfig& limits;    // login deadline
-  store::Mail& mail;            // the INBOX and its messages
-  store::BlobStore& blobs;       // RETR, TOP
-  EventBus& bus;                 // expunges to other sessions; revocations to this one
-  auth::MailLogins& logins;      // USER/PASS, AUTH
-  IdLocks& maildrop_locks;       // one session per address (RFC 1939 §8)
+  std::string hostname;        // the greeting
+  const LimitsConfig& limits;  // login deadline
+  store::Mail& mail;           // the INBOX and its messages
+  store::BlobStore& blobs;     // RETR, TOP
+  EventBus& bus;               // expunges to other sessions; revocations to this one
+  auth::MailLogins& logins;    // USER/PASS, AUTH
+  IdLocks& maildrop_locks;     // one session per address (RFC 1939 §8)
 };
 
 }  // namespace estafeta::pop3

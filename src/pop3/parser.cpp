@@ -5,8 +5,10 @@
 namespace estafeta::pop3 {
 
 Result<Command> parse_command(std::string_view line) {
-  if (line.ends_with("\r\n")) line.remove_suffix(2);
-  else if (line.ends_with('\n')) line.remove_suffix(1);
+  if (line.ends_with("\r\n"))
+    line.remove_suffix(2);
+  else if (line.ends_with('\n'))
+    line.remove_suffix(1);
   if (line.size() + 2 > kMaxLine) return fail(ErrorKind::limit, "command line too long");
   Command c;
   std::size_t pos = 0;

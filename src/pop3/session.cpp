@@ -5,9 +5,9 @@
 #include <fmt/format.h>
 
 #include "auth/login.hpp"
+#include "auth/mail_login.hpp"
 #include "auth/sasl.hpp"
 #include "core/log.hpp"
-#include "auth/mail_login.hpp"
 
 namespace estafeta::pop3 {
 
@@ -90,20 +90,13 @@ Reply Session::capa(const Command&) {
 // a private channel first, its handler.
 const Session::CommandEntry* Session::find_command(std::string_view keyword) {
   static constexpr CommandEntry kCommands[] = {
-      {"CAPA", kAnyState, false, &Session::capa},
-      {"QUIT", kAnyState, false, &Session::quit},
-      {"STLS", kAuthorization, false, &Session::stls},
-      {"USER", kAuthorization, true, &Session::user},
-      {"PASS", kAuthorization, true, &Session::pass},
-      {"AUTH", kAuthorization, true, &Session::auth},
-      {"NOOP", kTransaction, false, &Session::noop},
-      {"STAT", kTransaction, false, &Session::stat},
-      {"LIST", kTransaction, false, &Session::list},
-      {"UIDL", kTransaction, false, &Session::list},
-      {"RETR", kTransaction, false, &Session::retr},
-      {"TOP", kTransaction, false, &Session::retr},
-      {"DELE", kTransaction, false, &Session::dele},
-      {"RSET", kTransaction, false, &Session::rset},
+      {"CAPA", kAnyState, false, &Session::capa},      {"QUIT", kAnyState, false, &Session::quit},
+      {"STLS", kAuthorization, false, &Session::stls}, {"USER", kAuthorization, true, &Session::user},
+      {"PASS", kAuthorization, true, &Session::pass},  {"AUTH", kAuthorization, true, &Session::auth},
+      {"NOOP", kTransaction, false, &Session::noop},   {"STAT", kTransaction, false, &Session::stat},
+      {"LIST", kTransaction, false, &Session::list},   {"UIDL", kTransaction, false, &Session::list},
+      {"RETR", kTransaction, false, &Session::retr},   {"TOP", kTransaction, false, &Session::retr},
+      {"DELE", kTransaction, false, &Session::dele},   {"RSET", kTransaction, false, &Session::rset},
   };
   for (auto& e : kCommands)
     if (keyword == e.keyword) return &e;
@@ -201,7 +194,7 @@ Reply Session::login(const std::string& address, const std::string& password) {
   auto login = m_deps.logins.login("pop3", address, password, m_options.peer_ip);
   if (!login.who) {
     Reply r = login.error.kind == ErrorKind::in_use ? err("[SYS/PERM] " + login.error.message)
-                                                     : err(std::string("[AUTH] ") + auth::kLoginFailed);
+                                                    : err(std::string("[AUTH] ") + auth::kLoginFailed);
     r.delay = login.delay;
     return r;
   }

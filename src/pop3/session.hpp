@@ -61,8 +61,8 @@ class Session {
   enum StateSet : unsigned { kAuthorization = 1, kTransaction = 2, kAnyState = 3 };
   struct CommandEntry {
     const char* keyword;
-    unsigned states;      // StateSet
-    bool needs_privacy;   // refused before TLS (unless the listener allows plaintext logins)
+    unsigned states;     // StateSet
+    bool needs_privacy;  // refused before TLS (unless the listener allows plaintext logins)
     Reply (Session::*handler)(const Command&);
   };
   static const CommandEntry* find_command(std::string_view keyword);
@@ -88,7 +88,7 @@ class Session {
   const Deps& m_deps;
   SessionOptions m_options;
   State m_state = State::authorization;
-  std::optional<std::string> m_user;  // after USER
+  std::optional<std::string> m_user;         // after USER
   std::optional<auth::SaslExchange> m_sasl;  // AUTH in progress
   std::optional<store::LoginCandidate> m_who;
   IdLocks::Guard m_lock;

@@ -99,7 +99,8 @@ TEST_F(Pop3Test, RetrieveListUidlTopDelete) {
   auto uidl = s->execute("UIDL\r\n").out;
   EXPECT_TRUE(uidl.starts_with("+OK listing follows\r\n1 ")) << uidl;
   auto retr = s->execute("RETR 1\r\n").out;
-  EXPECT_EQ(retr, "+OK 64 octets\r\nFrom: a@b.example\r\nSubject: one\r\n\r\nline 1\r\n..hidden dot\r\nline 3\r\n.\r\n");
+  EXPECT_EQ(retr,
+            "+OK 64 octets\r\nFrom: a@b.example\r\nSubject: one\r\n\r\nline 1\r\n..hidden dot\r\nline 3\r\n.\r\n");
   EXPECT_EQ(s->execute("TOP 1 1\r\n").out, "+OK 64 octets\r\nFrom: a@b.example\r\nSubject: one\r\n\r\nline 1\r\n.\r\n");
   EXPECT_EQ(s->execute("TOP 1 0\r\n").out, "+OK 64 octets\r\nFrom: a@b.example\r\nSubject: one\r\n\r\n.\r\n");
   EXPECT_EQ(s->execute("RETR 3\r\n").out, "-ERR no such message\r\n");

@@ -1,6 +1,7 @@
 // The composition root of `estafeta serve` (see serve.hpp).
 #include "server/serve.hpp"
 
+#include <malloc.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -10,7 +11,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <malloc.h>
 
 #include <algorithm>
 #include <csignal>
@@ -105,19 +105,24 @@ net::SessionFn session_for(Protocol protocol, const Protocols& p) {
   switch (protocol) {
     case Protocol::imap:
     case Protocol::imaps:
-      return [&d = p.imap](tcp::socket s, net::SessionEnv e) { return imap::imap_session(std::move(s), std::move(e), d); };
+      return
+          [&d = p.imap](tcp::socket s, net::SessionEnv e) { return imap::imap_session(std::move(s), std::move(e), d); };
     case Protocol::pop3:
     case Protocol::pop3s:
-      return [&d = p.pop3](tcp::socket s, net::SessionEnv e) { return pop3::pop3_session(std::move(s), std::move(e), d); };
+      return
+          [&d = p.pop3](tcp::socket s, net::SessionEnv e) { return pop3::pop3_session(std::move(s), std::move(e), d); };
     case Protocol::smtp:
     case Protocol::submission:
     case Protocol::submissions:
-      return [&d = p.smtp](tcp::socket s, net::SessionEnv e) { return smtp::smtp_session(std::move(s), std::move(e), d); };
+      return
+          [&d = p.smtp](tcp::socket s, net::SessionEnv e) { return smtp::smtp_session(std::move(s), std::move(e), d); };
     case Protocol::http:
     case Protocol::https:
-      return [&d = p.web](tcp::socket s, net::SessionEnv e) { return web::http_session(std::move(s), std::move(e), d); };
+      return
+          [&d = p.web](tcp::socket s, net::SessionEnv e) { return web::http_session(std::move(s), std::move(e), d); };
     case Protocol::dns:  // and UDP beside it: see serve()
-      return [&p](tcp::socket s, net::SessionEnv e) { return dns_tcp_session(std::move(s), std::move(e), *p.dns_zones); };
+      return
+          [&p](tcp::socket s, net::SessionEnv e) { return dns_tcp_session(std::move(s), std::move(e), *p.dns_zones); };
   }
   return {};
 }
@@ -160,8 +165,10 @@ asio::awaitable<void> relay_event_log(Background& bg, std::int64_t last) {
         actor.product = "server";
         return services.manager->advance_dkim(actor);
       });
-      if (!moved) log::warn("dkim.advance_failed", {{"detail", moved.error().message}});
-      else if (*moved) log::info("dkim.advanced", {{"keys", *moved}});
+      if (!moved)
+        log::warn("dkim.advance_failed", {{"detail", moved.error().message}});
+      else if (*moved)
+        log::info("dkim.advanced", {{"keys", *moved}});
     }
     // Many sessions gone since the last look (a burst of clients left):
     // give the memory they freed back to the system, or it stays counted
@@ -218,8 +225,7 @@ bool serves(Protocol protocol) {
     case Protocol::submissions:
     case Protocol::http:
     case Protocol::https:
-    case Protocol::dns:
-      return true;
+    case Protocol::dns: return true;
   }
   return false;
 }
@@ -278,7 +284,8 @@ Status serve(Services& services, const ServeOptions& options) {
   Background background{services, ioc, workers, listeners};
   asio::co_spawn(ioc, relay_event_log(background, TRY(services.store->last_event_id())), asio::detached);
   if (dns) asio::co_spawn(ioc, refresh_dns_zones(background), asio::detached);
-  asio::co_spawn(asio::make_strand(ioc), smtp::run_queue(protocols.queue, workers, listeners.stopping()), asio::detached);
+  asio::co_spawn(asio::make_strand(ioc), smtp::run_queue(protocols.queue, workers, listeners.stopping()),
+                 asio::detached);
   if (options.on_ready) options.on_ready();
   log::info("serve.started", {{"threads", threads}, {"listeners", listeners.bound()}});
 

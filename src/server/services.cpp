@@ -12,7 +12,8 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
   TRY(make_directories(config->data_dir, 0700));
   s->store = TRY(store::open_sqlite_store({config->data_dir / "estafeta.db", true}));
   s->blobs = TRY(store::BlobStore::open(config->data_dir / "blobs", s->store.get()));
-  s->keyring = std::make_unique<auth::DeviceKeyring>(TRY(auth::DeviceKeyring::load_or_create(config->data_dir / "device-key")));
+  s->keyring =
+      std::make_unique<auth::DeviceKeyring>(TRY(auth::DeviceKeyring::load_or_create(config->data_dir / "device-key")));
   s->clock = std::make_unique<SystemClock>();
   s->bus = std::make_unique<EventBus>();
   mime::Limits limits;
@@ -34,8 +35,8 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
   s->spf = std::make_unique<dns::SpfRunner>(*s->resolver, spf);
   dns::LookupRunnerOptions routes;
   routes.threads = config->dns.max_route_lookups;
-  routes.per_key = 1;          // one lookup of a domain at a time: a silent domain holds one thread
-  routes.max_waiting = 4096;   // the queue has at most a few hundred groups under way
+  routes.per_key = 1;         // one lookup of a domain at a time: a silent domain holds one thread
+  routes.max_waiting = 4096;  // the queue has at most a few hundred groups under way
   routes.timeout = std::chrono::seconds(config->dns.route_timeout_seconds);
   s->route_lookups = std::make_unique<dns::LookupRunner>(*s->resolver, routes);
   dns::LookupRunnerOptions auth;

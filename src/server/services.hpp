@@ -33,8 +33,8 @@ struct Services {
   std::unique_ptr<store::BlobStore> blobs;
   std::unique_ptr<auth::DeviceKeyring> keyring;
   std::unique_ptr<Clock> clock;
-  std::unique_ptr<EventBus> bus;                     // in-process: sessions subscribe here
-  std::unique_ptr<store::EventLogSink> event_log;    // across processes: relayed to `bus` by the server
+  std::unique_ptr<EventBus> bus;                   // in-process: sessions subscribe here
+  std::unique_ptr<store::EventLogSink> event_log;  // across processes: relayed to `bus` by the server
   std::unique_ptr<delivery::Deliverer> deliverer;
   std::unique_ptr<manage::Manager> manager;
   std::unique_ptr<auth::Throttle> throttle;  // failed logins, shared by IMAP, POP3 and SMTP sessions
@@ -43,12 +43,12 @@ struct Services {
   // Blocking, and DNS may be slow: the server asks it only through `spf` and
   // `route_lookups` (threads of their own), never from the worker pool.
   std::unique_ptr<dns::Resolver> resolver;
-  std::unique_ptr<dns::SpfRunner> spf;       // SPF checks of the MX on threads of their own ([dns]); asks `resolver`
+  std::unique_ptr<dns::SpfRunner> spf;  // SPF checks of the MX on threads of their own ([dns]); asks `resolver`
   std::unique_ptr<dns::LookupRunner> route_lookups;  // the outbound queue's MX/address lookups, own threads ([dns])
   // The MX's DKIM and DMARC checks, on threads of their own ([dns] SPF limits).
   std::unique_ptr<dns::LookupRunner> auth_lookups;
-  std::unique_ptr<manage::DkimSigner> dkim_signer;   // submission: DKIM signatures of served domains
-  std::unique_ptr<manage::StoreZones> zones;         // the served zones, checked on demand (CLI, management)
+  std::unique_ptr<manage::DkimSigner> dkim_signer;  // submission: DKIM signatures of served domains
+  std::unique_ptr<manage::StoreZones> zones;        // the served zones, checked on demand (CLI, management)
   // The served zones as the DNS listener answers them: never touches the
   // store when asked; the server refreshes it from a worker (set by serve).
   std::unique_ptr<manage::StoreZones> dns_zones;

@@ -44,8 +44,10 @@ std::string spf_comment(const dns::SpfResult& r, const std::string& identity, co
     case dns::SpfResult::fail:
       return comment_text(fmt::format("domain of {} does not designate {} as permitted sender", identity, ip), 400);
     case dns::SpfResult::softfail:
-      return comment_text(fmt::format("domain of transitioning {} does not designate {} as permitted sender", identity, ip), 400);
-    case dns::SpfResult::neutral: return comment_text(fmt::format("{} is neither permitted nor denied by {}", ip, domain), 400);
+      return comment_text(
+          fmt::format("domain of transitioning {} does not designate {} as permitted sender", identity, ip), 400);
+    case dns::SpfResult::neutral:
+      return comment_text(fmt::format("{} is neither permitted nor denied by {}", ip, domain), 400);
     case dns::SpfResult::none: return comment_text(fmt::format("{} does not publish an SPF record", domain), 400);
     case dns::SpfResult::temperror: return "the SPF check could not be completed";
     case dns::SpfResult::permerror: return comment_text(fmt::format("the SPF record of {} is broken", domain), 400);
@@ -61,8 +63,8 @@ std::string address_literal(const std::string& ip) {
 }  // namespace
 
 std::expected<std::string, Refusal> MessageAcceptance::accept(const Transaction& t, std::string message,
-                                                             const std::optional<dns::SpfResult>& spf,
-                                                             const std::optional<MessageAuth>& auth) {
+                                                              const std::optional<dns::SpfResult>& spf,
+                                                              const std::optional<MessageAuth>& auth) {
   auto now = m_deps.clock.now();
   // RFC 8601 §5: results that claim to come from us but were in the
   // message already are forged; ours is added below. (Before signing: the
@@ -76,8 +78,8 @@ std::expected<std::string, Refusal> MessageAcceptance::accept(const Transaction&
   auto qid = new_queue_id();
   std::string full = (spf ? spf_headers(*spf, auth, t.sender, qid) : "") + received_header(t, qid, now) + message;
   if (full.size() > m_options.max_message_size)
-    return std::unexpected(Refusal{552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes",
-                                                             m_options.max_message_size)});
+    return std::unexpected(Refusal{
+        552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size)});
   if (auto refused = refuse_over_quota(t.recipients, full.size())) return std::unexpected(*refused);
   bool junk = (spf && spf_junk(*spf, auth)) || dmarc_junk;
   Delivery d;
@@ -90,8 +92,11 @@ std::expected<std::string, Refusal> MessageAcceptance::accept(const Transaction&
     log::error("smtp.accept_failed", {{"queue_id", qid}, {"detail", e.detail}});
     return std::unexpected(Refusal{451, "4.3.0", "temporary failure storing the message, try again later"});
   }
-  log::info("smtp.accepted", {{"queue_id", qid}, {"from", t.sender}, {"recipients", t.recipients.size()},
-                              {"size", full.size()}, {"ip", m_options.peer_ip},
+  log::info("smtp.accepted", {{"queue_id", qid},
+                              {"from", t.sender},
+                              {"recipients", t.recipients.size()},
+                              {"size", full.size()},
+                              {"ip", m_options.peer_ip},
                               {"role", m_options.role == Role::mx ? "mx" : "submission"}});
   return qid;
 }
@@ -105,12 +110,14 @@ void MessageAcceptance::sign(std::string& message, std::int64_t now) {
   if (froms.empty()) return;
   auto domain = ascii_lower(froms[0].substr(address_at(froms[0]) + 1));
   auto signatures = m_deps.dkim_signer->signatures(message, domain, now);
-  if (signatures) message = *signatures + message;
-  else log::error("smtp.dkim_sign_failed", {{"domain", domain}, {"detail", signatures.error().detail}});
+  if (signatures)
+    message = *signatures + message;
+  else
+    log::error("smtp.dkim_sign_failed", {{"domain", domain}, {"detail", signatures.error().detail}});
 }
 
 std::optional<Refusal> MessageAcceptance::apply_dmarc(const MessageAuth& auth, const std::vector<Recipient>& recipients,
-                                          bool& junk) {
+                                                      bool& junk) {
   // The DMARC policy of the From domain (RFC 7489 §6.6.4, §6.7): p=reject
   // refuses the message unless a recipient's domain only files such mail
   // in Junk; p=quarantine files it in Junk.
@@ -123,10 +130,11 @@ std::optional<Refusal> MessageAcceptance::apply_dmarc(const MessageAuth& auth, c
         quarantine_only = quarantine_only || (d && d->dmarc_reject == store::DmarcRejectPolicy::quarantine);
       }
     if (!quarantine_only) {
-      log::info("smtp.dmarc_rejected", {{"ip", m_options.peer_ip}, {"from", auth.dmarc.from_domain},
-                                        {"reason", auth.dmarc.reason}});
-      return Refusal{550, "5.7.1", fmt::format("message refused: it fails the DMARC policy (p=reject) of {}",
-                                             auth.dmarc.from_domain)};
+      log::info("smtp.dmarc_rejected",
+                {{"ip", m_options.peer_ip}, {"from", auth.dmarc.from_domain}, {"reason", auth.dmarc.reason}});
+      return Refusal{
+          550, "5.7.1",
+          fmt::format("message refused: it fails the DMARC policy (p=reject) of {}", auth.dmarc.from_domain)};
     }
   }
   if (auth.dmarc.applied != dns::dmarc::Policy::none) junk = true;
@@ -139,17 +147,15 @@ std::string MessageAcceptance::received_header(const Transaction& t, const std::
   // RFC 5321 §4.4 From-domain: the HELO when it is a domain or an address
   // literal, otherwise the client's address literal.
   auto helo = m_helo;
-  return fmt::format("Received: from {} ({})\r\n\tby {} (Estafeta) with {} id {}{};\r\n\t{}\r\n",
-                     helo.value_or(address_literal(m_options.peer_ip)), address_literal(m_options.peer_ip),
-                     m_options.hostname, with, qid,
-                     t.recipients.size() == 1
-                         ? fmt::format("\r\n\tfor <{}>", t.recipients[0].rcpt.recipient.address())
-                         : "",
-                     rfc5322_date(now));
+  return fmt::format(
+      "Received: from {} ({})\r\n\tby {} (Estafeta) with {} id {}{};\r\n\t{}\r\n",
+      helo.value_or(address_literal(m_options.peer_ip)), address_literal(m_options.peer_ip), m_options.hostname, with,
+      qid, t.recipients.size() == 1 ? fmt::format("\r\n\tfor <{}>", t.recipients[0].rcpt.recipient.address()) : "",
+      rfc5322_date(now));
 }
 
 std::string MessageAcceptance::spf_headers(const dns::SpfResult& spf, const std::optional<MessageAuth>& auth,
-                                 const std::string& sender, const std::string& qid) const {
+                                           const std::string& sender, const std::string& qid) const {
   // The SPF verdict on the MAIL FROM identity (RFC 7208 §9.1 Received-SPF,
   // RFC 8601 Authentication-Results, with DKIM and DMARC when they ran).
   auto result = dns::to_string(spf.code);
@@ -177,8 +183,8 @@ bool MessageAcceptance::spf_junk(const dns::SpfResult& spf, const std::optional<
   return failed && !(auth && auth->ran && auth->dmarc.verdict == dns::dmarc::Verdict::pass);
 }
 
-std::optional<Refusal> MessageAcceptance::plan_recipients(const Transaction& t, const std::string& qid, std::int64_t now,
-                                              bool junk, Delivery& d) {
+std::optional<Refusal> MessageAcceptance::plan_recipients(const Transaction& t, const std::string& qid,
+                                                          std::int64_t now, bool junk, Delivery& d) {
   std::vector<store::Id> seen_addresses;
   auto remote_label = fmt::format("{} [{}]", m_helo.value_or("unknown"), m_options.peer_ip);
   for (auto& r : t.recipients) {
@@ -224,7 +230,7 @@ std::optional<Refusal> MessageAcceptance::plan_recipients(const Transaction& t, 
 }
 
 void MessageAcceptance::plan_sent_copy(const Transaction& t, const std::string& qid, std::int64_t now, std::size_t size,
-                             Delivery& d) {
+                                       Delivery& d) {
   // The sender's own copy in its Sent folder (unless the address is set
   // not to keep one), and its trace. A sender whose quota has no room
   // still sends: the copy is left out and the log says so.
@@ -233,7 +239,8 @@ void MessageAcceptance::plan_sent_copy(const Transaction& t, const std::string& 
   auto usage = m_deps.accounts.address_usage(from_address->id);
   bool room = !usage || usage->fits(size, 1);  // a store error shows in accept() later
   if (from_address->settings.save_sent && !room)
-    log::warn("smtp.sent_copy_skipped", {{"queue_id", qid}, {"address", from_address->address}, {"reason", "over_quota"}});
+    log::warn("smtp.sent_copy_skipped",
+              {{"queue_id", qid}, {"address", from_address->address}, {"reason", "over_quota"}});
   if (from_address->settings.save_sent && room)
     if (auto sent = m_deps.mailboxes.find_special_mailbox(from_address->id, store::SpecialUse::sent))
       d.local.push_back({sent->ref(), store::flag_seen, {}, now});
@@ -248,7 +255,8 @@ void MessageAcceptance::plan_sent_copy(const Transaction& t, const std::string& 
                        .time = now});
 }
 
-std::optional<Refusal> MessageAcceptance::refuse_over_quota(const std::vector<Recipient>& recipients, std::uint64_t size) {
+std::optional<Refusal> MessageAcceptance::refuse_over_quota(const std::vector<Recipient>& recipients,
+                                                            std::uint64_t size) {
   // The real size, which SIZE only declared (RFC 1870 §6.3). One reply for
   // all recipients (RFC 5321 §4.1.1.4): 452 4.2.2, temporary, because a
   // permanent 552 would bounce the message for the recipients that had
@@ -267,8 +275,8 @@ std::optional<Refusal> MessageAcceptance::refuse_over_quota(const std::vector<Re
     if (full_rcpt.empty()) full_rcpt = r.rcpt.recipient.address();
   }
   if (!over) return std::nullopt;
-  log::info("smtp.data_refused", {{"ip", m_options.peer_ip}, {"to", full_rcpt}, {"reason", "over_quota"},
-                                  {"size", size}});
+  log::info("smtp.data_refused",
+            {{"ip", m_options.peer_ip}, {"to", full_rcpt}, {"reason", "over_quota"}, {"size", size}});
   if (never && recipients.size() == 1)
     return Refusal{552, "5.2.2", fmt::format("<{}>: the message is larger than the mailbox's quota", full_rcpt)};
   return Refusal{452, "4.2.2", fmt::format("Mailbox full: <{}> has no room for this message", full_rcpt)};

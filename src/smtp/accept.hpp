@@ -68,8 +68,8 @@ class MessageAcceptance {
   // The refusal a DMARC p=reject asks for; sets `junk` for p=quarantine.
   std::optional<Refusal> apply_dmarc(const MessageAuth& auth, const std::vector<Recipient>& recipients, bool& junk);
   std::string received_header(const Transaction& t, const std::string& qid, std::int64_t now) const;
-  std::string spf_headers(const dns::SpfResult& spf, const std::optional<MessageAuth>& auth,
-                          const std::string& sender, const std::string& qid) const;
+  std::string spf_headers(const dns::SpfResult& spf, const std::optional<MessageAuth>& auth, const std::string& sender,
+                          const std::string& qid) const;
   static bool spf_junk(const dns::SpfResult& spf, const std::optional<MessageAuth>& auth);
   // The refusal when a local recipient has no room for `size` octets.
   std::optional<Refusal> refuse_over_quota(const std::vector<Recipient>& recipients, std::uint64_t size);

@@ -15,10 +15,10 @@ namespace estafeta::smtp {
 // sent (quoted forms unquoted, RFC 5321 §4.1.2: they are the same mailbox).
 struct Mailbox {
   std::string local;
-  std::string domain;        // a domain name, or an address literal "[…]" as sent
-  bool quoted = false;       // the local part was a Quoted-string
-  bool utf8 = false;         // 8-bit characters (needs SMTPUTF8)
-  bool source_route = false; // an A-d-l was given (ignored, RFC 5321 §4.1.1.3)
+  std::string domain;         // a domain name, or an address literal "[…]" as sent
+  bool quoted = false;        // the local part was a Quoted-string
+  bool utf8 = false;          // 8-bit characters (needs SMTPUTF8)
+  bool source_route = false;  // an A-d-l was given (ignored, RFC 5321 §4.1.1.3)
   // "local@domain", the local part as a Quoted-string when it is no
   // Dot-string (RFC 5321 §4.1.2: "a b"@x stays "a b"@x, "ana"@x is ana@x):
   // the form for the wire, headers, the store and the logs.
@@ -35,8 +35,8 @@ struct MailFrom {
   Body body = Body::unspecified;
   bool smtputf8 = false;
   Ret ret = Ret::unspecified;
-  std::string envid;   // xtext-decoded
-  std::string auth;    // AUTH= (RFC 4954 §5), xtext-decoded
+  std::string envid;  // xtext-decoded
+  std::string auth;   // AUTH= (RFC 4954 §5), xtext-decoded
 };
 
 struct RcptTo {
@@ -83,8 +83,8 @@ using Args = std::variant<cmd::Hello, MailFrom, RcptTo, cmd::Data, cmd::Bdat, cm
 
 // What the transport needs to know of a command before it runs it.
 enum CommandFlags : unsigned {
-  kBlocks = 1u << 0,             // asks the store or checks a password: on the worker pool
-  kBlocksOnSubmission = 1u << 1, // blocks on submission once logged in (MAIL asks the store)
+  kBlocks = 1u << 0,              // asks the store or checks a password: on the worker pool
+  kBlocksOnSubmission = 1u << 1,  // blocks on submission once logged in (MAIL asks the store)
 };
 
 struct Command {

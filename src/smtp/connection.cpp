@@ -50,7 +50,11 @@ enum class Mode { command, data, bdat };
 class Driver {
  public:
   Driver(net::Connection& c, net::SessionEnv& env, const Deps& deps, const SessionOptions& options)
-      : m_c(c), m_env(env), m_deps(deps), m_session(deps, options), m_limits(deps.limits),
+      : m_c(c),
+        m_env(env),
+        m_deps(deps),
+        m_session(deps, options),
+        m_limits(deps.limits),
         m_mx(options.role == Role::mx) {}
 
   asio::awaitable<void> run();
@@ -87,7 +91,7 @@ class Driver {
   bool m_bdat_last = false;
   bool m_bdat_discard = false;  // the chunk was refused: drop its octets, then send m_bdat_reply
   std::string m_bdat_reply;
-  std::string m_chunk;          // at most the accepted chunk size
+  std::string m_chunk;  // at most the accepted chunk size
   const LimitsConfig& m_limits;
   const bool m_mx;
   bool m_logged_in = false;
@@ -98,7 +102,8 @@ class Driver {
 
 void Driver::start_command_phase() {
   m_phase = Phase::command;
-  if (m_mx) m_c.set_deadline(std::chrono::steady_clock::now() + std::chrono::seconds(m_limits.mx_command_deadline_seconds));
+  if (m_mx)
+    m_c.set_deadline(std::chrono::steady_clock::now() + std::chrono::seconds(m_limits.mx_command_deadline_seconds));
 }
 
 void Driver::start_data_phase() {
@@ -189,8 +194,7 @@ asio::awaitable<bool> Driver::handle(Reply reply) {
       if (!co_await m_c.start_tls()) co_return false;
       m_session.tls_started();
       break;
-    default:
-      break;
+    default: break;
   }
   co_return true;
 }
@@ -219,7 +223,9 @@ asio::awaitable<void> Driver::run() {
         co_await m_c.write(reply(421, "4.4.2", m_deps.hostname + " timeout"));
         if (m_c.past_deadline())
           log::info("smtp.deadline", {{"ip", m_env.peer_ip},
-                                      {"phase", !m_mx ? "login" : m_phase == Phase::data ? "data" : "command"}});
+                                      {"phase", !m_mx                    ? "login"
+                                                : m_phase == Phase::data ? "data"
+                                                                         : "command"}});
       }
       co_return;
     }
@@ -278,8 +284,10 @@ asio::awaitable<void> Driver::run() {
         break;
       }
       Reply r;
-      if (line->too_long) r = Reply{reply(500, "5.5.6", "command line too long")};
-      else r = co_await run_command(line->text);
+      if (line->too_long)
+        r = Reply{reply(500, "5.5.6", "command line too long")};
+      else
+        r = co_await run_command(line->text);
       if (!co_await handle(std::move(r))) co_return;
       progress = true;
     }
@@ -309,7 +317,8 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
 }  // namespace
 
 asio::awaitable<void> smtp_session(asio::ip::tcp::socket socket, net::SessionEnv env, const Deps& deps) {
-  return net::serve_connection(std::move(socket), std::move(env), "421 4.7.0 too many connections from your address\r\n",
+  return net::serve_connection(std::move(socket), std::move(env),
+                               "421 4.7.0 too many connections from your address\r\n",
                                [&deps](net::Connection& c, net::SessionEnv& e) { return run(c, e, deps); });
 }
 

@@ -41,8 +41,8 @@ class DataReader {
   std::uint64_t m_max_size;
   std::size_t m_max_line;
   std::string m_message;
-  std::string m_line;          // the current line so far (without its CRLF)
-  bool m_cr = false;           // the previous octet was a CR
+  std::string m_line;  // the current line so far (without its CRLF)
+  bool m_cr = false;   // the previous octet was a CR
   std::uint64_t m_received = 0;
   Problem m_problem = Problem::none;
 };

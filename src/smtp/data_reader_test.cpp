@@ -42,8 +42,8 @@ TEST(DataReader, EmptyMessage) {
 
 TEST(DataReader, SmugglingAttemptsAreRefusedNotEnded) {
   // "\n.\n" and "\r\n.\n" are not the end of the data; the message is refused.
-  for (std::string trick : {"a\n.\nMAIL FROM:<x@y>\r\n", "a\r\n.\nRCPT TO:<x@y>\r\n", "a\n.\r\nDATA\r\n",
-                            "a\r.\r\nx\r\n"}) {
+  for (std::string trick :
+       {"a\n.\nMAIL FROM:<x@y>\r\n", "a\r\n.\nRCPT TO:<x@y>\r\n", "a\n.\r\nDATA\r\n", "a\r.\r\nx\r\n"}) {
     auto o = read_all(trick + "end\r\n.\r\n", 3);
     EXPECT_EQ(o.problem, DataReader::Problem::bare_line_ending) << trick;
     EXPECT_EQ(o.message, "") << trick;

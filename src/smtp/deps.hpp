@@ -16,19 +16,19 @@
 #include "dns/resolver.hpp"
 #include "dns/spf_runner.hpp"
 #include "manage/dkim_signer.hpp"
-#include "store/blob_store.hpp"
 #include "store/accounts.hpp"
+#include "store/blob_store.hpp"
 #include "store/mailboxes.hpp"
 #include "store/queue.hpp"
 
 namespace estafeta::smtp {
 
 struct Deps {
-  std::string hostname;            // greeting, Received:, replies
-  const LimitsConfig& limits;      // message size, deadlines, write limits
-  store::Accounts& accounts;       // domains, addresses, accesses, quotas
-  store::Mailboxes& mailboxes;     // INBOX, Junk, Sent
-  EventBus& bus;                   // revocations end a submission session
+  std::string hostname;         // greeting, Received:, replies
+  const LimitsConfig& limits;   // message size, deadlines, write limits
+  store::Accounts& accounts;    // domains, addresses, accesses, quotas
+  store::Mailboxes& mailboxes;  // INBOX, Junk, Sent
+  EventBus& bus;                // revocations end a submission session
   const Clock& clock;
   auth::MailLogins& logins;        // submission's AUTH
   delivery::Deliverer& deliverer;  // accepted mail, durable before the 250
@@ -51,8 +51,8 @@ struct QueueDeps {
   store::Mailboxes& mailboxes;             // its INBOX
   store::BlobStore& blobs;                 // the queued messages' bytes
   const Clock& clock;
-  delivery::Deliverer& deliverer;          // bounces and delay warnings to local senders
-  dns::LookupRunner& route_lookups;        // MX and address lookups, on threads of their own
+  delivery::Deliverer& deliverer;    // bounces and delay warnings to local senders
+  dns::LookupRunner& route_lookups;  // MX and address lookups, on threads of their own
 };
 
 }  // namespace estafeta::smtp

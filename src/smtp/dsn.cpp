@@ -70,18 +70,21 @@ std::string make_bounce(const BounceInput& in) {
   std::string out;
   out += fmt::format("From: Mail Delivery System <MAILER-DAEMON@{}>\r\n", in.reporting_mta);
   out += fmt::format("To: <{}>\r\n", format_envelope_address(in.sender));
-  out += in.delayed ? "Subject: Delayed Mail (still being retried)\r\n" : "Subject: Undelivered Mail Returned to Sender\r\n";
+  out += in.delayed ? "Subject: Delayed Mail (still being retried)\r\n"
+                    : "Subject: Undelivered Mail Returned to Sender\r\n";
   out += fmt::format("Date: {}\r\n", rfc5322_date(in.now));
   out += fmt::format("Message-ID: <{:016x}@{}>\r\n", rng(), in.reporting_mta);
   out += "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n";
-  out += fmt::format("Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{}\"\r\n\r\n", boundary);
+  out += fmt::format("Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{}\"\r\n\r\n",
+                     boundary);
   out += "This is a MIME-encapsulated message.\r\n\r\n";
   // 1. For people.
   out += fmt::format("--{}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n", boundary);
   if (in.delayed)
-    out += fmt::format("Your message has not been delivered yet to these recipients. The mail system\r\n"
-                       "keeps trying until {}; you do not need to send it again.\r\n\r\n",
-                       rfc5322_date(in.retry_until));
+    out += fmt::format(
+        "Your message has not been delivered yet to these recipients. The mail system\r\n"
+        "keeps trying until {}; you do not need to send it again.\r\n\r\n",
+        rfc5322_date(in.retry_until));
   else
     out += "Your message could not be delivered to these recipients:\r\n\r\n";
   for (auto& f : in.failed)

@@ -11,21 +11,21 @@
 namespace estafeta::smtp {
 
 struct FailedRecipient {
-  std::string recipient;    // the address we tried
-  std::string orcpt;        // the original recipient, "rfc822;…" (may be empty)
-  std::string status;       // enhanced status, "5.1.1"
-  std::string remote_mta;   // the host that answered (may be empty)
-  std::string diagnostic;   // its reply, "550 5.1.1 no such user"
+  std::string recipient;   // the address we tried
+  std::string orcpt;       // the original recipient, "rfc822;…" (may be empty)
+  std::string status;      // enhanced status, "5.1.1"
+  std::string remote_mta;  // the host that answered (may be empty)
+  std::string diagnostic;  // its reply, "550 5.1.1 no such user"
 };
 
 struct BounceInput {
   std::string reporting_mta;  // our host name
   std::string sender;         // who gets the bounce
   std::string envid;
-  std::int64_t arrival = 0;   // when we accepted the message
+  std::int64_t arrival = 0;  // when we accepted the message
   std::int64_t now = 0;
-  bool full_message = true;   // RET=FULL: include the message; otherwise its header only
-  std::string_view original;  // the message as we accepted it
+  bool full_message = true;             // RET=FULL: include the message; otherwise its header only
+  std::string_view original;            // the message as we accepted it
   std::vector<FailedRecipient> failed;  // the recipients the report is about
   // A delay warning instead of a bounce: the recipients are still being
   // tried until then. Carries the message's header only (RET concerns

@@ -5,7 +5,8 @@
 namespace estafeta::smtp {
 namespace {
 
-const char* kOriginal = "From: ana@demo.example\r\nSubject: plans\r\nMessage-ID: <p1@demo.example>\r\n\r\nsecret body\r\n";
+const char* kOriginal =
+    "From: ana@demo.example\r\nSubject: plans\r\nMessage-ID: <p1@demo.example>\r\n\r\nsecret body\r\n";
 
 BounceInput input() {
   BounceInput in;
@@ -60,7 +61,7 @@ TEST(Dsn, StatusFromReplies) {
 
 TEST(Dsn, AddressesAreQuotedAndFieldsStayOnOneLine) {
   auto in = input();
-  in.failed[0].recipient = "a b@far.example";  // as an older queue kept it
+  in.failed[0].recipient = "a b@far.example";                              // as an older queue kept it
   in.failed[0].orcpt = std::string("rfc822;x\r\nBcc: y\x01@far.example");  // xtext decodes to any octet
   in.envid = "e\r\nX-Injected: 1";
   auto out = make_bounce(in);

@@ -118,8 +118,7 @@ std::string result_value(std::string_view address) {
   if (at != std::string_view::npos) {
     auto local = address.substr(0, at), domain = address.substr(at + 1);
     // domain-name (RFC 6376 §3.5): more than one label, no address literal.
-    if (dot_atom(local) && is_domain(domain) && domain.find('.') != std::string_view::npos &&
-        dot_atom(domain))
+    if (dot_atom(local) && is_domain(domain) && domain.find('.') != std::string_view::npos && dot_atom(domain))
       return std::string(address);
   }
   return quoted_string(address);

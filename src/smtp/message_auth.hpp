@@ -22,7 +22,7 @@ struct MessageAuthJob {
   dns::SpfResult::Code spf = dns::SpfResult::none;
   std::string spf_domain;  // the domain SPF checked (MAIL FROM's, or the HELO's)
   std::int64_t now = 0;
-  int sample = 0;          // 0..99, for DMARC pct=
+  int sample = 0;  // 0..99, for DMARC pct=
 };
 
 struct MessageAuth {

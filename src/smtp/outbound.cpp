@@ -48,9 +48,9 @@ constexpr std::size_t kMaxReplyText = 16384;
 constexpr std::size_t kMaxReplyLine = 1000;
 
 struct ServerReply {
-  int code = 0;       // 0: no reply (connection trouble)
-  std::string text;   // all lines, joined with " / "
-  std::string line;   // "550 5.1.1 …": the last line as sent
+  int code = 0;      // 0: no reply (connection trouble)
+  std::string text;  // all lines, joined with " / "
+  std::string line;  // "550 5.1.1 …": the last line as sent
 };
 
 // One SMTP client conversation over a plain or TLS stream.
@@ -74,8 +74,12 @@ class Client {
       m_tcp.expires_after(timeout);
       boost::system::error_code ec;
       std::size_t n = 0;
-      if (m_ssl) std::tie(ec, n) = co_await asio::async_read_until(*m_ssl, asio::dynamic_buffer(m_in, 65536), "\r\n", as_tuple(use_awaitable));
-      else std::tie(ec, n) = co_await asio::async_read_until(m_tcp, asio::dynamic_buffer(m_in, 65536), "\r\n", as_tuple(use_awaitable));
+      if (m_ssl)
+        std::tie(ec, n) =
+            co_await asio::async_read_until(*m_ssl, asio::dynamic_buffer(m_in, 65536), "\r\n", as_tuple(use_awaitable));
+      else
+        std::tie(ec, n) =
+            co_await asio::async_read_until(m_tcp, asio::dynamic_buffer(m_in, 65536), "\r\n", as_tuple(use_awaitable));
       if (ec) co_return ServerReply{};
       std::string line = m_in.substr(0, n - 2);
       m_in.erase(0, n);
@@ -94,11 +98,15 @@ class Client {
     co_return ServerReply{};
   }
 
-  asio::awaitable<bool> send(std::string_view bytes, std::chrono::seconds timeout = std::chrono::duration_cast<std::chrono::seconds>(kCommandTimeout)) {
+  asio::awaitable<bool> send(
+      std::string_view bytes,
+      std::chrono::seconds timeout = std::chrono::duration_cast<std::chrono::seconds>(kCommandTimeout)) {
     m_tcp.expires_after(timeout);
     boost::system::error_code ec;
-    if (m_ssl) std::tie(ec, std::ignore) = co_await asio::async_write(*m_ssl, asio::buffer(bytes), as_tuple(use_awaitable));
-    else std::tie(ec, std::ignore) = co_await asio::async_write(m_tcp, asio::buffer(bytes), as_tuple(use_awaitable));
+    if (m_ssl)
+      std::tie(ec, std::ignore) = co_await asio::async_write(*m_ssl, asio::buffer(bytes), as_tuple(use_awaitable));
+    else
+      std::tie(ec, std::ignore) = co_await asio::async_write(m_tcp, asio::buffer(bytes), as_tuple(use_awaitable));
     co_return !ec;
   }
 
@@ -151,9 +159,9 @@ std::string dot_stuffed(std::string_view m) {
 }
 
 struct Outcome {
-  int code = 0;         // the reply that decided this recipient (0: no answer)
-  std::string reply;    // its text
-  std::string host;     // who answered
+  int code = 0;       // the reply that decided this recipient (0: no answer)
+  std::string reply;  // its text
+  std::string host;   // who answered
 };
 
 // One delivery attempt of one message to one domain's recipients.
@@ -206,7 +214,8 @@ asio::awaitable<std::vector<Outcome>> deliver_to(Client& c, const Hop& hop, cons
   // no Dot-string goes as a Quoted-string ("a b"@x, never a b@x).
   std::string mail = fmt::format("MAIL FROM:<{}>", format_envelope_address(first.sender));
   if (esmtp && ehlo.text.find("SIZE") != std::string::npos) mail += fmt::format(" SIZE={}", g.message.size());
-  bool eight_bit = std::any_of(g.message.begin(), g.message.end(), [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; });
+  bool eight_bit =
+      std::any_of(g.message.begin(), g.message.end(), [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; });
   if (eight_bit && ehlo.text.find("8BITMIME") != std::string::npos) mail += " BODY=8BITMIME";
   auto from = co_await c.command(mail);
   if (from.code / 100 != 2) {
@@ -307,9 +316,9 @@ void settle(const QueueDeps& s, const Group& g, const std::vector<Outcome>& outc
       state = store::RecipientState::failed;
       status = store::TraceStatus::bounced;
       if (!r.notify_never && r.notify_failure)
-        failed.push_back({r.recipient, r.orcpt, expired && o.code / 100 != 5 ? "4.4.7" : status_of(o.reply), o.host,
-                          expired && o.code / 100 != 5 ? "the message could not be delivered in time: " + o.reply
-                                                       : o.reply});
+        failed.push_back(
+            {r.recipient, r.orcpt, expired && o.code / 100 != 5 ? "4.4.7" : status_of(o.reply), o.host,
+             expired && o.code / 100 != 5 ? "the message could not be delivered in time: " + o.reply : o.reply});
     } else if (q.delay_warning_seconds > 0 && now - r.created >= static_cast<std::int64_t>(q.delay_warning_seconds) &&
                !r.delay_warned) {
       if (!r.notify_never && r.notify_delay) {
@@ -323,16 +332,19 @@ void settle(const QueueDeps& s, const Group& g, const std::vector<Outcome>& outc
       log::error("queue.record_failed", {{"detail", st.error().detail}});
     if (r.sender_address_id)
       (void)s.outbound.append_trace({.address_id = r.sender_address_id,
-                                .queue_id = r.public_id,
-                                .direction = store::TraceDirection::out,
-                                .sender = r.sender,
-                                .recipient = r.recipient,
-                                .status = status,
-                                .remote_host = o.host,
-                                .reply = o.reply,
-                                .time = now});
-    log::info("queue.attempt", {{"queue", r.queue_id}, {"to", r.recipient}, {"status", store::to_string(status)},
-                                {"host", o.host}, {"reply", o.reply}});
+                                     .queue_id = r.public_id,
+                                     .direction = store::TraceDirection::out,
+                                     .sender = r.sender,
+                                     .recipient = r.recipient,
+                                     .status = status,
+                                     .remote_host = o.host,
+                                     .reply = o.reply,
+                                     .time = now});
+    log::info("queue.attempt", {{"queue", r.queue_id},
+                                {"to", r.recipient},
+                                {"status", store::to_string(status)},
+                                {"host", o.host},
+                                {"reply", o.reply}});
   }
   report(s, g, std::move(failed), false);
   report(s, g, std::move(delayed), true);
@@ -375,8 +387,10 @@ asio::awaitable<Result<std::vector<Hop>>> find_route(const QueueDeps& deps, std:
   std::chrono::steady_clock::duration timeout = runner.options().timeout + std::chrono::milliseconds(500);
   auto submit = [&runner, &domain](std::function<void(Found)> deliver) {
     return runner.submit(domain, [domain, deliver](dns::Resolver* resolver) {
-      if (!resolver) deliver(fail(ErrorKind::temporary, fmt::format("DNS lookups for {} took too long", domain)));
-      else deliver(mx_route(*resolver, domain));
+      if (!resolver)
+        deliver(fail(ErrorKind::temporary, fmt::format("DNS lookups for {} took too long", domain)));
+      else
+        deliver(mx_route(*resolver, domain));
     });
   };
   auto waited = co_await net::wait_for_thread<Found>(timeout, std::move(submit));
@@ -403,7 +417,8 @@ asio::awaitable<void> deliver_group(std::shared_ptr<QueueState> q, Group group, 
   std::vector<Outcome> outcomes(group.recipients.size());
   if (!hops) {
     int code = hops.error().kind == ErrorKind::invalid ? 550 : 451;
-    for (auto& o : outcomes) o = {code, fmt::format("{} {} {}", code, code == 550 ? "5.1.2" : "4.4.3", hops.error().message), ""};
+    for (auto& o : outcomes)
+      o = {code, fmt::format("{} {} {}", code, code == 550 ? "5.1.2" : "4.4.3", hops.error().message), ""};
   } else {
     auto ex = co_await asio::this_coro::executor;
     for (auto& hop : *hops) {
@@ -416,7 +431,8 @@ asio::awaitable<void> deliver_group(std::shared_ptr<QueueState> q, Group group, 
       outcomes = co_await deliver_to(client, hop, deps.hostname, group, usable);
       client.close();
       // Another host is worth trying only when this one could not take part (RFC 5321 §5.1).
-      bool any_final = std::any_of(outcomes.begin(), outcomes.end(), [](auto& o) { return o.code / 100 == 2 || o.code / 100 == 5; });
+      bool any_final =
+          std::any_of(outcomes.begin(), outcomes.end(), [](auto& o) { return o.code / 100 == 2 || o.code / 100 == 5; });
       if (usable || any_final) break;
     }
   }

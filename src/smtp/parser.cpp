@@ -1,5 +1,5 @@
-#include "core/ascii.hpp"
 #include "smtp/parser.hpp"
+#include "core/ascii.hpp"
 
 #include <charconv>
 
@@ -19,8 +19,6 @@ bool atext(unsigned char c) {
   if (alpha(static_cast<char>(c)) || digit(static_cast<char>(c)) || c >= 0x80) return true;
   return std::string_view("!#$%&'*+-/=?^_`{|}~").find(static_cast<char>(c)) != std::string_view::npos;
 }
-
-
 
 // Domain = sub-domain *("." sub-domain); sub-domain = Let-dig [Ldh-str];
 // U-labels allowed with SMTPUTF8 (8-bit octets accepted as letters).
@@ -42,7 +40,8 @@ bool valid_domain(std::string_view d) {
 bool valid_address_literal(std::string_view d) {
   if (d.size() < 3 || d.front() != '[' || d.back() != ']') return false;
   for (char c : d.substr(1, d.size() - 2))
-    if (static_cast<unsigned char>(c) <= 32 || c == '[' || c == ']' || c == '\\' || static_cast<unsigned char>(c) >= 127)
+    if (static_cast<unsigned char>(c) <= 32 || c == '[' || c == ']' || c == '\\' ||
+        static_cast<unsigned char>(c) >= 127)
       return false;
   return true;
 }
@@ -327,18 +326,25 @@ ArgsResult mail(std::string_view, std::string_view rest) {
       m.size = *n;
     } else if (k == "BODY") {
       auto u = ascii_upper(v);
-      if (u == "7BIT") m.body = Body::seven_bit;
-      else if (u == "8BITMIME") m.body = Body::eight_bit_mime;
-      else if (u == "BINARYMIME") m.body = Body::binary_mime;
-      else return syntax("BODY must be 7BIT, 8BITMIME or BINARYMIME");
+      if (u == "7BIT")
+        m.body = Body::seven_bit;
+      else if (u == "8BITMIME")
+        m.body = Body::eight_bit_mime;
+      else if (u == "BINARYMIME")
+        m.body = Body::binary_mime;
+      else
+        return syntax("BODY must be 7BIT, 8BITMIME or BINARYMIME");
     } else if (k == "SMTPUTF8") {
       if (!v.empty()) return syntax("SMTPUTF8 takes no value");
       m.smtputf8 = true;
     } else if (k == "RET") {
       auto u = ascii_upper(v);
-      if (u == "FULL") m.ret = Ret::full;
-      else if (u == "HDRS") m.ret = Ret::headers;
-      else return syntax("RET must be FULL or HDRS");
+      if (u == "FULL")
+        m.ret = Ret::full;
+      else if (u == "HDRS")
+        m.ret = Ret::headers;
+      else
+        return syntax("RET must be FULL or HDRS");
     } else if (k == "ENVID") {
       auto d = xtext_decode(v);
       if (!d || d->size() > 100) return syntax("bad ENVID");
@@ -363,11 +369,16 @@ std::optional<ParseError> notify(RcptTo& r, std::string_view value) {
   while (pos <= u.size()) {
     auto comma = u.find(',', pos);
     auto item = u.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    if (item == "NEVER") r.notify_never = true;
-    else if (item == "SUCCESS") r.notify_success = true;
-    else if (item == "FAILURE") r.notify_failure = true;
-    else if (item == "DELAY") r.notify_delay = true;
-    else return ParseError{501, "5.5.4", "NOTIFY must be NEVER or SUCCESS,FAILURE,DELAY"};
+    if (item == "NEVER")
+      r.notify_never = true;
+    else if (item == "SUCCESS")
+      r.notify_success = true;
+    else if (item == "FAILURE")
+      r.notify_failure = true;
+    else if (item == "DELAY")
+      r.notify_delay = true;
+    else
+      return ParseError{501, "5.5.4", "NOTIFY must be NEVER or SUCCESS,FAILURE,DELAY"};
     if (comma == std::string::npos) break;
     pos = comma + 1;
   }
@@ -480,8 +491,10 @@ const Entry* find(std::string_view verb) {
 }  // namespace
 
 std::expected<Command, ParseError> parse_command(std::string_view line) {
-  if (line.ends_with("\r\n")) line.remove_suffix(2);
-  else if (line.ends_with('\n')) return Unexpected(ParseError{500, "5.5.2", "a command line ends with CRLF"});
+  if (line.ends_with("\r\n"))
+    line.remove_suffix(2);
+  else if (line.ends_with('\n'))
+    return Unexpected(ParseError{500, "5.5.2", "a command line ends with CRLF"});
   if (line.size() + 2 > kMaxCommandLine) return Unexpected(ParseError{500, "5.5.6", "command line too long"});
   for (unsigned char c : line)
     if (c == '\r' || c == '\n' || c == 0) return Unexpected(ParseError{500, "5.5.2", "bad characters in the command"});

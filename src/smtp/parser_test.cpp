@@ -43,7 +43,8 @@ TEST(SmtpParser, Greetings) {
 }
 
 TEST(SmtpParser, MailFrom) {
-  auto m = args<MailFrom>("MAIL FROM:<Ana.Lopez@Example.ORG> SIZE=12345 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=QQ+2B1\r\n");
+  auto m =
+      args<MailFrom>("MAIL FROM:<Ana.Lopez@Example.ORG> SIZE=12345 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=QQ+2B1\r\n");
   ASSERT_TRUE(m.sender);
   EXPECT_EQ(m.sender->local, "Ana.Lopez");
   EXPECT_EQ(m.sender->domain, "example.org");
@@ -53,7 +54,8 @@ TEST(SmtpParser, MailFrom) {
   EXPECT_EQ(m.ret, Ret::headers);
   EXPECT_EQ(m.envid, "QQ+1");
   EXPECT_FALSE(args<MailFrom>("MAIL FROM:<>\r\n").sender) << "the null reverse-path";
-  EXPECT_EQ(args<MailFrom>("mail from: <a@b.example>\r\n").sender->address(), "a@b.example") << "a space after the colon is tolerated";
+  EXPECT_EQ(args<MailFrom>("mail from: <a@b.example>\r\n").sender->address(), "a@b.example")
+      << "a space after the colon is tolerated";
   auto quoted = args<MailFrom>("MAIL FROM:<\"john doe\\\"x\"@example.org>\r\n");
   EXPECT_EQ(quoted.sender->local, "john doe\"x");
   EXPECT_TRUE(quoted.sender->quoted);
@@ -72,7 +74,8 @@ TEST(SmtpParser, AddressesKeepTheirQuotes) {
   EXPECT_EQ(args<RcptTo>("RCPT TO:<\"a b\"@x.example>\r\n").recipient.address(), "\"a b\"@x.example");
   EXPECT_EQ(args<MailFrom>("MAIL FROM:<\"john doe\\\"x\"@example.org>\r\n").sender->address(),
             "\"john doe\\\"x\"@example.org");
-  EXPECT_EQ(args<MailFrom>("MAIL FROM:<\"x;dkim=pass\"@bank.example>\r\n").sender->address(), "\"x;dkim=pass\"@bank.example");
+  EXPECT_EQ(args<MailFrom>("MAIL FROM:<\"x;dkim=pass\"@bank.example>\r\n").sender->address(),
+            "\"x;dkim=pass\"@bank.example");
   EXPECT_EQ(args<MailFrom>("MAIL FROM:<\"ana\"@example.org>\r\n").sender->address(), "ana@example.org")
       << "a quoted Dot-string is the same mailbox, written plainly";
   EXPECT_EQ(args<MailFrom>("MAIL FROM:<\"\"@example.org>\r\n").sender->address(), "\"\"@example.org");
@@ -84,7 +87,8 @@ TEST(SmtpParser, EnvelopeAddressesForTheWire) {
   EXPECT_EQ(format_envelope_address("bob@far.example"), "bob@far.example");
   EXPECT_EQ(format_envelope_address("a b@far.example"), "\"a b\"@far.example") << "stored unquoted";
   EXPECT_EQ(format_envelope_address("\"a b\"@far.example"), "\"a b\"@far.example") << "already quoted";
-  EXPECT_EQ(format_envelope_address("\"a\"b\"@x.example"), "\"\\\"a\\\"b\\\"\"@x.example") << "not a valid Quoted-string";
+  EXPECT_EQ(format_envelope_address("\"a\"b\"@x.example"), "\"\\\"a\\\"b\\\"\"@x.example")
+      << "not a valid Quoted-string";
   EXPECT_EQ(format_envelope_address("a@b@far.example"), "\"a@b\"@far.example") << "split at the last @";
   EXPECT_EQ(format_envelope_address(""), "") << "the null reverse-path";
   EXPECT_EQ(format_envelope_address("postmaster"), "postmaster");

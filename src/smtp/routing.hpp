@@ -17,7 +17,7 @@
 namespace estafeta::smtp {
 
 struct Hop {
-  std::string ip;    // numeric
+  std::string ip;  // numeric
   std::uint16_t port = 25;
   std::string name;  // the MX host name (for logs and the trace), or the IP
 };

@@ -1,7 +1,7 @@
 // The SMTP state machine: greeting, EHLO, AUTH, MAIL, RCPT, DATA/BDAT,
 // RSET, NOOP, VRFY, HELP, STARTTLS, QUIT (RFC 5321 §4.1.4 ordering).
-#include "core/ascii.hpp"
 #include "smtp/session.hpp"
+#include "core/ascii.hpp"
 
 #include <algorithm>
 #include <random>
@@ -9,9 +9,9 @@
 #include <fmt/format.h>
 
 #include "auth/login.hpp"
+#include "auth/mail_login.hpp"
 #include "auth/sasl.hpp"
 #include "core/log.hpp"
-#include "auth/mail_login.hpp"
 #include "mime/parsed_message.hpp"
 #include "smtp/header_text.hpp"
 #include "smtp/parser.hpp"
@@ -19,14 +19,11 @@
 
 namespace estafeta::smtp {
 
-namespace {
-}  // namespace
+namespace {}  // namespace
 
 Session::Session(const Deps& deps, SessionOptions options) : m_deps(deps), m_options(std::move(options)) {}
 
-std::string Session::greeting() const {
-  return reply(220, "", fmt::format("{} ESMTP Estafeta", m_options.hostname));
-}
+std::string Session::greeting() const { return reply(220, "", fmt::format("{} ESMTP Estafeta", m_options.hostname)); }
 
 void Session::tls_started() {
   // RFC 3207 §4.2: forget everything learnt before TLS; the client EHLOs again.
@@ -116,9 +113,14 @@ Reply Session::handle(const cmd::Hello& c) {
   m_helo = c.domain;
   m_extended = extended;
   if (!extended) return Reply{reply(250, "", m_options.hostname)};
-  std::vector<std::string> lines{fmt::format("{} greets {}", m_options.hostname, c.domain), "PIPELINING",
-                                 fmt::format("SIZE {}", m_options.max_message_size), "8BITMIME", "SMTPUTF8",
-                                 "ENHANCEDSTATUSCODES", "DSN", "CHUNKING"};
+  std::vector<std::string> lines{fmt::format("{} greets {}", m_options.hostname, c.domain),
+                                 "PIPELINING",
+                                 fmt::format("SIZE {}", m_options.max_message_size),
+                                 "8BITMIME",
+                                 "SMTPUTF8",
+                                 "ENHANCEDSTATUSCODES",
+                                 "DSN",
+                                 "CHUNKING"};
   if (m_options.starttls_available) lines.push_back("STARTTLS");
   if (m_options.role == Role::submission && (m_options.tls_active || m_options.plaintext_auth) && !m_who)
     lines.push_back("AUTH PLAIN LOGIN");
@@ -208,7 +210,8 @@ std::optional<Reply> Session::refuse_sender(const std::string& address, std::str
   }
   if (*allowed) return std::nullopt;
   log::info("smtp.sender_refused", {{"ip", m_options.peer_ip}, {"from", address}, {"login", m_who->user.login}});
-  return error(550, "5.7.1", fmt::format("you may not send as <{}>{}: it is not one of your addresses", address, where));
+  return error(550, "5.7.1",
+               fmt::format("you may not send as <{}>{}: it is not one of your addresses", address, where));
 }
 
 std::optional<std::string> Session::valid_helo() const {
@@ -230,7 +233,8 @@ Reply Session::handle(const MailFrom& m) {
   // CRLF, by DATA and by BDAT alike.
   if (m.body == Body::binary_mime) return error(555, "5.5.4", "BODY=BINARYMIME is not supported here");
   if (m.size && *m.size > m_options.max_message_size)
-    return error(552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
+    return error(552, "5.3.4",
+                 fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
   if (m.sender && m.sender->utf8 && !m.smtputf8) return error(553, "5.6.7", "an 8-bit address needs SMTPUTF8");
   m_mail = m;
   return Reply{reply(250, "2.1.0", "sender ok")};
@@ -270,12 +274,14 @@ Reply Session::handle(const RcptTo& rcpt) {
     return Reply{reply(250, "2.1.5", "recipient ok")};
   }
   bool postmaster = r.postmaster || ascii_lower(r.recipient.local) == "postmaster";
-  auto local = m_deps.accounts.find_address((postmaster ? std::string("postmaster") : r.recipient.local) + "@" + domain);
+  auto local =
+      m_deps.accounts.find_address((postmaster ? std::string("postmaster") : r.recipient.local) + "@" + domain);
   // Every served domain takes mail for postmaster (RFC 5321 §4.5.1): without
   // such an address it goes to the domain's administrators.
   if (!local && postmaster && local_domain) local = postmaster_of(*local_domain);
   if (!local) {
-    if (local.error().kind != ErrorKind::not_found) return Reply{reply(451, "4.3.0", "temporary failure, try again later")};
+    if (local.error().kind != ErrorKind::not_found)
+      return Reply{reply(451, "4.3.0", "temporary failure, try again later")};
     log::info("smtp.rcpt_refused", {{"ip", m_options.peer_ip}, {"to", r.recipient.address()}, {"reason", "unknown"}});
     return error(550, "5.1.1", fmt::format("<{}>: no such mailbox here", r.recipient.address()));
   }
@@ -298,7 +304,8 @@ Reply Session::finish_data(DataReader& reader) {
     case DataReader::Problem::none: break;
     case DataReader::Problem::too_large:
       reset_transaction();
-      return error(552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
+      return error(552, "5.3.4",
+                   fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
     case DataReader::Problem::bare_line_ending:
       reset_transaction();
       return error(550, "5.6.11", "bare CR or LF in the message: lines must end with CRLF");
@@ -323,8 +330,10 @@ Reply Session::handle(const cmd::Bdat& c) {
     r.bdat_discard = true;
     m_chunks.clear();
     m_chunks.shrink_to_fit();
-    if (c.last) reset_transaction();
-    else if (m_mail) m_chunk_error = true;
+    if (c.last)
+      reset_transaction();
+    else if (m_mail)
+      m_chunk_error = true;
     return r;
   };
   if (!m_mail) return refuse(503, "5.5.1", "send MAIL FROM first");
@@ -333,7 +342,8 @@ Reply Session::handle(const cmd::Bdat& c) {
   // The limit is known before a single octet is read (RFC 5321
   // §4.5.3.1.10, RFC 1870): a chunk that cannot fit is refused whole.
   if (c.chunk_size > m_options.max_message_size - m_chunks.size())
-    return refuse(552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
+    return refuse(552, "5.3.4",
+                  fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
   Reply r;
   r.next = Reply::Next::bdat;
   r.bdat_size = c.chunk_size;
@@ -344,7 +354,8 @@ Reply Session::handle(const cmd::Bdat& c) {
 Reply Session::bdat_chunk(std::string chunk, bool last) {
   if (m_chunks.size() + chunk.size() > m_options.max_message_size) {  // handle(Bdat) saw to this; kept as a guard
     reset_transaction();
-    return error(552, "5.3.4", fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
+    return error(552, "5.3.4",
+                 fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
   }
   m_chunks += chunk;
   if (!last) return Reply{reply(250, "2.0.0", fmt::format("{} octets received", chunk.size()))};
@@ -414,8 +425,10 @@ std::optional<Reply> Session::refuse_submitted(const std::string& sender, const 
   // no field ends it for some, is skipped by others) would let a From:
   // hide from the check below: refused (RFC 5322 §2.2).
   if (auto bad = malformed_header_line(message))
-    return error(550, "5.6.0", fmt::format("malformed header: line {} is neither a field (Name: value), a "
-                                           "continuation nor the empty line before the body", *bad));
+    return error(550, "5.6.0",
+                 fmt::format("malformed header: line {} is neither a field (Name: value), a "
+                             "continuation nor the empty line before the body",
+                             *bad));
   // DESIGN §2.1: From: too must be one of the user's addresses.
   for (auto& from : mime::header_addresses(message, "From"))
     if (auto refused = refuse_sender(from, " (From:)")) return *refused;
@@ -432,9 +445,7 @@ std::optional<Reply> Session::refuse_submitted(const std::string& sender, const 
 // §4.1.1.4), so a decision there would impose one recipient's policy on
 // the others.
 
-Reply spf_unavailable() {
-  return Reply{reply(451, "4.4.3", "too many SPF checks in progress; try again later")};
-}
+Reply spf_unavailable() { return Reply{reply(451, "4.4.3", "too many SPF checks in progress; try again later")}; }
 
 // The MAIL FROM identity is known from the MAIL command on (RFC 7208 §2.4),
 // so the verdict can serve RCPT as well as the headers after DATA; one
@@ -509,8 +520,8 @@ std::optional<Reply> Session::refuse_local_recipient(const store::Domain& domain
     auto& spf = *verdict;
     if (spf.code == dns::SpfResult::fail) {
       auto sender = m_mail->sender ? m_mail->sender->address() : "postmaster@" + valid_helo().value_or("");
-      log::info("smtp.rcpt_refused", {{"ip", m_options.peer_ip}, {"to", rcpt}, {"reason", "spf_fail"},
-                                      {"from", sender}});
+      log::info("smtp.rcpt_refused",
+                {{"ip", m_options.peer_ip}, {"to", rcpt}, {"reason", "spf_fail"}, {"from", sender}});
       auto text = fmt::format("SPF check failed (spf=fail): {} may not send mail for the domain of <{}>",
                               m_options.peer_ip, sender);
       // The explanation (exp=, RFC 7208 §6.2) is printable ASCII from the sender's own DNS.

@@ -37,8 +37,8 @@
 #include "smtp/command.hpp"
 #include "smtp/data_reader.hpp"
 #include "smtp/deps.hpp"
-#include "smtp/options.hpp"
 #include "smtp/message_auth.hpp"
+#include "smtp/options.hpp"
 
 namespace estafeta::smtp {
 
@@ -150,11 +150,11 @@ class Session {
   bool m_extended = false;
   std::optional<MailFrom> m_mail;
   std::vector<Recipient> m_recipients;
-  std::optional<dns::SpfResult> m_spf;  // this transaction's verdict, once evaluated
-  bool m_spf_busy = false;              // this transaction's check could not run
+  std::optional<dns::SpfResult> m_spf;             // this transaction's verdict, once evaluated
+  bool m_spf_busy = false;                         // this transaction's check could not run
   std::shared_ptr<std::string> m_pending_message;  // complete, waiting for its DKIM/DMARC checks
   std::optional<MessageAuth> m_auth;               // their result
-  std::string m_chunks;              // BDAT so far
+  std::string m_chunks;                            // BDAT so far
   bool m_chunk_error = false;
   std::optional<store::LoginCandidate> m_who;
   std::optional<auth::SaslExchange> m_sasl;  // AUTH in progress

@@ -82,7 +82,8 @@ class SmtpTest : public ::testing::Test {
   std::unique_ptr<Session> authed() {
     auto s = open(Role::submission);
     s->command("EHLO laptop\r\n");
-    auto r = s->command("AUTH PLAIN " + auth::base64_encode(std::string("\0team@o.example\0", 16) + m_password) + "\r\n");
+    auto r =
+        s->command("AUTH PLAIN " + auth::base64_encode(std::string("\0team@o.example\0", 16) + m_password) + "\r\n");
     EXPECT_EQ(r.out, "235 2.7.0 authentication successful\r\n");
     return s;
   }
@@ -112,11 +113,12 @@ TEST_F(SmtpTest, MxDeliversLocallyWithReceived) {
   auto box = m_services->store->find_mailbox(a.id, "INBOX").value();
   auto msg = m_services->store->list_messages(box.ref()).value()[0];
   auto raw = m_services->blobs->get(msg.blob_hash).value();
-  EXPECT_TRUE(raw.starts_with("Authentication-Results: mx.o.example; spf=pass smtp.mailfrom=carla@far.example; dkim=none; dmarc=none\r\n"
-                              "Received-SPF: pass (mx.o.example: domain of carla@far.example designates 198.51.100.7 as "
-                              "permitted sender) client-ip=198.51.100.7; envelope-from=\"carla@far.example\"; "
-                              "helo=sender.example;\r\n"
-                              "Received: from sender.example ([198.51.100.7])\r\n\tby mx.o.example (Estafeta) with ESMTP id "))
+  EXPECT_TRUE(raw.starts_with(
+      "Authentication-Results: mx.o.example; spf=pass smtp.mailfrom=carla@far.example; dkim=none; dmarc=none\r\n"
+      "Received-SPF: pass (mx.o.example: domain of carla@far.example designates 198.51.100.7 as "
+      "permitted sender) client-ip=198.51.100.7; envelope-from=\"carla@far.example\"; "
+      "helo=sender.example;\r\n"
+      "Received: from sender.example ([198.51.100.7])\r\n\tby mx.o.example (Estafeta) with ESMTP id "))
       << raw.substr(0, 400);
   EXPECT_TRUE(raw.ends_with("Subject: hi\r\n\r\nhello\r\n"));
   auto trace = m_services->store->trace(a.id, 0, 10).value();
@@ -152,9 +154,10 @@ TEST_F(SmtpTest, MxIsNoOpenRelay) {
   auto s = open(Role::mx);
   s->command("EHLO x.example\r\n");
   s->command("MAIL FROM:<a@far.example>\r\n");
-  for (std::string trick : {"RCPT TO:<victim@elsewhere.example>\r\n", "RCPT TO:<victim%elsewhere.example@o.example>\r\n",
-                            "RCPT TO:<@o.example:victim@elsewhere.example>\r\n", "RCPT TO:<\"victim@elsewhere.example\"@o.example>\r\n",
-                            "RCPT TO:<victim@[192.0.2.1]>\r\n", "RCPT TO:<victim@o.example.elsewhere.example>\r\n"}) {
+  for (std::string trick :
+       {"RCPT TO:<victim@elsewhere.example>\r\n", "RCPT TO:<victim%elsewhere.example@o.example>\r\n",
+        "RCPT TO:<@o.example:victim@elsewhere.example>\r\n", "RCPT TO:<\"victim@elsewhere.example\"@o.example>\r\n",
+        "RCPT TO:<victim@[192.0.2.1]>\r\n", "RCPT TO:<victim@o.example.elsewhere.example>\r\n"}) {
     auto r = s->command(trick).out;
     EXPECT_EQ(r[0], '5') << trick << " → " << r;
   }
@@ -168,7 +171,8 @@ TEST_F(SmtpTest, PostmasterIsAlwaysAccepted) {
   EXPECT_EQ(s->command("RCPT TO:<Postmaster>\r\n").out, "250 2.1.5 recipient ok\r\n");
   EXPECT_EQ(s->command("RCPT TO:<POSTMASTER@o.example>\r\n").out, "250 2.1.5 recipient ok\r\n");
   EXPECT_NE(send_data(*s, "Subject: abuse report\r\n\r\nx\r\n.\r\n").find("250 2.0.0"), std::string::npos);
-  EXPECT_EQ(inbox_count("ana.box@o.example") + inbox_count("team@o.example"), 1u) << "one copy, to an address of the domain";
+  EXPECT_EQ(inbox_count("ana.box@o.example") + inbox_count("team@o.example"), 1u)
+      << "one copy, to an address of the domain";
 }
 
 TEST_F(SmtpTest, OrderAndLimits) {
@@ -182,7 +186,8 @@ TEST_F(SmtpTest, OrderAndLimits) {
   s->command("MAIL FROM:<a@b.example>\r\n");
   EXPECT_EQ(s->command("DATA\r\n").out, "554 5.5.1 no valid recipients\r\n");
   for (int i = 0; i < 3; ++i) s->command("RCPT TO:<team@o.example>\r\n");
-  EXPECT_EQ(s->command("RCPT TO:<team@o.example>\r\n").out, "452 4.5.3 too many recipients; send the rest in another message\r\n");
+  EXPECT_EQ(s->command("RCPT TO:<team@o.example>\r\n").out,
+            "452 4.5.3 too many recipients; send the rest in another message\r\n");
   auto big = send_data(*s, std::string(20000, 'x') + "\r\n.\r\n");
   EXPECT_NE(big.find("552 5.3.4"), std::string::npos) << big;
   EXPECT_EQ(inbox_count("team@o.example"), 0u);
@@ -219,7 +224,8 @@ TEST_F(SmtpTest, SubmissionRequiresAuthAndOwnAddresses) {
   EXPECT_EQ(s->command("MAIL FROM:<ana.box@o.example>\r\n").out,
             "550 5.7.1 you may not send as <ana.box@o.example>: it is not one of your addresses\r\n");
   EXPECT_EQ(s->command("MAIL FROM:<team@o.example>\r\n").out, "250 2.1.0 sender ok\r\n");
-  EXPECT_EQ(s->command("RCPT TO:<someone@far.example>\r\n").out, "250 2.1.5 recipient ok\r\n") << "submission may send on";
+  EXPECT_EQ(s->command("RCPT TO:<someone@far.example>\r\n").out, "250 2.1.5 recipient ok\r\n")
+      << "submission may send on";
   EXPECT_EQ(s->command("RCPT TO:<ana.box@o.example>\r\n").out, "250 2.1.5 recipient ok\r\n");
   auto forged = send_data(*s, "From: boss@o.example\r\nSubject: x\r\n\r\nhi\r\n.\r\n");
   EXPECT_NE(forged.find("550 5.7.1 you may not send as <boss@o.example> (From:)"), std::string::npos) << forged;
@@ -258,7 +264,8 @@ TEST_F(SmtpTest, AuthLoginAndBdat) {
   EXPECT_EQ(s->command("AUTH PLAIN =\r\n").out, "503 5.5.1 already authenticated\r\n");
   EXPECT_TRUE(s->may_block("MAIL FROM:<team@o.example>\r\n")) << "submission asks the store who may send";
   EXPECT_EQ(s->command("MAIL FROM:<team@o.example> BODY=BINARYMIME\r\n").out,
-            "555 5.5.4 BODY=BINARYMIME is not supported here\r\n") << "not offered (RFC 3030 §3)";
+            "555 5.5.4 BODY=BINARYMIME is not supported here\r\n")
+      << "not offered (RFC 3030 §3)";
   s->command("MAIL FROM:<team@o.example> BODY=8BITMIME\r\n");
   EXPECT_TRUE(s->may_block("Rcpt TO:<ana.box@o.example>\r\n"));
   s->command("RCPT TO:<ana.box@o.example>\r\n");
@@ -387,7 +394,8 @@ TEST_F(SmtpTest, QuotaAtRcptAndAfterData) {
   // Known only after DATA: 452 when it would overflow, 552 when it could never fit.
   auto over = deliver("ana.box@o.example", std::string(1500, 'b'));
   EXPECT_NE(over.find("452 4.2.2 Mailbox full: <ana.box@o.example> has no room for this message\r\n"),
-            std::string::npos) << over;
+            std::string::npos)
+      << over;
   auto never = deliver("ana.box@o.example", std::string(2500, 'c'));
   EXPECT_NE(never.find("552 5.2.2 "), std::string::npos) << never;
   EXPECT_EQ(inbox_count("ana.box@o.example"), 1u);
@@ -406,8 +414,9 @@ TEST_F(SmtpTest, QuotaAtRcptAndAfterData) {
   EXPECT_NE(deliver("ana.box@o.example", "small").find("250 2.0.0"), std::string::npos);
   EXPECT_EQ(deliver("ana.box@o.example", "small"), "452 4.2.2 Mailbox full: <ana.box@o.example> is over its quota\r\n");
   // Lifted: accepted again.
-  ASSERT_TRUE(m.update_address(op, "ana.box@o.example", manage::AddressChange{std::optional<std::uint64_t>(),
-                                                                             std::optional<std::uint64_t>(), {}}));
+  ASSERT_TRUE(
+      m.update_address(op, "ana.box@o.example",
+                       manage::AddressChange{std::optional<std::uint64_t>(), std::optional<std::uint64_t>(), {}}));
   EXPECT_NE(deliver("ana.box@o.example", std::string(2500, 'e')).find("250 2.0.0"), std::string::npos);
   EXPECT_EQ(inbox_count("ana.box@o.example"), 3u);
 }
@@ -459,7 +468,8 @@ TEST_F(SmtpTest, RevokedAccessStopsAnOpenSubmissionSession) {
   EXPECT_NE(late.find("550 5.7.1 you may not send as <ana.box@o.example>"), std::string::npos) << late;
   EXPECT_EQ(s->command("MAIL FROM:<ana.box@o.example>\r\n").out,
             "550 5.7.1 you may not send as <ana.box@o.example>: it is not one of your addresses\r\n");
-  EXPECT_EQ(s->command("MAIL FROM:<team@o.example>\r\n").out, "250 2.1.0 sender ok\r\n") << "the login address still works";
+  EXPECT_EQ(s->command("MAIL FROM:<team@o.example>\r\n").out, "250 2.1.0 sender ok\r\n")
+      << "the login address still works";
   EXPECT_EQ(inbox_count("team@o.example"), 0u);
 }
 
@@ -477,15 +487,17 @@ TEST_F(SmtpTest, HeadersCarryNoInjectedText) {
   s->command("EHLO x;dkim=pass\r\n");  // accepted, but no domain: never placed in a header
   s->command("MAIL FROM:<\"x;dkim=pass\"@far.example>\r\n");
   s->command("RCPT TO:<team@o.example>\r\n");
-  auto out = send_data(*s, "Authentication-Results: mx.o.example; spf=pass smtp.mailfrom=ceo@o.example\r\n"
-                           "Subject: x\r\n\r\nhi\r\n.\r\n");
+  auto out = send_data(*s,
+                       "Authentication-Results: mx.o.example; spf=pass smtp.mailfrom=ceo@o.example\r\n"
+                       "Subject: x\r\n\r\nhi\r\n.\r\n");
   EXPECT_NE(out.find("250 2.0.0"), std::string::npos) << out;
   auto a = m_services->store->find_address("team@o.example").value();
   auto box = m_services->store->find_mailbox(a.id, "INBOX").value();
   auto raw = m_services->blobs->get(m_services->store->list_messages(box.ref()).value().at(0).blob_hash).value();
   auto header = raw.substr(0, raw.find("\r\n\r\n"));
-  EXPECT_TRUE(header.starts_with("Authentication-Results: mx.o.example; spf=pass "
-                                 "smtp.mailfrom=\"\\\"x;dkim=pass\\\"@far.example\"; dkim=none; dmarc=none\r\n"))
+  EXPECT_TRUE(
+      header.starts_with("Authentication-Results: mx.o.example; spf=pass "
+                         "smtp.mailfrom=\"\\\"x;dkim=pass\\\"@far.example\"; dkim=none; dmarc=none\r\n"))
       << header;
   EXPECT_EQ(header.find("Authentication-Results", 10), std::string::npos) << "the forged one is gone";
   EXPECT_EQ(header.find("dkim=pass;"), std::string::npos);

@@ -30,10 +30,11 @@ asio::awaitable<std::optional<MessageAuth>> await_message_auth(dns::LookupRunner
   using Result = std::optional<MessageAuth>;
   std::chrono::steady_clock::duration timeout = runner.options().timeout + std::chrono::milliseconds(500);
   auto submit = [&runner, &client, &job](std::function<void(Result)> deliver) {
-    return runner.submit(std::move(client), [job = std::move(job), deliver = std::move(deliver)](dns::Resolver* resolver) {
-      if (!resolver) return deliver(std::nullopt);  // its time ran out before it started
-      deliver(authenticate_message(job, *resolver));
-    });
+    return runner.submit(std::move(client),
+                         [job = std::move(job), deliver = std::move(deliver)](dns::Resolver* resolver) {
+                           if (!resolver) return deliver(std::nullopt);  // its time ran out before it started
+                           deliver(authenticate_message(job, *resolver));
+                         });
   };
   auto waited = co_await net::wait_for_thread<Result>(timeout, std::move(submit));
   if (waited.end == net::ThreadResult<Result>::End::done) co_return std::move(*waited.value);

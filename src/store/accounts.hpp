@@ -84,7 +84,7 @@ class Accounts {
                                                         const std::string& hash) = 0;
   virtual Result<DevicePassword> device_password(Id id) = 0;
   virtual Result<std::vector<DevicePassword>> list_device_passwords(Id access_id) = 0;
-  virtual Status revoke_device_password(Id id) = 0;           // not_found if absent or revoked
+  virtual Status revoke_device_password(Id id) = 0;             // not_found if absent or revoked
   virtual Result<int> revoke_access_devices(Id access_id) = 0;  // count revoked
   // Every non-revoked device password of every access to the address.
   virtual Result<std::vector<LoginCandidate>> login_candidates(const std::string& address) = 0;

@@ -28,8 +28,11 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(const std::filesystem::path& 
   bool made = false;
   for (int i = 0; i < 256; ++i) {
     auto dir = root / fmt::format("{:02x}", i);
-    if (::mkdir(dir.c_str(), 0700) == 0) made = true;
-    else if (errno != EEXIST) return fail(ErrorKind::temporary, "storage error", fmt::format("mkdir {}: {}", dir.string(), std::strerror(errno)));
+    if (::mkdir(dir.c_str(), 0700) == 0)
+      made = true;
+    else if (errno != EEXIST)
+      return fail(ErrorKind::temporary, "storage error",
+                  fmt::format("mkdir {}: {}", dir.string(), std::strerror(errno)));
   }
   if (made) TRY(fsync_directory(root));
   return std::unique_ptr<BlobStore>(new BlobStore(root, store));
@@ -41,9 +44,7 @@ std::string BlobStore::hash_of(std::string_view bytes) {
   return to_hex(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
-std::filesystem::path BlobStore::path_of(const std::string& hash) const {
-  return m_root / hash.substr(0, 2) / hash;
-}
+std::filesystem::path BlobStore::path_of(const std::string& hash) const { return m_root / hash.substr(0, 2) / hash; }
 
 Result<std::string> BlobStore::put(std::string_view bytes) {
   auto hash = hash_of(bytes);
@@ -70,8 +71,7 @@ bool BlobStore::contains(const std::string& hash) const {
 Status BlobStore::remove(const std::string& hash) {
   if (!valid_hash(hash)) return fail(ErrorKind::invalid, "bad blob id", hash);
   auto path = path_of(hash);
-  if (::unlink(path.c_str()) != 0)
-    return fail(ErrorKind::not_found, "blob not found", path.string());
+  if (::unlink(path.c_str()) != 0) return fail(ErrorKind::not_found, "blob not found", path.string());
   return fsync_directory(path.parent_path());
 }
 

@@ -35,8 +35,7 @@ TEST(BlobStore, ConcurrentPutsOfTheSameBytes) {
   std::string bytes(200000, 'z');
   std::vector<std::thread> threads;
   std::vector<std::string> hashes(8);
-  for (int i = 0; i < 8; ++i)
-    threads.emplace_back([&, i] { hashes[i] = blobs->put(bytes).value(); });
+  for (int i = 0; i < 8; ++i) threads.emplace_back([&, i] { hashes[i] = blobs->put(bytes).value(); });
   for (auto& t : threads) t.join();
   for (auto& h : hashes) EXPECT_EQ(h, hashes[0]);
   EXPECT_EQ(blobs->get(hashes[0]).value(), bytes);

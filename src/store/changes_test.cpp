@@ -120,9 +120,13 @@ class ChangesTest : public ::testing::Test {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
     sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, ("SELECT sql FROM sqlite_master WHERE type != 'table' AND sql IS NOT NULL AND tbl_name = '" +
-                            table + "'").c_str(), -1, &st, nullptr);
-    while (sqlite3_step(st) == SQLITE_ROW) dependents += std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) + ";";
+    sqlite3_prepare_v2(
+        db,
+        ("SELECT sql FROM sqlite_master WHERE type != 'table' AND sql IS NOT NULL AND tbl_name = '" + table + "'")
+            .c_str(),
+        -1, &st, nullptr);
+    while (sqlite3_step(st) == SQLITE_ROW)
+      dependents += std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) + ";";
     sqlite3_finalize(st);
     sqlite3_close(db);
     raw("PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = ON; BEGIN; ALTER TABLE " + table + " RENAME TO old_" +
@@ -564,8 +568,8 @@ TEST_F(ChangesTest, MailboxCounts) {
   EXPECT_EQ(empty->deleted, 0u);
   EXPECT_EQ(empty->size, 0u);
 
-  auto u = append(m_inbox, 2);                 // unseen
-  append(m_inbox, 1, flag_seen);               // seen
+  auto u = append(m_inbox, 2);    // unseen
+  append(m_inbox, 1, flag_seen);  // seen
   append(m_inbox, 1, flag_seen | flag_deleted);
   ASSERT_TRUE(s().store_flags(m_inbox, {u[0]}, FlagOp::add, flag_deleted, {}, std::nullopt));
   auto c = s().mailbox_counts(m_inbox).value();
@@ -714,7 +718,8 @@ TEST_F(ChangesTest, Subscription) {
   ASSERT_NE(std::find(initial.begin(), initial.end(), "INBOX"), initial.end());
   auto subs = [&](Id address) {
     auto v = s().subscriptions(address).value();
-    std::erase_if(v, [&](auto& n) { return n != "INBOX" && std::find(initial.begin(), initial.end(), n) != initial.end(); });
+    std::erase_if(
+        v, [&](auto& n) { return n != "INBOX" && std::find(initial.begin(), initial.end(), n) != initial.end(); });
     return v;
   };
   auto work = create("Work");
@@ -735,7 +740,8 @@ TEST_F(ChangesTest, Subscription) {
   EXPECT_EQ(s().set_subscribed(99999, "X", true).error().kind, ErrorKind::not_found);
   EXPECT_EQ(s().set_subscribed(m_address.id, "", true).error().kind, ErrorKind::invalid);
   // Bounded: past the ceiling SUBSCRIBE fails, CREATE still works, unsubscribed.
-  raw(fmt::format("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {}) "
+  raw(
+      fmt::format("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {}) "
                   "INSERT INTO subscription SELECT {}, 'filler-' || i FROM n",
                   store::Store::kMaxSubscriptions - s().subscriptions(m_address.id).value().size(), m_address.id));
   reopen();
@@ -804,7 +810,8 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
   auto fresh_schema = raw_int("SELECT count(*) FROM sqlite_master");
   for (auto* t : {"mailbox", "message", "address", "blob"}) without_autoincrement(t);
   raw("DROP TABLE dkim_key; DROP TABLE dns_record; DROP TABLE dns_zone; DELETE FROM counter WHERE name = 'zones'; "
-      "ALTER TABLE domain DROP COLUMN dmarc_reject; ALTER TABLE mailbox DROP COLUMN recent_uid; DROP TABLE subscription; ALTER TABLE mailbox ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 1; "
+      "ALTER TABLE domain DROP COLUMN dmarc_reject; ALTER TABLE mailbox DROP COLUMN recent_uid; DROP TABLE "
+      "subscription; ALTER TABLE mailbox ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 1; "
       "ALTER TABLE domain DROP COLUMN verified; ALTER TABLE domain DROP COLUMN verify_token; PRAGMA user_version = 7");
   EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE sql LIKE '%AUTOINCREMENT%' AND name = 'mailbox'"), 0);
 
@@ -812,7 +819,8 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
   m_store.reset();
   EXPECT_EQ(raw_int("PRAGMA user_version"), sqlite::current_schema_version());
   EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('mailbox', 'message', "
-                    "'address', 'blob') AND sql LIKE '%INTEGER PRIMARY KEY AUTOINCREMENT%'"), 4);
+                    "'address', 'blob') AND sql LIKE '%INTEGER PRIMARY KEY AUTOINCREMENT%'"),
+            4);
   EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master"), fresh_schema) << "every index and trigger is back";
   EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE name LIKE '%before_8%'"), 0);
 
@@ -828,7 +836,8 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
 TEST_F(ChangesTest, MigratesFromSchemaOne) {
   auto u = append(m_inbox, 2);
   raw("DROP TABLE dkim_key; DROP TABLE dns_record; DROP TABLE dns_zone; DELETE FROM counter WHERE name = 'zones'; "
-      "ALTER TABLE domain DROP COLUMN dmarc_reject; ALTER TABLE mailbox DROP COLUMN recent_uid; DROP TABLE subscription; ALTER TABLE mailbox ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 1; "
+      "ALTER TABLE domain DROP COLUMN dmarc_reject; ALTER TABLE mailbox DROP COLUMN recent_uid; DROP TABLE "
+      "subscription; ALTER TABLE mailbox ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 1; "
       "DROP TABLE expunged; DROP TABLE event_log; DROP TABLE queue_rcpt; DROP TABLE queue; DROP TABLE trace; "
       "DROP TRIGGER message_used; DROP TRIGGER message_unused; DROP TRIGGER message_moved; "
       "DROP TRIGGER mailbox_unused; ALTER TABLE address DROP COLUMN quota_bytes; "
@@ -844,7 +853,8 @@ TEST_F(ChangesTest, MigratesFromSchemaOne) {
   m_store.reset();
   EXPECT_EQ(raw_int("PRAGMA user_version"), sqlite::current_schema_version());
   EXPECT_EQ(raw_int("SELECT count(*) FROM sqlite_master WHERE name IN ('expunged', 'expunged_modseq', 'event_log', "
-                    "'blob_text_pending', 'blob_data')"), 5);
+                    "'blob_text_pending', 'blob_data')"),
+            5);
   EXPECT_EQ(raw_int("SELECT sum(used_messages) FROM address"), 2) << "usage counted from the messages there";
 
   reopen();

@@ -23,9 +23,8 @@ struct DefaultMailbox {
   SpecialUse use;
 };
 inline constexpr DefaultMailbox kDefaultMailboxes[] = {
-    {"INBOX", SpecialUse::none},     {"Drafts", SpecialUse::drafts},
-    {"Sent", SpecialUse::sent},      {"Trash", SpecialUse::trash},
-    {"Archive", SpecialUse::archive}, {"Junk", SpecialUse::junk},
+    {"INBOX", SpecialUse::none},  {"Drafts", SpecialUse::drafts},   {"Sent", SpecialUse::sent},
+    {"Trash", SpecialUse::trash}, {"Archive", SpecialUse::archive}, {"Junk", SpecialUse::junk},
 };
 
 class Mailboxes {

@@ -40,7 +40,8 @@ class Messages {
   // The bytes of a message kept in the database; nullopt when it is not
   // (a file holds it, or no such blob). Used by BlobStore::get.
   virtual Result<std::optional<std::string>> blob_data(const std::string& hash) = 0;
-  virtual Result<std::vector<Message>> find_messages_by_message_id(MailboxRef mailbox, const std::string& message_id) = 0;
+  virtual Result<std::vector<Message>> find_messages_by_message_id(MailboxRef mailbox,
+                                                                   const std::string& message_id) = 0;
   // Full-text search (substring, case-insensitive) over headers, body and
   // attachment names, or the body only; ascending UIDs. Answered from the
   // index: the cost follows the matches, not the folder's size.

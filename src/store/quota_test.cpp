@@ -68,8 +68,7 @@ TEST_F(QuotaStoreTest, SettingsAreStoredAndReadEverywhere) {
   EXPECT_EQ(s().find_address("INFO@q.example").value().settings, set);
   auto all = s().list_addresses(std::nullopt).value();
   ASSERT_EQ(all.size(), 2u);
-  for (auto& a : all)
-    EXPECT_EQ(a.settings, a.id == m_address.id ? set : AddressSettings{});
+  for (auto& a : all) EXPECT_EQ(a.settings, a.id == m_address.id ? set : AddressSettings{});
   auto u = s().address_usage(m_address.id).value();
   EXPECT_EQ(u.limit_bytes, std::optional<std::uint64_t>(5000));
   EXPECT_EQ(u.limit_messages, std::optional<std::uint64_t>(10));
@@ -151,11 +150,12 @@ TEST_F(QuotaStoreTest, MigrationCountsExistingMessages) {
       "ALTER TABLE address DROP COLUMN quota_bytes; ALTER TABLE address DROP COLUMN quota_messages;"
       "ALTER TABLE address DROP COLUMN save_sent; ALTER TABLE address DROP COLUMN used_bytes;"
       "ALTER TABLE address DROP COLUMN used_messages; ALTER TABLE domain DROP COLUMN spf_fail;"
-      "DROP TABLE blob_text_pending; DROP TABLE blob_data;"  // schema 6
-      "ALTER TABLE queue_rcpt DROP COLUMN delay_warned;"     // schema 7
+      "DROP TABLE blob_text_pending; DROP TABLE blob_data;"                                    // schema 6
+      "ALTER TABLE queue_rcpt DROP COLUMN delay_warned;"                                       // schema 7
       "ALTER TABLE domain DROP COLUMN verified; ALTER TABLE domain DROP COLUMN verify_token;"  // schema 9
       "DROP TABLE dkim_key; DROP TABLE dns_record; DROP TABLE dns_zone;"                       // schema 10
-      "ALTER TABLE domain DROP COLUMN dmarc_reject; ALTER TABLE mailbox DROP COLUMN recent_uid; DROP TABLE subscription; ALTER TABLE mailbox ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 1;"
+      "ALTER TABLE domain DROP COLUMN dmarc_reject; ALTER TABLE mailbox DROP COLUMN recent_uid; DROP TABLE "
+      "subscription; ALTER TABLE mailbox ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 1;"
       "DELETE FROM counter WHERE name = 'zones';"
       "PRAGMA user_version = 4;";
   char* err = nullptr;
@@ -188,9 +188,9 @@ TEST(QuotaUsage, Fits) {
 
   QuotaUsage q{1000, 5, 900, 4};
   EXPECT_TRUE(q.limited());
-  EXPECT_TRUE(q.fits(100, 1));    // exactly at both limits
-  EXPECT_FALSE(q.fits(101, 1));   // one octet over
-  EXPECT_FALSE(q.fits(1, 2));     // one message over
+  EXPECT_TRUE(q.fits(100, 1));                                         // exactly at both limits
+  EXPECT_FALSE(q.fits(101, 1));                                        // one octet over
+  EXPECT_FALSE(q.fits(1, 2));                                          // one message over
   EXPECT_FALSE(q.fits(std::numeric_limits<std::uint64_t>::max(), 0));  // no overflow
   EXPECT_TRUE(q.could_ever_fit(1000));
   EXPECT_FALSE(q.could_ever_fit(1001));

@@ -137,7 +137,7 @@ TEST_F(StoreTest, NewAddressHasDefaultFolders) {
     EXPECT_EQ(b.uidnext, 1u);
     EXPECT_GT(b.uidvalidity, 0u);
   }
-  std::map<std::string, SpecialUse> want{{"INBOX", SpecialUse::none},     {"Drafts", SpecialUse::drafts},
+  std::map<std::string, SpecialUse> want{{"INBOX", SpecialUse::none},      {"Drafts", SpecialUse::drafts},
                                          {"Sent", SpecialUse::sent},       {"Trash", SpecialUse::trash},
                                          {"Archive", SpecialUse::archive}, {"Junk", SpecialUse::junk}};
   EXPECT_EQ(got, want);
@@ -304,9 +304,11 @@ TEST_F(StoreTest, FullTextSearch) {
   EXPECT_EQ(s().search_text(inbox.ref(), "Fri", TextScope::whole).value(), std::vector<std::uint32_t>{b[0].uid});
   EXPECT_EQ(s().search_text(inbox.ref(), "on", TextScope::whole).value().size(), 1u) << "two-letter needle scans";
   EXPECT_TRUE(s().search_text(inbox.ref(), "nothing like this", TextScope::whole).value().empty());
-  EXPECT_TRUE(s().search_text(inbox.ref(), "\"quoted\" AND OR NOT *", TextScope::whole).value().empty()) << "query syntax is literal";
+  EXPECT_TRUE(s().search_text(inbox.ref(), "\"quoted\" AND OR NOT *", TextScope::whole).value().empty())
+      << "query syntax is literal";
   EXPECT_TRUE(s().search_text(inbox.ref(), "100%_", TextScope::whole).value().empty());
-  EXPECT_EQ(s().search_text(inbox.ref(), "Subject a", TextScope::whole).value(), std::vector<std::uint32_t>{a[0].uid}) << "headers too";
+  EXPECT_EQ(s().search_text(inbox.ref(), "Subject a", TextScope::whole).value(), std::vector<std::uint32_t>{a[0].uid})
+      << "headers too";
   EXPECT_TRUE(s().search_text(inbox.ref(), "Subject a", TextScope::body).value().empty()) << "BODY: not the headers";
   EXPECT_TRUE(s().search_text(inbox.ref(), "Su", TextScope::body).value().empty()) << "short needles too";
   EXPECT_EQ(s().search_text(inbox.ref(), "REPORT att", TextScope::body).value(), std::vector<std::uint32_t>{a[0].uid});
@@ -327,7 +329,9 @@ TEST_F(StoreTest, TextWaitingForTheIndexIsFoundAndIndexedInTheBackground) {
   EXPECT_EQ(s().index_pending_text(100).value(), 1u);
   EXPECT_EQ(s().index_pending_text(100).value(), 0u) << "nothing left";
 
-  for (int i = 0; i < 70; ++i) s().append_messages(blob(fmt::format("bg{}", i), fmt::format("lot {} of okapi", i)), {{junk.ref(), 0, {}, 1}}).value();
+  for (int i = 0; i < 70; ++i)
+    s().append_messages(blob(fmt::format("bg{}", i), fmt::format("lot {} of okapi", i)), {{junk.ref(), 0, {}, 1}})
+        .value();
   {
     store::TextIndexer indexer(s(), nullptr, {.batch = 16, .idle_poll = std::chrono::milliseconds(20)});
     for (int i = 0; i < 500 && indexer.indexed() < 70; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -337,12 +341,16 @@ TEST_F(StoreTest, TextWaitingForTheIndexIsFoundAndIndexedInTheBackground) {
   EXPECT_EQ(s().search_text(junk.ref(), "okapi", TextScope::whole).value().size(), 70u);
 
   // While mail arrives the indexer waits, unless the backlog is large.
-  for (int i = 0; i < 10; ++i) s().append_messages(blob(fmt::format("busy{}", i), "tapir"), {{junk.ref(), 0, {}, 1}}).value();
+  for (int i = 0; i < 10; ++i)
+    s().append_messages(blob(fmt::format("busy{}", i), "tapir"), {{junk.ref(), 0, {}, 1}}).value();
   EXPECT_EQ(s().pending_text_count().value(), 10u);
   EventBus bus;
   for (std::size_t backlog : {100, 5}) {
-    store::TextIndexer indexer(s(), &bus, {.batch = 4, .idle_poll = std::chrono::milliseconds(10),
-                                           .quiet = std::chrono::seconds(30), .max_backlog = backlog});
+    store::TextIndexer indexer(s(), &bus,
+                               {.batch = 4,
+                                .idle_poll = std::chrono::milliseconds(10),
+                                .quiet = std::chrono::seconds(30),
+                                .max_backlog = backlog});
     if (backlog == 100) {
       for (int i = 0; i < 30; ++i) {
         bus.publish(Event{EventKind::message_appended});
@@ -557,7 +565,8 @@ TEST_F(StoreTest, AcceptIsAllOrNothing) {
   OutboundMessage out;
   out.sender = "x@aon.example";
   out.recipients = {{"y@far.example", "far.example", "", false, true, true, false}};
-  auto bad = s().accept_message(blob("aon"), {{inbox.ref(), 0, {}, 1}, {{inbox.address_id, 999999}, 0, {}, 1}}, out, {});
+  auto bad =
+      s().accept_message(blob("aon"), {{inbox.ref(), 0, {}, 1}, {{inbox.address_id, 999999}, 0, {}, 1}}, out, {});
   ASSERT_FALSE(bad);
   EXPECT_TRUE(s().list_messages(inbox.ref()).value().empty());
   EXPECT_TRUE(s().queued(10).value().empty());

@@ -58,8 +58,10 @@ void TextIndexer::run() {
     }
     auto moved = m_store.index_pending_text(m_options.batch);
     lock.lock();
-    if (!moved) log::warn("store.indexing_failed", {{"error", moved.error().message}, {"detail", moved.error().detail}});
-    else m_indexed += *moved;
+    if (!moved)
+      log::warn("store.indexing_failed", {{"error", moved.error().message}, {"detail", moved.error().detail}});
+    else
+      m_indexed += *moved;
     bool more = moved && *moved == m_options.batch;
     m_wake.wait_for(lock, more ? m_options.between_batches : m_options.idle_poll, [this] { return m_stop; });
   }

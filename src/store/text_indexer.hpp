@@ -54,8 +54,8 @@ class TextIndexer {
   EventBus::Subscription m_subscription;
   mutable std::mutex m_mutex;
   std::condition_variable m_wake;
-  bool m_stop = false;            // GUARDED_BY(m_mutex)
-  std::size_t m_indexed = 0;      // GUARDED_BY(m_mutex)
+  bool m_stop = false;        // GUARDED_BY(m_mutex)
+  std::size_t m_indexed = 0;  // GUARDED_BY(m_mutex)
   std::thread m_thread;
 };
 

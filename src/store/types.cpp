@@ -1,5 +1,5 @@
-#include "core/ascii.hpp"
 #include "store/types.hpp"
+#include "core/ascii.hpp"
 #include "store/zones.hpp"
 
 #include <string_view>
@@ -82,8 +82,8 @@ bool QuotaUsage::fits(std::uint64_t add_bytes, std::uint64_t add_messages) const
 
 namespace {
 constexpr std::pair<SpecialUse, const char*> kUses[] = {
-    {SpecialUse::drafts, "\\Drafts"}, {SpecialUse::sent, "\\Sent"},       {SpecialUse::trash, "\\Trash"},
-    {SpecialUse::archive, "\\Archive"}, {SpecialUse::junk, "\\Junk"},     {SpecialUse::all, "\\All"},
+    {SpecialUse::drafts, "\\Drafts"},   {SpecialUse::sent, "\\Sent"}, {SpecialUse::trash, "\\Trash"},
+    {SpecialUse::archive, "\\Archive"}, {SpecialUse::junk, "\\Junk"}, {SpecialUse::all, "\\All"},
     {SpecialUse::flagged, "\\Flagged"},
 };
 

@@ -27,10 +27,10 @@ struct Organisation {
 struct User {
   Id id = 0;
   Id org_id = 0;
-  std::string login;         // the login identifier (often an e-mail address); unique
+  std::string login;  // the login identifier (often an e-mail address); unique
   std::string display_name;
   Role role = Role::member;
-  std::string password_hash; // Argon2id string; empty: no password set yet
+  std::string password_hash;  // Argon2id string; empty: no password set yet
   Time created = 0;
 };
 
@@ -137,7 +137,7 @@ struct LoginCandidate {
 
 // RFC 6154 special-use roles.
 enum class SpecialUse { none, drafts, sent, trash, archive, junk, all, flagged };
-const char* to_string(SpecialUse use);           // "\\Drafts" … ; "" for none
+const char* to_string(SpecialUse use);                               // "\\Drafts" … ; "" for none
 std::optional<SpecialUse> parse_special_use(std::string_view text);  // accepts "\\Drafts" or "drafts"
 
 // What a full-text search looks at: the whole message (headers, body,
@@ -206,7 +206,7 @@ struct Headline {
   std::string from_address;
   std::string to;          // comma-separated addr-specs
   std::string message_id;  // without angle brackets
-  Time date = 0;  // the Date: header; 0 when absent or unreadable
+  Time date = 0;           // the Date: header; 0 when absent or unreadable
 };
 
 // Everything computed from a message's bytes, once, whatever mailbox holds it.
@@ -217,7 +217,7 @@ struct BlobInfo {
   std::string subject;
   std::string from_name;
   std::string from_address;
-  std::string to;          // comma-separated addr-specs
+  std::string to;  // comma-separated addr-specs
   Time date = 0;
   std::string message_id;
   bool has_attachments = false;
@@ -250,9 +250,9 @@ struct Appended {
 enum class FlagOp { replace, add, remove };
 
 struct FlagChange {
-  std::vector<Message> changed;         // after the change, with their new modseq
-  std::vector<std::uint32_t> failed;    // UIDs refused by UNCHANGEDSINCE
-  std::uint64_t highestmodseq = 0;      // the mailbox's, after the change
+  std::vector<Message> changed;       // after the change, with their new modseq
+  std::vector<std::uint32_t> failed;  // UIDs refused by UNCHANGEDSINCE
+  std::uint64_t highestmodseq = 0;    // the mailbox's, after the change
 };
 
 struct Expunged {
@@ -261,10 +261,10 @@ struct Expunged {
 };
 
 struct CopyResult {
-  std::uint32_t uidvalidity = 0;  // of the target mailbox
+  std::uint32_t uidvalidity = 0;                              // of the target mailbox
   std::vector<std::pair<std::uint32_t, std::uint32_t>> uids;  // source UID → new UID
-  std::vector<std::uint32_t> removed;  // with move: UIDs removed from the source
-  std::uint64_t source_modseq = 0;     // with move: the source's new highestmodseq
+  std::vector<std::uint32_t> removed;                         // with move: UIDs removed from the source
+  std::uint64_t source_modseq = 0;                            // with move: the source's new highestmodseq
   std::uint64_t target_modseq = 0;
 };
 
@@ -287,10 +287,10 @@ struct OutboundRecipient {
 };
 
 struct OutboundMessage {
-  std::string public_id;  // the id the client was told ("queued as …")
-  std::string sender;    // the envelope sender; empty: the null reverse-path (no bounce)
-  std::string envid;     // DSN ENVID
-  bool ret_full = true;  // DSN RET: full message (true) or headers only
+  std::string public_id;     // the id the client was told ("queued as …")
+  std::string sender;        // the envelope sender; empty: the null reverse-path (no bounce)
+  std::string envid;         // DSN ENVID
+  bool ret_full = true;      // DSN RET: full message (true) or headers only
   Id sender_address_id = 0;  // the local address that submitted it (0: none), for the trace and bounces
   std::vector<OutboundRecipient> recipients;
 };
@@ -344,14 +344,14 @@ std::optional<TraceStatus> parse_trace_status(std::string_view text);
 
 struct TraceEntry {
   Id id = 0;
-  Id address_id = 0;        // the address this line is visible to (sender or recipient side)
-  std::string queue_id;     // the id given in "250 … queued as X"
+  Id address_id = 0;     // the address this line is visible to (sender or recipient side)
+  std::string queue_id;  // the id given in "250 … queued as X"
   TraceDirection direction = TraceDirection::in;
   std::string sender;
   std::string recipient;
   TraceStatus status = TraceStatus::accepted;
   std::string remote_host;
-  std::string reply;        // the remote (or our) reply text
+  std::string reply;  // the remote (or our) reply text
   Time time = 0;
 };
 
@@ -362,12 +362,12 @@ struct Accepted {
 
 struct AuditEntry {
   Id id = 0;
-  Id org_id = 0;                 // 0: operator-level action outside any organisation
+  Id org_id = 0;  // 0: operator-level action outside any organisation
   std::optional<Id> actor_user_id;
-  std::string actor;             // login, "operator", or "address/device"
-  std::string action;            // e.g. "access.grant", "imap.login"
+  std::string actor;   // login, "operator", or "address/device"
+  std::string action;  // e.g. "access.grant", "imap.login"
   std::string target;
-  std::string product;           // "mail", "console", "cli", "imap", …
+  std::string product;  // "mail", "console", "cli", "imap", …
   std::string ip;
   std::string detail;
   Time time = 0;

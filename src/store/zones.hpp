@@ -43,10 +43,10 @@ struct DnsRecord {
 
 // What a plan asks edit_zone to do; all of it or none.
 struct ZoneEdit {
-  std::vector<DnsRecord> add;      // id ignored; zone_id set by the store
-  std::vector<DnsRecord> update;   // by id: name, type, ttl and data replaced
+  std::vector<DnsRecord> add;     // id ignored; zone_id set by the store
+  std::vector<DnsRecord> update;  // by id: name, type, ttl and data replaced
   std::vector<Id> remove;
-  std::uint32_t serial = 0;        // the zone's new serial (0: unchanged)
+  std::uint32_t serial = 0;  // the zone's new serial (0: unchanged)
 };
 
 enum class DkimKeyState {
@@ -62,9 +62,9 @@ struct DkimKey {
   Id id = 0;
   Id domain_id = 0;
   std::string selector;
-  std::string algorithm;      // "ed25519-sha256" | "rsa-sha256"
-  std::string sealed_private; // the PEM, sealed with the server key
-  std::string public_record;  // the TXT at SELECTOR._domainkey.DOMAIN
+  std::string algorithm;       // "ed25519-sha256" | "rsa-sha256"
+  std::string sealed_private;  // the PEM, sealed with the server key
+  std::string public_record;   // the TXT at SELECTOR._domainkey.DOMAIN
   DkimKeyState state = DkimKeyState::published;
   Time created = 0;
   Time changed = 0;  // when the state last changed

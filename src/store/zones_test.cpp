@@ -89,8 +89,11 @@ TEST_F(ZoneStoreTest, EditsApplyWholeOrNotAtAll) {
 
 TEST_F(ZoneStoreTest, ADeletedDomainTakesItsZoneAndKeys) {
   auto zone = s().create_zone(domains[1].id, 1, {rec("two.example", "A", "192.0.2.1")}).value();
-  DkimKey key{.domain_id = domains[1].id, .selector = "s1", .algorithm = "ed25519-sha256",
-              .sealed_private = std::string("\0sealed", 7), .public_record = "v=DKIM1; k=ed25519; p=AAAA",
+  DkimKey key{.domain_id = domains[1].id,
+              .selector = "s1",
+              .algorithm = "ed25519-sha256",
+              .sealed_private = std::string("\0sealed", 7),
+              .public_record = "v=DKIM1; k=ed25519; p=AAAA",
               .state = DkimKeyState::active};
   s().add_dkim_key(key).value();
   ASSERT_TRUE(s().remove_domain(domains[1].id));
@@ -100,8 +103,11 @@ TEST_F(ZoneStoreTest, ADeletedDomainTakesItsZoneAndKeys) {
 }
 
 TEST_F(ZoneStoreTest, DkimKeysAndTheirStates) {
-  DkimKey key{.domain_id = domains[0].id, .selector = "s1", .algorithm = "ed25519-sha256",
-              .sealed_private = std::string("\0\1binary", 8), .public_record = "v=DKIM1; k=ed25519; p=AAAA",
+  DkimKey key{.domain_id = domains[0].id,
+              .selector = "s1",
+              .algorithm = "ed25519-sha256",
+              .sealed_private = std::string("\0\1binary", 8),
+              .public_record = "v=DKIM1; k=ed25519; p=AAAA",
               .state = DkimKeyState::active};
   auto a = s().add_dkim_key(key).value();
   EXPECT_EQ(s().add_dkim_key(key).error().kind, ErrorKind::exists) << "one selector per domain";

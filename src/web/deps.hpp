@@ -9,7 +9,7 @@
 namespace estafeta::web {
 
 struct Deps {
-  std::string hostname;  // /healthz, the mail endpoints of autoconfig and autodiscover
+  std::string hostname;       // /healthz, the mail endpoints of autoconfig and autodiscover
   store::Accounts& accounts;  // organisations (the health check), served domains
 };
 

@@ -97,7 +97,8 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
         std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
       }
     }
-    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout) co_return;
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout)
+      co_return;
     if (ec) {
       if (ec == http::error::body_limit)
         co_await refuse(stream, tcp, idle, http::status::payload_too_large, "request body too large\n");

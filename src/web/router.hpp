@@ -18,8 +18,8 @@
 namespace estafeta::web {
 
 struct Request {
-  std::string method;   // "GET", …
-  std::string target;   // path and query, as received
+  std::string method;                          // "GET", …
+  std::string target;                          // path and query, as received
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string peer_ip;

@@ -37,7 +37,8 @@ Result<std::unique_ptr<CaresResolver>> CaresResolver::create(CaresOptions option
   static std::once_flag once;
   static int init_status = ARES_SUCCESS;
   std::call_once(once, [] { init_status = ares_library_init(ARES_LIB_INIT_ALL); });
-  if (init_status != ARES_SUCCESS) return fail(ErrorKind::internal, "DNS resolver failed to start", ares_strerror(init_status));
+  if (init_status != ARES_SUCCESS)
+    return fail(ErrorKind::internal, "DNS resolver failed to start", ares_strerror(init_status));
   std::unique_ptr<CaresResolver> r(new CaresResolver(std::move(options)));
   for (auto& s : r->m_options.servers) {
     if (!r->m_servers_csv.empty()) r->m_servers_csv += ',';
@@ -45,7 +46,8 @@ Result<std::unique_ptr<CaresResolver>> CaresResolver::create(CaresOptions option
   }
   // Check the configuration once, so a bad server list fails at start.
   ares_channel channel = nullptr;
-  if (int st = ares_init(&channel); st != ARES_SUCCESS) return fail(ErrorKind::internal, "DNS resolver failed to start", ares_strerror(st));
+  if (int st = ares_init(&channel); st != ARES_SUCCESS)
+    return fail(ErrorKind::internal, "DNS resolver failed to start", ares_strerror(st));
   int st = r->m_servers_csv.empty() ? ARES_SUCCESS : ares_set_servers_ports_csv(channel, r->m_servers_csv.c_str());
   ares_destroy(channel);
   if (st != ARES_SUCCESS) return fail(ErrorKind::invalid, fmt::format("bad DNS server list '{}'", r->m_servers_csv));
@@ -70,7 +72,8 @@ Result<CaresResolver::Channel> CaresResolver::take_channel() {
   opts.tries = m_options.tries;
   opts.flags = ARES_FLAG_NOCHECKRESP;  // REFUSED/SERVFAIL come back as errors, not silently retried elsewhere
   ares_channel channel = nullptr;
-  if (int st = ares_init_options(&channel, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS); st != ARES_SUCCESS)
+  if (int st = ares_init_options(&channel, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS);
+      st != ARES_SUCCESS)
     return temporary("channel", st);
   if (!m_servers_csv.empty()) {
     if (int st = ares_set_servers_ports_csv(channel, m_servers_csv.c_str()); st != ARES_SUCCESS) {

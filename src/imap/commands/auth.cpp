@@ -88,19 +88,17 @@ Reply handle(Context& ctx, const std::string& tag, cmd::StartTls&) {
 }
 
 Reply handle(Context& ctx, const std::string& tag, cmd::Login& l) {
-  if (!may_authenticate(ctx))
-    return tagged_no(tag, "use STARTTLS (or port 993) before logging in", "PRIVACYREQUIRED");
+  if (!may_authenticate(ctx)) return tagged_no(tag, "use STARTTLS (or port 993) before logging in", "PRIVACYREQUIRED");
   return finish_login(ctx, tag, l.user, l.password, "imap");
 }
 
 Reply handle(Context& ctx, const std::string& tag, cmd::Authenticate& a) {
-  if (!may_authenticate(ctx))
-    return tagged_no(tag, "use STARTTLS (or port 993) before logging in", "PRIVACYREQUIRED");
+  if (!may_authenticate(ctx)) return tagged_no(tag, "use STARTTLS (or port 993) before logging in", "PRIVACYREQUIRED");
   auto mechanism = auth::SaslExchange::named(a.mechanism);
   if (!mechanism) return tagged_no(tag, "unsupported authentication mechanism", "CANNOT");
   ctx.sasl = PendingAuthenticate{tag, auth::SaslExchange(*mechanism)};
-  return sasl_reply(ctx, tag, ctx.sasl->exchange.start(a.initial ? std::optional<std::string_view>(*a.initial)
-                                                                     : std::nullopt));
+  return sasl_reply(ctx, tag,
+                    ctx.sasl->exchange.start(a.initial ? std::optional<std::string_view>(*a.initial) : std::nullopt));
 }
 
 Reply continue_authenticate(Context& ctx, std::string_view line) {
@@ -114,9 +112,12 @@ Reply finish_login(Context& ctx, const std::string& tag, const std::string& addr
   auto login = ctx.deps.logins.login(product, address, password, ctx.options.peer_ip);
   if (!login.who) {
     Reply r;
-    if (login.error.kind == ErrorKind::in_use) r = tagged_no(tag, login.error.message, "UNAVAILABLE");
-    else if (login.error.kind == ErrorKind::permission) r = tagged_no(tag, auth::kLoginFailed, "AUTHENTICATIONFAILED");
-    else r = from_error(tag, login.error);
+    if (login.error.kind == ErrorKind::in_use)
+      r = tagged_no(tag, login.error.message, "UNAVAILABLE");
+    else if (login.error.kind == ErrorKind::permission)
+      r = tagged_no(tag, auth::kLoginFailed, "AUTHENTICATIONFAILED");
+    else
+      r = from_error(tag, login.error);
     r.delay = login.delay;
     return r;
   }

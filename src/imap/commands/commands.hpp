@@ -60,7 +60,7 @@ Reply handle(Context&, const std::string& tag, cmd::Enable&);  // enable.cpp
 Reply handle(Context&, const std::string& tag, cmd::StartTls&);
 Reply handle(Context&, const std::string& tag, cmd::Login&);
 Reply handle(Context&, const std::string& tag, cmd::Authenticate&);
-Reply handle(Context&, const std::string& tag, cmd::Idle&);  // idle.cpp
+Reply handle(Context&, const std::string& tag, cmd::Idle&);       // idle.cpp
 Reply handle(Context&, const std::string& tag, cmd::Namespace&);  // mailbox.cpp
 Reply handle(Context&, const std::string& tag, cmd::Select&);
 Reply handle(Context&, const std::string& tag, cmd::Create&);
@@ -79,7 +79,7 @@ Reply handle(Context&, const std::string& tag, cmd::Copy&);
 Reply handle(Context&, const std::string& tag, cmd::Search&);  // search.cpp
 Reply handle(Context&, const std::string& tag, cmd::Sort&);
 Reply handle(Context&, const std::string& tag, cmd::Thread&);
-Reply handle(Context&, const std::string& tag, cmd::Fetch&);  // fetch.cpp
+Reply handle(Context&, const std::string& tag, cmd::Fetch&);     // fetch.cpp
 Reply handle(Context&, const std::string& tag, cmd::GetQuota&);  // quota.cpp
 Reply handle(Context&, const std::string& tag, cmd::GetQuotaRoot&);
 Reply handle(Context&, const std::string& tag, cmd::SetQuota&);

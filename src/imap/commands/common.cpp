@@ -119,8 +119,10 @@ std::string capabilities(const Context& ctx) {
   std::string caps = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE";
   if (ctx.state == State::not_authenticated) {
     if (ctx.options.starttls_available) caps += " STARTTLS";
-    if (ctx.options.tls_active || ctx.options.plaintext_auth) caps += " AUTH=PLAIN AUTH=LOGIN";
-    else caps += " LOGINDISABLED";
+    if (ctx.options.tls_active || ctx.options.plaintext_auth)
+      caps += " AUTH=PLAIN AUTH=LOGIN";
+    else
+      caps += " LOGINDISABLED";
     return caps;
   }
   caps += fmt::format(

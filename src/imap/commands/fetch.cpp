@@ -20,8 +20,8 @@
 
 #include <fmt/format.h>
 
-#include "imap/proto/fetch_render.hpp"
 #include "imap/commands/commands.hpp"
+#include "imap/proto/fetch_render.hpp"
 #include "imap/proto/response.hpp"
 
 namespace estafeta::imap {
@@ -187,9 +187,9 @@ class FetchCursor : public std::enable_shared_from_this<FetchCursor> {
   std::string m_prefix;  // what start() has for the first part (VANISHED)
 
   // The message being answered.
-  std::size_t m_next = 0;       // index in m_pairs
-  std::size_t m_attr = 0;       // next item of m_attrs
-  bool m_open = false;          // "* n FETCH (" sent, ")" not yet
+  std::size_t m_next = 0;  // index in m_pairs
+  std::size_t m_attr = 0;  // next item of m_attrs
+  bool m_open = false;     // "* n FETCH (" sent, ")" not yet
   const store::Message* m_msg = nullptr;
   mime::MessageStructure m_structure;
   std::string m_raw;
@@ -236,8 +236,10 @@ Status FetchCursor::load_rows() {
     case RowQuery::each:
       for (auto& [seq, uid] : m_pairs) {
         auto m = store.message(view.ref(), uid);
-        if (m) m_rows.push_back(std::move(*m));
-        else if (m.error().kind != ErrorKind::not_found) return std::unexpected(m.error());
+        if (m)
+          m_rows.push_back(std::move(*m));
+        else if (m.error().kind != ErrorKind::not_found)
+          return std::unexpected(m.error());
       }
       break;
     case RowQuery::whole_folder: m_rows = TRY(store.list_messages(view.ref())); break;
@@ -333,8 +335,10 @@ Result<bool> FetchCursor::begin_message() {
 }
 
 std::string& FetchCursor::name(std::string& out, std::string_view item_name) {
-  if (!m_any_item) out += fmt::format("* {} FETCH (", m_pairs[m_next].first);
-  else out += ' ';
+  if (!m_any_item)
+    out += fmt::format("* {} FETCH (", m_pairs[m_next].first);
+  else
+    out += ' ';
   m_any_item = true;
   out += item_name;
   return out;
@@ -460,8 +464,10 @@ Reply FetchCursor::finish(Reply r) {
   append_updates(m_ctx, r, m_f.uid);
   if (m_expunged)
     append_tagged(r, m_tag, "NO", "some of the requested messages no longer exist", "EXPUNGEISSUED");
-  else if (m_failed) append_tagged(r, m_tag, "NO", "some of the requested body sections do not exist");
-  else append_tagged(r, m_tag, "OK", "FETCH completed");
+  else if (m_failed)
+    append_tagged(r, m_tag, "NO", "some of the requested body sections do not exist");
+  else
+    append_tagged(r, m_tag, "OK", "FETCH completed");
   return r;
 }
 

@@ -51,8 +51,7 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Create& a) {
   if (!a.special_use.empty()) {
     auto parsed = store::parse_special_use(a.special_use[0]);
     if (!parsed || *parsed == store::SpecialUse::none) return tagged_no(tag, "unsupported special use", "USEATTR");
-    if (!may_change_special(ctx))
-      return tagged_no(tag, "you may not change this address's special folders", "NOPERM");
+    if (!may_change_special(ctx)) return tagged_no(tag, "you may not change this address's special folders", "NOPERM");
     use = *parsed;
   }
   if (auto problem = folder_name_problem(*name)) return tagged_no(tag, *problem, "LIMIT");
@@ -131,8 +130,10 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Rename& n) {
   if (box->name != "INBOX") {
     if (ctx.selected) {
       auto& name = ctx.selected->mailbox().name;
-      if (name == box->name) ctx.selected->renamed(*to);
-      else if (name.starts_with(box->name + "/")) ctx.selected->renamed(*to + name.substr(box->name.size()));
+      if (name == box->name)
+        ctx.selected->renamed(*to);
+      else if (name.starts_with(box->name + "/"))
+        ctx.selected->renamed(*to + name.substr(box->name.size()));
     }
     Event e{EventKind::mailbox_renamed};
     e.address_id = ctx.who->address.id;

@@ -71,17 +71,24 @@ struct ListOptions {
 std::expected<ListOptions, std::string> list_options(const cmd::List& l) {
   ListOptions o;
   for (auto& s : l.select_opts) {
-    if (s == "SUBSCRIBED") o.sel_subscribed = true;
-    else if (s == "SPECIAL-USE") o.sel_special = true;
-    else if (s == "RECURSIVEMATCH") o.recursive = true;
-    else if (s != "REMOTE") return std::unexpected("unknown LIST selection option " + s);
+    if (s == "SUBSCRIBED")
+      o.sel_subscribed = true;
+    else if (s == "SPECIAL-USE")
+      o.sel_special = true;
+    else if (s == "RECURSIVEMATCH")
+      o.recursive = true;
+    else if (s != "REMOTE")
+      return std::unexpected("unknown LIST selection option " + s);
   }
   if (o.recursive && !o.sel_subscribed) return std::unexpected("RECURSIVEMATCH needs another selection option");
   o.ret_subscribed = o.sel_subscribed;
   for (auto& r : l.return_opts) {
-    if (r == "SUBSCRIBED") o.ret_subscribed = true;
-    else if (r == "STATUS") o.ret_status = true;
-    else if (r != "CHILDREN" && r != "SPECIAL-USE") return std::unexpected("unknown LIST return option " + r);
+    if (r == "SUBSCRIBED")
+      o.ret_subscribed = true;
+    else if (r == "STATUS")
+      o.ret_status = true;
+    else if (r != "CHILDREN" && r != "SPECIAL-USE")
+      return std::unexpected("unknown LIST return option " + r);
   }
   return o;
 }

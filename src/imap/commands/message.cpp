@@ -119,8 +119,9 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Store& s) {
   std::vector<std::string> keywords;
   if (!split_flags(s.flags, flags, keywords)) return tagged_no(tag, "that flag cannot be set", "CANNOT");
   auto pairs = view.resolve(s.set, s.uid, ctx.saved_uids ? &*ctx.saved_uids : nullptr);
-  auto op = s.mode == StoreMode::add ? store::FlagOp::add
-            : s.mode == StoreMode::remove ? store::FlagOp::remove : store::FlagOp::replace;
+  auto op = s.mode == StoreMode::add      ? store::FlagOp::add
+            : s.mode == StoreMode::remove ? store::FlagOp::remove
+                                          : store::FlagOp::replace;
   std::string enabled = s.unchanged_since ? enable_condstore(ctx) : std::string();  // RFC 7162 §3.1
   auto changed = ctx.deps.mail.store_flags(view.ref(), uids_of(pairs), op, flags, keywords, s.unchanged_since);
   if (!changed) return from_error(tag, changed.error());
@@ -138,8 +139,7 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Store& s) {
     std::string items;
     if (s.uid) items += fmt::format("UID {}", m.uid);
     if (!s.silent)
-      items += (items.empty() ? "" : " ") + std::string("FLAGS ") +
-               view.flags_of(m.uid, m.flags, m.keywords);
+      items += (items.empty() ? "" : " ") + std::string("FLAGS ") + view.flags_of(m.uid, m.flags, m.keywords);
     if (ctx.enabled.condstore) items += (items.empty() ? "" : " ") + fmt::format("MODSEQ ({})", m.modseq);
     r.out += items + ")\r\n";
   }
@@ -153,8 +153,7 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Store& s) {
         if (auto seq = view.seq_of(uid)) failed.push_back(*seq);
       std::sort(failed.begin(), failed.end());
     }
-    append_tagged(r, tag, "OK", "conditional STORE failed for some messages",
-                  "MODIFIED " + compress_set(failed));
+    append_tagged(r, tag, "OK", "conditional STORE failed for some messages", "MODIFIED " + compress_set(failed));
   } else {
     append_tagged(r, tag, "OK", "STORE completed");
   }
@@ -191,8 +190,10 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Copy& cp) {
     // COPY ignores vanished UIDs (RFC 4315 §3), COPY says so (RFC 2180 §4.4.1).
     Reply r;
     append_updates(ctx, r, cp.uid);
-    if (cp.uid) append_tagged(r, tag, "OK", fmt::format("{} completed (no messages)", verb));
-    else append_tagged(r, tag, "NO", "the messages no longer exist", "EXPUNGEISSUED");
+    if (cp.uid)
+      append_tagged(r, tag, "OK", fmt::format("{} completed (no messages)", verb));
+    else
+      append_tagged(r, tag, "NO", "the messages no longer exist", "EXPUNGEISSUED");
     return r;
   }
   publish(ctx, EventKind::message_appended, box->id, done->target_modseq);

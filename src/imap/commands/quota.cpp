@@ -86,8 +86,10 @@ Reply handle(Context& ctx, const std::string& tag, cmd::GetQuotaRoot& g) {
   Reply r;
   r.out = "* QUOTAROOT ";
   append_astring(r.out, wire_name(ctx, *name), ctx.utf8_names());
-  if (u->limited()) r.out += " \"\"\r\n" + quota_response(*u);
-  else r.out += "\r\n";  // no root: the address has no limit
+  if (u->limited())
+    r.out += " \"\"\r\n" + quota_response(*u);
+  else
+    r.out += "\r\n";  // no root: the address has no limit
   append_updates(ctx, r, true);
   append_tagged(r, tag, "OK", "GETQUOTAROOT completed");
   return r;

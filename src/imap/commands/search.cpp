@@ -9,9 +9,9 @@
 #include "core/ascii.hpp"
 #include "imap/commands/commands.hpp"
 #include "imap/proto/response.hpp"
-#include "imap/search_eval.hpp"
 #include "imap/proto/sort_key.hpp"
 #include "imap/proto/thread.hpp"
+#include "imap/search_eval.hpp"
 
 namespace estafeta::imap {
 

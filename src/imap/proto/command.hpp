@@ -32,9 +32,9 @@ struct SequenceSet {
 // section-spec of BODY[…] / BINARY[…] (RFC 9051 §6.4.5).
 struct Section {
   enum class Text { none, header, header_fields, header_fields_not, text, mime };
-  std::vector<std::uint32_t> part;   // "1.2.3"
+  std::vector<std::uint32_t> part;  // "1.2.3"
   Text text = Text::none;
-  std::vector<std::string> fields;   // for header_fields(_not), upper-cased
+  std::vector<std::string> fields;  // for header_fields(_not), upper-cased
   bool operator==(const Section&) const = default;
 };
 
@@ -46,13 +46,20 @@ struct Partial {
 
 struct FetchAttr {
   enum class Kind {
-    envelope, flags, internaldate, rfc822, rfc822_header, rfc822_size, rfc822_text,
-    body,            // BODY (structure, non-extensible)
+    envelope,
+    flags,
+    internaldate,
+    rfc822,
+    rfc822_header,
+    rfc822_size,
+    rfc822_text,
+    body,  // BODY (structure, non-extensible)
     bodystructure,
-    body_section,    // BODY[…] / BODY.PEEK[…]
-    binary,          // BINARY[…] / BINARY.PEEK[…]
+    body_section,  // BODY[…] / BODY.PEEK[…]
+    binary,        // BINARY[…] / BINARY.PEEK[…]
     binary_size,
-    uid, modseq,
+    uid,
+    modseq,
   };
   Kind kind = Kind::flags;
   bool peek = false;
@@ -66,33 +73,61 @@ using SearchKeys = std::vector<SearchKey>;
 
 struct SearchKey {
   enum class Kind {
-    all, answered, deleted, draft, flagged, seen, recent, new_, old,
-    unanswered, undeleted, undraft, unflagged, unseen,
-    keyword, unkeyword,                  // text
-    bcc, body, cc, from, subject, text, to,  // text
-    header,                              // field, text
-    before, on, since, sentbefore, senton, sentsince,  // date
-    larger, smaller,                     // number
-    uid, seqset,                         // set
-    modseq,                              // number (RFC 7162)
-    not_, or_, and_,                     // children
+    all,
+    answered,
+    deleted,
+    draft,
+    flagged,
+    seen,
+    recent,
+    new_,
+    old,
+    unanswered,
+    undeleted,
+    undraft,
+    unflagged,
+    unseen,
+    keyword,
+    unkeyword,  // text
+    bcc,
+    body,
+    cc,
+    from,
+    subject,
+    text,
+    to,      // text
+    header,  // field, text
+    before,
+    on,
+    since,
+    sentbefore,
+    senton,
+    sentsince,  // date
+    larger,
+    smaller,  // number
+    uid,
+    seqset,  // set
+    modseq,  // number (RFC 7162)
+    not_,
+    or_,
+    and_,  // children
   };
   Kind kind = Kind::all;
-  std::string text;        // string argument; for header: the value
-  std::string field;       // header field name
+  std::string text;   // string argument; for header: the value
+  std::string field;  // header field name
   std::uint64_t number = 0;
-  std::int64_t date = 0;   // days since 1970-01-01 (dates without time)
+  std::int64_t date = 0;  // days since 1970-01-01 (dates without time)
   SequenceSet set;
-  SearchKeys children;     // not_: 1, or_: 2, and_: n
+  SearchKeys children;  // not_: 1, or_: 2, and_: n
 };
 
 enum class SearchReturn : unsigned { min = 1, max = 2, all = 4, count = 8, save = 16 };
 
 struct SearchArgs {
   std::optional<std::string> charset;
-  bool esearch = false;           // RETURN (…) given (RFC 4731)
-  unsigned returns = 0;           // SearchReturn bits; 0 with esearch = ALL
-  SearchKey key;                  // an and_ of the top-level keys
+  bool esearch = false;  // RETURN (…) given (RFC 4731)
+  unsigned returns = 0;  // SearchReturn bits; 0 with esearch = ALL
+  SearchKey key;         // an and_ of the top-level keys
 };
 
 enum class SortKey { arrival, cc, date, from, size, subject, to, display_from, display_to };
@@ -114,9 +149,17 @@ struct Capability {};
 struct Noop {};
 struct Logout {};
 struct StartTls {};
-struct Authenticate { std::string mechanism; std::optional<std::string> initial; };  // initial: base64, "=" for empty
-struct Login { std::string user; std::string password; };
-struct Enable { std::vector<std::string> capabilities; };  // upper-cased
+struct Authenticate {
+  std::string mechanism;
+  std::optional<std::string> initial;
+};  // initial: base64, "=" for empty
+struct Login {
+  std::string user;
+  std::string password;
+};
+struct Enable {
+  std::vector<std::string> capabilities;
+};  // upper-cased
 struct Select {
   std::string mailbox;
   bool read_only = false;  // EXAMINE
@@ -130,10 +173,21 @@ struct Select {
   };
   std::optional<Qresync> qresync;
 };
-struct Create { std::string mailbox; std::vector<std::string> special_use; };
-struct Delete { std::string mailbox; };
-struct Rename { std::string from; std::string to; };
-struct Subscribe { std::string mailbox; bool subscribe = true; };
+struct Create {
+  std::string mailbox;
+  std::vector<std::string> special_use;
+};
+struct Delete {
+  std::string mailbox;
+};
+struct Rename {
+  std::string from;
+  std::string to;
+};
+struct Subscribe {
+  std::string mailbox;
+  bool subscribe = true;
+};
 struct List {
   bool lsub = false;
   std::vector<std::string> select_opts;  // SUBSCRIBED, REMOTE, RECURSIVEMATCH, SPECIAL-USE (upper)
@@ -144,7 +198,10 @@ struct List {
   bool extended = false;                 // any LIST-EXTENDED syntax used
 };
 struct Namespace {};
-struct Status { std::string mailbox; std::vector<StatusItem> items; };
+struct Status {
+  std::string mailbox;
+  std::vector<StatusItem> items;
+};
 struct Append {
   std::string mailbox;
   std::vector<std::string> flags;
@@ -156,8 +213,13 @@ struct Idle {};
 struct Check {};
 struct Close {};
 struct Unselect {};
-struct Expunge { std::optional<SequenceSet> uids; };  // UID EXPUNGE
-struct Search { bool uid = false; SearchArgs args; };
+struct Expunge {
+  std::optional<SequenceSet> uids;
+};  // UID EXPUNGE
+struct Search {
+  bool uid = false;
+  SearchArgs args;
+};
 struct Fetch {
   bool uid = false;
   SequenceSet set;
@@ -173,16 +235,37 @@ struct Store {
   std::vector<std::string> flags;
   std::optional<std::uint64_t> unchanged_since;
 };
-struct Copy { bool uid = false; bool move = false; SequenceSet set; std::string mailbox; };
-struct Id { std::vector<std::pair<std::string, std::optional<std::string>>> params; };  // empty: NIL
-struct GetQuota { std::string root; };
-struct GetQuotaRoot { std::string mailbox; };
+struct Copy {
+  bool uid = false;
+  bool move = false;
+  SequenceSet set;
+  std::string mailbox;
+};
+struct Id {
+  std::vector<std::pair<std::string, std::optional<std::string>>> params;
+};  // empty: NIL
+struct GetQuota {
+  std::string root;
+};
+struct GetQuotaRoot {
+  std::string mailbox;
+};
 struct SetQuota {  // RFC 9208 §4.1.3
   std::string root;
   std::vector<std::pair<std::string, std::uint64_t>> limits;  // resource name (upper-cased), limit
 };
-struct Sort { bool uid = false; std::vector<SortCriterion> criteria; std::string charset; SearchArgs search; };
-struct Thread { bool uid = false; std::string algorithm; std::string charset; SearchArgs search; };
+struct Sort {
+  bool uid = false;
+  std::vector<SortCriterion> criteria;
+  std::string charset;
+  SearchArgs search;
+};
+struct Thread {
+  bool uid = false;
+  std::string algorithm;
+  std::string charset;
+  SearchArgs search;
+};
 }  // namespace cmd
 
 using Args = std::variant<cmd::Capability, cmd::Noop, cmd::Logout, cmd::StartTls, cmd::Authenticate, cmd::Login,

@@ -5,8 +5,8 @@
 // Input is the structure stored at delivery (mime/structure.hpp), read
 // tolerantly from older records: whatever a record lacks is rendered as
 // NIL / defaults, so the syntax is always valid.
-#include "core/ascii.hpp"
 #include "imap/proto/fetch_render.hpp"
+#include "core/ascii.hpp"
 
 #include <algorithm>
 
@@ -129,8 +129,10 @@ void append_body(std::string& out, const mime::Part& part, bool ext, bool utf8) 
   append_string(out, subtype, utf8);
   out += ' ';
   // body-fields = body-fld-param SP body-fld-id SP body-fld-desc SP body-fld-enc SP body-fld-octets
-  if (opaque) out += "NIL";
-  else append_params(out, part.params, utf8);
+  if (opaque)
+    out += "NIL";
+  else
+    append_params(out, part.params, utf8);
   out += ' ';
   append_nstring(out, part.content_id, utf8);
   out += ' ';

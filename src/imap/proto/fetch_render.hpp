@@ -57,12 +57,10 @@ inline bool is_unknown_cte(const Error& e) { return e.kind == ErrorKind::invalid
 // Errors: not_found as for section_bytes; invalid for a multipart or
 // message/rfc822 part (BINARY is for leaf parts only, RFC 9051 §6.4.5);
 // invalid with detail kUnknownCte for an unknown encoding.
-Result<std::string> binary_bytes(std::string_view raw, const mime::Part& body,
-                                 const std::vector<std::uint32_t>& part);
+Result<std::string> binary_bytes(std::string_view raw, const mime::Part& body, const std::vector<std::uint32_t>& part);
 
 // BINARY.SIZE[part]: always the size of what binary_bytes returns.
-Result<std::uint64_t> binary_size(std::string_view raw, const mime::Part& body,
-                                  const std::vector<std::uint32_t>& part);
+Result<std::uint64_t> binary_size(std::string_view raw, const mime::Part& body, const std::vector<std::uint32_t>& part);
 
 // The <origin.length> substring (RFC 9051 §6.4.5): empty when the origin is
 // at or past the end, truncated at the end. Without a partial, unchanged.

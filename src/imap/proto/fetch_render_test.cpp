@@ -52,7 +52,8 @@ TEST_F(FetchRender, Rfc3501SampleEnvelopeAndBody) {
             "((NIL NIL \"imap\" \"cac.washington.edu\")) "
             "((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) NIL NIL "
             "\"<B27397-0100000@cac.washington.edu>\")");
-  EXPECT_EQ(render_body(p.msg.structure.root, false, false), "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 3028 92)");
+  EXPECT_EQ(render_body(p.msg.structure.root, false, false),
+            "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 3028 92)");
   EXPECT_EQ(render_body(p.msg.structure.root, true, false),
             "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 3028 92 NIL NIL NIL NIL)");
 }
@@ -85,8 +86,9 @@ Content-Transfer-Encoding: BASE64
       "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\" \"NAME\" \"cc.diff\") "
       "\"<960723163407.20117h@cac.washington.edu>\" \"Compiler diff\" \"BASE64\" 4554 73";
   EXPECT_EQ(render_body(p.msg.structure.root, false, false), "(" + part1 + ")" + part2 + ") \"MIXED\")");
-  EXPECT_EQ(render_body(p.msg.structure.root, true, false),
-            "(" + part1 + " NIL NIL NIL NIL)" + part2 + " NIL NIL NIL NIL) \"MIXED\" (\"BOUNDARY\" \"b1\") NIL NIL NIL)");
+  EXPECT_EQ(
+      render_body(p.msg.structure.root, true, false),
+      "(" + part1 + " NIL NIL NIL NIL)" + part2 + " NIL NIL NIL NIL) \"MIXED\" (\"BOUNDARY\" \"b1\") NIL NIL NIL)");
 }
 
 const char* kMixed = R"(From: Alice <alice@example.org>
@@ -127,20 +129,22 @@ Inner body
 
 TEST_F(FetchRender, BodyStructureExtensionDataAndNestedMessage) {
   const auto p = parse_ok(crlf(kMixed));
-  const std::string inner = crlf("From: Carol <carol@example.net>\nSubject: Fwd\nDate: Tue, 2 Jan 2024 09:00:00 +0000\n\nInner body");
+  const std::string inner =
+      crlf("From: Carol <carol@example.net>\nSubject: Fwd\nDate: Tue, 2 Jan 2024 09:00:00 +0000\n\nInner body");
   const std::string inner_env =
       "(\"Tue, 2 Jan 2024 09:00:00 +0000\" \"Fwd\" ((\"Carol\" NIL \"carol\" \"example.net\")) "
       "((\"Carol\" NIL \"carol\" \"example.net\")) ((\"Carol\" NIL \"carol\" \"example.net\")) NIL NIL NIL NIL NIL)";
-  const std::string message_fields = "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" " + std::to_string(inner.size()) +
-                                     " " + inner_env + " ";
-  EXPECT_EQ(render_body(p.msg.structure.root, true, true),
-            "((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"8BIT\" 9 1 NIL NIL NIL NIL)"
-            "(\"APPLICATION\" \"PDF\" (\"NAME\" \"r.pdf\") \"<pdf@example.org>\" \"The report\" \"BASE64\" 12 "
-            "\"Q2hlY2sgSW50ZWdyaXR5IQ==\" (\"ATTACHMENT\" (\"FILENAME\" \"résumé.pdf\")) \"de\" "
-            "\"http://example.org/r.pdf\")" +
-                message_fields +
-                "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 10 1 NIL NIL NIL NIL) 5 NIL NIL NIL NIL)"
-                " \"MIXED\" (\"BOUNDARY\" \"outer\") NIL (\"en\" \"fr\") NIL)");
+  const std::string message_fields =
+      "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" " + std::to_string(inner.size()) + " " + inner_env + " ";
+  EXPECT_EQ(
+      render_body(p.msg.structure.root, true, true),
+      "((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"8BIT\" 9 1 NIL NIL NIL NIL)"
+      "(\"APPLICATION\" \"PDF\" (\"NAME\" \"r.pdf\") \"<pdf@example.org>\" \"The report\" \"BASE64\" 12 "
+      "\"Q2hlY2sgSW50ZWdyaXR5IQ==\" (\"ATTACHMENT\" (\"FILENAME\" \"résumé.pdf\")) \"de\" "
+      "\"http://example.org/r.pdf\")" +
+          message_fields +
+          "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 10 1 NIL NIL NIL NIL) 5 NIL NIL NIL NIL)"
+          " \"MIXED\" (\"BOUNDARY\" \"outer\") NIL (\"en\" \"fr\") NIL)");
   EXPECT_EQ(render_body(p.msg.structure.root, false, true),
             "((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"8BIT\" 9 1)"
             "(\"APPLICATION\" \"PDF\" (\"NAME\" \"r.pdf\") \"<pdf@example.org>\" \"The report\" \"BASE64\" 12)" +
@@ -194,7 +198,8 @@ Message-ID: <m@example.org>
 TEST_F(FetchRender, EnvelopeFromIncompleteJson) {
   // Absent members and empty address lists are NIL; present-but-empty strings stay "".
   const json e = {{"subject", ""}, {"from", json::array()}, {"to", nullptr}, {"message_id", "<a@b>"}};
-  EXPECT_EQ(render_envelope(mime::envelope_from_json(e.dump()).value(), true), "(NIL \"\" NIL NIL NIL NIL NIL NIL NIL \"<a@b>\")");
+  EXPECT_EQ(render_envelope(mime::envelope_from_json(e.dump()).value(), true),
+            "(NIL \"\" NIL NIL NIL NIL NIL NIL NIL \"<a@b>\")");
 }
 
 TEST_F(FetchRender, OpaquePartsAreOctetStreams) {
@@ -235,7 +240,7 @@ TEST_F(FetchRender, PartialSubstrings) {
   EXPECT_EQ(apply_partial("hello world", Partial{0, 5}), "hello");
   EXPECT_EQ(apply_partial("hello world", Partial{6, 100}), "world");  // truncated at the end
   EXPECT_EQ(apply_partial("hello world", Partial{10, 1}), "d");
-  EXPECT_EQ(apply_partial("hello world", Partial{11, 1}), "");  // origin at the end
+  EXPECT_EQ(apply_partial("hello world", Partial{11, 1}), "");    // origin at the end
   EXPECT_EQ(apply_partial("hello world", Partial{1000, 5}), "");  // origin beyond the end
   EXPECT_EQ(apply_partial("", Partial{0, 5}), "");
   EXPECT_EQ(partial_view("hello world", std::nullopt), "hello world");
@@ -259,7 +264,8 @@ TEST_F(FetchRender, ItemNames) {
   EXPECT_EQ(fetch_item_name(attr(K::body_section, {{}, T::header_fields, {"DATE", "FROM"}}, Partial{0, 2048})),
             "BODY[HEADER.FIELDS (DATE FROM)]<0>");
   EXPECT_EQ(fetch_item_name(attr(K::body_section, {{}, T::none, {}}, std::nullopt, true)), "BODY[]");
-  EXPECT_EQ(fetch_item_name(attr(K::body_section, {{1, 2}, T::mime, {}}, Partial{100, 5}, true)), "BODY[1.2.MIME]<100>");
+  EXPECT_EQ(fetch_item_name(attr(K::body_section, {{1, 2}, T::mime, {}}, Partial{100, 5}, true)),
+            "BODY[1.2.MIME]<100>");
   EXPECT_EQ(fetch_item_name(attr(K::body_section, {{3}, T::header_fields_not, {"X-A", "X B"}})),
             "BODY[3.HEADER.FIELDS.NOT (X-A \"X B\")]");
   EXPECT_EQ(fetch_item_name(attr(K::body_section, {{}, T::text, {}})), "BODY[TEXT]");

@@ -42,10 +42,14 @@ Result<const Part*> find_part(const Part& root, const std::vector<std::uint32_t>
   const Part* cur = nullptr;  // nullptr: the top-level message
   for (const std::uint32_t n : path) {
     const Part* container;
-    if (!cur) container = &root;
-    else if (const Part* b = embedded_body(*cur)) container = b;
-    else if (cur->is_multipart()) container = cur;
-    else return std::unexpected(no_section());  // below a leaf
+    if (!cur)
+      container = &root;
+    else if (const Part* b = embedded_body(*cur))
+      container = b;
+    else if (cur->is_multipart())
+      container = cur;
+    else
+      return std::unexpected(no_section());  // below a leaf
 
     if (container->is_multipart()) {
       const std::vector<Part>& parts = container->parts;
@@ -68,7 +72,6 @@ Result<std::string_view> slice(std::string_view raw, std::size_t begin, std::siz
                     std::to_string(raw.size()) + " bytes");
   return raw.substr(begin, end - begin);
 }
-
 
 // HEADER.FIELDS[.NOT] (§6.4.5.1): the fields whose name matches (ASCII case
 // insensitive, otherwise exact) one of `names` — or, with `negate`, matches
@@ -96,7 +99,8 @@ std::string header_fields(std::string_view header, const std::vector<std::string
       const std::size_t colon = content.find(':');
       std::string_view name = content.substr(0, colon == std::string_view::npos ? 0 : colon);
       while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
-      const bool listed = std::any_of(names.begin(), names.end(), [&](const std::string& n) { return ascii_iequals(n, name); });
+      const bool listed =
+          std::any_of(names.begin(), names.end(), [&](const std::string& n) { return ascii_iequals(n, name); });
       keep = !name.empty() && listed != negate;
     }
     // A continuation line before any field belongs to none and is dropped.
@@ -107,7 +111,6 @@ std::string header_fields(std::string_view header, const std::vector<std::string
   }
   return out;
 }
-
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -222,16 +225,19 @@ Result<LeafContent> part_content(std::string_view raw, const Part& body, const s
   return leaf;
 }
 
-bool identity(const std::string& encoding) {
-  return encoding == "7BIT" || encoding == "8BIT" || encoding == "BINARY";
-}
+bool identity(const std::string& encoding) { return encoding == "7BIT" || encoding == "8BIT" || encoding == "BINARY"; }
 
 Result<std::string> decode(const LeafContent& leaf) {
   std::string out;
-  if (identity(leaf.encoding)) out.assign(leaf.bytes);
-  else if (leaf.encoding == "BASE64") out = decode_base64(leaf.bytes);
-  else if (leaf.encoding == "QUOTED-PRINTABLE") out = decode_quoted_printable(leaf.bytes);
-  else return fail(ErrorKind::invalid, "cannot decode the Content-Transfer-Encoding of this part", std::string(kUnknownCte));
+  if (identity(leaf.encoding))
+    out.assign(leaf.bytes);
+  else if (leaf.encoding == "BASE64")
+    out = decode_base64(leaf.bytes);
+  else if (leaf.encoding == "QUOTED-PRINTABLE")
+    out = decode_quoted_printable(leaf.bytes);
+  else
+    return fail(ErrorKind::invalid, "cannot decode the Content-Transfer-Encoding of this part",
+                std::string(kUnknownCte));
   // RFC 3516 §6: textual sections go with CRLF whatever the storage has;
   // base64 carries the sender's own octets, which are returned as they are
   // (as BINARY.SIZE counts them).

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 
-
 #include "imap/proto/fetch_render.hpp"
 #include "mime/parsed_message.hpp"
 #include "mime/test_util.hpp"
@@ -108,7 +107,8 @@ part 4.2.2.2
 
 TEST_F(FetchSection, Rfc9051NumberingExample) {
   load(crlf(kComplex));
-  const std::string header = crlf("From: a@example.org\nSubject: complex\nContent-Type: MULTIPART/MIXED; boundary=o\n\n");
+  const std::string header =
+      crlf("From: a@example.org\nSubject: complex\nContent-Type: MULTIPART/MIXED; boundary=o\n\n");
   EXPECT_EQ(ok({}), m_raw);
   EXPECT_EQ(ok({}, T::header), header);
   EXPECT_EQ(ok({}, T::text), m_raw.substr(header.size()));
@@ -116,7 +116,8 @@ TEST_F(FetchSection, Rfc9051NumberingExample) {
   EXPECT_EQ(ok({1}, T::mime), crlf("Content-Type: TEXT/PLAIN\n\n"));
   EXPECT_EQ(ok({2}), "cGFydCAy");
   const std::string m3_header = crlf("Subject: part 3\nContent-Type: MULTIPART/MIXED; boundary=m3\n\n");
-  const std::string m3_text = crlf("--m3\n\npart 3.1\n--m3\nContent-Type: APPLICATION/OCTET-STREAM\n\npart 3.2\n--m3--");
+  const std::string m3_text =
+      crlf("--m3\n\npart 3.1\n--m3\nContent-Type: APPLICATION/OCTET-STREAM\n\npart 3.2\n--m3--");
   EXPECT_EQ(ok({3}), m3_header + m3_text);  // the whole embedded message
   EXPECT_EQ(ok({3}, T::mime), crlf("Content-Type: MESSAGE/RFC822\n\n"));
   EXPECT_EQ(ok({3}, T::header), m3_header);
@@ -144,12 +145,12 @@ TEST_F(FetchSection, NonexistentSectionsAreNotFound) {
   load(crlf(kComplex));
   EXPECT_TRUE(missing({5}));
   EXPECT_TRUE(missing({0}));
-  EXPECT_TRUE(missing({1, 1}));           // below a leaf
+  EXPECT_TRUE(missing({1, 1}));  // below a leaf
   EXPECT_TRUE(missing({3, 3}));
   EXPECT_TRUE(missing({4, 3}, T::mime));
   EXPECT_TRUE(missing({4, 2, 2, 3}));
-  EXPECT_TRUE(missing({1}, T::header));   // HEADER needs a message/rfc822 part
-  EXPECT_TRUE(missing({4}, T::text));     // a multipart is not a message
+  EXPECT_TRUE(missing({1}, T::header));  // HEADER needs a message/rfc822 part
+  EXPECT_TRUE(missing({4}, T::text));    // a multipart is not a message
   EXPECT_TRUE(missing({}, T::mime));
 }
 
@@ -166,12 +167,13 @@ TEST_F(FetchSection, BodyListsThePartsOfTheNumberingExample) {
     return std::string("(NIL \"") + subject + "\" NIL NIL NIL NIL NIL NIL NIL NIL)";
   }("part 4.2");
   EXPECT_EQ(render_body(m_body, false, true),
-            "(" + text + "6 1)" + octets + "\"BASE64\" 8)" +
-                "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" " + size({3}) +
-                " (NIL \"part 3\" NIL NIL NIL NIL NIL NIL NIL NIL) (" + text + "8 1)" + octets + "\"7BIT\" 8) \"MIXED\") " + lines({3}) + ")" +
-                "((\"IMAGE\" \"GIF\" NIL NIL NIL \"BASE64\" 8)" + "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" " +
-                size({4, 2}) + " " + env + " (" + text + "10 1)(" + text + "12 1)(\"TEXT\" \"RICHTEXT\" (\"CHARSET\" " +
-                "\"us-ascii\") NIL NIL \"7BIT\" 12 1) \"ALTERNATIVE\") \"MIXED\") " + lines({4, 2}) + ") \"MIXED\") \"MIXED\")");
+            "(" + text + "6 1)" + octets + "\"BASE64\" 8)" + "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" " +
+                size({3}) + " (NIL \"part 3\" NIL NIL NIL NIL NIL NIL NIL NIL) (" + text + "8 1)" + octets +
+                "\"7BIT\" 8) \"MIXED\") " + lines({3}) + ")" + "((\"IMAGE\" \"GIF\" NIL NIL NIL \"BASE64\" 8)" +
+                "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" " + size({4, 2}) + " " + env + " (" + text + "10 1)(" +
+                text + "12 1)(\"TEXT\" \"RICHTEXT\" (\"CHARSET\" " +
+                "\"us-ascii\") NIL NIL \"7BIT\" 12 1) \"ALTERNATIVE\") \"MIXED\") " + lines({4, 2}) +
+                ") \"MIXED\") \"MIXED\")");
 }
 
 TEST_F(FetchSection, MessagePartWithSinglePartBody) {
@@ -237,8 +239,9 @@ TEST_F(FetchSection, HeaderWithoutBlankLine) {
 }
 
 TEST_F(FetchSection, BareLfMessageSlicesAreByteExact) {
-  load("Subject: lf\nContent-Type: multipart/mixed; boundary=z\n\n--z\nContent-Type: text/plain\n\none\ntwo\n--z\n"
-       "Content-Type: application/octet-stream\n\nAAAA\n--z--\n");
+  load(
+      "Subject: lf\nContent-Type: multipart/mixed; boundary=z\n\n--z\nContent-Type: text/plain\n\none\ntwo\n--z\n"
+      "Content-Type: application/octet-stream\n\nAAAA\n--z--\n");
   const std::string header = ok({}, T::header);
   EXPECT_EQ(header, "Subject: lf\nContent-Type: multipart/mixed; boundary=z\n\n");
   EXPECT_EQ(header + ok({}, T::text), m_raw);
@@ -318,12 +321,13 @@ begin 644 x
 }
 
 TEST_F(FetchBinary, IdentityEncodingsAndLineEnds) {
-  load("Content-Type: multipart/mixed; boundary=z\n\n--z\nContent-Type: text/plain; charset=utf-8\n"
-       "Content-Transfer-Encoding: 8bit\n\nGrüße\nzwei\n--z\nContent-Type: application/octet-stream\n"
-       "Content-Transfer-Encoding: binary\n\na\nb\n--z--\n");
-  EXPECT_EQ(ok({1}), "Grüße\nzwei");  // BODY[1] is the stored bytes
+  load(
+      "Content-Type: multipart/mixed; boundary=z\n\n--z\nContent-Type: text/plain; charset=utf-8\n"
+      "Content-Transfer-Encoding: 8bit\n\nGrüße\nzwei\n--z\nContent-Type: application/octet-stream\n"
+      "Content-Transfer-Encoding: binary\n\na\nb\n--z--\n");
+  EXPECT_EQ(ok({1}), "Grüße\nzwei");     // BODY[1] is the stored bytes
   EXPECT_EQ(bin({1}), "Grüße\r\nzwei");  // BINARY[1] of text: CRLF
-  EXPECT_EQ(bin({2}), "a\nb");            // not text: untouched
+  EXPECT_EQ(bin({2}), "a\nb");           // not text: untouched
 }
 
 // A multipart or message/rfc822 part has an identity encoding (RFC 2045

@@ -52,8 +52,8 @@ std::string CommandFramer::tag() const {
   // tag = 1*<any ASTRING-CHAR except "+"> (RFC 9051 §9)
   if (tag.empty() || tag.size() > 64) return "*";
   for (unsigned char c : tag)
-    if (c <= 0x20 || c >= 0x7f || c == '(' || c == ')' || c == '{' || c == '%' || c == '*' || c == '"' ||
-        c == '\\' || c == '+')
+    if (c <= 0x20 || c >= 0x7f || c == '(' || c == ')' || c == '{' || c == '%' || c == '*' || c == '"' || c == '\\' ||
+        c == '+')
       return "*";
   return std::string(tag);
 }
@@ -80,8 +80,8 @@ CommandFramer::Event CommandFramer::line_complete() {
   auto mark = literal_at_end(line);
   if (!mark.found) return Event::command;
   ++m_literals;
-  bool too_big = mark.overflow || mark.size > m_limits.max_literal ||
-                 m_command.size() + mark.size > m_limits.max_command;
+  bool too_big =
+      mark.overflow || mark.size > m_limits.max_literal || m_command.size() + mark.size > m_limits.max_command;
   if (too_big) {
     m_error = "literal too large";
     m_too_big = true;

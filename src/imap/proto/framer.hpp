@@ -30,11 +30,11 @@ struct FramerLimits {
 class CommandFramer {
  public:
   enum class Event {
-    need_more,          // feed more bytes
-    command,            // take_command() has a complete command
-    continuation,       // send "+ …" (synchronizing literal accepted), then feed on
-    error,              // reply "tag BAD/NO error()" and feed on (the framer resynchronised)
-    fatal,              // reply "* BYE error()" and close
+    need_more,     // feed more bytes
+    command,       // take_command() has a complete command
+    continuation,  // send "+ …" (synchronizing literal accepted), then feed on
+    error,         // reply "tag BAD/NO error()" and feed on (the framer resynchronised)
+    fatal,         // reply "* BYE error()" and close
   };
 
   explicit CommandFramer(FramerLimits limits = {}) : m_limits(limits) {}
@@ -72,9 +72,9 @@ class CommandFramer {
 
   FramerLimits m_limits;
   State m_state = State::line;
-  std::string m_command;             // the command so far
-  std::size_t m_line_start = 0;      // where the current line segment begins in m_command
-  std::size_t m_literal_left = 0;    // octets of the current literal still to take
+  std::string m_command;           // the command so far
+  std::size_t m_line_start = 0;    // where the current line segment begins in m_command
+  std::size_t m_literal_left = 0;  // octets of the current literal still to take
   std::size_t m_literals = 0;
   std::string m_error;
   bool m_too_big = false;

@@ -59,9 +59,12 @@ ListMatcher::ListMatcher(const std::vector<std::string>& patterns) {
   for (auto& p : compiled) {
     set_bit(start, off);
     for (std::size_t j = 0; j < p.size(); ++j) {
-      if (p[j] == '*') set_bit(m_star, off + j);
-      else if (p[j] == '%') set_bit(m_percent, off + j);
-      else m_literal[static_cast<unsigned char>(p[j]) * m_words + (off + j) / 64] |= Word{1} << ((off + j) % 64);
+      if (p[j] == '*')
+        set_bit(m_star, off + j);
+      else if (p[j] == '%')
+        set_bit(m_percent, off + j);
+      else
+        m_literal[static_cast<unsigned char>(p[j]) * m_words + (off + j) / 64] |= Word{1} << ((off + j) % 64);
     }
     set_bit(m_final, off + p.size());
     off += p.size() + 1;

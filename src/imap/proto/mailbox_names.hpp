@@ -48,8 +48,8 @@ class ListMatcher {
   std::size_t m_words = 1;
   std::vector<Word> m_literal;  // 256 masks: the states whose pattern character is that octet
   std::vector<Word> m_star, m_percent, m_final;
-  std::vector<Word> m_rows;     // rows 0..m_name.size()
-  std::string m_name;           // the name m_rows were computed for
+  std::vector<Word> m_rows;  // rows 0..m_name.size()
+  std::string m_name;        // the name m_rows were computed for
   std::uint64_t m_steps = 0;
 };
 

@@ -32,14 +32,19 @@ Result<Section> section(Reader& r, bool binary) {
     return s;
   }
   if (!need_text && r.consume(']')) return s;
-  if (r.consume_word("HEADER.FIELDS.NOT")) s.text = Section::Text::header_fields_not;
-  else if (r.consume_word("HEADER.FIELDS")) s.text = Section::Text::header_fields;
-  else if (r.consume_word("HEADER")) s.text = Section::Text::header;
-  else if (r.consume_word("TEXT")) s.text = Section::Text::text;
+  if (r.consume_word("HEADER.FIELDS.NOT"))
+    s.text = Section::Text::header_fields_not;
+  else if (r.consume_word("HEADER.FIELDS"))
+    s.text = Section::Text::header_fields;
+  else if (r.consume_word("HEADER"))
+    s.text = Section::Text::header;
+  else if (r.consume_word("TEXT"))
+    s.text = Section::Text::text;
   else if (r.consume_word("MIME")) {
     if (s.part.empty()) return r.bad("MIME needs a part number");
     s.text = Section::Text::mime;
-  } else return r.bad("bad section");
+  } else
+    return r.bad("bad section");
   if (s.text == Section::Text::header_fields || s.text == Section::Text::header_fields_not) {
     TRY(r.sp());
     TRY(r.expect('(', "'(' before the header field names"));
@@ -74,9 +79,15 @@ Result<FetchAttr> attr(Reader& r) {
   };
   // Longest words first so that RFC822.SIZE is not read as RFC822.
   static constexpr Simple kSimple[] = {
-      {"ENVELOPE", K::envelope},       {"FLAGS", K::flags},         {"INTERNALDATE", K::internaldate},
-      {"RFC822.HEADER", K::rfc822_header}, {"RFC822.SIZE", K::rfc822_size}, {"RFC822.TEXT", K::rfc822_text},
-      {"RFC822", K::rfc822},           {"BODYSTRUCTURE", K::bodystructure}, {"UID", K::uid},
+      {"ENVELOPE", K::envelope},
+      {"FLAGS", K::flags},
+      {"INTERNALDATE", K::internaldate},
+      {"RFC822.HEADER", K::rfc822_header},
+      {"RFC822.SIZE", K::rfc822_size},
+      {"RFC822.TEXT", K::rfc822_text},
+      {"RFC822", K::rfc822},
+      {"BODYSTRUCTURE", K::bodystructure},
+      {"UID", K::uid},
       {"MODSEQ", K::modseq},
   };
   for (auto& s : kSimple)
@@ -90,10 +101,14 @@ Result<FetchAttr> attr(Reader& r) {
     return a;
   }
   bool binary = false;
-  if (r.consume_word("BINARY.PEEK")) binary = a.peek = true;
-  else if (r.consume_word("BINARY")) binary = true;
-  else if (r.consume_word("BODY.PEEK")) a.peek = true;
-  else if (!r.consume_word("BODY")) return r.bad("unknown FETCH attribute");
+  if (r.consume_word("BINARY.PEEK"))
+    binary = a.peek = true;
+  else if (r.consume_word("BINARY"))
+    binary = true;
+  else if (r.consume_word("BODY.PEEK"))
+    a.peek = true;
+  else if (!r.consume_word("BODY"))
+    return r.bad("unknown FETCH attribute");
   if (!binary && !a.peek && r.peek() != '[') {
     a.kind = K::body;
     return a;
@@ -109,7 +124,8 @@ Result<FetchAttr> attr(Reader& r) {
 Result<std::vector<FetchAttr>> parse_fetch_attrs(Reader& r) {
   auto simple = [](K k) { return FetchAttr{k, false, {}, std::nullopt}; };
   if (r.consume_word("ALL"))
-    return std::vector<FetchAttr>{simple(K::flags), simple(K::internaldate), simple(K::rfc822_size), simple(K::envelope)};
+    return std::vector<FetchAttr>{simple(K::flags), simple(K::internaldate), simple(K::rfc822_size),
+                                  simple(K::envelope)};
   if (r.consume_word("FAST"))
     return std::vector<FetchAttr>{simple(K::flags), simple(K::internaldate), simple(K::rfc822_size)};
   if (r.consume_word("FULL"))

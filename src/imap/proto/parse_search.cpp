@@ -18,22 +18,38 @@ struct KeyWord {
 };
 
 constexpr KeyWord kKeys[] = {
-    {"ALL", K::all, KeyWord::none},           {"ANSWERED", K::answered, KeyWord::none},
-    {"DELETED", K::deleted, KeyWord::none},   {"DRAFT", K::draft, KeyWord::none},
-    {"FLAGGED", K::flagged, KeyWord::none},   {"SEEN", K::seen, KeyWord::none},
-    {"RECENT", K::recent, KeyWord::none},     {"NEW", K::new_, KeyWord::none},
-    {"OLD", K::old, KeyWord::none},           {"UNANSWERED", K::unanswered, KeyWord::none},
-    {"UNDELETED", K::undeleted, KeyWord::none}, {"UNDRAFT", K::undraft, KeyWord::none},
-    {"UNFLAGGED", K::unflagged, KeyWord::none}, {"UNSEEN", K::unseen, KeyWord::none},
-    {"KEYWORD", K::keyword, KeyWord::text},   {"UNKEYWORD", K::unkeyword, KeyWord::text},
-    {"BCC", K::bcc, KeyWord::text},           {"BODY", K::body, KeyWord::text},
-    {"CC", K::cc, KeyWord::text},             {"FROM", K::from, KeyWord::text},
-    {"SUBJECT", K::subject, KeyWord::text},   {"TEXT", K::text, KeyWord::text},
-    {"TO", K::to, KeyWord::text},             {"HEADER", K::header, KeyWord::header},
-    {"BEFORE", K::before, KeyWord::date},     {"ON", K::on, KeyWord::date},
-    {"SINCE", K::since, KeyWord::date},       {"SENTBEFORE", K::sentbefore, KeyWord::date},
-    {"SENTON", K::senton, KeyWord::date},     {"SENTSINCE", K::sentsince, KeyWord::date},
-    {"LARGER", K::larger, KeyWord::number},   {"SMALLER", K::smaller, KeyWord::number},
+    {"ALL", K::all, KeyWord::none},
+    {"ANSWERED", K::answered, KeyWord::none},
+    {"DELETED", K::deleted, KeyWord::none},
+    {"DRAFT", K::draft, KeyWord::none},
+    {"FLAGGED", K::flagged, KeyWord::none},
+    {"SEEN", K::seen, KeyWord::none},
+    {"RECENT", K::recent, KeyWord::none},
+    {"NEW", K::new_, KeyWord::none},
+    {"OLD", K::old, KeyWord::none},
+    {"UNANSWERED", K::unanswered, KeyWord::none},
+    {"UNDELETED", K::undeleted, KeyWord::none},
+    {"UNDRAFT", K::undraft, KeyWord::none},
+    {"UNFLAGGED", K::unflagged, KeyWord::none},
+    {"UNSEEN", K::unseen, KeyWord::none},
+    {"KEYWORD", K::keyword, KeyWord::text},
+    {"UNKEYWORD", K::unkeyword, KeyWord::text},
+    {"BCC", K::bcc, KeyWord::text},
+    {"BODY", K::body, KeyWord::text},
+    {"CC", K::cc, KeyWord::text},
+    {"FROM", K::from, KeyWord::text},
+    {"SUBJECT", K::subject, KeyWord::text},
+    {"TEXT", K::text, KeyWord::text},
+    {"TO", K::to, KeyWord::text},
+    {"HEADER", K::header, KeyWord::header},
+    {"BEFORE", K::before, KeyWord::date},
+    {"ON", K::on, KeyWord::date},
+    {"SINCE", K::since, KeyWord::date},
+    {"SENTBEFORE", K::sentbefore, KeyWord::date},
+    {"SENTON", K::senton, KeyWord::date},
+    {"SENTSINCE", K::sentsince, KeyWord::date},
+    {"LARGER", K::larger, KeyWord::number},
+    {"SMALLER", K::smaller, KeyWord::number},
     {"UID", K::uid, KeyWord::set},
 };
 
@@ -159,12 +175,18 @@ Result<SearchArgs> parse_search_program(Reader& r, bool allow_return) {
     while (!r.consume(')')) {
       if (args.returns && !r.consume(' ')) return r.bad("expected a space between RETURN options");
       auto opt = ascii_upper(TRY(r.atom()));
-      if (opt == "MIN") args.returns |= static_cast<unsigned>(SearchReturn::min);
-      else if (opt == "MAX") args.returns |= static_cast<unsigned>(SearchReturn::max);
-      else if (opt == "ALL") args.returns |= static_cast<unsigned>(SearchReturn::all);
-      else if (opt == "COUNT") args.returns |= static_cast<unsigned>(SearchReturn::count);
-      else if (opt == "SAVE") args.returns |= static_cast<unsigned>(SearchReturn::save);
-      else return r.bad("unknown RETURN option " + opt);
+      if (opt == "MIN")
+        args.returns |= static_cast<unsigned>(SearchReturn::min);
+      else if (opt == "MAX")
+        args.returns |= static_cast<unsigned>(SearchReturn::max);
+      else if (opt == "ALL")
+        args.returns |= static_cast<unsigned>(SearchReturn::all);
+      else if (opt == "COUNT")
+        args.returns |= static_cast<unsigned>(SearchReturn::count);
+      else if (opt == "SAVE")
+        args.returns |= static_cast<unsigned>(SearchReturn::save);
+      else
+        return r.bad("unknown RETURN option " + opt);
     }
     TRY(r.sp());
   }

@@ -1,8 +1,8 @@
 // tag SP command CRLF → Command (RFC 9051 §9 "command"), dispatched from a
 // table of command names; one small function per command's arguments.
+#include "imap/proto/parser.hpp"
 #include "core/ascii.hpp"
 #include "imap/proto/mailbox_names.hpp"
-#include "imap/proto/parser.hpp"
 
 #include <fmt/format.h>
 
@@ -22,8 +22,10 @@ Result<Args> p_authenticate(Reader& r) {
   TRY(r.sp());
   a.mechanism = ascii_upper(TRY(r.atom()));
   if (r.consume(' ')) {
-    if (r.consume('=')) a.initial = "=";
-    else a.initial = TRY(r.atom());
+    if (r.consume('='))
+      a.initial = "=";
+    else
+      a.initial = TRY(r.atom());
   }
   return Args{a};
 }
@@ -137,10 +139,15 @@ Result<Args> p_unsubscribe(Reader& r) {
 Result<std::vector<StatusItem>> status_items(Reader& r) {
   using SK = StatusItem::Kind;
   static constexpr std::pair<const char*, SK> kItems[] = {
-      {"MESSAGES", SK::messages}, {"UIDNEXT", SK::uidnext}, {"UIDVALIDITY", SK::uidvalidity},
-      {"UNSEEN", SK::unseen},     {"DELETED-STORAGE", SK::deleted_storage},
-      {"DELETED", SK::deleted},   {"SIZE", SK::size},
-      {"HIGHESTMODSEQ", SK::highestmodseq}, {"RECENT", SK::recent},
+      {"MESSAGES", SK::messages},
+      {"UIDNEXT", SK::uidnext},
+      {"UIDVALIDITY", SK::uidvalidity},
+      {"UNSEEN", SK::unseen},
+      {"DELETED-STORAGE", SK::deleted_storage},
+      {"DELETED", SK::deleted},
+      {"SIZE", SK::size},
+      {"HIGHESTMODSEQ", SK::highestmodseq},
+      {"RECENT", SK::recent},
   };
   std::vector<StatusItem> out;
   TRY(r.expect('(', "'(' before the status items"));
@@ -313,8 +320,10 @@ Result<Args> store(Reader& r, bool uid) {
     TRY(r.expect(')', "')'"));
     TRY(r.sp());
   }
-  if (r.consume('+')) s.mode = StoreMode::add;
-  else if (r.consume('-')) s.mode = StoreMode::remove;
+  if (r.consume('+'))
+    s.mode = StoreMode::add;
+  else if (r.consume('-'))
+    s.mode = StoreMode::remove;
   if (!r.consume_word("FLAGS.SILENT")) {
     if (!r.consume_word("FLAGS")) return r.bad("expected FLAGS, +FLAGS or -FLAGS");
   } else {
@@ -406,9 +415,15 @@ Result<Args> sort(Reader& r, bool uid) {
   TRY(r.sp());
   TRY(r.expect('(', "'(' before the sort criteria"));
   static constexpr std::pair<const char*, SortKey> kKeys[] = {
-      {"ARRIVAL", SortKey::arrival}, {"CC", SortKey::cc},     {"DATE", SortKey::date},
-      {"FROM", SortKey::from},       {"SIZE", SortKey::size}, {"SUBJECT", SortKey::subject},
-      {"TO", SortKey::to},           {"DISPLAYFROM", SortKey::display_from}, {"DISPLAYTO", SortKey::display_to},
+      {"ARRIVAL", SortKey::arrival},
+      {"CC", SortKey::cc},
+      {"DATE", SortKey::date},
+      {"FROM", SortKey::from},
+      {"SIZE", SortKey::size},
+      {"SUBJECT", SortKey::subject},
+      {"TO", SortKey::to},
+      {"DISPLAYFROM", SortKey::display_from},
+      {"DISPLAYTO", SortKey::display_to},
   };
   for (;;) {
     SortCriterion c;
@@ -467,11 +482,11 @@ constexpr Entry kCommands[] = {
     {"CAPABILITY", none<cmd::Capability>, kAnyState},
     {"NOOP", none<cmd::Noop>, kAnyState},
     {"LOGOUT", none<cmd::Logout>, kAnyState},
-    {"ID", p_id, kAnyState},                                // RFC 2971
+    {"ID", p_id, kAnyState},  // RFC 2971
     {"STARTTLS", none<cmd::StartTls>, kNotAuthenticated},
     {"AUTHENTICATE", p_authenticate, kNotAuthenticated},
     {"LOGIN", p_login, kNotAuthenticated},
-    {"ENABLE", p_enable, kAuthenticated},                   // RFC 5161 §3.1: not once selected
+    {"ENABLE", p_enable, kAuthenticated},  // RFC 5161 §3.1: not once selected
     {"SELECT", p_select, kAfterLogin},
     {"EXAMINE", p_examine, kAfterLogin},
     {"CREATE", p_create, kAfterLogin},
@@ -484,28 +499,28 @@ constexpr Entry kCommands[] = {
     {"NAMESPACE", none<cmd::Namespace>, kAfterLogin},
     {"STATUS", p_status, kAfterLogin},
     {"APPEND", p_append, kAfterLogin},
-    {"IDLE", none<cmd::Idle>, kAfterLogin},                 // RFC 2177
-    {"GETQUOTA", p_getquota, kAfterLogin},                  // RFC 9208
+    {"IDLE", none<cmd::Idle>, kAfterLogin},  // RFC 2177
+    {"GETQUOTA", p_getquota, kAfterLogin},   // RFC 9208
     {"GETQUOTAROOT", p_getquotaroot, kAfterLogin},
     {"SETQUOTA", p_setquota, kAfterLogin},
     {"CHECK", none<cmd::Check>, kSelected},
     {"CLOSE", none<cmd::Close>, kSelected},
-    {"UNSELECT", none<cmd::Unselect>, kSelected},           // RFC 3691
+    {"UNSELECT", none<cmd::Unselect>, kSelected},  // RFC 3691
     {"EXPUNGE", p_expunge, kSelected},
     {"SEARCH", p_search, kSelected},
     {"FETCH", p_fetch, kSelected},
     {"STORE", p_store, kSelected},
     {"COPY", p_copy, kSelected},
-    {"MOVE", p_move, kSelected},                            // RFC 6851
-    {"SORT", p_sort, kSelected},                            // RFC 5256
+    {"MOVE", p_move, kSelected},  // RFC 6851
+    {"SORT", p_sort, kSelected},  // RFC 5256
     {"THREAD", p_thread, kSelected},
 };
 
 // After "UID " (RFC 9051 §6.4.9; UID EXPUNGE: RFC 4315 §2.1).
 constexpr Entry kUidCommands[] = {
-    {"FETCH", p_uid_fetch, kSelected},     {"SEARCH", p_uid_search, kSelected}, {"STORE", p_uid_store, kSelected},
-    {"COPY", p_uid_copy, kSelected},       {"MOVE", p_uid_move, kSelected},     {"EXPUNGE", p_uid_expunge, kSelected},
-    {"SORT", p_uid_sort, kSelected},       {"THREAD", p_uid_thread, kSelected},
+    {"FETCH", p_uid_fetch, kSelected}, {"SEARCH", p_uid_search, kSelected}, {"STORE", p_uid_store, kSelected},
+    {"COPY", p_uid_copy, kSelected},   {"MOVE", p_uid_move, kSelected},     {"EXPUNGE", p_uid_expunge, kSelected},
+    {"SORT", p_uid_sort, kSelected},   {"THREAD", p_uid_thread, kSelected},
 };
 
 }  // namespace

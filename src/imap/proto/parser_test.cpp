@@ -86,7 +86,9 @@ TEST(Parser, SelectWithQresync) {
   EXPECT_EQ(s.qresync->modseq, 20050715194045000u);
   ASSERT_TRUE(s.qresync->known_uids);
   EXPECT_EQ(s.qresync->known_uids->ranges.size(), 3u);
-  auto m = as<cmd::Select>(ok("B04 SELECT INBOX (QRESYNC (67890007 90060115194045000 1:29997 (5000,7500,9000,9990:9999 15000,22500,27000,29970,29973,29976,29979,29982,29985,29988,29991,29994,29997)))\r\n"));
+  auto m =
+      as<cmd::Select>(ok("B04 SELECT INBOX (QRESYNC (67890007 90060115194045000 1:29997 (5000,7500,9000,9990:9999 "
+                         "15000,22500,27000,29970,29973,29976,29979,29982,29985,29988,29991,29994,29997)))\r\n"));
   ASSERT_TRUE(m.qresync->seq_match);
   EXPECT_EQ(m.qresync->seq_match->first.ranges.size(), 4u);
   EXPECT_EQ(m.qresync->seq_match->second.ranges.size(), 13u);
@@ -102,7 +104,8 @@ TEST(Parser, ListVariants) {
   EXPECT_EQ(l.reference, "");
   EXPECT_EQ(l.patterns, std::vector<std::string>{"%"});
   EXPECT_FALSE(l.extended);
-  auto x = as<cmd::List>(ok("A02 LIST (SUBSCRIBED RECURSIVEMATCH) \"\" (\"INBOX\" Drafts/*) RETURN (CHILDREN STATUS (MESSAGES UNSEEN))\r\n"));
+  auto x = as<cmd::List>(ok(
+      "A02 LIST (SUBSCRIBED RECURSIVEMATCH) \"\" (\"INBOX\" Drafts/*) RETURN (CHILDREN STATUS (MESSAGES UNSEEN))\r\n"));
   EXPECT_TRUE(x.extended);
   EXPECT_EQ(x.select_opts, (std::vector<std::string>{"SUBSCRIBED", "RECURSIVEMATCH"}));
   EXPECT_EQ(x.patterns, (std::vector<std::string>{"INBOX", "Drafts/*"}));
@@ -124,7 +127,8 @@ TEST(Parser, StatusAndCreate) {
 }
 
 TEST(Parser, Append) {
-  auto a = as<cmd::Append>(ok("A003 APPEND saved-messages (\\Seen $Work) \" 7-Feb-1994 21:52:25 -0800\" {5}\r\nhello\r\n"));
+  auto a =
+      as<cmd::Append>(ok("A003 APPEND saved-messages (\\Seen $Work) \" 7-Feb-1994 21:52:25 -0800\" {5}\r\nhello\r\n"));
   EXPECT_EQ(a.mailbox, "saved-messages");
   EXPECT_EQ(a.flags, (std::vector<std::string>{"\\Seen", "$Work"}));
   EXPECT_EQ(a.internal_date, 760686745);  // 1994-02-08 05:52:25 UTC
@@ -149,7 +153,9 @@ TEST(Parser, FetchAttributes) {
   EXPECT_EQ(f.attrs[1].section.text, Section::Text::header_fields);
   EXPECT_EQ(f.attrs[1].section.fields, (std::vector<std::string>{"DATE", "FROM"}));
 
-  auto u = ok("a UID FETCH 1:* (UID RFC822.SIZE BODY.PEEK[1.2.MIME] BINARY.PEEK[1]<0.100> BINARY.SIZE[2] BODY[]<10.20> MODSEQ) (CHANGEDSINCE 12345 VANISHED)\r\n");
+  auto u =
+      ok("a UID FETCH 1:* (UID RFC822.SIZE BODY.PEEK[1.2.MIME] BINARY.PEEK[1]<0.100> BINARY.SIZE[2] BODY[]<10.20> "
+         "MODSEQ) (CHANGEDSINCE 12345 VANISHED)\r\n");
   EXPECT_EQ(u.name, "UID FETCH");
   auto& uf = as<cmd::Fetch>(u);
   EXPECT_TRUE(uf.uid);
@@ -202,7 +208,9 @@ TEST(Parser, Search) {
   EXPECT_EQ(s.args.key.children[2].kind, SearchKey::Kind::not_);
   EXPECT_EQ(s.args.key.children[2].children[0].text, "Smith");
 
-  auto o = as<cmd::Search>(ok("a UID SEARCH CHARSET UTF-8 OR (SUBJECT hola BODY \"ñ\") HEADER X-Spam yes $ UID 3:* MODSEQ 620162338 LARGER 1000\r\n"));
+  auto o =
+      as<cmd::Search>(ok("a UID SEARCH CHARSET UTF-8 OR (SUBJECT hola BODY \"ñ\") HEADER X-Spam yes $ UID 3:* MODSEQ "
+                         "620162338 LARGER 1000\r\n"));
   EXPECT_EQ(o.args.charset, "UTF-8");
   auto& keys = o.args.key.children;
   ASSERT_EQ(keys.size(), 5u);  // OR takes the HEADER key as its second

@@ -1,5 +1,5 @@
-#include "core/ascii.hpp"
 #include "imap/proto/reader.hpp"
+#include "core/ascii.hpp"
 
 #include <fmt/format.h>
 
@@ -14,10 +14,16 @@ bool is_ctl(unsigned char c) { return c < 0x20 || c == 0x7f; }
 bool is_atom_char(unsigned char c) {
   if (c == 0 || is_ctl(c)) return false;
   switch (c) {
-    case '(': case ')': case '{': case ' ': case '%': case '*': case '"': case '\\': case ']':
-      return false;
-    default:
-      return true;
+    case '(':
+    case ')':
+    case '{':
+    case ' ':
+    case '%':
+    case '*':
+    case '"':
+    case '\\':
+    case ']': return false;
+    default: return true;
   }
 }
 bool is_astring_char(unsigned char c) { return is_atom_char(c) || c == ']'; }
@@ -50,10 +56,7 @@ unsigned days_in_month(std::int64_t y, unsigned m) {
 
 }  // namespace
 
-
-std::unexpected<Error> Reader::bad(std::string message) const {
-  return fail(ErrorKind::invalid, std::move(message));
-}
+std::unexpected<Error> Reader::bad(std::string message) const { return fail(ErrorKind::invalid, std::move(message)); }
 
 bool Reader::consume(char c) {
   if (peek() != c || at_end()) return false;

@@ -20,17 +20,17 @@ namespace estafeta::imap {
 // with what the client repeats, so each repeatable element is bounded here,
 // per list and (for those that multiply) over the whole command.
 struct ParserLimits {
-  std::size_t max_depth = 32;          // nesting of parentheses (search keys, lists)
-  std::size_t max_ranges = 10000;      // ranges in all the sequence sets of one command
-  std::size_t max_items = 1000;        // items in one list
-  std::size_t max_search_keys = 256;   // search keys in one program, NOT/OR/() included
+  std::size_t max_depth = 32;            // nesting of parentheses (search keys, lists)
+  std::size_t max_ranges = 10000;        // ranges in all the sequence sets of one command
+  std::size_t max_items = 1000;          // items in one list
+  std::size_t max_search_keys = 256;     // search keys in one program, NOT/OR/() included
   std::size_t max_search_string = 1024;  // one SEARCH string (text, header name or value)
   std::size_t max_header_fields = 1000;  // HEADER.FIELDS names in all the sections of one FETCH
-  std::size_t max_flags = 100;         // flags and keywords in one STORE or APPEND
-  std::size_t max_keyword = 128;       // octets of one keyword
-  std::size_t max_pattern = 1024;      // octets of a LIST reference or pattern
-  std::size_t max_patterns = 4096;     // octets of all the patterns of one LIST
-  std::size_t max_wildcards = 32;      // wildcard runs in one LIST pattern ("**%" is one)
+  std::size_t max_flags = 100;           // flags and keywords in one STORE or APPEND
+  std::size_t max_keyword = 128;         // octets of one keyword
+  std::size_t max_pattern = 1024;        // octets of a LIST reference or pattern
+  std::size_t max_patterns = 4096;       // octets of all the patterns of one LIST
+  std::size_t max_wildcards = 32;        // wildcard runs in one LIST pattern ("**%" is one)
 };
 
 class Reader {
@@ -47,22 +47,22 @@ class Reader {
   // The end of the command: CRLF (or a bare LF).
   Status end();
 
-  Result<std::string> atom();            // 1*ATOM-CHAR
-  Result<std::string> tag();             // 1*<ASTRING-CHAR except "+">
-  Result<std::string> astring();         // atom with "]" / quoted / literal
-  Result<std::string> string();          // quoted / literal
+  Result<std::string> atom();     // 1*ATOM-CHAR
+  Result<std::string> tag();      // 1*<ASTRING-CHAR except "+">
+  Result<std::string> astring();  // atom with "]" / quoted / literal
+  Result<std::string> string();   // quoted / literal
   Result<std::optional<std::string>> nstring();
-  Result<std::string> list_mailbox();    // 1*list-char / string (may hold % and *)
+  Result<std::string> list_mailbox();                   // 1*list-char / string (may hold % and *)
   Result<std::string> literal(bool* binary = nullptr);  // {n}/{n+} (and ~{n} when binary != nullptr)
   Result<std::uint32_t> nz_number();
   Result<std::uint32_t> number();
   Result<std::uint64_t> number64();
   Result<std::uint64_t> mod_sequence_value();  // 1 to 2^63-1 (RFC 7162 §7)
   Result<SequenceSet> sequence_set();
-  Result<std::string> flag();            // \Seen … or a keyword atom
+  Result<std::string> flag();                    // \Seen … or a keyword atom
   Result<std::vector<std::string>> flag_list();  // "(" [flag *(SP flag)] ")"
-  Result<std::int64_t> date();           // date-text or quoted → days since epoch
-  Result<std::int64_t> date_time();      // "dd-Mon-yyyy hh:mm:ss +zzzz" → Unix seconds
+  Result<std::int64_t> date();                   // date-text or quoted → days since epoch
+  Result<std::int64_t> date_time();              // "dd-Mon-yyyy hh:mm:ss +zzzz" → Unix seconds
 
   // Nesting guard for recursive productions.
   Status enter();
@@ -80,11 +80,10 @@ class Reader {
   std::string_view m_text;
   std::size_t m_pos = 0;
   std::size_t m_depth = 0;
-  std::size_t m_ranges = 0;         // in every sequence set so far
+  std::size_t m_ranges = 0;  // in every sequence set so far
   std::size_t m_search_keys = 0;
   std::size_t m_header_fields = 0;
   const ParserLimits& m_limits;
 };
-
 
 }  // namespace estafeta::imap

@@ -20,13 +20,19 @@ bool is_atom(std::string_view s) {
   for (unsigned char c : s) {
     if (c <= 0x20 || c >= 0x7f) return false;
     switch (c) {
-      case '(': case ')': case '{': case '%': case '*': case '"': case '\\': case ']':
-        return false;
-      default:
-        break;
+      case '(':
+      case ')':
+      case '{':
+      case '%':
+      case '*':
+      case '"':
+      case '\\':
+      case ']': return false;
+      default: break;
     }
   }
-  return !(s.size() == 3 && (s[0] == 'N' || s[0] == 'n') && (s[1] == 'I' || s[1] == 'i') && (s[2] == 'L' || s[2] == 'l'));
+  return !(s.size() == 3 && (s[0] == 'N' || s[0] == 'n') && (s[1] == 'I' || s[1] == 'i') &&
+           (s[2] == 'L' || s[2] == 'l'));
 }
 
 }  // namespace
@@ -46,13 +52,17 @@ void append_string(std::string& out, std::string_view s, bool utf8_ok) {
 }
 
 void append_nstring(std::string& out, const std::optional<std::string>& s, bool utf8_ok) {
-  if (!s) out += "NIL";
-  else append_string(out, *s, utf8_ok);
+  if (!s)
+    out += "NIL";
+  else
+    append_string(out, *s, utf8_ok);
 }
 
 void append_astring(std::string& out, std::string_view s, bool utf8_ok) {
-  if (is_atom(s)) out += s;
-  else append_string(out, s, utf8_ok);
+  if (is_atom(s))
+    out += s;
+  else
+    append_string(out, s, utf8_ok);
 }
 
 std::string flag_list(std::uint32_t flags, const std::vector<std::string>& keywords) {
@@ -75,13 +85,20 @@ bool split_flags(const std::vector<std::string>& names, std::uint32_t& flags, st
   flags = 0;
   keywords.clear();
   for (auto& n : names) {
-    if (n == "\\Seen") flags |= store::flag_seen;
-    else if (n == "\\Answered") flags |= store::flag_answered;
-    else if (n == "\\Flagged") flags |= store::flag_flagged;
-    else if (n == "\\Deleted") flags |= store::flag_deleted;
-    else if (n == "\\Draft") flags |= store::flag_draft;
-    else if (n.starts_with('\\')) return false;  // \Recent, \*, unknown system flags
-    else keywords.push_back(n);
+    if (n == "\\Seen")
+      flags |= store::flag_seen;
+    else if (n == "\\Answered")
+      flags |= store::flag_answered;
+    else if (n == "\\Flagged")
+      flags |= store::flag_flagged;
+    else if (n == "\\Deleted")
+      flags |= store::flag_deleted;
+    else if (n == "\\Draft")
+      flags |= store::flag_draft;
+    else if (n.starts_with('\\'))
+      return false;  // \Recent, \*, unknown system flags
+    else
+      keywords.push_back(n);
   }
   return true;
 }

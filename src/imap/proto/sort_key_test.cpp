@@ -18,8 +18,9 @@ AddressSortKeys keys_of(const std::string& header) {
 }
 
 TEST(SortKey, AddressKeysAreTheFirstLocalPart) {
-  auto k = keys_of("From: \"Zed, Ann\" <ann@b.example>, carl@a.example\r\n"
-                   "To: Bob Smith <Bob@z.example>\r\nCc: \"Doe, J\" <jdoe@x.example>, amy@x.example\r\n");
+  auto k = keys_of(
+      "From: \"Zed, Ann\" <ann@b.example>, carl@a.example\r\n"
+      "To: Bob Smith <Bob@z.example>\r\nCc: \"Doe, J\" <jdoe@x.example>, amy@x.example\r\n");
   EXPECT_EQ(k.from, "ANN") << "the first address, whatever comma its name holds";
   EXPECT_EQ(k.to, "BOB");
   EXPECT_EQ(k.cc, "JDOE");

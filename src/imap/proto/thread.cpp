@@ -1,5 +1,5 @@
-#include "core/ascii.hpp"
 #include "imap/proto/thread.hpp"
+#include "core/ascii.hpp"
 
 #include <algorithm>
 #include <map>
@@ -11,7 +11,6 @@ namespace estafeta::imap {
 namespace {
 
 bool wsp(char c) { return c == ' ' || c == '\t'; }
-
 
 // subj-blob: "[" *BLOBCHAR "]" *WSP — returns its length at `s`, or 0.
 std::size_t blob_at(std::string_view s) {
@@ -26,10 +25,14 @@ std::size_t blob_at(std::string_view s) {
 // subj-refwd: ("re" / "fw" / "fwd") *WSP [subj-blob] ":" — its length, or 0.
 std::size_t refwd_at(std::string_view s) {
   std::size_t n = 0;
-  if (s.starts_with("re")) n = 2;
-  else if (s.starts_with("fwd")) n = 3;
-  else if (s.starts_with("fw")) n = 2;
-  else return 0;
+  if (s.starts_with("re"))
+    n = 2;
+  else if (s.starts_with("fwd"))
+    n = 3;
+  else if (s.starts_with("fw"))
+    n = 2;
+  else
+    return 0;
   while (n < s.size() && wsp(s[n])) ++n;
   n += blob_at(s.substr(n));
   if (n < s.size() && s[n] == ':') return n + 1;
@@ -340,8 +343,10 @@ Node* merge_thread(Forest& forest, Node* t, Node* c, std::vector<Node*>& top) {
     c->parent = dummy;
     dummy->children = {t, c};
     dummy->parent = &forest.root;
-    if (pos != top.end()) *pos = dummy;
-    else top.push_back(dummy);
+    if (pos != top.end())
+      *pos = dummy;
+    else
+      top.push_back(dummy);
     return dummy;
   }
   return t;

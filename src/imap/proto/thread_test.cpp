@@ -27,14 +27,15 @@ TEST(MsgIds, Normalised) {
   EXPECT_TRUE(parse_msg_ids("no ids here <nope>").empty());
 }
 
-ThreadMessage m(std::uint32_t n, std::string id, std::vector<std::string> refs, std::string subject, std::int64_t date) {
+ThreadMessage m(std::uint32_t n, std::string id, std::vector<std::string> refs, std::string subject,
+                std::int64_t date) {
   return ThreadMessage{n, std::move(id), std::move(refs), std::move(subject), date};
 }
 
 TEST(Thread, OrderedSubject) {
-  std::vector<ThreadMessage> msgs{
-      m(1, "a@x", {}, "Lunch", 100), m(2, "b@x", {}, "Re: Lunch", 300), m(3, "c@x", {}, "Report", 200),
-      m(4, "d@x", {}, "re: lunch", 250), m(5, "e@x", {}, "Alone", 50)};
+  std::vector<ThreadMessage> msgs{m(1, "a@x", {}, "Lunch", 100), m(2, "b@x", {}, "Re: Lunch", 300),
+                                  m(3, "c@x", {}, "Report", 200), m(4, "d@x", {}, "re: lunch", 250),
+                                  m(5, "e@x", {}, "Alone", 50)};
   EXPECT_EQ(thread_orderedsubject(msgs), "(5)(1 (4)(2))(3)");
 }
 
@@ -54,9 +55,8 @@ TEST(Thread, References) {
 
 TEST(Thread, ReferencesLoopsAndDuplicates) {
   std::vector<ThreadMessage> msgs{
-      m(1, "a@x", {"b@x"}, "x", 1),
-      m(2, "b@x", {"a@x"}, "y", 2),  // would make a loop: ignored
-      m(3, "a@x", {}, "z", 3),       // duplicate id: gets its own
+      m(1, "a@x", {"b@x"}, "x", 1), m(2, "b@x", {"a@x"}, "y", 2),  // would make a loop: ignored
+      m(3, "a@x", {}, "z", 3),                                     // duplicate id: gets its own
   };
   auto out = thread_references(msgs);
   EXPECT_NE(out.find("3"), std::string::npos);

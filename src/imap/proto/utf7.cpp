@@ -34,7 +34,8 @@ bool next_code_point(std::string_view s, std::size_t& i, std::uint32_t& cp) {
 }
 
 void put_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) out += static_cast<char>(cp);
+  if (cp < 0x80)
+    out += static_cast<char>(cp);
   else if (cp < 0x800) {
     out += static_cast<char>(0xC0 | cp >> 6);
     out += static_cast<char>(0x80 | (cp & 0x3f));

@@ -21,11 +21,11 @@ TEST(Utf7, RoundTrips) {
 }
 
 TEST(Utf7, RejectsMalformed) {
-  EXPECT_FALSE(mutf7_to_utf8("&U,BTFw"));       // unterminated
-  EXPECT_FALSE(mutf7_to_utf8("&AGE-"));         // "a" must not be encoded
-  EXPECT_FALSE(mutf7_to_utf8("&2D3-"));         // a lone surrogate
-  EXPECT_FALSE(mutf7_to_utf8("caf\xc3\xa9"));   // 8-bit is not modified UTF-7
-  EXPECT_FALSE(mutf7_to_utf8("&U,BTF*-"));      // not base64
+  EXPECT_FALSE(mutf7_to_utf8("&U,BTFw"));      // unterminated
+  EXPECT_FALSE(mutf7_to_utf8("&AGE-"));        // "a" must not be encoded
+  EXPECT_FALSE(mutf7_to_utf8("&2D3-"));        // a lone surrogate
+  EXPECT_FALSE(mutf7_to_utf8("caf\xc3\xa9"));  // 8-bit is not modified UTF-7
+  EXPECT_FALSE(mutf7_to_utf8("&U,BTF*-"));     // not base64
 }
 
 TEST(ListMatch, Wildcards) {

@@ -83,9 +83,9 @@ Result<Accepted> SqliteStore::accept_locked(const BlobInfo& blob, const std::vec
   out.local = TRY(append_locked(blob_id, blob.size, local));
   if (outbound && !outbound->recipients.empty()) {
     auto now = unix_now();
-    auto q = TRY(m_db->prepare(
-        "INSERT INTO queue (public_id, blob_id, sender, envid, ret_full, sender_address_id, created) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    auto q =
+        TRY(m_db->prepare("INSERT INTO queue (public_id, blob_id, sender, envid, ret_full, sender_address_id, created) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?)"));
     TRY(q.bind_all(outbound->public_id, blob_id, outbound->sender, outbound->envid, std::int64_t{outbound->ret_full},
                    outbound->sender_address_id, now)
             .run());

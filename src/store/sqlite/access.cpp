@@ -12,24 +12,29 @@ Result<Access> SqliteStore::grant_access(Id address_id, Id user_id, bool may_cha
       "INSERT INTO access (address_id, user_id, may_change_special_folders, created) VALUES (?, ?, ?, ?)"));
   auto now = unix_now();
   auto r = st.bind_all(address_id, user_id, std::int64_t{may_change_special_folders}, now).run();
-  if (!r && r.error().kind == ErrorKind::exists) return fail(ErrorKind::exists, "the user already has access to this address");
-  if (!r && r.error().kind == ErrorKind::invalid) return fail(ErrorKind::not_found, "no such address or user", r.error().detail);
+  if (!r && r.error().kind == ErrorKind::exists)
+    return fail(ErrorKind::exists, "the user already has access to this address");
+  if (!r && r.error().kind == ErrorKind::invalid)
+    return fail(ErrorKind::not_found, "no such address or user", r.error().detail);
   TRY(r);
   return Access{m_db->last_insert_id(), address_id, user_id, may_change_special_folders, now};
 }
 
 Result<Access> SqliteStore::find_access(Id address_id, Id user_id) {
   std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(fmt::format("SELECT {} FROM access WHERE address_id = ? AND user_id = ?", kAccessColumns)));
+  auto st =
+      TRY(m_db->prepare(fmt::format("SELECT {} FROM access WHERE address_id = ? AND user_id = ?", kAccessColumns)));
   st.bind_all(address_id, user_id);
-  return one<Access>(std::move(st), [](const Statement& s) { return read_access(s); }, "the user has no access to this address");
+  return one<Access>(
+      std::move(st), [](const Statement& s) { return read_access(s); }, "the user has no access to this address");
 }
 
 Result<Access> SqliteStore::access(Id id) {
   std::lock_guard lock(m_mutex);
   auto st = TRY(m_db->prepare(fmt::format("SELECT {} FROM access WHERE id = ?", kAccessColumns)));
   st.bind_all(id);
-  return one<Access>(std::move(st), [](const Statement& s) { return read_access(s); }, "no such access");
+  return one<Access>(
+      std::move(st), [](const Statement& s) { return read_access(s); }, "no such access");
 }
 
 Result<std::vector<Access>> SqliteStore::list_accesses(Id address_id) {
@@ -84,12 +89,14 @@ Result<DevicePassword> SqliteStore::device_password(Id id) {
   std::lock_guard lock(m_mutex);
   auto st = TRY(m_db->prepare(fmt::format("SELECT {} FROM device_password WHERE id = ?", kDeviceColumns)));
   st.bind_all(id);
-  return one<DevicePassword>(std::move(st), [](const Statement& s) { return read_device(s); }, "no such device password");
+  return one<DevicePassword>(
+      std::move(st), [](const Statement& s) { return read_device(s); }, "no such device password");
 }
 
 Result<std::vector<DevicePassword>> SqliteStore::list_device_passwords(Id access_id) {
   std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(fmt::format("SELECT {} FROM device_password WHERE access_id = ? ORDER BY id", kDeviceColumns)));
+  auto st =
+      TRY(m_db->prepare(fmt::format("SELECT {} FROM device_password WHERE access_id = ? ORDER BY id", kDeviceColumns)));
   st.bind_all(access_id);
   return all<DevicePassword>(std::move(st), [](const Statement& s) { return read_device(s); });
 }
@@ -111,16 +118,16 @@ Result<int> SqliteStore::revoke_access_devices(Id access_id) {
 
 Result<std::vector<LoginCandidate>> SqliteStore::login_candidates(const std::string& address) {
   auto db = read();
-  auto st = TRY(db->prepare(fmt::format(
-      "SELECT p.id, p.access_id, p.label, p.hash, p.created, p.last_used, p.last_ip, p.revoked, "
-      "x.id, x.address_id, x.user_id, x.may_change_special_folders, x.created, "
-      "{}, "
-      "u.id, u.org_id, u.login, u.display_name, u.role, u.password_hash, u.created, s.locked "
-      "FROM address a JOIN domain d ON d.id = a.domain_id JOIN mail_service s ON s.id = d.service_id "
-      "JOIN access x ON x.address_id = a.id JOIN user u ON u.id = x.user_id "
-      "JOIN device_password p ON p.access_id = x.id "
-      "WHERE a.address = ? AND p.revoked IS NULL ORDER BY p.id",
-      kAddressColumns)));
+  auto st = TRY(db->prepare(
+      fmt::format("SELECT p.id, p.access_id, p.label, p.hash, p.created, p.last_used, p.last_ip, p.revoked, "
+                  "x.id, x.address_id, x.user_id, x.may_change_special_folders, x.created, "
+                  "{}, "
+                  "u.id, u.org_id, u.login, u.display_name, u.role, u.password_hash, u.created, s.locked "
+                  "FROM address a JOIN domain d ON d.id = a.domain_id JOIN mail_service s ON s.id = d.service_id "
+                  "JOIN access x ON x.address_id = a.id JOIN user u ON u.id = x.user_id "
+                  "JOIN device_password p ON p.access_id = x.id "
+                  "WHERE a.address = ? AND p.revoked IS NULL ORDER BY p.id",
+                  kAddressColumns)));
   st.bind_all(address);
   return all<LoginCandidate>(std::move(st), [](const Statement& s) {
     LoginCandidate c;

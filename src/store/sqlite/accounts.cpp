@@ -26,7 +26,6 @@ Status name_conflict(Status r, std::string message) {
   return r;
 }
 
-
 }  // namespace
 
 // --- organisations
@@ -75,10 +74,10 @@ Result<User> SqliteStore::create_user(const User& u) {
       "INSERT INTO user (org_id, login, display_name, role, password_hash, created) VALUES (?, ?, ?, ?, ?, ?)"));
   User out = u;
   out.created = unix_now();
-  TRY(name_conflict(st.bind_all(u.org_id, u.login, u.display_name, std::string(to_string(u.role)),
-                                u.password_hash, out.created)
-                        .run(),
-                    fmt::format("the login '{}' is already taken", u.login)));
+  TRY(name_conflict(
+      st.bind_all(u.org_id, u.login, u.display_name, std::string(to_string(u.role)), u.password_hash, out.created)
+          .run(),
+      fmt::format("the login '{}' is already taken", u.login)));
   out.id = m_db->last_insert_id();
   return out;
 }
@@ -99,8 +98,8 @@ Result<User> SqliteStore::find_user(const std::string& login) {
 
 Result<std::vector<User>> SqliteStore::list_users(std::optional<Id> org_id) {
   std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(fmt::format(
-      "SELECT {} FROM user WHERE ?1 IS NULL OR org_id = ?1 ORDER BY login", kUserColumns)));
+  auto st = TRY(
+      m_db->prepare(fmt::format("SELECT {} FROM user WHERE ?1 IS NULL OR org_id = ?1 ORDER BY login", kUserColumns)));
   st.bind(1, org_id);
   return all<User>(std::move(st), read_user);
 }
@@ -148,8 +147,8 @@ Result<MailService> SqliteStore::find_service(const std::string& name) {
 
 Result<std::vector<MailService>> SqliteStore::list_services(std::optional<Id> org_id) {
   std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(fmt::format(
-      "SELECT {} FROM mail_service WHERE ?1 IS NULL OR org_id = ?1 ORDER BY name", kServiceColumns)));
+  auto st = TRY(m_db->prepare(
+      fmt::format("SELECT {} FROM mail_service WHERE ?1 IS NULL OR org_id = ?1 ORDER BY name", kServiceColumns)));
   st.bind(1, org_id);
   return all<MailService>(std::move(st), read_service);
 }
@@ -178,8 +177,8 @@ Status SqliteStore::delete_service(Id id) {
 
 Result<Domain> SqliteStore::add_domain(Id service_id, const std::string& name, const std::string& verify_token) {
   std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(
-      "INSERT INTO domain (service_id, name, created, verified, verify_token) VALUES (?, ?, ?, ?, ?)"));
+  auto st = TRY(
+      m_db->prepare("INSERT INTO domain (service_id, name, created, verified, verify_token) VALUES (?, ?, ?, ?, ?)"));
   auto now = unix_now();
   auto normal = ascii_lower(name);
   bool verified = verify_token.empty();
@@ -202,8 +201,8 @@ Result<Domain> SqliteStore::find_domain(const std::string& name) {
 
 Result<std::vector<Domain>> SqliteStore::list_domains(std::optional<Id> service_id) {
   std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(fmt::format(
-      "SELECT {} FROM domain WHERE ?1 IS NULL OR service_id = ?1 ORDER BY name", kDomainColumns)));
+  auto st = TRY(m_db->prepare(
+      fmt::format("SELECT {} FROM domain WHERE ?1 IS NULL OR service_id = ?1 ORDER BY name", kDomainColumns)));
   st.bind(1, service_id);
   return all<Domain>(std::move(st), read_domain);
 }
@@ -251,9 +250,12 @@ Result<Address> SqliteStore::address_where(std::string_view where, std::int64_t 
       "SELECT {} FROM address a JOIN domain d ON d.id = a.domain_id JOIN mail_service s ON s.id = d.service_id "
       "WHERE {}",
       kAddressColumns, where)));
-  if (text) st.bind(1, *text);
-  else st.bind(1, id);
-  return one<Address>(std::move(st), [](const Statement& s) { return read_address(s); }, "no such address");
+  if (text)
+    st.bind(1, *text);
+  else
+    st.bind(1, id);
+  return one<Address>(
+      std::move(st), [](const Statement& s) { return read_address(s); }, "no such address");
 }
 
 Result<Address> SqliteStore::create_address(Id domain_id, const std::string& local_part) {
@@ -325,9 +327,12 @@ Result<QuotaUsage> SqliteStore::address_usage(Id id) {
   auto count = [](const Statement& s, int col) {
     return static_cast<std::uint64_t>(std::max<std::int64_t>(s.int64(col), 0));
   };
-  return one<QuotaUsage>(std::move(st), [&](const Statement& s) {
-    return QuotaUsage{opt_uint64(s, 0), opt_uint64(s, 1), count(s, 2), count(s, 3)};
-  }, "no such address");
+  return one<QuotaUsage>(
+      std::move(st),
+      [&](const Statement& s) {
+        return QuotaUsage{opt_uint64(s, 0), opt_uint64(s, 1), count(s, 2), count(s, 3)};
+      },
+      "no such address");
 }
 
 }  // namespace estafeta::store::sqlite

@@ -25,8 +25,6 @@ namespace {
 // The last UID a message may get (append_messages refuses 0xffffffff too).
 constexpr std::uint64_t kMaxUid = 0xfffffffe;
 
-
-
 bool is_inbox(std::string_view name) { return ascii_iequals(name, "INBOX"); }
 
 // --- keywords
@@ -45,7 +43,8 @@ std::vector<std::string> unique_keywords(const std::vector<std::string>& keyword
 
 // Both without duplicates: the same keywords, in any order and spelling.
 bool same_keywords(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  return a.size() == b.size() && std::all_of(a.begin(), a.end(), [&](const std::string& k) { return has_keyword(b, k); });
+  return a.size() == b.size() &&
+         std::all_of(a.begin(), a.end(), [&](const std::string& k) { return has_keyword(b, k); });
 }
 
 // The keyword column separates with spaces, so a keyword cannot hold one.
@@ -74,7 +73,8 @@ std::vector<std::string> apply_keywords(const std::vector<std::string>& current,
       break;
     case FlagOp::replace:
       for (auto& k : given) {
-        auto it = std::find_if(current.begin(), current.end(), [&](const std::string& c) { return ascii_iequals(c, k); });
+        auto it =
+            std::find_if(current.begin(), current.end(), [&](const std::string& c) { return ascii_iequals(c, k); });
         out.push_back(it != current.end() ? *it : k);
       }
       break;
@@ -117,13 +117,15 @@ std::string json_uids(const std::vector<std::uint32_t>& uids) {
 // The mailbox's messages with the given UIDs (all of them with nullptr),
 // ascending by UID; absent UIDs are skipped.
 Result<std::vector<Message>> load_messages(Database& db, Id mailbox_id, const std::vector<std::uint32_t>* uids) {
-  auto st = TRY(db.prepare(fmt::format(
-      "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = ?1 "
-      "AND (?2 IS NULL OR m.uid IN (SELECT value FROM json_each(?2))) ORDER BY m.uid",
-      kMessageColumns)));
+  auto st =
+      TRY(db.prepare(fmt::format("SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = ?1 "
+                                 "AND (?2 IS NULL OR m.uid IN (SELECT value FROM json_each(?2))) ORDER BY m.uid",
+                                 kMessageColumns)));
   st.bind(1, mailbox_id);
-  if (uids) st.bind(2, json_uids(*uids));
-  else st.bind_null(2);
+  if (uids)
+    st.bind(2, json_uids(*uids));
+  else
+    st.bind_null(2);
   return all<Message>(std::move(st), read_message);
 }
 
@@ -137,10 +139,12 @@ Status returning(Statement& st, Reader read, const char* what) {
 
 // Takes the mailbox's next MODSEQ.
 Result<std::uint64_t> next_modseq(Database& db, Id mailbox_id) {
-  auto st = TRY(db.prepare("UPDATE mailbox SET highestmodseq = highestmodseq + 1 WHERE id = ? RETURNING highestmodseq"));
+  auto st =
+      TRY(db.prepare("UPDATE mailbox SET highestmodseq = highestmodseq + 1 WHERE id = ? RETURNING highestmodseq"));
   st.bind_all(mailbox_id);
   std::uint64_t modseq = 0;
-  TRY(returning(st, [&](const Statement& s) { modseq = static_cast<std::uint64_t>(s.int64(0)); }, "no such folder"));
+  TRY(returning(
+      st, [&](const Statement& s) { modseq = static_cast<std::uint64_t>(s.int64(0)); }, "no such folder"));
   return modseq;
 }
 
@@ -166,20 +170,23 @@ Result<CopyResult> transfer(Database& db, const Mailbox& from, const std::vector
   out.uidvalidity = to.uidvalidity;
   if (messages.empty()) return out;
   auto n = static_cast<std::int64_t>(messages.size());
-  auto bump = TRY(db.prepare(
-      "UPDATE mailbox SET uidnext = uidnext + ?1, highestmodseq = highestmodseq + 1 WHERE id = ?2 "
-      "RETURNING uidnext - ?1, highestmodseq"));
+  auto bump =
+      TRY(db.prepare("UPDATE mailbox SET uidnext = uidnext + ?1, highestmodseq = highestmodseq + 1 WHERE id = ?2 "
+                     "RETURNING uidnext - ?1, highestmodseq"));
   bump.bind_all(n, to.id);
   std::uint64_t first = 0;
-  TRY(returning(bump, [&](const Statement& s) {
-    first = static_cast<std::uint64_t>(s.int64(0));
-    out.target_modseq = static_cast<std::uint64_t>(s.int64(1));
-  }, "no such folder"));
+  TRY(returning(
+      bump,
+      [&](const Statement& s) {
+        first = static_cast<std::uint64_t>(s.int64(0));
+        out.target_modseq = static_cast<std::uint64_t>(s.int64(1));
+      },
+      "no such folder"));
   if (first + messages.size() - 1 > kMaxUid) return fail(ErrorKind::limit, "the folder has run out of UIDs");
 
-  auto ins = TRY(db.prepare(
-      "INSERT INTO message (mailbox_id, uid, blob_id, flags, keywords, internal_date, size, modseq) "
-      "SELECT ?, ?, blob_id, flags, keywords, internal_date, size, ? FROM message WHERE id = ?"));
+  auto ins =
+      TRY(db.prepare("INSERT INTO message (mailbox_id, uid, blob_id, flags, keywords, internal_date, size, modseq) "
+                     "SELECT ?, ?, blob_id, flags, keywords, internal_date, size, ? FROM message WHERE id = ?"));
   out.uids.reserve(messages.size());
   auto uid = static_cast<std::uint32_t>(first);
   for (auto& m : messages) {
@@ -271,10 +278,10 @@ Result<std::vector<std::uint32_t>> SqliteStore::expunged_since(MailboxRef mailbo
 Result<std::vector<Message>> SqliteStore::changed_since(MailboxRef mailbox, std::uint64_t modseq) {
   auto db = read();
   TRY(load_mailbox(*db, mailbox));
-  auto st = TRY(db->prepare(fmt::format(
-      "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = {} AND m.modseq > ? "
-      "ORDER BY m.uid",
-      kMessageColumns, kOwnedMailbox)));
+  auto st = TRY(db->prepare(
+      fmt::format("SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = {} AND m.modseq > ? "
+                  "ORDER BY m.uid",
+                  kMessageColumns, kOwnedMailbox)));
   st.bind_all(mailbox.id, mailbox.address_id, static_cast<std::int64_t>(modseq));
   return all<Message>(std::move(st), read_message);
 }
@@ -294,21 +301,24 @@ Result<CopyResult> SqliteStore::copy_messages(MailboxRef from_mailbox, const std
 Result<MailboxCounts> SqliteStore::mailbox_counts(MailboxRef mailbox) {
   auto db = read();
   // Grouped by the mailbox, so an absent one yields no row at all.
-  auto st = TRY(db->prepare(
-      "SELECT count(m.id), coalesce(sum((m.flags & ?2) = 0), 0), coalesce(sum((m.flags & ?3) != 0), 0), "
-      "coalesce(sum(m.size), 0), coalesce(sum(CASE WHEN (m.flags & ?3) != 0 THEN m.size ELSE 0 END), 0), "
-      "coalesce(sum(m.uid > x.recent_uid), 0) "
-      "FROM mailbox x LEFT JOIN message m ON m.mailbox_id = x.id WHERE x.id = ?1 AND x.address_id = ?4 "
-      "GROUP BY x.id"));
+  auto st = TRY(
+      db->prepare("SELECT count(m.id), coalesce(sum((m.flags & ?2) = 0), 0), coalesce(sum((m.flags & ?3) != 0), 0), "
+                  "coalesce(sum(m.size), 0), coalesce(sum(CASE WHEN (m.flags & ?3) != 0 THEN m.size ELSE 0 END), 0), "
+                  "coalesce(sum(m.uid > x.recent_uid), 0) "
+                  "FROM mailbox x LEFT JOIN message m ON m.mailbox_id = x.id WHERE x.id = ?1 AND x.address_id = ?4 "
+                  "GROUP BY x.id"));
   st.bind_all(mailbox.id, std::int64_t{flag_seen}, std::int64_t{flag_deleted}, mailbox.address_id);
-  return one<MailboxCounts>(std::move(st), [](const Statement& s) {
-    return MailboxCounts{.messages = static_cast<std::uint32_t>(s.int64(0)),
-                         .unseen = static_cast<std::uint32_t>(s.int64(1)),
-                         .deleted = static_cast<std::uint32_t>(s.int64(2)),
-                         .size = static_cast<std::uint64_t>(s.int64(3)),
-                         .deleted_size = static_cast<std::uint64_t>(s.int64(4)),
-                         .recent = static_cast<std::uint32_t>(s.int64(5))};
-  }, "no such folder");
+  return one<MailboxCounts>(
+      std::move(st),
+      [](const Statement& s) {
+        return MailboxCounts{.messages = static_cast<std::uint32_t>(s.int64(0)),
+                             .unseen = static_cast<std::uint32_t>(s.int64(1)),
+                             .deleted = static_cast<std::uint32_t>(s.int64(2)),
+                             .size = static_cast<std::uint64_t>(s.int64(3)),
+                             .deleted_size = static_cast<std::uint64_t>(s.int64(4)),
+                             .recent = static_cast<std::uint32_t>(s.int64(5))};
+      },
+      "no such folder");
 }
 
 Result<std::pair<std::uint32_t, std::uint32_t>> SqliteStore::claim_recent(MailboxRef mailbox) {
@@ -355,11 +365,11 @@ Status SqliteStore::rename_mailbox(MailboxRef mailbox, const std::string& new_na
     return {};
   }
 
-  if (new_name.starts_with(box.name + "/"))
-    return fail(ErrorKind::invalid, "a folder cannot be moved into itself");
+  if (new_name.starts_with(box.name + "/")) return fail(ErrorKind::invalid, "a folder cannot be moved into itself");
   // The folder and everything under it, by the '/' hierarchy separator.
-  auto sel = TRY(m_db->prepare(
-      "SELECT id, name FROM mailbox WHERE address_id = ?1 AND (name = ?2 OR substr(name, 1, length(?2) + 1) = ?2 || '/')"));
+  auto sel =
+      TRY(m_db->prepare("SELECT id, name FROM mailbox WHERE address_id = ?1 AND (name = ?2 OR substr(name, 1, "
+                        "length(?2) + 1) = ?2 || '/')"));
   sel.bind_all(box.address_id, box.name);
   auto renames = TRY(all<IdAndText>(std::move(sel), [&](const Statement& s) {
     return IdAndText(s.int64(0), new_name + s.text(1).substr(box.name.size()));
@@ -378,9 +388,9 @@ Status SqliteStore::rename_mailbox(MailboxRef mailbox, const std::string& new_na
   }
   // The subscriptions of the names moved go along (a name subscribed under
   // the new one already stays subscribed once).
-  auto sub = TRY(m_db->prepare(
-      "UPDATE OR REPLACE subscription SET name = ?3 || substr(name, length(?2) + 1) "
-      "WHERE address_id = ?1 AND (name = ?2 OR substr(name, 1, length(?2) + 1) = ?2 || '/')"));
+  auto sub =
+      TRY(m_db->prepare("UPDATE OR REPLACE subscription SET name = ?3 || substr(name, length(?2) + 1) "
+                        "WHERE address_id = ?1 AND (name = ?2 OR substr(name, 1, length(?2) + 1) = ?2 || '/')"));
   TRY(sub.bind_all(box.address_id, box.name, new_name).run());
   TRY(tx.commit());
   return {};
@@ -415,7 +425,8 @@ Status SqliteStore::set_subscribed(Id address_id, const std::string& name, bool 
   }
   auto tx = TRY(Transaction::begin(*m_db));
   auto r = subscribe_locked(address_id, name);
-  if (!r && r.error().kind == ErrorKind::invalid) return fail(ErrorKind::not_found, "no such address", r.error().detail);
+  if (!r && r.error().kind == ErrorKind::invalid)
+    return fail(ErrorKind::not_found, "no such address", r.error().detail);
   if (!TRY(r)) {
     auto has = TRY(m_db->prepare("SELECT 1 FROM subscription WHERE address_id = ? AND name = ?"));
     if (!TRY(has.bind_all(address_id, name).step()))
@@ -426,9 +437,9 @@ Status SqliteStore::set_subscribed(Id address_id, const std::string& name, bool 
 }
 
 Result<bool> SqliteStore::subscribe_locked(Id address_id, const std::string& name) {
-  auto st = TRY(m_db->prepare(
-      "INSERT OR IGNORE INTO subscription (address_id, name) SELECT ?1, ?2 "
-      "WHERE (SELECT count(*) FROM subscription WHERE address_id = ?1) < ?3"));
+  auto st =
+      TRY(m_db->prepare("INSERT OR IGNORE INTO subscription (address_id, name) SELECT ?1, ?2 "
+                        "WHERE (SELECT count(*) FROM subscription WHERE address_id = ?1) < ?3"));
   TRY(st.bind_all(address_id, name, static_cast<std::int64_t>(kMaxSubscriptions)).run());
   return m_db->changes() > 0;
 }
@@ -439,7 +450,8 @@ Status SqliteStore::set_special_use(MailboxRef mailbox, SpecialUse use) {
   auto box = TRY(load_mailbox(*m_db, mailbox));
   std::string role = to_string(use);
   if (use != SpecialUse::none) {
-    auto take = TRY(m_db->prepare("UPDATE mailbox SET special_use = '' WHERE address_id = ? AND special_use = ? AND id != ?"));
+    auto take =
+        TRY(m_db->prepare("UPDATE mailbox SET special_use = '' WHERE address_id = ? AND special_use = ? AND id != ?"));
     TRY(take.bind_all(box.address_id, role, box.id).run());
   }
   auto give = TRY(m_db->prepare("UPDATE mailbox SET special_use = ? WHERE id = ?"));
@@ -458,9 +470,7 @@ Result<std::vector<std::string>> SqliteStore::collect_unreferenced_blobs(std::si
       "SELECT id, hash FROM blob WHERE refs = 0 AND NOT EXISTS (SELECT 1 FROM message WHERE blob_id = blob.id) "
       "ORDER BY id LIMIT ?"));
   sel.bind_all(capped);
-  auto blobs = TRY(all<IdAndText>(std::move(sel), [](const Statement& s) {
-    return IdAndText(s.int64(0), s.text(1));
-  }));
+  auto blobs = TRY(all<IdAndText>(std::move(sel), [](const Statement& s) { return IdAndText(s.int64(0), s.text(1)); }));
   auto text = TRY(m_db->prepare("DELETE FROM blob_text WHERE rowid = ?"));
   auto pending = TRY(m_db->prepare("DELETE FROM blob_text_pending WHERE blob_id = ?"));
   auto data = TRY(m_db->prepare("DELETE FROM blob_data WHERE blob_id = ?"));

@@ -14,18 +14,14 @@ Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
   std::string detail = fmt::format("{}: {} ({})", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), rc);
   switch (rc & 0xff) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return Error{ErrorKind::temporary, "the store is busy, try again", detail};
+    case SQLITE_LOCKED: return Error{ErrorKind::temporary, "the store is busy, try again", detail};
     case SQLITE_CONSTRAINT:
       if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
         return Error{ErrorKind::exists, "already exists", detail};
       return Error{ErrorKind::invalid, "rejected by a store constraint", detail};
-    case SQLITE_FULL:
-      return Error{ErrorKind::over_quota, "the disk is full", detail};
-    case SQLITE_IOERR:
-      return Error{ErrorKind::temporary, "storage error", detail};
-    default:
-      return Error{ErrorKind::internal, "store error", detail};
+    case SQLITE_FULL: return Error{ErrorKind::over_quota, "the disk is full", detail};
+    case SQLITE_IOERR: return Error{ErrorKind::temporary, "storage error", detail};
+    default: return Error{ErrorKind::internal, "store error", detail};
   }
 }
 
@@ -72,7 +68,8 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, bool c
     // make it 0644, and SQLite gives the -wal and -shm files the database
     // file's mode (os_unix.c findCreateFileMode).
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0) ::close(fd);
+    if (fd >= 0)
+      ::close(fd);
     else if (errno != EEXIST)
       return fail(ErrorKind::temporary, "storage error", fmt::format("create {}: {}", path, std::strerror(errno)));
   }
@@ -95,9 +92,7 @@ Database::~Database() {
   sqlite3_close_v2(m_db);
 }
 
-Error Database::error(const char* what) const {
-  return sqlite_error(m_db, sqlite3_extended_errcode(m_db), what);
-}
+Error Database::error(const char* what) const { return sqlite_error(m_db, sqlite3_extended_errcode(m_db), what); }
 
 namespace {
 constexpr std::size_t kMaxCachedStatements = 512;
@@ -105,8 +100,10 @@ constexpr std::size_t kMaxCachedStatements = 512;
 
 Statement::~Statement() {
   if (!m_stmt) return;
-  if (m_cache) m_cache->give_back(std::move(m_sql), m_stmt);
-  else sqlite3_finalize(m_stmt);
+  if (m_cache)
+    m_cache->give_back(std::move(m_sql), m_stmt);
+  else
+    sqlite3_finalize(m_stmt);
 }
 
 void Database::give_back(std::string sql, sqlite3_stmt* stmt) {

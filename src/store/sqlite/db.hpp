@@ -47,7 +47,11 @@ class Statement {
   }
 
   // Makes the statement ready to run again with new bindings.
-  void reset() { sqlite3_reset(m_stmt); sqlite3_clear_bindings(m_stmt); m_bind_error = SQLITE_OK; }
+  void reset() {
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+    m_bind_error = SQLITE_OK;
+  }
 
   // Steps once: true if a row is available, false when done.
   Result<bool> step();

@@ -17,9 +17,9 @@ Result<std::int64_t> SqliteStore::append_event(const Event& e) {
 
 Result<std::vector<std::pair<std::int64_t, Event>>> SqliteStore::events_after(std::int64_t id, std::size_t limit) {
   std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(
-      "SELECT id, kind, address_id, mailbox_id, service_id, access_id, device_password_id, uid, modseq "
-      "FROM event_log WHERE id > ? ORDER BY id LIMIT ?"));
+  auto st = TRY(
+      m_db->prepare("SELECT id, kind, address_id, mailbox_id, service_id, access_id, device_password_id, uid, modseq "
+                    "FROM event_log WHERE id > ? ORDER BY id LIMIT ?"));
   st.bind_all(id, static_cast<std::int64_t>(limit));
   return all<std::pair<std::int64_t, Event>>(std::move(st), [](const Statement& s) {
     Event e{static_cast<EventKind>(s.int64(1))};
@@ -49,9 +49,9 @@ Status SqliteStore::prune_events(Time before) {
 
 Status SqliteStore::append_audit(const AuditEntry& e) {
   std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(
-      "INSERT INTO audit (org_id, actor_user_id, actor, action, target, product, ip, detail, time) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  auto st =
+      TRY(m_db->prepare("INSERT INTO audit (org_id, actor_user_id, actor, action, target, product, ip, detail, time) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   st.bind_all(e.org_id, e.actor_user_id, e.actor, e.action, e.target, e.product, e.ip, e.detail,
               e.time ? e.time : unix_now());
   return st.run();

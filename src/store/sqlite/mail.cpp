@@ -11,12 +11,11 @@
 
 namespace estafeta::store::sqlite {
 
-
 Result<Mailbox> SqliteStore::create_mailbox_locked(Id address_id, const std::string& name, SpecialUse use, Time now) {
   // UIDVALIDITY: the creation time, bumped past any value handed out before,
   // so a mailbox deleted and created again never repeats one.
-  auto uv = TRY(m_db->prepare(
-      "UPDATE counter SET value = max(value + 1, ?) WHERE name = 'uidvalidity' RETURNING value"));
+  auto uv =
+      TRY(m_db->prepare("UPDATE counter SET value = max(value + 1, ?) WHERE name = 'uidvalidity' RETURNING value"));
   uv.bind_all(now);
   if (!TRY(uv.step())) return fail(ErrorKind::internal, "store error", "uidvalidity counter missing");
   auto uidvalidity = uv.int64(0) & 0xffffffff;
@@ -24,8 +23,10 @@ Result<Mailbox> SqliteStore::create_mailbox_locked(Id address_id, const std::str
   auto st = TRY(m_db->prepare(
       "INSERT INTO mailbox (address_id, name, special_use, uidvalidity, created) VALUES (?, ?, ?, ?, ?)"));
   auto r = st.bind_all(address_id, name, std::string(to_string(use)), uidvalidity, now).run();
-  if (!r && r.error().kind == ErrorKind::exists) return fail(ErrorKind::exists, fmt::format("a folder named '{}' already exists", name));
-  if (!r && r.error().kind == ErrorKind::invalid) return fail(ErrorKind::not_found, "no such address", r.error().detail);
+  if (!r && r.error().kind == ErrorKind::exists)
+    return fail(ErrorKind::exists, fmt::format("a folder named '{}' already exists", name));
+  if (!r && r.error().kind == ErrorKind::invalid)
+    return fail(ErrorKind::not_found, "no such address", r.error().detail);
   TRY(r);
   auto id = m_db->last_insert_id();
   TRY(subscribe_locked(address_id, name));
@@ -84,9 +85,8 @@ Result<Id> SqliteStore::insert_blob(const BlobInfo& b) {
   // The structure is kept in its JSON form (mime/structure_json.hpp).
   const std::string envelope = mime::envelope_to_json(b.structure.envelope);
   const std::string root = mime::part_to_json(b.structure.root);
-  TRY(ins.bind_all(b.hash, static_cast<std::int64_t>(b.size), envelope, root, b.subject,
-                   b.from_name, b.from_address, b.to, b.date, b.message_id, std::int64_t{b.has_attachments},
-                   b.preview)
+  TRY(ins.bind_all(b.hash, static_cast<std::int64_t>(b.size), envelope, root, b.subject, b.from_name, b.from_address,
+                   b.to, b.date, b.message_id, std::int64_t{b.has_attachments}, b.preview)
           .run());
   bool new_blob = m_db->changes() > 0;
   auto sel = TRY(m_db->prepare("SELECT id FROM blob WHERE hash = ?"));
@@ -100,8 +100,8 @@ Result<Id> SqliteStore::insert_blob(const BlobInfo& b) {
   if (new_blob) {
     // Indexed later, in batches (index_pending_text): an FTS insert per
     // message would cost more than the rest of the delivery together.
-    auto text = TRY(m_db->prepare(
-        "INSERT INTO blob_text_pending (blob_id, headers, body, attachments) VALUES (?, ?, ?, ?)"));
+    auto text =
+        TRY(m_db->prepare("INSERT INTO blob_text_pending (blob_id, headers, body, attachments) VALUES (?, ?, ?, ?)"));
     TRY(text.bind_all(blob_id, b.text_headers, b.text_body, b.text_attachments).run());
     // Past the ceiling, this delivery pays for two waiting ones (SqliteOptions::max_pending_text).
     if (++m_pending_text > m_max_pending_text) TRY(index_oldest_locked(2));
@@ -116,9 +116,9 @@ Result<std::vector<Appended>> SqliteStore::append_locked(Id blob_id, std::uint64
   auto bump = TRY(m_db->prepare(
       "UPDATE mailbox SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 WHERE id = ? AND address_id = ? "
       "RETURNING uidnext - 1, highestmodseq, uidvalidity, address_id"));
-  auto msg = TRY(m_db->prepare(
-      "INSERT INTO message (mailbox_id, uid, blob_id, flags, keywords, internal_date, size, modseq) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  auto msg =
+      TRY(m_db->prepare("INSERT INTO message (mailbox_id, uid, blob_id, flags, keywords, internal_date, size, modseq) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
   for (auto& t : targets) {
     bump.bind_all(t.mailbox.id, t.mailbox.address_id);
     if (!TRY(bump.step())) return fail(ErrorKind::not_found, "no such folder");
@@ -141,7 +141,8 @@ Result<std::vector<Appended>> SqliteStore::append_locked(Id blob_id, std::uint64
   return out;
 }
 
-Result<std::vector<Appended>> SqliteStore::append_messages(const BlobInfo& b, const std::vector<AppendTarget>& targets) {
+Result<std::vector<Appended>> SqliteStore::append_messages(const BlobInfo& b,
+                                                           const std::vector<AppendTarget>& targets) {
   if (targets.empty()) return std::vector<Appended>{};
   auto accepted = TRY(accept_message(b, targets, std::nullopt, {}));
   return std::move(accepted.local);
@@ -149,9 +150,9 @@ Result<std::vector<Appended>> SqliteStore::append_messages(const BlobInfo& b, co
 
 Result<std::vector<Message>> SqliteStore::list_messages(MailboxRef mailbox) {
   auto db = read();
-  auto st = TRY(db->prepare(fmt::format(
-      "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = {} ORDER BY m.uid",
-      kMessageColumns, kOwnedMailbox)));
+  auto st = TRY(db->prepare(
+      fmt::format("SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = {} ORDER BY m.uid",
+                  kMessageColumns, kOwnedMailbox)));
   st.bind_all(mailbox.id, mailbox.address_id);
   return all<Message>(std::move(st), read_message);
 }
@@ -179,9 +180,9 @@ Result<std::vector<Message>> SqliteStore::list_messages_between(MailboxRef mailb
 
 Result<Message> SqliteStore::message(MailboxRef mailbox, std::uint32_t uid) {
   auto db = read();
-  auto st = TRY(db->prepare(fmt::format(
-      "SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = {} AND m.uid = ?",
-      kMessageColumns, kOwnedMailbox)));
+  auto st = TRY(db->prepare(
+      fmt::format("SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = {} AND m.uid = ?",
+                  kMessageColumns, kOwnedMailbox)));
   st.bind_all(mailbox.id, mailbox.address_id, std::int64_t{uid});
   return one<Message>(std::move(st), read_message, "no such message");
 }
@@ -192,34 +193,38 @@ Result<BlobInfo> SqliteStore::blob_info(Id blob_id) {
       "SELECT hash, size, envelope, bodystructure, subject, from_name, from_address, recipients, date, message_id, "
       "has_attachments, preview FROM blob WHERE id = ?"));
   st.bind_all(blob_id);
-  return one<BlobInfo>(std::move(st), [blob_id](const Statement& s) -> Result<BlobInfo> {
-    BlobInfo b;
-    b.hash = s.text(0);
-    b.size = static_cast<std::uint64_t>(s.int64(1));
-    auto envelope = mime::envelope_from_json(s.text(2));
-    auto root = mime::part_from_json(s.text(3));
-    if (!envelope || !root)
-      return fail(ErrorKind::internal, "damaged message record", fmt::format("blob {}: unreadable structure", blob_id));
-    b.structure = {std::move(*envelope), std::move(*root)};
-    b.subject = s.text(4);
-    b.from_name = s.text(5);
-    b.from_address = s.text(6);
-    b.to = s.text(7);
-    b.date = s.int64(8);
-    b.message_id = s.text(9);
-    b.has_attachments = s.int64(10) != 0;
-    b.preview = s.text(11);
-    return b;
-  }, "no such message content");
+  return one<BlobInfo>(
+      std::move(st),
+      [blob_id](const Statement& s) -> Result<BlobInfo> {
+        BlobInfo b;
+        b.hash = s.text(0);
+        b.size = static_cast<std::uint64_t>(s.int64(1));
+        auto envelope = mime::envelope_from_json(s.text(2));
+        auto root = mime::part_from_json(s.text(3));
+        if (!envelope || !root)
+          return fail(ErrorKind::internal, "damaged message record",
+                      fmt::format("blob {}: unreadable structure", blob_id));
+        b.structure = {std::move(*envelope), std::move(*root)};
+        b.subject = s.text(4);
+        b.from_name = s.text(5);
+        b.from_address = s.text(6);
+        b.to = s.text(7);
+        b.date = s.int64(8);
+        b.message_id = s.text(9);
+        b.has_attachments = s.int64(10) != 0;
+        b.preview = s.text(11);
+        return b;
+      },
+      "no such message content");
 }
 
 Result<std::vector<Headline>> SqliteStore::list_headlines(MailboxRef mailbox) {
   auto db = read();
-  auto st = TRY(db->prepare(fmt::format(
-      "SELECT m.uid, b.hash, b.subject, b.from_name, b.from_address, b.recipients, b.message_id, b.date "
-      "FROM message m JOIN blob b ON b.id = m.blob_id "
-      "WHERE m.mailbox_id = {} ORDER BY m.uid",
-      kOwnedMailbox)));
+  auto st = TRY(db->prepare(
+      fmt::format("SELECT m.uid, b.hash, b.subject, b.from_name, b.from_address, b.recipients, b.message_id, b.date "
+                  "FROM message m JOIN blob b ON b.id = m.blob_id "
+                  "WHERE m.mailbox_id = {} ORDER BY m.uid",
+                  kOwnedMailbox)));
   st.bind_all(mailbox.id, mailbox.address_id);
   return all<Headline>(std::move(st), [](const Statement& s) {
     return Headline{.uid = static_cast<std::uint32_t>(s.int64(0)),

@@ -11,7 +11,8 @@ namespace {
 
 constexpr const char* kQueuedColumns =
     "r.id, r.queue_id, r.recipient, r.domain, r.orcpt, r.notify, r.state, r.attempts, r.next_attempt, "
-    "r.last_reply, r.remote_host, q.sender, q.envid, q.ret_full, q.sender_address_id, b.hash, b.size, q.created, q.public_id, "
+    "r.last_reply, r.remote_host, q.sender, q.envid, q.ret_full, q.sender_address_id, b.hash, b.size, q.created, "
+    "q.public_id, "
     "r.delay_warned";
 
 QueuedRecipient read_queued(const Statement& s) {
@@ -49,17 +50,18 @@ Status SqliteStore::trace_locked(const TraceEntry& e) {
   auto st = TRY(m_db->prepare(
       "INSERT INTO trace (address_id, queue_id, direction, sender, recipient, status, remote_host, reply, time) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  return st.bind_all(e.address_id, e.queue_id, std::string_view(to_string(e.direction)), e.sender, e.recipient,
-                     std::string_view(to_string(e.status)), e.remote_host, e.reply, e.time ? e.time : unix_now())
+  return st
+      .bind_all(e.address_id, e.queue_id, std::string_view(to_string(e.direction)), e.sender, e.recipient,
+                std::string_view(to_string(e.status)), e.remote_host, e.reply, e.time ? e.time : unix_now())
       .run();
 }
 
 Result<std::vector<QueuedRecipient>> SqliteStore::due_recipients(Time now, std::size_t limit) {
   std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(fmt::format(
-      "SELECT {} FROM queue_rcpt r JOIN queue q ON q.id = r.queue_id JOIN blob b ON b.id = q.blob_id "
-      "WHERE r.state = 0 AND r.next_attempt <= ? ORDER BY r.next_attempt, r.id LIMIT ?",
-      kQueuedColumns)));
+  auto st = TRY(m_db->prepare(
+      fmt::format("SELECT {} FROM queue_rcpt r JOIN queue q ON q.id = r.queue_id JOIN blob b ON b.id = q.blob_id "
+                  "WHERE r.state = 0 AND r.next_attempt <= ? ORDER BY r.next_attempt, r.id LIMIT ?",
+                  kQueuedColumns)));
   st.bind_all(now, static_cast<std::int64_t>(limit));
   return all<QueuedRecipient>(std::move(st), read_queued);
 }
@@ -73,10 +75,10 @@ Result<std::optional<Time>> SqliteStore::next_due() {
 
 Result<std::vector<QueuedRecipient>> SqliteStore::queued(std::size_t limit) {
   std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(fmt::format(
-      "SELECT {} FROM queue_rcpt r JOIN queue q ON q.id = r.queue_id JOIN blob b ON b.id = q.blob_id "
-      "ORDER BY r.queue_id, r.id LIMIT ?",
-      kQueuedColumns)));
+  auto st = TRY(m_db->prepare(
+      fmt::format("SELECT {} FROM queue_rcpt r JOIN queue q ON q.id = r.queue_id JOIN blob b ON b.id = q.blob_id "
+                  "ORDER BY r.queue_id, r.id LIMIT ?",
+                  kQueuedColumns)));
   st.bind_all(static_cast<std::int64_t>(limit));
   return all<QueuedRecipient>(std::move(st), read_queued);
 }

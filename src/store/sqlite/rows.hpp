@@ -37,7 +37,8 @@ inline MailService read_service(const Statement& s) {
   return {s.int64(0), s.int64(1), s.text(2), s.int64(3) != 0, s.int64(4)};
 }
 
-inline constexpr const char* kDomainColumns = "id, service_id, name, created, spf_fail, verified, verify_token, dmarc_reject";
+inline constexpr const char* kDomainColumns =
+    "id, service_id, name, created, spf_fail, verified, verify_token, dmarc_reject";
 inline Domain read_domain(const Statement& s) {
   return {.id = s.int64(0),
           .service_id = s.int64(1),

@@ -312,8 +312,8 @@ ALTER TABLE queue_rcpt ADD COLUMN delay_warned INTEGER NOT NULL DEFAULT 0;
 // created (another organisation's, say) take its id, and a session still
 // holding the old id would reach the new folder's mail.
 constexpr const char* kNeverReusedIds[] = {
-    "organisation", "user",  "mail_service", "domain", "address", "access", "device_password",
-    "mailbox",      "blob",  "message",      "queue",  "queue_rcpt", "trace", "audit",
+    "organisation", "user", "mail_service", "domain", "address",    "access", "device_password",
+    "mailbox",      "blob", "message",      "queue",  "queue_rcpt", "trace",  "audit",
 };
 
 // Schema 8: rebuilds each table of kNeverReusedIds with
@@ -337,8 +337,10 @@ Status rebuild_with_autoincrement(Database& db) {
       auto defs = TRY(db.prepare("SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL"));
       defs.bind_all(std::string(table));
       while (TRY(defs.step())) {
-        if (defs.text(0) == "table") create = defs.text(1);
-        else dependents.push_back(defs.text(1));
+        if (defs.text(0) == "table")
+          create = defs.text(1);
+        else
+          dependents.push_back(defs.text(1));
       }
     }
     std::smatch key;
@@ -348,15 +350,15 @@ Status rebuild_with_autoincrement(Database& db) {
     create.insert(static_cast<std::size_t>(key.position(0) + key.length(0)), " AUTOINCREMENT");
     TRY(db.exec(fmt::format("ALTER TABLE \"{0}\" RENAME TO \"{0}_before_8\"", table).c_str()));
     TRY(db.exec(create.c_str()));
-    TRY(db.exec(fmt::format("INSERT INTO \"{0}\" SELECT * FROM \"{0}_before_8\"; DROP TABLE \"{0}_before_8\"", table)
-                    .c_str()));
+    TRY(db.exec(
+        fmt::format("INSERT INTO \"{0}\" SELECT * FROM \"{0}_before_8\"; DROP TABLE \"{0}_before_8\"", table).c_str()));
     for (auto& sql : dependents) TRY(db.exec(sql.c_str()));
   }
   return {};
 }
 
 struct Migration {
-  const char* sql = nullptr;        // either SQL text
+  const char* sql = nullptr;           // either SQL text
   Status (*run)(Database&) = nullptr;  // or a step that needs code
 };
 
@@ -370,7 +372,8 @@ const std::vector<Migration>& migrations() {
     m.push_back({R"sql(
 ALTER TABLE domain ADD COLUMN verified INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE domain ADD COLUMN verify_token TEXT NOT NULL DEFAULT '';
-)sql", nullptr});
+)sql",
+                 nullptr});
     // 10: DNS zones (one per domain, records in presentation form) and DKIM
     // keys (the private key sealed with the server key). The 'zones'
     // counter grows with every zone change: caches of zones compare it.
@@ -437,7 +440,8 @@ END;
 CREATE TRIGGER dns_zone_deleted AFTER DELETE ON dns_zone BEGIN
   UPDATE counter SET value = value + 1 WHERE name = 'zones';
 END;
-)sql", nullptr});
+)sql",
+                 nullptr});
     return m;
   }();
   return all;
@@ -478,8 +482,10 @@ Status migrate(Database& db) {
     for (int v = version; v < latest; ++v) {
       auto tx = TRY(Transaction::begin(db));
       auto& step = migrations()[static_cast<std::size_t>(v)];
-      if (step.sql) TRY(db.exec(step.sql));
-      else TRY(step.run(db));
+      if (step.sql)
+        TRY(db.exec(step.sql));
+      else
+        TRY(step.run(db));
       TRY(foreign_keys_hold(db));
       TRY(db.exec(fmt::format("PRAGMA user_version = {}", v + 1).c_str()));
       TRY(tx.commit());

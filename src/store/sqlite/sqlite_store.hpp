@@ -149,6 +149,7 @@ class SqliteStore final : public Store {
   Result<std::vector<DkimKey>> dkim_keys(Id domain_id) override;
   Status set_dkim_key_state(Id key_id, DkimKeyState state, Time when) override;
   Result<std::vector<DkimKey>> signing_keys(const std::string& domain) override;
+
  private:
   explicit SqliteStore(std::unique_ptr<Database> db) : m_db(std::move(db)) {}
 

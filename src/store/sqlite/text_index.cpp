@@ -59,14 +59,14 @@ Result<std::size_t> SqliteStore::index_pending_text(std::size_t limit) {
 }
 
 Result<std::size_t> SqliteStore::index_oldest_locked(std::size_t limit) {
-  auto move = TRY(m_db->prepare(
-      "INSERT INTO blob_text (rowid, headers, body, attachments) "
-      "SELECT blob_id, headers, body, attachments FROM blob_text_pending ORDER BY blob_id LIMIT ?"));
+  auto move =
+      TRY(m_db->prepare("INSERT INTO blob_text (rowid, headers, body, attachments) "
+                        "SELECT blob_id, headers, body, attachments FROM blob_text_pending ORDER BY blob_id LIMIT ?"));
   TRY(move.bind_all(static_cast<std::int64_t>(limit)).run());
   auto moved = static_cast<std::size_t>(m_db->changes());
-  auto drop = TRY(m_db->prepare(
-      "DELETE FROM blob_text_pending WHERE blob_id IN "
-      "(SELECT blob_id FROM blob_text_pending ORDER BY blob_id LIMIT ?)"));
+  auto drop =
+      TRY(m_db->prepare("DELETE FROM blob_text_pending WHERE blob_id IN "
+                        "(SELECT blob_id FROM blob_text_pending ORDER BY blob_id LIMIT ?)"));
   TRY(drop.bind_all(static_cast<std::int64_t>(limit)).run());
   indexed_pending(moved);
   return moved;
@@ -93,24 +93,24 @@ Status SqliteStore::index_pending_text_of(MailboxRef mailbox) {
   // once per waiting text (100,000 messages × 1,000 waiting: 25 s).
   {
     auto db = read();
-    auto any = TRY(db->prepare(
-        "SELECT 1 FROM blob_text_pending p WHERE EXISTS "
-        "(SELECT 1 FROM message m WHERE m.blob_id = p.blob_id AND +m.mailbox_id = ?) LIMIT 1"));
+    auto any =
+        TRY(db->prepare("SELECT 1 FROM blob_text_pending p WHERE EXISTS "
+                        "(SELECT 1 FROM message m WHERE m.blob_id = p.blob_id AND +m.mailbox_id = ?) LIMIT 1"));
     any.bind_all(mailbox_id);
     if (!TRY(any.step())) return {};
   }
   std::lock_guard lock(m_mutex);
   auto tx = TRY(Transaction::begin(*m_db));
-  auto move = TRY(m_db->prepare(
-      "INSERT INTO blob_text (rowid, headers, body, attachments) "
-      "SELECT blob_id, headers, body, attachments FROM blob_text_pending p WHERE EXISTS "
-      "(SELECT 1 FROM message m WHERE m.blob_id = p.blob_id AND +m.mailbox_id = ?)"));
+  auto move =
+      TRY(m_db->prepare("INSERT INTO blob_text (rowid, headers, body, attachments) "
+                        "SELECT blob_id, headers, body, attachments FROM blob_text_pending p WHERE EXISTS "
+                        "(SELECT 1 FROM message m WHERE m.blob_id = p.blob_id AND +m.mailbox_id = ?)"));
   TRY(move.bind_all(mailbox_id).run());
   auto moved = static_cast<std::size_t>(m_db->changes());
   indexed_pending(moved);
-  auto drop = TRY(m_db->prepare(
-      "DELETE FROM blob_text_pending WHERE EXISTS "
-      "(SELECT 1 FROM message m WHERE m.blob_id = blob_text_pending.blob_id AND +m.mailbox_id = ?)"));
+  auto drop =
+      TRY(m_db->prepare("DELETE FROM blob_text_pending WHERE EXISTS "
+                        "(SELECT 1 FROM message m WHERE m.blob_id = blob_text_pending.blob_id AND +m.mailbox_id = ?)"));
   TRY(drop.bind_all(mailbox_id).run());
   return tx.commit();
 }
@@ -135,8 +135,9 @@ Result<std::vector<std::uint32_t>> SqliteStore::search_text(MailboxRef mailbox, 
   std::string sql;
   std::string pattern;
   if (utf8_length(needle) >= 3) {
-    sql = "SELECT m.uid FROM message m WHERE m.mailbox_id = (SELECT x.id FROM mailbox x WHERE x.id = ?2 AND "
-          "x.address_id = ?3) AND m.blob_id IN (SELECT rowid FROM blob_text WHERE blob_text MATCH ?1) ORDER BY m.uid";
+    sql =
+        "SELECT m.uid FROM message m WHERE m.mailbox_id = (SELECT x.id FROM mailbox x WHERE x.id = ?2 AND "
+        "x.address_id = ?3) AND m.blob_id IN (SELECT rowid FROM blob_text WHERE blob_text MATCH ?1) ORDER BY m.uid";
     pattern = (body_only ? "{body} : " : "") + fts_phrase(needle);
   } else {
     sql = fmt::format(

@@ -34,8 +34,9 @@ DnsRecord read_record(const Statement& s) {
           .created = s.int64(6)};
 }
 
-constexpr const char* kDkimColumns = "k.id, k.domain_id, k.selector, k.algorithm, k.sealed_private, k.public_record, "
-                                     "k.state, k.created, k.changed";
+constexpr const char* kDkimColumns =
+    "k.id, k.domain_id, k.selector, k.algorithm, k.sealed_private, k.public_record, "
+    "k.state, k.created, k.changed";
 DkimKey read_dkim(const Statement& s) {
   return {.id = s.int64(0),
           .domain_id = s.int64(1),
@@ -49,7 +50,8 @@ DkimKey read_dkim(const Statement& s) {
 }
 
 Status insert_record(Database& db, Id zone_id, const DnsRecord& r, Time now, std::vector<DnsRecord>* added) {
-  auto st = TRY(db.prepare("INSERT INTO dns_record (zone_id, name, type, ttl, data, created) VALUES (?, ?, ?, ?, ?, ?)"));
+  auto st =
+      TRY(db.prepare("INSERT INTO dns_record (zone_id, name, type, ttl, data, created) VALUES (?, ?, ?, ?, ?, ?)"));
   TRY(st.bind_all(zone_id, ascii_lower(r.name), r.type, std::int64_t{r.ttl}, r.data, now).run());
   if (added) {
     auto copy = r;
@@ -70,7 +72,8 @@ Result<DnsZone> SqliteStore::create_zone(Id domain_id, std::uint32_t serial, con
   auto now = unix_now();
   auto st = TRY(m_db->prepare("INSERT INTO dns_zone (domain_id, serial, created) VALUES (?, ?, ?)"));
   auto inserted = st.bind_all(domain_id, std::int64_t{serial}, now).run();
-  if (!inserted && inserted.error().kind == ErrorKind::exists) return fail(ErrorKind::exists, "the domain has a zone already");
+  if (!inserted && inserted.error().kind == ErrorKind::exists)
+    return fail(ErrorKind::exists, "the domain has a zone already");
   TRY(inserted);
   auto zone_id = m_db->last_insert_id();
   for (auto& r : records) TRY(insert_record(*m_db, zone_id, r, now, nullptr));
@@ -101,15 +104,16 @@ Result<DnsZone> SqliteStore::find_zone(const std::vector<std::string>& apexes) {
 
 Result<std::vector<DnsZone>> SqliteStore::list_zones(std::optional<Id> org_id) {
   auto db = read();
-  auto st = TRY(db->prepare(fmt::format("SELECT {} FROM {} WHERE ?1 IS NULL OR s.org_id = ?1 ORDER BY d.name",
-                                        kZoneColumns, kZoneFrom)));
+  auto st = TRY(db->prepare(
+      fmt::format("SELECT {} FROM {} WHERE ?1 IS NULL OR s.org_id = ?1 ORDER BY d.name", kZoneColumns, kZoneFrom)));
   st.bind(1, org_id);
   return all<DnsZone>(std::move(st), read_zone);
 }
 
 Result<std::vector<DnsRecord>> SqliteStore::zone_records(Id zone_id) {
   auto db = read();
-  auto st = TRY(db->prepare(fmt::format("SELECT {} FROM dns_record WHERE zone_id = ? ORDER BY name, type, id", kRecordColumns)));
+  auto st = TRY(
+      db->prepare(fmt::format("SELECT {} FROM dns_record WHERE zone_id = ? ORDER BY name, type, id", kRecordColumns)));
   st.bind_all(zone_id);
   return all<DnsRecord>(std::move(st), read_record);
 }
@@ -120,7 +124,8 @@ Result<std::vector<DnsRecord>> SqliteStore::edit_zone(Id zone_id, const ZonePlan
   auto zst = TRY(m_db->prepare(fmt::format("SELECT {} FROM {} WHERE z.id = ?", kZoneColumns, kZoneFrom)));
   zst.bind_all(zone_id);
   auto zone = TRY(one<DnsZone>(std::move(zst), read_zone, "no such zone"));
-  auto rst = TRY(m_db->prepare(fmt::format("SELECT {} FROM dns_record WHERE zone_id = ? ORDER BY name, type, id", kRecordColumns)));
+  auto rst = TRY(m_db->prepare(
+      fmt::format("SELECT {} FROM dns_record WHERE zone_id = ? ORDER BY name, type, id", kRecordColumns)));
   rst.bind_all(zone_id);
   auto records = TRY(all<DnsRecord>(std::move(rst), read_record));
   auto edit = TRY(plan(zone, records));
@@ -132,7 +137,8 @@ Result<std::vector<DnsRecord>> SqliteStore::edit_zone(Id zone_id, const ZonePlan
     if (m_db->changes() == 0) return fail(ErrorKind::not_found, "no such record in this zone");
   }
   for (auto& r : edit.update) {
-    auto st = TRY(m_db->prepare("UPDATE dns_record SET name = ?, type = ?, ttl = ?, data = ? WHERE id = ? AND zone_id = ?"));
+    auto st =
+        TRY(m_db->prepare("UPDATE dns_record SET name = ?, type = ?, ttl = ?, data = ? WHERE id = ? AND zone_id = ?"));
     TRY(st.bind_all(ascii_lower(r.name), r.type, std::int64_t{r.ttl}, r.data, r.id, zone_id).run());
     if (m_db->changes() == 0) return fail(ErrorKind::not_found, "no such record in this zone");
   }
@@ -184,7 +190,8 @@ Result<DkimKey> SqliteStore::add_dkim_key(const DkimKey& key) {
 
 Result<std::vector<DkimKey>> SqliteStore::dkim_keys(Id domain_id) {
   auto db = read();
-  auto st = TRY(db->prepare(fmt::format("SELECT {} FROM dkim_key k WHERE k.domain_id = ? ORDER BY k.id", kDkimColumns)));
+  auto st =
+      TRY(db->prepare(fmt::format("SELECT {} FROM dkim_key k WHERE k.domain_id = ? ORDER BY k.id", kDkimColumns)));
   st.bind_all(domain_id);
   return all<DkimKey>(std::move(st), read_dkim);
 }
@@ -199,9 +206,10 @@ Status SqliteStore::set_dkim_key_state(Id key_id, DkimKeyState state, Time when)
 
 Result<std::vector<DkimKey>> SqliteStore::signing_keys(const std::string& domain) {
   auto db = read();
-  auto st = TRY(db->prepare(fmt::format(
-      "SELECT {} FROM dkim_key k JOIN domain d ON d.id = k.domain_id WHERE d.name = ? AND k.state = 'active' ORDER BY k.id",
-      kDkimColumns)));
+  auto st =
+      TRY(db->prepare(fmt::format("SELECT {} FROM dkim_key k JOIN domain d ON d.id = k.domain_id WHERE d.name = ? AND "
+                                  "k.state = 'active' ORDER BY k.id",
+                                  kDkimColumns)));
   st.bind_all(ascii_lower(domain));
   return all<DkimKey>(std::move(st), read_dkim);
 }
