@@ -94,7 +94,9 @@ class LoginTest : public ::testing::Test {
   void SetUp() override {
     m_store = store::open_sqlite_store({m_dir / "db", true}).value();
     auto org = m_store->create_organisation("O").value();
-    m_user = m_store->create_user({0, org.id, "ana", "Ana", store::Role::member, "", 0}).value();
+    m_user =
+        m_store->create_user({.org_id = org.id, .login = "ana", .display_name = "Ana", .role = store::Role::member})
+            .value();
     m_service = m_store->create_service(org.id, "s").value();
     auto dom = m_store->add_domain(m_service.id, "o.example", "").value();
     m_addr = m_store->create_address(dom.id, "team").value();

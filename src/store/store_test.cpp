@@ -84,13 +84,13 @@ TEST_F(StoreTest, Organisations) {
 
 TEST_F(StoreTest, Users) {
   auto org = s().create_organisation("Acme").value();
-  User u{0, org.id, "Ana@Acme.example", "Ana", Role::legal, "", 0};
+  User u{.org_id = org.id, .login = "Ana@Acme.example", .display_name = "Ana", .role = Role::legal};
   auto created = s().create_user(u);
   ASSERT_TRUE(created);
   EXPECT_EQ(s().find_user("ana@acme.example").value().id, created->id);
   EXPECT_EQ(s().user(created->id).value().role, Role::legal);
   EXPECT_EQ(s().create_user(u).error().kind, ErrorKind::exists);
-  User orphan{0, 9999, "x", "X", Role::member, "", 0};
+  User orphan{.org_id = 9999, .login = "x", .display_name = "X", .role = Role::member};
   EXPECT_FALSE(s().create_user(orphan));
   ASSERT_TRUE(s().set_user_password_hash(created->id, "$argon2id$fake"));
   EXPECT_EQ(s().user(created->id).value().password_hash, "$argon2id$fake");
