@@ -4,7 +4,11 @@
 #   scripts/format.sh --check  list the files that differ; fail if any does
 set -eu
 cd "$(dirname "$0")/.."
-files=$(git ls-files 'src/*.cpp' 'src/*.hpp' 'fuzz/*.cpp' 'fuzz/*.hpp')
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  files=$(git ls-files 'src/*.cpp' 'src/*.hpp' 'fuzz/*.cpp' 'fuzz/*.hpp')
+else
+  files=$(find src fuzz -name '*.cpp' -o -name '*.hpp' | sort)
+fi
 if [ "${1:-}" = "--check" ]; then
   bad=0
   for f in $files; do
