@@ -102,9 +102,7 @@ Result<Demo> create_demo(server::Services& s) {
 
 void print_ports(const Config& config) {
   std::printf("\nListeners (config: %s):\n", config.source.string().c_str());
-  for (auto& l : config.listeners)
-    std::printf("  %-12s %s:%u%s\n", to_string(l.protocol), l.host.c_str(), l.port,
-                server::serves(l.protocol) ? "" : "   (not served by this version yet)");
+  for (auto& l : config.listeners) std::printf("  %-12s %s:%u\n", to_string(l.protocol), l.host.c_str(), l.port);
 }
 
 }  // namespace

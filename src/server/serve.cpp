@@ -99,8 +99,7 @@ Protocols protocols_of(Services& s) {
 }
 
 // The dispatch: which session coroutine serves which listener kind, with
-// its protocol's dependencies bound. Empty for a protocol this build does
-// not serve.
+// its protocol's dependencies bound (every Protocol has one).
 net::SessionFn session_for(Protocol protocol, const Protocols& p) {
   switch (protocol) {
     case Protocol::imap:
@@ -214,22 +213,6 @@ Status load_certificate(asio::ssl::context& tls, const net::CertificateFiles& fi
 
 }  // namespace
 
-bool serves(Protocol protocol) {
-  switch (protocol) {
-    case Protocol::imap:
-    case Protocol::imaps:
-    case Protocol::pop3:
-    case Protocol::pop3s:
-    case Protocol::smtp:
-    case Protocol::submission:
-    case Protocol::submissions:
-    case Protocol::http:
-    case Protocol::https:
-    case Protocol::dns: return true;
-  }
-  return false;
-}
-
 Status serve(Services& services, const ServeOptions& options) {
   const Config& config = *services.config;
   unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -263,14 +246,7 @@ Status serve(Services& services, const ServeOptions& options) {
     protocols.dns_zones = services.dns_zones.get();
   }
   for (auto& l : config.listeners) {
-    auto session = session_for(l.protocol, protocols);
-    if (!session) {
-      log::warn("listener.skipped", {{"protocol", to_string(l.protocol)},
-                                     {"address", net::listen_label(l)},
-                                     {"reason", "this version does not serve this protocol"}});
-      continue;
-    }
-    TRY(listeners.listen(l, std::move(session)));
+    TRY(listeners.listen(l, session_for(l.protocol, protocols)));
     if (l.protocol == Protocol::dns) {
       auto& zones = *protocols.dns_zones;
       auto& stopping = listeners.stopping();

@@ -25,7 +25,4 @@ struct ServeOptions {
 // certificate.
 Status serve(Services& services, const ServeOptions& options);
 
-// Whether this build has a session for the protocol.
-bool serves(Protocol protocol);
-
 }  // namespace estafeta::server
