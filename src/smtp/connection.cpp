@@ -2,7 +2,10 @@
 // in order), DATA through a DataReader, BDAT chunks read raw, STARTTLS,
 // AUTH continuations. Timeouts per RFC 5321 §4.5.3.2: 5 minutes for a
 // command, 10 minutes for data; commands run on the worker pool, SPF checks
-// on the SPF runner's threads (never the pool: DNS may be slow).
+// on the SPF runner's threads (never the pool: DNS may be slow). On the MX
+// the SPF check starts as soon as MAIL has named the sender (RFC 7208 §2.4),
+// so its lookups overlap the RCPT and DATA round trips instead of following
+// the message.
 //
 // Deadlines that no trickle of bytes moves ([limits]): submission (587,
 // 465) must log in (RFC 4954 AUTH) within login_timeout_seconds of the
@@ -21,6 +24,8 @@
 #include "smtp/connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -45,6 +50,26 @@ constexpr std::size_t kMaxAuthLine = 12288;  // RFC 4954 §4: 12288 octets for a
 
 enum class Mode { command, data, bdat };
 
+// An SPF check started early, and its verdict once it is in. Shared with
+// the coroutine that runs it, which may outlive the connection.
+struct EarlySpf {
+  explicit EarlySpf(const asio::any_io_executor& ex, dns::SpfJob j) : job(std::move(j)), done(ex) {
+    done.expires_at(asio::steady_timer::time_point::max());
+  }
+  dns::SpfJob job;
+  std::optional<std::optional<dns::SpfResult>> verdict;  // outer: finished; inner: as await_spf
+  asio::steady_timer done;                               // cancelled when the verdict is in
+};
+
+bool same_identity(const dns::SpfJob& a, const dns::SpfJob& b) {
+  return a.client_ip == b.client_ip && a.mail_from == b.mail_from && a.helo == b.helo;
+}
+
+asio::awaitable<void> run_early_spf(dns::SpfRunner& runner, std::shared_ptr<EarlySpf> early) {
+  early->verdict = co_await await_spf(runner, early->job);
+  early->done.cancel();
+}
+
 // The per-connection state; its member coroutines take no lambda captures
 // (coroutine lambdas with captures are unsafe, notes/cpp-stack.md).
 class Driver {
@@ -64,6 +89,8 @@ class Driver {
   // Runs the SPF check the session still needs (Session::spf_job), if any,
   // and hands it the verdict.
   asio::awaitable<void> supply_spf();
+  // MX: starts the check of a transaction that has a sender now.
+  void start_spf(const asio::any_io_executor& strand);
   // After Next::message_auth: runs the waiting message's DKIM and DMARC
   // checks on the DNS threads and returns the session's real reply.
   asio::awaitable<Reply> finish_message(Reply reply);
@@ -98,6 +125,7 @@ class Driver {
   Phase m_phase = Phase::command;
   net::SteadyTime m_data_start;
   std::uint64_t m_data_bytes = 0;  // received in this data phase (for the minimum rate)
+  std::shared_ptr<EarlySpf> m_early_spf;  // the check started at MAIL, until supply_spf takes its verdict
 };
 
 void Driver::start_command_phase() {
@@ -131,10 +159,26 @@ void Driver::note_login() {
   m_c.set_deadline(std::nullopt);  // RFC 4954 AUTH done: the idle timeouts alone from now on
 }
 
+void Driver::start_spf(const asio::any_io_executor& strand) {
+  if (!m_deps.spf) return;
+  auto job = m_session.spf_job();
+  if (!job || (m_early_spf && same_identity(m_early_spf->job, *job))) return;
+  // A check for an earlier sender of this connection still running is left
+  // to finish on its own (the runner bounds the checks per client).
+  m_early_spf = std::make_shared<EarlySpf>(strand, std::move(*job));
+  asio::co_spawn(strand, run_early_spf(*m_deps.spf, m_early_spf), asio::detached);
+}
+
 asio::awaitable<void> Driver::supply_spf() {
   auto job = m_session.spf_job();
   if (!job || !m_deps.spf) co_return;
-  auto verdict = co_await await_spf(*m_deps.spf, std::move(*job));
+  std::optional<dns::SpfResult> verdict;
+  if (auto early = std::exchange(m_early_spf, nullptr); early && same_identity(early->job, *job)) {
+    while (!early->verdict) co_await early->done.async_wait(asio::as_tuple(asio::use_awaitable));
+    verdict = std::move(*early->verdict);
+  } else {
+    verdict = co_await await_spf(*m_deps.spf, std::move(*job));
+  }
   m_session.set_spf(std::move(verdict));
 }
 
@@ -171,6 +215,7 @@ asio::awaitable<bool> Driver::handle(Reply reply) {
   }
   if (auto id = m_session.address_id()) m_c.follow(m_deps.bus, *id);
   note_login();
+  start_spf(co_await asio::this_coro::executor);
   m_in_auth = reply.next == Reply::Next::auth;
   switch (reply.next) {
     case Reply::Next::close: co_return false;

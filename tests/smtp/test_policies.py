@@ -16,6 +16,7 @@ nothing leaves the machine.
 
 import os
 import sys
+import time
 import unittest
 
 from smtp_test import DEMO_ADDRESS, DEMO_ADMIN, Instance, make_message, new_msgid, open_smtp
@@ -108,6 +109,23 @@ class PolicyTest(unittest.TestCase):
                 s = self.smtp()
                 self.assertEqual(s.sendmail(sender, [STRICT], make_message("spf", msgid, sender=sender, to=STRICT)), {})
                 self.assertStoredOnce(msgid, STRICT, folder)
+
+    def test_spf_check_starts_when_mail_names_the_sender(self):
+        # RFC 7208 §2.4: the identity is known from MAIL on; the lookups run
+        # while the client sends RCPT and the message, not after them.
+        sender = "early-%d@soft.example" % os.getpid()
+        msgid = new_msgid("spf-early")
+        s = self.smtp()
+        before = len(self.zone.queries)
+        self.assertEqual(s.mail(sender)[0], 250)
+        deadline = time.monotonic() + 10
+        while ("soft.example", "TXT") not in self.zone.queries[before:] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertIn(("soft.example", "TXT"), self.zone.queries[before:], "no SPF lookup before RCPT")
+        self.assertEqual(s.rcpt(DEMO_ADDRESS)[0], 250)
+        code, text = s.data(make_message("spf early", msgid, sender=sender))
+        self.assertEqual(code, 250, text)
+        self.assertIn(b"Received-SPF: softfail", self.assertStoredOnce(msgid, DEMO_ADDRESS, "Junk").raw)
 
     def test_junk_is_the_default_and_the_policy_can_change_back(self):
         domains = {d["name"]: d for d in self.srv.admin_json("domain", "list")}
