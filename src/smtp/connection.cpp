@@ -124,7 +124,7 @@ class Driver {
   bool m_logged_in = false;
   Phase m_phase = Phase::command;
   net::SteadyTime m_data_start;
-  std::uint64_t m_data_bytes = 0;  // received in this data phase (for the minimum rate)
+  std::uint64_t m_data_bytes = 0;         // received in this data phase (for the minimum rate)
   std::shared_ptr<EarlySpf> m_early_spf;  // the check started at MAIL, until supply_spf takes its verdict
 };
 
