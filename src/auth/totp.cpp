@@ -78,8 +78,7 @@ std::string hotp(std::string_view secret, std::uint64_t counter, int digits) {
   }
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   unsigned int length = 0;
-  HMAC(EVP_sha1(), secret.data(), static_cast<int>(secret.size()), message.data(), message.size(), mac.data(),
-       &length);
+  HMAC(EVP_sha1(), secret.data(), static_cast<int>(secret.size()), message.data(), message.size(), mac.data(), &length);
   // RFC 4226 §5.3: dynamic truncation.
   auto offset = mac[length - 1] & 0x0f;
   std::uint32_t binary = (static_cast<std::uint32_t>(mac[offset] & 0x7f) << 24) |
@@ -108,9 +107,8 @@ std::optional<std::int64_t> verify_totp(std::string_view secret, std::string_vie
 
 std::string otpauth_uri(std::string_view issuer, std::string_view account, std::string_view secret) {
   // Key URI format: the label is "issuer:account" (the colon may stay literal).
-  return fmt::format("otpauth://totp/{}:{}?secret={}&issuer={}&algorithm=SHA1&digits={}&period={}",
-                     uri_escape(issuer), uri_escape(account), base32_encode(secret), uri_escape(issuer),
-                     kTotpDigits, kTotpStep);
+  return fmt::format("otpauth://totp/{}:{}?secret={}&issuer={}&algorithm=SHA1&digits={}&period={}", uri_escape(issuer),
+                     uri_escape(account), base32_encode(secret), uri_escape(issuer), kTotpDigits, kTotpStep);
 }
 
 }  // namespace estafeta::auth

@@ -14,8 +14,8 @@
 namespace estafeta::auth {
 
 inline constexpr int kTotpDigits = 6;
-inline constexpr std::int64_t kTotpStep = 30;  // seconds
-inline constexpr int kTotpWindow = 1;          // steps accepted on each side of now (clock drift)
+inline constexpr std::int64_t kTotpStep = 30;        // seconds
+inline constexpr int kTotpWindow = 1;                // steps accepted on each side of now (clock drift)
 inline constexpr std::size_t kTotpSecretBytes = 20;  // 160 bits, RFC 4226 §4 R6's recommendation
 
 // RFC 4648 §6 Base32, upper case, without padding; decode also takes lower

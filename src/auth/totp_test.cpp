@@ -9,9 +9,12 @@ const std::string kRfcSecret = "12345678901234567890";  // RFC 4226 App. D, RFC 
 
 TEST(Base32, Rfc4648Vectors) {
   // RFC 4648 §10, without the padding.
-  const std::pair<const char*, const char*> vectors[] = {{"", ""},           {"f", "MY"},
-                                                         {"fo", "MZXQ"},     {"foo", "MZXW6"},
-                                                         {"foob", "MZXW6YQ"}, {"fooba", "MZXW6YTB"},
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "MY"},
+                                                         {"fo", "MZXQ"},
+                                                         {"foo", "MZXW6"},
+                                                         {"foob", "MZXW6YQ"},
+                                                         {"fooba", "MZXW6YTB"},
                                                          {"foobar", "MZXW6YTBOI"}};
   for (auto [plain, encoded] : vectors) {
     EXPECT_EQ(base32_encode(plain), encoded);

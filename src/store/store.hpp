@@ -20,6 +20,7 @@
 #include "store/mail.hpp"
 #include "store/maintenance.hpp"
 #include "store/queue.hpp"
+#include "store/security.hpp"
 #include "store/types.hpp"
 #include "store/zones.hpp"
 
@@ -36,7 +37,13 @@ namespace estafeta::store {
 //   Logs         the event log and the audit log (store/logs.hpp)
 //   Maintenance  text indexing backlog, unreferenced blobs, integrity (store/maintenance.hpp)
 //   Zones        DNS zones and DKIM keys (store/zones.hpp)
-class Store : public Accounts, public Mail, public Queue, public Logs, public Maintenance, public Zones {
+class Store : public Accounts,
+              public Mail,
+              public Queue,
+              public Logs,
+              public Maintenance,
+              public Zones,
+              public Security {
  public:
   ~Store() override = default;
 };

@@ -442,6 +442,77 @@ CREATE TRIGGER dns_zone_deleted AFTER DELETE ON dns_zone BEGIN
 END;
 )sql",
                  nullptr});
+    // 11: account security (store/security.hpp): browser sessions, API
+    // tokens, the second factor and lockout per user, emergency codes, the
+    // organisation's policy and the login history.
+    m.push_back({R"sql(
+CREATE TABLE web_session (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id    INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+  token_hash BLOB NOT NULL UNIQUE,
+  method     TEXT NOT NULL,
+  ip         TEXT NOT NULL,
+  user_agent TEXT NOT NULL,
+  created    INTEGER NOT NULL,
+  last_seen  INTEGER NOT NULL,
+  expires    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX web_session_user ON web_session(user_id);
+
+CREATE TABLE api_token (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id    INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+  label      TEXT NOT NULL,
+  token_hash BLOB NOT NULL UNIQUE,
+  created    INTEGER NOT NULL,
+  last_used  INTEGER NOT NULL DEFAULT 0,
+  last_ip    TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX api_token_user ON api_token(user_id);
+
+CREATE TABLE user_security (
+  user_id             INTEGER PRIMARY KEY REFERENCES user(id) ON DELETE CASCADE,
+  totp_sealed         BLOB NOT NULL DEFAULT x'',
+  totp_pending_sealed BLOB NOT NULL DEFAULT x'',
+  totp_last_step      INTEGER NOT NULL DEFAULT 0,
+  lockout_threshold   INTEGER NOT NULL DEFAULT 10 CHECK (lockout_threshold BETWEEN 1 AND 100),
+  failed_logins       INTEGER NOT NULL DEFAULT 0,
+  locked_since        INTEGER,
+  alert_on_success    INTEGER NOT NULL DEFAULT 0,
+  alert_on_failure    INTEGER NOT NULL DEFAULT 0,
+  alert_address       TEXT NOT NULL DEFAULT '',
+  language            TEXT NOT NULL DEFAULT 'es' CHECK (language IN ('es', 'en')),
+  recovery_requested  INTEGER NOT NULL DEFAULT 0,
+  recovery_approved   INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+CREATE TABLE emergency_code (
+  user_id   INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+  code_hash BLOB NOT NULL,
+  used      INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (user_id, code_hash)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE org_policy (
+  org_id                INTEGER PRIMARY KEY REFERENCES organisation(id) ON DELETE CASCADE,
+  require_2fa           INTEGER NOT NULL DEFAULT 0,
+  min_lockout_threshold INTEGER NOT NULL DEFAULT 3 CHECK (min_lockout_threshold BETWEEN 1 AND 100)
+) STRICT;
+
+CREATE TABLE login_history (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id    INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+  time       INTEGER NOT NULL,
+  ip         TEXT NOT NULL,
+  user_agent TEXT NOT NULL,
+  method     TEXT NOT NULL,
+  success    INTEGER NOT NULL,
+  reason     TEXT NOT NULL
+) STRICT;
+CREATE INDEX login_history_user ON login_history(user_id, id);
+CREATE INDEX login_history_time ON login_history(time);
+)sql",
+                 nullptr});
     return m;
   }();
   return all;

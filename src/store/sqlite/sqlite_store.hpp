@@ -130,6 +130,29 @@ class SqliteStore final : public Store {
   Status append_audit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> query_audit(const AuditQuery& query) override;
 
+  // Security (security.cpp)
+  Result<WebSession> create_web_session(const WebSession& session) override;
+  Result<WebSession> find_web_session(const std::string& token_hash, Time now) override;
+  Status touch_web_session(Id id, Time now) override;
+  Result<std::vector<WebSession>> list_web_sessions(Id user_id, Time now) override;
+  Status delete_web_session(Id user_id, Id id) override;
+  Result<int> delete_web_sessions(Id user_id, Id keep) override;
+  Result<ApiToken> create_api_token(const ApiToken& token) override;
+  Result<ApiToken> find_api_token(const std::string& token_hash) override;
+  Status touch_api_token(Id id, Time now, const std::string& ip) override;
+  Result<std::vector<ApiToken>> list_api_tokens(Id user_id) override;
+  Status delete_api_token(Id user_id, Id id) override;
+  Result<SecuritySettings> security_settings(Id user_id) override;
+  Status set_security_settings(const SecuritySettings& settings) override;
+  Status set_emergency_codes(Id user_id, const std::vector<std::string>& code_hashes) override;
+  Result<bool> use_emergency_code(Id user_id, const std::string& code_hash) override;
+  Result<int> emergency_codes_left(Id user_id) override;
+  Result<OrgPolicy> org_policy(Id org_id) override;
+  Status set_org_policy(const OrgPolicy& policy) override;
+  Status record_login(const LoginRecord& record) override;
+  Result<std::vector<LoginRecord>> login_history(Id user_id, Id before_id, std::size_t limit) override;
+  Status prune_login_history(Time before) override;
+
   // Maintenance (text_index.cpp; changes.cpp: collect_unreferenced_blobs; sqlite_store.cpp: integrity_check)
   Result<std::size_t> index_pending_text(std::size_t limit) override;
   Result<std::size_t> pending_text_count() override;
