@@ -29,14 +29,16 @@ struct Error {
   ErrorKind kind = ErrorKind::internal;
   std::string message;  // safe to show to the client
   std::string detail;   // for the log only; may be empty
+  std::string field;    // the input field at fault, when one is (API errors name it)
 };
 
 template <class T>
 using Result = std::expected<T, Error>;
 using Status = Result<void>;
 
-inline std::unexpected<Error> fail(ErrorKind kind, std::string message, std::string detail = {}) {
-  return std::unexpected(Error{kind, std::move(message), std::move(detail)});
+inline std::unexpected<Error> fail(ErrorKind kind, std::string message, std::string detail = {},
+                                   std::string field = {}) {
+  return std::unexpected(Error{kind, std::move(message), std::move(detail), std::move(field)});
 }
 
 namespace detail {
