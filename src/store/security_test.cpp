@@ -17,8 +17,13 @@ class SecurityStoreTest : public ::testing::Test {
   }
   Store& s() { return *m_store; }
   WebSession session(Id user, std::string hash, Time expires) {
-    return {.user_id = user, .token_hash = std::move(hash), .ip = "127.0.0.1", .user_agent = "test",
-            .created = 100, .last_seen = 100, .expires = expires};
+    return {.user_id = user,
+            .token_hash = std::move(hash),
+            .ip = "127.0.0.1",
+            .user_agent = "test",
+            .created = 100,
+            .last_seen = 100,
+            .expires = expires};
   }
 
   testing::TempDir m_dir{"security"};

@@ -22,8 +22,8 @@ const char* to_string(LoginMethod method) {
 namespace {
 
 LoginMethod parse_method(const std::string& text) {
-  for (auto m : {LoginMethod::password, LoginMethod::password_totp, LoginMethod::password_emergency,
-                 LoginMethod::token, LoginMethod::device})
+  for (auto m : {LoginMethod::password, LoginMethod::password_totp, LoginMethod::password_emergency, LoginMethod::token,
+                 LoginMethod::device})
     if (text == to_string(m)) return m;
   return LoginMethod::password;
 }
@@ -95,8 +95,8 @@ Result<WebSession> SqliteStore::create_web_session(const WebSession& in) {
 
 Result<WebSession> SqliteStore::find_web_session(const std::string& token_hash, Time now) {
   auto db = read();
-  auto st = TRY(db->prepare(
-      fmt::format("SELECT {} FROM web_session WHERE token_hash = ? AND expires > ?", kSessionColumns)));
+  auto st =
+      TRY(db->prepare(fmt::format("SELECT {} FROM web_session WHERE token_hash = ? AND expires > ?", kSessionColumns)));
   st.bind_blob(1, token_hash).bind(2, now);
   if (!TRY(st.step())) return fail(ErrorKind::not_found, "no such session");
   return read_session(st);
@@ -110,9 +110,9 @@ Status SqliteStore::touch_web_session(Id id, Time now) {
 
 Result<std::vector<WebSession>> SqliteStore::list_web_sessions(Id user_id, Time now) {
   auto db = read();
-  auto st = TRY(db->prepare(fmt::format(
-      "SELECT {} FROM web_session WHERE user_id = ? AND expires > ? ORDER BY last_seen DESC, id DESC",
-      kSessionColumns)));
+  auto st = TRY(db->prepare(
+      fmt::format("SELECT {} FROM web_session WHERE user_id = ? AND expires > ? ORDER BY last_seen DESC, id DESC",
+                  kSessionColumns)));
   st.bind_all(user_id, now);
   return all<WebSession>(std::move(st), read_session);
 }
@@ -258,8 +258,8 @@ Result<OrgPolicy> SqliteStore::org_policy(Id org_id) {
 
 Status SqliteStore::set_org_policy(const OrgPolicy& in) {
   std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(
-      "INSERT OR REPLACE INTO org_policy (org_id, require_2fa, min_lockout_threshold) VALUES (?, ?, ?)"));
+  auto st = TRY(
+      m_db->prepare("INSERT OR REPLACE INTO org_policy (org_id, require_2fa, min_lockout_threshold) VALUES (?, ?, ?)"));
   return st.bind_all(in.org_id, std::int64_t{in.require_2fa}, std::int64_t{in.min_lockout_threshold}).run();
 }
 
