@@ -48,8 +48,8 @@ std::string new_emergency_code() {
 
 }  // namespace
 
-LoginRefusal WebLogins::refuse(LoginRefusal::Why why, const WebLoginRequest& r,
-                               const std::optional<store::User>& user, const std::string& reason) {
+LoginRefusal WebLogins::refuse(LoginRefusal::Why why, const WebLoginRequest& r, const std::optional<store::User>& user,
+                               const std::string& reason) {
   LoginRefusal out;
   out.why = why;
   out.delay = m_throttle.failed(r.ip, ascii_lower(r.login));
@@ -237,7 +237,7 @@ Status WebLogins::logout(const Caller& caller) {
 }
 
 Result<std::pair<store::ApiToken, std::string>> WebLogins::create_token(const Caller& caller,
-                                                                       const std::string& label) {
+                                                                        const std::string& label) {
   auto token = "est-" + DeviceKeyring::generate();
   store::ApiToken t{.user_id = caller.user.id, .label = label, .token_hash = hash(token), .created = m_clock.now()};
   auto created = TRY(m_store.create_api_token(t));
@@ -278,8 +278,7 @@ Result<std::vector<std::string>> WebLogins::confirm_enrolment(const store::User&
   return new_codes(user.id);
 }
 
-Status WebLogins::disable_second_factor(const store::User& user, const std::string& password,
-                                        const std::string& code) {
+Status WebLogins::disable_second_factor(const store::User& user, const std::string& password, const std::string& code) {
   auto policy = TRY(m_store.org_policy(user.org_id));
   if (policy.require_2fa)
     return fail(ErrorKind::permission, "your organisation requires two-factor authentication: it cannot be disabled");

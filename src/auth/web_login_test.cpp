@@ -107,7 +107,8 @@ TEST_F(WebLoginTest, LockoutAfterTheThresholdRefusesEvenTheRightPassword) {
   auto settings = m_store->security_settings(ana.id).value();
   settings.lockout_threshold = 3;
   ASSERT_TRUE(m_store->set_security_settings(settings));
-  for (int i = 0; i < 2; ++i) EXPECT_EQ(login("wrong", {}, "192.0.2." + std::to_string(10 + i)).error().why, Why::credentials);
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(login("wrong", {}, "192.0.2." + std::to_string(10 + i)).error().why, Why::credentials);
   EXPECT_EQ(login("wrong", {}, "192.0.2.30").error().why, Why::locked) << "the third failure locks";
   EXPECT_EQ(login("correct horse", {}, "192.0.2.31").error().why, Why::locked);
   EXPECT_TRUE(m_store->security_settings(ana.id).value().locked_since);

@@ -50,6 +50,7 @@ struct Protocols {
   smtp::Deps smtp;
   smtp::QueueDeps queue;
   web::Deps web;
+  web::api::ApiDeps api;                 // web.api points here
   dns::ZoneSource* dns_zones = nullptr;  // the dns listener's (set when one is configured)
 };
 
@@ -95,6 +96,11 @@ Protocols protocols_of(Services& s) {
                 .deliverer = *s.deliverer,
                 .route_lookups = *s.route_lookups},
       .web = {.hostname = config.hostname, .accounts = *s.store},
+      .api = {.hostname = config.hostname,
+              .store = *s.store,
+              .logins = *s.web_logins,
+              .manager = *s.manager,
+              .clock = *s.clock},
   };
 }
 
@@ -240,6 +246,7 @@ Status serve(Services& services, const ServeOptions& options) {
   bool dns = std::any_of(config.listeners.begin(), config.listeners.end(),
                          [](auto& l) { return l.protocol == Protocol::dns; });
   auto protocols = protocols_of(services);
+  protocols.web.api = &protocols.api;
   if (dns) {
     services.dns_zones = std::make_unique<manage::StoreZones>(*services.store, manage::StoreZones::Background{});
     services.dns_zones->refresh();

@@ -24,6 +24,8 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
   s->manager->set_zone_defaults(manage::ZoneDefaults::from_config(*config));
   s->throttle = std::make_unique<auth::Throttle>();
   s->logins = std::make_unique<auth::MailLogins>(*s->store, *s->keyring, *s->throttle, *s->clock);
+  s->web_throttle = std::make_unique<auth::Throttle>();
+  s->web_logins = std::make_unique<auth::WebLogins>(*s->store, *s->keyring, *s->web_throttle, *s->clock);
   s->maildrop_locks = std::make_unique<IdLocks>();
   dns::CaresOptions dns_options;
   dns_options.servers = config->dns.servers;

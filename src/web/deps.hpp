@@ -5,12 +5,14 @@
 #include <string>
 
 #include "store/accounts.hpp"
+#include "web/api/api.hpp"
 
 namespace estafeta::web {
 
 struct Deps {
-  std::string hostname;       // /healthz, the mail endpoints of autoconfig and autodiscover
-  store::Accounts& accounts;  // organisations (the health check), served domains
+  std::string hostname;               // /healthz, the mail endpoints of autoconfig and autodiscover
+  store::Accounts& accounts;          // organisations (the health check), served domains
+  const api::ApiDeps* api = nullptr;  // /api/v1; absent: those routes answer 404
 };
 
 }  // namespace estafeta::web

@@ -12,6 +12,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -122,6 +123,10 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
     in.tls = tls;
     // The router touches the store: blocking, so on the worker pool.
     Response out = co_await net::offload(*env.workers, [&] { return handle(deps, in); });
+    if (out.delay.count() > 0) {  // a failed login: its answer is held back (auth/web_login.hpp)
+      asio::steady_timer wait(co_await asio::this_coro::executor, out.delay);
+      co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
 
     http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
     res.set(http::field::server, "Estafeta");

@@ -141,12 +141,14 @@ bool allows(const Route& route, std::string_view method) {
 
 }  // namespace
 
-std::size_t body_limit(std::string_view, std::string_view target) {
+std::size_t body_limit(std::string_view method, std::string_view target) {
+  if (api::is_api(target)) return api::body_limit(method, target);
   auto* route = find_route(target);
   return route ? route->max_body : kDefaultBodyLimit;
 }
 
 Response handle(const Deps& deps, const Request& req) {
+  if (api::is_api(req.target) && deps.api) return api::handle(*deps.api, req);
   auto* route = find_route(req.target);
   if (!route) return text(404, "not found\n");
   if (!allows(*route, req.method)) {

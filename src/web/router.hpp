@@ -9,29 +9,13 @@
 #pragma once
 
 #include <cstddef>
-#include <map>
 #include <string>
 #include <string_view>
 
 #include "web/deps.hpp"
+#include "web/message.hpp"
 
 namespace estafeta::web {
-
-struct Request {
-  std::string method;                          // "GET", …
-  std::string target;                          // path and query, as received
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string body;
-  std::string peer_ip;
-  bool tls = false;
-};
-
-struct Response {
-  int status = 200;
-  std::string content_type = "text/plain; charset=utf-8";
-  std::string body;
-  std::map<std::string, std::string> headers;
-};
 
 // The body limit where no route declares one: nothing is logged in yet,
 // so no request needs more than a small form.

@@ -1,0 +1,345 @@
+// /api/v1/session and /api/v1/me: logging in and out, and what an account
+// holder manages about their own security (DESIGN §2.2).
+#include <nlohmann/json.hpp>
+
+#include <fmt/format.h>
+
+#include "auth/qr.hpp"
+#include "web/api/http_json.hpp"
+#include "web/api/routes.hpp"
+
+namespace estafeta::web::api {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kSmallBody = 4096;
+
+json user_json(const store::User& u) {
+  return {{"id", u.id}, {"login", u.login}, {"display_name", u.display_name}, {"role", store::to_string(u.role)},
+          {"organisation_id", u.org_id}};
+}
+
+json session_json(const store::WebSession& s, std::optional<store::Id> current) {
+  return {{"id", s.id},
+          {"kind", "browser"},
+          {"method", store::to_string(s.method)},
+          {"ip", s.ip},
+          {"user_agent", s.user_agent},
+          {"created", s.created},
+          {"last_seen", s.last_seen},
+          {"expires", s.expires},
+          {"current", current && *current == s.id}};
+}
+
+json token_json(const store::ApiToken& t) {
+  return {{"id", t.id},
+          {"label", t.label},
+          {"created", t.created},
+          {"last_used", t.last_used ? json(t.last_used) : json(nullptr)},
+          {"last_ip", t.last_ip}};
+}
+
+json login_json(const store::LoginRecord& r) {
+  return {{"id", r.id},       {"time", r.time},     {"ip", r.ip},
+          {"user_agent", r.user_agent},             {"method", store::to_string(r.method)},
+          {"success", r.success}, {"reason", r.reason}};
+}
+
+std::string issuer(const Context& c) { return "Estafeta " + c.deps.hostname; }
+
+// The sheet of emergency codes a user downloads or prints.
+std::string code_sheet(const Context& c, const std::vector<std::string>& codes) {
+  std::string s = fmt::format(
+      "Estafeta ({}) — emergency codes for {}\n\nEach code logs you in once when you cannot use your "
+      "authenticator app.\nKeep this sheet somewhere safe.\n\n",
+      c.deps.hostname, c.who().user.login);
+  for (auto& code : codes) s += "  " + code + "\n";
+  return s;
+}
+
+Response codes_response(const Context& c, const std::vector<std::string>& codes) {
+  return json_response(200, {{"emergency_codes", codes}, {"sheet", code_sheet(c, codes)}});
+}
+
+// --- session
+
+Response login(Context& c) {
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto login = string_field(*body, "login", 320);
+  auto password = string_field(*body, "password", 1024);
+  auto code = string_field(*body, "code", 64);
+  if (!login) return error_response(login.error());
+  if (!password) return error_response(password.error());
+  if (!code) return error_response(code.error());
+  auto agent = c.request.headers.find("user-agent");
+  auth::WebLoginRequest r{.login = login->value_or(""),
+                          .password = password->value_or(""),
+                          .second_factor = code->value_or(""),
+                          .ip = c.request.peer_ip,
+                          .user_agent = agent == c.request.headers.end() ? "" : agent->second};
+  auto issued = c.deps.logins.login(r);
+  if (!issued) {
+    using Why = auth::LoginRefusal::Why;
+    Response out;
+    switch (issued.error().why) {
+      case Why::credentials: out = error_response(401, "invalid_credentials", issued.error().message); break;
+      case Why::no_password: out = error_response(401, "invalid_credentials", issued.error().message); break;
+      case Why::second_factor_required:
+        out = error_response(401, "second_factor_required", issued.error().message, "code");
+        break;
+      case Why::second_factor_wrong:
+        out = error_response(401, "invalid_second_factor", issued.error().message, "code");
+        break;
+      case Why::locked: out = error_response(423, "account_locked", issued.error().message); break;
+      case Why::throttled:
+        out = error_response(429, "throttled", issued.error().message);
+        out.headers["retry-after"] = std::to_string((issued.error().delay.count() + 999) / 1000);
+        return out;
+    }
+    out.delay = issued.error().delay;
+    return out;
+  }
+  auto out = json_response(200, {{"user", user_json(issued->user)},
+                                 {"csrf_token", issued->csrf},
+                                 {"session", session_json(issued->session, issued->session.id)}});
+  out.headers["set-cookie"] = session_cookie(c.request, issued->token, auth::kSessionLifetime);
+  return out;
+}
+
+Response current_session(Context& c) {
+  if (!c.who().session) return error_response(400, "no_session", "an API token has no browser session");
+  return json_response(200, {{"user", user_json(c.who().user)},
+                             {"csrf_token", c.deps.logins.csrf_for(*c.session_token)},
+                             {"session", session_json(*c.who().session, c.who().session->id)}});
+}
+
+Response logout(Context& c) {
+  if (auto st = c.deps.logins.logout(c.who()); !st) return error_response(st.error());
+  auto out = no_content();
+  out.headers["set-cookie"] = session_cookie(c.request, "", 0);
+  return out;
+}
+
+// --- me
+
+Response me(Context& c) {
+  auto& u = c.who().user;
+  auto settings = c.deps.store.security_settings(u.id);
+  if (!settings) return error_response(settings.error());
+  auto policy = c.deps.store.org_policy(u.org_id);
+  if (!policy) return error_response(policy.error());
+  auto left = c.deps.store.emergency_codes_left(u.id);
+  if (!left) return error_response(left.error());
+  json j = user_json(u);
+  j["security"] = {{"two_factor", !settings->totp_sealed.empty()},
+                   {"two_factor_required", policy->require_2fa},
+                   {"emergency_codes_left", *left},
+                   {"lockout_threshold", settings->lockout_threshold},
+                   {"minimum_lockout_threshold", policy->min_lockout_threshold},
+                   {"alert_on_success", settings->alert_on_success},
+                   {"alert_on_failure", settings->alert_on_failure},
+                   {"alert_address", settings->alert_address},
+                   {"language", settings->language}};
+  return json_response(200, j);
+}
+
+Response update_security(Context& c) {
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto& u = c.who().user;
+  auto settings = c.deps.store.security_settings(u.id);
+  if (!settings) return error_response(settings.error());
+  auto policy = c.deps.store.org_policy(u.org_id);
+  if (!policy) return error_response(policy.error());
+  auto threshold = int_field(*body, "lockout_threshold");
+  if (!threshold) return error_response(threshold.error());
+  if (*threshold) {
+    if (**threshold < policy->min_lockout_threshold || **threshold > 100)
+      return error_response(422, "invalid",
+                            fmt::format("lockout_threshold must be between {} (your organisation's minimum) and 100",
+                                        policy->min_lockout_threshold),
+                            "lockout_threshold");
+    settings->lockout_threshold = static_cast<int>(**threshold);
+  }
+  for (auto [name, target] : {std::pair{"alert_on_success", &settings->alert_on_success},
+                              std::pair{"alert_on_failure", &settings->alert_on_failure}}) {
+    auto v = bool_field(*body, name);
+    if (!v) return error_response(v.error());
+    if (*v) *target = **v;
+  }
+  auto address = string_field(*body, "alert_address", 320);
+  if (!address) return error_response(address.error());
+  if (*address) {
+    if (!(*address)->empty() && (*address)->find('@') == std::string::npos)
+      return error_response(422, "invalid", "alert_address must be an e-mail address", "alert_address");
+    settings->alert_address = **address;
+  }
+  auto language = string_field(*body, "language", 8);
+  if (!language) return error_response(language.error());
+  if (*language) {
+    if (**language != "es" && **language != "en")
+      return error_response(422, "invalid", "language must be es or en", "language");
+    settings->language = **language;
+  }
+  if (auto st = c.deps.store.set_security_settings(*settings); !st) return error_response(st.error());
+  return me(c);
+}
+
+Response list_sessions(Context& c) {
+  auto sessions = c.deps.store.list_web_sessions(c.who().user.id, c.deps.clock.now());
+  if (!sessions) return error_response(sessions.error());
+  std::optional<store::Id> current;
+  if (c.who().session) current = c.who().session->id;
+  json out = json::array();
+  for (auto& s : *sessions)
+    if (s.last_seen + auth::kSessionIdle > c.deps.clock.now()) out.push_back(session_json(s, current));
+  return json_response(200, {{"sessions", out}});
+}
+
+Response end_session(Context& c) {
+  auto id = id_param(c.params[0]);
+  if (!id) return error_response(404, "not_found", "no such session");
+  if (auto st = c.deps.store.delete_web_session(c.who().user.id, *id); !st) return error_response(st.error());
+  return no_content();
+}
+
+Response end_other_sessions(Context& c) {
+  store::Id keep = c.who().session ? c.who().session->id : 0;
+  auto n = c.deps.store.delete_web_sessions(c.who().user.id, keep);
+  if (!n) return error_response(n.error());
+  return json_response(200, {{"ended", *n}});
+}
+
+Response login_history(Context& c) {
+  std::int64_t before = 0, limit = 50;
+  if (auto b = query_param(c.request.target, "before")) {
+    auto v = id_param(*b);
+    if (!v) return error_response(422, "invalid", "before must be a login id", "before");
+    before = *v;
+  }
+  if (auto l = query_param(c.request.target, "limit")) {
+    auto v = id_param(*l);
+    if (!v || *v > 500) return error_response(422, "invalid", "limit must be between 1 and 500", "limit");
+    limit = *v;
+  }
+  auto page = c.deps.store.login_history(c.who().user.id, before, static_cast<std::size_t>(limit));
+  if (!page) return error_response(page.error());
+  json items = json::array();
+  for (auto& r : *page) items.push_back(login_json(r));
+  json out = {{"logins", items}};
+  if (page->size() == static_cast<std::size_t>(limit)) out["next"] = page->back().id;
+  return json_response(200, out);
+}
+
+// --- second factor
+
+Response start_enrolment(Context& c) {
+  auto e = c.deps.logins.start_enrolment(c.who().user, issuer(c));
+  if (!e) return error_response(e.error());
+  auto qr = auth::qr_svg(e->uri);
+  if (!qr) return error_response(qr.error());
+  return json_response(200, {{"secret", e->secret_base32}, {"otpauth_uri", e->uri}, {"qr_svg", *qr}});
+}
+
+Response confirm_enrolment(Context& c) {
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto code = required_string(*body, "code", 16);
+  if (!code) return error_response(code.error());
+  auto codes = c.deps.logins.confirm_enrolment(c.who().user, *code);
+  if (!codes) return error_response(codes.error());
+  return codes_response(c, *codes);
+}
+
+Response disable_second_factor(Context& c) {
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto password = required_string(*body, "password");
+  if (!password) return error_response(password.error());
+  auto code = required_string(*body, "code", 16);
+  if (!code) return error_response(code.error());
+  if (auto st = c.deps.logins.disable_second_factor(c.who().user, *password, *code); !st)
+    return error_response(st.error());
+  return no_content();
+}
+
+Response regenerate_codes(Context& c) {
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto code = required_string(*body, "code", 16);
+  if (!code) return error_response(code.error());
+  auto codes = c.deps.logins.regenerate_codes(c.who().user, *code);
+  if (!codes) return error_response(codes.error());
+  return codes_response(c, *codes);
+}
+
+// --- API tokens
+
+Response list_tokens(Context& c) {
+  auto tokens = c.deps.store.list_api_tokens(c.who().user.id);
+  if (!tokens) return error_response(tokens.error());
+  json out = json::array();
+  for (auto& t : *tokens) out.push_back(token_json(t));
+  return json_response(200, {{"tokens", out}});
+}
+
+Response create_token(Context& c) {
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto label = required_string(*body, "label", 100);
+  if (!label) return error_response(label.error());
+  auto created = c.deps.logins.create_token(c.who(), *label);
+  if (!created) return error_response(created.error());
+  auto j = token_json(created->first);
+  j["token"] = created->second;  // shown once
+  return json_response(201, j);
+}
+
+Response revoke_token(Context& c) {
+  auto id = id_param(c.params[0]);
+  if (!id) return error_response(404, "not_found", "no such token");
+  if (auto st = c.deps.store.delete_api_token(c.who().user.id, *id); !st) return error_response(st.error());
+  return no_content();
+}
+
+Response describe(Context& c) { return json_response(200, openapi(c.deps)); }
+
+constexpr Route kRoutes[] = {
+    {"GET", "/api/v1/openapi.json", Access::open, 0, "This description (OpenAPI 3.0)", "meta", &describe},
+    {"POST", "/api/v1/session", Access::open, kSmallBody,
+     "Log in: login and password, and the second-factor code when the account has one", "session", &login},
+    {"GET", "/api/v1/session", Access::user, 0, "The current browser session and its CSRF token", "session",
+     &current_session},
+    {"DELETE", "/api/v1/session", Access::user, 0, "Log out", "session", &logout},
+    {"GET", "/api/v1/me", Access::user, 0, "The account and its security settings", "account", &me},
+    {"PATCH", "/api/v1/me/security", Access::user, kSmallBody,
+     "Lockout threshold, login alerts, alert address and language", "account", &update_security},
+    {"GET", "/api/v1/me/sessions", Access::user, 0, "Open browser sessions of the account", "sessions",
+     &list_sessions},
+    {"DELETE", "/api/v1/me/sessions/{id}", Access::user, 0, "End one session", "sessions", &end_session},
+    {"POST", "/api/v1/me/sessions/end-others", Access::user, 0, "End every session but this one", "sessions",
+     &end_other_sessions},
+    {"GET", "/api/v1/me/logins", Access::user, 0, "Login history, newest first (?before=ID&limit=N)", "sessions",
+     &login_history},
+    {"POST", "/api/v1/me/2fa/enrolment", Access::user, 0,
+     "Start two-factor enrolment: a new secret, its otpauth URI and QR code", "two-factor", &start_enrolment},
+    {"POST", "/api/v1/me/2fa/confirm", Access::user, kSmallBody,
+     "Confirm the enrolment with one code; returns the emergency codes, once", "two-factor", &confirm_enrolment},
+    {"POST", "/api/v1/me/2fa/disable", Access::user, kSmallBody,
+     "Turn two-factor authentication off (password and a current code)", "two-factor", &disable_second_factor},
+    {"POST", "/api/v1/me/2fa/emergency-codes", Access::user, kSmallBody,
+     "New emergency codes (the old ones stop working), given a current code", "two-factor", &regenerate_codes},
+    {"GET", "/api/v1/me/tokens", Access::user, 0, "The account's API tokens", "tokens", &list_tokens},
+    {"POST", "/api/v1/me/tokens", Access::user, kSmallBody, "Create an API token (shown once)", "tokens",
+     &create_token},
+    {"DELETE", "/api/v1/me/tokens/{id}", Access::user, 0, "Revoke an API token", "tokens", &revoke_token},
+};
+
+}  // namespace
+
+std::span<const Route> account_routes() { return kRoutes; }
+
+}  // namespace estafeta::web::api

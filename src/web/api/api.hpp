@@ -1,0 +1,41 @@
+// The JSON management API under /api/v1 (DESIGN §2.1, §2.2): log in and
+// out, the account's security (second factor, sessions, login history,
+// lockout and alerts, API tokens), and its OpenAPI 3 description, made from
+// the same route table that dispatches (/api/v1/openapi.json).
+//
+// Who calls: a browser session (cookie, and for every state-changing
+// request the session's CSRF token in X-CSRF-Token) or a script (an API
+// token in Authorization: Bearer, no cookie, no CSRF). Every route that is
+// not public needs one of them; every object a route names is looked up
+// with the caller's user in the query, so another account's id is 404.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "auth/web_login.hpp"
+#include "core/clock.hpp"
+#include "manage/manager.hpp"
+#include "store/store.hpp"
+#include "web/message.hpp"
+
+namespace estafeta::web::api {
+
+struct ApiDeps {
+  std::string hostname;  // the TOTP issuer ("Estafeta <hostname>")
+  store::Store& store;
+  auth::WebLogins& logins;
+  manage::Manager& manager;
+  const Clock& clock;
+};
+
+inline constexpr std::string_view kPrefix = "/api/v1/";
+
+bool is_api(std::string_view target);
+// The largest body a request for `target` may carry (its route's limit).
+std::size_t body_limit(std::string_view method, std::string_view target);
+// Blocking (store, Argon2id): from the worker pool.
+Response handle(const ApiDeps& deps, const Request& request);
+
+}  // namespace estafeta::web::api

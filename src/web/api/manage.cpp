@@ -1,0 +1,365 @@
+// The management routes of /api/v1: what the admin CLI does, through
+// manage::Manager with the caller as the actor. The Manager decides who may
+// do what (an organisation's admins and legal representatives manage it; a
+// member manages their own device passwords; nobody sees another
+// organisation, whose objects are 404) and writes the audit entries.
+#include <nlohmann/json.hpp>
+
+#include <fmt/format.h>
+
+#include "auth/password.hpp"
+#include "web/api/http_json.hpp"
+#include "web/api/routes.hpp"
+
+namespace estafeta::web::api {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kSmallBody = 4096;
+
+json org_json(const store::Organisation& o) { return {{"id", o.id}, {"name", o.name}, {"created", o.created}}; }
+
+json user_json(const store::User& u) {
+  return {{"id", u.id},
+          {"login", u.login},
+          {"display_name", u.display_name},
+          {"role", store::to_string(u.role)},
+          {"organisation_id", u.org_id},
+          {"created", u.created}};
+}
+
+json service_json(const store::MailService& s) {
+  return {{"id", s.id}, {"name", s.name}, {"organisation_id", s.org_id}, {"locked", s.locked}, {"created", s.created}};
+}
+
+json domain_json(const store::Domain& d) {
+  return {{"id", d.id},
+          {"name", d.name},
+          {"service_id", d.service_id},
+          {"verified", d.verified},
+          {"spf_fail", store::to_string(d.spf_fail)},
+          {"dmarc_reject", store::to_string(d.dmarc_reject)},
+          {"created", d.created}};
+}
+
+json optional_number(const std::optional<std::uint64_t>& v) { return v ? json(*v) : json(nullptr); }
+
+json address_json(const store::Address& a) {
+  return {{"id", a.id},
+          {"address", a.address},
+          {"organisation_id", a.org_id},
+          {"service_id", a.service_id},
+          {"quota_bytes", optional_number(a.settings.quota_bytes)},
+          {"quota_messages", optional_number(a.settings.quota_messages)},
+          {"save_sent", a.settings.save_sent},
+          {"created", a.created}};
+}
+
+json device_json(const manage::DeviceView& d) {
+  return {{"id", d.device.id},
+          {"label", d.device.label},
+          {"login", d.login},
+          {"address", d.address},
+          {"created", d.device.created},
+          {"last_used", d.device.last_used ? json(*d.device.last_used) : json(nullptr)},
+          {"last_ip", d.device.last_ip},
+          {"revoked", d.device.revoked.has_value()}};
+}
+
+template <class T, class F>
+Response list(const char* key, const Result<std::vector<T>>& items, F to_json) {
+  if (!items) return error_response(items.error());
+  json out = json::array();
+  for (auto& i : *items) out.push_back(to_json(i));
+  return json_response(200, {{key, out}});
+}
+
+std::optional<std::string> param(const Context& c, const char* name) { return query_param(c.request.target, name); }
+
+// --- organisations and users
+
+Response list_organisations(Context& c) {
+  return list("organisations", c.deps.manager.list_organisations(c.actor()), org_json);
+}
+
+Response list_users(Context& c) {
+  return list("users", c.deps.manager.list_users(c.actor(), param(c, "organisation")), user_json);
+}
+
+Response create_user(Context& c) {
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto login = required_string(*body, "login", 320);
+  if (!login) return error_response(login.error());
+  auto name = string_field(*body, "display_name", 200);
+  if (!name) return error_response(name.error());
+  auto role_text = string_field(*body, "role", 16);
+  if (!role_text) return error_response(role_text.error());
+  auto role = store::parse_role(role_text->value_or("member"));
+  if (!role) return error_response(422, "invalid", "role must be admin, legal or member", "role");
+  auto password = string_field(*body, "password", 1024);
+  if (!password) return error_response(password.error());
+  // The caller's own organisation, unless an operator names one (operators use the CLI).
+  auto orgs = c.deps.store.organisation(c.who().user.org_id);
+  if (!orgs) return error_response(orgs.error());
+  auto u = c.deps.manager.create_user(c.actor(), orgs->name, *login, name->value_or(""), *role,
+                                      password->value_or(""));
+  if (!u) return error_response(u.error());
+  return json_response(201, user_json(*u));
+}
+
+Response delete_user(Context& c) {
+  if (auto st = c.deps.manager.delete_user(c.actor(), c.params[0]); !st) return error_response(st.error());
+  return no_content();
+}
+
+// An organisation admin unlocks a locked account (audited); the user's
+// failure count starts again.
+Response unlock_user(Context& c) {
+  auto users = c.deps.manager.list_users(c.actor(), std::nullopt);
+  if (!users) return error_response(users.error());
+  auto it = std::find_if(users->begin(), users->end(), [&](auto& u) { return u.login == c.params[0]; });
+  if (it == users->end()) return error_response(404, "not_found", "no such user");
+  auto& me = c.who().user;
+  if (me.role != store::Role::admin && me.role != store::Role::legal)
+    return error_response(403, "forbidden", "only an administrator or legal representative may unlock an account");
+  auto settings = c.deps.store.security_settings(it->id);
+  if (!settings) return error_response(settings.error());
+  bool was_locked = settings->locked_since.has_value();
+  settings->locked_since.reset();
+  settings->failed_logins = 0;
+  if (auto st = c.deps.store.set_security_settings(*settings); !st) return error_response(st.error());
+  store::AuditEntry e{.org_id = it->org_id,
+                      .actor_user_id = me.id,
+                      .actor = me.login,
+                      .action = "security.unlock",
+                      .target = it->login,
+                      .product = "security",
+                      .ip = c.request.peer_ip,
+                      .detail = was_locked ? "" : "was not locked",
+                      .time = c.deps.clock.now()};
+  (void)c.deps.store.append_audit(e);
+  return json_response(200, {{"login", it->login}, {"was_locked", was_locked}});
+}
+
+Response get_policy(Context& c) {
+  auto p = c.deps.store.org_policy(c.who().user.org_id);
+  if (!p) return error_response(p.error());
+  return json_response(200, {{"require_2fa", p->require_2fa}, {"min_lockout_threshold", p->min_lockout_threshold}});
+}
+
+Response set_policy(Context& c) {
+  auto& me = c.who().user;
+  if (me.role != store::Role::admin && me.role != store::Role::legal)
+    return error_response(403, "forbidden", "only an administrator or legal representative may set the policy");
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto p = c.deps.store.org_policy(me.org_id);
+  if (!p) return error_response(p.error());
+  auto require = bool_field(*body, "require_2fa");
+  if (!require) return error_response(require.error());
+  if (*require) p->require_2fa = **require;
+  auto minimum = int_field(*body, "min_lockout_threshold");
+  if (!minimum) return error_response(minimum.error());
+  if (*minimum) {
+    if (**minimum < 1 || **minimum > 100)
+      return error_response(422, "invalid", "min_lockout_threshold must be between 1 and 100", "min_lockout_threshold");
+    p->min_lockout_threshold = static_cast<int>(**minimum);
+  }
+  if (auto st = c.deps.store.set_org_policy(*p); !st) return error_response(st.error());
+  store::AuditEntry e{.org_id = me.org_id,
+                      .actor_user_id = me.id,
+                      .actor = me.login,
+                      .action = "security.policy",
+                      .target = std::to_string(me.org_id),
+                      .product = "security",
+                      .ip = c.request.peer_ip,
+                      .detail = fmt::format("require_2fa={} min_lockout_threshold={}", p->require_2fa,
+                                            p->min_lockout_threshold),
+                      .time = c.deps.clock.now()};
+  (void)c.deps.store.append_audit(e);
+  return get_policy(c);
+}
+
+// --- services and domains
+
+Response list_services(Context& c) {
+  return list("services", c.deps.manager.list_services(c.actor(), std::nullopt), service_json);
+}
+
+Response lock_service(Context& c, bool locked) {
+  if (auto st = c.deps.manager.set_service_locked(c.actor(), c.params[0], locked); !st)
+    return error_response(st.error());
+  return json_response(200, {{"name", c.params[0]}, {"locked", locked}});
+}
+Response lock(Context& c) { return lock_service(c, true); }
+Response unlock(Context& c) { return lock_service(c, false); }
+
+Response list_domains(Context& c) {
+  return list("domains", c.deps.manager.list_domains(c.actor(), param(c, "service")), domain_json);
+}
+
+// --- addresses, their users and devices
+
+Response list_addresses(Context& c) {
+  return list("addresses", c.deps.manager.list_addresses(c.actor(), std::nullopt), address_json);
+}
+
+// The addresses the caller has access to (their web app's address list).
+Response my_addresses(Context& c) {
+  auto accesses = c.deps.store.list_user_accesses(c.who().user.id);
+  if (!accesses) return error_response(accesses.error());
+  json out = json::array();
+  for (auto& a : *accesses) {
+    auto address = c.deps.store.address(a.address_id);
+    if (!address) continue;
+    auto j = address_json(*address);
+    j["may_change_special_folders"] = a.may_change_special_folders;
+    out.push_back(j);
+  }
+  return json_response(200, {{"addresses", out}});
+}
+
+Response create_address(Context& c) {
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto address = required_string(*body, "address", 320);
+  if (!address) return error_response(address.error());
+  auto a = c.deps.manager.create_address(c.actor(), *address);
+  if (!a) return error_response(a.error());
+  return json_response(201, address_json(*a));
+}
+
+Response show_address(Context& c) {
+  auto v = c.deps.manager.show_address(c.actor(), c.params[0]);
+  if (!v) return error_response(v.error());
+  auto j = address_json(v->address);
+  j["used_bytes"] = v->usage.bytes;
+  j["used_messages"] = v->usage.messages;
+  return json_response(200, j);
+}
+
+Response delete_address(Context& c) {
+  if (auto st = c.deps.manager.delete_address(c.actor(), c.params[0]); !st) return error_response(st.error());
+  return no_content();
+}
+
+Response list_access(Context& c) {
+  auto views = c.deps.manager.list_access(c.actor(), c.params[0]);
+  return list("users", views, [](const manage::AccessView& v) {
+    return json{{"login", v.user.login},
+                {"display_name", v.user.display_name},
+                {"may_change_special_folders", v.access.may_change_special_folders},
+                {"devices", v.live_devices},
+                {"since", v.access.created}};
+  });
+}
+
+Response grant_access(Context& c) {
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto login = required_string(*body, "login", 320);
+  if (!login) return error_response(login.error());
+  auto special = bool_field(*body, "may_change_special_folders");
+  if (!special) return error_response(special.error());
+  auto a = c.deps.manager.grant_access(c.actor(), c.params[0], *login, special->value_or(true));
+  if (!a) return error_response(a.error());
+  return json_response(201, {{"address", c.params[0]},
+                             {"login", *login},
+                             {"may_change_special_folders", a->may_change_special_folders}});
+}
+
+// "Disconnect all devices": every device password of the access is revoked; the access stays.
+Response disconnect_devices(Context& c) {
+  auto n = c.deps.manager.revoke_access(c.actor(), c.params[0], c.params[1], true);
+  if (!n) return error_response(n.error());
+  return json_response(200, {{"revoked_devices", *n}});
+}
+
+// "Remove access": the link itself goes, with its device passwords.
+Response remove_access(Context& c) {
+  auto n = c.deps.manager.revoke_access(c.actor(), c.params[0], c.params[1], false);
+  if (!n) return error_response(n.error());
+  return no_content();
+}
+
+Response list_devices(Context& c) {
+  return list("devices", c.deps.manager.list_device_passwords(c.actor(), c.params[0], param(c, "login")),
+              device_json);
+}
+
+Response create_device(Context& c) {
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto label = required_string(*body, "label", 100);
+  if (!label) return error_response(label.error());
+  auto login = string_field(*body, "login", 320);
+  if (!login) return error_response(login.error());
+  auto created = c.deps.manager.create_device_password(c.actor(), c.params[0],
+                                                       login->value_or(c.who().user.login), *label);
+  if (!created) return error_response(created.error());
+  manage::DeviceView view{created->device, login->value_or(c.who().user.login), c.params[0]};
+  auto j = device_json(view);
+  j["password"] = created->password;  // shown once, never stored
+  return json_response(201, j);
+}
+
+Response revoke_device(Context& c) {
+  auto id = id_param(c.params[0]);
+  if (!id) return error_response(404, "not_found", "no such device password");
+  if (auto st = c.deps.manager.revoke_device_password(c.actor(), *id); !st) return error_response(st.error());
+  return no_content();
+}
+
+constexpr Route kRoutes[] = {
+    {"GET", "/api/v1/organisations", Access::user, 0, "Organisations the caller can see (their own)", "organisation",
+     &list_organisations},
+    {"GET", "/api/v1/organisation/policy", Access::user, 0, "The organisation's security policy", "organisation",
+     &get_policy},
+    {"PATCH", "/api/v1/organisation/policy", Access::user, kSmallBody,
+     "Require two-factor authentication; the lowest lockout threshold users may set (admins)", "organisation",
+     &set_policy},
+    {"GET", "/api/v1/users", Access::user, 0, "Users of the organisation", "users", &list_users},
+    {"POST", "/api/v1/users", Access::user, kSmallBody, "Add a user to the organisation (admins)", "users",
+     &create_user},
+    {"DELETE", "/api/v1/users/{login}", Access::user, 0, "Delete a user (admins)", "users", &delete_user},
+    {"POST", "/api/v1/users/{login}/unlock", Access::user, 0, "Unlock an account locked by failed logins (admins)",
+     "users", &unlock_user},
+    {"GET", "/api/v1/services", Access::user, 0, "Mail services of the organisation", "services", &list_services},
+    {"POST", "/api/v1/services/{name}/lock", Access::user, 0, "Lock a mail service: no mail login for its addresses",
+     "services", &lock},
+    {"POST", "/api/v1/services/{name}/unlock", Access::user, 0, "Unlock a mail service", "services", &unlock},
+    {"GET", "/api/v1/domains", Access::user, 0, "Domains of the organisation (?service=NAME)", "domains",
+     &list_domains},
+    {"GET", "/api/v1/addresses", Access::user, 0, "Addresses of the organisation", "addresses", &list_addresses},
+    {"POST", "/api/v1/addresses", Access::user, kSmallBody, "Create an address (admins)", "addresses",
+     &create_address},
+    {"GET", "/api/v1/me/addresses", Access::user, 0, "The addresses the caller has access to", "addresses",
+     &my_addresses},
+    {"GET", "/api/v1/addresses/{address}", Access::user, 0, "An address with its quota and usage", "addresses",
+     &show_address},
+    {"DELETE", "/api/v1/addresses/{address}", Access::user, 0, "Delete an address and its mail (admins)",
+     "addresses", &delete_address},
+    {"GET", "/api/v1/addresses/{address}/users", Access::user, 0, "Users with access to the address (admins)",
+     "access", &list_access},
+    {"POST", "/api/v1/addresses/{address}/users", Access::user, kSmallBody,
+     "Give a member access to the address (admins)", "access", &grant_access},
+    {"POST", "/api/v1/addresses/{address}/users/{login}/disconnect", Access::user, 0,
+     "Disconnect all devices: revoke every device password of the access, keep the access", "access",
+     &disconnect_devices},
+    {"DELETE", "/api/v1/addresses/{address}/users/{login}", Access::user, 0,
+     "Remove access: the user no longer has the address, and its devices are revoked", "access", &remove_access},
+    {"GET", "/api/v1/addresses/{address}/devices", Access::user, 0,
+     "Device passwords of the address (the caller's own; all for admins)", "devices", &list_devices},
+    {"POST", "/api/v1/addresses/{address}/devices", Access::user, kSmallBody,
+     "Create a device password (shown once)", "devices", &create_device},
+    {"DELETE", "/api/v1/devices/{id}", Access::user, 0, "Revoke one device password", "devices", &revoke_device},
+};
+
+}  // namespace
+
+std::span<const Route> manage_routes() { return kRoutes; }
+
+}  // namespace estafeta::web::api

@@ -1,0 +1,52 @@
+// The route table of /api/v1, shared by the dispatcher and the OpenAPI
+// description. Each area of the API contributes its routes (account.cpp,
+// manage.cpp).
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/web_login.hpp"
+#include "web/api/api.hpp"
+
+namespace estafeta::web::api {
+
+// What one request has once it was routed and its caller known.
+struct Context {
+  const ApiDeps& deps;
+  const Request& request;
+  std::optional<auth::Caller> caller;  // set unless the route is public
+  std::vector<std::string> params;     // the {…} segments of the path, in order
+  std::optional<std::string> session_token;  // the cookie's value, when the caller came with one
+
+  const auth::Caller& who() const { return *caller; }
+  manage::Actor actor() const;  // the caller as the management layer knows it
+};
+
+enum class Access { open, user };
+
+struct Route {
+  std::string_view method;
+  std::string_view path;  // "/api/v1/me/sessions/{id}"
+  Access access = Access::user;
+  std::size_t max_body = 0;
+  std::string_view summary;  // for the OpenAPI description
+  std::string_view tag;
+  Response (*handler)(Context&);
+};
+
+std::span<const Route> account_routes();
+std::span<const Route> manage_routes();
+
+// OpenAPI 3.0 description of every route.
+nlohmann::json openapi(const ApiDeps& deps);
+
+// An integer path segment; nullopt when it is not a positive number.
+std::optional<std::int64_t> id_param(const std::string& text);
+
+}  // namespace estafeta::web::api

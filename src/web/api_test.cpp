@@ -1,0 +1,356 @@
+// The management API through web::handle, without sockets: login, CSRF,
+// errors, 2FA, tokens, the OpenAPI description against the route table,
+// and the authorization matrix (a member of one organisation against every
+// route with another organisation's objects, and against admin routes).
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "auth/totp.hpp"
+#include "core/testing.hpp"
+#include "mime/parsed_message.hpp"
+#include "server/services.hpp"
+#include "web/api/routes.hpp"
+#include "web/router.hpp"
+
+namespace estafeta::web {
+namespace {
+
+using nlohmann::json;
+
+struct Client {
+  std::string cookie;  // session cookie value
+  std::string csrf;
+  std::string bearer;
+  std::string ip = "127.0.0.1";
+};
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    mime::init();
+    auto config = std::make_shared<Config>();
+    config->data_dir = m_dir.path();
+    config->hostname = "mail.example.org";
+    s = server::open_services(config).value();
+    api.emplace(api::ApiDeps{.hostname = config->hostname,
+                             .store = *s->store,
+                             .logins = *s->web_logins,
+                             .manager = *s->manager,
+                             .clock = *s->clock});
+    deps.emplace(Deps{.hostname = config->hostname, .accounts = *s->store, .api = &*api});
+    auto op = manage::Actor::operator_cli();
+    auto& m = *s->manager;
+    for (auto org : {"a", "b"}) {
+      m.create_organisation(op, org).value();
+      m.create_user(op, org, std::string("admin@") + org + ".example", "Admin", store::Role::admin, "admin password")
+          .value();
+      m.create_user(op, org, std::string("member@") + org + ".example", "Member", store::Role::member,
+                    "member password")
+          .value();
+      m.create_service(op, org, std::string("svc-") + org).value();
+      m.add_domain(op, std::string("svc-") + org, std::string(org) + ".example").value();
+      m.create_address(op, std::string("box@") + org + ".example").value();
+      m.grant_access(op, std::string("box@") + org + ".example", std::string("member@") + org + ".example", true)
+          .value();
+    }
+  }
+
+  Response call(const std::string& method, const std::string& target, const Client& c = {},
+                const std::optional<json>& body = std::nullopt, std::map<std::string, std::string> headers = {}) {
+    Request r;
+    r.method = method;
+    r.target = target;
+    r.peer_ip = c.ip;
+    r.headers = std::move(headers);
+    if (!c.cookie.empty()) r.headers["cookie"] = "theme=dark; estafeta_session=" + c.cookie;
+    if (!c.csrf.empty() && !r.headers.contains("x-csrf-token")) r.headers["x-csrf-token"] = c.csrf;
+    if (!c.bearer.empty()) r.headers["authorization"] = "Bearer " + c.bearer;
+    if (body) {
+      r.body = body->dump();
+      r.headers.try_emplace("content-type", "application/json");
+    }
+    return handle(*deps, r);
+  }
+  static json parsed(const Response& r) { return r.body.empty() ? json() : json::parse(r.body); }
+
+  Client login(const std::string& login, const std::string& password, const std::string& code = {}) {
+    json body = {{"login", login}, {"password", password}};
+    if (!code.empty()) body["code"] = code;
+    auto r = call("POST", "/api/v1/session", {}, body);
+    EXPECT_EQ(r.status, 200) << r.body;
+    Client c;
+    auto set = r.headers["set-cookie"];
+    auto start = set.find('=') + 1;
+    c.cookie = set.substr(start, set.find(';') - start);
+    c.csrf = parsed(r)["csrf_token"];
+    return c;
+  }
+
+  testing::TempDir m_dir{"api"};
+  std::unique_ptr<server::Services> s;
+  std::optional<api::ApiDeps> api;
+  std::optional<Deps> deps;
+};
+
+TEST_F(ApiTest, LoginSetsAStrictCookieAndLogoutEndsTheSession) {
+  auto r = call("POST", "/api/v1/session", {}, json{{"login", "member@a.example"}, {"password", "member password"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto cookie = r.headers["set-cookie"];
+  EXPECT_TRUE(cookie.starts_with("estafeta_session="));
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  EXPECT_EQ(cookie.find("Secure"), std::string::npos) << "loopback, in clear: the test listeners";
+  EXPECT_EQ(r.headers["content-security-policy"], "default-src 'none'; frame-ancestors 'none'");
+  EXPECT_EQ(r.headers["x-content-type-options"], "nosniff");
+  Request remote{"POST", "/api/v1/session", {{"content-type", "application/json"}},
+                 json{{"login", "member@a.example"}, {"password", "member password"}}.dump(), "192.0.2.1", true};
+  EXPECT_NE(handle(*deps, remote).headers["set-cookie"].find("; Secure"), std::string::npos);
+
+  auto c = login("member@a.example", "member password");
+  auto me = call("GET", "/api/v1/me", c);
+  ASSERT_EQ(me.status, 200);
+  EXPECT_EQ(parsed(me)["login"], "member@a.example");
+  EXPECT_EQ(parsed(me)["security"]["two_factor"], false);
+  EXPECT_EQ(call("DELETE", "/api/v1/session", c).status, 204);
+  EXPECT_EQ(call("GET", "/api/v1/me", c).status, 401);
+}
+
+TEST_F(ApiTest, WrongLoginsGetOneAnswerAndAreHeldBack) {
+  auto wrong = call("POST", "/api/v1/session", {}, json{{"login", "member@a.example"}, {"password", "nope"}});
+  auto unknown = call("POST", "/api/v1/session", {}, json{{"login", "ghost@a.example"}, {"password", "nope"}});
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(wrong.body, unknown.body);
+  EXPECT_EQ(parsed(wrong)["error"]["code"], "invalid_credentials");
+  for (int i = 0; i < 3; ++i)
+    call("POST", "/api/v1/session", {}, json{{"login", "member@a.example"}, {"password", "nope"}});
+  auto later = call("POST", "/api/v1/session", {}, json{{"login", "member@a.example"}, {"password", "nope"}});
+  EXPECT_GT(later.delay.count(), 0) << "after a few failures from one IP, answers wait";
+}
+
+TEST_F(ApiTest, StateChangingRequestsNeedTheCsrfTokenOrABearerToken) {
+  auto c = login("member@a.example", "member password");
+  auto no_csrf = c;
+  no_csrf.csrf.clear();
+  auto r = call("POST", "/api/v1/me/tokens", no_csrf, json{{"label", "x"}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(parsed(r)["error"]["code"], "csrf");
+  EXPECT_EQ(call("POST", "/api/v1/me/tokens", c, json{{"label", "x"}}, {{"x-csrf-token", "0000"}}).status, 403);
+  EXPECT_EQ(call("GET", "/api/v1/me/tokens", no_csrf).status, 200) << "reads need no CSRF token";
+  auto cross = call("POST", "/api/v1/me/tokens", c, json{{"label", "x"}},
+                    {{"origin", "https://evil.example"}, {"host", "mail.example.org"}});
+  EXPECT_EQ(cross.status, 403);
+  EXPECT_EQ(parsed(cross)["error"]["code"], "cross_site");
+
+  auto created = call("POST", "/api/v1/me/tokens", c, json{{"label", "backup"}},
+                      {{"origin", "https://mail.example.org"}, {"host", "mail.example.org"}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  std::string token = parsed(created)["token"];
+  Client script;
+  script.bearer = token;
+  EXPECT_EQ(parsed(call("GET", "/api/v1/me", script))["login"], "member@a.example");
+  auto listed = parsed(call("GET", "/api/v1/me/tokens", script))["tokens"];
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_FALSE(listed[0].contains("token")) << "shown once";
+  EXPECT_EQ(call("DELETE", "/api/v1/me/tokens/" + std::to_string(int(listed[0]["id"])), script).status, 204);
+  EXPECT_EQ(call("GET", "/api/v1/me", script).status, 401) << "revoked";
+}
+
+TEST_F(ApiTest, BadInputGetsTheErrorShape) {
+  auto c = login("admin@a.example", "admin password");
+  Request r{"POST", "/api/v1/session", {{"content-type", "application/json"}}, "{\"login\": ", "127.0.0.1", false};
+  auto malformed = handle(*deps, r);
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_EQ(parsed(malformed)["error"]["code"], "malformed_json");
+  r.body = "[1]";
+  EXPECT_EQ(parsed(handle(*deps, r))["error"]["code"], "bad_request");
+  r.headers["content-type"] = "text/plain";
+  EXPECT_EQ(handle(*deps, r).status, 415);
+  auto field = call("POST", "/api/v1/addresses", c, json{{"address", 7}});
+  EXPECT_EQ(field.status, 422);
+  EXPECT_EQ(parsed(field)["error"]["field"], "address");
+  EXPECT_EQ(parsed(call("GET", "/api/v1/nothing", c))["error"]["code"], "not_found");
+  auto wrong_method = call("PUT", "/api/v1/me", c);
+  EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_EQ(wrong_method.headers["allow"], "GET");
+  EXPECT_EQ(body_limit("POST", "/api/v1/session"), 4096u);
+  EXPECT_EQ(body_limit("GET", "/api/v1/me"), 0u);
+  EXPECT_EQ(body_limit("POST", "/api/v1/unknown"), 0u);
+}
+
+TEST_F(ApiTest, TwoFactorEnrolmentThroughTheApi) {
+  auto c = login("member@a.example", "member password");
+  auto start = call("POST", "/api/v1/me/2fa/enrolment", c);
+  ASSERT_EQ(start.status, 200) << start.body;
+  auto e = parsed(start);
+  EXPECT_TRUE(std::string(e["otpauth_uri"]).starts_with("otpauth://totp/Estafeta%20mail.example.org:member%40a.example"));
+  EXPECT_TRUE(std::string(e["qr_svg"]).starts_with("<svg"));
+  auto secret = auth::base32_decode(std::string(e["secret"])).value();
+  auto step = auth::totp_step(s->clock->now());
+  auto bad = call("POST", "/api/v1/me/2fa/confirm", c, json{{"code", "000000"}});
+  EXPECT_EQ(bad.status, 422);
+  auto ok = call("POST", "/api/v1/me/2fa/confirm", c, json{{"code", auth::hotp(secret, step)}});
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(parsed(ok)["emergency_codes"].size(), 10u);
+  std::string code = parsed(ok)["emergency_codes"][0];
+  EXPECT_NE(std::string(parsed(ok)["sheet"]).find(code), std::string::npos);
+
+  auto needs = call("POST", "/api/v1/session", {}, json{{"login", "member@a.example"}, {"password", "member password"}});
+  EXPECT_EQ(needs.status, 401);
+  EXPECT_EQ(parsed(needs)["error"]["code"], "second_factor_required");
+  auto with_code = login("member@a.example", "member password", code);
+  EXPECT_EQ(parsed(call("GET", "/api/v1/me", with_code))["security"]["emergency_codes_left"], 9);
+  auto sessions = parsed(call("GET", "/api/v1/me/sessions", with_code))["sessions"];
+  EXPECT_EQ(sessions.size(), 2u);
+  auto ended = call("POST", "/api/v1/me/sessions/end-others", with_code);
+  EXPECT_EQ(parsed(ended)["ended"], 1);
+  EXPECT_EQ(call("GET", "/api/v1/me", c).status, 401) << "the first session was ended";
+  auto logins = parsed(call("GET", "/api/v1/me/logins?limit=2", with_code));
+  EXPECT_EQ(logins["logins"].size(), 2u);
+  EXPECT_EQ(logins["logins"][0]["method"], "password+emergency_code");
+  EXPECT_TRUE(logins.contains("next"));
+}
+
+TEST_F(ApiTest, AdminsUnlockAndSetThePolicy) {
+  auto admin = login("admin@a.example", "admin password");
+  auto member = login("member@a.example", "member password");
+  EXPECT_EQ(call("PATCH", "/api/v1/me/security", member, json{{"lockout_threshold", 3}}).status, 200);
+  for (int i = 0; i < 3; ++i)
+    call("POST", "/api/v1/session", {.ip = "192.0.2." + std::to_string(i + 1)},
+         json{{"login", "member@a.example"}, {"password", "nope"}});
+  auto locked = call("POST", "/api/v1/session", {.ip = "192.0.2.50"},
+                     json{{"login", "member@a.example"}, {"password", "member password"}});
+  EXPECT_EQ(locked.status, 423);
+  EXPECT_EQ(call("POST", "/api/v1/users/member@a.example/unlock", member).status, 403);
+  auto unlocked = call("POST", "/api/v1/users/member%40a.example/unlock", admin);
+  ASSERT_EQ(unlocked.status, 200) << unlocked.body;
+  EXPECT_EQ(parsed(unlocked)["was_locked"], true);
+  login("member@a.example", "member password");
+
+  EXPECT_EQ(call("PATCH", "/api/v1/organisation/policy", member, json{{"require_2fa", true}}).status, 403);
+  EXPECT_EQ(call("PATCH", "/api/v1/organisation/policy", admin, json{{"min_lockout_threshold", 5}}).status, 200);
+  auto low = call("PATCH", "/api/v1/me/security", member, json{{"lockout_threshold", 4}});
+  EXPECT_EQ(low.status, 422);
+  EXPECT_EQ(parsed(low)["error"]["field"], "lockout_threshold");
+  auto audit = s->store->query_audit({.action_prefix = "security."}).value();
+  EXPECT_TRUE(std::any_of(audit.begin(), audit.end(), [](auto& e) { return e.action == "security.unlock"; }));
+  EXPECT_TRUE(std::any_of(audit.begin(), audit.end(), [](auto& e) { return e.action == "security.policy"; }));
+}
+
+TEST_F(ApiTest, TheDescriptionListsEveryRouteAndEveryDescribedRouteAnswers) {
+  auto admin = login("admin@a.example", "admin password");
+  auto doc = parsed(call("GET", "/api/v1/openapi.json"));
+  EXPECT_EQ(doc["openapi"], "3.0.3");
+  std::size_t described = 0;
+  for (auto& [path, ops] : doc["paths"].items()) {
+    for (auto& [method, op] : ops.items()) {
+      ++described;
+      std::string target = path;
+      for (auto p = target.find('{'); p != std::string::npos; p = target.find('{'))
+        target.replace(p, target.find('}') - p + 1, "1");
+      std::string m = method;
+      for (auto& ch : m) ch = static_cast<char>(std::toupper(ch));
+      auto r = call(m, target, admin, m == "GET" || m == "DELETE" ? std::nullopt : std::optional<json>(json::object()));
+      EXPECT_NE(r.status, 405) << m << " " << target << ": " << r.body;
+      if (r.status == 404) {
+        EXPECT_NE(parsed(r)["error"]["message"], "no such API route") << m << " " << target;
+      }
+    }
+  }
+  EXPECT_EQ(described, api::account_routes().size() + api::manage_routes().size());
+}
+
+// A member of organisation A, then an admin of A, against every route that
+// names an object, with organisation B's objects: never a 2xx, never B's data.
+TEST_F(ApiTest, NobodySeesAnotherOrganisationsObjects) {
+  auto op = manage::Actor::operator_cli();
+  auto device_b = s->manager->create_device_password(op, "box@b.example", "member@b.example", "phone").value();
+  auto member_b = login("member@b.example", "member password");
+  auto token_b = parsed(call("POST", "/api/v1/me/tokens", member_b, json{{"label", "b"}}));
+  auto sessions_b = parsed(call("GET", "/api/v1/me/sessions", member_b))["sessions"];
+  std::map<std::string, std::string> of_b = {{"address", "box@b.example"},
+                                             {"login", "member@b.example"},
+                                             {"name", "svc-b"}};
+  for (auto* who : {"member@a.example", "admin@a.example"}) {
+    auto c = login(who, std::string(who).starts_with("admin") ? "admin password" : "member password");
+    for (auto span : {api::account_routes(), api::manage_routes()}) {
+      for (auto& route : span) {
+        std::string target(route.path);
+        if (target.find('{') == std::string::npos) continue;
+        bool is_token = target.find("/tokens/") != std::string::npos;
+        bool is_session = target.find("/sessions/") != std::string::npos;
+        for (auto p = target.find('{'); p != std::string::npos; p = target.find('{')) {
+          auto name = target.substr(p + 1, target.find('}') - p - 1);
+          std::string value = name == "id" ? std::to_string(is_token     ? int(token_b["id"])
+                                                           : is_session ? int(sessions_b[0]["id"])
+                                                                        : int(device_b.device.id))
+                                           : of_b[name];
+          target.replace(p, name.size() + 2, value);
+        }
+        auto r = call(std::string(route.method), target, c,
+                      route.max_body ? std::optional<json>(json{{"label", "x"}, {"login", "member@a.example"}})
+                                     : std::nullopt);
+        EXPECT_TRUE(r.status == 403 || r.status == 404) << who << " " << route.method << " " << target << " → "
+                                                        << r.status << " " << r.body;
+        EXPECT_EQ(r.body.find("@b.example"), std::string::npos) << who << " " << target;
+      }
+    }
+  }
+  // B's things are all still there.
+  EXPECT_EQ(call("GET", "/api/v1/me", member_b).status, 200);
+  EXPECT_FALSE(s->store->device_password(device_b.device.id).value().revoked);
+  EXPECT_EQ(parsed(call("GET", "/api/v1/me/tokens", member_b))["tokens"].size(), 1u);
+}
+
+// A member against the routes only admins may use, with their own organisation's objects.
+TEST_F(ApiTest, MembersCannotUseAdminRoutes) {
+  auto c = login("member@a.example", "member password");
+  const std::pair<const char*, const char*> admin_only[] = {
+      {"POST", "/api/v1/users"},
+      {"DELETE", "/api/v1/users/admin@a.example"},
+      {"POST", "/api/v1/users/admin@a.example/unlock"},
+      {"POST", "/api/v1/services/svc-a/lock"},
+      {"POST", "/api/v1/services/svc-a/unlock"},
+      {"POST", "/api/v1/addresses"},
+      {"DELETE", "/api/v1/addresses/box@a.example"},
+      {"GET", "/api/v1/addresses/box@a.example/users"},
+      {"POST", "/api/v1/addresses/box@a.example/users"},
+      {"POST", "/api/v1/addresses/box@a.example/users/member@a.example/disconnect"},
+      {"DELETE", "/api/v1/addresses/box@a.example/users/member@a.example"},
+      {"PATCH", "/api/v1/organisation/policy"},
+  };
+  for (auto [method, target] : admin_only) {
+    auto r = call(method, target, c,
+                  std::string(method) == "POST" || std::string(method) == "PATCH"
+                      ? std::optional<json>(json{{"login", "member@a.example"}, {"address", "new@a.example"},
+                                                 {"require_2fa", true}})
+                      : std::nullopt);
+    EXPECT_TRUE(r.status == 403 || r.status == 404) << method << " " << target << " → " << r.status << " " << r.body;
+  }
+  EXPECT_FALSE(s->store->find_service("svc-a").value().locked);
+  EXPECT_EQ(s->store->list_accesses(s->store->find_address("box@a.example").value().id).value().size(), 1u);
+}
+
+TEST_F(ApiTest, AMemberManagesTheirOwnDevicePasswords) {
+  auto c = login("member@a.example", "member password");
+  auto mine = parsed(call("GET", "/api/v1/me/addresses", c))["addresses"];
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0]["address"], "box@a.example");
+  auto created = call("POST", "/api/v1/addresses/box@a.example/devices", c, json{{"label", "phone"}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto device = parsed(created);
+  EXPECT_EQ(std::string(device["password"]).size(), 39u) << "32 characters in groups of four";
+  auto listed = parsed(call("GET", "/api/v1/addresses/box@a.example/devices", c))["devices"];
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_FALSE(listed[0].contains("password"));
+  auto admin = login("admin@a.example", "admin password");
+  auto someone_else = call("POST", "/api/v1/addresses/box@a.example/devices", c,
+                           json{{"label", "x"}, {"login", "admin@a.example"}});
+  EXPECT_TRUE(someone_else.status == 403 || someone_else.status == 404) << someone_else.body;
+  EXPECT_EQ(call("DELETE", "/api/v1/devices/" + std::to_string(int(device["id"])), c).status, 204);
+  auto after = parsed(call("GET", "/api/v1/addresses/box@a.example/devices", admin))["devices"];
+  EXPECT_EQ(after[0]["revoked"], true);
+}
+
+}  // namespace
+}  // namespace estafeta::web

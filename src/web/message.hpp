@@ -1,0 +1,28 @@
+// An HTTP request and its response as the routes see them: plain values,
+// no Beast, so handlers are testable without sockets (web/router.hpp).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+
+namespace estafeta::web {
+
+struct Request {
+  std::string method;                          // "GET", …
+  std::string target;                          // path and query, as received
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  std::string peer_ip;
+  bool tls = false;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::map<std::string, std::string> headers;
+  std::chrono::milliseconds delay{0};  // the session holds the answer back this long (failed logins)
+};
+
+}  // namespace estafeta::web
