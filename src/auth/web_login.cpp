@@ -154,6 +154,24 @@ std::expected<IssuedSession, LoginRefusal> WebLogins::login(const WebLoginReques
     return std::unexpected(refuse(why, r, user, "password"));
   }
   auto method = store::LoginMethod::password;
+  if (!settings.totp_sealed.empty() && settings.recovery_approved) {
+    // An approved recovery: this login turns the second factor off; the
+    // user enrols again from the session it opens.
+    settings.totp_sealed.clear();
+    settings.totp_pending_sealed.clear();
+    settings.recovery_requested = settings.recovery_approved = false;
+    (void)m_store.set_emergency_codes(user.id, {});
+    store::AuditEntry e{.org_id = user.org_id,
+                        .actor_user_id = user.id,
+                        .actor = user.login,
+                        .action = "security.recovered",
+                        .target = user.login,
+                        .product = "security",
+                        .ip = r.ip,
+                        .detail = "second factor turned off by an approved recovery",
+                        .time = m_clock.now()};
+    (void)m_store.append_audit(e);
+  }
   if (!settings.totp_sealed.empty()) {
     if (r.second_factor.empty()) {
       LoginRefusal out{LoginRefusal::Why::second_factor_required, "enter the code of your authenticator app", wait};
@@ -196,6 +214,16 @@ std::expected<IssuedSession, LoginRefusal> WebLogins::login(const WebLoginReques
   out.session = *created;
   out.csrf = csrf_for(out.token);
   record(user, r, method, true, "", settings);
+  store::AuditEntry e{.org_id = user.org_id,
+                      .actor_user_id = user.id,
+                      .actor = user.login,
+                      .action = "security.login",
+                      .target = user.login,
+                      .product = "security",
+                      .ip = r.ip,
+                      .detail = store::to_string(method),
+                      .time = now};
+  (void)m_store.append_audit(e);
   log::info("web.login", {{"ip", r.ip}, {"login", user.login}, {"method", store::to_string(method)}});
   return out;
 }
@@ -291,6 +319,39 @@ Status WebLogins::disable_second_factor(const store::User& user, const std::stri
   settings.totp_pending_sealed.clear();
   TRY(m_store.set_security_settings(settings));
   return m_store.set_emergency_codes(user.id, {});
+}
+
+LoginRefusal WebLogins::request_recovery(const WebLoginRequest& r) {
+  LoginRefusal done{LoginRefusal::Why::credentials,
+                    "if the login and password are right and the account has a second factor, an administrator "
+                    "of your organisation has been asked to approve the recovery",
+                    std::chrono::milliseconds(0)};
+  auto key = ascii_lower(r.login);
+  auto wait = m_throttle.pending(r.ip, key);
+  if (wait > kRefuseAbove)
+    return {LoginRefusal::Why::throttled, "too many failed logins from this address; try again later", wait};
+  auto user = m_store.find_user(r.login);
+  bool ok = verify_password(user && !user->password_hash.empty() ? user->password_hash : dummy_hash(), r.password);
+  if (!user || !ok || user->password_hash.empty()) {
+    done.delay = m_throttle.failed(r.ip, key);
+    return done;
+  }
+  auto settings = m_store.security_settings(user->id);
+  if (!settings || settings->totp_sealed.empty() || settings->recovery_requested) return done;
+  settings->recovery_requested = true;
+  settings->recovery_approved = false;
+  if (!m_store.set_security_settings(*settings)) return done;
+  store::AuditEntry e{.org_id = user->org_id,
+                      .actor_user_id = user->id,
+                      .actor = user->login,
+                      .action = "security.recovery_requested",
+                      .target = user->login,
+                      .product = "security",
+                      .ip = r.ip,
+                      .time = m_clock.now()};
+  (void)m_store.append_audit(e);
+  log::info("web.recovery_requested", {{"login", user->login}, {"ip", r.ip}});
+  return done;
 }
 
 Result<std::vector<std::string>> WebLogins::regenerate_codes(const store::User& user, const std::string& code) {

@@ -117,6 +117,10 @@ class WebLogins {
   // Needs the password and a current TOTP code; refused (permission) when
   // the organisation requires a second factor.
   Status disable_second_factor(const store::User& user, const std::string& password, const std::string& code);
+  // Lost second factor: with the right password, a recovery request that
+  // an organisation admin approves (manage::Manager::approve_recovery). The
+  // answer is the same whether the login exists or the password is right.
+  LoginRefusal request_recovery(const WebLoginRequest& request);
   // New emergency codes (the old ones stop working), given a current TOTP code.
   Result<std::vector<std::string>> regenerate_codes(const store::User& user, const std::string& code);
 

@@ -36,6 +36,11 @@ int report(const Error& e) {
   print_error(e);
   return kExitFailed;
 }
+// A value the command line gave that the verb refuses (exit 2).
+int usage(const std::string& text) {
+  std::fprintf(stderr, "estafeta: %s\n", text.c_str());
+  return kExitUsage;
+}
 
 // Prints JSON or the human text of a finished action.
 int done(const Ctx& c, const json& j, const std::string& human) {
@@ -222,6 +227,48 @@ int user_delete(Ctx& c) {
   return done(c, {{"deleted", c.args.login}}, fmt::format("user '{}' deleted", c.args.login));
 }
 
+int user_unlock(Ctx& c) {
+  auto was = c.m.unlock_user(c.actor, c.args.login);
+  if (!was) return report(was.error());
+  return done(c, {{"login", c.args.login}, {"was_locked", *was}},
+              *was ? fmt::format("user '{}' unlocked", c.args.login)
+                   : fmt::format("user '{}' was not locked; failed logins reset", c.args.login));
+}
+int user_recovery_list(Ctx& c) {
+  auto list = c.m.recovery_requests(c.actor, c.args.filter);
+  if (!list) return report(list.error());
+  if (c.args.json) return done(c, to_json_list(*list), "");
+  std::vector<std::vector<std::string>> rows;
+  for (auto& u : *list) rows.push_back({u.login, u.display_name, std::to_string(u.org_id)});
+  print_table({"LOGIN", "NAME", "ORG"}, rows, "no recovery requests");
+  return kExitOk;
+}
+int user_recovery_approve(Ctx& c) {
+  if (auto r = c.m.approve_recovery(c.actor, c.args.login); !r) return report(r.error());
+  return done(c, {{"login", c.args.login}, {"approved", true}},
+              fmt::format("recovery of '{}' approved: their next password login turns the second factor off, "
+                          "and they enrol again",
+                          c.args.login));
+}
+
+// --- organisation policy
+int org_policy(Ctx& c) {
+  std::optional<bool> require;
+  if (c.args.require_2fa) {
+    if (*c.args.require_2fa != "yes" && *c.args.require_2fa != "no") return usage("--require-2fa must be yes or no");
+    require = *c.args.require_2fa == "yes";
+  }
+  auto p = (require || c.args.min_lockout) ? c.m.set_org_policy(c.actor, c.args.name, require, c.args.min_lockout)
+                                           : c.m.org_policy(c.actor, c.args.name);
+  if (!p) return report(p.error());
+  return done(c,
+              {{"organisation", c.args.name},
+               {"require_2fa", p->require_2fa},
+               {"min_lockout_threshold", p->min_lockout_threshold}},
+              fmt::format("organisation '{}': two-factor authentication {}; lockout threshold at least {}", c.args.name,
+                          p->require_2fa ? "required" : "optional", p->min_lockout_threshold));
+}
+
 // --- service
 int service_create(Ctx& c) {
   auto s = c.m.create_service(c.actor, c.args.org, c.args.name);
@@ -378,10 +425,6 @@ int address_show(Ctx& c) {
 }
 
 int address_set(Ctx& c) {
-  auto usage = [](const std::string& text) {
-    std::fprintf(stderr, "estafeta: %s\n", text.c_str());
-    return kExitUsage;
-  };
   manage::AddressChange change;
   if (c.args.quota) {
     auto q = manage::parse_size_limit(*c.args.quota);
@@ -565,6 +608,10 @@ constexpr Verb kVerbs[] = {
     {"user", "create", user_create},
     {"user", "list", user_list},
     {"user", "delete", user_delete},
+    {"user", "unlock", user_unlock},
+    {"user", "recovery-list", user_recovery_list},
+    {"user", "recovery-approve", user_recovery_approve},
+    {"org", "policy", org_policy},
     {"service", "create", service_create},
     {"service", "list", service_list},
     {"service", "lock", [](Ctx& c) { return service_lock(c, true); }},

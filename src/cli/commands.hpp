@@ -40,8 +40,10 @@ struct AdminArgs {
   std::optional<std::string> quota;
   std::optional<std::string> quota_messages;
   std::optional<std::string> save_sent;
-  std::string spf_fail;      // domain set: "junk" or "reject"
-  std::string dmarc_reject;  // domain set: "reject" or "quarantine"
+  std::string spf_fail;                    // domain set: "junk" or "reject"
+  std::string dmarc_reject;                // domain set: "reject" or "quarantine"
+  std::optional<std::string> require_2fa;  // org policy: "yes" or "no"
+  std::optional<int> min_lockout;          // org policy: the lowest lockout threshold users may set
 };
 
 // "org create", "user list", … as two words.

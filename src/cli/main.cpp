@@ -45,6 +45,10 @@ void add_admin(CLI::App& app, Admin& a) {
   verb(org, a, "create", "Create an organisation")->add_option("NAME", x.name)->required();
   verb(org, a, "list", "List organisations");
   verb(org, a, "delete", "Delete an organisation and everything it owns")->add_option("NAME", x.name)->required();
+  auto* op = verb(org, a, "policy", "Show or set the organisation's security policy");
+  op->add_option("NAME", x.name)->required();
+  op->add_option("--require-2fa", x.require_2fa, "yes: members cannot turn two-factor authentication off");
+  op->add_option("--min-lockout", x.min_lockout, "The lowest lockout threshold members may choose (1-100)");
 
   auto* user = admin->add_subcommand("user", "User accounts")->require_subcommand(1)->fallthrough();
   auto* uc = verb(user, a, "create", "Create a user account");
@@ -55,6 +59,10 @@ void add_admin(CLI::App& app, Admin& a) {
   uc->add_flag("--password-stdin", x.password_stdin, "Read the account password from standard input");
   verb(user, a, "list", "List users")->add_option("--org", x.filter, "Only this organisation");
   verb(user, a, "delete", "Delete a user account")->add_option("LOGIN", x.login)->required();
+  verb(user, a, "unlock", "Unlock an account locked by failed logins")->add_option("LOGIN", x.login)->required();
+  verb(user, a, "recovery-list", "Users who lost their second factor and asked for a recovery")
+      ->add_option("--org", x.filter, "Only this organisation");
+  verb(user, a, "recovery-approve", "Approve a second-factor recovery")->add_option("LOGIN", x.login)->required();
 
   auto* service = admin->add_subcommand("service", "Mail services")->require_subcommand(1)->fallthrough();
   auto* sc = verb(service, a, "create", "Create a mail service");

@@ -224,6 +224,19 @@ class Manager {
   // Returns the number of keys changed.
   Result<int> advance_dkim(const Actor& actor);
 
+  // Account security (DESIGN §2.2), for an organisation's admins and legal
+  // representatives (and the operator). Each change is audited.
+  // Unlocks an account locked by failed logins; true when it was locked.
+  Result<bool> unlock_user(const Actor& actor, const std::string& login);
+  Result<store::OrgPolicy> org_policy(const Actor& actor, const std::string& org);
+  Result<store::OrgPolicy> set_org_policy(const Actor& actor, const std::string& org, std::optional<bool> require_2fa,
+                                          std::optional<int> min_lockout_threshold);
+  // Users who lost their second factor and asked for a recovery.
+  Result<std::vector<store::User>> recovery_requests(const Actor& actor, const std::optional<std::string>& org);
+  // The user's next password login succeeds without the second factor and
+  // turns it off, so they enrol again (auth/web_login.hpp).
+  Status approve_recovery(const Actor& actor, const std::string& login);
+
   // The message trace of an address (queue id, sender, recipient, status,
   // remote host, reply, time): for its organisation's admins and for the
   // users who have access to it.

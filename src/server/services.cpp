@@ -1,10 +1,43 @@
 #include "server/services.hpp"
 
+#include "auth/login_alert.hpp"
+#include "core/ascii.hpp"
+#include "core/log.hpp"
+
 #include "core/fs.hpp"
 #include "dns/cares/cares_resolver.hpp"
 #include "mime/parsed_message.hpp"
 
 namespace estafeta::server {
+
+namespace {
+
+// A login alert goes into the INBOX of the address the user chose for
+// alerts, or the one that is their login, or their first address: always
+// one they have access to (the API refuses any other), so alerts never
+// send mail anywhere else. A user without an address gets none.
+void deliver_login_alert(store::Store& store, delivery::Deliverer& deliverer, const std::string& hostname,
+                         const auth::LoginAlert& alert, const store::SecuritySettings& settings) {
+  auto accesses = store.list_user_accesses(alert.user.id);
+  if (!accesses || accesses->empty()) return;
+  std::optional<store::Address> chosen, login, first;
+  for (auto& a : *accesses) {
+    auto address = store.address(a.address_id);
+    if (!address) continue;
+    if (!first) first = *address;
+    if (address->address == settings.alert_address) chosen = *address;
+    if (address->address == ascii_lower(alert.user.login)) login = *address;
+  }
+  auto target = chosen ? chosen : login ? login : first;
+  if (!target) return;
+  auto message = auth::login_alert_message(alert, {hostname, target->address, settings.language});
+  auto inbox = deliverer.inbox_of(target->id);
+  auto delivered = inbox ? deliverer.deliver(message, {{*inbox, 0, {}, alert.time}})
+                         : Result<std::vector<store::Appended>>(std::unexpected(inbox.error()));
+  if (!delivered) log::error("web.alert_failed", {{"login", alert.user.login}, {"detail", delivered.error().message}});
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> config) {
   auto s = std::make_unique<Services>();
@@ -26,6 +59,10 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
   s->logins = std::make_unique<auth::MailLogins>(*s->store, *s->keyring, *s->throttle, *s->clock);
   s->web_throttle = std::make_unique<auth::Throttle>();
   s->web_logins = std::make_unique<auth::WebLogins>(*s->store, *s->keyring, *s->web_throttle, *s->clock);
+  s->web_logins->set_alert_sink([&store = *s->store, &deliverer = *s->deliverer, hostname = config->hostname](
+                                    const auth::LoginAlert& alert, const store::SecuritySettings& settings) {
+    deliver_login_alert(store, deliverer, hostname, alert, settings);
+  });
   s->maildrop_locks = std::make_unique<IdLocks>();
   dns::CaresOptions dns_options;
   dns_options.servers = config->dns.servers;

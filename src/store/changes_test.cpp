@@ -809,7 +809,9 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
   auto u = append(x, 2);
   auto fresh_schema = raw_int("SELECT count(*) FROM sqlite_master");
   for (auto* t : {"mailbox", "message", "address", "blob"}) without_autoincrement(t);
-  raw("DROP TABLE dkim_key; DROP TABLE dns_record; DROP TABLE dns_zone; DELETE FROM counter WHERE name = 'zones'; "
+  raw("DROP TABLE web_session; DROP TABLE api_token; DROP TABLE user_security; DROP TABLE emergency_code; "
+      "DROP TABLE org_policy; DROP TABLE login_history; "
+      "DROP TABLE dkim_key; DROP TABLE dns_record; DROP TABLE dns_zone; DELETE FROM counter WHERE name = 'zones'; "
       "ALTER TABLE domain DROP COLUMN dmarc_reject; ALTER TABLE mailbox DROP COLUMN recent_uid; DROP TABLE "
       "subscription; ALTER TABLE mailbox ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 1; "
       "ALTER TABLE domain DROP COLUMN verified; ALTER TABLE domain DROP COLUMN verify_token; PRAGMA user_version = 7");
@@ -835,7 +837,9 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
 
 TEST_F(ChangesTest, MigratesFromSchemaOne) {
   auto u = append(m_inbox, 2);
-  raw("DROP TABLE dkim_key; DROP TABLE dns_record; DROP TABLE dns_zone; DELETE FROM counter WHERE name = 'zones'; "
+  raw("DROP TABLE web_session; DROP TABLE api_token; DROP TABLE user_security; DROP TABLE emergency_code; "
+      "DROP TABLE org_policy; DROP TABLE login_history; "
+      "DROP TABLE dkim_key; DROP TABLE dns_record; DROP TABLE dns_zone; DELETE FROM counter WHERE name = 'zones'; "
       "ALTER TABLE domain DROP COLUMN dmarc_reject; ALTER TABLE mailbox DROP COLUMN recent_uid; DROP TABLE "
       "subscription; ALTER TABLE mailbox ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 1; "
       "DROP TABLE expunged; DROP TABLE event_log; DROP TABLE queue_rcpt; DROP TABLE queue; DROP TABLE trace; "

@@ -157,6 +157,8 @@ TEST_F(QuotaStoreTest, MigrationCountsExistingMessages) {
       "ALTER TABLE domain DROP COLUMN dmarc_reject; ALTER TABLE mailbox DROP COLUMN recent_uid; DROP TABLE "
       "subscription; ALTER TABLE mailbox ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 1;"
       "DELETE FROM counter WHERE name = 'zones';"
+      "DROP TABLE web_session; DROP TABLE api_token; DROP TABLE user_security; DROP TABLE emergency_code;"
+      "DROP TABLE org_policy; DROP TABLE login_history;"  // schema 11
       "PRAGMA user_version = 4;";
   char* err = nullptr;
   EXPECT_EQ(sqlite3_exec(db, downgrade, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");

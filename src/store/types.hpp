@@ -380,6 +380,8 @@ struct AuditQuery {
   std::optional<Time> until;
   std::string product;  // empty: any
   std::string action_prefix;
+  std::string text;  // empty: any; otherwise in the actor, action, target or detail (any case)
+  Id before_id = 0;  // paging: only entries listed after this one (0: from the newest)
   std::size_t limit = 100;
 };
 

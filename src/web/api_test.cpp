@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <set>
+
 #include "auth/totp.hpp"
 #include "core/testing.hpp"
 #include "mime/parsed_message.hpp"
@@ -102,8 +104,12 @@ TEST_F(ApiTest, LoginSetsAStrictCookieAndLogoutEndsTheSession) {
   EXPECT_EQ(cookie.find("Secure"), std::string::npos) << "loopback, in clear: the test listeners";
   EXPECT_EQ(r.headers["content-security-policy"], "default-src 'none'; frame-ancestors 'none'");
   EXPECT_EQ(r.headers["x-content-type-options"], "nosniff");
-  Request remote{"POST", "/api/v1/session", {{"content-type", "application/json"}},
-                 json{{"login", "member@a.example"}, {"password", "member password"}}.dump(), "192.0.2.1", true};
+  Request remote{"POST",
+                 "/api/v1/session",
+                 {{"content-type", "application/json"}},
+                 json{{"login", "member@a.example"}, {"password", "member password"}}.dump(),
+                 "192.0.2.1",
+                 true};
   EXPECT_NE(handle(*deps, remote).headers["set-cookie"].find("; Secure"), std::string::npos);
 
   auto c = login("member@a.example", "member password");
@@ -183,7 +189,8 @@ TEST_F(ApiTest, TwoFactorEnrolmentThroughTheApi) {
   auto start = call("POST", "/api/v1/me/2fa/enrolment", c);
   ASSERT_EQ(start.status, 200) << start.body;
   auto e = parsed(start);
-  EXPECT_TRUE(std::string(e["otpauth_uri"]).starts_with("otpauth://totp/Estafeta%20mail.example.org:member%40a.example"));
+  EXPECT_TRUE(
+      std::string(e["otpauth_uri"]).starts_with("otpauth://totp/Estafeta%20mail.example.org:member%40a.example"));
   EXPECT_TRUE(std::string(e["qr_svg"]).starts_with("<svg"));
   auto secret = auth::base32_decode(std::string(e["secret"])).value();
   auto step = auth::totp_step(s->clock->now());
@@ -195,7 +202,8 @@ TEST_F(ApiTest, TwoFactorEnrolmentThroughTheApi) {
   std::string code = parsed(ok)["emergency_codes"][0];
   EXPECT_NE(std::string(parsed(ok)["sheet"]).find(code), std::string::npos);
 
-  auto needs = call("POST", "/api/v1/session", {}, json{{"login", "member@a.example"}, {"password", "member password"}});
+  auto needs =
+      call("POST", "/api/v1/session", {}, json{{"login", "member@a.example"}, {"password", "member password"}});
   EXPECT_EQ(needs.status, 401);
   EXPECT_EQ(parsed(needs)["error"]["code"], "second_factor_required");
   auto with_code = login("member@a.example", "member password", code);
@@ -237,6 +245,47 @@ TEST_F(ApiTest, AdminsUnlockAndSetThePolicy) {
   EXPECT_TRUE(std::any_of(audit.begin(), audit.end(), [](auto& e) { return e.action == "security.policy"; }));
 }
 
+TEST_F(ApiTest, ActivityLogFiltersPagesAndExports) {
+  auto member = login("member@a.example", "member password");
+  auto admin = login("admin@a.example", "admin password");
+  login("member@b.example", "member password");
+  ASSERT_EQ(call("POST", "/api/v1/me/tokens", member, json{{"label", "backup, \"nightly\""}}).status, 201);
+  ASSERT_EQ(call("POST", "/api/v1/services/svc-a/lock", admin).status, 200);
+
+  auto mine = parsed(call("GET", "/api/v1/activity", member))["entries"];
+  ASSERT_FALSE(mine.empty());
+  for (auto& e : mine) EXPECT_EQ(e["actor"], "member@a.example") << e.dump();
+  auto actions = [](const json& entries) {
+    std::set<std::string> out;
+    for (auto& e : entries) out.insert(e["action"]);
+    return out;
+  };
+  EXPECT_TRUE(actions(mine).contains("security.login"));
+  EXPECT_TRUE(actions(mine).contains("security.token_created"));
+
+  auto org = parsed(call("GET", "/api/v1/activity", admin))["entries"];
+  EXPECT_TRUE(actions(org).contains("service.lock") || actions(org).contains("service.locked")) << org.dump();
+  EXPECT_TRUE(actions(org).contains("security.token_created")) << "the admin sees the member's actions";
+  for (auto& e : org) EXPECT_EQ(std::string(e["actor"]).find("@b.example"), std::string::npos) << "not B's";
+
+  auto tokens = parsed(call("GET", "/api/v1/activity?product=security&action=security.token", admin))["entries"];
+  ASSERT_EQ(tokens.size(), 1u);
+  auto text = parsed(call("GET", "/api/v1/activity?q=NIGHTLY", admin))["entries"];
+  ASSERT_EQ(text.size(), 1u) << "free text, any case";
+  auto first = parsed(call("GET", "/api/v1/activity?limit=1", admin));
+  ASSERT_EQ(first["entries"].size(), 1u);
+  auto second = parsed(call("GET", "/api/v1/activity?limit=1&before=" + std::to_string(int(first["next"])), admin));
+  ASSERT_EQ(second["entries"].size(), 1u);
+  EXPECT_NE(first["entries"][0]["id"], second["entries"][0]["id"]);
+  EXPECT_EQ(call("GET", "/api/v1/activity?since=yesterday", admin).status, 422);
+  EXPECT_TRUE(parsed(call("GET", "/api/v1/activity?since=4000000000", admin))["entries"].empty());
+
+  auto csv = call("GET", "/api/v1/activity?format=csv&action=security.token", admin);
+  EXPECT_EQ(csv.content_type, "text/csv; charset=utf-8");
+  EXPECT_TRUE(csv.body.starts_with("id,time,actor,action,target,product,ip,detail\r\n"));
+  EXPECT_NE(csv.body.find("\"backup, \"\"nightly\"\"\""), std::string::npos) << csv.body;
+}
+
 TEST_F(ApiTest, TheDescriptionListsEveryRouteAndEveryDescribedRouteAnswers) {
   auto admin = login("admin@a.example", "admin password");
   auto doc = parsed(call("GET", "/api/v1/openapi.json"));
@@ -257,7 +306,9 @@ TEST_F(ApiTest, TheDescriptionListsEveryRouteAndEveryDescribedRouteAnswers) {
       }
     }
   }
-  EXPECT_EQ(described, api::account_routes().size() + api::manage_routes().size());
+  std::size_t routes = 0;
+  for (auto table : api::route_tables()) routes += table.size();
+  EXPECT_EQ(described, routes);
 }
 
 // A member of organisation A, then an admin of A, against every route that
@@ -268,12 +319,11 @@ TEST_F(ApiTest, NobodySeesAnotherOrganisationsObjects) {
   auto member_b = login("member@b.example", "member password");
   auto token_b = parsed(call("POST", "/api/v1/me/tokens", member_b, json{{"label", "b"}}));
   auto sessions_b = parsed(call("GET", "/api/v1/me/sessions", member_b))["sessions"];
-  std::map<std::string, std::string> of_b = {{"address", "box@b.example"},
-                                             {"login", "member@b.example"},
-                                             {"name", "svc-b"}};
+  std::map<std::string, std::string> of_b = {
+      {"address", "box@b.example"}, {"login", "member@b.example"}, {"name", "svc-b"}};
   for (auto* who : {"member@a.example", "admin@a.example"}) {
     auto c = login(who, std::string(who).starts_with("admin") ? "admin password" : "member password");
-    for (auto span : {api::account_routes(), api::manage_routes()}) {
+    for (auto span : api::route_tables()) {
       for (auto& route : span) {
         std::string target(route.path);
         if (target.find('{') == std::string::npos) continue;
@@ -282,16 +332,16 @@ TEST_F(ApiTest, NobodySeesAnotherOrganisationsObjects) {
         for (auto p = target.find('{'); p != std::string::npos; p = target.find('{')) {
           auto name = target.substr(p + 1, target.find('}') - p - 1);
           std::string value = name == "id" ? std::to_string(is_token     ? int(token_b["id"])
-                                                           : is_session ? int(sessions_b[0]["id"])
-                                                                        : int(device_b.device.id))
+                                                            : is_session ? int(sessions_b[0]["id"])
+                                                                         : int(device_b.device.id))
                                            : of_b[name];
           target.replace(p, name.size() + 2, value);
         }
-        auto r = call(std::string(route.method), target, c,
-                      route.max_body ? std::optional<json>(json{{"label", "x"}, {"login", "member@a.example"}})
-                                     : std::nullopt);
-        EXPECT_TRUE(r.status == 403 || r.status == 404) << who << " " << route.method << " " << target << " → "
-                                                        << r.status << " " << r.body;
+        auto r = call(
+            std::string(route.method), target, c,
+            route.max_body ? std::optional<json>(json{{"label", "x"}, {"login", "member@a.example"}}) : std::nullopt);
+        EXPECT_TRUE(r.status == 403 || r.status == 404)
+            << who << " " << route.method << " " << target << " → " << r.status << " " << r.body;
         EXPECT_EQ(r.body.find("@b.example"), std::string::npos) << who << " " << target;
       }
     }
@@ -322,8 +372,8 @@ TEST_F(ApiTest, MembersCannotUseAdminRoutes) {
   for (auto [method, target] : admin_only) {
     auto r = call(method, target, c,
                   std::string(method) == "POST" || std::string(method) == "PATCH"
-                      ? std::optional<json>(json{{"login", "member@a.example"}, {"address", "new@a.example"},
-                                                 {"require_2fa", true}})
+                      ? std::optional<json>(
+                            json{{"login", "member@a.example"}, {"address", "new@a.example"}, {"require_2fa", true}})
                       : std::nullopt);
     EXPECT_TRUE(r.status == 403 || r.status == 404) << method << " " << target << " → " << r.status << " " << r.body;
   }
@@ -344,8 +394,8 @@ TEST_F(ApiTest, AMemberManagesTheirOwnDevicePasswords) {
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_FALSE(listed[0].contains("password"));
   auto admin = login("admin@a.example", "admin password");
-  auto someone_else = call("POST", "/api/v1/addresses/box@a.example/devices", c,
-                           json{{"label", "x"}, {"login", "admin@a.example"}});
+  auto someone_else =
+      call("POST", "/api/v1/addresses/box@a.example/devices", c, json{{"label", "x"}, {"login", "admin@a.example"}});
   EXPECT_TRUE(someone_else.status == 403 || someone_else.status == 404) << someone_else.body;
   EXPECT_EQ(call("DELETE", "/api/v1/devices/" + std::to_string(int(device["id"])), c).status, 204);
   auto after = parsed(call("GET", "/api/v1/addresses/box@a.example/devices", admin))["devices"];

@@ -67,6 +67,11 @@ Result<std::vector<AuditEntry>> SqliteStore::query_audit(const AuditQuery& q) {
   if (q.until) sql += " AND time < ?4";
   if (!q.product.empty()) sql += " AND product = ?5";
   if (!q.action_prefix.empty()) sql += " AND substr(action, 1, length(?6)) = ?6";
+  if (q.before_id) sql += " AND (time, id) < (SELECT time, id FROM audit WHERE id = ?8)";
+  if (!q.text.empty())
+    sql +=
+        " AND (instr(lower(actor), lower(?9)) OR instr(lower(action), lower(?9)) OR instr(lower(target), lower(?9))"
+        " OR instr(lower(detail), lower(?9)))";
   sql += " ORDER BY time DESC, id DESC LIMIT ?7";
   auto st = TRY(m_db->prepare(sql));
   if (q.org_id) st.bind(1, *q.org_id);
@@ -76,6 +81,8 @@ Result<std::vector<AuditEntry>> SqliteStore::query_audit(const AuditQuery& q) {
   if (!q.product.empty()) st.bind(5, q.product);
   if (!q.action_prefix.empty()) st.bind(6, q.action_prefix);
   st.bind(7, static_cast<std::int64_t>(q.limit));
+  if (q.before_id) st.bind(8, q.before_id);
+  if (!q.text.empty()) st.bind(9, q.text);
   std::vector<AuditEntry> out;
   while (TRY(st.step())) {
     AuditEntry e;

@@ -17,7 +17,10 @@ using nlohmann::json;
 constexpr std::size_t kSmallBody = 4096;
 
 json user_json(const store::User& u) {
-  return {{"id", u.id}, {"login", u.login}, {"display_name", u.display_name}, {"role", store::to_string(u.role)},
+  return {{"id", u.id},
+          {"login", u.login},
+          {"display_name", u.display_name},
+          {"role", store::to_string(u.role)},
           {"organisation_id", u.org_id}};
 }
 
@@ -42,9 +45,30 @@ json token_json(const store::ApiToken& t) {
 }
 
 json login_json(const store::LoginRecord& r) {
-  return {{"id", r.id},       {"time", r.time},     {"ip", r.ip},
-          {"user_agent", r.user_agent},             {"method", store::to_string(r.method)},
-          {"success", r.success}, {"reason", r.reason}};
+  return {{"id", r.id},
+          {"time", r.time},
+          {"ip", r.ip},
+          {"user_agent", r.user_agent},
+          {"method", store::to_string(r.method)},
+          {"success", r.success},
+          {"reason", r.reason}};
+}
+
+// An entry in the activity log for something the caller did to their own account.
+void audit(const Context& c, const char* action, const std::string& detail = {}) {
+  auto& u = c.who().user;
+  auto agent = c.request.headers.find("user-agent");
+  store::AuditEntry e{
+      .org_id = u.org_id,
+      .actor_user_id = u.id,
+      .actor = u.login,
+      .action = action,
+      .target = u.login,
+      .product = "security",
+      .ip = c.request.peer_ip,
+      .detail = detail.empty() && agent != c.request.headers.end() ? agent->second.substr(0, 200) : detail,
+      .time = c.deps.clock.now()};
+  (void)c.deps.store.append_audit(e);
 }
 
 std::string issuer(const Context& c) { return "Estafeta " + c.deps.hostname; }
@@ -109,6 +133,30 @@ Response login(Context& c) {
   return out;
 }
 
+// Lost second factor: the request an admin approves. One answer whatever
+// the login and password were (202).
+Response request_recovery(Context& c) {
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto login = string_field(*body, "login", 320);
+  if (!login) return error_response(login.error());
+  auto password = string_field(*body, "password", 1024);
+  if (!password) return error_response(password.error());
+  auto agent = c.request.headers.find("user-agent");
+  auto r = c.deps.logins.request_recovery({.login = login->value_or(""),
+                                           .password = password->value_or(""),
+                                           .ip = c.request.peer_ip,
+                                           .user_agent = agent == c.request.headers.end() ? "" : agent->second});
+  if (r.why == auth::LoginRefusal::Why::throttled) {
+    auto out = error_response(429, "throttled", r.message);
+    out.headers["retry-after"] = std::to_string((r.delay.count() + 999) / 1000);
+    return out;
+  }
+  auto out = json_response(202, {{"message", r.message}});
+  out.delay = r.delay;
+  return out;
+}
+
 Response current_session(Context& c) {
   if (!c.who().session) return error_response(400, "no_session", "an API token has no browser session");
   return json_response(200, {{"user", user_json(c.who().user)},
@@ -118,6 +166,7 @@ Response current_session(Context& c) {
 
 Response logout(Context& c) {
   if (auto st = c.deps.logins.logout(c.who()); !st) return error_response(st.error());
+  audit(c, "security.logout");
   auto out = no_content();
   out.headers["set-cookie"] = session_cookie(c.request, "", 0);
   return out;
@@ -173,8 +222,14 @@ Response update_security(Context& c) {
   auto address = string_field(*body, "alert_address", 320);
   if (!address) return error_response(address.error());
   if (*address) {
-    if (!(*address)->empty() && (*address)->find('@') == std::string::npos)
-      return error_response(422, "invalid", "alert_address must be an e-mail address", "alert_address");
+    if (!(*address)->empty()) {
+      // Only an address the user has access to: alerts never send mail elsewhere.
+      auto a = c.deps.store.find_address(**address);
+      if (!a || !c.deps.store.find_access(a->id, u.id))
+        return error_response(422, "invalid", "alert_address must be one of the addresses you have access to",
+                              "alert_address");
+      **address = a->address;
+    }
     settings->alert_address = **address;
   }
   auto language = string_field(*body, "language", 8);
@@ -185,6 +240,10 @@ Response update_security(Context& c) {
     settings->language = **language;
   }
   if (auto st = c.deps.store.set_security_settings(*settings); !st) return error_response(st.error());
+  audit(c, "security.settings",
+        fmt::format("lockout_threshold={} alert_on_success={} alert_on_failure={} language={}",
+                    settings->lockout_threshold, settings->alert_on_success, settings->alert_on_failure,
+                    settings->language));
   return me(c);
 }
 
@@ -203,6 +262,7 @@ Response end_session(Context& c) {
   auto id = id_param(c.params[0]);
   if (!id) return error_response(404, "not_found", "no such session");
   if (auto st = c.deps.store.delete_web_session(c.who().user.id, *id); !st) return error_response(st.error());
+  audit(c, "security.session_ended", fmt::format("session {}", *id));
   return no_content();
 }
 
@@ -210,6 +270,7 @@ Response end_other_sessions(Context& c) {
   store::Id keep = c.who().session ? c.who().session->id : 0;
   auto n = c.deps.store.delete_web_sessions(c.who().user.id, keep);
   if (!n) return error_response(n.error());
+  audit(c, "security.sessions_ended", fmt::format("{} other sessions", *n));
   return json_response(200, {{"ended", *n}});
 }
 
@@ -251,6 +312,7 @@ Response confirm_enrolment(Context& c) {
   if (!code) return error_response(code.error());
   auto codes = c.deps.logins.confirm_enrolment(c.who().user, *code);
   if (!codes) return error_response(codes.error());
+  audit(c, "security.2fa_enabled");
   return codes_response(c, *codes);
 }
 
@@ -263,6 +325,7 @@ Response disable_second_factor(Context& c) {
   if (!code) return error_response(code.error());
   if (auto st = c.deps.logins.disable_second_factor(c.who().user, *password, *code); !st)
     return error_response(st.error());
+  audit(c, "security.2fa_disabled");
   return no_content();
 }
 
@@ -273,6 +336,7 @@ Response regenerate_codes(Context& c) {
   if (!code) return error_response(code.error());
   auto codes = c.deps.logins.regenerate_codes(c.who().user, *code);
   if (!codes) return error_response(codes.error());
+  audit(c, "security.emergency_codes");
   return codes_response(c, *codes);
 }
 
@@ -293,6 +357,7 @@ Response create_token(Context& c) {
   if (!label) return error_response(label.error());
   auto created = c.deps.logins.create_token(c.who(), *label);
   if (!created) return error_response(created.error());
+  audit(c, "security.token_created", *label);
   auto j = token_json(created->first);
   j["token"] = created->second;  // shown once
   return json_response(201, j);
@@ -302,6 +367,7 @@ Response revoke_token(Context& c) {
   auto id = id_param(c.params[0]);
   if (!id) return error_response(404, "not_found", "no such token");
   if (auto st = c.deps.store.delete_api_token(c.who().user.id, *id); !st) return error_response(st.error());
+  audit(c, "security.token_revoked", fmt::format("token {}", *id));
   return no_content();
 }
 
@@ -311,14 +377,16 @@ constexpr Route kRoutes[] = {
     {"GET", "/api/v1/openapi.json", Access::open, 0, "This description (OpenAPI 3.0)", "meta", &describe},
     {"POST", "/api/v1/session", Access::open, kSmallBody,
      "Log in: login and password, and the second-factor code when the account has one", "session", &login},
+    {"POST", "/api/v1/recovery", Access::open, kSmallBody,
+     "Lost second factor: ask an administrator to approve a recovery (login and password)", "session",
+     &request_recovery},
     {"GET", "/api/v1/session", Access::user, 0, "The current browser session and its CSRF token", "session",
      &current_session},
     {"DELETE", "/api/v1/session", Access::user, 0, "Log out", "session", &logout},
     {"GET", "/api/v1/me", Access::user, 0, "The account and its security settings", "account", &me},
     {"PATCH", "/api/v1/me/security", Access::user, kSmallBody,
      "Lockout threshold, login alerts, alert address and language", "account", &update_security},
-    {"GET", "/api/v1/me/sessions", Access::user, 0, "Open browser sessions of the account", "sessions",
-     &list_sessions},
+    {"GET", "/api/v1/me/sessions", Access::user, 0, "Open browser sessions of the account", "sessions", &list_sessions},
     {"DELETE", "/api/v1/me/sessions/{id}", Access::user, 0, "End one session", "sessions", &end_session},
     {"POST", "/api/v1/me/sessions/end-others", Access::user, 0, "End every session but this one", "sessions",
      &end_other_sessions},

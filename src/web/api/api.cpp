@@ -15,8 +15,8 @@ namespace {
 
 std::vector<const Route*> all_routes() {
   std::vector<const Route*> out;
-  for (auto& r : account_routes()) out.push_back(&r);
-  for (auto& r : manage_routes()) out.push_back(&r);
+  for (auto table : route_tables())
+    for (auto& r : table) out.push_back(&r);
   return out;
 }
 
@@ -59,6 +59,8 @@ bool cross_site(const Request& r) {
 }
 
 }  // namespace
+
+std::vector<std::span<const Route>> route_tables() { return {account_routes(), manage_routes(), activity_routes()}; }
 
 manage::Actor Context::actor() const {
   manage::Actor a;

@@ -59,8 +59,7 @@ std::expected<json, Response> json_body(const Request& request) {
     return std::unexpected(error_response(415, "unsupported_media_type", "the body must be application/json"));
   try {
     auto body = json::parse(request.body);
-    if (!body.is_object())
-      return std::unexpected(error_response(400, "bad_request", "the body must be a JSON object"));
+    if (!body.is_object()) return std::unexpected(error_response(400, "bad_request", "the body must be a JSON object"));
     return body;
   } catch (const json::parse_error& e) {
     return std::unexpected(
@@ -88,7 +87,8 @@ Result<std::optional<bool>> bool_field(const json& body, const char* name) {
 Result<std::optional<std::int64_t>> int_field(const json& body, const char* name) {
   auto it = body.find(name);
   if (it == body.end() || it->is_null()) return std::nullopt;
-  if (!it->is_number_integer()) return fail(ErrorKind::invalid, fmt::format("{} must be a whole number", name), "", name);
+  if (!it->is_number_integer())
+    return fail(ErrorKind::invalid, fmt::format("{} must be a whole number", name), "", name);
   return it->get<std::int64_t>();
 }
 

@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include "auth/password.hpp"
 #include "web/api/http_json.hpp"
 #include "web/api/routes.hpp"
 
@@ -104,8 +103,7 @@ Response create_user(Context& c) {
   // The caller's own organisation, unless an operator names one (operators use the CLI).
   auto orgs = c.deps.store.organisation(c.who().user.org_id);
   if (!orgs) return error_response(orgs.error());
-  auto u = c.deps.manager.create_user(c.actor(), orgs->name, *login, name->value_or(""), *role,
-                                      password->value_or(""));
+  auto u = c.deps.manager.create_user(c.actor(), orgs->name, *login, name->value_or(""), *role, password->value_or(""));
   if (!u) return error_response(u.error());
   return json_response(201, user_json(*u));
 }
@@ -118,69 +116,51 @@ Response delete_user(Context& c) {
 // An organisation admin unlocks a locked account (audited); the user's
 // failure count starts again.
 Response unlock_user(Context& c) {
-  auto users = c.deps.manager.list_users(c.actor(), std::nullopt);
-  if (!users) return error_response(users.error());
-  auto it = std::find_if(users->begin(), users->end(), [&](auto& u) { return u.login == c.params[0]; });
-  if (it == users->end()) return error_response(404, "not_found", "no such user");
-  auto& me = c.who().user;
-  if (me.role != store::Role::admin && me.role != store::Role::legal)
-    return error_response(403, "forbidden", "only an administrator or legal representative may unlock an account");
-  auto settings = c.deps.store.security_settings(it->id);
-  if (!settings) return error_response(settings.error());
-  bool was_locked = settings->locked_since.has_value();
-  settings->locked_since.reset();
-  settings->failed_logins = 0;
-  if (auto st = c.deps.store.set_security_settings(*settings); !st) return error_response(st.error());
-  store::AuditEntry e{.org_id = it->org_id,
-                      .actor_user_id = me.id,
-                      .actor = me.login,
-                      .action = "security.unlock",
-                      .target = it->login,
-                      .product = "security",
-                      .ip = c.request.peer_ip,
-                      .detail = was_locked ? "" : "was not locked",
-                      .time = c.deps.clock.now()};
-  (void)c.deps.store.append_audit(e);
-  return json_response(200, {{"login", it->login}, {"was_locked", was_locked}});
+  auto was = c.deps.manager.unlock_user(c.actor(), c.params[0]);
+  if (!was) return error_response(was.error());
+  return json_response(200, {{"login", c.params[0]}, {"was_locked", *was}});
+}
+
+json policy_json(const store::OrgPolicy& p) {
+  return {{"require_2fa", p.require_2fa}, {"min_lockout_threshold", p.min_lockout_threshold}};
+}
+
+std::string own_org(const Context& c) {
+  auto o = c.deps.store.organisation(c.who().user.org_id);
+  return o ? o->name : std::string();
 }
 
 Response get_policy(Context& c) {
-  auto p = c.deps.store.org_policy(c.who().user.org_id);
+  auto p = c.deps.manager.org_policy(c.actor(), own_org(c));
   if (!p) return error_response(p.error());
-  return json_response(200, {{"require_2fa", p->require_2fa}, {"min_lockout_threshold", p->min_lockout_threshold}});
+  return json_response(200, policy_json(*p));
 }
 
 Response set_policy(Context& c) {
-  auto& me = c.who().user;
-  if (me.role != store::Role::admin && me.role != store::Role::legal)
-    return error_response(403, "forbidden", "only an administrator or legal representative may set the policy");
   auto body = json_body(c.request);
   if (!body) return body.error();
-  auto p = c.deps.store.org_policy(me.org_id);
-  if (!p) return error_response(p.error());
   auto require = bool_field(*body, "require_2fa");
   if (!require) return error_response(require.error());
-  if (*require) p->require_2fa = **require;
   auto minimum = int_field(*body, "min_lockout_threshold");
   if (!minimum) return error_response(minimum.error());
+  std::optional<int> min;
   if (*minimum) {
     if (**minimum < 1 || **minimum > 100)
       return error_response(422, "invalid", "min_lockout_threshold must be between 1 and 100", "min_lockout_threshold");
-    p->min_lockout_threshold = static_cast<int>(**minimum);
+    min = static_cast<int>(**minimum);
   }
-  if (auto st = c.deps.store.set_org_policy(*p); !st) return error_response(st.error());
-  store::AuditEntry e{.org_id = me.org_id,
-                      .actor_user_id = me.id,
-                      .actor = me.login,
-                      .action = "security.policy",
-                      .target = std::to_string(me.org_id),
-                      .product = "security",
-                      .ip = c.request.peer_ip,
-                      .detail = fmt::format("require_2fa={} min_lockout_threshold={}", p->require_2fa,
-                                            p->min_lockout_threshold),
-                      .time = c.deps.clock.now()};
-  (void)c.deps.store.append_audit(e);
-  return get_policy(c);
+  auto p = c.deps.manager.set_org_policy(c.actor(), own_org(c), *require, min);
+  if (!p) return error_response(p.error());
+  return json_response(200, policy_json(*p));
+}
+
+Response recovery_requests(Context& c) {
+  return list("users", c.deps.manager.recovery_requests(c.actor(), std::nullopt), user_json);
+}
+
+Response approve_recovery(Context& c) {
+  if (auto st = c.deps.manager.approve_recovery(c.actor(), c.params[0]); !st) return error_response(st.error());
+  return json_response(200, {{"login", c.params[0]}, {"approved", true}});
 }
 
 // --- services and domains
@@ -266,9 +246,9 @@ Response grant_access(Context& c) {
   if (!special) return error_response(special.error());
   auto a = c.deps.manager.grant_access(c.actor(), c.params[0], *login, special->value_or(true));
   if (!a) return error_response(a.error());
-  return json_response(201, {{"address", c.params[0]},
-                             {"login", *login},
-                             {"may_change_special_folders", a->may_change_special_folders}});
+  return json_response(
+      201,
+      {{"address", c.params[0]}, {"login", *login}, {"may_change_special_folders", a->may_change_special_folders}});
 }
 
 // "Disconnect all devices": every device password of the access is revoked; the access stays.
@@ -286,8 +266,7 @@ Response remove_access(Context& c) {
 }
 
 Response list_devices(Context& c) {
-  return list("devices", c.deps.manager.list_device_passwords(c.actor(), c.params[0], param(c, "login")),
-              device_json);
+  return list("devices", c.deps.manager.list_device_passwords(c.actor(), c.params[0], param(c, "login")), device_json);
 }
 
 Response create_device(Context& c) {
@@ -297,8 +276,8 @@ Response create_device(Context& c) {
   if (!label) return error_response(label.error());
   auto login = string_field(*body, "login", 320);
   if (!login) return error_response(login.error());
-  auto created = c.deps.manager.create_device_password(c.actor(), c.params[0],
-                                                       login->value_or(c.who().user.login), *label);
+  auto created =
+      c.deps.manager.create_device_password(c.actor(), c.params[0], login->value_or(c.who().user.login), *label);
   if (!created) return error_response(created.error());
   manage::DeviceView view{created->device, login->value_or(c.who().user.login), c.params[0]};
   auto j = device_json(view);
@@ -327,6 +306,11 @@ constexpr Route kRoutes[] = {
     {"DELETE", "/api/v1/users/{login}", Access::user, 0, "Delete a user (admins)", "users", &delete_user},
     {"POST", "/api/v1/users/{login}/unlock", Access::user, 0, "Unlock an account locked by failed logins (admins)",
      "users", &unlock_user},
+    {"GET", "/api/v1/recovery-requests", Access::user, 0,
+     "Users who lost their second factor and asked for a recovery (admins)", "users", &recovery_requests},
+    {"POST", "/api/v1/users/{login}/recovery/approve", Access::user, 0,
+     "Approve a recovery: the user's next password login turns the second factor off (admins)", "users",
+     &approve_recovery},
     {"GET", "/api/v1/services", Access::user, 0, "Mail services of the organisation", "services", &list_services},
     {"POST", "/api/v1/services/{name}/lock", Access::user, 0, "Lock a mail service: no mail login for its addresses",
      "services", &lock},
@@ -334,16 +318,15 @@ constexpr Route kRoutes[] = {
     {"GET", "/api/v1/domains", Access::user, 0, "Domains of the organisation (?service=NAME)", "domains",
      &list_domains},
     {"GET", "/api/v1/addresses", Access::user, 0, "Addresses of the organisation", "addresses", &list_addresses},
-    {"POST", "/api/v1/addresses", Access::user, kSmallBody, "Create an address (admins)", "addresses",
-     &create_address},
+    {"POST", "/api/v1/addresses", Access::user, kSmallBody, "Create an address (admins)", "addresses", &create_address},
     {"GET", "/api/v1/me/addresses", Access::user, 0, "The addresses the caller has access to", "addresses",
      &my_addresses},
     {"GET", "/api/v1/addresses/{address}", Access::user, 0, "An address with its quota and usage", "addresses",
      &show_address},
-    {"DELETE", "/api/v1/addresses/{address}", Access::user, 0, "Delete an address and its mail (admins)",
-     "addresses", &delete_address},
-    {"GET", "/api/v1/addresses/{address}/users", Access::user, 0, "Users with access to the address (admins)",
-     "access", &list_access},
+    {"DELETE", "/api/v1/addresses/{address}", Access::user, 0, "Delete an address and its mail (admins)", "addresses",
+     &delete_address},
+    {"GET", "/api/v1/addresses/{address}/users", Access::user, 0, "Users with access to the address (admins)", "access",
+     &list_access},
     {"POST", "/api/v1/addresses/{address}/users", Access::user, kSmallBody,
      "Give a member access to the address (admins)", "access", &grant_access},
     {"POST", "/api/v1/addresses/{address}/users/{login}/disconnect", Access::user, 0,
@@ -353,8 +336,8 @@ constexpr Route kRoutes[] = {
      "Remove access: the user no longer has the address, and its devices are revoked", "access", &remove_access},
     {"GET", "/api/v1/addresses/{address}/devices", Access::user, 0,
      "Device passwords of the address (the caller's own; all for admins)", "devices", &list_devices},
-    {"POST", "/api/v1/addresses/{address}/devices", Access::user, kSmallBody,
-     "Create a device password (shown once)", "devices", &create_device},
+    {"POST", "/api/v1/addresses/{address}/devices", Access::user, kSmallBody, "Create a device password (shown once)",
+     "devices", &create_device},
     {"DELETE", "/api/v1/devices/{id}", Access::user, 0, "Revoke one device password", "devices", &revoke_device},
 };
 

@@ -11,14 +11,15 @@ namespace {
 using nlohmann::json;
 
 json error_schema() {
-  return {{"type", "object"},
-          {"required", {"error"}},
+  return {
+      {"type", "object"},
+      {"required", {"error"}},
+      {"properties",
+       {{"error",
+         {{"type", "object"},
+          {"required", {"code", "message"}},
           {"properties",
-           {{"error",
-             {{"type", "object"},
-              {"required", {"code", "message"}},
-              {"properties",
-               {{"code", {{"type", "string"}}}, {"message", {{"type", "string"}}}, {"field", {{"type", "string"}}}}}}}}}};
+           {{"code", {{"type", "string"}}}, {"message", {{"type", "string"}}}, {"field", {{"type", "string"}}}}}}}}}};
 }
 
 json operation(const Route& r) {
@@ -36,16 +37,15 @@ json operation(const Route& r) {
   }
   if (!params.empty()) op["parameters"] = params;
   if (r.max_body > 0)
-    op["requestBody"] = {{"required", false},
-                         {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
+    op["requestBody"] = {{"required", false}, {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
   json ok = {{"description", "success"}, {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
   json err = {{"description", "error"},
               {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
   op["responses"] = {{"200", ok}, {"400", err}, {"401", err}, {"403", err}, {"404", err}};
   if (r.method == "POST") op["responses"]["201"] = ok;
   if (r.method == "DELETE" || r.method == "POST") op["responses"]["204"] = {{"description", "done"}};
-  op["security"] = r.access == Access::open ? json::array() : json::array({{{"session", json::array()}},
-                                                                           {{"token", json::array()}}});
+  op["security"] = r.access == Access::open ? json::array()
+                                            : json::array({{{"session", json::array()}}, {{"token", json::array()}}});
   return op;
 }
 
@@ -59,7 +59,7 @@ std::string lower(std::string_view s) {
 
 json openapi(const ApiDeps& deps) {
   json paths = json::object();
-  for (auto span : {account_routes(), manage_routes()})
+  for (auto span : route_tables())
     for (auto& r : span) paths[std::string(r.path)][lower(r.method)] = operation(r);
   return {{"openapi", "3.0.3"},
           {"info",

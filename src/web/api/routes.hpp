@@ -20,8 +20,8 @@ namespace estafeta::web::api {
 struct Context {
   const ApiDeps& deps;
   const Request& request;
-  std::optional<auth::Caller> caller;  // set unless the route is public
-  std::vector<std::string> params;     // the {…} segments of the path, in order
+  std::optional<auth::Caller> caller;        // set unless the route is public
+  std::vector<std::string> params;           // the {…} segments of the path, in order
   std::optional<std::string> session_token;  // the cookie's value, when the caller came with one
 
   const auth::Caller& who() const { return *caller; }
@@ -42,6 +42,9 @@ struct Route {
 
 std::span<const Route> account_routes();
 std::span<const Route> manage_routes();
+std::span<const Route> activity_routes();
+// Every route, in the order above.
+std::vector<std::span<const Route>> route_tables();
 
 // OpenAPI 3.0 description of every route.
 nlohmann::json openapi(const ApiDeps& deps);
