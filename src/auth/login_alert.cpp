@@ -37,7 +37,8 @@ const char* method_text(store::LoginMethod m, bool es) {
     case store::LoginMethod::password: return es ? "contraseña" : "password";
     case store::LoginMethod::password_totp:
       return es ? "contraseña y código de verificación" : "password and verification code";
-    case store::LoginMethod::password_emergency: return es ? "contraseña y código de emergencia" : "password and emergency code";
+    case store::LoginMethod::password_emergency:
+      return es ? "contraseña y código de emergencia" : "password and emergency code";
     case store::LoginMethod::token: return es ? "token de API" : "API token";
     case store::LoginMethod::device: return es ? "contraseña de dispositivo" : "device password";
   }

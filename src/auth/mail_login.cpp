@@ -26,6 +26,7 @@ MailLogin MailLogins::login(const char* product, const std::string& address, con
     (void)m_store.append_audit(audit);
     log::info(fmt::format("{}.login_failed", product),
               {{"address", address}, {"ip", ip}, {"reason", who.error().message}});
+    if (m_observer) m_observer(product, false);
     return out;
   }
   m_throttle.succeeded(ip, address);
@@ -35,11 +36,30 @@ MailLogin MailLogins::login(const char* product, const std::string& address, con
   audit.action = fmt::format("{}.login", product);
   audit.detail = "device=" + who->device.label;
   (void)m_store.append_audit(audit);
+  store::LoginRecord record{.user_id = who->user.id,
+                            .time = audit.time,
+                            .ip = ip,
+                            .user_agent = fmt::format("{} ({}, {})", product, who->address.address, who->device.label),
+                            .method = store::LoginMethod::device,
+                            .success = true};
+  (void)m_store.record_login(record);
   log::info(fmt::format("{}.login", product),
             {{"address", who->address.address}, {"user", who->user.login}, {"device", who->device.label}, {"ip", ip}});
+  if (m_observer) m_observer(product, true);
   out.who = std::move(*who);
   out.delay = wait;  // 0 unless this IP has failed: others' failures never slow a success
   return out;
+}
+
+LiveSessions::Info live_info(const store::LoginCandidate& who, const char* protocol, const std::string& ip,
+                             std::int64_t now) {
+  return {.user_id = who.user.id,
+          .address = who.address.address,
+          .device_id = who.device.id,
+          .device_label = who.device.label,
+          .protocol = protocol,
+          .ip = ip,
+          .since = now};
 }
 
 std::optional<std::string> ends_session(const store::LoginCandidate& who, const Event& e) {
@@ -53,6 +73,7 @@ std::optional<std::string> ends_session(const store::LoginCandidate& who, const 
     case EventKind::service_locked:
       if (e.service_id == who.address.service_id) return "the mail service of this address is locked";
       break;
+    case EventKind::connection_ended: return "this connection was ended from the account's session list";
     default: break;
   }
   return std::nullopt;

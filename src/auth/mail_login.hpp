@@ -6,10 +6,12 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "auth/device_password.hpp"
+#include "auth/live_sessions.hpp"
 #include "auth/throttle.hpp"
 #include "core/clock.hpp"
 #include "core/event_bus.hpp"
@@ -30,6 +32,11 @@ class MailLogins {
   MailLogins(store::Store& store, const DeviceKeyring& keyring, Throttle& throttle, const Clock& clock)
       : m_store(store), m_keyring(keyring), m_throttle(throttle), m_clock(clock) {}
 
+  // Told of every login's outcome (metrics); set before sessions start.
+  void set_observer(std::function<void(const char* protocol, bool success)> observer) {
+    m_observer = std::move(observer);
+  }
+
   // Blocking (store): from the worker pool. `product` names the protocol in
   // the audit log and the log ("imap", "pop3", "smtp").
   MailLogin login(const char* product, const std::string& address, const std::string& password, const std::string& ip);
@@ -39,7 +46,12 @@ class MailLogins {
   const DeviceKeyring& m_keyring;
   Throttle& m_throttle;
   const Clock& m_clock;
+  std::function<void(const char*, bool)> m_observer;
 };
+
+// What the session list shows of a logged-in mail connection.
+LiveSessions::Info live_info(const store::LoginCandidate& who, const char* protocol, const std::string& ip,
+                             std::int64_t now);
 
 // Why a session logged in as `who` must end on this event, if it must.
 std::optional<std::string> ends_session(const store::LoginCandidate& who, const Event& event);

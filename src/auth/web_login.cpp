@@ -64,6 +64,7 @@ LoginRefusal WebLogins::refuse(LoginRefusal::Why why, const WebLoginRequest& r, 
     default: break;
   }
   log::info("web.login_failed", {{"ip", r.ip}, {"login", r.login}, {"reason", reason}});
+  if (m_observer) m_observer(false);
   if (user) {
     store::AuditEntry e;
     e.org_id = user->org_id;
@@ -225,6 +226,7 @@ std::expected<IssuedSession, LoginRefusal> WebLogins::login(const WebLoginReques
                       .time = now};
   (void)m_store.append_audit(e);
   log::info("web.login", {{"ip", r.ip}, {"login", user.login}, {"method", store::to_string(method)}});
+  if (m_observer) m_observer(true);
   return out;
 }
 

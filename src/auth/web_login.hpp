@@ -87,6 +87,8 @@ class WebLogins {
 
   // Where login alerts go (the server delivers them as mail).
   void set_alert_sink(AlertSink sink) { m_alerts = std::move(sink); }
+  // Told of every login's outcome (metrics); set before sessions start.
+  void set_observer(std::function<void(bool success)> observer) { m_observer = std::move(observer); }
 
   std::expected<IssuedSession, LoginRefusal> login(const WebLoginRequest& request);
 
@@ -143,6 +145,7 @@ class WebLogins {
   Throttle& m_throttle;
   const Clock& m_clock;
   AlertSink m_alerts;
+  std::function<void(bool)> m_observer;
 };
 
 }  // namespace estafeta::auth

@@ -24,6 +24,7 @@ enum class EventKind {
   service_locked,    // service id: every session of its addresses ends
   mailbox_deleted,   // mailbox, address: sessions that have it selected end
   mailbox_renamed,   // mailbox (and its children), address: sessions that have one selected end
+  connection_ended,  // to one connection only (net::Connection::end_from_outside): its user ended it
 };
 
 struct Event {

@@ -1,5 +1,7 @@
 #include "delivery/deliverer.hpp"
 
+#include <chrono>
+
 #include <fmt/format.h>
 
 namespace estafeta::delivery {
@@ -40,13 +42,20 @@ Result<store::Accepted> Deliverer::accept(std::string_view bytes, const std::vec
     return fail(ErrorKind::invalid, "no folder or recipient to deliver to");
   if (bytes.size() > m_limits.max_size)
     return fail(ErrorKind::limit, fmt::format("the message is larger than the limit of {} bytes", m_limits.max_size));
+  auto start = std::chrono::steady_clock::now();
   auto parsed = TRY(mime::parse_message(bytes, m_limits));
   // Small messages go into the database with their rows; others into a file first.
   bool small = !bytes.empty() && bytes.size() <= store::BlobStore::kInlineLimit;
   auto hash = small ? store::BlobStore::hash_of(bytes) : TRY(m_blobs.put(bytes));
   auto info = blob_info_from(std::move(parsed), hash, bytes.size());
   if (small) info.inline_bytes = bytes;
+  auto before_store = std::chrono::steady_clock::now();
   auto accepted = TRY(m_store.accept_message(info, local, outbound, trace));
+  if (m_observer) {
+    auto end = std::chrono::steady_clock::now();
+    m_observer(std::chrono::duration<double>(end - start).count(),
+               std::chrono::duration<double>(end - before_store).count());
+  }
   announce(accepted.local);
   return accepted;
 }

@@ -13,6 +13,7 @@
 // Thread-safe; blocking (parse, fsync, commit): call from a worker thread.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,10 @@ class Deliverer {
   // The INBOX of an address, for deliveries addressed to it.
   Result<store::MailboxRef> inbox_of(store::Id address_id);
 
+  // Told of every accepted message: seconds until it was durable, and of
+  // those, seconds in the store's transaction (metrics). Set before use.
+  void set_observer(std::function<void(double total, double store)> observer) { m_observer = std::move(observer); }
+
  private:
   void announce(const std::vector<store::Appended>& appended);
 
@@ -51,6 +56,7 @@ class Deliverer {
   store::BlobStore& m_blobs;
   EventBus& m_bus;
   mime::Limits m_limits;
+  std::function<void(double, double)> m_observer;
 };
 
 // What the store keeps of a parsed message (pure; exposed for tests).

@@ -62,6 +62,7 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
   limits.max_command = options.append_limit + 64 * 1024;
   CommandFramer framer(pre_login_limits());
   bool logged_in = false;
+  auth::LiveSessions::Registration live;  // in the user's session list while logged in
   Mode mode = Mode::command;
   c.set_read_timeout(std::chrono::seconds(deps.limits.imap_login_idle_seconds));
   c.set_deadline(c.accepted_at() + std::chrono::seconds(deps.limits.login_timeout_seconds));
@@ -143,6 +144,7 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
         c.set_deadline(std::nullopt);
         framer.set_limits(limits);
         c.follow(deps.bus, who->address.id);
+        if (deps.live) live = deps.live->add(auth::live_info(*who, "imap", env.peer_ip, deps.clock.now()), c.ender());
       }
       switch (reply.next) {
         case Reply::Next::read: break;

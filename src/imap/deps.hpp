@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "auth/live_sessions.hpp"
 #include "auth/mail_login.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
@@ -16,15 +17,16 @@
 namespace estafeta::imap {
 
 struct Deps {
-  std::string hostname;            // the greeting
-  const LimitsConfig& limits;      // APPENDLIMIT, folders per address, login deadline
-  store::Mail& mail;               // folders, messages, changes, search
-  store::Accounts& accounts;       // the address's quota (QUOTA, APPEND and COPY limits)
-  store::BlobStore& blobs;         // message bytes (FETCH, SEARCH of headers)
-  EventBus& bus;                   // changes to other sessions; revocations to this one
-  const Clock& clock;              // APPEND's internal date
-  auth::MailLogins& logins;        // LOGIN, AUTHENTICATE
-  delivery::Deliverer& deliverer;  // APPEND
+  std::string hostname;                // the greeting
+  const LimitsConfig& limits;          // APPENDLIMIT, folders per address, login deadline
+  store::Mail& mail;                   // folders, messages, changes, search
+  store::Accounts& accounts;           // the address's quota (QUOTA, APPEND and COPY limits)
+  store::BlobStore& blobs;             // message bytes (FETCH, SEARCH of headers)
+  EventBus& bus;                       // changes to other sessions; revocations to this one
+  const Clock& clock;                  // APPEND's internal date
+  auth::MailLogins& logins;            // LOGIN, AUTHENTICATE
+  delivery::Deliverer& deliverer;      // APPEND
+  auth::LiveSessions* live = nullptr;  // logged-in connections, listed to their users (may be absent)
 };
 
 }  // namespace estafeta::imap

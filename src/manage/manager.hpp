@@ -126,6 +126,9 @@ class Manager {
   Result<store::User> create_user(const Actor& actor, const std::string& org, const std::string& login,
                                   const std::string& display_name, store::Role role, const std::string& password);
   Result<std::vector<store::User>> list_users(const Actor& actor, const std::optional<std::string>& org);
+  // An admin deletes a user of the organisation, or a user their own account
+  // (the caller checks the password first). Refused for the organisation's
+  // last account and its last administrator. Mail addresses stay.
   Status delete_user(const Actor& actor, const std::string& login);
 
   // Mail services and domains.

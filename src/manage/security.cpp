@@ -42,8 +42,7 @@ Result<store::OrgPolicy> Manager::set_org_policy(const Actor& actor, const std::
   return p;
 }
 
-Result<std::vector<store::User>> Manager::recovery_requests(const Actor& actor,
-                                                            const std::optional<std::string>& org) {
+Result<std::vector<store::User>> Manager::recovery_requests(const Actor& actor, const std::optional<std::string>& org) {
   if (!actor.is_operator()) TRY(may_manage_org(actor, actor.user->org_id));
   auto users = TRY(list_users(actor, org));
   std::vector<store::User> out;

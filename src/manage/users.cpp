@@ -84,7 +84,8 @@ Result<std::vector<store::User>> Manager::list_users(const Actor& actor, const s
 
 Status Manager::delete_user(const Actor& actor, const std::string& login) {
   auto u = TRY(visible_user(actor, login));
-  TRY(may_manage_org(actor, u.org_id));
+  bool self = actor.user && actor.user->id == u.id;  // anyone may delete their own account (DESIGN §2.2)
+  if (!self) TRY(may_manage_org(actor, u.org_id));
   auto members = TRY(m_store.list_users(u.org_id));
   if (members.size() == 1)
     return fail(ErrorKind::in_use, "this is the last account of its organisation: delete the organisation instead");

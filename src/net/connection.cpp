@@ -225,6 +225,23 @@ void Connection::follow(EventBus& bus, std::int64_t address_id) {
   });
 }
 
+void Connection::end_from_outside() {
+  asio::post(m_strand, [weak = weak_from_this()] {
+    if (auto conn = weak.lock()) {
+      Input in;
+      in.kind = Input::Kind::event;
+      in.event = Event{EventKind::connection_ended};
+      (void)conn->m_inbox.try_send(error_code{}, std::move(in));
+    }
+  });
+}
+
+std::function<void()> Connection::ender() {
+  return [weak = weak_from_this()] {
+    if (auto conn = weak.lock()) conn->end_from_outside();
+  };
+}
+
 asio::awaitable<void> Connection::close() {
   m_subscription.reset();
   m_want.close();

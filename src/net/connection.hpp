@@ -98,6 +98,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   TimePoint accepted_at() const { return m_accepted; }
   // Events for this address (and service-wide ones) are delivered from now on.
   void follow(EventBus& bus, std::int64_t address_id);
+  // From any thread: delivers a connection_ended event to this connection
+  // alone (its user ended it from their session list), which the session
+  // answers by closing (auth::ends_session).
+  void end_from_outside();
+  // end_from_outside as a callable that is safe to call once the connection is gone.
+  std::function<void()> ender();
   // Ends the reader and the subscription; then shuts TLS and the socket down.
   asio::awaitable<void> close();
 

@@ -6,6 +6,8 @@
 // once.
 #include "pop3/connection.hpp"
 
+#include <ctime>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -33,6 +35,8 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
   c.set_read_timeout(std::chrono::seconds(deps.limits.pop3_idle_seconds));
   c.set_deadline(c.accepted_at() + std::chrono::seconds(deps.limits.login_timeout_seconds));
   net::LineFramer lines;
+  auth::LiveSessions::Registration live;  // in the user's session list while logged in
+  bool live_registered = false;
 
   if (!co_await c.write(session.greeting())) co_return;
   c.request_read();
@@ -68,6 +72,10 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
       if (auto id = session.address_id()) {
         c.set_deadline(std::nullopt);
         c.follow(deps.bus, *id);
+        if (deps.live && !live_registered) {
+          live = deps.live->add(auth::live_info(*session.who(), "pop3", env.peer_ip, std::time(nullptr)), c.ender());
+          live_registered = true;
+        }
       }
       if (reply.next == Reply::Next::close) co_return;
       if (reply.next == Reply::Next::start_tls) {

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "auth/live_sessions.hpp"
 #include "auth/mail_login.hpp"
 #include "core/config.hpp"
 #include "core/event_bus.hpp"
@@ -14,13 +15,14 @@
 namespace estafeta::pop3 {
 
 struct Deps {
-  std::string hostname;        // the greeting
-  const LimitsConfig& limits;  // login deadline
-  store::Mail& mail;           // the INBOX and its messages
-  store::BlobStore& blobs;     // RETR, TOP
-  EventBus& bus;               // expunges to other sessions; revocations to this one
-  auth::MailLogins& logins;    // USER/PASS, AUTH
-  IdLocks& maildrop_locks;     // one session per address (RFC 1939 §8)
+  std::string hostname;                // the greeting
+  const LimitsConfig& limits;          // login deadline
+  store::Mail& mail;                   // the INBOX and its messages
+  store::BlobStore& blobs;             // RETR, TOP
+  EventBus& bus;                       // expunges to other sessions; revocations to this one
+  auth::MailLogins& logins;            // USER/PASS, AUTH
+  IdLocks& maildrop_locks;             // one session per address (RFC 1939 §8)
+  auth::LiveSessions* live = nullptr;  // logged-in connections, listed to their users (may be absent)
 };
 
 }  // namespace estafeta::pop3

@@ -47,6 +47,8 @@ class Session {
   bool in_sasl() const { return m_sasl.has_value(); }
   bool authenticated() const { return m_state == State::transaction; }
   std::optional<std::int64_t> address_id() const;
+  // Who logged in (device password, access, address, user), once someone has.
+  const std::optional<store::LoginCandidate>& who() const { return m_who; }
   std::optional<std::string> ended_by(const Event& event) const;
 
  private:

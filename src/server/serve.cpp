@@ -65,14 +65,16 @@ Protocols protocols_of(Services& s) {
                .bus = *s.bus,
                .clock = *s.clock,
                .logins = *s.logins,
-               .deliverer = *s.deliverer},
+               .deliverer = *s.deliverer,
+               .live = s.live_sessions.get()},
       .pop3 = {.hostname = config.hostname,
                .limits = config.limits,
                .mail = *s.store,
                .blobs = *s.blobs,
                .bus = *s.bus,
                .logins = *s.logins,
-               .maildrop_locks = *s.maildrop_locks},
+               .maildrop_locks = *s.maildrop_locks,
+               .live = s.live_sessions.get()},
       .smtp = {.hostname = config.hostname,
                .limits = config.limits,
                .accounts = *s.store,
@@ -84,7 +86,8 @@ Protocols protocols_of(Services& s) {
                .resolver = *s.resolver,
                .spf = s.spf.get(),
                .auth_lookups = s.auth_lookups.get(),
-               .dkim_signer = s.dkim_signer.get()},
+               .dkim_signer = s.dkim_signer.get(),
+               .live = s.live_sessions.get()},
       .queue = {.hostname = config.hostname,
                 .queue = config.queue,
                 .routes = config.routes,
@@ -95,12 +98,33 @@ Protocols protocols_of(Services& s) {
                 .clock = *s.clock,
                 .deliverer = *s.deliverer,
                 .route_lookups = *s.route_lookups},
-      .web = {.hostname = config.hostname, .accounts = *s.store},
+      .web = {.hostname = config.hostname, .accounts = *s.store, .metrics = s.metrics.get()},
       .api = {.hostname = config.hostname,
               .store = *s.store,
               .logins = *s.web_logins,
               .manager = *s.manager,
-              .clock = *s.clock},
+              .clock = *s.clock,
+              .live = s.live_sessions.get()},
+  };
+}
+
+// A session counted in the open-connections metric while it runs. A plain
+// function, not a capturing coroutine lambda (notes/cpp-stack.md).
+asio::awaitable<void> counted(net::SessionFn session, Metrics& metrics, Protocol protocol, tcp::socket socket,
+                              net::SessionEnv env) {
+  struct Count {
+    Metrics& m;
+    const char* p;
+    ~Count() { m.connection_closed(p); }
+  };
+  metrics.connection_opened(to_string(protocol));
+  Count count{metrics, to_string(protocol)};
+  co_await session(std::move(socket), std::move(env));
+}
+
+net::SessionFn counting(net::SessionFn session, Metrics& metrics, Protocol protocol) {
+  return [session = std::move(session), &metrics, protocol](tcp::socket s, net::SessionEnv e) {
+    return counted(session, metrics, protocol, std::move(s), std::move(e));
   };
 }
 
@@ -253,7 +277,7 @@ Status serve(Services& services, const ServeOptions& options) {
     protocols.dns_zones = services.dns_zones.get();
   }
   for (auto& l : config.listeners) {
-    TRY(listeners.listen(l, session_for(l.protocol, protocols)));
+    TRY(listeners.listen(l, counting(session_for(l.protocol, protocols), *services.metrics, l.protocol)));
     if (l.protocol == Protocol::dns) {
       auto& zones = *protocols.dns_zones;
       auto& stopping = listeners.stopping();

@@ -37,6 +37,26 @@ void deliver_login_alert(store::Store& store, delivery::Deliverer& deliverer, co
   if (!delivered) log::error("web.alert_failed", {{"login", alert.user.login}, {"detail", delivered.error().message}});
 }
 
+// What the metrics count, told by the services that see it happen.
+void observe(Services& s) {
+  auto* m = s.metrics.get();
+  s.logins->set_observer([m](const char* protocol, bool ok) { m->login(protocol, ok); });
+  s.web_logins->set_observer([m](bool ok) { m->login("web", ok); });
+  s.deliverer->set_observer([m](double total, double store) {
+    m->delivery(total);
+    m->store_commit(store);
+  });
+  s.metrics->set_sampler([&store = *s.store, &clock = *s.clock] {
+    Metrics::Sample out;
+    if (auto q = store.queue_size()) {
+      out.queue_messages = static_cast<double>(q->first);
+      out.queue_oldest_seconds = q->second ? static_cast<double>(clock.now() - q->second) : 0;
+    }
+    if (auto n = store.pending_text_count()) out.text_index_backlog = static_cast<double>(*n);
+    return out;
+  });
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> config) {
@@ -48,6 +68,7 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
   s->keyring =
       std::make_unique<auth::DeviceKeyring>(TRY(auth::DeviceKeyring::load_or_create(config->data_dir / "device-key")));
   s->clock = std::make_unique<SystemClock>();
+  s->metrics = std::make_unique<Metrics>();
   s->bus = std::make_unique<EventBus>();
   mime::Limits limits;
   limits.max_size = config->limits.max_message_size;
@@ -64,6 +85,8 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
     deliver_login_alert(store, deliverer, hostname, alert, settings);
   });
   s->maildrop_locks = std::make_unique<IdLocks>();
+  s->live_sessions = std::make_unique<auth::LiveSessions>();
+  observe(*s);
   dns::CaresOptions dns_options;
   dns_options.servers = config->dns.servers;
   s->resolver = TRY(dns::CaresResolver::create(dns_options));

@@ -14,6 +14,7 @@
 #include "core/config.hpp"
 #include "core/event_bus.hpp"
 #include "core/id_locks.hpp"
+#include "core/metrics.hpp"
 #include "delivery/deliverer.hpp"
 #include "dns/lookup_runner.hpp"
 #include "dns/resolver.hpp"
@@ -34,15 +35,17 @@ struct Services {
   std::unique_ptr<store::BlobStore> blobs;
   std::unique_ptr<auth::DeviceKeyring> keyring;
   std::unique_ptr<Clock> clock;
+  std::unique_ptr<Metrics> metrics;                // /metrics: connections, logins, deliveries, queue, index backlog
   std::unique_ptr<EventBus> bus;                   // in-process: sessions subscribe here
   std::unique_ptr<store::EventLogSink> event_log;  // across processes: relayed to `bus` by the server
   std::unique_ptr<delivery::Deliverer> deliverer;
   std::unique_ptr<manage::Manager> manager;
-  std::unique_ptr<auth::Throttle> throttle;      // failed logins, shared by IMAP, POP3 and SMTP sessions
-  std::unique_ptr<auth::MailLogins> logins;      // their device-password logins, through `throttle`
-  std::unique_ptr<auth::Throttle> web_throttle;  // failed web and API logins
-  std::unique_ptr<auth::WebLogins> web_logins;   // the web app's and the API's logins and sessions
-  std::unique_ptr<IdLocks> maildrop_locks;       // POP3: one session per address (RFC 1939 §8)
+  std::unique_ptr<auth::Throttle> throttle;           // failed logins, shared by IMAP, POP3 and SMTP sessions
+  std::unique_ptr<auth::MailLogins> logins;           // their device-password logins, through `throttle`
+  std::unique_ptr<auth::Throttle> web_throttle;       // failed web and API logins
+  std::unique_ptr<auth::WebLogins> web_logins;        // the web app's and the API's logins and sessions
+  std::unique_ptr<auth::LiveSessions> live_sessions;  // logged-in mail connections, for the users' session lists
+  std::unique_ptr<IdLocks> maildrop_locks;            // POP3: one session per address (RFC 1939 §8)
   // Blocking, and DNS may be slow: the server asks it only through `spf` and
   // `route_lookups` (threads of their own), never from the worker pool.
   std::unique_ptr<dns::Resolver> resolver;

@@ -124,8 +124,10 @@ class Driver {
   bool m_logged_in = false;
   Phase m_phase = Phase::command;
   net::SteadyTime m_data_start;
-  std::uint64_t m_data_bytes = 0;         // received in this data phase (for the minimum rate)
-  std::shared_ptr<EarlySpf> m_early_spf;  // the check started at MAIL, until supply_spf takes its verdict
+  std::uint64_t m_data_bytes = 0;  // received in this data phase (for the minimum rate)
+  std::shared_ptr<EarlySpf> m_early_spf;
+  auth::LiveSessions::Registration m_live;  // in the user's session list while logged in (submission)
+  bool m_live_registered = false;           // the check started at MAIL, until supply_spf takes its verdict
 };
 
 void Driver::start_command_phase() {
@@ -213,7 +215,14 @@ asio::awaitable<bool> Driver::handle(Reply reply) {
   } else if (!co_await m_c.write(reply.out)) {
     co_return false;
   }
-  if (auto id = m_session.address_id()) m_c.follow(m_deps.bus, *id);
+  if (auto id = m_session.address_id()) {
+    m_c.follow(m_deps.bus, *id);
+    if (m_deps.live && !m_live_registered) {
+      m_live =
+          m_deps.live->add(auth::live_info(*m_session.who(), "smtp", m_env.peer_ip, m_deps.clock.now()), m_c.ender());
+      m_live_registered = true;
+    }
+  }
   note_login();
   start_spf(co_await asio::this_coro::executor);
   m_in_auth = reply.next == Reply::Next::auth;

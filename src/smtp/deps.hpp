@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/live_sessions.hpp"
 #include "auth/mail_login.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
@@ -40,6 +41,7 @@ struct Deps {
   dns::SpfRunner* spf = nullptr;
   dns::LookupRunner* auth_lookups = nullptr;
   manage::DkimSigner* dkim_signer = nullptr;  // submission: DKIM signatures of served domains
+  auth::LiveSessions* live = nullptr;         // logged-in connections, listed to their users (may be absent)
 };
 
 struct QueueDeps {

@@ -96,6 +96,8 @@ class Session {
   std::uint64_t max_message_size() const { return m_options.max_message_size; }
   std::optional<std::string> ended_by(const Event& event) const;
   std::optional<std::int64_t> address_id() const;
+  // Who logged in (device password, access, address, user), once someone has.
+  const std::optional<store::LoginCandidate>& who() const { return m_who; }
 
  private:
   // The handlers, one per argument type of the command table

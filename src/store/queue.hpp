@@ -38,6 +38,8 @@ class Queue {
   virtual Status record_attempt(Id recipient_id, RecipientState state, Time next_attempt, const std::string& reply,
                                 const std::string& remote_host) = 0;
   virtual Result<std::vector<QueuedRecipient>> queued(std::size_t limit) = 0;  // every recipient still queued
+  // How many recipients are queued, and when the oldest queued message came (0: none).
+  virtual Result<std::pair<std::size_t, Time>> queue_size() = 0;
 
   // --- the trace
   virtual Status append_trace(const TraceEntry& entry) = 0;

@@ -178,7 +178,7 @@ TEST_F(ApiTest, BadInputGetsTheErrorShape) {
   EXPECT_EQ(parsed(call("GET", "/api/v1/nothing", c))["error"]["code"], "not_found");
   auto wrong_method = call("PUT", "/api/v1/me", c);
   EXPECT_EQ(wrong_method.status, 405);
-  EXPECT_EQ(wrong_method.headers["allow"], "GET");
+  EXPECT_EQ(wrong_method.headers["allow"], "GET, DELETE");
   EXPECT_EQ(body_limit("POST", "/api/v1/session"), 4096u);
   EXPECT_EQ(body_limit("GET", "/api/v1/me"), 0u);
   EXPECT_EQ(body_limit("POST", "/api/v1/unknown"), 0u);
@@ -337,9 +337,11 @@ TEST_F(ApiTest, NobodySeesAnotherOrganisationsObjects) {
                                            : of_b[name];
           target.replace(p, name.size() + 2, value);
         }
-        auto r = call(
-            std::string(route.method), target, c,
-            route.max_body ? std::optional<json>(json{{"label", "x"}, {"login", "member@a.example"}}) : std::nullopt);
+        auto r =
+            call(std::string(route.method), target, c,
+                 route.max_body
+                     ? std::optional<json>(json{{"label", "x"}, {"login", "member@a.example"}, {"save_sent", false}})
+                     : std::nullopt);
         EXPECT_TRUE(r.status == 403 || r.status == 404)
             << who << " " << route.method << " " << target << " → " << r.status << " " << r.body;
         EXPECT_EQ(r.body.find("@b.example"), std::string::npos) << who << " " << target;
@@ -368,17 +370,55 @@ TEST_F(ApiTest, MembersCannotUseAdminRoutes) {
       {"POST", "/api/v1/addresses/box@a.example/users/member@a.example/disconnect"},
       {"DELETE", "/api/v1/addresses/box@a.example/users/member@a.example"},
       {"PATCH", "/api/v1/organisation/policy"},
+      {"PATCH", "/api/v1/addresses/box@a.example"},
+      {"POST", "/api/v1/domains"},
+      {"DELETE", "/api/v1/domains/a.example"},
   };
   for (auto [method, target] : admin_only) {
     auto r = call(method, target, c,
                   std::string(method) == "POST" || std::string(method) == "PATCH"
-                      ? std::optional<json>(
-                            json{{"login", "member@a.example"}, {"address", "new@a.example"}, {"require_2fa", true}})
+                      ? std::optional<json>(json{{"login", "member@a.example"},
+                                                 {"address", "new@a.example"},
+                                                 {"require_2fa", true},
+                                                 {"save_sent", false},
+                                                 {"service", "svc-a"},
+                                                 {"name", "new.example"}})
                       : std::nullopt);
     EXPECT_TRUE(r.status == 403 || r.status == 404) << method << " " << target << " → " << r.status << " " << r.body;
   }
   EXPECT_FALSE(s->store->find_service("svc-a").value().locked);
   EXPECT_EQ(s->store->list_accesses(s->store->find_address("box@a.example").value().id).value().size(), 1u);
+}
+
+TEST_F(ApiTest, AdminsManageDomainsAndQuotas) {
+  auto admin = login("admin@a.example", "admin password");
+  auto added = call("POST", "/api/v1/domains", admin, json{{"service", "svc-a"}, {"name", "new-a.example"}});
+  ASSERT_EQ(added.status, 201) << added.body;
+  EXPECT_EQ(parsed(added)["verified"], false) << "an admin's claim waits for its DNS record";
+  EXPECT_EQ(parsed(added)["verification"]["name"], "_estafeta.new-a.example");
+  EXPECT_EQ(call("POST", "/api/v1/domains", admin, json{{"service", "svc-b"}, {"name", "x.example"}}).status, 404);
+  EXPECT_EQ(call("DELETE", "/api/v1/domains/new-a.example", admin).status, 204);
+  auto patched =
+      call("PATCH", "/api/v1/addresses/box@a.example", admin, json{{"quota_bytes", 1048576}, {"save_sent", false}});
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(parsed(patched)["quota_bytes"], 1048576);
+  EXPECT_EQ(parsed(patched)["save_sent"], false);
+  auto cleared = call("PATCH", "/api/v1/addresses/box@a.example", admin, json{{"quota_bytes", nullptr}});
+  EXPECT_TRUE(parsed(cleared)["quota_bytes"].is_null());
+  auto bad = call("PATCH", "/api/v1/addresses/box@a.example", admin, json{{"quota_bytes", "lots"}});
+  EXPECT_EQ(parsed(bad)["error"]["field"], "quota_bytes");
+}
+
+TEST_F(ApiTest, DeletingOnesOwnAccountNeedsThePasswordAndKeepsTheLastAdmin) {
+  auto member = login("member@a.example", "member password");
+  auto admin = login("admin@a.example", "admin password");
+  EXPECT_EQ(call("DELETE", "/api/v1/me", member, json{{"password", "wrong"}}).status, 403);
+  auto last = call("DELETE", "/api/v1/me", admin, json{{"password", "admin password"}});
+  EXPECT_EQ(last.status, 409) << "the organisation's last administrator";
+  ASSERT_EQ(call("DELETE", "/api/v1/me", member, json{{"password", "member password"}}).status, 204);
+  EXPECT_EQ(call("GET", "/api/v1/me", member).status, 401);
+  EXPECT_FALSE(s->store->find_user("member@a.example"));
+  EXPECT_TRUE(s->store->find_address("box@a.example")) << "the address stays";
 }
 
 TEST_F(ApiTest, AMemberManagesTheirOwnDevicePasswords) {

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/metrics.hpp"
 #include "store/accounts.hpp"
 #include "web/api/api.hpp"
 
@@ -13,6 +14,7 @@ struct Deps {
   std::string hostname;               // /healthz, the mail endpoints of autoconfig and autodiscover
   store::Accounts& accounts;          // organisations (the health check), served domains
   const api::ApiDeps* api = nullptr;  // /api/v1; absent: those routes answer 404
+  Metrics* metrics = nullptr;         // /metrics, from loopback; absent: 404
 };
 
 }  // namespace estafeta::web

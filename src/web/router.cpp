@@ -106,6 +106,18 @@ Response autodiscover(const Deps& deps, const Request& req) {
   return xml(manage::autodiscover_response(*address, endpoints(deps)));
 }
 
+// The operator's metrics (Prometheus text format), from loopback only: the
+// numbers say how busy the server is, which is nobody else's business.
+Response metrics(const Deps& deps, const Request& req) {
+  if (!deps.metrics) return text(404, "not found\n");
+  if (req.peer_ip != "127.0.0.1" && req.peer_ip != "::1") return text(403, "metrics are served to loopback only\n");
+  Response r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = deps.metrics->text();
+  r.headers["cache-control"] = "no-store";
+  return r;
+}
+
 struct Route {
   std::string_view path;
   std::string_view methods;  // as the Allow field lists them (RFC 9110 §10.2.1)
@@ -115,6 +127,7 @@ struct Route {
 
 constexpr Route kRoutes[] = {
     {"/healthz", "GET, HEAD", 0, &healthz},
+    {"/metrics", "GET, HEAD", 0, &metrics},
     {"/.well-known/autoconfig/mail/config-v1.1.xml", "GET, HEAD", 0, &thunderbird},
     {"/mail/config-v1.1.xml", "GET, HEAD", 0, &thunderbird},
     {"/autodiscover/autodiscover.xml", "POST", manage::kMaxAutodiscoverRequest, &autodiscover},

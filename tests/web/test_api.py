@@ -20,6 +20,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
 import estafeta_test as et  # noqa: E402
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's, with python3-prometheus-client
 USER = "ana@demo.example"
 PASSWORD = "ana's long password"
 
@@ -29,6 +31,14 @@ def oathtool(secret, at=None):
     if at is not None:
         args += ["-N", "@%d" % at]
     return subprocess.run(args, capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+
+
+def close_quietly(*clients):
+    for m in clients:
+        try:
+            m.shutdown()
+        except (OSError, imaplib.IMAP4.error):
+            pass
 
 
 class ApiTest(et.DemoTestCase):
@@ -207,6 +217,61 @@ class ApiTest(et.DemoTestCase):
         self.assertIn("New login to your account", subjects)
         self.assertIn("Nuevo inicio de sesión en tu cuenta", subjects)
         self.assertTrue(any("IP address: 127.0.0.1" in b for b in bodies), bodies)
+
+    def test_open_mail_connections_are_listed_and_ended_one_by_one(self):
+        self.assertEqual(self.login()[0], 200)
+        device = self.curl("POST", "/api/v1/addresses/%s/devices" % et.DEMO_ADDRESS, {"label": "phone"})[2]
+        first = imaplib.IMAP4("127.0.0.1", self.imap, timeout=10)
+        second = imaplib.IMAP4("127.0.0.1", self.imap, timeout=10)
+        self.addCleanup(close_quietly, first, second)
+        first.login(et.DEMO_ADDRESS, device["password"])
+        second.login(et.DEMO_ADDRESS, device["password"])
+        connections = self.curl("GET", "/api/v1/me/sessions")[2]["connections"]
+        self.assertEqual([(c["kind"], c["device"], c["address"]) for c in connections],
+                         [("imap", "phone", et.DEMO_ADDRESS)] * 2)
+        self.assertEqual(self.curl("DELETE", "/api/v1/me/connections/%d" % connections[0]["id"])[0], 204)
+        # The ended connection hears BYE and is closed; the other one goes on.
+        deadline = time.monotonic() + 10
+        ended = None
+        while ended is None and time.monotonic() < deadline:
+            try:
+                first.noop()
+            except (imaplib.IMAP4.abort, OSError) as e:
+                ended = str(e)
+            time.sleep(0.1)
+        self.assertIsNotNone(ended, "the connection was not closed")
+        self.assertEqual(second.noop()[0], "OK")
+        left = self.curl("GET", "/api/v1/me/sessions")[2]["connections"]
+        self.assertEqual([c["id"] for c in left], [connections[1]["id"]])
+        self.assertEqual(self.curl("DELETE", "/api/v1/me/connections/%d" % connections[0]["id"])[0], 404)
+        history = self.curl("GET", "/api/v1/me/logins")[2]["logins"]
+        self.assertIn("device_password", [x["method"] for x in history])
+
+    def test_metrics_parse_with_the_prometheus_parser(self):
+        self.curl("POST", "/api/v1/session", {"login": USER, "password": "wrong"}, csrf=False)
+        self.assertEqual(self.login()[0], 200)
+        device = self.curl("POST", "/api/v1/addresses/%s/devices" % et.DEMO_ADDRESS, {"label": "m"})[2]
+        m = imaplib.IMAP4("127.0.0.1", self.imap, timeout=10)
+        self.addCleanup(close_quietly, m)
+        m.login(et.DEMO_ADDRESS, device["password"])
+        m.select("INBOX")
+        m.append("INBOX", None, None, b"Subject: metrics\r\n\r\nbody\r\n")
+        status, fields, text = self.curl("GET", "/metrics")
+        self.assertEqual(status, 200)
+        self.assertTrue(fields["content-type"].startswith("text/plain; version=0.0.4"))
+        parsed = subprocess.run([SYSTEM_PYTHON, os.path.join(HERE, "prom_parse.py")], input=text.encode(),
+                                capture_output=True, timeout=30)
+        self.assertEqual(parsed.returncode, 0, parsed.stderr)
+        samples = {(name, tuple(sorted(labels.items()))): value for name, labels, value in json.loads(parsed.stdout)}
+        self.assertEqual(samples[("estafeta_open_connections", (("protocol", "imap"),))], 1)
+        self.assertGreaterEqual(samples[("estafeta_open_connections", (("protocol", "http"),))], 1)
+        self.assertEqual(samples[("estafeta_logins_total", (("outcome", "failure"), ("protocol", "web")))], 1)
+        self.assertEqual(samples[("estafeta_logins_total", (("outcome", "success"), ("protocol", "web")))], 1)
+        self.assertEqual(samples[("estafeta_logins_total", (("outcome", "success"), ("protocol", "imap")))], 1)
+        self.assertEqual(samples[("estafeta_delivery_seconds_count", ())], 1, "the APPEND")
+        self.assertEqual(samples[("estafeta_queue_messages", ())], 0)
+        self.assertIn(("estafeta_text_index_backlog", ()), samples)
+        self.assertIn(("estafeta_store_commit_seconds_bucket", (("le", "0.01"),)), samples)
 
     def test_bad_requests_get_the_error_shape(self):
         status, _, answer = self.curl("POST", "/api/v1/session", '{"login": "ana@demo.example", ', csrf=False)

@@ -83,6 +83,15 @@ Result<std::vector<QueuedRecipient>> SqliteStore::queued(std::size_t limit) {
   return all<QueuedRecipient>(std::move(st), read_queued);
 }
 
+Result<std::pair<std::size_t, Time>> SqliteStore::queue_size() {
+  auto db = read();
+  auto st = TRY(
+      db->prepare("SELECT count(*), coalesce(min(q.created), 0) FROM queue_rcpt r JOIN queue q ON q.id = r.queue_id "
+                  "WHERE r.state = 0"));
+  TRY(st.step());
+  return std::pair{static_cast<std::size_t>(st.int64(0)), st.int64(1)};
+}
+
 Status SqliteStore::mark_delay_warned(Id recipient_id) {
   std::lock_guard lock(m_mutex);
   auto st = TRY(m_db->prepare("UPDATE queue_rcpt SET delay_warned = 1 WHERE id = ?"));

@@ -119,6 +119,7 @@ class SqliteStore final : public Store {
   Status record_attempt(Id recipient_id, RecipientState state, Time next_attempt, const std::string& reply,
                         const std::string& remote_host) override;
   Result<std::vector<QueuedRecipient>> queued(std::size_t limit) override;
+  Result<std::pair<std::size_t, Time>> queue_size() override;
   Status append_trace(const TraceEntry& entry) override;
   Result<std::vector<TraceEntry>> trace(Id address_id, Time since, std::size_t limit) override;
 

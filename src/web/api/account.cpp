@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "auth/password.hpp"
 #include "auth/qr.hpp"
 #include "web/api/http_json.hpp"
 #include "web/api/routes.hpp"
@@ -255,7 +256,27 @@ Response list_sessions(Context& c) {
   json out = json::array();
   for (auto& s : *sessions)
     if (s.last_seen + auth::kSessionIdle > c.deps.clock.now()) out.push_back(session_json(s, current));
-  return json_response(200, {{"sessions", out}});
+  // The mail connections of the user's device passwords, open now.
+  json connections = json::array();
+  if (c.deps.live)
+    for (auto& l : c.deps.live->of_user(c.who().user.id))
+      connections.push_back({{"id", l.id},
+                             {"kind", l.info.protocol},
+                             {"address", l.info.address},
+                             {"device", l.info.device_label},
+                             {"device_id", l.info.device_id},
+                             {"ip", l.info.ip},
+                             {"since", l.info.since}});
+  return json_response(200, {{"sessions", out}, {"connections", connections}});
+}
+
+// Closes one of the user's mail connections at once (its device password stays).
+Response end_connection(Context& c) {
+  auto id = id_param(c.params[0]);
+  if (!id || !c.deps.live || !c.deps.live->end(c.who().user.id, static_cast<auth::LiveSessions::Id>(*id)))
+    return error_response(404, "not_found", "no such connection");
+  audit(c, "security.connection_ended", fmt::format("connection {}", *id));
+  return no_content();
 }
 
 Response end_session(Context& c) {
@@ -293,6 +314,22 @@ Response login_history(Context& c) {
   json out = {{"logins", items}};
   if (page->size() == static_cast<std::size_t>(limit)) out["next"] = page->back().id;
   return json_response(200, out);
+}
+
+// Deleting one's own account: the password once more (DESIGN §2.2). The
+// organisation's last account or last administrator cannot go; mail
+// addresses stay with the organisation.
+Response delete_account(Context& c) {
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto password = required_string(*body, "password");
+  if (!password) return error_response(password.error());
+  if (!auth::verify_password(c.who().user.password_hash, *password))
+    return error_response(403, "forbidden", "wrong password", "password");
+  if (auto st = c.deps.manager.delete_user(c.actor(), c.who().user.login); !st) return error_response(st.error());
+  auto out = no_content();
+  out.headers["set-cookie"] = session_cookie(c.request, "", 0);
+  return out;
 }
 
 // --- second factor
@@ -384,10 +421,16 @@ constexpr Route kRoutes[] = {
      &current_session},
     {"DELETE", "/api/v1/session", Access::user, 0, "Log out", "session", &logout},
     {"GET", "/api/v1/me", Access::user, 0, "The account and its security settings", "account", &me},
+    {"DELETE", "/api/v1/me", Access::user, kSmallBody,
+     "Delete the account (password in the body); its mail addresses stay with the organisation", "account",
+     &delete_account},
     {"PATCH", "/api/v1/me/security", Access::user, kSmallBody,
      "Lockout threshold, login alerts, alert address and language", "account", &update_security},
-    {"GET", "/api/v1/me/sessions", Access::user, 0, "Open browser sessions of the account", "sessions", &list_sessions},
+    {"GET", "/api/v1/me/sessions", Access::user, 0,
+     "Open browser sessions of the account, and its devices' open mail connections", "sessions", &list_sessions},
     {"DELETE", "/api/v1/me/sessions/{id}", Access::user, 0, "End one session", "sessions", &end_session},
+    {"DELETE", "/api/v1/me/connections/{id}", Access::user, 0,
+     "Close one open IMAP, POP3 or SMTP connection of the account's devices", "sessions", &end_connection},
     {"POST", "/api/v1/me/sessions/end-others", Access::user, 0, "End every session but this one", "sessions",
      &end_other_sessions},
     {"GET", "/api/v1/me/logins", Access::user, 0, "Login history, newest first (?before=ID&limit=N)", "sessions",

@@ -18,7 +18,7 @@ namespace {
 using nlohmann::json;
 
 json entry_json(const store::AuditEntry& e) {
-  return {{"id", e.id},         {"time", e.time},     {"actor", e.actor},   {"action", e.action},
+  return {{"id", e.id},         {"time", e.time},       {"actor", e.actor}, {"action", e.action},
           {"target", e.target}, {"product", e.product}, {"ip", e.ip},       {"detail", e.detail}};
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/live_sessions.hpp"
 #include "auth/web_login.hpp"
 #include "core/clock.hpp"
 #include "manage/manager.hpp"
@@ -28,6 +29,7 @@ struct ApiDeps {
   auth::WebLogins& logins;
   manage::Manager& manager;
   const Clock& clock;
+  auth::LiveSessions* live = nullptr;  // the mail connections in the users' session lists
 };
 
 inline constexpr std::string_view kPrefix = "/api/v1/";

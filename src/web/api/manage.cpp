@@ -181,6 +181,29 @@ Response list_domains(Context& c) {
   return list("domains", c.deps.manager.list_domains(c.actor(), param(c, "service")), domain_json);
 }
 
+Response add_domain(Context& c) {
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto service = required_string(*body, "service", 200);
+  if (!service) return error_response(service.error());
+  auto name = required_string(*body, "name", 253);
+  if (!name) return error_response(name.error());
+  auto d = c.deps.manager.add_domain(c.actor(), *service, *name);
+  if (!d) return error_response(d.error());
+  auto j = domain_json(*d);
+  if (!d->verified) {
+    j["verification"] = {{"name", manage::verification_name(d->name)},
+                         {"type", "TXT"},
+                         {"value", manage::verification_value(d->verify_token)}};
+  }
+  return json_response(201, j);
+}
+
+Response remove_domain(Context& c) {
+  if (auto st = c.deps.manager.remove_domain(c.actor(), c.params[0]); !st) return error_response(st.error());
+  return no_content();
+}
+
 // --- addresses, their users and devices
 
 Response list_addresses(Context& c) {
@@ -219,6 +242,33 @@ Response show_address(Context& c) {
   j["used_bytes"] = v->usage.bytes;
   j["used_messages"] = v->usage.messages;
   return json_response(200, j);
+}
+
+// Quota and Sent copy: {"quota_bytes": N|null, "quota_messages": N|null, "save_sent": bool}; null: no limit.
+Response update_address(Context& c) {
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  manage::AddressChange change;
+  for (auto [name, target] :
+       {std::pair{"quota_bytes", &change.quota_bytes}, std::pair{"quota_messages", &change.quota_messages}}) {
+    auto it = body->find(name);
+    if (it == body->end()) continue;
+    if (it->is_null()) {
+      *target = std::optional<std::uint64_t>();
+    } else if (it->is_number_unsigned()) {
+      *target = std::optional<std::uint64_t>(it->get<std::uint64_t>());
+    } else {
+      return error_response(422, "invalid", fmt::format("{} must be a whole number or null", name), name);
+    }
+  }
+  auto save = bool_field(*body, "save_sent");
+  if (!save) return error_response(save.error());
+  change.save_sent = *save;
+  if (change.empty())
+    return error_response(400, "bad_request", "nothing to change: quota_bytes, quota_messages or save_sent");
+  auto a = c.deps.manager.update_address(c.actor(), c.params[0], change);
+  if (!a) return error_response(a.error());
+  return json_response(200, address_json(*a));
 }
 
 Response delete_address(Context& c) {
@@ -317,12 +367,18 @@ constexpr Route kRoutes[] = {
     {"POST", "/api/v1/services/{name}/unlock", Access::user, 0, "Unlock a mail service", "services", &unlock},
     {"GET", "/api/v1/domains", Access::user, 0, "Domains of the organisation (?service=NAME)", "domains",
      &list_domains},
+    {"POST", "/api/v1/domains", Access::user, kSmallBody,
+     "Add a domain to a mail service (admins); pending until its DNS record is verified", "domains", &add_domain},
+    {"DELETE", "/api/v1/domains/{name}", Access::user, 0, "Remove a domain without addresses (admins)", "domains",
+     &remove_domain},
     {"GET", "/api/v1/addresses", Access::user, 0, "Addresses of the organisation", "addresses", &list_addresses},
     {"POST", "/api/v1/addresses", Access::user, kSmallBody, "Create an address (admins)", "addresses", &create_address},
     {"GET", "/api/v1/me/addresses", Access::user, 0, "The addresses the caller has access to", "addresses",
      &my_addresses},
     {"GET", "/api/v1/addresses/{address}", Access::user, 0, "An address with its quota and usage", "addresses",
      &show_address},
+    {"PATCH", "/api/v1/addresses/{address}", Access::user, kSmallBody,
+     "Quota (octets, messages; null: none) and Sent copy of an address (admins)", "addresses", &update_address},
     {"DELETE", "/api/v1/addresses/{address}", Access::user, 0, "Delete an address and its mail (admins)", "addresses",
      &delete_address},
     {"GET", "/api/v1/addresses/{address}/users", Access::user, 0, "Users with access to the address (admins)", "access",
