@@ -12,8 +12,8 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace estafeta::auth {

@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include <semaphore>
+
 #include <fmt/format.h>
 
 #include "auth/password.hpp"
@@ -30,6 +32,19 @@ std::string hex(std::string_view bytes) {
 const std::string& dummy_hash() {
   static const std::string h = hash_password(DeviceKeyring::generate()).value_or("");
   return h;
+}
+
+// Argon2id takes 64 MiB and tens of milliseconds: at most this many at
+// once, whatever arrives (memory stays bounded; the other threads of the
+// pool stay free).
+constexpr std::ptrdiff_t kConcurrentHashes = 2;
+std::counting_semaphore<kConcurrentHashes> g_hashing(kConcurrentHashes);
+
+bool check_password(const std::string& hash, const std::string& password) {
+  g_hashing.acquire();
+  bool ok = verify_password(hash, password);
+  g_hashing.release();
+  return ok;
 }
 
 bool is_totp_code(const std::string& s) {
@@ -138,12 +153,12 @@ std::expected<IssuedSession, LoginRefusal> WebLogins::login(const WebLoginReques
   }
   auto found = m_store.find_user(r.login);
   if (!found) {
-    (void)verify_password(dummy_hash(), r.password);
+    (void)check_password(dummy_hash(), r.password);
     return std::unexpected(refuse(LoginRefusal::Why::credentials, r, std::nullopt, "unknown login"));
   }
   auto& user = *found;
   auto settings = m_store.security_settings(user.id).value_or(store::SecuritySettings{.user_id = user.id});
-  bool password_ok = verify_password(user.password_hash.empty() ? dummy_hash() : user.password_hash, r.password);
+  bool password_ok = check_password(user.password_hash.empty() ? dummy_hash() : user.password_hash, r.password);
   if (settings.locked_since) {
     record(user, r, store::LoginMethod::password, false, "locked", settings);
     return std::unexpected(refuse(LoginRefusal::Why::locked, r, user, "locked"));
@@ -266,6 +281,17 @@ Status WebLogins::logout(const Caller& caller) {
   return m_store.delete_web_session(caller.user.id, caller.session->id);
 }
 
+Status WebLogins::confirm_password(const store::User& user, const std::string& password, const std::string& ip) {
+  auto key = ascii_lower(user.login);
+  if (m_throttle.pending(ip, key) > kRefuseAbove)
+    return fail(ErrorKind::limit, "too many wrong passwords from this address; try again later", "", "password");
+  if (!user.password_hash.empty() && check_password(user.password_hash, password)) return {};
+  (void)m_throttle.failed(ip, key);
+  auto settings = m_store.security_settings(user.id);
+  if (settings) count_failure(user, *settings);
+  return fail(ErrorKind::permission, "wrong password", "", "password");
+}
+
 Result<std::pair<store::ApiToken, std::string>> WebLogins::create_token(const Caller& caller,
                                                                         const std::string& label) {
   auto token = "est-" + DeviceKeyring::generate();
@@ -308,14 +334,15 @@ Result<std::vector<std::string>> WebLogins::confirm_enrolment(const store::User&
   return new_codes(user.id);
 }
 
-Status WebLogins::disable_second_factor(const store::User& user, const std::string& password, const std::string& code) {
+Status WebLogins::disable_second_factor(const store::User& user, const std::string& password, const std::string& code,
+                                        const std::string& ip) {
   auto policy = TRY(m_store.org_policy(user.org_id));
   if (policy.require_2fa)
     return fail(ErrorKind::permission, "your organisation requires two-factor authentication: it cannot be disabled");
+  auto before = TRY(m_store.security_settings(user.id));
+  if (before.totp_sealed.empty()) return fail(ErrorKind::invalid, "two-factor authentication is not on");
+  TRY(confirm_password(user, password, ip));
   auto settings = TRY(m_store.security_settings(user.id));
-  if (settings.totp_sealed.empty()) return fail(ErrorKind::invalid, "two-factor authentication is not on");
-  if (!verify_password(user.password_hash, password))
-    return fail(ErrorKind::permission, "wrong password", "", "password");
   if (!accept_totp(settings, code)) return fail(ErrorKind::permission, "wrong or already used code", "", "code");
   settings.totp_sealed.clear();
   settings.totp_pending_sealed.clear();
@@ -333,7 +360,7 @@ LoginRefusal WebLogins::request_recovery(const WebLoginRequest& r) {
   if (wait > kRefuseAbove)
     return {LoginRefusal::Why::throttled, "too many failed logins from this address; try again later", wait};
   auto user = m_store.find_user(r.login);
-  bool ok = verify_password(user && !user->password_hash.empty() ? user->password_hash : dummy_hash(), r.password);
+  bool ok = check_password(user && !user->password_hash.empty() ? user->password_hash : dummy_hash(), r.password);
   if (!user || !ok || user->password_hash.empty()) {
     done.delay = m_throttle.failed(r.ip, key);
     return done;

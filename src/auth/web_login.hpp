@@ -102,6 +102,13 @@ class WebLogins {
 
   Status logout(const Caller& caller);
 
+  // The password of a logged-in user, asked again before a sensitive change
+  // (turning the second factor off, deleting the account): throttled per
+  // IP and counted towards the lockout like a failed login, so a stolen
+  // session cannot be used to guess the password. permission (field
+  // "password") when wrong; limit when this IP must wait.
+  Status confirm_password(const store::User& user, const std::string& password, const std::string& ip);
+
   // An API token for the caller's own account, returned in clear once.
   Result<std::pair<store::ApiToken, std::string>> create_token(const Caller& caller, const std::string& label);
 
@@ -118,7 +125,8 @@ class WebLogins {
   Result<std::vector<std::string>> confirm_enrolment(const store::User& user, const std::string& code);
   // Needs the password and a current TOTP code; refused (permission) when
   // the organisation requires a second factor.
-  Status disable_second_factor(const store::User& user, const std::string& password, const std::string& code);
+  Status disable_second_factor(const store::User& user, const std::string& password, const std::string& code,
+                               const std::string& ip);
   // Lost second factor: with the right password, a recovery request that
   // an organisation admin approves (manage::Manager::approve_recovery). The
   // answer is the same whether the login exists or the password is right.

@@ -165,13 +165,27 @@ TEST_F(WebLoginTest, EnrolmentNeedsAValidCodeAndDisablingNeedsPasswordCodeAndPol
   clock.advance(kTotpStep);
   auto now_code = code_at(secret, totp_step(clock.now()));
   ASSERT_TRUE(m_store->set_org_policy({.org_id = org_id, .require_2fa = true}));
-  EXPECT_EQ(logins.disable_second_factor(ana, "correct horse", now_code).error().kind, ErrorKind::permission);
+  EXPECT_EQ(logins.disable_second_factor(ana, "correct horse", now_code, "ip").error().kind, ErrorKind::permission);
   ASSERT_TRUE(m_store->set_org_policy({.org_id = org_id, .require_2fa = false}));
-  EXPECT_EQ(logins.disable_second_factor(ana, "wrong", now_code).error().field, "password");
-  EXPECT_EQ(logins.disable_second_factor(ana, "correct horse", "123456").error().field, "code");
-  ASSERT_TRUE(logins.disable_second_factor(ana, "correct horse", now_code));
+  EXPECT_EQ(logins.disable_second_factor(ana, "wrong", now_code, "ip").error().field, "password");
+  EXPECT_EQ(logins.disable_second_factor(ana, "correct horse", "123456", "ip").error().field, "code");
+  ASSERT_TRUE(logins.disable_second_factor(ana, "correct horse", now_code, "ip"));
   EXPECT_TRUE(login("correct horse")) << "no second factor any more";
   EXPECT_EQ(m_store->emergency_codes_left(ana.id).value(), 0);
+}
+
+TEST_F(WebLoginTest, ConfirmingThePasswordIsThrottledAndCountsTowardsTheLockout) {
+  auto settings = m_store->security_settings(ana.id).value();
+  settings.lockout_threshold = 3;
+  ASSERT_TRUE(m_store->set_security_settings(settings));
+  EXPECT_TRUE(logins.confirm_password(ana, "correct horse", "192.0.2.5"));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(logins.confirm_password(ana, "guess", "192.0.2.5").error().field, "password");
+  EXPECT_EQ(login("correct horse", {}, "203.0.113.9").error().why, Why::locked) << "three wrong confirmations lock";
+  int refused = 0;
+  for (int i = 0; i < 20 && !refused; ++i)
+    if (auto r = logins.confirm_password(ana, "guess", "192.0.2.5"); !r && r.error().kind == ErrorKind::limit)
+      ++refused;
+  EXPECT_EQ(refused, 1) << "the IP is held off";
 }
 
 TEST_F(WebLoginTest, ApiTokensAreShownOnceAndStoredHashed) {

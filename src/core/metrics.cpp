@@ -14,18 +14,17 @@ namespace {
 
 // Seconds: from half a millisecond (a small message to one mailbox) to ten
 // seconds (a slow disk).
-const prometheus::Histogram::BucketBoundaries kLatency = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                          0.05,   0.1,   0.25,   0.5,   1,    2.5, 5, 10};
+const prometheus::Histogram::BucketBoundaries kLatency = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                          0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 
 }  // namespace
 
 struct Metrics::Impl {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
-  prometheus::Family<prometheus::Gauge>& connections =
-      prometheus::BuildGauge()
-          .Name("estafeta_open_connections")
-          .Help("Connections open now, by protocol")
-          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& connections = prometheus::BuildGauge()
+                                                           .Name("estafeta_open_connections")
+                                                           .Help("Connections open now, by protocol")
+                                                           .Register(*registry);
   prometheus::Family<prometheus::Counter>& logins = prometheus::BuildCounter()
                                                         .Name("estafeta_logins_total")
                                                         .Help("Logins by protocol and outcome")

@@ -13,7 +13,8 @@ TEST(Metrics, TextFormatHasEveryFamily) {
   m.login("imap", true);
   m.login("web", false);
   m.delivery(0.003);
-  m.set_sampler([] { return Metrics::Sample{.queue_messages = 4, .queue_oldest_seconds = 90, .text_index_backlog = 7}; });
+  m.set_sampler(
+      [] { return Metrics::Sample{.queue_messages = 4, .queue_oldest_seconds = 90, .text_index_backlog = 7}; });
   auto t = m.text();
   EXPECT_NE(t.find("# TYPE estafeta_open_connections gauge"), std::string::npos) << t;
   EXPECT_NE(t.find("estafeta_open_connections{protocol=\"imap\"} 1"), std::string::npos) << t;

@@ -42,6 +42,7 @@ using tcp = asio::ip::tcp;
 // commit (store/sqlite/accept.cpp), and that a slow fsync does not hold up
 // the IMAP reads queued behind it.
 constexpr std::size_t kWorkerThreads = 16;
+constexpr std::size_t kWebWorkerThreads = 4;
 
 // Each protocol's dependencies: only what its sessions may touch.
 struct Protocols {
@@ -186,8 +187,12 @@ asio::awaitable<void> relay_event_log(Background& bg, std::int64_t last) {
       last = id;
       services.bus->publish(event);
     }
-    if (++rounds % 3000 == 0)  // about every ten minutes: keep a day
+    if (++rounds % 3000 == 0) {  // about every ten minutes: events for a day, logins for 90 days
       co_await net::offload(bg.workers, [&] { return services.store->prune_events(services.clock->now() - 86400); });
+      co_await net::offload(bg.workers, [&] {
+        return services.store->prune_login_history(services.clock->now() - store::kLoginHistoryDays * 86400);
+      });
+    }
     if (rounds % 18000 == 1) {  // soon after the start, then hourly: DKIM rotations move on
       auto moved = co_await net::offload(bg.workers, [&] {
         auto actor = manage::Actor::operator_cli();
@@ -261,8 +266,11 @@ Status serve(Services& services, const ServeOptions& options) {
 
   // Signals are caught from here on, before any listener is announced.
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  // Blocking work (store, fsync, Argon2) runs here, never on io threads.
+  // Blocking work (store, fsync) runs here, never on io threads.
   asio::thread_pool workers(kWorkerThreads);
+  // The HTTP routes' own (Argon2id for web logins among them): a flood of
+  // logins never holds the threads mail sessions wait for.
+  asio::thread_pool web_workers(kWebWorkerThreads);
   // Accepted mail's text goes into the full-text index from here, in batches.
   store::TextIndexer indexer(*services.store, services.bus.get());
   net::Listeners listeners(ioc, tls, workers, config.limits);
@@ -271,6 +279,7 @@ Status serve(Services& services, const ServeOptions& options) {
                          [](auto& l) { return l.protocol == Protocol::dns; });
   auto protocols = protocols_of(services);
   protocols.web.api = &protocols.api;
+  protocols.web.pool = &web_workers;
   if (dns) {
     services.dns_zones = std::make_unique<manage::StoreZones>(*services.store, manage::StoreZones::Background{});
     services.dns_zones->refresh();

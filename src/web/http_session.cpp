@@ -122,7 +122,7 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
     in.peer_ip = env.peer_ip;
     in.tls = tls;
     // The router touches the store: blocking, so on the worker pool.
-    Response out = co_await net::offload(*env.workers, [&] { return handle(deps, in); });
+    Response out = co_await net::offload(deps.pool ? *deps.pool : *env.workers, [&] { return handle(deps, in); });
     if (out.delay.count() > 0) {  // a failed login: its answer is held back (auth/web_login.hpp)
       asio::steady_timer wait(co_await asio::this_coro::executor, out.delay);
       co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));

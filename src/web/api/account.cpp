@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "auth/password.hpp"
 #include "auth/qr.hpp"
 #include "web/api/http_json.hpp"
 #include "web/api/routes.hpp"
@@ -324,8 +323,8 @@ Response delete_account(Context& c) {
   if (!body) return body.error();
   auto password = required_string(*body, "password");
   if (!password) return error_response(password.error());
-  if (!auth::verify_password(c.who().user.password_hash, *password))
-    return error_response(403, "forbidden", "wrong password", "password");
+  if (auto st = c.deps.logins.confirm_password(c.who().user, *password, c.request.peer_ip); !st)
+    return error_response(st.error());
   if (auto st = c.deps.manager.delete_user(c.actor(), c.who().user.login); !st) return error_response(st.error());
   auto out = no_content();
   out.headers["set-cookie"] = session_cookie(c.request, "", 0);
@@ -360,7 +359,7 @@ Response disable_second_factor(Context& c) {
   if (!password) return error_response(password.error());
   auto code = required_string(*body, "code", 16);
   if (!code) return error_response(code.error());
-  if (auto st = c.deps.logins.disable_second_factor(c.who().user, *password, *code); !st)
+  if (auto st = c.deps.logins.disable_second_factor(c.who().user, *password, *code, c.request.peer_ip); !st)
     return error_response(st.error());
   audit(c, "security.2fa_disabled");
   return no_content();
