@@ -57,6 +57,13 @@ class Server:
         with open(self.config, encoding="utf-8") as f:
             head = f.read().split("[[listener]]")[0]
         head = re.sub(r'(?m)^level\s*=.*$', 'level = "warn"', head)
+        # Every connection here comes from 127.0.0.1: no per-address cap (else the flood's
+        # connections would use up the IMAP client's allowance, which is the point of the cap).
+        if re.search(r"(?m)^\[limits\]", head):
+            head = re.sub(r"(?m)^max_connections_per_ip\s*=.*\n", "", head)
+            head = re.sub(r"(?m)^\[limits\]\s*$", "[limits]\nmax_connections_per_ip = 0", head, count=1)
+        else:
+            head += "\n[limits]\nmax_connections_per_ip = 0\n"
         with open(self.config, "w", encoding="utf-8") as f:
             f.write(head + '\n[[listener]]\nprotocol = "imap"\naddress = "127.0.0.1:%d"\nplaintext_auth = true\n'
                     '\n[[listener]]\nprotocol = "http"\naddress = "127.0.0.1:%d"\n' % (self.port, self.http))
@@ -79,7 +86,19 @@ class Server:
         self.child = imap_bench.Child("estafeta", self.argv, self.log_path, 4096)
         self.pid = self.child.pid
         imap_bench.wait_port(self.port, self.child.proc)
-        imap_bench.wait_port(self.http, self.child.proc)
+        deadline = time.monotonic() + 15
+        while True:  # the http listener answers /healthz
+            try:
+                conn = http.client.HTTPConnection(HOST, self.http, timeout=2)
+                status, _ = request(conn, "GET", "/healthz")
+                conn.close()
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise BenchError("the http listener did not answer within 15 s")
+            time.sleep(0.05)
 
     def stop(self):
         return self.child.stop()
@@ -138,13 +157,15 @@ def measure_reads(server, token, n):
     return out
 
 
-def flood(server, n, outcomes):
-    """n wrong logins at once, each on its own connection."""
+def flood_worker(port, n):
+    """n wrong logins at once, each on its own connection; prints the outcomes as JSON."""
     barrier = threading.Barrier(n)
+    outcomes = []
 
     def one(i):
         try:
-            conn = http.client.HTTPConnection(HOST, server.http, timeout=60)
+            conn = http.client.HTTPConnection(HOST, port, timeout=60)
+            conn.connect()
             barrier.wait(10)
             status, _ = request(conn, "POST", "/api/v1/session",
                                 {"login": "nobody%d@demo.example" % i, "password": "wrong %d" % i})
@@ -156,7 +177,15 @@ def flood(server, n, outcomes):
     threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
     for t in threads:
         t.start()
-    return threads
+    for t in threads:
+        t.join(120)
+    print(json.dumps(outcomes))
+
+
+def flood(server, n):
+    """The flood in a process of its own: its threads must not slow this one's IMAP client."""
+    return subprocess.Popen([sys.executable, os.path.abspath(__file__), "--flood-worker", str(server.http), str(n)],
+                            stdout=subprocess.PIPE)
 
 
 async def mixed(server, duration, uids, messages):
@@ -194,11 +223,10 @@ def main():
         log("(b) IMAP mixed workload, 1 client, %.0f s: quiet" % args.duration)
         quiet = asyncio.run(mixed(server, args.duration, uids, messages))
         log("    again, with %d wrong web logins at once" % args.flood)
-        outcomes = []
-        threads = flood(server, args.flood, outcomes)
+        worker = flood(server, args.flood)
         loaded = asyncio.run(mixed(server, args.duration, uids, messages))
-        for t in threads:
-            t.join(120)
+        out, _ = worker.communicate(timeout=180)
+        outcomes = json.loads(out)
         counts = {str(k): outcomes.count(k) for k in sorted(set(outcomes), key=str)}
         rows = {}
         for name, q in quiet["per_command"].items():
@@ -226,4 +254,7 @@ def main():
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--flood-worker":
+        flood_worker(int(sys.argv[2]), int(sys.argv[3]))
+        sys.exit(0)
     sys.exit(main())

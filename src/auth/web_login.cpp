@@ -2,7 +2,9 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <semaphore>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -34,11 +36,10 @@ const std::string& dummy_hash() {
   return h;
 }
 
-// Argon2id takes 64 MiB and tens of milliseconds: at most this many at
-// once, whatever arrives (memory stays bounded; the other threads of the
-// pool stay free).
-constexpr std::ptrdiff_t kConcurrentHashes = 2;
-std::counting_semaphore<kConcurrentHashes> g_hashing(kConcurrentHashes);
+// Argon2id takes 64 MiB and tens of milliseconds of a core: at most one
+// per two cores at once, whatever arrives, so memory stays bounded and
+// half the machine stays with the mail sessions.
+std::counting_semaphore<64> g_hashing(std::clamp<std::ptrdiff_t>(std::thread::hardware_concurrency() / 2, 1, 64));
 
 bool check_password(const std::string& hash, const std::string& password) {
   g_hashing.acquire();
