@@ -81,20 +81,23 @@ LoginRefusal WebLogins::refuse(LoginRefusal::Why why, const WebLoginRequest& r, 
   }
   log::info("web.login_failed", {{"ip", r.ip}, {"login", r.login}, {"reason", reason}});
   if (m_observer) m_observer(false);
-  if (user) {
-    store::AuditEntry e;
-    e.org_id = user->org_id;
-    e.actor_user_id = user->id;
-    e.actor = user->login;
-    e.action = "security.login_failed";
-    e.target = user->login;
-    e.product = "security";
-    e.ip = r.ip;
-    e.detail = reason;
-    e.time = m_clock.now();
-    (void)m_store.append_audit(e);
-  }
+  if (user) audit(*user, "security.login_failed", r.ip, reason);
   return out;
+}
+
+void WebLogins::audit(const store::User& user, const char* action, const std::string& ip, const std::string& detail) {
+  store::AuditEntry e{.org_id = user.org_id,
+                      .actor_user_id = user.id,
+                      .actor = user.login,
+                      .action = action,
+                      .target = user.login,
+                      .product = "security",
+                      .ip = ip,
+                      .detail = detail,
+                      .time = m_clock.now()};
+  // The login's outcome stands; a failed audit write is logged.
+  if (auto st = m_store.append_audit(e); !st)
+    log::error("audit.write_failed", {{"action", action}, {"detail", st.error().detail}});
 }
 
 void WebLogins::record(const store::User& user, const WebLoginRequest& r, store::LoginMethod method, bool success,
@@ -178,16 +181,7 @@ std::expected<IssuedSession, LoginRefusal> WebLogins::login(const WebLoginReques
     settings.totp_pending_sealed.clear();
     settings.recovery_requested = settings.recovery_approved = false;
     (void)m_store.set_emergency_codes(user.id, {});
-    store::AuditEntry e{.org_id = user.org_id,
-                        .actor_user_id = user.id,
-                        .actor = user.login,
-                        .action = "security.recovered",
-                        .target = user.login,
-                        .product = "security",
-                        .ip = r.ip,
-                        .detail = "second factor turned off by an approved recovery",
-                        .time = m_clock.now()};
-    (void)m_store.append_audit(e);
+    audit(user, "security.recovered", r.ip, "second factor turned off by an approved recovery");
   }
   if (!settings.totp_sealed.empty()) {
     if (r.second_factor.empty()) {
@@ -231,16 +225,7 @@ std::expected<IssuedSession, LoginRefusal> WebLogins::login(const WebLoginReques
   out.session = *created;
   out.csrf = csrf_for(out.token);
   record(user, r, method, true, "", settings);
-  store::AuditEntry e{.org_id = user.org_id,
-                      .actor_user_id = user.id,
-                      .actor = user.login,
-                      .action = "security.login",
-                      .target = user.login,
-                      .product = "security",
-                      .ip = r.ip,
-                      .detail = store::to_string(method),
-                      .time = now};
-  (void)m_store.append_audit(e);
+  audit(user, "security.login", r.ip, store::to_string(method));
   log::info("web.login", {{"ip", r.ip}, {"login", user.login}, {"method", store::to_string(method)}});
   if (m_observer) m_observer(true);
   return out;
@@ -371,15 +356,7 @@ LoginRefusal WebLogins::request_recovery(const WebLoginRequest& r) {
   settings->recovery_requested = true;
   settings->recovery_approved = false;
   if (!m_store.set_security_settings(*settings)) return done;
-  store::AuditEntry e{.org_id = user->org_id,
-                      .actor_user_id = user->id,
-                      .actor = user->login,
-                      .action = "security.recovery_requested",
-                      .target = user->login,
-                      .product = "security",
-                      .ip = r.ip,
-                      .time = m_clock.now()};
-  (void)m_store.append_audit(e);
+  audit(*user, "security.recovery_requested", r.ip, "");
   log::info("web.recovery_requested", {{"login", user->login}, {"ip", r.ip}});
   return done;
 }

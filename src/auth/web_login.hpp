@@ -137,6 +137,8 @@ class WebLogins {
  private:
   LoginRefusal refuse(LoginRefusal::Why why, const WebLoginRequest& r, const std::optional<store::User>& user,
                       const std::string& reason);
+  // An entry of the activity log: `user` did `action` to their own account.
+  void audit(const store::User& user, const char* action, const std::string& ip, const std::string& detail);
   void record(const store::User& user, const WebLoginRequest& r, store::LoginMethod method, bool success,
               const std::string& reason, const store::SecuritySettings& settings);
   // Counts a failure against the account; locks it at the threshold.

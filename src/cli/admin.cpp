@@ -227,6 +227,18 @@ int user_delete(Ctx& c) {
   return done(c, {{"deleted", c.args.login}}, fmt::format("user '{}' deleted", c.args.login));
 }
 
+int user_set(Ctx& c) {
+  std::optional<store::Role> role;
+  if (c.args.new_role) {
+    role = store::parse_role(*c.args.new_role);
+    if (!role) return usage("--role must be admin, legal or member");
+  }
+  if (!role && !c.args.new_name) return usage("user set needs --role or --name");
+  auto u = c.m.update_user(c.actor, c.args.login, role, c.args.new_name);
+  if (!u) return report(u.error());
+  return done(c, to_json(*u), fmt::format("user '{}': {}, '{}'", u->login, to_string(u->role), u->display_name));
+}
+
 int user_unlock(Ctx& c) {
   auto was = c.m.unlock_user(c.actor, c.args.login);
   if (!was) return report(was.error());
@@ -460,6 +472,19 @@ int address_delete(Ctx& c) {
 }
 
 // --- access
+int access_set(Ctx& c) {
+  if (c.args.special_folders != "yes" && c.args.special_folders != "no")
+    return usage("--special-folders must be yes or no");
+  auto x = c.m.set_access_permissions(c.actor, c.args.address, c.args.login, c.args.special_folders == "yes");
+  if (!x) return report(x.error());
+  return done(c,
+              {{"address", c.args.address},
+               {"login", c.args.login},
+               {"may_change_special_folders", x->may_change_special_folders}},
+              fmt::format("{} {} change the special folders of {}", c.args.login,
+                          x->may_change_special_folders ? "may" : "may not", c.args.address));
+}
+
 int access_grant(Ctx& c) {
   auto x = c.m.grant_access(c.actor, c.args.address, c.args.login, c.args.may_change_special_folders);
   if (!x) return report(x.error());
@@ -608,6 +633,7 @@ constexpr Verb kVerbs[] = {
     {"user", "create", user_create},
     {"user", "list", user_list},
     {"user", "delete", user_delete},
+    {"user", "set", user_set},
     {"user", "unlock", user_unlock},
     {"user", "recovery-list", user_recovery_list},
     {"user", "recovery-approve", user_recovery_approve},
@@ -629,6 +655,7 @@ constexpr Verb kVerbs[] = {
     {"address", "set", address_set},
     {"address", "profile", address_profile},
     {"access", "grant", access_grant},
+    {"access", "set", access_set},
     {"access", "revoke", access_revoke},
     {"access", "list", access_list},
     {"device-password", "create", device_create},

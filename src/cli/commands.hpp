@@ -44,6 +44,9 @@ struct AdminArgs {
   std::string dmarc_reject;                // domain set: "reject" or "quarantine"
   std::optional<std::string> require_2fa;  // org policy: "yes" or "no"
   std::optional<int> min_lockout;          // org policy: the lowest lockout threshold users may set
+  std::optional<std::string> new_role;     // user set
+  std::optional<std::string> new_name;     // user set
+  std::string special_folders;             // access set: "yes" or "no"
 };
 
 // "org create", "user list", … as two words.

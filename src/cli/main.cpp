@@ -59,6 +59,10 @@ void add_admin(CLI::App& app, Admin& a) {
   uc->add_flag("--password-stdin", x.password_stdin, "Read the account password from standard input");
   verb(user, a, "list", "List users")->add_option("--org", x.filter, "Only this organisation");
   verb(user, a, "delete", "Delete a user account")->add_option("LOGIN", x.login)->required();
+  auto* us = verb(user, a, "set", "Change a user's role or display name");
+  us->add_option("LOGIN", x.login)->required();
+  us->add_option("--role", x.new_role, "admin, legal or member");
+  us->add_option("--name", x.new_name, "Display name");
   verb(user, a, "unlock", "Unlock an account locked by failed logins")->add_option("LOGIN", x.login)->required();
   verb(user, a, "recovery-list", "Users who lost their second factor and asked for a recovery")
       ->add_option("--org", x.filter, "Only this organisation");
@@ -120,6 +124,11 @@ void add_admin(CLI::App& app, Admin& a) {
   ar->add_option("LOGIN", x.login)->required();
   ar->add_flag("--devices-only", x.devices_only, "Revoke every device password but keep the access (web app)");
   verb(access, a, "list", "List the users of an address")->add_option("ADDRESS", x.address)->required();
+  auto* aset = verb(access, a, "set", "Change what a user may do with an address");
+  aset->add_option("ADDRESS", x.address)->required();
+  aset->add_option("LOGIN", x.login)->required();
+  aset->add_option("--special-folders", x.special_folders, "yes: may choose which folders are Drafts, Sent, …")
+      ->required();
 
   auto* device = admin->add_subcommand("device-password", "Per-device passwords for IMAP, POP3 and SMTP")
                      ->require_subcommand(1)

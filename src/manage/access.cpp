@@ -47,6 +47,20 @@ Result<int> Manager::revoke_access(const Actor& actor, const std::string& addres
   return revoked;
 }
 
+Result<store::Access> Manager::set_access_permissions(const Actor& actor, const std::string& address,
+                                                      const std::string& login, bool may_change_special_folders) {
+  auto a = TRY(visible_address(actor, address));
+  TRY(may_manage_org(actor, a.org_id));
+  auto u = TRY(visible_user(actor, login));
+  auto access = m_store.find_access(a.id, u.id);
+  if (!access) return fail(ErrorKind::not_found, fmt::format("{} has no access to {}", u.login, a.address));
+  TRY(m_store.set_access_permissions(access->id, may_change_special_folders));
+  access->may_change_special_folders = may_change_special_folders;
+  audit(actor, a.org_id, "access.permissions", a.address,
+        fmt::format("{} may_change_special_folders={}", u.login, may_change_special_folders));
+  return *access;
+}
+
 Result<std::vector<AccessView>> Manager::list_access(const Actor& actor, const std::string& address) {
   auto a = TRY(visible_address(actor, address));
   TRY(may_manage_org(actor, a.org_id));

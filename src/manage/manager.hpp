@@ -126,6 +126,10 @@ class Manager {
   Result<store::User> create_user(const Actor& actor, const std::string& org, const std::string& login,
                                   const std::string& display_name, store::Role role, const std::string& password);
   Result<std::vector<store::User>> list_users(const Actor& actor, const std::optional<std::string>& org);
+  // An admin changes a user's role or display name; the organisation's last
+  // administrator keeps the role (in_use). A user may change their own name.
+  Result<store::User> update_user(const Actor& actor, const std::string& login, std::optional<store::Role> role,
+                                  const std::optional<std::string>& display_name);
   // An admin deletes a user of the organisation, or a user their own account
   // (the caller checks the password first). Refused for the organisation's
   // last account and its last administrator. Mail addresses stay.
@@ -179,6 +183,9 @@ class Manager {
   Result<int> revoke_access(const Actor& actor, const std::string& address, const std::string& login,
                             bool devices_only);
   Result<std::vector<AccessView>> list_access(const Actor& actor, const std::string& address);
+  // Whether the user may change the address's special folders (DESIGN §2.1).
+  Result<store::Access> set_access_permissions(const Actor& actor, const std::string& address, const std::string& login,
+                                               bool may_change_special_folders);
 
   // Device passwords.
   Result<CreatedDevicePassword> create_device_password(const Actor& actor, const std::string& address,

@@ -82,6 +82,31 @@ Result<std::vector<store::User>> Manager::list_users(const Actor& actor, const s
   return m_store.list_users(org_id);
 }
 
+Result<store::User> Manager::update_user(const Actor& actor, const std::string& login, std::optional<store::Role> role,
+                                         const std::optional<std::string>& display_name) {
+  auto u = TRY(visible_user(actor, login));
+  bool self = actor.user && actor.user->id == u.id;
+  if (role || !self) TRY(may_manage_org(actor, u.org_id));
+  if (display_name) TRY(check_label("display name", *display_name, 200));
+  auto manages = [](store::Role r) { return r == store::Role::admin || r == store::Role::legal; };
+  if (role && manages(u.role) && !manages(*role)) {
+    auto members = TRY(m_store.list_users(u.org_id));
+    int others = 0;
+    for (auto& m : members)
+      if (m.id != u.id && manages(m.role)) ++others;
+    if (others == 0)
+      return fail(ErrorKind::in_use, "this is the organisation's last administrator: name another one first", "",
+                  "role");
+  }
+  store::User out = u;
+  if (role) out.role = *role;
+  if (display_name) out.display_name = *display_name;
+  TRY(m_store.set_user_profile(u.id, out.role, out.display_name));
+  audit(actor, u.org_id, "user.update", u.login,
+        fmt::format("role={} name={}", store::to_string(out.role), out.display_name));
+  return out;
+}
+
 Status Manager::delete_user(const Actor& actor, const std::string& login) {
   auto u = TRY(visible_user(actor, login));
   bool self = actor.user && actor.user->id == u.id;  // anyone may delete their own account (DESIGN §2.2)

@@ -34,6 +34,7 @@ class Accounts {
   virtual Result<User> find_user(const std::string& login) = 0;  // case-insensitive
   virtual Result<std::vector<User>> list_users(std::optional<Id> org_id) = 0;
   virtual Status set_user_password_hash(Id user_id, const std::string& hash) = 0;
+  virtual Status set_user_profile(Id user_id, Role role, const std::string& display_name) = 0;
   virtual Status delete_user(Id id) = 0;
 
   // --- mail services

@@ -337,11 +337,13 @@ TEST_F(ApiTest, NobodySeesAnotherOrganisationsObjects) {
                                            : of_b[name];
           target.replace(p, name.size() + 2, value);
         }
-        auto r =
-            call(std::string(route.method), target, c,
-                 route.max_body
-                     ? std::optional<json>(json{{"label", "x"}, {"login", "member@a.example"}, {"save_sent", false}})
-                     : std::nullopt);
+        auto r = call(std::string(route.method), target, c,
+                      route.max_body ? std::optional<json>(json{{"label", "x"},
+                                                                {"login", "member@a.example"},
+                                                                {"save_sent", false},
+                                                                {"role", "admin"},
+                                                                {"may_change_special_folders", false}})
+                                     : std::nullopt);
         EXPECT_TRUE(r.status == 403 || r.status == 404)
             << who << " " << route.method << " " << target << " → " << r.status << " " << r.body;
         EXPECT_EQ(r.body.find("@b.example"), std::string::npos) << who << " " << target;
@@ -371,6 +373,8 @@ TEST_F(ApiTest, MembersCannotUseAdminRoutes) {
       {"DELETE", "/api/v1/addresses/box@a.example/users/member@a.example"},
       {"PATCH", "/api/v1/organisation/policy"},
       {"PATCH", "/api/v1/addresses/box@a.example"},
+      {"PATCH", "/api/v1/users/admin@a.example"},
+      {"PATCH", "/api/v1/addresses/box@a.example/users/member@a.example"},
       {"POST", "/api/v1/domains"},
       {"DELETE", "/api/v1/domains/a.example"},
   };
@@ -381,6 +385,8 @@ TEST_F(ApiTest, MembersCannotUseAdminRoutes) {
                                                  {"address", "new@a.example"},
                                                  {"require_2fa", true},
                                                  {"save_sent", false},
+                                                 {"role", "admin"},
+                                                 {"may_change_special_folders", false},
                                                  {"service", "svc-a"},
                                                  {"name", "new.example"}})
                       : std::nullopt);
@@ -407,6 +413,27 @@ TEST_F(ApiTest, AdminsManageDomainsAndQuotas) {
   EXPECT_TRUE(parsed(cleared)["quota_bytes"].is_null());
   auto bad = call("PATCH", "/api/v1/addresses/box@a.example", admin, json{{"quota_bytes", "lots"}});
   EXPECT_EQ(parsed(bad)["error"]["field"], "quota_bytes");
+}
+
+TEST_F(ApiTest, AdminsChangeRolesAndPermissions) {
+  auto admin = login("admin@a.example", "admin password");
+  auto member = login("member@a.example", "member password");
+  auto demote = call("PATCH", "/api/v1/users/admin@a.example", admin, json{{"role", "member"}});
+  EXPECT_EQ(demote.status, 409) << "the last administrator keeps the role";
+  EXPECT_EQ(parsed(demote)["error"]["field"], "role");
+  auto promoted = call("PATCH", "/api/v1/users/member@a.example", admin, json{{"role", "legal"}});
+  ASSERT_EQ(promoted.status, 200) << promoted.body;
+  EXPECT_EQ(parsed(promoted)["role"], "legal");
+  EXPECT_EQ(call("PATCH", "/api/v1/users/admin@a.example", admin, json{{"role", "member"}}).status, 200)
+      << "now another one manages the organisation";
+  auto renamed = call("PATCH", "/api/v1/users/member@a.example", member, json{{"display_name", "Marta"}});
+  EXPECT_EQ(parsed(renamed)["display_name"], "Marta") << "a user renames themselves";
+  auto perm = call("PATCH", "/api/v1/addresses/box@a.example/users/member@a.example", member,
+                   json{{"may_change_special_folders", false}});
+  ASSERT_EQ(perm.status, 200) << perm.body;
+  auto access = s->store->find_access(s->store->find_address("box@a.example").value().id,
+                                      s->store->find_user("member@a.example").value().id);
+  EXPECT_FALSE(access.value().may_change_special_folders);
 }
 
 TEST_F(ApiTest, DeletingOnesOwnAccountNeedsThePasswordAndKeepsTheLastAdmin) {

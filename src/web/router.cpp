@@ -7,6 +7,7 @@
 
 #include "core/ascii.hpp"
 #include "manage/autoconfig.hpp"
+#include "web/api/http_json.hpp"
 
 namespace estafeta::web {
 
@@ -19,7 +20,8 @@ Response text(int status, std::string body) {
   return r;
 }
 
-std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
+using api::path_of;
+using api::query_param;
 
 // Healthy means the store answers.
 Response healthz(const Deps& deps, const Request&) {
@@ -29,33 +31,6 @@ Response healthz(const Deps& deps, const Request&) {
   r.content_type = "application/json";
   r.body = fmt::format("{{\"status\":\"ok\",\"hostname\":\"{}\"}}\n", deps.hostname);
   return r;
-}
-
-// The value of `name` in the query of `target`, percent-decoded
-// (RFC 3986 §2.1; '+' as a space, as forms send it); nullopt when absent.
-std::optional<std::string> query_param(std::string_view target, std::string_view name) {
-  auto q = target.find('?');
-  if (q == std::string_view::npos) return std::nullopt;
-  for (auto rest = target.substr(q + 1); !rest.empty();) {
-    auto amp = rest.find('&');
-    auto pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-    auto eq = pair.find('=');
-    if (pair.substr(0, eq) != name) continue;
-    std::string out;
-    auto value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-    for (std::size_t i = 0; i < value.size(); ++i) {
-      auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
-      if (value[i] == '%' && i + 2 < value.size() && hex(value[i + 1]) && hex(value[i + 2])) {
-        out += static_cast<char>(std::stoi(std::string(value.substr(i + 1, 2)), nullptr, 16));
-        i += 2;
-      } else {
-        out += value[i] == '+' ? ' ' : value[i];
-      }
-    }
-    return out;
-  }
-  return std::nullopt;
 }
 
 manage::MailEndpoints endpoints(const Deps& deps) {

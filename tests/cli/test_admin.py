@@ -146,6 +146,26 @@ class UserCreateTest(DemoTestCase):
                          {DEMO_ADMIN: "admin", "r-admin@demo.example": "admin", "r-legal@demo.example": "legal",
                           "r-member@demo.example": "member"})
 
+    def test_set_role_and_name_keeps_the_last_admin(self):
+        self.create_user("r-member@demo.example")
+        r = self.admin("user", "set", DEMO_ADMIN, "--role", "member")
+        self.assertRefused(r, "last administrator")
+        self.assertEqual(self.admin_json("user", "set", "r-member@demo.example", "--role", "admin", "--name",
+                                         "Rita")["role"], "admin")
+        self.assertEqual(self.admin_json("user", "set", DEMO_ADMIN, "--role", "member")["role"], "member")
+        users = self.users()
+        self.assertEqual((users["r-member@demo.example"]["name"], users[DEMO_ADMIN]["role"]),
+                         ("Rita", "member"))
+        self.assertUsage(self.admin("user", "set", DEMO_ADMIN), "--role or --name")
+
+    def test_access_set_special_folders(self):
+        self.admin_json("access", "set", DEMO_ADDRESS, DEMO_ADMIN, "--special-folders", "no")
+        self.assertFalse(self.accesses(DEMO_ADDRESS)[DEMO_ADMIN]["may_change_special_folders"])
+        self.admin_json("access", "set", DEMO_ADDRESS, DEMO_ADMIN, "--special-folders", "yes")
+        self.assertTrue(self.accesses(DEMO_ADDRESS)[DEMO_ADMIN]["may_change_special_folders"])
+        self.assertUsage(self.admin("access", "set", DEMO_ADDRESS, DEMO_ADMIN, "--special-folders", "maybe"),
+                         "yes or no")
+
     def test_bad_role_is_a_usage_error(self):
         r = self.admin("user", "create", "--org", DEMO_ORG, "--login", "bob", "--name", "Bob", "--role", "owner")
         self.assertUsage(r, "--role must be admin, legal or member")

@@ -112,6 +112,14 @@ Status SqliteStore::set_user_password_hash(Id user_id, const std::string& hash) 
   return {};
 }
 
+Status SqliteStore::set_user_profile(Id user_id, Role role, const std::string& display_name) {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare("UPDATE user SET role = ?, display_name = ? WHERE id = ?"));
+  TRY(st.bind_all(std::string(to_string(role)), display_name, user_id).run());
+  if (m_db->changes() == 0) return fail(ErrorKind::not_found, "no such user");
+  return {};
+}
+
 Status SqliteStore::delete_user(Id id) {
   std::lock_guard lock(m_mutex);
   auto st = TRY(m_db->prepare("DELETE FROM user WHERE id = ?"));

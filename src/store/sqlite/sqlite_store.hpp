@@ -35,6 +35,7 @@ class SqliteStore final : public Store {
   Result<User> find_user(const std::string& login) override;
   Result<std::vector<User>> list_users(std::optional<Id> org_id) override;
   Status set_user_password_hash(Id user_id, const std::string& hash) override;
+  Status set_user_profile(Id user_id, Role role, const std::string& display_name) override;
   Status delete_user(Id id) override;
   Result<MailService> create_service(Id org_id, const std::string& name) override;
   Result<MailService> service(Id id) override;

@@ -108,6 +108,23 @@ Response create_user(Context& c) {
   return json_response(201, user_json(*u));
 }
 
+Response update_user(Context& c) {
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto role_text = string_field(*body, "role", 16);
+  if (!role_text) return error_response(role_text.error());
+  std::optional<store::Role> role;
+  if (*role_text) {
+    role = store::parse_role(**role_text);
+    if (!role) return error_response(422, "invalid", "role must be admin, legal or member", "role");
+  }
+  auto name = string_field(*body, "display_name", 200);
+  if (!name) return error_response(name.error());
+  auto u = c.deps.manager.update_user(c.actor(), c.params[0], role, *name);
+  if (!u) return error_response(u.error());
+  return json_response(200, user_json(*u));
+}
+
 Response delete_user(Context& c) {
   if (auto st = c.deps.manager.delete_user(c.actor(), c.params[0]); !st) return error_response(st.error());
   return no_content();
@@ -301,6 +318,20 @@ Response grant_access(Context& c) {
       {{"address", c.params[0]}, {"login", *login}, {"may_change_special_folders", a->may_change_special_folders}});
 }
 
+Response set_access_permissions(Context& c) {
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto special = bool_field(*body, "may_change_special_folders");
+  if (!special) return error_response(special.error());
+  if (!*special)
+    return error_response(422, "invalid", "may_change_special_folders is required", "may_change_special_folders");
+  auto a = c.deps.manager.set_access_permissions(c.actor(), c.params[0], c.params[1], **special);
+  if (!a) return error_response(a.error());
+  return json_response(200, {{"address", c.params[0]},
+                             {"login", c.params[1]},
+                             {"may_change_special_folders", a->may_change_special_folders}});
+}
+
 // "Disconnect all devices": every device password of the access is revoked; the access stays.
 Response disconnect_devices(Context& c) {
   auto n = c.deps.manager.revoke_access(c.actor(), c.params[0], c.params[1], true);
@@ -353,6 +384,8 @@ constexpr Route kRoutes[] = {
     {"GET", "/api/v1/users", Access::user, 0, "Users of the organisation", "users", &list_users},
     {"POST", "/api/v1/users", Access::user, kSmallBody, "Add a user to the organisation (admins)", "users",
      &create_user},
+    {"PATCH", "/api/v1/users/{login}", Access::user, kSmallBody,
+     "Change a user's role (admins) or display name (admins, or the user)", "users", &update_user},
     {"DELETE", "/api/v1/users/{login}", Access::user, 0, "Delete a user (admins)", "users", &delete_user},
     {"POST", "/api/v1/users/{login}/unlock", Access::user, 0, "Unlock an account locked by failed logins (admins)",
      "users", &unlock_user},
@@ -388,6 +421,8 @@ constexpr Route kRoutes[] = {
     {"POST", "/api/v1/addresses/{address}/users/{login}/disconnect", Access::user, 0,
      "Disconnect all devices: revoke every device password of the access, keep the access", "access",
      &disconnect_devices},
+    {"PATCH", "/api/v1/addresses/{address}/users/{login}", Access::user, kSmallBody,
+     "Whether the user may change the address's special folders (admins)", "access", &set_access_permissions},
     {"DELETE", "/api/v1/addresses/{address}/users/{login}", Access::user, 0,
      "Remove access: the user no longer has the address, and its devices are revoked", "access", &remove_access},
     {"GET", "/api/v1/addresses/{address}/devices", Access::user, 0,
