@@ -105,7 +105,9 @@ Protocols protocols_of(Services& s) {
               .logins = *s.web_logins,
               .manager = *s.manager,
               .clock = *s.clock,
-              .live = s.live_sessions.get()},
+              .live = s.live_sessions.get(),
+              .resolver = s.resolver.get(),
+              .zone_resolver = s.zone_resolver.get()},
   };
 }
 

@@ -319,8 +319,10 @@ TEST_F(ApiTest, NobodySeesAnotherOrganisationsObjects) {
   auto member_b = login("member@b.example", "member password");
   auto token_b = parsed(call("POST", "/api/v1/me/tokens", member_b, json{{"label", "b"}}));
   auto sessions_b = parsed(call("GET", "/api/v1/me/sessions", member_b))["sessions"];
+  auto zone_b = s->manager->show_zone(op, "b.example").value();  // made when the domain was added
+  auto record_b = zone_b.records.front().id;
   std::map<std::string, std::string> of_b = {
-      {"address", "box@b.example"}, {"login", "member@b.example"}, {"name", "svc-b"}};
+      {"address", "box@b.example"}, {"login", "member@b.example"}, {"name", "svc-b"}, {"domain", "b.example"}};
   for (auto* who : {"member@a.example", "admin@a.example"}) {
     auto c = login(who, std::string(who).starts_with("admin") ? "admin password" : "member password");
     for (auto span : api::route_tables()) {
@@ -329,17 +331,22 @@ TEST_F(ApiTest, NobodySeesAnotherOrganisationsObjects) {
         if (target.find('{') == std::string::npos) continue;
         bool is_token = target.find("/tokens/") != std::string::npos;
         bool is_session = target.find("/sessions/") != std::string::npos;
+        bool is_record = target.find("/records/") != std::string::npos;
         for (auto p = target.find('{'); p != std::string::npos; p = target.find('{')) {
           auto name = target.substr(p + 1, target.find('}') - p - 1);
-          std::string value = name == "id" ? std::to_string(is_token     ? int(token_b["id"])
-                                                            : is_session ? int(sessions_b[0]["id"])
-                                                                         : int(device_b.device.id))
-                                           : of_b[name];
+          std::string value = name != "id" ? of_b.at(name)
+                              : is_token   ? std::to_string(int(token_b["id"]))
+                              : is_session ? std::to_string(int(sessions_b[0]["id"]))
+                              : is_record  ? std::to_string(record_b)
+                                           : std::to_string(device_b.device.id);
           target.replace(p, name.size() + 2, value);
         }
         auto r = call(std::string(route.method), target, c,
                       route.max_body ? std::optional<json>(json{{"label", "x"},
                                                                 {"login", "member@a.example"},
+                                                                {"type", "A"},
+                                                                {"data", "192.0.2.1"},
+                                                                {"records", {"v=spf1 -all"}},
                                                                 {"save_sent", false},
                                                                 {"role", "admin"},
                                                                 {"may_change_special_folders", false}})
@@ -351,6 +358,7 @@ TEST_F(ApiTest, NobodySeesAnotherOrganisationsObjects) {
     }
   }
   // B's things are all still there.
+  EXPECT_EQ(s->manager->show_zone(op, "b.example").value().records.size(), zone_b.records.size());
   EXPECT_EQ(call("GET", "/api/v1/me", member_b).status, 200);
   EXPECT_FALSE(s->store->device_password(device_b.device.id).value().revoked);
   EXPECT_EQ(parsed(call("GET", "/api/v1/me/tokens", member_b))["tokens"].size(), 1u);
@@ -434,6 +442,48 @@ TEST_F(ApiTest, AdminsChangeRolesAndPermissions) {
   auto access = s->store->find_access(s->store->find_address("box@a.example").value().id,
                                       s->store->find_user("member@a.example").value().id);
   EXPECT_FALSE(access.value().may_change_special_folders);
+}
+
+TEST_F(ApiTest, ZonesRecordsSpfAndDkimThroughTheApi) {
+  auto admin = login("admin@a.example", "admin password");
+  auto member = login("member@a.example", "member password");
+  // The operator's domain got its zone when it was added.
+  EXPECT_EQ(call("POST", "/api/v1/zones", admin, json{{"domain", "a.example"}}).status, 409);
+  auto zone = parsed(call("GET", "/api/v1/zones/a.example", admin));
+  EXPECT_EQ(zone["domain"], "a.example");
+  EXPECT_FALSE(zone["records"].empty());
+  auto listed = parsed(call("GET", "/api/v1/zones", admin))["zones"];
+  ASSERT_EQ(listed.size(), 1u) << "not organisation B's";
+  EXPECT_EQ(call("POST", "/api/v1/zones/a.example/records", member, json{{"type", "A"}, {"data", "192.0.2.9"}}).status,
+            403);
+  auto added = call("POST", "/api/v1/zones/a.example/records", admin,
+                    json{{"name", "www"}, {"type", "A"}, {"data", "192.0.2.10"}, {"ttl", 300}});
+  ASSERT_EQ(added.status, 201) << added.body;
+  auto id = std::to_string(int(parsed(added)["id"]));
+  EXPECT_EQ(parsed(added)["name"], "www.a.example");
+  auto second_spf = call("POST", "/api/v1/zones/a.example/records", admin,
+                         json{{"name", "@"}, {"type", "TXT"}, {"data", "v=spf1 -all"}});
+  EXPECT_EQ(second_spf.status, 400) << "one SPF per name: " << second_spf.body;
+  EXPECT_NE(std::string(parsed(second_spf)["error"]["message"]).find("v=spf1"), std::string::npos)
+      << "it names the record there is";
+  auto edited = call("PATCH", "/api/v1/zones/a.example/records/" + id, admin,
+                     json{{"name", "www"}, {"type", "A"}, {"data", "192.0.2.11"}});
+  ASSERT_EQ(edited.status, 200) << edited.body;
+  EXPECT_EQ(parsed(edited)["data"], "192.0.2.11");
+  EXPECT_EQ(call("DELETE", "/api/v1/zones/a.example/records/" + id, member).status, 403);
+  EXPECT_EQ(call("DELETE", "/api/v1/zones/a.example/records/" + id, admin).status, 204);
+  auto merged = call("POST", "/api/v1/zones/a.example/spf/merge", admin,
+                     json{{"records",
+                           {"v=spf1 include:a.example.net ?all", "v=spf1 include:c.example.net ~all",
+                            "v=spf1 include:a.example.net -all"}}});
+  ASSERT_EQ(merged.status, 200) << merged.body;
+  EXPECT_EQ(parsed(merged)["record"], "v=spf1 include:a.example.net include:c.example.net -all");
+  auto keys = parsed(call("GET", "/api/v1/zones/a.example/dkim", admin))["keys"];
+  ASSERT_EQ(keys.size(), 2u) << "Ed25519 and RSA";
+  auto rotated = parsed(call("POST", "/api/v1/zones/a.example/dkim/rotate", admin, json{{"now", true}}))["keys"];
+  EXPECT_EQ(rotated.size(), 4u);
+  auto activity = parsed(call("GET", "/api/v1/activity?product=console", admin))["entries"];
+  EXPECT_FALSE(activity.empty()) << "zone changes are in the activity log";
 }
 
 TEST_F(ApiTest, DeletingOnesOwnAccountNeedsThePasswordAndKeepsTheLastAdmin) {

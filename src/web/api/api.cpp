@@ -60,7 +60,9 @@ bool cross_site(const Request& r) {
 
 }  // namespace
 
-std::vector<std::span<const Route>> route_tables() { return {account_routes(), manage_routes(), activity_routes()}; }
+std::vector<std::span<const Route>> route_tables() {
+  return {account_routes(), manage_routes(), activity_routes(), zone_routes()};
+}
 
 manage::Actor Context::actor() const {
   manage::Actor a;

@@ -17,6 +17,7 @@
 #include "auth/live_sessions.hpp"
 #include "auth/web_login.hpp"
 #include "core/clock.hpp"
+#include "dns/resolver.hpp"
 #include "manage/manager.hpp"
 #include "store/store.hpp"
 #include "web/message.hpp"
@@ -29,7 +30,9 @@ struct ApiDeps {
   auth::WebLogins& logins;
   manage::Manager& manager;
   const Clock& clock;
-  auth::LiveSessions* live = nullptr;  // the mail connections in the users' session lists
+  auth::LiveSessions* live = nullptr;      // the mail connections in the users' session lists
+  dns::Resolver* resolver = nullptr;       // the public DNS (domain verification); blocking
+  dns::Resolver* zone_resolver = nullptr;  // the served zones first, then `resolver` (SPF tools); blocking
 };
 
 inline constexpr std::string_view kPrefix = "/api/v1/";

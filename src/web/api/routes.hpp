@@ -43,6 +43,7 @@ struct Route {
 std::span<const Route> account_routes();
 std::span<const Route> manage_routes();
 std::span<const Route> activity_routes();
+std::span<const Route> zone_routes();
 // Every route, in the order above.
 std::vector<std::span<const Route>> route_tables();
 
