@@ -20,6 +20,7 @@
 
 #include "core/log.hpp"
 #include "imap/connection.hpp"
+#include "net/certificate.hpp"
 #include "net/listeners.hpp"
 #include "net/offload.hpp"
 #include "net/tls_session.hpp"
@@ -54,6 +55,18 @@ struct Protocols {
   web::api::ApiDeps api;                 // web.api points here
   dns::ZoneSource* dns_zones = nullptr;  // the dns listener's (set when one is configured)
 };
+
+// What the domain diagnostic checks of the certificate the listeners present.
+manage::CertificateView certificate_view(const Config& config) {
+  auto path = config.tls.cert.empty() ? config.data_dir / "tls" / "cert.pem" : config.tls.cert;
+  manage::CertificateView cert;
+  if (auto info = net::certificate_info(path)) {
+    cert.dns_names = info->dns_names;
+    cert.not_after = info->not_after;
+    cert.self_signed = info->self_signed;
+  }
+  return cert;
+}
 
 Protocols protocols_of(Services& s) {
   auto& config = *s.config;
@@ -107,7 +120,8 @@ Protocols protocols_of(Services& s) {
               .clock = *s.clock,
               .live = s.live_sessions.get(),
               .resolver = s.resolver.get(),
-              .zone_resolver = s.zone_resolver.get()},
+              .zone_resolver = s.zone_resolver.get(),
+              .certificate = [&config] { return certificate_view(config); }},
   };
 }
 

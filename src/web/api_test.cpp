@@ -486,6 +486,34 @@ TEST_F(ApiTest, ZonesRecordsSpfAndDkimThroughTheApi) {
   EXPECT_FALSE(activity.empty()) << "zone changes are in the activity log";
 }
 
+TEST_F(ApiTest, AppleProfileAndDomainDiagnostic) {
+  auto member = login("member@a.example", "member password");
+  auto plain = call("POST", "/api/v1/addresses/box@a.example/profile", member);
+  ASSERT_EQ(plain.status, 200) << plain.body;
+  EXPECT_EQ(plain.content_type, "application/x-apple-aspen-config");
+  EXPECT_NE(plain.body.find("<plist"), std::string::npos);
+  EXPECT_NE(plain.body.find("box@a.example"), std::string::npos);
+  auto with_device = call("POST", "/api/v1/addresses/box@a.example/profile", member, json{{"device", "iPhone"}});
+  ASSERT_EQ(with_device.status, 200) << with_device.body;
+  auto devices = parsed(call("GET", "/api/v1/addresses/box@a.example/devices", member))["devices"];
+  ASSERT_EQ(devices.size(), 1u);
+  EXPECT_EQ(devices[0]["label"], "iPhone") << "a new device password, inside the profile only";
+
+  dns::StaticResolver dns;
+  ASSERT_TRUE(dns.add("a.example", dns::RecordType::mx, "10 mail.example.org"));
+  api->resolver = &dns;
+  api->certificate = [] { return manage::CertificateView{{"mail.example.org"}, 4102444800, false}; };
+  auto admin = login("admin@a.example", "admin password");
+  auto d = call("GET", "/api/v1/domains/a.example/diagnostic", admin);
+  ASSERT_EQ(d.status, 200) << d.body;
+  auto diagnosis = parsed(d);
+  std::set<std::string> items;
+  for (auto& i : diagnosis["items"]) items.insert(i["name"]);
+  EXPECT_TRUE(items.contains("mx") && items.contains("spf") && items.contains("tls")) << d.body;
+  EXPECT_EQ(diagnosis["ok"], false) << "no SPF, DKIM or DMARC published in this DNS";
+  EXPECT_EQ(call("GET", "/api/v1/domains/a.example/diagnostic", member).status, 403);
+}
+
 TEST_F(ApiTest, DeletingOnesOwnAccountNeedsThePasswordAndKeepsTheLastAdmin) {
   auto member = login("member@a.example", "member password");
   auto admin = login("admin@a.example", "admin password");

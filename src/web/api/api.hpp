@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,8 @@ struct ApiDeps {
   auth::LiveSessions* live = nullptr;      // the mail connections in the users' session lists
   dns::Resolver* resolver = nullptr;       // the public DNS (domain verification); blocking
   dns::Resolver* zone_resolver = nullptr;  // the served zones first, then `resolver` (SPF tools); blocking
+  // The certificate the mail listeners present, read when asked (the domain diagnostic).
+  std::function<manage::CertificateView()> certificate;
 };
 
 inline constexpr std::string_view kPrefix = "/api/v1/";

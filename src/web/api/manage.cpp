@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "manage/autoconfig.hpp"
 #include "web/api/http_json.hpp"
 #include "web/api/routes.hpp"
 
@@ -288,6 +289,34 @@ Response update_address(Context& c) {
   return json_response(200, address_json(*a));
 }
 
+// An Apple configuration profile (.mobileconfig) for the address, for
+// anyone who may see it; with {"device": "label"}, a new device password of
+// the caller's own access goes inside (shown in the profile only).
+Response address_profile(Context& c) {
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto device = string_field(*body, "device", 100);
+  if (!device) return error_response(device.error());
+  auto v = c.deps.manager.show_address(c.actor(), c.params[0]);
+  if (!v) return error_response(v.error());
+  manage::ProfileOptions o;
+  o.address = v->address.address;
+  o.display_name = c.who().user.display_name;
+  if (auto org = c.deps.store.organisation(v->address.org_id)) o.organisation = org->name;
+  if (*device && !(*device)->empty()) {
+    auto created = c.deps.manager.create_device_password(c.actor(), o.address, c.who().user.login, **device);
+    if (!created) return error_response(created.error());
+    o.password = created->password;
+  }
+  manage::MailEndpoints e;
+  e.host = c.deps.hostname;
+  Response r;
+  r.content_type = "application/x-apple-aspen-config";
+  r.headers["content-disposition"] = fmt::format("attachment; filename=\"{}.mobileconfig\"", o.address);
+  r.body = manage::apple_profile(o, e);
+  return r;
+}
+
 Response delete_address(Context& c) {
   if (auto st = c.deps.manager.delete_address(c.actor(), c.params[0]); !st) return error_response(st.error());
   return no_content();
@@ -412,6 +441,9 @@ constexpr Route kRoutes[] = {
      &show_address},
     {"PATCH", "/api/v1/addresses/{address}", Access::user, kSmallBody,
      "Quota (octets, messages; null: none) and Sent copy of an address (admins)", "addresses", &update_address},
+    {"POST", "/api/v1/addresses/{address}/profile", Access::user, kSmallBody,
+     "An Apple .mobileconfig for the address; with device: a new device password inside it", "devices",
+     &address_profile},
     {"DELETE", "/api/v1/addresses/{address}", Access::user, 0, "Delete an address and its mail (admins)", "addresses",
      &delete_address},
     {"GET", "/api/v1/addresses/{address}/users", Access::user, 0, "Users with access to the address (admins)", "access",

@@ -43,7 +43,10 @@ json analysis_json(const dns::SpfAnalysis& a) {
     if (f.position != std::string::npos) j["position"] = f.position;
     findings.push_back(j);
   }
-  return {{"ok", a.ok()}, {"lookups", a.lookups}, {"void_lookups", a.void_lookups}, {"terms", terms},
+  return {{"ok", a.ok()},
+          {"lookups", a.lookups},
+          {"void_lookups", a.void_lookups},
+          {"terms", terms},
           {"findings", findings}};
 }
 
@@ -188,14 +191,28 @@ Response verify_domain(Context& c) {
   return json_response(200, {{"name", d->name}, {"verified", d->verified}});
 }
 
+// The domain diagnostic: the public DNS and the certificate, item by item, with fixes.
+Response diagnostic(Context& c) {
+  if (!c.deps.resolver) return error_response(404, "not_found", "no resolver on this server");
+  auto cert = c.deps.certificate ? c.deps.certificate() : manage::CertificateView{};
+  auto d = c.deps.manager.diagnose_domain(c.actor(), c.params[0], *c.deps.resolver, cert);
+  if (!d) return error_response(d.error());
+  json items = json::array();
+  for (auto& i : d->items)
+    items.push_back({{"name", i.name}, {"level", manage::to_string(i.level)}, {"message", i.message}, {"fix", i.fix}});
+  return json_response(200, {{"domain", d->domain}, {"ok", d->ok()}, {"items", items}});
+}
+
 constexpr Route kRoutes[] = {
+    {"GET", "/api/v1/domains/{name}/diagnostic", Access::user, 0,
+     "The domain diagnostic: MX, SPF, DKIM, DMARC, SRV, autoconfig and the certificate, each with its fix (admins)",
+     "domains", &diagnostic},
     {"POST", "/api/v1/domains/{name}/verify", Access::user, 0,
      "Verify a domain claim: its _estafeta TXT record is looked up in the public DNS (admins)", "domains",
      &verify_domain},
     {"GET", "/api/v1/zones", Access::user, 0, "DNS zones of the organisation's domains", "zones", &list_zones},
     {"POST", "/api/v1/zones", Access::user, 1024,
-     "Create the zone of a verified domain, with what mail needs (MX, SPF, DMARC, SRV, DKIM)", "zones",
-     &create_zone},
+     "Create the zone of a verified domain, with what mail needs (MX, SPF, DMARC, SRV, DKIM)", "zones", &create_zone},
     {"GET", "/api/v1/zones/{domain}", Access::user, 0, "A zone and its records", "zones", &show_zone},
     {"POST", "/api/v1/zones/{domain}/records", Access::user, kRecordBody,
      "Add a record (name, type, ttl, data), checked against the whole zone", "zones", &add_record},
