@@ -204,6 +204,7 @@ std::expected<IssuedSession, LoginRefusal> WebLogins::login(const WebLoginReques
     }
   }
   settings.failed_logins = 0;
+  settings.recovery_requested = settings.recovery_approved = false;  // a request is moot once in
   if (auto st = m_store.set_security_settings(settings); !st)
     return std::unexpected(LoginRefusal{LoginRefusal::Why::credentials, st.error().message, wait});
   m_throttle.succeeded(r.ip, key);
@@ -338,8 +339,8 @@ Status WebLogins::disable_second_factor(const store::User& user, const std::stri
 
 LoginRefusal WebLogins::request_recovery(const WebLoginRequest& r) {
   LoginRefusal done{LoginRefusal::Why::credentials,
-                    "if the login and password are right and the account has a second factor, an administrator "
-                    "of your organisation has been asked to approve the recovery",
+                    "if the login and password are right and the account has a second factor or is locked, an "
+                    "administrator of your organisation has been asked to approve the recovery",
                     std::chrono::milliseconds(0)};
   auto key = ascii_lower(r.login);
   auto wait = m_throttle.pending(r.ip, key);
@@ -351,8 +352,10 @@ LoginRefusal WebLogins::request_recovery(const WebLoginRequest& r) {
     done.delay = m_throttle.failed(r.ip, key);
     return done;
   }
+  // For a lost second factor, or a locked account (its owner still knows the password).
   auto settings = m_store.security_settings(user->id);
-  if (!settings || settings->totp_sealed.empty() || settings->recovery_requested) return done;
+  if (!settings || (settings->totp_sealed.empty() && !settings->locked_since) || settings->recovery_requested)
+    return done;
   settings->recovery_requested = true;
   settings->recovery_approved = false;
   if (!m_store.set_security_settings(*settings)) return done;

@@ -127,9 +127,10 @@ class WebLogins {
   // the organisation requires a second factor.
   Status disable_second_factor(const store::User& user, const std::string& password, const std::string& code,
                                const std::string& ip);
-  // Lost second factor: with the right password, a recovery request that
-  // an organisation admin approves (manage::Manager::approve_recovery). The
-  // answer is the same whether the login exists or the password is right.
+  // Lost second factor or a locked account: with the right password, a
+  // recovery request that an organisation admin approves
+  // (manage::Manager::approve_recovery). The answer is the same whether the
+  // login exists or the password is right.
   LoginRefusal request_recovery(const WebLoginRequest& request);
   // New emergency codes (the old ones stop working), given a current TOTP code.
   Result<std::vector<std::string>> regenerate_codes(const store::User& user, const std::string& code);

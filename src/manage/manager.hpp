@@ -244,7 +244,8 @@ class Manager {
   // Users who lost their second factor and asked for a recovery.
   Result<std::vector<store::User>> recovery_requests(const Actor& actor, const std::optional<std::string>& org);
   // The user's next password login succeeds without the second factor and
-  // turns it off, so they enrol again (auth/web_login.hpp).
+  // turns it off, so they enrol again (auth/web_login.hpp); a locked account
+  // is unlocked.
   Status approve_recovery(const Actor& actor, const std::string& login);
 
   // The message trace of an address (queue id, sender, recipient, status,

@@ -60,8 +60,12 @@ Status Manager::approve_recovery(const Actor& actor, const std::string& login) {
   if (!settings.recovery_requested)
     return fail(ErrorKind::invalid, fmt::format("{} has not asked for a recovery", u.login));
   settings.recovery_approved = true;
+  // The recovery flow also ends a lockout (DESIGN §2.2).
+  bool was_locked = settings.locked_since.has_value();
+  settings.locked_since.reset();
+  settings.failed_logins = 0;
   TRY(m_store.set_security_settings(settings));
-  audit(actor, u.org_id, "security.recovery_approved", u.login);
+  audit(actor, u.org_id, "security.recovery_approved", u.login, was_locked ? "the account is unlocked" : "");
   return {};
 }
 

@@ -186,6 +186,22 @@ class ApiTest(et.DemoTestCase):
         self.assertTrue(self.admin_json("user", "unlock", USER)["was_locked"])
         self.assertEqual(self.login()[0], 200)
 
+    def test_the_recovery_flow_unlocks_a_locked_account(self):
+        self.admin_json("org", "policy", et.DEMO_ORG, "--min-lockout", "3")
+        self.assertEqual(self.login()[0], 200)
+        self.assertEqual(self.curl("PATCH", "/api/v1/me/security", {"lockout_threshold": 3})[0], 200)
+        self.curl("DELETE", "/api/v1/session")
+        self.csrf = None
+        for _ in range(3):
+            self.curl("POST", "/api/v1/session", {"login": USER, "password": "wrong"}, csrf=False)
+        self.assertEqual(self.login()[0], 423)
+        self.assertEqual(self.curl("POST", "/api/v1/recovery", {"login": USER, "password": PASSWORD}, csrf=False)[0],
+                         202)
+        self.assertEqual([u["login"] for u in self.admin_json("user", "recovery-list")], [USER])
+        self.admin_json("user", "recovery-approve", USER)
+        self.assertEqual(self.login()[0], 200, "the approved recovery unlocked the account")
+        self.assertEqual(self.admin_json("user", "recovery-list"), [])
+
     def test_login_alerts_arrive_in_the_mailbox(self):
         self.assertEqual(self.login()[0], 200)
         status, _, answer = self.curl("PATCH", "/api/v1/me/security", {"alert_address": "someone@elsewhere.example"})
