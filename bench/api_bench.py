@@ -36,7 +36,7 @@ import threading
 import time
 
 import imap_bench
-from common import HOST, BenchError, free_port, log, percentile
+from common import HOST, BenchError, free_port, log, percentile, quickstart_config_head
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADMIN = "admin@demo.example"
@@ -54,16 +54,9 @@ class Server:
         self.db = os.path.join(data, "estafeta.db")
         self.config = os.path.join(data, "estafeta.toml")
         self.port, self.http = free_port(), free_port()
-        with open(self.config, encoding="utf-8") as f:
-            head = f.read().split("[[listener]]")[0]
-        head = re.sub(r'(?m)^level\s*=.*$', 'level = "warn"', head)
         # Every connection here comes from 127.0.0.1: no per-address cap (else the flood's
         # connections would use up the IMAP client's allowance, which is the point of the cap).
-        if re.search(r"(?m)^\[limits\]", head):
-            head = re.sub(r"(?m)^max_connections_per_ip\s*=.*\n", "", head)
-            head = re.sub(r"(?m)^\[limits\]\s*$", "[limits]\nmax_connections_per_ip = 0", head, count=1)
-        else:
-            head += "\n[limits]\nmax_connections_per_ip = 0\n"
+        head = quickstart_config_head(self.config)
         with open(self.config, "w", encoding="utf-8") as f:
             f.write(head + '\n[[listener]]\nprotocol = "imap"\naddress = "127.0.0.1:%d"\nplaintext_auth = true\n'
                     '\n[[listener]]\nprotocol = "http"\naddress = "127.0.0.1:%d"\n' % (self.port, self.http))

@@ -1,8 +1,10 @@
 """What bench/imap_bench.py and bench/smtp_bench.py share: logging, free
 loopback ports, the /proc walk that finds a server's process tree (Postfix
-and Dovecot fork; their children count in the figures), percentiles."""
+and Dovecot fork; their children count in the figures), percentiles, and the
+quickstart config without its listeners."""
 
 import os
+import re
 import socket
 import sys
 import time
@@ -77,3 +79,19 @@ def percentile(xs, p):
     xs = sorted(xs)
     k = min(len(xs) - 1, max(0, int(round(p / 100.0 * (len(xs) - 1)))))
     return xs[k]
+
+
+def quickstart_config_head(path):
+    """The config `estafeta quickstart` wrote at `path`, without its listeners: log level warn and no
+    per-address connection cap (every benchmark connection comes from 127.0.0.1). The caller adds
+    its own [[listener]] tables."""
+    with open(path, encoding="utf-8") as f:
+        head = f.read().split("[[listener]]")[0]
+    head = re.sub(r'(?m)^level\s*=.*$', 'level = "warn"', head)
+    if re.search(r"(?m)^\[limits\]", head):
+        head = re.sub(r"(?m)^max_connections_per_ip\s*=.*\n", "", head)
+        head = re.sub(r"(?m)^\[limits\]\s*$", "[limits]\nmax_connections_per_ip = 0", head, count=1)
+    else:
+        head += "\n[limits]\nmax_connections_per_ip = 0\n"
+    return head
+

@@ -52,7 +52,7 @@ import sys
 import tempfile
 import time
 
-from common import HOST, BenchError, free_port, log, percentile, proc_tree, start_time
+from common import HOST, BenchError, free_port, log, percentile, proc_tree, quickstart_config_head, start_time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -650,15 +650,8 @@ class Estafeta:
         self.config = os.path.join(data, "estafeta.toml")
         self.cert = os.path.join(data, "tls", "cert.pem")
         self.port, self.tls_port = free_port(), free_port()
-        with open(self.config, encoding="utf-8") as f:
-            head = f.read().split("[[listener]]")[0]
-        head = re.sub(r'(?m)^level\s*=.*$', 'level = "warn"', head)
         # Every benchmark connection comes from 127.0.0.1: no per-address cap (as for Dovecot below).
-        if re.search(r"(?m)^\[limits\]", head):
-            head = re.sub(r"(?m)^max_connections_per_ip\s*=.*\n", "", head)
-            head = re.sub(r"(?m)^\[limits\]\s*$", "[limits]\nmax_connections_per_ip = 0", head, count=1)
-        else:
-            head += "\n[limits]\nmax_connections_per_ip = 0\n"
+        head = quickstart_config_head(self.config)
         text = head + '\n[[listener]]\nprotocol = "imap"\naddress = "127.0.0.1:%d"\nplaintext_auth = true\n' % self.port
         if tls:
             text += '\n[[listener]]\nprotocol = "imaps"\naddress = "127.0.0.1:%d"\n' % self.tls_port

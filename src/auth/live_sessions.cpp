@@ -34,9 +34,4 @@ bool LiveSessions::end(std::int64_t user_id, Id id) {
   return true;
 }
 
-std::size_t LiveSessions::size() const {
-  std::lock_guard lock(m_mutex);
-  return m_entries.size();
-}
-
 }  // namespace estafeta::auth

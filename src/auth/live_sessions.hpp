@@ -65,7 +65,6 @@ class LiveSessions {
   std::vector<Listed> of_user(std::int64_t user_id) const;
   // Ends the user's connection `id`; false when there is none of theirs by that id.
   bool end(std::int64_t user_id, Id id);
-  std::size_t size() const;
 
  private:
   void remove(Id id);

@@ -76,7 +76,6 @@ LoginRefusal WebLogins::refuse(LoginRefusal::Why why, const WebLoginRequest& r, 
       out.message =
           "this account is locked after too many failed logins; an administrator of your organisation can unlock it";
       break;
-    case LoginRefusal::Why::no_password: out.message = "this account has no password yet"; break;
     default: break;
   }
   log::info("web.login_failed", {{"ip", r.ip}, {"login", r.login}, {"reason", reason}});
@@ -271,7 +270,7 @@ Status WebLogins::logout(const Caller& caller) {
 Status WebLogins::confirm_password(const store::User& user, const std::string& password, const std::string& ip) {
   auto key = ascii_lower(user.login);
   if (m_throttle.pending(ip, key) > kRefuseAbove)
-    return fail(ErrorKind::limit, "too many wrong passwords from this address; try again later", "", "password");
+    return fail(ErrorKind::throttled, "too many wrong passwords from this address; try again later", "", "password");
   if (!user.password_hash.empty() && check_password(user.password_hash, password)) return {};
   (void)m_throttle.failed(ip, key);
   auto settings = m_store.security_settings(user.id);

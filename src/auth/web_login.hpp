@@ -46,7 +46,6 @@ struct LoginRefusal {
     second_factor_wrong,
     locked,     // too many failures: an administrator unlocks it
     throttled,  // this IP failed too often: retry later
-    no_password,
   };
   Why why = Why::credentials;
   std::string message;
@@ -106,7 +105,7 @@ class WebLogins {
   // (turning the second factor off, deleting the account): throttled per
   // IP and counted towards the lockout like a failed login, so a stolen
   // session cannot be used to guess the password. permission (field
-  // "password") when wrong; limit when this IP must wait.
+  // "password") when wrong; throttled when this IP must wait.
   Status confirm_password(const store::User& user, const std::string& password, const std::string& ip);
 
   // An API token for the caller's own account, returned in clear once.

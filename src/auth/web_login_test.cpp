@@ -183,7 +183,7 @@ TEST_F(WebLoginTest, ConfirmingThePasswordIsThrottledAndCountsTowardsTheLockout)
   EXPECT_EQ(login("correct horse", {}, "203.0.113.9").error().why, Why::locked) << "three wrong confirmations lock";
   int refused = 0;
   for (int i = 0; i < 20 && !refused; ++i)
-    if (auto r = logins.confirm_password(ana, "guess", "192.0.2.5"); !r && r.error().kind == ErrorKind::limit)
+    if (auto r = logins.confirm_password(ana, "guess", "192.0.2.5"); !r && r.error().kind == ErrorKind::throttled)
       ++refused;
   EXPECT_EQ(refused, 1) << "the IP is held off";
 }

@@ -10,7 +10,7 @@
 #include "cli/context.hpp"
 #include "cli/table.hpp"
 #include "dns/spf_tools.hpp"
-#include "net/certificate.hpp"
+#include "server/serve.hpp"
 
 namespace estafeta::cli {
 
@@ -208,15 +208,8 @@ int dkim_advance(Ctx& c) {
 
 // --- the diagnostic
 int check(Ctx& c) {
-  auto& config = *c.services.config;
-  auto cert_path = config.tls.cert.empty() ? config.data_dir / "tls" / "cert.pem" : config.tls.cert;
-  manage::CertificateView cert;
-  if (auto info = net::certificate_info(cert_path)) {
-    cert.dns_names = info->dns_names;
-    cert.not_after = info->not_after;
-    cert.self_signed = info->self_signed;
-  }
-  auto d = c.m.diagnose_domain(c.actor, c.args.domain, *c.services.resolver, cert);
+  auto d =
+      c.m.diagnose_domain(c.actor, c.args.domain, *c.services.resolver, server::certificate_view(*c.services.config));
   if (!d) return report(d.error());
   if (c.args.json) {
     json j = {{"domain", d->domain}, {"ok", d->ok()}, {"items", json::array()}};

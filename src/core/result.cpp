@@ -8,6 +8,7 @@ const char* to_string(ErrorKind kind) {
     case ErrorKind::exists: return "already exists";
     case ErrorKind::permission: return "permission denied";
     case ErrorKind::over_quota: return "over quota";
+    case ErrorKind::throttled: return "throttled";
     case ErrorKind::temporary: return "temporary failure";
     case ErrorKind::in_use: return "in use";
     case ErrorKind::limit: return "limit exceeded";

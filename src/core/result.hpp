@@ -17,6 +17,7 @@ enum class ErrorKind {
   permission,  // the caller may not do this
   over_quota,  // a quota would be exceeded
   temporary,   // try again later (busy, I/O hiccup)
+  throttled,   // this client failed too often: it must wait before trying again
   in_use,      // locked or held by someone else
   limit,       // a hard limit was hit (size, count, length)
   invalid,     // the input is malformed or violates a rule

@@ -56,18 +56,6 @@ struct Protocols {
   dns::ZoneSource* dns_zones = nullptr;  // the dns listener's (set when one is configured)
 };
 
-// What the domain diagnostic checks of the certificate the listeners present.
-manage::CertificateView certificate_view(const Config& config) {
-  auto path = config.tls.cert.empty() ? config.data_dir / "tls" / "cert.pem" : config.tls.cert;
-  manage::CertificateView cert;
-  if (auto info = net::certificate_info(path)) {
-    cert.dns_names = info->dns_names;
-    cert.not_after = info->not_after;
-    cert.self_signed = info->self_signed;
-  }
-  return cert;
-}
-
 Protocols protocols_of(Services& s) {
   auto& config = *s.config;
   return Protocols{
@@ -263,6 +251,17 @@ Status load_certificate(asio::ssl::context& tls, const net::CertificateFiles& fi
 }
 
 }  // namespace
+
+manage::CertificateView certificate_view(const Config& config) {
+  auto path = config.tls.cert.empty() ? config.data_dir / "tls" / "cert.pem" : config.tls.cert;
+  manage::CertificateView cert;
+  if (auto info = net::certificate_info(path)) {
+    cert.dns_names = info->dns_names;
+    cert.not_after = info->not_after;
+    cert.self_signed = info->self_signed;
+  }
+  return cert;
+}
 
 Status serve(Services& services, const ServeOptions& options) {
   const Config& config = *services.config;

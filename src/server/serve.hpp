@@ -25,4 +25,9 @@ struct ServeOptions {
 // certificate.
 Status serve(Services& services, const ServeOptions& options);
 
+// What the domain diagnostic checks of the certificate the mail listeners
+// present (the configured one, or the self-signed one made on first start),
+// read from its file now.
+manage::CertificateView certificate_view(const Config& config);
+
 }  // namespace estafeta::server

@@ -514,6 +514,41 @@ TEST_F(ApiTest, AppleProfileAndDomainDiagnostic) {
   EXPECT_EQ(call("GET", "/api/v1/domains/a.example/diagnostic", member).status, 403);
 }
 
+TEST_F(ApiTest, BadQueryAndBodyValuesNameTheirField) {
+  auto admin = login("admin@a.example", "admin password");
+  auto field = [&](const Response& r) { return std::string(parsed(r)["error"].value("field", "")); };
+  for (auto* target : {"/api/v1/me/logins?before=x", "/api/v1/me/logins?limit=0", "/api/v1/me/logins?limit=501",
+                       "/api/v1/activity?limit=1001", "/api/v1/activity?before=-1"}) {
+    auto r = call("GET", target, admin);
+    EXPECT_EQ(r.status, 422) << target;
+  }
+  EXPECT_EQ(field(call("GET", "/api/v1/activity?q=" + std::string(201, 'x'), admin)), "q");
+  auto ttl =
+      call("POST", "/api/v1/zones/a.example/records", admin, json{{"type", "A"}, {"data", "192.0.2.1"}, {"ttl", -5}});
+  EXPECT_EQ(field(ttl), "ttl");
+  EXPECT_EQ(field(call("POST", "/api/v1/zones/a.example/records", admin, json{{"data", "192.0.2.1"}})), "type");
+  for (auto bad : {json{{"records", json::array()}}, json{{"records", {1, 2}}}, json{{"records", "v=spf1 -all"}}})
+    EXPECT_EQ(field(call("POST", "/api/v1/zones/a.example/spf/merge", admin, bad)), "records") << bad.dump();
+  EXPECT_EQ(field(call("PATCH", "/api/v1/me/security", admin, json{{"language", "fr"}})), "language");
+  EXPECT_EQ(field(call("PATCH", "/api/v1/me/security", admin, json{{"alert_on_success", "yes"}})), "alert_on_success");
+}
+
+TEST_F(ApiTest, WrongPasswordConfirmationsFromOneAddressAreThrottled) {
+  auto member = login("member@a.example", "member password");
+  int throttled = 0;
+  for (int i = 0; i < 20 && !throttled; ++i) {
+    auto r = call("DELETE", "/api/v1/me", member, json{{"password", "guess " + std::to_string(i)}});
+    if (r.status == 429) {
+      ++throttled;
+      EXPECT_EQ(parsed(r)["error"]["code"], "throttled");
+    } else {
+      EXPECT_EQ(r.status, 403) << r.body;
+    }
+  }
+  EXPECT_EQ(throttled, 1) << "a stolen session cannot guess the password at Argon2 speed";
+  EXPECT_TRUE(s->store->find_user("member@a.example")) << "nothing was deleted";
+}
+
 TEST_F(ApiTest, DeletingOnesOwnAccountNeedsThePasswordAndKeepsTheLastAdmin) {
   auto member = login("member@a.example", "member password");
   auto admin = login("admin@a.example", "admin password");

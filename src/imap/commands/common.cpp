@@ -59,7 +59,8 @@ Reply from_error(const std::string& tag, const Error& e) {
     case ErrorKind::exists: code = "ALREADYEXISTS"; break;
     case ErrorKind::permission: code = "NOPERM"; break;
     case ErrorKind::over_quota: code = "OVERQUOTA"; break;
-    case ErrorKind::temporary: code = "UNAVAILABLE"; break;
+    case ErrorKind::temporary:
+    case ErrorKind::throttled: code = "UNAVAILABLE"; break;
     case ErrorKind::in_use: code = "INUSE"; break;
     case ErrorKind::limit: code = "LIMIT"; break;
     case ErrorKind::invalid: code = "CANNOT"; break;

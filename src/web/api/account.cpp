@@ -110,7 +110,6 @@ Response login(Context& c) {
     Response out;
     switch (issued.error().why) {
       case Why::credentials: out = error_response(401, "invalid_credentials", issued.error().message); break;
-      case Why::no_password: out = error_response(401, "invalid_credentials", issued.error().message); break;
       case Why::second_factor_required:
         out = error_response(401, "second_factor_required", issued.error().message, "code");
         break;

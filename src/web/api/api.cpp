@@ -109,7 +109,6 @@ Response handle(const ApiDeps& deps, const Request& request) {
     r.headers["allow"] = allowed;
     return r;
   }
-  match(route->path, path, params);
   Context ctx{deps, request, std::nullopt, std::move(params), std::nullopt};
   if (state_changing(request.method) && cross_site(request))
     return error_response(403, "cross_site", "requests from another site are refused");

@@ -46,6 +46,8 @@ Response error_response(const Error& error) {
     case ErrorKind::invalid:
       return error_response(error.field.empty() ? 400 : 422, "invalid", error.message, error.field);
     case ErrorKind::limit: return error_response(413, "limit", error.message, error.field);
+    case ErrorKind::throttled: return error_response(429, "throttled", error.message, error.field);
+    case ErrorKind::temporary: return error_response(503, "try_again", error.message, error.field);
     default: break;
   }
   log::error("api.error", {{"message", error.message}, {"detail", error.detail}});
