@@ -20,6 +20,8 @@ store::BlobInfo blob_info_from(mime::ParsedMessage p, std::string hash, std::uin
   }
   b.date = p.summary.date;
   b.message_id = std::move(p.summary.message_id);
+  b.in_reply_to = std::move(p.summary.in_reply_to);
+  b.references = std::move(p.summary.references);
   b.has_attachments = p.summary.has_attachments;
   b.preview = std::move(p.summary.preview);
   b.text_headers = std::move(p.text.headers);

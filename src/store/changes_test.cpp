@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/testing.hpp"
+#include "store/schema_testing.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/store.hpp"
 
@@ -419,7 +420,7 @@ TEST_F(ChangesTest, ModseqStrictlyIncreasesAcrossCalls) {
   std::vector<std::uint64_t> seen{info(m_inbox).highestmodseq};
   auto step = [&](std::uint64_t reported) {
     auto now = info(m_inbox).highestmodseq;
-    EXPECT_EQ(now, seen.back() + 1) << "one bump per call";
+    EXPECT_GT(now, seen.back()) << "a fresh MODSEQ per call (from the address's counter: gaps allowed)";
     EXPECT_EQ(reported, now);
     seen.push_back(now);
   };
@@ -537,8 +538,8 @@ TEST_F(ChangesTest, MoveRecordsExpungedUids) {
   auto r = s().copy_messages(m_inbox, {u[0], u[2]}, archive, true);
   ASSERT_TRUE(r) << r.error().detail;
   EXPECT_EQ(r->removed, (Uids{u[0], u[2]}));
-  EXPECT_EQ(r->source_modseq, source_before + 1);
-  EXPECT_EQ(info(m_inbox).highestmodseq, source_before + 1);
+  EXPECT_GT(r->source_modseq, source_before);
+  EXPECT_EQ(info(m_inbox).highestmodseq, r->source_modseq);
   EXPECT_EQ(uids(m_inbox), Uids{u[1]});
   EXPECT_EQ(uids(archive), (Uids{1, 2}));
   EXPECT_EQ(s().expunged_since(m_inbox, source_before).value(), (Uids{u[0], u[2]}));
@@ -663,7 +664,7 @@ TEST_F(ChangesTest, RenamingInboxMovesItsMessages) {
   EXPECT_EQ(inbox.name, "INBOX");
   EXPECT_EQ(inbox.uidvalidity, before.uidvalidity);
   EXPECT_EQ(inbox.uidnext, before.uidnext) << "UIDs are not handed out again";
-  EXPECT_EQ(inbox.highestmodseq, before.highestmodseq + 1);
+  EXPECT_GT(inbox.highestmodseq, before.highestmodseq);
   EXPECT_TRUE(uids(m_inbox).empty());
   EXPECT_EQ(s().expunged_since(m_inbox, before.highestmodseq).value(), (Uids{u[1], u[2]}));
   EXPECT_EQ(info(sub).name, "INBOX/sub") << "INBOX's children are not renamed";
@@ -808,6 +809,7 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
   auto x = create("X");
   auto u = append(x, 2);
   auto fresh_schema = raw_int("SELECT count(*) FROM sqlite_master");
+  raw(kUndoSchema12);
   for (auto* t : {"mailbox", "message", "address", "blob"}) without_autoincrement(t);
   raw("DROP TABLE web_session; DROP TABLE api_token; DROP TABLE user_security; DROP TABLE emergency_code; "
       "DROP TABLE org_policy; DROP TABLE login_history; "
@@ -837,7 +839,8 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
 
 TEST_F(ChangesTest, MigratesFromSchemaOne) {
   auto u = append(m_inbox, 2);
-  raw("DROP TABLE web_session; DROP TABLE api_token; DROP TABLE user_security; DROP TABLE emergency_code; "
+  raw(std::string(kUndoSchema12) +
+      "DROP TABLE web_session; DROP TABLE api_token; DROP TABLE user_security; DROP TABLE emergency_code; "
       "DROP TABLE org_policy; DROP TABLE login_history; "
       "DROP TABLE dkim_key; DROP TABLE dns_record; DROP TABLE dns_zone; DELETE FROM counter WHERE name = 'zones'; "
       "ALTER TABLE domain DROP COLUMN dmarc_reject; ALTER TABLE mailbox DROP COLUMN recent_uid; DROP TABLE "

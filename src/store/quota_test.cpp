@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "core/testing.hpp"
+#include "store/schema_testing.hpp"
 #include "store/store.hpp"
 
 namespace estafeta::store {
@@ -144,7 +145,8 @@ TEST_F(QuotaStoreTest, MigrationCountsExistingMessages) {
   // Turn the file back into schema 4, as an older Estafeta left it.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((m_dir / "db.sqlite").c_str(), &db), SQLITE_OK);
-  const char* downgrade =
+  const std::string downgrade =
+      std::string(kUndoSchema12) +
       "DROP TRIGGER message_used; DROP TRIGGER message_unused; DROP TRIGGER message_moved;"
       "DROP TRIGGER mailbox_unused;"
       "ALTER TABLE address DROP COLUMN quota_bytes; ALTER TABLE address DROP COLUMN quota_messages;"
@@ -161,7 +163,7 @@ TEST_F(QuotaStoreTest, MigrationCountsExistingMessages) {
       "DROP TABLE org_policy; DROP TABLE login_history;"  // schema 11
       "PRAGMA user_version = 4;";
   char* err = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, downgrade, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  EXPECT_EQ(sqlite3_exec(db, downgrade.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
   sqlite3_free(err);
   sqlite3_close(db);
   reopen();

@@ -16,6 +16,7 @@
 
 #include "core/result.hpp"
 #include "store/accounts.hpp"
+#include "store/emails.hpp"
 #include "store/logs.hpp"
 #include "store/mail.hpp"
 #include "store/maintenance.hpp"
@@ -37,8 +38,10 @@ namespace estafeta::store {
 //   Logs         the event log and the audit log (store/logs.hpp)
 //   Maintenance  text indexing backlog, unreferenced blobs, integrity (store/maintenance.hpp)
 //   Zones        DNS zones and DKIM keys (store/zones.hpp)
+//   Emails       an address's mail as JMAP sees it: emails, threads, changes (store/emails.hpp)
 class Store : public Accounts,
               public Mail,
+              public Emails,
               public Queue,
               public Logs,
               public Maintenance,

@@ -120,7 +120,10 @@ TEST_F(StoreTest, ServicesDomainsAddresses) {
   // Dependents keep their parents.
   EXPECT_EQ(s().remove_domain(c.domain.id).error().kind, ErrorKind::in_use);
   EXPECT_EQ(s().delete_service(c.service.id).error().kind, ErrorKind::in_use);
-  ASSERT_TRUE(s().delete_address(c.address.id));
+  {
+    auto d = s().delete_address(c.address.id);
+    ASSERT_TRUE(d) << d.error().message << d.error().detail;
+  }
   ASSERT_TRUE(s().remove_domain(c.domain.id));
   ASSERT_TRUE(s().delete_service(c.service.id));
   EXPECT_TRUE(s().list_services(c.org.id).value().empty());

@@ -220,6 +220,9 @@ struct BlobInfo {
   std::string to;  // comma-separated addr-specs
   Time date = 0;
   std::string message_id;
+  // The In-Reply-To and References values, unfolded (threads).
+  std::string in_reply_to;
+  std::string references;
   bool has_attachments = false;
   std::string preview;
   // Full-text index input.

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mime/msg_ids.hpp"
+
 namespace estafeta::imap {
 
 struct BaseSubject {
@@ -29,8 +31,6 @@ struct ThreadMessage {
 std::string thread_orderedsubject(const std::vector<ThreadMessage>& messages);
 std::string thread_references(const std::vector<ThreadMessage>& messages);
 
-// Message ids of a References / In-Reply-To value, normalised ("<a@b>" and
-// "<\"a\"@b>" are the same id), in order.
-std::vector<std::string> parse_msg_ids(std::string_view value);
+using mime::parse_msg_ids;
 
 }  // namespace estafeta::imap

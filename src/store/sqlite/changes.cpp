@@ -139,8 +139,9 @@ Status returning(Statement& st, Reader read, const char* what) {
 
 // Takes the mailbox's next MODSEQ.
 Result<std::uint64_t> next_modseq(Database& db, Id mailbox_id) {
-  auto st =
-      TRY(db.prepare("UPDATE mailbox SET highestmodseq = highestmodseq + 1 WHERE id = ? RETURNING highestmodseq"));
+  auto st = TRY(
+      db.prepare("UPDATE mailbox SET highestmodseq = (SELECT modseq + 1 FROM address WHERE id = mailbox.address_id) "
+                 "WHERE id = ? RETURNING highestmodseq"));
   st.bind_all(mailbox_id);
   std::uint64_t modseq = 0;
   TRY(returning(
@@ -170,9 +171,10 @@ Result<CopyResult> transfer(Database& db, const Mailbox& from, const std::vector
   out.uidvalidity = to.uidvalidity;
   if (messages.empty()) return out;
   auto n = static_cast<std::int64_t>(messages.size());
-  auto bump =
-      TRY(db.prepare("UPDATE mailbox SET uidnext = uidnext + ?1, highestmodseq = highestmodseq + 1 WHERE id = ?2 "
-                     "RETURNING uidnext - ?1, highestmodseq"));
+  auto bump = TRY(db.prepare(
+      "UPDATE mailbox SET uidnext = uidnext + ?1, highestmodseq = (SELECT modseq + 1 FROM address WHERE id = "
+      "mailbox.address_id) WHERE id = ?2 "
+      "RETURNING uidnext - ?1, highestmodseq"));
   bump.bind_all(n, to.id);
   std::uint64_t first = 0;
   TRY(returning(
@@ -401,8 +403,13 @@ Status SqliteStore::delete_mailbox(MailboxRef mailbox) {
   auto tx = TRY(Transaction::begin(*m_db));
   auto box = TRY(load_mailbox(*m_db, mailbox));
   if (is_inbox(box.name)) return fail(ErrorKind::invalid, "INBOX cannot be deleted");
-  // Messages and expunged UIDs go by ON DELETE CASCADE; the message_unref
-  // trigger drops the blob references.
+  // The messages go first, under a MODSEQ of their own, so that the
+  // triggers that keep the address's emails see them leave (schema 12);
+  // expunged UIDs go by ON DELETE CASCADE; the message_unref trigger drops
+  // the blob references.
+  TRY(next_modseq(*m_db, box.id));
+  auto msgs = TRY(m_db->prepare("DELETE FROM message WHERE mailbox_id = ?"));
+  TRY(msgs.bind_all(box.id).run());
   auto del = TRY(m_db->prepare("DELETE FROM mailbox WHERE id = ?"));
   TRY(del.bind_all(box.id).run());
   TRY(tx.commit());

@@ -5,11 +5,18 @@
 // grows); every change takes a fresh MODSEQ from highestmodseq.
 #include <fmt/format.h>
 
+#include "mime/msg_ids.hpp"
 #include "mime/structure_json.hpp"
 #include "store/sqlite/rows.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace estafeta::store::sqlite {
+
+namespace {
+// Of a message's References, the ones a thread is looked up by: a reply
+// chain longer than this still shares its first ids with the thread.
+constexpr std::size_t kMaxThreadIds = 50;
+}  // namespace
 
 Result<Mailbox> SqliteStore::create_mailbox_locked(Id address_id, const std::string& name, SpecialUse use, Time now) {
   // UIDVALIDITY: the creation time, bumped past any value handed out before,
@@ -98,6 +105,16 @@ Result<Id> SqliteStore::insert_blob(const BlobInfo& b) {
     TRY(data.bind(1, blob_id).bind_blob(2, b.inline_bytes).run());
   }
   if (new_blob) {
+    // The message ids a thread may join it by (the email_threaded trigger).
+    std::vector<std::string> ids = mime::parse_msg_ids("<" + b.message_id + ">");
+    for (auto& id : mime::parse_msg_ids(b.in_reply_to.empty() ? "" : "<" + b.in_reply_to + ">")) ids.push_back(id);
+    for (auto& id : mime::parse_msg_ids(b.references)) ids.push_back(id);
+    if (ids.size() > kMaxThreadIds) ids.resize(kMaxThreadIds);
+    auto key = TRY(m_db->prepare("INSERT OR IGNORE INTO blob_msgid (blob_id, msgid) VALUES (?, ?)"));
+    for (auto& id : ids) {
+      TRY(key.bind_all(blob_id, id).run());
+      key.reset();
+    }
     // Indexed later, in batches (index_pending_text): an FTS insert per
     // message would cost more than the rest of the delivery together.
     auto text =
@@ -114,7 +131,8 @@ Result<std::vector<Appended>> SqliteStore::append_locked(Id blob_id, std::uint64
   std::vector<Appended> out;
   out.reserve(targets.size());
   auto bump = TRY(m_db->prepare(
-      "UPDATE mailbox SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 WHERE id = ? AND address_id = ? "
+      "UPDATE mailbox SET uidnext = uidnext + 1, highestmodseq = (SELECT modseq + 1 FROM address WHERE id = "
+      "mailbox.address_id) WHERE id = ? AND address_id = ? "
       "RETURNING uidnext - 1, highestmodseq, uidvalidity, address_id"));
   auto msg =
       TRY(m_db->prepare("INSERT INTO message (mailbox_id, uid, blob_id, flags, keywords, internal_date, size, modseq) "

@@ -513,6 +513,132 @@ CREATE INDEX login_history_user ON login_history(user_id, id);
 CREATE INDEX login_history_time ON login_history(time);
 )sql",
                  nullptr});
+    // 12: what JMAP needs (store/emails.hpp). One MODSEQ counter per
+    // address, so every change of any of its folders has a place in one
+    // order (RFC 7162 only asks that a folder's MODSEQs ascend, which they
+    // still do); an Email is an address's messages of one content, kept by
+    // triggers from every path that adds, changes or removes messages; a
+    // thread is the emails linked by Message-ID, In-Reply-To and
+    // References. Emails already there start as threads of their own.
+    m.push_back({R"sql(
+ALTER TABLE address ADD COLUMN modseq INTEGER NOT NULL DEFAULT 1;
+UPDATE address SET modseq = max(1, coalesce((SELECT max(highestmodseq) FROM mailbox WHERE address_id = address.id), 1));
+ALTER TABLE mailbox ADD COLUMN created_modseq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mailbox ADD COLUMN meta_modseq INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE mailbox_gone (
+  address_id INTEGER NOT NULL,
+  mailbox_id INTEGER NOT NULL,
+  modseq     INTEGER NOT NULL,
+  PRIMARY KEY (address_id, mailbox_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE email (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  address_id     INTEGER NOT NULL REFERENCES address(id) ON DELETE CASCADE,
+  blob_id        INTEGER NOT NULL,
+  thread_id      INTEGER NOT NULL DEFAULT 0,
+  created_modseq INTEGER NOT NULL,
+  modseq         INTEGER NOT NULL,
+  UNIQUE (address_id, blob_id)
+) STRICT;
+CREATE INDEX email_modseq ON email(address_id, modseq);
+CREATE INDEX email_thread ON email(address_id, thread_id);
+
+CREATE TABLE email_gone (
+  address_id INTEGER NOT NULL,
+  email_id   INTEGER NOT NULL,
+  thread_id  INTEGER NOT NULL,
+  modseq     INTEGER NOT NULL,
+  PRIMARY KEY (address_id, email_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX email_gone_modseq ON email_gone(address_id, modseq);
+
+-- The message ids a blob names (its own, In-Reply-To, References).
+CREATE TABLE blob_msgid (
+  blob_id INTEGER NOT NULL,
+  msgid   TEXT NOT NULL,
+  PRIMARY KEY (blob_id, msgid)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX blob_msgid_msgid ON blob_msgid(msgid);
+INSERT INTO blob_msgid SELECT id, message_id FROM blob WHERE message_id != '';
+CREATE TRIGGER blob_msgid_gone AFTER DELETE ON blob BEGIN
+  DELETE FROM blob_msgid WHERE blob_id = OLD.id;
+END;
+
+INSERT INTO email (address_id, blob_id, created_modseq, modseq)
+  SELECT b.address_id, m.blob_id, min(m.modseq), max(m.modseq)
+  FROM message m JOIN mailbox b ON b.id = m.mailbox_id
+  GROUP BY b.address_id, m.blob_id ORDER BY min(m.id);
+UPDATE email SET thread_id = id;
+
+-- A folder's MODSEQ comes from its address's counter.
+CREATE TRIGGER mailbox_modseq AFTER UPDATE OF highestmodseq ON mailbox BEGIN
+  UPDATE address SET modseq = max(modseq, NEW.highestmodseq) WHERE id = NEW.address_id;
+END;
+CREATE TRIGGER mailbox_created AFTER INSERT ON mailbox BEGIN
+  UPDATE address SET modseq = modseq + 1 WHERE id = NEW.address_id;
+  UPDATE mailbox SET created_modseq = (SELECT modseq FROM address WHERE id = NEW.address_id),
+                     meta_modseq = (SELECT modseq FROM address WHERE id = NEW.address_id)
+    WHERE id = NEW.id;
+END;
+CREATE TRIGGER mailbox_changed AFTER UPDATE OF name, special_use ON mailbox BEGIN
+  UPDATE address SET modseq = modseq + 1 WHERE id = NEW.address_id;
+  UPDATE mailbox SET meta_modseq = (SELECT modseq FROM address WHERE id = NEW.address_id) WHERE id = NEW.id;
+END;
+CREATE TRIGGER mailbox_deleted AFTER DELETE ON mailbox
+    WHEN EXISTS (SELECT 1 FROM address WHERE id = OLD.address_id) BEGIN
+  UPDATE address SET modseq = modseq + 1 WHERE id = OLD.address_id;
+  INSERT OR REPLACE INTO mailbox_gone (address_id, mailbox_id, modseq)
+    SELECT OLD.address_id, OLD.id, modseq FROM address WHERE id = OLD.address_id;
+END;
+CREATE TRIGGER subscription_added AFTER INSERT ON subscription BEGIN
+  UPDATE address SET modseq = modseq + 1 WHERE id = NEW.address_id;
+  UPDATE mailbox SET meta_modseq = (SELECT modseq FROM address WHERE id = NEW.address_id)
+    WHERE address_id = NEW.address_id AND name = NEW.name;
+END;
+CREATE TRIGGER subscription_removed AFTER DELETE ON subscription
+    WHEN EXISTS (SELECT 1 FROM address WHERE id = OLD.address_id) BEGIN
+  UPDATE address SET modseq = modseq + 1 WHERE id = OLD.address_id;
+  UPDATE mailbox SET meta_modseq = (SELECT modseq FROM address WHERE id = OLD.address_id)
+    WHERE address_id = OLD.address_id AND name = OLD.name;
+END;
+
+CREATE TRIGGER message_email_added AFTER INSERT ON message BEGIN
+  INSERT INTO email (address_id, blob_id, created_modseq, modseq)
+    SELECT address_id, NEW.blob_id, NEW.modseq, NEW.modseq FROM mailbox WHERE id = NEW.mailbox_id
+    ON CONFLICT (address_id, blob_id) DO UPDATE SET modseq = excluded.modseq;
+END;
+CREATE TRIGGER message_email_changed AFTER UPDATE OF modseq ON message BEGIN
+  UPDATE email SET modseq = NEW.modseq
+    WHERE blob_id = NEW.blob_id AND address_id = (SELECT address_id FROM mailbox WHERE id = NEW.mailbox_id);
+END;
+-- The change that removes a message has already taken its MODSEQ from the
+-- address's counter.
+CREATE TRIGGER message_email_removed AFTER DELETE ON message BEGIN
+  UPDATE email SET modseq = (SELECT modseq FROM address WHERE id = email.address_id)
+    WHERE blob_id = OLD.blob_id AND address_id = (SELECT address_id FROM mailbox WHERE id = OLD.mailbox_id);
+  DELETE FROM email
+    WHERE blob_id = OLD.blob_id AND address_id = (SELECT address_id FROM mailbox WHERE id = OLD.mailbox_id)
+      AND NOT EXISTS (SELECT 1 FROM message m JOIN mailbox b ON b.id = m.mailbox_id
+                      WHERE m.blob_id = OLD.blob_id AND b.address_id = email.address_id);
+END;
+-- A new email joins the thread of any email of the address it shares a
+-- message id with; otherwise it starts its own.
+CREATE TRIGGER email_threaded AFTER INSERT ON email BEGIN
+  UPDATE email SET thread_id = coalesce(
+      (SELECT min(o.thread_id) FROM blob_msgid k
+         JOIN blob_msgid k2 ON k2.msgid = k.msgid AND k2.blob_id != k.blob_id
+         JOIN email o ON o.address_id = NEW.address_id AND o.blob_id = k2.blob_id
+       WHERE k.blob_id = NEW.blob_id), NEW.id)
+    WHERE id = NEW.id;
+END;
+CREATE TRIGGER email_removed AFTER DELETE ON email BEGIN
+  INSERT OR REPLACE INTO email_gone (address_id, email_id, thread_id, modseq)
+    SELECT OLD.address_id, OLD.id, OLD.thread_id, modseq FROM address WHERE id = OLD.address_id;
+END;
+)sql",
+                 nullptr});
     return m;
   }();
   return all;

@@ -73,6 +73,17 @@ class SqliteStore final : public Store {
   Result<std::vector<LoginCandidate>> login_candidates(const std::string& address) override;
   Status touch_device_password(Id id, Time when, const std::string& ip) override;
 
+  // Emails (emails.cpp)
+  Result<std::uint64_t> mail_state(Id address_id) override;
+  Result<std::vector<Email>> emails(Id address_id, const std::vector<Id>& ids) override;
+  Result<std::vector<Email>> list_emails(Id address_id, std::optional<Id> mailbox) override;
+  Result<std::vector<std::pair<Id, std::vector<Id>>>> threads(Id address_id, const std::vector<Id>& ids) override;
+  Result<std::optional<Id>> email_by_blob(Id address_id, const std::string& blob_hash) override;
+  Result<std::vector<MailboxSummary>> mailbox_summaries(Id address_id) override;
+  Result<Changes> email_changes(Id address_id, ChangeCursor since, std::size_t max) override;
+  Result<Changes> mailbox_changes(Id address_id, ChangeCursor since, std::size_t max) override;
+  Result<Changes> thread_changes(Id address_id, ChangeCursor since, std::size_t max) override;
+
   // Mailboxes (mail.cpp; changes.cpp: rename, delete, roles, counts, \Recent, subscriptions)
   Result<Mailbox> create_mailbox(Id address_id, const std::string& name, SpecialUse use) override;
   Result<Mailbox> mailbox(MailboxRef ref) override;

@@ -1,0 +1,499 @@
+// Email/get, /changes and /set (RFC 8621 §4.2, §4.3, §4.6) and
+// Thread/get and /changes (§3). Queries: email_query.cpp.
+//
+// Keywords: the IMAP system flags are $seen, $answered, $flagged and
+// $draft; other keywords are kept lower-case, as JMAP compares them
+// case-insensitively. \Deleted is IMAP's own and is left as it is.
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/ascii.hpp"
+#include "jmap/email_body.hpp"
+#include "jmap/method.hpp"
+#include "mime/msg_ids.hpp"
+
+namespace estafeta::jmap {
+
+namespace {
+
+const std::vector<std::string_view> kProperties = {
+    "id",      "blobId",  "threadId",   "mailboxIds",  "keywords", "size",          "receivedAt",
+    "messageId", "inReplyTo", "references", "sender",  "from",     "to",            "cc",
+    "bcc",     "replyTo", "subject",    "sentAt",      "hasAttachment", "preview", "headers",
+    "bodyStructure", "bodyValues", "textBody", "htmlBody", "attachments"};
+const std::vector<std::string> kDefaultProperties = {
+    "id",      "blobId", "threadId", "mailboxIds", "keywords",      "size",    "receivedAt", "messageId",
+    "inReplyTo", "references", "sender", "from", "to", "cc", "bcc", "replyTo", "subject", "sentAt",
+    "hasAttachment", "preview", "bodyValues", "textBody", "htmlBody", "attachments"};
+const std::vector<std::string_view> kBodyProperties = {"partId", "blobId",      "size", "headers",  "name",    "type",
+                                                       "charset", "disposition", "cid",  "language", "location", "subParts"};
+const std::vector<std::string> kDefaultBodyProperties = {"partId",      "blobId", "size",     "name",    "type",
+                                                         "charset", "disposition", "cid", "language", "location"};
+
+struct SystemFlag {
+  std::string_view keyword;
+  std::uint32_t flag;
+};
+constexpr SystemFlag kSystemFlags[] = {{"$seen", store::flag_seen},
+                                       {"$answered", store::flag_answered},
+                                       {"$flagged", store::flag_flagged},
+                                       {"$draft", store::flag_draft}};
+
+// RFC 8621 §4.1.1: 1–255 of %x21–%x7E except ( ) { ] % * " \ .
+bool valid_keyword(std::string_view k) {
+  if (k.empty() || k.size() > 255) return false;
+  for (char c : k)
+    if (c < 0x21 || c > 0x7e || std::string_view("(){]%*\"\\").find(c) != std::string_view::npos) return false;
+  return true;
+}
+
+struct Keywords {
+  std::uint32_t flags = 0;
+  std::vector<std::string> others;
+};
+
+Keywords split(const std::set<std::string>& all) {
+  Keywords k;
+  for (auto& w : all) {
+    bool system = false;
+    for (auto& f : kSystemFlags)
+      if (f.keyword == w) {
+        k.flags |= f.flag;
+        system = true;
+      }
+    if (!system) k.others.push_back(w);
+  }
+  return k;
+}
+
+std::set<std::string> keyword_set(const store::Email& e) {
+  std::set<std::string> out;
+  auto flags = e.all_flags();
+  for (auto& f : kSystemFlags)
+    if (flags & f.flag) out.insert(std::string(f.keyword));
+  for (auto& k : e.all_keywords()) out.insert(ascii_lower(k));
+  return out;
+}
+
+json keywords_json(const store::Email& e) {
+  json out = json::object();
+  for (auto& k : keyword_set(e)) out[k] = true;
+  return out;
+}
+
+json mailbox_ids_json(const store::Email& e) {
+  json out = json::object();
+  for (auto& c : e.copies) out[mailbox_id(c.mailbox_id)] = true;
+  return out;
+}
+
+json set_error(std::string type, std::string description, json properties = nullptr) {
+  json e = {{"type", std::move(type)}, {"description", std::move(description)}};
+  if (!properties.is_null()) e["properties"] = std::move(properties);
+  return e;
+}
+
+Out<std::string> state(const Call& call, const Account& a) {
+  return state_string({TRY(call.deps.store.mail_state(a.address.id))});
+}
+
+// One email as asked.
+Out<json> render(const Call& call, const store::Email& e, const std::vector<std::string>& props,
+                 const std::vector<std::string>& body_props, bool text_values, bool html_values, bool all_values,
+                 std::size_t max_bytes) {
+  json out = {{"id", email_id(e.id)}};
+  static const std::set<std::string_view> kFromInfo = {"messageId", "inReplyTo", "from", "to", "cc", "bcc", "preview"};
+  static const std::set<std::string_view> kFromRaw = {"references", "sender",   "replyTo",  "headers",
+                                                     "bodyStructure", "bodyValues", "textBody", "htmlBody",
+                                                     "attachments"};
+  bool need_info = false, need_raw = false;
+  for (auto& p : props) {
+    need_info = need_info || kFromInfo.contains(p) || kFromRaw.contains(p) || p.starts_with("header:");
+    need_raw = need_raw || kFromRaw.contains(p) || p.starts_with("header:");
+  }
+  std::optional<store::BlobInfo> info;
+  std::string raw;
+  if (need_info) info = TRY(call.deps.store.blob_info(e.blob_id));
+  if (need_raw) raw = TRY(call.deps.blobs.get(e.blob_hash));
+  const mime::Envelope* env = info ? &info->structure.envelope : nullptr;
+  const mime::Part* root = info ? &info->structure.root : nullptr;
+  std::optional<Body> body;
+  auto the_body = [&]() -> Body& {
+    if (!body) body.emplace(raw, *root, e.blob_hash, body_props);
+    return *body;
+  };
+  auto ids = [](const std::optional<std::string>& v) {
+    if (!v) return json(nullptr);
+    auto list = mime::parse_msg_ids(*v);
+    return list.empty() ? json(nullptr) : json(list);
+  };
+  auto header = [&](std::string_view spec) {
+    return header_value(raw, root->header_start, root->body_start, *parse_header_property(spec));
+  };
+  for (auto& p : props) {
+    if (p == "id") continue;
+    if (p == "blobId")
+      out[p] = blob_id(e.blob_hash);
+    else if (p == "threadId")
+      out[p] = thread_id(e.thread_id);
+    else if (p == "mailboxIds")
+      out[p] = mailbox_ids_json(e);
+    else if (p == "keywords")
+      out[p] = keywords_json(e);
+    else if (p == "size")
+      out[p] = e.size;
+    else if (p == "receivedAt")
+      out[p] = utc_date(e.received_at());
+    else if (p == "messageId")
+      out[p] = ids(env->message_id);
+    else if (p == "inReplyTo")
+      out[p] = ids(env->in_reply_to);
+    else if (p == "references")
+      out[p] = header("header:References:asMessageIds");
+    else if (p == "sender")
+      out[p] = header("header:Sender:asAddresses");
+    else if (p == "replyTo")
+      out[p] = header("header:Reply-To:asAddresses");
+    else if (p == "from" || p == "to" || p == "cc" || p == "bcc") {
+      auto& list = p == "from" ? env->from : p == "to" ? env->to : p == "cc" ? env->cc : env->bcc;
+      out[p] = list.empty() ? json(nullptr) : address_list(list);
+    } else if (p == "subject")
+      out[p] = e.subject.empty() && !(env && env->subject) ? json(nullptr) : json(e.subject);
+    else if (p == "sentAt")
+      out[p] = e.sent_at ? json(utc_date(e.sent_at)) : json(nullptr);
+    else if (p == "hasAttachment")
+      out[p] = e.has_attachments;
+    else if (p == "preview")
+      out[p] = info->preview;
+    else if (p == "headers")
+      out[p] = header_list(raw, root->header_start, root->body_start);
+    else if (p == "bodyStructure")
+      out[p] = the_body().structure();
+    else if (p == "textBody")
+      out[p] = the_body().text_body();
+    else if (p == "htmlBody")
+      out[p] = the_body().html_body();
+    else if (p == "attachments")
+      out[p] = the_body().attachments();
+    else if (p == "bodyValues")
+      out[p] = the_body().values(text_values, html_values, all_values, max_bytes);
+    else if (p.starts_with("header:"))
+      out[p] = header(p);
+  }
+  return out;
+}
+
+// A mailbox id of this account (or a creation id made earlier).
+std::optional<store::Id> own_mailbox(const Call& call, const std::set<store::Id>& mine, const std::string& id) {
+  std::optional<store::Id> n;
+  if (id.starts_with("#")) {
+    auto it = call.created_ids.find(id.substr(1));
+    if (it != call.created_ids.end()) n = parse_id(it->second, 'm');
+  } else {
+    n = parse_id(id, 'm');
+  }
+  if (!n || !mine.contains(*n)) return std::nullopt;
+  return n;
+}
+
+std::optional<store::Id> resolve_email(const Call& call, const std::string& id) {
+  if (id.starts_with("#")) {
+    auto it = call.created_ids.find(id.substr(1));
+    if (it == call.created_ids.end()) return std::nullopt;
+    return parse_id(it->second, 'e');
+  }
+  return parse_id(id, 'e');
+}
+
+// The changes a patch asks for: a whole new set, and/or single additions
+// and removals (RFC 8620 §5.3 PatchObject).
+struct SetPatch {
+  std::optional<std::set<std::string>> whole;
+  std::map<std::string, bool> single;
+  bool touched() const { return whole || !single.empty(); }
+  std::set<std::string> apply(std::set<std::string> current) const {
+    if (whole) current = *whole;
+    for (auto& [k, on] : single)
+      if (on)
+        current.insert(k);
+      else
+        current.erase(k);
+    return current;
+  }
+};
+
+}  // namespace
+
+Out<json> email_get(Call& call) {
+  TRY(only_known(call.args, {"accountId", "ids", "properties", "bodyProperties", "fetchTextBodyValues",
+                             "fetchHTMLBodyValues", "fetchAllBodyValues", "maxBodyValueBytes"}));
+  auto* a = TRY(call.account());
+  auto ids = TRY(id_list(call.args, "ids"));
+  std::vector<std::string> props = kDefaultProperties;
+  if (call.args.contains("properties") && !call.args["properties"].is_null()) {
+    auto list = TRY(id_list(call.args, "properties"));
+    props = *list;
+    for (auto& p : props) {
+      bool known = std::find(kProperties.begin(), kProperties.end(), p) != kProperties.end();
+      if (!known && !parse_header_property(p)) return invalid_arguments(fmt::format("unknown property '{}'", p));
+    }
+  }
+  std::vector<std::string> body_props = kDefaultBodyProperties;
+  if (call.args.contains("bodyProperties") && !call.args["bodyProperties"].is_null()) {
+    auto list = TRY(id_list(call.args, "bodyProperties"));
+    body_props = *list;
+    for (auto& p : body_props) {
+      bool known = std::find(kBodyProperties.begin(), kBodyProperties.end(), p) != kBodyProperties.end();
+      if (!known && !parse_header_property(p)) return invalid_arguments(fmt::format("unknown body property '{}'", p));
+    }
+  }
+  bool text_values = TRY(bool_arg(call.args, "fetchTextBodyValues", false));
+  bool html_values = TRY(bool_arg(call.args, "fetchHTMLBodyValues", false));
+  bool all_values = TRY(bool_arg(call.args, "fetchAllBodyValues", false));
+  auto max_bytes = static_cast<std::size_t>(TRY(int_arg(call.args, "maxBodyValueBytes")).value_or(0));
+  auto st = TRY(state(call, *a));
+
+  std::vector<std::string> wanted;
+  if (ids) {
+    wanted = *ids;
+  } else {
+    auto all = TRY(call.deps.store.list_emails(a->address.id, std::nullopt));
+    for (auto& e : all) wanted.push_back(email_id(e.id));
+  }
+  if (wanted.size() > call.deps.limits.max_objects_in_get)
+    return std::unexpected(MethodError("requestTooLarge", "more ids than maxObjectsInGet"));
+  std::vector<store::Id> numbers;
+  json not_found = json::array();
+  for (auto& id : wanted) {
+    auto n = resolve_email(call, id);
+    if (n)
+      numbers.push_back(*n);
+    else
+      not_found.push_back(id);
+  }
+  auto found = TRY(call.deps.store.emails(a->address.id, numbers));
+  json list = json::array();
+  for (auto& id : wanted) {
+    auto n = resolve_email(call, id);
+    if (!n) continue;
+    auto it = std::find_if(found.begin(), found.end(), [&](auto& e) { return e.id == *n; });
+    if (it == found.end()) {
+      not_found.push_back(id);
+      continue;
+    }
+    list.push_back(TRY(render(call, *it, props, body_props, text_values, html_values, all_values, max_bytes)));
+  }
+  return json{{"accountId", account_id(a->address.id)}, {"state", st}, {"list", list}, {"notFound", not_found}};
+}
+
+Out<json> email_changes(Call& call) {
+  auto* a = TRY(call.account());
+  auto args = TRY(changes_args(call));
+  auto c = call.deps.store.email_changes(a->address.id, args.since, args.max);
+  if (!c) return std::unexpected(cannot_calculate());
+  return changes_response(account_id(a->address.id), call.args["sinceState"].get<std::string>(), *c, &email_id);
+}
+
+Out<json> thread_get(Call& call) {
+  TRY(only_known(call.args, {"accountId", "ids", "properties"}));
+  auto* a = TRY(call.account());
+  auto ids = TRY(id_list(call.args, "ids"));
+  TRY(properties(call.args, "properties", {"id", "emailIds"}));
+  auto st = TRY(state(call, *a));
+  if (!ids) return invalid_arguments("Thread/get needs ids");
+  if (ids->size() > call.deps.limits.max_objects_in_get)
+    return std::unexpected(MethodError("requestTooLarge", "more ids than maxObjectsInGet"));
+  std::vector<store::Id> numbers;
+  for (auto& id : *ids)
+    if (auto n = parse_id(id, 't')) numbers.push_back(*n);
+  auto threads = TRY(call.deps.store.threads(a->address.id, numbers));
+  json list = json::array(), not_found = json::array();
+  for (auto& id : *ids) {
+    auto n = parse_id(id, 't');
+    auto it = n ? std::find_if(threads.begin(), threads.end(), [&](auto& t) { return t.first == *n; }) : threads.end();
+    if (it == threads.end()) {
+      not_found.push_back(id);
+      continue;
+    }
+    json emails = json::array();
+    for (auto e : it->second) emails.push_back(email_id(e));
+    list.push_back({{"id", id}, {"emailIds", emails}});
+  }
+  return json{{"accountId", account_id(a->address.id)}, {"state", st}, {"list", list}, {"notFound", not_found}};
+}
+
+Out<json> thread_changes(Call& call) {
+  auto* a = TRY(call.account());
+  auto args = TRY(changes_args(call));
+  auto c = call.deps.store.thread_changes(a->address.id, args.since, args.max);
+  if (!c) return std::unexpected(cannot_calculate());
+  return changes_response(account_id(a->address.id), call.args["sinceState"].get<std::string>(), *c, &thread_id);
+}
+
+Out<json> email_set(Call& call) {
+  TRY(only_known(call.args, {"accountId", "ifInState", "create", "update", "destroy"}));
+  auto* a = TRY(call.account());
+  auto& store = call.deps.store;
+  const auto address = a->address.id;
+  auto old_state = TRY(state(call, *a));
+  if (call.args.contains("ifInState") && call.args["ifInState"] != old_state)
+    return std::unexpected(MethodError("stateMismatch", "the emails changed since that state"));
+  const json create = call.args.value("create", json::object());
+  const json update = call.args.value("update", json::object());
+  auto destroy = TRY(id_list(call.args, "destroy")).value_or(std::vector<std::string>{});
+  if (!create.is_object() || !update.is_object()) return invalid_arguments("create and update are maps");
+  if (create.size() + update.size() + destroy.size() > call.deps.limits.max_objects_in_set)
+    return std::unexpected(MethodError("requestTooLarge", "more changes than maxObjectsInSet"));
+
+  std::set<store::Id> mine;
+  for (auto& m : TRY(store.list_mailboxes(address))) mine.insert(m.id);
+  json created = json::object(), updated = json::object(), destroyed = json::array();
+  json not_created = json::object(), not_updated = json::object(), not_destroyed = json::object();
+
+  for (auto& [cid, props] : create.items()) {
+    auto made = create_email(call, *a, mine, props);
+    if (!made) {
+      not_created[cid] = made.error();
+      continue;
+    }
+    call.created_ids[cid] = (*made)["id"].get<std::string>();
+    created[cid] = *made;
+  }
+
+  for (auto& [id, patch] : update.items()) {
+    auto n = resolve_email(call, id);
+    auto found = n ? TRY(store.emails(address, {*n})) : std::vector<store::Email>{};
+    if (found.empty()) {
+      not_updated[id] = set_error("notFound", "no such email");
+      continue;
+    }
+    if (!patch.is_object()) {
+      not_updated[id] = set_error("invalidPatch", "a patch is an object");
+      continue;
+    }
+    SetPatch keywords, mailboxes;
+    json bad = json::array();
+    for (auto& [k, v] : patch.items()) {
+      if (k == "keywords" || k == "mailboxIds") {
+        if (!v.is_object()) {
+          bad.push_back(k);
+          continue;
+        }
+        std::set<std::string> whole;
+        for (auto& [item, on] : v.items()) {
+          if (on != true) bad.push_back(k + "/" + item);
+          whole.insert(k == "keywords" ? ascii_lower(item) : item);
+        }
+        (k == "keywords" ? keywords : mailboxes).whole = whole;
+      } else if (k.starts_with("keywords/") || k.starts_with("mailboxIds/")) {
+        bool kw = k.starts_with("keywords/");
+        auto item = k.substr(kw ? 9 : 11);
+        if (!(v == true || v.is_null()) || item.empty() || item.find('/') != std::string::npos) {
+          bad.push_back(k);
+          continue;
+        }
+        (kw ? keywords : mailboxes).single[kw ? ascii_lower(item) : item] = v == true;
+      } else {
+        bad.push_back(k);
+      }
+    }
+    if ((keywords.whole && !keywords.single.empty()) || (mailboxes.whole && !mailboxes.single.empty())) {
+      not_updated[id] = set_error("invalidPatch", "a property and a path into it are both patched");
+      continue;
+    }
+    auto e = found.front();
+    std::set<std::string> new_keywords = keywords.apply(keyword_set(e));
+    for (auto& k : new_keywords)
+      if (!valid_keyword(k)) bad.push_back("keywords/" + k);
+    std::set<store::Id> current, wanted;
+    for (auto& c : e.copies) current.insert(c.mailbox_id);
+    if (mailboxes.touched()) {
+      std::set<std::string> as_ids;
+      for (auto m : current) as_ids.insert(mailbox_id(m));
+      for (auto& m : mailboxes.apply(as_ids)) {
+        auto own = own_mailbox(call, mine, m);
+        if (!own)
+          bad.push_back("mailboxIds/" + m);
+        else
+          wanted.insert(*own);
+      }
+      if (bad.empty() && wanted.empty()) bad.push_back("mailboxIds");
+    } else {
+      wanted = current;
+    }
+    if (!bad.empty()) {
+      not_updated[id] = set_error("invalidProperties", "these properties cannot be set so", bad);
+      continue;
+    }
+    // Folders: each new one takes a removed copy (a move) while there are
+    // any, else a copy; removed copies left over are expunged.
+    std::vector<store::EmailCopy> removed;
+    for (auto& c : e.copies)
+      if (!wanted.contains(c.mailbox_id)) removed.push_back(c);
+    const auto& source = e.copies.front();
+    for (auto target : wanted) {
+      if (current.contains(target)) continue;
+      bool move = !removed.empty();
+      auto from = move ? removed.back() : source;
+      if (move) removed.pop_back();
+      auto r = TRY(store.copy_messages({address, from.mailbox_id}, {from.uid}, {address, target}, move));
+      if (!r.uids.empty()) announce(call, EventKind::message_appended, address, target, r.target_modseq,
+                                    r.uids.front().second);
+      if (move) announce(call, EventKind::message_expunged, address, from.mailbox_id, r.source_modseq, from.uid);
+    }
+    for (auto& c : removed) {
+      auto x = TRY(store.expunge({address, c.mailbox_id}, {c.uid}));
+      announce(call, EventKind::message_expunged, address, c.mailbox_id, x.modseq, c.uid);
+    }
+    // Keywords, on every copy (copies made above carry the old ones).
+    if (keywords.touched()) {
+      auto after = TRY(store.emails(address, {e.id}));
+      auto k = split(new_keywords);
+      bool failed = false;
+      for (auto& c : after.empty() ? std::vector<store::EmailCopy>{} : after.front().copies) {
+        auto flags = (c.flags & store::flag_deleted) | k.flags;
+        auto r = store.store_flags({address, c.mailbox_id}, {c.uid}, store::FlagOp::replace, flags, k.others,
+                                   std::nullopt);
+        if (!r) {
+          not_updated[id] = r.error().kind == ErrorKind::limit ? set_error("tooManyKeywords", r.error().message)
+                                                               : set_error("invalidProperties", r.error().message);
+          failed = true;
+          break;
+        }
+        if (!r->changed.empty())
+          announce(call, EventKind::flags_changed, address, c.mailbox_id, r->highestmodseq, c.uid);
+      }
+      if (failed) continue;
+    }
+    updated[id] = nullptr;
+  }
+
+  for (auto& id : destroy) {
+    auto n = resolve_email(call, id);
+    auto found = n ? TRY(store.emails(address, {*n})) : std::vector<store::Email>{};
+    if (found.empty()) {
+      not_destroyed[id] = set_error("notFound", "no such email");
+      continue;
+    }
+    for (auto& c : found.front().copies) {
+      auto x = TRY(store.expunge({address, c.mailbox_id}, {c.uid}));
+      announce(call, EventKind::message_expunged, address, c.mailbox_id, x.modseq, c.uid);
+    }
+    destroyed.push_back(id);
+  }
+
+  auto nulls = [](json& j) { return j.empty() ? json(nullptr) : j; };
+  return json{{"accountId", account_id(address)},
+              {"oldState", old_state},
+              {"newState", TRY(state(call, *a))},
+              {"created", nulls(created)},
+              {"updated", nulls(updated)},
+              {"destroyed", nulls(destroyed)},
+              {"notCreated", nulls(not_created)},
+              {"notUpdated", nulls(not_updated)},
+              {"notDestroyed", nulls(not_destroyed)}};
+}
+
+}  // namespace estafeta::jmap

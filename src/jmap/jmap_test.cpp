@@ -1,0 +1,278 @@
+// JMAP through jmap::api, without HTTP: request-level problems, method
+// errors, result references, mailboxes, emails written and read back,
+// keywords and moves, changes, queries, and one account never reaching
+// another's data.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/testing.hpp"
+#include "jmap/api.hpp"
+#include "mime/parsed_message.hpp"
+#include "server/services.hpp"
+
+namespace estafeta::jmap {
+namespace {
+
+using nlohmann::json;
+
+class JmapTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    mime::init();
+    auto config = std::make_shared<Config>();
+    config->data_dir = m_dir.path();
+    config->hostname = "mail.example.org";
+    s = server::open_services(config).value();
+    deps.emplace(Deps{.store = *s->store, .blobs = *s->blobs, .deliverer = *s->deliverer, .bus = s->bus.get(),
+                      .hostname = "mail.example.org"});
+    auto op = manage::Actor::operator_cli();
+    auto& m = *s->manager;
+    for (auto org : {"a", "b"}) {
+      m.create_organisation(op, org).value();
+      m.create_user(op, org, std::string("user@") + org + ".example", "User", store::Role::member, "a long user password").value();
+      m.create_service(op, org, std::string("svc-") + org).value();
+      m.add_domain(op, std::string("svc-") + org, std::string(org) + ".example").value();
+      auto address = m.create_address(op, std::string("box@") + org + ".example").value();
+      auto access = m.grant_access(op, address.address, std::string("user@") + org + ".example", true).value();
+      (std::string(org) == "a" ? alice : bob).accounts.push_back({address, access, true});
+    }
+    alice.username = "user@a.example";
+    bob.username = "user@b.example";
+    a = account_id(alice.accounts[0].address.id);
+    b = account_id(bob.accounts[0].address.id);
+  }
+
+  Reply raw(const Principal& who, const std::string& body, const std::string& type = "application/json") {
+    return api(*deps, who, type, body);
+  }
+  // The method responses of a request with these calls.
+  json calls(const Principal& who, json method_calls) {
+    json req = {{"using", {std::string(kCore), std::string(kMail)}}, {"methodCalls", std::move(method_calls)}};
+    auto r = raw(who, req.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body)["methodResponses"];
+  }
+  json call(const Principal& who, const std::string& name, json args) {
+    auto out = calls(who, json::array({json::array({name, std::move(args), "c"})}));
+    return out[0];
+  }
+  std::string mailbox(const std::string& account, const std::string& role) {
+    auto r = call(alice, "Mailbox/get", {{"accountId", account}});
+    for (auto& m : r[1]["list"])
+      if (m["role"] == role) return m["id"];
+    ADD_FAILURE() << "no mailbox with role " << role;
+    return "";
+  }
+  // Creates a plain text email in the mailbox; its id.
+  std::string create(const std::string& box, const std::string& subject, json extra = json::object()) {
+    json email = {{"mailboxIds", {{box, true}}},
+                  {"from", {{{"name", "Ana Pérez"}, {"email", "ana@a.example"}}}},
+                  {"to", {{{"email", "bob@b.example"}}}},
+                  {"subject", subject},
+                  {"bodyValues", {{"t", {{"value", "Hola, qué tal\nsegunda línea"}}}}},
+                  {"textBody", {{{"partId", "t"}, {"type", "text/plain"}}}}};
+    for (auto& [k, v] : extra.items()) email[k] = v;
+    auto r = call(alice, "Email/set", {{"accountId", a}, {"create", {{"k1", email}}}});
+    EXPECT_EQ(r[0], "Email/set") << r.dump();
+    EXPECT_TRUE(r[1]["created"].contains("k1")) << r.dump();
+    return r[1]["created"]["k1"].value("id", "");
+  }
+
+  testing::TempDir m_dir{"jmap"};
+  std::unique_ptr<server::Services> s;
+  std::optional<Deps> deps;
+  Principal alice, bob;
+  std::string a, b;
+};
+
+TEST_F(JmapTest, RequestLevelProblems) {
+  auto type_of = [&](const Reply& r) { return json::parse(r.body)["type"].get<std::string>(); };
+  auto r = raw(alice, "{nope");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(type_of(r), "urn:ietf:params:jmap:error:notJSON");
+  EXPECT_EQ(type_of(raw(alice, "{}", "text/plain")), "urn:ietf:params:jmap:error:notJSON");
+  EXPECT_EQ(type_of(raw(alice, R"({"using":[]})")), "urn:ietf:params:jmap:error:notRequest");
+  EXPECT_EQ(type_of(raw(alice, R"({"using":[],"methodCalls":[["Core/echo",{}]]})")),
+            "urn:ietf:params:jmap:error:notRequest");
+  EXPECT_EQ(type_of(raw(alice, R"({"using":["urn:x"],"methodCalls":[]})")),
+            "urn:ietf:params:jmap:error:unknownCapability");
+  json many = json::array();
+  for (int i = 0; i < 40; ++i) many.push_back(json::array({"Core/echo", json::object(), "c"}));
+  r = raw(alice, json{{"using", {std::string(kCore)}}, {"methodCalls", many}}.dump());
+  EXPECT_EQ(type_of(r), "urn:ietf:params:jmap:error:limit");
+  EXPECT_EQ(json::parse(r.body)["limit"], "maxCallsInRequest");
+}
+
+TEST_F(JmapTest, MethodErrorsAndEcho) {
+  auto echo = call(alice, "Core/echo", {{"hello", true}});
+  EXPECT_EQ(echo, json::array({"Core/echo", {{"hello", true}}, "c"}));
+  // Without the mail capability, mail methods are unknown.
+  json req = {{"using", json::array()}, {"methodCalls", {{"Mailbox/get", {{"accountId", a}}, "x"}}}};
+  auto r = json::parse(raw(alice, req.dump()).body)["methodResponses"][0];
+  EXPECT_EQ(r[0], "error");
+  EXPECT_EQ(r[1]["type"], "unknownMethod");
+  EXPECT_EQ(call(alice, "Nope/get", json::object())[1]["type"], "unknownMethod");
+  EXPECT_EQ(call(alice, "Mailbox/get", json::object())[1]["type"], "invalidArguments");
+  EXPECT_EQ(call(alice, "Mailbox/get", {{"accountId", a}, {"bogus", 1}})[1]["type"], "invalidArguments");
+  EXPECT_EQ(call(alice, "Email/changes", {{"accountId", a}, {"sinceState", "999999"}})[1]["type"],
+            "cannotCalculateChanges");
+  EXPECT_EQ(call(alice, "Email/query", {{"accountId", a}, {"filter", {{"nope", 1}}}})[1]["type"],
+            "unsupportedFilter");
+  EXPECT_EQ(call(alice, "Email/query", {{"accountId", a}, {"anchor", "e999999"}})[1]["type"], "anchorNotFound");
+  auto stale = call(alice, "Email/set", {{"accountId", a}, {"ifInState", "0"}, {"destroy", json::array()}});
+  EXPECT_EQ(stale[1]["type"], "stateMismatch");
+}
+
+TEST_F(JmapTest, AnotherOrganisationsAccountIsNotFoundForEveryMethod) {
+  auto inbox_b = call(bob, "Mailbox/get", {{"accountId", b}})[1]["list"][0]["id"];
+  for (auto method : {"Mailbox/get", "Mailbox/changes", "Mailbox/query", "Mailbox/queryChanges", "Mailbox/set",
+                      "Thread/get", "Thread/changes", "Email/get", "Email/changes", "Email/query",
+                      "Email/queryChanges", "Email/set"}) {
+    auto r = call(alice, method, {{"accountId", b}, {"ids", {inbox_b}}, {"sinceState", "1"}, {"sinceQueryState", "1"}});
+    EXPECT_EQ(r[0], "error") << method;
+    EXPECT_EQ(r[1]["type"], "accountNotFound") << method;
+  }
+  // An id of the other account, in one's own account, is simply not found.
+  auto id = create(mailbox(a, "inbox"), "mine");
+  auto r = call(bob, "Email/get", {{"accountId", b}, {"ids", {id}}});
+  EXPECT_EQ(r[1]["notFound"], json::array({id}));
+  EXPECT_TRUE(r[1]["list"].empty());
+}
+
+TEST_F(JmapTest, MailboxesHaveRolesCountsAndRights) {
+  auto r = call(alice, "Mailbox/get", {{"accountId", a}});
+  std::set<std::string> roles;
+  for (auto& m : r[1]["list"])
+    if (!m["role"].is_null()) roles.insert(m["role"]);
+  EXPECT_EQ(roles, (std::set<std::string>{"inbox", "drafts", "sent", "trash", "archive", "junk"}));
+  auto inbox = mailbox(a, "inbox");
+  create(inbox, "one");
+  auto got = call(alice, "Mailbox/get", {{"accountId", a}, {"ids", {inbox}}, {"properties", {"totalEmails", "unreadEmails", "myRights"}}});
+  auto m = got[1]["list"][0];
+  EXPECT_EQ(m["totalEmails"], 1);
+  EXPECT_EQ(m["unreadEmails"], 1);
+  EXPECT_FALSE(m["myRights"]["mayDelete"]);
+  EXPECT_FALSE(m.contains("name")) << "only the properties asked";
+}
+
+TEST_F(JmapTest, MailboxSetCreatesRenamesAndDestroys) {
+  auto r = call(alice, "Mailbox/set",
+                {{"accountId", a},
+                 {"create", {{"p", {{"name", "Projects"}}}, {"c", {{"name", "2026"}, {"parentId", "#p"}}}}}});
+  ASSERT_TRUE(r[1]["created"].contains("c")) << r.dump();
+  auto parent = r[1]["created"]["p"]["id"].get<std::string>();
+  auto child = r[1]["created"]["c"]["id"].get<std::string>();
+  auto got = call(alice, "Mailbox/get", {{"accountId", a}, {"ids", {child}}})[1]["list"][0];
+  EXPECT_EQ(got["name"], "2026");
+  EXPECT_EQ(got["parentId"], parent);
+  // A parent with children cannot go; a rename keeps the child under it.
+  r = call(alice, "Mailbox/set", {{"accountId", a}, {"destroy", {parent}}, {"update", {{parent, {{"name", "Work"}}}}}});
+  EXPECT_EQ(r[1]["notDestroyed"][parent]["type"], "mailboxHasChild");
+  EXPECT_TRUE(r[1]["updated"].contains(parent));
+  EXPECT_EQ(s->store->find_mailbox(alice.accounts[0].address.id, "Work/2026").value().id,
+            std::stoll(child.substr(1)));
+  // INBOX keeps its name; a folder with mail needs onDestroyRemoveEmails.
+  auto inbox = mailbox(a, "inbox");
+  r = call(alice, "Mailbox/set", {{"accountId", a}, {"update", {{inbox, {{"name", "X"}}}}}});
+  EXPECT_EQ(r[1]["notUpdated"][inbox]["type"], "forbidden");
+  create(child, "filed");
+  r = call(alice, "Mailbox/set", {{"accountId", a}, {"destroy", {child}}});
+  EXPECT_EQ(r[1]["notDestroyed"][child]["type"], "mailboxHasEmail");
+  r = call(alice, "Mailbox/set", {{"accountId", a}, {"destroy", {child}}, {"onDestroyRemoveEmails", true}});
+  EXPECT_EQ(r[1]["destroyed"], json::array({child}));
+}
+
+TEST_F(JmapTest, EmailWrittenIsReadBack) {
+  auto inbox = mailbox(a, "inbox");
+  auto id = create(inbox, "Café con leche", {{"keywords", {{"$seen", true}, {"$Label1", true}}}});
+  auto r = call(alice, "Email/get",
+                {{"accountId", a},
+                 {"ids", {id}},
+                 {"properties", {"subject", "from", "to", "keywords", "mailboxIds", "textBody", "bodyValues",
+                                 "header:Subject:asText", "messageId", "preview", "hasAttachment"}},
+                 {"fetchTextBodyValues", true}});
+  auto e = r[1]["list"][0];
+  EXPECT_EQ(e["subject"], "Café con leche");
+  EXPECT_EQ(e["header:Subject:asText"], "Café con leche");
+  EXPECT_EQ(e["from"][0]["name"], "Ana Pérez");
+  EXPECT_EQ(e["from"][0]["email"], "ana@a.example");
+  EXPECT_EQ(e["to"][0]["email"], "bob@b.example");
+  EXPECT_EQ(e["keywords"], (json{{"$seen", true}, {"$label1", true}}));
+  EXPECT_EQ(e["mailboxIds"], (json{{inbox, true}}));
+  EXPECT_EQ(e["hasAttachment"], false);
+  ASSERT_EQ(e["textBody"].size(), 1u);
+  auto part = e["textBody"][0]["partId"].get<std::string>();
+  EXPECT_EQ(e["bodyValues"][part]["value"], "Hola, qué tal\r\nsegunda línea\r\n");
+  EXPECT_TRUE(e["messageId"][0].get<std::string>().ends_with("@mail.example.org"));
+  EXPECT_EQ(e["preview"], "Hola, qué tal segunda línea");
+}
+
+TEST_F(JmapTest, KeywordsAndMovesKeepTheIdAndShowInChanges) {
+  auto inbox = mailbox(a, "inbox"), archive = mailbox(a, "archive");
+  auto id = create(inbox, "moving");
+  auto before = call(alice, "Email/get", {{"accountId", a}, {"ids", json::array()}})[1]["state"].get<std::string>();
+  auto r = call(alice, "Email/set",
+                {{"accountId", a},
+                 {"update",
+                  {{id, {{"keywords/$flagged", true}, {"mailboxIds/" + inbox, nullptr}, {"mailboxIds/" + archive, true}}}}}});
+  EXPECT_TRUE(r[1]["updated"].contains(id)) << r.dump();
+  auto e = call(alice, "Email/get", {{"accountId", a}, {"ids", {id}}, {"properties", {"keywords", "mailboxIds"}}})[1]["list"][0];
+  EXPECT_EQ(e["mailboxIds"], (json{{archive, true}}));
+  EXPECT_EQ(e["keywords"], (json{{"$flagged", true}}));
+  auto c = call(alice, "Email/changes", {{"accountId", a}, {"sinceState", before}})[1];
+  EXPECT_EQ(c["updated"], json::array({id}));
+  EXPECT_TRUE(c["created"].empty());
+  // The IMAP side sees the same: the message is in Archive, \Flagged.
+  auto box = s->store->find_mailbox(alice.accounts[0].address.id, "Archive").value();
+  auto msgs = s->store->list_messages(box.ref()).value();
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_TRUE(msgs[0].flags & store::flag_flagged);
+  // An empty mailboxIds is refused; destroy removes it everywhere.
+  r = call(alice, "Email/set", {{"accountId", a}, {"update", {{id, {{"mailboxIds", json::object()}}}}}});
+  EXPECT_EQ(r[1]["notUpdated"][id]["type"], "invalidProperties");
+  r = call(alice, "Email/set", {{"accountId", a}, {"destroy", {id}}});
+  EXPECT_EQ(r[1]["destroyed"], json::array({id}));
+  c = call(alice, "Email/changes", {{"accountId", a}, {"sinceState", before}})[1];
+  EXPECT_EQ(c["destroyed"], json::array({id}));
+}
+
+TEST_F(JmapTest, QueryWithResultReferenceIntoGet) {
+  auto inbox = mailbox(a, "inbox");
+  auto first = create(inbox, "first");
+  auto second = create(inbox, "second", {{"receivedAt", "2030-01-01T00:00:00Z"}});
+  auto out = calls(alice, json::array({
+                              json::array({"Email/query",
+                                           {{"accountId", a},
+                                            {"filter", {{"inMailbox", inbox}}},
+                                            {"sort", {{{"property", "receivedAt"}, {"isAscending", false}}}},
+                                            {"calculateTotal", true}},
+                                           "q"}),
+                              json::array({"Email/get",
+                                           {{"accountId", a},
+                                            {"#ids", {{"resultOf", "q"}, {"name", "Email/query"}, {"path", "/ids"}}},
+                                            {"properties", {"subject", "threadId"}}},
+                                           "g"}),
+                              json::array({"Thread/get",
+                                           {{"accountId", a},
+                                            {"#ids", {{"resultOf", "g"}, {"name", "Email/get"}, {"path", "/list/*/threadId"}}}},
+                                           "t"}),
+                              json::array({"Email/get",
+                                           {{"accountId", a},
+                                            {"#ids", {{"resultOf", "q"}, {"name", "Email/query"}, {"path", "/nope"}}}},
+                                           "bad"}),
+                          }));
+  EXPECT_EQ(out[0][1]["ids"], json::array({second, first}));
+  EXPECT_EQ(out[0][1]["total"], 2);
+  EXPECT_EQ(out[1][1]["list"][0]["subject"], "second");
+  EXPECT_EQ(out[2][1]["list"].size(), 2u);
+  EXPECT_EQ(out[3][1]["type"], "invalidResultReference");
+  // Text search, and "everything but Trash".
+  auto found = call(alice, "Email/query", {{"accountId", a}, {"filter", {{"text", "second"}}}});
+  EXPECT_EQ(found[1]["ids"], json::array({second}));
+  found = call(alice, "Email/query",
+               {{"accountId", a}, {"filter", {{"inMailboxOtherThan", {mailbox(a, "trash")}}}}, {"limit", 1}});
+  EXPECT_EQ(found[1]["ids"], json::array({second}));
+}
+
+}  // namespace
+}  // namespace estafeta::jmap

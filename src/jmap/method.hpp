@@ -1,0 +1,134 @@
+// What every method implementation shares: the call it answers, its errors
+// (RFC 8620 §3.6.2), ids and states, and argument readers.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <expected>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "jmap/api.hpp"
+
+namespace estafeta::jmap {
+
+using json = nlohmann::json;
+
+struct MethodError {
+  std::string type;  // "invalidArguments", …
+  std::string description;
+  json extra = json::object();  // more members of the error object
+
+  MethodError(std::string t, std::string d = {}) : type(std::move(t)), description(std::move(d)) {}
+  // A store failure inside a method: serverFail, with the message only.
+  MethodError(const Error& e) : type("serverFail"), description(e.message) {}  // NOLINT: used by TRY
+};
+
+template <class T>
+using Out = std::expected<T, MethodError>;
+
+}  // namespace estafeta::jmap
+
+// TRY (core/result.hpp) over expected values whose error is not a core
+// Error: a MethodError, or a SetError object.
+namespace estafeta::detail {
+template <class T, class E>
+T take(std::expected<T, E>& r) {
+  return std::move(*r);
+}
+template <class E>
+void take(std::expected<void, E>&) {}
+}  // namespace estafeta::detail
+
+namespace estafeta::jmap {
+
+inline std::unexpected<MethodError> invalid_arguments(std::string why) {
+  return std::unexpected(MethodError("invalidArguments", std::move(why)));
+}
+
+struct Call {
+  const Deps& deps;
+  const Principal& who;
+  const json& args;
+  // Creation ids of this request ("#k" → the id it got), across calls.
+  std::map<std::string, std::string>& created_ids;
+  std::vector<std::string> using_;
+
+  // The account named by args.accountId (required).
+  Out<const Account*> account() const;
+};
+
+using Method = Out<json> (*)(Call&);
+
+// --- ids: a letter for the kind, then the number (never reused).
+std::string mailbox_id(store::Id id);
+std::string email_id(store::Id id);
+std::string thread_id(store::Id id);
+std::string blob_id(const std::string& hash, std::string_view part = {});
+// The number of an id of that kind; nullopt when it is not one.
+std::optional<store::Id> parse_id(std::string_view id, char kind);
+
+// A blob id's parts: the content hash and the part id (empty: the whole).
+struct BlobRef {
+  std::string hash;
+  std::string part;
+};
+std::optional<BlobRef> parse_blob_id(std::string_view id);
+
+// --- states: "<modseq>" or, between two, "<modseq>-<id>".
+std::string state_string(store::ChangeCursor at);
+std::optional<store::ChangeCursor> parse_state(std::string_view s);
+
+// --- arguments
+// args[name] as a list of ids, or nullopt when absent or null.
+Out<std::optional<std::vector<std::string>>> id_list(const json& args, const char* name);
+// args.properties: nullopt for all (absent or null), else the names, each
+// one of `known` (otherwise invalidArguments).
+Out<std::optional<std::vector<std::string>>> properties(const json& args, const char* name,
+                                                        const std::vector<std::string_view>& known);
+// An unsigned integer argument, `fallback` when absent or null.
+Out<std::optional<std::int64_t>> int_arg(const json& args, const char* name, bool allow_negative = false);
+Out<bool> bool_arg(const json& args, const char* name, bool fallback);
+// Refuses arguments that the method does not know.
+Out<void> only_known(const json& args, std::initializer_list<std::string_view> known);
+
+// A /changes answer from the store's Changes (ids turned into `kind` ids).
+json changes_response(const std::string& account, std::string_view old_state, const store::Changes& c,
+                      std::string (*to_id)(store::Id));
+// maxChanges and sinceState of a /changes call, checked.
+struct ChangesArgs {
+  store::ChangeCursor since;
+  std::size_t max = 0;
+};
+Out<ChangesArgs> changes_args(const Call& call);
+// Tells the bus (IMAP sessions, push) of a change made by a method.
+void announce(const Call& call, EventKind kind, store::Id address, store::Id mailbox, std::uint64_t modseq = 0,
+              std::uint32_t uid = 0);
+// The store's answer to an unusable state.
+MethodError cannot_calculate();
+
+// Email/set create (email_create.cpp): the new email's {id, blobId,
+// threadId, size}, or the SetError.
+std::expected<json, json> create_email(Call& call, const Account& account, const std::set<store::Id>& mailboxes,
+                                       const json& props);
+
+// The methods, by area.
+Out<json> mailbox_get(Call&);
+Out<json> mailbox_changes(Call&);
+Out<json> mailbox_query(Call&);
+Out<json> mailbox_query_changes(Call&);
+Out<json> mailbox_set(Call&);
+Out<json> thread_get(Call&);
+Out<json> thread_changes(Call&);
+Out<json> email_get(Call&);
+Out<json> email_changes(Call&);
+Out<json> email_query(Call&);
+Out<json> email_query_changes(Call&);
+Out<json> email_set(Call&);
+
+}  // namespace estafeta::jmap

@@ -1,0 +1,112 @@
+// The part of the Store that JMAP reads (RFC 8620, RFC 8621): an address's
+// mail as emails, threads and folders with one change order.
+//
+// An email is the address's messages of one content: the same bytes in two
+// folders are one email in two mailboxes, so moving a message (IMAP MOVE,
+// a JMAP mailboxIds change) keeps its email id. Email ids come from a
+// counter and are never reused; a thread is the emails linked by message
+// ids (Message-ID, In-Reply-To, References), its id the first email's.
+//
+// Every change of the address's mail takes a MODSEQ from one counter per
+// address (the folders' CONDSTORE MODSEQs are drawn from it too), so a JMAP
+// state is that counter, and /changes asks what changed after one.
+// Triggers in the schema keep all of it from every path that touches mail.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "store/types.hpp"
+
+namespace estafeta::store {
+
+// Where one email's copies are: a folder, its UID there, its flags.
+struct EmailCopy {
+  Id mailbox_id = 0;
+  std::uint32_t uid = 0;
+  std::uint32_t flags = 0;
+  std::vector<std::string> keywords;
+  Time internal_date = 0;
+};
+
+struct Email {
+  Id id = 0;
+  Id thread_id = 0;
+  Id blob_id = 0;
+  std::string blob_hash;
+  std::uint64_t size = 0;
+  std::uint64_t modseq = 0;
+  std::vector<EmailCopy> copies;  // by mailbox id; never empty
+  // The summary of its content (as in BlobInfo).
+  std::string subject;
+  std::string from_name;
+  std::string from_address;
+  std::string to;  // comma-separated addr-specs of To and Cc
+  Time sent_at = 0;
+  bool has_attachments = false;
+  std::string preview;
+
+  // The earliest internal date of its copies (JMAP receivedAt).
+  Time received_at() const;
+  // The flags and keywords of all copies together.
+  std::uint32_t all_flags() const;
+  std::vector<std::string> all_keywords() const;
+};
+
+// A folder with what a JMAP Mailbox shows besides its name and role.
+struct MailboxSummary {
+  Mailbox mailbox;
+  std::uint32_t total_emails = 0;
+  std::uint32_t unread_emails = 0;  // neither \Seen nor \Draft
+  std::uint32_t total_threads = 0;
+  std::uint32_t unread_threads = 0;
+  bool subscribed = false;
+};
+
+// A position in an address's change order: every change up to `modseq`,
+// and of the changes at exactly `modseq` those of ids up to `id` (id 0: none
+// of them; kAll: all). Lets /changes hand out states between two MODSEQs
+// when one MODSEQ changed more objects than a client takes at once.
+struct ChangeCursor {
+  static constexpr Id kAll = INT64_MAX;
+  std::uint64_t modseq = 0;
+  Id id = kAll;
+  bool operator==(const ChangeCursor&) const = default;
+};
+
+struct Changes {
+  std::vector<Id> created, updated, destroyed;
+  ChangeCursor next;  // where the next call starts
+  bool has_more = false;
+  // Mailboxes: only the counts of the updated ones changed.
+  bool counts_only = false;
+};
+
+class Emails {
+ public:
+  virtual ~Emails() = default;
+
+  // The address's change counter: the state of every JMAP type.
+  virtual Result<std::uint64_t> mail_state(Id address_id) = 0;
+  // The emails with these ids; ids not of this address are left out.
+  virtual Result<std::vector<Email>> emails(Id address_id, const std::vector<Id>& ids) = 0;
+  // Every email of the address (with `mailbox`: of that folder only), in no
+  // particular order: what a query filters and sorts.
+  virtual Result<std::vector<Email>> list_emails(Id address_id, std::optional<Id> mailbox) = 0;
+  // The emails of these threads (ids), by thread, each by received_at.
+  virtual Result<std::vector<std::pair<Id, std::vector<Id>>>> threads(Id address_id, const std::vector<Id>& ids) = 0;
+  // The email of this content in the address, if any.
+  virtual Result<std::optional<Id>> email_by_blob(Id address_id, const std::string& blob_hash) = 0;
+  // Every folder of the address with its counts.
+  virtual Result<std::vector<MailboxSummary>> mailbox_summaries(Id address_id) = 0;
+
+  // What changed after `since`, at most `max` ids in all (then has_more).
+  virtual Result<Changes> email_changes(Id address_id, ChangeCursor since, std::size_t max) = 0;
+  virtual Result<Changes> mailbox_changes(Id address_id, ChangeCursor since, std::size_t max) = 0;
+  virtual Result<Changes> thread_changes(Id address_id, ChangeCursor since, std::size_t max) = 0;
+};
+
+}  // namespace estafeta::store

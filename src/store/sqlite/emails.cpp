@@ -1,0 +1,289 @@
+// Emails, threads and the change order of an address (store/emails.hpp).
+// The email, email_gone, mailbox_gone and blob_msgid tables are kept by the
+// triggers of schema 12; this file only reads them.
+#include <algorithm>
+#include <array>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "store/sqlite/rows.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace estafeta::store::sqlite {
+
+namespace {
+
+constexpr std::uint32_t kUnreadMask = flag_seen | flag_draft;
+
+// Needs: FROM email e JOIN blob b ON b.id = e.blob_id JOIN message m ON
+// m.blob_id = e.blob_id JOIN mailbox x ON x.id = m.mailbox_id AND
+// x.address_id = e.address_id
+constexpr const char* kEmailColumns =
+    "e.id, e.thread_id, e.blob_id, b.hash, b.size, e.modseq, b.subject, b.from_name, b.from_address, b.recipients, "
+    "b.date, b.has_attachments, m.mailbox_id, m.uid, m.flags, m.keywords, m.internal_date";
+
+// Rows of kEmailColumns, ordered by email id, into emails.
+Status read_emails(Statement& st, std::vector<Email>& out) {
+  while (TRY(st.step())) {
+    Id id = st.int64(0);
+    if (out.empty() || out.back().id != id) {
+      Email e;
+      e.id = id;
+      e.thread_id = st.int64(1);
+      e.blob_id = st.int64(2);
+      e.blob_hash = st.text(3);
+      e.size = static_cast<std::uint64_t>(st.int64(4));
+      e.modseq = static_cast<std::uint64_t>(st.int64(5));
+      e.subject = st.text(6);
+      e.from_name = st.text(7);
+      e.from_address = st.text(8);
+      e.to = st.text(9);
+      e.sent_at = st.int64(10);
+      e.has_attachments = st.int64(11) != 0;
+      out.push_back(std::move(e));
+    }
+    EmailCopy c;
+    c.mailbox_id = st.int64(12);
+    c.uid = static_cast<std::uint32_t>(st.int64(13));
+    c.flags = static_cast<std::uint32_t>(st.int64(14));
+    c.keywords = split_keywords(st.text(15));
+    c.internal_date = st.int64(16);
+    out.back().copies.push_back(std::move(c));
+  }
+  return {};
+}
+
+// One change: an object id at a MODSEQ, alive or gone.
+struct Change {
+  std::uint64_t modseq = 0;
+  Id id = 0;
+  enum Kind { created, updated, destroyed } kind = updated;
+  bool counts_only = false;
+};
+
+bool after(const Change& c, ChangeCursor since) {
+  return c.modseq > since.modseq || (c.modseq == since.modseq && since.id != ChangeCursor::kAll && c.id > since.id);
+}
+
+// Orders the changes after `since`, takes at most `max`, and says where
+// the next call starts.
+Changes page(std::vector<Change> changes, ChangeCursor since, std::size_t max, std::uint64_t state) {
+  std::erase_if(changes, [&](const Change& c) { return !after(c, since); });
+  std::sort(changes.begin(), changes.end(),
+            [](const Change& a, const Change& b) { return std::tie(a.modseq, a.id) < std::tie(b.modseq, b.id); });
+  Changes out;
+  out.counts_only = true;
+  out.next = {state, ChangeCursor::kAll};
+  if (max > 0 && changes.size() > max) {
+    changes.resize(max);
+    out.has_more = true;
+    out.next = {changes.back().modseq, changes.back().id};
+  }
+  for (auto& c : changes) {
+    switch (c.kind) {
+      case Change::created: out.created.push_back(c.id); break;
+      case Change::updated:
+        out.updated.push_back(c.id);
+        out.counts_only = out.counts_only && c.counts_only;
+        break;
+      case Change::destroyed: out.destroyed.push_back(c.id); break;
+    }
+  }
+  if (out.updated.empty()) out.counts_only = false;
+  return out;
+}
+
+Result<std::uint64_t> state_of(Database& db, Id address_id) {
+  auto st = TRY(db.prepare("SELECT modseq FROM address WHERE id = ?"));
+  st.bind_all(address_id);
+  if (!TRY(st.step())) return fail(ErrorKind::not_found, "no such address");
+  return static_cast<std::uint64_t>(st.int64(0));
+}
+
+Status check_since(ChangeCursor since, std::uint64_t state) {
+  if (since.modseq > state) return fail(ErrorKind::invalid, "that state was never given out");
+  return {};
+}
+
+}  // namespace
+
+Result<std::uint64_t> SqliteStore::mail_state(Id address_id) {
+  auto db = read();
+  return state_of(*db, address_id);
+}
+
+Result<std::vector<Email>> SqliteStore::emails(Id address_id, const std::vector<Id>& ids) {
+  auto db = read();
+  auto st = TRY(db->prepare(fmt::format(
+      "SELECT {} FROM email e JOIN blob b ON b.id = e.blob_id JOIN message m ON m.blob_id = e.blob_id "
+      "JOIN mailbox x ON x.id = m.mailbox_id AND x.address_id = e.address_id "
+      "WHERE e.address_id = ? AND e.id = ? ORDER BY m.mailbox_id, m.uid",
+      kEmailColumns)));
+  std::vector<Email> out;
+  for (Id id : ids) {
+    st.bind_all(address_id, id);
+    TRY(read_emails(st, out));
+    st.reset();
+  }
+  return out;
+}
+
+Result<std::vector<Email>> SqliteStore::list_emails(Id address_id, std::optional<Id> mailbox) {
+  auto db = read();
+  auto st = TRY(db->prepare(fmt::format(
+      "SELECT {} FROM email e JOIN blob b ON b.id = e.blob_id JOIN message m ON m.blob_id = e.blob_id "
+      "JOIN mailbox x ON x.id = m.mailbox_id AND x.address_id = e.address_id "
+      "WHERE e.address_id = ?1 AND (?2 IS NULL OR m.mailbox_id = ?2) ORDER BY e.id, m.mailbox_id",
+      kEmailColumns)));
+  st.bind(1, address_id).bind(2, mailbox);
+  std::vector<Email> out;
+  TRY(read_emails(st, out));
+  return out;
+}
+
+Result<std::vector<std::pair<Id, std::vector<Id>>>> SqliteStore::threads(Id address_id, const std::vector<Id>& ids) {
+  auto db = read();
+  auto st = TRY(db->prepare(
+      "SELECT e.id, min(m.internal_date) AS received FROM email e JOIN message m ON m.blob_id = e.blob_id "
+      "JOIN mailbox x ON x.id = m.mailbox_id AND x.address_id = e.address_id "
+      "WHERE e.address_id = ? AND e.thread_id = ? GROUP BY e.id ORDER BY received, e.id"));
+  std::vector<std::pair<Id, std::vector<Id>>> out;
+  for (Id id : ids) {
+    st.bind_all(address_id, id);
+    std::vector<Id> members;
+    while (TRY(st.step())) members.push_back(st.int64(0));
+    st.reset();
+    if (!members.empty()) out.emplace_back(id, std::move(members));
+  }
+  return out;
+}
+
+Result<std::optional<Id>> SqliteStore::email_by_blob(Id address_id, const std::string& blob_hash) {
+  auto db = read();
+  auto st =
+      TRY(db->prepare("SELECT e.id FROM email e JOIN blob b ON b.id = e.blob_id WHERE e.address_id = ? AND b.hash = ?"));
+  st.bind_all(address_id, blob_hash);
+  if (!TRY(st.step())) return std::optional<Id>();
+  return std::optional<Id>(st.int64(0));
+}
+
+Result<std::vector<MailboxSummary>> SqliteStore::mailbox_summaries(Id address_id) {
+  auto db = read();
+  auto list = TRY(db->prepare(fmt::format("SELECT {} FROM mailbox WHERE address_id = ? ORDER BY name", kMailboxColumns)));
+  list.bind_all(address_id);
+  auto boxes = TRY(all<Mailbox>(std::move(list), read_mailbox));
+  auto counts = TRY(db->prepare(fmt::format(
+      "SELECT m.mailbox_id, count(*), sum((m.flags & {0}) = 0), count(DISTINCT e.thread_id), "
+      "count(DISTINCT CASE WHEN (m.flags & {0}) = 0 THEN e.thread_id END) "
+      "FROM message m JOIN mailbox x ON x.id = m.mailbox_id "
+      "JOIN email e ON e.address_id = x.address_id AND e.blob_id = m.blob_id "
+      "WHERE x.address_id = ? GROUP BY m.mailbox_id",
+      kUnreadMask)));
+  counts.bind_all(address_id);
+  std::map<Id, std::array<std::uint32_t, 4>> by_box;
+  while (TRY(counts.step()))
+    by_box[counts.int64(0)] = {static_cast<std::uint32_t>(counts.int64(1)), static_cast<std::uint32_t>(counts.int64(2)),
+                               static_cast<std::uint32_t>(counts.int64(3)), static_cast<std::uint32_t>(counts.int64(4))};
+  auto subs = TRY(db->prepare("SELECT name FROM subscription WHERE address_id = ?"));
+  subs.bind_all(address_id);
+  std::set<std::string> subscribed;
+  while (TRY(subs.step())) subscribed.insert(subs.text(0));
+  std::vector<MailboxSummary> out;
+  for (auto& b : boxes) {
+    MailboxSummary s;
+    auto c = by_box[b.id];
+    s.total_emails = c[0];
+    s.unread_emails = c[1];
+    s.total_threads = c[2];
+    s.unread_threads = c[3];
+    s.subscribed = subscribed.contains(b.name);
+    s.mailbox = std::move(b);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<Changes> SqliteStore::email_changes(Id address_id, ChangeCursor since, std::size_t max) {
+  auto db = read();
+  auto state = TRY(state_of(*db, address_id));
+  TRY(check_since(since, state));
+  std::vector<Change> changes;
+  auto alive = TRY(db->prepare("SELECT id, created_modseq, modseq FROM email WHERE address_id = ? AND modseq >= ?"));
+  alive.bind_all(address_id, static_cast<std::int64_t>(since.modseq));
+  while (TRY(alive.step())) {
+    Change c{static_cast<std::uint64_t>(alive.int64(2)), alive.int64(0)};
+    auto created = static_cast<std::uint64_t>(alive.int64(1));
+    c.kind = created > since.modseq ? Change::created : Change::updated;
+    changes.push_back(c);
+  }
+  auto gone = TRY(db->prepare("SELECT email_id, modseq FROM email_gone WHERE address_id = ? AND modseq >= ?"));
+  gone.bind_all(address_id, static_cast<std::int64_t>(since.modseq));
+  while (TRY(gone.step()))
+    changes.push_back({static_cast<std::uint64_t>(gone.int64(1)), gone.int64(0), Change::destroyed});
+  return page(std::move(changes), since, max, state);
+}
+
+Result<Changes> SqliteStore::mailbox_changes(Id address_id, ChangeCursor since, std::size_t max) {
+  auto db = read();
+  auto state = TRY(state_of(*db, address_id));
+  TRY(check_since(since, state));
+  std::vector<Change> changes;
+  auto alive = TRY(
+      db->prepare("SELECT id, created_modseq, max(meta_modseq, highestmodseq), meta_modseq FROM mailbox "
+                  "WHERE address_id = ?1 AND max(meta_modseq, highestmodseq) >= ?2"));
+  alive.bind_all(address_id, static_cast<std::int64_t>(since.modseq));
+  while (TRY(alive.step())) {
+    Change c{static_cast<std::uint64_t>(alive.int64(2)), alive.int64(0)};
+    c.kind = static_cast<std::uint64_t>(alive.int64(1)) > since.modseq ? Change::created : Change::updated;
+    c.counts_only = static_cast<std::uint64_t>(alive.int64(3)) <= since.modseq;
+    changes.push_back(c);
+  }
+  auto gone = TRY(db->prepare("SELECT mailbox_id, modseq FROM mailbox_gone WHERE address_id = ? AND modseq >= ?"));
+  gone.bind_all(address_id, static_cast<std::int64_t>(since.modseq));
+  while (TRY(gone.step()))
+    changes.push_back({static_cast<std::uint64_t>(gone.int64(1)), gone.int64(0), Change::destroyed});
+  return page(std::move(changes), since, max, state);
+}
+
+Result<Changes> SqliteStore::thread_changes(Id address_id, ChangeCursor since, std::size_t max) {
+  auto db = read();
+  auto state = TRY(state_of(*db, address_id));
+  TRY(check_since(since, state));
+  // A thread changes when an email joins or leaves it; its last such MODSEQ.
+  std::map<Id, std::uint64_t> touched;
+  auto note = [&](Id thread, std::uint64_t modseq) {
+    auto& m = touched[thread];
+    m = std::max(m, modseq);
+  };
+  auto joined = TRY(db->prepare(
+      "SELECT thread_id, max(created_modseq) FROM email WHERE address_id = ? AND created_modseq >= ? "
+      "GROUP BY thread_id"));
+  joined.bind_all(address_id, static_cast<std::int64_t>(since.modseq));
+  while (TRY(joined.step())) note(joined.int64(0), static_cast<std::uint64_t>(joined.int64(1)));
+  auto left = TRY(db->prepare(
+      "SELECT thread_id, max(modseq) FROM email_gone WHERE address_id = ? AND modseq >= ? GROUP BY thread_id"));
+  left.bind_all(address_id, static_cast<std::int64_t>(since.modseq));
+  while (TRY(left.step())) note(left.int64(0), static_cast<std::uint64_t>(left.int64(1)));
+
+  auto alive = TRY(db->prepare(
+      "SELECT (SELECT created_modseq FROM email WHERE id = ?2 AND address_id = ?1), "
+      "EXISTS (SELECT 1 FROM email WHERE address_id = ?1 AND thread_id = ?2)"));
+  std::vector<Change> changes;
+  for (auto [thread, modseq] : touched) {
+    alive.bind_all(address_id, thread);
+    TRY(alive.step());
+    Change c{modseq, thread};
+    if (alive.int64(1) == 0)
+      c.kind = Change::destroyed;
+    else if (!alive.is_null(0) && static_cast<std::uint64_t>(alive.int64(0)) > since.modseq)
+      c.kind = Change::created;
+    alive.reset();
+    changes.push_back(c);
+  }
+  return page(std::move(changes), since, max, state);
+}
+
+}  // namespace estafeta::store::sqlite
