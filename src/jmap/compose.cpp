@@ -39,8 +39,8 @@ std::string display_name(std::string_view name) {
   if (!ascii_printable(name)) return encoded_words(name);
   bool atoms = true;
   for (char c : name)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string_view(" !#$%&'*+-/=?^_`{|}~").find(c) !=
-                                                             std::string_view::npos))
+    if (!(std::isalnum(static_cast<unsigned char>(c)) ||
+          std::string_view(" !#$%&'*+-/=?^_`{|}~").find(c) != std::string_view::npos))
       atoms = false;
   if (atoms) return std::string(name);
   std::string q = "\"";

@@ -18,19 +18,41 @@ namespace estafeta::jmap {
 
 namespace {
 
-const std::vector<std::string_view> kProperties = {
-    "id",      "blobId",  "threadId",   "mailboxIds",  "keywords", "size",          "receivedAt",
-    "messageId", "inReplyTo", "references", "sender",  "from",     "to",            "cc",
-    "bcc",     "replyTo", "subject",    "sentAt",      "hasAttachment", "preview", "headers",
-    "bodyStructure", "bodyValues", "textBody", "htmlBody", "attachments"};
+const std::vector<std::string_view> kProperties = {"id",
+                                                   "blobId",
+                                                   "threadId",
+                                                   "mailboxIds",
+                                                   "keywords",
+                                                   "size",
+                                                   "receivedAt",
+                                                   "messageId",
+                                                   "inReplyTo",
+                                                   "references",
+                                                   "sender",
+                                                   "from",
+                                                   "to",
+                                                   "cc",
+                                                   "bcc",
+                                                   "replyTo",
+                                                   "subject",
+                                                   "sentAt",
+                                                   "hasAttachment",
+                                                   "preview",
+                                                   "headers",
+                                                   "bodyStructure",
+                                                   "bodyValues",
+                                                   "textBody",
+                                                   "htmlBody",
+                                                   "attachments"};
 const std::vector<std::string> kDefaultProperties = {
-    "id",      "blobId", "threadId", "mailboxIds", "keywords",      "size",    "receivedAt", "messageId",
-    "inReplyTo", "references", "sender", "from", "to", "cc", "bcc", "replyTo", "subject", "sentAt",
-    "hasAttachment", "preview", "bodyValues", "textBody", "htmlBody", "attachments"};
-const std::vector<std::string_view> kBodyProperties = {"partId", "blobId",      "size", "headers",  "name",    "type",
-                                                       "charset", "disposition", "cid",  "language", "location", "subParts"};
-const std::vector<std::string> kDefaultBodyProperties = {"partId",      "blobId", "size",     "name",    "type",
-                                                         "charset", "disposition", "cid", "language", "location"};
+    "id",        "blobId",     "threadId",      "mailboxIds", "keywords",   "size",     "receivedAt", "messageId",
+    "inReplyTo", "references", "sender",        "from",       "to",         "cc",       "bcc",        "replyTo",
+    "subject",   "sentAt",     "hasAttachment", "preview",    "bodyValues", "textBody", "htmlBody",   "attachments"};
+const std::vector<std::string_view> kBodyProperties = {"partId", "blobId",   "size",     "headers",
+                                                       "name",   "type",     "charset",  "disposition",
+                                                       "cid",    "language", "location", "subParts"};
+const std::vector<std::string> kDefaultBodyProperties = {"partId",  "blobId",      "size", "name",     "type",
+                                                         "charset", "disposition", "cid",  "language", "location"};
 
 struct SystemFlag {
   std::string_view keyword;
@@ -105,9 +127,9 @@ Out<json> render(const Call& call, const store::Email& e, const std::vector<std:
                  std::size_t max_bytes) {
   json out = {{"id", email_id(e.id)}};
   static const std::set<std::string_view> kFromInfo = {"messageId", "inReplyTo", "from", "to", "cc", "bcc", "preview"};
-  static const std::set<std::string_view> kFromRaw = {"references", "sender",   "replyTo",  "headers",
-                                                     "bodyStructure", "bodyValues", "textBody", "htmlBody",
-                                                     "attachments"};
+  static const std::set<std::string_view> kFromRaw = {"references", "sender",        "replyTo",
+                                                      "headers",    "bodyStructure", "bodyValues",
+                                                      "textBody",   "htmlBody",      "attachments"};
   bool need_info = false, need_raw = false;
   for (auto& p : props) {
     need_info = need_info || kFromInfo.contains(p) || kFromRaw.contains(p) || p.starts_with("header:");
@@ -439,8 +461,8 @@ Out<json> email_set(Call& call) {
       auto from = move ? removed.back() : source;
       if (move) removed.pop_back();
       auto r = TRY(store.copy_messages({address, from.mailbox_id}, {from.uid}, {address, target}, move));
-      if (!r.uids.empty()) announce(call, EventKind::message_appended, address, target, r.target_modseq,
-                                    r.uids.front().second);
+      if (!r.uids.empty())
+        announce(call, EventKind::message_appended, address, target, r.target_modseq, r.uids.front().second);
       if (move) announce(call, EventKind::message_expunged, address, from.mailbox_id, r.source_modseq, from.uid);
     }
     for (auto& c : removed) {
@@ -454,8 +476,8 @@ Out<json> email_set(Call& call) {
       bool failed = false;
       for (auto& c : after.empty() ? std::vector<store::EmailCopy>{} : after.front().copies) {
         auto flags = (c.flags & store::flag_deleted) | k.flags;
-        auto r = store.store_flags({address, c.mailbox_id}, {c.uid}, store::FlagOp::replace, flags, k.others,
-                                   std::nullopt);
+        auto r =
+            store.store_flags({address, c.mailbox_id}, {c.uid}, store::FlagOp::replace, flags, k.others, std::nullopt);
         if (!r) {
           not_updated[id] = r.error().kind == ErrorKind::limit ? set_error("tooManyKeywords", r.error().message)
                                                                : set_error("invalidProperties", r.error().message);
@@ -485,14 +507,10 @@ Out<json> email_set(Call& call) {
   }
 
   auto nulls = [](json& j) { return j.empty() ? json(nullptr) : j; };
-  return json{{"accountId", account_id(address)},
-              {"oldState", old_state},
-              {"newState", TRY(state(call, *a))},
-              {"created", nulls(created)},
-              {"updated", nulls(updated)},
-              {"destroyed", nulls(destroyed)},
-              {"notCreated", nulls(not_created)},
-              {"notUpdated", nulls(not_updated)},
+  return json{{"accountId", account_id(address)},    {"oldState", old_state},
+              {"newState", TRY(state(call, *a))},    {"created", nulls(created)},
+              {"updated", nulls(updated)},           {"destroyed", nulls(destroyed)},
+              {"notCreated", nulls(not_created)},    {"notUpdated", nulls(not_updated)},
               {"notDestroyed", nulls(not_destroyed)}};
 }
 

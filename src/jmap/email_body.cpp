@@ -286,8 +286,7 @@ json Body::part_json(std::size_t index) const {
   bool multipart = p.is_multipart();
   if (wants("partId")) out["partId"] = multipart ? json(nullptr) : json(node.id);
   if (wants("blobId")) out["blobId"] = multipart ? json(nullptr) : json(blob_id(m_hash, node.id));
-  if (wants("size"))
-    out["size"] = multipart ? 0 : content(node.id).value_or("").size();
+  if (wants("size")) out["size"] = multipart ? 0 : content(node.id).value_or("").size();
   if (wants("headers")) out["headers"] = header_list(m_raw, p.header_start, p.body_start);
   if (wants("name")) {
     auto n = p.filename();
@@ -298,8 +297,7 @@ json Body::part_json(std::size_t index) const {
     auto* c = p.param("charset");
     out["charset"] = c ? json(c->value) : (p.type == "text" && !p.opaque ? json("us-ascii") : json(nullptr));
   }
-  if (wants("disposition"))
-    out["disposition"] = p.disposition ? json(p.disposition->type) : json(nullptr);
+  if (wants("disposition")) out["disposition"] = p.disposition ? json(p.disposition->type) : json(nullptr);
   if (wants("cid")) {
     if (p.content_id) {
       std::string cid(mime::detail::trim(*p.content_id));

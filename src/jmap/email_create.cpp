@@ -95,7 +95,13 @@ struct Builder {
     auto ref = parse_blob_id(id);
     if (!ref) return std::nullopt;
     auto owner = call.deps.store.email_by_blob(account.address.id, ref->hash);
-    if (!owner || !*owner) return std::nullopt;
+    if (!owner || !*owner) {
+      // Or one the account uploaded (RFC 8620 §6.1).
+      auto upload = call.deps.store.find_upload(account.address.id, ref->hash);
+      if (!ref->part.empty() || !upload || !*upload) return std::nullopt;
+      auto raw = call.deps.blobs.get(ref->hash);
+      return raw ? std::optional(std::move(*raw)) : std::nullopt;
+    }
     auto raw = call.deps.blobs.get(ref->hash);
     if (!raw) return std::nullopt;
     if (ref->part.empty()) return std::move(*raw);
@@ -194,9 +200,9 @@ std::expected<json, json> create_email(Call& call, const Account& account, const
                                        const json& props) {
   if (!props.is_object()) return invalid("an Email is an object", json::array());
   static const std::set<std::string_view> kSettable = {
-      "mailboxIds", "keywords", "receivedAt", "messageId", "inReplyTo", "references", "sender",   "from",
-      "to",         "cc",       "bcc",        "replyTo",   "subject",   "sentAt",     "bodyStructure",
-      "bodyValues", "textBody", "htmlBody",   "attachments"};
+      "mailboxIds",    "keywords",   "receivedAt", "messageId", "inReplyTo",  "references", "sender",
+      "from",          "to",         "cc",         "bcc",       "replyTo",    "subject",    "sentAt",
+      "bodyStructure", "bodyValues", "textBody",   "htmlBody",  "attachments"};
   for (auto& [k, v] : props.items())
     if (!kSettable.contains(k) && !k.starts_with("header:"))
       return invalid(fmt::format("'{}' cannot be set on creation", k), json::array({k}));
@@ -269,9 +275,9 @@ std::expected<json, json> create_email(Call& call, const Account& account, const
     const char* property;
     const char* field;
   };
-  for (auto [property, field] : {AddressField{"from", "From"}, AddressField{"sender", "Sender"},
-                                 AddressField{"replyTo", "Reply-To"}, AddressField{"to", "To"}, AddressField{"cc", "Cc"},
-                                 AddressField{"bcc", "Bcc"}}) {
+  for (auto [property, field] :
+       {AddressField{"from", "From"}, AddressField{"sender", "Sender"}, AddressField{"replyTo", "Reply-To"},
+        AddressField{"to", "To"}, AddressField{"cc", "Cc"}, AddressField{"bcc", "Bcc"}}) {
     if (!props.contains(property) || props[property].is_null()) continue;
     auto list = addresses(props[property]);
     if (!list) return invalid(fmt::format("{} is a list of EmailAddress", property), json::array({property}));
@@ -288,8 +294,8 @@ std::expected<json, json> create_email(Call& call, const Account& account, const
     const char* property;
     const char* field;
   };
-  for (auto [property, field] : {IdField{"messageId", "Message-ID"}, IdField{"inReplyTo", "In-Reply-To"},
-                                 IdField{"references", "References"}}) {
+  for (auto [property, field] :
+       {IdField{"messageId", "Message-ID"}, IdField{"inReplyTo", "In-Reply-To"}, IdField{"references", "References"}}) {
     if (!props.contains(property) || props[property].is_null()) continue;
     auto ids = message_ids(props[property]);
     if (!ids || (std::string_view(property) == "messageId" && props[property].size() != 1))
@@ -392,8 +398,8 @@ std::expected<json, json> create_email(Call& call, const Account& account, const
   if (!stored) {
     auto kind = stored.error().kind;
     return std::unexpected(json{{"type", kind == ErrorKind::over_quota ? "overQuota"
-                                          : kind == ErrorKind::limit  ? "tooLarge"
-                                                                      : "invalidProperties"},
+                                         : kind == ErrorKind::limit    ? "tooLarge"
+                                                                       : "invalidProperties"},
                                 {"description", stored.error().message}});
   }
   auto hash = store::BlobStore::hash_of(message);

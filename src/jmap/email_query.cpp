@@ -17,10 +17,26 @@ namespace {
 
 using store::Email;
 
-constexpr std::string_view kConditions[] = {
-    "inMailbox", "inMailboxOtherThan", "before", "after", "minSize", "maxSize", "allInThreadHaveKeyword",
-    "someInThreadHaveKeyword", "noneInThreadHaveKeyword", "hasKeyword", "notKeyword", "hasAttachment", "text",
-    "from", "to", "cc", "bcc", "subject", "body", "header"};
+constexpr std::string_view kConditions[] = {"inMailbox",
+                                            "inMailboxOtherThan",
+                                            "before",
+                                            "after",
+                                            "minSize",
+                                            "maxSize",
+                                            "allInThreadHaveKeyword",
+                                            "someInThreadHaveKeyword",
+                                            "noneInThreadHaveKeyword",
+                                            "hasKeyword",
+                                            "notKeyword",
+                                            "hasAttachment",
+                                            "text",
+                                            "from",
+                                            "to",
+                                            "cc",
+                                            "bcc",
+                                            "subject",
+                                            "body",
+                                            "header"};
 
 bool has_word(const std::set<std::string>& words, const std::string& w) { return words.contains(w); }
 
@@ -209,7 +225,8 @@ Out<json> check_filter(const json& f, Scope& scope, int depth, bool top) {
     if (op != "AND" && op != "OR" && op != "NOT")
       return std::unexpected(MethodError("unsupportedFilter", fmt::format("unknown operator '{}'", op)));
     json out = {{"operator", op}, {"conditions", json::array()}};
-    for (auto& c : f["conditions"]) out["conditions"].push_back(TRY(check_filter(c, scope, depth + 1, top && op == "AND")));
+    for (auto& c : f["conditions"])
+      out["conditions"].push_back(TRY(check_filter(c, scope, depth + 1, top && op == "AND")));
     return out;
   }
   json out = json::object();
@@ -255,8 +272,15 @@ Out<std::vector<SortKey>> check_sort(const json& sort) {
   std::vector<SortKey> out;
   if (sort.is_null()) return out;
   if (!sort.is_array()) return invalid_arguments("sort is a list of Comparators");
-  static const std::set<std::string_view> kSorts = {"receivedAt", "sentAt", "size", "from", "to", "subject",
-                                                    "hasKeyword", "allInThreadHaveKeyword", "someInThreadHaveKeyword"};
+  static const std::set<std::string_view> kSorts = {"receivedAt",
+                                                    "sentAt",
+                                                    "size",
+                                                    "from",
+                                                    "to",
+                                                    "subject",
+                                                    "hasKeyword",
+                                                    "allInThreadHaveKeyword",
+                                                    "someInThreadHaveKeyword"};
   for (auto& c : sort) {
     if (!c.is_object() || !c.contains("property") || !c["property"].is_string())
       return invalid_arguments("a Comparator has a property");
@@ -381,8 +405,8 @@ Out<json> email_query(Call& call) {
 }
 
 Out<json> email_query_changes(Call& call) {
-  TRY(only_known(call.args, {"accountId", "filter", "sort", "sinceQueryState", "maxChanges", "upToId",
-                             "calculateTotal", "collapseThreads"}));
+  TRY(only_known(call.args, {"accountId", "filter", "sort", "sinceQueryState", "maxChanges", "upToId", "calculateTotal",
+                             "collapseThreads"}));
   auto* a = TRY(call.account());
   auto since_arg = call.args.find("sinceQueryState");
   if (since_arg == call.args.end() || !since_arg->is_string()) return invalid_arguments("sinceQueryState is required");

@@ -23,13 +23,18 @@ class JmapTest : public ::testing::Test {
     config->data_dir = m_dir.path();
     config->hostname = "mail.example.org";
     s = server::open_services(config).value();
-    deps.emplace(Deps{.store = *s->store, .blobs = *s->blobs, .deliverer = *s->deliverer, .bus = s->bus.get(),
+    deps.emplace(Deps{.store = *s->store,
+                      .blobs = *s->blobs,
+                      .deliverer = *s->deliverer,
+                      .bus = s->bus.get(),
                       .hostname = "mail.example.org"});
     auto op = manage::Actor::operator_cli();
     auto& m = *s->manager;
     for (auto org : {"a", "b"}) {
       m.create_organisation(op, org).value();
-      m.create_user(op, org, std::string("user@") + org + ".example", "User", store::Role::member, "a long user password").value();
+      m.create_user(op, org, std::string("user@") + org + ".example", "User", store::Role::member,
+                    "a long user password")
+          .value();
       m.create_service(op, org, std::string("svc-") + org).value();
       m.add_domain(op, std::string("svc-") + org, std::string(org) + ".example").value();
       auto address = m.create_address(op, std::string("box@") + org + ".example").value();
@@ -116,8 +121,7 @@ TEST_F(JmapTest, MethodErrorsAndEcho) {
   EXPECT_EQ(call(alice, "Mailbox/get", {{"accountId", a}, {"bogus", 1}})[1]["type"], "invalidArguments");
   EXPECT_EQ(call(alice, "Email/changes", {{"accountId", a}, {"sinceState", "999999"}})[1]["type"],
             "cannotCalculateChanges");
-  EXPECT_EQ(call(alice, "Email/query", {{"accountId", a}, {"filter", {{"nope", 1}}}})[1]["type"],
-            "unsupportedFilter");
+  EXPECT_EQ(call(alice, "Email/query", {{"accountId", a}, {"filter", {{"nope", 1}}}})[1]["type"], "unsupportedFilter");
   EXPECT_EQ(call(alice, "Email/query", {{"accountId", a}, {"anchor", "e999999"}})[1]["type"], "anchorNotFound");
   auto stale = call(alice, "Email/set", {{"accountId", a}, {"ifInState", "0"}, {"destroy", json::array()}});
   EXPECT_EQ(stale[1]["type"], "stateMismatch");
@@ -125,9 +129,9 @@ TEST_F(JmapTest, MethodErrorsAndEcho) {
 
 TEST_F(JmapTest, AnotherOrganisationsAccountIsNotFoundForEveryMethod) {
   auto inbox_b = call(bob, "Mailbox/get", {{"accountId", b}})[1]["list"][0]["id"];
-  for (auto method : {"Mailbox/get", "Mailbox/changes", "Mailbox/query", "Mailbox/queryChanges", "Mailbox/set",
-                      "Thread/get", "Thread/changes", "Email/get", "Email/changes", "Email/query",
-                      "Email/queryChanges", "Email/set"}) {
+  for (auto method :
+       {"Mailbox/get", "Mailbox/changes", "Mailbox/query", "Mailbox/queryChanges", "Mailbox/set", "Thread/get",
+        "Thread/changes", "Email/get", "Email/changes", "Email/query", "Email/queryChanges", "Email/set"}) {
     auto r = call(alice, method, {{"accountId", b}, {"ids", {inbox_b}}, {"sinceState", "1"}, {"sinceQueryState", "1"}});
     EXPECT_EQ(r[0], "error") << method;
     EXPECT_EQ(r[1]["type"], "accountNotFound") << method;
@@ -147,7 +151,8 @@ TEST_F(JmapTest, MailboxesHaveRolesCountsAndRights) {
   EXPECT_EQ(roles, (std::set<std::string>{"inbox", "drafts", "sent", "trash", "archive", "junk"}));
   auto inbox = mailbox(a, "inbox");
   create(inbox, "one");
-  auto got = call(alice, "Mailbox/get", {{"accountId", a}, {"ids", {inbox}}, {"properties", {"totalEmails", "unreadEmails", "myRights"}}});
+  auto got = call(alice, "Mailbox/get",
+                  {{"accountId", a}, {"ids", {inbox}}, {"properties", {"totalEmails", "unreadEmails", "myRights"}}});
   auto m = got[1]["list"][0];
   EXPECT_EQ(m["totalEmails"], 1);
   EXPECT_EQ(m["unreadEmails"], 1);
@@ -156,9 +161,9 @@ TEST_F(JmapTest, MailboxesHaveRolesCountsAndRights) {
 }
 
 TEST_F(JmapTest, MailboxSetCreatesRenamesAndDestroys) {
-  auto r = call(alice, "Mailbox/set",
-                {{"accountId", a},
-                 {"create", {{"p", {{"name", "Projects"}}}, {"c", {{"name", "2026"}, {"parentId", "#p"}}}}}});
+  auto r = call(
+      alice, "Mailbox/set",
+      {{"accountId", a}, {"create", {{"p", {{"name", "Projects"}}}, {"c", {{"name", "2026"}, {"parentId", "#p"}}}}}});
   ASSERT_TRUE(r[1]["created"].contains("c")) << r.dump();
   auto parent = r[1]["created"]["p"]["id"].get<std::string>();
   auto child = r[1]["created"]["c"]["id"].get<std::string>();
@@ -169,8 +174,7 @@ TEST_F(JmapTest, MailboxSetCreatesRenamesAndDestroys) {
   r = call(alice, "Mailbox/set", {{"accountId", a}, {"destroy", {parent}}, {"update", {{parent, {{"name", "Work"}}}}}});
   EXPECT_EQ(r[1]["notDestroyed"][parent]["type"], "mailboxHasChild");
   EXPECT_TRUE(r[1]["updated"].contains(parent));
-  EXPECT_EQ(s->store->find_mailbox(alice.accounts[0].address.id, "Work/2026").value().id,
-            std::stoll(child.substr(1)));
+  EXPECT_EQ(s->store->find_mailbox(alice.accounts[0].address.id, "Work/2026").value().id, std::stoll(child.substr(1)));
   // INBOX keeps its name; a folder with mail needs onDestroyRemoveEmails.
   auto inbox = mailbox(a, "inbox");
   r = call(alice, "Mailbox/set", {{"accountId", a}, {"update", {{inbox, {{"name", "X"}}}}}});
@@ -188,8 +192,9 @@ TEST_F(JmapTest, EmailWrittenIsReadBack) {
   auto r = call(alice, "Email/get",
                 {{"accountId", a},
                  {"ids", {id}},
-                 {"properties", {"subject", "from", "to", "keywords", "mailboxIds", "textBody", "bodyValues",
-                                 "header:Subject:asText", "messageId", "preview", "hasAttachment"}},
+                 {"properties",
+                  {"subject", "from", "to", "keywords", "mailboxIds", "textBody", "bodyValues", "header:Subject:asText",
+                   "messageId", "preview", "hasAttachment"}},
                  {"fetchTextBodyValues", true}});
   auto e = r[1]["list"][0];
   EXPECT_EQ(e["subject"], "Café con leche");
@@ -211,12 +216,14 @@ TEST_F(JmapTest, KeywordsAndMovesKeepTheIdAndShowInChanges) {
   auto inbox = mailbox(a, "inbox"), archive = mailbox(a, "archive");
   auto id = create(inbox, "moving");
   auto before = call(alice, "Email/get", {{"accountId", a}, {"ids", json::array()}})[1]["state"].get<std::string>();
-  auto r = call(alice, "Email/set",
-                {{"accountId", a},
-                 {"update",
-                  {{id, {{"keywords/$flagged", true}, {"mailboxIds/" + inbox, nullptr}, {"mailboxIds/" + archive, true}}}}}});
+  auto r = call(
+      alice, "Email/set",
+      {{"accountId", a},
+       {"update",
+        {{id, {{"keywords/$flagged", true}, {"mailboxIds/" + inbox, nullptr}, {"mailboxIds/" + archive, true}}}}}});
   EXPECT_TRUE(r[1]["updated"].contains(id)) << r.dump();
-  auto e = call(alice, "Email/get", {{"accountId", a}, {"ids", {id}}, {"properties", {"keywords", "mailboxIds"}}})[1]["list"][0];
+  auto e = call(alice, "Email/get",
+                {{"accountId", a}, {"ids", {id}}, {"properties", {"keywords", "mailboxIds"}}})[1]["list"][0];
   EXPECT_EQ(e["mailboxIds"], (json{{archive, true}}));
   EXPECT_EQ(e["keywords"], (json{{"$flagged", true}}));
   auto c = call(alice, "Email/changes", {{"accountId", a}, {"sinceState", before}})[1];
@@ -240,27 +247,28 @@ TEST_F(JmapTest, QueryWithResultReferenceIntoGet) {
   auto inbox = mailbox(a, "inbox");
   auto first = create(inbox, "first");
   auto second = create(inbox, "second", {{"receivedAt", "2030-01-01T00:00:00Z"}});
-  auto out = calls(alice, json::array({
-                              json::array({"Email/query",
-                                           {{"accountId", a},
-                                            {"filter", {{"inMailbox", inbox}}},
-                                            {"sort", {{{"property", "receivedAt"}, {"isAscending", false}}}},
-                                            {"calculateTotal", true}},
-                                           "q"}),
-                              json::array({"Email/get",
-                                           {{"accountId", a},
-                                            {"#ids", {{"resultOf", "q"}, {"name", "Email/query"}, {"path", "/ids"}}},
-                                            {"properties", {"subject", "threadId"}}},
-                                           "g"}),
-                              json::array({"Thread/get",
-                                           {{"accountId", a},
-                                            {"#ids", {{"resultOf", "g"}, {"name", "Email/get"}, {"path", "/list/*/threadId"}}}},
-                                           "t"}),
-                              json::array({"Email/get",
-                                           {{"accountId", a},
-                                            {"#ids", {{"resultOf", "q"}, {"name", "Email/query"}, {"path", "/nope"}}}},
-                                           "bad"}),
-                          }));
+  auto out = calls(
+      alice,
+      json::array({
+          json::array({"Email/query",
+                       {{"accountId", a},
+                        {"filter", {{"inMailbox", inbox}}},
+                        {"sort", {{{"property", "receivedAt"}, {"isAscending", false}}}},
+                        {"calculateTotal", true}},
+                       "q"}),
+          json::array({"Email/get",
+                       {{"accountId", a},
+                        {"#ids", {{"resultOf", "q"}, {"name", "Email/query"}, {"path", "/ids"}}},
+                        {"properties", {"subject", "threadId"}}},
+                       "g"}),
+          json::array(
+              {"Thread/get",
+               {{"accountId", a}, {"#ids", {{"resultOf", "g"}, {"name", "Email/get"}, {"path", "/list/*/threadId"}}}},
+               "t"}),
+          json::array({"Email/get",
+                       {{"accountId", a}, {"#ids", {{"resultOf", "q"}, {"name", "Email/query"}, {"path", "/nope"}}}},
+                       "bad"}),
+      }));
   EXPECT_EQ(out[0][1]["ids"], json::array({second, first}));
   EXPECT_EQ(out[0][1]["total"], 2);
   EXPECT_EQ(out[1][1]["list"][0]["subject"], "second");

@@ -15,7 +15,7 @@ namespace {
 using store::SpecialUse;
 
 const std::vector<std::string_view> kProperties = {
-    "id",           "name",          "parentId",      "role",      "sortOrder", "totalEmails",
+    "id",           "name",         "parentId",      "role",     "sortOrder",   "totalEmails",
     "unreadEmails", "totalThreads", "unreadThreads", "myRights", "isSubscribed"};
 
 std::string_view leaf(const std::string& name) {
@@ -74,9 +74,14 @@ bool is_special(const store::Mailbox& m) { return is_inbox(m) || m.special_use !
 
 json rights(const Account& a, const store::Mailbox& m) {
   bool may_change = !is_special(m) || a.access.may_change_special_folders;
-  return {{"mayReadItems", true},  {"mayAddItems", true},        {"mayRemoveItems", true},
-          {"maySetSeen", true},    {"maySetKeywords", true},     {"mayCreateChild", true},
-          {"mayRename", may_change && !is_inbox(m)}, {"mayDelete", may_change && !is_inbox(m)},
+  return {{"mayReadItems", true},
+          {"mayAddItems", true},
+          {"mayRemoveItems", true},
+          {"maySetSeen", true},
+          {"maySetKeywords", true},
+          {"mayCreateChild", true},
+          {"mayRename", may_change && !is_inbox(m)},
+          {"mayDelete", may_change && !is_inbox(m)},
           {"maySubmit", true}};
 }
 
@@ -391,9 +396,8 @@ Out<json> mailbox_set(Call& call) {
     }
     auto made = store.create_mailbox(address, *name, *role);
     if (!made) {
-      not_created[cid] = made.error().kind == ErrorKind::exists
-                             ? set_error("alreadyExists", made.error().message)
-                             : set_error("invalidProperties", made.error().message);
+      not_created[cid] = made.error().kind == ErrorKind::exists ? set_error("alreadyExists", made.error().message)
+                                                                : set_error("invalidProperties", made.error().message);
       continue;
     }
     if (!props.value("isSubscribed", true)) (void)store.set_subscribed(address, *name, false);
@@ -466,8 +470,8 @@ Out<json> mailbox_set(Call& call) {
     bool changes_role = new_role && *new_role != m.special_use;
     if ((renames || changes_role) && (is_inbox(m) || (is_special(m) && !a->access.may_change_special_folders) ||
                                       (changes_role && !a->access.may_change_special_folders))) {
-      not_updated[id] = set_error("forbidden", is_inbox(m) ? "INBOX keeps its name and role"
-                                                           : "this access may not change special folders");
+      not_updated[id] = set_error(
+          "forbidden", is_inbox(m) ? "INBOX keeps its name and role" : "this access may not change special folders");
       continue;
     }
     if (renames && new_name.starts_with(m.name + "/")) {
@@ -497,8 +501,8 @@ Out<json> mailbox_set(Call& call) {
     }
     auto& m = s->mailbox;
     if (is_inbox(m) || (is_special(m) && !a->access.may_change_special_folders)) {
-      not_destroyed[id] = set_error("forbidden", is_inbox(m) ? "INBOX cannot be destroyed"
-                                                             : "this access may not change special folders");
+      not_destroyed[id] = set_error(
+          "forbidden", is_inbox(m) ? "INBOX cannot be destroyed" : "this access may not change special folders");
       continue;
     }
     bool has_child = false;
@@ -517,14 +521,10 @@ Out<json> mailbox_set(Call& call) {
   }
 
   auto nulls = [](json& j) { return j.empty() ? json(nullptr) : j; };
-  return json{{"accountId", account_id(address)},
-              {"oldState", old_state},
-              {"newState", TRY(state(call, *a))},
-              {"created", nulls(created)},
-              {"updated", nulls(updated)},
-              {"destroyed", nulls(destroyed)},
-              {"notCreated", nulls(not_created)},
-              {"notUpdated", nulls(not_updated)},
+  return json{{"accountId", account_id(address)},    {"oldState", old_state},
+              {"newState", TRY(state(call, *a))},    {"created", nulls(created)},
+              {"updated", nulls(updated)},           {"destroyed", nulls(destroyed)},
+              {"notCreated", nulls(not_created)},    {"notUpdated", nulls(not_updated)},
               {"notDestroyed", nulls(not_destroyed)}};
 }
 

@@ -109,8 +109,7 @@ Out<json> resolve_references(const json& args, const json& responses) {
       continue;
     }
     auto plain = key.substr(1);
-    if (args.contains(plain))
-      return invalid_arguments(fmt::format("'{}' and '{}' are both given", plain, key));
+    if (args.contains(plain)) return invalid_arguments(fmt::format("'{}' and '{}' are both given", plain, key));
     if (!value.is_object() || !value.contains("resultOf") || !value["resultOf"].is_string() ||
         !value.contains("name") || !value["name"].is_string() || !value.contains("path") || !value["path"].is_string())
       return invalid_arguments(fmt::format("'{}' is not a ResultReference", key));
@@ -126,8 +125,8 @@ Out<json> resolve_references(const json& args, const json& responses) {
         found = &r[1];
       }
     if (!found)
-      return std::unexpected(MethodError(
-          "invalidResultReference", fmt::format("no earlier response '{}' to call '{}'", name, of)));
+      return std::unexpected(
+          MethodError("invalidResultReference", fmt::format("no earlier response '{}' to call '{}'", name, of)));
     auto v = evaluate(*found, value["path"].get<std::string>());
     if (!v)
       return std::unexpected(MethodError(
@@ -315,12 +314,8 @@ json changes_response(const std::string& account, std::string_view old_state, co
     for (auto id : v) out.push_back(to_id(id));
     return out;
   };
-  return {{"accountId", account},
-          {"oldState", old_state},
-          {"newState", state_string(c.next)},
-          {"hasMoreChanges", c.has_more},
-          {"created", ids(c.created)},
-          {"updated", ids(c.updated)},
+  return {{"accountId", account},         {"oldState", old_state},     {"newState", state_string(c.next)},
+          {"hasMoreChanges", c.has_more}, {"created", ids(c.created)}, {"updated", ids(c.updated)},
           {"destroyed", ids(c.destroyed)}};
 }
 
@@ -353,25 +348,26 @@ Reply session(const Deps& deps, const Principal& who, std::string_view base) {
     primary[kCore] = account_id(who.accounts.front().address.id);
     primary[kMail] = primary[kCore];
   }
-  json s = {{"capabilities",
-             {{kCore,
-               {{"maxSizeUpload", l.max_size_upload},
-                {"maxConcurrentUpload", l.max_concurrent_upload},
-                {"maxSizeRequest", l.max_size_request},
-                {"maxConcurrentRequests", l.max_concurrent_requests},
-                {"maxCallsInRequest", l.max_calls_in_request},
-                {"maxObjectsInGet", l.max_objects_in_get},
-                {"maxObjectsInSet", l.max_objects_in_set},
-                {"collationAlgorithms", {"i;ascii-casemap", "i;octet"}}}},
-              {kMail, json::object()}}},
-            {"accounts", accounts},
-            {"primaryAccounts", primary},
-            {"username", who.username},
-            {"apiUrl", std::string(base) + "/jmap/api"},
-            {"downloadUrl", std::string(base) + "/jmap/download/{accountId}/{blobId}/{name}?accept={type}"},
-            {"uploadUrl", std::string(base) + "/jmap/upload/{accountId}/"},
-            {"eventSourceUrl", std::string(base) + "/jmap/eventsource?types={types}&closeafter={closeafter}&ping={ping}"},
-            {"state", session_state(who)}};
+  json s = {
+      {"capabilities",
+       {{kCore,
+         {{"maxSizeUpload", l.max_size_upload},
+          {"maxConcurrentUpload", l.max_concurrent_upload},
+          {"maxSizeRequest", l.max_size_request},
+          {"maxConcurrentRequests", l.max_concurrent_requests},
+          {"maxCallsInRequest", l.max_calls_in_request},
+          {"maxObjectsInGet", l.max_objects_in_get},
+          {"maxObjectsInSet", l.max_objects_in_set},
+          {"collationAlgorithms", {"i;ascii-casemap", "i;octet"}}}},
+        {kMail, json::object()}}},
+      {"accounts", accounts},
+      {"primaryAccounts", primary},
+      {"username", who.username},
+      {"apiUrl", std::string(base) + "/jmap/api"},
+      {"downloadUrl", std::string(base) + "/jmap/download/{accountId}/{blobId}/{name}?accept={type}"},
+      {"uploadUrl", std::string(base) + "/jmap/upload/{accountId}/"},
+      {"eventSourceUrl", std::string(base) + "/jmap/eventsource?types={types}&closeafter={closeafter}&ping={ping}"},
+      {"state", session_state(who)}};
   Reply r;
   r.body = s.dump();
   return r;
@@ -380,8 +376,7 @@ Reply session(const Deps& deps, const Principal& who, std::string_view base) {
 Reply api(const Deps& deps, const Principal& who, std::string_view content_type, std::string_view body) {
   auto type = content_type.substr(0, content_type.find(';'));
   while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  if (type != "application/json")
-    return problem(400, "notJSON", "the request must be application/json");
+  if (type != "application/json") return problem(400, "notJSON", "the request must be application/json");
   if (body.size() > deps.limits.max_size_request)
     return problem(400, "limit", "the request is larger than maxSizeRequest", {{"limit", "maxSizeRequest"}});
   json request = json::parse(body, nullptr, false);
@@ -404,8 +399,7 @@ Reply api(const Deps& deps, const Principal& who, std::string_view content_type,
       return problem(400, "notRequest", "each method call is [name, arguments, call id]");
   std::map<std::string, std::string> created_ids;
   if (request.contains("createdIds")) {
-    if (!request["createdIds"].is_object())
-      return problem(400, "notRequest", "createdIds maps creation ids to ids");
+    if (!request["createdIds"].is_object()) return problem(400, "notRequest", "createdIds maps creation ids to ids");
     for (auto& [k, v] : request["createdIds"].items()) {
       if (!v.is_string()) return problem(400, "notRequest", "createdIds maps creation ids to ids");
       created_ids[k] = v.get<std::string>();

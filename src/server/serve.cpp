@@ -30,6 +30,7 @@
 #include "smtp/outbound.hpp"
 #include "store/text_indexer.hpp"
 #include "web/http_session.hpp"
+#include "web/jmap_http.hpp"
 
 namespace estafeta::server {
 
@@ -196,6 +197,13 @@ asio::awaitable<void> relay_event_log(Background& bg, std::int64_t last) {
       co_await net::offload(bg.workers, [&] {
         return services.store->prune_login_history(services.clock->now() - store::kLoginHistoryDays * 86400);
       });
+      // Expired JMAP uploads, and their files once nothing else uses them.
+      co_await net::offload(bg.workers, [&] {
+        auto gone = services.store->expire_uploads(services.clock->now());
+        if (gone)
+          for (auto& hash : *gone) (void)services.blobs->remove(hash);
+        return gone.has_value();
+      });
     }
     if (rounds % 18000 == 1) {  // soon after the start, then hourly: DKIM rotations move on
       auto moved = co_await net::offload(bg.workers, [&] {
@@ -295,6 +303,14 @@ Status serve(Services& services, const ServeOptions& options) {
   auto protocols = protocols_of(services);
   protocols.web.api = &protocols.api;
   protocols.web.pool = &web_workers;
+  web::JmapHttp jmap(jmap::Deps{.store = *services.store,
+                                .blobs = *services.blobs,
+                                .deliverer = *services.deliverer,
+                                .bus = services.bus.get(),
+                                .hostname = config.hostname,
+                                .limits = {.max_size_upload = config.limits.max_message_size}},
+                     *services.logins, *services.web_logins);
+  protocols.web.jmap = &jmap;
   if (dns) {
     services.dns_zones = std::make_unique<manage::StoreZones>(*services.store, manage::StoreZones::Background{});
     services.dns_zones->refresh();

@@ -85,6 +85,15 @@ struct Changes {
   bool counts_only = false;
 };
 
+struct Upload {
+  Id address_id = 0;
+  std::string hash;
+  std::string type;
+  std::uint64_t size = 0;
+  Time created = 0;
+  Time expires = 0;
+};
+
 class Emails {
  public:
   virtual ~Emails() = default;
@@ -102,6 +111,15 @@ class Emails {
   virtual Result<std::optional<Id>> email_by_blob(Id address_id, const std::string& blob_hash) = 0;
   // Every folder of the address with its counts.
   virtual Result<std::vector<MailboxSummary>> mailbox_summaries(Id address_id) = 0;
+
+  // Blobs uploaded for an address (RFC 8620 §6.1): recorded with the
+  // time they stop being usable; one the address uploaded and that has not
+  // expired can be read back, attached or imported by it.
+  virtual Status add_upload(const Upload& upload) = 0;
+  virtual Result<std::optional<Upload>> find_upload(Id address_id, const std::string& hash) = 0;
+  // Forgets uploads expired at `now`; returns the hashes no message and no
+  // other upload uses any more (their files can go).
+  virtual Result<std::vector<std::string>> expire_uploads(Time now) = 0;
 
   // What changed after `since`, at most `max` ids in all (then has_more).
   virtual Result<Changes> email_changes(Id address_id, ChangeCursor since, std::size_t max) = 0;

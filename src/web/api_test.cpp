@@ -179,9 +179,9 @@ TEST_F(ApiTest, BadInputGetsTheErrorShape) {
   auto wrong_method = call("PUT", "/api/v1/me", c);
   EXPECT_EQ(wrong_method.status, 405);
   EXPECT_EQ(wrong_method.headers["allow"], "GET, DELETE");
-  EXPECT_EQ(body_limit("POST", "/api/v1/session"), 4096u);
-  EXPECT_EQ(body_limit("GET", "/api/v1/me"), 0u);
-  EXPECT_EQ(body_limit("POST", "/api/v1/unknown"), 0u);
+  EXPECT_EQ(body_limit(*deps, "POST", "/api/v1/session"), 4096u);
+  EXPECT_EQ(body_limit(*deps, "GET", "/api/v1/me"), 0u);
+  EXPECT_EQ(body_limit(*deps, "POST", "/api/v1/unknown"), 0u);
 }
 
 TEST_F(ApiTest, TwoFactorEnrolmentThroughTheApi) {

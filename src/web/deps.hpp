@@ -14,11 +14,14 @@ class thread_pool;
 
 namespace estafeta::web {
 
+class JmapHttp;
+
 struct Deps {
   std::string hostname;                      // /healthz, the mail endpoints of autoconfig and autodiscover
   store::Accounts& accounts;                 // organisations (the health check), served domains
   const api::ApiDeps* api = nullptr;         // /api/v1; absent: those routes answer 404
   Metrics* metrics = nullptr;                // /metrics, from loopback; absent: 404
+  JmapHttp* jmap = nullptr;                  // /jmap/…, /.well-known/jmap; absent: 404
   boost::asio::thread_pool* pool = nullptr;  // where routes run (they block); absent: the shared worker pool
 };
 

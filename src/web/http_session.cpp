@@ -73,6 +73,22 @@ asio::awaitable<void> refuse(Stream& stream, beast::tcp_stream& tcp, std::chrono
   }
 }
 
+// The request's line and header fields as the routes see them (no body).
+template <class Header>
+Request request_of(const Header& req, const net::SessionEnv& env, bool tls) {
+  Request in;
+  in.method = std::string(req.method_string());
+  in.target = std::string(req.target());
+  for (auto& f : req) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    in.headers[name] = std::string(f.value());
+  }
+  in.peer_ip = env.peer_ip;
+  in.tls = tls;
+  return in;
+}
+
 template <class Stream>
 asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net::SessionEnv& env, const Deps& deps,
                                      bool tls) {
@@ -81,14 +97,24 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(env.limits->http_max_header_bytes);
-    // Until the route is known: a Content-Length past it fails as soon as
-    // the header is in, before any body octet is read.
-    parser.body_limit(kDefaultBodyLimit);
+    // No limit while the header is read (Beast would refuse a Content-Length
+    // past it before the route is known); once the header is in, the
+    // route's limit is checked against Content-Length before any body
+    // octet is parsed, and set for chunked bodies.
+    parser.body_limit(boost::none);
     tcp.expires_after(idle);
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    bool anonymous_big = false;
     if (!ec) {
       auto& head = parser.get();
-      auto limit = body_limit(head.method_string(), head.target());
+      auto limit = body_limit(deps, head.method_string(), head.target());
+      if (limit > kAnonymousBodyLimit && !parser.is_done()) {
+        // A large body only from a known caller: asked before it is read.
+        Request who = request_of(head, env, tls);
+        bool known =
+            co_await net::offload(deps.pool ? *deps.pool : *env.workers, [&] { return may_send_body(deps, who); });
+        if (!known) limit = kAnonymousBodyLimit, anonymous_big = true;
+      }
       if (static_cast<std::size_t>(std::distance(head.begin(), head.end())) > kMaxFields) {
         ec = http::error::header_limit;
       } else if (auto length = parser.content_length(); length && *length > limit) {
@@ -101,7 +127,9 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
     if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout)
       co_return;
     if (ec) {
-      if (ec == http::error::body_limit)
+      if (ec == http::error::body_limit && anonymous_big)
+        co_await refuse(stream, tcp, idle, http::status::unauthorized, "log in before sending a large body\n");
+      else if (ec == http::error::body_limit)
         co_await refuse(stream, tcp, idle, http::status::payload_too_large, "request body too large\n");
       else if (ec == http::error::header_limit)
         co_await refuse(stream, tcp, idle, http::status::request_header_fields_too_large, "request header too large\n");
@@ -110,17 +138,8 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
       co_return;
     }
     auto& req = parser.get();
-    Request in;
-    in.method = std::string(req.method_string());
-    in.target = std::string(req.target());
-    for (auto& f : req) {
-      std::string name(f.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      in.headers[name] = std::string(f.value());
-    }
+    Request in = request_of(req, env, tls);
     in.body = std::move(req.body());
-    in.peer_ip = env.peer_ip;
-    in.tls = tls;
     // The router touches the store: blocking, so on the worker pool.
     Response out = co_await net::offload(deps.pool ? *deps.pool : *env.workers, [&] { return handle(deps, in); });
     if (out.delay.count() > 0) {  // a failed login: its answer is held back (auth/web_login.hpp)

@@ -8,6 +8,7 @@
 #include "core/ascii.hpp"
 #include "manage/autoconfig.hpp"
 #include "web/api/http_json.hpp"
+#include "web/jmap_http.hpp"
 
 namespace estafeta::web {
 
@@ -129,14 +130,20 @@ bool allows(const Route& route, std::string_view method) {
 
 }  // namespace
 
-std::size_t body_limit(std::string_view method, std::string_view target) {
+std::size_t body_limit(const Deps& deps, std::string_view method, std::string_view target) {
   if (api::is_api(target)) return api::body_limit(method, target);
+  if (deps.jmap && JmapHttp::matches(target)) return deps.jmap->body_limit(method, target);
   auto* route = find_route(target);
   return route ? route->max_body : kDefaultBodyLimit;
 }
 
+bool may_send_body(const Deps& deps, const Request& head) {
+  return deps.jmap && JmapHttp::matches(head.target) && deps.jmap->authenticated(head);
+}
+
 Response handle(const Deps& deps, const Request& req) {
   if (api::is_api(req.target) && deps.api) return api::handle(*deps.api, req);
+  if (deps.jmap && JmapHttp::matches(req.target)) return deps.jmap->handle(req);
   auto* route = find_route(req.target);
   if (!route) return text(404, "not found\n");
   if (!allows(*route, req.method)) {

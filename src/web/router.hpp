@@ -23,7 +23,15 @@ inline constexpr std::size_t kDefaultBodyLimit = 16 * 1024;
 
 // The largest body (octets) a request for `target` may carry: its route's
 // limit, or kDefaultBodyLimit for a path no route serves.
-std::size_t body_limit(std::string_view method, std::string_view target);
+std::size_t body_limit(const Deps& deps, std::string_view method, std::string_view target);
+
+// Bodies larger than this are read only from a caller the route knows
+// (may_send_body), so that nobody unauthenticated makes the server hold
+// an upload's worth of memory per connection.
+inline constexpr std::size_t kAnonymousBodyLimit = 1024 * 1024;
+// Whether the request (its header only; no body yet) comes from a caller
+// who may send a body larger than kAnonymousBodyLimit. Blocking (store).
+bool may_send_body(const Deps& deps, const Request& head);
 
 // Routes one request. Blocking (store): from the worker pool.
 Response handle(const Deps& deps, const Request& request);

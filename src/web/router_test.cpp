@@ -36,10 +36,10 @@ TEST_F(RouterTest, Health) {
 }
 
 TEST_F(RouterTest, BodyLimits) {
-  EXPECT_EQ(body_limit("GET", "/healthz"), 0u);
-  EXPECT_EQ(body_limit("POST", "/healthz?x"), 0u) << "a route that takes no body takes none for any method";
-  EXPECT_EQ(body_limit("POST", "/anything"), kDefaultBodyLimit);
-  EXPECT_EQ(body_limit("GET", ""), kDefaultBodyLimit);
+  EXPECT_EQ(body_limit(*m_deps, "GET", "/healthz"), 0u);
+  EXPECT_EQ(body_limit(*m_deps, "POST", "/healthz?x"), 0u) << "a route that takes no body takes none for any method";
+  EXPECT_EQ(body_limit(*m_deps, "POST", "/anything"), kDefaultBodyLimit);
+  EXPECT_EQ(body_limit(*m_deps, "GET", ""), kDefaultBodyLimit);
   EXPECT_EQ(handle(*m_deps, Request{"HEAD", "/healthz", {}, "", "127.0.0.1", false}).status, 200);
   EXPECT_EQ(handle(*m_deps, Request{"GETX", "/healthz", {}, "", "127.0.0.1", false}).status, 405);
 }

@@ -117,11 +117,11 @@ Result<std::uint64_t> SqliteStore::mail_state(Id address_id) {
 
 Result<std::vector<Email>> SqliteStore::emails(Id address_id, const std::vector<Id>& ids) {
   auto db = read();
-  auto st = TRY(db->prepare(fmt::format(
-      "SELECT {} FROM email e JOIN blob b ON b.id = e.blob_id JOIN message m ON m.blob_id = e.blob_id "
-      "JOIN mailbox x ON x.id = m.mailbox_id AND x.address_id = e.address_id "
-      "WHERE e.address_id = ? AND e.id = ? ORDER BY m.mailbox_id, m.uid",
-      kEmailColumns)));
+  auto st = TRY(db->prepare(
+      fmt::format("SELECT {} FROM email e JOIN blob b ON b.id = e.blob_id JOIN message m ON m.blob_id = e.blob_id "
+                  "JOIN mailbox x ON x.id = m.mailbox_id AND x.address_id = e.address_id "
+                  "WHERE e.address_id = ? AND e.id = ? ORDER BY m.mailbox_id, m.uid",
+                  kEmailColumns)));
   std::vector<Email> out;
   for (Id id : ids) {
     st.bind_all(address_id, id);
@@ -133,11 +133,11 @@ Result<std::vector<Email>> SqliteStore::emails(Id address_id, const std::vector<
 
 Result<std::vector<Email>> SqliteStore::list_emails(Id address_id, std::optional<Id> mailbox) {
   auto db = read();
-  auto st = TRY(db->prepare(fmt::format(
-      "SELECT {} FROM email e JOIN blob b ON b.id = e.blob_id JOIN message m ON m.blob_id = e.blob_id "
-      "JOIN mailbox x ON x.id = m.mailbox_id AND x.address_id = e.address_id "
-      "WHERE e.address_id = ?1 AND (?2 IS NULL OR m.mailbox_id = ?2) ORDER BY e.id, m.mailbox_id",
-      kEmailColumns)));
+  auto st = TRY(db->prepare(
+      fmt::format("SELECT {} FROM email e JOIN blob b ON b.id = e.blob_id JOIN message m ON m.blob_id = e.blob_id "
+                  "JOIN mailbox x ON x.id = m.mailbox_id AND x.address_id = e.address_id "
+                  "WHERE e.address_id = ?1 AND (?2 IS NULL OR m.mailbox_id = ?2) ORDER BY e.id, m.mailbox_id",
+                  kEmailColumns)));
   st.bind(1, address_id).bind(2, mailbox);
   std::vector<Email> out;
   TRY(read_emails(st, out));
@@ -146,10 +146,10 @@ Result<std::vector<Email>> SqliteStore::list_emails(Id address_id, std::optional
 
 Result<std::vector<std::pair<Id, std::vector<Id>>>> SqliteStore::threads(Id address_id, const std::vector<Id>& ids) {
   auto db = read();
-  auto st = TRY(db->prepare(
-      "SELECT e.id, min(m.internal_date) AS received FROM email e JOIN message m ON m.blob_id = e.blob_id "
-      "JOIN mailbox x ON x.id = m.mailbox_id AND x.address_id = e.address_id "
-      "WHERE e.address_id = ? AND e.thread_id = ? GROUP BY e.id ORDER BY received, e.id"));
+  auto st = TRY(
+      db->prepare("SELECT e.id, min(m.internal_date) AS received FROM email e JOIN message m ON m.blob_id = e.blob_id "
+                  "JOIN mailbox x ON x.id = m.mailbox_id AND x.address_id = e.address_id "
+                  "WHERE e.address_id = ? AND e.thread_id = ? GROUP BY e.id ORDER BY received, e.id"));
   std::vector<std::pair<Id, std::vector<Id>>> out;
   for (Id id : ids) {
     st.bind_all(address_id, id);
@@ -163,8 +163,8 @@ Result<std::vector<std::pair<Id, std::vector<Id>>>> SqliteStore::threads(Id addr
 
 Result<std::optional<Id>> SqliteStore::email_by_blob(Id address_id, const std::string& blob_hash) {
   auto db = read();
-  auto st =
-      TRY(db->prepare("SELECT e.id FROM email e JOIN blob b ON b.id = e.blob_id WHERE e.address_id = ? AND b.hash = ?"));
+  auto st = TRY(
+      db->prepare("SELECT e.id FROM email e JOIN blob b ON b.id = e.blob_id WHERE e.address_id = ? AND b.hash = ?"));
   st.bind_all(address_id, blob_hash);
   if (!TRY(st.step())) return std::optional<Id>();
   return std::optional<Id>(st.int64(0));
@@ -172,21 +172,23 @@ Result<std::optional<Id>> SqliteStore::email_by_blob(Id address_id, const std::s
 
 Result<std::vector<MailboxSummary>> SqliteStore::mailbox_summaries(Id address_id) {
   auto db = read();
-  auto list = TRY(db->prepare(fmt::format("SELECT {} FROM mailbox WHERE address_id = ? ORDER BY name", kMailboxColumns)));
+  auto list =
+      TRY(db->prepare(fmt::format("SELECT {} FROM mailbox WHERE address_id = ? ORDER BY name", kMailboxColumns)));
   list.bind_all(address_id);
   auto boxes = TRY(all<Mailbox>(std::move(list), read_mailbox));
-  auto counts = TRY(db->prepare(fmt::format(
-      "SELECT m.mailbox_id, count(*), sum((m.flags & {0}) = 0), count(DISTINCT e.thread_id), "
-      "count(DISTINCT CASE WHEN (m.flags & {0}) = 0 THEN e.thread_id END) "
-      "FROM message m JOIN mailbox x ON x.id = m.mailbox_id "
-      "JOIN email e ON e.address_id = x.address_id AND e.blob_id = m.blob_id "
-      "WHERE x.address_id = ? GROUP BY m.mailbox_id",
-      kUnreadMask)));
+  auto counts = TRY(
+      db->prepare(fmt::format("SELECT m.mailbox_id, count(*), sum((m.flags & {0}) = 0), count(DISTINCT e.thread_id), "
+                              "count(DISTINCT CASE WHEN (m.flags & {0}) = 0 THEN e.thread_id END) "
+                              "FROM message m JOIN mailbox x ON x.id = m.mailbox_id "
+                              "JOIN email e ON e.address_id = x.address_id AND e.blob_id = m.blob_id "
+                              "WHERE x.address_id = ? GROUP BY m.mailbox_id",
+                              kUnreadMask)));
   counts.bind_all(address_id);
   std::map<Id, std::array<std::uint32_t, 4>> by_box;
   while (TRY(counts.step()))
     by_box[counts.int64(0)] = {static_cast<std::uint32_t>(counts.int64(1)), static_cast<std::uint32_t>(counts.int64(2)),
-                               static_cast<std::uint32_t>(counts.int64(3)), static_cast<std::uint32_t>(counts.int64(4))};
+                               static_cast<std::uint32_t>(counts.int64(3)),
+                               static_cast<std::uint32_t>(counts.int64(4))};
   auto subs = TRY(db->prepare("SELECT name FROM subscription WHERE address_id = ?"));
   subs.bind_all(address_id);
   std::set<std::string> subscribed;
@@ -203,6 +205,51 @@ Result<std::vector<MailboxSummary>> SqliteStore::mailbox_summaries(Id address_id
     s.mailbox = std::move(b);
     out.push_back(std::move(s));
   }
+  return out;
+}
+
+Status SqliteStore::add_upload(const Upload& u) {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare(
+      "INSERT INTO upload (address_id, hash, type, size, created, expires) VALUES (?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (address_id, hash) DO UPDATE SET type = excluded.type, expires = max(expires, excluded.expires)"));
+  auto r = st.bind_all(u.address_id, u.hash, u.type, static_cast<std::int64_t>(u.size), u.created, u.expires).run();
+  if (!r && r.error().kind == ErrorKind::invalid) return fail(ErrorKind::not_found, "no such address");
+  return r;
+}
+
+Result<std::optional<Upload>> SqliteStore::find_upload(Id address_id, const std::string& hash) {
+  auto db = read();
+  auto st = TRY(
+      db->prepare("SELECT type, size, created, expires FROM upload WHERE address_id = ? AND hash = ? AND expires > ?"));
+  st.bind_all(address_id, hash, unix_now());
+  if (!TRY(st.step())) return std::optional<Upload>();
+  return std::optional<Upload>(Upload{.address_id = address_id,
+                                      .hash = hash,
+                                      .type = st.text(0),
+                                      .size = static_cast<std::uint64_t>(st.int64(1)),
+                                      .created = st.int64(2),
+                                      .expires = st.int64(3)});
+}
+
+Result<std::vector<std::string>> SqliteStore::expire_uploads(Time now) {
+  std::lock_guard lock(m_mutex);
+  auto tx = TRY(Transaction::begin(*m_db));
+  auto sel = TRY(m_db->prepare("SELECT DISTINCT hash FROM upload WHERE expires <= ?"));
+  sel.bind_all(now);
+  auto hashes = TRY(all<std::string>(std::move(sel), [](const Statement& s) { return s.text(0); }));
+  auto del = TRY(m_db->prepare("DELETE FROM upload WHERE expires <= ?"));
+  TRY(del.bind_all(now).run());
+  auto used = TRY(m_db->prepare(
+      "SELECT EXISTS (SELECT 1 FROM upload WHERE hash = ?1) OR EXISTS (SELECT 1 FROM blob WHERE hash = ?1)"));
+  std::vector<std::string> out;
+  for (auto& h : hashes) {
+    used.bind_all(h);
+    TRY(used.step());
+    if (used.int64(0) == 0) out.push_back(h);
+    used.reset();
+  }
+  TRY(tx.commit());
   return out;
 }
 
@@ -231,9 +278,9 @@ Result<Changes> SqliteStore::mailbox_changes(Id address_id, ChangeCursor since, 
   auto state = TRY(state_of(*db, address_id));
   TRY(check_since(since, state));
   std::vector<Change> changes;
-  auto alive = TRY(
-      db->prepare("SELECT id, created_modseq, max(meta_modseq, highestmodseq), meta_modseq FROM mailbox "
-                  "WHERE address_id = ?1 AND max(meta_modseq, highestmodseq) >= ?2"));
+  auto alive =
+      TRY(db->prepare("SELECT id, created_modseq, max(meta_modseq, highestmodseq), meta_modseq FROM mailbox "
+                      "WHERE address_id = ?1 AND max(meta_modseq, highestmodseq) >= ?2"));
   alive.bind_all(address_id, static_cast<std::int64_t>(since.modseq));
   while (TRY(alive.step())) {
     Change c{static_cast<std::uint64_t>(alive.int64(2)), alive.int64(0)};
@@ -258,9 +305,9 @@ Result<Changes> SqliteStore::thread_changes(Id address_id, ChangeCursor since, s
     auto& m = touched[thread];
     m = std::max(m, modseq);
   };
-  auto joined = TRY(db->prepare(
-      "SELECT thread_id, max(created_modseq) FROM email WHERE address_id = ? AND created_modseq >= ? "
-      "GROUP BY thread_id"));
+  auto joined =
+      TRY(db->prepare("SELECT thread_id, max(created_modseq) FROM email WHERE address_id = ? AND created_modseq >= ? "
+                      "GROUP BY thread_id"));
   joined.bind_all(address_id, static_cast<std::int64_t>(since.modseq));
   while (TRY(joined.step())) note(joined.int64(0), static_cast<std::uint64_t>(joined.int64(1)));
   auto left = TRY(db->prepare(
@@ -268,9 +315,9 @@ Result<Changes> SqliteStore::thread_changes(Id address_id, ChangeCursor since, s
   left.bind_all(address_id, static_cast<std::int64_t>(since.modseq));
   while (TRY(left.step())) note(left.int64(0), static_cast<std::uint64_t>(left.int64(1)));
 
-  auto alive = TRY(db->prepare(
-      "SELECT (SELECT created_modseq FROM email WHERE id = ?2 AND address_id = ?1), "
-      "EXISTS (SELECT 1 FROM email WHERE address_id = ?1 AND thread_id = ?2)"));
+  auto alive =
+      TRY(db->prepare("SELECT (SELECT created_modseq FROM email WHERE id = ?2 AND address_id = ?1), "
+                      "EXISTS (SELECT 1 FROM email WHERE address_id = ?1 AND thread_id = ?2)"));
   std::vector<Change> changes;
   for (auto [thread, modseq] : touched) {
     alive.bind_all(address_id, thread);

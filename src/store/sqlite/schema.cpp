@@ -633,6 +633,19 @@ CREATE TRIGGER email_threaded AFTER INSERT ON email BEGIN
        WHERE k.blob_id = NEW.blob_id), NEW.id)
     WHERE id = NEW.id;
 END;
+-- Blobs a JMAP client uploaded for an address (RFC 8620 §6.1), until they
+-- expire; the file stays while a message or another upload uses it.
+CREATE TABLE upload (
+  address_id INTEGER NOT NULL REFERENCES address(id) ON DELETE CASCADE,
+  hash       TEXT NOT NULL,
+  type       TEXT NOT NULL,
+  size       INTEGER NOT NULL,
+  created    INTEGER NOT NULL,
+  expires    INTEGER NOT NULL,
+  PRIMARY KEY (address_id, hash)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX upload_expires ON upload(expires);
+
 CREATE TRIGGER email_removed AFTER DELETE ON email BEGIN
   INSERT OR REPLACE INTO email_gone (address_id, email_id, thread_id, modseq)
     SELECT OLD.address_id, OLD.id, OLD.thread_id, modseq FROM address WHERE id = OLD.address_id;

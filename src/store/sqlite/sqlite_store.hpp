@@ -80,6 +80,9 @@ class SqliteStore final : public Store {
   Result<std::vector<std::pair<Id, std::vector<Id>>>> threads(Id address_id, const std::vector<Id>& ids) override;
   Result<std::optional<Id>> email_by_blob(Id address_id, const std::string& blob_hash) override;
   Result<std::vector<MailboxSummary>> mailbox_summaries(Id address_id) override;
+  Status add_upload(const Upload& upload) override;
+  Result<std::optional<Upload>> find_upload(Id address_id, const std::string& hash) override;
+  Result<std::vector<std::string>> expire_uploads(Time now) override;
   Result<Changes> email_changes(Id address_id, ChangeCursor since, std::size_t max) override;
   Result<Changes> mailbox_changes(Id address_id, ChangeCursor since, std::size_t max) override;
   Result<Changes> thread_changes(Id address_id, ChangeCursor since, std::size_t max) override;

@@ -1,0 +1,350 @@
+#include "web/jmap_http.hpp"
+
+#include <sodium.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "core/ascii.hpp"
+#include "core/base64.hpp"
+#include "jmap/method.hpp"
+#include "jmap/email_body.hpp"
+#include "web/api/http_json.hpp"
+
+namespace estafeta::web {
+
+namespace {
+
+using nlohmann::json;
+using api::path_of;
+
+constexpr std::string_view kWellKnown = "/.well-known/jmap";
+constexpr std::string_view kSession = "/jmap/session";
+constexpr std::string_view kApi = "/jmap/api";
+constexpr std::string_view kDownload = "/jmap/download/";
+constexpr std::string_view kUpload = "/jmap/upload/";
+// How long an audited Basic login is taken again without a new audit line.
+constexpr auto kKnownFor = std::chrono::minutes(10);
+constexpr std::size_t kMaxKnown = 10000;
+// Uploads are usable this long (RFC 8620 §6.1: at least an hour).
+constexpr std::int64_t kUploadSeconds = 24 * 3600;
+
+Response problem(int status, std::string_view type, std::string detail) {
+  Response r;
+  r.status = status;
+  r.content_type = "application/problem+json";
+  r.body = json{{"type", std::string("urn:ietf:params:jmap:error:") + std::string(type)},
+                {"status", status},
+                {"detail", std::move(detail)}}
+               .dump();
+  return r;
+}
+
+Response unauthorized(std::string detail) {
+  auto r = problem(401, "unauthorized", std::move(detail));
+  r.headers["www-authenticate"] = "Basic realm=\"Estafeta\", charset=\"UTF-8\"";
+  return r;
+}
+
+bool loopback(const std::string& ip) { return ip == "127.0.0.1" || ip == "::1"; }
+
+// The scheme and host the client reached us by, for the session's URLs.
+std::string base_url(const Request& r) {
+  auto host = r.headers.find("host");
+  std::string h = host == r.headers.end() ? "localhost" : host->second;
+  bool safe = !h.empty() && h.size() < 256;
+  for (char c : h) safe = safe && (std::isalnum(static_cast<unsigned char>(c)) || std::string_view(".-:[]").find(c) != std::string_view::npos);
+  return (r.tls ? "https://" : "http://") + (safe ? h : std::string("localhost"));
+}
+
+std::vector<std::string> segments(std::string_view path) {
+  std::vector<std::string> out;
+  while (!path.empty()) {
+    auto slash = path.find('/');
+    out.push_back(api::percent_decode(path.substr(0, slash), false));
+    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
+  }
+  return out;
+}
+
+std::string digest(std::string_view a, std::string_view b) {
+  unsigned char out[crypto_generichash_BYTES];
+  std::string both = std::string(a) + '\0' + std::string(b);
+  crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(both.data()), both.size(), nullptr, 0);
+  return std::string(reinterpret_cast<const char*>(out), sizeof out);
+}
+
+// A media type fit for a Content-Type field, else the default.
+std::string media_type(std::string_view t, std::string_view fallback) {
+  if (t.empty() || t.size() > 255 || t.find('/') == std::string_view::npos) return std::string(fallback);
+  for (char c : t)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string_view("/+-.;= _\"").find(c) != std::string_view::npos))
+      return std::string(fallback);
+  return std::string(t);
+}
+
+// Content-Disposition with the file name (RFC 6266, RFC 8187 for non-ASCII).
+std::string disposition(std::string_view name) {
+  std::string ascii, encoded;
+  for (unsigned char c : name) {
+    ascii += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
+    if (std::isalnum(c) || std::string_view("!#$&+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos)
+      encoded += static_cast<char>(c);
+    else
+      encoded += fmt::format("%{:02X}", c);
+  }
+  return fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}", ascii, encoded);
+}
+
+}  // namespace
+
+struct JmapHttp::Caller {
+  jmap::Principal principal;
+  bool cookie = false;
+  std::string session_token;
+};
+
+bool JmapHttp::matches(std::string_view target) {
+  auto p = path_of(target);
+  return p == kWellKnown || p == kSession || p == kApi || p.starts_with(kDownload) || p.starts_with(kUpload);
+}
+
+std::size_t JmapHttp::body_limit(std::string_view method, std::string_view target) const {
+  auto p = path_of(target);
+  if (method == "POST" && p == kApi) return m_deps.limits.max_size_request;
+  if (method == "POST" && p.starts_with(kUpload)) return m_deps.limits.max_size_upload;
+  return 0;
+}
+
+std::optional<jmap::Principal> JmapHttp::basic(const std::string& address, const std::string& password,
+                                               const std::string& ip, Response& refusal) {
+  auto key = digest(address, password);
+  auto now = std::chrono::steady_clock::now();
+  std::optional<store::Id> known;
+  {
+    std::lock_guard lock(m_mutex);
+    auto it = m_known.find(key);
+    if (it != m_known.end() && it->second.until > now) known = it->second.device_id;
+  }
+  std::optional<store::LoginCandidate> who;
+  if (known) {
+    // Audited already: the device must still be valid (revocation, a locked service).
+    auto candidates = m_deps.store.login_candidates(ascii_lower(address));
+    if (candidates)
+      for (auto& c : *candidates)
+        if (c.device.id == *known && !c.device.revoked && !c.service_locked) who = c;
+  }
+  if (!who) {
+    auto login = m_mail_logins.login("jmap", address, password, ip);
+    if (!login.who) {
+      refusal = login.error.kind == ErrorKind::in_use ? problem(403, "forbidden", login.error.message)
+                                                      : unauthorized("wrong address or device password");
+      refusal.delay = login.delay;
+      std::lock_guard lock(m_mutex);
+      m_known.erase(key);
+      return std::nullopt;
+    }
+    who = login.who;
+    std::lock_guard lock(m_mutex);
+    if (m_known.size() >= kMaxKnown)
+      std::erase_if(m_known, [&](auto& kv) { return kv.second.until <= now; });
+    if (m_known.size() < kMaxKnown) m_known[key] = {who->device.id, now + kKnownFor};
+  }
+  jmap::Principal p;
+  p.username = who->address.address;
+  auto accesses = m_deps.store.list_accesses(who->address.id);
+  bool shared = accesses && accesses->size() > 1;
+  p.accounts.push_back({who->address, who->access, !shared});
+  return p;
+}
+
+std::optional<JmapHttp::Caller> JmapHttp::authenticate(const Request& request, Response& refusal) {
+  Caller out;
+  std::optional<store::User> user;
+  auto auth = request.headers.find("authorization");
+  if (auth != request.headers.end()) {
+    std::string_view v = auth->second;
+    auto scheme = ascii_lower(v.substr(0, v.find(' ')));
+    auto rest = v.substr(std::min(v.size(), scheme.size() + 1));
+    if (scheme == "basic") {
+      if (!request.tls && !loopback(request.peer_ip)) {
+        refusal = problem(403, "forbidden", "Basic authentication is taken over TLS only");
+        return std::nullopt;
+      }
+      auto decoded = base64_decode(rest);
+      auto colon = decoded ? decoded->find(':') : std::string::npos;
+      if (!decoded || colon == std::string::npos || decoded->size() > 1024) {
+        refusal = unauthorized("Basic credentials are base64 of address:password");
+        return std::nullopt;
+      }
+      auto p = basic(decoded->substr(0, colon), decoded->substr(colon + 1), request.peer_ip, refusal);
+      if (!p) return std::nullopt;
+      out.principal = std::move(*p);
+      return out;
+    }
+    if (scheme != "bearer") {
+      refusal = unauthorized("Authorization is Basic (address, device password) or Bearer (API token)");
+      return std::nullopt;
+    }
+    auto caller = m_web_logins.from_token(std::string(rest), request.peer_ip);
+    if (!caller) {
+      refusal = unauthorized("the API token is not valid (revoked?)");
+      return std::nullopt;
+    }
+    user = caller->user;
+  } else if (auto token = api::cookie(request, api::kSessionCookie)) {
+    auto caller = m_web_logins.from_cookie(*token, request.peer_ip);
+    if (!caller) {
+      refusal = unauthorized("the session has ended; log in again");
+      return std::nullopt;
+    }
+    user = caller->user;
+    out.cookie = true;
+    out.session_token = *token;
+  } else {
+    refusal = unauthorized("log in: Basic with a device password, an API token, or the web app's session");
+    return std::nullopt;
+  }
+  out.principal.username = user->login;
+  auto accesses = m_deps.store.list_user_accesses(user->id);
+  if (!accesses) {
+    refusal = problem(503, "serverUnavailable", "the store did not answer");
+    return std::nullopt;
+  }
+  for (auto& access : *accesses) {
+    auto address = m_deps.store.address(access.address_id);
+    if (!address) continue;
+    auto all = m_deps.store.list_accesses(access.address_id);
+    out.principal.accounts.push_back({*address, access, !(all && all->size() > 1)});
+  }
+  return out;
+}
+
+bool JmapHttp::authenticated(const Request& head) {
+  Response ignored;
+  return authenticate(head, ignored).has_value();
+}
+
+Response JmapHttp::handle(const Request& request) {
+  auto path = path_of(request.target);
+  if (path == kWellKnown) {
+    if (request.method != "GET" && request.method != "HEAD") return problem(405, "notRequest", "GET only");
+    Response r;
+    r.status = 307;
+    r.headers["location"] = std::string(kSession);
+    return r;
+  }
+  Response refusal;
+  auto caller = authenticate(request, refusal);
+  if (!caller) return refusal;
+  bool posts = request.method == "POST";
+  if (posts && caller->cookie) {
+    auto csrf = request.headers.find("x-csrf-token");
+    if (csrf == request.headers.end() || !m_web_logins.csrf_matches(caller->session_token, csrf->second))
+      return problem(403, "forbidden", "the X-CSRF-Token header is missing or does not match the session");
+  }
+  // maxConcurrentRequests, per caller.
+  auto& name = caller->principal.username;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_running[name] >= m_deps.limits.max_concurrent_requests) {
+      auto r = problem(429, "limit", "too many requests at once (maxConcurrentRequests)");
+      r.headers["retry-after"] = "1";
+      return r;
+    }
+    ++m_running[name];
+  }
+  struct Done {
+    JmapHttp& self;
+    const std::string& name;
+    ~Done() {
+      std::lock_guard lock(self.m_mutex);
+      if (--self.m_running[name] == 0) self.m_running.erase(name);
+    }
+  } done{*this, name};
+
+  auto& who = caller->principal;
+  Response out;
+  if (path == kSession) {
+    if (request.method != "GET" && request.method != "HEAD") return problem(405, "notRequest", "GET only");
+    auto r = jmap::session(m_deps, who, base_url(request));
+    out.body = std::move(r.body);
+    out.content_type = r.content_type;
+  } else if (path == kApi) {
+    if (!posts) return problem(405, "notRequest", "POST a request object");
+    auto type = request.headers.find("content-type");
+    auto r = jmap::api(m_deps, who, type == request.headers.end() ? "" : type->second, request.body);
+    out.status = r.status;
+    out.body = std::move(r.body);
+    out.content_type = r.content_type;
+  } else if (path.starts_with(kDownload)) {
+    if (request.method != "GET" && request.method != "HEAD") return problem(405, "notRequest", "GET only");
+    // /jmap/download/{accountId}/{blobId}/{name}
+    auto parts = segments(path.substr(kDownload.size()));
+    if (parts.size() != 3) return problem(404, "notFound", "the download URL is /jmap/download/{accountId}/{blobId}/{name}");
+    auto* account = who.find(parts[0]);
+    auto blob = jmap::parse_blob_id(parts[1]);
+    if (!account || !blob) return problem(404, "notFound", "no such blob");
+    auto address = account->address.id;
+    auto email = m_deps.store.email_by_blob(address, blob->hash);
+    auto upload = m_deps.store.find_upload(address, blob->hash);
+    bool mine = (email && *email) || (upload && *upload && blob->part.empty());
+    if (!mine) return problem(404, "notFound", "no such blob");
+    auto raw = m_deps.blobs.get(blob->hash);
+    if (!raw) return problem(404, "notFound", "no such blob");
+    std::string type = upload && *upload ? (*upload)->type : "message/rfc822";
+    if (!blob->part.empty()) {
+      auto found = m_deps.store.emails(address, {**email});
+      if (!found || found->empty()) return problem(404, "notFound", "no such blob");
+      auto info = m_deps.store.blob_info(found->front().blob_id);
+      if (!info) return problem(404, "notFound", "no such blob");
+      jmap::Body body(*raw, info->structure.root, blob->hash, {});
+      auto content = body.content(blob->part);
+      if (!content) return problem(404, "notFound", "no such part");
+      type = body.type_of(blob->part);
+      out.body = std::move(*content);
+    } else {
+      out.body = std::move(*raw);
+    }
+    auto accept = api::query_param(request.target, "accept");
+    out.content_type = media_type(accept.value_or(""), type);
+    out.headers["content-disposition"] = disposition(parts[2]);
+    out.headers["cache-control"] = "private, immutable, max-age=31536000";
+    out.headers["x-content-type-options"] = "nosniff";
+    out.headers["content-security-policy"] = "default-src 'none'; sandbox";
+    return out;
+  } else {  // upload: /jmap/upload/{accountId}/
+    if (!posts) return problem(405, "notRequest", "POST the bytes");
+    auto parts = segments(path.substr(kUpload.size()));
+    if (!parts.empty() && parts.back().empty()) parts.pop_back();
+    auto* account = parts.size() == 1 ? who.find(parts[0]) : nullptr;
+    if (!account) return problem(404, "notFound", "no such account");
+    auto hash = m_deps.blobs.put(request.body);
+    if (!hash) return problem(503, "serverUnavailable", "the upload could not be stored");
+    auto type_field = request.headers.find("content-type");
+    store::Upload u;
+    u.address_id = account->address.id;
+    u.hash = *hash;
+    u.type = media_type(type_field == request.headers.end() ? "" : type_field->second, "application/octet-stream");
+    u.size = request.body.size();
+    u.created = static_cast<store::Time>(std::time(nullptr));
+    u.expires = u.created + kUploadSeconds;
+    if (auto st = m_deps.store.add_upload(u); !st) return problem(503, "serverUnavailable", st.error().message);
+    out.status = 201;
+    out.content_type = "application/json";
+    out.body = json{{"accountId", jmap::account_id(account->address.id)},
+                    {"blobId", jmap::blob_id(*hash)},
+                    {"type", u.type},
+                    {"size", u.size}}
+                   .dump();
+  }
+  out.headers["cache-control"] = "no-store";
+  out.headers["x-content-type-options"] = "nosniff";
+  return out;
+}
+
+}  // namespace estafeta::web

@@ -1,0 +1,211 @@
+"""JMAP over real HTTP with Python's urllib, against the real binary, beside
+real IMAP clients (imaplib, and a raw IDLE session):
+
+- discovery: /.well-known/jmap redirects to the session resource, whose
+  URLs follow the Host the client used; no credentials or wrong ones: 401
+  with a Basic challenge;
+- IMAP and JMAP on one mailbox: an IMAP APPEND is found by Email/query,
+  a JMAP keyword shows in IMAP FETCH and reaches an IDLE session at once,
+  an IMAP flag change and an expunge show in Email/changes;
+- upload, an email created with the uploaded file attached, the part
+  downloaded back byte for byte; another account's blob is not found;
+- a revoked device password is refused on the next request."""
+
+import base64
+import imaplib
+import json
+import os
+import re
+import socket
+import sys
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
+import estafeta_test as et  # noqa: E402
+
+CORE = "urn:ietf:params:jmap:core"
+MAIL = "urn:ietf:params:jmap:mail"
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class JmapTest(et.DemoTestCase):
+    def setUp(self):
+        super().setUp()
+        self.password = re.search(r"device password\s+(\S+)", self.quickstart_output).group(1)
+        self.http, self.imap = et.free_port(), et.free_port()
+        with open(self.config, "w") as f:
+            f.write('data_dir = "."\nhostname = "mail.demo.example"\n'
+                    '[[listener]]\nprotocol = "http"\naddress = "127.0.0.1:%d"\n'
+                    '[[listener]]\nprotocol = "imap"\naddress = "127.0.0.1:%d"\nplaintext_auth = true\n'
+                    % (self.http, self.imap))
+        self.server = et.Server(self.config, os.path.join(self.dir, "serve.log"))
+        self.addCleanup(self.server.close)
+        self.server.wait_http(self.http)
+        self.session = self.get_json("/jmap/session")
+        self.account = self.session["primaryAccounts"][MAIL]
+
+    def auth(self, password=None):
+        token = base64.b64encode(("%s:%s" % (et.DEMO_ADDRESS, password or self.password)).encode()).decode()
+        return {"Authorization": "Basic " + token}
+
+    def request(self, method, path, body=None, headers=None, auth=True):
+        """(status, headers, body bytes)."""
+        h = dict(self.auth() if auth is True else (auth or {}))
+        h.update(headers or {})
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.http, path), data=body, method=method,
+                                     headers=h)
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            with opener.open(req, timeout=20) as r:
+                return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+    def get_json(self, path):
+        status, _, body = self.request("GET", path)
+        self.assertEqual(status, 200, body)
+        return json.loads(body)
+
+    def jmap(self, *calls):
+        """The method responses of one request."""
+        body = json.dumps({"using": [CORE, MAIL], "methodCalls": [list(c) for c in calls]}).encode()
+        status, headers, out = self.request("POST", "/jmap/api", body, {"Content-Type": "application/json"})
+        self.assertEqual(status, 200, out)
+        return json.loads(out)["methodResponses"]
+
+    def call(self, name, args):
+        args = dict(args)
+        args.setdefault("accountId", self.account)
+        r = self.jmap([name, args, "c"])[0]
+        self.assertEqual(r[0], name, r)
+        return r[1]
+
+    def mailbox(self, role):
+        for m in self.call("Mailbox/get", {})["list"]:
+            if m["role"] == role:
+                return m["id"]
+        self.fail("no mailbox " + role)
+
+    def imap_login(self):
+        m = imaplib.IMAP4("127.0.0.1", self.imap, timeout=20)
+        self.addCleanup(lambda: m.logout() if m.state != "LOGOUT" else None)
+        m.login(et.DEMO_ADDRESS, self.password)
+        return m
+
+    def test_discovery_and_authentication(self):
+        status, headers, _ = self.request("GET", "/.well-known/jmap", auth=False)
+        self.assertEqual(status, 307)
+        self.assertEqual(headers["location"], "/jmap/session")
+        s = self.session
+        self.assertEqual(s["apiUrl"], "http://127.0.0.1:%d/jmap/api" % self.http)
+        self.assertIn(CORE, s["capabilities"])
+        self.assertEqual(s["accounts"][self.account]["name"], et.DEMO_ADDRESS)
+        self.assertEqual(s["capabilities"][CORE]["maxCallsInRequest"], 32)
+        status, headers, body = self.request("GET", "/jmap/session", auth=False)
+        self.assertEqual(status, 401)
+        self.assertTrue(headers["www-authenticate"].startswith("Basic"))
+        status, _, _ = self.request("GET", "/jmap/session", auth=self.auth("wrong password"))
+        self.assertEqual(status, 401)
+        # Not JSON: a request-level problem, as application/problem+json.
+        status, headers, body = self.request("POST", "/jmap/api", b"{", {"Content-Type": "application/json"})
+        self.assertEqual(status, 400)
+        self.assertEqual(json.loads(body)["type"], "urn:ietf:params:jmap:error:notJSON")
+
+    def test_imap_and_jmap_see_each_other(self):
+        m = self.imap_login()
+        before = self.call("Email/get", {"ids": []})["state"]
+        msg = b"From: Ana <ana@example.org>\r\nSubject: from IMAP\r\nMessage-ID: <imap1@example.org>\r\n\r\nhello\r\n"
+        self.assertEqual(m.append("INBOX", None, None, msg)[0], "OK")
+        inbox = self.mailbox("inbox")
+        found = self.call("Email/query", {"filter": {"inMailbox": inbox, "subject": "from IMAP"}})["ids"]
+        self.assertEqual(len(found), 1)
+        eid = found[0]
+        changes = self.call("Email/changes", {"sinceState": before})
+        self.assertEqual(changes["created"], [eid])
+
+        # JMAP keyword → IMAP flag, and an IDLE session hears of it at once.
+        idle = socket.create_connection(("127.0.0.1", self.imap), timeout=10)
+        self.addCleanup(idle.close)
+        f = idle.makefile("rb")
+        f.readline()
+        idle.sendall(b'a LOGIN "%s" "%s"\r\n' % (et.DEMO_ADDRESS.encode(), self.password.encode()))
+        while not f.readline().startswith(b"a "):
+            pass
+        idle.sendall(b"b SELECT INBOX\r\n")
+        while not f.readline().startswith(b"b "):
+            pass
+        idle.sendall(b"c IDLE\r\n")
+        self.assertTrue(f.readline().startswith(b"+"))
+        t0 = time.monotonic()
+        r = self.call("Email/set", {"update": {eid: {"keywords/$flagged": True}}})
+        self.assertIn(eid, r["updated"])
+        line = f.readline()
+        self.assertRegex(line, rb"^\* \d+ FETCH \(.*\\Flagged")
+        self.assertLess(time.monotonic() - t0, 2.0)
+        idle.sendall(b"DONE\r\n")
+
+        m.select("INBOX")
+        typ, data = m.fetch("1", "(FLAGS)")
+        self.assertIn(b"\\Flagged", data[0])
+        # IMAP flag change → Email/changes updated; then expunge → destroyed.
+        state = self.call("Email/get", {"ids": []})["state"]
+        m.store("1", "+FLAGS", "\\Seen")
+        changes = self.call("Email/changes", {"sinceState": state})
+        self.assertEqual(changes["updated"], [eid])
+        got = self.call("Email/get", {"ids": [eid], "properties": ["keywords"]})["list"][0]
+        self.assertEqual(got["keywords"], {"$seen": True, "$flagged": True})
+        state = changes["newState"]
+        m.store("1", "+FLAGS", "\\Deleted")
+        m.expunge()
+        changes = self.call("Email/changes", {"sinceState": state})
+        self.assertEqual(changes["destroyed"], [eid])
+
+    def test_upload_attach_and_download(self):
+        data = bytes(range(256)) * 40
+        status, _, body = self.request("POST", "/jmap/upload/%s/" % self.account, data,
+                                       {"Content-Type": "application/pdf"})
+        self.assertEqual(status, 201, body)
+        up = json.loads(body)
+        self.assertEqual(up["size"], len(data))
+        drafts = self.mailbox("drafts")
+        r = self.call("Email/set", {"create": {"d": {
+            "mailboxIds": {drafts: True}, "keywords": {"$draft": True},
+            "from": [{"email": et.DEMO_ADDRESS}], "to": [{"name": "Bea", "email": "bea@example.org"}],
+            "subject": "Informe", "bodyValues": {"1": {"value": "Adjunto el informe."}},
+            "textBody": [{"partId": "1", "type": "text/plain"}],
+            "attachments": [{"blobId": up["blobId"], "type": "application/pdf", "name": "informe.pdf"}]}}})
+        self.assertIn("d", r["created"], r)
+        eid = r["created"]["d"]["id"]
+        got = self.call("Email/get", {"ids": [eid], "properties": ["attachments", "hasAttachment"]})["list"][0]
+        self.assertTrue(got["hasAttachment"])
+        att = got["attachments"][0]
+        self.assertEqual((att["name"], att["type"], att["size"]), ("informe.pdf", "application/pdf", len(data)))
+        url = "/jmap/download/%s/%s/informe.pdf?accept=application/pdf" % (self.account, att["blobId"])
+        status, headers, body = self.request("GET", url)
+        self.assertEqual(status, 200)
+        self.assertEqual(body, data)
+        self.assertEqual(headers["content-type"], "application/pdf")
+        self.assertIn("attachment", headers["content-disposition"])
+        # The whole message, and an account that is not ours.
+        status, _, whole = self.request("GET", "/jmap/download/%s/%s/m.eml" % (self.account, r["created"]["d"]["blobId"]))
+        self.assertEqual(status, 200)
+        self.assertIn(b"Subject: Informe", whole)
+        status, _, _ = self.request("GET", "/jmap/download/a999999/%s/x" % att["blobId"])
+        self.assertEqual(status, 404)
+        # Without credentials, a large upload is refused before its body is read.
+        status, _, _ = self.request("POST", "/jmap/upload/%s/" % self.account, b"x" * (2 * 1024 * 1024),
+                                    {"Content-Type": "application/octet-stream"}, auth=False)
+        self.assertEqual(status, 401)
+
+    def test_revoked_device_is_refused_at_once(self):
+        self.call("Mailbox/get", {})
+        devices = self.devices(et.DEMO_ADDRESS)
+        self.admin_json("device-password", "revoke", str(devices[0]["id"]))
+        status, _, _ = self.request("GET", "/jmap/session")
+        self.assertEqual(status, 401)
