@@ -22,6 +22,8 @@ namespace estafeta::jmap {
 
 inline constexpr std::string_view kCore = "urn:ietf:params:jmap:core";
 inline constexpr std::string_view kMail = "urn:ietf:params:jmap:mail";
+inline constexpr std::string_view kSubmission = "urn:ietf:params:jmap:submission";
+inline constexpr std::string_view kQuota = "urn:ietf:params:jmap:quota";
 
 // One JMAP account: an address, through the caller's access to it.
 struct Account {
@@ -45,8 +47,9 @@ struct Limits {
   std::size_t max_calls_in_request = 32;
   std::size_t max_objects_in_get = 500;
   std::size_t max_objects_in_set = 500;
-  std::size_t max_query_limit = 10000;  // the largest page /query returns
-  std::size_t max_changes = 5000;       // /changes without maxChanges
+  std::size_t max_query_limit = 10000;   // the largest page /query returns
+  std::size_t max_changes = 5000;        // /changes without maxChanges
+  std::int64_t max_delayed_send = 3600;  // seconds EmailSubmission may hold a message back (undo send)
 };
 
 struct Deps {

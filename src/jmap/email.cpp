@@ -121,53 +121,30 @@ Out<std::string> state(const Call& call, const Account& a) {
   return state_string({TRY(call.deps.store.mail_state(a.address.id))});
 }
 
-// One email as asked.
-Out<json> render(const Call& call, const store::Email& e, const std::vector<std::string>& props,
-                 const std::vector<std::string>& body_props, bool text_values, bool html_values, bool all_values,
-                 std::size_t max_bytes) {
-  json out = {{"id", email_id(e.id)}};
-  static const std::set<std::string_view> kFromInfo = {"messageId", "inReplyTo", "from", "to", "cc", "bcc", "preview"};
-  static const std::set<std::string_view> kFromRaw = {"references", "sender",        "replyTo",
-                                                      "headers",    "bodyStructure", "bodyValues",
-                                                      "textBody",   "htmlBody",      "attachments"};
-  bool need_info = false, need_raw = false;
-  for (auto& p : props) {
-    need_info = need_info || kFromInfo.contains(p) || kFromRaw.contains(p) || p.starts_with("header:");
-    need_raw = need_raw || kFromRaw.contains(p) || p.starts_with("header:");
-  }
-  std::optional<store::BlobInfo> info;
-  std::string raw;
-  if (need_info) info = TRY(call.deps.store.blob_info(e.blob_id));
-  if (need_raw) raw = TRY(call.deps.blobs.get(e.blob_hash));
-  const mime::Envelope* env = info ? &info->structure.envelope : nullptr;
-  const mime::Part* root = info ? &info->structure.root : nullptr;
+}  // namespace
+
+Out<json> render_content(const Content& c, const std::vector<std::string>& props, const RenderOptions& o, json out) {
   std::optional<Body> body;
   auto the_body = [&]() -> Body& {
-    if (!body) body.emplace(raw, *root, e.blob_hash, body_props);
+    if (!body) body.emplace(c.raw, c.structure->root, c.hash, o.body_properties);
     return *body;
   };
+  const mime::Envelope* env = c.structure ? &c.structure->envelope : nullptr;
+  const mime::Part* root = c.structure ? &c.structure->root : nullptr;
   auto ids = [](const std::optional<std::string>& v) {
     if (!v) return json(nullptr);
     auto list = mime::parse_msg_ids(*v);
     return list.empty() ? json(nullptr) : json(list);
   };
   auto header = [&](std::string_view spec) {
-    return header_value(raw, root->header_start, root->body_start, *parse_header_property(spec));
+    return header_value(c.raw, root->header_start, root->body_start, *parse_header_property(spec));
   };
   for (auto& p : props) {
-    if (p == "id") continue;
+    if (out.contains(p)) continue;
     if (p == "blobId")
-      out[p] = blob_id(e.blob_hash);
-    else if (p == "threadId")
-      out[p] = thread_id(e.thread_id);
-    else if (p == "mailboxIds")
-      out[p] = mailbox_ids_json(e);
-    else if (p == "keywords")
-      out[p] = keywords_json(e);
+      out[p] = blob_id(c.hash);
     else if (p == "size")
-      out[p] = e.size;
-    else if (p == "receivedAt")
-      out[p] = utc_date(e.received_at());
+      out[p] = c.size;
     else if (p == "messageId")
       out[p] = ids(env->message_id);
     else if (p == "inReplyTo")
@@ -182,15 +159,15 @@ Out<json> render(const Call& call, const store::Email& e, const std::vector<std:
       auto& list = p == "from" ? env->from : p == "to" ? env->to : p == "cc" ? env->cc : env->bcc;
       out[p] = list.empty() ? json(nullptr) : address_list(list);
     } else if (p == "subject")
-      out[p] = e.subject.empty() && !(env && env->subject) ? json(nullptr) : json(e.subject);
+      out[p] = env && env->subject ? json(c.subject) : json(nullptr);
     else if (p == "sentAt")
-      out[p] = e.sent_at ? json(utc_date(e.sent_at)) : json(nullptr);
+      out[p] = c.sent_at ? json(utc_date(c.sent_at)) : json(nullptr);
     else if (p == "hasAttachment")
-      out[p] = e.has_attachments;
+      out[p] = c.has_attachments;
     else if (p == "preview")
-      out[p] = info->preview;
+      out[p] = c.preview;
     else if (p == "headers")
-      out[p] = header_list(raw, root->header_start, root->body_start);
+      out[p] = header_list(c.raw, root->header_start, root->body_start);
     else if (p == "bodyStructure")
       out[p] = the_body().structure();
     else if (p == "textBody")
@@ -200,11 +177,77 @@ Out<json> render(const Call& call, const store::Email& e, const std::vector<std:
     else if (p == "attachments")
       out[p] = the_body().attachments();
     else if (p == "bodyValues")
-      out[p] = the_body().values(text_values, html_values, all_values, max_bytes);
+      out[p] = the_body().values(o.text_values, o.html_values, o.all_values, o.max_bytes);
     else if (p.starts_with("header:"))
       out[p] = header(p);
   }
   return out;
+}
+
+Out<RenderOptions> render_options(const json& args) {
+  RenderOptions o;
+  o.properties = std::vector<std::string>(kDefaultProperties.begin(), kDefaultProperties.end());
+  if (args.contains("properties") && !args["properties"].is_null()) {
+    o.properties = *TRY(id_list(args, "properties"));
+    for (auto& p : o.properties) {
+      bool known = std::find(kProperties.begin(), kProperties.end(), p) != kProperties.end();
+      if (!known && !parse_header_property(p)) return invalid_arguments(fmt::format("unknown property '{}'", p));
+    }
+  }
+  o.body_properties = kDefaultBodyProperties;
+  if (args.contains("bodyProperties") && !args["bodyProperties"].is_null()) {
+    o.body_properties = *TRY(id_list(args, "bodyProperties"));
+    for (auto& p : o.body_properties) {
+      bool known = std::find(kBodyProperties.begin(), kBodyProperties.end(), p) != kBodyProperties.end();
+      if (!known && !parse_header_property(p)) return invalid_arguments(fmt::format("unknown body property '{}'", p));
+    }
+  }
+  o.text_values = TRY(bool_arg(args, "fetchTextBodyValues", false));
+  o.html_values = TRY(bool_arg(args, "fetchHTMLBodyValues", false));
+  o.all_values = TRY(bool_arg(args, "fetchAllBodyValues", false));
+  o.max_bytes = static_cast<std::size_t>(TRY(int_arg(args, "maxBodyValueBytes")).value_or(0));
+  return o;
+}
+
+namespace {
+
+// One email as asked.
+Out<json> render(const Call& call, const store::Email& e, const RenderOptions& o) {
+  static const std::set<std::string_view> kFromInfo = {"messageId", "inReplyTo", "from", "to", "cc", "bcc", "preview"};
+  static const std::set<std::string_view> kFromRaw = {"references", "sender",        "replyTo",
+                                                      "headers",    "bodyStructure", "bodyValues",
+                                                      "textBody",   "htmlBody",      "attachments"};
+  bool need_info = false, need_raw = false;
+  for (auto& p : o.properties) {
+    need_info =
+        need_info || kFromInfo.contains(p) || kFromRaw.contains(p) || p.starts_with("header:") || p == "subject";
+    need_raw = need_raw || kFromRaw.contains(p) || p.starts_with("header:");
+  }
+  std::optional<store::BlobInfo> info;
+  std::string raw;
+  if (need_info) info = TRY(call.deps.store.blob_info(e.blob_id));
+  if (need_raw) raw = TRY(call.deps.blobs.get(e.blob_hash));
+  json out = {{"id", email_id(e.id)}};
+  for (auto& p : o.properties) {
+    if (p == "threadId")
+      out[p] = thread_id(e.thread_id);
+    else if (p == "mailboxIds")
+      out[p] = mailbox_ids_json(e);
+    else if (p == "keywords")
+      out[p] = keywords_json(e);
+    else if (p == "receivedAt")
+      out[p] = utc_date(e.received_at());
+  }
+  Content c;
+  c.raw = raw;
+  c.structure = info ? &info->structure : nullptr;
+  c.hash = e.blob_hash;
+  c.size = e.size;
+  c.preview = info ? info->preview : "";
+  c.subject = e.subject;
+  c.sent_at = e.sent_at;
+  c.has_attachments = e.has_attachments;
+  return render_content(c, o.properties, o, std::move(out));
 }
 
 // A mailbox id of this account (or a creation id made earlier).
@@ -253,28 +296,7 @@ Out<json> email_get(Call& call) {
                              "fetchHTMLBodyValues", "fetchAllBodyValues", "maxBodyValueBytes"}));
   auto* a = TRY(call.account());
   auto ids = TRY(id_list(call.args, "ids"));
-  std::vector<std::string> props = kDefaultProperties;
-  if (call.args.contains("properties") && !call.args["properties"].is_null()) {
-    auto list = TRY(id_list(call.args, "properties"));
-    props = *list;
-    for (auto& p : props) {
-      bool known = std::find(kProperties.begin(), kProperties.end(), p) != kProperties.end();
-      if (!known && !parse_header_property(p)) return invalid_arguments(fmt::format("unknown property '{}'", p));
-    }
-  }
-  std::vector<std::string> body_props = kDefaultBodyProperties;
-  if (call.args.contains("bodyProperties") && !call.args["bodyProperties"].is_null()) {
-    auto list = TRY(id_list(call.args, "bodyProperties"));
-    body_props = *list;
-    for (auto& p : body_props) {
-      bool known = std::find(kBodyProperties.begin(), kBodyProperties.end(), p) != kBodyProperties.end();
-      if (!known && !parse_header_property(p)) return invalid_arguments(fmt::format("unknown body property '{}'", p));
-    }
-  }
-  bool text_values = TRY(bool_arg(call.args, "fetchTextBodyValues", false));
-  bool html_values = TRY(bool_arg(call.args, "fetchHTMLBodyValues", false));
-  bool all_values = TRY(bool_arg(call.args, "fetchAllBodyValues", false));
-  auto max_bytes = static_cast<std::size_t>(TRY(int_arg(call.args, "maxBodyValueBytes")).value_or(0));
+  auto options = TRY(render_options(call.args));
   auto st = TRY(state(call, *a));
 
   std::vector<std::string> wanted;
@@ -305,7 +327,7 @@ Out<json> email_get(Call& call) {
       not_found.push_back(id);
       continue;
     }
-    list.push_back(TRY(render(call, *it, props, body_props, text_values, html_values, all_values, max_bytes)));
+    list.push_back(TRY(render(call, *it, options)));
   }
   return json{{"accountId", account_id(a->address.id)}, {"state", st}, {"list", list}, {"notFound", not_found}};
 }

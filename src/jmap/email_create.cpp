@@ -90,28 +90,7 @@ struct Builder {
   const json& values;  // bodyValues
   json not_found = json::array();
 
-  // The bytes of a blob of this account: a message, or one of its parts.
-  std::optional<std::string> blob(const std::string& id) {
-    auto ref = parse_blob_id(id);
-    if (!ref) return std::nullopt;
-    auto owner = call.deps.store.email_by_blob(account.address.id, ref->hash);
-    if (!owner || !*owner) {
-      // Or one the account uploaded (RFC 8620 §6.1).
-      auto upload = call.deps.store.find_upload(account.address.id, ref->hash);
-      if (!ref->part.empty() || !upload || !*upload) return std::nullopt;
-      auto raw = call.deps.blobs.get(ref->hash);
-      return raw ? std::optional(std::move(*raw)) : std::nullopt;
-    }
-    auto raw = call.deps.blobs.get(ref->hash);
-    if (!raw) return std::nullopt;
-    if (ref->part.empty()) return std::move(*raw);
-    auto emails = call.deps.store.emails(account.address.id, {**owner});
-    if (!emails || emails->empty()) return std::nullopt;
-    auto info = call.deps.store.blob_info(emails->front().blob_id);
-    if (!info) return std::nullopt;
-    Body body(*raw, info->structure.root, ref->hash, {});
-    return body.content(ref->part);
-  }
+  std::optional<std::string> blob(const std::string& id) { return blob_bytes(call, account, id); }
 
   std::expected<compose::Part, json> part(const json& p, int depth) {
     if (!p.is_object()) return invalid("a body part is an object", json::array({"bodyStructure"}));

@@ -10,6 +10,7 @@
 #include "core/ascii.hpp"
 #include "jmap/email_body.hpp"
 #include "jmap/method.hpp"
+#include "mime/text.hpp"
 
 namespace estafeta::jmap {
 
@@ -453,6 +454,110 @@ Out<json> email_query_changes(Call& call) {
               {"added", added}};
   if (TRY(bool_arg(call.args, "calculateTotal", false))) out["total"] = r.ids.size();
   return out;
+}
+
+}  // namespace estafeta::jmap
+
+// --- SearchSnippet/get (RFC 8621 §5): where the words of the filter's
+// text, subject and body conditions appear, HTML-escaped, each match in
+// <mark></mark>.
+namespace estafeta::jmap {
+
+namespace {
+
+void terms_of(const json& f, std::vector<std::string>& out, bool negated) {
+  if (!f.is_object()) return;
+  if (f.contains("operator") && f.contains("conditions") && f["conditions"].is_array()) {
+    bool neg = negated || f["operator"] == "NOT";
+    for (auto& c : f["conditions"]) terms_of(c, out, neg);
+    return;
+  }
+  if (negated) return;
+  for (auto name : {"text", "subject", "body"})
+    if (f.contains(name) && f[name].is_string() && !f[name].get<std::string>().empty())
+      out.push_back(ascii_lower(f[name].get<std::string>()));
+}
+
+std::string escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// `text` around its first match (about `width` octets), with every match
+// marked; nullopt when no term appears.
+std::optional<std::string> highlight(std::string_view text, const std::vector<std::string>& terms, std::size_t width) {
+  auto lower = ascii_lower(text);
+  std::size_t first = std::string::npos;
+  for (auto& t : terms) first = std::min(first, lower.find(t));
+  if (first == std::string::npos) return std::nullopt;
+  std::size_t begin = first > width / 4 ? first - width / 4 : 0;
+  std::size_t end = std::min(text.size(), begin + width);
+  while (begin > 0 && (static_cast<unsigned char>(text[begin]) & 0xC0) == 0x80) --begin;
+  while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) ++end;
+  std::string out;
+  for (std::size_t i = begin; i < end;) {
+    std::size_t len = 0;
+    for (auto& t : terms)
+      if (!t.empty() && lower.compare(i, t.size(), t) == 0) len = std::max(len, std::min(t.size(), end - i));
+    if (len > 0) {
+      out += "<mark>" + escape(text.substr(i, len)) + "</mark>";
+      i += len;
+    } else {
+      out += escape(text.substr(i, 1));
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Out<json> search_snippet_get(Call& call) {
+  TRY(only_known(call.args, {"accountId", "filter", "emailIds"}));
+  auto* a = TRY(call.account());
+  auto ids = TRY(id_list(call.args, "emailIds"));
+  if (!ids) return invalid_arguments("emailIds is required");
+  if (ids->size() > call.deps.limits.max_objects_in_get)
+    return std::unexpected(MethodError("requestTooLarge", "more ids than maxObjectsInGet"));
+  std::vector<std::string> terms;
+  terms_of(call.args.value("filter", json(nullptr)), terms, false);
+  json list = json::array(), not_found = json::array();
+  for (auto& id : *ids) {
+    auto n = parse_id(id, 'e');
+    auto found = n ? TRY(call.deps.store.emails(a->address.id, {*n})) : std::vector<store::Email>{};
+    if (found.empty()) {
+      not_found.push_back(id);
+      continue;
+    }
+    auto& e = found.front();
+    json snippet = {{"emailId", id}, {"subject", nullptr}, {"preview", nullptr}};
+    if (!terms.empty()) {
+      if (auto s = highlight(e.subject, terms, 1000)) snippet["subject"] = *s;
+      auto info = TRY(call.deps.store.blob_info(e.blob_id));
+      auto raw = TRY(call.deps.blobs.get(e.blob_hash));
+      Body body(raw, info.structure.root, e.blob_hash, {"partId", "type"});
+      auto values = body.values(true, false, false, 0);
+      std::string text;
+      for (auto& part : body.text_body()) {
+        auto id = part["partId"].get<std::string>();
+        if (!values.contains(id)) continue;
+        auto t = values[id]["value"].get<std::string>();
+        text += (part["type"] == "text/html" ? mime::detail::html_to_text(t) : t) + "\n";
+      }
+      if (auto p = highlight(mime::detail::collapse_whitespace(text), terms, 200)) snippet["preview"] = *p;
+    }
+    list.push_back(snippet);
+  }
+  return json{{"accountId", account_id(a->address.id)}, {"list", list}, {"notFound", not_found}};
 }
 
 }  // namespace estafeta::jmap

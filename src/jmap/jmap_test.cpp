@@ -52,7 +52,8 @@ class JmapTest : public ::testing::Test {
   }
   // The method responses of a request with these calls.
   json calls(const Principal& who, json method_calls) {
-    json req = {{"using", {std::string(kCore), std::string(kMail)}}, {"methodCalls", std::move(method_calls)}};
+    json req = {{"using", {std::string(kCore), std::string(kMail), std::string(kSubmission), std::string(kQuota)}},
+                {"methodCalls", std::move(method_calls)}};
     auto r = raw(who, req.dump());
     EXPECT_EQ(r.status, 200) << r.body;
     return json::parse(r.body)["methodResponses"];
@@ -280,6 +281,105 @@ TEST_F(JmapTest, QueryWithResultReferenceIntoGet) {
   found = call(alice, "Email/query",
                {{"accountId", a}, {"filter", {{"inMailboxOtherThan", {mailbox(a, "trash")}}}}, {"limit", 1}});
   EXPECT_EQ(found[1]["ids"], json::array({second}));
+}
+
+TEST_F(JmapTest, ImportParseAndCopyBetweenAccounts) {
+  // Alice also has access to a second, shared address: two accounts.
+  auto& m = *s->manager;
+  auto op = manage::Actor::operator_cli();
+  auto shared = m.create_address(op, "team@a.example").value();
+  auto access = m.grant_access(op, shared.address, "user@a.example", true).value();
+  alice.accounts.push_back({shared, access, false});
+  auto team = account_id(shared.id);
+  // An .eml attached to an email: parsed without being stored, imported.
+  std::string eml = "From: Eva <eva@x.example>\r\nSubject: inner\r\nMessage-ID: <in@x>\r\n\r\ninner body\r\n";
+  auto hash = s->blobs->put(eml).value();
+  store::Upload up{alice.accounts[0].address.id, hash, "message/rfc822", eml.size(), 1, INT64_MAX / 2};
+  s->store->add_upload(up).value();
+  std::string blob = "b" + hash;
+  auto parsed = call(alice, "Email/parse",
+                     {{"accountId", a},
+                      {"blobIds", {blob, "b" + std::string(64, '0')}},
+                      {"properties", {"subject", "from", "id", "bodyValues", "textBody"}},
+                      {"fetchTextBodyValues", true}});
+  EXPECT_EQ(parsed[1]["parsed"][blob]["subject"], "inner");
+  EXPECT_EQ(parsed[1]["parsed"][blob]["id"], nullptr);
+  EXPECT_EQ(parsed[1]["notFound"].size(), 1u);
+  EXPECT_EQ(call(bob, "Email/parse", {{"accountId", b}, {"blobIds", {blob}}})[1]["notFound"], json::array({blob}))
+      << "another organisation cannot read the upload";
+  auto inbox = mailbox(a, "inbox");
+  auto imported =
+      call(alice, "Email/import",
+           {{"accountId", a},
+            {"emails", {{"i", {{"blobId", blob}, {"mailboxIds", {{inbox, true}}}, {"keywords", {{"$seen", true}}}}}}}});
+  ASSERT_TRUE(imported[1]["created"].contains("i")) << imported.dump();
+  auto id = imported[1]["created"]["i"]["id"].get<std::string>();
+  // Copy into the shared account, and move out of the first.
+  std::string team_inbox;
+  auto team_boxes =
+      call(alice, "Mailbox/get", {{"accountId", team}});  // named: a range-for over a temporary's part dangles
+  for (auto& mb : team_boxes[1]["list"])
+    if (mb["role"] == "inbox") team_inbox = mb["id"];
+  auto copied = call(alice, "Email/copy",
+                     {{"fromAccountId", a},
+                      {"accountId", team},
+                      {"create", {{"c", {{"id", id}, {"mailboxIds", {{team_inbox, true}}}}}}},
+                      {"onSuccessDestroyOriginal", true}});
+  ASSERT_TRUE(copied[1]["created"].contains("c")) << copied.dump();
+  auto got = call(alice, "Email/get", {{"accountId", a}, {"ids", {id}}});
+  EXPECT_EQ(got[1]["notFound"], json::array({id}));
+  auto theirs = copied[1]["created"]["c"]["id"];
+  got = call(alice, "Email/get", {{"accountId", team}, {"ids", {theirs}}, {"properties", {"subject", "keywords"}}});
+  EXPECT_EQ(got[1]["list"][0]["subject"], "inner");
+  // Bob cannot copy from Alice's account.
+  auto refused = call(bob, "Email/copy", {{"fromAccountId", a}, {"accountId", b}, {"create", json::object()}});
+  EXPECT_EQ(refused[1]["type"], "fromAccountNotFound");
+}
+
+TEST_F(JmapTest, SearchSnippetsMarkTheWords) {
+  auto inbox = mailbox(a, "inbox");
+  auto id = create(inbox, "Reunión <importante>",
+                   {{"bodyValues", {{"t", {{"value", "Traigan el presupuesto & la agenda"}}}}}});
+  auto r = call(alice, "SearchSnippet/get",
+                {{"accountId", a}, {"filter", {{"text", "presupuesto"}}}, {"emailIds", {id, "e999"}}});
+  EXPECT_EQ(r[1]["list"][0]["preview"], "Traigan el <mark>presupuesto</mark> &amp; la agenda");
+  EXPECT_EQ(r[1]["list"][0]["subject"], nullptr);
+  EXPECT_EQ(r[1]["notFound"], json::array({"e999"}));
+  r = call(alice, "SearchSnippet/get", {{"accountId", a}, {"filter", {{"subject", "importante"}}}, {"emailIds", {id}}});
+  EXPECT_EQ(r[1]["list"][0]["subject"], "Reunión &lt;<mark>importante</mark>&gt;");
+}
+
+TEST_F(JmapTest, IdentitiesAreTheAddressesAndChangeTogether) {
+  auto r = call(alice, "Identity/get", {{"accountId", a}});
+  ASSERT_EQ(r[1]["list"].size(), 1u);
+  auto id = r[1]["list"][0]["id"].get<std::string>();
+  EXPECT_EQ(r[1]["list"][0]["email"], "box@a.example");
+  auto state = r[1]["state"].get<std::string>();
+  r = call(alice, "Identity/set",
+           {{"accountId", a},
+            {"update", {{id, {{"name", "Ventas"}, {"textSignature", "--\nVentas"}}}}},
+            {"create", {{"x", {{"email", "ceo@a.example"}}}}}});
+  EXPECT_TRUE(r[1]["updated"].contains(id));
+  EXPECT_EQ(r[1]["notCreated"]["x"]["type"], "forbiddenFrom");
+  auto c = call(alice, "Identity/changes", {{"accountId", a}, {"sinceState", state}});
+  EXPECT_EQ(c[1]["updated"], json::array({id}));
+  r = call(alice, "Identity/get", {{"accountId", a}, {"ids", {id}}, {"properties", {"name"}}});
+  EXPECT_EQ(r[1]["list"][0]["name"], "Ventas");
+}
+
+TEST_F(JmapTest, QuotasFollowTheAddressSettings) {
+  auto r = call(alice, "Quota/get", {{"accountId", a}});
+  EXPECT_TRUE(r[1]["list"].empty()) << "no limit set";
+  auto& address = alice.accounts[0].address;
+  store::AddressSettings settings;
+  settings.quota_bytes = 1000000;
+  s->store->set_address_settings(address.id, settings).value();
+  create(mailbox(a, "inbox"), "counted");
+  r = call(alice, "Quota/get", {{"accountId", a}});
+  ASSERT_EQ(r[1]["list"].size(), 1u);
+  EXPECT_EQ(r[1]["list"][0]["resourceType"], "octets");
+  EXPECT_EQ(r[1]["list"][0]["hardLimit"], 1000000);
+  EXPECT_GT(r[1]["list"][0]["used"].get<std::uint64_t>(), 100u);
 }
 
 }  // namespace

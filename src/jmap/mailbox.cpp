@@ -402,6 +402,7 @@ Out<json> mailbox_set(Call& call) {
     }
     if (!props.value("isSubscribed", true)) (void)store.set_subscribed(address, *name, false);
     if (*role != SpecialUse::none) (void)store.set_special_use(made->ref(), *role);
+    announce(call, EventKind::mailbox_changed, address, made->id);
     call.created_ids[cid] = mailbox_id(made->id);
     created[cid] = {{"id", mailbox_id(made->id)},
                     {"sortOrder", sort_order(*made)},
@@ -488,6 +489,8 @@ Out<json> mailbox_set(Call& call) {
     }
     if (changes_role) TRY(store.set_special_use(m.ref(), *new_role));
     if (subscribe && *subscribe != s->subscribed) TRY(store.set_subscribed(address, new_name, *subscribe));
+    // IMAP sessions that have a renamed folder selected end, as after RENAME.
+    announce(call, renames ? EventKind::mailbox_renamed : EventKind::mailbox_changed, address, m.id);
     updated[id] = nullptr;
   }
 
@@ -517,6 +520,7 @@ Out<json> mailbox_set(Call& call) {
     }
     TRY(store.delete_mailbox(m.ref()));
     (void)store.set_subscribed(address, m.name, false);
+    announce(call, EventKind::mailbox_deleted, address, m.id);
     destroyed.push_back(id);
   }
 

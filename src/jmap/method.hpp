@@ -14,6 +14,7 @@
 
 #include "core/result.hpp"
 #include "jmap/api.hpp"
+#include "mime/structure.hpp"
 
 namespace estafeta::jmap {
 
@@ -117,6 +118,28 @@ MethodError cannot_calculate();
 std::expected<json, json> create_email(Call& call, const Account& account, const std::set<store::Id>& mailboxes,
                                        const json& props);
 
+// What Email/get and Email/parse render of a message's content.
+struct Content {
+  std::string_view raw;                               // the bytes (may be empty when no property needs them)
+  const mime::MessageStructure* structure = nullptr;  // parsed (may be null when no property needs it)
+  std::string hash;
+  std::uint64_t size = 0;
+  std::string preview;
+  std::string subject;  // decoded
+  std::int64_t sent_at = 0;
+  bool has_attachments = false;
+};
+struct RenderOptions {
+  std::vector<std::string> properties;
+  std::vector<std::string> body_properties;
+  bool text_values = false, html_values = false, all_values = false;
+  std::size_t max_bytes = 0;
+};
+// properties, bodyProperties, fetch*BodyValues, maxBodyValueBytes, checked.
+Out<RenderOptions> render_options(const json& args);
+// The content properties of `props` added to `out` (those already there are kept).
+Out<json> render_content(const Content& c, const std::vector<std::string>& props, const RenderOptions& o, json out);
+
 // The methods, by area.
 Out<json> mailbox_get(Call&);
 Out<json> mailbox_changes(Call&);
@@ -130,5 +153,20 @@ Out<json> email_changes(Call&);
 Out<json> email_query(Call&);
 Out<json> email_query_changes(Call&);
 Out<json> email_set(Call&);
+Out<json> email_import(Call&);
+Out<json> email_parse(Call&);
+Out<json> email_copy(Call&);
+Out<json> blob_copy(Call&);
+Out<json> search_snippet_get(Call&);
+Out<json> identity_get(Call&);
+Out<json> identity_changes(Call&);
+Out<json> identity_set(Call&);
+Out<json> quota_get(Call&);
+Out<json> quota_changes(Call&);
+Out<json> quota_query(Call&);
+
+// The bytes of a blob the account may use (an email's, one of its parts,
+// or one it uploaded); nullopt otherwise.
+std::optional<std::string> blob_bytes(const Call& call, const Account& account, const std::string& blob_id);
 
 }  // namespace estafeta::jmap

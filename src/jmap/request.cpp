@@ -46,6 +46,17 @@ constexpr MethodEntry kMethods[] = {
     {"Email/query", kMail, &email_query},
     {"Email/queryChanges", kMail, &email_query_changes},
     {"Email/set", kMail, &email_set},
+    {"Email/import", kMail, &email_import},
+    {"Email/parse", kMail, &email_parse},
+    {"Email/copy", kMail, &email_copy},
+    {"Blob/copy", kCore, &blob_copy},
+    {"SearchSnippet/get", kMail, &search_snippet_get},
+    {"Identity/get", kSubmission, &identity_get},
+    {"Identity/changes", kSubmission, &identity_changes},
+    {"Identity/set", kSubmission, &identity_set},
+    {"Quota/get", kQuota, &quota_get},
+    {"Quota/changes", kQuota, &quota_changes},
+    {"Quota/query", kQuota, &quota_query},
 };
 
 const MethodEntry* find_method(std::string_view name) {
@@ -54,7 +65,7 @@ const MethodEntry* find_method(std::string_view name) {
   return nullptr;
 }
 
-bool known_capability(std::string_view c) { return c == kCore || c == kMail; }
+bool known_capability(std::string_view c) { return c == kCore || c == kMail || c == kSubmission || c == kQuota; }
 
 // A JSON Pointer (RFC 6901) with JMAP's "*" (RFC 8620 §3.7): over an array,
 // the rest of the path applies to every item and array results are joined.
@@ -338,16 +349,14 @@ Reply session(const Deps& deps, const Principal& who, std::string_view base) {
                         {"emailQuerySortOptions",
                          {"receivedAt", "sentAt", "size", "from", "to", "subject", "hasKeyword",
                           "allInThreadHaveKeyword", "someInThreadHaveKeyword"}},
-                        {"mayCreateTopLevelMailbox", true}}}}}};
-    if (a.personal && !primary.contains(kMail)) {
-      primary[kCore] = id;
-      primary[kMail] = id;
-    }
+                        {"mayCreateTopLevelMailbox", true}}},
+                      {kSubmission, {{"maxDelayedSend", l.max_delayed_send}, {"submissionExtensions", json::object()}}},
+                      {kQuota, json::object()}}}};
+    if (a.personal && !primary.contains(kMail))
+      for (auto c : {kCore, kMail, kSubmission, kQuota}) primary[c] = id;
   }
-  if (!primary.contains(kMail) && !who.accounts.empty()) {
-    primary[kCore] = account_id(who.accounts.front().address.id);
-    primary[kMail] = primary[kCore];
-  }
+  if (!primary.contains(kMail) && !who.accounts.empty())
+    for (auto c : {kCore, kMail, kSubmission, kQuota}) primary[c] = account_id(who.accounts.front().address.id);
   json s = {
       {"capabilities",
        {{kCore,

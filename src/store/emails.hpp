@@ -94,6 +94,19 @@ struct Upload {
   Time expires = 0;
 };
 
+// An identity the address sends as (JMAP Identity). reply_to and bcc are
+// JSON text (lists of {name, email}) or empty, kept as the API gave them.
+struct Identity {
+  Id id = 0;
+  Id address_id = 0;
+  std::string name;
+  std::string email;
+  std::string reply_to;
+  std::string bcc;
+  std::string text_signature;
+  std::string html_signature;
+};
+
 class Emails {
  public:
   virtual ~Emails() = default;
@@ -120,6 +133,14 @@ class Emails {
   // Forgets uploads expired at `now`; returns the hashes no message and no
   // other upload uses any more (their files can go).
   virtual Result<std::vector<std::string>> expire_uploads(Time now) = 0;
+
+  // The address's identities (every address has one from its creation);
+  // changes take a MODSEQ from the address's counter.
+  virtual Result<std::vector<Identity>> identities(Id address_id) = 0;
+  virtual Result<Identity> create_identity(const Identity& identity) = 0;  // id assigned
+  virtual Status update_identity(const Identity& identity) = 0;            // by id and address_id
+  virtual Status destroy_identity(Id address_id, Id id) = 0;
+  virtual Result<Changes> identity_changes(Id address_id, ChangeCursor since, std::size_t max) = 0;
 
   // What changed after `since`, at most `max` ids in all (then has_more).
   virtual Result<Changes> email_changes(Id address_id, ChangeCursor since, std::size_t max) = 0;

@@ -11,16 +11,16 @@
 
 #include "core/ascii.hpp"
 #include "core/base64.hpp"
-#include "jmap/method.hpp"
 #include "jmap/email_body.hpp"
+#include "jmap/method.hpp"
 #include "web/api/http_json.hpp"
 
 namespace estafeta::web {
 
 namespace {
 
-using nlohmann::json;
 using api::path_of;
+using nlohmann::json;
 
 constexpr std::string_view kWellKnown = "/.well-known/jmap";
 constexpr std::string_view kSession = "/jmap/session";
@@ -57,7 +57,9 @@ std::string base_url(const Request& r) {
   auto host = r.headers.find("host");
   std::string h = host == r.headers.end() ? "localhost" : host->second;
   bool safe = !h.empty() && h.size() < 256;
-  for (char c : h) safe = safe && (std::isalnum(static_cast<unsigned char>(c)) || std::string_view(".-:[]").find(c) != std::string_view::npos);
+  for (char c : h)
+    safe = safe &&
+           (std::isalnum(static_cast<unsigned char>(c)) || std::string_view(".-:[]").find(c) != std::string_view::npos);
   return (r.tls ? "https://" : "http://") + (safe ? h : std::string("localhost"));
 }
 
@@ -82,7 +84,8 @@ std::string digest(std::string_view a, std::string_view b) {
 std::string media_type(std::string_view t, std::string_view fallback) {
   if (t.empty() || t.size() > 255 || t.find('/') == std::string_view::npos) return std::string(fallback);
   for (char c : t)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string_view("/+-.;= _\"").find(c) != std::string_view::npos))
+    if (!(std::isalnum(static_cast<unsigned char>(c)) ||
+          std::string_view("/+-.;= _\"").find(c) != std::string_view::npos))
       return std::string(fallback);
   return std::string(t);
 }
@@ -150,8 +153,7 @@ std::optional<jmap::Principal> JmapHttp::basic(const std::string& address, const
     }
     who = login.who;
     std::lock_guard lock(m_mutex);
-    if (m_known.size() >= kMaxKnown)
-      std::erase_if(m_known, [&](auto& kv) { return kv.second.until <= now; });
+    if (m_known.size() >= kMaxKnown) std::erase_if(m_known, [&](auto& kv) { return kv.second.until <= now; });
     if (m_known.size() < kMaxKnown) m_known[key] = {who->device.id, now + kKnownFor};
   }
   jmap::Principal p;
@@ -285,7 +287,8 @@ Response JmapHttp::handle(const Request& request) {
     if (request.method != "GET" && request.method != "HEAD") return problem(405, "notRequest", "GET only");
     // /jmap/download/{accountId}/{blobId}/{name}
     auto parts = segments(path.substr(kDownload.size()));
-    if (parts.size() != 3) return problem(404, "notFound", "the download URL is /jmap/download/{accountId}/{blobId}/{name}");
+    if (parts.size() != 3)
+      return problem(404, "notFound", "the download URL is /jmap/download/{accountId}/{blobId}/{name}");
     auto* account = who.find(parts[0]);
     auto blob = jmap::parse_blob_id(parts[1]);
     if (!account || !blob) return problem(404, "notFound", "no such blob");
@@ -336,11 +339,12 @@ Response JmapHttp::handle(const Request& request) {
     if (auto st = m_deps.store.add_upload(u); !st) return problem(503, "serverUnavailable", st.error().message);
     out.status = 201;
     out.content_type = "application/json";
-    out.body = json{{"accountId", jmap::account_id(account->address.id)},
-                    {"blobId", jmap::blob_id(*hash)},
-                    {"type", u.type},
-                    {"size", u.size}}
-                   .dump();
+    out.body = json{
+        {"accountId", jmap::account_id(account->address.id)},
+        {"blobId", jmap::blob_id(*hash)},
+        {"type", u.type},
+        {"size",
+         u.size}}.dump();
   }
   out.headers["cache-control"] = "no-store";
   out.headers["x-content-type-options"] = "nosniff";

@@ -44,8 +44,8 @@ class JmapHttp {
  private:
   struct Caller;
   std::optional<Caller> authenticate(const Request& request, Response& refusal);
-  std::optional<jmap::Principal> basic(const std::string& address, const std::string& password,
-                                       const std::string& ip, Response& refusal);
+  std::optional<jmap::Principal> basic(const std::string& address, const std::string& password, const std::string& ip,
+                                       Response& refusal);
 
   jmap::Deps m_deps;
   auth::MailLogins& m_mail_logins;
@@ -58,7 +58,7 @@ class JmapHttp {
     std::chrono::steady_clock::time_point until;
   };
   std::mutex m_mutex;
-  std::map<std::string, Known> m_known;  // GUARDED_BY(m_mutex)
+  std::map<std::string, Known> m_known;          // GUARDED_BY(m_mutex)
   std::map<std::string, std::size_t> m_running;  // GUARDED_BY(m_mutex): requests per caller (maxConcurrentRequests)
 };
 

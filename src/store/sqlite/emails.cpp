@@ -253,6 +253,89 @@ Result<std::vector<std::string>> SqliteStore::expire_uploads(Time now) {
   return out;
 }
 
+namespace {
+
+constexpr const char* kIdentityColumns = "id, address_id, name, email, reply_to, bcc, text_signature, html_signature";
+Identity read_identity(const Statement& s) {
+  return {s.int64(0), s.int64(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), s.text(7)};
+}
+
+// Takes the address's next MODSEQ (schema 12).
+Result<std::uint64_t> bump(Database& db, Id address_id) {
+  auto st = TRY(db.prepare("UPDATE address SET modseq = modseq + 1 WHERE id = ? RETURNING modseq"));
+  st.bind_all(address_id);
+  if (!TRY(st.step())) return fail(ErrorKind::not_found, "no such address");
+  auto m = static_cast<std::uint64_t>(st.int64(0));
+  TRY(st.run());
+  return m;
+}
+
+}  // namespace
+
+Result<std::vector<Identity>> SqliteStore::identities(Id address_id) {
+  auto db = read();
+  auto st = TRY(db->prepare(
+      fmt::format("SELECT {} FROM identity WHERE address_id = ? AND destroyed = 0 ORDER BY id", kIdentityColumns)));
+  st.bind_all(address_id);
+  return all<Identity>(std::move(st), read_identity);
+}
+
+Result<Identity> SqliteStore::create_identity(const Identity& i) {
+  std::lock_guard lock(m_mutex);
+  auto tx = TRY(Transaction::begin(*m_db));
+  auto modseq = static_cast<std::int64_t>(TRY(bump(*m_db, i.address_id)));
+  auto st = TRY(m_db->prepare(
+      "INSERT INTO identity (address_id, name, email, reply_to, bcc, text_signature, html_signature, created_modseq, "
+      "modseq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  TRY(st.bind_all(i.address_id, i.name, i.email, i.reply_to, i.bcc, i.text_signature, i.html_signature, modseq, modseq)
+          .run());
+  Identity out = i;
+  out.id = m_db->last_insert_id();
+  TRY(tx.commit());
+  return out;
+}
+
+Status SqliteStore::update_identity(const Identity& i) {
+  std::lock_guard lock(m_mutex);
+  auto tx = TRY(Transaction::begin(*m_db));
+  auto modseq = static_cast<std::int64_t>(TRY(bump(*m_db, i.address_id)));
+  auto st = TRY(m_db->prepare(
+      "UPDATE identity SET name = ?, reply_to = ?, bcc = ?, text_signature = ?, html_signature = ?, modseq = ? "
+      "WHERE id = ? AND address_id = ? AND destroyed = 0"));
+  TRY(st.bind_all(i.name, i.reply_to, i.bcc, i.text_signature, i.html_signature, modseq, i.id, i.address_id).run());
+  if (m_db->changes() == 0) return fail(ErrorKind::not_found, "no such identity");
+  return tx.commit();
+}
+
+Status SqliteStore::destroy_identity(Id address_id, Id id) {
+  std::lock_guard lock(m_mutex);
+  auto tx = TRY(Transaction::begin(*m_db));
+  auto modseq = static_cast<std::int64_t>(TRY(bump(*m_db, address_id)));
+  auto st = TRY(
+      m_db->prepare("UPDATE identity SET destroyed = 1, modseq = ? WHERE id = ? AND address_id = ? AND destroyed = 0"));
+  TRY(st.bind_all(modseq, id, address_id).run());
+  if (m_db->changes() == 0) return fail(ErrorKind::not_found, "no such identity");
+  return tx.commit();
+}
+
+Result<Changes> SqliteStore::identity_changes(Id address_id, ChangeCursor since, std::size_t max) {
+  auto db = read();
+  auto state = TRY(state_of(*db, address_id));
+  TRY(check_since(since, state));
+  std::vector<Change> changes;
+  auto st = TRY(
+      db->prepare("SELECT id, created_modseq, modseq, destroyed FROM identity WHERE address_id = ? AND modseq >= ?"));
+  st.bind_all(address_id, static_cast<std::int64_t>(since.modseq));
+  while (TRY(st.step())) {
+    Change c{static_cast<std::uint64_t>(st.int64(2)), st.int64(0)};
+    c.kind = st.int64(3) != 0                                         ? Change::destroyed
+             : static_cast<std::uint64_t>(st.int64(1)) > since.modseq ? Change::created
+                                                                      : Change::updated;
+    changes.push_back(c);
+  }
+  return page(std::move(changes), since, max, state);
+}
+
 Result<Changes> SqliteStore::email_changes(Id address_id, ChangeCursor since, std::size_t max) {
   auto db = read();
   auto state = TRY(state_of(*db, address_id));

@@ -646,6 +646,28 @@ CREATE TABLE upload (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX upload_expires ON upload(expires);
 
+-- The identities an address sends as (JMAP Identity, RFC 8621 §6), shared
+-- by all its users; each address starts with one. A destroyed identity is
+-- kept as a tombstone so that Identity/changes can report it.
+CREATE TABLE identity (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  address_id     INTEGER NOT NULL REFERENCES address(id) ON DELETE CASCADE,
+  name           TEXT NOT NULL DEFAULT '',
+  email          TEXT NOT NULL,
+  reply_to       TEXT NOT NULL DEFAULT '',
+  bcc            TEXT NOT NULL DEFAULT '',
+  text_signature TEXT NOT NULL DEFAULT '',
+  html_signature TEXT NOT NULL DEFAULT '',
+  created_modseq INTEGER NOT NULL DEFAULT 0,
+  modseq         INTEGER NOT NULL DEFAULT 0,
+  destroyed      INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX identity_address ON identity(address_id);
+INSERT INTO identity (address_id, email) SELECT id, address FROM address;
+CREATE TRIGGER address_identity AFTER INSERT ON address BEGIN
+  INSERT INTO identity (address_id, email) VALUES (NEW.id, NEW.address);
+END;
+
 CREATE TRIGGER email_removed AFTER DELETE ON email BEGIN
   INSERT OR REPLACE INTO email_gone (address_id, email_id, thread_id, modseq)
     SELECT OLD.address_id, OLD.id, OLD.thread_id, modseq FROM address WHERE id = OLD.address_id;

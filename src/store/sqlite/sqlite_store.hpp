@@ -83,6 +83,11 @@ class SqliteStore final : public Store {
   Status add_upload(const Upload& upload) override;
   Result<std::optional<Upload>> find_upload(Id address_id, const std::string& hash) override;
   Result<std::vector<std::string>> expire_uploads(Time now) override;
+  Result<std::vector<Identity>> identities(Id address_id) override;
+  Result<Identity> create_identity(const Identity& identity) override;
+  Status update_identity(const Identity& identity) override;
+  Status destroy_identity(Id address_id, Id id) override;
+  Result<Changes> identity_changes(Id address_id, ChangeCursor since, std::size_t max) override;
   Result<Changes> email_changes(Id address_id, ChangeCursor since, std::size_t max) override;
   Result<Changes> mailbox_changes(Id address_id, ChangeCursor since, std::size_t max) override;
   Result<Changes> thread_changes(Id address_id, ChangeCursor since, std::size_t max) override;
