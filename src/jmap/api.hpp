@@ -9,6 +9,8 @@
 #pragma once
 
 #include <cstddef>
+#include <expected>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +36,8 @@ struct Account {
 
 struct Principal {
   std::string username;
+  store::Id user_id = 0;  // the user behind the login (submission checks who may send as what)
+  std::string ip;         // where the request came from
   std::vector<Account> accounts;
   const Account* find(std::string_view account_id) const;
 };
@@ -52,6 +56,23 @@ struct Limits {
   std::int64_t max_delayed_send = 3600;  // seconds EmailSubmission may hold a message back (undo send)
 };
 
+// A message to send (EmailSubmission), and why it was not taken.
+struct Outgoing {
+  store::Id user_id = 0;
+  std::string ip;
+  std::string mail_from;
+  std::vector<std::string> rcpt_to;
+  std::string message;
+};
+struct SendRefusal {
+  std::string
+      type;  // a SetError type: forbiddenFrom, invalidRecipients, tooLarge, noRecipients, invalidEmail, serverFail
+  std::vector<std::string> recipients;  // invalidRecipients
+  std::string description;
+};
+// The queue id of the accepted message.
+using Send = std::function<std::expected<std::string, SendRefusal>(const Outgoing&)>;
+
 struct Deps {
   store::Store& store;
   store::BlobStore& blobs;
@@ -59,7 +80,12 @@ struct Deps {
   EventSink* bus = nullptr;        // changes made here, told to IMAP sessions and push
   std::string hostname;            // the right side of the Message-IDs made here
   Limits limits;
+  Send send;  // EmailSubmission; empty: sending is refused (forbiddenToSend)
 };
+
+// Sends the held-back submissions whose time has come (undo window over).
+// Blocking: from a worker, every second or so. Returns how many were sent.
+std::size_t send_due(const Deps& deps, std::int64_t now);
 
 struct Reply {
   int status = 200;

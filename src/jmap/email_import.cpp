@@ -36,7 +36,8 @@ std::optional<std::pair<std::uint32_t, std::vector<std::string>>> keywords_of(co
   for (auto& [k, on] : v.items()) {
     auto w = ascii_lower(k);
     bool ok = on == true && !w.empty() && w.size() <= 255;
-    for (char c : w) ok = ok && c > 0x20 && c < 0x7f && std::string_view("(){]%*\"\\").find(c) == std::string_view::npos;
+    for (char c : w)
+      ok = ok && c > 0x20 && c < 0x7f && std::string_view("(){]%*\"\\").find(c) == std::string_view::npos;
     if (!ok) return std::nullopt;
     if (w == "$seen")
       flags |= store::flag_seen;
@@ -87,8 +88,7 @@ std::optional<std::vector<store::MailboxRef>> targets_of(const Call& call, const
 }
 
 // Stores `bytes` as a new email of the account; {id, blobId, threadId, size}.
-std::expected<json, json> store_message(const Call& call, const Account& a, std::string_view bytes,
-                                        const json& props) {
+std::expected<json, json> store_message(const Call& call, const Account& a, std::string_view bytes, const json& props) {
   auto targets = targets_of(call, a, props.value("mailboxIds", json(nullptr)));
   if (!targets)
     return std::unexpected(
@@ -301,7 +301,10 @@ Out<json> email_copy(Call& call) {
     if (call.args.contains("destroyFromIfInState")) args["ifInState"] = call.args["destroyFromIfInState"];
     Call implicit{call.deps, call.who, args, call.created_ids, call.using_};
     auto r = email_set(implicit);
-    out["implicitDestroy"] = r ? *r : json{{"type", r.error().type}, {"description", r.error().description}};
+    if (r)
+      call.implicit.emplace_back("Email/set", std::move(*r));
+    else
+      call.implicit.emplace_back("error", json{{"type", r.error().type}, {"description", r.error().description}});
   }
   return out;
 }

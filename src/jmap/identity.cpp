@@ -86,8 +86,9 @@ Out<json> identity_get(Call& call) {
   TRY(only_known(call.args, {"accountId", "ids", "properties"}));
   auto* a = TRY(call.account());
   auto ids = TRY(id_list(call.args, "ids"));
-  auto props = TRY(properties(call.args, "properties",
-                              {"id", "name", "email", "replyTo", "bcc", "textSignature", "htmlSignature", "mayDelete"}));
+  auto props =
+      TRY(properties(call.args, "properties",
+                     {"id", "name", "email", "replyTo", "bcc", "textSignature", "htmlSignature", "mayDelete"}));
   auto st = TRY(state(call, *a));
   auto all = TRY(call.deps.store.identities(a->address.id));
   json list = json::array(), not_found = json::array();
@@ -227,9 +228,9 @@ Out<json> quota_get(Call& call) {
   TRY(only_known(call.args, {"accountId", "ids", "properties"}));
   auto* a = TRY(call.account());
   auto ids = TRY(id_list(call.args, "ids"));
-  auto props = TRY(properties(call.args, "properties",
-                              {"id", "resourceType", "used", "hardLimit", "scope", "name", "types", "warnLimit",
-                               "softLimit", "description"}));
+  auto props = TRY(properties(
+      call.args, "properties",
+      {"id", "resourceType", "used", "hardLimit", "scope", "name", "types", "warnLimit", "softLimit", "description"}));
   auto all = TRY(quotas(call, *a));
   json list = json::array(), not_found = json::array();
   auto shown = [&](const json& q) {
@@ -275,8 +276,8 @@ Out<json> quota_changes(Call& call) {
 }
 
 Out<json> quota_query(Call& call) {
-  TRY(only_known(call.args, {"accountId", "filter", "sort", "position", "anchor", "anchorOffset", "limit",
-                             "calculateTotal"}));
+  TRY(only_known(call.args,
+                 {"accountId", "filter", "sort", "position", "anchor", "anchorOffset", "limit", "calculateTotal"}));
   auto* a = TRY(call.account());
   auto all = TRY(quotas(call, *a));
   const json filter = call.args.value("filter", json(nullptr));

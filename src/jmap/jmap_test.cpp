@@ -9,6 +9,7 @@
 #include "jmap/api.hpp"
 #include "mime/parsed_message.hpp"
 #include "server/services.hpp"
+#include "smtp/submit.hpp"
 
 namespace estafeta::jmap {
 namespace {
@@ -23,11 +24,32 @@ class JmapTest : public ::testing::Test {
     config->data_dir = m_dir.path();
     config->hostname = "mail.example.org";
     s = server::open_services(config).value();
+    smtp.emplace(smtp::Deps{.hostname = "mail.example.org",
+                            .limits = s->config->limits,
+                            .accounts = *s->store,
+                            .mailboxes = *s->store,
+                            .bus = *s->bus,
+                            .clock = *s->clock,
+                            .logins = *s->logins,
+                            .deliverer = *s->deliverer,
+                            .resolver = *s->resolver});
+    // Sending as the server does (server/serve.cpp): the submission rules of smtp/submit.hpp.
+    auto send = [this](const Outgoing& o) -> std::expected<std::string, SendRefusal> {
+      auto r = smtp::submit_direct(*smtp, {o.user_id, o.ip, o.mail_from, o.rcpt_to, o.message});
+      if (r) return *r;
+      using K = smtp::SubmitRefusal;
+      auto k = r.error().kind;
+      return std::unexpected(SendRefusal{k == K::forbidden_from       ? "forbiddenFrom"
+                                         : k == K::invalid_recipients ? "invalidRecipients"
+                                                                      : "serverFail",
+                                         r.error().recipients, r.error().text});
+    };
     deps.emplace(Deps{.store = *s->store,
                       .blobs = *s->blobs,
                       .deliverer = *s->deliverer,
                       .bus = s->bus.get(),
-                      .hostname = "mail.example.org"});
+                      .hostname = "mail.example.org",
+                      .send = send});
     auto op = manage::Actor::operator_cli();
     auto& m = *s->manager;
     for (auto org : {"a", "b"}) {
@@ -39,7 +61,9 @@ class JmapTest : public ::testing::Test {
       m.add_domain(op, std::string("svc-") + org, std::string(org) + ".example").value();
       auto address = m.create_address(op, std::string("box@") + org + ".example").value();
       auto access = m.grant_access(op, address.address, std::string("user@") + org + ".example", true).value();
-      (std::string(org) == "a" ? alice : bob).accounts.push_back({address, access, true});
+      auto& who = std::string(org) == "a" ? alice : bob;
+      who.accounts.push_back({address, access, true});
+      who.user_id = s->store->find_user(std::string("user@") + org + ".example").value().id;
     }
     alice.username = "user@a.example";
     bob.username = "user@b.example";
@@ -86,6 +110,7 @@ class JmapTest : public ::testing::Test {
 
   testing::TempDir m_dir{"jmap"};
   std::unique_ptr<server::Services> s;
+  std::optional<smtp::Deps> smtp;
   std::optional<Deps> deps;
   Principal alice, bob;
   std::string a, b;
@@ -380,6 +405,78 @@ TEST_F(JmapTest, QuotasFollowTheAddressSettings) {
   EXPECT_EQ(r[1]["list"][0]["resourceType"], "octets");
   EXPECT_EQ(r[1]["list"][0]["hardLimit"], 1000000);
   EXPECT_GT(r[1]["list"][0]["used"].get<std::uint64_t>(), 100u);
+}
+
+TEST_F(JmapTest, SubmissionSendsWithoutBccAndFilesTheDraftAsSent) {
+  auto drafts = mailbox(a, "drafts"), sent = mailbox(a, "sent");
+  auto id = create(drafts, "to Bob",
+                   {{"from", {{{"email", "box@a.example"}}}},
+                    {"to", {{{"email", "box@b.example"}}}},
+                    {"bcc", {{{"email", "hidden@b.example"}}}},
+                    {"keywords", {{"$draft", true}}}});
+  auto identity = call(alice, "Identity/get", {{"accountId", a}})[1]["list"][0]["id"].get<std::string>();
+  // A recipient that does not exist here is refused with its address.
+  auto r = call(alice, "EmailSubmission/set",
+                {{"accountId", a}, {"create", {{"s", {{"identityId", identity}, {"emailId", id}}}}}});
+  EXPECT_EQ(r[1]["notCreated"]["s"]["type"], "invalidRecipients") << r.dump();
+  EXPECT_EQ(r[1]["notCreated"]["s"]["invalidRecipients"], json::array({"hidden@b.example"}));
+  json envelope = {{"mailFrom", {{"email", "box@a.example"}}}, {"rcptTo", {{{"email", "box@b.example"}}}}};
+  auto out = calls(
+      alice,
+      json::array({json::array(
+          {"EmailSubmission/set",
+           {{"accountId", a},
+            {"create", {{"s", {{"identityId", identity}, {"emailId", id}, {"envelope", envelope}}}}},
+            {"onSuccessUpdateEmail",
+             {{"#s",
+               {{"mailboxIds/" + drafts, nullptr}, {"mailboxIds/" + sent, true}, {"keywords/$draft", nullptr}}}}}},
+           "c"})}));
+  ASSERT_EQ(out.size(), 2u) << out.dump();
+  EXPECT_EQ(out[0][1]["created"]["s"]["undoStatus"], "final") << out.dump();
+  EXPECT_EQ(out[1][0], "Email/set");
+  EXPECT_TRUE(out[1][1]["updated"].contains(id));
+  auto moved = call(alice, "Email/get", {{"accountId", a}, {"ids", {id}}, {"properties", {"mailboxIds", "keywords"}}});
+  EXPECT_TRUE(moved[1]["list"][0]["mailboxIds"].contains(sent));
+  // Bob got it, without the Bcc field.
+  auto got = call(bob, "Email/query", {{"accountId", b}, {"filter", {{"subject", "to Bob"}}}});
+  ASSERT_EQ(got[1]["ids"].size(), 1u);
+  auto theirs = call(bob, "Email/get", {{"accountId", b}, {"ids", got[1]["ids"]}, {"properties", {"bcc", "from"}}});
+  EXPECT_EQ(theirs[1]["list"][0]["bcc"], nullptr);
+  EXPECT_EQ(theirs[1]["list"][0]["from"][0]["email"], "box@a.example");
+  auto sub = call(alice, "EmailSubmission/get", {{"accountId", a}});
+  EXPECT_EQ(sub[1]["list"][0]["deliveryStatus"]["box@b.example"]["delivered"], "yes") << sub.dump();
+  // Another organisation's address as sender: forbiddenFrom.
+  auto forged = create(drafts, "forged", {{"from", {{{"email", "box@b.example"}}}}});
+  r = call(alice, "EmailSubmission/set",
+           {{"accountId", a}, {"create", {{"s", {{"identityId", identity}, {"emailId", forged}}}}}});
+  EXPECT_EQ(r[1]["notCreated"]["s"]["type"], "forbiddenFrom") << r.dump();
+}
+
+TEST_F(JmapTest, HeldSubmissionCanBeCancelledThenIsNeverSent) {
+  auto drafts = mailbox(a, "drafts");
+  auto id = create(drafts, "maybe", {{"from", {{{"email", "box@a.example"}}}}, {"to", {{{"email", "box@b.example"}}}}});
+  auto identity = call(alice, "Identity/get", {{"accountId", a}})[1]["list"][0]["id"].get<std::string>();
+  json envelope = {{"mailFrom", {{"email", "box@a.example"}, {"parameters", {{"HOLDFOR", "30"}}}}},
+                   {"rcptTo", {{{"email", "box@b.example"}}}}};
+  auto r = call(
+      alice, "EmailSubmission/set",
+      {{"accountId", a}, {"create", {{"s", {{"identityId", identity}, {"emailId", id}, {"envelope", envelope}}}}}});
+  ASSERT_EQ(r[1]["created"]["s"]["undoStatus"], "pending") << r.dump();
+  auto sid = r[1]["created"]["s"]["id"].get<std::string>();
+  EXPECT_EQ(send_due(*deps, std::time(nullptr)), 0u) << "not yet";
+  r = call(alice, "EmailSubmission/set", {{"accountId", a}, {"update", {{sid, {{"undoStatus", "canceled"}}}}}});
+  EXPECT_TRUE(r[1]["updated"].contains(sid)) << r.dump();
+  EXPECT_EQ(send_due(*deps, std::time(nullptr) + 60), 0u) << "cancelled: never sent";
+  EXPECT_TRUE(call(bob, "Email/query", {{"accountId", b}, {"filter", {{"subject", "maybe"}}}})[1]["ids"].empty());
+  // Another held one is sent once its time comes, and cannot be cancelled after.
+  r = call(
+      alice, "EmailSubmission/set",
+      {{"accountId", a}, {"create", {{"t", {{"identityId", identity}, {"emailId", id}, {"envelope", envelope}}}}}});
+  auto tid = r[1]["created"]["t"]["id"].get<std::string>();
+  EXPECT_EQ(send_due(*deps, std::time(nullptr) + 60), 1u);
+  EXPECT_EQ(call(bob, "Email/query", {{"accountId", b}, {"filter", {{"subject", "maybe"}}}})[1]["ids"].size(), 1u);
+  r = call(alice, "EmailSubmission/set", {{"accountId", a}, {"update", {{tid, {{"undoStatus", "canceled"}}}}}});
+  EXPECT_EQ(r[1]["notUpdated"][tid]["type"], "cannotUnsend");
 }
 
 }  // namespace

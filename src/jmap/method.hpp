@@ -59,6 +59,9 @@ struct Call {
   // Creation ids of this request ("#k" → the id it got), across calls.
   std::map<std::string, std::string>& created_ids;
   std::vector<std::string> using_;
+  // Responses a method adds after its own, with the same call id (the
+  // implicit Email/set of Email/copy and EmailSubmission/set).
+  std::vector<std::pair<std::string, json>> implicit = {};
 
   // The account named by args.accountId (required).
   Out<const Account*> account() const;
@@ -161,6 +164,11 @@ Out<json> search_snippet_get(Call&);
 Out<json> identity_get(Call&);
 Out<json> identity_changes(Call&);
 Out<json> identity_set(Call&);
+Out<json> submission_get(Call&);
+Out<json> submission_changes(Call&);
+Out<json> submission_query(Call&);
+Out<json> submission_query_changes(Call&);
+Out<json> submission_set(Call&);
 Out<json> quota_get(Call&);
 Out<json> quota_changes(Call&);
 Out<json> quota_query(Call&);

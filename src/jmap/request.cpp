@@ -54,6 +54,11 @@ constexpr MethodEntry kMethods[] = {
     {"Identity/get", kSubmission, &identity_get},
     {"Identity/changes", kSubmission, &identity_changes},
     {"Identity/set", kSubmission, &identity_set},
+    {"EmailSubmission/get", kSubmission, &submission_get},
+    {"EmailSubmission/changes", kSubmission, &submission_changes},
+    {"EmailSubmission/query", kSubmission, &submission_query},
+    {"EmailSubmission/queryChanges", kSubmission, &submission_query_changes},
+    {"EmailSubmission/set", kSubmission, &submission_set},
     {"Quota/get", kQuota, &quota_get},
     {"Quota/changes", kQuota, &quota_changes},
     {"Quota/query", kQuota, &quota_query},
@@ -350,7 +355,9 @@ Reply session(const Deps& deps, const Principal& who, std::string_view base) {
                          {"receivedAt", "sentAt", "size", "from", "to", "subject", "hasKeyword",
                           "allInThreadHaveKeyword", "someInThreadHaveKeyword"}},
                         {"mayCreateTopLevelMailbox", true}}},
-                      {kSubmission, {{"maxDelayedSend", l.max_delayed_send}, {"submissionExtensions", json::object()}}},
+                      {kSubmission,
+                       {{"maxDelayedSend", l.max_delayed_send},
+                        {"submissionExtensions", {{"FUTURERELEASE", {std::to_string(l.max_delayed_send)}}}}}},
                       {kQuota, json::object()}}}};
     if (a.personal && !primary.contains(kMail))
       for (auto c : {kCore, kMail, kSubmission, kQuota}) primary[c] = id;
@@ -444,6 +451,8 @@ Reply api(const Deps& deps, const Principal& who, std::string_view content_type,
       continue;
     }
     responses.push_back(json::array({name, std::move(*result), call_id}));
+    for (auto& [implicit_name, implicit_args] : call.implicit)
+      responses.push_back(json::array({implicit_name, std::move(implicit_args), call_id}));
   }
   json out = {{"methodResponses", std::move(responses)}, {"sessionState", session_state(who)}};
   if (request.contains("createdIds")) {

@@ -28,6 +28,7 @@
 #include "server/dns_listener.hpp"
 #include "smtp/connection.hpp"
 #include "smtp/outbound.hpp"
+#include "smtp/submit.hpp"
 #include "store/text_indexer.hpp"
 #include "web/http_session.hpp"
 #include "web/jmap_http.hpp"
@@ -162,12 +163,32 @@ net::SessionFn session_for(Protocol protocol, const Protocols& p) {
   return {};
 }
 
+// JMAP's EmailSubmission sends as the submission port does.
+jmap::Send jmap_sender(const smtp::Deps& smtp) {
+  return [&smtp](const jmap::Outgoing& o) -> std::expected<std::string, jmap::SendRefusal> {
+    auto r = smtp::submit_direct(smtp, {o.user_id, o.ip, o.mail_from, o.rcpt_to, o.message});
+    if (r) return *r;
+    using K = smtp::SubmitRefusal;
+    const char* type = "serverFail";
+    switch (r.error().kind) {
+      case K::forbidden_from: type = "forbiddenFrom"; break;
+      case K::invalid_recipients: type = "invalidRecipients"; break;
+      case K::too_large: type = "tooLarge"; break;
+      case K::no_recipients: type = "noRecipients"; break;
+      case K::invalid_message: type = "invalidEmail"; break;
+      case K::temporary: type = "serverFail"; break;
+    }
+    return std::unexpected(jmap::SendRefusal{type, r.error().recipients, r.error().text});
+  };
+}
+
 // What the background loops share with the listeners.
 struct Background {
   Services& services;
   asio::io_context& ioc;
   asio::thread_pool& workers;
   net::Listeners& listeners;
+  const jmap::Deps* jmap = nullptr;  // held-back JMAP submissions to send
 };
 
 // Relays the store's event log (revocations and locks made by the CLI or
@@ -192,6 +213,8 @@ asio::awaitable<void> relay_event_log(Background& bg, std::int64_t last) {
       last = id;
       services.bus->publish(event);
     }
+    if (bg.jmap && rounds % 5 == 0)  // about every second: JMAP submissions whose undo window is over
+      co_await net::offload(bg.workers, [&] { return jmap::send_due(*bg.jmap, services.clock->now()); });
     if (++rounds % 3000 == 0) {  // about every ten minutes: events for a day, logins for 90 days
       co_await net::offload(bg.workers, [&] { return services.store->prune_events(services.clock->now() - 86400); });
       co_await net::offload(bg.workers, [&] {
@@ -308,8 +331,9 @@ Status serve(Services& services, const ServeOptions& options) {
                                 .deliverer = *services.deliverer,
                                 .bus = services.bus.get(),
                                 .hostname = config.hostname,
-                                .limits = {.max_size_upload = config.limits.max_message_size}},
-                     *services.logins, *services.web_logins);
+                                .limits = {.max_size_upload = config.limits.max_message_size},
+                                .send = jmap_sender(protocols.smtp)},
+                     *services.logins, *services.web_logins, services.bus.get(), services.live_sessions.get());
   protocols.web.jmap = &jmap;
   if (dns) {
     services.dns_zones = std::make_unique<manage::StoreZones>(*services.store, manage::StoreZones::Background{});
@@ -328,7 +352,7 @@ Status serve(Services& services, const ServeOptions& options) {
     log::info("listener.ready", {{"protocol", to_string(l.protocol)}, {"address", net::listen_label(l)}});
   }
   listeners.stop_on(signals, options.grace);
-  Background background{services, ioc, workers, listeners};
+  Background background{services, ioc, workers, listeners, &jmap.deps()};
   asio::co_spawn(ioc, relay_event_log(background, TRY(services.store->last_event_id())), asio::detached);
   if (dns) asio::co_spawn(ioc, refresh_dns_zones(background), asio::detached);
   asio::co_spawn(asio::make_strand(ioc), smtp::run_queue(protocols.queue, workers, listeners.stopping()),

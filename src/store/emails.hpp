@@ -107,6 +107,24 @@ struct Identity {
   std::string html_signature;
 };
 
+// A message sent through JMAP (EmailSubmission). envelope is JSON text
+// ({mailFrom, rcptTo}) as the API gave it.
+enum class UndoStatus { pending, final, canceled };
+struct Submission {
+  Id id = 0;
+  Id address_id = 0;
+  Id user_id = 0;
+  Id identity_id = 0;
+  Id email_id = 0;
+  Id thread_id = 0;
+  std::string blob_hash;  // the message as it was when submitted
+  std::string envelope;
+  Time send_at = 0;
+  UndoStatus undo_status = UndoStatus::pending;
+  std::string queue_id;  // once handed to the queue
+  std::string refusal;   // why sending failed, when it did
+};
+
 class Emails {
  public:
   virtual ~Emails() = default;
@@ -141,6 +159,20 @@ class Emails {
   virtual Status update_identity(const Identity& identity) = 0;            // by id and address_id
   virtual Status destroy_identity(Id address_id, Id id) = 0;
   virtual Result<Changes> identity_changes(Id address_id, ChangeCursor since, std::size_t max) = 0;
+
+  // Submissions (not destroyed) of the address; changes take a MODSEQ.
+  virtual Result<std::vector<Submission>> submissions(Id address_id) = 0;
+  virtual Result<Submission> create_submission(const Submission& s) = 0;  // id assigned
+  // Sets undo_status, queue_id and refusal of the submission (by id and
+  // address_id); when `only_if_pending`, only a pending one (not found
+  // otherwise), so a cancel and the sender never both win.
+  virtual Status update_submission(const Submission& s, bool only_if_pending) = 0;
+  virtual Status destroy_submission(Id address_id, Id id) = 0;
+  virtual Result<Changes> submission_changes(Id address_id, ChangeCursor since, std::size_t max) = 0;
+  // Pending submissions whose time has come, oldest first.
+  virtual Result<std::vector<Submission>> due_submissions(Time now, std::size_t limit) = 0;
+  // The trace lines of one queued message for the address.
+  virtual Result<std::vector<TraceEntry>> trace_of(Id address_id, const std::string& queue_id) = 0;
 
   // What changed after `since`, at most `max` ids in all (then has_more).
   virtual Result<Changes> email_changes(Id address_id, ChangeCursor since, std::size_t max) = 0;

@@ -24,6 +24,7 @@
 
 #include "core/log.hpp"
 #include "net/offload.hpp"
+#include "web/jmap_push.hpp"
 #include "web/router.hpp"
 
 namespace estafeta::web {
@@ -139,6 +140,16 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
     }
     auto& req = parser.get();
     Request in = request_of(req, env, tls);
+    // JMAP push takes the connection over (web/jmap_push.hpp).
+    auto& pool = deps.pool ? *deps.pool : *env.workers;
+    if (deps.jmap && is_jmap_eventsource(in)) {
+      co_await jmap_eventsource(stream, tcp, in, deps, pool);
+      co_return;
+    }
+    if (deps.jmap && is_jmap_websocket(in)) {
+      co_await jmap_websocket(stream, tcp, std::move(req), in, deps, pool);
+      co_return;
+    }
     in.body = std::move(req.body());
     // The router touches the store: blocking, so on the worker pool.
     Response out = co_await net::offload(deps.pool ? *deps.pool : *env.workers, [&] { return handle(deps, in); });

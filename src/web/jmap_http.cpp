@@ -105,12 +105,6 @@ std::string disposition(std::string_view name) {
 
 }  // namespace
 
-struct JmapHttp::Caller {
-  jmap::Principal principal;
-  bool cookie = false;
-  std::string session_token;
-};
-
 bool JmapHttp::matches(std::string_view target) {
   auto p = path_of(target);
   return p == kWellKnown || p == kSession || p == kApi || p.starts_with(kDownload) || p.starts_with(kUpload);
@@ -123,8 +117,8 @@ std::size_t JmapHttp::body_limit(std::string_view method, std::string_view targe
   return 0;
 }
 
-std::optional<jmap::Principal> JmapHttp::basic(const std::string& address, const std::string& password,
-                                               const std::string& ip, Response& refusal) {
+std::optional<JmapHttp::Caller> JmapHttp::basic(const std::string& address, const std::string& password,
+                                                const std::string& ip, Response& refusal) {
   auto key = digest(address, password);
   auto now = std::chrono::steady_clock::now();
   std::optional<store::Id> known;
@@ -156,12 +150,16 @@ std::optional<jmap::Principal> JmapHttp::basic(const std::string& address, const
     if (m_known.size() >= kMaxKnown) std::erase_if(m_known, [&](auto& kv) { return kv.second.until <= now; });
     if (m_known.size() < kMaxKnown) m_known[key] = {who->device.id, now + kKnownFor};
   }
-  jmap::Principal p;
+  Caller c;
+  auto& p = c.principal;
   p.username = who->address.address;
+  p.user_id = who->user.id;
+  p.ip = ip;
   auto accesses = m_deps.store.list_accesses(who->address.id);
   bool shared = accesses && accesses->size() > 1;
   p.accounts.push_back({who->address, who->access, !shared});
-  return p;
+  c.device = std::move(who);
+  return c;
 }
 
 std::optional<JmapHttp::Caller> JmapHttp::authenticate(const Request& request, Response& refusal) {
@@ -183,10 +181,7 @@ std::optional<JmapHttp::Caller> JmapHttp::authenticate(const Request& request, R
         refusal = unauthorized("Basic credentials are base64 of address:password");
         return std::nullopt;
       }
-      auto p = basic(decoded->substr(0, colon), decoded->substr(colon + 1), request.peer_ip, refusal);
-      if (!p) return std::nullopt;
-      out.principal = std::move(*p);
-      return out;
+      return basic(decoded->substr(0, colon), decoded->substr(colon + 1), request.peer_ip, refusal);
     }
     if (scheme != "bearer") {
       refusal = unauthorized("Authorization is Basic (address, device password) or Bearer (API token)");
@@ -212,6 +207,8 @@ std::optional<JmapHttp::Caller> JmapHttp::authenticate(const Request& request, R
     return std::nullopt;
   }
   out.principal.username = user->login;
+  out.principal.user_id = user->id;
+  out.principal.ip = request.peer_ip;
   auto accesses = m_deps.store.list_user_accesses(user->id);
   if (!accesses) {
     refusal = problem(503, "serverUnavailable", "the store did not answer");
@@ -229,6 +226,36 @@ std::optional<JmapHttp::Caller> JmapHttp::authenticate(const Request& request, R
 bool JmapHttp::authenticated(const Request& head) {
   Response ignored;
   return authenticate(head, ignored).has_value();
+}
+
+JmapHttp::States JmapHttp::states(const jmap::Principal& who, const std::vector<std::string>& types) {
+  static const std::vector<std::string> kTypes = {"Mailbox", "Email", "Thread", "Identity", "EmailSubmission", "Quota"};
+  bool all = types.empty() || std::find(types.begin(), types.end(), "*") != types.end();
+  States out;
+  out.changed = json::object();
+  for (auto& a : who.accounts) {
+    auto state = m_deps.store.mail_state(a.address.id);
+    if (!state) continue;
+    auto text = jmap::state_string({*state});
+    json changed = json::object();
+    for (auto& t : kTypes)
+      if (all || std::find(types.begin(), types.end(), t) != types.end()) changed[t] = text;
+    auto id = jmap::account_id(a.address.id);
+    out.changed[id] = changed;
+    out.id += (out.id.empty() ? "" : ",") + id + ":" + text;
+  }
+  return out;
+}
+
+std::string JmapHttp::websocket_request(const Caller& caller, std::string_view text) {
+  auto in = json::parse(text, nullptr, false);
+  json id = in.is_object() && in.contains("id") ? in["id"] : json(nullptr);
+  auto r = jmap::api(m_deps, caller.principal, "application/json", text);
+  auto out = json::parse(r.body, nullptr, false);
+  if (out.is_discarded()) out = json::object();
+  out["@type"] = r.status == 200 ? "Response" : "RequestError";
+  if (!id.is_null()) out["requestId"] = id;
+  return out.dump();
 }
 
 Response JmapHttp::handle(const Request& request) {

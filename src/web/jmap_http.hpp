@@ -18,6 +18,9 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "auth/mail_login.hpp"
 #include "auth/web_login.hpp"
@@ -28,8 +31,18 @@ namespace estafeta::web {
 
 class JmapHttp {
  public:
-  JmapHttp(jmap::Deps deps, auth::MailLogins& mail_logins, auth::WebLogins& web_logins)
-      : m_deps(std::move(deps)), m_mail_logins(mail_logins), m_web_logins(web_logins) {}
+  // Who made a request, once authenticated.
+  struct Caller {
+    jmap::Principal principal;
+    std::optional<store::LoginCandidate> device;  // Basic: the device password's login
+    bool cookie = false;
+    std::string session_token;
+  };
+
+  // `bus`: push streams follow it; `live`: device logins' streams are listed there.
+  JmapHttp(jmap::Deps deps, auth::MailLogins& mail_logins, auth::WebLogins& web_logins, EventBus* bus = nullptr,
+           auth::LiveSessions* live = nullptr)
+      : m_deps(std::move(deps)), m_mail_logins(mail_logins), m_web_logins(web_logins), m_bus(bus), m_live(live) {}
 
   static bool matches(std::string_view target);
   // The largest body a request for `target` may carry.
@@ -38,18 +51,34 @@ class JmapHttp {
   Response handle(const Request& request);
   // Whether the request's credentials are good (before its body is read).
   bool authenticated(const Request& head);
+  // The caller of a request, or the answer refusing it. Blocking.
+  std::optional<Caller> authenticate(const Request& request, Response& refusal);
+
+  // Push (web/jmap_push.cpp): the states of the caller's accounts for the
+  // data types asked ("*": all), as a StateChange's "changed" object, and
+  // one string for all of them (the EventSource event id). Blocking.
+  struct States {
+    nlohmann::json changed;
+    std::string id;
+  };
+  States states(const jmap::Principal& who, const std::vector<std::string>& types);
+  // A WebSocket request object (RFC 8887 §4.3.2) answered as the API
+  // answers: a Response or a RequestError object. Blocking.
+  std::string websocket_request(const Caller& caller, std::string_view text);
 
   const jmap::Deps& deps() const { return m_deps; }
+  EventBus* bus() const { return m_bus; }
+  auth::LiveSessions* live() const { return m_live; }
 
  private:
-  struct Caller;
-  std::optional<Caller> authenticate(const Request& request, Response& refusal);
-  std::optional<jmap::Principal> basic(const std::string& address, const std::string& password, const std::string& ip,
-                                       Response& refusal);
+  std::optional<Caller> basic(const std::string& address, const std::string& password, const std::string& ip,
+                              Response& refusal);
 
   jmap::Deps m_deps;
   auth::MailLogins& m_mail_logins;
   auth::WebLogins& m_web_logins;
+  EventBus* m_bus = nullptr;
+  auth::LiveSessions* m_live = nullptr;
 
   // Basic logins already audited: a digest of the credentials → the device
   // password it matched, until `until`.

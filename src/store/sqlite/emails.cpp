@@ -336,6 +336,126 @@ Result<Changes> SqliteStore::identity_changes(Id address_id, ChangeCursor since,
   return page(std::move(changes), since, max, state);
 }
 
+namespace {
+
+constexpr const char* kSubmissionColumns =
+    "id, address_id, user_id, identity_id, email_id, thread_id, blob_hash, envelope, send_at, undo_status, queue_id, "
+    "refusal";
+const char* undo_text(UndoStatus u) {
+  switch (u) {
+    case UndoStatus::pending: return "pending";
+    case UndoStatus::final: return "final";
+    case UndoStatus::canceled: return "canceled";
+  }
+  return "final";
+}
+Submission read_submission(const Statement& s) {
+  auto u = s.text(9);
+  return {.id = s.int64(0),
+          .address_id = s.int64(1),
+          .user_id = s.int64(2),
+          .identity_id = s.int64(3),
+          .email_id = s.int64(4),
+          .thread_id = s.int64(5),
+          .blob_hash = s.text(6),
+          .envelope = s.text(7),
+          .send_at = s.int64(8),
+          .undo_status = u == "pending"    ? UndoStatus::pending
+                         : u == "canceled" ? UndoStatus::canceled
+                                           : UndoStatus::final,
+          .queue_id = s.text(10),
+          .refusal = s.text(11)};
+}
+
+}  // namespace
+
+Result<std::vector<Submission>> SqliteStore::submissions(Id address_id) {
+  auto db = read();
+  auto st = TRY(db->prepare(fmt::format(
+      "SELECT {} FROM email_submission WHERE address_id = ? AND destroyed = 0 ORDER BY id", kSubmissionColumns)));
+  st.bind_all(address_id);
+  return all<Submission>(std::move(st), read_submission);
+}
+
+Result<Submission> SqliteStore::create_submission(const Submission& s) {
+  std::lock_guard lock(m_mutex);
+  auto tx = TRY(Transaction::begin(*m_db));
+  auto modseq = static_cast<std::int64_t>(TRY(bump(*m_db, s.address_id)));
+  auto st = TRY(m_db->prepare(
+      "INSERT INTO email_submission (address_id, user_id, identity_id, email_id, thread_id, blob_hash, envelope, "
+      "send_at, undo_status, queue_id, refusal, created_modseq, modseq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+      "?)"));
+  TRY(st.bind_all(s.address_id, s.user_id, s.identity_id, s.email_id, s.thread_id, s.blob_hash, s.envelope, s.send_at,
+                  std::string(undo_text(s.undo_status)), s.queue_id, s.refusal, modseq, modseq)
+          .run());
+  Submission out = s;
+  out.id = m_db->last_insert_id();
+  TRY(tx.commit());
+  return out;
+}
+
+Status SqliteStore::update_submission(const Submission& s, bool only_if_pending) {
+  std::lock_guard lock(m_mutex);
+  auto tx = TRY(Transaction::begin(*m_db));
+  auto modseq = static_cast<std::int64_t>(TRY(bump(*m_db, s.address_id)));
+  auto st =
+      TRY(m_db->prepare("UPDATE email_submission SET undo_status = ?, queue_id = ?, refusal = ?, modseq = ? "
+                        "WHERE id = ? AND address_id = ? AND destroyed = 0 AND (? = 0 OR undo_status = 'pending')"));
+  TRY(st.bind_all(std::string(undo_text(s.undo_status)), s.queue_id, s.refusal, modseq, s.id, s.address_id,
+                  std::int64_t{only_if_pending})
+          .run());
+  if (m_db->changes() == 0) return fail(ErrorKind::not_found, "no such submission, or no longer pending");
+  return tx.commit();
+}
+
+Status SqliteStore::destroy_submission(Id address_id, Id id) {
+  std::lock_guard lock(m_mutex);
+  auto tx = TRY(Transaction::begin(*m_db));
+  auto modseq = static_cast<std::int64_t>(TRY(bump(*m_db, address_id)));
+  auto st = TRY(m_db->prepare(
+      "UPDATE email_submission SET destroyed = 1, modseq = ? WHERE id = ? AND address_id = ? AND destroyed = 0"));
+  TRY(st.bind_all(modseq, id, address_id).run());
+  if (m_db->changes() == 0) return fail(ErrorKind::not_found, "no such submission");
+  return tx.commit();
+}
+
+Result<Changes> SqliteStore::submission_changes(Id address_id, ChangeCursor since, std::size_t max) {
+  auto db = read();
+  auto state = TRY(state_of(*db, address_id));
+  TRY(check_since(since, state));
+  std::vector<Change> changes;
+  auto st = TRY(db->prepare(
+      "SELECT id, created_modseq, modseq, destroyed FROM email_submission WHERE address_id = ? AND modseq >= ?"));
+  st.bind_all(address_id, static_cast<std::int64_t>(since.modseq));
+  while (TRY(st.step())) {
+    Change c{static_cast<std::uint64_t>(st.int64(2)), st.int64(0)};
+    c.kind = st.int64(3) != 0                                         ? Change::destroyed
+             : static_cast<std::uint64_t>(st.int64(1)) > since.modseq ? Change::created
+                                                                      : Change::updated;
+    changes.push_back(c);
+  }
+  return page(std::move(changes), since, max, state);
+}
+
+Result<std::vector<Submission>> SqliteStore::due_submissions(Time now, std::size_t limit) {
+  auto db = read();
+  auto st = TRY(db->prepare(
+      fmt::format("SELECT {} FROM email_submission WHERE undo_status = 'pending' AND send_at <= ? AND destroyed = 0 "
+                  "ORDER BY send_at, id LIMIT ?",
+                  kSubmissionColumns)));
+  st.bind_all(now, static_cast<std::int64_t>(limit));
+  return all<Submission>(std::move(st), read_submission);
+}
+
+Result<std::vector<TraceEntry>> SqliteStore::trace_of(Id address_id, const std::string& queue_id) {
+  auto db = read();
+  auto st = TRY(db->prepare(
+      "SELECT id, address_id, queue_id, direction, sender, recipient, status, remote_host, reply, time FROM trace "
+      "WHERE queue_id = ? AND address_id = ? ORDER BY id"));
+  st.bind_all(queue_id, address_id);
+  return all<TraceEntry>(std::move(st), read_trace);
+}
+
 Result<Changes> SqliteStore::email_changes(Id address_id, ChangeCursor since, std::size_t max) {
   auto db = read();
   auto state = TRY(state_of(*db, address_id));

@@ -131,18 +131,7 @@ Result<std::vector<TraceEntry>> SqliteStore::trace(Id address_id, Time since, st
       "SELECT id, address_id, queue_id, direction, sender, recipient, status, remote_host, reply, time FROM trace "
       "WHERE address_id = ? AND time >= ? ORDER BY time, id LIMIT ?"));
   st.bind_all(address_id, since, static_cast<std::int64_t>(limit));
-  return all<TraceEntry>(std::move(st), [](const Statement& s) {
-    return TraceEntry{.id = s.int64(0),
-                      .address_id = s.int64(1),
-                      .queue_id = s.text(2),
-                      .direction = parse_trace_direction(s.text(3)).value_or(TraceDirection::in),
-                      .sender = s.text(4),
-                      .recipient = s.text(5),
-                      .status = parse_trace_status(s.text(6)).value_or(TraceStatus::accepted),
-                      .remote_host = s.text(7),
-                      .reply = s.text(8),
-                      .time = s.int64(9)};
-  });
+  return all<TraceEntry>(std::move(st), read_trace);
 }
 
 }  // namespace estafeta::store::sqlite

@@ -104,6 +104,21 @@ inline Mailbox read_mailbox(const Statement& s) {
   return m;
 }
 
+inline constexpr const char* kTraceColumns =
+    "id, address_id, queue_id, direction, sender, recipient, status, remote_host, reply, time";
+inline TraceEntry read_trace(const Statement& s) {
+  return {.id = s.int64(0),
+          .address_id = s.int64(1),
+          .queue_id = s.text(2),
+          .direction = parse_trace_direction(s.text(3)).value_or(TraceDirection::in),
+          .sender = s.text(4),
+          .recipient = s.text(5),
+          .status = parse_trace_status(s.text(6)).value_or(TraceStatus::accepted),
+          .remote_host = s.text(7),
+          .reply = s.text(8),
+          .time = s.int64(9)};
+}
+
 // Keywords are stored as one space-separated column.
 inline std::vector<std::string> split_keywords(const std::string& s) {
   std::vector<std::string> out;

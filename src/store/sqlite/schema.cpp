@@ -668,6 +668,29 @@ CREATE TRIGGER address_identity AFTER INSERT ON address BEGIN
   INSERT INTO identity (address_id, email) VALUES (NEW.id, NEW.address);
 END;
 
+-- Messages sent through JMAP (EmailSubmission, RFC 8621 §7): held until
+-- send_at while pending (undo), then handed to the queue (queue_id).
+CREATE TABLE email_submission (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  address_id     INTEGER NOT NULL REFERENCES address(id) ON DELETE CASCADE,
+  user_id        INTEGER NOT NULL,
+  identity_id    INTEGER NOT NULL,
+  email_id       INTEGER NOT NULL,
+  thread_id      INTEGER NOT NULL,
+  blob_hash      TEXT NOT NULL,
+  envelope       TEXT NOT NULL,
+  send_at        INTEGER NOT NULL,
+  undo_status    TEXT NOT NULL CHECK (undo_status IN ('pending', 'final', 'canceled')),
+  queue_id       TEXT NOT NULL DEFAULT '',
+  refusal        TEXT NOT NULL DEFAULT '',
+  created_modseq INTEGER NOT NULL,
+  modseq         INTEGER NOT NULL,
+  destroyed      INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX email_submission_address ON email_submission(address_id);
+CREATE INDEX email_submission_due ON email_submission(send_at) WHERE undo_status = 'pending';
+CREATE INDEX trace_queue ON trace(queue_id);
+
 CREATE TRIGGER email_removed AFTER DELETE ON email BEGIN
   INSERT OR REPLACE INTO email_gone (address_id, email_id, thread_id, modseq)
     SELECT OLD.address_id, OLD.id, OLD.thread_id, modseq FROM address WHERE id = OLD.address_id;

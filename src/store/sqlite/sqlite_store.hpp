@@ -88,6 +88,13 @@ class SqliteStore final : public Store {
   Status update_identity(const Identity& identity) override;
   Status destroy_identity(Id address_id, Id id) override;
   Result<Changes> identity_changes(Id address_id, ChangeCursor since, std::size_t max) override;
+  Result<std::vector<Submission>> submissions(Id address_id) override;
+  Result<Submission> create_submission(const Submission& s) override;
+  Status update_submission(const Submission& s, bool only_if_pending) override;
+  Status destroy_submission(Id address_id, Id id) override;
+  Result<Changes> submission_changes(Id address_id, ChangeCursor since, std::size_t max) override;
+  Result<std::vector<Submission>> due_submissions(Time now, std::size_t limit) override;
+  Result<std::vector<TraceEntry>> trace_of(Id address_id, const std::string& queue_id) override;
   Result<Changes> email_changes(Id address_id, ChangeCursor since, std::size_t max) override;
   Result<Changes> mailbox_changes(Id address_id, ChangeCursor since, std::size_t max) override;
   Result<Changes> thread_changes(Id address_id, ChangeCursor since, std::size_t max) override;

@@ -1,0 +1,34 @@
+"""A JMAP WebSocket client (RFC 8887) on Debian's websocket-client, for
+test_jmap_push: sends a Request and checks the Response's requestId, enables
+push, prints "ready", waits for "go" on stdin (the test makes a change),
+then expects a StateChange and prints "statechange".
+Usage: ws_client.py URL AUTHORIZATION ACCOUNT"""
+
+import json
+import sys
+
+import websocket  # python3-websocket
+
+url, authorization, account = sys.argv[1:4]
+ws = websocket.create_connection(url, header=["Authorization: " + authorization], subprotocols=["jmap"], timeout=10)
+if ws.getsubprotocol() != "jmap":
+    sys.exit("the server did not choose the jmap subprotocol: %r" % ws.getsubprotocol())
+ws.send(json.dumps({"@type": "Request", "id": "r1", "using": ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"],
+                    "methodCalls": [["Mailbox/get", {"accountId": account}, "0"]]}))
+answer = json.loads(ws.recv())
+if answer.get("@type") != "Response" or answer.get("requestId") != "r1":
+    sys.exit("unexpected answer: %r" % answer)
+if answer["methodResponses"][0][0] != "Mailbox/get":
+    sys.exit("unexpected method response: %r" % answer)
+ws.send(json.dumps({"@type": "WebSocketPushEnable", "dataTypes": None}))
+ws.send("not json")
+error = json.loads(ws.recv())
+if error.get("@type") != "RequestError":
+    sys.exit("expected a RequestError for a message that is not JSON: %r" % error)
+print("ready", flush=True)
+sys.stdin.readline()
+message = json.loads(ws.recv())
+if message.get("@type") != "StateChange" or account not in message.get("changed", {}):
+    sys.exit("expected a StateChange: %r" % message)
+print("statechange", flush=True)
+ws.close()
