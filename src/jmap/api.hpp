@@ -26,6 +26,8 @@ inline constexpr std::string_view kCore = "urn:ietf:params:jmap:core";
 inline constexpr std::string_view kMail = "urn:ietf:params:jmap:mail";
 inline constexpr std::string_view kSubmission = "urn:ietf:params:jmap:submission";
 inline constexpr std::string_view kQuota = "urn:ietf:params:jmap:quota";
+inline constexpr std::string_view kVacation = "urn:ietf:params:jmap:vacationresponse";
+inline constexpr std::string_view kWebSocket = "urn:ietf:params:jmap:websocket";
 
 // One JMAP account: an address, through the caller's access to it.
 struct Account {

@@ -32,7 +32,8 @@ class JmapTest : public ::testing::Test {
                             .clock = *s->clock,
                             .logins = *s->logins,
                             .deliverer = *s->deliverer,
-                            .resolver = *s->resolver});
+                            .resolver = *s->resolver,
+                            .emails = s->store.get()});
     // Sending as the server does (server/serve.cpp): the submission rules of smtp/submit.hpp.
     auto send = [this](const Outgoing& o) -> std::expected<std::string, SendRefusal> {
       auto r = smtp::submit_direct(*smtp, {o.user_id, o.ip, o.mail_from, o.rcpt_to, o.message});
@@ -76,7 +77,9 @@ class JmapTest : public ::testing::Test {
   }
   // The method responses of a request with these calls.
   json calls(const Principal& who, json method_calls) {
-    json req = {{"using", {std::string(kCore), std::string(kMail), std::string(kSubmission), std::string(kQuota)}},
+    json req = {{"using",
+                 {std::string(kCore), std::string(kMail), std::string(kSubmission), std::string(kQuota),
+                  std::string(kVacation)}},
                 {"methodCalls", std::move(method_calls)}};
     auto r = raw(who, req.dump());
     EXPECT_EQ(r.status, 200) << r.body;
@@ -477,6 +480,41 @@ TEST_F(JmapTest, HeldSubmissionCanBeCancelledThenIsNeverSent) {
   EXPECT_EQ(call(bob, "Email/query", {{"accountId", b}, {"filter", {{"subject", "maybe"}}}})[1]["ids"].size(), 1u);
   r = call(alice, "EmailSubmission/set", {{"accountId", a}, {"update", {{tid, {{"undoStatus", "canceled"}}}}}});
   EXPECT_EQ(r[1]["notUpdated"][tid]["type"], "cannotUnsend");
+}
+
+TEST_F(JmapTest, VacationResponseAnswersOncePerSenderAndNeverToLists) {
+  auto r = call(alice, "VacationResponse/get", {{"accountId", a}});
+  EXPECT_EQ(r[1]["list"][0]["isEnabled"], false);
+  r = call(alice, "VacationResponse/set",
+           {{"accountId", a},
+            {"update",
+             {{"singleton", {{"isEnabled", true}, {"subject", "De vacaciones"}, {"textBody", "Vuelvo el lunes."}}}}},
+            {"create", {{"x", json::object()}}}});
+  EXPECT_TRUE(r[1]["updated"].contains("singleton")) << r.dump();
+  EXPECT_EQ(r[1]["notCreated"]["x"]["type"], "singleton");
+  // Bob writes to Alice's address three times; one of them from a list.
+  auto send = [&](const std::string& subject, const std::string& extra) {
+    std::string msg = "From: box@b.example\r\nTo: box@a.example\r\nSubject: " + subject + "\r\nMessage-ID: <" +
+                      subject + "@b.example>\r\n" + extra + "\r\nhola\r\n";
+    auto sent = smtp::submit_direct(*smtp, {bob.user_id, "127.0.0.1", "box@b.example", {"box@a.example"}, msg});
+    ASSERT_TRUE(sent) << sent.error().text;
+  };
+  send("first", "");
+  send("second", "");
+  send("digest", "List-Id: <news.b.example>\r\n");
+  send("robot", "Auto-Submitted: auto-generated\r\n");
+  auto replies = call(bob, "Email/query", {{"accountId", b}, {"filter", {{"subject", "De vacaciones"}}}});
+  ASSERT_EQ(replies[1]["ids"].size(), 1u) << "one reply per sender per period, none to lists or robots";
+  auto reply = call(bob, "Email/get",
+                    {{"accountId", b},
+                     {"ids", replies[1]["ids"]},
+                     {"properties", {"from", "inReplyTo", "header:Auto-Submitted:asText", "textBody", "bodyValues"}},
+                     {"fetchTextBodyValues", true}});
+  auto e = reply[1]["list"][0];
+  EXPECT_EQ(e["from"][0]["email"], "box@a.example");
+  EXPECT_EQ(e["inReplyTo"], json::array({"first@b.example"}));
+  EXPECT_EQ(e["header:Auto-Submitted:asText"], "auto-replied");
+  EXPECT_EQ(e["bodyValues"][e["textBody"][0]["partId"].get<std::string>()]["value"], "Vuelvo el lunes.");
 }
 
 }  // namespace

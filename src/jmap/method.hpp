@@ -169,6 +169,8 @@ Out<json> submission_changes(Call&);
 Out<json> submission_query(Call&);
 Out<json> submission_query_changes(Call&);
 Out<json> submission_set(Call&);
+Out<json> vacation_get(Call&);
+Out<json> vacation_set(Call&);
 Out<json> quota_get(Call&);
 Out<json> quota_changes(Call&);
 Out<json> quota_query(Call&);

@@ -59,6 +59,8 @@ constexpr MethodEntry kMethods[] = {
     {"EmailSubmission/query", kSubmission, &submission_query},
     {"EmailSubmission/queryChanges", kSubmission, &submission_query_changes},
     {"EmailSubmission/set", kSubmission, &submission_set},
+    {"VacationResponse/get", kVacation, &vacation_get},
+    {"VacationResponse/set", kVacation, &vacation_set},
     {"Quota/get", kQuota, &quota_get},
     {"Quota/changes", kQuota, &quota_changes},
     {"Quota/query", kQuota, &quota_query},
@@ -70,7 +72,9 @@ const MethodEntry* find_method(std::string_view name) {
   return nullptr;
 }
 
-bool known_capability(std::string_view c) { return c == kCore || c == kMail || c == kSubmission || c == kQuota; }
+bool known_capability(std::string_view c) {
+  return c == kCore || c == kMail || c == kSubmission || c == kQuota || c == kVacation || c == kWebSocket;
+}
 
 // A JSON Pointer (RFC 6901) with JMAP's "*" (RFC 8620 §3.7): over an array,
 // the rest of the path applies to every item and array results are joined.
@@ -150,6 +154,16 @@ Out<json> resolve_references(const json& args, const json& responses) {
     out[plain] = std::move(*v);
   }
   return out;
+}
+
+// ws://host/jmap/ws for http://host (wss for https).
+std::string websocket_url(std::string_view base) {
+  std::string out(base);
+  if (out.starts_with("https://"))
+    out = "wss://" + out.substr(8);
+  else if (out.starts_with("http://"))
+    out = "ws://" + out.substr(7);
+  return out + "/jmap/ws";
 }
 
 // The session's state: it changes when the accounts do.
@@ -358,12 +372,14 @@ Reply session(const Deps& deps, const Principal& who, std::string_view base) {
                       {kSubmission,
                        {{"maxDelayedSend", l.max_delayed_send},
                         {"submissionExtensions", {{"FUTURERELEASE", {std::to_string(l.max_delayed_send)}}}}}},
-                      {kQuota, json::object()}}}};
+                      {kQuota, json::object()},
+                      {kVacation, json::object()}}}};
     if (a.personal && !primary.contains(kMail))
-      for (auto c : {kCore, kMail, kSubmission, kQuota}) primary[c] = id;
+      for (auto c : {kCore, kMail, kSubmission, kQuota, kVacation}) primary[c] = id;
   }
   if (!primary.contains(kMail) && !who.accounts.empty())
-    for (auto c : {kCore, kMail, kSubmission, kQuota}) primary[c] = account_id(who.accounts.front().address.id);
+    for (auto c : {kCore, kMail, kSubmission, kQuota, kVacation})
+      primary[c] = account_id(who.accounts.front().address.id);
   json s = {
       {"capabilities",
        {{kCore,
@@ -375,7 +391,11 @@ Reply session(const Deps& deps, const Principal& who, std::string_view base) {
           {"maxObjectsInGet", l.max_objects_in_get},
           {"maxObjectsInSet", l.max_objects_in_set},
           {"collationAlgorithms", {"i;ascii-casemap", "i;octet"}}}},
-        {kMail, json::object()}}},
+        {kMail, json::object()},
+        {kSubmission, json::object()},
+        {kQuota, json::object()},
+        {kVacation, json::object()},
+        {kWebSocket, {{"url", websocket_url(base)}, {"supportsPush", true}}}}},
       {"accounts", accounts},
       {"primaryAccounts", primary},
       {"username", who.username},

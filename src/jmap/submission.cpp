@@ -261,8 +261,8 @@ Out<json> submission_changes(Call& call) {
 }
 
 Out<json> submission_query(Call& call) {
-  TRY(only_known(call.args, {"accountId", "filter", "sort", "position", "anchor", "anchorOffset", "limit",
-                             "calculateTotal"}));
+  TRY(only_known(call.args,
+                 {"accountId", "filter", "sort", "position", "anchor", "anchorOffset", "limit", "calculateTotal"}));
   auto* a = TRY(call.account());
   auto all = TRY(call.deps.store.submissions(a->address.id));
   const json filter = call.args.value("filter", json(nullptr));
@@ -302,7 +302,8 @@ Out<json> submission_query(Call& call) {
     if (!sort[0].is_object() || !sort[0].contains("property")) return invalid_arguments("a Comparator has a property");
     by = sort[0]["property"].get<std::string>();
     ascending = sort[0].value("isAscending", true);
-    if (by != "emailId" && by != "threadId" && by != "sentAt") return std::unexpected(MethodError("unsupportedSort", by));
+    if (by != "emailId" && by != "threadId" && by != "sentAt")
+      return std::unexpected(MethodError("unsupportedSort", by));
   }
   std::stable_sort(found.begin(), found.end(), [&](auto* x, auto* y) {
     auto kx = by == "emailId" ? x->email_id : by == "threadId" ? x->thread_id : x->send_at;
@@ -352,8 +353,8 @@ Out<json> submission_set(Call& call) {
   for (auto& [cid, props] : create.items()) {
     if (!props.is_object() || !props.contains("identityId") || !props["identityId"].is_string() ||
         !props.contains("emailId") || !props["emailId"].is_string()) {
-      not_created[cid] = set_error("invalidProperties", "identityId and emailId are required",
-                                   json::array({"identityId", "emailId"}));
+      not_created[cid] =
+          set_error("invalidProperties", "identityId and emailId are required", json::array({"identityId", "emailId"}));
       continue;
     }
     auto iid = parse_id(props["identityId"].get<std::string>(), 'i');
@@ -419,8 +420,8 @@ Out<json> submission_set(Call& call) {
       continue;
     }
     if (!patch.is_object() || patch.size() != 1 || patch.value("undoStatus", json(nullptr)) != "canceled") {
-      not_updated[id] = set_error("invalidProperties", "only undoStatus can change, to canceled",
-                                  json::array({"undoStatus"}));
+      not_updated[id] =
+          set_error("invalidProperties", "only undoStatus can change, to canceled", json::array({"undoStatus"}));
       continue;
     }
     auto s = *it;
@@ -443,14 +444,10 @@ Out<json> submission_set(Call& call) {
   }
 
   auto nulls = [](json& j) { return j.empty() ? json(nullptr) : j; };
-  json out = {{"accountId", account_id(address)},
-              {"oldState", old_state},
-              {"newState", TRY(state(call, *a))},
-              {"created", nulls(created)},
-              {"updated", nulls(updated)},
-              {"destroyed", nulls(destroyed)},
-              {"notCreated", nulls(not_created)},
-              {"notUpdated", nulls(not_updated)},
+  json out = {{"accountId", account_id(address)},    {"oldState", old_state},
+              {"newState", TRY(state(call, *a))},    {"created", nulls(created)},
+              {"updated", nulls(updated)},           {"destroyed", nulls(destroyed)},
+              {"notCreated", nulls(not_created)},    {"notUpdated", nulls(not_updated)},
               {"notDestroyed", nulls(not_destroyed)}};
 
   // onSuccessUpdateEmail / onSuccessDestroyEmail: an implicit Email/set on

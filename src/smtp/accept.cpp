@@ -24,6 +24,7 @@
 #include "smtp/header_text.hpp"
 #include "smtp/parser.hpp"
 #include "smtp/reply.hpp"
+#include "smtp/vacation.hpp"
 
 namespace estafeta::smtp {
 
@@ -92,6 +93,11 @@ std::expected<std::string, Refusal> MessageAcceptance::accept(const Transaction&
     log::error("smtp.accept_failed", {{"queue_id", qid}, {"detail", e.detail}});
     return std::unexpected(Refusal{451, "4.3.0", "temporary failure storing the message, try again later"});
   }
+  // Vacation responses of the local recipients (RFC 3834).
+  std::vector<store::Address> locals;
+  for (auto& r : t.recipients)
+    if (r.local) locals.push_back(*r.local);
+  if (!locals.empty()) answer_vacations(m_deps, t.sender, locals, message, now);
   log::info("smtp.accepted", {{"queue_id", qid},
                               {"from", t.sender},
                               {"recipients", t.recipients.size()},

@@ -19,6 +19,7 @@
 #include "manage/dkim_signer.hpp"
 #include "store/accounts.hpp"
 #include "store/blob_store.hpp"
+#include "store/emails.hpp"
 #include "store/mailboxes.hpp"
 #include "store/queue.hpp"
 
@@ -42,6 +43,7 @@ struct Deps {
   dns::LookupRunner* auth_lookups = nullptr;
   manage::DkimSigner* dkim_signer = nullptr;  // submission: DKIM signatures of served domains
   auth::LiveSessions* live = nullptr;         // logged-in connections, listed to their users (may be absent)
+  store::Emails* emails = nullptr;            // vacation responses of local recipients (absent: none are sent)
 };
 
 struct QueueDeps {

@@ -31,7 +31,8 @@ Result<bool> may_send_as(const Deps& deps, store::Id user_id, const std::string&
   auto a = deps.accounts.find_address(ascii_lower(address));
   if (!a) return a.error().kind == ErrorKind::not_found ? Result<bool>(false) : std::unexpected(a.error());
   auto access = deps.accounts.find_access(a->id, user_id);
-  if (!access) return access.error().kind == ErrorKind::not_found ? Result<bool>(false) : std::unexpected(access.error());
+  if (!access)
+    return access.error().kind == ErrorKind::not_found ? Result<bool>(false) : std::unexpected(access.error());
   auto service = TRY(deps.accounts.service(a->service_id));
   return !service.locked;
 }
@@ -45,8 +46,7 @@ std::expected<std::string, SubmitRefusal> submit_direct(const Deps& deps, const 
   if (!sender) return std::unexpected(R{R::forbidden_from, {}, "the envelope sender is not an address"});
   auto allowed = may_send_as(deps, s.user_id, s.mail_from);
   if (!allowed) return temporary(allowed.error());
-  if (!*allowed)
-    return std::unexpected(R{R::forbidden_from, {}, fmt::format("you may not send as <{}>", s.mail_from)});
+  if (!*allowed) return std::unexpected(R{R::forbidden_from, {}, fmt::format("you may not send as <{}>", s.mail_from)});
   if (auto bad = malformed_header_line(s.message))
     return std::unexpected(R{R::invalid_message, {}, fmt::format("malformed header: line {}", *bad)});
   for (auto& from : mime::header_addresses(s.message, "From")) {

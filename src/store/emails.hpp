@@ -125,6 +125,17 @@ struct Submission {
   std::string refusal;   // why sending failed, when it did
 };
 
+// An address's vacation response (JMAP VacationResponse, RFC 8621 §8).
+struct Vacation {
+  bool enabled = false;
+  std::optional<Time> from;  // answers only from then on (nullopt: already)
+  std::optional<Time> to;    // and until then (nullopt: until disabled)
+  std::string subject;       // empty: "Auto: " and the message's subject
+  std::string text_body;
+  std::string html_body;
+  bool active(Time now) const { return enabled && (!from || now >= *from) && (!to || now < *to); }
+};
+
 class Emails {
  public:
   virtual ~Emails() = default;
@@ -173,6 +184,14 @@ class Emails {
   virtual Result<std::vector<Submission>> due_submissions(Time now, std::size_t limit) = 0;
   // The trace lines of one queued message for the address.
   virtual Result<std::vector<TraceEntry>> trace_of(Id address_id, const std::string& queue_id) = 0;
+
+  // The vacation response (disabled until set); setting it takes a MODSEQ
+  // and forgets whom the previous one answered.
+  virtual Result<Vacation> vacation(Id address_id) = 0;
+  virtual Status set_vacation(Id address_id, const Vacation& vacation) = 0;
+  // Notes that `sender` is answered at `now`, unless it was answered after
+  // `since`: whether to answer it.
+  virtual Result<bool> note_vacation_reply(Id address_id, const std::string& sender, Time now, Time since) = 0;
 
   // What changed after `since`, at most `max` ids in all (then has_more).
   virtual Result<Changes> email_changes(Id address_id, ChangeCursor since, std::size_t max) = 0;

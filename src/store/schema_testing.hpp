@@ -9,11 +9,11 @@ inline constexpr const char* kUndoSchema12 =
     "DROP TRIGGER mailbox_modseq; DROP TRIGGER mailbox_created; DROP TRIGGER mailbox_changed; "
     "DROP TRIGGER mailbox_deleted; DROP TRIGGER subscription_added; DROP TRIGGER subscription_removed; "
     "DROP TRIGGER message_email_added; DROP TRIGGER message_email_changed; DROP TRIGGER message_email_removed; "
-    "DROP TRIGGER blob_msgid_gone; DROP TABLE email; DROP TABLE email_gone; DROP TABLE mailbox_gone; "
-    "DROP TABLE blob_msgid; DROP TABLE upload; DROP TABLE identity; DROP TABLE email_submission; DROP INDEX "
-    "trace_queue; DROP TRIGGER address_identity; ALTER TABLE address "
-    "DROP COLUMN modseq; ALTER TABLE mailbox DROP COLUMN "
-    "created_modseq; "
+    "DROP TRIGGER blob_msgid_gone; DROP TRIGGER address_identity; "
+    "DROP TABLE email; DROP TABLE email_gone; DROP TABLE mailbox_gone; DROP TABLE blob_msgid; DROP TABLE upload; "
+    "DROP TABLE identity; DROP TABLE email_submission; DROP INDEX trace_queue; DROP TABLE vacation; "
+    "DROP TABLE vacation_reply; "
+    "ALTER TABLE address DROP COLUMN modseq; ALTER TABLE mailbox DROP COLUMN created_modseq; "
     "ALTER TABLE mailbox DROP COLUMN meta_modseq; ";
 
 }  // namespace estafeta::store

@@ -104,13 +104,13 @@ asio::awaitable<bool> write_all(Stream& stream, beast::tcp_stream& tcp, std::str
 }
 
 std::string http_refusal(const Response& r) {
-  return fmt::format("HTTP/1.1 {} Refused\r\nServer: Estafeta\r\nContent-Type: {}\r\nContent-Length: {}\r\n{}"
-                     "Connection: close\r\n\r\n{}",
-                     r.status, r.content_type, r.body.size(),
-                     r.headers.contains("www-authenticate")
-                         ? "WWW-Authenticate: " + r.headers.at("www-authenticate") + "\r\n"
-                         : std::string(),
-                     r.body);
+  return fmt::format(
+      "HTTP/1.1 {} Refused\r\nServer: Estafeta\r\nContent-Type: {}\r\nContent-Length: {}\r\n{}"
+      "Connection: close\r\n\r\n{}",
+      r.status, r.content_type, r.body.size(),
+      r.headers.contains("www-authenticate") ? "WWW-Authenticate: " + r.headers.at("www-authenticate") + "\r\n"
+                                             : std::string(),
+      r.body);
 }
 
 std::vector<std::string> split_types(std::string_view v) {
@@ -301,8 +301,8 @@ bool is_jmap_websocket(const Request& r) {
 }
 
 template <class Stream>
-asio::awaitable<void> jmap_eventsource(Stream& stream, beast::tcp_stream& tcp, const Request& request,
-                                       const Deps& deps, asio::thread_pool& pool) {
+asio::awaitable<void> jmap_eventsource(Stream& stream, beast::tcp_stream& tcp, const Request& request, const Deps& deps,
+                                       asio::thread_pool& pool) {
   if (!deps.jmap) co_return;
   auto& jm = *deps.jmap;
   Response refusal;
@@ -333,8 +333,10 @@ asio::awaitable<void> jmap_eventsource(Stream& stream, beast::tcp_stream& tcp, c
   auto now = std::chrono::steady_clock::now;
   auto next_ping = now() + std::chrono::seconds(ping > 0 ? ping : kDefaultRecheck);
   json sent = json::object();
-  if (waker->changed) sent = json::object();  // everything counts as changed
-  else sent = states.changed;
+  if (waker->changed)
+    sent = json::object();  // everything counts as changed
+  else
+    sent = states.changed;
   for (;;) {
     co_await wait(*waker, next_ping);
     if (waker->ended) co_return;
@@ -360,8 +362,7 @@ asio::awaitable<void> jmap_eventsource(Stream& stream, beast::tcp_stream& tcp, c
       }
     }
     if (due) {
-      if (ping > 0 &&
-          !co_await write_all(stream, tcp, fmt::format("event: ping\ndata: {{\"interval\":{}}}\n\n", ping)))
+      if (ping > 0 && !co_await write_all(stream, tcp, fmt::format("event: ping\ndata: {{\"interval\":{}}}\n\n", ping)))
         co_return;
       next_ping = now() + std::chrono::seconds(ping > 0 ? ping : kDefaultRecheck);
     }
@@ -393,8 +394,7 @@ asio::awaitable<void> jmap_websocket(Stream& stream, beast::tcp_stream& tcp, htt
   auto protocols = request.headers.find("sec-websocket-protocol");
   bool jmap_protocol = false;
   if (protocols != request.headers.end())
-    for (auto& p : split_types(protocols->second))
-      jmap_protocol = jmap_protocol || ascii_lower(trimmed(p)) == "jmap";
+    for (auto& p : split_types(protocols->second)) jmap_protocol = jmap_protocol || ascii_lower(trimmed(p)) == "jmap";
   if (caller && !jmap_protocol) {
     refusal.status = 400;
     refusal.content_type = "text/plain; charset=utf-8";

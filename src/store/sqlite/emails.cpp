@@ -456,6 +456,45 @@ Result<std::vector<TraceEntry>> SqliteStore::trace_of(Id address_id, const std::
   return all<TraceEntry>(std::move(st), read_trace);
 }
 
+Result<Vacation> SqliteStore::vacation(Id address_id) {
+  auto db = read();
+  TRY(state_of(*db, address_id));  // not_found for an address that does not exist
+  auto st = TRY(db->prepare(
+      "SELECT enabled, from_date, to_date, subject, text_body, html_body FROM vacation WHERE address_id = ?"));
+  st.bind_all(address_id);
+  if (!TRY(st.step())) return Vacation{};
+  return Vacation{.enabled = st.int64(0) != 0,
+                  .from = st.opt_int64(1),
+                  .to = st.opt_int64(2),
+                  .subject = st.text(3),
+                  .text_body = st.text(4),
+                  .html_body = st.text(5)};
+}
+
+Status SqliteStore::set_vacation(Id address_id, const Vacation& v) {
+  std::lock_guard lock(m_mutex);
+  auto tx = TRY(Transaction::begin(*m_db));
+  TRY(bump(*m_db, address_id));
+  auto st = TRY(m_db->prepare(
+      "INSERT OR REPLACE INTO vacation (address_id, enabled, from_date, to_date, subject, text_body, html_body) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  st.bind(1, address_id).bind(2, std::int64_t{v.enabled}).bind(3, v.from).bind(4, v.to);
+  st.bind(5, v.subject).bind(6, v.text_body).bind(7, v.html_body);
+  TRY(st.run());
+  auto forget = TRY(m_db->prepare("DELETE FROM vacation_reply WHERE address_id = ?"));
+  TRY(forget.bind_all(address_id).run());
+  return tx.commit();
+}
+
+Result<bool> SqliteStore::note_vacation_reply(Id address_id, const std::string& sender, Time now, Time since) {
+  std::lock_guard lock(m_mutex);
+  auto st =
+      TRY(m_db->prepare("INSERT INTO vacation_reply (address_id, sender, time) VALUES (?1, ?2, ?3) "
+                        "ON CONFLICT (address_id, sender) DO UPDATE SET time = ?3 WHERE time <= ?4"));
+  TRY(st.bind_all(address_id, sender, now, since).run());
+  return m_db->changes() > 0;
+}
+
 Result<Changes> SqliteStore::email_changes(Id address_id, ChangeCursor since, std::size_t max) {
   auto db = read();
   auto state = TRY(state_of(*db, address_id));

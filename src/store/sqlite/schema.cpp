@@ -691,6 +691,24 @@ CREATE INDEX email_submission_address ON email_submission(address_id);
 CREATE INDEX email_submission_due ON email_submission(send_at) WHERE undo_status = 'pending';
 CREATE INDEX trace_queue ON trace(queue_id);
 
+-- The address's vacation response (JMAP VacationResponse, RFC 8621 §8),
+-- and whom it answered when (once per sender per period, RFC 3834 §2).
+CREATE TABLE vacation (
+  address_id INTEGER PRIMARY KEY REFERENCES address(id) ON DELETE CASCADE,
+  enabled    INTEGER NOT NULL DEFAULT 0,
+  from_date  INTEGER,
+  to_date    INTEGER,
+  subject    TEXT NOT NULL DEFAULT '',
+  text_body  TEXT NOT NULL DEFAULT '',
+  html_body  TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE TABLE vacation_reply (
+  address_id INTEGER NOT NULL REFERENCES address(id) ON DELETE CASCADE,
+  sender     TEXT NOT NULL,
+  time       INTEGER NOT NULL,
+  PRIMARY KEY (address_id, sender)
+) STRICT, WITHOUT ROWID;
+
 CREATE TRIGGER email_removed AFTER DELETE ON email BEGIN
   INSERT OR REPLACE INTO email_gone (address_id, email_id, thread_id, modseq)
     SELECT OLD.address_id, OLD.id, OLD.thread_id, modseq FROM address WHERE id = OLD.address_id;

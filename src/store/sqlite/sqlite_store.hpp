@@ -95,6 +95,9 @@ class SqliteStore final : public Store {
   Result<Changes> submission_changes(Id address_id, ChangeCursor since, std::size_t max) override;
   Result<std::vector<Submission>> due_submissions(Time now, std::size_t limit) override;
   Result<std::vector<TraceEntry>> trace_of(Id address_id, const std::string& queue_id) override;
+  Result<Vacation> vacation(Id address_id) override;
+  Status set_vacation(Id address_id, const Vacation& vacation) override;
+  Result<bool> note_vacation_reply(Id address_id, const std::string& sender, Time now, Time since) override;
   Result<Changes> email_changes(Id address_id, ChangeCursor since, std::size_t max) override;
   Result<Changes> mailbox_changes(Id address_id, ChangeCursor since, std::size_t max) override;
   Result<Changes> thread_changes(Id address_id, ChangeCursor since, std::size_t max) override;

@@ -1,0 +1,130 @@
+// VacationResponse/get and /set (RFC 8621 §8): the address's one vacation
+// response ("singleton"), which the MX answers with (smtp/vacation.hpp).
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "jmap/email_body.hpp"
+#include "jmap/method.hpp"
+
+namespace estafeta::jmap {
+
+namespace {
+
+constexpr const char* kSingleton = "singleton";
+
+json to_json(const store::Vacation& v) {
+  auto date = [](const std::optional<store::Time>& t) { return t ? json(utc_date(*t)) : json(nullptr); };
+  auto text = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+  return {{"id", kSingleton},         {"isEnabled", v.enabled},     {"fromDate", date(v.from)},
+          {"toDate", date(v.to)},     {"subject", text(v.subject)}, {"textBody", text(v.text_body)},
+          {"htmlBody", text(v.html_body)}};
+}
+
+std::optional<std::int64_t> utc(const json& v) {
+  std::tm tm{};
+  char z = 0;
+  if (!v.is_string() ||
+      std::sscanf(v.get<std::string>().c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7 ||
+      (z != 'Z' && z != 'z'))
+    return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+}  // namespace
+
+Out<json> vacation_get(Call& call) {
+  TRY(only_known(call.args, {"accountId", "ids", "properties"}));
+  auto* a = TRY(call.account());
+  auto ids = TRY(id_list(call.args, "ids"));
+  auto props = TRY(properties(call.args, "properties",
+                              {"id", "isEnabled", "fromDate", "toDate", "subject", "textBody", "htmlBody"}));
+  auto v = TRY(call.deps.store.vacation(a->address.id));
+  auto full = to_json(v);
+  json shown = full;
+  if (props) {
+    shown = {{"id", kSingleton}};
+    for (auto& p : *props) shown[p] = full[p];
+  }
+  json list = json::array(), not_found = json::array();
+  if (!ids) {
+    list.push_back(shown);
+  } else {
+    for (auto& id : *ids)
+      if (id == kSingleton)
+        list.push_back(shown);
+      else
+        not_found.push_back(id);
+  }
+  return json{{"accountId", account_id(a->address.id)},
+              {"state", state_string({TRY(call.deps.store.mail_state(a->address.id))})},
+              {"list", list},
+              {"notFound", not_found}};
+}
+
+Out<json> vacation_set(Call& call) {
+  TRY(only_known(call.args, {"accountId", "ifInState", "create", "update", "destroy"}));
+  auto* a = TRY(call.account());
+  auto old_state = state_string({TRY(call.deps.store.mail_state(a->address.id))});
+  if (call.args.contains("ifInState") && call.args["ifInState"] != old_state)
+    return std::unexpected(MethodError("stateMismatch", "the account changed since that state"));
+  json not_created = json::object(), not_updated = json::object(), not_destroyed = json::object(),
+       updated = json::object();
+  auto singleton = [](const char* what) {
+    return json{{"type", "singleton"}, {"description", fmt::format("the VacationResponse cannot be {}", what)}};
+  };
+  if (auto c = call.args.find("create"); c != call.args.end() && c->is_object())
+    for (auto& [cid, props] : c->items()) not_created[cid] = singleton("created");
+  if (auto d = call.args.find("destroy"); d != call.args.end() && d->is_array())
+    for (auto& id : *d)
+      if (id.is_string()) not_destroyed[id.get<std::string>()] = singleton("destroyed");
+  if (auto u = call.args.find("update"); u != call.args.end() && u->is_object()) {
+    for (auto& [id, patch] : u->items()) {
+      if (id != kSingleton) {
+        not_updated[id] = {{"type", "notFound"}};
+        continue;
+      }
+      auto v = TRY(call.deps.store.vacation(a->address.id));
+      json bad = json::array();
+      if (!patch.is_object()) {
+        not_updated[id] = {{"type", "invalidPatch"}};
+        continue;
+      }
+      for (auto& [k, value] : patch.items()) {
+        if (k == "isEnabled" && value.is_boolean()) {
+          v.enabled = value.get<bool>();
+        } else if ((k == "fromDate" || k == "toDate") && (value.is_null() || utc(value))) {
+          (k == "fromDate" ? v.from : v.to) = value.is_null() ? std::nullopt : utc(value);
+        } else if ((k == "subject" || k == "textBody" || k == "htmlBody") &&
+                   (value.is_null() || (value.is_string() && value.get<std::string>().size() <= 64 * 1024))) {
+          auto& field = k == "subject" ? v.subject : k == "textBody" ? v.text_body : v.html_body;
+          field = value.is_null() ? "" : value.get<std::string>();
+          if (k == "subject" && field.find_first_of("\r\n") != std::string::npos) bad.push_back(k);
+        } else {
+          bad.push_back(k);
+        }
+      }
+      if (!bad.empty()) {
+        not_updated[id] = {{"type", "invalidProperties"}, {"properties", bad}};
+        continue;
+      }
+      TRY(call.deps.store.set_vacation(a->address.id, v));
+      updated[id] = nullptr;
+    }
+  }
+  auto nulls = [](json& j) { return j.empty() ? json(nullptr) : j; };
+  return json{{"accountId", account_id(a->address.id)},
+              {"oldState", old_state},
+              {"newState", state_string({TRY(call.deps.store.mail_state(a->address.id))})},
+              {"created", nullptr},
+              {"updated", nulls(updated)},
+              {"destroyed", nullptr},
+              {"notCreated", nulls(not_created)},
+              {"notUpdated", nulls(not_updated)},
+              {"notDestroyed", nulls(not_destroyed)}};
+}
+
+}  // namespace estafeta::jmap
