@@ -28,6 +28,7 @@ inline constexpr std::string_view kSubmission = "urn:ietf:params:jmap:submission
 inline constexpr std::string_view kQuota = "urn:ietf:params:jmap:quota";
 inline constexpr std::string_view kVacation = "urn:ietf:params:jmap:vacationresponse";
 inline constexpr std::string_view kWebSocket = "urn:ietf:params:jmap:websocket";
+inline constexpr std::string_view kMdn = "urn:ietf:params:jmap:mdn";
 
 // One JMAP account: an address, through the caller's access to it.
 struct Account {

@@ -186,7 +186,7 @@ std::string write_part(const Part& p) {
   } else if (text) {
     out += "Content-Transfer-Encoding: quoted-printable\r\n\r\n" + quoted_printable(p.content);
     if (!out.ends_with("\r\n")) out += "\r\n";
-  } else if (p.type == "message/rfc822") {
+  } else if (p.type.starts_with("message/")) {  // RFC 2046 §5.2.1: 7bit/8bit, never encoded
     out += "\r\n" + crlf(p.content);
   } else {
     out += "Content-Transfer-Encoding: base64\r\n\r\n" + base64_lines(p.content);

@@ -79,7 +79,7 @@ class JmapTest : public ::testing::Test {
   json calls(const Principal& who, json method_calls) {
     json req = {{"using",
                  {std::string(kCore), std::string(kMail), std::string(kSubmission), std::string(kQuota),
-                  std::string(kVacation)}},
+                  std::string(kVacation), std::string(kMdn)}},
                 {"methodCalls", std::move(method_calls)}};
     auto r = raw(who, req.dump());
     EXPECT_EQ(r.status, 200) << r.body;
@@ -515,6 +515,38 @@ TEST_F(JmapTest, VacationResponseAnswersOncePerSenderAndNeverToLists) {
   EXPECT_EQ(e["inReplyTo"], json::array({"first@b.example"}));
   EXPECT_EQ(e["header:Auto-Submitted:asText"], "auto-replied");
   EXPECT_EQ(e["bodyValues"][e["textBody"][0]["partId"].get<std::string>()]["value"], "Vuelvo el lunes.");
+}
+
+TEST_F(JmapTest, ReadReceiptIsSentOnceAndParsesBack) {
+  // Bob asks for a receipt; Alice sends one.
+  std::string msg =
+      "From: box@b.example\r\nTo: box@a.example\r\nSubject: contrato\r\nMessage-ID: <c1@b.example>\r\n"
+      "Disposition-Notification-To: box@b.example\r\n\r\nfirme por favor\r\n";
+  ASSERT_TRUE(smtp::submit_direct(*smtp, {bob.user_id, "127.0.0.1", "box@b.example", {"box@a.example"}, msg}));
+  auto found = call(alice, "Email/query", {{"accountId", a}, {"filter", {{"subject", "contrato"}}}});
+  ASSERT_EQ(found[1]["ids"].size(), 1u);
+  auto id = found[1]["ids"][0].get<std::string>();
+  auto identity = call(alice, "Identity/get", {{"accountId", a}})[1]["list"][0]["id"].get<std::string>();
+  json mdn = {
+      {"forEmailId", id},
+      {"disposition", {{"actionMode", "manual-action"}, {"sendingMode", "mdn-sent-manually"}, {"type", "displayed"}}}};
+  auto r = call(alice, "MDN/send", {{"accountId", a}, {"identityId", identity}, {"send", {{"k", mdn}}}});
+  ASSERT_TRUE(r[1]["sent"].contains("k")) << r.dump();
+  auto kw = call(alice, "Email/get", {{"accountId", a}, {"ids", {id}}, {"properties", {"keywords"}}});
+  EXPECT_TRUE(kw[1]["list"][0]["keywords"].contains("$mdnsent"));
+  r = call(alice, "MDN/send", {{"accountId", a}, {"identityId", identity}, {"send", {{"k", mdn}}}});
+  EXPECT_EQ(r[1]["notSent"]["k"]["type"], "mdnAlreadySent");
+  // Bob's copy of the receipt parses back.
+  auto receipts = call(bob, "Email/query", {{"accountId", b}, {"filter", {{"subject", "Read: contrato"}}}});
+  ASSERT_EQ(receipts[1]["ids"].size(), 1u);
+  auto blob = call(bob, "Email/get", {{"accountId", b}, {"ids", receipts[1]["ids"]}, {"properties", {"blobId"}}});
+  auto blob_id = blob[1]["list"][0]["blobId"].get<std::string>();
+  auto parsed = call(bob, "MDN/parse", {{"accountId", b}, {"blobIds", {blob_id}}});
+  auto p = parsed[1]["parsed"][blob_id];
+  EXPECT_EQ(p["disposition"]["type"], "displayed") << parsed.dump();
+  EXPECT_EQ(p["disposition"]["actionMode"], "manual-action");
+  EXPECT_EQ(p["originalMessageId"], "<c1@b.example>");
+  EXPECT_EQ(p["finalRecipient"], "rfc822; box@a.example");
 }
 
 }  // namespace

@@ -171,6 +171,8 @@ Out<json> submission_query_changes(Call&);
 Out<json> submission_set(Call&);
 Out<json> vacation_get(Call&);
 Out<json> vacation_set(Call&);
+Out<json> mdn_send(Call&);
+Out<json> mdn_parse(Call&);
 Out<json> quota_get(Call&);
 Out<json> quota_changes(Call&);
 Out<json> quota_query(Call&);

@@ -61,6 +61,8 @@ constexpr MethodEntry kMethods[] = {
     {"EmailSubmission/set", kSubmission, &submission_set},
     {"VacationResponse/get", kVacation, &vacation_get},
     {"VacationResponse/set", kVacation, &vacation_set},
+    {"MDN/send", kMdn, &mdn_send},
+    {"MDN/parse", kMdn, &mdn_parse},
     {"Quota/get", kQuota, &quota_get},
     {"Quota/changes", kQuota, &quota_changes},
     {"Quota/query", kQuota, &quota_query},
@@ -73,7 +75,7 @@ const MethodEntry* find_method(std::string_view name) {
 }
 
 bool known_capability(std::string_view c) {
-  return c == kCore || c == kMail || c == kSubmission || c == kQuota || c == kVacation || c == kWebSocket;
+  return c == kCore || c == kMail || c == kSubmission || c == kQuota || c == kVacation || c == kWebSocket || c == kMdn;
 }
 
 // A JSON Pointer (RFC 6901) with JMAP's "*" (RFC 8620 §3.7): over an array,
@@ -373,12 +375,13 @@ Reply session(const Deps& deps, const Principal& who, std::string_view base) {
                        {{"maxDelayedSend", l.max_delayed_send},
                         {"submissionExtensions", {{"FUTURERELEASE", {std::to_string(l.max_delayed_send)}}}}}},
                       {kQuota, json::object()},
-                      {kVacation, json::object()}}}};
+                      {kVacation, json::object()},
+                      {kMdn, json::object()}}}};
     if (a.personal && !primary.contains(kMail))
-      for (auto c : {kCore, kMail, kSubmission, kQuota, kVacation}) primary[c] = id;
+      for (auto c : {kCore, kMail, kSubmission, kQuota, kVacation, kMdn}) primary[c] = id;
   }
   if (!primary.contains(kMail) && !who.accounts.empty())
-    for (auto c : {kCore, kMail, kSubmission, kQuota, kVacation})
+    for (auto c : {kCore, kMail, kSubmission, kQuota, kVacation, kMdn})
       primary[c] = account_id(who.accounts.front().address.id);
   json s = {
       {"capabilities",
@@ -395,6 +398,7 @@ Reply session(const Deps& deps, const Principal& who, std::string_view base) {
         {kSubmission, json::object()},
         {kQuota, json::object()},
         {kVacation, json::object()},
+        {kMdn, json::object()},
         {kWebSocket, {{"url", websocket_url(base)}, {"supportsPush", true}}}}},
       {"accounts", accounts},
       {"primaryAccounts", primary},

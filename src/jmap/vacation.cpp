@@ -16,8 +16,12 @@ constexpr const char* kSingleton = "singleton";
 json to_json(const store::Vacation& v) {
   auto date = [](const std::optional<store::Time>& t) { return t ? json(utc_date(*t)) : json(nullptr); };
   auto text = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
-  return {{"id", kSingleton},         {"isEnabled", v.enabled},     {"fromDate", date(v.from)},
-          {"toDate", date(v.to)},     {"subject", text(v.subject)}, {"textBody", text(v.text_body)},
+  return {{"id", kSingleton},
+          {"isEnabled", v.enabled},
+          {"fromDate", date(v.from)},
+          {"toDate", date(v.to)},
+          {"subject", text(v.subject)},
+          {"textBody", text(v.text_body)},
           {"htmlBody", text(v.html_body)}};
 }
 

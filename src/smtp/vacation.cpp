@@ -91,7 +91,8 @@ std::optional<std::string> vacation_reply(const store::Vacation& v, const std::s
     auto boundary = fmt::format("=_vacation_{:016x}", rng());
     out += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n\r\n";
     if (!text.empty())
-      out += "--" + boundary + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+      out += "--" + boundary +
+             "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
              base64_body(text);
     out += "--" + boundary + "\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
            base64_body(v.html_body) + "--" + boundary + "--\r\n";
