@@ -492,22 +492,35 @@ Out<json> email_set(Call& call) {
       announce(call, EventKind::message_expunged, address, c.mailbox_id, x.modseq, c.uid);
     }
     // Keywords, on every copy (copies made above carry the old ones).
+    // A whole new set replaces; single keywords are added and removed as
+    // such, so that a change another session makes meanwhile (an IMAP
+    // STORE +FLAGS) is not lost.
     if (keywords.touched()) {
       auto after = TRY(store.emails(address, {e.id}));
-      auto k = split(new_keywords);
+      std::vector<std::pair<store::FlagOp, Keywords>> steps;
+      if (keywords.whole) {
+        steps.emplace_back(store::FlagOp::replace, split(new_keywords));
+      } else {
+        std::set<std::string> on, off;
+        for (auto& [k, v] : keywords.single) (v ? on : off).insert(k);
+        if (!on.empty()) steps.emplace_back(store::FlagOp::add, split(on));
+        if (!off.empty()) steps.emplace_back(store::FlagOp::remove, split(off));
+      }
       bool failed = false;
       for (auto& c : after.empty() ? std::vector<store::EmailCopy>{} : after.front().copies) {
-        auto flags = (c.flags & store::flag_deleted) | k.flags;
-        auto r =
-            store.store_flags({address, c.mailbox_id}, {c.uid}, store::FlagOp::replace, flags, k.others, std::nullopt);
-        if (!r) {
-          not_updated[id] = r.error().kind == ErrorKind::limit ? set_error("tooManyKeywords", r.error().message)
-                                                               : set_error("invalidProperties", r.error().message);
-          failed = true;
-          break;
+        for (auto& [op, k] : steps) {
+          auto flags = op == store::FlagOp::replace ? (c.flags & store::flag_deleted) | k.flags : k.flags;
+          auto r = store.store_flags({address, c.mailbox_id}, {c.uid}, op, flags, k.others, std::nullopt);
+          if (!r) {
+            not_updated[id] = r.error().kind == ErrorKind::limit ? set_error("tooManyKeywords", r.error().message)
+                                                                 : set_error("invalidProperties", r.error().message);
+            failed = true;
+            break;
+          }
+          if (!r->changed.empty())
+            announce(call, EventKind::flags_changed, address, c.mailbox_id, r->highestmodseq, c.uid);
         }
-        if (!r->changed.empty())
-          announce(call, EventKind::flags_changed, address, c.mailbox_id, r->highestmodseq, c.uid);
+        if (failed) break;
       }
       if (failed) continue;
     }

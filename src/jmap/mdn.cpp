@@ -90,8 +90,8 @@ Out<json> mdn_send(Call& call) {
                        : "Read: " + mime::detail::unfold(header_of(raw, "Subject"));
     auto text = mdn.value("textBody", json(nullptr)).is_string()
                     ? mdn["textBody"].get<std::string>()
-                    : fmt::format("This is a receipt for the message sent to {}: it has been {}.",
-                                  identity->email, d["type"].get<std::string>());
+                    : fmt::format("This is a receipt for the message sent to {}: it has been {}.", identity->email,
+                                  d["type"].get<std::string>());
     std::string reporting_ua = mdn.value("reportingUA", json(nullptr)).is_string()
                                    ? mdn["reportingUA"].get<std::string>()
                                    : call.deps.hostname + "; Estafeta";
@@ -155,7 +155,8 @@ Out<json> mdn_send(Call& call) {
     json update = json::object();
     for (auto& [key, patch] : u->items())
       if (key.starts_with("#") && sent.contains(key.substr(1)))
-        if (auto m = to_send->find(key.substr(1)); m != to_send->end()) update[(*m)["forEmailId"].get<std::string>()] = patch;
+        if (auto m = to_send->find(key.substr(1)); m != to_send->end())
+          update[(*m)["forEmailId"].get<std::string>()] = patch;
     if (!update.empty()) {
       json args = {{"accountId", account_id(a->address.id)}, {"update", update}};
       Call implicit{call.deps, call.who, args, call.created_ids, call.using_};

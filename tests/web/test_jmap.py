@@ -9,7 +9,10 @@ real IMAP clients (imaplib, and a raw IDLE session):
   an IMAP flag change and an expunge show in Email/changes;
 - upload, an email created with the uploaded file attached, the part
   downloaded back byte for byte; another account's blob is not found;
-- a revoked device password is refused on the next request."""
+- a revoked device password is refused on the next request;
+- concurrency: two JMAP writers and two IMAP writers set keywords on the
+  same messages at once; no update is lost, both protocols agree, and the
+  states each JMAP writer sees only grow."""
 
 import base64
 import imaplib
@@ -17,6 +20,7 @@ import json
 import os
 import re
 import socket
+import threading
 import sys
 import time
 import urllib.error
@@ -209,3 +213,56 @@ class JmapTest(et.DemoTestCase):
         self.admin_json("device-password", "revoke", str(devices[0]["id"]))
         status, _, _ = self.request("GET", "/jmap/session")
         self.assertEqual(status, 401)
+
+    def test_concurrent_writers_lose_nothing(self):
+        m = self.imap_login()
+        for i in range(20):
+            m.append("INBOX", None, None, b"From: a@example.org\r\nSubject: n%d\r\n\r\nx\r\n" % i)
+        inbox = self.mailbox("inbox")
+        ids = self.call("Email/query", {"filter": {"inMailbox": inbox}})["ids"]
+        self.assertEqual(len(ids), 20)
+        errors, states = [], {}
+
+        def jmap_writer(word):
+            seen = []
+            try:
+                for eid in ids:
+                    r = self.call("Email/set", {"update": {eid: {"keywords/" + word: True}}})
+                    if eid not in r["updated"]:
+                        errors.append(r)
+                    seen.append(int(r["newState"]))
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(repr(e))
+            states[word] = seen
+
+        def imap_writer(word):
+            try:
+                c = imaplib.IMAP4("127.0.0.1", self.imap, timeout=20)
+                c.login(et.DEMO_ADDRESS, self.password)
+                c.select("INBOX")
+                for seq in range(1, 21):
+                    typ, _ = c.store(str(seq), "+FLAGS", word)
+                    if typ != "OK":
+                        errors.append(typ)
+                c.logout()
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(repr(e))
+
+        threads = [threading.Thread(target=jmap_writer, args=("$jmap%d" % i,)) for i in range(2)]
+        threads += [threading.Thread(target=imap_writer, args=("$imap%d" % i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        self.assertEqual(errors, [])
+        for word, seen in states.items():
+            self.assertEqual(seen, sorted(seen), "%s saw states go back" % word)
+        want = {"$jmap0", "$jmap1", "$imap0", "$imap1"}
+        got = self.call("Email/get", {"ids": ids, "properties": ["keywords"]})["list"]
+        for e in got:
+            self.assertTrue(want <= set(e["keywords"]), e)
+        m.select("INBOX")
+        typ, data = m.fetch("1:20", "(FLAGS)")
+        for line in data:
+            for w in want:
+                self.assertIn(w.encode(), line.lower())
