@@ -176,12 +176,17 @@ std::string write_part(const Part& p) {
   if (!p.cid.empty()) out += "Content-ID: <" + p.cid + ">\r\n";
   for (auto& [k, v] : p.headers) out += k + ": " + v + "\r\n";
   if (multipart) {
+    // RFC 2046 §5.1.1: the CRLF before a delimiter belongs to the delimiter,
+    // so each part keeps its own last line break.
     out += "\r\n";
-    for (auto& child : p.parts) out += "--" + boundary + "\r\n" + write_part(child);
-    out += "--" + boundary + "--\r\n";
+    for (std::size_t i = 0; i < p.parts.size(); ++i)
+      out += (i == 0 ? "--" : "\r\n--") + boundary + "\r\n" + write_part(p.parts[i]);
+    out += "\r\n--" + boundary + "--\r\n";
     return out;
   }
-  if (text && seven_bit(p.content)) {
+  if (p.exact && !p.type.starts_with("message/")) {
+    out += "Content-Transfer-Encoding: base64\r\n\r\n" + base64_lines(p.content);
+  } else if (text && seven_bit(p.content)) {
     out += "Content-Transfer-Encoding: 7bit\r\n\r\n" + crlf(p.content);
   } else if (text) {
     out += "Content-Transfer-Encoding: quoted-printable\r\n\r\n" + quoted_printable(p.content);

@@ -22,12 +22,13 @@ std::string address_list(const std::vector<Mailbox>& list);
 std::string unstructured(std::string_view text);
 
 struct Part {
-  std::string type = "text/plain";                           // lower case
-  std::string charset;                                       // text parts: "utf-8" when empty
-  std::string name;                                          // file name (attachments)
-  std::string disposition;                                   // "attachment", "inline" or empty
-  std::string cid;                                           // Content-ID without <>
-  std::string content;                                       // decoded content (text: UTF-8)
+  std::string type = "text/plain";  // lower case
+  std::string charset;              // text parts: "utf-8" when empty
+  std::string name;                 // file name (attachments)
+  std::string disposition;          // "attachment", "inline" or empty
+  std::string cid;                  // Content-ID without <>
+  std::string content;              // decoded content (text: UTF-8)
+  bool exact = false;               // bytes to keep as they are (an attached file): base64 whatever the type
   std::vector<std::pair<std::string, std::string>> headers;  // more fields, values as written
   std::vector<Part> parts;                                   // multipart/*: its parts
 };

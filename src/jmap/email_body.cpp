@@ -362,6 +362,12 @@ json Body::values(bool text, bool html, bool all, std::size_t max_bytes) const {
     auto decoded = content(m_nodes[n].id).value_or("");
     auto* charset = p.param("charset");
     auto value = mime::detail::charset_to_utf8(decoded, charset ? charset->value : "us-ascii");
+    // RFC 8621 §4.1.4: line breaks as LF.
+    std::string lf;
+    lf.reserve(value.size());
+    for (std::size_t i = 0; i < value.size(); ++i)
+      if (!(value[i] == '\r' && i + 1 < value.size() && value[i + 1] == '\n')) lf += value[i];
+    value = std::move(lf);
     bool problem = value.find("\xEF\xBF\xBD") != std::string::npos;
     bool truncated = false;
     if (max_bytes > 0 && value.size() > max_bytes) {

@@ -169,6 +169,7 @@ struct Builder {
     }
     if (!p.contains("type")) out.type = "application/octet-stream";
     out.content = std::move(*bytes);
+    out.exact = true;
     return out;
   }
 };

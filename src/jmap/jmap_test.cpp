@@ -236,7 +236,7 @@ TEST_F(JmapTest, EmailWrittenIsReadBack) {
   EXPECT_EQ(e["hasAttachment"], false);
   ASSERT_EQ(e["textBody"].size(), 1u);
   auto part = e["textBody"][0]["partId"].get<std::string>();
-  EXPECT_EQ(e["bodyValues"][part]["value"], "Hola, qué tal\r\nsegunda línea\r\n");
+  EXPECT_EQ(e["bodyValues"][part]["value"], "Hola, qué tal\nsegunda línea\n") << "line breaks as LF (RFC 8621 §4.1.4)";
   EXPECT_TRUE(e["messageId"][0].get<std::string>().ends_with("@mail.example.org"));
   EXPECT_EQ(e["preview"], "Hola, qué tal segunda línea");
 }
@@ -547,6 +547,24 @@ TEST_F(JmapTest, ReadReceiptIsSentOnceAndParsesBack) {
   EXPECT_EQ(p["disposition"]["actionMode"], "manual-action");
   EXPECT_EQ(p["originalMessageId"], "<c1@b.example>");
   EXPECT_EQ(p["finalRecipient"], "rfc822; box@a.example");
+}
+
+TEST_F(JmapTest, PartsOfAWrittenMultipartKeepTheirLastLineBreak) {
+  std::string text = "hello attachment\n";
+  auto hash = s->blobs->put(text).value();
+  s->store->add_upload({alice.accounts[0].address.id, hash, "text/plain", text.size(), 1, INT64_MAX / 2}).value();
+  auto id = create(mailbox(a, "drafts"), "with a file",
+                   {{"bodyValues", {{"t", {{"value", "line one\nline two\n"}}}}},
+                    {"attachments", {{{"blobId", "b" + hash}, {"type", "text/plain"}, {"name", "a.txt"}}}}});
+  auto r = call(alice, "Email/get",
+                {{"accountId", a},
+                 {"ids", {id}},
+                 {"properties", {"attachments", "textBody", "bodyValues"}},
+                 {"fetchTextBodyValues", true}});
+  auto e = r[1]["list"][0];
+  EXPECT_EQ(e["attachments"][0]["size"], text.size())
+      << "RFC 2046 §5.1.1: the CRLF before a delimiter is the delimiter's";
+  EXPECT_EQ(e["bodyValues"][e["textBody"][0]["partId"].get<std::string>()]["value"], "line one\nline two\n");
 }
 
 }  // namespace
