@@ -371,10 +371,54 @@ Out<QueryResult> run(Query& q, const json& args, const Account& a) {
 
 }  // namespace
 
+namespace {
+
+// The message list's own query (one folder, newest first, no other
+// condition) straight from the store's index; nullopt for any other.
+Out<std::optional<json>> folder_page(Call& call, const Account& a) {
+  auto& args = call.args;
+  auto filter = args.value("filter", json(nullptr));
+  if (!filter.is_object() || filter.size() != 1 || !filter.contains("inMailbox") || !filter["inMailbox"].is_string())
+    return std::optional<json>();
+  auto sort = args.value("sort", json(nullptr));
+  bool newest_first = sort.is_array() && sort.size() == 1 && sort[0].is_object() &&
+                      sort[0].value("property", json(nullptr)) == "receivedAt" &&
+                      sort[0].value("isAscending", json(true)) == false;
+  if (!newest_first || (args.contains("anchor") && !args["anchor"].is_null())) return std::optional<json>();
+  auto position = TRY(int_arg(args, "position", true)).value_or(0);
+  if (position < 0) return std::optional<json>();
+  auto max = static_cast<std::int64_t>(call.deps.limits.max_query_limit);
+  auto limit_arg = TRY(int_arg(args, "limit"));
+  auto limit = std::min(limit_arg.value_or(max), max);
+  bool collapse = TRY(bool_arg(args, "collapseThreads", false));
+  bool total = TRY(bool_arg(args, "calculateTotal", false));
+  auto state = state_string({TRY(call.deps.store.mail_state(a.address.id))});
+  auto box = parse_id(filter["inMailbox"].get<std::string>(), 'm');
+  json ids = json::array();
+  std::optional<std::size_t> count = total ? std::optional<std::size_t>(0) : std::nullopt;
+  if (box) {
+    auto page = TRY(call.deps.store.newest_in_mailbox(a.address.id, *box, collapse, static_cast<std::size_t>(position),
+                                                      static_cast<std::size_t>(limit), total));
+    for (auto& [id, thread] : page.emails) ids.push_back(email_id(id));
+    count = page.total;
+  }
+  json out = {{"accountId", account_id(a.address.id)},
+              {"queryState", state},
+              {"canCalculateChanges", true},
+              {"position", position},
+              {"ids", ids}};
+  if (count) out["total"] = *count;
+  if (limit_arg && *limit_arg > max) out["limit"] = max;
+  return std::optional(out);
+}
+
+}  // namespace
+
 Out<json> email_query(Call& call) {
   TRY(only_known(call.args, {"accountId", "filter", "sort", "position", "anchor", "anchorOffset", "limit",
                              "calculateTotal", "collapseThreads"}));
   auto* a = TRY(call.account());
+  if (auto fast = TRY(folder_page(call, *a))) return *fast;
   Query q{call, *a};
   auto r = TRY(run(q, call.args, *a));
   auto total = static_cast<std::int64_t>(r.ids.size());

@@ -303,6 +303,27 @@ TEST_F(JmapTest, QueryWithResultReferenceIntoGet) {
   EXPECT_EQ(out[1][1]["list"][0]["subject"], "second");
   EXPECT_EQ(out[2][1]["list"].size(), 2u);
   EXPECT_EQ(out[3][1]["type"], "invalidResultReference");
+  // The message list's query (answered from the folder's index) and the
+  // same query in another form (answered by the general path) agree.
+  for (int i = 0; i < 5; ++i) create(inbox, "more " + std::to_string(i), {{"receivedAt", "2029-06-01T00:00:00Z"}});
+  json newest = {{{"property", "receivedAt"}, {"isAscending", false}}};
+  auto fast = call(alice, "Email/query",
+                   {{"accountId", a},
+                    {"filter", {{"inMailbox", inbox}}},
+                    {"sort", newest},
+                    {"position", 1},
+                    {"limit", 4},
+                    {"calculateTotal", true}});
+  auto general = call(alice, "Email/query",
+                      {{"accountId", a},
+                       {"filter", {{"operator", "AND"}, {"conditions", {{{"inMailbox", inbox}}}}}},
+                       {"sort", newest},
+                       {"position", 1},
+                       {"limit", 4},
+                       {"calculateTotal", true}});
+  EXPECT_EQ(fast[1]["ids"], general[1]["ids"]);
+  EXPECT_EQ(fast[1]["total"], 7);
+  EXPECT_EQ(general[1]["total"], 7);
   // Text search, and "everything but Trash".
   auto found = call(alice, "Email/query", {{"accountId", a}, {"filter", {{"text", "second"}}}});
   EXPECT_EQ(found[1]["ids"], json::array({second}));

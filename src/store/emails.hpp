@@ -147,6 +147,17 @@ class Emails {
   // Every email of the address (with `mailbox`: of that folder only), in no
   // particular order: what a query filters and sorts.
   virtual Result<std::vector<Email>> list_emails(Id address_id, std::optional<Id> mailbox) = 0;
+  // One folder's emails, newest first (by the arrival of their copy here,
+  // then by id, newest first), one per thread with `collapse`: the ids from
+  // `position` on, at most `limit`, and (when `count`) how many there are
+  // in all. The message list's query, read from an index: a first page
+  // costs the same in a folder of any size.
+  struct Page {
+    std::vector<std::pair<Id, Id>> emails;  // email id, thread id
+    std::optional<std::size_t> total;
+  };
+  virtual Result<Page> newest_in_mailbox(Id address_id, Id mailbox_id, bool collapse, std::size_t position,
+                                         std::size_t limit, bool count) = 0;
   // The emails of these threads (ids), by thread, each by received_at.
   virtual Result<std::vector<std::pair<Id, std::vector<Id>>>> threads(Id address_id, const std::vector<Id>& ids) = 0;
   // The email of this content in the address, if any.

@@ -11,7 +11,8 @@ inline constexpr const char* kUndoSchema12 =
     "DROP TRIGGER message_email_added; DROP TRIGGER message_email_changed; DROP TRIGGER message_email_removed; "
     "DROP TRIGGER blob_msgid_gone; DROP TRIGGER address_identity; "
     "DROP TABLE email; DROP TABLE email_gone; DROP TABLE mailbox_gone; DROP TABLE blob_msgid; DROP TABLE upload; "
-    "DROP TABLE identity; DROP TABLE email_submission; DROP INDEX trace_queue; DROP TABLE vacation; "
+    "DROP TABLE identity; DROP TABLE email_submission; DROP INDEX trace_queue; DROP INDEX message_date; DROP TABLE "
+    "vacation; "
     "DROP TABLE vacation_reply; "
     "ALTER TABLE address DROP COLUMN modseq; ALTER TABLE mailbox DROP COLUMN created_modseq; "
     "ALTER TABLE mailbox DROP COLUMN meta_modseq; ";

@@ -144,6 +144,31 @@ Result<std::vector<Email>> SqliteStore::list_emails(Id address_id, std::optional
   return out;
 }
 
+Result<Emails::Page> SqliteStore::newest_in_mailbox(Id address_id, Id mailbox_id, bool collapse, std::size_t position,
+                                                    std::size_t limit, bool count) {
+  auto db = read();
+  // message_date (schema 12) gives the folder's messages newest first
+  // without sorting; the loop stops once the page is full unless a total
+  // is asked for.
+  auto st = TRY(
+      db->prepare("SELECT e.id, e.thread_id FROM message m JOIN mailbox x ON x.id = m.mailbox_id AND x.address_id = ?1 "
+                  "JOIN email e ON e.address_id = ?1 AND e.blob_id = m.blob_id "
+                  "WHERE m.mailbox_id = ?2 ORDER BY m.internal_date DESC, e.id DESC"));
+  st.bind_all(address_id, mailbox_id);
+  Page out;
+  std::set<Id> emails, threads;
+  std::size_t seen = 0;
+  while (TRY(st.step())) {
+    Id id = st.int64(0), thread = st.int64(1);
+    if (!emails.insert(id).second) continue;
+    if (collapse && !threads.insert(thread).second) continue;
+    if (seen++ >= position && out.emails.size() < limit) out.emails.emplace_back(id, thread);
+    if (!count && out.emails.size() >= limit) break;
+  }
+  if (count) out.total = seen;
+  return out;
+}
+
 Result<std::vector<std::pair<Id, std::vector<Id>>>> SqliteStore::threads(Id address_id, const std::vector<Id>& ids) {
   auto db = read();
   auto st = TRY(

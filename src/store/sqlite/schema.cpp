@@ -690,6 +690,7 @@ CREATE TABLE email_submission (
 CREATE INDEX email_submission_address ON email_submission(address_id);
 CREATE INDEX email_submission_due ON email_submission(send_at) WHERE undo_status = 'pending';
 CREATE INDEX trace_queue ON trace(queue_id);
+CREATE INDEX message_date ON message(mailbox_id, internal_date);
 
 -- The address's vacation response (JMAP VacationResponse, RFC 8621 §8),
 -- and whom it answered when (once per sender per period, RFC 3834 §2).

@@ -77,6 +77,8 @@ class SqliteStore final : public Store {
   Result<std::uint64_t> mail_state(Id address_id) override;
   Result<std::vector<Email>> emails(Id address_id, const std::vector<Id>& ids) override;
   Result<std::vector<Email>> list_emails(Id address_id, std::optional<Id> mailbox) override;
+  Result<Page> newest_in_mailbox(Id address_id, Id mailbox_id, bool collapse, std::size_t position, std::size_t limit,
+                                 bool count) override;
   Result<std::vector<std::pair<Id, std::vector<Id>>>> threads(Id address_id, const std::vector<Id>& ids) override;
   Result<std::optional<Id>> email_by_blob(Id address_id, const std::string& blob_hash) override;
   Result<std::vector<MailboxSummary>> mailbox_summaries(Id address_id) override;
