@@ -36,8 +36,8 @@ struct World {
     store = store::open_sqlite_store({dir / "db.sqlite", true}).value();
     blobs = store::BlobStore::open(dir / "blobs", store.get()).value();
     deliverer = std::make_unique<delivery::Deliverer>(*store, *blobs, bus);
-    deps.emplace(jmap::Deps{.store = *store, .blobs = *blobs, .deliverer = *deliverer, .bus = &bus,
-                            .hostname = "fuzz.example"});
+    deps.emplace(
+        jmap::Deps{.store = *store, .blobs = *blobs, .deliverer = *deliverer, .bus = &bus, .hostname = "fuzz.example"});
     auto org = store->create_organisation("org").value();
     store::User u;
     u.org_id = org.id;
@@ -47,7 +47,8 @@ struct World {
     auto domain = store->add_domain(service.id, "fuzz.example", "").value();
     auto address = store->create_address(domain.id, "box").value();
     auto access = store->grant_access(address.id, user.id, true).value();
-    if (!store->find_mailbox(address.id, "INBOX")) store->create_mailbox(address.id, "INBOX", store::SpecialUse::none).value();
+    if (!store->find_mailbox(address.id, "INBOX"))
+      store->create_mailbox(address.id, "INBOX", store::SpecialUse::none).value();
     auto inbox = store->find_mailbox(address.id, "INBOX").value();
     (void)store->create_mailbox(address.id, "Work", store::SpecialUse::none);
     std::string_view mail = "From: a@b.example\r\nSubject: hi\r\nMessage-ID: <1@b.example>\r\n\r\nhello\r\n";

@@ -111,16 +111,6 @@ json mailbox_ids_json(const store::Email& e) {
   return out;
 }
 
-json set_error(std::string type, std::string description, json properties = nullptr) {
-  json e = {{"type", std::move(type)}, {"description", std::move(description)}};
-  if (!properties.is_null()) e["properties"] = std::move(properties);
-  return e;
-}
-
-Out<std::string> state(const Call& call, const Account& a) {
-  return state_string({TRY(call.deps.store.mail_state(a.address.id))});
-}
-
 }  // namespace
 
 Out<json> render_content(const Content& c, const std::vector<std::string>& props, const RenderOptions& o, json out) {
@@ -297,7 +287,7 @@ Out<json> email_get(Call& call) {
   auto* a = TRY(call.account());
   auto ids = TRY(id_list(call.args, "ids"));
   auto options = TRY(render_options(call.args));
-  auto st = TRY(state(call, *a));
+  auto st = TRY(account_state(call, *a));
 
   std::vector<std::string> wanted;
   if (ids) {
@@ -345,7 +335,7 @@ Out<json> thread_get(Call& call) {
   auto* a = TRY(call.account());
   auto ids = TRY(id_list(call.args, "ids"));
   TRY(properties(call.args, "properties", {"id", "emailIds"}));
-  auto st = TRY(state(call, *a));
+  auto st = TRY(account_state(call, *a));
   if (!ids) return invalid_arguments("Thread/get needs ids");
   if (ids->size() > call.deps.limits.max_objects_in_get)
     return std::unexpected(MethodError("requestTooLarge", "more ids than maxObjectsInGet"));
@@ -381,7 +371,7 @@ Out<json> email_set(Call& call) {
   auto* a = TRY(call.account());
   auto& store = call.deps.store;
   const auto address = a->address.id;
-  auto old_state = TRY(state(call, *a));
+  auto old_state = TRY(account_state(call, *a));
   if (call.args.contains("ifInState") && call.args["ifInState"] != old_state)
     return std::unexpected(MethodError("stateMismatch", "the emails changed since that state"));
   const json create = call.args.value("create", json::object());
@@ -541,12 +531,8 @@ Out<json> email_set(Call& call) {
     destroyed.push_back(id);
   }
 
-  auto nulls = [](json& j) { return j.empty() ? json(nullptr) : j; };
-  return json{{"accountId", account_id(address)},    {"oldState", old_state},
-              {"newState", TRY(state(call, *a))},    {"created", nulls(created)},
-              {"updated", nulls(updated)},           {"destroyed", nulls(destroyed)},
-              {"notCreated", nulls(not_created)},    {"notUpdated", nulls(not_updated)},
-              {"notDestroyed", nulls(not_destroyed)}};
+  return set_answer(account_id(address), old_state, TRY(account_state(call, *a)), created, updated, destroyed,
+                    not_created, not_updated, not_destroyed);
 }
 
 }  // namespace estafeta::jmap

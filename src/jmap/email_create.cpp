@@ -22,35 +22,6 @@ Failure invalid(std::string why, json properties) {
   return Failure(json{{"type", "invalidProperties"}, {"description", std::move(why)}, {"properties", properties}});
 }
 
-// RFC 3339 date-time (JMAP Date and UTCDate) → Unix time.
-std::optional<std::int64_t> parse_date(const json& v) {
-  if (!v.is_string()) return std::nullopt;
-  auto s = v.get<std::string>();
-  std::tm tm{};
-  int offset_sign = 0, oh = 0, om = 0;
-  char tz[8] = {};
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%7s", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec, tz) < 6)
-    return std::nullopt;
-  std::string_view rest = tz;
-  if (rest.starts_with(".")) return std::nullopt;  // fractions are not sent by clients we know; refuse them plainly
-  if (rest == "Z" || rest == "z") {
-    offset_sign = 0;
-  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
-    offset_sign = rest[0] == '+' ? 1 : -1;
-    oh = (rest[1] - '0') * 10 + (rest[2] - '0');
-    om = (rest[4] - '0') * 10 + (rest[5] - '0');
-  } else {
-    return std::nullopt;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-      tm.tm_sec > 60)
-    return std::nullopt;
-  return static_cast<std::int64_t>(timegm(&tm)) - offset_sign * (oh * 3600 + om * 60);
-}
-
 bool header_safe(std::string_view v) { return compose::plain_header_safe(v); }
 
 // EmailAddress[] → mailboxes; nullopt when malformed.
@@ -227,7 +198,7 @@ std::expected<json, json> create_email(Call& call, const Account& account, const
   std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
   std::int64_t received = now;
   if (props.contains("receivedAt")) {
-    auto t = parse_date(props["receivedAt"]);
+    auto t = parse_date(props["receivedAt"], true);
     if (!t) return invalid("receivedAt is a UTCDate", json::array({"receivedAt"}));
     received = *t;
   }
@@ -246,7 +217,7 @@ std::expected<json, json> create_email(Call& call, const Account& account, const
   };
   std::int64_t sent = now;
   if (props.contains("sentAt")) {
-    auto t = parse_date(props["sentAt"]);
+    auto t = parse_date(props["sentAt"], false);
     if (!t) return invalid("sentAt is a Date", json::array({"sentAt"}));
     sent = *t;
   }
@@ -305,7 +276,7 @@ std::expected<json, json> create_email(Call& call, const Account& account, const
         break;
       case HeaderProperty::message_ids: value = message_ids(v); break;
       case HeaderProperty::date:
-        if (auto t = parse_date(v)) value = rfc5322_date(*t);
+        if (auto t = parse_date(v, false)) value = rfc5322_date(*t);
         break;
       case HeaderProperty::urls:
         if (v.is_array()) {

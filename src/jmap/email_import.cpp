@@ -19,14 +19,6 @@ namespace estafeta::jmap {
 
 namespace {
 
-json set_error(std::string type, std::string description) {
-  return {{"type", std::move(type)}, {"description", std::move(description)}};
-}
-
-Out<std::string> state(const Call& call, const Account& a) {
-  return state_string({TRY(call.deps.store.mail_state(a.address.id))});
-}
-
 // The keywords of a create/import object, as flags and other keywords.
 std::optional<std::pair<std::uint32_t, std::vector<std::string>>> keywords_of(const json& v) {
   std::uint32_t flags = 0;
@@ -51,19 +43,6 @@ std::optional<std::pair<std::uint32_t, std::vector<std::string>>> keywords_of(co
       words.push_back(w);
   }
   return std::pair{flags, words};
-}
-
-std::optional<std::int64_t> utc_date_value(const json& v) {
-  if (!v.is_string()) return std::nullopt;
-  std::tm tm{};
-  char z = 0;
-  if (std::sscanf(v.get<std::string>().c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7 ||
-      (z != 'Z' && z != 'z'))
-    return std::nullopt;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<std::int64_t>(timegm(&tm));
 }
 
 // The message mailboxIds names, in this account; nullopt when one is not.
@@ -99,7 +78,7 @@ std::expected<json, json> store_message(const Call& call, const Account& a, std:
         json{{"type", "invalidProperties"}, {"properties", {"keywords"}}, {"description", "not keywords"}});
   std::int64_t received = static_cast<std::int64_t>(std::time(nullptr));
   if (props.contains("receivedAt") && !props["receivedAt"].is_null()) {
-    auto t = utc_date_value(props["receivedAt"]);
+    auto t = parse_date(props["receivedAt"], true);
     if (!t)
       return std::unexpected(
           json{{"type", "invalidProperties"}, {"properties", {"receivedAt"}}, {"description", "not a UTCDate"}});
@@ -151,7 +130,7 @@ std::optional<std::string> blob_bytes(const Call& call, const Account& a, const 
 Out<json> email_import(Call& call) {
   TRY(only_known(call.args, {"accountId", "ifInState", "emails"}));
   auto* a = TRY(call.account());
-  auto old_state = TRY(state(call, *a));
+  auto old_state = TRY(account_state(call, *a));
   if (call.args.contains("ifInState") && call.args["ifInState"] != old_state)
     return std::unexpected(MethodError("stateMismatch", "the emails changed since that state"));
   auto emails = call.args.find("emails");
@@ -177,12 +156,11 @@ Out<json> email_import(Call& call) {
     call.created_ids[cid] = (*made)["id"].get<std::string>();
     created[cid] = *made;
   }
-  auto nulls = [](json& j) { return j.empty() ? json(nullptr) : j; };
   return json{{"accountId", account_id(a->address.id)},
               {"oldState", old_state},
-              {"newState", TRY(state(call, *a))},
-              {"created", nulls(created)},
-              {"notCreated", nulls(not_created)}};
+              {"newState", TRY(account_state(call, *a))},
+              {"created", or_null(created)},
+              {"notCreated", or_null(not_created)}};
 }
 
 Out<json> email_parse(Call& call) {
@@ -236,11 +214,10 @@ Out<json> email_parse(Call& call) {
     if (rendered.contains("blobId")) rendered["blobId"] = id;
     parsed[id] = std::move(rendered);
   }
-  auto nulls = [](json& j) { return j.empty() ? json(nullptr) : j; };
   return json{{"accountId", account_id(a->address.id)},
-              {"parsed", nulls(parsed)},
-              {"notParsable", nulls(not_parsable)},
-              {"notFound", nulls(not_found)}};
+              {"parsed", or_null(parsed)},
+              {"notParsable", or_null(not_parsable)},
+              {"notFound", or_null(not_found)}};
 }
 
 Out<json> email_copy(Call& call) {
@@ -252,8 +229,8 @@ Out<json> email_copy(Call& call) {
   auto* from = call.who.find(from_arg->get<std::string>());
   if (!from) return std::unexpected(MethodError("fromAccountNotFound", "no such account"));
   if (from == to) return invalid_arguments("fromAccountId and accountId are the same account: use Email/set");
-  auto old_state = TRY(state(call, *to));
-  auto from_state = TRY(state(call, *from));
+  auto old_state = TRY(account_state(call, *to));
+  auto from_state = TRY(account_state(call, *from));
   if (call.args.contains("ifInState") && call.args["ifInState"] != old_state)
     return std::unexpected(MethodError("stateMismatch", "the target account changed since that state"));
   if (call.args.contains("ifFromInState") && call.args["ifFromInState"] != from_state)
@@ -288,13 +265,12 @@ Out<json> email_copy(Call& call) {
     created[cid] = *made;
     copied.push_back(props["id"].get<std::string>());
   }
-  auto nulls = [](json& j) { return j.empty() ? json(nullptr) : j; };
   json out = {{"fromAccountId", account_id(from->address.id)},
               {"accountId", account_id(to->address.id)},
               {"oldState", old_state},
-              {"newState", TRY(state(call, *to))},
-              {"created", nulls(created)},
-              {"notCreated", nulls(not_created)}};
+              {"newState", TRY(account_state(call, *to))},
+              {"created", or_null(created)},
+              {"notCreated", or_null(not_created)}};
   if (destroy_original && !copied.empty()) {
     // RFC 8620 §5.4: an implicit Email/set destroy in the source account.
     json args = {{"accountId", account_id(from->address.id)}, {"destroy", copied}};
@@ -339,11 +315,10 @@ Out<json> blob_copy(Call& call) {
     }
     copied[id] = blob_id(*hash);
   }
-  auto nulls = [](json& j) { return j.empty() ? json(nullptr) : j; };
   return json{{"fromAccountId", account_id(from->address.id)},
               {"accountId", account_id(to->address.id)},
-              {"copied", nulls(copied)},
-              {"notCopied", nulls(not_copied)}};
+              {"copied", or_null(copied)},
+              {"notCopied", or_null(not_copied)}};
 }
 
 }  // namespace estafeta::jmap

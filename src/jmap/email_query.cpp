@@ -200,20 +200,6 @@ struct Query {
   }
 };
 
-std::optional<std::int64_t> utc(const json& v) {
-  if (!v.is_string()) return std::nullopt;
-  std::tm tm{};
-  auto s = v.get<std::string>();
-  char z = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-                  &tm.tm_sec, &z) != 7 ||
-      (z != 'Z' && z != 'z'))
-    return std::nullopt;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<std::int64_t>(timegm(&tm));
-}
-
 // Checks the filter's shape and values, and turns dates into numbers, so
 // that matching need not check again. Notes what the filter needs.
 Out<json> check_filter(const json& f, Scope& scope, int depth, bool top) {
@@ -243,7 +229,7 @@ Out<json> check_filter(const json& f, Scope& scope, int depth, bool top) {
         if (!x.is_string()) return invalid_arguments("inMailboxOtherThan is a list of mailbox ids");
       scope.threads = true;  // needs every folder of each email
     } else if (k == "before" || k == "after") {
-      auto t = utc(v);
+      auto t = parse_date(v, true);
       if (!t) return invalid_arguments(fmt::format("{} is a UTCDate", k));
       out[k] = *t;
       continue;

@@ -15,16 +15,6 @@ namespace {
 
 std::string identity_id(store::Id id) { return fmt::format("i{}", id); }
 
-json set_error(std::string type, std::string description, json properties = nullptr) {
-  json e = {{"type", std::move(type)}, {"description", std::move(description)}};
-  if (!properties.is_null()) e["properties"] = std::move(properties);
-  return e;
-}
-
-Out<std::string> state(const Call& call, const Account& a) {
-  return state_string({TRY(call.deps.store.mail_state(a.address.id))});
-}
-
 json addresses_or_null(const std::string& stored) {
   if (stored.empty()) return nullptr;
   auto v = json::parse(stored, nullptr, false);
@@ -89,16 +79,10 @@ Out<json> identity_get(Call& call) {
   auto props =
       TRY(properties(call.args, "properties",
                      {"id", "name", "email", "replyTo", "bcc", "textSignature", "htmlSignature", "mayDelete"}));
-  auto st = TRY(state(call, *a));
+  auto st = TRY(account_state(call, *a));
   auto all = TRY(call.deps.store.identities(a->address.id));
   json list = json::array(), not_found = json::array();
-  auto shown = [&](const store::Identity& i) {
-    auto full = to_json(i);
-    if (!props) return full;
-    json out = {{"id", full["id"]}};
-    for (auto& p : *props) out[p] = full[p];
-    return out;
-  };
+  auto shown = [&](const store::Identity& i) { return pick(to_json(i), props); };
   if (!ids) {
     for (auto& i : all) list.push_back(shown(i));
   } else {
@@ -126,7 +110,7 @@ Out<json> identity_set(Call& call) {
   TRY(only_known(call.args, {"accountId", "ifInState", "create", "update", "destroy"}));
   auto* a = TRY(call.account());
   auto& store = call.deps.store;
-  auto old_state = TRY(state(call, *a));
+  auto old_state = TRY(account_state(call, *a));
   if (call.args.contains("ifInState") && call.args["ifInState"] != old_state)
     return std::unexpected(MethodError("stateMismatch", "the identities changed since that state"));
   const json create = call.args.value("create", json::object());
@@ -186,16 +170,8 @@ Out<json> identity_set(Call& call) {
     }
     destroyed.push_back(id);
   }
-  auto nulls = [](json& j) { return j.empty() ? json(nullptr) : j; };
-  return json{{"accountId", account_id(a->address.id)},
-              {"oldState", old_state},
-              {"newState", TRY(state(call, *a))},
-              {"created", nulls(created)},
-              {"updated", nulls(updated)},
-              {"destroyed", nulls(destroyed)},
-              {"notCreated", nulls(not_created)},
-              {"notUpdated", nulls(not_updated)},
-              {"notDestroyed", nulls(not_destroyed)}};
+  return set_answer(account_id(a->address.id), old_state, TRY(account_state(call, *a)), created, updated, destroyed,
+                    not_created, not_updated, not_destroyed);
 }
 
 // --- Quota (RFC 9425): one per limit the address has ("q-octets", "q-count").
@@ -233,12 +209,7 @@ Out<json> quota_get(Call& call) {
       {"id", "resourceType", "used", "hardLimit", "scope", "name", "types", "warnLimit", "softLimit", "description"}));
   auto all = TRY(quotas(call, *a));
   json list = json::array(), not_found = json::array();
-  auto shown = [&](const json& q) {
-    if (!props) return q;
-    json out = {{"id", q["id"]}};
-    for (auto& p : *props) out[p] = q[p];
-    return out;
-  };
+  auto shown = [&](const json& q) { return pick(q, props); };
   if (!ids) {
     for (auto& q : all) list.push_back(shown(q));
   } else {
@@ -251,7 +222,7 @@ Out<json> quota_get(Call& call) {
     }
   }
   return json{{"accountId", account_id(a->address.id)},
-              {"state", TRY(state(call, *a))},
+              {"state", TRY(account_state(call, *a))},
               {"list", list},
               {"notFound", not_found}};
 }
@@ -298,7 +269,7 @@ Out<json> quota_query(Call& call) {
     if (ok) ids.push_back(q["id"]);
   }
   json out = {{"accountId", account_id(a->address.id)},
-              {"queryState", TRY(state(call, *a))},
+              {"queryState", TRY(account_state(call, *a))},
               {"canCalculateChanges", false},
               {"position", 0},
               {"ids", ids}};

@@ -121,14 +121,7 @@ json to_json(const Account& a, const Folders& f, const store::MailboxSummary& s,
               {"unreadThreads", s.unread_threads},
               {"myRights", rights(a, m)},
               {"isSubscribed", s.subscribed}};
-  if (!props) return all;
-  json out = {{"id", all["id"]}};
-  for (auto& p : *props) out[p] = all[p];
-  return out;
-}
-
-Out<std::string> state(const Call& call, const Account& a) {
-  return state_string({TRY(call.deps.store.mail_state(a.address.id))});
+  return pick(all, props);
 }
 
 // A creation id reference ("#k") or a mailbox id, to the folder's id.
@@ -139,12 +132,6 @@ std::optional<store::Id> resolve_mailbox(const Call& call, const std::string& id
     return parse_id(it->second, 'm');
   }
   return parse_id(id, 'm');
-}
-
-json set_error(std::string type, std::string description, json properties = nullptr) {
-  json e = {{"type", std::move(type)}, {"description", std::move(description)}};
-  if (!properties.is_null()) e["properties"] = std::move(properties);
-  return e;
 }
 
 bool valid_name(const std::string& name) {
@@ -219,7 +206,7 @@ Out<json> mailbox_get(Call& call) {
   auto props = TRY(properties(call.args, "properties", kProperties));
   if (ids && ids->size() > call.deps.limits.max_objects_in_get)
     return std::unexpected(MethodError("requestTooLarge", "more ids than maxObjectsInGet"));
-  auto st = TRY(state(call, *a));
+  auto st = TRY(account_state(call, *a));
   auto f = TRY(load(call, *a));
   json list = json::array(), not_found = json::array();
   if (!ids) {
@@ -252,7 +239,7 @@ Out<json> mailbox_query(Call& call) {
   TRY(only_known(call.args, {"accountId", "filter", "sort", "position", "anchor", "anchorOffset", "limit",
                              "calculateTotal", "sortAsTree", "filterAsTree"}));
   auto* a = TRY(call.account());
-  auto st = TRY(state(call, *a));
+  auto st = TRY(account_state(call, *a));
   auto f = TRY(load(call, *a));
   const json filter = call.args.value("filter", json(nullptr));
   if (!filter.is_null() && !filter.is_object()) return invalid_arguments("filter must be an object or null");
@@ -330,7 +317,7 @@ Out<json> mailbox_set(Call& call) {
   auto* a = TRY(call.account());
   auto& store = call.deps.store;
   const auto address = a->address.id;
-  auto old_state = TRY(state(call, *a));
+  auto old_state = TRY(account_state(call, *a));
   if (call.args.contains("ifInState") && call.args["ifInState"] != old_state)
     return std::unexpected(MethodError("stateMismatch", "the mailboxes changed since that state"));
   const json create = call.args.value("create", json::object());
@@ -524,12 +511,8 @@ Out<json> mailbox_set(Call& call) {
     destroyed.push_back(id);
   }
 
-  auto nulls = [](json& j) { return j.empty() ? json(nullptr) : j; };
-  return json{{"accountId", account_id(address)},    {"oldState", old_state},
-              {"newState", TRY(state(call, *a))},    {"created", nulls(created)},
-              {"updated", nulls(updated)},           {"destroyed", nulls(destroyed)},
-              {"notCreated", nulls(not_created)},    {"notUpdated", nulls(not_updated)},
-              {"notDestroyed", nulls(not_destroyed)}};
+  return set_answer(account_id(address), old_state, TRY(account_state(call, *a)), created, updated, destroyed,
+                    not_created, not_updated, not_destroyed);
 }
 
 }  // namespace estafeta::jmap

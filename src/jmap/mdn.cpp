@@ -19,10 +19,6 @@ namespace estafeta::jmap {
 
 namespace {
 
-json set_error(std::string type, std::string description) {
-  return {{"type", std::move(type)}, {"description", std::move(description)}};
-}
-
 std::string header_of(std::string_view raw, std::string_view name) {
   auto block = mime::detail::scan_header(raw, 0, raw.size());
   auto* f = mime::detail::find_field(block.fields, name);
@@ -149,8 +145,7 @@ Out<json> mdn_send(Call& call) {
                  {"reportingUA", reporting_ua},
                  {"originalMessageId", original_id.empty() ? json(nullptr) : json(original_id)}};
   }
-  auto nulls = [](json& j) { return j.empty() ? json(nullptr) : j; };
-  json out = {{"accountId", account_id(a->address.id)}, {"sent", nulls(sent)}, {"notSent", nulls(not_sent)}};
+  json out = {{"accountId", account_id(a->address.id)}, {"sent", or_null(sent)}, {"notSent", or_null(not_sent)}};
   if (auto u = call.args.find("onSuccessUpdateEmail"); u != call.args.end() && u->is_object() && !sent.empty()) {
     json update = json::object();
     for (auto& [key, patch] : u->items())
@@ -221,11 +216,10 @@ Out<json> mdn_parse(Call& call) {
                   {"error", nullptr},
                   {"extensionFields", nullptr}};
   }
-  auto nulls = [](json& j) { return j.empty() ? json(nullptr) : j; };
   return json{{"accountId", account_id(a->address.id)},
-              {"parsed", nulls(parsed)},
-              {"notParsable", nulls(not_parsable)},
-              {"notFound", nulls(not_found)}};
+              {"parsed", or_null(parsed)},
+              {"notParsable", or_null(not_parsable)},
+              {"notFound", or_null(not_found)}};
 }
 
 }  // namespace estafeta::jmap

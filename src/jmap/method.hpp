@@ -88,6 +88,23 @@ std::optional<BlobRef> parse_blob_id(std::string_view id);
 std::string state_string(store::ChangeCursor at);
 std::optional<store::ChangeCursor> parse_state(std::string_view s);
 
+// --- shared pieces of answers
+// A SetError object (RFC 8620 §5.3).
+json set_error(std::string type, std::string description, json properties = nullptr);
+// The account's state (every type shares it: store/emails.hpp).
+Out<std::string> account_state(const Call& call, const Account& account);
+// null for an empty map or list (the /set answers' created, notCreated, …).
+json or_null(const json& j);
+// A /set answer (RFC 8620 §5.3); empty maps and lists become null.
+json set_answer(const std::string& account, const std::string& old_state, const std::string& new_state,
+                const json& created, const json& updated, const json& destroyed, const json& not_created,
+                const json& not_updated, const json& not_destroyed);
+// The properties of a full object that a /get asked for (id always).
+json pick(const json& full, const std::optional<std::vector<std::string>>& properties);
+// An RFC 3339 date-time (a JMAP Date; with `utc_only`, a UTCDate, "…Z")
+// as Unix time; nullopt when it is not one.
+std::optional<std::int64_t> parse_date(const json& value, bool utc_only);
+
 // --- arguments
 // args[name] as a list of ids, or nullopt when absent or null.
 Out<std::optional<std::vector<std::string>>> id_list(const json& args, const char* name);

@@ -2,6 +2,8 @@
 // call's result references resolved (§3.7) and the call dispatched; the
 // session resource (§2); the helpers every method uses.
 #include <charconv>
+#include <cstdio>
+#include <ctime>
 #include <set>
 
 #include <fmt/format.h>
@@ -318,6 +320,67 @@ void announce(const Call& call, EventKind kind, store::Id address, store::Id mai
   e.modseq = modseq;
   e.uid = uid;
   call.deps.bus->publish(e);
+}
+
+json set_error(std::string type, std::string description, json properties) {
+  json e = {{"type", std::move(type)}, {"description", std::move(description)}};
+  if (!properties.is_null()) e["properties"] = std::move(properties);
+  return e;
+}
+
+Out<std::string> account_state(const Call& call, const Account& account) {
+  return state_string({TRY(call.deps.store.mail_state(account.address.id))});
+}
+
+json or_null(const json& j) { return j.empty() ? json(nullptr) : j; }
+
+json set_answer(const std::string& account, const std::string& old_state, const std::string& new_state,
+                const json& created, const json& updated, const json& destroyed, const json& not_created,
+                const json& not_updated, const json& not_destroyed) {
+  return {{"accountId", account},
+          {"oldState", old_state},
+          {"newState", new_state},
+          {"created", or_null(created)},
+          {"updated", or_null(updated)},
+          {"destroyed", or_null(destroyed)},
+          {"notCreated", or_null(not_created)},
+          {"notUpdated", or_null(not_updated)},
+          {"notDestroyed", or_null(not_destroyed)}};
+}
+
+json pick(const json& full, const std::optional<std::vector<std::string>>& properties) {
+  if (!properties) return full;
+  json out = {{"id", full["id"]}};
+  for (auto& p : *properties) out[p] = full.contains(p) ? full[p] : json(nullptr);
+  return out;
+}
+
+std::optional<std::int64_t> parse_date(const json& v, bool utc_only) {
+  if (!v.is_string()) return std::nullopt;
+  auto s = v.get<std::string>();
+  std::tm tm{};
+  char zone[8] = {};
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%7s", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, zone) != 7)
+    return std::nullopt;
+  std::string_view rest = zone;
+  int offset = 0;
+  if (rest == "Z" || rest == "z") {
+    offset = 0;
+  } else if (!utc_only && rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' &&
+             std::isdigit(static_cast<unsigned char>(rest[1])) && std::isdigit(static_cast<unsigned char>(rest[2])) &&
+             std::isdigit(static_cast<unsigned char>(rest[4])) && std::isdigit(static_cast<unsigned char>(rest[5]))) {
+    offset = (rest[0] == '+' ? 1 : -1) *
+             (((rest[1] - '0') * 10 + (rest[2] - '0')) * 3600 + ((rest[4] - '0') * 10 + (rest[5] - '0')) * 60);
+  } else {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+      tm.tm_sec > 60)
+    return std::nullopt;
+  return static_cast<std::int64_t>(timegm(&tm)) - offset;
 }
 
 MethodError cannot_calculate() {

@@ -22,16 +22,6 @@ namespace {
 
 std::string submission_id(store::Id id) { return fmt::format("s{}", id); }
 
-json set_error(std::string type, std::string description, json properties = nullptr) {
-  json e = {{"type", std::move(type)}, {"description", std::move(description)}};
-  if (!properties.is_null()) e["properties"] = std::move(properties);
-  return e;
-}
-
-Out<std::string> state(const Call& call, const Account& a) {
-  return state_string({TRY(call.deps.store.mail_state(a.address.id))});
-}
-
 const char* undo_text(store::UndoStatus u) {
   switch (u) {
     case store::UndoStatus::pending: return "pending";
@@ -106,18 +96,6 @@ struct Envelope {
   json stored;            // as EmailSubmission shows it
 };
 
-std::optional<std::int64_t> rfc3339(std::string_view s) {
-  std::tm tm{};
-  char z = 0;
-  if (std::sscanf(std::string(s).c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7 ||
-      (z != 'Z' && z != 'z'))
-    return std::nullopt;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<std::int64_t>(timegm(&tm));
-}
-
 // The envelope given, or the one the email implies (§7: MAIL FROM the
 // identity's address, RCPT TO every To, Cc and Bcc address).
 std::expected<Envelope, json> envelope_of(const Call& call, const store::Identity& identity, const store::Email& e,
@@ -160,7 +138,7 @@ std::expected<Envelope, json> envelope_of(const Call& call, const store::Identit
         if (n < 0) return bad("HOLDFOR is a number of seconds");
         out.hold = n;
       } else if (key == "HOLDUNTIL") {
-        auto t = v.is_string() ? rfc3339(v.get<std::string>()) : std::nullopt;
+        auto t = parse_date(v, true);
         if (!t) return bad("HOLDUNTIL is a UTC date-time");
         out.hold = std::max<std::int64_t>(0, *t - now);
       }
@@ -227,16 +205,10 @@ Out<json> submission_get(Call& call) {
   auto props = TRY(properties(call.args, "properties",
                               {"id", "identityId", "emailId", "threadId", "envelope", "sendAt", "undoStatus",
                                "deliveryStatus", "dsnBlobIds", "mdnBlobIds"}));
-  auto st = TRY(state(call, *a));
+  auto st = TRY(account_state(call, *a));
   auto all = TRY(call.deps.store.submissions(a->address.id));
   json list = json::array(), not_found = json::array();
-  auto shown = [&](const store::Submission& s) -> Out<json> {
-    auto full = TRY(to_json(call, s));
-    if (!props) return full;
-    json out = {{"id", full["id"]}};
-    for (auto& p : *props) out[p] = full[p];
-    return out;
-  };
+  auto shown = [&](const store::Submission& s) -> Out<json> { return pick(TRY(to_json(call, s)), props); };
   if (!ids) {
     for (auto& s : all) list.push_back(TRY(shown(s)));
   } else {
@@ -287,7 +259,7 @@ Out<json> submission_query(Call& call) {
         else if (k == "undoStatus")
           ok = ok && v == undo_text(s.undo_status);
         else if (k == "before" || k == "after") {
-          auto t = v.is_string() ? rfc3339(v.get<std::string>()) : std::nullopt;
+          auto t = parse_date(v, true);
           if (!t) return invalid_arguments(k + " is a UTCDate");
           ok = ok && (k == "before" ? s.send_at < *t : s.send_at >= *t);
         } else
@@ -316,7 +288,7 @@ Out<json> submission_query(Call& call) {
   for (auto i = static_cast<std::size_t>(position); i < found.size() && (!limit || std::ssize(ids) < *limit); ++i)
     ids.push_back(submission_id(found[i]->id));
   json out = {{"accountId", account_id(a->address.id)},
-              {"queryState", TRY(state(call, *a))},
+              {"queryState", TRY(account_state(call, *a))},
               {"canCalculateChanges", false},
               {"position", position},
               {"ids", ids}};
@@ -335,7 +307,7 @@ Out<json> submission_set(Call& call) {
   auto* a = TRY(call.account());
   auto& store = call.deps.store;
   const auto address = a->address.id;
-  auto old_state = TRY(state(call, *a));
+  auto old_state = TRY(account_state(call, *a));
   if (call.args.contains("ifInState") && call.args["ifInState"] != old_state)
     return std::unexpected(MethodError("stateMismatch", "the submissions changed since that state"));
   const json create = call.args.value("create", json::object());
@@ -443,12 +415,8 @@ Out<json> submission_set(Call& call) {
     destroyed.push_back(id);
   }
 
-  auto nulls = [](json& j) { return j.empty() ? json(nullptr) : j; };
-  json out = {{"accountId", account_id(address)},    {"oldState", old_state},
-              {"newState", TRY(state(call, *a))},    {"created", nulls(created)},
-              {"updated", nulls(updated)},           {"destroyed", nulls(destroyed)},
-              {"notCreated", nulls(not_created)},    {"notUpdated", nulls(not_updated)},
-              {"notDestroyed", nulls(not_destroyed)}};
+  json out = set_answer(account_id(address), old_state, TRY(account_state(call, *a)), created, updated, destroyed,
+                        not_created, not_updated, not_destroyed);
 
   // onSuccessUpdateEmail / onSuccessDestroyEmail: an implicit Email/set on
   // the emails of the submissions that succeeded (§7.5).

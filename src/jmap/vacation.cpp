@@ -25,19 +25,6 @@ json to_json(const store::Vacation& v) {
           {"htmlBody", text(v.html_body)}};
 }
 
-std::optional<std::int64_t> utc(const json& v) {
-  std::tm tm{};
-  char z = 0;
-  if (!v.is_string() ||
-      std::sscanf(v.get<std::string>().c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7 ||
-      (z != 'Z' && z != 'z'))
-    return std::nullopt;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<std::int64_t>(timegm(&tm));
-}
-
 }  // namespace
 
 Out<json> vacation_get(Call& call) {
@@ -47,12 +34,7 @@ Out<json> vacation_get(Call& call) {
   auto props = TRY(properties(call.args, "properties",
                               {"id", "isEnabled", "fromDate", "toDate", "subject", "textBody", "htmlBody"}));
   auto v = TRY(call.deps.store.vacation(a->address.id));
-  auto full = to_json(v);
-  json shown = full;
-  if (props) {
-    shown = {{"id", kSingleton}};
-    for (auto& p : *props) shown[p] = full[p];
-  }
+  json shown = pick(to_json(v), props);
   json list = json::array(), not_found = json::array();
   if (!ids) {
     list.push_back(shown);
@@ -64,7 +46,7 @@ Out<json> vacation_get(Call& call) {
         not_found.push_back(id);
   }
   return json{{"accountId", account_id(a->address.id)},
-              {"state", state_string({TRY(call.deps.store.mail_state(a->address.id))})},
+              {"state", TRY(account_state(call, *a))},
               {"list", list},
               {"notFound", not_found}};
 }
@@ -72,7 +54,7 @@ Out<json> vacation_get(Call& call) {
 Out<json> vacation_set(Call& call) {
   TRY(only_known(call.args, {"accountId", "ifInState", "create", "update", "destroy"}));
   auto* a = TRY(call.account());
-  auto old_state = state_string({TRY(call.deps.store.mail_state(a->address.id))});
+  auto old_state = TRY(account_state(call, *a));
   if (call.args.contains("ifInState") && call.args["ifInState"] != old_state)
     return std::unexpected(MethodError("stateMismatch", "the account changed since that state"));
   json not_created = json::object(), not_updated = json::object(), not_destroyed = json::object(),
@@ -100,8 +82,8 @@ Out<json> vacation_set(Call& call) {
       for (auto& [k, value] : patch.items()) {
         if (k == "isEnabled" && value.is_boolean()) {
           v.enabled = value.get<bool>();
-        } else if ((k == "fromDate" || k == "toDate") && (value.is_null() || utc(value))) {
-          (k == "fromDate" ? v.from : v.to) = value.is_null() ? std::nullopt : utc(value);
+        } else if ((k == "fromDate" || k == "toDate") && (value.is_null() || parse_date(value, true))) {
+          (k == "fromDate" ? v.from : v.to) = value.is_null() ? std::nullopt : parse_date(value, true);
         } else if ((k == "subject" || k == "textBody" || k == "htmlBody") &&
                    (value.is_null() || (value.is_string() && value.get<std::string>().size() <= 64 * 1024))) {
           auto& field = k == "subject" ? v.subject : k == "textBody" ? v.text_body : v.html_body;
@@ -119,16 +101,8 @@ Out<json> vacation_set(Call& call) {
       updated[id] = nullptr;
     }
   }
-  auto nulls = [](json& j) { return j.empty() ? json(nullptr) : j; };
-  return json{{"accountId", account_id(a->address.id)},
-              {"oldState", old_state},
-              {"newState", state_string({TRY(call.deps.store.mail_state(a->address.id))})},
-              {"created", nullptr},
-              {"updated", nulls(updated)},
-              {"destroyed", nullptr},
-              {"notCreated", nulls(not_created)},
-              {"notUpdated", nulls(not_updated)},
-              {"notDestroyed", nulls(not_destroyed)}};
+  return set_answer(account_id(a->address.id), old_state, TRY(account_state(call, *a)), json::object(), updated,
+                    json::array(), not_created, not_updated, not_destroyed);
 }
 
 }  // namespace estafeta::jmap

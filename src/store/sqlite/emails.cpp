@@ -108,6 +108,25 @@ Status check_since(ChangeCursor since, std::uint64_t state) {
   return {};
 }
 
+// Changes of a table whose rows carry created_modseq, modseq and a
+// destroyed mark (identities, submissions).
+Result<Changes> tombstone_changes(Database& db, const char* table, Id address_id, ChangeCursor since, std::size_t max) {
+  auto state = TRY(state_of(db, address_id));
+  TRY(check_since(since, state));
+  std::vector<Change> changes;
+  auto st = TRY(db.prepare(
+      fmt::format("SELECT id, created_modseq, modseq, destroyed FROM {} WHERE address_id = ? AND modseq >= ?", table)));
+  st.bind_all(address_id, static_cast<std::int64_t>(since.modseq));
+  while (TRY(st.step())) {
+    Change c{static_cast<std::uint64_t>(st.int64(2)), st.int64(0)};
+    c.kind = st.int64(3) != 0                                         ? Change::destroyed
+             : static_cast<std::uint64_t>(st.int64(1)) > since.modseq ? Change::created
+                                                                      : Change::updated;
+    changes.push_back(c);
+  }
+  return page(std::move(changes), since, max, state);
+}
+
 }  // namespace
 
 Result<std::uint64_t> SqliteStore::mail_state(Id address_id) {
@@ -345,20 +364,7 @@ Status SqliteStore::destroy_identity(Id address_id, Id id) {
 
 Result<Changes> SqliteStore::identity_changes(Id address_id, ChangeCursor since, std::size_t max) {
   auto db = read();
-  auto state = TRY(state_of(*db, address_id));
-  TRY(check_since(since, state));
-  std::vector<Change> changes;
-  auto st = TRY(
-      db->prepare("SELECT id, created_modseq, modseq, destroyed FROM identity WHERE address_id = ? AND modseq >= ?"));
-  st.bind_all(address_id, static_cast<std::int64_t>(since.modseq));
-  while (TRY(st.step())) {
-    Change c{static_cast<std::uint64_t>(st.int64(2)), st.int64(0)};
-    c.kind = st.int64(3) != 0                                         ? Change::destroyed
-             : static_cast<std::uint64_t>(st.int64(1)) > since.modseq ? Change::created
-                                                                      : Change::updated;
-    changes.push_back(c);
-  }
-  return page(std::move(changes), since, max, state);
+  return tombstone_changes(*db, "identity", address_id, since, max);
 }
 
 namespace {
@@ -446,20 +452,7 @@ Status SqliteStore::destroy_submission(Id address_id, Id id) {
 
 Result<Changes> SqliteStore::submission_changes(Id address_id, ChangeCursor since, std::size_t max) {
   auto db = read();
-  auto state = TRY(state_of(*db, address_id));
-  TRY(check_since(since, state));
-  std::vector<Change> changes;
-  auto st = TRY(db->prepare(
-      "SELECT id, created_modseq, modseq, destroyed FROM email_submission WHERE address_id = ? AND modseq >= ?"));
-  st.bind_all(address_id, static_cast<std::int64_t>(since.modseq));
-  while (TRY(st.step())) {
-    Change c{static_cast<std::uint64_t>(st.int64(2)), st.int64(0)};
-    c.kind = st.int64(3) != 0                                         ? Change::destroyed
-             : static_cast<std::uint64_t>(st.int64(1)) > since.modseq ? Change::created
-                                                                      : Change::updated;
-    changes.push_back(c);
-  }
-  return page(std::move(changes), since, max, state);
+  return tombstone_changes(*db, "email_submission", address_id, since, max);
 }
 
 Result<std::vector<Submission>> SqliteStore::due_submissions(Time now, std::size_t limit) {
