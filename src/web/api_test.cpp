@@ -8,10 +8,12 @@
 #include <set>
 
 #include "auth/totp.hpp"
+#include "core/base64.hpp"
 #include "core/testing.hpp"
 #include "mime/parsed_message.hpp"
 #include "server/services.hpp"
 #include "web/api/routes.hpp"
+#include "web/jmap_http.hpp"
 #include "web/router.hpp"
 
 namespace estafeta::web {
@@ -580,6 +582,57 @@ TEST_F(ApiTest, AMemberManagesTheirOwnDevicePasswords) {
   EXPECT_EQ(call("DELETE", "/api/v1/devices/" + std::to_string(int(device["id"])), c).status, 204);
   auto after = parsed(call("GET", "/api/v1/addresses/box@a.example/devices", admin))["devices"];
   EXPECT_EQ(after[0]["revoked"], true);
+}
+
+// JMAP over HTTP across organisations: a member of A, with A's device
+// password or A's session, asks for B's account and B's blobs, and gets
+// accountNotFound and 404s, never data.
+TEST_F(ApiTest, JmapNeverServesAnotherOrganisationsAccountOrBlobs) {
+  web::JmapHttp jmap(jmap::Deps{.store = *s->store, .blobs = *s->blobs, .deliverer = *s->deliverer, .hostname = "x"},
+                     *s->logins, *s->web_logins);
+  deps->jmap = &jmap;
+  auto op = manage::Actor::operator_cli();
+  auto a_device = s->manager->create_device_password(op, "box@a.example", "member@a.example", "phone").value();
+  auto b_box = s->store->find_address("box@b.example").value();
+  auto b_inbox = s->store->find_mailbox(b_box.id, "INBOX").value();
+  std::string secret = "From: x@b.example\r\nSubject: B's secret\r\n\r\nsecret\r\n";
+  s->deliverer->deliver(secret, {{b_inbox.ref(), 0, {}, 1}}).value();
+  auto hash = store::BlobStore::hash_of(secret);
+  auto b_account = "a" + std::to_string(b_box.id);
+  auto a_account = "a" + std::to_string(s->store->find_address("box@a.example").value().id);
+  auto basic = "Basic " + base64_encode("box@a.example:" + a_device.password);
+  auto member = login("member@a.example", "member password");
+  for (auto& auth : std::vector<std::map<std::string, std::string>>{
+           {{"authorization", basic}},
+           {{"cookie", "estafeta_session=" + member.cookie}, {"x-csrf-token", member.csrf}}}) {
+    auto headers = auth;
+    headers["content-type"] = "application/json";
+    json req = {{"using", {"urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"}},
+                {"methodCalls",
+                 {{"Email/query", {{"accountId", b_account}}, "0"}, {"Mailbox/get", {{"accountId", b_account}}, "1"}}}};
+    Request r{"POST", "/jmap/api", headers, req.dump(), "127.0.0.1", false};
+    auto answer = handle(*deps, r);
+    ASSERT_EQ(answer.status, 200) << answer.body;
+    auto calls = json::parse(answer.body)["methodResponses"];
+    EXPECT_EQ(calls[0][1]["type"], "accountNotFound");
+    EXPECT_EQ(calls[1][1]["type"], "accountNotFound");
+    for (auto account : {b_account, a_account}) {
+      Request get{"GET", "/jmap/download/" + account + "/b" + hash + "/x.eml", auth, "", "127.0.0.1", false};
+      auto d = handle(*deps, get);
+      EXPECT_EQ(d.status, 404) << account;
+      EXPECT_EQ(d.body.find("secret"), std::string::npos);
+      Request part{"GET", "/jmap/download/" + account + "/b" + hash + "_1/x.txt", auth, "", "127.0.0.1", false};
+      EXPECT_EQ(handle(*deps, part).status, 404) << account;
+    }
+    Request upload{"POST", "/jmap/upload/" + b_account + "/", auth, "bytes", "127.0.0.1", false};
+    EXPECT_EQ(handle(*deps, upload).status, 404);
+  }
+  // The session resource lists A's own account only.
+  Request session{"GET", "/jmap/session", {{"authorization", basic}}, "", "127.0.0.1", false};
+  auto accounts = json::parse(handle(*deps, session).body)["accounts"];
+  EXPECT_TRUE(accounts.contains(a_account));
+  EXPECT_FALSE(accounts.contains(b_account));
+  deps->jmap = nullptr;
 }
 
 }  // namespace

@@ -5,7 +5,8 @@
   delivery (smtplib to the MX), each within a second here (the aim is
   100 ms; the time is printed); closeafter=state ends the stream after
   one; a reconnect with an old Last-Event-ID hears of the change at once;
-  revoking the device password ends the stream;
+  revoking the device password ends the stream; the stream is listed in
+  the account's session list and ending it there ends it;
 - WebSocket (RFC 8887) with Debian's websocket-client (tests/web/ws_client.py,
   run by the system Python): a Request answered with its requestId, push
   enabled, a StateChange after an IMAP APPEND."""
@@ -192,3 +193,25 @@ class PushTest(et.DemoTestCase):
         self.assertEqual(proc.returncode, 0, err.decode())
         lines = out.decode().splitlines()
         self.assertIn("statechange", lines, out.decode() + err.decode())
+
+    def test_stream_is_in_the_session_list_and_ends_from_there(self):
+        s = self.stream()
+        # The quickstart's admin owns the device password the stream uses.
+        password = re.search(r"console/web login\s+\S+\s+password\s+(\S+)", self.quickstart_output).group(1)
+        body = json.dumps({"login": "admin@demo.example", "password": password}).encode()
+        req = urllib.request.Request("http://127.0.0.1:%d/api/v1/session" % self.http, data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=20) as r:
+            cookie = r.headers["Set-Cookie"].split(";")[0]
+            csrf = json.loads(r.read())["csrf_token"]
+        req = urllib.request.Request("http://127.0.0.1:%d/api/v1/me/sessions" % self.http, headers={"Cookie": cookie})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            connections = json.loads(r.read())["connections"]
+        streams = [c for c in connections if c["kind"] == "jmap-eventsource"]
+        self.assertEqual(len(streams), 1, connections)
+        self.assertEqual(streams[0]["address"], et.DEMO_ADDRESS)
+        req = urllib.request.Request("http://127.0.0.1:%d/api/v1/me/connections/%d" % (self.http, streams[0]["id"]),
+                                     method="DELETE", headers={"Cookie": cookie, "X-CSRF-Token": csrf})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            self.assertEqual(r.status, 204)
+        self.assertTrue(s.ended(5.0), "ended from the session list")
