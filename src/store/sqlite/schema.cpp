@@ -544,6 +544,7 @@ CREATE TABLE email (
 ) STRICT;
 CREATE INDEX email_modseq ON email(address_id, modseq);
 CREATE INDEX email_thread ON email(address_id, thread_id);
+CREATE INDEX email_created ON email(address_id, created_modseq);
 
 CREATE TABLE email_gone (
   address_id INTEGER NOT NULL,
@@ -624,13 +625,14 @@ CREATE TRIGGER message_email_removed AFTER DELETE ON message BEGIN
                       WHERE m.blob_id = OLD.blob_id AND b.address_id = email.address_id);
 END;
 -- A new email joins the thread of any email of the address it shares a
--- message id with; otherwise it starts its own.
+-- message id with; otherwise it starts its own. CROSS JOIN keeps SQLite's
+-- order: from the new message's ids to the emails, never a scan of the
+-- address's emails.
 CREATE TRIGGER email_threaded AFTER INSERT ON email BEGIN
   UPDATE email SET thread_id = coalesce(
-      (SELECT min(o.thread_id) FROM blob_msgid k
-         JOIN blob_msgid k2 ON k2.msgid = k.msgid AND k2.blob_id != k.blob_id
-         JOIN email o ON o.address_id = NEW.address_id AND o.blob_id = k2.blob_id
-       WHERE k.blob_id = NEW.blob_id), NEW.id)
+      (SELECT min(o.thread_id) FROM blob_msgid k CROSS JOIN blob_msgid k2 CROSS JOIN email o
+       WHERE k.blob_id = NEW.blob_id AND k2.msgid = k.msgid AND k2.blob_id != k.blob_id
+         AND o.address_id = NEW.address_id AND o.blob_id = k2.blob_id), NEW.id)
     WHERE id = NEW.id;
 END;
 -- Blobs a JMAP client uploaded for an address (RFC 8620 §6.1), until they
