@@ -41,7 +41,8 @@ Out<json> mdn_send(Call& call) {
   auto iid = call.args.contains("identityId") && call.args["identityId"].is_string()
                  ? parse_id(call.args["identityId"].get<std::string>(), 'i')
                  : std::nullopt;
-  auto identity = std::find_if(identities.begin(), identities.end(), [&](auto& i) { return iid && i.id == *iid; });
+  store::Id wanted = iid.value_or(0);
+  auto identity = std::find_if(identities.begin(), identities.end(), [&](auto& i) { return i.id == wanted; });
   if (identity == identities.end()) return invalid_arguments("identityId names no identity of this account");
   auto to_send = call.args.find("send");
   if (to_send == call.args.end() || !to_send->is_object()) return invalid_arguments("send is a map of MDN objects");
