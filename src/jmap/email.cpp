@@ -322,13 +322,7 @@ Out<json> email_get(Call& call) {
   return json{{"accountId", account_id(a->address.id)}, {"state", st}, {"list", list}, {"notFound", not_found}};
 }
 
-Out<json> email_changes(Call& call) {
-  auto* a = TRY(call.account());
-  auto args = TRY(changes_args(call));
-  auto c = call.deps.store.email_changes(a->address.id, args.since, args.max);
-  if (!c) return std::unexpected(cannot_calculate());
-  return changes_response(account_id(a->address.id), call.args["sinceState"].get<std::string>(), *c, &email_id);
-}
+Out<json> email_changes(Call& call) { return answer_changes(call, &store::Emails::email_changes, &email_id); }
 
 Out<json> thread_get(Call& call) {
   TRY(only_known(call.args, {"accountId", "ids", "properties"}));
@@ -358,13 +352,7 @@ Out<json> thread_get(Call& call) {
   return json{{"accountId", account_id(a->address.id)}, {"state", st}, {"list", list}, {"notFound", not_found}};
 }
 
-Out<json> thread_changes(Call& call) {
-  auto* a = TRY(call.account());
-  auto args = TRY(changes_args(call));
-  auto c = call.deps.store.thread_changes(a->address.id, args.since, args.max);
-  if (!c) return std::unexpected(cannot_calculate());
-  return changes_response(account_id(a->address.id), call.args["sinceState"].get<std::string>(), *c, &thread_id);
-}
+Out<json> thread_changes(Call& call) { return answer_changes(call, &store::Emails::thread_changes, &thread_id); }
 
 Out<json> email_set(Call& call) {
   TRY(only_known(call.args, {"accountId", "ifInState", "create", "update", "destroy"}));

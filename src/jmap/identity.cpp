@@ -98,13 +98,7 @@ Out<json> identity_get(Call& call) {
   return json{{"accountId", account_id(a->address.id)}, {"state", st}, {"list", list}, {"notFound", not_found}};
 }
 
-Out<json> identity_changes(Call& call) {
-  auto* a = TRY(call.account());
-  auto args = TRY(changes_args(call));
-  auto c = call.deps.store.identity_changes(a->address.id, args.since, args.max);
-  if (!c) return std::unexpected(cannot_calculate());
-  return changes_response(account_id(a->address.id), call.args["sinceState"].get<std::string>(), *c, &identity_id);
-}
+Out<json> identity_changes(Call& call) { return answer_changes(call, &store::Emails::identity_changes, &identity_id); }
 
 Out<json> identity_set(Call& call) {
   TRY(only_known(call.args, {"accountId", "ifInState", "create", "update", "destroy"}));

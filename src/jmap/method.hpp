@@ -130,6 +130,9 @@ Out<ChangesArgs> changes_args(const Call& call);
 // Tells the bus (IMAP sessions, push) of a change made by a method.
 void announce(const Call& call, EventKind kind, store::Id address, store::Id mailbox, std::uint64_t modseq = 0,
               std::uint32_t uid = 0);
+// A whole /changes method over one of the store's change lists.
+using StoreChanges = Result<store::Changes> (store::Emails::*)(store::Id, store::ChangeCursor, std::size_t);
+Out<json> answer_changes(Call& call, StoreChanges changes, std::string (*to_id)(store::Id));
 // The store's answer to an unusable state.
 MethodError cannot_calculate();
 

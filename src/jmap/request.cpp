@@ -402,6 +402,14 @@ Out<ChangesArgs> changes_args(const Call& call) {
   return out;
 }
 
+Out<json> answer_changes(Call& call, StoreChanges changes, std::string (*to_id)(store::Id)) {
+  auto* a = TRY(call.account());
+  auto args = TRY(changes_args(call));
+  auto c = (call.deps.store.*changes)(a->address.id, args.since, args.max);
+  if (!c) return std::unexpected(cannot_calculate());
+  return changes_response(account_id(a->address.id), call.args["sinceState"].get<std::string>(), *c, to_id);
+}
+
 json changes_response(const std::string& account, std::string_view old_state, const store::Changes& c,
                       std::string (*to_id)(store::Id)) {
   auto ids = [&](const std::vector<store::Id>& v) {

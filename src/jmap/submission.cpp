@@ -225,11 +225,7 @@ Out<json> submission_get(Call& call) {
 }
 
 Out<json> submission_changes(Call& call) {
-  auto* a = TRY(call.account());
-  auto args = TRY(changes_args(call));
-  auto c = call.deps.store.submission_changes(a->address.id, args.since, args.max);
-  if (!c) return std::unexpected(cannot_calculate());
-  return changes_response(account_id(a->address.id), call.args["sinceState"].get<std::string>(), *c, &submission_id);
+  return answer_changes(call, &store::Emails::submission_changes, &submission_id);
 }
 
 Out<json> submission_query(Call& call) {
