@@ -73,12 +73,14 @@ int run_dns(const std::string& noun, const std::string& verb, const DnsArgs& arg
 
 struct ServeArgs {
   std::string config = kDefaultConfig;
+  std::string web_dir;  // the web app from this folder instead of the built-in one
 };
 int run_serve(const ServeArgs& args);
 
 struct QuickstartArgs {
   std::string dir = "data";
   bool no_serve = false;  // set up and print, but do not start serving
+  std::string web_dir;
 };
 int run_quickstart(const QuickstartArgs& args);
 

@@ -224,12 +224,16 @@ int main(int argc, char** argv) {
   ServeArgs serve;
   auto* s = app.add_subcommand("serve", "Run the server");
   s->add_option("--config", serve.config, "Config file")->capture_default_str();
+  s->add_option("--web-dir", serve.web_dir, "Serve the web app from this folder (a development build)")
+      ->check(CLI::ExistingDirectory);
 
   QuickstartArgs quick;
   auto* q =
       app.add_subcommand("quickstart", "Set up a local demo on first run, print its credentials and ports, serve");
   q->add_option("--dir", quick.dir, "Data folder")->capture_default_str();
   q->add_flag("--no-serve", quick.no_serve, "Set up and print, but do not serve");
+  q->add_option("--web-dir", quick.web_dir, "Serve the web app from this folder (a development build)")
+      ->check(CLI::ExistingDirectory);
 
   Admin admin;
   add_admin(app, admin);

@@ -157,7 +157,7 @@ int run_quickstart(const QuickstartArgs& args) {
   std::fflush(stdout);
   if (args.no_serve) return kExitOk;
   services.reset();  // serve opens its own
-  return run_serve(ServeArgs{config_path.string()});
+  return run_serve(ServeArgs{.config = config_path.string(), .web_dir = args.web_dir});
 }
 
 }  // namespace estafeta::cli

@@ -1,4 +1,4 @@
-// `estafeta serve --config PATH`.
+// `estafeta serve --config PATH [--web-dir DIR]`.
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -28,6 +28,7 @@ int run_serve(const ServeArgs& args) {
   if (cert->generated) log::info("tls.self_signed_created", {{"cert", cert->cert.string()}});
   server::ServeOptions options;
   options.certificate = *cert;
+  options.web_dir = args.web_dir;
   if (auto r = server::serve(*services, options); !r) {
     print_error(r.error());
     return kExitFailed;

@@ -30,6 +30,7 @@
 #include "smtp/outbound.hpp"
 #include "smtp/submit.hpp"
 #include "store/text_indexer.hpp"
+#include "web/app_files.hpp"
 #include "web/http_session.hpp"
 #include "web/jmap_http.hpp"
 
@@ -336,6 +337,8 @@ Status serve(Services& services, const ServeOptions& options) {
                                 .send = jmap_sender(protocols.smtp)},
                      *services.logins, *services.web_logins, services.bus.get(), services.live_sessions.get());
   protocols.web.jmap = &jmap;
+  auto app = options.web_dir.empty() ? web::embedded_app() : web::app_folder(options.web_dir);
+  protocols.web.app = app.get();
   if (dns) {
     services.dns_zones = std::make_unique<manage::StoreZones>(*services.store, manage::StoreZones::Background{});
     services.dns_zones->refresh();

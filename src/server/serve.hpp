@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 
 #include "core/result.hpp"
@@ -17,6 +18,9 @@ namespace estafeta::server {
 struct ServeOptions {
   net::CertificateFiles certificate;
   std::chrono::seconds grace{10};
+  // The web app from this folder (a `vite build` output) instead of the
+  // files built into the binary.
+  std::filesystem::path web_dir;
   // Called once every listener is bound (e.g. to print a banner).
   std::function<void()> on_ready;
 };

@@ -15,6 +15,7 @@ class thread_pool;
 namespace estafeta::web {
 
 class JmapHttp;
+class AppFiles;
 
 struct Deps {
   std::string hostname;                      // /healthz, the mail endpoints of autoconfig and autodiscover
@@ -22,6 +23,7 @@ struct Deps {
   const api::ApiDeps* api = nullptr;         // /api/v1; absent: those routes answer 404
   Metrics* metrics = nullptr;                // /metrics, from loopback; absent: 404
   JmapHttp* jmap = nullptr;                  // /jmap/…, /.well-known/jmap; absent: 404
+  const AppFiles* app = nullptr;             // the web app at every other GET; absent: 404
   boost::asio::thread_pool* pool = nullptr;  // where routes run (they block); absent: the shared worker pool
 };
 

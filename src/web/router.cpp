@@ -8,6 +8,7 @@
 #include "core/ascii.hpp"
 #include "manage/autoconfig.hpp"
 #include "web/api/http_json.hpp"
+#include "web/app.hpp"
 #include "web/jmap_http.hpp"
 
 namespace estafeta::web {
@@ -145,6 +146,7 @@ Response handle(const Deps& deps, const Request& req) {
   if (api::is_api(req.target) && deps.api) return api::handle(*deps.api, req);
   if (deps.jmap && JmapHttp::matches(req.target)) return deps.jmap->handle(req);
   auto* route = find_route(req.target);
+  if (!route && deps.app) return serve_app(*deps.app, req);
   if (!route) return text(404, "not found\n");
   if (!allows(*route, req.method)) {
     auto r = text(405, "method not allowed\n");

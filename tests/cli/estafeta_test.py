@@ -279,11 +279,11 @@ class Server:
     Use as a context manager or call stop(); a server still running at the
     end is killed (this process only)."""
 
-    def __init__(self, config, log_path):
+    def __init__(self, config, log_path, extra_args=()):
         self.config = config
         self.log_path = log_path
         self._log = open(log_path, "ab")
-        self.proc = subprocess.Popen([BIN, "serve", "--config", config], stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen([BIN, "serve", "--config", config, *extra_args], stdin=subprocess.DEVNULL,
                                      stdout=self._log, stderr=self._log, env=child_env())
 
     def log(self):

@@ -182,7 +182,9 @@ class RequestTest(ServeTestCase):
 
     def test_unknown_path(self):
         for conn in (self.http_conn(), self.https_conn()):
-            status, headers, body = exchange(conn, get("/no/such/page"))
+            # A name with an extension is a file, which is not there; a
+            # path without one is a page of the web app (its index.html).
+            status, headers, body = exchange(conn, get("/no/such/file.txt"))
             self.assertEqual(status, 404)
             self.assertEqual(body, b"not found\n")
 
@@ -265,6 +267,56 @@ class RequestTest(ServeTestCase):
             c.sendall(get("/healthz"))
         for c in conns:
             self.assertEqual(read_response(c)[0], 200)
+
+
+class WebDirTest(ServeTestCase):
+    """`serve --web-dir`: the web app from a folder, as a development build
+    is served, with the page's headers; nothing outside the folder."""
+
+    def test_a_folder_is_served_as_the_app(self):
+        self.make_server_folder()
+        app = os.path.join(self.dir, "app")
+        os.makedirs(os.path.join(app, "assets"))
+        with open(os.path.join(app, "index.html"), "w") as f:
+            f.write("<!doctype html><title>dev build</title>")
+        with open(os.path.join(app, "assets", "main-abc123.js"), "w") as f:
+            f.write("export const dev = true;")
+        with open(os.path.join(self.dir, "estafeta.db.copy"), "w") as f:
+            f.write("private")
+        server = Server(self.config, os.path.join(self.dir, "serve.log"), ["--web-dir", app])
+        self.addCleanup(server.close)
+        server.wait_http(self.http)
+
+        def fetch(path, extra=b""):
+            with socket.create_connection(("127.0.0.1", self.http), timeout=TIMEOUT) as s:
+                s.sendall(("GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" % path).encode()
+                          + extra + b"\r\n")
+                return read_response(s)
+
+        status, headers, body = fetch("/mail/inbox")
+        self.assertEqual(status, 200)
+        self.assertEqual(body, b"<!doctype html><title>dev build</title>")
+        self.assertIn("script-src 'self';", headers["content-security-policy"])
+        self.assertIn("frame-ancestors 'none'", headers["content-security-policy"])
+        self.assertEqual(headers["referrer-policy"], "no-referrer")
+        self.assertEqual(headers["cache-control"], "no-cache")
+        status, headers, body = fetch("/", b"If-None-Match: " + headers["etag"].encode() + b"\r\n")
+        self.assertEqual(status, 304)
+        status, headers, body = fetch("/assets/main-abc123.js")
+        self.assertEqual((status, body), (200, b"export const dev = true;"))
+        self.assertEqual(headers["content-type"], "text/javascript; charset=utf-8")
+        self.assertIn("immutable", headers["cache-control"])
+        for path in ("/../estafeta.db.copy", "/assets/../../estafeta.db.copy", "/%2e%2e/estafeta.db.copy"):
+            status, headers, body = fetch(path)
+            self.assertNotIn(b"private", body, path)
+        # The API and health routes stay theirs.
+        status, headers, body = fetch("/healthz")
+        self.assertEqual(json.loads(body)["status"], "ok")
+
+    def test_a_missing_folder_is_a_usage_error(self):
+        self.make_server_folder()
+        r = run("serve", "--config", self.config, "--web-dir", os.path.join(self.dir, "absent"), timeout=5)
+        self.assertUsage(r, "absent")
 
 
 class LifecycleTest(ServeTestCase):
