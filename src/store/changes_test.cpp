@@ -809,7 +809,7 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
   auto x = create("X");
   auto u = append(x, 2);
   auto fresh_schema = raw_int("SELECT count(*) FROM sqlite_master");
-  raw(kUndoSchema12);
+  raw(kUndoToSchema11);
   for (auto* t : {"mailbox", "message", "address", "blob"}) without_autoincrement(t);
   raw("DROP TABLE web_session; DROP TABLE api_token; DROP TABLE user_security; DROP TABLE emergency_code; "
       "DROP TABLE org_policy; DROP TABLE login_history; "
@@ -839,7 +839,7 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
 
 TEST_F(ChangesTest, MigratesFromSchemaOne) {
   auto u = append(m_inbox, 2);
-  raw(std::string(kUndoSchema12) +
+  raw(std::string(kUndoToSchema11) +
       "DROP TABLE web_session; DROP TABLE api_token; DROP TABLE user_security; DROP TABLE emergency_code; "
       "DROP TABLE org_policy; DROP TABLE login_history; "
       "DROP TABLE dkim_key; DROP TABLE dns_record; DROP TABLE dns_zone; DELETE FROM counter WHERE name = 'zones'; "

@@ -146,7 +146,7 @@ TEST_F(QuotaStoreTest, MigrationCountsExistingMessages) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((m_dir / "db.sqlite").c_str(), &db), SQLITE_OK);
   const std::string downgrade =
-      std::string(kUndoSchema12) +
+      std::string(kUndoToSchema11) +
       "DROP TRIGGER message_used; DROP TRIGGER message_unused; DROP TRIGGER message_moved;"
       "DROP TRIGGER mailbox_unused;"
       "ALTER TABLE address DROP COLUMN quota_bytes; ALTER TABLE address DROP COLUMN quota_messages;"

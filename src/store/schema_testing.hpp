@@ -1,11 +1,12 @@
 // For migration tests: SQL that takes a current database back to schema 11
-// (what schema 12 added, store/sqlite/schema.cpp), to be run before the
-// older steps' own undo.
+// (what schemas 13 and 12 added, store/sqlite/schema.cpp), to be run before
+// the older steps' own undo.
 #pragma once
 
 namespace estafeta::store {
 
-inline constexpr const char* kUndoSchema12 =
+inline constexpr const char* kUndoToSchema11 =
+    "DROP TABLE user_preferences; ALTER TABLE mailbox DROP COLUMN sort_order; "
     "DROP TRIGGER mailbox_modseq; DROP TRIGGER mailbox_created; DROP TRIGGER mailbox_changed; "
     "DROP TRIGGER mailbox_deleted; DROP TRIGGER subscription_added; DROP TRIGGER subscription_removed; "
     "DROP TRIGGER message_email_added; DROP TRIGGER message_email_changed; DROP TRIGGER message_email_removed; "

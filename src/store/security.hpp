@@ -109,6 +109,11 @@ class Security {
   virtual Result<int> emergency_codes_left(Id user_id) = 0;
 
   // --- organisation policy
+  // The web app's settings of a user: one JSON object, whose members the
+  // app defines (the API bounds its size); "{}" until it was set.
+  virtual Result<std::string> preferences(Id user_id) = 0;
+  virtual Status set_preferences(Id user_id, const std::string& json, Time now) = 0;
+
   virtual Result<OrgPolicy> org_policy(Id org_id) = 0;
   virtual Status set_org_policy(const OrgPolicy& policy) = 0;
 

@@ -584,6 +584,28 @@ TEST_F(ApiTest, AMemberManagesTheirOwnDevicePasswords) {
   EXPECT_EQ(after[0]["revoked"], true);
 }
 
+TEST_F(ApiTest, PreferencesFollowTheUserAndAreTheirsAlone) {
+  auto member = login("member@a.example", "member password");
+  auto admin = login("admin@a.example", "admin password");
+  EXPECT_EQ(parsed(call("GET", "/api/v1/me/preferences", member)), json::object());
+  json prefs = {{"readReceipts", "ask"}, {"theme", "dark"}, {"remoteImages", {"news@shop.example"}}};
+  auto put = call("PUT", "/api/v1/me/preferences", member, prefs);
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(parsed(call("GET", "/api/v1/me/preferences", member)), prefs);
+  EXPECT_EQ(parsed(call("GET", "/api/v1/me/preferences", admin)), json::object()) << "another user's are not shown";
+  auto again = login("member@a.example", "member password");
+  EXPECT_EQ(parsed(call("GET", "/api/v1/me/preferences", again)), prefs) << "from another browser too";
+
+  auto big = call("PUT", "/api/v1/me/preferences", member, json{{"notes", std::string(17 * 1024, 'x')}});
+  EXPECT_EQ(big.status, 413) << big.body;
+  auto list = call("PUT", "/api/v1/me/preferences", member, json::array({1, 2}));
+  EXPECT_EQ(list.status, 400) << list.body;
+  EXPECT_EQ(parsed(call("GET", "/api/v1/me/preferences", member)), prefs) << "refused changes change nothing";
+  auto activity = parsed(call("GET", "/api/v1/activity?product=mail", member))["entries"];
+  ASSERT_FALSE(activity.empty());
+  EXPECT_EQ(activity[0]["action"], "mail.preferences_changed");
+}
+
 // JMAP over HTTP across organisations: a member of A, with A's device
 // password or A's session, asks for B's account and B's blobs, and gets
 // accountNotFound and 404s, never data.

@@ -45,9 +45,8 @@ class EmbeddedApp final : public AppFiles {
     auto files = embedded::files();
     auto it = std::find_if(files.begin(), files.end(), [&](const embedded::File& f) { return f.path == path; });
     if (it == files.end()) return std::nullopt;
-    AppFile out{.content_type = std::string(content_type_for(path)),
-                .etag = std::string(it->etag),
-                .immutable = it->immutable};
+    AppFile out{
+        .content_type = std::string(content_type_for(path)), .etag = std::string(it->etag), .immutable = it->immutable};
     if (accepted.brotli && !it->brotli.empty()) {
       out.coding = ContentCoding::brotli;
       out.body = it->brotli;
@@ -90,8 +89,7 @@ class FolderApp final : public AppFiles {
     if (ec || size > kMaxFolderFile) return std::nullopt;
     std::ifstream in(file, std::ios::binary);
     if (!in) return std::nullopt;
-    AppFile out{.content_type = std::string(content_type_for(path)),
-                .immutable = path.starts_with("/assets/")};
+    AppFile out{.content_type = std::string(content_type_for(path)), .immutable = path.starts_with("/assets/")};
     out.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     if (in.bad()) return std::nullopt;
     unsigned char hash[16];
@@ -155,6 +153,8 @@ std::unique_ptr<AppFiles> embedded_app() {
   return std::make_unique<EmbeddedApp>();
 }
 
-std::unique_ptr<AppFiles> app_folder(std::filesystem::path root) { return std::make_unique<FolderApp>(std::move(root)); }
+std::unique_ptr<AppFiles> app_folder(std::filesystem::path root) {
+  return std::make_unique<FolderApp>(std::move(root));
+}
 
 }  // namespace estafeta::web

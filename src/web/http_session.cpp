@@ -90,6 +90,36 @@ Request request_of(const Header& req, const net::SessionEnv& env, bool tls) {
   return in;
 }
 
+// Sends a streamed answer (Response::stream) with chunked transfer coding
+// (RFC 9112 §7.1), each piece made on the pool while the last one is on
+// its way; false when the connection cannot be used any more.
+template <class Stream>
+asio::awaitable<bool> write_streamed(Stream& stream, beast::tcp_stream& tcp, http::response<http::empty_body>& res,
+                                     const Response& out, bool head, asio::thread_pool& pool,
+                                     std::chrono::seconds idle) {
+  res.chunked(true);
+  http::response_serializer<http::empty_body> header{res};
+  tcp.expires_after(idle);
+  auto [ec, n] = co_await http::async_write_header(stream, header, asio::as_tuple(asio::use_awaitable));
+  if (ec) co_return false;
+  if (head) {
+    auto [lec, ln] = co_await asio::async_write(stream, http::make_chunk_last(), asio::as_tuple(asio::use_awaitable));
+    co_return !lec;
+  }
+  for (;;) {
+    auto piece = co_await net::offload(pool, [&] { return out.stream(); });
+    if (!piece) co_return false;
+    tcp.expires_after(idle);
+    if (piece->empty()) {
+      auto [lec, ln] = co_await asio::async_write(stream, http::make_chunk_last(), asio::as_tuple(asio::use_awaitable));
+      co_return !lec;
+    }
+    auto [wec, wn] =
+        co_await asio::async_write(stream, http::make_chunk(asio::buffer(*piece)), asio::as_tuple(asio::use_awaitable));
+    if (wec) co_return false;
+  }
+}
+
 template <class Stream>
 asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net::SessionEnv& env, const Deps& deps,
                                      bool tls) {
@@ -158,6 +188,16 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
       co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
     }
 
+    if (out.stream) {
+      http::response<http::empty_body> res{static_cast<http::status>(out.status), req.version()};
+      res.set(http::field::server, "Estafeta");
+      res.set(http::field::content_type, out.content_type);
+      for (auto& [k, v] : out.headers) res.set(k, v);
+      res.keep_alive(req.keep_alive());
+      bool usable = co_await write_streamed(stream, tcp, res, out, in.method == "HEAD", pool, idle);
+      if (!usable || !res.keep_alive()) co_return;
+      continue;
+    }
     http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
     res.set(http::field::server, "Estafeta");
     res.set(http::field::content_type, out.content_type);

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <ctime>
+#include <memory>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -13,6 +15,7 @@
 #include "core/base64.hpp"
 #include "jmap/email_body.hpp"
 #include "jmap/method.hpp"
+#include "jmap/zip.hpp"
 #include "web/api/http_json.hpp"
 
 namespace estafeta::web {
@@ -27,6 +30,7 @@ constexpr std::string_view kSession = "/jmap/session";
 constexpr std::string_view kApi = "/jmap/api";
 constexpr std::string_view kDownload = "/jmap/download/";
 constexpr std::string_view kUpload = "/jmap/upload/";
+constexpr std::string_view kZip = "/jmap/zip/";
 // How long an audited Basic login is taken again without a new audit line.
 constexpr auto kKnownFor = std::chrono::minutes(10);
 constexpr std::size_t kMaxKnown = 10000;
@@ -107,7 +111,8 @@ std::string disposition(std::string_view name) {
 
 bool JmapHttp::matches(std::string_view target) {
   auto p = path_of(target);
-  return p == kWellKnown || p == kSession || p == kApi || p.starts_with(kDownload) || p.starts_with(kUpload);
+  return p == kWellKnown || p == kSession || p == kApi || p.starts_with(kDownload) || p.starts_with(kUpload) ||
+         p.starts_with(kZip);
 }
 
 std::size_t JmapHttp::body_limit(std::string_view method, std::string_view target) const {
@@ -258,6 +263,76 @@ std::string JmapHttp::websocket_request(const Caller& caller, std::string_view t
   return out.dump();
 }
 
+namespace {
+
+// "Download all attachments": a zip of an email's attachments (RFC 8621
+// §4.1.4's list), made one entry at a time while it is sent, so that no
+// more than the message and one decoded part are held at once.
+class AttachmentsZip {
+ public:
+  AttachmentsZip(std::string raw, store::BlobInfo info, std::int64_t mtime)
+      : m_raw(std::move(raw)),
+        m_info(std::move(info)),
+        m_body(m_raw, m_info.structure.root, {}, {"partId", "name"}),
+        m_parts(m_body.attachments()),
+        m_mtime(mtime) {}
+  AttachmentsZip(const AttachmentsZip&) = delete;
+  AttachmentsZip& operator=(const AttachmentsZip&) = delete;
+
+  bool empty() const { return m_parts.empty(); }
+
+  std::optional<std::string> next() {
+    if (m_next < m_parts.size()) {
+      auto& part = m_parts[m_next++];
+      auto content = m_body.content(part.value("partId", ""));
+      if (!content) return std::nullopt;
+      auto name = part["name"].is_string() ? part["name"].get<std::string>() : std::string();
+      return m_zip.add(jmap::zip_entry_name(name, m_next, m_names), *content, m_mtime);
+    }
+    if (m_done) return std::string();
+    m_done = true;
+    return m_zip.finish();
+  }
+
+ private:
+  std::string m_raw;
+  store::BlobInfo m_info;
+  jmap::Body m_body;
+  json m_parts;
+  std::int64_t m_mtime;
+  std::size_t m_next = 0;
+  jmap::ZipWriter m_zip;
+  std::set<std::string> m_names;
+  bool m_done = false;
+};
+
+}  // namespace
+
+Response JmapHttp::zip(const jmap::Principal& who, std::string_view path) {
+  // /jmap/zip/{accountId}/{emailId}/{name}
+  auto parts = segments(path.substr(kZip.size()));
+  if (parts.size() != 3) return problem(404, "notFound", "the URL is /jmap/zip/{accountId}/{emailId}/{name}");
+  auto* account = who.find(parts[0]);
+  auto id = jmap::parse_id(parts[1], 'e');
+  if (!account || !id) return problem(404, "notFound", "no such email");
+  auto found = m_deps.store.emails(account->address.id, {*id});
+  if (!found || found->empty()) return problem(404, "notFound", "no such email");
+  auto& email = found->front();
+  auto info = m_deps.store.blob_info(email.blob_id);
+  auto raw = m_deps.blobs.get(email.blob_hash);
+  if (!info || !raw) return problem(404, "notFound", "no such email");
+  auto archive = std::make_shared<AttachmentsZip>(std::move(*raw), std::move(*info), email.received_at());
+  if (archive->empty()) return problem(404, "notFound", "the email has no attachments");
+  Response out;
+  out.content_type = "application/zip";
+  out.headers["content-disposition"] = disposition(parts[2]);
+  out.headers["cache-control"] = "private, no-store";
+  out.headers["x-content-type-options"] = "nosniff";
+  out.headers["content-security-policy"] = "default-src 'none'; sandbox";
+  out.stream = [archive] { return archive->next(); };
+  return out;
+}
+
 Response JmapHttp::handle(const Request& request) {
   auto path = path_of(request.target);
   if (path == kWellKnown) {
@@ -347,6 +422,9 @@ Response JmapHttp::handle(const Request& request) {
     out.headers["x-content-type-options"] = "nosniff";
     out.headers["content-security-policy"] = "default-src 'none'; sandbox";
     return out;
+  } else if (path.starts_with(kZip)) {
+    if (request.method != "GET" && request.method != "HEAD") return problem(405, "notRequest", "GET only");
+    return zip(who, path);
   } else {  // upload: /jmap/upload/{accountId}/
     if (!posts) return problem(405, "notRequest", "POST the bytes");
     auto parts = segments(path.substr(kUpload.size()));

@@ -73,6 +73,9 @@ class JmapHttp {
  private:
   std::optional<Caller> basic(const std::string& address, const std::string& password, const std::string& ip,
                               Response& refusal);
+  // GET /jmap/zip/{accountId}/{emailId}/{name}: the email's attachments as
+  // one zip archive, streamed.
+  Response zip(const jmap::Principal& who, std::string_view path);
 
   jmap::Deps m_deps;
   auth::MailLogins& m_mail_logins;

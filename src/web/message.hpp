@@ -3,7 +3,9 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace estafeta::web {
@@ -23,6 +25,12 @@ struct Response {
   std::string body;
   std::map<std::string, std::string> headers;
   std::chrono::milliseconds delay{0};  // the session holds the answer back this long (failed logins)
+  // A body made piece by piece while it is sent (chunked), instead of
+  // `body`: each call gives the next piece, an empty one at the end, and
+  // nullopt when it cannot go on (the connection then closes without the
+  // last chunk, so the client sees the download incomplete). Called on the
+  // worker pool, one call at a time.
+  std::function<std::optional<std::string>()> stream;
 };
 
 }  // namespace estafeta::web

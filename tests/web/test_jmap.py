@@ -9,6 +9,8 @@ real IMAP clients (imaplib, and a raw IDLE session):
   an IMAP flag change and an expunge show in Email/changes;
 - upload, an email created with the uploaded file attached, the part
   downloaded back byte for byte; another account's blob is not found;
+- "download all": the attachments as one zip (streamed, chunked), read
+  back with Python's zipfile: names made unique, bytes and CRCs intact;
 - a revoked device password is refused on the next request;
 - concurrency: two JMAP writers and two IMAP writers set keywords on the
   same messages at once; no update is lost, both protocols agree, and the
@@ -25,6 +27,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
+import io
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
 import estafeta_test as et  # noqa: E402
@@ -206,6 +210,40 @@ class JmapTest(et.DemoTestCase):
         status, _, _ = self.request("POST", "/jmap/upload/%s/" % self.account, b"x" * (2 * 1024 * 1024),
                                     {"Content-Type": "application/octet-stream"}, auth=False)
         self.assertEqual(status, 401)
+
+    def test_all_attachments_as_one_zip(self):
+        files = [("informe.pdf", "application/pdf", bytes(range(256)) * 300),
+                 ("informe.pdf", "application/pdf", b"%PDF-1.4 second"),
+                 ("../notas de mayo.txt", "text/plain", "Señales y ruido\n".encode() * 100)]
+        attachments = []
+        for name, media, data in files:
+            status, _, body = self.request("POST", "/jmap/upload/%s/" % self.account, data, {"Content-Type": media})
+            self.assertEqual(status, 201, body)
+            attachments.append({"blobId": json.loads(body)["blobId"], "type": media, "name": name})
+        drafts = self.mailbox("drafts")
+        r = self.call("Email/set", {"create": {"d": {
+            "mailboxIds": {drafts: True}, "from": [{"email": et.DEMO_ADDRESS}], "subject": "Tres adjuntos",
+            "bodyValues": {"1": {"value": "Van los tres."}}, "textBody": [{"partId": "1", "type": "text/plain"}],
+            "attachments": attachments}}})
+        eid = r["created"]["d"]["id"]
+        status, headers, body = self.request("GET", "/jmap/zip/%s/%s/adjuntos.zip" % (self.account, eid))
+        self.assertEqual(status, 200, body)
+        self.assertEqual(headers["content-type"], "application/zip")
+        self.assertEqual(headers.get("transfer-encoding"), "chunked")
+        self.assertIn("adjuntos.zip", headers["content-disposition"])
+        with zipfile.ZipFile(io.BytesIO(body)) as z:
+            self.assertIsNone(z.testzip(), "every CRC matches")
+            self.assertEqual(z.namelist(), ["informe.pdf", "informe (2).pdf", "notas de mayo.txt"])
+            for (name, _, data), entry in zip(files, z.namelist()):
+                self.assertEqual(z.read(entry), data, entry)
+        # Not ours, not an email, no attachments: 404, no archive.
+        self.assertEqual(self.request("GET", "/jmap/zip/a999999/%s/x.zip" % eid)[0], 404)
+        self.assertEqual(self.request("GET", "/jmap/zip/%s/e999999/x.zip" % self.account)[0], 404)
+        plain = self.call("Email/set", {"create": {"p": {
+            "mailboxIds": {drafts: True}, "subject": "Sin adjuntos", "bodyValues": {"1": {"value": "Nada."}},
+            "textBody": [{"partId": "1", "type": "text/plain"}]}}})["created"]["p"]["id"]
+        self.assertEqual(self.request("GET", "/jmap/zip/%s/%s/x.zip" % (self.account, plain))[0], 404)
+        self.assertEqual(self.request("GET", "/jmap/zip/%s/%s/x.zip" % (self.account, eid), auth=False)[0], 401)
 
     def test_revoked_device_is_refused_at_once(self):
         self.call("Mailbox/get", {})

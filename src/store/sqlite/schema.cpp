@@ -718,6 +718,18 @@ CREATE TRIGGER email_removed AFTER DELETE ON email BEGIN
 END;
 )sql",
                  nullptr});
+    // 13: the web app's settings per user; a mailbox's place among its
+    // siblings as the user set it (JMAP Mailbox sortOrder, RFC 8621 §2;
+    // NULL: the server's order, special folders first).
+    m.push_back({R"sql(
+CREATE TABLE user_preferences (
+  user_id INTEGER PRIMARY KEY REFERENCES user(id) ON DELETE CASCADE,
+  json    TEXT NOT NULL,
+  updated INTEGER NOT NULL
+) STRICT;
+ALTER TABLE mailbox ADD COLUMN sort_order INTEGER;
+)sql",
+                 nullptr});
     return m;
   }();
   return all;

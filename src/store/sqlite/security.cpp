@@ -212,6 +212,21 @@ Status SqliteStore::set_security_settings(const SecuritySettings& in) {
   return st.run();
 }
 
+Result<std::string> SqliteStore::preferences(Id user_id) {
+  auto db = read();
+  auto st = TRY(db->prepare("SELECT json FROM user_preferences WHERE user_id = ?"));
+  st.bind_all(user_id);
+  if (!TRY(st.step())) return std::string("{}");
+  return st.text(0);
+}
+
+Status SqliteStore::set_preferences(Id user_id, const std::string& json, Time now) {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare("INSERT OR REPLACE INTO user_preferences (user_id, json, updated) VALUES (?, ?, ?)"));
+  st.bind_all(user_id, json, now);
+  return st.run();
+}
+
 Status SqliteStore::set_emergency_codes(Id user_id, const std::vector<std::string>& code_hashes) {
   std::lock_guard lock(m_mutex);
   auto tx = TRY(Transaction::begin(*m_db));

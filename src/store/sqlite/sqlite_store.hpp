@@ -177,6 +177,8 @@ class SqliteStore final : public Store {
   Status delete_api_token(Id user_id, Id id) override;
   Result<SecuritySettings> security_settings(Id user_id) override;
   Status set_security_settings(const SecuritySettings& settings) override;
+  Result<std::string> preferences(Id user_id) override;
+  Status set_preferences(Id user_id, const std::string& json, Time now) override;
   Status set_emergency_codes(Id user_id, const std::vector<std::string>& code_hashes) override;
   Result<bool> use_emergency_code(Id user_id, const std::string& code_hash) override;
   Result<int> emergency_codes_left(Id user_id) override;

@@ -55,7 +55,8 @@ json login_json(const store::LoginRecord& r) {
 }
 
 // An entry in the activity log for something the caller did to their own account.
-void audit(const Context& c, const char* action, const std::string& detail = {}) {
+void audit(const Context& c, const char* action, const std::string& detail = {},
+           std::string_view product = "security") {
   auto& u = c.who().user;
   auto agent = c.request.headers.find("user-agent");
   store::AuditEntry e{
@@ -64,7 +65,7 @@ void audit(const Context& c, const char* action, const std::string& detail = {})
       .actor = u.login,
       .action = action,
       .target = u.login,
-      .product = "security",
+      .product = std::string(product),
       .ip = c.request.peer_ip,
       .detail = detail.empty() && agent != c.request.headers.end() ? agent->second.substr(0, 200) : detail,
       .time = c.deps.clock.now()};
@@ -406,6 +407,31 @@ Response revoke_token(Context& c) {
   return no_content();
 }
 
+// The web app's settings (read-receipt policy, notifications, theme, …):
+// one object the app defines, kept per user so that they follow the user
+// from browser to browser.
+constexpr std::size_t kMaxPreferences = 16 * 1024;
+
+Response get_preferences(Context& c) {
+  auto text = c.deps.store.preferences(c.who().user.id);
+  if (!text) return error_response(text.error());
+  auto j = json::parse(*text, nullptr, false);
+  if (!j.is_object()) j = json::object();
+  return json_response(200, j);
+}
+
+Response put_preferences(Context& c) {
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto text = body->dump();
+  if (text.size() > kMaxPreferences)
+    return error_response(413, "too_large", fmt::format("preferences are limited to {} bytes", kMaxPreferences));
+  if (auto st = c.deps.store.set_preferences(c.who().user.id, text, c.deps.clock.now()); !st)
+    return error_response(st.error());
+  audit(c, "mail.preferences_changed", {}, "mail");
+  return json_response(200, *body);
+}
+
 Response describe(Context& c) { return json_response(200, openapi(c.deps)); }
 
 constexpr Route kRoutes[] = {
@@ -422,6 +448,10 @@ constexpr Route kRoutes[] = {
     {"DELETE", "/api/v1/me", Access::user, kSmallBody,
      "Delete the account (password in the body); its mail addresses stay with the organisation", "account",
      &delete_account},
+    {"GET", "/api/v1/me/preferences", Access::user, 0, "The web app's settings of the account (a JSON object)",
+     "account", &get_preferences},
+    {"PUT", "/api/v1/me/preferences", Access::user, kMaxPreferences,
+     "Replace the web app's settings (a JSON object of at most 16 KiB)", "account", &put_preferences},
     {"PATCH", "/api/v1/me/security", Access::user, kSmallBody,
      "Lockout threshold, login alerts, alert address and language", "account", &update_security},
     {"GET", "/api/v1/me/sessions", Access::user, 0,
