@@ -131,8 +131,7 @@ Out<json> email_import(Call& call) {
   TRY(only_known(call.args, {"accountId", "ifInState", "emails"}));
   auto* a = TRY(call.account());
   auto old_state = TRY(account_state(call, *a));
-  if (call.args.contains("ifInState") && call.args["ifInState"] != old_state)
-    return std::unexpected(MethodError("stateMismatch", "the emails changed since that state"));
+  TRY(check_state(call, "ifInState", old_state, "emails"));
   auto emails = call.args.find("emails");
   if (emails == call.args.end() || !emails->is_object()) return invalid_arguments("emails is a map");
   if (emails->size() > call.deps.limits.max_objects_in_set)
@@ -231,10 +230,8 @@ Out<json> email_copy(Call& call) {
   if (from == to) return invalid_arguments("fromAccountId and accountId are the same account: use Email/set");
   auto old_state = TRY(account_state(call, *to));
   auto from_state = TRY(account_state(call, *from));
-  if (call.args.contains("ifInState") && call.args["ifInState"] != old_state)
-    return std::unexpected(MethodError("stateMismatch", "the target account changed since that state"));
-  if (call.args.contains("ifFromInState") && call.args["ifFromInState"] != from_state)
-    return std::unexpected(MethodError("stateMismatch", "the source account changed since that state"));
+  TRY(check_state(call, "ifInState", old_state, "target account"));
+  TRY(check_state(call, "ifFromInState", from_state, "source account"));
   auto create = call.args.find("create");
   if (create == call.args.end() || !create->is_object()) return invalid_arguments("create is a map");
   if (create->size() > call.deps.limits.max_objects_in_set)

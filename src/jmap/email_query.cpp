@@ -82,7 +82,6 @@ struct Query {
   const Account& account;
   std::vector<Email> emails;
   std::map<store::Id, std::vector<const Email*>> by_thread;
-  std::map<std::pair<store::Id, std::uint32_t>, store::Id> by_copy;  // (mailbox, uid) → email
   std::map<std::pair<std::string, std::string>, std::set<store::Id>> text_hits;
   std::map<store::Id, std::optional<store::BlobInfo>> infos;
   std::map<store::Id, std::string> raws;
@@ -91,16 +90,23 @@ struct Query {
     auto key = std::make_pair(std::string(scope == store::TextScope::body ? "body" : "text"), what);
     auto it = text_hits.find(key);
     if (it != text_hits.end()) return &it->second;
-    std::set<store::Id> hits;
-    std::set<store::Id> boxes;
-    for (auto& e : emails)
-      for (auto& c : e.copies) boxes.insert(c.mailbox_id);
-    for (auto box : boxes) {
-      auto uids = TRY(call.deps.store.search_text({account.address.id, box}, what, scope));
-      for (auto uid : uids)
-        if (auto e = by_copy.find({box, uid}); e != by_copy.end()) hits.insert(e->second);
+    auto ids = TRY(call.deps.store.search_emails(account.address.id, what, scope));
+    return &text_hits.emplace(key, std::set<store::Id>(ids.begin(), ids.end())).first->second;
+  }
+
+  // The emails a filter can match when it holds a text condition that
+  // every match must meet (the condition itself, or one of an AND's):
+  // the index's hits; nullopt when the filter has no such condition.
+  Out<std::optional<std::set<store::Id>>> text_candidates(const json& f) {
+    if (f.contains("operator")) {
+      if (f["operator"] != "AND") return std::nullopt;
+      for (auto& c : f["conditions"])
+        if (auto hits = TRY(text_candidates(c))) return hits;
+      return std::nullopt;
     }
-    return &text_hits.emplace(key, std::move(hits)).first->second;
+    if (f.contains("text")) return *TRY(search(f["text"].get<std::string>(), store::TextScope::whole));
+    if (f.contains("body")) return *TRY(search(f["body"].get<std::string>(), store::TextScope::body));
+    return std::nullopt;
   }
 
   Out<const store::BlobInfo*> info(const Email& e) {
@@ -303,10 +309,18 @@ Out<QueryResult> run(Query& q, const json& args, const Account& a) {
   r.state = state_string({TRY(q.call.deps.store.mail_state(a.address.id))});
   std::optional<store::Id> only = scope.threads ? std::nullopt : scope.only_mailbox;
   if (only && *only <= 0) return r;  // not a mailbox id: nothing is in it
-  q.emails = TRY(q.call.deps.store.list_emails(a.address.id, only));
+  // With a text condition every match meets, only the index's hits are
+  // loaded (conditions on threads need every email of the thread, so not
+  // then).
+  std::optional<std::set<store::Id>> candidates;
+  if (!filter.is_null() && !scope.threads) candidates = TRY(q.text_candidates(filter));
+  if (candidates)
+    q.emails =
+        TRY(q.call.deps.store.emails(a.address.id, std::vector<store::Id>(candidates->begin(), candidates->end())));
+  else
+    q.emails = TRY(q.call.deps.store.list_emails(a.address.id, only));
   for (auto& e : q.emails) {
     q.by_thread[e.thread_id].push_back(&e);
-    for (auto& c : e.copies) q.by_copy[{c.mailbox_id, c.uid}] = e.id;
   }
   for (auto& e : q.emails)
     if (filter.is_null() || TRY(q.match(e, filter))) r.ids.push_back(&e);

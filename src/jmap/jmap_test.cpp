@@ -215,6 +215,34 @@ TEST_F(JmapTest, MailboxSetCreatesRenamesAndDestroys) {
   EXPECT_EQ(r[1]["destroyed"], json::array({child}));
 }
 
+// sortOrder is the user's to set (RFC 8621 §2): it changes the query's
+// order and shows in Mailbox/changes; a bad value is refused.
+TEST_F(JmapTest, MailboxSortOrderIsSetByTheUser) {
+  json create = {{"z", {{"name", "Zeta"}, {"sortOrder", 0}}}, {"y", {{"name", "Alpha"}}}};
+  auto r = call(alice, "Mailbox/set", {{"accountId", a}, {"create", create}});
+  auto zeta = r[1]["created"]["z"]["id"].get<std::string>();
+  auto alpha = r[1]["created"]["y"]["id"].get<std::string>();
+  EXPECT_EQ(r[1]["created"]["z"]["sortOrder"], 0);
+  json sort = json::array({{{"property", "sortOrder"}}, {{"property", "name"}}});
+  auto order = [&] { return call(alice, "Mailbox/query", {{"accountId", a}, {"sort", sort}})[1]["ids"]; };
+  EXPECT_EQ(order()[0], zeta) << "sortOrder 0 comes before INBOX (1)";
+  auto state = call(alice, "Mailbox/get", {{"accountId", a}, {"ids", json::array()}})[1]["state"].get<std::string>();
+  json update = {{zeta, {{"sortOrder", 500}}}, {alpha, {{"sortOrder", 400}}}};
+  r = call(alice, "Mailbox/set", {{"accountId", a}, {"update", update}});
+  EXPECT_EQ(r[1]["updated"].size(), 2u) << r.dump();
+  auto ids = order();
+  EXPECT_EQ(ids[ids.size() - 2], alpha);
+  EXPECT_EQ(ids[ids.size() - 1], zeta);
+  auto changes = call(alice, "Mailbox/changes", {{"accountId", a}, {"sinceState", state}})[1];
+  EXPECT_EQ(changes["updated"].size(), 2u) << changes.dump();
+  for (json bad : {json(-1), json(1.5), json("3"), json(4294967296LL)}) {
+    json patch = {{zeta, {{"sortOrder", bad}}}};
+    r = call(alice, "Mailbox/set", {{"accountId", a}, {"update", patch}});
+    EXPECT_EQ(r[1]["notUpdated"][zeta]["type"], "invalidProperties") << bad.dump();
+  }
+  EXPECT_EQ(call(alice, "Mailbox/get", {{"accountId", a}, {"ids", {zeta}}})[1]["list"][0]["sortOrder"], 500);
+}
+
 TEST_F(JmapTest, EmailWrittenIsReadBack) {
   auto inbox = mailbox(a, "inbox");
   auto id = create(inbox, "Café con leche", {{"keywords", {{"$seen", true}, {"$Label1", true}}}});
@@ -270,6 +298,62 @@ TEST_F(JmapTest, KeywordsAndMovesKeepTheIdAndShowInChanges) {
   EXPECT_EQ(r[1]["destroyed"], json::array({id}));
   c = call(alice, "Email/changes", {{"accountId", a}, {"sinceState", before}})[1];
   EXPECT_EQ(c["destroyed"], json::array({id}));
+}
+
+// RFC 8621 §4.1.1: keywords compare case-insensitively and are shown in
+// lower case; an IMAP client's spelling is removed by any spelling.
+TEST_F(JmapTest, KeywordsSetOverImapAreRemovedInAnyCase) {
+  auto inbox = mailbox(a, "inbox");
+  auto id = create(inbox, "labelled");
+  auto box = s->store->find_mailbox(alice.accounts[0].address.id, "INBOX").value();
+  auto uid = s->store->list_messages(box.ref()).value().back().uid;
+  s->store->store_flags(box.ref(), {uid}, store::FlagOp::add, 0, {"$Label1", "Work"}, std::nullopt).value();
+  auto keywords = [&] {
+    return call(alice, "Email/get",
+                {{"accountId", a}, {"ids", {id}}, {"properties", {"keywords"}}})[1]["list"][0]["keywords"];
+  };
+  EXPECT_EQ(keywords(), (json{{"$label1", true}, {"work", true}}));
+  auto r = call(alice, "Email/set",
+                {{"accountId", a}, {"update", {{id, {{"keywords/$label1", nullptr}, {"keywords/WORK", nullptr}}}}}});
+  EXPECT_TRUE(r[1]["updated"].contains(id)) << r.dump();
+  EXPECT_EQ(keywords(), json::object());
+  EXPECT_TRUE(s->store->list_messages(box.ref()).value().back().keywords.empty());
+}
+
+// A text condition is answered from the index's hits (only they are
+// loaded); the answer is the one every other path gives: alone, inside an
+// AND with other conditions, under NOT, and with a folder condition.
+TEST_F(JmapTest, TextConditionsGiveTheSameAnswerFromTheIndex) {
+  auto inbox = mailbox(a, "inbox"), archive = mailbox(a, "archive");
+  auto with_word = [&](const std::string& box, const std::string& subject, const std::string& body) {
+    return create(box, subject, {{"bodyValues", {{"t", {{"value", body}}}}}});
+  };
+  auto x1 = with_word(inbox, "uno", "el presupuesto del año");
+  auto x2 = with_word(archive, "dos", "otro presupuesto");
+  auto x3 = with_word(inbox, "tres", "nada que ver");
+  auto x4 = with_word(inbox, "presupuesto en el asunto", "cuerpo sin la palabra");
+  auto ids = [&](json filter) {
+    auto r = call(alice, "Email/query",
+                  {{"accountId", a}, {"filter", filter}, {"sort", {{{"property", "subject"}, {"isAscending", true}}}}});
+    return r[1]["ids"];
+  };
+  EXPECT_EQ(ids({{"text", "presupuesto"}}), json::array({x2, x4, x1}));
+  EXPECT_EQ(ids({{"body", "presupuesto"}}), json::array({x2, x1}));
+  EXPECT_EQ(ids({{"operator", "AND"}, {"conditions", {{{"text", "presupuesto"}}, {{"inMailbox", inbox}}}}}),
+            json::array({x4, x1}));
+  EXPECT_EQ(ids({{"operator", "AND"}, {"conditions", {{{"inMailbox", inbox}}, {{"body", "presupuesto"}}}}}),
+            json::array({x1}));
+  EXPECT_EQ(ids({{"operator", "NOT"}, {"conditions", {{{"text", "presupuesto"}}}}}), json::array({x3}));
+  EXPECT_EQ(ids({{"operator", "OR"}, {"conditions", {{{"body", "presupuesto"}}, {{"subject", "tres"}}}}}),
+            json::array({x2, x3, x1}));
+  EXPECT_EQ(ids({{"text", "pr"}}), json::array({x2, x4, x1})) << "short words are found without the trigrams";
+  EXPECT_EQ(ids({{"text", "inexistente"}}), json::array());
+  auto total =
+      call(alice, "Email/query", {{"accountId", a}, {"filter", {{"text", "presupuesto"}}}, {"calculateTotal", true}});
+  EXPECT_EQ(total[1]["total"], 3);
+  // Bob's account has none of Alice's words.
+  auto theirs = call(bob, "Email/query", {{"accountId", b}, {"filter", {{"text", "presupuesto"}}}});
+  EXPECT_EQ(theirs[1]["ids"], json::array());
 }
 
 TEST_F(JmapTest, QueryWithResultReferenceIntoGet) {

@@ -2,6 +2,7 @@
 // the address's folders. A folder's JMAP name is the last segment of its
 // stored name ('/' separated); its parent is the folder named by the rest.
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include <fmt/format.h>
@@ -54,8 +55,19 @@ std::optional<SpecialUse> parse_role(const json& v) {
   return store::parse_special_use(r);
 }
 
-// Special folders first, in the order the web app lists them.
-int sort_order(const store::Mailbox& m) {
+// A sortOrder a client sends: an UnsignedInt (RFC 8620 §1.3) that the
+// store's 32 bits hold.
+std::optional<std::uint32_t> sort_order_value(const json& v) {
+  if (!v.is_number_integer()) return std::nullopt;
+  auto n = v.get<std::int64_t>();
+  if (n < 0 || n > std::numeric_limits<std::uint32_t>::max()) return std::nullopt;
+  return static_cast<std::uint32_t>(n);
+}
+
+// The order a user set; else special folders first, in the order the web
+// app lists them.
+std::int64_t sort_order(const store::Mailbox& m) {
+  if (m.sort_order) return *m.sort_order;
   if (is_inbox(m)) return 1;
   switch (m.special_use) {
     case SpecialUse::drafts: return 2;
@@ -313,19 +325,14 @@ Out<json> mailbox_query_changes(Call& call) {
 }
 
 Out<json> mailbox_set(Call& call) {
-  TRY(only_known(call.args, {"accountId", "ifInState", "create", "update", "destroy", "onDestroyRemoveEmails"}));
-  auto* a = TRY(call.account());
+  auto args = TRY(set_args(call, "mailboxes", {"onDestroyRemoveEmails"}));
+  auto* a = args.account;
   auto& store = call.deps.store;
   const auto address = a->address.id;
-  auto old_state = TRY(account_state(call, *a));
-  if (call.args.contains("ifInState") && call.args["ifInState"] != old_state)
-    return std::unexpected(MethodError("stateMismatch", "the mailboxes changed since that state"));
-  const json create = call.args.value("create", json::object());
-  const json update = call.args.value("update", json::object());
-  auto destroy = TRY(id_list(call.args, "destroy")).value_or(std::vector<std::string>{});
-  if (!create.is_object() || !update.is_object()) return invalid_arguments("create and update are maps");
-  if (create.size() + update.size() + destroy.size() > call.deps.limits.max_objects_in_set)
-    return std::unexpected(MethodError("requestTooLarge", "more changes than maxObjectsInSet"));
+  const auto& old_state = args.old_state;
+  const json& create = args.create;
+  const json& update = args.update;
+  const auto& destroy = args.destroy;
   bool remove_emails = TRY(bool_arg(call.args, "onDestroyRemoveEmails", false));
 
   json created = json::object(), updated = json::object(), destroyed = json::array();
@@ -372,6 +379,10 @@ Out<json> mailbox_set(Call& call) {
       not_created[cid] = set_error("invalidProperties", name.error().description, json::array({"parentId"}));
       continue;
     }
+    if (props.contains("sortOrder") && !sort_order_value(props["sortOrder"])) {
+      not_created[cid] = set_error("invalidProperties", "sortOrder is an unsigned integer", json::array({"sortOrder"}));
+      continue;
+    }
     auto role = parse_role(props.value("role", json(nullptr)));
     if (!role) {
       not_created[cid] = set_error("invalidProperties", "unknown role", json::array({"role"}));
@@ -389,6 +400,13 @@ Out<json> mailbox_set(Call& call) {
     }
     if (!props.value("isSubscribed", true)) (void)store.set_subscribed(address, *name, false);
     if (*role != SpecialUse::none) (void)store.set_special_use(made->ref(), *role);
+    if (props.contains("sortOrder")) {
+      auto order = sort_order_value(props["sortOrder"]);
+      if (order) {
+        (void)store.set_sort_order(made->ref(), *order);
+        made->sort_order = *order;
+      }
+    }
     announce(call, EventKind::mailbox_changed, address, made->id);
     call.created_ids[cid] = mailbox_id(made->id);
     created[cid] = {{"id", mailbox_id(made->id)},
@@ -416,6 +434,7 @@ Out<json> mailbox_set(Call& call) {
     auto m = s->mailbox;
     std::string new_name = m.name;
     std::optional<SpecialUse> new_role;
+    std::optional<std::uint32_t> new_order;
     std::optional<bool> subscribe;
     json bad = json::array();
     for (auto& [k, v] : patch.items()) {
@@ -440,7 +459,10 @@ Out<json> mailbox_set(Call& call) {
         else
           subscribe = v.get<bool>();
       } else if (k == "sortOrder") {
-        if (!v.is_number_integer() || v.get<std::int64_t>() != sort_order(m)) bad.push_back(k);  // server-set
+        if (auto order = sort_order_value(v))
+          new_order = *order;
+        else
+          bad.push_back(k);
       } else {
         bad.push_back(k);
       }
@@ -475,6 +497,8 @@ Out<json> mailbox_set(Call& call) {
       }
     }
     if (changes_role) TRY(store.set_special_use(m.ref(), *new_role));
+    if (new_order && static_cast<std::int64_t>(*new_order) != sort_order(m))
+      TRY(store.set_sort_order(m.ref(), *new_order));
     if (subscribe && *subscribe != s->subscribed) TRY(store.set_subscribed(address, new_name, *subscribe));
     // IMAP sessions that have a renamed folder selected end, as after RENAME.
     announce(call, renames ? EventKind::mailbox_renamed : EventKind::mailbox_changed, address, m.id);

@@ -117,6 +117,18 @@ Out<std::optional<std::int64_t>> int_arg(const json& args, const char* name, boo
 Out<bool> bool_arg(const json& args, const char* name, bool fallback);
 // Refuses arguments that the method does not know.
 Out<void> only_known(const json& args, std::initializer_list<std::string_view> known);
+// ifInState (RFC 8620 §5.3): stateMismatch unless it is absent or `state`.
+Out<void> check_state(const Call& call, const char* argument, const std::string& state, std::string_view what);
+// The arguments every /set takes (RFC 8620 §5.3), checked: no unknown ones
+// (`extra`: the method's own), ifInState, create and update maps, destroy
+// ids, at most maxObjectsInSet changes in all.
+struct SetArgs {
+  const Account* account = nullptr;
+  std::string old_state;
+  json create, update;
+  std::vector<std::string> destroy;
+};
+Out<SetArgs> set_args(Call& call, std::string_view what, std::initializer_list<std::string_view> extra = {});
 
 // A /changes answer from the store's Changes (ids turned into `kind` ids).
 json changes_response(const std::string& account, std::string_view old_state, const store::Changes& c,

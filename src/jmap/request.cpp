@@ -311,6 +311,33 @@ Out<void> only_known(const json& args, std::initializer_list<std::string_view> k
   return {};
 }
 
+Out<void> check_state(const Call& call, const char* argument, const std::string& state, std::string_view what) {
+  if (call.args.contains(argument) && call.args[argument] != state)
+    return std::unexpected(MethodError("stateMismatch", fmt::format("the {} changed since that state", what)));
+  return {};
+}
+
+Out<SetArgs> set_args(Call& call, std::string_view what, std::initializer_list<std::string_view> extra) {
+  for (auto& [k, v] : call.args.items()) {
+    bool ok = k == "accountId" || k == "ifInState" || k == "create" || k == "update" || k == "destroy";
+    for (auto n : extra) ok = ok || n == k;
+    if (!ok) return invalid_arguments(fmt::format("unknown argument '{}'", k));
+  }
+  SetArgs out;
+  out.account = TRY(call.account());
+  out.old_state = TRY(account_state(call, *out.account));
+  TRY(check_state(call, "ifInState", out.old_state, what));
+  out.create = call.args.value("create", json::object());
+  out.update = call.args.value("update", json::object());
+  if (out.create.is_null()) out.create = json::object();
+  if (out.update.is_null()) out.update = json::object();
+  out.destroy = TRY(id_list(call.args, "destroy")).value_or(std::vector<std::string>{});
+  if (!out.create.is_object() || !out.update.is_object()) return invalid_arguments("create and update are maps");
+  if (out.create.size() + out.update.size() + out.destroy.size() > call.deps.limits.max_objects_in_set)
+    return std::unexpected(MethodError("requestTooLarge", "more changes than maxObjectsInSet"));
+  return out;
+}
+
 void announce(const Call& call, EventKind kind, store::Id address, store::Id mailbox, std::uint64_t modseq,
               std::uint32_t uid) {
   if (!call.deps.bus) return;

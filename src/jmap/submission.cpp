@@ -298,20 +298,14 @@ Out<json> submission_query_changes(Call& call) {
 }
 
 Out<json> submission_set(Call& call) {
-  TRY(only_known(call.args, {"accountId", "ifInState", "create", "update", "destroy", "onSuccessUpdateEmail",
-                             "onSuccessDestroyEmail"}));
-  auto* a = TRY(call.account());
+  auto args = TRY(set_args(call, "submissions", {"onSuccessUpdateEmail", "onSuccessDestroyEmail"}));
+  auto* a = args.account;
   auto& store = call.deps.store;
   const auto address = a->address.id;
-  auto old_state = TRY(account_state(call, *a));
-  if (call.args.contains("ifInState") && call.args["ifInState"] != old_state)
-    return std::unexpected(MethodError("stateMismatch", "the submissions changed since that state"));
-  const json create = call.args.value("create", json::object());
-  const json update = call.args.value("update", json::object());
-  auto destroy = TRY(id_list(call.args, "destroy")).value_or(std::vector<std::string>{});
-  if (!create.is_object() || !update.is_object()) return invalid_arguments("create and update are maps");
-  if (create.size() + update.size() + destroy.size() > call.deps.limits.max_objects_in_set)
-    return std::unexpected(MethodError("requestTooLarge", "more changes than maxObjectsInSet"));
+  const auto& old_state = args.old_state;
+  const json& create = args.create;
+  const json& update = args.update;
+  const auto& destroy = args.destroy;
   json created = json::object(), updated = json::object(), destroyed = json::array();
   json not_created = json::object(), not_updated = json::object(), not_destroyed = json::object();
   std::map<std::string, std::string> email_of;  // submission id or "#creation id" → email id, for onSuccess…

@@ -55,8 +55,7 @@ Out<json> vacation_set(Call& call) {
   TRY(only_known(call.args, {"accountId", "ifInState", "create", "update", "destroy"}));
   auto* a = TRY(call.account());
   auto old_state = TRY(account_state(call, *a));
-  if (call.args.contains("ifInState") && call.args["ifInState"] != old_state)
-    return std::unexpected(MethodError("stateMismatch", "the account changed since that state"));
+  TRY(check_state(call, "ifInState", old_state, "account"));
   json not_created = json::object(), not_updated = json::object(), not_destroyed = json::object(),
        updated = json::object();
   auto singleton = [](const char* what) {

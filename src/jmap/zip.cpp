@@ -130,8 +130,8 @@ std::string zip_entry_name(std::string_view wanted, std::size_t index, std::set<
       ++i;
       continue;
     }
-    if (n == 1 && (c < 0x20 || c == 0x7f || c == ':' || c == '*' || c == '?' || c == '"' || c == '<' || c == '>' ||
-                   c == '|'))
+    if (n == 1 &&
+        (c < 0x20 || c == 0x7f || c == ':' || c == '*' || c == '?' || c == '"' || c == '<' || c == '>' || c == '|'))
       name += '_';
     else if (name.size() + n <= 200)
       name.append(wanted.substr(i, n));

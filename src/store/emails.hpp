@@ -147,6 +147,10 @@ class Emails {
   // Every email of the address (with `mailbox`: of that folder only), in no
   // particular order: what a query filters and sorts.
   virtual Result<std::vector<Email>> list_emails(Id address_id, std::optional<Id> mailbox) = 0;
+  // The ids (ascending) of the address's emails whose text holds `needle`,
+  // from the full-text index IMAP SEARCH uses (Messages::search_text):
+  // what a JMAP text condition asks, found before any email is loaded.
+  virtual Result<std::vector<Id>> search_emails(Id address_id, const std::string& needle, TextScope scope) = 0;
   // One folder's emails, newest first (by the arrival of their copy here,
   // then by id, newest first), one per thread with `collapse`: the ids from
   // `position` on, at most `limit`, and (when `count`) how many there are

@@ -45,6 +45,8 @@ class Mailboxes {
   // Gives the role to this mailbox (taking it from any other mailbox of the
   // address that had it); SpecialUse::none clears it.
   virtual Status set_special_use(MailboxRef mailbox, SpecialUse use) = 0;
+  // The folder's place among its siblings (nullopt: the server's order).
+  virtual Status set_sort_order(MailboxRef mailbox, std::optional<std::uint32_t> order) = 0;
 
   // Counts for STATUS and the web app's folder list.
   virtual Result<MailboxCounts> mailbox_counts(MailboxRef mailbox) = 0;

@@ -6,7 +6,7 @@
 namespace estafeta::store {
 
 inline constexpr const char* kUndoToSchema11 =
-    "DROP TABLE user_preferences; ALTER TABLE mailbox DROP COLUMN sort_order; "
+    "DROP TABLE user_preferences; "
     "DROP TRIGGER mailbox_modseq; DROP TRIGGER mailbox_created; DROP TRIGGER mailbox_changed; "
     "DROP TRIGGER mailbox_deleted; DROP TRIGGER subscription_added; DROP TRIGGER subscription_removed; "
     "DROP TRIGGER message_email_added; DROP TRIGGER message_email_changed; DROP TRIGGER message_email_removed; "
@@ -16,6 +16,6 @@ inline constexpr const char* kUndoToSchema11 =
     "vacation; "
     "DROP TABLE vacation_reply; "
     "ALTER TABLE address DROP COLUMN modseq; ALTER TABLE mailbox DROP COLUMN created_modseq; "
-    "ALTER TABLE mailbox DROP COLUMN meta_modseq; ";
+    "ALTER TABLE mailbox DROP COLUMN meta_modseq; ALTER TABLE mailbox DROP COLUMN sort_order; ";
 
 }  // namespace estafeta::store

@@ -166,6 +166,9 @@ struct Mailbox {
   // \Recent (RFC 3501 §2.3.2): the messages up to this UID have been
   // claimed by a session (Mailboxes::claim_recent); those above, by none yet.
   std::uint32_t recent_uid = 0;
+  // Its place among its siblings as a user set it (JMAP sortOrder);
+  // nullopt: the server's order.
+  std::optional<std::uint32_t> sort_order;
 
   MailboxRef ref() const { return {address_id, id}; }
 };

@@ -451,6 +451,17 @@ Result<bool> SqliteStore::subscribe_locked(Id address_id, const std::string& nam
   return m_db->changes() > 0;
 }
 
+Status SqliteStore::set_sort_order(MailboxRef mailbox, std::optional<std::uint32_t> order) {
+  std::lock_guard lock(m_mutex);
+  auto st = TRY(m_db->prepare(fmt::format("UPDATE mailbox SET sort_order = ? WHERE id = {}", kOwnedMailbox)));
+  std::optional<std::int64_t> value;
+  if (order) value = *order;
+  st.bind(1, value).bind(2, mailbox.id).bind(3, mailbox.address_id);
+  TRY(st.run());
+  if (m_db->changes() == 0) return fail(ErrorKind::not_found, "no such folder");
+  return {};
+}
+
 Status SqliteStore::set_special_use(MailboxRef mailbox, SpecialUse use) {
   std::lock_guard lock(m_mutex);
   auto tx = TRY(Transaction::begin(*m_db));

@@ -89,7 +89,7 @@ inline DevicePassword read_device(const Statement& s, int c = 0) {
 }
 
 inline constexpr const char* kMailboxColumns =
-    "id, address_id, name, special_use, uidvalidity, uidnext, highestmodseq, created, recent_uid";
+    "id, address_id, name, special_use, uidvalidity, uidnext, highestmodseq, created, recent_uid, sort_order";
 inline Mailbox read_mailbox(const Statement& s) {
   Mailbox m;
   m.id = s.int64(0);
@@ -101,6 +101,7 @@ inline Mailbox read_mailbox(const Statement& s) {
   m.highestmodseq = static_cast<std::uint64_t>(s.int64(6));
   m.created = s.int64(7);
   m.recent_uid = static_cast<std::uint32_t>(s.int64(8));
+  if (auto order = s.opt_int64(9)) m.sort_order = static_cast<std::uint32_t>(*order);
   return m;
 }
 

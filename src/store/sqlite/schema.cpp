@@ -728,6 +728,11 @@ CREATE TABLE user_preferences (
   updated INTEGER NOT NULL
 ) STRICT;
 ALTER TABLE mailbox ADD COLUMN sort_order INTEGER;
+DROP TRIGGER mailbox_changed;
+CREATE TRIGGER mailbox_changed AFTER UPDATE OF name, special_use, sort_order ON mailbox BEGIN
+  UPDATE address SET modseq = modseq + 1 WHERE id = NEW.address_id;
+  UPDATE mailbox SET meta_modseq = (SELECT modseq FROM address WHERE id = NEW.address_id) WHERE id = NEW.id;
+END;
 )sql",
                  nullptr});
     return m;

@@ -113,6 +113,7 @@ class SqliteStore final : public Store {
   Status rename_mailbox(MailboxRef mailbox, const std::string& new_name) override;
   Status delete_mailbox(MailboxRef mailbox) override;
   Status set_special_use(MailboxRef mailbox, SpecialUse use) override;
+  Status set_sort_order(MailboxRef mailbox, std::optional<std::uint32_t> order) override;
   Result<MailboxCounts> mailbox_counts(MailboxRef mailbox) override;
   Result<std::pair<std::uint32_t, std::uint32_t>> claim_recent(MailboxRef mailbox) override;
   Result<std::vector<std::string>> subscriptions(Id address_id) override;
@@ -132,6 +133,7 @@ class SqliteStore final : public Store {
   Result<std::vector<Message>> find_messages_by_message_id(MailboxRef mailbox, const std::string& message_id) override;
   Result<std::vector<std::uint32_t>> search_text(MailboxRef mailbox, const std::string& needle,
                                                  TextScope scope) override;
+  Result<std::vector<Id>> search_emails(Id address_id, const std::string& needle, TextScope scope) override;
   Result<FlagChange> store_flags(MailboxRef mailbox, const std::vector<std::uint32_t>& uids, FlagOp op,
                                  std::uint32_t flags, const std::vector<std::string>& keywords,
                                  std::optional<std::uint64_t> unchanged_since) override;

@@ -115,6 +115,38 @@ Status SqliteStore::index_pending_text_of(MailboxRef mailbox) {
   return tx.commit();
 }
 
+Result<std::vector<Id>> SqliteStore::search_emails(Id address_id, const std::string& needle, TextScope scope) {
+  std::vector<Id> boxes;
+  {
+    auto db = read();
+    auto st = TRY(db->prepare("SELECT id FROM mailbox WHERE address_id = ?"));
+    st.bind_all(address_id);
+    boxes = TRY(all<Id>(std::move(st), [](const Statement& s) { return s.int64(0); }));
+  }
+  for (Id box : boxes) TRY(index_pending_text_of({address_id, box}));
+  auto db = read();
+  bool body_only = scope == TextScope::body;
+  // As in search_text: the index first, once, then the address's emails by
+  // their content (the email table's (address_id, blob_id) key).
+  std::string sql, pattern;
+  if (utf8_length(needle) >= 3) {
+    sql =
+        "SELECT e.id FROM email e WHERE e.address_id = ?2 AND e.blob_id IN "
+        "(SELECT rowid FROM blob_text WHERE blob_text MATCH ?1) ORDER BY e.id";
+    pattern = (body_only ? "{body} : " : "") + fts_phrase(needle);
+  } else {
+    sql = fmt::format(
+        "SELECT e.id FROM email e JOIN blob_text t ON t.rowid = e.blob_id WHERE e.address_id = ?2 AND ({}) "
+        "ORDER BY e.id",
+        body_only ? "t.body LIKE ?1 ESCAPE '\\'"
+                  : "t.headers LIKE ?1 ESCAPE '\\' OR t.body LIKE ?1 ESCAPE '\\' OR t.attachments LIKE ?1 ESCAPE '\\'");
+    pattern = like_pattern(needle);
+  }
+  auto st = TRY(db->prepare(sql));
+  st.bind_all(pattern, address_id);
+  return all<Id>(std::move(st), [](const Statement& s) { return s.int64(0); });
+}
+
 Result<std::vector<std::uint32_t>> SqliteStore::search_text(MailboxRef mailbox, const std::string& needle,
                                                             TextScope scope) {
   {
