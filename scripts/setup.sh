@@ -71,3 +71,8 @@ npm_ci() {
 }
 
 npm_ci "$root/tests/jmap_client"
+# The web app (web/: Vite, Preact, DOMPurify; built into the binary by the
+# C++ build) and its browser tests (tests/webapp: playwright-core driving
+# Debian's chromium, axe-core).
+npm_ci "$root/web"
+npm_ci "$root/tests/webapp"

@@ -1,0 +1,69 @@
+// The account API (/api/v1): JSON both ways, the session cookie sent by the
+// browser, and the CSRF token on every request that changes something.
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+let csrfToken = "";
+
+export function setCsrf(token: string): void {
+  csrfToken = token;
+}
+
+export function csrf(): string {
+  return csrfToken;
+}
+
+export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken;
+  let res: Response;
+  try {
+    res = await fetch("/api/v1" + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+    });
+  } catch (e) {
+    throw new ApiError(0, "network", String(e));
+  }
+  if (res.status === 204) return undefined as T;
+  let data: unknown = null;
+  try {
+    data = await res.json();
+  } catch {
+    data = null;
+  }
+  if (!res.ok) {
+    const err = (data as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
+    throw new ApiError(res.status, err?.code ?? "http_" + res.status, err?.message ?? res.statusText, err?.field ?? null);
+  }
+  return data as T;
+}
+
+export interface User {
+  id: number;
+  login: string;
+  display_name: string;
+  role: string;
+}
+
+export interface SessionInfo {
+  user: User;
+  csrf_token: string;
+}
+
+export interface AddressInfo {
+  address: string;
+  may_change_special_folders: boolean;
+}
