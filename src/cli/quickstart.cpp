@@ -103,6 +103,17 @@ Result<Demo> create_demo(server::Services& s) {
 void print_ports(const Config& config) {
   std::printf("\nListeners (config: %s):\n", config.source.string().c_str());
   for (auto& l : config.listeners) std::printf("  %-12s %s:%u\n", to_string(l.protocol), l.host.c_str(), l.port);
+  // Where a browser finds the web mail: the https listener if there is one.
+  const ListenerConfig* web = nullptr;
+  for (auto& l : config.listeners)
+    if (l.protocol == Protocol::https || (l.protocol == Protocol::http && !web)) web = &l;
+  if (web) {
+    bool any = web->host == "0.0.0.0" || web->host == "::" || web->host.empty();
+    bool v6 = !any && web->host.find(':') != std::string::npos;
+    std::printf("\nWeb mail: %s://%s%s%s:%u/%s\n", web->protocol == Protocol::https ? "https" : "http", v6 ? "[" : "",
+                any ? "localhost" : web->host.c_str(), v6 ? "]" : "", web->port,
+                web->protocol == Protocol::https ? "   (the self-signed certificate above: accept it once)" : "");
+  }
 }
 
 }  // namespace

@@ -108,6 +108,8 @@ class QuickstartTest(DemoTestCase):
                 self.assertNotIn(secret, r.out)
                 self.assertNotIn(secret.replace("-", ""), r.out)
         self.assertTrue(self.users()[DEMO_ADMIN]["has_password"])
+        # Where the web mail is: the https listener of the generated config.
+        self.assertIn("Web mail: https://127.0.0.1:8443/", self.quickstart_output)
 
 
 class UserCreateTest(DemoTestCase):
