@@ -105,8 +105,8 @@ export function MessageList() {
   const folders = flatten(mailboxTree(mailboxes.value[accountId] ?? []));
   const here = st.query?.mailboxId;
   const inJunk = here && here === byRole(accountId, "junk")?.id;
-  const allSeen = ids.every((id) => emails.value.get(id)?.keywords.$seen);
-  const allFlagged = ids.every((id) => emails.value.get(id)?.keywords.$flagged);
+  const allSeen = ids.length > 0 && ids.every((id) => emails.value.get(id)?.keywords.$seen);
+  const allFlagged = ids.length > 0 && ids.every((id) => emails.value.get(id)?.keywords.$flagged);
 
   const rows = [];
   for (let i = w.start; i < w.end; i++) {
@@ -175,9 +175,9 @@ export function MessageList() {
         id="message-list"
         ref={ref}
         class="list"
-        role="listbox"
-        aria-label={t("list.title")}
-        aria-multiselectable="true"
+        role={st.total ? "listbox" : undefined}
+        aria-label={st.total ? t("list.title") : undefined}
+        aria-multiselectable={st.total ? "true" : undefined}
         aria-activedescendant={st.total ? "row-" + focusIndex.value : undefined}
         tabIndex={0}
         onScroll={(e) => {
@@ -221,13 +221,12 @@ function Row(props: {
   const flagged = !!e.keywords.$flagged;
   const snip = snippets.value.get(e.id);
   const cls = "row" + (unread ? " unread" : "") + (props.selected ? " selected" : "") + (props.focused ? " focused" : "") + (props.open ? " open" : "");
-  const label = [unread ? t("list.unread") : "", flagged ? t("list.flagged") : "", e.hasAttachment ? t("list.hasAttachment") : "", shortName(e.from), e.subject ?? t("list.noSubject"), fmtListDate(e.receivedAt)].filter(Boolean).join(", ");
+  const marks = [unread ? t("list.unread") : "", flagged ? t("list.flagged") : "", e.hasAttachment ? t("list.hasAttachment") : ""].filter(Boolean).join(", ");
   return (
     <div
       id={"row-" + props.index}
       role="option"
       aria-selected={props.selected || props.open}
-      aria-label={label}
       data-email={e.id}
       class={cls}
       style={style}
@@ -238,7 +237,7 @@ function Row(props: {
       }}
       onClick={props.onOpen}
     >
-      <input type="checkbox" tabIndex={-1} aria-hidden="true" checked={props.selected} onClick={(ev) => { ev.stopPropagation(); props.onToggle(ev); }} />
+      <span class={"check" + (props.selected ? " on" : "")} aria-hidden="true" onClick={(ev) => { ev.stopPropagation(); props.onToggle(ev); }} />
       <div class="row-main">
         <div class="row-line">
           <span class="from">{shortName(e.from) || t("list.noSender")}</span>
@@ -251,6 +250,7 @@ function Row(props: {
         </div>
         <div class="subject">{snip?.subject ? <Snippet html={snip.subject} /> : e.subject || t("list.noSubject")}</div>
         <div class="preview">{snip?.preview ? <Snippet html={snip.preview} /> : e.preview}</div>
+        {marks && <span class="sr-only">{marks}</span>}
       </div>
     </div>
   );

@@ -171,12 +171,12 @@ export function MessageView(props: { accountId: string; email: FullEmail; primar
       </header>
       {headers.value && (
         <section class="headers" aria-label={t("reader.headers")}>
-          <pre>{headers.value.map((h) => `${h.name}:${h.value}`).join("\n")}</pre>
+          <pre tabIndex={0}>{headers.value.map((h) => `${h.name}:${h.value}`).join("\n")}</pre>
         </section>
       )}
       {raw.value !== null && (
         <section class="raw" aria-label={t("reader.source")}>
-          <pre>{raw.value}</pre>
+          <pre tabIndex={0}>{raw.value}</pre>
         </section>
       )}
       {receiptWanted && prefs.value.receipts === "ask" && (

@@ -387,15 +387,15 @@ export function Composer(props: { request: ComposeRequest }) {
       </div>
       {rich.value && (
         <div class="editor-toolbar" role="toolbar" aria-label={t("composer.formatting")}>
-          <button type="button" aria-label={t("format.bold")} title={t("format.bold")} onClick={() => exec("bold")}><b>B</b></button>
-          <button type="button" aria-label={t("format.italic")} title={t("format.italic")} onClick={() => exec("italic")}><i>I</i></button>
-          <button type="button" aria-label={t("format.underline")} title={t("format.underline")} onClick={() => exec("underline")}><u>U</u></button>
-          <button type="button" aria-label={t("format.bullets")} title={t("format.bullets")} onClick={() => exec("insertUnorderedList")}>•</button>
-          <button type="button" aria-label={t("format.numbers")} title={t("format.numbers")} onClick={() => exec("insertOrderedList")}>1.</button>
-          <button type="button" aria-label={t("format.quote")} title={t("format.quote")} onClick={() => exec("formatBlock", "blockquote")}>❝</button>
-          <button type="button" aria-label={t("format.link")} title={t("format.link")} onClick={() => { const u = prompt(t("format.linkUrl"), "https://"); if (u && /^(https?:|mailto:)/i.test(u)) exec("createLink", u); }}>🔗</button>
-          <button type="button" aria-label={t("format.imageUrl")} title={t("format.imageUrl")} onClick={() => { const u = prompt(t("format.imageUrlPrompt"), "https://"); if (u && /^https?:/i.test(u)) exec("insertImage", u); }}>🖼</button>
-          <button type="button" aria-label={t("format.clear")} title={t("format.clear")} onClick={() => exec("removeFormat")}>⌫</button>
+          <button type="button" title={t("format.bold")} onClick={() => exec("bold")}><span aria-hidden="true"><b>B</b></span><span class="sr-only">{t("format.bold")}</span></button>
+          <button type="button" title={t("format.italic")} onClick={() => exec("italic")}><span aria-hidden="true"><i>I</i></span><span class="sr-only">{t("format.italic")}</span></button>
+          <button type="button" title={t("format.underline")} onClick={() => exec("underline")}><span aria-hidden="true"><u>U</u></span><span class="sr-only">{t("format.underline")}</span></button>
+          <button type="button" title={t("format.bullets")} onClick={() => exec("insertUnorderedList")}><span aria-hidden="true">•</span><span class="sr-only">{t("format.bullets")}</span></button>
+          <button type="button" title={t("format.numbers")} onClick={() => exec("insertOrderedList")}><span aria-hidden="true">1.</span><span class="sr-only">{t("format.numbers")}</span></button>
+          <button type="button" title={t("format.quote")} onClick={() => exec("formatBlock", "blockquote")}><span aria-hidden="true">❝</span><span class="sr-only">{t("format.quote")}</span></button>
+          <button type="button" title={t("format.link")} onClick={() => { const u = prompt(t("format.linkUrl"), "https://"); if (u && /^(https?:|mailto:)/i.test(u)) exec("createLink", u); }}><span aria-hidden="true">🔗</span><span class="sr-only">{t("format.link")}</span></button>
+          <button type="button" title={t("format.imageUrl")} onClick={() => { const u = prompt(t("format.imageUrlPrompt"), "https://"); if (u && /^https?:/i.test(u)) exec("insertImage", u); }}><span aria-hidden="true">🖼</span><span class="sr-only">{t("format.imageUrl")}</span></button>
+          <button type="button" title={t("format.clear")} onClick={() => exec("removeFormat")}><span aria-hidden="true">⌫</span><span class="sr-only">{t("format.clear")}</span></button>
         </div>
       )}
       {rich.value ? (
