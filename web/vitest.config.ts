@@ -1,10 +1,10 @@
-// Unit tests of the app's logic (src/**/*.test.ts) in a simulated DOM.
+// Unit tests of the app's logic (src/**/*.test.ts) in jsdom (DOMPurify is exact there; happy-dom mis-sanitises).
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
   test: {
-    environment: "happy-dom",
+    environment: "jsdom",
     include: ["src/**/*.test.ts"],
     testTimeout: 10000,
   },

@@ -88,7 +88,7 @@ export const scenarios = {
       await page.waitForSelector(".toast:has-text('spam')");
       await page.fill("#search-box", word);
       await page.press("#search-box", "Enter");
-      await page.waitForSelector(".list-status:has-text('1 resultados')", { timeout: 15000 });
+      await page.waitForSelector(".list-status:has-text('1 resultado')", { timeout: 15000 });
       check(await page.isVisible(".row .subject:text-is('Veg one')"), "the inbox message is found");
       check(await page.isVisible(".row .snippet mark"), "the match is highlighted");
       await shot(page, "40-search");

@@ -65,6 +65,8 @@ export const en = {
   "list.threads": "Conversations",
   "list.count": "{n} messages",
   "list.results": "{n} results",
+  "list.resultsOne": "1 result",
+  "list.countOne": "1 message",
   "list.empty": "No messages in this folder.",
   "list.noResults": "Nothing found. The search leaves out Trash and Spam unless you ask for them in the advanced search.",
   "list.unread": "unread",

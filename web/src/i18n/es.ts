@@ -67,6 +67,8 @@ export const es: Record<Key, string> = {
   "list.threads": "Conversaciones",
   "list.count": "{n} mensajes",
   "list.results": "{n} resultados",
+  "list.resultsOne": "1 resultado",
+  "list.countOne": "1 mensaje",
   "list.empty": "No hay mensajes en esta carpeta.",
   "list.noResults": "No se ha encontrado nada. La búsqueda no incluye la Papelera ni el Spam salvo que lo pidas en la búsqueda avanzada.",
   "list.unread": "no leído",

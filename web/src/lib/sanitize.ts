@@ -50,6 +50,8 @@ function cssWithoutRemote(css: string, opts: SanitizeOptions, count: { n: number
 /** The mail's HTML with nothing active in it. */
 export function sanitizeMail(html: string, opts: SanitizeOptions): SanitizedMail {
   const purify = DOMPurify();
+  // DOMPurify hands back its input untouched where it cannot work; show the source as text then.
+  if (!purify.isSupported) return { html: "<pre>" + html.replace(/&/g, "&amp;").replace(/</g, "&lt;") + "</pre>", blockedRemote: 0 };
   const count = { n: 0 };
   purify.addHook("uponSanitizeElement", (node, data) => {
     if (data.tagName === "style") {
@@ -140,6 +142,7 @@ export function frameDocument(body: string, allowRemote: boolean, dark: boolean)
 /** What the composer keeps of pasted HTML: formatting, links and pictures written in it; nothing else. */
 export function sanitizePasted(html: string): string {
   const purify = DOMPurify();
+  if (!purify.isSupported) return html.replace(/&/g, "&amp;").replace(/</g, "&lt;");
   purify.addHook("afterSanitizeAttributes", (node) => {
     const el = node as Element;
     if (!el.getAttribute) return;

@@ -14,7 +14,8 @@ import { scrollToRow, visibleRows, type RowWindow } from "../lib/windowing";
 import { shortName } from "../lib/address";
 import { DRAG_TYPE } from "./Sidebar";
 import { Snippet } from "./Snippet";
-import { fmtListDate, fmtNumber, t } from "../i18n";
+import { Paperclip } from "./icons";
+import { fmtListDate, fmtNumber, t, type Key } from "../i18n";
 
 export const ROW_HEIGHT = 64;
 let lastWindow: RowWindow = { start: 0, end: 50 };
@@ -169,7 +170,7 @@ export function MessageList() {
         </label>
       </div>
       <div class="list-status" aria-live="polite">
-        {st.error ? <span class="error">{st.error}</span> : st.loading ? t("app.loading") : t(route.value.search ? "list.results" : "list.count", { n: fmtNumber(st.total) })}
+        {st.error ? <span class="error">{st.error}</span> : st.loading ? t("app.loading") : t(((route.value.search ? "list.results" : "list.count") + (st.total === 1 ? "One" : "")) as Key, { n: fmtNumber(st.total) })}
       </div>
       <div
         id="message-list"
@@ -243,7 +244,7 @@ function Row(props: {
           <span class="from">{shortName(e.from) || t("list.noSender")}</span>
           {props.threadSize > 1 && <span class="thread-count" aria-hidden="true">{props.threadSize}</span>}
           <span class="marks" aria-hidden="true">
-            {e.hasAttachment && <span class="mark-attach" title={t("list.hasAttachment")}>📎</span>}
+            {e.hasAttachment && <span class="mark-attach" title={t("list.hasAttachment")}><Paperclip /></span>}
             {flagged && <span class="mark-flag" title={t("list.flagged")}>★</span>}
           </span>
           <time dateTime={e.receivedAt}>{fmtListDate(e.receivedAt)}</time>

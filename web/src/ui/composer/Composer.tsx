@@ -16,6 +16,7 @@ import { emlName, forwardBody, forwardSubject, replyBody, replyRecipients, reply
 import { attachmentFits, inlineOrAttach, MAX_MESSAGE_ATTACHMENTS, offerTransferLinks } from "../../lib/size";
 import { htmlToText, textToHtml } from "../../lib/text";
 import { sanitizePasted } from "../../lib/sanitize";
+import { ImageIcon, LinkIcon } from "../icons";
 import { buildEmail, editorHtmlForSending, newCid, type ComposerFile } from "./build";
 import { sendMessage, signatureHtml, type ComposerState } from "./send";
 import { fmtFullDate, fmtSize, t, type Key } from "../../i18n";
@@ -393,8 +394,8 @@ export function Composer(props: { request: ComposeRequest }) {
           <button type="button" title={t("format.bullets")} onClick={() => exec("insertUnorderedList")}><span aria-hidden="true">•</span><span class="sr-only">{t("format.bullets")}</span></button>
           <button type="button" title={t("format.numbers")} onClick={() => exec("insertOrderedList")}><span aria-hidden="true">1.</span><span class="sr-only">{t("format.numbers")}</span></button>
           <button type="button" title={t("format.quote")} onClick={() => exec("formatBlock", "blockquote")}><span aria-hidden="true">❝</span><span class="sr-only">{t("format.quote")}</span></button>
-          <button type="button" title={t("format.link")} onClick={() => { const u = prompt(t("format.linkUrl"), "https://"); if (u && /^(https?:|mailto:)/i.test(u)) exec("createLink", u); }}><span aria-hidden="true">🔗</span><span class="sr-only">{t("format.link")}</span></button>
-          <button type="button" title={t("format.imageUrl")} onClick={() => { const u = prompt(t("format.imageUrlPrompt"), "https://"); if (u && /^https?:/i.test(u)) exec("insertImage", u); }}><span aria-hidden="true">🖼</span><span class="sr-only">{t("format.imageUrl")}</span></button>
+          <button type="button" title={t("format.link")} onClick={() => { const u = prompt(t("format.linkUrl"), "https://"); if (u && /^(https?:|mailto:)/i.test(u)) exec("createLink", u); }}><span aria-hidden="true"><LinkIcon /></span><span class="sr-only">{t("format.link")}</span></button>
+          <button type="button" title={t("format.imageUrl")} onClick={() => { const u = prompt(t("format.imageUrlPrompt"), "https://"); if (u && /^https?:/i.test(u)) exec("insertImage", u); }}><span aria-hidden="true"><ImageIcon /></span><span class="sr-only">{t("format.imageUrl")}</span></button>
           <button type="button" title={t("format.clear")} onClick={() => exec("removeFormat")}><span aria-hidden="true">⌫</span><span class="sr-only">{t("format.clear")}</span></button>
         </div>
       )}
@@ -407,7 +408,7 @@ export function Composer(props: { request: ComposeRequest }) {
         <ul class="composer-files" aria-label={t("reader.attachments")}>
           {files.value.map((f) => (
             <li key={f.key} class={f.error ? "error" : ""}>
-              <span class="att-name">{f.cid ? "🖼 " : ""}{f.name}</span>
+              <span class="att-name">{f.cid ? <ImageIcon /> : null} {f.name}</span>
               <span class="muted small">{fmtSize(f.size)}</span>
               {f.error ? <span role="alert">{f.error}</span> : f.blobId ? null : <progress max={1} value={f.progress} aria-label={t("composer.uploadingFile", { name: f.name })} />}
               <button type="button" class="icon" aria-label={t("composer.removeFile", { name: f.name })} onClick={() => removeFile(f.key)}>×</button>
