@@ -103,6 +103,27 @@ export const scenarios = {
       await page.click("#search-advanced button[type=submit]");
       await page.waitForSelector(".list-status:text-is('3 resultados')", { timeout: 15000 });
       step("advanced search with Trash and Spam: 3 results");
+      // Keyboard: j/k move, s flags, u toggles read; drag a row to a folder.
+      await page.click("text=Cerrar búsqueda");
+      await openFolder(page, "inbox");
+      await row(page, "Veg one");
+      await page.focus("#message-list");
+      await page.keyboard.press("k");
+      const first = await page.$eval("#message-list", (l) => l.getAttribute("aria-activedescendant"));
+      check(first === "row-0", `k stays on the first row: ${first}`);
+      await page.keyboard.press("s");
+      await page.waitForSelector("#row-0 .mark-flag", { timeout: 10000 });
+      await page.keyboard.press("?");
+      await page.waitForSelector("dialog .shortcuts");
+      await shot(page, "42-shortcuts");
+      await axe(page, "keyboard shortcuts");
+      await page.keyboard.press("Escape");
+      step("keyboard: s flagged the focused row; ? lists the shortcuts");
+      await page.dragAndDrop(`.row[data-email]:has(.subject:text-is("Veg one"))`, "[role=treeitem][data-role=archive]");
+      await page.waitForSelector(".toast:has-text('movido(s) a Archivo')", { timeout: 10000 });
+      await openFolder(page, "archive");
+      await row(page, "Veg one");
+      step("dragged to the Archive folder");
     });
   },
 
