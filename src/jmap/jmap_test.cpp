@@ -408,6 +408,24 @@ TEST_F(JmapTest, QueryWithResultReferenceIntoGet) {
   EXPECT_EQ(fast[1]["ids"], general[1]["ids"]);
   EXPECT_EQ(fast[1]["total"], 7);
   EXPECT_EQ(general[1]["total"], 7);
+  // Collapsed into threads: a reply joins its parent's thread; both paths
+  // count threads alike, on any page.
+  create(inbox, "parent", {{"messageId", {"parent@a.example"}}, {"receivedAt", "2029-07-01T00:00:00Z"}});
+  create(inbox, "Re: parent",
+         {{"inReplyTo", {"parent@a.example"}},
+          {"references", {"parent@a.example"}},
+          {"receivedAt", "2029-07-02T00:00:00Z"}});
+  for (int position : {0, 3, 8}) {
+    json page = {{"accountId", a}, {"sort", newest},          {"position", position},
+                 {"limit", 3},     {"collapseThreads", true}, {"calculateTotal", true}};
+    page["filter"] = {{"inMailbox", inbox}};
+    auto fast_threads = call(alice, "Email/query", page);
+    page["filter"] = {{"operator", "AND"}, {"conditions", {{{"inMailbox", inbox}}}}};
+    auto general_threads = call(alice, "Email/query", page);
+    EXPECT_EQ(fast_threads[1]["ids"], general_threads[1]["ids"]) << position;
+    EXPECT_EQ(fast_threads[1]["total"], 8) << "9 emails, 8 threads";
+    EXPECT_EQ(general_threads[1]["total"], 8);
+  }
   // Text search, and "everything but Trash".
   auto found = call(alice, "Email/query", {{"accountId", a}, {"filter", {{"text", "second"}}}});
   EXPECT_EQ(found[1]["ids"], json::array({second}));

@@ -182,9 +182,18 @@ Result<Emails::Page> SqliteStore::newest_in_mailbox(Id address_id, Id mailbox_id
     if (!emails.insert(id).second) continue;
     if (collapse && !threads.insert(thread).second) continue;
     if (seen++ >= position && out.emails.size() < limit) out.emails.emplace_back(id, thread);
-    if (!count && out.emails.size() >= limit) break;
+    if (out.emails.size() >= limit) break;
   }
-  if (count) out.total = seen;
+  if (count) {
+    // The total in one aggregate, not by walking on: the walk stops at the
+    // page, which costs what the position asks, not what the folder holds.
+    auto total =
+        TRY(db->prepare("SELECT count(DISTINCT e.id), count(DISTINCT e.thread_id) FROM message m "
+                        "JOIN mailbox x ON x.id = m.mailbox_id AND x.address_id = ?1 "
+                        "JOIN email e ON e.address_id = ?1 AND e.blob_id = m.blob_id WHERE m.mailbox_id = ?2"));
+    total.bind_all(address_id, mailbox_id);
+    if (TRY(total.step())) out.total = static_cast<std::size_t>(total.int64(collapse ? 1 : 0));
+  }
   return out;
 }
 
