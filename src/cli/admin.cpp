@@ -212,6 +212,16 @@ int user_create(Ctx& c) {
               fmt::format("user '{}' created in '{}' as {}{}", u->login, c.args.org, to_string(u->role),
                           password.empty() ? " (no password set)" : ""));
 }
+int user_password(Ctx& c) {
+  auto password = read_password_stdin();
+  if (!password) {
+    std::fprintf(stderr, "estafeta: no password on standard input\n");
+    return kExitFailed;
+  }
+  if (auto r = c.m.set_password(c.actor, c.args.login, *password); !r) return report(r.error());
+  return done(c, {{"login", c.args.login}, {"password_set", true}},
+              fmt::format("user '{}': new password set", c.args.login));
+}
 int user_list(Ctx& c) {
   auto list = c.m.list_users(c.actor, c.args.filter);
   if (!list) return report(list.error());
@@ -634,6 +644,7 @@ constexpr Verb kVerbs[] = {
     {"user", "list", user_list},
     {"user", "delete", user_delete},
     {"user", "set", user_set},
+    {"user", "password", user_password},
     {"user", "unlock", user_unlock},
     {"user", "recovery-list", user_recovery_list},
     {"user", "recovery-approve", user_recovery_approve},

@@ -63,6 +63,9 @@ void add_admin(CLI::App& app, Admin& a) {
   us->add_option("LOGIN", x.login)->required();
   us->add_option("--role", x.new_role, "admin, legal or member");
   us->add_option("--name", x.new_name, "Display name");
+  verb(user, a, "password", "Set a user's account password (read from standard input)")
+      ->add_option("LOGIN", x.login)
+      ->required();
   verb(user, a, "unlock", "Unlock an account locked by failed logins")->add_option("LOGIN", x.login)->required();
   verb(user, a, "recovery-list", "Users who lost their second factor and asked for a recovery")
       ->add_option("--org", x.filter, "Only this organisation");

@@ -130,6 +130,11 @@ class Manager {
   // administrator keeps the role (in_use). A user may change their own name.
   Result<store::User> update_user(const Actor& actor, const std::string& login, std::optional<store::Role> role,
                                   const std::optional<std::string>& display_name);
+  // A new account password (the policy of auth/password.hpp): a user their
+  // own (the caller checks the current one first), or an admin of the
+  // user's organisation, who resets it. Browser sessions and API tokens stay;
+  // the caller ends them when that is wanted.
+  Status set_password(const Actor& actor, const std::string& login, const std::string& password);
   // An admin deletes a user of the organisation, or a user their own account
   // (the caller checks the password first). Refused for the organisation's
   // last account and its last administrator. Mail addresses stay.

@@ -107,6 +107,19 @@ Result<store::User> Manager::update_user(const Actor& actor, const std::string& 
   return out;
 }
 
+Status Manager::set_password(const Actor& actor, const std::string& login, const std::string& password) {
+  auto u = TRY(visible_user(actor, login));
+  bool self = actor.user && actor.user->id == u.id;
+  if (!self) TRY(may_manage_org(actor, u.org_id));
+  TRY(auth::check_password_policy(password));
+  TRY(m_store.set_user_password_hash(u.id, TRY(auth::hash_password(password))));
+  // In the activity log under security, wherever the change came from.
+  Actor as_security = actor;
+  as_security.product = "security";
+  audit(as_security, u.org_id, self ? "security.password_changed" : "security.password_reset", u.login, "");
+  return {};
+}
+
 Status Manager::delete_user(const Actor& actor, const std::string& login) {
   auto u = TRY(visible_user(actor, login));
   bool self = actor.user && actor.user->id == u.id;  // anyone may delete their own account (DESIGN §2.2)

@@ -606,6 +606,77 @@ TEST_F(ApiTest, PreferencesFollowTheUserAndAreTheirsAlone) {
   EXPECT_EQ(activity[0]["action"], "mail.preferences_changed");
 }
 
+TEST_F(ApiTest, ChangingThePasswordNeedsTheCurrentOneAndEndsOtherSessions) {
+  auto here = login("member@a.example", "member password");
+  auto elsewhere = login("member@a.example", "member password");
+  auto wrong = call("POST", "/api/v1/me/password", here,
+                    json{{"current_password", "not it"}, {"new_password", "a brand new passphrase"}});
+  EXPECT_EQ(wrong.status, 403) << wrong.body;
+  EXPECT_EQ(parsed(wrong)["error"]["field"], "current_password");
+  auto weak = call("POST", "/api/v1/me/password", here,
+                   json{{"current_password", "member password"}, {"new_password", "short"}});
+  EXPECT_EQ(weak.status, 422) << weak.body;
+  EXPECT_EQ(parsed(weak)["error"]["field"], "new_password");
+  EXPECT_EQ(call("GET", "/api/v1/me", elsewhere).status, 200) << "refused changes end nothing";
+  auto ok = call("POST", "/api/v1/me/password", here,
+                 json{{"current_password", "member password"}, {"new_password", "a brand new passphrase"}});
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(parsed(ok)["sessions_ended"], 1);
+  EXPECT_EQ(call("GET", "/api/v1/me", here).status, 200) << "this session stays";
+  EXPECT_EQ(call("GET", "/api/v1/me", elsewhere).status, 401) << "the other one is logged out";
+  EXPECT_EQ(
+      call("POST", "/api/v1/session", {}, json{{"login", "member@a.example"}, {"password", "member password"}}).status,
+      401);
+  login("member@a.example", "a brand new passphrase");
+  auto activity = parsed(call("GET", "/api/v1/activity?product=security", here))["entries"];
+  bool logged = false;
+  for (auto& e : activity) logged = logged || e["action"] == "security.password_changed";
+  EXPECT_TRUE(logged) << activity.dump();
+}
+
+TEST_F(ApiTest, TheTraceOfAnAddressIsForItsUsersAndAdminsOnly) {
+  auto box = s->store->find_address("box@a.example").value();
+  auto now = s->clock->now();
+  s->store
+      ->append_trace({.address_id = box.id,
+                      .queue_id = "Q1",
+                      .direction = store::TraceDirection::in,
+                      .sender = "ana@elsewhere.example",
+                      .recipient = "box@a.example",
+                      .status = store::TraceStatus::delivered,
+                      .time = now - 60})
+      .value();
+  s->store
+      ->append_trace({.address_id = box.id,
+                      .queue_id = "Q0",
+                      .direction = store::TraceDirection::out,
+                      .sender = "box@a.example",
+                      .recipient = "old@elsewhere.example",
+                      .status = store::TraceStatus::delivered,
+                      .time = now - 30 * 24 * 3600})
+      .value();
+  auto member = login("member@a.example", "member password");
+  auto r = call("GET", "/api/v1/addresses/box@a.example/trace", member);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto entries = parsed(r)["entries"];
+  ASSERT_EQ(entries.size(), 1u) << "the last 7 days by default";
+  EXPECT_EQ(entries[0]["queue_id"], "Q1");
+  EXPECT_EQ(entries[0]["direction"], "in");
+  EXPECT_EQ(entries[0]["status"], "delivered");
+  auto all = parsed(call("GET", "/api/v1/addresses/box@a.example/trace?since=1", member))["entries"];
+  EXPECT_EQ(all.size(), 2u);
+  EXPECT_EQ(call("GET", "/api/v1/addresses/box@a.example/trace?limit=0", member).status, 422);
+  EXPECT_EQ(call("GET", "/api/v1/addresses/box@a.example/trace?since=yesterday", member).status, 422);
+  EXPECT_EQ(call("GET", "/api/v1/addresses/box@a.example/trace", login("admin@a.example", "admin password")).status,
+            200);
+  for (auto* other : {"member@b.example", "admin@b.example"}) {
+    auto theirs = call("GET", "/api/v1/addresses/box@a.example/trace?since=1",
+                       login(other, other == std::string("member@b.example") ? "member password" : "admin password"));
+    EXPECT_TRUE(theirs.status == 403 || theirs.status == 404) << other << ": " << theirs.body;
+    EXPECT_EQ(theirs.body.find("Q1"), std::string::npos);
+  }
+}
+
 // JMAP over HTTP across organisations: a member of A, with A's device
 // password or A's session, asks for B's account and B's blobs, and gets
 // accountNotFound and 404s, never data.

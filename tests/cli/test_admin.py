@@ -261,6 +261,14 @@ class UserCreateTest(DemoTestCase):
         self.assertNotIn("bob", self.users())
 
 
+    def test_an_admin_sets_a_password_and_a_member_cannot_set_anothers(self):
+        self.create_user("pw@demo.example")
+        r = self.assertOk(self.admin("user", "password", "pw@demo.example", input="a long enough password\n"))
+        self.assertIn("new password set", r.out)
+        self.assertRefused(self.admin("user", "password", "pw@demo.example", input="short\n"), "password")
+        r = self.admin("--as", "pw@demo.example", "user", "password", DEMO_ADMIN, input="another long password\n")
+        self.assertRefused(r)
+
 class UserListDeleteTest(DemoTestCase):
     def test_list_org_filter(self):
         self.admin_json("org", "create", "Acme")

@@ -318,6 +318,31 @@ Response login_history(Context& c) {
 // Deleting one's own account: the password once more (DESIGN §2.2). The
 // organisation's last account or last administrator cannot go; mail
 // addresses stay with the organisation.
+// A new password: the current one first (throttled, counted towards the
+// lockout), then the policy; every other browser session ends, so whoever
+// knew the old password is logged out.
+Response change_password(Context& c) {
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto current = required_string(*body, "current_password");
+  if (!current) return error_response(current.error());
+  auto next = required_string(*body, "new_password");
+  if (!next) return error_response(next.error());
+  if (auto st = c.deps.logins.confirm_password(c.who().user, *current, c.request.peer_ip); !st) {
+    auto e = st.error();
+    e.field = "current_password";
+    return error_response(e);
+  }
+  if (auto st = c.deps.manager.set_password(c.actor(), c.who().user.login, *next); !st) {
+    auto e = st.error();
+    e.field = "new_password";
+    return error_response(e);
+  }
+  store::Id keep = c.who().session ? c.who().session->id : 0;
+  auto ended = c.deps.store.delete_web_sessions(c.who().user.id, keep);
+  return json_response(200, {{"password_changed", true}, {"sessions_ended", ended.value_or(0)}});
+}
+
 Response delete_account(Context& c) {
   auto body = json_body(c.request);
   if (!body) return body.error();
@@ -452,6 +477,9 @@ constexpr Route kRoutes[] = {
      "account", &get_preferences},
     {"PUT", "/api/v1/me/preferences", Access::user, kMaxPreferences,
      "Replace the web app's settings (a JSON object of at most 16 KiB)", "account", &put_preferences},
+    {"POST", "/api/v1/me/password", Access::user, kSmallBody,
+     "Change the account password (the current one and the new one); other browser sessions end", "account",
+     &change_password},
     {"PATCH", "/api/v1/me/security", Access::user, kSmallBody,
      "Lockout threshold, login alerts, alert address and language", "account", &update_security},
     {"GET", "/api/v1/me/sessions", Access::user, 0,

@@ -375,6 +375,39 @@ Response remove_access(Context& c) {
   return no_content();
 }
 
+// --- message trace
+
+json trace_json(const store::TraceEntry& t) {
+  return {{"id", t.id},
+          {"time", t.time},
+          {"queue_id", t.queue_id},
+          {"direction", store::to_string(t.direction)},
+          {"sender", t.sender},
+          {"recipient", t.recipient},
+          {"status", store::to_string(t.status)},
+          {"remote_host", t.remote_host},
+          {"reply", t.reply}};
+}
+
+// What came in and went out for the address: ?since=UNIX-SECONDS (default:
+// the last 7 days), ?limit=N (default 200, at most 1,000), in time order.
+Response address_trace(Context& c) {
+  constexpr std::int64_t kWeek = 7 * 24 * 3600;
+  std::int64_t since = c.deps.clock.now() - kWeek, limit = 200;
+  if (auto v = param(c, "since")) {
+    auto n = id_param(*v);
+    if (!n) return error_response(422, "invalid", "since is a time in Unix seconds", "since");
+    since = *n;
+  }
+  if (auto v = param(c, "limit")) {
+    auto n = id_param(*v);
+    if (!n || *n > 1000) return error_response(422, "invalid", "limit is a number from 1 to 1000", "limit");
+    limit = *n;
+  }
+  return list("entries", c.deps.manager.trace(c.actor(), c.params[0], since, static_cast<std::size_t>(limit)),
+              trace_json);
+}
+
 Response list_devices(Context& c) {
   return list("devices", c.deps.manager.list_device_passwords(c.actor(), c.params[0], param(c, "login")), device_json);
 }
@@ -462,6 +495,9 @@ constexpr Route kRoutes[] = {
     {"POST", "/api/v1/addresses/{address}/devices", Access::user, kSmallBody, "Create a device password (shown once)",
      "devices", &create_device},
     {"DELETE", "/api/v1/devices/{id}", Access::user, 0, "Revoke one device password", "devices", &revoke_device},
+    {"GET", "/api/v1/addresses/{address}/trace", Access::user, 0,
+     "Message trace of the address in time order (?since=UNIX-SECONDS&limit=N): its admins and users", "trace",
+     &address_trace},
 };
 
 }  // namespace
