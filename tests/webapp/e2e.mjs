@@ -24,7 +24,8 @@ async function withApp(name, who, fn, { permissions = [] } = {}) {
     if (permissions.length) await ctx.grantPermissions(permissions, { origin: env.base });
     const page = ctx.pages()[0] ?? (await ctx.newPage());
     const w = watch(page, who);
-    page.on("dialog", (d) => void d.accept(page.__prompt ?? ""));
+    // The app asks in its own dialogs: a browser prompt()/confirm() is a failure.
+    page.on("dialog", (d) => { w.errors.push(`${who}: browser dialog: ${d.type()} ${d.message()}`); void d.dismiss(); });
     await fn(page, ctx, w);
     check(w.errors.length === 0, w.errors.join("\n"));
   } finally {

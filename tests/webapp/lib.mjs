@@ -229,3 +229,15 @@ export function message({ from, to, subject, html, text, headers = {}, attachmen
 export async function waitValue(page, selector, value, timeout = 10000) {
   await page.waitForFunction(([s, v]) => document.querySelector(s)?.value === v, [selector, value], { timeout });
 }
+
+/** Answers the app's own question dialog (ui/Ask.tsx): checks its text, types `value` (a text question), clicks `button`. */
+export async function answer(page, { text, value, button }) {
+  const d = page.locator("dialog.ask[open]");
+  await d.waitFor({ timeout: 10000 });
+  const said = await d.locator("form > p").textContent();
+  check(!text || said.includes(text), `the dialog says what will happen: '${said}' (expected '${text}')`);
+  if (value !== undefined) await d.locator("input[name=answer]").fill(value);
+  await d.locator(`button:text-is("${button}")`).click();
+  await d.waitFor({ state: "detached", timeout: 10000 });
+  return said;
+}

@@ -5,7 +5,7 @@ import path from "node:path";
 import { readFileSync } from "node:fs";
 import { unzipSync, strFromU8 } from "fflate";
 import PostalMime from "postal-mime";
-import { ApiClient, axe, check, env, login, message, openFolder, openMessage, row, shot, smtpSend, step, switchTo, until } from "./lib.mjs";
+import { ApiClient, answer, axe, check, env, login, message, openFolder, openMessage, row, shot, smtpSend, step, switchTo, until } from "./lib.mjs";
 
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
 
@@ -124,6 +124,12 @@ export const scenarios = {
       await openFolder(page, "archive");
       await row(page, "Veg one");
       step("dragged to the Archive folder");
+      await openFolder(page, "trash");
+      await (await row(page, "Veg two")).click();
+      await page.click(".message-actions button:has-text('Eliminar')");
+      await answer(page, { text: "Se eliminará(n) definitivamente 1 mensaje(s)", button: "Eliminar definitivamente" });
+      await page.waitForSelector(`.row[data-email]:has(.subject:text-is("Veg two"))`, { state: "detached", timeout: 10000 });
+      step("deleted for good from Trash after the app's dialog");
     });
   },
 
@@ -216,19 +222,71 @@ export const scenarios = {
     step("bob received the receipt (MDN)");
   },
 
-  // Special folders: refused with the server's reason without the permission; changed with it.
+  // Own folders created, renamed and deleted through the app's dialogs; special folders: refused with the
+  // server's reason without the permission, changed with it.
   async folders({ users, shared, withApp, uniq }) {
     const ana = users.ana;
+    const api = await new ApiClient().login(ana.login, ana.password);
+    const acc = api.accountOf(ana.own);
+    const names = async () => (await api.jmap([["Mailbox/get", { accountId: acc }, "m"]])).m.list.map((m) => m.name);
+    const newFolder = async (page, name, text) => {
+      await page.click("text=Nueva carpeta");
+      await page.waitForSelector("dialog.ask[open] input[name=answer]");
+      return answer(page, { text, value: name, button: "Crear la carpeta" });
+    };
     await withApp("folders", "ana", async (page) => {
       await login(page, ana.login, ana.password);
-      await switchTo(page, shared);
-      page.__prompt = "Old things " + uniq();
+      await switchTo(page, ana.own);
+      const box = "Box " + uniq();
       await page.click("text=Nueva carpeta");
-      await page.waitForSelector(`[role=treeitem]:has-text('${page.__prompt}')`);
+      await page.waitForSelector("dialog.ask[open] input[name=answer]");
+      check(await page.$eval("dialog.ask[open]", (d) => d.getAttribute("aria-labelledby") && d.querySelector("form").getAttribute("aria-describedby")), "the dialog is labelled and described");
+      check(await page.isDisabled("dialog.ask button:text-is('Crear la carpeta')"), "no folder without a name");
+      await page.fill("dialog.ask input[name=answer]", box);
+      await shot(page, "72-folder-new-dialog");
+      await axe(page, "new folder dialog");
+      await answer(page, { text: `en el primer nivel de ${ana.own}`, button: "Crear la carpeta" });
+      await page.waitForSelector(`[role=treeitem]:has-text('${box}')`);
+      check((await names()).includes(box), "the folder exists on the server");
+      step("folder created through the app's dialog");
+
+      await page.click(`[role=treeitem]:has-text('${box}')`);
+      await page.click(".folder-actions button:text-is('Renombrar')");
+      await page.waitForSelector("dialog.ask[open] input[name=answer]");
+      check((await page.inputValue("dialog.ask input[name=answer]")) === box, "the rename dialog starts from the current name");
+      check((await page.textContent("dialog.ask h2")).includes(box), "the rename dialog names the folder");
+      await page.keyboard.press("Escape");
+      await page.waitForSelector("dialog.ask", { state: "detached" });
+      check((await names()).includes(box), "Escape renames nothing");
+      const renamed = "Renamed " + uniq();
+      await page.click(".folder-actions button:text-is('Renombrar')");
+      await answer(page, { text: "Solo cambia su nombre", value: renamed, button: "Renombrar la carpeta" });
+      await page.waitForSelector(`[role=treeitem]:has-text('${renamed}')`);
+      const after = await names();
+      check(after.includes(renamed) && !after.includes(box), `renamed on the server: ${after}`);
+      step("folder renamed; Escape cancels");
+
+      await page.click(`[role=treeitem]:has-text('${renamed}')`);
+      await page.click(".folder-actions button:text-is('Eliminar carpeta')");
+      await page.waitForSelector("dialog.ask[open] button.danger");
+      await shot(page, "73-folder-delete-dialog");
+      await axe(page, "delete folder dialog");
+      await answer(page, { text: `Se quita la carpeta «${renamed}»`, button: "Cancelar" });
+      check((await names()).includes(renamed), "Cancel deletes nothing");
+      await page.click(".folder-actions button:text-is('Eliminar carpeta')");
+      await answer(page, { text: "mueve antes esos mensajes", button: "Eliminar la carpeta" });
+      await page.waitForSelector(`[role=treeitem]:has-text('${renamed}')`, { state: "detached" });
+      check(!(await names()).includes(renamed), "deleted on the server");
+      step("folder deleted after its dialog; Cancel keeps it");
+
+      await switchTo(page, shared);
+      const old = "Old things " + uniq();
+      await newFolder(page, old, "primer nivel de " + shared);
+      await page.waitForSelector(`[role=treeitem]:has-text('${old}')`);
       await page.click("text=Ajustes");
       await page.click("[role=tab]:has-text('Carpetas especiales')");
       await page.waitForSelector("select[name=role-archive]");
-      const other = await page.$eval("select[name=role-archive]", (s, n) => [...s.options].find((o) => o.textContent === n)?.value, page.__prompt);
+      const other = await page.$eval("select[name=role-archive]", (s, n) => [...s.options].find((o) => o.textContent === n)?.value, old);
       await page.selectOption("select[name=role-archive]", other);
       await page.waitForSelector(".settings-form [role=alert]");
       const msg = await page.textContent(".settings-form [role=alert]");
@@ -238,12 +296,12 @@ export const scenarios = {
       step("special-folder change refused without the permission, with the server's reason");
       await page.keyboard.press("Escape");
       await switchTo(page, ana.own);
-      page.__prompt = "Kept " + uniq();
-      await page.click("text=Nueva carpeta");
-      await page.waitForSelector(`[role=treeitem]:has-text('${page.__prompt}')`);
+      const kept = "Kept " + uniq();
+      await newFolder(page, kept, "primer nivel de " + ana.own);
+      await page.waitForSelector(`[role=treeitem]:has-text('${kept}')`);
       await page.click("text=Ajustes");
       await page.click("[role=tab]:has-text('Carpetas especiales')");
-      const mine = await page.$eval("select[name=role-archive]", (s, n) => [...s.options].find((o) => o.textContent === n)?.value, page.__prompt);
+      const mine = await page.$eval("select[name=role-archive]", (s, n) => [...s.options].find((o) => o.textContent === n)?.value, kept);
       await page.selectOption("select[name=role-archive]", mine);
       await page.waitForSelector(".settings-form p.ok:has-text('Guardado')");
       step("special folder changed where the access allows it");

@@ -5,6 +5,7 @@
 import { jmap, showError, toast } from "./session";
 import { byRole, loadMailboxes, type Role } from "./mailboxes";
 import { emails, list, patchEmails, selection } from "./list";
+import { askConfirm } from "./ask";
 import { t } from "../i18n";
 
 async function expand(accountId: string, ids: string[], inMailbox: string | null): Promise<string[]> {
@@ -81,7 +82,8 @@ export async function remove(accountId: string, ids: string[]): Promise<void> {
   const trash = byRole(accountId, "trash");
   const here = list.value.query?.mailboxId;
   if (!trash || (here === trash.id && !list.value.query?.search)) {
-    if (!confirm(t("confirm.destroy", { n: ids.length }))) return;
+    const sure = await askConfirm({ title: t("confirm.destroyTitle"), text: t("confirm.destroy", { n: ids.length }), action: t("confirm.destroyAction"), danger: true });
+    if (!sure) return;
     try {
       const all = await expand(accountId, ids, null);
       const r = await jmap.value!.call("Email/set", { accountId, destroy: all });

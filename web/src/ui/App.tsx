@@ -19,6 +19,7 @@ import { Reader } from "./Reader";
 import { Toasts } from "./Toasts";
 import { searchFields } from "./SearchBar";
 import { Dialog } from "./Dialog";
+import { Ask } from "./Ask";
 import { handleShortcut, SHORTCUTS } from "./shortcuts";
 import { t, type Key } from "../i18n";
 
@@ -106,6 +107,7 @@ function Mail() {
           </table>
         </Dialog>
       )}
+      <Ask />
       <Toasts />
     </div>
   );

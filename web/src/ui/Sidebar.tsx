@@ -5,7 +5,8 @@ import { useSignal } from "@preact/signals";
 import { route, go } from "../state/route";
 import { createMailbox, deleteMailbox, displayName, mailboxes, mailboxTree, renameMailbox, type TreeNode } from "../state/mailboxes";
 import { move } from "../state/actions";
-import { showError, toast } from "../state/session";
+import { accounts, showError, toast } from "../state/session";
+import { askConfirm, askText } from "../state/ask";
 import { fmtNumber, t } from "../i18n";
 
 function flatten(nodes: TreeNode[]): TreeNode[] {
@@ -45,10 +46,17 @@ export function Sidebar(props: { onNavigate: () => void }) {
   };
 
   const create = async () => {
-    const name = prompt(t("folders.newName"));
-    if (!name?.trim()) return;
+    const parent = own ? selectedNode.mailbox : null;
+    const address = accounts.value.find((a) => a.id === accountId)?.name ?? "";
+    const name = await askText({
+      title: t("folders.newTitle"),
+      text: parent ? t("folders.newInside", { parent: parent.name }) : t("folders.newTop", { address }),
+      label: t("folders.newName"),
+      action: t("folders.create"),
+    });
+    if (!name) return;
     try {
-      const err = await createMailbox(accountId, name.trim(), own ? current : null);
+      const err = await createMailbox(accountId, name, parent?.id ?? null);
       if (err) toast(t("folders.refused", { reason: err }), "error");
     } catch (e) {
       showError(e);
@@ -56,10 +64,17 @@ export function Sidebar(props: { onNavigate: () => void }) {
   };
   const rename = async () => {
     if (!selectedNode || !own) return;
-    const name = prompt(t("folders.renameTo"), selectedNode.mailbox.name);
-    if (!name?.trim() || name === selectedNode.mailbox.name) return;
+    const old = selectedNode.mailbox.name;
+    const name = await askText({
+      title: t("folders.renameTitle", { name: old }),
+      text: t("folders.renameHelp"),
+      label: t("folders.renameTo"),
+      value: old,
+      action: t("folders.renameAction"),
+    });
+    if (!name || name === old) return;
     try {
-      const err = await renameMailbox(accountId, selectedNode.mailbox.id, name.trim());
+      const err = await renameMailbox(accountId, selectedNode.mailbox.id, name);
       if (err) toast(t("folders.refused", { reason: err }), "error");
     } catch (e) {
       showError(e);
@@ -67,7 +82,14 @@ export function Sidebar(props: { onNavigate: () => void }) {
   };
   const remove = async () => {
     if (!selectedNode || !own) return;
-    if (!confirm(t("folders.confirmDelete", { name: selectedNode.mailbox.name }))) return;
+    const name = selectedNode.mailbox.name;
+    const sure = await askConfirm({
+      title: t("folders.deleteTitle", { name }),
+      text: t("folders.confirmDelete", { name }),
+      action: t("folders.deleteAction"),
+      danger: true,
+    });
+    if (!sure) return;
     try {
       const err = await deleteMailbox(accountId, selectedNode.mailbox.id);
       if (err) toast(t("folders.refused", { reason: err }), "error");

@@ -8,6 +8,7 @@ import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import type { ComposeRequest } from "../../state/compose";
 import { composeRequest } from "../../state/compose";
+import { askText } from "../../state/ask";
 import { jmap, prefs, showError } from "../../state/session";
 import { byRole } from "../../state/mailboxes";
 import { loadIdentities, type Identity } from "../../state/identities";
@@ -273,6 +274,21 @@ export function Composer(props: { request: ComposeRequest }) {
     }
   }
 
+  /** Asks for an address in the app's dialog, then runs `cmd` with it where the caret was. */
+  async function execWithUrl(cmd: string, title: Key, text: Key, ok: RegExp) {
+    const sel = window.getSelection();
+    const range = sel && sel.rangeCount && editor.current?.contains(sel.anchorNode) ? sel.getRangeAt(0).cloneRange() : null;
+    const url = await askText({ title: t(title), text: t(text), label: t(title), value: "https://", action: t("format.insert"), valid: (v) => ok.test(v) });
+    if (!url) return;
+    editor.current?.focus();
+    if (range) {
+      const s = window.getSelection()!;
+      s.removeAllRanges();
+      s.addRange(range);
+    }
+    exec(cmd, url);
+  }
+
   function exec(cmd: string, value?: string) {
     editor.current?.focus();
     document.execCommand(cmd, false, value);
@@ -394,8 +410,8 @@ export function Composer(props: { request: ComposeRequest }) {
           <button type="button" title={t("format.bullets")} onClick={() => exec("insertUnorderedList")}><span aria-hidden="true">•</span><span class="sr-only">{t("format.bullets")}</span></button>
           <button type="button" title={t("format.numbers")} onClick={() => exec("insertOrderedList")}><span aria-hidden="true">1.</span><span class="sr-only">{t("format.numbers")}</span></button>
           <button type="button" title={t("format.quote")} onClick={() => exec("formatBlock", "blockquote")}><span aria-hidden="true">❝</span><span class="sr-only">{t("format.quote")}</span></button>
-          <button type="button" title={t("format.link")} onClick={() => { const u = prompt(t("format.linkUrl"), "https://"); if (u && /^(https?:|mailto:)/i.test(u)) exec("createLink", u); }}><span aria-hidden="true"><LinkIcon /></span><span class="sr-only">{t("format.link")}</span></button>
-          <button type="button" title={t("format.imageUrl")} onClick={() => { const u = prompt(t("format.imageUrlPrompt"), "https://"); if (u && /^https?:/i.test(u)) exec("insertImage", u); }}><span aria-hidden="true"><ImageIcon /></span><span class="sr-only">{t("format.imageUrl")}</span></button>
+          <button type="button" title={t("format.link")} onClick={() => void execWithUrl("createLink", "format.linkUrl", "format.linkHelp", /^(https?:\/\/.|mailto:.)/i)}><span aria-hidden="true"><LinkIcon /></span><span class="sr-only">{t("format.link")}</span></button>
+          <button type="button" title={t("format.imageUrl")} onClick={() => void execWithUrl("insertImage", "format.imageUrlPrompt", "format.imageUrlHelp", /^https?:\/\/./i)}><span aria-hidden="true"><ImageIcon /></span><span class="sr-only">{t("format.imageUrl")}</span></button>
           <button type="button" title={t("format.clear")} onClick={() => exec("removeFormat")}><span aria-hidden="true">⌫</span><span class="sr-only">{t("format.clear")}</span></button>
         </div>
       )}

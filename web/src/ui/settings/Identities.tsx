@@ -7,6 +7,7 @@ import { route } from "../../state/route";
 import { prefs, savePrefs, showError, toast } from "../../state/session";
 import { identities, loadIdentities, updateIdentity } from "../../state/identities";
 import { sanitizePasted } from "../../lib/sanitize";
+import { askText } from "../../state/ask";
 import { t } from "../../i18n";
 
 function RichField(props: { label: string; html: string; name: string; onSave: (html: string) => void }) {
@@ -84,11 +85,11 @@ export function Identities() {
       </fieldset>
       <button
         type="button"
-        onClick={() => {
-          const label = prompt(t("settings.signatureName"));
-          if (!label?.trim()) return;
+        onClick={async () => {
+          const label = await askText({ title: t("settings.signatureNew"), text: t("settings.signatureHelp"), label: t("settings.signatureName"), action: t("settings.signatureAdd") });
+          if (!label) return;
           const sid = Math.random().toString(36).slice(2, 10);
-          void saveMine({ list: [...mine.list, { id: sid, name: label.trim(), html: "" }], defaultId: mine.defaultId ?? sid });
+          void saveMine({ list: [...mine.list, { id: sid, name: label, html: "" }], defaultId: mine.defaultId ?? sid });
         }}
       >
         {t("settings.addSignature")}
