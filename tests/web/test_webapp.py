@@ -18,8 +18,10 @@ build, an HTTP listener and an SMTP (MX) listener on 127.0.0.1, and:
 Each test runs one scenario of tests/webapp/e2e.mjs (login with the second
 factor; hostile HTML; compose, undo, reply, forward, forward as
 attachment; attachments, zip, .eml, headers, source, the 25 MB limit;
-search; notifications; read receipts; special folders; the shared
-address) and checks axe-core on each screen it shows. Screenshots go to
+search; notifications; read receipts; own folders through the app's
+dialogs and special folders; the shared address; the vacation reply;
+display name, signature, threads and a reopened draft; pasted pictures
+and previews) and checks axe-core on each screen it shows. Screenshots go to
 $ESTAFETA_TEST_TMP/../webapp-artifacts/."""
 
 import json
@@ -133,6 +135,15 @@ class WebappTest(et.DemoTestCase):
 
     def test_shared_address(self):
         self.scenario("shared")
+
+    def test_vacation_reply(self):
+        self.scenario("vacation")
+
+    def test_identities_threads_drafts(self):
+        self.scenario("identities")
+
+    def test_pictures_and_previews(self):
+        self.scenario("pictures")
 
 
 if __name__ == "__main__":

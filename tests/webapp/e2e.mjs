@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import * as OTPAuth from "otpauth";
 import { ApiClient, Failure, axe, check, env, launch, leakServer, login, message, openFolder, openMessage, row, shot, smtpSend, step, switchTo, until, waitValue, watch } from "./lib.mjs";
 import { scenarios as more } from "./scenarios2.mjs";
+import { scenarios as evenMore } from "./scenarios3.mjs";
 
 const users = JSON.parse(process.env.WEBAPP_USERS || "{}");
 const shared = process.env.WEBAPP_SHARED;
@@ -233,6 +234,7 @@ const scenarios = {
   },
 
   ...more,
+  ...evenMore,
 };
 
 const name = process.argv[2];
