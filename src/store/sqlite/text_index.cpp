@@ -115,6 +115,29 @@ Status SqliteStore::index_pending_text_of(MailboxRef mailbox) {
   return tx.commit();
 }
 
+namespace {
+
+// How a needle is asked of the index. Trigrams answer needles of three
+// characters or more (an FTS5 MATCH pattern, `fts`); shorter ones need a
+// scan of the indexed text with LIKE (`like`: the condition over
+// blob_text t; LIKE is case-insensitive for ASCII, as trigrams are).
+struct TextCondition {
+  bool fts = false;
+  std::string pattern;  // ?1
+  std::string like;
+};
+
+TextCondition text_condition(const std::string& needle, TextScope scope) {
+  bool body_only = scope == TextScope::body;
+  if (utf8_length(needle) >= 3) return {true, (body_only ? "{body} : " : "") + fts_phrase(needle), ""};
+  return {false, like_pattern(needle),
+          body_only
+              ? "t.body LIKE ?1 ESCAPE '\\'"
+              : "t.headers LIKE ?1 ESCAPE '\\' OR t.body LIKE ?1 ESCAPE '\\' OR t.attachments LIKE ?1 ESCAPE '\\'"};
+}
+
+}  // namespace
+
 Result<std::vector<Id>> SqliteStore::search_emails(Id address_id, const std::string& needle, TextScope scope) {
   std::vector<Id> boxes;
   {
@@ -125,25 +148,18 @@ Result<std::vector<Id>> SqliteStore::search_emails(Id address_id, const std::str
   }
   for (Id box : boxes) TRY(index_pending_text_of({address_id, box}));
   auto db = read();
-  bool body_only = scope == TextScope::body;
   // As in search_text: the index first, once, then the address's emails by
   // their content (the email table's (address_id, blob_id) key).
-  std::string sql, pattern;
-  if (utf8_length(needle) >= 3) {
-    sql =
-        "SELECT e.id FROM email e WHERE e.address_id = ?2 AND e.blob_id IN "
-        "(SELECT rowid FROM blob_text WHERE blob_text MATCH ?1) ORDER BY e.id";
-    pattern = (body_only ? "{body} : " : "") + fts_phrase(needle);
-  } else {
-    sql = fmt::format(
-        "SELECT e.id FROM email e JOIN blob_text t ON t.rowid = e.blob_id WHERE e.address_id = ?2 AND ({}) "
-        "ORDER BY e.id",
-        body_only ? "t.body LIKE ?1 ESCAPE '\\'"
-                  : "t.headers LIKE ?1 ESCAPE '\\' OR t.body LIKE ?1 ESCAPE '\\' OR t.attachments LIKE ?1 ESCAPE '\\'");
-    pattern = like_pattern(needle);
-  }
+  auto text = text_condition(needle, scope);
+  auto sql = text.fts ? std::string(
+                            "SELECT e.id FROM email e WHERE e.address_id = ?2 AND e.blob_id IN "
+                            "(SELECT rowid FROM blob_text WHERE blob_text MATCH ?1) ORDER BY e.id")
+                      : fmt::format(
+                            "SELECT e.id FROM email e JOIN blob_text t ON t.rowid = e.blob_id "
+                            "WHERE e.address_id = ?2 AND ({}) ORDER BY e.id",
+                            text.like);
   auto st = TRY(db->prepare(sql));
-  st.bind_all(pattern, address_id);
+  st.bind_all(text.pattern, address_id);
   return all<Id>(std::move(st), [](const Statement& s) { return s.int64(0); });
 }
 
@@ -157,36 +173,25 @@ Result<std::vector<std::uint32_t>> SqliteStore::search_text(MailboxRef mailbox, 
   }
   TRY(index_pending_text_of(mailbox));
   auto db = read();
-  bool body_only = scope == TextScope::body;
-  // Trigrams answer needles of three characters or more from the index.
   // The index is asked first, once, and each match is then looked up in
   // the folder by its content (message_blob); CROSS JOIN keeps that order,
   // and "+" keeps the planner off the folder's indexes, which it would
-  // otherwise scan once per match.
-  // Driven by the folder's messages instead, the join would run one MATCH
-  // per message (100,000 messages: 20-50 s), and even an IN list probed
-  // once per message costs what the folder holds (70-90 ms at 100,000)
-  // where this costs what the word matches. Shorter needles need a scan of
-  // the folder's indexed text (LIKE is case-insensitive for ASCII, as
-  // trigrams are).
-  std::string sql;
-  std::string pattern;
-  if (utf8_length(needle) >= 3) {
-    sql =
-        "SELECT m.uid FROM (SELECT rowid AS blob_id FROM blob_text WHERE blob_text MATCH ?1) h "
-        "CROSS JOIN message m ON m.blob_id = h.blob_id "
-        "WHERE +m.mailbox_id = (SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3) ORDER BY m.uid";
-    pattern = (body_only ? "{body} : " : "") + fts_phrase(needle);
-  } else {
-    sql = fmt::format(
-        "SELECT m.uid FROM message m JOIN blob_text t ON t.rowid = m.blob_id WHERE m.mailbox_id = "
-        "(SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3) AND ({}) ORDER BY m.uid",
-        body_only ? "t.body LIKE ?1 ESCAPE '\\'"
-                  : "t.headers LIKE ?1 ESCAPE '\\' OR t.body LIKE ?1 ESCAPE '\\' OR t.attachments LIKE ?1 ESCAPE '\\'");
-    pattern = like_pattern(needle);
-  }
+  // otherwise scan once per match. Driven by the folder's messages instead,
+  // the join would run one MATCH per message (100,000 messages: 20-50 s),
+  // and even an IN list probed once per message costs what the folder
+  // holds (70-90 ms at 100,000) where this costs what the word matches.
+  auto text = text_condition(needle, scope);
+  auto sql = text.fts
+                 ? std::string(
+                       "SELECT m.uid FROM (SELECT rowid AS blob_id FROM blob_text WHERE blob_text MATCH ?1) h "
+                       "CROSS JOIN message m ON m.blob_id = h.blob_id WHERE +m.mailbox_id = "
+                       "(SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3) ORDER BY m.uid")
+                 : fmt::format(
+                       "SELECT m.uid FROM message m JOIN blob_text t ON t.rowid = m.blob_id WHERE m.mailbox_id = "
+                       "(SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3) AND ({}) ORDER BY m.uid",
+                       text.like);
   auto st = TRY(db->prepare(sql));
-  st.bind_all(pattern, mailbox.id, mailbox.address_id);
+  st.bind_all(text.pattern, mailbox.id, mailbox.address_id);
   return all<std::uint32_t>(std::move(st), [](const Statement& s) { return static_cast<std::uint32_t>(s.int64(0)); });
 }
 
