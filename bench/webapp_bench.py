@@ -76,6 +76,9 @@ const browser = await chromium.launch({ executablePath: process.env.CHROMIUM, ar
 const view = { viewport: { width: 1280, height: 860 }, locale: "en-US" };
 const FIRST = "() => document.querySelector('.row[data-email] .subject')?.textContent";
 const out = { cold: [], resources: null, opens: [], scroll: null };
+// The app's API requests so far, slowest first (what a slow first list waited for).
+const API = () => performance.getEntriesByType("resource").filter((e) => /\/(jmap|api)\//.test(e.name))
+  .map((e) => ({ path: new URL(e.name).pathname, start_ms: Math.round(e.startTime), ms: Math.round(e.duration) })).sort((a, b) => b.ms - a.ms).slice(0, 8);
 try {
   let ctx = await browser.newContext(view);
   let page = await ctx.newPage();
@@ -83,7 +86,10 @@ try {
   await page.fill("input[name=login]", process.env.LOGIN);
   await page.fill("input[name=password]", process.env.PASSWORD);
   await page.click("form button[type=submit]");
-  await page.waitForFunction(FIRST, null, { timeout: 120000 });
+  const loginAt = Date.now();
+  await page.waitForFunction(FIRST, null, { timeout: 300000 });
+  out.login_to_first_list_ms = Date.now() - loginAt;
+  out.login_requests = await page.evaluate(API);
   const state = await ctx.storageState();
   await ctx.close();
 
@@ -96,7 +102,7 @@ try {
       }).observe(document, { childList: true, subtree: true, characterData: true });
     });
     await page.goto(base + "/");
-    await page.waitForFunction(() => window.__firstList, null, { timeout: 60000 });
+    await page.waitForFunction(() => window.__firstList, null, { timeout: 300000 });
     const r = await page.evaluate(() => {
       const nav = performance.getEntriesByType("navigation")[0];
       return {
@@ -104,7 +110,7 @@ try {
         resources: performance.getEntriesByType("resource").map((e) => ({ name: e.name, type: e.initiatorType, transfer: e.transferSize, body: e.encodedBodySize, ms: e.duration })),
       };
     });
-    out.cold.push({ first_list_ms: r.first_list_ms, dom_content_loaded_ms: r.dom_content_loaded_ms, load_ms: r.load_ms });
+    out.cold.push({ first_list_ms: r.first_list_ms, dom_content_loaded_ms: r.dom_content_loaded_ms, load_ms: r.load_ms, api: await page.evaluate(API) });
     out.resources = r.resources;
     if (i < runs - 1) await ctx.close();
   }
@@ -252,6 +258,7 @@ def run(args, workdir, results):
     deltas = s.pop("frame_deltas")
     ordered = sorted(deltas)
     results.update({
+        "login_to_first_list_ms": b.get("login_to_first_list_ms"), "login_requests": b.get("login_requests"),
         "cold_load": {"first_list_ms": stats([x["first_list_ms"] for x in b["cold"]]),
                       "dom_content_loaded_ms": stats([x["dom_content_loaded_ms"] for x in b["cold"]]), "runs": b["cold"]},
         "size": sizes(dist, b["resources"]),

@@ -98,8 +98,8 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Sort& s) {
   struct Row {
     std::uint32_t seq, uid;
     const store::Message* m;
-    const store::Headline* info;
-    std::string subject;        // collation form, only when sorting by SUBJECT
+    const store::Headline* info;  // only when sorting by DATE or SUBJECT
+    std::string subject;          // collation form, only when sorting by SUBJECT
     AddressSortKeys addresses;  // only when sorting by an address
   };
   auto uses = [&](std::initializer_list<SortKey> keys) {
@@ -108,6 +108,9 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Sort& s) {
   };
   bool by_subject = uses({SortKey::subject});
   bool by_address = uses({SortKey::from, SortKey::to, SortKey::cc, SortKey::display_from, SortKey::display_to});
+  // The folder's headlines (subject, Date, …) are read only for the keys
+  // that need them: ARRIVAL and SIZE come from the messages themselves.
+  bool by_headline = by_subject || uses({SortKey::date});
   auto messages = folder_messages(ctx);
   if (!messages) return from_error(tag, messages.error());
   FolderHeadlines headlines(ctx);
@@ -115,7 +118,7 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Sort& s) {
   for (auto& [seq, uid] : *found) {
     auto it = messages->find(uid);
     if (it == messages->end()) continue;
-    Row row{seq, uid, &it->second, &headlines.of(it->second), {}, {}};
+    Row row{seq, uid, &it->second, by_headline ? &headlines.of(it->second) : nullptr, {}, {}};
     if (by_subject) row.subject = subject_sort_key(row.info->subject);
     if (by_address) {
       auto blob = ctx.deps.mail.blob_info(it->second.blob_id);
