@@ -9,8 +9,8 @@ load_estafeta (imported, not copied); one user with a password and access
 to that address. Then Debian's Chromium (driven by playwright-core from
 tests/webapp) measures with the Performance API:
 
-  cold load     a fresh browser context (empty cache, the session cookie
-                already set) opening the app until the first row of the
+  cold load     a fresh browser context (empty cache, a session cookie
+                from POST /api/v1/session) opening the app until the first row of the
                 message list shows its subject (performance.now() from the
                 navigation's start, seen by a MutationObserver); --runs times.
   size          the JS and CSS the cold load fetched (Resource Timing), and
@@ -76,6 +76,16 @@ const browser = await chromium.launch({ executablePath: process.env.CHROMIUM, ar
 const view = { viewport: { width: 1280, height: 860 }, locale: "en-US" };
 const FIRST = "() => document.querySelector('.row[data-email] .subject')?.textContent";
 const out = { cold: [], resources: null, opens: [], scroll: null };
+/** Waits for `fn` in the page; on a timeout, says what the page shows and which API requests it made. */
+async function waitFor(page, fn, what) {
+  try {
+    await page.waitForFunction(fn, null, { timeout: 90000 });
+  } catch (e) {
+    await page.screenshot({ path: process.env.WORKDIR + "/timeout.png" }).catch(() => {});
+    const shows = await page.evaluate(() => document.querySelector(".list-status")?.textContent + " | " + document.body.innerText.slice(0, 300)).catch(() => "?");
+    throw new Error(`${what}: not within 90 s; the page shows: ${shows}; API requests: ${JSON.stringify(await page.evaluate(API).catch(() => null))}`);
+  }
+}
 // The app's API requests so far, slowest first (what a slow first list waited for).
 const API = () => performance.getEntriesByType("resource").filter((e) => /\/(jmap|api)\//.test(e.name))
   .map((e) => ({ path: new URL(e.name).pathname, start_ms: Math.round(e.startTime), ms: Math.round(e.duration) })).sort((a, b) => b.ms - a.ms).slice(0, 8);
@@ -87,14 +97,16 @@ try {
   await page.fill("input[name=password]", process.env.PASSWORD);
   await page.click("form button[type=submit]");
   const loginAt = Date.now();
-  await page.waitForFunction(FIRST, null, { timeout: 300000 });
+  await waitFor(page, FIRST, "the first list after logging in");
   out.login_to_first_list_ms = Date.now() - loginAt;
   out.login_requests = await page.evaluate(API);
-  const state = await ctx.storageState();
   await ctx.close();
 
   for (let i = 0; i < runs; i++) {
-    ctx = await browser.newContext({ ...view, storageState: state });
+    // A fresh context (empty cache) with a session of its own, made through the account API.
+    ctx = await browser.newContext(view);
+    const login = await ctx.request.post(base + "/api/v1/session", { data: { login: process.env.LOGIN, password: process.env.PASSWORD } });
+    if (login.status() !== 200) throw new Error("POST /api/v1/session: " + login.status() + " " + (await login.text()));
     page = await ctx.newPage();
     await page.addInitScript(() => {
       new MutationObserver((_, o) => {
@@ -102,7 +114,7 @@ try {
       }).observe(document, { childList: true, subtree: true, characterData: true });
     });
     await page.goto(base + "/");
-    await page.waitForFunction(() => window.__firstList, null, { timeout: 300000 });
+    await waitFor(page, () => window.__firstList, "the first list of a cold load");
     const r = await page.evaluate(() => {
       const nav = performance.getEntriesByType("navigation")[0];
       return {
@@ -247,7 +259,7 @@ def run(args, workdir, results):
 
     env = dict(os.environ, E2E=E2E, BASE="http://%s:%d" % (HOST, est.http), RUNS=str(args.runs),
                OPENS=str(args.opens), SCROLL_ROWS=str(args.scroll_rows), LOGIN=LOGIN, PASSWORD=PASSWORD,
-               CHROMIUM=CHROMIUM, NODE_NO_WARNINGS="1")
+               CHROMIUM=CHROMIUM, NODE_NO_WARNINGS="1", WORKDIR=workdir)
     log("Chromium: %d cold loads, %d folder opens, %d rows scrolled" % (args.runs, args.opens, args.scroll_rows))
     r = subprocess.run(["node", "--input-type=module", "-"], input=DRIVER, cwd=E2E, env=env, capture_output=True,
                        text=True, timeout=900)
