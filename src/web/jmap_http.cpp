@@ -95,7 +95,7 @@ std::string media_type(std::string_view t, std::string_view fallback) {
 }
 
 // Content-Disposition with the file name (RFC 6266, RFC 8187 for non-ASCII).
-std::string disposition(std::string_view name) {
+std::string disposition(std::string_view name, std::string_view type = "attachment") {
   std::string ascii, encoded;
   for (unsigned char c : name) {
     ascii += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
@@ -104,7 +104,17 @@ std::string disposition(std::string_view name) {
     else
       encoded += fmt::format("%{:02X}", c);
   }
-  return fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}", ascii, encoded);
+  return fmt::format("{}; filename=\"{}\"; filename*=UTF-8''{}", type, ascii, encoded);
+}
+
+// What the browser may show itself when asked (?disposition=inline, the
+// web app's preview): pictures it decodes and PDF, which its own viewer
+// shows. Anything else is always a download.
+bool shown_inline(std::string_view media) {
+  auto type = ascii_lower(media.substr(0, media.find(';')));
+  for (std::string_view t : {"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "application/pdf"})
+    if (type == t) return true;
+  return false;
 }
 
 }  // namespace
@@ -417,10 +427,16 @@ Response JmapHttp::handle(const Request& request) {
     }
     auto accept = api::query_param(request.target, "accept");
     out.content_type = media_type(accept.value_or(""), type);
-    out.headers["content-disposition"] = disposition(parts[2]);
+    bool inline_view = api::query_param(request.target, "disposition") == "inline" && shown_inline(out.content_type);
+    out.headers["content-disposition"] = disposition(parts[2], inline_view ? "inline" : "attachment");
     out.headers["cache-control"] = "private, immutable, max-age=31536000";
     out.headers["x-content-type-options"] = "nosniff";
-    out.headers["content-security-policy"] = "default-src 'none'; sandbox";
+    // Nothing in a download runs with this origin: no scripts, no requests.
+    // A PDF shown inline cannot be sandboxed (browsers refuse to run their
+    // PDF viewer in a sandbox), so it gets the rest of the policy only.
+    out.headers["content-security-policy"] = inline_view && out.content_type.starts_with("application/pdf")
+                                                 ? "default-src 'none'"
+                                                 : "default-src 'none'; sandbox";
     return out;
   } else if (path.starts_with(kZip)) {
     if (request.method != "GET" && request.method != "HEAD") return problem(405, "notRequest", "GET only");

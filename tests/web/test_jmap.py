@@ -200,6 +200,15 @@ class JmapTest(et.DemoTestCase):
         self.assertEqual(body, data)
         self.assertEqual(headers["content-type"], "application/pdf")
         self.assertIn("attachment", headers["content-disposition"])
+        # Shown by the browser itself only when asked, and only for pictures and PDF.
+        status, headers, _ = self.request("GET", url + "&disposition=inline")
+        self.assertTrue(headers["content-disposition"].startswith("inline;"), headers)
+        self.assertNotIn("sandbox", headers["content-security-policy"])
+        self.assertIn("default-src 'none'", headers["content-security-policy"])
+        html_url = "/jmap/download/%s/%s/x.html?accept=text/html&disposition=inline" % (self.account, att["blobId"])
+        status, headers, _ = self.request("GET", html_url)
+        self.assertTrue(headers["content-disposition"].startswith("attachment;"), headers)
+        self.assertIn("sandbox", headers["content-security-policy"])
         # The whole message, and an account that is not ours.
         status, _, whole = self.request("GET", "/jmap/download/%s/%s/m.eml" % (self.account, r["created"]["d"]["blobId"]))
         self.assertEqual(status, 200)

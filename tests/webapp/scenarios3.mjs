@@ -199,15 +199,15 @@ export const scenarios = {
         attachments: [{ name: "dot.png", type: "image/png", content: PNG }, { name: "plan.pdf", type: "application/pdf", content: PDF }] }));
       await openFolder(page, "inbox");
       await openMessage(page, files);
-      // The preview is the download URL with the part's type, in a new tab (the browser's own viewer).
-      // The server answers every download with "Content-Disposition: attachment", so today the browser
-      // saves the file rather than showing it; the disposition is printed, not checked.
+      // The preview is the download URL with the part's type, asked to be shown inline, in a new tab
+      // (the browser's own viewer).
       for (const [name, type] of [["dot.png", "image/png"], ["plan.pdf", "application/pdf"]]) {
         const link = page.locator(`.attachment:has-text('${name}') a:text-is('Vista previa')`);
         const [href, target] = [await link.getAttribute("href"), await link.getAttribute("target")];
         check(href.startsWith("/jmap/download/") && href.includes(encodeURIComponent(type)) && target === "_blank", `preview link of ${name}: ${href} ${target}`);
         const served = await page.evaluate((u) => fetch(u).then(async (r) => ({ status: r.status, type: r.headers.get("content-type"), disposition: r.headers.get("content-disposition"), size: (await r.arrayBuffer()).byteLength })), href);
         check(served.status === 200 && (served.type ?? "").startsWith(type) && served.size === (name === "dot.png" ? PNG.length : PDF.length), `${name} preview serves ${JSON.stringify(served)}`);
+        check((served.disposition ?? "").startsWith("inline;"), `${name} preview is shown, not saved: ${served.disposition}`);
         step(`preview of ${name}: ${served.type}, ${served.size} bytes, Content-Disposition: ${served.disposition}`);
       }
       step("image and PDF previews open the download URL with their type in a new tab");

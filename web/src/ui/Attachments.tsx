@@ -9,6 +9,12 @@ export function isMessage(p: BodyPart): boolean {
   return p.type === "message/rfc822" || (p.name ?? "").toLowerCase().endsWith(".eml");
 }
 
+// The server shows pictures and PDF in the browser's own viewer when asked
+// (a download otherwise).
+function inline(url: string): string {
+  return url + (url.includes("?") ? "&" : "?") + "disposition=inline";
+}
+
 function previewable(p: BodyPart): boolean {
   return p.type.startsWith("image/") || p.type === "application/pdf" || p.type.startsWith("text/plain");
 }
@@ -30,7 +36,7 @@ export function Attachments(props: { accountId: string; emailId: string; subject
               <span class="muted small">{p.type} · {fmtSize(p.size)}</span>
               <span class="att-actions">
                 {previewable(p) && (
-                  <a href={j.downloadUrl(props.accountId, blob, name, p.type)} target="_blank" rel="noopener noreferrer">{t("reader.preview")}</a>
+                  <a href={inline(j.downloadUrl(props.accountId, blob, name, p.type))} target="_blank" rel="noopener noreferrer">{t("reader.preview")}</a>
                 )}
                 {isMessage(p) && (
                   <button type="button" class="link" onClick={() => props.onOpenMessage(p)}>{t("reader.openMessage")}</button>
