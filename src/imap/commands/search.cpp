@@ -100,7 +100,7 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Sort& s) {
     const store::Message* m;
     const store::Headline* info;  // only when sorting by DATE or SUBJECT
     std::string subject;          // collation form, only when sorting by SUBJECT
-    AddressSortKeys addresses;  // only when sorting by an address
+    AddressSortKeys addresses;    // only when sorting by an address
   };
   auto uses = [&](std::initializer_list<SortKey> keys) {
     return std::any_of(s.criteria.begin(), s.criteria.end(),
