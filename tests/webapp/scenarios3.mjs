@@ -89,6 +89,12 @@ export const scenarios = {
     const acc = api.accountOf(bob.own);
     const display = "Bob Builder " + uniq();
     const sigText = "Bob, head of sites " + uniq();
+    // A second identity of the same address, with a signature of its own.
+    const siteName = "Bob on site " + uniq();
+    const siteSig = "Sent from the site " + uniq();
+    const made = await api.jmap([["Identity/set", { accountId: acc, create: { s: { name: siteName, email: bob.own, textSignature: siteSig } } }, "i"]]);
+    const site = made.i.created?.s?.id;
+    check(site, `a second identity: ${JSON.stringify(made.i)}`);
     await withApp("identities", "bob", async (page) => {
       await login(page, bob.login, bob.password);
       await switchTo(page, bob.own);
@@ -124,6 +130,44 @@ export const scenarios = {
       check(got.html.includes(sigText) && got.html.includes("With my signature."), `the signature is in the message: ${got.html.slice(0, 400)}`);
       check(got.from[0].name === display && got.from[0].email === bob.own, `From: ${JSON.stringify(got.from)}`);
       step("the sent message has the display name and the chosen signature");
+
+      // Several signatures: a second one made the default is what a new message starts with;
+      // choosing the other identity in the composer changes the From and the signature.
+      const homeText = "Bob at home " + uniq();
+      await page.click("text=Ajustes");
+      await page.click("[role=tab]:has-text('Identidades y firmas')");
+      await page.waitForSelector("#settings-panel .signature-item:has-text('Work')");
+      await page.$eval("#settings-panel button:has-text('Añadir una firma')", (b) => b.click());
+      await answer(page, { text: "Se añade una firma vacía", value: "Home", button: "Añadir la firma" });
+      const homeEditor = "#settings-panel .signature-item:has-text('Home') .editor";
+      await page.waitForSelector(homeEditor);
+      await page.click(homeEditor);
+      await page.keyboard.type(homeText);
+      await page.$eval("#settings-panel .signature-item:has-text('Home') .rich-field button", (b) => b.click());
+      await page.$eval("#settings-panel .signature-item:has-text('Home') input[name=default-signature]", (r) => r.click());
+      const homeIsDefault = async () => {
+        const sigs = Object.values((await api.request("GET", "/api/v1/me/preferences")).json.signatures ?? {});
+        return sigs.some((m) => m.list.length === 2 && m.list.find((x) => x.id === m.defaultId)?.html.includes(homeText));
+      };
+      await until("Home saved as the default of two", homeIsDefault, 10000);
+      await page.keyboard.press("Escape");
+      step("a second signature, made the default");
+      const second = "Two identities " + uniq();
+      await page.click("text=Redactar");
+      await page.waitForSelector(`.composer .editor [data-signature]:has-text('${homeText}')`);
+      check(!(await page.textContent(".composer .editor")).includes(sigText), "only the default signature");
+      await page.selectOption(".composer select[name=identity]", site);
+      await page.waitForSelector(`.composer .editor [data-signature]:has-text('${siteSig}')`);
+      await page.fill(".composer input[name=to]", bob.own);
+      await page.fill(".composer input[name=subject]", second);
+      await page.click(".composer .editor");
+      await page.keyboard.press("Control+Home");
+      await page.keyboard.type("From the site.");
+      await send(page);
+      const other = await until("the message from the second identity", async () => { const inbox = (await api.mailbox(acc, "inbox")).id; return (await bodies(api, acc, second)).find((e) => e.mailboxIds[inbox]); }, 15000);
+      check(other.from[0].name === siteName && other.from[0].email === bob.own, `From: ${JSON.stringify(other.from)}`);
+      check(other.html.includes(siteSig) && !other.html.includes(homeText), `the second identity's signature only: ${other.html.slice(0, 400)}`);
+      step("the identity chosen in the composer signs and names the message");
 
       // Threads: two messages of one conversation are one row with threads on.
       const topic = "Topic " + uniq();
