@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "core/testing.hpp"
@@ -131,12 +132,17 @@ TEST(EmbeddedApp, ServesTheBuiltFilesInTheCodingAsked) {
   ASSERT_EQ(plain.status, 200);
   EXPECT_NE(plain.body.find("<script"), std::string::npos);
   EXPECT_EQ(plain.headers.count("content-encoding"), 0u);
-  auto br = serve_app(*app, get("/", {{"accept-encoding", "gzip, br"}}));
-  if (br.headers.count("content-encoding")) {
-    EXPECT_EQ(br.headers["content-encoding"], "br");
-    EXPECT_LT(br.body.size(), plain.body.size());
-    EXPECT_NE(br.headers["etag"], plain.headers["etag"]) << "another representation, another strong validator";
-  }
+  // A hashed file that compresses is sent in brotli to a client that takes
+  // it, as another representation with its own validator.
+  auto hashed = std::find_if(files.begin(), files.end(), [](auto& f) { return f.immutable && !f.brotli.empty(); });
+  ASSERT_NE(hashed, files.end()) << "the app's scripts compress";
+  auto identity = serve_app(*app, get(std::string(hashed->path)));
+  auto br = serve_app(*app, get(std::string(hashed->path), {{"accept-encoding", "gzip, br"}}));
+  EXPECT_EQ(br.headers["content-encoding"], "br");
+  EXPECT_EQ(br.body, hashed->brotli);
+  EXPECT_EQ(identity.body, hashed->identity);
+  EXPECT_LT(br.body.size(), identity.body.size());
+  EXPECT_NE(br.headers["etag"], identity.headers["etag"]) << "another representation, another strong validator";
 }
 
 }  // namespace
