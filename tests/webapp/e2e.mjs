@@ -10,29 +10,13 @@
 import path from "node:path";
 import { readFileSync } from "node:fs";
 import * as OTPAuth from "otpauth";
-import { ApiClient, Failure, axe, check, env, launch, leakServer, login, message, openFolder, openMessage, row, shot, smtpSend, step, switchTo, until, waitValue, watch } from "./lib.mjs";
+import { ApiClient, Failure, axe, check, env, launch, leakServer, runScenario, withApp, login, message, openFolder, openMessage, row, shot, smtpSend, step, switchTo, until, waitValue, watch } from "./lib.mjs";
 import { scenarios as more } from "./scenarios2.mjs";
 import { scenarios as evenMore } from "./scenarios3.mjs";
 
 const users = JSON.parse(process.env.WEBAPP_USERS || "{}");
 const shared = process.env.WEBAPP_SHARED;
-const profiles = process.env.WEBAPP_PROFILES;
 const uniq = () => Math.random().toString(36).slice(2, 8);
-
-async function withApp(name, who, fn, { permissions = [] } = {}) {
-  const ctx = await launch(path.join(profiles, name + "-" + who));
-  try {
-    if (permissions.length) await ctx.grantPermissions(permissions, { origin: env.base });
-    const page = ctx.pages()[0] ?? (await ctx.newPage());
-    const w = watch(page, who);
-    // The app asks in its own dialogs: a browser prompt()/confirm() is a failure.
-    page.on("dialog", (d) => { w.errors.push(`${who}: browser dialog: ${d.type()} ${d.message()}`); void d.dismiss(); });
-    await fn(page, ctx, w);
-    check(w.errors.length === 0, w.errors.join("\n"));
-  } finally {
-    await ctx.close();
-  }
-}
 
 async function setPrefs(who, prefs) {
   const api = await new ApiClient().login(users[who].login, users[who].password);
@@ -237,13 +221,4 @@ const scenarios = {
   ...evenMore,
 };
 
-const name = process.argv[2];
-try {
-  check(scenarios[name], `no scenario '${name}'`);
-  await scenarios[name]({ users, shared, setPrefs, withApp, uniq });
-  step(`${name} passed`);
-  process.exit(0);
-} catch (e) {
-  process.stderr.write(`webapp: FAILED: ${e instanceof Failure ? e.message : e.stack}\n`);
-  process.exit(1);
-}
+await runScenario(scenarios, { users, shared, setPrefs, withApp, uniq });

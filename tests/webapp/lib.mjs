@@ -241,3 +241,37 @@ export async function answer(page, { text, value, button }) {
   await d.waitFor({ state: "detached", timeout: 10000 });
   return said;
 }
+
+/**
+ * Runs `fn(page, context, watcher)` in a fresh browser profile named
+ * `name`-`who` (under WEBAPP_PROFILES); any page error, console error or
+ * browser dialog (the app asks in its own) fails it.
+ */
+export async function withApp(name, who, fn, { permissions = [] } = {}) {
+  const ctx = await launch(path.join(process.env.WEBAPP_PROFILES, name + "-" + who));
+  try {
+    if (permissions.length) await ctx.grantPermissions(permissions, { origin: env.base });
+    const page = ctx.pages()[0] ?? (await ctx.newPage());
+    const w = watch(page, who);
+    // The app asks in its own dialogs: a browser prompt()/confirm() is a failure.
+    page.on("dialog", (d) => { w.errors.push(`${who}: browser dialog: ${d.type()} ${d.message()}`); void d.dismiss(); });
+    await fn(page, ctx, w);
+    check(w.errors.length === 0, w.errors.join("\n"));
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** Runs the scenario named by argv[2] from `scenarios` with `args`, printing "webapp: NAME passed" or the failure. */
+export async function runScenario(scenarios, args) {
+  const name = process.argv[2];
+  try {
+    check(scenarios[name], `no scenario '${name}'`);
+    await scenarios[name](args);
+    step(`${name} passed`);
+    process.exit(0);
+  } catch (e) {
+    process.stderr.write(`webapp: FAILED: ${e instanceof Failure ? e.message : e.stack}\n`);
+    process.exit(1);
+  }
+}

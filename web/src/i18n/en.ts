@@ -17,9 +17,11 @@ export const en = {
   "login.badCode": "That code is not valid. Try the current one.",
   "login.locked": "This account is locked after too many failed attempts. Ask an administrator to unlock it.",
   "login.throttled": "Too many attempts. Wait a moment and try again.",
+  "login.sessionEnded": "Your session has ended (on another device, or by an administrator). Log in again to go on.",
 
   "header.address": "Address",
   "header.using": "Using {address}",
+  "header.console": "Account",
 
   "action.compose": "Write",
   "action.logout": "Log out",

@@ -19,9 +19,11 @@ export const es: Record<Key, string> = {
   "login.badCode": "Ese código no es válido. Prueba con el actual.",
   "login.locked": "La cuenta está bloqueada tras demasiados intentos fallidos. Pide a un administrador que la desbloquee.",
   "login.throttled": "Demasiados intentos. Espera un momento y vuelve a probar.",
+  "login.sessionEnded": "Tu sesión ha terminado (en otro dispositivo o por un administrador). Vuelve a iniciar sesión para continuar.",
 
   "header.address": "Dirección",
   "header.using": "Usando {address}",
+  "header.console": "Cuenta",
 
   "action.compose": "Redactar",
   "action.logout": "Cerrar sesión",

@@ -13,6 +13,17 @@ export class ApiError extends Error {
 }
 
 let csrfToken = "";
+let unauthorized: () => void = () => {};
+
+/** What to do when the server says the session is gone (ended elsewhere, expired). */
+export function onUnauthorized(fn: () => void): void {
+  unauthorized = fn;
+}
+
+/** A request of a logged-in page was refused for want of a session. */
+export function sessionGone(): void {
+  unauthorized();
+}
 
 export function setCsrf(token: string): void {
   csrfToken = token;
@@ -44,6 +55,7 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   } catch {
     data = null;
   }
+  if (res.status === 401 && path !== "/session") sessionGone();
   if (!res.ok) {
     const err = (data as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
     throw new ApiError(res.status, err?.code ?? "http_" + res.status, err?.message ?? res.statusText, err?.field ?? null);

@@ -1,7 +1,7 @@
 // A small JMAP client (RFC 8620, RFC 8621) for the app: one session, method
 // calls batched in one request with back-references, uploads with
 // progress, download URLs and the push channel (EventSource).
-import { csrf } from "./api";
+import { csrf, sessionGone } from "./api";
 
 export const USING = [
   "urn:ietf:params:jmap:core",
@@ -65,6 +65,7 @@ export class Jmap {
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf() },
       body: JSON.stringify({ using: USING, methodCalls: calls }),
     });
+    if (res.status === 401) sessionGone();
     if (!res.ok) {
       let detail: any = null;
       try {

@@ -4,7 +4,7 @@
 // is in the background (if the user allowed it and wants it for that
 // address). The tab's title carries the unread count of the inboxes.
 import { effect } from "@preact/signals";
-import { accountName, accounts, jmap, prefs } from "./session";
+import { accountName, accounts, jmap, onSessionEnd, prefs } from "./session";
 import { byRole, inboxUnread, loadMailboxes } from "./mailboxes";
 import { t } from "../i18n";
 
@@ -72,6 +72,13 @@ export function startPush(): void {
     }
   });
 }
+
+export function stopPush(): void {
+  source?.close();
+  source = null;
+}
+
+onSessionEnd(stopPush);
 
 /** The count of unread mail in the inboxes, in the tab's title. */
 export function titleEffect(): () => void {

@@ -1,37 +1,60 @@
 // Hash routing: #/{accountId}/{mailboxId}[/{emailId}] or
-// #/{accountId}/search[/{emailId}] (the search itself is kept in memory).
-// The server answers every app path with index.html, but the hash keeps
-// the app's place without asking it.
+// #/{accountId}/search[/{emailId}] (the search itself is kept in memory),
+// and #/console/{screen}[/{arg}…] for the console (account ids are "a" and
+// a number, so "console" is never one). The server answers every app path
+// with index.html, but the hash keeps the app's place without asking it.
 import { signal } from "@preact/signals";
+
+export interface ConsoleRoute {
+  screen: string;
+  args: string[];
+}
 
 export interface Route {
   accountId: string | null;
   mailboxId: string | null; // null with search
   emailId: string | null;
   search: boolean;
+  console: ConsoleRoute | null;
 }
 
-function parse(hash: string): Route {
+export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === "console") {
+    const [, screen = "", ...args] = parts;
+    return { accountId: null, mailboxId: null, emailId: null, search: false, console: { screen, args } };
+  }
   const [accountId = null, second = null, emailId = null] = parts;
-  if (second === "search") return { accountId, mailboxId: null, emailId, search: true };
-  return { accountId, mailboxId: second, emailId, search: false };
+  if (second === "search") return { accountId, mailboxId: null, emailId, search: true, console: null };
+  return { accountId, mailboxId: second, emailId, search: false, console: null };
 }
 
-export const route = signal<Route>(parse(location.hash));
+export const route = signal<Route>(parseRoute(location.hash));
 
 window.addEventListener("hashchange", () => {
-  route.value = parse(location.hash);
+  route.value = parseRoute(location.hash);
 });
 
+/** The hash of the mail route `r` (what it does not name kept from the current one). */
 export function routeHash(r: Partial<Route>): string {
   const x = { ...route.value, ...r };
+  if (x.console) return consoleHash(x.console.screen, ...x.console.args);
   const parts = [x.accountId ?? "", x.search ? "search" : x.mailboxId ?? ""];
   if (x.emailId) parts.push(x.emailId);
   return "#/" + parts.map(encodeURIComponent).join("/");
 }
 
+export function consoleHash(screen: string, ...args: string[]): string {
+  return "#/" + ["console", screen, ...args].map(encodeURIComponent).join("/");
+}
+
 export function go(r: Partial<Route>): void {
-  const h = routeHash(r);
+  const h = routeHash({ console: null, ...r });
+  if (h !== location.hash) location.hash = h;
+}
+
+/** Opens the console's `screen` (with its arguments). */
+export function goConsole(screen: string, ...args: string[]): void {
+  const h = consoleHash(screen, ...args);
   if (h !== location.hash) location.hash = h;
 }

@@ -2,7 +2,7 @@
 // user may use, shared ones included), the user's settings, and the
 // messages the app shows in passing (toasts).
 import { computed, signal } from "@preact/signals";
-import { api, ApiError, setCsrf, type SessionInfo, type User, type AddressInfo } from "../lib/api";
+import { api, ApiError, onUnauthorized, setCsrf, type SessionInfo, type User, type AddressInfo } from "../lib/api";
 import { Jmap } from "../lib/jmap";
 import { DEFAULT_PREFS, normalizePrefs, type Preferences } from "../lib/prefs";
 import { setLang, t } from "../i18n";
@@ -12,6 +12,24 @@ export const booting = signal(true);
 export const jmap = signal<Jmap | null>(null);
 export const prefs = signal<Preferences>(DEFAULT_PREFS);
 export const addressInfo = signal<AddressInfo[]>([]);
+/** The session was ended from elsewhere (another device, an administrator) or expired: the login says so. */
+export const sessionEnded = signal(false);
+const endHandlers: (() => void)[] = [];
+
+/** `fn` runs when the session ends from elsewhere (closing what the logged-in app opened). */
+export function onSessionEnd(fn: () => void): void {
+  endHandlers.push(fn);
+}
+
+onUnauthorized(() => {
+  if (!user.value) return;
+  for (const fn of endHandlers) fn();
+  setCsrf("");
+  user.value = null;
+  jmap.value = null;
+  addressInfo.value = [];
+  sessionEnded.value = true;
+});
 
 export interface Account {
   id: string;
@@ -92,6 +110,7 @@ async function start(info: SessionInfo): Promise<void> {
   applyTheme();
   addressInfo.value = addrs.addresses;
   jmap.value = j;
+  sessionEnded.value = false;
   user.value = info.user;
 }
 

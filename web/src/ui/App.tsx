@@ -1,6 +1,7 @@
-// The app's frame: login or the mail screen (header, folders, list,
-// reader), the composer and the settings (both loaded on first use), the
-// toasts; routing and the keyboard shortcuts.
+// The app's frame: login, the mail screen (header, folders, list, reader)
+// or the console (account, security, organisation; loaded on first use),
+// the composer and the settings (both loaded on first use), the toasts;
+// routing and the keyboard shortcuts.
 import { lazy, Suspense } from "preact/compat";
 import { useEffect } from "preact/hooks";
 import { useSignal, useSignalEffect } from "@preact/signals";
@@ -25,10 +26,17 @@ import { t, type Key } from "../i18n";
 
 const Composer = lazy(() => import("./composer/Composer").then((m) => ({ default: m.Composer })));
 const Settings = lazy(() => import("./settings/Settings").then((m) => ({ default: m.Settings })));
+const Console = lazy(() => import("../console/Console").then((m) => ({ default: m.Console })));
 
 export function App() {
   if (booting.value) return <div class="boot" role="status">{t("app.loading")}</div>;
   if (!user.value) return <Login />;
+  if (route.value.console)
+    return (
+      <Suspense fallback={<div class="boot" role="status">{t("app.loading")}</div>}>
+        <Console />
+      </Suspense>
+    );
   return <Mail />;
 }
 

@@ -1,8 +1,9 @@
 // The top bar: the menu button (phones), the search box, the address
-// switcher with each address's unread count, compose, settings, logout.
+// switcher with each address's unread count, compose, settings, the
+// console (account, security, administration), logout.
 import { accountName, accounts, logout, user } from "../state/session";
 import { inboxUnread } from "../state/mailboxes";
-import { go, route } from "../state/route";
+import { go, goConsole, route } from "../state/route";
 import { compose, settingsOpen } from "../state/compose";
 import { SearchBar } from "./SearchBar";
 import { fmtNumber, t } from "../i18n";
@@ -36,6 +37,7 @@ export function Header(props: { onMenu: () => void }) {
         {t("action.compose")}
       </button>
       <button type="button" onClick={() => (settingsOpen.value = "general")}>{t("settings.title")}</button>
+      <button type="button" data-testid="open-console" onClick={() => goConsole("")}>{t("header.console")}</button>
       <button type="button" title={user.value?.login} onClick={() => void logout()}>{t("action.logout")}</button>
       <span class="sr-only" aria-live="polite">{current ? t("header.using", { address: accountName(current) }) : ""}</span>
     </header>

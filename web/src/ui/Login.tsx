@@ -2,7 +2,7 @@
 // when the server asks for it (error second_factor_required).
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
-import { login } from "../state/session";
+import { login, sessionEnded } from "../state/session";
 import { ApiError } from "../lib/api";
 import { lang, setLang, t } from "../i18n";
 
@@ -48,6 +48,7 @@ export function Login() {
     <main class="login">
       <form class="card" onSubmit={submit} aria-labelledby="login-title">
         <h1 id="login-title">{t("app.title")}</h1>
+        {sessionEnded.value && <p class="notice" role="status">{t("login.sessionEnded")}</p>}
         <p class="muted">{t("login.intro")}</p>
         {!needCode.value ? (
           <>

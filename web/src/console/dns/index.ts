@@ -1,0 +1,4 @@
+// The dns area's screens (see ../screens.ts).
+import type { ScreenDef } from "../screens";
+
+export const screens: ScreenDef[] = [];

@@ -1,0 +1,4 @@
+// The security area's screens (see ../screens.ts).
+import type { ScreenDef } from "../screens";
+
+export const screens: ScreenDef[] = [];
