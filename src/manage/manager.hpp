@@ -170,6 +170,10 @@ class Manager {
   // The address with its settings and usage: for its organisation's admins
   // and for the users who have access to it.
   Result<AddressView> show_address(const Actor& actor, const std::string& address);
+  // The actor's organisation's addresses with their usage (the console's
+  // list): for its admins and legal representatives; the operator gets
+  // every organisation's.
+  Result<std::vector<AddressView>> list_address_usage(const Actor& actor);
   // What the MX does with mail to the domain's addresses whose SPF check
   // fails: Junk (the default) or refuse it.
   Result<store::Domain> set_domain_spf_fail(const Actor& actor, const std::string& domain, store::SpfFailPolicy policy);

@@ -37,6 +37,17 @@ Result<AddressView> Manager::show_address(const Actor& actor, const std::string&
   return AddressView{a, TRY(m_store.address_usage(a.id))};
 }
 
+Result<std::vector<AddressView>> Manager::list_address_usage(const Actor& actor) {
+  std::optional<store::Id> org_id;
+  if (!actor.is_operator()) {
+    org_id = actor.user->org_id;
+    TRY(may_manage_org(actor, *org_id));
+  }
+  std::vector<AddressView> out;
+  for (auto& a : TRY(m_store.list_addresses(org_id))) out.push_back(AddressView{a, TRY(m_store.address_usage(a.id))});
+  return out;
+}
+
 Result<store::Domain> Manager::set_domain_spf_fail(const Actor& actor, const std::string& domain,
                                                    store::SpfFailPolicy policy) {
   auto [d, org_id] = TRY(managed_domain(actor, domain));

@@ -224,7 +224,20 @@ Response remove_domain(Context& c) {
 
 // --- addresses, their users and devices
 
+json usage_json(const manage::AddressView& v) {
+  auto j = address_json(v.address);
+  j["used_bytes"] = v.usage.bytes;
+  j["used_messages"] = v.usage.messages;
+  return j;
+}
+
+// ?usage=1: each with what it uses (show_address's used_bytes and
+// used_messages), for the organisation's admins only.
 Response list_addresses(Context& c) {
+  if (auto usage = param(c, "usage")) {
+    if (*usage != "1" && *usage != "0") return error_response(422, "invalid", "usage is 1 or 0", "usage");
+    if (*usage == "1") return list("addresses", c.deps.manager.list_address_usage(c.actor()), usage_json);
+  }
   return list("addresses", c.deps.manager.list_addresses(c.actor(), std::nullopt), address_json);
 }
 
@@ -256,10 +269,7 @@ Response create_address(Context& c) {
 Response show_address(Context& c) {
   auto v = c.deps.manager.show_address(c.actor(), c.params[0]);
   if (!v) return error_response(v.error());
-  auto j = address_json(v->address);
-  j["used_bytes"] = v->usage.bytes;
-  j["used_messages"] = v->usage.messages;
-  return json_response(200, j);
+  return json_response(200, usage_json(*v));
 }
 
 // Quota and Sent copy: {"quota_bytes": N|null, "quota_messages": N|null, "save_sent": bool}; null: no limit.
@@ -466,7 +476,8 @@ constexpr Route kRoutes[] = {
      "Add a domain to a mail service (admins); pending until its DNS record is verified", "domains", &add_domain},
     {"DELETE", "/api/v1/domains/{name}", Access::user, 0, "Remove a domain without addresses (admins)", "domains",
      &remove_domain},
-    {"GET", "/api/v1/addresses", Access::user, 0, "Addresses of the organisation", "addresses", &list_addresses},
+    {"GET", "/api/v1/addresses", Access::user, 0,
+     "Addresses of the organisation (?usage=1: with each one's usage, for admins)", "addresses", &list_addresses},
     {"POST", "/api/v1/addresses", Access::user, kSmallBody, "Create an address (admins)", "addresses", &create_address},
     {"GET", "/api/v1/me/addresses", Access::user, 0, "The addresses the caller has access to", "addresses",
      &my_addresses},
