@@ -120,7 +120,8 @@ bool in_zone(std::string_view name, std::string_view apex);
 // the zone; a CNAME beside other data at its name, or at the apex; an MX or
 // SRV target (or NS at the apex) that is a CNAME in this zone; a second
 // "v=spf1" TXT at a name (the message says to merge them); a second SOA or
-// one off the apex; a TTL over kMaxTtl.
+// one off the apex; a TTL over kMaxTtl. Error::field names the part of the
+// change at fault: "name", "type", "ttl" or "data".
 Status check_zone_change(std::string_view apex, const std::vector<ZoneRecord>& records, const ZoneRecord& change);
 
 // The zone's SOA serial after a change on `today` (YYYYMMDD as a number):

@@ -6,7 +6,10 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "dns/spf_tools.hpp"
+#include "dns/zone.hpp"
+#include "manage/zone_records.hpp"
 #include "web/api/http_json.hpp"
 #include "web/api/routes.hpp"
 
@@ -68,6 +71,24 @@ Result<manage::RecordInput> record_input(const json& body, bool editing) {
   return in;
 }
 
+// The manager's refusal of a record change, with the field at fault named
+// when it did not say (its parse of the input names none): the first of
+// type, name and data that does not parse alone. The zone's rules
+// (dns::check_zone_change) name their own.
+Error with_record_field(Error e, const manage::RecordInput& in, const std::string& domain) {
+  if (!e.field.empty() || e.kind != ErrorKind::invalid) return e;
+  auto apex = ascii_lower(domain);
+  if (apex.ends_with('.')) apex.pop_back();
+  auto type = dns::parse_rr_type(in.type);
+  if (!type)
+    e.field = "type";
+  else if (!manage::absolute_record_name(in.name, apex))
+    e.field = "name";
+  else if (!dns::parse_record_data(*type, in.data))
+    e.field = "data";
+  return e;
+}
+
 Response zone_view(const Result<manage::ZoneView>& v, int status) {
   if (!v) return error_response(v.error());
   auto j = zone_json(v->zone);
@@ -101,7 +122,7 @@ Response add_record(Context& c) {
   auto in = record_input(*body, false);
   if (!in) return error_response(in.error());
   auto r = c.deps.manager.add_record(c.actor(), c.params[0], *in);
-  if (!r) return error_response(r.error());
+  if (!r) return error_response(with_record_field(r.error(), *in, c.params[0]));
   return json_response(201, record_json(*r));
 }
 
@@ -113,7 +134,7 @@ Response update_record(Context& c) {
   auto in = record_input(*body, true);
   if (!in) return error_response(in.error());
   auto r = c.deps.manager.update_record(c.actor(), c.params[0], *id, *in);
-  if (!r) return error_response(r.error());
+  if (!r) return error_response(with_record_field(r.error(), *in, c.params[0]));
   return json_response(200, record_json(*r));
 }
 
@@ -215,9 +236,10 @@ constexpr Route kRoutes[] = {
      "Create the zone of a verified domain, with what mail needs (MX, SPF, DMARC, SRV, DKIM)", "zones", &create_zone},
     {"GET", "/api/v1/zones/{domain}", Access::user, 0, "A zone and its records", "zones", &show_zone},
     {"POST", "/api/v1/zones/{domain}/records", Access::user, kRecordBody,
-     "Add a record (name, type, ttl, data), checked against the whole zone", "zones", &add_record},
-    {"PATCH", "/api/v1/zones/{domain}/records/{id}", Access::user, kRecordBody, "Change a record", "zones",
-     &update_record},
+     "Add a record (name, type, ttl, data), checked against the whole zone; a refusal names the field at fault",
+     "zones", &add_record},
+    {"PATCH", "/api/v1/zones/{domain}/records/{id}", Access::user, kRecordBody,
+     "Change a record (name, type, ttl, data), checked like an added one", "zones", &update_record},
     {"DELETE", "/api/v1/zones/{domain}/records/{id}", Access::user, 0, "Delete a record", "zones", &delete_record},
     {"POST", "/api/v1/zones/{domain}/spf/analysis", Access::user, kRecordBody,
      "Analyse an SPF record (or the zone's own): syntax, lookups per term, void lookups, warnings", "zones",
