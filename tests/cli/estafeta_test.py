@@ -8,6 +8,7 @@ Exit codes the binary promises (src/cli/commands.hpp): 0 done, 1 refused or
 failed (the message says why), 2 bad usage or a bad config file.
 """
 
+import atexit
 import json
 import os
 import shutil
@@ -84,6 +85,28 @@ def make_tmpdir(test):
     return path
 
 
+_template = None  # (data folder, result) of the one `quickstart --no-serve` this process runs
+
+
+def demo_data(dest):
+    """Makes `dest` a copy of a demo data folder made by `quickstart --no-serve`
+    (run once per process: it makes keys and a certificate, most of a test's
+    set-up time under the sanitizers). Returns quickstart's result."""
+    global _template
+    if _template is None:
+        if TMP_ROOT:
+            os.makedirs(TMP_ROOT, exist_ok=True)
+        folder = tempfile.mkdtemp(prefix="estafeta-template-", dir=TMP_ROOT)
+        atexit.register(shutil.rmtree, folder, True)
+        data = os.path.join(folder, "data")
+        r = run("quickstart", "--dir", data, "--no-serve")
+        if r.code != EXIT_OK or r.err:
+            return r
+        _template = (data, r)
+    shutil.copytree(_template[0], dest, symlinks=True)
+    return _template[1]
+
+
 _handed_out = set()
 
 
@@ -151,7 +174,7 @@ class DemoTestCase(EstafetaTestCase):
     def setUp(self):
         self.dir = make_tmpdir(self)
         self.data = os.path.join(self.dir, "data")
-        r = run("quickstart", "--dir", self.data, "--no-serve")
+        r = demo_data(self.data)
         self.assertOk(r)
         self.quickstart_output = r.out
         self.config = os.path.join(self.data, "estafeta.toml")
