@@ -57,6 +57,10 @@ class ConsoleDnsTest(browser_app.BrowserAppCase):
             f.write('data_dir = "."\nhostname = "%s"\n' % HOST)
         holder.create_user(ADMIN["login"], role="admin", password=ADMIN["password"], name="Dora")
         holder.create_user(LEGAL["login"], role="legal", password=LEGAL["password"], name="Lena")
+        for who in (ADMIN, LEGAL):  # an address of their own: the app opens on their mail
+            own = who["login"].replace("@", ".box@")
+            holder.admin_json("address", "create", own)
+            holder.admin_json("access", "grant", own, who["login"])
 
         def dns(*args):
             holder.assertOk(et.run("dns", "--config", holder.config, *args))
@@ -130,6 +134,26 @@ class ConsoleDnsTest(browser_app.BrowserAppCase):
                                                                            "data": "192.0.2.9"}, session=s)
         self.assertEqual((status, r["error"]["field"]), (422, "data"), r)
         self.assertEqual(self.api("DELETE", "%s/%d" % (base, added[2]["id"]), session=s)[0], 204)
+
+    def test_api_analyses_spf_where_it_is_published(self):
+        s = self.login(ADMIN)
+        path = "/zones/%s/spf/analysis" % TWO_SPF
+        record = "v=spf1 a mx ip4:192.0.2.7 -all"
+        # At _spf (which has no A or MX): its a and mx are void lookups of that name, not of the apex.
+        status, _, at_name = self.api("POST", path, {"record": record, "name": "_spf"}, session=s)
+        self.assertEqual(status, 200, at_name)
+        self.assertEqual([t["term"] for t in at_name["terms"]], ["a", "mx"])
+        self.assertEqual((at_name["lookups"], at_name["void_lookups"]), (2, 2))
+        self.assertTrue(any(f["domain"] == "_spf." + TWO_SPF for f in at_name["findings"]), at_name)
+        self.assertFalse(any(f["domain"] == TWO_SPF for f in at_name["findings"]), at_name)
+        status, _, r = self.api("POST", path, {"record": record, "name": "x.other.example."}, session=s)
+        self.assertEqual((status, r["error"]["field"]), (422, "name"), r)
+        status, _, r = self.api("POST", path, {"name": "_spf"}, session=s)
+        self.assertEqual((status, r["error"]["field"]), (422, "record"), r)
+        # A member may not.
+        carol = self.login({"login": browser_app.USERS["carol"]["login"], "password": browser_app.USERS["carol"]["password"]})
+        status, _, r = self.api("POST", path, {"record": record, "name": "_spf"}, session=carol)
+        self.assertIn(status, (403, 404), r)
 
     # --- the screens
 

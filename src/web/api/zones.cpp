@@ -145,13 +145,26 @@ Response delete_record(Context& c) {
   return no_content();
 }
 
-// The SPF analysis of a proposed record, or of the zone's own when none is given.
+// The SPF analysis of a proposed record, or of the zone's own when none is
+// given; as published at the apex, or at `name` (a name of the zone: what
+// its a, mx and macros look up).
 Response analyze_spf(Context& c) {
   if (!c.deps.zone_resolver) return error_response(404, "not_found", "no resolver on this server");
   auto body = json_body(c.request);
   if (!body) return body.error();
   auto record = string_field(*body, "record", 4096);
   if (!record) return error_response(record.error());
+  auto name = string_field(*body, "name", 255);
+  if (!name) return error_response(name.error());
+  if (*name && !name->value().empty()) {
+    if (!record->has_value() || record->value().empty())
+      return error_response(422, "invalid", "name needs the record to analyse", "record");
+    auto zone = c.deps.manager.show_zone(c.actor(), c.params[0]);
+    if (!zone) return error_response(zone.error());
+    auto at = manage::absolute_record_name(**name, zone->zone.apex);
+    if (!at) return error_response(422, "invalid", at.error().message, "name");
+    return json_response(200, analysis_json(dns::analyze_spf(**record, *at, *c.deps.zone_resolver)));
+  }
   auto a = c.deps.manager.analyze_spf(c.actor(), c.params[0], record->value_or(""), *c.deps.zone_resolver);
   if (!a) return error_response(a.error());
   return json_response(200, analysis_json(*a));
@@ -242,7 +255,9 @@ constexpr Route kRoutes[] = {
      "Change a record (name, type, ttl, data), checked like an added one", "zones", &update_record},
     {"DELETE", "/api/v1/zones/{domain}/records/{id}", Access::user, 0, "Delete a record", "zones", &delete_record},
     {"POST", "/api/v1/zones/{domain}/spf/analysis", Access::user, kRecordBody,
-     "Analyse an SPF record (or the zone's own): syntax, lookups per term, void lookups, warnings", "zones",
+     "Analyse an SPF record (or the zone's own) as published at the apex or at a name of the zone: syntax, lookups "
+     "per term, void lookups, warnings",
+     "zones",
      &analyze_spf},
     {"POST", "/api/v1/zones/{domain}/spf/merge", Access::user, 32 * 1024,
      "Merge several SPF policies into one (strictest all; flattened when over 10 lookups)", "zones", &merge_spf},

@@ -82,7 +82,8 @@ function SpfName(props: { domain: string; name: string; records: DnsRecord[]; re
 /** One stored SPF record analysed by the server, with the flattening offer when it passes the limit. */
 function StoredAnalysis(props: { domain: string; name: string; record: DnsRecord; group: DnsRecord[]; reload: () => Promise<void> }) {
   const text = txtText(props.record.data);
-  const loaded = useLoad(() => api<SpfAnalysis>("POST", `${zonePath(props.domain)}/spf/analysis`, { record: text }), [text]);
+  // Analysed where it is published (its a and mx look up that name).
+  const loaded = useLoad(() => api<SpfAnalysis>("POST", `${zonePath(props.domain)}/spf/analysis`, { record: text, name: props.name }), [text, props.name]);
   return (
     <div class="spf-record" data-record={props.record.id}>
       <p class="spf-text"><code>{text}</code></p>
