@@ -13,6 +13,11 @@ import { NoLocation, useCursor } from "./parts";
 const PAGE = 10;
 const HISTORY_PAGE = 20;
 
+/** `page`, or the last page of `count` rows when there are fewer now. */
+function lastPage(page: number, count: number): number {
+  return Math.min(page, Math.max(0, Math.ceil(count / PAGE) - 1));
+}
+
 export function SessionsScreen() {
   const loaded = useLoad(getSessions, []);
   const said = useSignal("");
@@ -54,8 +59,11 @@ export function SessionsScreen() {
       <LoadState loaded={loaded}>
         {({ sessions, connections }) => {
           const others = sessions.filter((s) => !s.current).length;
-          const sp = pageOf(sessions, sessionsPage.value, PAGE);
-          const cp = pageOf(connections, connectionsPage.value, PAGE);
+          // A page that emptied (its sessions ended) shows the last one there is.
+          const sPage = lastPage(sessionsPage.value, sessions.length);
+          const cPage = lastPage(connectionsPage.value, connections.length);
+          const sp = pageOf(sessions, sPage, PAGE);
+          const cp = pageOf(connections, cPage, PAGE);
           return (
             <>
               <Section title={tc("security.sessions.browsers")}>
@@ -97,7 +105,7 @@ export function SessionsScreen() {
                     </tbody>
                   </table>
                 </div>
-                <Pager page={sessionsPage.value} pageSize={PAGE} shown={sp.rows.length} total={sessions.length} hasMore={sp.hasMore} onPage={(p) => (sessionsPage.value = p)} />
+                <Pager page={sPage} pageSize={PAGE} shown={sp.rows.length} total={sessions.length} hasMore={sp.hasMore} onPage={(p) => (sessionsPage.value = p)} />
                 <button type="button" disabled={others === 0} onClick={() => void endOthers(others)}>{tc("security.sessions.endOthers")}</button>
               </Section>
 
@@ -137,7 +145,7 @@ export function SessionsScreen() {
                         </tbody>
                       </table>
                     </div>
-                    <Pager page={connectionsPage.value} pageSize={PAGE} shown={cp.rows.length} total={connections.length} hasMore={cp.hasMore} onPage={(p) => (connectionsPage.value = p)} />
+                    <Pager page={cPage} pageSize={PAGE} shown={cp.rows.length} total={connections.length} hasMore={cp.hasMore} onPage={(p) => (connectionsPage.value = p)} />
                   </>
                 )}
               </Section>

@@ -1,0 +1,476 @@
+// The console's security centre and account screens, end to end in
+// Debian's Chromium against the real binary (tests/web/test_console_security.py
+// runs one scenario per test: node console_security.mjs SCENARIO). The
+// browser's locale is es-ES, so the page speaks Spanish.
+//
+// Environment: that of lib.mjs, WEBAPP_USERS (ana, bob, carol) and
+// WEBAPP_SECURITY_USERS (name → {login, password, name, org?, role?}).
+import path from "node:path";
+import { readFileSync } from "node:fs";
+import * as OTPAuth from "otpauth";
+import decodeQR from "@paulmillr/qr/decode.js";
+import { ApiClient, answer, axe, check, env, launch, runScenario, shot, step, until, watch, withApp } from "./lib.mjs";
+
+const users = JSON.parse(process.env.WEBAPP_USERS || "{}");
+const sec = JSON.parse(process.env.WEBAPP_SECURITY_USERS || "{}");
+
+/** Logs in through the app's login page straight into the console's `screen` (a second-factor code when given). */
+async function consoleLogin(page, who, screen, code = null) {
+  await page.goto(env.base + "/#/console/" + screen);
+  await page.fill("input[name=login]", who.login);
+  await page.fill("input[name=password]", who.password);
+  await page.click("form button[type=submit]");
+  if (code) {
+    await page.waitForSelector("input[name=code]", { timeout: 10000 });
+    await page.fill("input[name=code]", code);
+    await page.click("form button[type=submit]");
+  }
+  await page.waitForSelector(".console #console-page-title", { timeout: 15000 });
+}
+
+/** Opens a console screen from its navigation link and waits for its title. */
+async function openScreen(page, label) {
+  await page.click(`.console-nav a:text-is("${label}")`);
+  await page.waitForSelector(`#console-page-title:text-is("${label}")`, { timeout: 10000 });
+}
+
+/** The error the server gave for the form field `name` (its role=alert beside the input). */
+async function fieldError(page, name) {
+  const input = page.locator(`.console-main [name=${name}]`);
+  await page.waitForSelector(`.console-main .field:has([name=${name}]) .field-error`, { timeout: 10000 });
+  check((await input.getAttribute("aria-invalid")) === "true", `${name} is marked invalid`);
+  const described = (await input.getAttribute("aria-describedby")) ?? "";
+  const error = page.locator(`.console-main .field:has([name=${name}]) .field-error`);
+  check(described.split(" ").includes(await error.getAttribute("id")), `${name}'s error is tied to the input (${described})`);
+  return (await error.textContent()).trim();
+}
+
+/** The QR code in the page, drawn into a canvas and read back as pixels, decoded here. */
+async function readQr(page) {
+  const img = await page.evaluate(async () => {
+    const svg = document.querySelector("svg.qr");
+    const size = 600;
+    // A blob, not base64: the SVG's label is UTF-8 text.
+    const url = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(svg)], { type: "image/svg+xml" }));
+    const image = new Image(size, size);
+    await new Promise((ok, fail) => { image.onload = ok; image.onerror = () => fail(new Error("the SVG did not load")); image.src = url; });
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = size;
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, size, size);
+    ctx.drawImage(image, 0, 0, size, size);
+    const d = ctx.getImageData(0, 0, size, size);
+    return { width: d.width, height: d.height, data: Array.from(d.data) };
+  });
+  return decodeQR({ width: img.width, height: img.height, data: new Uint8ClampedArray(img.data) });
+}
+
+/** An RFC 4180 reader (quoted fields, doubled quotes, CRLF records). */
+function parseCsv(text) {
+  const rows = [];
+  let row = [], field = "", quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = false; else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { row.push(field); field = ""; }
+    else if (c === "\r" && text[i + 1] === "\n") { row.push(field); rows.push(row); row = []; field = ""; i++; }
+    else field += c;
+  }
+  check(field === "" && row.length === 0, "the CSV ends with CRLF");
+  return rows;
+}
+
+async function downloaded(page, click) {
+  const [d] = await Promise.all([page.waitForEvent("download", { timeout: 20000 }), click()]);
+  return { name: d.suggestedFilename(), text: readFileSync(await d.path(), "utf8") };
+}
+
+const totpOf = (secret) => new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30, algorithm: "SHA1" });
+
+const scenarios = {
+  // Enrolment through the page: the QR code decodes to the otpauth URI with the key shown as text; a code computed
+  // from it confirms; the emergency codes are shown once (downloadable) and gone from the page when the window
+  // closes; one of them logs in, once.
+  async enrol() {
+    const who = sec.enrol;
+    let codes;
+    await withApp("sec-enrol", "enrol", async (page) => {
+      await consoleLogin(page, who, "security");
+      await page.waitForSelector("[data-testid=tfa-status]:text-is('desactivada')");
+      await axe(page, "security centre (two-factor off)");
+      await page.click("button:text-is('Activar la verificación en dos pasos')");
+      await page.waitForSelector("svg.qr");
+      const uri = await readQr(page);
+      const shownKey = (await page.textContent("[data-testid=totp-secret]")).replace(/\s/g, "");
+      const parsed = OTPAuth.URI.parse(uri);
+      check(uri.startsWith("otpauth://totp/") && parsed.secret.base32 === shownKey, `the QR code is the otpauth URI of the key shown: ${uri} / ${shownKey}`);
+      check(parsed.label === who.login && /Estafeta/.test(parsed.issuer) && parsed.digits === 6 && parsed.period === 30, `the URI names the account and the issuer: ${uri}`);
+      check((await page.getAttribute("svg.qr", "aria-label")).includes("clave"), "the QR code is labelled for screen readers");
+      step(`QR code decoded: ${uri.replace(/secret=\w+/, "secret=…")}`);
+      await shot(page, "console-security-01-enrol-qr");
+      await axe(page, "two-factor enrolment");
+
+      // A wrong code first: the server's message by the code field.
+      await page.fill(".enrolment input[name=code]", "000000");
+      await page.click("button:text-is('Confirmar y activar')");
+      const wrong = await fieldError(page, "code");
+      check(/not valid/.test(wrong), `a wrong code is refused by the server, by the field: ${wrong}`);
+
+      await page.fill(".enrolment input[name=code]", parsed.generate());
+      await page.click("button:text-is('Confirmar y activar')");
+      const dialog = page.locator("dialog.shown-once[open]");
+      await dialog.waitFor({ timeout: 10000 });
+      codes = (await page.inputValue("[data-testid=shown-once-value]")).split("\n");
+      check(codes.length === 10 && codes.every((c) => /^[a-z0-9]{5}-[a-z0-9]{5}$/i.test(c)), `ten emergency codes shown: ${codes.join(" ")}`);
+      await shot(page, "console-security-02-emergency-codes");
+      await axe(page, "emergency codes shown once");
+      const sheet = await downloaded(page, () => dialog.locator("button:text-is('Descargar (.txt)')").click());
+      check(sheet.name.endsWith(".txt") && codes.every((c) => sheet.text.includes(c)) && sheet.text.includes(who.login), `the downloaded sheet has the codes: ${sheet.name}`);
+      step("emergency codes shown once and downloaded");
+
+      await dialog.locator("button:text-is('Ya lo he guardado')").click();
+      await dialog.waitFor({ state: "detached", timeout: 10000 });
+      await page.waitForSelector("[data-testid=tfa-status]:text-is('activada')");
+      const html = await page.content();
+      const left = codes.filter((c) => html.includes(c) || html.includes(c.replace("-", "")));
+      check(left.length === 0, `no emergency code is left in the page after the window closed: ${left}`);
+      check(!html.includes(parsed.secret.base32), "the key is no longer in the page");
+      check((await page.textContent("[data-testid=codes-left]")).includes("10"), "ten emergency codes left");
+      step("codes gone from the page once the window closed; two-factor authentication on");
+    });
+
+    await withApp("sec-enrol", "again", async (page) => {
+      await consoleLogin(page, who, "sessions", codes[3]);
+      await page.waitForSelector("[data-testid=logins] td:has-text('Contraseña y código de emergencia')", { timeout: 10000 });
+      await openScreen(page, "Seguridad");
+      await page.waitForSelector("[data-testid=codes-left]:has-text('9')");
+      step("logged in again with an emergency code; nine left");
+    });
+    const again = await new ApiClient().request("POST", "/api/v1/session", { login: who.login, password: who.password, code: codes[3] });
+    check(again.status === 401 && again.json?.error?.code === "invalid_second_factor", `an emergency code works once: ${again.status} ${again.text}`);
+  },
+
+  // The organisation's admin makes two-factor authentication compulsory (API); a member who has it cannot turn it
+  // off: the button is disabled with the reason beside it, and the API refuses too.
+  async policy() {
+    const member = sec.strictMember;
+    const api = await new ApiClient().login(member.login, member.password);
+    const e = await api.request("POST", "/api/v1/me/2fa/enrolment");
+    check(e.status === 200, `enrolment: ${e.status} ${e.text}`);
+    const totp = totpOf(e.json.secret);
+    const c = await api.request("POST", "/api/v1/me/2fa/confirm", { code: totp.generate() });
+    check(c.status === 200, `confirm: ${c.status} ${c.text}`);
+    const admin = await new ApiClient().login(sec.strictAdmin.login, sec.strictAdmin.password);
+    const p = await admin.request("PATCH", "/api/v1/organisation/policy", { require_2fa: true });
+    check(p.status === 200 && p.json.require_2fa === true, `policy: ${p.status} ${p.text}`);
+    step("Strict requires two-factor authentication; its member has it on");
+
+    await withApp("sec-policy", "member", async (page) => {
+      // This period's code went to the confirmation; a code is good once, so the next period's.
+      await consoleLogin(page, member, "security", totp.generate({ timestamp: Date.now() + 30000 }));
+      await page.waitForSelector("[data-testid=tfa-status]:text-is('activada')");
+      const button = page.locator("[data-testid=tfa-disable]");
+      check(await button.isDisabled(), "the turn-off button is disabled");
+      const reason = (await page.textContent("[data-testid=tfa-required]")).trim();
+      check(/organización exige/.test(reason), `the reason is shown: ${reason}`);
+      check((await button.getAttribute("aria-describedby")) === (await page.getAttribute("[data-testid=tfa-required]", "id")), "the button is described by the reason");
+      await shot(page, "console-security-03-policy-requires-2fa");
+      await axe(page, "security centre (two-factor required)");
+      const refused = await page.evaluate(async ([password]) => {
+        const csrf = (await (await fetch("/api/v1/session")).json()).csrf_token;
+        const r = await fetch("/api/v1/me/2fa/disable", { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: JSON.stringify({ password, code: "123456" }) });
+        return { status: r.status, body: await r.json() };
+      }, [member.password]);
+      check(refused.status === 403 && /requires two-factor/.test(refused.body.error.message), `the API refuses too: ${JSON.stringify(refused)}`);
+      step("turning off refused: disabled with its reason, and 403 from the API");
+    });
+    const me = await api.request("GET", "/api/v1/me");
+    check(me.json.security.two_factor === true && me.json.security.two_factor_required === true, `still on: ${me.text}`);
+  },
+
+  // Two browsers of one user: the first ends the second's session from the sessions screen; the second's next
+  // request returns it to the login with the notice. Then many sessions page, "end all others" ends them, and the
+  // login history pages.
+  async terminate() {
+    const who = sec.sessions;
+    const second = await launch(path.join(process.env.WEBAPP_PROFILES, "sec-terminate-second"));
+    try {
+      const page2 = second.pages()[0] ?? (await second.newPage());
+      const w2 = watch(page2, "second");
+      await consoleLogin(page2, who, "security");
+      const secondId = await page2.evaluate(async () => (await (await fetch("/api/v1/session")).json()).session.id);
+
+      await withApp("sec-terminate", "first", async (page) => {
+        await consoleLogin(page, who, "sessions");
+        const row = page.locator(`[data-testid=sessions] tr[data-session="${secondId}"]`);
+        await row.waitFor({ timeout: 10000 });
+        const current = page.locator("[data-testid=sessions] tr.current");
+        check((await current.count()) === 1 && (await current.locator("button").count()) === 0, "this browser's session is marked and has no end button");
+        check((await current.textContent()).includes("Esta sesión"), "the current session says so");
+        check((await row.textContent()).includes("Chrome"), `the device is readable: ${await row.textContent()}`);
+        check((await row.locator("td[data-label='Ubicación']").textContent()).includes("No disponible"), "no location, said so");
+        await shot(page, "console-security-04-sessions");
+        await axe(page, "sessions and devices");
+        await row.locator("button:text-is('Cerrar')").click();
+        const said = await answer(page, { text: "127.0.0.1", button: "Cerrar" });
+        check(said.includes("Chrome"), `the question names the session: ${said}`);
+        await row.waitFor({ state: "detached", timeout: 10000 });
+        await page.waitForSelector("[role=status]:has-text('Se ha cerrado la sesión')");
+        step("the second browser's session ended from the first");
+
+        await page2.click(".console-nav a:text-is('Registro de actividad')");
+        await page2.waitForSelector("input[name=login]", { timeout: 10000 });
+        const notice = await page2.textContent(".login .notice");
+        check(notice.includes("Tu sesión ha terminado"), `the login says the session ended: ${notice}`);
+        await shot(page2, "console-security-05-session-ended-notice");
+        step("the second browser is at the login with the session-ended notice");
+
+        // Eleven more sessions (a program's logins): the list pages, and "end all others" ends them.
+        const clients = [];
+        for (let i = 0; i < 11; i++) clients.push(await new ApiClient().login(who.login, who.password));
+        await page.click(".console-nav a:text-is('Seguridad')");
+        await openScreen(page, "Sesiones y dispositivos");
+        await page.waitForSelector(".console-section:has([data-testid=sessions]) .pager span:has-text('1–10 de 12')");
+        await page.click(".console-section:has([data-testid=sessions]) .pager button:text-is('Siguiente')");
+        await page.waitForSelector(".console-section:has([data-testid=sessions]) .pager span:has-text('11–12 de 12')");
+        await page.click("button:text-is('Cerrar todas las demás sesiones')");
+        await answer(page, { text: "11", button: "Cerrar todas las demás sesiones" });
+        await page.waitForSelector("[role=status]:has-text('Sesiones cerradas: 11')");
+        await until("one session left in the list", async () => (await page.locator("[data-testid=sessions] tbody tr").count()) === 1, 10000);
+        const gone = await clients[5].request("GET", "/api/v1/session");
+        check(gone.status === 401, `another session ended: ${gone.status}`);
+        step("eleven sessions paged and ended at once; this one stays");
+
+        // The login history (13 logins, 20 a page: add 8 more to page it).
+        for (let i = 0; i < 8; i++) await new ApiClient().login(who.login, who.password);
+        await page.reload();
+        await page.waitForSelector("[data-testid=logins] tbody tr");
+        check((await page.locator("[data-testid=logins] tbody tr").count()) === 20, "twenty logins on the first page");
+        const history = page.locator(".console-section:has([data-testid=logins]) .pager");
+        await history.locator("button:text-is('Siguiente')").click();
+        await page.waitForSelector(".console-section:has([data-testid=logins]) .pager span:text-is('Página 2')");
+        await until("the second page of logins", async () => (await page.locator("[data-testid=logins] tbody tr").count()) === 1, 10000);
+        await history.locator("button:text-is('Anterior')").click();
+        await until("the first page again", async () => (await page.locator("[data-testid=logins] tbody tr").count()) === 20, 10000);
+        step("login history paged (21 logins)");
+      });
+      check(w2.errors.length === 0, w2.errors.join("\n"));
+    } finally {
+      await second.close();
+    }
+  },
+
+  // The current password wrong: the server's message beside that field; too short a new one: beside that one;
+  // then a real change, and the new password logs in (the old one no longer does).
+  async password() {
+    const who = sec.password;
+    const fresh = "pw's second long password";
+    await withApp("sec-password", "pw", async (page) => {
+      await consoleLogin(page, who, "account");
+      await page.fill("[name=current_password]", "not my password");
+      await page.fill("[name=new_password]", fresh);
+      await page.fill("[name=confirm_password]", fresh);
+      await page.click("button:text-is('Cambiar la contraseña')");
+      const wrong = await fieldError(page, "current_password");
+      check(wrong === "wrong password", `the server's message by the current password: ${wrong}`);
+      await shot(page, "console-security-06-password-wrong");
+      await axe(page, "account (password error)");
+      step("wrong current password: the server's message by its field");
+
+      await page.fill("[name=current_password]", who.password);
+      await page.fill("[name=new_password]", "short");
+      await page.fill("[name=confirm_password]", "short");
+      await page.click("button:text-is('Cambiar la contraseña')");
+      const short = await fieldError(page, "new_password");
+      check(/at least 10 characters/.test(short), `the server's message by the new password: ${short}`);
+      await page.fill("[name=confirm_password]", "something else entirely");
+      await page.fill("[name=new_password]", fresh);
+      await page.click("button:text-is('Cambiar la contraseña')");
+      check(/no son iguales/.test(await fieldError(page, "confirm_password")), "the confirmation must match");
+
+      await page.fill("[name=current_password]", who.password);
+      await page.fill("[name=confirm_password]", fresh);
+      await page.click("button:text-is('Cambiar la contraseña')");
+      await page.waitForSelector("[role=status]:has-text('Contraseña cambiada')");
+      check((await page.inputValue("[name=current_password]")) === "", "the form is emptied");
+      step("password changed");
+
+      await page.click(".topbar button:text-is('Cerrar sesión')");
+      await page.waitForSelector("input[name=login]", { timeout: 10000 });
+      await consoleLogin(page, { login: who.login, password: fresh }, "account");
+      step("logged in with the new password");
+    });
+    const old = await new ApiClient().request("POST", "/api/v1/session", { login: who.login, password: who.password });
+    check(old.status === 401, `the old password no longer works: ${old.status}`);
+  },
+
+  // The last admin of an organisation cannot delete their account (the server's explanation is shown); a member
+  // deletes theirs and can no longer log in.
+  async delete() {
+    await withApp("sec-delete", "admin", async (page) => {
+      const who = sec.soloAdmin;
+      await consoleLogin(page, who, "account");
+      await page.fill(".console-section:has-text('Eliminar mi cuenta') [name=password]", who.password);
+      await page.click(".console-section button[type=submit]:text-is('Eliminar mi cuenta')");
+      await answer(page, { text: who.login, button: "Eliminar mi cuenta" });
+      await page.waitForSelector("[data-testid=delete-error] [role=alert]", { timeout: 10000 });
+      const why = await page.textContent("[data-testid=delete-error] [role=alert]");
+      check(/last administrator/.test(why), `the refusal explains itself: ${why}`);
+      await shot(page, "console-security-07-delete-last-admin");
+      await axe(page, "account (delete refused)");
+      step("the last admin's deletion is refused with the reason");
+    });
+    const still = await new ApiClient().login(sec.soloAdmin.login, sec.soloAdmin.password);
+    check(still.csrf, "the admin's account is still there");
+
+    const member = sec.soloMember;
+    await withApp("sec-delete", "member", async (page) => {
+      await consoleLogin(page, member, "account");
+      check((await page.textContent(".console-section:has-text('Eliminar mi cuenta')")).includes("se quedan en tu organización"), "the page says the addresses stay");
+      await page.fill(".console-section:has-text('Eliminar mi cuenta') [name=password]", member.password);
+      await page.click(".console-section button[type=submit]:text-is('Eliminar mi cuenta')");
+      await answer(page, { text: member.login, button: "Eliminar mi cuenta" });
+      await page.waitForSelector("#console-page-title:text-is('Cuenta eliminada')", { timeout: 10000 });
+      await shot(page, "console-security-08-deleted");
+      await page.goto(env.base + "/");
+      await page.fill("input[name=login]", member.login);
+      await page.fill("input[name=password]", member.password);
+      await page.click("form button[type=submit]");
+      await page.waitForSelector(".login [role=alert]:has-text('no son correctos')", { timeout: 10000 });
+      step("a member deleted their account; logging in is refused");
+    });
+    const gone = await new ApiClient().request("POST", "/api/v1/session", { login: member.login, password: member.password });
+    check(gone.status === 401, `the deleted account cannot log in: ${gone.status}`);
+  },
+
+  // The activity log: filters by product and kind of action narrow the list, dates too, pages of 25, and the CSV of
+  // what the filters select parses and holds a row made here.
+  async activity() {
+    const who = sec.activity;
+    const api = await new ApiClient().login(who.login, who.password);
+    for (let i = 0; i < 30; i++) {
+      const r = await api.request("PATCH", "/api/v1/me/security", { alert_on_failure: i % 2 === 0 });
+      check(r.status === 200, `settings: ${r.status} ${r.text}`);
+    }
+    for (let i = 0; i < 3; i++) check((await api.request("PUT", "/api/v1/me/preferences", { theme: "dark", n: i })).status === 200, "preferences");
+    step("30 security settings and 3 web mail settings made through the API");
+
+    await withApp("sec-activity", "activity", async (page) => {
+      await consoleLogin(page, who, "activity");
+      const rows = page.locator("[data-testid=activity] tbody tr");
+      await until("a full first page", async () => (await rows.count()) === 25, 10000);
+      await shot(page, "console-security-09-activity");
+      await axe(page, "activity log");
+      await page.click(".pager button:text-is('Siguiente')");
+      await page.waitForSelector(".pager span:text-is('Página 2')");
+      await until("the second page", async () => { const n = await rows.count(); return n > 0 && n < 25; }, 10000);
+      const second = await rows.count();
+      check(second === 35 - 25, `the rest on page 2 (two logins, 30 settings, 3 mail): ${second}`);
+      step("paged: 25 and then " + second);
+
+      await page.selectOption("select[name=product]", "mail");
+      await page.click("button:text-is('Filtrar')");
+      await until("only web mail entries", async () => (await rows.count()) === 3, 10000);
+      check((await page.$$eval("[data-testid=activity] tbody tr", (t) => t.map((r) => r.dataset.product))).every((p) => p === "mail"), "every entry is web mail");
+      check((await page.textContent("[data-testid=activity-count]")).includes("3"), "the count is announced");
+      step("product filter: 3 web mail entries");
+
+      const mailCsv = await downloaded(page, () => page.click("[data-testid=export-csv]"));
+      const mailRows = parseCsv(mailCsv.text.replace(/^\ufeff/, ""));
+      check(mailCsv.name.endsWith(".csv") && mailRows.length === 4, `the CSV has a header and the 3 filtered rows: ${mailRows.length}`);
+      check(mailRows[0].join(",") === "id,time,actor,action,target,product,ip,detail", `CSV header: ${mailRows[0]}`);
+      check(mailRows.slice(1).every((r) => r[2] === who.login && r[3] === "mail.preferences_changed" && r[5] === "mail" && r[6] === "127.0.0.1"), `the CSV rows: ${JSON.stringify(mailRows[1])}`);
+      check(!isNaN(Date.parse(mailRows[1][1])), `times are ISO 8601: ${mailRows[1][1]}`);
+      await page.waitForSelector("[role=status]:has-text('Exportadas 3 entradas')");
+      step("CSV of the filtered list: 3 rows that parse");
+
+      await page.selectOption("select[name=product]", "");
+      await page.selectOption("select[name=action]", "security.settings");
+      await page.click("button:text-is('Filtrar')");
+      await until("security settings only, page 1", async () => (await rows.count()) === 25, 10000);
+      check(await page.isDisabled(".pager button:text-is('Anterior')"), "a new filter starts at page 1");
+      check((await page.$$eval("[data-testid=activity] tbody tr", (t) => t.map((r) => r.dataset.action))).every((a) => a === "security.settings"), "every entry is a settings change");
+      const all = await downloaded(page, () => page.click("[data-testid=export-csv]"));
+      const allRows = parseCsv(all.text.replace(/^\ufeff/, ""));
+      check(allRows.length === 31 && allRows.slice(1).some((r) => r[7].includes("alert_on_failure=true")), `the export has every page (30), not only the one shown: ${allRows.length - 1}`);
+      step("kind-of-action filter: 30 settings changes over two pages; the CSV has all 30");
+
+      const tomorrow = new Date(Date.now() + 86400000);
+      const day = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+      await page.selectOption("select[name=action]", "");
+      await page.fill("input[name=since]", day(tomorrow));
+      await page.click("button:text-is('Filtrar')");
+      await page.waitForSelector("[data-testid=activity-count]:text-is('Nada coincide con estos filtros.')", { timeout: 10000 });
+      await page.fill("input[name=since]", day(new Date()));
+      await page.fill("input[name=until]", day(new Date(Date.now() - 86400000)));
+      await page.click("button:text-is('Filtrar')");
+      check(/anterior a la inicial/.test(await fieldError(page, "until")), "an end before the start is refused by the field");
+      await page.click("button:text-is('Quitar los filtros')");
+      await until("everything again", async () => (await rows.count()) === 25, 10000);
+      step("date range: nothing from tomorrow on; a backwards range refused; cleared");
+    });
+  },
+
+  // Every screen passes axe-core; on a phone (390×844) the keyboard alone opens the menu, reaches the activity log
+  // and filters it.
+  async screens() {
+    const ana = users.ana;
+    await withApp("sec-screens", "ana", async (page) => {
+      await consoleLogin(page, ana, "security");
+      await axe(page, "security centre");
+      for (const [label, n] of [["Sesiones y dispositivos", "10"], ["Registro de actividad", "11"], ["Mi cuenta", "12"]]) {
+        await openScreen(page, label);
+        await page.waitForSelector(".console-main .console-section, .console-main table, .console-main form");
+        await page.waitForFunction(() => !document.querySelector(".console-main [role=status]")?.textContent?.includes("Cargando"));
+        await shot(page, `console-security-${n}-${label.split(" ")[0].toLowerCase()}`);
+        await axe(page, label);
+      }
+
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(env.base + "/#/console/security");
+      await page.waitForSelector("#console-page-title:text-is('Seguridad')");
+      check(await page.evaluate(() => document.documentElement.scrollWidth <= 390), "nothing wider than the phone");
+      await shot(page, "console-security-13-phone");
+      await axe(page, "security centre on a phone");
+
+      // What has the focus: a field by its name, anything else by its label or text.
+      const focused = () => page.evaluate(() => {
+        const e = document.activeElement;
+        if (!e) return "";
+        if (e.matches("input, select, textarea")) return e.getAttribute("name") ?? "";
+        return (e.getAttribute("aria-label") || e.textContent || "").trim();
+      });
+      async function tabTo(want, limit = 60) {
+        for (let i = 0; i < limit; i++) {
+          await page.keyboard.press("Tab");
+          if ((await focused()) === want) return;
+        }
+        throw new Error(`Tab never reached ${want}`);
+      }
+      await tabTo("Secciones de la consola");
+      await page.keyboard.press("Enter");
+      await page.waitForSelector(".console.menu-open .console-nav");
+      await tabTo("Registro de actividad");
+      await page.keyboard.press("Enter");
+      await page.waitForSelector("#console-page-title:text-is('Registro de actividad')");
+      check(await page.evaluate(() => document.activeElement?.id === "console-page-title"), "the new page's title has the focus");
+      await tabTo("product");
+      await page.keyboard.press("ArrowDown"); // the first product: security
+      await tabTo("Filtrar");
+      await page.keyboard.press("Enter");
+      await until("the list filtered by the keyboard", async () => {
+        const products = await page.$$eval("[data-testid=activity] tbody tr", (t) => t.map((r) => r.dataset.product));
+        return products.length > 0 && products.every((p) => p === "security");
+      }, 10000);
+      check(await page.evaluate(() => document.documentElement.scrollWidth <= 390), "the activity log fits the phone");
+      await shot(page, "console-security-14-phone-activity-keyboard");
+      await axe(page, "activity log on a phone");
+      step("phone: menu, activity log and its filter reached and used with the keyboard alone");
+    });
+  },
+};
+
+await runScenario(scenarios, {});
