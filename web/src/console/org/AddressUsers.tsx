@@ -148,7 +148,7 @@ function Grant({ address, candidates, reload }: { address: string; candidates: s
   const listId = useId("members");
   return (
     <Section title={tc("org.access.add")}>
-      <form
+      <form noValidate
         class="org-form"
         onSubmit={async (e) => {
           e.preventDefault();

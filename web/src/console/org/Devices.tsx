@@ -76,7 +76,7 @@ function NewDevice({ address, onCreated, reload }: { address: string; onCreated:
   const label = useSignal("");
   return (
     <Section title={tc("devices.new")}>
-      <form
+      <form noValidate
         class="org-form"
         onSubmit={async (e) => {
           e.preventDefault();
@@ -111,7 +111,7 @@ function AppleProfile({ address, reload }: { address: string; reload: () => Prom
   return (
     <Section title={tc("devices.apple")}>
       <p class="muted">{tc("devices.appleIntro")}</p>
-      <form
+      <form noValidate
         class="org-form"
         onSubmit={async (e) => {
           e.preventDefault();

@@ -139,7 +139,7 @@ function RoleDialog({ member, onClose, reload }: { member: Member; onClose: () =
   return (
     <FocusDialog title={tc("org.member.changeRoleOf", { login: member.login })} onClose={onClose}>
       {(close) => (
-        <form
+        <form noValidate
           onSubmit={async (e) => {
             e.preventDefault();
             if (await submit(form, () => setRole(member.login, role.value))) {
@@ -171,7 +171,7 @@ function AddMember({ reload }: { reload: () => Promise<void> }) {
   const password = useSignal("");
   return (
     <Section title={tc("org.member.add")}>
-      <form
+      <form noValidate
         class="org-form"
         onSubmit={async (e) => {
           e.preventDefault();

@@ -79,7 +79,7 @@ function TraceOf({ address }: { address: string }) {
   }, [address]);
   return (
     <>
-      <form
+      <form noValidate
         class="org-form org-inline"
         onSubmit={(e) => {
           e.preventDefault();

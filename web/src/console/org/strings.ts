@@ -50,7 +50,7 @@ const en = {
   "org.service.unlock": "Unlock",
   "org.service.unlockOf": "Unlock the mail service {service}",
   "org.service.lockTitle": "Lock the mail service {service}?",
-  "org.service.lockText": "No mail program or device will be able to sign in to the {count} addresses of {service}, and the connections open now are closed at once. Unlock it to allow logins again.",
+  "org.service.lockText": "No mail program or device will be able to sign in to the addresses of {service} ({count}), and the connections open now are closed at once. Unlock it to allow logins again.",
   "org.service.locked": "{service} is locked: logins to its addresses are refused.",
   "org.service.unlocked": "{service} is unlocked: its addresses accept logins again.",
 
@@ -231,7 +231,7 @@ const es: Record<keyof typeof en, string> = {
   "org.service.unlock": "Desbloquear",
   "org.service.unlockOf": "Desbloquear el servicio de correo {service}",
   "org.service.lockTitle": "¿Bloquear el servicio de correo {service}?",
-  "org.service.lockText": "Ningún programa de correo ni dispositivo podrá conectarse a las {count} direcciones de {service}, y las conexiones abiertas ahora se cierran al instante. Desbloquéalo para volver a permitir los inicios de sesión.",
+  "org.service.lockText": "Ningún programa de correo ni dispositivo podrá conectarse a las direcciones de {service} ({count}), y las conexiones abiertas ahora se cierran al instante. Desbloquéalo para volver a permitir los inicios de sesión.",
   "org.service.locked": "{service} está bloqueado: se rechazan los inicios de sesión en sus direcciones.",
   "org.service.unlocked": "{service} está desbloqueado: sus direcciones vuelven a aceptar inicios de sesión.",
 
