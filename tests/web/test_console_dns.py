@@ -87,7 +87,7 @@ class ConsoleDnsTest(browser_app.BrowserAppCase):
         holder.assertEqual(n, 1)
         cls.env_extra = {"WEBAPP_DNS": json.dumps({
             "admin": ADMIN, "legal": LEGAL, "domain": et.DEMO_DOMAIN, "twoSpf": TWO_SPF, "good": GOOD,
-            "host": HOST, "providers": PROVIDERS})}
+            "host": HOST, "providers": PROVIDERS, "service": et.DEMO_SERVICE})}
 
     # --- the API, directly
 
@@ -168,6 +168,9 @@ class ConsoleDnsTest(browser_app.BrowserAppCase):
 
     def test_diagnostic(self):
         self.scenario("diagnostic")
+
+    def test_verify(self):
+        self.scenario("verify")
 
     def test_member_refused(self):
         self.scenario("member")

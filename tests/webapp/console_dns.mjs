@@ -320,6 +320,49 @@ const scenarios = {
     });
   },
 
+  // A domain claimed by the admin: pending, refused verification naming the record it needs, that record published in
+  // another zone through the screen, then verified (and given its zone).
+  async verify() {
+    const api = await adminApi();
+    const name = "branch." + dns.domain;
+    const claim = await api.request("POST", "/api/v1/domains", { service: dns.service, name });
+    check(claim.status === 201 && claim.json.verified === false && claim.json.verification, `a pending claim: ${claim.text}`);
+    const v = claim.json.verification;
+    await withApp("verify", "dora", async (page) => {
+      await login(page, admin.login, admin.password);
+      await openDns(page);
+      const row = `[data-testid=dns-domains] tr[data-domain="${name}"]`;
+      check((await page.textContent(row)).includes("Pendiente de verificación"), "the claim is shown pending");
+      await page.click(`${row} button:text-is('Verificar')`);
+      await page.waitForSelector(`${row} [role=alert]`);
+      const said = await page.textContent(`${row} [role=alert]`);
+      check(said.includes(v.value) && said.includes(v.name), `the refusal names the record to publish: ${said}`);
+      await shot(page, "console-dns-15-verify-pending");
+      await axe(page, "a pending domain refused verification");
+      // The record, in demo.example's zone (the parent of the claimed name), through the records screen.
+      await page.click(`a[aria-label="Abrir la zona de ${dns.domain}"]`);
+      await page.waitForSelector("[data-testid=dns-records] tbody tr");
+      await page.click("button:text-is('Añadir un registro')");
+      await fillRecord(page, { name: v.name + ".", type: "TXT", data: v.value });
+      await page.click(`${dialog} button[type=submit]`);
+      await page.waitForSelector(dialog, { state: "detached" });
+      await page.click("a:text-is('Todos los dominios')");
+      await page.waitForSelector(row);
+      // The DNS listener reloads its zones within a second or so.
+      await until("the domain verified", async () => {
+        if ((await page.textContent(row)).includes("Zona DNS")) return true;
+        await page.click(`${row} button:text-is('Verificar')`);
+        await page.waitForSelector(`${row} button:text-is('Verificar'):not([disabled]), ${row} a`, { timeout: 10000 });
+        return false;
+      }, 20000, 500);
+      const domains = (await api.request("GET", "/api/v1/domains")).json.domains;
+      check(domains.find((d) => d.name === name)?.verified === true, "the API has it verified");
+      check((await api.request("GET", `/api/v1/zones/${name}`)).status === 200, "and its zone made");
+      await shot(page, "console-dns-16-verified");
+      step("a pending domain verified once its record is published");
+    });
+  },
+
   // A member: no DNS in the navigation, and the screen refuses as the API does; a legal representative sees it.
   async member() {
     const carol = users.carol;

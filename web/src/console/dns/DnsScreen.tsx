@@ -120,7 +120,7 @@ function DomainRow(props: { row: Row; reload: () => Promise<void> }) {
         ) : (
           <span class="badge bad">{tc("dns.pending")}</span>
         )}
-        {error.value && <span class="field-error" role="alert"> {error.value}</span>}
+        {error.value && <span class="field-error dns-row-error" role="alert">{error.value}</span>}
       </td>
       <td data-label={tc("console.actions")}>
         {row.zone ? (

@@ -43,6 +43,8 @@ export function Records(props: { domain: string }) {
       await api("DELETE", `/zones/${encodeURIComponent(domain)}/records/${r.id}`);
       toast(tc("dns.deleted", { record: what }));
       await loaded.reload();
+      addButton.current?.focus(); // the row and its button are gone
+
     } catch (e) {
       toast(tc("console.error", { message: errorText(e) }), "error");
     }
