@@ -326,7 +326,7 @@ int domain_add(Ctx& c) {
                           manage::verification_value(d->verify_token), d->name));
 }
 int domain_verify(Ctx& c) {
-  auto d = c.m.verify_domain(c.actor, c.args.domain, *c.services.resolver);
+  auto d = c.m.verify_domain(c.actor, c.args.domain, *c.services.fresh_resolver);
   if (!d) return report(d.error());
   return done(c, to_json(*d), fmt::format("domain '{}' verified", d->name));
 }

@@ -209,7 +209,7 @@ int dkim_advance(Ctx& c) {
 // --- the diagnostic
 int check(Ctx& c) {
   auto d =
-      c.m.diagnose_domain(c.actor, c.args.domain, *c.services.resolver, server::certificate_view(*c.services.config));
+      c.m.diagnose_domain(c.actor, c.args.domain, *c.services.fresh_resolver, server::certificate_view(*c.services.config));
   if (!d) return report(d.error());
   if (c.args.json) {
     json j = {{"domain", d->domain}, {"ok", d->ok()}, {"items", json::array()}};

@@ -111,7 +111,7 @@ Protocols protocols_of(Services& s) {
               .manager = *s.manager,
               .clock = *s.clock,
               .live = s.live_sessions.get(),
-              .resolver = s.resolver.get(),
+              .resolver = s.fresh_resolver.get(),
               .zone_resolver = s.zone_resolver.get(),
               .certificate = [&config] { return certificate_view(config); }},
   };

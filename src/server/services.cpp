@@ -89,6 +89,8 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
   observe(*s);
   dns::CaresOptions dns_options;
   dns_options.servers = config->dns.servers;
+  s->fresh_resolver = TRY(dns::CaresResolver::create(dns_options));
+  dns_options.cache_entries = 4096;
   s->resolver = TRY(dns::CaresResolver::create(dns_options));
   dns::SpfRunnerOptions spf;
   spf.threads = config->dns.max_spf_checks;
@@ -108,7 +110,7 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
   s->auth_lookups = std::make_unique<dns::LookupRunner>(*s->resolver, auth);
   s->dkim_signer = std::make_unique<manage::DkimSigner>(*s->store, *s->keyring);
   s->zones = std::make_unique<manage::StoreZones>(*s->store);
-  s->zone_resolver = std::make_unique<dns::ZoneResolver>(*s->zones, s->resolver.get());
+  s->zone_resolver = std::make_unique<dns::ZoneResolver>(*s->zones, s->fresh_resolver.get());
   return s;
 }
 

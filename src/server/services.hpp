@@ -48,7 +48,12 @@ struct Services {
   std::unique_ptr<IdLocks> maildrop_locks;            // POP3: one session per address (RFC 1939 §8)
   // Blocking, and DNS may be slow: the server asks it only through `spf` and
   // `route_lookups` (threads of their own), never from the worker pool.
+  // It keeps answers for their TTL (mail from one domain: one lookup per TTL).
   std::unique_ptr<dns::Resolver> resolver;
+  // The same upstream servers without a cache, for what an administrator
+  // asks and wants answered as the DNS stands now (a domain's verification,
+  // the diagnostic, the zone editor's SPF analysis).
+  std::unique_ptr<dns::Resolver> fresh_resolver;
   std::unique_ptr<dns::SpfRunner> spf;  // SPF checks of the MX on threads of their own ([dns]); asks `resolver`
   std::unique_ptr<dns::LookupRunner> route_lookups;  // the outbound queue's MX/address lookups, own threads ([dns])
   // The MX's DKIM and DMARC checks, on threads of their own ([dns] SPF limits).

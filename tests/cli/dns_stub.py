@@ -50,9 +50,13 @@ def _rdata(rtype, value):
 
 
 class DnsStub:
-    def __init__(self, records=None, silent=()):
+    def __init__(self, records=None, silent=(), ttls=None, negative_ttl=None):
         # {(name, type): [values]}; names lower case, without a final dot.
         self.records = {(n.lower().rstrip("."), t): v for (n, t), v in (records or {}).items()}
+        # Answers carry TTL 60 unless ttls {(name, type): seconds} says otherwise. Negative
+        # answers carry an SOA (RFC 2308 §3) with TTL and MINIMUM negative_ttl when it is set.
+        self.ttls = {(n.lower().rstrip("."), t): v for (n, t), v in (ttls or {}).items()}
+        self.negative_ttl = negative_ttl
         self.silent = [n.lower().rstrip(".") for n in silent]
         self.queries = []
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -83,12 +87,19 @@ class DnsStub:
         values = self.records.get((name, tname), []) if tname else []
         exists = any(n == name for (n, _t) in self.records)
         rcode = 0 if exists else 3  # NOERROR (maybe no data) or NXDOMAIN
+        ttl = self.ttls.get((name, tname), 60)
         answers = b""
         for v in values:
             rdata = _rdata(tname, v)
-            answers += b"\xc0\x0c" + struct.pack("!HHIH", qtype, 1, 60, len(rdata)) + rdata
-        header = struct.pack("!HHHHHH", ident, 0x8400 | (flags & 0x0100) | rcode, 1, len(values), 0, 0)
-        return header + question + answers
+            answers += b"\xc0\x0c" + struct.pack("!HHIH", qtype, 1, ttl, len(rdata)) + rdata
+        authority = b""
+        if not values and self.negative_ttl is not None:
+            soa = _encode_name("ns.stub.test") + _encode_name("admin.stub.test") + struct.pack(
+                "!IIIII", 1, 3600, 600, 86400, self.negative_ttl)
+            authority = b"\xc0\x0c" + struct.pack("!HHIH", 6, 1, self.negative_ttl, len(soa)) + soa
+        header = struct.pack("!HHHHHH", ident, 0x8400 | (flags & 0x0100) | rcode, 1, len(values),
+                             1 if authority else 0, 0)
+        return header + question + answers + authority
 
     def _serve(self):
         while not self._stop.is_set():

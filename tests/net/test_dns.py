@@ -24,7 +24,8 @@ class DnsTest(et.DemoTestCase):
             ("split.example", "TXT"): ["v=spf1 include:inc.split.example -all"],
             ("inc.split.example", "TXT"): ["v=spf1 a:ok.split.example -all"],
             ("ok.split.example", "A"): ["127.0.0.1"],
-        }).start()
+            ("fresh.example", "TXT"): ["v=spf1 ip4:127.0.0.0/8 -all"],
+        }, ttls={("fresh.example", "TXT"): 0}, negative_ttl=300).start()
         self.addCleanup(self.zone.stop)
         self.mx, self.imap, self.http = et.free_port(), et.free_port(), et.free_port()
         with open(self.config, "w") as f:
@@ -74,6 +75,23 @@ class DnsTest(et.DemoTestCase):
         asked = {(n, t) for n, t in self.zone.queries}
         self.assertIn(("good.example", "TXT"), asked)
         self.assertIn(("ok.split.example", "A"), asked)
+
+    def test_answers_are_kept_for_their_ttl(self):
+        # Mail from one domain asks the DNS once per TTL, not once per message;
+        # a TTL of 0 is never kept, and a negative answer holds for its SOA's
+        # MINIMUM (RFC 2308 §5). The verdicts stay what the records say.
+        for i in range(3):
+            self.send("a@good.example", "kept-%d" % i)
+            self.send("a@fresh.example", "fresh-%d" % i)
+            self.send("a@nowhere.example", "negative-%d" % i)
+        for i in range(3):
+            self.assertIn("Received-SPF: pass", self.header_of("INBOX", "kept-%d" % i))
+            self.assertIn("Received-SPF: pass", self.header_of("INBOX", "fresh-%d" % i))
+            self.assertIn("Received-SPF: none", self.header_of("INBOX", "negative-%d" % i))
+        asked = [(n, t) for n, t in self.zone.queries]
+        self.assertEqual(asked.count(("good.example", "TXT")), 1, asked)
+        self.assertEqual(asked.count(("fresh.example", "TXT")), 3, asked)
+        self.assertEqual(asked.count(("nowhere.example", "TXT")), 1, asked)
 
     def test_dig_sees_the_same_zone(self):
         out = subprocess.run(["dig", "+short", "+time=2", "+tries=1", "-p", str(self.zone.port), "@127.0.0.1",

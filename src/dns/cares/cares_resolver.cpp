@@ -6,7 +6,9 @@
 #include <poll.h>
 
 #include <cstring>
+#include <deque>
 #include <mutex>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -24,14 +26,75 @@ void on_answer(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int
   auto* s = static_cast<QueryState*>(arg);
   s->done = true;
   s->status = status;
-  if (status == ARES_SUCCESS && abuf && alen > 0) s->answer.assign(abuf, abuf + alen);
+  if (abuf && alen > 0) s->answer.assign(abuf, abuf + alen);  // negative answers too: their SOA says how long they hold
 }
 
 std::unexpected<Error> temporary(std::string_view name, int status) {
   return fail(ErrorKind::temporary, "DNS lookup failed", fmt::format("{}: {}", name, ares_strerror(status)));
 }
 
+AnswerKind kind_of(int status) {
+  switch (status) {
+    case ARES_SUCCESS: return AnswerKind::records;
+    case ARES_ENODATA:
+    case ARES_ENOTFOUND: return AnswerKind::negative;
+    default: return AnswerKind::failure;
+  }
+}
+
+// What a caller of query() gets for a finished query.
+Result<std::vector<unsigned char>> outcome(std::string_view name, int status, std::vector<unsigned char> answer) {
+  switch (status) {
+    case ARES_SUCCESS: return answer;
+    case ARES_ENODATA: return std::vector<unsigned char>{};
+    case ARES_ENOTFOUND: return fail(ErrorKind::not_found, "no such domain", std::string(name));
+    default: return temporary(name, status);
+  }
+}
+
 }  // namespace
+
+// Finished queries by type and name, each until its lifetime ends.
+struct CaresResolver::Cache {
+  struct Entry {
+    std::chrono::steady_clock::time_point expires;
+    int status = ARES_SUCCESS;
+    std::vector<unsigned char> answer;
+  };
+
+  std::mutex mutex;
+  std::unordered_map<std::string, Entry> entries;  // GUARDED_BY(mutex)
+  std::deque<std::string> order;                   // GUARDED_BY(mutex): keys, oldest first
+
+  std::optional<Entry> find(const std::string& key) {
+    std::lock_guard lock(mutex);
+    auto it = entries.find(key);
+    if (it == entries.end()) return std::nullopt;
+    if (it->second.expires <= std::chrono::steady_clock::now()) {
+      entries.erase(it);
+      return std::nullopt;
+    }
+    return it->second;
+  }
+
+  void put(const std::string& key, Entry entry, std::size_t capacity) {
+    std::lock_guard lock(mutex);
+    auto [it, added] = entries.insert_or_assign(key, std::move(entry));
+    if (added) order.push_back(key);
+    // The order may name keys already gone (expired and erased): erasing them again does nothing.
+    while (entries.size() > capacity && !order.empty()) {
+      entries.erase(order.front());
+      order.pop_front();
+    }
+    if (order.size() > 2 * capacity + 16) {  // keys of expired entries pile up: drop them, keeping the order
+      std::erase_if(order, [&](const std::string& k) { return !entries.contains(k); });
+    }
+  }
+};
+
+CaresResolver::CaresResolver(CaresOptions options) : m_options(std::move(options)) {
+  if (m_options.cache_entries > 0) m_cache = std::make_unique<Cache>();
+}
 
 Result<std::unique_ptr<CaresResolver>> CaresResolver::create(CaresOptions options) {
   static std::once_flag once;
@@ -90,6 +153,13 @@ void CaresResolver::give_back(Channel channel) {
 }
 
 Result<std::vector<unsigned char>> CaresResolver::query(std::string_view name, int type) {
+  std::string n(name);
+  if (n.ends_with('.')) n.pop_back();
+  std::string key;
+  if (m_cache) {
+    key = fmt::format("{} {}", type, normalize_name(n));
+    if (auto hit = m_cache->find(key)) return outcome(n, hit->status, std::move(hit->answer));
+  }
   auto* channel = TRY(take_channel());
   // Back to the pool once the query is over (it always is when this returns:
   // the loop below runs until c-ares has called back).
@@ -98,8 +168,6 @@ Result<std::vector<unsigned char>> CaresResolver::query(std::string_view name, i
     Channel c;
     ~GiveBack() { r->give_back(c); }
   } give_back_later{this, channel};
-  std::string n(name);
-  if (n.ends_with('.')) n.pop_back();
   QueryState state;
   ares_query(channel, n.c_str(), ns_c_in, type, on_answer, &state);
   // Bounded: c-ares gives up after tries × timeout and calls back.
@@ -130,12 +198,11 @@ Result<std::vector<unsigned char>> CaresResolver::query(std::string_view name, i
       ares_process_fd(channel, (p.revents & (POLLIN | POLLERR | POLLHUP)) ? p.fd : ARES_SOCKET_BAD,
                       (p.revents & POLLOUT) ? p.fd : ARES_SOCKET_BAD);
   }
-  switch (state.status) {
-    case ARES_SUCCESS: return std::move(state.answer);
-    case ARES_ENODATA: return std::vector<unsigned char>{};
-    case ARES_ENOTFOUND: return fail(ErrorKind::not_found, "no such domain", n);
-    default: return temporary(n, state.status);
+  if (m_cache) {
+    if (auto keep = answer_lifetime(kind_of(state.status), state.answer, m_options.cache_limits))
+      m_cache->put(key, {std::chrono::steady_clock::now() + *keep, state.status, state.answer}, m_options.cache_entries);
   }
+  return outcome(n, state.status, std::move(state.answer));
 }
 
 Result<std::vector<IpAddress>> CaresResolver::a(std::string_view name) {

@@ -7,6 +7,12 @@
 //
 // The upstream servers are configurable ("127.0.0.1:5353"), so tests point
 // the resolver at a local server; empty: the system's resolv.conf.
+//
+// With cache_entries > 0, answers are kept for their TTL (negative ones for
+// their SOA's, failures a few seconds: answer_lifetime.hpp), so mail from
+// one domain asks the upstream server once per TTL, not once per message.
+// Lookups whose answer must be fresh (a domain's verification, the
+// diagnostic) use a resolver without a cache.
 #pragma once
 
 #include <chrono>
@@ -15,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "dns/cares/answer_lifetime.hpp"
 #include "dns/resolver.hpp"
 
 struct ares_channeldata;  // c-ares' channel (ares.h stays out of this header)
@@ -25,6 +32,8 @@ struct CaresOptions {
   std::vector<std::string> servers;  // "host" or "host:port"; empty: /etc/resolv.conf
   std::chrono::milliseconds timeout{3000};
   int tries = 2;
+  std::size_t cache_entries = 0;  // 0: no cache; when full, the oldest entries go first
+  LifetimeLimits cache_limits;
 };
 
 class CaresResolver final : public Resolver {
@@ -40,7 +49,7 @@ class CaresResolver final : public Resolver {
   Result<std::vector<SrvRecord>> srv(std::string_view name) override;
 
  private:
-  explicit CaresResolver(CaresOptions options) : m_options(std::move(options)) {}
+  explicit CaresResolver(CaresOptions options);
   // The raw answer of one query; an empty buffer for NOERROR/NODATA.
   Result<std::vector<unsigned char>> query(std::string_view name, int type);
 
@@ -48,7 +57,10 @@ class CaresResolver final : public Resolver {
   Result<Channel> take_channel();
   void give_back(Channel channel);
 
+  struct Cache;
+
   CaresOptions m_options;
+  std::unique_ptr<Cache> m_cache;  // null without cache_entries
   std::string m_servers_csv;
   std::mutex m_pool_mutex;
   std::vector<Channel> m_pool;  // GUARDED_BY(m_pool_mutex): idle channels
