@@ -100,9 +100,9 @@ std::optional<std::chrono::seconds> answer_lifetime(AnswerKind kind, std::span<c
       r.skip(length);
       continue;
     }
-    r.skip_name();              // MNAME
-    r.skip_name();              // RNAME
-    r.skip(16);                 // SERIAL, REFRESH, RETRY, EXPIRE
+    r.skip_name();  // MNAME
+    r.skip_name();  // RNAME
+    r.skip(16);     // SERIAL, REFRESH, RETRY, EXPIRE
     std::uint32_t minimum = ttl_value(r.u32());
     if (!r.ok()) return std::nullopt;
     return positive(std::min(ttl, minimum), limits.negative);

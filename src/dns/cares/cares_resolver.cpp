@@ -200,7 +200,8 @@ Result<std::vector<unsigned char>> CaresResolver::query(std::string_view name, i
   }
   if (m_cache) {
     if (auto keep = answer_lifetime(kind_of(state.status), state.answer, m_options.cache_limits))
-      m_cache->put(key, {std::chrono::steady_clock::now() + *keep, state.status, state.answer}, m_options.cache_entries);
+      m_cache->put(key, {std::chrono::steady_clock::now() + *keep, state.status, state.answer},
+                   m_options.cache_entries);
   }
   return outcome(n, state.status, std::move(state.answer));
 }
