@@ -385,11 +385,25 @@ const scenarios = {
       await goto(page, "dns");
       await page.waitForSelector(".console-main [role=alert]:has-text('No puedes ver esta página')");
     });
+    // A legal representative has it, here in English (her preference).
     const legal = dns.legal;
+    const lena = await new ApiClient().login(legal.login, legal.password);
+    const p = await lena.request("PUT", "/api/v1/me/preferences", { language: "en" });
+    check(p.status === 200, `preferences: ${p.status} ${p.text}`);
     await withApp("member", "lena", async (page) => {
       await login(page, legal.login, legal.password);
-      await openDns(page);
-      step("a legal representative has the DNS screen");
+      await page.click("[data-testid=open-console]");
+      await page.click("#console-nav a:text-is('Domains and DNS')");
+      await page.waitForSelector("[data-testid=dns-domains] tbody tr");
+      await page.click(`a[aria-label="Open the zone of ${dns.domain}"]`);
+      await page.waitForSelector("[data-testid=dns-records] tbody tr");
+      check((await page.textContent("#console-page-title")) === `${dns.domain}: Records`, "the page in English");
+      await page.click(".dns-parts a:text-is('Diagnostic')");
+      await page.waitForSelector("[data-testid=diag-items] tbody tr", { timeout: 30000 });
+      check((await page.textContent("[data-testid=diag-items] tr[data-item=mx] th")) === "Mail server (MX)", "items named in English");
+      await shot(page, "console-dns-17-legal-english");
+      await axe(page, "diagnostic in English");
+      step("a legal representative has the DNS screen, in English");
     });
     step("a member is refused the DNS screen");
   },

@@ -28,7 +28,7 @@ export function Spf(props: { domain: string }) {
           <>
             <Section title={tc("dns.spf.records")}>
               <p class="muted">{tc("dns.spf.intro", { limit: SPF_LOOKUP_LIMIT })}</p>
-              {groups.length === 0 && <p class="warning" data-testid="spf-none">{tc("dns.spf.none", { domain })}</p>}
+              {!groups.some((g) => g.name === zone.domain) && <p class="warning" data-testid="spf-none">{tc("dns.spf.none", { domain })}</p>}
               {groups.map((g) => (
                 <SpfName key={g.name + g.records.map((r) => r.id + r.data).join()} domain={domain} name={g.name} records={g.records} reload={loaded.reload} />
               ))}
