@@ -107,7 +107,9 @@ function Members({ data, reload }: { data: Data; reload: () => Promise<void> }) 
                   <td data-label={tc("console.actions")}>
                     <div class="row-actions">
                       <button type="button" onClick={() => (editing.value = m)} aria-label={tc("org.member.changeRoleOf", { login: m.login })}>{tc("org.member.changeRole")}</button>
-                      <button type="button" class="danger" onClick={() => void remove(m)} aria-label={tc("org.member.removeOf", { login: m.login })}>{tc("org.member.remove")}</button>
+                      {m.login !== me && (
+                        <button type="button" class="danger" onClick={() => void remove(m)} aria-label={tc("org.member.removeOf", { login: m.login })}>{tc("org.member.remove")}</button>
+                      )}
                     </div>
                   </td>
                 </tr>
@@ -333,7 +335,9 @@ export function usageText(a: Address): string {
   const bytes = a.quota_bytes === null ? fmtSize(a.used_bytes) : tc("org.address.of", { used: fmtSize(a.used_bytes), limit: fmtSize(a.quota_bytes) });
   const msgs =
     a.quota_messages === null
-      ? tc("org.address.messages", { count: fmtCount(a.used_messages) })
+      ? a.used_messages === 1
+        ? tc("org.address.messagesOne")
+        : tc("org.address.messages", { count: fmtCount(a.used_messages) })
       : tc("org.address.messagesOf", { count: fmtCount(a.used_messages), limit: fmtCount(a.quota_messages) });
   const unlimited = a.quota_bytes === null && a.quota_messages === null ? " " + tc("org.address.noLimit") : "";
   return bytes + " · " + msgs + unlimited;

@@ -106,7 +106,9 @@ function Entries({ entries, since }: { entries: TraceEntry[]; since: string }) {
   return (
     <Section title={tc("trace.entries")}>
       <p role="status">
-        {tc("trace.count", { count: fmtCount(entries.length), since: from === null ? since : fmtDateTime(from) })}
+        {entries.length === 1
+          ? tc("trace.countOne", { since: from === null ? since : fmtDateTime(from) })
+          : tc("trace.count", { count: fmtCount(entries.length), since: from === null ? since : fmtDateTime(from) })}
         {entries.length >= TRACE_LIMIT && " " + tc("trace.capped", { limit: fmtCount(TRACE_LIMIT) })}
       </p>
       {entries.length > 0 && (
