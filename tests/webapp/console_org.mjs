@@ -470,6 +470,13 @@ const scenarios = {
       await axe(page, "trace");
       step(`the SMTP message is in the trace: ${text}`);
 
+      await page.fill("input[name=since]", "");
+      await page.click("button:text-is('Mostrar')");
+      const since = page.locator(".field:has(input[name=since])");
+      await since.locator(".field-error").waitFor({ timeout: 10000 });
+      check(await since.locator("input").getAttribute("aria-invalid") === "true", "the start field is marked invalid");
+      step(`no start time: the server's message by the field ("${await since.locator(".field-error").textContent()}")`);
+
       const later = new Date(Date.now() + 24 * 3600 * 1000);
       const p = (n) => String(n).padStart(2, "0");
       await page.fill("input[name=since]", `${later.getFullYear()}-${p(later.getMonth() + 1)}-${p(later.getDate())}T00:00`);

@@ -22,8 +22,7 @@ export function AddressUsersScreen({ address }: { address: string }) {
   const loaded = useLoad(
     notFoundAs(
       async () => {
-        const [a, users] = await Promise.all([showAddress(address), listAccess(address)]);
-        const members = await listMembers();
+        const [a, users, members] = await Promise.all([showAddress(address), listAccess(address), listMembers()]);
         return { a, users, members };
       },
       () => tc("org.address.notFound", { address }),
