@@ -73,6 +73,9 @@ class ConsoleDnsTest(browser_app.BrowserAppCase):
         dns("record", "add", TWO_SPF, "_spf", "TXT", "v=spf1 a mx ip4:192.0.2.7 -all")
         for i in range(1, PROVIDERS + 1):
             dns("record", "add", TWO_SPF, "_p%d" % i, "TXT", "v=spf1 ip4:192.0.2.%d -all" % (100 + i))
+        # One SPF record over the limit of 10 lookups.
+        dns("record", "add", TWO_SPF, "big", "TXT",
+            "v=spf1 %s -all" % " ".join("include:_p%d.%s" % (i, TWO_SPF) for i in range(1, PROVIDERS + 1)))
         # A second SPF record at the apex: the zone rules refuse it through every
         # command and the API, so it is put in the store as an older zone
         # (imported, or made before the rule) could have it.

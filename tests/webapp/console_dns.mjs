@@ -225,6 +225,22 @@ const scenarios = {
       await shot(page, "console-dns-08-spf-flatten");
       await axe(page, "SPF flattening offer");
       await page.click("[data-testid=spf-merge-preview] button:text-is('Cancelar')");
+      // A stored record over the limit: flagged, its flattened form offered and published in its place.
+      const bigName = `.spf-name[data-name="big.${domain}"]`;
+      await page.waitForSelector(`${bigName} [data-testid=spf-total]`);
+      const bigTotal = await page.textContent(`${bigName} [data-testid=spf-total]`);
+      check(bigTotal.includes(`${dns.providers} de 10`) && (await page.isVisible(`${bigName} .spf-total .field-error`)), `over the limit: ${bigTotal}`);
+      await page.click(`${bigName} button:text-is('Ver la política aplanada')`);
+      await page.waitForSelector(`${bigName} [data-testid=spf-flatten]`);
+      const flat = (await page.textContent(`${bigName} [data-testid=spf-flattened]`)).trim();
+      await page.check(`${bigName} [data-testid=spf-flatten] input[type=radio] >> nth=1`);
+      await page.click(`${bigName} button:text-is('Aplicar en big')`);
+      await answer(page, { text: `El registro SPF de big se sustituirá por: ${flat}`, button: "Publicar la política" });
+      await until("the flattened record analysed", async () => (await page.textContent(`${bigName} [data-testid=spf-total]`).catch(() => ""))?.includes("0 de 10"));
+      const zb = await zone(api, domain);
+      const bigSpf = zb.records.filter((r) => isSpf(r) && r.name === `big.${domain}`);
+      check(bigSpf.length === 1 && txt(bigSpf[0].data) === flat && /ip4:192\.0\.2\.101/.test(flat), `the flattened policy published: ${JSON.stringify(bigSpf)}`);
+      step("a record over 10 lookups replaced by its flattened form");
       // A proposed record: refused by its field when empty, analysed otherwise.
       await page.click("[data-testid=spf-check-form] button[type=submit]");
       await page.waitForSelector("[data-testid=spf-check-form] .field.invalid .field-error");

@@ -174,7 +174,12 @@ function MergePreview(props: { domain: string; name: string; existing: DnsRecord
   const apply = async () => {
     const ok = await askConfirm({
       title: tc("dns.spf.applyTitle", { name: shown }),
-      text: existing.length > 0 ? tc("dns.spf.applyReplace", { count: existing.length, name: shown, record: policy }) : tc("dns.spf.applyAdd", { name: shown, record: policy }),
+      text:
+        existing.length > 1
+          ? tc("dns.spf.applyReplace", { count: existing.length, name: shown, record: policy })
+          : existing.length === 1
+            ? tc("dns.spf.applyReplaceOne", { name: shown, record: policy })
+            : tc("dns.spf.applyAdd", { name: shown, record: policy }),
       action: tc("dns.spf.apply"),
       danger: existing.length > 0,
     });
