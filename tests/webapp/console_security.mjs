@@ -96,7 +96,7 @@ const scenarios = {
   // closes; one of them logs in, once.
   async enrol() {
     const who = sec.enrol;
-    let codes;
+    let codes, totp, confirmedAt;
     await withApp("sec-enrol", "enrol", async (page) => {
       await consoleLogin(page, who, "security");
       await page.waitForSelector("[data-testid=tfa-status]:text-is('desactivada')");
@@ -119,8 +119,10 @@ const scenarios = {
       const wrong = await fieldError(page, "code");
       check(/not valid/.test(wrong), `a wrong code is refused by the server, by the field: ${wrong}`);
 
-      await page.fill(".enrolment input[name=code]", parsed.generate());
+      confirmedAt = Date.now();
+      await page.fill(".enrolment input[name=code]", parsed.generate({ timestamp: confirmedAt }));
       await page.click("button:text-is('Confirmar y activar')");
+      totp = parsed;
       const dialog = page.locator("dialog.shown-once[open]");
       await dialog.waitFor({ timeout: 10000 });
       codes = (await page.inputValue("[data-testid=shown-once-value]")).split("\n");
@@ -148,9 +150,43 @@ const scenarios = {
       await openScreen(page, "Seguridad");
       await page.waitForSelector("[data-testid=codes-left]:has-text('9')");
       step("logged in again with an emergency code; nine left");
+      const again = await new ApiClient().request("POST", "/api/v1/session", { login: who.login, password: who.password, code: codes[3] });
+      check(again.status === 401 && again.json?.error?.code === "invalid_second_factor", `an emergency code works once: ${again.status} ${again.text}`);
+
+      // New codes, given the next period's code (this period's confirmed the enrolment; each is good once).
+      const step0 = Math.floor(confirmedAt / 30000);
+      await page.fill("form:has(button:text-is('Generar códigos de emergencia nuevos')) input[name=code]", totp.generate({ timestamp: (step0 + 1) * 30000 }));
+      await page.click("button:text-is('Generar códigos de emergencia nuevos')");
+      await answer(page, { text: who.login, button: "Generar códigos de emergencia nuevos" });
+      const dialog = page.locator("dialog.shown-once[open]");
+      await dialog.waitFor({ timeout: 10000 });
+      const fresh = (await page.inputValue("[data-testid=shown-once-value]")).split("\n");
+      check(fresh.length === 10 && !fresh.includes(codes[4]), "ten new codes");
+      await dialog.locator("button:text-is('Ya lo he guardado')").click();
+      await dialog.waitFor({ state: "detached" });
+      check(!(await page.content()).includes(fresh[0]), "the new codes are gone from the page too");
+      await page.waitForSelector("[data-testid=codes-left]:has-text('10')");
+      const old = await new ApiClient().request("POST", "/api/v1/session", { login: who.login, password: who.password, code: codes[4] });
+      check(old.status === 401, `an old code no longer works: ${old.status}`);
+      step("new emergency codes; the old ones stopped working");
+
+      // Turning it off: the password and a code of a later period. (Every test here logs in from 127.0.0.1, whose
+      // failed logins are throttled: wrong passwords are tried in the password scenario only.)
+      const form = page.locator("form:has([data-testid=tfa-disable])");
+      await form.locator("input[name=code]").fill("123456");
+      await form.locator("[data-testid=tfa-disable]").click();
+      await answer(page, { text: who.login, button: "Desactivar" });
+      check(/required/.test(await fieldError(page, "password")), "the password is required, says the server by its field");
+      await until("a later period for a new code", async () => Date.now() >= (step0 + 1) * 30000, 40000, 500);
+      await form.locator("input[name=password]").fill(who.password);
+      await form.locator("input[name=code]").fill(totp.generate({ timestamp: (step0 + 2) * 30000 }));
+      await form.locator("[data-testid=tfa-disable]").click();
+      await answer(page, { text: who.login, button: "Desactivar" });
+      await page.waitForSelector("[data-testid=tfa-status]:text-is('desactivada')", { timeout: 10000 });
+      step("two-factor authentication turned off with the password and a code");
     });
-    const again = await new ApiClient().request("POST", "/api/v1/session", { login: who.login, password: who.password, code: codes[3] });
-    check(again.status === 401 && again.json?.error?.code === "invalid_second_factor", `an emergency code works once: ${again.status} ${again.text}`);
+    const plain = await new ApiClient().login(who.login, who.password);
+    check(plain.csrf, "the password alone logs in again");
   },
 
   // The organisation's admin makes two-factor authentication compulsory (API); a member who has it cannot turn it
@@ -342,8 +378,6 @@ const scenarios = {
       await page.waitForSelector(".login [role=alert]:has-text('no son correctos')", { timeout: 10000 });
       step("a member deleted their account; logging in is refused");
     });
-    const gone = await new ApiClient().request("POST", "/api/v1/session", { login: member.login, password: member.password });
-    check(gone.status === 401, `the deleted account cannot log in: ${gone.status}`);
   },
 
   // The activity log: filters by product and kind of action narrow the list, dates too, pages of 25, and the CSV of
@@ -384,7 +418,7 @@ const scenarios = {
       check(mailRows[0].join(",") === "id,time,actor,action,target,product,ip,detail", `CSV header: ${mailRows[0]}`);
       check(mailRows.slice(1).every((r) => r[2] === who.login && r[3] === "mail.preferences_changed" && r[5] === "mail" && r[6] === "127.0.0.1"), `the CSV rows: ${JSON.stringify(mailRows[1])}`);
       check(!isNaN(Date.parse(mailRows[1][1])), `times are ISO 8601: ${mailRows[1][1]}`);
-      await page.waitForSelector("[role=status]:has-text('Exportadas 3 entradas')");
+      await page.waitForSelector("[role=status]:has-text('Entradas exportadas: 3')");
       step("CSV of the filtered list: 3 rows that parse");
 
       await page.selectOption("select[name=product]", "");

@@ -154,7 +154,7 @@ export function ActivityScreen() {
         {(page) => (
           <>
             <p class="muted" role="status" aria-live="polite" data-testid="activity-count">
-              {page.items.length === 0 ? tc("security.activity.empty") : tc("security.activity.shown", { n: page.items.length })}
+              {page.items.length === 0 ? tc("security.activity.empty") : page.items.length === 1 ? tc("security.activity.shownOne") : tc("security.activity.shown", { n: page.items.length })}
             </p>
             {page.items.length > 0 && (
               <div class="table-wrap">
