@@ -355,6 +355,16 @@ const scenarios = {
       check(said.includes(v.value) && said.includes(v.name), `the refusal names the record to publish: ${said}`);
       await shot(page, "console-dns-15-verify-pending");
       await axe(page, "a pending domain refused verification");
+      // Its zone page says it has none yet, and offers the verification too.
+      await goto(page, "dns", name, "records");
+      await page.waitForSelector(".console-main .notice button:text-is('Verificar')");
+      check((await page.textContent(".console-main .notice")).includes("no DNS zone"), "the zone page says there is no zone yet");
+      await page.click(".console-main .notice button:text-is('Verificar')");
+      await page.waitForSelector(".console-main .notice .error");
+      check((await page.textContent(".console-main .notice .error")).includes(v.value), "the refusal there too names the record");
+      await axe(page, "a pending domain's zone page");
+      await goto(page, "dns");
+      await page.waitForSelector(row);
       // The record, in demo.example's zone (the parent of the claimed name), through the records screen.
       await page.click(`a[aria-label="Abrir la zona de ${dns.domain}"]`);
       await page.waitForSelector("[data-testid=dns-records] tbody tr");

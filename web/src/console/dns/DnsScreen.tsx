@@ -81,8 +81,12 @@ function Domains() {
   );
 }
 
-function DomainRow(props: { row: Row; reload: () => Promise<void> }) {
-  const { row } = props;
+/**
+ * What a domain without a zone needs next: its zone made (a verified
+ * domain), or its claim verified (a pending one, looked up in DNS by the
+ * server); `error` is the server's refusal.
+ */
+function useDomainActions(name: string, reload: () => Promise<void>) {
   const busy = useSignal(false);
   const error = useSignal("");
   const run = async (action: () => Promise<void>) => {
@@ -98,17 +102,23 @@ function DomainRow(props: { row: Row; reload: () => Promise<void> }) {
   };
   const createZone = () =>
     run(async () => {
-      await api("POST", "/zones", { domain: row.name });
-      toast(tc("dns.zoneCreated", { domain: row.name }));
-      goConsole("dns", row.name, "records");
-      await props.reload();
+      await api("POST", "/zones", { domain: name });
+      toast(tc("dns.zoneCreated", { domain: name }));
+      goConsole("dns", name, "records");
+      await reload();
     });
   const verify = () =>
     run(async () => {
-      const r = await api<{ verified: boolean }>("POST", `/domains/${encodeURIComponent(row.name)}/verify`);
-      if (r.verified) toast(tc("dns.verified", { domain: row.name }));
-      await props.reload();
+      const r = await api<{ verified: boolean }>("POST", `/domains/${encodeURIComponent(name)}/verify`);
+      if (r.verified) toast(tc("dns.verified", { domain: name }));
+      await reload();
     });
+  return { busy, error, createZone, verify };
+}
+
+function DomainRow(props: { row: Row; reload: () => Promise<void> }) {
+  const { row } = props;
+  const { busy, error, createZone, verify } = useDomainActions(row.name, props.reload);
   return (
     <tr data-domain={row.name}>
       <td data-label={tc("dns.domain")}>{row.zone ? <a href={consoleHash("dns", row.name)}>{row.name}</a> : row.name}</td>
@@ -168,18 +178,25 @@ function ZonePage(props: { domain: string; part: string }) {
 export function NoZone(props: { domain: string; error: unknown; reload: () => Promise<void> }) {
   const e = props.error;
   const domains = useLoad(() => api<{ domains: Domain[] }>("GET", "/domains"), [props.domain]);
+  const actions = useDomainActions(props.domain, async () => {
+    await domains.reload();
+    await props.reload();
+  });
   if (!(e instanceof ApiError) || e.status !== 404) return null;
   const d = domains.data.value?.domains.find((x) => x.name === props.domain);
   return (
     <div class="notice" role="alert">
       <p>{errorText(e)}</p>
       {d && (
-        <table class="data stack">
-          <tbody>
-            <DomainRow row={{ name: d.name, verified: d.verified, zone: null }} reload={async () => { await domains.reload(); await props.reload(); }} />
-          </tbody>
-        </table>
+        <div class="row-actions">
+          {d.verified ? (
+            <button type="button" class="primary" disabled={actions.busy.value} onClick={() => void actions.createZone()}>{tc("dns.createZone")}</button>
+          ) : (
+            <button type="button" class="primary" disabled={actions.busy.value} onClick={() => void actions.verify()}>{tc("dns.verify")}</button>
+          )}
+        </div>
       )}
+      {actions.error.value && <p class="error">{actions.error.value}</p>}
     </div>
   );
 }
