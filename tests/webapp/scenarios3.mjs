@@ -1,7 +1,7 @@
 // More scenarios of e2e.mjs: the vacation reply, the identity's display
 // name and signature in a sent message, threads on, a reopened draft,
 // pictures pasted into the composer (inline up to 10 MB, attached above),
-// image and PDF preview.
+// image and PDF preview; the console's frame reached from the mail.
 import { ApiClient, answer, axe, check, env, login, message, openFolder, openMessage, row, shot, smtpSend, step, switchTo, until, waitValue } from "./lib.mjs";
 
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
@@ -255,6 +255,48 @@ export const scenarios = {
         step(`preview of ${name}: ${served.type}, ${served.size} bytes, Content-Disposition: ${served.disposition}`);
       }
       step("image and PDF previews open the download URL with their type in a new tab");
+    });
+  },
+
+  // The console's frame from the mail: the header's button opens it on its first screen; a member's
+  // navigation has the personal sections and none of the organisation's; an unknown screen says so;
+  // on a phone the sections sit behind the menu button; "back to mail" returns to the inbox; the
+  // language chosen in the mail holds in the console.
+  async consoleFrame({ users, withApp }) {
+    await withApp("console-frame", "bob", async (page) => {
+      await login(page, users.bob.login, users.bob.password);
+      await page.click("[data-testid=open-console]");
+      await page.waitForSelector("#console-nav a[aria-current=page]", { timeout: 15000 });
+      check(/#\/console\/?$/.test(new URL(page.url()).hash) || (await page.locator("#console-page-title").count()) === 1, "the console opened");
+      const nav = await page.locator("#console-nav a").allTextContents();
+      step(`a member's sections: ${nav.join(", ")}`);
+      check(nav.length >= 4, `the personal sections are there: ${nav}`);
+      const hrefs = await page.locator("#console-nav a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+      check(!hrefs.some((h) => /organisation|\/dns/.test(h)), `no organisation or DNS section for a member: ${hrefs}`);
+      check(await page.evaluate(() => document.activeElement?.id === "console-page-title"), "the page's heading has the focus");
+      await axe(page, "console frame");
+      await page.goto(env.base + "/#/console/no-such-screen");
+      await page.waitForSelector(".console-main .notice[role=alert]");
+      check((await page.textContent(".console-main .notice")).includes("no existe"), "an unknown screen says so");
+      await page.setViewportSize({ width: 390, height: 844 });
+      check(!(await page.locator("#console-nav").isVisible()), "on a phone the sections are behind the menu button");
+      await page.click(".console .menu-button");
+      await page.waitForSelector("#console-nav", { state: "visible" });
+      check((await page.getAttribute(".console .menu-button", "aria-expanded")) === "true", "the menu button says it is open");
+      await shot(page, "40-console-phone-menu");
+      await page.locator("#console-nav a").first().click();
+      await page.waitForSelector("#console-nav", { state: "hidden" });
+      await page.setViewportSize({ width: 1280, height: 860 });
+      await page.click("[data-testid=back-to-mail]");
+      await page.waitForSelector("[role=treeitem][data-role=inbox].selected", { timeout: 15000 });
+      step("back in the mail, in the inbox");
+      // The language follows the app's setting: English in the mail, English in the console.
+      await page.click("button:text-is('Ajustes')");
+      await page.selectOption("select[name=language]", "en");
+      await page.keyboard.press("Escape");
+      await page.click("[data-testid=open-console]");
+      await page.waitForSelector("#console-nav a[aria-current=page]");
+      check((await page.textContent(".console .topbar [data-testid=back-to-mail]")) === "Back to mail", "the console speaks English too");
     });
   },
 };
