@@ -9,9 +9,10 @@ authentication by its admin, through the API, in the scenario) and "Solo"
 
 Each test runs one scenario of tests/webapp/console_security.mjs:
 two-factor enrolment through the QR code the page shows, emergency codes
-shown once and then used to log in; turning two-factor authentication off
-refused under the organisation's policy (page and API); a session ended
-from another browser; a password change (the server's message by the
+shown once and then used to log in, new codes, turning it off; turning
+it off refused under the organisation's policy (page and API); a session
+ended from another browser, an IMAP connection closed, many sessions
+paged and ended at once, the login history paged; a password change (the server's message by the
 field first); deleting an account (refused to the last admin, done by a
 member); the activity log's filters, paging and CSV export; axe-core on
 every screen and the phone layout driven by the keyboard alone.
@@ -39,8 +40,13 @@ SECURITY_USERS = {
 }
 
 
+# The sessions user's mail address and device (an IMAP connection of it is closed from the sessions screen).
+DEVICE = {"address": "sessions.box@demo.example", "label": "Portátil de Sesi"}
+
+
 class ConsoleSecurityTest(browser_app.BrowserAppCase):
     SCRIPT = "console_security.mjs"
+    LISTENERS = ("imap",)
 
     @classmethod
     def prepare(cls, holder):
@@ -49,7 +55,12 @@ class ConsoleSecurityTest(browser_app.BrowserAppCase):
         for u in SECURITY_USERS.values():
             holder.create_user(u["login"], org=u.get("org", "Demo"), role=u.get("role"), password=u["password"],
                                name=u["name"])
-        cls.env_extra = {"WEBAPP_SECURITY_USERS": json.dumps(SECURITY_USERS)}
+        holder.admin_json("address", "create", DEVICE["address"])
+        holder.admin_json("access", "grant", DEVICE["address"], SECURITY_USERS["sessions"]["login"])
+        made = holder.admin_json("device-password", "create", DEVICE["address"], SECURITY_USERS["sessions"]["login"],
+                                 "--label", DEVICE["label"])
+        cls.env_extra = {"WEBAPP_SECURITY_USERS": json.dumps(SECURITY_USERS),
+                         "WEBAPP_SECURITY_DEVICE": json.dumps(dict(DEVICE, password=made["password"]))}
 
     def test_two_factor_enrolment(self):
         self.scenario("enrol")

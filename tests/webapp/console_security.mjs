@@ -4,15 +4,50 @@
 // browser's locale is es-ES, so the page speaks Spanish.
 //
 // Environment: that of lib.mjs, WEBAPP_USERS (ana, bob, carol) and
-// WEBAPP_SECURITY_USERS (name → {login, password, name, org?, role?}).
+// WEBAPP_SECURITY_USERS (name → {login, password, name, org?, role?}),
+// WEBAPP_SECURITY_DEVICE ({address, label, password}: a device password of
+// the sessions user) and WEBAPP_PORTS (protocol → port: imap).
 import path from "node:path";
+import net from "node:net";
+import tls from "node:tls";
 import { readFileSync } from "node:fs";
 import * as OTPAuth from "otpauth";
 import decodeQR from "@paulmillr/qr/decode.js";
-import { ApiClient, answer, axe, check, env, launch, runScenario, shot, step, until, watch, withApp } from "./lib.mjs";
+import { ApiClient, Failure, answer, axe, check, env, launch, runScenario, shot, step, until, watch, withApp } from "./lib.mjs";
 
 const users = JSON.parse(process.env.WEBAPP_USERS || "{}");
 const sec = JSON.parse(process.env.WEBAPP_SECURITY_USERS || "{}");
+const device = JSON.parse(process.env.WEBAPP_SECURITY_DEVICE || "{}");
+const ports = JSON.parse(process.env.WEBAPP_PORTS || "{}");
+
+/** Reads from `sock` until the text read so far matches `re` (bounded). */
+function readUntil(sock, re, what) {
+  return new Promise((ok, fail) => {
+    let buf = "";
+    const timer = setTimeout(() => { sock.off("data", on); fail(new Failure(`IMAP: no ${what} in 10 s: ${buf}`)); }, 10000);
+    function on(d) {
+      buf += d.toString();
+      if (re.test(buf)) { clearTimeout(timer); sock.off("data", on); ok(buf); }
+    }
+    sock.on("data", on);
+  });
+}
+
+/** An IMAP connection logged in with a device password (STARTTLS first: the listener refuses LOGIN in clear), left open. */
+async function imapConnection(user, password) {
+  const plain = net.connect(ports.imap, "127.0.0.1");
+  await readUntil(plain, /^\* OK.*\r\n/m, "greeting");
+  plain.write("a STARTTLS\r\n");
+  await readUntil(plain, /^a OK.*\r\n/m, "STARTTLS");
+  const sock = tls.connect({ socket: plain, rejectUnauthorized: false });
+  await new Promise((ok, fail) => { sock.once("secureConnect", ok); sock.once("error", fail); });
+  sock.write(`b LOGIN "${user}" "${password}"\r\n`);
+  const said = await readUntil(sock, /^b (OK|NO|BAD).*\r\n/m, "LOGIN answer");
+  check(/^b OK/m.test(said), `IMAP login: ${said}`);
+  const closed = new Promise((ok) => sock.once("close", ok));
+  sock.on("error", () => {});
+  return { sock, closed };
+}
 
 /** Logs in through the app's login page straight into the console's `screen` (a second-factor code when given). */
 async function consoleLogin(page, who, screen, code = null) {
@@ -264,6 +299,21 @@ const scenarios = {
         await shot(page2, "console-security-05-session-ended-notice");
         step("the second browser is at the login with the session-ended notice");
 
+        // A mail program connected with a device password: listed, and disconnected from here.
+        const imap = await imapConnection(device.address, device.password);
+        await openScreen(page, "Seguridad");
+        await openScreen(page, "Sesiones y dispositivos");
+        const conn = page.locator(`[data-testid=connections] tr:has-text("${device.label}")`);
+        await conn.waitFor({ timeout: 10000 });
+        check((await conn.textContent()).includes("IMAP") && (await conn.textContent()).includes(device.address), `the connection row: ${await conn.textContent()}`);
+        await shot(page, "console-security-05b-mail-connection");
+        await conn.locator("button:text-is('Desconectar')").click();
+        await answer(page, { text: device.label, button: "Desconectar" });
+        const closed = await Promise.race([imap.closed.then(() => true), new Promise((ok) => setTimeout(() => ok(false), 10000))]);
+        check(closed, "the IMAP connection was closed by the server");
+        await conn.waitFor({ state: "detached", timeout: 10000 });
+        step("an IMAP connection listed with its device and closed from the sessions screen");
+
         // Eleven more sessions (a program's logins): the list pages, and "end all others" ends them.
         const clients = [];
         for (let i = 0; i < 11; i++) clients.push(await new ApiClient().login(who.login, who.password));
@@ -280,18 +330,25 @@ const scenarios = {
         check(gone.status === 401, `another session ended: ${gone.status}`);
         step("eleven sessions paged and ended at once; this one stays");
 
-        // The login history (13 logins, 20 a page: add 8 more to page it).
+        // The login history, 20 a page: 8 more logins make it more than one page (the IMAP login is on the second).
         for (let i = 0; i < 8; i++) await new ApiClient().login(who.login, who.password);
+        const counter = await new ApiClient().login(who.login, who.password);
+        const total = (await counter.request("GET", "/api/v1/me/logins?limit=500")).json.logins.length;
+        check(total > 20 && total < 40, `logins so far: ${total}`);
         await page.reload();
-        await page.waitForSelector("[data-testid=logins] tbody tr");
-        check((await page.locator("[data-testid=logins] tbody tr").count()) === 20, "twenty logins on the first page");
+        const logins = page.locator("[data-testid=logins] tbody tr");
+        await logins.first().waitFor();
+        check((await logins.count()) === 20, "twenty logins on the first page");
         const history = page.locator(".console-section:has([data-testid=logins]) .pager");
         await history.locator("button:text-is('Siguiente')").click();
         await page.waitForSelector(".console-section:has([data-testid=logins]) .pager span:text-is('Página 2')");
-        await until("the second page of logins", async () => (await page.locator("[data-testid=logins] tbody tr").count()) === 1, 10000);
+        await until("the second page of logins", async () => (await logins.count()) === total - 20, 10000);
+        const mail = page.locator(`[data-testid=logins] tr:has-text("IMAP · ${device.label}")`);
+        check((await mail.count()) === 1 && (await mail.textContent()).includes("Contraseña de dispositivo"), "the IMAP login is in the history with its device");
+        await shot(page, "console-security-05c-login-history");
         await history.locator("button:text-is('Anterior')").click();
-        await until("the first page again", async () => (await page.locator("[data-testid=logins] tbody tr").count()) === 20, 10000);
-        step("login history paged (21 logins)");
+        await until("the first page again", async () => (await logins.count()) === 20, 10000);
+        step(`login history paged (${total} logins, the IMAP one with its device)`);
       });
       check(w2.errors.length === 0, w2.errors.join("\n"));
     } finally {
@@ -462,6 +519,23 @@ const scenarios = {
         await shot(page, `console-security-${n}-${label.split(" ")[0].toLowerCase()}`);
         await axe(page, label);
       }
+
+      // On "Mi cuenta" (the last screen opened): the name, and the language of the app and of the alerts.
+      await page.fill("input[name=display_name]", "Ana María");
+      await page.click(".console-section:has(input[name=display_name]) button:text-is('Guardar')");
+      await page.waitForSelector(".console-section:has(input[name=display_name]) [role=status]:text-is('Guardado.')");
+      const api = await new ApiClient().login(ana.login, ana.password);
+      check((await api.request("GET", "/api/v1/me")).json.display_name === "Ana María", "the name is saved");
+      await page.selectOption("select[name=language]", "en");
+      await page.waitForSelector("#console-page-title:text-is('My account')");
+      await page.waitForSelector("[role=status]:text-is('Language changed.')");
+      check(await page.isVisible(".console-nav a:text-is('Sessions and devices')"), "the console follows the language");
+      await until("the language saved", async () => (await api.request("GET", "/api/v1/me/preferences")).json.language === "en" && (await api.request("GET", "/api/v1/me")).json.security.language === "en", 10000);
+      await shot(page, "console-security-12b-account-english");
+      await axe(page, "account (English)");
+      await page.selectOption("select[name=language]", "es");
+      await page.waitForSelector("#console-page-title:text-is('Mi cuenta')");
+      step("name saved; language of the app and of the alerts changed to English and back");
 
       await page.setViewportSize({ width: 390, height: 844 });
       await page.goto(env.base + "/#/console/security");

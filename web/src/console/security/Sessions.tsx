@@ -57,7 +57,10 @@ export function SessionsScreen() {
       <p class="ok" role="status" aria-live="polite">{said.value}</p>
       {failed.value && <p class="error" role="alert">{failed.value}</p>}
       <LoadState loaded={loaded}>
-        {({ sessions, connections }) => {
+        {(data) => {
+          // This browser's session first, then the most recently active.
+          const sessions = [...data.sessions].sort((a, b) => Number(b.current) - Number(a.current) || b.last_seen - a.last_seen || b.id - a.id);
+          const connections = [...data.connections].sort((a, b) => b.since - a.since || b.id - a.id);
           const others = sessions.filter((s) => !s.current).length;
           // A page that emptied (its sessions ended) shows the last one there is.
           const sPage = lastPage(sessionsPage.value, sessions.length);
