@@ -33,6 +33,11 @@ async function toast(page, text) {
   await page.waitForSelector(`.toast:has-text("${text}")`, { timeout: 10000 });
 }
 
+/** Closes the toasts (for a screenshot of what is under them). */
+async function clearToasts(page) {
+  for (const b of await page.locator(".toast button.icon").all()) await b.click().catch(() => {});
+}
+
 /** Presses Tab until `test(arg)`, run in the page, says the focus is where wanted; fails after `max` presses. */
 async function tabTo(page, what, test, arg = null, max = 80) {
   for (let i = 0; i < max; i++) {
@@ -279,11 +284,15 @@ const scenarios = {
       await addr.waitFor();
       check((await addr.textContent()).includes(`porque ${org.lockService} está bloqueado`), "the address says why it refuses logins");
       check(await addr.locator(`a[href="#/console/address/${encodeURIComponent(org.locked)}"]`).count() > 0, "the address links to its users");
+      await clearToasts(page);
       await shot(page, "console-org-05-addresses");
       await axe(page, "organisation: addresses");
       step("the locked service's address says why it refuses logins");
+      await open(page, "address", org.locked);
+      await page.waitForSelector(`[data-testid=locked]:has-text("porque ${org.lockService} está bloqueado")`);
+      step("the address's users screen says why its logins are refused");
 
-      await page.click("nav.org-parts a:has-text('Servicios de correo')");
+      await open(page, "organisation", "services");
       await row.locator("button:text-is('Desbloquear')").click();
       await toast(page, `${org.lockService} está desbloqueado`);
       await row.locator("[data-testid=state]:has-text('Abierto')").waitFor();
@@ -295,6 +304,22 @@ const scenarios = {
       await shot(page, "console-org-06-domains");
       await axe(page, "organisation: domains");
       step("each domain links to its DNS screen");
+
+      await page.setViewportSize({ width: 390, height: 844 });
+      for (const part of ["members", "services", "domains", "addresses"]) {
+        await open(page, "organisation", part);
+        await page.waitForSelector(`[data-testid=${part}] tbody tr`);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        check(overflow <= 0, `the organisation's ${part} fit a phone's screen (${overflow} px too wide)`);
+      }
+      await clearToasts(page);
+      await shot(page, "console-org-13-phone-addresses");
+      await open(page, "address", org.locked);
+      await page.waitForSelector("[data-testid=access] tbody tr");
+      check(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth) <= 0, "an address's users fit a phone's screen");
+      await clearToasts(page);
+      await shot(page, "console-org-14-phone-address-users");
+      step("every part of the organisation and an address's users fit 390 px");
     });
   },
 

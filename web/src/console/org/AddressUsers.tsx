@@ -14,7 +14,7 @@ import { fmtDateTime, tc } from "../i18n";
 import { fmtCount, notFoundAs, usePaged } from "./common";
 import { Usage } from "./Organisation";
 import {
-  disconnectDevices, grantAccess, listAccess, listMembers, removeAccess, setSpecialFolders, showAddress,
+  disconnectDevices, grantAccess, listAccess, listMembers, listServices, removeAccess, setSpecialFolders, showAddress,
   type AccessUser, type Address, type Member,
 } from "./api";
 
@@ -22,8 +22,8 @@ export function AddressUsersScreen({ address }: { address: string }) {
   const loaded = useLoad(
     notFoundAs(
       async () => {
-        const [a, users, members] = await Promise.all([showAddress(address), listAccess(address), listMembers()]);
-        return { a, users, members };
+        const [a, users, members, services] = await Promise.all([showAddress(address), listAccess(address), listMembers(), listServices()]);
+        return { a, users, members, service: services.find((s) => s.id === a.service_id) ?? null };
       },
       () => tc("org.address.notFound", { address }),
     ),
@@ -35,7 +35,16 @@ export function AddressUsersScreen({ address }: { address: string }) {
         <a href={consoleHash("organisation", "addresses")}>{tc("org.access.back")}</a>
       </p>
       <LoadState loaded={loaded}>
-        {({ a, users, members }) => <Users a={a} users={users} members={members} reload={loaded.reload} />}
+        {({ a, users, members, service }) => (
+          <>
+            {service?.locked && (
+              <p class="warning" data-testid="locked">
+                {tc("org.address.refused", { service: service.name })} <a href={consoleHash("organisation", "services")}>{tc("org.access.toServices")}</a>
+              </p>
+            )}
+            <Users a={a} users={users} members={members} reload={loaded.reload} />
+          </>
+        )}
       </LoadState>
     </Page>
   );

@@ -98,6 +98,7 @@ export const lockService = (name: string, locked: boolean) => api("POST", "/serv
 
 export const showAddress = (address: string) => api<Address>("GET", at(address));
 export const listAccess = (address: string) => api<{ users: AccessUser[] }>("GET", at(address) + "/users").then((r) => r.users);
+export const listServices = () => api<{ services: Service[] }>("GET", "/services").then((r) => r.services);
 export const listMembers = () => api<{ users: Member[] }>("GET", "/users").then((r) => r.users);
 export const grantAccess = (address: string, login: string, special: boolean) => api("POST", at(address) + "/users", { login, may_change_special_folders: special });
 export const setSpecialFolders = (address: string, login: string, special: boolean) => api("PATCH", at(address) + "/users/" + encodeURIComponent(login), { may_change_special_folders: special });
