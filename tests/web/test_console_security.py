@@ -14,8 +14,9 @@ it off refused under the organisation's policy (page and API); a session
 ended from another browser, an IMAP connection closed, many sessions
 paged and ended at once, the login history paged; a password change (the server's message by the
 field first); deleting an account (refused to the last admin, done by a
-member); the activity log's filters, paging and CSV export; axe-core on
-every screen and the phone layout driven by the keyboard alone.
+member); the activity log's filters, paging and CSV export; the lockout
+threshold, login alerts, name and language; axe-core on every screen and
+the phone layout driven by the keyboard alone.
 Screenshots: $ESTAFETA_TEST_TMP/../webapp-artifacts/console-security-*.png."""
 
 import json

@@ -411,7 +411,7 @@ const scenarios = {
       await answer(page, { text: who.login, button: "Eliminar mi cuenta" });
       await page.waitForSelector("[data-testid=delete-error] [role=alert]", { timeout: 10000 });
       const why = await page.textContent("[data-testid=delete-error] [role=alert]");
-      check(/last administrator/.test(why), `the refusal explains itself: ${why}`);
+      check(/^No se ha eliminado tu cuenta: .*last administrator/.test(why), `the refusal explains itself: ${why}`);
       await shot(page, "console-security-07-delete-last-admin");
       await axe(page, "account (delete refused)");
       step("the last admin's deletion is refused with the reason");
@@ -512,6 +512,22 @@ const scenarios = {
     await withApp("sec-screens", "ana", async (page) => {
       await consoleLogin(page, ana, "security");
       await axe(page, "security centre");
+      // The lockout threshold: below the organisation's minimum the server says so by the field; within, saved.
+      const lockout = page.locator(".console-section:has(input[name=lockout_threshold])");
+      await lockout.locator("input[name=lockout_threshold]").fill("2");
+      await lockout.locator("button:text-is('Guardar')").click();
+      check(/between 3/.test(await fieldError(page, "lockout_threshold")), "a threshold under the minimum is refused by its field");
+      await lockout.locator("input[name=lockout_threshold]").fill("5");
+      await lockout.locator("button:text-is('Guardar')").click();
+      await lockout.locator("p:has-text('tras 5 intentos fallidos')").waitFor({ timeout: 10000 });
+      // Alerts on a failed login.
+      const alerts = page.locator(".console-section:has(input[name=alert_on_failure])");
+      await alerts.locator("input[name=alert_on_failure]").check();
+      await alerts.locator("button:text-is('Guardar')").click();
+      await alerts.locator("[role=status]:text-is('Guardado.')").waitFor({ timeout: 10000 });
+      const settings = (await (await new ApiClient().login(ana.login, ana.password)).request("GET", "/api/v1/me")).json.security;
+      check(settings.lockout_threshold === 5 && settings.alert_on_failure === true && settings.alert_on_success === false, `saved: ${JSON.stringify(settings)}`);
+      step("lockout threshold and login alerts saved (the minimum refused by the server, by its field)");
       for (const [label, n] of [["Sesiones y dispositivos", "10"], ["Registro de actividad", "11"], ["Mi cuenta", "12"]]) {
         await openScreen(page, label);
         await page.waitForSelector(".console-main .console-section, .console-main table, .console-main form");

@@ -2,7 +2,7 @@
 // the security e-mails, and deleting it (the password once more; the
 // organisation's last administrator cannot; the mail addresses stay).
 import { useSignal } from "@preact/signals";
-import { api } from "../../lib/api";
+import { api, ApiError } from "../../lib/api";
 import { askConfirm } from "../../state/ask";
 import { savePrefs, user } from "../../state/session";
 import { lang, setLang } from "../../i18n";
@@ -159,7 +159,16 @@ function Delete(props: { me: Me; onDeleted: () => void }) {
         const password = ((e.currentTarget as HTMLFormElement).elements.namedItem("password") as HTMLInputElement).value;
         const ok = await askConfirm({ title: tc("account.delete.title"), text: tc("account.delete.confirm", { login: props.me.login }), action: tc("account.delete.action"), danger: true });
         if (!ok) return;
-        if (await submit(form, () => api("DELETE", "/me", { password }))) props.onDeleted();
+        const deleted = await submit(form, async () => {
+          try {
+            await api("DELETE", "/me", { password });
+          } catch (e) {
+            // A refusal for the account as a whole (the last administrator): what was not done, then the server's why.
+            if (e instanceof ApiError && !e.field) throw new ApiError(e.status, e.code, tc("account.delete.refused", { message: e.message }));
+            throw e;
+          }
+        });
+        if (deleted) props.onDeleted();
       }}>
         <Field label={tc("account.delete.password")} name="password" form={form}>
           {(a11y) => <input {...a11y} type="password" autocomplete="current-password" required />}
