@@ -545,13 +545,14 @@ const scenarios = {
       await tabTo(page, "Revoke in the confirmation", () => document.activeElement?.textContent === "Revocar" && !!document.activeElement.closest("dialog"));
       await page.keyboard.press("Enter");
       await page.waitForSelector(`${row} .badge:text-is('Revocada')`);
+      await page.waitForFunction(() => document.activeElement?.id === "devices-list");
       const mine = (await api.request("GET", "/api/v1/addresses/" + encodeURIComponent(bob.own) + "/devices")).json.devices.find((d) => d.label === label);
       check(mine && mine.revoked, `revoked on the server: ${JSON.stringify(mine)}`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       check(overflow <= 0, `nothing wider than the phone's screen (${overflow} px too wide)`);
       await shot(page, "console-org-12-phone-devices");
       await axe(page, "my devices at 390×844");
-      step("at 390×844 with the keyboard only: menu, device password made, shown once, closed, revoked");
+      step("at 390×844 with the keyboard only: menu, device password made, shown once, closed, revoked (the focus back on the list)");
     });
   },
 };

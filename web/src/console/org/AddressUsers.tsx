@@ -11,7 +11,7 @@ import { askConfirm } from "../../state/ask";
 import { toast } from "../../state/session";
 import { Field, FormError, LoadState, Page, Section, errorText, submit, useForm, useId, useLoad } from "../ui";
 import { fmtDateTime, tc } from "../i18n";
-import { fmtCount, notFoundAs, usePaged } from "./common";
+import { fmtCount, keepingFocus, notFoundAs, usePaged } from "./common";
 import { Usage } from "./Organisation";
 import {
   disconnectDevices, grantAccess, listAccess, listMembers, listServices, removeAccess, setSpecialFolders, showAddress,
@@ -97,7 +97,7 @@ function Users({ a, users, members, reload }: { a: Address; users: AccessUser[];
       <Section title={tc("org.access.users")}>
         <p class="muted">{tc("org.access.intro")}</p>
         <div class="table-wrap">
-          <table class="data stack" data-testid="access">
+          <table class="data stack" data-testid="access" id="access-users" tabIndex={-1}>
             <thead>
               <tr>
                 <th scope="col">{tc("org.access.user")}</th>
@@ -118,10 +118,10 @@ function Users({ a, users, members, reload }: { a: Address; users: AccessUser[];
                   </td>
                   <td data-label={tc("console.actions")}>
                     <div class="row-actions">
-                      <button type="button" disabled={busy.value === u.login} onClick={() => void disconnect(u)} aria-label={tc("org.access.disconnectOf", { login: u.login })}>
+                      <button type="button" disabled={busy.value === u.login} onClick={() => void keepingFocus(() => disconnect(u))} aria-label={tc("org.access.disconnectOf", { login: u.login })}>
                         {tc("org.access.disconnect")}
                       </button>
-                      <button type="button" class="danger" disabled={busy.value === u.login} onClick={() => void remove(u)} aria-label={tc("org.access.removeOf", { login: u.login })}>
+                      <button type="button" class="danger" disabled={busy.value === u.login} onClick={() => void keepingFocus(() => remove(u), "access-users")} aria-label={tc("org.access.removeOf", { login: u.login })}>
                         {tc("org.access.remove")}
                       </button>
                     </div>

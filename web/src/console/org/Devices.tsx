@@ -10,7 +10,7 @@ import { toast, user } from "../../state/session";
 import { Qr } from "../Qr";
 import { Field, FormError, LoadState, Page, Section, ShownOnce, download, errorText, submit, useForm, useLoad } from "../ui";
 import { fmtDateTime, tc } from "../i18n";
-import { AddressPicker, usePaged } from "./common";
+import { AddressPicker, keepingFocus, usePaged } from "./common";
 import { appleProfile, clientSettings, createDevice, listDevices, myAddresses, revokeDevice, type ClientSettings, type Device } from "./api";
 
 export function DevicesScreen({ address }: { address: string | undefined }) {
@@ -219,7 +219,7 @@ function DeviceList({ address, devices, reload }: { address: string; devices: De
                   {d.revoked ? (
                     <span class="badge bad">{tc("devices.isRevoked")}</span>
                   ) : (
-                    <button type="button" class="danger" onClick={() => void revoke(d)} aria-label={tc("devices.revokeOf", { label: d.label })}>{tc("devices.revoke")}</button>
+                    <button type="button" class="danger" onClick={() => void keepingFocus(() => revoke(d), "devices-list")} aria-label={tc("devices.revokeOf", { label: d.label })}>{tc("devices.revoke")}</button>
                   )}
                 </td>
               </tr>

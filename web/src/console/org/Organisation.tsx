@@ -10,7 +10,7 @@ import { toast, user } from "../../state/session";
 import { fmtSize } from "../../i18n";
 import { Field, FormError, LoadState, Page, Section, errorText, submit, useForm, useLoad } from "../ui";
 import { fmtDateTime, tc, type CKey } from "../i18n";
-import { FocusDialog, fmtCount, usePaged } from "./common";
+import { FocusDialog, fmtCount, keepingFocus, usePaged } from "./common";
 import {
   ROLES, createMember, loadOrganisation, lockService, quotaFraction, removeMember, setRole,
   type Address, type Domain, type Member, type Role, type Service,
@@ -108,7 +108,7 @@ function Members({ data, reload }: { data: Data; reload: () => Promise<void> }) 
                     <div class="row-actions">
                       <button type="button" onClick={() => (editing.value = m)} aria-label={tc("org.member.changeRoleOf", { login: m.login })}>{tc("org.member.changeRole")}</button>
                       {m.login !== me && (
-                        <button type="button" class="danger" onClick={() => void remove(m)} aria-label={tc("org.member.removeOf", { login: m.login })}>{tc("org.member.remove")}</button>
+                        <button type="button" class="danger" onClick={() => void keepingFocus(() => remove(m))} aria-label={tc("org.member.removeOf", { login: m.login })}>{tc("org.member.remove")}</button>
                       )}
                     </div>
                   </td>
@@ -269,9 +269,9 @@ function Services({ data, reload }: { data: Data; reload: () => Promise<void> })
                 <td data-label={tc("org.service.addresses")}>{fmtCount(addressesOf(data, s).length)}</td>
                 <td data-label={tc("console.actions")}>
                   {s.locked ? (
-                    <button type="button" disabled={busy.value === s.name} onClick={() => void change(s, false)} aria-label={tc("org.service.unlockOf", { service: s.name })}>{tc("org.service.unlock")}</button>
+                    <button type="button" disabled={busy.value === s.name} onClick={() => void keepingFocus(() => change(s, false))} aria-label={tc("org.service.unlockOf", { service: s.name })}>{tc("org.service.unlock")}</button>
                   ) : (
-                    <button type="button" class="danger" disabled={busy.value === s.name} onClick={() => void change(s, true)} aria-label={tc("org.service.lockOf", { service: s.name })}>{tc("org.service.lock")}</button>
+                    <button type="button" class="danger" disabled={busy.value === s.name} onClick={() => void keepingFocus(() => change(s, true))} aria-label={tc("org.service.lockOf", { service: s.name })}>{tc("org.service.lock")}</button>
                   )}
                 </td>
               </tr>

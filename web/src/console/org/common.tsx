@@ -85,3 +85,21 @@ export function MissingArgument(props: { title: CKey; text: CKey }) {
     </Page>
   );
 }
+
+/**
+ * Runs `action` (a confirmation, then the change), then gives the focus back
+ * to what had it (the row's button), or to `fallback` (by id) or the page's
+ * heading when that is gone: the question dialog is removed, not closed, so
+ * the browser would leave the focus nowhere.
+ */
+export async function keepingFocus(action: () => Promise<void>, fallback?: string): Promise<void> {
+  const el = document.activeElement;
+  try {
+    await action();
+  } finally {
+    setTimeout(() => {
+      if (el instanceof HTMLElement && el.isConnected && !(el as HTMLButtonElement).disabled && el !== document.body) el.focus();
+      else (document.getElementById(fallback ?? "") ?? document.getElementById("console-page-title"))?.focus();
+    }, 0);
+  }
+}
