@@ -50,6 +50,14 @@ class BrowserAppCase(et.DemoTestCase):
     LISTENERS = ()  # more listeners on 127.0.0.1 ("imap", "pop3", "submission", "dns"…); their ports in WEBAPP_PORTS
 
     @classmethod
+    def config_extra(cls):
+        """More of the server's configuration (TOML, after the listeners; cls.ports is known).
+        With a "dns" listener, the server resolves through it alone: nothing is asked beyond loopback."""
+        if "dns" in cls.ports:
+            return '[dns]\nservers = ["127.0.0.1:%d"]\n' % cls.ports["dns"]
+        return ""
+
+    @classmethod
     def prepare(cls, holder):
         """More users, addresses or settings for the class's scenarios (holder: a DemoTestCase);
         what the scenarios must know goes into cls.env_extra."""
@@ -88,6 +96,7 @@ class BrowserAppCase(et.DemoTestCase):
             f.write('data_dir = "."\nhostname = "mail.demo.example"\n')
             for protocol, port in cls.ports.items():
                 f.write('[[listener]]\nprotocol = "%s"\naddress = "127.0.0.1:%d"\n' % (protocol, port))
+            f.write(cls.config_extra())
         cls.server = et.Server(holder.config, os.path.join(holder.dir, "serve.log"), ["--web-dir", cls.dist])
         cls.addClassCleanup(cls.server.close)
         cls.server.wait_http(cls.http)

@@ -33,24 +33,6 @@ class ConsoleDnsTest(browser_app.BrowserAppCase):
     LISTENERS = ("dns",)
 
     @classmethod
-    def setUpClass(cls):
-        # The server must resolve through its own DNS listener only: [dns]
-        # servers goes into the configuration browser_app writes, before the
-        # one server of the class starts.
-        real = et.Server
-
-        def server(config, log_path, extra_args=()):
-            with open(config, "a") as f:
-                f.write('[dns]\nservers = ["127.0.0.1:%d"]\n' % cls.ports["dns"])
-            return real(config, log_path, extra_args)
-
-        et.Server = server
-        try:
-            super().setUpClass()
-        finally:
-            et.Server = real
-
-    @classmethod
     def prepare(cls, holder):
         # Zones made now get the served configuration's names (its hostname).
         with open(holder.config, "w") as f:
