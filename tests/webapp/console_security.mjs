@@ -138,6 +138,7 @@ const scenarios = {
       await axe(page, "security centre (two-factor off)");
       await page.click("button:text-is('Activar la verificación en dos pasos')");
       await page.waitForSelector("svg.qr");
+      check(await page.evaluate(() => document.activeElement?.matches(".enrolment .steps")), "the keyboard is at the enrolment's steps");
       const uri = await readQr(page);
       const shownKey = (await page.textContent("[data-testid=totp-secret]")).replace(/\s/g, "");
       const parsed = OTPAuth.URI.parse(uri);
@@ -171,6 +172,7 @@ const scenarios = {
       await dialog.locator("button:text-is('Ya lo he guardado')").click();
       await dialog.waitFor({ state: "detached", timeout: 10000 });
       await page.waitForSelector("[data-testid=tfa-status]:text-is('activada')");
+      await until("the focus back in the page", () => page.evaluate(() => document.activeElement?.id === "tfa-state"), 5000);
       const html = await page.content();
       const left = codes.filter((c) => html.includes(c) || html.includes(c.replace("-", "")));
       check(left.length === 0, `no emergency code is left in the page after the window closed: ${left}`);

@@ -3,6 +3,8 @@
 // turning it off unless the organisation requires it), e-mail alerts on
 // logins, and after how many failed logins in a row the account locks.
 import { useSignal } from "@preact/signals";
+import type { ComponentChildren } from "preact";
+import { useEffect, useRef } from "preact/hooks";
 import { api } from "../../lib/api";
 import { askConfirm } from "../../state/ask";
 import { Qr } from "../Qr";
@@ -47,6 +49,13 @@ export function groupSecret(secret: string): string {
   return secret.replace(/(.{4})(?=.)/g, "$1 ");
 }
 
+/** The enrolment's steps, focused when they appear (the button that opened them is gone). */
+function Steps(props: { children: ComponentChildren }) {
+  const ref = useRef<HTMLOListElement>(null);
+  useEffect(() => ref.current?.focus(), []);
+  return <ol class="steps" tabIndex={-1} ref={ref} aria-label={tc("security.tfa.stepsLabel")}>{props.children}</ol>;
+}
+
 function TwoFactor(props: { me: Me; reload: () => Promise<void> }) {
   const s = props.me.security;
   const enrolment = useSignal<{ secret: string; uri: string } | null>(null);
@@ -57,14 +66,17 @@ function TwoFactor(props: { me: Me; reload: () => Promise<void> }) {
   const regenerate = useForm();
   const disable = useForm();
 
+  // Where the keyboard goes when what had the focus is gone (a form that was done, the codes' window).
+  const refocus = () => setTimeout(() => document.getElementById("tfa-state")?.focus(), 0);
   const closeCodes = () => {
     codes.value = null; // the codes are gone from the page with the dialog
     forgetPrint();
+    refocus();
   };
 
   return (
     <Section title={tc("security.tfa.title")}>
-      <p>
+      <p id="tfa-state" tabIndex={-1}>
         {tc("security.tfa.status")}{" "}
         <span class={"badge " + (s.two_factor ? "ok" : "warn")} data-testid="tfa-status">
           {s.two_factor ? tc("security.tfa.on") : tc("security.tfa.off")}
@@ -87,7 +99,7 @@ function TwoFactor(props: { me: Me; reload: () => Promise<void> }) {
 
       {!s.two_factor && enrolment.value && (
         <div class="enrolment" data-testid="enrolment">
-          <ol class="steps">
+          <Steps>
             <li>{tc("security.tfa.step1")}</li>
             <li>
               {tc("security.tfa.step2")}
@@ -114,11 +126,11 @@ function TwoFactor(props: { me: Me; reload: () => Promise<void> }) {
                 <FormError form={confirm} />
                 <div class="row-actions">
                   <button type="submit" class="primary" disabled={confirm.busy.value}>{tc("security.tfa.confirm")}</button>
-                  <button type="button" onClick={() => (enrolment.value = null)}>{tc("security.cancel")}</button>
+                  <button type="button" onClick={() => { enrolment.value = null; refocus(); }}>{tc("security.cancel")}</button>
                 </div>
               </form>
             </li>
-          </ol>
+          </Steps>
         </div>
       )}
 
@@ -152,6 +164,7 @@ function TwoFactor(props: { me: Me; reload: () => Promise<void> }) {
           <DisableForm me={props.me} form={disable} onDone={async () => {
             said.value = tc("security.tfa.disabled");
             await props.reload();
+            refocus();
           }} />
         </>
       )}
