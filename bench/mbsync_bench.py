@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""mbsync benchmark: a full pull of one INBOX by mbsync (isync) into an
+empty local Maildir, from Estafeta and from Dovecot 2.3, in the same run.
+
+This is what a user does when setting up a new laptop, or a backup job:
+mbsync lists the folder, fetches every message's size and flags, then
+every message in full. Both servers hold the same N mixed-size messages
+(the sizes of import_bench.py: most a few KB, some tens of KB, a few
+hundreds of KB; default 2,000 messages, about 45 MB), APPENDed before the
+clock starts, and both are idle (Estafeta's background full-text indexing
+of the new mail done). Each pull starts from nothing (a new Maildir, no sync state);
+pulls alternate between the servers (E, D, then D, E) so background load
+hits both alike. Every pull is checked: N files in the Maildir holding the
+messages' bytes (with LF line ends, as mbsync writes a Maildir, and its
+own X-TUID header line).
+
+Only 127.0.0.1, plain IMAP (the servers are started by this script as in
+imap_bench.py); every wait has a deadline.
+
+Usage (as root, for Dovecot):
+        python3 bench/mbsync_bench.py                  # 2,000 messages, 3 pulls each
+        python3 bench/mbsync_bench.py --messages 300 --repeat 1
+        python3 bench/mbsync_bench.py --skip-dovecot
+"""
+
+import imaplib
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from common import BenchError, log
+import imap_bench
+from imap_bench import USER, tree_cpu, pair_arguments, parse_pair_arguments, start_plain_pair, stop_all, write_results
+from import_bench import message_sizes
+
+
+def fill(server, messages, deadline):
+    """APPENDs every message to INBOX (Nagle off: the fill is not what is measured)."""
+    m = imaplib.IMAP4("127.0.0.1", server.port, timeout=60)
+    m.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        m.login(USER, server.password)
+        for msg in messages:
+            if time.monotonic() > deadline:
+                raise BenchError("deadline while filling %s" % server.name)
+            typ, data = m.append("INBOX", None, None, msg)
+            if typ != "OK":
+                raise BenchError("%s: APPEND failed: %r" % (server.name, data))
+        m.select("INBOX", readonly=True)
+        typ, data = m.search(None, "ALL")
+        if len(data[0].split()) != len(messages):
+            raise BenchError("%s: INBOX has %d messages, not %d" % (server.name, len(data[0].split()), len(messages)))
+    finally:
+        m.logout()
+
+
+def wait_idle(server, max_wait=120.0):
+    """Waits until the server uses under 2 % of a core for a second (Estafeta indexes new
+    mail for full-text search in the background): the pulls measure serving, not that."""
+    end = time.monotonic() + max_wait
+    while time.monotonic() < end:
+        before = tree_cpu(server.pid)
+        time.sleep(1.0)
+        if tree_cpu(server.pid) - before < 0.02:
+            return
+    log("%s: still busy after %.0f s" % (server.name, max_wait))
+
+
+def pull(server, workdir, expected_count, expected_bytes, timeout):
+    """One full pull into a new Maildir; returns the seconds mbsync took."""
+    base = tempfile.mkdtemp(prefix="pull-", dir=workdir)
+    try:
+        maildir = os.path.join(base, "mail")
+        os.makedirs(maildir)
+        rc = os.path.join(base, "mbsyncrc")
+        with open(rc, "w") as f:
+            f.write("IMAPAccount bench\nHost 127.0.0.1\nPort %d\nUser %s\nPass %s\nSSLType None\nAuthMechs LOGIN\n\n"
+                    "IMAPStore far\nAccount bench\n\n"
+                    "MaildirStore near\nPath %s/\nInbox %s/INBOX\n\n"
+                    "Channel bench\nFar :far:\nNear :near:\nPatterns INBOX\nCreate Near\nSync Pull\nSyncState *\n"
+                    % (server.port, USER, server.password, maildir, maildir))
+        t0 = time.monotonic()
+        p = subprocess.run(["mbsync", "-q", "-c", rc, "bench"], capture_output=True, text=True, timeout=timeout,
+                           stdin=subprocess.DEVNULL)
+        seconds = time.monotonic() - t0
+        if p.returncode != 0:
+            raise BenchError("%s: mbsync exit %d: %s" % (server.name, p.returncode, p.stderr.strip()[-500:]))
+        files = [os.path.join(d, name) for sub in ("cur", "new")
+                 for d in [os.path.join(maildir, "INBOX", sub)] if os.path.isdir(d) for name in os.listdir(d)]
+        got = sum(os.path.getsize(f) for f in files)
+        # mbsync writes LF line ends and may add its own X-TUID header line to each message.
+        if len(files) != expected_count or not expected_bytes <= got <= expected_bytes + 64 * expected_count:
+            raise BenchError("%s: pulled %d messages, %d bytes; expected %d, %d (+ a header line each)"
+                             % (server.name, len(files), got, expected_count, expected_bytes))
+        return seconds
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def main(argv=None):
+    p = pair_arguments(__doc__, 2000, 7, 1200, "mbsync_bench.json")
+    p.add_argument("--repeat", type=int, default=3)
+    args = parse_pair_arguments(p, argv)
+    if not shutil.which("mbsync"):
+        sys.exit("mbsync is not installed (Debian package isync; scripts/setup.sh installs it)")
+
+    rng = random.Random(args.seed)
+    messages = [imap_bench.make_message(rng, i, size) for i, size in enumerate(message_sizes(rng, args.messages))]
+    total_bytes = sum(len(m) for m in messages)
+    lf_bytes = sum(len(m.replace(b"\r\n", b"\n")) for m in messages)
+    log("%d messages, %.1f MB" % (len(messages), total_bytes / 1e6))
+    deadline = time.monotonic() + args.max_seconds
+
+    workdir = tempfile.mkdtemp(prefix="mbsyncbench-")
+    servers, results, aborted = [], {}, None
+    try:
+        start_plain_pair(args.estafeta_bin, workdir, servers, not args.skip_dovecot)
+        for srv in servers:
+            log("%s: filling INBOX" % srv.name)
+            fill(srv, messages, deadline)
+        for srv in servers:
+            wait_idle(srv)
+            results[srv.name] = {"pulls_s": []}
+        for i in range(args.repeat):
+            for srv in (servers if i % 2 == 0 else list(reversed(servers))):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise BenchError("whole-run deadline")
+                s = pull(srv, workdir, len(messages), lf_bytes, left)
+                results[srv.name]["pulls_s"].append(round(s, 3))
+                log("%s: pull %d: %.2f s" % (srv.name, i + 1, s))
+    except (BenchError, OSError, imaplib.IMAP4.error, subprocess.TimeoutExpired) as e:
+        aborted = "%s: %s" % (type(e).__name__, e)
+        log("error: %s" % aborted)
+    finally:
+        stop_all(servers, workdir)
+
+    for r in results.values():
+        if r["pulls_s"]:
+            r["median_s"] = round(statistics.median(r["pulls_s"]), 3)
+            r["mb_per_s"] = round(total_bytes / 1e6 / r["median_s"], 1)
+    print("\n%-10s %10s %10s  %s" % ("server", "median s", "MB/s", "pulls"))
+    for name, r in results.items():
+        if r.get("median_s"):
+            print("%-10s %10.2f %10.1f  %s" % (name, r["median_s"], r["mb_per_s"], r["pulls_s"]))
+    e, d = results.get("Estafeta", {}).get("median_s"), results.get("Dovecot", {}).get("median_s")
+    if e and d:
+        print("Estafeta's time is %.2fx Dovecot's (lower is better; aim <= 0.8)" % (e / d))
+    return write_results(args, results, aborted, messages=len(messages), mb=round(total_bytes / 1e6, 1),
+                         ratio_time=round(e / d, 3) if e and d else None)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
