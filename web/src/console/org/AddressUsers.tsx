@@ -11,7 +11,8 @@ import { askConfirm } from "../../state/ask";
 import { toast } from "../../state/session";
 import { Field, FormError, LoadState, Page, Section, errorText, submit, useForm, useId, useLoad } from "../ui";
 import { fmtDateTime, tc } from "../i18n";
-import { fmtCount, keepingFocus, notFoundAs, usePaged } from "./common";
+import { fmtNumber } from "../../i18n";
+import { keepingFocus, notFoundAs, usePaged } from "./common";
 import { Usage } from "./Organisation";
 import {
   disconnectDevices, grantAccess, listAccess, listMembers, listServices, removeAccess, setSpecialFolders, showAddress,
@@ -72,11 +73,11 @@ function Users({ a, users, members, reload }: { a: Address; users: AccessUser[];
   const disconnect = async (u: AccessUser) => {
     const ok = await askConfirm({
       title: tc("org.access.disconnectTitle", { login: u.login }),
-      text: tc("org.access.disconnectText", { who: who(u), address: a.address, count: fmtCount(u.devices) }),
+      text: tc("org.access.disconnectText", { who: who(u), address: a.address, count: fmtNumber(u.devices) }),
       action: tc("org.access.disconnect"),
       danger: true,
     });
-    if (ok) await act(u, async () => tc("org.access.disconnected", { count: fmtCount((await disconnectDevices(a.address, u.login)).revoked_devices), login: u.login, address: a.address }));
+    if (ok) await act(u, async () => tc("org.access.disconnected", { count: fmtNumber((await disconnectDevices(a.address, u.login)).revoked_devices), login: u.login, address: a.address }));
   };
   const remove = async (u: AccessUser) => {
     const ok = await askConfirm({
@@ -112,7 +113,7 @@ function Users({ a, users, members, reload }: { a: Address; users: AccessUser[];
                 <tr key={u.login} data-login={u.login}>
                   <td data-label={tc("org.access.user")}>{who(u)}</td>
                   <td data-label={tc("org.access.since")}>{fmtDateTime(u.since)}</td>
-                  <td data-label={tc("org.access.devices")} data-testid="devices">{fmtCount(u.devices)}</td>
+                  <td data-label={tc("org.access.devices")} data-testid="devices">{fmtNumber(u.devices)}</td>
                   <td data-label={tc("org.access.special")}>
                     <SpecialToggle u={u} busy={busy.value === u.login} onChange={(on) => void toggle(u, on)} />
                   </td>
@@ -142,7 +143,7 @@ function Users({ a, users, members, reload }: { a: Address; users: AccessUser[];
 function SpecialToggle({ u, busy, onChange }: { u: AccessUser; busy: boolean; onChange: (on: boolean) => void }) {
   const id = useId("special");
   return (
-    <label class="org-check" for={id}>
+    <label class="inline" for={id}>
       <input id={id} type="checkbox" checked={u.may_change_special_folders} disabled={busy} onChange={(e) => onChange(e.currentTarget.checked)} aria-label={tc("org.access.specialOf", { login: u.login })} />
       <span aria-hidden="true">{u.may_change_special_folders ? tc("console.yes") : tc("console.no")}</span>
     </label>
@@ -177,7 +178,7 @@ function Grant({ address, candidates, reload }: { address: string; candidates: s
           ))}
         </datalist>
         <div class="field">
-          <label class="org-check">
+          <label class="inline">
             <input type="checkbox" name="may_change_special_folders" checked={special.value} onChange={(e) => (special.value = e.currentTarget.checked)} />
             {tc("org.access.specialLabel")}
           </label>

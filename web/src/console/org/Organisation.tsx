@@ -7,10 +7,10 @@ import { useSignal } from "@preact/signals";
 import { consoleHash } from "../../state/route";
 import { askConfirm } from "../../state/ask";
 import { toast, user } from "../../state/session";
-import { fmtSize } from "../../i18n";
+import { fmtNumber, fmtSize } from "../../i18n";
 import { Field, FormError, LoadState, Page, Section, errorText, submit, useForm, useLoad } from "../ui";
 import { fmtDateTime, tc, type CKey } from "../i18n";
-import { FocusDialog, fmtCount, keepingFocus, usePaged } from "./common";
+import { FocusDialog, keepingFocus, usePaged } from "./common";
 import {
   ROLES, createMember, loadOrganisation, lockService, quotaFraction, removeMember, setRole,
   type Address, type Domain, type Member, type Role, type Service,
@@ -35,7 +35,7 @@ export function OrganisationScreen({ part }: { part: string | undefined }) {
                 {PARTS.map((p) => (
                   <li key={p}>
                     <a href={consoleHash("organisation", p)} aria-current={p === current ? "page" : undefined}>
-                      {tc(("org.part." + p) as CKey)} <span class="muted">({fmtCount(count(data, p))})</span>
+                      {tc(("org.part." + p) as CKey)} <span class="muted">({fmtNumber(count(data, p))})</span>
                     </a>
                   </li>
                 ))}
@@ -221,7 +221,7 @@ function Services({ data, reload }: { data: Data; reload: () => Promise<void> })
     if (locked) {
       const ok = await askConfirm({
         title: tc("org.service.lockTitle", { service: s.name }),
-        text: tc("org.service.lockText", { service: s.name, count: fmtCount(n) }),
+        text: tc("org.service.lockText", { service: s.name, count: fmtNumber(n) }),
         action: tc("org.service.lock"),
         danger: true,
       });
@@ -266,7 +266,7 @@ function Services({ data, reload }: { data: Data; reload: () => Promise<void> })
                   )}
                 </td>
                 <td data-label={tc("org.service.domains")}>{data.domains.filter((d) => d.service_id === s.id).map((d) => d.name).join(", ") || "—"}</td>
-                <td data-label={tc("org.service.addresses")}>{fmtCount(addressesOf(data, s).length)}</td>
+                <td data-label={tc("org.service.addresses")}>{fmtNumber(addressesOf(data, s).length)}</td>
                 <td data-label={tc("console.actions")}>
                   {s.locked ? (
                     <button type="button" disabled={busy.value === s.name} onClick={() => void keepingFocus(() => change(s, false))} aria-label={tc("org.service.unlockOf", { service: s.name })}>{tc("org.service.unlock")}</button>
@@ -337,8 +337,8 @@ export function usageText(a: Address): string {
     a.quota_messages === null
       ? a.used_messages === 1
         ? tc("org.address.messagesOne")
-        : tc("org.address.messages", { count: fmtCount(a.used_messages) })
-      : tc("org.address.messagesOf", { count: fmtCount(a.used_messages), limit: fmtCount(a.quota_messages) });
+        : tc("org.address.messages", { count: fmtNumber(a.used_messages) })
+      : tc("org.address.messagesOf", { count: fmtNumber(a.used_messages), limit: fmtNumber(a.quota_messages) });
   const unlimited = a.quota_bytes === null && a.quota_messages === null ? " " + tc("org.address.noLimit") : "";
   return bytes + " · " + msgs + unlimited;
 }

@@ -11,7 +11,8 @@ import { user } from "../../state/session";
 import { Field, FormError, LoadState, Page, Section, submit, useForm, useLoad } from "../ui";
 import { manages } from "../screens";
 import { fmtDateTime, tc, type CKey } from "../i18n";
-import { AddressPicker, fmtCount, usePaged } from "./common";
+import { fmtNumber } from "../../i18n";
+import { AddressPicker, usePaged } from "./common";
 import { fromLocalInput, myAddresses, toLocalInput, trace, type TraceEntry } from "./api";
 
 /** At most this many entries a query (the server's own limit). */
@@ -108,8 +109,8 @@ function Entries({ entries, since }: { entries: TraceEntry[]; since: string }) {
       <p role="status">
         {entries.length === 1
           ? tc("trace.countOne", { since: from === null ? since : fmtDateTime(from) })
-          : tc("trace.count", { count: fmtCount(entries.length), since: from === null ? since : fmtDateTime(from) })}
-        {entries.length >= TRACE_LIMIT && " " + tc("trace.capped", { limit: fmtCount(TRACE_LIMIT) })}
+          : tc("trace.count", { count: fmtNumber(entries.length), since: from === null ? since : fmtDateTime(from) })}
+        {entries.length >= TRACE_LIMIT && " " + tc("trace.capped", { limit: fmtNumber(TRACE_LIMIT) })}
       </p>
       {entries.length > 0 && (
         <div class="table-wrap">

@@ -1,26 +1,17 @@
 // Pieces the org area's screens share: a list shown one page at a time,
-// loads whose "not found" names the object, the locale for numbers, a
-// dialog that gives the focus back to what opened it, and the address
+// loads whose "not found" names the object, a dialog (and confirmed
+// actions) that give the focus back to what opened them, and the address
 // picker of the devices and trace screens.
 import type { ComponentChildren } from "preact";
 import { useRef } from "preact/hooks";
 import { useSignal } from "@preact/signals";
 import { ApiError } from "../../lib/api";
-import { lang } from "../../i18n";
 import { Dialog } from "../../ui/Dialog";
 import { consoleHash } from "../../state/route";
 import { Page, Pager, pageOf, useId } from "../ui";
 import { tc, type CKey } from "../i18n";
 
 export const PAGE_SIZE = 10;
-
-export function locale(): string {
-  return lang.value === "es" ? "es-ES" : "en-GB";
-}
-
-export function fmtCount(n: number): string {
-  return new Intl.NumberFormat(locale()).format(n);
-}
 
 /** `items` one page at a time with its pager (the page kept in range when the list shrinks). */
 export function usePaged<T>(items: T[], pageSize = PAGE_SIZE): { rows: T[]; pager: ComponentChildren } {
