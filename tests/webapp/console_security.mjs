@@ -95,6 +95,7 @@ async function readQr(page) {
     ctx.fillStyle = "#fff";
     ctx.fillRect(0, 0, size, size);
     ctx.drawImage(image, 0, 0, size, size);
+    URL.revokeObjectURL(url);
     const d = ctx.getImageData(0, 0, size, size);
     return { width: d.width, height: d.height, data: Array.from(d.data) };
   });
@@ -449,7 +450,11 @@ const scenarios = {
       check(r.status === 200, `settings: ${r.status} ${r.text}`);
     }
     for (let i = 0; i < 3; i++) check((await api.request("PUT", "/api/v1/me/preferences", { theme: "dark", n: i })).status === 200, "preferences");
-    step("30 security settings and 3 web mail settings made through the API");
+    // An entry whose detail needs quoting in CSV (the token's label): comma, double quotes, a leading "=".
+    const label = '=Portátil "casa", 2';
+    const t = await api.request("POST", "/api/v1/me/tokens", { label });
+    check(t.status === 201, `token: ${t.status} ${t.text}`);
+    step("30 security settings, 3 web mail settings and an API token made through the API");
 
     await withApp("sec-activity", "activity", async (page) => {
       await consoleLogin(page, who, "activity");
@@ -461,7 +466,7 @@ const scenarios = {
       await page.waitForSelector(".pager span:text-is('Página 2')");
       await until("the second page", async () => { const n = await rows.count(); return n > 0 && n < 25; }, 10000);
       const second = await rows.count();
-      check(second === 35 - 25, `the rest on page 2 (two logins, 30 settings, 3 mail): ${second}`);
+      check(second === 36 - 25, `the rest on page 2 (two logins, 30 settings, 3 mail, a token): ${second}`);
       step("paged: 25 and then " + second);
 
       await page.selectOption("select[name=product]", "mail");
@@ -490,6 +495,13 @@ const scenarios = {
       const allRows = parseCsv(all.text.replace(/^\ufeff/, ""));
       check(allRows.length === 31 && allRows.slice(1).some((r) => r[7].includes("alert_on_failure=true")), `the export has every page (30), not only the one shown: ${allRows.length - 1}`);
       step("kind-of-action filter: 30 settings changes over two pages; the CSV has all 30");
+
+      await page.selectOption("select[name=action]", "security.token");
+      await page.click("button:text-is('Filtrar')");
+      await until("the token's entry only", async () => (await rows.count()) === 1, 10000);
+      const tokenRows = parseCsv((await downloaded(page, () => page.click("[data-testid=export-csv]"))).text.replace(/^\ufeff/, ""));
+      check(tokenRows.length === 2 && tokenRows[1][3] === "security.token_created" && tokenRows[1][7] === "'" + label, `a detail with a comma, quotes and a leading = survives the CSV (made harmless): ${JSON.stringify(tokenRows[1])}`);
+      step("a detail with a comma, quotes and a leading = reads back from the CSV");
 
       const tomorrow = new Date(Date.now() + 86400000);
       const day = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
