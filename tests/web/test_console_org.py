@@ -4,9 +4,9 @@ listener for the logins the screens allow or end:
 
 - a member sees neither the organisation screen nor another
   organisation's address (the server refuses, the page says so);
-- an admin adds a member, changes their role, removes them, locks a mail
-  service (an IMAP login to its address is refused, the page says why)
-  and unlocks it;
+- an admin adds a member, changes their role and removes them;
+- an admin locks a mail service (an IMAP login to its address is refused,
+  the page says why) and unlocks it;
 - the users of an address: access given by login (the member has the
   address at once), the special-folders permission, "disconnect all
   devices" (access kept) and "remove access";
@@ -75,8 +75,11 @@ class ConsoleOrgTest(browser_app.BrowserAppCase):
         self.assertEqual((status, body["error"]["code"]), (403, "forbidden"), body)
         self.assertEqual(self.api(carol, "GET", "/api/v1/addresses")[0], 200)
 
-    def test_an_admin_adds_a_member_changes_the_role_and_locks_a_service(self):
-        self.scenario("admin_members_services")
+    def test_an_admin_adds_a_member_changes_the_role_and_removes_them(self):
+        self.scenario("admin_members")
+
+    def test_an_admin_locks_a_service_and_its_logins_are_refused(self):
+        self.scenario("admin_services")
 
     def test_the_users_of_an_address(self):
         self.scenario("address_users")
