@@ -195,12 +195,16 @@ function DisableForm(props: { me: Me; form: FormState; onDone: () => Promise<voi
       }
     }}>
       {required && <p class="notice" id="tfa-required" data-testid="tfa-required">{tc("security.tfa.requiredByPolicy")}</p>}
-      <Field label={tc("security.password")} name="password" form={props.form}>
-        {(a11y) => <input {...a11y} type="password" autocomplete="current-password" required disabled={required} />}
-      </Field>
-      <Field label={tc("security.tfa.code")} name="code" form={props.form}>
-        {(a11y) => <input {...a11y} inputMode="numeric" autocomplete="one-time-code" maxLength={16} required disabled={required} class="code-input" />}
-      </Field>
+      {!required && (
+        <>
+          <Field label={tc("security.password")} name="password" form={props.form}>
+            {(a11y) => <input {...a11y} type="password" autocomplete="current-password" required />}
+          </Field>
+          <Field label={tc("security.tfa.code")} name="code" form={props.form}>
+            {(a11y) => <input {...a11y} inputMode="numeric" autocomplete="one-time-code" maxLength={16} required class="code-input" />}
+          </Field>
+        </>
+      )}
       <FormError form={props.form} />
       <button type="submit" class="danger" data-testid="tfa-disable" disabled={required || props.form.busy.value} aria-describedby={required ? "tfa-required" : undefined}>
         {tc("security.tfa.disable")}
