@@ -9,6 +9,7 @@ import { ApiError } from "../lib/api";
 import { toast } from "../state/session";
 import { Dialog } from "../ui/Dialog";
 import { tc } from "./i18n";
+import { serverText } from "./server-messages";
 
 let seq = 0;
 /** An id unique in the page, stable for the component's life. */
@@ -46,9 +47,9 @@ export function Section(props: { title: string; children: ComponentChildren; id?
   );
 }
 
-/** The message of an error as a person reads it (the server's own message for API errors). */
+/** The message of an error as a person reads it (the server's own message for API errors, in the app's language). */
 export function errorText(e: unknown): string {
-  if (e instanceof ApiError) return e.message;
+  if (e instanceof ApiError) return serverText(e.message);
   return e instanceof Error ? e.message : String(e);
 }
 
@@ -126,7 +127,7 @@ export async function submit(form: FormState, action: () => Promise<unknown>): P
     await action();
     return true;
   } catch (e) {
-    if (e instanceof ApiError && e.field) form.fields.value = { [e.field]: e.message };
+    if (e instanceof ApiError && e.field) form.fields.value = { [e.field]: serverText(e.message) };
     else form.error.value = errorText(e);
     return false;
   } finally {

@@ -7,6 +7,7 @@ import { api } from "../../lib/api";
 import { toast } from "../../state/session";
 import { FormError, LoadState, Pager, Section, copyText, pageOf, submit, useForm, useLoad } from "../ui";
 import { tc, type CKey } from "../i18n";
+import { serverText } from "../server-messages";
 import type { Diagnosis, DiagnosticItem, Domain } from "./zone";
 
 const PAGE = 20;
@@ -67,23 +68,26 @@ export function Diagnostic(props: { domain: string }) {
                       </tr>
                     </thead>
                     <tbody>
-                      {rows.map((i, n) => (
-                        <tr key={n} data-item={i.name} data-level={i.level}>
-                          <th scope="row" data-label={tc("dns.diag.check")}>{ITEM[i.name] ? tc(ITEM[i.name]) : i.name}</th>
-                          <td data-label={tc("dns.state")}><span class={"badge " + LEVEL[i.level].badge}>{tc(LEVEL[i.level].key)}</span></td>
-                          <td data-label={tc("dns.diag.found")}>{i.message}</td>
-                          <td data-label={tc("dns.diag.fix")} class="dns-value">
-                            {i.fix ? (
-                              <>
-                                <code class="diag-fix">{i.fix}</code>{" "}
-                                <button type="button" class="link" aria-label={tc("dns.diag.copyFix", { check: ITEM[i.name] ? tc(ITEM[i.name]) : i.name })} onClick={() => void copyText(i.fix)}>{tc("console.copy")}</button>
-                              </>
-                            ) : (
-                              <span class="muted">{tc("dns.diag.noFix")}</span>
-                            )}
-                          </td>
-                        </tr>
-                      ))}
+                      {rows.map((i, n) => {
+                        const fix = serverText(i.fix);
+                        return (
+                          <tr key={n} data-item={i.name} data-level={i.level}>
+                            <th scope="row" data-label={tc("dns.diag.check")}>{ITEM[i.name] ? tc(ITEM[i.name]) : i.name}</th>
+                            <td data-label={tc("dns.state")}><span class={"badge " + LEVEL[i.level].badge}>{tc(LEVEL[i.level].key)}</span></td>
+                            <td data-label={tc("dns.diag.found")}>{serverText(i.message)}</td>
+                            <td data-label={tc("dns.diag.fix")} class="dns-value">
+                              {fix ? (
+                                <>
+                                  <code class="diag-fix">{fix}</code>{" "}
+                                  <button type="button" class="link" aria-label={tc("dns.diag.copyFix", { check: ITEM[i.name] ? tc(ITEM[i.name]) : i.name })} onClick={() => void copyText(fix)}>{tc("console.copy")}</button>
+                                </>
+                              ) : (
+                                <span class="muted">{tc("dns.diag.noFix")}</span>
+                              )}
+                            </td>
+                          </tr>
+                        );
+                      })}
                     </tbody>
                   </table>
                 </div>

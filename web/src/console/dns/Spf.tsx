@@ -10,6 +10,7 @@ import { askConfirm } from "../../state/ask";
 import { toast } from "../../state/session";
 import { Field, FormError, LoadState, Section, copyText, errorText, submit, useForm, useId, useLoad } from "../ui";
 import { tc } from "../i18n";
+import { serverText } from "../server-messages";
 import { NoZone } from "./DnsScreen";
 import { SPF_LOOKUP_LIMIT, SPF_VOID_LIMIT, absoluteName, relativeName, replaceSpf, spfByName, termRows, txtText, type DnsRecord, type SpfAnalysis, type SpfMerge, type Zone } from "./zone";
 
@@ -146,7 +147,7 @@ export function AnalysisView(props: { analysis: SpfAnalysis }) {
             <li key={i}>
               <span class={"badge " + (f.level === "error" ? "bad" : "warn")}>{f.level === "error" ? tc("dns.level.error") : tc("dns.level.warning")}</span>{" "}
               {f.domain && <span class="muted">{f.domain}: </span>}
-              {f.message}
+              {serverText(f.message)}
             </li>
           ))}
         </ul>
@@ -205,7 +206,7 @@ function MergePreview(props: { domain: string; name: string; existing: DnsRecord
       </p>
       {merge.notes.length > 0 && (
         <ul class="spf-notes" aria-label={tc("dns.spf.notes")}>
-          {merge.notes.map((n, i) => <li key={i}>{n}</li>)}
+          {merge.notes.map((n, i) => <li key={i}>{serverText(n)}</li>)}
         </ul>
       )}
       {merge.flattened && (
