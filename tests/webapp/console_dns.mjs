@@ -113,21 +113,22 @@ const scenarios = {
       check(added && added.type === "A" && added.ttl === 300 && added.data === "192.0.2.55", `the API has it: ${JSON.stringify(added)}`);
       step("a valid record added: in the table and in the zone");
 
-      // Refusals, each by its field with the server's own message; nothing added.
+      // Refusals, each by its field with the server's message in Spanish (its values kept); nothing added.
       const count = z.records.length;
       const cases = [
-        [{ name: "bad", type: "A", data: "300.1.1.1" }, "data"],
-        [{ name: "@", type: "TXT", data: "v=spf1 include:other.example ~all" }, "name"],
-        [{ name: "web1", type: "CNAME", data: "www.example.net." }, "name"],
-        [{ name: "x", type: "A", ttl: "una hora", data: "192.0.2.1" }, "ttl"],
+        [{ name: "bad", type: "A", data: "300.1.1.1" }, "data", [`registro A de bad.${domain}: "300.1.1.1" no es una dirección IPv4`]],
+        [{ name: "@", type: "TXT", data: "v=spf1 include:other.example ~all" }, "name", ["ya tiene un registro SPF", "un nombre solo puede tener uno"]],
+        [{ name: "web1", type: "CNAME", data: "www.example.net." }, "name", ["un CNAME tiene que estar solo en su nombre, y ahí está", "192.0.2.55"]],
+        [{ name: "x", type: "A", ttl: "una hora", data: "192.0.2.1" }, "ttl", ["ttl debe ser un número entero"]],
       ];
       await page.click("button:text-is('Añadir un registro')");
-      for (const [rec, field] of cases) {
+      for (const [rec, field, spanish] of cases) {
         await fillRecord(page, { ttl: "", ...rec });
         const said = await refusedBy(page, field);
         const body = { name: rec.name, type: rec.type, data: rec.data, ...(rec.ttl !== undefined ? { ttl: rec.ttl } : {}) };
         const r = await api.request("POST", `/api/v1/zones/${domain}/records`, body);
-        check(r.status >= 400 && r.json.error.field === field && r.json.error.message === said, `the page shows the server's message by ${field}: '${said}' / ${r.text}`);
+        check(r.status >= 400 && r.json.error.field === field, `the API refuses by ${field}: ${r.text}`);
+        check(said !== r.json.error.message && spanish.every((w) => said.includes(w)), `the page shows the server's message by ${field} in Spanish: '${said}' / ${r.text}`);
         if (field === "data") await shot(page, "console-dns-03-refused-by-field");
         if (rec.type === "TXT") check(/SPF/.test(said), `a second SPF at a name is refused as such: ${said}`);
         if (rec.type === "CNAME") check(/CNAME/.test(said), `a CNAME beside other records is refused as such: ${said}`);
@@ -202,6 +203,8 @@ const scenarios = {
       const m = await api.request("POST", `/api/v1/zones/${domain}/spf/merge`, { records: spf0.map((r) => txt(r.data)) });
       check(m.status === 200 && m.json.record === merged, `the preview is the API's merge: '${merged}' / ${m.text}`);
       check(/-all$/.test(merged), `the strictest all is kept: ${merged}`);
+      const notes = await page.textContent("[data-testid=spf-merge-preview] .spf-notes");
+      check(notes.includes("se conserva el all más estricto de las políticas: -all"), `the merge notes in Spanish: ${notes}`);
       await shot(page, "console-dns-06-spf-merge-preview");
       await page.click("[data-testid=spf-merge-preview] button:text-is('Aplicar en @')");
       await answer(page, { text: `Los 2 registros SPF de @ se sustituirán por uno solo: ${merged}`, button: "Publicar la política" });
@@ -247,7 +250,8 @@ const scenarios = {
       await page.fill("[data-testid=spf-check-form] [name=record]", "v=spf1 ip4:192.0.2.300 +all");
       await page.click("[data-testid=spf-check-form] button[type=submit]");
       await page.waitForSelector("[data-testid=spf-check-result] .spf-findings");
-      check((await page.textContent("[data-testid=spf-check-result]")).includes("Error"), "a bad proposed record shows its errors");
+      const result = await page.textContent("[data-testid=spf-check-result]");
+      check(result.includes("Error") && result.includes('dirección IPv4 no válida en "ip4:192.0.2.300"'), `a bad proposed record shows its errors, in Spanish: ${result}`);
       step("flattening offered over the limit; a proposed record analysed");
     });
   },
@@ -325,6 +329,12 @@ const scenarios = {
       check(dmarcFix.includes("v=DMARC1; p=none") && dmarcFix.includes("_dmarc." + domain), `the DMARC fix: ${dmarcFix}`);
       const mxFix = await page.textContent("[data-testid=diag-items] tr[data-item=mx] .diag-fix");
       check(mxFix.includes(`MX 10 ${dns.host}`), `the MX fix: ${mxFix}`);
+      // What the server found and its fixes, in Spanish.
+      const found = (item) => page.textContent(`[data-testid=diag-items] tr[data-item=${item}] td[data-label=Resultado]`);
+      const dmarcFound = await found("dmarc");
+      check(dmarcFound.startsWith("no hay registro DMARC") && dmarcFix.startsWith("publica "), `the DMARC item in Spanish: ${dmarcFound} / ${dmarcFix}`);
+      const mxFound = await found("mx");
+      check(mxFound === "los registros MX apuntan a mx.elsewhere.example y no a este servidor" && mxFix.startsWith("sustitúyelos por "), `the MX item in Spanish: ${mxFound} / ${mxFix}`);
       const again = (await api.request("GET", `/api/v1/domains/${domain}/diagnostic`)).json.items;
       const count = (level) => again.filter((i) => i.level === level).length;
       const summary = await page.textContent("[data-testid=diag-summary]");
@@ -358,7 +368,7 @@ const scenarios = {
       // Its zone page says it has none yet, and offers the verification too.
       await goto(page, "dns", name, "records");
       await page.waitForSelector(".console-main .notice button:text-is('Verificar')");
-      check((await page.textContent(".console-main .notice")).includes("no DNS zone"), "the zone page says there is no zone yet");
+      check((await page.textContent(".console-main .notice")).includes(`el dominio ${name} todavía no tiene zona DNS`), "the zone page says there is no zone yet");
       await page.click(".console-main .notice button:text-is('Verificar')");
       await page.waitForSelector(".console-main .notice .error");
       check((await page.textContent(".console-main .notice .error")).includes(v.value), "the refusal there too names the record");
@@ -427,6 +437,9 @@ const scenarios = {
       await page.click(".dns-parts a:text-is('Diagnostic')");
       await page.waitForSelector("[data-testid=diag-items] tbody tr", { timeout: 30000 });
       check((await page.textContent("[data-testid=diag-items] tr[data-item=mx] th")) === "Mail server (MX)", "items named in English");
+      const items = (await lena.request("GET", `/api/v1/domains/${dns.domain}/diagnostic`)).json.items;
+      const mxFound = await page.textContent("[data-testid=diag-items] tr[data-item=mx] td[data-label=Found]");
+      check(mxFound === items.find((i) => i.name === "mx").message, `what the server found, as it said it in English: ${mxFound}`);
       await shot(page, "console-dns-17-legal-english");
       await axe(page, "diagnostic in English");
       step("a legal representative has the DNS screen, in English");
