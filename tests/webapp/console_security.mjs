@@ -1,7 +1,8 @@
 // The console's security centre and account screens, end to end in
 // Debian's Chromium against the real binary (tests/web/test_console_security.py
 // runs one scenario per test: node console_security.mjs SCENARIO). The
-// browser's locale is es-ES, so the page speaks Spanish.
+// browser's locale is es-ES, so the page speaks Spanish. The server's messages
+// are in English; the page may show them translated (either is accepted).
 //
 // Environment: that of lib.mjs, WEBAPP_USERS (ana, bob, carol) and
 // WEBAPP_SECURITY_USERS (name → {login, password, name, org?, role?}),
@@ -154,7 +155,7 @@ const scenarios = {
       await page.fill(".enrolment input[name=code]", "000000");
       await page.click("button:text-is('Confirmar y activar')");
       const wrong = await fieldError(page, "code");
-      check(/not valid/.test(wrong), `a wrong code is refused by the server, by the field: ${wrong}`);
+      check(/not valid|no es válido/.test(wrong), `a wrong code is refused by the server, by the field: ${wrong}`);
 
       confirmedAt = Date.now();
       await page.fill(".enrolment input[name=code]", parsed.generate({ timestamp: confirmedAt }));
@@ -214,7 +215,7 @@ const scenarios = {
       await form.locator("input[name=code]").fill("123456");
       await form.locator("[data-testid=tfa-disable]").click();
       await answer(page, { text: who.login, button: "Desactivar" });
-      check(/required/.test(await fieldError(page, "password")), "the password is required, says the server by its field");
+      check(/required|obligatori/.test(await fieldError(page, "password")), "the password is required, says the server by its field");
       await until("a later period for a new code", async () => Date.now() >= (step0 + 1) * 30000, 40000, 500);
       await form.locator("input[name=password]").fill(who.password);
       await form.locator("input[name=code]").fill(totp.generate({ timestamp: (step0 + 2) * 30000 }));
@@ -371,7 +372,7 @@ const scenarios = {
       await page.fill("[name=confirm_password]", fresh);
       await page.click("button:text-is('Cambiar la contraseña')");
       const wrong = await fieldError(page, "current_password");
-      check(wrong === "wrong password", `the server's message by the current password: ${wrong}`);
+      check(/^(wrong password|la contraseña no es correcta)$/.test(wrong), `the server's message by the current password: ${wrong}`);
       await shot(page, "console-security-06-password-wrong");
       await axe(page, "account (password error)");
       step("wrong current password: the server's message by its field");
@@ -381,7 +382,7 @@ const scenarios = {
       await page.fill("[name=confirm_password]", "short");
       await page.click("button:text-is('Cambiar la contraseña')");
       const short = await fieldError(page, "new_password");
-      check(/at least 10 characters/.test(short), `the server's message by the new password: ${short}`);
+      check(/at least 10 characters|al menos 10 caracteres/.test(short), `the server's message by the new password: ${short}`);
       await page.fill("[name=confirm_password]", "something else entirely");
       await page.fill("[name=new_password]", fresh);
       await page.click("button:text-is('Cambiar la contraseña')");
@@ -414,7 +415,7 @@ const scenarios = {
       await answer(page, { text: who.login, button: "Eliminar mi cuenta" });
       await page.waitForSelector("[data-testid=delete-error] [role=alert]", { timeout: 10000 });
       const why = await page.textContent("[data-testid=delete-error] [role=alert]");
-      check(/^No se ha eliminado tu cuenta: .*last administrator/.test(why), `the refusal explains itself: ${why}`);
+      check(/^No se ha eliminado tu cuenta: .*(last administrator|último administrador)/.test(why), `the refusal explains itself: ${why}`);
       await shot(page, "console-security-07-delete-last-admin");
       await axe(page, "account (delete refused)");
       step("the last admin's deletion is refused with the reason");
@@ -530,7 +531,7 @@ const scenarios = {
       const lockout = page.locator(".console-section:has(input[name=lockout_threshold])");
       await lockout.locator("input[name=lockout_threshold]").fill("2");
       await lockout.locator("button:text-is('Guardar')").click();
-      check(/between 3/.test(await fieldError(page, "lockout_threshold")), "a threshold under the minimum is refused by its field");
+      check(/between 3|entre 3/.test(await fieldError(page, "lockout_threshold")), "a threshold under the minimum is refused by its field");
       await lockout.locator("input[name=lockout_threshold]").fill("5");
       await lockout.locator("button:text-is('Guardar')").click();
       await lockout.locator("p:has-text('tras 5 intentos fallidos')").waitFor({ timeout: 10000 });

@@ -164,7 +164,7 @@ function Delete(props: { me: Me; onDeleted: () => void }) {
             await api("DELETE", "/me", { password });
           } catch (e) {
             // A refusal for the account as a whole (the last administrator): what was not done, then the server's why.
-            if (e instanceof ApiError && !e.field) throw new ApiError(e.status, e.code, tc("account.delete.refused", { message: e.message }));
+            if (e instanceof ApiError && !e.field) throw new ApiError(e.status, e.code, tc("account.delete.refused", { message: errorText(e) }));
             throw e;
           }
         });
