@@ -19,6 +19,7 @@ listener for the logins the screens allow or end:
 """
 
 import json
+import plistlib
 import unittest
 import urllib.error
 import urllib.request
@@ -75,6 +76,19 @@ class ConsoleOrgTest(browser_app.BrowserAppCase):
         self.assertEqual((status, body["error"]["code"]), (403, "forbidden"), body)
         self.assertEqual(self.api(carol, "GET", "/api/v1/addresses")[0], 200)
 
+    def test_an_apple_profile_names_its_device_password(self):
+        # The profile's device password needs a name (to be found and revoked); without "device", no password.
+        ana = browser_app.USERS["ana"]
+        client = self.api_login(ana)
+        path = "/api/v1/addresses/%s/profile" % ana["own"]
+        status, body = self.api(client, "POST", path, {"device": "  "})
+        self.assertEqual((status, body["error"]["field"]), (422, "device"), body)
+        status, text, _ = self._request("POST", path, {}, client, raw=True)
+        self.assertEqual(status, 200, text)
+        account = plistlib.loads(text)["PayloadContent"][0]
+        self.assertEqual(account["EmailAddress"], ana["own"])
+        self.assertNotIn("IncomingPassword", account)
+
     def test_an_admin_adds_a_member_changes_the_role_and_removes_them(self):
         self.scenario("admin_members")
 
@@ -105,7 +119,7 @@ class ConsoleOrgTest(browser_app.BrowserAppCase):
         status, answer, _ = self._request(method, path, body, client)
         return status, answer
 
-    def _request(self, method, path, body=None, client=None):
+    def _request(self, method, path, body=None, client=None, raw=False):
         headers = {"Content-Type": "application/json"}
         if client:
             headers["Cookie"] = client["cookie"]
@@ -118,6 +132,8 @@ class ConsoleOrgTest(browser_app.BrowserAppCase):
                 status, text, cookie = r.status, r.read(), r.headers.get("Set-Cookie", "")
         except urllib.error.HTTPError as e:
             status, text, cookie = e.code, e.read(), ""
+        if raw:
+            return status, text, cookie.split(";")[0]
         return status, json.loads(text) if text else None, cookie.split(";")[0]
 
 

@@ -468,6 +468,9 @@ const scenarios = {
       check(imapLogin(ana.own, password).startsWith("NO"), "the revoked password no longer logs in");
 
       const apple = page.locator("form:has(button:text-is('Descargar el perfil (.mobileconfig)'))");
+      await apple.locator("button[type=submit]").click();
+      await apple.locator(".field-error").waitFor({ timeout: 10000 });
+      step(`a profile without a device name: the server's message by the field ("${await apple.locator(".field-error").textContent()}")`);
       await apple.locator("input[name=device]").fill("Ana's iPad");
       const [download] = await Promise.all([page.waitForEvent("download"), apple.locator("button[type=submit]").click()]);
       check(download.suggestedFilename() === ana.own + ".mobileconfig", `file name: ${download.suggestedFilename()}`);

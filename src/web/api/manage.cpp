@@ -301,19 +301,23 @@ Response update_address(Context& c) {
 
 // An Apple configuration profile (.mobileconfig) for the address, for
 // anyone who may see it; with {"device": "label"}, a new device password of
-// the caller's own access goes inside (shown in the profile only).
+// the caller's own access goes inside (shown in the profile only). An empty
+// label is refused (the device password needs a name to be found and
+// revoked later); without "device" the profile has no password.
 Response address_profile(Context& c) {
   auto body = json_body(c.request);
   if (!body) return body.error();
   auto device = string_field(*body, "device", 100);
   if (!device) return error_response(device.error());
+  if (*device && (*device)->find_first_not_of(' ') == std::string::npos)
+    return error_response(422, "invalid", "device needs a name for the device password inside the profile", "device");
   auto v = c.deps.manager.show_address(c.actor(), c.params[0]);
   if (!v) return error_response(v.error());
   manage::ProfileOptions o;
   o.address = v->address.address;
   o.display_name = c.who().user.display_name;
   if (auto org = c.deps.store.organisation(v->address.org_id)) o.organisation = org->name;
-  if (*device && !(*device)->empty()) {
+  if (*device) {
     auto created = c.deps.manager.create_device_password(c.actor(), o.address, c.who().user.login, **device);
     if (!created) return error_response(created.error());
     o.password = created->password;
@@ -486,7 +490,7 @@ constexpr Route kRoutes[] = {
     {"PATCH", "/api/v1/addresses/{address}", Access::user, kSmallBody,
      "Quota (octets, messages; null: none) and Sent copy of an address (admins)", "addresses", &update_address},
     {"POST", "/api/v1/addresses/{address}/profile", Access::user, kSmallBody,
-     "An Apple .mobileconfig for the address; with device: a new device password inside it", "devices",
+     "An Apple .mobileconfig for the address; with device (a name): a new device password inside it", "devices",
      &address_profile},
     {"DELETE", "/api/v1/addresses/{address}", Access::user, 0, "Delete an address and its mail (admins)", "addresses",
      &delete_address},

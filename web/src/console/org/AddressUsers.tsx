@@ -157,7 +157,8 @@ function Grant({ address, candidates, reload }: { address: string; candidates: s
   const listId = useId("members");
   return (
     <Section title={tc("org.access.add")}>
-      <form noValidate
+      <form
+        noValidate
         class="org-form"
         onSubmit={async (e) => {
           e.preventDefault();

@@ -76,7 +76,8 @@ function NewDevice({ address, onCreated, reload }: { address: string; onCreated:
   const label = useSignal("");
   return (
     <Section title={tc("devices.new")}>
-      <form noValidate
+      <form
+        noValidate
         class="org-form"
         onSubmit={async (e) => {
           e.preventDefault();
@@ -111,16 +112,12 @@ function AppleProfile({ address, reload }: { address: string; reload: () => Prom
   return (
     <Section title={tc("devices.apple")}>
       <p class="muted">{tc("devices.appleIntro")}</p>
-      <form noValidate
+      <form
+        noValidate
         class="org-form"
         onSubmit={async (e) => {
           e.preventDefault();
           const name = label.value.trim();
-          // The server refuses an empty label only as "no device": ask for one here, and it is checked there.
-          if (!name) {
-            form.fields.value = { device: tc("console.required") };
-            return;
-          }
           if (await submit(form, async () => download(address + ".mobileconfig", "application/x-apple-aspen-config", await appleProfile(address, name)))) {
             toast(tc("devices.appleDone", { label: name }));
             label.value = "";

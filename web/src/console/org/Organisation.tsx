@@ -141,7 +141,8 @@ function RoleDialog({ member, onClose, reload }: { member: Member; onClose: () =
   return (
     <FocusDialog title={tc("org.member.changeRoleOf", { login: member.login })} onClose={onClose}>
       {(close) => (
-        <form noValidate
+        <form
+          noValidate
           onSubmit={async (e) => {
             e.preventDefault();
             if (await submit(form, () => setRole(member.login, role.value))) {
@@ -173,7 +174,8 @@ function AddMember({ reload }: { reload: () => Promise<void> }) {
   const password = useSignal("");
   return (
     <Section title={tc("org.member.add")}>
-      <form noValidate
+      <form
+        noValidate
         class="org-form"
         onSubmit={async (e) => {
           e.preventDefault();

@@ -80,7 +80,8 @@ function TraceOf({ address }: { address: string }) {
   }, [address]);
   return (
     <>
-      <form noValidate
+      <form
+        noValidate
         class="org-form org-inline"
         onSubmit={(e) => {
           e.preventDefault();
