@@ -37,6 +37,17 @@ export const serverEs: Record<string, string> = {
   "{} must be true or false": "{} debe ser true o false",
   "{} must be a whole number": "{} debe ser un número entero",
   "{} is required": "{} es obligatorio",
+  // The required fields by name, as a form shows them beside the field.
+  "address is required": "la dirección es obligatoria",
+  "code is required": "el código es obligatorio",
+  "current_password is required": "la contraseña actual es obligatoria",
+  "domain is required": "el dominio es obligatorio",
+  "label is required": "la etiqueta es obligatoria",
+  "login is required": "el usuario es obligatorio",
+  "name is required": "el nombre es obligatorio",
+  "new_password is required": "la contraseña nueva es obligatoria",
+  "password is required": "la contraseña es obligatoria",
+  "service is required": "el servicio de correo es obligatorio",
 
   // web/api/account.cpp: the account, its sessions and settings.
   "an API token has no browser session": "un token de la API no tiene sesión de navegador",

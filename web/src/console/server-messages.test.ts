@@ -35,6 +35,8 @@ describe("serverText", () => {
     expect(serverText("'a b' is not a valid domain name: only letters, digits, '-' and '.' are allowed")).toBe(
       "'a b' no es un nombre de dominio válido: solo se admiten letras, dígitos, '-' y '.'",
     );
+    expect(serverText("password is required")).toBe("la contraseña es obligatoria");
+    expect(serverText("display_name is required")).toBe("display_name es obligatorio");
     expect(serverText("a device label must be 1 to 100 characters long")).toBe("la etiqueta del dispositivo debe tener de 1 a 100 caracteres");
   });
 
