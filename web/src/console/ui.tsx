@@ -7,6 +7,7 @@ import { useEffect, useRef } from "preact/hooks";
 import { useSignal, type Signal } from "@preact/signals";
 import { ApiError } from "../lib/api";
 import { toast } from "../state/session";
+import { route } from "../state/route";
 import { Dialog } from "../ui/Dialog";
 import { tc } from "./i18n";
 import { serverText } from "./server-messages";
@@ -21,8 +22,12 @@ export function useId(prefix: string): string {
 /** A console page: its title as the page's heading (focused when the page opens, for screen readers). */
 export function Page(props: { title: string; children: ComponentChildren; actions?: ComponentChildren }) {
   const ref = useRef<HTMLHeadingElement>(null);
+  const where = route.value.console ? [route.value.console.screen, ...route.value.console.args].join("/") : "";
+  // The heading takes the focus when another page opens, not when its text changes (a new language).
   useEffect(() => {
     ref.current?.focus();
+  }, [where]);
+  useEffect(() => {
     document.title = props.title + " · " + tc("console.title");
   }, [props.title]);
   return (

@@ -6,6 +6,7 @@ import { useSignal } from "@preact/signals";
 import { fmtDateTime, tc, type CKey } from "../i18n";
 import { download, errorText, Field, FormError, LoadState, Page, Pager, submit, useForm, useLoad } from "../ui";
 import { activityCsv, activityFileName } from "./csv";
+import { serverText } from "../server-messages";
 import { allActivity, getActivity, NO_FILTER, type ActivityFilter } from "./me";
 import { dayEnd, dayStart, useCursor } from "./parts";
 
@@ -179,7 +180,7 @@ export function ActivityScreen() {
                         <td data-label={tc("security.col.target")}>{e.target}</td>
                         <td data-label={tc("security.col.product")}>{productText(e.product)}</td>
                         <td data-label={tc("security.col.ip")}>{e.ip || "—"}</td>
-                        <td data-label={tc("security.col.detail")} class="detail">{e.detail}</td>
+                        <td data-label={tc("security.col.detail")} class="detail">{serverText(e.detail)}</td>
                       </tr>
                     ))}
                   </tbody>

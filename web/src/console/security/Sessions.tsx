@@ -6,6 +6,7 @@ import { useSignal } from "@preact/signals";
 import { askConfirm } from "../../state/ask";
 import { fmtDateTime, tc } from "../i18n";
 import { errorText, LoadState, Page, Pager, pageOf, Section, useLoad } from "../ui";
+import { serverText } from "../server-messages";
 import { endConnection, endOtherSessions, endSession, getLogins, getSessions, type LoginRecord, type MailConnection, type WebSession } from "./me";
 import { describeAgent } from "./useragent";
 import { NoLocation, useCursor } from "./parts";
@@ -166,7 +167,7 @@ function reasonText(r: LoginRecord): string {
   if (r.reason === "password") return tc("security.logins.badPassword");
   if (r.reason === "second_factor") return tc("security.logins.badCode");
   if (r.reason === "locked") return tc("security.logins.locked");
-  return r.reason ? tc("security.logins.failedWhy", { why: r.reason }) : tc("security.logins.failed");
+  return r.reason ? tc("security.logins.failedWhy", { why: serverText(r.reason) }) : tc("security.logins.failed");
 }
 
 function methodText(m: string): string {
