@@ -465,7 +465,8 @@ TEST_F(ApiTest, ZonesRecordsSpfAndDkimThroughTheApi) {
   EXPECT_EQ(parsed(added)["name"], "www.a.example");
   auto second_spf = call("POST", "/api/v1/zones/a.example/records", admin,
                          json{{"name", "@"}, {"type", "TXT"}, {"data", "v=spf1 -all"}});
-  EXPECT_EQ(second_spf.status, 400) << "one SPF per name: " << second_spf.body;
+  EXPECT_EQ(second_spf.status, 422) << "one SPF per name: " << second_spf.body;
+  EXPECT_EQ(parsed(second_spf)["error"]["field"], "name") << "refused by the field the form shows it under";
   EXPECT_NE(std::string(parsed(second_spf)["error"]["message"]).find("v=spf1"), std::string::npos)
       << "it names the record there is";
   auto edited = call("PATCH", "/api/v1/zones/a.example/records/" + id, admin,
