@@ -208,8 +208,8 @@ int dkim_advance(Ctx& c) {
 
 // --- the diagnostic
 int check(Ctx& c) {
-  auto d =
-      c.m.diagnose_domain(c.actor, c.args.domain, *c.services.fresh_resolver, server::certificate_view(*c.services.config));
+  auto d = c.m.diagnose_domain(c.actor, c.args.domain, *c.services.fresh_resolver,
+                               server::certificate_view(*c.services.config));
   if (!d) return report(d.error());
   if (c.args.json) {
     json j = {{"domain", d->domain}, {"ok", d->ok()}, {"items", json::array()}};

@@ -39,7 +39,8 @@ bool in_zone(std::string_view name, std::string_view apex) {
 }
 
 Status check_zone_change(std::string_view apex, const std::vector<ZoneRecord>& records, const ZoneRecord& change) {
-  if (!in_zone(change.name, apex)) return refuse("name", fmt::format("{} is not inside the zone {}", change.name, apex));
+  if (!in_zone(change.name, apex))
+    return refuse("name", fmt::format("{} is not inside the zone {}", change.name, apex));
   if (change.ttl > kMaxTtl) return refuse("ttl", fmt::format("a TTL is at most {} seconds", kMaxTtl));
   std::vector<const ZoneRecord*> others;
   for (auto& r : records)
@@ -57,14 +58,15 @@ Status check_zone_change(std::string_view apex, const std::vector<ZoneRecord>& r
   // RFC 1034 §3.6.2, RFC 2181 §10.1: a CNAME is alone at its name; the apex
   // has SOA and NS, so it can have no CNAME.
   if (change.type == RrType::cname) {
-    if (change.name == apex) return refuse("name", "a CNAME cannot be at the zone's apex (it must be alone at its name)");
+    if (change.name == apex)
+      return refuse("name", "a CNAME cannot be at the zone's apex (it must be alone at its name)");
     for (auto* r : others)
       if (r->name == change.name)
         return refuse("name", fmt::format("a CNAME must be alone at its name, and {} is there", describe(*r)));
     for (auto* r : others)
       if (auto* t = host_target(*r); t && *t == change.name)
-        return refuse("name", fmt::format("{} points to {}: an {} target cannot be an alias (RFC 2181 §10.3)", describe(*r),
-                                  change.name, to_string(r->type)));
+        return refuse("name", fmt::format("{} points to {}: an {} target cannot be an alias (RFC 2181 §10.3)",
+                                          describe(*r), change.name, to_string(r->type)));
   } else {
     for (auto* r : others)
       if (r->name == change.name && r->type == RrType::cname)
@@ -73,16 +75,17 @@ Status check_zone_change(std::string_view apex, const std::vector<ZoneRecord>& r
   if (auto* t = host_target(change); t && !t->empty())
     for (auto* r : others)
       if (r->name == *t && r->type == RrType::cname)
-        return refuse("data", fmt::format("{} is an alias (CNAME): an {} target must be the host's own name (RFC 2181 §10.3)",
-                                  *t, to_string(change.type)));
+        return refuse(
+            "data", fmt::format("{} is an alias (CNAME): an {} target must be the host's own name (RFC 2181 §10.3)", *t,
+                                to_string(change.type)));
   // RFC 7208 §3.2 (and §4.5: two records make every check a permerror).
   if (is_spf(change))
     for (auto* r : others)
       if (r->name == change.name && is_spf(*r))
         return refuse(
             "name", fmt::format("{} has an SPF record already ({}); a name can have only one (RFC 7208 §3.2): "
-                        "merge the two policies into one record (estafeta dns spf merge) and edit that record",
-                        change.name.empty() ? "." : change.name, describe(*r)));
+                                "merge the two policies into one record (estafeta dns spf merge) and edit that record",
+                                change.name.empty() ? "." : change.name, describe(*r)));
   return {};
 }
 

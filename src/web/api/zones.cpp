@@ -257,8 +257,7 @@ constexpr Route kRoutes[] = {
     {"POST", "/api/v1/zones/{domain}/spf/analysis", Access::user, kRecordBody,
      "Analyse an SPF record (or the zone's own) as published at the apex or at a name of the zone: syntax, lookups "
      "per term, void lookups, warnings",
-     "zones",
-     &analyze_spf},
+     "zones", &analyze_spf},
     {"POST", "/api/v1/zones/{domain}/spf/merge", Access::user, 32 * 1024,
      "Merge several SPF policies into one (strictest all; flattened when over 10 lookups)", "zones", &merge_spf},
     {"GET", "/api/v1/zones/{domain}/dkim", Access::user, 0, "The domain's DKIM keys and their records", "zones",
