@@ -10,7 +10,8 @@ hundreds of KB; default 2,000 messages, about 45 MB), APPENDed before the
 clock starts, and both are idle (Estafeta's background full-text indexing
 of the new mail done). Each pull starts from nothing (a new Maildir, no sync state);
 pulls alternate between the servers (E, D, then D, E) so background load
-hits both alike. Every pull is checked: N files in the Maildir holding the
+hits both alike. mbsync runs with FSync no: what is timed is the server's
+serving, not the local disk's flushes. Every pull is checked: N files in the Maildir holding the
 messages' bytes (with LF line ends, as mbsync writes a Maildir, and its
 own X-TUID header line).
 
@@ -26,6 +27,7 @@ Usage (as root, for Dovecot):
 import imaplib
 import os
 import random
+import resource
 import shutil
 import socket
 import statistics
@@ -73,22 +75,26 @@ def wait_idle(server, max_wait=120.0):
 
 
 def pull(server, workdir, expected_count, expected_bytes, timeout):
-    """One full pull into a new Maildir; returns the seconds mbsync took."""
+    """One full pull into a new Maildir; returns (seconds, mbsync's CPU seconds, the server's CPU seconds)."""
     base = tempfile.mkdtemp(prefix="pull-", dir=workdir)
     try:
         maildir = os.path.join(base, "mail")
         os.makedirs(maildir)
         rc = os.path.join(base, "mbsyncrc")
         with open(rc, "w") as f:
-            f.write("IMAPAccount bench\nHost 127.0.0.1\nPort %d\nUser %s\nPass %s\nSSLType None\nAuthMechs LOGIN\n\n"
+            # FSync no: the local disk's flushes are the client's cost, the same for both servers, and noisy.
+            f.write("FSync no\n\nIMAPAccount bench\nHost 127.0.0.1\nPort %d\nUser %s\nPass %s\nSSLType None\nAuthMechs LOGIN\n\n"
                     "IMAPStore far\nAccount bench\n\n"
                     "MaildirStore near\nPath %s/\nInbox %s/INBOX\n\n"
                     "Channel bench\nFar :far:\nNear :near:\nPatterns INBOX\nCreate Near\nSync Pull\nSyncState *\n"
                     % (server.port, USER, server.password, maildir, maildir))
+        ru0, cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN), tree_cpu(server.pid)
         t0 = time.monotonic()
         p = subprocess.run(["mbsync", "-q", "-c", rc, "bench"], capture_output=True, text=True, timeout=timeout,
                            stdin=subprocess.DEVNULL)
         seconds = time.monotonic() - t0
+        ru1, cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN), tree_cpu(server.pid)
+        client_cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
         if p.returncode != 0:
             raise BenchError("%s: mbsync exit %d: %s" % (server.name, p.returncode, p.stderr.strip()[-500:]))
         files = [os.path.join(d, name) for sub in ("cur", "new")
@@ -98,7 +104,7 @@ def pull(server, workdir, expected_count, expected_bytes, timeout):
         if len(files) != expected_count or not expected_bytes <= got <= expected_bytes + 64 * expected_count:
             raise BenchError("%s: pulled %d messages, %d bytes; expected %d, %d (+ a header line each)"
                              % (server.name, len(files), got, expected_count, expected_bytes))
-        return seconds
+        return seconds, client_cpu, cpu1 - cpu0
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
@@ -126,15 +132,17 @@ def main(argv=None):
             fill(srv, messages, deadline)
         for srv in servers:
             wait_idle(srv)
-            results[srv.name] = {"pulls_s": []}
+            results[srv.name] = {"pulls_s": [], "client_cpu_s": [], "server_cpu_s": []}
         for i in range(args.repeat):
             for srv in (servers if i % 2 == 0 else list(reversed(servers))):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise BenchError("whole-run deadline")
-                s = pull(srv, workdir, len(messages), lf_bytes, left)
+                s, client, served = pull(srv, workdir, len(messages), lf_bytes, left)
                 results[srv.name]["pulls_s"].append(round(s, 3))
-                log("%s: pull %d: %.2f s" % (srv.name, i + 1, s))
+                results[srv.name]["client_cpu_s"].append(round(client, 3))
+                results[srv.name]["server_cpu_s"].append(round(served, 3))
+                log("%s: pull %d: %.2f s (mbsync CPU %.2f s, server CPU %.2f s)" % (srv.name, i + 1, s, client, served))
     except (BenchError, OSError, imaplib.IMAP4.error, subprocess.TimeoutExpired) as e:
         aborted = "%s: %s" % (type(e).__name__, e)
         log("error: %s" % aborted)
@@ -144,11 +152,14 @@ def main(argv=None):
     for r in results.values():
         if r["pulls_s"]:
             r["median_s"] = round(statistics.median(r["pulls_s"]), 3)
+            r["median_client_cpu_s"] = round(statistics.median(r["client_cpu_s"]), 3)
+            r["median_server_cpu_s"] = round(statistics.median(r["server_cpu_s"]), 3)
             r["mb_per_s"] = round(total_bytes / 1e6 / r["median_s"], 1)
-    print("\n%-10s %10s %10s  %s" % ("server", "median s", "MB/s", "pulls"))
+    print("\n%-10s %10s %10s %12s %12s  %s" % ("server", "median s", "MB/s", "mbsync CPU", "server CPU", "pulls"))
     for name, r in results.items():
         if r.get("median_s"):
-            print("%-10s %10.2f %10.1f  %s" % (name, r["median_s"], r["mb_per_s"], r["pulls_s"]))
+            print("%-10s %10.2f %10.1f %12.2f %12.2f  %s" % (name, r["median_s"], r["mb_per_s"], r["median_client_cpu_s"],
+                                                         r["median_server_cpu_s"], r["pulls_s"]))
     e, d = results.get("Estafeta", {}).get("median_s"), results.get("Dovecot", {}).get("median_s")
     if e and d:
         print("Estafeta's time is %.2fx Dovecot's (lower is better; aim <= 0.8)" % (e / d))
