@@ -109,6 +109,22 @@ export function LoadState<T>(props: { loaded: Loaded<T>; children: (data: T) => 
   return <>{props.children(data.value)}</>;
 }
 
+/**
+ * Runs what a page's button does (after its confirmation): `run` returns
+ * what to say when it worked, said in a toast, and the page reloads; what
+ * went wrong is said instead. True when it worked.
+ */
+export async function act(run: () => Promise<string>, reload?: () => Promise<void>): Promise<boolean> {
+  try {
+    toast(await run());
+    if (reload) await reload();
+    return true;
+  } catch (e) {
+    toast(tc("console.error", { message: errorText(e) }), "error");
+    return false;
+  }
+}
+
 /** A form's state: busy, the server's message by field, and one for the whole form. */
 export interface FormState {
   busy: Signal<boolean>;

@@ -8,7 +8,7 @@ import { api, ApiError } from "../../lib/api";
 import { askConfirm } from "../../state/ask";
 import { toast } from "../../state/session";
 import { Dialog } from "../../ui/Dialog";
-import { Field, FormError, LoadState, Pager, errorText, pageOf, submit, useForm, useLoad } from "../ui";
+import { act, Field, FormError, LoadState, Pager, errorText, pageOf, submit, useForm, useLoad } from "../ui";
 import { tc, type CKey } from "../i18n";
 import { NoZone } from "./DnsScreen";
 import { RECORD_TYPES, describeRecord, relativeName, sortRecords, txtText, type DnsRecord, type Zone } from "./zone";
@@ -39,15 +39,8 @@ export function Records(props: { domain: string }) {
     const what = describeRecord(r, domain);
     const ok = await askConfirm({ title: tc("dns.deleteTitle"), text: tc("dns.deleteText", { record: what, domain }), action: tc("dns.deleteAction"), danger: true });
     if (!ok) return;
-    try {
-      await api("DELETE", `/zones/${encodeURIComponent(domain)}/records/${r.id}`);
-      toast(tc("dns.deleted", { record: what }));
-      await loaded.reload();
-      addButton.current?.focus(); // the row and its button are gone
-
-    } catch (e) {
-      toast(tc("console.error", { message: errorText(e) }), "error");
-    }
+    const done = await act(async () => (await api("DELETE", `/zones/${encodeURIComponent(domain)}/records/${r.id}`), tc("dns.deleted", { record: what })), loaded.reload);
+    if (done) addButton.current?.focus(); // the row and its button are gone
   };
 
   const failed = loaded.error.value;

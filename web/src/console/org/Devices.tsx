@@ -8,7 +8,7 @@ import { askConfirm } from "../../state/ask";
 import { goConsole } from "../../state/route";
 import { toast, user } from "../../state/session";
 import { Qr } from "../Qr";
-import { Field, FormError, LoadState, Page, Section, ShownOnce, download, errorText, submit, useForm, useLoad } from "../ui";
+import { act, Field, FormError, LoadState, Page, Section, ShownOnce, download, errorText, submit, useForm, useLoad } from "../ui";
 import { fmtDateTime, tc } from "../i18n";
 import { AddressPicker, keepingFocus, usePaged } from "./common";
 import { appleProfile, clientSettings, createDevice, listDevices, myAddresses, revokeDevice, type ClientSettings, type Device } from "./api";
@@ -181,14 +181,7 @@ function DeviceList({ address, devices, reload }: { address: string; devices: De
       action: tc("devices.revoke"),
       danger: true,
     });
-    if (!ok) return;
-    try {
-      await revokeDevice(d.id);
-      toast(tc("devices.revoked", { label: d.label }));
-      await reload();
-    } catch (e) {
-      toast(tc("console.error", { message: errorText(e) }), "error");
-    }
+    if (ok) await act(async () => (await revokeDevice(d.id), tc("devices.revoked", { label: d.label })), reload);
   };
   if (devices.length === 0) return <p class="muted" id="devices-list" tabIndex={-1}>{tc("devices.none")}</p>;
   return (

@@ -8,7 +8,7 @@ import { consoleHash } from "../../state/route";
 import { askConfirm } from "../../state/ask";
 import { toast, user } from "../../state/session";
 import { fmtNumber, fmtSize } from "../../i18n";
-import { Field, FormError, LoadState, Page, Section, errorText, submit, useForm, useLoad } from "../ui";
+import { act, Field, FormError, LoadState, Page, Section, errorText, submit, useForm, useLoad } from "../ui";
 import { fmtDateTime, tc, type CKey } from "../i18n";
 import { FocusDialog, keepingFocus, usePaged } from "./common";
 import {
@@ -74,14 +74,7 @@ function Members({ data, reload }: { data: Data; reload: () => Promise<void> }) 
       action: tc("org.member.remove"),
       danger: true,
     });
-    if (!ok) return;
-    try {
-      await removeMember(m.login);
-      toast(tc("org.member.removed", { login: m.login }));
-      await reload();
-    } catch (e) {
-      toast(tc("console.error", { message: errorText(e) }), "error");
-    }
+    if (ok) await act(async () => (await removeMember(m.login), tc("org.member.removed", { login: m.login })), reload);
   };
   return (
     <>
@@ -230,15 +223,8 @@ function Services({ data, reload }: { data: Data; reload: () => Promise<void> })
       if (!ok) return;
     }
     busy.value = s.name;
-    try {
-      await lockService(s.name, locked);
-      toast(tc(locked ? "org.service.locked" : "org.service.unlocked", { service: s.name }));
-      await reload();
-    } catch (e) {
-      toast(tc("console.error", { message: errorText(e) }), "error");
-    } finally {
-      busy.value = "";
-    }
+    await act(async () => (await lockService(s.name, locked), tc(locked ? "org.service.locked" : "org.service.unlocked", { service: s.name })), reload);
+    busy.value = "";
   };
   return (
     <Section title={tc("org.part.services")}>
