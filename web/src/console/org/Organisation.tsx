@@ -5,14 +5,14 @@
 // (the addresses with usage are for admins) and the page says so.
 import { useSignal } from "@preact/signals";
 import { consoleHash } from "../../state/route";
-import { askConfirm } from "../../state/ask";
+import { askConfirm, askText } from "../../state/ask";
 import { toast, user } from "../../state/session";
 import { fmtNumber, fmtSize } from "../../i18n";
 import { act, Field, FormError, LoadState, Page, Section, errorText, submit, useForm, useLoad } from "../ui";
 import { fmtDateTime, tc, type CKey } from "../i18n";
 import { FocusDialog, keepingFocus, usePaged } from "./common";
 import {
-  ROLES, createMember, loadOrganisation, lockService, quotaFraction, removeMember, setRole,
+  ROLES, createMember, deleteAddress, loadOrganisation, removeDomain, lockService, quotaFraction, removeMember, setRole,
   type Address, type Domain, type Member, type Role, type Service,
 } from "./api";
 
@@ -43,8 +43,8 @@ export function OrganisationScreen({ part }: { part: string | undefined }) {
             </nav>
             {current === "members" && <Members data={data} reload={loaded.reload} />}
             {current === "services" && <Services data={data} reload={loaded.reload} />}
-            {current === "domains" && <Domains data={data} />}
-            {current === "addresses" && <Addresses data={data} />}
+            {current === "domains" && <Domains data={data} reload={loaded.reload} />}
+            {current === "addresses" && <Addresses data={data} reload={loaded.reload} />}
           </>
         )}
       </LoadState>
@@ -279,8 +279,18 @@ function serviceName(data: Data, id: number): string {
   return data.services.find((s) => s.id === id)?.name ?? "";
 }
 
-function Domains({ data }: { data: Data }) {
+function Domains({ data, reload }: { data: Data; reload: () => Promise<void> }) {
   const { rows, pager } = usePaged([...data.domains].sort((a, b) => a.name.localeCompare(b.name)));
+  // The server refuses a domain that still has addresses; act() says its message.
+  const remove = async (d: Domain) => {
+    const ok = await askConfirm({
+      title: tc("org.domain.removeTitle", { domain: d.name }),
+      text: tc("org.domain.removeText", { domain: d.name }),
+      action: tc("org.domain.remove"),
+      danger: true,
+    });
+    if (ok) await act(async () => (await removeDomain(d.name), tc("org.domain.removed", { domain: d.name })), reload);
+  };
   return (
     <Section title={tc("org.part.domains")}>
       <p class="muted">{tc("org.domain.intro")}</p>
@@ -292,6 +302,7 @@ function Domains({ data }: { data: Data }) {
               <th scope="col">{tc("org.domain.service")}</th>
               <th scope="col">{tc("org.domain.state")}</th>
               <th scope="col">{tc("org.domain.added")}</th>
+              <th scope="col">{tc("console.actions")}</th>
             </tr>
           </thead>
           <tbody>
@@ -305,6 +316,9 @@ function Domains({ data }: { data: Data }) {
                   {d.verified ? <span class="badge ok">{tc("org.domain.verified")}</span> : <span class="badge warn">{tc("org.domain.pending")}</span>}
                 </td>
                 <td data-label={tc("org.domain.added")}>{fmtDateTime(d.created)}</td>
+                <td data-label={tc("console.actions")}>
+                  <button type="button" class="danger" onClick={() => void keepingFocus(() => remove(d))} aria-label={tc("org.domain.removeOf", { domain: d.name })}>{tc("org.domain.remove")}</button>
+                </td>
               </tr>
             ))}
           </tbody>
@@ -343,8 +357,20 @@ export function Usage({ a }: { a: Address }) {
   );
 }
 
-function Addresses({ data }: { data: Data }) {
+function Addresses({ data, reload }: { data: Data; reload: () => Promise<void> }) {
   const { rows, pager } = usePaged([...data.addresses].sort((a, b) => a.address.localeCompare(b.address)));
+  // Its mail goes with it: the address must be typed to confirm.
+  const remove = async (a: Address) => {
+    const typed = await askText({
+      title: tc("org.address.deleteTitle", { address: a.address }),
+      text: tc("org.address.deleteText", { address: a.address }),
+      label: tc("org.address.deleteLabel"),
+      action: tc("org.address.delete"),
+      danger: true,
+      valid: (v) => v.trim().toLowerCase() === a.address.toLowerCase(),
+    });
+    if (typed) await act(async () => (await deleteAddress(a.address), tc("org.address.deleted", { address: a.address })), reload);
+  };
   return (
     <Section title={tc("org.part.addresses")}>
       <div class="table-wrap">
@@ -380,6 +406,7 @@ function Addresses({ data }: { data: Data }) {
                     <div class="row-actions">
                       <a href={consoleHash("address", a.address)} aria-label={tc("org.address.usersOf", { address: a.address })}>{tc("org.address.users")}</a>
                       <a href={consoleHash("trace", a.address)} aria-label={tc("org.address.traceOf", { address: a.address })}>{tc("org.address.trace")}</a>
+                      <button type="button" class="danger" onClick={() => void keepingFocus(() => remove(a))} aria-label={tc("org.address.deleteOf", { address: a.address })}>{tc("org.address.delete")}</button>
                     </div>
                   </td>
                 </tr>

@@ -96,6 +96,9 @@ export const setRole = (login: string, role: Role) => api<Member>("PATCH", "/use
 export const removeMember = (login: string) => api("DELETE", "/users/" + encodeURIComponent(login));
 export const lockService = (name: string, locked: boolean) => api("POST", "/services/" + encodeURIComponent(name) + (locked ? "/lock" : "/unlock"));
 
+export const deleteAddress = (address: string) => api("DELETE", at(address));
+export const removeDomain = (name: string) => api("DELETE", "/domains/" + encodeURIComponent(name));
+
 export const showAddress = (address: string) => api<Address>("GET", at(address));
 export const listAccess = (address: string) => api<{ users: AccessUser[] }>("GET", at(address) + "/users").then((r) => r.users);
 export const listServices = () => api<{ services: Service[] }>("GET", "/services").then((r) => r.services);
