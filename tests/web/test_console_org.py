@@ -55,6 +55,9 @@ class ConsoleOrgTest(browser_app.BrowserAppCase):
             "admin": ADMIN, "dave": DAVE, "team": TEAM, "other": OTHER, "lockService": LOCK_SERVICE,
             "locked": LOCKED})}
 
+    def test_an_admin_deletes_an_address_and_removes_a_domain(self):
+        self.scenario("admin_delete")
+
     def test_a_member_sees_no_organisation_screen_nor_another_organisations_address(self):
         self.scenario("member_refused")
 

@@ -489,6 +489,62 @@ const scenarios = {
   },
 
   // A message delivered by SMTP shows in the address's trace with its status; a later start shows nothing.
+  // An address deleted after typing it (the button stays off for anything else), gone from the API;
+  // a domain with addresses refused removal with the server's reason, a domain without any removed.
+  async admin_delete() {
+    const admin = org.admin;
+    const api = await apiAs(admin);
+    const gone = `gone-${uniq()}@demo.example`;
+    let r = await api.request("POST", "/api/v1/addresses", { address: gone });
+    check(r.status === 201, `address made: ${r.status} ${r.text}`);
+    const spare = `spare-${uniq()}.example`;
+    r = await api.request("POST", "/api/v1/domains", { service: "demo-mail", name: spare });
+    check(r.status === 201, `domain added: ${r.status} ${r.text}`);
+
+    await withApp("org-delete", "olga", async (page) => {
+      await login(page, admin.login, admin.password);
+      await open(page, "organisation", "addresses");
+      const row = page.locator(`[data-testid=addresses] tr[data-address="${gone}"]`);
+      await row.waitFor();
+      await row.locator("button:text-is('Eliminar')").click();
+      const d = page.locator("dialog.ask[open]");
+      await d.waitFor();
+      check((await d.locator("form > p").textContent()).includes(gone), "the question names the address");
+      const button = d.locator("button:text-is('Eliminar')");
+      await d.locator("input[name=answer]").fill("someone-else@demo.example");
+      check(await button.isDisabled(), "another address does not confirm");
+      await d.locator("input[name=answer]").fill(gone.toUpperCase());
+      check(!(await button.isDisabled()), "the address typed (any case) confirms");
+      await shot(page, "console-org-15-delete-address");
+      await axe(page, "organisation: delete an address");
+      await button.click();
+      await toast(page, `${gone} se eliminó con su correo`);
+      await row.waitFor({ state: "detached" });
+      check((await api.request("GET", "/api/v1/addresses/" + encodeURIComponent(gone))).status === 404, "the address is gone on the server");
+      step("an address deleted after it was typed");
+
+      await open(page, "organisation", "domains");
+      const demo = page.locator(`[data-testid=domains] tr[data-domain="demo.example"]`);
+      await demo.locator("button:text-is('Quitar')").click();
+      await answer(page, { text: "demo.example", button: "Quitar" });
+      await page.waitForSelector(".toast.error", { timeout: 10000 });
+      const why = await page.textContent(".toast.error");
+      step(`removing a domain with addresses: ${why}`);
+      check(why.includes("el dominio aún tiene direcciones"), `the server's reason, in Spanish: ${why}`);
+      check((await api.request("GET", "/api/v1/domains")).json.domains.some((x) => x.name === "demo.example"), "the domain with addresses stays");
+      await clearToasts(page);
+      const spareRow = page.locator(`[data-testid=domains] tr[data-domain="${spare}"]`);
+      await spareRow.locator("button:text-is('Quitar')").click();
+      await answer(page, { text: spare, button: "Quitar" });
+      await toast(page, `Se quitó ${spare}`);
+      await spareRow.waitFor({ state: "detached" });
+      check(!(await api.request("GET", "/api/v1/domains")).json.domains.some((x) => x.name === spare), "the domain is gone on the server");
+      await shot(page, "console-org-16-domain-removed");
+      await axe(page, "organisation: domains after a removal");
+      step("a domain with addresses refused, one without removed");
+    });
+  },
+
   async trace() {
     const ana = users.ana;
     const subject = "Traced " + uniq();

@@ -361,4 +361,17 @@ export const serverEs: Record<string, string> = {
   "the certificate does not cover {}": "el certificado no cubre {}",
   "add it to the certificate (autoconfig over HTTPS)": "añádelo al certificado (autoconfig por HTTPS)",
   "valid for {}": "válido para {}",
+
+  // store/sqlite: refusals of the store itself that reach the console (a domain with
+  // addresses, a service with domains, what was already there or is gone).
+  "the domain still has addresses; delete them first": "el dominio aún tiene direcciones; elimínalas primero",
+  "the mail service still has domains; remove them first": "el servicio de correo aún tiene dominios; quítalos primero",
+  "the domain has a zone already": "el dominio ya tiene una zona",
+  "the user already has access to this address": "ese usuario ya tiene acceso a esta dirección",
+  "no such access": "no existe ese acceso",
+  "no such address or user": "no existe esa dirección o ese usuario",
+  "no such device password (or already revoked)": "no existe esa contraseña de dispositivo (o ya se revocó)",
+  "no such record in this zone": "ese registro no está en esta zona",
+  "no such zone": "no existe esa zona",
+  "no such DKIM key": "no existe esa clave DKIM",
 };
