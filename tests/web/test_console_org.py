@@ -55,6 +55,9 @@ class ConsoleOrgTest(browser_app.BrowserAppCase):
             "admin": ADMIN, "dave": DAVE, "team": TEAM, "other": OTHER, "lockService": LOCK_SERVICE,
             "locked": LOCKED})}
 
+    def test_an_admin_adds_an_address_changes_its_quota_and_adds_a_domain(self):
+        self.scenario("admin_manage")
+
     def test_an_admin_deletes_an_address_and_removes_a_domain(self):
         self.scenario("admin_delete")
 

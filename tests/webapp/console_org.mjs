@@ -545,6 +545,64 @@ const scenarios = {
     });
   },
 
+  // An address added (a bad one refused by its field, in Spanish), its quota and Sent copy changed in
+  // a dialog (a bad size refused there), a domain added with the DNS record that verifies it.
+  async admin_manage() {
+    const admin = org.admin;
+    const api = await apiAs(admin);
+    const made = `new-${uniq()}@demo.example`;
+    const domain = `new-${uniq()}.example`;
+    await withApp("org-manage", "olga", async (page) => {
+      await login(page, admin.login, admin.password);
+      await open(page, "organisation", "addresses");
+      const form = page.locator("form.org-form").last();
+      await form.locator("input[name=address]").fill("not-an-address");
+      await form.locator("button[type=submit]").click();
+      await form.locator(".field-error").waitFor();
+      const said = await form.locator(".field-error").textContent();
+      check(said.includes("no es una dirección de la forma nombre@dominio"), `a bad address refused by its field: ${said}`);
+      await form.locator("input[name=address]").fill(made);
+      await form.locator("button[type=submit]").click();
+      await toast(page, `Se creó ${made}`);
+      const row = page.locator(`[data-testid=addresses] tr[data-address="${made}"]`);
+      await row.waitFor();
+      check((await api.request("GET", "/api/v1/addresses/" + encodeURIComponent(made))).status === 200, "the address exists on the server");
+      step("an address added; a bad one refused by its field");
+
+      await row.locator("button:text-is('Cuota')").click();
+      const d = page.locator("dialog[open]");
+      await d.locator("input[name=quota_bytes]").fill("abc");
+      await d.locator("button[type=submit]").click();
+      check((await d.locator(".field-error").textContent()).includes("MB"), "a bad size refused at its field");
+      await d.locator("input[name=quota_bytes]").fill("50");
+      await d.locator("input[name=quota_messages]").fill("1000");
+      await d.locator("input[name=save_sent]").uncheck();
+      await shot(page, "console-org-17-quota");
+      await axe(page, "organisation: an address's quota");
+      await d.locator("button[type=submit]").click();
+      await toast(page, `Se guardó la cuota de ${made}`);
+      const a = (await api.request("GET", "/api/v1/addresses/" + encodeURIComponent(made))).json;
+      check(a.quota_bytes === 50 * 1024 * 1024 && a.quota_messages === 1000 && a.save_sent === false, `quota saved: ${JSON.stringify(a)}`);
+      step("quota and Sent copy changed");
+
+      await open(page, "organisation", "domains");
+      const add = page.locator("form.org-form").last();
+      await add.locator("input[name=name]").fill(domain);
+      await add.locator("button[type=submit]").click();
+      const notice = page.locator("[data-testid=domain-added]");
+      await notice.waitFor();
+      const record = await notice.locator("[data-testid=verification-record]").textContent();
+      check(record.startsWith(`_estafeta.${domain} TXT "estafeta-verify=`), `the record to publish: ${record}`);
+      check(await notice.locator(`a[href="#/console/dns/${domain}"]`).count() === 1, "a link to the domain's DNS");
+      const listed = (await api.request("GET", "/api/v1/domains")).json.domains.find((x) => x.name === domain);
+      check(listed && listed.verified === false, `the domain is pending on the server: ${JSON.stringify(listed)}`);
+      await page.locator(`[data-testid=domains] tr[data-domain="${domain}"]`).waitFor();
+      await shot(page, "console-org-18-domain-added");
+      await axe(page, "organisation: a domain added");
+      step("a domain added with its verification record");
+    });
+  },
+
   async trace() {
     const ana = users.ana;
     const subject = "Traced " + uniq();

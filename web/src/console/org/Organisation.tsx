@@ -11,6 +11,7 @@ import { fmtNumber, fmtSize } from "../../i18n";
 import { act, Field, FormError, LoadState, Page, Section, errorText, submit, useForm, useLoad } from "../ui";
 import { fmtDateTime, tc, type CKey } from "../i18n";
 import { FocusDialog, keepingFocus, usePaged } from "./common";
+import { AddAddress, AddDomain, QuotaDialog } from "./Manage";
 import {
   ROLES, createMember, deleteAddress, loadOrganisation, removeDomain, lockService, quotaFraction, removeMember, setRole,
   type Address, type Domain, type Member, type Role, type Service,
@@ -292,6 +293,7 @@ function Domains({ data, reload }: { data: Data; reload: () => Promise<void> }) 
     if (ok) await act(async () => (await removeDomain(d.name), tc("org.domain.removed", { domain: d.name })), reload);
   };
   return (
+    <>
     <Section title={tc("org.part.domains")}>
       <p class="muted">{tc("org.domain.intro")}</p>
       <div class="table-wrap">
@@ -327,6 +329,8 @@ function Domains({ data, reload }: { data: Data; reload: () => Promise<void> }) 
       {data.domains.length === 0 && <p class="muted">{tc("console.none")}</p>}
       {pager}
     </Section>
+    <AddDomain services={data.services} reload={reload} />
+    </>
   );
 }
 
@@ -371,7 +375,9 @@ function Addresses({ data, reload }: { data: Data; reload: () => Promise<void> }
     });
     if (typed) await act(async () => (await deleteAddress(a.address), tc("org.address.deleted", { address: a.address })), reload);
   };
+  const editing = useSignal<Address | null>(null);
   return (
+    <>
     <Section title={tc("org.part.addresses")}>
       <div class="table-wrap">
         <table class="data stack" data-testid="addresses">
@@ -406,6 +412,7 @@ function Addresses({ data, reload }: { data: Data; reload: () => Promise<void> }
                     <div class="row-actions">
                       <a href={consoleHash("address", a.address)} aria-label={tc("org.address.usersOf", { address: a.address })}>{tc("org.address.users")}</a>
                       <a href={consoleHash("trace", a.address)} aria-label={tc("org.address.traceOf", { address: a.address })}>{tc("org.address.trace")}</a>
+                      <button type="button" onClick={() => (editing.value = a)} aria-label={tc("org.address.quotaOf", { address: a.address })}>{tc("org.address.quota")}</button>
                       <button type="button" class="danger" onClick={() => void keepingFocus(() => remove(a))} aria-label={tc("org.address.deleteOf", { address: a.address })}>{tc("org.address.delete")}</button>
                     </div>
                   </td>
@@ -418,5 +425,8 @@ function Addresses({ data, reload }: { data: Data; reload: () => Promise<void> }
       {data.addresses.length === 0 && <p class="muted">{tc("console.none")}</p>}
       {pager}
     </Section>
+    <AddAddress reload={reload} />
+    {editing.value && <QuotaDialog a={editing.value} onClose={() => (editing.value = null)} onSaved={reload} />}
+    </>
   );
 }

@@ -41,6 +41,7 @@ export interface Address {
   service_id: number;
   quota_bytes: number | null;
   quota_messages: number | null;
+  save_sent: boolean;
   used_bytes: number;
   used_messages: number;
   created: number;
@@ -97,6 +98,17 @@ export const removeMember = (login: string) => api("DELETE", "/users/" + encodeU
 export const lockService = (name: string, locked: boolean) => api("POST", "/services/" + encodeURIComponent(name) + (locked ? "/lock" : "/unlock"));
 
 export const deleteAddress = (address: string) => api("DELETE", at(address));
+export const createAddress = (address: string) => api<Address>("POST", "/addresses", { address });
+export const updateAddress = (address: string, change: { quota_bytes: number | null; quota_messages: number | null; save_sent: boolean }) =>
+  api<Address>("PATCH", at(address), change);
+
+/** The DNS record that proves a domain is the organisation's (until it is published and verified). */
+export interface Verification {
+  name: string;
+  type: string;
+  value: string;
+}
+export const addDomain = (service: string, name: string) => api<Domain & { verification?: Verification }>("POST", "/domains", { service, name });
 export const removeDomain = (name: string) => api("DELETE", "/domains/" + encodeURIComponent(name));
 
 export const showAddress = (address: string) => api<Address>("GET", at(address));

@@ -4,7 +4,7 @@ import { usageText } from "./Organisation";
 import type { Address } from "./api";
 
 const address = (a: Partial<Address>): Address => ({
-  id: 1, address: "box@demo.example", service_id: 1, quota_bytes: null, quota_messages: null, used_bytes: 0, used_messages: 0, created: 0, ...a,
+  id: 1, address: "box@demo.example", service_id: 1, quota_bytes: null, quota_messages: null, save_sent: true, used_bytes: 0, used_messages: 0, created: 0, ...a,
 });
 
 afterEach(() => {
