@@ -138,9 +138,10 @@ export function useForm(): FormState {
 
 /**
  * Runs a form's action: errors the server gives for a field go beside that
- * field (ApiError.field), others above the button. True when it worked.
+ * field (ApiError.field; in a form of one field, `onlyField` takes those it
+ * names no field for), others above the button. True when it worked.
  */
-export async function submit(form: FormState, action: () => Promise<unknown>): Promise<boolean> {
+export async function submit(form: FormState, action: () => Promise<unknown>, onlyField?: string): Promise<boolean> {
   form.busy.value = true;
   form.fields.value = {};
   form.error.value = "";
@@ -148,7 +149,9 @@ export async function submit(form: FormState, action: () => Promise<unknown>): P
     await action();
     return true;
   } catch (e) {
-    if (e instanceof ApiError && e.field) form.fields.value = { [e.field]: serverText(e.message) };
+    // A form of one field (onlyField) shows there what the server refuses without naming a field.
+    const field = e instanceof ApiError ? e.field ?? onlyField : null;
+    if (field) form.fields.value = { [field]: errorText(e) };
     else form.error.value = errorText(e);
     return false;
   } finally {

@@ -9,14 +9,6 @@ import { tc } from "../i18n";
 import { FocusDialog } from "./common";
 import { addDomain, createAddress, updateAddress, type Address, type Service, type Verification } from "./api";
 
-/** In a form of one field, what the server refuses without naming a field is that field's. */
-function toField(form: ReturnType<typeof useForm>, name: string): void {
-  if (form.error.value && Object.keys(form.fields.value).length === 0) {
-    form.fields.value = { [name]: form.error.value };
-    form.error.value = "";
-  }
-}
-
 export function AddAddress({ reload }: { reload: () => Promise<void> }) {
   const form = useForm();
   const address = useSignal("");
@@ -28,11 +20,11 @@ export function AddAddress({ reload }: { reload: () => Promise<void> }) {
         onSubmit={async (e) => {
           e.preventDefault();
           const made = address.value.trim();
-          if (await submit(form, () => createAddress(made))) {
+          if (await submit(form, () => createAddress(made), "address")) {
             toast(tc("org.address.added", { address: made }));
             address.value = "";
             await reload();
-          } else toField(form, "address");
+          }
         }}
       >
         <Field label={tc("org.address.address")} name="address" form={form} help={tc("org.address.addHelp")}>
@@ -120,11 +112,11 @@ export function AddDomain({ services, reload }: { services: Service[]; reload: (
           const domain = name.value.trim();
           let verification: Verification | null = null;
           added.value = null;
-          if (await submit(form, async () => (verification = (await addDomain(service.value, domain)).verification ?? null))) {
+          if (await submit(form, async () => (verification = (await addDomain(service.value, domain)).verification ?? null), services.length <= 1 ? "name" : undefined)) {
             added.value = { domain, verification };
             name.value = "";
             await reload();
-          } else if (services.length <= 1) toField(form, "name");
+          }
         }}
       >
         <Field label={tc("org.domain.name")} name="name" form={form}>
