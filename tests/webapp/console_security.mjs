@@ -140,7 +140,7 @@ const scenarios = {
       await axe(page, "security centre (two-factor off)");
       await page.click("button:text-is('Activar la verificación en dos pasos')");
       await page.waitForSelector("svg.qr");
-      check(await page.evaluate(() => document.activeElement?.matches(".enrolment .steps")), "the keyboard is at the enrolment's steps");
+      await until("the keyboard at the enrolment's steps", () => page.evaluate(() => document.activeElement?.matches(".enrolment .steps")), 3000);
       const uri = await readQr(page);
       const shownKey = (await page.textContent("[data-testid=totp-secret]")).replace(/\s/g, "");
       const parsed = OTPAuth.URI.parse(uri);
@@ -595,7 +595,7 @@ const scenarios = {
       await tabTo("Registro de actividad");
       await page.keyboard.press("Enter");
       await page.waitForSelector("#console-page-title:text-is('Registro de actividad')");
-      check(await page.evaluate(() => document.activeElement?.id === "console-page-title"), "the new page's title has the focus");
+      await until("the new page's title has the focus", () => page.evaluate(() => document.activeElement?.id === "console-page-title"), 3000);
       await tabTo("product");
       await page.keyboard.press("ArrowDown"); // the first product: security
       await tabTo("Filtrar");

@@ -273,7 +273,7 @@ export const scenarios = {
       check(nav.length >= 4, `the personal sections are there: ${nav}`);
       const hrefs = await page.locator("#console-nav a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
       check(!hrefs.some((h) => /organisation|\/dns/.test(h)), `no organisation or DNS section for a member: ${hrefs}`);
-      check(await page.evaluate(() => document.activeElement?.id === "console-page-title"), "the page's heading has the focus");
+      await until("the page's heading has the focus", () => page.evaluate(() => document.activeElement?.id === "console-page-title"), 3000);
       await axe(page, "console frame");
       await page.goto(env.base + "/#/console/no-such-screen");
       await page.waitForSelector(".console-main .notice[role=alert]");

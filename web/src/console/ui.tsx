@@ -3,7 +3,7 @@
 // field, paged tables, copying, downloads, and the dialog of a value shown
 // once (a device password, emergency codes).
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import { useSignal, type Signal } from "@preact/signals";
 import { ApiError } from "../lib/api";
 import { toast } from "../state/session";
@@ -23,8 +23,9 @@ export function useId(prefix: string): string {
 export function Page(props: { title: string; children: ComponentChildren; actions?: ComponentChildren }) {
   const ref = useRef<HTMLHeadingElement>(null);
   const where = route.value.console ? [route.value.console.screen, ...route.value.console.args].join("/") : "";
-  // The heading takes the focus when another page opens, not when its text changes (a new language).
-  useEffect(() => {
+  // The heading takes the focus when another page opens, not when its text changes (a new language);
+  // in the same commit as the page's content, so nothing reads the new page before its focus.
+  useLayoutEffect(() => {
     ref.current?.focus();
   }, [where]);
   useEffect(() => {

@@ -4,7 +4,7 @@
 // logins, and after how many failed logins in a row the account locks.
 import { useSignal } from "@preact/signals";
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import { api } from "../../lib/api";
 import { askConfirm } from "../../state/ask";
 import { Qr } from "../Qr";
@@ -52,7 +52,7 @@ export function groupSecret(secret: string): string {
 /** The enrolment's steps, focused when they appear (the button that opened them is gone). */
 function Steps(props: { children: ComponentChildren }) {
   const ref = useRef<HTMLOListElement>(null);
-  useEffect(() => ref.current?.focus(), []);
+  useLayoutEffect(() => ref.current?.focus(), []);
   return <ol class="steps" tabIndex={-1} ref={ref} aria-label={tc("security.tfa.stepsLabel")}>{props.children}</ol>;
 }
 
