@@ -339,6 +339,37 @@ TEST_F(ChangesTest, ExpungeRemembersUidsAndNeverReusesThem) {
   EXPECT_EQ(s().expunged_since(m_inbox, before + 1).value(), Uids{u[0]});
 }
 
+// EXPUNGE picks the messages by their \Deleted flag in its own
+// transaction, up to the highest UID the session knows.
+TEST_F(ChangesTest, ExpungeDeletedTakesOnlyFlaggedMessagesUpToAUid) {
+  auto u = append(m_inbox, 5);
+  ASSERT_TRUE(s().store_flags(m_inbox, {u[0], u[2], u[3], u[4]}, FlagOp::add, flag_deleted, {}, std::nullopt));
+  // u[4] arrived after the session's last report: not expunged yet.
+  auto e = s().expunge_deleted(m_inbox, u[3], nullptr);
+  ASSERT_TRUE(e) << e.error().detail;
+  EXPECT_EQ(e->uids, (Uids{u[0], u[2], u[3]}));
+  EXPECT_EQ(uids(m_inbox), (Uids{u[1], u[4]}));
+  EXPECT_EQ(s().expunged_since(m_inbox, e->modseq - 1).value(), (Uids{u[0], u[2], u[3]}));
+
+  // UID EXPUNGE: only those listed, and only if flagged.
+  auto more = append(m_inbox, 3);
+  ASSERT_TRUE(s().store_flags(m_inbox, {more[0], more[2]}, FlagOp::add, flag_deleted, {}, std::nullopt));
+  Uids only{u[1], more[0], more[1]};
+  e = s().expunge_deleted(m_inbox, more[2], &only);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->uids, Uids{more[0]});
+  EXPECT_EQ(uids(m_inbox), (Uids{u[1], u[4], more[1], more[2]}));
+
+  // Nothing flagged among them: nothing removed, no new modseq.
+  auto before = info(m_inbox).highestmodseq;
+  Uids none{u[1], more[1]};
+  e = s().expunge_deleted(m_inbox, more[2], &none);
+  ASSERT_TRUE(e);
+  EXPECT_TRUE(e->uids.empty());
+  EXPECT_EQ(e->modseq, 0u);
+  EXPECT_EQ(info(m_inbox).highestmodseq, before);
+}
+
 // A session holds folder ids: a deleted folder's id must never name another
 // folder, of this address or any other.
 TEST_F(ChangesTest, IdsAreNeverReused) {
@@ -373,6 +404,9 @@ TEST_F(ChangesTest, CallsOnAFolderAreScopedByItsAddress) {
   EXPECT_TRUE(missing(s().search_text(forged, "body", TextScope::whole)));
   EXPECT_TRUE(missing(s().store_flags(forged, u, FlagOp::remove, flag_seen, {}, std::nullopt)));
   EXPECT_TRUE(missing(s().expunge(forged, u)));
+  EXPECT_TRUE(missing(s().store_flags(forged, u, FlagOp::add, flag_deleted, {}, std::nullopt)));
+  EXPECT_TRUE(missing(s().expunge_deleted(forged, u.back(), nullptr)));
+  EXPECT_TRUE(missing(s().expunge_deleted(forged, u.back(), &u)));
   EXPECT_TRUE(missing(s().expunged_since(forged, 0)));
   EXPECT_TRUE(missing(s().changed_since(forged, 0)));
   EXPECT_TRUE(missing(s().copy_messages(forged, u, m_inbox, false)));

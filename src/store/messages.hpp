@@ -63,6 +63,12 @@ class Messages {
   // Removes the messages (absent UIDs are skipped); remembers each removed
   // UID with the new modseq for QRESYNC (VANISHED). Returns the removed UIDs.
   virtual Result<Expunged> expunge(MailboxRef mailbox, const std::vector<std::uint32_t>& uids) = 0;
+  // Removes, in one transaction, the messages flagged \Deleted at that
+  // moment with a UID up to `last_uid` (all of them, or those among `uids`):
+  // IMAP EXPUNGE and UID EXPUNGE (RFC 9051 §6.4.3, RFC 4315 §2.1). A flag
+  // taken off meanwhile by another session keeps its message.
+  virtual Result<Expunged> expunge_deleted(MailboxRef mailbox, std::uint32_t last_uid,
+                                           const std::vector<std::uint32_t>* uids) = 0;
   // UIDs expunged after `modseq` (RFC 7162 §3.2.5.1), ascending.
   virtual Result<std::vector<std::uint32_t>> expunged_since(MailboxRef mailbox, std::uint64_t modseq) = 0;
   // Messages whose modseq is greater than `modseq`, ascending by UID.

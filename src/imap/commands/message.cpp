@@ -40,19 +40,14 @@ std::vector<std::uint32_t> uids_of(const std::vector<std::pair<std::uint32_t, st
   return out;
 }
 
-// Removes the given messages (those flagged \Deleted among them only) and
-// returns the EXPUNGE/VANISHED responses.
+// Removes the messages flagged \Deleted that this session knows (all, or
+// those among `only`) and returns the EXPUNGE/VANISHED responses. The store
+// picks them by their flag in the same transaction that removes them.
 Result<std::string> expunge_deleted(Context& ctx, const std::vector<std::uint32_t>* only) {
-  auto& store = ctx.deps.mail;
   auto& view = *ctx.selected;
-  std::vector<std::uint32_t> doomed;
-  for (auto& m : TRY(store.list_messages(view.ref()))) {
-    if (!(m.flags & store::flag_deleted) || !view.seq_of(m.uid)) continue;
-    if (only && !std::binary_search(only->begin(), only->end(), m.uid)) continue;
-    doomed.push_back(m.uid);
-  }
-  if (doomed.empty()) return std::string();
-  auto gone = TRY(store.expunge(view.ref(), doomed));
+  if (view.exists() == 0 || (only && only->empty())) return std::string();
+  auto gone = TRY(ctx.deps.mail.expunge_deleted(view.ref(), view.max_uid(), only));
+  if (gone.uids.empty()) return std::string();
   publish(ctx, EventKind::message_expunged, view.id(), gone.modseq);
   return view.forget(gone.uids, ctx.enabled.qresync);
 }

@@ -116,16 +116,43 @@ std::string json_uids(const std::vector<std::uint32_t>& uids) {
 
 // The mailbox's messages with the given UIDs (all of them with nullptr),
 // ascending by UID; absent UIDs are skipped.
+// The mailbox's messages, or those among `uids`. Two statements, not one
+// with "?2 IS NULL OR uid IN (…)": that OR makes SQLite scan the whole
+// folder where the list needs one index lookup per UID.
 Result<std::vector<Message>> load_messages(Database& db, Id mailbox_id, const std::vector<std::uint32_t>* uids) {
+  if (!uids) {
+    auto st = TRY(db.prepare(
+        fmt::format("SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = ? ORDER BY m.uid",
+                    kMessageColumns)));
+    st.bind(1, mailbox_id);
+    return all<Message>(std::move(st), read_message);
+  }
   auto st =
-      TRY(db.prepare(fmt::format("SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = ?1 "
-                                 "AND (?2 IS NULL OR m.uid IN (SELECT value FROM json_each(?2))) ORDER BY m.uid",
+      TRY(db.prepare(fmt::format("SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = "
+                                 "? AND m.uid IN (SELECT value FROM json_each(?)) ORDER BY m.uid",
                                  kMessageColumns)));
-  st.bind(1, mailbox_id);
-  if (uids)
-    st.bind(2, json_uids(*uids));
-  else
-    st.bind_null(2);
+  st.bind_all(mailbox_id, json_uids(*uids));
+  return all<Message>(std::move(st), read_message);
+}
+
+// The messages flagged \Deleted with a UID up to `last_uid`, or among `uids`.
+Result<std::vector<Message>> load_deleted(Database& db, Id mailbox_id, std::uint32_t last_uid,
+                                          const std::vector<std::uint32_t>* uids) {
+  auto deleted = std::int64_t{flag_deleted};
+  if (!uids) {
+    auto st = TRY(db.prepare(
+        fmt::format("SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = ? AND m.uid <= ? "
+                    "AND (m.flags & ?) != 0 ORDER BY m.uid",
+                    kMessageColumns)));
+    st.bind_all(mailbox_id, std::int64_t{last_uid}, deleted);
+    return all<Message>(std::move(st), read_message);
+  }
+  auto st =
+      TRY(db.prepare(fmt::format("SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = ? AND "
+                                 "m.uid IN (SELECT value FROM json_each(?)) AND m.uid <= ? AND (m.flags & ?) != 0 "
+                                 "ORDER BY m.uid",
+                                 kMessageColumns)));
+  st.bind_all(mailbox_id, json_uids(*uids), std::int64_t{last_uid}, deleted);
   return all<Message>(std::move(st), read_message);
 }
 
@@ -258,6 +285,22 @@ Result<Expunged> SqliteStore::expunge(MailboxRef mailbox, const std::vector<std:
   auto tx = TRY(Transaction::begin(*m_db));
   auto box = TRY(load_mailbox(*m_db, mailbox));
   auto messages = TRY(load_messages(*m_db, box.id, &uids));
+  Expunged out;
+  if (!messages.empty()) {
+    out.modseq = TRY(next_modseq(*m_db, box.id));
+    TRY(remove_messages(*m_db, box.id, messages, out.modseq));
+    for (auto& m : messages) out.uids.push_back(m.uid);
+  }
+  TRY(tx.commit());
+  return out;
+}
+
+Result<Expunged> SqliteStore::expunge_deleted(MailboxRef mailbox, std::uint32_t last_uid,
+                                              const std::vector<std::uint32_t>* uids) {
+  std::lock_guard lock(m_mutex);
+  auto tx = TRY(Transaction::begin(*m_db));
+  auto box = TRY(load_mailbox(*m_db, mailbox));
+  auto messages = TRY(load_deleted(*m_db, box.id, last_uid, uids));
   Expunged out;
   if (!messages.empty()) {
     out.modseq = TRY(next_modseq(*m_db, box.id));

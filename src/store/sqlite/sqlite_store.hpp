@@ -138,6 +138,8 @@ class SqliteStore final : public Store {
                                  std::uint32_t flags, const std::vector<std::string>& keywords,
                                  std::optional<std::uint64_t> unchanged_since) override;
   Result<Expunged> expunge(MailboxRef mailbox, const std::vector<std::uint32_t>& uids) override;
+  Result<Expunged> expunge_deleted(MailboxRef mailbox, std::uint32_t last_uid,
+                                   const std::vector<std::uint32_t>* uids) override;
   Result<std::vector<std::uint32_t>> expunged_since(MailboxRef mailbox, std::uint64_t modseq) override;
   Result<std::vector<Message>> changed_since(MailboxRef mailbox, std::uint64_t modseq) override;
   Result<CopyResult> copy_messages(MailboxRef from, const std::vector<std::uint32_t>& uids, MailboxRef to,
