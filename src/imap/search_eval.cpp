@@ -270,7 +270,7 @@ std::string first_address(std::string_view v) {
 
 Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> run_search(Context& ctx, const SearchKey& key) {
   auto& view = *ctx.selected;
-  auto messages = TRY(ctx.deps.mail.list_messages_brief(view.ref()));
+  auto& messages = *TRY(view.rows(ctx.deps.mail));
   Evaluator eval(ctx);
   FolderHeadlines headlines(ctx);
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "imap/folder_rows.hpp"
 #include "imap/proto/command.hpp"
 #include "imap/proto/sequence_set.hpp"
 #include "store/store.hpp"
@@ -57,6 +58,11 @@ class SelectedMailbox {
                                                                const std::vector<std::uint32_t>* saved) const;
   // True when a message sequence number in the set is beyond EXISTS (BAD for non-UID commands).
   bool out_of_range(const SequenceSet& set) const;
+
+  // Every message row of the folder as the store has it now (not as this
+  // session last reported it), ascending by UID: what SEARCH, SORT and
+  // THREAD evaluate. Kept between commands (FolderRows).
+  Result<const std::vector<store::Message>*> rows(store::Mail& store) { return m_rows.current(store, ref()); }
 
   // The untagged responses for what changed since the last report.
   Result<std::string> poll(store::Mail& store, const PollOptions& options);
@@ -118,6 +124,7 @@ class SelectedMailbox {
   // The UID ranges (first, last] claimed here, ascending; consecutive
   // claims merge, so a session usually holds one range however large.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> m_recent;
+  FolderRows m_rows;
   // Adds the keyword to those announced; whether it was new.
   bool learn_keyword(const std::string& keyword);
 };

@@ -29,7 +29,7 @@ bool uses_modseq(const SearchKey& k) {
 // The selected folder's messages by UID, in one query (SORT, THREAD).
 Result<std::unordered_map<std::uint32_t, store::Message>> folder_messages(Context& ctx) {
   std::unordered_map<std::uint32_t, store::Message> out;
-  for (auto& m : TRY(ctx.deps.mail.list_messages_brief(ctx.selected->ref()))) out.emplace(m.uid, std::move(m));
+  for (auto& m : *TRY(ctx.selected->rows(ctx.deps.mail))) out.emplace(m.uid, m);
   return out;
 }
 
