@@ -189,6 +189,16 @@ Status remove_messages(Database& db, Id mailbox_id, const std::vector<Message>& 
   return {};
 }
 
+// Removes the messages under one new modseq (none when there are none).
+Result<Expunged> expunge_messages(Database& db, Id mailbox_id, const std::vector<Message>& messages) {
+  Expunged out;
+  if (messages.empty()) return out;
+  out.modseq = TRY(next_modseq(db, mailbox_id));
+  TRY(remove_messages(db, mailbox_id, messages, out.modseq));
+  for (auto& m : messages) out.uids.push_back(m.uid);
+  return out;
+}
+
 // Copies `messages` (ascending by UID, all in `from`) into `to` with new
 // UIDs; with `move`, removes them from `from`. `from` and `to` may be the
 // same mailbox: then both sides share one new MODSEQ.
@@ -285,12 +295,7 @@ Result<Expunged> SqliteStore::expunge(MailboxRef mailbox, const std::vector<std:
   auto tx = TRY(Transaction::begin(*m_db));
   auto box = TRY(load_mailbox(*m_db, mailbox));
   auto messages = TRY(load_messages(*m_db, box.id, &uids));
-  Expunged out;
-  if (!messages.empty()) {
-    out.modseq = TRY(next_modseq(*m_db, box.id));
-    TRY(remove_messages(*m_db, box.id, messages, out.modseq));
-    for (auto& m : messages) out.uids.push_back(m.uid);
-  }
+  auto out = TRY(expunge_messages(*m_db, box.id, messages));
   TRY(tx.commit());
   return out;
 }
@@ -301,12 +306,7 @@ Result<Expunged> SqliteStore::expunge_deleted(MailboxRef mailbox, std::uint32_t 
   auto tx = TRY(Transaction::begin(*m_db));
   auto box = TRY(load_mailbox(*m_db, mailbox));
   auto messages = TRY(load_deleted(*m_db, box.id, last_uid, uids));
-  Expunged out;
-  if (!messages.empty()) {
-    out.modseq = TRY(next_modseq(*m_db, box.id));
-    TRY(remove_messages(*m_db, box.id, messages, out.modseq));
-    for (auto& m : messages) out.uids.push_back(m.uid);
-  }
+  auto out = TRY(expunge_messages(*m_db, box.id, messages));
   TRY(tx.commit());
   return out;
 }
