@@ -23,6 +23,14 @@ What is measured, per server and per concurrency (default 1 and 20 senders):
   (MAIL, RCPT, DATA, message, then RSET before the next MAIL; no pipelining).
   --per-connection 1 opens a new connection for every message instead.
 
+  --client smtp-source sends with Postfix's smtp-source (C) instead of this
+  script's asyncio client: one connection per sender (-d), MAIL, RCPT, DATA
+  and the message, the next MAIL without RSET; its own messages (headers
+  with a unique Message-Id, then --message-size bytes of "XXXX" lines). A
+  single sender's rate is then bound far less by the client (see
+  smtp_ceiling.py). The check at the end counts the INBOX instead of
+  looking for our Message-IDs; smtp-source gives no per-message latency.
+
 Peer ("Postfix + Dovecot", what a user would pick, and what DESIGN §6 quotes):
   Postfix with its own config_directory / queue_directory / data_directory in
   a temporary folder, smtpd on 127.0.0.1:<free port>, demo.example as a
@@ -392,6 +400,29 @@ async def send_all(port, messages, senders, per_connection):
     await asyncio.gather(*(sender(s) for s in range(senders)))
     return {"elapsed": time.monotonic() - t0, "t0": t0, "latencies": latencies, "failures": failures,
             "accepted_ids": accepted_ids, "connections": connections[0]}
+
+
+SMTP_SOURCE = "/usr/sbin/smtp-source"  # Debian package postfix
+
+
+def smtp_source_command(port, n, size, senders):
+    return [SMTP_SOURCE, "-d", "-s", str(senders), "-m", str(n), "-l", str(size), "-f", SENDER, "-t", RCPT,
+            "-M", "client.example", "-S", "smtp-source bench", "%s:%d" % (HOST, port)]
+
+
+def send_smtp_source(port, n, size, senders, timeout):
+    """One phase sent by smtp-source; the same result shape as send_all. smtp-source stops at the first reply it
+    did not expect, so a clean exit means all n were accepted."""
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(smtp_source_command(port, n, size, senders), capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise BenchError("smtp-source did not finish within %.0f s" % timeout)
+    elapsed = time.monotonic() - t0
+    failures = [] if p.returncode == 0 else [
+        "smtp-source exited with %d: %s" % (p.returncode, p.stderr.decode(errors="replace").strip()[-300:])]
+    return {"elapsed": elapsed, "t0": t0, "latencies": [], "failures": failures,
+            "accepted_ids": [None] * (n if p.returncode == 0 else 0), "connections": senders}
 
 
 # --------------------------------------------------------------------------- IMAP read-back (stdlib imaplib)
@@ -809,17 +840,20 @@ async def sending(coro, timeout):
         SENDING["loop"] = SENDING["task"] = None
 
 
-def run_phase(server, messages, senders, per_connection, deliver_timeout, phase_timeout):
+def run_phase(server, messages, senders, per_connection, deliver_timeout, phase_timeout, client="asyncio"):
     n = len(messages)
     before = server.count()
     pids = server.pids()
     cpu0, m0, self0, la0 = tree_cpu(pids), machine_busy_cpu(), self_cpu(), loadavg()
-    try:
-        sent = asyncio.run(sending(send_all(server.port, messages, senders, per_connection), phase_timeout))
-    except asyncio.TimeoutError:
-        raise BenchError("%s: sending did not finish within %.0f s" % (server.name, phase_timeout))
-    except asyncio.CancelledError:
-        raise Deadline(SENDING["stop"] or "cancelled")
+    if client == "smtp-source":
+        sent = send_smtp_source(server.port, n, len(messages[0][1]), senders, phase_timeout)
+    else:
+        try:
+            sent = asyncio.run(sending(send_all(server.port, messages, senders, per_connection), phase_timeout))
+        except asyncio.TimeoutError:
+            raise BenchError("%s: sending did not finish within %.0f s" % (server.name, phase_timeout))
+        except asyncio.CancelledError:
+            raise Deadline(SENDING["stop"] or "cancelled")
     t_accept = sent["elapsed"]
     accepted = len(sent["accepted_ids"])
     # Durable in the mailbox: poll until every accepted message is there (bounded).
@@ -836,7 +870,8 @@ def run_phase(server, messages, senders, per_connection, deliver_timeout, phase_
     after = server.count()
     lat = sent["latencies"]
     res = {
-        "server": server.name, "senders": senders, "messages": n, "message_size": len(messages[0][1]),
+        "server": server.name, "client": client, "senders": senders, "messages": n,
+        "message_size": len(messages[0][1]),
         "messages_per_connection": per_connection or "all of a sender's (RSET between)",
         "connections": sent["connections"],
         "accepted": accepted, "failed": n - accepted, "failures": sent["failures"][:20],
@@ -922,6 +957,8 @@ def parse_args(argv=None):
                    help="runs per server and concurrency (default 3), alternating the servers' order; the median "
                         "is reported (of an even number, the lower middle one)")
     p.add_argument("--skip-postfix", action="store_true")
+    p.add_argument("--client", choices=("asyncio", "smtp-source"), default="asyncio",
+                   help="who sends: this script (default) or Postfix's smtp-source (C)")
     p.add_argument("--quiet-load", type=float, default=1.5, help="wait for a 1-min load average below this")
     p.add_argument("--quiet-wait", type=float, default=120, help="at most this long, s (default 120)")
     p.add_argument("--quiet-cores", type=float, default=0.5,
@@ -942,6 +979,8 @@ def parse_args(argv=None):
     if not a.senders or min(a.senders) < 1 or max(a.senders) > 45 or a.messages < 1 or a.message_size < 600 \
             or a.repeat < 1:
         p.error("bad --senders (1..45), --messages, --message-size or --repeat")
+    if a.client == "smtp-source" and not os.access(SMTP_SOURCE, os.X_OK):
+        p.error("%s is missing (Debian package postfix)" % SMTP_SOURCE)
     return a
 
 
@@ -963,6 +1002,13 @@ def cpu_model():
     except OSError:
         pass
     return None
+
+
+def verify_count(server, before, n, runs):
+    """smtp-source's messages are its own: the INBOX holds n more per run, no more, no less."""
+    count = server.count()
+    return {"mailbox_count_before": before, "mailbox_count": count, "expected": before + n * runs,
+            "ok": count == before + n * runs}
 
 
 def verify(server, messages, runs):
@@ -1030,6 +1076,7 @@ def main(argv=None):
             log("%s: SMTP 127.0.0.1:%d (master pid %d), Dovecot pid %d (IMAP 127.0.0.1:%d)"
                 % (setup["postfix"], peer.port, peer.master_pid, peer.dovecot.pid, peer.imap_port))
         all_pids = [p for s in servers for p in s.pids()]
+        initial = {srv.key: srv.count() for srv in servers}
         quiet["start"] = wait_quiet_load(args.quiet_load, args.quiet_wait)
         log("load average %.2f%s" % (quiet["start"]["load_average"], "" if quiet["start"]["quiet"] else
                                      " (still at or above %.1f after %.0f s: measuring anyway)"
@@ -1047,7 +1094,8 @@ def main(argv=None):
                             log("other processes still use %.2f cores: measuring anyway" % q["other_cores"])
                     log("%s: %d messages of %d bytes, %d sender(s) (run %d of %d)"
                         % (srv.name, args.messages, args.message_size, c, rep + 1, args.repeat))
-                    r = run_phase(srv, messages, c, args.per_connection, args.deliver_timeout, args.phase_timeout)
+                    r = run_phase(srv, messages, c, args.per_connection, args.deliver_timeout, args.phase_timeout,
+                                  args.client)
                     runs[srv.key].setdefault(str(c), []).append(r)
                     results[srv.key][str(c)] = median_run(runs[srv.key][str(c)])
                     log("  accepted %s msg/s (%.2f s), durable %s msg/s (%.2f s); %d failed; p50 %s ms, p99 %s ms; "
@@ -1063,7 +1111,9 @@ def main(argv=None):
                     if not srv.alive():
                         raise BenchError("%s is no longer running" % srv.name)
         for srv in servers:
-            checks[srv.key] = verify(srv, messages, len(args.senders) * args.repeat)
+            runs_done = len(args.senders) * args.repeat
+            checks[srv.key] = verify_count(srv, initial[srv.key], args.messages, runs_done) \
+                if args.client == "smtp-source" else verify(srv, messages, runs_done)
             log("%s check: %s" % (srv.name, checks[srv.key]))
     except (Deadline, KeyboardInterrupt) as e:
         aborted = "stopped: %s" % (e or "interrupted")
@@ -1086,9 +1136,14 @@ def main(argv=None):
             shutil.rmtree(workdir, ignore_errors=True)
 
     rows = summary_rows(results, args.senders)
+    if args.client == "smtp-source":
+        how = "smtp-source -d: one connection, messages one after the other, no RSET"
+    elif args.per_connection:
+        how = "a new connection for every %d message(s)" % args.per_connection
+    else:
+        how = "one connection, messages one after the other with RSET between"
     print("\nSMTP inbound, %d messages of %d bytes to %s per run; each sender: %s"
-          % (args.messages, args.message_size, RCPT, "one connection, messages one after the other with RSET between"
-             if not args.per_connection else "a new connection for every %d message(s)" % args.per_connection))
+          % (args.messages, args.message_size, RCPT, how))
     print("Estafeta: %s" % setup.get("estafeta", "-"))
     print("Peer:     %s" % setup.get("postfix", "not run"))
     print_table(rows)
@@ -1107,6 +1162,10 @@ def main(argv=None):
                       % ("", c, r["runs"], r["runs_durable_per_s"], r["runs_accepted_per_s"],
                          r["other_cores_all_runs"], r["failed_all_runs"]))
     for key, ch in checks.items():
+        if "expected" in ch:
+            print("  check %-8s %s: mailbox count %d, expected %d" % (key, "ok" if ch["ok"] else "FAILED",
+                                                                    ch["mailbox_count"], ch["expected"]))
+            continue
         print("  check %-8s %s" % (key, "ok" if ch["ok"] else "FAILED") + ": %d/%d sent messages found by IMAP "
               "(INBOX %d), mailbox count %d" % (ch["bench_messages_found"], ch["expected_bench_messages"],
                                                ch["imap_inbox_messages"], ch["mailbox_count"]))
