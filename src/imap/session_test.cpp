@@ -216,6 +216,38 @@ TEST_F(SessionTest, InternationalNames) {
   EXPECT_TRUE(run(*open(), "x NOOP").starts_with("x OK"));
 }
 
+// A TEXT or BODY key whose matches are few reads only their rows; the
+// answer must be the one a scan of the whole folder gives (an OR of the key
+// with itself is not bounded by the index, so it scans).
+TEST_F(SessionTest, TextSearchBoundedByTheIndexAnswersAsAScanWould) {
+  for (int i = 0; i < 48; ++i)
+    deliver("note" + std::to_string(i), std::string("body of note ") + (i % 16 == 3 ? "pelican " : "") +
+                                            (i % 5 == 0 ? "zebra" : "plain"));
+  auto s = logged_in();
+  run(*s, "a SELECT INBOX");
+  run(*s, "b STORE 1:20 +FLAGS.SILENT (\\Seen)");
+  EXPECT_EQ(run(*s, "c UID SEARCH TEXT pelican"), "* SEARCH 4 20 36\r\nc OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "d SEARCH TEXT pelican SEEN"), "* SEARCH 4 20\r\nd OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "e SEARCH BODY pelican NOT BODY zebra"), "* SEARCH 4 20\r\ne OK SEARCH completed\r\n");
+  auto same_as_scan = [&](const std::string& key) {
+    auto bounded = run(*s, "f SEARCH " + key);
+    auto scanned = run(*s, "f SEARCH OR (" + key + ") (" + key + ")");
+    EXPECT_EQ(bounded, scanned) << key;
+    return bounded;
+  };
+  for (auto key : {"TEXT pelican", "TEXT pelican UNSEEN", "BODY zebra TEXT pelican", "TEXT PELICAN SUBJECT note3",
+                   "TEXT pelican UID 1:19", "TEXT pelican 21:*", "TEXT nowhere-at-all", "BODY zebra SEEN"})
+    same_as_scan(key);
+  // Removed and arrived messages: sequence numbers follow the session's view.
+  run(*s, "g STORE 4 +FLAGS.SILENT (\\Deleted)");
+  run(*s, "h EXPUNGE");
+  EXPECT_EQ(same_as_scan("TEXT pelican"), "* SEARCH 19 35\r\nf OK SEARCH completed\r\n");
+  deliver("late", "a late pelican");
+  run(*s, "i NOOP");
+  EXPECT_EQ(same_as_scan("TEXT pelican"), "* SEARCH 19 35 48\r\nf OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "j UID SEARCH TEXT pelican"), "* SEARCH 20 36 49\r\nj OK SEARCH completed\r\n");
+}
+
 TEST_F(SessionTest, AppendFetchStoreSearchExpunge) {
   auto s = logged_in();
   auto app = run(*s,

@@ -398,6 +398,7 @@ TEST_F(ChangesTest, CallsOnAFolderAreScopedByItsAddress) {
   EXPECT_TRUE(s().list_messages(forged).value().empty());
   EXPECT_TRUE(s().list_messages_brief(forged).value().empty());
   EXPECT_TRUE(s().list_messages_between(forged, 1, 100).value().empty());
+  EXPECT_TRUE(s().list_messages_with_uids(forged, u).value().empty());
   EXPECT_TRUE(missing(s().message(forged, u[0])));
   EXPECT_TRUE(s().list_headlines(forged).value().empty());
   EXPECT_TRUE(s().find_messages_by_message_id(forged, "").value().empty());

@@ -33,6 +33,10 @@ class Messages {
   // The messages with first_uid <= uid <= last_uid, ascending.
   virtual Result<std::vector<Message>> list_messages_between(MailboxRef mailbox, std::uint32_t first_uid,
                                                              std::uint32_t last_uid) = 0;
+  // The messages among `uids` (any order; absent ones skipped), ascending,
+  // brief as above: one index lookup per UID, whatever the folder holds.
+  virtual Result<std::vector<Message>> list_messages_with_uids(MailboxRef mailbox,
+                                                               const std::vector<std::uint32_t>& uids) = 0;
   virtual Result<Message> message(MailboxRef mailbox, std::uint32_t uid) = 0;
   virtual Result<BlobInfo> blob_info(Id blob_id) = 0;  // without the text fields
   // Every message's headline, ascending UIDs: one query for a whole folder.

@@ -220,6 +220,16 @@ TEST_F(StoreTest, AppendAssignsAscendingUidsAndModseqs) {
   EXPECT_EQ(middle.back().uid, msgs[6].uid);
   EXPECT_EQ(middle[1].blob_hash, msgs[4].blob_hash);
   EXPECT_TRUE(s().list_messages_between(inbox.ref(), 1000, 2000).value().empty());
+  // By UIDs in any order, absent ones skipped: ascending, the rows' own values.
+  auto picked = s().list_messages_with_uids(inbox.ref(), {msgs[9].uid, 99999, msgs[2].uid, msgs[17].uid}).value();
+  ASSERT_EQ(picked.size(), 3u);
+  EXPECT_EQ(picked[0].uid, msgs[2].uid);
+  EXPECT_EQ(picked[1].uid, msgs[9].uid);
+  EXPECT_EQ(picked[2].uid, msgs[17].uid);
+  EXPECT_EQ(picked[1].blob_id, msgs[9].blob_id);
+  EXPECT_EQ(picked[1].internal_date, msgs[9].internal_date);
+  EXPECT_EQ(picked[2].keywords, msgs[17].keywords);
+  EXPECT_TRUE(s().list_messages_with_uids(inbox.ref(), {}).value().empty());
   auto brief = s().list_messages_brief(inbox.ref()).value();
   ASSERT_EQ(brief.size(), 20u);
   EXPECT_EQ(brief[3].flags, msgs[3].flags);

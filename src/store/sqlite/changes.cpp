@@ -103,17 +103,6 @@ Result<Mailbox> load_mailbox(Database& db, MailboxRef ref) {
   return one<Mailbox>(std::move(st), read_mailbox, "no such folder");
 }
 
-// A JSON array of the UIDs, for `IN (SELECT value FROM json_each(?))`: one
-// statement however many UIDs a sequence set names.
-std::string json_uids(const std::vector<std::uint32_t>& uids) {
-  std::string out = "[";
-  for (auto uid : uids) {
-    if (out.size() > 1) out += ',';
-    out += std::to_string(uid);
-  }
-  return out + "]";
-}
-
 // The mailbox's messages with the given UIDs (all of them with nullptr),
 // ascending by UID; absent UIDs are skipped.
 // The mailbox's messages, or those among `uids`. Two statements, not one

@@ -185,6 +185,17 @@ Result<std::vector<Message>> SqliteStore::list_messages_brief(MailboxRef mailbox
   return all<Message>(std::move(st), read_message);
 }
 
+Result<std::vector<Message>> SqliteStore::list_messages_with_uids(MailboxRef mailbox,
+                                                                  const std::vector<std::uint32_t>& uids) {
+  auto db = read();
+  auto st = TRY(db->prepare(fmt::format(
+      "SELECT m.id, m.mailbox_id, m.uid, m.blob_id, '', m.flags, m.keywords, m.internal_date, m.size, m.modseq "
+      "FROM message m WHERE m.mailbox_id = {} AND m.uid IN (SELECT value FROM json_each(?)) ORDER BY m.uid",
+      kOwnedMailbox)));
+  st.bind_all(mailbox.id, mailbox.address_id, json_uids(uids));
+  return all<Message>(std::move(st), read_message);
+}
+
 Result<std::vector<Message>> SqliteStore::list_messages_between(MailboxRef mailbox, std::uint32_t first_uid,
                                                                 std::uint32_t last_uid) {
   auto db = read();

@@ -124,6 +124,8 @@ class SqliteStore final : public Store {
                                                 const std::vector<AppendTarget>& targets) override;
   Result<std::vector<Message>> list_messages(MailboxRef mailbox) override;
   Result<std::vector<Message>> list_messages_brief(MailboxRef mailbox) override;
+  Result<std::vector<Message>> list_messages_with_uids(MailboxRef mailbox,
+                                                       const std::vector<std::uint32_t>& uids) override;
   Result<std::vector<Message>> list_messages_between(MailboxRef mailbox, std::uint32_t first_uid,
                                                      std::uint32_t last_uid) override;
   Result<Message> message(MailboxRef mailbox, std::uint32_t uid) override;
