@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
-#include <set>
+#include <unordered_map>
 
 namespace estafeta::imap {
 
@@ -134,8 +134,11 @@ class Evaluator {
       case K::header:
         if (k.text.empty()) return !f.field(k.field).empty();
         return header_has(f, k.field, k.text);
-      case K::body: return TRY(indexed(k.text, store::TextScope::body))->contains(m.uid);
-      case K::text: return TRY(indexed(k.text, store::TextScope::whole))->contains(m.uid);
+      case K::body:
+      case K::text: {
+        auto& uids = *TRY(indexed(k));
+        return std::binary_search(uids.begin(), uids.end(), m.uid);
+      }
       case K::before: return day(m.internal_date) < k.date;
       case K::on: return day(m.internal_date) == k.date;
       case K::since: return day(m.internal_date) >= k.date;
@@ -159,15 +162,15 @@ class Evaluator {
     return false;
   }
 
-  // The UIDs a key can match only among, when the full-text index alone
-  // bounds it: TEXT or BODY, or an AND with one of them (the smallest
-  // answer). nullptr when every message has to be looked at.
-  Result<const std::set<std::uint32_t>*> bound(const SearchKey& k) {
+  // The UIDs (ascending) a key can match only among, when the full-text
+  // index alone bounds it: TEXT or BODY, or an AND with one of them (the
+  // smallest answer). nullptr when every message has to be looked at.
+  Result<const std::vector<std::uint32_t>*> bound(const SearchKey& k) {
     switch (k.kind) {
-      case K::body: return indexed(k.text, store::TextScope::body);
-      case K::text: return indexed(k.text, store::TextScope::whole);
+      case K::body:
+      case K::text: return indexed(k);
       case K::and_: {
-        const std::set<std::uint32_t>* best = nullptr;
+        const std::vector<std::uint32_t>* best = nullptr;
         for (auto& child : k.children) {
           auto b = TRY(bound(child));
           if (b && (!best || b->size() < best->size())) best = b;
@@ -176,6 +179,26 @@ class Evaluator {
       }
       default: return nullptr;
     }
+  }
+
+  // Whether the index alone answers the key: TEXT and BODY keys, and ANDs
+  // of them. The answer is then the intersection of their UIDs, and no
+  // message row is needed.
+  static bool index_only(const SearchKey& k) {
+    if (k.kind == K::text || k.kind == K::body) return true;
+    return k.kind == K::and_ && !k.children.empty() && std::all_of(k.children.begin(), k.children.end(), index_only);
+  }
+
+  // The UIDs matching an index_only key, ascending.
+  Result<std::vector<std::uint32_t>> index_answer(const SearchKey& k) {
+    auto out = *TRY(bound(k));
+    if (k.kind == K::and_) {
+      for (auto& child : k.children) {
+        auto& theirs = *TRY(bound(child));
+        std::erase_if(out, [&](std::uint32_t uid) { return !std::binary_search(theirs.begin(), theirs.end(), uid); });
+      }
+    }
+    return out;
   }
 
  private:
@@ -207,18 +230,26 @@ class Evaluator {
     }
     return it->second.contains(by_uid ? f.msg().uid : f.seq());
   }
-  Result<const std::set<std::uint32_t>*> indexed(const std::string& text, store::TextScope scope) {
-    auto key = std::make_pair(text, scope);
+  // A TEXT or BODY key's answer from the index, ascending, asked once per
+  // search (once per key for the lookup, once per text and scope for the
+  // query: not a string built for every message).
+  Result<const std::vector<std::uint32_t>*> indexed(const SearchKey& k) {
+    if (auto known = m_by_key.find(&k); known != m_by_key.end()) return known->second;
+    auto scope = k.kind == K::body ? store::TextScope::body : store::TextScope::whole;
+    auto key = std::make_pair(k.text, scope);
     auto it = m_text.find(key);
     if (it == m_text.end()) {
-      auto uids = TRY(m_ctx.deps.mail.search_text(m_ctx.selected->ref(), text, scope));
-      it = m_text.emplace(std::move(key), std::set<std::uint32_t>(uids.begin(), uids.end())).first;
+      auto uids = TRY(m_ctx.deps.mail.search_text(m_ctx.selected->ref(), k.text, scope));
+      if (!std::is_sorted(uids.begin(), uids.end())) std::sort(uids.begin(), uids.end());
+      it = m_text.emplace(std::move(key), std::move(uids)).first;
     }
+    m_by_key.emplace(&k, &it->second);
     return &it->second;
   }
 
   Context& m_ctx;
-  std::map<std::pair<std::string, store::TextScope>, std::set<std::uint32_t>> m_text;
+  std::map<std::pair<std::string, store::TextScope>, std::vector<std::uint32_t>> m_text;
+  std::unordered_map<const SearchKey*, const std::vector<std::uint32_t>*> m_by_key;
   std::map<const std::string*, std::string> m_lowered;
   std::map<std::pair<const SequenceSet*, bool>, SeqIntervals> m_sets;
 };
@@ -295,13 +326,23 @@ std::string first_address(std::string_view v) {
 Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> run_search(Context& ctx, const SearchKey& key) {
   auto& view = *ctx.selected;
   Evaluator eval(ctx);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+  auto bound = TRY(eval.bound(key));
+  // Answered by the index alone: no message row is read (a word in every
+  // one of 100,000 messages would otherwise read 100,000 rows to learn
+  // nothing). Messages not yet reported to the session are left out, as
+  // below.
+  if (bound && Evaluator::index_only(key)) {
+    for (auto uid : TRY(eval.index_answer(key)))
+      if (auto seq = view.seq_of(uid)) out.emplace_back(*seq, uid);
+    return out;
+  }
   // When the index bounds the answer to a small part of the folder, only
   // those rows are read (one lookup each), not the folder's: a rare word in
   // 1,000,000 messages otherwise costs the million rows. The key is still
   // evaluated whole on each of them.
   const std::vector<store::Message>* rows = nullptr;
   std::vector<store::Message> few;
-  auto bound = TRY(eval.bound(key));
   if (bound && bound->size() <= view.exists() / kBoundShare) {
     few = TRY(ctx.deps.mail.list_messages_with_uids(view.ref(), {bound->begin(), bound->end()}));
     rows = &few;
@@ -310,7 +351,6 @@ Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> run_search(Context&
   }
   auto& messages = *rows;
   FolderHeadlines headlines(ctx);
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
   for (auto& m : messages) {
     auto seq = view.seq_of(m.uid);
     if (!seq) continue;  // arrived after the last report: not visible yet
