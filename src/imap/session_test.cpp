@@ -222,8 +222,8 @@ TEST_F(SessionTest, InternationalNames) {
 // the key with itself is not bounded by the index, so it scans).
 TEST_F(SessionTest, TextSearchBoundedByTheIndexAnswersAsAScanWould) {
   for (int i = 0; i < 48; ++i)
-    deliver("note" + std::to_string(i), std::string("body of note ") + (i % 16 == 3 ? "pelican " : "") +
-                                            (i % 5 == 0 ? "zebra" : "plain"));
+    deliver("note" + std::to_string(i),
+            std::string("body of note ") + (i % 16 == 3 ? "pelican " : "") + (i % 5 == 0 ? "zebra" : "plain"));
   auto s = logged_in();
   run(*s, "a SELECT INBOX");
   run(*s, "b STORE 1:20 +FLAGS.SILENT (\\Seen)");
@@ -237,10 +237,11 @@ TEST_F(SessionTest, TextSearchBoundedByTheIndexAnswersAsAScanWould) {
     return bounded;
   };
   for (auto key : {"TEXT pelican", "TEXT pelican UNSEEN", "BODY zebra TEXT pelican", "TEXT PELICAN SUBJECT note3",
-                   "TEXT pelican UID 1:19", "TEXT pelican 21:*", "TEXT nowhere-at-all", "BODY zebra SEEN",
-                   "TEXT note", "TEXT note SEEN", "BODY of TEXT note4", "TEXT no BODY te"})
+                   "TEXT pelican UID 1:19", "TEXT pelican 21:*", "TEXT nowhere-at-all", "BODY zebra SEEN", "TEXT note",
+                   "TEXT note SEEN", "BODY of TEXT note4", "TEXT no BODY te"})
     same_as_scan(key);
-  EXPECT_EQ(run(*s, "k SEARCH RETURN (COUNT) TEXT note"), "* ESEARCH (TAG \"k\") COUNT 48\r\nk OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "k SEARCH RETURN (COUNT) TEXT note"),
+            "* ESEARCH (TAG \"k\") COUNT 48\r\nk OK SEARCH completed\r\n");
   // Removed and arrived messages: sequence numbers follow the session's view.
   run(*s, "g STORE 4 +FLAGS.SILENT (\\Deleted)");
   run(*s, "h EXPUNGE");
