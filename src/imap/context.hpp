@@ -26,6 +26,10 @@ struct SessionOptions {
   bool starttls_available = false;  // a TLS context exists and TLS is not active yet
   bool plaintext_auth = false;      // listener allows LOGIN before TLS (loopback test listeners)
   std::uint64_t append_limit = 50ull * 1024 * 1024;
+  // SEARCH SUBJECT asks the full-text index which messages to read in
+  // folders of more messages than this: those whose rows are not kept
+  // between searches (FolderRows::kMaxKept), where a scan reads every row.
+  std::uint32_t subject_index_above = 50'000;
 };
 
 // What the transport does once a handler returns.

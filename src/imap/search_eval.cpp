@@ -22,6 +22,11 @@ bool contains(std::string_view hay, std::string_view needle) {
   return ascii_lower(hay).find(needle) != std::string::npos;
 }
 
+// Characters, as the trigram index counts them (UTF-8 code points).
+std::size_t code_points(std::string_view s) {
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
 }  // namespace
 
 int date_zone_offset(std::string_view date) {
@@ -163,12 +168,20 @@ class Evaluator {
   }
 
   // The UIDs (ascending) a key can match only among, when the full-text
-  // index alone bounds it: TEXT or BODY, or an AND with one of them (the
-  // smallest answer). nullptr when every message has to be looked at.
+  // index alone bounds it: TEXT, BODY, SUBJECT in a large folder, or an AND
+  // with one of them (the smallest answer). nullptr when every message has
+  // to be looked at.
   Result<const std::vector<std::uint32_t>*> bound(const SearchKey& k) {
     switch (k.kind) {
       case K::body:
       case K::text: return indexed(k);
+      case K::subject:
+        // The index holds each stored subject whole, first in the header
+        // text, so the header matches are a superset of SUBJECT's; each is
+        // still compared (match). Trigrams need three characters, and a
+        // folder whose rows are kept scans faster than it asks.
+        if (m_ctx.selected->exists() <= m_ctx.options.subject_index_above || code_points(k.text) < 3) return nullptr;
+        return indexed(k);
       case K::and_: {
         const std::vector<std::uint32_t>* best = nullptr;
         for (auto& child : k.children) {
@@ -230,12 +243,14 @@ class Evaluator {
     }
     return it->second.contains(by_uid ? f.msg().uid : f.seq());
   }
-  // A TEXT or BODY key's answer from the index, ascending, asked once per
+  // A TEXT, BODY or SUBJECT key's answer from the index, ascending, asked once per
   // search (once per key for the lookup, once per text and scope for the
   // query: not a string built for every message).
   Result<const std::vector<std::uint32_t>*> indexed(const SearchKey& k) {
     if (auto known = m_by_key.find(&k); known != m_by_key.end()) return known->second;
-    auto scope = k.kind == K::body ? store::TextScope::body : store::TextScope::whole;
+    auto scope = k.kind == K::body      ? store::TextScope::body
+                 : k.kind == K::subject ? store::TextScope::headers
+                                        : store::TextScope::whole;
     auto key = std::make_pair(k.text, scope);
     auto it = m_text.find(key);
     if (it == m_text.end()) {

@@ -53,6 +53,7 @@ class SessionTest : public ::testing::Test {
     o.tls_active = tls;
     o.starttls_available = !tls;
     o.plaintext_auth = plaintext;
+    o.subject_index_above = m_subject_index_above;
     return std::make_unique<Session>(*m_deps, o);
   }
 
@@ -92,6 +93,7 @@ class SessionTest : public ::testing::Test {
   std::unique_ptr<server::Services> m_services;
   std::optional<Deps> m_deps;
   std::string m_password, m_bob_password;
+  std::uint32_t m_subject_index_above = SessionOptions{}.subject_index_above;
   Reply m_last;
 };
 
@@ -253,6 +255,26 @@ TEST_F(SessionTest, TextSearchBoundedByTheIndexAnswersAsAScanWould) {
   run(*s, "i NOOP");
   EXPECT_EQ(same_as_scan("TEXT pelican"), "* SEARCH 19 35 48\r\nf OK SEARCH completed\r\n");
   EXPECT_EQ(run(*s, "j UID SEARCH TEXT pelican"), "* SEARCH 20 36 49\r\nj OK SEARCH completed\r\n");
+}
+
+// SUBJECT in a folder past subject_index_above (here: any) reads only the
+// messages whose header text the index matches, and answers as a scan does:
+// other header fields and bodies holding the text are read and left out.
+TEST_F(SessionTest, SubjectSearchBoundedByTheIndexAnswersAsAScanWould) {
+  m_subject_index_above = 0;
+  for (int i = 0; i < 48; ++i) deliver("note" + std::to_string(i), i == 7 ? "body of note12" : "body");
+  auto s = logged_in();
+  run(*s, "a SELECT INBOX");
+  run(*s, "b STORE 1:20 +FLAGS.SILENT (\\Seen)");
+  EXPECT_EQ(run(*s, "c UID SEARCH SUBJECT note12"), "* SEARCH 13\r\nc OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "d SEARCH SUBJECT E12 UNSEEN"), "* SEARCH\r\nd OK SEARCH completed\r\n");
+  for (auto key : {"SUBJECT note12", "SUBJECT NOTE1", "SUBJECT e12 SEEN", "SUBJECT e4 UNSEEN", "SUBJECT carla",
+                   "SUBJECT 12@example", "SUBJECT te3", "SUBJECT body", "SUBJECT nowhere", "SUBJECT note4 TEXT body"}) {
+    auto bounded = run(*s, std::string("f SEARCH ") + key);
+    EXPECT_EQ(bounded, run(*s, std::string("f SEARCH OR (") + key + ") (" + key + ")")) << key;
+  }
+  EXPECT_EQ(run(*s, "g SEARCH SUBJECT 12@example"), "* SEARCH\r\ng OK SEARCH completed\r\n")
+      << "the Message-ID holds it, the subject does not";
 }
 
 TEST_F(SessionTest, AppendFetchStoreSearchExpunge) {

@@ -326,6 +326,12 @@ TEST_F(StoreTest, FullTextSearch) {
   EXPECT_TRUE(s().search_text(inbox.ref(), "Su", TextScope::body).value().empty()) << "short needles too";
   EXPECT_EQ(s().search_text(inbox.ref(), "REPORT att", TextScope::body).value(), std::vector<std::uint32_t>{a[0].uid});
   EXPECT_EQ(s().search_text(inbox.ref(), "on", TextScope::body).value().size(), 1u);
+  EXPECT_EQ(s().search_text(inbox.ref(), "SUBJECT B", TextScope::headers).value(),
+            std::vector<std::uint32_t>{b[0].uid});
+  EXPECT_TRUE(s().search_text(inbox.ref(), "friday", TextScope::headers).value().empty()) << "headers: not the body";
+  EXPECT_EQ(s().search_text(inbox.ref(), "t a", TextScope::headers).value(), std::vector<std::uint32_t>{a[0].uid})
+      << "short needles too";
+  EXPECT_TRUE(s().search_text(inbox.ref(), "on", TextScope::headers).value().empty());
   EXPECT_EQ(s().find_messages_by_message_id(inbox.ref(), "id-b@x").value().size(), 1u);
 }
 

@@ -141,8 +141,11 @@ const char* to_string(SpecialUse use);                               // "\\Draft
 std::optional<SpecialUse> parse_special_use(std::string_view text);  // accepts "\\Drafts" or "drafts"
 
 // What a full-text search looks at: the whole message (headers, body,
-// attachment names: IMAP TEXT) or the body only (IMAP BODY, RFC 9051 §6.4.4).
-enum class TextScope { whole, body };
+// attachment names: IMAP TEXT), the body only (IMAP BODY, RFC 9051 §6.4.4),
+// or the header text only (the decoded Subject first, then the other
+// fields: every message whose stored subject holds a needle is among its
+// matches, so they bound IMAP SUBJECT).
+enum class TextScope { whole, body, headers };
 
 // A folder as sessions hold it: its id and the address that owns it. Every
 // Store call on a folder matches both in its query, so an id that went

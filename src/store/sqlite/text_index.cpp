@@ -128,12 +128,17 @@ struct TextCondition {
 };
 
 TextCondition text_condition(const std::string& needle, TextScope scope) {
-  bool body_only = scope == TextScope::body;
-  if (utf8_length(needle) >= 3) return {true, (body_only ? "{body} : " : "") + fts_phrase(needle), ""};
+  if (utf8_length(needle) >= 3) {
+    const char* column = scope == TextScope::body ? "{body} : " : scope == TextScope::headers ? "{headers} : " : "";
+    return {true, column + fts_phrase(needle), ""};
+  }
+  switch (scope) {
+    case TextScope::body: return {false, like_pattern(needle), "t.body LIKE ?1 ESCAPE '\\'"};
+    case TextScope::headers: return {false, like_pattern(needle), "t.headers LIKE ?1 ESCAPE '\\'"};
+    case TextScope::whole: break;
+  }
   return {false, like_pattern(needle),
-          body_only
-              ? "t.body LIKE ?1 ESCAPE '\\'"
-              : "t.headers LIKE ?1 ESCAPE '\\' OR t.body LIKE ?1 ESCAPE '\\' OR t.attachments LIKE ?1 ESCAPE '\\'"};
+          "t.headers LIKE ?1 ESCAPE '\\' OR t.body LIKE ?1 ESCAPE '\\' OR t.attachments LIKE ?1 ESCAPE '\\'"};
 }
 
 }  // namespace
