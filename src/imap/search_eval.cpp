@@ -176,10 +176,10 @@ class Evaluator {
       case K::body:
       case K::text: return indexed(k);
       case K::subject:
-        // The index holds each stored subject whole, first in the header
-        // text, so the header matches are a superset of SUBJECT's; each is
-        // still compared (match). Trigrams need three characters, and a
-        // folder whose rows are kept scans faster than it asks.
+        // The subjects' own index folds case beyond ASCII, so its matches
+        // are a superset of SUBJECT's; each is still compared (match).
+        // Trigrams need three characters, and a folder whose rows are kept
+        // scans faster than it asks.
         if (m_ctx.selected->exists() <= m_ctx.options.subject_index_above || code_points(k.text) < 3) return nullptr;
         return indexed(k);
       case K::and_: {
@@ -249,7 +249,7 @@ class Evaluator {
   Result<const std::vector<std::uint32_t>*> indexed(const SearchKey& k) {
     if (auto known = m_by_key.find(&k); known != m_by_key.end()) return known->second;
     auto scope = k.kind == K::body      ? store::TextScope::body
-                 : k.kind == K::subject ? store::TextScope::headers
+                 : k.kind == K::subject ? store::TextScope::subject
                                         : store::TextScope::whole;
     auto key = std::make_pair(k.text, scope);
     auto it = m_text.find(key);

@@ -258,11 +258,16 @@ TEST_F(SessionTest, TextSearchBoundedByTheIndexAnswersAsAScanWould) {
 }
 
 // SUBJECT in a folder past subject_index_above (here: any) reads only the
-// messages whose header text the index matches, and answers as a scan does:
-// other header fields and bodies holding the text are read and left out.
+// messages whose subject the subjects' index matches, and answers as a scan
+// does: other header fields and bodies holding the text are left out, and
+// so is a subject the index's Unicode case folding matches but SUBJECT's
+// ASCII-only comparison does not.
 TEST_F(SessionTest, SubjectSearchBoundedByTheIndexAnswersAsAScanWould) {
   m_subject_index_above = 0;
   for (int i = 0; i < 48; ++i) deliver("note" + std::to_string(i), i == 7 ? "body of note12" : "body");
+  deliver(
+      "\xc3\x91"
+      "and\xc3\xba report");  // "Ñandú report": UID 49
   auto s = logged_in();
   run(*s, "a SELECT INBOX");
   run(*s, "b STORE 1:20 +FLAGS.SILENT (\\Seen)");
@@ -275,6 +280,21 @@ TEST_F(SessionTest, SubjectSearchBoundedByTheIndexAnswersAsAScanWould) {
   }
   EXPECT_EQ(run(*s, "g SEARCH SUBJECT 12@example"), "* SEARCH\r\ng OK SEARCH completed\r\n")
       << "the Message-ID holds it, the subject does not";
+  for (auto key : {"{7}\r\n\xc3\xb1"
+                   "and\xc3\xba",
+                   "{5}\r\nand\xc3\xba", "{9}\r\nAND\xc3\xba REP"}) {
+    auto bounded = run(*s, std::string("h UID SEARCH CHARSET UTF-8 SUBJECT ") + key);
+    EXPECT_EQ(bounded,
+              run(*s, std::string("h UID SEARCH CHARSET UTF-8 OR (SUBJECT ") + key + ") (SUBJECT " + key + ")"))
+        << key;
+  }
+  EXPECT_EQ(run(*s, "h UID SEARCH CHARSET UTF-8 SUBJECT {5}\r\nand\xc3\xba"),
+            "* SEARCH 49\r\nh OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s,
+                "h UID SEARCH CHARSET UTF-8 SUBJECT {7}\r\n\xc3\xb1"
+                "and\xc3\xba"),
+            "* SEARCH\r\nh OK SEARCH completed\r\n")
+      << "ñ is not Ñ to SUBJECT (ASCII case only), though the index folds it";
 }
 
 TEST_F(SessionTest, AppendFetchStoreSearchExpunge) {

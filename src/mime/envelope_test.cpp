@@ -193,26 +193,5 @@ TEST(MimeSearchText, EveryHeaderFieldIsSearchable) {
   EXPECT_EQ(p.msg.text.body.find("qwertyuiop"), std::string::npos);
 }
 
-// The stored subject is the start of the indexed header text, whole, so the
-// index can say which messages a SUBJECT search needs to look at; one past
-// the header text's bound is cut to it (on a character, never mid-way).
-TEST(MimeSearchText, TheSubjectOpensTheHeaderTextWhole) {
-  const auto p = parse_ok("Subject: =?utf-8?q?r=C3=A9sum=C3=A9?= of the week\r\nX-Other: after\r\n\r\nbody\r\n");
-  EXPECT_EQ(p.msg.summary.subject, "résumé of the week");
-  EXPECT_TRUE(p.msg.text.headers.starts_with(p.msg.summary.subject + "\n")) << p.msg.text.headers;
-
-  std::string folded = "Subject: é";
-  for (int i = 0; i < 1200; ++i)
-    folded += "\r\n word" + std::to_string(i) + " ééééééééééééééééééééééééééééééééééééééééééééééééééé";
-  const auto big = parse_ok(folded + "\r\nX-Other: after\r\n\r\nbody\r\n");
-  const std::string& subject = big.msg.summary.subject;
-  EXPECT_LE(subject.size(), 64u * 1024);
-  EXPECT_GT(subject.size(), 64u * 1024 - 4);
-  EXPECT_TRUE(subject.starts_with("é word0 éé"));
-  EXPECT_TRUE(subject.ends_with("\xc3\xa9") || static_cast<unsigned char>(subject.back()) < 0x80)
-      << "not cut inside a character";
-  EXPECT_TRUE(big.msg.text.headers.starts_with(subject)) << "the whole stored subject is indexed";
-}
-
 }  // namespace
 }  // namespace estafeta::mime

@@ -33,7 +33,7 @@ struct Limits {
 
 // Decoded fields for lists, sorting and the web app.
 struct Summary {
-  std::string subject;          // RFC 2047 decoded, UTF-8; at most 64 KB (cut on a character)
+  std::string subject;          // RFC 2047 decoded, UTF-8
   std::string from_name;        // decoded display name of the first From
   std::string from_address;     // addr-spec of the first From
   std::vector<std::string> to;  // addr-specs of To and Cc

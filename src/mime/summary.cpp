@@ -116,10 +116,6 @@ std::string part_text(std::string_view raw, const Part& p, std::size_t budget) {
 void summarize(std::string_view raw, const std::vector<HeaderField>& fields, const Part& root, const Limits& limits,
                Summary& summary, SearchText& text) {
   summary.subject = decode_header_text(field_text(fields, "Subject"));
-  // Bounded like the header text it opens, which then holds it whole: the
-  // index finds every subject IMAP SUBJECT can match (the field itself stays
-  // whole in the message, for ENVELOPE and BODY[HEADER]).
-  truncate_utf8(summary.subject, kMaxHeaderText);
 
   std::string headers = summary.subject;
   for (std::string_view name : {"From", "To", "Cc", "Bcc", "Reply-To"}) {

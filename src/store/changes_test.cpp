@@ -51,6 +51,7 @@ class ChangesTest : public ::testing::Test {
     BlobInfo b;
     b.hash = hash;
     b.size = 100 + hash.size();
+    b.subject = "Subject " + hash;
     b.text_headers = "Subject " + hash;
     b.text_body = "body of " + hash;
     return b;
@@ -827,6 +828,7 @@ TEST_F(ChangesTest, CollectUnreferencedBlobs) {
   m_store.reset();
   EXPECT_EQ(raw_int("SELECT count(*) FROM blob"), 1);
   EXPECT_EQ(raw_int("SELECT count(*) FROM blob_text"), 0) << "index entries go too";
+  EXPECT_EQ(raw_int("SELECT count(*) FROM subject_text"), 0) << "the subjects' too";
   EXPECT_EQ(raw_int("SELECT count(*) FROM blob_text_pending"), 1) << "text waiting for the index goes too (h3 stays)";
   reopen();
   // The same content arriving again is stored and indexed afresh.
@@ -869,6 +871,25 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
   ASSERT_TRUE(s().delete_mailbox(x));
   EXPECT_EQ(s().address_usage(m_address.id).value().messages, 0u) << "the cascade and its trigger still run";
   EXPECT_GT(create("Z").id, x.id) << "the deleted newest id is not handed out again";
+  EXPECT_EQ(s().integrity_check().value(), "");
+}
+
+// Schema 14: the subjects of the blobs already indexed go into their own
+// index; those whose text still waits go in with it.
+TEST_F(ChangesTest, MigratesTheSubjectsIntoTheirIndex) {
+  auto u = append(m_inbox, 2);
+  ASSERT_EQ(s().index_pending_text(1).value(), 1u) << "h0 indexed, h1 still waiting";
+  raw("DROP TABLE subject_text; PRAGMA user_version = 13");
+
+  reopen();
+  m_store.reset();
+  EXPECT_EQ(raw_int("PRAGMA user_version"), sqlite::current_schema_version());
+  EXPECT_EQ(raw_int("SELECT count(*) FROM subject_text WHERE subject = 'Subject h0'"), 1);
+  EXPECT_EQ(raw_int("SELECT count(*) FROM subject_text"), 1) << "h1's waits with its text";
+
+  reopen();
+  EXPECT_EQ(s().search_text(m_inbox, "SUBJECT H", TextScope::subject).value(), u);
+  EXPECT_EQ(s().search_text(m_inbox, "ject h1", TextScope::subject).value(), Uids{u[1]});
   EXPECT_EQ(s().integrity_check().value(), "");
 }
 

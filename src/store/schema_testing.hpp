@@ -6,7 +6,7 @@
 namespace estafeta::store {
 
 inline constexpr const char* kUndoToSchema11 =
-    "DROP TABLE user_preferences; "
+    "DROP TABLE subject_text; DROP TABLE user_preferences; "
     "DROP TRIGGER mailbox_modseq; DROP TRIGGER mailbox_created; DROP TRIGGER mailbox_changed; "
     "DROP TRIGGER mailbox_deleted; DROP TRIGGER subscription_added; DROP TRIGGER subscription_removed; "
     "DROP TRIGGER message_email_added; DROP TRIGGER message_email_changed; DROP TRIGGER message_email_removed; "

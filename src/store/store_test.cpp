@@ -326,12 +326,22 @@ TEST_F(StoreTest, FullTextSearch) {
   EXPECT_TRUE(s().search_text(inbox.ref(), "Su", TextScope::body).value().empty()) << "short needles too";
   EXPECT_EQ(s().search_text(inbox.ref(), "REPORT att", TextScope::body).value(), std::vector<std::uint32_t>{a[0].uid});
   EXPECT_EQ(s().search_text(inbox.ref(), "on", TextScope::body).value().size(), 1u);
-  EXPECT_EQ(s().search_text(inbox.ref(), "SUBJECT B", TextScope::headers).value(),
+  EXPECT_EQ(s().search_text(inbox.ref(), "SUBJECT B", TextScope::subject).value(),
             std::vector<std::uint32_t>{b[0].uid});
-  EXPECT_TRUE(s().search_text(inbox.ref(), "friday", TextScope::headers).value().empty()) << "headers: not the body";
-  EXPECT_EQ(s().search_text(inbox.ref(), "t a", TextScope::headers).value(), std::vector<std::uint32_t>{a[0].uid})
+  EXPECT_TRUE(s().search_text(inbox.ref(), "friday", TextScope::subject).value().empty()) << "subject: not the body";
+  EXPECT_EQ(s().search_text(inbox.ref(), "t a", TextScope::subject).value(), std::vector<std::uint32_t>{a[0].uid})
       << "short needles too";
-  EXPECT_TRUE(s().search_text(inbox.ref(), "on", TextScope::headers).value().empty());
+  EXPECT_TRUE(s().search_text(inbox.ref(), "on", TextScope::subject).value().empty());
+  auto other = blob("d", "body");
+  other.subject = "Übersicht Quartal";
+  other.text_headers = other.subject + "\nCarol Smith <carol@x.example>";
+  auto d = s().append_messages(other, {{inbox.ref(), 0, {}, 1}}).value();
+  EXPECT_TRUE(s().search_text(inbox.ref(), "carol", TextScope::subject).value().empty())
+      << "subject: not the other header fields";
+  EXPECT_EQ(s().search_text(inbox.ref(), "carol", TextScope::whole).value(), std::vector<std::uint32_t>{d[0].uid});
+  EXPECT_EQ(s().search_text(inbox.ref(), "übersicht QUARTAL", TextScope::subject).value(),
+            std::vector<std::uint32_t>{d[0].uid});
+  EXPECT_EQ(s().search_emails(c.address.id, "quartal", TextScope::subject).value().size(), 1u);
   EXPECT_EQ(s().find_messages_by_message_id(inbox.ref(), "id-b@x").value().size(), 1u);
 }
 
@@ -358,6 +368,8 @@ TEST_F(StoreTest, TextWaitingForTheIndexIsFoundAndIndexedInTheBackground) {
   }
   EXPECT_EQ(s().index_pending_text(100).value(), 0u) << "the indexer left nothing behind";
   EXPECT_EQ(s().search_text(junk.ref(), "okapi", TextScope::whole).value().size(), 70u);
+  EXPECT_EQ(s().search_text(junk.ref(), "subject bg6", TextScope::subject).value().size(), 11u)
+      << "the subjects went in with the text (bg6, bg60 … bg69)";
 
   // While mail arrives the indexer waits, unless the backlog is large.
   for (int i = 0; i < 10; ++i)

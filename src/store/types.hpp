@@ -142,10 +142,9 @@ std::optional<SpecialUse> parse_special_use(std::string_view text);  // accepts 
 
 // What a full-text search looks at: the whole message (headers, body,
 // attachment names: IMAP TEXT), the body only (IMAP BODY, RFC 9051 §6.4.4),
-// or the header text only (the decoded Subject first, then the other
-// fields: every message whose stored subject holds a needle is among its
-// matches, so they bound IMAP SUBJECT).
-enum class TextScope { whole, body, headers };
+// or the decoded subject (IMAP SUBJECT; its own index, matched with Unicode
+// case folding: a superset of SUBJECT's ASCII-insensitive matches).
+enum class TextScope { whole, body, subject };
 
 // A folder as sessions hold it: its id and the address that owns it. Every
 // Store call on a folder matches both in its query, so an id that went

@@ -522,6 +522,7 @@ Result<std::vector<std::string>> SqliteStore::collect_unreferenced_blobs(std::si
   sel.bind_all(capped);
   auto blobs = TRY(all<IdAndText>(std::move(sel), [](const Statement& s) { return IdAndText(s.int64(0), s.text(1)); }));
   auto text = TRY(m_db->prepare("DELETE FROM blob_text WHERE rowid = ?"));
+  auto subject = TRY(m_db->prepare("DELETE FROM subject_text WHERE rowid = ?"));
   auto pending = TRY(m_db->prepare("DELETE FROM blob_text_pending WHERE blob_id = ?"));
   auto data = TRY(m_db->prepare("DELETE FROM blob_data WHERE blob_id = ?"));
   auto row = TRY(m_db->prepare("DELETE FROM blob WHERE id = ?"));
@@ -529,6 +530,8 @@ Result<std::vector<std::string>> SqliteStore::collect_unreferenced_blobs(std::si
   hashes.reserve(blobs.size());
   for (auto& [id, hash] : blobs) {
     TRY(text.bind_all(id).run());
+    TRY(subject.bind_all(id).run());
+    subject.reset();
     TRY(pending.bind_all(id).run());
     pending.reset();
     TRY(data.bind_all(id).run());

@@ -1,6 +1,7 @@
 // The full-text index: FTS5 with the trigram tokenizer over each blob's
-// headers, body and attachment names (one row per blob, rowid = blob.id),
-// which gives IMAP SEARCH its case-insensitive substring matching.
+// headers, body and attachment names (blob_text) and over its decoded
+// subject alone (subject_text), one row per blob (rowid = blob.id), which
+// gives IMAP SEARCH its case-insensitive substring matching.
 //
 // Accepting mail only writes the text into blob_text_pending; rows move into
 // the index in batches (index_pending_text, run by a background thread), and
@@ -64,6 +65,10 @@ Result<std::size_t> SqliteStore::index_oldest_locked(std::size_t limit) {
                         "SELECT blob_id, headers, body, attachments FROM blob_text_pending ORDER BY blob_id LIMIT ?"));
   TRY(move.bind_all(static_cast<std::int64_t>(limit)).run());
   auto moved = static_cast<std::size_t>(m_db->changes());
+  auto subjects =
+      TRY(m_db->prepare("INSERT INTO subject_text (rowid, subject) SELECT id, subject FROM blob WHERE id IN "
+                        "(SELECT blob_id FROM blob_text_pending ORDER BY blob_id LIMIT ?)"));
+  TRY(subjects.bind_all(static_cast<std::int64_t>(limit)).run());
   auto drop =
       TRY(m_db->prepare("DELETE FROM blob_text_pending WHERE blob_id IN "
                         "(SELECT blob_id FROM blob_text_pending ORDER BY blob_id LIMIT ?)"));
@@ -108,6 +113,11 @@ Status SqliteStore::index_pending_text_of(MailboxRef mailbox) {
   TRY(move.bind_all(mailbox_id).run());
   auto moved = static_cast<std::size_t>(m_db->changes());
   indexed_pending(moved);
+  auto subjects =
+      TRY(m_db->prepare("INSERT INTO subject_text (rowid, subject) SELECT b.id, b.subject FROM blob b WHERE b.id IN "
+                        "(SELECT p.blob_id FROM blob_text_pending p WHERE EXISTS "
+                        "(SELECT 1 FROM message m WHERE m.blob_id = p.blob_id AND +m.mailbox_id = ?))"));
+  TRY(subjects.bind_all(mailbox_id).run());
   auto drop =
       TRY(m_db->prepare("DELETE FROM blob_text_pending WHERE EXISTS "
                         "(SELECT 1 FROM message m WHERE m.blob_id = blob_text_pending.blob_id AND +m.mailbox_id = ?)"));
@@ -119,9 +129,10 @@ namespace {
 
 // How a needle is asked of the index. Trigrams answer needles of three
 // characters or more (an FTS5 MATCH pattern, `fts`); shorter ones need a
-// scan of the indexed text with LIKE (`like`: the condition over
-// blob_text t; LIKE is case-insensitive for ASCII, as trigrams are).
+// scan of the indexed text with LIKE (`like`: the condition over the
+// table as t; LIKE is case-insensitive for ASCII, as trigrams are).
 struct TextCondition {
+  const char* table = "blob_text";
   bool fts = false;
   std::string pattern;  // ?1
   std::string like;
@@ -129,15 +140,18 @@ struct TextCondition {
 
 TextCondition text_condition(const std::string& needle, TextScope scope) {
   if (utf8_length(needle) >= 3) {
-    const char* column = scope == TextScope::body ? "{body} : " : scope == TextScope::headers ? "{headers} : " : "";
-    return {true, column + fts_phrase(needle), ""};
+    switch (scope) {
+      case TextScope::body: return {"blob_text", true, "{body} : " + fts_phrase(needle), ""};
+      case TextScope::subject: return {"subject_text", true, fts_phrase(needle), ""};
+      case TextScope::whole: return {"blob_text", true, fts_phrase(needle), ""};
+    }
   }
   switch (scope) {
-    case TextScope::body: return {false, like_pattern(needle), "t.body LIKE ?1 ESCAPE '\\'"};
-    case TextScope::headers: return {false, like_pattern(needle), "t.headers LIKE ?1 ESCAPE '\\'"};
+    case TextScope::body: return {"blob_text", false, like_pattern(needle), "t.body LIKE ?1 ESCAPE '\\'"};
+    case TextScope::subject: return {"subject_text", false, like_pattern(needle), "t.subject LIKE ?1 ESCAPE '\\'"};
     case TextScope::whole: break;
   }
-  return {false, like_pattern(needle),
+  return {"blob_text", false, like_pattern(needle),
           "t.headers LIKE ?1 ESCAPE '\\' OR t.body LIKE ?1 ESCAPE '\\' OR t.attachments LIKE ?1 ESCAPE '\\'"};
 }
 
@@ -156,13 +170,14 @@ Result<std::vector<Id>> SqliteStore::search_emails(Id address_id, const std::str
   // As in search_text: the index first, once, then the address's emails by
   // their content (the email table's (address_id, blob_id) key).
   auto text = text_condition(needle, scope);
-  auto sql = text.fts ? std::string(
+  auto sql = text.fts ? fmt::format(
                             "SELECT e.id FROM email e WHERE e.address_id = ?2 AND e.blob_id IN "
-                            "(SELECT rowid FROM blob_text WHERE blob_text MATCH ?1) ORDER BY e.id")
+                            "(SELECT rowid FROM {0} WHERE {0} MATCH ?1) ORDER BY e.id",
+                            text.table)
                       : fmt::format(
-                            "SELECT e.id FROM email e JOIN blob_text t ON t.rowid = e.blob_id "
+                            "SELECT e.id FROM email e JOIN {} t ON t.rowid = e.blob_id "
                             "WHERE e.address_id = ?2 AND ({}) ORDER BY e.id",
-                            text.like);
+                            text.table, text.like);
   auto st = TRY(db->prepare(sql));
   st.bind_all(text.pattern, address_id);
   return all<Id>(std::move(st), [](const Statement& s) { return s.int64(0); });
@@ -187,14 +202,15 @@ Result<std::vector<std::uint32_t>> SqliteStore::search_text(MailboxRef mailbox, 
   // holds (70-90 ms at 100,000) where this costs what the word matches.
   auto text = text_condition(needle, scope);
   auto sql = text.fts
-                 ? std::string(
-                       "SELECT m.uid FROM (SELECT rowid AS blob_id FROM blob_text WHERE blob_text MATCH ?1) h "
+                 ? fmt::format(
+                       "SELECT m.uid FROM (SELECT rowid AS blob_id FROM {0} WHERE {0} MATCH ?1) h "
                        "CROSS JOIN message m ON m.blob_id = h.blob_id WHERE +m.mailbox_id = "
-                       "(SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3) ORDER BY m.uid")
+                       "(SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3) ORDER BY m.uid",
+                       text.table)
                  : fmt::format(
-                       "SELECT m.uid FROM message m JOIN blob_text t ON t.rowid = m.blob_id WHERE m.mailbox_id = "
+                       "SELECT m.uid FROM message m JOIN {} t ON t.rowid = m.blob_id WHERE m.mailbox_id = "
                        "(SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3) AND ({}) ORDER BY m.uid",
-                       text.like);
+                       text.table, text.like);
   auto st = TRY(db->prepare(sql));
   st.bind_all(text.pattern, mailbox.id, mailbox.address_id);
   return all<std::uint32_t>(std::move(st), [](const Statement& s) { return static_cast<std::uint32_t>(s.int64(0)); });
