@@ -274,8 +274,10 @@ class Evaluator {
 const store::Headline& FolderHeadlines::of(const store::Message& m) {
   if (!m_loaded) {
     m_loaded = true;
-    for (auto& h : m_ctx.deps.mail.list_headlines(m_ctx.selected->ref()).value_or(std::vector<store::Headline>{}))
-      m_by_uid.emplace(h.uid, std::move(h));
+    auto& mail = m_ctx.deps.mail;
+    auto ref = m_ctx.selected->ref();
+    auto all = m_only ? mail.list_headlines_with_uids(ref, *m_only) : mail.list_headlines(ref);
+    for (auto& h : all.value_or(std::vector<store::Headline>{})) m_by_uid.emplace(h.uid, std::move(h));
   }
   auto it = m_by_uid.find(m.uid);
   if (it != m_by_uid.end()) return it->second;
@@ -356,16 +358,18 @@ Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> run_search(Context&
   // those rows are read (one lookup each), not the folder's: a rare word in
   // 1,000,000 messages otherwise costs the million rows. The key is still
   // evaluated whole on each of them.
+  // Their headlines (SUBJECT, FROM…) likewise.
   const std::vector<store::Message>* rows = nullptr;
   std::vector<store::Message> few;
-  if (bound && bound->size() <= view.exists() / kBoundShare) {
+  const bool bounded = bound && bound->size() <= view.exists() / kBoundShare;
+  if (bounded) {
     few = TRY(ctx.deps.mail.list_messages_with_uids(view.ref(), {bound->begin(), bound->end()}));
     rows = &few;
   } else {
     rows = TRY(view.rows(ctx.deps.mail));
   }
   auto& messages = *rows;
-  FolderHeadlines headlines(ctx);
+  FolderHeadlines headlines(ctx, bounded ? bound : nullptr);
   for (auto& m : messages) {
     auto seq = view.seq_of(m.uid);
     if (!seq) continue;  // arrived after the last report: not visible yet

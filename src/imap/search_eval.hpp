@@ -36,11 +36,14 @@ int date_zone_offset(std::string_view date);
 // lookup per message), for SEARCH, SORT and THREAD.
 class FolderHeadlines {
  public:
-  explicit FolderHeadlines(Context& ctx) : m_ctx(ctx) {}
+  // `only`: the UIDs that will be asked for, when they are few (read by
+  // UID, not the whole folder); null for any message of the folder.
+  explicit FolderHeadlines(Context& ctx, const std::vector<std::uint32_t>* only = nullptr) : m_ctx(ctx), m_only(only) {}
   const store::Headline& of(const store::Message& m);
 
  private:
   Context& m_ctx;
+  const std::vector<std::uint32_t>* m_only;
   bool m_loaded = false;
   std::unordered_map<std::uint32_t, store::Headline> m_by_uid;
 };

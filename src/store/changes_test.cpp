@@ -402,6 +402,7 @@ TEST_F(ChangesTest, CallsOnAFolderAreScopedByItsAddress) {
   EXPECT_TRUE(s().list_messages_with_uids(forged, u).value().empty());
   EXPECT_TRUE(missing(s().message(forged, u[0])));
   EXPECT_TRUE(s().list_headlines(forged).value().empty());
+  EXPECT_TRUE(s().list_headlines_with_uids(forged, u).value().empty());
   EXPECT_TRUE(s().find_messages_by_message_id(forged, "").value().empty());
   EXPECT_TRUE(missing(s().search_text(forged, "body", TextScope::whole)));
   EXPECT_TRUE(missing(s().store_flags(forged, u, FlagOp::remove, flag_seen, {}, std::nullopt)));

@@ -41,6 +41,10 @@ class Messages {
   virtual Result<BlobInfo> blob_info(Id blob_id) = 0;  // without the text fields
   // Every message's headline, ascending UIDs: one query for a whole folder.
   virtual Result<std::vector<Headline>> list_headlines(MailboxRef mailbox) = 0;
+  // The headlines of the messages among `uids` (any order; absent ones
+  // skipped), ascending: one index lookup per UID, as list_messages_with_uids.
+  virtual Result<std::vector<Headline>> list_headlines_with_uids(MailboxRef mailbox,
+                                                                 const std::vector<std::uint32_t>& uids) = 0;
   // The bytes of a message kept in the database; nullopt when it is not
   // (a file holds it, or no such blob). Used by BlobStore::get.
   virtual Result<std::optional<std::string>> blob_data(const std::string& hash) = 0;

@@ -230,6 +230,12 @@ TEST_F(StoreTest, AppendAssignsAscendingUidsAndModseqs) {
   EXPECT_EQ(picked[1].internal_date, msgs[9].internal_date);
   EXPECT_EQ(picked[2].keywords, msgs[17].keywords);
   EXPECT_TRUE(s().list_messages_with_uids(inbox.ref(), {}).value().empty());
+  auto lines = s().list_headlines_with_uids(inbox.ref(), {msgs[9].uid, 99999, msgs[2].uid}).value();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].uid, msgs[2].uid);
+  EXPECT_EQ(lines[1].uid, msgs[9].uid);
+  EXPECT_EQ(lines[1].blob_hash, msgs[9].blob_hash);
+  EXPECT_EQ(lines[1].subject, "Subject h9");
   auto brief = s().list_messages_brief(inbox.ref()).value();
   ASSERT_EQ(brief.size(), 20u);
   EXPECT_EQ(brief[3].flags, msgs[3].flags);

@@ -247,24 +247,42 @@ Result<BlobInfo> SqliteStore::blob_info(Id blob_id) {
       "no such message content");
 }
 
+namespace {
+
+constexpr const char* kHeadlineColumns =
+    "m.uid, b.hash, b.subject, b.from_name, b.from_address, b.recipients, b.message_id, b.date";
+
+Headline read_headline(const Statement& s) {
+  return Headline{.uid = static_cast<std::uint32_t>(s.int64(0)),
+                  .blob_hash = s.text(1),
+                  .subject = s.text(2),
+                  .from_name = s.text(3),
+                  .from_address = s.text(4),
+                  .to = s.text(5),
+                  .message_id = s.text(6),
+                  .date = s.int64(7)};
+}
+
+}  // namespace
+
 Result<std::vector<Headline>> SqliteStore::list_headlines(MailboxRef mailbox) {
   auto db = read();
   auto st = TRY(db->prepare(
-      fmt::format("SELECT m.uid, b.hash, b.subject, b.from_name, b.from_address, b.recipients, b.message_id, b.date "
-                  "FROM message m JOIN blob b ON b.id = m.blob_id "
-                  "WHERE m.mailbox_id = {} ORDER BY m.uid",
-                  kOwnedMailbox)));
+      fmt::format("SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = {} ORDER BY m.uid",
+                  kHeadlineColumns, kOwnedMailbox)));
   st.bind_all(mailbox.id, mailbox.address_id);
-  return all<Headline>(std::move(st), [](const Statement& s) {
-    return Headline{.uid = static_cast<std::uint32_t>(s.int64(0)),
-                    .blob_hash = s.text(1),
-                    .subject = s.text(2),
-                    .from_name = s.text(3),
-                    .from_address = s.text(4),
-                    .to = s.text(5),
-                    .message_id = s.text(6),
-                    .date = s.int64(7)};
-  });
+  return all<Headline>(std::move(st), read_headline);
+}
+
+Result<std::vector<Headline>> SqliteStore::list_headlines_with_uids(MailboxRef mailbox,
+                                                                    const std::vector<std::uint32_t>& uids) {
+  auto db = read();
+  auto st =
+      TRY(db->prepare(fmt::format("SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = {} "
+                                  "AND m.uid IN (SELECT value FROM json_each(?)) ORDER BY m.uid",
+                                  kHeadlineColumns, kOwnedMailbox)));
+  st.bind_all(mailbox.id, mailbox.address_id, json_uids(uids));
+  return all<Headline>(std::move(st), read_headline);
 }
 
 Result<std::optional<std::string>> SqliteStore::blob_data(const std::string& hash) {

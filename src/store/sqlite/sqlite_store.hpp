@@ -131,6 +131,8 @@ class SqliteStore final : public Store {
   Result<Message> message(MailboxRef mailbox, std::uint32_t uid) override;
   Result<BlobInfo> blob_info(Id blob_id) override;
   Result<std::vector<Headline>> list_headlines(MailboxRef mailbox) override;
+  Result<std::vector<Headline>> list_headlines_with_uids(MailboxRef mailbox,
+                                                         const std::vector<std::uint32_t>& uids) override;
   Result<std::optional<std::string>> blob_data(const std::string& hash) override;
   Result<std::vector<Message>> find_messages_by_message_id(MailboxRef mailbox, const std::string& message_id) override;
   Result<std::vector<std::uint32_t>> search_text(MailboxRef mailbox, const std::string& needle,
