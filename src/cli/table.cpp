@@ -4,15 +4,13 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/utf8.hpp"
+
 namespace estafeta::cli {
 
 namespace {
 // Display width: count code points, not bytes.
-std::size_t width(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
+std::size_t width(const std::string& s) { return utf8_length(s); }
 }  // namespace
 
 void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,

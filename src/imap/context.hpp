@@ -28,8 +28,8 @@ struct SessionOptions {
   std::uint64_t append_limit = 50ull * 1024 * 1024;
   // SEARCH SUBJECT asks the full-text index which messages to read in
   // folders of more messages than this: those whose rows are not kept
-  // between searches (FolderRows::kMaxKept), where a scan reads every row.
-  std::uint32_t subject_index_above = 50'000;
+  // between searches, where a scan reads every row.
+  std::size_t subject_index_above = FolderRows::kMaxKept;
 };
 
 // What the transport does once a handler returns.

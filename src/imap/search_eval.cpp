@@ -1,5 +1,6 @@
 #include "imap/search_eval.hpp"
 #include "core/ascii.hpp"
+#include "core/utf8.hpp"
 
 #include <algorithm>
 #include <map>
@@ -20,11 +21,6 @@ constexpr std::uint32_t kBoundShare = 8;
 // `needle` already lower-cased (once per key, not once per message).
 bool contains(std::string_view hay, std::string_view needle) {
   return ascii_lower(hay).find(needle) != std::string::npos;
-}
-
-// Characters, as the trigram index counts them (UTF-8 code points).
-std::size_t code_points(std::string_view s) {
-  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
 }  // namespace
@@ -180,7 +176,7 @@ class Evaluator {
         // are a superset of SUBJECT's; each is still compared (match).
         // Trigrams need three characters, and a folder whose rows are kept
         // scans faster than it asks.
-        if (m_ctx.selected->exists() <= m_ctx.options.subject_index_above || code_points(k.text) < 3) return nullptr;
+        if (m_ctx.selected->exists() <= m_ctx.options.subject_index_above || utf8_length(k.text) < 3) return nullptr;
         return indexed(k);
       case K::and_: {
         const std::vector<std::uint32_t>* best = nullptr;
@@ -356,9 +352,9 @@ Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> run_search(Context&
   }
   // When the index bounds the answer to a small part of the folder, only
   // those rows are read (one lookup each), not the folder's: a rare word in
-  // 1,000,000 messages otherwise costs the million rows. The key is still
-  // evaluated whole on each of them.
-  // Their headlines (SUBJECT, FROM…) likewise.
+  // 1,000,000 messages otherwise costs the million rows, and their
+  // headlines (SUBJECT, FROM…) likewise. The key is still evaluated whole
+  // on each of them.
   const std::vector<store::Message>* rows = nullptr;
   std::vector<store::Message> few;
   const bool bounded = bound && bound->size() <= view.exists() / kBoundShare;

@@ -93,7 +93,7 @@ class SessionTest : public ::testing::Test {
   std::unique_ptr<server::Services> m_services;
   std::optional<Deps> m_deps;
   std::string m_password, m_bob_password;
-  std::uint32_t m_subject_index_above = SessionOptions{}.subject_index_above;
+  std::size_t m_subject_index_above = SessionOptions{}.subject_index_above;
   Reply m_last;
 };
 

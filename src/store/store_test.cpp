@@ -338,6 +338,8 @@ TEST_F(StoreTest, FullTextSearch) {
   EXPECT_EQ(s().search_text(inbox.ref(), "t a", TextScope::subject).value(), std::vector<std::uint32_t>{a[0].uid})
       << "short needles too";
   EXPECT_TRUE(s().search_text(inbox.ref(), "on", TextScope::subject).value().empty());
+  EXPECT_TRUE(s().search_text(inbox.ref(), "\"Subject\" OR *", TextScope::subject).value().empty())
+      << "query syntax is literal";
   auto other = blob("d", "body");
   other.subject = "Übersicht Quartal";
   other.text_headers = other.subject + "\nCarol Smith <carol@x.example>";

@@ -120,7 +120,7 @@ Result<std::vector<Message>> load_messages(Database& db, Id mailbox_id, const st
       TRY(db.prepare(fmt::format("SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = "
                                  "? AND m.uid IN (SELECT value FROM json_each(?)) ORDER BY m.uid",
                                  kMessageColumns)));
-  st.bind_all(mailbox_id, json_uids(*uids));
+  st.bind_all(mailbox_id, json_array(*uids));
   return all<Message>(std::move(st), read_message);
 }
 
@@ -141,7 +141,7 @@ Result<std::vector<Message>> load_deleted(Database& db, Id mailbox_id, std::uint
                                  "m.uid IN (SELECT value FROM json_each(?)) AND m.uid <= ? AND (m.flags & ?) != 0 "
                                  "ORDER BY m.uid",
                                  kMessageColumns)));
-  st.bind_all(mailbox_id, json_uids(*uids), std::int64_t{last_uid}, deleted);
+  st.bind_all(mailbox_id, json_array(*uids), std::int64_t{last_uid}, deleted);
   return all<Message>(std::move(st), read_message);
 }
 

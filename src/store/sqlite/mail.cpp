@@ -192,7 +192,7 @@ Result<std::vector<Message>> SqliteStore::list_messages_with_uids(MailboxRef mai
       "SELECT m.id, m.mailbox_id, m.uid, m.blob_id, '', m.flags, m.keywords, m.internal_date, m.size, m.modseq "
       "FROM message m WHERE m.mailbox_id = {} AND m.uid IN (SELECT value FROM json_each(?)) ORDER BY m.uid",
       kOwnedMailbox)));
-  st.bind_all(mailbox.id, mailbox.address_id, json_uids(uids));
+  st.bind_all(mailbox.id, mailbox.address_id, json_array(uids));
   return all<Message>(std::move(st), read_message);
 }
 
@@ -281,7 +281,7 @@ Result<std::vector<Headline>> SqliteStore::list_headlines_with_uids(MailboxRef m
       TRY(db->prepare(fmt::format("SELECT {} FROM message m JOIN blob b ON b.id = m.blob_id WHERE m.mailbox_id = {} "
                                   "AND m.uid IN (SELECT value FROM json_each(?)) ORDER BY m.uid",
                                   kHeadlineColumns, kOwnedMailbox)));
-  st.bind_all(mailbox.id, mailbox.address_id, json_uids(uids));
+  st.bind_all(mailbox.id, mailbox.address_id, json_array(uids));
   return all<Headline>(std::move(st), read_headline);
 }
 

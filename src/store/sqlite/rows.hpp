@@ -142,21 +142,22 @@ inline std::string join_keywords(const std::vector<std::string>& keywords) {
   return out;
 }
 
-// A folder's id when the address owns it, NULL otherwise: for
-// `m.mailbox_id = {kOwnedMailbox}`, binding the MailboxRef's id, then its
-// address_id. The ownership is part of the query itself, never a separate
-// check that could go stale between two statements.
-// A JSON array of the UIDs, for `IN (SELECT value FROM json_each(?))`: one
-// statement however many UIDs a sequence set names.
-inline std::string json_uids(const std::vector<std::uint32_t>& uids) {
+// A JSON array of the numbers (UIDs, ids), for `IN (SELECT value FROM
+// json_each(?))`: one statement however many a sequence set names.
+template <class Int>
+std::string json_array(const std::vector<Int>& values) {
   std::string out = "[";
-  for (auto uid : uids) {
+  for (auto v : values) {
     if (out.size() > 1) out += ',';
-    out += std::to_string(uid);
+    out += std::to_string(v);
   }
   return out + "]";
 }
 
+// A folder's id when the address owns it, NULL otherwise: for
+// `m.mailbox_id = {kOwnedMailbox}`, binding the MailboxRef's id, then its
+// address_id. The ownership is part of the query itself, never a separate
+// check that could go stale between two statements.
 inline constexpr const char* kOwnedMailbox = "(SELECT x.id FROM mailbox x WHERE x.id = ? AND x.address_id = ?)";
 
 // Needs: FROM message m JOIN blob b ON b.id = m.blob_id

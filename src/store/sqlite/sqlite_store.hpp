@@ -232,6 +232,9 @@ class SqliteStore final : public Store {
   // Moves the `limit` oldest waiting texts into the index (m_mutex held, a
   // transaction open); how many moved.
   Result<std::size_t> index_oldest_locked(std::size_t limit);
+  // Moves these blobs' waiting text into the index (their subjects into
+  // subject_text), in the caller's transaction; how many moved.
+  Result<std::size_t> index_blobs_locked(const std::vector<Id>& blob_ids);
   // `moved` waiting texts went into the index: m_pending_text follows.
   void indexed_pending(std::size_t moved);
   Result<std::vector<Appended>> append_locked(Id blob_id, std::uint64_t size, const std::vector<AppendTarget>& targets);

@@ -9,6 +9,7 @@
 // answer is the same as if every message had been indexed on arrival.
 #include <fmt/format.h>
 
+#include "core/utf8.hpp"
 #include "store/sqlite/rows.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -36,13 +37,6 @@ std::string fts_phrase(const std::string& needle) {
   return out + "\"";
 }
 
-// Number of UTF-8 code points (the trigram tokenizer works on characters).
-std::size_t utf8_length(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
 }  // namespace
 
 Result<std::size_t> SqliteStore::index_pending_text(std::size_t limit) {
@@ -60,19 +54,26 @@ Result<std::size_t> SqliteStore::index_pending_text(std::size_t limit) {
 }
 
 Result<std::size_t> SqliteStore::index_oldest_locked(std::size_t limit) {
+  auto oldest = TRY(m_db->prepare("SELECT blob_id FROM blob_text_pending ORDER BY blob_id LIMIT ?"));
+  oldest.bind_all(static_cast<std::int64_t>(limit));
+  return index_blobs_locked(TRY(all<Id>(std::move(oldest), [](const Statement& s) { return s.int64(0); })));
+}
+
+Result<std::size_t> SqliteStore::index_blobs_locked(const std::vector<Id>& blob_ids) {
+  if (blob_ids.empty()) return 0;
+  auto ids = json_array(blob_ids);
   auto move =
       TRY(m_db->prepare("INSERT INTO blob_text (rowid, headers, body, attachments) "
-                        "SELECT blob_id, headers, body, attachments FROM blob_text_pending ORDER BY blob_id LIMIT ?"));
-  TRY(move.bind_all(static_cast<std::int64_t>(limit)).run());
+                        "SELECT blob_id, headers, body, attachments FROM blob_text_pending "
+                        "WHERE blob_id IN (SELECT value FROM json_each(?))"));
+  TRY(move.bind_all(ids).run());
   auto moved = static_cast<std::size_t>(m_db->changes());
   auto subjects =
-      TRY(m_db->prepare("INSERT INTO subject_text (rowid, subject) SELECT id, subject FROM blob WHERE id IN "
-                        "(SELECT blob_id FROM blob_text_pending ORDER BY blob_id LIMIT ?)"));
-  TRY(subjects.bind_all(static_cast<std::int64_t>(limit)).run());
-  auto drop =
-      TRY(m_db->prepare("DELETE FROM blob_text_pending WHERE blob_id IN "
-                        "(SELECT blob_id FROM blob_text_pending ORDER BY blob_id LIMIT ?)"));
-  TRY(drop.bind_all(static_cast<std::int64_t>(limit)).run());
+      TRY(m_db->prepare("INSERT INTO subject_text (rowid, subject) "
+                        "SELECT id, subject FROM blob WHERE id IN (SELECT value FROM json_each(?))"));
+  TRY(subjects.bind_all(ids).run());
+  auto drop = TRY(m_db->prepare("DELETE FROM blob_text_pending WHERE blob_id IN (SELECT value FROM json_each(?))"));
+  TRY(drop.bind_all(ids).run());
   indexed_pending(moved);
   return moved;
 }
@@ -106,22 +107,11 @@ Status SqliteStore::index_pending_text_of(MailboxRef mailbox) {
   }
   std::lock_guard lock(m_mutex);
   auto tx = TRY(Transaction::begin(*m_db));
-  auto move =
-      TRY(m_db->prepare("INSERT INTO blob_text (rowid, headers, body, attachments) "
-                        "SELECT blob_id, headers, body, attachments FROM blob_text_pending p WHERE EXISTS "
-                        "(SELECT 1 FROM message m WHERE m.blob_id = p.blob_id AND +m.mailbox_id = ?)"));
-  TRY(move.bind_all(mailbox_id).run());
-  auto moved = static_cast<std::size_t>(m_db->changes());
-  indexed_pending(moved);
-  auto subjects =
-      TRY(m_db->prepare("INSERT INTO subject_text (rowid, subject) SELECT b.id, b.subject FROM blob b WHERE b.id IN "
-                        "(SELECT p.blob_id FROM blob_text_pending p WHERE EXISTS "
-                        "(SELECT 1 FROM message m WHERE m.blob_id = p.blob_id AND +m.mailbox_id = ?))"));
-  TRY(subjects.bind_all(mailbox_id).run());
-  auto drop =
-      TRY(m_db->prepare("DELETE FROM blob_text_pending WHERE EXISTS "
-                        "(SELECT 1 FROM message m WHERE m.blob_id = blob_text_pending.blob_id AND +m.mailbox_id = ?)"));
-  TRY(drop.bind_all(mailbox_id).run());
+  auto waiting = TRY(
+      m_db->prepare("SELECT p.blob_id FROM blob_text_pending p WHERE EXISTS "
+                    "(SELECT 1 FROM message m WHERE m.blob_id = p.blob_id AND +m.mailbox_id = ?) ORDER BY p.blob_id"));
+  waiting.bind_all(mailbox_id);
+  TRY(index_blobs_locked(TRY(all<Id>(std::move(waiting), [](const Statement& s) { return s.int64(0); }))));
   return tx.commit();
 }
 
@@ -139,7 +129,7 @@ struct TextCondition {
 };
 
 TextCondition text_condition(const std::string& needle, TextScope scope) {
-  if (utf8_length(needle) >= 3) {
+  if (utf8_length(needle) >= 3) {  // the trigram tokenizer counts characters
     switch (scope) {
       case TextScope::body: return {"blob_text", true, "{body} : " + fts_phrase(needle), ""};
       case TextScope::subject: return {"subject_text", true, fts_phrase(needle), ""};
