@@ -47,8 +47,28 @@ def message_sizes(rng, n):
     return out
 
 
+# Searched right after the import, before any idle time: a word in none of
+# the messages, a number in eleven subjects (#123, #1230-#1239), and a word
+# in nearly every message.
+SEARCHES = (("BODY", "qwertyuiop"), ("TEXT", "#123"), ("TEXT", "invoice"))
+
+
+def search_after(m, name):
+    """Each of SEARCHES once in the selected folder: {query: [ms, hits]}."""
+    out = {}
+    for key, word in SEARCHES:
+        t = time.perf_counter()
+        typ, data = m.uid("SEARCH", key, '"%s"' % word)
+        ms = (time.perf_counter() - t) * 1000
+        if typ != "OK":
+            raise BenchError("%s: SEARCH %s %s answered %s %r" % (name, key, word, typ, data))
+        out["%s %s" % (key, word)] = [round(ms, 1), len(data[0].split())]
+    return out
+
+
 def run_import(server, messages, deadline):
-    """APPENDs every message with imaplib; returns the per-APPEND times (s)."""
+    """APPENDs every message with imaplib; returns the per-APPEND times (s)
+    and the searches made right after it (search_after)."""
     m = imaplib.IMAP4("127.0.0.1", server.port, timeout=60)
     try:
         m.login(USER, server.password)
@@ -67,7 +87,7 @@ def run_import(server, messages, deadline):
         typ, data = m.select("Import", readonly=True)
         if typ != "OK" or int(data[0]) != len(messages):
             raise BenchError("%s: %r messages after the import, not %d" % (server.name, data, len(messages)))
-        return times
+        return times, search_after(m, server.name)
     finally:
         try:
             m.logout()
@@ -96,7 +116,9 @@ def main(argv=None):
 
     def measure(srv):
         log("%s: importing" % srv.name)
-        result = summary(run_import(srv, messages, deadline), total_bytes)
+        times, searches = run_import(srv, messages, deadline)
+        result = summary(times, total_bytes)
+        result["search_after_import"] = searches
         log("%s: %r" % (srv.name, result))
         return result
     results, aborted = run_on_pair(args, "importbench-", measure, (imaplib.IMAP4.error,))
@@ -107,6 +129,15 @@ def main(argv=None):
         print("%-10s %10.2f %12.1f %10.2f %10.2f" % (name, r["seconds"], r["messages_per_s"], r["ms_p50"], r["ms_p99"]))
     if e and d:
         print("Estafeta's time is %.2fx Dovecot's (lower is better)" % (e["seconds"] / d["seconds"]))
+    print("\nsearch right after the import (ms, hits)")
+    for name, r in results.items():
+        print("%-10s %s" % (name, "  ".join("%s: %.1f ms, %d" % (q, ms, n)
+                                            for q, (ms, n) in r["search_after_import"].items())))
+    if e and d:
+        for q in e["search_after_import"]:
+            if e["search_after_import"][q][1] != d["search_after_import"][q][1]:
+                aborted = aborted or "SEARCH %s: %d hits on Estafeta, %d on Dovecot" % (
+                    q, e["search_after_import"][q][1], d["search_after_import"][q][1])
     return write_results(args, results, aborted,
                          ratio_time=round(e["seconds"] / d["seconds"], 3) if e and d else None)
 

@@ -54,6 +54,11 @@ struct Metrics::Impl {
                                    .Help("Messages whose text waits for the full-text index")
                                    .Register(*registry)
                                    .Add({});
+  prometheus::Gauge& backlog_bytes = prometheus::BuildGauge()
+                                         .Name("estafeta_text_index_backlog_bytes")
+                                         .Help("Bytes of text waiting for the full-text index")
+                                         .Register(*registry)
+                                         .Add({});
   std::mutex sampler_mutex;
   std::function<Sample()> sampler;  // GUARDED_BY(sampler_mutex)
 };
@@ -89,6 +94,7 @@ std::string Metrics::text() {
       m->queue.Set(s.queue_messages);
       m->oldest.Set(s.queue_oldest_seconds);
       m->backlog.Set(s.text_index_backlog);
+      m->backlog_bytes.Set(s.text_index_backlog_bytes);
     }
   }
   return prometheus::TextSerializer().Serialize(m->registry->Collect());

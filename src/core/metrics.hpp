@@ -31,6 +31,7 @@ class Metrics {
     double queue_messages = 0;
     double queue_oldest_seconds = 0;
     double text_index_backlog = 0;
+    double text_index_backlog_bytes = 0;
   };
   void set_sampler(std::function<Sample()> sampler);
 

@@ -52,7 +52,10 @@ void observe(Services& s) {
       out.queue_messages = static_cast<double>(q->first);
       out.queue_oldest_seconds = q->second ? static_cast<double>(clock.now() - q->second) : 0;
     }
-    if (auto n = store.pending_text_count()) out.text_index_backlog = static_cast<double>(*n);
+    if (auto waiting = store.text_backlog()) {
+      out.text_index_backlog = static_cast<double>(waiting->messages);
+      out.text_index_backlog_bytes = static_cast<double>(waiting->bytes);
+    }
     return out;
   });
 }

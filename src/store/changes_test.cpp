@@ -894,6 +894,29 @@ TEST_F(ChangesTest, MigratesTheSubjectsIntoTheirIndex) {
   EXPECT_EQ(s().integrity_check().value(), "");
 }
 
+// Schema 15: each waiting text's size, ahead of the text; counted in the
+// migration from the text already waiting.
+TEST_F(ChangesTest, MigratesTheWaitingTextWithItsSize) {
+  auto u = append(m_inbox, 3);
+  ASSERT_EQ(s().index_pending_text(1).value(), 1u) << "h0 indexed, h1 and h2 waiting";
+  auto waiting = s().text_backlog().value();
+  ASSERT_EQ(waiting.messages, 2u);
+  ASSERT_GT(waiting.bytes, 0u);
+  raw("ALTER TABLE blob_text_pending DROP COLUMN bytes; PRAGMA user_version = 14");
+
+  reopen();
+  m_store.reset();
+  EXPECT_EQ(raw_int("PRAGMA user_version"), sqlite::current_schema_version());
+  EXPECT_EQ(raw_int("SELECT sum(bytes) FROM blob_text_pending"), static_cast<std::int64_t>(waiting.bytes));
+
+  reopen();
+  EXPECT_EQ(s().text_backlog().value().bytes, waiting.bytes);
+  EXPECT_EQ(s().search_text(m_inbox, "SUBJECT H", TextScope::whole).value(), u) << "indexed and waiting alike";
+  EXPECT_EQ(s().index_pending_text(10).value(), 2u);
+  EXPECT_EQ(s().text_backlog().value().bytes, 0u);
+  EXPECT_EQ(s().integrity_check().value(), "");
+}
+
 TEST_F(ChangesTest, MigratesFromSchemaOne) {
   auto u = append(m_inbox, 2);
   raw(std::string(kUndoToSchema11) +

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,12 +18,18 @@ class Maintenance {
 
   // Moves up to `limit` messages' text into the full-text index (accepted
   // mail waits outside it, see store/text_indexer.hpp); returns how many.
-  // The wait is bounded: past a ceiling (SqliteOptions::max_pending_text),
-  // each new message's delivery indexes two waiting ones itself, so mail
-  // arriving faster than the background indexer keeps up slows down instead
-  // of leaving a search a backlog of any size to index first.
+  // A search reads the waiting text of its folder as well as the index, so
+  // the wait is bounded in bytes: past a ceiling
+  // (SqliteOptions::max_pending_text_bytes) each new message's delivery
+  // indexes two waiting ones itself, so mail arriving faster than the
+  // background indexer keeps up slows down instead of leaving a search a
+  // backlog of any size to read.
   virtual Result<std::size_t> index_pending_text(std::size_t limit) = 0;
-  virtual Result<std::size_t> pending_text_count() = 0;  // messages whose text waits
+  struct TextBacklog {
+    std::size_t messages = 0;  // whose text waits
+    std::uint64_t bytes = 0;   // of that text
+  };
+  virtual Result<TextBacklog> text_backlog() = 0;
 
   // Blobs no message refers to any more: their rows and index entries are
   // removed and their hashes returned, so the caller can delete the files.

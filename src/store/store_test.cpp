@@ -340,6 +340,9 @@ TEST_F(StoreTest, FullTextSearch) {
   EXPECT_TRUE(s().search_text(inbox.ref(), "on", TextScope::subject).value().empty());
   EXPECT_TRUE(s().search_text(inbox.ref(), "\"Subject\" OR *", TextScope::subject).value().empty())
       << "query syntax is literal";
+  EXPECT_TRUE(s().search_text(inbox.ref(), std::string("Subj\0ect", 8), TextScope::whole).value().empty())
+      << "NUL: in no text, and no error";
+  EXPECT_TRUE(s().search_emails(c.address.id, std::string("a\0", 2), TextScope::body).value().empty());
   auto other = blob("d", "body");
   other.subject = "Übersicht Quartal";
   other.text_headers = other.subject + "\nCarol Smith <carol@x.example>";
@@ -353,18 +356,32 @@ TEST_F(StoreTest, FullTextSearch) {
   EXPECT_EQ(s().find_messages_by_message_id(inbox.ref(), "id-b@x").value().size(), 1u);
 }
 
-// Accepted text waits outside the index; a search in a folder indexes that
-// folder's waiting text first, and the background indexer does the rest.
+// Accepted text waits outside the index; a search in a folder reads that
+// folder's waiting text beside the index, and the background indexer moves
+// it in.
 TEST_F(StoreTest, TextWaitingForTheIndexIsFoundAndIndexedInTheBackground) {
   auto c = chain("w");
   auto inbox = s().find_mailbox(c.address.id, "INBOX").value();
   auto junk = s().find_mailbox(c.address.id, "Junk").value();
   auto in = s().append_messages(blob("w1", "the zebra crossing"), {{inbox.ref(), 0, {}, 1}}).value();
-  s().append_messages(blob("w2", "another zebra, in junk"), {{junk.ref(), 0, {}, 1}}).value();
+  auto in_junk = s().append_messages(blob("w2", "another zebra, in junk"), {{junk.ref(), 0, {}, 1}}).value();
   EXPECT_EQ(s().search_text(inbox.ref(), "ZEBRA", TextScope::whole).value(), std::vector<std::uint32_t>{in[0].uid});
-  // The inbox's text went in with the search; Junk's is still waiting.
-  EXPECT_EQ(s().index_pending_text(100).value(), 1u);
+  EXPECT_EQ(s().search_text(inbox.ref(), "Zeb", TextScope::body).value(), std::vector<std::uint32_t>{in[0].uid});
+  EXPECT_EQ(s().search_text(junk.ref(), "ZE", TextScope::body).value(), std::vector<std::uint32_t>{in_junk[0].uid})
+      << "a short needle reads the waiting text too";
+  EXPECT_EQ(s().search_text(inbox.ref(), "ubject w1", TextScope::subject).value(),
+            std::vector<std::uint32_t>{in[0].uid});
+  EXPECT_TRUE(s().search_text(inbox.ref(), "subject w2", TextScope::subject).value().empty()) << "Junk's";
+  EXPECT_EQ(s().search_emails(c.address.id, "zebra", TextScope::body).value().size(), 2u);
+  EXPECT_EQ(s().search_emails(c.address.id, "w2", TextScope::subject).value().size(), 1u);
+  auto waiting = s().text_backlog().value();
+  EXPECT_EQ(waiting.messages, 2u) << "a search indexes nothing";
+  EXPECT_EQ(waiting.bytes, std::string("Subject w1the zebra crossingSubject w2another zebra, in junk").size());
+  EXPECT_EQ(s().index_pending_text(100).value(), 2u);
   EXPECT_EQ(s().index_pending_text(100).value(), 0u) << "nothing left";
+  EXPECT_EQ(s().text_backlog().value().bytes, 0u);
+  EXPECT_EQ(s().search_text(inbox.ref(), "ZEBRA", TextScope::whole).value(), std::vector<std::uint32_t>{in[0].uid})
+      << "the same answer from the index";
 
   for (int i = 0; i < 70; ++i)
     s().append_messages(blob(fmt::format("bg{}", i), fmt::format("lot {} of okapi", i)), {{junk.ref(), 0, {}, 1}})
@@ -382,44 +399,52 @@ TEST_F(StoreTest, TextWaitingForTheIndexIsFoundAndIndexedInTheBackground) {
   // While mail arrives the indexer waits, unless the backlog is large.
   for (int i = 0; i < 10; ++i)
     s().append_messages(blob(fmt::format("busy{}", i), "tapir"), {{junk.ref(), 0, {}, 1}}).value();
-  EXPECT_EQ(s().pending_text_count().value(), 10u);
+  auto ten = s().text_backlog().value();
+  EXPECT_EQ(ten.messages, 10u);
+  EXPECT_EQ(ten.bytes, 10 * std::string("Subject busy0tapir").size());
   EventBus bus;
-  for (std::size_t backlog : {100, 5}) {
+  for (std::uint64_t backlog : {ten.bytes + 1, ten.bytes / 2}) {
     store::TextIndexer indexer(s(), &bus,
                                {.batch = 4,
                                 .idle_poll = std::chrono::milliseconds(10),
                                 .quiet = std::chrono::seconds(30),
-                                .max_backlog = backlog});
-    if (backlog == 100) {
+                                .max_backlog_bytes = backlog});
+    if (backlog > ten.bytes) {
       for (int i = 0; i < 30; ++i) {
         bus.publish(Event{EventKind::message_appended});
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
       EXPECT_EQ(indexer.indexed(), 0u) << "ten waiting, mail arriving: not yet";
     } else {
-      for (int i = 0; i < 500 && s().pending_text_count().value() >= 5; ++i)
+      for (int i = 0; i < 500 && s().text_backlog().value().bytes >= backlog; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      EXPECT_LT(s().pending_text_count().value(), 5u) << "a backlog over the limit is indexed anyway";
+      EXPECT_LT(s().text_backlog().value().bytes, backlog) << "a backlog over the limit is indexed anyway";
     }
   }
   EXPECT_EQ(s().search_text(junk.ref(), "lot 42 of", TextScope::whole).value().size(), 1u);
 }
 
 // Mail arriving faster than the indexer: past the ceiling each delivery
-// indexes two waiting texts, so the backlog a search may meet stays bounded.
+// indexes two waiting texts, so the backlog a search may read stays bounded.
 TEST_F(StoreTest, TextWaitingForTheIndexIsBounded) {
+  const std::uint64_t one = std::string("Subject b10capybara 10").size();  // b0-b9 a byte less each
+  const std::uint64_t ceiling = 10 * one;
   m_store.reset();
-  m_store = open_sqlite_store({m_dir / "db.sqlite", true, 10}).value();
+  m_store = open_sqlite_store({m_dir / "db.sqlite", true, ceiling}).value();
   auto c = chain("b");
   auto inbox = s().find_mailbox(c.address.id, "INBOX").value();
-  std::size_t most = 0;
+  std::uint64_t most = 0;
   for (int i = 0; i < 40; ++i) {
     s().append_messages(blob(fmt::format("b{}", i), fmt::format("capybara {}", i)), {{inbox.ref(), 0, {}, 1}}).value();
-    most = std::max(most, s().pending_text_count().value());
+    most = std::max(most, s().text_backlog().value().bytes);
   }
-  EXPECT_EQ(most, 10u) << "never past the ceiling: over it, a delivery indexes two";
+  EXPECT_LE(most, ceiling) << "never past the ceiling: over it, a delivery indexes two";
+  EXPECT_GT(most, ceiling - 2 * one) << "but up to it";
   EXPECT_EQ(s().search_text(inbox.ref(), "capybara", TextScope::whole).value().size(), 40u);
-  EXPECT_EQ(s().pending_text_count().value(), 0u);
+  auto left = s().text_backlog().value().messages;
+  EXPECT_GT(left, 0u) << "the search read the waiting text, it did not index it";
+  EXPECT_EQ(s().index_pending_text(100).value(), left);
+  EXPECT_EQ(s().search_text(inbox.ref(), "capybara", TextScope::whole).value().size(), 40u);
 }
 
 TEST_F(StoreTest, DeletingAnOrganisationRemovesEverything) {

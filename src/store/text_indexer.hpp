@@ -5,8 +5,9 @@
 // a batch at a time, at a lower CPU priority than the sessions, and while
 // mail is arriving (events on the bus) only once the backlog grows large —
 // so bursts of deliveries are not slowed by their own indexing. A search
-// never waits for it: it indexes its own folder's waiting text first
-// (Messages::search_text), so the thread only decides *when* the work is done.
+// never waits for it: it reads its own folder's waiting text beside the
+// index (Messages::search_text), so the thread only decides *when* the work
+// is done, and how much text a search may have to read.
 #pragma once
 
 #include <atomic>
@@ -27,10 +28,11 @@ class TextIndexer {
     std::chrono::milliseconds idle_poll{500};      // how often to look when nothing was waiting
     std::chrono::milliseconds between_batches{5};  // lets deliveries take the writer in between
     std::chrono::milliseconds quiet{250};          // no delivery for this long: mail is not arriving
-    std::size_t max_backlog = 1000;                // waiting messages indexed even while mail arrives
-                                                   // (a search of a folder holding them all would
-                                                   // index them first: about a second); past
-                                                   // SqliteOptions::max_pending_text deliveries index too
+    std::uint64_t max_backlog_bytes = 64u << 20;   // waiting text indexed even while mail arrives
+                                                   // (a search of a folder holding it all reads
+                                                   // it: ~100 ms); past
+                                                   // SqliteOptions::max_pending_text_bytes
+                                                   // deliveries index too
     int nice = 10;                                 // CPU priority of the thread (Linux, per thread)
   };
 

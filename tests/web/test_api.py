@@ -286,7 +286,9 @@ class ApiTest(et.DemoTestCase):
         self.assertEqual(samples[("estafeta_logins_total", (("outcome", "success"), ("protocol", "imap")))], 1)
         self.assertEqual(samples[("estafeta_delivery_seconds_count", ())], 1, "the APPEND")
         self.assertEqual(samples[("estafeta_queue_messages", ())], 0)
-        self.assertIn(("estafeta_text_index_backlog", ()), samples)
+        waiting = samples[("estafeta_text_index_backlog", ())]
+        self.assertIn(waiting, (0, 1), "the APPEND's text, waiting or indexed")
+        self.assertEqual(samples[("estafeta_text_index_backlog_bytes", ())] > 0, waiting > 0, "its bytes with it")
         self.assertIn(("estafeta_store_commit_seconds_bucket", (("le", "0.01"),)), samples)
 
     def test_bad_requests_get_the_error_shape(self):

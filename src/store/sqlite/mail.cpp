@@ -117,11 +117,11 @@ Result<Id> SqliteStore::insert_blob(const BlobInfo& b) {
     }
     // Indexed later, in batches (index_pending_text): an FTS insert per
     // message would cost more than the rest of the delivery together.
-    auto text =
-        TRY(m_db->prepare("INSERT INTO blob_text_pending (blob_id, headers, body, attachments) VALUES (?, ?, ?, ?)"));
-    TRY(text.bind_all(blob_id, b.text_headers, b.text_body, b.text_attachments).run());
-    // Past the ceiling, this delivery pays for two waiting ones (SqliteOptions::max_pending_text).
-    if (++m_pending_text > m_max_pending_text) TRY(index_oldest_locked(2));
+    auto bytes = static_cast<std::int64_t>(b.text_headers.size() + b.text_body.size() + b.text_attachments.size());
+    auto text = TRY(m_db->prepare(
+        "INSERT INTO blob_text_pending (blob_id, bytes, headers, body, attachments) VALUES (?, ?, ?, ?, ?)"));
+    TRY(text.bind_all(blob_id, bytes, b.text_headers, b.text_body, b.text_attachments).run());
+    TRY(text_waits_locked(static_cast<std::uint64_t>(bytes)));
   }
   return blob_id;
 }

@@ -198,7 +198,7 @@ class SqliteStore final : public Store {
 
   // Maintenance (text_index.cpp; changes.cpp: collect_unreferenced_blobs; sqlite_store.cpp: integrity_check)
   Result<std::size_t> index_pending_text(std::size_t limit) override;
-  Result<std::size_t> pending_text_count() override;
+  Result<TextBacklog> text_backlog() override;
   Result<std::vector<std::string>> collect_unreferenced_blobs(std::size_t limit) override;
   Result<std::string> integrity_check() override;
 
@@ -227,16 +227,15 @@ class SqliteStore final : public Store {
   Result<Accepted> accept_locked(const BlobInfo& blob, const std::vector<AppendTarget>& local,
                                  const std::optional<OutboundMessage>& outbound, const std::vector<TraceEntry>& trace);
   Result<Id> insert_blob(const BlobInfo& blob);
-  // The waiting text of one folder's messages into the index (text_index.cpp).
-  Status index_pending_text_of(MailboxRef mailbox);
   // Moves the `limit` oldest waiting texts into the index (m_mutex held, a
   // transaction open); how many moved.
   Result<std::size_t> index_oldest_locked(std::size_t limit);
   // Moves these blobs' waiting text into the index (their subjects into
   // subject_text), in the caller's transaction; how many moved.
   Result<std::size_t> index_blobs_locked(const std::vector<Id>& blob_ids);
-  // `moved` waiting texts went into the index: m_pending_text follows.
-  void indexed_pending(std::size_t moved);
+  // Text of `bytes` waits for the index (a delivery's, in its transaction):
+  // past the ceiling, the two oldest waiting texts are indexed.
+  Status text_waits_locked(std::uint64_t bytes);
   Result<std::vector<Appended>> append_locked(Id blob_id, std::uint64_t size, const std::vector<AppendTarget>& targets);
   Status trace_locked(const TraceEntry& entry);
   Result<Mailbox> create_mailbox_locked(Id address_id, const std::string& name, SpecialUse use, Time now);
@@ -262,10 +261,11 @@ class SqliteStore final : public Store {
 
   std::mutex m_mutex;
   std::unique_ptr<Database> m_db;  // GUARDED_BY(m_mutex): every write, and reads that need the latest state
-  // Messages whose text waits outside the index, as this process last
-  // counted (other processes may add some; every count sets it again).
-  std::atomic<std::size_t> m_pending_text{0};
-  std::size_t m_max_pending_text = SqliteOptions{}.max_pending_text;
+  // Bytes of text waiting outside the index, as this process last counted
+  // (other processes may add some, a rolled-back delivery may have counted
+  // its own; every text_backlog() sets it again).
+  std::atomic<std::uint64_t> m_pending_bytes{0};
+  std::uint64_t m_max_pending_bytes = SqliteOptions{}.max_pending_text_bytes;
   std::vector<std::unique_ptr<Reader>> m_readers;
 
   std::mutex m_group_mutex;

@@ -5,9 +5,12 @@
 //
 // Accepting mail only writes the text into blob_text_pending; rows move into
 // the index in batches (index_pending_text, run by a background thread), and
-// a search first indexes whatever of its folder is still waiting — so the
-// answer is the same as if every message had been indexed on arrival.
+// a search reads whatever of its folder is still waiting beside asking the
+// index, matching it as the index would (text_match.hpp) — so the answer is
+// the same as if every message had been indexed on arrival.
 #include <fmt/format.h>
+
+#include <span>
 
 #include "core/utf8.hpp"
 #include "store/sqlite/rows.hpp"
@@ -72,117 +75,120 @@ Result<std::size_t> SqliteStore::index_blobs_locked(const std::vector<Id>& blob_
       TRY(m_db->prepare("INSERT INTO subject_text (rowid, subject) "
                         "SELECT id, subject FROM blob WHERE id IN (SELECT value FROM json_each(?))"));
   TRY(subjects.bind_all(ids).run());
-  auto drop = TRY(m_db->prepare("DELETE FROM blob_text_pending WHERE blob_id IN (SELECT value FROM json_each(?))"));
-  TRY(drop.bind_all(ids).run());
-  indexed_pending(moved);
+  auto drop = TRY(
+      m_db->prepare("DELETE FROM blob_text_pending WHERE blob_id IN (SELECT value FROM json_each(?)) RETURNING bytes"));
+  drop.bind_all(ids);
+  std::uint64_t bytes = 0;
+  while (TRY(drop.step())) bytes += static_cast<std::uint64_t>(drop.int64(0));
+  auto left = m_pending_bytes.load();
+  m_pending_bytes = left > bytes ? left - bytes : 0;
   return moved;
 }
 
-void SqliteStore::indexed_pending(std::size_t moved) {
-  auto left = m_pending_text.load();
-  m_pending_text = left > moved ? left - moved : 0;
+Status SqliteStore::text_waits_locked(std::uint64_t bytes) {
+  // Past the ceiling, this delivery pays for two waiting texts
+  // (SqliteOptions::max_pending_text_bytes).
+  if ((m_pending_bytes += bytes) > m_max_pending_bytes) TRY(index_oldest_locked(2));
+  return {};
 }
 
-Result<std::size_t> SqliteStore::pending_text_count() {
+Result<Maintenance::TextBacklog> SqliteStore::text_backlog() {
   auto db = read();
-  auto st = TRY(db->prepare("SELECT count(*) FROM blob_text_pending"));
+  auto st = TRY(db->prepare("SELECT count(*), coalesce(sum(bytes), 0) FROM blob_text_pending"));
   TRY(st.step());
-  auto n = static_cast<std::size_t>(st.int64(0));
-  m_pending_text = n;
-  return n;
-}
-
-Status SqliteStore::index_pending_text_of(MailboxRef mailbox) {
-  auto mailbox_id = mailbox.id;  // owned: search_text checked it
-  // Each waiting text is looked up by its blob (message_blob); "+" keeps
-  // the planner off the folder's index, which would scan the whole folder
-  // once per waiting text (100,000 messages × 1,000 waiting: 25 s).
-  {
-    auto db = read();
-    auto any =
-        TRY(db->prepare("SELECT 1 FROM blob_text_pending p WHERE EXISTS "
-                        "(SELECT 1 FROM message m WHERE m.blob_id = p.blob_id AND +m.mailbox_id = ?) LIMIT 1"));
-    any.bind_all(mailbox_id);
-    if (!TRY(any.step())) return {};
-  }
-  std::lock_guard lock(m_mutex);
-  auto tx = TRY(Transaction::begin(*m_db));
-  auto waiting = TRY(
-      m_db->prepare("SELECT p.blob_id FROM blob_text_pending p WHERE EXISTS "
-                    "(SELECT 1 FROM message m WHERE m.blob_id = p.blob_id AND +m.mailbox_id = ?) ORDER BY p.blob_id"));
-  waiting.bind_all(mailbox_id);
-  TRY(index_blobs_locked(TRY(all<Id>(std::move(waiting), [](const Statement& s) { return s.int64(0); }))));
-  return tx.commit();
+  TextBacklog out{static_cast<std::size_t>(st.int64(0)), static_cast<std::uint64_t>(st.int64(1))};
+  m_pending_bytes = out.bytes;
+  return out;
 }
 
 namespace {
 
-// How a needle is asked of the index. Trigrams answer needles of three
-// characters or more (an FTS5 MATCH pattern, `fts`); shorter ones need a
-// scan of the indexed text with LIKE (`like`: the condition over the
-// table as t; LIKE is case-insensitive for ASCII, as trigrams are).
-struct TextCondition {
-  const char* table = "blob_text";
+// How a needle is asked. Trigrams answer needles of three characters or
+// more (an FTS5 MATCH pattern); shorter ones need a scan of the indexed text
+// with LIKE (case-insensitive for ASCII, as trigrams are). Text still
+// waiting for the index (blob_text_pending; the subject from the blob) is
+// read as it is: text_has (text_match.hpp) for what trigrams would answer,
+// the same LIKE for the rest.
+struct TextQuery {
+  const char* index;    // the FTS5 table, rowid = blob id
+  const char* waiting;  // where a waiting blob's text is read, rowid = blob id
   bool fts = false;
-  std::string pattern;  // ?1
-  std::string like;
+  std::string pattern;  // ?1: the FTS5 phrase, or the LIKE pattern
+  std::string like;     // for a short needle: the condition over t, in either table
+  std::string has;      // for a long needle's waiting text: the condition over t, the needle as ?N
 };
 
-TextCondition text_condition(const std::string& needle, TextScope scope) {
-  if (utf8_length(needle) >= 3) {  // the trigram tokenizer counts characters
-    switch (scope) {
-      case TextScope::body: return {"blob_text", true, "{body} : " + fts_phrase(needle), ""};
-      case TextScope::subject: return {"subject_text", true, fts_phrase(needle), ""};
-      case TextScope::whole: return {"blob_text", true, fts_phrase(needle), ""};
-    }
+std::string any_column(std::span<const char* const> columns, std::string_view test) {
+  std::string out;
+  for (auto* c : columns) {
+    if (!out.empty()) out += " OR ";
+    out += fmt::format(fmt::runtime(test), c);
   }
-  switch (scope) {
-    case TextScope::body: return {"blob_text", false, like_pattern(needle), "t.body LIKE ?1 ESCAPE '\\'"};
-    case TextScope::subject: return {"subject_text", false, like_pattern(needle), "t.subject LIKE ?1 ESCAPE '\\'"};
-    case TextScope::whole: break;
+  return out;
+}
+
+TextQuery text_query(const std::string& needle, TextScope scope, int needle_param) {
+  static constexpr const char* kWhole[] = {"headers", "body", "attachments"};
+  static constexpr const char* kBody[] = {"body"};
+  static constexpr const char* kSubject[] = {"subject"};
+  using Columns = std::span<const char* const>;
+  auto columns = scope == TextScope::whole     ? Columns(kWhole)
+                 : scope == TextScope::subject ? Columns(kSubject)
+                                               : Columns(kBody);
+  TextQuery q{scope == TextScope::subject ? "subject_text" : "blob_text",
+              scope == TextScope::subject ? "blob" : "blob_text_pending"};
+  q.fts = utf8_length(needle) >= 3;  // the trigram tokenizer counts characters
+  if (q.fts) {
+    q.pattern = (scope == TextScope::body ? "{body} : " : "") + fts_phrase(needle);
+    q.has = any_column(columns, fmt::format("text_has(t.{{}}, ?{})", needle_param));
+  } else {
+    q.pattern = like_pattern(needle);
+    q.like = any_column(columns, "t.{} LIKE ?1 ESCAPE '\\'");
   }
-  return {"blob_text", false, like_pattern(needle),
-          "t.headers LIKE ?1 ESCAPE '\\' OR t.body LIKE ?1 ESCAPE '\\' OR t.attachments LIKE ?1 ESCAPE '\\'"};
+  return q;
 }
 
 }  // namespace
 
 Result<std::vector<Id>> SqliteStore::search_emails(Id address_id, const std::string& needle, TextScope scope) {
-  std::vector<Id> boxes;
-  {
-    auto db = read();
-    auto st = TRY(db->prepare("SELECT id FROM mailbox WHERE address_id = ?"));
-    st.bind_all(address_id);
-    boxes = TRY(all<Id>(std::move(st), [](const Statement& s) { return s.int64(0); }));
-  }
-  for (Id box : boxes) TRY(index_pending_text_of({address_id, box}));
+  if (needle.find('\0') != std::string::npos) return std::vector<Id>{};  // see search_text
   auto db = read();
   // As in search_text: the index first, once, then the address's emails by
-  // their content (the email table's (address_id, blob_id) key).
-  auto text = text_condition(needle, scope);
-  auto sql = text.fts ? fmt::format(
-                            "SELECT e.id FROM email e WHERE e.address_id = ?2 AND e.blob_id IN "
-                            "(SELECT rowid FROM {0} WHERE {0} MATCH ?1) ORDER BY e.id",
-                            text.table)
-                      : fmt::format(
-                            "SELECT e.id FROM email e JOIN {} t ON t.rowid = e.blob_id "
-                            "WHERE e.address_id = ?2 AND ({}) ORDER BY e.id",
-                            text.table, text.like);
+  // their content (the email table's (address_id, blob_id) key); and the
+  // address's waiting text, read.
+  auto q = text_query(needle, scope, 3);
+  auto indexed = q.fts ? fmt::format(
+                             "SELECT e.id FROM email e WHERE e.address_id = ?2 AND e.blob_id IN "
+                             "(SELECT rowid FROM {0} WHERE {0} MATCH ?1)",
+                             q.index)
+                       : fmt::format(
+                             "SELECT e.id FROM email e JOIN {} t ON t.rowid = e.blob_id "
+                             "WHERE e.address_id = ?2 AND ({})",
+                             q.index, q.like);
+  auto sql = fmt::format(
+      "WITH waiting AS MATERIALIZED (SELECT p.blob_id FROM blob_text_pending p WHERE EXISTS "
+      "(SELECT 1 FROM email e WHERE e.address_id = ?2 AND e.blob_id = p.blob_id)) "
+      "{} UNION ALL "
+      "SELECT e.id FROM waiting w CROSS JOIN {} t ON t.rowid = w.blob_id "
+      "CROSS JOIN email e ON e.address_id = ?2 AND e.blob_id = w.blob_id WHERE ({}) ORDER BY 1",
+      indexed, q.waiting, q.fts ? q.has : q.like);
   auto st = TRY(db->prepare(sql));
-  st.bind_all(text.pattern, address_id);
+  st.bind_all(q.pattern, address_id);
+  if (q.fts) st.bind(3, needle);
   return all<Id>(std::move(st), [](const Statement& s) { return s.int64(0); });
 }
 
 Result<std::vector<std::uint32_t>> SqliteStore::search_text(MailboxRef mailbox, const std::string& needle,
                                                             TextScope scope) {
+  auto db = read();
   {
-    auto db = read();
     auto owned = TRY(db->prepare(fmt::format("SELECT 1 WHERE {} IS NOT NULL", kOwnedMailbox)));
     owned.bind_all(mailbox.id, mailbox.address_id);
     if (!TRY(owned.step())) return fail(ErrorKind::not_found, "no such folder");
   }
-  TRY(index_pending_text_of(mailbox));
-  auto db = read();
+  // The index reads text up to a NUL and FTS5's query syntax ends at one:
+  // a needle holding NUL is in no indexed text (and would not parse).
+  if (needle.find('\0') != std::string::npos) return std::vector<std::uint32_t>{};
   // The index is asked first, once, and each match is then looked up in
   // the folder by its content (message_blob); CROSS JOIN keeps that order,
   // and "+" keeps the planner off the folder's indexes, which it would
@@ -190,19 +196,33 @@ Result<std::vector<std::uint32_t>> SqliteStore::search_text(MailboxRef mailbox, 
   // the join would run one MATCH per message (100,000 messages: 20-50 s),
   // and even an IN list probed once per message costs what the folder
   // holds (70-90 ms at 100,000) where this costs what the word matches.
-  auto text = text_condition(needle, scope);
-  auto sql = text.fts
-                 ? fmt::format(
-                       "SELECT m.uid FROM (SELECT rowid AS blob_id FROM {0} WHERE {0} MATCH ?1) h "
-                       "CROSS JOIN message m ON m.blob_id = h.blob_id WHERE +m.mailbox_id = "
-                       "(SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3) ORDER BY m.uid",
-                       text.table)
-                 : fmt::format(
-                       "SELECT m.uid FROM message m JOIN {} t ON t.rowid = m.blob_id WHERE m.mailbox_id = "
-                       "(SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3) AND ({}) ORDER BY m.uid",
-                       text.table, text.like);
+  //
+  // The folder's text still waiting for the index (the blobs of `waiting`,
+  // chosen before any text is read) is read and matched as the index would.
+  // One statement: one snapshot, in which each blob's text is either
+  // indexed or waiting, never both or neither.
+  auto q = text_query(needle, scope, 4);
+  auto indexed = q.fts ? fmt::format(
+                             "SELECT m.uid FROM (SELECT rowid AS blob_id FROM {0} WHERE {0} MATCH ?1) h "
+                             "CROSS JOIN message m ON m.blob_id = h.blob_id WHERE +m.mailbox_id = "
+                             "(SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3)",
+                             q.index)
+                       : fmt::format(
+                             "SELECT m.uid FROM message m JOIN {} t ON t.rowid = m.blob_id WHERE m.mailbox_id = "
+                             "(SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3) AND ({})",
+                             q.index, q.like);
+  auto sql = fmt::format(
+      "WITH waiting AS MATERIALIZED (SELECT DISTINCT p.blob_id FROM blob_text_pending p "
+      "CROSS JOIN message m ON m.blob_id = p.blob_id WHERE +m.mailbox_id = "
+      "(SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3)) "
+      "{} UNION ALL "
+      "SELECT m.uid FROM waiting w CROSS JOIN {} t ON t.rowid = w.blob_id "
+      "CROSS JOIN message m ON m.blob_id = w.blob_id WHERE +m.mailbox_id = "
+      "(SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3) AND ({}) ORDER BY 1",
+      indexed, q.waiting, q.fts ? q.has : q.like);
   auto st = TRY(db->prepare(sql));
-  st.bind_all(text.pattern, mailbox.id, mailbox.address_id);
+  st.bind_all(q.pattern, mailbox.id, mailbox.address_id);
+  if (q.fts) st.bind(4, needle);
   return all<std::uint32_t>(std::move(st), [](const Statement& s) { return static_cast<std::uint32_t>(s.int64(0)); });
 }
 
