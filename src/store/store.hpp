@@ -57,7 +57,7 @@ struct SqliteOptions {
   // Bytes of text that may wait outside the full-text index before
   // deliveries index it themselves (Maintenance::index_pending_text). A
   // search reads its folder's waiting text beside the index, 50 MB in
-  // 40-90 ms (release build, 2 cores), where indexing it costs ~12 s.
+  // 80-200 ms (release build, 2 cores), where indexing it costs ~12 s.
   std::uint64_t max_pending_text_bytes = 256u << 20;
 };
 

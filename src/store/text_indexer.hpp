@@ -30,7 +30,7 @@ class TextIndexer {
     std::chrono::milliseconds quiet{250};          // no delivery for this long: mail is not arriving
     std::uint64_t max_backlog_bytes = 64u << 20;   // waiting text indexed even while mail arrives
                                                    // (a search of a folder holding it all reads
-                                                   // it: ~100 ms); past
+                                                   // it: 100-250 ms); past
                                                    // SqliteOptions::max_pending_text_bytes
                                                    // deliveries index too
     int nice = 10;                                 // CPU priority of the thread (Linux, per thread)

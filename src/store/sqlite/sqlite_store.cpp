@@ -41,10 +41,6 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
     reader->db = TRY(Database::open(options.path.string(), false));
     TRY(reader->db->exec("PRAGMA query_only = ON"));
     TRY(reader->db->exec("PRAGMA cache_size = -16384"));
-    // Pages read straight from the file's mapping, not copied by a read()
-    // each: a search reading the text that waits for the index (tens of MB)
-    // takes half the time.
-    TRY(reader->db->exec("PRAGMA mmap_size = 1073741824"));
     TRY(add_text_match(*reader->db));
     store->m_readers.push_back(std::move(reader));
   }

@@ -293,9 +293,8 @@ void text_has(sqlite3_context* ctx, int, sqlite3_value** argv) {
 Status add_text_match(Database& db) {
   auto folder = TRY(Folder::create(db.handle()));
   // On failure SQLite itself calls the destructor: ownership passes here.
-  int rc = sqlite3_create_function_v2(db.handle(), "text_has", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
-                                      folder.release(), text_has, nullptr, nullptr,
-                                      [](void* p) { delete static_cast<Folder*>(p); });
+  int rc = sqlite3_create_function_v2(db.handle(), "text_has", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, folder.release(),
+                                      text_has, nullptr, nullptr, [](void* p) { delete static_cast<Folder*>(p); });
   if (rc != SQLITE_OK) return std::unexpected(sqlite_error(db.handle(), rc, "text_has"));
   return {};
 }

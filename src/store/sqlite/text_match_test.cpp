@@ -54,17 +54,39 @@ class TextMatchTest : public ::testing::Test {
 };
 
 TEST_F(TextMatchTest, AnswersAsTheIndexOnChosenTexts) {
-  for (auto* text : {"Hello World", "ÑANDÚ en la pampa", "ñandú", "STRASSE", "Straße", "STRAẞE", "ΣΊΣΥΦΟΣ",
-                     "σίσυφος", "Kelvin", "\u212Aelvin", "İstanbul", "istanbul", "ıstanbul", "ǅemal", "ǆemal",
-                     "Ǆemal", "o\uFB00ice", "office", "cafe\u0301", "café", "👍👍 ok 👍", "ab", "", "x\ny\nz",
+  for (auto* text : {"Hello World",
+                     "ÑANDÚ en la pampa",
+                     "ñandú",
+                     "STRASSE",
+                     "Straße",
+                     "STRAẞE",
+                     "ΣΊΣΥΦΟΣ",
+                     "σίσυφος",
+                     "Kelvin",
+                     "\u212Aelvin",
+                     "İstanbul",
+                     "istanbul",
+                     "ıstanbul",
+                     "ǅemal",
+                     "ǆemal",
+                     "Ǆemal",
+                     "o\uFB00ice",
+                     "office",
+                     "cafe\u0301",
+                     "café",
+                     "👍👍 ok 👍",
+                     "ab",
+                     "",
+                     "x\ny\nz",
                      "\"quoted\" OR *"})
     insert(text);
   insert(std::string("before\0after", 12));
   insert(std::string("añtes\0después", 15));
-  for (auto* needle : {"hello", "WORLD", "o w", "ñandú", "ÑANDÚ", "Ñandú", "nandu", "strasse", "straße", "STRAẞE",
-                       "σίσ", "ΣΊΣ", "φος", "ΦΟΣ", "φοσ", "kelvin", "KELVIN", "\u212Aelv", "İst", "ist", "IST",
-                       "ıst", "ǅem", "ǆem", "ǄEM", "ﬀi", "ffi", "fe\u0301", "afé", "👍👍 ", "👍 o", "x\ny",
-                       "\"quoted\" OR", "OR *", "abc", "after", "fore", "ñte", "DESP", "ués"})
+  for (auto* needle :
+       {"hello", "WORLD", "o w",           "ñandú", "ÑANDÚ", "Ñandú",  "nandu",  "strasse",   "straße", "STRAẞE",
+        "σίσ",   "ΣΊΣ",   "φος",           "ΦΟΣ",   "φοσ",   "kelvin", "KELVIN", "\u212Aelv", "İst",    "ist",
+        "IST",   "ıst",   "ǅem",           "ǆem",   "ǄEM",   "ﬀi",     "ffi",    "fe\u0301",  "afé",    "👍👍 ",
+        "👍 o",   "x\ny",  "\"quoted\" OR", "OR *",  "abc",   "after",  "fore",   "ñte",       "DESP",   "ués"})
     EXPECT_EQ(by_text_has(needle), by_index(needle)) << needle;
   EXPECT_TRUE(by_text_has("ab").empty()) << "fewer than three characters: never";
   EXPECT_TRUE(by_text_has("").empty());
@@ -73,9 +95,11 @@ TEST_F(TextMatchTest, AnswersAsTheIndexOnChosenTexts) {
 TEST_F(TextMatchTest, AnswersAsTheIndexOnRandomTexts) {
   // Characters with their case partners, and some without.
   const std::vector<std::string> alphabet = {
-      "a",  "A",  "k", "K", "\u212A", "s",  "S",  "ß", "ẞ", "σ", "Σ", "ς", "i",  "I",  "İ",  "ı",  "é",
-      "É",  "e",  "\u0301", "ñ",  "Ñ",  "ǅ", "ǆ", "Ǆ", "ﬀ", "f",  "Ω", "ω", "\u2126", "Å", "å", "\u212B",
-      "я",  "Я",  "中", "😀", "\U00020BB7", " ", "\n", "-", "\"", "*", std::string(1, '\0'), "\xff", "\x80"};
+      "a",    "A",   "k",  "K", "\u212A",     "s", "S",  "ß",      "ẞ",      "σ", "Σ",
+      "ς",    "i",   "I",  "İ", "ı",          "é", "É",  "e",      "\u0301", "ñ", "Ñ",
+      "ǅ",    "ǆ",   "Ǆ",  "ﬀ", "f",          "Ω", "ω",  "\u2126", "Å",      "å", "\u212B",
+      "я",    "Я",   "中", "😀", "\U00020BB7", " ", "\n", "-",      "\"",     "*", std::string(1, '\0'),
+      "\xff", "\x80"};
   // And ASCII alone, with NUL, where the tokenizer stops.
   const std::vector<std::string> ascii = {"a", "A", "k", "K", "s", "S", "i", "I", " ", "-", std::string(1, '\0')};
   std::mt19937 rng(20261205);
