@@ -6,10 +6,12 @@
 // this function for what is waiting, so both halves must answer alike. The
 // index is FTS5's trigram tokenizer: a needle of three characters or more
 // matches where its trigrams stand one after the other, which is where the
-// needle occurs once both are case-folded character by character. The
-// folding is the tokenizer's own (asked of SQLite through the FTS5 API, not
-// written again here), so the two agree on every character; text that is
-// ASCII alone is folded directly (A-Z to a-z, what the tokenizer does there).
+// needle occurs once both are case-folded character by character (up to a
+// NUL, where the tokenizer stops). The folding is the tokenizer's own, asked
+// of SQLite through the FTS5 API and not written again here, so the two
+// agree on every character: ASCII is folded directly (A-Z to a-z, what the
+// tokenizer does there), other characters below U+20000 by a table the
+// tokenizer filled once per process, the rest by the tokenizer itself.
 #pragma once
 
 #include "core/result.hpp"
