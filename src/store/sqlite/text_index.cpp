@@ -10,6 +10,7 @@
 // the same as if every message had been indexed on arrival.
 #include <fmt/format.h>
 
+#include <optional>
 #include <span>
 
 #include "core/utf8.hpp"
@@ -114,8 +115,8 @@ struct TextQuery {
   const char* waiting;  // where a waiting blob's text is read, rowid = blob id
   bool fts = false;
   std::string pattern;  // ?1: the FTS5 phrase, or the LIKE pattern
-  std::string like;     // for a short needle: the condition over t, in either table
-  std::string has;      // for a long needle's waiting text: the condition over t, the needle as ?N
+  std::string test;     // a row's condition over t: LIKE (either table), or text_has (waiting text)
+  int needle_param = 0;
 };
 
 std::string any_column(std::span<const char* const> columns, std::string_view test) {
@@ -127,7 +128,10 @@ std::string any_column(std::span<const char* const> columns, std::string_view te
   return out;
 }
 
-TextQuery text_query(const std::string& needle, TextScope scope, int needle_param) {
+// Nothing when the needle holds NUL: the index reads text up to a NUL, so
+// no indexed text holds one (and FTS5's query syntax ends there).
+std::optional<TextQuery> text_query(const std::string& needle, TextScope scope, int needle_param) {
+  if (needle.find('\0') != std::string::npos) return std::nullopt;
   static constexpr const char* kWhole[] = {"headers", "body", "attachments"};
   static constexpr const char* kBody[] = {"body"};
   static constexpr const char* kSubject[] = {"subject"};
@@ -140,41 +144,48 @@ TextQuery text_query(const std::string& needle, TextScope scope, int needle_para
   q.fts = utf8_length(needle) >= 3;  // the trigram tokenizer counts characters
   if (q.fts) {
     q.pattern = (scope == TextScope::body ? "{body} : " : "") + fts_phrase(needle);
-    q.has = any_column(columns, fmt::format("text_has(t.{{}}, ?{})", needle_param));
+    q.test = any_column(columns, fmt::format("text_has(t.{{}}, ?{})", needle_param));
+    q.needle_param = needle_param;
   } else {
     q.pattern = like_pattern(needle);
-    q.like = any_column(columns, "t.{} LIKE ?1 ESCAPE '\\'");
+    q.test = any_column(columns, "t.{} LIKE ?1 ESCAPE '\\'");
   }
   return q;
+}
+
+// The statement's text arguments: the pattern, and the needle for text_has.
+void bind_text(Statement& st, const TextQuery& q, const std::string& needle) {
+  st.bind(1, q.pattern);
+  if (q.needle_param) st.bind(q.needle_param, needle);
 }
 
 }  // namespace
 
 Result<std::vector<Id>> SqliteStore::search_emails(Id address_id, const std::string& needle, TextScope scope) {
-  if (needle.find('\0') != std::string::npos) return std::vector<Id>{};  // see search_text
+  auto q = text_query(needle, scope, 3);
+  if (!q) return std::vector<Id>{};
   auto db = read();
   // As in search_text: the index first, once, then the address's emails by
   // their content (the email table's (address_id, blob_id) key); and the
   // address's waiting text, read.
-  auto q = text_query(needle, scope, 3);
-  auto indexed = q.fts ? fmt::format(
-                             "SELECT e.id FROM email e WHERE e.address_id = ?2 AND e.blob_id IN "
-                             "(SELECT rowid FROM {0} WHERE {0} MATCH ?1)",
-                             q.index)
-                       : fmt::format(
-                             "SELECT e.id FROM email e JOIN {} t ON t.rowid = e.blob_id "
-                             "WHERE e.address_id = ?2 AND ({})",
-                             q.index, q.like);
+  auto indexed = q->fts ? fmt::format(
+                              "SELECT e.id FROM email e WHERE e.address_id = ?2 AND e.blob_id IN "
+                              "(SELECT rowid FROM {0} WHERE {0} MATCH ?1)",
+                              q->index)
+                        : fmt::format(
+                              "SELECT e.id FROM email e JOIN {} t ON t.rowid = e.blob_id "
+                              "WHERE e.address_id = ?2 AND ({})",
+                              q->index, q->test);
   auto sql = fmt::format(
       "WITH waiting AS MATERIALIZED (SELECT p.blob_id FROM blob_text_pending p WHERE EXISTS "
       "(SELECT 1 FROM email e WHERE e.address_id = ?2 AND e.blob_id = p.blob_id)) "
       "{} UNION ALL "
       "SELECT e.id FROM waiting w CROSS JOIN {} t ON t.rowid = w.blob_id "
       "CROSS JOIN email e ON e.address_id = ?2 AND e.blob_id = w.blob_id WHERE ({}) ORDER BY 1",
-      indexed, q.waiting, q.fts ? q.has : q.like);
+      indexed, q->waiting, q->test);
   auto st = TRY(db->prepare(sql));
-  st.bind_all(q.pattern, address_id);
-  if (q.fts) st.bind(3, needle);
+  bind_text(st, *q, needle);
+  st.bind(2, address_id);
   return all<Id>(std::move(st), [](const Statement& s) { return s.int64(0); });
 }
 
@@ -186,9 +197,8 @@ Result<std::vector<std::uint32_t>> SqliteStore::search_text(MailboxRef mailbox, 
     owned.bind_all(mailbox.id, mailbox.address_id);
     if (!TRY(owned.step())) return fail(ErrorKind::not_found, "no such folder");
   }
-  // The index reads text up to a NUL and FTS5's query syntax ends at one:
-  // a needle holding NUL is in no indexed text (and would not parse).
-  if (needle.find('\0') != std::string::npos) return std::vector<std::uint32_t>{};
+  auto q = text_query(needle, scope, 4);
+  if (!q) return std::vector<std::uint32_t>{};
   // The index is asked first, once, and each match is then looked up in
   // the folder by its content (message_blob); CROSS JOIN keeps that order,
   // and "+" keeps the planner off the folder's indexes, which it would
@@ -201,28 +211,25 @@ Result<std::vector<std::uint32_t>> SqliteStore::search_text(MailboxRef mailbox, 
   // chosen before any text is read) is read and matched as the index would.
   // One statement: one snapshot, in which each blob's text is either
   // indexed or waiting, never both or neither.
-  auto q = text_query(needle, scope, 4);
-  auto indexed = q.fts ? fmt::format(
-                             "SELECT m.uid FROM (SELECT rowid AS blob_id FROM {0} WHERE {0} MATCH ?1) h "
-                             "CROSS JOIN message m ON m.blob_id = h.blob_id WHERE +m.mailbox_id = "
-                             "(SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3)",
-                             q.index)
-                       : fmt::format(
-                             "SELECT m.uid FROM message m JOIN {} t ON t.rowid = m.blob_id WHERE m.mailbox_id = "
-                             "(SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3) AND ({})",
-                             q.index, q.like);
+  constexpr const char* kFolder = "(SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3)";
+  auto indexed = q->fts ? fmt::format(
+                              "SELECT m.uid FROM (SELECT rowid AS blob_id FROM {0} WHERE {0} MATCH ?1) h "
+                              "CROSS JOIN message m ON m.blob_id = h.blob_id WHERE +m.mailbox_id = {1}",
+                              q->index, kFolder)
+                        : fmt::format(
+                              "SELECT m.uid FROM message m JOIN {} t ON t.rowid = m.blob_id "
+                              "WHERE m.mailbox_id = {} AND ({})",
+                              q->index, kFolder, q->test);
   auto sql = fmt::format(
       "WITH waiting AS MATERIALIZED (SELECT DISTINCT p.blob_id FROM blob_text_pending p "
-      "CROSS JOIN message m ON m.blob_id = p.blob_id WHERE +m.mailbox_id = "
-      "(SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3)) "
-      "{} UNION ALL "
-      "SELECT m.uid FROM waiting w CROSS JOIN {} t ON t.rowid = w.blob_id "
-      "CROSS JOIN message m ON m.blob_id = w.blob_id WHERE +m.mailbox_id = "
-      "(SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3) AND ({}) ORDER BY 1",
-      indexed, q.waiting, q.fts ? q.has : q.like);
+      "CROSS JOIN message m ON m.blob_id = p.blob_id WHERE +m.mailbox_id = {0}) "
+      "{1} UNION ALL "
+      "SELECT m.uid FROM waiting w CROSS JOIN {2} t ON t.rowid = w.blob_id "
+      "CROSS JOIN message m ON m.blob_id = w.blob_id WHERE +m.mailbox_id = {0} AND ({3}) ORDER BY 1",
+      kFolder, indexed, q->waiting, q->test);
   auto st = TRY(db->prepare(sql));
-  st.bind_all(q.pattern, mailbox.id, mailbox.address_id);
-  if (q.fts) st.bind(4, needle);
+  bind_text(st, *q, needle);
+  st.bind(2, mailbox.id).bind(3, mailbox.address_id);
   return all<std::uint32_t>(std::move(st), [](const Statement& s) { return static_cast<std::uint32_t>(s.int64(0)); });
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ascii.hpp"
 #include "core/utf8.hpp"
 
 namespace estafeta::store::sqlite {
@@ -39,9 +40,8 @@ bool fold_ascii(std::string_view text, std::string& out) {
   auto* o = out.data();
   unsigned char any = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    any |= c;
-    o[i] = static_cast<char>(c + (static_cast<unsigned char>(c - 'A') < 26 ? 32 : 0));
+    any |= static_cast<unsigned char>(text[i]);
+    o[i] = ascii_lower(text[i]);
   }
   return any < 0x80;
 }
@@ -151,8 +151,7 @@ class FoldTable {
     for (std::size_t i = 0; i < text.size();) {
       auto b = static_cast<unsigned char>(text[i]);
       if (b < 0x80 && b != 0) {
-        *o++ = static_cast<char>(b + (static_cast<unsigned char>(b - 'A') < 26 ? 32 : 0));
-        ++i;
+        *o++ = ascii_lower(text[i++]);
         continue;
       }
       char32_t c;
