@@ -5,7 +5,8 @@
 //
 // Checked, differentially: for every needle the index can be asked (three
 // characters or more, no NUL), text_has answers as FTS5's trigram index does
-// on the same text.
+// on the same text; and where words_answer gives the needle to the word
+// index, some word of the text holds it exactly when the trigrams find it.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/utf8.hpp"
 #include "store/sqlite/db.hpp"
@@ -27,7 +29,9 @@ Database& database() {
   static std::unique_ptr<Database> db = [] {
     auto opened = Database::open(":memory:", false);
     if (!opened || !add_text_match(**opened) ||
-        !(*opened)->exec("CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'trigram')"))
+        !(*opened)->exec("CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'trigram'); "
+                         "CREATE TABLE v (term TEXT); "
+                         "CREATE VIRTUAL TABLE vi USING fts5(term, content = 'v', tokenize = 'trigram')"))
       std::abort();
     return std::move(*opened);
   }();
@@ -63,5 +67,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   bool indexed = ask(db, "SELECT count(*) FROM t WHERE t MATCH ?", phrase);
   bool has = ask(db, "SELECT text_has(?, ?)", text, needle);
   if (indexed != has) std::abort();
+  if (!words_answer(db, needle)) return 0;
+  // The text's words as the vocabulary holds them, and whether one holds
+  // the needle (the vocabulary's trigrams, as a search asks them).
+  static auto splitter = WordSplitter::create(db);
+  if (!splitter || !db.exec("DELETE FROM v; INSERT INTO vi (vi) VALUES ('delete-all')")) std::abort();
+  auto add = db.prepare("INSERT INTO v (rowid, term) VALUES (?, ?)");
+  auto index = db.prepare("INSERT INTO vi (rowid, term) VALUES (?, ?)");
+  if (!add || !index) std::abort();
+  std::int64_t id = 0;
+  if (!splitter->split(text, [&](std::string_view word) {
+        ++id;
+        if (!add->bind_all(id, std::string(word)).run() || !index->bind_all(id, std::string(word)).run()) std::abort();
+        add->reset();
+        index->reset();
+      }))
+    std::abort();
+  bool in_a_word = ask(db, "SELECT count(*) FROM vi WHERE vi MATCH ?", phrase);
+  if (in_a_word != indexed) std::abort();
   return 0;
 }

@@ -839,6 +839,61 @@ TEST_F(ChangesTest, CollectUnreferencedBlobs) {
   EXPECT_EQ(s().integrity_check().value(), "");
 }
 
+// A needle of word characters is asked of the word index and its
+// vocabulary (store/sqlite/text_match.hpp): found in any part of a word, in
+// the columns the scope names, in words too long for the vocabulary, and no
+// more once the blob is gone.
+TEST_F(ChangesTest, TheWordIndexAnswersAsTheTrigrams) {
+  auto text = [&](const std::string& hash, const std::string& body) {
+    auto b = blob(hash);
+    b.text_body = body;
+    auto r = s().append_messages(b, {{m_inbox, 0, {}, 1}});
+    EXPECT_TRUE(r) << r.error().detail;
+    return r ? (*r)[0].uid : 0u;
+  };
+  std::string long_word = std::string(200, 'q') + "NeedleInLong";
+  auto a = text("wa", "Estafetacommonword here, and ZYXQUORBIT");
+  auto b = text("wb", "the estafetacommonword again");
+  auto l = text("wc", "x " + long_word + " y");
+  auto h = text("wd-commonword", "nothing of the kind");
+  auto n = text("we", "común ÑANDÚ, Straße; σοφός");
+  ASSERT_EQ(s().index_pending_text(100).value(), 5u);
+
+  EXPECT_EQ(s().search_text(m_inbox, "COMMONWORD", TextScope::whole).value(), (Uids{a, b, h}));
+  EXPECT_EQ(s().search_text(m_inbox, "commonword", TextScope::body).value(), (Uids{a, b})) << "not in wd's body";
+  EXPECT_EQ(s().search_text(m_inbox, "ommonwor", TextScope::whole).value(), (Uids{a, b, h}));
+  EXPECT_EQ(s().search_text(m_inbox, "needleinlong", TextScope::body).value(), Uids{l}) << "a word too long";
+  EXPECT_EQ(s().search_text(m_inbox, "qqqneedle", TextScope::whole).value(), Uids{l});
+  EXPECT_EQ(s().search_text(m_inbox, "ñandú", TextScope::body).value(), Uids{n});
+  EXPECT_EQ(s().search_text(m_inbox, "STRASSE", TextScope::body).value(), Uids{}) << "ß is not ss to the index";
+  EXPECT_EQ(s().search_text(m_inbox, "ΣΟΦΌΣ", TextScope::body).value(), Uids{n}) << "final sigma";
+  EXPECT_EQ(s().search_text(m_inbox, "word here", TextScope::body).value(), Uids{a}) << "two words: trigrams";
+  EXPECT_EQ(s().search_emails(m_address.id, "commonword", TextScope::body).value().size(), 2u);
+  EXPECT_EQ(s().search_emails(m_address.id, "needleinlong", TextScope::whole).value().size(), 1u);
+
+  ASSERT_TRUE(s().expunge(m_inbox, {b, l}));
+  EXPECT_EQ(s().collect_unreferenced_blobs(10).value().size(), 2u);
+  EXPECT_EQ(s().search_text(m_inbox, "commonword", TextScope::body).value(), Uids{a});
+  EXPECT_EQ(s().search_text(m_inbox, "needleinlong", TextScope::body).value(), Uids{});
+  auto again = text("wb", "the estafetacommonword again");
+  EXPECT_EQ(s().index_pending_text(10).value(), 1u);
+  EXPECT_EQ(s().search_text(m_inbox, "commonword", TextScope::body).value(), (Uids{a, again}));
+
+  m_store.reset();
+  EXPECT_EQ(raw_int("SELECT count(*) FROM text_term WHERE term IN ('estafetacommonword', 'zyxquorbit', 'ñandú')"), 3);
+  EXPECT_EQ(raw_int("SELECT count(*) FROM text_term WHERE term IN ('of', 'x')"), 0) << "shorter than a needle";
+  EXPECT_EQ(raw_int("SELECT count(*) FROM text_long_term"), 0) << "the long word's blob went";
+  raw("INSERT INTO blob_words (blob_words, rank) VALUES ('integrity-check', 0)");
+  raw("INSERT INTO text_term_index (text_term_index, rank) VALUES ('integrity-check', 1)");
+
+  // Emptied behind the store's back, the word index shows which needles it
+  // answers: those of word characters, not those the trigrams answer.
+  raw("INSERT INTO blob_words (blob_words) VALUES ('delete-all')");
+  reopen();
+  EXPECT_EQ(s().search_text(m_inbox, "commonword", TextScope::body).value(), Uids{}) << "asked of the words";
+  EXPECT_EQ(s().search_text(m_inbox, "word here", TextScope::body).value(), Uids{a}) << "asked of the trigrams";
+}
+
 // --- schema
 
 // Schema 8: tables of schema 7 get AUTOINCREMENT, with their rows, indexes,
@@ -880,7 +935,7 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
 TEST_F(ChangesTest, MigratesTheSubjectsIntoTheirIndex) {
   auto u = append(m_inbox, 2);
   ASSERT_EQ(s().index_pending_text(1).value(), 1u) << "h0 indexed, h1 still waiting";
-  raw("DROP TABLE subject_text; PRAGMA user_version = 13");
+  raw(std::string(kUndoToSchema15) + "DROP TABLE subject_text; PRAGMA user_version = 13");
 
   reopen();
   m_store.reset();
@@ -902,7 +957,7 @@ TEST_F(ChangesTest, MigratesTheWaitingTextWithItsSize) {
   auto waiting = s().text_backlog().value();
   ASSERT_EQ(waiting.messages, 2u);
   ASSERT_GT(waiting.bytes, 0u);
-  raw("ALTER TABLE blob_text_pending DROP COLUMN bytes; PRAGMA user_version = 14");
+  raw(std::string(kUndoToSchema15) + "ALTER TABLE blob_text_pending DROP COLUMN bytes; PRAGMA user_version = 14");
 
   reopen();
   m_store.reset();
@@ -914,6 +969,27 @@ TEST_F(ChangesTest, MigratesTheWaitingTextWithItsSize) {
   EXPECT_EQ(s().search_text(m_inbox, "SUBJECT H", TextScope::whole).value(), u) << "indexed and waiting alike";
   EXPECT_EQ(s().index_pending_text(10).value(), 2u);
   EXPECT_EQ(s().text_backlog().value().bytes, 0u);
+  EXPECT_EQ(s().integrity_check().value(), "");
+}
+
+// Schema 16: the word index and its vocabulary, filled from the text
+// already indexed; the text still waiting goes in with the indexer.
+TEST_F(ChangesTest, MigratesTheTextIntoTheWordIndex) {
+  auto u = append(m_inbox, 3);
+  ASSERT_EQ(s().index_pending_text(2).value(), 2u) << "h0 and h1 indexed, h2 waiting";
+  raw(std::string(kUndoToSchema15) + "PRAGMA user_version = 15");
+
+  reopen();
+  m_store.reset();
+  EXPECT_EQ(raw_int("PRAGMA user_version"), sqlite::current_schema_version());
+  EXPECT_EQ(raw_int("SELECT count(*) FROM blob_words WHERE blob_words MATCH 'h0 OR h1 OR h2'"), 2);
+  EXPECT_EQ(raw_int("SELECT count(*) FROM text_term WHERE term IN ('subject', 'body')"), 2);
+
+  reopen();
+  EXPECT_EQ(s().search_text(m_inbox, "ubjec", TextScope::whole).value(), u) << "indexed and waiting alike";
+  EXPECT_EQ(s().index_pending_text(10).value(), 1u);
+  EXPECT_EQ(s().search_text(m_inbox, "ubjec", TextScope::whole).value(), u);
+  EXPECT_EQ(s().search_text(m_inbox, "body", TextScope::body).value(), u);
   EXPECT_EQ(s().integrity_check().value(), "");
 }
 

@@ -1,11 +1,15 @@
-// For migration tests: SQL that takes a current database back to schema 11
-// (what schemas 13 and 12 added, store/sqlite/schema.cpp), to be run before
-// the older steps' own undo.
+// For migration tests: SQL that takes a current database back to schema 15
+// (what 16 added) or to schema 11 (what 16 and 14 to 12 added,
+// store/sqlite/schema.cpp), to be run before the older steps' own undo.
 #pragma once
 
 namespace estafeta::store {
 
+inline constexpr const char* kUndoToSchema15 =
+    "DROP TABLE blob_words; DROP TABLE text_term_index; DROP TABLE text_term; DROP TABLE text_long_term; ";
+
 inline constexpr const char* kUndoToSchema11 =
+    "DROP TABLE blob_words; DROP TABLE text_term_index; DROP TABLE text_term; DROP TABLE text_long_term; "
     "DROP TABLE subject_text; DROP TABLE user_preferences; "
     "DROP TRIGGER mailbox_modseq; DROP TRIGGER mailbox_created; DROP TRIGGER mailbox_changed; "
     "DROP TRIGGER mailbox_deleted; DROP TRIGGER subscription_added; DROP TRIGGER subscription_removed; "

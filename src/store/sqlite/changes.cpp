@@ -521,6 +521,13 @@ Result<std::vector<std::string>> SqliteStore::collect_unreferenced_blobs(std::si
       "ORDER BY id LIMIT ?"));
   sel.bind_all(capped);
   auto blobs = TRY(all<IdAndText>(std::move(sel), [](const Statement& s) { return IdAndText(s.int64(0), s.text(1)); }));
+  // The word index keeps no text: it is told what it was given (blob_text's
+  // text, up to each NUL) to take the blob out, before that text goes.
+  auto words =
+      TRY(m_db->prepare("INSERT INTO blob_words (blob_words, rowid, headers, body, attachments) "
+                        "SELECT 'delete', rowid, before_nul(headers), before_nul(body), before_nul(attachments) "
+                        "FROM blob_text WHERE rowid = ?"));
+  auto long_words = TRY(m_db->prepare("DELETE FROM text_long_term WHERE blob_id = ?"));
   auto text = TRY(m_db->prepare("DELETE FROM blob_text WHERE rowid = ?"));
   auto subject = TRY(m_db->prepare("DELETE FROM subject_text WHERE rowid = ?"));
   auto pending = TRY(m_db->prepare("DELETE FROM blob_text_pending WHERE blob_id = ?"));
@@ -529,6 +536,10 @@ Result<std::vector<std::string>> SqliteStore::collect_unreferenced_blobs(std::si
   std::vector<std::string> hashes;
   hashes.reserve(blobs.size());
   for (auto& [id, hash] : blobs) {
+    TRY(words.bind_all(id).run());
+    words.reset();
+    TRY(long_words.bind_all(id).run());
+    long_words.reset();
     TRY(text.bind_all(id).run());
     TRY(subject.bind_all(id).run());
     subject.reset();

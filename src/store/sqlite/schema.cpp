@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "store/sqlite/text_match.hpp"
+
 namespace estafeta::store::sqlite {
 
 namespace {
@@ -355,6 +357,46 @@ Status rebuild_with_autoincrement(Database& db) {
     for (auto& sql : dependents) TRY(db.exec(sql.c_str()));
   }
   return {};
+}
+
+// Schema 16: the word index beside the trigram one (text_match.hpp says
+// why and when it answers), filled from the text already indexed; its
+// vocabulary from the index's own list of words (fts5vocab). Words too long
+// for the vocabulary (kMaxTermBytes) are not in it: the blobs that hold one
+// are listed in text_long_term, and a search reads their text instead.
+Status add_word_index(Database& db) {
+  TRY(db.exec(R"sql(
+CREATE VIRTUAL TABLE blob_words USING fts5(headers, body, attachments, content = '',
+  tokenize = 'unicode61 remove_diacritics 0', detail = column);
+INSERT INTO blob_words (rowid, headers, body, attachments)
+  SELECT rowid, before_nul(headers), before_nul(body), before_nul(attachments) FROM blob_text;
+CREATE TABLE text_term (
+  id   INTEGER PRIMARY KEY,
+  term TEXT NOT NULL UNIQUE
+) STRICT;
+CREATE VIRTUAL TABLE text_term_index USING fts5(term, content = 'text_term', content_rowid = 'id',
+  tokenize = 'trigram');
+CREATE TABLE text_long_term (blob_id INTEGER PRIMARY KEY) STRICT;
+CREATE VIRTUAL TABLE temp.blob_words_vocabulary USING fts5vocab(main, blob_words, row);
+)sql"));
+  auto terms =
+      TRY(db.prepare("INSERT INTO text_term (term) SELECT term FROM temp.blob_words_vocabulary "
+                     "WHERE length(term) >= 3 AND length(CAST(term AS BLOB)) <= ?"));
+  TRY(terms.bind_all(static_cast<std::int64_t>(kMaxTermBytes)).run());
+  TRY(db.exec("INSERT INTO text_term_index (text_term_index) VALUES ('rebuild')"));
+  std::vector<std::string> long_terms;
+  {
+    auto sel = TRY(db.prepare("SELECT term FROM temp.blob_words_vocabulary WHERE length(CAST(term AS BLOB)) > ?"));
+    sel.bind_all(static_cast<std::int64_t>(kMaxTermBytes));
+    while (TRY(sel.step())) long_terms.push_back(sel.text(0));
+  }
+  auto holders = TRY(db.prepare(
+      "INSERT OR IGNORE INTO text_long_term (blob_id) SELECT rowid FROM blob_words WHERE blob_words MATCH ?"));
+  for (auto& term : long_terms) {
+    TRY(holders.bind_all("\"" + term + "\"").run());
+    holders.reset();
+  }
+  return db.exec("DROP TABLE temp.blob_words_vocabulary");
 }
 
 struct Migration {
@@ -764,6 +806,7 @@ INSERT INTO blob_text_pending (blob_id, bytes, headers, body, attachments)
 DROP TABLE blob_text_pending_old;
 )sql",
                  nullptr});
+    m.push_back({nullptr, add_word_index});  // 16
     return m;
   }();
   return all;

@@ -32,8 +32,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   TRY(db->exec("PRAGMA secure_delete = OFF"));
   TRY(db->exec("PRAGMA cache_size = -32768"));  // 32 MiB of pages
   TRY(db->exec("PRAGMA temp_store = MEMORY"));
+  TRY(add_text_match(*db));  // before_nul, which a migration uses
   TRY(migrate(*db));
-  TRY(add_text_match(*db));
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db)));
   store->m_max_pending_bytes = options.max_pending_text_bytes;
   for (int i = 0; i < kReaders; ++i) {

@@ -12,10 +12,13 @@
 
 #include <optional>
 #include <span>
+#include <string_view>
+#include <unordered_set>
 
 #include "core/utf8.hpp"
 #include "store/sqlite/rows.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/text_match.hpp"
 
 namespace estafeta::store::sqlite {
 
@@ -39,6 +42,45 @@ std::string fts_phrase(const std::string& needle) {
     out += c;
   }
   return out + "\"";
+}
+
+// The words of the waiting texts `ids` (a JSON array) into the word
+// index's vocabulary: each new word of three characters or more in
+// text_term and its trigram index; the blobs with a word longer than the
+// vocabulary keeps, in text_long_term.
+Status add_words(Database& db, const std::string& ids) {
+  auto splitter = TRY(WordSplitter::create(db));
+  std::unordered_set<std::string> words;
+  std::vector<Id> long_words;
+  auto texts =
+      TRY(db.prepare("SELECT blob_id, headers, body, attachments FROM blob_text_pending "
+                     "WHERE blob_id IN (SELECT value FROM json_each(?))"));
+  texts.bind_all(ids);
+  while (TRY(texts.step())) {
+    bool too_long = false;
+    for (int column = 1; column <= 3; ++column)
+      TRY(splitter.split(texts.text(column), [&](std::string_view word) {
+        if (word.size() > kMaxTermBytes)
+          too_long = true;
+        else if (utf8_length(word) >= 3)
+          words.emplace(word);
+      }));
+    if (too_long) long_words.push_back(texts.int64(0));
+  }
+  auto add = TRY(db.prepare("INSERT INTO text_term (term) VALUES (?) ON CONFLICT DO NOTHING RETURNING id"));
+  auto index = TRY(db.prepare("INSERT INTO text_term_index (rowid, term) VALUES (?, ?)"));
+  for (auto& word : words) {
+    add.bind_all(word);
+    bool added = TRY(add.step());
+    Id id = added ? add.int64(0) : 0;
+    add.reset();
+    if (!added) continue;
+    TRY(index.bind_all(id, word).run());
+    index.reset();
+  }
+  if (long_words.empty()) return {};
+  auto holders = TRY(db.prepare("INSERT OR IGNORE INTO text_long_term (blob_id) SELECT value FROM json_each(?)"));
+  return holders.bind_all(json_array(long_words)).run();
 }
 
 }  // namespace
@@ -72,6 +114,12 @@ Result<std::size_t> SqliteStore::index_blobs_locked(const std::vector<Id>& blob_
                         "WHERE blob_id IN (SELECT value FROM json_each(?))"));
   TRY(move.bind_all(ids).run());
   auto moved = static_cast<std::size_t>(m_db->changes());
+  auto words = TRY(m_db->prepare(
+      "INSERT INTO blob_words (rowid, headers, body, attachments) "
+      "SELECT blob_id, before_nul(headers), before_nul(body), before_nul(attachments) FROM blob_text_pending "
+      "WHERE blob_id IN (SELECT value FROM json_each(?))"));
+  TRY(words.bind_all(ids).run());
+  TRY(add_words(*m_db, ids));
   auto subjects =
       TRY(m_db->prepare("INSERT INTO subject_text (rowid, subject) "
                         "SELECT id, subject FROM blob WHERE id IN (SELECT value FROM json_each(?))"));
@@ -110,14 +158,23 @@ namespace {
 // waiting for the index (blob_text_pending; the subject from the blob) is
 // read as it is: text_has (text_match.hpp) for what trigrams would answer,
 // the same LIKE for the rest.
+//
+// A needle that the word index answers exactly (words_answer), and that
+// is part of a few words of the vocabulary, is asked of the word index
+// instead (word_matches): one list per word instead of one per trigram.
 struct TextQuery {
   const char* index;    // the FTS5 table, rowid = blob id
   const char* waiting;  // where a waiting blob's text is read, rowid = blob id
   bool fts = false;
+  bool words = false;   // asked of blob_words: ?1 is the phrase for the vocabulary
   std::string pattern;  // ?1: the FTS5 phrase, or the LIKE pattern
   std::string test;     // a row's condition over t: LIKE (either table), or text_has (waiting text)
   int needle_param = 0;
 };
+
+// At most this many words of the vocabulary hold the needle for the word
+// index to be asked (more: a short needle, which few trigrams answer).
+constexpr int kMostWords = 100;
 
 std::string any_column(std::span<const char* const> columns, std::string_view test) {
   std::string out;
@@ -128,9 +185,23 @@ std::string any_column(std::span<const char* const> columns, std::string_view te
   return out;
 }
 
+// Whether the word index is asked for `needle`: it answers it, and between
+// one and kMostWords words of the vocabulary hold it (none: the trigrams
+// find that at once).
+Result<bool> ask_words(Database& db, const std::string& needle, TextScope scope) {
+  if (scope == TextScope::subject || !words_answer(db, needle)) return false;
+  auto count = TRY(db.prepare(fmt::format(
+      "SELECT count(*) FROM (SELECT 1 FROM text_term_index WHERE text_term_index MATCH ? LIMIT {})", kMostWords + 1)));
+  count.bind_all(fts_phrase(needle));
+  TRY(count.step());
+  auto n = count.int64(0);
+  return n >= 1 && n <= kMostWords;
+}
+
 // Nothing when the needle holds NUL: the index reads text up to a NUL, so
 // no indexed text holds one (and FTS5's query syntax ends there).
-std::optional<TextQuery> text_query(const std::string& needle, TextScope scope, int needle_param) {
+Result<std::optional<TextQuery>> text_query(Database& db, const std::string& needle, TextScope scope,
+                                            int needle_param) {
   if (needle.find('\0') != std::string::npos) return std::nullopt;
   static constexpr const char* kWhole[] = {"headers", "body", "attachments"};
   static constexpr const char* kBody[] = {"body"};
@@ -143,7 +214,8 @@ std::optional<TextQuery> text_query(const std::string& needle, TextScope scope, 
               scope == TextScope::subject ? "blob" : "blob_text_pending"};
   q.fts = utf8_length(needle) >= 3;  // the trigram tokenizer counts characters
   if (q.fts) {
-    q.pattern = (scope == TextScope::body ? "{body} : " : "") + fts_phrase(needle);
+    q.words = TRY(ask_words(db, needle, scope));
+    q.pattern = (scope == TextScope::body && !q.words ? "{body} : " : "") + fts_phrase(needle);
     q.test = any_column(columns, fmt::format("text_has(t.{{}}, ?{})", needle_param));
     q.needle_param = needle_param;
   } else {
@@ -151,6 +223,23 @@ std::optional<TextQuery> text_query(const std::string& needle, TextScope scope, 
     q.test = any_column(columns, "t.{} LIKE ?1 ESCAPE '\\'");
   }
   return q;
+}
+
+// The blob ids whose indexed text holds the needle, as `blob_id`: from the
+// trigram index (?1 its pattern), or, for q.words, from the word index —
+// the blobs with any word of the vocabulary that holds the needle (?1 its
+// phrase for the vocabulary's trigrams), in the scope's columns; with the
+// blobs of words too long for the vocabulary, whose text is read. One
+// statement reads the vocabulary and both indexes: one snapshot.
+std::string indexed_matches(const TextQuery& q, TextScope scope) {
+  if (!q.words) return fmt::format("SELECT rowid AS blob_id FROM {0} WHERE {0} MATCH ?1", q.index);
+  return fmt::format(
+      "SELECT rowid AS blob_id FROM blob_words WHERE blob_words MATCH "
+      "(SELECT '{0}(' || group_concat('\"' || term || '\"', ' OR ') || ')' FROM text_term "
+      "WHERE id IN (SELECT rowid FROM text_term_index WHERE text_term_index MATCH ?1)) "
+      "AND rowid NOT IN (SELECT blob_id FROM text_long_term) "
+      "UNION ALL SELECT t.rowid FROM text_long_term l CROSS JOIN blob_text t ON t.rowid = l.blob_id WHERE {1}",
+      scope == TextScope::body ? "{body} : " : "", q.test);
 }
 
 // The statement's text arguments: the pattern, and the needle for text_has.
@@ -162,16 +251,14 @@ void bind_text(Statement& st, const TextQuery& q, const std::string& needle) {
 }  // namespace
 
 Result<std::vector<Id>> SqliteStore::search_emails(Id address_id, const std::string& needle, TextScope scope) {
-  auto q = text_query(needle, scope, 3);
-  if (!q) return std::vector<Id>{};
   auto db = read();
+  auto q = TRY(text_query(*db, needle, scope, 3));
+  if (!q) return std::vector<Id>{};
   // As in search_text: the index first, once, then the address's emails by
   // their content (the email table's (address_id, blob_id) key); and the
   // address's waiting text, read.
-  auto indexed = q->fts ? fmt::format(
-                              "SELECT e.id FROM email e WHERE e.address_id = ?2 AND e.blob_id IN "
-                              "(SELECT rowid FROM {0} WHERE {0} MATCH ?1)",
-                              q->index)
+  auto indexed = q->fts ? fmt::format("SELECT e.id FROM email e WHERE e.address_id = ?2 AND e.blob_id IN ({})",
+                                      indexed_matches(*q, scope))
                         : fmt::format(
                               "SELECT e.id FROM email e JOIN {} t ON t.rowid = e.blob_id "
                               "WHERE e.address_id = ?2 AND ({})",
@@ -197,7 +284,7 @@ Result<std::vector<std::uint32_t>> SqliteStore::search_text(MailboxRef mailbox, 
     owned.bind_all(mailbox.id, mailbox.address_id);
     if (!TRY(owned.step())) return fail(ErrorKind::not_found, "no such folder");
   }
-  auto q = text_query(needle, scope, 4);
+  auto q = TRY(text_query(*db, needle, scope, 4));
   if (!q) return std::vector<std::uint32_t>{};
   // The index is asked first, once, and each match is then looked up in
   // the folder by its content (message_blob); CROSS JOIN keeps that order,
@@ -213,9 +300,9 @@ Result<std::vector<std::uint32_t>> SqliteStore::search_text(MailboxRef mailbox, 
   // indexed or waiting, never both or neither.
   constexpr const char* kFolder = "(SELECT x.id FROM mailbox x WHERE x.id = ?2 AND x.address_id = ?3)";
   auto indexed = q->fts ? fmt::format(
-                              "SELECT m.uid FROM (SELECT rowid AS blob_id FROM {0} WHERE {0} MATCH ?1) h "
-                              "CROSS JOIN message m ON m.blob_id = h.blob_id WHERE +m.mailbox_id = {1}",
-                              q->index, kFolder)
+                              "SELECT m.uid FROM ({}) h "
+                              "CROSS JOIN message m ON m.blob_id = h.blob_id WHERE +m.mailbox_id = {}",
+                              indexed_matches(*q, scope), kFolder)
                         : fmt::format(
                               "SELECT m.uid FROM message m JOIN {} t ON t.rowid = m.blob_id "
                               "WHERE m.mailbox_id = {} AND ({})",

@@ -2,10 +2,13 @@
 
 #include <string.h>  // memmem
 
+#include <algorithm>
 #include <climits>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/ascii.hpp"
@@ -141,6 +144,9 @@ class FoldTable {
     return table.get();
   }
 
+  // `c` (in the table) as the tokenizer folds it.
+  char32_t folded(char32_t c) const { return m_folded[c]; }
+
   // `text` folded into `out`; false when it holds a character the table
   // does not (or is not strict UTF-8): the tokenizer folds that one.
   bool fold(std::string_view text, std::string& out) const {
@@ -168,12 +174,11 @@ class FoldTable {
   std::vector<char32_t> m_folded;  // by code point
 };
 
-// One connection's trigram tokenizer (the tables' own: `tokenize = 'trigram'`,
-// no arguments, so case-insensitive), and a buffer for folded text. Used by
-// one thread at a time, like the connection.
-class Folder {
+// An FTS5 tokenizer of one connection, by name and arguments (the
+// tables' own), released with this object.
+class Tokenizer {
  public:
-  static Result<std::unique_ptr<Folder>> create(sqlite3* db) {
+  static Result<Tokenizer> create(sqlite3* db, const char* name, std::vector<const char*> args = {}) {
     Fts5Api* api = nullptr;
     sqlite3_stmt* st = nullptr;
     int rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, nullptr);
@@ -183,33 +188,64 @@ class Folder {
     }
     sqlite3_finalize(st);
     if (!api || api->iVersion < 2) return fail(ErrorKind::internal, "store error", "SQLite has no FTS5 API");
-    std::unique_ptr<Folder> folder(new Folder);
+    Tokenizer t;
     void* user = nullptr;
-    rc = api->xFindTokenizer(api, "trigram", &user, &folder->m_methods);
-    if (rc != SQLITE_OK) return fail(ErrorKind::internal, "store error", "SQLite's FTS5 has no trigram tokenizer");
-    rc = folder->m_methods.xCreate(user, nullptr, 0, &folder->m_tokenizer);
-    if (rc != SQLITE_OK) return std::unexpected(sqlite_error(db, rc, "trigram tokenizer"));
-    return folder;
+    rc = api->xFindTokenizer(api, name, &user, &t.m_methods);
+    if (rc != SQLITE_OK)
+      return fail(ErrorKind::internal, "store error", std::string("SQLite's FTS5 has no tokenizer ") + name);
+    rc = t.m_methods.xCreate(user, args.data(), static_cast<int>(args.size()), &t.m_tokenizer);
+    if (rc != SQLITE_OK) return std::unexpected(sqlite_error(db, rc, name));
+    return t;
   }
-  ~Folder() {
+  Tokenizer(Tokenizer&& o) noexcept : m_methods(o.m_methods), m_tokenizer(std::exchange(o.m_tokenizer, nullptr)) {}
+  Tokenizer(const Tokenizer&) = delete;
+  Tokenizer& operator=(const Tokenizer&) = delete;
+  ~Tokenizer() {
     if (m_tokenizer) m_methods.xDelete(m_tokenizer);
   }
-  Folder(const Folder&) = delete;
-  Folder& operator=(const Folder&) = delete;
+
+  // Calls on_token(ctx, flags, token, size, start, end) for each token of
+  // `text`, as FTS5 does when it indexes a document.
+  bool tokenize(std::string_view text, void* ctx, Fts5TokenCallback on_token) {
+    if (text.size() > INT_MAX) return false;
+    return m_methods.xTokenize(m_tokenizer, ctx, kTokenizeDocument, text.data(), static_cast<int>(text.size()),
+                               on_token) == SQLITE_OK;
+  }
+
+ private:
+  Tokenizer() = default;
+  Fts5TokenizerMethods m_methods{};
+  Fts5Tokenizer* m_tokenizer = nullptr;
+};
+
+// One connection's trigram tokenizer (the tables' own: `tokenize = 'trigram'`,
+// no arguments, so case-insensitive), and a buffer for folded text. Used by
+// one thread at a time, like the connection.
+class Folder {
+ public:
+  static Result<std::unique_ptr<Folder>> create(sqlite3* db) {
+    return std::unique_ptr<Folder>(new Folder(TRY(Tokenizer::create(db, "trigram"))));
+  }
+
+  // The fold table, built by this folder's tokenizer the first time; null
+  // when the tokenizer's answer could not be read as one.
+  const FoldTable* table() {
+    return FoldTable::get([this](std::string_view all, std::string& folded) { return spell(all, folded); });
+  }
 
   // `text` case-folded as the index folds it, into `out`: ASCII directly,
   // other text by the table when it can, by the tokenizer otherwise.
   bool fold(std::string_view text, std::string& out) {
     if (fold_ascii(text, out)) return true;
-    auto* table = FoldTable::get([this](std::string_view all, std::string& folded) { return spell(all, folded); });
-    if (table && table->fold(text, out)) return true;
+    auto* fold_table = table();
+    if (fold_table && fold_table->fold(text, out)) return true;
     return spell(text, out);
   }
 
   std::string haystack;  // the folded text of the row in hand
 
  private:
-  Folder() = default;
+  explicit Folder(Tokenizer trigram) : m_trigram(std::move(trigram)) {}
 
   // `text` folded by the tokenizer itself: its trigrams stand at every
   // character, so the first character of each, then the last two of the
@@ -217,7 +253,6 @@ class Folder {
   // has no trigram and folds to "", which no needle matches).
   bool spell(std::string_view text, std::string& out) {
     out.clear();
-    if (text.size() > INT_MAX) return false;
     struct Spelling {
       std::string* out;
       std::string last;  // the tokenizer reuses its buffer: the last trigram is copied
@@ -229,9 +264,7 @@ class Folder {
       s.last.assign(trigram);
       return SQLITE_OK;
     };
-    int rc = m_methods.xTokenize(m_tokenizer, &spelling, kTokenizeDocument, text.data(), static_cast<int>(text.size()),
-                                 on_token);
-    if (rc != SQLITE_OK) return false;
+    if (!m_trigram.tokenize(text, &spelling, on_token)) return false;
     if (!spelling.last.empty()) out.append(std::string_view(spelling.last).substr(first_char_length(spelling.last)));
     return true;
   }
@@ -241,8 +274,7 @@ class Folder {
     return n;
   }
 
-  Fts5TokenizerMethods m_methods{};
-  Fts5Tokenizer* m_tokenizer = nullptr;
+  Tokenizer m_trigram;
 };
 
 // A value's text up to its first NUL, where the tokenizer stops reading.
@@ -287,7 +319,132 @@ void text_has(sqlite3_context* ctx, int, sqlite3_value** argv) {
   if (fresh) sqlite3_set_auxdata(ctx, 1, fresh.release(), [](void* p) { delete static_cast<std::string*>(p); });
 }
 
+// before_nul(text): the text up to its first NUL, where the trigram
+// tokenizer stops reading; the word index is given that much, so both
+// indexes hold the same text.
+void before_nul(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  auto text = text_of(argv[0]);
+  sqlite3_result_text64(ctx, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+// blob_words' tokenizer, with the table's own arguments.
+Result<Tokenizer> word_tokenizer(sqlite3* db) { return Tokenizer::create(db, "unicode61", {"remove_diacritics", "0"}); }
+
+// Which characters a needle made of them can be asked of the words,
+// built once per process from both tokenizers (see words_answer):
+// character c qualifies when every character that the trigram tokenizer
+// folds as it folds c is a word character to unicode61, folded alike, and
+// the folding is the same again when applied to its own result.
+class WordTable {
+ public:
+  static const WordTable* get(sqlite3* db) {
+    static const std::unique_ptr<WordTable> table = [db] { return build(db); }();
+    return table.get();
+  }
+
+  bool answers(char32_t c) const { return in_fold_table(c) && m_answers[c]; }
+
+ private:
+  static std::unique_ptr<WordTable> build(sqlite3* db) {
+    auto folder = Folder::create(db);
+    auto words = word_tokenizer(db);
+    const FoldTable* fold = folder ? (*folder)->table() : nullptr;
+    if (!fold || !words) return nullptr;
+    // unicode61's view of each character alone: each followed by a space,
+    // so each word character is a word of its own, found by its offset.
+    std::string all;
+    std::vector<std::pair<int, char32_t>> at;
+    for (char32_t c = 1; c < kFoldTableSize; ++c) {
+      if (!in_fold_table(c) || (c >= 0xD800 && c <= 0xDFFF)) continue;
+      at.emplace_back(static_cast<int>(all.size()), c);
+      append_utf8(all, c);
+      all += ' ';
+    }
+    struct Seen {
+      const std::vector<std::pair<int, char32_t>>* at;
+      std::vector<char32_t> word_fold;  // by code point; 0: not a word character alone
+    } seen{&at, std::vector<char32_t>(kFoldTableSize, 0)};
+    auto on_token = [](void* ctx, int, const char* token, int n, int start, int) -> int {
+      auto& s = *static_cast<Seen*>(ctx);
+      auto it = std::lower_bound(s.at->begin(), s.at->end(), std::pair<int, char32_t>(start, 0));
+      std::string_view word(token, static_cast<std::size_t>(n));
+      char32_t f = 0;
+      if (it != s.at->end() && it->first == start && !word.empty() && decode_utf8(word, 0, f) == word.size())
+        s.word_fold[it->second] = f;
+      return SQLITE_OK;
+    };
+    if (!words->tokenize(all, &seen, on_token)) return nullptr;
+    auto folded = [&](char32_t c) { return in_fold_table(c) ? fold->folded(c) : c; };
+    std::vector<bool> unsafe(kFoldTableSize, false);
+    auto mark = [&](char32_t v) {
+      if (v < kFoldTableSize) unsafe[v] = true;
+    };
+    for (auto& [offset, c] : at) {
+      char32_t ft = fold->folded(c), fu = seen.word_fold[c];
+      if (fu != ft) {
+        mark(ft);
+        if (fu) mark(folded(fu));
+      }
+      if (folded(ft) != ft) {
+        mark(ft);
+        mark(folded(ft));
+      }
+    }
+    auto t = std::unique_ptr<WordTable>(new WordTable);
+    t->m_answers.assign(kFoldTableSize, false);
+    for (auto& [offset, c] : at) {
+      char32_t ft = fold->folded(c);
+      t->m_answers[c] = ft < kFoldTableSize && !unsafe[ft];
+    }
+    return t;
+  }
+
+  std::vector<bool> m_answers;  // by code point
+};
+
 }  // namespace
+
+struct WordSplitter::Impl {
+  Tokenizer tokenizer;
+};
+
+Result<WordSplitter> WordSplitter::create(Database& db) {
+  return WordSplitter(std::make_unique<Impl>(Impl{TRY(word_tokenizer(db.handle()))}));
+}
+
+WordSplitter::WordSplitter(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+WordSplitter::WordSplitter(WordSplitter&&) noexcept = default;
+WordSplitter::~WordSplitter() = default;
+
+Status WordSplitter::split(std::string_view text, const std::function<void(std::string_view)>& on_word) {
+  text = text.substr(0, text.find('\0'));
+  auto on_token = [](void* ctx, int, const char* token, int n, int, int) -> int {
+    (*static_cast<const std::function<void(std::string_view)>*>(ctx))(
+        std::string_view(token, static_cast<std::size_t>(n)));
+    return SQLITE_OK;
+  };
+  auto* ctx = const_cast<void*>(static_cast<const void*>(&on_word));
+  if (!m_impl->tokenizer.tokenize(text, ctx, on_token))
+    return fail(ErrorKind::internal, "store error", "the word tokenizer failed");
+  return {};
+}
+
+bool words_answer(Database& db, std::string_view needle) {
+  if (utf8_length(needle) < 3) return false;
+  auto* table = WordTable::get(db.handle());
+  if (!table) return false;
+  for (std::size_t i = 0; i < needle.size();) {
+    char32_t c;
+    auto n = decode_utf8(needle, i, c);
+    if (n == 0 || !table->answers(c)) return false;
+    i += n;
+  }
+  return true;
+}
 
 Status add_text_match(Database& db) {
   auto folder = TRY(Folder::create(db.handle()));
@@ -295,6 +452,9 @@ Status add_text_match(Database& db) {
   int rc = sqlite3_create_function_v2(db.handle(), "text_has", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, folder.release(),
                                       text_has, nullptr, nullptr, [](void* p) { delete static_cast<Folder*>(p); });
   if (rc != SQLITE_OK) return std::unexpected(sqlite_error(db.handle(), rc, "text_has"));
+  rc = sqlite3_create_function_v2(db.handle(), "before_nul", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, before_nul,
+                                  nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return std::unexpected(sqlite_error(db.handle(), rc, "before_nul"));
   return {};
 }
 
