@@ -6,10 +6,12 @@
 namespace estafeta::store {
 
 inline constexpr const char* kUndoToSchema15 =
-    "DROP TABLE blob_words; DROP TABLE text_term_index; DROP TABLE text_term; DROP TABLE text_long_term; ";
+    "DROP TABLE blob_words; DROP TABLE text_term_index; DROP TABLE text_term; DROP TABLE text_long_term; "
+    "DROP INDEX message_folder_blob; ";
 
 inline constexpr const char* kUndoToSchema11 =
     "DROP TABLE blob_words; DROP TABLE text_term_index; DROP TABLE text_term; DROP TABLE text_long_term; "
+    "DROP INDEX message_folder_blob; "
     "DROP TABLE subject_text; DROP TABLE user_preferences; "
     "DROP TRIGGER mailbox_modseq; DROP TRIGGER mailbox_created; DROP TRIGGER mailbox_changed; "
     "DROP TRIGGER mailbox_deleted; DROP TRIGGER subscription_added; DROP TRIGGER subscription_removed; "

@@ -364,6 +364,8 @@ Status rebuild_with_autoincrement(Database& db) {
 // vocabulary from the index's own list of words (fts5vocab). Words too long
 // for the vocabulary (kMaxTermBytes) are not in it: the blobs that hold one
 // are listed in text_long_term, and a search reads their text instead.
+// And each folder's (uid, blob) in one index, which a search that matches
+// much of the folder reads in order (search_text).
 Status add_word_index(Database& db) {
   TRY(db.exec(R"sql(
 CREATE VIRTUAL TABLE blob_words USING fts5(headers, body, attachments, content = '',
@@ -377,6 +379,7 @@ CREATE TABLE text_term (
 CREATE VIRTUAL TABLE text_term_index USING fts5(term, content = 'text_term', content_rowid = 'id',
   tokenize = 'trigram');
 CREATE TABLE text_long_term (blob_id INTEGER PRIMARY KEY) STRICT;
+CREATE INDEX message_folder_blob ON message(mailbox_id, uid, blob_id);
 CREATE VIRTUAL TABLE temp.blob_words_vocabulary USING fts5vocab(main, blob_words, row);
 )sql"));
   auto terms =
