@@ -185,7 +185,7 @@ namespace {
 //
 // A needle that the word index answers exactly (words_answer), and that
 // is part of a few words of the vocabulary, is asked of the word index
-// instead (word_matches): one list per word instead of one per trigram.
+// instead (indexed_matches): one list per word instead of one per trigram.
 struct TextQuery {
   const char* index;    // the FTS5 table, rowid = blob id
   const char* waiting;  // where a waiting blob's text is read, rowid = blob id
