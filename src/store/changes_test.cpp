@@ -87,6 +87,15 @@ class ChangesTest : public ::testing::Test {
     sqlite3_close(db);
     ASSERT_EQ(rc, SQLITE_OK) << message;
   }
+  // Takes the database back to an older schema with `undo` (SQL ending in
+  // its PRAGMA user_version), opens the store to migrate it forward, and
+  // closes it again for raw checks.
+  void migrate_after(const std::string& undo) {
+    raw(undo);
+    reopen();
+    m_store.reset();
+    EXPECT_EQ(raw_int("PRAGMA user_version"), sqlite::current_schema_version());
+  }
   std::int64_t raw_int(const std::string& sql) {
     sqlite3* db = nullptr;
     EXPECT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
@@ -935,11 +944,7 @@ TEST_F(ChangesTest, MigratesToIdsNeverReused) {
 TEST_F(ChangesTest, MigratesTheSubjectsIntoTheirIndex) {
   auto u = append(m_inbox, 2);
   ASSERT_EQ(s().index_pending_text(1).value(), 1u) << "h0 indexed, h1 still waiting";
-  raw(std::string(kUndoToSchema15) + "DROP TABLE subject_text; PRAGMA user_version = 13");
-
-  reopen();
-  m_store.reset();
-  EXPECT_EQ(raw_int("PRAGMA user_version"), sqlite::current_schema_version());
+  migrate_after(std::string(kUndoToSchema15) + "DROP TABLE subject_text; PRAGMA user_version = 13");
   EXPECT_EQ(raw_int("SELECT count(*) FROM subject_text WHERE subject = 'Subject h0'"), 1);
   EXPECT_EQ(raw_int("SELECT count(*) FROM subject_text"), 1) << "h1's waits with its text";
 
@@ -957,11 +962,8 @@ TEST_F(ChangesTest, MigratesTheWaitingTextWithItsSize) {
   auto waiting = s().text_backlog().value();
   ASSERT_EQ(waiting.messages, 2u);
   ASSERT_GT(waiting.bytes, 0u);
-  raw(std::string(kUndoToSchema15) + "ALTER TABLE blob_text_pending DROP COLUMN bytes; PRAGMA user_version = 14");
-
-  reopen();
-  m_store.reset();
-  EXPECT_EQ(raw_int("PRAGMA user_version"), sqlite::current_schema_version());
+  migrate_after(std::string(kUndoToSchema15) +
+                "ALTER TABLE blob_text_pending DROP COLUMN bytes; PRAGMA user_version = 14");
   EXPECT_EQ(raw_int("SELECT sum(bytes) FROM blob_text_pending"), static_cast<std::int64_t>(waiting.bytes));
 
   reopen();
@@ -977,11 +979,7 @@ TEST_F(ChangesTest, MigratesTheWaitingTextWithItsSize) {
 TEST_F(ChangesTest, MigratesTheTextIntoTheWordIndex) {
   auto u = append(m_inbox, 3);
   ASSERT_EQ(s().index_pending_text(2).value(), 2u) << "h0 and h1 indexed, h2 waiting";
-  raw(std::string(kUndoToSchema15) + "PRAGMA user_version = 15");
-
-  reopen();
-  m_store.reset();
-  EXPECT_EQ(raw_int("PRAGMA user_version"), sqlite::current_schema_version());
+  migrate_after(std::string(kUndoToSchema15) + "PRAGMA user_version = 15");
   EXPECT_EQ(raw_int("SELECT count(*) FROM blob_words WHERE blob_words MATCH 'h0 OR h1 OR h2'"), 2);
   EXPECT_EQ(raw_int("SELECT count(*) FROM text_term WHERE term IN ('subject', 'body')"), 2);
 
