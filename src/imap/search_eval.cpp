@@ -3,6 +3,7 @@
 #include "core/utf8.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -198,14 +199,17 @@ class Evaluator {
     return k.kind == K::and_ && !k.children.empty() && std::all_of(k.children.begin(), k.children.end(), index_only);
   }
 
-  // The UIDs matching an index_only key, ascending.
+  // The UIDs matching an index_only key, ascending: a TEXT or BODY key's
+  // own, an AND's the intersection of its children's (each one's whole
+  // answer: an AND's bound is only the smallest of its children's).
   Result<std::vector<std::uint32_t>> index_answer(const SearchKey& k) {
-    auto out = *TRY(bound(k));
-    if (k.kind == K::and_) {
-      for (auto& child : k.children) {
-        auto& theirs = *TRY(bound(child));
-        std::erase_if(out, [&](std::uint32_t uid) { return !std::binary_search(theirs.begin(), theirs.end(), uid); });
-      }
+    if (k.kind != K::and_) return *TRY(bound(k));
+    auto out = TRY(index_answer(k.children.front()));
+    for (std::size_t i = 1; i < k.children.size(); ++i) {
+      auto theirs = TRY(index_answer(k.children[i]));
+      std::vector<std::uint32_t> both;
+      std::set_intersection(out.begin(), out.end(), theirs.begin(), theirs.end(), std::back_inserter(both));
+      out = std::move(both);
     }
     return out;
   }
@@ -345,11 +349,7 @@ Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> run_search(Context&
   // one of 100,000 messages would otherwise read 100,000 rows to learn
   // nothing). Messages not yet reported to the session are left out, as
   // below.
-  if (bound && Evaluator::index_only(key)) {
-    for (auto uid : TRY(eval.index_answer(key)))
-      if (auto seq = view.seq_of(uid)) out.emplace_back(*seq, uid);
-    return out;
-  }
+  if (bound && Evaluator::index_only(key)) return view.place(TRY(eval.index_answer(key)));
   // When the index bounds the answer to a small part of the folder, only
   // those rows are read (one lookup each), not the folder's: a rare word in
   // 1,000,000 messages otherwise costs the million rows, and their

@@ -83,6 +83,35 @@ std::optional<std::uint32_t> SelectedMailbox::seq_of(std::uint32_t uid) const {
   return static_cast<std::uint32_t>(it - m_uids.begin() + 1);
 }
 
+std::vector<std::pair<std::uint32_t, std::uint32_t>> SelectedMailbox::place(
+    std::span<const std::uint32_t> ascending) const {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+  out.reserve(std::min(ascending.size(), m_uids.size()));
+  auto it = m_uids.begin();
+  const auto end = m_uids.end();
+  for (auto uid : ascending) {
+    // Every UID before `it` is below uid. When *it is too, steps of 1, 2,
+    // 4… from it find where the first one at least uid lies, then a search
+    // within the last step.
+    if (it == end) break;
+    if (*it < uid) {
+      auto lo = it;
+      std::ptrdiff_t step = 1;
+      while (end - lo > step && lo[step] < uid) {
+        lo += step;
+        step *= 2;
+      }
+      it = std::lower_bound(lo + 1, end - lo > step ? lo + step + 1 : end, uid);
+      if (it == end) break;
+    }
+    if (*it == uid) {
+      out.emplace_back(static_cast<std::uint32_t>(it - m_uids.begin() + 1), uid);
+      ++it;
+    }
+  }
+  return out;
+}
+
 bool SelectedMailbox::out_of_range(const SequenceSet& set) const {
   if (set.saved) return false;
   for (auto& r : set.ranges)
@@ -95,12 +124,7 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> SelectedMailbox::resolve(
     const SequenceSet& set, bool by_uid, const std::vector<std::uint32_t>* saved) const {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
   if (m_uids.empty()) return out;
-  if (set.saved) {
-    if (!saved) return out;
-    for (auto uid : *saved)
-      if (auto seq = seq_of(uid)) out.emplace_back(*seq, uid);
-    return out;
-  }
+  if (set.saved) return saved ? place(*saved) : out;
   // Disjoint ascending intervals: the pairs come out ascending and unique.
   SeqIntervals intervals(set, by_uid ? max_uid() : exists());
   if (by_uid) {

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -48,6 +49,10 @@ class SelectedMailbox {
 
   std::uint32_t uid_at(std::uint32_t seq) const { return m_uids.at(seq - 1); }
   std::optional<std::uint32_t> seq_of(std::uint32_t uid) const;
+  // The (seq, uid) pairs of those of the ascending UIDs present here: one
+  // pass over both lists, galloping over the gaps, so a million UIDs cost a
+  // walk, not a million binary searches, and ten cost ten short searches.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> place(std::span<const std::uint32_t> ascending) const;
 
   // The (seq, uid) pairs a sequence set names, ascending, only those present.
   // "*" is the last message (or, for UIDs, the highest UID; RFC 9051 §6.4.8:

@@ -232,6 +232,8 @@ TEST_F(SessionTest, TextSearchBoundedByTheIndexAnswersAsAScanWould) {
   EXPECT_EQ(run(*s, "c UID SEARCH TEXT pelican"), "* SEARCH 4 20 36\r\nc OK SEARCH completed\r\n");
   EXPECT_EQ(run(*s, "d SEARCH TEXT pelican SEEN"), "* SEARCH 4 20\r\nd OK SEARCH completed\r\n");
   EXPECT_EQ(run(*s, "e SEARCH BODY pelican NOT BODY zebra"), "* SEARCH 4 20\r\ne OK SEARCH completed\r\n");
+  // An AND inside an AND: each of its keys holds (note 35 has zebra, not plain).
+  EXPECT_EQ(run(*s, "e SEARCH TEXT note (BODY plain TEXT pelican)"), "* SEARCH 4 20\r\ne OK SEARCH completed\r\n");
   auto same_as_scan = [&](const std::string& key) {
     auto bounded = run(*s, "f SEARCH " + key);
     auto scanned = run(*s, "f SEARCH OR (" + key + ") (" + key + ")");
@@ -240,7 +242,9 @@ TEST_F(SessionTest, TextSearchBoundedByTheIndexAnswersAsAScanWould) {
   };
   for (auto key : {"TEXT pelican", "TEXT pelican UNSEEN", "BODY zebra TEXT pelican", "TEXT PELICAN SUBJECT note3",
                    "TEXT pelican UID 1:19", "TEXT pelican 21:*", "TEXT nowhere-at-all", "BODY zebra SEEN", "TEXT note",
-                   "TEXT note SEEN", "BODY of TEXT note4", "TEXT no BODY te"})
+                   "TEXT note SEEN", "BODY of TEXT note4", "TEXT no BODY te", "(TEXT pelican)", "((BODY zebra))",
+                   "TEXT note (BODY plain TEXT pelican)", "(BODY plain TEXT pelican) TEXT note",
+                   "(TEXT note (BODY plain (TEXT pelican)))", "(TEXT pelican) (BODY zebra)"})
     same_as_scan(key);
   EXPECT_EQ(run(*s, "k SEARCH RETURN (COUNT) TEXT note"),
             "* ESEARCH (TAG \"k\") COUNT 48\r\nk OK SEARCH completed\r\n");

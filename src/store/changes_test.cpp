@@ -903,6 +903,39 @@ TEST_F(ChangesTest, TheWordIndexAnswersAsTheTrigrams) {
   EXPECT_EQ(s().search_text(m_inbox, "word here", TextScope::body).value(), Uids{a}) << "asked of the trigrams";
 }
 
+// When the index matches a quarter of the folder or more, the folder's own
+// (uid, blob) list is read in order and each blob tested against the
+// matches: as a bitmap when their ids lie close together, by search when
+// they are spread out; the answer is the same, each UID once.
+TEST_F(ChangesTest, ManyMatchesAreReadWithTheFolder) {
+  auto other = create("Other");
+  auto text = [&](MailboxRef where, const std::string& hash, const std::string& body) {
+    auto b = blob(hash);
+    b.text_body = body;
+    auto r = s().append_messages(b, {{where, 0, {}, 1}});
+    EXPECT_TRUE(r) << r.error().detail;
+    return r ? (*r)[0].uid : 0u;
+  };
+  // Close together: three of four match, one also through a word too long
+  // for the vocabulary (both sides of the word index find it).
+  auto a = text(m_inbox, "m1", "estafetacommonword one");
+  auto b = text(m_inbox, "m2", "estafetacommonword " + std::string(150, 'z') + " two");
+  text(m_inbox, "m3", "nothing here");
+  auto d = text(m_inbox, "m4", "and estafetacommonword");
+  ASSERT_EQ(s().index_pending_text(100).value(), 4u);
+  EXPECT_EQ(s().search_text(m_inbox, "commonword", TextScope::body).value(), (Uids{a, b, d}));
+  EXPECT_EQ(s().search_text(m_inbox, "zzzz two", TextScope::body).value(), (Uids{b})) << "the trigrams";
+  EXPECT_EQ(s().search_emails(m_address.id, "commonword", TextScope::body).value().size(), 3u);
+
+  // Spread out: 400 blobs elsewhere before the folder's next match.
+  for (int i = 0; i < 400; ++i) text(other, "gap" + std::to_string(i), "filler text");
+  auto e = text(m_inbox, "m5", "estafetacommonword five");
+  ASSERT_EQ(s().index_pending_text(1000).value(), 401u);
+  EXPECT_EQ(s().search_text(m_inbox, "commonword", TextScope::body).value(), (Uids{a, b, d, e}));
+  EXPECT_EQ(s().search_text(m_inbox, "estafetacommonword", TextScope::whole).value(), (Uids{a, b, d, e}));
+  EXPECT_EQ(s().search_text(other, "commonword", TextScope::body).value(), Uids{});
+}
+
 // --- schema
 
 // Schema 8: tables of schema 7 get AUTOINCREMENT, with their rows, indexes,

@@ -46,6 +46,7 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Search& s) {
   bool esearch = s.args.esearch || ctx.enabled.rev2;
   if (esearch && ret == 0) ret = static_cast<unsigned>(SearchReturn::all);
   std::vector<std::uint32_t> numbers;
+  numbers.reserve(found->size());
   for (auto& [seq, uid] : *found) numbers.push_back(s.uid ? uid : seq);
   if (has(ret, SearchReturn::save)) {
     std::vector<std::uint32_t> uids;
@@ -68,7 +69,11 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Search& s) {
   }
   if (!esearch) {
     r.out = enabled + "* SEARCH";
-    for (auto n : numbers) r.out += fmt::format(" {}", n);
+    r.out.reserve(r.out.size() + numbers.size() * 8 + 64);
+    for (auto n : numbers) {
+      r.out += ' ';
+      append_number(r.out, n);
+    }
     if (highest) r.out += fmt::format(" (MODSEQ {})", highest);
     r.out += "\r\n";
   } else if (ret != static_cast<unsigned>(SearchReturn::save)) {

@@ -1,6 +1,8 @@
 #include "imap/proto/response.hpp"
 
+#include <charconv>
 #include <ctime>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -103,13 +105,23 @@ bool split_flags(const std::vector<std::string>& names, std::uint32_t& flags, st
   return true;
 }
 
+void append_number(std::string& out, std::uint32_t n) {
+  char digits[10];
+  auto end = std::to_chars(std::begin(digits), std::end(digits), n).ptr;
+  out.append(digits, end);
+}
+
 std::string compress_set(const std::vector<std::uint32_t>& v) {
   std::string out;
   for (std::size_t i = 0; i < v.size();) {
     std::size_t j = i;
     while (j + 1 < v.size() && v[j + 1] == v[j] + 1) ++j;
     if (!out.empty()) out += ',';
-    out += j > i ? fmt::format("{}:{}", v[i], v[j]) : fmt::format("{}", v[i]);
+    append_number(out, v[i]);
+    if (j > i) {
+      out += ':';
+      append_number(out, v[j]);
+    }
     i = j + 1;
   }
   return out;

@@ -29,6 +29,9 @@ bool split_flags(const std::vector<std::string>& names, std::uint32_t& flags, st
 // "1:3,7,9:12" from ascending numbers.
 std::string compress_set(const std::vector<std::uint32_t>& ascending);
 
+// Appends the number in decimal (a SEARCH answer may hold a million).
+void append_number(std::string& out, std::uint32_t n);
+
 // "17-Jul-1996 02:44:25 +0000"
 std::string internal_date(std::int64_t unix_seconds);
 

@@ -74,7 +74,10 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, bool c
       return fail(ErrorKind::temporary, "storage error", fmt::format("create {}: {}", path, std::strerror(errno)));
   }
   sqlite3* db = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+  // No mutex of SQLite's own: each connection is used under the store's
+  // lock for it (the writer's, or a reader's lease), never by two threads
+  // at once, and SQLite's lock would cost two calls per row read.
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     auto err = sqlite_error(db, rc, "open " + path);

@@ -11,11 +11,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string_view>
 #include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include "core/utf8.hpp"
 #include "store/sqlite/rows.hpp"
@@ -266,6 +268,36 @@ std::string indexed_matches(const TextQuery& q, TextScope scope) {
       scope == TextScope::body ? "{body} : " : "", q.test);
 }
 
+// Ascending blob ids, asked once per message of a folder: a bit per id
+// between the first and the last when that takes no more memory than the
+// ids themselves (matches are usually dense: blob ids are given in
+// arrival order), a binary search otherwise.
+class BlobSet {
+ public:
+  explicit BlobSet(const std::vector<Id>& ascending) : m_ids(ascending) {
+    if (m_ids.empty()) return;
+    m_first = m_ids.front();
+    auto span = static_cast<std::uint64_t>(m_ids.back() - m_first) + 1;
+    if (span / 64 > m_ids.size()) return;
+    m_bits.assign(span / 64 + 1, 0);
+    for (auto id : m_ids) {
+      auto at = static_cast<std::uint64_t>(id - m_first);
+      m_bits[at / 64] |= std::uint64_t{1} << (at % 64);
+    }
+  }
+  bool contains(Id id) const {
+    if (m_bits.empty()) return std::binary_search(m_ids.begin(), m_ids.end(), id);
+    if (id < m_first) return false;
+    auto at = static_cast<std::uint64_t>(id - m_first);
+    return at / 64 < m_bits.size() && (m_bits[at / 64] >> (at % 64) & 1);
+  }
+
+ private:
+  const std::vector<Id>& m_ids;
+  Id m_first = 0;
+  std::vector<std::uint64_t> m_bits;
+};
+
 // The statement's text arguments: the pattern, and the needle for text_has.
 void bind_text(Statement& st, const TextQuery& q, const std::string& needle) {
   st.bind(1, q.pattern);
@@ -353,7 +385,10 @@ Result<std::vector<std::uint32_t>> SqliteStore::search_text(MailboxRef mailbox, 
     matches.bind(1, q->pattern);
     if (q->words) matches.bind(q->needle_param, needle);  // the long words' text_has
     auto blobs = TRY(all<Id>(std::move(matches), [](const Statement& st) { return st.int64(0); }));
-    std::sort(blobs.begin(), blobs.end());
+    // FTS5 answers in rowid order; the long words' blobs come after (and
+    // may repeat one found by its other words).
+    if (!std::is_sorted(blobs.begin(), blobs.end())) std::sort(blobs.begin(), blobs.end());
+    blobs.erase(std::unique(blobs.begin(), blobs.end()), blobs.end());
     std::vector<std::uint32_t> found;
     if (static_cast<std::int64_t>(blobs.size()) * 4 < uidnext) {
       auto each =
@@ -364,13 +399,15 @@ Result<std::vector<std::uint32_t>> SqliteStore::search_text(MailboxRef mailbox, 
     } else {
       auto folder = TRY(db->prepare("SELECT uid, blob_id FROM message WHERE mailbox_id = ? ORDER BY uid"));
       folder.bind_all(mailbox.id);
+      found.reserve(blobs.size());
+      BlobSet matching(blobs);
       while (TRY(folder.step()))
-        if (std::binary_search(blobs.begin(), blobs.end(), folder.int64(1))) found.push_back(uid_of(folder));
+        if (matching.contains(folder.int64(1))) found.push_back(uid_of(folder));
     }
     out.insert(out.end(), found.begin(), found.end());
   }
   TRY(snapshot.end());
-  std::sort(out.begin(), out.end());
+  if (!std::is_sorted(out.begin(), out.end())) std::sort(out.begin(), out.end());
   return out;
 }
 
