@@ -7,10 +7,13 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <random>
 #include <set>
 
 #include "core/testing.hpp"
 #include "store/schema_testing.hpp"
+#include "store/sqlite/db.hpp"
+#include "store/sqlite/folder_blobs.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/store.hpp"
 
@@ -934,6 +937,86 @@ TEST_F(ChangesTest, ManyMatchesAreReadWithTheFolder) {
   EXPECT_EQ(s().search_text(m_inbox, "commonword", TextScope::body).value(), (Uids{a, b, d, e}));
   EXPECT_EQ(s().search_text(m_inbox, "estafetacommonword", TextScope::whole).value(), (Uids{a, b, d, e}));
   EXPECT_EQ(s().search_text(other, "commonword", TextScope::body).value(), Uids{});
+}
+
+// The pairs FolderBlobs keeps follow the folder through arrivals,
+// expunges, copies and moves in and out, and flag changes: at each step
+// they are what a full read gives, whether brought up to date, read whole,
+// or dropped for room and read again.
+TEST_F(ChangesTest, KeptFolderPairsFollowTheFolder) {
+  auto other = create("Other");
+  append(other, 12);
+  sqlite::FolderBlobs roomy(0, 1000);  // every folder, kept
+  sqlite::FolderBlobs tight(0, 30);    // the two folders do not fit together
+  auto db = sqlite::Database::open(path(), false).value();
+  using Pairs = std::pair<Uids, std::vector<Id>>;
+  auto full = [&](MailboxRef box) {
+    Pairs out;
+    auto st = db->prepare("SELECT uid, blob_id FROM message WHERE mailbox_id = ? ORDER BY uid").value();
+    st.bind_all(box.id);
+    while (st.step().value()) {
+      out.first.push_back(static_cast<std::uint32_t>(st.int64(0)));
+      out.second.push_back(st.int64(1));
+    }
+    return out;
+  };
+  auto check = [&](const std::string& after) {
+    ASSERT_TRUE(db->exec("BEGIN"));
+    for (auto box : {m_inbox, other}) {
+      auto i = info(box);
+      auto expected = full(box);
+      for (auto* kept : {&roomy, &tight}) {
+        auto got = kept->get(*db, box.id, static_cast<std::int64_t>(i.highestmodseq), i.uidnext);
+        ASSERT_TRUE(got) << got.error().detail;
+        EXPECT_EQ((*got)->uids, expected.first) << after << (box.id == other.id ? ", Other" : ", INBOX");
+        EXPECT_EQ((*got)->blobs, expected.second) << after;
+      }
+    }
+    ASSERT_TRUE(db->exec("COMMIT"));
+    EXPECT_LE(tight.kept_pairs(), 30u);
+  };
+  std::mt19937 rng(5);
+  auto some = [&](MailboxRef box) {
+    Uids out;
+    for (auto uid : uids(box))
+      if (rng() % 3 == 0) out.push_back(uid);
+    return out;
+  };
+  check("at first");
+  for (int round = 0; round < 60; ++round) {
+    std::string what;
+    auto in = some(m_inbox), out = some(other);
+    switch (rng() % 6) {
+      case 0: append(m_inbox, 1 + static_cast<int>(rng() % 4)), what = "arrivals"; break;
+      case 1:
+        if (!in.empty()) {
+          ASSERT_TRUE(s().expunge(m_inbox, in));
+        }
+        what = "expunged";
+        break;
+      case 2:
+        if (!out.empty()) {
+          ASSERT_TRUE(s().copy_messages(other, out, m_inbox, false));
+        }
+        what = "copied in";
+        break;
+      case 3:
+        if (!in.empty()) {
+          ASSERT_TRUE(s().copy_messages(m_inbox, in, other, true));
+        }
+        what = "moved out";
+        break;
+      case 4:
+        if (!in.empty()) {
+          ASSERT_TRUE(s().store_flags(m_inbox, in, FlagOp::add, flag_seen, {}, std::nullopt));
+        }
+        what = "flags";
+        break;
+      default: append(other, 2), what = "elsewhere"; break;
+    }
+    check(what + " in round " + std::to_string(round));
+    if (round % 7 == 0) check("asked again in round " + std::to_string(round));
+  }
 }
 
 // --- schema

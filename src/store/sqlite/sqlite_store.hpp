@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "store/sqlite/db.hpp"
+#include "store/sqlite/folder_blobs.hpp"
 #include "store/store.hpp"
 
 namespace estafeta::store::sqlite {
@@ -267,6 +268,7 @@ class SqliteStore final : public Store {
   std::atomic<std::uint64_t> m_pending_bytes{0};
   std::uint64_t m_max_pending_bytes = SqliteOptions{}.max_pending_text_bytes;
   std::vector<std::unique_ptr<Reader>> m_readers;
+  FolderBlobs m_folder_blobs;  // search_text's many matches: the folder's (uid, blob) pairs
 
   std::mutex m_group_mutex;
   std::condition_variable m_group_cv;
