@@ -661,6 +661,20 @@ class Estafeta:
         self.argv, self.nofile, self.tls = [binary, "serve", "--config", self.config], nofile, tls
         self.start()
 
+    @classmethod
+    def reopen(cls, binary, workdir, port, password, nofile):
+        """Serves again, plain, the folder an earlier run left in
+        `workdir` (its configuration listens on `port`)."""
+        srv = cls.__new__(cls)
+        srv.dir = os.path.join(workdir, "estafeta")
+        data = os.path.join(srv.dir, "data")
+        srv.password, srv.port, srv.tls_port = password, port, None
+        srv.config, srv.cert = os.path.join(data, "estafeta.toml"), os.path.join(data, "tls", "cert.pem")
+        srv.log_path = os.path.join(srv.dir, "serve.log")
+        srv.argv, srv.nofile, srv.tls = [binary, "serve", "--config", srv.config], nofile, False
+        srv.start()
+        return srv
+
     def start(self):
         self.child = Child("estafeta", self.argv, self.log_path, self.nofile)
         self.pid = self.child.pid

@@ -19,12 +19,20 @@ of the repetitions:
 The results are checked: every server must find exactly the planted
 messages. Only 127.0.0.1; every wait has a deadline.
 
+Filling 1,000,000 messages takes an hour: `--keep DIR` runs Estafeta
+alone in DIR and leaves it there (with DIR/info.json: port and password);
+`--reuse DIR` serves that folder again (same --messages and --seed) and
+times the repetitions only (no fill, no first searches).
+
 Usage (as root, for Dovecot; see bench/README.md):
         python3 bench/search_bench.py                      # 100,000 messages
         python3 bench/search_bench.py --messages 20000 --repeat 3
         python3 bench/search_bench.py --skip-dovecot
+        python3 bench/search_bench.py --messages 1000000 --keep /var/tmp/s1m
+        python3 bench/search_bench.py --messages 1000000 --reuse /var/tmp/s1m
 """
 
+import json
 import os
 import random
 import signal
@@ -161,18 +169,19 @@ def wait_for_index(srv, limit=1800):
         db.close()
 
 
-def run_server(srv, messages, rare, repeat):
+def run_server(srv, messages, rare, repeat, filled=False):
     t = time.monotonic()
     if isinstance(srv, Dovecot):
         write_maildir(srv, messages)
     c = Client(srv.port)
     c.command(b'LOGIN "%s" "%s"' % (USER.encode(), srv.password.encode()))
-    if not isinstance(srv, Dovecot):
+    if not isinstance(srv, Dovecot) and not filled:
         c.append_all(messages)
     c.command(b"SELECT INBOX")
     fill = time.monotonic() - t
     log("%s: %d messages in %.1f s (%s)" % (srv.name, len(messages), fill,
-                                           "Maildir files, first SELECT" if isinstance(srv, Dovecot) else "APPEND"))
+                                           "Maildir files, first SELECT" if isinstance(srv, Dovecot)
+                                           else "filled by an earlier run" if filled else "APPEND"))
     all_uids = uids_of(c.command(b"UID SEARCH ALL"))
     if len(all_uids) != len(messages):
         raise BenchError("%s: %d messages, not %d" % (srv.name, len(all_uids), len(messages)))
@@ -196,7 +205,7 @@ def run_server(srv, messages, rare, repeat):
     # Each query once right after the delivery (Estafeta reads the text
     # still waiting for its index), then, once the index has it all (Dovecot's
     # is built at the first SELECT), the timed repetitions.
-    first = {name: search(name, query)[0] for name, query in QUERIES}
+    first = {name: None if filled else search(name, query)[0] for name, query in QUERIES}
     if not isinstance(srv, Dovecot):
         waited = wait_for_index(srv)
         result["index_caught_up_seconds"] = round(waited, 1)
@@ -206,7 +215,7 @@ def run_server(srv, messages, rare, repeat):
         for _ in range(repeat):
             took, found = search(name, query)
             then.append(took)
-        result["queries"][name] = {"first_ms": round(first[name] * 1000, 1),
+        result["queries"][name] = {"first_ms": None if filled else round(first[name] * 1000, 1),
                                    "p50_ms": round(statistics.median(then) * 1000, 1),
                                    "p99_ms": round(percentile(then, 99) * 1000, 1), "found": len(found)}
         log("%s: %s %r" % (srv.name, name, result["queries"][name]))
@@ -214,10 +223,42 @@ def run_server(srv, messages, rare, repeat):
     return result
 
 
+def run_kept(args, messages, rare):
+    """--keep and --reuse: Estafeta alone, in a folder that outlives the run."""
+    where = args.keep or args.reuse
+    info_path, workdir = os.path.join(where, "info.json"), os.path.join(where, "work")
+    srv, result, aborted = None, None, None
+    try:
+        if args.reuse:
+            with open(info_path) as f:
+                info = json.load(f)
+            if (info.get("messages"), info.get("seed")) != (args.messages, args.seed):
+                raise BenchError("%s holds %s messages of seed %s" % (where, info.get("messages"), info.get("seed")))
+            srv = imap_bench.Estafeta.reopen(args.estafeta_bin, workdir, info["port"], info["password"], 4096)
+        else:
+            os.makedirs(workdir)
+            srv = imap_bench.Estafeta(args.estafeta_bin, workdir, False, 4096)
+            with open(info_path, "w") as f:
+                json.dump({"port": srv.port, "password": srv.password, "messages": args.messages, "seed": args.seed}, f)
+        result = run_server(srv, messages, rare, args.repeat, filled=bool(args.reuse))
+    except (BenchError, OSError) as e:
+        aborted = "%s: %s" % (type(e).__name__, e)
+        log("error: %s" % aborted)
+    finally:
+        signal.alarm(0)
+        if srv:
+            srv.stop()
+    return ({"Estafeta": result} if result else {}), aborted
+
+
 def main(argv=None):
     p = pair_arguments(__doc__, 100000, 11, 3600, "search_bench.json")
     p.add_argument("--repeat", type=int, default=5, help="timed repetitions after the first search")
+    p.add_argument("--keep", metavar="DIR", help="Estafeta alone, its folder left in DIR (a new folder)")
+    p.add_argument("--reuse", metavar="DIR", help="Estafeta alone, on the folder --keep left in DIR")
     args = parse_pair_arguments(p, argv)
+    if args.keep and args.reuse:
+        p.error("--keep or --reuse, not both")
 
     def on_alarm(*_):
         raise BenchError("past --max-seconds")
@@ -225,7 +266,10 @@ def main(argv=None):
     signal.alarm(int(args.max_seconds))
     messages, rare = make_messages(args.messages, args.seed)
     log("%d messages, %.0f MB" % (len(messages), sum(map(len, messages)) / 1e6))
-    results, aborted = run_on_pair(args, "searchbench-", lambda srv: run_server(srv, messages, rare, args.repeat))
+    if args.keep or args.reuse:
+        results, aborted = run_kept(args, messages, rare)
+    else:
+        results, aborted = run_on_pair(args, "searchbench-", lambda srv: run_server(srv, messages, rare, args.repeat))
 
     e, d = results.get("Estafeta"), results.get("Dovecot")
     print("\n%d messages; milliseconds: first search, then p50 / p99 of %d" % (args.messages, args.repeat))
@@ -234,7 +278,8 @@ def main(argv=None):
         row = "%-16s" % name
         for r in (e, d):
             q = r["queries"][name] if r else None
-            row += " %28s" % ("%.1f %.1f %.1f" % (q["first_ms"], q["p50_ms"], q["p99_ms"]) if q else "-")
+            row += " %28s" % ("%s %.1f %.1f" % ("-" if q["first_ms"] is None else "%.1f" % q["first_ms"], q["p50_ms"],
+                                                q["p99_ms"]) if q else "-")
         if e and d:
             row += " %8.1f" % (d["queries"][name]["p50_ms"] / max(e["queries"][name]["p50_ms"], 0.01))
         print(row)
