@@ -961,7 +961,8 @@ TEST_F(ChangesTest, KeptFolderPairsFollowTheFolder) {
     return out;
   };
   auto check = [&](const std::string& after) {
-    ASSERT_TRUE(db->exec("BEGIN"));
+    auto snapshot = sqlite::ReadSnapshot::begin(*db);
+    ASSERT_TRUE(snapshot);
     for (auto box : {m_inbox, other}) {
       auto i = info(box);
       auto expected = full(box);
@@ -972,7 +973,7 @@ TEST_F(ChangesTest, KeptFolderPairsFollowTheFolder) {
         EXPECT_EQ((*got)->blobs, expected.second) << after;
       }
     }
-    ASSERT_TRUE(db->exec("COMMIT"));
+    ASSERT_TRUE(snapshot->end());
     EXPECT_LE(tight.kept_pairs(), 30u);
   };
   std::mt19937 rng(5);

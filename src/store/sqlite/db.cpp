@@ -160,4 +160,18 @@ Status Transaction::commit() {
   return st;
 }
 
+Result<ReadSnapshot> ReadSnapshot::begin(Database& db) {
+  TRY(db.exec("BEGIN"));
+  return ReadSnapshot(&db);
+}
+
+ReadSnapshot::~ReadSnapshot() {
+  if (m_db) (void)m_db->exec("COMMIT");
+}
+
+Status ReadSnapshot::end() {
+  if (!m_db) return fail(ErrorKind::internal, "store error", "end of a finished read");
+  return std::exchange(m_db, nullptr)->exec("COMMIT");
+}
+
 }  // namespace estafeta::store::sqlite

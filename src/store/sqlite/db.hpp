@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 #include "core/result.hpp"
 
@@ -115,6 +116,23 @@ class Transaction {
 
  private:
   explicit Transaction(Database* db) : m_db(db) {}
+  Database* m_db;
+};
+
+// BEGIN … COMMIT on a read connection: the statements between them read
+// one snapshot of the database. A read has nothing to keep, so the
+// destructor ends it too.
+class ReadSnapshot {
+ public:
+  static Result<ReadSnapshot> begin(Database& db);
+  ReadSnapshot(ReadSnapshot&& o) noexcept : m_db(std::exchange(o.m_db, nullptr)) {}
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+  ~ReadSnapshot();
+  Status end();
+
+ private:
+  explicit ReadSnapshot(Database* db) : m_db(db) {}
   Database* m_db;
 };
 

@@ -22,7 +22,7 @@ Status read_pairs(Database& db, Id mailbox_id, std::int64_t from, FolderBlobs::F
 }  // namespace
 
 Result<std::shared_ptr<const FolderBlobs::Folder>> FolderBlobs::get(Database& db, Id mailbox_id, std::int64_t modseq,
-                                                                     std::int64_t uidnext) {
+                                                                    std::int64_t uidnext) {
   std::shared_ptr<const Folder> known;
   {
     std::lock_guard lock(m_mutex);

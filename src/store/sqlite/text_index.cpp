@@ -87,34 +87,13 @@ Status add_words(Database& db, const std::string& ids) {
   return holders.bind_all(json_array(long_words)).run();
 }
 
-// BEGIN … COMMIT on a read connection: the statements between them read
-// one snapshot of the database. A read has nothing to keep, so the
-// destructor ends it too.
-class ReadSnapshot {
- public:
-  static Result<ReadSnapshot> begin(Database& db) {
-    TRY(db.exec("BEGIN"));
-    return ReadSnapshot(&db);
-  }
-  ReadSnapshot(ReadSnapshot&& o) noexcept : m_db(std::exchange(o.m_db, nullptr)) {}
-  ReadSnapshot(const ReadSnapshot&) = delete;
-  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
-  ~ReadSnapshot() {
-    if (m_db) (void)m_db->exec("COMMIT");
-  }
-  Status end() { return std::exchange(m_db, nullptr)->exec("COMMIT"); }
-
- private:
-  explicit ReadSnapshot(Database* db) : m_db(db) {}
-  Database* m_db;
-};
-
 }  // namespace
 
 Result<std::size_t> SqliteStore::index_pending_text(std::size_t limit) {
   {
     // Most calls find nothing waiting: ask a reader, leave the writer alone.
     auto db = read();
+    prepare_words_answer(*db);  // the first call, at the indexer's start, builds it
     auto any = TRY(db->prepare("SELECT 1 FROM blob_text_pending LIMIT 1"));
     if (!TRY(any.step())) return 0;
   }

@@ -433,6 +433,8 @@ Status WordSplitter::split(std::string_view text, const std::function<void(std::
   return {};
 }
 
+void prepare_words_answer(Database& db) { WordTable::get(db.handle()); }
+
 bool words_answer(Database& db, std::string_view needle) {
   if (utf8_length(needle) < 3) return false;
   auto* table = WordTable::get(db.handle());

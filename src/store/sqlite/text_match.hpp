@@ -49,6 +49,10 @@ constexpr std::size_t kMaxTermBytes = 128;
 // Whether blob_words and its vocabulary answer `needle` (see above): three
 // characters or more, each one that words_answer accepts.
 bool words_answer(Database& db, std::string_view needle);
+// Builds now, once per process, the table words_answer reads (tens of
+// milliseconds), so that no search waits for it: the indexer's thread
+// calls it (index_pending_text).
+void prepare_words_answer(Database& db);
 
 // The words of a text as blob_words holds them (folded), with the
 // connection's own unicode61 tokenizer.
