@@ -122,9 +122,13 @@ def uids_of(lines):
     return sorted(out)
 
 
-def make_messages(n, seed):
+def make_messages(n, seed, only_rare=False):
+    """The messages and the (sorted) indexes of those holding the rare
+    word; with only_rare, the indexes alone (a folder filled before)."""
     rng = random.Random(seed)
     rare = set(rng.sample(range(n), 10))
+    if only_rare:
+        return None, sorted(rare)
     out = []
     for i in range(n):
         m = imap_bench.make_message(rng, i, 4000)
@@ -169,7 +173,9 @@ def wait_for_index(srv, limit=1800):
         db.close()
 
 
-def run_server(srv, messages, rare, repeat, filled=False):
+def run_server(srv, messages, rare, repeat, filled=False, count=None):
+    """`messages`: None when the folder was filled before (`filled`) with
+    `count` messages."""
     t = time.monotonic()
     if isinstance(srv, Dovecot):
         write_maildir(srv, messages)
@@ -179,12 +185,13 @@ def run_server(srv, messages, rare, repeat, filled=False):
         c.append_all(messages)
     c.command(b"SELECT INBOX")
     fill = time.monotonic() - t
-    log("%s: %d messages in %.1f s (%s)" % (srv.name, len(messages), fill,
+    count = len(messages) if messages is not None else count
+    log("%s: %d messages in %.1f s (%s)" % (srv.name, count, fill,
                                            "Maildir files, first SELECT" if isinstance(srv, Dovecot)
                                            else "filled by an earlier run" if filled else "APPEND"))
     all_uids = uids_of(c.command(b"UID SEARCH ALL"))
-    if len(all_uids) != len(messages):
-        raise BenchError("%s: %d messages, not %d" % (srv.name, len(all_uids), len(messages)))
+    if len(all_uids) != count:
+        raise BenchError("%s: %d messages, not %d" % (srv.name, len(all_uids), count))
     expect = {"TEXT rare": [all_uids[i] for i in rare], "BODY rare": [all_uids[i] for i in rare],
               "TEXT common": all_uids, "BODY absent": []}
     result = {"fill_seconds": round(fill, 1), "queries": {}}
@@ -241,7 +248,7 @@ def run_kept(args, messages, rare):
             srv = imap_bench.Estafeta(args.estafeta_bin, workdir, False, 4096)
             with open(info_path, "w") as f:
                 json.dump({"port": srv.port, "password": srv.password, "messages": args.messages, "seed": args.seed}, f)
-        result = run_server(srv, messages, rare, args.repeat, filled=bool(args.reuse))
+        result = run_server(srv, messages, rare, args.repeat, filled=bool(args.reuse), count=args.messages)
     except (BenchError, OSError) as e:
         aborted = "%s: %s" % (type(e).__name__, e)
         log("error: %s" % aborted)
@@ -265,8 +272,9 @@ def main(argv=None):
         raise BenchError("past --max-seconds")
     signal.signal(signal.SIGALRM, on_alarm)
     signal.alarm(int(args.max_seconds))
-    messages, rare = make_messages(args.messages, args.seed)
-    log("%d messages, %.0f MB" % (len(messages), sum(map(len, messages)) / 1e6))
+    messages, rare = make_messages(args.messages, args.seed, only_rare=bool(args.reuse))
+    if messages is not None:
+        log("%d messages, %.0f MB" % (len(messages), sum(map(len, messages)) / 1e6))
     if args.keep or args.reuse:
         results, aborted = run_kept(args, messages, rare)
     else:
