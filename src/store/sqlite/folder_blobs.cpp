@@ -44,16 +44,17 @@ Result<std::shared_ptr<const FolderBlobs::Folder>> FolderBlobs::get(Database& db
     if (gone.empty()) {
       now->uids = known->uids;
       now->blobs = known->blobs;
-    }
-    now->uids.reserve(known->uids.size());
-    now->blobs.reserve(known->uids.size());
-    auto g = gone.begin();
-    for (std::size_t i = 0; !gone.empty() && i < known->uids.size(); ++i) {
-      auto uid = known->uids[i];
-      g = std::lower_bound(g, gone.end(), uid);
-      if (g != gone.end() && *g == uid) continue;
-      now->uids.push_back(uid);
-      now->blobs.push_back(known->blobs[i]);
+    } else {
+      now->uids.reserve(known->uids.size());
+      now->blobs.reserve(known->uids.size());
+      auto g = gone.begin();
+      for (std::size_t i = 0; i < known->uids.size(); ++i) {
+        auto uid = known->uids[i];
+        g = std::lower_bound(g, gone.end(), uid);
+        if (g != gone.end() && *g == uid) continue;
+        now->uids.push_back(uid);
+        now->blobs.push_back(known->blobs[i]);
+      }
     }
     TRY(read_pairs(db, mailbox_id, known->uidnext, *now));
   } else {
