@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/testing.hpp"
+#include "store/tenant_testing.hpp"
 
 namespace estafeta::imap {
 namespace {
@@ -22,10 +23,7 @@ class FolderRowsTest : public ::testing::Test {
     auto s = store::open_sqlite_store({(m_dir.path() / "db.sqlite").string(), true});
     ASSERT_TRUE(s) << s.error().message;
     m_store = std::move(*s);
-    auto org = m_store->create_organisation("Org").value();
-    auto service = m_store->create_service(org.id, "svc").value();
-    auto domain = m_store->add_domain(service.id, "example.org", "").value();
-    auto address = m_store->create_address(domain.id, "info").value();
+    auto address = testing::make_tenant(*m_store).address;
     m_inbox = m_store->find_mailbox(address.id, "INBOX").value().ref();
     m_other = m_store->create_mailbox(address.id, "Other", store::SpecialUse::none).value().ref();
   }

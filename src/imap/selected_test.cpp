@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/testing.hpp"
+#include "store/tenant_testing.hpp"
 
 namespace estafeta::imap {
 namespace {
@@ -21,11 +22,7 @@ class SelectedTest : public ::testing::Test {
     auto s = store::open_sqlite_store({(m_dir.path() / "db.sqlite").string(), true});
     ASSERT_TRUE(s) << s.error().message;
     m_store = std::move(*s);
-    auto org = m_store->create_organisation("Org").value();
-    auto service = m_store->create_service(org.id, "svc").value();
-    auto domain = m_store->add_domain(service.id, "example.org", "").value();
-    auto address = m_store->create_address(domain.id, "info").value();
-    m_box = m_store->find_mailbox(address.id, "INBOX").value();
+    m_box = m_store->find_mailbox(testing::make_tenant(*m_store).address.id, "INBOX").value();
   }
 
   std::vector<std::uint32_t> append(int n) {

@@ -16,6 +16,7 @@
 #include "store/sqlite/folder_blobs.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/store.hpp"
+#include "store/tenant_testing.hpp"
 
 namespace estafeta::store {
 namespace {
@@ -27,10 +28,9 @@ class ChangesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     reopen();
-    auto org = s().create_organisation("Org").value();
-    auto service = s().create_service(org.id, "svc").value();
-    m_domain = s().add_domain(service.id, "example.org", "").value();
-    m_address = s().create_address(m_domain.id, "info").value();
+    auto tenant = testing::make_tenant(s());
+    m_domain = tenant.domain;
+    m_address = tenant.address;
     m_inbox = box("INBOX");
   }
   void reopen() {

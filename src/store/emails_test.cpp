@@ -7,6 +7,7 @@
 
 #include "core/testing.hpp"
 #include "store/store.hpp"
+#include "store/tenant_testing.hpp"
 
 namespace estafeta::store {
 namespace {
@@ -19,11 +20,9 @@ class EmailsTest : public ::testing::Test {
     auto opened = open_sqlite_store({(m_dir.path() / "db.sqlite").string(), true});
     ASSERT_TRUE(opened) << opened.error().detail;
     m_store = std::move(*opened);
-    auto org = s().create_organisation("Org").value();
-    auto service = s().create_service(org.id, "svc").value();
-    auto domain = s().add_domain(service.id, "example.org", "").value();
-    m_address = s().create_address(domain.id, "info").value().id;
-    m_other = s().create_address(domain.id, "other").value().id;
+    auto tenant = testing::make_tenant(s());
+    m_address = tenant.address.id;
+    m_other = s().create_address(tenant.domain.id, "other").value().id;
     for (auto name : {"INBOX", "Archive", "Trash"})
       if (!s().find_mailbox(m_address, name)) s().create_mailbox(m_address, name, SpecialUse::none).value();
     m_inbox = s().find_mailbox(m_address, "INBOX").value().ref();

@@ -11,6 +11,7 @@
 #include "core/testing.hpp"
 #include "store/schema_testing.hpp"
 #include "store/store.hpp"
+#include "store/tenant_testing.hpp"
 
 namespace estafeta::store {
 namespace {
@@ -19,10 +20,9 @@ class QuotaStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     reopen();
-    auto org = s().create_organisation("Org").value();
-    auto svc = s().create_service(org.id, "svc").value();
-    m_domain = s().add_domain(svc.id, "q.example", "").value();
-    m_address = s().create_address(m_domain.id, "info").value();
+    auto tenant = testing::make_tenant(s(), "q.example");
+    m_domain = tenant.domain;
+    m_address = tenant.address;
     m_other = s().create_address(m_domain.id, "other").value();
   }
   void reopen() {

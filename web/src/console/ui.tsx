@@ -112,13 +112,15 @@ export function LoadState<T>(props: { loaded: Loaded<T>; children: (data: T) => 
 
 /**
  * Runs what a page's button does (after its confirmation): `run` returns
- * what to say when it worked, said in a toast, and the page reloads; what
- * went wrong is said instead. True when it worked.
+ * what to say when it worked; the page reloads, then that is said in a
+ * toast, so the toast never arrives before the screen shows what it says.
+ * What went wrong is said instead. True when it worked.
  */
 export async function act(run: () => Promise<string>, reload?: () => Promise<void>): Promise<boolean> {
   try {
-    toast(await run());
+    const said = await run();
     if (reload) await reload();
+    toast(said);
     return true;
   } catch (e) {
     toast(tc("console.error", { message: errorText(e) }), "error");

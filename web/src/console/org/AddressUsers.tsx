@@ -62,8 +62,10 @@ function Users({ a, users, members, reload }: { a: Address; users: AccessUser[];
   const act = async (u: AccessUser, what: () => Promise<string>) => {
     busy.value = u.login;
     try {
-      toast(await what());
+      // Reloaded before the toast: a controlled checkbox shows the old state until then.
+      const said = await what();
       await reload();
+      toast(said);
     } catch (e) {
       toast(tc("console.error", { message: errorText(e) }), "error");
     } finally {
@@ -164,9 +166,9 @@ function Grant({ address, candidates, reload }: { address: string; candidates: s
           e.preventDefault();
           const l = login.value.trim();
           if (await submit(form, () => grantAccess(address, l, special.value))) {
-            toast(tc("org.access.added", { login: l, address }));
             login.value = "";
             await reload();
+            toast(tc("org.access.added", { login: l, address }));
           }
         }}
       >

@@ -119,9 +119,9 @@ function AppleProfile({ address, reload }: { address: string; reload: () => Prom
           e.preventDefault();
           const name = label.value.trim();
           if (await submit(form, async () => download(address + ".mobileconfig", "application/x-apple-aspen-config", await appleProfile(address, name)))) {
-            toast(tc("devices.appleDone", { label: name }));
             label.value = "";
             await reload();
+            toast(tc("devices.appleDone", { label: name }));
           }
         }}
       >

@@ -21,9 +21,9 @@ export function AddAddress({ reload }: { reload: () => Promise<void> }) {
           e.preventDefault();
           const made = address.value.trim();
           if (await submit(form, () => createAddress(made), "address")) {
-            toast(tc("org.address.added", { address: made }));
             address.value = "";
             await reload();
+            toast(tc("org.address.added", { address: made }));
           }
         }}
       >

@@ -140,9 +140,9 @@ function RoleDialog({ member, onClose, reload }: { member: Member; onClose: () =
           onSubmit={async (e) => {
             e.preventDefault();
             if (await submit(form, () => setRole(member.login, role.value))) {
-              toast(tc("org.member.roleChanged", { login: member.login, role: roleName(role.value) }));
               close();
               await reload();
+              toast(tc("org.member.roleChanged", { login: member.login, role: roleName(role.value) }));
             }
           }}
         >
@@ -175,10 +175,10 @@ function AddMember({ reload }: { reload: () => Promise<void> }) {
           e.preventDefault();
           const added = login.value.trim();
           if (await submit(form, () => createMember({ login: added, display_name: name.value.trim(), role: role.value, password: password.value }))) {
-            toast(tc("org.member.added", { login: added }));
             login.value = name.value = password.value = "";
             role.value = "member";
             await reload();
+            toast(tc("org.member.added", { login: added }));
           }
         }}
       >
