@@ -25,13 +25,17 @@ through the real binary (raw commands: the untagged responses matter):
   address's local part, DISPLAYTO by display name, in i;unicode-casemap;
 - BINARY (RFC 3516): BINARY.SIZE is the decoded size, octet for octet
   (base64 text keeps its own line ends); a multipart or message/rfc822
-  part answers with its body; an unknown encoding is NO [UNKNOWN-CTE]."""
+  part answers with its body; an unknown encoding is NO [UNKNOWN-CTE];
+- commands sent together (RFC 9051 §5.5) are answered in order, each
+  seeing what those before it did, however many arrive in one write
+  (more than the server runs in one go), with a bad one among them and a
+  LOGIN that raises the literal limit for the APPEND right behind it."""
 
 import base64
 import re
 import unittest
 
-from imap_test import ServerTestCase, bulk_append, make_message
+from imap_test import DEMO_ADDRESS, ServerTestCase, bulk_append, make_message, quote
 
 
 def numbers(untagged, word=b"SEARCH"):
@@ -378,6 +382,58 @@ class BinaryTest(ServerTestCase):
         self.assertIn(b"--B2\r\nContent-Type: text/plain\r\n\r\nalt one\r\n--B2--", untagged[0])
         untagged, tagged = c.command("FETCH 1 (BINARY.SIZE[4])")
         self.assertIn(b" NO [UNKNOWN-CTE] ", tagged)
+
+
+class PipeliningTest(ServerTestCase):
+    def test_pipelined_commands_are_answered_in_order(self):
+        folder = "t-pipelined"
+        self.raw(login=True).command('CREATE "%s"' % folder)
+        # 120 messages of about 4 KB: their FETCH replies are more than 32
+        # commands' and 64 KiB's worth, what the server runs in one go.
+        bodies = [make_message("p%d" % i, body=("line %d of the pipelined message\r\n" % i) * (110 + i))
+                  for i in range(120)]
+        uids = bulk_append(self.mail, folder, bodies)
+        # About 20,000 octets: over the 8 KiB a literal may have before LOGIN.
+        late = make_message("sent right after the login", body=("z" * 76 + "\r\n") * 260)
+        script = [("a1", "LOGIN %s %s" % (quote(DEMO_ADDRESS), quote(self.mail.password))),
+                  ("a2", 'APPEND "%s" {%d+}\r\n' % (folder, len(late))),
+                  ("a3", 'SELECT "%s"' % folder)]
+        script += [("f%d" % i, "UID FETCH %d (BODY.PEEK[])" % uid) for i, uid in enumerate(uids)]
+        script += [("s1", "UID STORE %d +FLAGS.SILENT (\\Flagged)" % uids[7]),
+                   ("s2", "UID FETCH %d (FLAGS)" % uids[7]),
+                   ("s3", "FROBNICATE now"),
+                   ("s4", "UID SEARCH FLAGGED"),
+                   ("s5", "NOOP")]
+        wire = b""
+        for tag, text in script:
+            wire += ("%s %s" % (tag, text)).encode()
+            wire += late + b"\r\n" if tag == "a2" else b"\r\n"
+        c = self.raw()
+        c.send(wire)
+        tags = [tag.encode() + b" " for tag, _ in script]
+        replies = {}
+        for tag, _ in script:
+            untagged, tagged = c.until_tagged(tag, timeout=60)
+            for line in untagged:
+                self.assertFalse(any(line.startswith(t) for t in tags), "%s: a later answer came first: %r"
+                                 % (tag, line[:80]))
+            replies[tag] = (untagged, tagged)
+        self.assertIn(b"a1 OK", replies["a1"][1])
+        self.assertRegex(replies["a2"][1], rb"^a2 OK \[APPENDUID \d+ %d\]" % (uids[-1] + 1))
+        self.assertIn(b"a3 OK", replies["a3"][1])
+        for i, uid in enumerate(uids):
+            untagged, tagged = replies["f%d" % i]
+            self.assertIn(b" OK ", tagged)
+            fetched = b"\r\n".join(untagged)
+            self.assertIn(b"UID %d " % uid, fetched)
+            self.assertIn(bodies[i], fetched, "f%d: the body of UID %d" % (i, uid))
+            self.assertEqual(fetched.count(b" FETCH ("), 1)
+        self.assertIn(b"\\Flagged", b"".join(replies["s2"][0]), "the FETCH sees the STORE sent before it")
+        self.assertIn(b"s3 BAD ", replies["s3"][1])
+        self.assertEqual(numbers(replies["s4"][0]), [uids[7]])
+        self.assertIn(b"s5 OK", replies["s5"][1])
+        untagged, _ = c.command("UID FETCH %d (RFC822.SIZE)" % (uids[-1] + 1))
+        self.assertIn(b"RFC822.SIZE %d" % len(late), b"".join(untagged), "the APPEND took the whole literal")
 
 
 if __name__ == "__main__":
