@@ -101,6 +101,9 @@ def rows(prefix):
             ours, peer = res["Estafeta"][key], res["Dovecot"][key]
             limit = 1.0 if name == "import" else 0.8
             out.append((label, ours, peer, round(ours / peer, 2), f"≤ {limit}× the time", ours / peer <= limit))
+        if "null" in res and "Dovecot" in res:  # mbsync's own bound: a server that costs nothing
+            null, peer = res["null"][key], res["Dovecot"][key]
+            out.append(("mbsync full pull, null server (s)", null, peer, round(null / peer, 2), "—", None))
     search = load(prefix, "search")
     if search and "Estafeta" in search.get("results", {}):
         ours = search["results"]["Estafeta"]["queries"]
