@@ -24,6 +24,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -72,6 +73,15 @@ class Resolver {
   virtual Result<std::vector<std::string>> ptr(const IpAddress& ip) = 0;
   // Service locations (SRV records) of `name`, e.g. "_imaps._tcp.example.com".
   virtual Result<std::vector<SrvRecord>> srv(std::string_view name) = 0;
+
+  // What this resolver can answer without waiting for the network (a
+  // cache's live answers), as a resolver of its own that lives no longer
+  // than this one: a lookup it cannot answer at once fails (temporary) and
+  // sets `missed`. Null when nothing is ever at hand.
+  virtual std::unique_ptr<Resolver> at_hand(bool& missed) {
+    (void)missed;
+    return nullptr;
+  }
 };
 
 // An in-memory zone. Records are added before use; lookups never change it,

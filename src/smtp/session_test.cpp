@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "auth/sasl.hpp"
 #include "core/testing.hpp"
 #include "dns/resolver.hpp"
@@ -14,6 +16,55 @@
 
 namespace estafeta::smtp {
 namespace {
+
+// A zone of which only some names are at hand (as a resolver's cache
+// holds them); counts the lookups that were not.
+class HandyZone final : public dns::Resolver {
+ public:
+  explicit HandyZone(dns::Resolver& zone) : m_zone(zone) {}
+  std::set<std::string> names_at_hand;
+  int waited = 0;  // lookups through the zone itself
+
+  Result<std::vector<std::string>> txt(std::string_view n) override { return counted(m_zone.txt(n)); }
+  Result<std::vector<dns::IpAddress>> a(std::string_view n) override { return counted(m_zone.a(n)); }
+  Result<std::vector<dns::IpAddress>> aaaa(std::string_view n) override { return counted(m_zone.aaaa(n)); }
+  Result<std::vector<dns::MxRecord>> mx(std::string_view n) override { return counted(m_zone.mx(n)); }
+  Result<std::vector<std::string>> ptr(const dns::IpAddress& ip) override { return counted(m_zone.ptr(ip)); }
+  Result<std::vector<dns::SrvRecord>> srv(std::string_view n) override { return counted(m_zone.srv(n)); }
+  std::unique_ptr<dns::Resolver> at_hand(bool& missed) override { return std::make_unique<View>(*this, missed); }
+
+ private:
+  template <class R>
+  R counted(R r) {
+    ++waited;
+    return r;
+  }
+
+  class View final : public dns::Resolver {
+   public:
+    View(HandyZone& z, bool& missed) : m_z(z), m_missed(missed) {}
+    Result<std::vector<std::string>> txt(std::string_view n) override { return held(n) ? m_z.m_zone.txt(n) : gone(); }
+    Result<std::vector<dns::IpAddress>> a(std::string_view n) override { return held(n) ? m_z.m_zone.a(n) : gone(); }
+    Result<std::vector<dns::IpAddress>> aaaa(std::string_view n) override {
+      return held(n) ? m_z.m_zone.aaaa(n) : gone();
+    }
+    Result<std::vector<dns::MxRecord>> mx(std::string_view n) override { return held(n) ? m_z.m_zone.mx(n) : gone(); }
+    Result<std::vector<std::string>> ptr(const dns::IpAddress&) override { return gone(); }
+    Result<std::vector<dns::SrvRecord>> srv(std::string_view n) override {
+      return held(n) ? m_z.m_zone.srv(n) : gone();
+    }
+
+   private:
+    bool held(std::string_view n) { return m_z.names_at_hand.contains(dns::normalize_name(n)); }
+    std::unexpected<Error> gone() {
+      m_missed = true;
+      return fail(ErrorKind::temporary, "not at hand");
+    }
+    HandyZone& m_z;
+    bool& m_missed;
+  };
+  dns::Resolver& m_zone;
+};
 
 class SmtpTest : public ::testing::Test {
  protected:
@@ -40,22 +91,27 @@ class SmtpTest : public ::testing::Test {
     zone->add_txt("soft.example", "v=spf1 ~all");
     m_services->resolver = std::move(zone);
     m_services->spf = std::make_unique<dns::SpfRunner>(*m_services->resolver, dns::SpfRunnerOptions{});
-    auto& sv = *m_services;
-    m_deps.emplace(Deps{.hostname = "mx.o.example",
-                        .limits = sv.config->limits,
-                        .accounts = *sv.store,
-                        .mailboxes = *sv.store,
-                        .bus = *sv.bus,
-                        .clock = *sv.clock,
-                        .logins = *sv.logins,
-                        .deliverer = *sv.deliverer,
-                        .resolver = *sv.resolver,
-                        .spf = sv.spf.get(),
-                        .auth_lookups = sv.auth_lookups.get(),
-                        .dkim_signer = sv.dkim_signer.get()});
+    m_deps.emplace(deps_with(*m_services->resolver));
   }
-  std::unique_ptr<Session> open(Role role, bool tls = true) {
+  Deps deps_with(dns::Resolver& resolver) {
+    auto& sv = *m_services;
+    return Deps{.hostname = "mx.o.example",
+                .limits = sv.config->limits,
+                .accounts = *sv.store,
+                .mailboxes = *sv.store,
+                .bus = *sv.bus,
+                .clock = *sv.clock,
+                .logins = *sv.logins,
+                .deliverer = *sv.deliverer,
+                .resolver = resolver,
+                .spf = sv.spf.get(),
+                .auth_lookups = sv.auth_lookups.get(),
+                .dkim_signer = sv.dkim_signer.get()};
+  }
+  std::unique_ptr<Session> open(Role role, bool tls = true, const Deps* deps = nullptr,
+                                bool auth_by_transport = false) {
     SessionOptions o;
+    o.message_auth_by_transport = auth_by_transport;
     o.role = role;
     o.hostname = "mx.o.example";
     o.peer_ip = "198.51.100.7";
@@ -63,7 +119,7 @@ class SmtpTest : public ::testing::Test {
     o.starttls_available = !tls;
     o.max_message_size = 10000;
     o.max_recipients = 3;
-    return std::make_unique<Session>(*m_deps, o);
+    return std::make_unique<Session>(deps ? *deps : *m_deps, o);
   }
   // Runs DATA: the command, then the body through a DataReader.
   std::string send_data(Session& s, const std::string& body) {
@@ -534,6 +590,57 @@ TEST_F(SmtpTest, TransportSuppliesTheSpfVerdict) {
   busy.set_spf(std::nullopt);
   EXPECT_EQ(busy.command("RCPT TO:<team@o.example>\r\n").out,
             "451 4.4.3 too many SPF checks in progress; try again later\r\n");
+}
+
+// DKIM and DMARC with every answer at hand run with the delivery itself
+// (no DNS thread); with one missing they wait for the transport as before.
+// Either way the message carries the same results.
+TEST_F(SmtpTest, ChecksWithTheirAnswersAtHandNeedNoDnsThread) {
+  dns::StaticResolver zone;
+  zone.add_txt("far.example", "v=spf1 ip4:198.51.100.0/24 -all");
+  zone.add_txt("_dmarc.far.example", "v=DMARC1; p=quarantine");
+  HandyZone handy(zone);
+  auto deps = deps_with(handy);
+  auto deliver = [&](bool expect_wait) {
+    auto s = open(Role::mx, false, &deps, true);
+    s->command("EHLO sender.example\r\n");
+    EXPECT_EQ(s->command("MAIL FROM:<carla@far.example>\r\n").out, "250 2.1.0 sender ok\r\n");
+    EXPECT_EQ(s->command("RCPT TO:<team@o.example>\r\n").out, "250 2.1.5 recipient ok\r\n");
+    EXPECT_EQ(s->command("DATA\r\n").next, Reply::Next::data);
+    DataReader reader(s->max_message_size());
+    std::string_view in = "From: Carla <carla@far.example>\r\nSubject: hi\r\n\r\nhello\r\n.\r\n";
+    EXPECT_EQ(reader.feed(in), DataReader::Status::done);
+    auto r = s->finish_data(reader);
+    if (expect_wait) {
+      EXPECT_EQ(r.next, Reply::Next::message_auth);
+      EXPECT_EQ(r.out, "");
+      auto job = s->message_auth_job();
+      EXPECT_TRUE(job.has_value());
+      if (job) s->set_message_auth(authenticate_message(*job, handy));
+      r = s->resume_message();
+    }
+    EXPECT_EQ(r.next, Reply::Next::read);
+    EXPECT_TRUE(r.out.starts_with("250 2.0.0 ok: queued as ")) << r.out;
+  };
+
+  deliver(true);  // nothing at hand: the transport's DNS thread
+  int waited = handy.waited;
+  handy.names_at_hand = {"_dmarc.far.example"};
+  deliver(false);
+  EXPECT_EQ(handy.waited, waited + 1) << "only SPF (at MAIL/RCPT) asked the zone itself";
+
+  auto a = m_services->store->find_address("team@o.example").value();
+  auto box = m_services->store->find_mailbox(a.id, "INBOX").value();
+  auto messages = m_services->store->list_messages(box.ref()).value();
+  ASSERT_EQ(messages.size(), 2u);
+  auto results = [&](const auto& m) {
+    auto raw = m_services->blobs->get(m.blob_hash).value();
+    return raw.substr(0, raw.find("\r\n"));
+  };
+  EXPECT_EQ(results(messages[0]),
+            "Authentication-Results: mx.o.example; spf=pass smtp.mailfrom=carla@far.example; dkim=none; "
+            "dmarc=pass (p=quarantine) header.from=far.example");
+  EXPECT_EQ(results(messages[1]), results(messages[0]));
 }
 
 }  // namespace

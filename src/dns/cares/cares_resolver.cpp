@@ -52,6 +52,16 @@ Result<std::vector<unsigned char>> outcome(std::string_view name, int status, st
   }
 }
 
+// The name as asked of c-ares: without a trailing dot.
+std::string query_name(std::string_view name) {
+  std::string n(name);
+  if (n.ends_with('.')) n.pop_back();
+  return n;
+}
+
+// A query's place in the cache: its type and the name as lookups compare it.
+std::string cache_key(const std::string& name, int type) { return fmt::format("{} {}", type, normalize_name(name)); }
+
 }  // namespace
 
 // Finished queries by type and name, each until its lifetime ends.
@@ -153,11 +163,10 @@ void CaresResolver::give_back(Channel channel) {
 }
 
 Result<std::vector<unsigned char>> CaresResolver::query(std::string_view name, int type) {
-  std::string n(name);
-  if (n.ends_with('.')) n.pop_back();
+  auto n = query_name(name);
   std::string key;
   if (m_cache) {
-    key = fmt::format("{} {}", type, normalize_name(n));
+    key = cache_key(n, type);
     if (auto hit = m_cache->find(key)) return outcome(n, hit->status, std::move(hit->answer));
   }
   auto* channel = TRY(take_channel());
@@ -206,8 +215,10 @@ Result<std::vector<unsigned char>> CaresResolver::query(std::string_view name, i
   return outcome(n, state.status, std::move(state.answer));
 }
 
-Result<std::vector<IpAddress>> CaresResolver::a(std::string_view name) {
-  auto answer = TRY(query(name, ns_t_a));
+// The records of a raw answer (empty: NOERROR/NODATA), by type.
+namespace {
+
+Result<std::vector<IpAddress>> parse_a(std::string_view name, const std::vector<unsigned char>& answer) {
   std::vector<IpAddress> out;
   if (answer.empty()) return out;
   ares_addrttl ttls[64];
@@ -223,8 +234,7 @@ Result<std::vector<IpAddress>> CaresResolver::a(std::string_view name) {
   return out;
 }
 
-Result<std::vector<IpAddress>> CaresResolver::aaaa(std::string_view name) {
-  auto answer = TRY(query(name, ns_t_aaaa));
+Result<std::vector<IpAddress>> parse_aaaa(std::string_view name, const std::vector<unsigned char>& answer) {
   std::vector<IpAddress> out;
   if (answer.empty()) return out;
   ares_addr6ttl ttls[64];
@@ -240,8 +250,7 @@ Result<std::vector<IpAddress>> CaresResolver::aaaa(std::string_view name) {
   return out;
 }
 
-Result<std::vector<MxRecord>> CaresResolver::mx(std::string_view name) {
-  auto answer = TRY(query(name, ns_t_mx));
+Result<std::vector<MxRecord>> parse_mx(std::string_view name, const std::vector<unsigned char>& answer) {
   std::vector<MxRecord> out;
   if (answer.empty()) return out;
   ares_mx_reply* reply = nullptr;
@@ -253,8 +262,7 @@ Result<std::vector<MxRecord>> CaresResolver::mx(std::string_view name) {
   return out;
 }
 
-Result<std::vector<SrvRecord>> CaresResolver::srv(std::string_view name) {
-  auto answer = TRY(query(name, ns_t_srv));
+Result<std::vector<SrvRecord>> parse_srv(std::string_view name, const std::vector<unsigned char>& answer) {
   std::vector<SrvRecord> out;
   if (answer.empty()) return out;
   ares_srv_reply* reply = nullptr;
@@ -266,8 +274,7 @@ Result<std::vector<SrvRecord>> CaresResolver::srv(std::string_view name) {
   return out;
 }
 
-Result<std::vector<std::string>> CaresResolver::txt(std::string_view name) {
-  auto answer = TRY(query(name, ns_t_txt));
+Result<std::vector<std::string>> parse_txt(std::string_view name, const std::vector<unsigned char>& answer) {
   std::vector<std::string> out;
   if (answer.empty()) return out;
   ares_txt_ext* reply = nullptr;
@@ -283,9 +290,7 @@ Result<std::vector<std::string>> CaresResolver::txt(std::string_view name) {
   return out;
 }
 
-Result<std::vector<std::string>> CaresResolver::ptr(const IpAddress& ip) {
-  auto rname = ip.reverse_name();
-  auto answer = TRY(query(rname, ns_t_ptr));
+Result<std::vector<std::string>> parse_ptr(std::string_view rname, const std::vector<unsigned char>& answer) {
   std::vector<std::string> out;
   if (answer.empty()) return out;
   hostent* host = nullptr;
@@ -296,6 +301,67 @@ Result<std::vector<std::string>> CaresResolver::ptr(const IpAddress& ip) {
   for (char** alias = host->h_aliases; alias && *alias; ++alias) out.emplace_back(*alias);
   ares_free_hostent(host);
   return out;
+}
+
+}  // namespace
+
+// The six lookups over one source of raw answers: query() (the cache, then
+// the network), or with `missed` the cache alone — a query it does not
+// hold (or holds no longer) then fails at once and sets *missed, and what
+// it holds reads as query() would give it.
+class CaresResolver::Lookups final : public Resolver {
+ public:
+  Lookups(CaresResolver& resolver, bool* missed) : m_resolver(resolver), m_missed(missed) {}
+
+  Result<std::vector<IpAddress>> a(std::string_view name) override {
+    auto answer = TRY(answer_of(name, ns_t_a));
+    return parse_a(name, answer);
+  }
+  Result<std::vector<IpAddress>> aaaa(std::string_view name) override {
+    auto answer = TRY(answer_of(name, ns_t_aaaa));
+    return parse_aaaa(name, answer);
+  }
+  Result<std::vector<MxRecord>> mx(std::string_view name) override {
+    auto answer = TRY(answer_of(name, ns_t_mx));
+    return parse_mx(name, answer);
+  }
+  Result<std::vector<SrvRecord>> srv(std::string_view name) override {
+    auto answer = TRY(answer_of(name, ns_t_srv));
+    return parse_srv(name, answer);
+  }
+  Result<std::vector<std::string>> txt(std::string_view name) override {
+    auto answer = TRY(answer_of(name, ns_t_txt));
+    return parse_txt(name, answer);
+  }
+  Result<std::vector<std::string>> ptr(const IpAddress& ip) override {
+    auto rname = ip.reverse_name();
+    auto answer = TRY(answer_of(rname, ns_t_ptr));
+    return parse_ptr(rname, answer);
+  }
+
+ private:
+  Result<std::vector<unsigned char>> answer_of(std::string_view name, int type) {
+    if (!m_missed) return m_resolver.query(name, type);
+    auto n = query_name(name);
+    if (auto hit = m_resolver.m_cache->find(cache_key(n, type))) return outcome(n, hit->status, std::move(hit->answer));
+    *m_missed = true;
+    return fail(ErrorKind::temporary, "DNS answer not at hand", n);
+  }
+
+  CaresResolver& m_resolver;
+  bool* m_missed;  // null: the network too
+};
+
+Result<std::vector<IpAddress>> CaresResolver::a(std::string_view name) { return Lookups(*this, nullptr).a(name); }
+Result<std::vector<IpAddress>> CaresResolver::aaaa(std::string_view name) { return Lookups(*this, nullptr).aaaa(name); }
+Result<std::vector<MxRecord>> CaresResolver::mx(std::string_view name) { return Lookups(*this, nullptr).mx(name); }
+Result<std::vector<SrvRecord>> CaresResolver::srv(std::string_view name) { return Lookups(*this, nullptr).srv(name); }
+Result<std::vector<std::string>> CaresResolver::txt(std::string_view name) { return Lookups(*this, nullptr).txt(name); }
+Result<std::vector<std::string>> CaresResolver::ptr(const IpAddress& ip) { return Lookups(*this, nullptr).ptr(ip); }
+
+std::unique_ptr<Resolver> CaresResolver::at_hand(bool& missed) {
+  if (!m_cache) return nullptr;
+  return std::make_unique<Lookups>(*this, &missed);
 }
 
 }  // namespace estafeta::dns

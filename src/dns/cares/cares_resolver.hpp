@@ -12,7 +12,9 @@
 // their SOA's, failures a few seconds: answer_lifetime.hpp), so mail from
 // one domain asks the upstream server once per TTL, not once per message.
 // Lookups whose answer must be fresh (a domain's verification, the
-// diagnostic) use a resolver without a cache.
+// diagnostic) use a resolver without a cache. at_hand() answers from the
+// cache alone, for callers that must not wait (a delivery on the worker
+// pool: a sender seen within its records' TTLs).
 #pragma once
 
 #include <chrono>
@@ -47,8 +49,11 @@ class CaresResolver final : public Resolver {
   Result<std::vector<MxRecord>> mx(std::string_view name) override;
   Result<std::vector<std::string>> ptr(const IpAddress& ip) override;
   Result<std::vector<SrvRecord>> srv(std::string_view name) override;
+  // The cache's live answers (null without a cache).
+  std::unique_ptr<Resolver> at_hand(bool& missed) override;
 
  private:
+  class Lookups;
   explicit CaresResolver(CaresOptions options);
   // The raw answer of one query; an empty buffer for NOERROR/NODATA.
   Result<std::vector<unsigned char>> query(std::string_view name, int type);
