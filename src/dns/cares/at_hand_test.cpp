@@ -22,10 +22,11 @@ class Silent {
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
     socklen_t len = sizeof a;
-    ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&a), &len);
+    EXPECT_EQ(::bind(m_fd, reinterpret_cast<sockaddr*>(&a), len), 0);
+    EXPECT_EQ(::getsockname(m_fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
     m_port = ntohs(a.sin_port);
+    EXPECT_NE(m_port, 0);
   }
   ~Silent() { ::close(m_fd); }
   std::string server() const { return "127.0.0.1:" + std::to_string(m_port); }

@@ -313,33 +313,23 @@ class CaresResolver::Lookups final : public Resolver {
  public:
   Lookups(CaresResolver& resolver, bool* missed) : m_resolver(resolver), m_missed(missed) {}
 
-  Result<std::vector<IpAddress>> a(std::string_view name) override {
-    auto answer = TRY(answer_of(name, ns_t_a));
-    return parse_a(name, answer);
-  }
-  Result<std::vector<IpAddress>> aaaa(std::string_view name) override {
-    auto answer = TRY(answer_of(name, ns_t_aaaa));
-    return parse_aaaa(name, answer);
-  }
-  Result<std::vector<MxRecord>> mx(std::string_view name) override {
-    auto answer = TRY(answer_of(name, ns_t_mx));
-    return parse_mx(name, answer);
-  }
-  Result<std::vector<SrvRecord>> srv(std::string_view name) override {
-    auto answer = TRY(answer_of(name, ns_t_srv));
-    return parse_srv(name, answer);
-  }
-  Result<std::vector<std::string>> txt(std::string_view name) override {
-    auto answer = TRY(answer_of(name, ns_t_txt));
-    return parse_txt(name, answer);
-  }
+  Result<std::vector<IpAddress>> a(std::string_view name) override { return lookup<parse_a>(name, ns_t_a); }
+  Result<std::vector<IpAddress>> aaaa(std::string_view name) override { return lookup<parse_aaaa>(name, ns_t_aaaa); }
+  Result<std::vector<MxRecord>> mx(std::string_view name) override { return lookup<parse_mx>(name, ns_t_mx); }
+  Result<std::vector<SrvRecord>> srv(std::string_view name) override { return lookup<parse_srv>(name, ns_t_srv); }
+  Result<std::vector<std::string>> txt(std::string_view name) override { return lookup<parse_txt>(name, ns_t_txt); }
   Result<std::vector<std::string>> ptr(const IpAddress& ip) override {
-    auto rname = ip.reverse_name();
-    auto answer = TRY(answer_of(rname, ns_t_ptr));
-    return parse_ptr(rname, answer);
+    return lookup<parse_ptr>(ip.reverse_name(), ns_t_ptr);
   }
 
  private:
+  // One query's answer, read into records by Parse.
+  template <auto Parse>
+  auto lookup(std::string_view name, int type) -> decltype(Parse(name, {})) {
+    auto answer = TRY(answer_of(name, type));
+    return Parse(name, answer);
+  }
+
   Result<std::vector<unsigned char>> answer_of(std::string_view name, int type) {
     if (!m_missed) return m_resolver.query(name, type);
     auto n = query_name(name);

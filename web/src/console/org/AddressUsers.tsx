@@ -9,7 +9,7 @@ import { useSignal } from "@preact/signals";
 import { consoleHash } from "../../state/route";
 import { askConfirm } from "../../state/ask";
 import { toast } from "../../state/session";
-import { Field, FormError, LoadState, Page, Section, errorText, submit, useForm, useId, useLoad } from "../ui";
+import { Field, FormError, LoadState, Page, Section, act, submit, useForm, useId, useLoad } from "../ui";
 import { fmtDateTime, tc } from "../i18n";
 import { fmtNumber } from "../../i18n";
 import { keepingFocus, notFoundAs, usePaged } from "./common";
@@ -59,15 +59,11 @@ function Users({ a, users, members, reload }: { a: Address; users: AccessUser[];
   const sorted = [...users].sort((x, y) => x.login.localeCompare(y.login));
   const { rows, pager } = usePaged(sorted);
   const busy = useSignal("");
-  const act = async (u: AccessUser, what: () => Promise<string>) => {
+  // The shared act (reload, then the toast), with the row busy meanwhile.
+  const actOn = async (u: AccessUser, what: () => Promise<string>) => {
     busy.value = u.login;
     try {
-      // Reloaded before the toast: a controlled checkbox shows the old state until then.
-      const said = await what();
-      await reload();
-      toast(said);
-    } catch (e) {
-      toast(tc("console.error", { message: errorText(e) }), "error");
+      await act(what, reload);
     } finally {
       busy.value = "";
     }
@@ -79,7 +75,7 @@ function Users({ a, users, members, reload }: { a: Address; users: AccessUser[];
       action: tc("org.access.disconnect"),
       danger: true,
     });
-    if (ok) await act(u, async () => tc("org.access.disconnected", { count: fmtNumber((await disconnectDevices(a.address, u.login)).revoked_devices), login: u.login, address: a.address }));
+    if (ok) await actOn(u, async () => tc("org.access.disconnected", { count: fmtNumber((await disconnectDevices(a.address, u.login)).revoked_devices), login: u.login, address: a.address }));
   };
   const remove = async (u: AccessUser) => {
     const ok = await askConfirm({
@@ -88,10 +84,10 @@ function Users({ a, users, members, reload }: { a: Address; users: AccessUser[];
       action: tc("org.access.remove"),
       danger: true,
     });
-    if (ok) await act(u, async () => (await removeAccess(a.address, u.login), tc("org.access.removed", { login: u.login, address: a.address })));
+    if (ok) await actOn(u, async () => (await removeAccess(a.address, u.login), tc("org.access.removed", { login: u.login, address: a.address })));
   };
   const toggle = (u: AccessUser, on: boolean) =>
-    act(u, async () => (await setSpecialFolders(a.address, u.login, on), tc(on ? "org.access.specialOn" : "org.access.specialOff", { login: u.login })));
+    actOn(u, async () => (await setSpecialFolders(a.address, u.login, on), tc(on ? "org.access.specialOn" : "org.access.specialOff", { login: u.login })));
   return (
     <>
       <Section title={tc("org.access.quota")}>
