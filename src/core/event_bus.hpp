@@ -4,6 +4,12 @@
 // POP3, web push) subscribe. Callbacks run on the publisher's thread and must
 // be short and thread-safe: a session posts to its own executor and returns.
 // Across nodes the same events will travel over PostgreSQL LISTEN/NOTIFY.
+//
+// A session subscribes to the addresses it serves: a publish reaches those
+// subscribers only (and the few that take every event), so its cost follows
+// the sessions of the address, not every connection of the server — with
+// tens of thousands of clients in IDLE, a delivery to one address must not
+// walk them all on the delivering thread.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +17,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
+#include <vector>
 
 namespace estafeta {
 
@@ -29,7 +37,7 @@ enum class EventKind {
 
 struct Event {
   EventKind kind;
-  std::int64_t address_id = 0;
+  std::int64_t address_id = 0;  // 0: of no one address (service_locked: every address of service_id)
   std::int64_t mailbox_id = 0;
   std::int64_t service_id = 0;
   std::int64_t access_id = 0;
@@ -68,16 +76,27 @@ class EventBus final : public EventSink {
     std::uint64_t m_id = 0;
   };
 
-  // Receive every event; filter in the callback.
+  // Every event; filter in the callback.
   [[nodiscard]] Subscription subscribe(Callback callback);
+  // The events of these addresses, and those of no one address (address_id
+  // 0); the callback still checks what an event means to it.
+  [[nodiscard]] Subscription subscribe(std::vector<std::int64_t> addresses, Callback callback);
   void publish(const Event& event) override;
 
  private:
+  using Callbacks = std::map<std::uint64_t, std::shared_ptr<Callback>>;  // by subscription id
+  struct Addressed {
+    std::shared_ptr<Callback> callback;
+    std::vector<std::int64_t> addresses;
+  };
+
   void unsubscribe(std::uint64_t id);
 
   std::mutex m_mutex;
-  std::uint64_t m_next_id = 1;                                       // GUARDED_BY(m_mutex)
-  std::map<std::uint64_t, std::shared_ptr<Callback>> m_subscribers;  // GUARDED_BY(m_mutex)
+  std::uint64_t m_next_id = 1;                               // GUARDED_BY(m_mutex)
+  Callbacks m_everything;                                    // GUARDED_BY(m_mutex)
+  std::map<std::uint64_t, Addressed> m_addressed;            // GUARDED_BY(m_mutex)
+  std::unordered_map<std::int64_t, Callbacks> m_by_address;  // GUARDED_BY(m_mutex)
 };
 
 }  // namespace estafeta

@@ -205,15 +205,13 @@ asio::awaitable<bool> Connection::write(std::string_view bytes) {
 }
 
 void Connection::follow(EventBus& bus, std::int64_t address_id) {
+  if (m_subscription.active() && m_address == address_id) return;
   m_address = address_id;
-  if (m_subscription.active()) return;
   std::weak_ptr<Connection> weak = weak_from_this();
-  m_subscription = bus.subscribe([weak](const Event& e) {
+  // The bus calls this for the address's events and the service-wide ones.
+  m_subscription = bus.subscribe({address_id}, [weak](const Event& e) {
     auto self = weak.lock();
     if (!self) return;
-    // Cheap filter on the publisher's thread: most events are for other addresses.
-    bool service_wide = e.kind == EventKind::service_locked;
-    if (!service_wide && e.address_id != self->m_address.load()) return;
     asio::post(self->m_strand, [weak, e] {
       if (auto conn = weak.lock()) {
         Input in;

@@ -28,7 +28,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -137,7 +136,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<TimePoint> m_deadline;
   Inbox m_inbox;
   Want m_want;
-  std::atomic<std::int64_t> m_address{0};
+  std::int64_t m_address = 0;  // whose events m_subscription brings
   EventBus::Subscription m_subscription;
 };
 

@@ -18,7 +18,7 @@
 
 #include <atomic>
 #include <deque>
-#include <set>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -56,9 +56,11 @@ struct Waker : std::enable_shared_from_this<Waker> {
 
 EventBus::Subscription follow(JmapHttp& jm, const JmapHttp::Caller& caller, const std::shared_ptr<Waker>& waker) {
   if (!jm.bus()) return {};
-  std::set<std::int64_t> addresses;
-  for (auto& a : caller.principal.accounts) addresses.insert(a.address.id);
-  return jm.bus()->subscribe([addresses, weak = std::weak_ptr<Waker>(waker)](const Event& e) {
+  std::vector<std::int64_t> addresses;
+  for (auto& a : caller.principal.accounts) addresses.push_back(a.address.id);
+  // The events of the caller's addresses, and the service-wide ones: a
+  // revocation elsewhere cannot concern it.
+  return jm.bus()->subscribe(std::move(addresses), [weak = std::weak_ptr<Waker>(waker)](const Event& e) {
     auto w = weak.lock();
     if (!w) return;
     switch (e.kind) {
@@ -66,9 +68,7 @@ EventBus::Subscription follow(JmapHttp& jm, const JmapHttp::Caller& caller, cons
       case EventKind::access_revoked:
       case EventKind::service_locked: w->recheck = true; break;
       case EventKind::connection_ended: return;  // for one mail connection; ours come through LiveSessions
-      default:
-        if (!addresses.contains(e.address_id)) return;
-        w->changed = true;
+      default: w->changed = true;
     }
     w->poke();
   });

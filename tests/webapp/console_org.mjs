@@ -12,8 +12,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import decodeQR from "@paulmillr/qr/decode.js";
-import { ApiClient, answer, axe, check, env, login, message, runScenario, shot, smtpSend, step, until, withApp } from "./lib.mjs";
+import { ApiClient, answer, axe, check, env, login, message, readQr, runScenario, shot, smtpSend, step, until, withApp } from "./lib.mjs";
 
 const users = JSON.parse(process.env.WEBAPP_USERS || "{}");
 const org = JSON.parse(process.env.WEBAPP_ORG || "{}");
@@ -45,25 +44,6 @@ async function tabTo(page, what, test, arg = null, max = 80) {
     if (await page.evaluate(test, arg)) return;
   }
   throw new Error(`Tab never reached ${what}`);
-}
-
-/** The text of the decoded QR code drawn as SVG under `selector`: drawn on a canvas, read back, decoded here. */
-async function readQr(page, selector) {
-  const img = await page.$eval(selector, async (svg) => {
-    const size = 400;
-    const url = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(svg)], { type: "image/svg+xml" }));
-    const im = new Image(size, size);
-    await new Promise((ok, bad) => { im.onload = ok; im.onerror = bad; im.src = url; });
-    const c = document.createElement("canvas");
-    c.width = c.height = size;
-    const g = c.getContext("2d");
-    g.fillStyle = "#fff";
-    g.fillRect(0, 0, size, size);
-    g.drawImage(im, 0, 0, size, size);
-    URL.revokeObjectURL(url);
-    return { width: size, height: size, data: Array.from(g.getImageData(0, 0, size, size).data) };
-  });
-  return decodeQR({ width: img.width, height: img.height, data: Uint8Array.from(img.data) });
 }
 
 // --- IMAP through imaplib (STARTTLS: the test listener refuses LOGIN in clear)

@@ -13,8 +13,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { readFileSync } from "node:fs";
 import * as OTPAuth from "otpauth";
-import decodeQR from "@paulmillr/qr/decode.js";
-import { ApiClient, Failure, answer, axe, check, env, launch, runScenario, shot, step, until, watch, withApp } from "./lib.mjs";
+import { ApiClient, Failure, answer, axe, check, env, launch, readQr, runScenario, shot, step, until, watch, withApp } from "./lib.mjs";
 
 const users = JSON.parse(process.env.WEBAPP_USERS || "{}");
 const sec = JSON.parse(process.env.WEBAPP_SECURITY_USERS || "{}");
@@ -79,28 +78,6 @@ async function fieldError(page, name) {
   const error = page.locator(`.console-main .field:has([name=${name}]) .field-error`);
   check(described.split(" ").includes(await error.getAttribute("id")), `${name}'s error is tied to the input (${described})`);
   return (await error.textContent()).trim();
-}
-
-/** The QR code in the page, drawn into a canvas and read back as pixels, decoded here. */
-async function readQr(page) {
-  const img = await page.evaluate(async () => {
-    const svg = document.querySelector("svg.qr");
-    const size = 600;
-    // A blob, not base64: the SVG's label is UTF-8 text.
-    const url = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(svg)], { type: "image/svg+xml" }));
-    const image = new Image(size, size);
-    await new Promise((ok, fail) => { image.onload = ok; image.onerror = () => fail(new Error("the SVG did not load")); image.src = url; });
-    const canvas = document.createElement("canvas");
-    canvas.width = canvas.height = size;
-    const ctx = canvas.getContext("2d");
-    ctx.fillStyle = "#fff";
-    ctx.fillRect(0, 0, size, size);
-    ctx.drawImage(image, 0, 0, size, size);
-    URL.revokeObjectURL(url);
-    const d = ctx.getImageData(0, 0, size, size);
-    return { width: d.width, height: d.height, data: Array.from(d.data) };
-  });
-  return decodeQR({ width: img.width, height: img.height, data: new Uint8ClampedArray(img.data) });
 }
 
 /** An RFC 4180 reader (quoted fields, doubled quotes, CRLF records). */

@@ -8,6 +8,7 @@ import net from "node:net";
 import http from "node:http";
 import path from "node:path";
 import { chromium } from "playwright-core";
+import decodeQR from "@paulmillr/qr/decode.js";
 
 const require = createRequire(import.meta.url);
 const axeSource = require("axe-core").source;
@@ -57,6 +58,38 @@ export function watch(page, name) {
     if (m.type() === "error" && !/status of 40[13]|Failed to load resource|Content Security Policy/.test(m.text())) errors.push(`${name}: console: ${m.text()}`);
   });
   return { requests, errors };
+}
+
+/**
+ * The text of the QR code drawn as SVG under `selector`: drawn on a canvas, read back as pixels, decoded here.
+ * The decoder throws on some renderings of some codes (inside its finder-pattern search), so the code is drawn
+ * at a few sizes and the first that decodes is the answer; the caller checks it against what it must say.
+ */
+export async function readQr(page, selector = "svg.qr") {
+  let failure;
+  for (const size of [600, 480, 400]) {
+    const img = await page.$eval(selector, async (svg, size) => {
+      // A blob, not base64: the SVG's label is UTF-8 text.
+      const url = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(svg)], { type: "image/svg+xml" }));
+      const image = new Image(size, size);
+      await new Promise((ok, fail) => { image.onload = ok; image.onerror = () => fail(new Error("the SVG did not load")); image.src = url; });
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = size;
+      const ctx = canvas.getContext("2d");
+      ctx.fillStyle = "#fff";
+      ctx.fillRect(0, 0, size, size);
+      ctx.drawImage(image, 0, 0, size, size);
+      URL.revokeObjectURL(url);
+      const d = ctx.getImageData(0, 0, size, size);
+      return { width: d.width, height: d.height, data: Array.from(d.data) };
+    }, size);
+    try {
+      return decodeQR({ width: img.width, height: img.height, data: new Uint8ClampedArray(img.data) });
+    } catch (e) {
+      failure = e;
+    }
+  }
+  throw failure;
 }
 
 export async function shot(page, name) {

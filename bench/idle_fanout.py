@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""Many connections in IDLE: what they cost everyone else, and how fast new
+mail reaches them (Estafeta only).
+
+A server with tens of thousands of clients in IDLE must deliver mail to one
+address at the cost of that address's sessions, not of every connection it
+holds. This opens N IMAP connections of one address (LOGIN, SELECT INBOX,
+IDLE; from source addresses spread over 127.0.0.0/8, as one source has only
+~28,000 ports) and measures, on a fresh `estafeta quickstart` store:
+
+  1. one SMTP sender delivering 4 KB messages to ANOTHER address, before
+     the connections are opened and while they idle (msg/s, and the ratio);
+  2. one APPEND to the idling address: how long the APPEND takes, how long
+     until every IDLE connection has its `* n EXISTS`, and the server's CPU
+     time for it;
+  3. the server's memory per idle connection (PSS, /proc/PID/smaps_rollup).
+
+N defaults to what the file descriptor limit allows (the client needs one
+per connection and so does the server; raising the hard limit needs
+CAP_SYS_RESOURCE).
+
+Usage: python3 bench/idle_fanout.py [--connections N] [--messages 2000]
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+from common import HOST, BenchError, free_port, log, quickstart_config_head
+
+OTHER = "other@demo.example"   # the address whose connections idle
+RCPT = "hello@demo.example"    # what `estafeta quickstart` creates: the SMTP recipient
+ADMIN = "admin@demo.example"
+
+
+def run(argv, **kw):
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=60, **kw)
+    if r.returncode != 0:
+        raise BenchError("%s failed (%d): %s %s" % (" ".join(argv[:4]), r.returncode, r.stdout, r.stderr))
+    return r.stdout
+
+
+def pss_kib(pid):
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        for line in f:
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    return 0
+
+
+def cpu_s(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Server:
+    def __init__(self, binary, work, connections):
+        self.data = os.path.join(work, "data")
+        run([binary, "quickstart", "--dir", self.data, "--no-serve"])
+        self.config = os.path.join(self.data, "estafeta.toml")
+        admin = [binary, "admin", "--config", self.config]
+        run(admin + ["address", "create", OTHER])
+        run(admin + ["access", "grant", OTHER, ADMIN])
+        made = json.loads(run(admin + ["--json", "device-password", "create", OTHER, ADMIN, "--label", "idle"]))
+        self.password = made["password"]
+        self.imap, self.smtp = free_port(), free_port()
+        head = quickstart_config_head(self.config)
+        head = re.sub(r"(?m)^\[limits\]\s*$", "[limits]\nmax_connections = %d" % (connections + 1000), head, count=1)
+        with open(self.config, "w", encoding="utf-8") as f:
+            f.write(head)
+            f.write('\n[dns]\nservers = ["127.0.0.1:1"]  # a closed port: nothing is asked off the machine\n')
+            f.write('\n[[listener]]\nprotocol = "imap"\naddress = "%s:%d"\nplaintext_auth = true\n' % (HOST, self.imap))
+            f.write('\n[[listener]]\nprotocol = "smtp"\naddress = "%s:%d"\n' % (HOST, self.smtp))
+        self.log = open(os.path.join(work, "serve.log"), "ab")
+        self.proc = subprocess.Popen([binary, "serve", "--config", self.config], stdin=subprocess.DEVNULL,
+                                     stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BenchError("the server exited: see %s" % self.log.name)
+            try:
+                socket.create_connection((HOST, self.smtp), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise BenchError("the server did not listen within 20 s")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def smtp_rate(port, messages, tag):
+    """One sender, one connection, MAIL/RCPT/DATA/message/RSET each waited for: msg/s."""
+    sock = socket.create_connection((HOST, port), timeout=30)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    f = sock.makefile("rb")
+
+    def reply():
+        while True:
+            line = f.readline(1024)
+            if not line:
+                raise BenchError("the SMTP server closed the connection")
+            if line[3:4] != b"-":
+                if line[:1] not in (b"2", b"3"):
+                    raise BenchError("SMTP refused: %r" % line)
+                return
+
+    reply()
+    sock.sendall(b"EHLO bench.example\r\n")
+    reply()
+    body = b"The quick brown fox jumps over the lazy dog, and then it naps awhile.\r\n" * 57
+    start = time.perf_counter()
+    for i in range(messages):
+        for data in (b"MAIL FROM:<bench@sender.example>\r\n", b"RCPT TO:<%s>\r\n" % RCPT.encode(), b"DATA\r\n",
+                     b"Subject: %s %d\r\nMessage-ID: <%s.%d@sender.example>\r\n\r\n" % (tag, i, tag, i) + body
+                     + b".\r\n", b"RSET\r\n"):
+            sock.sendall(data)
+            reply()
+    elapsed = time.perf_counter() - start
+    sock.close()
+    return messages / elapsed
+
+
+async def open_idle(port, password, i, conns, failures):
+    # Spread over source addresses: one source has ~28,000 ephemeral ports.
+    source = ("127.%d.%d.%d" % (100 + os.getpid() % 100, 1 + i // 20000, 1), 0)
+    try:
+        r, w = await asyncio.wait_for(asyncio.open_connection(HOST, port, local_addr=source), 60)
+        await asyncio.wait_for(r.readline(), 60)
+        w.write(b'a1 LOGIN %s "%s"\r\na2 SELECT INBOX\r\na3 IDLE\r\n' % (OTHER.encode(), password.encode()))
+        while True:
+            line = await asyncio.wait_for(r.readline(), 60)
+            if not line:
+                raise BenchError("closed before IDLE")
+            if line.startswith(b"+"):
+                break
+            if line[:1] == b"a" and b" OK" not in line:
+                raise BenchError("refused: %r" % line.strip())
+        conns.append((r, w))
+    except (BenchError, OSError, asyncio.TimeoutError) as e:
+        failures.append(str(e))
+
+
+async def exists_at(reader, timeout):
+    try:
+        while True:
+            line = await asyncio.wait_for(reader.readline(), timeout)
+            if not line:
+                return None
+            if b"EXISTS" in line:
+                return time.monotonic()
+    except (OSError, asyncio.TimeoutError):
+        return None
+
+
+async def idle_phase(server, n, messages):
+    base_pss = pss_kib(server.proc.pid)
+    conns, failures = [], []
+    sem = asyncio.Semaphore(200)
+
+    async def one(i):
+        async with sem:
+            await open_idle(server.imap, server.password, i, conns, failures)
+
+    t0 = time.monotonic()
+    await asyncio.gather(*[one(i) for i in range(n)])
+    opened_s = time.monotonic() - t0
+    if failures:
+        log("%d connections failed, e.g. %s" % (len(failures), failures[0]))
+    await asyncio.sleep(3)
+    pss = pss_kib(server.proc.pid)
+    log("%d connections in IDLE after %.1f s; SMTP to another address while they idle" % (len(conns), opened_s))
+    loop = asyncio.get_running_loop()
+    busy_rate = await loop.run_in_executor(None, smtp_rate, server.smtp, messages, b"busy")
+    # One APPEND to the idling address.
+    r, w = await asyncio.open_connection(HOST, server.imap)
+    await r.readline()
+    w.write(b'b1 LOGIN %s "%s"\r\n' % (OTHER.encode(), server.password.encode()))
+    await r.readline()
+    waits = [asyncio.create_task(exists_at(c[0], 120)) for c in conns]
+    message = b"From: <a@sender.example>\r\nSubject: to everyone\r\n\r\nHello.\r\n"
+    cpu0, t = cpu_s(server.proc.pid), time.monotonic()
+    w.write(b"b2 APPEND INBOX {%d+}\r\n%s\r\n" % (len(message), message))
+    answer = await r.readline()
+    append_ms = (time.monotonic() - t) * 1e3
+    got = await asyncio.gather(*waits)
+    reached = sorted(x - t for x in got if x is not None)
+    await asyncio.sleep(0.5)
+    cpu = cpu_s(server.proc.pid) - cpu0
+    for _, cw in conns:
+        cw.close()
+    w.close()
+    return {
+        "connections": len(conns), "failed": len(failures), "open_s": opened_s,
+        "pss_per_connection_kib": (pss - base_pss) / max(1, len(conns)),
+        "smtp_while_idle": busy_rate, "append_ms": append_ms, "append_reply": answer.strip().decode(errors="replace"),
+        "notified": len(reached), "notify_p50_ms": reached[len(reached) // 2] * 1e3 if reached else None,
+        "notify_all_ms": reached[-1] * 1e3 if len(reached) == len(conns) else None,
+        "fanout_cpu_ms": cpu * 1e3,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--estafeta-bin", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                                           "build-release", "estafeta"))
+    ap.add_argument("--connections", type=int, default=0, help="IDLE connections (0: as many as the fd limit allows)")
+    ap.add_argument("--messages", type=int, default=2000, help="SMTP messages per rate measurement")
+    ap.add_argument("--json", help="also write the figures here")
+    args = ap.parse_args()
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    n = args.connections or max(100, hard - 2000)
+    if n + 500 > hard:
+        sys.exit("%d connections need a file descriptor limit above %d (it is %d)" % (n, n + 500, hard))
+    with tempfile.TemporaryDirectory(prefix="idle-fanout-") as work:
+        server = Server(args.estafeta_bin, work, n)
+        try:
+            log("SMTP to %s, no connection idle" % RCPT)
+            quiet_rate = smtp_rate(server.smtp, args.messages, b"quiet")
+            log("opening %d IDLE connections of %s" % (n, OTHER))
+            r = asyncio.run(idle_phase(server, n, args.messages))
+        finally:
+            server.stop()
+    r["smtp_quiet"] = quiet_rate
+    print("%d connections of %s in IDLE (%d failed), opened in %.1f s; PSS %.1f KiB each"
+          % (r["connections"], OTHER, r["failed"], r["open_s"], r["pss_per_connection_kib"]))
+    print("  SMTP, one sender, to %s: %.1f msg/s with none idle, %.1f msg/s while they idle (%.2f)"
+          % (RCPT, quiet_rate, r["smtp_while_idle"], r["smtp_while_idle"] / quiet_rate))
+    print("  one APPEND to %s: answered in %.1f ms; EXISTS reached p50 %.1f ms, all %s ms (%d notified); "
+          "server CPU %.0f ms" % (OTHER, r["append_ms"], r["notify_p50_ms"] or -1,
+                                  "%.1f" % r["notify_all_ms"] if r["notify_all_ms"] else "-", r["notified"],
+                                  r["fanout_cpu_ms"]))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(r, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
