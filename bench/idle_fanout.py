@@ -10,9 +10,10 @@ IDLE; from source addresses spread over 127.0.0.0/8, as one source has only
 
   1. one SMTP sender delivering 4 KB messages to ANOTHER address, before
      the connections are opened and while they idle (msg/s, and the ratio);
-  2. one APPEND to the idling address: how long the APPEND takes, how long
-     until every IDLE connection has its `* n EXISTS`, and the server's CPU
-     time for it;
+  2. one APPEND to the idling address, once the mail of (1) is in the
+     full-text index: how long the APPEND takes, how long until every IDLE
+     connection has its `* n EXISTS` (as this one client reads them), and
+     the server's CPU time for it;
   3. the server's memory per idle connection (PSS, /proc/PID/smaps_rollup).
 
 N defaults to what the file descriptor limit allows (the client needs one
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 from common import HOST, BenchError, free_port, log, quickstart_config_head
 
@@ -72,7 +74,7 @@ class Server:
         run(admin + ["access", "grant", OTHER, ADMIN])
         made = json.loads(run(admin + ["--json", "device-password", "create", OTHER, ADMIN, "--label", "idle"]))
         self.password = made["password"]
-        self.imap, self.smtp = free_port(), free_port()
+        self.imap, self.smtp, self.http = free_port(), free_port(), free_port()
         head = quickstart_config_head(self.config)
         head = re.sub(r"(?m)^\[limits\]\s*$", "[limits]\nmax_connections = %d" % (connections + 1000), head, count=1)
         with open(self.config, "w", encoding="utf-8") as f:
@@ -80,6 +82,7 @@ class Server:
             f.write('\n[dns]\nservers = ["127.0.0.1:1"]  # a closed port: nothing is asked off the machine\n')
             f.write('\n[[listener]]\nprotocol = "imap"\naddress = "%s:%d"\nplaintext_auth = true\n' % (HOST, self.imap))
             f.write('\n[[listener]]\nprotocol = "smtp"\naddress = "%s:%d"\n' % (HOST, self.smtp))
+            f.write('\n[[listener]]\nprotocol = "http"\naddress = "%s:%d"\n' % (HOST, self.http))
         self.log = open(os.path.join(work, "serve.log"), "ab")
         self.proc = subprocess.Popen([binary, "serve", "--config", self.config], stdin=subprocess.DEVNULL,
                                      stdout=self.log, stderr=self.log)
@@ -93,6 +96,21 @@ class Server:
             except OSError:
                 time.sleep(0.1)
         raise BenchError("the server did not listen within 20 s")
+
+    def index_backlog(self):
+        """Messages whose text waits for the full-text index (/metrics)."""
+        with urllib.request.urlopen("http://%s:%d/metrics" % (HOST, self.http), timeout=10) as r:
+            m = re.search(r"(?m)^estafeta_text_index_backlog (\S+)$", r.read().decode())
+        return float(m.group(1)) if m else 0.0
+
+    def wait_indexed(self, timeout=180):
+        """Until the mail just delivered is indexed: the indexer's batches would share the CPU and
+        the writer with what is measured next."""
+        deadline = time.monotonic() + timeout
+        while self.index_backlog() > 0:
+            if time.monotonic() > deadline:
+                raise BenchError("the text index still has a backlog after %d s" % timeout)
+            time.sleep(0.5)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -157,15 +175,17 @@ async def open_idle(port, password, i, conns, failures):
         failures.append(str(e))
 
 
-async def exists_at(reader, timeout):
+async def exists_at(reader):
+    """When the first `* n EXISTS` arrived (None: the connection closed first). A bare read per
+    connection: the whole wait has its deadline around all of them."""
     try:
         while True:
-            line = await asyncio.wait_for(reader.readline(), timeout)
+            line = await reader.readline()
             if not line:
                 return None
             if b"EXISTS" in line:
                 return time.monotonic()
-    except (OSError, asyncio.TimeoutError):
+    except OSError:
         return None
 
 
@@ -188,19 +208,22 @@ async def idle_phase(server, n, messages):
     log("%d connections in IDLE after %.1f s; SMTP to another address while they idle" % (len(conns), opened_s))
     loop = asyncio.get_running_loop()
     busy_rate = await loop.run_in_executor(None, smtp_rate, server.smtp, messages, b"busy")
+    await loop.run_in_executor(None, server.wait_indexed)
     # One APPEND to the idling address.
     r, w = await asyncio.open_connection(HOST, server.imap)
     await r.readline()
     w.write(b'b1 LOGIN %s "%s"\r\n' % (OTHER.encode(), server.password.encode()))
     await r.readline()
-    waits = [asyncio.create_task(exists_at(c[0], 120)) for c in conns]
+    waits = [asyncio.create_task(exists_at(c[0])) for c in conns]
     message = b"From: <a@sender.example>\r\nSubject: to everyone\r\n\r\nHello.\r\n"
     cpu0, t = cpu_s(server.proc.pid), time.monotonic()
     w.write(b"b2 APPEND INBOX {%d+}\r\n%s\r\n" % (len(message), message))
     answer = await r.readline()
     append_ms = (time.monotonic() - t) * 1e3
-    got = await asyncio.gather(*waits)
-    reached = sorted(x - t for x in got if x is not None)
+    done, pending = await asyncio.wait(waits, timeout=120)
+    for p in pending:
+        p.cancel()
+    reached = sorted(x.result() - t for x in done if x.result() is not None)
     await asyncio.sleep(0.5)
     cpu = cpu_s(server.proc.pid) - cpu0
     for _, cw in conns:
@@ -232,8 +255,10 @@ def main():
     with tempfile.TemporaryDirectory(prefix="idle-fanout-") as work:
         server = Server(args.estafeta_bin, work, n)
         try:
+            smtp_rate(server.smtp, 300, b"warm")
             log("SMTP to %s, no connection idle" % RCPT)
             quiet_rate = smtp_rate(server.smtp, args.messages, b"quiet")
+            server.wait_indexed()
             log("opening %d IDLE connections of %s" % (n, OTHER))
             r = asyncio.run(idle_phase(server, n, args.messages))
         finally:
