@@ -81,6 +81,15 @@ def percentile(xs, p):
     return xs[k]
 
 
+def server_metrics(port):
+    """Estafeta's /metrics (Prometheus text) on `port`: name -> value of every sample without labels
+    (histograms' _sum and _count among them)."""
+    import urllib.request
+    with urllib.request.urlopen("http://%s:%d/metrics" % (HOST, port), timeout=10) as r:
+        text = r.read().decode()
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r"(?m)^([a-z_]+) (\S+)$", text)}
+
+
 def quickstart_config_head(path):
     """The config `estafeta quickstart` wrote at `path`, without its listeners: log level warn and no
     per-address connection cap (every benchmark connection comes from 127.0.0.1). The caller adds

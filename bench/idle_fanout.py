@@ -29,17 +29,16 @@ import json
 import os
 import re
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-from common import HOST, BenchError, free_port, log, quickstart_config_head
+import smtp_steps
+from common import HOST, BenchError, free_port, log, quickstart_config_head, server_metrics
 
 OTHER = "other@demo.example"   # the address whose connections idle
-RCPT = "hello@demo.example"    # what `estafeta quickstart` creates: the SMTP recipient
+RCPT = smtp_steps.smtp_bench.RCPT  # what `estafeta quickstart` creates: the SMTP recipient
 ADMIN = "admin@demo.example"
 
 
@@ -83,25 +82,15 @@ class Server:
             f.write('\n[[listener]]\nprotocol = "imap"\naddress = "%s:%d"\nplaintext_auth = true\n' % (HOST, self.imap))
             f.write('\n[[listener]]\nprotocol = "smtp"\naddress = "%s:%d"\n' % (HOST, self.smtp))
             f.write('\n[[listener]]\nprotocol = "http"\naddress = "%s:%d"\n' % (HOST, self.http))
-        self.log = open(os.path.join(work, "serve.log"), "ab")
-        self.proc = subprocess.Popen([binary, "serve", "--config", self.config], stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise BenchError("the server exited: see %s" % self.log.name)
-            try:
-                socket.create_connection((HOST, self.smtp), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise BenchError("the server did not listen within 20 s")
+        # Started after main() raised the fd limit: the server inherits it.
+        self.child = smtp_steps.smtp_bench.Child("estafeta", [binary, "serve", "--config", self.config],
+                                                 os.path.join(work, "serve.log"))
+        self.pid = self.child.pid
+        smtp_steps.smtp_bench.wait_banner(self.smtp, b"220", self.child.alive)
 
     def index_backlog(self):
         """Messages whose text waits for the full-text index (/metrics)."""
-        with urllib.request.urlopen("http://%s:%d/metrics" % (HOST, self.http), timeout=10) as r:
-            m = re.search(r"(?m)^estafeta_text_index_backlog (\S+)$", r.read().decode())
-        return float(m.group(1)) if m else 0.0
+        return server_metrics(self.http).get("estafeta_text_index_backlog", 0.0)
 
     def wait_indexed(self, timeout=180):
         """Until the mail just delivered is indexed: the indexer's batches would share the CPU and
@@ -113,45 +102,18 @@ class Server:
             time.sleep(0.5)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        self.child.stop()
 
 
 def smtp_rate(port, messages, tag):
-    """One sender, one connection, MAIL/RCPT/DATA/message/RSET each waited for: msg/s."""
-    sock = socket.create_connection((HOST, port), timeout=30)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    f = sock.makefile("rb")
-
-    def reply():
-        while True:
-            line = f.readline(1024)
-            if not line:
-                raise BenchError("the SMTP server closed the connection")
-            if line[3:4] != b"-":
-                if line[:1] not in (b"2", b"3"):
-                    raise BenchError("SMTP refused: %r" % line)
-                return
-
-    reply()
-    sock.sendall(b"EHLO bench.example\r\n")
-    reply()
-    body = b"The quick brown fox jumps over the lazy dog, and then it naps awhile.\r\n" * 57
+    """One sender, one connection, MAIL/RCPT/DATA/message/RSET each waited for (smtp_steps.py's
+    client, to the same recipient): msg/s."""
+    client = smtp_steps.Client(port)
     start = time.perf_counter()
     for i in range(messages):
-        for data in (b"MAIL FROM:<bench@sender.example>\r\n", b"RCPT TO:<%s>\r\n" % RCPT.encode(), b"DATA\r\n",
-                     b"Subject: %s %d\r\nMessage-ID: <%s.%d@sender.example>\r\n\r\n" % (tag, i, tag, i) + body
-                     + b".\r\n", b"RSET\r\n"):
-            sock.sendall(data)
-            reply()
+        client.send(smtp_steps.message_bytes(i, tag))
     elapsed = time.perf_counter() - start
-    sock.close()
+    client.sock.close()
     return messages / elapsed
 
 
@@ -190,7 +152,7 @@ async def exists_at(reader):
 
 
 async def idle_phase(server, n, messages):
-    base_pss = pss_kib(server.proc.pid)
+    base_pss = pss_kib(server.pid)
     conns, failures = [], []
     sem = asyncio.Semaphore(200)
 
@@ -204,10 +166,10 @@ async def idle_phase(server, n, messages):
     if failures:
         log("%d connections failed, e.g. %s" % (len(failures), failures[0]))
     await asyncio.sleep(3)
-    pss = pss_kib(server.proc.pid)
+    pss = pss_kib(server.pid)
     log("%d connections in IDLE after %.1f s; SMTP to another address while they idle" % (len(conns), opened_s))
     loop = asyncio.get_running_loop()
-    busy_rate = await loop.run_in_executor(None, smtp_rate, server.smtp, messages, b"busy")
+    busy_rate = await loop.run_in_executor(None, smtp_rate, server.smtp, messages, "busy")
     await loop.run_in_executor(None, server.wait_indexed)
     # One APPEND to the idling address.
     r, w = await asyncio.open_connection(HOST, server.imap)
@@ -216,7 +178,7 @@ async def idle_phase(server, n, messages):
     await r.readline()
     waits = [asyncio.create_task(exists_at(c[0])) for c in conns]
     message = b"From: <a@sender.example>\r\nSubject: to everyone\r\n\r\nHello.\r\n"
-    cpu0, t = cpu_s(server.proc.pid), time.monotonic()
+    cpu0, t = cpu_s(server.pid), time.monotonic()
     w.write(b"b2 APPEND INBOX {%d+}\r\n%s\r\n" % (len(message), message))
     answer = await r.readline()
     append_ms = (time.monotonic() - t) * 1e3
@@ -225,7 +187,7 @@ async def idle_phase(server, n, messages):
         p.cancel()
     reached = sorted(x.result() - t for x in done if x.result() is not None)
     await asyncio.sleep(0.5)
-    cpu = cpu_s(server.proc.pid) - cpu0
+    cpu = cpu_s(server.pid) - cpu0
     for _, cw in conns:
         cw.close()
     w.close()
@@ -255,9 +217,9 @@ def main():
     with tempfile.TemporaryDirectory(prefix="idle-fanout-") as work:
         server = Server(args.estafeta_bin, work, n)
         try:
-            smtp_rate(server.smtp, 300, b"warm")
+            smtp_rate(server.smtp, 300, "warm")
             log("SMTP to %s, no connection idle" % RCPT)
-            quiet_rate = smtp_rate(server.smtp, args.messages, b"quiet")
+            quiet_rate = smtp_rate(server.smtp, args.messages, "quiet")
             server.wait_indexed()
             log("opening %d IDLE connections of %s" % (n, OTHER))
             r = asyncio.run(idle_phase(server, n, args.messages))

@@ -28,14 +28,12 @@ import argparse
 import os
 import re
 import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 import smtp_bench
-from common import HOST, free_port, log, percentile
+from common import HOST, free_port, log, percentile, server_metrics
 
 STEPS = ("MAIL", "RCPT", "DATA", "message", "RSET")
 
@@ -75,19 +73,8 @@ class Client:
         ]
 
 
-def metrics(port):
-    with urllib.request.urlopen("http://%s:%d/metrics" % (HOST, port), timeout=10) as r:
-        text = r.read().decode()
-    out = {}
-    for name in ("estafeta_delivery_seconds", "estafeta_store_commit_seconds"):
-        for part in ("sum", "count"):
-            m = re.search(r"(?m)^%s_%s (\S+)$" % (name, part), text)
-            out[name + "_" + part] = float(m.group(1)) if m else 0.0
-    return out
-
-
 def threads_of(pid):
-    """tid -> (name, context switches, CPU ticks)."""
+    """tid -> (context switches, CPU ticks)."""
     out = {}
     for tid in os.listdir("/proc/%d/task" % pid):
         try:
@@ -131,7 +118,7 @@ def one_run(binary, work, messages, threads):
         # apart by what they did: the two busiest by switches are the io
         # threads when the server runs two (one when one), the pool is the
         # rest of those that ran once per message or more.
-        before_threads, before_metrics = threads_of(server.pid), metrics(http_port)
+        before_threads, before_metrics = threads_of(server.pid), server_metrics(http_port)
         cpu0 = sum(t[1] for t in before_threads.values())
         steps = {s: [] for s in STEPS}
         start = time.perf_counter()
@@ -139,7 +126,7 @@ def one_run(binary, work, messages, threads):
             for name, t in zip(STEPS, client.send(message_bytes(i, run_id))):
                 steps[name].append(t * 1e3)
         elapsed = time.perf_counter() - start
-        after_threads, after_metrics = threads_of(server.pid), metrics(http_port)
+        after_threads, after_metrics = threads_of(server.pid), server_metrics(http_port)
         cpu1 = sum(t[1] for t in after_threads.values())
     finally:
         server.stop()
@@ -147,7 +134,7 @@ def one_run(binary, work, messages, threads):
     per_thread = sorted((after_threads[t][0] - before_threads.get(t, (0, 0))[0]) / messages for t in after_threads)
     per_thread.reverse()
     io = threads if threads else os.cpu_count()
-    count = after_metrics["estafeta_delivery_seconds_count"] - before_metrics["estafeta_delivery_seconds_count"]
+    count = after_metrics.get("estafeta_delivery_seconds_count", 0) - before_metrics.get("estafeta_delivery_seconds_count", 0)
     return {
         "msg_per_s": messages / elapsed,
         "ms_per_msg": elapsed * 1e3 / messages,
