@@ -1,8 +1,8 @@
 #include "net/connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -42,14 +42,17 @@ std::optional<asio::socket_base::wait_type> retry_when(TlsSession::Status s) {
 bool Input::timed_out() const { return error == beast::error::timeout; }
 
 Connection::Connection(asio::any_io_executor strand, asio::ip::tcp::socket socket, asio::ssl::context& tls)
-    : m_strand(strand), m_tcp(std::move(socket)), m_tls_context(tls), m_inbox(strand, 64), m_want(strand, 1) {}
+    : m_strand(strand), m_tcp(std::move(socket)), m_tls_context(tls), m_inbox(strand, 64), m_read_timer(strand) {}
 
 Connection::~Connection() = default;
 
 std::shared_ptr<Connection> Connection::create(asio::any_io_executor strand, asio::ip::tcp::socket socket,
                                                asio::ssl::context& tls) {
   std::shared_ptr<Connection> c(new Connection(strand, std::move(socket), tls));
-  asio::co_spawn(strand, reader(c), asio::detached);
+  // Reads take what is there (take_bytes); the writes and waits here are
+  // asynchronous and unaffected.
+  error_code ignored;
+  c->m_tcp.socket().non_blocking(true, ignored);
   return c;
 }
 
@@ -68,65 +71,74 @@ std::chrono::steady_clock::duration Connection::bounded(std::chrono::steady_cloc
   return std::min(timeout, *m_deadline - std::chrono::steady_clock::now());
 }
 
-asio::awaitable<std::pair<error_code, std::string>> Connection::read_tls() {
-  auto deadline = std::chrono::steady_clock::now() + bounded(m_read_timeout);
-  // Bytes already inside the session need no wait; after a read that asked
-  // for more, only the socket can bring them.
-  bool must_wait = !m_tls->has_pending();
-  for (;;) {
-    if (must_wait) {
-      auto left = deadline - std::chrono::steady_clock::now();
-      if (left <= std::chrono::steady_clock::duration::zero())
-        co_return std::pair{error_code(beast::error::timeout), std::string()};
-      if (auto ec = co_await wait(asio::socket_base::wait_read, left)) co_return std::pair{ec, std::string()};
-    }
-    std::string buf(kReadChunk, '\0');
-    auto io = m_tls->read(buf.data(), buf.size());
-    switch (io.status) {
-      case TlsSession::Status::done: buf.resize(io.n); co_return std::pair{error_code(), std::move(buf)};
-      case TlsSession::Status::want_read: must_wait = true; break;
-      case TlsSession::Status::want_write: {
-        // A post-handshake message to send first (a TLS 1.3 KeyUpdate reply).
-        if (auto ec = co_await wait(asio::socket_base::wait_write, m_write_stall))
-          co_return std::pair{ec, std::string()};
-        must_wait = false;
-        break;
-      }
-      case TlsSession::Status::closed: co_return std::pair{error_code(asio::error::eof), std::string()};
-      case TlsSession::Status::failed: co_return std::pair{error_code(asio::error::connection_reset), std::string()};
-    }
-  }
+void Connection::request_read() {
+  if (m_read_pending) return;
+  m_read_pending = true;
+  m_read_due = std::chrono::steady_clock::now() + bounded(m_read_timeout);
+  // Bytes already inside the TLS session need no wait: only the socket
+  // could wake us, and it may have nothing more to say.
+  if (m_tls && m_tls->has_pending())
+    take_bytes();
+  else
+    await_socket(asio::socket_base::wait_read);
 }
 
-asio::awaitable<void> Connection::reader(std::shared_ptr<Connection> self) {
-  for (;;) {
-    auto [wec] = co_await self->m_want.async_receive(as_tuple(use_awaitable));
-    if (wec) co_return;
-    error_code ec;
-    std::string buf;
-    if (self->m_tls) {
-      std::tie(ec, buf) = co_await self->read_tls();
-    } else {
-      // Wait for bytes without holding a buffer (most connections are idle).
-      auto timeout = self->bounded(self->m_read_timeout);
-      if (timeout <= std::chrono::steady_clock::duration::zero())
-        ec = beast::error::timeout;
-      else
-        ec = co_await self->wait(asio::socket_base::wait_read, timeout);
-      if (!ec) {
-        buf.resize(kReadChunk);
-        std::size_t n = 0;
-        self->m_tcp.expires_after(timeout);
-        std::tie(ec, n) = co_await self->m_tcp.async_read_some(asio::buffer(buf), as_tuple(use_awaitable));
-        buf.resize(n);
-      }
+void Connection::await_socket(asio::socket_base::wait_type what) {
+  auto left = m_read_due - std::chrono::steady_clock::now();
+  if (left <= std::chrono::steady_clock::duration::zero()) return deliver(beast::error::timeout, {});
+  auto generation = ++m_read_generation;
+  m_read_timed_out = false;
+  m_read_timer.expires_after(left);
+  m_read_timer.async_wait([self = shared_from_this(), generation](error_code ec) {
+    if (ec || generation != self->m_read_generation) return;  // the socket was ready first
+    self->m_read_timed_out = true;
+    self->m_read_cancel.emit(asio::cancellation_type::terminal);
+  });
+  m_tcp.socket().async_wait(
+      what,
+      asio::bind_cancellation_slot(
+          m_read_cancel.slot(), asio::bind_executor(m_strand, [self = shared_from_this(), generation](error_code ec) {
+            self->socket_ready(generation, ec);
+          })));
+}
+
+void Connection::socket_ready(std::uint64_t generation, error_code ec) {
+  if (generation != m_read_generation) return;  // ended by close()
+  ++m_read_generation;                          // a timer that fired meanwhile must not touch the next wait
+  m_read_timer.cancel();
+  if (ec == asio::error::operation_aborted && m_read_timed_out) return deliver(beast::error::timeout, {});
+  if (ec) return deliver(ec, {});
+  take_bytes();
+}
+
+void Connection::take_bytes() {
+  std::string buf(kReadChunk, '\0');
+  if (m_tls) {
+    auto io = m_tls->read(buf.data(), buf.size());
+    switch (io.status) {
+      case TlsSession::Status::done: buf.resize(io.n); return deliver({}, std::move(buf));
+      case TlsSession::Status::want_read: return await_socket(asio::socket_base::wait_read);
+      // A post-handshake message to send first (a TLS 1.3 KeyUpdate reply).
+      case TlsSession::Status::want_write: return await_socket(asio::socket_base::wait_write);
+      case TlsSession::Status::closed: return deliver(asio::error::eof, {});
+      case TlsSession::Status::failed: return deliver(asio::error::connection_reset, {});
     }
-    Input in;
-    in.bytes = std::move(buf);
-    in.error = ec;
-    auto [sec] = co_await self->m_inbox.async_send(error_code{}, std::move(in), as_tuple(use_awaitable));
-    if (sec || ec) co_return;
+    return deliver(asio::error::connection_reset, {});
   }
+  // Non-blocking (create() sets it): readiness can be spurious.
+  error_code ec;
+  auto n = m_tcp.socket().read_some(asio::buffer(buf), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return await_socket(asio::socket_base::wait_read);
+  buf.resize(n);
+  deliver(ec, std::move(buf));
+}
+
+void Connection::deliver(error_code ec, std::string bytes) {
+  Input in;
+  in.bytes = std::move(bytes);
+  in.error = ec;
+  // Waits for room behind the events queued before it, keeping the order.
+  m_inbox.async_send(error_code{}, std::move(in), [](error_code) {});
 }
 
 void Connection::quick_ack() {
@@ -135,11 +147,6 @@ void Connection::quick_ack() {
   // back, which is what one late acknowledgement needs (tcp(7)).
   int on = 1;
   ::setsockopt(m_tcp.socket().native_handle(), IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
-}
-
-void Connection::request_read() {
-  if (m_read_pending) return;
-  m_read_pending = m_want.try_send(error_code{});
 }
 
 asio::awaitable<Input> Connection::next() {
@@ -154,9 +161,7 @@ asio::awaitable<Input> Connection::next() {
 }
 
 asio::awaitable<bool> Connection::start_tls() {
-  error_code ec;
-  m_tcp.socket().non_blocking(true, ec);
-  if (ec) co_return false;
+  if (!m_tcp.socket().non_blocking()) co_return false;  // OpenSSL must not block the thread
   auto tls = std::make_unique<TlsSession>(m_tls_context.native_handle(), m_tcp.socket().native_handle());
   if (!tls->valid()) co_return false;
   auto deadline = std::chrono::steady_clock::now() + bounded(m_handshake_timeout);
@@ -242,7 +247,8 @@ std::function<void()> Connection::ender() {
 
 asio::awaitable<void> Connection::close() {
   m_subscription.reset();
-  m_want.close();
+  ++m_read_generation;  // a pending read ends quietly: its wait is aborted below
+  m_read_timer.cancel();
   m_inbox.close();
   if (m_tls) {
     // close_notify, waiting a little for room in the socket if need be.

@@ -10,21 +10,26 @@
 // minimum-rate bytes taken, whichever is longer (net/pace.hpp). A client
 // that reads one byte a minute is cut off; plain and TLS alike.
 //
-// Shape: a reader coroutine reads one chunk of bytes only when asked
-// (request_read) and posts it to the inbox; bus events for the followed
-// address are posted to the same inbox. Reads are never cancelled, so a
-// STARTTLS handshake starts from a quiet stream and TLS state is never torn.
-// An idle connection, plain or TLS, waits for readability without a read
-// buffer; the buffer exists only while bytes are being taken. TLS is
-// net::TlsSession on the socket itself (see there for why not asio::ssl).
+// Shape: one chunk of bytes is read only when asked (request_read) and
+// posted to the inbox; bus events for the followed address are posted to
+// the same inbox. A read is a wait for readability (ended by its timer when
+// the peer is silent too long) and then one non-blocking read: nothing but
+// the wait is ever cancelled, so a STARTTLS handshake starts from a quiet
+// stream and TLS state is never torn. An idle connection, plain or TLS,
+// holds one pending wait and its timer: no read buffer (it exists only
+// while bytes are being taken) and no coroutine frame of its own (each
+// costs KiBs, DESIGN §6). TLS is net::TlsSession on the socket itself (see
+// there for why not asio::ssl).
 // Everything runs on the session's strand; the bus callback only posts.
 // Includes Asio: for transport files only.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/experimental/channel.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include <algorithm>
@@ -74,7 +79,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     m_write_stall = stall;
     m_write_min_rate = std::max<std::uint64_t>(1, min_rate);
   }
-  // Asks the reader for the next chunk (no effect while one is pending).
+  // Starts reading the next chunk (no effect while one is pending).
   void request_read();
   // Acknowledges what has arrived at once instead of after the kernel's
   // delayed-ACK timer (up to 40 ms on Linux). For the moment a session
@@ -103,7 +108,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void end_from_outside();
   // end_from_outside as a callable that is safe to call once the connection is gone.
   std::function<void()> ender();
-  // Ends the reader and the subscription; then shuts TLS and the socket down.
+  // Ends the pending read and the subscription; then shuts TLS and the socket down.
   asio::awaitable<void> close();
 
  private:
@@ -112,14 +117,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // (beast::error::timeout).
   asio::awaitable<boost::system::error_code> wait(asio::socket_base::wait_type what,
                                                   std::chrono::steady_clock::duration timeout);
-  // One chunk of decrypted bytes (empty with an error); waits as needed.
-  asio::awaitable<std::pair<boost::system::error_code, std::string>> read_tls();
-  static asio::awaitable<void> reader(std::shared_ptr<Connection> self);
+  // The read in steps, each run on the strand: wait until the socket is
+  // ready for `what` (a TLS read may need to write first) or the read is
+  // due; then take what is there; then hand it to the inbox. Handlers of
+  // an earlier read (m_read_generation moved on) do nothing.
+  void await_socket(asio::socket_base::wait_type what);
+  void socket_ready(std::uint64_t generation, boost::system::error_code ec);
+  void take_bytes();
+  void deliver(boost::system::error_code ec, std::string bytes);
   // `timeout` from now, or less when the deadline comes first.
   std::chrono::steady_clock::duration bounded(std::chrono::steady_clock::duration timeout) const;
 
   using Inbox = asio::experimental::channel<void(boost::system::error_code, Input)>;
-  using Want = asio::experimental::channel<void(boost::system::error_code)>;
 
   asio::any_io_executor m_strand;
   // The TLS layer exists only once TLS starts: an idle plain connection
@@ -135,7 +144,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   TimePoint m_accepted = std::chrono::steady_clock::now();
   std::optional<TimePoint> m_deadline;
   Inbox m_inbox;
-  Want m_want;
+  // The read in progress: when it is due, the timer that ends its wait
+  // for the socket (through m_read_cancel) at that moment, and whether it did.
+  TimePoint m_read_due;
+  asio::steady_timer m_read_timer;
+  asio::cancellation_signal m_read_cancel;
+  std::uint64_t m_read_generation = 0;
+  bool m_read_timed_out = false;
   std::int64_t m_address = 0;  // whose events m_subscription brings
   EventBus::Subscription m_subscription;
 };
