@@ -117,8 +117,12 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
         co_return;
       }
       if (mode == Mode::idle && session.concerns(in.event)) {
-        auto updates = co_await net::offload(*env.workers, [&] { return session.idle_updates(); });
-        if (!co_await c.write(updates.out) || updates.next == Reply::Next::close) co_return;
+        // Most often without the worker pool: many sessions in IDLE on one
+        // folder share one read of what changed (FolderChanges).
+        auto updates = session.idle_updates_at_once(in.event);
+        if (!updates) updates = co_await net::offload(*env.workers, [&] { return session.idle_updates(in.event); });
+        if (!updates->out.empty() && !co_await c.write(updates->out)) co_return;
+        if (updates->next == Reply::Next::close) co_return;
       }
       continue;
     }

@@ -10,6 +10,7 @@
 #include "core/config.hpp"
 #include "core/event_bus.hpp"
 #include "delivery/deliverer.hpp"
+#include "imap/folder_changes.hpp"
 #include "store/accounts.hpp"
 #include "store/blob_store.hpp"
 #include "store/mail.hpp"
@@ -27,6 +28,7 @@ struct Deps {
   auth::MailLogins& logins;            // LOGIN, AUTHENTICATE
   delivery::Deliverer& deliverer;      // APPEND
   auth::LiveSessions* live = nullptr;  // logged-in connections, listed to their users (may be absent)
+  FolderChanges* changes = nullptr;    // what changed in a folder, read once for all its IDLE sessions (may be absent)
 };
 
 }  // namespace estafeta::imap

@@ -184,13 +184,38 @@ Status SelectedMailbox::check(store::Mail& store) {
 }
 
 Result<std::string> SelectedMailbox::poll(store::Mail& store, const PollOptions& o) {
-  auto box = TRY(reread(store));
+  FolderDelta delta;
+  delta.since = m_known_modseq;
+  delta.box = TRY(reread(store));
+  if (delta.box.highestmodseq <= m_known_modseq) return std::string();
+  delta.expunged = TRY(store.expunged_since(m_box.ref(), m_known_modseq));
+  delta.changed = TRY(store.changed_since(m_box.ref(), m_known_modseq));
+  return *apply(delta, o, &store);
+}
+
+bool SelectedMailbox::needs_claim(const FolderDelta& d, const PollOptions& o) const {
+  if (!o.recent || m_read_only || d.recent_claimed || d.changed.empty()) return false;
+  // The highest UID that arrives here (changed is ascending by UID): claimed
+  // already when the folder was read (recent_uid only grows), or not new.
+  std::uint32_t last = d.changed.back().uid;
+  return last > max_uid() && last > d.box.recent_uid;
+}
+
+std::optional<std::string> SelectedMailbox::apply(const FolderDelta& d, const PollOptions& o, store::Mail* store) {
+  if (d.since != m_known_modseq) return std::nullopt;
+  const bool claim = needs_claim(d, o);
+  if (claim && !store) return std::nullopt;
+  if (m_lost) return std::string();
+  const auto& box = d.box;
+  if (box.uidvalidity != m_box.uidvalidity || box.name != m_box.name) {
+    m_lost = true;  // as reread() finds it
+    return std::string();
+  }
   if (box.highestmodseq <= m_known_modseq) return std::string();
   std::string out;
   bool withheld = false;
-  auto gone = TRY(store.expunged_since(m_box.ref(), m_known_modseq));
   std::vector<std::uint32_t> gone_here;
-  for (auto uid : gone)
+  for (auto uid : d.expunged)
     if (seq_of(uid)) gone_here.push_back(uid);
   if (!gone_here.empty()) {
     if (o.allow_expunge)
@@ -198,10 +223,9 @@ Result<std::string> SelectedMailbox::poll(store::Mail& store, const PollOptions&
     else
       withheld = true;
   }
-  auto changed = TRY(store.changed_since(m_box.ref(), m_known_modseq));
   std::uint32_t before = exists();
   std::string fetches;
-  for (auto& m : changed) {
+  for (auto& m : d.changed) {
     bool arrived = m.uid > max_uid();
     // A change newer than our snapshot is reported next time. Not so a
     // message that arrived: UIDs join in ascending order, and one left out
@@ -224,15 +248,17 @@ Result<std::string> SelectedMailbox::poll(store::Mail& store, const PollOptions&
   }
   if (exists() != before) {
     out += fmt::format("* {} EXISTS\r\n", exists());
+    // RFC 3501 §7.3.2: RECENT follows whenever the size changes.
     if (o.recent) {
-      std::uint32_t recent_before = recent_count();
-      // Best effort: a failed claim leaves the new mail unclaimed (another
-      // session may claim it), never the EXISTS above unsaid.
-      if (!m_read_only)
-        (void)claim_recent(store);
-      else
+      if (m_read_only) {
         m_box.recent_uid = box.recent_uid;
-      if (recent_count() != recent_before || !m_read_only) out += fmt::format("* {} RECENT\r\n", recent_count());
+      } else if (claim) {
+        // Best effort: a failed claim leaves the new mail unclaimed (another
+        // session may claim it), never the EXISTS above unsaid.
+        std::uint32_t recent_before = recent_count();
+        if (claim_recent(*store) && recent_count() != recent_before) d.recent_claimed = true;
+      }
+      out += fmt::format("* {} RECENT\r\n", recent_count());
     }
   }
   out += fetches;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "imap/folder_changes.hpp"
 #include "imap/folder_rows.hpp"
 #include "imap/proto/command.hpp"
 #include "imap/proto/sequence_set.hpp"
@@ -71,6 +72,12 @@ class SelectedMailbox {
 
   // The untagged responses for what changed since the last report.
   Result<std::string> poll(store::Mail& store, const PollOptions& options);
+  // The same from a delta already read (FolderChanges): `delta.since` must
+  // be known_modseq(). `store` is for the \Recent claim (claim_recent);
+  // without one, nullopt when the delta brings mail this session must try
+  // to claim. nullopt too when the delta starts elsewhere. A delta showing
+  // the folder gone or replaced makes the selection lost().
+  std::optional<std::string> apply(const FolderDelta& delta, const PollOptions& options, store::Mail* store);
 
   // Whether the folder is still the one this session selected: it exists
   // under the session's address with the same name and UIDVALIDITY. When
@@ -130,6 +137,8 @@ class SelectedMailbox {
   // claims merge, so a session usually holds one range however large.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> m_recent;
   FolderRows m_rows;
+  // Whether applying `delta` must ask the store for a \Recent claim.
+  bool needs_claim(const FolderDelta& delta, const PollOptions& options) const;
   // Adds the keyword to those announced; whether it was new.
   bool learn_keyword(const std::string& keyword);
 };

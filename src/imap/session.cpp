@@ -82,10 +82,51 @@ bool Session::concerns(const Event& e) const {
   }
 }
 
-Reply Session::idle_updates() {
+namespace {
+// The modseq a message event brings its folder to; 0 for the others, whose
+// changes only a poll of the store finds (a rename of a parent folder).
+std::uint64_t change_modseq(const Event& e) {
+  switch (e.kind) {
+    case EventKind::message_appended:
+    case EventKind::flags_changed:
+    case EventKind::message_expunged: return e.modseq;
+    default: return 0;
+  }
+}
+}  // namespace
+
+std::optional<Reply> Session::idle_updates_at_once(const Event& e) {
+  auto& view = m_ctx.selected;
+  if (!view) return Reply{};
+  auto modseq = change_modseq(e);
+  if (modseq == 0) return std::nullopt;
+  if (view->known_modseq() >= modseq) return Reply{};  // reported already
+  if (!m_ctx.deps.changes) return std::nullopt;
+  auto delta = m_ctx.deps.changes->find(view->ref(), view->known_modseq(), modseq);
+  if (!delta) return std::nullopt;
+  auto out = view->apply(*delta, poll_options(m_ctx, true), nullptr);
+  if (!out) return std::nullopt;
   Reply r;
-  append_updates(m_ctx, r, true);
-  if (m_ctx.selected && m_ctx.selected->lost()) return selection_lost(std::move(r));
+  r.out = std::move(*out);
+  if (view->lost()) return selection_lost(std::move(r));
+  return r;
+}
+
+Reply Session::idle_updates(const Event& e) {
+  Reply r;
+  auto& view = m_ctx.selected;
+  auto modseq = change_modseq(e);
+  std::optional<std::string> shared;
+  if (view && modseq != 0 && m_ctx.deps.changes) {
+    // One read for every session standing where this one stands.
+    if (auto delta = m_ctx.deps.changes->read(m_ctx.deps.mail, view->ref(), view->known_modseq(), modseq))
+      shared = view->apply(**delta, poll_options(m_ctx, true), &m_ctx.deps.mail);
+  }
+  if (shared)
+    r.out = std::move(*shared);
+  else
+    append_updates(m_ctx, r, true);  // the folder's own poll (and its faults: lost, or try again later)
+  if (view && view->lost()) return selection_lost(std::move(r));
   return r;
 }
 

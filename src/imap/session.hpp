@@ -35,16 +35,21 @@ class Session {
   Reply idle_end(std::string_view line);
   // Untagged updates for the selected mailbox, sent during IDLE (RFC 9051
   // §7: unsolicited responses are allowed at any time, but clients expect
-  // them at command completion or in IDLE). Blocking. Next::close (after a
-  // BYE) when the selected folder is gone.
-  Reply idle_updates();
+  // them at command completion or in IDLE), told of `event`. Blocking.
+  // Next::close (after a BYE) when the selected folder is gone.
+  Reply idle_updates(const Event& event);
+  // The same without the store, when it can be had so: nothing new (the
+  // event's change was reported already), or a delta kept for every
+  // session at this one's modseq (FolderChanges). nullopt: call
+  // idle_updates. Does not block.
+  std::optional<Reply> idle_updates_at_once(const Event& event);
   // After STARTTLS succeeded.
   void tls_started();
 
   // Whether this event ends the session (its device or access revoked, its
   // service locked); the BYE text to send if so.
   std::optional<std::string> ended_by(const Event& event) const;
-  // Whether the event concerns the selected mailbox (worth an idle_updates()).
+  // Whether the event concerns the selected mailbox (worth an idle_updates).
   bool concerns(const Event& event) const;
 
   State state() const { return m_ctx.state; }

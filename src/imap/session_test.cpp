@@ -31,7 +31,8 @@ class SessionTest : public ::testing::Test {
                         .bus = *sv.bus,
                         .clock = *sv.clock,
                         .logins = *sv.logins,
-                        .deliverer = *sv.deliverer});
+                        .deliverer = *sv.deliverer,
+                        .changes = &m_changes});
     auto op = manage::Actor::operator_cli();
     auto& m = *m_services->manager;
     ASSERT_TRUE(m.create_organisation(op, "O"));
@@ -89,7 +90,19 @@ class SessionTest : public ::testing::Test {
     ASSERT_TRUE(m_services->deliverer->deliver(msg, {{inbox, 0, {}, 1795770000}}));
   }
 
+  // Delivers a message and returns the event the bus announced it with.
+  Event deliver_announced(const std::string& subject) {
+    std::optional<Event> seen;
+    auto sub = m_services->bus->subscribe([&](const Event& e) {
+      if (e.kind == EventKind::message_appended) seen = e;
+    });
+    deliver(subject);
+    EXPECT_TRUE(seen);
+    return seen.value_or(Event{EventKind::message_appended});
+  }
+
   testing::TempDir m_dir{"imap-session"};
+  FolderChanges m_changes;
   std::unique_ptr<server::Services> m_services;
   std::optional<Deps> m_deps;
   std::string m_password, m_bob_password;
@@ -539,11 +552,59 @@ TEST_F(SessionTest, IdleReportsAndEnds) {
   run(*s, "a SELECT INBOX");
   EXPECT_EQ(run(*s, "b IDLE"), "+ idling\r\n");
   EXPECT_EQ(m_last.next, Reply::Next::idle);
-  deliver("during idle");
-  EXPECT_EQ(s->idle_updates().out, "* 1 EXISTS\r\n* 1 RECENT\r\n");
+  auto e = deliver_announced("during idle");
+  EXPECT_EQ(s->idle_updates(e).out, "* 1 EXISTS\r\n* 1 RECENT\r\n");
+  // Told of the same change again (the event came twice): nothing new, and no store to ask.
+  auto again = s->idle_updates_at_once(e);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->out, "");
   EXPECT_EQ(s->idle_end("DONE\r\n").out, "b OK IDLE terminated\r\n");
   run(*s, "c IDLE");
   EXPECT_EQ(s->idle_end("NOPE\r\n").out, "c BAD expected DONE\r\n");
+}
+
+// Many sessions in IDLE on one folder: the first to hear of a change reads
+// it from the store; the others apply that same read without the store
+// (idle_updates_at_once), and exactly one of them gets the new mail as
+// \Recent (RFC 3501 §2.3.2).
+TEST_F(SessionTest, IdleSessionsShareOneReadOfAChange) {
+  auto first = logged_in();
+  auto second = logged_in("bob");
+  auto examining = logged_in();
+  run(*first, "a SELECT INBOX");
+  run(*second, "a SELECT INBOX");
+  run(*examining, "a EXAMINE INBOX");
+  for (auto* s : {first.get(), second.get(), examining.get()}) EXPECT_EQ(run(*s, "b IDLE"), "+ idling\r\n");
+  auto e = deliver_announced("to all");
+
+  EXPECT_FALSE(first->idle_updates_at_once(e)) << "nothing read yet: the store must be asked";
+  EXPECT_EQ(first->idle_updates(e).out, "* 1 EXISTS\r\n* 1 RECENT\r\n");
+  auto shared = second->idle_updates_at_once(e);
+  ASSERT_TRUE(shared) << "the first session's read is kept for the others";
+  EXPECT_EQ(shared->out, "* 1 EXISTS\r\n* 0 RECENT\r\n");  // the first one claimed it
+  auto read_only = examining->idle_updates_at_once(e);
+  ASSERT_TRUE(read_only);
+  EXPECT_EQ(read_only->out, "* 1 EXISTS\r\n* 1 RECENT\r\n");  // EXAMINE: recent for all, claimed by none
+
+  for (auto* s : {first.get(), second.get()}) EXPECT_EQ(s->idle_end("DONE\r\n").out, "b OK IDLE terminated\r\n");
+  EXPECT_EQ(run(*first, "c FETCH 1 FLAGS"), "* 1 FETCH (FLAGS (\\Recent))\r\nc OK FETCH completed\r\n");
+  EXPECT_EQ(run(*second, "c FETCH 1 FLAGS"), "* 1 FETCH (FLAGS ())\r\nc OK FETCH completed\r\n");
+}
+
+// A kept read that predates the change a session was told of is not used:
+// the session would report the folder as it was before that change.
+TEST_F(SessionTest, IdleDoesNotUseAReadOlderThanTheChange) {
+  auto first = logged_in();
+  auto second = logged_in();
+  run(*first, "a SELECT INBOX");
+  run(*second, "a SELECT INBOX");
+  run(*first, "b IDLE");
+  run(*second, "b IDLE");
+  auto one = deliver_announced("one");
+  EXPECT_EQ(first->idle_updates(one).out, "* 1 EXISTS\r\n* 1 RECENT\r\n");  // keeps the read of "one"
+  auto two = deliver_announced("two");
+  EXPECT_FALSE(second->idle_updates_at_once(two)) << "the kept read does not reach the second delivery";
+  EXPECT_EQ(second->idle_updates(two).out, "* 2 EXISTS\r\n* 1 RECENT\r\n");
 }
 
 TEST_F(SessionTest, StateRules) {

@@ -198,8 +198,18 @@ asio::awaitable<bool> Connection::write(std::string_view bytes) {
       if (co_await wait(*when, deadline - Clock::now())) co_return false;
       continue;
     }
-    // As much as the socket takes now; the stream closes the socket when
-    // the deadline passes first.
+    // Most replies fit in the socket's buffer at once: offered first without
+    // a wait, a timer or a suspension (the socket is non-blocking).
+    error_code now_ec;
+    auto now_n = m_tcp.socket().write_some(asio::buffer(bytes), now_ec);
+    if (!now_ec) {
+      bytes.remove_prefix(now_n);
+      taken += now_n;
+      continue;
+    }
+    if (now_ec != asio::error::would_block && now_ec != asio::error::try_again) co_return false;
+    // The rest as the socket takes it; the stream closes the socket when the
+    // deadline passes first.
     m_tcp.expires_at(deadline);
     auto [ec, n] = co_await m_tcp.async_write_some(asio::buffer(bytes), as_tuple(use_awaitable));
     if (ec) co_return false;

@@ -55,12 +55,15 @@ struct Protocols {
   smtp::Deps smtp;
   smtp::QueueDeps queue;
   web::Deps web;
-  web::api::ApiDeps api;                 // web.api points here
-  dns::ZoneSource* dns_zones = nullptr;  // the dns listener's (set when one is configured)
+  web::api::ApiDeps api;                              // web.api points here
+  dns::ZoneSource* dns_zones = nullptr;               // the dns listener's (set when one is configured)
+  std::unique_ptr<imap::FolderChanges> imap_changes;  // imap.changes points here
 };
 
 Protocols protocols_of(Services& s) {
   auto& config = *s.config;
+  auto changes = std::make_unique<imap::FolderChanges>();
+  auto* shared_changes = changes.get();
   return Protocols{
       .imap = {.hostname = config.hostname,
                .limits = config.limits,
@@ -71,7 +74,8 @@ Protocols protocols_of(Services& s) {
                .clock = *s.clock,
                .logins = *s.logins,
                .deliverer = *s.deliverer,
-               .live = s.live_sessions.get()},
+               .live = s.live_sessions.get(),
+               .changes = shared_changes},
       .pop3 = {.hostname = config.hostname,
                .limits = config.limits,
                .mail = *s.store,
@@ -114,6 +118,7 @@ Protocols protocols_of(Services& s) {
               .resolver = s.fresh_resolver.get(),
               .zone_resolver = s.zone_resolver.get(),
               .certificate = [&config] { return certificate_view(config); }},
+      .imap_changes = std::move(changes),
   };
 }
 

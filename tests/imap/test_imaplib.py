@@ -942,6 +942,60 @@ class MessageTest(ServerTestCase):
         _, tagged = c.command("NOOP")
         self.assertRegex(tagged, rb"^r\d+ OK")
 
+    def test_many_sessions_idling_on_one_folder_each_hear_every_change(self):
+        # The server reads a change once for all the sessions standing at the
+        # same point (imap/folder_changes.hpp); each must still get its own
+        # complete report, and the new mail is \Recent in exactly one.
+        writer = self.connect()
+        name = self.folder(writer)
+        writer.append(name, None, None, make_message("before idle"))
+        idlers = []
+        for i in range(6):
+            c = self.raw(login=True)
+            untagged, _ = c.command("%s %s" % ("EXAMINE" if i == 5 else "SELECT", name))
+            self.assertIn(b"* 1 EXISTS", untagged)
+            c.send("idle IDLE\r\n")
+            self.assertTrue(c.line().startswith(b"+ "))
+            idlers.append(c)
+
+        def each_sees(pattern, what):
+            for n, c in enumerate(idlers):
+                deadline = time.monotonic() + 2.0
+                seen = []
+                while True:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        self.fail("session %d: no %s within 2 s; got %r" % (n, what, seen))
+                    try:
+                        line = c.line(left)
+                    except TimeoutError:
+                        continue
+                    seen.append(line)
+                    if re.match(pattern, line):
+                        break
+
+        uid = uid_of_append(writer.append(name, None, None, make_message("to everyone")))
+        each_sees(rb"^\* 2 EXISTS$", "EXISTS")
+        self.ok(writer.select(name))
+        self.ok(writer.uid("STORE", str(uid), "+FLAGS.SILENT", "($Shared)"))
+        each_sees(rb"^\* 2 FETCH \(.*FLAGS \([^)]*\$Shared", "FETCH FLAGS")
+        self.ok(writer.uid("STORE", "1", "+FLAGS.SILENT", "(\\Deleted)"))
+        self.ok(writer.expunge())
+        each_sees(rb"^\* 1 EXPUNGE$", "EXPUNGE")
+
+        recent = 0
+        for c in idlers[:5]:
+            c.send("DONE\r\n")
+            _, tagged = c.until_tagged("idle")
+            self.assertRegex(tagged, rb"^idle OK")
+            untagged, tagged = c.command("FETCH 1 (FLAGS)")
+            self.assertRegex(tagged, rb"^r\d+ OK")
+            fetched = [l for l in untagged if l.startswith(b"* 1 FETCH")]
+            self.assertEqual(len(fetched), 1, untagged)
+            self.assertIn(b"$Shared", fetched[0])
+            recent += b"\\Recent" in fetched[0]
+        self.assertEqual(recent, 1, "the new message is \\Recent in exactly one read-write session")
+
     def test_two_users_of_one_address_see_each_others_flags(self):
         bob_password = self.mail.add_user("bob")
         admin = self.connect()

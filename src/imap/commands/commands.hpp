@@ -28,6 +28,8 @@ Reply from_error(const std::string& tag, const Error& e);
 std::optional<std::string> stored_name(const Context& ctx, std::string_view wire);
 std::string wire_name(const Context& ctx, std::string_view stored);
 
+// How this session reports changes (the extensions it enabled).
+PollOptions poll_options(const Context& ctx, bool allow_expunge);
 // Untagged updates for the selected mailbox at the end of a command.
 void append_updates(Context& ctx, Reply& r, bool allow_expunge);
 // A CONDSTORE enabling command (FETCH MODSEQ or CHANGEDSINCE, STORE

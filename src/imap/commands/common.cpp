@@ -105,14 +105,18 @@ std::string enable_condstore(Context& ctx) {
   return fmt::format("* OK [HIGHESTMODSEQ {}] CONDSTORE is on\r\n", highest);
 }
 
-void append_updates(Context& ctx, Reply& r, bool allow_expunge) {
-  if (!ctx.selected) return;
+PollOptions poll_options(const Context& ctx, bool allow_expunge) {
   PollOptions o;
   o.allow_expunge = allow_expunge;
   o.vanished = ctx.enabled.qresync;
   o.modseq = ctx.enabled.condstore;
   o.recent = !ctx.enabled.rev2;
-  auto updates = ctx.selected->poll(ctx.deps.mail, o);
+  return o;
+}
+
+void append_updates(Context& ctx, Reply& r, bool allow_expunge) {
+  if (!ctx.selected) return;
+  auto updates = ctx.selected->poll(ctx.deps.mail, poll_options(ctx, allow_expunge));
   if (updates) r.out += *updates;
 }
 
