@@ -134,6 +134,7 @@ void Connection::take_bytes() {
 }
 
 void Connection::deliver(error_code ec, std::string bytes) {
+  m_read_pending = false;  // the next request_read may start another
   Input in;
   in.bytes = std::move(bytes);
   in.error = ec;
@@ -147,17 +148,6 @@ void Connection::quick_ack() {
   // back, which is what one late acknowledgement needs (tcp(7)).
   int on = 1;
   ::setsockopt(m_tcp.socket().native_handle(), IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
-}
-
-asio::awaitable<Input> Connection::next() {
-  auto [ec, in] = co_await m_inbox.async_receive(as_tuple(use_awaitable));
-  if (ec) {
-    Input closed;
-    closed.kind = Input::Kind::closed;
-    co_return closed;
-  }
-  if (in.kind == Input::Kind::data) m_read_pending = false;
-  co_return in;
 }
 
 asio::awaitable<bool> Connection::start_tls() {

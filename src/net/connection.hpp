@@ -26,6 +26,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/channel.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -87,8 +88,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // holds back until its previous segment is acknowledged: an IMAP literal
   // sent in one write and its closing CRLF in another.
   void quick_ack();
-  // The next input: a chunk of bytes, an event, or closed (shutdown).
-  asio::awaitable<Input> next();
+  // The next input: a chunk of bytes, an event, or closed (shutdown, or
+  // the session's cancellation). An operation to co_await, not a coroutine:
+  // no frame of its own for every waiting connection.
+  auto next() {
+    return m_inbox.async_receive(asio::deferred([](boost::system::error_code ec, Input in) {
+      if (ec) in = Input{.kind = Input::Kind::closed};
+      return asio::deferred.values(std::move(in));
+    }));
+  }
 
   // The longest wait for the next bytes (reset by every chunk that arrives).
   void set_read_timeout(std::chrono::seconds t) { m_read_timeout = t; }

@@ -160,6 +160,12 @@ struct Listeners::State {
   ConnectionCounts connections;
   RefusalLog refusals;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  // What each listener runs: its sessions refer to it until they end.
+  struct Served {
+    SessionFn fn;
+    SessionCounter count;
+  };
+  std::vector<std::unique_ptr<Served>> served;
   // Each UDP socket with the strand its loop runs on.
   struct UdpSocket {
     asio::strand<asio::io_context::executor_type> strand;
@@ -168,12 +174,12 @@ struct Listeners::State {
   std::vector<std::unique_ptr<UdpSocket>> udp_sockets;
   std::atomic<bool> stopping{false};
 
-  void start_session(const ListenerConfig& listener, const SessionFn& fn, tcp::socket socket);
-  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, const ListenerConfig& listener, SessionFn fn);
+  void start_session(const ListenerConfig& listener, const Served& served, tcp::socket socket);
+  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, const ListenerConfig& listener, const Served& served);
   asio::awaitable<void> stop_on(asio::signal_set& signals, std::chrono::seconds grace);
 };
 
-void Listeners::State::start_session(const ListenerConfig& listener, const SessionFn& fn, tcp::socket socket) {
+void Listeners::State::start_session(const ListenerConfig& listener, const Served& served, tcp::socket socket) {
   SessionEnv env;
   env.listener = &listener;
   env.limits = &limits;
@@ -203,10 +209,12 @@ void Listeners::State::start_session(const ListenerConfig& listener, const Sessi
   auto strand = asio::make_strand(ioc);
   auto signal = std::make_shared<asio::cancellation_signal>();
   auto id = sessions.add({strand, signal});
-  asio::co_spawn(strand, fn(std::move(socket), std::move(env)),
+  if (served.count) served.count(true);
+  asio::co_spawn(strand, served.fn(std::move(socket), std::move(env)),
                  asio::bind_cancellation_slot(signal->slot(), [this, id, signal, proto = listener.protocol, counted,
-                                                               group](std::exception_ptr e) {
+                                                               group, &served](std::exception_ptr e) {
                    sessions.remove(id);
+                   if (served.count) served.count(false);
                    if (counted) connections.remove(group);
                    if (!e) return;
                    try {
@@ -226,7 +234,7 @@ void Listeners::State::start_session(const ListenerConfig& listener, const Sessi
 }
 
 asio::awaitable<void> Listeners::State::accept_loop(tcp::acceptor& acceptor, const ListenerConfig& listener,
-                                                    SessionFn fn) {
+                                                    const Served& served) {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
     if (ec) {
@@ -241,7 +249,7 @@ asio::awaitable<void> Listeners::State::accept_loop(tcp::acceptor& acceptor, con
     // delay waiting for an ACK the client delays too).
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    start_session(listener, fn, std::move(socket));
+    start_session(listener, served, std::move(socket));
   }
 }
 
@@ -276,7 +284,7 @@ Listeners::Listeners(asio::io_context& ioc, asio::ssl::context& tls, asio::threa
 
 Listeners::~Listeners() = default;
 
-Status Listeners::listen(const ListenerConfig& l, SessionFn session) {
+Status Listeners::listen(const ListenerConfig& l, SessionFn session, SessionCounter count) {
   auto ep = TRY(endpoint_of(l));
   auto acceptor = std::make_unique<tcp::acceptor>(m_state->ioc);
   boost::system::error_code ec;
@@ -287,7 +295,9 @@ Status Listeners::listen(const ListenerConfig& l, SessionFn session) {
   if (ec)
     return fail(ErrorKind::in_use,
                 fmt::format("listener {} on {}: {}", to_string(l.protocol), listen_label(l), ec.message()));
-  asio::co_spawn(m_state->ioc, m_state->accept_loop(*acceptor, l, std::move(session)), asio::detached);
+  auto& served = *m_state->served.emplace_back(
+      std::make_unique<State::Served>(State::Served{std::move(session), std::move(count)}));
+  asio::co_spawn(m_state->ioc, m_state->accept_loop(*acceptor, l, served), asio::detached);
   m_state->acceptors.push_back(std::move(acceptor));
   return {};
 }

@@ -35,10 +35,14 @@ class Listeners {
   Listeners(const Listeners&) = delete;
   Listeners& operator=(const Listeners&) = delete;
 
+  // Told of each session of a listener as it starts (true) and as it ends
+  // (false), those over the connection limit included.
+  using SessionCounter = std::function<void(bool started)>;
+
   // Binds the listener's address and accepts on it from now on; each
-  // connection admitted runs `session` on a strand of its own. Errors:
-  // in_use (cannot bind), invalid (bad address).
-  Status listen(const ListenerConfig& listener, SessionFn session);
+  // connection admitted runs `session` on a strand of its own, counted by
+  // `count` when given. Errors: in_use (cannot bind), invalid (bad address).
+  Status listen(const ListenerConfig& listener, SessionFn session, SessionCounter count = {});
 
   // UDP beside a listener: `count` sockets on its address (SO_REUSEPORT:
   // the kernel spreads the datagrams), each read by one `loop` on a strand

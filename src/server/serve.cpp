@@ -122,26 +122,6 @@ Protocols protocols_of(Services& s) {
   };
 }
 
-// A session counted in the open-connections metric while it runs. A plain
-// function, not a capturing coroutine lambda (notes/cpp-stack.md).
-asio::awaitable<void> counted(net::SessionFn session, Metrics& metrics, Protocol protocol, tcp::socket socket,
-                              net::SessionEnv env) {
-  struct Count {
-    Metrics& m;
-    const char* p;
-    ~Count() { m.connection_closed(p); }
-  };
-  metrics.connection_opened(to_string(protocol));
-  Count count{metrics, to_string(protocol)};
-  co_await session(std::move(socket), std::move(env));
-}
-
-net::SessionFn counting(net::SessionFn session, Metrics& metrics, Protocol protocol) {
-  return [session = std::move(session), &metrics, protocol](tcp::socket s, net::SessionEnv e) {
-    return counted(session, metrics, protocol, std::move(s), std::move(e));
-  };
-}
-
 // The dispatch: which session coroutine serves which listener kind, with
 // its protocol's dependencies bound (every Protocol has one).
 net::SessionFn session_for(Protocol protocol, const Protocols& p) {
@@ -350,7 +330,14 @@ Status serve(Services& services, const ServeOptions& options) {
     protocols.dns_zones = services.dns_zones.get();
   }
   for (auto& l : config.listeners) {
-    TRY(listeners.listen(l, counting(session_for(l.protocol, protocols), *services.metrics, l.protocol)));
+    // Each session counted in the open-connections metric while it runs.
+    TRY(listeners.listen(l, session_for(l.protocol, protocols),
+                         [&metrics = *services.metrics, protocol = to_string(l.protocol)](bool started) {
+                           if (started)
+                             metrics.connection_opened(protocol);
+                           else
+                             metrics.connection_closed(protocol);
+                         }));
     if (l.protocol == Protocol::dns) {
       auto& zones = *protocols.dns_zones;
       auto& stopping = listeners.stopping();
