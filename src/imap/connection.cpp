@@ -85,6 +85,123 @@ Reply run_pipelined(Session& session, CommandFramer& framer, std::string_view& p
   return reply;
 }
 
+// What lives as long as the connection. The loop in run() waits with only
+// this in its frame; the work on what arrives runs in coroutines of its own
+// (on_event, on_bytes) whose frames exist only while they run: an idle
+// connection does not keep the locals and temporaries of every branch
+// (DESIGN §6, memory per IDLE connection).
+struct Conversation {
+  Conversation(net::Connection& connection, net::SessionEnv& environment, const Deps& d, SessionOptions options)
+      : c(connection), env(environment), deps(d), session(d, options) {
+    limits.max_literal = options.append_limit;
+    limits.max_command = options.append_limit + 64 * 1024;
+  }
+
+  net::Connection& c;
+  net::SessionEnv& env;
+  const Deps& deps;
+  Session session;
+  FramerLimits limits;  // once logged in: APPEND up to APPENDLIMIT
+  CommandFramer framer{pre_login_limits()};
+  bool logged_in = false;
+  auth::LiveSessions::Registration live;  // in the user's session list while logged in
+  Mode mode = Mode::command;
+};
+
+// A bus event: a BYE when it ends the session, the updates it brings in
+// IDLE. False: the connection is over.
+asio::awaitable<bool> on_event(Conversation& s, Event event) {
+  if (auto why = s.session.ended_by(event)) {
+    co_await s.c.write("* BYE " + *why + "\r\n");
+    log::info("imap.session_ended", {{"ip", s.env.peer_ip}, {"reason", *why}});
+    co_return false;
+  }
+  if (s.mode != Mode::idle || !s.session.concerns(event)) co_return true;
+  // Most often without the worker pool: many sessions in IDLE on one
+  // folder share one read of what changed (FolderChanges).
+  auto updates = s.session.idle_updates_at_once(event);
+  if (!updates) updates = co_await net::offload(*s.env.workers, [&] { return s.session.idle_updates(event); });
+  if (!updates->out.empty() && !co_await s.c.write(updates->out)) co_return false;
+  co_return updates->next != Reply::Next::close;
+}
+
+// A chunk of bytes from the client: every command complete in it run and
+// answered, the rest kept by the framer. False: the connection is over.
+asio::awaitable<bool> on_bytes(Conversation& s, std::string bytes) {
+  auto& c = s.c;
+  auto& session = s.session;
+  auto& framer = s.framer;
+  std::string_view pending = bytes;
+  std::optional<CommandFramer::Event> stopped_at;  // met by run_pipelined, not yet handled
+  while (stopped_at || !pending.empty()) {
+    auto event = stopped_at ? *std::exchange(stopped_at, std::nullopt) : framer.feed(pending);
+    if (event == CommandFramer::Event::need_more) {
+      if (framer.after_literal()) c.quick_ack();
+      break;
+    }
+    if (event == CommandFramer::Event::continuation) {
+      if (!co_await c.write("+ go ahead\r\n")) co_return false;
+      continue;
+    }
+    if (event == CommandFramer::Event::fatal) {
+      // RFC 7888 §4, §5: reject the command (BAD [TOOBIG]), then close,
+      // since the literal's octets are on their way regardless.
+      co_await c.write(framer.tag() + " BAD [TOOBIG] " + framer.error() + "\r\n* BYE [TOOBIG] " + framer.error() +
+                       "\r\n");
+      co_return false;
+    }
+    if (event == CommandFramer::Event::error) {
+      auto reply = framer.error_is_too_big() ? framer.tag() + " NO [TOOBIG] " + framer.error() + "\r\n"
+                                             : framer.tag() + " BAD " + framer.error() + "\r\n";
+      if (!co_await c.write(reply)) co_return false;
+      continue;
+    }
+    auto text = framer.take_command();
+    Reply reply;
+    if (s.mode == Mode::idle) {
+      reply = co_await net::offload(*s.env.workers, [&] { return session.idle_end(text); });
+      s.mode = Mode::command;
+    } else if (s.mode == Mode::authenticate) {
+      reply = co_await net::offload(*s.env.workers, [&] { return session.authenticate_step(text); });
+      s.mode = Mode::command;
+    } else {
+      reply = co_await net::offload(*s.env.workers, [&] {
+        return run_pipelined(session, framer, pending, std::move(text), s.logged_in, stopped_at);
+      });
+    }
+    co_await pause(reply.delay);
+    if (!co_await c.write(reply.out)) co_return false;
+    // A long reply in parts (FETCH): each written before the next is made.
+    while (reply.more) {
+      reply = co_await net::offload(*s.env.workers, [&] { return session.resume(reply); });
+      if (!co_await c.write(reply.out)) co_return false;
+    }
+    if (auto& who = session.context().who; who && !s.logged_in) {
+      s.logged_in = true;
+      c.set_read_timeout(std::chrono::seconds(s.deps.limits.imap_idle_seconds));
+      c.set_deadline(std::nullopt);
+      framer.set_limits(s.limits);
+      c.follow(s.deps.bus, who->address.id);
+      if (s.deps.live)
+        s.live = s.deps.live->add(auth::live_info(*who, "imap", s.env.peer_ip, s.deps.clock.now()), c.ender());
+    }
+    switch (reply.next) {
+      case Reply::Next::read: break;
+      case Reply::Next::authenticate: s.mode = Mode::authenticate; break;
+      case Reply::Next::idle: s.mode = Mode::idle; break;
+      case Reply::Next::close: co_return false;
+      case Reply::Next::start_tls:
+        // Anything the client pipelined after STARTTLS came in clear: drop it.
+        pending = {};
+        framer = CommandFramer(s.logged_in ? s.limits : pre_login_limits());
+        if (!co_await c.start_tls()) co_return false;
+        session.tls_started();
+        break;
+    }
+  }
+  co_return true;
+}
+
 asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& deps) {
   SessionOptions options;
   options.hostname = deps.hostname;
@@ -93,37 +210,17 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
   options.starttls_available = !c.tls() && env.tls != nullptr;
   options.plaintext_auth = env.listener->plaintext_auth;
   options.append_limit = deps.limits.max_message_size;
-  Session session(deps, options);
-
-  FramerLimits limits;  // once logged in: APPEND up to APPENDLIMIT
-  limits.max_literal = options.append_limit;
-  limits.max_command = options.append_limit + 64 * 1024;
-  CommandFramer framer(pre_login_limits());
-  bool logged_in = false;
-  auth::LiveSessions::Registration live;  // in the user's session list while logged in
-  Mode mode = Mode::command;
+  Conversation s(c, env, deps, std::move(options));
   c.set_read_timeout(std::chrono::seconds(deps.limits.imap_login_idle_seconds));
   c.set_deadline(c.accepted_at() + std::chrono::seconds(deps.limits.login_timeout_seconds));
 
-  if (!co_await c.write(session.greeting())) co_return;
+  if (!co_await c.write(s.session.greeting())) co_return;
   c.request_read();
   for (;;) {
     auto in = co_await c.next();
     if (in.kind == net::Input::Kind::closed) co_return;  // shutdown
     if (in.kind == net::Input::Kind::event) {
-      if (auto why = session.ended_by(in.event)) {
-        co_await c.write("* BYE " + *why + "\r\n");
-        log::info("imap.session_ended", {{"ip", env.peer_ip}, {"reason", *why}});
-        co_return;
-      }
-      if (mode == Mode::idle && session.concerns(in.event)) {
-        // Most often without the worker pool: many sessions in IDLE on one
-        // folder share one read of what changed (FolderChanges).
-        auto updates = session.idle_updates_at_once(in.event);
-        if (!updates) updates = co_await net::offload(*env.workers, [&] { return session.idle_updates(in.event); });
-        if (!updates->out.empty() && !co_await c.write(updates->out)) co_return;
-        if (updates->next == Reply::Next::close) co_return;
-      }
+      if (!co_await on_event(s, in.event)) co_return;
       continue;
     }
     if (in.bytes.empty()) {
@@ -134,73 +231,7 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
         co_await c.write("* BYE autologout: idle for too long\r\n");
       co_return;
     }
-    std::string_view pending = in.bytes;
-    std::optional<CommandFramer::Event> stopped_at;  // met by run_pipelined, not yet handled
-    while (stopped_at || !pending.empty()) {
-      auto event = stopped_at ? *std::exchange(stopped_at, std::nullopt) : framer.feed(pending);
-      if (event == CommandFramer::Event::need_more) {
-        if (framer.after_literal()) c.quick_ack();
-        break;
-      }
-      if (event == CommandFramer::Event::continuation) {
-        if (!co_await c.write("+ go ahead\r\n")) co_return;
-        continue;
-      }
-      if (event == CommandFramer::Event::fatal) {
-        // RFC 7888 §4, §5: reject the command (BAD [TOOBIG]), then close,
-        // since the literal's octets are on their way regardless.
-        co_await c.write(framer.tag() + " BAD [TOOBIG] " + framer.error() + "\r\n* BYE [TOOBIG] " + framer.error() +
-                         "\r\n");
-        co_return;
-      }
-      if (event == CommandFramer::Event::error) {
-        auto reply = framer.error_is_too_big() ? framer.tag() + " NO [TOOBIG] " + framer.error() + "\r\n"
-                                               : framer.tag() + " BAD " + framer.error() + "\r\n";
-        if (!co_await c.write(reply)) co_return;
-        continue;
-      }
-      auto text = framer.take_command();
-      Reply reply;
-      if (mode == Mode::idle) {
-        reply = co_await net::offload(*env.workers, [&] { return session.idle_end(text); });
-        mode = Mode::command;
-      } else if (mode == Mode::authenticate) {
-        reply = co_await net::offload(*env.workers, [&] { return session.authenticate_step(text); });
-        mode = Mode::command;
-      } else {
-        reply = co_await net::offload(*env.workers, [&] {
-          return run_pipelined(session, framer, pending, std::move(text), logged_in, stopped_at);
-        });
-      }
-      co_await pause(reply.delay);
-      if (!co_await c.write(reply.out)) co_return;
-      // A long reply in parts (FETCH): each written before the next is made.
-      while (reply.more) {
-        reply = co_await net::offload(*env.workers, [&] { return session.resume(reply); });
-        if (!co_await c.write(reply.out)) co_return;
-      }
-      if (auto& who = session.context().who; who && !logged_in) {
-        logged_in = true;
-        c.set_read_timeout(std::chrono::seconds(deps.limits.imap_idle_seconds));
-        c.set_deadline(std::nullopt);
-        framer.set_limits(limits);
-        c.follow(deps.bus, who->address.id);
-        if (deps.live) live = deps.live->add(auth::live_info(*who, "imap", env.peer_ip, deps.clock.now()), c.ender());
-      }
-      switch (reply.next) {
-        case Reply::Next::read: break;
-        case Reply::Next::authenticate: mode = Mode::authenticate; break;
-        case Reply::Next::idle: mode = Mode::idle; break;
-        case Reply::Next::close: co_return;
-        case Reply::Next::start_tls:
-          // Anything the client pipelined after STARTTLS came in clear: drop it.
-          pending = {};
-          framer = CommandFramer(logged_in ? limits : pre_login_limits());
-          if (!co_await c.start_tls()) co_return;
-          session.tls_started();
-          break;
-      }
-    }
+    if (!co_await on_bytes(s, std::move(in.bytes))) co_return;
     c.request_read();
   }
 }
