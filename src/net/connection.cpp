@@ -42,7 +42,7 @@ std::optional<asio::socket_base::wait_type> retry_when(TlsSession::Status s) {
 bool Input::timed_out() const { return error == beast::error::timeout; }
 
 Connection::Connection(asio::any_io_executor strand, asio::ip::tcp::socket socket, asio::ssl::context& tls)
-    : m_strand(strand), m_tcp(std::move(socket)), m_tls_context(tls), m_inbox(strand, 64), m_read_timer(strand) {}
+    : m_strand(strand), m_socket(std::move(socket)), m_tls_context(tls), m_inbox(strand, 64), m_read_timer(strand) {}
 
 Connection::~Connection() = default;
 
@@ -52,7 +52,7 @@ std::shared_ptr<Connection> Connection::create(asio::any_io_executor strand, asi
   // Reads take what is there (take_bytes); the writes and waits here are
   // asynchronous and unaffected.
   error_code ignored;
-  c->m_tcp.socket().non_blocking(true, ignored);
+  c->m_socket.non_blocking(true, ignored);
   return c;
 }
 
@@ -61,7 +61,7 @@ asio::awaitable<error_code> Connection::wait(asio::socket_base::wait_type what,
   asio::steady_timer timer(m_strand, timeout);
   using namespace asio::experimental::awaitable_operators;
   auto ready =
-      co_await (m_tcp.socket().async_wait(what, as_tuple(use_awaitable)) || timer.async_wait(as_tuple(use_awaitable)));
+      co_await (m_socket.async_wait(what, as_tuple(use_awaitable)) || timer.async_wait(as_tuple(use_awaitable)));
   if (ready.index() == 1) co_return error_code(beast::error::timeout);
   co_return std::get<0>(std::get<0>(ready));
 }
@@ -94,12 +94,11 @@ void Connection::await_socket(asio::socket_base::wait_type what) {
     self->m_read_timed_out = true;
     self->m_read_cancel.emit(asio::cancellation_type::terminal);
   });
-  m_tcp.socket().async_wait(
-      what,
-      asio::bind_cancellation_slot(
-          m_read_cancel.slot(), asio::bind_executor(m_strand, [self = shared_from_this(), generation](error_code ec) {
-            self->socket_ready(generation, ec);
-          })));
+  m_socket.async_wait(what, asio::bind_cancellation_slot(
+                                m_read_cancel.slot(),
+                                asio::bind_executor(m_strand, [self = shared_from_this(), generation](error_code ec) {
+                                  self->socket_ready(generation, ec);
+                                })));
 }
 
 void Connection::socket_ready(std::uint64_t generation, error_code ec) {
@@ -127,7 +126,7 @@ void Connection::take_bytes() {
   }
   // Non-blocking (create() sets it): readiness can be spurious.
   error_code ec;
-  auto n = m_tcp.socket().read_some(asio::buffer(buf), ec);
+  auto n = m_socket.read_some(asio::buffer(buf), ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) return await_socket(asio::socket_base::wait_read);
   buf.resize(n);
   deliver(ec, std::move(buf));
@@ -147,12 +146,12 @@ void Connection::quick_ack() {
   // socket in quick-ACK mode only until the kernel's heuristics change it
   // back, which is what one late acknowledgement needs (tcp(7)).
   int on = 1;
-  ::setsockopt(m_tcp.socket().native_handle(), IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
+  ::setsockopt(m_socket.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
 }
 
 asio::awaitable<bool> Connection::start_tls() {
-  if (!m_tcp.socket().non_blocking()) co_return false;  // OpenSSL must not block the thread
-  auto tls = std::make_unique<TlsSession>(m_tls_context.native_handle(), m_tcp.socket().native_handle());
+  if (!m_socket.non_blocking()) co_return false;  // OpenSSL must not block the thread
+  auto tls = std::make_unique<TlsSession>(m_tls_context.native_handle(), m_socket.native_handle());
   if (!tls->valid()) co_return false;
   auto deadline = std::chrono::steady_clock::now() + bounded(m_handshake_timeout);
   for (;;) {
@@ -190,21 +189,16 @@ asio::awaitable<bool> Connection::write(std::string_view bytes) {
     }
     // Most replies fit in the socket's buffer at once: offered first without
     // a wait, a timer or a suspension (the socket is non-blocking).
-    error_code now_ec;
-    auto now_n = m_tcp.socket().write_some(asio::buffer(bytes), now_ec);
-    if (!now_ec) {
-      bytes.remove_prefix(now_n);
-      taken += now_n;
+    error_code ec;
+    auto n = m_socket.write_some(asio::buffer(bytes), ec);
+    if (!ec) {
+      bytes.remove_prefix(n);
+      taken += n;
       continue;
     }
-    if (now_ec != asio::error::would_block && now_ec != asio::error::try_again) co_return false;
-    // The rest as the socket takes it; the stream closes the socket when the
-    // deadline passes first.
-    m_tcp.expires_at(deadline);
-    auto [ec, n] = co_await m_tcp.async_write_some(asio::buffer(bytes), as_tuple(use_awaitable));
-    if (ec) co_return false;
-    bytes.remove_prefix(n);
-    taken += n;
+    if (ec != asio::error::would_block && ec != asio::error::try_again) co_return false;
+    // The rest once the socket takes more, if it does before the deadline.
+    if (co_await wait(asio::socket_base::wait_write, deadline - Clock::now())) co_return false;
   }
   co_return true;
 }
@@ -257,8 +251,8 @@ asio::awaitable<void> Connection::close() {
       (void)m_tls->shutdown();
   }
   error_code ignored;
-  m_tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  m_tcp.close();
+  m_socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  m_socket.close(ignored);
 }
 
 asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, SessionEnv env, std::string_view over_limit_reply,

@@ -31,7 +31,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -141,7 +140,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::any_io_executor m_strand;
   // The TLS layer exists only once TLS starts: an idle plain connection
   // holds no OpenSSL state (memory per connection, DESIGN §6).
-  boost::beast::tcp_stream m_tcp;
+  asio::ip::tcp::socket m_socket;
   asio::ssl::context& m_tls_context;
   std::unique_ptr<TlsSession> m_tls;  // once TLS has started
   bool m_read_pending = false;
