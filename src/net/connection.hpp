@@ -36,6 +36,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -135,7 +136,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // `timeout` from now, or less when the deadline comes first.
   std::chrono::steady_clock::duration bounded(std::chrono::steady_clock::duration timeout) const;
 
-  using Inbox = asio::experimental::channel<void(boost::system::error_code, Input)>;
+  // What waits in the inbox is kept in a list: the default std::deque takes
+  // 576 bytes the moment it exists, for every connection, idle or not.
+  template <typename... Signatures>
+  struct InboxTraits : asio::experimental::channel_traits<Signatures...> {
+    template <typename... Other>
+    struct rebind {
+      using other = InboxTraits<Other...>;
+    };
+    template <typename Element>
+    struct container {
+      using type = std::list<Element>;
+    };
+  };
+  using Inbox =
+      asio::experimental::basic_channel<asio::any_io_executor, InboxTraits<>, void(boost::system::error_code, Input)>;
 
   asio::any_io_executor m_strand;
   // The TLS layer exists only once TLS starts: an idle plain connection
