@@ -18,11 +18,15 @@ IDLE; from source addresses spread over 127.0.0.0/8, as one source has only
      server's CPU time for it;
   3. the server's memory per idle connection (PSS, /proc/PID/smaps_rollup).
 
+--tls opens the connections over implicit TLS (an imaps listener) and
+measures only (3): this client cannot read their EXISTS from the raw
+sockets, and reading them through asyncio would time the client.
+
 N defaults to what the file descriptor limit allows (the client needs one
 per connection and so does the server; raising the hard limit needs
 CAP_SYS_RESOURCE).
 
-Usage: python3 bench/idle_fanout.py [--connections N] [--messages 2000]
+Usage: python3 bench/idle_fanout.py [--connections N] [--messages 2000] [--tls]
 """
 
 import argparse
@@ -33,6 +37,7 @@ import re
 import resource
 import select
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -77,13 +82,14 @@ class Server:
         run(admin + ["access", "grant", OTHER, ADMIN])
         made = json.loads(run(admin + ["--json", "device-password", "create", OTHER, ADMIN, "--label", "idle"]))
         self.password = made["password"]
-        self.imap, self.smtp, self.http = free_port(), free_port(), free_port()
+        self.imap, self.imaps, self.smtp, self.http = free_port(), free_port(), free_port(), free_port()
         head = quickstart_config_head(self.config)
         head = re.sub(r"(?m)^\[limits\]\s*$", "[limits]\nmax_connections = %d" % (connections + 1000), head, count=1)
         with open(self.config, "w", encoding="utf-8") as f:
             f.write(head)
             f.write('\n[dns]\nservers = ["127.0.0.1:1"]  # a closed port: nothing is asked off the machine\n')
             f.write('\n[[listener]]\nprotocol = "imap"\naddress = "%s:%d"\nplaintext_auth = true\n' % (HOST, self.imap))
+            f.write('\n[[listener]]\nprotocol = "imaps"\naddress = "%s:%d"\n' % (HOST, self.imaps))
             f.write('\n[[listener]]\nprotocol = "smtp"\naddress = "%s:%d"\n' % (HOST, self.smtp))
             f.write('\n[[listener]]\nprotocol = "http"\naddress = "%s:%d"\n' % (HOST, self.http))
         # Started after main() raised the fd limit: the server inherits it.
@@ -121,11 +127,11 @@ def smtp_rate(port, messages, tag):
     return messages / elapsed
 
 
-async def open_idle(port, password, i, conns, failures):
+async def open_idle(port, password, i, conns, failures, tls=None):
     # Spread over source addresses: one source has ~28,000 ephemeral ports.
     source = ("127.%d.%d.%d" % (100 + os.getpid() % 100, 1 + i // 20000, 1), 0)
     try:
-        r, w = await asyncio.wait_for(asyncio.open_connection(HOST, port, local_addr=source), 60)
+        r, w = await asyncio.wait_for(asyncio.open_connection(HOST, port, local_addr=source, ssl=tls), 60)
         await asyncio.wait_for(r.readline(), 60)
         w.write(b'a1 LOGIN %s "%s"\r\na2 SELECT INBOX\r\na3 IDLE\r\n' % (OTHER.encode(), password.encode()))
         while True:
@@ -137,7 +143,7 @@ async def open_idle(port, password, i, conns, failures):
             if line[:1] == b"a" and b" OK" not in line:
                 raise BenchError("refused: %r" % line.strip())
         conns.append((r, w))
-    except (BenchError, OSError, asyncio.TimeoutError) as e:
+    except (BenchError, OSError, asyncio.TimeoutError, ssl.SSLError) as e:
         failures.append(str(e))
 
 
@@ -193,14 +199,16 @@ def append_and_watch(port, password, conns, timeout=120):
     return answered, reply, seen
 
 
-async def idle_phase(server, n, messages):
+async def open_all(server, port, n, at_once, tls=None):
+    """N connections in IDLE, `at_once` being opened at a time; then (connections, failures,
+    seconds to open, the server's PSS in KiB 3 s later, its PSS before)."""
     base_pss = pss_kib(server.pid)
     conns, failures = [], []
-    sem = asyncio.Semaphore(200)
+    sem = asyncio.Semaphore(at_once)
 
     async def one(i):
         async with sem:
-            await open_idle(server.imap, server.password, i, conns, failures)
+            await open_idle(port, server.password, i, conns, failures, tls)
 
     t0 = time.monotonic()
     await asyncio.gather(*[one(i) for i in range(n)])
@@ -208,7 +216,11 @@ async def idle_phase(server, n, messages):
     if failures:
         log("%d connections failed, e.g. %s" % (len(failures), failures[0]))
     await asyncio.sleep(3)
-    pss = pss_kib(server.pid)
+    return conns, failures, opened_s, pss_kib(server.pid), base_pss
+
+
+async def idle_phase(server, n, messages):
+    conns, failures, opened_s, pss, base_pss = await open_all(server, server.imap, n, 200)
     log("%d connections in IDLE after %.1f s; SMTP to another address while they idle" % (len(conns), opened_s))
     loop = asyncio.get_running_loop()
     busy_rate = await loop.run_in_executor(None, smtp_rate, server.smtp, messages, "busy")
@@ -232,12 +244,25 @@ async def idle_phase(server, n, messages):
     }
 
 
+async def tls_phase(server, n):
+    """Only the memory of N connections in IDLE over implicit TLS (the server's self-signed certificate)."""
+    tls = ssl.create_default_context()
+    tls.check_hostname = False
+    tls.verify_mode = ssl.CERT_NONE
+    conns, failures, opened_s, pss, base_pss = await open_all(server, server.imaps, n, 100, tls)
+    for _, w in conns:
+        w.close()
+    return {"connections": len(conns), "failed": len(failures), "open_s": opened_s,
+            "pss_per_connection_kib": (pss - base_pss) / max(1, len(conns))}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--estafeta-bin", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                                                            "build-release", "estafeta"))
     ap.add_argument("--connections", type=int, default=0, help="IDLE connections (0: as many as the fd limit allows)")
     ap.add_argument("--messages", type=int, default=2000, help="SMTP messages per rate measurement")
+    ap.add_argument("--tls", action="store_true", help="connections over implicit TLS; memory only")
     ap.add_argument("--json", help="also write the figures here")
     args = ap.parse_args()
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
@@ -247,6 +272,18 @@ def main():
         sys.exit("%d connections need a file descriptor limit above %d (it is %d)" % (n, n + 500, hard))
     with tempfile.TemporaryDirectory(prefix="idle-fanout-") as work:
         server = Server(args.estafeta_bin, work, n)
+        if args.tls:
+            try:
+                log("opening %d IDLE connections of %s over TLS" % (n, OTHER))
+                r = asyncio.run(tls_phase(server, n))
+            finally:
+                server.stop()
+            print("%d connections of %s in IDLE over TLS (%d failed), opened in %.1f s; PSS %.1f KiB each"
+                  % (r["connections"], OTHER, r["failed"], r["open_s"], r["pss_per_connection_kib"]))
+            if args.json:
+                with open(args.json, "w", encoding="utf-8") as f:
+                    json.dump(r, f, indent=1)
+            return
         try:
             smtp_rate(server.smtp, 300, "warm")
             log("SMTP to %s, no connection idle" % RCPT)

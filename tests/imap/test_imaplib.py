@@ -896,6 +896,21 @@ class MessageTest(ServerTestCase):
         c.send("a*b NOOP\r\n")
         self.assertRegex(c.line(), rb"^\* BAD")
 
+    def wait_line(self, c, pattern, what, timeout):
+        """Reads lines from `c` until one matches `pattern`: the seconds it took; fails the test after `timeout`."""
+        t0 = time.monotonic()
+        deadline = t0 + timeout
+        seen = []
+        while time.monotonic() < deadline:
+            try:
+                line = c.line(max(0.01, deadline - time.monotonic()))
+            except TimeoutError:
+                break
+            seen.append(line)
+            if re.match(pattern, line):
+                return time.monotonic() - t0
+        self.fail("no %s within %g s during IDLE; got %r\n%s" % (what, timeout, seen, self.mail.log()[-2000:]))
+
     def test_idle_wakes_on_append_by_another_session(self):
         writer = self.connect()
         name = self.folder(writer)
@@ -914,18 +929,7 @@ class MessageTest(ServerTestCase):
             c.line(0.5)
 
         def wait_for(pattern, what):
-            t0 = time.monotonic()
-            deadline = t0 + 1.0
-            seen = []
-            while time.monotonic() < deadline:
-                try:
-                    line = c.line(max(0.01, deadline - time.monotonic()))
-                except TimeoutError:
-                    break
-                seen.append(line)
-                if re.match(pattern, line):
-                    return time.monotonic() - t0
-            self.fail("no %s within 1 s during IDLE; got %r\n%s" % (what, seen, self.mail.log()[-2000:]))
+            return self.wait_line(c, pattern, what, 1.0)
 
         uid = uid_of_append(writer.append(name, None, None, make_message("wake up")))
         latency = wait_for(rb"^\* 2 EXISTS$", "EXISTS")
@@ -960,19 +964,7 @@ class MessageTest(ServerTestCase):
 
         def each_sees(pattern, what):
             for n, c in enumerate(idlers):
-                deadline = time.monotonic() + 2.0
-                seen = []
-                while True:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        self.fail("session %d: no %s within 2 s; got %r" % (n, what, seen))
-                    try:
-                        line = c.line(left)
-                    except TimeoutError:
-                        continue
-                    seen.append(line)
-                    if re.match(pattern, line):
-                        break
+                self.wait_line(c, pattern, "%s on session %d" % (what, n), 2.0)
 
         uid = uid_of_append(writer.append(name, None, None, make_message("to everyone")))
         each_sees(rb"^\* 2 EXISTS$", "EXISTS")
