@@ -119,10 +119,13 @@ TEST_F(LoginTest, EachDeviceLogsInAloneAndIsRecorded) {
   std::string phone, laptop;
   auto dp = add_device("phone", phone);
   auto dl = add_device("laptop", laptop);
+  ASSERT_TRUE(m_store->set_user_password_hash(m_user.id, "$argon2id$stand-in"));
   auto who = authenticate_device(*m_store, m_keyring, "Team@o.example", laptop, "198.51.100.4", 1234);
   ASSERT_TRUE(who) << who.error().message;
   EXPECT_EQ(who->device.id, dl.id);
   EXPECT_EQ(who->user.login, "ana");
+  EXPECT_EQ(who->device.hash, "") << "the session is not handed the device password's hash";
+  EXPECT_EQ(who->user.password_hash, "") << "nor the account password's";
   EXPECT_EQ(m_store->device_password(dl.id).value().last_ip, "198.51.100.4");
   EXPECT_EQ(m_store->device_password(dl.id).value().last_used, 1234);
   EXPECT_FALSE(m_store->device_password(dp.id).value().last_used);

@@ -17,7 +17,9 @@ inline constexpr const char* kLoginFailed = "invalid address or device password"
 
 // Checks the password against every live device password of the address,
 // without stopping at the first match (the work does not depend on which one
-// matches). On success records last-used time and IP on the device.
+// matches). On success records last-used time and IP on the device, and
+// returns the candidate without its secrets (device.hash and
+// user.password_hash are empty).
 // Errors: permission (kLoginFailed) for any mismatch; in_use when the mail
 // service is locked (message says so); store errors pass through.
 Result<store::LoginCandidate> authenticate_device(store::Accounts& store, const DeviceKeyring& keyring,
