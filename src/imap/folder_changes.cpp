@@ -2,16 +2,17 @@
 
 namespace estafeta::imap {
 
-FolderChanges::Entries::iterator FolderChanges::locate(store::MailboxRef folder, std::uint64_t since) const {
+FolderChanges::Entries::iterator FolderChanges::locate(store::MailboxRef folder, std::uint32_t uidvalidity,
+                                                       std::uint64_t since) const {
   for (auto it = m_entries.begin(); it != m_entries.end(); ++it)
-    if (it->folder == folder && it->since == since) return it;
+    if (it->folder == folder && it->uidvalidity == uidvalidity && it->since == since) return it;
   return m_entries.end();
 }
 
-std::shared_ptr<const FolderDelta> FolderChanges::find(store::MailboxRef folder, std::uint64_t since,
-                                                       std::uint64_t at_least) const {
+std::shared_ptr<const FolderDelta> FolderChanges::find(store::MailboxRef folder, std::uint32_t uidvalidity,
+                                                       std::uint64_t since, std::uint64_t at_least) const {
   std::lock_guard lock(m_mutex);
-  auto it = locate(folder, since);
+  auto it = locate(folder, uidvalidity, since);
   if (it == m_entries.end() || it->reading || !it->delta || it->delta->box.highestmodseq < at_least) return nullptr;
   m_entries.splice(m_entries.begin(), m_entries, it);
   return it->delta;
@@ -30,10 +31,11 @@ Result<std::shared_ptr<FolderDelta>> FolderChanges::read_store(store::Mail& stor
 }
 
 Result<std::shared_ptr<const FolderDelta>> FolderChanges::read(store::Mail& store, store::MailboxRef folder,
-                                                               std::uint64_t since, std::uint64_t at_least) {
+                                                               std::uint32_t uidvalidity, std::uint64_t since,
+                                                               std::uint64_t at_least) {
   std::unique_lock lock(m_mutex);
   for (;;) {
-    auto it = locate(folder, since);
+    auto it = locate(folder, uidvalidity, since);
     if (it == m_entries.end()) break;
     if (it->reading) {
       // Another session is reading this very delta: wait for it (as long
@@ -48,18 +50,19 @@ Result<std::shared_ptr<const FolderDelta>> FolderChanges::read(store::Mail& stor
     m_entries.erase(it);  // read before the change this caller was told of
     break;
   }
-  m_entries.push_front(Entry{.folder = folder, .since = since});
+  m_entries.push_front(Entry{.folder = folder, .uidvalidity = uidvalidity, .since = since});
   lock.unlock();
 
   // Whatever happens, the entry stops being read and its waiters wake.
   struct Finish {
     FolderChanges& self;
     store::MailboxRef folder;
+    std::uint32_t uidvalidity;
     std::uint64_t since;
     std::shared_ptr<const FolderDelta> kept;
     ~Finish() {
       std::lock_guard lock(self.m_mutex);
-      auto it = self.locate(folder, since);
+      auto it = self.locate(folder, uidvalidity, since);
       if (kept)
         it->delta = std::move(kept), it->reading = false;
       else
@@ -71,7 +74,7 @@ Result<std::shared_ptr<const FolderDelta>> FolderChanges::read(store::Mail& stor
       }
       self.m_read_done.notify_all();
     }
-  } finish{*this, folder, since, nullptr};
+  } finish{*this, folder, uidvalidity, since, nullptr};
 
   auto fresh = read_store(store, folder, since);
   if (!fresh) return std::unexpected(fresh.error());

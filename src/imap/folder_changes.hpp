@@ -10,8 +10,10 @@
 // without waiting for the worker pool; the first one to miss reads it.
 //
 // Scoping: a delta is keyed by the folder's full reference (its address
-// and its id) and holds only what the store answers for that reference,
-// so a session can only ever find what its own store calls would return.
+// and its id) and its UIDVALIDITY, and holds only what the store answers
+// for that reference: a session can only ever find what its own store
+// calls would return, and never a delta of an earlier folder that had the
+// same id (UIDVALIDITY comes from a counter: no two folders share one).
 // Thread-safe: sessions run on many threads.
 #pragma once
 
@@ -47,28 +49,32 @@ class FolderChanges {
   static constexpr std::size_t kCapacity = 256;
   static constexpr std::size_t kMaxKeptChanges = 1000;
 
-  // A kept delta of `folder` after `since` that reaches `at_least` (the
-  // modseq of the change a session was told of), or null. Never waits.
-  std::shared_ptr<const FolderDelta> find(store::MailboxRef folder, std::uint64_t since, std::uint64_t at_least) const;
+  // A kept delta of `folder` (the one of that UIDVALIDITY) after `since`
+  // that reaches `at_least` (the modseq of the change a session was told
+  // of), or null. Never waits.
+  std::shared_ptr<const FolderDelta> find(store::MailboxRef folder, std::uint32_t uidvalidity, std::uint64_t since,
+                                          std::uint64_t at_least) const;
 
   // A delta of `folder` after `since` that reaches `at_least`: a kept one,
   // or one read now. Callers asking for the same folder and `since` while
   // it is being read wait for that read rather than repeat it (blocking:
   // for the worker pool). A folder that is gone is the store's not_found.
-  Result<std::shared_ptr<const FolderDelta>> read(store::Mail& store, store::MailboxRef folder, std::uint64_t since,
+  Result<std::shared_ptr<const FolderDelta>> read(store::Mail& store, store::MailboxRef folder,
+                                                  std::uint32_t uidvalidity, std::uint64_t since,
                                                   std::uint64_t at_least);
 
  private:
   struct Entry {
     store::MailboxRef folder;
+    std::uint32_t uidvalidity = 0;
     std::uint64_t since = 0;
     bool reading = true;
     std::shared_ptr<const FolderDelta> delta;  // once read (null after a failed read)
   };
   using Entries = std::list<Entry>;  // most recently used first
 
-  // The entry of (folder, since), or end(). REQUIRES: m_mutex held.
-  Entries::iterator locate(store::MailboxRef folder, std::uint64_t since) const;
+  // The entry of (folder, uidvalidity, since), or end(). REQUIRES: m_mutex held.
+  Entries::iterator locate(store::MailboxRef folder, std::uint32_t uidvalidity, std::uint64_t since) const;
   static Result<std::shared_ptr<FolderDelta>> read_store(store::Mail& store, store::MailboxRef folder,
                                                          std::uint64_t since);
 

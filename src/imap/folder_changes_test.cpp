@@ -49,9 +49,9 @@ TEST_F(FolderChangesTest, KeepsWhatWasReadForTheSameFolderAndModseq) {
   FolderChanges changes;
   auto since = m_box.highestmodseq;
   auto modseq = append(m_box.ref());
-  EXPECT_EQ(changes.find(m_box.ref(), since, modseq), nullptr) << "nothing read yet";
+  EXPECT_EQ(changes.find(m_box.ref(), m_box.uidvalidity, since, modseq), nullptr) << "nothing read yet";
 
-  auto read = changes.read(*m_store, m_box.ref(), since, modseq);
+  auto read = changes.read(*m_store, m_box.ref(), m_box.uidvalidity, since, modseq);
   ASSERT_TRUE(read) << read.error().message;
   auto& delta = **read;
   EXPECT_EQ(delta.since, since);
@@ -59,37 +59,41 @@ TEST_F(FolderChangesTest, KeepsWhatWasReadForTheSameFolderAndModseq) {
   ASSERT_EQ(delta.changed.size(), 1u);
   EXPECT_TRUE(delta.expunged.empty());
 
-  EXPECT_EQ(changes.find(m_box.ref(), since, modseq), *read);
-  EXPECT_EQ(changes.find(m_box.ref(), since + 1, modseq), nullptr) << "another starting point";
-  EXPECT_EQ(changes.find(m_box.ref(), since, modseq + 1), nullptr) << "read before that change";
-  EXPECT_EQ(changes.find({m_other_box.address_id, m_box.id}, since, modseq), nullptr) << "another address";
+  EXPECT_EQ(changes.find(m_box.ref(), m_box.uidvalidity, since, modseq), *read);
+  EXPECT_EQ(changes.find(m_box.ref(), m_box.uidvalidity, since + 1, modseq), nullptr) << "another starting point";
+  EXPECT_EQ(changes.find(m_box.ref(), m_box.uidvalidity, since, modseq + 1), nullptr) << "read before that change";
+  EXPECT_EQ(changes.find({m_other_box.address_id, m_box.id}, m_box.uidvalidity, since, modseq), nullptr)
+      << "another address";
+  EXPECT_EQ(changes.find(m_box.ref(), m_box.uidvalidity + 1, since, modseq), nullptr)
+      << "another folder that had this id";
 
   // A later change: the kept read is replaced by one that reaches it.
   auto later = append(m_box.ref());
-  auto again = changes.read(*m_store, m_box.ref(), since, later);
+  auto again = changes.read(*m_store, m_box.ref(), m_box.uidvalidity, since, later);
   ASSERT_TRUE(again);
   EXPECT_NE(*again, *read);
   EXPECT_EQ((*again)->changed.size(), 2u);
-  EXPECT_EQ(changes.find(m_box.ref(), since, later), *again);
+  EXPECT_EQ(changes.find(m_box.ref(), m_box.uidvalidity, since, later), *again);
 }
 
 TEST_F(FolderChangesTest, AnotherAddressesFolderIsNotFound) {
   FolderChanges changes;
   auto modseq = append(m_other_box.ref());
   // The other tenant's folder id under this tenant's address: the store says no such folder.
-  auto read = changes.read(*m_store, {m_box.address_id, m_other_box.id}, 0, modseq);
+  auto read = changes.read(*m_store, {m_box.address_id, m_other_box.id}, m_other_box.uidvalidity, 0, modseq);
   ASSERT_FALSE(read);
   EXPECT_EQ(read.error().kind, ErrorKind::not_found);
-  EXPECT_EQ(changes.find({m_box.address_id, m_other_box.id}, 0, 0), nullptr) << "a failed read is not kept";
+  EXPECT_EQ(changes.find({m_box.address_id, m_other_box.id}, m_other_box.uidvalidity, 0, 0), nullptr)
+      << "a failed read is not kept";
 }
 
 TEST_F(FolderChangesTest, KeepsAtMostItsCapacity) {
   FolderChanges changes;
   append(m_box.ref());
   for (std::uint64_t since = 0; since < FolderChanges::kCapacity + 10; ++since)
-    ASSERT_TRUE(changes.read(*m_store, m_box.ref(), since, 0));
-  EXPECT_EQ(changes.find(m_box.ref(), 0, 0), nullptr) << "the least recently used went";
-  EXPECT_NE(changes.find(m_box.ref(), FolderChanges::kCapacity + 9, 0), nullptr);
+    ASSERT_TRUE(changes.read(*m_store, m_box.ref(), m_box.uidvalidity, since, 0));
+  EXPECT_EQ(changes.find(m_box.ref(), m_box.uidvalidity, 0, 0), nullptr) << "the least recently used went";
+  EXPECT_NE(changes.find(m_box.ref(), m_box.uidvalidity, FolderChanges::kCapacity + 9, 0), nullptr);
 }
 
 // Threads asking for the same delta at once all get a delta that reaches
@@ -105,7 +109,7 @@ TEST_F(FolderChangesTest, ConcurrentReadersShareTheRead) {
   for (int t = 0; t < kThreads; ++t)
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        auto r = changes.read(*m_store, m_box.ref(), since, modseq);
+        auto r = changes.read(*m_store, m_box.ref(), m_box.uidvalidity, since, modseq);
         if (!r || (*r)->box.highestmodseq < modseq || (*r)->changed.size() != 1)
           ++wrong;
         else

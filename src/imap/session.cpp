@@ -102,7 +102,7 @@ std::optional<Reply> Session::idle_updates_at_once(const Event& e) {
   if (modseq == 0) return std::nullopt;
   if (view->known_modseq() >= modseq) return Reply{};  // reported already
   if (!m_ctx.deps.changes) return std::nullopt;
-  auto delta = m_ctx.deps.changes->find(view->ref(), view->known_modseq(), modseq);
+  auto delta = m_ctx.deps.changes->find(view->ref(), view->mailbox().uidvalidity, view->known_modseq(), modseq);
   if (!delta) return std::nullopt;
   auto out = view->apply(*delta, poll_options(m_ctx, true), nullptr);
   if (!out) return std::nullopt;
@@ -119,7 +119,8 @@ Reply Session::idle_updates(const Event& e) {
   std::optional<std::string> shared;
   if (view && modseq != 0 && m_ctx.deps.changes) {
     // One read for every session standing where this one stands.
-    if (auto delta = m_ctx.deps.changes->read(m_ctx.deps.mail, view->ref(), view->known_modseq(), modseq))
+    if (auto delta = m_ctx.deps.changes->read(m_ctx.deps.mail, view->ref(), view->mailbox().uidvalidity,
+                                              view->known_modseq(), modseq))
       shared = view->apply(**delta, poll_options(m_ctx, true), &m_ctx.deps.mail);
   }
   if (shared)
