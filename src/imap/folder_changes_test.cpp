@@ -22,11 +22,7 @@ class FolderChangesTest : public ::testing::Test {
     ASSERT_TRUE(s) << s.error().message;
     m_store = std::move(*s);
     m_box = m_store->find_mailbox(testing::make_tenant(*m_store).address.id, "INBOX").value();
-    auto other = m_store->create_organisation("Other").value();
-    auto service = m_store->create_service(other.id, "other-svc").value();
-    auto domain = m_store->add_domain(service.id, "other.example", "").value();
-    auto address = m_store->create_address(domain.id, "info").value();
-    m_other_box = m_store->find_mailbox(address.id, "INBOX").value();
+    m_other_box = m_store->find_mailbox(testing::make_tenant(*m_store, "other.example").address.id, "INBOX").value();
   }
 
   // Appends one message; the folder's modseq after it.
@@ -94,6 +90,22 @@ TEST_F(FolderChangesTest, KeepsAtMostItsCapacity) {
     ASSERT_TRUE(changes.read(*m_store, m_box.ref(), m_box.uidvalidity, since, 0));
   EXPECT_EQ(changes.find(m_box.ref(), m_box.uidvalidity, 0, 0), nullptr) << "the least recently used went";
   EXPECT_NE(changes.find(m_box.ref(), m_box.uidvalidity, FolderChanges::kCapacity + 9, 0), nullptr);
+}
+
+// A session far behind gets its delta, but a delta that large is not kept
+// for others: the cache holds small answers only.
+TEST_F(FolderChangesTest, KeepsNoDeltaOverItsChangeLimit) {
+  FolderChanges changes;
+  auto since = m_box.highestmodseq;
+  std::uint64_t modseq = 0;
+  for (std::size_t i = 0; i <= FolderChanges::kMaxKeptChanges; ++i) modseq = append(m_box.ref());
+  auto read = changes.read(*m_store, m_box.ref(), m_box.uidvalidity, since, modseq);
+  ASSERT_TRUE(read) << read.error().message;
+  EXPECT_EQ((*read)->changed.size(), FolderChanges::kMaxKeptChanges + 1);
+  EXPECT_EQ(changes.find(m_box.ref(), m_box.uidvalidity, since, modseq), nullptr);
+  auto small = changes.read(*m_store, m_box.ref(), m_box.uidvalidity, modseq - 1, modseq);
+  ASSERT_TRUE(small);
+  EXPECT_EQ(changes.find(m_box.ref(), m_box.uidvalidity, modseq - 1, modseq), *small) << "a small one is";
 }
 
 // Threads asking for the same delta at once all get a delta that reaches
