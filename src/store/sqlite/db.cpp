@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "store/sqlite/wal_writes.hpp"
+
 namespace estafeta::store::sqlite {
 
 Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
@@ -78,7 +80,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, bool c
   // lock for it (the writer's, or a reader's lease), never by two threads
   // at once, and SQLite's lock would cost two calls per row read.
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, wal_writes_vfs());
   if (rc != SQLITE_OK) {
     auto err = sqlite_error(db, rc, "open " + path);
     sqlite3_close(db);
@@ -88,6 +90,12 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, bool c
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, 5000);
   return std::unique_ptr<Database>(new Database(db));
+}
+
+Status Database::gather_wal_writes(bool on) {
+  int rc = sqlite::gather_wal_writes(m_db, on);
+  if (rc != SQLITE_OK) return std::unexpected(sqlite_error(m_db, rc, "gather WAL writes"));
+  return {};
 }
 
 Database::~Database() {

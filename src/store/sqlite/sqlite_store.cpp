@@ -25,9 +25,10 @@ constexpr int kReaders = 3;  // reads in parallel beside the writer (2 cores: mo
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& options) {
   auto db = TRY(Database::open(options.path.string(), options.create));
   // WAL: readers never block the writer. synchronous=FULL: a commit is
-  // durable when it returns (DESIGN §5).
+  // durable when it returns (DESIGN §5); its frames written with one call.
   TRY(db->exec("PRAGMA journal_mode = WAL"));
   TRY(db->exec("PRAGMA synchronous = FULL"));
+  TRY(db->gather_wal_writes(true));
   TRY(db->exec("PRAGMA foreign_keys = ON"));
   TRY(db->exec("PRAGMA secure_delete = OFF"));
   TRY(db->exec("PRAGMA cache_size = -32768"));  // 32 MiB of pages

@@ -1,0 +1,152 @@
+// A commit's WAL frames reach the file in one write, before its sync, and
+// before any other connection can see the commit; what SQLite reads back
+// (its own frames spilled mid-transaction, a checkpoint) is what it wrote;
+// a process that dies right after a commit loses nothing of it.
+#include "store/sqlite/wal_writes.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "core/testing.hpp"
+#include "store/sqlite/db.hpp"
+
+namespace estafeta::store::sqlite {
+namespace {
+
+class WalWritesTest : public ::testing::Test {
+ protected:
+  std::string path() const { return (m_dir / "w.sqlite").string(); }
+
+  std::unique_ptr<Database> open_writer(bool synced = true) {
+    auto db = Database::open(path(), true).value();
+    EXPECT_TRUE(db->exec("PRAGMA journal_mode = WAL"));
+    EXPECT_TRUE(db->exec(synced ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
+    EXPECT_TRUE(db->exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, k TEXT UNIQUE, v BLOB)"));
+    return db;
+  }
+
+  // One transaction of `rows` rows of 3 KB each: about a page per row, and
+  // index pages for k.
+  void insert(Database& db, int first, int rows) {
+    auto tx = Transaction::begin(db).value();
+    for (int i = first; i < first + rows; ++i) {
+      auto st = db.prepare("INSERT INTO t (id, k, v) VALUES (?, ?, ?)").value();
+      st.bind(1, std::int64_t{i}).bind(2, "key-" + std::to_string(i)).bind_blob(3, std::string(3000, 'a' + i % 26));
+      ASSERT_TRUE(st.run());
+    }
+    ASSERT_TRUE(tx.commit());
+  }
+
+  static std::int64_t count(Database& db) {
+    auto st = db.prepare("SELECT count(*), coalesce(sum(length(v)), 0) FROM t").value();
+    EXPECT_TRUE(st.step().value());
+    EXPECT_EQ(st.int64(1), st.int64(0) * 3000);
+    return st.int64(0);
+  }
+
+  testing::TempDir m_dir{"wal-writes"};
+};
+
+TEST_F(WalWritesTest, ACommitsFramesAreOneWrite) {
+  auto db = open_writer();
+  ASSERT_TRUE(db->gather_wal_writes(true));
+  insert(*db, 0, 1);  // the log's header, written and synced on its own
+  auto before = wal_write_counts();
+  insert(*db, 1, 20);
+  auto after = wal_write_counts();
+  // Two writes a frame (its header, its page) asked for, one made.
+  EXPECT_GE(after.asked - before.asked, 40u);
+  EXPECT_EQ(after.issued - before.issued, 1u);
+
+  ASSERT_TRUE(db->gather_wal_writes(false));
+  before = wal_write_counts();
+  insert(*db, 21, 20);
+  after = wal_write_counts();
+  EXPECT_GE(after.asked - before.asked, 40u);
+  EXPECT_EQ(after.issued - before.issued, after.asked - before.asked);
+  EXPECT_EQ(count(*db), 41);
+}
+
+TEST_F(WalWritesTest, AnotherConnectionSeesEveryCommit) {
+  auto db = open_writer();
+  ASSERT_TRUE(db->gather_wal_writes(true));
+  auto reader = Database::open(path(), false).value();
+  for (int round = 0; round < 10; ++round) {
+    insert(*db, round * 7, 7);
+    EXPECT_EQ(count(*reader), (round + 1) * 7);
+  }
+}
+
+// Without a sync before it, a commit is published at the WAL index's
+// barrier: its frames must be in the file by then for a reader to see them.
+TEST_F(WalWritesTest, AnUnsyncedCommitIsInTheFileWhenPublished) {
+  auto db = open_writer(false);
+  ASSERT_TRUE(db->gather_wal_writes(true));
+  auto reader = Database::open(path(), false).value();
+  for (int round = 0; round < 10; ++round) {
+    insert(*db, round * 5, 5);
+    EXPECT_EQ(count(*reader), (round + 1) * 5);
+  }
+}
+
+// A transaction bigger than the page cache writes frames before its commit
+// and reads them back; checkpoints copy the log into the database.
+TEST_F(WalWritesTest, SpilledFramesAndCheckpointsReadWhatWasWritten) {
+  auto db = open_writer();
+  ASSERT_TRUE(db->gather_wal_writes(true));
+  ASSERT_TRUE(db->exec("PRAGMA cache_size = 8"));  // pages
+  ASSERT_TRUE(db->exec("PRAGMA wal_autocheckpoint = 50"));
+  {
+    auto tx = Transaction::begin(*db).value();
+    for (int i = 0; i < 200; ++i) {
+      auto st = db->prepare("INSERT INTO t (id, k, v) VALUES (?, ?, ?)").value();
+      st.bind(1, std::int64_t{i}).bind(2, "key-" + std::to_string(i)).bind_blob(3, std::string(3000, 'a' + i % 26));
+      ASSERT_TRUE(st.run());
+    }
+    // Pages written out to the log mid-transaction, read back here.
+    EXPECT_EQ(count(*db), 200);
+    ASSERT_TRUE(tx.commit());
+  }
+  for (int round = 0; round < 5; ++round) insert(*db, 200 + round * 30, 30);
+  auto reader = Database::open(path(), false).value();
+  EXPECT_EQ(count(*reader), 350);
+  auto check = db->prepare("PRAGMA integrity_check").value();
+  ASSERT_TRUE(check.step().value());
+  EXPECT_EQ(check.text(0), "ok");
+}
+
+// A process that ends right after its commit returns (no close, no
+// checkpoint, nothing flushed at exit) has its rows in the file.
+TEST_F(WalWritesTest, ACommitSurvivesTheProcessEndingRightAfterIt) {
+  { open_writer(); }
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto db = Database::open(path(), false);
+    bool ok = db && (*db)->exec("PRAGMA synchronous = FULL") && (*db)->gather_wal_writes(true);
+    if (ok) {
+      auto tx = Transaction::begin(**db);
+      ok = tx.has_value();
+      for (int i = 0; ok && i < 20; ++i) {
+        auto st = (*db)->prepare("INSERT INTO t (id, k, v) VALUES (?, ?, ?)");
+        ok =
+            st &&
+            st->bind(1, std::int64_t{i}).bind(2, "key-" + std::to_string(i)).bind_blob(3, std::string(3000, 'z')).run();
+      }
+      ok = ok && tx->commit();
+    }
+    ::_exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  auto db = Database::open(path(), false).value();
+  EXPECT_EQ(count(*db), 20);
+}
+
+}  // namespace
+}  // namespace estafeta::store::sqlite
