@@ -826,15 +826,30 @@ TEST_F(ChangesTest, SpecialUseMovesBetweenMailboxes) {
 // --- blobs
 
 TEST_F(ChangesTest, CollectUnreferencedBlobs) {
+  // The waiting text this process knows of without reading it, next to
+  // the count read from the table (each blob's text: 20 bytes).
+  auto waits = [this](std::size_t messages) {
+    auto known = s().known_text_backlog();
+    EXPECT_EQ(known.messages, messages);
+    EXPECT_EQ(known.bytes, 20 * messages);
+    auto read = s().text_backlog().value();
+    EXPECT_EQ(read.messages, known.messages);
+    EXPECT_EQ(read.bytes, known.bytes);
+  };
+  waits(0);
   auto u = append(m_inbox, 4);  // blobs h0 … h3
+  waits(4);
   EXPECT_EQ(s().index_pending_text(2).value(), 2u) << "h0 and h1 indexed, h2 and h3 still waiting";
+  waits(2);
   EXPECT_TRUE(s().collect_unreferenced_blobs(100).value().empty()) << "all in use";
   ASSERT_TRUE(s().expunge(m_inbox, {u[0], u[1], u[2]}));
 
   auto first = s().collect_unreferenced_blobs(2).value();
   EXPECT_EQ(first, (std::vector<std::string>{"h0", "h1"})) << "limit honoured";
+  waits(2);
   auto second = s().collect_unreferenced_blobs(2).value();
   EXPECT_EQ(second, std::vector<std::string>{"h2"});
+  waits(1);  // h2's text went with it, unindexed
   EXPECT_TRUE(s().collect_unreferenced_blobs(2).value().empty());
   EXPECT_TRUE(s().collect_unreferenced_blobs(0).value().empty());
 

@@ -49,8 +49,8 @@ void TextIndexer::run() {
   while (!m_stop) {
     lock.unlock();
     if (mail_arriving()) {
-      auto waiting = m_store.text_backlog();
-      if (waiting && waiting->messages > 0 && waiting->bytes < m_options.max_backlog_bytes) {
+      auto waiting = m_store.known_text_backlog();
+      if (waiting.messages > 0 && waiting.bytes < m_options.max_backlog_bytes) {
         lock.lock();
         m_wake.wait_for(lock, m_options.quiet / 2, [this] { return m_stop; });
         continue;

@@ -534,7 +534,7 @@ Result<std::vector<std::string>> SqliteStore::collect_unreferenced_blobs(std::si
   auto long_words = TRY(m_db->prepare("DELETE FROM text_long_term WHERE blob_id = ?"));
   auto text = TRY(m_db->prepare("DELETE FROM blob_text WHERE rowid = ?"));
   auto subject = TRY(m_db->prepare("DELETE FROM subject_text WHERE rowid = ?"));
-  auto pending = TRY(m_db->prepare("DELETE FROM blob_text_pending WHERE blob_id = ?"));
+  auto pending = TRY(m_db->prepare("DELETE FROM blob_text_pending WHERE blob_id = ? RETURNING bytes"));
   auto data = TRY(m_db->prepare("DELETE FROM blob_data WHERE blob_id = ?"));
   auto row = TRY(m_db->prepare("DELETE FROM blob WHERE id = ?"));
   std::vector<std::string> hashes;
@@ -547,7 +547,11 @@ Result<std::vector<std::string>> SqliteStore::collect_unreferenced_blobs(std::si
     TRY(text.bind_all(id).run());
     TRY(subject.bind_all(id).run());
     subject.reset();
-    TRY(pending.bind_all(id).run());
+    pending.bind_all(id);
+    if (TRY(pending.step())) {
+      forget_pending_text(1, static_cast<std::uint64_t>(pending.int64(0)));
+      TRY(pending.run());  // to its end
+    }
     pending.reset();
     TRY(data.bind_all(id).run());
     data.reset();

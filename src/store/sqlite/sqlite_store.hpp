@@ -200,6 +200,7 @@ class SqliteStore final : public Store {
   // Maintenance (text_index.cpp; changes.cpp: collect_unreferenced_blobs; sqlite_store.cpp: integrity_check)
   Result<std::size_t> index_pending_text(std::size_t limit) override;
   Result<TextBacklog> text_backlog() override;
+  TextBacklog known_text_backlog() const override;
   Result<std::vector<std::string>> collect_unreferenced_blobs(std::size_t limit) override;
   Result<std::string> integrity_check() override;
 
@@ -237,6 +238,8 @@ class SqliteStore final : public Store {
   // Text of `bytes` waits for the index (a delivery's, in its transaction):
   // past the ceiling, the two oldest waiting texts are indexed.
   Status text_waits_locked(std::uint64_t bytes);
+  // Waiting text that went (indexed, or its blob collected): out of the counts.
+  void forget_pending_text(std::size_t messages, std::uint64_t bytes);
   Result<std::vector<Appended>> append_locked(Id blob_id, std::uint64_t size, const std::vector<AppendTarget>& targets);
   Status trace_locked(const TraceEntry& entry);
   Result<Mailbox> create_mailbox_locked(Id address_id, const std::string& name, SpecialUse use, Time now);
@@ -262,10 +265,12 @@ class SqliteStore final : public Store {
 
   std::mutex m_mutex;
   std::unique_ptr<Database> m_db;  // GUARDED_BY(m_mutex): every write, and reads that need the latest state
-  // Bytes of text waiting outside the index, as this process last counted
-  // (other processes may add some, a rolled-back delivery may have counted
-  // its own; every text_backlog() sets it again).
+  // Messages and bytes of text waiting outside the index, as this process
+  // last counted (other processes may add some, a rolled-back delivery may
+  // have counted its own; every text_backlog() sets them again, and so does
+  // indexing that finds nothing left).
   std::atomic<std::uint64_t> m_pending_bytes{0};
+  std::atomic<std::size_t> m_pending_messages{0};
   std::uint64_t m_max_pending_bytes = SqliteOptions{}.max_pending_text_bytes;
   std::vector<std::unique_ptr<Reader>> m_readers;
   FolderBlobs m_folder_blobs;  // search_text's many matches: the folder's (uid, blob) pairs

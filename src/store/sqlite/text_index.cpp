@@ -107,7 +107,14 @@ Result<std::size_t> SqliteStore::index_pending_text(std::size_t limit) {
 Result<std::size_t> SqliteStore::index_oldest_locked(std::size_t limit) {
   auto oldest = TRY(m_db->prepare("SELECT blob_id FROM blob_text_pending ORDER BY blob_id LIMIT ?"));
   oldest.bind_all(static_cast<std::int64_t>(limit));
-  return index_blobs_locked(TRY(all<Id>(std::move(oldest), [](const Statement& s) { return s.int64(0); })));
+  auto ids = TRY(all<Id>(std::move(oldest), [](const Statement& s) { return s.int64(0); }));
+  auto moved = TRY(index_blobs_locked(ids));
+  if (ids.size() < limit) {
+    // Nothing waits any more, whoever added it: the counts are exact again.
+    m_pending_bytes = 0;
+    m_pending_messages = 0;
+  }
+  return moved;
 }
 
 Result<std::size_t> SqliteStore::index_blobs_locked(const std::vector<Id>& blob_ids) {
@@ -133,15 +140,23 @@ Result<std::size_t> SqliteStore::index_blobs_locked(const std::vector<Id>& blob_
       m_db->prepare("DELETE FROM blob_text_pending WHERE blob_id IN (SELECT value FROM json_each(?)) RETURNING bytes"));
   drop.bind_all(ids);
   std::uint64_t bytes = 0;
-  while (TRY(drop.step())) bytes += static_cast<std::uint64_t>(drop.int64(0));
+  std::size_t rows = 0;
+  for (; TRY(drop.step()); ++rows) bytes += static_cast<std::uint64_t>(drop.int64(0));
+  forget_pending_text(rows, bytes);
+  return moved;
+}
+
+void SqliteStore::forget_pending_text(std::size_t messages, std::uint64_t bytes) {
   auto left = m_pending_bytes.load();
   m_pending_bytes = left > bytes ? left - bytes : 0;
-  return moved;
+  auto waiting = m_pending_messages.load();
+  m_pending_messages = waiting > messages ? waiting - messages : 0;
 }
 
 Status SqliteStore::text_waits_locked(std::uint64_t bytes) {
   // Past the ceiling, this delivery pays for two waiting texts
   // (SqliteOptions::max_pending_text_bytes).
+  ++m_pending_messages;
   if ((m_pending_bytes += bytes) > m_max_pending_bytes) TRY(index_oldest_locked(2));
   return {};
 }
@@ -152,7 +167,12 @@ Result<Maintenance::TextBacklog> SqliteStore::text_backlog() {
   TRY(st.step());
   TextBacklog out{static_cast<std::size_t>(st.int64(0)), static_cast<std::uint64_t>(st.int64(1))};
   m_pending_bytes = out.bytes;
+  m_pending_messages = out.messages;
   return out;
+}
+
+Maintenance::TextBacklog SqliteStore::known_text_backlog() const {
+  return {m_pending_messages.load(), m_pending_bytes.load()};
 }
 
 namespace {
