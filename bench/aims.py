@@ -7,6 +7,9 @@ aims that compare us with Dovecot and Postfix:
   imap     imap_bench.py: mixed workload, 1 and 20 clients
   smtp     smtp_bench.py: durable ingest, 1 and 20 senders (asyncio client)
   smtp1    smtp_bench.py --client smtp-source: 1 sender, Postfix's own C client
+  ceiling  smtp_ceiling.py --durable, each client: what a server that flushes
+           every message before its 250 can do with one sender (the bound
+           of the two 1-sender aims, read next to the peer's figures)
   import   import_bench.py: 2,000 messages APPENDed by Python's imaplib
   mbsync   mbsync_bench.py: a full pull of 2,000 messages
   search   search_bench.py: full-text search over 100,000 messages
@@ -35,6 +38,8 @@ RUNS = {
     "imap": ["imap_bench.py", "--clients", "1,20", "--duration", "10", "--repeat", "3", "--skip-idle"],
     "smtp": ["smtp_bench.py", "--senders", "1,20", "--repeat", "3"],
     "smtp1": ["smtp_bench.py", "--senders", "1", "--repeat", "3", "--client", "smtp-source"],
+    "ceiling": ["smtp_ceiling.py", "--durable", "--repeat", "3"],
+    "ceiling1": ["smtp_ceiling.py", "--durable", "--repeat", "3", "--client", "smtp-source"],
     "import": ["import_bench.py"],
     "mbsync": ["mbsync_bench.py", "--repeat", "5"],
     "search": ["search_bench.py", "--repeat", "5"],
@@ -45,7 +50,7 @@ def run(name, prefix, estafeta_bin):
     json_path = f"{prefix}-{name}.json"
     txt_path = f"{prefix}-{name}.txt"
     cmd = [sys.executable, os.path.join(HERE, RUNS[name][0]), *RUNS[name][1:], "--json", json_path]
-    if estafeta_bin:
+    if estafeta_bin and RUNS[name][0] != "smtp_ceiling.py":  # the ceiling runs no Estafeta
         cmd += ["--estafeta-bin", estafeta_bin]
     print(f"== {name}: {' '.join(cmd[1:])}", flush=True)
     started = time.monotonic()
@@ -91,6 +96,12 @@ def rows(prefix):
     if r:
         out.append(("SMTP durable, 1 sender, smtp-source (msg/s)", r["estafeta"], r["postfix"], r["ratio"],
                     "≥ 4×", r["ratio"] >= 4))
+    # The bound of the one-sender aims: a server that only flushes each message.
+    for name, run_name, label in (("ceiling", "smtp", "asyncio"), ("ceiling1", "smtp1", "smtp-source")):
+        bound, peer = load(prefix, name), summary_row(load(prefix, run_name), "1 sender : durable")
+        if bound and peer:
+            out.append((f"SMTP 1 sender, {label}, durable null server (msg/s)", round(bound["median"], 1),
+                        peer["postfix"], round(bound["median"] / peer["postfix"], 2), "—", None))
     for name, label in (("import", "import 2,000 by imaplib (s)"), ("mbsync", "mbsync full pull (s)")):
         data = load(prefix, name)
         if not data or data.get("aborted"):

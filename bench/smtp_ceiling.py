@@ -24,12 +24,16 @@ the next message. --durable always uses the Python null server, for either
 client (smtp-sink cannot flush); --python-sink uses it without flushing, to
 show what the Python server itself costs next to smtp-sink.
 
+--repeat N runs it N times and prints the median; --json PATH writes the runs
+(for aims.py, which reads them beside the peer's figures of the same run).
+
 Usage: python3 bench/smtp_ceiling.py [--messages 2000] [--client smtp-source]
-           [--durable [--dir PATH]] [--python-sink]
+           [--durable [--dir PATH]] [--python-sink] [--repeat N] [--json PATH]
 """
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
 import random
@@ -168,7 +172,27 @@ def main():
     ap.add_argument("--dir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"),
                     help="where --durable's file goes (default bench/results: the disk the stores are on)")
     ap.add_argument("--python-sink", action="store_true", help="the Python null server for smtp-source too")
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--json", default=None, help="write the runs here")
     args = ap.parse_args()
+    rates = []
+    for _ in range(max(1, args.repeat)):
+        rate = one_run(args)
+        if rate is None:
+            return 1
+        rates.append(rate)
+    median = statistics.median(rates)
+    if args.repeat > 1:
+        print("median of %d runs: %.1f msg/s (runs %s)" % (len(rates), median, " / ".join("%.1f" % r for r in rates)))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"client": args.client, "durable": args.durable, "messages": args.messages, "size": args.size,
+                       "runs": rates, "median": median}, f, indent=2)
+    return 0
+
+
+def one_run(args):
+    """One run's rate in msg/s, printed; None if a message failed."""
     durable = None
     if args.client == "smtp-source" and not (args.durable or args.python_sink):
         name = "smtp-sink"
@@ -189,15 +213,15 @@ def main():
             os.unlink(durable[0])
     if sent["failures"]:
         log("failures: %s" % sent["failures"][:3])
-        return 1
+        return None
     n = len(sent["accepted_ids"])
     line = "%s, 1 %s sender, %d messages of %d bytes: %.1f msg/s (%.3f ms per message)" % (
         name, args.client, n, args.size, n / sent["elapsed"], 1000 * sent["elapsed"] / n)
     lat = sorted(sent["latencies"])
     if lat:
         line += "; p50 %.2f ms, p99 %.2f ms" % (statistics.median(lat) * 1000, percentile(lat, 99) * 1000)
-    print(line)
-    return 0
+    print(line, flush=True)
+    return n / sent["elapsed"]
 
 
 if __name__ == "__main__":
