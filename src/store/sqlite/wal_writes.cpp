@@ -51,7 +51,6 @@ int flush(File* f) {
   return rc;
 }
 
-// Everything but a write reaches the file with what was gathered before it.
 int flush_log_of(File* f) { return f->wal ? flush(f) : SQLITE_OK; }
 void flush_log_of_database(File* f) {
   // The barrier cannot report an error. With gathering on, SQLite has
@@ -70,10 +69,20 @@ int x_close(sqlite3_file* file) {
   return flushed != SQLITE_OK ? flushed : rc;
 }
 
-int x_read(sqlite3_file* file, void* buf, int amount, sqlite3_int64 offset) {
+// A method of the default VFS's file, called as it is.
+template <auto Method, typename... Args>
+auto passed(sqlite3_file* file, Args... args) {
+  auto* f = self(file);
+  return (real_methods(f)->*Method)(f->real, args...);
+}
+
+// The same, once what is gathered is in the file: everything but a write
+// reaches a WAL file after the writes SQLite made before it.
+template <auto Method, typename... Args>
+int flushed(sqlite3_file* file, Args... args) {
   auto* f = self(file);
   if (int rc = flush_log_of(f); rc != SQLITE_OK) return rc;
-  return real_methods(f)->xRead(f->real, buf, amount, offset);
+  return (real_methods(f)->*Method)(f->real, args...);
 }
 
 int x_write(sqlite3_file* file, const void* buf, int amount, sqlite3_int64 offset) {
@@ -109,42 +118,6 @@ int x_write(sqlite3_file* file, const void* buf, int amount, sqlite3_int64 offse
   return SQLITE_OK;
 }
 
-int x_truncate(sqlite3_file* file, sqlite3_int64 size) {
-  auto* f = self(file);
-  if (int rc = flush_log_of(f); rc != SQLITE_OK) return rc;
-  return real_methods(f)->xTruncate(f->real, size);
-}
-
-int x_sync(sqlite3_file* file, int flags) {
-  auto* f = self(file);
-  if (int rc = flush_log_of(f); rc != SQLITE_OK) return rc;
-  return real_methods(f)->xSync(f->real, flags);
-}
-
-int x_file_size(sqlite3_file* file, sqlite3_int64* size) {
-  auto* f = self(file);
-  if (int rc = flush_log_of(f); rc != SQLITE_OK) return rc;
-  return real_methods(f)->xFileSize(f->real, size);
-}
-
-int x_lock(sqlite3_file* file, int level) {
-  auto* f = self(file);
-  if (int rc = flush_log_of(f); rc != SQLITE_OK) return rc;
-  return real_methods(f)->xLock(f->real, level);
-}
-
-int x_unlock(sqlite3_file* file, int level) {
-  auto* f = self(file);
-  if (int rc = flush_log_of(f); rc != SQLITE_OK) return rc;
-  return real_methods(f)->xUnlock(f->real, level);
-}
-
-int x_check_reserved_lock(sqlite3_file* file, int* out) {
-  auto* f = self(file);
-  if (int rc = flush_log_of(f); rc != SQLITE_OK) return rc;
-  return real_methods(f)->xCheckReservedLock(f->real, out);
-}
-
 int x_file_control(sqlite3_file* file, int op, void* arg) {
   auto* f = self(file);
   if (op == kGatherOpcode && !f->wal) {
@@ -153,21 +126,6 @@ int x_file_control(sqlite3_file* file, int op, void* arg) {
   }
   if (int rc = flush_log_of(f); rc != SQLITE_OK) return rc;
   return real_methods(f)->xFileControl(f->real, op, arg);
-}
-
-int x_sector_size(sqlite3_file* file) {
-  auto* f = self(file);
-  return real_methods(f)->xSectorSize(f->real);
-}
-
-int x_device_characteristics(sqlite3_file* file) {
-  auto* f = self(file);
-  return real_methods(f)->xDeviceCharacteristics(f->real);
-}
-
-int x_shm_map(sqlite3_file* file, int page, int size, int extend, void volatile** out) {
-  auto* f = self(file);
-  return real_methods(f)->xShmMap(f->real, page, size, extend, out);
 }
 
 // The WAL index's locks and barrier are where a commit becomes visible to
@@ -184,48 +142,33 @@ void x_shm_barrier(sqlite3_file* file) {
   real_methods(f)->xShmBarrier(f->real);
 }
 
-int x_shm_unmap(sqlite3_file* file, int delete_flag) {
-  auto* f = self(file);
-  return real_methods(f)->xShmUnmap(f->real, delete_flag);
-}
-
-int x_fetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** out) {
-  auto* f = self(file);
-  if (int rc = flush_log_of(f); rc != SQLITE_OK) return rc;
-  return real_methods(f)->xFetch(f->real, offset, amount, out);
-}
-
-int x_unfetch(sqlite3_file* file, sqlite3_int64 offset, void* p) {
-  auto* f = self(file);
-  return real_methods(f)->xUnfetch(f->real, offset, p);
-}
-
 // The same methods at each version the default VFS's files may have: one
 // of ours never offers a method its file lacks.
 sqlite3_io_methods make_methods(int version) {
-  sqlite3_io_methods m{};
+  using M = sqlite3_io_methods;
+  M m{};
   m.iVersion = version;
   m.xClose = x_close;
-  m.xRead = x_read;
+  m.xRead = flushed<&M::xRead, void*, int, sqlite3_int64>;
   m.xWrite = x_write;
-  m.xTruncate = x_truncate;
-  m.xSync = x_sync;
-  m.xFileSize = x_file_size;
-  m.xLock = x_lock;
-  m.xUnlock = x_unlock;
-  m.xCheckReservedLock = x_check_reserved_lock;
+  m.xTruncate = flushed<&M::xTruncate, sqlite3_int64>;
+  m.xSync = flushed<&M::xSync, int>;
+  m.xFileSize = flushed<&M::xFileSize, sqlite3_int64*>;
+  m.xLock = flushed<&M::xLock, int>;
+  m.xUnlock = flushed<&M::xUnlock, int>;
+  m.xCheckReservedLock = flushed<&M::xCheckReservedLock, int*>;
   m.xFileControl = x_file_control;
-  m.xSectorSize = x_sector_size;
-  m.xDeviceCharacteristics = x_device_characteristics;
+  m.xSectorSize = passed<&M::xSectorSize>;
+  m.xDeviceCharacteristics = passed<&M::xDeviceCharacteristics>;
   if (version >= 2) {
-    m.xShmMap = x_shm_map;
+    m.xShmMap = passed<&M::xShmMap, int, int, int, void volatile**>;
     m.xShmLock = x_shm_lock;
     m.xShmBarrier = x_shm_barrier;
-    m.xShmUnmap = x_shm_unmap;
+    m.xShmUnmap = passed<&M::xShmUnmap, int>;
   }
   if (version >= 3) {
-    m.xFetch = x_fetch;
-    m.xUnfetch = x_unfetch;
+    m.xFetch = flushed<&M::xFetch, sqlite3_int64, int, void**>;
+    m.xUnfetch = passed<&M::xUnfetch, sqlite3_int64, void*>;
   }
   return m;
 }

@@ -40,6 +40,17 @@ class WalWritesTest : public ::testing::Test {
     ASSERT_TRUE(tx.commit());
   }
 
+  // Ten commits with gathering on, each counted at once from another connection.
+  void reader_sees_each_commit(bool synced) {
+    auto db = open_writer(synced);
+    ASSERT_TRUE(db->gather_wal_writes(true));
+    auto reader = Database::open(path(), false).value();
+    for (int round = 0; round < 10; ++round) {
+      insert(*db, round * 7, 7);
+      EXPECT_EQ(count(*reader), (round + 1) * 7);
+    }
+  }
+
   static std::int64_t count(Database& db) {
     auto st = db.prepare("SELECT count(*), coalesce(sum(length(v)), 0) FROM t").value();
     EXPECT_TRUE(st.step().value());
@@ -70,27 +81,11 @@ TEST_F(WalWritesTest, ACommitsFramesAreOneWrite) {
   EXPECT_EQ(count(*db), 41);
 }
 
-TEST_F(WalWritesTest, AnotherConnectionSeesEveryCommit) {
-  auto db = open_writer();
-  ASSERT_TRUE(db->gather_wal_writes(true));
-  auto reader = Database::open(path(), false).value();
-  for (int round = 0; round < 10; ++round) {
-    insert(*db, round * 7, 7);
-    EXPECT_EQ(count(*reader), (round + 1) * 7);
-  }
-}
+TEST_F(WalWritesTest, AnotherConnectionSeesEveryCommit) { reader_sees_each_commit(true); }
 
 // Without a sync before it, a commit is published at the WAL index's
 // barrier: its frames must be in the file by then for a reader to see them.
-TEST_F(WalWritesTest, AnUnsyncedCommitIsInTheFileWhenPublished) {
-  auto db = open_writer(false);
-  ASSERT_TRUE(db->gather_wal_writes(true));
-  auto reader = Database::open(path(), false).value();
-  for (int round = 0; round < 10; ++round) {
-    insert(*db, round * 5, 5);
-    EXPECT_EQ(count(*reader), (round + 1) * 5);
-  }
-}
+TEST_F(WalWritesTest, AnUnsyncedCommitIsInTheFileWhenPublished) { reader_sees_each_commit(false); }
 
 // A transaction bigger than the page cache writes frames before its commit
 // and reads them back; checkpoints copy the log into the database.
