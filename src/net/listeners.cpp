@@ -148,10 +148,19 @@ Result<tcp::endpoint> endpoint_of(const ListenerConfig& l) {
 }  // namespace
 
 struct Listeners::State {
-  State(asio::io_context& i, asio::ssl::context& t, asio::thread_pool& w, const LimitsConfig& l)
-      : ioc(i), tls(t), workers(w), limits(l), max_connections(connection_cap(l.max_connections)) {}
+  State(asio::io_context& i, asio::ssl::context& t, asio::thread_pool& w, const LimitsConfig& l,
+        std::vector<asio::io_context*> others)
+      : ioc(i), tls(t), workers(w), limits(l), max_connections(connection_cap(l.max_connections)) {
+    contexts.push_back(&ioc);
+    contexts.insert(contexts.end(), others.begin(), others.end());
+  }
+
+  // The next session's io_context, in turn.
+  asio::io_context& next_context() { return *contexts[next++ % contexts.size()]; }
 
   asio::io_context& ioc;
+  std::vector<asio::io_context*> contexts;  // ioc first
+  std::atomic<std::size_t> next{0};
   asio::ssl::context& tls;
   asio::thread_pool& workers;
   const LimitsConfig& limits;
@@ -174,12 +183,14 @@ struct Listeners::State {
   std::vector<std::unique_ptr<UdpSocket>> udp_sockets;
   std::atomic<bool> stopping{false};
 
-  void start_session(const ListenerConfig& listener, const Served& served, tcp::socket socket);
+  void start_session(const ListenerConfig& listener, const Served& served, tcp::socket socket,
+                     asio::io_context& context);
   asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, const ListenerConfig& listener, const Served& served);
   asio::awaitable<void> stop_on(asio::signal_set& signals, std::chrono::seconds grace);
 };
 
-void Listeners::State::start_session(const ListenerConfig& listener, const Served& served, tcp::socket socket) {
+void Listeners::State::start_session(const ListenerConfig& listener, const Served& served, tcp::socket socket,
+                                     asio::io_context& context) {
   SessionEnv env;
   env.listener = &listener;
   env.limits = &limits;
@@ -206,7 +217,7 @@ void Listeners::State::start_session(const ListenerConfig& listener, const Serve
     env.over_limit = true;
   }
   bool counted = admit == ConnectionCounts::Admit::ok;
-  auto strand = asio::make_strand(ioc);
+  auto strand = asio::make_strand(context);
   auto signal = std::make_shared<asio::cancellation_signal>();
   auto id = sessions.add({strand, signal});
   if (served.count) served.count(true);
@@ -236,7 +247,10 @@ void Listeners::State::start_session(const ListenerConfig& listener, const Serve
 asio::awaitable<void> Listeners::State::accept_loop(tcp::acceptor& acceptor, const ListenerConfig& listener,
                                                     const Served& served) {
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    // The connection lives on the io_context whose turn it is.
+    auto& context = next_context();
+    tcp::socket socket(context);
+    auto [ec] = co_await acceptor.async_accept(socket, asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted) co_return;
       // EMFILE and friends: back off briefly rather than spin.
@@ -249,7 +263,7 @@ asio::awaitable<void> Listeners::State::accept_loop(tcp::acceptor& acceptor, con
     // delay waiting for an ACK the client delays too).
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    start_session(listener, served, std::move(socket));
+    start_session(listener, served, std::move(socket), context);
   }
 }
 
@@ -275,12 +289,12 @@ asio::awaitable<void> Listeners::State::stop_on(asio::signal_set& signals, std::
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   if (auto left = sessions.size()) log::warn("serve.sessions_abandoned", {{"count", left}});
-  ioc.stop();
+  for (auto* c : contexts) c->stop();
 }
 
 Listeners::Listeners(asio::io_context& ioc, asio::ssl::context& tls, asio::thread_pool& workers,
-                     const LimitsConfig& limits)
-    : m_state(std::make_unique<State>(ioc, tls, workers, limits)) {}
+                     const LimitsConfig& limits, std::vector<asio::io_context*> others)
+    : m_state(std::make_unique<State>(ioc, tls, workers, limits, std::move(others))) {}
 
 Listeners::~Listeners() = default;
 
@@ -307,7 +321,7 @@ Status Listeners::listen_datagrams(const ListenerConfig& l, unsigned count, Data
   asio::ip::udp::endpoint udp_ep(ep.address(), ep.port());
   using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
   for (unsigned i = 0; i < count; ++i) {
-    auto strand = asio::make_strand(m_state->ioc);
+    auto strand = asio::make_strand(*m_state->contexts[i % m_state->contexts.size()]);
     auto u = std::make_unique<State::UdpSocket>(State::UdpSocket{strand, asio::ip::udp::socket(strand)});
     boost::system::error_code ec;
     u->socket.open(udp_ep.protocol(), ec);

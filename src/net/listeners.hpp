@@ -3,7 +3,13 @@
 // most once a second), one strand per session, and the graceful stop —
 // acceptors and datagram sockets close, every session is asked to stop and
 // given up to `grace` to finish (in-flight deliveries complete, since the
-// delivery path is never cancelled midway), then the io_context stops.
+// delivery path is never cancelled midway), then the io_contexts stop.
+//
+// Sessions are spread over the io_contexts given (one per io thread, each
+// run by its thread alone), accepting on the first: two threads running one
+// io_context hand each other the work — for one SMTP sender, 12 context
+// switches and a fifth of the server's CPU per message more than one
+// thread (bench/README.md).
 //
 // Which protocol a listener serves is the caller's choice (the SessionFn it
 // passes): this file knows no protocol. Includes Asio: transport files only.
@@ -19,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/config.hpp"
 #include "core/result.hpp"
@@ -30,7 +37,10 @@ class Listeners {
  public:
   // The connection limit is [limits] max_connections, lowered to fit the
   // file descriptor limit (raised to its hard limit first).
-  Listeners(asio::io_context& ioc, asio::ssl::context& tls, asio::thread_pool& workers, const LimitsConfig& limits);
+  // `ioc` accepts, stops, and runs sessions too; so does each of `others`.
+  // All must outlive the Listeners.
+  Listeners(asio::io_context& ioc, asio::ssl::context& tls, asio::thread_pool& workers, const LimitsConfig& limits,
+            std::vector<asio::io_context*> others = {});
   ~Listeners();
   Listeners(const Listeners&) = delete;
   Listeners& operator=(const Listeners&) = delete;

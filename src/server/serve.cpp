@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
@@ -14,7 +15,9 @@
 
 #include <algorithm>
 #include <csignal>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -284,7 +287,17 @@ manage::CertificateView certificate_view(const Config& config) {
 Status serve(Services& services, const ServeOptions& options) {
   const Config& config = *services.config;
   unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
-  asio::io_context ioc(static_cast<int>(threads));
+  // An io_context per io thread, each run by its thread alone; sessions
+  // are spread over them, and the first also accepts and runs the
+  // background work (net/listeners.hpp says why).
+  asio::io_context ioc(1);
+  std::vector<std::unique_ptr<asio::io_context>> more;
+  std::vector<asio::io_context*> others;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> idle_allowed;  // run() waits for work
+  for (unsigned i = 1; i < threads; ++i) {
+    others.push_back(more.emplace_back(std::make_unique<asio::io_context>(1)).get());
+    idle_allowed.push_back(asio::make_work_guard(*others.back()));
+  }
 
   // Two malloc arenas instead of one per thread (up to 8 × cores): the
   // worker pool's threads would otherwise each keep an arena of freed memory
@@ -306,7 +319,7 @@ Status serve(Services& services, const ServeOptions& options) {
   asio::thread_pool web_workers(kWebWorkerThreads);
   // Accepted mail's text goes into the full-text index from here, in batches.
   store::TextIndexer indexer(*services.store, services.bus.get());
-  net::Listeners listeners(ioc, tls, workers, config.limits);
+  net::Listeners listeners(ioc, tls, workers, config.limits, others);
   dns::ResponseLimiter dns_limiter(config.zones.responses_per_second);
   bool dns = std::any_of(config.listeners.begin(), config.listeners.end(),
                          [](auto& l) { return l.protocol == Protocol::dns; });
@@ -357,8 +370,8 @@ Status serve(Services& services, const ServeOptions& options) {
   log::info("serve.started", {{"threads", threads}, {"listeners", listeners.bound()}});
 
   std::vector<std::thread> pool;
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
-  ioc.run();
+  for (auto* context : others) pool.emplace_back([context] { context->run(); });
+  ioc.run();  // until the stop, which stops them all (Listeners::stop_on)
   for (auto& t : pool) t.join();
   // In-flight deliveries on the pool finish before the store closes.
   workers.join();
