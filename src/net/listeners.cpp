@@ -150,16 +150,16 @@ Result<tcp::endpoint> endpoint_of(const ListenerConfig& l) {
 struct Listeners::State {
   State(asio::io_context& i, asio::ssl::context& t, asio::thread_pool& w, const LimitsConfig& l,
         std::vector<asio::io_context*> others)
-      : ioc(i), tls(t), workers(w), limits(l), max_connections(connection_cap(l.max_connections)) {
-    contexts.push_back(&ioc);
-    contexts.insert(contexts.end(), others.begin(), others.end());
+      : contexts(std::move(others)), tls(t), workers(w), limits(l), max_connections(connection_cap(l.max_connections)) {
+    contexts.insert(contexts.begin(), &i);
   }
 
+  // Where acceptors, datagram sockets and the stop run.
+  asio::io_context& ioc() { return *contexts.front(); }
   // The next session's io_context, in turn.
   asio::io_context& next_context() { return *contexts[next++ % contexts.size()]; }
 
-  asio::io_context& ioc;
-  std::vector<asio::io_context*> contexts;  // ioc first
+  std::vector<asio::io_context*> contexts;  // ioc() first
   std::atomic<std::size_t> next{0};
   asio::ssl::context& tls;
   asio::thread_pool& workers;
@@ -283,7 +283,7 @@ asio::awaitable<void> Listeners::State::stop_on(asio::signal_set& signals, std::
     });
   sessions.stop_all();
   auto deadline = std::chrono::steady_clock::now() + grace;
-  asio::steady_timer timer(ioc);
+  asio::steady_timer timer(ioc());
   while (sessions.size() > 0 && std::chrono::steady_clock::now() < deadline) {
     timer.expires_after(std::chrono::milliseconds(50));
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -300,7 +300,7 @@ Listeners::~Listeners() = default;
 
 Status Listeners::listen(const ListenerConfig& l, SessionFn session, SessionCounter count) {
   auto ep = TRY(endpoint_of(l));
-  auto acceptor = std::make_unique<tcp::acceptor>(m_state->ioc);
+  auto acceptor = std::make_unique<tcp::acceptor>(m_state->ioc());
   boost::system::error_code ec;
   acceptor->open(ep.protocol(), ec);
   if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
@@ -311,7 +311,7 @@ Status Listeners::listen(const ListenerConfig& l, SessionFn session, SessionCoun
                 fmt::format("listener {} on {}: {}", to_string(l.protocol), listen_label(l), ec.message()));
   auto& served = *m_state->served.emplace_back(
       std::make_unique<State::Served>(State::Served{std::move(session), std::move(count)}));
-  asio::co_spawn(m_state->ioc, m_state->accept_loop(*acceptor, l, served), asio::detached);
+  asio::co_spawn(m_state->ioc(), m_state->accept_loop(*acceptor, l, served), asio::detached);
   m_state->acceptors.push_back(std::move(acceptor));
   return {};
 }
@@ -337,7 +337,7 @@ Status Listeners::listen_datagrams(const ListenerConfig& l, unsigned count, Data
 }
 
 void Listeners::stop_on(asio::signal_set& signals, std::chrono::seconds grace) {
-  asio::co_spawn(m_state->ioc, m_state->stop_on(signals, grace), asio::detached);
+  asio::co_spawn(m_state->ioc(), m_state->stop_on(signals, grace), asio::detached);
 }
 
 const std::atomic<bool>& Listeners::stopping() const { return m_state->stopping; }

@@ -366,15 +366,11 @@ Result<std::pair<std::uint32_t, std::uint32_t>> SqliteStore::claim_recent(Mailbo
   // A claim need not survive a crash (the mail would be recent once more,
   // RFC 3501 §2.3.2 allows it): committed atomically but without waiting
   // for the disk, which the next durable commit syncs anyway (WAL).
-  // Gathered WAL writes need synced commits (wal_writes.hpp): off meanwhile.
   struct Durable {
     Database& db;
-    ~Durable() {
-      if (db.exec("PRAGMA synchronous = FULL")) (void)db.gather_wal_writes(true);
-    }
+    ~Durable() { (void)db.set_synced_commits(true); }
   } durable{*m_db};
-  TRY(m_db->gather_wal_writes(false));
-  TRY(m_db->exec("PRAGMA synchronous = NORMAL"));
+  TRY(m_db->set_synced_commits(false));
   auto tx = TRY(Transaction::begin(*m_db));
   auto box = TRY(load_mailbox(*m_db, mailbox));
   std::uint32_t last = box.uidnext - 1;

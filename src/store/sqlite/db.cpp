@@ -92,9 +92,16 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, bool c
   return std::unique_ptr<Database>(new Database(db));
 }
 
-Status Database::gather_wal_writes(bool on) {
-  int rc = sqlite::gather_wal_writes(m_db, on);
-  if (rc != SQLITE_OK) return std::unexpected(sqlite_error(m_db, rc, "gather WAL writes"));
+Status Database::set_synced_commits(bool synced) {
+  // Gathering off before the sync goes, on only once it is back.
+  if (!synced) {
+    if (int rc = gather_wal_writes(m_db, false); rc != SQLITE_OK)
+      return std::unexpected(sqlite_error(m_db, rc, "gather WAL writes"));
+    return exec("PRAGMA synchronous = NORMAL");
+  }
+  TRY(exec("PRAGMA synchronous = FULL"));
+  if (int rc = gather_wal_writes(m_db, true); rc != SQLITE_OK)
+    return std::unexpected(sqlite_error(m_db, rc, "gather WAL writes"));
   return {};
 }
 

@@ -84,9 +84,10 @@ class Database {
 
   Result<Statement> prepare(std::string_view sql);
   Status exec(const char* sql);  // one or more statements, no results
-  // Whether a commit's WAL frames are written with one call (wal_writes.hpp):
-  // only while commits are synced (synchronous=FULL).
-  Status gather_wal_writes(bool on);
+  // Whether a commit waits for the disk (synchronous=FULL) or not
+  // (NORMAL); a synced commit's WAL frames are written with one call
+  // (wal_writes.hpp), which needs the sync, so the two are set together.
+  Status set_synced_commits(bool synced);
   std::int64_t last_insert_id() const { return sqlite3_last_insert_rowid(m_db); }
   int changes() const { return sqlite3_changes(m_db); }
   sqlite3* handle() const { return m_db; }

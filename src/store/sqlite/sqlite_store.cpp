@@ -27,8 +27,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   // WAL: readers never block the writer. synchronous=FULL: a commit is
   // durable when it returns (DESIGN §5); its frames written with one call.
   TRY(db->exec("PRAGMA journal_mode = WAL"));
-  TRY(db->exec("PRAGMA synchronous = FULL"));
-  TRY(db->gather_wal_writes(true));
+  TRY(db->set_synced_commits(true));
   TRY(db->exec("PRAGMA foreign_keys = ON"));
   TRY(db->exec("PRAGMA secure_delete = OFF"));
   TRY(db->exec("PRAGMA cache_size = -32768"));  // 32 MiB of pages

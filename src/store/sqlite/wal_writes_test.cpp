@@ -43,7 +43,7 @@ class WalWritesTest : public ::testing::Test {
   // Ten commits with gathering on, each counted at once from another connection.
   void reader_sees_each_commit(bool synced) {
     auto db = open_writer(synced);
-    ASSERT_TRUE(db->gather_wal_writes(true));
+    ASSERT_EQ(gather_wal_writes(db->handle(), true), SQLITE_OK);
     auto reader = Database::open(path(), false).value();
     for (int round = 0; round < 10; ++round) {
       insert(*db, round * 7, 7);
@@ -63,7 +63,7 @@ class WalWritesTest : public ::testing::Test {
 
 TEST_F(WalWritesTest, ACommitsFramesAreOneWrite) {
   auto db = open_writer();
-  ASSERT_TRUE(db->gather_wal_writes(true));
+  ASSERT_EQ(gather_wal_writes(db->handle(), true), SQLITE_OK);
   insert(*db, 0, 1);  // the log's header, written and synced on its own
   auto before = wal_write_counts();
   insert(*db, 1, 20);
@@ -72,13 +72,28 @@ TEST_F(WalWritesTest, ACommitsFramesAreOneWrite) {
   EXPECT_GE(after.asked - before.asked, 40u);
   EXPECT_EQ(after.issued - before.issued, 1u);
 
-  ASSERT_TRUE(db->gather_wal_writes(false));
+  ASSERT_EQ(gather_wal_writes(db->handle(), false), SQLITE_OK);
   before = wal_write_counts();
   insert(*db, 21, 20);
   after = wal_write_counts();
   EXPECT_GE(after.asked - before.asked, 40u);
   EXPECT_EQ(after.issued - before.issued, after.asked - before.asked);
   EXPECT_EQ(count(*db), 41);
+}
+
+// The default VFS writes at most 128 KiB - 1 in a call (a bigger one ends
+// as SQLITE_FULL, "the disk is full"): a bigger commit goes in parts.
+TEST_F(WalWritesTest, ACommitOver128KiBIsWrittenInParts) {
+  auto db = open_writer();
+  ASSERT_EQ(gather_wal_writes(db->handle(), true), SQLITE_OK);
+  insert(*db, 0, 1);
+  auto before = wal_write_counts();
+  insert(*db, 1, 100);  // ~100 frames of 4 KiB: ~400 KiB
+  auto after = wal_write_counts();
+  EXPECT_GE(after.issued - before.issued, 4u);
+  EXPECT_LE(after.issued - before.issued, 6u);
+  auto reader = Database::open(path(), false).value();
+  EXPECT_EQ(count(*reader), 101);
 }
 
 TEST_F(WalWritesTest, AnotherConnectionSeesEveryCommit) { reader_sees_each_commit(true); }
@@ -91,7 +106,7 @@ TEST_F(WalWritesTest, AnUnsyncedCommitIsInTheFileWhenPublished) { reader_sees_ea
 // and reads them back; checkpoints copy the log into the database.
 TEST_F(WalWritesTest, SpilledFramesAndCheckpointsReadWhatWasWritten) {
   auto db = open_writer();
-  ASSERT_TRUE(db->gather_wal_writes(true));
+  ASSERT_EQ(gather_wal_writes(db->handle(), true), SQLITE_OK);
   ASSERT_TRUE(db->exec("PRAGMA cache_size = 8"));  // pages
   ASSERT_TRUE(db->exec("PRAGMA wal_autocheckpoint = 50"));
   {
@@ -121,7 +136,7 @@ TEST_F(WalWritesTest, ACommitSurvivesTheProcessEndingRightAfterIt) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     auto db = Database::open(path(), false);
-    bool ok = db && (*db)->exec("PRAGMA synchronous = FULL") && (*db)->gather_wal_writes(true);
+    bool ok = db && (*db)->set_synced_commits(true);
     if (ok) {
       auto tx = Transaction::begin(**db);
       ok = tx.has_value();
