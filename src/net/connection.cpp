@@ -10,8 +10,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -27,6 +29,16 @@ using error_code = boost::system::error_code;
 
 namespace {
 constexpr std::size_t kReadChunk = 8192;
+// How often a write waiting for room looks at what the peer took.
+constexpr std::chrono::seconds kQueueLook{1};
+
+// Bytes in the socket's send queue that the peer has not acknowledged
+// (SIOCOUTQ); nullopt if the kernel does not say.
+std::optional<std::uint64_t> unsent_bytes(int fd) {
+  int n = 0;
+  if (::ioctl(fd, SIOCOUTQ, &n) != 0 || n < 0) return std::nullopt;
+  return static_cast<std::uint64_t>(n);
+}
 // A TLS handshake is a few round trips: a client that takes longer is
 // holding the connection, not negotiating.
 
@@ -169,36 +181,66 @@ asio::awaitable<bool> Connection::start_tls() {
 asio::awaitable<bool> Connection::write(std::string_view bytes) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
-  std::uint64_t taken = 0;
-  // Progress moves the deadline, but no faster than the minimum rate.
-  auto due = [&] { return write_progress_deadline(start, Clock::now(), m_write_stall, taken, m_write_min_rate); };
+  // Progress: bytes the socket takes at once; once it has no room, the
+  // bytes the peer takes from the send queue. The kernel says "writable"
+  // only after a good part of its send buffer has drained — autotuned up
+  // to tcp_wmem's maximum (4 MiB by default), more than a steady reader may
+  // take within the stall allowed — so a wait for room looks at the queue
+  // every second. The next progress is due within the stall, and all of it
+  // at the minimum rate counting only what reached the peer: bytes still
+  // queued are not moved (a reader that takes a byte now and then is cut
+  // off as before, however much the queue holds).
+  std::uint64_t moved = 0;
+  auto last_progress = start;
+  std::optional<std::uint64_t> queued;  // the send queue as last seen, with what was written since
   while (!bytes.empty()) {
-    auto deadline = due();
-    if (deadline <= Clock::now()) co_return false;
+    std::optional<asio::socket_base::wait_type> need;
+    std::size_t n = 0;
     if (m_tls) {
       auto io = m_tls->write(bytes);
-      if (io.status == TlsSession::Status::done) {
-        bytes.remove_prefix(io.n);
-        taken += io.n;
-        continue;
-      }
-      auto when = retry_when(io.status);
-      if (!when) co_return false;
-      if (co_await wait(*when, deadline - Clock::now())) co_return false;
-      continue;
+      if (io.status == TlsSession::Status::done)
+        n = io.n;
+      else if (need = retry_when(io.status); !need)
+        co_return false;
+    } else {
+      // Most replies fit in the socket's buffer at once: offered first
+      // without a wait, a timer or a suspension (the socket is non-blocking).
+      error_code ec;
+      n = m_socket.write_some(asio::buffer(bytes), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again)
+        need = asio::socket_base::wait_write;
+      else if (ec)
+        co_return false;
     }
-    // Most replies fit in the socket's buffer at once: offered first without
-    // a wait, a timer or a suspension (the socket is non-blocking).
-    error_code ec;
-    auto n = m_socket.write_some(asio::buffer(bytes), ec);
-    if (!ec) {
+    if (!need) {
       bytes.remove_prefix(n);
-      taken += n;
+      if (queued)
+        *queued += n;  // moved once the peer takes it
+      else
+        moved += n;
+      last_progress = Clock::now();
       continue;
     }
-    if (ec != asio::error::would_block && ec != asio::error::try_again) co_return false;
-    // The rest once the socket takes more, if it does before the deadline.
-    if (co_await wait(asio::socket_base::wait_write, deadline - Clock::now())) co_return false;
+    // The rest once the socket is ready, if it is before the deadline.
+    if (*need == asio::socket_base::wait_write && !queued) {
+      queued = unsent_bytes(m_socket.native_handle());
+      if (queued) moved -= std::min(moved, *queued);  // this write's bytes still queued have not moved
+    }
+    for (;;) {
+      auto now = Clock::now();
+      auto deadline = write_progress_deadline(start, last_progress, m_write_stall, moved, m_write_min_rate);
+      if (deadline <= now) co_return false;
+      auto ec = co_await wait(*need, std::min<Clock::duration>(deadline - now, kQueueLook));
+      if (!ec) break;
+      if (ec != beast::error::timeout) co_return false;
+      if (*need != asio::socket_base::wait_write) continue;
+      auto left = unsent_bytes(m_socket.native_handle());
+      if (queued && left && *left < *queued) {
+        moved += *queued - *left;
+        last_progress = Clock::now();
+      }
+      queued = left;
+    }
   }
   co_return true;
 }

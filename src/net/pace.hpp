@@ -28,7 +28,8 @@ inline SteadyTime paced_deadline(SteadyTime start, std::chrono::seconds base, st
 }
 
 // A write to a slow reader: the next progress is due within `stall` of
-// `now`, and the whole write within paced_deadline(start, stall, taken, rate).
+// `now` (the last progress), and the whole write within
+// paced_deadline(start, stall, taken, rate).
 inline SteadyTime write_progress_deadline(SteadyTime start, SteadyTime now, std::chrono::seconds stall,
                                           std::uint64_t taken, std::uint64_t rate) {
   return std::min(now + stall, paced_deadline(start, stall, taken, rate));

@@ -9,9 +9,11 @@ each with the normal use that must keep working:
 - Replies to slow readers: a write is cut off when the client takes
   nothing for [limits] write_timeout_seconds (3 s here), plain and TLS,
   while a client that reads slowly but steadily gets a FETCH that takes
-  far longer than that. Before: one deadline of 2 minutes for the whole
-  write, so a stalled reader held its session for 2 minutes and a slow
-  steady one lost big replies.
+  far longer than that — also when the server's send queue drains so
+  slowly that the kernel reports room only after more than that time.
+  Before: one deadline of 2 minutes for the whole write, so a stalled
+  reader held its session for 2 minutes and a slow steady one lost big
+  replies.
 """
 
 import os
@@ -226,17 +228,20 @@ class SlowReaderTest(Served):
             data += chunk
         return data, False
 
-    def steady_reader(self, tls):
+    def steady_reader(self, tls, pause=0.025, slow_for=None):
+        """Reads the FETCH 16 KiB every `pause` seconds (0.025: about
+        600 KiB/s, the whole FETCH takes several write timeouts); after
+        `slow_for` seconds, as fast as it comes."""
         c = self.start_fetch(tls)
         t0 = time.monotonic()
         data = c.buf
-        # About 600 KiB/s: the whole FETCH takes several write timeouts.
         while not re.search(rb"\r\nc (OK|NO|BAD)[^\r\n]*\r\n$", data[-200:]):
             c.sock.settimeout(30)
             chunk = c.sock.recv(16384)
             self.assertTrue(chunk, "closed after %d bytes (%.1f s)" % (len(data), time.monotonic() - t0))
             data += chunk
-            time.sleep(0.025)
+            if slow_for is None or time.monotonic() - t0 < slow_for:
+                time.sleep(pause)
         took = time.monotonic() - t0
         self.assertRegex(data[-200:], rb"\r\nc OK")
         self.assertGreater(len(data), self.size)
@@ -261,6 +266,14 @@ class SlowReaderTest(Served):
 
     def test_slow_steady_reader_gets_a_big_fetch_over_tls(self):
         self.steady_reader(tls=True)
+
+    def test_slower_steady_reader_past_the_kernels_writable_mark(self):
+        # About 160 KiB/s for 8 s: the server's send queue (autotuned to
+        # MiBs on loopback) drains so slowly that the kernel calls the
+        # socket writable again only seconds later, longer than the write
+        # timeout; the bytes the reader takes meanwhile are progress.
+        # Before: cut off after ~4 s although the reader never stopped.
+        self.steady_reader(tls=False, pause=0.1, slow_for=8)
 
     def test_reader_that_stops_is_cut_off(self):
         self.stalled_reader(tls=False)
