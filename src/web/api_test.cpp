@@ -170,6 +170,10 @@ TEST_F(ApiTest, BadInputGetsTheErrorShape) {
   auto malformed = handle(*deps, r);
   EXPECT_EQ(malformed.status, 400);
   EXPECT_EQ(parsed(malformed)["error"]["code"], "malformed_json");
+  r.body = "9E9999999999999999999999}";  // a number no double holds (found by the fuzzer: it ended the process)
+  EXPECT_EQ(parsed(handle(*deps, r))["error"]["code"], "malformed_json");
+  r.body = "{\"login\": 1E400}";
+  EXPECT_EQ(handle(*deps, r).status, 400);
   r.body = "[1]";
   EXPECT_EQ(parsed(handle(*deps, r))["error"]["code"], "bad_request");
   r.headers["content-type"] = "text/plain";

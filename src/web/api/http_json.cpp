@@ -66,6 +66,9 @@ std::expected<json, Response> json_body(const Request& request) {
   } catch (const json::parse_error& e) {
     return std::unexpected(
         error_response(400, "malformed_json", fmt::format("the body is not valid JSON (at byte {})", e.byte)));
+  } catch (const json::out_of_range&) {
+    // A number no double holds (9E999…): the parser ends with error 406.
+    return std::unexpected(error_response(400, "malformed_json", "the body holds a number out of range"));
   }
 }
 
