@@ -93,16 +93,18 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, bool c
 }
 
 Status Database::set_synced_commits(bool synced) {
+  auto gather = [this](bool on) -> Status {
+    if (int rc = gather_wal_writes(m_db, on); rc != SQLITE_OK)
+      return std::unexpected(sqlite_error(m_db, rc, "gather WAL writes"));
+    return {};
+  };
   // Gathering off before the sync goes, on only once it is back.
   if (!synced) {
-    if (int rc = gather_wal_writes(m_db, false); rc != SQLITE_OK)
-      return std::unexpected(sqlite_error(m_db, rc, "gather WAL writes"));
+    TRY(gather(false));
     return exec("PRAGMA synchronous = NORMAL");
   }
   TRY(exec("PRAGMA synchronous = FULL"));
-  if (int rc = gather_wal_writes(m_db, true); rc != SQLITE_OK)
-    return std::unexpected(sqlite_error(m_db, rc, "gather WAL writes"));
-  return {};
+  return gather(true);
 }
 
 Database::~Database() {
