@@ -16,6 +16,7 @@ the class's SCRIPT in tests/webapp (node SCRIPT NAME), which prints
 "webapp: ..." steps and ends with "webapp: NAME passed". Screenshots go to
 $ESTAFETA_TEST_TMP/../webapp-artifacts/."""
 
+import fcntl
 import json
 import os
 import shutil
@@ -83,9 +84,13 @@ class BrowserAppCase(et.DemoTestCase):
             holder.admin_json("access", "grant", et.DEMO_ADDRESS, USERS[name]["login"])
         cls.prepare(holder)
         cls.dist = os.path.join(holder.dir, "web-dist")
-        build = subprocess.run([os.path.join(WEB, "node_modules", ".bin", "vite"), "build", "--logLevel", "warn",
-                                "--outDir", cls.dist, "--emptyOutDir"], cwd=WEB, capture_output=True, text=True,
-                               timeout=180)
+        # One build at a time: Vite refuses to start while another build of web/ runs (its command lock),
+        # and the test runner starts classes side by side. Each build writes its own folder.
+        with open(os.path.join(tempfile.gettempdir(), "estafeta-test-vite-build.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            build = subprocess.run([os.path.join(WEB, "node_modules", ".bin", "vite"), "build", "--logLevel",
+                                    "warn", "--outDir", cls.dist, "--emptyOutDir"], cwd=WEB, capture_output=True,
+                                   text=True, timeout=180)
         if build.returncode != 0:
             raise AssertionError("vite build failed:\n%s\n%s" % (build.stdout, build.stderr))
         cls.http, cls.smtp = et.free_port(), et.free_port()

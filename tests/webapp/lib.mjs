@@ -3,12 +3,12 @@
 // app, screenshots, axe-core, mail delivered by SMTP, a JMAP client for
 // preparing and checking state, and a watcher of every request a page makes.
 import { createRequire } from "node:module";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import http from "node:http";
 import path from "node:path";
 import { chromium } from "playwright-core";
-import decodeQR from "@paulmillr/qr/decode.js";
+import jsQR from "jsqr";
 
 const require = createRequire(import.meta.url);
 const axeSource = require("axe-core").source;
@@ -61,35 +61,37 @@ export function watch(page, name) {
 }
 
 /**
- * The text of the QR code drawn as SVG under `selector`: drawn on a canvas, read back as pixels, decoded here.
- * The decoder throws on some renderings of some codes (inside its finder-pattern search), so the code is drawn
- * at a few sizes and the first that decodes is the answer; the caller checks it against what it must say.
+ * The text of the QR code drawn as SVG under `selector`: drawn on a canvas at ten pixels a module, read back as
+ * pixels, decoded here (jsQR). On failure the SVG is kept with the artifacts, to be read by another decoder.
  */
 export async function readQr(page, selector = "svg.qr") {
-  let failure;
-  for (const size of [600, 480, 400]) {
-    const img = await page.$eval(selector, async (svg, size) => {
-      // A blob, not base64: the SVG's label is UTF-8 text.
-      const url = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(svg)], { type: "image/svg+xml" }));
-      const image = new Image(size, size);
-      await new Promise((ok, fail) => { image.onload = ok; image.onerror = () => fail(new Error("the SVG did not load")); image.src = url; });
-      const canvas = document.createElement("canvas");
-      canvas.width = canvas.height = size;
-      const ctx = canvas.getContext("2d");
-      ctx.fillStyle = "#fff";
-      ctx.fillRect(0, 0, size, size);
-      ctx.drawImage(image, 0, 0, size, size);
-      URL.revokeObjectURL(url);
-      const d = ctx.getImageData(0, 0, size, size);
-      return { width: d.width, height: d.height, data: Array.from(d.data) };
-    }, size);
-    try {
-      return decodeQR({ width: img.width, height: img.height, data: new Uint8ClampedArray(img.data) });
-    } catch (e) {
-      failure = e;
-    }
-  }
-  throw failure;
+  const img = await page.$eval(selector, async (svg) => {
+    const modules = svg.viewBox.baseVal.width;
+    const size = modules * 10;
+    // A blob, not base64: the SVG's label is UTF-8 text.
+    const source = new XMLSerializer().serializeToString(svg);
+    const url = URL.createObjectURL(new Blob([source], { type: "image/svg+xml" }));
+    const image = new Image(size, size);
+    await new Promise((ok, fail) => { image.onload = ok; image.onerror = () => fail(new Error("the SVG did not load")); image.src = url; });
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = size;
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, size, size);
+    ctx.drawImage(image, 0, 0, size, size);
+    URL.revokeObjectURL(url);
+    // The pixels leave the page as one base64 string (an array of numbers is slow to pass over the protocol).
+    const d = ctx.getImageData(0, 0, size, size).data;
+    let bytes = "";
+    for (let i = 0; i < d.length; i += 8192) bytes += String.fromCharCode.apply(null, d.subarray(i, i + 8192));
+    return { size, pixels: btoa(bytes), source };
+  });
+  const code = jsQR(new Uint8ClampedArray(Buffer.from(img.pixels, "base64")), img.size, img.size);
+  if (code) return code.data;
+  mkdirSync(env.artifacts, { recursive: true });
+  const kept = path.join(env.artifacts, `unread-qr-${Date.now()}.svg`);
+  writeFileSync(kept, img.source);
+  throw new Failure(`the QR code under ${selector} does not decode (kept in ${kept})`);
 }
 
 export async function shot(page, name) {
