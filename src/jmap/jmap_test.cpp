@@ -137,6 +137,25 @@ TEST_F(JmapTest, RequestLevelProblems) {
   EXPECT_EQ(json::parse(r.body)["limit"], "maxCallsInRequest");
 }
 
+// A request nested a million deep is 2 MB, under maxSizeRequest; copying
+// its arguments recursed once per level and overflowed the stack.
+TEST_F(JmapTest, DeeplyNestedRequestIsRefused) {
+  auto nested = [](int depth) {
+    return R"({"using":["urn:ietf:params:jmap:core"],"methodCalls":[["Core/echo",{"x":)" + std::string(depth, '[') +
+           std::string(depth, ']') + R"(},"c"]]})";
+  };
+  auto r = raw(alice, nested(1'000'000));
+  EXPECT_EQ(r.status, 400);
+  auto problem = json::parse(r.body);
+  EXPECT_EQ(problem["type"], "urn:ietf:params:jmap:error:notJSON");
+  EXPECT_NE(problem.value("detail", "").find("deeper than 64"), std::string::npos) << r.body;
+  // The request object and its call take 4 levels; 55 more still pass.
+  auto echoed = json::parse(raw(alice, nested(55)).body);
+  ASSERT_TRUE(echoed.contains("methodResponses")) << echoed.dump().substr(0, 200);
+  EXPECT_EQ(echoed["methodResponses"][0][0], "Core/echo");
+  EXPECT_EQ(json::parse(raw(alice, nested(70)).body)["type"], "urn:ietf:params:jmap:error:notJSON");
+}
+
 TEST_F(JmapTest, MethodErrorsAndEcho) {
   auto echo = call(alice, "Core/echo", {{"hello", true}});
   EXPECT_EQ(echo, json::array({"Core/echo", {{"hello", true}}, "c"}));

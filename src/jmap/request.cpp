@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "jmap/json_input.hpp"
 #include "jmap/method.hpp"
 
 namespace estafeta::jmap {
@@ -517,7 +518,9 @@ Reply api(const Deps& deps, const Principal& who, std::string_view content_type,
   if (type != "application/json") return problem(400, "notJSON", "the request must be application/json");
   if (body.size() > deps.limits.max_size_request)
     return problem(400, "limit", "the request is larger than maxSizeRequest", {{"limit", "maxSizeRequest"}});
-  json request = json::parse(body, nullptr, false);
+  bool too_deep = false;
+  json request = parse_json_input(body, too_deep);
+  if (too_deep) return problem(400, "notJSON", fmt::format("the request nests deeper than {} levels", kMaxJsonDepth));
   if (request.is_discarded()) return problem(400, "notJSON", "the request is not valid JSON");
   if (!request.is_object() || !request.contains("using") || !request["using"].is_array() ||
       !request.contains("methodCalls") || !request["methodCalls"].is_array())

@@ -174,6 +174,10 @@ TEST_F(ApiTest, BadInputGetsTheErrorShape) {
   EXPECT_EQ(parsed(handle(*deps, r))["error"]["code"], "malformed_json");
   r.body = "{\"login\": 1E400}";
   EXPECT_EQ(parsed(handle(*deps, r))["error"]["code"], "malformed_json");
+  r.body = "{\"login\": " + std::string(1'000'000, '[') + std::string(1'000'000, ']') + "}";
+  auto deep = handle(*deps, r);
+  EXPECT_EQ(parsed(deep)["error"]["code"], "malformed_json");
+  EXPECT_EQ(parsed(deep)["error"]["message"], "the body nests deeper than 64 levels");
   r.body = "[1]";
   EXPECT_EQ(parsed(handle(*deps, r))["error"]["code"], "bad_request");
   r.headers["content-type"] = "text/plain";

@@ -14,6 +14,7 @@
 #include "core/ascii.hpp"
 #include "core/base64.hpp"
 #include "jmap/email_body.hpp"
+#include "jmap/json_input.hpp"
 #include "jmap/method.hpp"
 #include "jmap/zip.hpp"
 #include "web/api/http_json.hpp"
@@ -232,6 +233,10 @@ std::optional<JmapHttp::Caller> JmapHttp::authenticate(const Request& request, R
   for (auto& access : *accesses) {
     auto address = m_deps.store.address(access.address_id);
     if (!address) continue;
+    // A locked mail service is closed to every login, the web's included
+    // (a device password's login is refused by MailLogins).
+    auto service = m_deps.store.service(address->service_id);
+    if (!service || service->locked) continue;
     auto all = m_deps.store.list_accesses(access.address_id);
     out.principal.accounts.push_back({*address, access, !(all && all->size() > 1)});
   }
@@ -263,7 +268,8 @@ JmapHttp::States JmapHttp::states(const jmap::Principal& who, const std::vector<
 }
 
 std::string JmapHttp::websocket_request(const Caller& caller, std::string_view text) {
-  auto in = json::parse(text, nullptr, false);
+  bool too_deep = false;
+  auto in = jmap::parse_json_input(text, too_deep);
   json id = in.is_object() && in.contains("id") ? in["id"] : json(nullptr);
   auto r = jmap::api(m_deps, caller.principal, "application/json", text);
   auto out = json::parse(r.body, nullptr, false);

@@ -16,14 +16,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "core/ascii.hpp"
 #include "core/log.hpp"
+#include "jmap/json_input.hpp"
 #include "net/offload.hpp"
 #include "web/api/http_json.hpp"
 #include "web/jmap_http.hpp"
@@ -41,7 +44,8 @@ namespace {
 constexpr auto kCoalesce = std::chrono::milliseconds(10);
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
 constexpr int kMaxPing = 600;
-constexpr int kDefaultRecheck = 300;  // seconds: credentials checked again this often without a ping
+constexpr std::size_t kMaxQueued = 64 * 1024 * 1024;  // answers waiting for a WebSocket client to read them
+constexpr int kDefaultRecheck = 300;                  // seconds: credentials checked again this often without a ping
 
 // Wakes a push loop from the bus (any thread), on the loop's strand.
 struct Waker : std::enable_shared_from_this<Waker> {
@@ -130,6 +134,23 @@ std::string trimmed(std::string_view s) {
   return std::string(s);
 }
 
+// A stream serves the accounts it was opened with, and only while they
+// hold: a revoked access, a locked service or lowered rights end it (the
+// client opens another with its new session), and a WebSocket answers a
+// request only after checking them again. Blocking: from the pool.
+bool same_accounts(const jmap::Principal& a, const jmap::Principal& b) {
+  return std::ranges::equal(a.accounts, b.accounts, [](const jmap::Account& x, const jmap::Account& y) {
+    return x.address.id == y.address.id && x.access.id == y.access.id &&
+           x.access.may_change_special_folders == y.access.may_change_special_folders;
+  });
+}
+
+bool still_serves(JmapHttp& jm, const Request& request, const JmapHttp::Caller& opened) {
+  Response ignored;
+  auto now = jm.authenticate(request, ignored);
+  return now && same_accounts(now->principal, opened.principal);
+}
+
 // The accounts whose states differ between two snapshots.
 json changed_between(const json& before, const json& now) {
   json out = json::object();
@@ -182,6 +203,14 @@ class WsSession {
 
  private:
   asio::awaitable<void> send(std::string text) {
+    // A client that sends requests and does not read the answers is cut
+    // off, not queued for without end; a write it stalls ends it too.
+    if (!m_outbox.empty() && m_queued + text.size() > kMaxQueued) {
+      m_closed = true;
+      m_tcp.close();
+      co_return;
+    }
+    m_queued += text.size();
     m_outbox.push_back(std::move(text));
     if (m_writing) co_return;
     m_writing = true;
@@ -189,7 +218,10 @@ class WsSession {
       auto next = std::move(m_outbox.front());
       m_outbox.pop_front();
       m_ws.text(true);
+      m_tcp.expires_after(kWriteTimeout);
       auto [ec, n] = co_await m_ws.async_write(asio::buffer(next), asio::as_tuple(asio::use_awaitable));
+      m_tcp.expires_never();
+      m_queued -= next.size();
       if (ec) m_closed = true;
     }
     m_writing = false;
@@ -202,13 +234,21 @@ class WsSession {
       auto [ec, n] = co_await m_ws.async_read(buffer, asio::as_tuple(asio::use_awaitable));
       if (ec) co_return;
       std::string text = beast::buffers_to_string(buffer.data());
-      auto message = json::parse(text, nullptr, false);
+      bool too_deep = false;
+      auto message = jmap::parse_json_input(text, too_deep);
       std::string type = message.is_object() && message.contains("@type") && message["@type"].is_string()
                              ? message["@type"].get<std::string>()
                              : "";
       if (type == "Request") {
-        auto answer = co_await net::offload(m_pool, [&] { return m_jm.websocket_request(m_caller, text); });
-        co_await send(std::move(answer));
+        auto answer = co_await net::offload(m_pool, [&]() -> std::optional<std::string> {
+          if (!still_serves(m_jm, m_request, m_caller)) return std::nullopt;
+          return m_jm.websocket_request(m_caller, text);
+        });
+        if (!answer) {
+          co_await close_as_policy();
+          co_return;
+        }
+        co_await send(std::move(*answer));
       } else if (type == "WebSocketPushEnable") {
         m_push = true;
         m_types.clear();
@@ -243,9 +283,7 @@ class WsSession {
       if (m_closed || m_waker->ended) break;
       bool due = std::chrono::steady_clock::now() >= next_check;
       if (m_waker->recheck.exchange(false) || due) {
-        Response ignored;
-        auto still = co_await net::offload(m_pool, [&] { return m_jm.authenticate(m_request, ignored); });
-        if (!still) break;
+        if (!co_await net::offload(m_pool, [&] { return still_serves(m_jm, m_request, m_caller); })) break;
         next_check = std::chrono::steady_clock::now() + std::chrono::seconds(kDefaultRecheck);
       }
       if (m_waker->changed.exchange(false) && m_push) {
@@ -264,14 +302,17 @@ class WsSession {
     }
     // Ended from outside (revoked, ended from the session list): close,
     // which also ends the reader's wait.
-    if (!m_closed) {
-      m_closed = true;
-      if (!m_writing)
-        co_await m_ws.async_close(websocket::close_code::policy_error, asio::as_tuple(asio::use_awaitable));
-      m_tcp.close();
-    }
+    co_await close_as_policy();
     m_pusher_done = true;
     m_pusher_gone->cancel();
+  }
+
+  // Closed by us: the caller may no longer use it.
+  asio::awaitable<void> close_as_policy() {
+    if (m_closed) co_return;
+    m_closed = true;
+    if (!m_writing) co_await m_ws.async_close(websocket::close_code::policy_error, asio::as_tuple(asio::use_awaitable));
+    m_tcp.close();
   }
 
   websocket::stream<Stream&> m_ws;
@@ -283,6 +324,7 @@ class WsSession {
   std::shared_ptr<Waker> m_waker;
   std::optional<asio::steady_timer> m_pusher_gone;
   std::deque<std::string> m_outbox;
+  std::size_t m_queued = 0;  // bytes in m_outbox and in the write under way
   bool m_writing = false, m_closed = false, m_pusher_done = false, m_push = false;
   std::vector<std::string> m_types;
   json m_sent = json::object();
@@ -342,9 +384,8 @@ asio::awaitable<void> jmap_eventsource(Stream& stream, beast::tcp_stream& tcp, c
     if (waker->ended) co_return;
     bool due = now() >= next_ping;
     if (waker->recheck.exchange(false) || due) {
-      Response ignored;
-      auto still = co_await net::offload(pool, [&] { return jm.authenticate(request, ignored); });
-      if (!still) co_return;  // revoked, logged out, locked
+      if (!co_await net::offload(pool, [&] { return still_serves(jm, request, *caller); }))
+        co_return;  // revoked, logged out, locked
     }
     if (waker->changed.exchange(false)) {
       asio::steady_timer settle(co_await asio::this_coro::executor, kCoalesce);

@@ -340,6 +340,21 @@ class LogEscapeTest(Served):
         with open(self.server.log_path, "rb") as f:
             return f.read()
 
+    def test_a_long_login_name_is_counted_and_logged_at_most_254_octets(self):
+        # Before login IMAP takes a 64 KiB line: the name was logged and
+        # audited whole, and kept as a key of the failure counters.
+        c = self.imap()
+        c.send(b'a LOGIN "' + b"x" * 60000 + b'" "password"\r\n')
+        self.assertRegex(self.tagged(c, "a"), rb"^a NO")
+        c.close()
+        self.server.stop()
+        with open(self.server.log_path, "rb") as f:
+            log = f.read()
+        failed = [line for line in log.splitlines() if b"imap.login_failed" in line]
+        self.assertEqual(len(failed), 1, log[-2000:])
+        self.assertIn(b"x" * 254, failed[0])
+        self.assertNotIn(b"x" * 255, log)
+
     def assertClean(self, log):
         for i, b in enumerate(log):
             if b == 0x0A:

@@ -6,10 +6,14 @@
   100 ms; the time is printed); closeafter=state ends the stream after
   one; a reconnect with an old Last-Event-ID hears of the change at once;
   revoking the device password ends the stream; the stream is listed in
-  the account's session list and ending it there ends it;
+  the account's session list and ending it there ends it; the streams of a
+  web login (cookie, API token) end when its access to the address is
+  revoked or the address's mail service is locked, and the locked service's
+  address leaves its JMAP session until unlocked;
 - WebSocket (RFC 8887) with Debian's websocket-client (tests/web/ws_client.py,
   run by the system Python): a Request answered with its requestId, push
-  enabled, a StateChange after an IMAP APPEND."""
+  enabled, a StateChange after an IMAP APPEND; after a revocation or a
+  lock, a Request gets no answer: the socket is closed."""
 
 import base64
 import http.client
@@ -29,6 +33,7 @@ import estafeta_test as et  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's, with python3-websocket
+BOB = ("bob@demo.example", "bob's long password")
 CORE = "urn:ietf:params:jmap:core"
 MAIL = "urn:ietf:params:jmap:mail"
 
@@ -116,12 +121,83 @@ class PushTest(et.DemoTestCase):
         with urllib.request.urlopen(req, timeout=10) as r:
             return json.loads(r.read())["methodResponses"][0][1]
 
-    def stream(self, query="types=*&closeafter=no&ping=0", headers=None):
-        s = EventStream(self.http, dict(self.auth, **(headers or {})), query)
+    def stream(self, query="types=*&closeafter=no&ping=0", headers=None, auth=None):
+        s = EventStream(self.http, dict(self.auth if auth is None else auth, **(headers or {})), query)
         self.addCleanup(s.close)
         self.assertEqual(s.resp.status, 200)
         self.assertEqual(s.resp.getheader("Content-Type"), "text/event-stream")
         return s
+
+    def post(self, path, payload, headers):
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.http, path), data=json.dumps(payload).encode(),
+                                     method="POST", headers=dict(headers, **{"Content-Type": "application/json"}))
+        with urllib.request.urlopen(req, timeout=20) as r:
+            return r.headers, json.loads(r.read())
+
+    def web_user(self):
+        """Bob, with access to the demo address: his web session's headers, and an API token's."""
+        self.create_user(BOB[0], password=BOB[1], name="Bob")
+        self.admin_json("access", "grant", et.DEMO_ADDRESS, BOB[0])
+        headers, body = self.post("/api/v1/session", {"login": BOB[0], "password": BOB[1]}, {})
+        # A cookie's POST carries the session's CSRF token.
+        cookie = {"Cookie": headers["Set-Cookie"].split(";")[0], "X-CSRF-Token": body["csrf_token"]}
+        _, token = self.post("/api/v1/me/tokens", {"label": "push"}, cookie)
+        return cookie, {"Authorization": "Bearer " + token["token"]}
+
+    def accounts_of(self, auth):
+        req = urllib.request.Request("http://127.0.0.1:%d/jmap/session" % self.http, headers=auth)
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read())["accounts"]
+
+    def query_as(self, auth):
+        """The method response to Email/query in the demo address's account, as `auth`."""
+        _, body = self.post("/jmap/api", {"using": [CORE, MAIL],
+                                          "methodCalls": [["Email/query", {"accountId": self.account}, "c"]]}, auth)
+        return body["methodResponses"][0]
+
+    def websocket(self, auth):
+        """ws_client.py in its --after-go-refused mode, once it has been answered and is waiting."""
+        if not os.path.exists(SYSTEM_PYTHON):
+            self.fail("Debian's python3 is needed (scripts/setup.sh installs python3-websocket)")
+        proc = subprocess.Popen([SYSTEM_PYTHON, os.path.join(HERE, "ws_client.py"), "--after-go-refused",
+                                 "ws://127.0.0.1:%d/jmap/ws" % self.http, auth["Authorization"], self.account],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(proc.kill)
+        ready = proc.stdout.readline().decode().strip()
+        self.assertEqual(ready, "ready", proc.stderr.read().decode() if not ready else ready)
+        return proc
+
+    def assert_refused_over_websocket(self, proc, what):
+        out, err = proc.communicate(b"go\n", timeout=20)
+        self.assertEqual(out.decode().split(), ["closed"], what + ": " + out.decode() + err.decode())
+        self.assertEqual(proc.returncode, 0, err.decode())
+
+    def test_revoked_access_ends_a_web_logins_streams(self):
+        cookie, token = self.web_user()
+        self.assertIn(self.account, self.accounts_of(cookie))
+        s = self.stream(auth=cookie)
+        ws = self.websocket(token)
+        self.admin_json("access", "revoke", et.DEMO_ADDRESS, BOB[0])
+        # Bob is still logged in, with no access to the address any more.
+        self.assertTrue(s.ended(5.0), "the EventSource of a web session ends when its access is revoked")
+        self.assert_refused_over_websocket(ws, "a request over a WebSocket after the revocation")
+        self.assertNotIn(self.account, self.accounts_of(cookie))
+        self.assertEqual(self.query_as(token)[1]["type"], "accountNotFound")
+
+    def test_locked_service_is_closed_to_web_logins(self):
+        cookie, token = self.web_user()
+        s = self.stream(auth=cookie)
+        ws = self.websocket(token)
+        self.assertEqual(self.query_as(cookie)[0], "Email/query")
+        self.admin_json("service", "lock", et.DEMO_SERVICE)
+        self.assertTrue(s.ended(5.0), "the EventSource of a web session ends when the service is locked")
+        self.assert_refused_over_websocket(ws, "a request over a WebSocket after the lock")
+        for auth in (cookie, token):
+            self.assertNotIn(self.account, self.accounts_of(auth))
+            self.assertEqual(self.query_as(auth)[1]["type"], "accountNotFound")
+        self.admin_json("service", "unlock", et.DEMO_SERVICE)
+        self.assertIn(self.account, self.accounts_of(cookie))
+        self.assertEqual(self.query_as(token)[0], "Email/query")
 
     def imap_append(self, subject):
         m = imaplib.IMAP4("127.0.0.1", self.imap, timeout=10)

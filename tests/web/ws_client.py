@@ -2,14 +2,21 @@
 test_jmap_push: sends a Request and checks the Response's requestId, enables
 push, prints "ready", waits for "go" on stdin (the test makes a change),
 then expects a StateChange and prints "statechange".
-Usage: ws_client.py URL AUTHORIZATION ACCOUNT"""
+With --after-go-refused: after "go" (the test has revoked the access or
+locked the service) a Request for the account must get no answer: the
+server closes the socket; prints "closed" (or "answered" and fails).
+Usage: ws_client.py [--after-go-refused] URL AUTHORIZATION ACCOUNT"""
 
 import json
 import sys
 
 import websocket  # python3-websocket
 
-url, authorization, account = sys.argv[1:4]
+args = sys.argv[1:]
+refused_mode = args[0] == "--after-go-refused"
+if refused_mode:
+    args = args[1:]
+url, authorization, account = args[:3]
 ws = websocket.create_connection(url, header=["Authorization: " + authorization], subprotocols=["jmap"], timeout=10)
 if ws.getsubprotocol() != "jmap":
     sys.exit("the server did not choose the jmap subprotocol: %r" % ws.getsubprotocol())
@@ -27,6 +34,20 @@ if error.get("@type") != "RequestError":
     sys.exit("expected a RequestError for a message that is not JSON: %r" % error)
 print("ready", flush=True)
 sys.stdin.readline()
+if refused_mode:
+    try:
+        ws.send(json.dumps({"@type": "Request", "id": "r2", "using": ["urn:ietf:params:jmap:core",
+                                                                      "urn:ietf:params:jmap:mail"],
+                            "methodCalls": [["Email/query", {"accountId": account}, "0"]]}))
+        while True:  # a StateChange may come first; a Response must not
+            message = json.loads(ws.recv())
+            if message.get("@type") != "StateChange":
+                print("answered", flush=True)
+                sys.exit("a request after the change was answered: %r" % message)
+    except (websocket.WebSocketConnectionClosedException, ConnectionError, ValueError):
+        # ValueError: recv() returns "" once the close frame arrives.
+        print("closed", flush=True)
+        sys.exit(0)
 message = json.loads(ws.recv())
 if message.get("@type") != "StateChange" or account not in message.get("changed", {}):
     sys.exit("expected a StateChange: %r" % message)

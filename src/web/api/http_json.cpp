@@ -8,6 +8,7 @@
 
 #include "core/ascii.hpp"
 #include "core/log.hpp"
+#include "jmap/json_input.hpp"
 
 namespace estafeta::web::api {
 
@@ -60,7 +61,11 @@ std::expected<json, Response> json_body(const Request& request) {
   if (type == request.headers.end() || !ascii_lower(type->second).starts_with("application/json"))
     return std::unexpected(error_response(415, "unsupported_media_type", "the body must be application/json"));
   try {
-    auto body = json::parse(request.body);
+    bool too_deep = false;
+    auto body = jmap::parse_json_input(request.body, too_deep, true);
+    if (too_deep)
+      return std::unexpected(error_response(400, "malformed_json",
+                                            fmt::format("the body nests deeper than {} levels", jmap::kMaxJsonDepth)));
     if (!body.is_object()) return std::unexpected(error_response(400, "bad_request", "the body must be a JSON object"));
     return body;
   } catch (const json::parse_error& e) {

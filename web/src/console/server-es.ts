@@ -33,6 +33,7 @@ export const serverEs: Record<string, string> = {
   "the body must be a JSON object": "el cuerpo de la petición debe ser un objeto JSON",
   "the body is not valid JSON (at byte {})": "el cuerpo de la petición no es JSON válido (en el byte {})",
   "the body holds a number out of range": "el cuerpo de la petición contiene un número fuera de rango",
+  "the body nests deeper than {} levels": "el cuerpo de la petición anida más de {} niveles",
   "{} must be a string": "{} debe ser un texto",
   "{} is longer than {} characters": "{} tiene más de {} caracteres",
   "{} must be true or false": "{} debe ser true o false",
