@@ -2,6 +2,7 @@
 #include "server/serve.hpp"
 
 #include <malloc.h>
+#include <unistd.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -58,15 +59,29 @@ struct Protocols {
   smtp::Deps smtp;
   smtp::QueueDeps queue;
   web::Deps web;
-  web::api::ApiDeps api;                              // web.api points here
-  dns::ZoneSource* dns_zones = nullptr;               // the dns listener's (set when one is configured)
-  std::unique_ptr<imap::FolderChanges> imap_changes;  // imap.changes points here
+  web::api::ApiDeps api;                                // web.api points here
+  dns::ZoneSource* dns_zones = nullptr;                 // the dns listener's (set when one is configured)
+  std::unique_ptr<imap::FolderChanges> imap_changes;    // imap.changes points here
+  std::unique_ptr<smtp::MessageBudget> message_budget;  // smtp.message_budget points here
 };
+
+// What the SMTP sessions may hold of arriving message data at once: an
+// eighth of the machine's memory, and at least two messages of the
+// largest size.
+std::uint64_t message_budget_of(std::uint64_t max_message_size) {
+  auto pages = sysconf(_SC_PHYS_PAGES);
+  auto page = sysconf(_SC_PAGE_SIZE);
+  std::uint64_t memory = pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page)
+                                               : std::uint64_t{4} << 30;
+  return std::max(memory / 8, 2 * max_message_size);
+}
 
 Protocols protocols_of(Services& s) {
   auto& config = *s.config;
   auto changes = std::make_unique<imap::FolderChanges>();
   auto* shared_changes = changes.get();
+  auto budget = std::make_unique<smtp::MessageBudget>(message_budget_of(config.limits.max_message_size));
+  auto* shared_budget = budget.get();
   return Protocols{
       .imap = {.hostname = config.hostname,
                .limits = config.limits,
@@ -100,7 +115,8 @@ Protocols protocols_of(Services& s) {
                .auth_lookups = s.auth_lookups.get(),
                .dkim_signer = s.dkim_signer.get(),
                .live = s.live_sessions.get(),
-               .emails = s.store.get()},
+               .emails = s.store.get(),
+               .message_budget = shared_budget},
       .queue = {.hostname = config.hostname,
                 .queue = config.queue,
                 .routes = config.routes,
@@ -122,6 +138,7 @@ Protocols protocols_of(Services& s) {
               .zone_resolver = s.zone_resolver.get(),
               .certificate = [&config] { return certificate_view(config); }},
       .imap_changes = std::move(changes),
+      .message_budget = std::move(budget),
   };
 }
 

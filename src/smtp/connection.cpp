@@ -230,7 +230,7 @@ asio::awaitable<bool> Driver::handle(Reply reply) {
     case Reply::Next::close: co_return false;
     case Reply::Next::data:
       m_mode = Mode::data;
-      m_data.emplace(m_session.max_message_size());
+      m_data.emplace(m_session.max_message_size(), kMaxDataLine, m_session.message_budget());
       set_timeout(std::chrono::seconds(m_limits.smtp_data_idle_seconds));
       start_data_phase();
       break;

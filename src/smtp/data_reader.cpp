@@ -1,6 +1,12 @@
 #include "smtp/data_reader.hpp"
 
+#include <algorithm>
+
 namespace estafeta::smtp {
+
+namespace {
+constexpr std::uint64_t kBudgetStep = 64 * 1024;  // taken from the budget in steps, not line by line
+}  // namespace
 
 DataReader::Status DataReader::feed(std::string_view& in) {
   while (!in.empty()) {
@@ -18,10 +24,17 @@ DataReader::Status DataReader::feed(std::string_view& in) {
         if (m_problem == Problem::none) {
           std::string_view line = m_line;
           if (line.starts_with('.')) line.remove_prefix(1);  // dot-stuffing (§4.5.2)
-          if (m_message.size() + line.size() + 2 > m_max_size) {
+          auto needed = m_message.size() + line.size() + 2;
+          if (needed > m_max_size) {
             m_problem = Problem::too_large;
+          } else if (needed > m_hold.held() &&
+                     !m_hold.grow(std::max<std::uint64_t>(kBudgetStep, needed - m_hold.held()))) {
+            m_problem = Problem::server_busy;
+          }
+          if (m_problem != Problem::none) {
             m_message.clear();
             m_message.shrink_to_fit();
+            m_hold.release();
           } else {
             m_message.append(line);
             m_message.append("\r\n");

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "smtp/message_budget.hpp"
+
 namespace estafeta::smtp {
 
 // The longest line of message data taken (octets, without CRLF). RFC 5321
@@ -23,17 +25,22 @@ inline constexpr std::size_t kMaxDataLine = 1000 * 64;
 class DataReader {
  public:
   enum class Status { need_more, done };
-  enum class Problem { none, too_large, bare_line_ending, line_too_long };
+  // server_busy: the message did not fit in what all sessions together may
+  // hold (message_budget.hpp).
+  enum class Problem { none, too_large, bare_line_ending, line_too_long, server_busy };
 
-  explicit DataReader(std::uint64_t max_size, std::size_t max_line = kMaxDataLine)
-      : m_max_size(max_size), m_max_line(max_line) {}
+  explicit DataReader(std::uint64_t max_size, std::size_t max_line = kMaxDataLine, MessageBudget* budget = nullptr)
+      : m_max_size(max_size), m_max_line(max_line), m_hold(budget) {}
 
   // Consumes bytes from the front of `in` up to the end of the data.
   Status feed(std::string_view& in);
 
   // After done: the message (unstuffed, CRLF line ends) unless a problem
   // was found; then the message is empty and problem() says why.
-  std::string take_message() { return std::move(m_message); }
+  std::string take_message() {
+    m_hold.release();  // the delivery that follows is short; the wait for the data is what the budget bounds
+    return std::move(m_message);
+  }
   Problem problem() const { return m_problem; }
   std::uint64_t received() const { return m_received; }
 
@@ -45,6 +52,7 @@ class DataReader {
   bool m_cr = false;   // the previous octet was a CR
   std::uint64_t m_received = 0;
   Problem m_problem = Problem::none;
+  BudgetHold m_hold;
 };
 
 // The checks DataReader makes on the way, for a message that came whole

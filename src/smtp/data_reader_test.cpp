@@ -34,6 +34,41 @@ TEST(DataReader, UnstuffsAndEndsAtCrlfDotCrlfWhateverTheSplit) {
   }
 }
 
+// Many slow senders each within the size limit: together they may hold only
+// the budget; past it a message is dropped as it comes (server_busy), and
+// what a message held is given back when it is taken or dropped.
+TEST(DataReader, MessagesTogetherStayWithinTheBudget) {
+  MessageBudget budget(200 * 1024);
+  std::string body;
+  for (int i = 0; i < 150; ++i) body += std::string(1000, 'a') + "\r\n";
+  DataReader first(1 << 20, kMaxDataLine, &budget);
+  std::string_view in = body;
+  EXPECT_EQ(first.feed(in), DataReader::Status::need_more);
+  EXPECT_GE(budget.used(), body.size());
+  auto held = budget.used();
+  {
+    DataReader second(1 << 20, kMaxDataLine, &budget);
+    std::string whole = body + ".\r\nQUIT\r\n";
+    std::string_view in2 = whole;
+    EXPECT_EQ(second.feed(in2), DataReader::Status::done);
+    EXPECT_EQ(in2, "QUIT\r\n") << "in step with the client all the same";
+    EXPECT_EQ(second.problem(), DataReader::Problem::server_busy);
+    EXPECT_EQ(second.take_message(), "");
+    EXPECT_EQ(budget.used(), held) << "the refused message gave back what it had taken";
+  }
+  std::string_view end = ".\r\n";
+  EXPECT_EQ(first.feed(end), DataReader::Status::done);
+  EXPECT_EQ(first.problem(), DataReader::Problem::none);
+  EXPECT_EQ(first.take_message(), body);
+  EXPECT_EQ(budget.used(), 0u);
+  // Room again: the same message now fits.
+  DataReader third(1 << 20, kMaxDataLine, &budget);
+  std::string whole = body + ".\r\n";
+  std::string_view in3 = whole;
+  EXPECT_EQ(third.feed(in3), DataReader::Status::done);
+  EXPECT_EQ(third.problem(), DataReader::Problem::none);
+}
+
 TEST(DataReader, EmptyMessage) {
   auto o = read_all(".\r\n", 1);
   EXPECT_EQ(o.message, "");

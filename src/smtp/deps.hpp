@@ -17,6 +17,7 @@
 #include "dns/resolver.hpp"
 #include "dns/spf_runner.hpp"
 #include "manage/dkim_signer.hpp"
+#include "smtp/message_budget.hpp"
 #include "store/accounts.hpp"
 #include "store/blob_store.hpp"
 #include "store/emails.hpp"
@@ -44,6 +45,7 @@ struct Deps {
   manage::DkimSigner* dkim_signer = nullptr;  // submission: DKIM signatures of served domains
   auth::LiveSessions* live = nullptr;         // logged-in connections, listed to their users (may be absent)
   store::Emails* emails = nullptr;            // vacation responses of local recipients (absent: none are sent)
+  MessageBudget* message_budget = nullptr;    // message data all sessions may hold at once (absent: no bound)
 };
 
 struct QueueDeps {

@@ -19,9 +19,16 @@
 
 namespace estafeta::smtp {
 
-namespace {}  // namespace
+namespace {
 
-Session::Session(const Deps& deps, SessionOptions options) : m_deps(deps), m_options(std::move(options)) {}
+// RFC 3463 4.3.1, mail system full: the memory for message data arriving
+// at once (message_budget.hpp).
+constexpr std::string_view kServerBusy = "too many messages are arriving at once; try again later";
+
+}  // namespace
+
+Session::Session(const Deps& deps, SessionOptions options)
+    : m_deps(deps), m_options(std::move(options)), m_chunks_hold(deps.message_budget) {}
 
 std::string Session::greeting() const { return reply(220, "", fmt::format("{} ESMTP Estafeta", m_options.hostname)); }
 
@@ -53,6 +60,7 @@ void Session::reset_transaction() {
   m_auth.reset();
   m_chunks.clear();
   m_chunks.shrink_to_fit();
+  m_chunks_hold.release();
   m_chunk_error = false;
 }
 
@@ -312,6 +320,10 @@ Reply Session::finish_data(DataReader& reader) {
     case DataReader::Problem::line_too_long:
       reset_transaction();
       return error(550, "5.6.0", "a line of the message is too long");
+    case DataReader::Problem::server_busy:
+      reset_transaction();
+      log::warn("smtp.data_refused", {{"ip", m_options.peer_ip}, {"reason", "memory_budget"}});
+      return Reply{reply(452, "4.3.1", kServerBusy)};
   }
   return accept_message(reader.take_message());
 }
@@ -330,6 +342,7 @@ Reply Session::handle(const cmd::Bdat& c) {
     r.bdat_discard = true;
     m_chunks.clear();
     m_chunks.shrink_to_fit();
+    m_chunks_hold.release();
     if (c.last)
       reset_transaction();
     else if (m_mail)
@@ -344,6 +357,8 @@ Reply Session::handle(const cmd::Bdat& c) {
   if (c.chunk_size > m_options.max_message_size - m_chunks.size())
     return refuse(552, "5.3.4",
                   fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
+  // Held from before the chunk is read until the message is taken or dropped.
+  if (!m_chunks_hold.grow(c.chunk_size)) return refuse(452, "4.3.1", kServerBusy);
   Reply r;
   r.next = Reply::Next::bdat;
   r.bdat_size = c.chunk_size;
@@ -361,6 +376,7 @@ Reply Session::bdat_chunk(std::string chunk, bool last) {
   if (!last) return Reply{reply(250, "2.0.0", fmt::format("{} octets received", chunk.size()))};
   auto message = std::move(m_chunks);
   m_chunks.clear();
+  m_chunks_hold.release();
   // The rules DATA applies on the way (data_reader.hpp), so that no check
   // depends on how the message came.
   switch (check_lines(message)) {
@@ -371,7 +387,8 @@ Reply Session::bdat_chunk(std::string chunk, bool last) {
     case DataReader::Problem::line_too_long:
       reset_transaction();
       return error(550, "5.6.0", "a line of the message is too long");
-    case DataReader::Problem::too_large: break;
+    case DataReader::Problem::too_large:
+    case DataReader::Problem::server_busy: break;
   }
   if (!message.empty() && !message.ends_with("\r\n")) message += "\r\n";  // as DATA delivers it
   return accept_message(std::move(message));

@@ -94,6 +94,7 @@ class Session {
   void tls_started();
 
   std::uint64_t max_message_size() const { return m_options.max_message_size; }
+  MessageBudget* message_budget() const { return m_deps.message_budget; }
   std::optional<std::string> ended_by(const Event& event) const;
   std::optional<std::int64_t> address_id() const;
   // Who logged in (device password, access, address, user), once someone has.
@@ -157,6 +158,7 @@ class Session {
   std::shared_ptr<std::string> m_pending_message;  // complete, waiting for its DKIM/DMARC checks
   std::optional<MessageAuth> m_auth;               // their result
   std::string m_chunks;                            // BDAT so far
+  BudgetHold m_chunks_hold;                        // what the chunks, and the one being read, hold of the budget
   bool m_chunk_error = false;
   std::optional<store::LoginCandidate> m_who;
   std::optional<auth::SaslExchange> m_sasl;  // AUTH in progress

@@ -342,6 +342,42 @@ TEST_F(SmtpTest, AuthLoginAndBdat) {
   EXPECT_TRUE(lost.bdat_discard) << "and dropped, never kept";
 }
 
+// What all sessions may hold of arriving message data (message_budget.hpp):
+// past it, DATA and BDAT answer 452 4.3.1 and keep nothing; with room again
+// the same message goes in.
+TEST_F(SmtpTest, MessageDataPastTheServersBudgetIsRefusedForLater) {
+  MessageBudget budget(100);
+  auto deps = *m_deps;
+  deps.message_budget = &budget;
+  auto s = open(Role::mx, true, &deps);
+  s->command("EHLO sender.example\r\n");
+  s->command("MAIL FROM:<>\r\n");
+  s->command("RCPT TO:<team@o.example>\r\n");
+  auto chunk = s->command("BDAT 150 LAST\r\n");
+  EXPECT_EQ(chunk.out, "452 4.3.1 too many messages are arriving at once; try again later\r\n");
+  EXPECT_TRUE(chunk.bdat_discard) << "read and dropped";
+  EXPECT_EQ(budget.used(), 0u);
+  s->command("MAIL FROM:<>\r\n");
+  s->command("RCPT TO:<team@o.example>\r\n");
+  auto go = s->command("DATA\r\n");
+  ASSERT_EQ(go.next, Reply::Next::data);
+  DataReader reader(s->max_message_size(), kMaxDataLine, s->message_budget());
+  std::string body = "Subject: big\r\n\r\n" + std::string(200, 'x') + "\r\n.\r\n";
+  std::string_view in = body;
+  EXPECT_EQ(reader.feed(in), DataReader::Status::done);
+  EXPECT_EQ(s->finish_data(reader).out, "452 4.3.1 too many messages are arriving at once; try again later\r\n");
+  EXPECT_EQ(inbox_count("team@o.example"), 0u);
+  EXPECT_EQ(budget.used(), 0u);
+  // A message within the budget is taken.
+  s->command("MAIL FROM:<>\r\n");
+  s->command("RCPT TO:<team@o.example>\r\n");
+  EXPECT_EQ(s->command("BDAT 14 LAST\r\n").next, Reply::Next::bdat);
+  EXPECT_EQ(budget.used(), 14u) << "held while the chunk is read";
+  EXPECT_NE(s->bdat_chunk("Subject: b\r\n\r\n", true).out.find("250 2.0.0 ok: queued as"), std::string::npos);
+  EXPECT_EQ(budget.used(), 0u);
+  EXPECT_EQ(inbox_count("team@o.example"), 1u);
+}
+
 TEST_F(SmtpTest, BdatChunksAreBoundedBeforeTheyAreRead) {
   auto s = open(Role::mx);  // max_message_size 10000
   s->command("EHLO h.example\r\n");
