@@ -7,20 +7,12 @@
 
 namespace estafeta::auth {
 
-namespace {
-
-// No address is longer than 254 octets (RFC 5321 §4.5.3.1.3: a path of 256
-// with its brackets). A name sent to log in is counted, audited and logged
-// at most that long, so that a failure costs the same whatever it sends
-// (IMAP takes a 64 KiB line before login).
-constexpr std::size_t kMaxAddress = 254;
-
-}  // namespace
-
 MailLogin MailLogins::login(const char* product, const std::string& full_address, const std::string& password,
                             const std::string& ip) {
   MailLogin out;
-  const std::string address = full_address.substr(0, kMaxAddress);
+  // Audited and logged at most kMaxAddressLength long (IMAP takes a 64 KiB
+  // line before login).
+  const std::string address = full_address.substr(0, kMaxAddressLength);
   auto wait = m_throttle.pending(ip, address);
   // The full name is what is checked: a longer one matches no address.
   auto who = authenticate_device(m_store, m_keyring, full_address, password, ip, m_clock.now());

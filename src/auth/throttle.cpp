@@ -15,10 +15,8 @@ namespace {
 constexpr auto kForget = std::chrono::minutes(15);
 // A couple of typos from a client cost nothing before its next attempt.
 constexpr int kFreeFailures = 2;
-constexpr std::size_t kMaxAddress = 256;  // RFC 5321 §4.5.3.1.3: the longest path
-
 std::string address_key(const std::string& address) {
-  return ascii_lower(std::string_view(address).substr(0, kMaxAddress));
+  return ascii_lower(std::string_view(address).substr(0, kMaxAddressLength));
 }
 
 }  // namespace

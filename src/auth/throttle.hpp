@@ -24,6 +24,11 @@
 
 namespace estafeta::auth {
 
+// No address is longer than 254 octets (RFC 5321 §4.5.3.1.3: a path of 256
+// with its brackets). A name sent to log in is counted, audited and logged
+// at most that long, so that a failure costs the same whatever it sends.
+inline constexpr std::size_t kMaxAddressLength = 254;
+
 // The unit limits apply to: the address itself for IPv4, the /64 prefix for
 // IPv6 (one host usually has a whole /64); text that is no IP address is
 // returned unchanged.

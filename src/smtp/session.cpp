@@ -58,10 +58,14 @@ void Session::reset_transaction() {
   m_spf_busy = false;
   m_pending_message.reset();
   m_auth.reset();
+  drop_chunks();
+  m_chunk_error = false;
+}
+
+void Session::drop_chunks() {
   m_chunks.clear();
   m_chunks.shrink_to_fit();
   m_chunks_hold.release();
-  m_chunk_error = false;
 }
 
 Reply Session::error(int code, std::string_view status, std::string_view text) {
@@ -340,9 +344,7 @@ Reply Session::handle(const cmd::Bdat& c) {
     r.bdat_size = c.chunk_size;
     r.bdat_last = c.last;
     r.bdat_discard = true;
-    m_chunks.clear();
-    m_chunks.shrink_to_fit();
-    m_chunks_hold.release();
+    drop_chunks();
     if (c.last)
       reset_transaction();
     else if (m_mail)
@@ -358,7 +360,10 @@ Reply Session::handle(const cmd::Bdat& c) {
     return refuse(552, "5.3.4",
                   fmt::format("the message is larger than the limit of {} bytes", m_options.max_message_size));
   // Held from before the chunk is read until the message is taken or dropped.
-  if (!m_chunks_hold.grow(c.chunk_size)) return refuse(452, "4.3.1", kServerBusy);
+  if (!m_chunks_hold.grow(c.chunk_size)) {
+    log::warn("smtp.data_refused", {{"ip", m_options.peer_ip}, {"reason", "memory_budget"}});
+    return refuse(452, "4.3.1", kServerBusy);
+  }
   Reply r;
   r.next = Reply::Next::bdat;
   r.bdat_size = c.chunk_size;
@@ -375,8 +380,7 @@ Reply Session::bdat_chunk(std::string chunk, bool last) {
   m_chunks += chunk;
   if (!last) return Reply{reply(250, "2.0.0", fmt::format("{} octets received", chunk.size()))};
   auto message = std::move(m_chunks);
-  m_chunks.clear();
-  m_chunks_hold.release();
+  drop_chunks();
   // The rules DATA applies on the way (data_reader.hpp), so that no check
   // depends on how the message came.
   switch (check_lines(message)) {

@@ -128,6 +128,7 @@ class Session {
   std::optional<Reply> refuse_submitted(const std::string& sender, const std::string& message);
   Reply error(int code, std::string_view status, std::string_view text);
   void reset_transaction();
+  void drop_chunks();  // the BDAT chunks so far, and what they hold of the budget
   // Submission: whether the logged-in user may send as `address` now (an
   // access to it, in a mail service that is not locked). Asks the store.
   Result<bool> may_send_as(const std::string& address);

@@ -14,7 +14,6 @@
 #include "core/ascii.hpp"
 #include "core/base64.hpp"
 #include "jmap/email_body.hpp"
-#include "jmap/json_input.hpp"
 #include "jmap/method.hpp"
 #include "jmap/zip.hpp"
 #include "web/api/http_json.hpp"
@@ -267,10 +266,7 @@ JmapHttp::States JmapHttp::states(const jmap::Principal& who, const std::vector<
   return out;
 }
 
-std::string JmapHttp::websocket_request(const Caller& caller, std::string_view text) {
-  bool too_deep = false;
-  auto in = jmap::parse_json_input(text, too_deep);
-  json id = in.is_object() && in.contains("id") ? in["id"] : json(nullptr);
+std::string JmapHttp::websocket_request(const Caller& caller, std::string_view text, const json& id) {
   auto r = jmap::api(m_deps, caller.principal, "application/json", text);
   auto out = json::parse(r.body, nullptr, false);
   if (out.is_discarded()) out = json::object();

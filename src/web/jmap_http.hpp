@@ -62,9 +62,10 @@ class JmapHttp {
     std::string id;
   };
   States states(const jmap::Principal& who, const std::vector<std::string>& types);
-  // A WebSocket request object (RFC 8887 §4.3.2) answered as the API
-  // answers: a Response or a RequestError object. Blocking.
-  std::string websocket_request(const Caller& caller, std::string_view text);
+  // A WebSocket request object (RFC 8887 §4.3.2; `id`: its "id", null if
+  // none) answered as the API answers: a Response or a RequestError
+  // object. Blocking.
+  std::string websocket_request(const Caller& caller, std::string_view text, const nlohmann::json& id);
 
   const jmap::Deps& deps() const { return m_deps; }
   EventBus* bus() const { return m_bus; }

@@ -242,7 +242,7 @@ class WsSession {
       if (type == "Request") {
         auto answer = co_await net::offload(m_pool, [&]() -> std::optional<std::string> {
           if (!still_serves(m_jm, m_request, m_caller)) return std::nullopt;
-          return m_jm.websocket_request(m_caller, text);
+          return m_jm.websocket_request(m_caller, text, message.value("id", json(nullptr)));
         });
         if (!answer) {
           co_await close_as_policy();

@@ -155,11 +155,11 @@ class PushTest(et.DemoTestCase):
                                           "methodCalls": [["Email/query", {"accountId": self.account}, "c"]]}, auth)
         return body["methodResponses"][0]
 
-    def websocket(self, auth):
-        """ws_client.py in its --after-go-refused mode, once it has been answered and is waiting."""
+    def websocket(self, auth, *mode):
+        """ws_client.py (in `mode`, e.g. --after-go-refused), once it has been answered and is waiting for "go"."""
         if not os.path.exists(SYSTEM_PYTHON):
             self.fail("Debian's python3 is needed (scripts/setup.sh installs python3-websocket)")
-        proc = subprocess.Popen([SYSTEM_PYTHON, os.path.join(HERE, "ws_client.py"), "--after-go-refused",
+        proc = subprocess.Popen([SYSTEM_PYTHON, os.path.join(HERE, "ws_client.py"), *mode,
                                  "ws://127.0.0.1:%d/jmap/ws" % self.http, auth["Authorization"], self.account],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.addCleanup(proc.kill)
@@ -176,7 +176,7 @@ class PushTest(et.DemoTestCase):
         cookie, token = self.web_user()
         self.assertIn(self.account, self.accounts_of(cookie))
         s = self.stream(auth=cookie)
-        ws = self.websocket(token)
+        ws = self.websocket(token, "--after-go-refused")
         self.admin_json("access", "revoke", et.DEMO_ADDRESS, BOB[0])
         # Bob is still logged in, with no access to the address any more.
         self.assertTrue(s.ended(5.0), "the EventSource of a web session ends when its access is revoked")
@@ -187,7 +187,7 @@ class PushTest(et.DemoTestCase):
     def test_locked_service_is_closed_to_web_logins(self):
         cookie, token = self.web_user()
         s = self.stream(auth=cookie)
-        ws = self.websocket(token)
+        ws = self.websocket(token, "--after-go-refused")
         self.assertEqual(self.query_as(cookie)[0], "Email/query")
         self.admin_json("service", "lock", et.DEMO_SERVICE)
         self.assertTrue(s.ended(5.0), "the EventSource of a web session ends when the service is locked")
@@ -256,14 +256,7 @@ class PushTest(et.DemoTestCase):
         self.assertTrue(s.ended(5.0), "the stream of a revoked device ends")
 
     def test_websocket_requests_and_push(self):
-        if not os.path.exists(SYSTEM_PYTHON):
-            self.fail("Debian's python3 is needed (scripts/setup.sh installs python3-websocket)")
-        proc = subprocess.Popen([SYSTEM_PYTHON, os.path.join(HERE, "ws_client.py"),
-                                 "ws://127.0.0.1:%d/jmap/ws" % self.http, self.auth["Authorization"], self.account],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.addCleanup(proc.kill)
-        ready = proc.stdout.readline().decode().strip()
-        self.assertEqual(ready, "ready", proc.stderr.read().decode() if not ready else ready)
+        proc = self.websocket(self.auth)
         self.imap_append("over the socket")
         out, err = proc.communicate(b"go\n", timeout=20)
         self.assertEqual(proc.returncode, 0, err.decode())
