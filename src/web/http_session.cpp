@@ -43,22 +43,25 @@ constexpr std::size_t kMaxFields = 100;
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kLingerBytes = 4 * 1024 * 1024;
 
-// The answer to a request that is refused before it is routed; the
-// connection closes after it.
-http::response<http::string_body> refusal(http::status status, std::string_view body) {
-  http::response<http::string_body> r{status, 11};
-  r.set(http::field::server, "Estafeta");
-  r.set(http::field::content_type, "text/plain; charset=utf-8");
-  r.set(http::field::connection, "close");
-  r.body() = std::string(body);
-  r.prepare_payload();
+// A short plain-text answer.
+Response plain(http::status status, std::string body) {
+  Response r;
+  r.status = static_cast<int>(status);
+  r.body = std::move(body);
   return r;
 }
 
+// Sends the answer to a request refused before it is routed; the
+// connection closes after it.
 template <class Stream>
-asio::awaitable<void> refuse(Stream& stream, beast::tcp_stream& tcp, std::chrono::seconds idle, http::status status,
-                             std::string_view body) {
-  auto res = refusal(status, body);
+asio::awaitable<void> refuse(Stream& stream, beast::tcp_stream& tcp, std::chrono::seconds idle, const Response& out) {
+  http::response<http::string_body> res{static_cast<http::status>(out.status), 11};
+  res.set(http::field::server, "Estafeta");
+  res.set(http::field::content_type, out.content_type);
+  for (auto& [k, v] : out.headers) res.set(k, v);
+  res.set(http::field::connection, "close");
+  res.body() = out.body;
+  res.prepare_payload();
   tcp.expires_after(idle);
   auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
   if (wec) co_return;
@@ -136,15 +139,19 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
     tcp.expires_after(idle);
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     bool anonymous_big = false;
+    BodyLeave leave;  // held until the request is answered
     if (!ec) {
       auto& head = parser.get();
       auto limit = body_limit(deps, head.method_string(), head.target());
       if (limit > kAnonymousBodyLimit && !parser.is_done()) {
-        // A large body only from a known caller: asked before it is read.
+        // A large body only from a known caller with one to spare: asked before it is read.
         Request who = request_of(head, env, tls);
-        bool known =
-            co_await net::offload(deps.pool ? *deps.pool : *env.workers, [&] { return may_send_body(deps, who); });
-        if (!known) limit = kAnonymousBodyLimit, anonymous_big = true;
+        leave = co_await net::offload(deps.pool ? *deps.pool : *env.workers, [&] { return may_send_body(deps, who); });
+        if (leave.refusal) {
+          co_await refuse(stream, tcp, idle, *leave.refusal);
+          co_return;
+        }
+        if (!leave.known) limit = kAnonymousBodyLimit, anonymous_big = true;
       }
       if (static_cast<std::size_t>(std::distance(head.begin(), head.end())) > kMaxFields) {
         ec = http::error::header_limit;
@@ -158,14 +165,16 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
     if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout)
       co_return;
     if (ec) {
+      Response out;
       if (ec == http::error::body_limit && anonymous_big)
-        co_await refuse(stream, tcp, idle, http::status::unauthorized, "log in before sending a large body\n");
+        out = plain(http::status::unauthorized, "log in before sending a large body\n");
       else if (ec == http::error::body_limit)
-        co_await refuse(stream, tcp, idle, http::status::payload_too_large, "request body too large\n");
+        out = plain(http::status::payload_too_large, "request body too large\n");
       else if (ec == http::error::header_limit)
-        co_await refuse(stream, tcp, idle, http::status::request_header_fields_too_large, "request header too large\n");
+        out = plain(http::status::request_header_fields_too_large, "request header too large\n");
       else
-        co_await refuse(stream, tcp, idle, http::status::bad_request, "bad request\n");
+        out = plain(http::status::bad_request, "bad request\n");
+      co_await refuse(stream, tcp, idle, out);
       co_return;
     }
     auto& req = parser.get();

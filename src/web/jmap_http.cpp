@@ -48,6 +48,13 @@ Response problem(int status, std::string_view type, std::string detail) {
   return r;
 }
 
+// 429 (RFC 6585 §4): the caller has as many requests under way as it may.
+Response too_many(std::string detail) {
+  auto r = problem(429, "limit", std::move(detail));
+  r.headers["retry-after"] = "1";
+  return r;
+}
+
 Response unauthorized(std::string detail) {
   auto r = problem(401, "unauthorized", std::move(detail));
   r.headers["www-authenticate"] = "Basic realm=\"Estafeta\", charset=\"UTF-8\"";
@@ -242,9 +249,28 @@ std::optional<JmapHttp::Caller> JmapHttp::authenticate(const Request& request, R
   return out;
 }
 
-bool JmapHttp::authenticated(const Request& head) {
+BodyLeave JmapHttp::admit_body(const Request& head) {
   Response ignored;
-  return authenticate(head, ignored).has_value();
+  auto caller = authenticate(head, ignored);
+  if (!caller) return {};
+  BodyLeave leave;
+  leave.known = true;
+  bool upload = path_of(head.target).starts_with(kUpload);
+  auto most = upload ? m_deps.limits.max_concurrent_upload : m_deps.limits.max_concurrent_requests;
+  auto key = std::string(upload ? "upload " : "api ") + caller->principal.username;
+  std::lock_guard lock(m_mutex);
+  auto& held = m_bodies[key];
+  if (held >= most) {
+    leave.refusal = too_many(upload ? "too many uploads at once (maxConcurrentUpload)"
+                                    : "too many requests at once (maxConcurrentRequests)");
+    return leave;
+  }
+  ++held;
+  leave.hold = std::shared_ptr<void>(nullptr, [this, key](void*) {
+    std::lock_guard lock(m_mutex);
+    if (--m_bodies[key] == 0) m_bodies.erase(key);
+  });
+  return leave;
 }
 
 JmapHttp::States JmapHttp::states(const jmap::Principal& who, const std::vector<std::string>& types) {
@@ -368,9 +394,7 @@ Response JmapHttp::handle(const Request& request) {
   {
     std::lock_guard lock(m_mutex);
     if (m_running[name] >= m_deps.limits.max_concurrent_requests) {
-      auto r = problem(429, "limit", "too many requests at once (maxConcurrentRequests)");
-      r.headers["retry-after"] = "1";
-      return r;
+      return too_many("too many requests at once (maxConcurrentRequests)");
     }
     ++m_running[name];
   }

@@ -49,8 +49,11 @@ class JmapHttp {
   std::size_t body_limit(std::string_view method, std::string_view target) const;
   // Blocking (store, password checks): from the worker pool. Thread-safe.
   Response handle(const Request& request);
-  // Whether the request's credentials are good (before its body is read).
-  bool authenticated(const Request& head);
+  // Before a request's body is read: whether its credentials are good, and
+  // if so a hold on one of the caller's concurrent uploads
+  // (maxConcurrentUpload) or API requests (maxConcurrentRequests), or the
+  // 429 when it has none left. Blocking.
+  BodyLeave admit_body(const Request& head);
   // The caller of a request, or the answer refusing it. Blocking.
   std::optional<Caller> authenticate(const Request& request, Response& refusal);
 
@@ -93,6 +96,7 @@ class JmapHttp {
   std::mutex m_mutex;
   std::map<std::string, Known> m_known;          // GUARDED_BY(m_mutex)
   std::map<std::string, std::size_t> m_running;  // GUARDED_BY(m_mutex): requests per caller (maxConcurrentRequests)
+  std::map<std::string, std::size_t> m_bodies;   // GUARDED_BY(m_mutex): bodies being read, per caller and kind
 };
 
 }  // namespace estafeta::web

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -31,6 +32,13 @@ struct Response {
   // last chunk, so the client sees the download incomplete). Called on the
   // worker pool, one call at a time.
   std::function<std::optional<std::string>()> stream;
+};
+
+// Leave to send a large body (web/router.hpp, may_send_body).
+struct BodyLeave {
+  bool known = false;               // false: the body is held to kAnonymousBodyLimit
+  std::optional<Response> refusal;  // known, but too many bodies at once: the answer (429), sent instead
+  std::shared_ptr<void> hold;       // known and admitted: one of the caller's bodies, until destroyed
 };
 
 }  // namespace estafeta::web

@@ -138,8 +138,9 @@ std::size_t body_limit(const Deps& deps, std::string_view method, std::string_vi
   return route ? route->max_body : kDefaultBodyLimit;
 }
 
-bool may_send_body(const Deps& deps, const Request& head) {
-  return deps.jmap && JmapHttp::matches(head.target) && deps.jmap->authenticated(head);
+BodyLeave may_send_body(const Deps& deps, const Request& head) {
+  if (!deps.jmap || !JmapHttp::matches(head.target)) return {};
+  return deps.jmap->admit_body(head);
 }
 
 Response handle(const Deps& deps, const Request& req) {

@@ -29,9 +29,12 @@ std::size_t body_limit(const Deps& deps, std::string_view method, std::string_vi
 // (may_send_body), so that nobody unauthenticated makes the server hold
 // an upload's worth of memory per connection.
 inline constexpr std::size_t kAnonymousBodyLimit = 1024 * 1024;
-// Whether the request (its header only; no body yet) comes from a caller
-// who may send a body larger than kAnonymousBodyLimit. Blocking (store).
-bool may_send_body(const Deps& deps, const Request& head);
+// Whether the request (its header only; no body yet) may bring a body
+// larger than kAnonymousBodyLimit: only a known caller, and only as many at
+// once as the route allows that caller (JMAP: maxConcurrentUpload,
+// maxConcurrentRequests), so that what one caller makes the server hold
+// is bounded before any of it is read. Blocking (store).
+BodyLeave may_send_body(const Deps& deps, const Request& head);
 
 // Routes one request. Blocking (store): from the worker pool.
 Response handle(const Deps& deps, const Request& request);

@@ -9,6 +9,8 @@ real IMAP clients (imaplib, and a raw IDLE session):
   an IMAP flag change and an expunge show in Email/changes;
 - upload, an email created with the uploaded file attached, the part
   downloaded back byte for byte; another account's blob is not found;
+- uploads at once are bounded per caller (maxConcurrentUpload) before
+  their bodies are read: 429, and the slot back when one ends;
 - "download all": the attachments as one zip (streamed, chunked), read
   back with Python's zipfile: names made unique, bytes and CRCs intact;
 - a revoked device password is refused on the next request;
@@ -219,6 +221,72 @@ class JmapTest(et.DemoTestCase):
         status, _, _ = self.request("POST", "/jmap/upload/%s/" % self.account, b"x" * (2 * 1024 * 1024),
                                     {"Content-Type": "application/octet-stream"}, auth=False)
         self.assertEqual(status, 401)
+
+    def test_uploads_at_once_are_bounded_before_their_bodies(self):
+        """maxConcurrentUpload (RFC 8620 §2): a caller with that many uploads
+        under way gets 429 for the next one before its body is read; a
+        slot comes back when an upload ends, even one cut off."""
+        most = self.session["capabilities"][CORE]["maxConcurrentUpload"]
+        body = b"y" * 1000
+        head = ("POST /jmap/upload/%s/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: %s\r\n"
+                "Content-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n"
+                % (self.account, self.auth()["Authorization"], len(body))).encode()
+        socks = []
+        for _ in range(most + 1):
+            s = socket.create_connection(("127.0.0.1", self.http), timeout=20)
+            self.addCleanup(s.close)
+            s.sendall(head + body[:10])  # the header and a little of the body
+            socks.append(s)
+        # Exactly one of them is refused at once, the others wait for their bodies.
+        refused = None
+        deadline = time.monotonic() + 15
+        while refused is None and time.monotonic() < deadline:
+            for s in socks:
+                s.settimeout(0.1)
+                try:
+                    answer = s.recv(65536)
+                except socket.timeout:
+                    continue
+                refused = (s, answer)
+                break
+        self.assertIsNotNone(refused, "no upload was refused")
+        s, answer = refused
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            more = s.recv(65536)
+            if not more:
+                break
+            answer += more
+        self.assertTrue(answer.startswith(b"HTTP/1.1 429 "), answer)
+        self.assertIn(b"retry-after: 1", answer.lower())
+        problem = json.loads(answer.split(b"\r\n\r\n", 1)[1])
+        self.assertEqual(problem["type"], "urn:ietf:params:jmap:error:limit")
+        socks.remove(s)
+        for other in socks:
+            other.settimeout(0.5)
+            with self.assertRaises(socket.timeout):
+                other.recv(1)
+        # Held: a new upload is refused too. One cut off gives its slot back.
+        status, _, _ = self.request("POST", "/jmap/upload/%s/" % self.account, body)
+        self.assertEqual(status, 429)
+        socks.pop().close()
+        deadline = time.monotonic() + 15
+        while True:
+            status, _, out = self.request("POST", "/jmap/upload/%s/" % self.account, body)
+            if status != 429 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual(status, 201, out)
+        # The ones that waited are stored once their bodies are in.
+        for other in socks:
+            other.settimeout(20)
+            other.sendall(body[10:])
+            answer = b""
+            while b"}" not in answer:
+                more = other.recv(65536)
+                if not more:
+                    break
+                answer += more
+            self.assertTrue(answer.startswith(b"HTTP/1.1 201 "), answer)
 
     def test_all_attachments_as_one_zip(self):
         files = [("informe.pdf", "application/pdf", bytes(range(256)) * 300),

@@ -152,9 +152,12 @@ const scenarios = {
       await page.fill(".composer input[name=subject]", subject);
       await page.click(".composer .editor");
       await page.keyboard.type("First line of the message.");
-      await page.setInputFiles(".composer input[type=file]", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("some notes\n") });
-      await page.waitForSelector(".composer-files li:has-text('notes.txt')");
-      await page.waitForFunction(() => !document.querySelector(".composer-files progress"), null, { timeout: 10000 });
+      // More files at once than the server takes uploads from one user (maxConcurrentUpload): they queue.
+      const parts = Array.from({ length: 6 }, (_, i) => ({ name: `part-${i + 1}.bin`, mimeType: "application/octet-stream", buffer: Buffer.alloc(512 * 1024, 65 + i) }));
+      await page.setInputFiles(".composer input[type=file]", [{ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("some notes\n") }, ...parts]);
+      await page.waitForSelector(".composer-files li:has-text('part-6.bin')");
+      await page.waitForFunction(() => !document.querySelector(".composer-files progress"), null, { timeout: 20000 });
+      check(!(await page.isVisible(".composer-files [role=alert]")), "every attachment uploaded, none refused");
       await shot(page, "20-composer");
       await axe(page, "composer");
       // Drafts are saved while writing.
@@ -172,6 +175,7 @@ const scenarios = {
       await openFolder(page, "inbox");
       await openMessage(page, subject);
       check(await page.isVisible(".attachment:has-text('notes.txt')"), "the attachment came with the message");
+      check((await page.$$(".attachment")).length === 7, `all seven attachments came: ${(await page.$$(".attachment")).length}`);
       await shot(page, "21-received");
       step("sent to self and received");
 

@@ -2,6 +2,7 @@
 // calls batched in one request with back-references, uploads with
 // progress, download URLs and the push channel (EventSource).
 import { csrf, sessionGone } from "./api";
+import { Slots } from "./slots";
 
 export const USING = [
   "urn:ietf:params:jmap:core",
@@ -48,8 +49,20 @@ function localPath(url: string): string {
   return url.replace(/^[a-z]+:\/\/[^/]+/i, "");
 }
 
+/** How long a 429 asks to wait (Retry-After in seconds, RFC 9110 §10.2.3), within 1–30 s. */
+function retryAfter(header: string | null): number {
+  const s = Number(header);
+  return Number.isFinite(s) ? Math.min(30, Math.max(1, s)) : 1;
+}
+
 export class Jmap {
-  constructor(readonly session: JmapSession) {}
+  /** Uploads under way at once: no more than the server takes from one user. */
+  private readonly uploads: Slots;
+
+  constructor(readonly session: JmapSession) {
+    const most = Number(session.capabilities?.["urn:ietf:params:jmap:core"]?.maxConcurrentUpload);
+    this.uploads = new Slots(Number.isInteger(most) && most > 0 ? most : 1);
+  }
 
   static async connect(): Promise<Jmap> {
     const res = await fetch("/jmap/session", { credentials: "same-origin", headers: { Accept: "application/json" } });
@@ -108,8 +121,32 @@ export class Jmap {
     return `/jmap/zip/${encodeURIComponent(accountId)}/${encodeURIComponent(emailId)}/${encodeURIComponent(name)}`;
   }
 
-  /** Uploads a file (XMLHttpRequest, for the progress events); resolves with the blob's id, size and type. */
+  /**
+   * Uploads a file (XMLHttpRequest, for the progress events); resolves with the blob's id, size and type.
+   * Files wait their turn beyond maxConcurrentUpload; one refused with 429 (another tab's uploads) is
+   * sent again after the wait the server asks, for up to a minute.
+   */
   upload(
+    accountId: string,
+    file: Blob,
+    onProgress?: (sent: number, total: number) => void,
+    signal?: AbortSignal,
+  ): Promise<{ blobId: string; size: number; type: string }> {
+    return this.uploads.run(async () => {
+      const until = Date.now() + 60_000;
+      for (;;) {
+        try {
+          return await this.sendUpload(accountId, file, onProgress, signal);
+        } catch (e) {
+          const wait = e instanceof JmapError && e.type === "upload_429" ? retryAfter((e.detail as { retryAfter: string | null }).retryAfter) : 0;
+          if (!wait || signal?.aborted || Date.now() + wait * 1000 > until) throw e;
+          await new Promise((r) => setTimeout(r, wait * 1000));
+        }
+      }
+    });
+  }
+
+  private sendUpload(
     accountId: string,
     file: Blob,
     onProgress?: (sent: number, total: number) => void,
@@ -138,7 +175,7 @@ export class Jmap {
           } catch {
             /* not JSON */
           }
-          reject(new JmapError("upload_" + xhr.status, msg));
+          reject(new JmapError("upload_" + xhr.status, msg, { retryAfter: xhr.getResponseHeader("Retry-After") }));
         }
       };
       xhr.onerror = () => reject(new JmapError("network", "upload failed"));
