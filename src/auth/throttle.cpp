@@ -37,70 +37,69 @@ std::chrono::milliseconds Throttle::delay_for(int failures) {
   return std::chrono::milliseconds(std::min<long long>(ms, 8000));
 }
 
-void Throttle::expire(Clock::time_point now, bool force) {
-  if (!force && now - m_last_expiry < std::chrono::minutes(1)) return;
-  m_last_expiry = now;
-  for (auto* table : {&m_by_ip, &m_by_pair, &m_by_address})
-    std::erase_if(*table, [&](auto& kv) { return now - kv.second.last > kForget; });
-}
-
-int Throttle::failures(const Table& table, const std::string& key, Clock::time_point now) const {
-  auto it = table.find(key);
-  if (it == table.end() || now - it->second.last > kForget) return 0;
+int Throttle::Table::failures(const std::string& key, Clock::time_point now) const {
+  auto it = m_entries.find(key);
+  if (it == m_entries.end() || now - it->second.last > kForget) return 0;
   return it->second.failures;
 }
 
-Throttle::Entry& Throttle::record(Table& table, const std::string& key, Clock::time_point now) {
-  auto it = table.find(key);
-  if (it == table.end()) {
-    if (table.size() >= kMaxEntries) {
-      expire(now, true);
-      if (table.size() >= kMaxEntries) {
-        // Still full (a flood from many addresses): the stalest entry goes.
-        auto oldest = std::min_element(table.begin(), table.end(),
-                                       [](auto& a, auto& b) { return a.second.last < b.second.last; });
-        table.erase(oldest);
-      }
-    }
-    it = table.emplace(key, Entry{}).first;
+void Throttle::Table::drop_oldest() {
+  auto it = m_entries.find(*m_by_age.front());
+  m_by_age.pop_front();
+  m_entries.erase(it);
+}
+
+int Throttle::Table::record(const std::string& key, Clock::time_point now) {
+  while (!m_by_age.empty() && now - m_entries.find(*m_by_age.front())->second.last > kForget) drop_oldest();
+  auto it = m_entries.find(key);
+  if (it == m_entries.end()) {
+    if (m_entries.size() >= kMaxEntries) drop_oldest();  // still full (a flood from many addresses)
+    it = m_entries.emplace(key, Entry{}).first;
+    it->second.age = m_by_age.insert(m_by_age.end(), &it->first);
+  } else {
+    m_by_age.splice(m_by_age.end(), m_by_age, it->second.age);
   }
   auto& e = it->second;
   if (now - e.last > kForget) e.failures = 0;
   e.failures++;
   e.last = now;
-  return e;
+  return e.failures;
+}
+
+void Throttle::Table::forget(const std::string& key) {
+  auto it = m_entries.find(key);
+  if (it == m_entries.end()) return;
+  m_by_age.erase(it->second.age);
+  m_entries.erase(it);
 }
 
 std::chrono::milliseconds Throttle::pending(const std::string& ip, const std::string& address) {
   std::lock_guard lock(m_mutex);
   auto now = m_now();
   auto group = peer_group(ip);
-  int n = std::max(failures(m_by_ip, group, now), failures(m_by_pair, group + '\0' + address_key(address), now));
+  int n = std::max(m_by_ip.failures(group, now), m_by_pair.failures(group + '\0' + address_key(address), now));
   return delay_for(n - kFreeFailures);
 }
 
 std::chrono::milliseconds Throttle::failed(const std::string& ip, const std::string& address) {
   std::lock_guard lock(m_mutex);
   auto now = m_now();
-  expire(now, false);
   auto group = peer_group(ip);
   auto key = address_key(address);
-  int n = record(m_by_ip, group, now).failures;
-  n = std::max(n, record(m_by_pair, group + '\0' + key, now).failures);
-  n = std::max(n, record(m_by_address, key, now).failures);
+  int n = m_by_ip.record(group, now);
+  n = std::max(n, m_by_pair.record(group + '\0' + key, now));
+  n = std::max(n, m_by_address.record(key, now));
   return delay_for(n);
 }
 
 void Throttle::succeeded(const std::string& ip, const std::string& address) {
   std::lock_guard lock(m_mutex);
-  m_by_pair.erase(peer_group(ip) + '\0' + address_key(address));
+  m_by_pair.forget(peer_group(ip) + '\0' + address_key(address));
 }
 
 std::size_t Throttle::size() {
   std::lock_guard lock(m_mutex);
-  std::size_t n = 0;
-  for (auto* table : {&m_by_ip, &m_by_pair, &m_by_address}) n += table->size();
-  return n;
+  return m_by_ip.size() + m_by_pair.size() + m_by_address.size();
 }
 
 }  // namespace estafeta::auth

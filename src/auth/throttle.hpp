@@ -10,13 +10,15 @@
 // cannot slow the real user's correct login by failing on purpose.
 //
 // Bounded: each table holds at most kMaxEntries keys, addresses are cut
-// to 256 octets (RFC 5321 §4.5.3.1.3, the longest path) — a flood of
-// failures from many addresses costs a fixed amount of memory.
+// to kMaxAddressLength octets — a flood of failures from many addresses
+// costs a fixed amount of memory, and each failure O(log n) time however
+// full the tables are.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <list>
 #include <map>
 #include <mutex>
 #include <string>
@@ -54,23 +56,37 @@ class Throttle {
   std::size_t size();
 
  private:
-  struct Entry {
-    int failures = 0;
-    Clock::time_point last;
+  // Failure counts by key, the keys also in the order of their last
+  // failure (oldest first): forgetting the expired and making room in a
+  // full table take the oldest, never a scan, under the lock every login
+  // takes.
+  class Table {
+   public:
+    // The live count for `key` (0 when none or expired).
+    int failures(const std::string& key, Clock::time_point now) const;
+    // Counts a failure (forgetting the expired first; when full, the
+    // stalest key goes); the count after it.
+    int record(const std::string& key, Clock::time_point now);
+    void forget(const std::string& key);
+    std::size_t size() const { return m_entries.size(); }
+
+   private:
+    struct Entry {
+      int failures = 0;
+      Clock::time_point last;
+      std::list<const std::string*>::iterator age;  // its place in m_by_age
+    };
+    void drop_oldest();
+    std::map<std::string, Entry> m_entries;
+    std::list<const std::string*> m_by_age;  // keys of m_entries, oldest failure first
   };
-  using Table = std::map<std::string, Entry>;
   static std::chrono::milliseconds delay_for(int failures);
-  void expire(Clock::time_point now, bool force);
-  // The live entry for `key` (0 failures when none), without creating one.
-  int failures(const Table& table, const std::string& key, Clock::time_point now) const;
-  Entry& record(Table& table, const std::string& key, Clock::time_point now);
 
   std::function<Clock::time_point()> m_now;
   std::mutex m_mutex;
-  Table m_by_ip;                    // GUARDED_BY(m_mutex) peer_group(ip)
-  Table m_by_pair;                  // GUARDED_BY(m_mutex) peer_group(ip) + '\0' + address
-  Table m_by_address;               // GUARDED_BY(m_mutex)
-  Clock::time_point m_last_expiry;  // GUARDED_BY(m_mutex)
+  Table m_by_ip;       // GUARDED_BY(m_mutex) peer_group(ip)
+  Table m_by_pair;     // GUARDED_BY(m_mutex) peer_group(ip) + '\0' + address
+  Table m_by_address;  // GUARDED_BY(m_mutex)
 };
 
 }  // namespace estafeta::auth

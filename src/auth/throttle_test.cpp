@@ -86,5 +86,33 @@ TEST(Throttle, TablesAreBounded) {
   EXPECT_GT(t.failed("10.1.0.9", "a@x"), ms(250));
 }
 
+TEST(Throttle, AFullTableLetsGoOfTheStalestFailure) {
+  FakeClock clock;
+  Throttle t([&] { return clock.t; });
+  auto fail = [&](const std::string& ip, int times) {
+    for (int i = 0; i < times; ++i) clock.t += 1ms, t.failed(ip, "a@x");
+  };
+  fail("192.0.2.1", 3);  // first, and never again
+  fail("192.0.2.2", 3);  // first, then once more late in the flood: not stale
+  for (std::size_t i = 0; i < Throttle::kMaxEntries - 1; ++i) {
+    clock.t += 1ms;
+    t.failed("10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255),
+             "a@x");
+    if (i == Throttle::kMaxEntries - 100) fail("192.0.2.2", 1);
+  }
+  EXPECT_EQ(t.pending("192.0.2.1", "b@x"), ms(0)) << "the stalest IP made room";
+  EXPECT_EQ(t.pending("192.0.2.2", "b@x"), ms(500)) << "four failures, refreshed: kept";
+}
+
+TEST(Throttle, ExpiredFailuresAreForgottenAsNewOnesCome) {
+  FakeClock clock;
+  Throttle t([&] { return clock.t; });
+  for (int i = 0; i < 100; ++i) t.failed("10.0.0." + std::to_string(i), "a" + std::to_string(i) + "@x");
+  EXPECT_EQ(t.size(), 300u);
+  clock.t += 16min;
+  t.failed("10.0.1.1", "b@x");
+  EXPECT_EQ(t.size(), 3u) << "only the new failure is kept";
+}
+
 }  // namespace
 }  // namespace estafeta::auth
