@@ -55,7 +55,9 @@ struct LimitsConfig {
   // handshake, closed at once).
   unsigned max_connections_per_ip = 50;
   // Connections at once over all listeners; past it new ones are closed at
-  // once. 0 = no limit (then only file descriptors bound them).
+  // once. 0 = no limit (then only file descriptors bound them). Past three
+  // quarters of it the server is crowded: a client has 15 s to log in and
+  // 5 s between HTTP requests or DNS queries (net/session.hpp, wait_for).
   unsigned max_connections = 20000;
   // From accept until a successful login (IMAP, POP3, SMTP submission and
   // submissions), however many bytes trickle in meanwhile: past it the

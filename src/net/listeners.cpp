@@ -66,26 +66,37 @@ class ConnectionCounts {
  public:
   enum class Admit { ok, peer_over, total_over };
 
-  // Counts the connection when it is admitted (a limit of 0: none).
-  Admit add(const std::string& group, unsigned per_peer, unsigned total) {
+  // `total`: the limit in all (0: none).
+  explicit ConnectionCounts(unsigned total) : m_cap(total) {}
+
+  // Counts the connection when it is admitted (a per-peer limit of 0: none).
+  Admit add(const std::string& group, unsigned per_peer) {
     std::lock_guard lock(m_mutex);
-    if (total && m_total >= total) return Admit::total_over;
+    if (m_cap && m_total >= m_cap) return Admit::total_over;
     auto it = m_counts.find(group);
     if (per_peer && it != m_counts.end() && it->second >= per_peer) return Admit::peer_over;
     ++m_counts[group];
     ++m_total;
+    note_crowding();
     return Admit::ok;
   }
   void remove(const std::string& group) {
     std::lock_guard lock(m_mutex);
     if (auto it = m_counts.find(group); it != m_counts.end() && --it->second == 0) m_counts.erase(it);
     --m_total;
+    note_crowding();
   }
+  // SessionEnv::crowded: more than three quarters of the limit in use.
+  const std::atomic<bool>& crowded() const { return m_crowded; }
 
  private:
+  void note_crowding() { m_crowded.store(m_cap && m_total * 4 > std::size_t{m_cap} * 3, std::memory_order_relaxed); }
+
+  const unsigned m_cap;
   std::mutex m_mutex;
   std::map<std::string, unsigned> m_counts;  // GUARDED_BY(m_mutex)
   std::size_t m_total = 0;                   // GUARDED_BY(m_mutex)
+  std::atomic<bool> m_crowded{false};
 };
 
 // Refused connections are logged at most once a second, with how many more
@@ -150,7 +161,12 @@ Result<tcp::endpoint> endpoint_of(const ListenerConfig& l) {
 struct Listeners::State {
   State(asio::io_context& i, asio::ssl::context& t, asio::thread_pool& w, const LimitsConfig& l,
         std::vector<asio::io_context*> others)
-      : contexts(std::move(others)), tls(t), workers(w), limits(l), max_connections(connection_cap(l.max_connections)) {
+      : contexts(std::move(others)),
+        tls(t),
+        workers(w),
+        limits(l),
+        max_connections(connection_cap(l.max_connections)),
+        connections(max_connections) {
     contexts.insert(contexts.begin(), &i);
   }
 
@@ -196,13 +212,14 @@ void Listeners::State::start_session(const ListenerConfig& listener, const Serve
   env.limits = &limits;
   env.tls = &tls;
   env.workers = &workers;
+  env.crowded = &connections.crowded();
   boost::system::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   env.peer_ip = ec ? std::string("?") : peer.address().to_string();
   // Counted before anything is read or a TLS handshake is started: a peer
   // over its limit never holds a connection for long.
   auto group = auth::peer_group(env.peer_ip);
-  auto admit = connections.add(group, limits.max_connections_per_ip, max_connections);
+  auto admit = connections.add(group, limits.max_connections_per_ip);
   if (admit != ConnectionCounts::Admit::ok) {
     bool total = admit == ConnectionCounts::Admit::total_over;
     refusals.note(total ? "listener.server_full" : "listener.too_many_connections", env.peer_ip, listener.protocol);

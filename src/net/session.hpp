@@ -16,6 +16,9 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -36,7 +39,22 @@ struct SessionEnv {
   // Only on plain mail listeners: the listeners close such connections on
   // TLS and HTTP listeners themselves, before any session starts.
   bool over_limit = false;
+  // Set while the server holds more than three quarters of its connection
+  // limit ([limits] max_connections); see wait_for. Null: never.
+  const std::atomic<bool>* crowded = nullptr;
 };
+
+// While the server is crowded, how long it waits for a client with nothing
+// under way is cut short: otherwise a few hundred addresses, each at its
+// per-address limit and sending a little now and then, could keep every
+// connection slot from everyone else. A wait already begun runs its
+// course; the next one is short.
+inline constexpr std::chrono::seconds kCrowdedIdle{5};    // between HTTP requests or DNS queries
+inline constexpr std::chrono::seconds kCrowdedLogin{15};  // from connecting to a login (IMAP, POP3, submission)
+inline std::chrono::seconds wait_for(const SessionEnv& env, std::chrono::seconds usual, std::chrono::seconds crowded) {
+  bool now = env.crowded && env.crowded->load(std::memory_order_relaxed);
+  return now ? std::min(usual, crowded) : usual;
+}
 
 using SessionFn = std::function<asio::awaitable<void>(asio::ip::tcp::socket socket, SessionEnv env)>;
 

@@ -28,7 +28,7 @@ asio::awaitable<void> dns_tcp_session(asio::ip::tcp::socket socket, net::Session
   for (;;) {
     // RFC 1035 §4.2.2: a two-octet length, then the message (so at most 65535 octets).
     unsigned char prefix[2];
-    stream.expires_after(std::chrono::seconds(env.limits->dns_tcp_idle_seconds));
+    stream.expires_after(net::wait_for(env, std::chrono::seconds(env.limits->dns_tcp_idle_seconds), net::kCrowdedIdle));
     auto [ec, n] = co_await asio::async_read(stream, asio::buffer(prefix), asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
     std::size_t length = std::size_t{prefix[0]} << 8 | prefix[1];

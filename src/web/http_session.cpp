@@ -136,7 +136,7 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
     // route's limit is checked against Content-Length before any body
     // octet is parsed, and set for chunked bodies.
     parser.body_limit(boost::none);
-    tcp.expires_after(idle);
+    tcp.expires_after(net::wait_for(env, idle, net::kCrowdedIdle));
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     bool anonymous_big = false;
     BodyLeave leave;  // held until the request is answered

@@ -5,7 +5,8 @@ use that must keep working:
   continuation for one; a non-synchronizing one ends the connection);
 - a connection over the per-address limit on an implicit-TLS listener is
   closed at once, not after a handshake that never comes; HTTP counts too;
-  the global cap refuses the connection past it;
+  the global cap refuses the connection past it; past three quarters of
+  it, idle clients are waited for less (HTTP keep-alive, logins);
 - a client trickling bytes without logging in is cut off at the login
   deadline, and a TLS handshake that never finishes at its own;
 - wrong passwords from other addresses do not slow the real user's login;
@@ -235,6 +236,48 @@ class GlobalCapTest(LimitHelpers, Served):
                 pass
             self.assertLess(time.monotonic(), deadline, "a closed connection frees its place")
             time.sleep(0.2)
+
+
+class CrowdedTest(LimitHelpers, Served):
+    LIMITS = "max_connections = 8\nhttp_idle_seconds = 120"
+
+    def healthz(self, c):
+        """One kept-alive request on `c` and its whole answer."""
+        c.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertTrue(c.line(10).startswith(b"HTTP/1.1 200"))
+        length = 0
+        while True:
+            line = c.line(10)
+            if not line:
+                break
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        while len(c.buf) < length:
+            c.sock.settimeout(10)
+            c.buf += c.sock.recv(65536)
+        c.buf = c.buf[length:]
+
+    def test_a_crowded_server_waits_less_for_idle_clients(self):
+        # Past three quarters of the limit, an idle client is not waited for
+        # long: a few addresses sending a little now and then cannot keep
+        # every slot. Before, a kept-alive HTTP connection waited 120 s here.
+        web = et.LineSocket(self.ports["http"], source="127.0.0.8", timeout=10)
+        self.addCleanup(web.close)
+        self.healthz(web)
+        held = self.hold(self.ports["imap"], "127.0.0.4", 3) + self.hold(self.ports["imap"], "127.0.0.5", 3)
+        crowded_at = time.monotonic()  # 7 of 8 connections
+        self.healthz(web)
+        t0 = time.monotonic()
+        self.assertTrue(web.closed(15), "a kept-alive connection of a crowded server is closed within 5 s")
+        self.assertLess(time.monotonic() - t0, 10)
+        # The connection admitted into the crowd has 15 s to log in, not 60 s;
+        # the first one, admitted before, still has its 60 s.
+        self.assertTrue(held[-1].closed(30), "15 s to log in while crowded")
+        self.assertLess(time.monotonic() - crowded_at, 25)
+        self.assertFalse(held[0].closed(0.5), "admitted before the crowd: the usual 60 s")
+        # Logging in in time works as ever.
+        c = self.imap(source="127.0.0.6")
+        self.assertRegex(self.login(c), rb"^a OK")
 
 
 class LoginDeadlineTest(Served):
