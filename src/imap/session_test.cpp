@@ -220,6 +220,14 @@ TEST_F(SessionTest, CreateRenameDeleteAndSpecialFolders) {
   EXPECT_TRUE(run(*b, "b DELETE Spam").starts_with("b NO [NOPERM]"));
   EXPECT_TRUE(run(*b, "c RENAME Sent Old").starts_with("c NO [NOPERM]"));
   EXPECT_EQ(run(*b, "d CREATE Bob"), "d OK CREATE completed\r\n") << "ordinary folders are fine";
+
+  // The permission as it is now, not as it was at login: given, then taken back.
+  auto op = manage::Actor::operator_cli();
+  ASSERT_TRUE(m_services->manager->set_access_permissions(op, "team@o.example", "bob", true));
+  EXPECT_EQ(run(*b, "e CREATE Rubbish (USE (\\Trash))"), "e OK CREATE completed\r\n");
+  ASSERT_TRUE(m_services->manager->set_access_permissions(op, "team@o.example", "bob", false));
+  EXPECT_TRUE(run(*b, "f DELETE Rubbish").starts_with("f NO [NOPERM]"));
+  EXPECT_TRUE(run(*s, "j RENAME Rubbish Old").starts_with("j OK")) << "Ana's permission is her own";
 }
 
 TEST_F(SessionTest, InternationalNames) {

@@ -20,7 +20,12 @@ namespace estafeta::imap {
 
 namespace {
 
-bool may_change_special(const Context& ctx) { return ctx.who->access.may_change_special_folders; }
+// As the permission stands now, not as it stood at login: an administrator
+// may have taken it back since.
+bool may_change_special(const Context& ctx) {
+  auto access = ctx.deps.accounts.find_access(ctx.who->address.id, ctx.who->user.id);
+  return access && access->may_change_special_folders;
+}
 
 // NO [LIMIT] (RFC 5530) when `adding` more folders than the address's
 // `existing` would pass limits.max_folders_per_address.
