@@ -390,8 +390,10 @@ Status serve(Services& services, const ServeOptions& options) {
   for (auto* context : others) pool.emplace_back([context] { context->run(); });
   ioc.run();  // until the stop, which stops them all (Listeners::stop_on)
   for (auto& t : pool) t.join();
-  // In-flight deliveries on the pool finish before the store closes.
+  // In-flight deliveries on the pool finish before the store closes, and
+  // the routes running on theirs before the JMAP endpoint goes.
   workers.join();
+  web_workers.join();
   log::info("serve.stopped");
   return {};
 }

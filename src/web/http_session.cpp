@@ -51,6 +51,13 @@ Response plain(http::status status, std::string body) {
   return r;
 }
 
+// Waits `delay` (a failed login's answer is held back: auth/throttle.hpp).
+asio::awaitable<void> hold_back(std::chrono::milliseconds delay) {
+  if (delay.count() <= 0) co_return;
+  asio::steady_timer wait(co_await asio::this_coro::executor, delay);
+  co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
 // Sends the answer to a request refused before it is routed; the
 // connection closes after it.
 template <class Stream>
@@ -139,19 +146,28 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
     tcp.expires_after(net::wait_for(env, idle, net::kCrowdedIdle));
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     bool anonymous_big = false;
-    BodyLeave leave;  // held until the request is answered
+    BodyLeave leave;                // held until the request is answered
+    std::optional<Response> early;  // the answer, decided before the body (which is small) is read
     if (!ec) {
+      tcp.expires_after(idle);  // the request under way has the usual time, crowded or not
       auto& head = parser.get();
       auto limit = body_limit(deps, head.method_string(), head.target());
       if (limit > kAnonymousBodyLimit && !parser.is_done()) {
         // A large body only from a known caller with one to spare: asked before it is read.
         Request who = request_of(head, env, tls);
         leave = co_await net::offload(deps.pool ? *deps.pool : *env.workers, [&] { return may_send_body(deps, who); });
-        if (leave.refusal) {
-          co_await refuse(stream, tcp, idle, *leave.refusal);
-          co_return;
-        }
         if (!leave.known) limit = kAnonymousBodyLimit, anonymous_big = true;
+        if (leave.refusal) {
+          auto length = parser.content_length();
+          if (!length || *length > kAnonymousBodyLimit) {
+            // Refused before a large (or chunked) body is read; the connection closes.
+            co_await hold_back(leave.refusal->delay);
+            co_await refuse(stream, tcp, idle, *leave.refusal);
+            co_return;
+          }
+          early = std::move(leave.refusal);  // a small body is read, and the connection kept
+          limit = kAnonymousBodyLimit;
+        }
       }
       if (static_cast<std::size_t>(std::distance(head.begin(), head.end())) > kMaxFields) {
         ec = http::error::header_limit;
@@ -191,11 +207,12 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
     }
     in.body = std::move(req.body());
     // The router touches the store: blocking, so on the worker pool.
-    Response out = co_await net::offload(deps.pool ? *deps.pool : *env.workers, [&] { return handle(deps, in); });
-    if (out.delay.count() > 0) {  // a failed login: its answer is held back (auth/web_login.hpp)
-      asio::steady_timer wait(co_await asio::this_coro::executor, out.delay);
-      co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
+    Response out;
+    if (early)
+      out = std::move(*early);
+    else
+      out = co_await net::offload(deps.pool ? *deps.pool : *env.workers, [&] { return handle(deps, in); });
+    co_await hold_back(out.delay);  // a failed login: its answer is held back (auth/web_login.hpp)
 
     if (out.stream) {
       http::response<http::empty_body> res{static_cast<http::status>(out.status), req.version()};

@@ -126,6 +126,45 @@ bool shown_inline(std::string_view media) {
 
 }  // namespace
 
+// Counts per key, each held while a hold on it lives. The holds share the
+// table, so one that outlives the JmapHttp (a session ended at the stop)
+// touches nothing that is gone.
+class InFlight : public std::enable_shared_from_this<InFlight> {
+ public:
+  // One of `key`'s at most `most`, until the hold is destroyed; null when
+  // all are taken.
+  std::shared_ptr<void> take(const std::string& key, std::size_t most) {
+    std::lock_guard lock(m_mutex);
+    auto& held = m_counts[key];
+    if (held >= most) {
+      if (held == 0) m_counts.erase(key);
+      return nullptr;
+    }
+    ++held;
+    // Points at the table (never null, so a hold tests true), which its deleter keeps alive and does not delete.
+    return std::shared_ptr<void>(this, [self = shared_from_this(), key](void*) { self->give_back(key); });
+  }
+
+ private:
+  void give_back(const std::string& key) {
+    std::lock_guard lock(m_mutex);
+    auto it = m_counts.find(key);
+    if (it != m_counts.end() && --it->second == 0) m_counts.erase(it);
+  }
+
+  std::mutex m_mutex;
+  std::map<std::string, std::size_t> m_counts;  // GUARDED_BY(m_mutex)
+};
+
+JmapHttp::JmapHttp(jmap::Deps deps, auth::MailLogins& mail_logins, auth::WebLogins& web_logins, EventBus* bus,
+                   auth::LiveSessions* live)
+    : m_deps(std::move(deps)),
+      m_mail_logins(mail_logins),
+      m_web_logins(web_logins),
+      m_bus(bus),
+      m_live(live),
+      m_in_flight(std::make_shared<InFlight>()) {}
+
 bool JmapHttp::matches(std::string_view target) {
   auto p = path_of(target);
   return p == kWellKnown || p == kSession || p == kApi || p.starts_with(kDownload) || p.starts_with(kUpload) ||
@@ -250,26 +289,25 @@ std::optional<JmapHttp::Caller> JmapHttp::authenticate(const Request& request, R
 }
 
 BodyLeave JmapHttp::admit_body(const Request& head) {
-  Response ignored;
-  auto caller = authenticate(head, ignored);
-  if (!caller) return {};
   BodyLeave leave;
+  Response refusal;
+  auto caller = authenticate(head, refusal);
+  if (!caller) {
+    // Credentials that fail are answered now, once (the throttle counts
+    // and delays them here), not again once a body is in; a request with
+    // none may still bring a small body (and gets its 401 then).
+    bool credentials = head.headers.contains("authorization") || api::cookie(head, api::kSessionCookie);
+    if (credentials) leave.refusal = std::move(refusal);
+    return leave;
+  }
   leave.known = true;
   bool upload = path_of(head.target).starts_with(kUpload);
   auto most = upload ? m_deps.limits.max_concurrent_upload : m_deps.limits.max_concurrent_requests;
-  auto key = std::string(upload ? "upload " : "api ") + caller->principal.username;
-  std::lock_guard lock(m_mutex);
-  auto& held = m_bodies[key];
-  if (held >= most) {
+  // Per user, however they log in (device password, token, web app).
+  leave.hold = m_in_flight->take(fmt::format("{} {}", upload ? "upload" : "body", caller->principal.user_id), most);
+  if (!leave.hold)
     leave.refusal = too_many(upload ? "too many uploads at once (maxConcurrentUpload)"
                                     : "too many requests at once (maxConcurrentRequests)");
-    return leave;
-  }
-  ++held;
-  leave.hold = std::shared_ptr<void>(nullptr, [this, key](void*) {
-    std::lock_guard lock(m_mutex);
-    if (--m_bodies[key] == 0) m_bodies.erase(key);
-  });
   return leave;
 }
 
@@ -389,23 +427,10 @@ Response JmapHttp::handle(const Request& request) {
     if (csrf == request.headers.end() || !m_web_logins.csrf_matches(caller->session_token, csrf->second))
       return problem(403, "forbidden", "the X-CSRF-Token header is missing or does not match the session");
   }
-  // maxConcurrentRequests, per caller.
-  auto& name = caller->principal.username;
-  {
-    std::lock_guard lock(m_mutex);
-    if (m_running[name] >= m_deps.limits.max_concurrent_requests) {
-      return too_many("too many requests at once (maxConcurrentRequests)");
-    }
-    ++m_running[name];
-  }
-  struct Done {
-    JmapHttp& self;
-    const std::string& name;
-    ~Done() {
-      std::lock_guard lock(self.m_mutex);
-      if (--self.m_running[name] == 0) self.m_running.erase(name);
-    }
-  } done{*this, name};
+  // maxConcurrentRequests, per user.
+  auto running =
+      m_in_flight->take(fmt::format("request {}", caller->principal.user_id), m_deps.limits.max_concurrent_requests);
+  if (!running) return too_many("too many requests at once (maxConcurrentRequests)");
 
   auto& who = caller->principal;
   Response out;

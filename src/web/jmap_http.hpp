@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -29,6 +30,8 @@
 
 namespace estafeta::web {
 
+class InFlight;
+
 class JmapHttp {
  public:
   // Who made a request, once authenticated.
@@ -41,8 +44,7 @@ class JmapHttp {
 
   // `bus`: push streams follow it; `live`: device logins' streams are listed there.
   JmapHttp(jmap::Deps deps, auth::MailLogins& mail_logins, auth::WebLogins& web_logins, EventBus* bus = nullptr,
-           auth::LiveSessions* live = nullptr)
-      : m_deps(std::move(deps)), m_mail_logins(mail_logins), m_web_logins(web_logins), m_bus(bus), m_live(live) {}
+           auth::LiveSessions* live = nullptr);
 
   static bool matches(std::string_view target);
   // The largest body a request for `target` may carry.
@@ -94,9 +96,10 @@ class JmapHttp {
     std::chrono::steady_clock::time_point until;
   };
   std::mutex m_mutex;
-  std::map<std::string, Known> m_known;          // GUARDED_BY(m_mutex)
-  std::map<std::string, std::size_t> m_running;  // GUARDED_BY(m_mutex): requests per caller (maxConcurrentRequests)
-  std::map<std::string, std::size_t> m_bodies;   // GUARDED_BY(m_mutex): bodies being read, per caller and kind
+  std::map<std::string, Known> m_known;  // GUARDED_BY(m_mutex)
+  // Requests under way per user (maxConcurrentRequests) and bodies being
+  // read per user and kind (maxConcurrentUpload, maxConcurrentRequests).
+  std::shared_ptr<InFlight> m_in_flight;
 };
 
 }  // namespace estafeta::web

@@ -9,8 +9,10 @@ real IMAP clients (imaplib, and a raw IDLE session):
   an IMAP flag change and an expunge show in Email/changes;
 - upload, an email created with the uploaded file attached, the part
   downloaded back byte for byte; another account's blob is not found;
-- uploads at once are bounded per caller (maxConcurrentUpload) before
-  their bodies are read: 429, and the slot back when one ends;
+- uploads and requests at once are bounded per user (maxConcurrentUpload,
+  maxConcurrentRequests) before their bodies are read: 429, the slot back
+  when one ends, a small request's connection kept; wrong credentials with
+  a large body get the login's answer at once, counted once;
 - "download all": the attachments as one zip (streamed, chunked), read
   back with Python's zipfile: names made unique, bytes and CRCs intact;
 - a revoked device password is refused on the next request;
@@ -223,41 +225,16 @@ class JmapTest(et.DemoTestCase):
         self.assertEqual(status, 401)
 
     def test_uploads_at_once_are_bounded_before_their_bodies(self):
-        """maxConcurrentUpload (RFC 8620 §2): a caller with that many uploads
-        under way gets 429 for the next one before its body is read; a
-        slot comes back when an upload ends, even one cut off."""
+        """maxConcurrentUpload (RFC 8620 §2): a user with that many uploads
+        under way gets 429 for the next large one before its body is read;
+        a slot comes back when an upload ends, even one cut off."""
         most = self.session["capabilities"][CORE]["maxConcurrentUpload"]
-        body = b"y" * 1000
-        head = ("POST /jmap/upload/%s/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: %s\r\n"
-                "Content-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n"
-                % (self.account, self.auth()["Authorization"], len(body))).encode()
-        socks = []
-        for _ in range(most + 1):
-            s = socket.create_connection(("127.0.0.1", self.http), timeout=20)
-            self.addCleanup(s.close)
-            s.sendall(head + body[:10])  # the header and a little of the body
-            socks.append(s)
-        # Exactly one of them is refused at once, the others wait for their bodies.
-        refused = None
-        deadline = time.monotonic() + 15
-        while refused is None and time.monotonic() < deadline:
-            for s in socks:
-                s.settimeout(0.1)
-                try:
-                    answer = s.recv(65536)
-                except socket.timeout:
-                    continue
-                refused = (s, answer)
-                break
-        self.assertIsNotNone(refused, "no upload was refused")
-        s, answer = refused
-        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
-            more = s.recv(65536)
-            if not more:
-                break
-            answer += more
+        body = b"y" * (2 * 1024 * 1024)  # past what is read before anyone is known
+        socks = [self.raw(self.upload_head(len(body)) + body[:10]) for _ in range(most + 1)]
+        s, answer = self.first_answer(socks)
         self.assertTrue(answer.startswith(b"HTTP/1.1 429 "), answer)
         self.assertIn(b"retry-after: 1", answer.lower())
+        self.assertIn(b"connection: close", answer.lower())
         problem = json.loads(answer.split(b"\r\n\r\n", 1)[1])
         self.assertEqual(problem["type"], "urn:ietf:params:jmap:error:limit")
         socks.remove(s)
@@ -276,17 +253,114 @@ class JmapTest(et.DemoTestCase):
                 break
             time.sleep(0.1)
         self.assertEqual(status, 201, out)
+        # Per user: Bob, with his own device password for the same address, has his own.
+        self.create_user("bob", name="Bob")
+        self.admin_json("access", "grant", et.DEMO_ADDRESS, "bob")
+        bob = self.admin_json("device-password", "create", et.DEMO_ADDRESS, "bob", "--label", "phone")["password"]
+        status, _, out = self.request("POST", "/jmap/upload/%s/" % self.account, body, auth=self.auth(bob))
+        self.assertEqual(status, 201, out)
         # The ones that waited are stored once their bodies are in.
         for other in socks:
             other.settimeout(20)
             other.sendall(body[10:])
-            answer = b""
-            while b"}" not in answer:
-                more = other.recv(65536)
-                if not more:
-                    break
-                answer += more
-            self.assertTrue(answer.startswith(b"HTTP/1.1 201 "), answer)
+            status, _, out = self.answer(other)
+            self.assertTrue(status.startswith(b"HTTP/1.1 201"), status + out)
+
+    def upload_head(self, length, auth=None):
+        return ("POST /jmap/upload/%s/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: %s\r\n"
+                "Content-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n"
+                % (self.account, (auth or self.auth())["Authorization"], length)).encode()
+
+    def first_answer(self, socks):
+        """The first of `socks` the server answers (within 15 s), and all it sent before closing."""
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            for s in socks:
+                s.settimeout(0.1)
+                try:
+                    answer = s.recv(65536)
+                except socket.timeout:
+                    continue
+                s.settimeout(10)
+                while True:
+                    more = s.recv(65536)
+                    if not more:
+                        return s, answer
+                    answer += more
+        self.fail("none was answered")
+
+    def raw(self, request):
+        """A socket that has sent `request`; and a reader of one answer from it."""
+        s = socket.create_connection(("127.0.0.1", self.http), timeout=20)
+        self.addCleanup(s.close)
+        s.sendall(request)
+        return s
+
+    def answer(self, s):
+        """(status line, lower-case header block, body) of the next answer on `s`."""
+        data = b""
+        while b"\r\n\r\n" not in data:
+            more = s.recv(65536)
+            self.assertTrue(more, "closed before an answer: %r" % data)
+            data += more
+        head, _, rest = data.partition(b"\r\n\r\n")
+        length = int(re.search(rb"content-length: *(\d+)", head.lower()).group(1))
+        while len(rest) < length:
+            more = s.recv(65536)
+            self.assertTrue(more)
+            rest += more
+        return head.split(b"\r\n")[0], head.lower(), rest[:length]
+
+    def test_requests_at_once_are_bounded_and_small_ones_keep_the_connection(self):
+        """maxConcurrentRequests, counted before the bodies are read: a large
+        request past it is refused at once; a small one is read and answered
+        429 on a connection that stays open."""
+        most = self.session["capabilities"][CORE]["maxConcurrentRequests"]
+
+        def request(pad):
+            body = json.dumps({"using": [CORE], "methodCalls": [["Core/echo", {"pad": pad}, "0"]]}).encode()
+            return body, ("POST /jmap/api HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: %s\r\n"
+                          "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                          % (self.auth()["Authorization"], len(body))).encode()
+
+        large, large_head = request("x" * (2 * 1024 * 1024))
+        socks = [self.raw(large_head + large[:5]) for _ in range(most + 1)]
+        s, answer = self.first_answer(socks)  # once one is refused, the others hold every slot
+        self.assertTrue(answer.startswith(b"HTTP/1.1 429 "), answer)
+        socks.remove(s)
+        small, small_head = request("y")
+        kept = self.raw(small_head + small)
+        status, headers, out = self.answer(kept)
+        self.assertTrue(status.startswith(b"HTTP/1.1 429"), status)
+        self.assertNotIn(b"connection: close", headers)
+        self.assertEqual(json.loads(out)["type"], "urn:ietf:params:jmap:error:limit")
+        # The held requests are answered once their bodies are in; the kept connection goes on.
+        for h in socks:
+            h.settimeout(20)
+            h.sendall(large[5:])
+            status, _, out = self.answer(h)
+            self.assertTrue(status.startswith(b"HTTP/1.1 200"), status)
+        kept.sendall(small_head + small)
+        status, _, out = self.answer(kept)
+        self.assertTrue(status.startswith(b"HTTP/1.1 200"), status + out)
+        self.assertEqual(json.loads(out)["methodResponses"][0][1], {"pad": "y"})
+
+    def test_wrong_credentials_with_a_large_body_get_the_login_answer_at_once(self):
+        wrong = self.auth("not-the-password")
+        s = self.raw(("POST /jmap/upload/%s/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: %s\r\n"
+                      "Content-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n"
+                      % (self.account, wrong["Authorization"], 5 * 1024 * 1024)).encode())
+        status, headers, out = self.answer(s)
+        self.assertTrue(status.startswith(b"HTTP/1.1 401"), status)
+        self.assertEqual(json.loads(out)["detail"], "wrong address or device password")
+        # A small body: read, then the same answer. Each failure counted once.
+        s = self.raw(("POST /jmap/upload/%s/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: %s\r\n"
+                      "Content-Type: application/octet-stream\r\nContent-Length: 3\r\n\r\nabc"
+                      % (self.account, wrong["Authorization"])).encode())
+        status, _, out = self.answer(s)
+        self.assertTrue(status.startswith(b"HTTP/1.1 401"), status)
+        failures = [line for line in self.server.log().splitlines() if "jmap.login_failed" in line]
+        self.assertEqual(len(failures), 2, failures)
 
     def test_all_attachments_as_one_zip(self):
         files = [("informe.pdf", "application/pdf", bytes(range(256)) * 300),

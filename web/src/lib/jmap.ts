@@ -124,7 +124,8 @@ export class Jmap {
   /**
    * Uploads a file (XMLHttpRequest, for the progress events); resolves with the blob's id, size and type.
    * Files wait their turn beyond maxConcurrentUpload; one refused with 429 (another tab's uploads) is
-   * sent again after the wait the server asks, for up to a minute.
+   * sent again after the wait the server asks, for up to a minute, as is one whose connection drops
+   * (twice at most).
    */
   upload(
     accountId: string,
@@ -132,15 +133,23 @@ export class Jmap {
     onProgress?: (sent: number, total: number) => void,
     signal?: AbortSignal,
   ): Promise<{ blobId: string; size: number; type: string }> {
+    const aborted = () => new JmapError("aborted", "upload cancelled");
     return this.uploads.run(async () => {
       const until = Date.now() + 60_000;
-      for (;;) {
+      for (let dropped = 0; ; ) {
+        if (signal?.aborted) throw aborted(); // cancelled while it waited its turn
         try {
           return await this.sendUpload(accountId, file, onProgress, signal);
         } catch (e) {
-          const wait = e instanceof JmapError && e.type === "upload_429" ? retryAfter((e.detail as { retryAfter: string | null }).retryAfter) : 0;
+          // A 429 refusing a large body may reach the browser as a dropped connection: tried again twice.
+          const refused = e instanceof JmapError && e.type === "upload_429";
+          const cut = e instanceof JmapError && e.type === "network" && ++dropped <= 2;
+          const wait = refused ? retryAfter((e.detail as { retryAfter: string | null }).retryAfter) : cut ? 1 : 0;
           if (!wait || signal?.aborted || Date.now() + wait * 1000 > until) throw e;
-          await new Promise((r) => setTimeout(r, wait * 1000));
+          await new Promise<void>((go) => {
+            const timer = setTimeout(go, wait * 1000);
+            signal?.addEventListener("abort", () => (clearTimeout(timer), go()), { once: true });
+          });
         }
       }
     });
