@@ -62,6 +62,9 @@ class Throttle {
   // takes.
   class Table {
    public:
+    Table() = default;
+    Table(const Table&) = delete;  // its order points into its own map
+    Table& operator=(const Table&) = delete;
     // The live count for `key` (0 when none or expired).
     int failures(const std::string& key, Clock::time_point now) const;
     // Counts a failure (forgetting the expired first; when full, the

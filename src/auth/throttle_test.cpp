@@ -67,14 +67,18 @@ TEST(Throttle, Ipv6CountsPerSlash64) {
   EXPECT_EQ(t.pending("2001:db8:1:2::99", "b@x"), ms(1000));
 }
 
+// 10.x.y.z, a different one for each i < 2^24.
+std::string flood_ip(std::size_t i) {
+  return "10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255);
+}
+
 TEST(Throttle, TablesAreBounded) {
   FakeClock clock;
   Throttle t([&] { return clock.t; });
   std::string long_address(100000, 'x');
   for (std::size_t i = 0; i < Throttle::kMaxEntries + 10; ++i) {
     clock.t += 1ms;
-    t.failed("10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255),
-             i % 2 ? long_address : "a@x");
+    t.failed(flood_ip(i), i % 2 ? long_address : "a@x");
   }
   EXPECT_LE(t.size(), 3 * Throttle::kMaxEntries);
   // Keys hold at most the 256 octets an address can have.
@@ -94,14 +98,18 @@ TEST(Throttle, AFullTableLetsGoOfTheStalestFailure) {
   };
   fail("192.0.2.1", 3);  // first, and never again
   fail("192.0.2.2", 3);  // first, then once more late in the flood: not stale
-  for (std::size_t i = 0; i < Throttle::kMaxEntries - 1; ++i) {
+  // Two more IPs than fit: the two stalest go.
+  for (std::size_t i = 0; i < Throttle::kMaxEntries; ++i) {
     clock.t += 1ms;
-    t.failed("10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255),
-             "a@x");
+    t.failed(flood_ip(i), "a@x");
     if (i == Throttle::kMaxEntries - 100) fail("192.0.2.2", 1);
   }
   EXPECT_EQ(t.pending("192.0.2.1", "b@x"), ms(0)) << "the stalest IP made room";
-  EXPECT_EQ(t.pending("192.0.2.2", "b@x"), ms(500)) << "four failures, refreshed: kept";
+  EXPECT_EQ(t.pending("192.0.2.2", "b@x"), ms(500)) << "four failures, refreshed late: kept";
+  for (int i = 0; i < 3; ++i) clock.t += 1ms, t.failed(flood_ip(0), "b@x");
+  EXPECT_EQ(t.pending(flood_ip(0), "c@x"), ms(250)) << "the oldest of the flood went second: counts anew";
+  for (int i = 0; i < 2; ++i) clock.t += 1ms, t.failed(flood_ip(50000), "b@x");
+  EXPECT_EQ(t.pending(flood_ip(50000), "c@x"), ms(250)) << "one of the flood kept: its third failure";
 }
 
 TEST(Throttle, ExpiredFailuresAreForgottenAsNewOnesCome) {
