@@ -212,8 +212,7 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
   options.append_limit = deps.limits.max_message_size;
   Conversation s(c, env, deps, std::move(options));
   c.set_read_timeout(std::chrono::seconds(deps.limits.imap_login_idle_seconds));
-  c.set_deadline(c.accepted_at() +
-                 net::wait_for(env, std::chrono::seconds(deps.limits.login_timeout_seconds), net::kCrowdedLogin));
+  c.set_deadline(c.accepted_at() + net::login_deadline(env));
 
   if (!co_await c.write(s.session.greeting())) co_return;
   c.request_read();

@@ -55,6 +55,10 @@ inline std::chrono::seconds wait_for(const SessionEnv& env, std::chrono::seconds
   bool now = env.crowded && env.crowded->load(std::memory_order_relaxed);
   return now ? std::min(usual, crowded) : usual;
 }
+// From connecting until a login must succeed: [limits] login_timeout_seconds, or kCrowdedLogin.
+inline std::chrono::seconds login_deadline(const SessionEnv& env) {
+  return wait_for(env, std::chrono::seconds(env.limits->login_timeout_seconds), kCrowdedLogin);
+}
 
 using SessionFn = std::function<asio::awaitable<void>(asio::ip::tcp::socket socket, SessionEnv env)>;
 

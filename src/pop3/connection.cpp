@@ -33,8 +33,7 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
   options.plaintext_auth = env.listener->plaintext_auth;
   Session session(deps, options);
   c.set_read_timeout(std::chrono::seconds(deps.limits.pop3_idle_seconds));
-  c.set_deadline(c.accepted_at() +
-                 net::wait_for(env, std::chrono::seconds(deps.limits.login_timeout_seconds), net::kCrowdedLogin));
+  c.set_deadline(c.accepted_at() + net::login_deadline(env));
   net::LineFramer lines;
   auth::LiveSessions::Registration live;  // in the user's session list while logged in
   bool live_registered = false;

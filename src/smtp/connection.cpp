@@ -256,9 +256,7 @@ asio::awaitable<bool> Driver::handle(Reply reply) {
 asio::awaitable<void> Driver::run() {
   auto& workers = *m_env.workers;
   set_timeout(std::chrono::seconds(m_limits.smtp_command_idle_seconds));
-  if (!m_mx)
-    m_c.set_deadline(m_c.accepted_at() +
-                     net::wait_for(m_env, std::chrono::seconds(m_limits.login_timeout_seconds), net::kCrowdedLogin));
+  if (!m_mx) m_c.set_deadline(m_c.accepted_at() + net::login_deadline(m_env));
   start_command_phase();
   if (!co_await m_c.write(m_session.greeting())) co_return;
   m_c.request_read();
