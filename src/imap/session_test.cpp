@@ -228,6 +228,10 @@ TEST_F(SessionTest, CreateRenameDeleteAndSpecialFolders) {
   ASSERT_TRUE(m_services->manager->set_access_permissions(op, "team@o.example", "bob", false));
   EXPECT_TRUE(run(*b, "f DELETE Rubbish").starts_with("f NO [NOPERM]"));
   EXPECT_TRUE(run(*s, "j RENAME Rubbish Old").starts_with("j OK")) << "Ana's permission is her own";
+  // Renaming a parent moves the special folder below it: the same permission.
+  EXPECT_EQ(run(*s, "k CREATE Keep/Bin (USE (\\Trash))"), "k OK CREATE completed\r\n");
+  EXPECT_TRUE(run(*b, "g RENAME Keep Kept").starts_with("g NO [NOPERM]"));
+  EXPECT_TRUE(run(*s, "l RENAME Keep Kept").starts_with("l OK"));
 }
 
 TEST_F(SessionTest, InternationalNames) {

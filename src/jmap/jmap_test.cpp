@@ -234,6 +234,27 @@ TEST_F(JmapTest, MailboxSetCreatesRenamesAndDestroys) {
   EXPECT_EQ(r[1]["destroyed"], json::array({child}));
 }
 
+// Without the permission to change special folders, neither a special
+// folder nor a parent of one (its children move with it) is renamed.
+TEST_F(JmapTest, SpecialFoldersMoveOnlyWithThePermission) {
+  auto r =
+      call(alice, "Mailbox/set",
+           {{"accountId", a},
+            {"create", {{"p", {{"name", "Keep"}}}, {"c", {{"name", "Bin"}, {"parentId", "#p"}, {"role", "junk"}}}}}});
+  ASSERT_TRUE(r[1]["created"].contains("c")) << r.dump();
+  auto parent = r[1]["created"]["p"]["id"].get<std::string>();
+  auto limited = alice;
+  limited.accounts[0].access.may_change_special_folders = false;
+  r = call(limited, "Mailbox/set", {{"accountId", a}, {"update", {{parent, {{"name", "Kept"}}}}}});
+  EXPECT_EQ(r[1]["notUpdated"][parent]["type"], "forbidden") << r.dump();
+  r = call(limited, "Mailbox/set", {{"accountId", a}, {"create", {{"o", {{"name", "Other"}}}}}});
+  auto other = r[1]["created"]["o"]["id"].get<std::string>();
+  r = call(limited, "Mailbox/set", {{"accountId", a}, {"update", {{other, {{"name", "Others"}}}}}});
+  EXPECT_TRUE(r[1]["updated"].contains(other)) << "an ordinary folder is renamed: " << r.dump();
+  r = call(alice, "Mailbox/set", {{"accountId", a}, {"update", {{parent, {{"name", "Kept"}}}}}});
+  EXPECT_TRUE(r[1]["updated"].contains(parent)) << r.dump();
+}
+
 // sortOrder is the user's to set (RFC 8621 §2): it changes the query's
 // order and shows in Mailbox/changes; a bad value is refused.
 TEST_F(JmapTest, MailboxSortOrderIsSetByTheUser) {

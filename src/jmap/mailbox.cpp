@@ -106,6 +106,12 @@ struct Folders {
       if (s.mailbox.id == id) return &s;
     return nullptr;
   }
+  // Whether a special folder lies below `name` (it moves when `name` does).
+  bool special_below(const std::string& name) const {
+    return std::any_of(all.begin(), all.end(), [&](const store::MailboxSummary& s) {
+      return s.mailbox.special_use != store::SpecialUse::none && s.mailbox.name.starts_with(name + "/");
+    });
+  }
   json parent_id(const store::Mailbox& m) const {
     auto p = by_name.find(parent_name(m.name));
     return p == by_name.end() ? json(nullptr) : json(mailbox_id(p->second->mailbox.id));
@@ -478,8 +484,9 @@ Out<json> mailbox_set(Call& call) {
     }
     bool renames = new_name != m.name;
     bool changes_role = new_role && *new_role != m.special_use;
-    if ((renames || changes_role) && (is_inbox(m) || (is_special(m) && !a->access.may_change_special_folders) ||
-                                      (changes_role && !a->access.may_change_special_folders))) {
+    bool moves_special = renames && (is_special(m) || f.special_below(m.name));
+    if ((renames || changes_role) &&
+        (is_inbox(m) || ((moves_special || changes_role) && !a->access.may_change_special_folders))) {
       not_updated[id] = set_error(
           "forbidden", is_inbox(m) ? "INBOX keeps its name and role" : "this access may not change special folders");
       continue;

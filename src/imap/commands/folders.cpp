@@ -123,6 +123,8 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Rename& n) {
   for (auto& b : *boxes) {
     bool moves = b.name == box->name || (box->name != "INBOX" && b.name.starts_with(box->name + "/"));
     if (!moves) continue;
+    if (b.special_use != store::SpecialUse::none && !may_change_special(ctx))  // a special folder below moves too
+      return tagged_no(tag, "you may not change this address's special folders", "NOPERM");
     if (auto problem = folder_name_problem(*to + b.name.substr(box->name.size())))
       return tagged_no(tag, *problem, "LIMIT");
   }
