@@ -263,6 +263,19 @@ class PushTest(et.DemoTestCase):
         lines = out.decode().splitlines()
         self.assertIn("statechange", lines, out.decode() + err.decode())
 
+    def test_a_websocket_client_that_reads_nothing_is_cut_off(self):
+        # Requests whose answers are never read: the server does not hold
+        # them without end; a write the client stalls ends the connection
+        # (30 s), and the server goes on serving others.
+        proc = self.websocket(self.auth, "--flood")
+        out, err = proc.communicate(b"go\n", timeout=150)
+        words = out.decode().split()
+        self.assertEqual(words[:1], ["closed"], out.decode() + err.decode())
+        self.assertGreaterEqual(int(words[1]), 2, "answers were asked for")
+        self.assertGreaterEqual(float(words[2]), 25, "cut off by the write deadline (30 s), not for another reason")
+        self.assertLess(float(words[2]), 90, "cut off at the write deadline, not later")
+        self.assertEqual(self.api_get("/jmap/session")["primaryAccounts"][MAIL], self.account)
+
     def test_stream_is_in_the_session_list_and_ends_from_there(self):
         s = self.stream()
         # The quickstart's admin owns the device password the stream uses.

@@ -5,16 +5,21 @@ then expects a StateChange and prints "statechange".
 With --after-go-refused: after "go" (the test has revoked the access or
 locked the service) a Request for the account must get no answer: the
 server closes the socket; prints "closed" (or "answered" and fails).
-Usage: ws_client.py [--after-go-refused] URL AUTHORIZATION ACCOUNT"""
+With --flood: after "go", sends large Core/echo requests and reads none of
+the answers, until the server closes the socket (prints "closed N S": after
+N requests, S seconds) or a send waits 120 s (prints "open N").
+Usage: ws_client.py [--after-go-refused | --flood] URL AUTHORIZATION ACCOUNT"""
 
 import json
 import sys
+import time
 
 import websocket  # python3-websocket
 
 args = sys.argv[1:]
 refused_mode = args[0] == "--after-go-refused"
-if refused_mode:
+flood_mode = args[0] == "--flood"
+if refused_mode or flood_mode:
     args = args[1:]
 url, authorization, account = args[:3]
 ws = websocket.create_connection(url, header=["Authorization: " + authorization], subprotocols=["jmap"], timeout=10)
@@ -34,6 +39,20 @@ if error.get("@type") != "RequestError":
     sys.exit("expected a RequestError for a message that is not JSON: %r" % error)
 print("ready", flush=True)
 sys.stdin.readline()
+if flood_mode:
+    echo = json.dumps({"@type": "Request", "using": ["urn:ietf:params:jmap:core"],
+                       "methodCalls": [["Core/echo", {"pad": "x" * (2 * 1024 * 1024)}, "0"]]})
+    ws.settimeout(120)  # a send blocks while the server reads nothing; an interrupted one would break the framing
+    start, sent = time.monotonic(), 0
+    try:
+        while True:
+            ws.send(echo)
+            sent += 1
+    except websocket.WebSocketTimeoutException:
+        print("open %d" % sent, flush=True)
+    except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
+        print("closed %d %.1f" % (sent, time.monotonic() - start), flush=True)
+    sys.exit(0)
 if refused_mode:
     try:
         ws.send(json.dumps({"@type": "Request", "id": "r2", "using": ["urn:ietf:params:jmap:core",
