@@ -201,8 +201,8 @@ Result<Domain> SqliteStore::add_domain(Id service_id, const std::string& name, c
 }
 
 Result<Domain> SqliteStore::find_domain(const std::string& name) {
-  std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare(fmt::format("SELECT {} FROM domain WHERE name = ?", kDomainColumns)));
+  auto db = read();
+  auto st = TRY(db->prepare(fmt::format("SELECT {} FROM domain WHERE name = ?", kDomainColumns)));
   st.bind_all(name);
   return one<Domain>(std::move(st), read_domain, "no such domain");
 }
@@ -253,8 +253,9 @@ Status SqliteStore::set_domain_dmarc_reject(Id id, DmarcRejectPolicy policy) {
 
 // --- addresses
 
-Result<Address> SqliteStore::address_where(std::string_view where, std::int64_t id, const std::string* text) {
-  auto st = TRY(m_db->prepare(fmt::format(
+Result<Address> SqliteStore::address_where(Database& db, std::string_view where, std::int64_t id,
+                                           const std::string* text) {
+  auto st = TRY(db.prepare(fmt::format(
       "SELECT {} FROM address a JOIN domain d ON d.id = a.domain_id JOIN mail_service s ON s.id = d.service_id "
       "WHERE {}",
       kAddressColumns, where)));
@@ -278,19 +279,21 @@ Result<Address> SqliteStore::create_address(Id domain_id, const std::string& loc
   TRY(name_conflict(st.bind_all(domain_id, full, now).run(), fmt::format("the address '{}' already exists", full)));
   auto id = m_db->last_insert_id();
   for (auto& m : kDefaultMailboxes) TRY(create_mailbox_locked(id, m.name, m.use, now));
-  auto out = TRY(address_where("a.id = ?", id, nullptr));
+  auto out = TRY(address_where(*m_db, "a.id = ?", id, nullptr));
   TRY(tx.commit());
   return out;
 }
 
+// Lookups of one address (SMTP's RCPT, logins): on a reader, never
+// waiting behind a delivery's commit for the writer.
 Result<Address> SqliteStore::address(Id id) {
-  std::lock_guard lock(m_mutex);
-  return address_where("a.id = ?", id, nullptr);
+  auto db = read();
+  return address_where(*db, "a.id = ?", id, nullptr);
 }
 
 Result<Address> SqliteStore::find_address(const std::string& address) {
-  std::lock_guard lock(m_mutex);
-  return address_where("a.address = ?", 0, &address);
+  auto db = read();
+  return address_where(*db, "a.address = ?", 0, &address);
 }
 
 Result<std::vector<Address>> SqliteStore::list_addresses(std::optional<Id> org_id) {

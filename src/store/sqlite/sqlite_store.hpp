@@ -246,7 +246,7 @@ class SqliteStore final : public Store {
   // Subscribes `name` unless the address holds kMaxSubscriptions already;
   // whether a row was added (false also when it was there).
   Result<bool> subscribe_locked(Id address_id, const std::string& name);
-  Result<Address> address_where(std::string_view where, std::int64_t id, const std::string* text);
+  Result<Address> address_where(Database& db, std::string_view where, std::int64_t id, const std::string* text);
 
   // A connection for reads: WAL lets readers run beside the writer and each
   // other, so read-only calls from several sessions use both cores.
