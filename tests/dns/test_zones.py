@@ -269,6 +269,25 @@ class DnsListenerTest(ZoneTestCase):
             self.assertLess(time.monotonic() - start, 14)
         self.assertEqual(status(dig(self.port, DOMAIN, "SOA")), "NOERROR")
 
+    def test_a_crowded_server_waits_less_for_idle_tcp_clients(self):
+        # Past three quarters of max_connections, a TCP client with no query
+        # under way is waited for 5 s, not dns_tcp_idle_seconds (60 here).
+        self.start("[limits]\nmax_connections = 8\ndns_tcp_idle_seconds = 60")
+        idle = []
+        for _ in range(6):
+            t = socket.create_connection(("127.0.0.1", self.port), timeout=15)
+            self.addCleanup(t.close)
+            idle.append(t)
+        time.sleep(0.5)  # accepted and counted (the start-up probe's connection gone)
+        crowd = socket.create_connection(("127.0.0.1", self.port), timeout=15)  # the 7th of 8
+        self.addCleanup(crowd.close)
+        start = time.monotonic()
+        self.assertEqual(crowd.recv(10), b"", "closed while crowded")
+        self.assertLess(time.monotonic() - start, 12)
+        idle[0].settimeout(0.5)
+        with self.assertRaises(socket.timeout, msg="admitted before the crowd: the usual wait"):
+            idle[0].recv(10)
+
 
 if __name__ == "__main__":
     import unittest
