@@ -43,11 +43,7 @@ int Throttle::Table::failures(const std::string& key, Clock::time_point now) con
   return it->second.failures;
 }
 
-void Throttle::Table::drop_oldest() {
-  auto it = m_entries.find(*m_by_age.front());
-  m_by_age.pop_front();
-  m_entries.erase(it);
-}
+void Throttle::Table::drop_oldest() { forget(*m_by_age.front()); }
 
 int Throttle::Table::record(const std::string& key, Clock::time_point now) {
   while (!m_by_age.empty() && now - m_entries.find(*m_by_age.front())->second.last > kForget) drop_oldest();

@@ -66,7 +66,8 @@ class ConnectionCounts {
  public:
   enum class Admit { ok, peer_over, total_over };
 
-  // `total`: the limit in all (0: none).
+  // `total`: the limit in all (0: none), [limits] max_connections within
+  // the file descriptor limit.
   explicit ConnectionCounts(unsigned total) : m_cap(total) {}
 
   // Counts the connection when it is admitted (a per-peer limit of 0: none).
@@ -161,12 +162,7 @@ Result<tcp::endpoint> endpoint_of(const ListenerConfig& l) {
 struct Listeners::State {
   State(asio::io_context& i, asio::ssl::context& t, asio::thread_pool& w, const LimitsConfig& l,
         std::vector<asio::io_context*> others)
-      : contexts(std::move(others)),
-        tls(t),
-        workers(w),
-        limits(l),
-        max_connections(connection_cap(l.max_connections)),
-        connections(max_connections) {
+      : contexts(std::move(others)), tls(t), workers(w), limits(l), connections(connection_cap(l.max_connections)) {
     contexts.insert(contexts.begin(), &i);
   }
 
@@ -180,7 +176,6 @@ struct Listeners::State {
   asio::ssl::context& tls;
   asio::thread_pool& workers;
   const LimitsConfig& limits;
-  unsigned max_connections;  // limits.max_connections, within the file descriptor limit
   SessionRegistry sessions;
   ConnectionCounts connections;
   RefusalLog refusals;

@@ -135,12 +135,9 @@ class InFlight : public std::enable_shared_from_this<InFlight> {
   // all are taken.
   std::shared_ptr<void> take(const std::string& key, std::size_t most) {
     std::lock_guard lock(m_mutex);
-    auto& held = m_counts[key];
-    if (held >= most) {
-      if (held == 0) m_counts.erase(key);
-      return nullptr;
-    }
-    ++held;
+    auto it = m_counts.find(key);
+    if ((it == m_counts.end() ? 0 : it->second) >= most) return nullptr;
+    ++m_counts[key];
     // Points at the table (never null, so a hold tests true), which its deleter keeps alive and does not delete.
     return std::shared_ptr<void>(this, [self = shared_from_this(), key](void*) { self->give_back(key); });
   }
