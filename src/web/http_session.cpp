@@ -190,6 +190,7 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
         out = plain(http::status::request_header_fields_too_large, "request header too large\n");
       else
         out = plain(http::status::bad_request, "bad request\n");
+      leave = {};  // answered: the caller's body slot is free while the rest of the body is dropped
       co_await refuse(stream, tcp, idle, out);
       co_return;
     }

@@ -25,6 +25,7 @@ import imaplib
 import json
 import os
 import re
+import select
 import socket
 import threading
 import sys
@@ -266,10 +267,71 @@ class JmapTest(et.DemoTestCase):
             status, _, out = self.answer(other)
             self.assertTrue(status.startswith(b"HTTP/1.1 201"), status + out)
 
+    def test_chunked_uploads_are_bounded_as_they_come(self):
+        """A chunked upload has no length to check before it is read: it is
+        held to the limits chunk by chunk (RFC 9112 §7.1), and refused
+        before its first chunk when the user has no upload to spare."""
+        chunk = b"c" * 65536
+
+        def chunked(s, total):
+            """Sends `total` octets in chunks, stopping when the server answers; the octets sent."""
+            sent = 0
+            while sent < total:
+                if select.select([s], [], [], 0)[0]:
+                    return sent
+                try:
+                    s.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                except (BrokenPipeError, ConnectionResetError):
+                    return sent  # closed after its answer, which is read next
+                sent += len(chunk)
+            s.sendall(b"0\r\n\r\n")
+            return sent
+
+        # Within the limits: stored whole.
+        s = self.raw(self.upload_head(None))
+        self.assertEqual(chunked(s, 3 * 1024 * 1024), 3 * 1024 * 1024)
+        status, _, out = self.answer(s)
+        self.assertTrue(status.startswith(b"HTTP/1.1 201"), status + out)
+        self.assertEqual(json.loads(out)["size"], 3 * 1024 * 1024)
+        # Nobody known: read up to 1 MiB only.
+        anonymous = self.raw(self.upload_head(None, auth={"Authorization": "Basic"}).replace(
+            b"Authorization: Basic\r\n", b""))
+        chunked(anonymous, 4 * 1024 * 1024)
+        status, _, _ = self.answer(anonymous)
+        self.assertTrue(status.startswith(b"HTTP/1.1 401"), status)
+        # Past maxSizeUpload: 413 once the limit is passed, and the connection closes.
+        most = self.session["capabilities"][CORE]["maxSizeUpload"]
+        big = self.raw(self.upload_head(None))
+        big.settimeout(60)
+        chunked(big, most + 8 * 1024 * 1024)
+        status, _, _ = self.answer(big)
+        self.assertTrue(status.startswith(b"HTTP/1.1 413"), status)
+        # No upload to spare: 429 for the header alone, and the connection closes.
+        # The one refused above gave its slot back with its answer, while the
+        # rest of its body is still being dropped.
+        body = b"y" * (2 * 1024 * 1024)
+        held = [self.raw(self.upload_head(len(body)) + body[:10])
+                for _ in range(self.session["capabilities"][CORE]["maxConcurrentUpload"])]
+        time.sleep(0.5)  # each takes its slot
+        self.assertEqual(select.select(held, [], [], 0)[0], [], "none of them is refused")
+        late = self.raw(self.upload_head(None))
+        late.settimeout(15)
+        status, headers, _ = self.answer(late)
+        self.assertTrue(status.startswith(b"HTTP/1.1 429"), status)
+        self.assertIn(b"connection: close", headers)
+        self.assertEqual(late.recv(1), b"")
+        self.assertEqual(big.recv(1), b"", "the one past maxSizeUpload is closed")
+        for s in held:
+            s.sendall(body[10:])
+            status, _, out = self.answer(s)
+            self.assertTrue(status.startswith(b"HTTP/1.1 201"), status + out)
+
     def upload_head(self, length, auth=None):
+        """An upload's header; `length` None: chunked."""
+        framing = "Transfer-Encoding: chunked" if length is None else "Content-Length: %d" % length
         return ("POST /jmap/upload/%s/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: %s\r\n"
-                "Content-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n"
-                % (self.account, (auth or self.auth())["Authorization"], length)).encode()
+                "Content-Type: application/octet-stream\r\n%s\r\n\r\n"
+                % (self.account, (auth or self.auth())["Authorization"], framing)).encode()
 
     def first_answer(self, socks):
         """The first of `socks` the server answers (within 15 s), and all it sent before closing."""
