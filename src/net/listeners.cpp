@@ -160,7 +160,7 @@ Result<tcp::endpoint> endpoint_of(const ListenerConfig& l) {
 }  // namespace
 
 struct Listeners::State {
-  State(asio::io_context& i, asio::ssl::context& t, asio::thread_pool& w, const LimitsConfig& l,
+  State(asio::io_context& i, asio::ssl::context& t, WorkerPool& w, const LimitsConfig& l,
         std::vector<asio::io_context*> others)
       : contexts(std::move(others)), tls(t), workers(w), limits(l), connections(connection_cap(l.max_connections)) {
     contexts.insert(contexts.begin(), &i);
@@ -174,7 +174,7 @@ struct Listeners::State {
   std::vector<asio::io_context*> contexts;  // ioc() first
   std::atomic<std::size_t> next{0};
   asio::ssl::context& tls;
-  asio::thread_pool& workers;
+  WorkerPool& workers;
   const LimitsConfig& limits;
   SessionRegistry sessions;
   ConnectionCounts connections;
@@ -304,8 +304,8 @@ asio::awaitable<void> Listeners::State::stop_on(asio::signal_set& signals, std::
   for (auto* c : contexts) c->stop();
 }
 
-Listeners::Listeners(asio::io_context& ioc, asio::ssl::context& tls, asio::thread_pool& workers,
-                     const LimitsConfig& limits, std::vector<asio::io_context*> others)
+Listeners::Listeners(asio::io_context& ioc, asio::ssl::context& tls, WorkerPool& workers, const LimitsConfig& limits,
+                     std::vector<asio::io_context*> others)
     : m_state(std::make_unique<State>(ioc, tls, workers, limits, std::move(others))) {}
 
 Listeners::~Listeners() = default;

@@ -39,7 +39,7 @@ class Listeners {
   // file descriptor limit (raised to its hard limit first).
   // `ioc` accepts, stops, and runs sessions too; so does each of `others`.
   // All must outlive the Listeners.
-  Listeners(asio::io_context& ioc, asio::ssl::context& tls, asio::thread_pool& workers, const LimitsConfig& limits,
+  Listeners(asio::io_context& ioc, asio::ssl::context& tls, WorkerPool& workers, const LimitsConfig& limits,
             std::vector<asio::io_context*> others = {});
   ~Listeners();
   Listeners(const Listeners&) = delete;

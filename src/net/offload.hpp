@@ -14,17 +14,18 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <exception>
 #include <optional>
 #include <type_traits>
 
+#include "net/worker_pool.hpp"
+
 namespace estafeta::net {
 
 template <class F>
-boost::asio::awaitable<std::invoke_result_t<F>> offload(boost::asio::thread_pool& pool, F f) {
+boost::asio::awaitable<std::invoke_result_t<F>> offload(WorkerPool& pool, F f) {
   namespace asio = boost::asio;
   using R = std::invoke_result_t<F>;
   auto home = co_await asio::this_coro::executor;

@@ -14,7 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/thread_pool.hpp>
+#include "net/worker_pool.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -32,7 +32,7 @@ struct SessionEnv {
   const ListenerConfig* listener = nullptr;
   const LimitsConfig* limits = nullptr;  // write timeouts, login deadline, sizes
   asio::ssl::context* tls = nullptr;     // for implicit TLS and STARTTLS
-  asio::thread_pool* workers = nullptr;  // for blocking work: see net/offload.hpp
+  WorkerPool* workers = nullptr;         // for blocking work: see net/offload.hpp
   std::string peer_ip;
   // The peer already has the most connections allowed: the session answers
   // with its protocol's refusal and closes (RFC 9051 §7.1.5 BYE, POP3 -ERR).

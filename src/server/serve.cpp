@@ -193,7 +193,7 @@ jmap::Send jmap_sender(const smtp::Deps& smtp) {
 struct Background {
   Services& services;
   asio::io_context& ioc;
-  asio::thread_pool& workers;
+  net::WorkerPool& workers;
   net::Listeners& listeners;
   const jmap::Deps* jmap = nullptr;  // held-back JMAP submissions to send
 };
@@ -330,10 +330,10 @@ Status serve(Services& services, const ServeOptions& options) {
   // Signals are caught from here on, before any listener is announced.
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   // Blocking work (store, fsync) runs here, never on io threads.
-  asio::thread_pool workers(kWorkerThreads);
+  net::WorkerPool workers(kWorkerThreads);
   // The HTTP routes' own (Argon2id for web logins among them): a flood of
   // logins never holds the threads mail sessions wait for.
-  asio::thread_pool web_workers(kWebWorkerThreads);
+  net::WorkerPool web_workers(kWebWorkerThreads);
   // Accepted mail's text goes into the full-text index from here, in batches.
   store::TextIndexer indexer(*services.store, services.bus.get());
   net::Listeners listeners(ioc, tls, workers, config.limits, others);

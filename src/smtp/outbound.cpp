@@ -353,11 +353,11 @@ void settle(const QueueDeps& s, const Group& g, const std::vector<Outcome>& outc
 // The queue's bookkeeping, shared by its deliveries. Used on the queue's
 // strand only; each delivery holds it, so it outlives them all.
 struct QueueState {
-  QueueState(const QueueDeps& s, asio::thread_pool& w) : deps(s), workers(w) {
+  QueueState(const QueueDeps& s, net::WorkerPool& w) : deps(s), workers(w) {
     tls.set_verify_mode(asio::ssl::verify_none);  // opportunistic (RFC 7435)
   }
   const QueueDeps& deps;
-  asio::thread_pool& workers;
+  net::WorkerPool& workers;
   asio::ssl::context tls{asio::ssl::context::tls_client};
   std::set<store::Id> in_flight;  // recipients under delivery: later rounds leave them alone
   unsigned running = 0;           // deliveries under way
@@ -444,7 +444,7 @@ asio::awaitable<void> deliver_group(std::shared_ptr<QueueState> q, Group group, 
 
 }  // namespace
 
-asio::awaitable<void> run_queue(const QueueDeps& deps, asio::thread_pool& workers, const std::atomic<bool>& stopping) {
+asio::awaitable<void> run_queue(const QueueDeps& deps, net::WorkerPool& workers, const std::atomic<bool>& stopping) {
   auto ex = co_await asio::this_coro::executor;
   auto q = std::make_shared<QueueState>(deps, workers);
   asio::steady_timer timer(ex);

@@ -16,7 +16,7 @@ namespace estafeta::smtp {
 // message to one domain each) at once, each on that strand too, so that a
 // slow domain delays only its own recipients. Blocking work goes to
 // `workers`; MX lookups to deps.route_lookups (DNS may never answer).
-net::asio::awaitable<void> run_queue(const QueueDeps& deps, net::asio::thread_pool& workers,
+net::asio::awaitable<void> run_queue(const QueueDeps& deps, net::WorkerPool& workers,
                                      const std::atomic<bool>& stopping);
 
 }  // namespace estafeta::smtp

@@ -8,8 +8,8 @@
 #include "store/accounts.hpp"
 #include "web/api/api.hpp"
 
-namespace boost::asio {
-class thread_pool;
+namespace estafeta::net {
+class WorkerPool;
 }
 
 namespace estafeta::web {
@@ -18,13 +18,13 @@ class JmapHttp;
 class AppFiles;
 
 struct Deps {
-  std::string hostname;                      // /healthz, the mail endpoints of autoconfig and autodiscover
-  store::Accounts& accounts;                 // organisations (the health check), served domains
-  const api::ApiDeps* api = nullptr;         // /api/v1; absent: those routes answer 404
-  Metrics* metrics = nullptr;                // /metrics, from loopback; absent: 404
-  JmapHttp* jmap = nullptr;                  // /jmap/…, /.well-known/jmap; absent: 404
-  const AppFiles* app = nullptr;             // the web app at every other GET; absent: 404
-  boost::asio::thread_pool* pool = nullptr;  // where routes run (they block); absent: the shared worker pool
+  std::string hostname;               // /healthz, the mail endpoints of autoconfig and autodiscover
+  store::Accounts& accounts;          // organisations (the health check), served domains
+  const api::ApiDeps* api = nullptr;  // /api/v1; absent: those routes answer 404
+  Metrics* metrics = nullptr;         // /metrics, from loopback; absent: 404
+  JmapHttp* jmap = nullptr;           // /jmap/…, /.well-known/jmap; absent: 404
+  const AppFiles* app = nullptr;      // the web app at every other GET; absent: 404
+  net::WorkerPool* pool = nullptr;    // where routes run (they block); absent: the shared worker pool
 };
 
 }  // namespace estafeta::web

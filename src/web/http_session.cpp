@@ -105,8 +105,7 @@ Request request_of(const Header& req, const net::SessionEnv& env, bool tls) {
 // its way; false when the connection cannot be used any more.
 template <class Stream>
 asio::awaitable<bool> write_streamed(Stream& stream, beast::tcp_stream& tcp, http::response<http::empty_body>& res,
-                                     const Response& out, bool head, asio::thread_pool& pool,
-                                     std::chrono::seconds idle) {
+                                     const Response& out, bool head, net::WorkerPool& pool, std::chrono::seconds idle) {
   res.chunked(true);
   http::response_serializer<http::empty_body> header{res};
   tcp.expires_after(idle);

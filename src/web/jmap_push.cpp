@@ -173,7 +173,7 @@ asio::awaitable<void> wait(Waker& w, std::chrono::steady_clock::time_point until
 template <class Stream>
 class WsSession {
  public:
-  WsSession(Stream& stream, beast::tcp_stream& tcp, const Request& request, JmapHttp& jm, asio::thread_pool& pool,
+  WsSession(Stream& stream, beast::tcp_stream& tcp, const Request& request, JmapHttp& jm, net::WorkerPool& pool,
             JmapHttp::Caller caller)
       : m_ws(stream), m_tcp(tcp), m_request(request), m_jm(jm), m_pool(pool), m_caller(std::move(caller)) {}
 
@@ -319,7 +319,7 @@ class WsSession {
   beast::tcp_stream& m_tcp;
   const Request& m_request;
   JmapHttp& m_jm;
-  asio::thread_pool& m_pool;
+  net::WorkerPool& m_pool;
   JmapHttp::Caller m_caller;
   std::shared_ptr<Waker> m_waker;
   std::optional<asio::steady_timer> m_pusher_gone;
@@ -344,7 +344,7 @@ bool is_jmap_websocket(const Request& r) {
 
 template <class Stream>
 asio::awaitable<void> jmap_eventsource(Stream& stream, beast::tcp_stream& tcp, const Request& request, const Deps& deps,
-                                       asio::thread_pool& pool) {
+                                       net::WorkerPool& pool) {
   if (!deps.jmap) co_return;
   auto& jm = *deps.jmap;
   Response refusal;
@@ -412,7 +412,7 @@ asio::awaitable<void> jmap_eventsource(Stream& stream, beast::tcp_stream& tcp, c
 
 template <class Stream>
 asio::awaitable<void> jmap_websocket(Stream& stream, beast::tcp_stream& tcp, http::request<http::string_body> upgrade,
-                                     const Request& request, const Deps& deps, asio::thread_pool& pool) {
+                                     const Request& request, const Deps& deps, net::WorkerPool& pool) {
   if (!deps.jmap) co_return;
   auto& jm = *deps.jmap;
   Response refusal;
@@ -452,14 +452,14 @@ asio::awaitable<void> jmap_websocket(Stream& stream, beast::tcp_stream& tcp, htt
 }
 
 template asio::awaitable<void> jmap_eventsource<beast::tcp_stream>(beast::tcp_stream&, beast::tcp_stream&,
-                                                                   const Request&, const Deps&, asio::thread_pool&);
+                                                                   const Request&, const Deps&, net::WorkerPool&);
 template asio::awaitable<void> jmap_eventsource<beast::ssl_stream<beast::tcp_stream&>>(
-    beast::ssl_stream<beast::tcp_stream&>&, beast::tcp_stream&, const Request&, const Deps&, asio::thread_pool&);
+    beast::ssl_stream<beast::tcp_stream&>&, beast::tcp_stream&, const Request&, const Deps&, net::WorkerPool&);
 template asio::awaitable<void> jmap_websocket<beast::tcp_stream>(beast::tcp_stream&, beast::tcp_stream&,
                                                                  http::request<http::string_body>, const Request&,
-                                                                 const Deps&, asio::thread_pool&);
+                                                                 const Deps&, net::WorkerPool&);
 template asio::awaitable<void> jmap_websocket<beast::ssl_stream<beast::tcp_stream&>>(
     beast::ssl_stream<beast::tcp_stream&>&, beast::tcp_stream&, http::request<http::string_body>, const Request&,
-    const Deps&, asio::thread_pool&);
+    const Deps&, net::WorkerPool&);
 
 }  // namespace estafeta::web

@@ -14,10 +14,10 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include "net/worker_pool.hpp"
 
 #include <string_view>
 
@@ -32,11 +32,11 @@ bool is_jmap_websocket(const Request& request);
 
 template <class Stream>
 boost::asio::awaitable<void> jmap_eventsource(Stream& stream, boost::beast::tcp_stream& tcp, const Request& request,
-                                              const Deps& deps, boost::asio::thread_pool& pool);
+                                              const Deps& deps, net::WorkerPool& pool);
 
 template <class Stream>
 boost::asio::awaitable<void> jmap_websocket(Stream& stream, boost::beast::tcp_stream& tcp,
                                             boost::beast::http::request<boost::beast::http::string_body> upgrade,
-                                            const Request& request, const Deps& deps, boost::asio::thread_pool& pool);
+                                            const Request& request, const Deps& deps, net::WorkerPool& pool);
 
 }  // namespace estafeta::web
