@@ -7,7 +7,12 @@ namespace estafeta::net {
 WorkerPool::WorkerPool(std::size_t threads) {
   threads = std::max<std::size_t>(threads, 1);
   for (std::size_t i = 0; i < threads; ++i) m_workers.push_back(std::make_unique<Worker>());
-  for (auto& w : m_workers) m_threads.emplace_back([this, &me = *w] { run(me); });
+  try {
+    for (auto& w : m_workers) m_threads.emplace_back([this, &me = *w] { run(me); });
+  } catch (...) {
+    join();  // the threads already started, before their pool goes
+    throw;
+  }
 }
 
 WorkerPool::~WorkerPool() {
@@ -15,6 +20,11 @@ WorkerPool::~WorkerPool() {
   // As asio::thread_pool: the services (none of ours) go before the members.
   shutdown();
   destroy();
+}
+
+std::size_t WorkerPool::idle_threads() {
+  std::lock_guard lock(m_mutex);
+  return m_idle.size();
 }
 
 void WorkerPool::post(Job job) {

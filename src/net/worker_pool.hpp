@@ -43,11 +43,16 @@ class WorkerPool : public boost::asio::execution_context {
   executor_type get_executor() noexcept;
 
   // Runs every job queued, then ends the threads. Nothing may be posted
-  // once it has begun (the io threads have stopped by then).
+  // once it has begun (the io threads have stopped by then). The
+  // destructor joins too: unlike asio::thread_pool's, it runs what is
+  // queued instead of dropping it.
   void join();
 
   // Queues `job`; the thread that went idle last runs it.
   void post(Job job);
+
+  // Threads waiting for a job (for tests).
+  std::size_t idle_threads();
 
  private:
   struct Worker {

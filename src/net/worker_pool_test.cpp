@@ -24,16 +24,20 @@ TEST(WorkerPoolTest, TheThreadIdleLastTakesTheNextJob) {
   // One job at a time, as one busy session gives: each goes to the thread
   // that ran the one before (asio::thread_pool would wake another each time).
   WorkerPool pool(8);
-  std::this_thread::sleep_for(50ms);  // every thread idle
+  auto all_idle = [&pool] {
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (pool.idle_threads() < 8 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    return pool.idle_threads() == 8;
+  };
   std::set<std::thread::id> ran_on;
   for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(all_idle());  // the one that ran the last job too, on top
     std::latch done(1);
     pool.post([&] {
       ran_on.insert(std::this_thread::get_id());
       done.count_down();
     });
     done.wait();
-    std::this_thread::sleep_for(5ms);  // the thread is idle again
   }
   EXPECT_EQ(ran_on.size(), 1u);
 }
@@ -58,8 +62,8 @@ TEST(WorkerPoolTest, JobsWaitForAFreeThreadAndEveryOneRuns) {
 TEST(WorkerPoolTest, JoinRunsWhatIsQueuedFirst) {
   std::atomic<int> ran = 0;
   {
+    std::latch release(1);  // outlives the pool, whose destructor joins
     WorkerPool pool(1);
-    std::latch release(1);
     pool.post([&] { release.wait(); });
     for (int i = 0; i < 100; ++i) pool.post([&] { ++ran; });
     release.count_down();
