@@ -14,7 +14,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include "net/worker_pool.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -23,6 +22,7 @@
 #include <string>
 
 #include "core/config.hpp"
+#include "net/worker_pool.hpp"
 
 namespace estafeta::net {
 

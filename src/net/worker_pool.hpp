@@ -83,8 +83,7 @@ class WorkerPool::executor_type {
   void execute(F&& f) const {
     m_pool->post(Job(std::forward<F>(f)));
   }
-  friend bool operator==(const executor_type& a, const executor_type& b) noexcept { return a.m_pool == b.m_pool; }
-  friend bool operator!=(const executor_type& a, const executor_type& b) noexcept { return a.m_pool != b.m_pool; }
+  friend bool operator==(const executor_type&, const executor_type&) noexcept = default;
 
  private:
   WorkerPool* m_pool;

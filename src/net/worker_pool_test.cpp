@@ -52,7 +52,9 @@ TEST(WorkerPoolTest, JobsWaitForAFreeThreadAndEveryOneRuns) {
       release.wait();
     });
   for (int i = 0; i < 50; ++i) pool.post([&] { ++ran; });
-  while (busy < 2) std::this_thread::sleep_for(1ms);
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (busy < 2 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(busy, 2);
   EXPECT_EQ(ran, 0) << "both threads are held";
   release.count_down();
   pool.join();
