@@ -107,7 +107,7 @@ const scenarios = {
       await page.click(`${dialog} button[type=submit]`);
       await page.waitForSelector(dialog, { state: "detached" });
       await filter(page, "web1");
-      await until("web1 in the table", async () => JSON.stringify(await shownRecords(page)) === JSON.stringify([["web1", "A", "300", "192.0.2.55"]]));
+      await until("web1 in the table", async () => JSON.stringify(await shownRecords(page)) === JSON.stringify([["web1", "A", "300", "192.0.2.55"]]), 20000, 250, () => shownRecords(page));
       let z = await zone(api, domain);
       const added = z.records.find((r) => r.name === "web1." + domain);
       check(added && added.type === "A" && added.ttl === 300 && added.data === "192.0.2.55", `the API has it: ${JSON.stringify(added)}`);
@@ -146,7 +146,7 @@ const scenarios = {
       await page.fill(`${dialog} [name=data]`, "192.0.2.56");
       await page.click(`${dialog} button[type=submit]`);
       await page.waitForSelector(dialog, { state: "detached" });
-      await until("the change in the table", async () => JSON.stringify(await shownRecords(page)) === JSON.stringify([["web1", "A", "300", "192.0.2.56"]]));
+      await until("the change in the table", async () => JSON.stringify(await shownRecords(page)) === JSON.stringify([["web1", "A", "300", "192.0.2.56"]]), 20000, 250, () => shownRecords(page));
       z = await zone(api, domain);
       check(z.records.find((r) => r.id === added.id)?.data === "192.0.2.56", "the API has the change, on the same record");
       step("a record changed");
@@ -479,7 +479,8 @@ const scenarios = {
       await page.waitForSelector(dialog, { state: "detached" });
       await tabTo("the filter", (a) => a.id === "dns-filter");
       await page.keyboard.type("phone");
-      await until("the new row", async () => JSON.stringify(await shownRecords(page)) === JSON.stringify([["phone", "A", "3600", "192.0.2.77"]]));
+      await until("the new row", async () => JSON.stringify(await shownRecords(page)) === JSON.stringify([["phone", "A", "3600", "192.0.2.77"]]), 20000, 250,
+        async () => ({ rows: await shownRecords(page), filter: await page.inputValue("#dns-filter"), focus: await active() }));
       const z = await zone(api, domain);
       check(z.records.some((r) => r.name === "phone." + domain && r.data === "192.0.2.77"), "the API has the record added by keyboard");
       const wide = await page.evaluate(() => document.documentElement.scrollWidth);

@@ -221,8 +221,11 @@ export class ApiClient {
   }
 }
 
-/** Polls `fn` until it returns a truthy value (bounded). */
-export async function until(what, fn, timeout = 20000, every = 250) {
+/**
+ * Polls `fn` until it returns a truthy value (bounded). `seen`, if given,
+ * says what the page showed instead, for the failure's message.
+ */
+export async function until(what, fn, timeout = 20000, every = 250, seen = null) {
   const end = Date.now() + timeout;
   let last;
   while (Date.now() < end) {
@@ -230,7 +233,8 @@ export async function until(what, fn, timeout = 20000, every = 250) {
     if (last) return last;
     await new Promise((r) => setTimeout(r, every));
   }
-  throw new Failure(`timed out after ${timeout} ms waiting for ${what}`);
+  const shown = seen ? `; the page showed ${JSON.stringify(await seen().catch((e) => String(e)))}` : "";
+  throw new Failure(`timed out after ${timeout} ms waiting for ${what}${shown}`);
 }
 
 /** A web server that must never be asked anything: any request to it is a leak. */
