@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "mime/line_ends.hpp"
+
 namespace estafeta::delivery {
 
 store::BlobInfo blob_info_from(mime::ParsedMessage p, std::string hash, std::uint64_t size) {
@@ -50,6 +52,7 @@ Result<store::Accepted> Deliverer::accept(std::string_view bytes, const std::vec
   bool small = !bytes.empty() && bytes.size() <= store::BlobStore::kInlineLimit;
   auto hash = small ? store::BlobStore::hash_of(bytes) : TRY(m_blobs.put(bytes));
   auto info = blob_info_from(std::move(parsed), hash, bytes.size());
+  info.crlf_size = mime::crlf_size(bytes);
   if (small) info.inline_bytes = bytes;
   auto before_store = std::chrono::steady_clock::now();
   auto accepted = TRY(m_store.accept_message(info, local, outbound, trace));

@@ -60,7 +60,7 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
     // SASL responses may be longer than a command line (RFC 5034 §4).
     while (auto line = lines.next(session.in_sasl() ? 16384 : kMaxLine)) {
       if (line->too_long) {
-        if (!co_await c.write("-ERR command line too long\r\n")) co_return;
+        if (!co_await c.write(session.line_too_long().out)) co_return;
         continue;
       }
       auto reply = co_await net::offload(*env.workers, [&] { return session.execute(line->text); });

@@ -1,6 +1,7 @@
 #include "pop3/session.hpp"
 
 #include <charconv>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -8,6 +9,7 @@
 #include "auth/mail_login.hpp"
 #include "auth/sasl.hpp"
 #include "core/log.hpp"
+#include "mime/line_ends.hpp"
 
 namespace estafeta::pop3 {
 
@@ -16,22 +18,32 @@ namespace {
 Reply ok(std::string text) { return Reply{"+OK " + text + "\r\n"}; }
 Reply err(std::string text) { return Reply{"-ERR " + text + "\r\n"}; }
 
+// A number of digits only; one too large for 64 bits is the largest
+// there is (no message has that number, and TOP then sends every line).
 std::optional<std::uint64_t> number(const std::string& s) {
   std::uint64_t n = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+  if (end != s.data() + s.size()) return std::nullopt;
+  if (ec == std::errc::result_out_of_range) return std::numeric_limits<std::uint64_t>::max();
+  if (ec != std::errc{}) return std::nullopt;
   return n;
+}
+
+// Where the body starts: after the blank line that ends the header, which
+// is the first line when the header is empty; the end when there is none.
+std::size_t body_start(std::string_view text) {
+  if (text.starts_with("\r\n")) return 2;
+  if (text.starts_with("\n")) return 1;
+  auto end = text.find("\r\n\r\n");
+  if (end != std::string_view::npos) return end + 4;
+  auto lf = text.find("\n\n");
+  return lf == std::string_view::npos ? text.size() : lf + 2;
 }
 
 // The length of TOP's answer: the header, the blank line, then at most
 // `lines` lines of the body.
 std::size_t top_length(std::string_view text, std::uint64_t lines) {
-  auto end = text.find("\r\n\r\n");
-  std::size_t body = end == std::string_view::npos ? text.size() : end + 4;
-  if (end == std::string_view::npos) {
-    auto lf = text.find("\n\n");
-    body = lf == std::string_view::npos ? text.size() : lf + 2;
-  }
+  std::size_t body = body_start(text);
   std::size_t cut = body;
   for (std::uint64_t i = 0; i < lines && cut < text.size(); ++i) {
     auto nl = text.find('\n', cut);
@@ -75,28 +87,38 @@ std::optional<std::string> Session::ended_by(const Event& e) const {
   return auth::ends_session(*m_who, e);
 }
 
+// What the AUTHORIZATION state offers is announced in both states (RFC
+// 2449 §5), STLS aside (RFC 2595 §4: AUTHORIZATION only). Mail stays until
+// its owner deletes it: EXPIRE NEVER (RFC 2449 §6.7).
 Reply Session::capa(const Command&) {
-  std::string out = "+OK capabilities follow\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n";
-  if (m_state == State::authorization) {
-    if (m_options.starttls_available) out += "STLS\r\n";
-    if (m_options.tls_active || m_options.plaintext_auth) out += "USER\r\nSASL PLAIN LOGIN\r\n";
-  }
+  std::string out =
+      "+OK capabilities follow\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\nEXPIRE NEVER\r\n";
+  if (m_state == State::authorization && m_options.starttls_available) out += "STLS\r\n";
+  if (m_options.tls_active || m_options.plaintext_auth) out += "USER\r\nSASL PLAIN LOGIN\r\n";
   out += "IMPLEMENTATION Estafeta\r\n.\r\n";
   return Reply{out};
 }
 
-// The command table (RFC 1939 §4-§6; CAPA RFC 2449 §5; STLS RFC 2595 §4;
+// The command table (RFC 1939 §4-§7; CAPA RFC 2449 §5; STLS RFC 2595 §4;
 // AUTH RFC 5034): a keyword, the states it is allowed in, whether it needs
-// a private channel first, its handler.
+// a private channel first, how many arguments it takes (others are a
+// syntax error, RFC 1939 §3: -ERR, and nothing done), its handler.
 const Session::CommandEntry* Session::find_command(std::string_view keyword) {
   static constexpr CommandEntry kCommands[] = {
-      {"CAPA", kAnyState, false, &Session::capa},      {"QUIT", kAnyState, false, &Session::quit},
-      {"STLS", kAuthorization, false, &Session::stls}, {"USER", kAuthorization, true, &Session::user},
-      {"PASS", kAuthorization, true, &Session::pass},  {"AUTH", kAuthorization, true, &Session::auth},
-      {"NOOP", kTransaction, false, &Session::noop},   {"STAT", kTransaction, false, &Session::stat},
-      {"LIST", kTransaction, false, &Session::list},   {"UIDL", kTransaction, false, &Session::list},
-      {"RETR", kTransaction, false, &Session::retr},   {"TOP", kTransaction, false, &Session::retr},
-      {"DELE", kTransaction, false, &Session::dele},   {"RSET", kTransaction, false, &Session::rset},
+      {"CAPA", kAnyState, false, 0, 0, "CAPA", &Session::capa},
+      {"QUIT", kAnyState, false, 0, 0, "QUIT", &Session::quit},
+      {"STLS", kAuthorization, false, 0, 0, "STLS", &Session::stls},
+      {"USER", kAuthorization, true, 1, 1, "USER address", &Session::user},
+      {"PASS", kAuthorization, true, 1, 1, "PASS password", &Session::pass},
+      {"AUTH", kAuthorization, true, 0, 2, "AUTH [mechanism [initial-response]]", &Session::auth},
+      {"NOOP", kTransaction, false, 0, 0, "NOOP", &Session::noop},
+      {"STAT", kTransaction, false, 0, 0, "STAT", &Session::stat},
+      {"LIST", kTransaction, false, 0, 1, "LIST [msg]", &Session::list},
+      {"UIDL", kTransaction, false, 0, 1, "UIDL [msg]", &Session::list},
+      {"RETR", kTransaction, false, 1, 1, "RETR msg", &Session::retr},
+      {"TOP", kTransaction, false, 2, 2, "TOP msg n", &Session::retr},
+      {"DELE", kTransaction, false, 1, 1, "DELE msg", &Session::dele},
+      {"RSET", kTransaction, false, 0, 0, "RSET", &Session::rset},
   };
   for (auto& e : kCommands)
     if (keyword == e.keyword) return &e;
@@ -116,7 +138,17 @@ Reply Session::execute(std::string_view line) {
   }
   if (entry->needs_privacy && !m_options.tls_active && !m_options.plaintext_auth)
     return err("[SYS/PERM] use STLS (or port 995) before logging in");
+  if (c->args.size() < entry->min_args || c->args.size() > entry->max_args)
+    return err(fmt::format("syntax: {}", entry->syntax));
   return (this->*entry->handler)(*c);
+}
+
+Reply Session::line_too_long() {
+  if (m_sasl) {
+    m_sasl.reset();
+    return err("the response is too long; authentication cancelled");
+  }
+  return err("command line too long");
 }
 
 Reply Session::noop(const Command&) { return ok(""); }
@@ -157,14 +189,12 @@ Reply Session::stls(const Command&) {
 }
 
 Reply Session::user(const Command& c) {
-  if (c.args.size() != 1) return err("USER takes the full address");
   m_user = c.args[0];
   return ok("send the device password");  // the same answer whether or not the address exists
 }
 
 Reply Session::pass(const Command& c) {
   if (!m_user) return err("send USER first");
-  if (c.args.empty()) return err("PASS takes the device password");
   auto user = *std::exchange(m_user, std::nullopt);
   return login(user, c.args[0]);
 }
@@ -205,11 +235,23 @@ Reply Session::login(const std::string& address, const std::string& password) {
   if (!inbox) return err("[SYS/TEMP] the mailbox cannot be opened");
   auto messages = m_deps.mail.list_messages(inbox->ref());
   if (!messages) return err("[SYS/TEMP] the mailbox cannot be read");
+  std::vector<Entry> drop;
+  drop.reserve(messages->size());
+  for (auto& m : *messages) {
+    auto size = m.crlf_size;
+    if (!size) {
+      // Stored before its size as sent was kept: measured now.
+      auto bytes = m_deps.blobs.get(m.blob_hash);
+      if (!bytes) return err("[SYS/TEMP] the mailbox cannot be read");
+      size = mime::crlf_size(*bytes);
+    }
+    drop.push_back({m.uid, *size, m.blob_hash, false});
+  }
   m_lock = std::move(lock);
   m_who = *who;
   m_inbox = inbox->ref();
   m_uidvalidity = inbox->uidvalidity;
-  for (auto& m : *messages) m_drop.push_back({m.uid, m.size, m.blob_hash, false});
+  m_drop = std::move(drop);
   m_state = State::transaction;
   Reply r = ok(fmt::format("{} message(s)", m_drop.size()));
   r.delay = login.delay;
@@ -258,7 +300,6 @@ Reply Session::list(const Command& c) {
 // line and at most n lines of its body; dot-stuffed.
 Reply Session::retr(const Command& c) {
   bool top = c.keyword == "TOP";
-  if (c.args.empty() || (top && c.args.size() != 2)) return err(top ? "TOP msg n" : "RETR msg");
   auto* e = message(c.args[0]);
   if (!e) return err("no such message");
   std::optional<std::uint64_t> lines;
@@ -269,12 +310,12 @@ Reply Session::retr(const Command& c) {
   auto bytes = content(*e);
   if (!bytes) return err("[SYS/TEMP] the message cannot be read");
   std::string_view text = *bytes;
-  if (lines) text = text.substr(0, top_length(text, *lines));
+  if (lines)
+    return Reply{"+OK the header and the first lines follow\r\n" + dot_stuff(text.substr(0, top_length(text, *lines)))};
   return Reply{fmt::format("+OK {} octets\r\n", e->size) + dot_stuff(text)};
 }
 
 Reply Session::dele(const Command& c) {
-  if (c.args.size() != 1) return err("DELE msg");
   auto* e = message(c.args[0]);
   if (!e) return err("no such message");
   e->deleted = true;

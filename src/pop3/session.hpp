@@ -43,6 +43,9 @@ class Session {
   std::string greeting() const;
   // One client line (CRLF optional). Blocking (store): run on the worker pool.
   Reply execute(std::string_view line);
+  // The answer to a line past the limit; an AUTH exchange it was part of
+  // ends with it (RFC 5034 §4: the client may then send a new command).
+  Reply line_too_long();
   void tls_started();
   bool in_sasl() const { return m_sasl.has_value(); }
   bool authenticated() const { return m_state == State::transaction; }
@@ -55,7 +58,7 @@ class Session {
   enum class State { authorization, transaction, update };
   struct Entry {
     std::uint32_t uid = 0;
-    std::uint64_t size = 0;
+    std::uint64_t size = 0;  // as sent: CRLF line ends (RFC 1939 §11)
     std::string blob_hash;
     bool deleted = false;
   };
@@ -65,6 +68,8 @@ class Session {
     const char* keyword;
     unsigned states;     // StateSet
     bool needs_privacy;  // refused before TLS (unless the listener allows plaintext logins)
+    unsigned min_args, max_args;
+    const char* syntax;  // said when the arguments do not fit
     Reply (Session::*handler)(const Command&);
   };
   static const CommandEntry* find_command(std::string_view keyword);

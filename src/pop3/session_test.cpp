@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "auth/sasl.hpp"
 #include "core/testing.hpp"
+#include "delivery/deliverer.hpp"
+#include "mime/line_ends.hpp"
 #include "mime/parsed_message.hpp"
 #include "server/services.hpp"
 
@@ -101,8 +105,14 @@ TEST_F(Pop3Test, RetrieveListUidlTopDelete) {
   auto retr = s->execute("RETR 1\r\n").out;
   EXPECT_EQ(retr,
             "+OK 64 octets\r\nFrom: a@b.example\r\nSubject: one\r\n\r\nline 1\r\n..hidden dot\r\nline 3\r\n.\r\n");
-  EXPECT_EQ(s->execute("TOP 1 1\r\n").out, "+OK 64 octets\r\nFrom: a@b.example\r\nSubject: one\r\n\r\nline 1\r\n.\r\n");
-  EXPECT_EQ(s->execute("TOP 1 0\r\n").out, "+OK 64 octets\r\nFrom: a@b.example\r\nSubject: one\r\n\r\n.\r\n");
+  EXPECT_EQ(s->execute("TOP 1 1\r\n").out,
+            "+OK the header and the first lines follow\r\nFrom: a@b.example\r\nSubject: one\r\n\r\nline 1\r\n.\r\n");
+  EXPECT_EQ(s->execute("TOP 1 0\r\n").out,
+            "+OK the header and the first lines follow\r\nFrom: a@b.example\r\nSubject: one\r\n\r\n.\r\n");
+  // RFC 1939 §7: more lines than the body has, however many, is the whole message.
+  EXPECT_EQ(s->execute("TOP 1 99999999999999999999999999\r\n").out,
+            "+OK the header and the first lines follow\r\nFrom: a@b.example\r\nSubject: one\r\n\r\nline 1\r\n"
+            "..hidden dot\r\nline 3\r\n.\r\n");
   EXPECT_EQ(s->execute("RETR 3\r\n").out, "-ERR no such message\r\n");
   EXPECT_EQ(s->execute("DELE 1\r\n").out, "+OK marked for deletion\r\n");
   EXPECT_EQ(s->execute("RETR 1\r\n").out, "-ERR no such message\r\n");
@@ -115,6 +125,96 @@ TEST_F(Pop3Test, RetrieveListUidlTopDelete) {
   EXPECT_EQ(quit.out, "+OK bye, 1 message(s) deleted\r\n");
   EXPECT_EQ(quit.next, Reply::Next::close);
   EXPECT_EQ(m_services->store->list_messages(m_inbox).value().size(), 1u);
+}
+
+// RFC 2449 §5: what AUTHORIZATION offers is announced in both states;
+// STLS only before login (RFC 2595 §4).
+TEST_F(Pop3Test, CapaAnnouncesTheSameInBothStates) {
+  auto before = open()->execute("CAPA\r\n").out;
+  auto s = logged_in();
+  auto after = s->execute("CAPA\r\n").out;
+  for (const char* line : {"\r\nUSER\r\n", "\r\nSASL PLAIN LOGIN\r\n", "\r\nEXPIRE NEVER\r\n", "\r\nUIDL\r\n"}) {
+    EXPECT_NE(before.find(line), std::string::npos) << line << before;
+    EXPECT_NE(after.find(line), std::string::npos) << line << after;
+  }
+  EXPECT_EQ(before, after) << "TLS is on: no STLS before login either";
+  auto plain = open(false);
+  EXPECT_NE(plain->execute("CAPA\r\n").out.find("\r\nSTLS\r\n"), std::string::npos);
+}
+
+// RFC 1939 §3: a syntactically invalid command gets -ERR, and does nothing.
+TEST_F(Pop3Test, ArgumentsThatDoNotFitAreRefused) {
+  auto s = logged_in();
+  EXPECT_EQ(s->execute("DELE 1\r\n").out, "+OK marked for deletion\r\n");
+  for (const char* line : {"STAT 1", "NOOP x", "RSET x", "CAPA x", "LIST 1 2", "UIDL 1 2", "RETR", "RETR 1 2", "TOP 2",
+                           "TOP 2 1 1", "DELE", "DELE 1 2", "QUIT now"}) {
+    auto r = s->execute(std::string(line) + "\r\n");
+    EXPECT_TRUE(r.out.starts_with("-ERR syntax: ")) << line << ": " << r.out;
+    EXPECT_EQ(r.next, Reply::Next::read) << line;
+  }
+  EXPECT_EQ(s->execute("STAT\r\n").out, "+OK 1 43\r\n") << "RSET x removed no mark, QUIT now ended nothing";
+  EXPECT_EQ(m_services->store->list_messages(m_inbox).value().size(), 2u);
+  auto a = open();
+  EXPECT_EQ(a->execute("USER\r\n").out, "-ERR syntax: USER address\r\n");
+  EXPECT_EQ(a->execute("USER a@o.example b\r\n").out, "-ERR syntax: USER address\r\n");
+  EXPECT_EQ(a->execute("STLS now\r\n").out, "-ERR syntax: STLS\r\n");
+}
+
+// RFC 1939 §5, §11: the sizes are the octets RETR sends (byte-stuffing
+// aside), also for a message stored with bare LFs and no last line end.
+TEST_F(Pop3Test, SizesAreTheOctetsSent) {
+  deliver("From: a@b.example\nSubject: bare\n\nfirst\n.dot\nlast without end");
+  auto s = open();
+  s->execute("USER team@o.example\r\n");
+  EXPECT_EQ(s->execute("PASS " + m_password + "\r\n").out, "+OK 3 message(s)\r\n");
+  auto list = s->execute("LIST 3\r\n").out;
+  auto retr = s->execute("RETR 3\r\n").out;
+  auto head = retr.find("\r\n") + 2;
+  std::string sent = retr.substr(head, retr.size() - head - 3);  // without the final ".\r\n"
+  std::string unstuffed;
+  for (std::size_t i = 0; i < sent.size(); ++i)
+    if (!(sent[i] == '.' && (i == 0 || sent[i - 1] == '\n') && i + 1 < sent.size() && sent[i + 1] == '.'))
+      unstuffed += sent[i];
+  EXPECT_EQ(unstuffed, "From: a@b.example\r\nSubject: bare\r\n\r\nfirst\r\n.dot\r\nlast without end\r\n");
+  EXPECT_EQ(list, fmt::format("+OK 3 {}\r\n", unstuffed.size()));
+  EXPECT_TRUE(retr.starts_with(fmt::format("+OK {} octets\r\n", unstuffed.size()))) << retr;
+}
+
+// A message stored before its size as sent was kept is measured at login.
+TEST_F(Pop3Test, SizesOfMessagesStoredBeforeAreMeasured) {
+  std::string bytes = "From: a@b.example\nSubject: old\n\nno end";
+  auto info =
+      delivery::blob_info_from(mime::parse_message(bytes, {}).value(), store::BlobStore::hash_of(bytes), bytes.size());
+  info.inline_bytes = bytes;
+  ASSERT_FALSE(info.crlf_size);
+  ASSERT_TRUE(m_services->store->append_messages(info, {{m_inbox, 0, {}, 1}}));
+  ASSERT_FALSE(m_services->store->list_messages(m_inbox).value().back().crlf_size);
+  auto s = open();
+  s->execute("USER team@o.example\r\n");
+  s->execute("PASS " + m_password + "\r\n");
+  EXPECT_EQ(s->execute("LIST 3\r\n").out, "+OK 3 43\r\n");
+  EXPECT_TRUE(s->execute("RETR 3\r\n").out.starts_with("+OK 43 octets\r\n"));
+}
+
+// RFC 1939 §7: with an empty header, the blank line that ends it is the first.
+TEST_F(Pop3Test, TopOfAMessageWithoutHeader) {
+  deliver("\r\nline 1\r\nline 2\r\n\r\nline 4\r\n");
+  auto s = open();
+  s->execute("USER team@o.example\r\n");
+  s->execute("PASS " + m_password + "\r\n");
+  EXPECT_EQ(s->execute("TOP 3 0\r\n").out, "+OK the header and the first lines follow\r\n\r\n.\r\n");
+  EXPECT_EQ(s->execute("TOP 3 1\r\n").out, "+OK the header and the first lines follow\r\n\r\nline 1\r\n.\r\n");
+}
+
+// RFC 5034 §4: once the server has answered -ERR, the exchange is over.
+TEST_F(Pop3Test, ALineTooLongEndsAnAuthExchange) {
+  auto s = open();
+  EXPECT_EQ(s->execute("AUTH PLAIN\r\n").out, "+ \r\n");
+  ASSERT_TRUE(s->in_sasl());
+  EXPECT_EQ(s->line_too_long().out, "-ERR the response is too long; authentication cancelled\r\n");
+  EXPECT_FALSE(s->in_sasl());
+  EXPECT_TRUE(s->execute("CAPA\r\n").out.starts_with("+OK capabilities follow\r\n"));
+  EXPECT_EQ(s->line_too_long().out, "-ERR command line too long\r\n");
 }
 
 TEST_F(Pop3Test, DroppedConnectionDeletesNothingAndReleasesTheLock) {
@@ -173,6 +273,11 @@ TEST(DotStuff, Rules) {
   EXPECT_EQ(dot_stuff(".start\nbare lf\n"), "..start\r\nbare lf\r\n.\r\n");
   EXPECT_EQ(dot_stuff("no final newline"), "no final newline\r\n.\r\n");
   EXPECT_EQ(dot_stuff(""), ".\r\n");
+  // What it sends, the stuffing and the end aside, is crlf_size octets.
+  for (std::string_view m : {"a\r\n.b\r\n", ".start\nbare lf\n", "no final newline", "x\r", "\n\n.", ""})
+    EXPECT_EQ(dot_stuff(m).size() - 3 - (m.starts_with('.') ? 1 : 0) - (m.find("\n.") != m.npos ? 1 : 0),
+              mime::crlf_size(m))
+        << m;
 }
 
 }  // namespace

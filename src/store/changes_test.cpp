@@ -1123,6 +1123,30 @@ TEST_F(ChangesTest, MigratesTheTextIntoTheWordIndex) {
   EXPECT_EQ(s().integrity_check().value(), "");
 }
 
+// Schema 17: each blob's size with CRLF line ends; unknown (NULL) for the
+// blobs stored before, which POP3 measures when it needs them.
+TEST_F(ChangesTest, MigratesToBlobsWithTheirCrlfSize) {
+  auto b = blob("kept");
+  b.crlf_size = 123;
+  ASSERT_TRUE(s().append_messages(b, {{m_inbox, 0, {}, 1}}));
+  append(m_inbox, 1);
+  auto before = s().list_messages(m_inbox).value();
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_EQ(before[0].crlf_size, std::optional<std::uint64_t>(123));
+  EXPECT_FALSE(before[1].crlf_size) << "stored without one";
+  migrate_after("ALTER TABLE blob DROP COLUMN crlf_size; PRAGMA user_version = 16");
+  reopen();
+  auto after = s().list_messages(m_inbox).value();
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_FALSE(after[0].crlf_size) << "what was there before the column is unknown";
+  auto c = blob("new");
+  c.crlf_size = 7;
+  ASSERT_TRUE(s().append_messages(c, {{m_inbox, 0, {}, 1}}));
+  EXPECT_EQ(s().list_messages(m_inbox).value().back().crlf_size, std::optional<std::uint64_t>(7));
+  EXPECT_FALSE(s().list_messages_brief(m_inbox).value().back().crlf_size) << "the brief list does not read blobs";
+  EXPECT_EQ(s().integrity_check().value(), "");
+}
+
 TEST_F(ChangesTest, MigratesFromSchemaOne) {
   auto u = append(m_inbox, 2);
   raw(std::string(kUndoToSchema11) +

@@ -199,6 +199,10 @@ struct Message {
   Time internal_date = 0;
   std::uint64_t size = 0;
   std::uint64_t modseq = 0;
+  // The size with every line ending in CRLF, the last one included
+  // (mime/line_ends.hpp; POP3's size); unknown for messages stored before
+  // it was kept, and in the brief lists.
+  std::optional<std::uint64_t> crlf_size;
 };
 
 // What a search or a message list needs of a message besides its flags:
@@ -218,7 +222,8 @@ struct Headline {
 struct BlobInfo {
   std::string hash;  // hex SHA-256
   std::uint64_t size = 0;
-  mime::MessageStructure structure;  // envelope and MIME parts, with offsets into the bytes
+  std::optional<std::uint64_t> crlf_size;  // mime/line_ends.hpp; set by the delivery
+  mime::MessageStructure structure;        // envelope and MIME parts, with offsets into the bytes
   std::string subject;
   std::string from_name;
   std::string from_address;

@@ -87,13 +87,14 @@ Result<std::vector<Mailbox>> SqliteStore::list_mailboxes(Id address_id) {
 Result<Id> SqliteStore::insert_blob(const BlobInfo& b) {
   auto ins = TRY(m_db->prepare(
       "INSERT INTO blob (hash, size, envelope, bodystructure, subject, from_name, from_address, recipients, date, "
-      "message_id, has_attachments, preview) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "message_id, has_attachments, preview, crlf_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT (hash) DO NOTHING"));
   // The structure is kept in its JSON form (mime/structure_json.hpp).
   const std::string envelope = mime::envelope_to_json(b.structure.envelope);
   const std::string root = mime::part_to_json(b.structure.root);
   TRY(ins.bind_all(b.hash, static_cast<std::int64_t>(b.size), envelope, root, b.subject, b.from_name, b.from_address,
-                   b.to, b.date, b.message_id, std::int64_t{b.has_attachments}, b.preview)
+                   b.to, b.date, b.message_id, std::int64_t{b.has_attachments}, b.preview,
+                   b.crlf_size ? std::optional<std::int64_t>(static_cast<std::int64_t>(*b.crlf_size)) : std::nullopt)
           .run());
   bool new_blob = m_db->changes() > 0;
   auto sel = TRY(m_db->prepare("SELECT id FROM blob WHERE hash = ?"));
@@ -178,7 +179,7 @@ Result<std::vector<Message>> SqliteStore::list_messages(MailboxRef mailbox) {
 Result<std::vector<Message>> SqliteStore::list_messages_brief(MailboxRef mailbox) {
   auto db = read();
   auto st = TRY(db->prepare(fmt::format(
-      "SELECT m.id, m.mailbox_id, m.uid, m.blob_id, '', m.flags, m.keywords, m.internal_date, m.size, m.modseq "
+      "SELECT m.id, m.mailbox_id, m.uid, m.blob_id, '', m.flags, m.keywords, m.internal_date, m.size, m.modseq, NULL "
       "FROM message m WHERE m.mailbox_id = {} ORDER BY m.uid",
       kOwnedMailbox)));
   st.bind_all(mailbox.id, mailbox.address_id);
@@ -189,7 +190,7 @@ Result<std::vector<Message>> SqliteStore::list_messages_with_uids(MailboxRef mai
                                                                   const std::vector<std::uint32_t>& uids) {
   auto db = read();
   auto st = TRY(db->prepare(fmt::format(
-      "SELECT m.id, m.mailbox_id, m.uid, m.blob_id, '', m.flags, m.keywords, m.internal_date, m.size, m.modseq "
+      "SELECT m.id, m.mailbox_id, m.uid, m.blob_id, '', m.flags, m.keywords, m.internal_date, m.size, m.modseq, NULL "
       "FROM message m WHERE m.mailbox_id = {} AND m.uid IN (SELECT value FROM json_each(?)) ORDER BY m.uid",
       kOwnedMailbox)));
   st.bind_all(mailbox.id, mailbox.address_id, json_array(uids));

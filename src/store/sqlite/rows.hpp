@@ -162,7 +162,8 @@ inline constexpr const char* kOwnedMailbox = "(SELECT x.id FROM mailbox x WHERE 
 
 // Needs: FROM message m JOIN blob b ON b.id = m.blob_id
 inline constexpr const char* kMessageColumns =
-    "m.id, m.mailbox_id, m.uid, m.blob_id, b.hash, m.flags, m.keywords, m.internal_date, m.size, m.modseq";
+    "m.id, m.mailbox_id, m.uid, m.blob_id, b.hash, m.flags, m.keywords, m.internal_date, m.size, m.modseq, "
+    "b.crlf_size";
 inline Message read_message(const Statement& s) {
   Message m;
   m.id = s.int64(0);
@@ -175,6 +176,7 @@ inline Message read_message(const Statement& s) {
   m.internal_date = s.int64(7);
   m.size = static_cast<std::uint64_t>(s.int64(8));
   m.modseq = static_cast<std::uint64_t>(s.int64(9));
+  if (auto crlf = s.opt_int64(10)) m.crlf_size = static_cast<std::uint64_t>(*crlf);
   return m;
 }
 
