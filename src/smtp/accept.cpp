@@ -148,8 +148,13 @@ std::optional<Refusal> MessageAcceptance::apply_dmarc(const MessageAuth& auth, c
 }
 
 std::string MessageAcceptance::received_header(const Transaction& t, const std::string& qid, std::int64_t now) const {
-  std::string with = m_options.role == Role::submission ? "ESMTPSA" : (m_options.tls_active ? "ESMTPS" : "ESMTP");
-  if (t.mail.smtputf8) with = "UTF8" + with.substr(1);  // RFC 6531 §3.7.3: UTF8SMTP…
+  // RFC 5321 §4.4 and RFC 3848: SMTP after HELO; ESMTP, with S for TLS
+  // and A for AUTH (every submission is authenticated); RFC 6531 §3.7.3:
+  // UTF8SMTP… for SMTPUTF8.
+  std::string with = t.extended ? "ESMTP" : "SMTP";
+  if (m_options.tls_active) with += "S";
+  if (m_options.role == Role::submission) with += "A";
+  if (t.mail.smtputf8) with = "UTF8" + with.substr(with.starts_with('E') ? 1 : 0);
   // RFC 5321 §4.4 From-domain: the HELO when it is a domain or an address
   // literal, otherwise the client's address literal.
   auto helo = m_helo;

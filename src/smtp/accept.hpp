@@ -34,6 +34,7 @@ struct Transaction {
   std::string sender;  // "" for the null reverse-path
   MailFrom mail;
   std::vector<Recipient> recipients;
+  bool extended = true;  // after EHLO; false after HELO (RFC 5321 §4.4: "with SMTP")
 };
 
 // A refusal for the whole message: the reply's code, enhanced status, text.

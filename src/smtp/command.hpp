@@ -37,6 +37,7 @@ struct MailFrom {
   Ret ret = Ret::unspecified;
   std::string envid;  // xtext-decoded
   std::string auth;   // AUTH= (RFC 4954 §5), xtext-decoded
+  bool given_envid = false, given_auth = false;
 };
 
 struct RcptTo {

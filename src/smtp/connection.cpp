@@ -247,6 +247,14 @@ asio::awaitable<bool> Driver::handle(Reply reply) {
       m_in.clear();  // pipelined in clear: dropped
       if (!co_await m_c.start_tls()) co_return false;
       m_session.tls_started();
+      if (m_logged_in) {
+        // The login made in clear is forgotten (RFC 3207 §4.2): the client
+        // logs in again, within the login deadline.
+        m_logged_in = false;
+        m_live = {};
+        m_live_registered = false;
+        m_c.set_deadline(std::chrono::steady_clock::now() + net::login_deadline(m_env));
+      }
       break;
     default: break;
   }
@@ -262,7 +270,14 @@ asio::awaitable<void> Driver::run() {
   m_c.request_read();
   for (;;) {
     auto in = co_await m_c.next();
-    if (in.kind == net::Input::Kind::closed) co_return;
+    if (in.kind == net::Input::Kind::closed) {
+      // The server is shutting down: RFC 5321 §3.8 asks for a 421 first.
+      // (The shutdown cancelled this coroutine; the write, bounded by the
+      // write limits, must not be.)
+      co_await asio::this_coro::reset_cancellation_state();
+      co_await m_c.write(reply(421, "4.3.2", m_deps.hostname + " shutting down"));
+      co_return;
+    }
     if (in.kind == net::Input::Kind::event) {
       if (auto why = m_session.ended_by(in.event)) {
         co_await m_c.write(reply(421, "4.7.0", *why));
@@ -329,17 +344,13 @@ asio::awaitable<void> Driver::run() {
         progress = true;
         continue;
       }
+      // A line past the limit is dropped as it comes (the framer holds at
+      // most the limit) and answered once its end arrives, in order.
       auto line = m_in.next(m_in_auth ? kMaxAuthLine : kMaxCommandLine);
-      if (!line) {
-        if (m_in.overflowing()) {
-          co_await m_c.write(reply(500, "5.5.6", "command line too long"));
-          co_return;  // no way to find the next command boundary safely
-        }
-        break;
-      }
+      if (!line) break;
       Reply r;
       if (line->too_long)
-        r = Reply{reply(500, "5.5.6", "command line too long")};
+        r = m_session.line_too_long();
       else
         r = co_await run_command(line->text);
       if (!co_await handle(std::move(r))) co_return;

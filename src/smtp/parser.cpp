@@ -1,7 +1,10 @@
 #include "smtp/parser.hpp"
 #include "core/ascii.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <limits>
 
 namespace estafeta::smtp {
 
@@ -152,6 +155,40 @@ std::optional<std::uint64_t> number(std::string_view s) {
   return n;
 }
 
+// RFC 1870 §3: size-value ::= 1*20DIGIT; one past 64 bits is past any
+// limit, and is answered as such (552), not as a syntax error.
+std::optional<std::uint64_t> size_value(std::string_view s) {
+  if (s.empty() || s.size() > 20) return std::nullopt;
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (end != s.data() + s.size()) return std::nullopt;
+  if (ec == std::errc::result_out_of_range) return std::numeric_limits<std::uint64_t>::max();
+  if (ec != std::errc{}) return std::nullopt;
+  return n;
+}
+
+// RFC 3461 §4.2, §4.4: ENVID and ORCPT, once decoded, are printable
+// US-ASCII (graphic characters and space).
+bool printable(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c > 0x7e) return false;
+  return true;
+}
+
+// RFC 3461 §4.2: addr-type ";" xtext, the type an atom (RFC 5322 §3.2.3).
+std::optional<std::string> orcpt_value(std::string_view v) {
+  auto semicolon = v.find(';');
+  if (semicolon == 0 || semicolon == std::string_view::npos) return std::nullopt;
+  auto type = v.substr(0, semicolon);
+  for (unsigned char c : type)
+    if (!(std::isalnum(c) ||
+          std::string_view("!#$%&'*+-/=?^_`{|}~").find(static_cast<char>(c)) != std::string_view::npos))
+      return std::nullopt;
+  auto address = xtext_decode(v.substr(semicolon + 1));
+  if (!address || address->empty() || !printable(*address)) return std::nullopt;
+  return std::string(type) + ";" + *address;
+}
+
 // "FROM:" / "TO:" then the path and the parameters.
 std::expected<std::pair<std::string_view, std::string_view>, ParseError> split_path(std::string_view rest,
                                                                                     std::string_view keyword) {
@@ -300,8 +337,8 @@ using ArgsResult = std::expected<Args, ParseError>;
 // EHLO/HELO domain: a domain or an address literal (RFC 5321 §4.1.1.1);
 // some clients send junk: accept a word.
 ArgsResult hello(std::string_view verb, std::string_view rest) {
-  if (rest.empty()) return syntax(std::string(verb) + " needs your host name");
   auto word = rest.substr(0, rest.find(' '));
+  if (word.empty()) return syntax(std::string(verb) + " needs your host name");
   if (!valid_domain(word) && !valid_address_literal(word)) {
     for (unsigned char ch : word)
       if (ch <= 32 || ch >= 127) return syntax("bad host name");
@@ -319,9 +356,13 @@ ArgsResult mail(std::string_view, std::string_view rest) {
   MailFrom m;
   m.sender = *path;
   bool ok = true;
+  std::vector<std::string> seen;
   for (auto& [k, v] : params(split->second, ok)) {
+    // RFC 3461 §5.1 (a): a parameter given twice is 501 (the same for all).
+    if (std::find(seen.begin(), seen.end(), k) != seen.end()) return syntax(k + " is given twice");
+    seen.push_back(k);
     if (k == "SIZE") {
-      auto n = number(v);
+      auto n = size_value(v);
       if (!n) return syntax("SIZE needs a number");
       m.size = *n;
     } else if (k == "BODY") {
@@ -347,12 +388,14 @@ ArgsResult mail(std::string_view, std::string_view rest) {
         return syntax("RET must be FULL or HDRS");
     } else if (k == "ENVID") {
       auto d = xtext_decode(v);
-      if (!d || d->size() > 100) return syntax("bad ENVID");
+      if (!d || d->size() > 100 || !printable(*d)) return syntax("bad ENVID");
       m.envid = *d;
+      m.given_envid = true;
     } else if (k == "AUTH") {
       auto d = xtext_decode(v);
       if (!d) return syntax("bad AUTH parameter");
       m.auth = *d;
+      m.given_auth = true;
     } else {
       return Unexpected(ParseError{555, "5.5.4", "unsupported MAIL parameter " + k});
     }
@@ -403,12 +446,15 @@ ArgsResult rcpt(std::string_view, std::string_view rest) {
     r.recipient = **path;
   }
   bool ok = true;
+  std::vector<std::string> seen;
   for (auto& [k, v] : params(split->second, ok)) {
+    if (std::find(seen.begin(), seen.end(), k) != seen.end()) return syntax(k + " is given twice");
+    seen.push_back(k);
     if (k == "NOTIFY") {
       if (auto bad = notify(r, v)) return Unexpected(*bad);
     } else if (k == "ORCPT") {
-      auto d = xtext_decode(v);
-      if (!d || d->find(';') == std::string::npos) return syntax("bad ORCPT");
+      auto d = orcpt_value(v);
+      if (!d || d->size() > 500) return syntax("bad ORCPT");
       r.orcpt = *d;
     } else {
       return Unexpected(ParseError{555, "5.5.4", "unsupported RCPT parameter " + k});
@@ -452,6 +498,11 @@ ArgsResult text(std::string_view, std::string_view rest) {
   return T{std::string(rest)};
 }
 
+// RFC 5321 §4.2.4: known, not offered: 502.
+ArgsResult expn(std::string_view, std::string_view) {
+  return Unexpected(ParseError{502, "5.5.1", "EXPN is not offered here"});
+}
+
 ArgsResult vrfy(std::string_view, std::string_view rest) {
   if (rest.empty()) return syntax("VRFY needs an argument");
   return cmd::Vrfy{std::string(rest)};
@@ -477,6 +528,7 @@ constexpr Entry kCommands[] = {
     {"NOOP", text<cmd::Noop>, 0},
     {"QUIT", none<cmd::Quit>, 0},
     {"VRFY", vrfy, 0},
+    {"EXPN", expn, 0},
     {"HELP", text<cmd::Help>, 0},
     {"STARTTLS", none<cmd::StartTls>, 0},
     {"AUTH", auth, kBlocks},  // a password check
@@ -495,7 +547,7 @@ std::expected<Command, ParseError> parse_command(std::string_view line) {
     line.remove_suffix(2);
   else if (line.ends_with('\n'))
     return Unexpected(ParseError{500, "5.5.2", "a command line ends with CRLF"});
-  if (line.size() + 2 > kMaxCommandLine) return Unexpected(ParseError{500, "5.5.6", "command line too long"});
+  if (line.size() + 2 > kMaxCommandLine) return Unexpected(ParseError{500, "5.5.2", "command line too long"});
   for (unsigned char c : line)
     if (c == '\r' || c == '\n' || c == 0) return Unexpected(ParseError{500, "5.5.2", "bad characters in the command"});
   auto sp = line.find(' ');

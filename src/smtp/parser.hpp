@@ -11,10 +11,12 @@
 
 namespace estafeta::smtp {
 
-inline constexpr std::size_t kMaxCommandLine = 512;  // RFC 5321 §4.5.3.1.4, CRLF included
-inline constexpr std::size_t kMaxLocalPart = 64;     // §4.5.3.1.1
-inline constexpr std::size_t kMaxDomain = 255;       // §4.5.3.1.2
-inline constexpr std::size_t kMaxPath = 256;         // §4.5.3.1.3
+// RFC 5321 §4.5.3.1.4 asks for 512 octets, CRLF included; DSN (RFC 3461
+// §5.4) for 530 more, for RCPT's ORCPT and NOTIFY.
+inline constexpr std::size_t kMaxCommandLine = 512 + 530;
+inline constexpr std::size_t kMaxLocalPart = 64;  // §4.5.3.1.1
+inline constexpr std::size_t kMaxDomain = 255;    // §4.5.3.1.2
+inline constexpr std::size_t kMaxPath = 256;      // §4.5.3.1.3
 
 struct ParseError {
   int code;            // 500, 501, 502, 504, 555

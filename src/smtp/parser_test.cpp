@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "smtp/reply.hpp"
 
 namespace estafeta::smtp {
@@ -38,6 +40,8 @@ TEST(SmtpParser, Greetings) {
   EXPECT_FALSE(args<cmd::Hello>("HELO client.example.org\r\n").extended);
   EXPECT_EQ(e.domain, "client.example.org");
   EXPECT_EQ(args<cmd::Hello>("helo [192.0.2.1]\r\n").domain, "[192.0.2.1]");
+  EXPECT_EQ(bad("EHLO  \r\n").code, 501) << "spaces are not a host name (RFC 5321 §4.1.1.1)";
+  EXPECT_EQ(bad("HELO \r\n").code, 501);
   EXPECT_EQ(bad("EHLO\r\n").code, 501);
   EXPECT_EQ(bad("EHLO\r\n").status, "5.5.4");
 }
@@ -147,9 +151,45 @@ TEST(SmtpParser, OtherCommandsAndLimits) {
   EXPECT_EQ(command_flags("DATA\r\n"), 0u);
   EXPECT_EQ(command_flags("FROB\r\n"), 0u);
   EXPECT_EQ(bad("FROB\r\n").code, 500);
-  EXPECT_EQ(bad("NOOP " + std::string(600, 'x') + "\r\n").status, "5.5.6");
+  EXPECT_EQ(bad("NOOP " + std::string(kMaxCommandLine, 'x') + "\r\n").status, "5.5.2");
+  EXPECT_EQ(bad("EXPN staff\r\n").code, 502) << "known, not offered (RFC 5321 §4.2.4)";
   EXPECT_EQ(bad("NOOP\n").status, "5.5.2") << "a bare LF does not end a command";
   EXPECT_EQ(bad(std::string("NOOP a\rb\r\n")).status, "5.5.2");
+}
+
+// RFC 3461 §5.4: RCPT lines of 1036 characters (a full ORCPT and NOTIFY).
+TEST(SmtpParser, LongDsnRecipientLines) {
+  std::string orcpt = "rfc822;" + std::string(480, 'a') + "@example.org";
+  std::string line = "RCPT TO:<" + std::string(60, 'b') + "@example.org> NOTIFY=SUCCESS,FAILURE,DELAY ORCPT=" + orcpt;
+  ASSERT_GE(line.size() + 2, 600u);
+  ASSERT_LE(line.size() + 2, 1036u);
+  EXPECT_EQ(args<RcptTo>(line + "\r\n").orcpt, orcpt);
+}
+
+// RFC 3461 §5.1: a parameter twice, or a value that decodes to control
+// characters, is 501; so is ORCPT without an atom for its type (§4.2).
+TEST(SmtpParser, DsnParametersAreCheckedWhole) {
+  EXPECT_EQ(bad("MAIL FROM:<a@b.example> RET=FULL RET=HDRS\r\n").code, 501);
+  EXPECT_EQ(bad("MAIL FROM:<a@b.example> ENVID=x ENVID=y\r\n").code, 501);
+  EXPECT_EQ(bad("MAIL FROM:<a@b.example> SIZE=1 SIZE=2\r\n").code, 501);
+  EXPECT_EQ(bad("MAIL FROM:<a@b.example> ENVID=a+00b\r\n").code, 501);
+  EXPECT_EQ(bad("MAIL FROM:<a@b.example> ENVID=a+7F\r\n").code, 501);
+  EXPECT_EQ(args<MailFrom>("MAIL FROM:<a@b.example> ENVID=a+20b\r\n").envid, "a b");
+  EXPECT_EQ(bad("RCPT TO:<a@b.example> NOTIFY=SUCCESS NOTIFY=FAILURE\r\n").code, 501);
+  EXPECT_EQ(bad("RCPT TO:<a@b.example> ORCPT=rfc822;a@b ORCPT=rfc822;c@d\r\n").code, 501);
+  EXPECT_EQ(bad("RCPT TO:<a@b.example> ORCPT=rfc822;a+01b@b.example\r\n").code, 501);
+  EXPECT_EQ(bad("RCPT TO:<a@b.example> ORCPT=;x\r\n").code, 501);
+  EXPECT_EQ(bad("RCPT TO:<a@b.example> ORCPT=rfc822+3Bx@b.example\r\n").code, 501) << "the ; is not encoded";
+  EXPECT_EQ(bad("RCPT TO:<a@b.example> ORCPT=rfc822;\r\n").code, 501);
+  EXPECT_EQ(args<RcptTo>("RCPT TO:<a@b.example> ORCPT=rfc822;x+2Bl@b.example\r\n").orcpt, "rfc822;x+l@b.example");
+}
+
+// RFC 1870 §3: size-value is 1*20DIGIT; past 64 bits it is past any limit.
+TEST(SmtpParser, SizeOfTwentyDigits) {
+  EXPECT_EQ(args<MailFrom>("MAIL FROM:<a@b.example> SIZE=99999999999999999999\r\n").size,
+            std::numeric_limits<std::uint64_t>::max());
+  EXPECT_EQ(args<MailFrom>("MAIL FROM:<a@b.example> SIZE=00000000000000001234\r\n").size, 1234u);
+  EXPECT_EQ(bad("MAIL FROM:<a@b.example> SIZE=999999999999999999999\r\n").code, 501);
 }
 
 TEST(SmtpParser, Xtext) {

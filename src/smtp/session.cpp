@@ -33,11 +33,14 @@ Session::Session(const Deps& deps, SessionOptions options)
 std::string Session::greeting() const { return reply(220, "", fmt::format("{} ESMTP Estafeta", m_options.hostname)); }
 
 void Session::tls_started() {
-  // RFC 3207 §4.2: forget everything learnt before TLS; the client EHLOs again.
+  // RFC 3207 §4.2: forget everything learnt before TLS, a login included
+  // (a listener that allows logins in clear); the client EHLOs again.
   m_options.tls_active = true;
   m_options.starttls_available = false;
   m_helo.reset();
   m_extended = false;
+  m_who.reset();
+  m_sasl.reset();
   reset_transaction();
 }
 
@@ -72,7 +75,7 @@ Reply Session::error(int code, std::string_view status, std::string_view text) {
   Reply r{reply(code, status, text)};
   // Too many errors: the client is lost or probing (RFC 5321 §4.5.3.2 allows closing).
   if (code >= 500 && ++m_errors >= m_options.max_errors) {
-    r.out += reply(421, "4.7.0", "too many errors, closing the connection");
+    r.out += reply(421, "4.7.0", m_options.hostname + " too many errors, closing the connection");
     r.next = Reply::Next::close;
   }
   return r;
@@ -93,7 +96,8 @@ Reply Session::command(std::string_view line) {
 }
 
 Reply Session::handle(const cmd::Quit&) {
-  Reply r{reply(221, "2.0.0", "bye")};
+  // RFC 5321 §4.3.2: 221 <domain>.
+  Reply r{reply(221, "2.0.0", m_options.hostname + " closing the connection")};
   r.next = Reply::Next::close;
   return r;
 }
@@ -140,7 +144,8 @@ Reply Session::handle(const cmd::Hello& c) {
 }
 
 Reply Session::handle(const cmd::Auth& c) {
-  if (m_options.role != Role::submission) return error(503, "5.5.1", "AUTH is for the submission port");
+  // RFC 5321 §4.2.4: a command known but not offered here is 502.
+  if (m_options.role != Role::submission) return error(502, "5.5.1", "AUTH is for the submission port");
   if (!m_helo) return error(503, "5.5.1", "send EHLO first");
   if (m_who) return error(503, "5.5.1", "already authenticated");
   if (m_mail) return error(503, "5.5.1", "AUTH is not allowed during a mail transaction");
@@ -153,6 +158,12 @@ Reply Session::handle(const cmd::Auth& c) {
 }
 
 Reply Session::auth_step(std::string_view line) { return sasl_reply(m_sasl->next(line)); }
+
+Reply Session::line_too_long() {
+  if (!m_sasl) return error(500, "5.5.2", "command line too long");
+  m_sasl.reset();
+  return error(500, "5.5.6", "authentication exchange line is too long");
+}
 
 Reply Session::sasl_reply(auth::SaslExchange::Step step) {
   using K = auth::SaslExchange::Step::Kind;
@@ -239,8 +250,13 @@ Reply Session::handle(const MailFrom& m) {
     if (!m.sender) return error(550, "5.7.1", "the null sender is not allowed here");
     if (auto refused = refuse_sender(m.sender->address(), "")) return *refused;
   }
-  if ((m.smtputf8 || m.body != Body::unspecified || m.size) && !m_extended)
+  // Every parameter belongs to an extension that EHLO announces (RFC 5321
+  // §4.1.1.11); AUTH= only where AUTH is (RFC 4954 §5).
+  if ((m.smtputf8 || m.body != Body::unspecified || m.size || m.ret != Ret::unspecified || m.given_envid ||
+       m.given_auth) &&
+      !m_extended)
     return error(555, "5.5.4", "parameters need EHLO");
+  if (m.given_auth && m_options.role != Role::submission) return error(555, "5.5.4", "unsupported MAIL parameter AUTH");
   // BINARYMIME is not offered (RFC 3030 §3): messages are lines ending in
   // CRLF, by DATA and by BDAT alike.
   if (m.body == Body::binary_mime) return error(555, "5.5.4", "BODY=BINARYMIME is not supported here");
@@ -256,6 +272,7 @@ Reply Session::handle(const RcptTo& rcpt) {
   if (!m_mail) return error(503, "5.5.1", "send MAIL FROM first");
   if (m_recipients.size() >= m_options.max_recipients)
     return Reply{reply(452, "4.5.3", "too many recipients; send the rest in another message")};
+  if ((rcpt.notify_given || !rcpt.orcpt.empty()) && !m_extended) return error(555, "5.5.4", "parameters need EHLO");
   auto r = rcpt;
   if (r.recipient.utf8 && !m_mail->smtputf8) return error(553, "5.6.7", "an 8-bit address needs SMTPUTF8");
   std::string domain = r.recipient.domain;
@@ -405,7 +422,8 @@ Reply Session::accept_message(std::string message) {
   std::optional<MessageAuth> auth;
   if (m_options.role == Role::mx)
     if (auto wait = inbound_checks(message, spf, auth)) return *wait;
-  Transaction t{m_mail->sender ? m_mail->sender->address() : std::string(), *m_mail, std::move(m_recipients)};
+  Transaction t{m_mail->sender ? m_mail->sender->address() : std::string(), *m_mail, std::move(m_recipients),
+                m_extended};
   reset_transaction();
   if (m_options.role == Role::submission)
     if (auto refused = refuse_submitted(t.sender, message)) return *refused;

@@ -91,6 +91,9 @@ class Session {
   Reply resume_message();
   // After Next::auth: the client's next line.
   Reply auth_step(std::string_view line);
+  // The answer to a line past the limit (RFC 5321 §4.5.3.1.9: 500); an AUTH
+  // exchange it was part of ends with it (RFC 4954 §4: 500 5.5.6).
+  Reply line_too_long();
   void tls_started();
 
   std::uint64_t max_message_size() const { return m_options.max_message_size; }

@@ -183,6 +183,90 @@ TEST_F(SmtpTest, MxDeliversLocallyWithReceived) {
   EXPECT_EQ(trace[0].sender, "carla@far.example");
 }
 
+// RFC 5321 §4.4 and RFC 3848: the Received protocol says HELO (SMTP) or
+// EHLO (ESMTP), then S for TLS and A for a login.
+TEST_F(SmtpTest, ReceivedNamesTheProtocolUsed) {
+  auto newest = [&] {
+    auto a = m_services->store->find_address("team@o.example").value();
+    auto box = m_services->store->find_mailbox(a.id, "INBOX").value();
+    auto messages = m_services->store->list_messages(box.ref()).value();
+    auto raw = m_services->blobs->get(messages.back().blob_hash).value();
+    auto at = raw.find("(Estafeta) with ");
+    return at == std::string::npos ? raw : raw.substr(at + 16, raw.find(' ', at + 16) - at - 16);
+  };
+  auto mx = [&](bool tls, const char* hello) {
+    auto s = open(Role::mx, tls);
+    s->command(std::string(hello) + " sender.example\r\n");
+    s->command("MAIL FROM:<carla@far.example>\r\n");
+    s->command("RCPT TO:<team@o.example>\r\n");
+    EXPECT_NE(send_data(*s, "Subject: hi\r\n\r\nhello\r\n.\r\n").find("250 2.0.0"), std::string::npos);
+    return newest();
+  };
+  EXPECT_EQ(mx(false, "HELO"), "SMTP");
+  EXPECT_EQ(mx(false, "EHLO"), "ESMTP");
+  EXPECT_EQ(mx(true, "EHLO"), "ESMTPS");
+  EXPECT_EQ(mx(true, "HELO"), "SMTPS");
+  auto sub = authed();
+  sub->command("MAIL FROM:<team@o.example>\r\n");
+  sub->command("RCPT TO:<team@o.example>\r\n");
+  EXPECT_NE(send_data(*sub, "Subject: hi\r\n\r\nhello\r\n.\r\n").find("250 2.0.0"), std::string::npos);
+  EXPECT_EQ(newest(), "ESMTPSA");
+}
+
+// RFC 5321 §4.2.4: AUTH is known on the MX, and not offered there: 502; so
+// is EXPN. RFC 4954 §5: AUTH= goes with AUTH; every DSN parameter with EHLO.
+TEST_F(SmtpTest, WhatIsNotOfferedIsRefusedAsSuch) {
+  auto s = open(Role::mx, false);
+  s->command("EHLO sender.example\r\n");
+  EXPECT_TRUE(s->command("AUTH PLAIN AGFAYgBj\r\n").out.starts_with("502 5.5.1 "));
+  EXPECT_TRUE(s->command("EXPN staff\r\n").out.starts_with("502 5.5.1 "));
+  EXPECT_TRUE(s->command("MAIL FROM:<carla@far.example> AUTH=<>\r\n").out.starts_with("555 5.5.4 "));
+  auto h = open(Role::mx, false);
+  h->command("HELO sender.example\r\n");
+  for (const char* mail : {"MAIL FROM:<carla@far.example> RET=FULL\r\n", "MAIL FROM:<carla@far.example> ENVID=x\r\n"})
+    EXPECT_TRUE(h->command(mail).out.starts_with("555 5.5.4 ")) << mail;
+  EXPECT_EQ(h->command("MAIL FROM:<carla@far.example>\r\n").out, "250 2.1.0 sender ok\r\n");
+  EXPECT_TRUE(h->command("RCPT TO:<team@o.example> NOTIFY=NEVER\r\n").out.starts_with("555 5.5.4 "));
+  EXPECT_TRUE(h->command("RCPT TO:<team@o.example> ORCPT=rfc822;x@y.example\r\n").out.starts_with("555 5.5.4 "));
+  EXPECT_EQ(h->command("RCPT TO:<team@o.example>\r\n").out, "250 2.1.5 recipient ok\r\n");
+  auto quit = h->command("QUIT\r\n");
+  EXPECT_EQ(quit.out, "221 2.0.0 mx.o.example closing the connection\r\n") << "RFC 5321 §4.3.2: 221 <domain>";
+  EXPECT_EQ(quit.next, Reply::Next::close);
+}
+
+// RFC 3207 §4.2: after STARTTLS the session knows nothing from before it,
+// not even a login made in clear (a listener that allows that).
+TEST_F(SmtpTest, StartTlsForgetsALoginMadeInClear) {
+  SessionOptions o;
+  o.role = Role::submission;
+  o.hostname = "mx.o.example";
+  o.peer_ip = "127.0.0.1";
+  o.starttls_available = true;
+  o.plaintext_auth = true;
+  o.max_message_size = 10000;
+  Session s(*m_deps, o);
+  s.command("EHLO laptop\r\n");
+  auto plain = "AUTH PLAIN " + auth::base64_encode(std::string("\0team@o.example\0", 16) + m_password) + "\r\n";
+  EXPECT_EQ(s.command(plain).out, "235 2.7.0 authentication successful\r\n");
+  EXPECT_EQ(s.command("STARTTLS\r\n").next, Reply::Next::start_tls);
+  s.tls_started();
+  EXPECT_FALSE(s.address_id());
+  EXPECT_NE(s.command("EHLO laptop\r\n").out.find("250 AUTH PLAIN LOGIN\r\n"), std::string::npos);
+  EXPECT_TRUE(s.command("MAIL FROM:<team@o.example>\r\n").out.starts_with("530 5.7.0 "));
+  EXPECT_EQ(s.command(plain).out, "235 2.7.0 authentication successful\r\n");
+}
+
+// RFC 4954 §4: a response past the limit fails AUTH (500 5.5.6); the next
+// line is a command again.
+TEST_F(SmtpTest, ALineTooLongEndsAnAuthExchange) {
+  auto s = open(Role::submission);
+  s->command("EHLO laptop\r\n");
+  EXPECT_EQ(s->command("AUTH PLAIN\r\n").next, Reply::Next::auth);
+  EXPECT_EQ(s->line_too_long().out, "500 5.5.6 authentication exchange line is too long\r\n");
+  EXPECT_EQ(s->command("NOOP\r\n").out, "250 2.0.0 ok\r\n");
+  EXPECT_EQ(s->line_too_long().out, "500 5.5.2 command line too long\r\n");
+}
+
 TEST_F(SmtpTest, SpfFailAndSoftfailGoToJunk) {
   auto junk_count = [&] {
     auto a = m_services->store->find_address("team@o.example").value();

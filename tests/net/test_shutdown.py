@@ -64,6 +64,9 @@ class ShutdownTest(et.DemoTestCase):
         # Every session ended: each client sees its connection closed.
         for c in (idle, logged, mx, sub):
             self.assertTrue(c.closed(5))
+        # RFC 5321 §3.8: an SMTP server shut down says 421 first.
+        for c in (mx, sub):
+            self.assertIn(b"421 4.3.2 ", c.buf)
 
 
 if __name__ == "__main__":
