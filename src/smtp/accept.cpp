@@ -12,7 +12,6 @@
 #include "smtp/accept.hpp"
 
 #include <ctime>
-#include <random>
 
 #include <fmt/format.h>
 
@@ -21,7 +20,9 @@
 #include "core/log.hpp"
 #include "dns/spf.hpp"
 #include "mime/parsed_message.hpp"
+#include "smtp/dsn.hpp"
 #include "smtp/header_text.hpp"
+#include "smtp/notice.hpp"
 #include "smtp/parser.hpp"
 #include "smtp/reply.hpp"
 #include "smtp/vacation.hpp"
@@ -29,11 +30,6 @@
 namespace estafeta::smtp {
 
 namespace {
-
-std::string new_queue_id() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return fmt::format("{:012X}", rng() & 0xFFFFFFFFFFFFull);
-}
 
 // The Received-SPF comment (RFC 7208 §9.1), as comment text.
 std::string spf_comment(const dns::SpfResult& r, const std::string& identity, const std::string& ip) {
@@ -98,6 +94,7 @@ std::expected<std::string, Refusal> MessageAcceptance::accept(const Transaction&
   for (auto& r : t.recipients)
     if (r.local) locals.push_back(*r.local);
   if (!locals.empty()) answer_vacations(m_deps, t.sender, locals, message, now);
+  report_deliveries(t, full, spf, now);
   log::info("smtp.accepted", {{"queue_id", qid},
                               {"from", t.sender},
                               {"recipients", t.recipients.size()},
@@ -105,6 +102,35 @@ std::expected<std::string, Refusal> MessageAcceptance::accept(const Transaction&
                               {"ip", m_options.peer_ip},
                               {"role", m_options.role == Role::mx ? "mx" : "submission"}});
   return qid;
+}
+
+// RFC 3461 §5.2.3 (a): a recipient whose NOTIFY has SUCCESS gets its
+// delivery here reported to the sender. A sender elsewhere gets it only
+// when SPF vouched for it: otherwise anyone could have our reports sent to
+// an address of their choosing.
+void MessageAcceptance::report_deliveries(const Transaction& t, std::string_view message,
+                                          const std::optional<dns::SpfResult>& spf, std::int64_t now) {
+  if (t.sender.empty()) return;
+  BounceInput b;
+  for (auto& r : t.recipients)
+    if (r.local && r.rcpt.notify_success && !r.rcpt.notify_never)
+      b.failed.push_back({r.rcpt.recipient.address(), r.rcpt.orcpt, "2.0.0", "", ""});
+  if (b.failed.empty()) return;
+  bool local = m_sender_address_id != 0 || m_deps.accounts.find_address(ascii_lower(t.sender));
+  if (!local && !(spf && spf->code == dns::SpfResult::pass)) {
+    log::info("smtp.success_report_skipped", {{"from", t.sender}, {"reason", "sender_not_verified"}});
+    return;
+  }
+  b.reporting_mta = m_options.hostname;
+  b.sender = t.sender;
+  b.envid = t.mail.envid;
+  b.arrival = now;
+  b.now = now;
+  b.full_message = false;
+  b.original = message;
+  b.action = ReportAction::delivered;
+  if (auto sent = send_notice(m_deps, t.sender, make_bounce(b), 0, now); !sent)
+    log::warn("smtp.success_report_failed", {{"to", t.sender}, {"detail", sent.error().detail}});
 }
 
 void MessageAcceptance::sign(std::string& message, std::int64_t now) {

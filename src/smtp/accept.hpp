@@ -66,6 +66,8 @@ class MessageAcceptance {
   };
 
   void sign(std::string& message, std::int64_t now);  // submission: DKIM
+  void report_deliveries(const Transaction& t, std::string_view message, const std::optional<dns::SpfResult>& spf,
+                         std::int64_t now);
   // The refusal a DMARC p=reject asks for; sets `junk` for p=quarantine.
   std::optional<Refusal> apply_dmarc(const MessageAuth& auth, const std::vector<Recipient>& recipients, bool& junk);
   std::string received_header(const Transaction& t, const std::string& qid, std::int64_t now) const;

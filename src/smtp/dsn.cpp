@@ -64,14 +64,40 @@ std::string status_of(std::string_view reply) {
   return "5.0.0";
 }
 
+std::string dsn_mail_parameters(const std::string& envid, bool ret_full) {
+  std::string out = ret_full ? " RET=FULL" : " RET=HDRS";
+  if (!envid.empty()) out += " ENVID=" + xtext_encode(envid);
+  return out;
+}
+
+std::string dsn_rcpt_parameters(bool never, bool success, bool failure, bool delay, const std::string& orcpt) {
+  std::string notify;
+  if (never) {
+    notify = "NEVER";
+  } else {
+    for (auto [on, word] : {std::pair{success, "SUCCESS"}, {failure, "FAILURE"}, {delay, "DELAY"}})
+      if (on) notify += notify.empty() ? word : std::string(",") + word;
+  }
+  std::string out = notify.empty() ? "" : " NOTIFY=" + notify;
+  // Kept as "type;address" decoded: the type is an atom, the address xtext.
+  if (auto semicolon = orcpt.find(';'); semicolon != std::string::npos && semicolon > 0)
+    out += " ORCPT=" + orcpt.substr(0, semicolon) + ";" + xtext_encode(orcpt.substr(semicolon + 1));
+  return out;
+}
+
 std::string make_bounce(const BounceInput& in) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   auto boundary = fmt::format("estafeta-report-{:016x}", rng());
   std::string out;
   out += fmt::format("From: Mail Delivery System <MAILER-DAEMON@{}>\r\n", in.reporting_mta);
   out += fmt::format("To: <{}>\r\n", format_envelope_address(in.sender));
-  out += in.delayed ? "Subject: Delayed Mail (still being retried)\r\n"
-                    : "Subject: Undelivered Mail Returned to Sender\r\n";
+  using A = ReportAction;
+  switch (in.action) {
+    case A::failed: out += "Subject: Undelivered Mail Returned to Sender\r\n"; break;
+    case A::delayed: out += "Subject: Delayed Mail (still being retried)\r\n"; break;
+    case A::delivered: out += "Subject: Delivery Report: your message was delivered\r\n"; break;
+    case A::relayed: out += "Subject: Delivery Report: your message was passed on\r\n"; break;
+  }
   out += fmt::format("Date: {}\r\n", rfc5322_date(in.now));
   out += fmt::format("Message-ID: <{:016x}@{}>\r\n", rng(), in.reporting_mta);
   out += "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n";
@@ -80,13 +106,21 @@ std::string make_bounce(const BounceInput& in) {
   out += "This is a MIME-encapsulated message.\r\n\r\n";
   // 1. For people.
   out += fmt::format("--{}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n", boundary);
-  if (in.delayed)
-    out += fmt::format(
-        "Your message has not been delivered yet to these recipients. The mail system\r\n"
-        "keeps trying until {}; you do not need to send it again.\r\n\r\n",
-        rfc5322_date(in.retry_until));
-  else
-    out += "Your message could not be delivered to these recipients:\r\n\r\n";
+  switch (in.action) {
+    case A::failed: out += "Your message could not be delivered to these recipients:\r\n\r\n"; break;
+    case A::delayed:
+      out += fmt::format(
+          "Your message has not been delivered yet to these recipients. The mail system\r\n"
+          "keeps trying until {}; you do not need to send it again.\r\n\r\n",
+          rfc5322_date(in.retry_until));
+      break;
+    case A::delivered: out += "Your message was delivered to these recipients, as you asked to be told:\r\n\r\n"; break;
+    case A::relayed:
+      out +=
+          "Your message was passed on to the mail systems of these recipients. They send\r\n"
+          "no delivery reports, so this is the last one you will get about them:\r\n\r\n";
+      break;
+  }
   for (auto& f : in.failed)
     out += fmt::format("  <{}>: {}\r\n", format_envelope_address(f.recipient),
                        one_line(f.diagnostic.empty() ? f.status : f.diagnostic));
@@ -100,16 +134,17 @@ std::string make_bounce(const BounceInput& in) {
     out += "\r\n";
     if (!f.orcpt.empty()) out += fmt::format("Original-Recipient: {}\r\n", one_line(f.orcpt));
     out += fmt::format("Final-Recipient: rfc822; {}\r\n", format_envelope_address(f.recipient));
-    out += in.delayed ? "Action: delayed\r\n" : "Action: failed\r\n";
+    constexpr const char* kActions[] = {"failed", "delayed", "delivered", "relayed"};
+    out += fmt::format("Action: {}\r\n", kActions[static_cast<int>(in.action)]);
     out += fmt::format("Status: {}\r\n", f.status);
     if (!f.remote_mta.empty()) out += fmt::format("Remote-MTA: dns; {}\r\n", one_line(f.remote_mta));
     if (!f.diagnostic.empty()) out += fmt::format("Diagnostic-Code: smtp; {}\r\n", one_line(f.diagnostic));
     out += fmt::format("Last-Attempt-Date: {}\r\n", rfc5322_date(in.now));
-    if (in.delayed) out += fmt::format("Will-Retry-Until: {}\r\n", rfc5322_date(in.retry_until));
+    if (in.action == A::delayed) out += fmt::format("Will-Retry-Until: {}\r\n", rfc5322_date(in.retry_until));
   }
   out += "\r\n";
   // 3. The message, or its header (RET=HDRS).
-  if (in.full_message && !in.delayed) {
+  if (in.full_message && in.action == A::failed) {
     out += fmt::format("--{}\r\nContent-Type: message/rfc822\r\n\r\n", boundary);
     out += in.original;
     if (!in.original.ends_with("\r\n")) out += "\r\n";

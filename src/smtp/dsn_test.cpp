@@ -35,7 +35,7 @@ TEST(Dsn, BounceCarriesTheFailureAndTheMessage) {
 
 TEST(Dsn, DelayWarningSaysWhenRetriesEndAndCarriesOnlyTheHeader) {
   auto in = input();
-  in.delayed = true;
+  in.action = ReportAction::delayed;
   in.retry_until = 1700432000;
   auto out = make_bounce(in);
   EXPECT_NE(out.find("Subject: Delayed Mail (still being retried)\r\n"), std::string::npos);
@@ -45,6 +45,33 @@ TEST(Dsn, DelayWarningSaysWhenRetriesEndAndCarriesOnlyTheHeader) {
   EXPECT_NE(out.find("Content-Type: text/rfc822-headers"), std::string::npos);
   EXPECT_NE(out.find("Subject: plans"), std::string::npos) << "the original header is there";
   EXPECT_EQ(out.find("secret body"), std::string::npos) << "a delay warning never returns the body";
+}
+
+// RFC 3461 §5.2.2-5.2.3: delivered here, or passed on to a system without
+// DSN; the header only, whatever RET said.
+TEST(Dsn, SuccessReportsSayDeliveredOrRelayedWithTheHeaderOnly) {
+  auto in = input();
+  in.failed[0].status = "2.0.0";
+  in.action = ReportAction::delivered;
+  auto delivered = make_bounce(in);
+  EXPECT_NE(delivered.find("Subject: Delivery Report: your message was delivered\r\n"), std::string::npos);
+  EXPECT_NE(delivered.find("Action: delivered\r\nStatus: 2.0.0\r\n"), std::string::npos);
+  EXPECT_NE(delivered.find("Content-Type: text/rfc822-headers"), std::string::npos);
+  EXPECT_EQ(delivered.find("secret body"), std::string::npos);
+  in.action = ReportAction::relayed;
+  auto relayed = make_bounce(in);
+  EXPECT_NE(relayed.find("Action: relayed\r\nStatus: 2.0.0\r\n"), std::string::npos);
+  EXPECT_EQ(relayed.find("secret body"), std::string::npos);
+}
+
+// RFC 3461 §5.2.1: what a relayed message carries on, as xtext.
+TEST(Dsn, ParametersCarriedOn) {
+  EXPECT_EQ(dsn_mail_parameters("", true), " RET=FULL");
+  EXPECT_EQ(dsn_mail_parameters("id=1 +x", false), " RET=HDRS ENVID=id+3D1+20+2Bx");
+  EXPECT_EQ(dsn_rcpt_parameters(false, true, true, false, "rfc822;a+b@c.example"),
+            " NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a+2Bb@c.example");
+  EXPECT_EQ(dsn_rcpt_parameters(true, false, false, false, ""), " NOTIFY=NEVER");
+  EXPECT_EQ(dsn_rcpt_parameters(false, false, true, true, ""), " NOTIFY=FAILURE,DELAY");
 }
 
 TEST(Dsn, StatusFromReplies) {

@@ -162,6 +162,7 @@ struct Outcome {
   int code = 0;       // the reply that decided this recipient (0: no answer)
   std::string reply;  // its text
   std::string host;   // who answered
+  bool dsn = false;   // the next hop announced DSN: reports are its to send now (RFC 3461 §5.2.2)
 };
 
 // One delivery attempt of one message to one domain's recipients.
@@ -217,6 +218,8 @@ asio::awaitable<std::vector<Outcome>> deliver_to(Client& c, const Hop& hop, cons
   bool eight_bit =
       std::any_of(g.message.begin(), g.message.end(), [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; });
   if (eight_bit && ehlo.text.find("8BITMIME") != std::string::npos) mail += " BODY=8BITMIME";
+  bool dsn = esmtp && ehlo.text.find("DSN") != std::string::npos;
+  if (dsn) mail += dsn_mail_parameters(first.envid, first.ret_full);
   auto from = co_await c.command(mail);
   if (from.code / 100 != 2) {
     fail_all(from, "no answer to MAIL FROM");
@@ -224,8 +227,12 @@ asio::awaitable<std::vector<Outcome>> deliver_to(Client& c, const Hop& hop, cons
   }
   std::vector<std::size_t> accepted;
   for (std::size_t i = 0; i < g.recipients.size(); ++i) {
-    const std::string rcpt_line = fmt::format("RCPT TO:<{}>", format_envelope_address(g.recipients[i].recipient));
+    auto& r = g.recipients[i];
+    std::string rcpt_line = fmt::format("RCPT TO:<{}>", format_envelope_address(r.recipient));
+    if (dsn)
+      rcpt_line += dsn_rcpt_parameters(r.notify_never, r.notify_success, r.notify_failure, r.notify_delay, r.orcpt);
     auto rc = co_await c.command(rcpt_line);
+    out[i].dsn = dsn;
     out[i].code = rc.code;
     out[i].reply = rc.code ? rc.line : "no answer to RCPT TO";
     if (rc.code / 100 == 2) accepted.push_back(i);
@@ -264,7 +271,7 @@ std::int64_t next_retry(const QueueConfig& q, int attempts, std::int64_t now) {
 // Sends the sender a report about some recipients of the group's message:
 // a bounce (failed for good) or a delay warning. Only to a local sender,
 // never for the null sender; delivered to its INBOX like any mail.
-void report(const QueueDeps& s, const Group& g, std::vector<FailedRecipient> about, bool delayed) {
+void report(const QueueDeps& s, const Group& g, std::vector<FailedRecipient> about, ReportAction action) {
   auto& first = g.recipients.front();
   if (about.empty() || first.sender.empty()) return;
   auto sender = s.accounts.find_address(first.sender);
@@ -281,7 +288,7 @@ void report(const QueueDeps& s, const Group& g, std::vector<FailedRecipient> abo
   b.full_message = first.ret_full;
   b.original = g.message;
   b.failed = std::move(about);
-  b.delayed = delayed;
+  b.action = action;
   b.retry_until = first.created + static_cast<std::int64_t>(s.queue.max_age_hours) * 3600;
   auto bounce = make_bounce(b);
   store::TraceEntry t{.address_id = sender->id,
@@ -290,7 +297,7 @@ void report(const QueueDeps& s, const Group& g, std::vector<FailedRecipient> abo
                       .recipient = first.sender,
                       .status = store::TraceStatus::delivered,
                       .remote_host = s.hostname,
-                      .reply = delayed ? "delay notification" : "delivery status notification",
+                      .reply = action == ReportAction::delayed ? "delay notification" : "delivery status notification",
                       .time = now};
   if (auto r = s.deliverer.accept(bounce, {{inbox->ref(), 0, {}, now}}, std::nullopt, {t}); !r)
     log::error("queue.bounce_failed", {{"detail", r.error().detail}});
@@ -302,7 +309,7 @@ void report(const QueueDeps& s, const Group& g, std::vector<FailedRecipient> abo
 void settle(const QueueDeps& s, const Group& g, const std::vector<Outcome>& outcomes) {
   auto now = s.clock.now();
   auto& q = s.queue;
-  std::vector<FailedRecipient> failed, delayed;
+  std::vector<FailedRecipient> failed, delayed, relayed;
   for (std::size_t i = 0; i < g.recipients.size(); ++i) {
     auto& r = g.recipients[i];
     auto& o = outcomes[i];
@@ -312,6 +319,10 @@ void settle(const QueueDeps& s, const Group& g, const std::vector<Outcome>& outc
     if (o.code / 100 == 2) {
       state = store::RecipientState::delivered;
       status = store::TraceStatus::delivered;
+      // NOTIFY=SUCCESS through a system that sends no reports: the last
+      // one is ours (RFC 3461 §5.2.2 (b)).
+      if (r.notify_success && !r.notify_never && !o.dsn)
+        relayed.push_back({r.recipient, r.orcpt, "2.0.0", o.host, o.reply});
     } else if (o.code / 100 == 5 || expired) {
       state = store::RecipientState::failed;
       status = store::TraceStatus::bounced;
@@ -346,8 +357,9 @@ void settle(const QueueDeps& s, const Group& g, const std::vector<Outcome>& outc
                                 {"host", o.host},
                                 {"reply", o.reply}});
   }
-  report(s, g, std::move(failed), false);
-  report(s, g, std::move(delayed), true);
+  report(s, g, std::move(failed), ReportAction::failed);
+  report(s, g, std::move(delayed), ReportAction::delayed);
+  report(s, g, std::move(relayed), ReportAction::relayed);
 }
 
 // The queue's bookkeeping, shared by its deliveries. Used on the queue's

@@ -6,6 +6,8 @@
 #include <charconv>
 #include <limits>
 
+#include <fmt/format.h>
+
 namespace estafeta::smtp {
 
 namespace {
@@ -296,6 +298,17 @@ std::optional<std::string> xtext_decode(std::string_view s) {
     } else {
       out += static_cast<char>(c);
     }
+  }
+  return out;
+}
+
+std::string xtext_encode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 33 || c > 126 || c == '+' || c == '=')
+      out += fmt::format("+{:02X}", c);
+    else
+      out += static_cast<char>(c);
   }
   return out;
 }

@@ -58,5 +58,7 @@ std::string format_envelope_address(std::string_view address);
 
 // RFC 3461 §4: xtext ("+2B" for "+") decoding; nullopt when malformed.
 std::optional<std::string> xtext_decode(std::string_view s);
+// RFC 3461 §4: "+" "=" and octets outside 33-126 as "+XX".
+std::string xtext_encode(std::string_view s);
 
 }  // namespace estafeta::smtp

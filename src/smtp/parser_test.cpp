@@ -197,6 +197,8 @@ TEST(SmtpParser, Xtext) {
   EXPECT_FALSE(xtext_decode("abc+2"));
   EXPECT_FALSE(xtext_decode("abc+zz"));
   EXPECT_FALSE(xtext_decode("a=b"));
+  EXPECT_EQ(xtext_encode("a b=c+d\x01"), "a+20b+3Dc+2Bd+01");
+  EXPECT_EQ(xtext_decode(xtext_encode("a b=c+d\x01")), "a b=c+d\x01");
 }
 
 TEST(SmtpReply, Format) {

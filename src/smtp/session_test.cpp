@@ -267,6 +267,22 @@ TEST_F(SmtpTest, ALineTooLongEndsAnAuthExchange) {
   EXPECT_EQ(s->line_too_long().out, "500 5.5.2 command line too long\r\n");
 }
 
+// RFC 3461 §5.2.3 (a): NOTIFY=SUCCESS for a delivery here; a sender
+// elsewhere whose domain SPF vouches for gets the report through the queue,
+// with the null reverse-path.
+TEST_F(SmtpTest, DeliveryReportToAVouchedSenderElsewhere) {
+  auto s = open(Role::mx, false);
+  s->command("EHLO sender.example\r\n");
+  EXPECT_EQ(s->command("MAIL FROM:<carla@far.example> ENVID=c1\r\n").out, "250 2.1.0 sender ok\r\n");
+  EXPECT_EQ(s->command("RCPT TO:<team@o.example> NOTIFY=SUCCESS\r\n").out, "250 2.1.5 recipient ok\r\n");
+  EXPECT_NE(send_data(*s, "Subject: hi\r\n\r\nhello\r\n.\r\n").find("250 2.0.0"), std::string::npos);
+  auto queued = m_services->store->queued(10).value();
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(queued[0].recipient, "carla@far.example");
+  EXPECT_EQ(queued[0].sender, "") << "nothing answers a report";
+  EXPECT_TRUE(queued[0].notify_never);
+}
+
 TEST_F(SmtpTest, SpfFailAndSoftfailGoToJunk) {
   auto junk_count = [&] {
     auto a = m_services->store->find_address("team@o.example").value();

@@ -10,6 +10,7 @@
 #include "core/log.hpp"
 #include "mime/header.hpp"
 #include "mime/parsed_message.hpp"
+#include "smtp/notice.hpp"
 
 namespace estafeta::smtp {
 
@@ -112,31 +113,7 @@ void answer_vacations(const Deps& deps, const std::string& sender, const std::ve
     if (!reply) continue;
     auto due = deps.emails->note_vacation_reply(r.id, ascii_lower(sender), now, now - kVacationPeriod);
     if (!due || !*due) continue;
-    // To a local sender: straight into its INBOX; otherwise the queue, with
-    // the null reverse-path (RFC 3834 §3.3), so nothing answers the answer.
-    auto domain = ascii_lower(sender.substr(sender.rfind('@') + 1));
-    auto local = deps.accounts.find_address(ascii_lower(sender));
-    auto served = deps.accounts.find_domain(domain);
-    Status sent;
-    if (local && served && served->verified) {
-      auto inbox = deps.mailboxes.find_mailbox(local->id, "INBOX");
-      if (!inbox) {
-        sent = std::unexpected(inbox.error());
-      } else if (auto r = deps.deliverer.deliver(*reply, {{inbox->ref(), 0, {}, now}}); !r) {
-        sent = std::unexpected(r.error());
-      }
-    } else {
-      store::OutboundMessage out;
-      thread_local std::mt19937_64 rng{std::random_device{}()};
-      out.public_id = fmt::format("{:012X}", rng() & 0xFFFFFFFFFFFFull);
-      out.sender_address_id = r.id;
-      store::OutboundRecipient to;
-      to.address = sender;
-      to.domain = domain;
-      to.notify_never = true;
-      out.recipients.push_back(to);
-      if (auto r = deps.deliverer.accept(*reply, {}, out, {}); !r) sent = std::unexpected(r.error());
-    }
+    auto sent = send_notice(deps, sender, *reply, r.id, now);
     if (sent)
       log::info("vacation.replied", {{"address", r.address}, {"to", sender}});
     else

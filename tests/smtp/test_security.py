@@ -285,9 +285,10 @@ class SlowDnsTest(Base):
 
 class Sink:
     """A minimal SMTP server on 127.0.0.1 that takes every message and
-    records every command line it was sent."""
+    records every command line it was sent; `dsn`: it announces DSN."""
 
-    def __init__(self, host="127.0.0.1", port=0):
+    def __init__(self, host="127.0.0.1", port=0, dsn=False):
+        self.dsn = dsn
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.bind((host, port))
         self.sock.listen(8)
@@ -325,7 +326,7 @@ class Sink:
             self.lines.append(line.rstrip(b"\r\n").decode("utf-8", "replace"))
             verb = line[:4].upper()
             if verb == b"EHLO":
-                conn.sendall(b"250-sink.e2e.test\r\n250 8BITMIME\r\n")
+                conn.sendall(b"250-sink.e2e.test\r\n" + (b"250-DSN\r\n" if self.dsn else b"") + b"250 8BITMIME\r\n")
             elif verb == b"DATA":
                 conn.sendall(b"354 go on\r\n")
                 while rf.readline() not in (b".\r\n", b""):
