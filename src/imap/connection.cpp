@@ -218,7 +218,14 @@ asio::awaitable<void> run(net::Connection& c, net::SessionEnv& env, const Deps& 
   c.request_read();
   for (;;) {
     auto in = co_await c.next();
-    if (in.kind == net::Input::Kind::closed) co_return;  // shutdown
+    if (in.kind == net::Input::Kind::closed) {
+      // The server is shutting down: BYE says so (RFC 9051 §7.1.5). The
+      // shutdown cancelled this coroutine; the write, bounded by the write
+      // limits, must not be.
+      co_await asio::this_coro::reset_cancellation_state();
+      co_await c.write("* BYE the server is shutting down\r\n");
+      co_return;
+    }
     if (in.kind == net::Input::Kind::event) {
       if (!co_await on_event(s, in.event)) co_return;
       continue;

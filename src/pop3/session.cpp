@@ -73,8 +73,12 @@ std::string dot_stuff(std::string_view m) {
 std::string Session::greeting() const { return fmt::format("+OK {} Estafeta POP3 ready\r\n", m_options.hostname); }
 
 void Session::tls_started() {
+  // What the client said in clear is not carried over (RFC 2595 §4 asks the
+  // client to forget what it learnt; the server forgets a USER the same way).
   m_options.tls_active = true;
   m_options.starttls_available = false;
+  m_user.reset();
+  m_sasl.reset();
 }
 
 std::optional<std::int64_t> Session::address_id() const {

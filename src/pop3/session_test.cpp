@@ -78,6 +78,18 @@ TEST_F(Pop3Test, CapaAndTlsRules) {
   EXPECT_EQ(stls.next, Reply::Next::start_tls);
   s->tls_started();
   EXPECT_NE(s->execute("CAPA\r\n").out.find("SASL PLAIN LOGIN\r\n"), std::string::npos);
+  // A USER sent in clear (a listener that allows it) does not carry over
+  // to the PASS sent under TLS.
+  SessionOptions o;
+  o.hostname = "pop.o.example";
+  o.peer_ip = "127.0.0.1";
+  o.starttls_available = true;
+  o.plaintext_auth = true;
+  Session clear(*m_deps, o);
+  EXPECT_EQ(clear.execute("USER team@o.example\r\n").out, "+OK send the device password\r\n");
+  EXPECT_EQ(clear.execute("STLS\r\n").next, Reply::Next::start_tls);
+  clear.tls_started();
+  EXPECT_EQ(clear.execute("PASS " + m_password + "\r\n").out, "-ERR send USER first\r\n");
 }
 
 // RFC 1939 §3: each command in its state, with the answer that says why not.

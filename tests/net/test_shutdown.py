@@ -64,9 +64,12 @@ class ShutdownTest(et.DemoTestCase):
         # Every session ended: each client sees its connection closed.
         for c in (idle, logged, mx, sub):
             self.assertTrue(c.closed(5))
-        # RFC 5321 §3.8: an SMTP server shut down says 421 first.
+        # RFC 5321 §3.8: an SMTP server shut down says 421 first; IMAP says
+        # BYE (RFC 9051 §7.1.5).
         for c in (mx, sub):
             self.assertIn(b"421 4.3.2 ", c.buf)
+        for c in (idle, logged):
+            self.assertIn(b"* BYE the server is shutting down\r\n", c.buf)
 
 
 if __name__ == "__main__":
