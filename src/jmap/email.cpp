@@ -201,6 +201,22 @@ Out<RenderOptions> render_options(const json& args) {
 
 namespace {
 
+// One reference token of a JSON Pointer (RFC 6901 §4: "~1" is "/", "~0"
+// is "~"); nullopt when it is more than one token or a "~" escapes nothing.
+std::optional<std::string> pointer_token(std::string_view raw) {
+  if (raw.find('/') != std::string_view::npos) return std::nullopt;
+  std::string out;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '~') {
+      out += raw[i];
+      continue;
+    }
+    if (i + 1 >= raw.size() || (raw[i + 1] != '0' && raw[i + 1] != '1')) return std::nullopt;
+    out += raw[++i] == '1' ? '/' : '~';
+  }
+  return out;
+}
+
 // One email as asked.
 Out<json> render(const Call& call, const store::Email& e, const RenderOptions& o) {
   static const std::set<std::string_view> kFromInfo = {"messageId", "inReplyTo", "from", "to", "cc", "bcc", "preview"};
@@ -328,7 +344,8 @@ Out<json> thread_get(Call& call) {
   TRY(only_known(call.args, {"accountId", "ids", "properties"}));
   auto* a = TRY(call.account());
   auto ids = TRY(id_list(call.args, "ids"));
-  TRY(properties(call.args, "properties", {"id", "emailIds"}));
+  auto wanted = TRY(properties(call.args, "properties", {"id", "emailIds"}));
+  bool with_emails = !wanted || std::find(wanted->begin(), wanted->end(), "emailIds") != wanted->end();
   auto st = TRY(account_state(call, *a));
   if (!ids) return invalid_arguments("Thread/get needs ids");
   if (ids->size() > call.deps.limits.max_objects_in_get)
@@ -345,9 +362,13 @@ Out<json> thread_get(Call& call) {
       not_found.push_back(id);
       continue;
     }
-    json emails = json::array();
-    for (auto e : it->second) emails.push_back(email_id(e));
-    list.push_back({{"id", id}, {"emailIds", emails}});
+    json thread = {{"id", id}};  // the id always (RFC 8620 §5.1)
+    if (with_emails) {
+      json emails = json::array();
+      for (auto e : it->second) emails.push_back(email_id(e));
+      thread["emailIds"] = std::move(emails);
+    }
+    list.push_back(std::move(thread));
   }
   return json{{"accountId", account_id(a->address.id)}, {"state", st}, {"list", list}, {"notFound", not_found}};
 }
@@ -392,6 +413,7 @@ Out<json> email_set(Call& call) {
     }
     SetPatch keywords, mailboxes;
     json bad = json::array();
+    std::string no_path;  // a patch path below a keyword or a mailbox id: nothing is there
     for (auto& [k, v] : patch.items()) {
       if (k == "keywords" || k == "mailboxIds") {
         if (!v.is_object()) {
@@ -406,15 +428,23 @@ Out<json> email_set(Call& call) {
         (k == "keywords" ? keywords : mailboxes).whole = whole;
       } else if (k.starts_with("keywords/") || k.starts_with("mailboxIds/")) {
         bool kw = k.starts_with("keywords/");
-        auto item = k.substr(kw ? 9 : 11);
-        if (!(v == true || v.is_null()) || item.empty() || item.find('/') != std::string::npos) {
+        auto item = pointer_token(k.substr(kw ? 9 : 11));
+        if (!item) {
+          no_path = k;
+          continue;
+        }
+        if (!(v == true || v.is_null()) || item->empty()) {
           bad.push_back(k);
           continue;
         }
-        (kw ? keywords : mailboxes).single[kw ? ascii_lower(item) : item] = v == true;
+        (kw ? keywords : mailboxes).single[kw ? ascii_lower(*item) : *item] = v == true;
       } else {
         bad.push_back(k);
       }
+    }
+    if (!no_path.empty()) {
+      not_updated[id] = set_error("invalidPatch", fmt::format("{} goes below what can be patched", no_path));
+      continue;
     }
     if ((keywords.whole && !keywords.single.empty()) || (mailboxes.whole && !mailboxes.single.empty())) {
       not_updated[id] = set_error("invalidPatch", "a property and a path into it are both patched");

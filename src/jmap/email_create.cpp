@@ -124,6 +124,9 @@ struct Builder {
       if (!values.contains(id) || !values[id].is_object() || !values[id].contains("value") ||
           !values[id]["value"].is_string())
         return invalid(fmt::format("no bodyValues entry for part '{}'", id), json::array({"bodyValues"}));
+      for (const char* flag : {"isTruncated", "isEncodingProblem"})
+        if (values[id].contains(flag) && !values[id][flag].is_boolean())
+          return invalid(fmt::format("{} is true or false", flag), json::array({"bodyValues"}));
       if (values[id].value("isTruncated", false) || values[id].value("isEncodingProblem", false))
         return invalid("a body value to write cannot be truncated or have an encoding problem",
                        json::array({"bodyValues"}));

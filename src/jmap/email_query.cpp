@@ -277,6 +277,8 @@ Out<std::vector<SortKey>> check_sort(const json& sort) {
   for (auto& c : sort) {
     if (!c.is_object() || !c.contains("property") || !c["property"].is_string())
       return invalid_arguments("a Comparator has a property");
+    if (c.contains("isAscending") && !c["isAscending"].is_boolean())
+      return invalid_arguments("a Comparator's isAscending is true or false");
     SortKey k;
     k.property = c["property"].get<std::string>();
     if (!kSorts.contains(k.property)) return std::unexpected(MethodError("unsupportedSort", k.property));

@@ -340,6 +340,84 @@ TEST_F(JmapTest, KeywordsAndMovesKeepTheIdAndShowInChanges) {
   EXPECT_EQ(c["destroyed"], json::array({id}));
 }
 
+// RFC 8620 §3.6.2: an argument of the wrong type fails its call alone
+// (invalidArguments, or invalidProperties for a record); the request goes on.
+TEST_F(JmapTest, ArgumentsOfTheWrongTypeFailTheirCallAlone) {
+  auto bad_sort = json::array({{{"property", "subject"}, {"isAscending", "yes"}}});
+  auto out =
+      calls(alice,
+            json::array({json::array({"Email/query", {{"accountId", a}, {"sort", bad_sort}}, "1"}),
+                         json::array({"Mailbox/query", {{"accountId", a}, {"sort", bad_sort}}, "2"}),
+                         json::array({"EmailSubmission/query", {{"accountId", a}, {"sort", {{{"property", 5}}}}}, "3"}),
+                         json::array({"Mailbox/get", {{"accountId", a}, {"ids", nullptr}}, "4"})}));
+  ASSERT_EQ(out.size(), 4u) << out.dump();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(out[i][1]["type"], "invalidArguments") << out[i].dump();
+  EXPECT_EQ(out[3][0], "Mailbox/get");
+  auto r =
+      call(alice, "Mailbox/set", {{"accountId", a}, {"create", {{"m", {{"name", "Typed"}, {"isSubscribed", "no"}}}}}});
+  EXPECT_EQ(r[1]["notCreated"]["m"]["type"], "invalidProperties") << r.dump();
+  auto names = call(alice, "Mailbox/get", {{"accountId", a}})[1]["list"].dump();
+  EXPECT_EQ(names.find("Typed"), std::string::npos) << "nothing was created";
+  auto inbox = mailbox(a, "inbox");
+  json email = {{"mailboxIds", {{inbox, true}}},
+                {"bodyValues", {{"t", {{"value", "x"}, {"isTruncated", "no"}}}}},
+                {"textBody", {{{"partId", "t"}, {"type", "text/plain"}}}}};
+  r = call(alice, "Email/set", {{"accountId", a}, {"create", {{"k", email}}}});
+  EXPECT_EQ(r[1]["notCreated"]["k"]["type"], "invalidProperties") << r.dump();
+}
+
+// RFC 8620 §3.7: a reference is to the first response with the call id;
+// §5.1: an id asked for twice is answered once; §5.3: update and destroy
+// by creation id answer with the record's id.
+TEST_F(JmapTest, ReferencesDuplicatesAndCreationIds) {
+  auto inbox = mailbox(a, "inbox");
+  auto id = create(inbox, "twice");
+  auto r = call(alice, "Email/get", {{"accountId", a}, {"ids", {id, id}}, {"properties", {"subject"}}});
+  EXPECT_EQ(r[1]["list"].size(), 1u) << r.dump();
+  r = call(alice, "Mailbox/get", {{"accountId", a}, {"ids", {inbox, inbox, "nope", "nope"}}});
+  EXPECT_EQ(r[1]["list"].size(), 1u);
+  EXPECT_EQ(r[1]["notFound"], json::array({"nope"}));
+  auto thread = call(alice, "Email/get",
+                     {{"accountId", a}, {"ids", {id}}, {"properties", {"threadId"}}})[1]["list"][0]["threadId"];
+  r = call(alice, "Thread/get", {{"accountId", a}, {"ids", {thread}}, {"properties", {"id"}}});
+  EXPECT_EQ(r[1]["list"][0], (json{{"id", thread}})) << "Thread/get returns only what is asked";
+
+  json copy_args = {{"fromAccountId", a}, {"accountId", a}, {"create", json::object()}};
+  auto out = calls(
+      alice,
+      json::array({json::array({"Mailbox/set", {{"accountId", a}, {"create", {{"t", {{"name", "Tmp"}}}}}}, "1"}),
+                   json::array({"Mailbox/set", {{"accountId", a}, {"update", {{"#t", {{"name", "Tmp2"}}}}}}, "2"}),
+                   json::array({"Mailbox/set", {{"accountId", a}, {"destroy", {"#t"}}}, "3"})}));
+  auto made = out[0][1]["created"]["t"]["id"].get<std::string>();
+  EXPECT_TRUE(out[1][1]["updated"].contains(made)) << out[1].dump();
+  EXPECT_EQ(out[2][1]["destroyed"], json::array({made})) << out[2].dump();
+
+  // The first response named "1" is Mailbox/get; the Mailbox/set under the
+  // same id later does not count.
+  out = calls(alice, json::array({json::array({"Mailbox/get", {{"accountId", a}, {"ids", {inbox}}}, "1"}),
+                                  json::array({"Mailbox/set", {{"accountId", a}}, "1"}),
+                                  json::array({"Mailbox/get",
+                                               {{"accountId", a},
+                                                {"#ids", {{"resultOf", "1"}, {"name", "Mailbox/set"}, {"path", "/x"}}}},
+                                               "2"})}));
+  EXPECT_EQ(out[2][1]["type"], "invalidResultReference") << out[2].dump();
+}
+
+// RFC 8620 §5.3 with RFC 6901: patch paths are JSON Pointers ("~1" is
+// "/", "~0" is "~"); a path below a keyword is invalidPatch.
+TEST_F(JmapTest, PatchPathsAreJsonPointers) {
+  auto id = create(mailbox(a, "inbox"), "pointers");
+  auto r = call(alice, "Email/set",
+                {{"accountId", a}, {"update", {{id, {{"keywords/a~1b", true}, {"keywords/c~0d", true}}}}}});
+  EXPECT_TRUE(r[1]["updated"].contains(id)) << r.dump();
+  auto e = call(alice, "Email/get", {{"accountId", a}, {"ids", {id}}, {"properties", {"keywords"}}})[1]["list"][0];
+  EXPECT_EQ(e["keywords"], (json{{"a/b", true}, {"c~d", true}})) << e.dump();
+  r = call(alice, "Email/set", {{"accountId", a}, {"update", {{id, {{"keywords/a/b", true}}}}}});
+  EXPECT_EQ(r[1]["notUpdated"][id]["type"], "invalidPatch") << r.dump();
+  r = call(alice, "Email/set", {{"accountId", a}, {"update", {{id, {{"keywords/x~2", true}}}}}});
+  EXPECT_EQ(r[1]["notUpdated"][id]["type"], "invalidPatch") << r.dump();
+}
+
 // RFC 8621 §4.1.1: keywords compare case-insensitively and are shown in
 // lower case; an IMAP client's spelling is removed by any spelling.
 TEST_F(JmapTest, KeywordsSetOverImapAreRemovedInAnyCase) {
@@ -643,6 +721,17 @@ TEST_F(JmapTest, HeldSubmissionCanBeCancelledThenIsNeverSent) {
   EXPECT_EQ(call(bob, "Email/query", {{"accountId", b}, {"filter", {{"subject", "maybe"}}}})[1]["ids"].size(), 1u);
   r = call(alice, "EmailSubmission/set", {{"accountId", a}, {"update", {{tid, {{"undoStatus", "canceled"}}}}}});
   EXPECT_EQ(r[1]["notUpdated"][tid]["type"], "cannotUnsend");
+  // RFC 8621 §7.5: onSuccessDestroyEmail follows a destroy that succeeds too.
+  r = call(alice, "EmailSubmission/set", {{"accountId", a}, {"destroy", {sid}}});
+  EXPECT_EQ(r[1]["destroyed"], json::array({sid}));
+  auto out = calls(
+      alice,
+      json::array({json::array(
+          {"EmailSubmission/set", {{"accountId", a}, {"destroy", {tid}}, {"onSuccessDestroyEmail", {tid}}}, "d"})}));
+  ASSERT_EQ(out.size(), 2u) << out.dump();
+  EXPECT_EQ(out[0][1]["destroyed"], json::array({tid})) << out.dump();
+  EXPECT_EQ(out[1][0], "Email/set");
+  EXPECT_EQ(out[1][1]["destroyed"], json::array({id})) << out.dump();
 }
 
 TEST_F(JmapTest, VacationResponseAnswersOncePerSenderAndNeverToLists) {

@@ -274,6 +274,8 @@ Out<json> mailbox_query(Call& call) {
     for (auto& c : sort) {
       if (!c.is_object() || !c.contains("property") || !c["property"].is_string())
         return invalid_arguments("a Comparator has a property");
+      if (c.contains("isAscending") && !c["isAscending"].is_boolean())
+        return invalid_arguments("a Comparator's isAscending is true or false");
       auto p = c["property"].get<std::string>();
       if (p != "sortOrder" && p != "name") return std::unexpected(MethodError("unsupportedSort", p));
       if (&c == &sort.front()) {
@@ -387,6 +389,10 @@ Out<json> mailbox_set(Call& call) {
     }
     if (props.contains("sortOrder") && !sort_order_value(props["sortOrder"])) {
       not_created[cid] = set_error("invalidProperties", "sortOrder is an unsigned integer", json::array({"sortOrder"}));
+      continue;
+    }
+    if (props.contains("isSubscribed") && !props["isSubscribed"].is_boolean()) {
+      not_created[cid] = set_error("invalidProperties", "isSubscribed is true or false", json::array({"isSubscribed"}));
       continue;
     }
     auto role = parse_role(props.value("role", json(nullptr)));

@@ -1,6 +1,7 @@
 // The JMAP request (RFC 8620 §3): the request object checked, each method
 // call's result references resolved (§3.7) and the call dispatched; the
 // session resource (§2); the helpers every method uses.
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -125,6 +126,38 @@ std::optional<json> evaluate(const json& value, std::string_view path) {
   return std::nullopt;
 }
 
+// RFC 8620 §5.1: an id asked for twice is answered once (the first time).
+void unique_ids(json& args) {
+  auto it = args.find("ids");
+  if (it == args.end() || !it->is_array()) return;
+  json seen = json::array();
+  for (auto& id : *it)
+    if (std::find(seen.begin(), seen.end(), id) == seen.end()) seen.push_back(id);
+  *it = std::move(seen);
+}
+
+// Update and destroy name a record created earlier in the request by its
+// creation id ("#k"); the answer names it by its id (RFC 8620 §5.3).
+void created_keys(json& args, const std::map<std::string, std::string>& created_ids) {
+  auto real = [&](const std::string& key) -> std::optional<std::string> {
+    if (!key.starts_with('#')) return std::nullopt;
+    auto found = created_ids.find(key.substr(1));
+    return found == created_ids.end() ? std::nullopt : std::optional(found->second);
+  };
+  if (auto update = args.find("update"); update != args.end() && update->is_object()) {
+    json renamed = json::object();
+    for (auto& [key, patch] : update->items()) {
+      auto id = real(key).value_or(key);
+      if (!renamed.contains(id)) renamed[id] = patch;
+    }
+    *update = std::move(renamed);
+  }
+  if (auto destroy = args.find("destroy"); destroy != args.end() && destroy->is_array())
+    for (auto& id : *destroy)
+      if (id.is_string())
+        if (auto r = real(id.get<std::string>())) id = *r;
+}
+
 // Replaces "#name" arguments by the values they refer to (§3.7).
 Out<json> resolve_references(const json& args, const json& responses) {
   json out = json::object();
@@ -140,14 +173,13 @@ Out<json> resolve_references(const json& args, const json& responses) {
       return invalid_arguments(fmt::format("'{}' is not a ResultReference", key));
     auto of = value["resultOf"].get<std::string>();
     auto name = value["name"].get<std::string>();
+    // RFC 8620 §3.7: the first response with that call id, which must
+    // have that name (a method's implicit responses follow its own).
     const json* found = nullptr;
     for (auto& r : responses)
       if (r[2] == of) {
-        if (r[0] != name) {
-          found = nullptr;
-          continue;
-        }
-        found = &r[1];
+        if (r[0] == name) found = &r[1];
+        break;
       }
     if (!found)
       return std::unexpected(
@@ -569,8 +601,18 @@ Reply api(const Deps& deps, const Principal& who, std::string_view content_type,
       fail(MethodError("accountNotFound", "no such account"));
       continue;
     }
+    if (name.ends_with("/get")) unique_ids(*args);
+    if (name.ends_with("/set")) created_keys(*args, created_ids);
     Call call{deps, who, *args, created_ids, using_};
-    auto result = method->run(call);
+    Out<json> result = std::unexpected(MethodError("serverFail"));
+    try {
+      result = method->run(call);
+    } catch (const json::exception& e) {
+      // An argument of a type a method did not check for: the call fails
+      // alone (RFC 8620 §3.6.2), the request goes on.
+      result = std::unexpected(
+          MethodError("invalidArguments", fmt::format("an argument has the wrong type ({})", e.what())));
+    }
     if (!result) {
       fail(result.error());
       continue;

@@ -267,7 +267,9 @@ Out<json> submission_query(Call& call) {
   std::string by = "sentAt";
   bool ascending = true;
   if (sort.is_array() && !sort.empty()) {
-    if (!sort[0].is_object() || !sort[0].contains("property")) return invalid_arguments("a Comparator has a property");
+    if (!sort[0].is_object() || !sort[0].contains("property") || !sort[0]["property"].is_string() ||
+        (sort[0].contains("isAscending") && !sort[0]["isAscending"].is_boolean()))
+      return invalid_arguments("a Comparator has a property, and isAscending true or false");
     by = sort[0]["property"].get<std::string>();
     ascending = sort[0].value("isAscending", true);
     if (by != "emailId" && by != "threadId" && by != "sentAt")
@@ -418,16 +420,19 @@ Out<json> submission_set(Call& call) {
       if (submission_id(s.id) == key) return email_id(s.email_id);
     return std::nullopt;
   };
+  // A submission created, updated or destroyed by this call (§7.5: "if the
+  // create/update/destroy succeeds").
+  auto succeeded = [&](const std::string& key) {
+    if (key.starts_with("#")) return created.contains(key.substr(1));
+    return updated.contains(key) || std::find(destroyed.begin(), destroyed.end(), key) != destroyed.end();
+  };
   if (auto u = call.args.find("onSuccessUpdateEmail"); u != call.args.end() && u->is_object())
     for (auto& [key, patch] : u->items())
-      if (auto e = resolve(key); e && (key.starts_with("#") ? created.contains(key.substr(1)) : updated.contains(key)))
-        email_update[*e] = patch;
+      if (auto e = resolve(key); e && succeeded(key)) email_update[*e] = patch;
   if (auto d = call.args.find("onSuccessDestroyEmail"); d != call.args.end() && d->is_array())
     for (auto& key : *d)
       if (key.is_string())
-        if (auto e = resolve(key.get<std::string>());
-            e && (key.get<std::string>().starts_with("#") ? created.contains(key.get<std::string>().substr(1))
-                                                          : updated.contains(key.get<std::string>())))
+        if (auto e = resolve(key.get<std::string>()); e && succeeded(key.get<std::string>()))
           email_destroy.push_back(*e);
   if (!email_update.empty() || !email_destroy.empty()) {
     json args = {{"accountId", account_id(address)}, {"update", email_update}, {"destroy", email_destroy}};

@@ -97,6 +97,8 @@ Out<json> vacation_set(Call& call) {
         continue;
       }
       TRY(call.deps.store.set_vacation(a->address.id, v));
+      // Push (RFC 8620 §7) hears of it now, as of any change of the account.
+      announce(call, EventKind::mailbox_changed, a->address.id, 0);
       updated[id] = nullptr;
     }
   }

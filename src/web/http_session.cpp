@@ -183,6 +183,8 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
       Response out;
       if (ec == http::error::body_limit && anonymous_big)
         out = plain(http::status::unauthorized, "log in before sending a large body\n");
+      else if (ec == http::error::body_limit && leave.too_large)
+        out = std::move(*leave.too_large);
       else if (ec == http::error::body_limit)
         out = plain(http::status::payload_too_large, "request body too large\n");
       else if (ec == http::error::header_limit)

@@ -37,20 +37,23 @@ constexpr std::size_t kMaxKnown = 10000;
 // Uploads are usable this long (RFC 8620 §6.1: at least an hour).
 constexpr std::int64_t kUploadSeconds = 24 * 3600;
 
-Response problem(int status, std::string_view type, std::string detail) {
+// `limit`: for a "limit" problem, the name of the limit (RFC 8620 §3.6.1:
+// MUST be present).
+Response problem(int status, std::string_view type, std::string detail, std::string_view limit = {}) {
   Response r;
   r.status = status;
   r.content_type = "application/problem+json";
-  r.body = json{{"type", std::string("urn:ietf:params:jmap:error:") + std::string(type)},
-                {"status", status},
-                {"detail", std::move(detail)}}
-               .dump();
+  json body{{"type", std::string("urn:ietf:params:jmap:error:") + std::string(type)},
+            {"status", status},
+            {"detail", std::move(detail)}};
+  if (!limit.empty()) body["limit"] = std::string(limit);
+  r.body = body.dump();
   return r;
 }
 
 // 429 (RFC 6585 §4): the caller has as many requests under way as it may.
-Response too_many(std::string detail) {
-  auto r = problem(429, "limit", std::move(detail));
+Response too_many(std::string detail, std::string_view limit) {
+  auto r = problem(429, "limit", std::move(detail), limit);
   r.headers["retry-after"] = "1";
   return r;
 }
@@ -303,14 +306,19 @@ BodyLeave JmapHttp::admit_body(const Request& head) {
   // Per user, however they log in (device password, token, web app).
   leave.hold = m_in_flight->take(fmt::format("{} {}", upload ? "upload" : "body", caller->principal.user_id), most);
   if (!leave.hold)
-    leave.refusal = too_many(upload ? "too many uploads at once (maxConcurrentUpload)"
-                                    : "too many requests at once (maxConcurrentRequests)");
+    leave.refusal = upload ? too_many("too many uploads at once", "maxConcurrentUpload")
+                           : too_many("too many requests at once", "maxConcurrentRequests");
+  // A body past the limit is answered as JMAP's own limit (RFC 8620 §3.6.1).
+  leave.too_large = upload ? problem(413, "limit", "the upload is larger than maxSizeUpload", "maxSizeUpload")
+                           : problem(413, "limit", "the request is larger than maxSizeRequest", "maxSizeRequest");
   return leave;
 }
 
 JmapHttp::States JmapHttp::states(const jmap::Principal& who, const std::vector<std::string>& types) {
-  static const std::vector<std::string> kTypes = {"Mailbox", "Email", "Thread", "Identity", "EmailSubmission", "Quota"};
+  static const std::vector<std::string> kTypes = {"Mailbox",         "Email", "Thread",          "Identity",
+                                                  "EmailSubmission", "Quota", "VacationResponse"};
   bool all = types.empty() || std::find(types.begin(), types.end(), "*") != types.end();
+  auto wanted = [&](std::string_view t) { return all || std::find(types.begin(), types.end(), t) != types.end(); };
   States out;
   out.changed = json::object();
   for (auto& a : who.accounts) {
@@ -319,7 +327,12 @@ JmapHttp::States JmapHttp::states(const jmap::Principal& who, const std::vector<
     auto text = jmap::state_string({*state});
     json changed = json::object();
     for (auto& t : kTypes)
-      if (all || std::find(types.begin(), types.end(), t) != types.end()) changed[t] = text;
+      if (wanted(t)) changed[t] = text;
+    // RFC 8621 §1.5: EmailDelivery changes when new mail arrives, not at
+    // every change of the account: the INBOX's next UID.
+    if (wanted("EmailDelivery"))
+      if (auto inbox = m_deps.store.find_mailbox(a.address.id, "INBOX"))
+        changed["EmailDelivery"] = jmap::state_string({inbox->uidnext});
     auto id = jmap::account_id(a.address.id);
     out.changed[id] = changed;
     out.id += (out.id.empty() ? "" : ",") + id + ":" + text;
@@ -427,7 +440,7 @@ Response JmapHttp::handle(const Request& request) {
   // maxConcurrentRequests, per user.
   auto running =
       m_in_flight->take(fmt::format("request {}", caller->principal.user_id), m_deps.limits.max_concurrent_requests);
-  if (!running) return too_many("too many requests at once (maxConcurrentRequests)");
+  if (!running) return too_many("too many requests at once", "maxConcurrentRequests");
 
   auto& who = caller->principal;
   Response out;

@@ -266,10 +266,14 @@ class WsSession {
       } else if (type == "WebSocketPushDisable") {
         m_push = false;
       } else {
-        json error = {{"@type", "RequestError"},
-                      {"type", "urn:ietf:params:jmap:error:notRequest"},
-                      {"status", 400},
-                      {"detail", "expected a Request, WebSocketPushEnable or WebSocketPushDisable object"}};
+        // RFC 8887 §4.3.4 with RFC 8620 §3.6.1: not JSON at all, or not a known object.
+        bool not_json = message.is_discarded() || too_deep;
+        json error = {
+            {"@type", "RequestError"},
+            {"type", not_json ? "urn:ietf:params:jmap:error:notJSON" : "urn:ietf:params:jmap:error:notRequest"},
+            {"status", 400},
+            {"detail", not_json ? "the message is not valid JSON"
+                                : "expected a Request, WebSocketPushEnable or WebSocketPushDisable object"}};
         if (message.is_object() && message.contains("id")) error["requestId"] = message["id"];
         co_await send(error.dump());
       }

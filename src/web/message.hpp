@@ -36,9 +36,10 @@ struct Response {
 
 // Leave to send a large body (web/router.hpp, may_send_body).
 struct BodyLeave {
-  bool known = false;               // false: the body is held to kAnonymousBodyLimit
-  std::optional<Response> refusal;  // known, but too many bodies at once: the answer (429), sent instead
-  std::shared_ptr<void> hold;       // known and admitted: one of the caller's bodies, until destroyed
+  bool known = false;                 // false: the body is held to kAnonymousBodyLimit
+  std::optional<Response> refusal;    // known, but too many bodies at once: the answer (429), sent instead
+  std::optional<Response> too_large;  // known: the answer to a body past the route's limit, in its own terms
+  std::shared_ptr<void> hold;         // known and admitted: one of the caller's bodies, until destroyed
 };
 
 }  // namespace estafeta::web

@@ -238,6 +238,7 @@ class JmapTest(et.DemoTestCase):
         self.assertIn(b"connection: close", answer.lower())
         problem = json.loads(answer.split(b"\r\n\r\n", 1)[1])
         self.assertEqual(problem["type"], "urn:ietf:params:jmap:error:limit")
+        self.assertEqual(problem["limit"], "maxConcurrentUpload", "RFC 8620 §3.6.1: the limit is named")
         socks.remove(s)
         for other in socks:
             other.settimeout(0.5)
@@ -303,8 +304,10 @@ class JmapTest(et.DemoTestCase):
         big = self.raw(self.upload_head(None))
         big.settimeout(60)
         chunked(big, most + 8 * 1024 * 1024)
-        status, _, _ = self.answer(big)
+        status, _, out = self.answer(big)
         self.assertTrue(status.startswith(b"HTTP/1.1 413"), status)
+        problem = json.loads(out)
+        self.assertEqual((problem["type"], problem["limit"]), ("urn:ietf:params:jmap:error:limit", "maxSizeUpload"))
         # No upload to spare: 429 for the header alone, and the connection closes.
         # The one refused above gave its slot back with its answer, while the
         # rest of its body is still being dropped.
@@ -396,6 +399,7 @@ class JmapTest(et.DemoTestCase):
         self.assertTrue(status.startswith(b"HTTP/1.1 429"), status)
         self.assertNotIn(b"connection: close", headers)
         self.assertEqual(json.loads(out)["type"], "urn:ietf:params:jmap:error:limit")
+        self.assertEqual(json.loads(out)["limit"], "maxConcurrentRequests")
         # The held requests are answered once their bodies are in; the kept connection goes on.
         for h in socks:
             h.settimeout(20)
@@ -406,6 +410,20 @@ class JmapTest(et.DemoTestCase):
         status, _, out = self.answer(kept)
         self.assertTrue(status.startswith(b"HTTP/1.1 200"), status + out)
         self.assertEqual(json.loads(out)["methodResponses"][0][1], {"pad": "y"})
+
+    def test_a_request_past_max_size_request_is_a_limit_problem(self):
+        """RFC 8620 §3.6.1: a request larger than maxSizeRequest is refused
+        before its body is read, as the "limit" problem naming the limit."""
+        most = self.session["capabilities"][CORE]["maxSizeRequest"]
+        s = self.raw(("POST /jmap/api HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: %s\r\n"
+                      "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                      % (self.auth()["Authorization"], most + 1)).encode())
+        s.settimeout(15)
+        status, headers, out = self.answer(s)
+        self.assertTrue(status.startswith(b"HTTP/1.1 413"), status)
+        self.assertIn(b"application/problem+json", headers)
+        problem = json.loads(out)
+        self.assertEqual((problem["type"], problem["limit"]), ("urn:ietf:params:jmap:error:limit", "maxSizeRequest"))
 
     def test_wrong_credentials_with_a_large_body_get_the_login_answer_at_once(self):
         wrong = self.auth("not-the-password")

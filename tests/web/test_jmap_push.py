@@ -113,9 +113,9 @@ class PushTest(et.DemoTestCase):
         with urllib.request.urlopen(req, timeout=10) as r:
             return json.loads(r.read())
 
-    def jmap(self, name, args):
+    def jmap(self, name, args, using=(CORE, MAIL)):
         args = dict(args, accountId=self.account)
-        body = json.dumps({"using": [CORE, MAIL], "methodCalls": [[name, args, "c"]]}).encode()
+        body = json.dumps({"using": list(using), "methodCalls": [[name, args, "c"]]}).encode()
         req = urllib.request.Request("http://127.0.0.1:%d/jmap/api" % self.http, data=body, method="POST",
                                      headers=dict(self.auth, **{"Content-Type": "application/json"}))
         with urllib.request.urlopen(req, timeout=10) as r:
@@ -233,6 +233,31 @@ class PushTest(et.DemoTestCase):
                        b"From: someone@example.org\r\nSubject: by SMTP\r\n\r\nhi\r\n")
         self.assert_state_change(s, t0, "SMTP")
         self.assertTrue(inbox)
+
+    def test_email_delivery_and_vacation_response_are_pushed(self):
+        """RFC 8621 §1.5: EmailDelivery changes when new mail arrives, not
+        when an Email changes; VacationResponse is pushed like the others."""
+        s = self.stream("types=EmailDelivery&closeafter=no&ping=0")
+        some = self.jmap("Email/query", {})["ids"]
+        self.jmap("Mailbox/set", {"create": {"n": {"name": "Not mail"}}})
+        if some:
+            self.jmap("Email/set", {"update": {some[0]: {"keywords/$flagged": True}}})
+        self.assertIsNone(s.next_event(1.5), "no EmailDelivery for a change that is no delivery")
+        s = self.stream("types=EmailDelivery&closeafter=no&ping=0")  # a stream that timed out cannot be read again
+        t0 = time.monotonic()
+        with smtplib.SMTP("127.0.0.1", self.smtp, timeout=10) as c:
+            c.sendmail("someone@example.org", [et.DEMO_ADDRESS],
+                       b"From: someone@example.org\r\nSubject: delivered\r\n\r\nhi\r\n")
+        event = s.next_event(5.0)
+        self.assertIsNotNone(event, "EmailDelivery after a delivery")
+        self.assertEqual(set(event[1]["changed"][self.account]), {"EmailDelivery"})
+        self.assertLess(time.monotonic() - t0, 5.0)
+        v = self.stream("types=VacationResponse&closeafter=no&ping=0")
+        self.jmap("VacationResponse/set", {"update": {"singleton": {"isEnabled": True, "textBody": "away"}}},
+                  using=(CORE, "urn:ietf:params:jmap:vacationresponse"))
+        event = v.next_event(5.0)
+        self.assertIsNotNone(event, "VacationResponse after its change")
+        self.assertEqual(set(event[1]["changed"][self.account]), {"VacationResponse"})
 
     def test_closeafter_and_last_event_id(self):
         s = self.stream("types=Email&closeafter=state&ping=0")

@@ -35,8 +35,12 @@ if answer["methodResponses"][0][0] != "Mailbox/get":
 ws.send(json.dumps({"@type": "WebSocketPushEnable", "dataTypes": None}))
 ws.send("not json")
 error = json.loads(ws.recv())
-if error.get("@type") != "RequestError":
-    sys.exit("expected a RequestError for a message that is not JSON: %r" % error)
+if error.get("@type") != "RequestError" or error.get("type") != "urn:ietf:params:jmap:error:notJSON":
+    sys.exit("expected a notJSON RequestError for a message that is not JSON: %r" % error)
+ws.send(json.dumps({"@type": "Nonsense"}))
+error = json.loads(ws.recv())
+if error.get("@type") != "RequestError" or error.get("type") != "urn:ietf:params:jmap:error:notRequest":
+    sys.exit("expected a notRequest RequestError for an object of no known type: %r" % error)
 print("ready", flush=True)
 sys.stdin.readline()
 if flood_mode:
