@@ -372,6 +372,12 @@ json Body::values(bool text, bool html, bool all, std::size_t max_bytes) const {
     bool truncated = false;
     if (max_bytes > 0 && value.size() > max_bytes) {
       mime::detail::truncate_utf8(value, max_bytes);
+      // RFC 8621 §4.2: HTML is not cut inside a tag.
+      if (p.subtype == "html")
+        if (auto open = value.rfind('<'); open != std::string::npos) {
+          auto close = value.rfind('>');
+          if (close == std::string::npos || close < open) value.resize(open);
+        }
       truncated = true;
     }
     out[m_nodes[n].id] = {{"value", value}, {"isEncodingProblem", problem}, {"isTruncated", truncated}};

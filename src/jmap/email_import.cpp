@@ -84,6 +84,13 @@ std::expected<json, json> store_message(const Call& call, const Account& a, std:
           json{{"type", "invalidProperties"}, {"properties", {"receivedAt"}}, {"description", "not a UTCDate"}});
     received = *t;
   }
+  // One Email per content in an account: the same bytes again make no
+  // second one (RFC 8620 §5.4 alreadyExists, with the one there is).
+  if (auto existing = call.deps.store.email_by_blob(a.address.id, store::BlobStore::hash_of(bytes));
+      existing && *existing)
+    return std::unexpected(json{{"type", "alreadyExists"},
+                                {"description", "this account has an Email with the same content"},
+                                {"existingId", email_id(**existing)}});
   std::vector<store::AppendTarget> to;
   for (auto& box : *targets) to.push_back({box, keywords->first, keywords->second, received});
   auto stored = call.deps.deliverer.deliver(bytes, to);

@@ -125,6 +125,8 @@ TEST_F(JmapTest, RequestLevelProblems) {
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(type_of(r), "urn:ietf:params:jmap:error:notJSON");
   EXPECT_EQ(type_of(raw(alice, "{}", "text/plain")), "urn:ietf:params:jmap:error:notJSON");
+  EXPECT_EQ(type_of(raw(alice, "{}", "Application/JSON; charset=utf-8")), "urn:ietf:params:jmap:error:notRequest")
+      << "media types compare without regard to case";
   EXPECT_EQ(type_of(raw(alice, R"({"using":[]})")), "urn:ietf:params:jmap:error:notRequest");
   EXPECT_EQ(type_of(raw(alice, R"({"using":[],"methodCalls":[["Core/echo",{}]]})")),
             "urn:ietf:params:jmap:error:notRequest");
@@ -257,6 +259,41 @@ TEST_F(JmapTest, SpecialFoldersMoveOnlyWithThePermission) {
 
 // sortOrder is the user's to set (RFC 8621 §2): it changes the query's
 // order and shows in Mailbox/changes; a bad value is refused.
+// RFC 8621 §2.3: with filterAsTree, a mailbox is in only when its
+// ancestors are.
+TEST_F(JmapTest, MailboxQueryFilterAsTree) {
+  json create = {{"p", {{"name", "Projects"}}}, {"s", {{"name", "Sub"}, {"parentId", "#p"}}}};
+  auto r = call(alice, "Mailbox/set", {{"accountId", a}, {"create", create}});
+  auto sub = r[1]["created"]["s"]["id"].get<std::string>();
+  json filter = {{"name", "Sub"}};
+  EXPECT_EQ(call(alice, "Mailbox/query", {{"accountId", a}, {"filter", filter}})[1]["ids"], json::array({sub}));
+  EXPECT_EQ(call(alice, "Mailbox/query", {{"accountId", a}, {"filter", filter}, {"filterAsTree", true}})[1]["ids"],
+            json::array())
+      << "its parent does not match";
+  json both = {{"operator", "OR"}, {"conditions", {{{"name", "Sub"}}, {{"name", "Projects"}}}}};
+  EXPECT_EQ(call(alice, "Mailbox/query", {{"accountId", a}, {"filter", both}, {"filterAsTree", true}})[1]["ids"].size(),
+            2u);
+}
+
+// RFC 8621 §4.2: an HTML body value is not cut inside a tag.
+TEST_F(JmapTest, HtmlValuesAreNotCutInsideATag) {
+  json email = {{"mailboxIds", {{mailbox(a, "inbox"), true}}},
+                {"subject", "html"},
+                {"bodyValues", {{"h", {{"value", "<p>HTML <b>bold</b></p>"}}}}},
+                {"htmlBody", {{{"partId", "h"}, {"type", "text/html"}}}}};
+  auto r = call(alice, "Email/set", {{"accountId", a}, {"create", {{"k", email}}}});
+  auto id = r[1]["created"]["k"]["id"].get<std::string>();
+  auto got = call(alice, "Email/get",
+                  {{"accountId", a},
+                   {"ids", {id}},
+                   {"properties", {"bodyValues", "htmlBody"}},
+                   {"fetchHTMLBodyValues", true},
+                   {"maxBodyValueBytes", 10}})[1]["list"][0];
+  auto part = got["htmlBody"][0]["partId"].get<std::string>();
+  EXPECT_EQ(got["bodyValues"][part]["value"], "<p>HTML ") << got.dump();
+  EXPECT_EQ(got["bodyValues"][part]["isTruncated"], true);
+}
+
 TEST_F(JmapTest, MailboxSortOrderIsSetByTheUser) {
   json create = {{"z", {{"name", "Zeta"}, {"sortOrder", 0}}}, {"y", {{"name", "Alpha"}}}};
   auto r = call(alice, "Mailbox/set", {{"accountId", a}, {"create", create}});
@@ -583,6 +620,16 @@ TEST_F(JmapTest, ImportParseAndCopyBetweenAccounts) {
             {"emails", {{"i", {{"blobId", blob}, {"mailboxIds", {{inbox, true}}}, {"keywords", {{"$seen", true}}}}}}}});
   ASSERT_TRUE(imported[1]["created"].contains("i")) << imported.dump();
   auto id = imported[1]["created"]["i"]["id"].get<std::string>();
+  // The same bytes again: the Email there is, unchanged (RFC 8620 §5.4).
+  auto archive = mailbox(a, "archive");
+  auto again = call(alice, "Email/import",
+                    {{"accountId", a}, {"emails", {{"j", {{"blobId", blob}, {"mailboxIds", {{archive, true}}}}}}}});
+  EXPECT_EQ(again[1]["notCreated"]["j"]["type"], "alreadyExists") << again.dump();
+  EXPECT_EQ(again[1]["notCreated"]["j"]["existingId"], id);
+  EXPECT_EQ(call(alice, "Email/get",
+                 {{"accountId", a}, {"ids", {id}}, {"properties", {"mailboxIds"}}})[1]["list"][0]["mailboxIds"],
+            (json{{inbox, true}}))
+      << "the Email there is was not changed";
   // Copy into the shared account, and move out of the first.
   std::string team_inbox;
   auto team_boxes =

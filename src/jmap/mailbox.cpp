@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -261,10 +262,22 @@ Out<json> mailbox_query(Call& call) {
   auto f = TRY(load(call, *a));
   const json filter = call.args.value("filter", json(nullptr));
   if (!filter.is_null() && !filter.is_object()) return invalid_arguments("filter must be an object or null");
+  bool as_tree = TRY(bool_arg(call.args, "filterAsTree", false));
   std::vector<const store::MailboxSummary*> found;
   for (auto& s : f.all) {
     bool ok = filter.is_null() || TRY(matches(f, s, filter));
     if (ok) found.push_back(&s);
+  }
+  // RFC 8621 §2.3 filterAsTree: a mailbox is in only when all its
+  // ancestors are.
+  if (as_tree && !filter.is_null()) {
+    std::set<std::string> in;
+    for (auto* s : found) in.insert(s->mailbox.name);
+    std::erase_if(found, [&](const store::MailboxSummary* s) {
+      for (auto name = parent_name(s->mailbox.name); !name.empty(); name = parent_name(name))
+        if (f.by_name.contains(name) && !in.contains(name)) return true;
+      return false;
+    });
   }
   // Sort: by sortOrder then name (the default and the only orders offered).
   const json sort = call.args.value("sort", json(nullptr));

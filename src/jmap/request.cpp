@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "jmap/json_input.hpp"
 #include "jmap/method.hpp"
 
@@ -547,7 +548,8 @@ Reply session(const Deps& deps, const Principal& who, std::string_view base) {
 Reply api(const Deps& deps, const Principal& who, std::string_view content_type, std::string_view body) {
   auto type = content_type.substr(0, content_type.find(';'));
   while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  if (type != "application/json") return problem(400, "notJSON", "the request must be application/json");
+  // Media types compare without regard to case (RFC 9110 §8.3.1).
+  if (!ascii_iequals(type, "application/json")) return problem(400, "notJSON", "the request must be application/json");
   if (body.size() > deps.limits.max_size_request)
     return problem(400, "limit", "the request is larger than maxSizeRequest", {{"limit", "maxSizeRequest"}});
   bool too_deep = false;
