@@ -119,9 +119,15 @@ std::optional<std::string> blob_bytes(const Call& call, const Account& a, const 
   auto owner = call.deps.store.email_by_blob(a.address.id, ref->hash);
   if (!owner || !*owner) {
     auto upload = call.deps.store.find_upload(a.address.id, ref->hash);
-    if (!ref->part.empty() || !upload || !*upload) return std::nullopt;
+    if (!upload || !*upload) return std::nullopt;
     auto raw = call.deps.blobs.get(ref->hash);
-    return raw ? std::optional(std::move(*raw)) : std::nullopt;
+    if (!raw) return std::nullopt;
+    if (ref->part.empty()) return std::move(*raw);
+    // A part of an uploaded message (its Email/parse names them).
+    auto message = mime::parse_message(*raw);
+    if (!message) return std::nullopt;
+    Body body(*raw, message->structure.root, ref->hash, {});
+    return body.content(ref->part);
   }
   auto raw = call.deps.blobs.get(ref->hash);
   if (!raw) return std::nullopt;
@@ -203,14 +209,18 @@ Out<json> email_parse(Call& call) {
     c.subject = message->summary.subject;
     c.sent_at = message->summary.date;
     c.has_attachments = message->summary.has_attachments;
-    // Its parts are not stored either: their blob ids would name nothing.
+    // The parts of an uploaded message are named under its blob id
+    // (blob_bytes finds them). Those of a message that is itself a part
+    // of an email would name parts of that email: they get none.
     auto rendered = TRY(render_content(c, options.properties, options, std::move(out)));
+    bool nested = !parse_blob_id(id)->part.empty();
     auto no_part_blobs = [](json& part, auto& self) -> void {
       if (part.contains("blobId")) part["blobId"] = nullptr;
       if (part.contains("subParts"))
         for (auto& sub : part["subParts"]) self(sub, self);
     };
     for (auto name : {"bodyStructure", "textBody", "htmlBody", "attachments"}) {
+      if (!nested) break;
       if (!rendered.contains(name)) continue;
       if (rendered[name].is_array())
         for (auto& p : rendered[name]) no_part_blobs(p, no_part_blobs);

@@ -611,6 +611,13 @@ TEST_F(JmapTest, ImportParseAndCopyBetweenAccounts) {
   EXPECT_EQ(parsed[1]["parsed"][blob]["subject"], "inner");
   EXPECT_EQ(parsed[1]["parsed"][blob]["id"], nullptr);
   EXPECT_EQ(parsed[1]["notFound"].size(), 1u);
+  // RFC 8621 §4.1.4: a part that is no multipart has a blob id, and it names
+  // the part's content.
+  auto part = parsed[1]["parsed"][blob]["textBody"][0]["blobId"];
+  ASSERT_TRUE(part.is_string()) << parsed.dump();
+  auto part_copy =
+      call(alice, "Blob/copy", {{"fromAccountId", a}, {"accountId", team}, {"blobIds", {part.get<std::string>()}}});
+  EXPECT_TRUE(part_copy[1]["copied"].contains(part.get<std::string>())) << part_copy.dump();
   EXPECT_EQ(call(bob, "Email/parse", {{"accountId", b}, {"blobIds", {blob}}})[1]["notFound"], json::array({blob}))
       << "another organisation cannot read the upload";
   auto inbox = mailbox(a, "inbox");

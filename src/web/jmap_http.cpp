@@ -16,6 +16,7 @@
 #include "jmap/email_body.hpp"
 #include "jmap/method.hpp"
 #include "jmap/zip.hpp"
+#include "mime/parsed_message.hpp"
 #include "web/api/http_json.hpp"
 
 namespace estafeta::web {
@@ -468,17 +469,28 @@ Response JmapHttp::handle(const Request& request) {
     auto address = account->address.id;
     auto email = m_deps.store.email_by_blob(address, blob->hash);
     auto upload = m_deps.store.find_upload(address, blob->hash);
-    bool mine = (email && *email) || (upload && *upload && blob->part.empty());
+    bool of_email = email && *email;
+    bool mine = of_email || (upload && *upload);
     if (!mine) return problem(404, "notFound", "no such blob");
     auto raw = m_deps.blobs.get(blob->hash);
     if (!raw) return problem(404, "notFound", "no such blob");
     std::string type = upload && *upload ? (*upload)->type : "message/rfc822";
     if (!blob->part.empty()) {
-      auto found = m_deps.store.emails(address, {**email});
-      if (!found || found->empty()) return problem(404, "notFound", "no such blob");
-      auto info = m_deps.store.blob_info(found->front().blob_id);
-      if (!info) return problem(404, "notFound", "no such blob");
-      jmap::Body body(*raw, info->structure.root, blob->hash, {});
+      // A part of an email's message, or of an uploaded one (Email/parse names those).
+      Result<store::BlobInfo> info = fail(ErrorKind::not_found, "");
+      Result<mime::ParsedMessage> parsed = fail(ErrorKind::not_found, "");
+      const mime::Part* root = nullptr;
+      if (of_email) {
+        auto found = m_deps.store.emails(address, {**email});
+        if (!found || found->empty()) return problem(404, "notFound", "no such blob");
+        info = m_deps.store.blob_info(found->front().blob_id);
+        if (info) root = &info->structure.root;
+      } else {
+        parsed = mime::parse_message(*raw);
+        if (parsed) root = &parsed->structure.root;
+      }
+      if (!root) return problem(404, "notFound", "no such blob");
+      jmap::Body body(*raw, *root, blob->hash, {});
       auto content = body.content(blob->part);
       if (!content) return problem(404, "notFound", "no such part");
       type = body.type_of(blob->part);
