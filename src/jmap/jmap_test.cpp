@@ -125,6 +125,15 @@ TEST_F(JmapTest, RequestLevelProblems) {
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(type_of(r), "urn:ietf:params:jmap:error:notJSON");
   EXPECT_EQ(type_of(raw(alice, "{}", "text/plain")), "urn:ietf:params:jmap:error:notJSON");
+  EXPECT_EQ(type_of(raw(alice, R"({"using":[],"methodCalls":[],"using":["urn:x"]})")),
+            "urn:ietf:params:jmap:error:notJSON")
+      << "I-JSON: a name twice in one object (RFC 7493 §2.3)";
+  EXPECT_EQ(
+      raw(alice,
+          R"({"using":["urn:ietf:params:jmap:core"],"methodCalls":[["Core/echo",{"a":{"x":1},"b":{"x":2}},"c"]]})")
+          .status,
+      200)
+      << "the same name in two objects is fine";
   EXPECT_EQ(type_of(raw(alice, "{}", "Application/JSON; charset=utf-8")), "urn:ietf:params:jmap:error:notRequest")
       << "media types compare without regard to case";
   EXPECT_EQ(type_of(raw(alice, R"({"using":[]})")), "urn:ietf:params:jmap:error:notRequest");

@@ -14,9 +14,9 @@ namespace estafeta::jmap {
 // filters are bounded at 20 levels where they are read).
 inline constexpr int kMaxJsonDepth = 64;
 
-// `text` parsed; discarded when it is not JSON or nests deeper than
-// kMaxJsonDepth, which sets `too_deep`. With `exceptions`, malformed JSON
-// throws as json::parse does.
+// `text` parsed; discarded when it is not I-JSON (RFC 7493: a name twice in
+// one object is refused too) or nests deeper than kMaxJsonDepth, which sets
+// `too_deep`. With `exceptions`, malformed JSON throws as json::parse does.
 nlohmann::json parse_json_input(std::string_view text, bool& too_deep, bool exceptions = false);
 
 }  // namespace estafeta::jmap

@@ -66,6 +66,8 @@ std::expected<json, Response> json_body(const Request& request) {
     if (too_deep)
       return std::unexpected(error_response(400, "malformed_json",
                                             fmt::format("the body nests deeper than {} levels", jmap::kMaxJsonDepth)));
+    if (body.is_discarded())
+      return std::unexpected(error_response(400, "malformed_json", "a name appears twice in one object (RFC 7493)"));
     if (!body.is_object()) return std::unexpected(error_response(400, "bad_request", "the body must be a JSON object"));
     return body;
   } catch (const json::parse_error& e) {
