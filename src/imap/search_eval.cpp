@@ -1,6 +1,7 @@
 #include "imap/search_eval.hpp"
 #include "core/ascii.hpp"
 #include "core/utf8.hpp"
+#include "mime/parsed_message.hpp"
 
 #include <algorithm>
 #include <iterator>
@@ -215,10 +216,14 @@ class Evaluator {
   }
 
  private:
+  // RFC 9051 §6.4.4: [MIME-HDRS] strings are decoded before comparing, so
+  // the field matches as written or with its RFC 2047 encoded words decoded.
   bool header_has(Facts& f, std::string_view name, const std::string& text) {
     auto& needle = lowered(text);
-    for (auto& v : f.field(name))
+    for (auto& v : f.field(name)) {
       if (contains(v, needle)) return true;
+      if (v.find("=?") != std::string::npos && contains(mime::decode_header_text(v), needle)) return true;
+    }
     return false;
   }
   // A key's text lower-cased, computed once for the whole search.

@@ -3,8 +3,9 @@
 // Flag, size, date, UID and sequence keys are answered from the message
 // rows; SUBJECT/FROM/TO/CC from the decoded summary kept at delivery; BODY
 // and TEXT from the full-text index (substring, case-insensitive, RFC 9051
-// §6.4.4: "case-insensitive substring"); HEADER, BCC and anything the summary
-// lacks from the raw header of the message.
+// §6.4.4: "case-insensitive substring"); HEADER, TO, CC, BCC and anything the
+// summary lacks from the raw header of the message, as written or with its
+// RFC 2047 encoded words decoded (RFC 9051 §6.4.4).
 #pragma once
 
 #include <cstdint>

@@ -18,6 +18,7 @@ Result<std::unique_ptr<SelectedMailbox>> SelectedMailbox::open(store::Mail& stor
   s->m_known_modseq = fresh.highestmodseq;
   for (auto& m : TRY(store.list_messages_brief(box.ref()))) {
     s->m_uids.push_back(m.uid);
+    if (!s->m_first_unseen && !(m.flags & store::flag_seen)) s->m_first_unseen = s->exists();
     for (auto& k : m.keywords) s->learn_keyword(k);
   }
   return s;

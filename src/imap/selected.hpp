@@ -48,6 +48,11 @@ class SelectedMailbox {
   std::uint64_t known_modseq() const { return m_known_modseq; }
   const std::vector<std::uint32_t>& uids() const { return m_uids; }
 
+  // The sequence number of the first message without \Seen when the folder
+  // was opened (SELECT's OK [UNSEEN n], RFC 3501 §6.3.1); nullopt when every
+  // message was seen.
+  std::optional<std::uint32_t> first_unseen() const { return m_first_unseen; }
+
   std::uint32_t uid_at(std::uint32_t seq) const { return m_uids.at(seq - 1); }
   std::optional<std::uint32_t> seq_of(std::uint32_t uid) const;
   // The (seq, uid) pairs of those of the ascending UIDs present here: one
@@ -130,6 +135,7 @@ class SelectedMailbox {
   bool m_lost = false;
   std::vector<std::uint32_t> m_uids;                  // ascending; index = seq - 1
   std::uint64_t m_known_modseq = 0;                   // every change up to here has been reported
+  std::optional<std::uint32_t> m_first_unseen;        // as opened (first_unseen())
   std::map<std::uint32_t, std::uint64_t> m_reported;  // own changes past m_known_modseq, already told
   std::vector<std::string> m_keywords;                // announced, in the order first seen
   std::unordered_set<std::string> m_known;            // the same, lower-cased: keywords compare without case

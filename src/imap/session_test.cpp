@@ -672,7 +672,8 @@ TEST_F(SessionTest, CondstoreAndQresync) {
   auto uv_at = sel.find("[UIDVALIDITY ");
   std::uint32_t uidvalidity = static_cast<std::uint32_t>(std::stoul(sel.substr(uv_at + 13)));
   auto st = run(*s, "d STORE 1 +FLAGS (\\Seen)");
-  EXPECT_NE(st.find(fmt::format("* 1 FETCH (FLAGS (\\Recent \\Seen) MODSEQ ({}))", modseq + 1)), std::string::npos)
+  EXPECT_NE(st.find(fmt::format("* 1 FETCH (UID 1 FLAGS (\\Recent \\Seen) MODSEQ ({}))", modseq + 1)),
+            std::string::npos)
       << st;
   auto cond = run(*s, fmt::format("e STORE 1:2 (UNCHANGEDSINCE {}) +FLAGS (\\Flagged)", modseq));
   EXPECT_NE(cond.find("e OK [MODIFIED 1] conditional STORE failed"), std::string::npos) << cond;
@@ -741,6 +742,234 @@ TEST_F(SessionTest, ExpungedByAnotherSession) {
   EXPECT_EQ(silent, "d OK STORE completed\r\n") << "silent, and the expunge waits for a command that allows it";
   EXPECT_NE(run(*b, "e NOOP").find("* 2 EXPUNGE"), std::string::npos);
   EXPECT_EQ(run(*b, "f NOOP"), "f OK NOOP completed\r\n") << "own silent change not reported later either";
+}
+
+}  // namespace
+}  // namespace estafeta::imap
+
+namespace estafeta::imap {
+namespace {
+
+// RFC 3501 §6.3.1, §6.3.2: IMAP4rev1 SELECT and EXAMINE say the first
+// unseen message; RFC 9051 removed OK [UNSEEN].
+TEST_F(SessionTest, SelectSaysTheFirstUnseenMessageInImap4rev1) {
+  deliver("u1");
+  deliver("u2");
+  deliver("u3");
+  auto s = logged_in();
+  auto sel = run(*s, "a SELECT INBOX");
+  EXPECT_NE(sel.find("* OK [UNSEEN 1] "), std::string::npos) << sel;
+  run(*s, "b STORE 1 +FLAGS (\\Seen)");
+  auto ex = run(*s, "c EXAMINE INBOX");
+  EXPECT_NE(ex.find("* OK [UNSEEN 2] "), std::string::npos) << ex;
+  EXPECT_NE(ex.find("c OK [READ-ONLY]"), std::string::npos);
+  run(*s, "d SELECT INBOX");
+  run(*s, "e STORE 1:3 +FLAGS (\\Seen)");
+  EXPECT_EQ(run(*s, "f SELECT INBOX").find("UNSEEN"), std::string::npos) << "all seen: no UNSEEN";
+  EXPECT_EQ(run(*s, "g SELECT Sent").find("UNSEEN"), std::string::npos) << "empty folder: no UNSEEN";
+  run(*s, "h STORE 1:1 +FLAGS (\\Seen)");
+
+  auto t = logged_in();
+  run(*t, "a SELECT INBOX");
+  run(*t, "b STORE 3 -FLAGS (\\Seen)");
+  EXPECT_NE(run(*t, "c SELECT INBOX").find("* OK [UNSEEN 3] "), std::string::npos);
+  auto rev2 = logged_in();
+  run(*rev2, "a ENABLE IMAP4rev2");
+  EXPECT_EQ(run(*rev2, "b SELECT INBOX").find("UNSEEN"), std::string::npos) << "IMAP4rev2 removed it";
+}
+
+// RFC 7162 §3.1: STATUS (HIGHESTMODSEQ) is a CONDSTORE enabling command.
+TEST_F(SessionTest, StatusHighestmodseqEnablesCondstore) {
+  deliver("h1");
+  deliver("h2");
+  auto s = logged_in();
+  auto sel = run(*s, "a SELECT INBOX");
+  EXPECT_EQ(sel.find("HIGHESTMODSEQ"), std::string::npos) << sel;
+  auto hm = run(*s, "b SELECT INBOX (CONDSTORE)");
+  auto at = hm.find("[HIGHESTMODSEQ ");
+  ASSERT_NE(at, std::string::npos) << hm;
+  std::uint64_t highest = std::stoull(hm.substr(at + 15));
+
+  auto t = logged_in();
+  run(*t, "a SELECT INBOX");
+  auto st = run(*t, "b STATUS Sent (HIGHESTMODSEQ)");
+  EXPECT_TRUE(st.starts_with(fmt::format("* OK [HIGHESTMODSEQ {}] ", highest))) << st;
+  EXPECT_NE(st.find("* STATUS Sent (HIGHESTMODSEQ "), std::string::npos) << st;
+  auto store = run(*t, "c STORE 1 +FLAGS (\\Flagged)");
+  EXPECT_NE(store.find(fmt::format("FLAGS (\\Flagged) MODSEQ ({}))", highest + 1)), std::string::npos) << store;
+  EXPECT_EQ(run(*t, "d STATUS Sent (HIGHESTMODSEQ)").find("* OK [HIGHESTMODSEQ"), std::string::npos) << "said once";
+  EXPECT_NE(run(*t, "e SELECT INBOX").find("* OK [HIGHESTMODSEQ "), std::string::npos) << "then in every SELECT";
+  auto other = run(*s, "c NOOP");
+  EXPECT_NE(other.find("MODSEQ"), std::string::npos) << other;
+
+  auto u = logged_in();
+  EXPECT_EQ(run(*u, "a STATUS INBOX (MESSAGES)").find("HIGHESTMODSEQ"), std::string::npos);
+  EXPECT_EQ(run(*u, "b SELECT INBOX").find("HIGHESTMODSEQ"), std::string::npos) << "other items enable nothing";
+}
+
+// RFC 7162 §3.2.4 (a QRESYNC server), §3.1: once CONDSTORE is on, the
+// FETCH responses that report flag changes carry UID and MODSEQ, those of
+// STORE and those of a FETCH that set \Seen; RFC 9051 §6.4.8: UID commands
+// answer with UIDs.
+TEST_F(SessionTest, CondstoreFlagChangesCarryUidAndModseq) {
+  deliver("c1");
+  deliver("c2");
+  deliver("c3");
+  auto s = logged_in();
+  run(*s, "a ENABLE CONDSTORE");
+  auto sel = run(*s, "b SELECT INBOX");
+  std::uint64_t m = std::stoull(sel.substr(sel.find("[HIGHESTMODSEQ ") + 15));
+  EXPECT_EQ(run(*s, "c STORE 3 +FLAGS (\\Seen)"),
+            fmt::format("* 3 FETCH (UID 3 FLAGS (\\Recent \\Seen) MODSEQ ({}))\r\nc OK STORE completed\r\n", m + 1));
+  EXPECT_EQ(run(*s, "d STORE 3 +FLAGS.SILENT (\\Flagged)"),
+            fmt::format("* 3 FETCH (UID 3 MODSEQ ({}))\r\nd OK STORE completed\r\n", m + 2));
+  auto body = run(*s, "e FETCH 2 (BODY[TEXT])");
+  EXPECT_NE(body.find(fmt::format("BODY[TEXT] {{7}}\r\nhello\r\n FLAGS (\\Seen) UID 2 MODSEQ ({}))\r\n", m + 3)),
+            std::string::npos)
+      << body;
+  auto uid = run(*s, "f UID FETCH 1 (BODY[TEXT] FLAGS)");
+  EXPECT_NE(uid.find(fmt::format("* 1 FETCH (UID 1 BODY[TEXT] {{7}}\r\nhello\r\n FLAGS (\\Recent \\Seen) MODSEQ ({}))",
+                                 m + 4)),
+            std::string::npos)
+      << uid;
+  EXPECT_EQ(run(*s, "g UID STORE 2 -FLAGS (\\Seen)"),
+            fmt::format("* 2 FETCH (UID 2 FLAGS (\\Recent) MODSEQ ({}))\r\ng OK STORE completed\r\n", m + 5));
+  EXPECT_EQ(run(*s, "h FETCH 2 (BODY.PEEK[TEXT])"),
+            "* 2 FETCH (BODY[TEXT] {7}\r\nhello\r\n)\r\nh OK FETCH completed\r\n")
+      << "no flag change, no UID or MODSEQ asked: none added";
+
+  // Without CONDSTORE, a STORE by sequence number answers FLAGS alone.
+  auto t = logged_in();
+  run(*t, "a SELECT INBOX");
+  EXPECT_EQ(run(*t, "b STORE 1 +FLAGS (\\Answered)"),
+            "* 1 FETCH (FLAGS (\\Seen \\Answered))\r\nb OK STORE completed\r\n");
+}
+
+// RFC 7162 §3.1.3: every message that passes the UNCHANGEDSINCE test gets
+// a FETCH with MODSEQ, .SILENT or not, whether its flags changed or not.
+TEST_F(SessionTest, UnchangedSinceReportsEveryMessageThatPassed) {
+  deliver("p1");
+  deliver("p2");
+  auto s = logged_in();
+  run(*s, "a ENABLE CONDSTORE");
+  auto sel = run(*s, "b SELECT INBOX");
+  std::uint64_t m = std::stoull(sel.substr(sel.find("[HIGHESTMODSEQ ") + 15));
+  run(*s, "c STORE 1 +FLAGS (\\Seen)");  // message 1 at m + 1
+  EXPECT_EQ(run(*s, "d STORE 1:2 (UNCHANGEDSINCE 1000000) +FLAGS.SILENT (\\Seen)"),
+            fmt::format("* 1 FETCH (UID 1 MODSEQ ({}))\r\n* 2 FETCH (UID 2 MODSEQ ({}))\r\nd OK STORE completed\r\n",
+                        m + 1, m + 2));
+  EXPECT_EQ(run(*s, "e STORE 1:2 (UNCHANGEDSINCE 1000000) +FLAGS (\\Seen)"),
+            fmt::format("* 1 FETCH (UID 1 FLAGS (\\Recent \\Seen) MODSEQ ({}))\r\n"
+                        "* 2 FETCH (UID 2 FLAGS (\\Recent \\Seen) MODSEQ ({}))\r\ne OK STORE completed\r\n",
+                        m + 1, m + 2));
+  EXPECT_EQ(run(*s, fmt::format("f UID STORE 1:2 (UNCHANGEDSINCE {}) +FLAGS (\\Seen)", m + 1)),
+            fmt::format("* 1 FETCH (UID 1 FLAGS (\\Recent \\Seen) MODSEQ ({}))\r\n"
+                        "f OK [MODIFIED 2] conditional STORE failed for some messages\r\n",
+                        m + 1));
+  EXPECT_EQ(run(*s, "g NOOP"), "g OK NOOP completed\r\n") << "nothing reported twice";
+}
+
+// RFC 5182 §2.1: a SEARCH with SAVE that ends NO sets "$" to the empty sequence.
+TEST_F(SessionTest, FailedSaveSearchEmptiesTheSavedResult) {
+  deliver("s1");
+  deliver("s2");
+  deliver("s3");
+  auto s = logged_in();
+  run(*s, "a SELECT INBOX");
+  EXPECT_EQ(run(*s, "b UID SEARCH RETURN (SAVE) 2:3"), "b OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "c UID FETCH $ (UID)"), "* 2 FETCH (UID 2)\r\n* 3 FETCH (UID 3)\r\nc OK FETCH completed\r\n");
+  EXPECT_TRUE(run(*s, "d UID SEARCH RETURN (SAVE) CHARSET KOI8-R ALL").starts_with("d NO [BADCHARSET"));
+  EXPECT_EQ(run(*s, "e UID FETCH $ (UID)"), "e OK FETCH completed\r\n") << "the failed SAVE emptied $";
+  run(*s, "f SEARCH RETURN (SAVE) 1");
+  EXPECT_TRUE(run(*s, "g SEARCH CHARSET KOI8-R ALL").starts_with("g NO [BADCHARSET"));
+  EXPECT_EQ(run(*s, "h UID FETCH $ (UID)"), "* 1 FETCH (UID 1)\r\nh OK FETCH completed\r\n")
+      << "a failed SEARCH without SAVE leaves $ alone";
+}
+
+// RFC 7889 §3.1, §3.2: APPENDLIMIT in STATUS and in LIST-STATUS.
+TEST_F(SessionTest, StatusAppendLimit) {
+  auto s = logged_in();
+  auto limit = SessionOptions{}.append_limit;
+  EXPECT_NE(run(*s, "a CAPABILITY").find(fmt::format(" APPENDLIMIT={}", limit)), std::string::npos);
+  EXPECT_EQ(run(*s, "b STATUS INBOX (APPENDLIMIT MESSAGES)"),
+            fmt::format("* STATUS INBOX (APPENDLIMIT {} MESSAGES 0)\r\nb OK STATUS completed\r\n", limit));
+  EXPECT_EQ(run(*s, "c LIST \"\" INBOX RETURN (STATUS (APPENDLIMIT))"),
+            fmt::format("* LIST (\\HasNoChildren) \"/\" INBOX\r\n* STATUS INBOX (APPENDLIMIT {})\r\n"
+                        "c OK LIST completed\r\n",
+                        limit));
+}
+
+// RFC 9051 §9: msg-att holds at least one item, so a FETCH of sections
+// that do not exist answers no FETCH response, only its NO.
+TEST_F(SessionTest, FetchOfMissingSectionsSendsNoEmptyResponse) {
+  deliver("f1");
+  auto s = logged_in();
+  run(*s, "a SELECT INBOX");
+  const std::string no = " NO some of the requested body sections do not exist\r\n";
+  EXPECT_EQ(run(*s, "b FETCH 1 (BINARY.PEEK[9])"), "b" + no);
+  EXPECT_EQ(run(*s, "c FETCH 1 (BODY.PEEK[9] BINARY.SIZE[9])"), "c" + no);
+  EXPECT_EQ(run(*s, "d UID FETCH 1 (BODY.PEEK[9])"), "* 1 FETCH (UID 1)\r\nd" + no);
+  EXPECT_EQ(run(*s, "e FETCH 1 (BODY.PEEK[9] RFC822.SIZE)"), "* 1 FETCH (RFC822.SIZE 144)\r\ne" + no);
+}
+
+}  // namespace
+}  // namespace estafeta::imap
+
+namespace estafeta::imap {
+namespace {
+
+// RFC 9051 §6.4.4: header strings are compared with their RFC 2047 encoded
+// words decoded, for TO, CC, BCC, FROM and HEADER alike.
+TEST_F(SessionTest, HeaderSearchesDecodeEncodedWords) {
+  auto s = logged_in();
+  std::string msg =
+      "From: =?utf-8?q?Ren=C3=A9_Roux?= <rr@x.example>\r\nTo: =?utf-8?q?J=C3=B6rg_Quist?= <jq@x.example>\r\n"
+      "Cc: =?utf-8?b?Wm/Dqw==?= <z@x.example>\r\nBcc: =?us-ascii?q?Hidden_Reader?= <h@x.example>\r\n"
+      "Subject: =?utf-8?q?=C3=A9t=C3=A9?=\r\n\r\nbody\r\n";
+  EXPECT_TRUE(run(*s, fmt::format("a APPEND INBOX {{{}}}\r\n{}\r\n", msg.size(), msg)).starts_with("a OK")) << msg;
+  deliver("plain");
+  run(*s, "b SELECT INBOX");
+  EXPECT_EQ(run(*s, "c SEARCH TO \"rg Quist\""), "* SEARCH 1\r\nc OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "d SEARCH CHARSET UTF-8 TO \"J\xc3\xb6rg\""), "* SEARCH 1\r\nd OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "e SEARCH CHARSET UTF-8 CC \"Zo\xc3\xab\""), "* SEARCH 1\r\ne OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "f SEARCH BCC \"hidden reader\""), "* SEARCH 1\r\nf OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "g SEARCH CHARSET UTF-8 HEADER TO \"J\xc3\xb6rg\""), "* SEARCH 1\r\ng OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "h SEARCH CHARSET UTF-8 HEADER SUBJECT \"\xc3\xa9t\xc3\xa9\""),
+            "* SEARCH 1\r\nh OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "i SEARCH HEADER TO \"utf-8?q\""), "* SEARCH 1\r\ni OK SEARCH completed\r\n")
+      << "the field as written still matches";
+  EXPECT_EQ(run(*s, "j SEARCH TO \"team@o.example\""), "* SEARCH 2\r\nj OK SEARCH completed\r\n");
+}
+
+}  // namespace
+}  // namespace estafeta::imap
+
+namespace estafeta::imap {
+namespace {
+
+using namespace std::string_literals;
+
+// RFC 9051 §4.3: a binary string (one with NUL) only as BINARY's literal8.
+// Binary content APPENDed with literal8 is stored in base64 (RFC 3516
+// §4.4), so BODY[] and RFC822 are plain literals and BINARY gives the octets.
+// RFC 9051 §4.3: NUL goes only in BINARY's literal8; a message stored with
+// one is sent in every other item with 0x80 in its place, same sizes.
+TEST_F(SessionTest, NulIsSentOnlyInBinaryLiterals) {
+  auto s = logged_in();
+  auto msg =
+      "Subject: bin\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\nA\0B\r\n"s;
+  EXPECT_TRUE(run(*s, fmt::format("a APPEND INBOX ~{{{}}}\r\n{}\r\n", msg.size(), msg)).starts_with("a OK"));
+  run(*s, "b SELECT INBOX");
+  auto body = run(*s, "c FETCH 1 (BODY.PEEK[TEXT] RFC822.SIZE)");
+  EXPECT_EQ(body, fmt::format("* 1 FETCH (BODY[TEXT] {{5}}\r\nA\x80"
+                              "B\r\n RFC822.SIZE {})\r\nc OK FETCH completed\r\n",
+                              msg.size()));
+  auto whole = run(*s, "d FETCH 1 (BODY.PEEK[])");
+  EXPECT_EQ(whole.find('\0'), std::string::npos);
+  EXPECT_EQ(whole.find("~{"), std::string::npos) << "no literal8 but for BINARY";
+  EXPECT_NE(whole.find(fmt::format("BODY[] {{{}}}\r\n", msg.size())), std::string::npos) << whole;
+  EXPECT_EQ(run(*s, "e FETCH 1 (BINARY.PEEK[1])"),
+            "* 1 FETCH (BINARY[1] ~{5}\r\nA\0B\r\n)\r\ne OK FETCH completed\r\n"s);
 }
 
 }  // namespace

@@ -6,8 +6,11 @@ through the real binary (raw commands: the untagged responses matter):
 - only "*" means the highest UID: an explicit 4294967295 is a number
   (RFC 9051 §9), so UID n:4294967295 past the last message is empty;
 - the first CONDSTORE enabling command of a session (FETCH MODSEQ or
-  CHANGEDSINCE, SEARCH MODSEQ, STORE UNCHANGEDSINCE) answers
-  "* OK [HIGHESTMODSEQ n]" once (RFC 7162 §3.1);
+  CHANGEDSINCE, SEARCH MODSEQ, STORE UNCHANGEDSINCE, STATUS (HIGHESTMODSEQ))
+  answers "* OK [HIGHESTMODSEQ n]" once (RFC 7162 §3.1);
+- IMAP4rev1 SELECT and EXAMINE say "* OK [UNSEEN n]", the first message
+  without \\Seen (RFC 3501 §6.3.1), IMAP4rev2 sessions do not (RFC 9051);
+- STATUS (APPENDLIMIT) answers the limit announced (RFC 7889 §3.1);
 - keywords are announced in FLAGS (and PERMANENTFLAGS) before any FETCH
   shows them, however they arrive: STORE here or in another session,
   APPEND, COPY (RFC 3501 §7.2.6, RFC 9051 §7.3.5);
@@ -105,7 +108,8 @@ class ConformanceTest(ServerTestCase):
         for first, again in [("FETCH 1 (MODSEQ)", "FETCH 2 (MODSEQ)"),
                              ("UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1)", "FETCH 1 (MODSEQ)"),
                              ("SEARCH MODSEQ 1", "SEARCH MODSEQ 1"),
-                             ("STORE 1 (UNCHANGEDSINCE 100000) +FLAGS (\\Seen)", "FETCH 1 (MODSEQ)")]:
+                             ("STORE 1 (UNCHANGEDSINCE 100000) +FLAGS (\\Seen)", "FETCH 1 (MODSEQ)"),
+                             ('STATUS "%s" (HIGHESTMODSEQ)' % folder, "FETCH 1 (MODSEQ)")]:
             with self.subTest(first=first):
                 c = self.raw(login=True)
                 untagged, _ = c.command('SELECT "%s"' % folder)
@@ -119,6 +123,41 @@ class ConformanceTest(ServerTestCase):
                 self.assertFalse(any(b"HIGHESTMODSEQ" in l for l in untagged), "once per session")
                 self.assertTrue(any(b"MODSEQ" in l for l in untagged), untagged)
                 c.command("LOGOUT")
+
+    def test_select_says_the_first_unseen_message(self):
+        folder = "t-unseen"
+        c = self.raw(login=True)
+        c.command('CREATE "%s"' % folder)
+        bulk_append(self.mail, folder, [make_message("u%d" % i) for i in range(3)])
+        untagged, tagged = c.command('SELECT "%s"' % folder)
+        self.assertIn(b" OK ", tagged)
+        self.assertEqual([l for l in untagged if b"UNSEEN" in l], [b"* OK [UNSEEN 1] first unseen message"])
+        c.command("STORE 1:2 +FLAGS.SILENT (\\Seen)")
+        untagged, tagged = c.command('EXAMINE "%s"' % folder)
+        self.assertIn(b"[READ-ONLY]", tagged)
+        self.assertIn(b"* OK [UNSEEN 3] first unseen message", untagged)
+        c.command('SELECT "%s"' % folder)
+        c.command("STORE 3 +FLAGS.SILENT (\\Seen)")
+        untagged, _ = c.command('SELECT "%s"' % folder)
+        self.assertFalse(any(b"UNSEEN" in l for l in untagged), "all seen: no UNSEEN")
+        c.command("STORE 2 -FLAGS.SILENT (\\Seen)")
+        rev2 = self.raw(login=True)
+        rev2.command("ENABLE IMAP4rev2")
+        untagged, _ = rev2.command('SELECT "%s"' % folder)
+        self.assertFalse(any(b"UNSEEN" in l for l in untagged), "IMAP4rev2 removed OK [UNSEEN]")
+        untagged, _ = c.command('EXAMINE "%s"' % folder)
+        self.assertIn(b"* OK [UNSEEN 2] first unseen message", untagged)
+
+    def test_status_appendlimit(self):
+        c = self.raw(login=True)
+        untagged, _ = c.command("CAPABILITY")
+        limit = int(re.search(rb"APPENDLIMIT=(\d+)", b" ".join(untagged)).group(1))
+        untagged, tagged = c.command("STATUS INBOX (APPENDLIMIT)")
+        self.assertIn(b" OK ", tagged)
+        self.assertEqual(untagged, [b"* STATUS INBOX (APPENDLIMIT %d)" % limit])
+        untagged, tagged = c.command('LIST "" INBOX RETURN (STATUS (APPENDLIMIT))')
+        self.assertIn(b" OK ", tagged)
+        self.assertIn(b"* STATUS INBOX (APPENDLIMIT %d)" % limit, untagged)
 
 
 class KeywordsTest(ServerTestCase):

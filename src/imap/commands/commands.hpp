@@ -33,7 +33,7 @@ PollOptions poll_options(const Context& ctx, bool allow_expunge);
 // Untagged updates for the selected mailbox at the end of a command.
 void append_updates(Context& ctx, Reply& r, bool allow_expunge);
 // A CONDSTORE enabling command (FETCH MODSEQ or CHANGEDSINCE, STORE
-// UNCHANGEDSINCE, SEARCH MODSEQ) turns CONDSTORE on; the first one with a
+// UNCHANGEDSINCE, SEARCH MODSEQ, STATUS (HIGHESTMODSEQ)) turns CONDSTORE on; the first one with a
 // mailbox selected answers "* OK [HIGHESTMODSEQ n]" (RFC 7162 §3.1),
 // which this returns ("" when CONDSTORE was on already).
 std::string enable_condstore(Context& ctx);

@@ -52,10 +52,21 @@ bool sets_seen(const FetchAttr& a) {
          a.kind == K::rfc822_text;
 }
 
+// BINARY's content: a literal, or with NUL a literal8 (RFC 3516 §4.2).
 void append_literal(std::string& out, std::string_view bytes) {
   bool has_nul = bytes.find('\0') != std::string_view::npos;
   out += fmt::format("{}{{{}}}\r\n", has_nul ? "~" : "", bytes.size());
   out += bytes;
+}
+
+// Every other item's content: a literal, which may not hold NUL (RFC 9051
+// §4.3, only BINARY's literal8 may); a NUL stored in a message (mail that
+// came with one) goes as 0x80, so sizes and offsets stay as they are.
+void append_text_literal(std::string& out, std::string_view bytes) {
+  out += fmt::format("{{{}}}\r\n", bytes.size());
+  auto start = out.size();
+  out += bytes;
+  std::replace(out.begin() + static_cast<std::ptrdiff_t>(start), out.end(), '\0', '\x80');
 }
 
 // The content a section item is cut from: BODY[…] and RFC822.HEADER/TEXT
@@ -163,7 +174,7 @@ class FetchCursor : public std::enable_shared_from_this<FetchCursor> {
   void uid_item(std::string& out);
   void flags_item(std::string& out);
   void modseq_item(std::string& out);
-  void rfc822_part_item(const FetchAttr& a, std::string& out);
+  Status rfc822_part_item(const FetchAttr& a, std::string& out);
   Status body_section_item(const FetchAttr& a, std::string& out);
   Status binary_item(const FetchAttr& a, std::string& out);
   std::string& name(std::string& out, std::string_view item_name);
@@ -378,12 +389,9 @@ Status FetchCursor::item(const FetchAttr& a, std::string& out) {
     case K::envelope: name(out, "ENVELOPE") += " " + render_envelope(m_structure.envelope, m_utf8); break;
     case K::body: name(out, "BODY") += " " + render_body(m_structure.root, false, m_utf8); break;
     case K::bodystructure: name(out, "BODYSTRUCTURE") += " " + render_body(m_structure.root, true, m_utf8); break;
-    case K::rfc822:
-      name(out, "RFC822") += " ";
-      append_literal(out, m_raw);
-      break;
+    case K::rfc822: append_text_literal(name(out, "RFC822") += " ", m_raw); break;
     case K::rfc822_header:
-    case K::rfc822_text: rfc822_part_item(a, out); break;
+    case K::rfc822_text: return rfc822_part_item(a, out);
     case K::body_section: return body_section_item(a, out);
     case K::binary:
     case K::binary_size: return binary_item(a, out);
@@ -409,10 +417,12 @@ void FetchCursor::modseq_item(std::string& out) {
 }
 
 // RFC822.HEADER and RFC822.TEXT: empty when the message has none.
-void FetchCursor::rfc822_part_item(const FetchAttr& a, std::string& out) {
+Status FetchCursor::rfc822_part_item(const FetchAttr& a, std::string& out) {
   auto& part = section(*section_key(a));
+  auto bytes = part ? std::string_view(*part) : std::string_view();
   name(out, a.kind == K::rfc822_header ? "RFC822.HEADER" : "RFC822.TEXT") += " ";
-  append_literal(out, part ? std::string_view(*part) : std::string_view());
+  append_text_literal(out, bytes);
+  return {};
 }
 
 // BODY[…]: a section that does not exist is left out, and the FETCH ends NO.
@@ -424,7 +434,7 @@ Status FetchCursor::body_section_item(const FetchAttr& a, std::string& out) {
     return {};
   }
   name(out, fetch_item_name(a)) += " ";
-  append_literal(out, partial_view(*part, a.partial));
+  append_text_literal(out, partial_view(*part, a.partial));
   return {};
 }
 
@@ -450,11 +460,19 @@ Status FetchCursor::binary_item(const FetchAttr& a, std::string& out) {
 
 void FetchCursor::end_message(std::string& out) {
   const store::Message& m = *m_msg;
-  // Flags changed by the implicit \Seen are reported (RFC 9051 §6.4.5).
-  if (!m_flags_done && m_updated.contains(m.uid)) name(out, "FLAGS") += " " + flag_list(m.flags, m.keywords);
+  // Flags changed by the implicit \Seen are reported (RFC 9051 §6.4.5);
+  // with CONDSTORE on, with UID and MODSEQ (RFC 7162 §3.2.4: this server
+  // supports QRESYNC; §3.1).
+  bool seen_set = m_updated.contains(m.uid);
+  if (!m_flags_done && seen_set) name(out, "FLAGS") += " " + flag_list(m.flags, m.keywords);
+  if (seen_set && m_ctx.enabled.condstore) {
+    uid_item(out);
+    modseq_item(out);
+  }
   if (m_want_modseq && !m_modseq_done) name(out, "MODSEQ") += fmt::format(" ({})", m.modseq);
-  if (!m_any_item) out += fmt::format("* {} FETCH (", m_pairs[m_next].first);
-  out += ")\r\n";
+  // No item to tell (only sections that do not exist): no response at all,
+  // as msg-att needs at least one item (RFC 9051 §9); the FETCH ends NO.
+  if (m_any_item) out += ")\r\n";
   m_open = false;
   m_raw = std::string();
   m_section.reset();
@@ -473,10 +491,7 @@ Reply FetchCursor::finish(Reply r) {
 
 // An error ends the FETCH: what was sent stays, an open response is closed.
 Reply FetchCursor::fail_with(Reply r, Reply error) {
-  if (m_open) {
-    if (!m_any_item) r.out += fmt::format("* {} FETCH (", m_pairs[m_next].first);
-    r.out += ")\r\n";
-  }
+  if (m_open && m_any_item) r.out += ")\r\n";  // none opened without an item (end_message)
   r.out += error.out;
   return r;
 }

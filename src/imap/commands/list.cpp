@@ -1,6 +1,6 @@
 // NAMESPACE (RFC 2342), LIST/LSUB (LIST-EXTENDED RFC 5258, CHILDREN and
 // SPECIAL-USE attributes, LIST-STATUS RFC 5819), STATUS (with SIZE, RFC
-// 8438, and DELETED-STORAGE, RFC 9208 §4.1.4).
+// 8438, DELETED-STORAGE, RFC 9208 §4.1.4, and APPENDLIMIT, RFC 7889 §3.1).
 //
 // Security: every mailbox is looked up under the logged-in address, so a
 // session can only name its own address's folders.
@@ -44,6 +44,9 @@ std::string status_items(Context& ctx, const store::Mailbox& box, const std::vec
       case StatusItem::Kind::size: out += fmt::format("SIZE {}", counts.size); break;
       case StatusItem::Kind::highestmodseq: out += fmt::format("HIGHESTMODSEQ {}", box.highestmodseq); break;
       case StatusItem::Kind::recent: out += fmt::format("RECENT {}", counts.recent); break;
+      // RFC 7889 §3.1: the mailbox's limit; every mailbox has the one the
+      // server announces in APPENDLIMIT= (the largest message it accepts).
+      case StatusItem::Kind::appendlimit: out += fmt::format("APPENDLIMIT {}", ctx.options.append_limit); break;
     }
   }
   return out;
@@ -243,7 +246,12 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Status& s) {
   auto box = find_mailbox(ctx, s.mailbox);
   if (!box) return from_error(tag, box.error());
   Reply r;
-  r.out = "* STATUS ";
+  // RFC 7162 §3.1: STATUS (HIGHESTMODSEQ) is a CONDSTORE enabling command;
+  // the first one with a mailbox selected says that mailbox's HIGHESTMODSEQ.
+  bool asks_modseq =
+      std::any_of(s.items.begin(), s.items.end(), [](auto& i) { return i.kind == StatusItem::Kind::highestmodseq; });
+  if (asks_modseq) r.out = enable_condstore(ctx);
+  r.out += "* STATUS ";
   append_astring(r.out, wire_name(ctx, box->name), ctx.utf8_names());
   r.out += " (" + status_items(ctx, *box, s.items) + ")\r\n";
   append_updates(ctx, r, true);

@@ -121,21 +121,44 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Store& s) {
   auto changed = ctx.deps.mail.store_flags(view.ref(), uids_of(pairs), op, flags, keywords, s.unchanged_since);
   if (!changed) return from_error(tag, changed.error());
   if (!changed->changed.empty()) publish(ctx, EventKind::flags_changed, view.id(), changed->highestmodseq);
+  // RFC 7162 §3.1.3: with UNCHANGEDSINCE, every message that passed the
+  // test is reported with its MODSEQ, even when the store changed nothing.
+  std::vector<store::Message> passed;
+  if (s.unchanged_since) {
+    auto requested = uids_of(pairs);
+    std::vector<std::uint32_t> done = changed->failed;
+    for (auto& m : changed->changed) done.push_back(m.uid);
+    std::sort(done.begin(), done.end());
+    std::vector<std::uint32_t> rest;
+    std::set_difference(requested.begin(), requested.end(), done.begin(), done.end(), std::back_inserter(rest));
+    if (!rest.empty()) {
+      auto rows = ctx.deps.mail.list_messages_with_uids(view.ref(), rest);
+      if (!rows) return from_error(tag, rows.error());
+      passed = std::move(*rows);
+    }
+  }
+  // (message, changed by this STORE), ascending by UID as by sequence number.
+  std::vector<std::pair<const store::Message*, bool>> reported;
+  for (auto& m : changed->changed) reported.emplace_back(&m, true);
+  for (auto& m : passed) reported.emplace_back(&m, false);
+  std::sort(reported.begin(), reported.end(), [](auto& a, auto& b) { return a.first->uid < b.first->uid; });
   Reply r;
   r.out = std::move(enabled);
-  for (auto& m : changed->changed) r.out += view.announce(m.keywords);  // before the FETCH that shows it
-  for (auto& m : changed->changed) {
-    auto seq = view.seq_of(m.uid);
+  for (auto& [m, own] : reported) r.out += view.announce(m->keywords);  // before the FETCH that shows it
+  for (auto& [m, own] : reported) {
+    auto seq = view.seq_of(m->uid);
     // Own changes are never reported back by the next poll (.SILENT asked for none at all).
-    if (seq) view.reported(m.uid, m.modseq);
+    if (seq && own) view.reported(m->uid, m->modseq);
     // .SILENT still reports the MODSEQ to CONDSTORE clients (RFC 7162 §3.1.3).
     if (!seq || (s.silent && !ctx.enabled.condstore)) continue;
     r.out += fmt::format("* {} FETCH (", *seq);
     std::string items;
-    if (s.uid) items += fmt::format("UID {}", m.uid);
+    // UID STORE answers with UIDs (RFC 9051 §6.4.8), and so does every STORE
+    // once CONDSTORE is on: this server supports QRESYNC (RFC 7162 §3.2.4).
+    if (s.uid || ctx.enabled.condstore) items += fmt::format("UID {}", m->uid);
     if (!s.silent)
-      items += (items.empty() ? "" : " ") + std::string("FLAGS ") + view.flags_of(m.uid, m.flags, m.keywords);
-    if (ctx.enabled.condstore) items += (items.empty() ? "" : " ") + fmt::format("MODSEQ ({})", m.modseq);
+      items += (items.empty() ? "" : " ") + std::string("FLAGS ") + view.flags_of(m->uid, m->flags, m->keywords);
+    if (ctx.enabled.condstore) items += (items.empty() ? "" : " ") + fmt::format("MODSEQ ({})", m->modseq);
     r.out += items + ")\r\n";
   }
   append_updates(ctx, r, s.uid);

@@ -36,10 +36,16 @@ Result<std::unordered_map<std::uint32_t, store::Message>> folder_messages(Contex
 }  // namespace
 
 Reply handle(Context& ctx, const std::string& tag, cmd::Search& s) {
-  if (!charset_ok(s.args.charset)) return tagged_no(tag, "unsupported charset", "BADCHARSET (US-ASCII UTF-8)");
+  // RFC 5182 §2.1: a SEARCH with SAVE that ends NO sets "$" to the empty
+  // sequence (one that ends BAD leaves it alone: syntax errors never get here).
+  auto refuse = [&](Reply no) {
+    if (has(s.args.returns, SearchReturn::save)) ctx.saved_uids.emplace();
+    return no;
+  };
+  if (!charset_ok(s.args.charset)) return refuse(tagged_no(tag, "unsupported charset", "BADCHARSET (US-ASCII UTF-8)"));
   std::string enabled = uses_modseq(s.args.key) ? enable_condstore(ctx) : std::string();  // RFC 7162 §3.1
   auto found = run_search(ctx, s.args.key);
-  if (!found) return from_error(tag, found.error());
+  if (!found) return refuse(from_error(tag, found.error()));
   Reply r;
   unsigned ret = s.args.returns;
   // IMAP4rev2 answers every SEARCH with ESEARCH (RFC 9051 §6.4.4).

@@ -70,6 +70,10 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Select& s) {
     if (auto claimed = v.claim_recent(ctx.deps.mail); !claimed) return from_error(tag, claimed.error());
     r.out += fmt::format("* {} RECENT\r\n", v.recent_count());
   }
+  // RFC 3501 §6.3.1: IMAP4rev1 requires OK [UNSEEN n], the first message
+  // without \Seen (none when all are seen); RFC 9051 removed it.
+  if (!ctx.enabled.rev2)
+    if (auto unseen = v.first_unseen()) r.out += fmt::format("* OK [UNSEEN {}] first unseen message\r\n", *unseen);
   r.out += fmt::format("* OK [UIDVALIDITY {}] UIDs valid\r\n", v.mailbox().uidvalidity);
   r.out += fmt::format("* OK [UIDNEXT {}] predicted next UID\r\n", v.mailbox().uidnext);
   r.out += v.flags_responses();

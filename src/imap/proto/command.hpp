@@ -139,7 +139,18 @@ struct SortCriterion {
 enum class StoreMode { replace, add, remove };
 
 struct StatusItem {
-  enum class Kind { messages, uidnext, uidvalidity, unseen, deleted, deleted_storage, size, highestmodseq, recent };
+  enum class Kind {
+    messages,
+    uidnext,
+    uidvalidity,
+    unseen,
+    deleted,
+    deleted_storage,
+    size,
+    highestmodseq,
+    recent,
+    appendlimit,  // RFC 7889 §3.1
+  };
   Kind kind;
 };
 

@@ -148,6 +148,7 @@ Result<std::vector<StatusItem>> status_items(Reader& r) {
       {"SIZE", SK::size},
       {"HIGHESTMODSEQ", SK::highestmodseq},
       {"RECENT", SK::recent},
+      {"APPENDLIMIT", SK::appendlimit},  // RFC 7889 §3.1
   };
   std::vector<StatusItem> out;
   TRY(r.expect('(', "'(' before the status items"));

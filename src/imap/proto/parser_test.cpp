@@ -357,6 +357,13 @@ TEST(Parser, Quota) {
   ASSERT_EQ(st.items.size(), 3u);
   EXPECT_EQ(st.items[1].kind, StatusItem::Kind::deleted);
   EXPECT_EQ(st.items[2].kind, StatusItem::Kind::deleted_storage);
+  // RFC 7889 §3.1, §5: status-att =/ "APPENDLIMIT", in STATUS and LIST-STATUS.
+  auto al = as<cmd::Status>(ok("a2 STATUS INBOX (APPENDLIMIT MESSAGES)\r\n"));
+  ASSERT_EQ(al.items.size(), 2u);
+  EXPECT_EQ(al.items[0].kind, StatusItem::Kind::appendlimit);
+  auto ll = as<cmd::List>(ok("a3 LIST \"\" INBOX RETURN (STATUS (APPENDLIMIT))\r\n"));
+  ASSERT_EQ(ll.status_items.size(), 1u);
+  EXPECT_EQ(ll.status_items[0].kind, StatusItem::Kind::appendlimit);
 }
 
 TEST(Parser, BadInputGetsTheTag) {
