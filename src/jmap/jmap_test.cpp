@@ -3,7 +3,9 @@
 // keywords and moves, changes, queries, and one account never reaching
 // another's data.
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/testing.hpp"
 #include "jmap/api.hpp"
@@ -301,6 +303,28 @@ TEST_F(JmapTest, HtmlValuesAreNotCutInsideATag) {
   auto part = got["htmlBody"][0]["partId"].get<std::string>();
   EXPECT_EQ(got["bodyValues"][part]["value"], "<p>HTML ") << got.dump();
   EXPECT_EQ(got["bodyValues"][part]["isTruncated"], true);
+}
+
+// RFC 8620 §5.2 paged with maxChanges: a record created since the first
+// sinceState is "created" in whichever page shows it, also when it changed
+// again after the record of an earlier page.
+TEST_F(JmapTest, PagedChangesKeepCreationsCreated) {
+  auto since = call(alice, "Mailbox/get", {{"accountId", a}, {"ids", json::array()}})[1]["state"].get<std::string>();
+  auto first = call(alice, "Mailbox/set", {{"accountId", a}, {"create", {{"x", {{"name", "First"}}}}}})[1];
+  auto second = call(alice, "Mailbox/set", {{"accountId", a}, {"create", {{"y", {{"name", "Second"}}}}}})[1];
+  auto x = first["created"]["x"]["id"].get<std::string>(), y = second["created"]["y"]["id"].get<std::string>();
+  call(alice, "Mailbox/set", {{"accountId", a}, {"update", {{x, {{"name", "First renamed"}}}}}});
+  std::set<std::string> created, updated;
+  for (int page = 0; page < 10; ++page) {
+    auto r = call(alice, "Mailbox/changes", {{"accountId", a}, {"sinceState", since}, {"maxChanges", 1}})[1];
+    ASSERT_TRUE(r.contains("newState")) << r.dump();
+    for (auto& id : r["created"]) created.insert(id.get<std::string>());
+    for (auto& id : r["updated"]) updated.insert(id.get<std::string>());
+    since = r["newState"].get<std::string>();
+    if (!r["hasMoreChanges"].get<bool>()) break;
+  }
+  EXPECT_TRUE(created.contains(x) && created.contains(y)) << json(created).dump();
+  EXPECT_FALSE(updated.contains(x)) << "never seen before: created, not updated";
 }
 
 TEST_F(JmapTest, MailboxSortOrderIsSetByTheUser) {

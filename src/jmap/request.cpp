@@ -268,9 +268,12 @@ std::optional<BlobRef> parse_blob_id(std::string_view id) {
   return r;
 }
 
+// "modseq", or between pages "modseq-id" and, when the first page started
+// elsewhere, "-origin".
 std::string state_string(store::ChangeCursor at) {
   if (at.id == store::ChangeCursor::kAll) return fmt::format("{}", at.modseq);
-  return fmt::format("{}-{}", at.modseq, at.id);
+  if (at.origin == 0 || at.origin == at.modseq) return fmt::format("{}-{}", at.modseq, at.id);
+  return fmt::format("{}-{}-{}", at.modseq, at.id, at.origin);
 }
 
 std::optional<store::ChangeCursor> parse_state(std::string_view s) {
@@ -281,8 +284,15 @@ std::optional<store::ChangeCursor> parse_state(std::string_view s) {
   if (head.empty() || ec != std::errc() || end != head.data() + head.size()) return std::nullopt;
   if (dash == std::string_view::npos) return c;
   auto tail = s.substr(dash + 1);
-  auto [end2, ec2] = std::from_chars(tail.data(), tail.data() + tail.size(), c.id);
-  if (tail.empty() || ec2 != std::errc() || end2 != tail.data() + tail.size() || c.id < 0) return std::nullopt;
+  auto second = tail.find('-');
+  auto id = tail.substr(0, second);
+  auto [end2, ec2] = std::from_chars(id.data(), id.data() + id.size(), c.id);
+  if (id.empty() || ec2 != std::errc() || end2 != id.data() + id.size() || c.id < 0) return std::nullopt;
+  if (second == std::string_view::npos) return c;
+  auto origin = tail.substr(second + 1);
+  auto [end3, ec3] = std::from_chars(origin.data(), origin.data() + origin.size(), c.origin);
+  if (origin.empty() || ec3 != std::errc() || end3 != origin.data() + origin.size() || c.origin > c.modseq)
+    return std::nullopt;
   return c;
 }
 

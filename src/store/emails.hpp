@@ -74,6 +74,12 @@ struct ChangeCursor {
   static constexpr Id kAll = INT64_MAX;
   std::uint64_t modseq = 0;
   Id id = kAll;
+  // Between the pages of one answer (id set): the modseq its first page
+  // started from. A record created after it that no page has shown yet is
+  // "created" in a later page too, not "updated" (0: modseq).
+  std::uint64_t origin = 0;
+  // What "created" is judged against.
+  std::uint64_t from() const { return id == kAll || origin == 0 ? modseq : origin; }
   bool operator==(const ChangeCursor&) const = default;
 };
 

@@ -80,7 +80,7 @@ Changes page(std::vector<Change> changes, ChangeCursor since, std::size_t max, s
   if (max > 0 && changes.size() > max) {
     changes.resize(max);
     out.has_more = true;
-    out.next = {changes.back().modseq, changes.back().id};
+    out.next = {changes.back().modseq, changes.back().id, since.from()};
   }
   for (auto& c : changes) {
     switch (c.kind) {
@@ -120,7 +120,7 @@ Result<Changes> tombstone_changes(Database& db, const char* table, Id address_id
   while (TRY(st.step())) {
     Change c{static_cast<std::uint64_t>(st.int64(2)), st.int64(0)};
     c.kind = st.int64(3) != 0                                         ? Change::destroyed
-             : static_cast<std::uint64_t>(st.int64(1)) > since.modseq ? Change::created
+             : static_cast<std::uint64_t>(st.int64(1)) > since.from() ? Change::created
                                                                       : Change::updated;
     changes.push_back(c);
   }
@@ -532,7 +532,7 @@ Result<Changes> SqliteStore::email_changes(Id address_id, ChangeCursor since, st
   while (TRY(alive.step())) {
     Change c{static_cast<std::uint64_t>(alive.int64(2)), alive.int64(0)};
     auto created = static_cast<std::uint64_t>(alive.int64(1));
-    c.kind = created > since.modseq ? Change::created : Change::updated;
+    c.kind = created > since.from() ? Change::created : Change::updated;
     changes.push_back(c);
   }
   auto gone = TRY(db->prepare("SELECT email_id, modseq FROM email_gone WHERE address_id = ? AND modseq >= ?"));
@@ -553,7 +553,7 @@ Result<Changes> SqliteStore::mailbox_changes(Id address_id, ChangeCursor since, 
   alive.bind_all(address_id, static_cast<std::int64_t>(since.modseq));
   while (TRY(alive.step())) {
     Change c{static_cast<std::uint64_t>(alive.int64(2)), alive.int64(0)};
-    c.kind = static_cast<std::uint64_t>(alive.int64(1)) > since.modseq ? Change::created : Change::updated;
+    c.kind = static_cast<std::uint64_t>(alive.int64(1)) > since.from() ? Change::created : Change::updated;
     c.counts_only = static_cast<std::uint64_t>(alive.int64(3)) <= since.modseq;
     changes.push_back(c);
   }
@@ -594,7 +594,7 @@ Result<Changes> SqliteStore::thread_changes(Id address_id, ChangeCursor since, s
     Change c{modseq, thread};
     if (alive.int64(1) == 0)
       c.kind = Change::destroyed;
-    else if (!alive.is_null(0) && static_cast<std::uint64_t>(alive.int64(0)) > since.modseq)
+    else if (!alive.is_null(0) && static_cast<std::uint64_t>(alive.int64(0)) > since.from())
       c.kind = Change::created;
     alive.reset();
     changes.push_back(c);

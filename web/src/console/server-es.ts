@@ -31,6 +31,7 @@ export const serverEs: Record<string, string> = {
   "the server could not do this; the error is logged": "el servidor no ha podido hacerlo; el error queda registrado",
   "the body must be application/json": "el cuerpo de la petición debe ser application/json",
   "the body must be a JSON object": "el cuerpo de la petición debe ser un objeto JSON",
+  "a name appears twice in one object (RFC 7493)": "un nombre aparece dos veces en el mismo objeto (RFC 7493)",
   "the body is not valid JSON (at byte {})": "el cuerpo de la petición no es JSON válido (en el byte {})",
   "the body holds a number out of range": "el cuerpo de la petición contiene un número fuera de rango",
   "the body nests deeper than {} levels": "el cuerpo de la petición anida más de {} niveles",
