@@ -105,9 +105,9 @@ std::expected<std::string, Refusal> MessageAcceptance::accept(const Transaction&
 }
 
 // RFC 3461 §5.2.3 (a): a recipient whose NOTIFY has SUCCESS gets its
-// delivery here reported to the sender. A sender elsewhere gets it only
-// when SPF vouched for it: otherwise anyone could have our reports sent to
-// an address of their choosing.
+// delivery here reported to the sender: the one logged in on submission,
+// or on the MX one that SPF vouched for. Otherwise anyone could have our
+// reports sent to an address of their choosing, ours included.
 void MessageAcceptance::report_deliveries(const Transaction& t, std::string_view message,
                                           const std::optional<dns::SpfResult>& spf, std::int64_t now) {
   if (t.sender.empty()) return;
@@ -116,8 +116,7 @@ void MessageAcceptance::report_deliveries(const Transaction& t, std::string_view
     if (r.local && r.rcpt.notify_success && !r.rcpt.notify_never)
       b.failed.push_back({r.rcpt.recipient.address(), r.rcpt.orcpt, "2.0.0", "", ""});
   if (b.failed.empty()) return;
-  bool local = m_sender_address_id != 0 || m_deps.accounts.find_address(ascii_lower(t.sender));
-  if (!local && !(spf && spf->code == dns::SpfResult::pass)) {
+  if (m_sender_address_id == 0 && !(spf && spf->code == dns::SpfResult::pass)) {
     log::info("smtp.success_report_skipped", {{"from", t.sender}, {"reason", "sender_not_verified"}});
     return;
   }

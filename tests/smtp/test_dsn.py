@@ -6,8 +6,9 @@
 - Relayed to one that does not, a recipient with NOTIFY=SUCCESS gets the
   sender a "relayed" report (§5.2.2 (b)).
 - Delivered here, it gets the sender a "delivered" report (§5.2.3 (a)).
-  A sender elsewhere gets one only when SPF vouched for it: here DNS is a
-  closed port, so the MX's sender is not vouched for and gets none.
+  On the MX, a sender (elsewhere, or one claiming our own address) gets one
+  only when SPF vouched for it: here DNS is a closed port, so no MX sender
+  is vouched for and none gets one.
 """
 
 import re
@@ -113,6 +114,16 @@ class DsnTest(Base):
                           ["RCPT TO:<%s> NOTIFY=SUCCESS" % DEMO_ADDRESS], "from elsewhere")
         self.assertTrue(self.srv.wait_for(msgid))
         self.assertIsNotNone(self.srv.wait_log(r"smtp\.success_report_skipped .*someone@elsewhere\.example"))
+
+    def test_a_local_sender_claimed_on_the_mx_gets_no_report(self):
+        """Anyone can claim one of our addresses on the MX: without SPF's
+        word for it, no report goes into that address's INBOX."""
+        c = self.raw()
+        c.cmd("EHLO client.e2e.test")
+        # The report is decided before the 250: none by then is none at all.
+        self.send(c, "MAIL FROM:<%s>" % DEMO_ADDRESS, ["RCPT TO:<%s> NOTIFY=SUCCESS" % SECOND], "claimed sender")
+        self.assertIsNotNone(self.srv.wait_log(r"smtp\.success_report_skipped .*%s" % re.escape(DEMO_ADDRESS)))
+        self.assertEqual([m for m in self.reports("delivered") if b"claimed sender" in m.raw], [])
 
 
 if __name__ == "__main__":
