@@ -59,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   in.failed.push_back(f);
   in.original = rest;
   in.full_message = size % 2 == 0;
-  in.delayed = size % 3 == 0;
+  in.action = static_cast<ReportAction>(size % 4);  // failed, delayed, delivered, relayed
   auto report = make_bounce(in);
 
   // The report's own lines: up to its third part, the original message
