@@ -1,13 +1,11 @@
 #include "pop3/session.hpp"
 
-#include <charconv>
-#include <limits>
-
 #include <fmt/format.h>
 
 #include "auth/login.hpp"
 #include "auth/mail_login.hpp"
 #include "auth/sasl.hpp"
+#include "core/digits.hpp"
 #include "core/log.hpp"
 #include "mime/line_ends.hpp"
 
@@ -18,16 +16,9 @@ namespace {
 Reply ok(std::string text) { return Reply{"+OK " + text + "\r\n"}; }
 Reply err(std::string text) { return Reply{"-ERR " + text + "\r\n"}; }
 
-// A number of digits only; one too large for 64 bits is the largest
-// there is (no message has that number, and TOP then sends every line).
-std::optional<std::uint64_t> number(const std::string& s) {
-  std::uint64_t n = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (end != s.data() + s.size()) return std::nullopt;
-  if (ec == std::errc::result_out_of_range) return std::numeric_limits<std::uint64_t>::max();
-  if (ec != std::errc{}) return std::nullopt;
-  return n;
-}
+// A message number or a line count (no message has a number past 64 bits,
+// and TOP then sends every line).
+std::optional<std::uint64_t> number(const std::string& s) { return saturating_number(s); }
 
 // Where the body starts: after the blank line that ends the header, which
 // is the first line when the header is empty; the end when there is none.

@@ -1,10 +1,10 @@
 #include "smtp/parser.hpp"
 #include "core/ascii.hpp"
+#include "core/digits.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <limits>
 
 #include <fmt/format.h>
 
@@ -160,13 +160,8 @@ std::optional<std::uint64_t> number(std::string_view s) {
 // RFC 1870 §3: size-value ::= 1*20DIGIT; one past 64 bits is past any
 // limit, and is answered as such (552), not as a syntax error.
 std::optional<std::uint64_t> size_value(std::string_view s) {
-  if (s.empty() || s.size() > 20) return std::nullopt;
-  std::uint64_t n = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (end != s.data() + s.size()) return std::nullopt;
-  if (ec == std::errc::result_out_of_range) return std::numeric_limits<std::uint64_t>::max();
-  if (ec != std::errc{}) return std::nullopt;
-  return n;
+  if (s.size() > 20) return std::nullopt;
+  return saturating_number(s);
 }
 
 // RFC 3461 §4.2, §4.4: ENVID and ORCPT, once decoded, are printable
