@@ -116,7 +116,7 @@ json mailbox_ids_json(const store::Email& e) {
 Out<json> render_content(const Content& c, const std::vector<std::string>& props, const RenderOptions& o, json out) {
   std::optional<Body> body;
   auto the_body = [&]() -> Body& {
-    if (!body) body.emplace(c.raw, c.structure->root, c.hash, o.body_properties);
+    if (!body) body.emplace(c.raw, c.structure->root, c.hash, o.body_properties, c.within);
     return *body;
   };
   const mime::Envelope* env = c.structure ? &c.structure->envelope : nullptr;

@@ -215,8 +215,9 @@ json address_list(const std::vector<mime::Address>& list) {
   return out;
 }
 
-Body::Body(std::string_view raw, const mime::Part& root, std::string hash, std::vector<std::string> part_properties)
-    : m_raw(raw), m_hash(std::move(hash)), m_props(std::move(part_properties)) {
+Body::Body(std::string_view raw, const mime::Part& root, std::string hash, std::vector<std::string> part_properties,
+           std::string within)
+    : m_raw(raw), m_hash(std::move(hash)), m_within(std::move(within)), m_props(std::move(part_properties)) {
   number(root, "1");
   std::vector<std::size_t> top{0};
   classify(top, "mixed", false, &m_html, &m_text);
@@ -285,7 +286,9 @@ json Body::part_json(std::size_t index) const {
   json out = json::object();
   bool multipart = p.is_multipart();
   if (wants("partId")) out["partId"] = multipart ? json(nullptr) : json(node.id);
-  if (wants("blobId")) out["blobId"] = multipart ? json(nullptr) : json(blob_id(m_hash, node.id));
+  if (wants("blobId"))
+    out["blobId"] =
+        multipart ? json(nullptr) : json(blob_id(m_hash, m_within.empty() ? node.id : m_within + "/" + node.id));
   if (wants("size")) out["size"] = multipart ? 0 : content(node.id).value_or("").size();
   if (wants("headers")) out["headers"] = header_list(m_raw, p.header_start, p.body_start);
   if (wants("name")) {

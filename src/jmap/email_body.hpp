@@ -39,7 +39,10 @@ json address_list(const std::vector<mime::Address>& list);
 // The body of one message: its parts with ids, and the three lists.
 class Body {
  public:
-  Body(std::string_view raw, const mime::Part& root, std::string hash, std::vector<std::string> part_properties);
+  // `within`: for a message that is itself part of the hash's message, that
+  // part's id, under which the blob ids of its parts are named.
+  Body(std::string_view raw, const mime::Part& root, std::string hash, std::vector<std::string> part_properties,
+       std::string within = {});
 
   json structure() const;  // bodyStructure
   json text_body() const { return lists(m_text); }
@@ -66,6 +69,7 @@ class Body {
 
   std::string_view m_raw;
   std::string m_hash;
+  std::string m_within;
   std::vector<std::string> m_props;
   std::vector<Node> m_nodes;  // [0] is the root
   std::vector<std::size_t> m_text, m_html, m_attachments;

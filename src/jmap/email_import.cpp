@@ -113,6 +113,22 @@ std::expected<json, json> store_message(const Call& call, const Account& a, std:
 
 }  // namespace
 
+namespace {
+
+// The content of `path` ("2/1.2": part 1.2 of the message that is part 2)
+// in the message `raw` whose structure is `root`.
+std::optional<std::string> part_content(std::string_view raw, const mime::Part& root, const std::string& hash,
+                                        std::string_view path) {
+  auto slash = path.find('/');
+  auto content = Body(raw, root, hash, {}).content(path.substr(0, slash));
+  if (!content || slash == std::string_view::npos) return content;
+  auto inner = mime::parse_message(*content);
+  if (!inner) return std::nullopt;
+  return part_content(*content, inner->structure.root, hash, path.substr(slash + 1));
+}
+
+}  // namespace
+
 std::optional<std::string> blob_bytes(const Call& call, const Account& a, const std::string& id) {
   auto ref = parse_blob_id(id);
   if (!ref) return std::nullopt;
@@ -126,8 +142,7 @@ std::optional<std::string> blob_bytes(const Call& call, const Account& a, const 
     // A part of an uploaded message (its Email/parse names them).
     auto message = mime::parse_message(*raw);
     if (!message) return std::nullopt;
-    Body body(*raw, message->structure.root, ref->hash, {});
-    return body.content(ref->part);
+    return part_content(*raw, message->structure.root, ref->hash, ref->part);
   }
   auto raw = call.deps.blobs.get(ref->hash);
   if (!raw) return std::nullopt;
@@ -136,8 +151,7 @@ std::optional<std::string> blob_bytes(const Call& call, const Account& a, const 
   if (!emails || emails->empty()) return std::nullopt;
   auto info = call.deps.store.blob_info(emails->front().blob_id);
   if (!info) return std::nullopt;
-  Body body(*raw, info->structure.root, ref->hash, {});
-  return body.content(ref->part);
+  return part_content(*raw, info->structure.root, ref->hash, ref->part);
 }
 
 Out<json> email_import(Call& call) {
@@ -209,24 +223,10 @@ Out<json> email_parse(Call& call) {
     c.subject = message->summary.subject;
     c.sent_at = message->summary.date;
     c.has_attachments = message->summary.has_attachments;
-    // The parts of an uploaded message are named under its blob id
-    // (blob_bytes finds them). Those of a message that is itself a part
-    // of an email would name parts of that email: they get none.
+    // The parts are named under the blob's own id (blob_bytes finds them):
+    // those of a message that is a part of another under that part.
+    c.within = parse_blob_id(id)->part;
     auto rendered = TRY(render_content(c, options.properties, options, std::move(out)));
-    bool nested = !parse_blob_id(id)->part.empty();
-    auto no_part_blobs = [](json& part, auto& self) -> void {
-      if (part.contains("blobId")) part["blobId"] = nullptr;
-      if (part.contains("subParts"))
-        for (auto& sub : part["subParts"]) self(sub, self);
-    };
-    for (auto name : {"bodyStructure", "textBody", "htmlBody", "attachments"}) {
-      if (!nested) break;
-      if (!rendered.contains(name)) continue;
-      if (rendered[name].is_array())
-        for (auto& p : rendered[name]) no_part_blobs(p, no_part_blobs);
-      else if (rendered[name].is_object())
-        no_part_blobs(rendered[name], no_part_blobs);
-    }
     if (rendered.contains("blobId")) rendered["blobId"] = id;
     parsed[id] = std::move(rendered);
   }

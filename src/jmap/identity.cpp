@@ -177,7 +177,8 @@ Out<std::vector<json>> quotas(const Call& call, const Account& a) {
                    {"hardLimit", limit},
                    {"scope", "account"},
                    {"name", fmt::format("{} ({})", a.address.address, what)},
-                   {"types", {"Mail"}},
+                   // RFC 9425 §4.1: names of the JMAP Types registry.
+                   {"types", {"Email"}},
                    {"warnLimit", limit / 10 * 9},
                    {"softLimit", nullptr},
                    {"description", nullptr}});
@@ -251,7 +252,8 @@ Out<json> quota_query(Call& call) {
         else if (k == "name")
           ok = ok && v.is_string() && q["name"].get<std::string>().find(v.get<std::string>()) != std::string::npos;
         else if (k == "type")
-          ok = ok && v == "Mail";
+          // "Mail" too: RFC 9425's own examples name the type so.
+          ok = ok && (v == "Email" || v == "Mail");
         else
           return std::unexpected(MethodError("unsupportedFilter", k));
       }

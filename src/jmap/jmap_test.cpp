@@ -9,6 +9,7 @@
 
 #include "core/testing.hpp"
 #include "jmap/api.hpp"
+#include "jmap/method.hpp"
 #include "mime/parsed_message.hpp"
 #include "server/services.hpp"
 #include "smtp/submit.hpp"
@@ -508,6 +509,47 @@ TEST_F(JmapTest, KeywordsSetOverImapAreRemovedInAnyCase) {
   EXPECT_TRUE(s->store->list_messages(box.ref()).value().back().keywords.empty());
 }
 
+// One Email in two folders whose copies disagree (the INBOX copy unread,
+// the Sent copy read, as a message sent to oneself is kept): its keywords
+// are those of all its copies in Email/get, Email/query and the folders'
+// counts alike (RFC 8621 §2, §4.4.1), and a folder condition does not hide
+// the other copies from the rest of the filter.
+TEST_F(JmapTest, KeywordsOfAnEmailInTwoFoldersAreTheSameEverywhere) {
+  auto inbox = mailbox(a, "inbox");
+  auto sent = mailbox(a, "sent");
+  auto id = create(inbox, "to myself");
+  auto other = create(inbox, "unread, only here");
+  auto address = alice.accounts[0].address.id;
+  auto in = s->store->find_mailbox(address, "INBOX").value();
+  auto out = s->store->find_mailbox(address, "Sent").value();
+  auto first = s->store->list_messages(in.ref()).value().front().uid;
+  auto copied = s->store->copy_messages(in.ref(), {first}, out.ref(), false).value();
+  ASSERT_EQ(copied.uids.size(), 1u);
+  s->store->store_flags(out.ref(), {copied.uids[0].second}, store::FlagOp::add, store::flag_seen, {}, std::nullopt)
+      .value();
+
+  auto got = call(alice, "Email/get", {{"accountId", a}, {"ids", {id}}, {"properties", {"keywords", "mailboxIds"}}});
+  EXPECT_EQ(got[1]["list"][0]["keywords"], (json{{"$seen", true}}));
+  EXPECT_EQ(got[1]["list"][0]["mailboxIds"].size(), 2u);
+  auto query = [&](json filter) {
+    return call(alice, "Email/query", {{"accountId", a}, {"filter", filter}})[1]["ids"];
+  };
+  EXPECT_EQ(query({{"inMailbox", inbox}, {"notKeyword", "$seen"}}), json::array({other}));
+  EXPECT_EQ(query({{"inMailbox", inbox}, {"hasKeyword", "$seen"}}), json::array({id}));
+  EXPECT_EQ(query({{"inMailbox", inbox}, {"inMailboxOtherThan", {inbox}}}), json::array({id}));
+  auto counts = call(alice, "Mailbox/get",
+                     {{"accountId", a}, {"ids", {inbox, sent}}, {"properties", {"totalEmails", "unreadEmails"}}});
+  EXPECT_EQ(counts[1]["list"][0]["totalEmails"], 2);
+  EXPECT_EQ(counts[1]["list"][0]["unreadEmails"], 1);
+  EXPECT_EQ(counts[1]["list"][1]["totalEmails"], 1);
+  EXPECT_EQ(counts[1]["list"][1]["unreadEmails"], 0);
+
+  // A second copy in the same folder is still one Email there.
+  s->store->copy_messages(in.ref(), {first}, in.ref(), false).value();
+  counts = call(alice, "Mailbox/get", {{"accountId", a}, {"ids", {inbox}}, {"properties", {"totalEmails"}}});
+  EXPECT_EQ(counts[1]["list"][0]["totalEmails"], 2);
+}
+
 // A text condition is answered from the index's hits (only they are
 // loaded); the answer is the one every other path gives: alone, inside an
 // AND with other conditions, under NOT, and with a folder condition.
@@ -620,6 +662,59 @@ TEST_F(JmapTest, QueryWithResultReferenceIntoGet) {
   found = call(alice, "Email/query",
                {{"accountId", a}, {"filter", {{"inMailboxOtherThan", {mailbox(a, "trash")}}}}, {"limit", 1}});
   EXPECT_EQ(found[1]["ids"], json::array({second}));
+}
+
+// A message attached to an email, parsed: its own parts have blob ids too
+// (RFC 8621 §4.1.4), named under the attached part, and they name the
+// parts' content, however deep the nesting.
+TEST_F(JmapTest, PartsOfAnAttachedMessageHaveBlobIds) {
+  auto& m = *s->manager;
+  auto op = manage::Actor::operator_cli();
+  auto shared = m.create_address(op, "team@a.example").value();
+  auto access = m.grant_access(op, shared.address, "user@a.example", true).value();
+  alice.accounts.push_back({shared, access, false});
+  auto team = account_id(shared.id);
+  std::string inner =
+      "From: eva@x.example\r\nSubject: inner\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=in\r\n\r\n"
+      "--in\r\nContent-Type: text/plain\r\n\r\ninner body\r\n"
+      "--in\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=note.txt\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\naGVsbG8gbmVzdGVk\r\n--in--\r\n";
+  std::string outer =
+      "From: ana@a.example\r\nTo: box@a.example\r\nSubject: forwarded\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=out\r\n\r\n"
+      "--out\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+      "--out\r\nContent-Type: message/rfc822\r\n\r\n" +
+      inner + "\r\n--out--\r\n";
+  auto address = alice.accounts[0].address.id;
+  auto box = s->store->find_mailbox(address, "INBOX").value();
+  s->deliverer->deliver(outer, {{box.ref(), 0, {}, 1000}}).value();
+  auto id = s->store->email_by_blob(address, store::BlobStore::hash_of(outer)).value();
+  ASSERT_TRUE(id);
+  auto got = call(alice, "Email/get", {{"accountId", a}, {"ids", {email_id(*id)}}, {"properties", {"attachments"}}});
+  ASSERT_EQ(got[1]["list"][0]["attachments"].size(), 1u) << got.dump();
+  auto attached = got[1]["list"][0]["attachments"][0]["blobId"].get<std::string>();
+  auto parsed =
+      call(alice, "Email/parse",
+           {{"accountId", a}, {"blobIds", {attached}}, {"properties", {"subject", "attachments", "textBody"}}});
+  auto& email = parsed[1]["parsed"][attached];
+  EXPECT_EQ(email["subject"], "inner") << parsed.dump();
+  ASSERT_EQ(email["attachments"].size(), 1u) << parsed.dump();
+  EXPECT_EQ(email["attachments"][0]["name"], "note.txt");
+  auto note = email["attachments"][0]["blobId"];
+  auto text = email["textBody"][0]["blobId"];
+  ASSERT_TRUE(note.is_string() && text.is_string()) << parsed.dump();
+  EXPECT_TRUE(note.get<std::string>().starts_with(attached + "_")) << note;
+  // The blob ids name the content: copied, each is the blob of its bytes.
+  auto copied = call(alice, "Blob/copy", {{"fromAccountId", a}, {"accountId", team}, {"blobIds", {note, text}}});
+  EXPECT_EQ(copied[1]["copied"][note.get<std::string>()], "b" + store::BlobStore::hash_of("hello nested"))
+      << copied.dump();
+  EXPECT_EQ(copied[1]["copied"][text.get<std::string>()], "b" + store::BlobStore::hash_of("inner body"))
+      << copied.dump();
+  // Ids that name no part are not found.
+  for (auto bad : {attached + "_9", attached + "__1", attached + "_", attached + "_1-"})
+    EXPECT_EQ(call(alice, "Email/parse", {{"accountId", a}, {"blobIds", {bad}}})[1]["notFound"], json::array({bad}))
+        << bad;
 }
 
 TEST_F(JmapTest, ImportParseAndCopyBetweenAccounts) {
@@ -736,6 +831,10 @@ TEST_F(JmapTest, QuotasFollowTheAddressSettings) {
   EXPECT_EQ(r[1]["list"][0]["resourceType"], "octets");
   EXPECT_EQ(r[1]["list"][0]["hardLimit"], 1000000);
   EXPECT_GT(r[1]["list"][0]["used"].get<std::uint64_t>(), 100u);
+  EXPECT_EQ(r[1]["list"][0]["types"], json::array({"Email"})) << "a name of the JMAP Types registry";
+  for (auto type : {"Email", "Mail"})
+    EXPECT_EQ(call(alice, "Quota/query", {{"accountId", a}, {"filter", {{"type", type}}}})[1]["ids"].size(), 1u);
+  EXPECT_TRUE(call(alice, "Quota/query", {{"accountId", a}, {"filter", {{"type", "Calendar"}}}})[1]["ids"].empty());
 }
 
 TEST_F(JmapTest, SubmissionSendsWithoutBccAndFilesTheDraftAsSent) {

@@ -77,7 +77,8 @@ std::string blob_id(const std::string& hash, std::string_view part = {});
 // The number of an id of that kind; nullopt when it is not one.
 std::optional<store::Id> parse_id(std::string_view id, char kind);
 
-// A blob id's parts: the content hash and the part id (empty: the whole).
+// A blob id's parts: the content hash and the part id (empty: the whole);
+// "2/1.2" is part 1.2 of the message that is part 2.
 struct BlobRef {
   std::string hash;
   std::string part;
@@ -158,6 +159,7 @@ struct Content {
   std::string_view raw;                               // the bytes (may be empty when no property needs them)
   const mime::MessageStructure* structure = nullptr;  // parsed (may be null when no property needs it)
   std::string hash;
+  std::string within;  // a message that is a part of another: that part's id, under which its parts are named
   std::uint64_t size = 0;
   std::string preview;
   std::string subject;  // decoded

@@ -235,7 +235,7 @@ std::string blob_id(const std::string& hash, std::string_view part) {
   std::string out = "b" + hash;
   if (!part.empty()) {
     out += '_';
-    for (char c : part) out += c == '.' ? '-' : c;
+    for (char c : part) out += c == '.' ? '-' : c == '/' ? '_' : c;
   }
   return out;
 }
@@ -257,14 +257,21 @@ std::optional<BlobRef> parse_blob_id(std::string_view id) {
   auto rest = id.substr(65);
   if (rest.empty()) return r;
   if (rest.front() != '_' || rest.size() < 2) return std::nullopt;
+  // Part ids with '-' for '.', and '_' before the part of a message inside
+  // another ("2_1-2": part 1.2 of the message that is part 2).
+  char last = '_';
   for (char c : rest.substr(1)) {
-    if (c == '-')
-      r.part += '.';
-    else if (c >= '0' && c <= '9')
+    if (c == '-' || c == '_') {
+      if (last == '-' || last == '_') return std::nullopt;
+      r.part += c == '-' ? '.' : '/';
+    } else if (c >= '0' && c <= '9') {
       r.part += c;
-    else
+    } else {
       return std::nullopt;
+    }
+    last = c;
   }
+  if (last == '-' || last == '_') return std::nullopt;
   return r;
 }
 

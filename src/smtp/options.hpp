@@ -22,7 +22,11 @@ struct SessionOptions {
   // DKIM and DMARC results come through set_message_auth() (Next::message_auth).
   bool message_auth_by_transport = false;
   std::size_t max_recipients = 100;
-  int max_errors = 10;
+  int max_errors = 10;  // commands refused 5xx, unknown recipients aside
+  // Unknown recipients a session may name before it is closed: a list's
+  // stale addresses are not errors of the client, but a session that names
+  // many is guessing addresses (a directory harvest).
+  int max_unknown_recipients = 50;
 };
 
 }  // namespace estafeta::smtp

@@ -74,10 +74,21 @@ void Session::drop_chunks() {
 Reply Session::error(int code, std::string_view status, std::string_view text) {
   Reply r{reply(code, status, text)};
   // Too many errors: the client is lost or probing (RFC 5321 §4.5.3.2 allows closing).
-  if (code >= 500 && ++m_errors >= m_options.max_errors) {
-    r.out += reply(421, "4.7.0", m_options.hostname + " too many errors, closing the connection");
-    r.next = Reply::Next::close;
-  }
+  if (code >= 500 && ++m_errors >= m_options.max_errors) return closing_after(std::move(r), "too many errors");
+  return r;
+}
+
+Reply Session::unknown_recipient(const std::string& address) {
+  log::info("smtp.rcpt_refused", {{"ip", m_options.peer_ip}, {"to", address}, {"reason", "unknown"}});
+  Reply r{reply(550, "5.1.1", fmt::format("<{}>: no such mailbox here", address))};
+  if (++m_unknown_recipients >= m_options.max_unknown_recipients)
+    return closing_after(std::move(r), "too many unknown recipients");
+  return r;
+}
+
+Reply Session::closing_after(Reply r, std::string_view why) {
+  r.out += reply(421, "4.7.0", fmt::format("{} {}, closing the connection", m_options.hostname, why));
+  r.next = Reply::Next::close;
   return r;
 }
 
@@ -311,8 +322,7 @@ Reply Session::handle(const RcptTo& rcpt) {
   if (!local) {
     if (local.error().kind != ErrorKind::not_found)
       return Reply{reply(451, "4.3.0", "temporary failure, try again later")};
-    log::info("smtp.rcpt_refused", {{"ip", m_options.peer_ip}, {"to", r.recipient.address()}, {"reason", "unknown"}});
-    return error(550, "5.1.1", fmt::format("<{}>: no such mailbox here", r.recipient.address()));
+    return unknown_recipient(r.recipient.address());
   }
   if (auto refused = refuse_local_recipient(*local_domain, *local, r.recipient.address())) return *refused;
   m_recipients.push_back({r, *local});

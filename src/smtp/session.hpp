@@ -130,6 +130,8 @@ class Session {
   // Submission: the refusal of a sender or From: the user may not use now.
   std::optional<Reply> refuse_submitted(const std::string& sender, const std::string& message);
   Reply error(int code, std::string_view status, std::string_view text);
+  Reply unknown_recipient(const std::string& address);
+  Reply closing_after(Reply r, std::string_view why);
   void reset_transaction();
   void drop_chunks();  // the BDAT chunks so far, and what they hold of the budget
   // Submission: whether the logged-in user may send as `address` now (an
@@ -167,6 +169,7 @@ class Session {
   std::optional<store::LoginCandidate> m_who;
   std::optional<auth::SaslExchange> m_sasl;  // AUTH in progress
   int m_errors = 0;
+  int m_unknown_recipients = 0;
 };
 
 }  // namespace estafeta::smtp

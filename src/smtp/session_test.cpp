@@ -363,6 +363,30 @@ TEST_F(SmtpTest, TooManyErrorsCloses) {
   EXPECT_EQ(r.next, Reply::Next::close);
 }
 
+// A list with stale addresses: each unknown recipient is refused, and the
+// message still reaches the known ones (unknown recipients are not errors
+// of the client). A session that keeps naming unknown addresses is closed.
+TEST_F(SmtpTest, UnknownRecipientsAreNotErrorsUntilTheyAreAHarvest) {
+  auto s = open(Role::mx);
+  s->command("EHLO x.example\r\n");
+  s->command("MAIL FROM:<list@far.example>\r\n");
+  for (int i = 0; i < 20; ++i) {
+    auto r = s->command(fmt::format("RCPT TO:<gone{}@o.example>\r\n", i));
+    ASSERT_EQ(r.out, fmt::format("550 5.1.1 <gone{}@o.example>: no such mailbox here\r\n", i));
+    ASSERT_EQ(r.next, Reply::Next::read);
+  }
+  EXPECT_EQ(s->command("RCPT TO:<team@o.example>\r\n").out, "250 2.1.5 recipient ok\r\n");
+  EXPECT_NE(send_data(*s, "Subject: news\r\n\r\nx\r\n.\r\n").find("250 2.0.0"), std::string::npos);
+  EXPECT_EQ(inbox_count("team@o.example"), 1u);
+
+  s->command("MAIL FROM:<list@far.example>\r\n");
+  Reply r;
+  for (int i = 20; i < 50 && r.next != Reply::Next::close; ++i)
+    r = s->command(fmt::format("RCPT TO:<gone{}@o.example>\r\n", i));
+  EXPECT_NE(r.out.find("421 4.7.0"), std::string::npos) << r.out;
+  EXPECT_EQ(r.next, Reply::Next::close);
+}
+
 TEST_F(SmtpTest, SubmissionRequiresAuthAndOwnAddresses) {
   auto plain = open(Role::submission, false);
   auto ehlo = plain->command("EHLO laptop\r\n").out;

@@ -152,10 +152,14 @@ Result<std::vector<Email>> SqliteStore::emails(Id address_id, const std::vector<
 
 Result<std::vector<Email>> SqliteStore::list_emails(Id address_id, std::optional<Id> mailbox) {
   auto db = read();
+  // The emails with a copy in the mailbox, each with all its copies: an
+  // Email's keywords and mailboxIds are those of every copy, whichever
+  // folder it was found through.
   auto st = TRY(db->prepare(
       fmt::format("SELECT {} FROM email e JOIN blob b ON b.id = e.blob_id JOIN message m ON m.blob_id = e.blob_id "
                   "JOIN mailbox x ON x.id = m.mailbox_id AND x.address_id = e.address_id "
-                  "WHERE e.address_id = ?1 AND (?2 IS NULL OR m.mailbox_id = ?2) ORDER BY e.id, m.mailbox_id",
+                  "WHERE e.address_id = ?1 AND (?2 IS NULL OR e.blob_id IN "
+                  "(SELECT blob_id FROM message WHERE mailbox_id = ?2)) ORDER BY e.id, m.mailbox_id",
                   kEmailColumns)));
   st.bind(1, address_id).bind(2, mailbox);
   std::vector<Email> out;
@@ -229,13 +233,19 @@ Result<std::vector<MailboxSummary>> SqliteStore::mailbox_summaries(Id address_id
       TRY(db->prepare(fmt::format("SELECT {} FROM mailbox WHERE address_id = ? ORDER BY name", kMailboxColumns)));
   list.bind_all(address_id);
   auto boxes = TRY(all<Mailbox>(std::move(list), read_mailbox));
-  auto counts = TRY(
-      db->prepare(fmt::format("SELECT m.mailbox_id, count(*), sum((m.flags & {0}) = 0), count(DISTINCT e.thread_id), "
-                              "count(DISTINCT CASE WHEN (m.flags & {0}) = 0 THEN e.thread_id END) "
-                              "FROM message m JOIN mailbox x ON x.id = m.mailbox_id "
-                              "JOIN email e ON e.address_id = x.address_id AND e.blob_id = m.blob_id "
-                              "WHERE x.address_id = ? GROUP BY m.mailbox_id",
-                              kUnreadMask)));
+  // Counted by Email, read or not as its keywords say (RFC 8621 §2): the
+  // union of its copies' flags, the rule Email/get and Email/query follow;
+  // an email with copies in two folders counts once in each.
+  auto counts = TRY(db->prepare(
+      fmt::format("WITH k AS (SELECT e.id, e.thread_id, e.blob_id, max((m.flags & {0}) != 0) AS read "
+                  "FROM email e JOIN message m ON m.blob_id = e.blob_id "
+                  "JOIN mailbox x ON x.id = m.mailbox_id AND x.address_id = e.address_id "
+                  "WHERE e.address_id = ?1 GROUP BY e.id) "
+                  "SELECT m.mailbox_id, count(DISTINCT k.id), count(DISTINCT CASE WHEN NOT k.read THEN k.id END), "
+                  "count(DISTINCT k.thread_id), count(DISTINCT CASE WHEN NOT k.read THEN k.thread_id END) "
+                  "FROM message m JOIN mailbox x ON x.id = m.mailbox_id JOIN k ON k.blob_id = m.blob_id "
+                  "WHERE x.address_id = ?1 GROUP BY m.mailbox_id",
+                  kUnreadMask)));
   counts.bind_all(address_id);
   std::map<Id, std::array<std::uint32_t, 4>> by_box;
   while (TRY(counts.step()))
