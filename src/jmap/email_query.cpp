@@ -410,7 +410,8 @@ Out<std::optional<json>> folder_page(Call& call, const Account& a) {
               {"position", position},
               {"ids", ids}};
   if (count) out["total"] = *count;
-  if (limit_arg && *limit_arg > max) out["limit"] = max;
+  // RFC 8620 §5.5: returned when the server set the limit (none was asked, or more).
+  if (!limit_arg || *limit_arg > max) out["limit"] = max;
   return std::optional(out);
 }
 
@@ -447,7 +448,8 @@ Out<json> email_query(Call& call) {
               {"position", position},
               {"ids", ids}};
   if (TRY(bool_arg(call.args, "calculateTotal", false))) out["total"] = total;
-  if (limit_arg && *limit_arg > max) out["limit"] = max;
+  // RFC 8620 §5.5: returned when the server set the limit (none was asked, or more).
+  if (!limit_arg || *limit_arg > max) out["limit"] = max;
   return out;
 }
 

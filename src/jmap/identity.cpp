@@ -122,6 +122,10 @@ Out<json> identity_set(Call& call) {
       not_created[cid] = set_error("invalidProperties", "these properties cannot be set so", bad);
       continue;
     }
+    if (!props.contains("email")) {
+      not_created[cid] = set_error("invalidProperties", "an Identity needs its email", json::array({"email"}));
+      continue;
+    }
     if (i.email != a->address.address) {
       not_created[cid] = set_error("forbiddenFrom", "this account sends as " + a->address.address + " only");
       continue;

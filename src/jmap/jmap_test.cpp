@@ -237,6 +237,9 @@ TEST_F(JmapTest, MailboxSetCreatesRenamesAndDestroys) {
   EXPECT_EQ(r[1]["notDestroyed"][parent]["type"], "mailboxHasChild");
   EXPECT_TRUE(r[1]["updated"].contains(parent));
   EXPECT_EQ(s->store->find_mailbox(alice.accounts[0].address.id, "Work/2026").value().id, std::stoll(child.substr(1)));
+  r = call(alice, "Mailbox/set", {{"accountId", a}, {"create", {{"d", {{"name", "Work"}}}}}});
+  EXPECT_EQ(r[1]["notCreated"]["d"]["type"], "alreadyExists");
+  EXPECT_EQ(r[1]["notCreated"]["d"]["existingId"], parent);
   // INBOX keeps its name; a folder with mail needs onDestroyRemoveEmails.
   auto inbox = mailbox(a, "inbox");
   r = call(alice, "Mailbox/set", {{"accountId", a}, {"update", {{inbox, {{"name", "X"}}}}}});
@@ -614,6 +617,7 @@ TEST_F(JmapTest, QueryWithResultReferenceIntoGet) {
       }));
   EXPECT_EQ(out[0][1]["ids"], json::array({second, first}));
   EXPECT_EQ(out[0][1]["total"], 2);
+  EXPECT_EQ(out[0][1]["limit"], 10000) << "no limit asked: the server's is returned (RFC 8620 §5.5)";
   EXPECT_EQ(out[1][1]["list"][0]["subject"], "second");
   EXPECT_EQ(out[2][1]["list"].size(), 2u);
   EXPECT_EQ(out[3][1]["type"], "invalidResultReference");
@@ -809,9 +813,11 @@ TEST_F(JmapTest, IdentitiesAreTheAddressesAndChangeTogether) {
   r = call(alice, "Identity/set",
            {{"accountId", a},
             {"update", {{id, {{"name", "Ventas"}, {"textSignature", "--\nVentas"}}}}},
-            {"create", {{"x", {{"email", "ceo@a.example"}}}}}});
+            {"create", {{"x", {{"email", "ceo@a.example"}}}, {"y", {{"name", "no address"}}}}}});
   EXPECT_TRUE(r[1]["updated"].contains(id));
   EXPECT_EQ(r[1]["notCreated"]["x"]["type"], "forbiddenFrom");
+  EXPECT_EQ(r[1]["notCreated"]["y"]["type"], "invalidProperties");
+  EXPECT_EQ(r[1]["notCreated"]["y"]["properties"], json::array({"email"}));
   auto c = call(alice, "Identity/changes", {{"accountId", a}, {"sinceState", state}});
   EXPECT_EQ(c[1]["updated"], json::array({id}));
   r = call(alice, "Identity/get", {{"accountId", a}, {"ids", {id}}, {"properties", {"name"}}});

@@ -421,6 +421,8 @@ Out<json> mailbox_set(Call& call) {
     if (!made) {
       not_created[cid] = made.error().kind == ErrorKind::exists ? set_error("alreadyExists", made.error().message)
                                                                 : set_error("invalidProperties", made.error().message);
+      // RFC 8620 §5.4: alreadyExists names the record there is.
+      if (auto there = store.find_mailbox(address, *name)) not_created[cid]["existingId"] = mailbox_id(there->id);
       continue;
     }
     if (!props.value("isSubscribed", true)) (void)store.set_subscribed(address, *name, false);
