@@ -22,15 +22,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.max_command = 70000;
   CommandFramer framer(before);
   std::string_view all(reinterpret_cast<const char*>(data), size);
-  // The first byte picks the chunk size, so splits are explored too.
+  // The first byte picks the chunk size, so splits are explored too, and
+  // the dialect: UTF-8 in quoted strings (after ENABLE UTF8=ACCEPT) or not.
   std::size_t step = size ? (static_cast<unsigned char>(all[0]) % 17) + 1 : 1;
+  Dialect dialect{.utf8 = size && (static_cast<unsigned char>(all[0]) & 0x80) != 0};
   for (std::size_t at = 0; at < all.size(); at += step) {
     auto chunk = all.substr(at, step);
     while (!chunk.empty()) {
       auto event = framer.feed(chunk);
       if (event == CommandFramer::Event::command) {
         auto text = framer.take_command();
-        (void)parse_command(text);
+        (void)parse_command(text, {}, dialect);
         framer.set_limits(limits);
       } else if (event == CommandFramer::Event::fatal) {
         return 0;

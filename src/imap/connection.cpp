@@ -64,7 +64,7 @@ constexpr std::size_t kBatchReplyBytes = 64 * 1024;
 Reply run_pipelined(Session& session, CommandFramer& framer, std::string_view& pending, std::string text,
                     bool logged_in, std::optional<CommandFramer::Event>& stopped_at) {
   auto run_one = [&session](const std::string& t) {
-    auto parsed = parse_command(t);
+    auto parsed = session.parse(t);
     return parsed ? session.execute(std::move(*parsed)) : session.bad_syntax(parsed.error());
   };
   Reply reply = run_one(text);

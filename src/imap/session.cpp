@@ -15,6 +15,10 @@ std::string Session::greeting() const {
   return fmt::format("* OK [CAPABILITY {}] {} Estafeta IMAP ready\r\n", capabilities(m_ctx), m_ctx.options.hostname);
 }
 
+std::expected<Command, ParseFailure> Session::parse(std::string_view text) const {
+  return parse_command(text, {}, Dialect{.utf8 = m_ctx.utf8_names()});
+}
+
 Reply Session::bad_syntax(const ParseFailure& failure) {
   Reply r = tagged_bad(failure.tag, failure.message);
   return r;

@@ -22,6 +22,12 @@ class Session {
 
   std::string greeting() const;
 
+  // Parses one complete command (from the framer) in the grammar this
+  // session speaks now: UTF-8 in quoted strings once UTF8=ACCEPT or
+  // IMAP4rev2 is enabled (RFC 6855 §3, RFC 9051 §4.3.1). Call it after the
+  // command before has run (an ENABLE changes the answer). Pure.
+  std::expected<Command, ParseFailure> parse(std::string_view text) const;
+
   // Runs one parsed command. Blocking (store calls): run on the worker pool.
   Reply execute(Command command);
   // The next part of a reply that has `more` (Reply::more). Blocking: run

@@ -61,7 +61,7 @@ class SessionTest : public ::testing::Test {
   // Sends one command; returns everything the server answered.
   std::string run(Session& s, std::string line) {
     if (!line.ends_with("\r\n")) line += "\r\n";
-    auto cmd = parse_command(line);
+    auto cmd = s.parse(line);
     if (!cmd) return s.bad_syntax(cmd.error()).out;
     m_last = s.execute(std::move(*cmd));
     // A reply in parts (Reply::more): all of it, as the transport would write it.
@@ -930,11 +930,11 @@ TEST_F(SessionTest, HeaderSearchesDecodeEncodedWords) {
   deliver("plain");
   run(*s, "b SELECT INBOX");
   EXPECT_EQ(run(*s, "c SEARCH TO \"rg Quist\""), "* SEARCH 1\r\nc OK SEARCH completed\r\n");
-  EXPECT_EQ(run(*s, "d SEARCH CHARSET UTF-8 TO \"J\xc3\xb6rg\""), "* SEARCH 1\r\nd OK SEARCH completed\r\n");
-  EXPECT_EQ(run(*s, "e SEARCH CHARSET UTF-8 CC \"Zo\xc3\xab\""), "* SEARCH 1\r\ne OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "d SEARCH CHARSET UTF-8 TO {5}\r\nJ\xc3\xb6rg"), "* SEARCH 1\r\nd OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "e SEARCH CHARSET UTF-8 CC {4}\r\nZo\xc3\xab"), "* SEARCH 1\r\ne OK SEARCH completed\r\n");
   EXPECT_EQ(run(*s, "f SEARCH BCC \"hidden reader\""), "* SEARCH 1\r\nf OK SEARCH completed\r\n");
-  EXPECT_EQ(run(*s, "g SEARCH CHARSET UTF-8 HEADER TO \"J\xc3\xb6rg\""), "* SEARCH 1\r\ng OK SEARCH completed\r\n");
-  EXPECT_EQ(run(*s, "h SEARCH CHARSET UTF-8 HEADER SUBJECT \"\xc3\xa9t\xc3\xa9\""),
+  EXPECT_EQ(run(*s, "g SEARCH CHARSET UTF-8 HEADER TO {5}\r\nJ\xc3\xb6rg"), "* SEARCH 1\r\ng OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "h SEARCH CHARSET UTF-8 HEADER SUBJECT {5}\r\n\xc3\xa9t\xc3\xa9"),
             "* SEARCH 1\r\nh OK SEARCH completed\r\n");
   EXPECT_EQ(run(*s, "i SEARCH HEADER TO \"utf-8?q\""), "* SEARCH 1\r\ni OK SEARCH completed\r\n")
       << "the field as written still matches";
@@ -970,6 +970,173 @@ TEST_F(SessionTest, NulIsSentOnlyInBinaryLiterals) {
   EXPECT_NE(whole.find(fmt::format("BODY[] {{{}}}\r\n", msg.size())), std::string::npos) << whole;
   EXPECT_EQ(run(*s, "e FETCH 1 (BINARY.PEEK[1])"),
             "* 1 FETCH (BINARY[1] ~{5}\r\nA\0B\r\n)\r\ne OK FETCH completed\r\n"s);
+}
+
+}  // namespace
+}  // namespace estafeta::imap
+
+namespace estafeta::imap {
+namespace {
+
+// Before ENABLE UTF8=ACCEPT, 8-bit octets name no folder (names are
+// modified UTF-7, RFC 3501 §5.1.3); after it quoted strings hold UTF-8, and
+// "the server MUST reject, with a "BAD" response, any octet sequences with
+// the high bit set that fail to comply with ... UTF-8" (RFC 6855 §3). A
+// literal that is not UTF-8 names no folder either.
+TEST_F(SessionTest, EightBitNamesAreUtf8AfterUtf8Accept) {
+  auto s = logged_in();
+  // Without UTF-8 names, a name is modified UTF-7: raw 8-bit octets name nothing.
+  EXPECT_EQ(run(*s, "a CREATE \"caf\xc3\xa9\""), "a NO [CANNOT] invalid mailbox name\r\n");
+  EXPECT_EQ(run(*s, "b CREATE \"bad\xc3\""), "b NO [CANNOT] invalid mailbox name\r\n");
+  EXPECT_EQ(run(*s, "c ENABLE UTF8=ACCEPT"), "* ENABLED UTF8=ACCEPT\r\nc OK ENABLE completed\r\n");
+  EXPECT_EQ(run(*s, "d CREATE \"bad\xc3\""), "d BAD a quoted string that is not valid UTF-8 (RFC 6855 §3)\r\n");
+  EXPECT_EQ(run(*s, "e STATUS \"\xff\xfe\" (MESSAGES)"),
+            "e BAD a quoted string that is not valid UTF-8 (RFC 6855 §3)\r\n");
+  EXPECT_EQ(run(*s, "f CREATE {4}\r\nbad\xc3"), "f NO [CANNOT] invalid mailbox name\r\n");
+  EXPECT_EQ(run(*s, "g CREATE {5}\r\nc1\xc2\x85x"), "g NO [CANNOT] invalid mailbox name\r\n") << "U+0085";
+  EXPECT_EQ(run(*s, "h CREATE \"caf\xc3\xa9\""), "h OK CREATE completed\r\n");
+  auto list = run(*logged_in(), "i LIST \"\" *");
+  EXPECT_NE(list.find(" caf&AOk-\r\n"), std::string::npos) << list;
+  EXPECT_EQ(list.find("bad"), std::string::npos) << list;
+  EXPECT_EQ(list.find("c1"), std::string::npos) << list;
+}
+
+// RFC 6855 §4: "If an IMAP server supports "UTF8=ACCEPT" and the IMAP client
+// has not issued the "ENABLE UTF8=ACCEPT" command, the server MUST reject,
+// with a "NO" response, an "APPEND" command that includes any 8-bit
+// character in message header fields"; the UTF8 data extension belongs to
+// UTF8=ACCEPT. IMAP4rev2 allows UTF-8 headers (RFC 9051 §4.3.1).
+TEST_F(SessionTest, AppendOfEightBitHeadersNeedsUtf8Accept) {
+  const std::string msg = "Subject: caf\xc3\xa9 8bit\r\nFrom: a@x.example\r\n\r\nbody\r\n";
+  const std::string body_only = "Subject: plain\r\nFrom: a@x.example\r\n\r\nbod\xc3\xa9\r\n";
+  auto plain = [](const std::string& tag, const std::string& m) {
+    return fmt::format("{} APPEND INBOX {{{}}}\r\n{}\r\n", tag, m.size(), m);
+  };
+  auto utf8 = [](const std::string& tag, const std::string& m) {
+    return fmt::format("{} APPEND INBOX UTF8 (~{{{}}}\r\n{})", tag, m.size(), m);
+  };
+  auto s = logged_in();
+  EXPECT_EQ(run(*s, plain("a", msg)),
+            "a NO [CANNOT] 8-bit header fields need ENABLE UTF8=ACCEPT and APPEND UTF8 (RFC 6855 §4)\r\n");
+  EXPECT_EQ(run(*s, utf8("b", msg)), "b NO [CANNOT] APPEND UTF8 needs ENABLE UTF8=ACCEPT first (RFC 6855 §4)\r\n");
+  EXPECT_TRUE(run(*s, plain("c", body_only)).starts_with("c OK [APPENDUID ")) << "8-bit in the body only";
+  auto rev2 = logged_in();
+  run(*rev2, "d ENABLE IMAP4rev2");
+  EXPECT_TRUE(run(*rev2, plain("e", msg)).starts_with("e OK [APPENDUID "));
+  EXPECT_TRUE(run(*rev2, utf8("f", msg)).starts_with("f NO [CANNOT] "));
+  run(*s, "g ENABLE UTF8=ACCEPT");
+  EXPECT_TRUE(run(*s, utf8("h", msg)).starts_with("h OK [APPENDUID "));
+  EXPECT_TRUE(run(*s, plain("i", msg)).starts_with("i OK [APPENDUID "));
+  run(*s, "j SELECT INBOX");
+  EXPECT_EQ(run(*s, "k SEARCH ALL"), "* SEARCH 1 2 3 4\r\nk OK SEARCH completed\r\n");
+}
+
+// flag-keyword = atom (RFC 9051 §9), of 7-bit CHARs: an 8-bit keyword is
+// BAD in STORE and APPEND, and never reaches FLAGS or PERMANENTFLAGS.
+TEST_F(SessionTest, EightBitKeywordsAreBad) {
+  deliver("k");
+  auto s = logged_in();
+  run(*s, "a SELECT INBOX");
+  EXPECT_EQ(run(*s, "b STORE 1 +FLAGS (caf\xc3\xa9)"),
+            "b BAD flags and keywords are atoms of 7-bit characters (RFC 9051 §9)\r\n");
+  EXPECT_TRUE(run(*s, "c APPEND INBOX (caf\xc3\xa9) {18}\r\nSubject: x\r\n\r\nbody").starts_with("c BAD "));
+  run(*s, "d1 UNSELECT");
+  run(*s, "d2 ENABLE UTF8=ACCEPT");
+  run(*s, "d3 SELECT INBOX");
+  EXPECT_TRUE(run(*s, "e STORE 1 +FLAGS caf\xc3\xa9").starts_with("e BAD ")) << "UTF8=ACCEPT widens strings only";
+  auto again = run(*logged_in(), "f SELECT INBOX");
+  EXPECT_EQ(again.find("caf"), std::string::npos) << again;
+}
+
+// RFC 6855 §3: once UTF8=ACCEPT is enabled a SEARCH "MUST NOT" name a
+// charset, and the server "SHOULD reject the command with a "BAD" response".
+TEST_F(SessionTest, SearchCharsetAfterUtf8AcceptIsBad) {
+  deliver("caf\xc3\xa9");
+  auto s = logged_in();
+  run(*s, "a SELECT INBOX");
+  EXPECT_EQ(run(*s, "b SEARCH CHARSET UTF-8 SUBJECT {5}\r\ncaf\xc3\xa9"), "* SEARCH 1\r\nb OK SEARCH completed\r\n");
+  run(*s, "c UNSELECT");
+  run(*s, "d ENABLE UTF8=ACCEPT");
+  run(*s, "e SELECT INBOX");
+  EXPECT_EQ(run(*s, "f SEARCH CHARSET UTF-8 SUBJECT \"caf\xc3\xa9\""),
+            "f BAD no CHARSET after ENABLE UTF8=ACCEPT: strings are UTF-8 (RFC 6855 §3)\r\n");
+  EXPECT_EQ(run(*s, "g SEARCH SUBJECT \"caf\xc3\xa9\""), "* SEARCH 1\r\ng OK SEARCH completed\r\n");
+}
+
+// RFC 9051 §6.3.6: RENAME "SHOULD create any superior hierarchical names
+// that are needed", as CREATE does (§6.3.4).
+TEST_F(SessionTest, RenameCreatesSuperiorNames) {
+  auto s = logged_in();
+  run(*s, "a CREATE s");
+  EXPECT_EQ(run(*s, "b RENAME s x/y/z"), "b OK RENAME completed\r\n");
+  EXPECT_EQ(run(*s, "c LIST \"\" x*"),
+            "* LIST (\\HasChildren) \"/\" x\r\n* LIST (\\HasChildren) \"/\" x/y\r\n"
+            "* LIST (\\HasNoChildren) \"/\" x/y/z\r\nc OK LIST completed\r\n");
+  EXPECT_NE(run(*s, "d SELECT x/y").find("d OK [READ-WRITE]"), std::string::npos) << "a folder, not only a level";
+  EXPECT_TRUE(run(*s, "e RENAME x/y x/y/new/deep").starts_with("e NO ")) << "not below itself";
+  EXPECT_EQ(run(*s, "f LIST \"\" x/y/new*"), "f OK LIST completed\r\n") << "a refused RENAME makes no folders";
+}
+
+// RFC 5258 §3.5, §5 example 9: with RECURSIVEMATCH, CHILDINFO tells of a
+// subscribed descendant whether the name itself is subscribed or not, and
+// is left out when every such descendant is in the answer anyway (the
+// SHOULD of §3.5; a parent that is not subscribed is then not listed).
+TEST_F(SessionTest, ListChildInfoAsInRfc5258Example9) {
+  auto s = logged_in();
+  for (auto name : {"foo2/bar1", "foo2/bar2", "baz2/bar2", "baz2/bar22", "baz2/bar222", "eps2/mamba", "qux2/bar2"}) {
+    EXPECT_EQ(run(*s, fmt::format("a CREATE {}", name)), "a OK CREATE completed\r\n");
+    run(*s, fmt::format("b SUBSCRIBE {}", name));
+  }
+  run(*s, "c SUBSCRIBE eps2");
+  for (auto name : {"foo2", "baz2", "qux2"}) run(*s, fmt::format("d UNSUBSCRIBE {}", name));
+  run(*s, "e DELETE qux2");
+  const std::string childinfo = " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
+  EXPECT_EQ(run(*s, "f LIST (RECURSIVEMATCH SUBSCRIBED) \"\" *2"),
+            "* LIST (\\HasNoChildren \\Subscribed) \"/\" baz2/bar2\r\n"
+            "* LIST (\\HasNoChildren \\Subscribed) \"/\" baz2/bar22\r\n"
+            "* LIST (\\HasNoChildren \\Subscribed) \"/\" baz2/bar222\r\n"
+            "* LIST (\\HasChildren \\Subscribed) \"/\" eps2" +
+                childinfo + "\r\n* LIST (\\HasChildren) \"/\" foo2" + childinfo +
+                "\r\n"
+                "* LIST (\\HasNoChildren \\Subscribed) \"/\" foo2/bar2\r\n"
+                "* LIST (\\HasNoChildren \\Subscribed) \"/\" qux2/bar2\r\n"
+                "f OK LIST completed\r\n");
+  EXPECT_EQ(run(*s, "g LIST (RECURSIVEMATCH SUBSCRIBED) \"\" eps2"),
+            "* LIST (\\HasChildren \\Subscribed) \"/\" eps2" + childinfo + "\r\ng OK LIST completed\r\n");
+  EXPECT_EQ(run(*s, "h LIST (RECURSIVEMATCH SUBSCRIBED) \"\" eps2*"),
+            "* LIST (\\HasChildren \\Subscribed) \"/\" eps2\r\n"
+            "* LIST (\\HasNoChildren \\Subscribed) \"/\" eps2/mamba\r\nh OK LIST completed\r\n")
+      << "mamba is in the answer: no redundant CHILDINFO";
+  EXPECT_EQ(run(*s, "i LIST (RECURSIVEMATCH SUBSCRIBED) \"\" qux2"),
+            "* LIST (\\NonExistent \\HasChildren) \"/\" qux2" + childinfo + "\r\ni OK LIST completed\r\n");
+}
+
+// TEXT: "the header (including MIME header fields) or body" (RFC 9051
+// §6.4.4), the names of Subject and the address fields included; BODY
+// looks at the body alone.
+TEST_F(SessionTest, TextSearchMatchesFieldNames) {
+  deliver("msg 3");
+  deliver("other");
+  auto s = logged_in();
+  run(*s, "a SELECT INBOX");
+  EXPECT_EQ(run(*s, "b SEARCH TEXT \"Subject: msg 3\""), "* SEARCH 1\r\nb OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "c SEARCH TEXT Subject"), "* SEARCH 1 2\r\nc OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "d SEARCH TEXT \"from: carla <carla@\""), "* SEARCH 1 2\r\nd OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "e SEARCH TEXT \"To: team@\""), "* SEARCH 1 2\r\ne OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "f SEARCH BODY Subject"), "* SEARCH\r\nf OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "g SEARCH BODY hello"), "* SEARCH 1 2\r\ng OK SEARCH completed\r\n");
+  EXPECT_EQ(run(*s, "h SEARCH TEXT \"Subject: other\""), "* SEARCH 2\r\nh OK SEARCH completed\r\n");
+}
+
+// addr-mailbox is the local part "after removing [RFC-2822] quoting"
+// (RFC 9051 §9).
+TEST_F(SessionTest, EnvelopeMailboxIsUnquoted) {
+  auto s = logged_in();
+  std::string msg = "From: \"quoted\\\"name\" <\"odd local\"@x.example>\r\nSubject: q\r\n\r\nbody\r\n";
+  EXPECT_TRUE(run(*s, fmt::format("a APPEND INBOX {{{}}}\r\n{}\r\n", msg.size(), msg)).starts_with("a OK"));
+  run(*s, "b EXAMINE INBOX");
+  auto env = run(*s, "c FETCH 1 ENVELOPE");
+  EXPECT_NE(env.find("((\"quoted\\\"name\" NIL \"odd local\" \"x.example\"))"), std::string::npos) << env;
 }
 
 }  // namespace

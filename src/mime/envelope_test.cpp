@@ -121,7 +121,7 @@ TEST(MimeEncodedWords, CharsetsAndEncodings) {
   for (const Case& c : cases) {
     const auto p = parse_ok("Subject: " + std::string(c.raw) + "\r\n\r\n");
     EXPECT_EQ(p.msg.summary.subject, c.decoded) << c.raw;
-    EXPECT_EQ(p.msg.text.headers, c.decoded) << c.raw;
+    EXPECT_EQ(p.msg.text.headers, "Subject: " + std::string(c.decoded)) << c.raw;
   }
 }
 
@@ -131,7 +131,7 @@ TEST(MimeEncodedWords, DisplayNamesDecodedInSummaryOnly) {
       "To: =?utf-8?b?5bGx55Sw?= <yamada@example.jp>\n\n");
   EXPECT_EQ(p.msg.summary.from_name, "Müller, Hans");
   EXPECT_EQ(p.envelope["from"][0]["name"], "=?iso-8859-1?q?M=FCller?=, Hans");
-  EXPECT_EQ(p.msg.text.headers, "Müller, Hans <hans@example.de>\n山田 <yamada@example.jp>");
+  EXPECT_EQ(p.msg.text.headers, "From: Müller, Hans <hans@example.de>\nTo: 山田 <yamada@example.jp>");
 }
 
 TEST(MimeEightBit, RawUtf8AndLatin1Headers) {
@@ -191,6 +191,29 @@ TEST(MimeSearchText, EveryHeaderFieldIsSearchable) {
   EXPECT_NE(p.msg.text.headers.find("X-Encoded: café"), std::string::npos) << p.msg.text.headers;
   EXPECT_NE(p.msg.text.headers.find("X-Folded: one two"), std::string::npos) << p.msg.text.headers;
   EXPECT_EQ(p.msg.text.body.find("qwertyuiop"), std::string::npos);
+}
+
+// The subject and the address fields too, with their names as written (TEXT
+// "Subject: msg 3" matches "Subject: msg 3"): first, in a fixed order, each
+// field as often as it occurs, the addresses with display names decoded; a
+// field that holds no address is kept as written.
+TEST(MimeSearchText, SubjectAndAddressFieldsKeepTheirNames) {
+  const auto p = parse_ok(crlf(R"(Message-ID: <m3@example.org>
+CC: "=?utf-8?q?Zo=C3=AB?=" <z@example.org>
+Subject: msg 3
+From: Ann <ann@example.org>
+To: undisclosed-recipients:;
+To: bob@example.org
+Reply-To: r@example.org
+Bcc: h@example.org
+
+body)"));
+  EXPECT_EQ(p.msg.text.headers,
+            "Subject: msg 3\nFrom: Ann <ann@example.org>\nTo: undisclosed-recipients:;\nTo: bob@example.org\n"
+            "CC: Zoë <z@example.org>\nBcc: h@example.org\nReply-To: r@example.org\nMessage-ID: <m3@example.org>");
+  EXPECT_EQ(p.msg.text.body.find("Subject"), std::string::npos);
+  EXPECT_EQ(p.msg.summary.subject, "msg 3");
+  EXPECT_EQ(p.msg.summary.to, (std::vector<std::string>{"z@example.org"})) << "the first To holds no address";
 }
 
 }  // namespace

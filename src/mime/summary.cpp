@@ -116,36 +116,44 @@ std::string part_text(std::string_view raw, const Part& p, std::size_t budget) {
 void summarize(std::string_view raw, const std::vector<HeaderField>& fields, const Part& root, const Limits& limits,
                Summary& summary, SearchText& text) {
   summary.subject = decode_header_text(field_text(fields, "Subject"));
-
-  std::string headers = summary.subject;
-  for (std::string_view name : {"From", "To", "Cc", "Bcc", "Reply-To"}) {
+  for (std::string_view name : {"From", "To", "Cc"}) {
     const std::vector<Address> list = parse_address_list(field_text(fields, name));
-    const std::string line = decoded_addresses(list);
-    if (!line.empty()) headers += (headers.empty() ? "" : "\n") + line;
-    if (name == "From") {
-      for (const Address& a : list) {
-        if (!a.is_mailbox()) continue;
+    for (const Address& a : list) {
+      if (!a.is_mailbox()) continue;
+      if (name == "From") {
         summary.from_name = a.name ? decode_header_text(*a.name) : std::string();
         summary.from_address = a.addr_spec();
         break;
       }
-    }
-    if (name == "To" || name == "Cc") {
-      for (const Address& a : list)
-        if (a.is_mailbox() && !a.addr_spec().empty()) summary.to.push_back(a.addr_spec());
+      if (!a.addr_spec().empty()) summary.to.push_back(a.addr_spec());
     }
   }
-  // Every other field too, name and value (RFC 9051 §6.4.4: TEXT looks
-  // at the whole header), bounded like the body text.
-  for (const HeaderField& f : fields) {
-    bool listed = false;
-    for (std::string_view name : {"Subject", "From", "To", "Cc", "Bcc", "Reply-To"})
-      listed = listed || ascii_iequals(f.name, name);
-    if (listed) continue;
-    if (headers.size() >= kMaxHeaderText) break;
-    headers +=
-        (headers.empty() ? "" : "\n") + std::string(f.name) + ": " + decode_header_text(to_valid_utf8(unfold(f.value)));
-  }
+
+  // The header text TEXT searches (RFC 9051 §6.4.4: "the header (including
+  // MIME header fields)"): every field as "Name: value", its name as
+  // written and its value decoded (RFC 2047), so that names match as the
+  // header holds them ("Subject: msg 3"). The fields searches ask for most
+  // come first, so that a header past the bound still has them: the
+  // subject, then the address fields, their display names decoded even
+  // inside quotes.
+  static constexpr std::string_view kFirst[] = {"Subject", "From", "To", "Cc", "Bcc", "Reply-To"};
+  auto is_first = [](const HeaderField& f) {
+    return std::any_of(std::begin(kFirst), std::end(kFirst),
+                       [&](std::string_view n) { return ascii_iequals(f.name, n); });
+  };
+  std::string headers;
+  auto add = [&](const HeaderField& f) {
+    const std::string value = to_valid_utf8(unfold(f.value));
+    std::string shown;
+    if (is_first(f) && !ascii_iequals(f.name, "Subject")) shown = decoded_addresses(parse_address_list(value));
+    if (shown.empty()) shown = decode_header_text(value);  // not addresses, or none in it (a group alone)
+    headers += (headers.empty() ? "" : "\n") + std::string(f.name) + ": " + shown;
+  };
+  for (std::string_view name : kFirst)
+    for (const HeaderField& f : fields)
+      if (ascii_iequals(f.name, name) && headers.size() < kMaxHeaderText) add(f);
+  for (const HeaderField& f : fields)
+    if (!is_first(f) && headers.size() < kMaxHeaderText) add(f);
   truncate_utf8(headers, kMaxHeaderText);
   text.headers = std::move(headers);
 

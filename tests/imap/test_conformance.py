@@ -29,6 +29,17 @@ through the real binary (raw commands: the untagged responses matter):
 - BINARY (RFC 3516): BINARY.SIZE is the decoded size, octet for octet
   (base64 text keeps its own line ends); a multipart or message/rfc822
   part answers with its body; an unknown encoding is NO [UNKNOWN-CTE];
+- 8-bit text (RFC 6855): quoted strings hold it only after ENABLE
+  UTF8=ACCEPT, and then only as valid UTF-8 (§3), else BAD, even right
+  behind the ENABLE in one write; APPEND of 8-bit header fields, or with
+  the UTF8 data extension, is NO until it is enabled (§4); SEARCH with a
+  CHARSET is BAD after it (§3); keywords are 7-bit atoms (RFC 9051 §9);
+- RENAME creates the superior names it needs (RFC 9051 §6.3.6);
+- LIST (RECURSIVEMATCH SUBSCRIBED) as RFC 5258 §5 example 9: CHILDINFO
+  for a subscribed parent too, none that is redundant (§3.5);
+- SEARCH TEXT matches the header's field names ("Subject: msg 3"), BODY
+  does not (RFC 9051 §6.4.4); ENVELOPE's addr-mailbox is the local part
+  without its quoting (RFC 9051 §9);
 - commands sent together (RFC 9051 §5.5) are answered in order, each
   seeing what those before it did, however many arrive in one write
   (more than the server runs in one go), with a bad one among them and a
@@ -421,6 +432,128 @@ class BinaryTest(ServerTestCase):
         self.assertIn(b"--B2\r\nContent-Type: text/plain\r\n\r\nalt one\r\n--B2--", untagged[0])
         untagged, tagged = c.command("FETCH 1 (BINARY.SIZE[4])")
         self.assertIn(b" NO [UNKNOWN-CTE] ", tagged)
+
+
+def command_bytes(c, data):
+    """Sends `tag data` (bytes: 8-bit octets as they are) and returns
+    (untagged lines, tagged line)."""
+    tag = c.next_tag()
+    c.send(tag.encode() + b" " + data + b"\r\n")
+    return c.until_tagged(tag)
+
+
+def literal(data):
+    """A non-synchronizing literal (RFC 7888): no wait for "+"."""
+    return b"{%d+}\r\n%s" % (len(data), data)
+
+
+class Utf8Test(ServerTestCase):
+    def test_eight_bit_quoted_strings(self):
+        c = self.raw(login=True)
+        _, tagged = command_bytes(c, b'CREATE "t-caf\xc3\xa9"')
+        self.assertIn(b" NO ", tagged, "before UTF8=ACCEPT a name is modified UTF-7, never raw 8-bit")
+        # ENABLE and the commands behind it in one write: each is read as
+        # the ENABLE before it left the session.
+        c.send(b"u1 ENABLE UTF8=ACCEPT\r\nu2 CREATE \"t-bad\xc3\"\r\nu3 STATUS \"\xff\xfe\" (MESSAGES)\r\n"
+               b"u4 CREATE \"t-caf\xc3\xa9\"\r\n")
+        untagged, tagged = c.until_tagged("u1")
+        self.assertIn(b"* ENABLED UTF8=ACCEPT", untagged)
+        self.assertIn(b"u2 BAD ", c.until_tagged("u2")[1], "RFC 6855 §3: not UTF-8")
+        self.assertIn(b"u3 BAD ", c.until_tagged("u3")[1])
+        self.assertIn(b"u4 OK ", c.until_tagged("u4")[1])
+        _, tagged = command_bytes(c, b"CREATE " + literal(b"t-bad\xc3"))
+        self.assertIn(b" NO ", tagged, "a literal that is not UTF-8 names no folder")
+        untagged, _ = self.raw(login=True).command('LIST "" "t-*"')
+        self.assertIn(b"* LIST (\\HasNoChildren) \"/\" t-caf&AOk-", untagged)
+        self.assertFalse(any(b"t-bad" in l for l in untagged), untagged)
+
+    def test_append_of_eight_bit_headers(self):
+        msg = b"Subject: caf\xc3\xa9 8bit\r\nFrom: a@x.example\r\n\r\nbody\r\n"
+        c = self.raw(login=True)
+        _, tagged = command_bytes(c, b"APPEND INBOX " + literal(msg))
+        self.assertIn(b" NO [CANNOT] ", tagged, "RFC 6855 §4: 8-bit header fields before ENABLE UTF8=ACCEPT")
+        _, tagged = command_bytes(c, b"APPEND INBOX UTF8 (~" + literal(msg) + b")")
+        self.assertIn(b" NO [CANNOT] ", tagged, "the UTF8 data extension before ENABLE UTF8=ACCEPT")
+        c.command("ENABLE UTF8=ACCEPT")
+        _, tagged = command_bytes(c, b"APPEND INBOX UTF8 (~" + literal(msg) + b")")
+        self.assertIn(b" OK [APPENDUID ", tagged)
+
+    def test_eight_bit_keywords_and_search_charset(self):
+        folder = "t-utf8-keywords"
+        c = self.raw(login=True)
+        c.command('CREATE "%s"' % folder)
+        bulk_append(self.mail, folder, [make_message("k")])
+        c.command('SELECT "%s"' % folder)
+        _, tagged = command_bytes(c, b"STORE 1 +FLAGS (caf\xc3\xa9)")
+        self.assertIn(b" BAD ", tagged, "flag-keyword is an atom of 7-bit CHARs (RFC 9051 §9)")
+        _, tagged = command_bytes(c, b'APPEND "%s" (caf\xc3\xa9) %s' % (folder.encode(), literal(make_message("a"))))
+        self.assertIn(b" BAD ", tagged)
+        untagged, _ = c.command('SELECT "%s"' % folder)
+        self.assertFalse(any(b"caf" in l for l in untagged), untagged)
+        self.assertIn(b" OK ", c.command("SEARCH CHARSET UTF-8 SUBJECT k")[1])
+        c.command("UNSELECT")
+        c.command("ENABLE UTF8=ACCEPT")
+        c.command('SELECT "%s"' % folder)
+        self.assertIn(b" BAD ", c.command("SEARCH CHARSET UTF-8 SUBJECT k")[1], "RFC 6855 §3")
+        untagged, tagged = c.command("SEARCH SUBJECT k")
+        self.assertIn(b" OK ", tagged)
+        self.assertEqual(numbers(untagged), [1])
+
+
+class FolderTest(ServerTestCase):
+    def test_rename_creates_superior_names(self):
+        c = self.raw(login=True)
+        self.assertIn(b" OK ", c.command('CREATE "t-ren-src"')[1])
+        self.assertIn(b" OK ", c.command('RENAME "t-ren-src" "t-ren/y/z"')[1])
+        entries = listed(c.command('LIST "" "t-ren*"')[0])
+        self.assertEqual(set(entries), {"t-ren", "t-ren/y", "t-ren/y/z"})
+        for name in ("t-ren", "t-ren/y"):
+            self.assertEqual(entries[name][0], {b"\\HasChildren"}, "a folder, as CREATE makes it (RFC 9051 §6.3.6)")
+
+    def test_childinfo_as_in_rfc5258_example9(self):
+        c = self.raw(login=True)
+        for name in ("foo2/bar1", "foo2/bar2", "baz2/bar2", "baz2/bar22", "baz2/bar222", "eps2/mamba", "qux2/bar2"):
+            self.assertIn(b" OK ", c.command('CREATE "%s"' % name)[1])
+            c.command('SUBSCRIBE "%s"' % name)
+        c.command("SUBSCRIBE eps2")
+        for name in ("foo2", "baz2", "qux2"):
+            c.command("UNSUBSCRIBE %s" % name)
+        c.command("DELETE qux2")
+        childinfo = b'("CHILDINFO" ("SUBSCRIBED"))'
+        got = listed(c.command('LIST (RECURSIVEMATCH SUBSCRIBED) "" "*2"')[0])
+        self.assertEqual(set(got), {"foo2", "foo2/bar2", "baz2/bar2", "baz2/bar22", "baz2/bar222", "eps2",
+                                    "qux2/bar2"}, "baz2 and qux2 would only repeat what is listed")
+        self.assertEqual(got["foo2"], ({b"\\HasChildren"}, childinfo))
+        self.assertEqual(got["eps2"], ({b"\\HasChildren", b"\\Subscribed"}, childinfo))
+        self.assertEqual(got["baz2/bar2"][1], b"")
+        got = listed(c.command('LIST (RECURSIVEMATCH SUBSCRIBED) "" "eps2"')[0])
+        self.assertEqual(got, {"eps2": ({b"\\HasChildren", b"\\Subscribed"}, childinfo)})
+        got = listed(c.command('LIST (RECURSIVEMATCH SUBSCRIBED) "" "*"')[0])
+        self.assertEqual({name for name, (_, extra) in got.items() if extra}, set(), "nothing redundant")
+
+
+class SearchTextTest(ServerTestCase):
+    def test_text_matches_field_names_and_envelope_unquotes(self):
+        folder = "t-text-names"
+        c = self.raw(login=True)
+        c.command('CREATE "%s"' % folder)
+        odd = (b'From: "quoted\\"name" <"odd local"@x.example>\r\nTo: b@x.example\r\nSubject: msg 3\r\n'
+               b"Message-ID: <m3@x.example>\r\n\r\nplain body\r\n")
+        bulk_append(self.mail, folder, [odd, make_message("other")])
+        c.command('EXAMINE "%s"' % folder)
+
+        def search(criteria):
+            untagged, tagged = c.command("SEARCH " + criteria)
+            self.assertIn(b" OK ", tagged)
+            return numbers(untagged)
+        self.assertEqual(search('TEXT "Subject: msg 3"'), [1])
+        self.assertEqual(search("TEXT Subject"), [1, 2])
+        self.assertEqual(search('TEXT "Message-ID"'), [1, 2])
+        self.assertEqual(search('TEXT "To: b@x"'), [1])
+        self.assertEqual(search("BODY Subject"), [])
+        self.assertEqual(search('BODY "plain body"'), [1])
+        untagged, _ = c.command("FETCH 1 (ENVELOPE)")
+        self.assertIn(b'(("quoted\\"name" NIL "odd local" "x.example"))', untagged[0])
 
 
 class PipeliningTest(ServerTestCase):

@@ -6,6 +6,7 @@
 #include "core/log.hpp"
 #include "imap/commands/commands.hpp"
 #include "imap/proto/utf7.hpp"
+#include "mime/text.hpp"
 
 namespace estafeta::imap {
 
@@ -76,6 +77,16 @@ Reply from_error(const std::string& tag, const Error& e) {
 std::optional<std::string> stored_name(const Context& ctx, std::string_view wire) {
   std::string name;
   if (ctx.utf8_names()) {
+    // RFC 6855 §3: names are Net-Unicode without the C1 controls, U+2028
+    // and U+2029 (the C0 ones are refused below for every session). A
+    // literal may bring any octets: only UTF-8 names a folder.
+    if (!mime::detail::is_valid_utf8(wire)) return std::nullopt;
+    auto octet = [&](std::size_t i) { return i < wire.size() ? static_cast<unsigned char>(wire[i]) : 0u; };
+    for (std::size_t i = 0; i < wire.size(); ++i) {
+      if (octet(i) == 0xC2 && octet(i + 1) >= 0x80 && octet(i + 1) <= 0x9F) return std::nullopt;  // U+0080-U+009F
+      if (octet(i) == 0xE2 && octet(i + 1) == 0x80 && (octet(i + 2) == 0xA8 || octet(i + 2) == 0xA9))
+        return std::nullopt;  // U+2028, U+2029
+    }
     name = std::string(wire);
   } else {
     auto decoded = mutf7_to_utf8(wire);

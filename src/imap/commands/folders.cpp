@@ -27,6 +27,24 @@ bool may_change_special(const Context& ctx) {
   return access && access->may_change_special_folders;
 }
 
+// The superior names of `name` that are not folders yet ("a/b/c" needs
+// "a" and "a/b"), outermost first.
+std::vector<std::string> missing_parents(const std::string& name, const std::set<std::string>& existing) {
+  std::vector<std::string> parents;
+  for (auto slash = name.find('/'); slash != std::string::npos; slash = name.find('/', slash + 1))
+    if (!existing.contains(name.substr(0, slash))) parents.push_back(name.substr(0, slash));
+  return parents;
+}
+
+// Creates them; one made meanwhile by another session is as good.
+Status create_parents(Context& ctx, const std::vector<std::string>& parents) {
+  for (auto& parent : parents) {
+    auto made = ctx.deps.mail.create_mailbox(ctx.who->address.id, parent, store::SpecialUse::none);
+    if (!made && made.error().kind != ErrorKind::exists) return std::unexpected(made.error());
+  }
+  return {};
+}
+
 // NO [LIMIT] (RFC 5530) when `adding` more folders than the address's
 // `existing` would pass limits.max_folders_per_address.
 std::optional<Reply> refuse_over_folder_limit(const Context& ctx, const std::string& tag, std::size_t existing,
@@ -68,16 +86,11 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Create& a) {
   // Superior names are created too (RFC 9051 §6.3.4): "a/b/c" makes "a" and
   // "a/b". They count against the address's folders like the folder itself:
   // a CREATE that would pass the limit creates nothing (RFC 5530 LIMIT).
-  std::vector<std::string> parents;
-  for (auto slash = name->find('/'); slash != std::string::npos; slash = name->find('/', slash + 1))
-    if (!existing.contains(name->substr(0, slash))) parents.push_back(name->substr(0, slash));
+  auto parents = missing_parents(*name, existing);
   // (A name that exists already is refused by the store below, ALREADYEXISTS.)
   std::size_t adding = existing.contains(*name) ? 0 : parents.size() + 1;
   if (auto refused = refuse_over_folder_limit(ctx, tag, existing.size(), adding)) return *refused;
-  for (auto& parent : parents) {
-    auto made = store.create_mailbox(ctx.who->address.id, parent, store::SpecialUse::none);
-    if (!made && made.error().kind != ErrorKind::exists) return from_error(tag, made.error());
-  }
+  if (auto made = create_parents(ctx, parents); !made) return from_error(tag, made.error());
   auto created = store.create_mailbox(ctx.who->address.id, *name, store::SpecialUse::none);
   if (!created) return from_error(tag, created.error());
   if (use != store::SpecialUse::none) {
@@ -120,6 +133,13 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Rename& n) {
   // name keeps to the limits on names. Renaming INBOX makes a new folder.
   auto boxes = ctx.deps.mail.list_mailboxes(ctx.who->address.id);
   if (!boxes) return from_error(tag, boxes.error());
+  std::set<std::string> existing;
+  for (auto& b : *boxes) existing.insert(b.name);
+  // RFC 9051 §6.3.6: "the server SHOULD create any superior hierarchical
+  // names that are needed", as CREATE does (§6.3.4); counted against the
+  // address's folders with the new one INBOX's rename makes. (None of them
+  // moves: a folder cannot be moved below itself.)
+  auto parents = missing_parents(*to, existing);
   for (auto& b : *boxes) {
     bool moves = b.name == box->name || (box->name != "INBOX" && b.name.starts_with(box->name + "/"));
     if (!moves) continue;
@@ -128,8 +148,9 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Rename& n) {
     if (auto problem = folder_name_problem(*to + b.name.substr(box->name.size())))
       return tagged_no(tag, *problem, "LIMIT");
   }
-  if (box->name == "INBOX")
-    if (auto refused = refuse_over_folder_limit(ctx, tag, boxes->size(), 1)) return *refused;
+  std::size_t adding = parents.size() + (box->name == "INBOX" ? 1 : 0);
+  if (adding > 0)
+    if (auto refused = refuse_over_folder_limit(ctx, tag, boxes->size(), adding)) return *refused;
   if (auto st = ctx.deps.mail.rename_mailbox(box->ref(), *to); !st) return from_error(tag, st.error());
   // This session's selection follows its own rename (of the folder or of a
   // parent); other sessions that have one of them selected end. (Renaming
@@ -147,6 +168,9 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Rename& n) {
     e.mailbox_id = box->id;
     ctx.deps.bus.publish(e);
   }
+  // After the rename (and what follows from it), so a refused one leaves no
+  // new folders behind.
+  if (auto made = create_parents(ctx, parents); !made) return from_error(tag, made.error());
   Reply r;
   append_updates(ctx, r, true);
   append_tagged(r, tag, "OK", "RENAME completed");

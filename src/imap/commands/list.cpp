@@ -134,6 +134,11 @@ class FolderNames {
     auto [first, last] = under(m_names, name);
     return std::any_of(first, last, [&](const std::string& n) { return subscribed(n); });
   }
+  // Whether a subscribed name below `name` is not among `shown`.
+  bool subscribed_below_besides(const std::string& name, const std::set<std::string_view>& shown) const {
+    auto [first, last] = under(m_names, name);
+    return std::any_of(first, last, [&](const std::string& n) { return subscribed(n) && !shown.contains(n); });
+  }
 
  private:
   FolderNames() = default;
@@ -174,9 +179,18 @@ std::vector<std::string> list_patterns(const Context& ctx, const cmd::List& l) {
   return patterns;
 }
 
+// Whether a name meets the selection options itself (RFC 5258 §3.1), not
+// only through its children.
+bool meets_selection(const ListOptions& o, const FolderNames& f, const std::string& name) {
+  if (o.sel_subscribed && !f.subscribed(name)) return false;
+  const store::Mailbox* box = f.folder(name);
+  return !o.sel_special || (box && box->special_use != store::SpecialUse::none);
+}
+
 // One name's response line(s), or nothing when the selection leaves it out.
+// `shown`: the names this answer lists for meeting the selection options.
 void append_listed(Context& ctx, Reply& r, const cmd::List& l, const ListOptions& o, const FolderNames& f,
-                   const std::string& name, bool lsub_levels) {
+                   const std::string& name, bool lsub_levels, const std::set<std::string_view>& shown) {
   const char* verb = l.lsub ? "LSUB" : "LIST";
   const store::Mailbox* box = f.folder(name);
   std::string childinfo;
@@ -185,12 +199,13 @@ void append_listed(Context& ctx, Reply& r, const cmd::List& l, const ListOptions
     if (!lsub_levels || !f.subscribed_below(name)) return;
     lsub_level = true;
   }
-  if (o.sel_subscribed && !f.subscribed(name)) {
-    // RECURSIVEMATCH: a parent of subscribed names is listed with CHILDINFO
-    // (RFC 5258 §3.5).
-    if (!o.recursive || !f.subscribed_below(name)) return;
-    childinfo = " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
-  }
+  // RECURSIVEMATCH: CHILDINFO tells of a subscribed name below, whether
+  // this one is subscribed or not (RFC 5258 §3.5's table; §5 example 9,
+  // "eps2"), and lists a parent that is not for it. Not when every such
+  // name is in this answer anyway: "servers SHOULD suppress redundant
+  // CHILDINFO responses" (§3.5; example 9, "baz2").
+  if (o.recursive && f.subscribed_below_besides(name, shown)) childinfo = " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
+  if (o.sel_subscribed && !f.subscribed(name) && childinfo.empty()) return;
   if (o.sel_special && (!box || box->special_use == store::SpecialUse::none)) return;
   std::string attrs;
   auto add = [&](std::string_view a) {
@@ -235,8 +250,14 @@ Reply handle(Context& ctx, const std::string& tag, cmd::List& l) {
       l.lsub && std::any_of(l.patterns.begin(), l.patterns.end(), [](auto& p) { return p.ends_with('%'); });
   // In sorted order, so the matcher shares the work on common prefixes.
   ListMatcher matcher(list_patterns(ctx, l));
+  std::vector<const std::string*> matched;
   for (auto& name : folders->names())
-    if (matcher.matches(name)) append_listed(ctx, r, l, *options, *folders, name, lsub_levels);
+    if (matcher.matches(name)) matched.push_back(&name);
+  std::set<std::string_view> shown;
+  if (options->recursive)
+    for (auto* name : matched)
+      if (meets_selection(*options, *folders, *name)) shown.insert(*name);
+  for (auto* name : matched) append_listed(ctx, r, l, *options, *folders, *name, lsub_levels, shown);
   append_updates(ctx, r, true);
   append_tagged(r, tag, "OK", fmt::format("{} completed", verb));
   return r;

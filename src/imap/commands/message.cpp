@@ -1,7 +1,8 @@
-// Commands that change messages: APPEND (with APPENDUID, RFC 4315),
-// EXPUNGE and UID EXPUNGE, CLOSE, STORE (with UNCHANGEDSINCE, RFC 7162
-// §3.1.3), COPY and MOVE (RFC 6851, with COPYUID). APPEND and COPY respect
-// the address's quota (RFC 9208 §4.3.1, quota.cpp).
+// Commands that change messages: APPEND (with APPENDUID, RFC 4315, and the
+// UTF8 data extension of RFC 6855 §4), EXPUNGE and UID EXPUNGE, CLOSE,
+// STORE (with UNCHANGEDSINCE, RFC 7162 §3.1.3), COPY and MOVE (RFC 6851,
+// with COPYUID). APPEND and COPY respect the address's quota (RFC 9208
+// §4.3.1, quota.cpp).
 //
 // Every change is published on the event bus so other sessions on the same
 // mailbox (other devices, other users of the address) learn of it at once.
@@ -33,6 +34,38 @@ Result<store::Mailbox> target(Context& ctx, const std::string& wire) {
   return box;
 }
 
+// The message's header fields: everything before the first empty line
+// (RFC 5322 §2.1), the whole message when there is none.
+std::string_view header_of(std::string_view message) {
+  std::size_t at = 0;
+  while (at < message.size()) {
+    auto eol = message.find('\n', at);
+    if (eol == std::string_view::npos) break;
+    auto line = message.substr(at, eol - at);
+    if (line.empty() || line == "\r") return message.substr(0, at);
+    at = eol + 1;
+  }
+  return message;
+}
+
+// RFC 6855 §4: UTF-8 header fields come in APPEND's UTF8 data extension,
+// which is part of UTF8=ACCEPT and so needs ENABLE UTF8=ACCEPT: "If an IMAP
+// server supports "UTF8=ACCEPT" and the IMAP client has not issued the
+// "ENABLE UTF8=ACCEPT" command, the server MUST reject, with a "NO"
+// response, an "APPEND" command that includes any 8-bit character in
+// message header fields." An IMAP4rev2 session may send them without it
+// (RFC 9051 §4.3.1 and Appendix E item 16: message headers allow UTF-8).
+std::optional<Reply> refuse_utf8_append(const Context& ctx, const std::string& tag, const cmd::Append& a) {
+  if (ctx.enabled.utf8) return std::nullopt;
+  if (a.utf8) return tagged_no(tag, "APPEND UTF8 needs ENABLE UTF8=ACCEPT first (RFC 6855 §4)", "CANNOT");
+  auto header = header_of(a.message);
+  bool eight_bit =
+      std::any_of(header.begin(), header.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+  if (eight_bit && !ctx.enabled.rev2)
+    return tagged_no(tag, "8-bit header fields need ENABLE UTF8=ACCEPT and APPEND UTF8 (RFC 6855 §4)", "CANNOT");
+  return std::nullopt;
+}
+
 std::vector<std::uint32_t> uids_of(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs) {
   std::vector<std::uint32_t> out;
   out.reserve(pairs.size());
@@ -55,6 +88,7 @@ Result<std::string> expunge_deleted(Context& ctx, const std::vector<std::uint32_
 }  // namespace
 
 Reply handle(Context& ctx, const std::string& tag, cmd::Append& a) {
+  if (auto refused = refuse_utf8_append(ctx, tag, a)) return *refused;
   auto box = target(ctx, a.mailbox);
   if (!box) {
     Reply r = from_error(tag, box.error());

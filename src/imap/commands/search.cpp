@@ -42,6 +42,11 @@ Reply handle(Context& ctx, const std::string& tag, cmd::Search& s) {
     if (has(s.args.returns, SearchReturn::save)) ctx.saved_uids.emplace();
     return no;
   };
+  // RFC 6855 §3: after ENABLE UTF8=ACCEPT a SEARCH "MUST NOT" name a
+  // charset; the server "SHOULD reject the command with a "BAD" response".
+  // (BAD: "$" stays as it was, RFC 5182 §2.1.)
+  if (ctx.enabled.utf8 && s.args.charset)
+    return tagged_bad(tag, "no CHARSET after ENABLE UTF8=ACCEPT: strings are UTF-8 (RFC 6855 §3)");
   if (!charset_ok(s.args.charset)) return refuse(tagged_no(tag, "unsupported charset", "BADCHARSET (US-ASCII UTF-8)"));
   std::string enabled = uses_modseq(s.args.key) ? enable_condstore(ctx) : std::string();  // RFC 7162 §3.1
   auto found = run_search(ctx, s.args.key);

@@ -219,6 +219,7 @@ struct Append {
   std::optional<std::int64_t> internal_date;  // Unix seconds
   std::string message;
   bool binary = false;  // literal8
+  bool utf8 = false;    // sent as UTF8 (literal8) (RFC 6855 §4)
 };
 struct Idle {};
 struct Check {};

@@ -29,7 +29,7 @@ void append_addresses(std::string& out, const std::vector<mime::Address>& list, 
     out += ' ';
     append_nstring(out, a.route, utf8);
     out += ' ';
-    append_nstring(out, a.mailbox, utf8);
+    append_nstring(out, a.mailbox ? std::optional<std::string>(addr_mailbox(a)) : std::nullopt, utf8);
     out += ' ';
     append_nstring(out, a.host, utf8);
     out += ')';
@@ -199,6 +199,27 @@ std::string origin(const std::optional<Partial>& p) {
 }
 
 }  // namespace
+
+std::string addr_mailbox(const mime::Address& a) {
+  std::string_view local = a.mailbox ? std::string_view(*a.mailbox) : std::string_view();
+  if (!a.host || local.find('"') == std::string_view::npos) return std::string(local);
+  // RFC 5322 §3.4.1 local-part = dot-atom / quoted-string / obs-local-part
+  // (words, some quoted, joined by dots): the quotes go, a quoted-pair
+  // (§3.2.1) gives the character it quotes.
+  std::string out;
+  bool quoted = false;
+  for (std::size_t i = 0; i < local.size(); ++i) {
+    char c = local[i];
+    if (c == '"') {
+      quoted = !quoted;
+    } else if (quoted && c == '\\' && i + 1 < local.size()) {
+      out += local[++i];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
 std::string render_envelope(const mime::Envelope& envelope, bool utf8) {
   std::string out;

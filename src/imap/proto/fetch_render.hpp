@@ -26,6 +26,12 @@ namespace estafeta::imap {
 // quoted strings; otherwise such strings are sent as literals.
 std::string render_envelope(const mime::Envelope& envelope, bool utf8);
 
+// An address's addr-mailbox (RFC 9051 §9, RFC 3501 §9): the local part
+// "after removing [RFC-2822] quoting" — the envelope keeps it as written
+// ("\"odd local\"" → "odd local", "\"a\\\"b\"" → "a\"b"). A group's
+// name (no host) is returned as it is.
+std::string addr_mailbox(const mime::Address& address);
+
 // The IMAP `body` production of a message's root part: BODY when
 // `extensible` is false, BODYSTRUCTURE (with extension data) when true.
 // Types, subtypes, parameter names, encodings and disposition types are

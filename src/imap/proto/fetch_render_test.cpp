@@ -175,6 +175,24 @@ hi
   EXPECT_EQ(render_envelope(p.msg.structure.envelope, false), "(NIL {7}\r\nGrüße" + rest);
 }
 
+// addr-mailbox: "[RFC-2822] local-part after removing [RFC-2822] quoting"
+// (RFC 9051 §9, RFC 3501 §9). The stored envelope keeps the quotes (an
+// addr-spec needs them); ENVELOPE drops them, and so does SORT (RFC 5256 §3).
+TEST_F(FetchRender, EnvelopeMailboxIsTheUnquotedLocalPart) {
+  const auto p = parse_ok(crlf(R"(From: "quoted\"name" <"odd local"@x.example>
+To: "a\"b"@x.example, "john".doe@x.example, plain@x.example
+Cc: "Team": "in group"@x.example;
+
+)"));
+  EXPECT_EQ(*p.msg.structure.envelope.from[0].mailbox, "\"odd local\"") << "stored as written";
+  EXPECT_EQ(render_envelope(p.msg.structure.envelope, false),
+            "(NIL NIL ((\"quoted\\\"name\" NIL \"odd local\" \"x.example\")) "
+            "((\"quoted\\\"name\" NIL \"odd local\" \"x.example\")) "
+            "((\"quoted\\\"name\" NIL \"odd local\" \"x.example\")) "
+            "((NIL NIL \"a\\\"b\" \"x.example\")(NIL NIL \"john.doe\" \"x.example\")(NIL NIL \"plain\" \"x.example\")) "
+            "((NIL NIL \"Team\" NIL)(NIL NIL \"in group\" \"x.example\")(NIL NIL NIL NIL)) NIL NIL NIL)");
+}
+
 TEST_F(FetchRender, EnvelopeFieldOrder) {
   const auto p = parse_ok(crlf(R"(Date: Tue, 2 Jan 2024 09:00:00 +0000
 Subject: order

@@ -253,15 +253,15 @@ Result<Args> p_append(Reader& r) {
     a.internal_date = TRY(r.date_time());
     TRY(r.sp());
   }
-  // RFC 6855 §4: UTF8 (literal8) is the same data, wrapped.
-  bool utf8 = false;
+  // RFC 6855 §4: utf8-literal = "UTF8" SP "(" literal8 ")", the same data
+  // wrapped; whether the session may use it is the handler's to say (NO).
   if (r.consume_word("UTF8")) {
-    utf8 = true;
+    a.utf8 = true;
     TRY(r.sp());
     TRY(r.expect('(', "'(' after UTF8"));
   }
   a.message = TRY(r.literal(&a.binary));
-  if (utf8) TRY(r.expect(')', "')'"));
+  if (a.utf8) TRY(r.expect(')', "')'"));
   return Args{a};
 }
 
@@ -526,8 +526,8 @@ constexpr Entry kUidCommands[] = {
 
 }  // namespace
 
-std::expected<Command, ParseFailure> parse_command(std::string_view text, const ParserLimits& limits) {
-  Reader r(text, limits);
+std::expected<Command, ParseFailure> parse_command(std::string_view text, const ParserLimits& limits, Dialect dialect) {
+  Reader r(text, limits, dialect);
   auto tag = r.tag();
   if (!tag) return std::unexpected(ParseFailure{"*", "expected a tag"});
   Command c;

@@ -1,7 +1,7 @@
 // The IMAP command parser: one complete command (from CommandFramer) → a
 // typed Command, or a failure carrying the tag and a message for
 // "tag BAD message" (RFC 9051 §7.1.5). Pure; the fuzz target feeds it
-// arbitrary bytes.
+// arbitrary bytes, in either dialect.
 #pragma once
 
 #include <string>
@@ -17,7 +17,10 @@ struct ParseFailure {
   std::string message;  // for the client
 };
 
-std::expected<Command, ParseFailure> parse_command(std::string_view text, const ParserLimits& limits = {});
+// `dialect`: what the session has enabled that widens the grammar (UTF-8
+// in quoted strings, RFC 6855 §3).
+std::expected<Command, ParseFailure> parse_command(std::string_view text, const ParserLimits& limits = {},
+                                                   Dialect dialect = {});
 
 // Search keys after the command name (shared by SEARCH, SORT and THREAD).
 Result<SearchKey> parse_search_keys(Reader& r);

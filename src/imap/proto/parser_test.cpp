@@ -208,9 +208,9 @@ TEST(Parser, Search) {
   EXPECT_EQ(s.args.key.children[2].kind, SearchKey::Kind::not_);
   EXPECT_EQ(s.args.key.children[2].children[0].text, "Smith");
 
-  auto o =
-      as<cmd::Search>(ok("a UID SEARCH CHARSET UTF-8 OR (SUBJECT hola BODY \"ñ\") HEADER X-Spam yes $ UID 3:* MODSEQ "
-                         "620162338 LARGER 1000\r\n"));
+  auto o = as<cmd::Search>(
+      ok("a UID SEARCH CHARSET UTF-8 OR (SUBJECT hola BODY {2}\r\nñ) HEADER X-Spam yes $ UID 3:* MODSEQ "
+         "620162338 LARGER 1000\r\n"));
   EXPECT_EQ(o.args.charset, "UTF-8");
   auto& keys = o.args.key.children;
   ASSERT_EQ(keys.size(), 5u);  // OR takes the HEADER key as its second
@@ -364,6 +364,68 @@ TEST(Parser, Quota) {
   auto ll = as<cmd::List>(ok("a3 LIST \"\" INBOX RETURN (STATUS (APPENDLIMIT))\r\n"));
   ASSERT_EQ(ll.status_items.size(), 1u);
   EXPECT_EQ(ll.status_items[0].kind, StatusItem::Kind::appendlimit);
+}
+
+// RFC 3501 §9: quoted strings and atoms are 7-bit; RFC 6855 §3 (UTF8=ACCEPT)
+// and RFC 9051 §4.3.1 (IMAP4rev2) allow UTF-8 in quoted strings, and "the
+// server MUST reject, with a "BAD" response, any octet sequences with the
+// high bit set that fail to comply with ... UTF-8". Literals carry any octets.
+TEST(Parser, EightBitOctetsOnlyAsUtf8InTheUtf8Dialect) {
+  const Dialect utf8{.utf8 = true};
+  auto in_utf8 = [&](std::string_view text) { return parse_command(text, {}, utf8); };
+  for (std::string_view text :
+       {"a CREATE \"bad\xc3\"\r\n", "a STATUS \"\xff\xfe\" (MESSAGES)\r\n",
+        "a CREATE \"\xc0\xaf\"\r\n",          // overlong "/"
+        "a CREATE \"\xed\xa0\x80\"\r\n",      // a surrogate
+        "a CREATE \"\xf4\x90\x80\x80\"\r\n",  // past U+10FFFF
+        "a CREATE \"caf\xc3\xa9\xa9\"\r\n", "a CREATE bad\xc3\r\n", "a LIST \"\" bad\xc3*\r\n"}) {
+    auto c = in_utf8(text);
+    ASSERT_FALSE(c) << text;
+    EXPECT_EQ(c.error().tag, "a");
+    EXPECT_NE(c.error().message.find("not valid UTF-8"), std::string::npos) << c.error().message;
+  }
+  EXPECT_EQ(as<cmd::Create>(in_utf8("a CREATE \"caf\xc3\xa9 \xf0\x9f\x93\xa7\"\r\n").value()).mailbox,
+            "caf\xc3\xa9 \xf0\x9f\x93\xa7");
+  EXPECT_EQ(as<cmd::Create>(in_utf8("a CREATE caf\xc3\xa9\r\n").value()).mailbox, "caf\xc3\xa9");
+  EXPECT_TRUE(in_utf8("a SEARCH SUBJECT \"\xe6\x97\xa5\xe6\x9c\xac\"\r\n"));
+  // Without UTF-8, 8-bit text in quotes is read as sent (clients quote
+  // passwords and search strings); a name of it is the handler's to refuse.
+  EXPECT_EQ(as<cmd::Login>(ok("a LOGIN ana \"contrase\xc3\xb1"
+                              "a\"\r\n"))
+                .password,
+            "contrase\xc3\xb1"
+            "a");
+  EXPECT_TRUE(parse_command("a SEARCH CHARSET UTF-8 SUBJECT \"caf\xc3\xa9\"\r\n"));
+  EXPECT_EQ(as<cmd::Create>(ok("a CREATE \"bad\xc3\"\r\n")).mailbox, "bad\xc3");
+  EXPECT_EQ(as<cmd::Create>(ok("a CREATE {5}\r\ncaf\xc3\xa9\r\n")).mailbox, "caf\xc3\xa9");
+  EXPECT_EQ(as<cmd::Create>(in_utf8("a CREATE {4}\r\nbad\xc3\r\n").value()).mailbox, "bad\xc3")
+      << "a literal's octets are the handler's to judge";
+}
+
+// flag-keyword = atom, flag-extension = "\" atom (RFC 9051 §9): 7-bit
+// CHARs in every dialect (RFC 6855 widens quoted strings only).
+TEST(Parser, KeywordsAreSevenBitAtoms) {
+  for (Dialect dialect : {Dialect{}, Dialect{.utf8 = true}}) {
+    for (std::string_view text :
+         {"a STORE 1 +FLAGS (caf\xc3\xa9)\r\n", "a STORE 1 +FLAGS caf\xc3\xa9\r\n",
+          "a STORE 1 FLAGS (\\Seen \\caf\xc3\xa9)\r\n", "a APPEND INBOX (caf\xc3\xa9) {1}\r\nx\r\n",
+          "a UID STORE 1 -FLAGS.SILENT (ok \xff)\r\n"}) {
+      auto c = parse_command(text, {}, dialect);
+      ASSERT_FALSE(c) << text;
+      EXPECT_EQ(c.error().tag, "a");
+      EXPECT_NE(c.error().message.find("7-bit"), std::string::npos) << c.error().message;
+    }
+    EXPECT_TRUE(parse_command("a STORE 1 +FLAGS (cafe $Label1 \\Seen)\r\n", {}, dialect));
+  }
+}
+
+// RFC 6855 §4: utf8-literal = "UTF8" SP "(" literal8 ")", kept apart from a
+// plain literal: only a session that enabled UTF8=ACCEPT may send it.
+TEST(Parser, AppendUtf8DataExtension) {
+  auto u = as<cmd::Append>(ok("A APPEND INBOX UTF8 (~{2}\r\nhi)\r\n"));
+  EXPECT_TRUE(u.utf8);
+  EXPECT_FALSE(as<cmd::Append>(ok("A APPEND INBOX {2}\r\nhi\r\n")).utf8);
+  bad("A APPEND INBOX UTF8 (~{2}\r\nhi\r\n");
 }
 
 TEST(Parser, BadInputGetsTheTag) {

@@ -1,5 +1,8 @@
 #include "imap/proto/reader.hpp"
 #include "core/ascii.hpp"
+#include "mime/text.hpp"
+
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -10,7 +13,9 @@ namespace {
 bool is_ctl(unsigned char c) { return c < 0x20 || c == 0x7f; }
 
 // ATOM-CHAR: any CHAR except atom-specials (RFC 9051 §9). 8-bit octets are
-// accepted as atom characters so UTF-8 mailbox names work (RFC 6855).
+// read as atom characters too, so a UTF-8 mailbox name works unquoted once
+// the dialect has UTF-8 (RFC 6855); where they may stand is Reader::eight_bit's
+// to say, and a keyword never holds one (Reader::flag).
 bool is_atom_char(unsigned char c) {
   if (c == 0 || is_ctl(c)) return false;
   switch (c) {
@@ -28,6 +33,10 @@ bool is_atom_char(unsigned char c) {
 }
 bool is_astring_char(unsigned char c) { return is_atom_char(c) || c == ']'; }
 bool is_list_char(unsigned char c) { return is_astring_char(c) || c == '%' || c == '*'; }
+
+bool has_eight_bit(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+}
 
 // Days from 1970-01-01 to a civil date (proleptic Gregorian).
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
@@ -57,6 +66,19 @@ unsigned days_in_month(std::int64_t y, unsigned m) {
 }  // namespace
 
 std::unexpected<Error> Reader::bad(std::string message) const { return fail(ErrorKind::invalid, std::move(message)); }
+
+Status Reader::eight_bit(std::string_view s, const char* what) const {
+  // RFC 3501 §9 makes quoted strings and atoms 7-bit, yet clients send
+  // 8-bit text in them (a password in LOGIN, SEARCH CHARSET UTF-8 strings):
+  // outside UTF-8 sessions it is read as sent, and a mailbox name made of
+  // it is refused where names are decoded (commands/common.cpp: modified
+  // UTF-7 has no 8-bit octets).
+  if (!m_dialect.utf8 || !has_eight_bit(s)) return {};
+  // RFC 6855 §3: "MUST reject, with a "BAD" response, any octet sequences
+  // with the high bit set that fail to comply with ... UTF-8".
+  if (!mime::detail::is_valid_utf8(s)) return bad(fmt::format("{} that is not valid UTF-8 (RFC 6855 §3)", what));
+  return {};
+}
 
 bool Reader::consume(char c) {
   if (peek() != c || at_end()) return false;
@@ -132,7 +154,10 @@ Result<std::string> Reader::quoted() {
   std::string out;
   while (!at_end()) {
     char c = m_text[m_pos++];
-    if (c == '"') return out;
+    if (c == '"') {
+      TRY(eight_bit(out, "a quoted string"));
+      return out;
+    }
     if (c == '\\') {
       if (at_end() || (m_text[m_pos] != '"' && m_text[m_pos] != '\\')) return bad("bad escape in a quoted string");
       out += m_text[m_pos++];
@@ -181,7 +206,9 @@ Result<std::string> Reader::astring() {
   auto start = m_pos;
   while (!at_end() && is_astring_char(static_cast<unsigned char>(m_text[m_pos]))) ++m_pos;
   if (m_pos == start) return bad("expected a string or atom");
-  return std::string(m_text.substr(start, m_pos - start));
+  auto text = m_text.substr(start, m_pos - start);
+  TRY(eight_bit(text, "an atom"));
+  return std::string(text);
 }
 
 Result<std::optional<std::string>> Reader::nstring() {
@@ -194,7 +221,9 @@ Result<std::string> Reader::list_mailbox() {
   auto start = m_pos;
   while (!at_end() && is_list_char(static_cast<unsigned char>(m_text[m_pos]))) ++m_pos;
   if (m_pos == start) return bad("expected a mailbox pattern");
-  return std::string(m_text.substr(start, m_pos - start));
+  auto text = m_text.substr(start, m_pos - start);
+  TRY(eight_bit(text, "a mailbox pattern"));
+  return std::string(text);
 }
 
 Result<std::uint64_t> Reader::number64() {
@@ -250,9 +279,17 @@ Result<SequenceSet> Reader::sequence_set() {
 }
 
 Result<std::string> Reader::flag() {
+  // flag-keyword = atom, flag-extension = "\" atom: 7-bit CHARs only (RFC
+  // 9051 §9, RFC 3501 §9), whatever the dialect (RFC 6855 widens strings,
+  // not atoms). A keyword goes back to every client in FLAGS.
+  auto seven_bit = [this](std::string_view text) -> Status {
+    if (has_eight_bit(text)) return bad("flags and keywords are atoms of 7-bit characters (RFC 9051 §9)");
+    return {};
+  };
   if (consume('\\')) {
     if (consume('*')) return std::string("\\*");
     auto name = TRY(atom());
+    TRY(seven_bit(name));
     static constexpr const char* kSystem[] = {"\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"};
     auto u = ascii_upper(name);
     for (auto* canonical : kSystem)
@@ -260,6 +297,7 @@ Result<std::string> Reader::flag() {
     return "\\" + name;  // an extension flag, kept as given
   }
   auto keyword = TRY(atom());
+  TRY(seven_bit(keyword));
   // Keywords are stored with each message and sent back in every FLAGS.
   if (keyword.size() > m_limits.max_keyword)
     return bad(fmt::format("keyword too long (at most {} octets)", m_limits.max_keyword));

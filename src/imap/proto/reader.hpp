@@ -33,9 +33,20 @@ struct ParserLimits {
   std::size_t max_wildcards = 32;        // wildcard runs in one LIST pattern ("**%" is one)
 };
 
+// The grammar a session speaks, as ENABLE widened it.
+struct Dialect {
+  // UTF-8 in quoted strings (RFC 6855 §3 after ENABLE UTF8=ACCEPT, RFC 9051
+  // §4.3.1 after ENABLE IMAP4rev2), and in the atoms read as mailbox names
+  // or search strings: 8-bit text there must be well-formed UTF-8. Without
+  // it, 8-bit octets are read as sent (RFC 3501 §9 has them only in
+  // literals, but clients put passwords and search strings in quotes).
+  bool utf8 = false;
+};
+
 class Reader {
  public:
-  Reader(std::string_view text, const ParserLimits& limits) : m_text(text), m_limits(limits) {}
+  Reader(std::string_view text, const ParserLimits& limits, Dialect dialect = {})
+      : m_text(text), m_limits(limits), m_dialect(dialect) {}
 
   bool at_end() const { return m_pos >= m_text.size(); }
   char peek() const { return at_end() ? '\0' : m_text[m_pos]; }
@@ -49,7 +60,7 @@ class Reader {
 
   Result<std::string> atom();     // 1*ATOM-CHAR
   Result<std::string> tag();      // 1*<ASTRING-CHAR except "+">
-  Result<std::string> astring();  // atom with "]" / quoted / literal
+  Result<std::string> astring();  // atom with "]" / quoted / literal (8-bit: see Dialect)
   Result<std::string> string();   // quoted / literal
   Result<std::optional<std::string>> nstring();
   Result<std::string> list_mailbox();                   // 1*list-char / string (may hold % and *)
@@ -59,7 +70,7 @@ class Reader {
   Result<std::uint64_t> number64();
   Result<std::uint64_t> mod_sequence_value();  // 1 to 2^63-1 (RFC 7162 §7)
   Result<SequenceSet> sequence_set();
-  Result<std::string> flag();                    // \Seen … or a keyword atom
+  Result<std::string> flag();                    // \Seen … or a keyword atom (7-bit)
   Result<std::vector<std::string>> flag_list();  // "(" [flag *(SP flag)] ")"
   Result<std::int64_t> date();                   // date-text or quoted → days since epoch
   Result<std::int64_t> date_time();              // "dd-Mon-yyyy hh:mm:ss +zzzz" → Unix seconds
@@ -77,6 +88,10 @@ class Reader {
 
  private:
   Result<std::string> quoted();
+  // In the UTF-8 dialect, BAD for octets with the high bit set in `s` (the
+  // text of a quoted string or an atom; `what`: "a quoted string" …) that
+  // are not well-formed UTF-8 (RFC 6855 §3).
+  Status eight_bit(std::string_view s, const char* what) const;
   std::string_view m_text;
   std::size_t m_pos = 0;
   std::size_t m_depth = 0;
@@ -84,6 +99,7 @@ class Reader {
   std::size_t m_search_keys = 0;
   std::size_t m_header_fields = 0;
   const ParserLimits& m_limits;
+  Dialect m_dialect;
 };
 
 }  // namespace estafeta::imap

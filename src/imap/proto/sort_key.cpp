@@ -1,5 +1,6 @@
 #include "imap/proto/sort_key.hpp"
 
+#include "imap/proto/fetch_render.hpp"
 #include "imap/proto/thread.hpp"
 #include "mime/parsed_message.hpp"
 
@@ -12,9 +13,10 @@ const mime::Address* first_address(const std::vector<mime::Address>& field) {
   return field.empty() ? nullptr : &field.front();
 }
 
-std::string addr_mailbox(const std::vector<mime::Address>& field) {
+// RFC 5256 §3: the addr-mailbox, unquoted as ENVELOPE shows it.
+std::string first_mailbox(const std::vector<mime::Address>& field) {
   const mime::Address* a = first_address(field);
-  return a ? a->mailbox.value_or("") : std::string();
+  return a ? addr_mailbox(*a) : std::string();
 }
 
 // RFC 5957 §3.
@@ -23,7 +25,7 @@ std::string display_value(const std::vector<mime::Address>& field) {
   if (!a) return {};
   auto name = mime::decode_header_text(a->name.value_or(""));
   if (!name.empty()) return name;
-  auto mailbox = a->mailbox.value_or("");
+  auto mailbox = addr_mailbox(*a);
   if (!mailbox.empty() && a->host && !a->host->empty()) return mailbox + "@" + *a->host;
   return mailbox;
 }
@@ -32,7 +34,7 @@ std::string display_value(const std::vector<mime::Address>& field) {
 
 AddressSortKeys address_sort_keys(const mime::Envelope& envelope) {
   auto key = [](std::string s) { return mime::unicode_casemap(s); };
-  return {key(addr_mailbox(envelope.from)), key(addr_mailbox(envelope.to)), key(addr_mailbox(envelope.cc)),
+  return {key(first_mailbox(envelope.from)), key(first_mailbox(envelope.to)), key(first_mailbox(envelope.cc)),
           key(display_value(envelope.from)), key(display_value(envelope.to))};
 }
 

@@ -31,6 +31,8 @@ TEST(SortKey, AddressKeysAreTheFirstLocalPart) {
   auto only_cc = keys_of("Cc: someone@x.example\r\n");
   EXPECT_EQ(only_cc.to, "") << "TO is not taken from Cc";
   EXPECT_EQ(only_cc.cc, "SOMEONE");
+  // The addr-mailbox is the local part without its quoting (RFC 9051 §9).
+  EXPECT_EQ(keys_of("From: \"zed local\"@x.example\r\n").from, "ZED LOCAL");
 }
 
 TEST(SortKey, DisplayValues) {
