@@ -114,6 +114,17 @@ class JmapTest : public ::testing::Test {
     return r[1]["created"]["k1"].value("id", "");
   }
 
+  // Alice also gets access to a second address, team@a.example: a second
+  // account. Its id.
+  std::string share_team_address() {
+    auto& m = *s->manager;
+    auto op = manage::Actor::operator_cli();
+    auto shared = m.create_address(op, "team@a.example").value();
+    auto access = m.grant_access(op, shared.address, "user@a.example", true).value();
+    alice.accounts.push_back({shared, access, false});
+    return account_id(shared.id);
+  }
+
   testing::TempDir m_dir{"jmap"};
   std::unique_ptr<server::Services> s;
   std::optional<smtp::Deps> smtp;
@@ -672,12 +683,7 @@ TEST_F(JmapTest, QueryWithResultReferenceIntoGet) {
 // (RFC 8621 §4.1.4), named under the attached part, and they name the
 // parts' content, however deep the nesting.
 TEST_F(JmapTest, PartsOfAnAttachedMessageHaveBlobIds) {
-  auto& m = *s->manager;
-  auto op = manage::Actor::operator_cli();
-  auto shared = m.create_address(op, "team@a.example").value();
-  auto access = m.grant_access(op, shared.address, "user@a.example", true).value();
-  alice.accounts.push_back({shared, access, false});
-  auto team = account_id(shared.id);
+  auto team = share_team_address();
   std::string inner =
       "From: eva@x.example\r\nSubject: inner\r\nMIME-Version: 1.0\r\n"
       "Content-Type: multipart/mixed; boundary=in\r\n\r\n"
@@ -722,13 +728,7 @@ TEST_F(JmapTest, PartsOfAnAttachedMessageHaveBlobIds) {
 }
 
 TEST_F(JmapTest, ImportParseAndCopyBetweenAccounts) {
-  // Alice also has access to a second, shared address: two accounts.
-  auto& m = *s->manager;
-  auto op = manage::Actor::operator_cli();
-  auto shared = m.create_address(op, "team@a.example").value();
-  auto access = m.grant_access(op, shared.address, "user@a.example", true).value();
-  alice.accounts.push_back({shared, access, false});
-  auto team = account_id(shared.id);
+  auto team = share_team_address();
   // An .eml attached to an email: parsed without being stored, imported.
   std::string eml = "From: Eva <eva@x.example>\r\nSubject: inner\r\nMessage-ID: <in@x>\r\n\r\ninner body\r\n";
   auto hash = s->blobs->put(eml).value();

@@ -13,8 +13,9 @@ Result<store::Access> Manager::grant_access(const Actor& actor, const std::strin
   if (u.org_id != a.org_id)
     return fail(ErrorKind::invalid,
                 fmt::format("'{}' is not a member of the organisation that owns '{}'", login, a.address));
-  // An address that is some account's own login identifier is not shared.
-  if (auto owner = m_store.find_user(a.address); owner && owner->id != u.id)
+  // An address that is some account's own login identifier is not shared
+  // (an account of another organisation with that login owns nothing here).
+  if (auto owner = m_store.find_user(a.address); owner && owner->id != u.id && owner->org_id == a.org_id)
     return fail(
         ErrorKind::invalid,
         fmt::format("'{}' is the login identifier of an account; it cannot be shared with other users", a.address));

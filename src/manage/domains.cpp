@@ -38,12 +38,29 @@ std::string normal_name(const std::string& domain) {
 std::string verification_name(const std::string& domain) { return "_estafeta." + domain; }
 std::string verification_value(const std::string& token) { return "estafeta-verify=" + token; }
 
+Result<std::optional<store::Id>> Manager::holder_of(std::string domain, bool claims) {
+  while (true) {
+    auto d = m_store.find_domain(domain);
+    if (!d && d.error().kind != ErrorKind::not_found) return std::unexpected(d.error());
+    if (d && (d->verified || claims)) return std::optional<store::Id>(TRY(m_store.service(d->service_id)).org_id);
+    // Up one label, as long as two are left ("a.b.example" → "b.example").
+    auto dot = domain.find('.');
+    if (dot == std::string::npos || domain.find('.', dot + 1) == std::string::npos) return std::optional<store::Id>();
+    domain.erase(0, dot + 1);
+  }
+}
+
 Result<store::Domain> Manager::add_domain(const Actor& actor, const std::string& service, const std::string& domain) {
   auto s = TRY(m_store.find_service(service));
   if (!actor.is_operator() && actor.user->org_id != s.org_id) return fail(ErrorKind::not_found, "no such mail service");
   TRY(may_manage_org(actor, s.org_id));
   auto name = normal_name(domain);
   TRY(check_domain_name(name));
+  // A name under another organisation's proven domain is theirs to use:
+  // a claim on it would keep them from it (and its logins) for days.
+  if (auto dot = name.find('.'); !actor.is_operator() && dot != std::string::npos)
+    if (auto holder = TRY(holder_of(name.substr(dot + 1), false)); holder && *holder != s.org_id)
+      return fail(ErrorKind::exists, fmt::format("'{}' is under a domain of another organisation", name));
   // A stale pending claim (never proven) does not keep the domain from
   // the organisation that really holds it.
   if (auto held = m_store.find_domain(name);

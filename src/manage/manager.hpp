@@ -269,6 +269,9 @@ class Manager {
   Result<store::Organisation> visible_org(const Actor& actor, const std::string& name);
   Result<store::Address> visible_address(const Actor& actor, const std::string& address);
   Result<store::User> visible_user(const Actor& actor, const std::string& login);
+  // The organisation holding `domain` or the nearest domain above it
+  // (verified ones; with `claims`, pending claims too); nullopt if none.
+  Result<std::optional<store::Id>> holder_of(std::string domain, bool claims);
   // A domain the actor may manage, with the organisation that owns it.
   Result<std::pair<store::Domain, store::Id>> managed_domain(const Actor& actor, const std::string& domain);
   void audit(const Actor& actor, store::Id org_id, const std::string& action, const std::string& target,

@@ -370,6 +370,36 @@ TEST_F(ManagerTest, NoLoginInsideAnotherOrganisationsDomain) {
   EXPECT_FALSE(m_mgr->create_user(op, "Acme", "x@beta.example", "X", store::Role::member, ""));
   EXPECT_TRUE(m_mgr->create_user(op, "Acme", "ceo@acme.example", "CEO", store::Role::member, ""));
   EXPECT_TRUE(m_mgr->create_user(op, "Acme", "ana@gmail.example", "Ana", store::Role::member, ""));
+  // Nor below one, nor spelt with the root's dot.
+  for (auto* login : {"info@beta.example.", "info@BETA.example.", "x@sub.beta.example", "x@a.b.beta.example"})
+    EXPECT_FALSE(m_mgr->create_user(as("admin@acme.example"), "Acme", login, "X", store::Role::member, "")) << login;
+  EXPECT_TRUE(m_mgr->create_user(as("admin@beta.example"), "Beta", "x@sub.beta.example", "X", store::Role::member, ""))
+      << "its own organisation may";
+}
+
+// A subdomain of another organisation's proven domain is not claimed (the
+// claim would keep them from it for days); their own may add one, and an
+// operator anything.
+TEST_F(ManagerTest, NoClaimBelowAnotherOrganisationsDomain) {
+  for (auto* name : {"sub.beta.example", "Deep.Sub.Beta.Example."}) {
+    auto claim = m_mgr->add_domain(as("admin@acme.example"), "svc-Acme", name);
+    ASSERT_FALSE(claim) << name;
+    EXPECT_EQ(claim.error().kind, ErrorKind::exists);
+  }
+  EXPECT_TRUE(m_mgr->add_domain(as("admin@beta.example"), "svc-Beta", "sub.beta.example"));
+  EXPECT_TRUE(m_mgr->add_domain(as("admin@acme.example"), "svc-Acme", "beta.example.net")) << "not below it";
+  EXPECT_TRUE(m_mgr->add_domain(op, "svc-Acme", "other.beta.example"));
+}
+
+// An account of another organisation whose login happens to be one of our
+// addresses owns nothing here: the address is shared among our members.
+TEST_F(ManagerTest, ALoginElsewhereDoesNotKeepAnAddressFromBeingShared) {
+  ASSERT_TRUE(m_mgr->create_user(op, "Acme", "sales@gamma.example", "Sales", store::Role::member, ""));
+  ASSERT_TRUE(m_mgr->add_domain(op, "svc-Beta", "gamma.example"));
+  ASSERT_TRUE(m_mgr->create_address(op, "sales@gamma.example"));
+  ASSERT_TRUE(m_mgr->create_user(op, "Beta", "bea", "Bea", store::Role::member, ""));
+  auto granted = m_mgr->grant_access(as("admin@beta.example"), "sales@gamma.example", "bea", true);
+  EXPECT_TRUE(granted) << granted.error().message;
 }
 
 }  // namespace

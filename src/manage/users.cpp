@@ -52,14 +52,14 @@ Result<store::User> Manager::create_user(const Actor& actor, const std::string& 
                   fmt::format("the address '{}' is shared with other users; it cannot be a login identifier", login));
   }
   // A login inside a domain another organisation holds (verified or
-  // claimed) would pass for one of its addresses: refused.
+  // claimed), or below one, would pass for one of its addresses: refused.
   if (auto at = login.rfind('@'); at != std::string::npos) {
-    if (auto d = m_store.find_domain(ascii_lower(login.substr(at + 1)))) {
-      auto owner = TRY(m_store.service(d->service_id));
-      if (owner.org_id != org.id)
-        return fail(ErrorKind::invalid,
-                    fmt::format("'{}' is inside a domain of another organisation; choose another login", login));
-    }
+    auto domain = ascii_lower(login.substr(at + 1));
+    if (domain.empty() || domain.ends_with('.'))
+      return fail(ErrorKind::invalid, fmt::format("'{}' does not end in a domain name", login));
+    if (auto holder = TRY(holder_of(domain, true)); holder && *holder != org.id)
+      return fail(ErrorKind::invalid,
+                  fmt::format("'{}' is inside a domain of another organisation; choose another login", login));
   }
   store::User u;
   u.org_id = org.id;

@@ -572,6 +572,25 @@ TEST_F(ApiTest, DeletingOnesOwnAccountNeedsThePasswordAndKeepsTheLastAdmin) {
   EXPECT_TRUE(s->store->find_address("box@a.example")) << "the address stays";
 }
 
+// An administrator deletes others' accounts, and their own only with their
+// password: not through the administrators' route, whatever the case of
+// the login (a stolen session or API token would do).
+TEST_F(ApiTest, OnesOwnAccountIsNotDeletedThroughTheAdministratorsRoute) {
+  auto admin = login("admin@a.example", "admin password");
+  auto promoted =
+      call("PATCH", "/api/v1/users/member@a.example", admin, json{{"role", "admin"}, {"display_name", "Member"}});
+  ASSERT_EQ(promoted.status, 200) << promoted.body;
+  auto member = login("member@a.example", "member password");
+  for (auto* self : {"/api/v1/users/member@a.example", "/api/v1/users/Member@A.example"}) {
+    auto r = call("DELETE", self, member);
+    EXPECT_EQ(r.status, 403) << self;
+    EXPECT_NE(parsed(r)["error"]["message"].get<std::string>().find("/api/v1/me"), std::string::npos);
+  }
+  EXPECT_TRUE(s->store->find_user("member@a.example"));
+  EXPECT_EQ(call("DELETE", "/api/v1/users/member@a.example", admin).status, 204) << "another administrator may";
+  EXPECT_FALSE(s->store->find_user("member@a.example"));
+}
+
 TEST_F(ApiTest, AMemberManagesTheirOwnDevicePasswords) {
   auto c = login("member@a.example", "member password");
   auto mine = parsed(call("GET", "/api/v1/me/addresses", c))["addresses"];

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "manage/autoconfig.hpp"
 #include "web/api/http_json.hpp"
 #include "web/api/routes.hpp"
@@ -127,6 +128,10 @@ Response update_user(Context& c) {
 }
 
 Response delete_user(Context& c) {
+  // One's own account goes only with its password (DELETE /api/v1/me): a
+  // session or an API token alone must not be enough to delete it.
+  if (ascii_lower(c.params[0]) == ascii_lower(c.who().user.login))
+    return error_response(403, "forbidden", "to delete your own account, use DELETE /api/v1/me with your password");
   if (auto st = c.deps.manager.delete_user(c.actor(), c.params[0]); !st) return error_response(st.error());
   return no_content();
 }

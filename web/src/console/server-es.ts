@@ -71,6 +71,7 @@ export const serverEs: Record<string, string> = {
   "limit must be between 1 and 1000": "limit debe estar entre 1 y 1000",
 
   // web/api/manage.cpp: users, policy, addresses, devices, trace.
+  "to delete your own account, use DELETE /api/v1/me with your password": "para eliminar tu propia cuenta, usa DELETE /api/v1/me con tu contraseña",
   "role must be admin, legal or member": "role debe ser admin, legal o member",
   "min_lockout_threshold must be between 1 and 100": "min_lockout_threshold debe estar entre 1 y 100",
   "usage is 1 or 0": "usage es 1 o 0",
@@ -151,6 +152,7 @@ export const serverEs: Record<string, string> = {
   "a device label": "la etiqueta del dispositivo",
 
   // manage/domains.cpp: domains and their verification.
+  "'{}' is under a domain of another organisation": "'{}' está bajo un dominio de otra organización",
   "no such mail service": "ese servicio de correo no existe",
   "the DNS lookup of {} failed; try again later": "la consulta DNS de {} ha fallado; inténtalo más tarde",
   "no TXT record \"{}\" at {} yet (DNS changes can take a while to appear)": "todavía no hay ningún registro TXT \"{}\" en {} (los cambios de DNS pueden tardar en verse)",
@@ -178,6 +180,7 @@ export const serverEs: Record<string, string> = {
   "display name": "el nombre visible",
   "the address '{}' is shared with other users; it cannot be a login identifier": "la dirección '{}' se comparte con otros usuarios; no puede ser un identificador de inicio de sesión",
   "'{}' is inside a domain of another organisation; choose another login": "'{}' está en un dominio de otra organización; elige otro usuario",
+  "'{}' does not end in a domain name": "'{}' no termina en un nombre de dominio",
   "this is the organisation's last administrator: name another one first": "es el último administrador de la organización: nombra a otro antes",
   "this is the last account of its organisation: delete the organisation instead": "es la última cuenta de su organización: elimina la organización en su lugar",
 
