@@ -244,7 +244,8 @@ Result<Caller> WebLogins::from_cookie(const std::string& token, const std::strin
     (void)m_store.touch_web_session(s.id, now);
     s.last_seen = now;
   }
-  return Caller{std::move(user), std::move(s), std::nullopt};
+  bool enrol = TRY(must_enrol(user));
+  return Caller{std::move(user), std::move(s), std::nullopt, enrol};
 }
 
 Result<Caller> WebLogins::from_token(const std::string& token, const std::string& ip) {
@@ -252,7 +253,16 @@ Result<Caller> WebLogins::from_token(const std::string& token, const std::string
   auto user = TRY(m_store.user(t.user_id));
   auto now = m_clock.now();
   if (now - t.last_used >= 60 || t.last_ip != ip) (void)m_store.touch_api_token(t.id, now, ip);
-  return Caller{std::move(user), std::nullopt, std::move(t)};
+  bool enrol = TRY(must_enrol(user));
+  return Caller{std::move(user), std::nullopt, std::move(t), enrol};
+}
+
+Result<bool> WebLogins::must_enrol(const store::User& user) {
+  auto policy = TRY(m_store.org_policy(user.org_id));
+  if (!policy.require_2fa) return false;
+  auto settings = m_store.security_settings(user.id);
+  if (!settings && settings.error().kind != ErrorKind::not_found) return std::unexpected(settings.error());
+  return !settings || settings->totp_sealed.empty();
 }
 
 std::string WebLogins::csrf_for(const std::string& token) const { return hex(m_keyring.hash("csrf " + token)); }

@@ -64,6 +64,9 @@ struct Caller {
   store::User user;
   std::optional<store::WebSession> session;  // cookie
   std::optional<store::ApiToken> token;      // Authorization: Bearer
+  // The organisation requires a second factor the account has not set up:
+  // only what enrolling needs is open to it (web/api: Access::enrolment).
+  bool must_enrol = false;
 };
 
 struct LoginAlert {
@@ -93,6 +96,9 @@ class WebLogins {
 
   // The caller behind a session cookie: a live session, seen now. not_found otherwise.
   Result<Caller> from_cookie(const std::string& token, const std::string& ip);
+  // Whether the user's organisation requires a second factor the user has
+  // not set up yet.
+  Result<bool> must_enrol(const store::User& user);
   // The caller behind an API token. not_found otherwise.
   Result<Caller> from_token(const std::string& token, const std::string& ip);
   // Whether `presented` is the CSRF token of the session whose cookie is `token`.

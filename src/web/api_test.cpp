@@ -255,6 +255,60 @@ TEST_F(ApiTest, AdminsUnlockAndSetThePolicy) {
   EXPECT_TRUE(std::any_of(audit.begin(), audit.end(), [](auto& e) { return e.action == "security.policy"; }));
 }
 
+// Where the organisation requires two-factor authentication, an account
+// without it reaches only its enrolment (and what the security page shows)
+// until it is set up: not the console's other routes, not JMAP, whether
+// through the session or an API token made before the policy.
+TEST_F(ApiTest, ARequiredSecondFactorIsSetUpBeforeAnythingElse) {
+  web::JmapHttp jmap(jmap::Deps{.store = *s->store, .blobs = *s->blobs, .deliverer = *s->deliverer, .hostname = "x"},
+                     *s->logins, *s->web_logins);
+  deps->jmap = &jmap;
+  auto member = login("member@a.example", "member password");
+  auto token = parsed(call("POST", "/api/v1/me/tokens", member, json{{"label", "script"}}))["token"].get<std::string>();
+  auto admin = login("admin@a.example", "admin password");
+  EXPECT_EQ(parsed(call("GET", "/api/v1/session", member))["two_factor_setup_required"], false);
+  ASSERT_EQ(call("PATCH", "/api/v1/organisation/policy", admin, json{{"require_2fa", true}}).status, 200);
+
+  auto fresh =
+      call("POST", "/api/v1/session", {}, json{{"login", "member@a.example"}, {"password", "member password"}});
+  ASSERT_EQ(fresh.status, 200) << "the password alone still opens the enrolment";
+  EXPECT_EQ(parsed(fresh)["two_factor_setup_required"], true);
+  EXPECT_EQ(parsed(call("GET", "/api/v1/session", member))["two_factor_setup_required"], true);
+  auto by_token = [&](const char* method, const std::string& target) {
+    Request r{method, target, {{"authorization", "Bearer " + token}}, "", "127.0.0.1", false};
+    return handle(*deps, r);
+  };
+  for (auto* target :
+       {"/api/v1/me/sessions", "/api/v1/me/tokens", "/api/v1/me/logins", "/api/v1/organisation/policy"}) {
+    auto r = call("GET", target, member);
+    EXPECT_EQ(r.status, 403) << target;
+    EXPECT_EQ(parsed(r)["error"]["code"], "two_factor_required") << target;
+    EXPECT_EQ(by_token("GET", target).status, 403) << target;
+  }
+  EXPECT_EQ(call("POST", "/api/v1/me/tokens", member, json{{"label", "another"}}).status, 403);
+  EXPECT_EQ(call("GET", "/api/v1/users", admin).status, 403) << "an administrator too";
+  auto jmap_session = [&](const Client& who) {
+    Request r{"GET", "/jmap/session", {{"cookie", "estafeta_session=" + who.cookie}}, "", "127.0.0.1", false};
+    return handle(*deps, r);
+  };
+  EXPECT_EQ(jmap_session(member).status, 403);
+  EXPECT_EQ(by_token("GET", "/jmap/session").status, 403);
+  for (auto* target : {"/api/v1/me", "/api/v1/me/preferences", "/api/v1/me/addresses"})
+    EXPECT_EQ(call("GET", target, member).status, 200) << target;
+
+  auto start = call("POST", "/api/v1/me/2fa/enrolment", member);
+  ASSERT_EQ(start.status, 200) << start.body;
+  auto secret = auth::base32_decode(std::string(parsed(start)["secret"])).value();
+  auto confirmed = call("POST", "/api/v1/me/2fa/confirm", member,
+                        json{{"code", auth::hotp(secret, auth::totp_step(s->clock->now()))}});
+  ASSERT_EQ(confirmed.status, 200) << confirmed.body;
+  EXPECT_EQ(parsed(call("GET", "/api/v1/session", member))["two_factor_setup_required"], false);
+  EXPECT_EQ(call("GET", "/api/v1/me/sessions", member).status, 200) << "set up: everything is open again";
+  EXPECT_EQ(by_token("GET", "/api/v1/me/tokens").status, 200);
+  EXPECT_EQ(jmap_session(member).status, 200);
+  deps->jmap = nullptr;
+}
+
 TEST_F(ApiTest, ActivityLogFiltersPagesAndExports) {
   auto member = login("member@a.example", "member password");
   auto admin = login("admin@a.example", "admin password");

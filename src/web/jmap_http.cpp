@@ -59,6 +59,10 @@ Response too_many(std::string detail, std::string_view limit) {
   return r;
 }
 
+// A web session or API token of an account whose organisation requires a
+// second factor it has not set up reaches only the enrolment (web/api).
+constexpr const char* kEnrolFirst = "your organisation requires two-factor authentication: set it up first";
+
 Response unauthorized(std::string detail) {
   auto r = problem(401, "unauthorized", std::move(detail));
   r.headers["www-authenticate"] = "Basic realm=\"Estafeta\", charset=\"UTF-8\"";
@@ -254,11 +258,19 @@ std::optional<JmapHttp::Caller> JmapHttp::authenticate(const Request& request, R
       refusal = unauthorized("the API token is not valid (revoked?)");
       return std::nullopt;
     }
+    if (caller->must_enrol) {
+      refusal = problem(403, "forbidden", kEnrolFirst);
+      return std::nullopt;
+    }
     user = caller->user;
   } else if (auto token = api::cookie(request, api::kSessionCookie)) {
     auto caller = m_web_logins.from_cookie(*token, request.peer_ip);
     if (!caller) {
       refusal = unauthorized("the session has ended; log in again");
+      return std::nullopt;
+    }
+    if (caller->must_enrol) {
+      refusal = problem(403, "forbidden", kEnrolFirst);
       return std::nullopt;
     }
     user = caller->user;

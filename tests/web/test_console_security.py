@@ -10,7 +10,8 @@ authentication by its admin, through the API, in the scenario) and "Solo"
 Each test runs one scenario of tests/webapp/console_security.mjs:
 two-factor enrolment through the QR code the page shows, emergency codes
 shown once and then used to log in, new codes, turning it off; turning
-it off refused under the organisation's policy (page and API); a session
+it off refused under the organisation's policy (page and API), and an
+account without it kept on the security page until it sets it up; a session
 ended from another browser, an IMAP connection closed, many sessions
 paged and ended at once, the login history paged; a password change (the server's message by the
 field first); deleting an account (refused to the last admin, done by a

@@ -206,7 +206,8 @@ const scenarios = {
   },
 
   // The organisation's admin makes two-factor authentication compulsory (API); a member who has it cannot turn it
-  // off: the button is disabled with the reason beside it, and the API refuses too.
+  // off: the button is disabled with the reason beside it, and the API refuses too. The admin, who has none, is
+  // then kept on the security page until it is set up.
   async policy() {
     const member = sec.strictMember;
     const api = await new ApiClient().login(member.login, member.password);
@@ -241,6 +242,41 @@ const scenarios = {
     });
     const me = await api.request("GET", "/api/v1/me");
     check(me.json.security.two_factor === true && me.json.security.two_factor_required === true, `still on: ${me.text}`);
+
+    // Strict's admin has no second factor: logged in, the app shows the security page alone until it is set up
+    // (the server opens nothing else, JMAP included); once it is, the mail opens.
+    const strict = sec.strictAdmin;
+    await withApp("sec-policy", "admin", async (page) => {
+      await page.goto(env.base + "/");
+      await page.fill("input[name=login]", strict.login);
+      await page.fill("input[name=password]", strict.password);
+      await page.click("form button[type=submit]");
+      await page.waitForSelector(".console [data-testid=tfa-status]:text-is('desactivada')", { timeout: 15000 });
+      const nav = await page.$$eval(".console-nav a", (links) => links.map((a) => a.textContent.trim()));
+      check(nav.length === 1 && nav[0] === "Seguridad", `only the security page: ${nav}`);
+      check(!(await page.isVisible("[data-testid=back-to-mail]")), "no way back to the mail yet");
+      check(/exige la verificación en dos pasos/.test(await page.textContent(".console-main")), "the page says why");
+      const closed = await page.evaluate(async () => {
+        const r = await Promise.all(["/api/v1/me/sessions", "/jmap/session"].map((u) => fetch(u)));
+        return r.map((x) => x.status);
+      });
+      check(closed[0] === 403 && closed[1] === 403, `the rest is closed until then: ${closed}`);
+      await shot(page, "console-security-04-policy-enrol-first");
+      await axe(page, "enrolment required by the organisation");
+      await page.click("button:text-is('Activar la verificación en dos pasos')");
+      const key = (await page.textContent("[data-testid=totp-secret]")).replace(/\s/g, "");
+      const admin2fa = totpOf(key);
+      await page.fill(".enrolment input[name=code]", admin2fa.generate());
+      await page.click("button:text-is('Confirmar y activar')");
+      const dialog = page.locator("dialog.shown-once[open]");
+      await dialog.waitFor({ timeout: 10000 });
+      await dialog.locator("button:text-is('Ya lo he guardado')").click();
+      await page.waitForSelector("[data-testid=open-console]", { timeout: 15000 });
+      check(!(await page.isVisible(".console")), "the mail opens once it is set up");
+      const open = await page.evaluate(async () => (await fetch("/jmap/session")).status);
+      check(open === 200, `JMAP opens too: ${open}`);
+      step("an admin without a second factor under the policy: the security page alone, enrolment, then the mail");
+    });
   },
 
   // Two browsers of one user: the first ends the second's session from the sessions screen; the second's next

@@ -126,9 +126,13 @@ Response login(Context& c) {
     out.delay = issued.error().delay;
     return out;
   }
+  // Where the organisation requires a second factor this account lacks,
+  // the session reaches only the enrolment (Access::enrolment): the app
+  // goes straight there.
   auto out = json_response(200, {{"user", user_json(issued->user)},
                                  {"csrf_token", issued->csrf},
-                                 {"session", session_json(issued->session, issued->session.id)}});
+                                 {"session", session_json(issued->session, issued->session.id)},
+                                 {"two_factor_setup_required", c.deps.logins.must_enrol(issued->user).value_or(true)}});
   out.headers["set-cookie"] = session_cookie(c.request, issued->token, auth::kSessionLifetime);
   return out;
 }
@@ -161,7 +165,8 @@ Response current_session(Context& c) {
   if (!c.who().session) return error_response(400, "no_session", "an API token has no browser session");
   return json_response(200, {{"user", user_json(c.who().user)},
                              {"csrf_token", c.deps.logins.csrf_for(*c.session_token)},
-                             {"session", session_json(*c.who().session, c.who().session->id)}});
+                             {"session", session_json(*c.who().session, c.who().session->id)},
+                             {"two_factor_setup_required", c.who().must_enrol}});
 }
 
 Response logout(Context& c) {
@@ -466,21 +471,21 @@ constexpr Route kRoutes[] = {
     {"POST", "/api/v1/recovery", Access::open, kSmallBody,
      "Lost second factor: ask an administrator to approve a recovery (login and password)", "session",
      &request_recovery},
-    {"GET", "/api/v1/session", Access::user, 0, "The current browser session and its CSRF token", "session",
+    {"GET", "/api/v1/session", Access::enrolment, 0, "The current browser session and its CSRF token", "session",
      &current_session},
-    {"DELETE", "/api/v1/session", Access::user, 0, "Log out", "session", &logout},
-    {"GET", "/api/v1/me", Access::user, 0, "The account and its security settings", "account", &me},
-    {"DELETE", "/api/v1/me", Access::user, kSmallBody,
+    {"DELETE", "/api/v1/session", Access::enrolment, 0, "Log out", "session", &logout},
+    {"GET", "/api/v1/me", Access::enrolment, 0, "The account and its security settings", "account", &me},
+    {"DELETE", "/api/v1/me", Access::enrolment, kSmallBody,
      "Delete the account (password in the body); its mail addresses stay with the organisation", "account",
      &delete_account},
-    {"GET", "/api/v1/me/preferences", Access::user, 0, "The web app's settings of the account (a JSON object)",
+    {"GET", "/api/v1/me/preferences", Access::enrolment, 0, "The web app's settings of the account (a JSON object)",
      "account", &get_preferences},
-    {"PUT", "/api/v1/me/preferences", Access::user, kMaxPreferences,
+    {"PUT", "/api/v1/me/preferences", Access::enrolment, kMaxPreferences,
      "Replace the web app's settings (a JSON object of at most 16 KiB)", "account", &put_preferences},
     {"POST", "/api/v1/me/password", Access::user, kSmallBody,
      "Change the account password (the current one and the new one); other browser sessions end", "account",
      &change_password},
-    {"PATCH", "/api/v1/me/security", Access::user, kSmallBody,
+    {"PATCH", "/api/v1/me/security", Access::enrolment, kSmallBody,
      "Lockout threshold, login alerts, alert address and language", "account", &update_security},
     {"GET", "/api/v1/me/sessions", Access::user, 0,
      "Open browser sessions of the account, and its devices' open mail connections", "sessions", &list_sessions},
@@ -491,9 +496,9 @@ constexpr Route kRoutes[] = {
      &end_other_sessions},
     {"GET", "/api/v1/me/logins", Access::user, 0, "Login history, newest first (?before=ID&limit=N)", "sessions",
      &login_history},
-    {"POST", "/api/v1/me/2fa/enrolment", Access::user, 0,
+    {"POST", "/api/v1/me/2fa/enrolment", Access::enrolment, 0,
      "Start two-factor enrolment: a new secret, its otpauth URI and QR code", "two-factor", &start_enrolment},
-    {"POST", "/api/v1/me/2fa/confirm", Access::user, kSmallBody,
+    {"POST", "/api/v1/me/2fa/confirm", Access::enrolment, kSmallBody,
      "Confirm the enrolment with one code; returns the emergency codes, once", "two-factor", &confirm_enrolment},
     {"POST", "/api/v1/me/2fa/disable", Access::user, kSmallBody,
      "Turn two-factor authentication off (password and a current code)", "two-factor", &disable_second_factor},

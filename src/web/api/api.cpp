@@ -112,7 +112,7 @@ Response handle(const ApiDeps& deps, const Request& request) {
   Context ctx{deps, request, std::nullopt, std::move(params), std::nullopt};
   if (state_changing(request.method) && cross_site(request))
     return error_response(403, "cross_site", "requests from another site are refused");
-  if (route->access == Access::user) {
+  if (route->access != Access::open) {
     auto auth = request.headers.find("authorization");
     if (auth != request.headers.end()) {
       std::string_view v = auth->second;
@@ -135,6 +135,9 @@ Response handle(const ApiDeps& deps, const Request& request) {
       return error_response(401, "unauthenticated", "log in first (session cookie or API token)");
     }
   }
+  if (ctx.caller && ctx.caller->must_enrol && route->access != Access::enrolment)
+    return error_response(403, "two_factor_required",
+                          "your organisation requires two-factor authentication: set it up first");
   auto out = route->handler(ctx);
   add_security_headers(out);
   return out;

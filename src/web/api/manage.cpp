@@ -488,7 +488,7 @@ constexpr Route kRoutes[] = {
     {"GET", "/api/v1/addresses", Access::user, 0,
      "Addresses of the organisation (?usage=1: with each one's usage, for admins)", "addresses", &list_addresses},
     {"POST", "/api/v1/addresses", Access::user, kSmallBody, "Create an address (admins)", "addresses", &create_address},
-    {"GET", "/api/v1/me/addresses", Access::user, 0, "The addresses the caller has access to", "addresses",
+    {"GET", "/api/v1/me/addresses", Access::enrolment, 0, "The addresses the caller has access to", "addresses",
      &my_addresses},
     {"GET", "/api/v1/addresses/{address}", Access::user, 0, "An address with its quota and usage", "addresses",
      &show_address},

@@ -28,7 +28,10 @@ struct Context {
   manage::Actor actor() const;  // the caller as the management layer knows it
 };
 
-enum class Access { open, user };
+// open: anyone; user: a logged-in user (session cookie or API token);
+// enrolment: a user, also one whose organisation requires a second factor
+// not set up yet (auth::Caller::must_enrol), who reaches nothing else.
+enum class Access { open, user, enrolment };
 
 struct Route {
   std::string_view method;

@@ -3,7 +3,7 @@
 // frame (top bar, the sections, the page) around the screens each area
 // gives (security/, org/, dns/); loaded with its strings on first use.
 import { useSignal } from "@preact/signals";
-import { logout, user } from "../state/session";
+import { logout, mustEnrol, user } from "../state/session";
 import { consoleHash, go, route } from "../state/route";
 import { Ask } from "../ui/Ask";
 import { Toasts } from "../ui/Toasts";
@@ -21,8 +21,11 @@ export const SCREENS: ScreenDef[] = [...securityScreens, ...orgScreens, ...dnsSc
 export function Console() {
   const me = user.value!;
   const menu = useSignal(false);
-  const r = route.value.console!;
-  const nav = SCREENS.filter((s) => !s.hidden && (!s.visible || s.visible(me)));
+  // Until a second factor the organisation requires is set up, the
+  // security page is all there is (the server opens nothing else).
+  const enrolling = mustEnrol.value;
+  const r = enrolling ? { screen: "security", args: [] } : route.value.console!;
+  const nav = SCREENS.filter((s) => !s.hidden && (!s.visible || s.visible(me)) && (!enrolling || s.id === "security"));
   const screen = SCREENS.find((s) => s.id === r.screen) ?? (r.screen === "" ? nav[0] : undefined);
   return (
     <div class={"console" + (menu.value ? " menu-open" : "")}>
@@ -31,7 +34,7 @@ export function Console() {
         <button type="button" class="icon menu-button" aria-expanded={menu.value} aria-controls="console-nav" aria-label={tc("console.nav")} onClick={() => (menu.value = !menu.value)}>☰</button>
         <span class="brand">{tc("console.title")}</span>
         <span class="muted small who">{tc("console.signedInAs", { login: me.login })}</span>
-        <button type="button" data-testid="back-to-mail" onClick={() => go({ console: null })}>{tc("console.backToMail")}</button>
+        {!enrolling && <button type="button" data-testid="back-to-mail" onClick={() => go({ console: null })}>{tc("console.backToMail")}</button>}
         <button type="button" onClick={() => void logout()}>{t("action.logout")}</button>
       </header>
       <nav id="console-nav" class="console-nav" aria-label={tc("console.nav")}>

@@ -26,6 +26,7 @@ export const serverEs: Record<string, string> = {
   "the session has ended; log in again": "la sesión ha terminado; vuelve a iniciar sesión",
   "the X-CSRF-Token header is missing or does not match the session": "falta la cabecera X-CSRF-Token o no corresponde a la sesión",
   "log in first (session cookie or API token)": "primero inicia sesión (cookie de sesión o token de la API)",
+  "your organisation requires two-factor authentication: set it up first": "tu organización exige la verificación en dos pasos: actívala primero",
 
   // web/api/http_json.cpp: the request body and its fields.
   "the server could not do this; the error is logged": "el servidor no ha podido hacerlo; el error queda registrado",

@@ -73,6 +73,8 @@ export interface User {
 export interface SessionInfo {
   user: User;
   csrf_token: string;
+  /** The organisation requires a second factor this account has not set up: only its enrolment is open. */
+  two_factor_setup_required?: boolean;
 }
 
 export interface AddressInfo {

@@ -12,6 +12,12 @@ export const booting = signal(true);
 export const jmap = signal<Jmap | null>(null);
 export const prefs = signal<Preferences>(DEFAULT_PREFS);
 export const addressInfo = signal<AddressInfo[]>([]);
+/**
+ * The organisation requires two-factor authentication and this account has
+ * not set it up: the server opens nothing but the enrolment, so the app
+ * shows the security page alone until it is done (then loads again).
+ */
+export const mustEnrol = signal(false);
 /** The session was ended from elsewhere (another device, an administrator) or expired: the login says so. */
 export const sessionEnded = signal(false);
 const endHandlers: (() => void)[] = [];
@@ -100,6 +106,17 @@ export function isDark(): boolean {
 
 async function start(info: SessionInfo): Promise<void> {
   setCsrf(info.csrf_token);
+  if (info.two_factor_setup_required) {
+    const stored = await api<unknown>("GET", "/me/preferences").catch(() => ({}));
+    prefs.value = normalizePrefs(stored);
+    if (prefs.value.language) setLang(prefs.value.language);
+    applyTheme();
+    mustEnrol.value = true;
+    sessionEnded.value = false;
+    location.hash = "#/console/security";
+    user.value = info.user;
+    return;
+  }
   const [j, stored, addrs] = await Promise.all([
     Jmap.connect(),
     api<unknown>("GET", "/me/preferences").catch(() => ({})),

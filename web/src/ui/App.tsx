@@ -5,7 +5,7 @@
 import { lazy, Suspense } from "preact/compat";
 import { useEffect } from "preact/hooks";
 import { useSignal, useSignalEffect } from "@preact/signals";
-import { accounts, booting, prefs, user } from "../state/session";
+import { accounts, booting, mustEnrol, prefs, user } from "../state/session";
 import { byRole, loadMailboxes, mailboxes } from "../state/mailboxes";
 import { go, route } from "../state/route";
 import { list, openList, refreshList, type SearchFields } from "../state/list";
@@ -31,7 +31,7 @@ const Console = lazy(() => import("../console/Console").then((m) => ({ default: 
 export function App() {
   if (booting.value) return <div class="boot" role="status">{t("app.loading")}</div>;
   if (!user.value) return <Login />;
-  if (route.value.console)
+  if (route.value.console || mustEnrol.value)
     return (
       <Suspense fallback={<div class="boot" role="status">{t("app.loading")}</div>}>
         <Console />

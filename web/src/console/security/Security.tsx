@@ -7,6 +7,7 @@ import type { ComponentChildren } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import { api } from "../../lib/api";
 import { askConfirm } from "../../state/ask";
+import { mustEnrol } from "../../state/session";
 import { Qr } from "../Qr";
 import { tc } from "../i18n";
 import { copyText, download, Field, FormError, LoadState, Page, Section, ShownOnce, submit, useForm, useLoad, type FormState } from "../ui";
@@ -71,6 +72,12 @@ function TwoFactor(props: { me: Me; reload: () => Promise<void> }) {
   const closeCodes = () => {
     codes.value = null; // the codes are gone from the page with the dialog
     forgetPrint();
+    // Set up as the organisation requires: the whole app opens now.
+    if (mustEnrol.value) {
+      location.hash = "";
+      location.reload();
+      return;
+    }
     refocus();
   };
 
