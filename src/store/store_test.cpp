@@ -494,6 +494,16 @@ TEST_F(StoreTest, AuditLog) {
   q = {};
   q.limit = 1;
   EXPECT_EQ(s().query_audit(q).value().size(), 1u);
+  // Paging from an entry: one of the organisation's own, never another's.
+  auto of_1 = [&](Id before) {
+    AuditQuery p;
+    p.org_id = 1;
+    p.before_id = before;
+    return s().query_audit(p).value().size();
+  };
+  auto ids = s().query_audit(all).value();  // t4 … t0; t3 and t1 are org 1's
+  EXPECT_EQ(of_1(ids[1].id), 1u) << "before t3: t1";
+  EXPECT_EQ(of_1(ids[0].id), 0u) << "t4 is org 2's";
 }
 
 TEST_F(StoreTest, ReopenKeepsEverything) {

@@ -67,7 +67,13 @@ Result<std::vector<AuditEntry>> SqliteStore::query_audit(const AuditQuery& q) {
   if (q.until) sql += " AND time < ?4";
   if (!q.product.empty()) sql += " AND product = ?5";
   if (!q.action_prefix.empty()) sql += " AND substr(action, 1, length(?6)) = ?6";
-  if (q.before_id) sql += " AND (time, id) < (SELECT time, id FROM audit WHERE id = ?8)";
+  // The page's cursor is an entry the caller may see (its organisation,
+  // its own entries for a member): another's id pages nothing and says
+  // nothing of when it was written.
+  if (q.before_id)
+    sql +=
+        " AND (time, id) < (SELECT time, id FROM audit WHERE id = ?8 AND (?1 IS NULL OR org_id = ?1)"
+        " AND (?2 IS NULL OR actor_user_id = ?2))";
   if (!q.text.empty())
     sql +=
         " AND (instr(lower(actor), lower(?9)) OR instr(lower(action), lower(?9)) OR instr(lower(target), lower(?9))"
