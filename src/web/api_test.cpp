@@ -204,9 +204,17 @@ TEST_F(ApiTest, TwoFactorEnrolmentThroughTheApi) {
   EXPECT_TRUE(std::string(e["qr_svg"]).starts_with("<svg"));
   auto secret = auth::base32_decode(std::string(e["secret"])).value();
   auto step = auth::totp_step(s->clock->now());
-  auto bad = call("POST", "/api/v1/me/2fa/confirm", c, json{{"code", "000000"}});
+  auto bad = call("POST", "/api/v1/me/2fa/confirm", c, json{{"code", "000000"}, {"password", "member password"}});
   EXPECT_EQ(bad.status, 422);
-  auto ok = call("POST", "/api/v1/me/2fa/confirm", c, json{{"code", auth::hotp(secret, step)}});
+  // The password too: whoever holds a stolen session cannot lock the owner
+  // out with a second factor of their own.
+  auto good = auth::hotp(secret, step);
+  auto without = call("POST", "/api/v1/me/2fa/confirm", c, json{{"code", good}});
+  EXPECT_EQ(parsed(without)["error"]["field"], "password") << without.body;
+  EXPECT_EQ(call("POST", "/api/v1/me/2fa/confirm", c, json{{"code", good}, {"password", "a guess"}}).status, 403);
+  EXPECT_TRUE(
+      s->store->security_settings(s->store->find_user("member@a.example").value().id).value().totp_sealed.empty());
+  auto ok = call("POST", "/api/v1/me/2fa/confirm", c, json{{"code", good}, {"password", "member password"}});
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(parsed(ok)["emergency_codes"].size(), 10u);
   std::string code = parsed(ok)["emergency_codes"][0];
@@ -299,8 +307,9 @@ TEST_F(ApiTest, ARequiredSecondFactorIsSetUpBeforeAnythingElse) {
   auto start = call("POST", "/api/v1/me/2fa/enrolment", member);
   ASSERT_EQ(start.status, 200) << start.body;
   auto secret = auth::base32_decode(std::string(parsed(start)["secret"])).value();
-  auto confirmed = call("POST", "/api/v1/me/2fa/confirm", member,
-                        json{{"code", auth::hotp(secret, auth::totp_step(s->clock->now()))}});
+  auto confirmed =
+      call("POST", "/api/v1/me/2fa/confirm", member,
+           json{{"code", auth::hotp(secret, auth::totp_step(s->clock->now()))}, {"password", "member password"}});
   ASSERT_EQ(confirmed.status, 200) << confirmed.body;
   EXPECT_EQ(parsed(call("GET", "/api/v1/session", member))["two_factor_setup_required"], false);
   EXPECT_EQ(call("GET", "/api/v1/me/sessions", member).status, 200) << "set up: everything is open again";

@@ -118,7 +118,8 @@ class ApiTest(et.DemoTestCase):
         self.assertEqual(status, 200, enrol)
         self.assertIn("secret=" + enrol["secret"], enrol["otpauth_uri"])
         self.assertTrue(enrol["qr_svg"].startswith("<svg"))
-        status, _, confirmed = self.curl("POST", "/api/v1/me/2fa/confirm", {"code": oathtool(enrol["secret"])})
+        status, _, confirmed = self.curl("POST", "/api/v1/me/2fa/confirm",
+                                         {"code": oathtool(enrol["secret"]), "password": PASSWORD})
         self.assertEqual(status, 200, confirmed)
         self.assertEqual(len(confirmed["emergency_codes"]), 10)
 
@@ -151,7 +152,8 @@ class ApiTest(et.DemoTestCase):
     def test_lost_second_factor_recovery_approved_with_the_cli(self):
         self.assertEqual(self.login()[0], 200)
         enrol = self.curl("POST", "/api/v1/me/2fa/enrolment")[2]
-        self.assertEqual(self.curl("POST", "/api/v1/me/2fa/confirm", {"code": oathtool(enrol["secret"])})[0], 200)
+        self.assertEqual(self.curl("POST", "/api/v1/me/2fa/confirm",
+                                   {"code": oathtool(enrol["secret"]), "password": PASSWORD})[0], 200)
         self.curl("DELETE", "/api/v1/session")
         self.csrf = None
 

@@ -128,7 +128,8 @@ const scenarios = {
       await shot(page, "console-security-01-enrol-qr");
       await axe(page, "two-factor enrolment");
 
-      // A wrong code first: the server's message by the code field.
+      // A wrong code first: the server's message by the code field (the password, asked beside it, is right).
+      await page.fill(".enrolment input[name=password]", who.password);
       await page.fill(".enrolment input[name=code]", "000000");
       await page.click("button:text-is('Confirmar y activar')");
       const wrong = await fieldError(page, "code");
@@ -136,6 +137,7 @@ const scenarios = {
 
       confirmedAt = Date.now();
       await page.fill(".enrolment input[name=code]", parsed.generate({ timestamp: confirmedAt }));
+      await page.fill(".enrolment input[name=password]", who.password);
       await page.click("button:text-is('Confirmar y activar')");
       totp = parsed;
       const dialog = page.locator("dialog.shown-once[open]");
@@ -214,7 +216,7 @@ const scenarios = {
     const e = await api.request("POST", "/api/v1/me/2fa/enrolment");
     check(e.status === 200, `enrolment: ${e.status} ${e.text}`);
     const totp = totpOf(e.json.secret);
-    const c = await api.request("POST", "/api/v1/me/2fa/confirm", { code: totp.generate() });
+    const c = await api.request("POST", "/api/v1/me/2fa/confirm", { code: totp.generate(), password: member.password });
     check(c.status === 200, `confirm: ${c.status} ${c.text}`);
     const admin = await new ApiClient().login(sec.strictAdmin.login, sec.strictAdmin.password);
     const p = await admin.request("PATCH", "/api/v1/organisation/policy", { require_2fa: true });
@@ -267,6 +269,7 @@ const scenarios = {
       const key = (await page.textContent("[data-testid=totp-secret]")).replace(/\s/g, "");
       const admin2fa = totpOf(key);
       await page.fill(".enrolment input[name=code]", admin2fa.generate());
+      await page.fill(".enrolment input[name=password]", strict.password);
       await page.click("button:text-is('Confirmar y activar')");
       const dialog = page.locator("dialog.shown-once[open]");
       await dialog.waitFor({ timeout: 10000 });

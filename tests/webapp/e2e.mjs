@@ -33,7 +33,7 @@ const scenarios = {
     const e = await api.request("POST", "/api/v1/me/2fa/enrolment");
     check(e.status === 200 && e.json.secret, `enrolment: ${e.status} ${e.text}`);
     const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(e.json.secret), digits: 6, period: 30, algorithm: "SHA1" });
-    const c = await api.request("POST", "/api/v1/me/2fa/confirm", { code: totp.generate() });
+    const c = await api.request("POST", "/api/v1/me/2fa/confirm", { code: totp.generate(), password: carol.password });
     check(c.status === 200, `confirm: ${c.status} ${c.text}`);
     step("second factor enabled through the API");
     await withApp("login", "carol", async (page) => {

@@ -374,8 +374,14 @@ Response start_enrolment(Context& c) {
 Response confirm_enrolment(Context& c) {
   auto body = json_body(c.request);
   if (!body) return body.error();
+  // The password too: a second factor chosen by whoever holds a stolen
+  // session would lock the owner out of their own account.
+  auto password = required_string(*body, "password");
+  if (!password) return error_response(password.error());
   auto code = required_string(*body, "code", 16);
   if (!code) return error_response(code.error());
+  if (auto st = c.deps.logins.confirm_password(c.who().user, *password, c.request.peer_ip); !st)
+    return error_response(st.error());
   auto codes = c.deps.logins.confirm_enrolment(c.who().user, *code);
   if (!codes) return error_response(codes.error());
   audit(c, "security.2fa_enabled");
@@ -499,7 +505,8 @@ constexpr Route kRoutes[] = {
     {"POST", "/api/v1/me/2fa/enrolment", Access::enrolment, 0,
      "Start two-factor enrolment: a new secret, its otpauth URI and QR code", "two-factor", &start_enrolment},
     {"POST", "/api/v1/me/2fa/confirm", Access::enrolment, kSmallBody,
-     "Confirm the enrolment with one code; returns the emergency codes, once", "two-factor", &confirm_enrolment},
+     "Confirm the enrolment with one code and the password; returns the emergency codes, once", "two-factor",
+     &confirm_enrolment},
     {"POST", "/api/v1/me/2fa/disable", Access::user, kSmallBody,
      "Turn two-factor authentication off (password and a current code)", "two-factor", &disable_second_factor},
     {"POST", "/api/v1/me/2fa/emergency-codes", Access::user, kSmallBody,

@@ -120,7 +120,7 @@ function TwoFactor(props: { me: Me; reload: () => Promise<void> }) {
               <form noValidate onSubmit={(e) => {
                 const f = fields(e);
                 void submit(confirm, async () => {
-                  const got = await confirmEnrolment(f.code.trim());
+                  const got = await confirmEnrolment(f.code.trim(), f.password);
                   enrolment.value = null;
                   codes.value = got;
                   said.value = tc("security.tfa.enabled");
@@ -129,6 +129,9 @@ function TwoFactor(props: { me: Me; reload: () => Promise<void> }) {
               }}>
                 <Field label={tc("security.tfa.step3")} name="code" form={confirm} help={tc("security.tfa.codeHelp")}>
                   {(a11y) => <CodeInput a11y={a11y} />}
+                </Field>
+                <Field label={tc("security.password")} name="password" form={confirm} help={tc("security.tfa.passwordHelp")}>
+                  {(a11y) => <input {...a11y} type="password" autocomplete="current-password" required />}
                 </Field>
                 <FormError form={confirm} />
                 <div class="row-actions">

@@ -88,7 +88,7 @@ export const patchSecurity = (change: Partial<Pick<SecurityState, "lockout_thres
   api<Me>("PATCH", "/me/security", change);
 
 export const startEnrolment = () => api<{ secret: string; otpauth_uri: string }>("POST", "/me/2fa/enrolment");
-export const confirmEnrolment = (code: string) => api<Codes>("POST", "/me/2fa/confirm", { code });
+export const confirmEnrolment = (code: string, password: string) => api<Codes>("POST", "/me/2fa/confirm", { code, password });
 export const regenerateCodes = (code: string) => api<Codes>("POST", "/me/2fa/emergency-codes", { code });
 export const disableSecondFactor = (password: string, code: string) => api<void>("POST", "/me/2fa/disable", { password, code });
 
