@@ -111,10 +111,6 @@ std::expected<json, json> store_message(const Call& call, const Account& a, std:
               {"size", bytes.size()}};
 }
 
-}  // namespace
-
-namespace {
-
 // The content of `path` ("2/1.2": part 1.2 of the message that is part 2)
 // in the message `raw` whose structure is `root`.
 std::optional<std::string> part_content(std::string_view raw, const mime::Part& root, const std::string& hash,
