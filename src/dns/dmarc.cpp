@@ -2,9 +2,11 @@
 // (alignment), §3.2 (organisational domains).
 #include "dns/dmarc.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <memory>
 
+#include <fmt/format.h>
 #include <libpsl.h>
 
 #include "core/ascii.hpp"
@@ -152,17 +154,10 @@ Policy sampled(Policy p, int percent, int sample) {
   return p == Policy::reject ? Policy::quarantine : Policy::none;
 }
 
-}  // namespace
-
-Evaluation evaluate(const Input& in, Resolver& resolver) {
+// The evaluation for one From domain (lower case, no trailing dot).
+Evaluation evaluate_one(const std::string& from_domain, const Input& in, Resolver& resolver) {
   Evaluation e;
-  if (in.from_domains.size() != 1) {
-    e.verdict = in.from_domains.empty() ? Verdict::none : Verdict::permerror;
-    e.reason = in.from_domains.empty() ? "no From domain" : "several From addresses";
-    return e;
-  }
-  e.from_domain = ascii_lower(in.from_domains.front());
-  while (!e.from_domain.empty() && e.from_domain.back() == '.') e.from_domain.pop_back();
+  e.from_domain = from_domain;
   Record record;
   std::string problem;
   auto found = find_record(resolver, e.from_domain, record, problem);
@@ -197,10 +192,69 @@ Evaluation evaluate(const Input& in, Resolver& resolver) {
     e.verdict = Verdict::pass;
     return e;
   }
+  // §6.6.2: "If neither passes and one or both of them fail due to a
+  // temporary error, the Receiver ... cannot apply the advertised DMARC
+  // policy" — an aligned identifier whose check failed for now.
+  bool for_now = in.spf == SpfResult::temperror && aligned(e.from_domain, in.spf_domain, record.strict_spf);
+  for (auto& d : in.dkim)
+    for_now =
+        for_now || (d.verdict == dkim::Verdict::temperror && aligned(e.from_domain, d.domain, record.strict_dkim));
+  if (for_now) {
+    e.verdict = Verdict::temperror;
+    e.reason = "an aligned SPF or DKIM check failed for now (DNS)";
+    return e;
+  }
   e.verdict = Verdict::fail;
   e.applied = sampled(e.requested, record.percent, in.sample);
   e.reason = "neither SPF nor DKIM is aligned with the From domain";
   return e;
+}
+
+// How much a result weighs when several From domains are evaluated: the
+// strictest applies (§6.6.1).
+int weight(const Evaluation& e) {
+  switch (e.verdict) {
+    case Verdict::fail: return 10 + static_cast<int>(e.applied);
+    case Verdict::temperror: return e.requested == Policy::none ? 2 : 5;
+    case Verdict::permerror: return 4;
+    case Verdict::pass: return 1;
+    case Verdict::none: return 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+Evaluation evaluate(const Input& in, Resolver& resolver) {
+  std::vector<std::string> domains;
+  for (auto d : in.from_domains) {
+    d = ascii_lower(d);
+    while (!d.empty() && d.back() == '.') d.pop_back();
+    if (std::find(domains.begin(), domains.end(), d) == domains.end()) domains.push_back(std::move(d));
+  }
+  if (domains.empty()) {
+    Evaluation e;
+    e.reason = "no From domain";
+    return e;
+  }
+  // §6.6.1: with several From domains, each is evaluated and the strictest
+  // result applies (a second author must not carry a spoofed domain past
+  // its policy). Each costs up to two lookups: past kMaxFromDomains, the
+  // message is judged as failing a p=reject policy.
+  if (domains.size() > kMaxFromDomains) {
+    Evaluation e;
+    e.verdict = Verdict::fail;
+    e.from_domain = domains.front();
+    e.requested = e.applied = Policy::reject;
+    e.reason = fmt::format("more than {} From domains", kMaxFromDomains);
+    return e;
+  }
+  Evaluation worst;
+  for (std::size_t i = 0; i < domains.size(); ++i) {
+    auto e = evaluate_one(domains[i], in, resolver);
+    if (i == 0 || weight(e) > weight(worst)) worst = std::move(e);
+  }
+  return worst;
 }
 
 }  // namespace estafeta::dns::dmarc

@@ -58,10 +58,13 @@ bool aligned(std::string_view a, std::string_view b, bool strict);
 enum class Verdict { none, pass, fail, temperror, permerror };
 const char* to_string(Verdict verdict);
 
+// From domains evaluated for one message at most (each costs up to two
+// TXT lookups); more are judged as failing a p=reject policy.
+inline constexpr std::size_t kMaxFromDomains = 4;
+
 struct Input {
-  // Domains of the From header's addresses (§6.6.1): exactly one is needed;
-  // none or several make the result permerror (the caller decides whether
-  // such a message is refused on other grounds).
+  // Domains of the From header's addresses (§6.6.1), of one field or
+  // several: each is evaluated and the strictest result is the message's.
   std::vector<std::string> from_domains;
   SpfResult::Code spf = SpfResult::none;
   std::string spf_domain;  // the domain SPF checked: MAIL FROM's, or the HELO's for the null reverse-path

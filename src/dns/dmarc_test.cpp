@@ -133,10 +133,51 @@ TEST_F(DmarcEvaluate, NoRecordSeveralRecordsErrorsAndFromProblems) {
   auto watch = evaluate(input("watch.example"), zone);
   EXPECT_EQ(watch.verdict, Verdict::fail);
   EXPECT_EQ(watch.applied, Policy::none);
-  Input several;
-  several.from_domains = {"a.example", "b.example"};
-  EXPECT_EQ(evaluate(several, zone).verdict, Verdict::permerror);
   EXPECT_EQ(evaluate(Input{}, zone).verdict, Verdict::none);
+}
+
+// §6.6.2: with no aligned pass, an aligned check that failed for now
+// leaves the policy unapplied (temperror, the policy it would have had).
+TEST_F(DmarcEvaluate, AnAlignedCheckThatFailedForNowIsNoFailure) {
+  auto in = input("example.com");
+  in.dkim = {dkim_result(dkim::Verdict::temperror, "example.com")};
+  in.spf = SpfResult::pass;
+  in.spf_domain = "other.example.net";
+  auto e = evaluate(in, zone);
+  EXPECT_EQ(e.verdict, Verdict::temperror);
+  EXPECT_EQ(e.requested, Policy::reject);
+  EXPECT_EQ(e.applied, Policy::none);
+  in = input("example.com");
+  in.spf = SpfResult::temperror;
+  in.spf_domain = "bounces.example.com";
+  EXPECT_EQ(evaluate(in, zone).verdict, Verdict::temperror);
+  // Not aligned, it changes nothing: the message fails.
+  in.spf_domain = "example.net";
+  in.dkim = {dkim_result(dkim::Verdict::temperror, "example.net")};
+  EXPECT_EQ(evaluate(in, zone).verdict, Verdict::fail);
+  // An aligned pass still passes.
+  in.dkim.push_back(dkim_result(dkim::Verdict::pass, "example.com"));
+  EXPECT_EQ(evaluate(in, zone).verdict, Verdict::pass);
+}
+
+// §6.6.1: every From domain is evaluated and the strictest result applies:
+// a second author does not carry a spoofed domain past its policy.
+TEST_F(DmarcEvaluate, SeveralFromDomainsTakeTheStrictestResult) {
+  Input in;
+  in.from_domains = {"watch.example", "example.com", "Example.COM."};
+  in.dkim = {dkim_result(dkim::Verdict::pass, "watch.example")};
+  auto e = evaluate(in, zone);
+  EXPECT_EQ(e.verdict, Verdict::fail);
+  EXPECT_EQ(e.from_domain, "example.com");
+  EXPECT_EQ(e.applied, Policy::reject);
+  in.dkim.push_back(dkim_result(dkim::Verdict::pass, "example.com"));
+  EXPECT_EQ(evaluate(in, zone).verdict, Verdict::pass) << "both aligned: a pass";
+  in.from_domains = {"nowhere.example", "watch.example"};
+  EXPECT_EQ(evaluate(in, zone).verdict, Verdict::pass) << "no policy and a pass";
+  in.from_domains = {"a.example", "b.example", "c.example", "d.example", "e.example"};
+  e = evaluate(in, zone);
+  EXPECT_EQ(e.verdict, Verdict::fail) << "more domains than are looked up";
+  EXPECT_EQ(e.applied, Policy::reject);
 }
 
 }  // namespace

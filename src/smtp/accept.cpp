@@ -152,6 +152,17 @@ std::optional<Refusal> MessageAcceptance::apply_dmarc(const MessageAuth& auth, c
   // The DMARC policy of the From domain (RFC 7489 §6.6.4, §6.7): p=reject
   // refuses the message unless a recipient's domain only files such mail
   // in Junk; p=quarantine files it in Junk.
+  // §6.6.2: an aligned check that failed only for now (DNS) leaves the
+  // policy unapplied: where the domain asks for one, the sender tries again
+  // later rather than the message being refused for good or let through.
+  if (auth.ran && auth.dmarc.verdict == dns::dmarc::Verdict::temperror &&
+      auth.dmarc.requested != dns::dmarc::Policy::none) {
+    log::info("smtp.dmarc_deferred",
+              {{"ip", m_options.peer_ip}, {"from", auth.dmarc.from_domain}, {"reason", auth.dmarc.reason}});
+    return Refusal{451, "4.7.0",
+                   fmt::format("the DMARC check of {} could not be completed (a DNS lookup failed); try again later",
+                               auth.dmarc.from_domain)};
+  }
   if (!auth.ran || auth.dmarc.verdict != dns::dmarc::Verdict::fail) return std::nullopt;
   if (auth.dmarc.applied == dns::dmarc::Policy::reject) {
     bool quarantine_only = false;

@@ -803,5 +803,37 @@ TEST_F(SmtpTest, ChecksWithTheirAnswersAtHandNeedNoDnsThread) {
   EXPECT_EQ(results(messages[1]), results(messages[0]));
 }
 
+// RFC 7489 §6.6.2: the sender's SPF lookup failed for now, and nothing
+// else aligns: the domain's p=reject is neither applied (no 550 for good)
+// nor skipped (the message is not let through): the sender tries again.
+TEST_F(SmtpTest, ADmarcCheckThatFailedForNowIsDeferred) {
+  dns::StaticResolver zone;
+  zone.add_timeout("far.example");
+  zone.add_txt("_dmarc.far.example", "v=DMARC1; p=reject");
+  HandyZone handy(zone);
+  auto deps = deps_with(handy);
+  auto s = open(Role::mx, false, &deps, true);
+  s->command("EHLO sender.example\r\n");
+  s->command("MAIL FROM:<carla@far.example>\r\n");
+  EXPECT_EQ(s->command("RCPT TO:<team@o.example>\r\n").out, "250 2.1.5 recipient ok\r\n");
+  EXPECT_EQ(s->command("DATA\r\n").next, Reply::Next::data);
+  DataReader reader(s->max_message_size());
+  std::string_view in = "From: Carla <carla@far.example>\r\nSubject: hi\r\n\r\nhello\r\n.\r\n";
+  EXPECT_EQ(reader.feed(in), DataReader::Status::done);
+  auto r = s->finish_data(reader);
+  if (r.next == Reply::Next::message_auth) {
+    auto job = s->message_auth_job();
+    ASSERT_TRUE(job.has_value());
+    s->set_message_auth(authenticate_message(*job, handy));
+    r = s->resume_message();
+  }
+  EXPECT_EQ(r.out,
+            "451 4.7.0 the DMARC check of far.example could not be completed (a DNS lookup failed); try again "
+            "later\r\n");
+  auto a = m_services->store->find_address("team@o.example").value();
+  auto box = m_services->store->find_mailbox(a.id, "INBOX").value();
+  EXPECT_TRUE(m_services->store->list_messages(box.ref()).value().empty());
+}
+
 }  // namespace
 }  // namespace estafeta::smtp
