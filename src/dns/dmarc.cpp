@@ -3,6 +3,7 @@
 #include "dns/dmarc.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <memory>
 
@@ -24,9 +25,10 @@ std::optional<Policy> parse_policy(std::string_view s) {
   return std::nullopt;
 }
 
-// A list of DMARC URIs (§6.4: "," separated; each an URI with an optional
-// "!size" suffix). Only the scheme is checked: reports are not sent here.
-std::optional<std::vector<std::string>> parse_uris(std::string_view value) {
+// The valid URIs of a DMARC URI list (§6.4: "," separated; each an URI
+// with an optional "!size" suffix); the others are left out. Only the
+// scheme is checked: reports are not sent here.
+std::vector<std::string> parse_uris(std::string_view value) {
   std::vector<std::string> out;
   std::size_t pos = 0;
   while (pos <= value.size()) {
@@ -34,11 +36,42 @@ std::optional<std::vector<std::string>> parse_uris(std::string_view value) {
     if (end == std::string_view::npos) end = value.size();
     auto uri = strip_whitespace(value.substr(pos, end - pos));
     auto colon = uri.find(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == uri.size()) return std::nullopt;
-    out.push_back(uri);
+    if (colon != std::string::npos && colon != 0 && colon + 1 != uri.size()) out.push_back(uri);
     pos = end + 1;
   }
   return out;
+}
+
+// The record's tags, read leniently (§6.3: "Syntax errors in the remainder
+// of the record SHOULD be discarded in favor of default values (if any) or
+// ignored outright"): empty and malformed parts are skipped; a tag given
+// twice keeps its first value.
+std::vector<std::pair<std::string, std::string>> lenient_tags(std::string_view txt) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::size_t pos = 0;
+  while (pos <= txt.size()) {
+    auto end = txt.find(';', pos);
+    if (end == std::string_view::npos) end = txt.size();
+    auto part = txt.substr(pos, end - pos);
+    pos = end + 1;
+    auto eq = part.find('=');
+    if (eq == std::string_view::npos) continue;
+    auto name = ascii_lower(strip_whitespace(part.substr(0, eq)));
+    bool ok = !name.empty();
+    for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    if (!ok) continue;
+    bool seen = false;
+    for (auto& [n, v] : out) seen = seen || n == name;
+    if (!seen) out.emplace_back(std::move(name), strip_whitespace(part.substr(eq + 1)));
+  }
+  return out;
+}
+
+std::optional<std::string_view> tag(const std::vector<std::pair<std::string, std::string>>& tags,
+                                    std::string_view name) {
+  for (auto& [n, v] : tags)
+    if (n == name) return std::string_view(v);
+  return std::nullopt;
 }
 
 const psl_ctx_t* suffix_list() {
@@ -71,42 +104,38 @@ const char* to_string(Verdict verdict) {
 }
 
 Result<Record> parse_record(std::string_view txt) {
-  auto tags = TRY(parse_tag_list(txt));
-  if (tags.empty() || tags.front().name != "v" || tags.front().value != "DMARC1")
+  // §6.3: "v" MUST be the first tag, and exactly "DMARC1".
+  auto first = txt.substr(0, txt.find(';'));
+  auto eq = first.find('=');
+  if (eq == std::string_view::npos || strip_whitespace(first.substr(0, eq)) != "v" ||
+      strip_whitespace(first.substr(eq + 1)) != "DMARC1")
     return fail(ErrorKind::invalid, "not a DMARC record (v=DMARC1 first)");
+  auto tags = lenient_tags(txt);
   Record r;
-  if (auto rua = find_tag(tags, "rua")) {
-    auto uris = parse_uris(*rua);
-    if (!uris) return fail(ErrorKind::invalid, "rua= is not a list of URIs");
-    r.aggregate_reports = std::move(*uris);
-  }
-  if (auto ruf = find_tag(tags, "ruf")) {
-    auto uris = parse_uris(*ruf);
-    if (!uris) return fail(ErrorKind::invalid, "ruf= is not a list of URIs");
-    r.failure_reports = std::move(*uris);
-  }
-  auto p = find_tag(tags, "p");
+  if (auto rua = tag(tags, "rua")) r.aggregate_reports = parse_uris(*rua);
+  if (auto ruf = tag(tags, "ruf")) r.failure_reports = parse_uris(*ruf);
+  // §6.6.3 step 6: a p= missing or not valid, or an sp= not valid: with a
+  // valid rua= URI the record acts as p=none, otherwise it is no policy.
+  auto p = tag(tags, "p");
   auto policy = p ? parse_policy(*p) : std::nullopt;
-  if (!policy && r.aggregate_reports.empty())
-    return fail(ErrorKind::invalid, "p= is missing or not none, quarantine or reject");
-  r.policy = policy.value_or(Policy::none);  // §6.6.3: with a valid rua=, act as p=none
-  if (auto sp = find_tag(tags, "sp")) {
-    r.subdomain_policy = parse_policy(*sp);
-    if (!r.subdomain_policy) return fail(ErrorKind::invalid, "sp= is not none, quarantine or reject");
+  auto sp = tag(tags, "sp");
+  auto subdomain_policy = sp ? parse_policy(*sp) : std::nullopt;
+  if (!policy || (sp && !subdomain_policy)) {
+    if (r.aggregate_reports.empty())
+      return fail(ErrorKind::invalid, !policy ? "p= is missing or not none, quarantine or reject"
+                                              : "sp= is not none, quarantine or reject");
+    policy = Policy::none;
+    subdomain_policy.reset();
   }
-  for (auto [tag, strict] : {std::pair{"adkim", &r.strict_dkim}, std::pair{"aspf", &r.strict_spf}}) {
-    if (auto v = find_tag(tags, tag)) {
-      auto mode = ascii_lower(*v);
-      if (mode != "r" && mode != "s") return fail(ErrorKind::invalid, std::string(tag) + "= is not r or s");
-      *strict = mode == "s";
-    }
-  }
-  if (auto pct = find_tag(tags, "pct")) {
+  r.policy = *policy;
+  r.subdomain_policy = subdomain_policy;
+  // The other tags: a value that is not valid leaves the default.
+  for (auto [name, strict] : {std::pair{"adkim", &r.strict_dkim}, std::pair{"aspf", &r.strict_spf}})
+    if (auto v = tag(tags, name)) *strict = ascii_lower(*v) == "s";
+  if (auto pct = tag(tags, "pct")) {
     int n = -1;
     auto [end, ec] = std::from_chars(pct->data(), pct->data() + pct->size(), n);
-    if (ec != std::errc{} || end != pct->data() + pct->size() || n < 0 || n > 100)
-      return fail(ErrorKind::invalid, "pct= is not a number from 0 to 100");
-    r.percent = n;
+    if (ec == std::errc{} && end == pct->data() + pct->size() && n >= 0 && n <= 100) r.percent = n;
   }
   return r;
 }
@@ -126,7 +155,9 @@ bool aligned(std::string_view a, std::string_view b, bool strict) {
 
 namespace {
 
-enum class Lookup { found, none, temporary };
+// none: no DMARC record there (look at the organisational domain); broken:
+// several, or one that is no policy (DMARC processing ends, §6.6.3).
+enum class Lookup { found, none, broken, temporary };
 
 // §6.6.3: exactly one record starting with "v=DMARC1" at _dmarc.DOMAIN.
 Lookup find_record(Resolver& resolver, const std::string& domain, Record& out, std::string& problem) {
@@ -135,14 +166,15 @@ Lookup find_record(Resolver& resolver, const std::string& domain, Record& out, s
   std::vector<std::string_view> candidates;
   for (auto& t : *txt)
     if (t.starts_with("v=DMARC1")) candidates.push_back(t);
-  if (candidates.size() != 1) {
-    if (candidates.size() > 1) problem = "several DMARC records at _dmarc." + domain;
-    return Lookup::none;
+  if (candidates.empty()) return Lookup::none;
+  if (candidates.size() > 1) {
+    problem = "several DMARC records at _dmarc." + domain;
+    return Lookup::broken;
   }
   auto record = parse_record(candidates.front());
   if (!record) {
     problem = "_dmarc." + domain + ": " + record.error().message;
-    return Lookup::none;
+    return Lookup::broken;
   }
   out = std::move(*record);
   return Lookup::found;
@@ -176,7 +208,7 @@ Evaluation evaluate_one(const std::string& from_domain, const Input& in, Resolve
     e.reason = "the DMARC record could not be looked up";
     return e;
   }
-  if (found == Lookup::none) {
+  if (found == Lookup::none || found == Lookup::broken) {
     e.verdict = Verdict::none;
     e.reason = problem.empty() ? "no DMARC record" : problem;
     e.policy_domain.clear();

@@ -26,11 +26,29 @@ TEST(DmarcRecord, RefusesBadRecords) {
   EXPECT_FALSE(parse_record("v=DMARC1")) << "no p= and no rua=";
   EXPECT_FALSE(parse_record("v=DMARC1; p=block"));
   EXPECT_FALSE(parse_record("v=DMARC1; p=none; sp=maybe"));
-  EXPECT_FALSE(parse_record("v=DMARC1; p=none; pct=101"));
-  EXPECT_FALSE(parse_record("v=DMARC1; p=none; adkim=x"));
-  EXPECT_FALSE(parse_record("v=DMARC1; p=none; rua=nocolon"));
-  // §6.6.3: a bad p= with a valid rua= acts as p=none.
+  // §6.6.3: a bad p= (or sp=) with a valid rua= acts as p=none.
   EXPECT_EQ(parse_record("v=DMARC1; p=bogus; rua=mailto:r@x.example").value().policy, Policy::none);
+  auto bad_sp = parse_record("v=DMARC1; p=reject; sp=maybe; rua=mailto:r@x.example").value();
+  EXPECT_EQ(bad_sp.policy, Policy::none);
+  EXPECT_FALSE(bad_sp.subdomain_policy);
+}
+
+// §6.3: "Syntax errors in the remainder of the record SHOULD be discarded
+// in favor of default values (if any) or ignored outright": a slip beside
+// p=reject leaves p=reject.
+TEST(DmarcRecord, SlipsInOtherTagsKeepThePolicy) {
+  for (auto txt : {"v=DMARC1; p=reject; rua=", "v=DMARC1;; p=reject", "v=DMARC1; p=reject; rua=mailto:",
+                   "v=DMARC1; p=reject; pct=101; adkim=x; aspf=", "v=DMARC1; p=reject; junk; =x; rua=nocolon",
+                   "v=DMARC1 ; P = Reject ;"}) {
+    auto r = parse_record(txt);
+    ASSERT_TRUE(r) << txt;
+    EXPECT_EQ(r->policy, Policy::reject) << txt;
+    EXPECT_EQ(r->percent, 100) << txt;
+    EXPECT_FALSE(r->strict_dkim) << txt;
+    EXPECT_TRUE(r->aggregate_reports.empty()) << txt;
+  }
+  EXPECT_EQ(parse_record("v=DMARC1; p=none; rua=nocolon, mailto:r@x.example").value().aggregate_reports,
+            std::vector<std::string>{"mailto:r@x.example"});
 }
 
 TEST(DmarcDomains, OrganizationalDomainsComeFromThePublicSuffixList) {
@@ -62,6 +80,9 @@ struct DmarcEvaluate : ::testing::Test {
     zone.add_txt("_dmarc.two.example", "v=DMARC1; p=none");
     zone.add_txt("_dmarc.watch.example", "v=DMARC1; p=none");
     zone.add_timeout("_dmarc.slow.example");
+    zone.add_txt("_dmarc.broken.example.com", "v=DMARC1; p=bogus");
+    zone.add_txt("_dmarc.twice.example.com", "v=DMARC1; p=none");
+    zone.add_txt("_dmarc.twice.example.com", "v=DMARC1; p=none; pct=50");
   }
   Input input(std::string from) {
     Input in;
@@ -134,6 +155,13 @@ TEST_F(DmarcEvaluate, NoRecordSeveralRecordsErrorsAndFromProblems) {
   EXPECT_EQ(watch.verdict, Verdict::fail);
   EXPECT_EQ(watch.applied, Policy::none);
   EXPECT_EQ(evaluate(Input{}, zone).verdict, Verdict::none);
+  // §6.6.3: a record at the From domain that is no policy, or several,
+  // end DMARC processing there: the organisational domain's does not apply.
+  for (auto* sub : {"broken.example.com", "twice.example.com"}) {
+    auto e = evaluate(input(sub), zone);
+    EXPECT_EQ(e.verdict, Verdict::none) << sub;
+    EXPECT_EQ(e.applied, Policy::none) << sub;
+  }
 }
 
 // §6.6.2: with no aligned pass, an aligned check that failed for now

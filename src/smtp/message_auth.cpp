@@ -9,9 +9,18 @@ namespace estafeta::smtp {
 
 namespace {
 
-// A domain or selector as an RFC 8601 pvalue: a dot-atom as it is, anything
+// A domain, selector or signature prefix as an RFC 8601 pvalue: an RFC
+// 2045 token as it is (no tspecials: a base64 "/" or "=" is one), anything
 // else quoted.
-std::string pvalue(std::string_view text) { return spf_value(text); }
+std::string pvalue(std::string_view text) {
+  static constexpr std::string_view kTspecials = "()<>@,;:\\\"/[]?=";
+  bool token = !text.empty();
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    token = token && u > 0x20 && u < 0x7f && kTspecials.find(c) == std::string_view::npos;
+  }
+  return token ? std::string(text) : quoted_string(text);
+}
 
 }  // namespace
 

@@ -13,6 +13,7 @@
 #include "mime/parsed_message.hpp"
 #include "server/services.hpp"
 #include "smtp/data_reader.hpp"
+#include "smtp/message_auth.hpp"
 
 namespace estafeta::smtp {
 namespace {
@@ -833,6 +834,25 @@ TEST_F(SmtpTest, ADmarcCheckThatFailedForNowIsDeferred) {
   auto a = m_services->store->find_address("team@o.example").value();
   auto box = m_services->store->find_mailbox(a.id, "INBOX").value();
   EXPECT_TRUE(m_services->store->list_messages(box.ref()).value().empty());
+}
+
+// RFC 8601 §2.2: a pvalue is an RFC 2045 token or a quoted string: a
+// signature's b= prefix with "/" or "=" in it is quoted.
+TEST(MessageAuthResults, ValuesThatAreNoTokensAreQuoted) {
+  MessageAuth auth;
+  dns::dkim::Verification v;
+  v.verdict = dns::dkim::Verdict::pass;
+  v.domain = "far.example";
+  v.selector = "s1";
+  v.b_prefix = "kZ/bJR+G";
+  auth.dkim = {v, v};
+  auth.dkim[1].b_prefix = "abcdEF+9";
+  auth.dmarc.verdict = dns::dmarc::Verdict::pass;
+  auth.dmarc.from_domain = "far.example";
+  EXPECT_EQ(dkim_dmarc_results(auth),
+            "; dkim=pass header.d=far.example header.s=s1 header.b=\"kZ/bJR+G\""
+            "; dkim=pass header.d=far.example header.s=s1 header.b=abcdEF+9"
+            "; dmarc=pass (p=none) header.from=far.example");
 }
 
 }  // namespace
