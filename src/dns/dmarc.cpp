@@ -149,8 +149,10 @@ std::string organizational_domain(std::string_view domain) {
 
 bool aligned(std::string_view a, std::string_view b, bool strict) {
   if (a.empty() || b.empty()) return false;
-  if (ascii_iequals(a, b)) return true;
-  return !strict && organizational_domain(a) == organizational_domain(b);
+  // A UTF-8 name and its A-labels are one domain.
+  auto x = normalize_name(a), y = normalize_name(b);
+  if (x == y) return true;
+  return !strict && organizational_domain(x) == organizational_domain(y);
 }
 
 namespace {

@@ -208,5 +208,34 @@ TEST_F(DmarcEvaluate, SeveralFromDomainsTakeTheStrictestResult) {
   EXPECT_EQ(e.applied, Policy::reject);
 }
 
+// An internationalised From domain is looked up by its A-labels (RFC 7489
+// §6.6.1 via RFC 5891): its record applies, and a signature of the same
+// domain in A-labels is aligned with it.
+TEST(DmarcIdn, UnicodeDomainsAreTheirALabels) {
+  EXPECT_EQ(ascii_name("B\xc3\xbc"
+                       "cher.test."),
+            "xn--bcher-kva.test");
+  EXPECT_EQ(ascii_name("plain.example"), "plain.example");
+  EXPECT_FALSE(ascii_name("bad\xc3.test")) << "not UTF-8";
+  EXPECT_EQ(normalize_name("_dmarc.b\xc3\xbc"
+                           "cher.test"),
+            "_dmarc.xn--bcher-kva.test");
+  StaticResolver zone;
+  zone.add_txt("_dmarc.xn--bcher-kva.test", "v=DMARC1; p=reject");
+  Input in;
+  in.from_domains = {
+      "b\xc3\xbc"
+      "cher.test"};
+  auto e = evaluate(in, zone);
+  EXPECT_EQ(e.verdict, Verdict::fail);
+  EXPECT_EQ(e.applied, Policy::reject);
+  in.dkim = {dkim_result(dkim::Verdict::pass, "xn--bcher-kva.test")};
+  EXPECT_EQ(evaluate(in, zone).verdict, Verdict::pass);
+  EXPECT_TRUE(
+      aligned("mail.b\xc3\xbc"
+              "cher.test",
+              "xn--bcher-kva.test", false));
+}
+
 }  // namespace
 }  // namespace estafeta::dns::dmarc

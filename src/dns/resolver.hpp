@@ -53,7 +53,12 @@ enum class RecordType { a, aaaa, mx, txt, ptr, cname, srv };
 
 const char* to_string(RecordType type);
 
-// A DNS name as lookups compare it: lower case, without a trailing dot.
+// A name as DNS holds it: an internationalised name (UTF-8) as its A-labels
+// ("bücher.example" → "xn--bcher-kva.example", IDNA2008), an ASCII one
+// unchanged; without a trailing dot. nullopt: no valid IDN.
+std::optional<std::string> ascii_name(std::string_view name);
+// A DNS name as lookups compare it: ascii_name (when valid) in lower case,
+// without a trailing dot.
 std::string normalize_name(std::string_view name);
 
 class Resolver {

@@ -1,6 +1,9 @@
 // StaticResolver: an in-memory zone answering the Resolver interface, with
 // CNAME chains (RFC 1034 §3.6.2: followed, loops are an error) and injected
 // timeouts. Used by the SPF tests and the conformance suite.
+#include <idn2.h>
+
+#include <algorithm>
 #include <charconv>
 
 #include "core/ascii.hpp"
@@ -139,9 +142,24 @@ Result<std::vector<std::string>> StaticResolver::ptr(const IpAddress& ip) {
   return TRY(find(ip.reverse_name(), RecordType::ptr))->ptr;
 }
 
+std::optional<std::string> ascii_name(std::string_view name) {
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  bool ascii = std::all_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (ascii) return std::string(name);
+  // IDNA2008 (RFC 5891 §4) with UTS #46 mapping, non-transitional: "ß"
+  // stays itself, upper case folds.
+  char* out = nullptr;
+  std::string text(name);
+  int rc = idn2_to_ascii_8z(text.c_str(), &out, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+  if (rc != IDN2_OK) return std::nullopt;
+  std::string converted(out);
+  idn2_free(out);
+  return converted;
+}
+
 std::string normalize_name(std::string_view name) {
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-  return ascii_lower(name);
+  return ascii_lower(ascii_name(name).value_or(std::string(name)));
 }
 
 }  // namespace estafeta::dns

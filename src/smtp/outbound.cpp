@@ -428,9 +428,8 @@ asio::awaitable<void> deliver_group(std::shared_ptr<QueueState> q, Group group, 
   auto hops = co_await find_route(deps, domain);
   std::vector<Outcome> outcomes(group.recipients.size());
   if (!hops) {
-    int code = hops.error().kind == ErrorKind::invalid ? 550 : 451;
-    for (auto& o : outcomes)
-      o = {code, fmt::format("{} {} {}", code, code == 550 ? "5.1.2" : "4.4.3", hops.error().message), ""};
+    auto [code, reply] = route_failure(hops.error());
+    for (auto& o : outcomes) o = {code, reply, ""};
   } else {
     auto ex = co_await asio::this_coro::executor;
     for (auto& hop : *hops) {

@@ -54,7 +54,7 @@ Result<std::vector<Hop>> mx_route(dns::Resolver& resolver, const std::string& do
     TRY(add_addresses(resolver, domain, hops));  // the implicit MX (RFC 5321 §5.1)
   } else {
     if (mx->size() == 1 && ((*mx)[0].host.empty() || (*mx)[0].host == "."))
-      return fail(ErrorKind::invalid, fmt::format("{} does not accept mail (null MX)", domain));
+      return fail(ErrorKind::invalid, fmt::format("{} does not accept mail (null MX)", domain), "null MX");
     thread_local std::mt19937 rng{std::random_device{}()};
     std::shuffle(mx->begin(), mx->end(), rng);
     std::stable_sort(mx->begin(), mx->end(), [](auto& a, auto& b) { return a.preference < b.preference; });
@@ -68,6 +68,12 @@ Result<std::vector<Hop>> mx_route(dns::Resolver& resolver, const std::string& do
   }
   if (hops.empty()) return fail(ErrorKind::invalid, fmt::format("no address for the mail hosts of {}", domain));
   return hops;
+}
+
+std::pair<int, std::string> route_failure(const Error& error) {
+  if (error.kind != ErrorKind::invalid) return {451, "451 4.4.3 " + error.message};
+  if (error.detail == "null MX") return {556, "556 5.1.10 " + error.message};
+  return {550, "550 5.1.2 " + error.message};
 }
 
 }  // namespace estafeta::smtp

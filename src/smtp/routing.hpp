@@ -36,4 +36,9 @@ Result<std::vector<Hop>> mx_route(dns::Resolver& resolver, const std::string& do
 Result<std::vector<Hop>> route(const std::vector<RouteConfig>& routes, dns::Resolver& resolver,
                                const std::string& domain);
 
+// The reply a failed route gives its recipients: "556 5.1.10 …" for a null
+// MX (RFC 7505 §4.2), "550 5.1.2 …" for a domain that cannot be reached
+// for good, "451 4.4.3 …" for DNS trouble; the code beside it.
+std::pair<int, std::string> route_failure(const Error& error);
+
 }  // namespace estafeta::smtp

@@ -14,6 +14,7 @@
 #include "server/services.hpp"
 #include "smtp/data_reader.hpp"
 #include "smtp/message_auth.hpp"
+#include "smtp/routing.hpp"
 
 namespace estafeta::smtp {
 namespace {
@@ -853,6 +854,35 @@ TEST(MessageAuthResults, ValuesThatAreNoTokensAreQuoted) {
             "; dkim=pass header.d=far.example header.s=s1 header.b=\"kZ/bJR+G\""
             "; dkim=pass header.d=far.example header.s=s1 header.b=abcdEF+9"
             "; dmarc=pass (p=none) header.from=far.example");
+}
+
+// A domain that says it takes no mail (a null MX, RFC 7505) bounces with
+// 556 5.1.10 (§4.2); one that does not exist with 550 5.1.2; DNS trouble
+// is tried again (451 4.4.3).
+TEST(Routing, FailuresGiveTheirOwnReplies) {
+  dns::StaticResolver zone;
+  zone.add_mx("nomail.example", 0, ".");
+  zone.add_timeout("slow.example");
+  auto null_mx = mx_route(zone, "nomail.example");
+  ASSERT_FALSE(null_mx);
+  EXPECT_EQ(route_failure(null_mx.error()),
+            (std::pair<int, std::string>{556, "556 5.1.10 nomail.example does not accept mail (null MX)"}));
+  auto missing = mx_route(zone, "nowhere.example");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(route_failure(missing.error()).first, 550);
+  EXPECT_TRUE(route_failure(missing.error()).second.starts_with("550 5.1.2 "));
+  // An internationalised domain's MX is looked up by its A-labels.
+  zone.add_mx("xn--bcher-kva.test", 10, "mx.xn--bcher-kva.test");
+  ASSERT_TRUE(zone.add("mx.xn--bcher-kva.test", dns::RecordType::a, "192.0.2.7"));
+  auto idn = mx_route(zone,
+                      "b\xc3\xbc"
+                      "cher.test");
+  ASSERT_TRUE(idn) << idn.error().message;
+  EXPECT_EQ(idn->size(), 1u);
+  auto slow = mx_route(zone, "slow.example");
+  ASSERT_FALSE(slow);
+  EXPECT_EQ(route_failure(slow.error()).first, 451);
+  EXPECT_TRUE(route_failure(slow.error()).second.starts_with("451 4.4.3 "));
 }
 
 }  // namespace

@@ -53,7 +53,10 @@ Result<std::vector<unsigned char>> outcome(std::string_view name, int status, st
 }
 
 // The name as asked of c-ares: without a trailing dot.
+// The name as asked of DNS: its A-labels for an internationalised one
+// (a name that is no valid IDN is asked as written: it is found nowhere).
 std::string query_name(std::string_view name) {
+  if (auto ascii = ascii_name(name)) return *ascii;
   std::string n(name);
   if (n.ends_with('.')) n.pop_back();
   return n;
