@@ -123,6 +123,19 @@ class SmtpTest : public ::testing::Test {
     o.max_recipients = 3;
     return std::make_unique<Session>(deps ? *deps : *m_deps, o);
   }
+  // Carla's message (From: carla@far.example) to team@o.example through
+  // the MX's DATA: finish_data's reply (Next::message_auth when the checks
+  // wait for the transport).
+  Reply carla_to_team(Session& s) {
+    s.command("EHLO sender.example\r\n");
+    EXPECT_EQ(s.command("MAIL FROM:<carla@far.example>\r\n").out, "250 2.1.0 sender ok\r\n");
+    EXPECT_EQ(s.command("RCPT TO:<team@o.example>\r\n").out, "250 2.1.5 recipient ok\r\n");
+    EXPECT_EQ(s.command("DATA\r\n").next, Reply::Next::data);
+    DataReader reader(s.max_message_size());
+    std::string_view in = "From: Carla <carla@far.example>\r\nSubject: hi\r\n\r\nhello\r\n.\r\n";
+    EXPECT_EQ(reader.feed(in), DataReader::Status::done);
+    return s.finish_data(reader);
+  }
   // Runs DATA: the command, then the body through a DataReader.
   std::string send_data(Session& s, const std::string& body) {
     auto go = s.command("DATA\r\n");
@@ -765,14 +778,7 @@ TEST_F(SmtpTest, ChecksWithTheirAnswersAtHandNeedNoDnsThread) {
   auto deps = deps_with(handy);
   auto deliver = [&](bool expect_wait) {
     auto s = open(Role::mx, false, &deps, true);
-    s->command("EHLO sender.example\r\n");
-    EXPECT_EQ(s->command("MAIL FROM:<carla@far.example>\r\n").out, "250 2.1.0 sender ok\r\n");
-    EXPECT_EQ(s->command("RCPT TO:<team@o.example>\r\n").out, "250 2.1.5 recipient ok\r\n");
-    EXPECT_EQ(s->command("DATA\r\n").next, Reply::Next::data);
-    DataReader reader(s->max_message_size());
-    std::string_view in = "From: Carla <carla@far.example>\r\nSubject: hi\r\n\r\nhello\r\n.\r\n";
-    EXPECT_EQ(reader.feed(in), DataReader::Status::done);
-    auto r = s->finish_data(reader);
+    auto r = carla_to_team(*s);
     if (expect_wait) {
       EXPECT_EQ(r.next, Reply::Next::message_auth);
       EXPECT_EQ(r.out, "");
@@ -815,14 +821,7 @@ TEST_F(SmtpTest, ADmarcCheckThatFailedForNowIsDeferred) {
   HandyZone handy(zone);
   auto deps = deps_with(handy);
   auto s = open(Role::mx, false, &deps, true);
-  s->command("EHLO sender.example\r\n");
-  s->command("MAIL FROM:<carla@far.example>\r\n");
-  EXPECT_EQ(s->command("RCPT TO:<team@o.example>\r\n").out, "250 2.1.5 recipient ok\r\n");
-  EXPECT_EQ(s->command("DATA\r\n").next, Reply::Next::data);
-  DataReader reader(s->max_message_size());
-  std::string_view in = "From: Carla <carla@far.example>\r\nSubject: hi\r\n\r\nhello\r\n.\r\n";
-  EXPECT_EQ(reader.feed(in), DataReader::Status::done);
-  auto r = s->finish_data(reader);
+  auto r = carla_to_team(*s);
   if (r.next == Reply::Next::message_auth) {
     auto job = s->message_auth_job();
     ASSERT_TRUE(job.has_value());

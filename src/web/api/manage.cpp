@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include "core/ascii.hpp"
 #include "manage/autoconfig.hpp"
 #include "web/api/http_json.hpp"
 #include "web/api/routes.hpp"
@@ -130,7 +129,8 @@ Response update_user(Context& c) {
 Response delete_user(Context& c) {
   // One's own account goes only with its password (DELETE /api/v1/me): a
   // session or an API token alone must not be enough to delete it.
-  if (ascii_lower(c.params[0]) == ascii_lower(c.who().user.login))
+  // The same account, however its login is spelt.
+  if (auto target = c.deps.store.find_user(c.params[0]); target && target->id == c.who().user.id)
     return error_response(403, "forbidden", "to delete your own account, use DELETE /api/v1/me with your password");
   if (auto st = c.deps.manager.delete_user(c.actor(), c.params[0]); !st) return error_response(st.error());
   return no_content();
