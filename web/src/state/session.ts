@@ -106,27 +106,21 @@ export function isDark(): boolean {
 
 async function start(info: SessionInfo): Promise<void> {
   setCsrf(info.csrf_token);
-  if (info.two_factor_setup_required) {
-    const stored = await api<unknown>("GET", "/me/preferences").catch(() => ({}));
-    prefs.value = normalizePrefs(stored);
-    if (prefs.value.language) setLang(prefs.value.language);
-    applyTheme();
-    mustEnrol.value = true;
-    sessionEnded.value = false;
-    location.hash = "#/console/security";
-    user.value = info.user;
-    return;
-  }
+  // Until a required second factor is set up, the server opens nothing but
+  // the enrolment: no JMAP, no addresses.
+  const enrolling = info.two_factor_setup_required === true;
   const [j, stored, addrs] = await Promise.all([
-    Jmap.connect(),
+    enrolling ? null : Jmap.connect(),
     api<unknown>("GET", "/me/preferences").catch(() => ({})),
-    api<{ addresses: AddressInfo[] }>("GET", "/me/addresses").catch(() => ({ addresses: [] })),
+    enrolling ? { addresses: [] } : api<{ addresses: AddressInfo[] }>("GET", "/me/addresses").catch(() => ({ addresses: [] })),
   ]);
   prefs.value = normalizePrefs(stored);
   if (prefs.value.language) setLang(prefs.value.language);
   applyTheme();
   addressInfo.value = addrs.addresses;
   jmap.value = j;
+  mustEnrol.value = enrolling;
+  if (enrolling) location.hash = "#/console/security";
   sessionEnded.value = false;
   user.value = info.user;
 }
