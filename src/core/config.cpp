@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstring>
@@ -203,6 +204,20 @@ bool valid_numeric_address(const std::string& host) {
   return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
+// A numeric address, or one with a prefix length ("10.0.0.0/8", "fd00::/8").
+bool valid_network(const std::string& text) {
+  auto slash = text.find('/');
+  auto host = text.substr(0, slash);
+  unsigned char buf[16];
+  int bits = inet_pton(AF_INET, host.c_str(), buf) == 1 ? 32 : inet_pton(AF_INET6, host.c_str(), buf) == 1 ? 128 : 0;
+  if (bits == 0) return false;
+  if (slash == std::string::npos) return true;
+  auto digits = text.substr(slash + 1);
+  if (digits.empty() || digits.size() > 3 || !std::ranges::all_of(digits, [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  return std::stoi(digits) <= bits;
+}
+
 // The SOA's RNAME writes the local part as one DNS label (RFC 1035 §8):
 // letters, digits, '-', '_' and '+' only, no dot.
 bool valid_mailbox(const std::string& m) {
@@ -240,9 +255,9 @@ void fill_zone_defaults(Config& config) {
 }
 
 Status read_document(Reader& r, const toml::table& root, Config& config) {
-  TRY(r.only_keys(
-      root, "",
-      {"data_dir", "hostname", "threads", "tls", "log", "limits", "listener", "dns", "route", "queue", "zones"}));
+  TRY(r.only_keys(root, "",
+                  {"data_dir", "hostname", "threads", "tls", "log", "limits", "listener", "dns", "route", "queue",
+                   "zones", "web"}));
   TRY(r.read_path(root, "", "data_dir", config.data_dir));
   TRY(r.read_string(root, "", "hostname", config.hostname));
   if (!valid_hostname(config.hostname))
@@ -337,6 +352,13 @@ Status read_document(Reader& r, const toml::table& root, Config& config) {
   if (auto* zones = r.table(root, "zones", status)) TRY(read_zones(r, *zones, config));
   TRY(status);
   fill_zone_defaults(config);
+  if (auto* web = r.table(root, "web", status)) {
+    TRY(r.only_keys(*web, "web", {"trusted_proxies"}));
+    TRY(read_string_list(r, *web, "trusted_proxies", "web.trusted_proxies",
+                         "numeric addresses or networks such as \"127.0.0.1\" or \"10.0.0.0/8\"", valid_network,
+                         config.web.trusted_proxies));
+  }
+  TRY(status);
   if (auto* node = root.get("route")) {
     auto* arr = node->as_array();
     if (!arr) return r.error(node, "route", "expected an array of tables ([[route]])");

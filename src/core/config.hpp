@@ -155,6 +155,17 @@ struct ZonesConfig {
   unsigned responses_per_second = 200;
 };
 
+// The HTTP listeners behind a reverse proxy.
+struct WebConfig {
+  // The proxies whose forwarding fields are believed (numeric addresses or
+  // networks, "10.0.0.0/8", "::1"): a request from one of them is taken to
+  // come from the client its X-Forwarded-For (or RFC 7239 Forwarded) names,
+  // over the scheme its X-Forwarded-Proto names — for the login throttle,
+  // the activity log, the session cookie's Secure and /metrics. Empty (the
+  // default): every peer is the client, and those fields are ignored.
+  std::vector<std::string> trusted_proxies;
+};
+
 struct Config {
   std::filesystem::path data_dir = "data";  // relative paths are relative to the config file
   std::string hostname = "localhost";       // the name in greetings, Received: and the certificate
@@ -167,6 +178,7 @@ struct Config {
   std::vector<RouteConfig> routes;
   QueueConfig queue;
   ZonesConfig zones;
+  WebConfig web;
 
   std::filesystem::path source;  // the file this came from (for messages)
 };

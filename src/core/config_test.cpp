@@ -63,6 +63,17 @@ responses_per_second = 0
   EXPECT_EQ(d->zones.spf_host, "spf.mail.example.com");
 }
 
+TEST(Config, TrustedProxies) {
+  auto c = parse(R"(
+[web]
+trusted_proxies = ["127.0.0.1", "10.0.0.0/8", "FD00::/8", "::1/128", "192.0.2.1/0"]
+)");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->web.trusted_proxies,
+            (std::vector<std::string>{"127.0.0.1", "10.0.0.0/8", "fd00::/8", "::1/128", "192.0.2.1/0"}));
+  EXPECT_TRUE(parse("")->web.trusted_proxies.empty()) << "nothing is trusted unless configured";
+}
+
 TEST(Config, FullFile) {
   auto c = parse(R"(
 data_dir = "/var/lib/estafeta"
@@ -240,7 +251,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[zones]\naddresses = [\"mail.example.com\"]", "zones.addresses: expected numeric IP addresses"},
         BadCase{"[zones]\nhostmaster = \"nobody\"", "zones.hostmaster: expected an address"},
         BadCase{"[zones]\nspf_host = \"spf example\"", "zones.spf_host: expected a host name"},
-        BadCase{"[zones]\nserial = 1", "zones.serial: unknown key"}, BadCase{"hostname = \"x\nfoo", "t.toml:1"}));
+        BadCase{"[zones]\nserial = 1", "zones.serial: unknown key"},
+        BadCase{"[web]\ntrusted_proxies = \"127.0.0.1\"", "web.trusted_proxies: expected a list"},
+        BadCase{"[web]\ntrusted_proxies = [\"proxy.example\"]", "web.trusted_proxies: expected numeric addresses"},
+        BadCase{"[web]\ntrusted_proxies = [\"10.0.0.0/33\"]", "web.trusted_proxies: expected numeric"},
+        BadCase{"[web]\ntrusted_proxies = [\"fd00::/129\"]", "web.trusted_proxies: expected numeric"},
+        BadCase{"[web]\ntrusted_proxies = [\"10.0.0.0/\"]", "web.trusted_proxies: expected numeric"},
+        BadCase{"[web]\nproxies = []", "web.proxies: unknown key"}, BadCase{"hostname = \"x\nfoo", "t.toml:1"}));
 
 TEST(Config, ListenAddress) {
   auto v6 = parse_listen_address("[2001:db8::1]:587");

@@ -35,6 +35,7 @@
 #include "smtp/submit.hpp"
 #include "store/text_indexer.hpp"
 #include "web/app_files.hpp"
+#include "web/forwarded.hpp"
 #include "web/http_session.hpp"
 #include "web/jmap_http.hpp"
 
@@ -343,6 +344,9 @@ Status serve(Services& services, const ServeOptions& options) {
   auto protocols = protocols_of(services);
   protocols.web.api = &protocols.api;
   protocols.web.pool = &web_workers;
+  auto proxies = web::TrustedProxies::parse(config.web.trusted_proxies);
+  if (!proxies) return fail(ErrorKind::invalid, "web.trusted_proxies: expected numeric addresses or networks");
+  protocols.web.proxies = &*proxies;
   web::JmapHttp jmap(jmap::Deps{.store = *services.store,
                                 .blobs = *services.blobs,
                                 .deliverer = *services.deliverer,

@@ -16,6 +16,7 @@ namespace estafeta::web {
 
 class JmapHttp;
 class AppFiles;
+class TrustedProxies;
 
 struct Deps {
   std::string hostname;               // /healthz, the mail endpoints of autoconfig and autodiscover
@@ -25,6 +26,8 @@ struct Deps {
   JmapHttp* jmap = nullptr;           // /jmap/…, /.well-known/jmap; absent: 404
   const AppFiles* app = nullptr;      // the web app at every other GET; absent: 404
   net::WorkerPool* pool = nullptr;    // where routes run (they block); absent: the shared worker pool
+  // Reverse proxies whose forwarding fields name the client (web/forwarded.hpp); absent: none.
+  const TrustedProxies* proxies = nullptr;
 };
 
 }  // namespace estafeta::web

@@ -24,6 +24,7 @@
 
 #include "core/log.hpp"
 #include "net/offload.hpp"
+#include "web/forwarded.hpp"
 #include "web/jmap_push.hpp"
 #include "web/router.hpp"
 
@@ -84,9 +85,10 @@ asio::awaitable<void> refuse(Stream& stream, beast::tcp_stream& tcp, std::chrono
   }
 }
 
-// The request's line and header fields as the routes see them (no body).
+// The request's line and header fields as the routes see them (no body),
+// its client and scheme those a trusted proxy forwarded (web/forwarded.hpp).
 template <class Header>
-Request request_of(const Header& req, const net::SessionEnv& env, bool tls) {
+Request request_of(const Header& req, const net::SessionEnv& env, bool tls, const Deps& deps) {
   Request in;
   in.method = std::string(req.method_string());
   in.target = std::string(req.target());
@@ -97,6 +99,7 @@ Request request_of(const Header& req, const net::SessionEnv& env, bool tls) {
   }
   in.peer_ip = env.peer_ip;
   in.tls = tls;
+  if (deps.proxies) resolve_client(in, *deps.proxies);
   return in;
 }
 
@@ -153,7 +156,7 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
       auto limit = body_limit(deps, head.method_string(), head.target());
       if (limit > kAnonymousBodyLimit && !parser.is_done()) {
         // A large body only from a known caller with one to spare: asked before it is read.
-        Request who = request_of(head, env, tls);
+        Request who = request_of(head, env, tls, deps);
         leave = co_await net::offload(deps.pool ? *deps.pool : *env.workers, [&] { return may_send_body(deps, who); });
         if (!leave.known) limit = kAnonymousBodyLimit, anonymous_big = true;
         if (leave.refusal) {
@@ -196,7 +199,7 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& tcp, net
       co_return;
     }
     auto& req = parser.get();
-    Request in = request_of(req, env, tls);
+    Request in = request_of(req, env, tls, deps);
     // JMAP push takes the connection over (web/jmap_push.hpp).
     auto& pool = deps.pool ? *deps.pool : *env.workers;
     if (deps.jmap && is_jmap_eventsource(in)) {

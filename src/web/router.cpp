@@ -9,6 +9,7 @@
 #include "manage/autoconfig.hpp"
 #include "web/api/http_json.hpp"
 #include "web/app.hpp"
+#include "web/forwarded.hpp"
 #include "web/jmap_http.hpp"
 
 namespace estafeta::web {
@@ -84,10 +85,13 @@ Response autodiscover(const Deps& deps, const Request& req) {
 }
 
 // The operator's metrics (Prometheus text format), from loopback only: the
-// numbers say how busy the server is, which is nobody else's business.
+// numbers say how busy the server is, which is nobody else's business. A
+// request that a proxy forwarded is not local, whatever the proxy's own
+// address: a proxy on this host would otherwise serve them to anyone.
 Response metrics(const Deps& deps, const Request& req) {
   if (!deps.metrics) return text(404, "not found\n");
-  if (req.peer_ip != "127.0.0.1" && req.peer_ip != "::1") return text(403, "metrics are served to loopback only\n");
+  if ((req.peer_ip != "127.0.0.1" && req.peer_ip != "::1") || forwarded(req))
+    return text(403, "metrics are served to loopback only\n");
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = deps.metrics->text();

@@ -8,8 +8,10 @@
 - the cookie's attributes as curl stores them, the security headers, the
   error shape for malformed JSON, and a CSRF-less request refused."""
 
+import concurrent.futures
 import email
 import email.policy
+import http.client
 import imaplib
 import json
 import os
@@ -41,7 +43,10 @@ def close_quietly(*clients):
             pass
 
 
-class ApiTest(et.DemoTestCase):
+class ApiServer(et.DemoTestCase):
+    """A server with an http and an imap listener; `EXTRA_CONFIG` appended to its configuration."""
+    EXTRA_CONFIG = ""
+
     def setUp(self):
         super().setUp()
         self.create_user(USER, password=PASSWORD, name="Ana")
@@ -51,7 +56,7 @@ class ApiTest(et.DemoTestCase):
             f.write('data_dir = "."\nhostname = "mail.demo.example"\n'
                     '[[listener]]\nprotocol = "http"\naddress = "127.0.0.1:%d"\n'
                     '[[listener]]\nprotocol = "imap"\naddress = "127.0.0.1:%d"\nplaintext_auth = true\n'
-                    % (self.http, self.imap))
+                    % (self.http, self.imap) + self.EXTRA_CONFIG)
         self.server = et.Server(self.config, os.path.join(self.dir, "serve.log"))
         self.addCleanup(self.server.close)
         self.server.wait_http(self.http)
@@ -81,6 +86,22 @@ class ApiTest(et.DemoTestCase):
         parsed = json.loads(text) if fields.get("content-type", "").startswith("application/json") else text
         return status, fields, parsed
 
+    def fail_logins_from(self, forwarded_for, count=7):
+        """`count` wrong passwords at once, each naming `forwarded_for` as its client (the answers
+        to failures are held back longer each time: sent together, they all wait at once)."""
+        def attempt(i):
+            c = http.client.HTTPConnection("127.0.0.1", self.http, timeout=30)
+            try:
+                c.request("POST", "/api/v1/session",
+                          json.dumps({"login": "nobody%d@demo.example" % i, "password": "wrong"}),
+                          {"Content-Type": "application/json", "X-Forwarded-For": forwarded_for})
+                return c.getresponse().status
+            finally:
+                c.close()
+        with concurrent.futures.ThreadPoolExecutor(count) as pool:
+            statuses = list(pool.map(attempt, range(count)))
+        self.assertEqual(statuses, [401] * count)
+
     def login(self, code=None):
         body = {"login": USER, "password": PASSWORD}
         if code:
@@ -98,6 +119,8 @@ class ApiTest(et.DemoTestCase):
             except imaplib.IMAP4.error:
                 return False
 
+
+class ApiTest(ApiServer):
     def test_full_flow_with_curl_oathtool_and_imaplib(self):
         status, fields, answer = self.login()
         self.assertEqual(status, 200, answer)
@@ -304,6 +327,57 @@ class ApiTest(et.DemoTestCase):
         status, _, doc = self.curl("GET", "/api/v1/openapi.json")
         self.assertEqual(status, 200)
         self.assertIn("/api/v1/me/2fa/confirm", doc["paths"])
+
+    def test_forwarding_fields_of_an_untrusted_peer_are_ignored(self):
+        """No proxy configured: a client naming another address in X-Forwarded-For is still
+        itself, so it cannot dodge the login throttle; /metrics stays closed to forwarded requests."""
+        self.fail_logins_from("203.0.113.5")
+        status, _, answer = self.curl("POST", "/api/v1/session", {"login": USER, "password": PASSWORD},
+                                      csrf=False, headers=["X-Forwarded-For: 203.0.113.6"])
+        self.assertEqual((status, answer["error"]["code"]), (429, "throttled"))
+        status, _, _ = self.curl("GET", "/metrics", headers=["X-Forwarded-For: 127.0.0.1"])
+        self.assertEqual(status, 403, "a proxy on this host would otherwise serve them to anyone")
+        status, _, _ = self.curl("GET", "/metrics")
+        self.assertEqual(status, 200)
+
+
+class TrustedProxyTest(ApiServer):
+    """Behind a reverse proxy on this host (web.trusted_proxies): the client is the one the proxy
+    names, for the throttle, the sessions list and the cookie's Secure."""
+    EXTRA_CONFIG = '[web]\ntrusted_proxies = ["127.0.0.1"]\n'
+
+    def test_the_forwarded_client_is_throttled_and_recorded(self):
+        self.fail_logins_from("192.0.2.66, 203.0.113.5")
+        # That client waits; another behind the same proxy does not.
+        status, _, answer = self.curl("POST", "/api/v1/session", {"login": USER, "password": PASSWORD},
+                                      csrf=False, headers=["X-Forwarded-For: 203.0.113.5"])
+        self.assertEqual((status, answer["error"]["code"]), (429, "throttled"))
+        # What a client writes itself, left of what the proxy appends, is not believed.
+        status, _, answer = self.curl("POST", "/api/v1/session", {"login": USER, "password": PASSWORD},
+                                      csrf=False, headers=["X-Forwarded-For: 198.51.100.1, 203.0.113.5"])
+        self.assertEqual(status, 429, answer)
+        status, fields, answer = self.curl(
+            "POST", "/api/v1/session", {"login": USER, "password": PASSWORD}, csrf=False,
+            headers=["X-Forwarded-For: 203.0.113.6", "X-Forwarded-Proto: https"])
+        self.assertEqual(status, 200, answer)
+        self.csrf = answer["csrf_token"]
+        self.assertIn("; Secure", fields["set-cookie"], "the client came over https")
+        # curl keeps a Secure cookie from http://127.0.0.1 (a secure context), so the session goes on.
+        status, _, sessions = self.curl("GET", "/api/v1/me/sessions", headers=["X-Forwarded-For: 203.0.113.6"])
+        self.assertEqual(status, 200, sessions)
+        self.assertEqual([s["ip"] for s in sessions["sessions"]], ["203.0.113.6"])
+        status, _, _ = self.curl("GET", "/metrics", headers=["X-Forwarded-For: 127.0.0.1"])
+        self.assertEqual(status, 403, "forwarded, even from a loopback client")
+
+    def test_a_plain_http_client_behind_the_proxy_gets_a_secure_cookie(self):
+        status, fields, answer = self.curl("POST", "/api/v1/session", {"login": USER, "password": PASSWORD},
+                                           csrf=False, headers=["X-Forwarded-For: 203.0.113.7"])
+        self.assertEqual(status, 200, answer)
+        self.assertIn("; Secure", fields["set-cookie"],
+                      "not this host's own loopback client: the cookie never goes out in clear text")
+        status, fields, answer = self.curl("POST", "/api/v1/session", {"login": USER, "password": PASSWORD},
+                                           csrf=False)
+        self.assertNotIn("; Secure", fields["set-cookie"], "the proxy host's own request, over loopback")
 
 
 if __name__ == "__main__":
