@@ -189,7 +189,12 @@ class Answerer {
     for (auto& r : zone().records)
       if (r.name == cut && r.type == RrType::ns) ns.push_back(&r);
     for (auto* r : ns) add(Section::authority, cut, *r);
-    for (auto* r : ns) add_addresses(std::get<NameData>(r->data).target);  // glue
+    // Glue: the addresses of servers inside the delegated zone are needed
+    // to reach it at all (RFC 9471 §2.1); a sibling's are a courtesy.
+    for (auto* r : ns) {
+      auto& target = std::get<NameData>(r->data).target;
+      add_addresses(target, !in_zone(target, cut));
+    }
   }
 
   void negative() {
@@ -203,20 +208,23 @@ class Answerer {
       }
   }
 
+  // The addresses of an answer's targets help the resolver; the answer is
+  // whole without them (left out first when the message is too large).
   void add_addresses_of_target(const ZoneRecord& r) {
-    if (r.type == RrType::mx) add_addresses(std::get<MxData>(r.data).exchange);
-    if (r.type == RrType::srv) add_addresses(std::get<SrvData>(r.data).target);
-    if (r.type == RrType::ns) add_addresses(std::get<NameData>(r.data).target);
+    if (r.type == RrType::mx) add_addresses(std::get<MxData>(r.data).exchange, true);
+    if (r.type == RrType::srv) add_addresses(std::get<SrvData>(r.data).target, true);
+    if (r.type == RrType::ns) add_addresses(std::get<NameData>(r.data).target, true);
   }
 
-  void add_addresses(const std::string& host) {
+  void add_addresses(const std::string& host, bool optional) {
     if (host.empty() || !in_zone(host, zone().apex) || !m_additional.insert(host).second) return;
     for (auto& r : zone().records)
-      if (r.name == host && (r.type == RrType::a || r.type == RrType::aaaa)) add(Section::additional, host, r);
+      if (r.name == host && (r.type == RrType::a || r.type == RrType::aaaa))
+        add(Section::additional, host, r, optional);
   }
 
-  void add(Section section, const std::string& owner, const ZoneRecord& r) {
-    m_response.add(section, owner, static_cast<std::uint16_t>(r.type), r.ttl, rdata_of(r));
+  void add(Section section, const std::string& owner, const ZoneRecord& r, bool optional = false) {
+    m_response.add(section, owner, static_cast<std::uint16_t>(r.type), r.ttl, rdata_of(r), optional);
   }
 
   const Zone& zone() const { return *m_zone_ptr; }
@@ -281,7 +289,10 @@ std::optional<std::string> answer_query(std::string_view packet, ZoneSource& zon
     response.set_rcode(query->type == wire::kTypeOpt ? wire::Rcode::formerr : wire::Rcode::refused);
     return response.finish(max_size, kMaxUdpPayload);
   }
-  auto zone = name.find('\\') == std::string::npos ? zones.zone_for(name) : nullptr;
+  // A name with odd octets (\DDD: dots, spaces, 8-bit) inside one of our
+  // zones is answered like any other: no record has such a name, so it is
+  // NXDOMAIN, a wildcard's or a referral (RFC 4343 §2: labels are octets).
+  auto zone = zones.zone_for(name);
   if (!zone) {
     response.set_rcode(wire::Rcode::refused);
     return response.finish(max_size, kMaxUdpPayload);

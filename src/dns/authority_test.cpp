@@ -237,6 +237,59 @@ TEST_F(Authority, EdnsAndTruncation) {
   EXPECT_EQ(p.additional[0].ttl >> 24, 1u) << "extended rcode BADVERS (16)";
 }
 
+// RFC 2181 §9: extra addresses that do not fit are left out without TC;
+// RFC 9471 §3: in-domain glue that does not fit sets TC.
+TEST(AuthorityTruncation, OptionalAdditionsGoFirstGlueSetsTc) {
+  StaticZones zones;
+  std::vector<ZoneRecord> records = {rec("many.example", RrType::soa, "ns.many.example h.many.example 1 1 1 1 60"),
+                                     rec("many.example", RrType::mx, "10 mx1.many.example"),
+                                     rec("many.example", RrType::mx, "20 mx2.many.example"),
+                                     rec("child.many.example", RrType::ns, "ns1.child.many.example"),
+                                     rec("child.many.example", RrType::ns, "ns.other.example")};
+  for (int i = 0; i < 20; ++i) {
+    records.push_back(rec("mx1.many.example", RrType::a, "192.0.2." + std::to_string(i + 1)));
+    records.push_back(rec("mx2.many.example", RrType::aaaa, "2001:db8::" + std::to_string(i + 1)));
+    records.push_back(rec("ns1.child.many.example", RrType::aaaa, "2001:db8:1::" + std::to_string(i + 1)));
+  }
+  zones.add({"many.example", records});
+  auto ask = [&](std::string_view name, RrType type) {
+    return parse(*answer_query(query(name, static_cast<std::uint16_t>(type)), zones, DnsTransport::udp));
+  };
+
+  // 20 A of mx1 fit in 512 octets beside the MX records, 20 AAAA of mx2 do
+  // not: those are left out as a whole, and the answer is not truncated.
+  auto mx = ask("many.example", RrType::mx);
+  EXPECT_FALSE(mx.tc());
+  EXPECT_EQ(mx.answer.size(), 2u);
+  ASSERT_EQ(mx.additional.size(), 20u);
+  for (auto& r : mx.additional) EXPECT_EQ(r.type, 1) << "mx1's A RRset whole, mx2's AAAA RRset left out";
+  // Over TCP everything goes.
+  auto tcp = parse(*answer_query(query("many.example", 15), zones, DnsTransport::tcp));
+  EXPECT_EQ(tcp.additional.size(), 40u);
+
+  // A referral whose in-domain glue does not fit is truncated.
+  auto referral = ask("host.child.many.example", RrType::a);
+  EXPECT_TRUE(referral.tc());
+  EXPECT_TRUE(referral.authority.empty());
+}
+
+// Labels are octets (RFC 4343 §2): a name with a dot, a space or 8-bit
+// octets in a label, inside a zone of ours, is answered from the zone.
+TEST_F(Authority, OddOctetsInNamesOfOurZones) {
+  auto odd = ask(std::string("caf\xc3\xa9.example.com"), RrType::a);
+  EXPECT_EQ(odd.rcode(), 3) << "NXDOMAIN, not REFUSED";
+  EXPECT_TRUE(odd.aa());
+  ASSERT_EQ(odd.authority.size(), 1u);
+  EXPECT_EQ(odd.authority[0].type, 6) << "the SOA";
+  auto wild = ask(std::string("a b.wild.example.com"), RrType::txt);
+  ASSERT_EQ(wild.answer.size(), 1u) << "a wildcard matches any label";
+  EXPECT_EQ(wild.answer[0].name, "a b.wild.example.com") << "the owner as asked, octet for octet";
+  auto dotted = ask(std::string("x\\y.sub.example.com"), RrType::a);
+  EXPECT_FALSE(dotted.aa()) << "below a delegation: a referral";
+  EXPECT_EQ(dotted.authority.size(), 1u);
+  EXPECT_EQ(ask(std::string("caf\xc3\xa9.example.org"), RrType::a).rcode(), 5) << "outside our zones: REFUSED";
+}
+
 TEST_F(Authority, BadPacketsAreAnsweredOrDropped) {
   EXPECT_FALSE(answer_query("short", zones, DnsTransport::udp)) << "a runt is dropped";
   auto q = query("example.com", 1);

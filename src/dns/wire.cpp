@@ -182,8 +182,9 @@ Response::Response(const Query& q)
 
 Response::Response(const QueryError& e) : m_id(e.id), m_opcode(e.opcode), m_rd(e.recursion_desired), m_rcode(e.rcode) {}
 
-void Response::add(Section section, std::string_view owner, std::uint16_t type, std::uint32_t ttl, const Rdata& rdata) {
-  m_records.push_back({section, std::string(owner), type, ttl, rdata});
+void Response::add(Section section, std::string_view owner, std::uint16_t type, std::uint32_t ttl, const Rdata& rdata,
+                   bool optional) {
+  m_records.push_back({section, std::string(owner), type, ttl, rdata, optional && section == Section::additional});
   ++m_counts[static_cast<int>(section)];
 }
 
@@ -248,7 +249,7 @@ class NameWriter {
 
 }  // namespace
 
-std::string Response::render(bool truncated, std::uint16_t our_udp_size) const {
+std::string Response::render(bool truncated, std::uint16_t our_udp_size, std::size_t optional_kept) const {
   std::string out;
   out.reserve(512);
   put16(out, m_id);
@@ -258,8 +259,16 @@ std::string Response::render(bool truncated, std::uint16_t our_udp_size) const {
   put16(out, flags);
   put16(out, m_has_question ? 1 : 0);
   std::size_t counts[3] = {0, 0, 0};
-  if (!truncated)
-    for (int i = 0; i < 3; ++i) counts[i] = m_counts[i];
+  std::vector<const Record*> records;
+  if (!truncated) {
+    std::size_t optional_seen = 0;
+    for (auto section : {Section::answer, Section::authority, Section::additional})
+      for (auto& r : m_records) {
+        if (r.section != section || (r.optional && optional_seen++ >= optional_kept)) continue;
+        records.push_back(&r);
+        ++counts[static_cast<int>(section)];
+      }
+  }
   put16(out, static_cast<std::uint16_t>(counts[0]));
   put16(out, static_cast<std::uint16_t>(counts[1]));
   put16(out, static_cast<std::uint16_t>(counts[2] + (m_edns ? 1 : 0)));
@@ -269,27 +278,24 @@ std::string Response::render(bool truncated, std::uint16_t our_udp_size) const {
     put16(out, m_qtype);
     put16(out, m_qclass);
   }
-  if (!truncated) {
-    for (auto section : {Section::answer, Section::authority, Section::additional})
-      for (auto& r : m_records) {
-        if (r.section != section) continue;
-        names.write(r.owner, true);
-        put16(out, r.type);
-        put16(out, kClassIn);
-        put32(out, r.ttl);
-        auto length_at = out.size();
-        put16(out, 0);
-        std::size_t done = 0;
-        for (auto& n : r.rdata.names) {
-          out.append(r.rdata.bytes, done, n.offset - done);
-          names.write(n.name, n.compress);
-          done = n.offset;
-        }
-        out.append(r.rdata.bytes, done);
-        auto length = out.size() - length_at - 2;
-        out[length_at] = static_cast<char>(length >> 8);
-        out[length_at + 1] = static_cast<char>(length & 0xFF);
-      }
+  for (auto* record : records) {
+    auto& r = *record;
+    names.write(r.owner, true);
+    put16(out, r.type);
+    put16(out, kClassIn);
+    put32(out, r.ttl);
+    auto length_at = out.size();
+    put16(out, 0);
+    std::size_t done = 0;
+    for (auto& n : r.rdata.names) {
+      out.append(r.rdata.bytes, done, n.offset - done);
+      names.write(n.name, n.compress);
+      done = n.offset;
+    }
+    out.append(r.rdata.bytes, done);
+    auto length = out.size() - length_at - 2;
+    out[length_at] = static_cast<char>(length >> 8);
+    out[length_at + 1] = static_cast<char>(length & 0xFF);
   }
   if (m_edns) {
     out.push_back('\0');  // the root
@@ -302,9 +308,21 @@ std::string Response::render(bool truncated, std::uint16_t our_udp_size) const {
 }
 
 std::string Response::finish(std::size_t max_size, std::uint16_t our_udp_size) const {
-  auto full = render(false, our_udp_size);
-  if (full.size() <= max_size) return full;
-  return render(true, our_udp_size);
+  std::vector<const Record*> optional;
+  for (auto& r : m_records)
+    if (r.optional) optional.push_back(&r);
+  // Keep the first `kept` optional records, for every `kept` that ends an
+  // RRset, from all of them down to none.
+  for (std::size_t kept = optional.size();; --kept) {
+    bool whole_rrsets = kept == 0 || kept == optional.size() || optional[kept - 1]->owner != optional[kept]->owner ||
+                        optional[kept - 1]->type != optional[kept]->type;
+    if (whole_rrsets) {
+      auto out = render(false, our_udp_size, kept);
+      if (out.size() <= max_size) return out;
+    }
+    if (kept == 0) break;
+  }
+  return render(true, our_udp_size, 0);
 }
 
 }  // namespace estafeta::dns::wire

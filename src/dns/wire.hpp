@@ -102,12 +102,18 @@ class Response {
     };
     std::vector<Name> names;
   };
-  void add(Section section, std::string_view owner, std::uint16_t type, std::uint32_t ttl, const Rdata& rdata);
+  // `optional`: an additional record the answer is complete without (the
+  // addresses of an MX or SRV target, glue outside the delegated zone).
+  void add(Section section, std::string_view owner, std::uint16_t type, std::uint32_t ttl, const Rdata& rdata,
+           bool optional = false);
 
-  // The message, at most `max_size` octets: when the records do not fit,
-  // every section after the question is left out and TC is set (RFC 2181
-  // §9; the client retries over TCP). With an OPT in the query, one is
-  // added (payload size `our_udp_size`).
+  // The message, at most `max_size` octets. When the records do not fit,
+  // optional additional records are left out first, whole RRsets from the
+  // last one, without TC (RFC 2181 §9: TC is not set merely because extra
+  // information did not fit); when that is not enough, every section
+  // after the question is left out and TC is set (the client retries over
+  // TCP; RFC 9471 §3: in-domain glue that does not fit counts so). With an
+  // OPT in the query, one is added (payload size `our_udp_size`).
   std::string finish(std::size_t max_size, std::uint16_t our_udp_size = 1232) const;
 
   std::size_t answer_count() const { return m_counts[0]; }
@@ -119,8 +125,10 @@ class Response {
     std::uint16_t type;
     std::uint32_t ttl;
     Rdata rdata;
+    bool optional;
   };
-  std::string render(bool truncated, std::uint16_t our_udp_size) const;
+  // `optional_kept`: how many of the optional records (in order) go in.
+  std::string render(bool truncated, std::uint16_t our_udp_size, std::size_t optional_kept) const;
 
   std::uint16_t m_id = 0;
   std::uint8_t m_opcode = 0;
