@@ -3,8 +3,8 @@
 // the listener's limits (web/http_session.cpp), then the API's readers of
 // that request (web/api/http_json.hpp): the route's body limit, the JSON
 // body and its typed fields, the session cookie, query parameters and
-// path ids. Seeds: fuzz/corpus/http_request/. Checked: the limits hold, and
-// every reader answers a value or the error shape, never a crash.
+// path ids; the client a proxy forwards (web/forwarded.hpp). Seeds: fuzz/corpus/http_request/. Checked: the limits
+// hold, and every reader answers a value or the error shape, never a crash.
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
@@ -17,6 +17,8 @@
 #include "web/api/api.hpp"
 #include "web/api/http_json.hpp"
 #include "web/api/routes.hpp"
+#include "web/forwarded.hpp"
+#include "web/transfer_pages.hpp"
 
 namespace http = boost::beast::http;
 using namespace estafeta::web;
@@ -46,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (in.body.size() > 4096) std::abort();
 
   auto limit = api::body_limit(in.method, in.target);
-  if (limit > 64 * 1024) std::abort();
+  if (limit > 64 * 1024 && limit != api::kTransferPieceBody) std::abort();  // only a transfer's piece is larger
   (void)api::is_api(in.target);
   (void)api::cookie(in, api::kSessionCookie);
   for (auto name : {"before", "limit", "organisation", "login"}) {
@@ -54,6 +56,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (v && v->size() > in.target.size()) std::abort();  // decoding never grows the text
     if (v) (void)api::id_param(*v);
   }
+  // The client and scheme through a proxy (web/forwarded.hpp), every peer trusted.
+  static const auto everyone = TrustedProxies::parse({"0.0.0.0/0", "::/0"}).value();
+  Request through = in;
+  through.peer_ip = "127.0.0.1";
+  resolve_client(through, everyone);
+  if (!estafeta::dns::IpAddress::parse(through.peer_ip)) std::abort();  // an address, whatever was forwarded
+  (void)is_transfer_page(in.target);
+
   auto decoded = api::percent_decode(api::path_of(in.target), false);
   if (decoded.size() > in.target.size()) std::abort();
 

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/ascii.hpp"
+#include "core/markup.hpp"
 #include "jmap/email_body.hpp"
 #include "jmap/method.hpp"
 #include "mime/text.hpp"
@@ -526,20 +527,6 @@ void terms_of(const json& f, std::vector<std::string>& out, bool negated) {
       out.push_back(ascii_lower(f[name].get<std::string>()));
 }
 
-std::string escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // `text` around its first match (about `width` octets), with every match
 // marked; nullopt when no term appears.
 std::optional<std::string> highlight(std::string_view text, const std::vector<std::string>& terms, std::size_t width) {
@@ -557,10 +544,10 @@ std::optional<std::string> highlight(std::string_view text, const std::vector<st
     for (auto& t : terms)
       if (!t.empty() && lower.compare(i, t.size(), t) == 0) len = std::max(len, std::min(t.size(), end - i));
     if (len > 0) {
-      out += "<mark>" + escape(text.substr(i, len)) + "</mark>";
+      out += "<mark>" + escape_html(text.substr(i, len)) + "</mark>";
       i += len;
     } else {
-      out += escape(text.substr(i, 1));
+      out += escape_html(text.substr(i, 1));
       ++i;
     }
   }

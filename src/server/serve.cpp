@@ -128,7 +128,10 @@ Protocols protocols_of(Services& s) {
                 .clock = *s.clock,
                 .deliverer = *s.deliverer,
                 .route_lookups = *s.route_lookups},
-      .web = {.hostname = config.hostname, .accounts = *s.store, .metrics = s.metrics.get()},
+      .web = {.hostname = config.hostname,
+              .accounts = *s.store,
+              .metrics = s.metrics.get(),
+              .transfers = s.transfers.get()},
       .api = {.hostname = config.hostname,
               .store = *s.store,
               .logins = *s.web_logins,
@@ -137,7 +140,8 @@ Protocols protocols_of(Services& s) {
               .live = s.live_sessions.get(),
               .resolver = s.fresh_resolver.get(),
               .zone_resolver = s.zone_resolver.get(),
-              .certificate = [&config] { return certificate_view(config); }},
+              .certificate = [&config] { return certificate_view(config); },
+              .transfers = s.transfers.get()},
       .imap_changes = std::move(changes),
       .message_budget = std::move(budget),
   };
@@ -227,6 +231,12 @@ asio::awaitable<void> relay_event_log(Background& bg, std::int64_t last) {
       co_await net::offload(bg.workers, [&] { return services.store->prune_events(services.clock->now() - 86400); });
       co_await net::offload(bg.workers, [&] {
         return services.store->prune_login_history(services.clock->now() - store::kLoginHistoryDays * 86400);
+      });
+      // Expired transfer links, abandoned uploads, and their files.
+      co_await net::offload(bg.workers, [&] {
+        auto swept = services.transfers->sweep();
+        if (!swept) log::warn("transfers.sweep_failed", {{"detail", swept.error().detail}});
+        return swept.has_value();
       });
       // Expired JMAP uploads, and their files once nothing else uses them.
       co_await net::offload(bg.workers, [&] {

@@ -20,6 +20,7 @@
 #include "dns/resolver.hpp"
 #include "dns/spf_runner.hpp"
 #include "dns/zone_resolver.hpp"
+#include "drive/transfers.hpp"
 #include "manage/dkim_signer.hpp"
 #include "manage/manager.hpp"
 #include "manage/zone_source.hpp"
@@ -66,6 +67,8 @@ struct Services {
   // The served zones first, then `resolver`: for the zone editor's SPF
   // analysis. Blocking like `resolver`.
   std::unique_ptr<dns::ZoneResolver> zone_resolver;
+  std::unique_ptr<drive::TransferFiles> transfer_files;  // transfer links' bytes, under <data_dir>/transfers
+  std::unique_ptr<drive::TransferService> transfers;     // transfer links (the API, the /t/ pages, the sweeper)
 };
 
 // Opens everything under config.data_dir (creating the folder, the database,

@@ -22,6 +22,7 @@
 #include "store/maintenance.hpp"
 #include "store/queue.hpp"
 #include "store/security.hpp"
+#include "store/transfers.hpp"
 #include "store/types.hpp"
 #include "store/zones.hpp"
 
@@ -39,6 +40,8 @@ namespace estafeta::store {
 //   Maintenance  text indexing backlog, unreferenced blobs, integrity (store/maintenance.hpp)
 //   Zones        DNS zones and DKIM keys (store/zones.hpp)
 //   Emails       an address's mail as JMAP sees it: emails, threads, changes (store/emails.hpp)
+//   Security     sessions, tokens, second factors, policies, login history (store/security.hpp)
+//   Transfers    transfer links: large files for download by link (store/transfers.hpp)
 class Store : public Accounts,
               public Mail,
               public Emails,
@@ -46,7 +49,8 @@ class Store : public Accounts,
               public Logs,
               public Maintenance,
               public Zones,
-              public Security {
+              public Security,
+              public Transfers {
  public:
   ~Store() override = default;
 };

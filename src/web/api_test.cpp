@@ -40,7 +40,8 @@ class ApiTest : public ::testing::Test {
                              .store = *s->store,
                              .logins = *s->web_logins,
                              .manager = *s->manager,
-                             .clock = *s->clock});
+                             .clock = *s->clock,
+                             .transfers = s->transfers.get()});
     deps.emplace(Deps{.hostname = config->hostname, .accounts = *s->store, .api = &*api});
     auto op = manage::Actor::operator_cli();
     auto& m = *s->manager;
@@ -394,6 +395,9 @@ TEST_F(ApiTest, NobodySeesAnotherOrganisationsObjects) {
   auto sessions_b = parsed(call("GET", "/api/v1/me/sessions", member_b))["sessions"];
   auto zone_b = s->manager->show_zone(op, "b.example").value();  // made when the domain was added
   auto record_b = zone_b.records.front().id;
+  auto transfer_b =
+      parsed(call("POST", "/api/v1/transfers", member_b, json{{"files", {{{"name", "b.bin"}, {"size", 3}}}}}));
+  ASSERT_TRUE(transfer_b.contains("id")) << transfer_b.dump();
   std::map<std::string, std::string> of_b = {
       {"address", "box@b.example"}, {"login", "member@b.example"}, {"name", "svc-b"}, {"domain", "b.example"}};
   for (auto* who : {"member@a.example", "admin@a.example"}) {
@@ -405,15 +409,20 @@ TEST_F(ApiTest, NobodySeesAnotherOrganisationsObjects) {
         bool is_token = target.find("/tokens/") != std::string::npos;
         bool is_session = target.find("/sessions/") != std::string::npos;
         bool is_record = target.find("/records/") != std::string::npos;
+        bool is_transfer = target.find("/transfers/") != std::string::npos;
         for (auto p = target.find('{'); p != std::string::npos; p = target.find('{')) {
           auto name = target.substr(p + 1, target.find('}') - p - 1);
-          std::string value = name != "id" ? of_b.at(name)
-                              : is_token   ? std::to_string(int(token_b["id"]))
-                              : is_session ? std::to_string(int(sessions_b[0]["id"]))
-                              : is_record  ? std::to_string(record_b)
-                                           : std::to_string(device_b.device.id);
+          std::string value = name == "file" ? std::to_string(int(transfer_b["files"][0]["id"]))
+                              : name != "id" ? of_b.at(name)
+                              : is_transfer  ? std::to_string(int(transfer_b["id"]))
+                              : is_token     ? std::to_string(int(token_b["id"]))
+                              : is_session   ? std::to_string(int(sessions_b[0]["id"]))
+                              : is_record    ? std::to_string(record_b)
+                                             : std::to_string(device_b.device.id);
           target.replace(p, name.size() + 2, value);
         }
+        if (target.ends_with("/files/" + std::to_string(int(transfer_b["files"][0]["id"]))))
+          target += "?offset=0";  // a piece for B's file, as B's own upload would send it
         auto r = call(std::string(route.method), target, c,
                       route.max_body ? std::optional<json>(json{{"label", "x"},
                                                                 {"login", "member@a.example"},
@@ -435,6 +444,9 @@ TEST_F(ApiTest, NobodySeesAnotherOrganisationsObjects) {
   EXPECT_EQ(call("GET", "/api/v1/me", member_b).status, 200);
   EXPECT_FALSE(s->store->device_password(device_b.device.id).value().revoked);
   EXPECT_EQ(parsed(call("GET", "/api/v1/me/tokens", member_b))["tokens"].size(), 1u);
+  auto still = parsed(call("GET", "/api/v1/transfers", member_b))["transfers"];
+  ASSERT_EQ(still.size(), 1u);
+  EXPECT_EQ(still[0]["received"], 0) << "no piece of B's file was written by A";
 }
 
 // A member against the routes only admins may use, with their own organisation's objects.

@@ -8,6 +8,10 @@
 #include "store/accounts.hpp"
 #include "web/api/api.hpp"
 
+namespace estafeta::drive {
+class TransferService;
+}
+
 namespace estafeta::net {
 class WorkerPool;
 }
@@ -28,6 +32,7 @@ struct Deps {
   net::WorkerPool* pool = nullptr;    // where routes run (they block); absent: the shared worker pool
   // Reverse proxies whose forwarding fields name the client (web/forwarded.hpp); absent: none.
   const TrustedProxies* proxies = nullptr;
+  drive::TransferService* transfers = nullptr;  // /t/…: transfer links' pages and downloads; absent: 404
 };
 
 }  // namespace estafeta::web

@@ -104,24 +104,40 @@ Request request_of(const Header& req, const net::SessionEnv& env, bool tls, cons
 }
 
 // Sends a streamed answer (Response::stream) with chunked transfer coding
-// (RFC 9112 §7.1), each piece made on the pool while the last one is on
-// its way; false when the connection cannot be used any more.
+// (RFC 9112 §7.1), or as it is behind a Content-Length when its length is
+// known (Response::stream_length), each piece made on the pool while the
+// last one is on its way; false when the connection cannot be used any more
+// (a body that ends short of its length is cut with the connection).
 template <class Stream>
 asio::awaitable<bool> write_streamed(Stream& stream, beast::tcp_stream& tcp, http::response<http::empty_body>& res,
                                      const Response& out, bool head, net::WorkerPool& pool, std::chrono::seconds idle) {
-  res.chunked(true);
+  bool sized = out.stream_length.has_value();
+  if (sized)
+    res.content_length(*out.stream_length);
+  else
+    res.chunked(true);
   http::response_serializer<http::empty_body> header{res};
   tcp.expires_after(idle);
   auto [ec, n] = co_await http::async_write_header(stream, header, asio::as_tuple(asio::use_awaitable));
   if (ec) co_return false;
+  if (head && sized) co_return true;
   if (head) {
     auto [lec, ln] = co_await asio::async_write(stream, http::make_chunk_last(), asio::as_tuple(asio::use_awaitable));
     co_return !lec;
   }
+  std::uint64_t sent = 0;
   for (;;) {
     auto piece = co_await net::offload(pool, [&] { return out.stream(); });
     if (!piece) co_return false;
     tcp.expires_after(idle);
+    if (sized) {
+      if (piece->empty()) co_return sent == *out.stream_length;
+      if (sent + piece->size() > *out.stream_length) co_return false;
+      sent += piece->size();
+      auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(*piece), asio::as_tuple(asio::use_awaitable));
+      if (wec) co_return false;
+      continue;
+    }
     if (piece->empty()) {
       auto [lec, ln] = co_await asio::async_write(stream, http::make_chunk_last(), asio::as_tuple(asio::use_awaitable));
       co_return !lec;

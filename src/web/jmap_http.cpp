@@ -1,5 +1,7 @@
 #include "web/jmap_http.hpp"
 
+#include "web/in_flight.hpp"
+
 #include <sodium.h>
 
 #include <nlohmann/json.hpp>
@@ -133,33 +135,6 @@ bool shown_inline(std::string_view media) {
 }
 
 }  // namespace
-
-// Counts per key, each held while a hold on it lives. The holds share the
-// table, so one that outlives the JmapHttp (a session ended at the stop)
-// touches nothing that is gone.
-class InFlight : public std::enable_shared_from_this<InFlight> {
- public:
-  // One of `key`'s at most `most`, until the hold is destroyed; null when
-  // all are taken.
-  std::shared_ptr<void> take(const std::string& key, std::size_t most) {
-    std::lock_guard lock(m_mutex);
-    auto it = m_counts.find(key);
-    if ((it == m_counts.end() ? 0 : it->second) >= most) return nullptr;
-    ++m_counts[key];
-    // Points at the table (never null, so a hold tests true), which its deleter keeps alive and does not delete.
-    return std::shared_ptr<void>(this, [self = shared_from_this(), key](void*) { self->give_back(key); });
-  }
-
- private:
-  void give_back(const std::string& key) {
-    std::lock_guard lock(m_mutex);
-    auto it = m_counts.find(key);
-    if (it != m_counts.end() && --it->second == 0) m_counts.erase(it);
-  }
-
-  std::mutex m_mutex;
-  std::map<std::string, std::size_t> m_counts;  // GUARDED_BY(m_mutex)
-};
 
 JmapHttp::JmapHttp(jmap::Deps deps, auth::MailLogins& mail_logins, auth::WebLogins& web_logins, EventBus* bus,
                    auth::LiveSessions* live)

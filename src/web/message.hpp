@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -32,6 +33,9 @@ struct Response {
   // last chunk, so the client sees the download incomplete). Called on the
   // worker pool, one call at a time.
   std::function<std::optional<std::string>()> stream;
+  // The streamed body's length when known (a file): sent as Content-Length,
+  // the pieces as they are, instead of chunks.
+  std::optional<std::uint64_t> stream_length;
 };
 
 // Leave to send a large body (web/router.hpp, may_send_body).

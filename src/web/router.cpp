@@ -11,6 +11,7 @@
 #include "web/app.hpp"
 #include "web/forwarded.hpp"
 #include "web/jmap_http.hpp"
+#include "web/transfer_pages.hpp"
 
 namespace estafeta::web {
 
@@ -143,6 +144,7 @@ std::size_t body_limit(const Deps& deps, std::string_view method, std::string_vi
 }
 
 BodyLeave may_send_body(const Deps& deps, const Request& head) {
+  if (deps.api && api::is_api(head.target)) return api::admit_body(*deps.api, head);
   if (!deps.jmap || !JmapHttp::matches(head.target)) return {};
   return deps.jmap->admit_body(head);
 }
@@ -150,6 +152,7 @@ BodyLeave may_send_body(const Deps& deps, const Request& head) {
 Response handle(const Deps& deps, const Request& req) {
   if (api::is_api(req.target) && deps.api) return api::handle(*deps.api, req);
   if (deps.jmap && JmapHttp::matches(req.target)) return deps.jmap->handle(req);
+  if (deps.transfers && is_transfer_page(req.target)) return transfer_page(*deps.transfers, req);
   auto* route = find_route(req.target);
   if (!route && deps.app) return serve_app(*deps.app, req);
   if (!route) return text(404, "not found\n");

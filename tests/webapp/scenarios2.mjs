@@ -1,5 +1,5 @@
-// More scenarios of e2e.mjs: attachments (zip, .eml, headers, source, the
-// 25 MB limit), search, notifications, read receipts, special folders, an
+// More scenarios of e2e.mjs: attachments (zip, .eml, headers, source, over
+// the 25 MB limit a download link), search, notifications, read receipts, special folders, an
 // address shared by two users at once.
 import path from "node:path";
 import { readFileSync } from "node:fs";
@@ -17,7 +17,7 @@ async function saveDownload(page, click, name) {
 }
 
 export const scenarios = {
-  // Attachments: list, zip of all (unzipped and compared), .eml (parsed), headers, raw source; 30 MB refused.
+  // Attachments: list, zip of all (unzipped and compared), .eml (parsed), headers, raw source; 30 MB as a download link.
   async attachments({ users, withApp, uniq }) {
     const ana = users.ana;
     const subject = "Files " + uniq();
@@ -61,13 +61,39 @@ export const scenarios = {
       await page.click("text=Redactar");
       await page.waitForSelector(".composer .editor");
       await page.setInputFiles(".composer input[type=file]", { name: "big.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(30 * 1024 * 1024, 7) });
-      await page.waitForSelector(".composer [role=alert]");
-      const msg = await page.textContent(".composer [role=alert]");
-      check(msg.includes("25 MB") && msg.includes("enlace de transferencia"), `the limit is explained: ${msg}`);
-      check(!(await page.isVisible(".composer-files li:has-text('big.bin')")), "the 30 MB file is not attached");
-      await shot(page, "33-too-large");
-      step("30 MB attachment refused with the message");
+      // Over the 25 MB of a message: the file goes up as a download link, which lands in the text.
+      const linkSel = ".composer .editor a[href*='/t/']";
+      await page.waitForSelector(linkSel, { timeout: 90000 });
+      const href = await page.getAttribute(linkSel, "href");
+      const body = await page.textContent(".composer .editor");
+      check(body.includes("enlace de descarga") && (await page.textContent(linkSel)).includes("big.bin"), `the link is explained: ${body}`);
+      check(!(await page.isVisible(".composer-files li")), "no attachment, nothing pending once the link is in");
+      await shot(page, "33-transfer-link");
+      // What a recipient gets from the link: a page naming the file, and the same 30 MB.
+      // Node's fetch: no cookie, no session, as a recipient elsewhere.
+      const pageRes = await fetch(href);
+      const html = await pageRes.text();
+      check(pageRes.status === 200 && html.includes("big.bin"), `the link's page lists the file: ${pageRes.status}`);
+      const download = html.match(/href="(\/t\/[^"]+)"/)?.[1];
+      const file = await fetch(new URL(download, href));
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      check(file.status === 200 && bytes.length === 30 * 1024 * 1024 && bytes.every((b) => b === 7), `the download is the file: ${file.status} ${bytes.length}`);
+      step("30 MB file sent as a download link, downloaded whole by a recipient");
       await page.click(".composer button:has-text('Descartar')");
+
+      // Settings → Download links: the link is listed; deleting it ends it for everyone.
+      await page.click("text=Ajustes");
+      await page.click("[role=tab]:has-text('Enlaces de descarga')");
+      await page.waitForSelector(".transfer-list li:has-text('big.bin')");
+      check((await page.textContent(".transfer-list li")).includes("descargas: 1"), "the download is counted");
+      await shot(page, "34-settings-transfers");
+      await axe(page, "settings: download links");
+      await page.click(".transfer-list li button:has-text('Borrar el enlace')");
+      await page.click("dialog.ask button.danger");
+      await page.waitForSelector("text=No hay enlaces de descarga.");
+      check((await fetch(href)).status === 404, "the deleted link is dead");
+      step("download link listed in the settings and deleted: the link is dead");
+      await page.keyboard.press("Escape");
     });
   },
 

@@ -813,6 +813,33 @@ DROP TABLE blob_text_pending_old;
     // 17: each blob's size with CRLF line ends (mime/line_ends.hpp), what
     // POP3 sends; NULL for the blobs stored before, which POP3 measures.
     m.push_back({"ALTER TABLE blob ADD COLUMN crlf_size INTEGER;", nullptr});
+    // 18: transfer links (store/transfers.hpp): files too large for a
+    // message, downloadable by whoever holds the link until it expires.
+    // Ids are never reused: each names a folder of files on disk.
+    m.push_back({R"sql(
+CREATE TABLE transfer (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id    INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+  org_id     INTEGER NOT NULL REFERENCES organisation(id) ON DELETE CASCADE,
+  token_hash BLOB NOT NULL UNIQUE,
+  created    INTEGER NOT NULL,
+  expires    INTEGER NOT NULL,
+  complete   INTEGER NOT NULL DEFAULT 0,
+  downloads  INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX transfer_by_user ON transfer(user_id, expires);
+CREATE INDEX transfer_by_expiry ON transfer(expires);
+CREATE TABLE transfer_file (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  transfer_id  INTEGER NOT NULL REFERENCES transfer(id) ON DELETE CASCADE,
+  name         TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size         INTEGER NOT NULL,
+  received     INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX transfer_file_by_transfer ON transfer_file(transfer_id);
+)sql",
+                 nullptr});
     return m;
   }();
   return all;

@@ -197,6 +197,20 @@ class SqliteStore final : public Store {
   Result<std::vector<LoginRecord>> login_history(Id user_id, Id before_id, std::size_t limit) override;
   Status prune_login_history(Time before) override;
 
+  // Transfers (transfers.cpp)
+  Result<Transfer> create_transfer(const Transfer& transfer) override;
+  Result<Transfer> find_transfer(Id user_id, Id id) override;
+  Result<Transfer> find_transfer_by_token(const std::string& token_hash, Time now) override;
+  Result<std::vector<Transfer>> list_transfers(Id user_id, Time now) override;
+  Status add_received(Id user_id, Id transfer_id, Id file_id, std::int64_t offset, std::int64_t bytes) override;
+  Status complete_transfer(Id user_id, Id id) override;
+  Status delete_transfer(Id user_id, Id id) override;
+  Status count_download(Id id) override;
+  Result<std::int64_t> transfer_bytes(Id user_id, Time now) override;
+  Result<std::vector<Id>> ended_transfers(Time now, Time abandoned) override;
+  Status remove_transfer(Id id) override;
+  Result<bool> transfer_exists(Id id) override;
+
   // Maintenance (text_index.cpp; changes.cpp: collect_unreferenced_blobs; sqlite_store.cpp: integrity_check)
   Result<std::size_t> index_pending_text(std::size_t limit) override;
   Result<TextBacklog> text_backlog() override;

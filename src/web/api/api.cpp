@@ -5,6 +5,8 @@
 #include <array>
 #include <charconv>
 
+#include <fmt/format.h>
+
 #include "core/ascii.hpp"
 #include "web/api/http_json.hpp"
 #include "web/api/routes.hpp"
@@ -61,7 +63,7 @@ bool cross_site(const Request& r) {
 }  // namespace
 
 std::vector<std::span<const Route>> route_tables() {
-  return {account_routes(), manage_routes(), activity_routes(), zone_routes()};
+  return {account_routes(), manage_routes(), activity_routes(), zone_routes(), transfer_routes()};
 }
 
 manage::Actor Context::actor() const {
@@ -87,6 +89,28 @@ std::size_t body_limit(std::string_view method, std::string_view target) {
   for (auto* r : routes())
     if (r->method == method && match(r->path, path, params)) return r->max_body;
   return 0;
+}
+
+BodyLeave admit_body(const ApiDeps& deps, const Request& head) {
+  BodyLeave leave;
+  std::optional<auth::Caller> caller;
+  auto auth = head.headers.find("authorization");
+  if (auth != head.headers.end()) {
+    std::string_view v = auth->second;
+    if (ascii_lower(v.substr(0, 7)).starts_with("bearer "))
+      if (auto c = deps.logins.from_token(std::string(v.substr(7)), head.peer_ip)) caller = std::move(*c);
+  } else if (auto token = cookie(head, kSessionCookie)) {
+    if (auto c = deps.logins.from_cookie(*token, head.peer_ip)) caller = std::move(*c);
+  }
+  // Unknown: the body is held to the anonymous limit, and the request
+  // answered as usual (401) once that much is in.
+  if (!caller) return leave;
+  leave.known = true;
+  leave.hold = deps.bodies->take(fmt::format("api {}", caller->user.id), kMaxLargeBodies);
+  if (!leave.hold)
+    leave.refusal = error_response(429, "throttled", "too many uploads at once: send one piece after another");
+  leave.too_large = error_response(413, "limit", "the body is larger than this route takes");
+  return leave;
 }
 
 Response handle(const ApiDeps& deps, const Request& request) {

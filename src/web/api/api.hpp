@@ -19,8 +19,10 @@
 #include "auth/web_login.hpp"
 #include "core/clock.hpp"
 #include "dns/resolver.hpp"
+#include "drive/transfers.hpp"
 #include "manage/manager.hpp"
 #include "store/store.hpp"
+#include "web/in_flight.hpp"
 #include "web/message.hpp"
 
 namespace estafeta::web::api {
@@ -36,6 +38,9 @@ struct ApiDeps {
   dns::Resolver* zone_resolver = nullptr;  // the served zones first, then `resolver` (SPF tools); blocking
   // The certificate the mail listeners present, read when asked (the domain diagnostic).
   std::function<manage::CertificateView()> certificate;
+  drive::TransferService* transfers = nullptr;  // transfer links; absent: those routes answer 404
+  // Large bodies under way per caller (the transfer pieces), admitted before they are read.
+  std::shared_ptr<InFlight> bodies = std::make_shared<InFlight>();
 };
 
 inline constexpr std::string_view kPrefix = "/api/v1/";
@@ -45,5 +50,13 @@ bool is_api(std::string_view target);
 std::size_t body_limit(std::string_view method, std::string_view target);
 // Blocking (store, Argon2id): from the worker pool.
 Response handle(const ApiDeps& deps, const Request& request);
+
+// How many large bodies (past the anonymous limit: transfer pieces) one
+// user may send at once.
+inline constexpr std::size_t kMaxLargeBodies = 2;
+// Leave for a body larger than the anonymous limit (web/router.hpp): only
+// a known caller (session cookie or API token), kMaxLargeBodies at once.
+// Blocking (store).
+BodyLeave admit_body(const ApiDeps& deps, const Request& head);
 
 }  // namespace estafeta::web::api

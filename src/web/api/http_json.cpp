@@ -49,6 +49,8 @@ Response error_response(const Error& error) {
     case ErrorKind::limit: return error_response(413, "limit", error.message, error.field);
     case ErrorKind::throttled: return error_response(429, "throttled", error.message, error.field);
     case ErrorKind::temporary: return error_response(503, "try_again", error.message, error.field);
+    // RFC 4918 §11.5: the server cannot store what the request would need.
+    case ErrorKind::over_quota: return error_response(507, "over_quota", error.message, error.field);
     default: break;
   }
   log::error("api.error", {{"message", error.message}, {"detail", error.detail}});

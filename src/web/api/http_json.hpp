@@ -22,7 +22,7 @@ Response no_content();
 Response error_response(int status, std::string_view code, std::string_view message, std::string_view field = {});
 // A store or management error: not_found 404, permission 403, exists 409,
 // in_use 409, invalid 400 (422 when a field is named), limit 413, throttled
-// 429, temporary 503, others 500
+// 429, temporary 503, over_quota 507, others 500
 // (the message only; the detail goes to the log).
 Response error_response(const Error& error);
 

@@ -33,6 +33,10 @@ struct Context {
 // not set up yet (auth::Caller::must_enrol), who reaches nothing else.
 enum class Access { open, user, enrolment };
 
+// The largest piece of a transfer link's file one request carries
+// (drive::TransferLimits::max_piece).
+inline constexpr std::size_t kTransferPieceBody = 8u << 20;
+
 struct Route {
   std::string_view method;
   std::string_view path;  // "/api/v1/me/sessions/{id}"
@@ -47,6 +51,7 @@ std::span<const Route> account_routes();
 std::span<const Route> manage_routes();
 std::span<const Route> activity_routes();
 std::span<const Route> zone_routes();
+std::span<const Route> transfer_routes();  // transfers.cpp
 // Every route, in the order above.
 std::vector<std::span<const Route>> route_tables();
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { attachmentFits, formatSize, inlineOrAttach, MB, offerTransferLinks, setTransferLinkProvider } from "./size";
+import { attachmentFits, formatSize, inlineOrAttach, MB } from "./size";
 import { pagesFor, scaledHeight, scrollToRow, visibleRows } from "./windowing";
 import { normalizePrefs, prefsSize, DEFAULT_PREFS, MAX_PREFS_BYTES } from "./prefs";
 
@@ -13,12 +13,6 @@ describe("attachment limits", () => {
     expect(inlineOrAttach("image/png", 10 * MB)).toBe("inline");
     expect(inlineOrAttach("image/png", 10 * MB + 1)).toBe("attachment");
     expect(inlineOrAttach("application/pdf", 10)).toBe("attachment");
-  });
-  it("transfer links are a hook that answers null until provided", async () => {
-    expect(await offerTransferLinks([])).toBeNull();
-    setTransferLinkProvider(async (files) => files.map((f) => ({ name: f.name, url: "https://x/" + f.name, size: f.size })));
-    expect(await offerTransferLinks([new File(["abc"], "a.bin")])).toEqual([{ name: "a.bin", url: "https://x/a.bin", size: 3 }]);
-    setTransferLinkProvider(async () => null);
   });
   it("sizes in the user's language", () => {
     expect(formatSize(500, "en-GB")).toBe("500 B");

@@ -17,24 +17,8 @@ export function inlineOrAttach(type: string, size: number): "inline" | "attachme
   return type.startsWith("image/") && size <= MAX_INLINE_IMAGE ? "inline" : "attachment";
 }
 
-/**
- * Files over the per-message limit go by transfer link once the drive can
- * hold them. This is that hook: it gets the files that do not fit and
- * answers the links to insert into the message, or null while transfer
- * links are not available (then the files are refused with the limit's
- * message).
- */
-export type TransferLinkProvider = (files: File[]) => Promise<{ name: string; url: string; size: number }[] | null>;
-
-let transferLinks: TransferLinkProvider = async () => null;
-
-export function setTransferLinkProvider(p: TransferLinkProvider): void {
-  transferLinks = p;
-}
-
-export function offerTransferLinks(files: File[]): Promise<{ name: string; url: string; size: number }[] | null> {
-  return transferLinks(files);
-}
+/** Files over the per-message limit go as one download link (lib/transfers.ts), up to this much (the server's limit). */
+export const MAX_TRANSFER = 3 * 1024 * MB;
 
 /** 1536 → "1,5 KB" in the given locale (binary multiples, as mail clients show them). */
 export function formatSize(bytes: number, locale: string): string {

@@ -14,7 +14,9 @@ import { byRole } from "../../state/mailboxes";
 import { loadIdentities, type Identity } from "../../state/identities";
 import { formatAddressList, parseAddressList } from "../../lib/address";
 import { emlName, forwardBody, forwardSubject, replyBody, replyRecipients, replySubject, threadingFields } from "../../lib/compose";
-import { attachmentFits, inlineOrAttach, MAX_MESSAGE_ATTACHMENTS, offerTransferLinks } from "../../lib/size";
+import { attachmentFits, inlineOrAttach, MAX_MESSAGE_ATTACHMENTS, MAX_TRANSFER } from "../../lib/size";
+import { sendAsTransfer, type TransferLink } from "../../lib/transfers";
+import { ApiError } from "../../lib/api";
 import { htmlToText, textToHtml } from "../../lib/text";
 import { sanitizePasted } from "../../lib/sanitize";
 import { ImageIcon, LinkIcon } from "../icons";
@@ -52,6 +54,8 @@ export function Composer(props: { request: ComposeRequest }) {
   const editor = useRef<HTMLDivElement>(null);
   const dirty = useRef(false);
   const timer = useRef<number | undefined>(undefined);
+  const transfers = useRef(new Map<string, AbortController>()); // download links going up, by their entry's key
+  useEffect(() => () => transfers.current.forEach((a) => a.abort()), []);
   const saving = useRef<Promise<unknown>>(Promise.resolve());
   const closed = useRef(false);
 
@@ -215,21 +219,58 @@ export function Composer(props: { request: ComposeRequest }) {
 
   // --- attachments
 
-  const attachedBytes = () => files.value.filter((f) => !f.error).reduce((s, f) => s + f.size, 0);
+  const attachedBytes = () => files.value.filter((f) => !f.error && !f.transfer).reduce((s, f) => s + f.size, 0);
+
+  /** The link into the text: a paragraph naming the files (rich), or lines (plain). */
+  function insertTransferLink(link: TransferLink) {
+    const intro = t("composer.transferLink", { date: fmtFullDate(new Date(link.expires * 1000).toISOString()) });
+    const names = link.files.map((f) => `${f.name} (${fmtSize(f.size)})`).join(", ");
+    if (rich.value && editor.current) {
+      const p = document.createElement("p");
+      const a = document.createElement("a");
+      a.href = link.url;
+      a.textContent = names;
+      p.append(intro + " ", a);
+      editor.current.append(p);
+    } else {
+      text.value = `${text.value.replace(/\n*$/, "")}\n\n${intro}\n${link.url}\n${names}\n`;
+    }
+  }
+
+  /** Files over the message's limit go up as one download link, shown as a pending entry until then. */
+  async function addTransfer(list: File[]) {
+    const adding = list.reduce((s, f) => s + f.size, 0);
+    if (adding > MAX_TRANSFER) {
+      error.value = t("composer.transferTooLarge", { limit: fmtSize(MAX_MESSAGE_ATTACHMENTS), max: fmtSize(MAX_TRANSFER) });
+      return;
+    }
+    const key = "t" + Math.random().toString(36).slice(2);
+    const names = list.map((f) => f.name).join(", ");
+    const abort = new AbortController();
+    transfers.current.set(key, abort);
+    const update = (patch: Partial<ComposerFile>) => (files.value = files.value.map((f) => (f.key === key ? { ...f, ...patch } : f)));
+    files.value = [...files.value, { key, name: t("composer.transferEntry", { names }), type: "", size: adding, blobId: null, cid: null, progress: 0, error: null, transfer: true }];
+    try {
+      const link = await sendAsTransfer(list, (sent, total) => update({ progress: total ? sent / total : 1 }), abort.signal);
+      files.value = files.value.filter((f) => f.key !== key);
+      insertTransferLink(link);
+      changed();
+    } catch (e) {
+      if (abort.signal.aborted) return;
+      const message =
+        e instanceof ApiError && e.code === "over_quota" ? t("composer.transferQuota")
+        : e instanceof ApiError && e.code === "limit" ? t("composer.transferTooLarge", { limit: fmtSize(MAX_MESSAGE_ATTACHMENTS), max: fmtSize(MAX_TRANSFER) })
+        : t("composer.transferFailed", { message: e instanceof Error ? e.message : String(e) });
+      update({ error: message });
+    } finally {
+      transfers.current.delete(key);
+    }
+  }
 
   async function addFiles(list: File[], inlineAllowed: boolean) {
     error.value = "";
     const adding = list.reduce((s, f) => s + f.size, 0);
-    if (attachmentFits(attachedBytes(), adding) !== "ok") {
-      const links = await offerTransferLinks(list);
-      if (links && editor.current) {
-        editor.current.insertAdjacentHTML("beforeend", links.map((l) => `<p><a href="${l.url}">${l.name}</a> (${fmtSize(l.size)})</p>`).join(""));
-        changed();
-        return;
-      }
-      error.value = t("composer.tooLarge", { limit: fmtSize(MAX_MESSAGE_ATTACHMENTS), size: fmtSize(attachedBytes() + adding) });
-      return;
-    }
+    if (attachmentFits(attachedBytes(), adding) !== "ok") return addTransfer(list);
     for (const file of list) {
       const inline = inlineAllowed && rich.value && inlineOrAttach(file.type, file.size) === "inline";
       const key = Math.random().toString(36).slice(2);
@@ -252,6 +293,7 @@ export function Composer(props: { request: ComposeRequest }) {
   }
 
   function removeFile(key: string) {
+    transfers.current.get(key)?.abort();
     const f = files.value.find((x) => x.key === key);
     files.value = files.value.filter((x) => x.key !== key);
     if (f?.cid && editor.current) editor.current.querySelectorAll(`img[data-cid="${CSS.escape(f.cid)}"]`).forEach((n) => n.remove());

@@ -14,6 +14,8 @@ export interface ComposerFile {
   cid: string | null;
   progress: number; // 0..1
   error: string | null;
+  /** Files going up as a download link (lib/transfers.ts), until the link is in the text. */
+  transfer?: boolean;
 }
 
 export interface DraftInput {

@@ -1,15 +1,16 @@
 // Settings: general (language, theme, threads, undo delay), identities and
 // signatures, read receipts, notifications, special folders, vacation
-// reply. Loaded on first use.
+// reply, download links. Loaded on first use.
 import { settingsOpen } from "../../state/compose";
 import { Dialog } from "../Dialog";
 import { General, Receipts, Notifications } from "./General";
 import { Identities } from "./Identities";
 import { SpecialFolders } from "./SpecialFolders";
 import { Vacation } from "./Vacation";
+import { Transfers } from "./Transfers";
 import { t, type Key } from "../../i18n";
 
-const TABS = ["general", "identities", "receipts", "notifications", "folders", "vacation"] as const;
+const TABS = ["general", "identities", "receipts", "notifications", "folders", "vacation", "transfers"] as const;
 
 export function Settings() {
   const tab = (TABS as readonly string[]).includes(settingsOpen.value ?? "") ? settingsOpen.value! : "general";
@@ -40,6 +41,7 @@ export function Settings() {
         {tab === "notifications" && <Notifications />}
         {tab === "folders" && <SpecialFolders />}
         {tab === "vacation" && <Vacation />}
+        {tab === "transfers" && <Transfers />}
       </div>
     </Dialog>
   );

@@ -1,0 +1,169 @@
+// Transfer links under /api/v1/transfers (drive/transfers.hpp): make one,
+// upload its files piece by piece, complete it, list and delete one's own.
+// The downloads are public, under /t/ (web/transfer_pages.hpp).
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+
+#include "web/api/http_json.hpp"
+#include "web/api/routes.hpp"
+
+namespace estafeta::web::api {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kCreateBody = 64 * 1024;
+
+json transfer_json(const store::Transfer& t) {
+  json files = json::array();
+  std::int64_t received = 0;
+  for (auto& f : t.files) {
+    files.push_back(
+        {{"id", f.id}, {"name", f.name}, {"type", f.content_type}, {"size", f.size}, {"received", f.received}});
+    received += f.received;
+  }
+  return {{"id", t.id},
+          {"created", t.created},
+          {"expires", t.expires},
+          {"complete", t.complete},
+          {"downloads", t.downloads},
+          {"size", t.bytes()},
+          {"received", received},
+          {"files", files}};
+}
+
+Response unavailable() { return error_response(404, "not_found", "transfer links are not served here"); }
+
+// The link as the caller's browser reaches this server.
+std::string link_of(const Request& r, const std::string& token) {
+  auto host = r.headers.find("host");
+  std::string path = "/t/" + token;
+  if (host == r.headers.end()) return path;
+  return (r.tls ? "https://" : "http://") + host->second + path;
+}
+
+Response create_transfer(Context& c) {
+  if (!c.deps.transfers) return unavailable();
+  auto body = json_body(c.request);
+  if (!body) return body.error();
+  auto files = body->find("files");
+  if (files == body->end() || !files->is_array())
+    return error_response(422, "invalid", "files must be a list of {name, type, size}", "files");
+  std::vector<drive::NewFile> wanted;
+  for (auto& f : *files) {
+    if (!f.is_object()) return error_response(422, "invalid", "each file is an object {name, type, size}", "files");
+    auto name = required_string(f, "name", 4096);
+    if (!name) return error_response(name.error());
+    auto type = string_field(f, "type", 255);
+    if (!type) return error_response(type.error());
+    auto size = int_field(f, "size");
+    if (!size) return error_response(size.error());
+    if (!*size) return error_response(422, "invalid", "each file needs its size in bytes", "size");
+    wanted.push_back({*name, type->value_or(""), **size});
+    if (wanted.size() > c.deps.transfers->limits().max_files) break;  // refused below, without reading the rest
+  }
+  auto days = int_field(*body, "days");
+  if (!days) return error_response(days.error());
+  auto d = days->value_or(0);
+  if (d < 0 || d > 3650) return error_response(422, "invalid", "days must be a number of days", "days");
+  auto made = c.deps.transfers->create(c.who().user.id, c.who().user.org_id, wanted, static_cast<unsigned>(d));
+  if (!made) return error_response(made.error());
+  auto out = transfer_json(made->transfer);
+  out["url"] = link_of(c.request, made->token);
+  out["path"] = "/t/" + made->token;
+  return json_response(201, out);
+}
+
+Response upload_piece(Context& c) {
+  if (!c.deps.transfers) return unavailable();
+  auto id = id_param(c.params[0]), file = id_param(c.params[1]);
+  if (!id || !file) return error_response(404, "not_found", "no such transfer");
+  auto offset_text = query_param(c.request.target, "offset").value_or("");
+  std::int64_t offset = -1;
+  auto [end, ec] = std::from_chars(offset_text.data(), offset_text.data() + offset_text.size(), offset);
+  if (ec != std::errc() || end != offset_text.data() + offset_text.size() || offset < 0)
+    return error_response(400, "invalid", "?offset= must say where this piece starts, in bytes", "offset");
+  auto received = c.deps.transfers->upload(c.who().user.id, *id, *file, offset, c.request.body);
+  if (!received) {
+    auto out = error_response(received.error());
+    // Where to go on from, for a client that lost track (a retry after a lost answer).
+    if (received.error().field == "offset")
+      if (auto t = c.deps.transfers->find(c.who().user.id, *id))
+        for (auto& f : t->files)
+          if (f.id == *file) {
+            auto j = json::parse(out.body);
+            j["received"] = f.received;
+            out.body = j.dump();
+          }
+    return out;
+  }
+  return json_response(200, {{"received", *received}});
+}
+
+Response complete_transfer(Context& c) {
+  if (!c.deps.transfers) return unavailable();
+  auto id = id_param(c.params[0]);
+  if (!id) return error_response(404, "not_found", "no such transfer");
+  if (auto st = c.deps.transfers->complete(c.who().user.id, *id); !st) return error_response(st.error());
+  auto t = c.deps.transfers->find(c.who().user.id, *id);
+  if (!t) return error_response(t.error());
+  return json_response(200, transfer_json(*t));
+}
+
+Response list_transfers(Context& c) {
+  if (!c.deps.transfers) return unavailable();
+  auto list = c.deps.transfers->list(c.who().user.id);
+  if (!list) return error_response(list.error());
+  json out = json::array();
+  for (auto& t : *list) out.push_back(transfer_json(t));
+  return json_response(200, {{"transfers", out},
+                             {"limits",
+                              {{"max_transfer_bytes", c.deps.transfers->limits().max_transfer_bytes},
+                               {"max_user_bytes", c.deps.transfers->limits().max_user_bytes},
+                               {"max_files", c.deps.transfers->limits().max_files},
+                               {"max_days", c.deps.transfers->limits().max_days},
+                               {"max_piece", c.deps.transfers->limits().max_piece}}}});
+}
+
+Response get_transfer(Context& c) {
+  if (!c.deps.transfers) return unavailable();
+  auto id = id_param(c.params[0]);
+  if (!id) return error_response(404, "not_found", "no such transfer");
+  auto t = c.deps.transfers->find(c.who().user.id, *id);
+  if (!t) return error_response(t.error());
+  return json_response(200, transfer_json(*t));
+}
+
+Response delete_transfer(Context& c) {
+  if (!c.deps.transfers) return unavailable();
+  auto id = id_param(c.params[0]);
+  if (!id) return error_response(404, "not_found", "no such transfer");
+  if (auto st = c.deps.transfers->remove(c.who().user.id, *id); !st) return error_response(st.error());
+  return no_content();
+}
+
+constexpr Route kRoutes[] = {
+    {"GET", "/api/v1/transfers", Access::user, 0, "The account's transfer links not yet expired, and the limits",
+     "transfers", &list_transfers},
+    {"POST", "/api/v1/transfers", Access::user, kCreateBody,
+     "Make a transfer link for files too large to attach ({files: [{name, type, size}], days}); the link is shown "
+     "this once",
+     "transfers", &create_transfer},
+    {"GET", "/api/v1/transfers/{id}", Access::user, 0, "One transfer link of the account's", "transfers",
+     &get_transfer},
+    {"PUT", "/api/v1/transfers/{id}/files/{file}", Access::user, kTransferPieceBody,
+     "Upload the next piece of a file (the raw bytes; ?offset= the bytes already received)", "transfers",
+     &upload_piece},
+    {"POST", "/api/v1/transfers/{id}/complete", Access::user, 0,
+     "Make the transfer downloadable, once every file is whole", "transfers", &complete_transfer},
+    {"DELETE", "/api/v1/transfers/{id}", Access::user, 0, "Delete a transfer link and its files", "transfers",
+     &delete_transfer},
+};
+
+}  // namespace
+
+std::span<const Route> transfer_routes() { return kRoutes; }
+
+}  // namespace estafeta::web::api

@@ -1,0 +1,90 @@
+// Transfer links (DESIGN §2.5): files over the message's 25 MB go to the
+// server piece by piece and travel as a download link, which the
+// recipients open until it expires. The server keeps only a hash of the
+// link: the message carrying it is where the sender finds it again.
+
+import { api, ApiError, csrf, sessionGone } from "./api";
+
+/** Bytes one upload request carries (the server takes up to 8 MiB). */
+export const PIECE = 4 * 1024 * 1024;
+const ATTEMPTS = 4;
+
+interface Created {
+  id: number;
+  path: string;
+  expires: number;
+  files: { id: number; name: string; size: number }[];
+}
+
+export interface TransferLink {
+  url: string;
+  expires: number; // Unix seconds
+  files: { name: string; size: number }[];
+}
+
+/** Where a file's upload stands after a piece was sent (or refused as out of step). */
+async function putPiece(transfer: number, file: number, offset: number, piece: Blob, signal?: AbortSignal): Promise<number> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1/transfers/${transfer}/files/${file}?offset=${offset}`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/octet-stream", "X-CSRF-Token": csrf(), Accept: "application/json" },
+      body: piece,
+      credentials: "same-origin",
+      signal,
+    });
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    throw new ApiError(0, "network", String(e));
+  }
+  let data: { received?: number; error?: { code?: string; message?: string } } | null = null;
+  try {
+    data = await res.json();
+  } catch {
+    data = null;
+  }
+  if (res.status === 401) sessionGone();
+  // Out of step (an answer lost on the way): the server says where it stands.
+  if (res.status === 409 && typeof data?.received === "number") return data.received;
+  if (!res.ok || typeof data?.received !== "number")
+    throw new ApiError(res.status, data?.error?.code ?? "http_" + res.status, data?.error?.message ?? res.statusText);
+  return data.received;
+}
+
+/**
+ * Uploads `files` as one transfer and answers its link. `progress` hears the
+ * bytes stored so far. A piece that fails for the network is sent again a
+ * few times; when the upload cannot go on (or is aborted), the transfer is
+ * deleted and the error thrown.
+ */
+export async function sendAsTransfer(files: File[], progress: (sent: number, total: number) => void, signal?: AbortSignal): Promise<TransferLink> {
+  const made = await api<Created>("POST", "/transfers", { files: files.map((f) => ({ name: f.name, type: f.type, size: f.size })) });
+  const total = files.reduce((s, f) => s + f.size, 0);
+  let done = 0;
+  try {
+    for (let i = 0; i < files.length; i++) {
+      const file = files[i];
+      const id = made.files[i].id;
+      let offset = 0;
+      let failures = 0;
+      while (offset < file.size) {
+        signal?.throwIfAborted();
+        try {
+          const received = await putPiece(made.id, id, offset, file.slice(offset, offset + PIECE), signal);
+          done += received - offset;
+          offset = received;
+          failures = 0;
+          progress(done, total);
+        } catch (e) {
+          if (!(e instanceof ApiError) || (e.status !== 0 && e.status < 500) || ++failures >= ATTEMPTS) throw e;
+          await new Promise((r) => setTimeout(r, 500 * failures));
+        }
+      }
+    }
+    await api("POST", `/transfers/${made.id}/complete`);
+  } catch (e) {
+    await api("DELETE", `/transfers/${made.id}`).catch(() => undefined);
+    throw e;
+  }
+  return { url: location.origin + made.path, expires: made.expires, files: made.files.map((f) => ({ name: f.name, size: f.size })) };
+}
