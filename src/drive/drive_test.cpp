@@ -124,6 +124,14 @@ TEST_F(TransferTest, Limits) {
   EXPECT_TRUE(m_service->create(m_ana, m_org, {{"b", "", 1000}}, 0)) << "the first has expired";
 }
 
+TEST_F(TransferTest, TheDiskKeepsRoomForMail) {
+  TransferService strict(*m_store, *m_files, m_keyring, m_clock, TransferLimits{.min_free_bytes = 1ULL << 62});
+  auto refused = strict.create(m_ana, m_org, {{"a.bin", "", 1}}, 0);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::temporary);
+  EXPECT_TRUE(m_service->list(m_ana)->empty()) << "nothing was made";
+}
+
 TEST_F(TransferTest, NamesAndTypes) {
   auto made = m_service
                   ->create(m_ana, m_org,

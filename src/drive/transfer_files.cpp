@@ -1,6 +1,7 @@
 #include "drive/transfer_files.hpp"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -103,6 +104,12 @@ Result<std::vector<store::Id>> TransferFiles::folders() const {
   }
   if (ec) return fail(ErrorKind::temporary, "storage error", fmt::format("list {}: {}", m_root.string(), ec.message()));
   return out;
+}
+
+Result<std::uint64_t> TransferFiles::free_bytes() const {
+  struct statvfs st {};
+  if (::statvfs(m_root.c_str(), &st) != 0) return std::unexpected(io_error("statvfs", m_root));
+  return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
 }
 
 }  // namespace estafeta::drive

@@ -50,6 +50,8 @@ class TransferFiles {
   Status remove(store::Id transfer);
   // The transfers that have a folder here.
   Result<std::vector<store::Id>> folders() const;
+  // Bytes the file system still has for this process.
+  Result<std::uint64_t> free_bytes() const;
 
  private:
   explicit TransferFiles(std::filesystem::path root) : m_root(std::move(root)) {}

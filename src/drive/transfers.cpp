@@ -92,6 +92,9 @@ Result<CreatedTransfer> TransferService::create(store::Id user_id, store::Id org
     return fail(ErrorKind::over_quota,
                 fmt::format("your transfer links hold {} of {} bytes: delete some, or wait until they expire", held,
                             m_limits.max_user_bytes));
+  auto free = TRY(m_files.free_bytes());
+  if (free < static_cast<std::uint64_t>(t.bytes()) + m_limits.min_free_bytes)
+    return fail(ErrorKind::temporary, "the server has no room for these files now; try again later");
   auto token = auth::DeviceKeyring::generate();
   t.token_hash = token_hash(m_keyring, token);
   auto made = TRY(m_store.create_transfer(t));

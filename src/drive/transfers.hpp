@@ -35,6 +35,9 @@ struct TransferLimits {
   std::size_t max_files = 100;                  // files in one transfer
   unsigned max_days = 30;                       // a link lives at most this long (and this long when not said)
   std::size_t max_piece = 8u << 20;             // bytes one upload request carries
+  // A transfer is refused (for now) unless the disk keeps this much free
+  // beside it: mail and the database need room more than links do.
+  std::uint64_t min_free_bytes = 1ULL << 30;
 };
 
 struct NewFile {

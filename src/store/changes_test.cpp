@@ -1134,7 +1134,7 @@ TEST_F(ChangesTest, MigratesToBlobsWithTheirCrlfSize) {
   ASSERT_EQ(before.size(), 2u);
   EXPECT_EQ(before[0].crlf_size, std::optional<std::uint64_t>(123));
   EXPECT_FALSE(before[1].crlf_size) << "stored without one";
-  migrate_after("ALTER TABLE blob DROP COLUMN crlf_size; PRAGMA user_version = 16");
+  migrate_after(std::string(kUndoToSchema17) + "ALTER TABLE blob DROP COLUMN crlf_size; PRAGMA user_version = 16");
   reopen();
   auto after = s().list_messages(m_inbox).value();
   ASSERT_EQ(after.size(), 2u);

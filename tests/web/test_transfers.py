@@ -169,6 +169,11 @@ class TransferTest(ApiServer):
         self.assertEqual(listed["limits"]["max_piece"], PIECE)
         self.assertEqual(self.api("DELETE", "/api/v1/transfers/%d" % transfer, None, ana)[0], 204)
         self.assertEqual(self.curl(link)[0], 404)
+        status, log = self.api("GET", "/api/v1/activity?product=mail", None, ana)
+        self.assertEqual([(e["action"], e["detail"]) for e in log["entries"]],
+                         [("mail.transfer_deleted", "transfer %d: vídeo <final>.mp4, notas.txt (%d bytes)" % (transfer, len(big) + len(small))),
+                          ("mail.transfer_created", "transfer %d: vídeo <final>.mp4, notas.txt (%d bytes)" % (transfer, len(big) + len(small)))],
+                         "the activity log keeps what was shared, and its end")
         self.assertFalse(os.path.exists(os.path.join(self.dir, "transfers", str(transfer))))
 
     def test_limits_are_said_before_any_byte(self):

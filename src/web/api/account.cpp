@@ -54,24 +54,6 @@ json login_json(const store::LoginRecord& r) {
           {"reason", r.reason}};
 }
 
-// An entry in the activity log for something the caller did to their own account.
-void audit(const Context& c, const char* action, const std::string& detail = {},
-           std::string_view product = "security") {
-  auto& u = c.who().user;
-  auto agent = c.request.headers.find("user-agent");
-  store::AuditEntry e{
-      .org_id = u.org_id,
-      .actor_user_id = u.id,
-      .actor = u.login,
-      .action = action,
-      .target = u.login,
-      .product = std::string(product),
-      .ip = c.request.peer_ip,
-      .detail = detail.empty() && agent != c.request.headers.end() ? agent->second.substr(0, 200) : detail,
-      .time = c.deps.clock.now()};
-  (void)c.deps.store.append_audit(e);
-}
-
 std::string issuer(const Context& c) { return "Estafeta " + c.deps.hostname; }
 
 // The sheet of emergency codes a user downloads or prints.

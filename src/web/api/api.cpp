@@ -74,6 +74,22 @@ manage::Actor Context::actor() const {
   return a;
 }
 
+void audit(const Context& c, const char* action, const std::string& detail, std::string_view product) {
+  auto& u = c.who().user;
+  auto agent = c.request.headers.find("user-agent");
+  store::AuditEntry e{
+      .org_id = u.org_id,
+      .actor_user_id = u.id,
+      .actor = u.login,
+      .action = action,
+      .target = u.login,
+      .product = std::string(product),
+      .ip = c.request.peer_ip,
+      .detail = detail.empty() && agent != c.request.headers.end() ? agent->second.substr(0, 200) : detail,
+      .time = c.deps.clock.now()};
+  (void)c.deps.store.append_audit(e);
+}
+
 std::optional<std::int64_t> id_param(const std::string& text) {
   std::int64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);

@@ -58,6 +58,11 @@ std::vector<std::span<const Route>> route_tables();
 // OpenAPI 3.0 description of every route.
 nlohmann::json openapi(const ApiDeps& deps);
 
+// An entry in the activity log for something the caller did to their own
+// account (the target is the caller; the detail, when none is given, the
+// browser's User-Agent).
+void audit(const Context& c, const char* action, const std::string& detail = {}, std::string_view product = "security");
+
 // An integer path segment; nullopt when it is not a positive number.
 std::optional<std::int64_t> id_param(const std::string& text);
 

@@ -5,6 +5,8 @@
 
 #include <charconv>
 
+#include <fmt/format.h>
+
 #include "web/api/http_json.hpp"
 #include "web/api/routes.hpp"
 
@@ -32,6 +34,18 @@ json transfer_json(const store::Transfer& t) {
           {"size", t.bytes()},
           {"received", received},
           {"files", files}};
+}
+
+// What the activity log says of a transfer: its files and size.
+std::string files_of(const store::Transfer& t) {
+  std::string names;
+  for (auto& f : t.files) names += (names.empty() ? "" : ", ") + f.name;
+  if (names.size() > 300) {
+    std::size_t cut = 297;
+    while (cut > 0 && (static_cast<unsigned char>(names[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+    names = names.substr(0, cut) + "...";
+  }
+  return fmt::format("transfer {}: {} ({} bytes)", t.id, names, t.bytes());
 }
 
 Response unavailable() { return error_response(404, "not_found", "transfer links are not served here"); }
@@ -70,6 +84,7 @@ Response create_transfer(Context& c) {
   if (d < 0 || d > 3650) return error_response(422, "invalid", "days must be a number of days", "days");
   auto made = c.deps.transfers->create(c.who().user.id, c.who().user.org_id, wanted, static_cast<unsigned>(d));
   if (!made) return error_response(made.error());
+  audit(c, "mail.transfer_created", files_of(made->transfer), "mail");
   auto out = transfer_json(made->transfer);
   out["url"] = link_of(c.request, made->token);
   out["path"] = "/t/" + made->token;
@@ -140,7 +155,10 @@ Response delete_transfer(Context& c) {
   if (!c.deps.transfers) return unavailable();
   auto id = id_param(c.params[0]);
   if (!id) return error_response(404, "not_found", "no such transfer");
+  auto t = c.deps.transfers->find(c.who().user.id, *id);
+  if (!t) return error_response(t.error());
   if (auto st = c.deps.transfers->remove(c.who().user.id, *id); !st) return error_response(st.error());
+  audit(c, "mail.transfer_deleted", files_of(*t), "mail");
   return no_content();
 }
 
