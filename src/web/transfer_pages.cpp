@@ -77,7 +77,7 @@ Response not_found(bool es) {
 Response page(const store::Transfer& t, std::string_view token, bool es) {
   std::string rows;
   for (auto& f : t.files)
-    rows += fmt::format("<li><a href=\"/t/{}/{}/{}\" download>{}</a> <span>{}</span></li>\n", token, f.id,
+    rows += fmt::format("<li><a href=\"/t/{}/{}/{}\" download>{}</a> <span>{}</span></li>\n", escape_html(token), f.id,
                         percent_encode(f.name), escape_html(f.name), size_text(f.size, es));
   auto title = es ? "Archivos compartidos contigo" : "Files shared with you";
   auto until = es ? "Disponibles hasta el" : "Available until";
