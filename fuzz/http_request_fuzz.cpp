@@ -57,11 +57,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (v) (void)api::id_param(*v);
   }
   // The client and scheme through a proxy (web/forwarded.hpp), every peer trusted.
-  static const auto everyone = TrustedProxies::parse({"0.0.0.0/0", "::/0"}).value();
-  Request through = in;
-  through.peer_ip = "127.0.0.1";
-  resolve_client(through, everyone);
-  if (!estafeta::dns::IpAddress::parse(through.peer_ip)) std::abort();  // an address, whatever was forwarded
+  for (auto field : {TrustedProxies::Field::x_forwarded_for, TrustedProxies::Field::forwarded}) {
+    auto everyone = TrustedProxies::parse({"0.0.0.0/0", "::/0"}, field).value();
+    Request through = in;
+    through.peer_ip = "127.0.0.1";
+    resolve_client(through, everyone);
+    if (!estafeta::dns::IpAddress::parse(through.peer_ip)) std::abort();  // an address, whatever was forwarded
+  }
   (void)is_transfer_page(in.target);
 
   auto decoded = api::percent_decode(api::path_of(in.target), false);

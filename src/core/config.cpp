@@ -353,7 +353,12 @@ Status read_document(Reader& r, const toml::table& root, Config& config) {
   TRY(status);
   fill_zone_defaults(config);
   if (auto* web = r.table(root, "web", status)) {
-    TRY(r.only_keys(*web, "web", {"trusted_proxies"}));
+    TRY(r.only_keys(*web, "web", {"trusted_proxies", "forwarded_header"}));
+    TRY(r.read_string(*web, "web", "forwarded_header", config.web.forwarded_header));
+    config.web.forwarded_header = ascii_lower(config.web.forwarded_header);
+    if (config.web.forwarded_header != "x-forwarded-for" && config.web.forwarded_header != "forwarded")
+      return r.error(web->get("forwarded_header"), "web.forwarded_header",
+                     "expected \"x-forwarded-for\" or \"forwarded\"");
     TRY(read_string_list(r, *web, "trusted_proxies", "web.trusted_proxies",
                          "numeric addresses or networks such as \"127.0.0.1\" or \"10.0.0.0/8\"", valid_network,
                          config.web.trusted_proxies));

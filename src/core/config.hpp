@@ -164,6 +164,11 @@ struct WebConfig {
   // the activity log, the session cookie's Secure and /metrics. Empty (the
   // default): every peer is the client, and those fields are ignored.
   std::vector<std::string> trusted_proxies;
+  // The one field those proxies write: "x-forwarded-for" (with
+  // X-Forwarded-Proto; nginx, HAProxy, Caddy) or "forwarded" (RFC 7239).
+  // The other is the client's own and never read: a proxy passes through
+  // what it does not set itself.
+  std::string forwarded_header = "x-forwarded-for";
 };
 
 struct Config {

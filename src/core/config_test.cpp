@@ -72,6 +72,8 @@ trusted_proxies = ["127.0.0.1", "10.0.0.0/8", "FD00::/8", "::1/128", "192.0.2.1/
   EXPECT_EQ(c->web.trusted_proxies,
             (std::vector<std::string>{"127.0.0.1", "10.0.0.0/8", "fd00::/8", "::1/128", "192.0.2.1/0"}));
   EXPECT_TRUE(parse("")->web.trusted_proxies.empty()) << "nothing is trusted unless configured";
+  EXPECT_EQ(parse("")->web.forwarded_header, "x-forwarded-for");
+  EXPECT_EQ(parse("[web]\nforwarded_header = \"Forwarded\"")->web.forwarded_header, "forwarded");
 }
 
 TEST(Config, FullFile) {
@@ -257,7 +259,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[web]\ntrusted_proxies = [\"10.0.0.0/33\"]", "web.trusted_proxies: expected numeric"},
         BadCase{"[web]\ntrusted_proxies = [\"fd00::/129\"]", "web.trusted_proxies: expected numeric"},
         BadCase{"[web]\ntrusted_proxies = [\"10.0.0.0/\"]", "web.trusted_proxies: expected numeric"},
-        BadCase{"[web]\nproxies = []", "web.proxies: unknown key"}, BadCase{"hostname = \"x\nfoo", "t.toml:1"}));
+        BadCase{"[web]\nproxies = []", "web.proxies: unknown key"},
+        BadCase{"[web]\nforwarded_header = \"x-real-ip\"", "web.forwarded_header: expected"},
+        BadCase{"hostname = \"x\nfoo", "t.toml:1"}));
 
 TEST(Config, ListenAddress) {
   auto v6 = parse_listen_address("[2001:db8::1]:587");

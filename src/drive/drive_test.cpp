@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
 
 #include "core/testing.hpp"
 #include "drive/transfers.hpp"
@@ -87,7 +88,12 @@ TEST_F(TransferTest, UploadedInPiecesDownloadedWhole) {
   ASSERT_TRUE(d);
   EXPECT_EQ(d->file.name, "big.bin");
   EXPECT_EQ(read_all(*d), bytes);
+  m_service->count_download(t);
   EXPECT_EQ(m_service->find(m_ana, t)->downloads, 1);
+  // A resumed download reads from where it stopped.
+  auto resumed = m_service->download(made.token, f).value();
+  resumed.reader->seek(250);
+  EXPECT_EQ(read_all(resumed), bytes.substr(250));
   EXPECT_FALSE(m_service->download(made.token, f + 1)) << "a file of no such id behind the link";
   EXPECT_FALSE(m_service->download(made.token + "x", f));
   EXPECT_FALSE(m_service->by_token(""));
@@ -124,6 +130,43 @@ TEST_F(TransferTest, Limits) {
   EXPECT_TRUE(m_service->create(m_ana, m_org, {{"b", "", 1000}}, 0)) << "the first has expired";
 }
 
+TEST_F(TransferTest, SizesCannotWrapAround) {
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  EXPECT_EQ(m_service->create(m_ana, m_org, {{"a", "", kMax}, {"b", "", kMax}}, 0).error().kind, ErrorKind::limit);
+  EXPECT_EQ(m_service->create(m_ana, m_org, {{"a", "", 1LL << 62}, {"b", "", 1LL << 62}, {"c", "", 1LL << 62}}, 0)
+                .error()
+                .kind,
+            ErrorKind::limit)
+      << "three quarters of 2^64 are no small number";
+}
+
+TEST_F(TransferTest, AnotherAccountCannotHoldAnUploadUp) {
+  auto made = m_service->create(m_ana, m_org, {{"a.bin", "", 10}}, 0).value();
+  auto t = made.transfer.id, f = made.transfer.files[0].id;
+  EXPECT_EQ(m_service->upload(m_eve, t, f, 0, "x").error().kind, ErrorKind::not_found);
+  EXPECT_EQ(m_service->complete(m_eve, t).error().kind, ErrorKind::not_found);
+  EXPECT_TRUE(m_service->upload(m_ana, t, f, 0, "abcde"));
+}
+
+TEST_F(TransferTest, AnUploadStillGoingIsNotSwept) {
+  auto made = m_service->create(m_ana, m_org, {{"slow.bin", "", 4}}, 0).value();
+  auto t = made.transfer.id, f = made.transfer.files[0].id;
+  for (int i = 0; i < 4; ++i) {
+    m_clock.advance(kDay - 60);
+    ASSERT_TRUE(m_service->upload(m_ana, t, f, i, "x")) << "piece " << i;
+    EXPECT_EQ(m_service->sweep().value(), 0u) << "written to within the day";
+  }
+  EXPECT_TRUE(m_service->complete(m_ana, t)) << "nearly four days after it was made";
+}
+
+TEST_F(TransferTest, ADeletedLinkStopsDownloadsUnderWay) {
+  auto made = whole(std::string(300, 'z'));
+  auto d = m_service->download(made.token, made.transfer.files[0].id).value();
+  EXPECT_EQ(d.reader->next(100).value(), std::string(100, 'z'));
+  ASSERT_TRUE(m_service->remove(m_ana, made.transfer.id));
+  EXPECT_FALSE(d.reader->next(100)) << "the open file is read no further";
+}
+
 TEST_F(TransferTest, TheDiskKeepsRoomForMail) {
   TransferService strict(*m_store, *m_files, m_keyring, m_clock, TransferLimits{.min_free_bytes = 1ULL << 62});
   auto refused = strict.create(m_ana, m_org, {{"a.bin", "", 1}}, 0);
@@ -147,6 +190,8 @@ TEST_F(TransferTest, NamesAndTypes) {
   EXPECT_EQ(made.transfer.files[2].name, "hidden");
   EXPECT_EQ(safe_file_name("...").value(), "file");
   EXPECT_EQ(safe_file_name("résumé.txt").value(), "résumé.txt");
+  EXPECT_EQ(safe_file_name("invoice\u202Efdp.exe").value(), "invoicefdp.exe") << "no right-to-left override";
+  EXPECT_EQ(safe_file_name("a\u2066b\u2069.txt").value(), "ab.txt");
   EXPECT_FALSE(safe_file_name(std::string(256, 'a')));
 }
 
@@ -173,7 +218,9 @@ TEST_F(TransferTest, TheSweeperRemovesWhatEnded) {
 }
 
 TEST_F(TransferTest, EmptyFiles) {
-  auto made = m_service->create(m_ana, m_org, {{"empty.txt", "text/plain", 0}}, 0).value();
+  auto made0 = m_service->create(m_ana, m_org, {{"empty.txt", "text/plain", 0}}, 0);
+  ASSERT_TRUE(made0) << made0.error().message << " " << made0.error().detail;
+  auto made = *made0;
   ASSERT_TRUE(m_service->complete(m_ana, made.transfer.id)) << "nothing to wait for";
   auto d = m_service->download(made.token, made.transfer.files[0].id);
   ASSERT_TRUE(d) << d.error().message << " " << d.error().detail;

@@ -1,6 +1,7 @@
 #include "drive/transfer_files.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -64,6 +65,9 @@ Status TransferFiles::write(store::Id transfer, store::Id file, std::int64_t off
 TransferFiles::Reader::~Reader() { ::close(m_fd); }
 
 Result<std::string> TransferFiles::Reader::next(std::size_t max) {
+  // A file removed since it was opened (its link deleted) is read no further.
+  struct stat st {};
+  if (::fstat(m_fd, &st) == 0 && st.st_nlink == 0) return fail(ErrorKind::not_found, "no such file");
   std::string out(max, '\0');
   for (;;) {
     auto n = ::pread(m_fd, out.data(), max, static_cast<off_t>(m_offset));

@@ -37,8 +37,11 @@ class TransferFiles {
     Reader(const Reader&) = delete;
     Reader& operator=(const Reader&) = delete;
     ~Reader();
-    // The next at most `max` bytes; empty at the end.
+    // The next at most `max` bytes; empty at the end; not_found once the
+    // file was removed (reading stops there).
     Result<std::string> next(std::size_t max);
+    // Reads go on from `offset` of the file.
+    void seek(std::int64_t offset) { m_offset = offset; }
 
    private:
     int m_fd;

@@ -46,10 +46,19 @@ Result<std::string> safe_file_name(std::string_view name) {
   auto slash = name.find_last_of("/\\");
   if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
   std::string out;
-  for (char c : name) {
-    auto u = static_cast<unsigned char>(c);
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    auto u = static_cast<unsigned char>(name[i]);
     if (u < 0x20 || u == 0x7f) continue;
-    out += c;
+    // Bidirectional overrides and isolates (U+202A-202E, U+2066-2069) would
+    // show "invoice<U+202E>fdp.exe" as "invoiceexe.pdf".
+    if (u == 0xE2 && i + 2 < name.size()) {
+      auto b1 = static_cast<unsigned char>(name[i + 1]), b2 = static_cast<unsigned char>(name[i + 2]);
+      if ((b1 == 0x80 && b2 >= 0xAA && b2 <= 0xAE) || (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9)) {
+        i += 2;
+        continue;
+      }
+    }
+    out += name[i];
   }
   auto first = out.find_first_not_of(" .");
   auto last = out.find_last_not_of(" .");
@@ -71,8 +80,13 @@ Result<CreatedTransfer> TransferService::create(store::Id user_id, store::Id org
   auto now = m_clock.now();
   store::Transfer t{.user_id = user_id, .org_id = org_id, .created = now, .expires = now + days * kDay};
   std::set<std::string> names;
+  std::int64_t total = 0;
   for (auto& f : files) {
     if (f.size < 0) return fail(ErrorKind::invalid, "a file's size cannot be negative", "", "size");
+    // Each at most the limit, so that the sum (at most max_files of them) cannot overflow.
+    if (f.size > m_limits.max_transfer_bytes || (total += f.size) > m_limits.max_transfer_bytes)
+      return fail(ErrorKind::limit, fmt::format("a transfer holds at most {} bytes", m_limits.max_transfer_bytes), "",
+                  "files");
     auto name = TRY(safe_file_name(f.name));
     // Two files of one name would overwrite each other when saved: "a (2).txt".
     auto unique = name;
@@ -82,18 +96,23 @@ Result<CreatedTransfer> TransferService::create(store::Id user_id, store::Id org
                    ? fmt::format("{} ({})", name, n)
                    : fmt::format("{} ({}){}", name.substr(0, dot), n, name.substr(dot));
     }
+    if (unique.size() > kMaxNameOctets)
+      return fail(ErrorKind::invalid, fmt::format("a file name is longer than {} bytes", kMaxNameOctets), "", "name");
     t.files.push_back({.name = unique, .content_type = content_type_of(f.content_type), .size = f.size});
   }
-  if (t.bytes() > m_limits.max_transfer_bytes)
-    return fail(ErrorKind::limit, fmt::format("a transfer holds at most {} bytes", m_limits.max_transfer_bytes), "",
-                "files");
   auto held = TRY(m_store.transfer_bytes(user_id, now));
+  if (TRY(m_store.count_transfers(user_id, now)) >= m_limits.max_user_transfers)
+    return fail(ErrorKind::limit,
+                fmt::format("you have {} download links, the most allowed: delete some, or wait until they expire",
+                            m_limits.max_user_transfers));
   if (held + t.bytes() > m_limits.max_user_bytes)
     return fail(ErrorKind::over_quota,
                 fmt::format("your transfer links hold {} of {} bytes: delete some, or wait until they expire", held,
                             m_limits.max_user_bytes));
+  // What uploads under way will still write counts as used already.
   auto free = TRY(m_files.free_bytes());
-  if (free < static_cast<std::uint64_t>(t.bytes()) + m_limits.min_free_bytes)
+  auto coming = static_cast<std::uint64_t>(TRY(m_store.transfer_bytes_to_come(now)));
+  if (free < coming + static_cast<std::uint64_t>(t.bytes()) + m_limits.min_free_bytes)
     return fail(ErrorKind::temporary, "the server has no room for these files now; try again later");
   auto token = auth::DeviceKeyring::generate();
   t.token_hash = token_hash(m_keyring, token);
@@ -105,6 +124,9 @@ Result<std::int64_t> TransferService::upload(store::Id user_id, store::Id transf
                                              std::string_view bytes) {
   if (bytes.size() > m_limits.max_piece)
     return fail(ErrorKind::limit, fmt::format("a piece is at most {} bytes", m_limits.max_piece));
+  // The caller's own transfer first: another account's id is not found,
+  // and never holds the owner's uploads up.
+  TRY(m_store.find_transfer(user_id, transfer));
   auto busy = m_writing.try_lock(transfer);
   if (!busy) return fail(ErrorKind::in_use, "another piece of this transfer is being written; send one at a time");
   auto t = TRY(m_store.find_transfer(user_id, transfer));
@@ -116,12 +138,17 @@ Result<std::int64_t> TransferService::upload(store::Id user_id, store::Id transf
     return fail(ErrorKind::in_use, fmt::format("the upload goes on from {} bytes", it->received), "", "offset");
   if (static_cast<std::int64_t>(bytes.size()) > it->size - it->received)
     return fail(ErrorKind::limit, fmt::format("the file is {} bytes; this piece goes past its end", it->size));
+  if (TRY(m_files.free_bytes()) < bytes.size() + m_limits.min_free_bytes)
+    return fail(ErrorKind::temporary, "the server has no room for these files now; try again later");
   TRY(m_files.write(transfer, file, offset, bytes));
-  TRY(m_store.add_received(user_id, transfer, file, offset, static_cast<std::int64_t>(bytes.size())));
+  TRY(m_store.add_received(user_id, transfer, file, offset, static_cast<std::int64_t>(bytes.size()), m_clock.now()));
   return offset + static_cast<std::int64_t>(bytes.size());
 }
 
 Status TransferService::complete(store::Id user_id, store::Id transfer) {
+  TRY(m_store.find_transfer(user_id, transfer));
+  auto busy = m_writing.try_lock(transfer);
+  if (!busy) return fail(ErrorKind::in_use, "a piece of this transfer is being written; try again");
   return m_store.complete_transfer(user_id, transfer);
 }
 
@@ -134,6 +161,7 @@ Result<std::vector<store::Transfer>> TransferService::list(store::Id user_id) {
 }
 
 Status TransferService::remove(store::Id user_id, store::Id transfer) {
+  TRY(m_store.find_transfer(user_id, transfer));
   auto busy = m_writing.try_lock(transfer);
   if (!busy) return fail(ErrorKind::in_use, "a piece of this transfer is being written; try again");
   TRY(m_store.delete_transfer(user_id, transfer));
@@ -154,9 +182,10 @@ Result<Download> TransferService::download(std::string_view token, store::Id fil
   if (it == t.files.end()) return fail(ErrorKind::not_found, "no such file behind this link");
   Download out{*it, nullptr};
   if (it->size > 0) out.reader = TRY(m_files.open_reader(t.id, it->id));
-  (void)m_store.count_download(t.id);
   return out;
 }
+
+void TransferService::count_download(store::Id transfer) { (void)m_store.count_download(transfer); }
 
 Result<std::size_t> TransferService::sweep() {
   auto now = m_clock.now();
@@ -164,7 +193,8 @@ Result<std::size_t> TransferService::sweep() {
   for (auto id : TRY(m_store.ended_transfers(now, now - kDay))) {
     auto busy = m_writing.try_lock(id);
     if (!busy) continue;
-    TRY(m_store.remove_transfer(id));
+    // Still ended (not completed or written to since the list was read).
+    if (!TRY(m_store.remove_ended_transfer(id, now, now - kDay))) continue;
     TRY(m_files.remove(id));
     ++gone;
   }

@@ -33,6 +33,7 @@ struct TransferLimits {
   std::int64_t max_transfer_bytes = 3LL << 30;  // one transfer, its files together
   std::int64_t max_user_bytes = 10LL << 30;     // a user's transfers not yet expired, together
   std::size_t max_files = 100;                  // files in one transfer
+  std::int64_t max_user_transfers = 1000;       // a user's transfers not yet expired
   unsigned max_days = 30;                       // a link lives at most this long (and this long when not said)
   std::size_t max_piece = 8u << 20;             // bytes one upload request carries
   // A transfer is refused (for now) unless the disk keeps this much free
@@ -84,10 +85,13 @@ class TransferService {
 
   // The transfer a link names, downloadable now.
   Result<store::Transfer> by_token(std::string_view token);
-  // A file of it, open for reading; the download counted.
+  // A file of it, open for reading from its start.
   Result<Download> download(std::string_view token, store::Id file);
+  // One more download of the transfer (a download from the start; not a
+  // resumed one, nor a HEAD).
+  void count_download(store::Id transfer);
 
-  // Removes expired transfers, uploads left incomplete for a day, and
+  // Removes expired transfers, uploads not written to for a day, and
   // folders without a transfer; how many transfers went.
   Result<std::size_t> sweep();
 

@@ -354,7 +354,10 @@ Status serve(Services& services, const ServeOptions& options) {
   auto protocols = protocols_of(services);
   protocols.web.api = &protocols.api;
   protocols.web.pool = &web_workers;
-  auto proxies = web::TrustedProxies::parse(config.web.trusted_proxies);
+  auto proxies =
+      web::TrustedProxies::parse(config.web.trusted_proxies, config.web.forwarded_header == "forwarded"
+                                                                 ? web::TrustedProxies::Field::forwarded
+                                                                 : web::TrustedProxies::Field::x_forwarded_for);
   if (!proxies) return fail(ErrorKind::invalid, "web.trusted_proxies: expected numeric addresses or networks");
   protocols.web.proxies = &*proxies;
   web::JmapHttp jmap(jmap::Deps{.store = *services.store,

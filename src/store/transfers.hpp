@@ -34,6 +34,7 @@ struct Transfer {
   std::string token_hash;  // of the link's secret
   Time created = 0;
   Time expires = 0;
+  Time touched = 0;       // the last piece written (made: created)
   bool complete = false;  // every file whole, and the sender said so: only then downloadable
   std::int64_t downloads = 0;
   std::vector<TransferFile> files;
@@ -60,18 +61,24 @@ class Transfers {
   // `bytes` more of a file of the user's incomplete transfer, written after
   // its first `offset`: in_use when `offset` is not what has arrived (the
   // caller sends from the answer's `received`), limit past the file's size.
-  virtual Status add_received(Id user_id, Id transfer_id, Id file_id, std::int64_t offset, std::int64_t bytes) = 0;
+  virtual Status add_received(Id user_id, Id transfer_id, Id file_id, std::int64_t offset, std::int64_t bytes,
+                              Time now) = 0;
   // Makes the user's transfer downloadable; invalid while a file is not whole.
   virtual Status complete_transfer(Id user_id, Id id) = 0;
   virtual Status delete_transfer(Id user_id, Id id) = 0;
   virtual Status count_download(Id id) = 0;
-  // The declared bytes of the user's transfers not expired at `now`.
+  // The declared bytes of the user's transfers not expired at `now`, and how many they are.
   virtual Result<std::int64_t> transfer_bytes(Id user_id, Time now) = 0;
-  // Transfers expired at `now`, and those never completed that were made
-  // before `abandoned`: for the sweeper, which removes their files, then
-  // them (remove_transfer).
+  virtual Result<std::int64_t> count_transfers(Id user_id, Time now) = 0;
+  // The bytes uploads under way (incomplete, not expired) have still to
+  // write, every user's together.
+  virtual Result<std::int64_t> transfer_bytes_to_come(Time now) = 0;
+  // Transfers expired at `now`, and those not complete that nothing was
+  // written to since `abandoned`: for the sweeper, which removes each
+  // (remove_ended_transfer), then its files.
   virtual Result<std::vector<Id>> ended_transfers(Time now, Time abandoned) = 0;
-  virtual Status remove_transfer(Id id) = 0;
+  // Removes the transfer if it is still ended by the same rule; whether it was.
+  virtual Result<bool> remove_ended_transfer(Id id, Time now, Time abandoned) = 0;
   // Whether a transfer of that id exists (the sweeper's check of a folder).
   virtual Result<bool> transfer_exists(Id id) = 0;
 };

@@ -115,8 +115,9 @@ std::vector<Hop> x_forwarded_hops(std::string_view value, const std::string* pro
 
 }  // namespace
 
-std::optional<TrustedProxies> TrustedProxies::parse(const std::vector<std::string>& items) {
+std::optional<TrustedProxies> TrustedProxies::parse(const std::vector<std::string>& items, Field field) {
   TrustedProxies out;
+  out.m_field = field;
   for (auto& item : items) {
     std::string_view text = item;
     auto slash = text.find('/');
@@ -151,8 +152,8 @@ bool forwarded(const Request& request) { return field(request, "forwarded") || f
 void resolve_client(Request& request, const TrustedProxies& proxies) {
   if (proxies.empty() || !proxies.contains(request.peer_ip)) return;
   std::vector<Hop> hops;
-  if (auto* f = field(request, "forwarded")) {
-    hops = forwarded_hops(*f);
+  if (proxies.field() == TrustedProxies::Field::forwarded) {
+    if (auto* f = field(request, "forwarded")) hops = forwarded_hops(*f);
   } else if (auto* x = field(request, "x-forwarded-for")) {
     hops = x_forwarded_hops(*x, field(request, "x-forwarded-proto"));
   }

@@ -98,7 +98,7 @@ TEST(ResolveClient, TheScheme) {
 
 // RFC 7239 §4 and §7.1's examples.
 TEST(ResolveClient, Forwarded) {
-  auto t = proxies({"127.0.0.1", "198.51.100.17"});
+  auto t = TrustedProxies::parse({"127.0.0.1", "198.51.100.17"}, TrustedProxies::Field::forwarded).value();
   EXPECT_EQ(resolved(from("127.0.0.1", {{"forwarded", "for=192.0.2.43;proto=https"}}), t),
             std::make_pair(std::string("192.0.2.43"), true));
   EXPECT_EQ(resolved(from("127.0.0.1", {{"forwarded", R"(For="[2001:db8:cafe::17]:4711")"}}), t).first,
@@ -109,9 +109,16 @@ TEST(ResolveClient, Forwarded) {
       << "the second proxy is ours, so its client's element counts (no proto there)";
   EXPECT_EQ(resolved(from("127.0.0.1", {{"forwarded", "for=unknown"}}), t).first, "127.0.0.1");
   EXPECT_EQ(resolved(from("127.0.0.1", {{"forwarded", "for=_hidden, for=198.51.100.17"}}), t).first, "198.51.100.17");
-  // Forwarded wins over X-Forwarded-For when a proxy sends both.
+  // Only the configured field: the other is what a client sent, passed through.
   EXPECT_EQ(resolved(from("127.0.0.1", {{"forwarded", "for=192.0.2.43"}, {"x-forwarded-for", "203.0.113.5"}}), t).first,
             "192.0.2.43");
+  EXPECT_EQ(resolved(from("127.0.0.1", {{"x-forwarded-for", "203.0.113.5"}}), t).first, "127.0.0.1");
+  auto xff = proxies({"127.0.0.1"});
+  EXPECT_EQ(
+      resolved(from("127.0.0.1", {{"forwarded", "for=198.51.100.7"}, {"x-forwarded-for", "203.0.113.5"}}), xff).first,
+      "203.0.113.5")
+      << "a client's own Forwarded beside the proxy's X-Forwarded-For";
+  EXPECT_EQ(resolved(from("127.0.0.1", {{"forwarded", "for=198.51.100.7"}}), xff).first, "127.0.0.1");
   // A comma inside a quoted value does not split elements.
   EXPECT_EQ(resolved(from("127.0.0.1", {{"forwarded", R"(for=192.0.2.43;by="a,b")"}}), t).first, "192.0.2.43");
 }

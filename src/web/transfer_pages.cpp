@@ -102,7 +102,45 @@ Response page(const store::Transfer& t, std::string_view token, bool es) {
   return r;
 }
 
-Response download(drive::TransferService& transfers, std::string_view token, store::Id file, bool es) {
+// A single byte range of a file of `size` octets (RFC 9110 §14.1.2:
+// "bytes=first-last", "bytes=first-", "bytes=-suffix"): [first, last];
+// nullopt to send the whole file (no Range, several ranges, or a form we do
+// not serve: the field may be ignored, §14.2); {size, size} when it
+// cannot be satisfied.
+std::optional<std::pair<std::int64_t, std::int64_t>> byte_range(const Request& r, std::int64_t size,
+                                                                std::string_view etag) {
+  auto it = r.headers.find("range");
+  if (it == r.headers.end() || size <= 0) return std::nullopt;
+  // If-Range names another version (§13.1.5): the whole file.
+  if (auto ir = r.headers.find("if-range"); ir != r.headers.end() && ir->second != etag) return std::nullopt;
+  std::string_view v = it->second;
+  if (!ascii_lower(v.substr(0, 6)).starts_with("bytes=") || v.find(',') != std::string_view::npos) return std::nullopt;
+  v.remove_prefix(6);
+  auto dash = v.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  auto number = [](std::string_view s) -> std::optional<std::int64_t> {
+    std::int64_t n = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size() || n < 0) return std::nullopt;
+    return n;
+  };
+  auto first_text = v.substr(0, dash), last_text = v.substr(dash + 1);
+  if (first_text.empty()) {  // the last N octets
+    auto suffix = number(last_text);
+    if (!suffix) return std::nullopt;
+    if (*suffix == 0) return std::pair{size, size};
+    return std::pair{std::max<std::int64_t>(0, size - *suffix), size - 1};
+  }
+  auto first = number(first_text);
+  if (!first) return std::nullopt;
+  if (*first >= size) return std::pair{size, size};
+  auto last = last_text.empty() ? std::optional<std::int64_t>(size - 1) : number(last_text);
+  if (!last || *last < *first) return std::nullopt;
+  return std::pair{*first, std::min(*last, size - 1)};
+}
+
+Response download(drive::TransferService& transfers, const Request& request, std::string_view token, store::Id file,
+                  bool es) {
   auto d = transfers.download(token, file);
   if (!d && d.error().kind == ErrorKind::not_found) return not_found(es);
   if (!d) {
@@ -118,9 +156,32 @@ Response download(drive::TransferService& transfers, std::string_view token, sto
   r.headers["cache-control"] = "private, no-store";
   r.headers["referrer-policy"] = "no-referrer";
   r.headers["x-content-type-options"] = "nosniff";
-  if (!d->reader) return r;  // an empty file
-  r.stream_length = static_cast<std::uint64_t>(d->file.size);
-  auto left = std::make_shared<std::int64_t>(d->file.size);
+  // A complete transfer's files never change: their ids and size name them.
+  auto etag = fmt::format("\"{}-{}-{}\"", d->file.transfer_id, d->file.id, d->file.size);
+  r.headers["etag"] = etag;
+  r.headers["accept-ranges"] = "bytes";
+  if (!d->reader) {  // an empty file
+    if (request.method == "GET") transfers.count_download(d->file.transfer_id);
+    return r;
+  }
+  std::int64_t first = 0, length = d->file.size;
+  if (auto range = byte_range(request, d->file.size, etag)) {
+    if (range->first >= d->file.size) {
+      r.status = 416;  // RFC 9110 §15.5.17
+      r.headers["content-range"] = fmt::format("bytes */{}", d->file.size);
+      r.content_type = "text/plain; charset=utf-8";
+      r.body = "range not satisfiable\n";
+      return r;
+    }
+    first = range->first;
+    length = range->second - range->first + 1;
+    r.status = 206;
+    r.headers["content-range"] = fmt::format("bytes {}-{}/{}", range->first, range->second, d->file.size);
+    d->reader->seek(first);
+  }
+  if (first == 0 && request.method == "GET") transfers.count_download(d->file.transfer_id);
+  r.stream_length = static_cast<std::uint64_t>(length);
+  auto left = std::make_shared<std::int64_t>(length);
   r.stream = [reader = d->reader, left]() -> std::optional<std::string> {
     if (*left <= 0) return std::string();
     auto piece = reader->next(static_cast<std::size_t>(std::min<std::int64_t>(*left, kPiece)));
@@ -159,7 +220,7 @@ Response transfer_page(drive::TransferService& transfers, const Request& request
   store::Id file = 0;
   auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), file);
   if (ec != std::errc() || end != id_text.data() + id_text.size() || file <= 0) return not_found(es);
-  return download(transfers, token, file, es);
+  return download(transfers, request, token, file, es);
 }
 
 }  // namespace estafeta::web

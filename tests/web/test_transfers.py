@@ -81,10 +81,12 @@ class TransferTest(ApiServer):
                                          {"Content-Type": "application/octet-stream"}, who)
         return status, json.loads(answer)
 
-    def curl(self, path, output=None):
+    def curl(self, path, output=None, headers=()):
         """A recipient's GET: (status, header fields, body or None when saved to `output`)."""
         args = ["curl", "-sS", "-D", "-", "--max-time", "60", "-H", "Accept-Language: es-ES,es;q=0.9",
                 "http://127.0.0.1:%d%s" % (self.http, path)]
+        for h in headers:
+            args += ["-H", h]
         if output:
             args += ["-o", output]
         r = subprocess.run(args, capture_output=True, timeout=90)
@@ -150,6 +152,20 @@ class TransferTest(ApiServer):
         self.assertIn("sandbox", fields["content-security-policy"])
         status, answer = self.api("GET", "/api/v1/transfers/%d" % transfer, None, ana)
         self.assertEqual(answer["downloads"], 2)
+
+        # A broken download goes on where it stopped (RFC 9110 §14).
+        status, fields, body = self.curl("%s/%d/x" % (link, big_id), headers=["Range: bytes=%d-%d" % (PIECE - 10, PIECE + 9)])
+        self.assertEqual((status, body), (206, big[PIECE - 10:PIECE + 10]))
+        self.assertEqual(fields["content-range"], "bytes %d-%d/%d" % (PIECE - 10, PIECE + 9, len(big)))
+        etag = fields["etag"]
+        status, fields, body = self.curl("%s/%d/x" % (link, big_id), headers=["Range: bytes=-5", "If-Range: " + etag])
+        self.assertEqual((status, body), (206, big[-5:]))
+        status, fields, _ = self.curl("%s/%d/x" % (link, big_id), headers=["Range: bytes=%d-" % len(big)])
+        self.assertEqual((status, fields["content-range"]), (416, "bytes */%d" % len(big)))
+        status, fields, body = self.curl("%s/%d/x" % (link, small_id), headers=["Range: bytes=0-1", 'If-Range: "other"'])
+        self.assertEqual((status, body), (200, small), "another version named: the whole file")
+        status, answer = self.api("GET", "/api/v1/transfers/%d" % transfer, None, ana)
+        self.assertEqual(answer["downloads"], 3, "the whole file again counts; resumed parts do not")
 
         # Wrong links, another account, no account.
         self.assertEqual(self.curl(link + "x")[0], 404)

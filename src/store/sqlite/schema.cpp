@@ -824,6 +824,7 @@ CREATE TABLE transfer (
   token_hash BLOB NOT NULL UNIQUE,
   created    INTEGER NOT NULL,
   expires    INTEGER NOT NULL,
+  touched    INTEGER NOT NULL,
   complete   INTEGER NOT NULL DEFAULT 0,
   downloads  INTEGER NOT NULL DEFAULT 0
 ) STRICT;

@@ -202,13 +202,16 @@ class SqliteStore final : public Store {
   Result<Transfer> find_transfer(Id user_id, Id id) override;
   Result<Transfer> find_transfer_by_token(const std::string& token_hash, Time now) override;
   Result<std::vector<Transfer>> list_transfers(Id user_id, Time now) override;
-  Status add_received(Id user_id, Id transfer_id, Id file_id, std::int64_t offset, std::int64_t bytes) override;
+  Status add_received(Id user_id, Id transfer_id, Id file_id, std::int64_t offset, std::int64_t bytes,
+                      Time now) override;
   Status complete_transfer(Id user_id, Id id) override;
   Status delete_transfer(Id user_id, Id id) override;
   Status count_download(Id id) override;
   Result<std::int64_t> transfer_bytes(Id user_id, Time now) override;
+  Result<std::int64_t> count_transfers(Id user_id, Time now) override;
+  Result<std::int64_t> transfer_bytes_to_come(Time now) override;
   Result<std::vector<Id>> ended_transfers(Time now, Time abandoned) override;
-  Status remove_transfer(Id id) override;
+  Result<bool> remove_ended_transfer(Id id, Time now, Time abandoned) override;
   Result<bool> transfer_exists(Id id) override;
 
   // Maintenance (text_index.cpp; changes.cpp: collect_unreferenced_blobs; sqlite_store.cpp: integrity_check)

@@ -9,7 +9,8 @@ namespace estafeta::store::sqlite {
 
 namespace {
 
-constexpr const char* kTransferColumns = "id, user_id, org_id, token_hash, created, expires, complete, downloads";
+constexpr const char* kTransferColumns =
+    "id, user_id, org_id, token_hash, created, expires, complete, downloads, touched";
 Transfer read_transfer(const Statement& s) {
   return {.id = s.int64(0),
           .user_id = s.int64(1),
@@ -17,6 +18,7 @@ Transfer read_transfer(const Statement& s) {
           .token_hash = s.text(3),
           .created = s.int64(4),
           .expires = s.int64(5),
+          .touched = s.int64(8),
           .complete = s.int64(6) != 0,
           .downloads = s.int64(7),
           .files = {}};
@@ -61,13 +63,16 @@ Result<Transfer> SqliteStore::create_transfer(const Transfer& in) {
   std::lock_guard lock(m_mutex);
   auto tx = TRY(Transaction::begin(*m_db));
   auto st =
-      TRY(m_db->prepare("INSERT INTO transfer (user_id, org_id, token_hash, created, expires) VALUES (?, ?, ?, ?, ?)"));
+      TRY(m_db->prepare("INSERT INTO transfer (user_id, org_id, token_hash, created, expires, touched) "
+                        "VALUES (?, ?, ?, ?, ?, ?)"));
   st.bind(1, in.user_id).bind(2, in.org_id).bind_blob(3, in.token_hash).bind(4, in.created).bind(5, in.expires);
+  st.bind(6, in.created);
   TRY(st.run());
   Transfer out = in;
   out.id = m_db->last_insert_id();
   out.complete = false;
   out.downloads = 0;
+  out.touched = in.created;
   for (auto& f : out.files) {
     auto fs =
         TRY(m_db->prepare("INSERT INTO transfer_file (transfer_id, name, content_type, size) VALUES (?, ?, ?, ?)"));
@@ -102,7 +107,8 @@ Result<std::vector<Transfer>> SqliteStore::list_transfers(Id user_id, Time now) 
   return out;
 }
 
-Status SqliteStore::add_received(Id user_id, Id transfer_id, Id file_id, std::int64_t offset, std::int64_t bytes) {
+Status SqliteStore::add_received(Id user_id, Id transfer_id, Id file_id, std::int64_t offset, std::int64_t bytes,
+                                 Time now) {
   std::lock_guard lock(m_mutex);
   auto tx = TRY(Transaction::begin(*m_db));
   auto st =
@@ -116,6 +122,8 @@ Status SqliteStore::add_received(Id user_id, Id transfer_id, Id file_id, std::in
   if (bytes < 0 || bytes > size - received) return fail(ErrorKind::limit, "more bytes than the file's size");
   auto up = TRY(m_db->prepare("UPDATE transfer_file SET received = received + ? WHERE id = ?"));
   TRY(up.bind_all(bytes, file_id).run());
+  auto touch = TRY(m_db->prepare("UPDATE transfer SET touched = ? WHERE id = ?"));
+  TRY(touch.bind_all(now, transfer_id).run());
   return tx.commit();
 }
 
@@ -159,18 +167,38 @@ Result<std::int64_t> SqliteStore::transfer_bytes(Id user_id, Time now) {
   return st.int64(0);
 }
 
+Result<std::int64_t> SqliteStore::count_transfers(Id user_id, Time now) {
+  auto db = read();
+  auto st = TRY(db->prepare("SELECT count(*) FROM transfer WHERE user_id = ? AND expires > ?"));
+  st.bind_all(user_id, now);
+  TRY(st.step());
+  return st.int64(0);
+}
+
+Result<std::int64_t> SqliteStore::transfer_bytes_to_come(Time now) {
+  auto db = read();
+  auto st = TRY(db->prepare(
+      "SELECT coalesce(sum(f.size - f.received), 0) FROM transfer t JOIN transfer_file f ON f.transfer_id = t.id "
+      "WHERE t.complete = 0 AND t.expires > ?"));
+  st.bind_all(now);
+  TRY(st.step());
+  return st.int64(0);
+}
+
 Result<std::vector<Id>> SqliteStore::ended_transfers(Time now, Time abandoned) {
   auto db = read();
   auto st = TRY(db->prepare(
-      "SELECT id FROM transfer WHERE expires <= ? OR (complete = 0 AND created < ?) ORDER BY id LIMIT 1000"));
+      "SELECT id FROM transfer WHERE expires <= ? OR (complete = 0 AND touched < ?) ORDER BY id LIMIT 1000"));
   st.bind_all(now, abandoned);
   return all<Id>(std::move(st), [](const Statement& s) { return s.int64(0); });
 }
 
-Status SqliteStore::remove_transfer(Id id) {
+Result<bool> SqliteStore::remove_ended_transfer(Id id, Time now, Time abandoned) {
   std::lock_guard lock(m_mutex);
-  auto st = TRY(m_db->prepare("DELETE FROM transfer WHERE id = ?"));
-  return st.bind_all(id).run();
+  auto st =
+      TRY(m_db->prepare("DELETE FROM transfer WHERE id = ? AND (expires <= ? OR (complete = 0 AND touched < ?))"));
+  TRY(st.bind_all(id, now, abandoned).run());
+  return m_db->changes() > 0;
 }
 
 Result<bool> SqliteStore::transfer_exists(Id id) {

@@ -85,6 +85,7 @@ export const serverEs: Record<string, string> = {
   "a file of the transfer has not arrived whole yet": "un archivo del enlace aún no ha llegado entero",
   "no such file": "ese archivo no existe",
   "storage error": "error de almacenamiento",
+  "you have {} download links, the most allowed: delete some, or wait until they expire": "tienes {} enlaces de descarga, el máximo permitido: borra alguno o espera a que caduquen",
   "the server has no room for these files now; try again later": "el servidor no tiene sitio ahora para estos archivos; inténtalo más tarde",
 
   // web/api/account.cpp: the account, its sessions and settings.

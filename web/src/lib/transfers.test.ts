@@ -9,7 +9,7 @@ interface Call {
 
 // A server in a fetch: the transfer API with `received` per file, and
 // `faults` to play (by call number): a lost answer, a network error.
-function server(faults: Record<number, "lost" | "network" | "refused"> = {}) {
+function server(faults: Record<number, "lost" | "network" | "refused" | "busy"> = {}) {
   const calls: Call[] = [];
   const received = new Map<number, number>();
   const fetch = vi.fn(async (url: string, init: RequestInit) => {
@@ -28,6 +28,7 @@ function server(faults: Record<number, "lost" | "network" | "refused"> = {}) {
     const put = url.match(/^\/api\/v1\/transfers\/7\/files\/(\d+)\?offset=(\d+)$/);
     if (method === "PUT" && put) {
       if (fault === "refused") return json(413, { error: { code: "limit", message: "past the end" } });
+      if (fault === "busy") return json(409, { error: { code: "in_use", message: "another piece is being written" } });
       const file = Number(put[1]);
       const offset = Number(put[2]);
       if (offset !== received.get(file)) return json(409, { error: { code: "in_use", message: "out of step" }, received: received.get(file) });
@@ -74,6 +75,14 @@ describe("download links", () => {
     // step with where the server is, and the upload goes on from there.
     expect(calls.filter((c) => c.method === "PUT").map((c) => c.url.split("=")[1])).toEqual(["0", "0", "0", String(PIECE)]);
     expect(calls.at(-1)?.url).toBe("/api/v1/transfers/7/complete");
+  });
+
+  it("tries a piece again while the server is still writing an earlier attempt", async () => {
+    const { calls, received } = server({ 2: "busy" });
+    await sendAsTransfer([file("a.bin", 10)], () => {});
+    expect(received.get(1)).toBe(10);
+    expect(calls.filter((c) => c.method === "PUT")).toHaveLength(2);
+    expect(calls.some((c) => c.method === "DELETE")).toBe(false);
   });
 
   it("deletes the transfer when the server refuses a piece", async () => {

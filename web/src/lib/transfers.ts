@@ -46,6 +46,9 @@ async function putPiece(transfer: number, file: number, offset: number, piece: B
   if (res.status === 401) sessionGone();
   // Out of step (an answer lost on the way): the server says where it stands.
   if (res.status === 409 && typeof data?.received === "number") return data.received;
+  // Busy: an earlier attempt of this piece is still being written, or too
+  // many bodies at once. Worth another try, as a network error is.
+  if (res.status === 409 || res.status === 429) throw new ApiError(0, "busy", data?.error?.message ?? res.statusText);
   if (!res.ok || typeof data?.received !== "number")
     throw new ApiError(res.status, data?.error?.code ?? "http_" + res.status, data?.error?.message ?? res.statusText);
   return data.received;
@@ -83,7 +86,16 @@ export async function sendAsTransfer(files: File[], progress: (sent: number, tot
     }
     await api("POST", `/transfers/${made.id}/complete`);
   } catch (e) {
-    await api("DELETE", `/transfers/${made.id}`).catch(() => undefined);
+    // Gone for good, so that it holds no room; a piece still being written may delay that a little.
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      try {
+        await api("DELETE", `/transfers/${made.id}`);
+        break;
+      } catch (d) {
+        if (!(d instanceof ApiError) || (d.status !== 409 && d.status !== 0)) break;
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
+    }
     throw e;
   }
   return { url: location.origin + made.path, expires: made.expires, files: made.files.map((f) => ({ name: f.name, size: f.size })) };
