@@ -10,7 +10,6 @@ function(estafeta_module name)
     add_executable(${name}_test ${M_TESTS})
     target_link_libraries(${name}_test PRIVATE estafeta_${name} ${M_TEST_DEPS} GTest::gtest_main GTest::gmock estafeta_warnings)
     add_test(NAME ${name}_test COMMAND ${name}_test)
-    # Unit tests compute all the time: each counts for two of `make test`'s four.
-    set_tests_properties(${name}_test PROPERTIES ENVIRONMENT "ESTAFETA_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp" PROCESSORS 2)
+    set_tests_properties(${name}_test PROPERTIES ENVIRONMENT "ESTAFETA_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp")
   endif()
 endfunction()

@@ -27,7 +27,7 @@ from test_security import Sink
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
 from dns_stub import DnsStub  # noqa: E402
 
-ROUTE_TIMEOUT = 5  # [dns] route_timeout_seconds of this server
+ROUTE_TIMEOUT = 10  # [dns] route_timeout_seconds of this server (slack for a loaded machine)
 SLOW = ["a-slow%d.example" % i for i in range(1, 7)]
 GOOD = "b-good.example"  # after the slow ones in the queue's order
 IMAP_BOUND = 3.0  # seconds for LOGIN+SELECT+STATUS
@@ -88,8 +88,13 @@ class OutboundDnsTest(unittest.TestCase):
             good = self.attempt("ok@" + GOOD)
         self.assertIsNotNone(good, "no attempt for the good domain:\n" + self.srv.log()[-3000:])
         self.assertIn("host=mx.%s" % GOOD, good)
+        # Had it waited for them, their deferrals would be logged first. (By
+        # now, on a loaded machine, their deadline may have passed too.)
+        log = self.srv.log()
         for d in SLOW:
-            self.assertIsNone(self.attempt("user@" + d), "the good domain waited for %s:\n%s" % (d, self.srv.log()[-3000:]))
+            slow = self.attempt("user@" + d)
+            self.assertTrue(slow is None or log.index(slow) > log.index(good),
+                            "the good domain waited for %s:\n%s" % (d, log[-3000:]))
         if self.sink:
             self.assertIn("status=delivered", good)
             self.assertIn("RCPT TO:<ok@%s>" % GOOD, self.sink.lines)
