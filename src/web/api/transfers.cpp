@@ -48,6 +48,13 @@ std::string files_of(const store::Transfer& t) {
   return fmt::format("transfer {}: {} ({} bytes)", t.id, names, t.bytes());
 }
 
+// The caller's transfer that the path's {id} names.
+Result<store::Transfer> own_transfer(Context& c) {
+  auto id = id_param(c.params[0]);
+  if (!id) return fail(ErrorKind::not_found, "no such transfer");
+  return c.deps.transfers->find(c.who().user.id, *id);
+}
+
 Response unavailable() { return error_response(404, "not_found", "transfer links are not served here"); }
 
 // The link as the caller's browser reaches this server.
@@ -101,29 +108,25 @@ Response upload_piece(Context& c) {
   if (ec != std::errc() || end != offset_text.data() + offset_text.size() || offset < 0)
     return error_response(400, "invalid", "?offset= must say where this piece starts, in bytes", "offset");
   auto received = c.deps.transfers->upload(c.who().user.id, *id, *file, offset, c.request.body);
-  if (!received) {
-    auto out = error_response(received.error());
-    // Where to go on from, for a client that lost track (a retry after a lost answer).
-    if (received.error().field == "offset")
-      if (auto t = c.deps.transfers->find(c.who().user.id, *id))
-        for (auto& f : t->files)
-          if (f.id == *file) {
-            auto j = json::parse(out.body);
-            j["received"] = f.received;
-            out.body = j.dump();
-          }
-    return out;
+  if (!received && received.error().field == "offset") {
+    // Out of step: where to go on from, for a client that lost track (a retry after a lost answer).
+    auto& e = received.error();
+    json out = {{"error", {{"code", "in_use"}, {"message", e.message}, {"field", e.field}}}};
+    if (auto t = c.deps.transfers->find(c.who().user.id, *id))
+      for (auto& f : t->files)
+        if (f.id == *file) out["received"] = f.received;
+    return json_response(409, out);
   }
+  if (!received) return error_response(received.error());
   return json_response(200, {{"received", *received}});
 }
 
 Response complete_transfer(Context& c) {
   if (!c.deps.transfers) return unavailable();
-  auto id = id_param(c.params[0]);
-  if (!id) return error_response(404, "not_found", "no such transfer");
-  if (auto st = c.deps.transfers->complete(c.who().user.id, *id); !st) return error_response(st.error());
-  auto t = c.deps.transfers->find(c.who().user.id, *id);
+  auto t = own_transfer(c);
   if (!t) return error_response(t.error());
+  if (auto st = c.deps.transfers->complete(c.who().user.id, t->id); !st) return error_response(st.error());
+  t->complete = true;
   return json_response(200, transfer_json(*t));
 }
 
@@ -144,20 +147,16 @@ Response list_transfers(Context& c) {
 
 Response get_transfer(Context& c) {
   if (!c.deps.transfers) return unavailable();
-  auto id = id_param(c.params[0]);
-  if (!id) return error_response(404, "not_found", "no such transfer");
-  auto t = c.deps.transfers->find(c.who().user.id, *id);
+  auto t = own_transfer(c);
   if (!t) return error_response(t.error());
   return json_response(200, transfer_json(*t));
 }
 
 Response delete_transfer(Context& c) {
   if (!c.deps.transfers) return unavailable();
-  auto id = id_param(c.params[0]);
-  if (!id) return error_response(404, "not_found", "no such transfer");
-  auto t = c.deps.transfers->find(c.who().user.id, *id);
+  auto t = own_transfer(c);
   if (!t) return error_response(t.error());
-  if (auto st = c.deps.transfers->remove(c.who().user.id, *id); !st) return error_response(st.error());
+  if (auto st = c.deps.transfers->remove(c.who().user.id, t->id); !st) return error_response(st.error());
   audit(c, "mail.transfer_deleted", files_of(*t), "mail");
   return no_content();
 }
