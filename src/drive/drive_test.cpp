@@ -23,7 +23,7 @@ class TransferTest : public ::testing::Test {
     m_ana = m_store->create_user({.org_id = org.id, .login = "ana@acme.example", .display_name = "Ana"}).value().id;
     m_eve =
         m_store->create_user({.org_id = other_org.id, .login = "eve@beta.example", .display_name = "Eve"}).value().id;
-    m_files = TransferFiles::open(m_dir / "transfers").value();
+    m_files = PieceFiles::open(m_dir / "transfers").value();
     m_service = std::make_unique<TransferService>(
         *m_store, *m_files, m_keyring, m_clock,
         TransferLimits{
@@ -52,7 +52,7 @@ class TransferTest : public ::testing::Test {
 
   testing::TempDir m_dir{"drive"};
   std::unique_ptr<store::Store> m_store;
-  std::unique_ptr<TransferFiles> m_files;
+  std::unique_ptr<PieceFiles> m_files;
   auth::DeviceKeyring m_keyring = auth::DeviceKeyring::from_key(std::string(32, 'k'));
   ManualClock m_clock{1'800'000'000};
   std::unique_ptr<TransferService> m_service;

@@ -15,9 +15,9 @@ constexpr std::int64_t kDay = 86400;
 constexpr std::size_t kMaxNameOctets = 255;
 constexpr std::size_t kMaxContentType = 127;
 
-// A MIME type as RFC 9110 §8.3.1 writes it (type "/" subtype, tokens), or
-// the generic one: the download is served as an attachment either way.
-std::string content_type_of(std::string_view t) {
+}  // namespace
+
+std::string safe_content_type(std::string_view t) {
   auto token = [](std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -33,6 +33,8 @@ std::string content_type_of(std::string_view t) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   return out;
 }
+
+namespace {
 
 // The keyed hash a link's secret is kept as; its own purpose, apart from
 // device passwords' and sessions'.
@@ -98,7 +100,7 @@ Result<CreatedTransfer> TransferService::create(store::Id user_id, store::Id org
     }
     if (unique.size() > kMaxNameOctets)
       return fail(ErrorKind::invalid, fmt::format("a file name is longer than {} bytes", kMaxNameOctets), "", "name");
-    t.files.push_back({.name = unique, .content_type = content_type_of(f.content_type), .size = f.size});
+    t.files.push_back({.name = unique, .content_type = safe_content_type(f.content_type), .size = f.size});
   }
   auto held = TRY(m_store.transfer_bytes(user_id, now));
   if (TRY(m_store.count_transfers(user_id, now)) >= m_limits.max_user_transfers)
@@ -118,6 +120,32 @@ Result<CreatedTransfer> TransferService::create(store::Id user_id, store::Id org
   t.token_hash = token_hash(m_keyring, token);
   auto made = TRY(m_store.create_transfer(t));
   return CreatedTransfer{std::move(made), std::move(token)};
+}
+
+Result<CreatedTransfer> TransferService::create_shared(store::Id user_id, store::Id org_id, const PieceFiles& from,
+                                                       const std::vector<SharedFile>& files, unsigned days) {
+  std::vector<NewFile> wanted;
+  for (auto& f : files) wanted.push_back(f.file);
+  auto made = TRY(create(user_id, org_id, wanted, days));
+  auto& t = made.transfer;
+  auto filled = [&]() -> Status {
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      auto& f = t.files[i];
+      if (f.size == 0) continue;
+      TRY(m_files.share(from, files[i].group, files[i].id, t.id, f.id));
+      TRY(m_store.add_received(user_id, t.id, f.id, 0, f.size, m_clock.now()));
+      f.received = f.size;
+    }
+    return m_store.complete_transfer(user_id, t.id);
+  }();
+  if (!filled) {
+    // A file gone meanwhile (deleted from the drive), or the disk: no half link is left.
+    (void)m_store.delete_transfer(user_id, t.id);
+    (void)m_files.remove(t.id);
+    return std::unexpected(filled.error());
+  }
+  t.complete = true;
+  return made;
 }
 
 Result<std::int64_t> TransferService::upload(store::Id user_id, store::Id transfer, store::Id file, std::int64_t offset,
@@ -199,7 +227,7 @@ Result<std::size_t> TransferService::sweep() {
     ++gone;
   }
   // Folders of transfers whose rows went with their user or organisation.
-  for (auto id : TRY(m_files.folders())) {
+  for (auto id : TRY(m_files.groups())) {
     auto busy = m_writing.try_lock(id);
     if (!busy) continue;
     if (!TRY(m_store.transfer_exists(id))) TRY(m_files.remove(id));

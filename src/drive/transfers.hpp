@@ -24,7 +24,7 @@
 #include "core/clock.hpp"
 #include "core/id_locks.hpp"
 #include "core/result.hpp"
-#include "drive/transfer_files.hpp"
+#include "drive/piece_files.hpp"
 #include "store/transfers.hpp"
 
 namespace estafeta::drive {
@@ -55,17 +55,28 @@ struct CreatedTransfer {
 // A file of a link's transfer, open for download.
 struct Download {
   store::TransferFile file;
-  std::shared_ptr<TransferFiles::Reader> reader;  // null for an empty file
+  std::shared_ptr<PieceFiles::Reader> reader;  // null for an empty file
 };
 
 // A file name as a recipient's computer can save it: the last path
 // segment, no control characters, no leading or trailing dots and spaces,
 // valid UTF-8 of at most 255 octets; "file" when nothing is left.
 Result<std::string> safe_file_name(std::string_view name);
+// A MIME type as RFC 9110 §8.3.1 writes it (type "/" subtype, tokens, in
+// lower case), else application/octet-stream: what a file is said to be.
+std::string safe_content_type(std::string_view type);
+
+// A file whole already elsewhere (a drive's), to send as a link: its bytes
+// are file `id` of group `group` in the PieceFiles it is in.
+struct SharedFile {
+  NewFile file;
+  store::Id group = 0;
+  store::Id id = 0;
+};
 
 class TransferService {
  public:
-  TransferService(store::Transfers& store, TransferFiles& files, const auth::DeviceKeyring& keyring, const Clock& clock,
+  TransferService(store::Transfers& store, PieceFiles& files, const auth::DeviceKeyring& keyring, const Clock& clock,
                   TransferLimits limits = {})
       : m_store(store), m_files(files), m_keyring(keyring), m_clock(clock), m_limits(limits) {}
 
@@ -73,6 +84,11 @@ class TransferService {
 
   // A new transfer of the user's; `days` 0 is the longest allowed.
   Result<CreatedTransfer> create(store::Id user_id, store::Id org_id, const std::vector<NewFile>& files, unsigned days);
+  // A transfer of files whole already (`from`'s): complete at once, its
+  // bytes shared with theirs where the disk allows (files never change once
+  // whole), its link shown this once.
+  Result<CreatedTransfer> create_shared(store::Id user_id, store::Id org_id, const PieceFiles& from,
+                                        const std::vector<SharedFile>& files, unsigned days);
   // Stores a piece of a file at `offset` (what has arrived so far); the
   // bytes received after it. in_use when `offset` is not that (the error
   // says where to go on) or another piece of the transfer is being written.
@@ -97,7 +113,7 @@ class TransferService {
 
  private:
   store::Transfers& m_store;
-  TransferFiles& m_files;
+  PieceFiles& m_files;
   const auth::DeviceKeyring& m_keyring;
   const Clock& m_clock;
   TransferLimits m_limits;

@@ -141,7 +141,8 @@ Protocols protocols_of(Services& s) {
               .resolver = s.fresh_resolver.get(),
               .zone_resolver = s.zone_resolver.get(),
               .certificate = [&config] { return certificate_view(config); },
-              .transfers = s.transfers.get()},
+              .transfers = s.transfers.get(),
+              .drive = s.drive.get()},
       .imap_changes = std::move(changes),
       .message_budget = std::move(budget),
   };
@@ -236,6 +237,12 @@ asio::awaitable<void> relay_event_log(Background& bg, std::int64_t last) {
       co_await net::offload(bg.workers, [&] {
         auto swept = services.transfers->sweep();
         if (!swept) log::warn("transfers.sweep_failed", {{"detail", swept.error().detail}});
+        return swept.has_value();
+      });
+      // Drive uploads abandoned for a day, and bytes whose file is gone.
+      co_await net::offload(bg.workers, [&] {
+        auto swept = services.drive->sweep();
+        if (!swept) log::warn("drive.sweep_failed", {{"detail", swept.error().detail}});
         return swept.has_value();
       });
       // Expired JMAP uploads, and their files once nothing else uses them.
@@ -367,7 +374,8 @@ Status serve(Services& services, const ServeOptions& options) {
                                 .hostname = config.hostname,
                                 .limits = {.max_size_upload = config.limits.max_message_size},
                                 .send = jmap_sender(protocols.smtp)},
-                     *services.logins, *services.web_logins, services.bus.get(), services.live_sessions.get());
+                     *services.logins, *services.web_logins, services.bus.get(), services.live_sessions.get(),
+                     services.drive.get());
   protocols.web.jmap = &jmap;
   auto app = options.web_dir.empty() ? web::embedded_app() : web::app_folder(options.web_dir);
   protocols.web.app = app.get();

@@ -112,8 +112,10 @@ Result<std::unique_ptr<Services>> open_services(std::shared_ptr<const Config> co
   auth.timeout = std::chrono::seconds(config->dns.spf_timeout_seconds);
   s->auth_lookups = std::make_unique<dns::LookupRunner>(*s->resolver, auth);
   s->dkim_signer = std::make_unique<manage::DkimSigner>(*s->store, *s->keyring);
-  s->transfer_files = TRY(drive::TransferFiles::open(config->data_dir / "transfers"));
+  s->transfer_files = TRY(drive::PieceFiles::open(config->data_dir / "transfers"));
   s->transfers = std::make_unique<drive::TransferService>(*s->store, *s->transfer_files, *s->keyring, *s->clock);
+  s->drive_files = TRY(drive::PieceFiles::open(config->data_dir / "drive"));
+  s->drive = std::make_unique<drive::DriveService>(*s->store, *s->drive_files, *s->clock);
   s->zones = std::make_unique<manage::StoreZones>(*s->store);
   s->zone_resolver = std::make_unique<dns::ZoneResolver>(*s->zones, s->fresh_resolver.get());
   return s;

@@ -20,6 +20,7 @@
 #include "dns/resolver.hpp"
 #include "dns/spf_runner.hpp"
 #include "dns/zone_resolver.hpp"
+#include "drive/drive.hpp"
 #include "drive/transfers.hpp"
 #include "manage/dkim_signer.hpp"
 #include "manage/manager.hpp"
@@ -67,8 +68,10 @@ struct Services {
   // The served zones first, then `resolver`: for the zone editor's SPF
   // analysis. Blocking like `resolver`.
   std::unique_ptr<dns::ZoneResolver> zone_resolver;
-  std::unique_ptr<drive::TransferFiles> transfer_files;  // transfer links' bytes, under <data_dir>/transfers
-  std::unique_ptr<drive::TransferService> transfers;     // transfer links (the API, the /t/ pages, the sweeper)
+  std::unique_ptr<drive::PieceFiles> transfer_files;  // transfer links' bytes, under <data_dir>/transfers
+  std::unique_ptr<drive::TransferService> transfers;  // transfer links (the API, the /t/ pages, the sweeper)
+  std::unique_ptr<drive::PieceFiles> drive_files;     // the drives' bytes, under <data_dir>/drive
+  std::unique_ptr<drive::DriveService> drive;         // the users' drives (the API, JMAP's bridges, the sweeper)
 };
 
 // Opens everything under config.data_dir (creating the folder, the database,

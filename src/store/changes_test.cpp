@@ -1147,6 +1147,21 @@ TEST_F(ChangesTest, MigratesToBlobsWithTheirCrlfSize) {
   EXPECT_EQ(s().integrity_check().value(), "");
 }
 
+// Schema 19: each user's drive, empty for the users there before it; a
+// name unique in its folder ignoring case, the top included.
+TEST_F(ChangesTest, MigratesToTheDrive) {
+  auto org = s().create_organisation("drive-org").value();
+  auto user = s().create_user({.org_id = org.id, .login = "d@drive.example", .display_name = "D"}).value();
+  migrate_after(std::string(kUndoToSchema18) + "PRAGMA user_version = 18");
+  reopen();
+  EXPECT_EQ(s().drive_usage(user.id).value().items, 0);
+  auto folder = s().create_drive_item({.user_id = user.id, .folder = true, .name = "Docs", .created = 1}).value();
+  EXPECT_EQ(s().create_drive_item({.user_id = user.id, .folder = true, .name = "DOCS", .created = 1}).error().kind,
+            ErrorKind::exists);
+  EXPECT_TRUE(s().create_drive_item({.user_id = user.id, .parent_id = folder.id, .name = "docs", .created = 1}));
+  EXPECT_EQ(s().integrity_check().value(), "");
+}
+
 TEST_F(ChangesTest, MigratesFromSchemaOne) {
   auto u = append(m_inbox, 2);
   raw(std::string(kUndoToSchema11) +

@@ -1,21 +1,23 @@
-// For migration tests: SQL that takes a current database back to schema 17
-// (what 18 added), 15 (what 18 to 16 added) or 11 (what 18 to 16 and 14 to
-// 12 added, store/sqlite/schema.cpp), to be run before the older steps' own
-// undo.
+// For migration tests: SQL that takes a current database back to schema 18
+// (what 19 added), 17 (what 19 and 18 added), 15 (what 19 to 16 added) or 11
+// (what 19 to 16 and 14 to 12 added, store/sqlite/schema.cpp), to be run
+// before the older steps' own undo.
 #pragma once
 
 namespace estafeta::store {
 
-inline constexpr const char* kUndoToSchema17 = "DROP TABLE transfer_file; DROP TABLE transfer; ";
+inline constexpr const char* kUndoToSchema18 = "DROP TABLE drive_item; ";
+
+inline constexpr const char* kUndoToSchema17 = "DROP TABLE drive_item; DROP TABLE transfer_file; DROP TABLE transfer; ";
 
 inline constexpr const char* kUndoToSchema15 =
-    "DROP TABLE transfer_file; DROP TABLE transfer; "
+    "DROP TABLE drive_item; DROP TABLE transfer_file; DROP TABLE transfer; "
     "ALTER TABLE blob DROP COLUMN crlf_size; "
     "DROP TABLE blob_words; DROP TABLE text_term_index; DROP TABLE text_term; DROP TABLE text_long_term; "
     "DROP INDEX message_folder_blob; ";
 
 inline constexpr const char* kUndoToSchema11 =
-    "DROP TABLE transfer_file; DROP TABLE transfer; "
+    "DROP TABLE drive_item; DROP TABLE transfer_file; DROP TABLE transfer; "
     "ALTER TABLE blob DROP COLUMN crlf_size; "
     "DROP TABLE blob_words; DROP TABLE text_term_index; DROP TABLE text_term; DROP TABLE text_long_term; "
     "DROP INDEX message_folder_blob; "

@@ -16,6 +16,7 @@
 
 #include "core/result.hpp"
 #include "store/accounts.hpp"
+#include "store/drive.hpp"
 #include "store/emails.hpp"
 #include "store/logs.hpp"
 #include "store/mail.hpp"
@@ -42,6 +43,7 @@ namespace estafeta::store {
 //   Emails       an address's mail as JMAP sees it: emails, threads, changes (store/emails.hpp)
 //   Security     sessions, tokens, second factors, policies, login history (store/security.hpp)
 //   Transfers    transfer links: large files for download by link (store/transfers.hpp)
+//   Drive        each user's folders and files (store/drive.hpp)
 class Store : public Accounts,
               public Mail,
               public Emails,
@@ -50,7 +52,8 @@ class Store : public Accounts,
               public Maintenance,
               public Zones,
               public Security,
-              public Transfers {
+              public Transfers,
+              public Drive {
  public:
   ~Store() override = default;
 };

@@ -2,7 +2,7 @@
 // large for a message, uploaded by a user piece by piece and downloadable
 // by anyone holding the link until it expires. The store keeps each
 // transfer, its files' names, sizes and how much of each has arrived; the
-// bytes are files of their own (drive/transfer_files.hpp).
+// bytes are files of their own (drive/piece_files.hpp).
 //
 // The link's secret is kept only as a hash. Every query about a user's
 // transfers names the user, so another account's id finds nothing

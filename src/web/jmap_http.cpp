@@ -20,6 +20,8 @@
 #include "jmap/zip.hpp"
 #include "mime/parsed_message.hpp"
 #include "web/api/http_json.hpp"
+#include "web/api/routes.hpp"
+#include "web/file_response.hpp"
 
 namespace estafeta::web {
 
@@ -34,6 +36,10 @@ constexpr std::string_view kApi = "/jmap/api";
 constexpr std::string_view kDownload = "/jmap/download/";
 constexpr std::string_view kUpload = "/jmap/upload/";
 constexpr std::string_view kZip = "/jmap/zip/";
+constexpr std::string_view kDrive = "/jmap/drive/";
+// Blobs one request saves into the drive, and the bytes its body has.
+constexpr std::size_t kMaxSaved = 100;
+constexpr std::size_t kDriveBody = 64 * 1024;
 // How long an audited Basic login is taken again without a new audit line.
 constexpr auto kKnownFor = std::chrono::minutes(10);
 constexpr std::size_t kMaxKnown = 10000;
@@ -111,19 +117,6 @@ std::string media_type(std::string_view t, std::string_view fallback) {
   return std::string(t);
 }
 
-// Content-Disposition with the file name (RFC 6266, RFC 8187 for non-ASCII).
-std::string disposition(std::string_view name, std::string_view type = "attachment") {
-  std::string ascii, encoded;
-  for (unsigned char c : name) {
-    ascii += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
-    if (std::isalnum(c) || std::string_view("!#$&+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos)
-      encoded += static_cast<char>(c);
-    else
-      encoded += fmt::format("%{:02X}", c);
-  }
-  return fmt::format("{}; filename=\"{}\"; filename*=UTF-8''{}", type, ascii, encoded);
-}
-
 // What the browser may show itself when asked (?disposition=inline, the
 // web app's preview): pictures it decodes and PDF, which its own viewer
 // shows. Anything else is always a download.
@@ -137,24 +130,26 @@ bool shown_inline(std::string_view media) {
 }  // namespace
 
 JmapHttp::JmapHttp(jmap::Deps deps, auth::MailLogins& mail_logins, auth::WebLogins& web_logins, EventBus* bus,
-                   auth::LiveSessions* live)
+                   auth::LiveSessions* live, drive::DriveService* drive)
     : m_deps(std::move(deps)),
       m_mail_logins(mail_logins),
       m_web_logins(web_logins),
       m_bus(bus),
       m_live(live),
+      m_drive(drive),
       m_in_flight(std::make_shared<InFlight>()) {}
 
 bool JmapHttp::matches(std::string_view target) {
   auto p = path_of(target);
   return p == kWellKnown || p == kSession || p == kApi || p.starts_with(kDownload) || p.starts_with(kUpload) ||
-         p.starts_with(kZip);
+         p.starts_with(kZip) || p.starts_with(kDrive);
 }
 
 std::size_t JmapHttp::body_limit(std::string_view method, std::string_view target) const {
   auto p = path_of(target);
   if (method == "POST" && p == kApi) return m_deps.limits.max_size_request;
   if (method == "POST" && p.starts_with(kUpload)) return m_deps.limits.max_size_upload;
+  if (method == "POST" && p.starts_with(kDrive)) return kDriveBody;
   return 0;
 }
 
@@ -382,6 +377,133 @@ class AttachmentsZip {
 
 }  // namespace
 
+Result<JmapHttp::Blob> JmapHttp::read_blob(const jmap::Principal& who, std::string_view account_id,
+                                           std::string_view blob_id) {
+  auto* account = who.find(account_id);
+  auto blob = jmap::parse_blob_id(blob_id);
+  if (!account || !blob) return fail(ErrorKind::not_found, "no such blob");
+  auto address = account->address.id;
+  auto email = m_deps.store.email_by_blob(address, blob->hash);
+  auto upload = m_deps.store.find_upload(address, blob->hash);
+  bool of_email = email && *email;
+  bool mine = of_email || (upload && *upload);
+  if (!mine) return fail(ErrorKind::not_found, "no such blob");
+  auto raw = m_deps.blobs.get(blob->hash);
+  if (!raw) return fail(ErrorKind::not_found, "no such blob");
+  Blob out{.bytes = {}, .type = upload && *upload ? (*upload)->type : "message/rfc822"};
+  if (blob->part.empty()) {
+    out.bytes = std::move(*raw);
+    return out;
+  }
+  // A part of an email's message, or of an uploaded one (Email/parse names those).
+  Result<store::BlobInfo> info = fail(ErrorKind::not_found, "no such blob");
+  Result<mime::ParsedMessage> parsed = fail(ErrorKind::not_found, "no such blob");
+  const mime::Part* root = nullptr;
+  if (of_email) {
+    auto found = m_deps.store.emails(address, {**email});
+    if (!found || found->empty()) return fail(ErrorKind::not_found, "no such blob");
+    info = m_deps.store.blob_info(found->front().blob_id);
+    if (info) root = &info->structure.root;
+  } else {
+    parsed = mime::parse_message(*raw);
+    if (parsed) root = &parsed->structure.root;
+  }
+  if (!root) return fail(ErrorKind::not_found, "no such blob");
+  jmap::Body body(*raw, *root, blob->hash, {});
+  auto content = body.content(blob->part);
+  if (!content) return fail(ErrorKind::not_found, "no such part");
+  out.type = body.type_of(blob->part);
+  out.bytes = std::move(*content);
+  return out;
+}
+
+Result<nlohmann::json> JmapHttp::keep_upload(const jmap::Account& account, std::string_view bytes,
+                                             const std::string& type) {
+  auto hash = m_deps.blobs.put(bytes);
+  if (!hash) return fail(ErrorKind::temporary, "the upload could not be stored");
+  store::Upload u;
+  u.address_id = account.address.id;
+  u.hash = *hash;
+  u.type = type;
+  u.size = bytes.size();
+  u.created = static_cast<store::Time>(std::time(nullptr));
+  u.expires = u.created + kUploadSeconds;
+  TRY(m_deps.store.add_upload(u));
+  return json{{"accountId", jmap::account_id(account.address.id)},
+              {"blobId", jmap::blob_id(*hash)},
+              {"type", u.type},
+              {"size", u.size}};
+}
+
+Response JmapHttp::drive(const Caller& caller, std::string_view path, const Request& request) {
+  // /jmap/drive/{accountId}/save   {folder, blobs: [{blobId, name, type}]}
+  // /jmap/drive/{accountId}/blob   {file}
+  if (!m_drive) return api::error_response(404, "not_found", "the drive is not served here");
+  // A device password reaches one address's mail, not its owner's drive.
+  if (caller.device)
+    return api::error_response(403, "forbidden", "the drive is reached with the web app or an API token");
+  auto& who = caller.principal;
+  auto parts = segments(path.substr(kDrive.size()));
+  auto* account = parts.size() == 2 ? who.find(parts[0]) : nullptr;
+  if (!account || (parts[1] != "save" && parts[1] != "blob"))
+    return api::error_response(404, "not_found",
+                               "the URL is /jmap/drive/{accountId}/save or /jmap/drive/{accountId}/blob");
+  auto body = api::json_body(request);
+  if (!body) return body.error();
+  if (parts[1] == "blob") {
+    // A file of the drive as an upload of the account: to attach, or to open an .eml (Email/parse).
+    auto id = body->find("file");
+    if (id == body->end() || !id->is_number_integer())
+      return api::error_response(422, "invalid", "file is the id of a file of your drive", "file");
+    auto item = m_drive->find(who.user_id, id->get<store::Id>());
+    if (!item) return api::error_response(item.error());
+    auto bytes = m_drive->read(who.user_id, item->id, m_deps.limits.max_size_upload);
+    if (!bytes) return api::error_response(bytes.error());
+    auto kept = keep_upload(*account, *bytes, media_type(item->content_type, "application/octet-stream"));
+    if (!kept) return api::error_response(kept.error());
+    (*kept)["name"] = item->name;
+    return api::json_response(201, *kept);
+  }
+  store::Id folder = 0;
+  if (auto f = body->find("folder"); f != body->end() && !f->is_null()) {
+    if (!f->is_number_integer() || f->get<std::int64_t>() < 0)
+      return api::error_response(422, "invalid", "folder is a folder's id, or null for the top", "folder");
+    folder = f->get<store::Id>();
+  }
+  auto blobs = body->find("blobs");
+  if (blobs == body->end() || !blobs->is_array() || blobs->empty() || blobs->size() > kMaxSaved)
+    return api::error_response(422, "invalid", fmt::format("blobs is a list of 1 to {} {{blobId, name}}", kMaxSaved),
+                               "blobs");
+  for (auto& b : *blobs)
+    if (!b.is_object() || !b.contains("blobId") || !b["blobId"].is_string() || !b.contains("name") ||
+        !b["name"].is_string() || (b.contains("type") && !b["type"].is_string()))
+      return api::error_response(422, "invalid", "each blob is {blobId, name, type}", "blobs");
+  json saved = json::array(), failed = json::array();
+  std::optional<Error> first_error;
+  for (auto& b : *blobs) {
+    auto blob_id = b["blobId"].get<std::string>();
+    auto blob = read_blob(who, parts[0], blob_id);
+    Result<store::DriveItem> item = fail(ErrorKind::not_found, "no such blob");
+    if (blob) {
+      // The type without its parameters ("text/plain; charset=utf-8").
+      std::string type = b.contains("type") ? b["type"].get<std::string>() : blob->type;
+      type = type.substr(0, type.find(';'));
+      while (!type.empty() && (type.back() == ' ' || type.back() == '	')) type.pop_back();
+      item = m_drive->add(who.user_id, folder, b["name"].get<std::string>(), type, blob->bytes);
+    } else {
+      item = std::unexpected(blob.error());
+    }
+    if (item) {
+      saved.push_back(api::drive_item_json(*item));
+      continue;
+    }
+    if (!first_error) first_error = item.error();
+    failed.push_back({{"blobId", blob_id}, {"message", item.error().message}});
+  }
+  if (saved.empty()) return api::error_response(*first_error);
+  return api::json_response(200, {{"saved", saved}, {"failed", failed}});
+}
+
 Response JmapHttp::zip(const jmap::Principal& who, std::string_view path) {
   // /jmap/zip/{accountId}/{emailId}/{name}
   auto parts = segments(path.substr(kZip.size()));
@@ -450,41 +572,10 @@ Response JmapHttp::handle(const Request& request) {
     auto parts = segments(path.substr(kDownload.size()));
     if (parts.size() != 3)
       return problem(404, "notFound", "the download URL is /jmap/download/{accountId}/{blobId}/{name}");
-    auto* account = who.find(parts[0]);
-    auto blob = jmap::parse_blob_id(parts[1]);
-    if (!account || !blob) return problem(404, "notFound", "no such blob");
-    auto address = account->address.id;
-    auto email = m_deps.store.email_by_blob(address, blob->hash);
-    auto upload = m_deps.store.find_upload(address, blob->hash);
-    bool of_email = email && *email;
-    bool mine = of_email || (upload && *upload);
-    if (!mine) return problem(404, "notFound", "no such blob");
-    auto raw = m_deps.blobs.get(blob->hash);
-    if (!raw) return problem(404, "notFound", "no such blob");
-    std::string type = upload && *upload ? (*upload)->type : "message/rfc822";
-    if (!blob->part.empty()) {
-      // A part of an email's message, or of an uploaded one (Email/parse names those).
-      Result<store::BlobInfo> info = fail(ErrorKind::not_found, "");
-      Result<mime::ParsedMessage> parsed = fail(ErrorKind::not_found, "");
-      const mime::Part* root = nullptr;
-      if (of_email) {
-        auto found = m_deps.store.emails(address, {**email});
-        if (!found || found->empty()) return problem(404, "notFound", "no such blob");
-        info = m_deps.store.blob_info(found->front().blob_id);
-        if (info) root = &info->structure.root;
-      } else {
-        parsed = mime::parse_message(*raw);
-        if (parsed) root = &parsed->structure.root;
-      }
-      if (!root) return problem(404, "notFound", "no such blob");
-      jmap::Body body(*raw, *root, blob->hash, {});
-      auto content = body.content(blob->part);
-      if (!content) return problem(404, "notFound", "no such part");
-      type = body.type_of(blob->part);
-      out.body = std::move(*content);
-    } else {
-      out.body = std::move(*raw);
-    }
+    auto blob = read_blob(who, parts[0], parts[1]);
+    if (!blob) return problem(404, "notFound", blob.error().message);
+    out.body = std::move(blob->bytes);
+    auto& type = blob->type;
     auto accept = api::query_param(request.target, "accept");
     out.content_type = media_type(accept.value_or(""), type);
     bool inline_view = api::query_param(request.target, "disposition") == "inline" && shown_inline(out.content_type);
@@ -498,6 +589,9 @@ Response JmapHttp::handle(const Request& request) {
                                                  ? "default-src 'none'"
                                                  : "default-src 'none'; sandbox";
     return out;
+  } else if (path.starts_with(kDrive)) {
+    if (!posts) return problem(405, "notRequest", "POST a JSON object");
+    return drive(*caller, path, request);
   } else if (path.starts_with(kZip)) {
     if (request.method != "GET" && request.method != "HEAD") return problem(405, "notRequest", "GET only");
     return zip(who, path);
@@ -507,25 +601,14 @@ Response JmapHttp::handle(const Request& request) {
     if (!parts.empty() && parts.back().empty()) parts.pop_back();
     auto* account = parts.size() == 1 ? who.find(parts[0]) : nullptr;
     if (!account) return problem(404, "notFound", "no such account");
-    auto hash = m_deps.blobs.put(request.body);
-    if (!hash) return problem(503, "serverUnavailable", "the upload could not be stored");
     auto type_field = request.headers.find("content-type");
-    store::Upload u;
-    u.address_id = account->address.id;
-    u.hash = *hash;
-    u.type = media_type(type_field == request.headers.end() ? "" : type_field->second, "application/octet-stream");
-    u.size = request.body.size();
-    u.created = static_cast<store::Time>(std::time(nullptr));
-    u.expires = u.created + kUploadSeconds;
-    if (auto st = m_deps.store.add_upload(u); !st) return problem(503, "serverUnavailable", st.error().message);
+    auto kept = keep_upload(
+        *account, request.body,
+        media_type(type_field == request.headers.end() ? "" : type_field->second, "application/octet-stream"));
+    if (!kept) return problem(503, "serverUnavailable", kept.error().message);
     out.status = 201;
     out.content_type = "application/json";
-    out.body = json{
-        {"accountId", jmap::account_id(account->address.id)},
-        {"blobId", jmap::blob_id(*hash)},
-        {"type", u.type},
-        {"size",
-         u.size}}.dump();
+    out.body = kept->dump();
   }
   out.headers["cache-control"] = "no-store";
   out.headers["x-content-type-options"] = "nosniff";

@@ -25,6 +25,7 @@
 
 #include "auth/mail_login.hpp"
 #include "auth/web_login.hpp"
+#include "drive/drive.hpp"
 #include "jmap/api.hpp"
 #include "web/message.hpp"
 
@@ -43,8 +44,9 @@ class JmapHttp {
   };
 
   // `bus`: push streams follow it; `live`: device logins' streams are listed there.
+  // `drive`: the users' drives, for /jmap/drive/… (absent: 404).
   JmapHttp(jmap::Deps deps, auth::MailLogins& mail_logins, auth::WebLogins& web_logins, EventBus* bus = nullptr,
-           auth::LiveSessions* live = nullptr);
+           auth::LiveSessions* live = nullptr, drive::DriveService* drive = nullptr);
 
   static bool matches(std::string_view target);
   // The largest body a request for `target` may carry.
@@ -82,12 +84,27 @@ class JmapHttp {
   // GET /jmap/zip/{accountId}/{emailId}/{name}: the email's attachments as
   // one zip archive, streamed.
   Response zip(const jmap::Principal& who, std::string_view path);
+  // POST /jmap/drive/{accountId}/save: blobs of the account (attachments,
+  // whole messages) saved into the caller's drive; POST
+  // /jmap/drive/{accountId}/blob: a file of the drive as an upload of the
+  // account (to attach it, or to parse an .eml with Email/parse).
+  Response drive(const Caller& caller, std::string_view path, const Request& request);
+
+  // A blob of the caller's account: an email's message, a part of one, or an upload.
+  struct Blob {
+    std::string bytes;
+    std::string type;
+  };
+  Result<Blob> read_blob(const jmap::Principal& who, std::string_view account_id, std::string_view blob_id);
+  // Bytes kept as an upload of the account (RFC 8620 §6.1); its description.
+  Result<nlohmann::json> keep_upload(const jmap::Account& account, std::string_view bytes, const std::string& type);
 
   jmap::Deps m_deps;
   auth::MailLogins& m_mail_logins;
   auth::WebLogins& m_web_logins;
   EventBus* m_bus = nullptr;
   auth::LiveSessions* m_live = nullptr;
+  drive::DriveService* m_drive = nullptr;
 
   // Basic logins already audited: a digest of the credentials → the device
   // password it matched, until `until`.

@@ -30,7 +30,9 @@ def pattern(size, seed):
     return bytes(out[:size])
 
 
-class TransferTest(ApiServer):
+class FileApiServer(ApiServer):
+    """A server with a second organisation's user, Eve, and the clients the file tests use."""
+
     def setUp(self):
         super().setUp()
         self.admin_json("org", "create", "other")
@@ -99,6 +101,9 @@ class TransferTest(ApiServer):
             fields[k.strip().lower()] = v.strip()
         return int(lines[0].split()[1]), fields, None if output else text
 
+
+
+class TransferTest(FileApiServer):
     def test_uploaded_in_pieces_downloaded_whole_by_link(self):
         ana = self.session(USER, PASSWORD)
         big = pattern(2 * PIECE + 12345, b"big")

@@ -14,7 +14,7 @@ attachment; attachments, zip, .eml, headers, source, the 25 MB limit;
 search; notifications; read receipts; own folders through the app's
 dialogs and special folders; the shared address; the vacation reply;
 display name, signature, threads and a reopened draft; pasted pictures
-and previews; the console's frame reached from the mail) and checks axe-core on each screen it shows. Screenshots go to
+and previews; the console's frame reached from the mail; the drive) and checks axe-core on each screen it shows. Screenshots go to
 $ESTAFETA_TEST_TMP/../webapp-artifacts/."""
 
 import unittest
@@ -63,6 +63,9 @@ class WebappTest(browser_app.BrowserAppCase):
 
     def test_console_frame(self):
         self.scenario("consoleFrame")
+
+    def test_drive(self):
+        self.scenario("drive")
 
 
 if __name__ == "__main__":

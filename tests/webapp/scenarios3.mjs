@@ -1,8 +1,19 @@
 // More scenarios of e2e.mjs: the vacation reply, the identity's display
 // name and signature in a sent message, threads on, a reopened draft,
 // pictures pasted into the composer (inline up to 10 MB, attached above),
-// image and PDF preview; the console's frame reached from the mail.
+// image and PDF preview; the console's frame reached from the mail; the
+// drive (attachments and a message saved into it, an .eml opened, files
+// uploaded, renamed, moved, deleted, attached to a message and sent as a link).
+import path from "node:path";
+import { readFileSync } from "node:fs";
 import { ApiClient, answer, axe, check, env, login, message, openFolder, openMessage, row, shot, smtpSend, step, switchTo, until, waitValue } from "./lib.mjs";
+
+async function saveDownload(page, click, name) {
+  const [download] = await Promise.all([page.waitForEvent("download", { timeout: 15000 }), click()]);
+  const file = path.join(env.artifacts, name);
+  await download.saveAs(file);
+  return readFileSync(file);
+}
 
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
 const PDF = Buffer.from("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n");
@@ -297,6 +308,114 @@ export const scenarios = {
       await page.click("[data-testid=open-console]");
       await page.waitForSelector("#console-nav a[aria-current=page]");
       check((await page.textContent(".console .topbar [data-testid=back-to-mail]")) === "Back to mail", "the console speaks English too");
+    });
+  },
+
+  // The drive: a message's attachments and the message itself saved into it from the reader, the .eml
+  // opened as a message, a file uploaded (and downloaded the same), renamed, moved, attached to a new
+  // message and sent as a download link; a folder deleted with what it holds.
+  async drive({ users, withApp, uniq }) {
+    const ana = users.ana;
+    const subject = "Contrato " + uniq();
+    const notes = "Cláusula uno\nCláusula dos\n";
+    await smtpSend("luis@example.org", [ana.own], message({ from: "Luis <luis@example.org>", to: ana.own, subject, text: "Los adjuntos.",
+      attachments: [{ name: "notes.txt", type: "text/plain", content: notes }, { name: "dot.png", type: "image/png", content: PNG }] }));
+    const folder = "Adjuntos " + uniq();
+    await withApp("drive", "ana", async (page) => {
+      await login(page, ana.login, ana.password);
+      await switchTo(page, ana.own);
+      await openMessage(page, subject);
+
+      // Save all attachments: the picker opens at the top, a new folder is made and entered, saved there.
+      await page.click(".attachments button:has-text('Guardar todo en el drive')");
+      const picker = page.locator("dialog.drive-picker[open]");
+      await picker.waitFor();
+      await picker.locator("button:has-text('Nueva carpeta')").click();
+      await answer(page, { value: folder, button: "Crear la carpeta" });
+      await picker.locator(`.breadcrumbs button:has-text('${folder}')`).waitFor();
+      await shot(page, "60-drive-picker");
+      await picker.locator("button:has-text('Guardar aquí')").click();
+      await page.waitForSelector(`.toast:has-text('Guardado en ${folder} (2)')`, { timeout: 20000 });
+      step("attachments saved into a new folder of the drive, the toast says where");
+
+      // The whole message as .eml, at the top.
+      await page.click(".message-actions button:has-text('Guardar en el drive')");
+      await picker.waitFor();
+      await picker.locator("button:has-text('Guardar aquí')").click();
+      await page.waitForSelector(".toast:has-text('Guardado en Drive (1)')", { timeout: 20000 });
+      await page.click(".toast:has-text('Guardado en Drive (1)') button:has-text('Abrir la carpeta')");
+      await page.waitForSelector(".drive-items");
+      check(await page.isVisible(`.drive-items a.folder-link:has-text('${folder}')`), "the new folder is at the top");
+      const eml = page.locator(`.drive-items tr[data-item='${subject}.eml'] td:first-child button`);
+      await eml.waitFor();
+      await shot(page, "61-drive-top");
+      await axe(page, "the drive");
+      step("message saved as .eml; the toast's link opens the drive");
+
+      // The .eml opens as a message, attachments listed.
+      await eml.click();
+      const opened = page.locator(`dialog[open]:has(h2.subject:has-text('${subject}'))`);
+      await opened.waitFor({ timeout: 15000 });
+      check(await opened.locator(".attachment:has-text('notes.txt')").isVisible(), "the opened .eml lists its attachments");
+      await shot(page, "62-drive-eml");
+      await page.keyboard.press("Escape");
+      await opened.waitFor({ state: "detached" });
+      step(".eml in the drive opened as a message");
+
+      // Into the folder: the two attachments, the text the same as sent.
+      await page.click(`.drive-items a.folder-link:has-text('${folder}')`);
+      await page.waitForSelector(".drive-items tr[data-item='notes.txt']");
+      check(await page.isVisible(".drive-items tr[data-item='dot.png']"), "both attachments are in the folder");
+      const saved = await saveDownload(page, () => page.click(".drive-items tr[data-item='notes.txt'] td:first-child a"), "drive-notes.txt");
+      check(saved.toString("utf8").replace(/\r\n/g, "\n") === notes, `the saved attachment is the one sent: ${JSON.stringify(saved.toString("utf8"))}`);
+
+      // Upload by button: progress, then listed; downloaded the same.
+      const upload = Buffer.alloc(6 * 1024 * 1024 + 321, 9);
+      await page.setInputFiles(".drive input[type=file]", { name: "informe.pdf", mimeType: "application/pdf", buffer: upload });
+      await page.waitForSelector(".drive-items tr[data-item='informe.pdf']", { timeout: 60000 });
+      const back = await saveDownload(page, () => page.click(".drive-items tr[data-item='informe.pdf'] td:first-child a"), "drive-informe.pdf");
+      check(back.equals(upload), `the uploaded file comes back the same: ${back.length} bytes`);
+      step("file uploaded into the drive in pieces and downloaded the same");
+
+      // Renamed, then moved to the top.
+      await page.click(".drive-items tr[data-item='informe.pdf'] button:has-text('Cambiar nombre')");
+      await answer(page, { value: "informe final.pdf", button: "Cambiar nombre" });
+      await page.waitForSelector(".drive-items tr[data-item='informe final.pdf']");
+      await page.click(".drive-items tr[data-item='informe final.pdf'] button:has-text('Mover')");
+      await picker.waitFor();
+      await picker.locator("button:has-text('Mover aquí')").click();
+      await page.waitForSelector(".drive-items tr[data-item='informe final.pdf']", { state: "detached" });
+      await page.click(".breadcrumbs a:has-text('Drive')");
+      await page.waitForSelector(".drive-items tr[data-item='informe final.pdf']");
+      step("file renamed and moved to the top");
+
+      // A new message: the file from the drive attached, the .eml sent as a link.
+      await page.click("text=Redactar");
+      await page.waitForSelector(".composer .editor");
+      await page.click(".composer button:has-text('Desde el drive')");
+      await picker.waitFor();
+      await picker.locator("label:has-text('informe final.pdf') input").check();
+      await picker.locator("button:has-text('Adjuntar (1)')").click();
+      await page.waitForSelector(".composer-files li:has-text('informe final.pdf')");
+      await until("the attachment is ready", async () => !(await page.isVisible(".composer-files progress")));
+      await page.click(".composer button:has-text('Desde el drive')");
+      await picker.waitFor();
+      await picker.locator(`label:has-text('${subject}.eml') input`).check();
+      await picker.locator("button:has-text('Enviar como enlace de descarga')").click();
+      const linkSel = ".composer .editor a[href*='/t/']";
+      await page.waitForSelector(linkSel, { timeout: 20000 });
+      const href = await page.getAttribute(linkSel, "href");
+      const linkPage = await fetch(href);
+      check(linkPage.status === 200 && (await linkPage.text()).includes(".eml"), `the drive's .eml is behind the link: ${linkPage.status}`);
+      await shot(page, "63-drive-composer");
+      await page.click(".composer button:has-text('Descartar')");
+      step("drive file attached to a message; another sent as a download link");
+
+      // The folder deleted with what it holds.
+      await page.click(`.drive-items tr[data-item='${folder}'] button:has-text('Borrar')`);
+      await answer(page, { text: "todo lo que contiene", button: "Borrar" });
+      await page.waitForSelector(`.drive-items tr[data-item='${folder}']`, { state: "detached" });
+      step("folder deleted with its files");
     });
   },
 };

@@ -841,6 +841,29 @@ CREATE TABLE transfer_file (
 CREATE INDEX transfer_file_by_transfer ON transfer_file(transfer_id);
 )sql",
                  nullptr});
+    // 19: each user's drive (store/drive.hpp): folders and files, names
+    // unique in their folder ignoring ASCII case, the top as parent NULL.
+    // Ids are never reused: each file's names its bytes on disk.
+    m.push_back({R"sql(
+CREATE TABLE drive_item (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id      INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+  parent_id    INTEGER REFERENCES drive_item(id) ON DELETE CASCADE,
+  folder       INTEGER NOT NULL,
+  name         TEXT NOT NULL,
+  content_type TEXT NOT NULL DEFAULT '',
+  size         INTEGER NOT NULL DEFAULT 0,
+  received     INTEGER NOT NULL DEFAULT 0,
+  ready        INTEGER NOT NULL DEFAULT 0,
+  created      INTEGER NOT NULL,
+  modified     INTEGER NOT NULL,
+  touched      INTEGER NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX drive_item_name ON drive_item(user_id, coalesce(parent_id, 0), name COLLATE NOCASE);
+CREATE INDEX drive_item_parent ON drive_item(parent_id);
+CREATE INDEX drive_item_unready ON drive_item(touched) WHERE ready = 0;
+)sql",
+                 nullptr});
     return m;
   }();
   return all;

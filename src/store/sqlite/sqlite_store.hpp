@@ -214,6 +214,23 @@ class SqliteStore final : public Store {
   Result<bool> remove_ended_transfer(Id id, Time now, Time abandoned) override;
   Result<bool> transfer_exists(Id id) override;
 
+  // Drive (drive.cpp)
+  Result<DriveItem> create_drive_item(const DriveItem& item) override;
+  Result<DriveItem> find_drive_item(Id user_id, Id id) override;
+  Result<std::vector<DriveItem>> list_drive_folder(Id user_id, Id folder_id) override;
+  Result<std::vector<DriveItem>> drive_path(Id user_id, Id id) override;
+  Result<std::int64_t> drive_height(Id user_id, Id id) override;
+  Result<bool> drive_name_taken(Id user_id, Id folder_id, const std::string& name) override;
+  Status add_drive_received(Id user_id, Id id, std::int64_t offset, std::int64_t bytes, Time now) override;
+  Status finish_drive_file(Id user_id, Id id) override;
+  Result<DriveItem> move_drive_item(Id user_id, Id id, Id folder_id, const std::string& name, Time now) override;
+  Result<std::vector<Id>> delete_drive_item(Id user_id, Id id) override;
+  Result<DriveUsage> drive_usage(Id user_id) override;
+  Result<std::int64_t> drive_bytes_to_come() override;
+  Result<std::vector<DriveItem>> abandoned_drive_files(Time abandoned) override;
+  Result<bool> remove_abandoned_drive_file(Id id, Time abandoned) override;
+  Result<std::vector<Id>> existing_drive_files(Id user_id, const std::vector<Id>& ids) override;
+
   // Maintenance (text_index.cpp; changes.cpp: collect_unreferenced_blobs; sqlite_store.cpp: integrity_check)
   Result<std::size_t> index_pending_text(std::size_t limit) override;
   Result<TextBacklog> text_backlog() override;

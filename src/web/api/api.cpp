@@ -63,7 +63,7 @@ bool cross_site(const Request& r) {
 }  // namespace
 
 std::vector<std::span<const Route>> route_tables() {
-  return {account_routes(), manage_routes(), activity_routes(), zone_routes(), transfer_routes()};
+  return {account_routes(), manage_routes(), activity_routes(), zone_routes(), transfer_routes(), drive_routes()};
 }
 
 manage::Actor Context::actor() const {

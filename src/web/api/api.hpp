@@ -19,6 +19,7 @@
 #include "auth/web_login.hpp"
 #include "core/clock.hpp"
 #include "dns/resolver.hpp"
+#include "drive/drive.hpp"
 #include "drive/transfers.hpp"
 #include "manage/manager.hpp"
 #include "store/store.hpp"
@@ -39,6 +40,7 @@ struct ApiDeps {
   // The certificate the mail listeners present, read when asked (the domain diagnostic).
   std::function<manage::CertificateView()> certificate;
   drive::TransferService* transfers = nullptr;  // transfer links; absent: those routes answer 404
+  drive::DriveService* drive = nullptr;         // the users' drives; absent: those routes answer 404
   // Large bodies under way per caller (the transfer pieces), admitted before they are read.
   std::shared_ptr<InFlight> bodies = std::make_shared<InFlight>();
 };

@@ -169,7 +169,8 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
 
 void add_security_headers(Response& r) {
   r.headers["cache-control"] = "no-store";
-  r.headers["content-security-policy"] = "default-src 'none'; frame-ancestors 'none'";
+  // A route's own policy stays (a download's sandbox); every other answer gets this one.
+  r.headers.try_emplace("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
   r.headers["x-content-type-options"] = "nosniff";
   r.headers["referrer-policy"] = "no-referrer";
   r.headers["x-frame-options"] = "DENY";

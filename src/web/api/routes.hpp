@@ -52,6 +52,9 @@ std::span<const Route> manage_routes();
 std::span<const Route> activity_routes();
 std::span<const Route> zone_routes();
 std::span<const Route> transfer_routes();  // transfers.cpp
+std::span<const Route> drive_routes();     // drive.cpp
+// A drive's file or folder as the API shows it (drive.cpp; also /jmap/drive/).
+nlohmann::json drive_item_json(const store::DriveItem& item);
 // Every route, in the order above.
 std::vector<std::span<const Route>> route_tables();
 

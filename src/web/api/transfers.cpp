@@ -65,10 +65,44 @@ std::string link_of(const Request& r, const std::string& token) {
   return (r.tls ? "https://" : "http://") + host->second + path;
 }
 
+// Files of the caller's drive sent as a link: {drive: [file ids], days}.
+Response share_drive_files(Context& c, const json& ids, unsigned days) {
+  if (!c.deps.drive) return error_response(404, "not_found", "the drive is not served here");
+  if (!ids.is_array() || ids.empty())
+    return error_response(422, "invalid", "drive must be a list of the drive's file ids", "drive");
+  std::vector<drive::SharedFile> shared;
+  for (auto& id : ids) {
+    if (shared.size() >= c.deps.transfers->limits().max_files)
+      return error_response(413, "limit",
+                            fmt::format("a transfer holds at most {} files", c.deps.transfers->limits().max_files),
+                            "drive");
+    if (!id.is_number_integer())
+      return error_response(422, "invalid", "drive must be a list of the drive's file ids", "drive");
+    auto item = c.deps.drive->find(c.who().user.id, id.get<store::Id>());
+    if (!item || item->folder || !item->ready)
+      return error_response(404, "not_found", "no such file in your drive", "drive");
+    shared.push_back({{item->name, item->content_type, item->size}, c.who().user.id, item->id});
+  }
+  auto made =
+      c.deps.transfers->create_shared(c.who().user.id, c.who().user.org_id, c.deps.drive->files(), shared, days);
+  if (!made) return error_response(made.error());
+  audit(c, "mail.transfer_created", files_of(made->transfer), "mail");
+  auto out = transfer_json(made->transfer);
+  out["url"] = link_of(c.request, made->token);
+  out["path"] = "/t/" + made->token;
+  return json_response(201, out);
+}
+
 Response create_transfer(Context& c) {
   if (!c.deps.transfers) return unavailable();
   auto body = json_body(c.request);
   if (!body) return body.error();
+  auto days = int_field(*body, "days");
+  if (!days) return error_response(days.error());
+  auto d = days->value_or(0);
+  if (d < 0 || d > 3650) return error_response(422, "invalid", "days must be a number of days", "days");
+  if (auto from_drive = body->find("drive"); from_drive != body->end())
+    return share_drive_files(c, *from_drive, static_cast<unsigned>(d));
   auto files = body->find("files");
   if (files == body->end() || !files->is_array())
     return error_response(422, "invalid", "files must be a list of {name, type, size}", "files");
@@ -85,10 +119,6 @@ Response create_transfer(Context& c) {
     wanted.push_back({*name, type->value_or(""), **size});
     if (wanted.size() > c.deps.transfers->limits().max_files) break;  // refused below, without reading the rest
   }
-  auto days = int_field(*body, "days");
-  if (!days) return error_response(days.error());
-  auto d = days->value_or(0);
-  if (d < 0 || d > 3650) return error_response(422, "invalid", "days must be a number of days", "days");
   auto made = c.deps.transfers->create(c.who().user.id, c.who().user.org_id, wanted, static_cast<unsigned>(d));
   if (!made) return error_response(made.error());
   audit(c, "mail.transfer_created", files_of(made->transfer), "mail");
@@ -165,8 +195,8 @@ constexpr Route kRoutes[] = {
     {"GET", "/api/v1/transfers", Access::user, 0, "The account's transfer links not yet expired, and the limits",
      "transfers", &list_transfers},
     {"POST", "/api/v1/transfers", Access::user, kCreateBody,
-     "Make a transfer link for files too large to attach ({files: [{name, type, size}], days}); the link is shown "
-     "this once",
+     "Make a transfer link for files too large to attach ({files: [{name, type, size}], days}), or of files of "
+     "the drive, complete at once ({drive: [file ids], days}); the link is shown this once",
      "transfers", &create_transfer},
     {"GET", "/api/v1/transfers/{id}", Access::user, 0, "One transfer link of the account's", "transfers",
      &get_transfer},

@@ -89,6 +89,8 @@ const sources = import.meta.glob(
     "../../../src/web/api/*.cpp",
     "../../../src/manage/*.cpp",
     "../../../src/drive/*.cpp",
+    "../../../src/store/sqlite/{transfers,drive}.cpp",
+    "../../../src/web/jmap_http.cpp",
     "../../../src/auth/{web_login,password,device_password,qr,mail_login,login}.cpp",
     "../../../src/dns/{zone_record,zone_rules,spf_tools}.cpp",
   ],

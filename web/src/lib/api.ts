@@ -39,7 +39,8 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken;
   let res: Response;
   try {
-    res = await fetch("/api/v1" + path, {
+    // The drive's bridges to mail are JMAP's (/jmap/drive/…), with the same session and answers.
+    res = await fetch((path.startsWith("/jmap/") ? "" : "/api/v1") + path, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),

@@ -22,11 +22,11 @@ export interface TransferLink {
   files: { name: string; size: number }[];
 }
 
-/** Where a file's upload stands after a piece was sent (or refused as out of step). */
-async function putPiece(transfer: number, file: number, offset: number, piece: Blob, signal?: AbortSignal): Promise<number> {
+/** Where a file's upload stands after a piece was sent to `url` (or refused as out of step). */
+async function putPiece(url: string, piece: Blob, signal?: AbortSignal): Promise<number> {
   let res: Response;
   try {
-    res = await fetch(`/api/v1/transfers/${transfer}/files/${file}?offset=${offset}`, {
+    res = await fetch(url, {
       method: "PUT",
       headers: { "Content-Type": "application/octet-stream", "X-CSRF-Token": csrf(), Accept: "application/json" },
       body: piece,
@@ -55,6 +55,29 @@ async function putPiece(transfer: number, file: number, offset: number, piece: B
 }
 
 /**
+ * Sends `file` piece by piece, each to `url(offset)`, from where the server
+ * says the upload stands; `progress` hears the bytes each piece added. A
+ * piece that fails for the network or a busy server is sent again a few
+ * times; other refusals are thrown.
+ */
+export async function uploadPieces(url: (offset: number) => string, file: Blob, progress: (added: number) => void, signal?: AbortSignal): Promise<void> {
+  let offset = 0;
+  let failures = 0;
+  while (offset < file.size) {
+    signal?.throwIfAborted();
+    try {
+      const received = await putPiece(url(offset), file.slice(offset, offset + PIECE), signal);
+      progress(received - offset);
+      offset = received;
+      failures = 0;
+    } catch (e) {
+      if (!(e instanceof ApiError) || (e.status !== 0 && e.status < 500) || ++failures >= ATTEMPTS) throw e;
+      await new Promise((r) => setTimeout(r, 500 * failures));
+    }
+  }
+}
+
+/**
  * Uploads `files` as one transfer and answers its link. `progress` hears the
  * bytes stored so far. A piece that fails for the network is sent again a
  * few times; when the upload cannot go on (or is aborted), the transfer is
@@ -66,23 +89,8 @@ export async function sendAsTransfer(files: File[], progress: (sent: number, tot
   let done = 0;
   try {
     for (let i = 0; i < files.length; i++) {
-      const file = files[i];
       const id = made.files[i].id;
-      let offset = 0;
-      let failures = 0;
-      while (offset < file.size) {
-        signal?.throwIfAborted();
-        try {
-          const received = await putPiece(made.id, id, offset, file.slice(offset, offset + PIECE), signal);
-          done += received - offset;
-          offset = received;
-          failures = 0;
-          progress(done, total);
-        } catch (e) {
-          if (!(e instanceof ApiError) || (e.status !== 0 && e.status < 500) || ++failures >= ATTEMPTS) throw e;
-          await new Promise((r) => setTimeout(r, 500 * failures));
-        }
-      }
+      await uploadPieces((offset) => `/api/v1/transfers/${made.id}/files/${id}?offset=${offset}`, files[i], (n) => progress((done += n), total), signal);
     }
     await api("POST", `/transfers/${made.id}/complete`);
   } catch (e) {

@@ -1,7 +1,9 @@
 // Hash routing: #/{accountId}/{mailboxId}[/{emailId}] or
 // #/{accountId}/search[/{emailId}] (the search itself is kept in memory),
-// and #/console/{screen}[/{arg}…] for the console (account ids are "a" and
-// a number, so "console" is never one). The server answers every app path
+// #/{accountId}/drive[/{folderId}] for the drive (the account is the one
+// mail goes to and from there), and #/console/{screen}[/{arg}…] for the
+// console (account ids are "a" and a number, so "console" is never one;
+// mailbox ids are "m" and a number, never "search" or "drive"). The server answers every app path
 // with index.html, but the hash keeps the app's place without asking it.
 import { signal } from "@preact/signals";
 
@@ -16,6 +18,8 @@ export interface Route {
   emailId: string | null;
   search: boolean;
   console: ConsoleRoute | null;
+  /** The drive, at a folder (null: its top); absent or null in mail. */
+  drive?: { folder: number | null } | null;
 }
 
 export function parseRoute(hash: string): Route {
@@ -26,6 +30,10 @@ export function parseRoute(hash: string): Route {
   }
   const [accountId = null, second = null, emailId = null] = parts;
   if (second === "search") return { accountId, mailboxId: null, emailId, search: true, console: null };
+  if (second === "drive") {
+    const folder = Number(emailId);
+    return { accountId, mailboxId: null, emailId: null, search: false, console: null, drive: { folder: Number.isInteger(folder) && folder > 0 ? folder : null } };
+  }
   return { accountId, mailboxId: second, emailId, search: false, console: null };
 }
 
@@ -39,6 +47,7 @@ window.addEventListener("hashchange", () => {
 export function routeHash(r: Partial<Route>): string {
   const x = { ...route.value, ...r };
   if (x.console) return consoleHash(x.console.screen, ...x.console.args);
+  if (x.drive) return "#/" + [x.accountId ?? "", "drive", ...(x.drive.folder ? [String(x.drive.folder)] : [])].map(encodeURIComponent).join("/");
   const parts = [x.accountId ?? "", x.search ? "search" : x.mailboxId ?? ""];
   if (x.emailId) parts.push(x.emailId);
   return "#/" + parts.map(encodeURIComponent).join("/");
@@ -49,7 +58,7 @@ export function consoleHash(screen: string, ...args: string[]): string {
 }
 
 export function go(r: Partial<Route>): void {
-  const h = routeHash({ console: null, ...r });
+  const h = routeHash({ console: null, drive: null, ...r });
   if (h !== location.hash) location.hash = h;
 }
 

@@ -26,6 +26,7 @@ import { t, type Key } from "../i18n";
 
 const Composer = lazy(() => import("./composer/Composer").then((m) => ({ default: m.Composer })));
 const Settings = lazy(() => import("./settings/Settings").then((m) => ({ default: m.Settings })));
+const DriveView = lazy(() => import("./drive/DriveView").then((m) => ({ default: m.DriveView })));
 const Console = lazy(() => import("../console/Console").then((m) => ({ default: m.Console })));
 
 export function App() {
@@ -71,9 +72,10 @@ function Mail() {
     const accountId = r.accountId && accs.some((a) => a.id === r.accountId) ? r.accountId : accs[0].id;
     const boxes = mailboxes.value[accountId];
     if (!boxes) return;
-    if (accountId !== r.accountId || (!r.search && (!r.mailboxId || !boxes.some((m) => m.id === r.mailboxId)))) {
+    if (accountId !== r.accountId || (!r.search && !r.drive && (!r.mailboxId || !boxes.some((m) => m.id === r.mailboxId)))) {
       const inbox = byRole(accountId, "inbox") ?? boxes[0];
-      if (inbox) go({ accountId, mailboxId: inbox.id, emailId: null, search: false });
+      if (r.drive) go({ accountId, drive: r.drive });
+      else if (inbox) go({ accountId, mailboxId: inbox.id, emailId: null, search: false });
     }
   });
 
@@ -83,7 +85,7 @@ function Mail() {
     const threads = prefs.value.threads;
     const s: SearchFields | null = r.search ? searchFields.value : null;
     if (!r.accountId || !mailboxes.value[r.accountId]) return;
-    if (!r.search && !r.mailboxId) return;
+    if (r.drive || (!r.search && !r.mailboxId)) return;
     const q = list.value.query;
     const exclude = [byRole(r.accountId, "trash")?.id, byRole(r.accountId, "junk")?.id].filter(Boolean) as string[];
     if (q && q.accountId === r.accountId && q.mailboxId === (r.search ? null : r.mailboxId) && q.search === s && q.threads === threads) return;
@@ -91,15 +93,24 @@ function Mail() {
   });
 
   const reading = !!route.value.emailId;
+  const drive = !!route.value.drive;
   return (
     <div class={"mail" + (reading ? " reading" : "") + (drawer.value ? " drawer-open" : "")}>
       <a class="skip" href="#message-list" onClick={(e) => { e.preventDefault(); document.getElementById("message-list")?.focus(); }}>{t("app.skipToList")}</a>
       <Header onMenu={() => (drawer.value = !drawer.value)} />
       <Sidebar onNavigate={() => (drawer.value = false)} />
-      <main class="panes" aria-label={t("app.mailArea")}>
-        <MessageList />
-        <Reader />
-      </main>
+      {drive ? (
+        <main class="panes drive-pane" aria-label={t("drive.title")}>
+          <Suspense fallback={<div class="boot" role="status">{t("app.loading")}</div>}>
+            <DriveView />
+          </Suspense>
+        </main>
+      ) : (
+        <main class="panes" aria-label={t("app.mailArea")}>
+          <MessageList />
+          <Reader />
+        </main>
+      )}
       <Suspense fallback={<div class="boot" role="status">{t("app.loading")}</div>}>
         {composeRequest.value && <Composer key={composeRequest.value.key} request={composeRequest.value} />}
         {settingsOpen.value !== null && <Settings />}

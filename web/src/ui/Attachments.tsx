@@ -1,8 +1,9 @@
 // A message's attachments: name, type and size; preview (images and PDF
 // in the browser's own viewer), download one, download all as a zip, and
-// open an attached message (.eml) as a message.
+// open an attached message (.eml) as a message; save them all into the drive.
 import { jmap } from "../state/session";
 import type { BodyPart } from "../state/reader";
+import { SaveToDrive } from "./drive/SaveToDrive";
 import { fmtSize, t } from "../i18n";
 
 export function isMessage(p: BodyPart): boolean {
@@ -47,11 +48,20 @@ export function Attachments(props: { accountId: string; emailId: string; subject
           );
         })}
       </ul>
-      {props.emailId && props.parts.length > 1 && (
-        <a class="button" href={j.zipUrl(props.accountId, props.emailId, (props.subject || "attachments").slice(0, 60) + ".zip")} download>
-          {t("reader.downloadZip")}
-        </a>
-      )}
+      <div class="att-all">
+        {props.emailId && props.parts.length > 1 && (
+          <a class="button" href={j.zipUrl(props.accountId, props.emailId, (props.subject || "attachments").slice(0, 60) + ".zip")} download>
+            {t("reader.downloadZip")}
+          </a>
+        )}
+        {props.emailId && (
+          <SaveToDrive
+            accountId={props.accountId}
+            label={props.parts.length > 1 ? t("drive.saveAll") : t("drive.saveOne")}
+            blobs={() => props.parts.map((p, i) => ({ blobId: p.blobId!, name: p.name || t("reader.unnamed", { n: i + 1 }), type: p.type }))}
+          />
+        )}
+      </div>
     </section>
   );
 }

@@ -16,6 +16,7 @@ import { sanitizePasted } from "../lib/sanitize";
 import { MessageFrame } from "./MessageFrame";
 import { Attachments } from "./Attachments";
 import { Dialog } from "./Dialog";
+import { SaveToDrive } from "./drive/SaveToDrive";
 import { fmtFullDate, fmtSize, t } from "../i18n";
 
 /** What the keyboard shortcuts act on: the message shown in full. */
@@ -167,6 +168,9 @@ export function MessageView(props: { accountId: string; email: FullEmail; primar
           <button type="button" aria-pressed={!!headers.value} onClick={showHeaders}>{headers.value ? t("reader.hideHeaders") : t("reader.showHeaders")}</button>
           <button type="button" aria-pressed={raw.value !== null} onClick={showRaw}>{raw.value !== null ? t("reader.hideSource") : t("reader.showSource")}</button>
           <a class="button" href={j.downloadUrl(accountId, e.blobId, emlName(e.subject), "message/rfc822")} download={emlName(e.subject)}>{t("reader.downloadEml")}</a>
+          {!props.readOnly && (
+            <SaveToDrive accountId={accountId} label={t("drive.saveMessage")} blobs={() => [{ blobId: e.blobId, name: emlName(e.subject), type: "message/rfc822" }]} />
+          )}
         </div>
       </header>
       {headers.value && (

@@ -7,6 +7,7 @@ import { createMailbox, deleteMailbox, displayName, mailboxes, mailboxTree, rena
 import { move } from "../state/actions";
 import { accounts, showError, toast } from "../state/session";
 import { askConfirm, askText } from "../state/ask";
+import { DriveIcon } from "./icons";
 import { fmtNumber, t } from "../i18n";
 
 function flatten(nodes: TreeNode[]): TreeNode[] {
@@ -140,6 +141,9 @@ export function Sidebar(props: { onNavigate: () => void }) {
           );
         })}
       </ul>
+      <a class={"drive-link" + (route.value.drive ? " selected" : "")} href={`#/${encodeURIComponent(accountId)}/drive`} aria-current={route.value.drive ? "page" : undefined} onClick={() => props.onNavigate()}>
+        <DriveIcon /> {t("drive.title")}
+      </a>
       <div class="folder-actions">
         <button type="button" onClick={create}>{t("folders.new")}</button>
         <button type="button" onClick={rename} disabled={!own}>{t("folders.rename")}</button>

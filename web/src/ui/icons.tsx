@@ -11,3 +11,12 @@ export const LinkIcon = () => (
 export const ImageIcon = () => (
   <svg {...common}><rect x="3" y="4" width="18" height="16" rx="2" /><circle cx="9" cy="10" r="2" /><path d="M21 17l-5-5-8 8" /></svg>
 );
+export const FolderIcon = () => (
+  <svg {...common}><path d="M3 6a1 1 0 011-1h5l2 2h9a1 1 0 011 1v10a1 1 0 01-1 1H4a1 1 0 01-1-1z" /></svg>
+);
+export const MailIcon = () => (
+  <svg {...common}><rect x="3" y="5" width="18" height="14" rx="2" /><path d="M3 7l9 6 9-6" /></svg>
+);
+export const DriveIcon = () => (
+  <svg {...common}><path d="M4 15l4-10h8l4 10" /><rect x="3" y="15" width="18" height="5" rx="1" /><path d="M7 17.5h.01" /></svg>
+);

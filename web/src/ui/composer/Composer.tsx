@@ -19,7 +19,9 @@ import { sendAsTransfer, type TransferLink } from "../../lib/transfers";
 import { ApiError } from "../../lib/api";
 import { htmlToText, textToHtml } from "../../lib/text";
 import { sanitizePasted } from "../../lib/sanitize";
+import { driveBlob, shareAsLink } from "../../lib/drive";
 import { ImageIcon, LinkIcon } from "../icons";
+import { DrivePicker, type Picked } from "../drive/DrivePicker";
 import { buildEmail, editorHtmlForSending, newCid, type ComposerFile } from "./build";
 import { sendMessage, signatureHtml, type ComposerState } from "./send";
 import { fmtFullDate, fmtSize, t, type Key } from "../../i18n";
@@ -55,6 +57,7 @@ export function Composer(props: { request: ComposeRequest }) {
   const dirty = useRef(false);
   const timer = useRef<number | undefined>(undefined);
   const transfers = useRef(new Map<string, AbortController>()); // download links going up, by their entry's key
+  const pickingDrive = useSignal(false);
   useEffect(() => () => transfers.current.forEach((a) => a.abort()), []);
   const saving = useRef<Promise<unknown>>(Promise.resolve());
   const closed = useRef(false);
@@ -292,6 +295,42 @@ export function Composer(props: { request: ComposeRequest }) {
     }
   }
 
+  /**
+   * Files of the drive, attached (each made an upload of the account by the
+   * server) or sent as one download link (complete at once: no bytes travel).
+   */
+  async function addFromDrive(p: Picked, asLink: boolean) {
+    pickingDrive.value = false;
+    error.value = "";
+    const adding = p.files.reduce((s, f) => s + (f.size ?? 0), 0);
+    if (asLink || attachmentFits(attachedBytes(), adding) !== "ok") {
+      const key = "t" + Math.random().toString(36).slice(2);
+      const names = p.files.map((f) => f.name).join(", ");
+      files.value = [...files.value, { key, name: t("composer.transferEntry", { names }), type: "", size: adding, blobId: null, cid: null, progress: 0, error: null, transfer: true }];
+      try {
+        const link = await shareAsLink(p.files.map((f) => f.id));
+        files.value = files.value.filter((f) => f.key !== key);
+        insertTransferLink(link);
+        changed();
+      } catch (e) {
+        const message = e instanceof ApiError && e.code === "over_quota" ? t("composer.transferQuota") : t("composer.transferFailed", { message: e instanceof Error ? e.message : String(e) });
+        files.value = files.value.map((f) => (f.key === key ? { ...f, error: message } : f));
+      }
+      return;
+    }
+    for (const f of p.files) {
+      const key = Math.random().toString(36).slice(2);
+      files.value = [...files.value, { key, name: f.name, type: f.type || "application/octet-stream", size: f.size ?? 0, blobId: null, cid: null, progress: 0, error: null }];
+      const update = (patch: Partial<ComposerFile>) => (files.value = files.value.map((x) => (x.key === key ? { ...x, ...patch } : x)));
+      driveBlob(accountId, f.id)
+        .then((r) => {
+          update({ blobId: r.blobId, progress: 1 });
+          changed();
+        })
+        .catch((e) => update({ error: e instanceof Error ? e.message : String(e) }));
+    }
+  }
+
   function removeFile(key: string) {
     transfers.current.get(key)?.abort();
     const f = files.value.find((x) => x.key === key);
@@ -482,12 +521,17 @@ export function Composer(props: { request: ComposeRequest }) {
           {t("composer.attach")}
           <input type="file" multiple class="sr-only" onChange={(e) => { const fl = Array.from(e.currentTarget.files ?? []); e.currentTarget.value = ""; void addFiles(fl, false); }} />
         </label>
+        <button type="button" onClick={() => (pickingDrive.value = true)}>{t("composer.fromDrive")}</button>
         <label class="inline"><input type="checkbox" name="receipt" checked={receipt.value} onChange={(e) => { receipt.value = e.currentTarget.checked; changed(); }} />{t("composer.requestReceipt")}</label>
         <button type="button" onClick={toggleRich}>{rich.value ? t("composer.plain") : t("composer.rich")}</button>
         <button type="button" onClick={() => { dirty.current = true; void saveDraft(); }}>{t("composer.saveDraft")}</button>
         <button type="button" onClick={() => void discard()}>{t("composer.discard")}</button>
         <span class="muted small" role="status">{status.value}</span>
       </footer>
+      {pickingDrive.value && (
+        <DrivePicker mode="files" title={t("composer.fromDriveTitle")} action={t("composer.attachFromDrive")} secondAction={t("composer.linkFromDrive")}
+          onPick={(p, asLink) => void addFromDrive(p, asLink)} onClose={() => (pickingDrive.value = false)} />
+      )}
     </section>
   );
 }

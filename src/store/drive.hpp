@@ -1,0 +1,82 @@
+// The part of the Store that keeps each user's drive (DESIGN §2.5): folders
+// and files of their own, where the web app saves attachments and messages
+// (.eml) and from where it attaches files or sends them as a link. The store
+// keeps the tree, each file's name, type, size and how much of it has
+// arrived; the bytes are files of their own (drive/piece_files.hpp).
+//
+// Names are unique within a folder, ignoring ASCII case (as the file systems
+// the files are saved to). Every query names the user, so another account's
+// id finds nothing (not_found).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "store/types.hpp"
+
+namespace estafeta::store {
+
+struct DriveItem {
+  Id id = 0;
+  Id user_id = 0;
+  Id parent_id = 0;  // 0: at the top of the drive
+  bool folder = false;
+  std::string name;
+  std::string content_type;   // files: as given when made
+  std::int64_t size = 0;      // files: declared when made
+  std::int64_t received = 0;  // files: bytes stored so far, from the start
+  bool ready = false;         // files: whole, readable (folders: always)
+  Time created = 0;
+  Time modified = 0;  // made, renamed or moved
+  Time touched = 0;   // files: the last piece written
+};
+
+struct DriveUsage {
+  std::int64_t bytes = 0;  // the declared sizes of every file, those being uploaded included
+  std::int64_t items = 0;  // files and folders
+};
+
+class Drive {
+ public:
+  virtual ~Drive() = default;
+
+  // A new folder or file (for a file: nothing received yet, unless `ready`
+  // with `received` = `size`); exists when the name is taken in the folder,
+  // not_found when the parent is not one of the user's folders.
+  virtual Result<DriveItem> create_drive_item(const DriveItem& item) = 0;
+  virtual Result<DriveItem> find_drive_item(Id user_id, Id id) = 0;
+  // A folder's items (0: the top), folders first, then by name.
+  virtual Result<std::vector<DriveItem>> list_drive_folder(Id user_id, Id folder_id) = 0;
+  // The folders from the top down to `id` (itself included).
+  virtual Result<std::vector<DriveItem>> drive_path(Id user_id, Id id) = 0;
+  // How many levels of folders are below `id` (0: none, or a file).
+  virtual Result<std::int64_t> drive_height(Id user_id, Id id) = 0;
+  // Whether a name is taken in the user's folder (ignoring ASCII case).
+  virtual Result<bool> drive_name_taken(Id user_id, Id folder_id, const std::string& name) = 0;
+  // `bytes` more of a file being uploaded, written after its first
+  // `offset`: in_use when `offset` is not what has arrived, limit past the
+  // file's size.
+  virtual Status add_drive_received(Id user_id, Id id, std::int64_t offset, std::int64_t bytes, Time now) = 0;
+  // Makes a file readable; invalid while it is not whole.
+  virtual Status finish_drive_file(Id user_id, Id id) = 0;
+  // Renames or moves an item: exists when the name is taken there, invalid
+  // into itself or a folder below it, not_found when the folder is not the user's.
+  virtual Result<DriveItem> move_drive_item(Id user_id, Id id, Id folder_id, const std::string& name, Time now) = 0;
+  // Removes an item, and a folder with all it holds; the files removed
+  // (their bytes are the caller's to remove).
+  virtual Result<std::vector<Id>> delete_drive_item(Id user_id, Id id) = 0;
+  virtual Result<DriveUsage> drive_usage(Id user_id) = 0;
+  // The bytes uploads under way have still to write, every user's together.
+  virtual Result<std::int64_t> drive_bytes_to_come() = 0;
+  // Files not ready that nothing was written to since `abandoned`: for the
+  // sweeper, which removes each (remove_abandoned_drive_file), then its bytes.
+  virtual Result<std::vector<DriveItem>> abandoned_drive_files(Time abandoned) = 0;
+  // Removes the file if it is still abandoned by the same rule; whether it was.
+  virtual Result<bool> remove_abandoned_drive_file(Id id, Time abandoned) = 0;
+  // Which of these files exist (the sweeper's check of bytes on disk).
+  virtual Result<std::vector<Id>> existing_drive_files(Id user_id, const std::vector<Id>& ids) = 0;
+};
+
+}  // namespace estafeta::store
