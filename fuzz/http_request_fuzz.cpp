@@ -3,8 +3,10 @@
 // the listener's limits (web/http_session.cpp), then the API's readers of
 // that request (web/api/http_json.hpp): the route's body limit, the JSON
 // body and its typed fields, the session cookie, query parameters and
-// path ids; the client a proxy forwards (web/forwarded.hpp). Seeds: fuzz/corpus/http_request/. Checked: the limits
-// hold, and every reader answers a value or the error shape, never a crash.
+// path ids; the client a proxy forwards (web/forwarded.hpp); the byte range
+// a download serves (web/file_response.hpp). Seeds: fuzz/corpus/http_request/.
+// Checked: the limits hold, ranges stay within the file, and every reader
+// answers a value or the error shape, never a crash.
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
@@ -17,6 +19,7 @@
 #include "web/api/api.hpp"
 #include "web/api/http_json.hpp"
 #include "web/api/routes.hpp"
+#include "web/file_response.hpp"
 #include "web/forwarded.hpp"
 #include "web/transfer_pages.hpp"
 
@@ -48,7 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (in.body.size() > 4096) std::abort();
 
   auto limit = api::body_limit(in.method, in.target);
-  if (limit > 64 * 1024 && limit != api::kTransferPieceBody) std::abort();  // only a transfer's piece is larger
+  // Only a piece of a file (a transfer link's, a drive's) is larger.
+  if (limit > 64 * 1024 && limit != api::kTransferPieceBody) std::abort();
   (void)api::is_api(in.target);
   (void)api::cookie(in, api::kSessionCookie);
   for (auto name : {"before", "limit", "organisation", "login"}) {
@@ -65,6 +69,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!estafeta::dns::IpAddress::parse(through.peer_ip)) std::abort();  // an address, whatever was forwarded
   }
   (void)is_transfer_page(in.target);
+  for (std::int64_t size : {std::int64_t{0}, std::int64_t{1}, std::int64_t{1000}, std::int64_t{3} << 30}) {
+    auto range = byte_range(in, size, "\"d1-1000\"");
+    bool unsatisfiable = range && range->first == size && range->second == size;
+    if (range && !unsatisfiable && !(range->first >= 0 && range->first <= range->second && range->second < size))
+      std::abort();
+  }
 
   auto decoded = api::percent_decode(api::path_of(in.target), false);
   if (decoded.size() > in.target.size()) std::abort();

@@ -12,7 +12,9 @@ namespace estafeta::drive {
 
 namespace {
 
-constexpr std::int64_t kDay = 86400;
+// An upload nothing was written to for this long is given up (the web app
+// gives up on a piece after a few tries within a minute).
+constexpr std::int64_t kAbandoned = 2 * 3600;
 // Tries at a free name ("a (2).pdf", "a (3).pdf", …) before giving up.
 constexpr int kMaxRenames = 1000;
 
@@ -25,18 +27,12 @@ std::string numbered(const std::string& name, int n) {
 
 }  // namespace
 
-Status DriveService::room_for(store::Id user_id, std::int64_t bytes) {
+// The user's own limits are the store's to check, with the insert.
+Status DriveService::room_for(std::int64_t bytes) {
   if (bytes < 0) return fail(ErrorKind::invalid, "a file's size cannot be negative", "", "size");
   if (bytes > m_limits.max_file_bytes)
     return fail(ErrorKind::limit, fmt::format("a file in the drive is at most {} bytes", m_limits.max_file_bytes), "",
                 "size");
-  auto used = TRY(m_store.drive_usage(user_id));
-  if (used.items >= m_limits.max_user_items)
-    return fail(ErrorKind::limit,
-                fmt::format("your drive holds {} files and folders, the most allowed: delete some", used.items));
-  if (used.bytes + bytes > m_limits.max_user_bytes)
-    return fail(ErrorKind::over_quota,
-                fmt::format("your drive holds {} of {} bytes: delete some files", used.bytes, m_limits.max_user_bytes));
   // What uploads under way will still write counts as used already.
   auto free = TRY(m_files.free_bytes());
   auto coming = static_cast<std::uint64_t>(TRY(m_store.drive_bytes_to_come()));
@@ -45,15 +41,15 @@ Status DriveService::room_for(store::Id user_id, std::int64_t bytes) {
   return {};
 }
 
-Status DriveService::depth_allows(store::Id user_id, store::Id parent_id, std::int64_t height) {
+Status DriveService::depth_allows(store::Id user_id, store::Id parent_id, std::int64_t levels) {
   std::int64_t depth = 0;
   if (parent_id != 0) {
     auto path = TRY(m_store.drive_path(user_id, parent_id));
-    if (!path.back().folder) return fail(ErrorKind::not_found, "no such folder", "", "folder");
+    if (!path.back().folder) return fail(ErrorKind::not_found, "no such folder", "", "parent");
     depth = static_cast<std::int64_t>(path.size());
   }
-  if (depth + 1 + height > m_limits.max_depth)
-    return fail(ErrorKind::limit, fmt::format("folders go at most {} deep", m_limits.max_depth), "", "folder");
+  if (depth + levels > m_limits.max_depth)
+    return fail(ErrorKind::invalid, fmt::format("folders go at most {} deep", m_limits.max_depth), "", "parent");
   return {};
 }
 
@@ -67,7 +63,9 @@ Result<store::DriveItem> DriveService::create(store::DriveItem item) {
       if (item.name.size() > 255) return fail(ErrorKind::invalid, "a file name is longer than 255 bytes", "", "name");
       continue;
     }
-    auto made = m_store.create_drive_item(item);
+    auto made = m_store.create_drive_item(item, {.max_bytes = m_limits.max_user_bytes,
+                                                 .max_items = m_limits.max_user_items,
+                                                 .max_folder_items = m_limits.max_folder_items});
     // Taken between the check and the insert: the next number.
     if (!made && made.error().kind == ErrorKind::exists && !item.folder && n <= kMaxRenames) continue;
     return made;
@@ -76,8 +74,7 @@ Result<store::DriveItem> DriveService::create(store::DriveItem item) {
 
 Result<store::DriveItem> DriveService::make_folder(store::Id user_id, store::Id parent_id, std::string_view name) {
   auto safe = TRY(safe_file_name(name));
-  TRY(depth_allows(user_id, parent_id, 0));
-  TRY(room_for(user_id, 0));
+  TRY(depth_allows(user_id, parent_id, 1));
   return create({.user_id = user_id, .parent_id = parent_id, .folder = true, .name = safe, .created = m_clock.now()});
 }
 
@@ -85,13 +82,12 @@ Result<store::DriveItem> DriveService::make_file(store::Id user_id, store::Id pa
                                                  std::string_view content_type, std::int64_t size) {
   auto safe = TRY(safe_file_name(name));
   TRY(depth_allows(user_id, parent_id, 0));
-  TRY(room_for(user_id, size));
+  TRY(room_for(size));
   return create({.user_id = user_id,
                  .parent_id = parent_id,
                  .name = safe,
                  .content_type = safe_content_type(content_type),
                  .size = size,
-                 .ready = size == 0,
                  .created = m_clock.now()});
 }
 
@@ -119,11 +115,24 @@ Result<store::DriveItem> DriveService::upload(store::Id user_id, store::Id id, s
   TRY(m_store.add_drive_received(user_id, id, offset, n, now));
   file.received += n;
   file.touched = now;
-  if (file.received == file.size) {
-    TRY(m_store.finish_drive_file(user_id, id));
-    file.ready = true;
-  }
+  file.ready = file.received == file.size;
   return file;
+}
+
+Status DriveService::can_add(store::Id user_id, store::Id folder_id) {
+  if (folder_id != 0) {
+    auto folder = m_store.find_drive_item(user_id, folder_id);
+    if (!folder && folder.error().kind != ErrorKind::not_found) return std::unexpected(folder.error());
+    if (!folder || !folder->folder) return fail(ErrorKind::not_found, "no such folder", "", "folder");
+  }
+  auto used = TRY(m_store.drive_usage(user_id));
+  if (used.items >= m_limits.max_user_items)
+    return fail(ErrorKind::over_quota,
+                fmt::format("your drive holds {} files and folders, the most allowed: delete some", used.items));
+  if (used.bytes >= m_limits.max_user_bytes)
+    return fail(ErrorKind::over_quota,
+                fmt::format("your drive holds {} of {} bytes: delete some files", used.bytes, m_limits.max_user_bytes));
+  return {};
 }
 
 Result<store::DriveItem> DriveService::add(store::Id user_id, store::Id parent_id, std::string_view name,
@@ -134,7 +143,6 @@ Result<store::DriveItem> DriveService::add(store::Id user_id, store::Id parent_i
   auto busy = m_writing.try_lock(file.id);  // a new id: nobody else has it
   auto written = m_files.write(user_id, file.id, 0, bytes);
   if (written) written = m_store.add_drive_received(user_id, file.id, 0, size, m_clock.now());
-  if (written) written = m_store.finish_drive_file(user_id, file.id);
   if (!written) {
     // Nothing half made is left: the row and whatever reached the disk.
     (void)m_store.delete_drive_item(user_id, file.id);
@@ -169,8 +177,8 @@ Result<store::DriveItem> DriveService::move(store::Id user_id, store::Id id, std
     if (item.folder && to != 0)
       for (auto& above : TRY(m_store.drive_path(user_id, to)))
         if (above.id == id) return fail(ErrorKind::invalid, "a folder cannot go into itself", "", "parent");
-    auto height = item.folder ? TRY(m_store.drive_height(user_id, id)) : 0;
-    TRY(depth_allows(user_id, to, height));
+    auto levels = item.folder ? 1 + TRY(m_store.drive_height(user_id, id)) : 0;
+    TRY(depth_allows(user_id, to, levels));
   }
   return m_store.move_drive_item(user_id, id, to, new_name, m_clock.now());
 }
@@ -210,7 +218,7 @@ Result<std::string> DriveService::read(store::Id user_id, store::Id id, std::siz
 }
 
 Result<std::size_t> DriveService::sweep() {
-  auto abandoned = m_clock.now() - kDay;
+  auto abandoned = m_clock.now() - kAbandoned;
   std::size_t gone = 0;
   for (auto& file : TRY(m_store.abandoned_drive_files(abandoned))) {
     auto busy = m_writing.try_lock(file.id);

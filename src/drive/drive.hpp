@@ -34,8 +34,9 @@ namespace estafeta::drive {
 struct DriveLimits {
   std::int64_t max_user_bytes = 10LL << 30;  // a user's files together, uploads under way included
   std::int64_t max_user_items = 100000;      // a user's files and folders
+  std::int64_t max_folder_items = 10000;     // in one folder (what one listing shows)
   std::int64_t max_file_bytes = 3LL << 30;   // one file
-  std::int64_t max_depth = 32;               // folders within folders
+  std::int64_t max_depth = 32;               // folders within folders (the top's are at 1)
   std::size_t max_piece = 8u << 20;          // bytes one upload request carries
   // A file is refused (for now) unless the disk keeps this much free beside
   // it: mail and the database need room more than the drive does.
@@ -73,6 +74,9 @@ class DriveService {
   // that (the error says where to go on) or another piece of the file is
   // being written.
   Result<store::DriveItem> upload(store::Id user_id, store::Id id, std::int64_t offset, std::string_view bytes);
+  // Whether a file may be added to the folder now (it is the user's, the
+  // drive is not full): checked before reading what would go in.
+  Status can_add(store::Id user_id, store::Id folder_id);
   // A whole file at once (an attachment or a message saved from mail).
   Result<store::DriveItem> add(store::Id user_id, store::Id parent_id, std::string_view name,
                                std::string_view content_type, std::string_view bytes);
@@ -92,15 +96,16 @@ class DriveService {
   // A ready file's bytes, when it has at most `max` (limit otherwise).
   Result<std::string> read(store::Id user_id, store::Id id, std::size_t max);
 
-  // Removes uploads not written to for a day, and bytes on disk whose file
-  // is gone (a crash between the two deletes, a deleted user); how many
-  // files went.
+  // Removes uploads not written to for two hours, and bytes on disk whose
+  // file is gone (a crash between the two deletes, a deleted user); how
+  // many files went.
   Result<std::size_t> sweep();
 
  private:
   Result<store::DriveItem> create(store::DriveItem item);
-  Status room_for(store::Id user_id, std::int64_t bytes);
-  Status depth_allows(store::Id user_id, store::Id parent_id, std::int64_t height);
+  Status room_for(std::int64_t bytes);
+  // Whether `levels` of folders (0 for a file) fit below `parent_id`.
+  Status depth_allows(store::Id user_id, store::Id parent_id, std::int64_t levels);
 
   store::Drive& m_store;
   PieceFiles& m_files;

@@ -24,10 +24,13 @@ class DriveTest : public ::testing::Test {
     m_ana = m_store->create_user({.org_id = org.id, .login = "ana@acme.example", .display_name = "Ana"}).value().id;
     m_eve = m_store->create_user({.org_id = other.id, .login = "eve@beta.example", .display_name = "Eve"}).value().id;
     m_files = PieceFiles::open(m_dir / "drive").value();
-    m_drive = std::make_unique<DriveService>(
-        *m_store, *m_files, m_clock,
-        DriveLimits{
-            .max_user_bytes = 1000, .max_user_items = 12, .max_file_bytes = 700, .max_depth = 3, .max_piece = 64});
+    m_drive = std::make_unique<DriveService>(*m_store, *m_files, m_clock,
+                                             DriveLimits{.max_user_bytes = 1000,
+                                                         .max_user_items = 12,
+                                                         .max_folder_items = 11,
+                                                         .max_file_bytes = 700,
+                                                         .max_depth = 3,
+                                                         .max_piece = 64});
   }
 
   // A file of Ana's uploaded in pieces of 64.
@@ -144,11 +147,12 @@ TEST_F(DriveTest, TheTreeStaysATreeAndShallow) {
   auto a = m_drive->make_folder(m_ana, 0, "a").value();
   auto b = m_drive->make_folder(m_ana, a.id, "b").value();
   auto c = m_drive->make_folder(m_ana, b.id, "c").value();
-  EXPECT_EQ(m_drive->make_folder(m_ana, c.id, "d").error().kind, ErrorKind::limit) << "at most 3 deep";
+  EXPECT_EQ(m_drive->make_folder(m_ana, c.id, "d").error().kind, ErrorKind::invalid) << "at most 3 deep";
+  EXPECT_TRUE(m_drive->add(m_ana, c.id, "deep.txt", "", "x")) << "a file in the deepest folder is no folder deeper";
   EXPECT_EQ(m_drive->move(m_ana, a.id, c.id, std::nullopt).error().kind, ErrorKind::invalid) << "not below itself";
   EXPECT_EQ(m_drive->move(m_ana, a.id, a.id, std::nullopt).error().kind, ErrorKind::invalid) << "not into itself";
   auto x = m_drive->make_folder(m_ana, 0, "x").value();
-  EXPECT_EQ(m_drive->move(m_ana, a.id, x.id, std::nullopt).error().kind, ErrorKind::limit)
+  EXPECT_EQ(m_drive->move(m_ana, a.id, x.id, std::nullopt).error().kind, ErrorKind::invalid)
       << "a, b and c below x would be 4 deep";
   auto moved = m_drive->move(m_ana, c.id, 0, "c2").value();
   EXPECT_EQ(moved.parent_id, 0);
@@ -186,8 +190,16 @@ TEST_F(DriveTest, LimitsHold) {
   EXPECT_EQ(m_drive->make_file(m_ana, 0, "b", "", 401).error().kind, ErrorKind::over_quota)
       << "a file being uploaded counts";
   m_drive->make_file(m_ana, 0, "b", "", 400).value();
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(m_drive->make_folder(m_ana, 0, "f" + std::to_string(i)));
-  EXPECT_EQ(m_drive->make_folder(m_ana, 0, "one more").error().kind, ErrorKind::limit) << "12 items at most";
+  EXPECT_EQ(m_drive->make_file(m_ana, 0, "c", "", 1).error().kind, ErrorKind::over_quota) << "1000 bytes at most";
+  for (int i = 0; i < 9; ++i) ASSERT_TRUE(m_drive->make_folder(m_ana, 0, "f" + std::to_string(i)));
+  auto full = m_drive->make_folder(m_ana, 0, "one more");
+  EXPECT_EQ(full.error().kind, ErrorKind::over_quota);
+  EXPECT_EQ(full.error().field, "parent") << "11 items in a folder at most";
+  auto f0 = m_drive->list(m_ana, 0).value().items.front().id;
+  ASSERT_TRUE(m_drive->make_folder(m_ana, f0, "inside"));
+  full = m_drive->make_folder(m_ana, f0, "one more");
+  EXPECT_EQ(full.error().kind, ErrorKind::over_quota) << "12 items in all at most";
+  EXPECT_EQ(full.error().field, "");
   EXPECT_EQ(m_drive->usage(m_eve).value().items, 0) << "limits are each user's own";
   EXPECT_TRUE(m_drive->make_file(m_eve, 0, "e", "", 700));
 }
@@ -224,6 +236,10 @@ TEST_F(DriveTest, FilesSentAsALinkShareTheirBytes) {
   auto made = transfers.create_shared(m_ana, m_org, m_drive->files(), files, 7).value();
   EXPECT_TRUE(made.transfer.complete) << "complete at once";
   EXPECT_EQ(made.transfer.expires, m_clock.now() + 7 * kDay);
+  // Shared bytes are never written through either name.
+  auto shared = made.transfer.files[0].id;
+  EXPECT_EQ(transfer_files->write(made.transfer.id, shared, 10, "xx").error().kind, ErrorKind::invalid);
+  EXPECT_EQ(m_drive->read(m_ana, one.id, 1000).value(), pattern(150));
   // The drive's file deleted: the link still has its bytes.
   ASSERT_TRUE(m_drive->remove(m_ana, one.id));
   auto d = transfers.download(made.token, made.transfer.files[0].id).value();
@@ -234,13 +250,22 @@ TEST_F(DriveTest, FilesSentAsALinkShareTheirBytes) {
     got += piece;
   }
   EXPECT_EQ(got, pattern(150));
+  // A download under way stops when its link is deleted, though the bytes live on elsewhere.
+  auto again_one = uploaded(0, "again.txt", pattern(150));
+  std::vector<SharedFile> one_more = {{{again_one.name, again_one.content_type, again_one.size}, m_ana, again_one.id}};
+  auto link = transfers.create_shared(m_ana, m_org, m_drive->files(), one_more, 7).value();
+  auto running = transfers.download(link.token, link.transfer.files[0].id).value();
+  EXPECT_EQ(running.reader->next(64).value().size(), 64u);
+  ASSERT_TRUE(transfers.remove(m_ana, link.transfer.id));
+  EXPECT_EQ(running.reader->next(64).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(m_drive->read(m_ana, again_one.id, 1000).value(), pattern(150)) << "the drive keeps its file";
 
   // A file gone before it is shared: no half-made link is left.
   auto gone = uploaded(0, "gone.txt", pattern(10));
   std::vector<SharedFile> again = {{{gone.name, gone.content_type, gone.size}, m_ana, gone.id}};
   ASSERT_TRUE(m_files->remove_file(m_ana, gone.id));
   EXPECT_EQ(transfers.create_shared(m_ana, m_org, m_drive->files(), again, 7).error().kind, ErrorKind::not_found);
-  EXPECT_EQ(transfers.list(m_ana).value().size(), 1u);
+  EXPECT_EQ(transfers.list(m_ana).value().size(), 1u) << "the first link alone";
 }
 
 }  // namespace

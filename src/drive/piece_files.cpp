@@ -70,9 +70,19 @@ Status PieceFiles::write(store::Id group, store::Id file, std::int64_t offset, s
   auto dir = folder(group);
   auto target = path(group, file);
   bool fresh = offset == 0;
-  if (fresh) TRY(make_directories(dir));
-  int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC | (fresh ? O_CREAT : 0), 0600);
+  if (fresh) {
+    TRY(make_directories(dir));
+    // A new file, never the inode a whole file shares with others (share()):
+    // what an earlier try left is unlinked, not written over.
+    if (::unlink(target.c_str()) != 0 && errno != ENOENT) return std::unexpected(io_error("unlink", target));
+  }
+  int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC | (fresh ? O_CREAT | O_EXCL : 0), 0600);
   if (fd < 0) return std::unexpected(io_error("open", target));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_nlink != 1) {
+    ::close(fd);
+    return fail(ErrorKind::invalid, "the file is whole: it cannot change");
+  }
   std::size_t done = 0;
   while (done < bytes.size()) {
     auto n = ::pwrite(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
@@ -118,9 +128,13 @@ Status PieceFiles::share(const PieceFiles& from, store::Id from_group, store::Id
 PieceFiles::Reader::~Reader() { ::close(m_fd); }
 
 Result<std::string> PieceFiles::Reader::next(std::size_t max) {
-  // A file removed since it was opened (its link deleted) is read no further.
-  struct stat st {};
-  if (::fstat(m_fd, &st) == 0 && st.st_nlink == 0) return fail(ErrorKind::not_found, "no such file");
+  // A file removed since it was opened (its link or drive file deleted) is
+  // read no further, even when another name still shares its bytes.
+  struct stat opened {
+  }, named{};
+  if (::fstat(m_fd, &opened) == 0 &&
+      (::stat(m_path.c_str(), &named) != 0 || named.st_ino != opened.st_ino || named.st_dev != opened.st_dev))
+    return fail(ErrorKind::not_found, "no such file");
   std::string out(max, '\0');
   for (;;) {
     auto n = ::pread(m_fd, out.data(), max, static_cast<off_t>(m_offset));
@@ -137,7 +151,7 @@ Result<std::unique_ptr<PieceFiles::Reader>> PieceFiles::open_reader(store::Id gr
   int fd = ::open(target.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT) return fail(ErrorKind::not_found, "no such file");
   if (fd < 0) return std::unexpected(io_error("open", target));
-  return std::make_unique<Reader>(fd);
+  return std::make_unique<Reader>(fd, target);
 }
 
 Result<std::string> PieceFiles::read_all(store::Id group, store::Id file, std::size_t max) const {

@@ -30,7 +30,8 @@ class PieceFiles {
 
   // Writes `bytes` at `offset` of the file, making its group's folder and
   // the file at the first piece; durable on return (the data flushed, and
-  // the folder when the file is new).
+  // the folder when the file is new). A file sharing its bytes (share())
+  // is never written to: invalid.
   Status write(store::Id group, store::Id file, std::int64_t offset, std::string_view bytes);
   // Makes the file the same bytes as `from`'s file (a hard link when both
   // are on one file system, else a copy), durable on return. Files never
@@ -40,7 +41,7 @@ class PieceFiles {
   // A file open for reading from its start, one piece after another.
   class Reader {
    public:
-    explicit Reader(int fd) : m_fd(fd) {}
+    Reader(int fd, std::filesystem::path path) : m_fd(fd), m_path(std::move(path)) {}
     Reader(const Reader&) = delete;
     Reader& operator=(const Reader&) = delete;
     ~Reader();
@@ -52,6 +53,7 @@ class PieceFiles {
 
    private:
     int m_fd;
+    std::filesystem::path m_path;  // the name it was opened by: gone or another file, reading stops
     std::int64_t m_offset = 0;
   };
   Result<std::unique_ptr<Reader>> open_reader(store::Id group, store::Id file) const;

@@ -128,6 +128,9 @@ Result<CreatedTransfer> TransferService::create_shared(store::Id user_id, store:
   for (auto& f : files) wanted.push_back(f.file);
   auto made = TRY(create(user_id, org_id, wanted, days));
   auto& t = made.transfer;
+  // Held while it fills: no piece of the owner's goes into it meanwhile.
+  auto busy = m_writing.try_lock(t.id);
+  if (!busy) return fail(ErrorKind::in_use, "a piece of this transfer is being written; try again");
   auto filled = [&]() -> Status {
     for (std::size_t i = 0; i < files.size(); ++i) {
       auto& f = t.files[i];

@@ -1155,10 +1155,13 @@ TEST_F(ChangesTest, MigratesToTheDrive) {
   migrate_after(std::string(kUndoToSchema18) + "PRAGMA user_version = 18");
   reopen();
   EXPECT_EQ(s().drive_usage(user.id).value().items, 0);
-  auto folder = s().create_drive_item({.user_id = user.id, .folder = true, .name = "Docs", .created = 1}).value();
-  EXPECT_EQ(s().create_drive_item({.user_id = user.id, .folder = true, .name = "DOCS", .created = 1}).error().kind,
-            ErrorKind::exists);
-  EXPECT_TRUE(s().create_drive_item({.user_id = user.id, .parent_id = folder.id, .name = "docs", .created = 1}));
+  store::DriveQuota quota{.max_bytes = 100, .max_items = 10, .max_folder_items = 10};
+  auto folder =
+      s().create_drive_item({.user_id = user.id, .folder = true, .name = "Docs", .created = 1}, quota).value();
+  EXPECT_EQ(
+      s().create_drive_item({.user_id = user.id, .folder = true, .name = "DOCS", .created = 1}, quota).error().kind,
+      ErrorKind::exists);
+  EXPECT_TRUE(s().create_drive_item({.user_id = user.id, .parent_id = folder.id, .name = "docs", .created = 1}, quota));
   EXPECT_EQ(s().integrity_check().value(), "");
 }
 

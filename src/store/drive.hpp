@@ -33,6 +33,14 @@ struct DriveItem {
   Time touched = 0;   // files: the last piece written
 };
 
+// What one user's drive may hold, checked in the same transaction as each
+// new item (two at once cannot both pass).
+struct DriveQuota {
+  std::int64_t max_bytes = 0;         // the declared sizes of every file together
+  std::int64_t max_items = 0;         // files and folders
+  std::int64_t max_folder_items = 0;  // in one folder
+};
+
 struct DriveUsage {
   std::int64_t bytes = 0;  // the declared sizes of every file, those being uploaded included
   std::int64_t items = 0;  // files and folders
@@ -42,10 +50,10 @@ class Drive {
  public:
   virtual ~Drive() = default;
 
-  // A new folder or file (for a file: nothing received yet, unless `ready`
-  // with `received` = `size`); exists when the name is taken in the folder,
-  // not_found when the parent is not one of the user's folders.
-  virtual Result<DriveItem> create_drive_item(const DriveItem& item) = 0;
+  // A new folder or file (nothing received yet; an empty file is ready);
+  // exists when the name is taken in the folder, not_found when the parent
+  // is not one of the user's folders, over_quota past `quota`.
+  virtual Result<DriveItem> create_drive_item(const DriveItem& item, const DriveQuota& quota) = 0;
   virtual Result<DriveItem> find_drive_item(Id user_id, Id id) = 0;
   // A folder's items (0: the top), folders first, then by name.
   virtual Result<std::vector<DriveItem>> list_drive_folder(Id user_id, Id folder_id) = 0;
@@ -56,11 +64,10 @@ class Drive {
   // Whether a name is taken in the user's folder (ignoring ASCII case).
   virtual Result<bool> drive_name_taken(Id user_id, Id folder_id, const std::string& name) = 0;
   // `bytes` more of a file being uploaded, written after its first
-  // `offset`: in_use when `offset` is not what has arrived, limit past the
-  // file's size.
+  // `offset`; the file is ready (readable) once its last byte is in, in the
+  // same write. in_use when `offset` is not what has arrived, limit past
+  // the file's size.
   virtual Status add_drive_received(Id user_id, Id id, std::int64_t offset, std::int64_t bytes, Time now) = 0;
-  // Makes a file readable; invalid while it is not whole.
-  virtual Status finish_drive_file(Id user_id, Id id) = 0;
   // Renames or moves an item: exists when the name is taken there, invalid
   // into itself or a folder below it, not_found when the folder is not the user's.
   virtual Result<DriveItem> move_drive_item(Id user_id, Id id, Id folder_id, const std::string& name, Time now) = 0;

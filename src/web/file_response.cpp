@@ -16,11 +16,8 @@ namespace {
 
 constexpr std::size_t kPiece = 256 * 1024;
 
-// A single byte range of a file of `size` octets (RFC 9110 §14.1.2:
-// "bytes=first-last", "bytes=first-", "bytes=-suffix"): [first, last];
-// nullopt to send the whole file (no Range, several ranges, or a form we do
-// not serve: the field may be ignored, §14.2); {size, size} when it
-// cannot be satisfied.
+}  // namespace
+
 std::optional<std::pair<std::int64_t, std::int64_t>> byte_range(const Request& r, std::int64_t size,
                                                                 std::string_view etag) {
   auto it = r.headers.find("range");
@@ -52,8 +49,6 @@ std::optional<std::pair<std::int64_t, std::int64_t>> byte_range(const Request& r
   if (!last || *last < *first) return std::nullopt;
   return std::pair{*first, std::min(*last, size - 1)};
 }
-
-}  // namespace
 
 std::string disposition(std::string_view name, std::string_view type) {
   std::string ascii, encoded;

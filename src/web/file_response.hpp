@@ -7,8 +7,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "drive/piece_files.hpp"
 #include "web/message.hpp"
@@ -18,6 +20,15 @@ namespace estafeta::web {
 // Content-Disposition with the file's name: an ASCII fallback, and the
 // real one as filename* (RFC 6266 §4.3, RFC 8187).
 std::string disposition(std::string_view name, std::string_view type = "attachment");
+
+// The single byte range a request asks of a file of `size` octets (RFC
+// 9110 §14.1.2: "bytes=first-last", "bytes=first-", "bytes=-suffix"):
+// [first, last] within the file; nullopt to send the whole file (no Range,
+// several ranges, a form not served, or If-Range naming another version
+// than `etag`: the field may be ignored, §14.2); {size, size} when it
+// cannot be satisfied (416).
+std::optional<std::pair<std::int64_t, std::int64_t>> byte_range(const Request& request, std::int64_t size,
+                                                                std::string_view etag);
 
 struct FileDownload {
   Response response;

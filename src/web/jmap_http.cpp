@@ -39,6 +39,7 @@ constexpr std::string_view kZip = "/jmap/zip/";
 constexpr std::string_view kDrive = "/jmap/drive/";
 // Blobs one request saves into the drive, and the bytes its body has.
 constexpr std::size_t kMaxSaved = 100;
+constexpr std::size_t kMaxSavedBytes = 1u << 30;  // read from the store by one request, past which the rest waits
 constexpr std::size_t kDriveBody = 64 * 1024;
 // How long an audited Basic login is taken again without a new audit line.
 constexpr auto kKnownFor = std::chrono::minutes(10);
@@ -478,17 +479,26 @@ Response JmapHttp::drive(const Caller& caller, std::string_view path, const Requ
     if (!b.is_object() || !b.contains("blobId") || !b["blobId"].is_string() || !b.contains("name") ||
         !b["name"].is_string() || (b.contains("type") && !b["type"].is_string()))
       return api::error_response(422, "invalid", "each blob is {blobId, name, type}", "blobs");
+  // Nothing is read for a folder that is not the caller's, or a full drive.
+  if (auto room = m_drive->can_add(who.user_id, folder); !room) return api::error_response(room.error());
   json saved = json::array(), failed = json::array();
   std::optional<Error> first_error;
+  std::set<std::string> seen;
+  std::size_t read = 0;
   for (auto& b : *blobs) {
     auto blob_id = b["blobId"].get<std::string>();
-    auto blob = read_blob(who, parts[0], blob_id);
+    if (!seen.insert(blob_id).second) continue;  // named twice: saved once
+    Result<Blob> blob =
+        fail(ErrorKind::limit,
+             fmt::format("more than {} bytes to save at once: save the rest in another request", kMaxSavedBytes));
+    if (read <= kMaxSavedBytes) blob = read_blob(who, parts[0], blob_id);
     Result<store::DriveItem> item = fail(ErrorKind::not_found, "no such blob");
     if (blob) {
+      read += blob->bytes.size();
       // The type without its parameters ("text/plain; charset=utf-8").
       std::string type = b.contains("type") ? b["type"].get<std::string>() : blob->type;
       type = type.substr(0, type.find(';'));
-      while (!type.empty() && (type.back() == ' ' || type.back() == '	')) type.pop_back();
+      while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
       item = m_drive->add(who.user_id, folder, b["name"].get<std::string>(), type, blob->bytes);
     } else {
       item = std::unexpected(blob.error());

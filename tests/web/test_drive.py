@@ -184,6 +184,8 @@ class DriveTest(FileApiServer):
         self.assertEqual(draft["attachments"][0]["size"], len(self.contract))
 
         # Drive files sent as a transfer link: complete at once, and fetched by a cookie-less client.
+        status, answer = self.api("POST", "/api/v1/transfers", {"drive": [pdf["id"]], "files": []}, self.ana)
+        self.assertEqual((status, answer["error"]["field"]), (422, "drive"), "files or the drive's, not both")
         status, link = self.api("POST", "/api/v1/transfers", {"drive": [pdf["id"], eml["id"]], "days": 3}, self.ana)
         self.assertEqual(status, 201, link)
         self.assertTrue(link["complete"])
@@ -227,8 +229,15 @@ class DriveTest(FileApiServer):
         self.assertEqual(status, 404, "Ana's blob named in Eve's account")
         status, _ = self.api("POST", "/jmap/drive/%s/blob" % eve_account, {"file": fid}, eve)
         self.assertEqual(status, 404)
+        # Nor does Ana put anything into Eve's folder.
+        status, eves = self.api("POST", "/api/v1/drive/folders", {"name": "De Eve"}, eve)
+        status, answer = self.api("POST", "/jmap/drive/%s/save" % account,
+                                  {"folder": eves["id"], "blobs": [{"blobId": mail["blobId"], "name": "regalo.eml"}]}, self.ana)
+        self.assertEqual((status, answer["error"]["field"]), (404, "folder"), answer)
+        status, listing = self.api("GET", "/api/v1/drive/folders/%d" % eves["id"], None, eve)
+        self.assertEqual(listing["items"], [])
         status, top = self.api("GET", "/api/v1/drive", None, eve)
-        self.assertEqual((top["items"], top["usage"]["items"]), ([], 0))
+        self.assertEqual(([i["name"] for i in top["items"]], top["usage"]["items"]), (["De Eve"], 1))
         # All of it still Ana's.
         status, listing = self.api("GET", "/api/v1/drive/folders/%d" % folder["id"], None, self.ana)
         self.assertEqual([i["name"] for i in listing["items"]], ["secreto.pdf"])

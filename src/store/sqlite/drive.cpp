@@ -56,16 +56,33 @@ Error name_taken() { return Error{ErrorKind::exists, "that name is taken in this
 
 }  // namespace
 
-Result<DriveItem> SqliteStore::create_drive_item(const DriveItem& in) {
+Result<DriveItem> SqliteStore::create_drive_item(const DriveItem& in, const DriveQuota& quota) {
   std::lock_guard lock(m_mutex);
   auto tx = TRY(Transaction::begin(*m_db));
   TRY(folder_exists(*m_db, in.user_id, in.parent_id));
+  auto used = TRY(m_db->prepare(
+      "SELECT coalesce(sum(size), 0), count(*), count(*) FILTER (WHERE coalesce(parent_id, 0) = ?) FROM drive_item "
+      "WHERE user_id = ?"));
+  used.bind_all(in.parent_id, in.user_id);
+  TRY(used.step());
+  auto bytes = used.int64(0), items = used.int64(1), here = used.int64(2);
+  used.reset();
+  auto size = in.folder ? 0 : in.size;
+  if (items >= quota.max_items)
+    return fail(ErrorKind::over_quota,
+                fmt::format("your drive holds {} files and folders, the most allowed: delete some", items));
+  if (here >= quota.max_folder_items)
+    return fail(ErrorKind::over_quota,
+                fmt::format("a folder holds at most {} files and folders", quota.max_folder_items), "", "parent");
+  if (size > quota.max_bytes - bytes)
+    return fail(ErrorKind::over_quota,
+                fmt::format("your drive holds {} of {} bytes: delete some files", bytes, quota.max_bytes));
   auto st =
       TRY(m_db->prepare("INSERT INTO drive_item (user_id, parent_id, folder, name, content_type, size, received, "
                         "ready, created, modified, touched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   DriveItem out = in;
-  out.ready = in.folder || in.ready;
-  out.received = in.folder ? 0 : (in.ready ? in.size : 0);
+  out.ready = in.folder || in.size == 0;
+  out.received = 0;
   out.modified = out.touched = in.created;
   st.bind(1, in.user_id)
       .bind(2, in.parent_id ? std::optional<std::int64_t>(in.parent_id) : std::nullopt)
@@ -152,19 +169,9 @@ Status SqliteStore::add_drive_received(Id user_id, Id id, std::int64_t offset, s
   st.reset();
   if (offset != received) return fail(ErrorKind::in_use, fmt::format("the upload goes on from {} bytes", received));
   if (bytes < 0 || bytes > size - received) return fail(ErrorKind::limit, "more bytes than the file's size");
-  auto up = TRY(m_db->prepare("UPDATE drive_item SET received = received + ?, touched = ? WHERE id = ?"));
-  TRY(up.bind_all(bytes, now, id).run());
-  return tx.commit();
-}
-
-Status SqliteStore::finish_drive_file(Id user_id, Id id) {
-  std::lock_guard lock(m_mutex);
-  auto tx = TRY(Transaction::begin(*m_db));
-  auto item = TRY(one_item(*m_db, user_id, id));
-  if (item.folder) return fail(ErrorKind::invalid, "a folder has nothing to upload");
-  if (item.received < item.size) return fail(ErrorKind::invalid, "the file has not arrived whole yet");
-  auto up = TRY(m_db->prepare("UPDATE drive_item SET ready = 1 WHERE id = ? AND user_id = ?"));
-  TRY(up.bind_all(id, user_id).run());
+  auto up = TRY(m_db->prepare(
+      "UPDATE drive_item SET received = received + ?, touched = ?, ready = (received + ? = size) WHERE id = ?"));
+  TRY(up.bind_all(bytes, now, bytes, id).run());
   return tx.commit();
 }
 

@@ -215,14 +215,13 @@ class SqliteStore final : public Store {
   Result<bool> transfer_exists(Id id) override;
 
   // Drive (drive.cpp)
-  Result<DriveItem> create_drive_item(const DriveItem& item) override;
+  Result<DriveItem> create_drive_item(const DriveItem& item, const DriveQuota& quota) override;
   Result<DriveItem> find_drive_item(Id user_id, Id id) override;
   Result<std::vector<DriveItem>> list_drive_folder(Id user_id, Id folder_id) override;
   Result<std::vector<DriveItem>> drive_path(Id user_id, Id id) override;
   Result<std::int64_t> drive_height(Id user_id, Id id) override;
   Result<bool> drive_name_taken(Id user_id, Id folder_id, const std::string& name) override;
   Status add_drive_received(Id user_id, Id id, std::int64_t offset, std::int64_t bytes, Time now) override;
-  Status finish_drive_file(Id user_id, Id id) override;
   Result<DriveItem> move_drive_item(Id user_id, Id id, Id folder_id, const std::string& name, Time now) override;
   Result<std::vector<Id>> delete_drive_item(Id user_id, Id id) override;
   Result<DriveUsage> drive_usage(Id user_id) override;

@@ -101,8 +101,11 @@ Response create_transfer(Context& c) {
   if (!days) return error_response(days.error());
   auto d = days->value_or(0);
   if (d < 0 || d > 3650) return error_response(422, "invalid", "days must be a number of days", "days");
-  if (auto from_drive = body->find("drive"); from_drive != body->end())
+  if (auto from_drive = body->find("drive"); from_drive != body->end()) {
+    if (body->contains("files"))
+      return error_response(422, "invalid", "a transfer is made of files or of the drive's files, not both", "drive");
     return share_drive_files(c, *from_drive, static_cast<unsigned>(d));
+  }
   auto files = body->find("files");
   if (files == body->end() || !files->is_array())
     return error_response(422, "invalid", "files must be a list of {name, type, size}", "files");

@@ -108,7 +108,6 @@ export const serverEs: Record<string, string> = {
   "the file has not arrived whole yet": "el archivo aún no ha llegado entero",
   "the file is larger than {} bytes": "el archivo tiene más de {} bytes",
   "no such file being uploaded": "ese archivo no se está subiendo",
-  "a folder has nothing to upload": "una carpeta no tiene nada que subir",
   "drive must be a list of the drive's file ids": "drive debe ser una lista de ids de archivos del drive",
   "no such file in your drive": "ese archivo no está en tu drive",
   "no such blob": "ese contenido no existe",
@@ -120,6 +119,9 @@ export const serverEs: Record<string, string> = {
   "folder is a folder's id, or null for the top": "folder es el id de una carpeta, o null para la raíz",
   "blobs is a list of 1 to {} {blobId, name}": "blobs es una lista de 1 a {} {blobId, name}",
   "each blob is {blobId, name, type}": "cada blob es {blobId, name, type}",
+  "more than {} bytes to save at once: save the rest in another request": "más de {} bytes para guardar de una vez: guarda el resto en otra petición",
+  "a transfer is made of files or of the drive's files, not both": "un enlace de descarga se hace con archivos o con archivos del drive, no con ambos",
+  "a folder holds at most {} files and folders": "una carpeta admite como mucho {} archivos y carpetas",
 
   // web/api/account.cpp: the account, its sessions and settings.
   "an API token has no browser session": "un token de la API no tiene sesión de navegador",

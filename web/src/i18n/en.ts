@@ -312,7 +312,6 @@ export const en = {
   "drive.savedSome": "{n} saved, {failed} not: {message}",
   "drive.full": "Your drive is full: delete some files first.",
   "drive.nameTaken": "That name is already taken in this folder.",
-  "drive.tooLarge": "Too large for the drive, or the drive holds as much as it may.",
   "drive.tryAgain": "The server has no room for this now; try again later.",
   "drive.noFolder": "This folder does not exist (deleted?).",
   "drive.rename": "Rename",
@@ -341,6 +340,7 @@ export const en = {
   "composer.fromDriveTitle": "Files from the drive",
   "composer.attachFromDrive": "Attach",
   "composer.linkFromDrive": "Send as a download link",
+  "drive.cancelUpload": "Cancel",
 };
 
 export type Key = keyof typeof en;

@@ -314,7 +314,6 @@ export const es: Record<Key, string> = {
   "drive.savedSome": "{n} guardados, {failed} no: {message}",
   "drive.full": "Tu drive está lleno: borra antes algunos archivos.",
   "drive.nameTaken": "Ese nombre ya existe en esta carpeta.",
-  "drive.tooLarge": "Demasiado grande para el drive, o el drive ya tiene todo lo que admite.",
   "drive.tryAgain": "El servidor no tiene sitio ahora; inténtalo más tarde.",
   "drive.noFolder": "Esta carpeta no existe (¿se borró?).",
   "drive.rename": "Cambiar nombre",
@@ -343,4 +342,5 @@ export const es: Record<Key, string> = {
   "composer.fromDriveTitle": "Archivos del drive",
   "composer.attachFromDrive": "Adjuntar",
   "composer.linkFromDrive": "Enviar como enlace de descarga",
+  "drive.cancelUpload": "Cancelar",
 };

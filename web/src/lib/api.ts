@@ -59,7 +59,10 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   if (res.status === 401 && path !== "/session") sessionGone();
   if (!res.ok) {
     const err = (data as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
-    throw new ApiError(res.status, err?.code ?? "http_" + res.status, err?.message ?? res.statusText, err?.field ?? null);
+    // JMAP's own refusals on /jmap/… (CSRF, too many at once) are problem details (RFC 7807).
+    const problem = data as { type?: string; detail?: string } | null;
+    const code = err?.code ?? problem?.type?.replace(/^urn:ietf:params:jmap:error:/, "") ?? "http_" + res.status;
+    throw new ApiError(res.status, code, err?.message ?? problem?.detail ?? (res.statusText || "HTTP " + res.status), err?.field ?? null);
   }
   return data as T;
 }

@@ -318,16 +318,18 @@ export function Composer(props: { request: ComposeRequest }) {
       }
       return;
     }
-    for (const f of p.files) {
-      const key = Math.random().toString(36).slice(2);
-      files.value = [...files.value, { key, name: f.name, type: f.type || "application/octet-stream", size: f.size ?? 0, blobId: null, cid: null, progress: 0, error: null }];
-      const update = (patch: Partial<ComposerFile>) => (files.value = files.value.map((x) => (x.key === key ? { ...x, ...patch } : x)));
-      driveBlob(accountId, f.id)
-        .then((r) => {
-          update({ blobId: r.blobId, progress: 1 });
-          changed();
-        })
-        .catch((e) => update({ error: e instanceof Error ? e.message : String(e) }));
+    // Listed at once, made uploads one after another (the server takes a few requests at a time).
+    const keys = p.files.map(() => Math.random().toString(36).slice(2));
+    files.value = [...files.value, ...p.files.map((f, i) => ({ key: keys[i], name: f.name, type: f.type || "application/octet-stream", size: f.size ?? 0, blobId: null, cid: null, progress: 0, error: null }))];
+    for (let i = 0; i < p.files.length; i++) {
+      const update = (patch: Partial<ComposerFile>) => (files.value = files.value.map((x) => (x.key === keys[i] ? { ...x, ...patch } : x)));
+      try {
+        const r = await driveBlob(accountId, p.files[i].id);
+        update({ blobId: r.blobId, progress: 1 });
+        changed();
+      } catch (e) {
+        update({ error: e instanceof Error ? e.message : String(e) });
+      }
     }
   }
 

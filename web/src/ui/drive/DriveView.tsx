@@ -22,11 +22,12 @@ interface Upload {
   sent: number;
   total: number;
   error: string | null;
+  abort: AbortController;
 }
 
 /** What went wrong, in the user's language where the code says enough. */
 export function driveError(e: unknown): string {
-  const known: Record<string, Key> = { over_quota: "drive.full", exists: "drive.nameTaken", limit: "drive.tooLarge", try_again: "drive.tryAgain" };
+  const known: Record<string, Key> = { over_quota: "drive.full", exists: "drive.nameTaken", try_again: "drive.tryAgain" };
   if (e instanceof ApiError && known[e.code]) return t(known[e.code]);
   return t("error.generic", { message: e instanceof Error ? e.message : String(e) });
 }
@@ -84,17 +85,18 @@ export function DriveView() {
   async function upload(files: File[]) {
     // One after another, into the folder shown when they were chosen.
     const into = folder;
-    const entries = files.map((f) => ({ key: Math.random().toString(36).slice(2), name: f.name, sent: 0, total: f.size, error: null }));
+    const entries = files.map((f) => ({ key: Math.random().toString(36).slice(2), name: f.name, sent: 0, total: f.size, error: null, abort: new AbortController() }));
     uploads.value = [...uploads.value, ...entries];
     const update = (key: string, patch: Partial<Upload>) => (uploads.value = uploads.value.map((u) => (u.key === key ? { ...u, ...patch } : u)));
     for (let i = 0; i < files.length; i++) {
-      const key = entries[i].key;
+      const { key, abort } = entries[i];
+      if (abort.signal.aborted) continue;
       try {
-        await uploadFile(into, files[i], (sent, total) => update(key, { sent, total }));
+        await uploadFile(into, files[i], (sent, total) => update(key, { sent, total }), abort.signal);
         uploads.value = uploads.value.filter((u) => u.key !== key);
         reload.value++;
       } catch (e) {
-        update(key, { error: driveError(e) });
+        if (!abort.signal.aborted) update(key, { error: driveError(e) });
       }
     }
   }
@@ -199,7 +201,12 @@ export function DriveView() {
                   <button type="button" class="icon" aria-label={t("drive.dismiss", { name: u.name })} onClick={() => (uploads.value = uploads.value.filter((x) => x.key !== u.key))}>×</button>
                 </>
               ) : (
-                <progress max={u.total || 1} value={u.sent} aria-label={t("drive.uploading", { name: u.name })} />
+                <>
+                  <progress max={u.total || 1} value={u.sent} aria-label={t("drive.uploading", { name: u.name })} />
+                  <button type="button" class="link" onClick={() => { u.abort.abort(); uploads.value = uploads.value.filter((x) => x.key !== u.key); }}>
+                    {t("drive.cancelUpload")}
+                  </button>
+                </>
               )}
             </li>
           ))}
