@@ -15,8 +15,6 @@ namespace estafeta::web {
 
 namespace {
 
-constexpr std::size_t kPiece = 256 * 1024;
-
 // RFC 3986 unreserved characters stay; every other octet is %XX.
 std::string percent_encode(std::string_view s) {
   std::string out;
