@@ -5,8 +5,6 @@
 // through /api/v1/transfers (transfers.cpp).
 #include <nlohmann/json.hpp>
 
-#include <charconv>
-
 #include <fmt/format.h>
 
 #include "web/api/http_json.hpp"
@@ -109,18 +107,12 @@ Response upload_piece(Context& c) {
   if (!c.deps.drive) return unavailable();
   auto id = id_param(c.params[0]);
   if (!id) return error_response(404, "not_found", "no such file");
-  auto offset_text = query_param(c.request.target, "offset").value_or("");
-  std::int64_t offset = -1;
-  auto [end, ec] = std::from_chars(offset_text.data(), offset_text.data() + offset_text.size(), offset);
-  if (ec != std::errc() || end != offset_text.data() + offset_text.size() || offset < 0)
-    return error_response(400, "invalid", "?offset= must say where this piece starts, in bytes", "offset");
-  auto file = c.deps.drive->upload(c.who().user.id, *id, offset, c.request.body);
+  auto offset = piece_offset(c.request);
+  if (!offset) return offset.error();
+  auto file = c.deps.drive->upload(c.who().user.id, *id, *offset, c.request.body);
   if (!file && file.error().field == "offset") {
-    // Out of step: where to go on from, for a client that lost track (a retry after a lost answer).
-    auto& e = file.error();
-    json out = {{"error", {{"code", "in_use"}, {"message", e.message}, {"field", e.field}}}};
-    if (auto now = c.deps.drive->find(c.who().user.id, *id)) out["received"] = now->received;
-    return json_response(409, out);
+    auto now = c.deps.drive->find(c.who().user.id, *id);
+    return out_of_step(file.error(), now ? std::optional(now->received) : std::nullopt);
   }
   if (!file) return error_response(file.error());
   return json_response(200, drive_item_json(*file));

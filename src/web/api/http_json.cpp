@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <charconv>
 
 #include <fmt/format.h>
 
@@ -165,6 +166,23 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
     return percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
   }
   return std::nullopt;
+}
+
+std::expected<std::int64_t, Response> piece_offset(const Request& request) {
+  auto text = query_param(request.target, "offset").value_or("");
+  std::int64_t offset = -1;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), offset);
+  if (ec != std::errc() || end != text.data() + text.size() || offset < 0)
+    return std::unexpected(
+        error_response(400, "invalid", "?offset= must say where this piece starts, in bytes", "offset"));
+  return offset;
+}
+
+Response out_of_step(const Error& error, std::optional<std::int64_t> received) {
+  // For a client that lost track (a retry after a lost answer): where to go on from.
+  json out = {{"error", {{"code", "in_use"}, {"message", error.message}, {"field", error.field}}}};
+  if (received) out["received"] = *received;
+  return json_response(409, out);
 }
 
 void add_security_headers(Response& r) {

@@ -47,6 +47,12 @@ std::string session_cookie(const Request& request, const std::string& value, std
 std::string percent_decode(std::string_view text, bool plus_is_space);
 // The value of `name` in the query string, percent-decoded; nullopt when absent.
 std::optional<std::string> query_param(std::string_view target, std::string_view name);
+
+// Pieces of a file uploaded in turn (a transfer link's, a drive's): where
+// one starts (?offset=, the bytes already received), else the 400; and the
+// 409 for a piece out of step, saying where the upload stands when known.
+std::expected<std::int64_t, Response> piece_offset(const Request& request);
+Response out_of_step(const Error& error, std::optional<std::int64_t> received);
 std::string_view path_of(std::string_view target);
 
 // Headers every API answer carries (no caching, no framing, no sniffing).

@@ -3,8 +3,6 @@
 // The downloads are public, under /t/ (web/transfer_pages.hpp).
 #include <nlohmann/json.hpp>
 
-#include <charconv>
-
 #include <fmt/format.h>
 
 #include "web/api/http_json.hpp"
@@ -65,6 +63,15 @@ std::string link_of(const Request& r, const std::string& token) {
   return (r.tls ? "https://" : "http://") + host->second + path;
 }
 
+// A new transfer's answer, with its link (shown this once), and its line in the activity log.
+Response created(Context& c, const drive::CreatedTransfer& made) {
+  audit(c, "mail.transfer_created", files_of(made.transfer), "mail");
+  auto out = transfer_json(made.transfer);
+  out["url"] = link_of(c.request, made.token);
+  out["path"] = "/t/" + made.token;
+  return json_response(201, out);
+}
+
 // Files of the caller's drive sent as a link: {drive: [file ids], days}.
 Response share_drive_files(Context& c, const json& ids, unsigned days) {
   if (!c.deps.drive) return error_response(404, "not_found", "the drive is not served here");
@@ -86,11 +93,7 @@ Response share_drive_files(Context& c, const json& ids, unsigned days) {
   auto made =
       c.deps.transfers->create_shared(c.who().user.id, c.who().user.org_id, c.deps.drive->files(), shared, days);
   if (!made) return error_response(made.error());
-  audit(c, "mail.transfer_created", files_of(made->transfer), "mail");
-  auto out = transfer_json(made->transfer);
-  out["url"] = link_of(c.request, made->token);
-  out["path"] = "/t/" + made->token;
-  return json_response(201, out);
+  return created(c, *made);
 }
 
 Response create_transfer(Context& c) {
@@ -124,31 +127,22 @@ Response create_transfer(Context& c) {
   }
   auto made = c.deps.transfers->create(c.who().user.id, c.who().user.org_id, wanted, static_cast<unsigned>(d));
   if (!made) return error_response(made.error());
-  audit(c, "mail.transfer_created", files_of(made->transfer), "mail");
-  auto out = transfer_json(made->transfer);
-  out["url"] = link_of(c.request, made->token);
-  out["path"] = "/t/" + made->token;
-  return json_response(201, out);
+  return created(c, *made);
 }
 
 Response upload_piece(Context& c) {
   if (!c.deps.transfers) return unavailable();
   auto id = id_param(c.params[0]), file = id_param(c.params[1]);
   if (!id || !file) return error_response(404, "not_found", "no such transfer");
-  auto offset_text = query_param(c.request.target, "offset").value_or("");
-  std::int64_t offset = -1;
-  auto [end, ec] = std::from_chars(offset_text.data(), offset_text.data() + offset_text.size(), offset);
-  if (ec != std::errc() || end != offset_text.data() + offset_text.size() || offset < 0)
-    return error_response(400, "invalid", "?offset= must say where this piece starts, in bytes", "offset");
-  auto received = c.deps.transfers->upload(c.who().user.id, *id, *file, offset, c.request.body);
+  auto offset = piece_offset(c.request);
+  if (!offset) return offset.error();
+  auto received = c.deps.transfers->upload(c.who().user.id, *id, *file, *offset, c.request.body);
   if (!received && received.error().field == "offset") {
-    // Out of step: where to go on from, for a client that lost track (a retry after a lost answer).
-    auto& e = received.error();
-    json out = {{"error", {{"code", "in_use"}, {"message", e.message}, {"field", e.field}}}};
+    std::optional<std::int64_t> at;
     if (auto t = c.deps.transfers->find(c.who().user.id, *id))
       for (auto& f : t->files)
-        if (f.id == *file) out["received"] = f.received;
-    return json_response(409, out);
+        if (f.id == *file) at = f.received;
+    return out_of_step(received.error(), at);
   }
   if (!received) return error_response(received.error());
   return json_response(200, {{"received", *received}});
