@@ -15,7 +15,9 @@ namespace {
 // A login alert goes into the INBOX of the address the user chose for
 // alerts, or the one that is their login, or their first address: always
 // one they have access to (the API refuses any other), so alerts never
-// send mail anywhere else. A user without an address gets none.
+// send mail anywhere else, and one nobody else has access to, so that
+// colleagues sharing an address never read where and when one logs in. A
+// user without such an address gets none.
 void deliver_login_alert(store::Store& store, delivery::Deliverer& deliverer, const std::string& hostname,
                          const auth::LoginAlert& alert, const store::SecuritySettings& settings) {
   auto accesses = store.list_user_accesses(alert.user.id);
@@ -24,6 +26,8 @@ void deliver_login_alert(store::Store& store, delivery::Deliverer& deliverer, co
   for (auto& a : *accesses) {
     auto address = store.address(a.address_id);
     if (!address) continue;
+    auto readers = store.list_accesses(a.address_id);
+    if (!readers || readers->size() != 1) continue;  // shared (or unknown): not for alerts
     if (!first) first = *address;
     if (address->address == settings.alert_address) chosen = *address;
     if (address->address == ascii_lower(alert.user.login)) login = *address;

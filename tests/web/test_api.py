@@ -26,6 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's, with python3-prometheus-client
 USER = "ana@demo.example"
 PASSWORD = "ana's long password"
+PRIVATE = "ana.alerts@demo.example"  # an address Ana alone uses
 
 
 def oathtool(secret, at=None):
@@ -231,8 +232,15 @@ class ApiTest(ApiServer):
         self.assertEqual(self.login()[0], 200)
         status, _, answer = self.curl("PATCH", "/api/v1/me/security", {"alert_address": "someone@elsewhere.example"})
         self.assertEqual((status, answer["error"]["field"]), (422, "alert_address"), "only an address of the user's")
+        # The demo address is shared with its first user: whoever else reads it would read Ana's alerts.
+        self.admin_json("address", "create", PRIVATE)
+        self.admin_json("access", "grant", PRIVATE, USER)
+        shared = {a["address"]: a["shared"] for a in self.curl("GET", "/api/v1/me/addresses")[2]["addresses"]}
+        self.assertEqual(shared, {et.DEMO_ADDRESS: True, PRIVATE: False})
+        status, _, answer = self.curl("PATCH", "/api/v1/me/security", {"alert_address": et.DEMO_ADDRESS})
+        self.assertEqual((status, answer["error"]["field"]), (422, "alert_address"), "not a shared address")
         status, _, me = self.curl("PATCH", "/api/v1/me/security", {"alert_on_success": True, "alert_on_failure": True,
-                                                                    "alert_address": et.DEMO_ADDRESS,
+                                                                    "alert_address": PRIVATE,
                                                                     "language": "en"})
         self.assertEqual(status, 200, me)
         self.curl("POST", "/api/v1/session", {"login": USER, "password": "wrong"}, csrf=False,
@@ -241,11 +249,18 @@ class ApiTest(ApiServer):
         self.curl("PATCH", "/api/v1/me/security", {"language": "es"})
         self.assertEqual(self.login()[0], 200)
 
-        device = self.admin_json("device-password", "create", et.DEMO_ADDRESS, USER, "--label", "alerts")
+        # Nothing reached the shared address; everything the private one.
+        device = self.admin_json("device-password", "create", et.DEMO_ADDRESS, USER, "--label", "shared")
+        password = next(v for k, v in device.items() if "password" in k and isinstance(v, str))
+        with imaplib.IMAP4("127.0.0.1", self.imap, timeout=10) as m:
+            m.login(et.DEMO_ADDRESS, password)
+            m.select("INBOX")
+            self.assertEqual(m.search(None, "HEADER", "Auto-Submitted", "auto-generated")[1], [b""])
+        device = self.admin_json("device-password", "create", PRIVATE, USER, "--label", "alerts")
         password = next(v for k, v in device.items() if "password" in k and isinstance(v, str))
         subjects, bodies = [], []
         with imaplib.IMAP4("127.0.0.1", self.imap, timeout=10) as m:
-            m.login(et.DEMO_ADDRESS, password)
+            m.login(PRIVATE, password)
             m.select("INBOX")
             typ, data = m.search(None, "HEADER", "Auto-Submitted", "auto-generated")
             for num in data[0].split():

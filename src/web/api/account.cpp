@@ -210,10 +210,18 @@ Response update_security(Context& c) {
   if (!address) return error_response(address.error());
   if (*address) {
     if (!(*address)->empty()) {
-      // Only an address the user has access to: alerts never send mail elsewhere.
+      // Only an address the user has access to: alerts never send mail
+      // elsewhere; and one nobody else reads (server/services.cpp).
       auto a = c.deps.store.find_address(**address);
       if (!a || !c.deps.store.find_access(a->id, u.id))
         return error_response(422, "invalid", "alert_address must be one of the addresses you have access to",
+                              "alert_address");
+      auto readers = c.deps.store.list_accesses(a->id);
+      if (!readers) return error_response(readers.error());
+      if (readers->size() != 1)
+        return error_response(422, "invalid",
+                              "alert_address is shared with other users, who would read your alerts: choose an "
+                              "address only you use",
                               "alert_address");
       **address = a->address;
     }

@@ -256,6 +256,9 @@ Response my_addresses(Context& c) {
     if (!address) continue;
     auto j = address_json(*address);
     j["may_change_special_folders"] = a.may_change_special_folders;
+    // Others read it too (login alerts never go there).
+    auto readers = c.deps.store.list_accesses(a.address_id);
+    j["shared"] = readers && readers->size() > 1;
     out.push_back(j);
   }
   return json_response(200, {{"addresses", out}});

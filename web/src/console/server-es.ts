@@ -126,6 +126,7 @@ export const serverEs: Record<string, string> = {
   // web/api/account.cpp: the account, its sessions and settings.
   "an API token has no browser session": "un token de la API no tiene sesión de navegador",
   "lockout_threshold must be between {} (your organisation's minimum) and 100": "lockout_threshold debe estar entre {} (el mínimo de tu organización) y 100",
+  "alert_address is shared with other users, who would read your alerts: choose an address only you use": "alert_address está compartida con otros usuarios, que leerían tus avisos: elige una dirección que solo uses tú",
   "alert_address must be one of the addresses you have access to": "alert_address debe ser una de las direcciones a las que tienes acceso",
   "language must be es or en": "language debe ser es o en",
   "no such connection": "esa conexión no existe",

@@ -223,8 +223,9 @@ function DisableForm(props: { me: Me; form: FormState; onDone: () => Promise<voi
   );
 }
 
-/** The addresses the user may choose for alerts (GET /me/addresses). */
-const myAddresses = () => api<{ addresses: { address: string }[] }>("GET", "/me/addresses").then((r) => r.addresses.map((a) => a.address));
+/** The addresses the user may choose for alerts (GET /me/addresses): those nobody else reads. */
+const myAddresses = () =>
+  api<{ addresses: { address: string; shared?: boolean }[] }>("GET", "/me/addresses").then((r) => r.addresses.filter((a) => !a.shared).map((a) => a.address));
 
 function Alerts(props: { me: Me; onSaved: (me: Me) => void }) {
   const s = props.me.security;

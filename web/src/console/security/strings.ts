@@ -57,7 +57,7 @@ const en = {
   "security.alerts.success": "When a login succeeds",
   "security.alerts.failure": "When a login fails",
   "security.alerts.address": "Send alerts to",
-  "security.alerts.addressHelp": "Only an address you have access to.",
+  "security.alerts.addressHelp": "Only an address you alone use: alerts never go to one shared with others.",
   "security.alerts.addressDefault": "My own address",
 
   "security.lockout.title": "Locking after failed logins",
@@ -263,7 +263,7 @@ const es: Record<keyof typeof en, string> = {
   "security.alerts.success": "Cuando se inicia sesión correctamente",
   "security.alerts.failure": "Cuando falla un inicio de sesión",
   "security.alerts.address": "Enviar las alertas a",
-  "security.alerts.addressHelp": "Solo una dirección a la que tengas acceso.",
+  "security.alerts.addressHelp": "Solo una dirección que uses tú solo: los avisos nunca van a una compartida con otros.",
   "security.alerts.addressDefault": "Mi propia dirección",
 
   "security.lockout.title": "Bloqueo tras intentos fallidos",
