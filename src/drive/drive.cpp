@@ -18,13 +18,6 @@ constexpr std::int64_t kAbandoned = 2 * 3600;
 // Tries at a free name ("a (2).pdf", "a (3).pdf", …) before giving up.
 constexpr int kMaxRenames = 1000;
 
-// "name (n).ext": the number before the extension, as file managers do.
-std::string numbered(const std::string& name, int n) {
-  auto dot = name.rfind('.');
-  return dot == std::string::npos || dot == 0 ? fmt::format("{} ({})", name, n)
-                                              : fmt::format("{} ({}){}", name.substr(0, dot), n, name.substr(dot));
-}
-
 }  // namespace
 
 // The user's own limits are the store's to check, with the insert.
@@ -44,9 +37,10 @@ Status DriveService::room_for(std::int64_t bytes) {
 Status DriveService::depth_allows(store::Id user_id, store::Id parent_id, std::int64_t levels) {
   std::int64_t depth = 0;
   if (parent_id != 0) {
-    auto path = TRY(m_store.drive_path(user_id, parent_id));
-    if (!path.back().folder) return fail(ErrorKind::not_found, "no such folder", "", "parent");
-    depth = static_cast<std::int64_t>(path.size());
+    auto path = m_store.drive_path(user_id, parent_id);
+    if (!path && path.error().kind != ErrorKind::not_found) return std::unexpected(path.error());
+    if (!path || !path->back().folder) return fail(ErrorKind::not_found, "no such folder", "", "parent");
+    depth = static_cast<std::int64_t>(path->size());
   }
   if (depth + levels > m_limits.max_depth)
     return fail(ErrorKind::invalid, fmt::format("folders go at most {} deep", m_limits.max_depth), "", "parent");
@@ -59,7 +53,7 @@ Result<store::DriveItem> DriveService::create(store::DriveItem item) {
   for (int n = 2;; ++n) {
     if (!item.folder && TRY(m_store.drive_name_taken(item.user_id, item.parent_id, item.name))) {
       if (n > kMaxRenames) return fail(ErrorKind::exists, "that name is taken in this folder", "", "name");
-      item.name = numbered(base, n);
+      item.name = numbered_name(base, n);
       if (item.name.size() > 255) return fail(ErrorKind::invalid, "a file name is longer than 255 bytes", "", "name");
       continue;
     }

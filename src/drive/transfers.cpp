@@ -17,6 +17,12 @@ constexpr std::size_t kMaxContentType = 127;
 
 }  // namespace
 
+std::string numbered_name(const std::string& name, int n) {
+  auto dot = name.rfind('.');
+  return dot == std::string::npos || dot == 0 ? fmt::format("{} ({})", name, n)
+                                              : fmt::format("{} ({}){}", name.substr(0, dot), n, name.substr(dot));
+}
+
 std::string safe_content_type(std::string_view t) {
   auto token = [](std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
@@ -92,12 +98,7 @@ Result<CreatedTransfer> TransferService::create(store::Id user_id, store::Id org
     auto name = TRY(safe_file_name(f.name));
     // Two files of one name would overwrite each other when saved: "a (2).txt".
     auto unique = name;
-    for (int n = 2; !names.insert(unique).second; ++n) {
-      auto dot = name.rfind('.');
-      unique = dot == std::string::npos || dot == 0
-                   ? fmt::format("{} ({})", name, n)
-                   : fmt::format("{} ({}){}", name.substr(0, dot), n, name.substr(dot));
-    }
+    for (int n = 2; !names.insert(unique).second; ++n) unique = numbered_name(name, n);
     if (unique.size() > kMaxNameOctets)
       return fail(ErrorKind::invalid, fmt::format("a file name is longer than {} bytes", kMaxNameOctets), "", "name");
     t.files.push_back({.name = unique, .content_type = safe_content_type(f.content_type), .size = f.size});

@@ -62,6 +62,9 @@ struct Download {
 // segment, no control characters, no leading or trailing dots and spaces,
 // valid UTF-8 of at most 255 octets; "file" when nothing is left.
 Result<std::string> safe_file_name(std::string_view name);
+// "name (n).ext": the n-th file of a taken name, the number before the
+// extension as file managers write it.
+std::string numbered_name(const std::string& name, int n);
 // A MIME type as RFC 9110 §8.3.1 writes it (type "/" subtype, tokens, in
 // lower case), else application/octet-stream: what a file is said to be.
 std::string safe_content_type(std::string_view type);

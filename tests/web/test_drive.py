@@ -121,6 +121,40 @@ class DriveTest(FileApiServer):
         answer = json.loads(body)
         self.assertEqual((status, answer["error"]["code"], answer["received"]), (409, "in_use", 0))
 
+    def test_bad_input_gets_its_error_and_changes_nothing(self):
+        ana = self.ana
+        account = self.account(ana)
+        for path, payload, status, field in [
+                ("/api/v1/drive/files", {"name": "a.txt"}, 422, "size"),
+                ("/api/v1/drive/files", {"name": "a.txt", "size": "12"}, 422, "size"),
+                ("/api/v1/drive/files", {"size": 12}, 422, "name"),
+                ("/api/v1/drive/files", {"name": "a.txt", "size": -1}, 422, "size"),
+                ("/api/v1/drive/folders", {"name": "x", "parent": "top"}, 422, "parent"),
+                ("/api/v1/drive/folders", {"name": "x", "parent": 999999}, 404, "parent"),
+                ("/api/v1/transfers", {"drive": []}, 422, "drive"),
+                ("/api/v1/transfers", {"drive": ["1"]}, 422, "drive"),
+                ("/jmap/drive/%s/save" % account, {"blobs": []}, 422, "blobs"),
+                ("/jmap/drive/%s/save" % account, {"blobs": [{"blobId": "b"}] * 101}, 422, "blobs"),
+                ("/jmap/drive/%s/save" % account, {"blobs": [{"blobId": 7, "name": "x"}]}, 422, "blobs"),
+                ("/jmap/drive/%s/save" % account, {"folder": -1, "blobs": [{"blobId": "b", "name": "x"}]}, 422, "folder"),
+                ("/jmap/drive/%s/blob" % account, {"file": "1"}, 422, "file")]:
+            got, answer = self.api("POST", path, payload, ana)
+            self.assertEqual((got, answer["error"].get("field")), (status, field), "%s %s: %s" % (path, payload, answer))
+        self.assertEqual(self.api("POST", "/jmap/drive/%s/nothing" % account, {}, ana)[0], 404)
+        status, _, _ = self.request("POST", "/api/v1/drive/folders", b"{", {"Content-Type": "application/json"}, ana)
+        self.assertEqual(status, 400)
+        status, file = self.api("POST", "/api/v1/drive/files", {"name": "f.bin", "size": 10}, ana)
+        for offset in ("-1", "abc", ""):
+            status, _, body = self.request("PUT", "/api/v1/drive/files/%d?offset=%s" % (file["id"], offset), b"x",
+                                           {"Content-Type": "application/octet-stream"}, ana)
+            self.assertEqual((status, json.loads(body)["error"]["field"]), (400, "offset"), offset)
+        status, _, body = self.request("PUT", "/api/v1/drive/files/%d?offset=0" % file["id"], b"x" * 11,
+                                       {"Content-Type": "application/octet-stream"}, ana)
+        self.assertEqual(status, 413, "a piece past the file's end")
+        status, top = self.api("GET", "/api/v1/drive", None, ana)
+        self.assertEqual(([i["name"] for i in top["items"]], top["usage"]), (["f.bin"], {"bytes": 10, "items": 1}))
+        self.assertEqual(self.api("GET", "/api/v1/drive/files/%d" % file["id"], None, ana)[1]["received"], 0)
+
     def append_message(self):
         """A message with a PDF attached, in the demo address's INBOX."""
         msg = email.message.EmailMessage()
