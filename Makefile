@@ -1,7 +1,7 @@
 # The two commands of the README, and their parts.
 #   make run   install what is missing, build, start the server on the embedded default
 #   make test  install what is missing, check the code layout, build with sanitizers, run every test
-#              and the fuzzers briefly
+#              (the fuzzers built beside them) and the fuzzers briefly
 
 JOBS ?= 2
 # Tests at once. Four (with those that compute marked PROCESSORS 2) took
@@ -48,7 +48,15 @@ format: setup
 format-check: setup
 	@scripts/format.sh --check
 
-test: format-check unit fuzz
+# The suite waits on its servers and clients for much of its time: the fuzz
+# build (clang) runs beside it at the lowest priority, on the cores the
+# tests leave idle; the fuzzers run once both are done.
+test: format-check build-test
+	@nice -n 19 env FUZZ_ONLY=build scripts/fuzz.sh $(FUZZ_DIR) >$(TEST_DIR)/fuzz-build.log 2>&1 & fuzzers=$$!; \
+	ctest --test-dir $(TEST_DIR) --output-on-failure -j$(TEST_JOBS); tests=$$?; \
+	wait $$fuzzers; built=$$?; \
+	[ $$built -eq 0 ] || { tail -50 $(TEST_DIR)/fuzz-build.log; echo "fuzz: the build failed"; }; \
+	[ $$tests -eq 0 ] && [ $$built -eq 0 ] && FUZZ_ONLY=run scripts/fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(RELEASE_DIR) $(TEST_DIR) $(FUZZ_DIR)

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Builds every libFuzzer target with clang and runs each for a short time on
 # its seed corpus (fuzz/corpus/<name>/). A crash fails the run.
+# FUZZ_ONLY=build builds and stops; FUZZ_ONLY=run runs what was built.
 set -euo pipefail
 dir=${1:-build-fuzz}
 seconds=${2:-20}
 root=$(cd "$(dirname "$0")/.." && pwd)
-# -O1: at -O0 the sanitizers and coverage make template-heavy code (JSON,
-# the MIME parser) run a few hundred inputs a second; asserts stay on.
-CC=clang-19 CXX=clang++-19 cmake -G Ninja -S "$root" -B "$root/$dir" -DCMAKE_BUILD_TYPE=Debug \
-  -DCMAKE_C_FLAGS_DEBUG="-g -O1" -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
-  -DESTAFETA_FUZZ=ON -DESTAFETA_TESTS=OFF >/dev/null
+only=${FUZZ_ONLY:-}
 targets=$(sed -n 's/^estafeta_fuzz_target(\([a-z0-9_]*\).*/\1/p' "$root/fuzz/CMakeLists.txt")
-ninja -C "$root/$dir" -j2 $(for t in $targets; do echo "${t}_fuzz"; done)
+if [ "$only" != run ]; then
+  # -O1: at -O0 the sanitizers and coverage make template-heavy code (JSON,
+  # the MIME parser) run a few hundred inputs a second; asserts stay on.
+  CC=clang-19 CXX=clang++-19 cmake -G Ninja -S "$root" -B "$root/$dir" -DCMAKE_BUILD_TYPE=Debug \
+    -DCMAKE_C_FLAGS_DEBUG="-g -O1" -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
+    -DESTAFETA_FUZZ=ON -DESTAFETA_TESTS=OFF >/dev/null
+  ninja -C "$root/$dir" -j2 $(for t in $targets; do echo "${t}_fuzz"; done)
+fi
+[ "$only" = build ] && exit 0
 # One fuzzer per core at a time (each is one process on one thread); a
 # target's statistics are printed when it ends, a crash's log in full.
 jobs=${FUZZ_JOBS:-$(nproc)}

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <limits>
+#include <set>
 
 #include "core/testing.hpp"
 #include "drive/drive.hpp"
@@ -21,16 +22,22 @@ class DriveTest : public ::testing::Test {
     auto org = m_store->create_organisation("acme").value();
     auto other = m_store->create_organisation("beta").value();
     m_org = org.id;
-    m_ana = m_store->create_user({.org_id = org.id, .login = "ana@acme.example", .display_name = "Ana"}).value().id;
-    m_eve = m_store->create_user({.org_id = other.id, .login = "eve@beta.example", .display_name = "Eve"}).value().id;
+    m_ana_user =
+        m_store->create_user({.org_id = org.id, .login = "ana@acme.example", .display_name = "Ana"}).value().id;
+    m_bob_user =
+        m_store->create_user({.org_id = org.id, .login = "bob@acme.example", .display_name = "Bob"}).value().id;
+    m_eve_user =
+        m_store->create_user({.org_id = other.id, .login = "eve@beta.example", .display_name = "Eve"}).value().id;
     m_files = PieceFiles::open(m_dir / "drive").value();
     m_drive = std::make_unique<DriveService>(*m_store, *m_files, m_clock,
-                                             DriveLimits{.max_user_bytes = 1000,
-                                                         .max_user_items = 12,
+                                             DriveLimits{.max_drive_bytes = 1000,
+                                                         .max_drive_items = 12,
                                                          .max_folder_items = 11,
                                                          .max_file_bytes = 700,
                                                          .max_depth = 3,
                                                          .max_piece = 64});
+    m_ana = m_drive->drive_of(m_ana_user, store::DriveSpace::personal).value();
+    m_eve = m_drive->drive_of(m_eve_user, store::DriveSpace::personal).value();
   }
 
   // A file of Ana's uploaded in pieces of 64.
@@ -53,7 +60,8 @@ class DriveTest : public ::testing::Test {
   std::unique_ptr<PieceFiles> m_files;
   ManualClock m_clock{1'800'000'000};
   std::unique_ptr<DriveService> m_drive;
-  store::Id m_org = 0, m_ana = 0, m_eve = 0;
+  store::Id m_org = 0, m_ana_user = 0, m_bob_user = 0, m_eve_user = 0;
+  store::Id m_ana = 0, m_eve = 0;  // Ana's and Eve's own drives
 };
 
 std::string pattern(std::size_t n) {
@@ -200,7 +208,7 @@ TEST_F(DriveTest, LimitsHold) {
   full = m_drive->make_folder(m_ana, f0, "one more");
   EXPECT_EQ(full.error().kind, ErrorKind::over_quota) << "12 items in all at most";
   EXPECT_EQ(full.error().field, "");
-  EXPECT_EQ(m_drive->usage(m_eve).value().items, 0) << "limits are each user's own";
+  EXPECT_EQ(m_drive->usage(m_eve).value().items, 0) << "limits are each drive's own";
   EXPECT_TRUE(m_drive->make_file(m_eve, 0, "e", "", 700));
 }
 
@@ -233,7 +241,7 @@ TEST_F(DriveTest, FilesSentAsALinkShareTheirBytes) {
   auto two = m_drive->add(m_ana, 0, "two.txt", "text/plain", "").value();
   std::vector<SharedFile> files = {{{one.name, one.content_type, one.size}, m_ana, one.id},
                                    {{two.name, two.content_type, two.size}, m_ana, two.id}};
-  auto made = transfers.create_shared(m_ana, m_org, m_drive->files(), files, 7).value();
+  auto made = transfers.create_shared(m_ana_user, m_org, m_drive->files(), files, 7).value();
   EXPECT_TRUE(made.transfer.complete) << "complete at once";
   EXPECT_EQ(made.transfer.expires, m_clock.now() + 7 * kDay);
   // Shared bytes are never written through either name.
@@ -253,10 +261,10 @@ TEST_F(DriveTest, FilesSentAsALinkShareTheirBytes) {
   // A download under way stops when its link is deleted, though the bytes live on elsewhere.
   auto again_one = uploaded(0, "again.txt", pattern(150));
   std::vector<SharedFile> one_more = {{{again_one.name, again_one.content_type, again_one.size}, m_ana, again_one.id}};
-  auto link = transfers.create_shared(m_ana, m_org, m_drive->files(), one_more, 7).value();
+  auto link = transfers.create_shared(m_ana_user, m_org, m_drive->files(), one_more, 7).value();
   auto running = transfers.download(link.token, link.transfer.files[0].id).value();
   EXPECT_EQ(running.reader->next(64).value().size(), 64u);
-  ASSERT_TRUE(transfers.remove(m_ana, link.transfer.id));
+  ASSERT_TRUE(transfers.remove(m_ana_user, link.transfer.id));
   EXPECT_EQ(running.reader->next(64).error().kind, ErrorKind::not_found);
   EXPECT_EQ(m_drive->read(m_ana, again_one.id, 1000).value(), pattern(150)) << "the drive keeps its file";
 
@@ -264,8 +272,52 @@ TEST_F(DriveTest, FilesSentAsALinkShareTheirBytes) {
   auto gone = uploaded(0, "gone.txt", pattern(10));
   std::vector<SharedFile> again = {{{gone.name, gone.content_type, gone.size}, m_ana, gone.id}};
   ASSERT_TRUE(m_files->remove_file(m_ana, gone.id));
-  EXPECT_EQ(transfers.create_shared(m_ana, m_org, m_drive->files(), again, 7).error().kind, ErrorKind::not_found);
-  EXPECT_EQ(transfers.list(m_ana).value().size(), 1u) << "the first link alone";
+  EXPECT_EQ(transfers.create_shared(m_ana_user, m_org, m_drive->files(), again, 7).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(transfers.list(m_ana_user).value().size(), 1u) << "the first link alone";
+}
+
+TEST_F(DriveTest, TheOrganisationsDriveIsSharedByItsUsersAlone) {
+  auto shared = m_drive->drive_of(m_ana_user, store::DriveSpace::organisation).value();
+  EXPECT_EQ(m_drive->drive_of(m_bob_user, store::DriveSpace::organisation).value(), shared) << "one for all of acme";
+  EXPECT_EQ(m_drive->drive_of(m_ana_user, store::DriveSpace::organisation).value(), shared) << "made once";
+  auto bobs = m_drive->drive_of(m_bob_user, store::DriveSpace::personal).value();
+  auto beta = m_drive->drive_of(m_eve_user, store::DriveSpace::organisation).value();
+  EXPECT_EQ(std::set<store::Id>({m_ana, bobs, m_eve, shared, beta}).size(), 5u) << "five drives";
+  EXPECT_EQ(m_drive->drive_of(424242, store::DriveSpace::organisation).error().kind, ErrorKind::not_found);
+
+  // Ana puts a file there; Bob reads it, renames and moves it, and it is gone for both when he deletes it.
+  auto team = m_drive->make_folder(shared, 0, "Team").value();
+  auto plan = m_drive->add(shared, team.id, "plan.txt", "text/plain", "the plan").value();
+  auto mine = m_drive->add(m_ana, 0, "mine.txt", "text/plain", "ana's own").value();
+  EXPECT_EQ(m_drive->read(shared, plan.id, 100).value(), "the plan");
+  EXPECT_EQ(m_drive->move(shared, plan.id, 0, "final.txt").value().name, "final.txt");
+  EXPECT_EQ(names(shared, 0), (std::vector<std::string>{"Team", "final.txt"}));
+  EXPECT_EQ(m_files->files(shared).value(), std::vector<store::Id>{plan.id}) << "its bytes in the drive's own folder";
+  // Nothing crosses between the drives: not Ana's own through the shared one, nor the shared one through hers.
+  EXPECT_EQ(m_drive->find(shared, mine.id).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(m_drive->find(m_ana, plan.id).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(m_drive->move(m_ana, mine.id, team.id, std::nullopt).error().kind, ErrorKind::not_found)
+      << "not into another drive's folder";
+  EXPECT_EQ(m_drive->make_folder(m_ana, team.id, "in").error().kind, ErrorKind::not_found);
+  // Another organisation's drive knows none of it.
+  EXPECT_EQ(m_drive->find(beta, plan.id).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(m_drive->read(beta, plan.id, 100).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(m_drive->list(beta, team.id).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(m_drive->remove(beta, team.id).error().kind, ErrorKind::not_found);
+  EXPECT_TRUE(m_drive->list(beta, 0).value().items.empty());
+  // Limits are the shared drive's own.
+  EXPECT_EQ(m_drive->usage(shared).value().bytes, 8);
+  EXPECT_EQ(m_drive->usage(m_ana).value().bytes, 9);
+
+  // Ana leaves: her own drive goes with her, the shared one stays, and the
+  // sweeper removes her bytes alone.
+  ASSERT_TRUE(m_store->delete_user(m_ana_user));
+  EXPECT_EQ(m_drive->drive_of(m_ana_user, store::DriveSpace::organisation).error().kind, ErrorKind::not_found);
+  EXPECT_GE(m_drive->sweep().value(), 1u);
+  EXPECT_EQ(m_drive->read(shared, plan.id, 100).value(), "the plan");
+  EXPECT_EQ(m_files->files(m_ana).value(), std::vector<store::Id>{});
+  ASSERT_TRUE(m_drive->remove(shared, team.id));
+  EXPECT_EQ(names(shared, 0), std::vector<std::string>{"final.txt"});
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Files written piece by piece: the bytes of transfer links' files
-// (store/transfers.hpp) and of the drive's (store/drive.hpp), each under
-// its own root as <root>/<group>/<file> — a group is a transfer, or the
-// user whose drive it is. Each piece is written at the offset the store
+// (store/transfers.hpp) and of the drives' (store/drive.hpp), each under
+// its own root as <root>/<group>/<file> — a group is a transfer, or a
+// drive. Each piece is written at the offset the store
 // says has arrived and flushed before the store counts it, so that what
 // the store counts survives a crash.
 //

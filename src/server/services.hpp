@@ -71,7 +71,8 @@ struct Services {
   std::unique_ptr<drive::PieceFiles> transfer_files;  // transfer links' bytes, under <data_dir>/transfers
   std::unique_ptr<drive::TransferService> transfers;  // transfer links (the API, the /t/ pages, the sweeper)
   std::unique_ptr<drive::PieceFiles> drive_files;     // the drives' bytes, under <data_dir>/drive
-  std::unique_ptr<drive::DriveService> drive;         // the users' drives (the API, JMAP's bridges, the sweeper)
+  // The users' and organisations' drives (the API, JMAP's bridges, the sweeper).
+  std::unique_ptr<drive::DriveService> drive;
 };
 
 // Opens everything under config.data_dir (creating the folder, the database,

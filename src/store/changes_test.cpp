@@ -1154,15 +1154,58 @@ TEST_F(ChangesTest, MigratesToTheDrive) {
   auto user = s().create_user({.org_id = org.id, .login = "d@drive.example", .display_name = "D"}).value();
   migrate_after(std::string(kUndoToSchema18) + "PRAGMA user_version = 18");
   reopen();
-  EXPECT_EQ(s().drive_usage(user.id).value().items, 0);
+  auto drive = s().drive_of(user.id, store::DriveSpace::personal).value();
+  EXPECT_EQ(s().drive_usage(drive).value().items, 0);
   store::DriveQuota quota{.max_bytes = 100, .max_items = 10, .max_folder_items = 10};
-  auto folder =
-      s().create_drive_item({.user_id = user.id, .folder = true, .name = "Docs", .created = 1}, quota).value();
+  auto folder = s().create_drive_item({.drive_id = drive, .folder = true, .name = "Docs", .created = 1}, quota).value();
   EXPECT_EQ(
-      s().create_drive_item({.user_id = user.id, .folder = true, .name = "DOCS", .created = 1}, quota).error().kind,
+      s().create_drive_item({.drive_id = drive, .folder = true, .name = "DOCS", .created = 1}, quota).error().kind,
       ErrorKind::exists);
-  EXPECT_TRUE(s().create_drive_item({.user_id = user.id, .parent_id = folder.id, .name = "docs", .created = 1}, quota));
+  EXPECT_TRUE(s().create_drive_item({.drive_id = drive, .parent_id = folder.id, .name = "docs", .created = 1}, quota));
   EXPECT_EQ(s().integrity_check().value(), "");
+}
+
+// Schema 20 gave items drives of their own: a user's items of schema 19
+// are in a drive with the user's id (their bytes on disk are in a folder
+// of that name), ids kept, and an id used before is never given again.
+TEST_F(ChangesTest, MigratesToDrivesOfTheirOwn) {
+  auto org = s().create_organisation("drives-org").value();
+  auto ana = s().create_user({.org_id = org.id, .login = "ana@drives.example", .display_name = "Ana"}).value();
+  auto bob = s().create_user({.org_id = org.id, .login = "bob@drives.example", .display_name = "Bob"}).value();
+  migrate_after(
+      std::string(kUndoToSchema19) +
+      fmt::format("INSERT INTO drive_item (id, user_id, parent_id, folder, name, created, modified, touched) VALUES "
+                  "(5, {0}, NULL, 1, 'Docs', 1, 1, 1), (6, {0}, 5, 0, 'a.txt', 1, 1, 1), "
+                  "(9, {0}, NULL, 0, 'gone.txt', 1, 1, 1); DELETE FROM drive_item WHERE id = 9; "
+                  "PRAGMA user_version = 19",
+                  ana.id));
+  reopen();
+  auto anas = s().drive_of(ana.id, store::DriveSpace::personal).value();
+  EXPECT_EQ(anas, ana.id);
+  auto top = s().list_drive_folder(anas, 0).value();
+  ASSERT_EQ(top.size(), 1u);
+  EXPECT_EQ(top[0].id, 5);
+  auto docs = s().list_drive_folder(anas, 5).value();
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0].name, "a.txt");
+  EXPECT_EQ(docs[0].drive_id, anas);
+  // Drives made now have ids of their own: Bob's, and the organisation's
+  // that both reach.
+  auto bobs = s().drive_of(bob.id, store::DriveSpace::personal).value();
+  auto shared = s().drive_of(ana.id, store::DriveSpace::organisation).value();
+  EXPECT_NE(bobs, anas);
+  EXPECT_NE(shared, anas);
+  EXPECT_NE(shared, bobs);
+  EXPECT_EQ(s().drive_of(bob.id, store::DriveSpace::organisation).value(), shared);
+  EXPECT_EQ(s().list_drive_folder(bobs, 5).error().kind, ErrorKind::not_found);
+  store::DriveQuota quota{.max_bytes = 100, .max_items = 10, .max_folder_items = 10};
+  auto made = s().create_drive_item({.drive_id = shared, .name = "b.txt", .created = 1}, quota).value();
+  EXPECT_GT(made.id, 9);
+  EXPECT_EQ(s().integrity_check().value(), "");
+  // A user deleted takes their own drive with them, not the organisation's.
+  ASSERT_TRUE(s().delete_user(ana.id));
+  EXPECT_EQ(raw_int(fmt::format("SELECT count(*) FROM drive_item WHERE drive_id = {}", anas)), 0);
+  EXPECT_EQ(raw_int(fmt::format("SELECT count(*) FROM drive_item WHERE drive_id = {}", shared)), 1);
 }
 
 TEST_F(ChangesTest, MigratesFromSchemaOne) {

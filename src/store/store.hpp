@@ -43,7 +43,7 @@ namespace estafeta::store {
 //   Emails       an address's mail as JMAP sees it: emails, threads, changes (store/emails.hpp)
 //   Security     sessions, tokens, second factors, policies, login history (store/security.hpp)
 //   Transfers    transfer links: large files for download by link (store/transfers.hpp)
-//   Drive        each user's folders and files (store/drive.hpp)
+//   Drive        the drives: each user's and each organisation's (store/drive.hpp)
 class Store : public Accounts,
               public Mail,
               public Emails,

@@ -437,8 +437,9 @@ Result<nlohmann::json> JmapHttp::keep_upload(const jmap::Account& account, std::
 }
 
 Response JmapHttp::drive(const Caller& caller, std::string_view path, const Request& request) {
-  // /jmap/drive/{accountId}/save   {folder, blobs: [{blobId, name, type}]}
-  // /jmap/drive/{accountId}/blob   {file}
+  // /jmap/drive/{accountId}/save   {folder, blobs: [{blobId, name, type}], org_drive}
+  // /jmap/drive/{accountId}/blob   {file, org_drive}
+  // org_drive true: the organisation's drive, else the caller's own.
   if (!m_drive) return api::error_response(404, "not_found", "the drive is not served here");
   // A device password reaches one address's mail, not its owner's drive.
   if (caller.device)
@@ -451,14 +452,19 @@ Response JmapHttp::drive(const Caller& caller, std::string_view path, const Requ
                                "the URL is /jmap/drive/{accountId}/save or /jmap/drive/{accountId}/blob");
   auto body = api::json_body(request);
   if (!body) return body.error();
+  auto org_drive = api::bool_field(*body, "org_drive");
+  if (!org_drive) return api::error_response(org_drive.error());
+  auto drive = m_drive->drive_of(
+      who.user_id, org_drive->value_or(false) ? store::DriveSpace::organisation : store::DriveSpace::personal);
+  if (!drive) return api::error_response(drive.error());
   if (parts[1] == "blob") {
     // A file of the drive as an upload of the account: to attach, or to open an .eml (Email/parse).
     auto id = body->find("file");
     if (id == body->end() || !id->is_number_integer())
-      return api::error_response(422, "invalid", "file is the id of a file of your drive", "file");
-    auto item = m_drive->find(who.user_id, id->get<store::Id>());
+      return api::error_response(422, "invalid", "file is the id of a file of the drive", "file");
+    auto item = m_drive->find(*drive, id->get<store::Id>());
     if (!item) return api::error_response(item.error());
-    auto bytes = m_drive->read(who.user_id, item->id, m_deps.limits.max_size_upload);
+    auto bytes = m_drive->read(*drive, item->id, m_deps.limits.max_size_upload);
     if (!bytes) return api::error_response(bytes.error());
     auto kept = keep_upload(*account, *bytes, media_type(item->content_type, "application/octet-stream"));
     if (!kept) return api::error_response(kept.error());
@@ -479,8 +485,8 @@ Response JmapHttp::drive(const Caller& caller, std::string_view path, const Requ
     if (!b.is_object() || !b.contains("blobId") || !b["blobId"].is_string() || !b.contains("name") ||
         !b["name"].is_string() || (b.contains("type") && !b["type"].is_string()))
       return api::error_response(422, "invalid", "each blob is {blobId, name, type}", "blobs");
-  // Nothing is read for a folder that is not the caller's, or a full drive.
-  if (auto room = m_drive->can_add(who.user_id, folder); !room) return api::error_response(room.error());
+  // Nothing is read for a folder that is not the drive's, or a full drive.
+  if (auto room = m_drive->can_add(*drive, folder); !room) return api::error_response(room.error());
   json saved = json::array(), failed = json::array();
   std::optional<Error> first_error;
   std::set<std::string> seen;
@@ -499,7 +505,7 @@ Response JmapHttp::drive(const Caller& caller, std::string_view path, const Requ
       std::string type = b.contains("type") ? b["type"].get<std::string>() : blob->type;
       type = type.substr(0, type.find(';'));
       while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
-      item = m_drive->add(who.user_id, folder, b["name"].get<std::string>(), type, blob->bytes);
+      item = m_drive->add(*drive, folder, b["name"].get<std::string>(), type, blob->bytes);
     } else {
       item = std::unexpected(blob.error());
     }

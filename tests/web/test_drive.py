@@ -4,7 +4,8 @@ and compared byte for byte; a message and its attachment, put into the
 mailbox by IMAP APPEND (imaplib), saved into the drive through JMAP and
 back: the .eml parsed as a message (Email/parse), a drive file attached to
 a draft (Email/set), files sent as a transfer link; and what another
-organisation's user gets for each of them."""
+organisation's user gets for each of them; the organisation's drive, which
+its users share and no one else reaches."""
 
 import email.message
 import hashlib
@@ -18,6 +19,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import estafeta_test as et  # noqa: E402
 from test_api import PASSWORD, USER  # noqa: E402
 from test_transfers import EVE, EVE_PASSWORD, PIECE, FileApiServer, pattern  # noqa: E402
+
+BOB = "bob@demo.example"
+BOB_PASSWORD = "bob's long password"
 
 CORE = "urn:ietf:params:jmap:core"
 MAIL = "urn:ietf:params:jmap:mail"
@@ -276,6 +280,83 @@ class DriveTest(FileApiServer):
         status, listing = self.api("GET", "/api/v1/drive/folders/%d" % folder["id"], None, self.ana)
         self.assertEqual([i["name"] for i in listing["items"]], ["secreto.pdf"])
         self.assertEqual(self.download(self.ana, "/api/v1/drive/files/%d/content" % fid)[2], b"only Ana's")
+
+    def test_the_organisations_drive_is_shared_by_its_users(self):
+        self.create_user(BOB, password=BOB_PASSWORD, name="Bob")
+        bob = self.session(BOB, BOB_PASSWORD)
+        self.append_message()
+        account = self.account(self.ana)
+        # Ana makes a folder in the organisation's drive and saves a message's attachment into it.
+        status, team = self.api("POST", "/api/v1/org-drive/folders", {"name": "Equipo"}, self.ana)
+        self.assertEqual(status, 201, team)
+        mail = self.jmap(self.ana, ["Email/query", {"accountId": account}, "q"],
+                         ["Email/get", {"accountId": account, "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"},
+                                        "properties": ["attachments"]}, "g"])[1][1]["list"][0]
+        part = mail["attachments"][0]
+        status, saved = self.api("POST", "/jmap/drive/%s/save" % account,
+                                 {"folder": team["id"], "org_drive": True,
+                                  "blobs": [{"blobId": part["blobId"], "name": part["name"], "type": part["type"]}]}, self.ana)
+        self.assertEqual(status, 200, saved)
+        pdf = saved["saved"][0]
+        # It is not in her own drive: the same folder id is not one of hers there.
+        self.assertEqual(self.api("GET", "/api/v1/drive", None, self.ana)[1]["items"], [])
+        self.assertEqual(self.api("GET", "/api/v1/drive/folders/%d" % team["id"], None, self.ana)[0], 404)
+        self.assertEqual(self.download(self.ana, "/api/v1/drive/files/%d/content" % pdf["id"])[0], 404)
+
+        # Bob, of the same organisation, sees it, downloads it with curl, uploads beside it and renames it.
+        status, top = self.api("GET", "/api/v1/org-drive", None, bob)
+        self.assertEqual(status, 200, top)
+        self.assertEqual([i["name"] for i in top["items"]], ["Equipo"])
+        self.assertEqual(top["usage"], {"bytes": len(self.contract), "items": 2})
+        status, _, body = self.download(bob, "/api/v1/org-drive/files/%d/content" % pdf["id"])
+        self.assertEqual((status, body), (200, self.contract))
+        data = pattern(PIECE + 1000, b"team")
+        status, made = self.api("POST", "/api/v1/org-drive/files",
+                                {"parent": team["id"], "name": "informe.pdf", "type": "application/pdf", "size": len(data)}, bob)
+        self.assertEqual(status, 201, made)
+        for at in range(0, len(data), PIECE):
+            status, _, answer = self.request("PUT", "/api/v1/org-drive/files/%d?offset=%d" % (made["id"], at),
+                                             data[at:at + PIECE], {"Content-Type": "application/octet-stream"}, bob)
+            self.assertEqual(status, 200, answer)
+        status, renamed = self.api("PATCH", "/api/v1/org-drive/items/%d" % pdf["id"], {"name": "contrato firmado.pdf"}, bob)
+        self.assertEqual((status, renamed["name"]), (200, "contrato firmado.pdf"), renamed)
+        # Ana gets Bob's upload as a blob of her account (to attach it), and sends it as a link.
+        status, blob = self.api("POST", "/jmap/drive/%s/blob" % account, {"file": made["id"], "org_drive": True}, self.ana)
+        self.assertEqual((status, blob.get("size")), (201, len(data)), blob)
+        status, answer = self.api("POST", "/jmap/drive/%s/blob" % account, {"file": made["id"]}, self.ana)
+        self.assertEqual(status, 404, "not a file of her own drive")
+        self.assertEqual(self.api("POST", "/api/v1/transfers", {"drive": [made["id"]]}, self.ana)[0], 404)
+        status, link = self.api("POST", "/api/v1/transfers", {"drive": [made["id"]], "org_drive": True}, self.ana)
+        self.assertEqual(status, 201, link)
+        status, _, body = self.curl("%s/%d/x" % (link["path"], link["files"][0]["id"]))
+        self.assertEqual((status, hashlib.sha256(body).hexdigest()), (200, hashlib.sha256(data).hexdigest()))
+        self.assertEqual(self.api("POST", "/api/v1/transfers", {"drive": [made["id"]], "org_drive": "yes"}, self.ana)[0],
+                         422)
+
+        # Eve, of another organisation, has a drive of her organisation's that holds none of it.
+        eve = self.eve
+        status, top = self.api("GET", "/api/v1/org-drive", None, eve)
+        self.assertEqual((status, top["items"], top["usage"]["items"]), (200, [], 0))
+        for method, path, payload in [
+                ("GET", "/api/v1/org-drive/folders/%d" % team["id"], None),
+                ("GET", "/api/v1/org-drive/files/%d" % pdf["id"], None),
+                ("PATCH", "/api/v1/org-drive/items/%d" % pdf["id"], {"name": "mío.pdf"}),
+                ("DELETE", "/api/v1/org-drive/items/%d" % team["id"], None),
+                ("POST", "/api/v1/org-drive/folders", {"parent": team["id"], "name": "dentro"}),
+                ("POST", "/api/v1/transfers", {"drive": [pdf["id"]], "org_drive": True})]:
+            status, answer = self.api(method, path, payload, eve)
+            self.assertEqual(status, 404, "%s %s: %s" % (method, path, answer))
+        self.assertEqual(self.download(eve, "/api/v1/org-drive/files/%d/content" % pdf["id"])[0], 404)
+        status, _ = self.api("POST", "/jmap/drive/%s/blob" % self.account(eve), {"file": pdf["id"], "org_drive": True}, eve)
+        self.assertEqual(status, 404)
+
+        # Bob deletes the folder: gone for Ana too, and the activity log says who did it.
+        self.assertEqual(self.api("DELETE", "/api/v1/org-drive/items/%d" % team["id"], None, bob)[0], 204)
+        self.assertEqual(self.api("GET", "/api/v1/org-drive", None, self.ana)[1]["items"], [])
+        self.assertEqual(self.download(self.ana, "/api/v1/org-drive/files/%d/content" % made["id"])[0], 404)
+        status, log = self.api("GET", "/api/v1/activity?product=mail", None, bob)
+        self.assertEqual([(e["action"], e["detail"]) for e in log["entries"]],
+                         [("mail.org_drive_deleted", "folder %d: Equipo" % team["id"])], log)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 // pictures pasted into the composer (inline up to 10 MB, attached above),
 // image and PDF preview; the console's frame reached from the mail; the
 // drive (attachments and a message saved into it, an .eml opened, files
-// uploaded, renamed, moved, deleted, attached to a message and sent as a link).
+// uploaded, renamed, moved, deleted, attached to a message and sent as a
+// link; the organisation's drive, where a colleague finds what was saved).
 import path from "node:path";
 import { readFileSync } from "node:fs";
 import { ApiClient, answer, axe, check, env, login, message, openFolder, openMessage, row, shot, smtpSend, step, switchTo, until, waitValue } from "./lib.mjs";
@@ -313,9 +314,10 @@ export const scenarios = {
 
   // The drive: a message's attachments and the message itself saved into it from the reader, the .eml
   // opened as a message, a file uploaded (and downloaded the same), renamed, moved, attached to a new
-  // message and sent as a download link; a folder deleted with what it holds.
+  // message and sent as a download link; a folder deleted with what it holds; the message saved into
+  // the organisation's drive, which Bob reaches too.
   async drive({ users, withApp, uniq }) {
-    const ana = users.ana;
+    const { ana, bob } = users;
     const subject = "Contrato " + uniq();
     const notes = "Cláusula uno\nCláusula dos\n";
     await smtpSend("luis@example.org", [ana.own], message({ from: "Luis <luis@example.org>", to: ana.own, subject, text: "Los adjuntos.",
@@ -416,6 +418,28 @@ export const scenarios = {
       await answer(page, { text: "todo lo que contiene", button: "Borrar" });
       await page.waitForSelector(`.drive-items tr[data-item='${folder}']`, { state: "detached" });
       step("folder deleted with its files");
+
+      // The message saved into the organisation's drive: the picker switches drives.
+      await page.click("[role=treeitem][data-role=inbox]");
+      await openMessage(page, subject);
+      await page.click(".message-actions button:has-text('Guardar en el drive')");
+      await picker.waitFor();
+      await picker.locator(".drive-spaces button:has-text('Drive de la organización')").click();
+      await picker.locator(".breadcrumbs button:has-text('Drive de la organización')").waitFor();
+      await picker.locator("button:has-text('Guardar aquí')").click();
+      await page.waitForSelector(".toast:has-text('Guardado en Drive de la organización (1)')", { timeout: 20000 });
+      const bobApi = await new ApiClient().login(bob.login, bob.password);
+      const shared = await bobApi.request("GET", "/api/v1/org-drive");
+      check(shared.status === 200 && shared.json.items.some((i) => i.name === `${subject}.eml`), `Bob finds the message in the organisation's drive: ${shared.text}`);
+      const own = await bobApi.request("GET", "/api/v1/drive");
+      check(!own.json.items.some((i) => i.name === `${subject}.eml`), "not in Bob's own drive");
+      await page.click(".drive-link:has-text('Drive de la organización')");
+      await page.waitForSelector(`.drive-items tr[data-item='${subject}.eml']`);
+      check(await page.isVisible(".drive-note"), "the organisation's drive says who shares it");
+      check(!(await page.isVisible(`.drive-items a.folder-link:has-text('${folder}')`)), "Ana's own folders are not there");
+      await shot(page, "64-org-drive");
+      await axe(page, "the organisation's drive");
+      step("message saved into the organisation's drive; Bob finds it there, not in his own");
     });
   },
 };

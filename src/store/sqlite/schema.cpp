@@ -864,6 +864,49 @@ CREATE INDEX drive_item_parent ON drive_item(parent_id);
 CREATE INDEX drive_item_unready ON drive_item(touched) WHERE ready = 0;
 )sql",
                  nullptr});
+    // 20: drives of their own, each user's and one per organisation shared
+    // by its users; items belong to a drive. A drive's id names its files'
+    // folder on disk: each user's drive made before takes the user's id, so
+    // its bytes stay where they are, and the items keep their ids and the
+    // sequence that never reuses one.
+    m.push_back({R"sql(
+CREATE TABLE drive (
+  id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  org_id  INTEGER NOT NULL REFERENCES organisation(id) ON DELETE CASCADE,
+  user_id INTEGER UNIQUE REFERENCES user(id) ON DELETE CASCADE  -- NULL: the organisation's
+) STRICT;
+CREATE INDEX drive_org ON drive(org_id);
+CREATE UNIQUE INDEX drive_of_org ON drive(org_id) WHERE user_id IS NULL;
+INSERT INTO drive (id, org_id, user_id)
+  SELECT id, org_id, id FROM user WHERE id IN (SELECT user_id FROM drive_item);
+CREATE TEMP TABLE drive_item_seq AS SELECT seq FROM sqlite_sequence WHERE name = 'drive_item';
+CREATE TABLE drive_item_new (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  drive_id     INTEGER NOT NULL REFERENCES drive(id) ON DELETE CASCADE,
+  parent_id    INTEGER REFERENCES drive_item(id) ON DELETE CASCADE,
+  folder       INTEGER NOT NULL,
+  name         TEXT NOT NULL,
+  content_type TEXT NOT NULL DEFAULT '',
+  size         INTEGER NOT NULL DEFAULT 0,
+  received     INTEGER NOT NULL DEFAULT 0,
+  ready        INTEGER NOT NULL DEFAULT 0,
+  created      INTEGER NOT NULL,
+  modified     INTEGER NOT NULL,
+  touched      INTEGER NOT NULL
+) STRICT;
+INSERT INTO drive_item_new
+  SELECT id, user_id, parent_id, folder, name, content_type, size, received, ready, created, modified, touched
+  FROM drive_item;
+DROP TABLE drive_item;
+ALTER TABLE drive_item_new RENAME TO drive_item;
+DELETE FROM sqlite_sequence WHERE name = 'drive_item';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'drive_item', seq FROM temp.drive_item_seq;
+DROP TABLE temp.drive_item_seq;
+CREATE UNIQUE INDEX drive_item_name ON drive_item(drive_id, coalesce(parent_id, 0), name COLLATE NOCASE);
+CREATE INDEX drive_item_parent ON drive_item(parent_id);
+CREATE INDEX drive_item_unready ON drive_item(touched) WHERE ready = 0;
+)sql",
+                 nullptr});
     return m;
   }();
   return all;

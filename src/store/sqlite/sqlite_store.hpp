@@ -215,20 +215,21 @@ class SqliteStore final : public Store {
   Result<bool> transfer_exists(Id id) override;
 
   // Drive (drive.cpp)
+  Result<Id> drive_of(Id user_id, DriveSpace space) override;
   Result<DriveItem> create_drive_item(const DriveItem& item, const DriveQuota& quota) override;
-  Result<DriveItem> find_drive_item(Id user_id, Id id) override;
-  Result<std::vector<DriveItem>> list_drive_folder(Id user_id, Id folder_id) override;
-  Result<std::vector<DriveItem>> drive_path(Id user_id, Id id) override;
-  Result<std::int64_t> drive_height(Id user_id, Id id) override;
-  Result<bool> drive_name_taken(Id user_id, Id folder_id, const std::string& name) override;
-  Status add_drive_received(Id user_id, Id id, std::int64_t offset, std::int64_t bytes, Time now) override;
-  Result<DriveItem> move_drive_item(Id user_id, Id id, Id folder_id, const std::string& name, Time now) override;
-  Result<std::vector<Id>> delete_drive_item(Id user_id, Id id) override;
-  Result<DriveUsage> drive_usage(Id user_id) override;
+  Result<DriveItem> find_drive_item(Id drive_id, Id id) override;
+  Result<std::vector<DriveItem>> list_drive_folder(Id drive_id, Id folder_id) override;
+  Result<std::vector<DriveItem>> drive_path(Id drive_id, Id id) override;
+  Result<std::int64_t> drive_height(Id drive_id, Id id) override;
+  Result<bool> drive_name_taken(Id drive_id, Id folder_id, const std::string& name) override;
+  Status add_drive_received(Id drive_id, Id id, std::int64_t offset, std::int64_t bytes, Time now) override;
+  Result<DriveItem> move_drive_item(Id drive_id, Id id, Id folder_id, const std::string& name, Time now) override;
+  Result<std::vector<Id>> delete_drive_item(Id drive_id, Id id) override;
+  Result<DriveUsage> drive_usage(Id drive_id) override;
   Result<std::int64_t> drive_bytes_to_come() override;
   Result<std::vector<DriveItem>> abandoned_drive_files(Time abandoned) override;
   Result<bool> remove_abandoned_drive_file(Id id, Time abandoned) override;
-  Result<std::vector<Id>> existing_drive_files(Id user_id, const std::vector<Id>& ids) override;
+  Result<std::vector<Id>> existing_drive_files(Id drive_id, const std::vector<Id>& ids) override;
 
   // Maintenance (text_index.cpp; changes.cpp: collect_unreferenced_blobs; sqlite_store.cpp: integrity_check)
   Result<std::size_t> index_pending_text(std::size_t limit) override;

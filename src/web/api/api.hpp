@@ -40,7 +40,7 @@ struct ApiDeps {
   // The certificate the mail listeners present, read when asked (the domain diagnostic).
   std::function<manage::CertificateView()> certificate;
   drive::TransferService* transfers = nullptr;  // transfer links; absent: those routes answer 404
-  drive::DriveService* drive = nullptr;         // the users' drives; absent: those routes answer 404
+  drive::DriveService* drive = nullptr;         // the users' and organisations' drives; absent: those routes answer 404
   // Large bodies under way per caller (the transfer pieces), admitted before they are read.
   std::shared_ptr<InFlight> bodies = std::make_shared<InFlight>();
 };

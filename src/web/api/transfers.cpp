@@ -72,9 +72,13 @@ Response created(Context& c, const drive::CreatedTransfer& made) {
   return json_response(201, out);
 }
 
-// Files of the caller's drive sent as a link: {drive: [file ids], days}.
-Response share_drive_files(Context& c, const json& ids, unsigned days) {
+// Files of the caller's drive sent as a link: {drive: [file ids], days},
+// with org_drive: true the files of the organisation's drive.
+Response share_drive_files(Context& c, const json& ids, bool org_drive, unsigned days) {
   if (!c.deps.drive) return error_response(404, "not_found", "the drive is not served here");
+  auto drive = c.deps.drive->drive_of(c.who().user.id,
+                                      org_drive ? store::DriveSpace::organisation : store::DriveSpace::personal);
+  if (!drive) return error_response(drive.error());
   if (!ids.is_array() || ids.empty())
     return error_response(422, "invalid", "drive must be a list of the drive's file ids", "drive");
   std::vector<drive::SharedFile> shared;
@@ -85,10 +89,10 @@ Response share_drive_files(Context& c, const json& ids, unsigned days) {
                             "drive");
     if (!id.is_number_integer())
       return error_response(422, "invalid", "drive must be a list of the drive's file ids", "drive");
-    auto item = c.deps.drive->find(c.who().user.id, id.get<store::Id>());
+    auto item = c.deps.drive->find(*drive, id.get<store::Id>());
     if (!item || item->folder || !item->ready)
-      return error_response(404, "not_found", "no such file in your drive", "drive");
-    shared.push_back({{item->name, item->content_type, item->size}, c.who().user.id, item->id});
+      return error_response(404, "not_found", "no such file in that drive", "drive");
+    shared.push_back({{item->name, item->content_type, item->size}, *drive, item->id});
   }
   auto made =
       c.deps.transfers->create_shared(c.who().user.id, c.who().user.org_id, c.deps.drive->files(), shared, days);
@@ -107,7 +111,9 @@ Response create_transfer(Context& c) {
   if (auto from_drive = body->find("drive"); from_drive != body->end()) {
     if (body->contains("files"))
       return error_response(422, "invalid", "a transfer is made of files or of the drive's files, not both", "drive");
-    return share_drive_files(c, *from_drive, static_cast<unsigned>(d));
+    auto org_drive = bool_field(*body, "org_drive");
+    if (!org_drive) return error_response(org_drive.error());
+    return share_drive_files(c, *from_drive, org_drive->value_or(false), static_cast<unsigned>(d));
   }
   auto files = body->find("files");
   if (files == body->end() || !files->is_array())

@@ -296,6 +296,9 @@ export const en = {
   "shortcut.help": "This list",
 
   "drive.title": "Drive",
+  "drive.org": "Organisation drive",
+  "drive.orgShared": "Everyone in your organisation sees and changes what is here.",
+  "drive.which": "Which drive",
   "drive.where": "Where you are in the drive",
   "drive.contents": "Contents of {folder}",
   "drive.empty": "This folder is empty.",
@@ -310,7 +313,7 @@ export const en = {
   "drive.openFolder": "Open the folder",
   "drive.saved": "Saved to {folder} ({n})",
   "drive.savedSome": "{n} saved, {failed} not: {message}",
-  "drive.full": "Your drive is full: delete some files first.",
+  "drive.full": "This drive is full: delete some files first.",
   "drive.nameTaken": "That name is already taken in this folder.",
   "drive.tryAgain": "The server has no room for this now; try again later.",
   "drive.noFolder": "This folder does not exist (deleted?).",

@@ -298,6 +298,9 @@ export const es: Record<Key, string> = {
   "shortcut.help": "Esta lista",
 
   "drive.title": "Drive",
+  "drive.org": "Drive de la organización",
+  "drive.orgShared": "Todos los usuarios de tu organización ven y cambian lo que hay aquí.",
+  "drive.which": "Qué drive",
   "drive.where": "Dónde estás en el drive",
   "drive.contents": "Contenido de {folder}",
   "drive.empty": "Esta carpeta está vacía.",
@@ -312,7 +315,7 @@ export const es: Record<Key, string> = {
   "drive.openFolder": "Abrir la carpeta",
   "drive.saved": "Guardado en {folder} ({n})",
   "drive.savedSome": "{n} guardados, {failed} no: {message}",
-  "drive.full": "Tu drive está lleno: borra antes algunos archivos.",
+  "drive.full": "Este drive está lleno: borra antes algunos archivos.",
   "drive.nameTaken": "Ese nombre ya existe en esta carpeta.",
   "drive.tryAgain": "El servidor no tiene sitio ahora; inténtalo más tarde.",
   "drive.noFolder": "Esta carpeta no existe (¿se borró?).",

@@ -1,11 +1,13 @@
 // Hash routing: #/{accountId}/{mailboxId}[/{emailId}] or
 // #/{accountId}/search[/{emailId}] (the search itself is kept in memory),
-// #/{accountId}/drive[/{folderId}] for the drive (the account is the one
-// mail goes to and from there), and #/console/{screen}[/{arg}…] for the
-// console (account ids are "a" and a number, so "console" is never one;
-// mailbox ids are "m" and a number, never "search" or "drive"). The server answers every app path
+// #/{accountId}/drive[/{folderId}] for the user's drive and
+// #/{accountId}/org-drive[/{folderId}] for the organisation's (the account
+// is the one mail goes to and from there), and #/console/{screen}[/{arg}…]
+// for the console (account ids are "a" and a number, so "console" is never
+// one; mailbox ids are "m" and a number, never "search" or a drive). The server answers every app path
 // with index.html, but the hash keeps the app's place without asking it.
 import { signal } from "@preact/signals";
+import type { DriveSpace } from "../lib/drive";
 
 export interface ConsoleRoute {
   screen: string;
@@ -18,8 +20,8 @@ export interface Route {
   emailId: string | null;
   search: boolean;
   console: ConsoleRoute | null;
-  /** The drive, at a folder (null: its top); absent or null in mail. */
-  drive?: { folder: number | null } | null;
+  /** A drive, at a folder (null: its top); absent or null in mail. */
+  drive?: { space: DriveSpace; folder: number | null } | null;
 }
 
 export function parseRoute(hash: string): Route {
@@ -30,9 +32,10 @@ export function parseRoute(hash: string): Route {
   }
   const [accountId = null, second = null, emailId = null] = parts;
   if (second === "search") return { accountId, mailboxId: null, emailId, search: true, console: null };
-  if (second === "drive") {
+  if (second === "drive" || second === "org-drive") {
     const folder = Number(emailId);
-    return { accountId, mailboxId: null, emailId: null, search: false, console: null, drive: { folder: Number.isInteger(folder) && folder > 0 ? folder : null } };
+    const space: DriveSpace = second === "org-drive" ? "org" : "mine";
+    return { accountId, mailboxId: null, emailId: null, search: false, console: null, drive: { space, folder: Number.isInteger(folder) && folder > 0 ? folder : null } };
   }
   return { accountId, mailboxId: second, emailId, search: false, console: null };
 }
@@ -47,7 +50,8 @@ window.addEventListener("hashchange", () => {
 export function routeHash(r: Partial<Route>): string {
   const x = { ...route.value, ...r };
   if (x.console) return consoleHash(x.console.screen, ...x.console.args);
-  if (x.drive) return "#/" + [x.accountId ?? "", "drive", ...(x.drive.folder ? [String(x.drive.folder)] : [])].map(encodeURIComponent).join("/");
+  if (x.drive)
+    return "#/" + [x.accountId ?? "", x.drive.space === "org" ? "org-drive" : "drive", ...(x.drive.folder ? [String(x.drive.folder)] : [])].map(encodeURIComponent).join("/");
   const parts = [x.accountId ?? "", x.search ? "search" : x.mailboxId ?? ""];
   if (x.emailId) parts.push(x.emailId);
   return "#/" + parts.map(encodeURIComponent).join("/");

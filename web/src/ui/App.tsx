@@ -100,9 +100,9 @@ function Mail() {
       <Header onMenu={() => (drawer.value = !drawer.value)} />
       <Sidebar onNavigate={() => (drawer.value = false)} />
       {drive ? (
-        <main class="panes drive-pane" aria-label={t("drive.title")}>
+        <main class="panes drive-pane" aria-label={t(route.value.drive?.space === "org" ? "drive.org" : "drive.title")}>
           <Suspense fallback={<div class="boot" role="status">{t("app.loading")}</div>}>
-            <DriveView />
+            <DriveView key={route.value.drive?.space} />
           </Suspense>
         </main>
       ) : (

@@ -141,9 +141,14 @@ export function Sidebar(props: { onNavigate: () => void }) {
           );
         })}
       </ul>
-      <a class={"drive-link" + (route.value.drive ? " selected" : "")} href={`#/${encodeURIComponent(accountId)}/drive`} aria-current={route.value.drive ? "page" : undefined} onClick={() => props.onNavigate()}>
-        <DriveIcon /> {t("drive.title")}
-      </a>
+      {(["mine", "org"] as const).map((space) => {
+        const here = route.value.drive?.space === space;
+        return (
+          <a key={space} class={"drive-link" + (here ? " selected" : "")} href={`#/${encodeURIComponent(accountId)}/${space === "org" ? "org-drive" : "drive"}`} aria-current={here ? "page" : undefined} onClick={() => props.onNavigate()}>
+            <DriveIcon /> {t(space === "org" ? "drive.org" : "drive.title")}
+          </a>
+        );
+      })}
       <div class="folder-actions">
         <button type="button" onClick={create}>{t("folders.new")}</button>
         <button type="button" onClick={rename} disabled={!own}>{t("folders.rename")}</button>

@@ -308,7 +308,7 @@ export function Composer(props: { request: ComposeRequest }) {
       const names = p.files.map((f) => f.name).join(", ");
       files.value = [...files.value, { key, name: t("composer.transferEntry", { names }), type: "", size: adding, blobId: null, cid: null, progress: 0, error: null, transfer: true }];
       try {
-        const link = await shareAsLink(p.files.map((f) => f.id));
+        const link = await shareAsLink(p.space, p.files.map((f) => f.id));
         files.value = files.value.filter((f) => f.key !== key);
         insertTransferLink(link);
         changed();
@@ -324,7 +324,7 @@ export function Composer(props: { request: ComposeRequest }) {
     for (let i = 0; i < p.files.length; i++) {
       const update = (patch: Partial<ComposerFile>) => (files.value = files.value.map((x) => (x.key === keys[i] ? { ...x, ...patch } : x)));
       try {
-        const r = await driveBlob(accountId, p.files[i].id);
+        const r = await driveBlob(accountId, p.space, p.files[i].id);
         update({ blobId: r.blobId, progress: 1 });
         changed();
       } catch (e) {

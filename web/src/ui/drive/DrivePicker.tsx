@@ -1,9 +1,10 @@
-// A dialog over the drive (lib/drive.ts): choose a folder (where to save
+// A dialog over the drives (lib/drive.ts): choose a folder (where to save
 // mail or move an item to; a new folder can be made there) or files (to
-// attach, or to send as a link). It opens at the top and goes down and up
-// the folders; what it answers is the folder it shows.
+// attach, or to send as a link). It opens at the top of the user's own drive
+// (or of the one it is given) and goes down and up the folders, and to the
+// organisation's drive and back; what it answers is the folder it shows.
 import { useSignal, useSignalEffect } from "@preact/signals";
-import { listFolder, makeFolder, type DriveItem, type DriveListing } from "../../lib/drive";
+import { listFolder, makeFolder, type DriveItem, type DriveListing, type DriveSpace } from "../../lib/drive";
 import { askText } from "../../state/ask";
 import { showError } from "../../state/session";
 import { Dialog } from "../Dialog";
@@ -11,8 +12,9 @@ import { FolderIcon } from "../icons";
 import { fmtSize, t } from "../../i18n";
 
 export interface Picked {
+  space: DriveSpace;
   folder: number | null;
-  folderName: string; // as shown ("Drive" at the top)
+  folderName: string; // as shown (the drive's name at the top)
   files: DriveItem[]; // "files" mode: those ticked, in the folder's order
 }
 
@@ -24,9 +26,12 @@ export function DrivePicker(props: {
   secondAction?: string;
   /** A folder that cannot be chosen nor entered (the one being moved). */
   exclude?: number;
+  /** The drive to stay in (a move stays in its drive); absent: either. */
+  space?: DriveSpace;
   onPick: (picked: Picked, second: boolean) => void;
   onClose: () => void;
 }) {
+  const space = useSignal<DriveSpace>(props.space ?? "mine");
   const at = useSignal<number | null>(null);
   const listing = useSignal<DriveListing | null>(null);
   const error = useSignal("");
@@ -34,10 +39,12 @@ export function DrivePicker(props: {
   const reload = useSignal(0);
 
   useSignalEffect(() => {
+    const sp = space.value;
     const folder = at.value;
     void reload.value;
     let alive = true;
-    listFolder(folder)
+    listing.value = null;
+    listFolder(sp, folder)
       .then((l) => {
         if (!alive) return;
         listing.value = l;
@@ -50,16 +57,23 @@ export function DrivePicker(props: {
   });
 
   const l = listing.value;
-  const here = l?.path.length ? l.path[l.path.length - 1].name : t("drive.title");
+  const top = t(space.value === "org" ? "drive.org" : "drive.title");
+  const here = l?.path.length ? l.path[l.path.length - 1].name : top;
   const enter = (folder: number | null) => {
     ticked.value = new Set();
     at.value = folder;
+  };
+  const switchTo = (sp: DriveSpace) => {
+    if (sp === space.value) return;
+    ticked.value = new Set();
+    at.value = null;
+    space.value = sp;
   };
   const newFolder = async () => {
     const name = await askText({ title: t("drive.newFolder"), text: t("drive.newFolderText"), label: t("drive.name"), action: t("drive.create") });
     if (!name) return;
     try {
-      const made = await makeFolder(at.value, name);
+      const made = await makeFolder(space.value, at.value, name);
       enter(made.id);
     } catch (e) {
       showError(e);
@@ -71,15 +85,24 @@ export function DrivePicker(props: {
     ticked.value = s;
   };
   const pick = (second: boolean) =>
-    props.onPick({ folder: at.value, folderName: here, files: (l?.items ?? []).filter((i) => ticked.value.has(i.id)) }, second);
+    props.onPick({ space: space.value, folder: at.value, folderName: here, files: (l?.items ?? []).filter((i) => ticked.value.has(i.id)) }, second);
   const files = props.mode === "files";
   const chosen = ticked.value.size;
 
   return (
     <Dialog title={props.title} wide onClose={props.onClose} class="drive-picker">
+      {!props.space && (
+        <div class="drive-spaces" role="group" aria-label={t("drive.which")}>
+          {(["mine", "org"] as const).map((sp) => (
+            <button key={sp} type="button" aria-pressed={space.value === sp} onClick={() => switchTo(sp)}>
+              {t(sp === "org" ? "drive.org" : "drive.title")}
+            </button>
+          ))}
+        </div>
+      )}
       <nav class="breadcrumbs" aria-label={t("drive.where")}>
         <ol>
-          <li><button type="button" class="link" onClick={() => enter(null)}>{t("drive.title")}</button></li>
+          <li><button type="button" class="link" onClick={() => enter(null)}>{top}</button></li>
           {l?.path.map((p) => (
             <li key={p.id}><button type="button" class="link" onClick={() => enter(p.id)}>{p.name}</button></li>
           ))}

@@ -1,11 +1,12 @@
-// The drive (lib/drive.ts) in place of the mail panes: where the folder is,
-// what it holds (folders first), files uploaded by button or dropped here
-// with their progress, new folders, download, rename, move and delete, and
-// an .eml opened as a message. The account of the route is the one an .eml
-// is read with.
+// A drive (lib/drive.ts: the user's own or the organisation's, as the route
+// says) in place of the mail panes: where the folder is, what it holds
+// (folders first), files uploaded by button or dropped here with their
+// progress, new folders, download, rename, move and delete, and an .eml
+// opened as a message. The account of the route is the one an .eml is read
+// with.
 import { useSignal, useSignalEffect } from "@preact/signals";
 import { ApiError } from "../../lib/api";
-import { contentUrl, deleteItem, driveBlob, isEml, listFolder, makeFolder, moveItem, renameItem, uploadFile, type DriveItem, type DriveListing } from "../../lib/drive";
+import { contentUrl, deleteItem, driveBlob, isEml, listFolder, makeFolder, moveItem, renameItem, uploadFile, type DriveItem, type DriveListing, type DriveSpace } from "../../lib/drive";
 import { parseAttached, type FullEmail } from "../../state/reader";
 import { askConfirm, askText } from "../../state/ask";
 import { route } from "../../state/route";
@@ -34,9 +35,14 @@ export function driveError(e: unknown): string {
 
 const date = (unix: number) => fmtFullDate(new Date(unix * 1000).toISOString());
 
+/** A drive's name as shown. */
+export const driveName = (space: DriveSpace) => t(space === "org" ? "drive.org" : "drive.title");
+
 export function DriveView() {
   const accountId = route.value.accountId ?? "";
+  const space: DriveSpace = route.value.drive?.space ?? "mine";
   const folder = route.value.drive?.folder ?? null;
+  const at = (id: number | null) => `#/${encodeURIComponent(accountId)}/${space === "org" ? "org-drive" : "drive"}${id ? `/${id}` : ""}`;
   const listing = useSignal<DriveListing | null>(null);
   const usage = useSignal<DriveListing["usage"] | null>(null);
   const limit = useSignal(0);
@@ -48,16 +54,17 @@ export function DriveView() {
   const dropping = useSignal(false);
 
   useSignalEffect(() => {
+    const sp = route.value.drive?.space ?? "mine";
     const f = route.value.drive?.folder ?? null;
     void reload.value;
     let alive = true;
-    listFolder(f)
+    listFolder(sp, f)
       .then((l) => {
         if (!alive) return;
         listing.value = l;
         error.value = "";
         if (l.usage) usage.value = l.usage;
-        if (l.limits) limit.value = l.limits.max_user_bytes;
+        if (l.limits) limit.value = l.limits.max_drive_bytes;
       })
       .catch((e) => {
         if (!alive) return;
@@ -75,7 +82,7 @@ export function DriveView() {
     const name = await askText({ title: t("drive.newFolder"), text: t("drive.newFolderText"), label: t("drive.name"), action: t("drive.create") });
     if (!name) return;
     try {
-      await makeFolder(folder, name);
+      await makeFolder(space, folder, name);
       reload.value++;
     } catch (e) {
       failed(e);
@@ -92,7 +99,7 @@ export function DriveView() {
       const { key, abort } = entries[i];
       if (abort.signal.aborted) continue;
       try {
-        await uploadFile(into, files[i], (sent, total) => update(key, { sent, total }), abort.signal);
+        await uploadFile(space, into, files[i], (sent, total) => update(key, { sent, total }), abort.signal);
         uploads.value = uploads.value.filter((u) => u.key !== key);
         reload.value++;
       } catch (e) {
@@ -105,7 +112,7 @@ export function DriveView() {
     const name = await askText({ title: t("drive.rename"), text: t("drive.renameText", { name: item.name }), label: t("drive.name"), value: item.name, action: t("drive.rename") });
     if (!name || name === item.name) return;
     try {
-      await renameItem(item.id, name);
+      await renameItem(space, item.id, name);
       reload.value++;
     } catch (e) {
       failed(e);
@@ -121,7 +128,7 @@ export function DriveView() {
     });
     if (!ok) return;
     try {
-      await deleteItem(item.id);
+      await deleteItem(space, item.id);
       reload.value++;
     } catch (e) {
       failed(e);
@@ -131,7 +138,7 @@ export function DriveView() {
   async function moveTo(item: DriveItem, to: number | null) {
     moving.value = null;
     try {
-      await moveItem(item.id, to);
+      await moveItem(space, item.id, to);
       reload.value++;
     } catch (e) {
       failed(e);
@@ -140,7 +147,7 @@ export function DriveView() {
 
   async function openMessage(item: DriveItem) {
     try {
-      const blob = await driveBlob(accountId, item.id);
+      const blob = await driveBlob(accountId, space, item.id);
       const parsed = await parseAttached(accountId, blob.blobId);
       if (!parsed) toast(t("reader.notParsable"), "error");
       opened.value = parsed;
@@ -150,11 +157,11 @@ export function DriveView() {
   }
 
   const l = listing.value;
-  const here = l?.path.length ? l.path[l.path.length - 1].name : t("drive.title");
+  const here = l?.path.length ? l.path[l.path.length - 1].name : driveName(space);
   return (
     <section
       class={"drive" + (dropping.value ? " drop" : "")}
-      aria-label={t("drive.title")}
+      aria-label={driveName(space)}
       onDragOver={(e) => {
         if (e.dataTransfer?.types.includes("Files")) {
           e.preventDefault();
@@ -172,14 +179,15 @@ export function DriveView() {
     >
       <nav class="breadcrumbs" aria-label={t("drive.where")}>
         <ol>
-          <li><a href={`#/${encodeURIComponent(accountId)}/drive`} aria-current={l && !l.path.length ? "page" : undefined}>{t("drive.title")}</a></li>
+          <li><a href={at(null)} aria-current={l && !l.path.length ? "page" : undefined}>{driveName(space)}</a></li>
           {l?.path.map((p, i) => (
             <li key={p.id}>
-              <a href={`#/${encodeURIComponent(accountId)}/drive/${p.id}`} aria-current={i === l.path.length - 1 ? "page" : undefined}>{p.name}</a>
+              <a href={at(p.id)} aria-current={i === l.path.length - 1 ? "page" : undefined}>{p.name}</a>
             </li>
           ))}
         </ol>
       </nav>
+      {space === "org" && <p class="muted small drive-note">{t("drive.orgShared")}</p>}
       <div class="drive-bar" role="toolbar" aria-label={t("drive.actions")}>
         <button type="button" onClick={newFolder} disabled={!l}>{t("drive.newFolder")}</button>
         <label class={"button" + (l ? "" : " disabled")}>
@@ -225,11 +233,11 @@ export function DriveView() {
               <tr key={i.id} data-item={i.name}>
                 <td>
                   {i.folder ? (
-                    <a href={`#/${encodeURIComponent(accountId)}/drive/${i.id}`} class="folder-link"><FolderIcon /> {i.name}</a>
+                    <a href={at(i.id)} class="folder-link"><FolderIcon /> {i.name}</a>
                   ) : isEml(i) && i.ready && accountId ? (
                     <button type="button" class="link" onClick={() => void openMessage(i)}><MailIcon /> {i.name}</button>
                   ) : i.ready ? (
-                    <a href={contentUrl(i.id)} download={i.name}>{i.name}</a>
+                    <a href={contentUrl(space, i.id)} download={i.name}>{i.name}</a>
                   ) : (
                     <span>{i.name} <span class="muted small">{t("drive.incomplete")}</span></span>
                   )}
@@ -237,7 +245,7 @@ export function DriveView() {
                 <td>{i.folder ? "" : fmtSize(i.size ?? 0)}</td>
                 <td><time dateTime={new Date(i.modified * 1000).toISOString()}>{date(i.modified)}</time></td>
                 <td class="row-actions">
-                  {!i.folder && i.ready && <a href={contentUrl(i.id)} download={i.name}>{t("reader.download")}</a>}
+                  {!i.folder && i.ready && <a href={contentUrl(space, i.id)} download={i.name}>{t("reader.download")}</a>}
                   <button type="button" class="link" onClick={() => void rename(i)}>{t("drive.rename")}</button>
                   <button type="button" class="link" onClick={() => (moving.value = i)}>{t("drive.move")}</button>
                   <button type="button" class="link" onClick={() => void remove(i)}>{t("drive.delete")}</button>
@@ -255,6 +263,7 @@ export function DriveView() {
       {moving.value && (
         <DrivePicker
           mode="folder"
+          space={space}
           title={t("drive.moveTitle", { name: moving.value.name })}
           action={t("drive.moveHere")}
           exclude={moving.value.folder ? moving.value.id : undefined}

@@ -1,5 +1,6 @@
 // "Save to the drive" for mail: a whole message (as .eml) or a message's
-// attachments, saved by the server into the folder the user picks; a toast
+// attachments, saved by the server into the folder the user picks (in
+// their own drive or the organisation's); a toast
 // says while it works and when it is done, with a way to that folder.
 import { useSignal } from "@preact/signals";
 import { saveToDrive } from "../../lib/drive";
@@ -17,9 +18,9 @@ export function SaveToDrive(props: { accountId: string; label: string; blobs: ()
     busy.value = true;
     const working = toast(t("drive.saving", { folder: p.folderName }), "info", undefined, 0);
     try {
-      const r = await saveToDrive(props.accountId, p.folder, props.blobs());
+      const r = await saveToDrive(props.accountId, p.space, p.folder, props.blobs());
       dismissToast(working);
-      const open = { label: t("drive.openFolder"), run: () => go({ accountId: props.accountId, drive: { folder: p.folder } }) };
+      const open = { label: t("drive.openFolder"), run: () => go({ accountId: props.accountId, drive: { space: p.space, folder: p.folder } }) };
       if (r.failed.length) toast(t("drive.savedSome", { n: r.saved.length, failed: r.failed.length, message: r.failed[0].message }), "error", open);
       else toast(t("drive.saved", { n: r.saved.length, folder: p.folderName }), "info", open);
     } catch (e) {
