@@ -117,17 +117,21 @@ Result<Record> parse_record(std::string_view txt) {
   // §6.6.3 step 6: a p= missing or not valid, or an sp= not valid: with a
   // valid rua= URI the record acts as p=none, otherwise it is no policy.
   auto p = tag(tags, "p");
-  auto policy = p ? parse_policy(*p) : std::nullopt;
+  // A plain Policy and a flag: g++ 12 at -O3 takes an optional<Policy>
+  // for maybe-uninitialized however it is set.
+  Policy policy = Policy::none;
+  bool has_policy = false;
+  if (auto parsed = p ? parse_policy(*p) : std::nullopt) policy = *parsed, has_policy = true;
   auto sp = tag(tags, "sp");
   auto subdomain_policy = sp ? parse_policy(*sp) : std::nullopt;
-  if (!policy || (sp && !subdomain_policy)) {
+  if (!has_policy || (sp && !subdomain_policy)) {
     if (r.aggregate_reports.empty())
-      return fail(ErrorKind::invalid, !policy ? "p= is missing or not none, quarantine or reject"
-                                              : "sp= is not none, quarantine or reject");
+      return fail(ErrorKind::invalid, !has_policy ? "p= is missing or not none, quarantine or reject"
+                                                  : "sp= is not none, quarantine or reject");
     policy = Policy::none;
     subdomain_policy.reset();
   }
-  r.policy = policy.value_or(Policy::none);  // set on every path here (value_or: g++ -O3 sees no proof)
+  r.policy = policy;
   r.subdomain_policy = subdomain_policy;
   // The other tags: a value that is not valid leaves the default.
   for (auto [name, strict] : {std::pair{"adkim", &r.strict_dkim}, std::pair{"aspf", &r.strict_spf}})
