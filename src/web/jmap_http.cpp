@@ -452,10 +452,9 @@ Response JmapHttp::drive(const Caller& caller, std::string_view path, const Requ
                                "the URL is /jmap/drive/{accountId}/save or /jmap/drive/{accountId}/blob");
   auto body = api::json_body(request);
   if (!body) return body.error();
-  auto org_drive = api::bool_field(*body, "org_drive");
-  if (!org_drive) return api::error_response(org_drive.error());
-  auto drive = m_drive->drive_of(
-      who.user_id, org_drive->value_or(false) ? store::DriveSpace::organisation : store::DriveSpace::personal);
+  auto space = api::drive_space_field(*body);
+  if (!space) return api::error_response(space.error());
+  auto drive = m_drive->drive_of(who.user_id, *space);
   if (!drive) return api::error_response(drive.error());
   if (parts[1] == "blob") {
     // A file of the drive as an upload of the account: to attach, or to open an .eml (Email/parse).

@@ -325,6 +325,11 @@ class DriveTest(FileApiServer):
         self.assertEqual((status, blob.get("size")), (201, len(data)), blob)
         status, answer = self.api("POST", "/jmap/drive/%s/blob" % account, {"file": made["id"]}, self.ana)
         self.assertEqual(status, 404, "not a file of her own drive")
+        status, answer = self.api("POST", "/jmap/drive/%s/blob" % account, {"file": made["id"], "org_drive": 1}, self.ana)
+        self.assertEqual((status, answer["error"]["field"]), (422, "org_drive"), answer)
+        status, answer = self.api("POST", "/jmap/drive/%s/save" % account,
+                                  {"org_drive": "yes", "blobs": [{"blobId": part["blobId"], "name": "x.pdf"}]}, self.ana)
+        self.assertEqual((status, answer["error"]["field"]), (422, "org_drive"), answer)
         self.assertEqual(self.api("POST", "/api/v1/transfers", {"drive": [made["id"]]}, self.ana)[0], 404)
         status, link = self.api("POST", "/api/v1/transfers", {"drive": [made["id"]], "org_drive": True}, self.ana)
         self.assertEqual(status, 201, link)

@@ -251,6 +251,11 @@ nlohmann::json drive_item_json(const store::DriveItem& i) {
   return out;
 }
 
+Result<store::DriveSpace> drive_space_field(const nlohmann::json& body) {
+  auto org = TRY(bool_field(body, "org_drive"));
+  return org.value_or(false) ? DriveSpace::organisation : DriveSpace::personal;
+}
+
 std::span<const Route> drive_routes() { return kRoutes; }
 
 }  // namespace estafeta::web::api

@@ -55,6 +55,9 @@ std::span<const Route> transfer_routes();  // transfers.cpp
 std::span<const Route> drive_routes();     // drive.cpp
 // A drive's file or folder as the API shows it (drive.cpp; also /jmap/drive/).
 nlohmann::json drive_item_json(const store::DriveItem& item);
+// Which drive a body names (drive.cpp; transfers and /jmap/drive/):
+// "org_drive": true the organisation's, absent or false the caller's own.
+Result<store::DriveSpace> drive_space_field(const nlohmann::json& body);
 // Every route, in the order above.
 std::vector<std::span<const Route>> route_tables();
 

@@ -74,10 +74,9 @@ Response created(Context& c, const drive::CreatedTransfer& made) {
 
 // Files of the caller's drive sent as a link: {drive: [file ids], days},
 // with org_drive: true the files of the organisation's drive.
-Response share_drive_files(Context& c, const json& ids, bool org_drive, unsigned days) {
+Response share_drive_files(Context& c, const json& ids, store::DriveSpace space, unsigned days) {
   if (!c.deps.drive) return error_response(404, "not_found", "the drive is not served here");
-  auto drive = c.deps.drive->drive_of(c.who().user.id,
-                                      org_drive ? store::DriveSpace::organisation : store::DriveSpace::personal);
+  auto drive = c.deps.drive->drive_of(c.who().user.id, space);
   if (!drive) return error_response(drive.error());
   if (!ids.is_array() || ids.empty())
     return error_response(422, "invalid", "drive must be a list of the drive's file ids", "drive");
@@ -111,9 +110,9 @@ Response create_transfer(Context& c) {
   if (auto from_drive = body->find("drive"); from_drive != body->end()) {
     if (body->contains("files"))
       return error_response(422, "invalid", "a transfer is made of files or of the drive's files, not both", "drive");
-    auto org_drive = bool_field(*body, "org_drive");
-    if (!org_drive) return error_response(org_drive.error());
-    return share_drive_files(c, *from_drive, org_drive->value_or(false), static_cast<unsigned>(d));
+    auto space = drive_space_field(*body);
+    if (!space) return error_response(space.error());
+    return share_drive_files(c, *from_drive, *space, static_cast<unsigned>(d));
   }
   auto files = body->find("files");
   if (files == body->end() || !files->is_array())

@@ -8,6 +8,7 @@ import { useSignal, useSignalEffect } from "@preact/signals";
 import { accounts, booting, mustEnrol, prefs, user } from "../state/session";
 import { byRole, loadMailboxes, mailboxes } from "../state/mailboxes";
 import { go, route } from "../state/route";
+import { driveName } from "./drive/DrivePicker";
 import { list, openList, refreshList, type SearchFields } from "../state/list";
 import { onEmailsChanged, startPush, titleEffect } from "../state/push";
 import { composeRequest, settingsOpen } from "../state/compose";
@@ -100,7 +101,7 @@ function Mail() {
       <Header onMenu={() => (drawer.value = !drawer.value)} />
       <Sidebar onNavigate={() => (drawer.value = false)} />
       {drive ? (
-        <main class="panes drive-pane" aria-label={t(route.value.drive?.space === "org" ? "drive.org" : "drive.title")}>
+        <main class="panes drive-pane" aria-label={driveName(route.value.drive?.space ?? "mine")}>
           <Suspense fallback={<div class="boot" role="status">{t("app.loading")}</div>}>
             <DriveView key={route.value.drive?.space} />
           </Suspense>

@@ -2,7 +2,8 @@
 // first with their names in the user's language, unread counts, drop
 // target for dragged messages; create, rename and delete own folders.
 import { useSignal } from "@preact/signals";
-import { route, go } from "../state/route";
+import { route, go, routeHash } from "../state/route";
+import { driveName } from "./drive/DrivePicker";
 import { createMailbox, deleteMailbox, displayName, mailboxes, mailboxTree, renameMailbox, type TreeNode } from "../state/mailboxes";
 import { move } from "../state/actions";
 import { accounts, showError, toast } from "../state/session";
@@ -144,8 +145,8 @@ export function Sidebar(props: { onNavigate: () => void }) {
       {(["mine", "org"] as const).map((space) => {
         const here = route.value.drive?.space === space;
         return (
-          <a key={space} class={"drive-link" + (here ? " selected" : "")} href={`#/${encodeURIComponent(accountId)}/${space === "org" ? "org-drive" : "drive"}`} aria-current={here ? "page" : undefined} onClick={() => props.onNavigate()}>
-            <DriveIcon /> {t(space === "org" ? "drive.org" : "drive.title")}
+          <a key={space} class={"drive-link" + (here ? " selected" : "")} href={routeHash({ accountId, console: null, drive: { space, folder: null } })} aria-current={here ? "page" : undefined} onClick={() => props.onNavigate()}>
+            <DriveIcon /> {driveName(space)}
           </a>
         );
       })}

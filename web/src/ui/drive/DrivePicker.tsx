@@ -11,6 +11,9 @@ import { Dialog } from "../Dialog";
 import { FolderIcon } from "../icons";
 import { fmtSize, t } from "../../i18n";
 
+/** A drive's name as shown. */
+export const driveName = (space: DriveSpace) => t(space === "org" ? "drive.org" : "drive.title");
+
 export interface Picked {
   space: DriveSpace;
   folder: number | null;
@@ -57,7 +60,7 @@ export function DrivePicker(props: {
   });
 
   const l = listing.value;
-  const top = t(space.value === "org" ? "drive.org" : "drive.title");
+  const top = driveName(space.value);
   const here = l?.path.length ? l.path[l.path.length - 1].name : top;
   const enter = (folder: number | null) => {
     ticked.value = new Set();
@@ -95,7 +98,7 @@ export function DrivePicker(props: {
         <div class="drive-spaces" role="group" aria-label={t("drive.which")}>
           {(["mine", "org"] as const).map((sp) => (
             <button key={sp} type="button" aria-pressed={space.value === sp} onClick={() => switchTo(sp)}>
-              {t(sp === "org" ? "drive.org" : "drive.title")}
+              {driveName(sp)}
             </button>
           ))}
         </div>

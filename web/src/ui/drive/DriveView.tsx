@@ -9,11 +9,11 @@ import { ApiError } from "../../lib/api";
 import { contentUrl, deleteItem, driveBlob, isEml, listFolder, makeFolder, moveItem, renameItem, uploadFile, type DriveItem, type DriveListing, type DriveSpace } from "../../lib/drive";
 import { parseAttached, type FullEmail } from "../../state/reader";
 import { askConfirm, askText } from "../../state/ask";
-import { route } from "../../state/route";
+import { route, routeHash } from "../../state/route";
 import { toast } from "../../state/session";
 import { MessageView } from "../MessageView";
 import { Dialog } from "../Dialog";
-import { DrivePicker } from "./DrivePicker";
+import { DrivePicker, driveName } from "./DrivePicker";
 import { FolderIcon, MailIcon } from "../icons";
 import { fmtFullDate, fmtSize, t, type Key } from "../../i18n";
 
@@ -35,14 +35,11 @@ export function driveError(e: unknown): string {
 
 const date = (unix: number) => fmtFullDate(new Date(unix * 1000).toISOString());
 
-/** A drive's name as shown. */
-export const driveName = (space: DriveSpace) => t(space === "org" ? "drive.org" : "drive.title");
-
 export function DriveView() {
   const accountId = route.value.accountId ?? "";
   const space: DriveSpace = route.value.drive?.space ?? "mine";
   const folder = route.value.drive?.folder ?? null;
-  const at = (id: number | null) => `#/${encodeURIComponent(accountId)}/${space === "org" ? "org-drive" : "drive"}${id ? `/${id}` : ""}`;
+  const at = (id: number | null) => routeHash({ accountId, console: null, drive: { space, folder: id } });
   const listing = useSignal<DriveListing | null>(null);
   const usage = useSignal<DriveListing["usage"] | null>(null);
   const limit = useSignal(0);
